@@ -1,0 +1,88 @@
+/* The virtual bench: a whole board (probe + target) behind a USB-level API.
+ * This is what the luaflash bench transport and the libusb stand-in attach to,
+ * and what tests drive with raw ST-Link commands.
+ *
+ *   lf_bench_board_cfg cfg; lf_bench_board_cfg_default(&cfg);
+ *   lf_bench_board *b = lf_bench_board_new(&cfg, err, sizeof err);
+ *   lf_bench_usb_bulk_out(b, 0x01, cmd, 16, &n, 1000);
+ *   lf_bench_usb_bulk_in(b, 0x81, reply, 6, &n, 1000);
+ *
+ * Everything is deterministic: the same calls give the same virtual time and
+ * the same counters on every run. */
+#ifndef LF_BENCH_BENCH_H
+#define LF_BENCH_BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "bench/clock.h"
+#include "bench/params.h"
+
+typedef struct lf_bench_board_cfg {
+  const char *board;       /* "nucleo-f767zi" */
+  const char *probe;       /* NULL = the board's own (V2-1); "v2", "v2-1", "v3" */
+  const char *serial;      /* NULL = a fixed per-board default */
+  const char *faults;      /* fault spec (faults.h), NULL = none */
+  const char *state_file;  /* NULL = factory state (erased flash, default options) */
+  lf_bench_params params;
+} lf_bench_board_cfg;
+
+typedef struct lf_bench_usb_info {
+  uint16_t vid, pid, bcd_device;
+  const char *manufacturer, *product, *serial;
+  uint8_t ep_out, ep_in, ep_trace;
+  unsigned max_packet;
+  bool high_speed;
+} lf_bench_usb_info;
+
+typedef struct lf_bench_led_event {
+  uint64_t t_ns;
+  unsigned led;   /* 1..3 = LD1 (green PB0), LD2 (blue PB7), LD3 (red PB14) */
+  bool on;
+} lf_bench_led_event;
+
+typedef struct lf_bench_board lf_bench_board;
+
+void lf_bench_board_cfg_default(lf_bench_board_cfg *cfg);
+lf_bench_board *lf_bench_board_new(const lf_bench_board_cfg *cfg, char *err, size_t errlen);
+void lf_bench_board_free(lf_bench_board *b);
+
+const lf_bench_usb_info *lf_bench_usb_info_get(const lf_bench_board *b);
+int lf_bench_usb_bulk_out(lf_bench_board *b, uint8_t ep, const void *data, size_t len,
+                          size_t *actual, unsigned timeout_ms);
+int lf_bench_usb_bulk_in(lf_bench_board *b, uint8_t ep, void *buf, size_t len, size_t *actual,
+                         unsigned timeout_ms);
+
+/* Let virtual time pass with the USB idle (a host sleep); the core runs. */
+void lf_bench_run(lf_bench_board *b, uint64_t ns);
+/* Press/release the board's reset button (NRST), independent of the probe. */
+void lf_bench_press_reset(lf_bench_board *b);
+
+lf_clock *lf_bench_clock(lf_bench_board *b);
+const lf_bench_params *lf_bench_params_get(const lf_bench_board *b);
+
+size_t lf_bench_led_events(const lf_bench_board *b, const lf_bench_led_event **ev);
+void lf_bench_led_events_clear(lf_bench_board *b);
+
+/* Backdoor read of target memory (no time passes, nothing changes). */
+int lf_bench_peek(const lf_bench_board *b, uint32_t addr, void *buf, size_t len);
+
+int lf_bench_save_state(const lf_bench_board *b, const char *path, char *err, size_t errlen);
+int lf_bench_load_state(lf_bench_board *b, const char *path, char *err, size_t errlen);
+
+/* Counters of every model plus time per category, as text. */
+void lf_bench_report(const lf_bench_board *b, FILE *out);
+
+/* Internals for white-box tests. */
+struct lf_soc *lf_bench_soc(lf_bench_board *b);
+struct lf_core *lf_bench_core(lf_bench_board *b);
+struct lf_dap *lf_bench_dap(lf_bench_board *b);
+struct lf_vstlink *lf_bench_vstlink(lf_bench_board *b);
+
+/* The demo firmware (LED blink for the NUCLEO-F767ZI), linked at 0x08000000. */
+extern const unsigned char lf_demo_f767_bin[];
+extern const unsigned int lf_demo_f767_bin_len;
+
+#endif

@@ -1,0 +1,384 @@
+/* A board: probe (ST-LINK firmware model + SWD wiring) + target SoC + core,
+ * glued by two bus views and the reset/power wiring. The board owns the
+ * clock, the parameters and the fault list that every model shares. */
+#include "bench/bench.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench/cortexm.h"
+#include "bench/dap.h"
+#include "bench/faults.h"
+#include "bench/soc.h"
+#include "bench/vstlink.h"
+
+#define PPB_BASE 0xE0000000u
+#define PPB_END 0xE0100000u
+#define DBGMCU_BASE 0xE0042000u
+#define DBGMCU_END 0xE0043000u
+#define POWER_OFF_NS 10000000ull /* bench choice: a lost supply comes back after 10 ms */
+
+typedef struct board_desc {
+  const char *name;
+  const char *part;
+  const char *probe;
+  const char *serial;
+  struct { unsigned port, pin, led; } leds[3];
+} board_desc;
+
+/* NUCLEO-F767ZI: LD1 green PB0, LD2 blue PB7, LD3 red PB14 (UM1974). */
+static const board_desc boards[] = {
+  {"nucleo-f767zi", "stm32f767zi", "v2-1", "066DFF575251717867174428", {{1, 0, 1}, {1, 7, 2}, {1, 14, 3}}},
+};
+
+struct lf_bench_board {
+  const board_desc *desc;
+  lf_bench_params params;
+  lf_clock clock;
+  lf_faults faults;
+  lf_soc *soc;
+  lf_core *core;
+  lf_dap *dap;
+  lf_vstlink *probe;
+  lf_vstlink_cfg probe_cfg;
+  char serial[64];
+  lf_bench_usb_info usb;
+  bool powered;
+  uint64_t power_on_at;  /* when an outage ends */
+  lf_bench_led_event *leds;
+  size_t nleds, capleds;
+};
+
+static bool in_ppb(uint32_t addr)
+{
+  return addr >= PPB_BASE && addr < PPB_END && !(addr >= DBGMCU_BASE && addr < DBGMCU_END);
+}
+
+/* The AHB-AP's view: the core is brought up to the access time first. */
+static int debug_bus(void *ctx, lf_bus_master m, uint32_t addr, unsigned size, bool write,
+                     uint32_t *val, uint64_t *t)
+{
+  lf_bench_board *b = ctx;
+  lf_core_catch_up(b->core, *t);
+  int rc = in_ppb(addr) ? lf_core_ppb_access(b->core, m, addr, size, write, val, t)
+                        : lf_soc_access(b->soc, m, addr, size, write, val, t);
+  if (rc == LF_BUS_OK && write && !in_ppb(addr))
+    lf_core_invalidate_code(b->core, addr, size);
+  return rc;
+}
+
+/* The core's view of everything outside its own PPB. */
+static int core_bus(void *ctx, lf_bus_master m, uint32_t addr, unsigned size, bool write,
+                    uint32_t *val, uint64_t *t)
+{
+  lf_bench_board *b = ctx;
+  return lf_soc_access(b->soc, m, addr, size, write, val, t);
+}
+
+static double env_sysclk(void *ctx) { return lf_soc_sysclk_hz(((lf_bench_board *)ctx)->soc); }
+static uint32_t env_boot(void *ctx) { return lf_soc_boot_address(((lf_bench_board *)ctx)->soc); }
+
+static void env_system_reset(void *ctx, uint64_t t)
+{
+  lf_bench_board *b = ctx;
+  lf_soc_reset(b->soc, LF_SOC_RESET_SYSTEM, t);
+  lf_core_reset(b->core, LF_CORE_RESET_SYSTEM, t);
+}
+
+static void wire_nrst(void *ctx, bool asserted, uint64_t t)
+{
+  lf_bench_board *b = ctx;
+  lf_core_catch_up(b->core, t);
+  if (asserted)
+    lf_soc_reset(b->soc, LF_SOC_RESET_SYSTEM, t);
+  lf_core_set_nrst(b->core, asserted, t);
+}
+
+static void gpio_changed(void *ctx, unsigned port, uint32_t old_odr, uint32_t new_odr, uint64_t t)
+{
+  lf_bench_board *b = ctx;
+  for (size_t i = 0; i < 3; i++) {
+    uint32_t bit = 1u << b->desc->leds[i].pin;
+    if (b->desc->leds[i].port != port || !((old_odr ^ new_odr) & bit))
+      continue;
+    if (b->nleds == b->capleds) {
+      size_t cap = b->capleds ? b->capleds * 2 : 64;
+      lf_bench_led_event *n = realloc(b->leds, cap * sizeof *n);
+      if (!n)
+        return; /* observation only: losing an event never breaks the model */
+      b->leds = n;
+      b->capleds = cap;
+    }
+    b->leds[b->nleds++] = (lf_bench_led_event){t, b->desc->leds[i].led, (new_odr & bit) != 0};
+  }
+}
+
+/* Applies a due power-loss fault, and ends an outage whose time has come. */
+static void check_power(lf_bench_board *b)
+{
+  uint64_t now = b->clock.now_ns;
+  if (b->powered) {
+    lf_fault *f = lf_faults_due(&b->faults, LF_FAULT_POWER_LOSS, now);
+    if (!f)
+      return;
+    f->fired++;
+    lf_core_catch_up(b->core, f->at);
+    lf_soc_power_loss(b->soc, f->at);
+    lf_dap_set_power(b->dap, false);
+    b->powered = false;
+    b->power_on_at = f->at + POWER_OFF_NS;
+  }
+  if (!b->powered && now >= b->power_on_at) {
+    lf_soc_reset(b->soc, LF_SOC_RESET_POWER, b->power_on_at);
+    lf_core_reset(b->core, LF_CORE_RESET_POWER, b->power_on_at);
+    lf_dap_set_power(b->dap, true);
+    b->powered = true;
+  }
+}
+
+void lf_bench_board_cfg_default(lf_bench_board_cfg *cfg)
+{
+  memset(cfg, 0, sizeof *cfg);
+  cfg->board = "nucleo-f767zi";
+  lf_bench_params_default(&cfg->params);
+}
+
+lf_bench_board *lf_bench_board_new(const lf_bench_board_cfg *cfg, char *err, size_t errlen)
+{
+  const board_desc *d = NULL;
+  const char *want = cfg->board ? cfg->board : "nucleo-f767zi";
+  for (size_t i = 0; i < sizeof boards / sizeof boards[0]; i++)
+    if (strcmp(boards[i].name, want) == 0)
+      d = &boards[i];
+  if (!d) {
+    snprintf(err, errlen, "bench: unknown board '%s' (known: nucleo-f767zi)", want);
+    return NULL;
+  }
+  lf_bench_board *b = calloc(1, sizeof *b);
+  if (!b) {
+    snprintf(err, errlen, "bench: out of memory");
+    return NULL;
+  }
+  b->desc = d;
+  b->params = cfg->params;
+  lf_clock_init(&b->clock);
+  if (lf_faults_parse(&b->faults, cfg->faults, err, errlen) != 0)
+    goto fail;
+  const char *probe = cfg->probe ? cfg->probe : d->probe;
+  if (lf_vstlink_cfg_preset(&b->probe_cfg, probe) != 0) {
+    snprintf(err, errlen, "bench: unknown probe '%s' (known: v2, v2-1, v3)", probe);
+    goto fail;
+  }
+  snprintf(b->serial, sizeof b->serial, "%s", cfg->serial ? cfg->serial : d->serial);
+  b->probe_cfg.serial = b->serial;
+
+  b->soc = lf_soc_new(d->part, &b->params, &b->faults, err, errlen);
+  if (!b->soc)
+    goto fail;
+  const lf_soc_region *regions;
+  size_t nregions = lf_soc_regions(b->soc, &regions);
+  lf_core_env env = {
+    .bus = {core_bus, b},
+    .regions = regions,
+    .nregions = nregions,
+    .cpuid = lf_soc_cpuid(b->soc),
+    .sysclk_hz = env_sysclk,
+    .boot_address = env_boot,
+    .system_reset = env_system_reset,
+    .ctx = b,
+  };
+  b->core = lf_core_new(&env, &b->params, err, errlen);
+  if (!b->core)
+    goto fail;
+  lf_dap_cfg dcfg = {.dpidr = 0x5BA02477, .targetid = 0x04510041, .ap_idr = 0x74770001,
+                     .ap_base = 0xE00FD003};
+  b->dap = lf_dap_new(&dcfg, &b->clock, &b->params, (lf_bus){debug_bus, b}, &b->faults);
+  if (!b->dap) {
+    snprintf(err, errlen, "bench: out of memory");
+    goto fail;
+  }
+  b->probe = lf_vstlink_new(&b->probe_cfg, &b->clock, &b->params, b->dap,
+                            (lf_vstlink_wiring){wire_nrst, b}, &b->faults);
+  if (!b->probe) {
+    snprintf(err, errlen, "bench: out of memory");
+    goto fail;
+  }
+  lf_soc_set_gpio_cb(b->soc, gpio_changed, b);
+  if (cfg->state_file && lf_bench_load_state(b, cfg->state_file, err, errlen) != 0)
+    goto fail;
+  lf_soc_reset(b->soc, LF_SOC_RESET_POWER, 0);
+  lf_core_reset(b->core, LF_CORE_RESET_POWER, 0);
+  lf_dap_set_power(b->dap, true);
+  b->powered = true;
+
+  b->usb = (lf_bench_usb_info){
+    .vid = b->probe_cfg.vid,
+    .pid = b->probe_cfg.pid,
+    .bcd_device = 0x0100,
+    .manufacturer = "STMicroelectronics",
+    .product = b->probe_cfg.hw >= 3 ? "STLINK-V3" : "STM32 STLink",
+    .serial = b->serial,
+    .ep_out = lf_vstlink_ep_out(b->probe),
+    .ep_in = lf_vstlink_ep_in(b->probe),
+    .ep_trace = lf_vstlink_ep_trace(b->probe),
+    .max_packet = lf_vstlink_max_packet(b->probe),
+    .high_speed = b->probe_cfg.high_speed,
+  };
+  return b;
+fail:
+  lf_bench_board_free(b);
+  return NULL;
+}
+
+void lf_bench_board_free(lf_bench_board *b)
+{
+  if (!b)
+    return;
+  lf_vstlink_free(b->probe);
+  lf_dap_free(b->dap);
+  lf_core_free(b->core);
+  lf_soc_free(b->soc);
+  free(b->leds);
+  free(b);
+}
+
+const lf_bench_usb_info *lf_bench_usb_info_get(const lf_bench_board *b) { return &b->usb; }
+
+int lf_bench_usb_bulk_out(lf_bench_board *b, uint8_t ep, const void *data, size_t len,
+                          size_t *actual, unsigned timeout_ms)
+{
+  check_power(b);
+  return lf_vstlink_bulk_out(b->probe, ep, data, len, actual, timeout_ms);
+}
+
+int lf_bench_usb_bulk_in(lf_bench_board *b, uint8_t ep, void *buf, size_t len, size_t *actual,
+                         unsigned timeout_ms)
+{
+  check_power(b);
+  return lf_vstlink_bulk_in(b->probe, ep, buf, len, actual, timeout_ms);
+}
+
+void lf_bench_run(lf_bench_board *b, uint64_t ns)
+{
+  uint64_t end = b->clock.now_ns + ns;
+  uint64_t slice = b->params.run_slice_ns >= 1 ? (uint64_t)b->params.run_slice_ns : 1000000;
+  while (b->clock.now_ns < end) {
+    uint64_t step = end - b->clock.now_ns < slice ? end - b->clock.now_ns : slice;
+    lf_clock_advance(&b->clock, LF_CLK_RUN, step);
+    check_power(b);
+    lf_core_catch_up(b->core, b->clock.now_ns);
+  }
+}
+
+void lf_bench_press_reset(lf_bench_board *b)
+{
+  uint64_t t = b->clock.now_ns;
+  wire_nrst(b, true, t);
+  lf_bench_run(b, 1000000);
+  wire_nrst(b, false, b->clock.now_ns);
+}
+
+lf_clock *lf_bench_clock(lf_bench_board *b) { return &b->clock; }
+const lf_bench_params *lf_bench_params_get(const lf_bench_board *b) { return &b->params; }
+
+size_t lf_bench_led_events(const lf_bench_board *b, const lf_bench_led_event **ev)
+{
+  *ev = b->leds;
+  return b->nleds;
+}
+
+void lf_bench_led_events_clear(lf_bench_board *b) { b->nleds = 0; }
+
+int lf_bench_peek(const lf_bench_board *b, uint32_t addr, void *buf, size_t len)
+{
+  return lf_soc_peek(b->soc, addr, buf, len);
+}
+
+int lf_bench_save_state(const lf_bench_board *b, const char *path, char *err, size_t errlen)
+{
+  char tmp[4096];
+  if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
+    snprintf(err, errlen, "bench state %s: path too long", path);
+    return -1;
+  }
+  FILE *f = fopen(tmp, "wb");
+  if (!f) {
+    snprintf(err, errlen, "bench state %s: cannot create: %s", tmp, strerror(errno));
+    return -1;
+  }
+  int rc = lf_soc_save_state(b->soc, f, err, errlen);
+  if (fclose(f) != 0 && rc == 0) {
+    snprintf(err, errlen, "bench state %s: write failed: %s", tmp, strerror(errno));
+    rc = -1;
+  }
+  if (rc == 0 && rename(tmp, path) != 0) {
+    snprintf(err, errlen, "bench state %s: rename failed: %s", path, strerror(errno));
+    rc = -1;
+  }
+  if (rc != 0)
+    remove(tmp);
+  return rc;
+}
+
+int lf_bench_load_state(lf_bench_board *b, const char *path, char *err, size_t errlen)
+{
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    if (errno == ENOENT)
+      return 0; /* no state yet: factory state, the file is created on save */
+    snprintf(err, errlen, "bench state %s: cannot open: %s", path, strerror(errno));
+    return -1;
+  }
+  char inner[512];
+  int rc = lf_soc_load_state(b->soc, f, inner, sizeof inner);
+  if (rc != 0)
+    snprintf(err, errlen, "bench state %s: %s", path, inner);
+  fclose(f);
+  return rc;
+}
+
+void lf_bench_report(const lf_bench_board *b, FILE *out)
+{
+  const lf_clock *c = &b->clock;
+  fprintf(out, "virtual time: %.6f s\n", (double)c->now_ns / 1e9);
+  for (int i = 0; i < LF_CLK_NCAT; i++)
+    fprintf(out, "  %-10s %.6f s\n", lf_clock_cat_name((lf_clk_cat)i), (double)c->cat_ns[i] / 1e9);
+  const lf_vstlink_counters *v = lf_vstlink_counters_get(b->probe);
+  fprintf(out, "usb: %llu out (%llu B), %llu in (%llu B), %llu timeouts, %llu stalls; %llu commands, "
+               "%llu status errors; mem read %llu B, mem write %llu B\n",
+          (unsigned long long)v->usb_out_transfers, (unsigned long long)v->usb_out_bytes,
+          (unsigned long long)v->usb_in_transfers, (unsigned long long)v->usb_in_bytes,
+          (unsigned long long)v->usb_timeouts, (unsigned long long)v->usb_stalls,
+          (unsigned long long)v->commands, (unsigned long long)v->status_errors,
+          (unsigned long long)v->mem_read_bytes, (unsigned long long)v->mem_write_bytes);
+  const lf_dap_counters *d = lf_dap_counters_get(b->dap);
+  fprintf(out, "swd: %llu transactions (dp r/w %llu/%llu, ap r/w %llu/%llu), %llu WAIT, %llu FAULT, "
+               "%llu no-ack, %llu sequences; ahb %llu reads, %llu writes; swclk %.0f Hz\n",
+          (unsigned long long)d->transactions, (unsigned long long)d->dp_reads,
+          (unsigned long long)d->dp_writes, (unsigned long long)d->ap_reads,
+          (unsigned long long)d->ap_writes, (unsigned long long)d->waits,
+          (unsigned long long)d->faults, (unsigned long long)d->noacks,
+          (unsigned long long)d->sequences, (unsigned long long)d->bus_reads,
+          (unsigned long long)d->bus_writes, lf_dap_swclk(b->dap));
+  const lf_soc_counters *s = lf_soc_counters_get(b->soc);
+  fprintf(out, "flash: %llu program ops (%llu B), %llu sector erases, %llu mass erases, %llu option "
+               "writes, %llu errors, busy %.6f s; bus errors %llu, stalls %.6f s\n",
+          (unsigned long long)s->flash_prog_ops, (unsigned long long)s->flash_prog_bytes,
+          (unsigned long long)s->flash_sector_erases, (unsigned long long)s->flash_mass_erases,
+          (unsigned long long)s->flash_opt_writes, (unsigned long long)s->flash_errors,
+          (double)s->flash_busy_ns / 1e9, (unsigned long long)s->bus_errors,
+          (double)s->stall_ns / 1e9);
+  const lf_core_counters *k = lf_core_counters_get(b->core);
+  fprintf(out, "core: %llu instructions, %llu cycles, ran %.6f s, %llu halts, %llu resets, %llu faults, "
+               "%llu steps, %llu code flushes\n",
+          (unsigned long long)k->instructions, (unsigned long long)k->cycles,
+          (double)k->run_ns / 1e9, (unsigned long long)k->halts, (unsigned long long)k->resets,
+          (unsigned long long)k->faults, (unsigned long long)k->steps,
+          (unsigned long long)k->code_flushes);
+}
+
+struct lf_soc *lf_bench_soc(lf_bench_board *b) { return b->soc; }
+struct lf_core *lf_bench_core(lf_bench_board *b) { return b->core; }
+struct lf_dap *lf_bench_dap(lf_bench_board *b) { return b->dap; }
+struct lf_vstlink *lf_bench_vstlink(lf_bench_board *b) { return b->probe; }

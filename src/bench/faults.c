@@ -1,0 +1,149 @@
+#include "bench/faults.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+  const char *name;
+  lf_fault_kind kind;
+  bool timed;
+} kinds[] = {
+  {"usb_timeout", LF_FAULT_USB_TIMEOUT, false}, {"usb_stall", LF_FAULT_USB_STALL, false},
+  {"usb_short", LF_FAULT_USB_SHORT, false},     {"swd_wait", LF_FAULT_SWD_WAIT, false},
+  {"swd_fault", LF_FAULT_SWD_FAULT, false},     {"flash_error", LF_FAULT_FLASH_ERROR, false},
+  {"power_loss", LF_FAULT_POWER_LOSS, true},
+};
+
+void lf_faults_init(lf_faults *f) { memset(f, 0, sizeof *f); }
+
+/* Parses a time with unit suffix into ns; returns the end pointer or NULL. */
+static const char *parse_time(const char *s, uint64_t *ns)
+{
+  char *end;
+  errno = 0;
+  double v = strtod(s, &end);
+  if (end == s || errno || v < 0)
+    return NULL;
+  double mul = 1;
+  if (strncmp(end, "ns", 2) == 0) end += 2;
+  else if (strncmp(end, "us", 2) == 0) { mul = 1e3; end += 2; }
+  else if (strncmp(end, "ms", 2) == 0) { mul = 1e6; end += 2; }
+  else if (*end == 's') { mul = 1e9; end += 1; }
+  else return NULL;
+  *ns = (uint64_t)(v * mul + 0.5);
+  return end;
+}
+
+static const char *parse_u64(const char *s, int base, uint64_t *out)
+{
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, base);
+  if (end == s || errno || *s == '-')
+    return NULL;
+  *out = v;
+  return end;
+}
+
+int lf_faults_parse(lf_faults *f, const char *spec, char *err, size_t errlen)
+{
+  lf_faults_init(f);
+  if (!spec)
+    return 0;
+  const char *p = spec;
+  while (*p) {
+    const char *item = p;
+    const char *at = strchr(p, '@');
+    size_t itemlen = strcspn(p, ",");
+    if (!at || (size_t)(at - p) > itemlen) {
+      snprintf(err, errlen, "fault spec '%s' at offset %zu: expected kind@when in '%.*s'", spec,
+               (size_t)(item - spec), (int)itemlen, item);
+      return -1;
+    }
+    size_t k;
+    for (k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+      if (strlen(kinds[k].name) == (size_t)(at - p) && strncmp(kinds[k].name, p, (size_t)(at - p)) == 0)
+        break;
+    if (k == sizeof kinds / sizeof kinds[0]) {
+      snprintf(err, errlen,
+               "fault spec '%s' at offset %zu: unknown fault '%.*s' (usb_timeout usb_stall "
+               "usb_short swd_wait swd_fault flash_error power_loss)",
+               spec, (size_t)(item - spec), (int)(at - p), p);
+      return -1;
+    }
+    if (f->n == LF_FAULTS_MAX) {
+      snprintf(err, errlen, "fault spec '%s': more than %d faults", spec, LF_FAULTS_MAX);
+      return -1;
+    }
+    lf_fault *ft = &f->items[f->n];
+    memset(ft, 0, sizeof *ft);
+    ft->kind = kinds[k].kind;
+    ft->count = 1;
+    const char *q = at + 1;
+    q = kinds[k].timed ? parse_time(q, &ft->at) : parse_u64(q, 10, &ft->at);
+    if (!q || (!kinds[k].timed && ft->at == 0)) {
+      snprintf(err, errlen, "fault spec '%s' at offset %zu: %s after '@' in '%.*s'", spec,
+               (size_t)(at + 1 - spec),
+               kinds[k].timed ? "expected a time such as 1.5ms" : "expected an event number >= 1",
+               (int)itemlen, item);
+      return -1;
+    }
+    if (*q == 'x' && ft->kind == LF_FAULT_SWD_WAIT) {
+      q = parse_u64(q + 1, 10, &ft->count);
+      if (!q || ft->count == 0) {
+        snprintf(err, errlen, "fault spec '%s': expected a count >= 1 after 'x' in '%.*s'", spec,
+                 (int)itemlen, item);
+        return -1;
+      }
+    }
+    if (ft->kind == LF_FAULT_FLASH_ERROR) {
+      uint64_t bits = 0;
+      if (*q != ':' || !(q = parse_u64(q + 1, 16, &bits)) || bits == 0 || bits > 0xFFFFFFFFu) {
+        snprintf(err, errlen, "fault spec '%s': flash_error needs ':SRBITS' (hex, e.g. 0x10) in '%.*s'",
+                 spec, (int)itemlen, item);
+        return -1;
+      }
+      ft->arg = (uint32_t)bits;
+    }
+    if (*q != ',' && *q != '\0') {
+      snprintf(err, errlen, "fault spec '%s' at offset %zu: unexpected '%c'", spec,
+               (size_t)(q - spec), *q);
+      return -1;
+    }
+    f->n++;
+    p = *q ? q + 1 : q;
+  }
+  return 0;
+}
+
+static bool is_usb(lf_fault_kind k)
+{
+  return k == LF_FAULT_USB_TIMEOUT || k == LF_FAULT_USB_STALL || k == LF_FAULT_USB_SHORT;
+}
+
+lf_fault *lf_faults_event(lf_faults *f, lf_fault_kind kind)
+{
+  lf_fault_kind ctr = is_usb(kind) ? LF_FAULT_USB_TIMEOUT : kind;
+  uint64_t n = ++f->events[ctr];
+  for (size_t i = 0; i < f->n; i++) {
+    lf_fault *ft = &f->items[i];
+    bool match = is_usb(kind) ? is_usb(ft->kind) : ft->kind == kind;
+    if (match && n >= ft->at && n < ft->at + ft->count) {
+      ft->fired++;
+      return ft;
+    }
+  }
+  return NULL;
+}
+
+lf_fault *lf_faults_due(lf_faults *f, lf_fault_kind kind, uint64_t t)
+{
+  for (size_t i = 0; i < f->n; i++) {
+    lf_fault *ft = &f->items[i];
+    if (ft->kind == kind && !ft->fired && ft->at <= t)
+      return ft;
+  }
+  return NULL;
+}

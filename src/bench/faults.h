@@ -1,0 +1,58 @@
+/* Fault injection for tests: a list of one-shot or repeating faults, each
+ * armed at an event count or a virtual time. Parsed from a compact spec so a
+ * test, the bench tools and (later) the libusb stand-in share one syntax:
+ *
+ *   usb_timeout@N        the Nth USB transfer (1-based, either direction) times out
+ *   usb_stall@N          the Nth USB transfer stalls (LIBUSB_ERROR_PIPE)
+ *   usb_short@N          the Nth IN transfer returns half of its data
+ *   swd_wait@N[xK]       the Nth SWD transaction and K-1 following answer WAIT
+ *   swd_fault@N          the Nth SWD AP transaction answers FAULT and sets STICKYERR
+ *   flash_error@N:BITS   the Nth flash operation fails with SR BITS (hex, e.g. 0x10)
+ *   power_loss@T         the target loses power at virtual time T (ns/us/ms/s suffix)
+ *
+ * Items are separated by commas. */
+#ifndef LF_BENCH_FAULTS_H
+#define LF_BENCH_FAULTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum lf_fault_kind {
+  LF_FAULT_USB_TIMEOUT,
+  LF_FAULT_USB_STALL,
+  LF_FAULT_USB_SHORT,
+  LF_FAULT_SWD_WAIT,
+  LF_FAULT_SWD_FAULT,
+  LF_FAULT_FLASH_ERROR,
+  LF_FAULT_POWER_LOSS,
+  LF_FAULT_NKINDS
+} lf_fault_kind;
+
+#define LF_FAULTS_MAX 16
+
+typedef struct lf_fault {
+  lf_fault_kind kind;
+  uint64_t at;      /* event number (1-based) or virtual time in ns */
+  uint64_t count;   /* how many consecutive events (>= 1) */
+  uint32_t arg;     /* flash_error: SR bits */
+  uint64_t fired;   /* how many times it has fired */
+} lf_fault;
+
+typedef struct lf_faults {
+  lf_fault items[LF_FAULTS_MAX];
+  size_t n;
+  uint64_t events[LF_FAULT_NKINDS]; /* running event counters per kind */
+} lf_faults;
+
+void lf_faults_init(lf_faults *f);
+/* Returns 0, or -1 with err naming the offending item and what was expected. */
+int lf_faults_parse(lf_faults *f, const char *spec, char *err, size_t errlen);
+/* Count one event of `kind` (for USB kinds pass LF_FAULT_USB_TIMEOUT: one
+ * counter serves the three USB kinds) and return the fault that fires on it,
+ * or NULL. */
+lf_fault *lf_faults_event(lf_faults *f, lf_fault_kind kind);
+/* For time-armed faults: the first unfired fault of `kind` with at <= t. */
+lf_fault *lf_faults_due(lf_faults *f, lf_fault_kind kind, uint64_t t);
+
+#endif

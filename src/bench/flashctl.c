@@ -1,0 +1,2 @@
+/* STUB: the flash controller model goes here. */
+#include "bench/soc.h"

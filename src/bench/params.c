@@ -1,0 +1,191 @@
+#include "bench/params.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define F7REF "stm32f7-target.md"
+#define PPREF "probe-protocols.md"
+#define ROW(field, unit, src) {#field, offsetof(lf_bench_params, field), unit, src}
+#define ROW4(field, unit, src)                                                   \
+  {#field "[x8]", offsetof(lf_bench_params, field) + 0 * sizeof(double), unit, src}, \
+  {#field "[x16]", offsetof(lf_bench_params, field) + 1 * sizeof(double), unit, src}, \
+  {#field "[x32]", offsetof(lf_bench_params, field) + 2 * sizeof(double), unit, src}, \
+  {#field "[x64]", offsetof(lf_bench_params, field) + 3 * sizeof(double), unit, src}
+
+static const lf_param_desc rows[] = {
+  ROW(usb_fs_bit_rate, "bit/s", "USB 2.0 full speed 12 Mbit/s (" PPREF " 4.4)"),
+  ROW(usb_hs_bit_rate, "bit/s", "USB 2.0 high speed 480 Mbit/s (" PPREF " 4.4)"),
+  ROW(usb_fs_packet_overhead, "B", "USB 2.0 table 5-9: 19 x 64 B bulk packets per 1 ms frame -> 79 B on the wire per 64 B"),
+  ROW(usb_hs_packet_overhead, "B", "USB 2.0 table 5-10: 13 x 512 B bulk packets per 125 us microframe -> 577 B per 512 B"),
+  ROW(usb_transfer_latency_ns, "ns", "[unconf] no measured ST-Link round trip exists (" PPREF " 5); host/xHCI scheduling per transfer, calibrate against published totals"),
+  ROW(stlink_cmd_ns, "ns", "[unconf] firmware decode/dispatch per command; no source"),
+  ROW(stlink_swd_gap_ns, "ns", "[unconf] firmware gap between SWD transactions; no source"),
+  ROW(stlink_wait_retries, "", "[unconf] firmware-internal WAIT retries before reporting SWD_AP_WAIT 0x10"),
+  ROW(stlink_swclk_measured, "bool", PPREF " 1.10: psdb scope measurements (divisor 0 = 2360 kHz, 1 = 1553 kHz ...); 0 uses nominal"),
+  ROW(stlink_nrst_pulse_ns, "ns", "[unconf] DRIVE_NRST state 2 pulse length"),
+  ROW(stlink_enter_swd_ns, "ns", "[unconf] firmware work on ENTER besides the wire sequences"),
+  ROW(swd_read_cycles, "cycles", PPREF " 4.1: 8+T+3+32+1+T with T=1"),
+  ROW(swd_write_cycles, "cycles", PPREF " 4.1: 8+T+3+T+32+1"),
+  ROW(swd_wait_cycles, "cycles", PPREF " 4.1: WAIT/FAULT without data phase 8+T+3+T"),
+  ROW(swd_line_reset_bits, "bits", PPREF " 4.2: line reset 64 bits (OpenOCD)"),
+  ROW(swd_jtag_to_swd_bits, "bits", PPREF " 4.2: JTAG-to-SWD 136 bits"),
+  ROW(dp_pwrup_ack_ns, "ns", "[unconf] power-up acknowledge delay"),
+  ROW(dp_pwrdown_ack_never_clears, "bool", F7REF " 13 #4: ACKs stay set after the request is cleared (user report; unconfirmed)"),
+  ROW(core_hsi_hz, "Hz", F7REF " 9.2: HSI 16 MHz after reset"),
+  ROW(core_cpi, "cycles", "[unconf] average CPI of the emulated core (Unicorn counts instructions)"),
+  ROW(core_reset_ns, "ns", "[unconf] reset release to first instruction fetch"),
+  ROW(pll_lock_ns, "ns", "[unconf] PLL lock time; OpenOCD waits 10 ms (" F7REF " 17)"),
+  ROW(hse_hz, "Hz", "NUCLEO-F767ZI: 8 MHz MCO from the ST-LINK (UM1974, unconfirmed); 0 = no HSE"),
+  ROW(flash_timing_max, "bool", F7REF " 9.1: 0 = typical, 1 = maximum datasheet times"),
+  ROW(flash_prog_ns_typ, "ns", F7REF " 9.1 tPROG typ 16 us (unconfirmed)"),
+  ROW(flash_prog_ns_max, "ns", F7REF " 9.1 tPROG max 100 us (unconfirmed)"),
+  ROW4(flash_erase16k_ns, "ns", "[unconf] dual-bank 16 KiB erase: not known; half of 32 KiB"),
+  ROW4(flash_erase16k_max_ns, "ns", "[unconf] half of 32 KiB max"),
+  ROW4(flash_erase32k_ns, "ns", F7REF " 9.1 tERASE32KB typ (unconfirmed; x64 = x32)"),
+  ROW4(flash_erase32k_max_ns, "ns", F7REF " 9.1 tERASE32KB max (unconfirmed)"),
+  ROW4(flash_erase64k_ns, "ns", "[unconf] dual-bank 64 KiB erase: not known; half of 128 KiB"),
+  ROW4(flash_erase64k_max_ns, "ns", "[unconf] half of 128 KiB max"),
+  ROW4(flash_erase128k_ns, "ns", F7REF " 9.1 tERASE128KB typ (unconfirmed)"),
+  ROW4(flash_erase128k_max_ns, "ns", F7REF " 9.1 tERASE128KB max (unconfirmed)"),
+  ROW4(flash_erase256k_ns, "ns", F7REF " 9.1 tERASE256KB typ (unconfirmed)"),
+  ROW4(flash_erase256k_max_ns, "ns", F7REF " 9.1 tERASE256KB max (unconfirmed)"),
+  ROW4(flash_mass_ns, "ns", F7REF " 9.1 tME 2 MiB typ (unconfirmed); one bank: scaled by size"),
+  ROW4(flash_mass_max_ns, "ns", F7REF " 9.1 tME max (unconfirmed)"),
+  ROW(flash_opt_ns, "ns", "[unconf] option-byte write without RDP regression"),
+  ROW(run_slice_ns, "ns", "bench granularity of lf_bench_run (not a hardware fact)"),
+};
+
+static void set4(double *d, double a, double b, double c, double e)
+{
+  d[0] = a; d[1] = b; d[2] = c; d[3] = e;
+}
+
+void lf_bench_params_default(lf_bench_params *p)
+{
+  memset(p, 0, sizeof *p);
+  p->usb_fs_bit_rate = 12e6;
+  p->usb_hs_bit_rate = 480e6;
+  p->usb_fs_packet_overhead = 15;
+  p->usb_hs_packet_overhead = 65;
+  p->usb_transfer_latency_ns = 125e3;
+  p->stlink_cmd_ns = 20e3;
+  p->stlink_swd_gap_ns = 500;
+  p->stlink_wait_retries = 100;
+  p->stlink_swclk_measured = 1;
+  p->stlink_nrst_pulse_ns = 1e6;
+  p->stlink_enter_swd_ns = 100e3;
+  p->swd_read_cycles = 46;
+  p->swd_write_cycles = 46;
+  p->swd_wait_cycles = 13;
+  p->swd_line_reset_bits = 64;
+  p->swd_jtag_to_swd_bits = 136;
+  p->dp_pwrup_ack_ns = 1e3;
+  p->dp_pwrdown_ack_never_clears = 1;
+  p->core_hsi_hz = 16e6;
+  p->core_cpi = 1.0;
+  p->core_reset_ns = 100e3;
+  p->pll_lock_ns = 100e3;
+  p->hse_hz = 8e6;
+  p->flash_timing_max = 0;
+  p->flash_prog_ns_typ = 16e3;
+  p->flash_prog_ns_max = 100e3;
+  set4(p->flash_erase32k_ns, 400e6, 250e6, 200e6, 200e6);
+  set4(p->flash_erase32k_max_ns, 800e6, 600e6, 500e6, 500e6);
+  set4(p->flash_erase128k_ns, 1100e6, 800e6, 500e6, 500e6);
+  set4(p->flash_erase128k_max_ns, 2400e6, 1400e6, 1100e6, 1100e6);
+  set4(p->flash_erase256k_ns, 2000e6, 1300e6, 1000e6, 1000e6);
+  set4(p->flash_erase256k_max_ns, 4000e6, 2600e6, 2000e6, 2000e6);
+  set4(p->flash_mass_ns, 16e9, 11e9, 8e9, 8e9);
+  set4(p->flash_mass_max_ns, 32e9, 22e9, 16e9, 16e9);
+  for (int i = 0; i < 4; i++) {
+    p->flash_erase16k_ns[i] = p->flash_erase32k_ns[i] / 2;
+    p->flash_erase16k_max_ns[i] = p->flash_erase32k_max_ns[i] / 2;
+    p->flash_erase64k_ns[i] = p->flash_erase128k_ns[i] / 2;
+    p->flash_erase64k_max_ns[i] = p->flash_erase128k_max_ns[i] / 2;
+  }
+  p->flash_opt_ns = 50e6;
+  p->run_slice_ns = 1e6;
+}
+
+size_t lf_bench_params_table(const lf_param_desc **out)
+{
+  *out = rows;
+  return sizeof rows / sizeof rows[0];
+}
+
+static double *field(lf_bench_params *p, const lf_param_desc *d)
+{
+  return (double *)((char *)p + d->offset);
+}
+
+int lf_bench_params_set(lf_bench_params *p, const char *a, char *err, size_t errlen)
+{
+  const char *eq = strchr(a, '=');
+  if (!eq) {
+    snprintf(err, errlen, "bench parameter '%s': expected name=value", a);
+    return -1;
+  }
+  size_t nlen = (size_t)(eq - a);
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    if (strlen(rows[i].name) != nlen || strncmp(rows[i].name, a, nlen) != 0)
+      continue;
+    errno = 0;
+    char *end;
+    double v = strtod(eq + 1, &end);
+    if (end == eq + 1 || errno || !isfinite(v)) {
+      snprintf(err, errlen, "bench parameter %s: '%s' is not a number", rows[i].name, eq + 1);
+      return -1;
+    }
+    static const struct { const char *sfx; double mul; } units[] = {
+      {"", 1}, {"ns", 1}, {"us", 1e3}, {"ms", 1e6}, {"s", 1e9},
+      {"Hz", 1}, {"kHz", 1e3}, {"MHz", 1e6},
+    };
+    size_t u;
+    for (u = 0; u < sizeof units / sizeof units[0]; u++)
+      if (strcasecmp(end, units[u].sfx) == 0)
+        break;
+    if (u == sizeof units / sizeof units[0]) {
+      snprintf(err, errlen, "bench parameter %s: unknown unit '%s' (ns us ms s Hz kHz MHz)",
+               rows[i].name, end);
+      return -1;
+    }
+    *field(p, &rows[i]) = v * units[u].mul;
+    return 0;
+  }
+  snprintf(err, errlen, "unknown bench parameter '%.*s'", (int)nlen, a);
+  return -1;
+}
+
+void lf_bench_params_print(const lf_bench_params *p, FILE *out)
+{
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+    fprintf(out, "%-28s %14.6g %-6s %s\n", rows[i].name,
+            *field((lf_bench_params *)p, &rows[i]), rows[i].unit, rows[i].source);
+}
+
+double lf_param_flash_prog_ns(const lf_bench_params *p)
+{
+  return p->flash_timing_max != 0 ? p->flash_prog_ns_max : p->flash_prog_ns_typ;
+}
+
+double lf_param_flash_erase_ns(const lf_bench_params *p, uint32_t bytes, unsigned psize)
+{
+  int mx = p->flash_timing_max != 0;
+  psize &= 3;
+  switch (bytes) {
+  case 16 * 1024: return mx ? p->flash_erase16k_max_ns[psize] : p->flash_erase16k_ns[psize];
+  case 32 * 1024: return mx ? p->flash_erase32k_max_ns[psize] : p->flash_erase32k_ns[psize];
+  case 64 * 1024: return mx ? p->flash_erase64k_max_ns[psize] : p->flash_erase64k_ns[psize];
+  case 128 * 1024: return mx ? p->flash_erase128k_max_ns[psize] : p->flash_erase128k_ns[psize];
+  default: return mx ? p->flash_erase256k_max_ns[psize] : p->flash_erase256k_ns[psize];
+  }
+}
+
+double lf_param_flash_mass_ns(const lf_bench_params *p, unsigned psize, uint32_t bank_bytes)
+{
+  double full = p->flash_timing_max != 0 ? p->flash_mass_max_ns[psize & 3] : p->flash_mass_ns[psize & 3];
+  return full * (double)bank_bytes / (2.0 * 1024 * 1024);
+}

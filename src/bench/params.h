@@ -1,0 +1,76 @@
+/* The bench's model parameters: every number that turns an event into virtual
+ * time or into a behaviour that the references mark as uncertain lives here,
+ * with its unit and its source. Nothing else in src/bench hard-codes a timing.
+ *
+ * Each field of lf_bench_params has one row in the descriptor table
+ * (params.c); rows are printable and overridable by name ("key=value"), so an
+ * assumption tagged [unconf] can be changed without recompiling. */
+#ifndef LF_BENCH_PARAMS_H
+#define LF_BENCH_PARAMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct lf_bench_params {
+  /* --- USB (per transfer; full-speed unless the probe is high-speed) --- */
+  double usb_fs_bit_rate;          /* bit/s */
+  double usb_hs_bit_rate;          /* bit/s */
+  double usb_fs_packet_overhead;   /* bytes of protocol overhead per packet */
+  double usb_hs_packet_overhead;   /* bytes of protocol overhead per packet */
+  double usb_transfer_latency_ns;  /* host stack + controller scheduling per transfer */
+  /* --- ST-Link firmware --- */
+  double stlink_cmd_ns;            /* decode + dispatch of one 16-byte command */
+  double stlink_swd_gap_ns;        /* firmware time between two SWD transactions */
+  double stlink_wait_retries;      /* WAIT answers retried before SWD_AP_WAIT */
+  double stlink_swclk_measured;    /* 1: use scope-measured SWCLK, 0: nominal */
+  double stlink_nrst_pulse_ns;     /* DRIVE_NRST pulse (state 2) length */
+  double stlink_enter_swd_ns;      /* ENTER SWD: line reset + JTAG-to-SWD + DPIDR */
+  /* --- SWD wire (cycles) --- */
+  double swd_read_cycles;          /* request + turnaround + ACK + data + parity + turn */
+  double swd_write_cycles;
+  double swd_wait_cycles;          /* WAIT/FAULT answer without data phase */
+  double swd_line_reset_bits;
+  double swd_jtag_to_swd_bits;
+  /* --- debug port / target --- */
+  double dp_pwrup_ack_ns;          /* CxxxPWRUPREQ -> ACK delay */
+  double dp_pwrdown_ack_never_clears; /* 1: board never drops the ACKs (NUCLEO-F767ZI report) */
+  double core_hsi_hz;              /* SYSCLK after reset */
+  double core_cpi;                 /* average cycles per instruction */
+  double core_reset_ns;            /* NRST release / SYSRESETREQ to first instruction */
+  double pll_lock_ns;
+  double hse_hz;                   /* 0: no HSE on the board (NUCLEO uses ST-LINK MCO 8 MHz) */
+  /* --- flash (datasheet typical unless flash_timing_max) --- */
+  double flash_timing_max;         /* 1: use the datasheet maxima */
+  double flash_prog_ns_typ, flash_prog_ns_max;           /* per PSIZE access */
+  double flash_erase16k_ns[4], flash_erase16k_max_ns[4];  /* index = PSIZE */
+  double flash_erase32k_ns[4], flash_erase32k_max_ns[4];
+  double flash_erase64k_ns[4], flash_erase64k_max_ns[4];
+  double flash_erase128k_ns[4], flash_erase128k_max_ns[4];
+  double flash_erase256k_ns[4], flash_erase256k_max_ns[4];
+  double flash_mass_ns[4], flash_mass_max_ns[4];
+  double flash_opt_ns;             /* option-byte programming (without mass erase) */
+  /* --- bench run --- */
+  double run_slice_ns;             /* core catch-up granularity for lf_bench_run */
+} lf_bench_params;
+
+typedef struct lf_param_desc {
+  const char *name;
+  size_t offset;      /* into lf_bench_params (a double) */
+  const char *unit;
+  const char *source; /* reference row or spec; "[unconf] ..." for assumptions */
+} lf_param_desc;
+
+void lf_bench_params_default(lf_bench_params *p);
+size_t lf_bench_params_table(const lf_param_desc **rows);
+/* "name=value" with an optional unit suffix (ns, us, ms, s, Hz, kHz, MHz).
+ * Returns 0, or -1 with a message in err. */
+int lf_bench_params_set(lf_bench_params *p, const char *assignment, char *err, size_t errlen);
+void lf_bench_params_print(const lf_bench_params *p, FILE *out);
+
+/* Helpers that pick typ/max per flash_timing_max. psize 0..3 = x8..x64. */
+double lf_param_flash_prog_ns(const lf_bench_params *p);
+double lf_param_flash_erase_ns(const lf_bench_params *p, uint32_t sector_bytes, unsigned psize);
+double lf_param_flash_mass_ns(const lf_bench_params *p, unsigned psize, uint32_t bank_bytes);
+
+#endif
