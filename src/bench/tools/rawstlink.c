@@ -1,10 +1,10 @@
-#include "bench_fixture.h"
+#include "bench/tools/rawstlink.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-lf_bench_board *fx_board(const char *probe, const char *faults)
+lf_bench_board *lf_raw_board(const char *probe, const char *faults)
 {
   lf_bench_board_cfg cfg;
   lf_bench_board_cfg_default(&cfg);
@@ -13,11 +13,11 @@ lf_bench_board *fx_board(const char *probe, const char *faults)
   char err[256];
   lf_bench_board *b = lf_bench_board_new(&cfg, err, sizeof err);
   if (!b)
-    fprintf(stderr, "fx_board: %s\n", err);
+    fprintf(stderr, "lf_raw_board: %s\n", err);
   return b;
 }
 
-int fx_cmd(lf_bench_board *b, const uint8_t *cmd, size_t cmdlen, const void *out, size_t outlen,
+int lf_raw_cmd(lf_bench_board *b, const uint8_t *cmd, size_t cmdlen, const void *out, size_t outlen,
            void *reply, size_t rlen)
 {
   const lf_bench_usb_info *u = lf_bench_usb_info_get(b);
@@ -37,55 +37,55 @@ int fx_cmd(lf_bench_board *b, const uint8_t *cmd, size_t cmdlen, const void *out
   return rc;
 }
 
-int fx_enter_swd(lf_bench_board *b)
+int lf_raw_enter_swd(lf_bench_board *b)
 {
   uint8_t r[2] = {0};
-  fx_cmd(b, (const uint8_t[]){0xF2, 0x30, 0xA3}, 3, NULL, 0, r, 2);
+  lf_raw_cmd(b, (const uint8_t[]){0xF2, 0x30, 0xA3}, 3, NULL, 0, r, 2);
   return r[0];
 }
 
-int fx_read_dap(lf_bench_board *b, uint16_t port, uint16_t addr, uint32_t *val)
+int lf_raw_read_dap(lf_bench_board *b, uint16_t port, uint16_t addr, uint32_t *val)
 {
   uint8_t c[6] = {0xF2, 0x45, (uint8_t)port, (uint8_t)(port >> 8), (uint8_t)addr, (uint8_t)(addr >> 8)};
   uint8_t r[8] = {0};
-  fx_cmd(b, c, 6, NULL, 0, r, 8);
+  lf_raw_cmd(b, c, 6, NULL, 0, r, 8);
   memcpy(val, r + 4, 4);
   return r[0];
 }
 
-int fx_write_dap(lf_bench_board *b, uint16_t port, uint16_t addr, uint32_t val)
+int lf_raw_write_dap(lf_bench_board *b, uint16_t port, uint16_t addr, uint32_t val)
 {
   uint8_t c[10] = {0xF2, 0x46, (uint8_t)port, (uint8_t)(port >> 8), (uint8_t)addr, (uint8_t)(addr >> 8)};
   memcpy(c + 6, &val, 4);
   uint8_t r[2] = {0};
-  fx_cmd(b, c, 10, NULL, 0, r, 2);
+  lf_raw_cmd(b, c, 10, NULL, 0, r, 2);
   return r[0];
 }
 
-int fx_read_debug32(lf_bench_board *b, uint32_t addr, uint32_t *val)
+int lf_raw_read_debug32(lf_bench_board *b, uint32_t addr, uint32_t *val)
 {
   uint8_t c[6] = {0xF2, 0x36};
   memcpy(c + 2, &addr, 4);
   uint8_t r[8] = {0};
-  fx_cmd(b, c, 6, NULL, 0, r, 8);
+  lf_raw_cmd(b, c, 6, NULL, 0, r, 8);
   memcpy(val, r + 4, 4);
   return r[0];
 }
 
-int fx_write_debug32(lf_bench_board *b, uint32_t addr, uint32_t val)
+int lf_raw_write_debug32(lf_bench_board *b, uint32_t addr, uint32_t val)
 {
   uint8_t c[10] = {0xF2, 0x35};
   memcpy(c + 2, &addr, 4);
   memcpy(c + 6, &val, 4);
   uint8_t r[2] = {0};
-  fx_cmd(b, c, 10, NULL, 0, r, 2);
+  lf_raw_cmd(b, c, 10, NULL, 0, r, 2);
   return r[0];
 }
 
 static int rw_status(lf_bench_board *b)
 {
   uint8_t r[12] = {0};
-  fx_cmd(b, (const uint8_t[]){0xF2, 0x3E}, 2, NULL, 0, r, 12);
+  lf_raw_cmd(b, (const uint8_t[]){0xF2, 0x3E}, 2, NULL, 0, r, 12);
   return r[0];
 }
 
@@ -96,17 +96,17 @@ static int mem_cmd(lf_bench_board *b, uint8_t sub, uint32_t addr, void *in, cons
   memcpy(c + 2, &addr, 4);
   memcpy(c + 6, &len, 2);
   if (out)
-    fx_cmd(b, c, 8, out, len, NULL, 0);
+    lf_raw_cmd(b, c, 8, out, len, NULL, 0);
   else {
     uint8_t tmp[6144 + 2];
     size_t rl = (sub == 0x0C && len == 1) ? 2 : len;
-    fx_cmd(b, c, 8, NULL, 0, tmp, rl);
+    lf_raw_cmd(b, c, 8, NULL, 0, tmp, rl);
     memcpy(in, tmp, len);
   }
   return rw_status(b);
 }
 
-int fx_read_mem32(lf_bench_board *b, uint32_t addr, void *buf, uint16_t len) { return mem_cmd(b, 0x07, addr, buf, NULL, len); }
-int fx_write_mem32(lf_bench_board *b, uint32_t addr, const void *buf, uint16_t len) { return mem_cmd(b, 0x08, addr, NULL, buf, len); }
-int fx_read_mem8(lf_bench_board *b, uint32_t addr, void *buf, uint16_t len) { return mem_cmd(b, 0x0C, addr, buf, NULL, len); }
-int fx_write_mem8(lf_bench_board *b, uint32_t addr, const void *buf, uint16_t len) { return mem_cmd(b, 0x0D, addr, NULL, buf, len); }
+int lf_raw_read_mem32(lf_bench_board *b, uint32_t addr, void *buf, uint16_t len) { return mem_cmd(b, 0x07, addr, buf, NULL, len); }
+int lf_raw_write_mem32(lf_bench_board *b, uint32_t addr, const void *buf, uint16_t len) { return mem_cmd(b, 0x08, addr, NULL, buf, len); }
+int lf_raw_read_mem8(lf_bench_board *b, uint32_t addr, void *buf, uint16_t len) { return mem_cmd(b, 0x0C, addr, buf, NULL, len); }
+int lf_raw_write_mem8(lf_bench_board *b, uint32_t addr, const void *buf, uint16_t len) { return mem_cmd(b, 0x0D, addr, NULL, buf, len); }
