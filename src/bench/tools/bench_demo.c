@@ -1,10 +1,245 @@
-/* Demo: flash the LED-blink firmware onto the virtual NUCLEO-F767ZI with raw
- * ST-Link commands, reset it, and watch the LEDs. (Filled in with the board
- * integration.) */
+/* lf-bench-demo: flashes the LED-blink demo firmware onto the virtual
+ * NUCLEO-F767ZI using nothing but raw ST-Link commands over the bench's USB
+ * API (the debugger-driven path: flash controller registers written through
+ * the AHB-AP, no loader), verifies it, resets the board and watches the LEDs.
+ *
+ *   lf-bench-demo [--probe v2-1|v2|v3] [--state FILE] [--faults SPEC]
+ *                 [--param name=value]... [--run SECONDS] [--image FILE.bin]
+ *                 [--params]
+ */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "bench/bench.h"
-int main(void)
+#include "bench/tools/rawstlink.h"
+
+#define FLASH_BASE 0x08000000u
+#define FLASH_KEYR 0x40023C04u
+#define FLASH_SR 0x40023C0Cu
+#define FLASH_CR 0x40023C10u
+#define DHCSR 0xE000EDF0u
+#define DEMCR 0xE000EDFCu
+#define AIRCR 0xE000ED0Cu
+
+/* Single-bank 2 MiB layout (stm32f7-target.md 7.1). */
+static const uint32_t sector_size[12] = {32768, 32768, 32768, 32768, 131072, 262144,
+                                         262144, 262144, 262144, 262144, 262144, 262144};
+
+static double secs(lf_bench_board *b) { return (double)lf_bench_clock(b)->now_ns / 1e9; }
+
+static int fail(const char *what, int st)
 {
-  fprintf(stderr, "bench demo: not built yet\n");
+  fprintf(stderr, "lf-bench-demo: %s failed (ST-Link status 0x%02x)\n", what, st);
   return 1;
+}
+
+static int wait_flash(lf_bench_board *b, uint32_t *sr)
+{
+  for (int i = 0; i < 1000000; i++) {
+    int st = lf_raw_read_debug32(b, FLASH_SR, sr);
+    if (st != 0x80)
+      return st;
+    if (!(*sr & (1u << 16)))
+      return 0x80;
+  }
+  return -1;
+}
+
+static unsigned char *read_file(const char *path, size_t *len)
+{
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    fprintf(stderr, "lf-bench-demo: %s: %s\n", path, strerror(errno));
+    return NULL;
+  }
+  unsigned char *buf = malloc((2u << 20) + 1); /* one byte more: detect oversize */
+  *len = buf ? fread(buf, 1, (2u << 20) + 1, f) : 0;
+  fclose(f);
+  if (buf && *len == 0) {
+    fprintf(stderr, "lf-bench-demo: %s: empty file; expected a raw binary image\n", path);
+    free(buf);
+    return NULL;
+  }
+  return buf;
+}
+
+int main(int argc, char **argv)
+{
+  lf_bench_board_cfg cfg;
+  lf_bench_board_cfg_default(&cfg);
+  double run_s = 2.0;
+  const char *image_path = NULL;
+  char err[512];
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (!strcmp(a, "--params")) {
+      lf_bench_params_print(&cfg.params, stdout);
+      return 0;
+    } else if (!strcmp(a, "--probe") && v) { cfg.probe = v; i++; }
+    else if (!strcmp(a, "--state") && v) { cfg.state_file = v; i++; }
+    else if (!strcmp(a, "--faults") && v) { cfg.faults = v; i++; }
+    else if (!strcmp(a, "--image") && v) { image_path = v; i++; }
+    else if (!strcmp(a, "--run") && v) {
+      char *end;
+      run_s = strtod(v, &end);
+      if (*end || run_s < 0 || run_s > 3600) {
+        fprintf(stderr, "lf-bench-demo: --run %s: expected seconds between 0 and 3600\n", v);
+        return 2;
+      }
+      i++;
+    } else if (!strcmp(a, "--param") && v) {
+      if (lf_bench_params_set(&cfg.params, v, err, sizeof err) != 0) {
+        fprintf(stderr, "lf-bench-demo: --param: %s\n", err);
+        return 2;
+      }
+      i++;
+    } else {
+      fprintf(stderr, "usage: lf-bench-demo [--probe v2-1|v2|v3] [--state FILE] [--faults SPEC] "
+                      "[--param name=value]... [--run SECONDS] [--image FILE.bin] [--params]\n");
+      return 2;
+    }
+  }
+
+  size_t len = lf_demo_f767_bin_len;
+  unsigned char *owned = NULL;
+  const unsigned char *image = lf_demo_f767_bin;
+  if (image_path) {
+    if (!(owned = read_file(image_path, &len)))
+      return 2;
+    image = owned;
+  }
+  if (len == 0 || len > (2u << 20)) {
+    fprintf(stderr, "lf-bench-demo: image of %zu bytes does not fit the 2 MiB flash\n", len);
+    free(owned);
+    return 2;
+  }
+  /* Words are programmed at x32: pad the tail with the erased value. */
+  size_t padded = (len + 3) & ~(size_t)3;
+  unsigned char *copy = malloc(padded);
+  if (!copy) {
+    free(owned);
+    return 2;
+  }
+  memset(copy, 0xFF, padded);
+  memcpy(copy, image, len);
+  free(owned);
+  owned = copy;
+  image = copy;
+  len = padded;
+
+  lf_bench_board *b = lf_bench_board_new(&cfg, err, sizeof err);
+  if (!b) {
+    fprintf(stderr, "lf-bench-demo: %s\n", err);
+    free(owned);
+    return 2;
+  }
+  int rc = 1, st;
+  uint8_t ver[6] = {0}, mode[2] = {0};
+  lf_raw_cmd(b, (const uint8_t[]){0xF1}, 1, NULL, 0, ver, 6);
+  unsigned v = (unsigned)ver[0] << 8 | ver[1];
+  printf("probe: ST-LINK V%uJ%uM%u  VID:PID %04x:%04x  serial %s\n", v >> 12, (v >> 6) & 63, v & 63,
+         ver[2] | ver[3] << 8, ver[4] | ver[5] << 8, lf_bench_usb_info_get(b)->serial);
+  lf_raw_cmd(b, (const uint8_t[]){0xF5}, 1, NULL, 0, mode, 2);
+  if (mode[0] == 0x00)
+    lf_raw_cmd(b, (const uint8_t[]){0xF3, 0x07}, 2, NULL, 0, NULL, 0);
+  uint8_t r2[2] = {0};
+  lf_raw_cmd(b, (const uint8_t[]){0xF2, 0x43, 0x00, 0x00}, 4, NULL, 0, r2, 2); /* divisor 0 */
+  if ((st = lf_raw_enter_swd(b)) != 0x80) { rc = fail("enter SWD", st); goto out; }
+  uint32_t dpidr = 0, ctrl = 0, idcode = 0;
+  lf_raw_read_dap(b, 0xFFFF, 0x0, &dpidr);
+  lf_raw_write_dap(b, 0xFFFF, 0x4, 0x50000000u); /* CSYSPWRUPREQ | CDBGPWRUPREQ */
+  for (int i = 0; i < 100 && (ctrl & 0xA0000000u) != 0xA0000000u; i++)
+    lf_raw_read_dap(b, 0xFFFF, 0x4, &ctrl);
+  lf_raw_read_debug32(b, 0xE0042000u, &idcode);
+  printf("target: DPIDR 0x%08x  DBGMCU_IDCODE 0x%08x  CTRL/STAT 0x%08x  (%.6f s)\n", dpidr, idcode,
+         ctrl, secs(b));
+
+  /* Halt at the reset vector: DEMCR.VC_CORERESET, then SYSRESETREQ. */
+  lf_raw_write_debug32(b, DHCSR, 0xA05F0003u);
+  lf_raw_write_debug32(b, DEMCR, 0x01000001u);
+  lf_raw_write_debug32(b, AIRCR, 0x05FA0004u);
+  uint32_t dhcsr = 0;
+  lf_raw_read_debug32(b, DHCSR, &dhcsr);
+  printf("core: halted=%d after reset (DHCSR 0x%08x)\n", (dhcsr >> 17) & 1, dhcsr);
+
+  uint32_t sr = 0, cr = 0;
+  lf_raw_read_debug32(b, FLASH_CR, &cr);
+  if (cr & 0x80000000u) {
+    lf_raw_write_debug32(b, FLASH_KEYR, 0x45670123u);
+    lf_raw_write_debug32(b, FLASH_KEYR, 0xCDEF89ABu);
+  }
+  lf_raw_write_debug32(b, FLASH_SR, 0xF3u);
+  double t0 = secs(b);
+  uint32_t off = 0;
+  for (unsigned s = 0; s < 12 && off < len; off += sector_size[s], s++) {
+    lf_raw_write_debug32(b, FLASH_CR, 0x2u | s << 3 | 2u << 8);          /* SER, SNB, x32 */
+    lf_raw_write_debug32(b, FLASH_CR, 0x2u | s << 3 | 2u << 8 | 1u << 16); /* STRT */
+    if ((st = wait_flash(b, &sr)) != 0x80 || (sr & 0xF2u)) {
+      fprintf(stderr, "lf-bench-demo: erase of sector %u failed: FLASH_SR 0x%08x\n", s, sr);
+      goto out;
+    }
+  }
+  printf("erase: %.6f s\n", secs(b) - t0);
+  t0 = secs(b);
+  lf_raw_write_debug32(b, FLASH_CR, 0x1u | 2u << 8); /* PG, x32 */
+  for (size_t o = 0; o < len; o += 1024) {
+    uint16_t n = (uint16_t)(len - o < 1024 ? len - o : 1024);
+    if ((st = lf_raw_write_mem32(b, FLASH_BASE + (uint32_t)o, image + o, n)) != 0x80) {
+      fprintf(stderr, "lf-bench-demo: programming at 0x%08x failed (status 0x%02x)\n",
+              FLASH_BASE + (unsigned)o, st);
+      goto out;
+    }
+  }
+  if ((st = wait_flash(b, &sr)) != 0x80 || (sr & 0xF2u)) {
+    fprintf(stderr, "lf-bench-demo: programming failed: FLASH_SR 0x%08x\n", sr);
+    goto out;
+  }
+  lf_raw_write_debug32(b, FLASH_CR, 0x80000000u); /* clear PG, lock */
+  printf("program: %zu bytes in %.6f s\n", len, secs(b) - t0);
+
+  t0 = secs(b);
+  unsigned char back[1024];
+  for (size_t o = 0; o < len; o += 1024) {
+    uint16_t n = (uint16_t)(len - o < 1024 ? len - o : 1024);
+    if (lf_raw_read_mem32(b, FLASH_BASE + (uint32_t)o, back, n) != 0x80 || memcmp(back, image + o, n)) {
+      fprintf(stderr, "lf-bench-demo: verify failed in the 1 KiB block at 0x%08x\n",
+              FLASH_BASE + (unsigned)o);
+      goto out;
+    }
+  }
+  printf("verify: ok in %.6f s\n", secs(b) - t0);
+
+  /* Run: no vector catch, debug off, system reset, leave debug mode. */
+  lf_raw_write_debug32(b, DEMCR, 0);
+  lf_raw_write_debug32(b, DHCSR, 0xA05F0000u);
+  lf_raw_write_debug32(b, AIRCR, 0x05FA0004u);
+  lf_raw_cmd(b, (const uint8_t[]){0xF2, 0x21}, 2, NULL, 0, NULL, 0);
+  printf("flashed and reset at %.6f s (virtual); running %.1f s\n", secs(b), run_s);
+  lf_bench_led_events_clear(b);
+  lf_bench_run(b, (uint64_t)(run_s * 1e9));
+
+  const lf_bench_led_event *ev;
+  size_t nev = lf_bench_led_events(b, &ev);
+  unsigned toggles[4] = {0};
+  for (size_t i = 0; i < nev; i++)
+    toggles[ev[i].led & 3]++;
+  for (size_t i = 0; i < nev && i < 8; i++)
+    printf("  %.6f s  LD%u %s\n", (double)ev[i].t_ns / 1e9, ev[i].led, ev[i].on ? "on" : "off");
+  printf("LED toggles in %.1f s: LD1 %u, LD2 %u, LD3 %u\n", run_s, toggles[1], toggles[2], toggles[3]);
+  printf("\n-- bench report --\n");
+  lf_bench_report(b, stdout);
+  if (cfg.state_file && lf_bench_save_state(b, cfg.state_file, err, sizeof err) != 0) {
+    fprintf(stderr, "lf-bench-demo: %s\n", err);
+    goto out;
+  }
+  rc = (run_s > 0 && nev == 0) ? 1 : 0;
+  if (rc)
+    fprintf(stderr, "lf-bench-demo: the board did not blink\n");
+out:
+  lf_bench_board_free(b);
+  free(owned);
+  return rc;
 }
