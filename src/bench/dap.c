@@ -1,15 +1,450 @@
-/* STUB: replaced by the DAP model. */
+/* ADIv5 SW-DP (DPv2) + one AHB-AP, one SWD transaction at a time.
+ * Facts: stm32f7-target.md 10 (registers, bits, IDs), probe-protocols.md 4
+ * (cycle counts, sequences). Bench choices (ADIv5 leaves them open or the
+ * references do not say) are marked "bench:".
+ *
+ * Time: every transaction first charges its wire time to LF_CLK_SWD
+ * (swd_read_cycles / swd_write_cycles when answered OK, swd_wait_cycles for
+ * WAIT, FAULT and no-ACK: no data phase), then takes effect at the resulting
+ * clk->now_ns. "Issued" (for the WAIT rule) is the time before the charge.
+ * bench: SWCLK is 1 MHz until lf_dap_set_swclk is called.
+ *
+ * Protocol state (probe-protocols.md 4.2): after power-on the DP answers
+ * nothing until a line reset (or JTAG-to-SWD, which ends in one); after a line
+ * reset only a DPIDR read is answered until DPIDR has been read.
+ *
+ * Answers, in order of precedence for a synchronised, powered DP:
+ *  1. an injected swd_wait fault -> WAIT (bench: not for a DPIDR read or an
+ *     ABORT write, which ADIv5 always answers, so a host can always recover);
+ *  2. an AHB access still in progress -> WAIT for AP accesses and RDBUFF reads;
+ *  3. a sticky error flag (STICKYERR, STICKYORUN, WDATAERR) -> FAULT for AP
+ *     accesses (bench: DP accesses stay answered; ADIv5 allows the DP to FAULT
+ *     them too but hosts only need DPIDR, CTRL/STAT and ABORT to recover);
+ *  4. an injected swd_fault fault on an AP access -> FAULT and STICKYERR.
+ * The swd_fault counter counts AP transactions only (faults.h: "the Nth SWD AP
+ * transaction"); the swd_wait counter counts every transaction.
+ *
+ * MEM-AP (bench choices):
+ *  - TAR auto-increment wraps inside the 1 KiB block (TAR[9:0]), dap.h.
+ *  - DRW/BDx transfers need CDBGPWRUPACK and CSYSPWRUPACK; without them the
+ *    transfer fails like an AHB error (STICKYERR), no bus access is made
+ *    (ADIv5: implementation defined).
+ *  - A failed transfer does not increment TAR.
+ *  - BD0-BD3 always make 32-bit accesses at (TAR & ~0xF) + 4n, no increment.
+ *  - Packed AddrInc behaves as single; Size values above word are ignored on
+ *    write (the previous size is kept), as the AHB-AP only implements 8/16/32.
+ *  - The bus convention is lf_bus's: size in bytes, value right-aligned;
+ *    DRW carries sub-word data on byte lanes (lane = address & 3).
+ *  - CSW reset value 0x23000040: DeviceEn, HPROT data+privileged, MasterType
+ *    debug (stm32f7-target.md 10.3 observed HPROT 0xB through an ST-LINK,
+ *    which may be the probe's own write; the reset value is unconfirmed). */
 #include "bench/dap.h"
+
 #include <stdlib.h>
-struct lf_dap { lf_dap_counters c; double hz; };
+#include <string.h>
+
+/* CTRL/STAT (stm32f7-target.md 10.2) */
+#define CS_ORUNDETECT 0x00000001u
+#define CS_STICKYORUN 0x00000002u
+#define CS_STICKYCMP 0x00000010u
+#define CS_STICKYERR 0x00000020u
+#define CS_READOK 0x00000040u
+#define CS_WDATAERR 0x00000080u
+#define CS_CDBGRSTREQ 0x04000000u
+#define CS_CDBGRSTACK 0x08000000u
+#define CS_CDBGPWRUPREQ 0x10000000u
+#define CS_CDBGPWRUPACK 0x20000000u
+#define CS_CSYSPWRUPREQ 0x40000000u
+#define CS_CSYSPWRUPACK 0x80000000u
+/* ORUNDETECT, TRNMODE, MASKLANE, TRNCNT and the three requests. */
+#define CS_WRITABLE 0x54FFFF0Du
+#define CS_STICKY_FAULT (CS_STICKYORUN | CS_STICKYERR | CS_WDATAERR)
+
+/* ABORT (write to DP 0x0) */
+#define AB_DAPABORT 0x01u
+#define AB_STKCMPCLR 0x02u
+#define AB_STKERRCLR 0x04u
+#define AB_WDERRCLR 0x08u
+#define AB_ORUNERRCLR 0x10u
+
+/* AHB-AP registers (stm32f7-target.md 10.3) */
+#define AP_CSW 0x00u
+#define AP_TAR 0x04u
+#define AP_DRW 0x0Cu
+#define AP_BD0 0x10u
+#define AP_BD3 0x1Cu
+#define AP_CFG 0xF4u
+#define AP_BASE 0xF8u
+#define AP_IDR 0xFCu
+#define CSW_SIZE 0x00000007u
+#define CSW_ADDRINC 0x00000030u
+#define CSW_DEVICEEN 0x00000040u
+#define CSW_TRINPROG 0x00000080u
+#define CSW_WRITABLE 0xFF000037u /* Size, AddrInc, Prot 30:24, DbgSwEnable */
+#define CSW_RESET 0x23000040u
+
+#define DLPIDR_VALUE 0x00000001u /* PROTVSN 1 (SWD protocol v2), TINSTANCE 0 */
+
+typedef enum { PROTO_LOCKOUT, PROTO_NEED_DPIDR, PROTO_ACTIVE } proto_state;
+
+/* One power-up handshake (debug or system): the ACK follows the request after
+ * dp_pwrup_ack_ns; with dp_pwrdown_ack_never_clears it never drops. */
+typedef struct pwr_hs {
+  bool req;
+  bool ack_from;  /* ACK before the last change */
+  bool ack_to;    /* ACK after the delay */
+  uint64_t t_change;
+} pwr_hs;
+
+struct lf_dap {
+  lf_dap_cfg cfg;
+  lf_clock *clk;
+  const lf_bench_params *p;
+  lf_bus bus;
+  lf_faults *faults;
+  lf_dap_counters c;
+  double hz;
+  bool powered;
+  proto_state proto;
+  uint32_t ctrl;      /* writable CTRL/STAT bits */
+  uint32_t sticky;    /* STICKYORUN/STICKYCMP/STICKYERR/WDATAERR */
+  bool readok;
+  pwr_hs dbg, sys;
+  uint32_t select;
+  uint32_t dlcr;
+  uint32_t rdbuff;    /* result of the last AP read */
+  uint32_t last_read; /* value returned by the last OK read (RESEND) */
+  uint64_t busy_until;
+  uint32_t csw, tar;
+};
+
+static void charge_cycles(lf_dap *d, double cycles)
+{
+  uint64_t n = cycles > 0 ? (uint64_t)(cycles + 0.5) : 0;
+  lf_clock_advance(d->clk, LF_CLK_SWD, lf_clock_cycles_ns(n, d->hz));
+}
+
+static bool pwr_ack(const lf_dap *d, const pwr_hs *h)
+{
+  double delay = d->p->dp_pwrup_ack_ns > 0 ? d->p->dp_pwrup_ack_ns : 0;
+  return d->clk->now_ns >= h->t_change + (uint64_t)(delay + 0.5) ? h->ack_to : h->ack_from;
+}
+
+static void pwr_request(lf_dap *d, pwr_hs *h, bool req)
+{
+  if (req == h->req)
+    return;
+  bool now_ack = pwr_ack(d, h);
+  bool prev_to = h->ack_to;
+  h->req = req;
+  h->ack_from = now_ack;
+  h->t_change = d->clk->now_ns;
+  if (req)
+    h->ack_to = true;
+  else
+    h->ack_to = d->p->dp_pwrdown_ack_never_clears != 0 ? (now_ack || prev_to) : false;
+}
+
+static uint32_t ctrlstat(const lf_dap *d)
+{
+  uint32_t v = d->ctrl | d->sticky;
+  if (d->readok)
+    v |= CS_READOK;
+  if (d->ctrl & CS_CDBGRSTREQ)
+    v |= CS_CDBGRSTACK; /* bench: the debug reset is acknowledged at once */
+  if (pwr_ack(d, &d->dbg))
+    v |= CS_CDBGPWRUPACK;
+  if (pwr_ack(d, &d->sys))
+    v |= CS_CSYSPWRUPACK;
+  return v;
+}
+
+static void dp_reset_state(lf_dap *d)
+{
+  d->proto = PROTO_LOCKOUT;
+  d->ctrl = 0;
+  d->sticky = 0;
+  d->readok = false;
+  memset(&d->dbg, 0, sizeof d->dbg);
+  memset(&d->sys, 0, sizeof d->sys);
+  d->select = 0;
+  d->dlcr = 0;
+  d->rdbuff = 0;
+  d->last_read = 0;
+  d->busy_until = 0;
+  d->csw = CSW_RESET;
+  d->tar = 0;
+}
+
 lf_dap *lf_dap_new(const lf_dap_cfg *cfg, lf_clock *clk, const lf_bench_params *p, lf_bus bus,
-                   lf_faults *faults) { (void)cfg; (void)clk; (void)p; (void)bus; (void)faults; return calloc(1, sizeof(lf_dap)); }
+                   lf_faults *faults)
+{
+  lf_dap *d = calloc(1, sizeof *d);
+  if (!d)
+    return NULL;
+  d->cfg = *cfg;
+  d->clk = clk;
+  d->p = p;
+  d->bus = bus;
+  d->faults = faults;
+  d->hz = 1e6;
+  d->powered = true;
+  dp_reset_state(d);
+  return d;
+}
+
 void lf_dap_free(lf_dap *d) { free(d); }
+
 void lf_dap_set_swclk(lf_dap *d, double hz) { d->hz = hz; }
 double lf_dap_swclk(const lf_dap *d) { return d->hz; }
-lf_swd_ack lf_dap_transact(lf_dap *d, bool apndp, bool rnw, uint8_t a, uint32_t *data) { (void)d; (void)apndp; (void)rnw; (void)a; (void)data; return LF_SWD_NOACK; }
-void lf_dap_line_reset(lf_dap *d) { (void)d; }
-void lf_dap_jtag_to_swd(lf_dap *d) { (void)d; }
-void lf_dap_idle(lf_dap *d, uint64_t cycles) { (void)d; (void)cycles; }
-void lf_dap_set_power(lf_dap *d, bool on) { (void)d; (void)on; }
+
+void lf_dap_line_reset(lf_dap *d)
+{
+  d->c.sequences++;
+  charge_cycles(d, d->p->swd_line_reset_bits);
+  if (d->powered)
+    d->proto = PROTO_NEED_DPIDR;
+}
+
+void lf_dap_jtag_to_swd(lf_dap *d)
+{
+  d->c.sequences++;
+  charge_cycles(d, d->p->swd_jtag_to_swd_bits);
+  if (d->powered)
+    d->proto = PROTO_NEED_DPIDR; /* the sequence ends with a line reset */
+}
+
+void lf_dap_idle(lf_dap *d, uint64_t cycles)
+{
+  lf_clock_advance(d->clk, LF_CLK_SWD, lf_clock_cycles_ns(cycles, d->hz));
+}
+
+void lf_dap_set_power(lf_dap *d, bool on)
+{
+  d->powered = on;
+  dp_reset_state(d);
+}
+
 const lf_dap_counters *lf_dap_counters_get(const lf_dap *d) { return &d->c; }
+
+/* ---- MEM-AP data path ---- */
+
+static bool powered_up(const lf_dap *d)
+{
+  return pwr_ack(d, &d->dbg) && pwr_ack(d, &d->sys);
+}
+
+static unsigned csw_bytes(uint32_t csw)
+{
+  static const unsigned bytes[8] = {1, 2, 4, 4, 4, 4, 4, 4};
+  return bytes[csw & CSW_SIZE];
+}
+
+/* One AHB access by the AP at the current time; returns false on error
+ * (STICKYERR set). `data` is the DRW image (byte lanes) for sub-word sizes. */
+static bool ap_bus(lf_dap *d, uint32_t addr, unsigned size, bool write, uint32_t *data)
+{
+  if (!powered_up(d)) {
+    d->sticky |= CS_STICKYERR;
+    return false;
+  }
+  unsigned shift = 8 * (addr & (size == 4 ? 0 : 3));
+  uint32_t mask = size == 4 ? 0xFFFFFFFFu : ((1u << (8 * size)) - 1);
+  uint32_t val = write ? (*data >> shift) & mask : 0;
+  uint32_t a = size == 4 ? addr & ~3u : (size == 2 ? addr & ~1u : addr);
+  uint64_t t = d->clk->now_ns;
+  int rc = d->bus.access(d->bus.ctx, LF_BUS_DEBUG, a, size, write, &val, &t);
+  if (write)
+    d->c.bus_writes++;
+  else
+    d->c.bus_reads++;
+  if (t > d->clk->now_ns)
+    d->busy_until = t;
+  if (rc != LF_BUS_OK) {
+    d->sticky |= CS_STICKYERR;
+    if (!write)
+      *data = 0;
+    return false;
+  }
+  if (!write)
+    *data = (val & mask) << shift;
+  return true;
+}
+
+static void tar_increment(lf_dap *d, unsigned size)
+{
+  if ((d->csw & CSW_ADDRINC) == 0)
+    return; /* off; packed (2) behaves as single (1) */
+  d->tar = (d->tar & ~0x3FFu) | ((d->tar + size) & 0x3FFu);
+}
+
+static uint32_t ap_read(lf_dap *d, uint8_t reg)
+{
+  uint32_t v = 0;
+  if ((d->select >> 24) != 0)
+    return 0; /* only AP 0 exists */
+  switch (reg) {
+  case AP_CSW:
+    v = d->csw | CSW_DEVICEEN;
+    if (d->busy_until > d->clk->now_ns)
+      v |= CSW_TRINPROG;
+    return v;
+  case AP_TAR: return d->tar;
+  case AP_DRW: {
+    unsigned size = csw_bytes(d->csw);
+    if (ap_bus(d, d->tar, size, false, &v))
+      tar_increment(d, size);
+    return v;
+  }
+  case AP_CFG: return 0; /* little-endian, no large address/data */
+  case AP_BASE: return d->cfg.ap_base;
+  case AP_IDR: return d->cfg.ap_idr;
+  default:
+    if (reg >= AP_BD0 && reg <= AP_BD3)
+      ap_bus(d, (d->tar & ~0xFu) + (reg - AP_BD0), 4, false, &v);
+    return v;
+  }
+}
+
+static void ap_write(lf_dap *d, uint8_t reg, uint32_t v)
+{
+  if ((d->select >> 24) != 0)
+    return;
+  switch (reg) {
+  case AP_CSW: {
+    uint32_t n = (d->csw & ~CSW_WRITABLE) | (v & CSW_WRITABLE);
+    if ((v & CSW_SIZE) > 2)
+      n = (n & ~CSW_SIZE) | (d->csw & CSW_SIZE);
+    d->csw = n;
+    return;
+  }
+  case AP_TAR: d->tar = v; return;
+  case AP_DRW: {
+    unsigned size = csw_bytes(d->csw);
+    if (ap_bus(d, d->tar, size, true, &v))
+      tar_increment(d, size);
+    return;
+  }
+  default:
+    if (reg >= AP_BD0 && reg <= AP_BD3)
+      ap_bus(d, (d->tar & ~0xFu) + (reg - AP_BD0), 4, true, &v);
+    return; /* CFG, BASE, IDR and reserved offsets are read-only */
+  }
+}
+
+/* ---- DP ---- */
+
+static uint32_t dp_read(lf_dap *d, uint8_t a)
+{
+  switch (a) {
+  case 0x0: return d->cfg.dpidr;
+  case 0x4:
+    switch (d->select & 0xFu) {
+    case 0: return ctrlstat(d);
+    case 1: return d->dlcr;
+    case 2: return d->cfg.targetid;
+    case 3: return DLPIDR_VALUE;
+    default: return 0; /* EVENTSTAT (bank 4) reads 0; other banks reserved */
+    }
+  case 0x8: return d->last_read; /* RESEND */
+  default: return d->rdbuff;      /* RDBUFF: no new AP access */
+  }
+}
+
+static void dp_write(lf_dap *d, uint8_t a, uint32_t v)
+{
+  switch (a) {
+  case 0x0:
+    if (v & AB_DAPABORT)
+      d->busy_until = 0; /* the host gives up on the transfer in progress */
+    if (v & AB_STKCMPCLR)
+      d->sticky &= ~CS_STICKYCMP;
+    if (v & AB_STKERRCLR)
+      d->sticky &= ~CS_STICKYERR;
+    if (v & AB_WDERRCLR)
+      d->sticky &= ~CS_WDATAERR;
+    if (v & AB_ORUNERRCLR)
+      d->sticky &= ~CS_STICKYORUN;
+    return;
+  case 0x4:
+    if ((d->select & 0xFu) == 0) {
+      d->ctrl = v & CS_WRITABLE;
+      pwr_request(d, &d->dbg, (v & CS_CDBGPWRUPREQ) != 0);
+      pwr_request(d, &d->sys, (v & CS_CSYSPWRUPREQ) != 0);
+    } else if ((d->select & 0xFu) == 1) {
+      d->dlcr = v & 0x00000300u; /* TURNROUND (stored; the cycle counts are params) */
+    }
+    return;
+  case 0x8: d->select = v; return;
+  default: return; /* TARGETSEL: single-drop target, ignored */
+  }
+}
+
+static lf_swd_ack finish(lf_dap *d, lf_swd_ack ack)
+{
+  if (ack == LF_SWD_OK)
+    return ack;
+  if (ack == LF_SWD_WAIT)
+    d->c.waits++;
+  else if (ack == LF_SWD_FAULT)
+    d->c.faults++;
+  else
+    d->c.noacks++;
+  charge_cycles(d, d->p->swd_wait_cycles);
+  return ack;
+}
+
+lf_swd_ack lf_dap_transact(lf_dap *d, bool apndp, bool rnw, uint8_t a, uint32_t *data)
+{
+  a &= 0xC;
+  d->c.transactions++;
+  if (apndp)
+    rnw ? d->c.ap_reads++ : d->c.ap_writes++;
+  else
+    rnw ? d->c.dp_reads++ : d->c.dp_writes++;
+  lf_fault *fw = d->faults ? lf_faults_event(d->faults, LF_FAULT_SWD_WAIT) : NULL;
+  lf_fault *ff = (d->faults && apndp) ? lf_faults_event(d->faults, LF_FAULT_SWD_FAULT) : NULL;
+
+  bool dpidr_read = !apndp && rnw && a == 0x0;
+  bool abort_write = !apndp && !rnw && a == 0x0;
+  if (!d->powered || d->proto == PROTO_LOCKOUT || (d->proto == PROTO_NEED_DPIDR && !dpidr_read))
+    return finish(d, LF_SWD_NOACK);
+  if (fw && !dpidr_read && !abort_write)
+    return finish(d, LF_SWD_WAIT);
+  uint64_t issued = d->clk->now_ns;
+  if ((apndp || (rnw && a == 0xC)) && d->busy_until > issued)
+    return finish(d, LF_SWD_WAIT);
+  if (apndp && (d->sticky & CS_STICKY_FAULT)) {
+    if (rnw)
+      d->readok = false;
+    return finish(d, LF_SWD_FAULT);
+  }
+  if (apndp && ff) {
+    d->sticky |= CS_STICKYERR;
+    if (rnw)
+      d->readok = false;
+    return finish(d, LF_SWD_FAULT);
+  }
+
+  charge_cycles(d, rnw ? d->p->swd_read_cycles : d->p->swd_write_cycles);
+  uint8_t reg = (uint8_t)(((d->select >> 4) & 0xFu) << 4 | a);
+  if (apndp && rnw) {
+    uint32_t posted = d->rdbuff;
+    d->rdbuff = ap_read(d, reg);
+    d->readok = true;
+    d->last_read = posted;
+    *data = posted;
+  } else if (apndp) {
+    ap_write(d, reg, *data);
+  } else if (rnw) {
+    *data = dp_read(d, a);
+    d->last_read = *data;
+    if (a == 0xC)
+      d->readok = true;
+    if (dpidr_read)
+      d->proto = PROTO_ACTIVE;
+  } else {
+    dp_write(d, a, *data);
+  }
+  return LF_SWD_OK;
+}
