@@ -27,6 +27,7 @@ static const lf_param_desc rows[] = {
   ROW(stlink_swclk_measured, "bool", PPREF " 1.10: psdb scope measurements (divisor 0 = 2360 kHz, 1 = 1553 kHz ...); 0 uses nominal"),
   ROW(stlink_nrst_pulse_ns, "ns", "[unconf] DRIVE_NRST state 2 pulse length"),
   ROW(stlink_enter_swd_ns, "ns", "[unconf] firmware work on ENTER besides the wire sequences"),
+  ROW(stlink_poll_limit, "", "[unconf] ST-Link firmware polls of CTRL/STAT ACKs (ENTER) and DHCSR.S_REGRDY (READREG/WRITEREG) before an error status"),
   ROW(swd_read_cycles, "cycles", PPREF " 4.1: 8+T+3+32+1+T with T=1"),
   ROW(swd_write_cycles, "cycles", PPREF " 4.1: 8+T+3+T+32+1"),
   ROW(swd_wait_cycles, "cycles", PPREF " 4.1: WAIT/FAULT without data phase 8+T+3+T"),
@@ -77,6 +78,7 @@ void lf_bench_params_default(lf_bench_params *p)
   p->stlink_swclk_measured = 1;
   p->stlink_nrst_pulse_ns = 1e6;
   p->stlink_enter_swd_ns = 100e3;
+  p->stlink_poll_limit = 100;
   p->swd_read_cycles = 46;
   p->swd_write_cycles = 46;
   p->swd_wait_cycles = 13;

@@ -26,6 +26,7 @@ typedef struct lf_bench_params {
   double stlink_swclk_measured;    /* 1: use scope-measured SWCLK, 0: nominal */
   double stlink_nrst_pulse_ns;     /* DRIVE_NRST pulse (state 2) length */
   double stlink_enter_swd_ns;      /* ENTER SWD: line reset + JTAG-to-SWD + DPIDR */
+  double stlink_poll_limit;        /* firmware polls (power-up ACK, DHCSR.S_REGRDY) before giving up */
   /* --- SWD wire (cycles) --- */
   double swd_read_cycles;          /* request + turnaround + ACK + data + parity + turn */
   double swd_write_cycles;
