@@ -56,6 +56,10 @@ static const lf_param_desc rows[] = {
   ROW4(flash_mass_ns, "ns", F7REF " 9.1 tME 2 MiB typ (unconfirmed); one bank: scaled by size"),
   ROW4(flash_mass_max_ns, "ns", F7REF " 9.1 tME max (unconfirmed)"),
   ROW(flash_opt_ns, "ns", "[unconf] option-byte write without RDP regression"),
+  ROW(flash_ndbank_change_erases, "bool", "[unconf] " F7REF " 4.5: whether an nDBANK change erases flash is not known; 1 = erase (safe)"),
+  ROW(flash_errors_block_ops, "bool", "[unconf] F4-style: a program/erase with stale WRPERR/PGAERR/PGPERR/ERSERR set fails with ERSERR (" F7REF " 13 #8)"),
+  ROW(flash_eop_needs_eopie, "bool", "[unconf] " F7REF " 3.4: EOP only with EOPIE, OPERR only with ERRIE (RM0090 text)"),
+  ROW(iwdg_lsi_hz, "Hz", "[unconf] LSI nominal 32 kHz (RM0410 not read)"),
   ROW(run_slice_ns, "ns", "bench granularity of lf_bench_run (not a hardware fact)"),
 };
 
@@ -109,6 +113,10 @@ void lf_bench_params_default(lf_bench_params *p)
     p->flash_erase64k_max_ns[i] = p->flash_erase128k_max_ns[i] / 2;
   }
   p->flash_opt_ns = 50e6;
+  p->flash_ndbank_change_erases = 1;
+  p->flash_errors_block_ops = 1;
+  p->flash_eop_needs_eopie = 1;
+  p->iwdg_lsi_hz = 32000;
   p->run_slice_ns = 1e6;
 }
 

@@ -51,6 +51,10 @@ typedef struct lf_bench_params {
   double flash_erase256k_ns[4], flash_erase256k_max_ns[4];
   double flash_mass_ns[4], flash_mass_max_ns[4];
   double flash_opt_ns;             /* option-byte programming (without mass erase) */
+  double flash_ndbank_change_erases; /* 1: changing nDBANK erases the array (safe assumption) */
+  double flash_errors_block_ops;   /* 1: stale WRP/PGA/PGP/ERS errors refuse a new op (ERSERR) */
+  double flash_eop_needs_eopie;    /* 1: EOP/OPERR only set when EOPIE/ERRIE (F4 text) */
+  double iwdg_lsi_hz;              /* IWDG clock (LSI nominal) */
   /* --- bench run --- */
   double run_slice_ns;             /* core catch-up granularity for lf_bench_run */
 } lf_bench_params;
