@@ -14,13 +14,13 @@
  * reset only a DPIDR read is answered until DPIDR has been read.
  *
  * Answers, in order of precedence for a synchronised, powered DP:
- *  1. an injected swd_wait fault -> WAIT (bench: not for a DPIDR read or an
+ *  1. an injected swd_fault fault on an AP access -> FAULT and STICKYERR;
+ *  2. an injected swd_wait fault -> WAIT (bench: not for a DPIDR read or an
  *     ABORT write, which ADIv5 always answers, so a host can always recover);
- *  2. an AHB access still in progress -> WAIT for AP accesses and RDBUFF reads;
- *  3. a sticky error flag (STICKYERR, STICKYORUN, WDATAERR) -> FAULT for AP
+ *  3. an AHB access still in progress -> WAIT for AP accesses and RDBUFF reads;
+ *  4. a sticky error flag (STICKYERR, STICKYORUN, WDATAERR) -> FAULT for AP
  *     accesses (bench: DP accesses stay answered; ADIv5 allows the DP to FAULT
- *     them too but hosts only need DPIDR, CTRL/STAT and ABORT to recover);
- *  4. an injected swd_fault fault on an AP access -> FAULT and STICKYERR.
+ *     them too but hosts only need DPIDR, CTRL/STAT and ABORT to recover).
  * The swd_fault counter counts AP transactions only (faults.h: "the Nth SWD AP
  * transaction"); the swd_wait counter counts every transaction.
  *
@@ -409,18 +409,18 @@ lf_swd_ack lf_dap_transact(lf_dap *d, bool apndp, bool rnw, uint8_t a, uint32_t 
   bool abort_write = !apndp && !rnw && a == 0x0;
   if (!d->powered || d->proto == PROTO_LOCKOUT || (d->proto == PROTO_NEED_DPIDR && !dpidr_read))
     return finish(d, LF_SWD_NOACK);
+  if (ff) {
+    d->sticky |= CS_STICKYERR;
+    if (rnw)
+      d->readok = false;
+    return finish(d, LF_SWD_FAULT);
+  }
   if (fw && !dpidr_read && !abort_write)
     return finish(d, LF_SWD_WAIT);
   uint64_t issued = d->clk->now_ns;
   if ((apndp || (rnw && a == 0xC)) && d->busy_until > issued)
     return finish(d, LF_SWD_WAIT);
   if (apndp && (d->sticky & CS_STICKY_FAULT)) {
-    if (rnw)
-      d->readok = false;
-    return finish(d, LF_SWD_FAULT);
-  }
-  if (apndp && ff) {
-    d->sticky |= CS_STICKYERR;
     if (rnw)
       d->readok = false;
     return finish(d, LF_SWD_FAULT);
