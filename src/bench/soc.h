@@ -86,4 +86,12 @@ void lf_soc_power_loss(lf_soc *s, uint64_t t_ns);
 
 const lf_soc_counters *lf_soc_counters_get(const lf_soc *s);
 
+/* Unique ID (96 bits) derived deterministically from seed; each part has a
+ * fixed default seed. Takes effect at once (the UID is read-only silicon). */
+void lf_soc_set_uid(lf_soc *s, uint64_t seed);
+
+/* Virtual time at which the IWDG would reset the chip, UINT64_MAX when it is
+ * not running. The SoC never resets itself: the board calls lf_soc_reset. */
+uint64_t lf_soc_watchdog_deadline(const lf_soc *s);
+
 #endif

@@ -1,22 +1,1156 @@
-/* STUB: replaced by the STM32F7 SoC model. */
+/* STM32F767ZI SoC model: memory map, flash (flashctl.c), option bytes, OTP,
+ * unique ID, and the small peripherals loaders and applications touch (RCC,
+ * CRC, IWDG, GPIO, DBGMCU). Facts: stm32f7-target.md ("F7 n.m" below).
+ *
+ * Table-driven: a part is a part_desc (memories, system-info page, register
+ * blocks, flash controller description); the logic below never names an
+ * F767 number. A second part (F429ZI) is a second table plus its own
+ * lf_fc_desc and boot rule.
+ *
+ * Bench decisions (documented, not hardware facts):
+ * - System memory (ST bootloader ROM, not available) holds a tiny image: a
+ *   vector table whose SP is the top of SRAM and whose handlers all point to
+ *   a "b ." loop at +0x40; the rest reads 0xFF. Its size is rounded to 0xF000
+ *   so both aliases stay 4 KiB aligned.
+ * - Unmodeled peripheral: any address inside a peripheral bus window with no
+ *   model reads 0 and ignores writes; addresses outside every memory and bus
+ *   window answer LF_BUS_ERR (counted in bus_errors).
+ * - CRC and GPIO registers need their RCC AHB1ENR clock bit: while it is 0
+ *   they read 0 and ignore writes (RM behaviour recalled, unconfirmed).
+ * - RDP level 1 (active option RDP not 0xAA/0xCC): DEBUG-master accesses to
+ *   flash (both aliases), OTP + lock bytes and backup SRAM answer LF_BUS_ERR
+ *   (F7 5, unconfirmed); the core is unaffected.
+ * - Power loss fills every RAM (incl. backup SRAM, VBAT is VDD on the NUCLEO)
+ *   with lf_flashctl_garbage(address).
+ * - DBGMCU_CR/APB1_FZ/APB2_FZ survive a system reset, cleared only by power-on
+ *   (F7 12 "Persistence", ≈). IWDG freeze on halt is the board's business.
+ * - IWDG timeout = 4 * 2^PR * (RLR + 1) / iwdg_lsi_hz (ST's formula); a
+ *   hardware watchdog (active option IWDG_SW = 0) runs from every reset.
+ * - RCC ready bits: HSIRDY follows HSION at once; HSERDY follows HSEON at once
+ *   when params hse_hz > 0 (never otherwise); PLLRDY (and the I2S/SAI PLLs)
+ *   pll_lock_ns after PLLON. SWS follows SW once the source is ready. */
 #include "bench/soc.h"
+
+#include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
-struct lf_soc { lf_soc_counters c; };
-lf_soc *lf_soc_new(const char *part, const lf_bench_params *p, lf_faults *faults, char *err, size_t errlen) { (void)part; (void)p; (void)faults; (void)err; (void)errlen; return calloc(1, sizeof(lf_soc)); }
-void lf_soc_free(lf_soc *s) { free(s); }
-const char *lf_soc_part(const lf_soc *s) { (void)s; return "stm32f767zi"; }
-uint32_t lf_soc_idcode(const lf_soc *s) { (void)s; return 0x10016451; }
-uint32_t lf_soc_cpuid(const lf_soc *s) { (void)s; return 0x411FC270; }
-int lf_soc_access(lf_soc *s, lf_bus_master m, uint32_t addr, unsigned size, bool write, uint32_t *val, uint64_t *t_ns) { (void)s; (void)m; (void)addr; (void)size; (void)write; (void)val; (void)t_ns; return LF_BUS_ERR; }
-size_t lf_soc_regions(lf_soc *s, const lf_soc_region **out) { (void)s; *out = NULL; return 0; }
-void lf_soc_reset(lf_soc *s, lf_soc_reset_kind kind, uint64_t t_ns) { (void)s; (void)kind; (void)t_ns; }
-double lf_soc_sysclk_hz(const lf_soc *s) { (void)s; return 16e6; }
-uint32_t lf_soc_boot_address(const lf_soc *s) { (void)s; return 0x00200000; }
-int lf_soc_rdp_level(const lf_soc *s) { (void)s; return 0; }
-void lf_soc_set_gpio_cb(lf_soc *s, lf_soc_gpio_fn fn, void *ctx) { (void)s; (void)fn; (void)ctx; }
-int lf_soc_peek(const lf_soc *s, uint32_t addr, void *buf, size_t len) { (void)s; (void)addr; memset(buf, 0, len); return -1; }
-int lf_soc_save_state(const lf_soc *s, FILE *f, char *err, size_t errlen) { (void)s; (void)f; (void)err; (void)errlen; return -1; }
-int lf_soc_load_state(lf_soc *s, FILE *f, char *err, size_t errlen) { (void)s; (void)f; (void)err; (void)errlen; return -1; }
-void lf_soc_power_loss(lf_soc *s, uint64_t t_ns) { (void)s; (void)t_ns; }
+
+#include "bench/flashctl.h"
+
+/* ------------------------------------------------------------------ */
+/* Part description                                                    */
+
+typedef enum mem_kind { MK_RAM, MK_FLASH, MK_FLASH_ALIAS, MK_SYSROM } mem_kind;
+
+typedef struct mem_desc {
+  const char *name;
+  uint32_t base, size;
+  mem_kind kind;
+  bool rdp_debug_block; /* RDP 1: DEBUG accesses fail */
+} mem_desc;
+
+typedef struct window { uint32_t base, size; } window;
+
+/* One register of a peripheral block. */
+enum { R_RO = 1, R_WO = 2, R_KEEP_SYS = 4 };
+typedef struct reg_desc { uint16_t off; uint32_t reset, wmask; uint8_t flags; } reg_desc;
+
+typedef struct gpio_reset { uint32_t moder, ospeedr, pupdr; } gpio_reset;
+
+typedef enum boot_rule { BOOT_OPTCR1_ADD0 } boot_rule;
+
+typedef struct part_desc {
+  const char *name;
+  uint32_t idcode, cpuid;
+  const mem_desc *mems;
+  size_t nmems;
+  const lf_fc_desc *flash;
+  uint32_t flashreg_base;
+  uint32_t sysinfo_base, sysinfo_size, uid_addr, fsize_addr, pkg_addr;
+  uint16_t pkg_value;
+  uint32_t sysrom_sp;          /* initial SP of the stand-in system memory image */
+  uint32_t rcc_base, crc_base, iwdg_base, gpio_base, dbgmcu_base;
+  unsigned ngpio;
+  const gpio_reset *gpio_resets; /* index = port; ports beyond the list reset to 0 */
+  size_t ngpio_resets;
+  uint32_t crc_clk_bit;        /* AHB1ENR bit */
+  uint32_t iwdg_sw_bit;        /* OPTCR bit: 1 = software IWDG */
+  boot_rule boot;
+  const window *windows;
+  size_t nwindows;
+  uint64_t uid_seed;
+} part_desc;
+
+/* F7 2 */
+static const mem_desc f767_mems[] = {
+  {"itcm", 0x00000000u, 16u << 10, MK_RAM, false},
+  {"sysmem-itcm", 0x00100000u, 0xF000u, MK_SYSROM, false},
+  {"flash-itcm", 0x00200000u, 2u << 20, MK_FLASH_ALIAS, true},
+  {"flash", 0x08000000u, 2u << 20, MK_FLASH, true},
+  {"sysmem", 0x1FF00000u, 0xF000u, MK_SYSROM, false},
+  {"dtcm", 0x20000000u, 128u << 10, MK_RAM, false},
+  {"sram1", 0x20020000u, 368u << 10, MK_RAM, false},
+  {"sram2", 0x2007C000u, 16u << 10, MK_RAM, false},
+  {"bkpsram", 0x40024000u, 4u << 10, MK_RAM, true},
+};
+
+/* F7 6.2: option image words (low half field, high half complement). */
+static const lf_fc_optword f767_optimg[] = {
+  {0x1FFF0000u, 0, 0}, {0x1FFF0008u, 0, 16}, {0x1FFF0010u, 1, 0}, {0x1FFF0018u, 1, 16},
+};
+
+/* F7 3, 4, 7: 2 MiB; single bank 4x32K,1x128K,7x256K; dual 2x(4x16K,1x64K,7x128K). */
+static const lf_fc_desc f767_flash = {
+  .flash_base = 0x08000000u,
+  .flash_size = 2u << 20,
+  .single = {1, 2u << 20, {{4, 32u << 10}, {1, 128u << 10}, {7, 256u << 10}}, LF_FC_WRP_SECTOR},
+  .dual = {2, 1u << 20, {{4, 16u << 10}, {1, 64u << 10}, {7, 128u << 10}}, LF_FC_WRP_PAIRS},
+  .ndbank_bit = 1u << 29,
+  .fixed_dual = false,
+  .otp_base = 0x1FF0F000u,
+  .otp_size = 1024,
+  .otp_block = 64,
+  .lock_base = 0x1FF0F400u,
+  .nlocks = 16,
+  .cr_mask = 0x830183FFu & ~0x00000000u, /* LOCK ERRIE EOPIE STRT MER2 PSIZE SNB MER SER PG */
+  .optcr_factory = 0xFFFFAAFDu,
+  .optcr1_factory = 0x00400080u,
+  .optcr_mask = 0xFFFFFFFFu,
+  .optcr1_mask = 0xFFFFFFFFu,
+  .optimg = f767_optimg,
+  .noptimg = sizeof f767_optimg / sizeof f767_optimg[0],
+  .optimg_base = 0x1FFF0000u,
+  .optimg_size = 0x20,
+};
+
+/* GPIOA/GPIOB reset values differ (debug pins): RM0410 GPIO register map. */
+static const gpio_reset f767_gpio_resets[] = {
+  {0xA8000000u, 0x0C000000u, 0x64000000u},
+  {0x00000280u, 0x000000C0u, 0x00000100u},
+};
+
+/* Peripheral bus windows (CMSIS bases): APB1, APB2, AHB1, AHB2, AHB3 regs. */
+static const window f767_windows[] = {
+  {0x40000000u, 0x8000u}, {0x40010000u, 0x8000u}, {0x40020000u, 0x60000u},
+  {0x50000000u, 0x61000u}, {0xA0000000u, 0x2000u},
+};
+
+static const part_desc parts[] = {
+  {
+    .name = "stm32f767zi",
+    .idcode = 0x10016451u,   /* F7 1: rev Z as read on silicon */
+    .cpuid = 0x411FC270u,    /* F7 1: Cortex-M7 r1p0 */
+    .mems = f767_mems,
+    .nmems = sizeof f767_mems / sizeof f767_mems[0],
+    .flash = &f767_flash,
+    .flashreg_base = 0x40023C00u,
+    .sysinfo_base = 0x1FF0F000u,
+    .sysinfo_size = 0x1000u,
+    .uid_addr = 0x1FF0F420u,
+    .fsize_addr = 0x1FF0F442u,
+    .pkg_addr = 0x1FF0F7E0u,
+    .pkg_value = 0x0300u,    /* [unconf] PKG[10:8] code for LQFP144 */
+    .sysrom_sp = 0x20080000u,
+    .rcc_base = 0x40023800u,
+    .crc_base = 0x40023000u,
+    .iwdg_base = 0x40003000u,
+    .gpio_base = 0x40020000u,
+    .dbgmcu_base = 0xE0042000u,
+    .ngpio = 11,
+    .gpio_resets = f767_gpio_resets,
+    .ngpio_resets = 2,
+    .crc_clk_bit = 12,
+    .iwdg_sw_bit = 1u << 5,
+    .boot = BOOT_OPTCR1_ADD0,
+    .windows = f767_windows,
+    .nwindows = sizeof f767_windows / sizeof f767_windows[0],
+    .uid_seed = 0x4C46F767ull,
+  },
+};
+
+/* ------------------------------------------------------------------ */
+/* Register tables of the small peripherals                            */
+
+/* RCC (RM0410 register map; reset values of rarely used registers unconfirmed). */
+enum { RCC_CR = 0x00, RCC_PLLCFGR = 0x04, RCC_CFGR = 0x08, RCC_CIR = 0x0C, RCC_AHB1ENR = 0x30 };
+#define RCC_CR_HSION (1u << 0)
+#define RCC_CR_HSIRDY (1u << 1)
+#define RCC_CR_HSEON (1u << 16)
+#define RCC_CR_HSERDY (1u << 17)
+#define RCC_CR_PLLON (1u << 24)
+#define RCC_CR_PLLRDY (1u << 25)
+#define RCC_CR_PLLI2SON (1u << 26)
+#define RCC_CR_PLLI2SRDY (1u << 27)
+#define RCC_CR_PLLSAION (1u << 28)
+#define RCC_CR_PLLSAIRDY (1u << 29)
+static const reg_desc rcc_regs[] = {
+  {0x00, 0x00000083u, 0x150D00F9u, 0},  /* CR: HSION|HSIRDY, HSITRIM 0x10 */
+  {0x04, 0x24003010u, 0x7F437FFFu, 0},  /* PLLCFGR (F7 17) */
+  {0x08, 0x00000000u, 0xFFFFFCF3u, 0},  /* CFGR: SWS read-only */
+  {0x0C, 0x00000000u, 0x00007F00u, 0},  /* CIR: clear bits 23:16 not stored */
+  {0x10, 0, 0xFFFFFFFFu, 0}, {0x14, 0, 0xFFFFFFFFu, 0}, {0x18, 0, 0xFFFFFFFFu, 0},
+  {0x20, 0, 0xFFFFFFFFu, 0}, {0x24, 0, 0xFFFFFFFFu, 0},
+  {0x30, 0x00100000u, 0xFFFFFFFFu, 0},  /* AHB1ENR: DTCMRAMEN */
+  {0x34, 0, 0xFFFFFFFFu, 0}, {0x38, 0, 0xFFFFFFFFu, 0},
+  {0x40, 0, 0xFFFFFFFFu, 0}, {0x44, 0, 0xFFFFFFFFu, 0},
+  {0x50, 0x006FF0FFu, 0xFFFFFFFFu, 0}, {0x54, 0x000000F1u, 0xFFFFFFFFu, 0},
+  {0x58, 0x00000003u, 0xFFFFFFFFu, 0}, {0x60, 0xFFFFCFFFu, 0xFFFFFFFFu, 0},
+  {0x64, 0x04F77F33u, 0xFFFFFFFFu, 0},
+  {0x70, 0, 0xFFFFFFFFu, 0}, {0x74, 0x0E000000u, 0x01000001u, 0},
+  {0x80, 0, 0xFFFFFFFFu, 0}, {0x84, 0x24003000u, 0xFFFFFFFFu, 0},
+  {0x88, 0x24003000u, 0xFFFFFFFFu, 0}, {0x8C, 0, 0xFFFFFFFFu, 0}, {0x90, 0, 0xFFFFFFFFu, 0},
+};
+
+/* CRC (F7 CRC unit). */
+enum { CRC_DR = 0x00, CRC_IDR = 0x04, CRC_CR = 0x08, CRC_INIT = 0x10, CRC_POL = 0x14 };
+static const reg_desc crc_regs[] = {
+  {0x00, 0xFFFFFFFFu, 0, 0}, {0x04, 0, 0xFFu, 0}, {0x08, 0, 0xF8u, 0},
+  {0x10, 0xFFFFFFFFu, 0xFFFFFFFFu, 0}, {0x14, 0x04C11DB7u, 0xFFFFFFFFu, 0},
+};
+
+/* IWDG */
+enum { IWDG_KR = 0x00, IWDG_PR = 0x04, IWDG_RLR = 0x08, IWDG_SR = 0x0C, IWDG_WINR = 0x10 };
+static const reg_desc iwdg_regs[] = {
+  {0x00, 0, 0, R_WO}, {0x04, 0, 0x7u, 0}, {0x08, 0xFFFu, 0xFFFu, 0},
+  {0x0C, 0, 0, R_RO}, {0x10, 0xFFFu, 0xFFFu, 0},
+};
+
+/* GPIO port (MODER/OSPEEDR/PUPDR resets per port from gpio_resets). */
+enum { G_MODER = 0x00, G_OTYPER = 0x04, G_OSPEEDR = 0x08, G_PUPDR = 0x0C, G_IDR = 0x10,
+       G_ODR = 0x14, G_BSRR = 0x18, G_LCKR = 0x1C, G_AFRL = 0x20, G_AFRH = 0x24 };
+static const reg_desc gpio_regs[] = {
+  {0x00, 0, 0xFFFFFFFFu, 0}, {0x04, 0, 0xFFFFu, 0}, {0x08, 0, 0xFFFFFFFFu, 0},
+  {0x0C, 0, 0xFFFFFFFFu, 0}, {0x10, 0, 0, R_RO},    {0x14, 0, 0xFFFFu, 0},
+  {0x18, 0, 0xFFFFFFFFu, R_WO}, {0x1C, 0, 0x1FFFFu, 0}, {0x20, 0, 0xFFFFFFFFu, 0},
+  {0x24, 0, 0xFFFFFFFFu, 0},
+};
+
+/* DBGMCU (F7 12). */
+enum { DBG_IDCODE = 0x00, DBG_CR = 0x04, DBG_APB1 = 0x08, DBG_APB2 = 0x0C };
+static const reg_desc dbgmcu_regs[] = {
+  {0x00, 0, 0, R_RO}, {0x04, 0, 0xE7u, R_KEEP_SYS},
+  {0x08, 0, 0x07E03FFFu, R_KEEP_SYS}, {0x0C, 0, 0x00070003u, R_KEEP_SYS},
+};
+
+#define MAXREGS 32
+#define MAXGPIO 11
+
+typedef struct regblock {
+  const reg_desc *regs;
+  size_t nregs;
+  uint32_t v[MAXREGS];
+} regblock;
+
+/* ------------------------------------------------------------------ */
+/* Bus map                                                             */
+
+typedef enum ent_kind {
+  E_MEM, E_SYSINFO, E_OPTIMG, E_FLASHREG, E_RCC, E_CRC, E_IWDG, E_GPIO, E_DBGMCU, E_UNMODELED
+} ent_kind;
+
+typedef struct bus_ent { uint32_t base, size; ent_kind kind; unsigned idx; } bus_ent;
+
+#define MAXENTS 48
+
+struct lf_soc {
+  const part_desc *d;
+  const lf_bench_params *p;
+  lf_faults *faults;
+  lf_soc_counters c;
+  lf_flashctl *fc;
+  uint8_t **bufs;            /* per mem_desc: host buffer (flash aliases share) */
+  uint8_t *sysrom;
+  uint8_t *sysinfo;
+  lf_soc_region *regions;
+  size_t nregions;
+  bus_ent ents[MAXENTS];
+  size_t nents;
+  /* peripherals */
+  regblock rcc, crc, iwdg, dbgmcu, gpio[MAXGPIO];
+  uint64_t pll_on_at[3];      /* PLL, PLLI2S, PLLSAI: PLLON rising edge */
+  unsigned sws;               /* active SYSCLK source */
+  uint32_t crc_acc;
+  bool iwdg_running, iwdg_unlocked;
+  uint64_t iwdg_deadline;
+  unsigned lck_stage[MAXGPIO];
+  uint32_t lck_locked[MAXGPIO]; /* pins whose configuration is frozen */
+  lf_soc_gpio_fn gpio_fn;
+  void *gpio_ctx;
+  uint64_t uid_seed;
+};
+
+/* ------------------------------------------------------------------ */
+/* Helpers                                                             */
+
+static uint64_t ns_of(double v) { return v <= 0 ? 0 : (uint64_t)llround(v); }
+
+static uint32_t rd_le(const uint8_t *p, unsigned n)
+{
+  uint32_t v = 0;
+  for (unsigned i = 0; i < n; i++)
+    v |= (uint32_t)p[i] << (8 * i);
+  return v;
+}
+
+static void wr_le(uint8_t *p, uint32_t v, unsigned n)
+{
+  for (unsigned i = 0; i < n; i++)
+    p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t splitmix64(uint64_t *x)
+{
+  uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+static int reg_index(const regblock *b, uint32_t off)
+{
+  for (size_t i = 0; i < b->nregs; i++)
+    if (b->regs[i].off == off)
+      return (int)i;
+  return -1;
+}
+
+static uint32_t *reg_ptr(regblock *b, uint32_t off)
+{
+  int i = reg_index(b, off);
+  return i < 0 ? NULL : &b->v[i];
+}
+
+static uint32_t reg_get(const regblock *b, uint32_t off)
+{
+  int i = reg_index(b, off);
+  return i < 0 ? 0 : b->v[i];
+}
+
+static void block_reset(regblock *b, bool power)
+{
+  for (size_t i = 0; i < b->nregs; i++)
+    if (power || !(b->regs[i].flags & R_KEEP_SYS))
+      b->v[i] = b->regs[i].reset;
+}
+
+static void block_init(regblock *b, const reg_desc *regs, size_t n)
+{
+  b->regs = regs;
+  b->nregs = n;
+  block_reset(b, true);
+}
+
+/* Plain write of the lanes of a table register. */
+static void block_write(regblock *b, uint32_t off, uint32_t wv, uint32_t lanes)
+{
+  int i = reg_index(b, off);
+  if (i < 0 || (b->regs[i].flags & R_RO))
+    return;
+  uint32_t m = lanes & b->regs[i].wmask;
+  b->v[i] = (b->v[i] & ~m) | (wv & m);
+}
+
+/* ------------------------------------------------------------------ */
+/* RCC                                                                 */
+
+static bool rcc_ready(const lf_soc *s, unsigned src, uint64_t t)
+{
+  uint32_t cr = reg_get(&s->rcc, RCC_CR);
+  switch (src) {
+  case 0: return cr & RCC_CR_HSION;
+  case 1: return (cr & RCC_CR_HSEON) && s->p->hse_hz > 0;
+  case 2: return (cr & RCC_CR_PLLON) && t >= s->pll_on_at[0] + ns_of(s->p->pll_lock_ns);
+  default: return false;
+  }
+}
+
+/* SWS follows SW once the selected source is ready. */
+static void rcc_update(lf_soc *s, uint64_t t)
+{
+  unsigned sw = reg_get(&s->rcc, RCC_CFGR) & 3;
+  if (sw != s->sws && sw < 3 && rcc_ready(s, sw, t))
+    s->sws = sw;
+}
+
+static uint32_t rcc_read(lf_soc *s, uint32_t off, uint64_t t)
+{
+  rcc_update(s, t);
+  uint32_t v = reg_get(&s->rcc, off);
+  if (off == RCC_CR) {
+    uint64_t lock = ns_of(s->p->pll_lock_ns);
+    static const uint32_t on[3] = {RCC_CR_PLLON, RCC_CR_PLLI2SON, RCC_CR_PLLSAION};
+    static const uint32_t rdy[3] = {RCC_CR_PLLRDY, RCC_CR_PLLI2SRDY, RCC_CR_PLLSAIRDY};
+    v &= ~(RCC_CR_HSIRDY | RCC_CR_HSERDY | rdy[0] | rdy[1] | rdy[2]);
+    if (rcc_ready(s, 0, t))
+      v |= RCC_CR_HSIRDY;
+    if (rcc_ready(s, 1, t))
+      v |= RCC_CR_HSERDY;
+    for (int i = 0; i < 3; i++)
+      if ((v & on[i]) && t >= s->pll_on_at[i] + lock)
+        v |= rdy[i];
+  } else if (off == RCC_CFGR) {
+    v = (v & ~0xCu) | (s->sws << 2);
+  }
+  return v;
+}
+
+static void rcc_write(lf_soc *s, uint32_t off, uint32_t wv, uint32_t lanes, uint64_t t)
+{
+  rcc_update(s, t);
+  uint32_t old = reg_get(&s->rcc, off);
+  block_write(&s->rcc, off, wv, lanes);
+  if (off == RCC_CR) {
+    uint32_t n = reg_get(&s->rcc, RCC_CR);
+    static const uint32_t on[3] = {RCC_CR_PLLON, RCC_CR_PLLI2SON, RCC_CR_PLLSAION};
+    for (int i = 0; i < 3; i++)
+      if ((n & on[i]) && !(old & on[i]))
+        s->pll_on_at[i] = t;
+  }
+  rcc_update(s, t);
+}
+
+static bool ahb1_clock(const lf_soc *s, unsigned bit)
+{
+  return (reg_get(&s->rcc, RCC_AHB1ENR) >> bit) & 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* CRC                                                                 */
+
+static uint32_t bitrev(uint32_t v, unsigned n)
+{
+  uint32_t r = 0;
+  for (unsigned i = 0; i < n; i++)
+    r |= ((v >> i) & 1u) << (n - 1 - i);
+  return r;
+}
+
+static unsigned crc_polysize(const lf_soc *s)
+{
+  static const unsigned sz[4] = {32, 16, 8, 7};
+  return sz[(reg_get(&s->crc, CRC_CR) >> 3) & 3];
+}
+
+/* REV_IN: 00 none, 01 by byte, 10 by half-word, 11 by word (by the written
+ * width when narrower). */
+static uint32_t crc_rev_in(uint32_t v, unsigned width, unsigned mode)
+{
+  unsigned unit = mode == 1 ? 8 : mode == 2 ? 16 : 32;
+  if (mode == 0)
+    return v;
+  if (unit > width)
+    unit = width;
+  uint32_t r = 0;
+  for (unsigned k = 0; k < width; k += unit)
+    r |= bitrev((v >> k) & (unit == 32 ? 0xFFFFFFFFu : ((1u << unit) - 1)), unit) << k;
+  return r;
+}
+
+static void crc_feed(lf_soc *s, uint32_t data, unsigned width)
+{
+  unsigned ps = crc_polysize(s);
+  uint32_t mask = ps == 32 ? 0xFFFFFFFFu : (1u << ps) - 1;
+  uint32_t pol = reg_get(&s->crc, CRC_POL) & mask;
+  uint32_t crc = s->crc_acc & mask;
+  data = crc_rev_in(data, width, (reg_get(&s->crc, CRC_CR) >> 5) & 3);
+  for (int i = (int)width - 1; i >= 0; i--) {
+    uint32_t fb = ((crc >> (ps - 1)) ^ (data >> i)) & 1u;
+    crc = (crc << 1) & mask;
+    if (fb)
+      crc ^= pol;
+  }
+  s->crc_acc = crc;
+}
+
+static uint32_t crc_read(lf_soc *s, uint32_t off)
+{
+  if (off != CRC_DR)
+    return reg_get(&s->crc, off);
+  unsigned ps = crc_polysize(s);
+  uint32_t v = s->crc_acc;
+  if (reg_get(&s->crc, CRC_CR) & 0x80u)
+    v = bitrev(v, ps);
+  return v;
+}
+
+static void crc_write(lf_soc *s, uint32_t off, uint32_t wv, uint32_t lanes, uint32_t raw,
+                      unsigned size)
+{
+  if (off == CRC_DR) {
+    crc_feed(s, raw, size * 8);
+    return;
+  }
+  block_write(&s->crc, off, wv, lanes);
+  if (off == CRC_CR && (wv & lanes & 1u))
+    s->crc_acc = reg_get(&s->crc, CRC_INIT); /* RESET: DR <- INIT, bit self-clears */
+}
+
+/* ------------------------------------------------------------------ */
+/* IWDG                                                                */
+
+static void iwdg_reload(lf_soc *s, uint64_t t)
+{
+  unsigned pr = reg_get(&s->iwdg, IWDG_PR) & 7;
+  if (pr > 6)
+    pr = 6;
+  double ticks = (double)(4u << pr) * (double)((reg_get(&s->iwdg, IWDG_RLR) & 0xFFF) + 1);
+  double lsi = s->p->iwdg_lsi_hz > 0 ? s->p->iwdg_lsi_hz : 32000;
+  s->iwdg_deadline = t + ns_of(ticks * 1e9 / lsi);
+}
+
+static void iwdg_write(lf_soc *s, uint32_t off, uint32_t wv, uint32_t lanes, uint64_t t)
+{
+  if (off == IWDG_KR) {
+    uint32_t key = wv & lanes & 0xFFFF;
+    s->iwdg_unlocked = key == 0x5555;
+    if (key == 0xCCCC) {
+      s->iwdg_running = true;
+      iwdg_reload(s, t);
+    } else if (key == 0xAAAA && s->iwdg_running) {
+      iwdg_reload(s, t);
+    }
+    return;
+  }
+  if ((off == IWDG_PR || off == IWDG_RLR || off == IWDG_WINR) && s->iwdg_unlocked)
+    block_write(&s->iwdg, off, wv, lanes);
+}
+
+/* ------------------------------------------------------------------ */
+/* GPIO                                                                */
+
+static uint32_t gpio_idr(const lf_soc *s, unsigned port)
+{
+  const regblock *g = &s->gpio[port];
+  uint32_t moder = reg_get(g, G_MODER), pupd = reg_get(g, G_PUPDR), odr = reg_get(g, G_ODR);
+  uint32_t idr = 0;
+  for (unsigned pin = 0; pin < 16; pin++) {
+    unsigned mode = (moder >> (2 * pin)) & 3, pull = (pupd >> (2 * pin)) & 3;
+    bool level = mode == 1 ? ((odr >> pin) & 1) : pull == 1;
+    idr |= (uint32_t)level << pin;
+  }
+  return idr;
+}
+
+/* Field mask of the locked pins in a configuration register. */
+static uint32_t gpio_lock_mask(const lf_soc *s, unsigned port, uint32_t off)
+{
+  uint32_t pins = s->lck_locked[port], m = 0;
+  for (unsigned pin = 0; pin < 16; pin++) {
+    if (!((pins >> pin) & 1))
+      continue;
+    switch (off) {
+    case G_OTYPER: m |= 1u << pin; break;
+    case G_MODER: case G_OSPEEDR: case G_PUPDR: m |= 3u << (2 * pin); break;
+    case G_AFRL: if (pin < 8) m |= 0xFu << (4 * pin); break;
+    case G_AFRH: if (pin >= 8) m |= 0xFu << (4 * (pin - 8)); break;
+    default: break;
+    }
+  }
+  return m;
+}
+
+static void gpio_set_odr(lf_soc *s, unsigned port, uint32_t n, uint64_t t)
+{
+  uint32_t *odr = reg_ptr(&s->gpio[port], G_ODR);
+  uint32_t old = *odr;
+  *odr = n & 0xFFFF;
+  if (old != *odr && s->gpio_fn)
+    s->gpio_fn(s->gpio_ctx, port, old, *odr, t);
+}
+
+static uint32_t gpio_read(lf_soc *s, unsigned port, uint32_t off)
+{
+  if (off == G_IDR)
+    return gpio_idr(s, port);
+  if (off == G_BSRR)
+    return 0;
+  if (off == G_LCKR) {
+    uint32_t v = reg_get(&s->gpio[port], G_LCKR);
+    if (s->lck_stage[port] == 3) { /* the read completing the sequence */
+      s->lck_locked[port] = v & 0xFFFF;
+      s->lck_stage[port] = 4;
+    }
+    return s->lck_stage[port] == 4 ? (s->lck_locked[port] | 0x10000u) : (v & 0xFFFF);
+  }
+  return reg_get(&s->gpio[port], off);
+}
+
+static void gpio_write(lf_soc *s, unsigned port, uint32_t off, uint32_t wv, uint32_t lanes,
+                       uint64_t t)
+{
+  regblock *g = &s->gpio[port];
+  switch (off) {
+  case G_ODR: {
+    uint32_t o = reg_get(g, G_ODR);
+    gpio_set_odr(s, port, (o & ~lanes) | (wv & lanes), t);
+    return;
+  }
+  case G_BSRR: {
+    uint32_t v = wv & lanes, o = reg_get(g, G_ODR);
+    gpio_set_odr(s, port, (o & ~(v >> 16)) | (v & 0xFFFF), t); /* set wins */
+    return;
+  }
+  case G_LCKR: {
+    /* LCKK sequence: 1+bits, 0+bits, 1+bits, then a read of LCKR (RM0410). */
+    if (s->lck_stage[port] == 4 || lanes != 0xFFFFFFFFu)
+      return;
+    uint32_t *r = reg_ptr(g, G_LCKR);
+    bool k = wv & 0x10000u;
+    unsigned st = s->lck_stage[port];
+    bool same = (wv & 0xFFFF) == (*r & 0xFFFF);
+    if (st == 0 && k) st = 1;
+    else if (st == 1 && !k && same) st = 2;
+    else if (st == 2 && k && same) st = 3;
+    else st = k ? 1 : 0;
+    s->lck_stage[port] = st;
+    *r = wv & 0x1FFFF;
+    return;
+  }
+  default: {
+    uint32_t keep = gpio_lock_mask(s, port, off);
+    block_write(g, off, wv, lanes & ~keep);
+    return;
+  }
+  }
+}
+
+static void gpio_port_reset(lf_soc *s, unsigned port)
+{
+  regblock *g = &s->gpio[port];
+  block_reset(g, true);
+  if (port < s->d->ngpio_resets) {
+    *reg_ptr(g, G_MODER) = s->d->gpio_resets[port].moder;
+    *reg_ptr(g, G_OSPEEDR) = s->d->gpio_resets[port].ospeedr;
+    *reg_ptr(g, G_PUPDR) = s->d->gpio_resets[port].pupdr;
+  }
+  s->lck_stage[port] = 0;
+  s->lck_locked[port] = 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Register blocks: dispatch with lanes                                */
+
+static int periph_access(lf_soc *s, const bus_ent *e, lf_bus_master m, uint32_t off,
+                         unsigned size, bool write, uint32_t *val, uint64_t *t)
+{
+  if (e->kind == E_FLASHREG)
+    return lf_flashctl_reg(s->fc, m, off, size, write, val, t);
+  uint32_t word = off & ~3u, sh = (off & 3) * 8;
+  uint32_t lanes = (size == 4 ? 0xFFFFFFFFu : ((1u << (8 * size)) - 1)) << sh;
+  uint32_t wv = write ? (*val << sh) & lanes : 0;
+  uint32_t v = 0;
+  switch (e->kind) {
+  case E_RCC:
+    if (write) rcc_write(s, word, wv, lanes, *t);
+    else v = rcc_read(s, word, *t);
+    break;
+  case E_CRC:
+    if (!ahb1_clock(s, s->d->crc_clk_bit))
+      break;
+    if (write) crc_write(s, word, wv, lanes, *val, size);
+    else v = crc_read(s, word);
+    break;
+  case E_IWDG:
+    if (write) iwdg_write(s, word, wv, lanes, *t);
+    else v = (reg_index(&s->iwdg, word) >= 0 && !(s->iwdg.regs[reg_index(&s->iwdg, word)].flags & R_WO))
+               ? reg_get(&s->iwdg, word) : 0;
+    break;
+  case E_GPIO:
+    if (!ahb1_clock(s, e->idx))
+      break;
+    if (write) gpio_write(s, e->idx, word, wv, lanes, *t);
+    else v = gpio_read(s, e->idx, word);
+    break;
+  case E_DBGMCU:
+    if (write) block_write(&s->dbgmcu, word, wv, lanes);
+    else v = word == DBG_IDCODE ? s->d->idcode : reg_get(&s->dbgmcu, word);
+    break;
+  default:
+    break;
+  }
+  if (!write)
+    *val = (v & lanes) >> sh;
+  return LF_BUS_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Memories                                                            */
+
+static int mem_access(lf_soc *s, const bus_ent *e, lf_bus_master m, uint32_t off, unsigned size,
+                      bool write, uint32_t *val, uint64_t *t)
+{
+  const mem_desc *md = &s->d->mems[e->idx];
+  if (m == LF_BUS_DEBUG && md->rdp_debug_block && lf_flashctl_rdp_level(s->fc) >= 1)
+    return LF_BUS_ERR;
+  switch (md->kind) {
+  case MK_RAM:
+    if (write)
+      wr_le(s->bufs[e->idx] + off, *val, size);
+    else
+      *val = rd_le(s->bufs[e->idx] + off, size);
+    return LF_BUS_OK;
+  case MK_FLASH:
+    return lf_flashctl_array_access(s->fc, m, off, size, write, val, t);
+  case MK_FLASH_ALIAS:
+    if (write)
+      return LF_BUS_ERR; /* F7 5: not a programming path; error type unconfirmed */
+    lf_flashctl_read_stall(s->fc, off, t);
+    *val = rd_le(s->bufs[e->idx] + off, size);
+    return LF_BUS_OK;
+  case MK_SYSROM:
+    if (write)
+      return LF_BUS_ERR;
+    *val = rd_le(s->sysrom + off, size);
+    return LF_BUS_OK;
+  }
+  return LF_BUS_ERR;
+}
+
+static bool in_otp(const lf_soc *s, uint32_t addr, unsigned size)
+{
+  const lf_fc_desc *f = s->d->flash;
+  return addr >= f->otp_base && addr + size <= f->lock_base + f->nlocks &&
+         f->lock_base == f->otp_base + f->otp_size;
+}
+
+static int sysinfo_access(lf_soc *s, lf_bus_master m, uint32_t addr, unsigned size, bool write,
+                          uint32_t *val, uint64_t *t)
+{
+  const lf_fc_desc *f = s->d->flash;
+  bool otp = in_otp(s, addr, size);
+  if (otp && m == LF_BUS_DEBUG && lf_flashctl_rdp_level(s->fc) >= 1)
+    return LF_BUS_ERR;
+  if (otp)
+    return lf_flashctl_otp_access(s->fc, m, addr - f->otp_base, size, write, val, t);
+  if (write)
+    return LF_BUS_ERR; /* UID, flash size, package: read-only */
+  *val = rd_le(s->sysinfo + (addr - s->d->sysinfo_base), size);
+  return LF_BUS_OK;
+}
+
+static const bus_ent *find_ent(const lf_soc *s, uint32_t addr)
+{
+  for (size_t i = 0; i < s->nents; i++)
+    if (addr >= s->ents[i].base && addr - s->ents[i].base < s->ents[i].size)
+      return &s->ents[i];
+  return NULL;
+}
+
+static int access1(lf_soc *s, lf_bus_master m, uint32_t addr, unsigned size, bool write,
+                   uint32_t *val, uint64_t *t)
+{
+  const bus_ent *e = find_ent(s, addr);
+  if (!e || addr - e->base + size > e->size)
+    return LF_BUS_ERR;
+  uint32_t off = addr - e->base;
+  switch (e->kind) {
+  case E_MEM: return mem_access(s, e, m, off, size, write, val, t);
+  case E_SYSINFO: return sysinfo_access(s, m, addr, size, write, val, t);
+  case E_OPTIMG: {
+    if (write)
+      return LF_BUS_ERR;
+    uint32_t v = 0;
+    for (unsigned i = 0; i < size; i++) {
+      uint8_t b = 0xFF;
+      lf_flashctl_optimg_read(s->fc, addr + i, &b);
+      v |= (uint32_t)b << (8 * i);
+    }
+    *val = v;
+    return LF_BUS_OK;
+  }
+  case E_UNMODELED:
+    if (!write)
+      *val = 0;
+    return LF_BUS_OK;
+  default:
+    return periph_access(s, e, m, off, size, write, val, t);
+  }
+}
+
+int lf_soc_access(lf_soc *s, lf_bus_master m, uint32_t addr, unsigned size, bool write,
+                  uint32_t *val, uint64_t *t_ns)
+{
+  int rc;
+  if (size != 1 && size != 2 && size != 4) {
+    rc = LF_BUS_ERR;
+  } else if (addr % size == 0) {
+    rc = access1(s, m, addr, size, write, val, t_ns);
+  } else {
+    /* Unaligned: memories take it byte by byte; flash programming sees the
+     * whole store (PGAERR); registers answer an error. */
+    const bus_ent *e = find_ent(s, addr);
+    if (e && e->kind == E_MEM && s->d->mems[e->idx].kind == MK_FLASH && write) {
+      rc = access1(s, m, addr, size, write, val, t_ns);
+    } else if (e && (e->kind == E_MEM || e->kind == E_SYSINFO || e->kind == E_OPTIMG)) {
+      rc = LF_BUS_OK;
+      uint32_t v = write ? *val : 0;
+      for (unsigned i = 0; i < size && rc == LF_BUS_OK; i++) {
+        uint32_t b = (v >> (8 * i)) & 0xFF;
+        rc = access1(s, m, addr + i, 1, write, &b, t_ns);
+        if (!write)
+          v |= (b & 0xFF) << (8 * i);
+      }
+      if (!write && rc == LF_BUS_OK)
+        *val = v;
+    } else {
+      rc = LF_BUS_ERR;
+    }
+  }
+  if (rc != LF_BUS_OK)
+    s->c.bus_errors++;
+  return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Construction                                                        */
+
+static void add_ent(lf_soc *s, uint32_t base, uint32_t size, ent_kind k, unsigned idx)
+{
+  if (s->nents < MAXENTS)
+    s->ents[s->nents++] = (bus_ent){base, size, k, idx};
+}
+
+static void fill_sysrom(lf_soc *s, uint32_t size)
+{
+  memset(s->sysrom, 0xFF, size);
+  uint32_t loop = 0x1FF00000u + 0x40u;
+  for (const mem_desc *m = s->d->mems; m < s->d->mems + s->d->nmems; m++)
+    if (m->kind == MK_SYSROM)
+      loop = m->base + 0x40u; /* the last (AXIM) alias names the handlers */
+  wr_le(s->sysrom, s->d->sysrom_sp, 4);
+  for (uint32_t v = 1; v < 16; v++)
+    wr_le(s->sysrom + 4 * v, loop | 1u, 4);
+  wr_le(s->sysrom + 0x40, 0xE7FEu, 2); /* b . */
+}
+
+void lf_soc_set_uid(lf_soc *s, uint64_t seed)
+{
+  static const char alnum[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  uint64_t x = seed;
+  uint64_t a = splitmix64(&x), b = splitmix64(&x);
+  uint8_t *u = s->sysinfo + (s->d->uid_addr - s->d->sysinfo_base);
+  /* Layout after ST's: X, Y wafer coordinates (16 bit each), wafer number,
+   * 7-character ASCII lot number. */
+  wr_le(u, (uint32_t)(a & 0x00FF00FFu), 4);
+  u[4] = (uint8_t)(a >> 32);
+  for (int i = 0; i < 7; i++)
+    u[5 + i] = (uint8_t)alnum[(b >> (8 * i)) % 36];
+  s->uid_seed = seed;
+}
+
+lf_soc *lf_soc_new(const char *part, const lf_bench_params *p, lf_faults *faults, char *err,
+                   size_t errlen)
+{
+  const part_desc *d = NULL;
+  for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+    if (part && strcmp(parts[i].name, part) == 0)
+      d = &parts[i];
+  if (!d) {
+    snprintf(err, errlen, "soc: unknown part '%s' (known: stm32f767zi)", part ? part : "(null)");
+    return NULL;
+  }
+  lf_soc *s = calloc(1, sizeof *s);
+  if (!s)
+    goto oom;
+  s->d = d;
+  s->p = p;
+  s->faults = faults;
+  s->fc = lf_flashctl_new(d->flash, p, faults, &s->c);
+  s->bufs = calloc(d->nmems, sizeof *s->bufs);
+  s->regions = calloc(d->nmems, sizeof *s->regions);
+  s->sysinfo = malloc(d->sysinfo_size);
+  if (!s->fc || !s->bufs || !s->regions || !s->sysinfo)
+    goto oom;
+  memset(s->sysinfo, 0xFF, d->sysinfo_size);
+  uint32_t romsize = 0;
+  for (size_t i = 0; i < d->nmems; i++)
+    if (d->mems[i].kind == MK_SYSROM && d->mems[i].size > romsize)
+      romsize = d->mems[i].size;
+  if (romsize) {
+    s->sysrom = malloc(romsize);
+    if (!s->sysrom)
+      goto oom;
+    fill_sysrom(s, romsize);
+  }
+  for (size_t i = 0; i < d->nmems; i++) {
+    const mem_desc *m = &d->mems[i];
+    switch (m->kind) {
+    case MK_RAM:
+      s->bufs[i] = calloc(1, m->size);
+      if (!s->bufs[i])
+        goto oom;
+      break;
+    case MK_FLASH: case MK_FLASH_ALIAS: s->bufs[i] = lf_flashctl_array(s->fc); break;
+    case MK_SYSROM: s->bufs[i] = s->sysrom; break;
+    }
+    s->regions[s->nregions++] = (lf_soc_region){m->name, m->base, m->size, s->bufs[i],
+                                                 m->kind == MK_RAM};
+    add_ent(s, m->base, m->size, E_MEM, (unsigned)i);
+  }
+  add_ent(s, d->sysinfo_base, d->sysinfo_size, E_SYSINFO, 0);
+  add_ent(s, d->flash->optimg_base, d->flash->optimg_size, E_OPTIMG, 0);
+  add_ent(s, d->flashreg_base, 0x400, E_FLASHREG, 0);
+  add_ent(s, d->rcc_base, 0x400, E_RCC, 0);
+  add_ent(s, d->crc_base, 0x400, E_CRC, 0);
+  add_ent(s, d->iwdg_base, 0x400, E_IWDG, 0);
+  for (unsigned g = 0; g < d->ngpio && g < MAXGPIO; g++)
+    add_ent(s, d->gpio_base + 0x400u * g, 0x400, E_GPIO, g);
+  add_ent(s, d->dbgmcu_base, 0x1000, E_DBGMCU, 0);
+  for (size_t w = 0; w < d->nwindows; w++)
+    add_ent(s, d->windows[w].base, d->windows[w].size, E_UNMODELED, 0);
+
+  wr_le(s->sysinfo + (d->fsize_addr - d->sysinfo_base), d->flash->flash_size >> 10, 2);
+  wr_le(s->sysinfo + (d->pkg_addr - d->sysinfo_base), d->pkg_value, 2);
+  lf_soc_set_uid(s, d->uid_seed);
+
+  block_init(&s->rcc, rcc_regs, sizeof rcc_regs / sizeof rcc_regs[0]);
+  block_init(&s->crc, crc_regs, sizeof crc_regs / sizeof crc_regs[0]);
+  block_init(&s->iwdg, iwdg_regs, sizeof iwdg_regs / sizeof iwdg_regs[0]);
+  block_init(&s->dbgmcu, dbgmcu_regs, sizeof dbgmcu_regs / sizeof dbgmcu_regs[0]);
+  for (unsigned g = 0; g < MAXGPIO; g++)
+    block_init(&s->gpio[g], gpio_regs, sizeof gpio_regs / sizeof gpio_regs[0]);
+  lf_soc_reset(s, LF_SOC_RESET_POWER, 0);
+  return s;
+oom:
+  snprintf(err, errlen, "soc: out of memory");
+  lf_soc_free(s);
+  return NULL;
+}
+
+void lf_soc_free(lf_soc *s)
+{
+  if (!s)
+    return;
+  if (s->bufs)
+    for (size_t i = 0; i < s->d->nmems; i++)
+      if (s->d->mems[i].kind == MK_RAM)
+        free(s->bufs[i]);
+  free(s->bufs);
+  free(s->regions);
+  free(s->sysinfo);
+  free(s->sysrom);
+  lf_flashctl_free(s->fc);
+  free(s);
+}
+
+const char *lf_soc_part(const lf_soc *s) { return s->d->name; }
+uint32_t lf_soc_idcode(const lf_soc *s) { return s->d->idcode; }
+uint32_t lf_soc_cpuid(const lf_soc *s) { return s->d->cpuid; }
+
+size_t lf_soc_regions(lf_soc *s, const lf_soc_region **out)
+{
+  *out = s->regions;
+  return s->nregions;
+}
+
+void lf_soc_reset(lf_soc *s, lf_soc_reset_kind kind, uint64_t t)
+{
+  bool power = kind == LF_SOC_RESET_POWER;
+  lf_flashctl_reset(s->fc, power, t);
+  block_reset(&s->rcc, true);
+  block_reset(&s->crc, true);
+  block_reset(&s->iwdg, true);
+  block_reset(&s->dbgmcu, power);
+  for (unsigned g = 0; g < MAXGPIO; g++)
+    gpio_port_reset(s, g);
+  memset(s->pll_on_at, 0, sizeof s->pll_on_at);
+  s->sws = 0;
+  s->crc_acc = 0xFFFFFFFFu;
+  s->iwdg_unlocked = false;
+  /* Hardware watchdog (option IWDG_SW = 0) starts with the chip. */
+  s->iwdg_running = !(lf_flashctl_optcr_active(s->fc) & s->d->iwdg_sw_bit);
+  if (s->iwdg_running)
+    iwdg_reload(s, t);
+}
+
+double lf_soc_sysclk_hz(const lf_soc *s)
+{
+  double hsi = s->p->core_hsi_hz, hse = s->p->hse_hz;
+  switch (s->sws) {
+  case 1: return hse;
+  case 2: {
+    uint32_t c = reg_get(&s->rcc, RCC_PLLCFGR);
+    unsigned pm = c & 0x3F, pn = (c >> 6) & 0x1FF, pp = 2 * (((c >> 16) & 3) + 1);
+    double src = (c & (1u << 22)) ? hse : hsi;
+    return pm ? src / pm * pn / pp : 0;
+  }
+  default: return hsi;
+  }
+}
+
+uint32_t lf_soc_boot_address(const lf_soc *s)
+{
+  switch (s->d->boot) {
+  case BOOT_OPTCR1_ADD0: return (lf_flashctl_optcr1_active(s->fc) & 0xFFFFu) << 14;
+  }
+  return 0;
+}
+
+int lf_soc_rdp_level(const lf_soc *s) { return lf_flashctl_rdp_level(s->fc); }
+
+void lf_soc_set_gpio_cb(lf_soc *s, lf_soc_gpio_fn fn, void *ctx)
+{
+  s->gpio_fn = fn;
+  s->gpio_ctx = ctx;
+}
+
+uint64_t lf_soc_watchdog_deadline(const lf_soc *s)
+{
+  return s->iwdg_running ? s->iwdg_deadline : UINT64_MAX;
+}
+
+/* ------------------------------------------------------------------ */
+/* Backdoor, state, power                                              */
+
+static bool peek_byte(const lf_soc *s, uint32_t a, uint8_t *out)
+{
+  const bus_ent *e = find_ent(s, a);
+  if (!e)
+    return false;
+  switch (e->kind) {
+  case E_MEM: *out = s->bufs[e->idx][a - e->base]; return true;
+  case E_SYSINFO:
+    if (in_otp(s, a, 1)) {
+      *out = lf_flashctl_otp(s->fc)[a - s->d->flash->otp_base];
+      return true;
+    }
+    *out = s->sysinfo[a - e->base];
+    return true;
+  case E_OPTIMG: return lf_flashctl_optimg_read(s->fc, a, out);
+  default: return false;
+  }
+}
+
+int lf_soc_peek(const lf_soc *s, uint32_t addr, void *buf, size_t len)
+{
+  uint8_t *b = buf;
+  for (size_t i = 0; i < len; i++)
+    if (!peek_byte(s, addr + (uint32_t)i, &b[i])) {
+      memset(b + i, 0, len - i);
+      return -1;
+    }
+  return 0;
+}
+
+#define STATE_MAGIC "luaflash-soc-state 1"
+
+int lf_soc_save_state(const lf_soc *s, FILE *f, char *err, size_t errlen)
+{
+  const lf_fc_desc *fd = s->d->flash;
+  uint32_t o, o1;
+  uint8_t opt[8];
+  lf_flashctl_stored_options(s->fc, &o, &o1);
+  wr_le(opt, o, 4);
+  wr_le(opt + 4, o1, 4);
+  uint32_t otpn = fd->otp_size + fd->nlocks;
+  if (fprintf(f, "%s\npart %s\nflash %" PRIu32 "\notp %" PRIu32 "\noptions 8\n\n", STATE_MAGIC,
+              s->d->name, fd->flash_size, otpn) < 0 ||
+      fwrite(lf_flashctl_array_ro(s->fc), 1, fd->flash_size, f) != fd->flash_size ||
+      fwrite(lf_flashctl_otp(s->fc), 1, otpn, f) != otpn || fwrite(opt, 1, 8, f) != 8 ||
+      fflush(f) != 0) {
+    snprintf(err, errlen, "soc state: write failed");
+    return -1;
+  }
+  return 0;
+}
+
+/* Reads one header line (without newline) and counts its bytes. */
+static bool read_line(FILE *f, char *buf, size_t n, size_t *pos)
+{
+  if (!fgets(buf, (int)n, f))
+    return false;
+  size_t l = strlen(buf);
+  *pos += l;
+  if (l == 0 || buf[l - 1] != '\n')
+    return false;
+  buf[l - 1] = 0;
+  return true;
+}
+
+int lf_soc_load_state(lf_soc *s, FILE *f, char *err, size_t errlen)
+{
+  const lf_fc_desc *fd = s->d->flash;
+  char line[128], want[128];
+  size_t pos = 0;
+  uint32_t otpn = fd->otp_size + fd->nlocks;
+  if (!read_line(f, line, sizeof line, &pos) || strcmp(line, STATE_MAGIC) != 0) {
+    snprintf(err, errlen, "soc state: not a luaflash SoC state file (expected '%s' on line 1)",
+             STATE_MAGIC);
+    return -1;
+  }
+  struct { const char *key; const char *value; } fields[4];
+  char nums[3][16];
+  snprintf(nums[0], sizeof nums[0], "%" PRIu32, fd->flash_size);
+  snprintf(nums[1], sizeof nums[1], "%" PRIu32, otpn);
+  snprintf(nums[2], sizeof nums[2], "8");
+  fields[0].key = "part"; fields[0].value = s->d->name;
+  fields[1].key = "flash"; fields[1].value = nums[0];
+  fields[2].key = "otp"; fields[2].value = nums[1];
+  fields[3].key = "options"; fields[3].value = nums[2];
+  for (int i = 0; i < 4; i++) {
+    if (!read_line(f, line, sizeof line, &pos)) {
+      snprintf(err, errlen, "soc state: truncated header at byte %zu (expected '%s')", pos,
+               fields[i].key);
+      return -1;
+    }
+    size_t kl = strlen(fields[i].key);
+    if (strncmp(line, fields[i].key, kl) != 0 || line[kl] != ' ') {
+      snprintf(err, errlen, "soc state: header line %d is '%s', expected '%s ...'", i + 2, line,
+               fields[i].key);
+      return -1;
+    }
+    if (strcmp(line + kl + 1, fields[i].value) != 0) {
+      if (i == 0)
+        snprintf(err, errlen, "soc state: part %s in state file does not match %s", line + kl + 1,
+                 s->d->name);
+      else
+        snprintf(err, errlen, "soc state: %s size %s in state file does not match %s of %s",
+                 fields[i].key, line + kl + 1, fields[i].value, s->d->name);
+      return -1;
+    }
+  }
+  snprintf(want, sizeof want, "%s", "");
+  if (!read_line(f, line, sizeof line, &pos) || strcmp(line, want) != 0) {
+    snprintf(err, errlen, "soc state: expected an empty line ending the header at byte %zu", pos);
+    return -1;
+  }
+  size_t total = (size_t)fd->flash_size + otpn + 8;
+  uint8_t *data = malloc(total);
+  if (!data) {
+    snprintf(err, errlen, "soc state: out of memory");
+    return -1;
+  }
+  size_t got = fread(data, 1, total, f);
+  if (got != total) {
+    snprintf(err, errlen, "soc state: truncated at byte %zu (expected %zu)", pos + got, pos + total);
+    free(data);
+    return -1;
+  }
+  if (fgetc(f) != EOF) {
+    snprintf(err, errlen, "soc state: trailing data after byte %zu", pos + total);
+    free(data);
+    return -1;
+  }
+  memcpy(lf_flashctl_array(s->fc), data, fd->flash_size);
+  memcpy(lf_flashctl_otp(s->fc), data + fd->flash_size, otpn);
+  lf_flashctl_set_stored_options(s->fc, rd_le(data + fd->flash_size + otpn, 4),
+                                 rd_le(data + fd->flash_size + otpn + 4, 4));
+  free(data);
+  return 0;
+}
+
+void lf_soc_power_loss(lf_soc *s, uint64_t t)
+{
+  lf_flashctl_power_loss(s->fc, t);
+  for (size_t i = 0; i < s->d->nmems; i++) {
+    const mem_desc *m = &s->d->mems[i];
+    if (m->kind != MK_RAM)
+      continue;
+    for (uint32_t k = 0; k < m->size; k++)
+      s->bufs[i][k] = lf_flashctl_garbage(m->base + k);
+  }
+  s->iwdg_running = false;
+}
+
 const lf_soc_counters *lf_soc_counters_get(const lf_soc *s) { return &s->c; }
