@@ -24,6 +24,12 @@
  * The swd_fault counter counts AP transactions only (faults.h: "the Nth SWD AP
  * transaction"); the swd_wait counter counts every transaction.
  *
+ * Not modeled: ORUNDETECT overrun detection (STICKYORUN is never set; OpenOCD
+ * never enables it on ST-Link, probe-protocols.md 1.8), pushed compare/verify
+ * (TRNMODE, STICKYCMP), MASKLANE/TRNCNT (stored only), WDATAERR (no parity
+ * errors on a virtual wire), DLCR turnaround changes (cycle counts are params),
+ * multidrop TARGETSEL, the JTAG-DP.
+ *
  * MEM-AP (bench choices):
  *  - TAR auto-increment wraps inside the 1 KiB block (TAR[9:0]), dap.h.
  *  - DRW/BDx transfers need CDBGPWRUPACK and CSYSPWRUPACK; without them the

@@ -71,7 +71,11 @@
  *  - INIT_AP/CLOSE_AP_DBG are accepted for AP 0..8 (else 0x1D) and not
  *    required before AP access. GET_BOARD_IDENTIFIERS reports no board ID.
  *  - RW_MISC: at most 64 items (V2) / 1227 (V3), as OpenOCD hard-codes; more:
- *    the data phase is consumed and every item reports 0x08. */
+ *    the data phase is consumed and every item reports 0x08 (above 16384
+ *    items no data phase is expected and RW_MISC_IN has nothing to send).
+ *    Items run as single-word memory accesses (TAR, DRW, then RDBUFF for a
+ *    READ or the CTRL/STAT check for a WRITE).
+ *  - usb_short faults only affect IN transfers. */
 #include "bench/vstlink.h"
 
 #include <math.h>
@@ -125,7 +129,8 @@
 #define CSW_INC_SINGLE 0x10u
 #define MAX_AP 8
 #define TAR_BLOCK 0x400u
-#define BUF_SIZE (65536 + 16)
+#define MISC_ITEMS_MAX 16384u /* larger RW_MISC item counts are refused outright */
+#define BUF_SIZE (8 * MISC_ITEMS_MAX + 16) /* >= RW_MISC reply, data phase, 64 KiB memory data */
 #define MISC_MAX_V2 64
 #define MISC_MAX_V3 1227
 
@@ -913,7 +918,7 @@ static size_t data_len(const lf_vstlink *v, const uint8_t *c)
     return 0;
   if (c[1] == 0x51) {
     uint32_t items = get32(c + 2);
-    return items > 16384 ? 0 : ((items + 3) & ~3u) + 4 * (size_t)items;
+    return items > MISC_ITEMS_MAX ? 0 : ((items + 3) & ~3u) + 4 * (size_t)items;
   }
   const mem_kind *k = mem_kind_of(c[1]);
   return k && k->write ? get16(c + 6) : 0;

@@ -708,6 +708,63 @@ static void injected_swd_fault_reported_by_firmware(void **state)
   rig_free(r);
 }
 
+/* Determinism (common rules): the same command script gives the same virtual
+ * time, per-category times and counters on two fresh probes. */
+static void same_script_same_time_and_counters(void **state)
+{
+  (void)state;
+  uint64_t now[2], swd[2], waits[2], cmds[2];
+  for (int k = 0; k < 2; k++) {
+    rig *r = rig_new("v2-1", "swd_wait@40x3", true);
+    assert_int_equal(enter(r), 0x80);
+    uint8_t w[64], rd[64];
+    for (int i = 0; i < 64; i++)
+      w[i] = (uint8_t)(i * 7);
+    assert_int_equal(mem_write(r, 0x08, RAM_BASE + 0x3E0, w, 64), 0x80);
+    assert_int_equal(mem_write(r, 0x08, SLOW_BASE, w, 16), 0x80);
+    assert_int_equal(mem_read(r, 0x07, RAM_BASE + 0x3E0, rd, 64, NULL), 0x80);
+    assert_memory_equal(rd, w, 64);
+    now[k] = r->clk.now_ns;
+    swd[k] = r->clk.cat_ns[LF_CLK_SWD];
+    waits[k] = lf_dap_counters_get(r->d)->waits;
+    cmds[k] = lf_vstlink_counters_get(r->v)->commands;
+    uint64_t sum = 0;
+    for (int c = 0; c < LF_CLK_NCAT; c++)
+      sum += r->clk.cat_ns[c];
+    assert_int_equal(sum, r->clk.now_ns);
+    rig_free(r);
+  }
+  assert_int_equal(now[0], now[1]);
+  assert_int_equal(swd[0], swd[1]);
+  assert_int_equal(waits[0], waits[1]);
+  assert_true(waits[0] >= 3);
+  assert_int_equal(cmds[0], cmds[1]);
+  assert_int_equal(cmds[0], 7);
+}
+
+/* 1.5 (psdb): ENTER may be re-issued in debug mode; 1.12: a V2 older than
+ * J15 has no GETLASTRWSTATUS2 (0x42) and 16-bit memory needs J26. */
+static void reenter_and_feature_thresholds_1_5_1_12(void **state)
+{
+  (void)state;
+  rig *r = rig_new("v2-1", NULL, true);
+  assert_int_equal(enter(r), 0x80);
+  assert_int_equal(enter(r), 0x80);
+  rig_free(r);
+  r = rig_new("v2", NULL, true);
+  r->cfg.jtag_ver = 14;
+  lf_vstlink_free(r->v);
+  r->v = lf_vstlink_new(&r->cfg, &r->clk, &r->p, r->d, (lf_vstlink_wiring){NULL, NULL}, NULL);
+  assert_int_equal(enter(r), 0x80);
+  assert_int_equal(status1(r, (const uint8_t[]){0xF2, 0x3E}, 2), 0x42);
+  assert_int_equal(status1(r, (const uint8_t[]){0xF2, 0x47, 0, 0, 0, 0x20, 4, 0}, 8), 0x42);
+  assert_int_equal(status1(r, (const uint8_t[]){0xF2, 0x43, 1, 0}, 4), 0x42); /* J22 */
+  uint8_t rep[8];
+  assert_int_equal(cmd(r, (const uint8_t[]){0xF7}, 1, NULL, 0, rep, 8, NULL), 0); /* J13 */
+  assert_int_equal(le32(rep), 1521);
+  rig_free(r);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -731,6 +788,8 @@ int main(void)
     cmocka_unit_test(wrong_data_phase_length_stalls_1_2),
     cmocka_unit_test(rw_misc_scatter_gather_1_9),
     cmocka_unit_test(injected_swd_fault_reported_by_firmware),
+    cmocka_unit_test(same_script_same_time_and_counters),
+    cmocka_unit_test(reenter_and_feature_thresholds_1_5_1_12),
   };
   return cmocka_run_group_tests_name("vstlink", tests, NULL, NULL);
 }
