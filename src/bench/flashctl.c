@@ -68,7 +68,8 @@ struct lf_flashctl {
   bool x64_pending;
   uint32_t x64_off, x64_lo;
   /* operation in progress */
-  op_kind op;
+  op_kind op;                /* last operation; OP_NONE after reset/power loss */
+  bool op_settled;           /* its end effects (EOP, STRT clear) applied */
   uint64_t op_end;
   uint32_t op_off, op_len;   /* target range (array offset; OTP offset for OP_OTP) */
   unsigned op_banks;         /* bit b: bank b busy */
@@ -136,17 +137,20 @@ static bool write_protected(const lf_flashctl *fc, const sector *s)
   return false;
 }
 
-/* Lazily ends the operation in progress once t has passed its end. */
+/* Lazily applies the end of the last operation once t has passed it. BSY
+ * itself is t < op_end for every observer, so a master whose time is behind
+ * another's (a debugger access after the core stalled on SR) still sees the
+ * operation in progress. */
 static void settle(lf_flashctl *fc, uint64_t t)
 {
-  if (fc->op == OP_NONE || t < fc->op_end)
+  if (fc->op == OP_NONE || fc->op_settled || t < fc->op_end)
     return;
   if (fc->op == OP_OPT)
     fc->optcr &= ~LF_FC_OPTCR_OPTSTRT;
   fc->cr &= ~LF_FC_CR_STRT;
   if ((fc->cr & LF_FC_CR_EOPIE) || fc->p->flash_eop_needs_eopie == 0)
     fc->sr |= LF_FC_SR_EOP;
-  fc->op = OP_NONE;
+  fc->op_settled = true;
 }
 
 bool lf_flashctl_busy(const lf_flashctl *fc, uint64_t t) { return fc->op != OP_NONE && t < fc->op_end; }
@@ -193,6 +197,7 @@ static void begin(lf_flashctl *fc, op_kind k, uint64_t t, double ns, uint32_t of
 {
   uint64_t d = ns_of(ns);
   fc->op = k;
+  fc->op_settled = false;
   fc->op_end = t + d;
   fc->op_off = off;
   fc->op_len = len;
