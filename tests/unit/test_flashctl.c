@@ -489,6 +489,42 @@ static void dual_bank_geometry_snb_and_read_while_write(void **state)
   lf_soc_free(s);
 }
 
+/* 4.4: dual bank, MER2 alone erases bank 2 only: x32 = 8 s * 1 MiB / 2 MiB;
+ * bank 1 keeps its data and stays readable meanwhile (RWW). */
+static void dual_bank_mer2_erases_bank2_only(void **state)
+{
+  (void)state;
+  lf_soc *s = mk(NULL);
+  uint64_t t = set_options(s, 0xDFFFAAFCu, 0x00400080u, 0);
+  lf_soc_reset(s, LF_SOC_RESET_SYSTEM, t);
+  unlock(s, t);
+  wr(s, CR, PG | PSIZE(2), t);
+  wr(s, 0x080FFFFCu, 0x0, t);
+  wr(s, 0x08100000u, 0x0, t + 1 * MS);
+  wr(s, CR, MER2 | PSIZE(2) | STRT, t + 2 * MS);
+  uint64_t r = t + 2 * MS;
+  assert_int_equal(rdm(s, LF_BUS_DEBUG, 0x080FFFFCu, 4, &r), 0);
+  assert_int_equal(r, t + 2 * MS);
+  assert_int_equal(rd(s, SR, t + 2 * MS + 4000 * MS - 1), BSY);
+  assert_int_equal(rd(s, SR, t + 2 * MS + 4000 * MS), 0);
+  assert_int_equal(rd(s, 0x08100000u, t + 4002 * MS), 0xFFFFFFFFu);
+  lf_soc_free(s);
+}
+
+/* 3.7, 4.5: BOOT_ADD0 from OPTCR1 takes effect at the next reset. */
+static void boot_add0_change_applies_after_reset(void **state)
+{
+  (void)state;
+  lf_soc *s = mk(NULL);
+  uint64_t t = set_options(s, 0xFFFFAAFCu, 0x00402000u, 0); /* 0x2000 -> 0x08000000 */
+  assert_int_equal(t, 50 * MS);
+  assert_int_equal(lf_soc_boot_address(s), 0x00200000u);
+  lf_soc_reset(s, LF_SOC_RESET_SYSTEM, t);
+  assert_int_equal(lf_soc_boot_address(s), 0x08000000u);
+  assert_int_equal(rd(s, 0x1FFF0010u, t), 0xDFFF2000u);
+  lf_soc_free(s);
+}
+
 /* 4.6: OTP programs once (AND), lock byte 0x00 blocks the block, no erase. */
 static void otp_program_once_and_lock(void **state)
 {
@@ -679,6 +715,8 @@ int main(void)
     cmocka_unit_test(rdp1_blocks_debug_and_regression_mass_erases),
     cmocka_unit_test(rdp2_refuses_further_option_changes),
     cmocka_unit_test(dual_bank_geometry_snb_and_read_while_write),
+    cmocka_unit_test(dual_bank_mer2_erases_bank2_only),
+    cmocka_unit_test(boot_add0_change_applies_after_reset),
     cmocka_unit_test(otp_program_once_and_lock),
     cmocka_unit_test(injected_flash_error_fails_operation_without_change),
     cmocka_unit_test(core_sr_poll_stalls_debug_does_not),
