@@ -579,7 +579,11 @@ int lf_flashctl_reg(lf_flashctl *fc, lf_bus_master m, uint32_t off, unsigned siz
 bool lf_flashctl_optimg_read(const lf_flashctl *fc, uint32_t addr, uint8_t *byte)
 {
   const lf_fc_desc *d = fc->d;
-  if (addr < d->optimg_base || addr - d->optimg_base >= d->optimg_size)
+  bool in = false;
+  for (size_t i = 0; i < 2; i++)
+    in |= d->optimg_win[i].size && addr >= d->optimg_win[i].base &&
+          addr - d->optimg_win[i].base < d->optimg_win[i].size;
+  if (!in)
     return false;
   uint32_t w = 0xFFFFFFFFu, base = addr & ~3u;
   for (size_t i = 0; i < d->noptimg; i++)

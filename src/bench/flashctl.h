@@ -51,7 +51,9 @@ typedef struct lf_fc_desc {
   uint32_t optcr_mask, optcr1_mask; /* implemented bits */
   const lf_fc_optword *optimg;
   size_t noptimg;
-  uint32_t optimg_base, optimg_size; /* window; words not listed read 0xFFFFFFFF */
+  /* Image windows (F7: one at 0x1FFF0000; F4: one per bank); words not
+   * listed read 0xFFFFFFFF; size 0 = unused. */
+  struct { uint32_t base, size; } optimg_win[2];
 } lf_fc_desc;
 
 /* Register offsets and bits shared by the F4/F7 controller (3.1-3.7). */

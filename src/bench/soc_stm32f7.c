@@ -113,15 +113,14 @@ static const lf_fc_desc f767_flash = {
   .otp_block = 64,
   .lock_base = 0x1FF0F400u,
   .nlocks = 16,
-  .cr_mask = 0x830183FFu & ~0x00000000u, /* LOCK ERRIE EOPIE STRT MER2 PSIZE SNB MER SER PG */
+  .cr_mask = 0x830183FFu, /* LOCK ERRIE EOPIE STRT MER2 PSIZE SNB MER SER PG (3.5) */
   .optcr_factory = 0xFFFFAAFDu,
   .optcr1_factory = 0x00400080u,
   .optcr_mask = 0xFFFFFFFFu,
   .optcr1_mask = 0xFFFFFFFFu,
   .optimg = f767_optimg,
   .noptimg = sizeof f767_optimg / sizeof f767_optimg[0],
-  .optimg_base = 0x1FFF0000u,
-  .optimg_size = 0x20,
+  .optimg_win = {{0x1FFF0000u, 0x20}},
 };
 
 /* GPIOA/GPIOB reset values differ (debug pins): RM0410 GPIO register map. */
@@ -889,7 +888,9 @@ lf_soc *lf_soc_new(const char *part, const lf_bench_params *p, lf_faults *faults
     add_ent(s, m->base, m->size, E_MEM, (unsigned)i);
   }
   add_ent(s, d->sysinfo_base, d->sysinfo_size, E_SYSINFO, 0);
-  add_ent(s, d->flash->optimg_base, d->flash->optimg_size, E_OPTIMG, 0);
+  for (size_t w = 0; w < 2; w++)
+    if (d->flash->optimg_win[w].size)
+      add_ent(s, d->flash->optimg_win[w].base, d->flash->optimg_win[w].size, E_OPTIMG, 0);
   add_ent(s, d->flashreg_base, 0x400, E_FLASHREG, 0);
   add_ent(s, d->rcc_base, 0x400, E_RCC, 0);
   add_ent(s, d->crc_base, 0x400, E_CRC, 0);
