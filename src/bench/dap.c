@@ -19,8 +19,10 @@
  *     ABORT write, which ADIv5 always answers, so a host can always recover);
  *  3. an AHB access still in progress -> WAIT for AP accesses and RDBUFF reads;
  *  4. a sticky error flag (STICKYERR, STICKYORUN, WDATAERR) -> FAULT for AP
- *     accesses (bench: DP accesses stay answered; ADIv5 allows the DP to FAULT
- *     them too but hosts only need DPIDR, CTRL/STAT and ABORT to recover).
+ *     accesses and RDBUFF reads, so the failure of a single posted AP read is
+ *     seen when its result is fetched (bench: other DP accesses stay answered;
+ *     ADIv5 allows the DP to FAULT them too, but hosts only need DPIDR,
+ *     CTRL/STAT and ABORT to recover).
  * The swd_fault counter counts AP transactions only (faults.h: "the Nth SWD AP
  * transaction"); the swd_wait counter counts every transaction.
  *
@@ -426,7 +428,7 @@ lf_swd_ack lf_dap_transact(lf_dap *d, bool apndp, bool rnw, uint8_t a, uint32_t 
   uint64_t issued = d->clk->now_ns;
   if ((apndp || (rnw && a == 0xC)) && d->busy_until > issued)
     return finish(d, LF_SWD_WAIT);
-  if (apndp && (d->sticky & CS_STICKY_FAULT)) {
+  if ((apndp || (rnw && a == 0xC)) && (d->sticky & CS_STICKY_FAULT)) {
     if (rnw)
       d->readok = false;
     return finish(d, LF_SWD_FAULT);

@@ -541,6 +541,13 @@ static void fault_address_in_lastrwstatus2_1_11(void **state)
   assert_int_equal(mem_write(r, 0x08, RAM_BASE, buf, 4), 0x80);
   assert_int_equal(rw2(r, &fault), 0x80);
   assert_int_equal(fault, 0);
+  /* a single failing read (posted): the RDBUFF fetch FAULTs, status in reply */
+  uint8_t rep8[8];
+  assert_int_equal(cmd(r, (const uint8_t[]){0xF2, 0x36, 0, 0, 0, 0x60}, 6, NULL, 0, rep8, 8, NULL), 0);
+  assert_int_equal(rep8[0], 0x11);
+  assert_int_equal(cmd(r, (const uint8_t[]){0xF2, 0x36, 0, 0, 0, 0x20}, 6, NULL, 0, rep8, 8, NULL), 0);
+  assert_int_equal(rep8[0], 0x80);
+  assert_int_equal(le32(rep8 + 4), le32(r->bus.ram));
   rig_free(r);
 }
 
