@@ -45,6 +45,7 @@ struct lf_bench_board {
   char serial[64];
   lf_bench_usb_info usb;
   bool powered;
+  uint64_t watchdog_resets;
   uint64_t power_on_at;  /* when an outage ends */
   lf_bench_led_event *leds;
   size_t nleds, capleds;
@@ -55,12 +56,14 @@ static bool in_ppb(uint32_t addr)
   return addr >= PPB_BASE && addr < PPB_END && !(addr >= DBGMCU_BASE && addr < DBGMCU_END);
 }
 
+static void sync_target(lf_bench_board *b, uint64_t t);
+
 /* The AHB-AP's view: the core is brought up to the access time first. */
 static int debug_bus(void *ctx, lf_bus_master m, uint32_t addr, unsigned size, bool write,
                      uint32_t *val, uint64_t *t)
 {
   lf_bench_board *b = ctx;
-  lf_core_catch_up(b->core, *t);
+  sync_target(b, *t);
   int rc = in_ppb(addr) ? lf_core_ppb_access(b->core, m, addr, size, write, val, t)
                         : lf_soc_access(b->soc, m, addr, size, write, val, t);
   if (rc == LF_BUS_OK && write && !in_ppb(addr))
@@ -89,7 +92,7 @@ static void env_system_reset(void *ctx, uint64_t t)
 static void wire_nrst(void *ctx, bool asserted, uint64_t t)
 {
   lf_bench_board *b = ctx;
-  lf_core_catch_up(b->core, t);
+  sync_target(b, t);
   if (asserted)
     lf_soc_reset(b->soc, LF_SOC_RESET_SYSTEM, t);
   lf_core_set_nrst(b->core, asserted, t);
@@ -114,6 +117,26 @@ static void gpio_changed(void *ctx, unsigned port, uint32_t old_odr, uint32_t ne
   }
 }
 
+/* Brings the core up to t. An independent watchdog that expires on the way
+ * resets the chip at its deadline (the deadline moves whenever the firmware
+ * reloads it, so it is re-read after every partial catch-up). */
+static void sync_target(lf_bench_board *b, uint64_t t)
+{
+  for (;;) {
+    uint64_t due = lf_soc_watchdog_deadline(b->soc);
+    uint64_t stop = due < t ? due : t;
+    lf_core_catch_up(b->core, stop);
+    due = lf_soc_watchdog_deadline(b->soc);
+    if (b->powered && due <= stop) {
+      env_system_reset(b, due);
+      b->watchdog_resets++;
+      continue;
+    }
+    if (stop == t)
+      return;
+  }
+}
+
 /* Applies a due power-loss fault, and ends an outage whose time has come. */
 static void check_power(lf_bench_board *b)
 {
@@ -123,8 +146,9 @@ static void check_power(lf_bench_board *b)
     if (!f)
       return;
     f->fired++;
-    lf_core_catch_up(b->core, f->at);
+    sync_target(b, f->at);
     lf_soc_power_loss(b->soc, f->at);
+    lf_core_set_nrst(b->core, true, f->at); /* no supply: the core does nothing */
     lf_dap_set_power(b->dap, false);
     b->powered = false;
     b->power_on_at = f->at + POWER_OFF_NS;
@@ -132,6 +156,7 @@ static void check_power(lf_bench_board *b)
   if (!b->powered && now >= b->power_on_at) {
     lf_soc_reset(b->soc, LF_SOC_RESET_POWER, b->power_on_at);
     lf_core_reset(b->core, LF_CORE_RESET_POWER, b->power_on_at);
+    lf_core_set_nrst(b->core, false, b->power_on_at);
     lf_dap_set_power(b->dap, true);
     b->powered = true;
   }
@@ -267,7 +292,7 @@ void lf_bench_run(lf_bench_board *b, uint64_t ns)
     uint64_t step = end - b->clock.now_ns < slice ? end - b->clock.now_ns : slice;
     lf_clock_advance(&b->clock, LF_CLK_RUN, step);
     check_power(b);
-    lf_core_catch_up(b->core, b->clock.now_ns);
+    sync_target(b, b->clock.now_ns);
   }
 }
 
@@ -370,6 +395,8 @@ void lf_bench_report(const lf_bench_board *b, FILE *out)
           (double)s->flash_busy_ns / 1e9, (unsigned long long)s->bus_errors,
           (double)s->stall_ns / 1e9);
   const lf_core_counters *k = lf_core_counters_get(b->core);
+  fprintf(out, "board: %llu watchdog resets, powered %s\n", (unsigned long long)b->watchdog_resets,
+          b->powered ? "yes" : "no");
   fprintf(out, "core: %llu instructions, %llu cycles, ran %.6f s, %llu halts, %llu resets, %llu faults, "
                "%llu steps, %llu code flushes\n",
           (unsigned long long)k->instructions, (unsigned long long)k->cycles,
