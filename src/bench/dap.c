@@ -256,10 +256,11 @@ static bool ap_bus(lf_dap *d, uint32_t addr, unsigned size, bool write, uint32_t
     d->sticky |= CS_STICKYERR;
     return false;
   }
-  unsigned shift = 8 * (addr & (size == 4 ? 0 : 3));
+  /* bench: an unaligned halfword/word is made aligned (ADIv5: unpredictable) */
+  uint32_t a = size == 4 ? addr & ~3u : (size == 2 ? addr & ~1u : addr);
+  unsigned shift = 8 * (a & 3u);
   uint32_t mask = size == 4 ? 0xFFFFFFFFu : ((1u << (8 * size)) - 1);
   uint32_t val = write ? (*data >> shift) & mask : 0;
-  uint32_t a = size == 4 ? addr & ~3u : (size == 2 ? addr & ~1u : addr);
   uint64_t t = d->clk->now_ns;
   int rc = d->bus.access(d->bus.ctx, LF_BUS_DEBUG, a, size, write, &val, &t);
   if (write)
@@ -352,7 +353,7 @@ static uint32_t dp_read(lf_dap *d, uint8_t a)
     case 1: return d->dlcr;
     case 2: return d->cfg.targetid;
     case 3: return DLPIDR_VALUE;
-    default: return 0; /* EVENTSTAT (bank 4) reads 0; other banks reserved */
+    default: return 0; /* EVENTSTAT (bank 4): 0 [unconf: no event model]; others reserved */
     }
   case 0x8: return d->last_read; /* RESEND */
   default: return d->rdbuff;      /* RDBUFF: no new AP access */
