@@ -287,6 +287,8 @@ static lf_swd_ack select_ap(lf_vstlink *v, unsigned ap, unsigned bank)
   uint32_t want = (uint32_t)ap << 24 | (bank & 0xFu) << 4 | (v->sel_valid ? v->sel & 0xFu : 0);
   if (v->sel_valid && v->sel == want)
     return LF_SWD_OK;
+  if (!v->sel_valid || v->sel >> 24 != ap)
+    v->csw_valid = false; /* the CSW cache belongs to one AP */
   lf_swd_ack ack = dp_wr(v, DP_SELECT, want);
   if (ack == LF_SWD_OK) {
     v->sel = want;
@@ -694,6 +696,8 @@ static void h_write_dap(lf_vstlink *v, const uint8_t *c, uint8_t st)
     if (ack == LF_SWD_OK)
       ack = xfer(v, false, false, a, &val);
     if (a == DP_SELECT) {
+      if (!v->sel_valid || v->sel >> 24 != val >> 24)
+        v->csw_valid = false;
       v->sel = val;
       v->sel_valid = ack == LF_SWD_OK;
     }
