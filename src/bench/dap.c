@@ -233,6 +233,8 @@ void lf_dap_set_power(lf_dap *d, bool on)
   dp_reset_state(d);
 }
 
+bool lf_dap_powered(const lf_dap *d) { return d->powered; }
+
 const lf_dap_counters *lf_dap_counters_get(const lf_dap *d) { return &d->c; }
 
 /* ---- MEM-AP data path ---- */

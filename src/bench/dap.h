@@ -73,6 +73,8 @@ void lf_dap_idle(lf_dap *d, uint64_t cycles);
 /* Target power: off -> every transaction answers NOACK; on -> DP in reset
  * state (needs line reset + DPIDR read, power-up request cleared). */
 void lf_dap_set_power(lf_dap *d, bool on);
+/* Whether the target side of the DAP is powered (the probe's VDD sense). */
+bool lf_dap_powered(const lf_dap *d);
 
 const lf_dap_counters *lf_dap_counters_get(const lf_dap *d);
 

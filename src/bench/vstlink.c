@@ -497,9 +497,11 @@ static void h_mode(lf_vstlink *v, const uint8_t *c, uint8_t st)
 static void h_voltage(lf_vstlink *v, const uint8_t *c, uint8_t st)
 {
   (void)c; (void)st;
-  /* 1.4b: V = 2 * 1.2 * b / a; a = 1521 as in the OpenOCD manual example. */
+  /* 1.4b: V = 2 * 1.2 * b / a; a = 1521 as in the OpenOCD manual example.
+   * An unpowered target reads 0 V. */
   const uint32_t a = 1521;
-  double b = v->cfg.target_volts > 0 ? v->cfg.target_volts * a / 2.4 : 0;
+  double volts = lf_dap_powered(v->dap) ? v->cfg.target_volts : 0;
+  double b = volts > 0 ? volts * a / 2.4 : 0;
   uint8_t *r = reply(v, 8);
   put32(r, a);
   put32(r + 4, (uint32_t)llround(b));

@@ -305,8 +305,11 @@ static void enter_swd_costs_hand_computed_time_1_5_4_2(void **state)
   assert_int_equal(cmd(r, (const uint8_t[]){0xF2, 0x31}, 2, NULL, 0, rep, 12, NULL), 0);
   assert_int_equal(rep[0], 0x80);
   assert_int_equal(le32(rep + 4), 0x5BA02477);
-  lf_dap_set_power(r->d, false); /* no target: GET_IDCODE_ERROR */
+  lf_dap_set_power(r->d, false); /* no target: GET_IDCODE_ERROR, 0 V */
   assert_int_equal(enter(r), 0x09);
+  assert_int_equal(cmd(r, (const uint8_t[]){0xF7}, 1, NULL, 0, rep, 8, NULL), 0);
+  assert_int_equal(le32(rep), 1521);
+  assert_int_equal(le32(rep + 4), 0);
   rig_free(r);
 }
 
