@@ -775,6 +775,25 @@ static void reenter_and_feature_thresholds_1_5_1_12(void **state)
   rig_free(r);
 }
 
+/* V3 (1.10, 4.4): power-on SWD 1000 kHz [unconf], high-speed USB. ENTER:
+ * SWD 64000 + 136000 + 5 * 46000; FW 122500; USB out 16 B 126350, in 2 B
+ * 125000 + 67 * 8 / 480 MHz = 126117. */
+static void v3_enter_time_hand_computed_1_10(void **state)
+{
+  (void)state;
+  rig *r = rig_new("v3", NULL, true);
+  assert_true(lf_dap_swclk(r->d) == 1e6);
+  assert_int_equal(enter(r), 0x80);
+  assert_int_equal(r->clk.cat_ns[LF_CLK_SWD], 430000);
+  assert_int_equal(r->clk.cat_ns[LF_CLK_USB], 126350 + 126117);
+  assert_int_equal(r->clk.now_ns, 126350 + 122500 + 430000 + 126117);
+  uint8_t w[8] = {1, 2, 3, 4, 5, 6, 7, 8}, rd[8];
+  assert_int_equal(mem_write(r, 0x48, RAM_BASE + 6, w, 8), 0x80); /* 16-bit */
+  assert_int_equal(mem_read(r, 0x47, RAM_BASE + 6, rd, 8, NULL), 0x80);
+  assert_memory_equal(rd, w, 8);
+  rig_free(r);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -800,6 +819,7 @@ int main(void)
     cmocka_unit_test(injected_swd_fault_reported_by_firmware),
     cmocka_unit_test(same_script_same_time_and_counters),
     cmocka_unit_test(reenter_and_feature_thresholds_1_5_1_12),
+    cmocka_unit_test(v3_enter_time_hand_computed_1_10),
   };
   return cmocka_run_group_tests_name("vstlink", tests, NULL, NULL);
 }
