@@ -33,6 +33,9 @@
  *    command makes no SWD traffic; a read still returns its full data phase as
  *    zeros and a write still consumes its data phase. Length 0: nothing on
  *    the wire, no data phase, status 0x80.
+ *  - Only memory commands (0x07 0x08 0x0C 0x0D 0x47 0x48 0x50 0x54) set the
+ *    last RW status; READ/WRITEDEBUGREG and the register commands carry their
+ *    status in their own reply.
  *  - Memory errors are reported only by GETLASTRWSTATUS (0x3B, 2 B) and
  *    GETLASTRWSTATUS2 (0x3E, 12 B: status u16, fault address u32 at 4):
  *    0x80 OK; 0x10 SWD_AP_WAIT after stlink_wait_retries WAIT retries; 0x11
