@@ -643,6 +643,17 @@ static void h_get_com_freq(lf_vstlink *v, const uint8_t *c, uint8_t st)
     put32(r + 12 + 4 * i, list[i]);
 }
 
+static void h_switch_freq(lf_vstlink *v, const uint8_t *c, uint8_t st)
+{
+  (void)st;
+  /* 1.6 [1src pyOCD]: prescaler 1/2/4 answers 0x40 CONF_CHANGED. bench: the
+   * frequency list does not change with it. */
+  bool ok = c[2] == 1 || c[2] == 2 || c[2] == 4;
+  reply(v, 8)[0] = ok ? 0x40 : ST_CMD_ERROR;
+  if (!ok)
+    v->c.status_errors++;
+}
+
 static void h_trace_status(lf_vstlink *v, const uint8_t *c, uint8_t st)
 {
   (void)c; (void)st;
@@ -1023,6 +1034,7 @@ static const cmd_desc cmds[] = {
   {0xF2, 0x56, 36, 6, ANYMODE, h_board_ids},
   {0xF2, 0x61, NA, 0, ANYMODE, h_set_com_freq},
   {0xF2, 0x62, NA, 0, ANYMODE, h_get_com_freq},
+  {0xF2, 0x63, NA, 0, ANYMODE, h_switch_freq},
 };
 
 static const cmd_desc *find_cmd(const uint8_t *c)

@@ -279,6 +279,8 @@ static void swd_clock_tables_1_10(void **state)
   assert_int_equal(rep[8], 7);
   assert_int_equal(le32(rep + 12), 24000);
   assert_int_equal(status1(r, (const uint8_t[]){0xF2, 0x43, 0x00, 0x00}, 4), 0x42); /* V2 only */
+  assert_int_equal(cmd(r, (const uint8_t[]){0xF2, 0x63, 1}, 3, NULL, 0, rep, 8, NULL), 0);
+  assert_int_equal(rep[0], 0x40); /* SWITCH_STLINK_FREQ: CONF_CHANGED */
   rig_free(r);
 }
 
