@@ -1,14 +1,1212 @@
-/* STUB: replaced by the Cortex-M7 core model. */
+/* Cortex-M7 core model: Thumb-2 execution under Unicorn 2 in virtual time,
+ * plus the PPB registers the debugger and the firmware see. Facts:
+ * stm32f7-target.md ("F7 n.m" below) §1, §10.4, §11, §13, §17.
+ *
+ * Time. The core keeps its own time: seg_t0 (ns) + seg_cyc cycles at hz
+ * (SYSCLK, sampled at every slice start and after every bus access). A
+ * UC_HOOK_BLOCK hook charges a whole translation block (its instructions x
+ * core_cpi cycles) when the block starts, and stops the emulation at the
+ * first block that starts at or after the target time, so catch_up(t) ends
+ * with the core at a time >= t (at most one block late). A block cut short
+ * (BKPT, fault) is re-counted up to the PC where it stopped. Bus accesses
+ * inside a block are timestamped at the block's end; a stall returned by a
+ * slave moves the core's time to the stall's end (busy-waits on FLASH_SR cost
+ * virtual time, not host time).
+ *
+ * Not modeled (bench decisions, documented): exceptions and interrupts (no
+ * NVIC; SVC, UDF, bus errors, INVSTATE, NOCP halt the core with DFSR.VCATCH
+ * as if DEMCR.VC_HARDERR were set when C_DEBUGEN=1, else the core locks up:
+ * S_LOCKUP); SysTick and DWT count but never interrupt; WFI/WFE sleep until
+ * a debug halt or a reset (nothing else can wake the core); SysTick and
+ * CYCCNT stop while the core is halted or in reset; DWT comparators and the
+ * FPB literal comparator are storage only; bus errors on core loads/stores to
+ * MMIO stop the core at the end of the current block (imprecise); caches are
+ * not modeled. FPB code comparators halt the core before the instruction at
+ * the comparator address (DFSR.BKPT); a single step ignores them.
+ *
+ * Stores to read-only mappings (flash and its ITCM alias) reach Unicorn's
+ * UC_HOOK_MEM_WRITE_PROT hook: the store is routed to env->bus (the SoC
+ * applies the flash rules and updates the shared buffer), the correct bytes
+ * are remembered as a pending fixup, and Unicorn's raw store that follows is
+ * undone by re-applying the fixup at the next hook or MMIO callback (a data
+ * read hook covers the read-only regions) and when the slice ends. */
 #include "bench/cortexm.h"
+
+#include <math.h>
 #include <stdlib.h>
-struct lf_core { lf_core_counters c; };
-lf_core *lf_core_new(const lf_core_env *env, const lf_bench_params *p, char *err, size_t errlen) { (void)env; (void)p; (void)err; (void)errlen; return calloc(1, sizeof(lf_core)); }
-void lf_core_free(lf_core *c) { free(c); }
-void lf_core_catch_up(lf_core *c, uint64_t t_ns) { (void)c; (void)t_ns; }
-int lf_core_ppb_access(lf_core *c, lf_bus_master m, uint32_t addr, unsigned size, bool write, uint32_t *val, uint64_t *t_ns) { (void)c; (void)m; (void)addr; (void)size; (void)write; (void)val; (void)t_ns; return LF_BUS_ERR; }
-void lf_core_reset(lf_core *c, lf_core_reset_kind kind, uint64_t t_ns) { (void)c; (void)kind; (void)t_ns; }
-void lf_core_set_nrst(lf_core *c, bool asserted, uint64_t t_ns) { (void)c; (void)asserted; (void)t_ns; }
-void lf_core_invalidate_code(lf_core *c, uint32_t addr, uint32_t len) { (void)c; (void)addr; (void)len; }
-bool lf_core_halted(const lf_core *c) { (void)c; return true; }
-uint32_t lf_core_reg(const lf_core *c, unsigned regsel) { (void)c; (void)regsel; return 0; }
-const lf_core_counters *lf_core_counters_get(const lf_core *c) { return &c->c; }
+#include <string.h>
+#include <unicorn/unicorn.h>
+
+#include "bench/clock.h"
+
+#define PPB_BASE 0xE0000000u
+#define PPB_SIZE 0x00100000u
+#define DBGMCU_BASE 0xE0042000u
+#define DBGMCU_SIZE 0x1000u
+
+/* SCS (F7 11.1) */
+enum {
+  R_ICTR = 0xE000E004u,
+  R_SYST_CSR = 0xE000E010u, R_SYST_RVR = 0xE000E014u, R_SYST_CVR = 0xE000E018u,
+  R_SYST_CALIB = 0xE000E01Cu,
+  R_CPUID = 0xE000ED00u, R_ICSR = 0xE000ED04u, R_VTOR = 0xE000ED08u, R_AIRCR = 0xE000ED0Cu,
+  R_SCR = 0xE000ED10u, R_CCR = 0xE000ED14u, R_SHPR1 = 0xE000ED18u, R_SHPR2 = 0xE000ED1Cu,
+  R_SHPR3 = 0xE000ED20u, R_SHCSR = 0xE000ED24u, R_CFSR = 0xE000ED28u, R_HFSR = 0xE000ED2Cu,
+  R_DFSR = 0xE000ED30u, R_MMFAR = 0xE000ED34u, R_BFAR = 0xE000ED38u, R_CPACR = 0xE000ED88u,
+  R_DHCSR = 0xE000EDF0u, R_DCRSR = 0xE000EDF4u, R_DCRDR = 0xE000EDF8u, R_DEMCR = 0xE000EDFCu,
+  R_DWT_CTRL = 0xE0001000u, R_DWT_CYCCNT = 0xE0001004u,
+  R_FP_CTRL = 0xE0002000u, R_FP_REMAP = 0xE0002004u, R_FP_COMP0 = 0xE0002008u,
+};
+
+/* DHCSR (F7 11.2) */
+#define DBGKEY 0xA05F0000u
+#define C_DEBUGEN (1u << 0)
+#define C_HALT (1u << 1)
+#define C_STEP (1u << 2)
+#define C_MASKINTS (1u << 3)
+#define C_SNAPSTALL (1u << 5)
+#define S_REGRDY (1u << 16)
+#define S_HALT (1u << 17)
+#define S_SLEEP (1u << 18)
+#define S_LOCKUP (1u << 19)
+#define S_RETIRE_ST (1u << 24)
+#define S_RESET_ST (1u << 25)
+/* DFSR (F7 11.5) */
+#define DFSR_HALTED 1u
+#define DFSR_BKPT 2u
+#define DFSR_DWTTRAP 4u
+#define DFSR_VCATCH 8u
+#define DFSR_EXTERNAL 16u
+/* DEMCR (F7 11.4) */
+#define VC_CORERESET (1u << 0)
+#define DEMCR_MASK 0x010F07F1u
+#define TRCENA (1u << 24)
+/* AIRCR (F7 11.6) */
+#define VECTKEY 0x05FAu
+#define VECTKEYSTAT 0xFA050000u
+#define SYSRESETREQ (1u << 2)
+#define VECTRESET (1u << 0)
+
+#define FPB_NCODE 8
+#define FPB_NLIT 1
+/* FP_CTRL: REV=1 (FPBv2), NUM_LIT=1, NUM_CODE=8 (F7 11.7, NUM_LIT unconfirmed). */
+#define FP_CTRL_RO (0x10000000u | (FPB_NLIT << 8) | ((FPB_NCODE & 0xF) << 4) | \
+                    (((FPB_NCODE >> 4) & 7) << 12))
+#define DWT_NCOMP 4
+/* SysTick CALIB: no value found for the F767 [unconf]: 0 (TENMS unknown). */
+#define SYST_CALIB_VALUE 0u
+
+/* Identification registers (F7 10.4; CIDR/PIDR layout ARM CoreSight). Part
+ * numbers of the ROM tables are ≈ (F746 log); the ST table's part (0x451)
+ * and the SCS/DWT/FPB/ITM part numbers and classes are unconfirmed. */
+typedef struct ppb_ident {
+  uint32_t base;
+  uint16_t part;
+  uint8_t jep_id, jep_cont, cls;  /* cls: CIDR1 class nibble */
+  uint32_t entries[6];            /* ROM table entries, 0-terminated */
+} ppb_ident;
+
+static const ppb_ident idents[] = {
+  {0xE00FD000u, 0x451, 0x20, 0x0, 0x1, {0x00001003u, 0}},                 /* ST ROM table */
+  {0xE00FE000u, 0x4C8, 0x3B, 0x4, 0x1, {0x00001003u, 0}},                 /* PPB ROM table */
+  {0xE00FF000u, 0x4C7, 0x3B, 0x4, 0x1,                                    /* core ROM table */
+   {0xFFF0F003u, 0xFFF02003u, 0xFFF03003u, 0xFFF01003u, 0}},              /* SCS DWT FPB ITM */
+  {0xE000E000u, 0x00C, 0x3B, 0x4, 0xE, {0}},                              /* SCS */
+  {0xE0001000u, 0x002, 0x3B, 0x4, 0xE, {0}},                              /* DWT */
+  {0xE0002000u, 0x00E, 0x3B, 0x4, 0xE, {0}},                              /* FPB */
+  {0xE0000000u, 0x001, 0x3B, 0x4, 0xE, {0}},                              /* ITM */
+};
+
+typedef struct bblock { uint32_t addr, size, n; } bblock;
+#define BCACHE 4096
+
+struct lf_core {
+  lf_core_env env;
+  const lf_bench_params *p;
+  uc_engine *uc;
+  lf_core_counters cnt;
+
+  /* time */
+  uint64_t seg_t0;
+  double seg_cyc;     /* cycles since seg_t0 at hz */
+  double cyc_base;    /* running cycles before seg_t0 (SysTick/CYCCNT clock) */
+  double hz;
+  uint64_t target;
+  uint64_t run_at;    /* first instruction fetch after a reset */
+
+  /* state */
+  bool nrst, halted, sleeping, lockup, reset_pending;
+  bool t_bit;         /* EPSR.T as the debugger sees it */
+  bool stepping;      /* exact run (count) in progress: block hook only observes */
+  uint32_t stop_kind; /* why the emulation stopped (STOP_*) */
+  uint32_t bp_k;      /* FPB hit: instructions before the comparator */
+  bool sysreset_req, vectreset_req;
+  bblock cur;         /* block being executed */
+  bblock cache[BCACHE];
+
+  /* pending fixup of a flash store (see top) */
+  bool fix_on;
+  uint8_t *fix_mem;
+  uint8_t fix_bytes[8];
+  unsigned fix_len;
+
+  /* code invalidation */
+  bool dirty_all;
+  bool dirty;
+  uint32_t dirty_lo, dirty_hi;
+
+  /* debug + SCS registers */
+  uint32_t dhcsr;     /* C_* bits */
+  bool regrdy, retire_st, reset_st;
+  uint32_t dcrdr, demcr, dfsr;
+  uint32_t vtor, aircr, scr, ccr, shpr[3], shcsr, cfsr, hfsr, cpacr;
+  uint32_t syst_csr, syst_rvr, syst_val;
+  double syst_anchor;  /* cycle count at which syst_val was valid */
+  bool syst_flag;
+  uint32_t dwt_ctrl, dwt_comp[DWT_NCOMP][3];
+  uint32_t cyccnt;
+  double cyc_anchor;
+  uint32_t fp_ctrl, fp_comp[FPB_NCODE + FPB_NLIT];
+};
+
+enum { STOP_NONE = 0, STOP_BUDGET, STOP_BKPT, STOP_FAULT, STOP_FPB, STOP_RESET };
+
+/* ------------------------------------------------------------------ */
+/* Time                                                                */
+
+static uint64_t core_now(const lf_core *c)
+{
+  if (c->seg_cyc <= 0 || c->hz <= 0)
+    return c->seg_t0;
+  return c->seg_t0 + (uint64_t)llround(c->seg_cyc * 1e9 / c->hz);
+}
+
+static double cycles_now(const lf_core *c) { return c->cyc_base + c->seg_cyc; }
+
+/* Starts a new segment at time t (>= now); `running` counts the gap as core
+ * cycles (stall, sleep) for SysTick/CYCCNT. */
+static void rebase(lf_core *c, uint64_t t, bool running)
+{
+  uint64_t now = core_now(c);
+  c->cyc_base += c->seg_cyc;
+  c->cnt.run_ns += now - c->seg_t0; /* a segment's own time is instruction time */
+  if (t > now && running && c->hz > 0)
+    c->cyc_base += (double)(t - now) * c->hz / 1e9;
+  if (t > now && running)
+    c->cnt.run_ns += t - now;
+  c->seg_t0 = t > now ? t : now;
+  c->seg_cyc = 0;
+}
+
+static void charge(lf_core *c, int64_t n)
+{
+  double cyc = (double)n * c->p->core_cpi;
+  c->seg_cyc += cyc;
+  c->cnt.instructions += (uint64_t)n;
+  c->cnt.cycles = (uint64_t)llround(c->cyc_base + c->seg_cyc);
+  if (n > 0)
+    c->retire_st = true;
+}
+
+/* ------------------------------------------------------------------ */
+/* Memory helpers                                                      */
+
+static const lf_soc_region *region_of(const lf_core *c, uint32_t addr)
+{
+  for (size_t i = 0; i < c->env.nregions; i++) {
+    const lf_soc_region *r = &c->env.regions[i];
+    if (addr >= r->base && addr - r->base < r->size)
+      return r;
+  }
+  return NULL;
+}
+
+static bool read32(lf_core *c, uint32_t addr, uint32_t *v)
+{
+  const lf_soc_region *r = region_of(c, addr);
+  if (r && addr - r->base <= r->size - 4) {
+    const uint8_t *m = r->mem + (addr - r->base);
+    *v = (uint32_t)m[0] | (uint32_t)m[1] << 8 | (uint32_t)m[2] << 16 | (uint32_t)m[3] << 24;
+    return true;
+  }
+  uint64_t t = core_now(c);
+  return lf_bus_read(&c->env.bus, LF_BUS_CORE, addr, 4, v, &t) == LF_BUS_OK;
+}
+
+/* Thumb: a halfword with top five bits 0b11101/0b11110/0b11111 starts a
+ * 32-bit instruction (ARMv7-M A5.1). */
+static bool is32(uint16_t hw) { return (hw >> 11) >= 0x1D; }
+
+static uint32_t count_insns(lf_core *c, uint32_t addr, uint32_t end)
+{
+  const lf_soc_region *r = region_of(c, addr);
+  uint32_t n = 0;
+  while (addr < end) {
+    uint16_t hw = 0;
+    if (r && addr - r->base <= r->size - 2)
+      hw = (uint16_t)(r->mem[addr - r->base] | r->mem[addr - r->base + 1] << 8);
+    else
+      uc_mem_read(c->uc, addr, &hw, 2);
+    addr += is32(hw) ? 4 : 2;
+    n++;
+  }
+  return n;
+}
+
+static void apply_fixup(lf_core *c)
+{
+  if (c->fix_on) {
+    memcpy(c->fix_mem, c->fix_bytes, c->fix_len);
+    c->fix_on = false;
+  }
+}
+
+static void flush_code(lf_core *c)
+{
+  if (c->dirty_all) {
+    uc_ctl_flush_tlb(c->uc);
+    c->cnt.code_flushes++;
+  } else if (c->dirty) {
+    uc_ctl_remove_cache(c->uc, c->dirty_lo, (uint64_t)c->dirty_hi + 1);
+    c->cnt.code_flushes++;
+  }
+  if (c->dirty_all || c->dirty)
+    memset(c->cache, 0, sizeof c->cache);
+  c->dirty_all = c->dirty = false;
+}
+
+static void mark_dirty(lf_core *c, uint32_t lo, uint32_t hi)
+{
+  if (!c->dirty) {
+    c->dirty_lo = lo;
+    c->dirty_hi = hi;
+    c->dirty = true;
+    return;
+  }
+  if (lo < c->dirty_lo) c->dirty_lo = lo;
+  if (hi > c->dirty_hi) c->dirty_hi = hi;
+}
+
+void lf_core_invalidate_code(lf_core *c, uint32_t addr, uint32_t len)
+{
+  if (len == 0)
+    return;
+  const lf_soc_region *r = region_of(c, addr);
+  if (!r) {
+    /* Not a mapped memory: nothing the core executes changed directly. */
+    return;
+  }
+  uint32_t off = addr - r->base;
+  /* The same bytes may be visible at several addresses (flash + ITCM alias). */
+  for (size_t i = 0; i < c->env.nregions; i++) {
+    const lf_soc_region *q = &c->env.regions[i];
+    if (q->mem != r->mem || off >= q->size)
+      continue;
+    uint32_t end = off + len - 1 < q->size ? off + len - 1 : q->size - 1;
+    mark_dirty(c, q->base + off, q->base + end);
+  }
+}
+
+/* ------------------------------------------------------------------ */
+/* State changes                                                       */
+
+static void enter_halt(lf_core *c, uint32_t dfsr_bits)
+{
+  if (!c->halted)
+    c->cnt.halts++;
+  c->halted = true;
+  c->sleeping = false;
+  c->dfsr |= dfsr_bits;
+  c->dhcsr |= C_HALT;
+}
+
+static void core_fault(lf_core *c)
+{
+  c->cnt.faults++;
+  if (c->dhcsr & C_DEBUGEN)
+    enter_halt(c, DFSR_VCATCH);
+  else
+    c->lockup = true;
+}
+
+/* SysTick (ARMv7-M B3.3): counts down from CVR; reaching 0 sets COUNTFLAG,
+ * the next tick reloads RVR. CLKSOURCE=0 is HCLK/8 on STM32 [unconf]. */
+static double syst_ticks(const lf_core *c, double cyc)
+{
+  return (c->syst_csr & 4u) ? floor(cyc) : floor(cyc / 8.0);
+}
+
+static void syst_update(lf_core *c)
+{
+  double now = cycles_now(c);
+  if (!(c->syst_csr & 1u)) {
+    c->syst_anchor = now;
+    return;
+  }
+  double n = syst_ticks(c, now) - syst_ticks(c, c->syst_anchor);
+  c->syst_anchor = now;
+  if (n <= 0)
+    return;
+  if (n <= c->syst_val) {
+    c->syst_val -= (uint32_t)n;
+    if (c->syst_val == 0 && n > 0)
+      c->syst_flag = true;
+    return;
+  }
+  if (c->syst_val > 0)
+    c->syst_flag = true;
+  double m = n - c->syst_val - 1; /* ticks after the first reload */
+  uint32_t rvr = c->syst_rvr & 0xFFFFFFu;
+  if (rvr == 0) {
+    c->syst_val = 0;
+    return;
+  }
+  double period = (double)rvr + 1;
+  if (m >= rvr)
+    c->syst_flag = true;
+  c->syst_val = rvr - (uint32_t)fmod(m, period);
+}
+
+static bool cyccnt_on(const lf_core *c) { return (c->dwt_ctrl & 1u) && (c->demcr & TRCENA); }
+
+static void cyccnt_update(lf_core *c)
+{
+  double now = cycles_now(c);
+  if (cyccnt_on(c))
+    c->cyccnt += (uint32_t)(uint64_t)(floor(now) - floor(c->cyc_anchor));
+  c->cyc_anchor = now;
+}
+
+static void clear_scs(lf_core *c)
+{
+  syst_update(c);
+  c->vtor = 0; /* F7 13 #13: VTOR reset value unconfirmed */
+  c->aircr = 0;
+  c->scr = c->ccr = c->shcsr = c->cfsr = c->hfsr = c->cpacr = 0;
+  memset(c->shpr, 0, sizeof c->shpr);
+  c->syst_csr = c->syst_rvr = c->syst_val = 0;
+  c->syst_flag = false;
+}
+
+static void clear_debug(lf_core *c)
+{
+  c->dhcsr = 0;
+  c->dcrdr = 0;
+  c->demcr = 0;
+  c->dfsr = 0;
+  c->dwt_ctrl = (uint32_t)DWT_NCOMP << 28;
+  memset(c->dwt_comp, 0, sizeof c->dwt_comp);
+  c->cyccnt = 0;
+  c->fp_ctrl = 0;
+  memset(c->fp_comp, 0, sizeof c->fp_comp);
+}
+
+/* Loads SP/PC from the vector table and arms the reset release. */
+static void core_reset_regs(lf_core *c, uint64_t t)
+{
+  static const int zero_regs[] = {
+    UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3, UC_ARM_REG_R4,
+    UC_ARM_REG_R5, UC_ARM_REG_R6, UC_ARM_REG_R7, UC_ARM_REG_R8, UC_ARM_REG_R9,
+    UC_ARM_REG_R10, UC_ARM_REG_R11, UC_ARM_REG_R12, UC_ARM_REG_PRIMASK,
+    UC_ARM_REG_BASEPRI, UC_ARM_REG_FAULTMASK, UC_ARM_REG_CONTROL, UC_ARM_REG_FPSCR,
+    UC_ARM_REG_PSP,
+  };
+  uint32_t zero = 0, ones = 0xFFFFFFFFu;
+  for (size_t i = 0; i < sizeof zero_regs / sizeof zero_regs[0]; i++)
+    uc_reg_write(c->uc, zero_regs[i], &zero);
+  for (int i = 0; i < 32; i++)
+    uc_reg_write(c->uc, UC_ARM_REG_S0 + i, &zero);
+  uc_reg_write(c->uc, UC_ARM_REG_LR, &ones);
+  uint32_t xpsr = 0x01000000u;
+  uc_reg_write(c->uc, UC_ARM_REG_XPSR, &xpsr);
+  uint32_t boot = c->env.boot_address ? c->env.boot_address(c->env.ctx) : 0;
+  uint32_t sp = 0, pc = 0;
+  bool ok = read32(c, boot, &sp) && read32(c, boot + 4, &pc);
+  sp &= ~3u;
+  uc_reg_write(c->uc, UC_ARM_REG_MSP, &sp);
+  uc_reg_write(c->uc, UC_ARM_REG_SP, &sp);
+  uint32_t pcv = pc & ~1u;
+  uc_reg_write(c->uc, UC_ARM_REG_PC, &pcv);
+  c->t_bit = ok && (pc & 1u);
+  c->halted = c->sleeping = c->lockup = false;
+  c->fix_on = false;
+  c->dirty_all = true;
+  c->reset_pending = true;
+  c->reset_st = true;
+  c->regrdy = true;
+  c->run_at = t + (uint64_t)llround(c->p->core_reset_ns);
+  c->cnt.resets++;
+}
+
+void lf_core_reset(lf_core *c, lf_core_reset_kind kind, uint64_t t_ns)
+{
+  rebase(c, t_ns, false);
+  cyccnt_update(c);
+  switch (kind) {
+  case LF_CORE_RESET_POWER:
+    clear_debug(c);
+    clear_scs(c);
+    break;
+  case LF_CORE_RESET_SYSTEM:
+  case LF_CORE_RESET_VECT:
+    /* Debug domain (DHCSR.C_DEBUGEN, DEMCR, DFSR, FPB, DWT) survives; the
+     * halt request does not [unconf: ARMv7-M leaves C_HALT after a local
+     * reset to the implementation; tools use VC_CORERESET]. */
+    c->dhcsr &= C_DEBUGEN;
+    clear_scs(c);
+    break;
+  }
+  c->hz = c->env.sysclk_hz ? c->env.sysclk_hz(c->env.ctx) : c->p->core_hsi_hz;
+  core_reset_regs(c, core_now(c));
+}
+
+/* At the end of the reset window: vector catch or run. */
+static void leave_reset(lf_core *c)
+{
+  c->reset_pending = false;
+  if ((c->demcr & VC_CORERESET) && (c->dhcsr & C_DEBUGEN))
+    enter_halt(c, DFSR_VCATCH);
+  else if ((c->dhcsr & (C_DEBUGEN | C_HALT)) == (C_DEBUGEN | C_HALT))
+    enter_halt(c, DFSR_HALTED); /* halt requested during the reset window */
+}
+
+void lf_core_set_nrst(lf_core *c, bool asserted, uint64_t t_ns)
+{
+  lf_core_catch_up(c, t_ns);
+  if (asserted == c->nrst)
+    return;
+  c->nrst = asserted;
+  if (asserted) {
+    rebase(c, t_ns, false);
+    c->reset_st = true;
+    c->halted = c->sleeping = c->lockup = false;
+    return;
+  }
+  lf_core_reset(c, LF_CORE_RESET_SYSTEM, t_ns);
+}
+
+/* ------------------------------------------------------------------ */
+/* PPB registers                                                       */
+
+static uint32_t ident_reg(uint32_t addr, bool *hit)
+{
+  for (size_t i = 0; i < sizeof idents / sizeof idents[0]; i++) {
+    const ppb_ident *d = &idents[i];
+    if (addr < d->base || addr - d->base >= 0x1000)
+      continue;
+    uint32_t off = addr - d->base;
+    *hit = true;
+    if (d->cls == 1 && off < 4 * 6)
+      return d->entries[off / 4];
+    switch (off) {
+    case 0xFD0: return d->jep_cont;                                    /* PIDR4 */
+    case 0xFE0: return d->part & 0xFFu;                                /* PIDR0 */
+    case 0xFE4: return (uint32_t)(d->part >> 8 & 0xF) | (uint32_t)(d->jep_id & 0xF) << 4;
+    case 0xFE8: return (uint32_t)(d->jep_id >> 4 & 7) | 8u;             /* PIDR2, rev 0 */
+    case 0xFF0: return 0x0D;
+    case 0xFF4: return (uint32_t)d->cls << 4;
+    case 0xFF8: return 0x05;
+    case 0xFFC: return 0xB1;
+    case 0xFCC: return d->cls == 1 ? 1u : 0u;                          /* MEMTYPE: SYSMEM */
+    default: *hit = false; return 0;
+    }
+  }
+  *hit = false;
+  return 0;
+}
+
+static bool read_reg(lf_core *c, unsigned sel, uint32_t *v)
+{
+  if (sel <= 12) return uc_reg_read(c->uc, UC_ARM_REG_R0 + (int)sel, v) == UC_ERR_OK;
+  switch (sel) {
+  case 13: return uc_reg_read(c->uc, UC_ARM_REG_SP, v) == UC_ERR_OK;
+  case 14: return uc_reg_read(c->uc, UC_ARM_REG_LR, v) == UC_ERR_OK;
+  case 15: return uc_reg_read(c->uc, UC_ARM_REG_PC, v) == UC_ERR_OK;
+  case 16: {
+    uc_reg_read(c->uc, UC_ARM_REG_XPSR, v);
+    *v = (*v & ~0x01000000u) | (c->t_bit ? 0x01000000u : 0);
+    return true;
+  }
+  case 17: return uc_reg_read(c->uc, UC_ARM_REG_MSP, v) == UC_ERR_OK;
+  case 18: return uc_reg_read(c->uc, UC_ARM_REG_PSP, v) == UC_ERR_OK;
+  case 20: {
+    uint32_t ctl = 0, fm = 0, bp = 0, pm = 0;
+    uc_reg_read(c->uc, UC_ARM_REG_CONTROL, &ctl);
+    uc_reg_read(c->uc, UC_ARM_REG_FAULTMASK, &fm);
+    uc_reg_read(c->uc, UC_ARM_REG_BASEPRI, &bp);
+    uc_reg_read(c->uc, UC_ARM_REG_PRIMASK, &pm);
+    *v = (ctl & 0xFF) << 24 | (fm & 0xFF) << 16 | (bp & 0xFF) << 8 | (pm & 0xFF);
+    return true;
+  }
+  case 0x21: return uc_reg_read(c->uc, UC_ARM_REG_FPSCR, v) == UC_ERR_OK;
+  default:
+    if (sel >= 0x40 && sel <= 0x5F)
+      return uc_reg_read(c->uc, UC_ARM_REG_S0 + (int)(sel - 0x40), v) == UC_ERR_OK;
+    *v = 0;
+    return false;
+  }
+}
+
+static void write_reg(lf_core *c, unsigned sel, uint32_t v)
+{
+  if (sel <= 12) { uc_reg_write(c->uc, UC_ARM_REG_R0 + (int)sel, &v); return; }
+  switch (sel) {
+  case 13: uc_reg_write(c->uc, UC_ARM_REG_SP, &v); return;
+  case 14: uc_reg_write(c->uc, UC_ARM_REG_LR, &v); return;
+  case 15: v &= ~1u; uc_reg_write(c->uc, UC_ARM_REG_PC, &v); return;
+  case 16: {
+    c->t_bit = (v >> 24) & 1u;
+    uint32_t x = v | 0x01000000u; /* Unicorn keeps Thumb; T=0 faults at resume */
+    uc_reg_write(c->uc, UC_ARM_REG_XPSR, &x);
+    return;
+  }
+  case 17: uc_reg_write(c->uc, UC_ARM_REG_MSP, &v); return;
+  case 18: uc_reg_write(c->uc, UC_ARM_REG_PSP, &v); return;
+  case 20: {
+    uint32_t ctl = v >> 24 & 0xFF, fm = v >> 16 & 0xFF, bp = v >> 8 & 0xFF, pm = v & 0xFF;
+    uc_reg_write(c->uc, UC_ARM_REG_PRIMASK, &pm);
+    uc_reg_write(c->uc, UC_ARM_REG_BASEPRI, &bp);
+    uc_reg_write(c->uc, UC_ARM_REG_FAULTMASK, &fm);
+    uc_reg_write(c->uc, UC_ARM_REG_CONTROL, &ctl);
+    return;
+  }
+  case 0x21: uc_reg_write(c->uc, UC_ARM_REG_FPSCR, &v); return;
+  default:
+    if (sel >= 0x40 && sel <= 0x5F)
+      uc_reg_write(c->uc, UC_ARM_REG_S0 + (int)(sel - 0x40), &v);
+    return;
+  }
+}
+
+static void do_step(lf_core *c);
+
+static void dhcsr_write(lf_core *c, lf_bus_master m, uint32_t v)
+{
+  if ((v & 0xFFFF0000u) != DBGKEY)
+    return;
+  if (m == LF_BUS_CORE)
+    return; /* bench decision: software writes to DHCSR are ignored (C_DEBUGEN is debugger-only) */
+  uint32_t ctl = v & (C_DEBUGEN | C_HALT | C_STEP | C_MASKINTS | C_SNAPSTALL);
+  if (!(ctl & C_DEBUGEN))
+    ctl = 0; /* clearing C_DEBUGEN clears the others and resumes */
+  bool was_halted = c->halted;
+  c->dhcsr = ctl;
+  if (c->nrst || c->reset_pending)
+    return; /* applied when the core leaves reset */
+  if (ctl & C_HALT) {
+    if (!c->halted) {
+      enter_halt(c, DFSR_HALTED);
+      c->lockup = false;
+    }
+    return;
+  }
+  if (!was_halted)
+    return;
+  c->halted = false;
+  if (ctl & C_STEP)
+    do_step(c);
+}
+
+static int scs_read(lf_core *c, uint32_t addr, uint32_t *v)
+{
+  switch (addr) {
+  case R_ICTR: *v = 0x7; return 0; /* [unconf] 256 interrupt lines */
+  case R_SYST_CSR:
+    syst_update(c);
+    *v = (c->syst_csr & 7u) | (c->syst_flag ? 1u << 16 : 0);
+    c->syst_flag = false;
+    return 0;
+  case R_SYST_RVR: *v = c->syst_rvr; return 0;
+  case R_SYST_CVR: syst_update(c); *v = c->syst_val; return 0;
+  case R_SYST_CALIB: *v = SYST_CALIB_VALUE; return 0;
+  case R_CPUID: *v = c->env.cpuid; return 0;
+  case R_ICSR: *v = 0; return 0;
+  case R_VTOR: *v = c->vtor; return 0;
+  case R_AIRCR: *v = VECTKEYSTAT | (c->aircr & 0x700u); return 0;
+  case R_SCR: *v = c->scr; return 0;
+  case R_CCR: *v = c->ccr | 0x200u; return 0; /* STKALIGN reads 1 on ARMv7-M r1 [unconf] */
+  case R_SHPR1: case R_SHPR2: case R_SHPR3: *v = c->shpr[(addr - R_SHPR1) / 4]; return 0;
+  case R_SHCSR: *v = c->shcsr; return 0;
+  case R_CFSR: *v = c->cfsr; return 0;
+  case R_HFSR: *v = c->hfsr; return 0;
+  case R_DFSR: *v = c->dfsr; return 0;
+  case R_CPACR: *v = c->cpacr; return 0;
+  case R_DHCSR: {
+    uint32_t r = c->dhcsr & 0xFFFFu;
+    if (c->regrdy) r |= S_REGRDY;
+    if (c->halted) r |= S_HALT;
+    if (c->sleeping) r |= S_SLEEP;
+    if (c->lockup) r |= S_LOCKUP;
+    if (c->retire_st) r |= S_RETIRE_ST;
+    if (c->reset_st) r |= S_RESET_ST;
+    c->retire_st = false;
+    c->reset_st = c->nrst; /* sticky; re-set while reset is held */
+    *v = r;
+    return 0;
+  }
+  case R_DCRSR: *v = 0; return 0;
+  case R_DCRDR: *v = c->dcrdr; return 0;
+  case R_DEMCR: *v = c->demcr; return 0;
+  case R_DWT_CTRL: *v = c->dwt_ctrl; return 0;
+  case R_DWT_CYCCNT: cyccnt_update(c); *v = c->cyccnt; return 0;
+  case R_FP_CTRL: *v = FP_CTRL_RO | (c->fp_ctrl & 1u); return 0;
+  case R_FP_REMAP: *v = 0; return 0;
+  default: break;
+  }
+  if (addr >= R_FP_COMP0 && addr < R_FP_COMP0 + 4 * (FPB_NCODE + FPB_NLIT)) {
+    *v = c->fp_comp[(addr - R_FP_COMP0) / 4];
+    return 0;
+  }
+  if (addr >= 0xE0001020u && addr < 0xE0001020u + 16 * DWT_NCOMP && (addr & 0xC) != 0xC) {
+    *v = c->dwt_comp[(addr - 0xE0001020u) / 16][(addr & 0xC) / 4];
+    return 0;
+  }
+  bool hit;
+  *v = ident_reg(addr, &hit);
+  return 0; /* other PPB addresses read 0 (bench decision) */
+}
+
+static void scs_write(lf_core *c, lf_bus_master m, uint32_t addr, uint32_t v)
+{
+  switch (addr) {
+  case R_SYST_CSR:
+    syst_update(c);
+    c->syst_csr = v & 7u;
+    return;
+  case R_SYST_RVR: c->syst_rvr = v & 0xFFFFFFu; return;
+  case R_SYST_CVR: syst_update(c); c->syst_val = 0; c->syst_flag = false; return;
+  case R_VTOR: c->vtor = v & 0xFFFFFF80u; return;
+  case R_AIRCR:
+    if ((v >> 16) != VECTKEY)
+      return;
+    c->aircr = v & 0x700u;
+    if (v & SYSRESETREQ)
+      c->sysreset_req = true;
+    else if (v & VECTRESET)
+      c->vectreset_req = true;
+    return;
+  case R_SCR: c->scr = v & 0x16u; return;
+  case R_CCR: c->ccr = v & 0x000F031Bu; return;
+  case R_SHPR1: case R_SHPR2: case R_SHPR3: c->shpr[(addr - R_SHPR1) / 4] = v; return;
+  case R_SHCSR: c->shcsr = v & 0x00070000u; return;
+  case R_CFSR: c->cfsr &= ~v; return;
+  case R_HFSR: c->hfsr &= ~v; return;
+  case R_DFSR: c->dfsr &= ~(v & 0x1Fu); return;
+  case R_CPACR: c->cpacr = v & 0x00F00000u; return;
+  case R_DHCSR: dhcsr_write(c, m, v); return;
+  case R_DCRSR: {
+    unsigned sel = v & 0x7Fu;
+    if (!c->halted) {
+      c->regrdy = false; /* no transfer while running (F7 11.3: valid only while halted) */
+      return;
+    }
+    if (v & (1u << 16))
+      write_reg(c, sel, c->dcrdr);
+    else
+      read_reg(c, sel, &c->dcrdr);
+    c->regrdy = true;
+    return;
+  }
+  case R_DCRDR: c->dcrdr = v; return;
+  case R_DEMCR: cyccnt_update(c); c->demcr = v & DEMCR_MASK; return;
+  case R_DWT_CTRL: cyccnt_update(c); c->dwt_ctrl = (c->dwt_ctrl & 0xF0000000u) | (v & 0x0FFFFFFFu); return;
+  case R_DWT_CYCCNT: cyccnt_update(c); c->cyccnt = v; return;
+  case R_FP_CTRL:
+    if (v & 2u)
+      c->fp_ctrl = v & 1u; /* KEY must be 1 (F7 11.7) */
+    return;
+  default: break;
+  }
+  if (addr >= R_FP_COMP0 && addr < R_FP_COMP0 + 4 * (FPB_NCODE + FPB_NLIT)) {
+    c->fp_comp[(addr - R_FP_COMP0) / 4] = v;
+    return;
+  }
+  if (addr >= 0xE0001020u && addr < 0xE0001020u + 16 * DWT_NCOMP && (addr & 0xC) != 0xC)
+    c->dwt_comp[(addr - 0xE0001020u) / 16][(addr & 0xC) / 4] = v;
+}
+
+static void take_reset_requests(lf_core *c)
+{
+  if (c->sysreset_req) {
+    c->sysreset_req = c->vectreset_req = false;
+    uint64_t t = core_now(c);
+    if (c->env.system_reset)
+      c->env.system_reset(c->env.ctx, t);
+    else
+      lf_core_reset(c, LF_CORE_RESET_SYSTEM, t);
+  } else if (c->vectreset_req) {
+    c->vectreset_req = false;
+    lf_core_reset(c, LF_CORE_RESET_VECT, core_now(c));
+  }
+}
+
+int lf_core_ppb_access(lf_core *c, lf_bus_master m, uint32_t addr, unsigned size, bool write,
+                       uint32_t *val, uint64_t *t_ns)
+{
+  if (m == LF_BUS_DEBUG)
+    lf_core_catch_up(c, *t_ns);
+  uint32_t a = addr & ~3u;
+  unsigned sh = (addr & 3u) * 8;
+  if (write) {
+    uint32_t v = *val;
+    if (size < 4) {
+      uint32_t old = 0, mask = (size == 1 ? 0xFFu : 0xFFFFu) << sh;
+      scs_read(c, a, &old);
+      if (a == R_DHCSR || a == R_SYST_CSR) old &= 0xFFFFu; /* reading must not clear flags */
+      v = (old & ~mask) | ((v << sh) & mask);
+    }
+    scs_write(c, m, a, v);
+    if (m == LF_BUS_DEBUG)
+      take_reset_requests(c);
+  } else {
+    uint32_t v = 0;
+    scs_read(c, a, &v);
+    if (size == 1) v = (v >> sh) & 0xFFu;
+    else if (size == 2) v = (v >> sh) & 0xFFFFu;
+    *val = v;
+  }
+  return LF_BUS_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Unicorn callbacks                                                   */
+
+static bblock *block_info(lf_core *c, uint32_t addr, uint32_t size)
+{
+  bblock *b = &c->cache[(addr >> 1) & (BCACHE - 1)];
+  if (b->addr != addr || b->size != size || b->n == 0) {
+    b->addr = addr;
+    b->size = size;
+    b->n = count_insns(c, addr, addr + size);
+  }
+  return b;
+}
+
+static bool fpb_in(const lf_core *c, uint32_t lo, uint32_t hi, uint32_t *hit)
+{
+  if (!(c->fp_ctrl & 1u))
+    return false;
+  bool found = false;
+  for (int i = 0; i < FPB_NCODE; i++) {
+    uint32_t v = c->fp_comp[i];
+    uint32_t a = v & 0xFFFFFFFEu;
+    if ((v & 1u) && a >= lo && a < hi && (!found || a < *hit)) {
+      *hit = a;
+      found = true;
+    }
+  }
+  return found;
+}
+
+static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *user)
+{
+  lf_core *c = user;
+  apply_fixup(c);
+  if (c->stepping)
+    return;
+  uint32_t addr = (uint32_t)address;
+  uint32_t bp = 0;
+  if (fpb_in(c, addr, addr + size, &bp)) {
+    c->bp_k = count_insns(c, addr, bp);
+    c->stop_kind = STOP_FPB;
+    c->cur = (bblock){addr, size, 0};
+    uc_emu_stop(uc);
+    return;
+  }
+  if (core_now(c) >= c->target || c->halted) {
+    c->stop_kind = STOP_BUDGET;
+    c->cur = (bblock){addr, size, 0};
+    uc_emu_stop(uc);
+    return;
+  }
+  bblock *b = block_info(c, addr, size);
+  c->cur = *b;
+  charge(c, b->n);
+}
+
+static void hook_intr(uc_engine *uc, uint32_t intno, void *user)
+{
+  lf_core *c = user;
+  apply_fixup(c);
+  c->stop_kind = intno == 7 ? STOP_BKPT : STOP_FAULT; /* 7 = EXCP_BKPT */
+  uc_emu_stop(uc);
+}
+
+static void hook_read(uc_engine *uc, uc_mem_type type, uint64_t a, int size, int64_t v, void *user)
+{
+  apply_fixup(user);
+}
+
+static bool hook_wprot(uc_engine *uc, uc_mem_type type, uint64_t address, int size, int64_t value,
+                       void *user)
+{
+  lf_core *c = user;
+  apply_fixup(c);
+  uint32_t addr = (uint32_t)address;
+  uint64_t t = core_now(c);
+  int rc = lf_bus_write(&c->env.bus, LF_BUS_CORE, addr, (unsigned)size, (uint32_t)value, &t);
+  if (t > core_now(c))
+    rebase(c, t, true);
+  const lf_soc_region *r = region_of(c, addr);
+  if (rc != LF_BUS_OK || !r || size > 8 || addr - r->base > r->size - (uint32_t)size) {
+    c->stop_kind = STOP_FAULT;
+    return false;
+  }
+  c->fix_mem = r->mem + (addr - r->base);
+  c->fix_len = (unsigned)size;
+  memcpy(c->fix_bytes, c->fix_mem, (size_t)size);
+  c->fix_on = true;
+  lf_core_invalidate_code(c, addr, (uint32_t)size);
+  return true;
+}
+
+typedef struct mmio_ctx { lf_core *c; uint32_t base; bool ppb; } mmio_ctx;
+
+static uint64_t mmio_read(uc_engine *uc, uint64_t off, unsigned size, void *user)
+{
+  mmio_ctx *x = user;
+  lf_core *c = x->c;
+  apply_fixup(c);
+  uint32_t addr = x->base + (uint32_t)off, v = 0;
+  uint64_t t = core_now(c);
+  if (x->ppb) {
+    lf_core_ppb_access(c, LF_BUS_CORE, addr, size, false, &v, &t);
+    return v;
+  }
+  if (lf_bus_read(&c->env.bus, LF_BUS_CORE, addr, size, &v, &t) != LF_BUS_OK) {
+    c->stop_kind = STOP_FAULT;
+    uc_emu_stop(uc);
+  }
+  if (t > core_now(c))
+    rebase(c, t, true);
+  return v;
+}
+
+static void mmio_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t value, void *user)
+{
+  mmio_ctx *x = user;
+  lf_core *c = x->c;
+  apply_fixup(c);
+  uint32_t addr = x->base + (uint32_t)off, v = (uint32_t)value;
+  uint64_t t = core_now(c);
+  if (x->ppb) {
+    lf_core_ppb_access(c, LF_BUS_CORE, addr, size, true, &v, &t);
+    if (c->sysreset_req || c->vectreset_req) {
+      c->stop_kind = STOP_RESET;
+      uc_emu_stop(uc);
+    }
+    return;
+  }
+  if (lf_bus_write(&c->env.bus, LF_BUS_CORE, addr, size, v, &t) != LF_BUS_OK) {
+    c->stop_kind = STOP_FAULT;
+    uc_emu_stop(uc);
+  }
+  if (t > core_now(c))
+    rebase(c, t, true);
+  /* SYSCLK may change with this write (RCC_CFGR.SW): new cycles use it. */
+  double hz = c->env.sysclk_hz ? c->env.sysclk_hz(c->env.ctx) : c->hz;
+  if (hz != c->hz) {
+    rebase(c, core_now(c), true);
+    c->hz = hz;
+  }
+}
+
+/* ------------------------------------------------------------------ */
+/* Running                                                             */
+
+/* Was the instruction before pc a WFI/WFE (16- or 32-bit encoding)? */
+static bool after_wait(lf_core *c, uint32_t pc)
+{
+  uint16_t h[2] = {0, 0};
+  if (uc_mem_read(c->uc, pc - 2, &h[1], 2) != UC_ERR_OK)
+    return false;
+  if (h[1] == 0xBF30u || h[1] == 0xBF20u)
+    return true;
+  if (uc_mem_read(c->uc, pc - 4, &h[0], 2) != UC_ERR_OK)
+    return false;
+  return h[0] == 0xF3AFu && (h[1] == 0x8003u || h[1] == 0x8002u);
+}
+
+static uint32_t get_pc(lf_core *c)
+{
+  uint32_t pc = 0;
+  uc_reg_read(c->uc, UC_ARM_REG_PC, &pc);
+  return pc;
+}
+
+/* Undo the part of the current block that did not execute (stopped at pc). */
+static void uncharge_rest(lf_core *c, uint32_t pc)
+{
+  if (c->cur.n && pc >= c->cur.addr && pc < c->cur.addr + c->cur.size) {
+    uint32_t done = count_insns(c, c->cur.addr, pc);
+    charge(c, (int64_t)done - (int64_t)c->cur.n);
+  }
+  c->cur.n = 0;
+}
+
+/* Runs `count` instructions exactly (0 = until the block hook stops). */
+static uc_err emu(lf_core *c, uint64_t count)
+{
+  flush_code(c);
+  c->stop_kind = STOP_NONE;
+  c->cur = (bblock){0, 0, 0};
+  uc_err e = uc_emu_start(c->uc, get_pc(c) | 1u, 0xFFFFFFFFu, 0, (size_t)count);
+  apply_fixup(c);
+  return e;
+}
+
+static void after_stop(lf_core *c, uc_err e, bool exact, uint64_t count)
+{
+  uint32_t pc = get_pc(c);
+  if (exact) {
+    if (c->stop_kind == STOP_NONE && e == UC_ERR_OK)
+      charge(c, (int64_t)count);
+    else if (c->stop_kind == STOP_RESET)
+      charge(c, 1);
+  } else if ((c->stop_kind != STOP_NONE && c->stop_kind != STOP_BUDGET) || e != UC_ERR_OK) {
+    if (c->stop_kind != STOP_RESET)
+      uncharge_rest(c, pc);
+  }
+  if (e != UC_ERR_OK && c->stop_kind == STOP_NONE)
+    c->stop_kind = STOP_FAULT;
+  switch (c->stop_kind) {
+  case STOP_BKPT: enter_halt(c, DFSR_BKPT); break;
+  case STOP_FAULT: core_fault(c); break;
+  case STOP_RESET: take_reset_requests(c); break;
+  case STOP_NONE:
+    /* Unicorn returns by itself after WFI/WFE (nothing else ends a run). */
+    if (e == UC_ERR_OK && !exact && after_wait(c, pc))
+      c->sleeping = true;
+    break;
+  default: break;
+  }
+}
+
+static void do_step(lf_core *c)
+{
+  c->cnt.steps++;
+  c->halted = false;
+  c->sleeping = false;
+  if (!c->t_bit) {
+    core_fault(c);
+    enter_halt(c, DFSR_HALTED);
+    return;
+  }
+  c->stepping = true;
+  c->target = UINT64_MAX;
+  uc_err e = emu(c, 1);
+  c->stepping = false;
+  after_stop(c, e, true, 1);
+  if (!c->halted && !c->nrst && !c->reset_pending && !c->lockup)
+    enter_halt(c, DFSR_HALTED);
+}
+
+static bool runnable(const lf_core *c)
+{
+  return !c->nrst && !c->halted && !c->lockup && !c->reset_pending && !c->sleeping;
+}
+
+void lf_core_catch_up(lf_core *c, uint64_t t_ns)
+{
+  for (int guard = 0; guard < 1000000; guard++) {
+    uint64_t now = core_now(c);
+    if (now >= t_ns)
+      return;
+    if (c->nrst || c->halted || c->lockup) {
+      rebase(c, t_ns, false);
+      return;
+    }
+    if (c->reset_pending) {
+      if (t_ns < c->run_at) {
+        rebase(c, t_ns, false);
+        return;
+      }
+      rebase(c, c->run_at, false);
+      c->hz = c->env.sysclk_hz ? c->env.sysclk_hz(c->env.ctx) : c->p->core_hsi_hz;
+      syst_update(c);
+      cyccnt_update(c);
+      leave_reset(c);
+      continue;
+    }
+    if (c->sleeping) {
+      rebase(c, t_ns, true);
+      return;
+    }
+    if (!c->t_bit) {
+      core_fault(c); /* INVSTATE: EPSR.T = 0 */
+      continue;
+    }
+    double hz = c->env.sysclk_hz ? c->env.sysclk_hz(c->env.ctx) : c->hz;
+    if (hz != c->hz) {
+      rebase(c, now, true);
+      c->hz = hz;
+    }
+    if (c->hz <= 0) {
+      rebase(c, t_ns, false);
+      return;
+    }
+    c->target = t_ns;
+    uc_err e = emu(c, 0);
+    if (c->stop_kind == STOP_FPB) {
+      uint32_t k = c->bp_k;
+      if (k > 0) {
+        c->stepping = true;
+        e = emu(c, k);
+        c->stepping = false;
+        after_stop(c, e, true, k);
+      }
+      if (runnable(c))
+        enter_halt(c, DFSR_BKPT);
+      continue;
+    }
+    after_stop(c, e, false, 0);
+  }
+}
+
+/* ------------------------------------------------------------------ */
+/* Construction                                                        */
+
+typedef struct span { uint32_t lo; uint64_t hi; } span; /* [lo, hi) */
+
+static int map_mmio(lf_core *c, mmio_ctx **ctxs, size_t *nctx, uint32_t base, uint64_t end,
+                    bool ppb, char *err, size_t errlen)
+{
+  if (end <= base)
+    return 0;
+  mmio_ctx *x = calloc(1, sizeof *x);
+  if (!x) {
+    snprintf(err, errlen, "core: out of memory");
+    return -1;
+  }
+  *x = (mmio_ctx){c, base, ppb};
+  ctxs[(*nctx)++] = x;
+  uc_err e = uc_mmio_map(c->uc, base, (size_t)(end - base), mmio_read, x, mmio_write, x);
+  if (e != UC_ERR_OK) {
+    snprintf(err, errlen, "core: mmio map 0x%08x-0x%08llx: %s", base,
+             (unsigned long long)end, uc_strerror(e));
+    return -1;
+  }
+  return 0;
+}
+
+#define MAX_MMIO 64
+
+/* Kept with the core so the contexts are freed with it. */
+typedef struct core_alloc { lf_core core; mmio_ctx *ctx[MAX_MMIO]; size_t nctx; } core_alloc;
+
+static int cmp_region(const void *a, const void *b)
+{
+  const lf_soc_region *x = *(const lf_soc_region *const *)a, *y = *(const lf_soc_region *const *)b;
+  return x->base < y->base ? -1 : x->base > y->base;
+}
+
+lf_core *lf_core_new(const lf_core_env *env, const lf_bench_params *p, char *err, size_t errlen)
+{
+  core_alloc *ca = calloc(1, sizeof *ca);
+  if (!ca) {
+    snprintf(err, errlen, "core: out of memory");
+    return NULL;
+  }
+  lf_core *c = &ca->core;
+  c->env = *env;
+  c->p = p;
+  c->hz = p->core_hsi_hz;
+  uc_err e = uc_open(UC_ARCH_ARM, UC_MODE_THUMB | UC_MODE_MCLASS, &c->uc);
+  if (e != UC_ERR_OK) {
+    snprintf(err, errlen, "core: uc_open: %s", uc_strerror(e));
+    free(ca);
+    return NULL;
+  }
+  uc_ctl_set_cpu_model(c->uc, UC_CPU_ARM_CORTEX_M7);
+  const lf_soc_region **sorted = calloc(env->nregions ? env->nregions : 1, sizeof *sorted);
+  if (!sorted) {
+    snprintf(err, errlen, "core: out of memory");
+    goto fail;
+  }
+  for (size_t i = 0; i < env->nregions; i++)
+    sorted[i] = &env->regions[i];
+  qsort(sorted, env->nregions, sizeof *sorted, cmp_region);
+  uc_hook h;
+  for (size_t i = 0; i < env->nregions; i++) {
+    const lf_soc_region *r = sorted[i];
+    uint32_t prot = r->writable ? UC_PROT_ALL : (UC_PROT_READ | UC_PROT_EXEC);
+    e = uc_mem_map_ptr(c->uc, r->base, r->size, prot, r->mem);
+    if (e != UC_ERR_OK) {
+      snprintf(err, errlen, "core: map %s 0x%08x+0x%x: %s", r->name, r->base, r->size,
+               uc_strerror(e));
+      free(sorted);
+      goto fail;
+    }
+    if (!r->writable)
+      uc_hook_add(c->uc, &h, UC_HOOK_MEM_READ, hook_read, c, r->base,
+                  (uint64_t)r->base + r->size - 1);
+  }
+  /* Everything else: the PPB (ours, minus DBGMCU) and the bus (the SoC
+   * decides what answers and what is a bus error). */
+  uint64_t cur = 0;
+  int rc = 0;
+  for (size_t i = 0; i <= env->nregions && rc == 0; i++) {
+    uint64_t next = i < env->nregions ? sorted[i]->base : 0x100000000ull;
+    uint64_t lo = cur, hi = next;
+    /* split around the PPB */
+    if (lo < PPB_BASE && hi > PPB_BASE) {
+      rc |= map_mmio(c, ca->ctx, &ca->nctx, (uint32_t)lo, PPB_BASE, false, err, errlen);
+      lo = PPB_BASE;
+    }
+    if (lo >= PPB_BASE && lo < (uint64_t)PPB_BASE + PPB_SIZE && rc == 0) {
+      uint64_t pe = hi < (uint64_t)PPB_BASE + PPB_SIZE ? hi : (uint64_t)PPB_BASE + PPB_SIZE;
+      rc |= map_mmio(c, ca->ctx, &ca->nctx, (uint32_t)lo, DBGMCU_BASE, true, err, errlen);
+      rc |= rc ? 0 : map_mmio(c, ca->ctx, &ca->nctx, DBGMCU_BASE, DBGMCU_BASE + DBGMCU_SIZE,
+                              false, err, errlen);
+      rc |= rc ? 0 : map_mmio(c, ca->ctx, &ca->nctx, DBGMCU_BASE + DBGMCU_SIZE, pe, true, err,
+                              errlen);
+      lo = pe;
+    }
+    if (rc == 0 && hi > lo)
+      rc |= map_mmio(c, ca->ctx, &ca->nctx, (uint32_t)lo, hi, false, err, errlen);
+    if (i < env->nregions)
+      cur = (uint64_t)sorted[i]->base + sorted[i]->size;
+    if (ca->nctx > MAX_MMIO - 4 && rc == 0) {
+      snprintf(err, errlen, "core: too many memory regions");
+      rc = -1;
+    }
+  }
+  free(sorted);
+  if (rc != 0)
+    goto fail;
+  uc_hook_add(c->uc, &h, UC_HOOK_BLOCK, hook_block, c, 1, 0);
+  uc_hook_add(c->uc, &h, UC_HOOK_INTR, hook_intr, c, 1, 0);
+  uc_hook_add(c->uc, &h, UC_HOOK_MEM_WRITE_PROT, hook_wprot, c, 1, 0);
+  clear_debug(c);
+  clear_scs(c);
+  c->nrst = false;
+  core_reset_regs(c, 0);
+  c->cnt.resets = 0;
+  return c;
+fail:
+  lf_core_free(c);
+  return NULL;
+}
+
+void lf_core_free(lf_core *c)
+{
+  if (!c)
+    return;
+  core_alloc *ca = (core_alloc *)c;
+  if (c->uc)
+    uc_close(c->uc);
+  for (size_t i = 0; i < ca->nctx; i++)
+    free(ca->ctx[i]);
+  free(ca);
+}
+
+bool lf_core_halted(const lf_core *c) { return c->halted; }
+
+uint32_t lf_core_reg(const lf_core *c, unsigned regsel)
+{
+  uint32_t v = 0;
+  read_reg((lf_core *)c, regsel, &v);
+  return v;
+}
+
+const lf_core_counters *lf_core_counters_get(const lf_core *c) { return &c->cnt; }
