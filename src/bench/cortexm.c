@@ -138,6 +138,7 @@ struct lf_core {
   bool nrst, halted, sleeping, lockup, reset_pending;
   bool t_bit;         /* EPSR.T as the debugger sees it */
   bool stepping;      /* exact run (count) in progress: block hook only observes */
+  bool exact_tbs;     /* the translation cache holds blocks of an exact run */
   uint32_t stop_kind; /* why the emulation stopped (STOP_*) */
   uint32_t bp_k;      /* FPB hit: instructions before the comparator */
   bool sysreset_req, vectreset_req;
@@ -948,6 +949,16 @@ static void uncharge_rest(lf_core *c, uint32_t pc)
 static uc_err emu(lf_core *c, uint64_t count)
 {
   flush_code(c);
+  /* Unicorn 2.0.1 counts instructions with a code hook that only blocks
+   * translated after it was installed contain: exact runs (steps, FPB hits)
+   * start and end with an empty translation cache (not counted as a
+   * code flush: nothing changed in memory). */
+  bool flush = count > 0 || c->exact_tbs;
+  if (flush) {
+    uc_ctl_flush_tlb(c->uc);
+    memset(c->cache, 0, sizeof c->cache);
+  }
+  c->exact_tbs = count > 0;
   c->stop_kind = STOP_NONE;
   c->cur = (bblock){0, 0, 0};
   uc_err e = uc_emu_start(c->uc, get_pc(c) | 1u, 0xFFFFFFFFu, 0, (size_t)count);
