@@ -138,7 +138,7 @@ struct lf_core {
   bool nrst, halted, sleeping, lockup, reset_pending;
   bool t_bit;         /* EPSR.T as the debugger sees it */
   bool stepping;      /* exact run (count) in progress: block hook only observes */
-  bool exact_tbs;     /* the translation cache holds blocks of an exact run */
+  bool first_block;   /* exact run: the next block hook is its first block */
   uint32_t stop_kind; /* why the emulation stopped (STOP_*) */
   uint32_t bp_k;      /* FPB hit: instructions before the comparator */
   bool sysreset_req, vectreset_req;
@@ -262,10 +262,22 @@ static void apply_fixup(lf_core *c)
   }
 }
 
+/* Code can only come from the mapped regions (MMIO does not execute), so
+ * removing their ranges empties the translation cache. uc_ctl_flush_tlb
+ * (UC_CTL_TB_FLUSH) costs ~40 ms of host time in Unicorn 2.0.1; range
+ * removal costs microseconds. */
+static void remove_all_code(lf_core *c)
+{
+  for (size_t i = 0; i < c->env.nregions; i++) {
+    const lf_soc_region *r = &c->env.regions[i];
+    uc_ctl_remove_cache(c->uc, r->base, (uint64_t)r->base + r->size);
+  }
+}
+
 static void flush_code(lf_core *c)
 {
   if (c->dirty_all) {
-    uc_ctl_flush_tlb(c->uc);
+    remove_all_code(c);
     c->cnt.code_flushes++;
   } else if (c->dirty) {
     uc_ctl_remove_cache(c->uc, c->dirty_lo, (uint64_t)c->dirty_hi + 1);
@@ -803,8 +815,12 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *use
 {
   lf_core *c = user;
   apply_fixup(c);
-  if (c->stepping)
+  if (c->stepping) {
+    if (!c->first_block)
+      uc_emu_stop(uc); /* an exact run never leaves its first block */
+    c->first_block = false;
     return;
+  }
   uint32_t addr = (uint32_t)address;
   uint32_t bp = 0;
   if (fpb_in(c, addr, addr + size, &bp)) {
@@ -949,16 +965,15 @@ static void uncharge_rest(lf_core *c, uint32_t pc)
 static uc_err emu(lf_core *c, uint64_t count)
 {
   flush_code(c);
-  /* Unicorn 2.0.1 counts instructions with a code hook that only blocks
-   * translated after it was installed contain: exact runs (steps, FPB hits)
-   * start and end with an empty translation cache (not counted as a
-   * code flush: nothing changed in memory). */
-  bool flush = count > 0 || c->exact_tbs;
-  if (flush) {
-    uc_ctl_flush_tlb(c->uc);
-    memset(c->cache, 0, sizeof c->cache);
+  /* Unicorn 2.0.1 counts instructions (count > 0) with a code hook that only
+   * blocks translated after it was installed contain: an exact run (step, FPB
+   * hit) first drops the blocks containing the PC; the block hook stops it at
+   * any later block (not counted as a code flush: memory did not change). */
+  if (count > 0) {
+    uint32_t pc = get_pc(c);
+    uc_ctl_remove_cache(c->uc, pc, (uint64_t)pc + 4);
   }
-  c->exact_tbs = count > 0;
+  c->first_block = true;
   c->stop_kind = STOP_NONE;
   c->cur = (bblock){0, 0, 0};
   uc_err e = uc_emu_start(c->uc, get_pc(c) | 1u, 0xFFFFFFFFu, 0, (size_t)count);
