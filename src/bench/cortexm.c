@@ -133,6 +133,7 @@ struct lf_core {
   double hz;
   uint64_t target;
   uint64_t run_at;    /* first instruction fetch after a reset */
+  uint64_t run_base;  /* run_ns before seg_t0 */
 
   /* state */
   bool nrst, halted, sleeping, lockup, reset_pending;
@@ -190,13 +191,18 @@ static void rebase(lf_core *c, uint64_t t, bool running)
 {
   uint64_t now = core_now(c);
   c->cyc_base += c->seg_cyc;
-  c->cnt.run_ns += now - c->seg_t0; /* a segment's own time is instruction time */
+  c->run_base += now - c->seg_t0; /* a segment's own time is instruction time */
   if (t > now && running && c->hz > 0)
     c->cyc_base += (double)(t - now) * c->hz / 1e9;
   if (t > now && running)
-    c->cnt.run_ns += t - now;
+    c->run_base += t - now;
   c->seg_t0 = t > now ? t : now;
   c->seg_cyc = 0;
+}
+
+static void sync_counters(lf_core *c)
+{
+  c->cnt.run_ns = c->run_base + (core_now(c) - c->seg_t0);
 }
 
 static void charge(lf_core *c, int64_t n)
@@ -471,6 +477,7 @@ void lf_core_reset(lf_core *c, lf_core_reset_kind kind, uint64_t t_ns)
   }
   c->hz = c->env.sysclk_hz ? c->env.sysclk_hz(c->env.ctx) : c->p->core_hsi_hz;
   core_reset_regs(c, core_now(c));
+  sync_counters(c);
 }
 
 /* At the end of the reset window: vector catch or run. */
@@ -778,6 +785,8 @@ int lf_core_ppb_access(lf_core *c, lf_bus_master m, uint32_t addr, unsigned size
     else if (size == 2) v = (v >> sh) & 0xFFFFu;
     *val = v;
   }
+  if (m == LF_BUS_DEBUG)
+    sync_counters(c);
   return LF_BUS_OK;
 }
 
@@ -1032,7 +1041,15 @@ static bool runnable(const lf_core *c)
   return !c->nrst && !c->halted && !c->lockup && !c->reset_pending && !c->sleeping;
 }
 
+static void catch_up(lf_core *c, uint64_t t_ns);
+
 void lf_core_catch_up(lf_core *c, uint64_t t_ns)
+{
+  catch_up(c, t_ns);
+  sync_counters(c);
+}
+
+static void catch_up(lf_core *c, uint64_t t_ns)
 {
   for (int guard = 0; guard < 1000000; guard++) {
     uint64_t now = core_now(c);
