@@ -349,10 +349,11 @@ static void core_fault(lf_core *c)
 }
 
 /* SysTick (ARMv7-M B3.3): counts down from CVR; reaching 0 sets COUNTFLAG,
- * the next tick reloads RVR. CLKSOURCE=0 is HCLK/8 on STM32 [unconf]. */
+ * the next tick reloads RVR. CLKSOURCE=0: SYSCLK / params core_systick_ext_div. */
 static double syst_ticks(const lf_core *c, double cyc)
 {
-  return (c->syst_csr & 4u) ? floor(cyc) : floor(cyc / 8.0);
+  double div = c->p->core_systick_ext_div >= 1 ? c->p->core_systick_ext_div : 1;
+  return (c->syst_csr & 4u) ? floor(cyc) : floor(cyc / div);
 }
 
 static void syst_update(lf_core *c)

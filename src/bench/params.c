@@ -38,6 +38,7 @@ static const lf_param_desc rows[] = {
   ROW(core_hsi_hz, "Hz", F7REF " 9.2: HSI 16 MHz after reset"),
   ROW(core_cpi, "cycles", "[unconf] average CPI of the emulated core (Unicorn counts instructions)"),
   ROW(core_reset_ns, "ns", "[unconf] reset release to first instruction fetch"),
+  ROW(core_systick_ext_div, "", "[unconf] SysTick external reference (CLKSOURCE=0) = HCLK/8 on STM32 (RM0410 not read)"),
   ROW(pll_lock_ns, "ns", "[unconf] PLL lock time; OpenOCD waits 10 ms (" F7REF " 17)"),
   ROW(hse_hz, "Hz", "NUCLEO-F767ZI: 8 MHz MCO from the ST-LINK (UM1974, unconfirmed); 0 = no HSE"),
   ROW(flash_timing_max, "bool", F7REF " 9.1: 0 = typical, 1 = maximum datasheet times"),
@@ -93,6 +94,7 @@ void lf_bench_params_default(lf_bench_params *p)
   p->core_hsi_hz = 16e6;
   p->core_cpi = 1.0;
   p->core_reset_ns = 100e3;
+  p->core_systick_ext_div = 8;
   p->pll_lock_ns = 100e3;
   p->hse_hz = 8e6;
   p->flash_timing_max = 0;

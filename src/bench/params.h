@@ -39,6 +39,7 @@ typedef struct lf_bench_params {
   double core_hsi_hz;              /* SYSCLK after reset */
   double core_cpi;                 /* average cycles per instruction */
   double core_reset_ns;            /* NRST release / SYSRESETREQ to first instruction */
+  double core_systick_ext_div;     /* SysTick CLKSOURCE=0 reference = SYSCLK / this */
   double pll_lock_ns;
   double hse_hz;                   /* 0: no HSE on the board (NUCLEO uses ST-LINK MCO 8 MHz) */
   /* --- flash (datasheet typical unless flash_timing_max) --- */
