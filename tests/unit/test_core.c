@@ -582,6 +582,66 @@ static void identification_registers(void **state)
   assert_int_equal(dbg_rd(f, 0xE000E100u), 0);            /* unmodeled: RAZ */
 }
 
+/* Steps through a loop whose blocks are already translated: each C_STEP
+ * retires exactly one instruction, also across the taken branch. */
+static void steps_are_exact_in_translated_loops(void **state)
+{
+  fake *f = *state;
+  static const uint16_t loop[] = {0x3001, 0xE7FD}; /* adds r0,#1; b loop */
+  halt_at_reset(f);
+  load16(f, CODE, loop, 2);
+  reg_wr(f, 0, 0);
+  start_at(f, CODE);
+  run_for(f, 50000);
+  dbg_wr(f, DHCSR, 0xA05F0003u);
+  uint64_t n = lf_core_counters_get(f->core)->instructions;
+  uint32_t pc = reg_rd(f, 15), r0 = reg_rd(f, 0);
+  for (int i = 1; i <= 6; i++) {
+    dbg_wr(f, DHCSR, 0xA05F0005u);
+    assert_true(lf_core_halted(f->core));
+    assert_int_equal(lf_core_counters_get(f->core)->instructions, n + (uint64_t)i);
+    if (pc == CODE)
+      r0++;
+    pc = pc == CODE ? CODE + 2 : CODE;
+    assert_int_equal(reg_rd(f, 15), pc);
+    assert_int_equal(reg_rd(f, 0), r0);
+  }
+  assert_false(dbg_rd(f, DHCSR) & (1u << 24)); /* S_RETIRE_ST cleared by reg_rd's reads */
+  dbg_wr(f, DHCSR, 0xA05F0005u);
+  assert_true(dbg_rd(f, DHCSR) & (1u << 24));  /* set: an instruction retired */
+  assert_false(dbg_rd(f, DHCSR) & (1u << 24));
+  n++;
+  /* and running again afterwards is still charged per block */
+  dbg_wr(f, DHCSR, 0xA05F0001u);
+  run_for(f, 62500); /* 1000 instructions at 16 MHz */
+  uint64_t d = lf_core_counters_get(f->core)->instructions - n - 6;
+  /* the 7 steps already moved the core 7 x 62.5 ns ahead of the debugger */
+  if (!(d >= 993 && d <= 995))
+    fail_msg("ran %llu instructions", (unsigned long long)d);
+}
+
+/* F7 11.1 DWT: CYCCNT counts core cycles when CYCCNTENA and DEMCR.TRCENA;
+ * SysTick CLKSOURCE=0 ticks at SYSCLK / core_systick_ext_div. */
+static void cyccnt_and_systick_reference_clock(void **state)
+{
+  fake *f = *state;
+  halt_at_reset(f);
+  straight_line(f, CODE, 200);
+  dbg_wr(f, 0xE0001000u, 1u);            /* CYCCNTENA without TRCENA: stopped */
+  dbg_wr(f, 0xE000E014u, 0xFFFFFFu);     /* RVR */
+  dbg_wr(f, 0xE000E018u, 0);             /* CVR */
+  dbg_wr(f, 0xE000E010u, 1u);            /* ENABLE, CLKSOURCE = reference */
+  start_at(f, CODE);
+  run_for(f, 100000);
+  assert_int_equal(dbg_rd(f, 0xE0001004u), 0);
+  /* 200 cycles / 8 = 25 reference ticks: 1 reload from 0, then 24 down */
+  assert_int_equal(dbg_rd(f, 0xE000E018u), 0xFFFFFFu - 24);
+  dbg_wr(f, DEMCR, 0x01000001u);
+  start_at(f, CODE);
+  run_for(f, 100000);
+  assert_int_equal(dbg_rd(f, 0xE0001004u), 200);
+}
+
 /* Demo blob: LD1 every 100 ms, LD2 every 200 ms, LD3 every 400 ms. */
 static void run_demo(fake *f, uint64_t ns)
 {
@@ -649,6 +709,8 @@ int main(void)
     T(connect_under_reset),
     T(wfi_sleeps_until_halt),
     T(identification_registers),
+    T(steps_are_exact_in_translated_loops),
+    T(cyccnt_and_systick_reference_clock),
     T(demo_blob_toggles_leds_at_the_right_times),
     T(identical_runs_give_identical_counters),
   };
