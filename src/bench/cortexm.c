@@ -21,7 +21,8 @@
  * CYCCNT stop while the core is halted or in reset; DWT comparators and the
  * FPB literal comparator are storage only; bus errors on core loads/stores to
  * MMIO stop the core at the end of the current block (imprecise); caches are
- * not modeled. FPB code comparators halt the core before the instruction at
+ * not modeled; Unicorn executes FP instructions whatever CPACR says (CPACR
+ * is storage: no NOCP fault). FPB code comparators halt the core before the instruction at
  * the comparator address (DFSR.BKPT); a single step ignores them.
  *
  * Stores to read-only mappings (flash and its ITCM alias) reach Unicorn's
@@ -55,6 +56,7 @@ enum {
   R_DFSR = 0xE000ED30u, R_MMFAR = 0xE000ED34u, R_BFAR = 0xE000ED38u, R_CPACR = 0xE000ED88u,
   R_DHCSR = 0xE000EDF0u, R_DCRSR = 0xE000EDF4u, R_DCRDR = 0xE000EDF8u, R_DEMCR = 0xE000EDFCu,
   R_DWT_CTRL = 0xE0001000u, R_DWT_CYCCNT = 0xE0001004u,
+  R_MVFR0 = 0xE000EF40u, R_MVFR1 = 0xE000EF44u, R_MVFR2 = 0xE000EF48u,
   R_FP_CTRL = 0xE0002000u, R_FP_REMAP = 0xE0002004u, R_FP_COMP0 = 0xE0002008u,
 };
 
@@ -672,6 +674,11 @@ static int scs_read(lf_core *c, uint32_t addr, uint32_t *v)
   case R_DWT_CYCCNT: cyccnt_update(c); *v = c->cyccnt; return 0;
   case R_FP_CTRL: *v = FP_CTRL_RO | (c->fp_ctrl & 1u); return 0;
   case R_FP_REMAP: *v = 0; return 0;
+  /* FPv5 double precision (F7 1: FPU FPv5): the values OpenOCD 0.12 matches
+   * as "Cortex-M7 DP" (≈); MVFR2 0x40 (VFP misc) unconfirmed. */
+  case R_MVFR0: *v = 0x10110221u; return 0;
+  case R_MVFR1: *v = 0x12000011u; return 0;
+  case R_MVFR2: *v = 0x00000040u; return 0;
   default: break;
   }
   if (addr >= R_FP_COMP0 && addr < R_FP_COMP0 + 4 * (FPB_NCODE + FPB_NLIT)) {
