@@ -209,7 +209,8 @@ static void sync_counters(lf_core *c)
 
 static void charge(lf_core *c, int64_t n)
 {
-  double cyc = (double)n * c->p->core_cpi;
+  /* a CPI of 0 would stop virtual time while instructions run */
+  double cyc = (double)n * (c->p->core_cpi > 0.01 ? c->p->core_cpi : 0.01);
   c->seg_cyc += cyc;
   c->cnt.instructions += (uint64_t)n;
   c->cnt.cycles = (uint64_t)llround(c->cyc_base + c->seg_cyc);
