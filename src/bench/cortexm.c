@@ -142,6 +142,7 @@ struct lf_core {
   bool t_bit;         /* EPSR.T as the debugger sees it */
   bool stepping;      /* exact run (count) in progress: block hook only observes */
   bool first_block;   /* exact run: the next block hook is its first block */
+  uint32_t exact_start; /* PC where the exact run started */
   uint32_t stop_kind; /* why the emulation stopped (STOP_*) */
   uint32_t bp_k;      /* FPB hit: instructions before the comparator */
   bool sysreset_req, vectreset_req;
@@ -992,6 +993,7 @@ static uc_err emu(lf_core *c, uint64_t count)
     uc_ctl_remove_cache(c->uc, pc, (uint64_t)pc + 4);
   }
   c->first_block = true;
+  c->exact_start = get_pc(c);
   c->stop_kind = STOP_NONE;
   c->cur = (bblock){0, 0, 0};
   uc_err e = uc_emu_start(c->uc, get_pc(c) | 1u, 0xFFFFFFFFu, 0, (size_t)count);
@@ -1003,10 +1005,11 @@ static void after_stop(lf_core *c, uc_err e, bool exact, uint64_t count)
 {
   uint32_t pc = get_pc(c);
   if (exact) {
+    /* straight-line within one block: what retired is what lies before pc */
     if (c->stop_kind == STOP_NONE && e == UC_ERR_OK)
       charge(c, (int64_t)count);
-    else if (c->stop_kind == STOP_RESET)
-      charge(c, 1);
+    else if (pc >= c->exact_start && pc - c->exact_start < 4 * count)
+      charge(c, count_insns(c, c->exact_start, pc));
   } else if ((c->stop_kind != STOP_NONE && c->stop_kind != STOP_BUDGET) || e != UC_ERR_OK) {
     if (c->stop_kind != STOP_RESET)
       uncharge_rest(c, pc);
