@@ -1004,6 +1004,10 @@ static uc_err emu(lf_core *c, uint64_t count)
 static void after_stop(lf_core *c, uc_err e, bool exact, uint64_t count)
 {
   uint32_t pc = get_pc(c);
+  /* Unicorn 2.0.1 ends a run after WFE with UC_ERR_INSN_INVALID and the PC
+   * past the WFE (seen in an experiment): that is a wait, not a fault. */
+  if (e == UC_ERR_INSN_INVALID && c->stop_kind == STOP_NONE && after_wait(c, pc))
+    e = UC_ERR_OK;
   if (exact) {
     /* straight-line within one block: what retired is what lies before pc */
     if (c->stop_kind == STOP_NONE && e == UC_ERR_OK)
@@ -1021,7 +1025,8 @@ static void after_stop(lf_core *c, uc_err e, bool exact, uint64_t count)
   case STOP_FAULT: core_fault(c); break;
   case STOP_RESET: take_reset_requests(c); break;
   case STOP_NONE:
-    /* Unicorn returns by itself after WFI/WFE (nothing else ends a run). */
+    /* Unicorn returns by itself after WFI/WFE (nothing else ends a run);
+     * without interrupts nothing sets the event register either. */
     if (e == UC_ERR_OK && !exact && after_wait(c, pc))
       c->sleeping = true;
     break;

@@ -546,7 +546,7 @@ static void connect_under_reset(void **state)
   assert_true(dbg_rd(f, DFSR) & 8u);
 }
 
-/* WFI without interrupts: the core sleeps (S_SLEEP) until a debug halt. */
+/* WFI/WFE without interrupts: the core sleeps (S_SLEEP) until a debug halt. */
 static void wfi_sleeps_until_halt(void **state)
 {
   fake *f = *state;
@@ -564,6 +564,16 @@ static void wfi_sleeps_until_halt(void **state)
   dbg_wr(f, DHCSR, 0xA05F0001u);
   run_for(f, 1000);
   assert_int_equal(reg_rd(f, 0), 7);
+  /* WFE (0xBF20) sleeps the same way; it is not a fault */
+  static const uint16_t wfe[] = {0xBF20, 0x2008, 0xBE00};
+  load16(f, CODE, wfe, 3);
+  start_at(f, CODE);
+  run_for(f, 1000000);
+  assert_false(lf_core_halted(f->core));
+  assert_true(dbg_rd(f, DHCSR) & (1u << 18));
+  assert_int_equal(lf_core_counters_get(f->core)->faults, 0);
+  dbg_wr(f, DHCSR, 0xA05F0003u);
+  assert_int_equal(reg_rd(f, 15), CODE + 2);
 }
 
 /* F7 1 CPUID; F7 10.4 ROM tables (PIDR/CIDR). */
