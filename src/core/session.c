@@ -47,7 +47,17 @@ int lf_err_wrap(lf_session *s, int code, const char *fmt, ...)
   vsnprintf(prefix, sizeof prefix, fmt, ap);
   va_end(ap);
   memcpy(old, s->msg, sizeof old);
-  snprintf(s->msg, sizeof s->msg, "%s: %s", prefix, old[0] ? old : lf_err_name(code));
+  const char *tail = old[0] ? old : lf_err_name(code);
+  size_t n = strlen(prefix);
+  if (n > sizeof s->msg - 3)
+    n = sizeof s->msg - 3;
+  memcpy(s->msg, prefix, n);
+  memcpy(s->msg + n, ": ", 2);
+  size_t room = sizeof s->msg - n - 3, t = strlen(tail);
+  if (t > room)
+    t = room;
+  memcpy(s->msg + n + 2, tail, t);
+  s->msg[n + 2 + t] = '\0';
   s->code = code;
   return code;
 }

@@ -1,0 +1,3 @@
+#include "script/lf_version.h"
+
+const char *lf_version(void) { return LF_VERSION; }
