@@ -140,13 +140,25 @@ int main(int argc, char **argv)
   uint8_t ver[6] = {0}, mode[2] = {0};
   lf_raw_cmd(b, (const uint8_t[]){0xF1}, 1, NULL, 0, ver, 6);
   unsigned v = (unsigned)ver[0] << 8 | ver[1];
-  printf("probe: ST-LINK V%uJ%uM%u  VID:PID %04x:%04x  serial %s\n", v >> 12, (v >> 6) & 63, v & 63,
+  unsigned hw = v >> 12, jv = (v >> 6) & 63, mv = v & 63;
+  if (hw >= 3) { /* V3 reports its versions through GET_VERSION_EX (probe-protocols.md 1.4) */
+    uint8_t ex[12] = {0};
+    lf_raw_cmd(b, (const uint8_t[]){0xFB}, 1, NULL, 0, ex, 12);
+    jv = ex[2];
+    mv = ex[3];
+  }
+  printf("probe: ST-LINK V%uJ%uM%u  VID:PID %04x:%04x  serial %s\n", hw, jv, mv,
          ver[2] | ver[3] << 8, ver[4] | ver[5] << 8, lf_bench_usb_info_get(b)->serial);
   lf_raw_cmd(b, (const uint8_t[]){0xF5}, 1, NULL, 0, mode, 2);
   if (mode[0] == 0x00)
     lf_raw_cmd(b, (const uint8_t[]){0xF3, 0x07}, 2, NULL, 0, NULL, 0);
-  uint8_t r2[2] = {0};
-  lf_raw_cmd(b, (const uint8_t[]){0xF2, 0x43, 0x00, 0x00}, 4, NULL, 0, r2, 2); /* divisor 0 */
+  if (v >> 12 >= 3) { /* V3: SET_COM_FREQ SWD 4000 kHz -> highest supported below */
+    uint8_t r8[8] = {0};
+    lf_raw_cmd(b, (const uint8_t[]){0xF2, 0x61, 0x00, 0x00, 0xA0, 0x0F, 0x00, 0x00}, 8, NULL, 0, r8, 8);
+  } else { /* V2: SWD_SET_FREQ divisor 0 (4 MHz nominal) */
+    uint8_t r2[2] = {0};
+    lf_raw_cmd(b, (const uint8_t[]){0xF2, 0x43, 0x00, 0x00}, 4, NULL, 0, r2, 2);
+  }
   if ((st = lf_raw_enter_swd(b)) != 0x80) { rc = fail("enter SWD", st); goto out; }
   uint32_t dpidr = 0, ctrl = 0, idcode = 0;
   lf_raw_read_dap(b, 0xFFFF, 0x0, &dpidr);
