@@ -65,6 +65,8 @@ const lf_bench_params *lf_bench_params_get(const lf_bench_board *b);
 
 size_t lf_bench_led_events(const lf_bench_board *b, const lf_bench_led_event **ev);
 void lf_bench_led_events_clear(lf_bench_board *b);
+/* Toggles per LED since the last clear: counts[1..3] for LD1..LD3; returns the total. */
+size_t lf_bench_led_toggles(const lf_bench_board *b, unsigned counts[4]);
 
 /* Backdoor read of target memory (no time passes, nothing changes). */
 int lf_bench_peek(const lf_bench_board *b, uint32_t addr, void *buf, size_t len);

@@ -315,6 +315,14 @@ size_t lf_bench_led_events(const lf_bench_board *b, const lf_bench_led_event **e
 
 void lf_bench_led_events_clear(lf_bench_board *b) { b->nleds = 0; }
 
+size_t lf_bench_led_toggles(const lf_bench_board *b, unsigned counts[4])
+{
+  memset(counts, 0, 4 * sizeof counts[0]);
+  for (size_t i = 0; i < b->nleds; i++)
+    counts[b->leds[i].led & 3]++;
+  return b->nleds;
+}
+
 int lf_bench_peek(const lf_bench_board *b, uint32_t addr, void *buf, size_t len)
 {
   return lf_soc_peek(b->soc, addr, buf, len);

@@ -222,14 +222,7 @@ static void flash_demo(lf_bench_board *b)
   free(img);
 }
 
-static void count_toggles(lf_bench_board *b, unsigned t[4])
-{
-  const lf_bench_led_event *ev;
-  size_t n = lf_bench_led_events(b, &ev);
-  memset(t, 0, 4 * sizeof t[0]);
-  for (size_t i = 0; i < n; i++)
-    t[ev[i].led & 3]++;
-}
+static void count_toggles(lf_bench_board *b, unsigned t[4]) { lf_bench_led_toggles(b, t); }
 
 /* The demo: after a reset the flashed firmware boots from BOOT_ADD0 (ITCM
  * alias of flash) and toggles LD1/LD2/LD3 at 100/200/400 ms. */

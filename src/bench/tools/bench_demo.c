@@ -235,9 +235,8 @@ int main(int argc, char **argv)
 
   const lf_bench_led_event *ev;
   size_t nev = lf_bench_led_events(b, &ev);
-  unsigned toggles[4] = {0};
-  for (size_t i = 0; i < nev; i++)
-    toggles[ev[i].led & 3]++;
+  unsigned toggles[4];
+  lf_bench_led_toggles(b, toggles);
   for (size_t i = 0; i < nev && i < 8; i++)
     printf("  %.6f s  LD%u %s\n", (double)ev[i].t_ns / 1e9, ev[i].led, ev[i].on ? "on" : "off");
   printf("LED toggles in %.1f s: LD1 %u, LD2 %u, LD3 %u\n", run_s, toggles[1], toggles[2], toggles[3]);
