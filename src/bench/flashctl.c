@@ -40,7 +40,7 @@
 
 #define MAX_SECTORS 32
 #define SR_ERRORS (LF_FC_SR_WRPERR | LF_FC_SR_PGAERR | LF_FC_SR_PGPERR | LF_FC_SR_ERSERR)
-#define SR_W1C (LF_FC_SR_EOP | LF_FC_SR_OPERR | SR_ERRORS)
+#define SR_W1C (LF_FC_SR_EOP | LF_FC_SR_OPERR | SR_ERRORS | LF_FC_SR_RDERR)
 
 typedef struct sector { uint32_t off, size; uint8_t snb, logical, bank; } sector;
 
@@ -124,17 +124,37 @@ static unsigned bank_of(const lf_flashctl *fc, uint32_t off)
   return fc->lay->nbanks > 1 ? off / fc->lay->bank_bytes : 0;
 }
 
-/* F7 7.4 / F4 6.2: nWRP bit = 0 protects. Uses the options loaded at reset. */
+/* F7 7.4 / F4 6.2: nWRP bit = 0 protects. Uses the options loaded at reset.
+ * F4 SPRMOD = 1 (F4 3.6): the bits mean PCROP (1 = protected); a PCROP
+ * sector refuses program/erase like a WRP one (bench rule, RDERR on reads
+ * not modeled). */
 static bool write_protected(const lf_flashctl *fc, const sector *s)
 {
   unsigned l = s->logical;
+  bool bit = true;
   switch (fc->lay->wrp) {
-  case LF_FC_WRP_SECTOR: return !(fc->act_optcr & (1u << (16 + l)));
-  case LF_FC_WRP_PAIRS: return !(fc->act_optcr & (1u << (16 + l / 2)));
+  case LF_FC_WRP_SECTOR: bit = fc->act_optcr & (1u << (16 + l)); break;
+  case LF_FC_WRP_PAIRS: bit = fc->act_optcr & (1u << (16 + l / 2)); break;
   case LF_FC_WRP_SPLIT:
-    return l < 12 ? !(fc->act_optcr & (1u << (16 + l))) : !(fc->act_optcr1 & (1u << (16 + l - 12)));
+    bit = l < 12 ? (fc->act_optcr & (1u << (16 + l))) : (fc->act_optcr1 & (1u << (16 + l - 12)));
+    break;
   }
-  return false;
+  if (fc->d->sprmod_bit && (fc->act_optcr & fc->d->sprmod_bit))
+    return bit;
+  return !bit;
+}
+
+/* Erase durations from the rows the part's description selects. */
+static double erase_ns(const lf_flashctl *fc, uint32_t bytes, unsigned ps)
+{
+  return fc->d->timing == LF_FC_TIMING_F4 ? lf_param_flash_f4_erase_ns(fc->p, bytes, ps)
+                                          : lf_param_flash_erase_ns(fc->p, bytes, ps);
+}
+
+static double mass_ns(const lf_flashctl *fc, unsigned ps, uint32_t bytes)
+{
+  return fc->d->timing == LF_FC_TIMING_F4 ? lf_param_flash_f4_mass_ns(fc->p, ps, bytes)
+                                          : lf_param_flash_mass_ns(fc->p, ps, bytes);
 }
 
 /* Lazily applies the end of the last operation once t has passed it. BSY
@@ -411,7 +431,7 @@ static void start_erase(lf_flashctl *fc, uint64_t t)
       return;
     erase_range(fc, s->off, s->size);
     fc->c->flash_sector_erases++;
-    begin(fc, OP_ERASE, t, lf_param_flash_erase_ns(fc->p, s->size, psize(fc)), s->off, s->size,
+    begin(fc, OP_ERASE, t, erase_ns(fc, s->size, psize(fc)), s->off, s->size,
           1u << s->bank);
     return;
   }
@@ -438,7 +458,7 @@ static void start_erase(lf_flashctl *fc, uint64_t t)
     }
   erase_range(fc, lo, hi - lo);
   fc->c->flash_mass_erases++;
-  begin(fc, OP_MASS, t, lf_param_flash_mass_ns(fc->p, psize(fc), hi - lo), lo, hi - lo, banks);
+  begin(fc, OP_MASS, t, mass_ns(fc, psize(fc), hi - lo), lo, hi - lo, banks);
 }
 
 static int rdp_of(uint32_t optcr)
@@ -472,7 +492,7 @@ static void start_options(lf_flashctl *fc, uint64_t t)
   if (erase) {
     erase_range(fc, 0, d->flash_size);
     fc->c->flash_mass_erases++;
-    ns += lf_param_flash_mass_ns(fc->p, psize(fc), d->flash_size);
+    ns += mass_ns(fc, psize(fc), d->flash_size);
   }
   begin(fc, OP_OPT, t, ns, 0, erase ? d->flash_size : 0, erase ? 3u : 0u);
 }
@@ -533,7 +553,7 @@ int lf_flashctl_reg(lf_flashctl *fc, lf_bus_master m, uint32_t off, unsigned siz
   switch (word) {
   case LF_FC_ACR:
     settle(fc, *t);
-    fc->acr = (fc->acr & ~lanes) | (wv & 0xB0Fu);
+    fc->acr = (fc->acr & ~lanes) | (wv & d->acr_mask);
     return LF_BUS_OK;
   case LF_FC_KEYR:
   case LF_FC_OPTKEYR:

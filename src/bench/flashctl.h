@@ -40,8 +40,14 @@ typedef struct lf_fc_layout {
  * 16-bit field (reg >> shift), the high half its complement. */
 typedef struct lf_fc_optword { uint32_t addr; uint8_t reg; uint8_t shift; } lf_fc_optword;
 
+/* Which parameter rows time erases (params.h): the F7 rows or flash_f4_*. */
+typedef enum lf_fc_timing { LF_FC_TIMING_F7, LF_FC_TIMING_F4 } lf_fc_timing;
+
 typedef struct lf_fc_desc {
   uint32_t flash_base, flash_size;
+  lf_fc_timing timing;
+  uint32_t acr_mask;          /* writable ACR bits (F7 ART 0xB0F, F4 caches 0x1F0F) */
+  uint32_t sprmod_bit;        /* OPTCR bit inverting nWRP into PCROP (F4 31); 0 = none */
   lf_fc_layout single, dual;
   uint32_t ndbank_bit;        /* OPTCR bit: 1 = single bank; 0 = layout fixed */
   bool fixed_dual;            /* ndbank_bit == 0: which layout is fixed */
@@ -67,11 +73,13 @@ enum {
 #define LF_FC_SR_PGAERR 0x20u
 #define LF_FC_SR_PGPERR 0x40u
 #define LF_FC_SR_ERSERR 0x80u
+#define LF_FC_SR_PGSERR LF_FC_SR_ERSERR /* F4 name of bit 7 (stm32f4-target.md 3.4) */
+#define LF_FC_SR_RDERR 0x100u /* F4 only: PCROP read error (never raised: PCROP reads not modeled) */
 #define LF_FC_SR_BSY 0x10000u
 #define LF_FC_CR_PG 0x1u
 #define LF_FC_CR_SER 0x2u
 #define LF_FC_CR_MER 0x4u
-#define LF_FC_CR_MER2 0x8000u
+#define LF_FC_CR_MER2 0x8000u /* F4: RM0090 calls it MER1 (bank 2) */
 #define LF_FC_CR_STRT 0x10000u
 #define LF_FC_CR_EOPIE 0x1000000u
 #define LF_FC_CR_ERRIE 0x2000000u

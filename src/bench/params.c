@@ -8,6 +8,7 @@
 
 #define F7REF "stm32f7-target.md"
 #define PPREF "probe-protocols.md"
+#define F4REF "stm32f4-target.md"
 #define ROW(field, unit, src) {#field, offsetof(lf_bench_params, field), unit, src}
 #define ROW4(field, unit, src)                                                   \
   {#field "[x8]", offsetof(lf_bench_params, field) + 0 * sizeof(double), unit, src}, \
@@ -56,6 +57,14 @@ static const lf_param_desc rows[] = {
   ROW4(flash_erase256k_max_ns, "ns", F7REF " 9.1 tERASE256KB max (unconfirmed)"),
   ROW4(flash_mass_ns, "ns", F7REF " 9.1 tME 2 MiB typ (unconfirmed); one bank: scaled by size"),
   ROW4(flash_mass_max_ns, "ns", F7REF " 9.1 tME max (unconfirmed)"),
+  ROW4(flash_f4_erase16k_ns, "ns", F4REF " 9.1 tERASE16KB typ (unconfirmed; x64 = VPP column)"),
+  ROW4(flash_f4_erase16k_max_ns, "ns", F4REF " 9.1 tERASE16KB max (unconfirmed; x64 = x32)"),
+  ROW4(flash_f4_erase64k_ns, "ns", F4REF " 9.1 tERASE64KB typ (unconfirmed; x64 = VPP column)"),
+  ROW4(flash_f4_erase64k_max_ns, "ns", F4REF " 9.1 tERASE64KB max (unconfirmed; x64 = x32)"),
+  ROW4(flash_f4_erase128k_ns, "ns", F4REF " 9.1 tERASE128KB typ (unconfirmed; DS8626 maxima corroborate)"),
+  ROW4(flash_f4_erase128k_max_ns, "ns", F4REF " 9.1 tERASE128KB max (DS8626 sibling; x64 = x32)"),
+  ROW4(flash_f4_mass_ns, "ns", F4REF " 9.1 tME 2 MiB typ (unconfirmed; 8-32 s corroborated); one bank: scaled by size [unconf]"),
+  ROW4(flash_f4_mass_max_ns, "ns", F4REF " 9.1 tME max (unconfirmed; x64 = x32)"),
   ROW(flash_opt_ns, "ns", "[unconf] option-byte write without RDP regression"),
   ROW(flash_ndbank_change_erases, "bool", "[unconf] " F7REF " 4.5: whether an nDBANK change erases flash is not known; 1 = erase (safe)"),
   ROW(flash_errors_block_ops, "bool", "[unconf] F4-style: a program/erase with stale WRPERR/PGAERR/PGPERR/ERSERR set fails with ERSERR (" F7REF " 13 #8)"),
@@ -114,6 +123,14 @@ void lf_bench_params_default(lf_bench_params *p)
     p->flash_erase64k_ns[i] = p->flash_erase128k_ns[i] / 2;
     p->flash_erase64k_max_ns[i] = p->flash_erase128k_max_ns[i] / 2;
   }
+  set4(p->flash_f4_erase16k_ns, 400e6, 300e6, 250e6, 230e6);
+  set4(p->flash_f4_erase16k_max_ns, 800e6, 600e6, 500e6, 500e6);
+  set4(p->flash_f4_erase64k_ns, 1200e6, 700e6, 550e6, 490e6);
+  set4(p->flash_f4_erase64k_max_ns, 2400e6, 1400e6, 1100e6, 1100e6);
+  set4(p->flash_f4_erase128k_ns, 2000e6, 1300e6, 1000e6, 875e6);
+  set4(p->flash_f4_erase128k_max_ns, 4000e6, 2600e6, 2000e6, 2000e6);
+  set4(p->flash_f4_mass_ns, 16e9, 11e9, 8e9, 6.9e9);
+  set4(p->flash_f4_mass_max_ns, 32e9, 22e9, 16e9, 16e9);
   p->flash_opt_ns = 50e6;
   p->flash_ndbank_change_erases = 1;
   p->flash_errors_block_ops = 1;
@@ -200,4 +217,22 @@ double lf_param_flash_mass_ns(const lf_bench_params *p, unsigned psize, uint32_t
 {
   double full = p->flash_timing_max != 0 ? p->flash_mass_max_ns[psize & 3] : p->flash_mass_ns[psize & 3];
   return full * (double)bank_bytes / (2.0 * 1024 * 1024);
+}
+
+double lf_param_flash_f4_erase_ns(const lf_bench_params *p, uint32_t bytes, unsigned psize)
+{
+  int mx = p->flash_timing_max != 0;
+  psize &= 3;
+  switch (bytes) {
+  case 16 * 1024: return mx ? p->flash_f4_erase16k_max_ns[psize] : p->flash_f4_erase16k_ns[psize];
+  case 64 * 1024: return mx ? p->flash_f4_erase64k_max_ns[psize] : p->flash_f4_erase64k_ns[psize];
+  default: return mx ? p->flash_f4_erase128k_max_ns[psize] : p->flash_f4_erase128k_ns[psize];
+  }
+}
+
+double lf_param_flash_f4_mass_ns(const lf_bench_params *p, unsigned psize, uint32_t bytes)
+{
+  double full = p->flash_timing_max != 0 ? p->flash_f4_mass_max_ns[psize & 3]
+                                         : p->flash_f4_mass_ns[psize & 3];
+  return full * (double)bytes / (2.0 * 1024 * 1024);
 }

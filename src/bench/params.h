@@ -51,6 +51,11 @@ typedef struct lf_bench_params {
   double flash_erase128k_ns[4], flash_erase128k_max_ns[4];
   double flash_erase256k_ns[4], flash_erase256k_max_ns[4];
   double flash_mass_ns[4], flash_mass_max_ns[4];
+  /* STM32F42x/F43x rows (stm32f4-target.md 9.1); the F4 description selects them. */
+  double flash_f4_erase16k_ns[4], flash_f4_erase16k_max_ns[4];
+  double flash_f4_erase64k_ns[4], flash_f4_erase64k_max_ns[4];
+  double flash_f4_erase128k_ns[4], flash_f4_erase128k_max_ns[4];
+  double flash_f4_mass_ns[4], flash_f4_mass_max_ns[4];
   double flash_opt_ns;             /* option-byte programming (without mass erase) */
   double flash_ndbank_change_erases; /* 1: changing nDBANK erases the array (safe assumption) */
   double flash_errors_block_ops;   /* 1: stale WRP/PGA/PGP/ERS errors refuse a new op (ERSERR) */
@@ -78,5 +83,9 @@ void lf_bench_params_print(const lf_bench_params *p, FILE *out);
 double lf_param_flash_prog_ns(const lf_bench_params *p);
 double lf_param_flash_erase_ns(const lf_bench_params *p, uint32_t sector_bytes, unsigned psize);
 double lf_param_flash_mass_ns(const lf_bench_params *p, unsigned psize, uint32_t bank_bytes);
+/* F42x/F43x rows (flash_f4_*): sector erase by size; mass erase of bytes
+ * (both banks = 2 MiB = tME, one bank scaled by size). */
+double lf_param_flash_f4_erase_ns(const lf_bench_params *p, uint32_t sector_bytes, unsigned psize);
+double lf_param_flash_f4_mass_ns(const lf_bench_params *p, unsigned psize, uint32_t bytes);
 
 #endif

@@ -48,7 +48,7 @@ typedef void (*lf_soc_gpio_fn)(void *ctx, unsigned port, uint32_t old_odr, uint3
 
 typedef struct lf_soc lf_soc;
 
-/* "stm32f767zi" (later: "stm32f429zi"). NULL with err for an unknown name. */
+/* "stm32f767zi" or "stm32f429zi". NULL with err for an unknown name. */
 lf_soc *lf_soc_new(const char *part, const lf_bench_params *p, lf_faults *faults, char *err,
                    size_t errlen);
 void lf_soc_free(lf_soc *s);
@@ -56,6 +56,10 @@ void lf_soc_free(lf_soc *s);
 const char *lf_soc_part(const lf_soc *s);
 uint32_t lf_soc_idcode(const lf_soc *s);      /* DBGMCU_IDCODE */
 uint32_t lf_soc_cpuid(const lf_soc *s);       /* SCB CPUID of its core */
+/* The part's debug identity as a debugger reads it: SW-DP DPIDR, TARGETID
+ * (0 when the DP is DPv1), AHB-AP IDR and the AP's BASE (ROM table | 3). */
+void lf_soc_debug_ids(const lf_soc *s, uint32_t *dpidr, uint32_t *targetid, uint32_t *ap_idr,
+                      uint32_t *ap_base);
 
 /* The bus slave for everything but the PPB. */
 int lf_soc_access(lf_soc *s, lf_bus_master m, uint32_t addr, unsigned size, bool write,

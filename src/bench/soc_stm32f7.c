@@ -1,11 +1,22 @@
-/* STM32F767ZI SoC model: memory map, flash (flashctl.c), option bytes, OTP,
- * unique ID, and the small peripherals loaders and applications touch (RCC,
- * CRC, IWDG, GPIO, DBGMCU). Facts: stm32f7-target.md ("F7 n.m" below).
+/* STM32F767ZI and STM32F429ZI SoC models: memory map, flash (flashctl.c),
+ * option bytes, OTP, unique ID, and the small peripherals loaders and
+ * applications touch (RCC, CRC, IWDG, GPIO, DBGMCU). Facts:
+ * stm32f7-target.md ("F7 n.m" below) and stm32f4-target.md ("F4 n.m").
  *
  * Table-driven: a part is a part_desc (memories, system-info page, register
- * blocks, flash controller description); the logic below never names an
- * F767 number. A second part (F429ZI) is a second table plus its own
- * lf_fc_desc and boot rule.
+ * blocks, flash controller description, debug identity); the logic below
+ * never names a part's number. The F429ZI differs in data only, plus:
+ * - boot rule BOOT_FLASH_ALIAS: main flash aliased at 0 (BOOT0 = 0 on the
+ *   NUCLEO; SYSCFG_MEMRMP and BFB2 bank swapping are not modeled) and the
+ *   reset vector is fetched at 0 (F4 2);
+ * - the alias at 0 is a full flash path (MK_FLASH_BOOT): reads stall like
+ *   the array, stores program through the controller (bench choice: the
+ *   remap is in the bus matrix, so the controller sees the same access;
+ *   unconfirmed);
+ * - the CRC unit is the one of its CRC register table: without POL/INIT
+ *   registers (F4) the polynomial is 0x04C11DB7 and RESET loads 0xFFFFFFFF,
+ *   and any store to DR feeds the whole 32-bit data word (F4 CRC is
+ *   word-only; narrower stores: unconfirmed).
  *
  * Bench decisions (documented, not hardware facts):
  * - System memory (ST bootloader ROM, not available) holds a tiny image: a
@@ -41,7 +52,9 @@
 /* ------------------------------------------------------------------ */
 /* Part description                                                    */
 
-typedef enum mem_kind { MK_RAM, MK_FLASH, MK_FLASH_ALIAS, MK_SYSROM } mem_kind;
+/* MK_FLASH_ALIAS: read-only view (F7 ITCM); MK_FLASH_BOOT: boot remap at 0
+ * that also programs (F4). */
+typedef enum mem_kind { MK_RAM, MK_FLASH, MK_FLASH_ALIAS, MK_FLASH_BOOT, MK_SYSROM } mem_kind;
 
 typedef struct mem_desc {
   const char *name;
@@ -58,11 +71,15 @@ typedef struct reg_desc { uint16_t off; uint32_t reset, wmask; uint8_t flags; } 
 
 typedef struct gpio_reset { uint32_t moder, ospeedr, pupdr; } gpio_reset;
 
-typedef enum boot_rule { BOOT_OPTCR1_ADD0 } boot_rule;
+typedef enum boot_rule { BOOT_OPTCR1_ADD0, BOOT_FLASH_ALIAS } boot_rule;
+
+typedef struct reg_table { const reg_desc *regs; size_t n; } reg_table;
+#define REG_TABLE(a) {a, sizeof a / sizeof a[0]}
 
 typedef struct part_desc {
   const char *name;
   uint32_t idcode, cpuid;
+  uint32_t dpidr, targetid, ap_idr, ap_base; /* SW-DP and AHB-AP as read by a debugger */
   const mem_desc *mems;
   size_t nmems;
   const lf_fc_desc *flash;
@@ -80,6 +97,7 @@ typedef struct part_desc {
   const window *windows;
   size_t nwindows;
   uint64_t uid_seed;
+  reg_table rcc_regs, crc_regs, dbgmcu_regs;
 } part_desc;
 
 /* F7 2 */
@@ -104,6 +122,9 @@ static const lf_fc_optword f767_optimg[] = {
 static const lf_fc_desc f767_flash = {
   .flash_base = 0x08000000u,
   .flash_size = 2u << 20,
+  .timing = LF_FC_TIMING_F7,
+  .acr_mask = 0xB0Fu,         /* LATENCY PRFTEN ARTEN ARTRST (F7 3.2) */
+  .sprmod_bit = 0,
   .single = {1, 2u << 20, {{4, 32u << 10}, {1, 128u << 10}, {7, 256u << 10}}, LF_FC_WRP_SECTOR},
   .dual = {2, 1u << 20, {{4, 16u << 10}, {1, 64u << 10}, {7, 128u << 10}}, LF_FC_WRP_PAIRS},
   .ndbank_bit = 1u << 29,
@@ -135,37 +156,50 @@ static const window f767_windows[] = {
   {0x50000000u, 0x61000u}, {0xA0000000u, 0x2000u},
 };
 
-static const part_desc parts[] = {
-  {
-    .name = "stm32f767zi",
-    .idcode = 0x10016451u,   /* F7 1: rev Z as read on silicon */
-    .cpuid = 0x411FC270u,    /* F7 1: Cortex-M7 r1p0 */
-    .mems = f767_mems,
-    .nmems = sizeof f767_mems / sizeof f767_mems[0],
-    .flash = &f767_flash,
-    .flashreg_base = 0x40023C00u,
-    .sysinfo_base = 0x1FF0F000u,
-    .sysinfo_size = 0x1000u,
-    .uid_addr = 0x1FF0F420u,
-    .fsize_addr = 0x1FF0F442u,
-    .pkg_addr = 0x1FF0F7E0u,
-    .pkg_value = 0x0300u,    /* [unconf] PKG[10:8] code for LQFP144 */
-    .sysrom_sp = 0x20080000u,
-    .rcc_base = 0x40023800u,
-    .crc_base = 0x40023000u,
-    .iwdg_base = 0x40003000u,
-    .gpio_base = 0x40020000u,
-    .dbgmcu_base = 0xE0042000u,
-    .ngpio = 11,
-    .gpio_resets = f767_gpio_resets,
-    .ngpio_resets = 2,
-    .crc_clk_bit = 12,
-    .iwdg_sw_bit = 1u << 5,
-    .boot = BOOT_OPTCR1_ADD0,
-    .windows = f767_windows,
-    .nwindows = sizeof f767_windows / sizeof f767_windows[0],
-    .uid_seed = 0x4C46F767ull,
-  },
+/* F4 2: flash aliased at 0 (BOOT0 = 0); CCM data RAM reachable by core and
+ * debugger; system memory 30 KiB rounded down to 0x7000 so the region stays
+ * 4 KiB aligned (its last 2 KiB read 0xFF through the system-info page). */
+static const mem_desc f429_mems[] = {
+  {"flash-boot", 0x00000000u, 2u << 20, MK_FLASH_BOOT, true},
+  {"flash", 0x08000000u, 2u << 20, MK_FLASH, true},
+  {"ccmram", 0x10000000u, 64u << 10, MK_RAM, false},
+  {"sysmem", 0x1FFF0000u, 0x7000u, MK_SYSROM, false},
+  {"sram1", 0x20000000u, 112u << 10, MK_RAM, false},
+  {"sram2", 0x2001C000u, 16u << 10, MK_RAM, false},
+  {"sram3", 0x20020000u, 64u << 10, MK_RAM, false},
+  {"bkpsram", 0x40024000u, 4u << 10, MK_RAM, true},
+};
+
+/* F4 6.1: OPTCR low half at 0x1FFFC000, high half at 0x1FFFC008, OPTCR1
+ * high half at 0x1FFEC008. The complement in bits 31:16 is unconfirmed. */
+static const lf_fc_optword f429_optimg[] = {
+  {0x1FFFC000u, 0, 0}, {0x1FFFC008u, 0, 16}, {0x1FFEC008u, 1, 16},
+};
+
+/* F4 3, 6, 7.1: 2 MiB always dual bank, 2 x (4x16K, 1x64K, 7x128K); SNB of
+ * bank 2 = 0x10 + k; nWRP bank 1 in OPTCR, bank 2 in OPTCR1; DB1M ignored. */
+static const lf_fc_desc f429_flash = {
+  .flash_base = 0x08000000u,
+  .flash_size = 2u << 20,
+  .timing = LF_FC_TIMING_F4,
+  .acr_mask = 0x1F0Fu,        /* LATENCY PRFTEN ICEN DCEN ICRST DCRST (F4 3.2) */
+  .sprmod_bit = 1u << 31,     /* F4 3.6 */
+  .dual = {2, 1u << 20, {{4, 16u << 10}, {1, 64u << 10}, {7, 128u << 10}}, LF_FC_WRP_SPLIT},
+  .ndbank_bit = 0,
+  .fixed_dual = true,
+  .otp_base = 0x1FFF7800u,
+  .otp_size = 512,
+  .otp_block = 32,
+  .lock_base = 0x1FFF7A00u,
+  .nlocks = 16,
+  .cr_mask = 0x830183FFu, /* LOCK ERRIE EOPIE STRT MER1(bank 2) PSIZE SNB MER SER PG (F4 3.5) */
+  .optcr_factory = 0x0FFFAAEDu,  /* F4 3.6 [BMP] */
+  .optcr1_factory = 0x0FFF0000u, /* F4 3.7 [BMP] */
+  .optcr_mask = 0xCFFFFFFFu,     /* bits 29:28 reserved */
+  .optcr1_mask = 0x0FFF0000u,    /* nWRP[23:12] only */
+  .optimg = f429_optimg,
+  .noptimg = sizeof f429_optimg / sizeof f429_optimg[0],
+  .optimg_win = {{0x1FFFC000u, 0x10}, {0x1FFEC000u, 0x10}},
 };
 
 /* ------------------------------------------------------------------ */
@@ -230,6 +264,115 @@ enum { DBG_IDCODE = 0x00, DBG_CR = 0x04, DBG_APB1 = 0x08, DBG_APB2 = 0x0C };
 static const reg_desc dbgmcu_regs[] = {
   {0x00, 0, 0, R_RO}, {0x04, 0, 0xE7u, R_KEEP_SYS},
   {0x08, 0, 0x07E03FFFu, R_KEEP_SYS}, {0x0C, 0, 0x00070003u, R_KEEP_SYS},
+};
+
+/* F4 14.4: RCC as on the F7 up to PLLSAICFGR/DCKCFGR (no DCKCFGR2); PLLCFGR
+ * has no PLLR field on the F42x. Reset values of rarely used registers are
+ * the F7's (unconfirmed). */
+static const reg_desc f429_rcc_regs[] = {
+  {0x00, 0x00000083u, 0x150D00F9u, 0},  /* CR: HSION|HSIRDY, HSITRIM 0x10 */
+  {0x04, 0x24003010u, 0x0F437FFFu, 0},  /* PLLCFGR (F4 14.4) */
+  {0x08, 0x00000000u, 0xFFFFFCF3u, 0},  /* CFGR: SWS read-only */
+  {0x0C, 0x00000000u, 0x00007F00u, 0},
+  {0x10, 0, 0xFFFFFFFFu, 0}, {0x14, 0, 0xFFFFFFFFu, 0}, {0x18, 0, 0xFFFFFFFFu, 0},
+  {0x20, 0, 0xFFFFFFFFu, 0}, {0x24, 0, 0xFFFFFFFFu, 0},
+  {0x30, 0x00100000u, 0xFFFFFFFFu, 0},  /* AHB1ENR: CCMDATARAMEN (F4 14.4) */
+  {0x34, 0, 0xFFFFFFFFu, 0}, {0x38, 0, 0xFFFFFFFFu, 0},
+  {0x40, 0, 0xFFFFFFFFu, 0}, {0x44, 0, 0xFFFFFFFFu, 0},
+  {0x50, 0x7E6791FFu, 0xFFFFFFFFu, 0}, {0x54, 0x000000F1u, 0xFFFFFFFFu, 0},
+  {0x58, 0x00000003u, 0xFFFFFFFFu, 0}, {0x60, 0xFFFFCFFFu, 0xFFFFFFFFu, 0},
+  {0x64, 0x04F77F33u, 0xFFFFFFFFu, 0},
+  {0x70, 0, 0xFFFFFFFFu, 0}, {0x74, 0x0E000000u, 0x01000001u, 0},
+  {0x80, 0, 0xFFFFFFFFu, 0}, {0x84, 0x24003000u, 0xFFFFFFFFu, 0},
+  {0x88, 0x24003000u, 0xFFFFFFFFu, 0}, {0x8C, 0, 0xFFFFFFFFu, 0},
+};
+
+/* F4 CRC: DR, 8-bit IDR, CR.RESET only; no INIT/POL (fixed CRC-32/MPEG-2). */
+static const reg_desc f429_crc_regs[] = {
+  {0x00, 0xFFFFFFFFu, 0, 0}, {0x04, 0, 0xFFu, 0}, {0x08, 0, 0, 0},
+};
+
+/* F4 12: APB1_FZ defined bits 0x06E01DFF, APB2_FZ 0x00070003. */
+static const reg_desc f429_dbgmcu_regs[] = {
+  {0x00, 0, 0, R_RO}, {0x04, 0, 0xE7u, R_KEEP_SYS},
+  {0x08, 0, 0x06E01DFFu, R_KEEP_SYS}, {0x0C, 0, 0x00070003u, R_KEEP_SYS},
+};
+
+static const part_desc parts[] = {
+  {
+    .name = "stm32f767zi",
+    .idcode = 0x10016451u,   /* F7 1: rev Z as read on silicon */
+    .cpuid = 0x411FC270u,    /* F7 1: Cortex-M7 r1p0 */
+    .dpidr = 0x5BA02477u,    /* F7 1, 10: DPv2 */
+    .targetid = 0x04510041u, /* [unconf] F7 10: TARGETID not documented for the F767 */
+    .ap_idr = 0x74770001u,   /* F7 10: AHB-AP (AHB5?) var0 */
+    .ap_base = 0xE00FD003u,  /* F7 10 (AP BASE ≈ F746 log; F767 unconfirmed) */
+    .mems = f767_mems,
+    .nmems = sizeof f767_mems / sizeof f767_mems[0],
+    .flash = &f767_flash,
+    .flashreg_base = 0x40023C00u,
+    .sysinfo_base = 0x1FF0F000u,
+    .sysinfo_size = 0x1000u,
+    .uid_addr = 0x1FF0F420u,
+    .fsize_addr = 0x1FF0F442u,
+    .pkg_addr = 0x1FF0F7E0u,
+    .pkg_value = 0x0300u,    /* [unconf] PKG[10:8] code for LQFP144 */
+    .sysrom_sp = 0x20080000u,
+    .rcc_base = 0x40023800u,
+    .crc_base = 0x40023000u,
+    .iwdg_base = 0x40003000u,
+    .gpio_base = 0x40020000u,
+    .dbgmcu_base = 0xE0042000u,
+    .ngpio = 11,
+    .gpio_resets = f767_gpio_resets,
+    .ngpio_resets = 2,
+    .crc_clk_bit = 12,
+    .iwdg_sw_bit = 1u << 5,
+    .boot = BOOT_OPTCR1_ADD0,
+    .windows = f767_windows,
+    .nwindows = sizeof f767_windows / sizeof f767_windows[0],
+    .uid_seed = 0x4C46F767ull,
+    .rcc_regs = REG_TABLE(rcc_regs),
+    .crc_regs = REG_TABLE(crc_regs),
+    .dbgmcu_regs = REG_TABLE(dbgmcu_regs),
+  },
+  {
+    .name = "stm32f429zi",
+    .idcode = 0x20016419u,   /* F4 1: rev 3 as read on F429 silicon; NUCLEO's revision unconfirmed */
+    .cpuid = 0x410FC241u,    /* F4 1: Cortex-M4F r0p1 (full word ≈) */
+    .dpidr = 0x2BA01477u,    /* F4 1, 10.1: DPv1 rev 2 (OpenOCD requires it exactly) */
+    .targetid = 0,           /* DPv1: no TARGETID */
+    .ap_idr = 0x24770011u,   /* F4 10.2: AHB-AP var1 rev2 (≈ other M4 r0p1 chips) */
+    .ap_base = 0xE00FF003u,  /* F4 10.2: ROM table at 0xE00FF000 (≈) */
+    .mems = f429_mems,
+    .nmems = sizeof f429_mems / sizeof f429_mems[0],
+    .flash = &f429_flash,
+    .flashreg_base = 0x40023C00u,
+    .sysinfo_base = 0x1FFF7000u, /* OTP, locks, UID, size, package (F4 2); 0x7000-0x77FF: ROM tail reads 0xFF */
+    .sysinfo_size = 0x1000u,
+    .uid_addr = 0x1FFF7A10u,
+    .fsize_addr = 0x1FFF7A22u,
+    .pkg_addr = 0x1FFF7BF0u,
+    .pkg_value = 0x0300u,    /* [unconf] F4 1: package register content not known */
+    .sysrom_sp = 0x20030000u,
+    .rcc_base = 0x40023800u,
+    .crc_base = 0x40023000u,
+    .iwdg_base = 0x40003000u,
+    .gpio_base = 0x40020000u,
+    .dbgmcu_base = 0xE0042000u,
+    .ngpio = 11,             /* GPIOA..GPIOK (F4 2) */
+    .gpio_resets = f767_gpio_resets, /* F4 15: GPIOB 0x280/0xC0/0x100 as on the F7 */
+    .ngpio_resets = 2,
+    .crc_clk_bit = 12,
+    .iwdg_sw_bit = 1u << 5,  /* F4 3.6 WDG_SW */
+    .boot = BOOT_FLASH_ALIAS,
+    .windows = f767_windows, /* same CMSIS bus windows */
+    .nwindows = sizeof f767_windows / sizeof f767_windows[0],
+    .uid_seed = 0x4C46F429ull,
+    .rcc_regs = REG_TABLE(f429_rcc_regs),
+    .crc_regs = REG_TABLE(f429_crc_regs),
+    .dbgmcu_regs = REG_TABLE(f429_dbgmcu_regs),
+  },
 };
 
 #define MAXREGS 32
@@ -450,7 +593,7 @@ static void crc_feed(lf_soc *s, uint32_t data, unsigned width)
 {
   unsigned ps = crc_polysize(s);
   uint32_t mask = ps == 32 ? 0xFFFFFFFFu : (1u << ps) - 1;
-  uint32_t pol = reg_get(&s->crc, CRC_POL) & mask;
+  uint32_t pol = (reg_index(&s->crc, CRC_POL) >= 0 ? reg_get(&s->crc, CRC_POL) : 0x04C11DB7u) & mask;
   uint32_t crc = s->crc_acc & mask;
   data = crc_rev_in(data, width, (reg_get(&s->crc, CRC_CR) >> 5) & 3);
   for (int i = (int)width - 1; i >= 0; i--) {
@@ -473,16 +616,23 @@ static uint32_t crc_read(lf_soc *s, uint32_t off)
   return v;
 }
 
+/* A unit without an INIT register (F4) resets DR to 0xFFFFFFFF and only
+ * computes on 32-bit words. */
+static bool crc_programmable(const lf_soc *s) { return reg_index(&s->crc, CRC_INIT) >= 0; }
+
 static void crc_write(lf_soc *s, uint32_t off, uint32_t wv, uint32_t lanes, uint32_t raw,
                       unsigned size)
 {
   if (off == CRC_DR) {
-    crc_feed(s, raw, size * 8);
+    if (crc_programmable(s))
+      crc_feed(s, raw, size * 8);
+    else
+      crc_feed(s, wv, 32);
     return;
   }
   block_write(&s->crc, off, wv, lanes);
-  if (off == CRC_CR && (wv & lanes & 1u))
-    s->crc_acc = reg_get(&s->crc, CRC_INIT); /* RESET: DR <- INIT, bit self-clears */
+  if (off == CRC_CR && (wv & lanes & 1u)) /* RESET: DR <- INIT, bit self-clears */
+    s->crc_acc = crc_programmable(s) ? reg_get(&s->crc, CRC_INIT) : 0xFFFFFFFFu;
 }
 
 /* ------------------------------------------------------------------ */
@@ -690,6 +840,7 @@ static int mem_access(lf_soc *s, const bus_ent *e, lf_bus_master m, uint32_t off
       *val = rd_le(s->bufs[e->idx] + off, size);
     return LF_BUS_OK;
   case MK_FLASH:
+  case MK_FLASH_BOOT:
     return lf_flashctl_array_access(s->fc, m, off, size, write, val, t);
   case MK_FLASH_ALIAS:
     if (write)
@@ -779,7 +930,8 @@ int lf_soc_access(lf_soc *s, lf_bus_master m, uint32_t addr, unsigned size, bool
     /* Unaligned: memories take it byte by byte; flash programming sees the
      * whole store (PGAERR); registers answer an error. */
     const bus_ent *e = find_ent(s, addr);
-    if (e && e->kind == E_MEM && s->d->mems[e->idx].kind == MK_FLASH && write) {
+    if (e && e->kind == E_MEM && write &&
+        (s->d->mems[e->idx].kind == MK_FLASH || s->d->mems[e->idx].kind == MK_FLASH_BOOT)) {
       rc = access1(s, m, addr, size, write, val, t_ns);
     } else if (e && (e->kind == E_MEM || e->kind == E_SYSINFO || e->kind == E_OPTIMG)) {
       rc = LF_BUS_OK;
@@ -846,7 +998,8 @@ lf_soc *lf_soc_new(const char *part, const lf_bench_params *p, lf_faults *faults
     if (part && strcmp(parts[i].name, part) == 0)
       d = &parts[i];
   if (!d) {
-    snprintf(err, errlen, "soc: unknown part '%s' (known: stm32f767zi)", part ? part : "(null)");
+    snprintf(err, errlen, "soc: unknown part '%s' (known: %s, %s)", part ? part : "(null)",
+             parts[0].name, parts[1].name);
     return NULL;
   }
   lf_soc *s = calloc(1, sizeof *s);
@@ -880,7 +1033,9 @@ lf_soc *lf_soc_new(const char *part, const lf_bench_params *p, lf_faults *faults
       if (!s->bufs[i])
         goto oom;
       break;
-    case MK_FLASH: case MK_FLASH_ALIAS: s->bufs[i] = lf_flashctl_array(s->fc); break;
+    case MK_FLASH: case MK_FLASH_ALIAS: case MK_FLASH_BOOT:
+      s->bufs[i] = lf_flashctl_array(s->fc);
+      break;
     case MK_SYSROM: s->bufs[i] = s->sysrom; break;
     }
     s->regions[s->nregions++] = (lf_soc_region){m->name, m->base, m->size, s->bufs[i],
@@ -905,10 +1060,10 @@ lf_soc *lf_soc_new(const char *part, const lf_bench_params *p, lf_faults *faults
   wr_le(s->sysinfo + (d->pkg_addr - d->sysinfo_base), d->pkg_value, 2);
   lf_soc_set_uid(s, d->uid_seed);
 
-  block_init(&s->rcc, rcc_regs, sizeof rcc_regs / sizeof rcc_regs[0]);
-  block_init(&s->crc, crc_regs, sizeof crc_regs / sizeof crc_regs[0]);
+  block_init(&s->rcc, d->rcc_regs.regs, d->rcc_regs.n);
+  block_init(&s->crc, d->crc_regs.regs, d->crc_regs.n);
   block_init(&s->iwdg, iwdg_regs, sizeof iwdg_regs / sizeof iwdg_regs[0]);
-  block_init(&s->dbgmcu, dbgmcu_regs, sizeof dbgmcu_regs / sizeof dbgmcu_regs[0]);
+  block_init(&s->dbgmcu, d->dbgmcu_regs.regs, d->dbgmcu_regs.n);
   for (unsigned g = 0; g < MAXGPIO; g++)
     block_init(&s->gpio[g], gpio_regs, sizeof gpio_regs / sizeof gpio_regs[0]);
   lf_soc_reset(s, LF_SOC_RESET_POWER, 0);
@@ -938,6 +1093,15 @@ void lf_soc_free(lf_soc *s)
 const char *lf_soc_part(const lf_soc *s) { return s->d->name; }
 uint32_t lf_soc_idcode(const lf_soc *s) { return s->d->idcode; }
 uint32_t lf_soc_cpuid(const lf_soc *s) { return s->d->cpuid; }
+
+void lf_soc_debug_ids(const lf_soc *s, uint32_t *dpidr, uint32_t *targetid, uint32_t *ap_idr,
+                      uint32_t *ap_base)
+{
+  *dpidr = s->d->dpidr;
+  *targetid = s->d->targetid;
+  *ap_idr = s->d->ap_idr;
+  *ap_base = s->d->ap_base;
+}
 
 size_t lf_soc_regions(lf_soc *s, const lf_soc_region **out)
 {
@@ -984,6 +1148,7 @@ uint32_t lf_soc_boot_address(const lf_soc *s)
 {
   switch (s->d->boot) {
   case BOOT_OPTCR1_ADD0: return (lf_flashctl_optcr1_active(s->fc) & 0xFFFFu) << 14;
+  case BOOT_FLASH_ALIAS: return 0; /* F4 2: BOOT0 = 0, flash at 0 */
   }
   return 0;
 }
