@@ -14,6 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "bench/cortexm.h"
 #include "bench/params.h"
 #include "bench/soc.h"
 
@@ -498,6 +499,46 @@ static void f4_2_boot_alias_reads_vector_table(void **state)
   lf_soc_free(s);
 }
 
+static int soc_bus(void *ctx, lf_bus_master m, uint32_t addr, unsigned size, bool write,
+                   uint32_t *val, uint64_t *t)
+{
+  return lf_soc_access(ctx, m, addr, size, write, val, t);
+}
+
+static uint32_t boot_of(void *ctx) { return lf_soc_boot_address(ctx); }
+static double clk_of(void *ctx) { return lf_soc_sysclk_hz(ctx); }
+
+/* F4 2 with the real core: after reset the core takes SP/PC from 0 (the
+ * alias) and executes there: reset vector 0x00000009 runs
+ * "movs r0,#42; movs r1,#7; bkpt; b ." from the alias mapping. */
+static void f4_2_core_boots_and_executes_from_the_alias(void **state)
+{
+  (void)state;
+  lf_soc *s = mk();
+  unlock(s, 0);
+  static const uint32_t img[] = {0x20030000u, 0x00000009u, 0x2107202Au, 0xE7FEBE00u};
+  for (unsigned i = 0; i < 4; i++)
+    program(s, FLASH + 4 * i, img[i], i * MS);
+  wr(s, CR, LOCK, 5 * MS);
+  const lf_soc_region *r;
+  size_t n = lf_soc_regions(s, &r);
+  lf_core_env env = {
+    .bus = {soc_bus, s}, .regions = r, .nregions = n, .cpuid = lf_soc_cpuid(s),
+    .sysclk_hz = clk_of, .boot_address = boot_of, .ctx = s,
+  };
+  char err[256];
+  lf_core *c = lf_core_new(&env, &P, err, sizeof err);
+  assert_non_null(c);
+  lf_core_reset(c, LF_CORE_RESET_POWER, 10 * MS);
+  lf_core_catch_up(c, 20 * MS);
+  assert_int_equal(lf_core_reg(c, 0), 42);
+  assert_int_equal(lf_core_reg(c, 1), 7);
+  assert_int_equal(lf_core_reg(c, 13), 0x20030000u);
+  assert_true(lf_core_reg(c, 15) < 0x100u); /* still in the alias, not at 0x08000000 */
+  lf_core_free(c);
+  lf_soc_free(s);
+}
+
 /* Stand-in system memory at 0x1FFF0000: SP = top of SRAM3, handlers "b .". */
 static void f4_2_system_memory_parking_loop(void **state)
 {
@@ -639,6 +680,7 @@ int main(void)
     cmocka_unit_test(f4_2_otp_blocks_of_32_bytes_and_locks),
     cmocka_unit_test(f4_crc_unit_is_fixed_mpeg2_on_words),
     cmocka_unit_test(f4_2_boot_alias_reads_vector_table),
+    cmocka_unit_test(f4_2_core_boots_and_executes_from_the_alias),
     cmocka_unit_test(f4_2_system_memory_parking_loop),
     cmocka_unit_test(f4_14_4_rcc_openocd_reset_init_reaches_64mhz),
     cmocka_unit_test(f4_12_dbgmcu_freeze_bits_and_persistence),
