@@ -1,5 +1,11 @@
 /* STM32F4/F7 embedded-flash controller model. Facts: stm32f7-target.md
- * 3-9 (rows cited inline as "F7 n.m"); the F4 sibling uses the same logic.
+ * 3-9 (rows cited inline as "F7 n.m"); the F42x sibling (stm32f4-target.md,
+ * "F4 n.m") uses the same logic, its description (soc_stm32f7.c) selecting:
+ * fixed dual bank with SNB 0x10 + k for bank 2 (F4 7.4), nWRP of bank 2 in
+ * OPTCR1 (LF_FC_WRP_SPLIT, F4 6.2), SPRMOD inverting nWRP (PCROP sectors
+ * refuse program/erase; RDERR on PCROP reads is not modeled), ACR cache
+ * bits, and the flash_f4_* timing rows. SR bit 7 is ERSERR on the F7 and
+ * PGSERR on the F4: same bit, same rules here.
  *
  * Modeling decisions (all unconfirmed facts are parameters or stated here):
  * - Key sequence (F7 4.1): KEY1 then KEY2 clears CR.LOCK. A wrong key, wrong

@@ -116,6 +116,22 @@ static void cr_locked_after_reset_keys_unlock(void **state)
   lf_soc_free(s);
 }
 
+/* 3.2: ACR keeps LATENCY, PRFTEN, ARTEN, ARTRST only (0xB0F); the F4's
+ * DCEN/DCRST bits (10, 12) do not exist here; RDERR (bit 8, F4 only) is
+ * never set and its w1c write is harmless. */
+static void acr_implements_f7_bits_only(void **state)
+{
+  (void)state;
+  lf_soc *s = mk(NULL);
+  wr(s, ACR, 0xFFFFFFFFu, 0);
+  assert_int_equal(rd(s, ACR, 0), 0xB0Fu);
+  wr(s, ACR, 0x00000102u, 0);
+  assert_int_equal(rd(s, ACR, 0), 0x102u);
+  wr(s, SR, 0x1F3u, 0);
+  assert_int_equal(rd(s, SR, 0), 0);
+  lf_soc_free(s);
+}
+
 /* 4.1: wrong key -> bus error, locked until the next system reset. */
 static void wrong_key_bus_error_and_locked_until_system_reset(void **state)
 {
@@ -697,6 +713,7 @@ int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(cr_locked_after_reset_keys_unlock),
+    cmocka_unit_test(acr_implements_f7_bits_only),
     cmocka_unit_test(wrong_key_bus_error_and_locked_until_system_reset),
     cmocka_unit_test(keyr_write_while_unlocked_is_bus_error),
     cmocka_unit_test(cr_writes_ignored_while_locked),
