@@ -97,7 +97,7 @@ typedef struct part_desc {
   const window *windows;
   size_t nwindows;
   uint64_t uid_seed;
-  reg_table rcc_regs, crc_regs, dbgmcu_regs;
+  reg_table rcc_regs, crc_regs, iwdg_regs, dbgmcu_regs;
 } part_desc;
 
 /* F7 2 */
@@ -292,6 +292,11 @@ static const reg_desc f429_crc_regs[] = {
   {0x00, 0xFFFFFFFFu, 0, 0}, {0x04, 0, 0xFFu, 0}, {0x08, 0, 0, 0},
 };
 
+/* F4 2: IWDG KR/PR/RLR/SR; no window register on the F42x (CMSIS). */
+static const reg_desc f429_iwdg_regs[] = {
+  {0x00, 0, 0, R_WO}, {0x04, 0, 0x7u, 0}, {0x08, 0xFFFu, 0xFFFu, 0}, {0x0C, 0, 0, R_RO},
+};
+
 /* F4 12: APB1_FZ defined bits 0x06E01DFF, APB2_FZ 0x00070003. */
 static const reg_desc f429_dbgmcu_regs[] = {
   {0x00, 0, 0, R_RO}, {0x04, 0, 0xE7u, R_KEEP_SYS},
@@ -334,6 +339,7 @@ static const part_desc parts[] = {
     .uid_seed = 0x4C46F767ull,
     .rcc_regs = REG_TABLE(rcc_regs),
     .crc_regs = REG_TABLE(crc_regs),
+    .iwdg_regs = REG_TABLE(iwdg_regs),
     .dbgmcu_regs = REG_TABLE(dbgmcu_regs),
   },
   {
@@ -371,6 +377,7 @@ static const part_desc parts[] = {
     .uid_seed = 0x4C46F429ull,
     .rcc_regs = REG_TABLE(f429_rcc_regs),
     .crc_regs = REG_TABLE(f429_crc_regs),
+    .iwdg_regs = REG_TABLE(f429_iwdg_regs),
     .dbgmcu_regs = REG_TABLE(f429_dbgmcu_regs),
   },
 };
@@ -1062,7 +1069,7 @@ lf_soc *lf_soc_new(const char *part, const lf_bench_params *p, lf_faults *faults
 
   block_init(&s->rcc, d->rcc_regs.regs, d->rcc_regs.n);
   block_init(&s->crc, d->crc_regs.regs, d->crc_regs.n);
-  block_init(&s->iwdg, iwdg_regs, sizeof iwdg_regs / sizeof iwdg_regs[0]);
+  block_init(&s->iwdg, d->iwdg_regs.regs, d->iwdg_regs.n);
   block_init(&s->dbgmcu, d->dbgmcu_regs.regs, d->dbgmcu_regs.n);
   for (unsigned g = 0; g < MAXGPIO; g++)
     block_init(&s->gpio[g], gpio_regs, sizeof gpio_regs / sizeof gpio_regs[0]);

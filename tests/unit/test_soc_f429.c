@@ -589,6 +589,22 @@ static void f4_12_dbgmcu_freeze_bits_and_persistence(void **state)
   lf_soc_free(s);
 }
 
+/* F4 2: IWDG at 0x40003000 with KR/PR/RLR/SR only (no WINR at +0x10);
+ * 0xCCCC starts it: deadline = 4 * 2^PR * (RLR + 1) / 32 kHz. */
+static void f4_2_iwdg_without_window_register(void **state)
+{
+  (void)state;
+  lf_soc *s = mk();
+  assert_int_equal(rd(s, 0x40003008u, 0), 0xFFFu);
+  assert_int_equal(rd(s, 0x40003010u, 0), 0); /* F7 WINR resets to 0xFFF */
+  wr(s, 0x40003000u, 0x5555u, 0);
+  wr(s, 0x40003004u, 6, 0);
+  wr(s, 0x40003000u, 0xCCCCu, MS);
+  /* 4 * 64 * 4096 / 32000 Hz = 32.768 s */
+  assert_true(lf_soc_watchdog_deadline(s) == MS + 32768ull * MS);
+  lf_soc_free(s);
+}
+
 static unsigned led_changes;
 static uint32_t led_last;
 static void on_gpio(void *ctx, unsigned port, uint32_t o, uint32_t n, uint64_t t)
@@ -684,6 +700,7 @@ int main(void)
     cmocka_unit_test(f4_2_system_memory_parking_loop),
     cmocka_unit_test(f4_14_4_rcc_openocd_reset_init_reaches_64mhz),
     cmocka_unit_test(f4_12_dbgmcu_freeze_bits_and_persistence),
+    cmocka_unit_test(f4_2_iwdg_without_window_register),
     cmocka_unit_test(f4_15_leds_on_pb0_pb7_pb14),
     cmocka_unit_test(f4_state_file_round_trip_and_part_check),
   };
