@@ -1,5 +1,8 @@
-/* LED blink demo for the NUCLEO-F767ZI (LD1 green PB0, LD2 blue PB7, LD3 red
- * PB14; UM1974). Runs on the 16 MHz HSI after reset and times itself with
+/* LED blink demo for the NUCLEO-F767ZI and the NUCLEO-F429ZI (both
+ * Nucleo-144: LD1 green PB0, LD2 blue PB7, LD3 red PB14; UM1974,
+ * stm32f4-target.md 15). The same source is built per board by
+ * scripts/gen-demo.sh (core flags and linker script differ; RCC, GPIOB and
+ * the 16 MHz HSI are the same on both). Runs on the HSI after reset and times itself with
  * SysTick COUNTFLAG polling (no interrupts: the virtual bench has no NVIC):
  * LD1 toggles every 100 ms, LD2 every 200 ms, LD3 every 400 ms.
  * Registers: RCC_AHB1ENR 0x40023830 bit 1 (GPIOBEN), GPIOB 0x40020400

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "bench/cortexm.h"
+#include "bench/demo_image.h"
 #include "bench/params.h"
 #include "bench/soc.h"
 
@@ -539,6 +540,58 @@ static void f4_2_core_boots_and_executes_from_the_alias(void **state)
   lf_soc_free(s);
 }
 
+static unsigned demo_changes;
+static uint32_t demo_odr;
+static void on_demo_gpio(void *ctx, unsigned port, uint32_t o, uint32_t n, uint64_t t)
+{
+  (void)ctx;
+  (void)o;
+  (void)t;
+  if (port == 1) {
+    demo_changes++;
+    demo_odr = n;
+  }
+}
+
+/* The committed F429 demo (scripts/demo-fw, lf_demo_f429_bin) programmed
+ * through the controller boots from the alias and blinks on the F429 model:
+ * SysTick ticks every 100 ms at 16 MHz HSI; in 1.05 s after reset 10 ticks:
+ * LD1 toggled 10 times (off), LD2 5 times (on), LD3 2 times (off). */
+static void f4_15_demo_blob_blinks_on_the_f429(void **state)
+{
+  (void)state;
+  lf_soc *s = mk();
+  unlock(s, 0);
+  assert_int_equal(lf_demo_f429_bin_len % 4, 0);
+  uint64_t t = 0;
+  for (unsigned i = 0; i < lf_demo_f429_bin_len; i += 4) {
+    const unsigned char *b = lf_demo_f429_bin + i;
+    program(s, FLASH + i, (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+                              (uint32_t)b[3] << 24, t);
+    t += 100 * US;
+  }
+  wr(s, CR, LOCK, t);
+  demo_changes = 0;
+  lf_soc_set_gpio_cb(s, on_demo_gpio, NULL);
+  const lf_soc_region *r;
+  size_t n = lf_soc_regions(s, &r);
+  lf_core_env env = {
+    .bus = {soc_bus, s}, .regions = r, .nregions = n, .cpuid = lf_soc_cpuid(s),
+    .sysclk_hz = clk_of, .boot_address = boot_of, .ctx = s,
+  };
+  char err[256];
+  lf_core *c = lf_core_new(&env, &P, err, sizeof err);
+  assert_non_null(c);
+  lf_core_reset(c, LF_CORE_RESET_POWER, 10 * MS);
+  for (uint64_t u = 10 * MS; u <= 1060 * MS; u += 10 * MS)
+    lf_core_catch_up(c, u);
+  assert_int_equal(demo_changes, 10);
+  assert_int_equal(demo_odr & 0x4081u, 0x0080u);
+  assert_int_equal(lf_core_reg(c, 13), 0x20030000u); /* SP from the F429 linker script */
+  lf_core_free(c);
+  lf_soc_free(s);
+}
+
 /* Stand-in system memory at 0x1FFF0000: SP = top of SRAM3, handlers "b .". */
 static void f4_2_system_memory_parking_loop(void **state)
 {
@@ -697,6 +750,7 @@ int main(void)
     cmocka_unit_test(f4_crc_unit_is_fixed_mpeg2_on_words),
     cmocka_unit_test(f4_2_boot_alias_reads_vector_table),
     cmocka_unit_test(f4_2_core_boots_and_executes_from_the_alias),
+    cmocka_unit_test(f4_15_demo_blob_blinks_on_the_f429),
     cmocka_unit_test(f4_2_system_memory_parking_loop),
     cmocka_unit_test(f4_14_4_rcc_openocd_reset_init_reaches_64mhz),
     cmocka_unit_test(f4_12_dbgmcu_freeze_bits_and_persistence),
