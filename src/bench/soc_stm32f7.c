@@ -16,7 +16,11 @@
  * - the CRC unit is the one of its CRC register table: without POL/INIT
  *   registers (F4) the polynomial is 0x04C11DB7 and RESET loads 0xFFFFFFFF,
  *   and any store to DR feeds the whole 32-bit data word (F4 CRC is
- *   word-only; narrower stores: unconfirmed).
+ *   word-only; narrower stores: unconfirmed);
+ * - the Cortex-M4 bit-band aliases of SRAM and peripherals (one byte
+ *   read-modify-write on the target per alias write; bench choice);
+ * - CCM RAM (0x10000000) is a plain RAM region: the core could execute from
+ *   it, which silicon forbids (D-bus only; not modeled).
  *
  * Bench decisions (documented, not hardware facts):
  * - System memory (ST bootloader ROM, not available) holds a tiny image: a
@@ -98,6 +102,8 @@ typedef struct part_desc {
   size_t nwindows;
   uint64_t uid_seed;
   reg_table rcc_regs, crc_regs, iwdg_regs, dbgmcu_regs;
+  const window *bitband;       /* target regions with a bit-band alias (+0x02000000); NULL: none */
+  size_t nbitband;
 } part_desc;
 
 /* F7 2 */
@@ -169,6 +175,11 @@ static const mem_desc f429_mems[] = {
   {"sram3", 0x20020000u, 64u << 10, MK_RAM, false},
   {"bkpsram", 0x40024000u, 4u << 10, MK_RAM, true},
 };
+
+/* Cortex-M4 bit-band (ARMv7-M B3.1; F4 2 SRAM1_BB_BASE): 1 MiB of SRAM and
+ * of peripherals, each bit a word in the alias 32 MiB at +0x02000000. ST's
+ * F4 HAL sets RCC_CR.HSION/PLLON through it. The M7 has none. */
+static const window f429_bitband[] = {{0x20000000u, 0x100000u}, {0x40000000u, 0x100000u}};
 
 /* F4 6.1: OPTCR low half at 0x1FFFC000, high half at 0x1FFFC008, OPTCR1
  * high half at 0x1FFEC008. The complement in bits 31:16 is unconfirmed. */
@@ -379,6 +390,8 @@ static const part_desc parts[] = {
     .crc_regs = REG_TABLE(f429_crc_regs),
     .iwdg_regs = REG_TABLE(f429_iwdg_regs),
     .dbgmcu_regs = REG_TABLE(f429_dbgmcu_regs),
+    .bitband = f429_bitband,
+    .nbitband = sizeof f429_bitband / sizeof f429_bitband[0],
   },
 };
 
@@ -925,12 +938,42 @@ static int access1(lf_soc *s, lf_bus_master m, uint32_t addr, unsigned size, boo
   }
 }
 
+/* Bit-band alias: the access becomes a read (or read-modify-write) of the
+ * target byte holding the bit (bench choice: byte-sized on the target,
+ * whatever the alias access size). *hit says whether addr is an alias. */
+static int bitband_access(lf_soc *s, lf_bus_master m, uint32_t addr, bool write, uint32_t *val,
+                          uint64_t *t, bool *hit)
+{
+  *hit = false;
+  for (size_t i = 0; i < s->d->nbitband; i++) {
+    const window *w = &s->d->bitband[i];
+    uint32_t alias = w->base + 0x02000000u;
+    if (addr < alias || addr - alias >= w->size * 32u)
+      continue;
+    *hit = true;
+    uint32_t off = addr - alias, target = w->base + (off >> 5), bit = (off >> 2) & 7u;
+    uint32_t b = 0;
+    int rc = access1(s, m, target, 1, false, &b, t);
+    if (rc != LF_BUS_OK || !write) {
+      if (rc == LF_BUS_OK)
+        *val = (b >> bit) & 1u;
+      return rc;
+    }
+    b = (*val & 1u) ? (b | (1u << bit)) : (b & ~(1u << bit));
+    return access1(s, m, target, 1, true, &b, t);
+  }
+  return LF_BUS_ERR;
+}
+
 int lf_soc_access(lf_soc *s, lf_bus_master m, uint32_t addr, unsigned size, bool write,
                   uint32_t *val, uint64_t *t_ns)
 {
   int rc;
+  bool bb = false;
   if (size != 1 && size != 2 && size != 4) {
     rc = LF_BUS_ERR;
+  } else if (s->d->nbitband && (rc = bitband_access(s, m, addr, write, val, t_ns, &bb), bb)) {
+    /* rc from the target access */
   } else if (addr % size == 0) {
     rc = access1(s, m, addr, size, write, val, t_ns);
   } else {

@@ -658,6 +658,33 @@ static void f4_2_iwdg_without_window_register(void **state)
   lf_soc_free(s);
 }
 
+/* ARMv7-M bit-band on the M4 (F4 2 SRAM1_BB_BASE): bit n of byte a is the
+ * word 0x22000000 + (a - 0x20000000) * 32 + n * 4 (peripherals: 0x42000000);
+ * ST's F4 HAL enables the PLL through RCC_CR_PLLON_BB = 0x42470060. The F7
+ * (M7) has no bit-band: its alias addresses are bus errors. */
+static void f4_2_bitband_aliases_sram_and_peripherals(void **state)
+{
+  (void)state;
+  lf_soc *s = mk();
+  wr(s, 0x20000100u, 0x00000000u, 0);
+  wr(s, 0x22000000u + 0x100u * 32u + 5u * 4u, 1, 0);
+  wr(s, 0x22000000u + 0x103u * 32u + 7u * 4u, 0xFFFFFFFEu, 0); /* only bit 0 counts: clear */
+  wr(s, 0x22000000u + 0x103u * 32u + 6u * 4u, 3, 0);
+  assert_int_equal(rd(s, 0x20000100u, 0), 0x40000020u);
+  assert_int_equal(rd(s, 0x22000000u + 0x100u * 32u + 5u * 4u, 0), 1);
+  assert_int_equal(rd(s, 0x22000000u + 0x100u * 32u + 4u * 4u, 0), 0);
+  assert_int_equal(rd(s, RCC, 0) & 0x01000000u, 0);
+  wr(s, 0x42470060u, 1, 0); /* RCC_CR.PLLON */
+  assert_int_equal(rd(s, RCC, 0) & 0x01000000u, 0x01000000u);
+  assert_int_equal(rd(s, RCC, 0) & 0x83u, 0x83u); /* other bits kept */
+  assert_int_equal(rd(s, 0x42470064u, MS), 1);  /* PLLRDY after the lock time */
+  assert_int_equal(acc(s, 0x22000000u + 0x30000u * 32u, 4, false, 0, 0), LF_BUS_ERR);
+  lf_soc *f7 = mk_part("stm32f767zi");
+  assert_int_equal(acc(f7, 0x22000000u, 4, false, 0, 0), LF_BUS_ERR);
+  lf_soc_free(f7);
+  lf_soc_free(s);
+}
+
 static unsigned led_changes;
 static uint32_t led_last;
 static void on_gpio(void *ctx, unsigned port, uint32_t o, uint32_t n, uint64_t t)
@@ -755,6 +782,7 @@ int main(void)
     cmocka_unit_test(f4_14_4_rcc_openocd_reset_init_reaches_64mhz),
     cmocka_unit_test(f4_12_dbgmcu_freeze_bits_and_persistence),
     cmocka_unit_test(f4_2_iwdg_without_window_register),
+    cmocka_unit_test(f4_2_bitband_aliases_sram_and_peripherals),
     cmocka_unit_test(f4_15_leds_on_pb0_pb7_pb14),
     cmocka_unit_test(f4_state_file_round_trip_and_part_check),
   };
