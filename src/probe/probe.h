@@ -66,4 +66,31 @@ static inline void lf_probe_close(lf_probe *p)
     p->ops->close(p);
 }
 
+/* ---- probe registry (probe.c): list probes and open one by selector ---- */
+struct lf_usb_ctx;
+
+/* Empty/negative fields are "not given"; the first given of location,
+ * serial (full or unique prefix), index wins. kind restricts to one driver
+ * ("stlink"); index counts among the probes of that kind. */
+typedef struct lf_probe_selector {
+  const char *serial;
+  int index;            /* -1 = not given */
+  const char *location;
+  const char *kind;     /* NULL = any */
+} lf_probe_selector;
+
+typedef struct lf_probe_entry {
+  lf_probe_info info;
+  bool has_voltage;
+  double voltage;       /* target volts, when cheap to read */
+  char note[96];        /* why firmware/voltage are missing (access denied, busy) */
+} lf_probe_entry;
+
+/* Every known probe on the backend. *out is malloc'ed (free()). */
+int lf_probe_list(lf_session *s, struct lf_usb_ctx *usb, lf_probe_entry **out, size_t *n);
+int lf_probe_open(lf_session *s, struct lf_usb_ctx *usb, const lf_probe_selector *sel,
+                  lf_probe **out);
+/* Kinds the registry knows, NULL-terminated. */
+const char *const *lf_probe_kinds(void);
+
 #endif

@@ -1,0 +1,119 @@
+/* Probe registry (probe.h): one row per driver kind with its USB ids; a new
+ * kind (CMSIS-DAP) is one more row. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "probe/probe.h"
+#include "probe/stlink.h"
+#include "usb/usb.h"
+
+typedef struct probe_driver {
+  const char *kind;
+  const lf_usb_match *ids;
+  const size_t *nids;
+  int iface;
+  int (*open)(lf_session *s, lf_usb_dev *usb, lf_probe **out);
+  int (*describe)(lf_session *s, lf_usb_dev *usb, lf_probe_entry *e);
+} probe_driver;
+
+static const probe_driver drivers[] = {
+  {"stlink", lf_stlink_usb_ids, &lf_stlink_usb_nids, 0, lf_stlink_open, lf_stlink_describe},
+};
+#define NDRIVERS (sizeof drivers / sizeof drivers[0])
+
+static const char *const kinds[] = {"stlink", NULL};
+
+const char *const *lf_probe_kinds(void) { return kinds; }
+
+#define MAX_IDS 64
+
+/* Filter over the selected kinds; drv[i] = driver of row i. */
+static int build_filter(lf_session *s, const char *kind, lf_usb_match *f, size_t *drv, size_t *n)
+{
+  *n = 0;
+  bool any = false;
+  for (size_t d = 0; d < NDRIVERS; d++) {
+    if (kind && kind[0] && strcmp(kind, drivers[d].kind) != 0)
+      continue;
+    any = true;
+    for (size_t i = 0; i < *drivers[d].nids && *n < MAX_IDS; i++) {
+      f[*n] = drivers[d].ids[i];
+      drv[(*n)++] = d;
+    }
+  }
+  if (!any)
+    return lf_err_set(s, LF_EINVAL, "probe: unknown kind '%s' (known: stlink)", kind);
+  return 0;
+}
+
+int lf_probe_list(lf_session *s, struct lf_usb_ctx *usb, lf_probe_entry **out, size_t *n)
+{
+  lf_usb_match f[MAX_IDS];
+  size_t drv[MAX_IDS], nf;
+  *out = NULL;
+  *n = 0;
+  int r = build_filter(s, NULL, f, drv, &nf);
+  if (r)
+    return r;
+  lf_usb_devinfo *ds;
+  size_t nd;
+  if ((r = lf_usb_list(usb, f, nf, &ds, &nd)))
+    return r;
+  lf_probe_entry *es = calloc(nd ? nd : 1, sizeof *es);
+  if (!es) {
+    free(ds);
+    return lf_err_set(s, LF_ENOMEM, "probe: out of memory");
+  }
+  for (size_t i = 0; i < nd; i++) {
+    const probe_driver *d = &drivers[drv[ds[i].match]];
+    lf_probe_entry *e = &es[i];
+    snprintf(e->info.kind, sizeof e->info.kind, "%s", d->kind);
+    snprintf(e->info.serial, sizeof e->info.serial, "%s", ds[i].serial);
+    snprintf(e->info.product, sizeof e->info.product, "%s", ds[i].product);
+    snprintf(e->info.location, sizeof e->info.location, "%s", ds[i].location);
+    e->info.vid = ds[i].vid;
+    e->info.pid = ds[i].pid;
+    snprintf(e->note, sizeof e->note, "%s", ds[i].note);
+    if (ds[i].note[0])
+      continue;
+    lf_usb_select sel = {.location = ds[i].location, .index = -1};
+    lf_usb_dev *dev;
+    if (lf_usb_open(usb, &f[ds[i].match], 1, &sel, d->iface, &dev, NULL) != 0) {
+      snprintf(e->note, sizeof e->note, "%s", lf_err_msg(s));
+      continue;
+    }
+    if (d->describe(s, dev, e) != 0)
+      snprintf(e->note, sizeof e->note, "%s", lf_err_msg(s));
+    lf_usb_close(dev);
+  }
+  lf_err_clear(s);
+  free(ds);
+  *out = es;
+  *n = nd;
+  return 0;
+}
+
+int lf_probe_open(lf_session *s, struct lf_usb_ctx *usb, const lf_probe_selector *sel,
+                  lf_probe **out)
+{
+  lf_usb_match f[MAX_IDS];
+  size_t drv[MAX_IDS], nf;
+  *out = NULL;
+  int r = build_filter(s, sel ? sel->kind : NULL, f, drv, &nf);
+  if (r)
+    return r;
+  lf_usb_select us = {.index = -1};
+  if (sel) {
+    us.serial = sel->serial;
+    us.location = sel->location;
+    us.index = sel->index;
+  }
+  lf_usb_dev *dev;
+  lf_usb_devinfo info;
+  /* All kinds share interface 0 today; a driver with another interface
+   * would need a per-kind open. */
+  if ((r = lf_usb_open(usb, f, nf, &us, drivers[0].iface, &dev, &info)))
+    return r;
+  return drivers[drv[info.match]].open(s, dev, out);
+}

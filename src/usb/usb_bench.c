@@ -1,0 +1,129 @@
+/* In-process bench backend (usb.h): each lf_bench_board is one device at
+ * "bench:<n>". Its descriptor and strings come from lf_bench_usb_info_get (no
+ * time passes); a batch runs the transfers in order and stops at the first
+ * failure (the later ones report LF_USB_ERR_IO, "not run"). */
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+
+#include "bench/bench.h"
+#include "bench/vstlink.h"
+#include "usb/usb.h"
+
+typedef struct bench_priv {
+  lf_bench_board **boards;
+  size_t n;
+} bench_priv;
+
+static int b_scan(lf_usb_ctx *c, const lf_usb_match *filter, size_t nfilter,
+                  lf_usb_devinfo **out, void ***handles, size_t *n)
+{
+  bench_priv *p = c->priv;
+  *out = calloc(p->n ? p->n : 1, sizeof **out);
+  *handles = calloc(p->n ? p->n : 1, sizeof **handles);
+  if (!*out || !*handles) {
+    free(*out);
+    free(*handles);
+    *out = NULL;
+    *handles = NULL;
+    return lf_err_set(c->s, LF_ENOMEM, "usb: out of memory");
+  }
+  size_t k = 0;
+  for (size_t i = 0; i < p->n; i++) {
+    const lf_bench_usb_info *u = lf_bench_usb_info_get(p->boards[i]);
+    for (size_t f = 0; f < nfilter; f++) {
+      if (filter[f].vid != u->vid || filter[f].pid != u->pid)
+        continue;
+      lf_usb_devinfo *d = &(*out)[k];
+      d->vid = u->vid;
+      d->pid = u->pid;
+      d->bcd_device = u->bcd_device;
+      d->match = f;
+      d->high_speed = u->high_speed;
+      d->max_packet = u->max_packet;
+      snprintf(d->location, sizeof d->location, "bench:%zu", i + 1);
+      (*handles)[k++] = p->boards[i];
+      break;
+    }
+  }
+  *n = k;
+  return 0;
+}
+
+static void b_strings(lf_usb_ctx *c, void *h, lf_usb_devinfo *d)
+{
+  const lf_bench_usb_info *u = lf_bench_usb_info_get(h);
+  snprintf(d->manufacturer, sizeof d->manufacturer, "%s", u->manufacturer ? u->manufacturer : "");
+  snprintf(d->product, sizeof d->product, "%s", u->product ? u->product : "");
+  snprintf(d->serial, sizeof d->serial, "%s", u->serial ? u->serial : "");
+}
+
+static void b_release(lf_usb_ctx *c, void **handles, size_t n) { free(handles); }
+
+static int b_open(lf_usb_ctx *c, void *h, const lf_usb_devinfo *info, int iface, void **dev)
+{
+  *dev = h;
+  return 0;
+}
+
+static int b_batch(lf_usb_ctx *c, void *dev, lf_usb_xfer *xs, size_t n, unsigned timeout_ms)
+{
+  for (size_t i = 0; i < n; i++) {
+    lf_usb_xfer *x = &xs[i];
+    int r = (x->ep & 0x80) ? lf_bench_usb_bulk_in(dev, x->ep, x->buf, x->len, &x->actual, timeout_ms)
+                           : lf_bench_usb_bulk_out(dev, x->ep, x->buf, x->len, &x->actual, timeout_ms);
+    x->result = r;
+    if (r) {
+      /* With libusb the later transfers are cancelled; nothing of them ran. */
+      for (size_t j = i + 1; j < n; j++)
+        xs[j].actual = 0;
+      return r;
+    }
+  }
+  return 0;
+}
+
+static void b_close(lf_usb_ctx *c, void *dev) {}
+
+static void b_free(lf_usb_ctx *c)
+{
+  bench_priv *p = c->priv;
+  free(p->boards);
+  free(p);
+  free(c);
+}
+
+const lf_usb_backend lf_usb_bench_backend = {
+  .name = "bench",
+  .scan = b_scan,
+  .strings = b_strings,
+  .release = b_release,
+  .open = b_open,
+  .batch = b_batch,
+  .close = b_close,
+  .free = b_free,
+};
+
+int lf_usb_new_bench(lf_session *s, struct lf_bench_board *const *boards, size_t n,
+                     lf_usb_ctx **out)
+{
+  *out = NULL;
+  lf_usb_ctx *c = calloc(1, sizeof *c);
+  bench_priv *p = calloc(1, sizeof *p);
+  lf_bench_board **bs = calloc(n ? n : 1, sizeof *bs);
+  if (!c || !p || !bs) {
+    free(c);
+    free(p);
+    free(bs);
+    return lf_err_set(s, LF_ENOMEM, "usb: out of memory");
+  }
+  for (size_t i = 0; i < n; i++)
+    bs[i] = boards[i];
+  p->boards = bs;
+  p->n = n;
+  c->be = &lf_usb_bench_backend;
+  c->s = s;
+  c->priv = p;
+  *out = c;
+  return 0;
+}

@@ -1,0 +1,520 @@
+/* ST-Link driver: pure pieces (command encoding, version decoding and gates,
+ * chunk planner) and integration against the bench's ST-LINK/V2-1 model
+ * through the bench USB backend. References: probe-protocols.md 1.x. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench/bench.h"
+#include "core/session.h"
+#include "probe/probe.h"
+#include "probe/stlink.h"
+#include "usb/usb.h"
+
+#define SRAM1 0x20020000u
+#define DBGMCU_IDCODE 0xE0042000u
+#define UNMAPPED 0x30000000u /* stm32f7-target.md 2: reserved above SRAM2 */
+
+/* ---- pure: encoding ---- */
+
+/* probe-protocols.md 1.7: F2 sub addr(4) len(2) ap(1) csw[31:8](3) 0 0 0 0 */
+static void mem_command_layout_1_7(void **state)
+{
+  uint8_t c[16];
+  lf_stlink_cmd_mem(c, 0x08, 0x20001234u, 0x0400, 1, 0xA20000u);
+  const uint8_t want[16] = {0xF2, 0x08, 0x34, 0x12, 0x00, 0x20, 0x00, 0x04,
+                            0x01, 0x00, 0x00, 0xA2, 0, 0, 0, 0};
+  assert_memory_equal(c, want, 16);
+}
+
+/* probe-protocols.md 1.8: port 0xFFFF = DP, DP bank in addr bits 7:4 */
+static void dap_command_layout_1_8(void **state)
+{
+  uint8_t c[16];
+  lf_stlink_cmd_dap(c, true, 0xFFFF, 0x24, 0x1E);
+  const uint8_t want[16] = {0xF2, 0x46, 0xFF, 0xFF, 0x24, 0x00, 0x1E, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  assert_memory_equal(c, want, 16);
+  lf_stlink_cmd_dap(c, false, 3, 0xFC, 0xDEAD);
+  const uint8_t want_r[16] = {0xF2, 0x45, 0x03, 0x00, 0xFC, 0x00};
+  assert_memory_equal(c, want_r, 16);
+}
+
+/* ---- pure: versions (1.4) and gates (1.12) ---- */
+
+static void version_v21_decodes_J_and_M_1_4(void **state)
+{
+  /* V2J37M26: 2<<12 | 37<<6 | 26 = 0x295A, big-endian; VID/PID LE */
+  const uint8_t r[6] = {0x29, 0x5A, 0x83, 0x04, 0x4B, 0x37};
+  lf_stlink_version v;
+  bool ex;
+  lf_stlink_decode_version(r, &v, &ex);
+  assert_false(ex);
+  assert_int_equal(v.hw, 2);
+  assert_int_equal(v.jtag, 37);
+  assert_int_equal(v.msc, 26);
+  assert_int_equal(v.swim, 0);
+  assert_int_equal(v.pid, 0x374B);
+  char s[32];
+  lf_stlink_version_string(&v, s, sizeof s);
+  assert_string_equal(s, "V2J37M26");
+}
+
+static void version_v2_field_is_swim_1_4(void **state)
+{
+  const uint8_t r[6] = {0x29, 0x47, 0x83, 0x04, 0x48, 0x37}; /* V2J37S7 */
+  lf_stlink_version v;
+  bool ex;
+  lf_stlink_decode_version(r, &v, &ex);
+  char s[32];
+  lf_stlink_version_string(&v, s, sizeof s);
+  assert_string_equal(s, "V2J37S7");
+}
+
+static void version_v3_needs_version_ex_1_4(void **state)
+{
+  const uint8_t r[6] = {0x30, 0x00, 0x83, 0x04, 0x4F, 0x37};
+  lf_stlink_version v;
+  bool ex;
+  lf_stlink_decode_version(r, &v, &ex);
+  assert_true(ex);
+  const uint8_t x[12] = {3, 0, 7, 3, 5, 0, 0, 0, 0x83, 0x04, 0x4F, 0x37};
+  lf_stlink_decode_version_ex(x, &v);
+  char s[32];
+  lf_stlink_version_string(&v, s, sizeof s);
+  assert_string_equal(s, "V3J7M3B5");
+}
+
+static void feature_gates_follow_table_1_12(void **state)
+{
+  lf_stlink_version v = {.hw = 2, .jtag = 21};
+  assert_false(lf_stlink_has(&v, LF_STF_SWD_FREQ));
+  v.jtag = 22;
+  assert_true(lf_stlink_has(&v, LF_STF_SWD_FREQ));
+  assert_false(lf_stlink_has(&v, LF_STF_DAP_REG));
+  assert_false(lf_stlink_has(&v, LF_STF_COM_FREQ));
+  assert_false(lf_stlink_has(&v, LF_STF_RW8_512));
+  char need[32];
+  lf_stlink_needed(&v, LF_STF_MEM16, need, sizeof need);
+  assert_string_equal(need, "V2J26");
+  lf_stlink_version v3 = {.hw = 3, .jtag = 5};
+  assert_true(lf_stlink_has(&v3, LF_STF_COM_FREQ));
+  assert_false(lf_stlink_has(&v3, LF_STF_SWD_FREQ));
+  assert_false(lf_stlink_has(&v3, LF_STF_RW8_512));
+  v3.jtag = 6;
+  assert_true(lf_stlink_has(&v3, LF_STF_RW8_512));
+  lf_stlink_version v4 = {.hw = 4, .jtag = 1};
+  assert_false(lf_stlink_has(&v4, LF_STF_DP_BANK)); /* V3 column: J2 */
+}
+
+/* 1.10: nearest nominal frequency not above the request */
+static void v2_clock_table_rounds_down_1_10(void **state)
+{
+  uint16_t d;
+  uint32_t hz;
+  assert_int_equal(lf_stlink_v2_swd_divisor(4000000, &d, &hz), 0);
+  assert_int_equal(d, 0);
+  assert_int_equal(hz, 4000000);
+  assert_int_equal(lf_stlink_v2_swd_divisor(3999999, &d, &hz), 0);
+  assert_int_equal(d, 1);
+  assert_int_equal(hz, 1800000);
+  assert_int_equal(lf_stlink_v2_swd_divisor(1000000, &d, &hz), 0);
+  assert_int_equal(d, 3);
+  assert_int_equal(hz, 950000);
+  assert_int_equal(lf_stlink_v2_swd_divisor(5000, &d, &hz), 0);
+  assert_int_equal(d, 798);
+  assert_int_equal(lf_stlink_v2_swd_divisor(4999, &d, &hz), -1);
+  assert_int_equal(lf_stlink_v2_swd_divisor(100000000, &d, &hz), 0);
+  assert_int_equal(d, 0);
+}
+
+/* ---- pure: chunk planner (1.7, 1.14 Q1-Q6) ---- */
+
+static const lf_stlink_limits lim_fs = {6144, 64, 1024, true};
+
+static void check_plan(uint32_t addr, size_t len, unsigned width, const lf_stlink_limits *lim)
+{
+  long n = lf_stlink_plan(addr, len, width, lim, NULL, 0);
+  assert_true(n >= 0);
+  lf_stlink_chunk *c = calloc((size_t)n + 1, sizeof *c);
+  assert_int_equal(lf_stlink_plan(addr, len, width, lim, c, (size_t)n), n);
+  uint64_t a = addr;
+  for (long i = 0; i < n; i++) {
+    assert_int_equal(c[i].addr, (uint32_t)a); /* contiguous, in order */
+    assert_true(c[i].len > 0);
+    assert_true(c[i].len <= (c[i].width == 1 ? lim->max8 : lim->max32));
+    /* Q1: never crosses a 1 KiB TAR block */
+    assert_int_equal(c[i].addr / lim->block, (c[i].addr + c[i].len - 1) / lim->block);
+    /* Q2: aligned address and length for 16/32-bit */
+    assert_int_equal(c[i].addr % c[i].width, 0);
+    assert_int_equal(c[i].len % c[i].width, 0);
+    if (width)
+      assert_int_equal(c[i].width, width);
+    a += c[i].len;
+  }
+  assert_true(a == (uint64_t)addr + len);
+  free(c);
+}
+
+static void plan_never_crosses_1k_and_respects_limits_q1_q2(void **state)
+{
+  for (uint32_t off = 0; off < 8; off++)
+    for (size_t len = 0; len < 40; len++)
+      check_plan(0x200003F0u + off, len, 0, &lim_fs);
+  check_plan(0x20000001u, 70000, 0, &lim_fs);
+  check_plan(0x20000000u, 65536, 4, &lim_fs);
+  check_plan(0x20000002u, 4096, 2, &lim_fs);
+  check_plan(0x20000003u, 3000, 1, &lim_fs);
+  lf_stlink_limits v3 = {6144, 512, 1024, true};
+  check_plan(0x20000003u, 3000, 1, &v3);
+}
+
+static void plan_unaligned_head_body_tail_q3(void **state)
+{
+  lf_stlink_chunk c[8];
+  /* 0x...3FE + 9 bytes: 8-bit head 2 (to 0x400), 32-bit body 4, 8-bit tail 3 */
+  long n = lf_stlink_plan(0x200003FEu, 9, 0, &lim_fs, c, 8);
+  assert_int_equal(n, 3);
+  assert_int_equal(c[0].width, 1);
+  assert_int_equal(c[0].len, 2);
+  assert_int_equal(c[1].width, 4);
+  assert_int_equal(c[1].addr, 0x20000400u);
+  assert_int_equal(c[1].len, 4);
+  assert_int_equal(c[2].width, 1);
+  assert_int_equal(c[2].len, 3);
+  /* 64 KiB aligned: 64 32-bit commands of 1 KiB */
+  assert_int_equal(lf_stlink_plan(0x20020000u, 65536, 0, &lim_fs, NULL, 0), 64);
+  /* 8-bit forced: 64-byte pieces on full speed (1.7) */
+  assert_int_equal(lf_stlink_plan(0x20020000u, 1024, 1, &lim_fs, NULL, 0), 16);
+  /* Q6: nothing for length 0 */
+  assert_int_equal(lf_stlink_plan(0x20020000u, 0, 0, &lim_fs, NULL, 0), 0);
+}
+
+static void plan_rejects_misaligned_forced_width_q2(void **state)
+{
+  assert_int_equal(lf_stlink_plan(0x20000002u, 8, 4, &lim_fs, NULL, 0), -1);
+  assert_int_equal(lf_stlink_plan(0x20000000u, 6, 4, &lim_fs, NULL, 0), -1);
+  assert_int_equal(lf_stlink_plan(0x20000001u, 2, 2, &lim_fs, NULL, 0), -1);
+  lf_stlink_limits no16 = lim_fs;
+  no16.has16 = false;
+  assert_int_equal(lf_stlink_plan(0x20000000u, 2, 2, &no16, NULL, 0), -1);
+}
+
+/* ---- integration against the bench ---- */
+
+typedef struct fx {
+  lf_session *s;
+  lf_bench_board *b;
+  lf_usb_ctx *usb;
+  lf_probe *p;
+} fx;
+
+static void fx_open(fx *f, const char *probe, const char *faults)
+{
+  memset(f, 0, sizeof *f);
+  f->s = lf_session_new();
+  assert_non_null(f->s);
+  lf_bench_board_cfg cfg;
+  lf_bench_board_cfg_default(&cfg);
+  cfg.probe = probe;
+  cfg.faults = faults;
+  char err[256];
+  f->b = lf_bench_board_new(&cfg, err, sizeof err);
+  assert_non_null(f->b);
+  assert_int_equal(lf_usb_new_bench(f->s, &f->b, 1, &f->usb), 0);
+  lf_probe_selector sel = {.index = -1};
+  int r = lf_probe_open(f->s, f->usb, &sel, &f->p);
+  if (r)
+    fail_msg("open: %s", lf_err_msg(f->s));
+}
+
+static void fx_connect(fx *f)
+{
+  uint32_t hz;
+  assert_int_equal(f->p->ops->set_clock(f->p, 4000000, &hz), 0);
+  if (f->p->ops->connect(f->p, LF_CONNECT_NORMAL))
+    fail_msg("connect: %s", lf_err_msg(f->s));
+}
+
+static void fx_close(fx *f)
+{
+  lf_probe_close(f->p);
+  lf_usb_free(f->usb);
+  lf_bench_board_free(f->b);
+  lf_session_free(f->s);
+}
+
+static uint64_t now(fx *f) { return lf_bench_clock(f->b)->now_ns; }
+
+static void list_shows_bench_probe_with_version(void **state)
+{
+  fx f;
+  memset(&f, 0, sizeof f);
+  f.s = lf_session_new();
+  lf_bench_board_cfg cfg;
+  lf_bench_board_cfg_default(&cfg);
+  char err[256];
+  f.b = lf_bench_board_new(&cfg, err, sizeof err);
+  assert_int_equal(lf_usb_new_bench(f.s, &f.b, 1, &f.usb), 0);
+  lf_probe_entry *es;
+  size_t n;
+  assert_int_equal(lf_probe_list(f.s, f.usb, &es, &n), 0);
+  assert_int_equal(n, 1);
+  assert_string_equal(es[0].info.kind, "stlink");
+  assert_string_equal(es[0].info.product, "ST-LINK/V2-1");
+  assert_string_equal(es[0].info.firmware, "V2J37M26");
+  assert_string_equal(es[0].info.serial, "066DFF575251717867174428");
+  assert_string_equal(es[0].info.location, "bench:1");
+  assert_true(es[0].has_voltage);
+  assert_true(es[0].voltage > 3.2 && es[0].voltage < 3.3); /* vstlink preset 3.25 V */
+  free(es);
+  fx_close(&f);
+}
+
+static void open_by_serial_prefix(void **state)
+{
+  fx f;
+  memset(&f, 0, sizeof f);
+  f.s = lf_session_new();
+  lf_bench_board_cfg cfg;
+  lf_bench_board_cfg_default(&cfg);
+  char err[256];
+  f.b = lf_bench_board_new(&cfg, err, sizeof err);
+  assert_int_equal(lf_usb_new_bench(f.s, &f.b, 1, &f.usb), 0);
+  lf_probe_selector sel = {.serial = "066DFF57", .index = -1, .kind = "stlink"};
+  assert_int_equal(lf_probe_open(f.s, f.usb, &sel, &f.p), 0);
+  assert_string_equal(f.p->info.serial, "066DFF575251717867174428");
+  assert_true(lf_probe_is_stlink(f.p));
+  lf_probe_close(f.p);
+  f.p = NULL;
+  lf_probe_selector bad = {.serial = "1234", .index = -1};
+  assert_int_equal(lf_probe_open(f.s, f.usb, &bad, &f.p), LF_ENODEV);
+  assert_non_null(strstr(lf_err_msg(f.s), "1234"));
+  lf_probe_selector kind = {.index = -1, .kind = "cmsis-dap"};
+  assert_int_equal(lf_probe_open(f.s, f.usb, &kind, &f.p), LF_EINVAL);
+  fx_close(&f);
+}
+
+/* 1.10: 4 MHz on V2 = divisor 0 (nominal 4000 kHz) */
+static void clock_4mhz_v21_gives_table_value_1_10(void **state)
+{
+  fx f;
+  fx_open(&f, NULL, NULL);
+  uint32_t hz = 0;
+  assert_int_equal(f.p->ops->set_clock(f.p, 4000000, &hz), 0);
+  assert_int_equal(hz, 4000000);
+  assert_int_equal(f.p->ops->set_clock(f.p, 1000000, &hz), 0);
+  assert_int_equal(hz, 950000);
+  assert_int_equal(f.p->ops->set_clock(f.p, 1000, &hz), LF_EINVAL);
+  fx_close(&f);
+}
+
+/* 1.10: V3 SET_COM_FREQ picks the highest supported <= request */
+static void clock_v3_uses_set_com_freq_1_10(void **state)
+{
+  fx f;
+  fx_open(&f, "v3", NULL);
+  assert_string_equal(f.p->info.firmware, "V3J7M3B5");
+  uint32_t hz = 0;
+  assert_int_equal(f.p->ops->set_clock(f.p, 4000000, &hz), 0);
+  assert_true(hz <= 4000000 && hz > 0);
+  assert_int_equal(f.p->ops->set_clock(f.p, 24000000, &hz), 0);
+  assert_int_equal(hz, 24000000);
+  fx_close(&f);
+}
+
+/* stm32f7-target.md 10: DPIDR 0x5BA02477; DBGMCU IDCODE DEV_ID 0x451 */
+static void connect_reads_dpidr_and_dbgmcu(void **state)
+{
+  fx f;
+  fx_open(&f, NULL, NULL);
+  uint64_t t0 = now(&f);
+  const lf_stlink_stats *st = lf_stlink_stats_get(f.p);
+  uint64_t rt0 = st->round_trips;
+  fx_connect(&f);
+  printf("connect (incl. set_clock): %llu round trips, %.1f us modeled\n",
+         (unsigned long long)(st->round_trips - rt0), (double)(now(&f) - t0) / 1000.0);
+  assert_int_equal(lf_stlink_idcode(f.p), 0x5BA02477u);
+  uint32_t v;
+  assert_int_equal(f.p->ops->dp_read(f.p, 0x00, &v), 0);
+  assert_int_equal(v, 0x5BA02477u);
+  assert_int_equal(f.p->ops->read32(f.p, 0, DBGMCU_IDCODE, &v), 0);
+  assert_int_equal(v & 0xFFF, 0x451);
+  double volts;
+  assert_int_equal(f.p->ops->target_voltage(f.p, &volts), 0);
+  assert_true(volts > 3.2 && volts < 3.3);
+  fx_close(&f);
+}
+
+static void ram_round_trips_all_alignments(void **state)
+{
+  fx f;
+  fx_open(&f, NULL, NULL);
+  fx_connect(&f);
+  uint8_t out[2100], in[2100], peek[2100];
+  for (size_t i = 0; i < sizeof out; i++)
+    out[i] = (uint8_t)(i * 7 + 3);
+  const uint32_t bases[] = {SRAM1 + 0x3F0, SRAM1 + 0x3FD, SRAM1 + 0x7FF};
+  const size_t lens[] = {1, 2, 3, 4, 5, 7, 8, 13, 64, 65, 1024, 1031, 2050};
+  unsigned seed = 1;
+  for (size_t b = 0; b < 3; b++)
+    for (size_t l = 0; l < sizeof lens / sizeof lens[0]; l++)
+      for (uint32_t off = 0; off < 4; off++) {
+        uint32_t a = bases[b] + off;
+        size_t n = lens[l];
+        out[0] = (uint8_t)seed++;
+        if (f.p->ops->mem_write(f.p, 0, a, out, n))
+          fail_msg("write 0x%08x+%zu: %s", a, n, lf_err_msg(f.s));
+        assert_int_equal(lf_bench_peek(f.b, a, peek, n), 0);
+        assert_memory_equal(peek, out, n);
+        memset(in, 0xEE, sizeof in);
+        if (f.p->ops->mem_read(f.p, 0, a, in, n))
+          fail_msg("read 0x%08x+%zu: %s", a, n, lf_err_msg(f.s));
+        assert_memory_equal(in, out, n);
+        assert_int_equal(in[n], 0xEE); /* nothing written past the end */
+      }
+  /* forced widths */
+  assert_int_equal(lf_stlink_mem_write_width(f.p, 0, SRAM1 + 0x3FE, out, 6, 2), 0);
+  assert_int_equal(lf_stlink_mem_read_width(f.p, 0, SRAM1 + 0x3FE, in, 6, 2), 0);
+  assert_memory_equal(in, out, 6);
+  assert_int_equal(lf_stlink_mem_read_width(f.p, 0, SRAM1 + 2, in, 4, 4), LF_EINVAL);
+  /* read32/write32 (READ/WRITEDEBUGREG) */
+  assert_int_equal(f.p->ops->write32(f.p, 0, SRAM1, 0xCAFEF00Du), 0);
+  uint32_t w;
+  assert_int_equal(f.p->ops->read32(f.p, 0, SRAM1, &w), 0);
+  assert_int_equal(w, 0xCAFEF00Du);
+  fx_close(&f);
+}
+
+static void perf_64k_write_and_read(void **state)
+{
+  fx f;
+  fx_open(&f, NULL, NULL);
+  fx_connect(&f);
+  size_t n = 65536;
+  uint8_t *buf = malloc(n), *back = malloc(n);
+  for (size_t i = 0; i < n; i++)
+    buf[i] = (uint8_t)(i ^ (i >> 8));
+  const lf_stlink_stats *st = lf_stlink_stats_get(f.p);
+  uint64_t t0 = now(&f), rt0 = st->round_trips;
+  assert_int_equal(f.p->ops->mem_write(f.p, 0, SRAM1, buf, n), 0);
+  uint64_t tw = now(&f) - t0, rtw = st->round_trips - rt0;
+  t0 = now(&f);
+  rt0 = st->round_trips;
+  assert_int_equal(f.p->ops->mem_read(f.p, 0, SRAM1, back, n), 0);
+  uint64_t tr = now(&f) - t0, rtr = st->round_trips - rt0;
+  assert_memory_equal(back, buf, n);
+  printf("64 KiB RAM write: %llu round trips, %.3f ms modeled (%.0f KiB/s)\n",
+         (unsigned long long)rtw, tw / 1e6, 64.0 / (tw / 1e9));
+  printf("64 KiB RAM read:  %llu round trips, %.3f ms modeled (%.0f KiB/s)\n",
+         (unsigned long long)rtr, tr / 1e6, 64.0 / (tr / 1e9));
+  /* one round trip per 1 KiB command, status included */
+  assert_int_equal(rtw, 64);
+  assert_int_equal(rtr, 64);
+  free(buf);
+  free(back);
+  fx_close(&f);
+}
+
+static void memory_fault_names_address(void **state)
+{
+  fx f;
+  fx_open(&f, NULL, NULL);
+  fx_connect(&f);
+  uint8_t b[16];
+  int r = f.p->ops->mem_read(f.p, 0, UNMAPPED, b, 16);
+  assert_int_equal(r, LF_EFAULT);
+  assert_non_null(strstr(lf_err_msg(f.s), "0x30000000"));
+  /* the driver cleared the sticky error: RAM works again */
+  uint32_t w;
+  assert_int_equal(f.p->ops->write32(f.p, 0, SRAM1, 0x12345678u), 0);
+  assert_int_equal(f.p->ops->read32(f.p, 0, SRAM1, &w), 0);
+  assert_int_equal(w, 0x12345678u);
+  r = f.p->ops->read32(f.p, 0, UNMAPPED + 4, &w);
+  assert_int_equal(r, LF_EFAULT);
+  assert_non_null(strstr(lf_err_msg(f.s), "0x30000004"));
+  fx_close(&f);
+}
+
+/* Fault injection (faults.h): each gives a clear error and no hang. */
+static void fault_injection_gives_clear_errors(void **state)
+{
+  /* The fault counters are 1-based over the whole session: count the
+   * transfers of open+connect first, then arm the fault on the transfer of
+   * the memory read that follows. */
+  fx f;
+  fx_open(&f, NULL, NULL);
+  fx_connect(&f);
+  uint64_t base = lf_usb_dev_stats(lf_stlink_usb(f.p))->transfers;
+  fx_close(&f);
+  const struct {
+    const char *kind;
+    unsigned delta; /* transfer within the read batch: 1 cmd, 2 data, 3 st cmd, 4 st */
+    int want;
+    const char *needle;
+  } cases[] = {
+    {"usb_timeout", 2, LF_ETIMEDOUT, "timeout"},
+    {"usb_stall", 1, LF_EIO, "stalled"},
+    {"usb_short", 2, LF_EIO, "short reply"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char spec[64];
+    snprintf(spec, sizeof spec, "%s@%llu", cases[i].kind,
+             (unsigned long long)(base + cases[i].delta));
+    fx g;
+    fx_open(&g, NULL, spec);
+    fx_connect(&g);
+    uint8_t b[64];
+    int r = g.p->ops->mem_read(g.p, 0, SRAM1, b, sizeof b);
+    if (r != cases[i].want || !strstr(lf_err_msg(g.s), cases[i].needle))
+      fail_msg("%s: got %d '%s'", spec, r, lf_err_msg(g.s));
+    printf("%s -> %s\n", spec, lf_err_msg(g.s));
+    /* the probe stays usable */
+    r = g.p->ops->mem_read(g.p, 0, SRAM1, b, sizeof b);
+    if (r)
+      fail_msg("%s: after: %s", spec, lf_err_msg(g.s));
+    fx_close(&g);
+  }
+  /* swd_fault@N: an AP transaction answers FAULT */
+  fx g;
+  fx_open(&g, NULL, "swd_fault@1");
+  fx_connect(&g);
+  uint8_t b[64];
+  int r = g.p->ops->mem_read(g.p, 0, SRAM1, b, sizeof b);
+  printf("swd_fault@1 -> %d %s\n", r, lf_err_msg(g.s));
+  assert_int_equal(r, LF_EFAULT);
+  assert_non_null(strstr(lf_err_msg(g.s), "0x2002"));
+  assert_int_equal(g.p->ops->mem_read(g.p, 0, SRAM1, b, sizeof b), 0);
+  fx_close(&g);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(mem_command_layout_1_7),
+    cmocka_unit_test(dap_command_layout_1_8),
+    cmocka_unit_test(version_v21_decodes_J_and_M_1_4),
+    cmocka_unit_test(version_v2_field_is_swim_1_4),
+    cmocka_unit_test(version_v3_needs_version_ex_1_4),
+    cmocka_unit_test(feature_gates_follow_table_1_12),
+    cmocka_unit_test(v2_clock_table_rounds_down_1_10),
+    cmocka_unit_test(plan_never_crosses_1k_and_respects_limits_q1_q2),
+    cmocka_unit_test(plan_unaligned_head_body_tail_q3),
+    cmocka_unit_test(plan_rejects_misaligned_forced_width_q2),
+    cmocka_unit_test(list_shows_bench_probe_with_version),
+    cmocka_unit_test(open_by_serial_prefix),
+    cmocka_unit_test(clock_4mhz_v21_gives_table_value_1_10),
+    cmocka_unit_test(clock_v3_uses_set_com_freq_1_10),
+    cmocka_unit_test(connect_reads_dpidr_and_dbgmcu),
+    cmocka_unit_test(ram_round_trips_all_alignments),
+    cmocka_unit_test(perf_64k_write_and_read),
+    cmocka_unit_test(memory_fault_names_address),
+    cmocka_unit_test(fault_injection_gives_clear_errors),
+  };
+  return cmocka_run_group_tests_name("stlink", tests, NULL, NULL);
+}
