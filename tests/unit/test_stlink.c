@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "bench/bench.h"
+#include "bench/dap.h"
 #include "core/session.h"
 #include "probe/probe.h"
 #include "probe/stlink.h"
@@ -461,6 +462,7 @@ static void fault_injection_gives_clear_errors(void **state)
     {"usb_timeout", 2, LF_ETIMEDOUT, "timeout"},
     {"usb_stall", 1, LF_EIO, "stalled"},
     {"usb_short", 2, LF_EIO, "short reply"},
+    {"usb_timeout", 4, LF_ETIMEDOUT, "timeout"}, /* the GETLASTRWSTATUS2 reply */
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     char spec[64];
@@ -493,6 +495,107 @@ static void fault_injection_gives_clear_errors(void **state)
   fx_close(&g);
 }
 
+/* WAIT beyond the firmware's retries is LF_ETIMEDOUT (1.11 0x10); the
+ * target is usable once it stops answering WAIT. */
+static void swd_wait_becomes_timeout_error(void **state)
+{
+  /* swd_wait counts every SWD transaction: arm it on the first one after
+   * open + connect (count taken from a clean run). */
+  fx f;
+  fx_open(&f, NULL, NULL);
+  fx_connect(&f);
+  uint64_t base = lf_dap_counters_get(lf_bench_dap(f.b))->transactions;
+  fx_close(&f);
+  char spec[48];
+  snprintf(spec, sizeof spec, "swd_wait@%llux150", (unsigned long long)base + 1);
+  fx_open(&f, NULL, spec);
+  fx_connect(&f);
+  uint8_t b[8];
+  int r = f.p->ops->mem_read(f.p, 0, SRAM1, b, sizeof b);
+  printf("%s -> %s\n", spec, lf_err_msg(f.s));
+  assert_int_equal(r, LF_ETIMEDOUT);
+  assert_non_null(strstr(lf_err_msg(f.s), "WAIT"));
+  assert_int_equal(f.p->ops->mem_read(f.p, 0, SRAM1, b, sizeof b), 0);
+  fx_close(&f);
+}
+
+/* 1.5: a probe left in debug mode is brought back to idle on open. */
+static void open_leaves_debug_mode_1_5(void **state)
+{
+  lf_session *s = lf_session_new();
+  lf_bench_board_cfg cfg;
+  lf_bench_board_cfg_default(&cfg);
+  char err[256];
+  lf_bench_board *b = lf_bench_board_new(&cfg, err, sizeof err);
+  const uint8_t enter[16] = {0xF2, 0x30, 0xA3}, mode[16] = {0xF5};
+  uint8_t rep[2];
+  size_t n;
+  assert_int_equal(lf_bench_usb_bulk_out(b, 0x01, enter, 16, &n, 100), 0);
+  assert_int_equal(lf_bench_usb_bulk_in(b, 0x81, rep, 2, &n, 100), 0);
+  assert_int_equal(lf_bench_usb_bulk_out(b, 0x01, mode, 16, &n, 100), 0);
+  assert_int_equal(lf_bench_usb_bulk_in(b, 0x81, rep, 2, &n, 100), 0);
+  assert_int_equal(rep[0], 0x02);
+  lf_usb_ctx *usb;
+  assert_int_equal(lf_usb_new_bench(s, &b, 1, &usb), 0);
+  lf_probe *p;
+  lf_probe_selector sel = {.index = 0};
+  assert_int_equal(lf_probe_open(s, usb, &sel, &p), 0);
+  assert_int_equal(lf_bench_usb_bulk_out(b, 0x01, mode, 16, &n, 100), 0);
+  assert_int_equal(lf_bench_usb_bulk_in(b, 0x81, rep, 2, &n, 100), 0);
+  assert_int_equal(rep[0], 0x01); /* mass storage = idle */
+  /* memory access before connect is refused without touching USB */
+  uint8_t d[4];
+  assert_int_equal(p->ops->mem_read(p, 0, SRAM1, d, 4), LF_ETARGET);
+  assert_non_null(strstr(lf_err_msg(s), "not connected"));
+  lf_probe_close(p);
+  lf_usb_free(usb);
+  lf_bench_board_free(b);
+  lf_session_free(s);
+}
+
+static void connect_under_reset_then_release(void **state)
+{
+  fx f;
+  fx_open(&f, NULL, NULL);
+  assert_int_equal(f.p->ops->connect(f.p, LF_CONNECT_UNDER_RESET), 0);
+  assert_int_equal(lf_stlink_idcode(f.p), 0x5BA02477u);
+  assert_int_equal(f.p->ops->set_nrst(f.p, false), 0);
+  uint32_t v;
+  assert_int_equal(f.p->ops->read32(f.p, 0, DBGMCU_IDCODE, &v), 0);
+  assert_int_equal(v & 0xFFF, 0x451);
+  /* banked DP register (1.8, J32+): TARGETID = DP bank 2, addr 0x24 */
+  assert_int_equal(f.p->ops->dp_read(f.p, 0x24, &v), 0);
+  printf("TARGETID 0x%08x\n", v);
+  /* disconnect then connect again */
+  assert_int_equal(f.p->ops->disconnect(f.p), 0);
+  assert_int_equal(f.p->ops->read32(f.p, 0, SRAM1, &v), LF_ETARGET);
+  assert_int_equal(f.p->ops->connect(f.p, LF_CONNECT_NORMAL), 0);
+  assert_int_equal(f.p->ops->read32(f.p, 0, SRAM1, &v), 0);
+  fx_close(&f);
+}
+
+/* 1.7/1.12: 8-bit commands carry 64 bytes on full-speed probes, 512 on V3 >= J6 */
+static void eight_bit_limit_per_probe_1_7(void **state)
+{
+  const struct { const char *probe; uint64_t cmds; } cases[] = {{NULL, 16}, {"v3", 2}};
+  uint8_t out[1024], in[1024];
+  for (size_t i = 0; i < sizeof out; i++)
+    out[i] = (uint8_t)(i * 13);
+  for (size_t c = 0; c < 2; c++) {
+    fx f;
+    fx_open(&f, cases[c].probe, NULL);
+    fx_connect(&f);
+    const lf_stlink_stats *st = lf_stlink_stats_get(f.p);
+    uint64_t m0 = st->mem_commands;
+    assert_int_equal(lf_stlink_mem_write_width(f.p, 0, SRAM1, out, sizeof out, 1), 0);
+    assert_int_equal(st->mem_commands - m0, cases[c].cmds);
+    assert_int_equal(lf_stlink_mem_read_width(f.p, 0, SRAM1, in, sizeof in, 1), 0);
+    assert_int_equal(st->mem_commands - m0, 2 * cases[c].cmds);
+    assert_memory_equal(in, out, sizeof in);
+    fx_close(&f);
+  }
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -515,6 +618,10 @@ int main(void)
     cmocka_unit_test(perf_64k_write_and_read),
     cmocka_unit_test(memory_fault_names_address),
     cmocka_unit_test(fault_injection_gives_clear_errors),
+    cmocka_unit_test(swd_wait_becomes_timeout_error),
+    cmocka_unit_test(open_leaves_debug_mode_1_5),
+    cmocka_unit_test(connect_under_reset_then_release),
+    cmocka_unit_test(eight_bit_limit_per_probe_1_7),
   };
   return cmocka_run_group_tests_name("stlink", tests, NULL, NULL);
 }

@@ -1,0 +1,236 @@
+/* USB transport (usb.h): bench backend enumeration and selection rules, and
+ * the libusb backend on a machine without probes (must be fast, no hang). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench/bench.h"
+#include "core/session.h"
+#include "probe/probe.h"
+#include "probe/stlink.h"
+#include "usb/usb.h"
+
+#define SER_A "066DFF575251717867174428"
+#define SER_B "066DFF555654725187102240"
+
+typedef struct two {
+  lf_session *s;
+  lf_bench_board *b[2];
+  lf_usb_ctx *usb;
+} two;
+
+static void two_open(two *t)
+{
+  const char *sers[2] = {SER_A, SER_B};
+  t->s = lf_session_new();
+  for (int i = 0; i < 2; i++) {
+    lf_bench_board_cfg cfg;
+    lf_bench_board_cfg_default(&cfg);
+    cfg.serial = sers[i];
+    char err[256];
+    t->b[i] = lf_bench_board_new(&cfg, err, sizeof err);
+    assert_non_null(t->b[i]);
+  }
+  assert_int_equal(lf_usb_new_bench(t->s, t->b, 2, &t->usb), 0);
+  assert_string_equal(lf_usb_backend_name(t->usb), "bench");
+}
+
+static void two_close(two *t)
+{
+  lf_usb_free(t->usb);
+  for (int i = 0; i < 2; i++)
+    lf_bench_board_free(t->b[i]);
+  lf_session_free(t->s);
+}
+
+static int open_sel(two *t, const char *serial, int index, const char *loc, lf_usb_devinfo *info)
+{
+  lf_usb_select sel = {.serial = serial, .index = index, .location = loc};
+  lf_usb_dev *d = NULL;
+  int r = lf_usb_open(t->usb, lf_stlink_usb_ids, lf_stlink_usb_nids, &sel, 0, &d, info);
+  if (r == 0) {
+    assert_non_null(d);
+    assert_ptr_equal(lf_usb_dev_bench(d), t->b[strcmp(info->location, "bench:1") == 0 ? 0 : 1]);
+  }
+  lf_usb_close(d);
+  return r;
+}
+
+static void bench_list_filters_and_reads_strings(void **state)
+{
+  two t;
+  two_open(&t);
+  lf_usb_devinfo *ds;
+  size_t n;
+  assert_int_equal(lf_usb_list(t.usb, lf_stlink_usb_ids, lf_stlink_usb_nids, &ds, &n), 0);
+  assert_int_equal(n, 2);
+  assert_string_equal(ds[0].serial, SER_A);
+  assert_string_equal(ds[0].location, "bench:1");
+  assert_int_equal(ds[0].vid, 0x0483);
+  assert_int_equal(ds[0].pid, 0x374B); /* probe-protocols.md 1.1 V2-1 */
+  assert_string_equal(ds[1].serial, SER_B);
+  assert_string_equal(ds[1].location, "bench:2");
+  free(ds);
+  /* a filter without the V2-1 PID finds nothing */
+  const lf_usb_match v3only[] = {{0x0483, 0x374F}};
+  assert_int_equal(lf_usb_list(t.usb, v3only, 1, &ds, &n), 0);
+  assert_int_equal(n, 0);
+  free(ds);
+  two_close(&t);
+}
+
+static void bench_select_full_serial_prefix_index_location(void **state)
+{
+  two t;
+  two_open(&t);
+  lf_usb_devinfo info;
+  assert_int_equal(open_sel(&t, SER_B, -1, NULL, &info), 0);
+  assert_string_equal(info.serial, SER_B);
+  assert_int_equal(open_sel(&t, "066DFF57", -1, NULL, &info), 0); /* unique prefix */
+  assert_string_equal(info.serial, SER_A);
+  assert_int_equal(open_sel(&t, NULL, 1, NULL, &info), 0);
+  assert_string_equal(info.location, "bench:2");
+  assert_int_equal(open_sel(&t, NULL, -1, "bench:1", &info), 0);
+  assert_string_equal(info.serial, SER_A);
+  two_close(&t);
+}
+
+static void bench_ambiguous_prefix_lists_matches(void **state)
+{
+  two t;
+  two_open(&t);
+  lf_usb_devinfo info;
+  assert_int_equal(open_sel(&t, "066DFF", -1, NULL, &info), LF_EINVAL);
+  const char *m = lf_err_msg(t.s);
+  assert_non_null(strstr(m, "ambiguous"));
+  assert_non_null(strstr(m, SER_A " (bench:1)"));
+  assert_non_null(strstr(m, SER_B " (bench:2)"));
+  /* no selector with two probes: also an error listing both */
+  assert_int_equal(open_sel(&t, NULL, -1, NULL, &info), LF_EINVAL);
+  assert_non_null(strstr(lf_err_msg(t.s), SER_B));
+  two_close(&t);
+}
+
+static void bench_missing_serial_index_location_errors(void **state)
+{
+  two t;
+  two_open(&t);
+  lf_usb_devinfo info;
+  assert_int_equal(open_sel(&t, "ABCDEF", -1, NULL, &info), LF_ENODEV);
+  const char *m = lf_err_msg(t.s);
+  assert_non_null(strstr(m, "no probe with serial ABCDEF"));
+  assert_non_null(strstr(m, SER_A)); /* names what was found */
+  assert_int_equal(open_sel(&t, NULL, 2, NULL, &info), LF_ENODEV);
+  assert_non_null(strstr(lf_err_msg(t.s), "index 2"));
+  assert_int_equal(open_sel(&t, NULL, -1, "bench:9", &info), LF_ENODEV);
+  assert_non_null(strstr(lf_err_msg(t.s), "bench:9"));
+  two_close(&t);
+}
+
+/* Registry on two boards: both listed, selection by serial prefix. */
+static void registry_lists_two_and_opens_by_prefix(void **state)
+{
+  two t;
+  two_open(&t);
+  lf_probe_entry *es;
+  size_t n;
+  assert_int_equal(lf_probe_list(t.s, t.usb, &es, &n), 0);
+  assert_int_equal(n, 2);
+  assert_string_equal(es[1].info.serial, SER_B);
+  assert_string_equal(es[1].info.firmware, "V2J37M26");
+  free(es);
+  lf_probe *p;
+  lf_probe_selector sel = {.serial = "066DFF55", .index = -1};
+  assert_int_equal(lf_probe_open(t.s, t.usb, &sel, &p), 0);
+  assert_string_equal(p->info.location, "bench:2");
+  lf_probe_close(p);
+  two_close(&t);
+}
+
+/* One batch = one round trip, whatever the number of transfers. */
+static void batch_counts_one_round_trip(void **state)
+{
+  two t;
+  two_open(&t);
+  lf_usb_select sel = {.index = 0};
+  lf_usb_dev *d;
+  assert_int_equal(lf_usb_open(t.usb, lf_stlink_usb_ids, lf_stlink_usb_nids, &sel, 0, &d, NULL), 0);
+  uint8_t cmd[16] = {0xF1}, rep[6], mode[16] = {0xF5}, m[2];
+  lf_usb_xfer xs[4] = {
+    {.ep = 0x01, .buf = cmd, .len = 16},
+    {.ep = 0x81, .buf = rep, .len = 6},
+    {.ep = 0x01, .buf = mode, .len = 16},
+    {.ep = 0x81, .buf = m, .len = 2},
+  };
+  assert_int_equal(lf_usb_batch(d, xs, 4, 100, "version+mode"), 0);
+  assert_int_equal(xs[1].actual, 6);
+  assert_int_equal(rep[4] | rep[5] << 8, 0x374B);
+  const lf_usb_stats *st = lf_usb_dev_stats(d);
+  assert_int_equal(st->round_trips, 1);
+  assert_int_equal(st->transfers, 4);
+  assert_int_equal(st->bytes_out, 32);
+  assert_int_equal(st->bytes_in, 8);
+  /* an IN with nothing pending times out: the error names device, op and
+   * endpoint, and the later transfer does not run */
+  lf_usb_xfer bad[2] = {{.ep = 0x81, .buf = m, .len = 2}, {.ep = 0x01, .buf = cmd, .len = 16}};
+  assert_int_equal(lf_usb_batch(d, bad, 2, 100, "probe"), LF_ETIMEDOUT);
+  assert_non_null(strstr(lf_err_msg(t.s), SER_A " (bench:1): probe: IN transfer"));
+  assert_non_null(strstr(lf_err_msg(t.s), "timeout"));
+  assert_int_equal(bad[1].actual, 0);
+  lf_usb_close(d);
+  two_close(&t);
+}
+
+/* This machine has no USB devices: libusb lists nothing, open says "no
+ * probe", quickly and without touching a real device. */
+static void libusb_without_probes_is_empty_and_fast(void **state)
+{
+  lf_session *s = lf_session_new();
+  lf_usb_ctx *c;
+  int r = lf_usb_new_libusb(s, &c);
+  if (r) {
+    /* No usable USB stack at all is reported as an error, not a hang. */
+    assert_non_null(strstr(lf_err_msg(s), "libusb"));
+    lf_session_free(s);
+    return;
+  }
+  assert_string_equal(lf_usb_backend_name(c), "libusb");
+  lf_usb_devinfo *ds;
+  size_t n = 99;
+  assert_int_equal(lf_usb_list(c, lf_stlink_usb_ids, lf_stlink_usb_nids, &ds, &n), 0);
+  assert_int_equal(n, 0);
+  free(ds);
+  lf_probe_entry *es;
+  assert_int_equal(lf_probe_list(s, c, &es, &n), 0);
+  assert_int_equal(n, 0);
+  free(es);
+  lf_probe *p = NULL;
+  lf_probe_selector sel = {.index = -1};
+  assert_int_equal(lf_probe_open(s, c, &sel, &p), LF_ENODEV);
+  assert_null(p);
+  assert_non_null(strstr(lf_err_msg(s), "no probe"));
+  lf_probe_selector by_serial = {.serial = "066DFF", .index = -1};
+  assert_int_equal(lf_probe_open(s, c, &by_serial, &p), LF_ENODEV);
+  lf_usb_free(c);
+  lf_session_free(s);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(bench_list_filters_and_reads_strings),
+    cmocka_unit_test(bench_select_full_serial_prefix_index_location),
+    cmocka_unit_test(bench_ambiguous_prefix_lists_matches),
+    cmocka_unit_test(bench_missing_serial_index_location_errors),
+    cmocka_unit_test(registry_lists_two_and_opens_by_prefix),
+    cmocka_unit_test(batch_counts_one_round_trip),
+    cmocka_unit_test(libusb_without_probes_is_empty_and_fast),
+  };
+  return cmocka_run_group_tests_name("usb", tests, NULL, NULL);
+}
