@@ -247,13 +247,15 @@ static int l_batch(lf_usb_ctx *c, void *dev, lf_usb_xfer *xs, size_t n, unsigned
           if (!sl[i].finished)
             libusb_cancel_transfer(ts[i]);
         cancelled = 1;
+        if (!ret)
+          ret = r; /* event handling itself failed */
       }
     }
-    /* Transfers cancelled because an earlier one failed did not fail on
-     * their own: report only the real failure. */
+    /* Transfers cancelled because another one failed did not fail on their
+     * own: only the real failure (its own result, or ret) is reported. */
     for (size_t i = 0; i < submitted; i++)
       if (xs[i].result == LIBUSB_ERROR_INTERRUPTED)
-        xs[i].result = bs.failed ? 0 : LIBUSB_ERROR_IO;
+        xs[i].result = 0;
   }
   for (size_t i = 0; i < n; i++)
     if (ts[i])

@@ -13,6 +13,7 @@
 
 #include "bench/bench.h"
 #include "bench/dap.h"
+#include "bench/vstlink.h"
 #include "core/session.h"
 #include "probe/probe.h"
 #include "probe/stlink.h"
@@ -402,14 +403,33 @@ static void perf_64k_write_and_read(void **state)
   for (size_t i = 0; i < n; i++)
     buf[i] = (uint8_t)(i ^ (i >> 8));
   const lf_stlink_stats *st = lf_stlink_stats_get(f.p);
+  const lf_clock *clk = lf_bench_clock(f.b);
+  uint64_t c0[LF_CLK_NCAT], cw[LF_CLK_NCAT], cr[LF_CLK_NCAT];
+  memcpy(c0, clk->cat_ns, sizeof c0);
   uint64_t t0 = now(&f), rt0 = st->round_trips;
   assert_int_equal(f.p->ops->mem_write(f.p, 0, SRAM1, buf, n), 0);
   uint64_t tw = now(&f) - t0, rtw = st->round_trips - rt0;
+  for (int c = 0; c < LF_CLK_NCAT; c++)
+    cw[c] = clk->cat_ns[c] - c0[c];
+  memcpy(c0, clk->cat_ns, sizeof c0);
   t0 = now(&f);
   rt0 = st->round_trips;
   assert_int_equal(f.p->ops->mem_read(f.p, 0, SRAM1, back, n), 0);
   uint64_t tr = now(&f) - t0, rtr = st->round_trips - rt0;
+  for (int c = 0; c < LF_CLK_NCAT; c++)
+    cr[c] = clk->cat_ns[c] - c0[c];
   assert_memory_equal(back, buf, n);
+  for (int c = 0; c < LF_CLK_NCAT; c++)
+    printf("  %-8s write %10.3f ms  read %10.3f ms\n", lf_clock_cat_name((lf_clk_cat)c),
+           cw[c] / 1e6, cr[c] / 1e6);
+  /* USB time by hand from the bench's per-transfer cost: per 1 KiB command
+   * the batch is cmd(16) + data(1024) + GETLASTRWSTATUS2(16) + status(12). */
+  const struct lf_vstlink *v = lf_bench_vstlink(f.b);
+  uint64_t per = lf_vstlink_usb_ns(v, 16) + lf_vstlink_usb_ns(v, 1024) +
+                 lf_vstlink_usb_ns(v, 16) + lf_vstlink_usb_ns(v, 12);
+  assert_int_equal(cw[LF_CLK_USB], 64 * per);
+  assert_int_equal(cr[LF_CLK_USB], 64 * per);
+  assert_int_equal(cw[LF_CLK_TIMEOUT] + cr[LF_CLK_TIMEOUT], 0);
   printf("64 KiB RAM write: %llu round trips, %.3f ms modeled (%.0f KiB/s)\n",
          (unsigned long long)rtw, tw / 1e6, 64.0 / (tw / 1e9));
   printf("64 KiB RAM read:  %llu round trips, %.3f ms modeled (%.0f KiB/s)\n",
@@ -596,6 +616,21 @@ static void eight_bit_limit_per_probe_1_7(void **state)
   }
 }
 
+/* 1.1: the V2 (PID 0x3748) uses OUT endpoint 0x02; firmware string V2J37S7 */
+static void v2_probe_uses_its_endpoints_1_1(void **state)
+{
+  fx f;
+  fx_open(&f, "v2", NULL);
+  assert_string_equal(f.p->info.product, "ST-LINK/V2");
+  assert_string_equal(f.p->info.firmware, "V2J37S7");
+  assert_int_equal(f.p->info.pid, 0x3748);
+  fx_connect(&f);
+  uint32_t v;
+  assert_int_equal(f.p->ops->read32(f.p, 0, DBGMCU_IDCODE, &v), 0);
+  assert_int_equal(v & 0xFFF, 0x451);
+  fx_close(&f);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -622,6 +657,7 @@ int main(void)
     cmocka_unit_test(open_leaves_debug_mode_1_5),
     cmocka_unit_test(connect_under_reset_then_release),
     cmocka_unit_test(eight_bit_limit_per_probe_1_7),
+    cmocka_unit_test(v2_probe_uses_its_endpoints_1_1),
   };
   return cmocka_run_group_tests_name("stlink", tests, NULL, NULL);
 }

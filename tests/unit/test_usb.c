@@ -194,6 +194,7 @@ static void libusb_without_probes_is_empty_and_fast(void **state)
   lf_session *s = lf_session_new();
   lf_usb_ctx *c;
   int r = lf_usb_new_libusb(s, &c);
+  printf("libusb init: %s\n", r ? lf_err_msg(s) : "ok");
   if (r) {
     /* No usable USB stack at all is reported as an error, not a hang. */
     assert_non_null(strstr(lf_err_msg(s), "libusb"));
