@@ -24,6 +24,12 @@
  *    works. WAIT (0x10/0x14) is LF_ETIMEDOUT (the firmware already retried).
  *  - read32/write32 on AP 0 use READDEBUGREG/WRITEDEBUGREG (status in the
  *    reply, one round trip); other APs go through the memory commands.
+ *  - The firmware selects APs and DP banks itself (port/addr fields of
+ *    READ/WRITE_DAP_REG); callers need not write DP SELECT.
+ *  - set_clock on V2 reports the nominal frequency of the chosen divisor
+ *    (OpenOCD's table); the real SWCLK can be lower (divisor 0 measured at
+ *    2.36 MHz, 1.10).
+ *  - connect under reset releases NRST again only when ENTER fails.
  *  - USB timeout per batch: STLINK_TIMEOUT_MS (pyOCD's 1000 ms, 1.2). */
 #include "probe/stlink.h"
 
@@ -371,6 +377,11 @@ static int exchange(stlink *st, const uint8_t cmd[16], const void *out, size_t o
     st->st.commands++;
   }
   st->st.round_trips++;
+  if (lf_log_enabled(st->base.s, LF_LOG_TRACE))
+    lf_log(st->base.s, LF_LOG_TRACE,
+           "stlink > %02x %02x %02x%02x%02x%02x %02x%02x %02x (%s, out %zu, in %zu%s)", cmd[0],
+           cmd[1], cmd[5], cmd[4], cmd[3], cmd[2], cmd[7], cmd[6], cmd[8], op, outlen, inlen,
+           rwlen ? ", +rw status" : "");
   int r = lf_usb_batch(st->usb, xs, n, STLINK_TIMEOUT_MS, op);
   if (r)
     return r;
@@ -517,8 +528,13 @@ static int st_connect(lf_probe *p, lf_connect_mode mode)
       return r;
   }
   uint8_t enter[16] = {CMD_DEBUG, DBG_ENTER, ENTER_SWD};
-  if ((r = dbg_status(st, enter, rep, 2, "enter SWD")))
+  if ((r = dbg_status(st, enter, rep, 2, "enter SWD"))) {
+    if (mode == LF_CONNECT_UNDER_RESET) { /* do not leave the target held in reset */
+      uint8_t rel[16] = {CMD_DEBUG, DBG_DRIVE_NRST, 1}, rr[2];
+      (void)exchange(st, rel, NULL, 0, rr, sizeof rr, NULL, 0, "release NRST");
+    }
     return r;
+  }
   st->in_debug = true;
   st->ap_ready = 0;
   uint8_t ids[16] = {CMD_DEBUG, DBG_READ_IDCODES};

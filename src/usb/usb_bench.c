@@ -88,6 +88,8 @@ static void b_close(lf_usb_ctx *c, void *dev) {}
 static void b_free(lf_usb_ctx *c)
 {
   bench_priv *p = c->priv;
+  if (p->n)
+    lf_log_set_virtual_clock(c->s, NULL);
   free(p->boards);
   free(p);
   free(c);
@@ -124,6 +126,9 @@ int lf_usb_new_bench(lf_session *s, struct lf_bench_board *const *boards, size_t
   c->be = &lf_usb_bench_backend;
   c->s = s;
   c->priv = p;
+  /* Log lines carry the virtual time of the (first) board until freed. */
+  if (n)
+    lf_log_set_virtual_clock(s, &lf_bench_clock(bs[0])->now_ns);
   *out = c;
   return 0;
 }

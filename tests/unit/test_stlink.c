@@ -335,12 +335,18 @@ static void connect_reads_dpidr_and_dbgmcu(void **state)
 {
   fx f;
   fx_open(&f, NULL, NULL);
-  uint64_t t0 = now(&f);
+  uint32_t hz;
   const lf_stlink_stats *st = lf_stlink_stats_get(f.p);
-  uint64_t rt0 = st->round_trips;
-  fx_connect(&f);
-  printf("connect (incl. set_clock): %llu round trips, %.1f us modeled\n",
+  uint64_t t0 = now(&f), rt0 = st->round_trips;
+  assert_int_equal(f.p->ops->set_clock(f.p, 4000000, &hz), 0);
+  printf("set_clock 4 MHz: %llu round trip, %.1f us modeled\n",
          (unsigned long long)(st->round_trips - rt0), (double)(now(&f) - t0) / 1000.0);
+  t0 = now(&f);
+  rt0 = st->round_trips;
+  assert_int_equal(f.p->ops->connect(f.p, LF_CONNECT_NORMAL), 0);
+  printf("connect: %llu round trips (ENTER, READ_IDCODES, INIT_AP 0), %.1f us modeled\n",
+         (unsigned long long)(st->round_trips - rt0), (double)(now(&f) - t0) / 1000.0);
+  assert_int_equal(st->round_trips - rt0, 3);
   assert_int_equal(lf_stlink_idcode(f.p), 0x5BA02477u);
   uint32_t v;
   assert_int_equal(f.p->ops->dp_read(f.p, 0x00, &v), 0);
@@ -631,6 +637,37 @@ static void v2_probe_uses_its_endpoints_1_1(void **state)
   fx_close(&f);
 }
 
+typedef struct logcap {
+  unsigned lines;
+  uint64_t last_virt;
+  char first[160];
+} logcap;
+
+static void cap_sink(void *ctx, int level, double host_ms, uint64_t virt_ns, const char *msg)
+{
+  logcap *c = ctx;
+  if (!strstr(msg, "stlink >"))
+    return;
+  if (!c->lines++)
+    snprintf(c->first, sizeof c->first, "%s", msg);
+  c->last_virt = virt_ns;
+}
+
+/* Trace lines name each command and carry the bench's virtual time. */
+static void trace_log_has_commands_and_virtual_time(void **state)
+{
+  fx f;
+  fx_open(&f, NULL, NULL);
+  logcap c = {0};
+  lf_log_set_sink(f.s, cap_sink, &c, LF_LOG_TRACE);
+  fx_connect(&f);
+  assert_int_equal(c.lines, 4); /* set clock, enter, idcodes, INIT_AP */
+  assert_non_null(strstr(c.first, "f2 43"));
+  assert_true(c.last_virt != UINT64_MAX && c.last_virt > 0);
+  lf_log_set_sink(f.s, NULL, NULL, 0);
+  fx_close(&f);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -658,6 +695,7 @@ int main(void)
     cmocka_unit_test(connect_under_reset_then_release),
     cmocka_unit_test(eight_bit_limit_per_probe_1_7),
     cmocka_unit_test(v2_probe_uses_its_endpoints_1_1),
+    cmocka_unit_test(trace_log_has_commands_and_virtual_time),
   };
   return cmocka_run_group_tests_name("stlink", tests, NULL, NULL);
 }
