@@ -83,7 +83,7 @@ typedef struct lf_probe_entry {
   lf_probe_info info;
   bool has_voltage;
   double voltage;       /* target volts, when cheap to read */
-  char note[96];        /* why firmware/voltage are missing (access denied, busy) */
+  char note[192];       /* why firmware/voltage are missing (access denied, busy) */
 } lf_probe_entry;
 
 /* Every known probe on the backend. *out is malloc'ed (free()). */

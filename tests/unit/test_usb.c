@@ -222,6 +222,37 @@ static void libusb_without_probes_is_empty_and_fast(void **state)
   lf_session_free(s);
 }
 
+/* A probe that fails while being described is still listed, with a note. */
+static void registry_lists_failing_probe_with_note(void **state)
+{
+  lf_session *s = lf_session_new();
+  lf_bench_board_cfg cfg;
+  lf_bench_board_cfg_default(&cfg);
+  cfg.faults = "usb_stall@1";
+  char err[256];
+  lf_bench_board *b = lf_bench_board_new(&cfg, err, sizeof err);
+  assert_non_null(b);
+  lf_usb_ctx *usb;
+  assert_int_equal(lf_usb_new_bench(s, &b, 1, &usb), 0);
+  lf_probe_entry *es;
+  size_t n;
+  assert_int_equal(lf_probe_list(s, usb, &es, &n), 0);
+  assert_int_equal(n, 1);
+  assert_string_equal(es[0].info.serial, SER_A);
+  assert_string_equal(es[0].info.firmware, "");
+  assert_false(es[0].has_voltage);
+  assert_non_null(strstr(es[0].note, "stalled"));
+  free(es);
+  /* the stall was one-shot: listing again gives the version */
+  assert_int_equal(lf_probe_list(s, usb, &es, &n), 0);
+  assert_string_equal(es[0].info.firmware, "V2J37M26");
+  assert_string_equal(es[0].note, "");
+  free(es);
+  lf_usb_free(usb);
+  lf_bench_board_free(b);
+  lf_session_free(s);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -231,6 +262,7 @@ int main(void)
     cmocka_unit_test(bench_missing_serial_index_location_errors),
     cmocka_unit_test(registry_lists_two_and_opens_by_prefix),
     cmocka_unit_test(batch_counts_one_round_trip),
+    cmocka_unit_test(registry_lists_failing_probe_with_note),
     cmocka_unit_test(libusb_without_probes_is_empty_and_fast),
   };
   return cmocka_run_group_tests_name("usb", tests, NULL, NULL);
