@@ -30,6 +30,10 @@
  *    (OpenOCD's table); the real SWCLK can be lower (divisor 0 measured at
  *    2.36 MHz, 1.10).
  *  - connect under reset releases NRST again only when ENTER fails.
+ *  - Reads may be pipelined (lf_stlink_set_read_depth): several read
+ *    commands with their statuses in one batch. Default 1 (what OpenOCD,
+ *    pyOCD and stlink-org do): whether real firmware accepts the next
+ *    command while the previous reply is still queued is unconfirmed.
  *  - USB timeout per batch: STLINK_TIMEOUT_MS (pyOCD's 1000 ms, 1.2). */
 #include "probe/stlink.h"
 
@@ -277,6 +281,7 @@ typedef struct stlink {
   uint32_t idcode;
   lf_stlink_limits lim;
   lf_stlink_stats st;
+  unsigned read_depth; /* read commands per batch */
 } stlink;
 
 static const lf_probe_ops stlink_ops;
@@ -679,6 +684,53 @@ static int mem_common(stlink *st, uint8_t ap, uint32_t addr, size_t len, unsigne
   return 0;
 }
 
+/* Up to read_depth read commands, each with its GETLASTRWSTATUS[2], in one
+ * batch. Statuses are checked in order: the first failing command is the
+ * error, data of later ones is discarded. */
+static int read_group(stlink *st, uint8_t ap, const lf_stlink_chunk *cs, size_t k, uint8_t *dst,
+                      size_t rwlen)
+{
+  uint8_t cmd[LF_STLINK_MAX_DEPTH][16], stc[16] = {CMD_DEBUG, 0}, rw[LF_STLINK_MAX_DEPTH][12];
+  uint8_t two[LF_STLINK_MAX_DEPTH][2];
+  lf_usb_xfer xs[4 * LF_STLINK_MAX_DEPTH];
+  size_t n = 0, off = 0;
+  stc[1] = rwlen == 12 ? DBG_GETLASTRWSTATUS2 : DBG_GETLASTRWSTATUS;
+  for (size_t i = 0; i < k; i++) {
+    const lf_stlink_chunk *c = &cs[i];
+    /* 1.14 Q4: an 8-bit read of 1 byte answers 2 bytes */
+    bool one = c->len == 1;
+    lf_stlink_cmd_mem(cmd[i], read_sub[c->width], c->addr, (uint16_t)c->len, ap, 0);
+    xs[n++] = (lf_usb_xfer){.ep = st->ep_out, .buf = cmd[i], .len = 16};
+    xs[n++] = (lf_usb_xfer){.ep = st->ep_in, .buf = one ? two[i] : dst + off, .len = one ? 2 : c->len};
+    xs[n++] = (lf_usb_xfer){.ep = st->ep_out, .buf = stc, .len = 16};
+    xs[n++] = (lf_usb_xfer){.ep = st->ep_in, .buf = rw[i], .len = rwlen};
+    off += c->len;
+  }
+  st->st.commands += 2 * k;
+  st->st.mem_commands += k;
+  st->st.round_trips++;
+  if (lf_log_enabled(st->base.s, LF_LOG_TRACE))
+    lf_log(st->base.s, LF_LOG_TRACE, "stlink > %zu memory read(s) from 0x%08x, %zu bytes (+rw status)",
+           k, cs[0].addr, off);
+  int r = lf_usb_batch(st->usb, xs, n, STLINK_TIMEOUT_MS, "memory read");
+  if (r)
+    return r;
+  off = 0;
+  for (size_t i = 0; i < k; i++) {
+    for (size_t j = 4 * i; j < 4 * i + 4; j++)
+      if ((xs[j].ep & 0x80) && xs[j].actual != xs[j].len)
+        return lf_err_set(st->base.s, LF_EIO, "stlink %s: memory read: short reply (%zu of %zu bytes)",
+                          sname(st), xs[j].actual, xs[j].len);
+    if (cs[i].len == 1)
+      dst[off] = two[i][0];
+    if ((r = mem_status(st, rw[i], rwlen, &cs[i], false)))
+      return r;
+    st->st.bytes_read += cs[i].len;
+    off += cs[i].len;
+  }
+  return 0;
+}
+
 int lf_stlink_mem_read_width(lf_probe *p, uint8_t ap, uint32_t addr, void *buf, size_t len,
                              unsigned width)
 {
@@ -688,25 +740,21 @@ int lf_stlink_mem_read_width(lf_probe *p, uint8_t ap, uint32_t addr, void *buf, 
   int r = mem_common(st, ap, addr, len, width, false, &cs, &n);
   uint8_t *dst = buf;
   size_t rwlen = lf_stlink_has(&st->ver, LF_STF_RWSTATUS2) ? 12 : 2;
-  for (long i = 0; !r && i < n; i++) {
-    const lf_stlink_chunk *c = &cs[i];
-    uint8_t cmd[16], rw[12], two[2];
-    lf_stlink_cmd_mem(cmd, read_sub[c->width], c->addr, (uint16_t)c->len, ap, 0);
-    /* 1.14 Q4: an 8-bit read of 1 byte answers 2 bytes */
-    bool one = c->len == 1;
-    st->st.mem_commands++;
-    r = exchange(st, cmd, NULL, 0, one ? two : dst, one ? 2 : c->len, rw, rwlen, "memory read");
-    if (!r && one)
-      dst[0] = two[0];
-    if (!r)
-      r = mem_status(st, rw, rwlen, c, false);
-    if (!r) {
-      st->st.bytes_read += c->len;
-      dst += c->len;
-    }
+  for (long i = 0; !r && i < n;) {
+    size_t k = (size_t)(n - i) < st->read_depth ? (size_t)(n - i) : st->read_depth;
+    r = read_group(st, ap, &cs[i], k, dst, rwlen);
+    for (size_t j = 0; j < k; j++)
+      dst += cs[i + (long)j].len;
+    i += (long)k;
   }
   free(cs);
   return r;
+}
+
+void lf_stlink_set_read_depth(lf_probe *p, unsigned depth)
+{
+  stlink *st = ST(p);
+  st->read_depth = depth < 1 ? 1 : depth > LF_STLINK_MAX_DEPTH ? LF_STLINK_MAX_DEPTH : depth;
 }
 
 int lf_stlink_mem_write_width(lf_probe *p, uint8_t ap, uint32_t addr, const void *buf,
@@ -926,6 +974,7 @@ static stlink *alloc_st(lf_session *s, lf_usb_dev *usb)
   /* 1.1: PID 0x3748 uses OUT 0x02, every other PID OUT 0x01; reply IN 0x81 */
   st->ep_out = di->pid == 0x3748 ? 0x02 : 0x01;
   st->ep_in = 0x81;
+  st->read_depth = 1;
   return st;
 }
 

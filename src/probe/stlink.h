@@ -102,6 +102,12 @@ int lf_stlink_mem_read_width(lf_probe *p, uint8_t ap, uint32_t addr, void *buf, 
 int lf_stlink_mem_write_width(lf_probe *p, uint8_t ap, uint32_t addr, const void *buf,
                               size_t len, unsigned width);
 
+/* Read commands submitted per USB batch (1..LF_STLINK_MAX_DEPTH, default 1):
+ * depth 8 reads 8 KiB of RAM per round trip. Reads past a faulting command
+ * in the same batch still happen on the wire (their data is discarded). */
+#define LF_STLINK_MAX_DEPTH 16
+void lf_stlink_set_read_depth(lf_probe *p, unsigned depth);
+
 /* Command block builders (16 bytes, unused bytes zero). */
 void lf_stlink_cmd_mem(uint8_t cmd[16], uint8_t sub, uint32_t addr, uint16_t len, uint8_t ap,
                        uint32_t csw_hi);
