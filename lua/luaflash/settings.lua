@@ -1,0 +1,239 @@
+-- luaflash settings: the one table of every knob, its type, unit, default
+-- and meaning; parsing of values with units; the merge of the layers
+--
+--   built-in defaults < target family < board < project file < command line
+--
+-- and the record of where each effective value came from.
+--
+-- Invariants: every key a user can set is a row of `spec`; a value reaching
+-- `merge` has been checked by `check` (type, enum, range), so the sequence
+-- never sees a setting it does not understand. Errors name the key, the
+-- source (file:line when known) and what was expected.
+
+local M = {}
+
+-- kind: "bool" | "enum" | "hz" | "seconds" | "string" | "int" | "verify" | "any"
+local spec = {
+  board = { kind = "string", default = nil,
+    doc = "board name (a file boards/<name>.lua), e.g. \"nucleo_f767zi\"" },
+  target = { kind = "string", default = nil,
+    doc = "target name when no board is given, e.g. \"stm32f767zi\"" },
+  image = { kind = "any", default = nil,
+    doc = "image file, or a list of { path, base = addr } tables; relative to the project file" },
+  base = { kind = "int", default = nil, min = 0, max = 0xffffffff,
+    doc = "load address of a raw binary image" },
+  probe = { kind = "any", default = nil,
+    doc = "probe selection: a serial (or unique prefix) string, or { serial=, index=, kind=, location= }" },
+  clock = { kind = "hz", default = 4000000, min = 1000, max = 100000000,
+    doc = "SWD clock; the probe uses the nearest supported frequency not above it" },
+  erase = { kind = "enum", values = { "sector", "chip", "auto" }, default = "auto",
+    doc = "erase only the covered sectors, the whole chip, or whichever the flash timings say is faster" },
+  smart_flash = { kind = "bool", default = true,
+    doc = "skip sectors whose on-target CRC32 equals the image's" },
+  keep_unwritten = { kind = "bool", default = false,
+    doc = "bytes of an erased sector not covered by the image are read first and written back (false: they end 0xFF)" },
+  verify = { kind = "verify", values = { "crc", "readback" }, default = "crc",
+    doc = "\"crc\" (on-target CRC32), \"readback\" (bytes over SWD) or false" },
+  disconnect_timeout = { kind = "seconds", default = 0.1, min = 0, max = 60,
+    doc = "longest wait for the debug power-down acknowledge at disconnect" },
+  connect = { kind = "enum", values = { "normal", "under-reset" }, default = "normal",
+    doc = "attach to the running target, or with NRST held low" },
+  reset = { kind = "enum", values = { "system", "hardware", "none" }, default = "system",
+    doc = "reset after programming: SYSRESETREQ, the NRST pin, or none" },
+  halt_after_reset = { kind = "bool", default = false,
+    doc = "keep the core halted at the reset vector after the reset" },
+  usb_timeout = { kind = "seconds", default = 1.0, min = 0.001, max = 60,
+    doc = "timeout of one USB transfer" },
+  flash_timeout = { kind = "seconds", default = 10.0, min = 0.01, max = 600,
+    doc = "longest time one flash operation (erase of the largest sector, mass erase) may take" },
+}
+M.spec = spec
+
+local order = {}
+for k in pairs(spec) do order[#order + 1] = k end
+table.sort(order)
+M.keys = order
+
+-- Levenshtein distance, for "did you mean".
+local function distance(a, b)
+  local la, lb = #a, #b
+  local prev, cur = {}, {}
+  for j = 0, lb do prev[j] = j end
+  for i = 1, la do
+    cur[0] = i
+    for j = 1, lb do
+      local cost = a:sub(i, i) == b:sub(j, j) and 0 or 1
+      cur[j] = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+    end
+    prev, cur = cur, prev
+  end
+  return prev[lb]
+end
+
+-- The known key closest to `key`, when it is close enough to be a typo.
+function M.suggest(key, candidates)
+  candidates = candidates or order
+  local best, bestd = nil, math.huge
+  for _, k in ipairs(candidates) do
+    local d = distance(key:lower(), k)
+    if d < bestd then best, bestd = k, d end
+  end
+  if best and bestd <= math.max(2, #key // 3) then return best end
+  return nil
+end
+
+local hz_units = { hz = 1, khz = 1e3, mhz = 1e6, ghz = 1e9 }
+local s_units = { s = 1, ms = 1e-3, us = 1e-6, ["µs"] = 1e-6, ns = 1e-9, min = 60 }
+
+-- "4MHz", "1.8 MHz", "4000kHz", 4e6 -> 4000000 ; "50ms", "0.1s", 2 -> seconds
+local function with_unit(v, units, what)
+  if type(v) == "number" then return v end
+  if type(v) ~= "string" then return nil, "expected a number or a string with a unit (" .. what .. ")" end
+  local num, unit = v:match("^%s*([%d%.eE+-]+)%s*(%S*)%s*$")
+  local n = num and tonumber(num)
+  if not n then return nil, "expected a number with a unit (" .. what .. "), got '" .. v .. "'" end
+  if unit == "" then return n end
+  local f = units[unit:lower()]
+  if not f then return nil, "unknown unit '" .. unit .. "' (" .. what .. ")" end
+  return n * f
+end
+
+local function enum_list(values)
+  local q = {}
+  for i, x in ipairs(values) do q[i] = '"' .. x .. '"' end
+  return table.concat(q, ", ")
+end
+
+-- Check and normalise one value. from_text: the value came from the command
+-- line as a string (booleans and numbers are parsed from text).
+-- Returns the normalised value, or nil and a message without location.
+function M.check(key, v, from_text)
+  local s = spec[key]
+  if not s then
+    local hint = M.suggest(key)
+    return nil, "unknown setting '" .. key .. "'" .. (hint and (" (did you mean '" .. hint .. "'?)") or "")
+  end
+  local kind = s.kind
+  if from_text and type(v) == "string" then
+    local l = v:lower()
+    if kind == "bool" or kind == "verify" then
+      if l == "true" or l == "yes" or l == "on" or l == "1" then v = true
+      elseif l == "false" or l == "no" or l == "off" or l == "0" then v = false end
+    elseif kind == "int" then
+      v = math.tointeger(tonumber(v)) or v
+    end
+  end
+  local bad
+  if kind == "bool" then
+    if type(v) ~= "boolean" then bad = "expected true or false" end
+  elseif kind == "enum" then
+    if type(v) ~= "string" then
+      bad = "expected one of " .. enum_list(s.values)
+    else
+      local ok = false
+      for _, x in ipairs(s.values) do if x == v then ok = true end end
+      if not ok then
+        local hint = M.suggest(v, s.values)
+        bad = "expected one of " .. enum_list(s.values) .. ", got \"" .. v .. "\"" ..
+          (hint and (" (did you mean \"" .. hint .. "\"?)") or "")
+      end
+    end
+  elseif kind == "verify" then
+    if v == true then v = "crc" end
+    if v ~= false then
+      local ok = false
+      for _, x in ipairs(s.values) do if x == v then ok = true end end
+      if not ok then bad = "expected " .. enum_list(s.values) .. " or false" end
+    end
+  elseif kind == "hz" or kind == "seconds" then
+    local n, err = with_unit(v, kind == "hz" and hz_units or s_units,
+      kind == "hz" and "Hz, kHz, MHz" or "s, ms, us")
+    if not n then bad = err
+    elseif n ~= n or (s.min and n < s.min) or (s.max and n > s.max) then
+      local fmt = kind == "hz" and "%g Hz" or "%g s"
+      bad = string.format("out of range: " .. fmt .. " (allowed " .. fmt .. " .. " .. fmt .. ")",
+        n, s.min, s.max)
+    else
+      v = kind == "hz" and math.floor(n + 0.5) or n
+    end
+  elseif kind == "int" then
+    if math.type(v) ~= "integer" then bad = "expected an integer"
+    elseif (s.min and v < s.min) or (s.max and v > s.max) then
+      bad = string.format("out of range: %d (allowed %d .. %d)", v, s.min, s.max)
+    end
+  elseif kind == "string" then
+    if type(v) ~= "string" then bad = "expected a string" end
+  end
+  if bad then return nil, "setting '" .. key .. "': " .. bad end
+  return v
+end
+
+-- Defaults as a layer.
+function M.defaults()
+  local t = {}
+  for k, s in pairs(spec) do t[k] = s.default end
+  return t
+end
+
+-- layers: list of { name = "board nucleo_f767zi", values = {k = v},
+--                   where = {k = "file:line"} (optional), text = bool }
+-- Later layers win. Returns effective values and, per key, the origin
+-- ("default", or the layer name with file:line), or nil and an error.
+function M.merge(layers)
+  local eff, origin = {}, {}
+  for k, s in pairs(spec) do
+    eff[k] = s.default
+    origin[k] = "default"
+  end
+  for _, layer in ipairs(layers) do
+    local keys = {}
+    for k in pairs(layer.values) do keys[#keys + 1] = k end
+    table.sort(keys)
+    for _, k in ipairs(keys) do
+      local at = layer.where and layer.where[k]
+      local v, err = M.check(k, layer.values[k], layer.text)
+      if v == nil and err then
+        return nil, (at and (at .. ": ") or (layer.name .. ": ")) .. err
+      end
+      eff[k] = v
+      origin[k] = layer.name .. (at and (" (" .. at .. ")") or "")
+    end
+  end
+  return eff, origin
+end
+
+-- "key=value" words of the command line as a layer.
+function M.parse_args(words)
+  local values, where = {}, {}
+  for i, w in ipairs(words) do
+    local k, v = w:match("^([%w_]+)=(.*)$")
+    if not k then
+      return nil, "command line argument " .. i .. " '" .. w .. "': expected key=value"
+    end
+    if not spec[k] then
+      local hint = M.suggest(k)
+      return nil, "command line argument " .. i .. ": unknown setting '" .. k .. "'" ..
+        (hint and (" (did you mean '" .. hint .. "'?)") or "")
+    end
+    values[k] = v
+    where[k] = "argument " .. i
+  end
+  return { name = "command line", values = values, where = where, text = true }
+end
+
+local function show(v)
+  if type(v) == "string" then return string.format("%q", v) end
+  if type(v) == "table" then return "{...}" end
+  return tostring(v)
+end
+
+-- The effective settings, one line per key: "key = value   -- origin".
+function M.format(eff, origin)
+  local lines = {}
+  for _, k in ipairs(order) do
+    lines[#lines + 1] = string.format("%-20s = %-14s -- %s", k, show(eff[k]), origin[k])
+  end
+  return table.concat(lines, "\n")
+end
+
+return M
