@@ -1,0 +1,146 @@
+-- luaflash project files: load one plain Lua file, record every setting it
+-- assigns with its file:line, collect its hooks, resolve its paths.
+--
+-- A project file is ordinary Lua whose top-level assignments are settings
+-- and hooks:
+--
+--   board = "nucleo_f767zi"
+--   image = "build/app.elf"            -- relative to this file's folder
+--   clock = "4MHz"
+--   function will_connect(ctx) ctx.settings.clock = 1800000 end
+--
+-- It may also `return { ... }` a table of settings (no line numbers then).
+-- Only the file named on the command line is executed; nothing is loaded
+-- implicitly from the current directory. Unknown names are errors with a
+-- "did you mean" suggestion; use `local` for the file's own helpers.
+
+local settings = require("luaflash.settings")
+
+local M = {}
+
+-- Hook names; those shared with pyOCD's user scripts mean the same thing.
+M.hooks = {
+  "will_connect", "did_connect", "will_erase", "did_erase", "will_program", "did_program",
+  "will_verify", "did_verify", "will_reset", "did_reset", "will_disconnect", "did_disconnect",
+  "on_error", "program",
+}
+local is_hook = {}
+for _, h in ipairs(M.hooks) do is_hook[h] = true end
+
+local function dirname(path)
+  local d = path:match("^(.*)/[^/]*$")
+  if d == nil then return "." end
+  if d == "" then return "/" end
+  return d
+end
+M.dirname = dirname
+
+-- `p` relative to the folder `base` (absolute paths unchanged).
+function M.resolve(base, p)
+  if p:sub(1, 1) == "/" then return p end
+  if base == "." then return p end
+  return base .. "/" .. p
+end
+
+local function all_names()
+  local t = {}
+  for _, k in ipairs(settings.keys) do t[#t + 1] = k end
+  for _, h in ipairs(M.hooks) do t[#t + 1] = h end
+  return t
+end
+
+-- What a project file may read: the standard library without the parts that
+-- load code or files implicitly, plus `luaflash` when given.
+local function sandbox(extra)
+  local env = {}
+  for _, k in ipairs({ "assert", "error", "ipairs", "next", "pairs", "pcall", "print", "select",
+    "tonumber", "tostring", "type", "xpcall", "math", "string", "table", "utf8", "os", "io",
+    "require", "setmetatable", "getmetatable", "rawget", "rawset", "rawequal", "rawlen" }) do
+    env[k] = _G[k]
+  end
+  for k, v in pairs(extra or {}) do env[k] = v end
+  return env
+end
+
+-- Load the project at `path`. Returns a project table
+--   { path, dir, values = {key = value}, where = {key = "file:line"},
+--     hooks = {name = function}, layer = <settings layer> }
+-- or nil and an error "file:line: what".
+function M.load(path, extra_env)
+  local f = io.open(path, "r")
+  if not f then return nil, path .. ": cannot open project file" end
+  f:close()
+  local values, where, hooks = {}, {}, {}
+  local problem
+  local base = sandbox(extra_env)
+  local env = setmetatable({}, {
+    __index = base,
+    __newindex = function(_, k, v)
+      local info = debug.getinfo(2, "Sl")
+      local at = path .. ":" .. (info and info.currentline or 0)
+      if type(k) ~= "string" then
+        problem = problem or (at .. ": assignment to a non-name global")
+        return
+      end
+      if is_hook[k] then
+        if type(v) ~= "function" then
+          problem = problem or (at .. ": hook '" .. k .. "' must be a function, got " .. type(v))
+        end
+        hooks[k] = v
+      elseif settings.spec[k] then
+        values[k] = v
+        where[k] = at
+      else
+        local hint = settings.suggest(k, all_names())
+        problem = problem or (at .. ": unknown setting or hook '" .. k .. "'" ..
+          (hint and (" (did you mean '" .. hint .. "'?)") or " (use 'local' for your own names)"))
+      end
+    end,
+  })
+  local chunk, err = loadfile(path, "t", env)
+  if not chunk then return nil, err end
+  local ok, ret = xpcall(chunk, debug.traceback)
+  if not ok then return nil, ret end
+  if problem then return nil, problem end
+  if type(ret) == "table" then
+    for k, v in pairs(ret) do
+      if type(k) ~= "string" then return nil, path .. ": returned table has a non-string key" end
+      if is_hook[k] then hooks[k] = v
+      elseif settings.spec[k] then values[k] = v; where[k] = where[k] or path
+      else
+        local hint = settings.suggest(k, all_names())
+        return nil, path .. ": unknown setting or hook '" .. k .. "' in the returned table" ..
+          (hint and (" (did you mean '" .. hint .. "'?)") or "")
+      end
+    end
+  elseif ret ~= nil then
+    return nil, path .. ": a project file returns nothing or a table of settings, not a " .. type(ret)
+  end
+  local dir = dirname(path)
+  -- Paths are relative to the project file's folder.
+  if type(values.image) == "string" then
+    values.image = M.resolve(dir, values.image)
+  elseif type(values.image) == "table" then
+    local list = {}
+    for i, im in ipairs(values.image) do
+      if type(im) == "string" then im = { im } end
+      if type(im) ~= "table" or type(im[1] or im.path) ~= "string" then
+        return nil, (where.image or path) .. ": image[" .. i .. "]: expected a path or { path, base = addr }"
+      end
+      local copy = {}
+      for k, v in pairs(im) do copy[k] = v end
+      copy.path = M.resolve(dir, im.path or im[1])
+      copy[1] = nil
+      list[i] = copy
+    end
+    values.image = list
+  elseif values.image ~= nil then
+    return nil, (where.image or path) .. ": setting 'image': expected a path or a list of images"
+  end
+  return {
+    path = path, dir = dir, values = values, where = where, hooks = hooks,
+    layer = { name = "project " .. path, values = values, where = where },
+  }
+end
+
+return M

@@ -1,0 +1,1 @@
+function will_conect(ctx) end

@@ -1,0 +1,2 @@
+board = "nucleo_f767zi"
+clock = = 3

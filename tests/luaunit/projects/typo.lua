@@ -1,0 +1,3 @@
+board = "nucleo_f767zi"
+
+smartflash = false
