@@ -1,0 +1,87 @@
+-- Boards: one small Lua file per board in boards/ (name = file name without
+-- .lua). A board names its target, its probe kind, its bench model and the
+-- settings it changes from the target family's (a settings layer).
+
+local settings = require("luaflash.settings")
+
+local M = {}
+
+local board_keys = { description = "string", target = "string", bench = "string",
+  probe = "table", settings = "table", leds = "table" }
+
+-- Folders searched, in order: LUAFLASH_BOARDS (":"-separated), then the
+-- installation's boards/ folder given by the caller.
+function M.dirs(default_dir)
+  local t = {}
+  local env = os.getenv("LUAFLASH_BOARDS")
+  if env then for d in env:gmatch("[^:]+") do t[#t + 1] = d end end
+  if default_dir then t[#t + 1] = default_dir end
+  return t
+end
+
+local function list_dir(dir)
+  local names = {}
+  local p = io.popen('ls -1 "' .. dir:gsub('"', '\\"') .. '" 2>/dev/null')
+  if p then
+    for line in p:lines() do
+      local n = line:match("^([%w_%-]+)%.lua$")
+      if n then names[#names + 1] = n end
+    end
+    p:close()
+  end
+  return names
+end
+
+-- All board names (sorted, unique).
+function M.list(dirs)
+  local seen, out = {}, {}
+  for _, d in ipairs(dirs) do
+    for _, n in ipairs(list_dir(d)) do
+      if not seen[n] then seen[n] = true; out[#out + 1] = n end
+    end
+  end
+  table.sort(out)
+  return out
+end
+
+-- Load board `name`: returns the board table (with .name, .path and
+-- .layer, a settings layer) or nil and an error naming the known boards.
+function M.load(name, dirs)
+  if type(name) ~= "string" or not name:match("^[%w_%-]+$") then
+    return nil, "board name must be a word like \"nucleo_f767zi\", got " .. tostring(name)
+  end
+  local norm = name:gsub("%-", "_")
+  for _, d in ipairs(dirs) do
+    local path = d .. "/" .. norm .. ".lua"
+    local f = io.open(path, "r")
+    if f then
+      f:close()
+      local chunk, err = loadfile(path, "t", {})
+      if not chunk then return nil, err end
+      local ok, b = pcall(chunk)
+      if not ok then return nil, path .. ": " .. tostring(b) end
+      if type(b) ~= "table" then return nil, path .. ": a board file returns a table" end
+      for k, v in pairs(b) do
+        if not board_keys[k] then return nil, path .. ": unknown board key '" .. tostring(k) .. "'" end
+        if type(v) ~= board_keys[k] then
+          return nil, path .. ": board key '" .. k .. "' must be a " .. board_keys[k]
+        end
+      end
+      if not b.target then return nil, path .. ": a board names its target" end
+      b.name, b.path = norm, path
+      local values = b.settings or {}
+      for k, v in pairs(values) do
+        local ok2, err2 = settings.check(k, v)
+        if ok2 == nil and err2 then return nil, path .. ": " .. err2 end
+      end
+      b.layer = { name = "board " .. norm, values = values }
+      return b
+    end
+  end
+  local known = M.list(dirs)
+  local hint = settings.suggest(norm, known)
+  return nil, "unknown board '" .. name .. "'" .. (hint and (" (did you mean '" .. hint .. "'?)") or "") ..
+    "; known boards: " .. (#known > 0 and table.concat(known, ", ") or "none")
+end
+
+return M
