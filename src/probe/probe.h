@@ -51,7 +51,19 @@ typedef struct lf_probe_ops {
   /* Volts, or LF_ENOTSUP. */
   int (*target_voltage)(lf_probe *p, double *volts);
   void (*close)(lf_probe *p);
+  /* The probe's time base in ns (deadlines of the arm layer): the bench's
+   * virtual clock on the bench transport, else CLOCK_MONOTONIC. NULL: the
+   * caller uses CLOCK_MONOTONIC. */
+  uint64_t (*now_ns)(lf_probe *p);
+  /* LF_PROBE_CAP_* */
+  unsigned caps;
 } lf_probe_ops;
+
+/* ap_read/ap_write are single raw AP transactions at addr bits 3:2 with the
+ * SELECT the host wrote (the arm layer caches SELECT, CSW, TAR and drives the
+ * MEM-AP itself); mem_* and read32/write32 may be NULL. Without the flag the
+ * probe selects the AP itself (ST-Link). */
+#define LF_PROBE_CAP_RAW_DAP 0x1u
 
 struct lf_probe {
   const lf_probe_ops *ops;

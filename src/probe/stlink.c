@@ -40,6 +40,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include "bench/bench.h" /* lf_bench_clock: virtual time behind the bench transport */
 
 #define STLINK_TIMEOUT_MS 1000u
 
@@ -897,6 +900,18 @@ static void st_close(lf_probe *p)
   free(st);
 }
 
+/* The arm layer's time base: virtual time on the bench (polling loops then
+ * cost modeled time, never host time), else the host's monotonic clock. */
+static uint64_t st_now_ns(lf_probe *p)
+{
+  lf_bench_board *b = lf_usb_dev_bench(ST(p)->usb);
+  if (b)
+    return lf_bench_clock(b)->now_ns;
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static const lf_probe_ops stlink_ops = {
   .set_clock = st_set_clock,
   .connect = st_connect,
@@ -912,6 +927,7 @@ static const lf_probe_ops stlink_ops = {
   .set_nrst = st_set_nrst,
   .target_voltage = st_target_voltage,
   .close = st_close,
+  .now_ns = st_now_ns,
 };
 
 /* ---- open ---- */
