@@ -1,0 +1,26 @@
+/* Durable file operations for records that must survive a crash or a
+ * kill -9 at any moment (production serial counters, board logs).
+ *
+ *   lf_file_replace: write to "<path>.tmp.<pid>", fsync it, rename over path,
+ *                    fsync the folder. Readers see the old or the new content,
+ *                    never a mix.
+ *   lf_file_append:  append one record with O_APPEND and fsync before
+ *                    returning; a record is one write() call, so concurrent
+ *                    appenders (threads, processes) never interleave inside it.
+ *
+ * Both return 0 or a negative LF_E* code with the path and the system error in
+ * the session message. */
+#ifndef LF_CORE_FILEIO_H
+#define LF_CORE_FILEIO_H
+
+#include <stddef.h>
+
+#include "core/session.h"
+
+int lf_file_replace(lf_session *s, const char *path, const void *data, size_t len);
+int lf_file_append(lf_session *s, const char *path, const void *data, size_t len);
+/* Whole file into a malloc'ed NUL-terminated buffer (free()); LF_ENODEV when
+ * it does not exist. */
+int lf_file_read(lf_session *s, const char *path, char **data, size_t *len);
+
+#endif
