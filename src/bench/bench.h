@@ -18,10 +18,11 @@
 #include <stdio.h>
 
 #include "bench/clock.h"
+#include "bench/demo_image.h"
 #include "bench/params.h"
 
 typedef struct lf_bench_board_cfg {
-  const char *board;       /* "nucleo-f767zi" */
+  const char *board;       /* "nucleo-f767zi" (default) or "nucleo-f429zi" */
   const char *probe;       /* NULL = the board's own (V2-1); "v2", "v2-1", "v3" */
   const char *serial;      /* NULL = a fixed per-board default */
   const char *faults;      /* fault spec (faults.h), NULL = none */
@@ -43,6 +44,23 @@ typedef struct lf_bench_led_event {
   bool on;
 } lf_bench_led_event;
 
+/* A modeled board as the table in board.c describes it. */
+typedef struct lf_bench_board_info {
+  const char *name;                /* "nucleo-f429zi" */
+  const char *part;                /* SoC part: "stm32f429zi" */
+  const char *probe;               /* on-board probe preset: "v2-1" */
+  const char *serial;              /* default USB serial (distinct per board) */
+  const unsigned char *demo;       /* demo firmware built for the board (demo_image.h) */
+  const unsigned int *demo_len;
+} lf_bench_board_info;
+
+/* The known boards: i = 0, 1, ... until NULL (index 0 is the default). */
+const lf_bench_board_info *lf_bench_board_at(size_t i);
+/* NULL for an unknown name. */
+const lf_bench_board_info *lf_bench_board_find(const char *name);
+/* "nucleo-f767zi, nucleo-f429zi" into buf (for messages); returns buf. */
+const char *lf_bench_board_list(char *buf, size_t len);
+
 typedef struct lf_bench_board lf_bench_board;
 
 void lf_bench_board_cfg_default(lf_bench_board_cfg *cfg);
@@ -50,6 +68,7 @@ lf_bench_board *lf_bench_board_new(const lf_bench_board_cfg *cfg, char *err, siz
 void lf_bench_board_free(lf_bench_board *b);
 
 const lf_bench_usb_info *lf_bench_usb_info_get(const lf_bench_board *b);
+const lf_bench_board_info *lf_bench_board_info_get(const lf_bench_board *b);
 int lf_bench_usb_bulk_out(lf_bench_board *b, uint8_t ep, const void *data, size_t len,
                           size_t *actual, unsigned timeout_ms);
 int lf_bench_usb_bulk_in(lf_bench_board *b, uint8_t ep, void *buf, size_t len, size_t *actual,
@@ -82,9 +101,5 @@ struct lf_soc *lf_bench_soc(lf_bench_board *b);
 struct lf_core *lf_bench_core(lf_bench_board *b);
 struct lf_dap *lf_bench_dap(lf_bench_board *b);
 struct lf_vstlink *lf_bench_vstlink(lf_bench_board *b);
-
-/* The demo firmware (LED blink for the NUCLEO-F767ZI), linked at 0x08000000. */
-extern const unsigned char lf_demo_f767_bin[];
-extern const unsigned int lf_demo_f767_bin_len;
 
 #endif

@@ -20,17 +20,53 @@
 #define POWER_OFF_NS 10000000ull /* bench choice: a lost supply comes back after 10 ms */
 
 typedef struct board_desc {
-  const char *name;
-  const char *part;
-  const char *probe;
-  const char *serial;
+  lf_bench_board_info info;
   struct { unsigned port, pin, led; } leds[3];
 } board_desc;
 
-/* NUCLEO-F767ZI: LD1 green PB0, LD2 blue PB7, LD3 red PB14 (UM1974). */
+/* Both are NUCLEO-144 boards with an on-board ST-LINK/V2-1 (0483:374B) and the
+ * same user LEDs: LD1 green PB0, LD2 blue PB7, LD3 red PB14 (UM1974;
+ * stm32f4-target.md 15 for the F429ZI). The default serials are bench
+ * choices (24 hex digits as a V2-1 reports them), distinct per board. */
 static const board_desc boards[] = {
-  {"nucleo-f767zi", "stm32f767zi", "v2-1", "066DFF575251717867174428", {{1, 0, 1}, {1, 7, 2}, {1, 14, 3}}},
+  {{"nucleo-f767zi", "stm32f767zi", "v2-1", "066DFF575251717867174428", lf_demo_f767_bin,
+    &lf_demo_f767_bin_len},
+   {{1, 0, 1}, {1, 7, 2}, {1, 14, 3}}},
+  {{"nucleo-f429zi", "stm32f429zi", "v2-1", "0670FF485550755187121623", lf_demo_f429_bin,
+    &lf_demo_f429_bin_len},
+   {{1, 0, 1}, {1, 7, 2}, {1, 14, 3}}},
 };
+#define NBOARDS (sizeof boards / sizeof boards[0])
+
+const lf_bench_board_info *lf_bench_board_at(size_t i) { return i < NBOARDS ? &boards[i].info : NULL; }
+
+static const board_desc *find_board(const char *name)
+{
+  for (size_t i = 0; name && i < NBOARDS; i++)
+    if (strcmp(boards[i].info.name, name) == 0)
+      return &boards[i];
+  return NULL;
+}
+
+const lf_bench_board_info *lf_bench_board_find(const char *name)
+{
+  const board_desc *d = find_board(name);
+  return d ? &d->info : NULL;
+}
+
+const char *lf_bench_board_list(char *buf, size_t len)
+{
+  size_t used = 0;
+  if (len)
+    buf[0] = 0;
+  for (size_t i = 0; i < NBOARDS && used < len; i++) {
+    int n = snprintf(buf + used, len - used, "%s%s", i ? ", " : "", boards[i].info.name);
+    if (n < 0)
+      break;
+    used += (size_t)n;
+  }
+  return buf;
+}
 
 struct lf_bench_board {
   const board_desc *desc;
@@ -165,19 +201,18 @@ static void check_power(lf_bench_board *b)
 void lf_bench_board_cfg_default(lf_bench_board_cfg *cfg)
 {
   memset(cfg, 0, sizeof *cfg);
-  cfg->board = "nucleo-f767zi";
+  cfg->board = boards[0].info.name;
   lf_bench_params_default(&cfg->params);
 }
 
 lf_bench_board *lf_bench_board_new(const lf_bench_board_cfg *cfg, char *err, size_t errlen)
 {
-  const board_desc *d = NULL;
-  const char *want = cfg->board ? cfg->board : "nucleo-f767zi";
-  for (size_t i = 0; i < sizeof boards / sizeof boards[0]; i++)
-    if (strcmp(boards[i].name, want) == 0)
-      d = &boards[i];
+  const char *want = cfg->board ? cfg->board : boards[0].info.name;
+  const board_desc *d = find_board(want);
   if (!d) {
-    snprintf(err, errlen, "bench: unknown board '%s' (known: nucleo-f767zi)", want);
+    char known[256];
+    snprintf(err, errlen, "bench: unknown board '%s' (known: %s)", want,
+             lf_bench_board_list(known, sizeof known));
     return NULL;
   }
   lf_bench_board *b = calloc(1, sizeof *b);
@@ -190,15 +225,15 @@ lf_bench_board *lf_bench_board_new(const lf_bench_board_cfg *cfg, char *err, siz
   lf_clock_init(&b->clock);
   if (lf_faults_parse(&b->faults, cfg->faults, err, errlen) != 0)
     goto fail;
-  const char *probe = cfg->probe ? cfg->probe : d->probe;
+  const char *probe = cfg->probe ? cfg->probe : d->info.probe;
   if (lf_vstlink_cfg_preset(&b->probe_cfg, probe) != 0) {
     snprintf(err, errlen, "bench: unknown probe '%s' (known: v2, v2-1, v3)", probe);
     goto fail;
   }
-  snprintf(b->serial, sizeof b->serial, "%s", cfg->serial ? cfg->serial : d->serial);
+  snprintf(b->serial, sizeof b->serial, "%s", cfg->serial ? cfg->serial : d->info.serial);
   b->probe_cfg.serial = b->serial;
 
-  b->soc = lf_soc_new(d->part, &b->params, &b->faults, err, errlen);
+  b->soc = lf_soc_new(d->info.part, &b->params, &b->faults, err, errlen);
   if (!b->soc)
     goto fail;
   const lf_soc_region *regions;
@@ -208,6 +243,7 @@ lf_bench_board *lf_bench_board_new(const lf_bench_board_cfg *cfg, char *err, siz
     .regions = regions,
     .nregions = nregions,
     .cpuid = lf_soc_cpuid(b->soc),
+    .idcode = lf_soc_idcode(b->soc),
     .sysclk_hz = env_sysclk,
     .boot_address = env_boot,
     .system_reset = env_system_reset,
@@ -216,8 +252,8 @@ lf_bench_board *lf_bench_board_new(const lf_bench_board_cfg *cfg, char *err, siz
   b->core = lf_core_new(&env, &b->params, err, errlen);
   if (!b->core)
     goto fail;
-  lf_dap_cfg dcfg = {.dpidr = 0x5BA02477, .targetid = 0x04510041, .ap_idr = 0x74770001,
-                     .ap_base = 0xE00FD003};
+  lf_dap_cfg dcfg = {0};
+  lf_soc_debug_ids(b->soc, &dcfg.dpidr, &dcfg.targetid, &dcfg.ap_idr, &dcfg.ap_base);
   b->dap = lf_dap_new(&dcfg, &b->clock, &b->params, (lf_bus){debug_bus, b}, &b->faults);
   if (!b->dap) {
     snprintf(err, errlen, "bench: out of memory");
@@ -269,6 +305,7 @@ void lf_bench_board_free(lf_bench_board *b)
 }
 
 const lf_bench_usb_info *lf_bench_usb_info_get(const lf_bench_board *b) { return &b->usb; }
+const lf_bench_board_info *lf_bench_board_info_get(const lf_bench_board *b) { return &b->desc->info; }
 
 int lf_bench_usb_bulk_out(lf_bench_board *b, uint8_t ep, const void *data, size_t len,
                           size_t *actual, unsigned timeout_ms)

@@ -1,6 +1,10 @@
-/* Cortex-M7 core model: Thumb-2 execution under Unicorn 2 in virtual time,
- * plus the PPB registers the debugger and the firmware see. Facts:
- * stm32f7-target.md ("F7 n.m" below) §1, §10.4, §11, §13, §17.
+/* Cortex-M7 / Cortex-M4 core model: Thumb-2 execution under Unicorn 2 in
+ * virtual time, plus the PPB registers the debugger and the firmware see.
+ * Facts: stm32f7-target.md ("F7 n.m" below) §1, §10.4, §11, §13, §17 and
+ * stm32f4-target.md ("F4 n.m") §1, §10.3, §11. The core is chosen by the
+ * CPUID part number (core_profile): Unicorn CPU model, ROM table and
+ * component ids, FPB version and comparator counts, MVFR0-2, ICTR. The
+ * Cortex-M4 has no caches or TCMs, which this model does not have anyway.
  *
  * Time. The core keeps its own time: seg_t0 (ns) + seg_cyc cycles at hz
  * (SYSCLK, sampled at every slice start and after every bus access). A
@@ -89,35 +93,97 @@ enum {
 #define SYSRESETREQ (1u << 2)
 #define VECTRESET (1u << 0)
 
-#define FPB_NCODE 8
-#define FPB_NLIT 1
-/* FP_CTRL: REV=1 (FPBv2), NUM_LIT=1, NUM_CODE=8 (F7 11.7, NUM_LIT unconfirmed). */
-#define FP_CTRL_RO (0x10000000u | (FPB_NLIT << 8) | ((FPB_NCODE & 0xF) << 4) | \
-                    (((FPB_NCODE >> 4) & 7) << 12))
+/* Array bounds for the largest comparator counts of any modeled core. */
+#define FPB_MAX 9
 #define DWT_NCOMP 4
-/* SysTick CALIB: no value found for the F767 [unconf]: 0 (TENMS unknown). */
+/* SysTick CALIB: no value found for the F767 or the F429 [unconf]: 0 (TENMS unknown). */
 #define SYST_CALIB_VALUE 0u
 
-/* Identification registers (F7 10.4; CIDR/PIDR layout ARM CoreSight). Part
- * numbers of the ROM tables are ≈ (F746 log); the ST table's part (0x451)
- * and the SCS/DWT/FPB/ITM part numbers and classes are unconfirmed. */
+/* Identification registers (CIDR/PIDR layout ARM CoreSight). */
 typedef struct ppb_ident {
   uint32_t base;
   uint16_t part;
   uint8_t jep_id, jep_cont, cls;  /* cls: CIDR1 class nibble */
-  uint32_t entries[6];            /* ROM table entries, 0-terminated */
+  uint8_t rev;                    /* PIDR2[7:4] */
+  uint8_t devtype;                /* class 9: DEVTYPE (0xFCC) */
+  uint32_t entries[8];            /* ROM table entries, 0-terminated */
 } ppb_ident;
 
-static const ppb_ident idents[] = {
-  {0xE00FD000u, 0x451, 0x20, 0x0, 0x1, {0x00001003u, 0}},                 /* ST ROM table */
-  {0xE00FE000u, 0x4C8, 0x3B, 0x4, 0x1, {0x00001003u, 0}},                 /* PPB ROM table */
-  {0xE00FF000u, 0x4C7, 0x3B, 0x4, 0x1,                                    /* core ROM table */
-   {0xFFF0F003u, 0xFFF02003u, 0xFFF03003u, 0xFFF01003u, 0}},              /* SCS DWT FPB ITM */
-  {0xE000E000u, 0x00C, 0x3B, 0x4, 0xE, {0}},                              /* SCS */
-  {0xE0001000u, 0x002, 0x3B, 0x4, 0xE, {0}},                              /* DWT */
-  {0xE0002000u, 0x00E, 0x3B, 0x4, 0xE, {0}},                              /* FPB */
-  {0xE0000000u, 0x001, 0x3B, 0x4, 0xE, {0}},                              /* ITM */
+/* F7 10.4: part numbers of the ROM tables are ≈ (F746 log); the ST table's
+ * part (0x451) and the SCS/DWT/FPB/ITM part numbers and classes are
+ * unconfirmed; revisions 0 (not known). */
+static const ppb_ident m7_idents[] = {
+  {0xE00FD000u, 0x451, 0x20, 0x0, 0x1, 0, 0, {0x00001003u, 0}},             /* ST ROM table */
+  {0xE00FE000u, 0x4C8, 0x3B, 0x4, 0x1, 0, 0, {0x00001003u, 0}},             /* PPB ROM table */
+  {0xE00FF000u, 0x4C7, 0x3B, 0x4, 0x1, 0, 0,                                /* core ROM table */
+   {0xFFF0F003u, 0xFFF02003u, 0xFFF03003u, 0xFFF01003u, 0}},                /* SCS DWT FPB ITM */
+  {0xE000E000u, 0x00C, 0x3B, 0x4, 0xE, 0, 0, {0}},                          /* SCS */
+  {0xE0001000u, 0x002, 0x3B, 0x4, 0xE, 0, 0, {0}},                          /* DWT */
+  {0xE0002000u, 0x00E, 0x3B, 0x4, 0xE, 0, 0, {0}},                          /* FPB */
+  {0xE0000000u, 0x001, 0x3B, 0x4, 0xE, 0, 0, {0}},                          /* ITM */
 };
+
+/* F4 10.3: one ROM table at 0xE00FF000 with ST's identity (part = DEV_ID,
+ * ≈ pattern of other STM32 dumps) listing SCS, DWT, FPB, ITM, TPIU, ETM;
+ * PIDRs SCS 0x4000BB00C, DWT 0x4003BB002, FPB 0x4002BB003, ETM 0x4000BB925
+ * (≈ other Cortex-M4 r0p1); ITM 0x4003BB001 and the TPIU (part 0x9A1, rev 0,
+ * DEVTYPE 0x11 trace port) unconfirmed; ETM DEVTYPE 0x13 (≈). */
+static const ppb_ident m4_idents[] = {
+  {0xE00FF000u, 0x419, 0x20, 0x0, 0x1, 0, 0,                                /* ROM table */
+   {0xFFF0F003u, 0xFFF02003u, 0xFFF03003u, 0xFFF01003u, 0xFFF41003u, 0xFFF42003u, 0}},
+  {0xE000E000u, 0x00C, 0x3B, 0x4, 0xE, 0, 0, {0}},                          /* SCS-M4 */
+  {0xE0001000u, 0x002, 0x3B, 0x4, 0xE, 3, 0, {0}},                          /* DWT */
+  {0xE0002000u, 0x003, 0x3B, 0x4, 0xE, 2, 0, {0}},                          /* FPB */
+  {0xE0000000u, 0x001, 0x3B, 0x4, 0xE, 3, 0, {0}},                          /* ITM */
+  {0xE0040000u, 0x9A1, 0x3B, 0x4, 0x9, 0, 0x11, {0}},                       /* TPIU-M4 */
+  {0xE0041000u, 0x925, 0x3B, 0x4, 0x9, 0, 0x13, {0}},                       /* ETM-M4 */
+};
+
+/* What differs between the modeled cores, chosen by the CPUID part number
+ * (bits 15:4) the SoC gives in lf_core_env.cpuid. */
+typedef struct core_profile {
+  uint16_t cpuid_part;
+  const char *name;
+  int uc_model;                   /* Unicorn CPU model */
+  const ppb_ident *idents;
+  size_t nidents;
+  uint32_t fpb_ncode, fpb_nlit;
+  uint32_t fpb_rev;               /* FP_CTRL.REV: 0 = FPBv1 (code region only, REPLACE), 1 = FPBv2 */
+  uint32_t mvfr0, mvfr1, mvfr2;
+  uint32_t ictr;
+} core_profile;
+
+static const core_profile profiles[] = {
+  /* F7 11.7: FPBv2, 8 code comparators, NUM_LIT 1 (unconfirmed). MVFR:
+   * FPv5 double precision, the values OpenOCD 0.12 matches as "Cortex-M7 DP"
+   * (≈); MVFR2 0x40 (VFP misc) unconfirmed. ICTR 7 [unconf]: 256 lines. */
+  {0xC27, "Cortex-M7", UC_CPU_ARM_CORTEX_M7, m7_idents, sizeof m7_idents / sizeof m7_idents[0],
+   8, 1, 1, 0x10110221u, 0x12000011u, 0x00000040u, 7},
+  /* F4 11: FPBv1 (REV 0), 6 code + 2 literal comparators (FP_CTRL 0x260
+   * disabled; count ✔ on an F429, literal count and REV ≈); F4 1: MVFR0/1
+   * 0x10110021/0x11000011 (FPv4-SP, OpenOCD requires them exactly); MVFR2
+   * does not exist on ARMv7-M r0p1 (reads 0). ICTR 2 (up to 96 lines: the
+   * F429's 91 vectors [unconf, recalled from CMSIS]). */
+  {0xC24, "Cortex-M4", UC_CPU_ARM_CORTEX_M4, m4_idents, sizeof m4_idents / sizeof m4_idents[0],
+   6, 2, 0, 0x10110021u, 0x11000011u, 0x00000000u, 2},
+};
+
+static const core_profile *profile_of(uint32_t cpuid)
+{
+  for (size_t i = 0; i < sizeof profiles / sizeof profiles[0]; i++)
+    if (profiles[i].cpuid_part == ((cpuid >> 4) & 0xFFFu))
+      return &profiles[i];
+  return NULL;
+}
+
+static uint32_t fpb_ncomp(const core_profile *pr) { return pr->fpb_ncode + pr->fpb_nlit; }
+
+/* FP_CTRL read-only part: REV, NUM_CODE[6:4] at 14:12, NUM_LIT, NUM_CODE[3:0]. */
+static uint32_t fp_ctrl_ro(const core_profile *pr)
+{
+  return pr->fpb_rev << 28 | ((pr->fpb_ncode >> 4) & 7u) << 12 | pr->fpb_nlit << 8 |
+         (pr->fpb_ncode & 0xFu) << 4;
+}
 
 typedef struct bblock { uint32_t addr, size, n; } bblock;
 #define BCACHE 4096
@@ -171,7 +237,8 @@ struct lf_core {
   uint32_t dwt_ctrl, dwt_comp[DWT_NCOMP][3];
   uint32_t cyccnt;
   double cyc_anchor;
-  uint32_t fp_ctrl, fp_comp[FPB_NCODE + FPB_NLIT];
+  uint32_t fp_ctrl, fp_comp[FPB_MAX];
+  const core_profile *prof;
 };
 
 enum { STOP_NONE = 0, STOP_BUDGET, STOP_BKPT, STOP_FAULT, STOP_FPB, STOP_RESET };
@@ -513,26 +580,34 @@ void lf_core_set_nrst(lf_core *c, bool asserted, uint64_t t_ns)
 /* ------------------------------------------------------------------ */
 /* PPB registers                                                       */
 
-static uint32_t ident_reg(uint32_t addr, bool *hit)
+/* ST's ROM table (JEP106 0x20) carries the chip's DEV_ID as part number. */
+#define JEP_ST 0x20
+
+static uint32_t ident_reg(const lf_core *c, uint32_t addr, bool *hit)
 {
-  for (size_t i = 0; i < sizeof idents / sizeof idents[0]; i++) {
-    const ppb_ident *d = &idents[i];
+  const core_profile *pr = c->prof;
+  for (size_t i = 0; i < pr->nidents; i++) {
+    const ppb_ident *d = &pr->idents[i];
     if (addr < d->base || addr - d->base >= 0x1000)
       continue;
     uint32_t off = addr - d->base;
+    uint32_t part = d->part;
+    if (d->jep_id == JEP_ST && d->jep_cont == 0 && (c->env.idcode & 0xFFFu))
+      part = c->env.idcode & 0xFFFu;
     *hit = true;
-    if (d->cls == 1 && off < 4 * 6)
+    if (d->cls == 1 && off < sizeof d->entries)
       return d->entries[off / 4];
     switch (off) {
     case 0xFD0: return d->jep_cont;                                    /* PIDR4 */
-    case 0xFE0: return d->part & 0xFFu;                                /* PIDR0 */
-    case 0xFE4: return (uint32_t)(d->part >> 8 & 0xF) | (uint32_t)(d->jep_id & 0xF) << 4;
-    case 0xFE8: return (uint32_t)(d->jep_id >> 4 & 7) | 8u;             /* PIDR2, rev 0 */
+    case 0xFE0: return part & 0xFFu;                                   /* PIDR0 */
+    case 0xFE4: return (uint32_t)(part >> 8 & 0xF) | (uint32_t)(d->jep_id & 0xF) << 4;
+    case 0xFE8: return (uint32_t)(d->jep_id >> 4 & 7) | 8u | (uint32_t)(d->rev & 0xF) << 4; /* PIDR2 */
     case 0xFF0: return 0x0D;
     case 0xFF4: return (uint32_t)d->cls << 4;
     case 0xFF8: return 0x05;
     case 0xFFC: return 0xB1;
-    case 0xFCC: return d->cls == 1 ? 1u : 0u;                          /* MEMTYPE: SYSMEM */
+    case 0xFCC:                                                        /* MEMTYPE / DEVTYPE */
+      return d->cls == 1 ? 1u : d->cls == 9 ? d->devtype : 0u;
     default: *hit = false; return 0;
     }
   }
@@ -635,7 +710,7 @@ static void dhcsr_write(lf_core *c, lf_bus_master m, uint32_t v)
 static int scs_read(lf_core *c, uint32_t addr, uint32_t *v)
 {
   switch (addr) {
-  case R_ICTR: *v = 0x7; return 0; /* [unconf] 256 interrupt lines */
+  case R_ICTR: *v = c->prof->ictr; return 0;
   case R_SYST_CSR:
     syst_update(c);
     *v = (c->syst_csr & 7u) | (c->syst_flag ? 1u << 16 : 0);
@@ -674,16 +749,14 @@ static int scs_read(lf_core *c, uint32_t addr, uint32_t *v)
   case R_DEMCR: *v = c->demcr; return 0;
   case R_DWT_CTRL: *v = c->dwt_ctrl; return 0;
   case R_DWT_CYCCNT: cyccnt_update(c); *v = c->cyccnt; return 0;
-  case R_FP_CTRL: *v = FP_CTRL_RO | (c->fp_ctrl & 1u); return 0;
+  case R_FP_CTRL: *v = fp_ctrl_ro(c->prof) | (c->fp_ctrl & 1u); return 0;
   case R_FP_REMAP: *v = 0; return 0;
-  /* FPv5 double precision (F7 1: FPU FPv5): the values OpenOCD 0.12 matches
-   * as "Cortex-M7 DP" (≈); MVFR2 0x40 (VFP misc) unconfirmed. */
-  case R_MVFR0: *v = 0x10110221u; return 0;
-  case R_MVFR1: *v = 0x12000011u; return 0;
-  case R_MVFR2: *v = 0x00000040u; return 0;
+  case R_MVFR0: *v = c->prof->mvfr0; return 0;
+  case R_MVFR1: *v = c->prof->mvfr1; return 0;
+  case R_MVFR2: *v = c->prof->mvfr2; return 0;
   default: break;
   }
-  if (addr >= R_FP_COMP0 && addr < R_FP_COMP0 + 4 * (FPB_NCODE + FPB_NLIT)) {
+  if (addr >= R_FP_COMP0 && addr < R_FP_COMP0 + 4 * fpb_ncomp(c->prof)) {
     *v = c->fp_comp[(addr - R_FP_COMP0) / 4];
     return 0;
   }
@@ -692,7 +765,7 @@ static int scs_read(lf_core *c, uint32_t addr, uint32_t *v)
     return 0;
   }
   bool hit;
-  *v = ident_reg(addr, &hit);
+  *v = ident_reg(c, addr, &hit);
   return 0; /* other PPB addresses read 0 (bench decision) */
 }
 
@@ -747,8 +820,9 @@ static void scs_write(lf_core *c, lf_bus_master m, uint32_t addr, uint32_t v)
     return;
   default: break;
   }
-  if (addr >= R_FP_COMP0 && addr < R_FP_COMP0 + 4 * (FPB_NCODE + FPB_NLIT)) {
-    c->fp_comp[(addr - R_FP_COMP0) / 4] = v;
+  if (addr >= R_FP_COMP0 && addr < R_FP_COMP0 + 4 * fpb_ncomp(c->prof)) {
+    /* FPBv1: bits 29 and 1 are reserved (ARMv7-M C1.11.5) */
+    c->fp_comp[(addr - R_FP_COMP0) / 4] = c->prof->fpb_rev == 0 ? v & 0xDFFFFFFDu : v;
     return;
   }
   if (addr >= 0xE0001020u && addr < 0xE0001020u + 16 * DWT_NCOMP && (addr & 0xC) != 0xC)
@@ -819,13 +893,26 @@ static bool fpb_in(const lf_core *c, uint32_t lo, uint32_t hi, uint32_t *hit)
   if (!(c->fp_ctrl & 1u))
     return false;
   bool found = false;
-  for (int i = 0; i < FPB_NCODE; i++) {
+  for (uint32_t i = 0; i < c->prof->fpb_ncode; i++) {
     uint32_t v = c->fp_comp[i];
-    uint32_t a = v & 0xFFFFFFFEu;
-    if ((v & 1u) && a >= lo && a < hi && (!found || a < *hit)) {
-      *hit = a;
-      found = true;
+    if (!(v & 1u))
+      continue;
+    uint32_t a[2];
+    unsigned n = 0;
+    if (c->prof->fpb_rev == 0) {
+      /* FPBv1: COMP[28:2] in the code region; REPLACE 01 = lower halfword,
+       * 10 = upper, 11 = both, 00 = remap (not modeled: no breakpoint). */
+      uint32_t w = v & 0x1FFFFFFCu, rep = v >> 30;
+      if (rep & 1u) a[n++] = w;
+      if (rep & 2u) a[n++] = w + 2;
+    } else {
+      a[n++] = v & 0xFFFFFFFEu; /* FPBv2: BPADDR[31:1] */
     }
+    for (unsigned k = 0; k < n; k++)
+      if (a[k] >= lo && a[k] < hi && (!found || a[k] < *hit)) {
+        *hit = a[k];
+        found = true;
+      }
   }
   return found;
 }
@@ -1162,6 +1249,12 @@ static int cmp_region(const void *a, const void *b)
 
 lf_core *lf_core_new(const lf_core_env *env, const lf_bench_params *p, char *err, size_t errlen)
 {
+  const core_profile *prof = profile_of(env->cpuid);
+  if (!prof) {
+    snprintf(err, errlen, "core: CPUID 0x%08x (part 0x%03x) is not a modeled core (known: "
+             "Cortex-M7 0xC27, Cortex-M4 0xC24)", env->cpuid, (env->cpuid >> 4) & 0xFFFu);
+    return NULL;
+  }
   core_alloc *ca = calloc(1, sizeof *ca);
   if (!ca) {
     snprintf(err, errlen, "core: out of memory");
@@ -1169,6 +1262,7 @@ lf_core *lf_core_new(const lf_core_env *env, const lf_bench_params *p, char *err
   }
   lf_core *c = &ca->core;
   c->env = *env;
+  c->prof = prof;
   c->p = p;
   c->hz = p->core_hsi_hz;
   uc_err e = uc_open(UC_ARCH_ARM, UC_MODE_THUMB | UC_MODE_MCLASS, &c->uc);
@@ -1177,7 +1271,7 @@ lf_core *lf_core_new(const lf_core_env *env, const lf_bench_params *p, char *err
     free(ca);
     return NULL;
   }
-  uc_ctl_set_cpu_model(c->uc, UC_CPU_ARM_CORTEX_M7);
+  uc_ctl_set_cpu_model(c->uc, c->prof->uc_model);
   const lf_soc_region **sorted = calloc(env->nregions ? env->nregions : 1, sizeof *sorted);
   if (!sorted) {
     snprintf(err, errlen, "core: out of memory");

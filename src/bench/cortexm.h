@@ -1,5 +1,5 @@
-/* Cortex-M7 core: real Thumb-2 execution under Unicorn, in virtual time, plus
- * the debug view of the core (SCS registers of the PPB: DHCSR, DCRSR, DCRDR,
+/* Cortex-M7 or Cortex-M4 core (chosen by env.cpuid): real Thumb-2 execution
+ * under Unicorn, in virtual time, plus the debug view of the core (SCS registers of the PPB: DHCSR, DCRSR, DCRDR,
  * DEMCR, DFSR, AIRCR, CPUID, VTOR, ...; ROM table/FPB/DWT identification).
  *
  * Time: the core keeps its own timestamp. lf_core_catch_up(t) runs it until t
@@ -25,7 +25,9 @@ typedef struct lf_core_env {
   lf_bus bus;                     /* everything outside the PPB */
   const lf_soc_region *regions;   /* memories mapped directly */
   size_t nregions;
-  uint32_t cpuid;                 /* 0x411FC270 */
+  uint32_t cpuid;                 /* 0x411FC270 (M7) or 0x410FC241 (M4): selects the core model */
+  uint32_t idcode;                /* DBGMCU_IDCODE: its DEV_ID is the part number of ST's ROM
+                                     table; 0 = the core model's default (0x451 M7, 0x419 M4) */
   double (*sysclk_hz)(void *ctx); /* current core clock */
   uint32_t (*boot_address)(void *ctx);
   void (*system_reset)(void *ctx, uint64_t t_ns); /* AIRCR.SYSRESETREQ */

@@ -1,11 +1,12 @@
-/* lf-bench-demo: flashes the LED-blink demo firmware onto the virtual
- * NUCLEO-F767ZI using nothing but raw ST-Link commands over the bench's USB
- * API (the debugger-driven path: flash controller registers written through
- * the AHB-AP, no loader), verifies it, resets the board and watches the LEDs.
+/* lf-bench-demo: flashes the LED-blink demo firmware built for the board
+ * onto a virtual board (NUCLEO-F767ZI by default, or NUCLEO-F429ZI) using
+ * nothing but raw ST-Link commands over the bench's USB API (the
+ * debugger-driven path: flash controller registers written through the
+ * AHB-AP, no loader), verifies it, resets the board and watches the LEDs.
  *
- *   lf-bench-demo [--probe v2-1|v2|v3] [--state FILE] [--faults SPEC]
- *                 [--param name=value]... [--run SECONDS] [--image FILE.bin]
- *                 [--params]
+ *   lf-bench-demo [--board NAME] [--probe v2-1|v2|v3] [--state FILE]
+ *                 [--faults SPEC] [--param name=value]... [--run SECONDS]
+ *                 [--image FILE.bin] [--params]
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,9 +24,39 @@
 #define DEMCR 0xE000EDFCu
 #define AIRCR 0xE000ED0Cu
 
-/* Single-bank 2 MiB layout (stm32f7-target.md 7.1). */
-static const uint32_t sector_size[12] = {32768, 32768, 32768, 32768, 131072, 262144,
-                                         262144, 262144, 262144, 262144, 262144, 262144};
+/* What a host must know about each part to flash it: sector layout with the
+ * SNB value written to FLASH_CR, and where the flash size register is. */
+typedef struct sector { uint32_t size; uint8_t snb; } sector;
+typedef struct part_layout {
+  const char *part;
+  uint32_t flash_size_reg; /* 16-bit, KiB */
+  const sector *sectors;
+  size_t nsectors;
+} part_layout;
+
+#define K16 16384u
+#define K32 32768u
+#define K64 65536u
+#define K128 131072u
+#define K256 262144u
+/* STM32F767ZI, single-bank 2 MiB (default nDBANK=1): stm32f7-target.md 7.1;
+ * flash size register 0x1FF0F442 (F7 1). */
+static const sector f767_sectors[] = {
+  {K32, 0}, {K32, 1}, {K32, 2}, {K32, 3}, {K128, 4}, {K256, 5},
+  {K256, 6}, {K256, 7}, {K256, 8}, {K256, 9}, {K256, 10}, {K256, 11},
+};
+/* STM32F429ZI, always dual bank 2 x 1 MiB; bank-2 sector k is SNB 0x10 + k
+ * (stm32f4-target.md 7.1, 7.4); flash size register 0x1FFF7A22 (F4 1). */
+static const sector f429_sectors[] = {
+  {K16, 0x00}, {K16, 0x01}, {K16, 0x02}, {K16, 0x03}, {K64, 0x04}, {K128, 0x05},
+  {K128, 0x06}, {K128, 0x07}, {K128, 0x08}, {K128, 0x09}, {K128, 0x0A}, {K128, 0x0B},
+  {K16, 0x10}, {K16, 0x11}, {K16, 0x12}, {K16, 0x13}, {K64, 0x14}, {K128, 0x15},
+  {K128, 0x16}, {K128, 0x17}, {K128, 0x18}, {K128, 0x19}, {K128, 0x1A}, {K128, 0x1B},
+};
+static const part_layout layouts[] = {
+  {"stm32f767zi", 0x1FF0F442u, f767_sectors, sizeof f767_sectors / sizeof f767_sectors[0]},
+  {"stm32f429zi", 0x1FFF7A22u, f429_sectors, sizeof f429_sectors / sizeof f429_sectors[0]},
+};
 
 static double secs(lf_bench_board *b) { return (double)lf_bench_clock(b)->now_ns / 1e9; }
 
@@ -78,7 +109,8 @@ int main(int argc, char **argv)
     if (!strcmp(a, "--params")) {
       lf_bench_params_print(&cfg.params, stdout);
       return 0;
-    } else if (!strcmp(a, "--probe") && v) { cfg.probe = v; i++; }
+    } else if (!strcmp(a, "--board") && v) { cfg.board = v; i++; }
+    else if (!strcmp(a, "--probe") && v) { cfg.probe = v; i++; }
     else if (!strcmp(a, "--state") && v) { cfg.state_file = v; i++; }
     else if (!strcmp(a, "--faults") && v) { cfg.faults = v; i++; }
     else if (!strcmp(a, "--image") && v) { image_path = v; i++; }
@@ -97,15 +129,31 @@ int main(int argc, char **argv)
       }
       i++;
     } else {
-      fprintf(stderr, "usage: lf-bench-demo [--probe v2-1|v2|v3] [--state FILE] [--faults SPEC] "
-                      "[--param name=value]... [--run SECONDS] [--image FILE.bin] [--params]\n");
+      fprintf(stderr, "usage: lf-bench-demo [--board NAME] [--probe v2-1|v2|v3] [--state FILE] "
+                      "[--faults SPEC] [--param name=value]... [--run SECONDS] [--image FILE.bin] "
+                      "[--params]\n");
       return 2;
     }
   }
 
-  size_t len = lf_demo_f767_bin_len;
+  const lf_bench_board_info *bi = lf_bench_board_find(cfg.board);
+  if (!bi) {
+    char known[256];
+    fprintf(stderr, "lf-bench-demo: --board %s: unknown board (known: %s)\n", cfg.board,
+            lf_bench_board_list(known, sizeof known));
+    return 2;
+  }
+  const part_layout *lay = NULL;
+  for (size_t i = 0; i < sizeof layouts / sizeof layouts[0]; i++)
+    if (!strcmp(layouts[i].part, bi->part))
+      lay = &layouts[i];
+  if (!lay) {
+    fprintf(stderr, "lf-bench-demo: no flash layout for part %s of board %s\n", bi->part, bi->name);
+    return 2;
+  }
+  size_t len = *bi->demo_len;
   unsigned char *owned = NULL;
-  const unsigned char *image = lf_demo_f767_bin;
+  const unsigned char *image = bi->demo;
   if (image_path) {
     if (!(owned = read_file(image_path, &len)))
       return 2;
@@ -147,6 +195,7 @@ int main(int argc, char **argv)
     jv = ex[2];
     mv = ex[3];
   }
+  printf("board: %s (%s)\n", bi->name, bi->part);
   printf("probe: ST-LINK V%uJ%uM%u  VID:PID %04x:%04x  serial %s\n", hw, jv, mv,
          ver[2] | ver[3] << 8, ver[4] | ver[5] << 8, lf_bench_usb_info_get(b)->serial);
   lf_raw_cmd(b, (const uint8_t[]){0xF5}, 1, NULL, 0, mode, 2);
@@ -160,14 +209,17 @@ int main(int argc, char **argv)
     lf_raw_cmd(b, (const uint8_t[]){0xF2, 0x43, 0x00, 0x00}, 4, NULL, 0, r2, 2);
   }
   if ((st = lf_raw_enter_swd(b)) != 0x80) { rc = fail("enter SWD", st); goto out; }
-  uint32_t dpidr = 0, ctrl = 0, idcode = 0;
+  uint32_t dpidr = 0, ctrl = 0, idcode = 0, cpuid = 0, fsize = 0;
   lf_raw_read_dap(b, 0xFFFF, 0x0, &dpidr);
   lf_raw_write_dap(b, 0xFFFF, 0x4, 0x50000000u); /* CSYSPWRUPREQ | CDBGPWRUPREQ */
   for (int i = 0; i < 100 && (ctrl & 0xA0000000u) != 0xA0000000u; i++)
     lf_raw_read_dap(b, 0xFFFF, 0x4, &ctrl);
   lf_raw_read_debug32(b, 0xE0042000u, &idcode);
-  printf("target: DPIDR 0x%08x  DBGMCU_IDCODE 0x%08x  CTRL/STAT 0x%08x  (%.6f s)\n", dpidr, idcode,
-         ctrl, secs(b));
+  lf_raw_read_debug32(b, 0xE000ED00u, &cpuid);
+  lf_raw_read_debug32(b, lay->flash_size_reg & ~3u, &fsize);
+  fsize = (lay->flash_size_reg & 2u) ? fsize >> 16 : fsize & 0xFFFFu;
+  printf("target: DPIDR 0x%08x  DBGMCU_IDCODE 0x%08x  CPUID 0x%08x  flash %u KiB  CTRL/STAT 0x%08x"
+         "  (%.6f s)\n", dpidr, idcode, cpuid, fsize, ctrl, secs(b));
 
   /* Halt at the reset vector: DEMCR.VC_CORERESET, then SYSRESETREQ. */
   lf_raw_write_debug32(b, DHCSR, 0xA05F0003u);
@@ -186,15 +238,19 @@ int main(int argc, char **argv)
   lf_raw_write_debug32(b, FLASH_SR, 0xF3u);
   double t0 = secs(b);
   uint32_t off = 0;
-  for (unsigned s = 0; s < 12 && off < len; off += sector_size[s], s++) {
-    lf_raw_write_debug32(b, FLASH_CR, 0x2u | s << 3 | 2u << 8);          /* SER, SNB, x32 */
-    lf_raw_write_debug32(b, FLASH_CR, 0x2u | s << 3 | 2u << 8 | 1u << 16); /* STRT */
+  unsigned nerased = 0;
+  for (size_t s = 0; s < lay->nsectors && off < len; off += lay->sectors[s].size, s++) {
+    uint32_t snb = lay->sectors[s].snb;
+    lf_raw_write_debug32(b, FLASH_CR, 0x2u | snb << 3 | 2u << 8);          /* SER, SNB, x32 */
+    lf_raw_write_debug32(b, FLASH_CR, 0x2u | snb << 3 | 2u << 8 | 1u << 16); /* STRT */
     if ((st = wait_flash(b, &sr)) != 0x80 || (sr & 0xF2u)) {
-      fprintf(stderr, "lf-bench-demo: erase of sector %u failed: FLASH_SR 0x%08x\n", s, sr);
+      fprintf(stderr, "lf-bench-demo: erase of sector %zu (SNB 0x%02x) failed: FLASH_SR 0x%08x\n",
+              s, snb, sr);
       goto out;
     }
+    nerased++;
   }
-  printf("erase: %.6f s\n", secs(b) - t0);
+  printf("erase: %u sector(s) in %.6f s\n", nerased, secs(b) - t0);
   t0 = secs(b);
   lf_raw_write_debug32(b, FLASH_CR, 0x1u | 2u << 8); /* PG, x32 */
   for (size_t o = 0; o < len; o += 1024) {

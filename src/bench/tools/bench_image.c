@@ -2,7 +2,7 @@
  * board followed by deterministic pseudo-random filler up to SIZE bytes, so
  * one image proves both byte-exact programming and that the board boots.
  *
- *   lf-bench-image [--board nucleo-f767zi] SIZE OUT.bin
+ *   lf-bench-image [--board nucleo-f767zi|nucleo-f429zi] SIZE OUT.bin
  */
 #include <errno.h>
 #include <stdint.h>
@@ -24,15 +24,15 @@ int main(int argc, char **argv)
     fprintf(stderr, "usage: lf-bench-image [--board NAME] SIZE OUT.bin\n");
     return 2;
   }
-  const unsigned char *demo;
-  size_t demo_len;
-  if (!strcmp(board, "nucleo-f767zi")) {
-    demo = lf_demo_f767_bin;
-    demo_len = lf_demo_f767_bin_len;
-  } else {
-    fprintf(stderr, "lf-bench-image: no demo firmware for board '%s' (known: nucleo-f767zi)\n", board);
+  const lf_bench_board_info *bi = lf_bench_board_find(board);
+  if (!bi) {
+    char known[256];
+    fprintf(stderr, "lf-bench-image: no demo firmware for board '%s' (known: %s)\n", board,
+            lf_bench_board_list(known, sizeof known));
     return 2;
   }
+  const unsigned char *demo = bi->demo;
+  size_t demo_len = *bi->demo_len;
   char *end;
   errno = 0;
   unsigned long size = strtoul(argv[a], &end, 0);

@@ -6,8 +6,15 @@
 
 lf_bench_board *lf_raw_board(const char *probe, const char *faults)
 {
+  return lf_raw_board_named(NULL, probe, faults);
+}
+
+lf_bench_board *lf_raw_board_named(const char *board, const char *probe, const char *faults)
+{
   lf_bench_board_cfg cfg;
   lf_bench_board_cfg_default(&cfg);
+  if (board)
+    cfg.board = board;
   cfg.probe = probe;
   cfg.faults = faults;
   char err[256];
@@ -110,3 +117,17 @@ int lf_raw_read_mem32(lf_bench_board *b, uint32_t addr, void *buf, uint16_t len)
 int lf_raw_write_mem32(lf_bench_board *b, uint32_t addr, const void *buf, uint16_t len) { return mem_cmd(b, 0x08, addr, NULL, buf, len); }
 int lf_raw_read_mem8(lf_bench_board *b, uint32_t addr, void *buf, uint16_t len) { return mem_cmd(b, 0x0C, addr, buf, NULL, len); }
 int lf_raw_write_mem8(lf_bench_board *b, uint32_t addr, const void *buf, uint16_t len) { return mem_cmd(b, 0x0D, addr, NULL, buf, len); }
+
+int lf_raw_ap_read32(lf_bench_board *b, uint32_t addr, uint32_t *val)
+{
+  int st;
+  uint32_t csw = 0;
+  if ((st = lf_raw_read_dap(b, 0, 0x00, &csw)) != 0x80)
+    return st;
+  /* CSW: Size = word, AddrInc off, keep the rest (ADIv5 MEM-AP CSW) */
+  if ((st = lf_raw_write_dap(b, 0, 0x00, (csw & ~0x37u) | 0x2u)) != 0x80)
+    return st;
+  if ((st = lf_raw_write_dap(b, 0, 0x04, addr)) != 0x80)
+    return st;
+  return lf_raw_read_dap(b, 0, 0x0C, val);
+}

@@ -8,8 +8,11 @@
 
 #include "bench/bench.h"
 
-/* A board with default parameters (optionally a fault spec / probe preset). */
+/* A board with default parameters (optionally a fault spec / probe preset):
+ * lf_raw_board is the default board (NUCLEO-F767ZI), lf_raw_board_named any
+ * board by name (NULL = default). NULL (message on stderr) on error. */
 lf_bench_board *lf_raw_board(const char *probe, const char *faults);
+lf_bench_board *lf_raw_board_named(const char *board, const char *probe, const char *faults);
 
 /* One ST-Link command: 16-byte block (zero-padded from `cmd`), optional data
  * OUT phase, optional reply of `rlen` bytes. Returns the last transfer's
@@ -28,5 +31,9 @@ int lf_raw_read_mem32(lf_bench_board *b, uint32_t addr, void *buf, uint16_t len)
 int lf_raw_write_mem32(lf_bench_board *b, uint32_t addr, const void *buf, uint16_t len);
 int lf_raw_write_mem8(lf_bench_board *b, uint32_t addr, const void *buf, uint16_t len);
 int lf_raw_read_mem8(lf_bench_board *b, uint32_t addr, void *buf, uint16_t len);
+/* One 32-bit word through the AHB-AP's own registers (CSW, TAR, DRW as
+ * DAP register commands on APSEL 0), not the probe's memory commands (the
+ * probe follows the posted AP read with RDBUFF itself). Returns the status of the first failing command, else 0x80. */
+int lf_raw_ap_read32(lf_bench_board *b, uint32_t addr, uint32_t *val);
 
 #endif
