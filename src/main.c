@@ -1,0 +1,250 @@
+/* luaflash command line: options, the bench, logging, exit codes.
+ *
+ *   luaflash [options] SCRIPT.lua [args...]   run that script (and only it)
+ *   luaflash [options] probes                 list probes
+ *
+ * Exit codes: 0 success, 1 failure (script error, probe or target failure),
+ * 2 usage or input error (bad option, missing script, syntax error). */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/session.h"
+#include "script/lf_lua.h"
+#include "script/lf_version.h"
+
+#ifndef LF_LUA_DIR
+#define LF_LUA_DIR "lua"
+#endif
+
+#define MAX_PARAMS 64
+
+static const char usage_text[] =
+  "usage: luaflash [options] SCRIPT.lua [args...]\n"
+  "       luaflash [options] probes\n"
+  "\n"
+  "Runs SCRIPT.lua with the luaflash Lua API (only that file: nothing is\n"
+  "loaded from the current directory). A script that returns a table is a\n"
+  "project: the default sequence in lua/luaflash/init.lua runs it.\n"
+  "\n"
+  "commands:\n"
+  "  probes                  list probes (kind, firmware, serial, voltage)\n"
+  "\n"
+  "options:\n"
+  "  --probe SEL             probe for luaflash.open(): serial or serial prefix,\n"
+  "                          location (bench:1, usb:1-4.2), index (0, 1, ...),\n"
+  "                          or 'bench' (= --bench nucleo-f767zi)\n"
+  "  --bench BOARD[,BOARD]   use in-process virtual boards instead of USB\n"
+  "                          (boards: nucleo-f767zi)\n"
+  "  --bench-probe KIND      probe model of the virtual boards: v2, v2-1, v3\n"
+  "  --bench-faults SPEC     fault injection, e.g. usb_timeout@5,swd_fault@40\n"
+  "  --bench-state FILE      board state (flash, options) loaded at start,\n"
+  "                          saved when the bench closes\n"
+  "  --bench-param KEY=VAL   override a bench model parameter (repeatable)\n"
+  "  -v, -vv, -vvv           log info / debug / trace to stderr (host ms since\n"
+  "                          start; bench virtual time on the bench)\n"
+  "  -h, --help              this text\n"
+  "  -V, --version           version and libraries\n"
+  "\n"
+  "Options may also follow a command; after SCRIPT.lua every word that is not\n"
+  "one of the options above is passed to the script (arg[1..] and ...).\n"
+  "Exit status: 0 success, 1 failure, 2 usage or input error.\n";
+
+static const char *const level_names[] = {"error", "warn", "info", "debug", "trace"};
+
+static void sink(void *ctx, int level, double host_ms, uint64_t virt_ns, const char *msg)
+{
+  (void)ctx;
+  const char *name = level >= 0 && level <= 4 ? level_names[level] : "log";
+  if (virt_ns != UINT64_MAX)
+    fprintf(stderr, "[%10.3f ms | bench %12.6f ms] %s: %s\n", host_ms, (double)virt_ns / 1e6, name,
+            msg);
+  else
+    fprintf(stderr, "[%10.3f ms] %s: %s\n", host_ms, name, msg);
+}
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "luaflash: ");
+  vfprintf(stderr, fmt, ap);
+  fprintf(stderr, "\n(luaflash --help for usage)\n");
+  va_end(ap);
+  return LF_EXIT_USAGE;
+}
+
+typedef struct cli {
+  const char *probe;
+  lf_lua_bench_opts bench;
+  bool want_bench;
+  const char *params[MAX_PARAMS];
+  int verbose;
+  const char *target;          /* script or command */
+  bool is_script;
+  char **args;
+  int nargs;
+} cli;
+
+static bool is_script_name(const char *a)
+{
+  size_t n = strlen(a);
+  return strchr(a, '/') || (n > 4 && strcmp(a + n - 4, ".lua") == 0);
+}
+
+enum { OPT_TAKEN = -1, OPT_NOT_OURS = -2, OPT_DONE = -3 /* --help/--version printed */ };
+
+/* OPT_* or an exit status for a usage error. */
+static int take_option(cli *c, int argc, char **argv, int *i)
+{
+  const char *a = argv[*i];
+  const char *v = *i + 1 < argc ? argv[*i + 1] : NULL;
+  static const char *const with_value[] = {"--probe", "--bench", "--bench-probe", "--bench-faults",
+                                           "--bench-state", "--bench-param", NULL};
+  for (size_t k = 0; with_value[k]; k++)
+    if (!strcmp(a, with_value[k]) && !v)
+      return usage_error("option %s needs a value", a);
+  if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+    fputs(usage_text, stdout);
+    return OPT_DONE;
+  }
+  if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
+    char libs[256];
+    lf_lua_versions(libs, sizeof libs);
+    printf("luaflash %s (%s)\n", lf_version(), libs);
+    return OPT_DONE;
+  }
+  if (a[0] == '-' && a[1] == 'v' && strspn(a + 1, "v") == strlen(a + 1)) {
+    c->verbose += (int)strlen(a + 1);
+    return OPT_TAKEN;
+  }
+  if (!strcmp(a, "--probe")) {
+    if (!strcmp(v, "bench"))
+      c->want_bench = true;
+    else
+      c->probe = v;
+  } else if (!strcmp(a, "--bench")) {
+    if (!v[0])
+      return usage_error("--bench needs a board name (known: %s)", "nucleo-f767zi");
+    c->bench.boards = v;
+    c->want_bench = true;
+  } else if (!strcmp(a, "--bench-probe")) {
+    c->bench.probe = v;
+    c->want_bench = true;
+  } else if (!strcmp(a, "--bench-faults")) {
+    c->bench.faults = v;
+    c->want_bench = true;
+  } else if (!strcmp(a, "--bench-state")) {
+    c->bench.state = v;
+    c->want_bench = true;
+  } else if (!strcmp(a, "--bench-param")) {
+    if (c->bench.nparams >= MAX_PARAMS)
+      return usage_error("too many --bench-param (at most %s)", "64");
+    if (!strchr(v, '='))
+      return usage_error("--bench-param %s: expected KEY=VALUE", v);
+    c->params[c->bench.nparams++] = v;
+    c->want_bench = true;
+  } else {
+    return OPT_NOT_OURS;
+  }
+  (*i)++;
+  return OPT_TAKEN;
+}
+
+static int parse(cli *c, int argc, char **argv)
+{
+  memset(c, 0, sizeof *c);
+  c->bench.params = c->params;
+  c->args = calloc((size_t)argc + 1, sizeof *c->args);
+  if (!c->args)
+    return usage_error("%s", "out of memory");
+  bool dashdash = false;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (!dashdash && !strcmp(a, "--")) {
+      dashdash = true;
+      continue;
+    }
+    if (!dashdash && a[0] == '-' && a[1]) {
+      int r = take_option(c, argc, argv, &i);
+      if (r == OPT_DONE)
+        return LF_EXIT_OK;
+      if (r >= 0)
+        return r;
+      if (r == OPT_TAKEN)
+        continue;
+      if (c->target && c->is_script) { /* the script's own option */
+        c->args[c->nargs++] = argv[i];
+        continue;
+      }
+      return usage_error("unknown option '%s'", a);
+    }
+    if (!c->target) {
+      c->target = a;
+      c->is_script = is_script_name(a);
+    } else {
+      c->args[c->nargs++] = argv[i];
+    }
+  }
+  return OPT_TAKEN;
+}
+
+int main(int argc, char **argv)
+{
+  cli c;
+  int r = parse(&c, argc, argv);
+  if (r >= 0) {
+    free(c.args);
+    return r;
+  }
+  if (!c.target) {
+    free(c.args);
+    return usage_error("%s", "no script or command given (luaflash SCRIPT.lua, luaflash probes)");
+  }
+  if (!c.is_script && strcmp(c.target, "probes") != 0) {
+    int st = usage_error("unknown command '%s' (a script must end in .lua; commands: probes)",
+                         c.target);
+    free(c.args);
+    return st;
+  }
+
+  lf_session *s = lf_session_new();
+  if (!s) {
+    free(c.args);
+    fprintf(stderr, "luaflash: out of memory\n");
+    return LF_EXIT_FAIL;
+  }
+  int level = c.verbose >= 3 ? LF_LOG_TRACE : c.verbose == 2 ? LF_LOG_DEBUG
+            : c.verbose == 1 ? LF_LOG_INFO : LF_LOG_WARN;
+  lf_log_set_sink(s, sink, NULL, level);
+
+  const char *dir = getenv("LUAFLASH_LUA_DIR");
+  lf_lua *l = NULL;
+  int status = LF_EXIT_FAIL;
+  if (lf_lua_new(s, dir && dir[0] ? dir : LF_LUA_DIR, &l) != 0) {
+    fprintf(stderr, "luaflash: %s\n", lf_err_msg(s));
+    goto out;
+  }
+  lf_lua_set_cli_int(l, "verbose", c.verbose);
+  if (c.probe)
+    lf_lua_set_cli(l, "probe", c.probe);
+  if (c.want_bench && lf_lua_attach_bench(l, &c.bench) != 0) {
+    fprintf(stderr, "luaflash: %s\n", lf_lua_message(l));
+    status = LF_EXIT_USAGE;
+    goto out;
+  }
+  if (c.is_script)
+    status = lf_lua_run_script(l, c.target, c.nargs, c.args);
+  else
+    status = lf_lua_run_command(l, c.target, c.nargs, c.args);
+  if (status != LF_EXIT_OK)
+    fprintf(stderr, "luaflash: %s\n", lf_lua_message(l));
+out:
+  lf_lua_free(l); /* closes probes and benches still open (bench state saved) */
+  lf_session_free(s);
+  free(c.args);
+  return status;
+}

@@ -1,0 +1,441 @@
+/* Probes from Lua: listing and opening on a backend (libusb host or bench),
+ * and the probe object's methods (probe.h vtable plus ST-Link extras).
+ *
+ * Selection (luaflash.open / bench:open): nil = the only probe; a string =
+ * serial or unique serial prefix, or a location when it holds ':' ("bench:2",
+ * "usb:1-4.2"); an integer = index (0-based, the order of luaflash.probes());
+ * a table {serial=, index=, location=, kind=}. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "probe/probe.h"
+#include "probe/stlink.h"
+#include "script/lf_lua_int.h"
+
+typedef struct lf_lprobe {
+  lf_lobj o;
+  lf_probe *p;
+  lf_session *s;
+  int board;                   /* bench board number (1-based), 0 on libusb */
+} lf_lprobe;
+
+static int probe_release(lf_lobj *o)
+{
+  lf_lprobe *lp = (lf_lprobe *)o;
+  lf_probe_close(lp->p);
+  lp->p = NULL;
+  return 0;
+}
+
+static void set_str(lua_State *L, const char *k, const char *v)
+{
+  lua_pushstring(L, v);
+  lua_setfield(L, -2, k);
+}
+
+static void set_int(lua_State *L, const char *k, lua_Integer v)
+{
+  lua_pushinteger(L, v);
+  lua_setfield(L, -2, k);
+}
+
+static void push_info(lua_State *L, const lf_probe_info *i)
+{
+  set_str(L, "kind", i->kind);
+  set_str(L, "product", i->product);
+  set_str(L, "serial", i->serial);
+  set_str(L, "firmware", i->firmware);
+  set_str(L, "location", i->location);
+  set_int(L, "vid", i->vid);
+  set_int(L, "pid", i->pid);
+}
+
+int lf_lua_backend_probes(lua_State *L, lf_lbackend *be)
+{
+  lf_probe_entry *es = NULL;
+  size_t n = 0;
+  if (lf_probe_list(be->s, be->usb, &es, &n) != 0)
+    return lf_lua_fail(L);
+  lua_createtable(L, (int)n, 0);
+  for (size_t i = 0; i < n; i++) {
+    lua_createtable(L, 0, 10);
+    set_int(L, "index", (lua_Integer)i);
+    push_info(L, &es[i].info);
+    if (es[i].has_voltage) {
+      lua_pushnumber(L, es[i].voltage);
+      lua_setfield(L, -2, "voltage");
+    }
+    if (es[i].note[0])
+      set_str(L, "note", es[i].note);
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+  free(es);
+  return 1;
+}
+
+static const char *const sel_keys[] = {"serial", "index", "location", "kind", NULL};
+
+int lf_lua_backend_open(lua_State *L, lf_lbackend *be, int be_idx, int sel_idx)
+{
+  lf_probe_selector sel = {.index = -1};
+  switch (lua_type(L, sel_idx)) {
+  case LUA_TNONE:
+  case LUA_TNIL:
+    break;
+  case LUA_TSTRING: {
+    const char *v = lua_tostring(L, sel_idx);
+    if (strchr(v, ':'))
+      sel.location = v;
+    else
+      sel.serial = v;
+    break;
+  }
+  case LUA_TNUMBER: {
+    lua_Integer i = luaL_checkinteger(L, sel_idx);
+    if (i < 0 || i > 1000)
+      luaL_argerror(L, sel_idx, "probe index out of range 0..1000");
+    sel.index = (int)i;
+    break;
+  }
+  case LUA_TTABLE:
+    lf_lua_check_keys(L, sel_idx, "open", sel_keys);
+    if (lua_getfield(L, sel_idx, "serial") != LUA_TNIL)
+      sel.serial = luaL_checkstring(L, -1);
+    if (lua_getfield(L, sel_idx, "location") != LUA_TNIL)
+      sel.location = luaL_checkstring(L, -1);
+    if (lua_getfield(L, sel_idx, "kind") != LUA_TNIL)
+      sel.kind = luaL_checkstring(L, -1);
+    if (lua_getfield(L, sel_idx, "index") != LUA_TNIL) {
+      if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 0 || lua_tointeger(L, -1) > 1000)
+        luaL_error(L, "open: 'index' must be an integer 0..1000");
+      sel.index = (int)lua_tointeger(L, -1);
+    }
+    break; /* the strings stay referenced by the table */
+  default:
+    luaL_argerror(L, sel_idx, "expected a serial, location, index or table");
+  }
+  lf_lprobe *lp = lf_lobj_push(L, sizeof *lp, LF_MT_PROBE, be_idx);
+  lp->s = be->s;
+  if (lf_probe_open(be->s, be->usb, &sel, &lp->p) != 0)
+    return lf_lua_fail(L); /* lp stays closed: its __gc does nothing */
+  lf_lobj_init(&lp->o, "probe", probe_release, &be->o);
+  if (be->bench)
+    sscanf(lp->p->info.location, "bench:%d", &lp->board);
+  return 1;
+}
+
+/* ---- probe methods ---- */
+
+static lf_lprobe *check_probe(lua_State *L) { return lf_lobj_check(L, 1, LF_MT_PROBE); }
+
+static uint8_t check_ap(lua_State *L, int idx)
+{
+  lua_Integer ap = luaL_optinteger(L, idx, 0);
+  if (ap < 0 || ap > 255)
+    luaL_argerror(L, idx, "AP number out of range 0..255");
+  return (uint8_t)ap;
+}
+
+static uint8_t check_reg(lua_State *L, int idx)
+{
+  lua_Integer r = luaL_checkinteger(L, idx);
+  if (r < 0 || r > 255 || (r & 3))
+    luaL_argerror(L, idx, "register address must be a multiple of 4 in 0..0xFC");
+  return (uint8_t)r;
+}
+
+static int p_info(lua_State *L)
+{
+  lf_lprobe *lp = check_probe(L);
+  lua_createtable(L, 0, 8);
+  push_info(L, &lp->p->info);
+  return 1;
+}
+
+static int p_set_clock(lua_State *L)
+{
+  lf_lprobe *lp = check_probe(L);
+  lua_Number hz = luaL_checknumber(L, 2);
+  if (!(hz >= 1 && hz <= 1e9))
+    luaL_argerror(L, 2, "clock out of range 1 Hz..1 GHz");
+  uint32_t actual = 0;
+  LF_LUA_TRY(L, lp->p->ops->set_clock(lp->p, (uint32_t)hz, &actual));
+  lua_pushinteger(L, actual);
+  return 1;
+}
+
+static lf_connect_mode check_mode(lua_State *L, int idx)
+{
+  static const char *const modes[] = {"normal", "under-reset", NULL};
+  return luaL_checkoption(L, idx, "normal", modes) ? LF_CONNECT_UNDER_RESET : LF_CONNECT_NORMAL;
+}
+
+static int p_connect(lua_State *L)
+{
+  lf_lprobe *lp = check_probe(L);
+  LF_LUA_TRY(L, lp->p->ops->connect(lp->p, check_mode(L, 2)));
+  return 0;
+}
+
+static int p_disconnect(lua_State *L)
+{
+  lf_lprobe *lp = check_probe(L);
+  LF_LUA_TRY(L, lp->p->ops->disconnect(lp->p));
+  return 0;
+}
+
+static int p_target_voltage(lua_State *L)
+{
+  lf_lprobe *lp = check_probe(L);
+  double v = 0;
+  LF_LUA_TRY(L, lp->p->ops->target_voltage(lp->p, &v));
+  lua_pushnumber(L, v);
+  return 1;
+}
+
+static int p_read_dp(lua_State *L)
+{
+  lf_lprobe *lp = check_probe(L);
+  uint32_t v;
+  LF_LUA_TRY(L, lp->p->ops->dp_read(lp->p, check_reg(L, 2), &v));
+  lua_pushinteger(L, v);
+  return 1;
+}
+
+static int p_write_dp(lua_State *L)
+{
+  lf_lprobe *lp = check_probe(L);
+  uint8_t r = check_reg(L, 2);
+  LF_LUA_TRY(L, lp->p->ops->dp_write(lp->p, r, lf_lua_check_u32(L, 3, "value")));
+  return 0;
+}
+
+static int p_read_ap(lua_State *L)
+{
+  lf_lprobe *lp = check_probe(L);
+  uint8_t ap = check_ap(L, 2), r = check_reg(L, 3);
+  uint32_t v;
+  LF_LUA_TRY(L, lp->p->ops->ap_read(lp->p, ap, r, &v));
+  lua_pushinteger(L, v);
+  return 1;
+}
+
+static int p_write_ap(lua_State *L)
+{
+  lf_lprobe *lp = check_probe(L);
+  uint8_t ap = check_ap(L, 2), r = check_reg(L, 3);
+  LF_LUA_TRY(L, lp->p->ops->ap_write(lp->p, ap, r, lf_lua_check_u32(L, 4, "value")));
+  return 0;
+}
+
+static void check_aligned(lua_State *L, uint32_t addr, unsigned width)
+{
+  if (addr % width)
+    luaL_argerror(L, 2, lua_pushfstring(L, "address 0x%08x is not %d-byte aligned", (unsigned)addr,
+                                        (int)width));
+}
+
+/* width 1/2/4 access of one value; ST-Link forces the access size. */
+static int read_n(lua_State *L, unsigned width)
+{
+  lf_lprobe *lp = check_probe(L);
+  uint32_t addr = lf_lua_check_u32(L, 2, "address");
+  uint8_t ap = check_ap(L, 3);
+  check_aligned(L, addr, width);
+  uint32_t v = 0;
+  if (width == 4) {
+    LF_LUA_TRY(L, lp->p->ops->read32(lp->p, ap, addr, &v));
+  } else {
+    uint8_t b[2] = {0};
+    int r = lf_probe_is_stlink(lp->p) ? lf_stlink_mem_read_width(lp->p, ap, addr, b, width, width)
+                                      : lp->p->ops->mem_read(lp->p, ap, addr, b, width);
+    LF_LUA_TRY(L, r);
+    v = b[0] | (width == 2 ? (uint32_t)b[1] << 8 : 0);
+  }
+  lua_pushinteger(L, v);
+  return 1;
+}
+
+static int write_n(lua_State *L, unsigned width)
+{
+  lf_lprobe *lp = check_probe(L);
+  uint32_t addr = lf_lua_check_u32(L, 2, "address");
+  uint32_t v = lf_lua_check_u32(L, 3, "value");
+  uint8_t ap = check_ap(L, 4);
+  check_aligned(L, addr, width);
+  if (width < 4 && v >> (8 * width))
+    luaL_argerror(L, 3, lua_pushfstring(L, "value 0x%x does not fit in %d bits", (unsigned)v,
+                                        (int)(8 * width)));
+  if (width == 4) {
+    LF_LUA_TRY(L, lp->p->ops->write32(lp->p, ap, addr, v));
+  } else {
+    uint8_t b[2] = {(uint8_t)v, (uint8_t)(v >> 8)};
+    int r = lf_probe_is_stlink(lp->p) ? lf_stlink_mem_write_width(lp->p, ap, addr, b, width, width)
+                                      : lp->p->ops->mem_write(lp->p, ap, addr, b, width);
+    LF_LUA_TRY(L, r);
+  }
+  return 0;
+}
+
+static int p_read8(lua_State *L) { return read_n(L, 1); }
+static int p_read16(lua_State *L) { return read_n(L, 2); }
+static int p_read32(lua_State *L) { return read_n(L, 4); }
+static int p_write8(lua_State *L) { return write_n(L, 1); }
+static int p_write16(lua_State *L) { return write_n(L, 2); }
+static int p_write32(lua_State *L) { return write_n(L, 4); }
+
+#define MEM_MAX (64u << 20)
+
+static void check_range(lua_State *L, uint32_t addr, size_t len, int len_idx)
+{
+  if (len > MEM_MAX)
+    luaL_argerror(L, len_idx, "length out of range 0..64 MiB");
+  if ((uint64_t)addr + len > 0x100000000ull)
+    luaL_argerror(L, len_idx, "range passes the end of the 32-bit address space");
+}
+
+static int p_read(lua_State *L)
+{
+  lf_lprobe *lp = check_probe(L);
+  uint32_t addr = lf_lua_check_u32(L, 2, "address");
+  lua_Integer len = luaL_checkinteger(L, 3);
+  uint8_t ap = check_ap(L, 4);
+  if (len < 0)
+    luaL_argerror(L, 3, "length out of range 0..64 MiB");
+  check_range(L, addr, (size_t)len, 3);
+  luaL_Buffer b;
+  char *p = luaL_buffinitsize(L, &b, (size_t)len);
+  if (len)
+    LF_LUA_TRY(L, lp->p->ops->mem_read(lp->p, ap, addr, p, (size_t)len));
+  luaL_pushresultsize(&b, (size_t)len);
+  return 1;
+}
+
+static int p_write(lua_State *L)
+{
+  lf_lprobe *lp = check_probe(L);
+  uint32_t addr = lf_lua_check_u32(L, 2, "address");
+  size_t len;
+  const char *data = luaL_checklstring(L, 3, &len);
+  uint8_t ap = check_ap(L, 4);
+  check_range(L, addr, len, 3);
+  if (len)
+    LF_LUA_TRY(L, lp->p->ops->mem_write(lp->p, ap, addr, data, len));
+  return 0;
+}
+
+static int p_nrst(lua_State *L)
+{
+  lf_lprobe *lp = check_probe(L);
+  luaL_checktype(L, 2, LUA_TBOOLEAN);
+  LF_LUA_TRY(L, lp->p->ops->set_nrst(lp->p, lua_toboolean(L, 2)));
+  return 0;
+}
+
+static int p_idcode(lua_State *L)
+{
+  lf_lprobe *lp = check_probe(L);
+  if (!lf_probe_is_stlink(lp->p))
+    return luaL_error(L, "probe:idcode: only ST-Link probes report the DPIDR of the last connect");
+  lua_pushinteger(L, lf_stlink_idcode(lp->p));
+  return 1;
+}
+
+static int p_read_depth(lua_State *L)
+{
+  lf_lprobe *lp = check_probe(L);
+  lua_Integer d = luaL_checkinteger(L, 2);
+  if (d < 1 || d > LF_STLINK_MAX_DEPTH)
+    luaL_argerror(L, 2, lua_pushfstring(L, "depth out of range 1..%d", LF_STLINK_MAX_DEPTH));
+  if (lf_probe_is_stlink(lp->p))
+    lf_stlink_set_read_depth(lp->p, (unsigned)d);
+  return 0;
+}
+
+static int p_stats(lua_State *L)
+{
+  lf_lprobe *lp = check_probe(L);
+  lua_newtable(L);
+  if (lf_probe_is_stlink(lp->p)) {
+    const lf_stlink_stats *st = lf_stlink_stats_get(lp->p);
+    set_int(L, "commands", (lua_Integer)st->commands);
+    set_int(L, "round_trips", (lua_Integer)st->round_trips);
+    set_int(L, "mem_commands", (lua_Integer)st->mem_commands);
+    set_int(L, "bytes_read", (lua_Integer)st->bytes_read);
+    set_int(L, "bytes_written", (lua_Integer)st->bytes_written);
+    const lf_usb_stats *u = lf_usb_dev_stats(lf_stlink_usb(lp->p));
+    lua_newtable(L);
+    set_int(L, "round_trips", (lua_Integer)u->round_trips);
+    set_int(L, "transfers", (lua_Integer)u->transfers);
+    set_int(L, "bytes_out", (lua_Integer)u->bytes_out);
+    set_int(L, "bytes_in", (lua_Integer)u->bytes_in);
+    lua_setfield(L, -2, "usb");
+  }
+  return 1;
+}
+
+/* The bench and the board number behind this probe, or nil. */
+static int p_bench(lua_State *L)
+{
+  lf_lprobe *lp = check_probe(L);
+  if (!lp->board)
+    return 0;
+  lua_getiuservalue(L, 1, 1);
+  lua_pushinteger(L, lp->board);
+  return 2;
+}
+
+static int p_tostring(lua_State *L)
+{
+  lf_lprobe *lp = luaL_checkudata(L, 1, LF_MT_PROBE);
+  if (lp->o.closed || !lp->p)
+    lua_pushliteral(L, "luaflash.probe (closed)");
+  else
+    lua_pushfstring(L, "luaflash.probe (%s %s %s at %s)", lp->p->info.product, lp->p->info.firmware,
+                    lp->p->info.serial, lp->p->info.location);
+  return 1;
+}
+
+/* For the target binding: the C probe behind a probe userdata. */
+lf_probe *lf_lua_probe_get(lua_State *L, int idx, lf_lobj **obj);
+lf_probe *lf_lua_probe_get(lua_State *L, int idx, lf_lobj **obj)
+{
+  lf_lprobe *lp = lf_lobj_check(L, idx, LF_MT_PROBE);
+  *obj = &lp->o;
+  return lp->p;
+}
+
+int lf_lua_target_new(lua_State *L); /* lf_lua_target.c: probe:target(opts) */
+
+static const luaL_Reg probe_methods[] = {
+  {"info", p_info},
+  {"set_clock", p_set_clock},
+  {"connect", p_connect},
+  {"disconnect", p_disconnect},
+  {"target_voltage", p_target_voltage},
+  {"read_dp", p_read_dp},
+  {"write_dp", p_write_dp},
+  {"read_ap", p_read_ap},
+  {"write_ap", p_write_ap},
+  {"read8", p_read8},
+  {"read16", p_read16},
+  {"read32", p_read32},
+  {"write8", p_write8},
+  {"write16", p_write16},
+  {"write32", p_write32},
+  {"read", p_read},
+  {"write", p_write},
+  {"nrst", p_nrst},
+  {"idcode", p_idcode},
+  {"read_depth", p_read_depth},
+  {"stats", p_stats},
+  {"bench", p_bench},
+  {"target", lf_lua_target_new},
+  {NULL, NULL},
+};
+
+void lf_lua_probe_register(lua_State *L)
+{
+  lf_lobj_register(L, LF_MT_PROBE, probe_methods, p_tostring);
+}
