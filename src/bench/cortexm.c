@@ -151,6 +151,7 @@ typedef struct core_profile {
   uint32_t fpb_rev;               /* FP_CTRL.REV: 0 = FPBv1 (code region only, REPLACE), 1 = FPBv2 */
   uint32_t mvfr0, mvfr1, mvfr2;
   uint32_t ictr;
+  uint32_t ccr_mask;              /* writable CCR bits (the M7 adds BP/IC/DC, 18:16) */
 } core_profile;
 
 static const core_profile profiles[] = {
@@ -158,14 +159,15 @@ static const core_profile profiles[] = {
    * FPv5 double precision, the values OpenOCD 0.12 matches as "Cortex-M7 DP"
    * (≈); MVFR2 0x40 (VFP misc) unconfirmed. ICTR 7 [unconf]: 256 lines. */
   {0xC27, "Cortex-M7", UC_CPU_ARM_CORTEX_M7, m7_idents, sizeof m7_idents / sizeof m7_idents[0],
-   8, 1, 1, 0x10110221u, 0x12000011u, 0x00000040u, 7},
+   8, 1, 1, 0x10110221u, 0x12000011u, 0x00000040u, 7, 0x000F031Bu},
   /* F4 11: FPBv1 (REV 0), 6 code + 2 literal comparators (FP_CTRL 0x260
    * disabled; count ✔ on an F429, literal count and REV ≈); F4 1: MVFR0/1
    * 0x10110021/0x11000011 (FPv4-SP, OpenOCD requires them exactly); MVFR2
    * does not exist on ARMv7-M r0p1 (reads 0). ICTR 2 (up to 96 lines: the
-   * F429's 91 vectors [unconf, recalled from CMSIS]). */
+   * F429's 91 vectors [unconf, recalled from CMSIS]). CCR: no cache or
+   * branch-predictor enables (F4 11: no core caches). */
   {0xC24, "Cortex-M4", UC_CPU_ARM_CORTEX_M4, m4_idents, sizeof m4_idents / sizeof m4_idents[0],
-   6, 2, 0, 0x10110021u, 0x11000011u, 0x00000000u, 2},
+   6, 2, 0, 0x10110021u, 0x11000011u, 0x00000000u, 2, 0x0000031Bu},
 };
 
 static const core_profile *profile_of(uint32_t cpuid)
@@ -789,7 +791,7 @@ static void scs_write(lf_core *c, lf_bus_master m, uint32_t addr, uint32_t v)
       c->vectreset_req = true;
     return;
   case R_SCR: c->scr = v & 0x16u; return;
-  case R_CCR: c->ccr = v & 0x000F031Bu; return;
+  case R_CCR: c->ccr = v & c->prof->ccr_mask; return;
   case R_SHPR1: case R_SHPR2: case R_SHPR3: c->shpr[(addr - R_SHPR1) / 4] = v; return;
   case R_SHCSR: c->shcsr = v & 0x00070000u; return;
   case R_CFSR: c->cfsr &= ~v; return;

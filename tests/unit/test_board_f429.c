@@ -201,6 +201,10 @@ static void m4_cpuid_fpb_dwt_and_mvfr_over_the_ap(void **s)
   assert_int_equal(v, 0x11000011u);
   assert_int_equal(lf_raw_ap_read32(b, 0xE000EF48u, &v), 0x80);
   assert_int_equal(v, 0);
+  /* no core caches (F4 11): CCR.DC/IC/BP (bits 16-18) are not there */
+  assert_int_equal(lf_raw_write_debug32(b, 0xE000ED14u, 0x00070018u), 0x80);
+  assert_int_equal(lf_raw_read_debug32(b, 0xE000ED14u, &v), 0x80);
+  assert_int_equal(v, 0x00000218u);
   /* OpenOCD's examine clears all 6 + 2 comparators (F4 14.2): they exist and
    * keep what is written; the ninth word (0xE0002028) is not a comparator */
   for (uint32_t i = 0; i < 9; i++)
