@@ -1,8 +1,24 @@
-/* Cortex-M core debug (cortex_m.h). STUB: being implemented. */
+/* Cortex-M core debug over the ADIv5 layer (cortex_m.h). Registers and
+ * sequences: stm32f7-target.md 11 (core debug), 12 (DBGMCU), 13 #1-#3
+ * (connect under reset). Every wait is a poll loop bounded by a deadline in
+ * lf_adi_now_ns() (virtual time on the bench: each poll costs a modeled round
+ * trip, no host sleep).
+ *
+ * Invariants:
+ *  - DHCSR is always written with DBGKEY and C_DEBUGEN (except by
+ *    disconnect(resume), which drops C_DEBUGEN on purpose).
+ *  - A reset-and-halt restores DEMCR to its value from before the reset.
+ *  - fn.active: a function started by start_function that has not been seen
+ *    returning; poll/wait only act on it. */
 #include "arm/cortex_m.h"
 
+#include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#define BKPT_PAIR 0xBE00BE00u /* two BKPT #0 halfwords (Thumb, little-endian) */
 
 struct lf_cm {
   lf_adi *a;
@@ -10,12 +26,19 @@ struct lf_cm {
   lf_cm_cfg cfg;
   lf_cm_info info;
   lf_cm_stats st;
+  bool identified;
+  uint32_t return_bkpt; /* 0 = written below sp by each start */
+  struct {
+    bool active;
+    uint32_t entry;
+  } fn;
 };
 
 void lf_cm_cfg_default(lf_cm_cfg *cfg)
 {
   memset(cfg, 0, sizeof *cfg);
   cfg->dbgmcu_base = LF_DBGMCU_BASE_F4F7;
+  /* stm32f7-target.md 12: tools write 0x7 on connect */
   cfg->dbgmcu_cr = LF_DBGMCU_CR_DBG_SLEEP | LF_DBGMCU_CR_DBG_STOP | LF_DBGMCU_CR_DBG_STANDBY;
   cfg->halt_timeout_s = 0.1;
   cfg->reset_timeout_s = 0.1;
@@ -23,15 +46,24 @@ void lf_cm_cfg_default(lf_cm_cfg *cfg)
 
 int lf_cm_new(lf_adi *a, const lf_cm_cfg *cfg, lf_cm **out)
 {
+  *out = NULL;
+  lf_session *s = lf_adi_session(a);
+  lf_cm_cfg c;
+  if (cfg)
+    c = *cfg;
+  else
+    lf_cm_cfg_default(&c);
+  if (!(c.halt_timeout_s >= 0 && c.halt_timeout_s <= 3600) ||
+      !(c.reset_timeout_s >= 0 && c.reset_timeout_s <= 3600))
+    return lf_err_set(s, LF_EINVAL, "cortex-m: halt/reset timeout %g/%g s: expected 0 .. 3600 seconds",
+                      c.halt_timeout_s, c.reset_timeout_s);
   lf_cm *t = calloc(1, sizeof *t);
   if (!t)
-    return lf_err_set(lf_adi_session(a), LF_ENOMEM, "cortex-m: out of memory");
+    return lf_err_set(s, LF_ENOMEM, "cortex-m: out of memory");
   t->a = a;
-  t->s = lf_adi_session(a);
-  if (cfg)
-    t->cfg = *cfg;
-  else
-    lf_cm_cfg_default(&t->cfg);
+  t->s = s;
+  t->cfg = c;
+  t->info.core = t->info.chip = "unknown";
   *out = t;
   return 0;
 }
@@ -41,25 +73,553 @@ lf_adi *lf_cm_adi(const lf_cm *t) { return t->a; }
 const lf_cm_info *lf_cm_info_get(const lf_cm *t) { return &t->info; }
 const lf_cm_stats *lf_cm_stats_get(const lf_cm *t) { return &t->st; }
 
-#define STUB(...) return lf_err_set(t->s, LF_ENOTSUP, "cortex-m: not implemented yet")
-int lf_cm_connect(lf_cm *t, lf_cm_connect_mode mode) { STUB(); }
-int lf_cm_identify(lf_cm *t) { STUB(); }
-int lf_cm_disconnect(lf_cm *t, bool resume) { STUB(); }
-int lf_cm_halt(lf_cm *t) { STUB(); }
-int lf_cm_resume(lf_cm *t) { STUB(); }
-int lf_cm_step(lf_cm *t) { STUB(); }
-int lf_cm_is_halted(lf_cm *t, bool *halted) { STUB(); }
-int lf_cm_read_dhcsr(lf_cm *t, uint32_t *dhcsr) { STUB(); }
-int lf_cm_read_reg(lf_cm *t, unsigned reg, uint32_t *val) { STUB(); }
-int lf_cm_write_reg(lf_cm *t, unsigned reg, uint32_t val) { STUB(); }
-int lf_cm_read_regs(lf_cm *t, const unsigned *regs, uint32_t *vals, size_t n) { STUB(); }
-int lf_cm_write_regs(lf_cm *t, const unsigned *regs, const uint32_t *vals, size_t n) { STUB(); }
-int lf_cm_reg_lookup(const char *name) { return -1; }
-const char *lf_cm_reg_name(unsigned reg) { return NULL; }
-int lf_cm_reset(lf_cm *t, lf_cm_reset_kind kind, bool halt) { STUB(); }
-int lf_cm_set_return_bkpt(lf_cm *t, uint32_t addr) { STUB(); }
+static uint64_t now(const lf_cm *t) { return lf_adi_now_ns(t->a); }
+static uint64_t s_to_ns(double s) { return (uint64_t)(s * 1e9 + 0.5); }
+
+/* ---- register access with context ---- */
+
+static int rd(lf_cm *t, uint32_t addr, uint32_t *v, const char *op)
+{
+  int r = lf_adi_read32(t->a, addr, v);
+  return r ? lf_err_wrap(t->s, r, "cortex-m: %s", op) : 0;
+}
+
+static int wr(lf_cm *t, uint32_t addr, uint32_t v, const char *op)
+{
+  int r = lf_adi_write32(t->a, addr, v);
+  return r ? lf_err_wrap(t->s, r, "cortex-m: %s", op) : 0;
+}
+
+static int dhcsr_set(lf_cm *t, uint32_t ctl, const char *op)
+{
+  return wr(t, LF_CM_DHCSR, LF_DHCSR_DBGKEY | LF_DHCSR_C_DEBUGEN | ctl, op);
+}
+
+/* Polls DHCSR until (v & mask) == want, at most timeout_s. */
+static int wait_dhcsr(lf_cm *t, uint32_t mask, uint32_t want, double timeout_s, uint64_t *counter,
+                      uint32_t *out, const char *op, const char *what)
+{
+  uint64_t deadline = now(t) + s_to_ns(timeout_s);
+  uint32_t v = 0;
+  for (;;) {
+    (*counter)++;
+    int r = rd(t, LF_CM_DHCSR, &v, op);
+    if (r)
+      return r;
+    if ((v & mask) == want) {
+      if (out)
+        *out = v;
+      return 0;
+    }
+    if (now(t) >= deadline)
+      return lf_err_set(t->s, LF_ETIMEDOUT, "cortex-m: %s: %s not seen within %.3f s (DHCSR 0x%08x)",
+                        op, what, timeout_s, v);
+  }
+}
+
+/* ---- identification ---- */
+
+/* CPUID PARTNO (bits 15:4), Arm implementer 0x41. */
+static const struct {
+  uint16_t partno;
+  const char *name;
+  bool v7m;   /* ARMv7-M: AIRCR.VECTRESET exists */
+  bool fp;    /* may have an FPU (MVFR0 worth reading) */
+} cores[] = {
+  {0xC20, "Cortex-M0", false, false},  {0xC60, "Cortex-M0+", false, false},
+  {0xC21, "Cortex-M1", false, false},  {0xC23, "Cortex-M3", true, false},
+  {0xC24, "Cortex-M4", true, true},    {0xC27, "Cortex-M7", true, true},
+  {0xD20, "Cortex-M23", false, false}, {0xD21, "Cortex-M33", false, true},
+  {0xD22, "Cortex-M55", false, true},  {0xD23, "Cortex-M85", false, true},
+};
+
+/* DBGMCU_IDCODE DEV_ID (bits 11:0) of STM32 parts with DBGMCU at 0xE0042000
+ * (stm32f7-target.md 1, stm32f4-target.md 1; others from ST's reference
+ * manuals' DEV_ID tables). */
+static const struct {
+  uint16_t dev_id;
+  const char *name;
+} chips[] = {
+  {0x411, "STM32F2xx"},        {0x413, "STM32F405/F407/F415/F417"},
+  {0x419, "STM32F42x/F43x"},   {0x421, "STM32F446"},
+  {0x423, "STM32F401xB/C"},    {0x431, "STM32F411"},
+  {0x433, "STM32F401xD/E"},    {0x434, "STM32F469/F479"},
+  {0x441, "STM32F412"},        {0x449, "STM32F74x/F75x"},
+  {0x451, "STM32F76x/F77x"},   {0x452, "STM32F72x/F73x"},
+  {0x463, "STM32F413/F423"},
+};
+
+static int core_row(uint32_t cpuid)
+{
+  if ((cpuid >> 24) != 0x41)
+    return -1;
+  for (size_t i = 0; i < sizeof cores / sizeof cores[0]; i++)
+    if (cores[i].partno == ((cpuid >> 4) & 0xFFFu))
+      return (int)i;
+  return -1;
+}
+
+int lf_cm_identify(lf_cm *t)
+{
+  lf_cm_info *in = &t->info;
+  memset(in, 0, sizeof *in);
+  in->core = in->chip = "unknown";
+  in->dpidr = lf_adi_dpidr(t->a);
+  int r = rd(t, LF_CM_CPUID, &in->cpuid, "identify: read CPUID 0xe000ed00");
+  if (r)
+    return r;
+  in->variant = (uint8_t)((in->cpuid >> 20) & 0xFu);
+  in->revision = (uint8_t)(in->cpuid & 0xFu);
+  snprintf(in->core_rev, sizeof in->core_rev, "r%up%u", in->variant, in->revision);
+  int k = core_row(in->cpuid);
+  if (k >= 0) {
+    in->core = cores[k].name;
+    if (cores[k].fp) {
+      uint32_t mvfr0 = 0;
+      if ((r = rd(t, LF_CM_MVFR0, &mvfr0, "identify: read MVFR0 0xe000ef40")))
+        return r;
+      in->has_fpu = mvfr0 != 0;
+      in->fpu_double = ((mvfr0 >> 8) & 0xFu) != 0; /* MVFR0.Double_precision */
+    }
+  }
+  if (t->cfg.dbgmcu_base) {
+    char op[64];
+    snprintf(op, sizeof op, "identify: read DBGMCU_IDCODE 0x%08x", t->cfg.dbgmcu_base);
+    if ((r = rd(t, t->cfg.dbgmcu_base, &in->idcode, op)))
+      return r;
+    in->dev_id = (uint16_t)(in->idcode & 0xFFFu);
+    in->rev_id = (uint16_t)(in->idcode >> 16);
+    for (size_t i = 0; i < sizeof chips / sizeof chips[0]; i++)
+      if (chips[i].dev_id == in->dev_id)
+        in->chip = chips[i].name;
+  }
+  t->identified = true;
+  lf_log(t->s, LF_LOG_INFO, "cortex-m: %s %s (CPUID 0x%08x%s), chip %s (IDCODE 0x%08x), DPIDR 0x%08x",
+         in->core, in->core_rev, in->cpuid, in->has_fpu ? ", FPU" : "", in->chip, in->idcode,
+         in->dpidr);
+  return 0;
+}
+
+static int set_dbgmcu(lf_cm *t)
+{
+  if (!t->cfg.dbgmcu_base || !t->cfg.dbgmcu_cr)
+    return 0;
+  uint32_t a = t->cfg.dbgmcu_base + 4, v = 0;
+  char op[64];
+  snprintf(op, sizeof op, "read DBGMCU_CR 0x%08x", a);
+  int r = rd(t, a, &v, op);
+  if (r || (v & t->cfg.dbgmcu_cr) == t->cfg.dbgmcu_cr)
+    return r;
+  snprintf(op, sizeof op, "write DBGMCU_CR 0x%08x", a);
+  return wr(t, a, v | t->cfg.dbgmcu_cr, op);
+}
+
+/* ---- run control ---- */
+
+int lf_cm_read_dhcsr(lf_cm *t, uint32_t *dhcsr) { return rd(t, LF_CM_DHCSR, dhcsr, "read DHCSR"); }
+
+int lf_cm_is_halted(lf_cm *t, bool *halted)
+{
+  uint32_t v;
+  int r = rd(t, LF_CM_DHCSR, &v, "is halted: read DHCSR");
+  if (!r)
+    *halted = (v & LF_DHCSR_S_HALT) != 0;
+  return r;
+}
+
+int lf_cm_halt(lf_cm *t)
+{
+  int r = dhcsr_set(t, LF_DHCSR_C_HALT, "halt: write DHCSR");
+  if (!r)
+    r = wait_dhcsr(t, LF_DHCSR_S_HALT, LF_DHCSR_S_HALT, t->cfg.halt_timeout_s, &t->st.halt_polls,
+                   NULL, "halt", "DHCSR.S_HALT");
+  return r;
+}
+
+int lf_cm_resume(lf_cm *t)
+{
+  int r = wr(t, LF_CM_DFSR, LF_DFSR_ALL, "resume: clear DFSR");
+  if (!r)
+    r = dhcsr_set(t, 0, "resume: write DHCSR");
+  return r;
+}
+
+int lf_cm_step(lf_cm *t)
+{
+  /* C_MASKINTS may only change while halted: set it with C_HALT first,
+   * then clear C_HALT with C_STEP (interrupts stay masked for the step). */
+  int r = dhcsr_set(t, LF_DHCSR_C_HALT | LF_DHCSR_C_MASKINTS, "step: write DHCSR (mask interrupts)");
+  if (!r)
+    r = dhcsr_set(t, LF_DHCSR_C_STEP | LF_DHCSR_C_MASKINTS, "step: write DHCSR (step)");
+  if (!r)
+    r = wait_dhcsr(t, LF_DHCSR_S_HALT, LF_DHCSR_S_HALT, t->cfg.halt_timeout_s, &t->st.halt_polls,
+                   NULL, "step", "DHCSR.S_HALT after the step");
+  return r;
+}
+
+/* ---- core registers ---- */
+
+static const struct {
+  const char *name;
+  unsigned sel;
+} reg_names[] = {
+  {"r0", 0},     {"r1", 1},     {"r2", 2},   {"r3", 3},       {"r4", 4},      {"r5", 5},
+  {"r6", 6},     {"r7", 7},     {"r8", 8},   {"r9", 9},       {"r10", 10},    {"r11", 11},
+  {"r12", 12},   {"sp", 13},    {"lr", 14},  {"pc", 15},      {"xpsr", 16},   {"msp", 17},
+  {"psp", 18},   {"special", 20}, {"fpscr", 0x21}, {"r13", 13}, {"r14", 14},    {"r15", 15},
+};
+
+int lf_cm_reg_lookup(const char *name)
+{
+  if (!name)
+    return -1;
+  for (size_t i = 0; i < sizeof reg_names / sizeof reg_names[0]; i++)
+    if (!strcasecmp(name, reg_names[i].name))
+      return (int)reg_names[i].sel;
+  if ((name[0] == 's' || name[0] == 'S') && isdigit((unsigned char)name[1])) {
+    char *end;
+    long n = strtol(name + 1, &end, 10);
+    if (!*end && n >= 0 && n <= 31 && !(name[1] == '0' && name[2]))
+      return LF_CM_S0 + (int)n;
+  }
+  return -1;
+}
+
+const char *lf_cm_reg_name(unsigned reg)
+{
+  static const char *const s_names[32] = {
+    "s0",  "s1",  "s2",  "s3",  "s4",  "s5",  "s6",  "s7",  "s8",  "s9",  "s10",
+    "s11", "s12", "s13", "s14", "s15", "s16", "s17", "s18", "s19", "s20", "s21",
+    "s22", "s23", "s24", "s25", "s26", "s27", "s28", "s29", "s30", "s31"};
+  if (reg >= LF_CM_S0 && reg < LF_CM_S0 + 32)
+    return s_names[reg - LF_CM_S0];
+  for (size_t i = 0; i < sizeof reg_names / sizeof reg_names[0]; i++)
+    if (reg_names[i].sel == reg)
+      return reg_names[i].name; /* first row: canonical name */
+  return NULL;
+}
+
+static int check_reg(lf_cm *t, unsigned reg, const char *op)
+{
+  const char *name = lf_cm_reg_name(reg);
+  if (!name)
+    return lf_err_set(t->s, LF_EINVAL,
+                      "cortex-m: %s register 0x%02x: not a core register (REGSEL 0x00-0x12, 0x14, "
+                      "0x21, 0x40-0x5F)",
+                      op, reg);
+  if ((reg == LF_CM_FPSCR || reg >= LF_CM_S0) && t->identified && !t->info.has_fpu)
+    return lf_err_set(t->s, LF_ENOTSUP, "cortex-m: %s %s: this %s has no FPU", op, name,
+                      t->info.core);
+  return 0;
+}
+
+/* DHCSR.S_REGRDY after a DCRSR write; a running core is an error at once. */
+static int wait_regrdy(lf_cm *t, unsigned reg, const char *op)
+{
+  uint64_t deadline = now(t) + s_to_ns(t->cfg.halt_timeout_s);
+  for (;;) {
+    uint32_t v;
+    t->st.regrdy_polls++;
+    int r = rd(t, LF_CM_DHCSR, &v, op);
+    if (r)
+      return r;
+    if (!(v & LF_DHCSR_S_HALT))
+      return lf_err_set(t->s, LF_ETARGET, "cortex-m: %s %s: the core is not halted (DHCSR 0x%08x)",
+                        op, lf_cm_reg_name(reg), v);
+    if (v & LF_DHCSR_S_REGRDY)
+      return 0;
+    if (now(t) >= deadline)
+      return lf_err_set(t->s, LF_ETIMEDOUT,
+                        "cortex-m: %s %s: DHCSR.S_REGRDY not set within %.3f s (DHCSR 0x%08x)", op,
+                        lf_cm_reg_name(reg), t->cfg.halt_timeout_s, v);
+  }
+}
+
+int lf_cm_read_reg(lf_cm *t, unsigned reg, uint32_t *val)
+{
+  int r = check_reg(t, reg, "read");
+  if (!r)
+    r = wr(t, LF_CM_DCRSR, reg, "read register: write DCRSR");
+  if (!r)
+    r = wait_regrdy(t, reg, "read register");
+  if (!r)
+    r = rd(t, LF_CM_DCRDR, val, "read register: read DCRDR");
+  return r;
+}
+
+int lf_cm_write_reg(lf_cm *t, unsigned reg, uint32_t val)
+{
+  int r = check_reg(t, reg, "write");
+  if (!r)
+    r = wr(t, LF_CM_DCRDR, val, "write register: write DCRDR");
+  if (!r)
+    r = wr(t, LF_CM_DCRSR, reg | 0x10000u /* REGWnR */, "write register: write DCRSR");
+  if (!r)
+    r = wait_regrdy(t, reg, "write register");
+  return r;
+}
+
+int lf_cm_read_regs(lf_cm *t, const unsigned *regs, uint32_t *vals, size_t n)
+{
+  for (size_t i = 0; i < n; i++) {
+    int r = lf_cm_read_reg(t, regs[i], &vals[i]);
+    if (r)
+      return r;
+  }
+  return 0;
+}
+
+int lf_cm_write_regs(lf_cm *t, const unsigned *regs, const uint32_t *vals, size_t n)
+{
+  for (size_t i = 0; i < n; i++) {
+    int r = lf_cm_write_reg(t, regs[i], vals[i]);
+    if (r)
+      return r;
+  }
+  return 0;
+}
+
+/* ---- reset ---- */
+
+static const char *const reset_names[] = {"SYSRESETREQ", "VECTRESET", "hardware (NRST)"};
+
+int lf_cm_reset(lf_cm *t, lf_cm_reset_kind kind, bool halt)
+{
+  if ((unsigned)kind > LF_CM_RESET_HARDWARE)
+    return lf_err_set(t->s, LF_EINVAL, "cortex-m: reset kind %d: expected 0..2", (int)kind);
+  const char *kname = reset_names[kind];
+  if (kind == LF_CM_RESET_VECTRESET && t->identified) {
+    int k = core_row(t->info.cpuid);
+    if (k < 0 || !cores[k].v7m)
+      return lf_err_set(t->s, LF_ENOTSUP, "cortex-m: reset VECTRESET: %s has no AIRCR.VECTRESET "
+                        "(ARMv7-M only)", t->info.core);
+  }
+  lf_probe *p = lf_adi_probe(t->a);
+  if (kind == LF_CM_RESET_HARDWARE && !p->ops->set_nrst)
+    return lf_err_set(t->s, LF_ENOTSUP, "cortex-m: hardware reset: %s cannot drive NRST",
+                      p->info.product);
+  t->fn.active = false;
+  uint32_t demcr = 0, dhcsr;
+  int r;
+  if (halt) {
+    if ((r = rd(t, LF_CM_DEMCR, &demcr, "reset and halt: read DEMCR")) ||
+        (r = wr(t, LF_CM_DEMCR, demcr | LF_DEMCR_VC_CORERESET, "reset and halt: set DEMCR.VC_CORERESET")) ||
+        (r = dhcsr_set(t, 0, "reset and halt: write DHCSR (C_DEBUGEN)")))
+      return r;
+  }
+  /* S_RESET_ST is sticky until read: read once so the next one is ours. */
+  if ((r = rd(t, LF_CM_DHCSR, &dhcsr, "reset: read DHCSR")))
+    return r;
+  switch (kind) {
+  case LF_CM_RESET_SYSRESETREQ:
+  case LF_CM_RESET_VECTRESET: {
+    uint32_t v = LF_AIRCR_VECTKEY |
+                 (kind == LF_CM_RESET_SYSRESETREQ ? LF_AIRCR_SYSRESETREQ : LF_AIRCR_VECTRESET);
+    r = lf_adi_write32(t->a, LF_CM_AIRCR, v);
+    if (r == LF_EFAULT) { /* the reset can cut the write's answer short */
+      lf_log(t->s, LF_LOG_DEBUG, "cortex-m: reset: AIRCR write answered with a fault (%s); continuing",
+             lf_err_msg(t->s));
+      r = 0;
+    }
+    if (r)
+      return lf_err_wrap(t->s, r, "cortex-m: reset %s: write AIRCR 0x%08x", kname, v);
+    break;
+  }
+  case LF_CM_RESET_HARDWARE:
+    if ((r = p->ops->set_nrst(p, true)))
+      return lf_err_wrap(t->s, r, "cortex-m: hardware reset");
+    if ((r = p->ops->set_nrst(p, false)))
+      return lf_err_wrap(t->s, r, "cortex-m: hardware reset");
+    break;
+  }
+  char op[64];
+  snprintf(op, sizeof op, "reset %s", kname);
+  if (halt) {
+    r = wait_dhcsr(t, LF_DHCSR_S_HALT, LF_DHCSR_S_HALT, t->cfg.reset_timeout_s + t->cfg.halt_timeout_s,
+                   &t->st.halt_polls, NULL, op, "halt at the reset vector (DHCSR.S_HALT)");
+    int r2 = wr(t, LF_CM_DEMCR, demcr, "reset and halt: restore DEMCR");
+    return r ? r : r2;
+  }
+  /* VECTRESET resets the core only: S_RESET_ST is what shows it. */
+  return wait_dhcsr(t, LF_DHCSR_S_RESET_ST, LF_DHCSR_S_RESET_ST, t->cfg.reset_timeout_s,
+                    &t->st.halt_polls, NULL, op, "DHCSR.S_RESET_ST");
+}
+
+/* ---- connect / disconnect ---- */
+
+int lf_cm_connect(lf_cm *t, lf_cm_connect_mode mode)
+{
+  if ((unsigned)mode > LF_CM_UNDER_RESET)
+    return lf_err_set(t->s, LF_EINVAL, "cortex-m: connect mode %d: expected 0..2", (int)mode);
+  t->fn.active = false;
+  t->identified = false;
+  bool ur = mode == LF_CM_UNDER_RESET;
+  lf_probe *p = lf_adi_probe(t->a);
+  if (ur && !p->ops->set_nrst)
+    return lf_err_set(t->s, LF_ENOTSUP, "cortex-m: connect under reset: %s cannot drive NRST",
+                      p->info.product);
+  int r = lf_adi_connect(t->a, ur ? LF_CONNECT_UNDER_RESET : LF_CONNECT_NORMAL);
+  if (r)
+    return r;
+  if (!ur) {
+    if ((r = lf_cm_identify(t)) || (r = set_dbgmcu(t)))
+      return r;
+    return mode == LF_CM_ATTACH_HALT ? lf_cm_halt(t) : 0;
+  }
+  /* Under reset (stm32f7-target.md 13 #1, #2): vector catch, debug enable
+   * and DBGMCU_CR while NRST is low, then release: the core halts at its
+   * reset vector before the first instruction. */
+  uint32_t demcr = 0;
+  if (!(r = rd(t, LF_CM_DEMCR, &demcr, "connect under reset: read DEMCR")) &&
+      !(r = wr(t, LF_CM_DEMCR, demcr | LF_DEMCR_VC_CORERESET,
+               "connect under reset: set DEMCR.VC_CORERESET")) &&
+      !(r = dhcsr_set(t, 0, "connect under reset: write DHCSR (C_DEBUGEN)")))
+    r = set_dbgmcu(t);
+  int r2 = p->ops->set_nrst(p, false); /* never leave the target held in reset */
+  if (r)
+    return r;
+  if (r2)
+    return lf_err_wrap(t->s, r2, "cortex-m: connect under reset");
+  if ((r = wait_dhcsr(t, LF_DHCSR_S_HALT, LF_DHCSR_S_HALT, t->cfg.reset_timeout_s + t->cfg.halt_timeout_s,
+                      &t->st.halt_polls, NULL, "connect under reset",
+                      "halt at the reset vector (DHCSR.S_HALT)")))
+    return r;
+  if ((r = wr(t, LF_CM_DEMCR, demcr & ~LF_DEMCR_VC_CORERESET, "connect under reset: restore DEMCR")))
+    return r;
+  return lf_cm_identify(t);
+}
+
+int lf_cm_disconnect(lf_cm *t, bool resume)
+{
+  int r = 0;
+  t->fn.active = false;
+  if (resume && lf_adi_connected(t->a)) {
+    uint32_t demcr = 0;
+    if (!(r = rd(t, LF_CM_DEMCR, &demcr, "disconnect: read DEMCR")) &&
+        (!(demcr & LF_DEMCR_VC_CORERESET) ||
+         !(r = wr(t, LF_CM_DEMCR, demcr & ~LF_DEMCR_VC_CORERESET, "disconnect: clear DEMCR.VC_CORERESET"))) &&
+        !(r = wr(t, LF_CM_DFSR, LF_DFSR_ALL, "disconnect: clear DFSR")))
+      r = wr(t, LF_CM_DHCSR, LF_DHCSR_DBGKEY, "disconnect: clear DHCSR.C_DEBUGEN (resume)");
+    if (r)
+      lf_log(t->s, LF_LOG_WARN, "%s", lf_err_msg(t->s));
+  }
+  int r2 = lf_adi_disconnect(t->a);
+  return r ? r : r2;
+}
+
+/* ---- running code on the target ---- */
+
+int lf_cm_set_return_bkpt(lf_cm *t, uint32_t addr)
+{
+  if (addr & 1u)
+    return lf_err_set(t->s, LF_EINVAL,
+                      "cortex-m: return BKPT address 0x%08x: expected a halfword address (bit 0 "
+                      "clear; the Thumb bit is added to LR)", addr);
+  t->return_bkpt = addr;
+  return 0;
+}
+
+int lf_cm_start_function(lf_cm *t, uint32_t entry, const uint32_t args[4], uint32_t sp)
+{
+  if (sp & 7u)
+    return lf_err_set(t->s, LF_EINVAL,
+                      "cortex-m: run function 0x%08x: stack pointer 0x%08x is not 8-byte aligned "
+                      "(AAPCS)", entry, sp);
+  if (!t->return_bkpt && sp < 8)
+    return lf_err_set(t->s, LF_EINVAL, "cortex-m: run function 0x%08x: stack pointer 0x%08x too low",
+                      entry, sp);
+  t->fn.active = false;
+  uint32_t dhcsr;
+  int r = rd(t, LF_CM_DHCSR, &dhcsr, "run function: read DHCSR");
+  if (r)
+    return r;
+  if (!(dhcsr & LF_DHCSR_S_HALT))
+    return lf_err_set(t->s, LF_ETARGET,
+                      "cortex-m: run function 0x%08x: the core is running (halt it first; DHCSR "
+                      "0x%08x)", entry, dhcsr);
+  uint32_t bkpt = t->return_bkpt, stack = sp;
+  if (!bkpt) {
+    bkpt = sp - 8;
+    stack = sp - 8;
+    if ((r = lf_adi_write32(t->a, bkpt, BKPT_PAIR)))
+      return lf_err_wrap(t->s, r, "cortex-m: run function 0x%08x: write the return BKPT at 0x%08x",
+                         entry, bkpt);
+  }
+  const unsigned regs[8] = {0, 1, 2, 3, LF_CM_SP, LF_CM_LR, LF_CM_PC, LF_CM_XPSR};
+  const uint32_t vals[8] = {args ? args[0] : 0, args ? args[1] : 0, args ? args[2] : 0,
+                            args ? args[3] : 0, stack, bkpt | 1u, entry & ~1u, LF_CM_XPSR_T};
+  if ((r = lf_cm_write_regs(t, regs, vals, 8)) || (r = lf_cm_resume(t)))
+    return lf_err_wrap(t->s, r, "cortex-m: run function 0x%08x", entry);
+  t->fn.active = true;
+  t->fn.entry = entry;
+  return 0;
+}
+
+int lf_cm_poll_function(lf_cm *t, bool *done, uint32_t *r0)
+{
+  *done = false;
+  if (!t->fn.active)
+    return lf_err_set(t->s, LF_EINVAL, "cortex-m: poll function: no function was started");
+  uint32_t entry = t->fn.entry, dhcsr, dfsr, pc = 0;
+  t->st.run_polls++;
+  int r = rd(t, LF_CM_DHCSR, &dhcsr, "poll function: read DHCSR");
+  if (r)
+    return r;
+  if (!(dhcsr & LF_DHCSR_S_HALT)) {
+    if (dhcsr & LF_DHCSR_S_LOCKUP) {
+      t->fn.active = false;
+      return lf_err_set(t->s, LF_ETARGET, "cortex-m: function 0x%08x: core locked up (DHCSR 0x%08x)",
+                        entry, dhcsr);
+    }
+    return 0;
+  }
+  t->fn.active = false;
+  if ((r = rd(t, LF_CM_DFSR, &dfsr, "poll function: read DFSR")))
+    return r;
+  if (dfsr & LF_DFSR_BKPT) {
+    *done = true;
+    return r0 ? lf_cm_read_reg(t, 0, r0) : 0;
+  }
+  (void)lf_cm_read_reg(t, LF_CM_PC, &pc);
+  return lf_err_set(t->s, LF_ETARGET,
+                    "cortex-m: function 0x%08x: core halted at PC 0x%08x without reaching the return "
+                    "BKPT (DFSR 0x%02x%s)",
+                    entry, pc, dfsr, (dfsr & LF_DFSR_VCATCH) ? ": fault or reset vector catch" : "");
+}
+
+int lf_cm_wait_function(lf_cm *t, double timeout_s, uint32_t *r0)
+{
+  if (!(timeout_s >= 0))
+    return lf_err_set(t->s, LF_EINVAL, "cortex-m: wait function: timeout %g s: expected >= 0", timeout_s);
+  uint32_t entry = t->fn.entry;
+  uint64_t t0 = now(t), deadline = t0 + s_to_ns(timeout_s);
+  for (;;) {
+    bool done;
+    int r = lf_cm_poll_function(t, &done, r0);
+    if (r || done)
+      return r;
+    if (now(t) >= deadline)
+      break;
+  }
+  t->fn.active = false;
+  uint32_t pc = 0;
+  int r = lf_cm_halt(t);
+  if (!r)
+    r = lf_cm_read_reg(t, LF_CM_PC, &pc);
+  if (r)
+    return lf_err_wrap(t->s, LF_ETIMEDOUT, "cortex-m: function 0x%08x: no return within %.3f s, and "
+                       "halting failed", entry, timeout_s);
+  return lf_err_set(t->s, LF_ETIMEDOUT,
+                    "cortex-m: function 0x%08x: no return within %.3f s; halted at PC 0x%08x",
+                    entry, timeout_s, pc);
+}
+
 int lf_cm_run_function(lf_cm *t, uint32_t entry, const uint32_t args[4], uint32_t sp,
-                       double timeout_s, uint32_t *r0) { STUB(); }
-int lf_cm_start_function(lf_cm *t, uint32_t entry, const uint32_t args[4], uint32_t sp) { STUB(); }
-int lf_cm_poll_function(lf_cm *t, bool *done, uint32_t *r0) { STUB(); }
-int lf_cm_wait_function(lf_cm *t, double timeout_s, uint32_t *r0) { STUB(); }
+                       double timeout_s, uint32_t *r0)
+{
+  if (!(timeout_s >= 0))
+    return lf_err_set(t->s, LF_EINVAL, "cortex-m: run function 0x%08x: timeout %g s: expected >= 0",
+                      entry, timeout_s);
+  int r = lf_cm_start_function(t, entry, args, sp);
+  return r ? r : lf_cm_wait_function(t, timeout_s, r0);
+}

@@ -1,0 +1,717 @@
+/* ARM layer (src/arm): ADIv5 DP/MEM-AP and Cortex-M debug against the
+ * in-process bench (NUCLEO-F767ZI with its ST-LINK/V2-1, and with a V3), and
+ * against a raw-DAP probe built in this file on the bench's SW-DP model (for
+ * the parts ST-Link firmware does itself: power-up handshake, SELECT/CSW/TAR
+ * caching). Facts: stm32f7-target.md 10-13. Costs are asserted in USB round
+ * trips (one per probe command) and in modeled time computed from the bench
+ * parameters. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arm/adi.h"
+#include "arm/cortex_m.h"
+#include "bench/bench.h"
+#include "bench/cortexm.h"
+#include "bench/dap.h"
+#include "core/session.h"
+#include "probe/probe.h"
+#include "probe/stlink.h"
+#include "usb/usb.h"
+
+#define SRAM1 0x20020000u
+#define CODE SRAM1
+#define STACK_TOP 0x20022000u
+#define UNMAPPED 0x30000000u /* stm32f7-target.md 2: reserved above SRAM2 */
+#define DBGMCU_CR 0xE0042004u
+
+/* ---- fixture ---- */
+
+typedef struct fx {
+  lf_session *s;
+  lf_bench_board *b;
+  lf_usb_ctx *usb;
+  lf_probe *p;
+  lf_adi *a;
+  lf_cm *t;
+  char log[16384];
+  size_t loglen;
+} fx;
+
+static void sink(void *ctx, int level, double host_ms, uint64_t virt_ns, const char *msg)
+{
+  fx *f = ctx;
+  int n = snprintf(f->log + f->loglen, sizeof f->log - f->loglen, "%s\n", msg);
+  if (n > 0 && f->loglen + (size_t)n < sizeof f->log)
+    f->loglen += (size_t)n;
+}
+
+static void fx_open_cfg(fx *f, lf_bench_board_cfg *cfg)
+{
+  memset(f, 0, sizeof *f);
+  f->s = lf_session_new();
+  assert_non_null(f->s);
+  lf_log_set_sink(f->s, sink, f, LF_LOG_DEBUG);
+  char err[256];
+  f->b = lf_bench_board_new(cfg, err, sizeof err);
+  if (!f->b)
+    fail_msg("bench: %s", err);
+  assert_int_equal(lf_usb_new_bench(f->s, &f->b, 1, &f->usb), 0);
+  lf_probe_selector sel = {.index = -1};
+  if (lf_probe_open(f->s, f->usb, &sel, &f->p))
+    fail_msg("open: %s", lf_err_msg(f->s));
+  uint32_t hz;
+  assert_int_equal(f->p->ops->set_clock(f->p, 4000000, &hz), 0);
+  assert_int_equal(lf_adi_new(f->s, f->p, NULL, &f->a), 0);
+  assert_int_equal(lf_cm_new(f->a, NULL, &f->t), 0);
+}
+
+static void fx_open(fx *f, const char *probe)
+{
+  lf_bench_board_cfg cfg;
+  lf_bench_board_cfg_default(&cfg);
+  cfg.probe = probe;
+  fx_open_cfg(f, &cfg);
+}
+
+static void fx_connect(fx *f, lf_cm_connect_mode mode)
+{
+  if (lf_cm_connect(f->t, mode))
+    fail_msg("connect: %s", lf_err_msg(f->s));
+}
+
+static void fx_close(fx *f)
+{
+  lf_cm_free(f->t);
+  lf_adi_free(f->a);
+  lf_probe_close(f->p);
+  lf_usb_free(f->usb);
+  lf_bench_board_free(f->b);
+  lf_session_free(f->s);
+}
+
+static uint64_t now(fx *f) { return lf_bench_clock(f->b)->now_ns; }
+static uint64_t rts(fx *f) { return lf_usb_dev_stats(lf_stlink_usb(f->p))->round_trips; }
+static const char *probe_of(void **state) { return *state ? (const char *)*state : "v2-1"; }
+
+#define OK(expr)                                                                                  \
+  do {                                                                                            \
+    if ((expr) != 0)                                                                              \
+      fail_msg("%s: %s", #expr, lf_err_msg(f.s));                                                 \
+  } while (0)
+
+static uint32_t rd32(fx *f, uint32_t addr)
+{
+  uint32_t v = 0;
+  if (lf_adi_read32(f->a, addr, &v))
+    fail_msg("read 0x%08x: %s", addr, lf_err_msg(f->s));
+  return v;
+}
+
+static void put_code(fx *f, uint32_t addr, const uint16_t *ins, size_t n)
+{
+  if (lf_adi_write(f->a, addr, ins, n * 2))
+    fail_msg("write code: %s", lf_err_msg(f->s));
+}
+
+/* ---- identification and power-up ---- */
+
+static void connect_identifies_m7_and_f767_and_sets_dbgmcu(void **state)
+{
+  fx f;
+  fx_open(&f, probe_of(state));
+  fx_connect(&f, LF_CM_ATTACH);
+  const lf_cm_info *in = lf_cm_info_get(f.t);
+  assert_int_equal(in->dpidr, 0x5BA02477u);   /* F7 1 */
+  assert_int_equal(in->cpuid, 0x411FC270u);   /* F7 1: r1p0 */
+  assert_string_equal(in->core, "Cortex-M7");
+  assert_string_equal(in->core_rev, "r1p0");
+  assert_true(in->has_fpu);
+  assert_true(in->fpu_double);                /* FPv5 DP */
+  assert_int_equal(in->idcode, 0x10016451u);
+  assert_int_equal(in->dev_id, 0x451);
+  assert_int_equal(in->rev_id, 0x1001);
+  assert_string_equal(in->chip, "STM32F76x/F77x");
+  /* DBGMCU_CR = DBG_SLEEP|DBG_STOP|DBG_STANDBY (F7 12) */
+  assert_int_equal(rd32(&f, DBGMCU_CR) & 7u, 7u);
+  /* the DP is powered: both requests and both ACKs */
+  uint32_t cs;
+  OK(lf_adi_dp_read(f.a, LF_DP_CTRLSTAT, &cs));
+  assert_int_equal(cs & 0xF0000000u, 0xF0000000u);
+  /* identification = CPUID + MVFR0 + DBGMCU_IDCODE: three round trips */
+  uint64_t r0 = rts(&f);
+  OK(lf_cm_identify(f.t));
+  assert_int_equal(rts(&f) - r0, 3);
+  assert_non_null(strstr(f.log, "Cortex-M7 r1p0"));
+  fx_close(&f);
+}
+
+static void cpuid_decode_m4_on_f429(void **state)
+{
+  lf_bench_board_cfg cfg;
+  lf_bench_board_cfg_default(&cfg);
+  cfg.board = "nucleo-f429zi";
+  fx f;
+  fx_open_cfg(&f, &cfg);
+  fx_connect(&f, LF_CM_ATTACH);
+  const lf_cm_info *in = lf_cm_info_get(f.t);
+  assert_string_equal(in->core, "Cortex-M4");
+  assert_int_equal((in->cpuid >> 4) & 0xFFF, 0xC24);
+  char rev[8];
+  snprintf(rev, sizeof rev, "r%up%u", (in->cpuid >> 20) & 0xF, in->cpuid & 0xF);
+  assert_string_equal(in->core_rev, rev);
+  assert_int_equal(in->dev_id, 0x419);
+  assert_string_equal(in->chip, "STM32F42x/F43x");
+  assert_true(in->has_fpu);
+  assert_false(in->fpu_double); /* FPv4-SP */
+  fx_close(&f);
+}
+
+/* ---- sticky errors ---- */
+
+static void bus_fault_is_reported_and_next_read_works(void **state)
+{
+  fx f;
+  fx_open(&f, probe_of(state));
+  fx_connect(&f, LF_CM_ATTACH);
+  uint32_t v = 0;
+  assert_int_equal(lf_adi_read32(f.a, UNMAPPED, &v), LF_EFAULT);
+  assert_non_null(strstr(lf_err_msg(f.s), "0x30000000"));
+  uint32_t cs;
+  OK(lf_adi_dp_read(f.a, LF_DP_CTRLSTAT, &cs));
+  assert_int_equal(cs & LF_CS_STICKYERR, 0);
+  OK(lf_adi_write32(f.a, SRAM1, 0xCAFEF00Du));
+  assert_int_equal(rd32(&f, SRAM1), 0xCAFEF00Du);
+  /* bulk access running into the hole: fault names an address, then recovery */
+  uint8_t buf[64];
+  assert_int_equal(lf_adi_read(f.a, 0x2007FFE0u, buf, sizeof buf), LF_EFAULT);
+  assert_non_null(strstr(lf_err_msg(f.s), "0x20080000"));
+  assert_int_equal(rd32(&f, SRAM1), 0xCAFEF00Du);
+  /* bad input */
+  assert_int_equal(lf_adi_read32(f.a, SRAM1 + 2, &v), LF_EINVAL);
+  assert_non_null(strstr(lf_err_msg(f.s), "0x20020002"));
+  assert_int_equal(lf_adi_read_width(f.a, SRAM1 + 1, buf, 2, 2), LF_EINVAL);
+  assert_int_equal(lf_adi_read_width(f.a, SRAM1, buf, 3, 3), LF_EINVAL);
+  fx_close(&f);
+}
+
+static void access_before_connect_is_an_error(void **state)
+{
+  fx f;
+  fx_open(&f, "v2-1");
+  uint32_t v;
+  assert_int_equal(lf_adi_read32(f.a, SRAM1, &v), LF_ETARGET);
+  assert_non_null(strstr(lf_err_msg(f.s), "not connected"));
+  assert_int_equal(lf_adi_set_disconnect_timeout(f.a, -1), LF_EINVAL);
+  assert_int_equal(lf_adi_disconnect(f.a), 0); /* nothing to do */
+  fx_close(&f);
+}
+
+/* ---- run control ---- */
+
+/* SRAM1 loop: adds r0,#1 x4; b back to the start (T2: (0-(8+4))/2 = -6). */
+static const uint16_t loop4[] = {0x3001, 0x3001, 0x3001, 0x3001, 0xE7FA};
+
+static void set_pc_thumb(fx *f, uint32_t pc)
+{
+  if (lf_cm_write_reg(f->t, LF_CM_PC, pc) || lf_cm_write_reg(f->t, LF_CM_XPSR, LF_CM_XPSR_T) ||
+      lf_cm_write_reg(f->t, LF_CM_R0, 0))
+    fail_msg("regs: %s", lf_err_msg(f->s));
+}
+
+static void halt_step_resume_with_round_trips(void **state)
+{
+  fx f;
+  fx_open(&f, probe_of(state));
+  fx_connect(&f, LF_CM_UNDER_RESET);
+  put_code(&f, CODE, loop4, 5);
+  set_pc_thumb(&f, CODE);
+  bool h;
+  OK(lf_cm_is_halted(f.t, &h));
+  assert_true(h);
+  /* step: DHCSR mask-ints write, DHCSR step write, one DHCSR read */
+  uint64_t r0 = rts(&f);
+  OK(lf_cm_step(f.t));
+  assert_int_equal(rts(&f) - r0, 3);
+  uint32_t pc, x;
+  OK(lf_cm_read_reg(f.t, LF_CM_PC, &pc));
+  OK(lf_cm_read_reg(f.t, LF_CM_R0, &x));
+  assert_int_equal(pc, CODE + 2);
+  assert_int_equal(x, 1);
+  /* resume: DFSR clear + DHCSR write */
+  r0 = rts(&f);
+  OK(lf_cm_resume(f.t));
+  assert_int_equal(rts(&f) - r0, 2);
+  OK(lf_cm_is_halted(f.t, &h));
+  assert_false(h);
+  lf_bench_run(f.b, 1000000); /* 1 ms of running */
+  /* halt: DHCSR write + one DHCSR read that already sees S_HALT */
+  r0 = rts(&f);
+  OK(lf_cm_halt(f.t));
+  assert_int_equal(rts(&f) - r0, 2);
+  assert_true(lf_core_halted(lf_bench_core(f.b)));
+  OK(lf_cm_read_reg(f.t, LF_CM_PC, &pc));
+  OK(lf_cm_read_reg(f.t, LF_CM_R0, &x));
+  assert_true(pc >= CODE && pc <= CODE + 8);
+  assert_true(x > 1000); /* 1 ms at 16 MHz HSI: thousands of adds */
+  uint32_t dfsr = rd32(&f, LF_CM_DFSR);
+  assert_true(dfsr & LF_DFSR_HALTED);
+  fx_close(&f);
+}
+
+/* ---- registers ---- */
+
+static void register_round_trip_all(void **state)
+{
+  fx f;
+  fx_open(&f, probe_of(state));
+  fx_connect(&f, LF_CM_UNDER_RESET);
+  unsigned regs[64];
+  uint32_t vals[64], back[64];
+  size_t n = 0;
+  for (unsigned i = 0; i <= 12; i++) {
+    regs[n] = i;
+    vals[n++] = 0x10000000u + i * 0x01010101u;
+  }
+  regs[n] = LF_CM_LR, vals[n++] = 0x08000123u;
+  regs[n] = LF_CM_PC, vals[n++] = 0x20020010u;      /* bit 0 must be 0 */
+  regs[n] = LF_CM_XPSR, vals[n++] = 0xF9000000u;    /* NZCVQ + T */
+  regs[n] = LF_CM_PSP, vals[n++] = 0x20001000u;
+  regs[n] = LF_CM_SPECIAL, vals[n++] = 0x00012001u; /* FAULTMASK 1, BASEPRI 0x20, PRIMASK 1 */
+  regs[n] = LF_CM_FPSCR, vals[n++] = 0x00C00000u;   /* RMode */
+  for (unsigned i = 0; i < 32; i++) {
+    regs[n] = LF_CM_S0 + i;
+    vals[n++] = 0x3F800000u + i; /* 1.0f + i ulp */
+  }
+  regs[n] = LF_CM_MSP, vals[n++] = 0x20002000u;     /* last: SP (thread, SPSEL 0) follows */
+  OK(lf_cm_write_regs(f.t, regs, vals, n));
+  OK(lf_cm_read_regs(f.t, regs, back, n));
+  for (size_t i = 0; i < n; i++)
+    if (back[i] != vals[i])
+      fail_msg("%s: wrote 0x%08x, read 0x%08x", lf_cm_reg_name(regs[i]), vals[i], back[i]);
+  uint32_t sp;
+  OK(lf_cm_read_reg(f.t, LF_CM_SP, &sp));
+  assert_int_equal(sp, 0x20002000u);
+  /* the bench core holds the same values (white box) */
+  lf_core *c = lf_bench_core(f.b);
+  assert_int_equal(lf_core_reg(c, 7), vals[7]);
+  assert_int_equal(lf_core_reg(c, LF_CM_S0 + 31), 0x3F800000u + 31);
+  /* one register = 3 round trips (DCRSR, DHCSR.S_REGRDY, DCRDR) */
+  uint64_t r0 = rts(&f);
+  uint32_t v;
+  OK(lf_cm_read_reg(f.t, LF_CM_R0 + 5, &v));
+  assert_int_equal(rts(&f) - r0, 3);
+  r0 = rts(&f);
+  OK(lf_cm_write_reg(f.t, LF_CM_R0 + 5, 5));
+  assert_int_equal(rts(&f) - r0, 3);
+  /* names */
+  assert_int_equal(lf_cm_reg_lookup("XPSR"), LF_CM_XPSR);
+  assert_int_equal(lf_cm_reg_lookup("s31"), LF_CM_S0 + 31);
+  assert_int_equal(lf_cm_reg_lookup("r13"), LF_CM_SP);
+  assert_int_equal(lf_cm_reg_lookup("s32"), -1);
+  assert_int_equal(lf_cm_reg_lookup("s01"), -1);
+  assert_int_equal(lf_cm_reg_lookup("r16"), -1);
+  assert_string_equal(lf_cm_reg_name(LF_CM_SP), "sp");
+  /* errors: no such register, core running */
+  assert_int_equal(lf_cm_read_reg(f.t, 0x13, &v), LF_EINVAL);
+  assert_non_null(strstr(lf_err_msg(f.s), "0x13"));
+  put_code(&f, CODE, loop4, 5);
+  set_pc_thumb(&f, CODE);
+  OK(lf_cm_resume(f.t));
+  assert_int_equal(lf_cm_read_reg(f.t, LF_CM_R0, &v), LF_ETARGET);
+  assert_non_null(strstr(lf_err_msg(f.s), "not halted"));
+  fx_close(&f);
+}
+
+/* ---- reset kinds ---- */
+
+static uint64_t resets(fx *f) { return lf_core_counters_get(lf_bench_core(f->b))->resets; }
+
+static void reset_kinds_observed_on_the_bench(void **state)
+{
+  fx f;
+  fx_open(&f, probe_of(state));
+  fx_connect(&f, LF_CM_ATTACH);
+  /* erased flash: the reset vector (boot 0x00200000 -> flash) reads 0xFFFFFFFF */
+  uint32_t vec;
+  assert_int_equal(lf_bench_peek(f.b, 0x08000004u, &vec, 4), 0);
+  const lf_cm_reset_kind kinds[] = {LF_CM_RESET_SYSRESETREQ, LF_CM_RESET_HARDWARE,
+                                    LF_CM_RESET_VECTRESET};
+  for (size_t k = 0; k < 3; k++) {
+    OK(lf_adi_write32(f.a, SRAM1, 0x5A5A0000u + (uint32_t)k)); /* SRAM survives resets */
+    uint64_t n0 = resets(&f);
+    OK(lf_cm_reset(f.t, kinds[k], true));
+    assert_int_equal(resets(&f) - n0, 1);
+    assert_true(lf_core_halted(lf_bench_core(f.b)));
+    uint32_t pc;
+    OK(lf_cm_read_reg(f.t, LF_CM_PC, &pc));
+    assert_int_equal(pc, vec & ~1u); /* halted at the reset vector */
+    assert_true(rd32(&f, LF_CM_DFSR) & LF_DFSR_VCATCH);
+    assert_int_equal(rd32(&f, LF_CM_DEMCR) & LF_DEMCR_VC_CORERESET, 0); /* restored */
+    assert_int_equal(rd32(&f, SRAM1), 0x5A5A0000u + (uint32_t)k);
+    assert_int_equal(rd32(&f, DBGMCU_CR) & 7u, 7u); /* survives system reset (F7 12) */
+    /* without halt: the reset happens and is seen through S_RESET_ST */
+    n0 = resets(&f);
+    OK(lf_cm_reset(f.t, kinds[k], false));
+    assert_int_equal(resets(&f) - n0, 1);
+  }
+  assert_int_equal(lf_cm_reset(f.t, (lf_cm_reset_kind)7, false), LF_EINVAL);
+  fx_close(&f);
+}
+
+static void connect_under_reset_halts_before_first_instruction(void **state)
+{
+  fx f;
+  fx_open(&f, probe_of(state));
+  fx_connect(&f, LF_CM_UNDER_RESET);
+  lf_core *c = lf_bench_core(f.b);
+  assert_true(lf_core_halted(c));
+  assert_int_equal(lf_core_counters_get(c)->instructions, 0);
+  assert_true(rd32(&f, LF_CM_DFSR) & LF_DFSR_VCATCH);
+  assert_int_equal(rd32(&f, LF_CM_DEMCR) & LF_DEMCR_VC_CORERESET, 0);
+  assert_int_equal(rd32(&f, DBGMCU_CR) & 7u, 7u);
+  assert_string_equal(lf_cm_info_get(f.t)->chip, "STM32F76x/F77x");
+  /* NRST is released: the core runs when resumed */
+  put_code(&f, CODE, loop4, 5);
+  set_pc_thumb(&f, CODE);
+  OK(lf_cm_resume(f.t));
+  lf_bench_run(f.b, 100000);
+  OK(lf_cm_halt(f.t));
+  assert_true(lf_core_counters_get(c)->instructions > 0);
+  fx_close(&f);
+}
+
+/* ---- run_function ---- */
+
+static void run_function_adds_and_returns_via_bkpt(void **state)
+{
+  fx f;
+  fx_open(&f, probe_of(state));
+  fx_connect(&f, LF_CM_UNDER_RESET);
+  const uint16_t add[] = {0x1840 /* adds r0, r0, r1 */, 0x4770 /* bx lr */};
+  put_code(&f, CODE, add, 2);
+  const uint32_t args[4] = {40, 2, 0, 0};
+  uint32_t r0 = 0;
+  OK(lf_cm_run_function(f.t, CODE | 1u, args, STACK_TOP, 0.1, &r0));
+  assert_int_equal(r0, 42);
+  uint32_t pc;
+  OK(lf_cm_read_reg(f.t, LF_CM_PC, &pc));
+  assert_int_equal(pc, STACK_TOP - 8); /* the default return BKPT below sp */
+  uint32_t bk;
+  assert_int_equal(lf_bench_peek(f.b, STACK_TOP - 8, &bk, 4), 0);
+  assert_int_equal(bk, 0xBE00BE00u);
+  /* start cost: DHCSR check, BKPT write, 8 registers x 3, DFSR clear, DHCSR run */
+  uint64_t r1 = rts(&f);
+  OK(lf_cm_start_function(f.t, CODE, args, STACK_TOP));
+  assert_int_equal(rts(&f) - r1, 1 + 1 + 8 * 3 + 2);
+  /* non-blocking: poll until done */
+  bool done = false;
+  unsigned polls = 0;
+  while (!done && polls < 100) {
+    OK(lf_cm_poll_function(f.t, &done, &r0));
+    polls++;
+  }
+  assert_true(done);
+  assert_int_equal(r0, 42);
+  /* a BKPT of the caller's choice: nothing written, SP as given */
+  const uint16_t add_bk[] = {0x1840, 0x4770, 0xBE00};
+  put_code(&f, CODE, add_bk, 3);
+  assert_int_equal(lf_cm_set_return_bkpt(f.t, CODE + 5), LF_EINVAL);
+  OK(lf_cm_set_return_bkpt(f.t, CODE + 4));
+  const uint32_t args2[4] = {7, 8, 0, 0};
+  OK(lf_cm_run_function(f.t, CODE, args2, STACK_TOP, 0.1, &r0));
+  assert_int_equal(r0, 15);
+  OK(lf_cm_read_reg(f.t, LF_CM_PC, &pc));
+  assert_int_equal(pc, CODE + 4);
+  /* bad input */
+  assert_int_equal(lf_cm_run_function(f.t, CODE, args2, STACK_TOP + 4, 0.1, &r0), LF_EINVAL);
+  assert_non_null(strstr(lf_err_msg(f.s), "8-byte aligned"));
+  bool d2;
+  assert_int_equal(lf_cm_poll_function(f.t, &d2, &r0), LF_EINVAL); /* nothing started */
+  fx_close(&f);
+}
+
+static void run_function_timeout_halts_and_names_pc(void **state)
+{
+  fx f;
+  fx_open(&f, probe_of(state));
+  fx_connect(&f, LF_CM_UNDER_RESET);
+  const uint16_t spin[] = {0xE7FE /* b . */};
+  put_code(&f, CODE, spin, 1);
+  uint64_t t0 = now(&f);
+  uint32_t r0;
+  assert_int_equal(lf_cm_run_function(f.t, CODE, NULL, STACK_TOP, 0.01, &r0), LF_ETIMEDOUT);
+  uint64_t took = now(&f) - t0;
+  assert_non_null(strstr(lf_err_msg(f.s), "halted at PC 0x20020000"));
+  assert_non_null(strstr(lf_err_msg(f.s), "0.010 s"));
+  assert_true(lf_core_halted(lf_bench_core(f.b)));
+  /* virtual time: the 10 ms timeout plus start/halt/PC read (< 40 round trips of ~0.3 ms) */
+  assert_true(took >= 10000000u);
+  assert_true(took < 10000000u + 40u * 300000u);
+  /* a function that faults: halted by the vector catch, not at the BKPT */
+  const uint16_t udf[] = {0xDE00 /* udf #0 */};
+  put_code(&f, CODE, udf, 1);
+  assert_int_equal(lf_cm_run_function(f.t, CODE, NULL, STACK_TOP, 0.01, &r0), LF_ETARGET);
+  assert_non_null(strstr(lf_err_msg(f.s), "PC 0x20020000"));
+  /* start needs a halted core */
+  put_code(&f, CODE, spin, 1);
+  OK(lf_cm_start_function(f.t, CODE, NULL, STACK_TOP));
+  assert_int_equal(lf_cm_start_function(f.t, CODE, NULL, STACK_TOP), LF_ETARGET);
+  assert_non_null(strstr(lf_err_msg(f.s), "running"));
+  fx_close(&f);
+}
+
+/* ---- disconnect ---- */
+
+/* One READ_DAP_REG (DP CTRL/STAT) in modeled time, from the parameters
+ * (vstlink.c: latency once per round trip, wire bytes + per-packet overhead,
+ * firmware command time, SWD gap + one read at the V2-1's measured SWCLK for
+ * divisor 0 = 2.36 MHz, probe-protocols.md 1.10). */
+static double dp_read_ns(const lf_bench_params *p, double swclk_hz)
+{
+  double usb = p->usb_transfer_latency_ns + (16 + p->usb_fs_packet_overhead) * 8e9 / p->usb_fs_bit_rate +
+               (8 + p->usb_fs_packet_overhead) * 8e9 / p->usb_fs_bit_rate;
+  return usb + p->stlink_cmd_ns + p->stlink_swd_gap_ns + p->swd_read_cycles * 1e9 / swclk_hz;
+}
+
+static void disconnect_never_acked_costs_at_most_the_timeout(void **state)
+{
+  fx f;
+  fx_open(&f, "v2-1");
+  const lf_bench_params *bp = lf_bench_params_get(f.b);
+  assert_true(bp->dp_pwrdown_ack_never_clears != 0); /* the NUCLEO-F767ZI report (F7 13 #4) */
+  fx_connect(&f, LF_CM_ATTACH);
+  /* hand-computed transaction time agrees with the bench */
+  double tx = dp_read_ns(bp, 2360000.0);
+  uint64_t t0 = now(&f);
+  uint32_t cs;
+  OK(lf_adi_dp_read(f.a, LF_DP_CTRLSTAT, &cs));
+  double measured = (double)(now(&f) - t0);
+  assert_true(measured > tx - 5 && measured < tx + 5);
+  /* power-down alone: <= timeout + one transaction, not an error, logged */
+  bool acked = true;
+  t0 = now(&f);
+  OK(lf_adi_power_down(f.a, &acked));
+  uint64_t pd = now(&f) - t0;
+  assert_false(acked);
+  assert_true(pd <= 100000000u + (uint64_t)tx + 5);
+  assert_true(pd >= 100000000u - (uint64_t)(2 * tx)); /* it did wait */
+  assert_non_null(strstr(f.log, "not acknowledged within 0.100 s"));
+  OK(lf_adi_power_up(f.a));
+  /* the whole disconnect: power-down + the probe's DBG_EXIT (one OUT transfer) */
+  double exit_ns = bp->usb_transfer_latency_ns +
+                   (16 + bp->usb_fs_packet_overhead) * 8e9 / bp->usb_fs_bit_rate + bp->stlink_cmd_ns;
+  t0 = now(&f);
+  OK(lf_cm_disconnect(f.t, false));
+  uint64_t dis = now(&f) - t0;
+  assert_true(dis <= 100000000u + (uint64_t)(tx + exit_ns) + 10);
+  assert_int_equal(lf_adi_stats_get(f.a)->last_disconnect_ns, dis);
+  assert_int_equal(lf_adi_stats_get(f.a)->powerdown_timeouts, 2);
+  assert_false(lf_adi_connected(f.a));
+  fx_close(&f);
+}
+
+static void disconnect_timeout_is_configurable(void **state)
+{
+  fx f;
+  fx_open(&f, "v2-1");
+  fx_connect(&f, LF_CM_ATTACH);
+  OK(lf_adi_set_disconnect_timeout(f.a, 0.02));
+  double tx = dp_read_ns(lf_bench_params_get(f.b), 2360000.0);
+  uint64_t t0 = now(&f);
+  bool acked;
+  OK(lf_adi_power_down(f.a, &acked));
+  uint64_t pd = now(&f) - t0;
+  assert_false(acked);
+  assert_true(pd <= 20000000u + (uint64_t)tx + 5);
+  assert_true(pd >= 20000000u - (uint64_t)(2 * tx));
+  /* 0: request the power-down, do not wait: the two CTRL/STAT writes only */
+  OK(lf_adi_power_up(f.a));
+  OK(lf_adi_set_disconnect_timeout(f.a, 0));
+  uint64_t r0 = rts(&f);
+  OK(lf_adi_power_down(f.a, &acked));
+  assert_int_equal(rts(&f) - r0, 2);
+  fx_close(&f);
+}
+
+static void disconnect_on_acking_board_is_quick(void **state)
+{
+  lf_bench_board_cfg cfg;
+  lf_bench_board_cfg_default(&cfg);
+  cfg.params.dp_pwrdown_ack_never_clears = 0;
+  fx f;
+  fx_open_cfg(&f, &cfg);
+  fx_connect(&f, LF_CM_ATTACH);
+  bool acked = false;
+  uint64_t r0 = rts(&f);
+  OK(lf_adi_power_down(f.a, &acked));
+  assert_true(acked);
+  /* write REQ=CDBG, poll (ACK delay 1 us < one round trip), write 0, poll */
+  assert_int_equal(rts(&f) - r0, 4);
+  uint32_t cs;
+  OK(lf_adi_dp_read(f.a, LF_DP_CTRLSTAT, &cs));
+  assert_int_equal(cs & 0xF0000000u, 0);
+  /* and power-up again runs the handshake: write + one poll */
+  r0 = rts(&f);
+  OK(lf_adi_power_up(f.a));
+  assert_int_equal(rts(&f) - r0, 3); /* CTRL/STAT read, write, poll */
+  assert_int_equal(lf_adi_stats_get(f.a)->powerdown_timeouts, 0);
+  OK(lf_cm_disconnect(f.t, true));
+  fx_close(&f);
+}
+
+/* ---- a raw-DAP probe on the bench's SW-DP (as CMSIS-DAP would give) ---- */
+
+typedef struct rawprobe {
+  lf_probe base;
+  lf_bench_board *b;
+  lf_dap *d;
+  unsigned transactions;
+} rawprobe;
+
+static int raw_ack(rawprobe *rp, lf_swd_ack ack, const char *op, uint8_t a)
+{
+  if (ack == LF_SWD_OK)
+    return 0;
+  return lf_err_set(rp->base.s, ack == LF_SWD_FAULT ? LF_EFAULT : LF_EIO, "raw: %s 0x%02x: ack %d",
+                    op, a, ack);
+}
+
+static lf_swd_ack raw_xfer(rawprobe *rp, bool ap, bool rnw, uint8_t a, uint32_t *v)
+{
+  for (int i = 0;; i++) {
+    rp->transactions++;
+    lf_swd_ack ack = lf_dap_transact(rp->d, ap, rnw, a, v);
+    if (ack != LF_SWD_WAIT || i > 100)
+      return ack;
+  }
+}
+
+static int raw_connect(lf_probe *p, lf_connect_mode mode)
+{
+  rawprobe *rp = (rawprobe *)p;
+  lf_dap_line_reset(rp->d);
+  uint32_t id;
+  return raw_ack(rp, raw_xfer(rp, false, true, 0, &id), "DPIDR", 0);
+}
+static int raw_disconnect(lf_probe *p) { return 0; }
+static int raw_dp_read(lf_probe *p, uint8_t a, uint32_t *v)
+{
+  return raw_ack((rawprobe *)p, raw_xfer((rawprobe *)p, false, true, a, v), "DP read", a);
+}
+static int raw_dp_write(lf_probe *p, uint8_t a, uint32_t v)
+{
+  return raw_ack((rawprobe *)p, raw_xfer((rawprobe *)p, false, false, a, &v), "DP write", a);
+}
+static int raw_ap_read(lf_probe *p, uint8_t ap, uint8_t a, uint32_t *v)
+{
+  rawprobe *rp = (rawprobe *)p;
+  int r = raw_ack(rp, raw_xfer(rp, true, true, a, v), "AP read", a); /* posted */
+  return r ? r : raw_ack(rp, raw_xfer(rp, false, true, 0xC, v), "RDBUFF", 0xC);
+}
+static int raw_ap_write(lf_probe *p, uint8_t ap, uint8_t a, uint32_t v)
+{
+  rawprobe *rp = (rawprobe *)p;
+  return raw_ack(rp, raw_xfer(rp, true, false, a, &v), "AP write", a);
+}
+static uint64_t raw_now(lf_probe *p) { return lf_bench_clock(((rawprobe *)p)->b)->now_ns; }
+static void raw_close(lf_probe *p) {}
+
+static const lf_probe_ops raw_ops = {
+  .connect = raw_connect, .disconnect = raw_disconnect, .dp_read = raw_dp_read,
+  .dp_write = raw_dp_write, .ap_read = raw_ap_read, .ap_write = raw_ap_write,
+  .close = raw_close, .now_ns = raw_now, .caps = LF_PROBE_CAP_RAW_DAP,
+};
+
+static void raw_dap_powers_up_caches_select_csw_tar_and_recovers(void **state)
+{
+  lf_session *s = lf_session_new();
+  lf_bench_board_cfg cfg;
+  lf_bench_board_cfg_default(&cfg);
+  char err[256];
+  lf_bench_board *b = lf_bench_board_new(&cfg, err, sizeof err);
+  assert_non_null(b);
+  rawprobe rp = {.base = {.ops = &raw_ops, .s = s}, .b = b, .d = lf_bench_dap(b)};
+  lf_dap_set_swclk(rp.d, 4e6);
+  lf_adi *a;
+  assert_int_equal(lf_adi_new(s, &rp.base, NULL, &a), 0);
+  /* power-up handshake: the DP starts with no request (unlike after ST-Link's connect) */
+  if (lf_adi_connect(a, LF_CONNECT_NORMAL))
+    fail_msg("connect: %s", lf_err_msg(s));
+  const lf_adi_stats *st = lf_adi_stats_get(a);
+  assert_int_equal(lf_adi_dpidr(a), 0x5BA02477u);
+  assert_true(st->powerup_polls >= 1);
+  uint32_t cs;
+  assert_int_equal(lf_adi_dp_read(a, LF_DP_CTRLSTAT, &cs), 0);
+  assert_int_equal(cs & 0xF0000000u, 0xF0000000u);
+  /* AP IDR through SELECT bank 0xF */
+  uint32_t idr;
+  assert_int_equal(lf_adi_ap_read(a, 0, LF_AP_IDR, &idr), 0);
+  assert_int_equal(idr, 0x74770001u);
+  /* memory: CSW + TAR once, then DRW only (auto-increment tracked) */
+  uint32_t data[8] = {1, 2, 3, 4, 5, 6, 7, 8}, back[8];
+  assert_int_equal(lf_adi_write(a, SRAM1, data, sizeof data), 0);
+  uint64_t csw0 = st->csw_writes, tar0 = st->tar_writes, sel0 = st->select_writes;
+  unsigned tx0 = rp.transactions;
+  assert_int_equal(lf_adi_read(a, SRAM1, back, sizeof back), 0);
+  assert_memory_equal(back, data, sizeof data);
+  assert_int_equal(st->csw_writes - csw0, 0);    /* same CSW as the writes */
+  assert_int_equal(st->tar_writes - tar0, 1);    /* back to SRAM1 once */
+  assert_int_equal(st->select_writes - sel0, 0); /* APSEL 0 bank 0 kept */
+  assert_int_equal(rp.transactions - tx0, 1 + 8 * 2); /* TAR + 8 x (DRW + RDBUFF) */
+  /* bytes: CSW size 8 with byte lanes */
+  uint8_t bytes[3];
+  assert_int_equal(lf_adi_read(a, SRAM1 + 1, bytes, 3), 0);
+  assert_int_equal(bytes[0], 0);
+  assert_int_equal(lf_adi_read(a, SRAM1 + 4, bytes, 1), 0);
+  assert_int_equal(bytes[0], 2);
+  /* a 1 KiB TAR block boundary forgets TAR (rewritten once) */
+  uint32_t big[8];
+  tar0 = st->tar_writes;
+  assert_int_equal(lf_adi_read(a, SRAM1 + 0x3F0, big, sizeof big), 0);
+  assert_int_equal(st->tar_writes - tar0, 2);
+  /* sticky error: fault, ABORT, next read works */
+  uint32_t v;
+  assert_int_equal(lf_adi_read32(a, UNMAPPED, &v), LF_EFAULT);
+  assert_true(st->sticky_clears >= 1);
+  assert_int_equal(lf_adi_dp_read(a, LF_DP_CTRLSTAT, &cs), 0);
+  assert_int_equal(cs & LF_CS_STICKYERR, 0);
+  assert_int_equal(lf_adi_read32(a, SRAM1 + 4, &v), 0);
+  assert_int_equal(v, 2);
+  /* disconnect on the never-acking board: bounded */
+  uint64_t t0 = lf_bench_clock(b)->now_ns;
+  assert_int_equal(lf_adi_disconnect(a), 0);
+  assert_true(lf_bench_clock(b)->now_ns - t0 <= 100000000u + 100000u);
+  lf_adi_free(a);
+  lf_bench_board_free(b);
+  lf_session_free(s);
+}
+
+int main(void)
+{
+  static char v21[] = "v2-1", v3[] = "v3";
+#define BOTH(fn) {#fn "_v2_1", fn, NULL, NULL, v21}, {#fn "_v3", fn, NULL, NULL, v3}
+  const struct CMUnitTest tests[] = {
+    BOTH(connect_identifies_m7_and_f767_and_sets_dbgmcu),
+    cmocka_unit_test(cpuid_decode_m4_on_f429),
+    BOTH(bus_fault_is_reported_and_next_read_works),
+    cmocka_unit_test(access_before_connect_is_an_error),
+    BOTH(halt_step_resume_with_round_trips),
+    BOTH(register_round_trip_all),
+    BOTH(reset_kinds_observed_on_the_bench),
+    BOTH(connect_under_reset_halts_before_first_instruction),
+    BOTH(run_function_adds_and_returns_via_bkpt),
+    BOTH(run_function_timeout_halts_and_names_pc),
+    cmocka_unit_test(disconnect_never_acked_costs_at_most_the_timeout),
+    cmocka_unit_test(disconnect_timeout_is_configurable),
+    cmocka_unit_test(disconnect_on_acking_board_is_quick),
+    cmocka_unit_test(raw_dap_powers_up_caches_select_csw_tar_and_recovers),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
