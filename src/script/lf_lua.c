@@ -2,6 +2,7 @@
  * preloaded luaflash module), object lifetime helpers shared by the binding
  * files, and running a script with file:line + traceback on error. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,6 +177,16 @@ int lf_lua_fail(lua_State *L)
   lf_session *s = lf_lua_session(L);
   const char *m = lf_err_msg(s);
   return luaL_error(L, "%s", m && m[0] ? m : lf_err_name(lf_err_code(s)));
+}
+
+const char *lf_lua_pushf(lua_State *L, const char *fmt, ...)
+{
+  char buf[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  return lua_pushstring(L, buf);
 }
 
 uint32_t lf_lua_check_u32(lua_State *L, int idx, const char *what)

@@ -331,8 +331,8 @@ static int b_peek(lua_State *L)
   luaL_Buffer buf;
   char *p = luaL_buffinitsize(L, &buf, (size_t)len);
   if (len && lf_bench_peek(b, addr, p, (size_t)len) != 0)
-    return luaL_error(L, "bench:peek: 0x%08x..+%d is not (entirely) mapped memory", (unsigned)addr,
-                      (int)len);
+    return luaL_error(L, "%s", lf_lua_pushf(L, "bench:peek: 0x%08x..+%lld is not (entirely) mapped "
+                                                 "memory", (unsigned)addr, (long long)len));
   luaL_pushresultsize(&buf, (size_t)len);
   return 1;
 }

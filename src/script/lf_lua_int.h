@@ -79,6 +79,9 @@ int lf_lua_fail(lua_State *L);
       lf_lua_fail(L);                                                                            \
   } while (0)
 
+/* lua_pushfstring with the full printf syntax (%08x, %zu ...). */
+const char *lf_lua_pushf(lua_State *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 uint32_t lf_lua_check_u32(lua_State *L, int idx, const char *what);
 uint32_t lf_lua_opt_u32(lua_State *L, int idx, uint32_t def, const char *what);
 /* Names of table fields that are not in `known` (NULL-terminated) raise

@@ -232,8 +232,8 @@ static int p_write_ap(lua_State *L)
 static void check_aligned(lua_State *L, uint32_t addr, unsigned width)
 {
   if (addr % width)
-    luaL_argerror(L, 2, lua_pushfstring(L, "address 0x%08x is not %d-byte aligned", (unsigned)addr,
-                                        (int)width));
+    luaL_argerror(L, 2, lf_lua_pushf(L, "address 0x%08x is not %u-byte aligned", (unsigned)addr,
+                                        width));
 }
 
 /* width 1/2/4 access of one value; ST-Link forces the access size. */
@@ -265,8 +265,8 @@ static int write_n(lua_State *L, unsigned width)
   uint8_t ap = check_ap(L, 4);
   check_aligned(L, addr, width);
   if (width < 4 && v >> (8 * width))
-    luaL_argerror(L, 3, lua_pushfstring(L, "value 0x%x does not fit in %d bits", (unsigned)v,
-                                        (int)(8 * width)));
+    luaL_argerror(L, 3, lf_lua_pushf(L, "value 0x%x does not fit in %u bits", (unsigned)v,
+                                        8 * width));
   if (width == 4) {
     LF_LUA_TRY(L, lp->p->ops->write32(lp->p, ap, addr, v));
   } else {

@@ -377,8 +377,8 @@ static int t_write_ap(lua_State *L)
 static void check_aligned(lua_State *L, uint32_t addr, unsigned width)
 {
   if (addr % width)
-    luaL_argerror(L, 2, lua_pushfstring(L, "address 0x%08x is not %d-byte aligned", (unsigned)addr,
-                                        (int)width));
+    luaL_argerror(L, 2, lf_lua_pushf(L, "address 0x%08x is not %u-byte aligned", (unsigned)addr,
+                                        width));
 }
 
 static int read_n(lua_State *L, unsigned width)
@@ -405,8 +405,8 @@ static int write_n(lua_State *L, unsigned width)
   uint32_t v = lf_lua_check_u32(L, 3, "value");
   check_aligned(L, addr, width);
   if (width < 4 && v >> (8 * width))
-    luaL_argerror(L, 3, lua_pushfstring(L, "value 0x%x does not fit in %d bits", (unsigned)v,
-                                        (int)(8 * width)));
+    luaL_argerror(L, 3, lf_lua_pushf(L, "value 0x%x does not fit in %u bits", (unsigned)v,
+                                        8 * width));
   if (width == 4) {
     LF_LUA_TRY(L, lf_adi_write32(t->adi, addr, v));
   } else {
