@@ -1,5 +1,6 @@
 /* The preloaded `luaflash` module: the C primitives every script and the
  * default sequence (lua/luaflash/init.lua) build on. */
+#include <stdlib.h>
 #include <string.h>
 
 #include <zlib.h>
@@ -50,9 +51,23 @@ static int m_probes(lua_State *L)
   return lf_lua_backend_probes(L, be);
 }
 
+/* luaflash.open([sel]): without sel, the command line's --probe SEL
+ * (digits = index). */
 static int m_open(lua_State *L)
 {
   lua_settop(L, 1);
+  if (lua_isnil(L, 1)) {
+    lua_getfield(L, lua_upvalueindex(1), "cli");
+    if (lua_istable(L, -1) && lua_getfield(L, -1, "probe") == LUA_TSTRING) {
+      const char *v = lua_tostring(L, -1);
+      if (v[0] && strspn(v, "0123456789") == strlen(v) && strlen(v) < 5)
+        lua_pushinteger(L, atoi(v));
+      else
+        lua_pushvalue(L, -1);
+      lua_replace(L, 1);
+    }
+    lua_settop(L, 1);
+  }
   lf_lbackend *be = lf_lua_default_backend(L); /* pushed at 2 */
   return lf_lua_backend_open(L, be, 2, 1);
 }
@@ -119,7 +134,9 @@ static const luaL_Reg funcs[] = {
 
 int lf_lua_open_luaflash(lua_State *L)
 {
-  luaL_newlib(L, funcs);
+  luaL_newlibtable(L, funcs);
+  lua_pushvalue(L, -1); /* functions see the module table as upvalue 1 */
+  luaL_setfuncs(L, funcs, 1);
   lua_pushstring(L, lf_version());
   lua_setfield(L, -2, "version");
   lua_newtable(L);

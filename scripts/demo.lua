@@ -1,0 +1,55 @@
+-- luaflash demo on the virtual bench:
+--
+--   luaflash --bench nucleo-f767zi scripts/demo.lua
+--
+-- identifies the board, streams 64 KiB through SRAM and back, runs a
+-- function on the core, disconnects, and prints what each step cost in
+-- modeled (virtual) time and USB round trips, then the bench's report.
+local lf = require("luaflash")
+
+local bench = lf.cli.bench
+if not bench then
+  lf.usage_error("demo.lua runs on the bench: luaflash --bench nucleo-f767zi scripts/demo.lua", 0)
+end
+
+local probe <close> = lf.open()
+local t0 = bench:time_ns()
+local function step(name, fn)
+  local ns0, rt0 = bench:time_ns(), probe:stats().usb.round_trips
+  local r = fn()
+  local ns, rt = bench:time_ns() - ns0, probe:stats().usb.round_trips - rt0
+  print(string.format("  %-26s %10.3f ms  %5d USB round trips", name, ns / 1e6, rt))
+  return r
+end
+
+local i = probe:info()
+print(string.format("probe   %s %s, serial %s at %s", i.product, i.firmware, i.serial, i.location))
+print(string.format("clock   %.2f MHz (asked 4 MHz)", probe:set_clock(4000000) / 1e6))
+local target <close> = probe:target({ disconnect_timeout = 0.1 })
+local info = step("connect (halt)", function() return target:connect("halt") end)
+print(string.format("target  %s %s %s, DPIDR 0x%08x, DBGMCU_IDCODE 0x%08x (dev 0x%03x rev 0x%04x)",
+  info.chip, info.core, info.core_rev, info.dpidr, info.idcode, info.dev_id, info.rev_id))
+print(string.format("volts   %.2f V", probe:target_voltage()))
+
+local SRAM1 = 0x20020000
+local data = {}
+for k = 0, 65535 do data[#data + 1] = string.char((k * 31 + (k >> 8)) & 0xFF) end
+data = table.concat(data)
+step("write 64 KiB to SRAM1", function() target:write(SRAM1, data) end)
+local back = step("read 64 KiB from SRAM1", function() return target:read(SRAM1, #data) end)
+assert(back == data, "SRAM read-back differs")
+assert(bench:peek(SRAM1, #data) == data, "bench memory differs")
+print(string.format("crc32   0x%08x (written, read back and in the bench's memory)", lf.crc32(back)))
+
+-- adds r0, r0, r1 ; bx lr   at the top of SRAM1's test area
+target:write(SRAM1 + 0x10000, string.pack("<I2I2", 0x1840, 0x4770))
+local sum = step("run_function r0 = 40 + 2", function()
+  return target:run_function(SRAM1 + 0x10000 + 1, { 40, 2 }, 0x20080000, 0.1)
+end)
+assert(sum == 42)
+local dt = step("disconnect (no DP ack)", function() return target:disconnect({ resume = true }) end)
+print(string.format("        the board never acknowledges DP power-down: waited %.1f ms, not 5 s",
+  dt * 1e3))
+print(string.format("total   %.3f ms of modeled time", (bench:time_ns() - t0) / 1e6))
+print()
+io.write(bench:report())

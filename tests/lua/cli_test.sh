@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# CLI tests: runs the built luaflash on tests/lua/*.lua with the virtual
+# NUCLEO-F767ZI and checks exit codes (0 ok, 1 failure, 2 usage/input) and
+# the text on stdout/stderr.   usage: cli_test.sh LUAFLASH
+set -u
+bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+here=$(cd "$(dirname "$0")" && pwd)
+pass=0; fail=0
+out=$(mktemp); err=$(mktemp)
+trap 'rm -f "$out" "$err"' EXIT
+
+# check NAME STATUS [--out PATTERN | --err PATTERN | --no-err PATTERN]... -- ARGS...
+check() {
+  local name=$1 want=$2; shift 2
+  local pats=()
+  while [ "$1" != "--" ]; do pats+=("$1" "$2"); shift 2; done
+  shift
+  (cd "$here/cwd" && "$bin" "$@") >"$out" 2>"$err"
+  local st=$? ok=1 why=""
+  [ "$st" -eq "$want" ] || { ok=0; why="exit $st, want $want"; }
+  local i=0
+  while [ $i -lt ${#pats[@]} ]; do
+    local kind=${pats[$i]} pat=${pats[$((i+1))]}
+    case $kind in
+      --out) grep -qE -- "$pat" "$out" || { ok=0; why="$why; stdout lacks /$pat/"; } ;;
+      --err) grep -qE -- "$pat" "$err" || { ok=0; why="$why; stderr lacks /$pat/"; } ;;
+      --no-err) ! grep -qE -- "$pat" "$err" || { ok=0; why="$why; stderr has /$pat/"; } ;;
+    esac
+    i=$((i+2))
+  done
+  if [ $ok = 1 ]; then
+    pass=$((pass+1)); echo "ok   $name"
+  else
+    fail=$((fail+1)); echo "FAIL $name: $why"
+    sed 's/^/  stdout: /' "$out" | head -20; sed 's/^/  stderr: /' "$err" | head -20
+  fi
+}
+
+B=(--bench nucleo-f767zi)
+check identify 0 --out "DPIDR 0x5ba02477 IDCODE 0x10016451 STM32F76x/F77x Cortex-M7" \
+  --out "args:	2	one	k=v" --out "arg\[0\]:	.*identify.lua" --no-err . \
+  -- "${B[@]}" "$here/identify.lua" one k=v
+check probe-bench-alias 0 --out "DPIDR 0x5ba02477" -- --probe bench "$here/identify.lua"
+check probe-by-serial 0 --out "DPIDR 0x5ba02477" -- "${B[@]}" --probe 066DFF57 "$here/identify.lua"
+check probe-wrong-serial 1 --err "identify.lua:3: usb: no probe with serial NOPE \(found: 066DFF575251717867174428 \(bench:1\)\)" -- "${B[@]}" --probe NOPE "$here/identify.lua"
+check bus-fault 1 --err "fail_fault.lua:6: .*0x30000000" --err "stack traceback" \
+  --err "fail_fault.lua:8: in main chunk" -- "${B[@]}" "$here/fail_fault.lua"
+check lua-error 1 --err "fail_error.lua:5: deliberate failure" --err "stack traceback" \
+  -- "${B[@]}" "$here/fail_error.lua"
+check syntax-error 2 --err "syntax_error.lua:2:.*near '='" -- "${B[@]}" "$here/syntax_error.lua"
+check usage-error-from-lua 2 --err "usage_error.lua:2: unknown key 'clokc'" --no-err traceback \
+  -- "$here/usage_error.lua"
+check requires 0 --out "requires ok" -- "$here/requires.lua"
+check project-stub-never-claims-success 1 --err "flash engine .* not built yet" \
+  -- "${B[@]}" "$here/project_stub.lua"
+check bench-from-lua 0 --out "bench ok" -- "$here/bench_lua.lua"
+check probes-bench 0 --out "^0 +stlink +ST-LINK/V2-1 +V2J37M26 +066DFF575251717867174428 +bench:1 +3.25 V" \
+  -- "${B[@]}" probes
+check probes-two-boards-v3 0 --out "^1 +stlink +STLINK-V3 +V3J7M3B5 +066DFF575251717867174402 +bench:2" \
+  -- probes --bench nucleo-f767zi,nucleo-f767zi --bench-probe v3
+check verbose-info-has-virtual-time 0 --err "^\[ *[0-9.]+ ms \| bench +[0-9.]+ ms\] info: cortex-m: Cortex-M7" \
+  --no-err "debug:" -- -v "${B[@]}" "$here/identify.lua"
+check verbose-debug 0 --err "\] debug: " -- -vv "${B[@]}" "$here/identify.lua"
+check quiet-by-default 0 --no-err "info:" -- "${B[@]}" "$here/identify.lua"
+check missing-script 2 --err "cannot open script .*nothere.lua: No such file" -- "$here/nothere.lua"
+check unknown-option 2 --err "unknown option '--bogus'" -- --bogus "$here/identify.lua"
+check unknown-command 2 --err "unknown command 'flsh'" -- flsh
+check option-needs-value 2 --err "option --bench needs a value" -- "$here/identify.lua" --bench
+check no-arguments 2 --err "no script or command given" --
+check bad-board 2 --err "unknown board 'nucleo-x'" -- --bench nucleo-x probes
+check bad-bench-param 2 --err "no_such" -- --bench-param no_such=1 probes
+check bad-fault-spec 2 --err "usb_explode" -- --bench-faults usb_explode@1 probes
+check usb-timeout-fault 1 --err "066DFF575251717867174428.*(time|TIME)" \
+  -- "${B[@]}" --bench-faults usb_timeout@20 "$here/identify.lua"
+check help 0 --out "usage: luaflash" --out "Exit status: 0 success, 1 failure, 2 usage" -- --help
+check version 0 --out "^luaflash [0-9]+\.[0-9]+\.[0-9]+ \(Lua 5\.4" -- --version
+check probes-extra-arg 2 --err "probes: unexpected argument 'x'" -- "${B[@]}" probes x
+
+echo "cli tests: $pass passed, $fail failed"
+[ $fail -eq 0 ]

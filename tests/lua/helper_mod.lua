@@ -1,0 +1,2 @@
+-- A module next to requires.lua (found through the script's folder).
+return { answer = 42 }

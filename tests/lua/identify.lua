@@ -1,0 +1,12 @@
+-- Identify the virtual board, SRAM round trip; exit 0.
+local lf = require("luaflash")
+local p <close> = lf.open()
+p:connect()
+local t <close> = p:target()
+local info = t:connect("halt")
+print(string.format("DPIDR 0x%08x IDCODE 0x%08x %s %s", info.dpidr, info.idcode, info.chip, info.core))
+p:write(0x20020000, "luaflash")
+assert(p:read(0x20020000, 8) == "luaflash")
+print("args:", select("#", ...), ...)
+print("arg[0]:", arg[0])
+t:disconnect()
