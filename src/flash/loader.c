@@ -1,0 +1,562 @@
+/* Host side of the streaming flash loader; see loader.h and
+ * loaders/lf_loader_abi.h for the protocol.
+ *
+ * Decisions:
+ *  - Commands are posted ahead (up to the queue size) so the target never
+ *    waits for the host between commands; data of PROGRAM commands is
+ *    streamed in command order into the ring while earlier commands (erases
+ *    above all) run.
+ *  - Uploads are 1 KiB-aligned pieces of up to cfg.chunk bytes (the ST-Link
+ *    moves 1 KiB per memory command, TAR block size): a piece smaller than
+ *    1 KiB is only sent when it is the rest of the data. With less free
+ *    space than that the host reads the status block instead.
+ *  - data_wr / cmd_wr are written after the bytes they publish (separate
+ *    writes, in order), so the target never sees unwritten data.
+ *  - Liveness: "no progress" means the status block did not change; after
+ *    cfg.timeout_s of that, and every 256 idle polls, DHCSR is read too, so a
+ *    loader that faulted is reported with its PC instead of a timeout. */
+#include "flash/loader.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arm/adi.h"
+#include "flash/loader_blob.h"
+
+#define QUEUE 32u
+#define STACK_BYTES 0x400u
+#define PIECE 1024u
+
+/* Per family: RAM the loader may use, CRC unit kind, FLASH_ACR cache bits,
+ * name of FLASH_SR bit 7. F7: stm32f7-target.md 2 (DTCM), 3.2 (ARTEN bit 9,
+ * ARTRST bit 11), 3.4 (ERSERR); F4: stm32f4-target.md 2 (SRAM1-3 192 KiB),
+ * 3.2 (ICEN 9, DCEN 10, ICRST 11, DCRST 12), 3.4 (PGSERR). CRC unit at
+ * 0x40023000 with its clock in RCC_AHB1ENR (0x40023830) bit 12 on both
+ * (soc model tables; CMSIS CRC_BASE, RCC_AHB1ENR_CRCEN). */
+typedef struct fam_cfg {
+  uint16_t dev_id;
+  uint32_t ram_size;
+  int crc_mode;
+  uint32_t acr_en, acr_rst;
+  const char *bit7;
+} fam_cfg;
+
+static const fam_cfg fams[] = {
+  {0x451, 0x20000u, LF_LDR_CRC_PROG, 0x200u, 0x800u, "ERSERR"},
+  {0x419, 0x30000u, LF_LDR_CRC_FIXED, 0x600u, 0x1800u, "PGSERR"},
+};
+
+#define FLASH_REGS 0x40023C00u
+#define CRC_REGS 0x40023000u
+#define RCC_AHB1ENR 0x40023830u
+#define RCC_CRCEN 0x1000u
+#define CR_MER_BIT 0x4u
+#define CR_MER2_BIT 0x8000u
+
+typedef struct pcmd {
+  struct lf_ldr_cmd c;
+  const lf_loader_step *step; /* PROGRAM: the source; ERASE: the step */
+  uint32_t pad_head;          /* PROGRAM: 0xFF bytes before step data */
+} pcmd;
+
+struct lf_loader {
+  lf_cm *cm;
+  lf_adi *a;
+  lf_session *s;
+  const lf_flash_geometry *g;
+  const fam_cfg *fam;
+  lf_loader_cfg cfg;
+  uint32_t ctrl, cmds, ring, ring_size, stack_top;
+  bool running, dead;
+  /* host mirrors of the counters */
+  uint32_t cmd_wr, data_wr, woff;
+  uint32_t st[LF_LDR_STATUS_BLOCK_SIZE / 4]; /* last status block */
+  lf_loader_stats stats;
+};
+
+enum { S_CMD_RD, S_DATA_RD, S_STATUS, S_ERR_ADDR, S_ERR_SR, S_CYC_ERASE, S_CYC_PROG, S_CYC_STARVE,
+       S_CYC_CRC };
+
+void lf_loader_cfg_default(lf_loader_cfg *cfg)
+{
+  memset(cfg, 0, sizeof *cfg);
+  cfg->ram_base = LF_LDR_LOAD_ADDR;
+  cfg->psize = LF_PSIZE_X32;
+  cfg->crc_mode = -1;
+  cfg->chunk = 8192;
+  cfg->core_hz = 16e6;
+}
+
+int lf_loader_new(lf_cm *cm, const lf_flash_geometry *g, const lf_loader_cfg *cfg,
+                  lf_loader **out)
+{
+  *out = NULL;
+  lf_adi *a = lf_cm_adi(cm);
+  lf_session *s = lf_adi_session(a);
+  const fam_cfg *fam = NULL;
+  for (size_t i = 0; i < sizeof fams / sizeof fams[0]; i++)
+    if (g->family && fams[i].dev_id == g->family->dev_id)
+      fam = &fams[i];
+  if (!fam)
+    return lf_err_set(s, LF_ENOTSUP, "loader: no flash loader for %s (DEV_ID 0x%03x)",
+                      g->family ? g->family->name : "unknown chip",
+                      g->family ? g->family->dev_id : 0u);
+  lf_loader_cfg c;
+  if (cfg)
+    c = *cfg;
+  else
+    lf_loader_cfg_default(&c);
+  if (c.ram_base != LF_LDR_LOAD_ADDR)
+    return lf_err_set(s, LF_EINVAL, "loader: ram_base 0x%08x: the loader blob is linked at 0x%08x",
+                      c.ram_base, LF_LDR_LOAD_ADDR);
+  if (c.psize > LF_PSIZE_X64)
+    return lf_err_set(s, LF_EINVAL, "loader: psize %u: expected 0 (x8) .. 3 (x64)", c.psize);
+  if (c.crc_mode > LF_LDR_CRC_PROG)
+    return lf_err_set(s, LF_EINVAL, "loader: crc_mode %d: expected -1 (family), 0, 1 or 2", c.crc_mode);
+  if (c.ram_size == 0)
+    c.ram_size = fam->ram_size;
+  if (c.crc_mode < 0)
+    c.crc_mode = fam->crc_mode;
+  if (c.chunk < PIECE)
+    c.chunk = PIECE;
+  c.chunk &= ~(PIECE - 1);
+  if (c.core_hz <= 0)
+    c.core_hz = 16e6;
+  if (c.timeout_s <= 0) {
+    uint64_t worst = 0;
+    for (unsigned i = 0; i < g->nsectors; i++) {
+      uint64_t e = lf_geometry_erase_ns(g, &g->sector[i], c.psize, true);
+      if (e > worst)
+        worst = e;
+    }
+    uint64_t m = lf_geometry_mass_ns(g, c.psize, true);
+    if (m > worst)
+      worst = m;
+    c.timeout_s = 2.0 * (double)worst / 1e9 + 1.0;
+  }
+  lf_loader *l = calloc(1, sizeof *l);
+  if (!l)
+    return lf_err_set(s, LF_ENOMEM, "loader: out of memory");
+  l->cm = cm;
+  l->a = a;
+  l->s = s;
+  l->g = g;
+  l->fam = fam;
+  l->cfg = c;
+  l->ctrl = c.ram_base + ((lf_loader_blob_len + 63u) & ~63u);
+  l->cmds = l->ctrl + LF_LDR_CTRL_SIZE;
+  uint32_t cmds_end = l->cmds + QUEUE * (uint32_t)sizeof(struct lf_ldr_cmd);
+  l->stack_top = (cmds_end + STACK_BYTES + PIECE - 1) & ~(PIECE - 1);
+  l->ring = l->stack_top;
+  uint32_t end = c.ram_base + c.ram_size;
+  if (end < l->ring + 4 * PIECE) {
+    uint32_t need = l->ring + 4 * PIECE - c.ram_base;
+    free(l);
+    return lf_err_set(s, LF_EINVAL, "loader: ram_size 0x%x too small: needs at least 0x%x",
+                      c.ram_size, need);
+  }
+  l->ring_size = (end - l->ring) & ~(PIECE - 1);
+  l->stats.core_hz = c.core_hz;
+  *out = l;
+  return 0;
+}
+
+void lf_loader_free(lf_loader *l) { free(l); }
+
+const lf_loader_stats *lf_loader_stats_get(const lf_loader *l) { return &l->stats; }
+
+void lf_loader_layout(const lf_loader *l, uint32_t *ctrl, uint32_t *ring, uint32_t *ring_size)
+{
+  if (ctrl)
+    *ctrl = l->ctrl;
+  if (ring)
+    *ring = l->ring;
+  if (ring_size)
+    *ring_size = l->ring_size;
+}
+
+static uint64_t now(const lf_loader *l) { return lf_adi_now_ns(l->a); }
+
+void lf_loader_sr_names(const lf_flash_geometry *g, uint32_t sr, char *buf, size_t len)
+{
+  const char *bit7 = "ERSERR";
+  for (size_t i = 0; i < sizeof fams / sizeof fams[0]; i++)
+    if (g && g->family && fams[i].dev_id == g->family->dev_id)
+      bit7 = fams[i].bit7;
+  static const struct { uint32_t bit; const char *name; } names[] = {
+    {0x02, "OPERR"}, {0x10, "WRPERR"}, {0x20, "PGAERR"}, {0x40, "PGPERR"}, {0x80, NULL},
+    {0x100, "RDERR"}, {0x10000, "BSY"},
+  };
+  size_t o = 0;
+  buf[0] = 0;
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if ((sr & names[i].bit) && o < len) {
+      int k = snprintf(buf + o, len - o, "%s%s", o ? " " : "", names[i].name ? names[i].name : bit7);
+      if (k > 0)
+        o += (size_t)k;
+    }
+  if (!buf[0])
+    snprintf(buf, len, "no error flag");
+}
+
+int lf_loader_start(lf_loader *l)
+{
+  uint64_t t0 = now(l);
+  bool halted = false;
+  int r = lf_cm_is_halted(l->cm, &halted);
+  if (r)
+    return lf_err_wrap(l->s, r, "loader: start");
+  if (!halted)
+    return lf_err_set(l->s, LF_ETARGET, "loader: start: the core must be halted first");
+  uint32_t demcr;
+  if ((r = lf_adi_read32(l->a, LF_CM_DEMCR, &demcr)) ||
+      (!(demcr & LF_DEMCR_TRCENA) && (r = lf_adi_write32(l->a, LF_CM_DEMCR, demcr | LF_DEMCR_TRCENA))))
+    return lf_err_wrap(l->s, r, "loader: start: DEMCR.TRCENA");
+  /* blob, padding, control block, empty queue: one write */
+  uint32_t total = l->cmds + QUEUE * (uint32_t)sizeof(struct lf_ldr_cmd) - l->cfg.ram_base;
+  uint8_t *img = calloc(1, total);
+  if (!img)
+    return lf_err_set(l->s, LF_ENOMEM, "loader: out of memory");
+  memcpy(img, lf_loader_blob, lf_loader_blob_len);
+  struct lf_ldr_ctrl c;
+  memset(&c, 0, sizeof c);
+  c.flash_regs = FLASH_REGS;
+  c.psize = l->cfg.psize;
+  c.crc_mode = (uint32_t)l->cfg.crc_mode;
+  c.crc_regs = l->cfg.crc_mode ? CRC_REGS : 0;
+  c.rcc_enr = l->cfg.crc_mode ? RCC_AHB1ENR : 0;
+  c.rcc_bit = RCC_CRCEN;
+  c.acr_en = l->fam->acr_en;
+  c.acr_rst = l->fam->acr_rst;
+  c.ring_base = l->ring;
+  c.ring_size = l->ring_size;
+  c.cmd_base = l->cmds;
+  c.cmd_count = QUEUE;
+  memcpy(img + (l->ctrl - l->cfg.ram_base), &c, sizeof c); /* both sides little-endian */
+  r = lf_adi_write(l->a, l->cfg.ram_base, img, total);
+  free(img);
+  if (r)
+    return lf_err_wrap(l->s, r, "loader: upload to 0x%08x", l->cfg.ram_base);
+  const uint32_t args[4] = {l->ctrl, 0, 0, 0};
+  if ((r = lf_cm_set_return_bkpt(l->cm, l->cfg.ram_base + LF_LOADER_EXIT_OFF)) ||
+      (r = lf_cm_start_function(l->cm, l->cfg.ram_base + LF_LOADER_ENTRY_OFF, args, l->stack_top)))
+    return lf_err_wrap(l->s, r, "loader: start");
+  l->running = true;
+  l->dead = false;
+  l->cmd_wr = l->data_wr = l->woff = 0;
+  memset(l->st, 0, sizeof l->st);
+  l->stats.start_ns += now(l) - t0;
+  lf_log(l->s, LF_LOG_DEBUG, "loader: %u bytes at 0x%08x, control 0x%08x, ring 0x%08x + %u KiB",
+         lf_loader_blob_len, l->cfg.ram_base, l->ctrl, l->ring, l->ring_size / 1024);
+  return 0;
+}
+
+static const char *op_name(uint32_t op)
+{
+  static const char *const n[] = {"?", "erase", "mass erase", "program", "crc32", "exit"};
+  return op < sizeof n / sizeof n[0] ? n[op] : "?";
+}
+
+/* The target reported an error at command index idx (its cmd_rd). */
+static int target_error(lf_loader *l, const pcmd *cmds, size_t ncmds, uint32_t first)
+{
+  uint32_t status = l->st[S_STATUS], addr = l->st[S_ERR_ADDR], sr = l->st[S_ERR_SR];
+  uint32_t idx = l->st[S_CMD_RD];
+  const pcmd *k = idx >= first && idx - first < ncmds ? &cmds[idx - first] : NULL;
+  char names[64];
+  lf_loader_sr_names(l->g, sr, names, sizeof names);
+  l->dead = true;
+  l->running = false;
+  if (status == LF_LDR_ST_LOCKED)
+    return lf_err_set(l->s, LF_ETARGET, "loader: FLASH_CR stays locked after the key sequence "
+                      "(wrong key earlier? reset the chip)");
+  if (status == LF_LDR_ST_BADCMD)
+    return lf_err_set(l->s, LF_EPROTO, "loader: target rejected command %u (%s)", addr,
+                      k ? op_name(k->c.op) : "?");
+  if (status != LF_LDR_ST_FLASH)
+    return lf_err_set(l->s, LF_EPROTO, "loader: unknown target status %u", status);
+  if (k && (k->c.op == LF_LDR_OP_ERASE || k->c.op == LF_LDR_OP_MASS)) {
+    const lf_flash_sector *sec = k->c.op == LF_LDR_OP_ERASE ? lf_geometry_sector_at(l->g, k->step->addr) : NULL;
+    if (sec)
+      return lf_err_set(l->s, LF_ETARGET, "flash: erase sector %u (0x%08x, %u KiB) failed: FLASH_SR 0x%08x (%s)",
+                        sec->index, sec->addr, sec->size / 1024, sr, names);
+    return lf_err_set(l->s, LF_ETARGET, "flash: mass erase failed: FLASH_SR 0x%08x (%s)", sr, names);
+  }
+  const lf_flash_sector *sec = lf_geometry_sector_at(l->g, addr);
+  return lf_err_set(l->s, LF_ETARGET, "flash: program 0x%08x (sector %d) failed: FLASH_SR 0x%08x (%s)",
+                    addr, sec ? (int)sec->index : -1, sr, names);
+}
+
+/* One read of the status block. */
+static int poll(lf_loader *l)
+{
+  uint8_t b[LF_LDR_STATUS_BLOCK_SIZE];
+  int r = lf_adi_read(l->a, l->ctrl + LF_LDR_OFF_STATUS_BLOCK, b, sizeof b);
+  if (r)
+    return lf_err_wrap(l->s, r, "loader: status");
+  for (size_t i = 0; i < sizeof b / 4; i++)
+    l->st[i] = (uint32_t)b[4 * i] | (uint32_t)b[4 * i + 1] << 8 | (uint32_t)b[4 * i + 2] << 16 |
+               (uint32_t)b[4 * i + 3] << 24;
+  l->stats.polls++;
+  l->stats.erase_cyc = l->st[S_CYC_ERASE];
+  l->stats.prog_cyc = l->st[S_CYC_PROG];
+  l->stats.starve_cyc = l->st[S_CYC_STARVE];
+  l->stats.crc_cyc = l->st[S_CYC_CRC];
+  return 0;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+  p[0] = (uint8_t)v;
+  p[1] = (uint8_t)(v >> 8);
+  p[2] = (uint8_t)(v >> 16);
+  p[3] = (uint8_t)(v >> 24);
+}
+
+/* Posts cmds[from..from+n) (n <= free queue slots). */
+static int post(lf_loader *l, const pcmd *cmds, size_t n)
+{
+  uint8_t buf[QUEUE * sizeof(struct lf_ldr_cmd)];
+  size_t done = 0;
+  while (done < n) {
+    uint32_t slot = (l->cmd_wr + (uint32_t)done) % QUEUE;
+    size_t k = n - done < QUEUE - slot ? n - done : QUEUE - slot;
+    for (size_t i = 0; i < k; i++) {
+      const struct lf_ldr_cmd *c = &cmds[done + i].c;
+      put32(buf + 16 * i, c->op);
+      put32(buf + 16 * i + 4, c->addr);
+      put32(buf + 16 * i + 8, c->len);
+      put32(buf + 16 * i + 12, 0);
+    }
+    int r = lf_adi_write(l->a, l->cmds + slot * 16u, buf, 16 * k);
+    if (r)
+      return lf_err_wrap(l->s, r, "loader: post commands");
+    done += k;
+  }
+  int r = lf_adi_write32(l->a, l->ctrl + LF_LDR_OFF_CMD_WR, l->cmd_wr + (uint32_t)n);
+  if (r)
+    return lf_err_wrap(l->s, r, "loader: post commands");
+  l->cmd_wr += (uint32_t)n;
+  l->stats.commands += n;
+  return 0;
+}
+
+/* Bytes of the padded stream of a PROGRAM command. */
+static void fill(const pcmd *k, uint32_t off, uint8_t *dst, uint32_t n)
+{
+  const lf_loader_step *s = k->step;
+  for (uint32_t i = 0; i < n; i++) {
+    uint64_t o = (uint64_t)off + i;
+    dst[i] = o >= k->pad_head && o - k->pad_head < s->len ? s->data[o - k->pad_head] : 0xFF;
+  }
+}
+
+static bool is_program(const pcmd *k) { return k->c.op == LF_LDR_OP_PROGRAM; }
+
+/* Runs cmds to completion: posting, streaming, polling. */
+static int execute(lf_loader *l, const pcmd *cmds, size_t n)
+{
+  if (!l->running)
+    return lf_err_set(l->s, LF_ETARGET, l->dead ? "loader: stopped after an error; start it again"
+                                                : "loader: not started");
+  uint32_t first = l->cmd_wr, target = l->cmd_wr + (uint32_t)n;
+  size_t posted = 0, sidx = 0;
+  uint32_t soff = 0;
+  while (sidx < n && !is_program(&cmds[sidx]))
+    sidx++;
+  uint8_t *buf = malloc(l->cfg.chunk);
+  if (!buf)
+    return lf_err_set(l->s, LF_ENOMEM, "loader: out of memory");
+  uint64_t last_change = now(l);
+  uint32_t last_rd = l->st[S_CMD_RD], last_drd = l->st[S_DATA_RD];
+  unsigned idle = 0;
+  int r = 0;
+  for (;;) {
+    uint32_t queued = l->cmd_wr - l->st[S_CMD_RD];
+    if (posted < n && queued < QUEUE) {
+      size_t k = n - posted < QUEUE - queued ? n - posted : QUEUE - queued;
+      if ((r = post(l, cmds + posted, k)))
+        break;
+      posted += k;
+      continue;
+    }
+    if (sidx < n) {
+      const pcmd *k = &cmds[sidx];
+      uint32_t left = k->c.len - soff;
+      uint32_t free_b = l->ring_size - (l->data_wr - l->st[S_DATA_RD]);
+      uint32_t m = left < free_b ? left : free_b;
+      if (m > l->cfg.chunk)
+        m = l->cfg.chunk;
+      if (m > l->ring_size - l->woff)
+        m = l->ring_size - l->woff;
+      if (m >= PIECE)
+        m &= ~(PIECE - 1);
+      if (m >= PIECE || (m == left && m > 0)) {
+        fill(k, soff, buf, m);
+        if ((r = lf_adi_write(l->a, l->ring + l->woff, buf, m)) ||
+            (r = lf_adi_write32(l->a, l->ctrl + LF_LDR_OFF_DATA_WR, l->data_wr + m))) {
+          lf_err_wrap(l->s, r, "loader: data for 0x%08x", k->c.addr + soff);
+          break;
+        }
+        l->data_wr += m;
+        l->woff = (l->woff + m) % l->ring_size;
+        l->stats.data_bytes += m;
+        l->stats.uploads++;
+        soff += m;
+        if (soff == k->c.len) {
+          soff = 0;
+          for (sidx++; sidx < n && !is_program(&cmds[sidx]); sidx++)
+            ;
+        }
+        continue;
+      }
+      l->stats.full_polls++;
+    } else if (posted < n) {
+      l->stats.full_polls++;
+    }
+    if (l->st[S_CMD_RD] == target && posted == n && sidx == n)
+      break;
+    if ((r = poll(l)))
+      break;
+    if (l->st[S_STATUS]) {
+      r = target_error(l, cmds, n, first);
+      break;
+    }
+    uint64_t t = now(l);
+    if (l->st[S_CMD_RD] != last_rd || l->st[S_DATA_RD] != last_drd) {
+      last_rd = l->st[S_CMD_RD];
+      last_drd = l->st[S_DATA_RD];
+      last_change = t;
+      idle = 0;
+      continue;
+    }
+    bool timed_out = (double)(t - last_change) > l->cfg.timeout_s * 1e9;
+    if (++idle % 256 == 0 || timed_out) {
+      bool done = false;
+      uint32_t r0 = 0;
+      if ((r = lf_cm_poll_function(l->cm, &done, &r0))) {
+        l->running = false;
+        l->dead = true;
+        lf_err_wrap(l->s, r, "loader: stopped while running %s",
+                    last_rd - first < n ? op_name(cmds[last_rd - first].c.op) : "commands");
+        break;
+      }
+      if (done) {
+        l->running = false;
+        l->dead = true;
+        if ((r = poll(l)) == 0)
+          r = l->st[S_STATUS] ? target_error(l, cmds, n, first)
+                              : lf_err_set(l->s, LF_EPROTO, "loader: returned (r0 %u) before the commands were done", r0);
+        break;
+      }
+    }
+    if (timed_out) {
+      uint32_t i = last_rd - first;
+      r = lf_err_set(l->s, LF_ETIMEDOUT, "loader: no progress for %.1f s in %s (command %u of %zu)",
+                     l->cfg.timeout_s, i < n ? op_name(cmds[i].c.op) : "?", i + 1, n);
+      break;
+    }
+  }
+  free(buf);
+  return r;
+}
+
+int lf_loader_run(lf_loader *l, const lf_loader_step *steps, size_t n)
+{
+  const lf_flash_geometry *g = l->g;
+  uint32_t unit = 1u << l->cfg.psize;
+  pcmd *cmds = calloc(n ? n : 1, sizeof *cmds);
+  if (!cmds)
+    return lf_err_set(l->s, LF_ENOMEM, "loader: out of memory");
+  int r = 0;
+  for (size_t i = 0; i < n && !r; i++) {
+    const lf_loader_step *s = &steps[i];
+    pcmd *k = &cmds[i];
+    k->step = s;
+    if (s->kind == LF_LOADER_ERASE) {
+      const lf_flash_sector *sec = lf_geometry_sector_at(g, s->addr);
+      if (!sec)
+        r = lf_err_set(l->s, LF_EINVAL, "loader: step %zu: erase 0x%08x: not in the flash (0x%08x + %u KiB)",
+                       i + 1, s->addr, g->base, g->size / 1024);
+      k->c.op = LF_LDR_OP_ERASE;
+      k->c.addr = sec ? sec->snb : 0;
+    } else if (s->kind == LF_LOADER_MASS) {
+      uint32_t valid = g->nbanks > 1 ? 3u : 1u;
+      if (!s->addr || (s->addr & ~valid))
+        r = lf_err_set(l->s, LF_EINVAL, "loader: step %zu: mass erase bank mask 0x%x: expected 1%s",
+                       i + 1, s->addr, g->nbanks > 1 ? ", 2 or 3" : " (single bank)");
+      k->c.op = LF_LDR_OP_MASS;
+      k->c.addr = ((s->addr & 1u) ? CR_MER_BIT : 0) | ((s->addr & 2u) ? CR_MER2_BIT : 0);
+    } else if (s->kind == LF_LOADER_PROGRAM) {
+      uint64_t end = (uint64_t)s->addr + s->len;
+      if (!s->len || !s->data || s->addr < g->base || end > (uint64_t)g->base + g->size)
+        r = lf_err_set(l->s, LF_EINVAL, "loader: step %zu: program 0x%08x + %zu: %s", i + 1, s->addr,
+                       s->len, !s->len || !s->data ? "no data" : "outside the flash");
+      uint32_t a0 = s->addr & ~(unit - 1);
+      uint64_t e1 = (end + unit - 1) & ~(uint64_t)(unit - 1);
+      k->c.op = LF_LDR_OP_PROGRAM;
+      k->c.addr = a0;
+      k->c.len = (uint32_t)(e1 - a0);
+      k->pad_head = s->addr - a0;
+    } else {
+      r = lf_err_set(l->s, LF_EINVAL, "loader: step %zu: unknown kind %d", i + 1, (int)s->kind);
+    }
+  }
+  if (!r) {
+    uint64_t t0 = now(l);
+    r = execute(l, cmds, n);
+    l->stats.run_ns += now(l) - t0;
+  }
+  free(cmds);
+  return r;
+}
+
+int lf_loader_crc32(lf_loader *l, const lf_loader_range *rg, size_t n, uint32_t *crcs)
+{
+  uint64_t t0 = now(l);
+  pcmd cmds[QUEUE];
+  int r = 0;
+  for (size_t i = 0; i < n && !r; i += QUEUE) {
+    size_t k = n - i < QUEUE ? n - i : QUEUE;
+    memset(cmds, 0, sizeof cmds);
+    for (size_t j = 0; j < k; j++) {
+      cmds[j].c.op = LF_LDR_OP_CRC;
+      cmds[j].c.addr = rg[i + j].addr;
+      cmds[j].c.len = rg[i + j].len;
+    }
+    uint32_t first = l->cmd_wr;
+    if ((r = execute(l, cmds, k)))
+      break;
+    uint8_t q[QUEUE * sizeof(struct lf_ldr_cmd)];
+    if ((r = lf_adi_read(l->a, l->cmds, q, sizeof q))) {
+      lf_err_wrap(l->s, r, "loader: crc32 results");
+      break;
+    }
+    for (size_t j = 0; j < k; j++) {
+      const uint8_t *p = q + ((first + j) % QUEUE) * 16 + 12;
+      crcs[i + j] = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    }
+  }
+  l->stats.crc_ns += now(l) - t0;
+  return r;
+}
+
+int lf_loader_stop(lf_loader *l)
+{
+  if (!l->running)
+    return 0;
+  uint64_t t0 = now(l);
+  pcmd k;
+  memset(&k, 0, sizeof k);
+  k.c.op = LF_LDR_OP_EXIT;
+  int r = post(l, &k, 1);
+  uint32_t r0 = 0;
+  if (!r)
+    r = lf_cm_wait_function(l->cm, l->cfg.timeout_s, &r0);
+  l->running = false;
+  if (!r && r0 != 0)
+    r = lf_err_set(l->s, LF_EPROTO, "loader: exit status %u", r0);
+  l->stats.stop_ns += now(l) - t0;
+  return r;
+}

@@ -1,0 +1,116 @@
+/* Host side of the streaming flash loader (STM32F4/F7 embedded flash).
+ *
+ * The target-side algorithm (src/flash/loaders/loader.c, committed as the
+ * blob in loader_blob.c) is loaded once into RAM and started; from then on it
+ * stays running and serves a command queue (erase sector, mass erase,
+ * program from a ring buffer, CRC32) until lf_loader_stop. The host never
+ * halts the core between operations: it appends commands, keeps the ring
+ * filled with the largest writes the probe allows, and reads one status
+ * block (a single memory read) only when it needs ring space or a result.
+ *
+ *     lf_loader *l;
+ *     lf_loader_new(cm, &geometry, NULL, &l);   // no I/O
+ *     lf_loader_start(l);                        // core halted: upload + start
+ *     lf_loader_run(l, steps, nsteps);           // erase/program, streamed
+ *     lf_loader_crc32(l, ranges, n, crcs);       // zlib crc32 on the target
+ *     lf_loader_stop(l);                         // EXIT: core halts at the BKPT
+ *     lf_loader_free(l);
+ *
+ * Order of steps is the order on the target. Put each sector's erase right
+ * before its program step: the host uploads the next data while the sector
+ * erases, and the ring only needs to hold about one sector's data.
+ *
+ * RAM: the loader uses [ram_base, ram_base + ram_size): code, control block,
+ * command queue, stack, then the ring (the rest). Defaults per family: F7
+ * DTCM (0x20000000, 128 KiB, never cached), F4 SRAM1-3 (192 KiB).
+ *
+ * Errors: a flash error reported by the target is LF_ETARGET naming the
+ * operation, the address (word or sector) and the FLASH_SR flags
+ * ("program 0x08008000: FLASH_SR 0x00000090 (WRPERR ERSERR)"); the target
+ * stops at that command. No progress for cfg.timeout_s is LF_ETIMEDOUT. */
+#ifndef LF_FLASH_LOADER_H
+#define LF_FLASH_LOADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arm/cortex_m.h"
+#include "core/session.h"
+#include "flash/family.h"
+
+typedef struct lf_loader_cfg {
+  uint32_t ram_base;      /* must be LF_LDR_LOAD_ADDR (the blob is linked there) */
+  uint32_t ram_size;      /* bytes usable from ram_base; 0 = family default */
+  unsigned psize;         /* LF_PSIZE_*; default x32 (2.7-3.6 V without VPP) */
+  int crc_mode;           /* LF_LDR_CRC_*; -1 = the family's CRC unit */
+  uint32_t chunk;         /* largest single data upload (bytes); default 8 KiB */
+  double timeout_s;       /* no progress for this long = error; default 2 x max erase + 1 s */
+  double core_hz;         /* to convert DWT cycles to time; default HSI 16 MHz (F7 9.2) */
+} lf_loader_cfg;
+
+typedef enum lf_loader_step_kind {
+  LF_LOADER_ERASE = 1,    /* addr = any address in the sector */
+  LF_LOADER_MASS = 2,     /* addr = bank mask: bit 0 bank 1, bit 1 bank 2 (single bank: 1) */
+  LF_LOADER_PROGRAM = 3,  /* data[0..len) at addr; padded with 0xFF to PSIZE alignment */
+} lf_loader_step_kind;
+
+typedef struct lf_loader_step {
+  lf_loader_step_kind kind;
+  uint32_t addr;
+  const uint8_t *data;
+  size_t len;
+} lf_loader_step;
+
+typedef struct lf_loader_range {
+  uint32_t addr, len;
+} lf_loader_range;
+
+typedef struct lf_loader_stats {
+  /* host-observed, in lf_adi_now_ns units (virtual ns on the bench) */
+  uint64_t start_ns;       /* lf_loader_start: blob upload + start */
+  uint64_t run_ns;         /* lf_loader_run calls: first command posted .. last done */
+  uint64_t crc_ns;         /* lf_loader_crc32 calls */
+  uint64_t stop_ns;
+  /* target-side, from DWT CYCCNT (0 when the core has no DWT) */
+  uint64_t erase_cyc, prog_cyc, starve_cyc, crc_cyc;
+  double core_hz;
+  /* traffic */
+  uint64_t commands;       /* commands posted */
+  uint64_t data_bytes;     /* bytes streamed through the ring (incl. padding) */
+  uint64_t uploads;        /* data write calls */
+  uint64_t polls;          /* status block reads */
+  uint64_t full_polls;     /* polls made because the ring or the queue was full */
+} lf_loader_stats;
+
+typedef struct lf_loader lf_loader;
+
+void lf_loader_cfg_default(lf_loader_cfg *cfg);
+
+/* No I/O. g and cm must outlive the loader. cfg NULL = defaults. LF_ENOTSUP
+ * for a family without loader support. */
+int lf_loader_new(lf_cm *cm, const lf_flash_geometry *g, const lf_loader_cfg *cfg,
+                  lf_loader **out);
+void lf_loader_free(lf_loader *l); /* no I/O, NULL-safe */
+
+/* Core must be halted (LF_ETARGET otherwise). Sets DEMCR.TRCENA (cycle
+ * counts), writes blob + control block, starts the loader. */
+int lf_loader_start(lf_loader *l);
+/* Streams the steps; returns when the target finished all of them. Every
+ * step is checked before the first command is posted (LF_EINVAL naming the
+ * step: address outside the flash, empty program). */
+int lf_loader_run(lf_loader *l, const lf_loader_step *steps, size_t n);
+/* zlib crc32 of each range, computed on the target. */
+int lf_loader_crc32(lf_loader *l, const lf_loader_range *r, size_t n, uint32_t *crcs);
+/* EXIT command; waits for the core to halt at the loader's BKPT. Flash is
+ * locked again. */
+int lf_loader_stop(lf_loader *l);
+
+const lf_loader_stats *lf_loader_stats_get(const lf_loader *l);
+/* RAM layout chosen (for tests and logs). */
+void lf_loader_layout(const lf_loader *l, uint32_t *ctrl, uint32_t *ring, uint32_t *ring_size);
+
+/* "WRPERR ERSERR" for FLASH_SR bits (bit 7 named as the family names it). */
+void lf_loader_sr_names(const lf_flash_geometry *g, uint32_t sr, char *buf, size_t len);
+
+#endif

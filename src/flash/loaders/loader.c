@@ -1,0 +1,377 @@
+/* On-target flash loader for the STM32F4/F7 embedded-flash controller.
+ * Runs from RAM (linked at LF_LDR_LOAD_ADDR) on a Cortex-M4 or M7, started
+ * once by the host with r0 = the control block (lf_loader_abi.h), and serves
+ * a command queue until EXIT or an error. No globals: all state lives in the
+ * control block, so the blob has no .data/.bss.
+ *
+ * Facts: stm32f7-target.md 3.4/3.5 (SR, CR bits), 4.1-4.3 (unlock, program,
+ * sector erase), 8 (PSIZE), 11.8 and 13 #5-#7 (caches, barriers);
+ * stm32f4-target.md 3.2 (ACR caches), 3.4 (PGSERR).
+ *
+ * Programming loop (the hot path): per flash word
+ *     st = FLASH_SR;  *dst = data;  DSB;  if (st & errors) fail(dst - 1)
+ * The SR read comes before the store, so it returns the state of the
+ * previous program operation; the store itself waits for the controller
+ * (a write to a busy bank stalls the bus, stm32f4-target.md 3.5 / F7 4.2), so
+ * the loop's own instructions run while the flash programs and the next
+ * operation starts the moment the previous one ends. Error flags of every
+ * operation are still checked: an error of word i is seen before word i+2 is
+ * stored, and the final word is checked after the loop. */
+#include <stdint.h>
+
+#include "lf_loader_abi.h"
+
+#define REG(a) (*(volatile uint32_t *)(a))
+#define REG8(a) (*(volatile uint8_t *)(a))
+
+/* FLASH registers (offsets, F7 3.1) */
+#define F_ACR 0x00u
+#define F_KEYR 0x04u
+#define F_SR 0x0Cu
+#define F_CR 0x10u
+#define SR_BSY 0x10000u
+#define CR_PG 0x1u
+#define CR_SER 0x2u
+#define CR_STRT 0x10000u
+#define CR_LOCK 0x80000000u
+#define KEY1 0x45670123u
+#define KEY2 0xCDEF89ABu
+
+/* CRC unit (F7: DR IDR CR INIT POL; F4: DR IDR CR) */
+#define CRC_DR 0x00u
+#define CRC_CR 0x08u
+#define CRC_INIT 0x10u
+#define CRC_POL 0x14u
+#define CRC_CR_RESET 0x1u
+#define CRC_CR_REVIN_WORD 0x60u
+#define CRC_CR_REVOUT 0x80u
+
+/* Cortex-M7 cache maintenance and DWT (ARMv7-M; RAZ/absent on M4) */
+#define SCB_CCR 0xE000ED14u
+#define CCR_DC 0x10000u
+#define SCB_CCSIDR 0xE000ED80u
+#define SCB_CSSELR 0xE000ED84u
+#define SCB_DCCISW 0xE000EF74u
+#define DWT_CTRL 0xE0001000u
+#define DWT_CYCCNT 0xE0001004u
+
+typedef struct lf_ldr_ctrl ctl_t;
+typedef struct lf_ldr_cmd cmd_t;
+
+int lf_ldr_main(ctl_t *c) __attribute__((section(".text.entry"), used));
+
+static inline void dsb(void) { __asm volatile("dsb" ::: "memory"); }
+static inline void isb(void) { __asm volatile("isb" ::: "memory"); }
+static inline uint32_t cycles(void) { return REG(DWT_CYCCNT); }
+
+static inline uint32_t rbit(uint32_t v)
+{
+  uint32_t r;
+  __asm("rbit %0, %1" : "=r"(r) : "r"(v));
+  return r;
+}
+
+/* Reflected CRC-32 (zlib), 4 bits per step. */
+static const uint32_t nib[16] = {
+  0x00000000u, 0x1DB71064u, 0x3B6E20C8u, 0x26D930ACu, 0x76DC4190u, 0x6B6B51F4u,
+  0x4DB26158u, 0x5005713Cu, 0xEDB88320u, 0xF00F9344u, 0xD6D6A3E8u, 0xCB61B38Cu,
+  0x9B64C2B0u, 0x86D3D2D4u, 0xA00AE278u, 0xBDBDF21Cu,
+};
+
+static uint32_t crc_soft(uint32_t crc, const uint8_t *p, uint32_t n)
+{
+  while (n--) {
+    crc ^= *p++;
+    crc = (crc >> 4) ^ nib[crc & 15];
+    crc = (crc >> 4) ^ nib[crc & 15];
+  }
+  return crc;
+}
+
+/* Waits for BSY = 0 and returns SR. */
+static uint32_t flash_idle(uint32_t f)
+{
+  uint32_t sr;
+  do
+    sr = REG(f + F_SR);
+  while (sr & SR_BSY);
+  return sr;
+}
+
+static int fail(ctl_t *c, uint32_t status, uint32_t addr, uint32_t sr)
+{
+  c->err_addr = addr;
+  c->err_sr = sr;
+  c->status = status;
+  REG(c->flash_regs + F_SR) = sr & LF_LDR_SR_ERRORS; /* w1c: leave the controller usable */
+  REG(c->flash_regs + F_CR) = 0;
+  return (int)status;
+}
+
+/* Flash read caches (F7 ART, F4 I/D caches): disable, reset, restore, so no
+ * stale line survives an erase or program (F7 13 #5, HAL FLASH_FlushCaches). */
+static void flush_flash_caches(const ctl_t *c)
+{
+  uint32_t a = c->flash_regs + F_ACR, acr = REG(a);
+  if (!(acr & c->acr_en))
+    return;
+  uint32_t off = acr & ~c->acr_en;
+  REG(a) = off;
+  REG(a) = off | c->acr_rst;
+  REG(a) = off;
+  REG(a) = acr;
+}
+
+/* M7 D-cache on (firmware enabled it before the halt): clean + invalidate by
+ * set/way, then leave it off, so the loader's flash reads and the host's RAM
+ * writes are coherent (F7 11.8, 13 #6). Reads 0 on the M4 (no cache). */
+static void dcache_off(void)
+{
+  if (!(REG(SCB_CCR) & CCR_DC))
+    return;
+  REG(SCB_CSSELR) = 0; /* level 1 data cache */
+  dsb();
+  uint32_t id = REG(SCB_CCSIDR);
+  uint32_t sets = ((id >> 13) & 0x7FFFu) + 1, ways = ((id >> 3) & 0x3FFu) + 1;
+  uint32_t line = (id & 7u) + 4, wsh = ways > 1 ? (uint32_t)__builtin_clz(ways - 1) : 0;
+  REG(SCB_CCR) &= ~CCR_DC;
+  dsb();
+  for (uint32_t s = 0; s < sets; s++)
+    for (uint32_t w = 0; w < ways; w++)
+      REG(SCB_DCCISW) = (s << line) | (w << wsh);
+  dsb();
+  isb();
+}
+
+static int do_erase(ctl_t *c, uint32_t bits, int sector)
+{
+  uint32_t f = c->flash_regs;
+  uint32_t sr = flash_idle(f);
+  if (sr & LF_LDR_SR_ERRORS)
+    REG(f + F_SR) = sr & LF_LDR_SR_ERRORS;
+  uint32_t cr = (c->psize << 8) | (sector ? CR_SER | (bits << 3) : bits);
+  REG(f + F_CR) = cr;
+  REG(f + F_CR) = cr | CR_STRT;
+  dsb();
+  sr = flash_idle(f);
+  REG(f + F_CR) = 0;
+  flush_flash_caches(c);
+  if (sr & LF_LDR_SR_ERRORS)
+    return fail(c, LF_LDR_ST_FLASH, bits, sr);
+  return 0;
+}
+
+/* Programs n bytes (multiple of the unit) from s to d; returns 0, or the
+ * SR value with *at = the byte offset of the store that saw it. */
+static uint32_t prog_run(uint32_t f, uint32_t psize, uint32_t d, const uint8_t *s, uint32_t n,
+                         uint32_t *at)
+{
+  volatile uint32_t *sr = &REG(f + F_SR);
+  uint32_t st, i;
+  switch (psize) {
+  case 2:
+    for (i = 0; i < n; i += 4) {
+      uint32_t v = *(const uint32_t *)(s + i);
+      st = *sr;
+      REG(d + i) = v;
+      dsb();
+      if (st & LF_LDR_SR_ERRORS)
+        goto bad;
+    }
+    return 0;
+  case 3:
+    for (i = 0; i < n; i += 8) {
+      uint32_t lo = *(const uint32_t *)(s + i), hi = *(const uint32_t *)(s + i + 4);
+      st = *sr;
+      REG(d + i) = lo;
+      isb(); /* HAL: two word stores separated by ISB (F7 4.2) */
+      REG(d + i + 4) = hi;
+      dsb();
+      if (st & LF_LDR_SR_ERRORS)
+        goto bad;
+    }
+    return 0;
+  case 1:
+    for (i = 0; i < n; i += 2) {
+      uint16_t v = *(const uint16_t *)(s + i);
+      st = *sr;
+      *(volatile uint16_t *)(d + i) = v;
+      dsb();
+      if (st & LF_LDR_SR_ERRORS)
+        goto bad;
+    }
+    return 0;
+  default:
+    for (i = 0; i < n; i++) {
+      uint8_t v = s[i];
+      st = *sr;
+      REG8(d + i) = v;
+      dsb();
+      if (st & LF_LDR_SR_ERRORS)
+        goto bad;
+    }
+    return 0;
+  }
+bad:
+  *at = i;
+  return st;
+}
+
+static int do_program(ctl_t *c, cmd_t *k, uint32_t idx)
+{
+  uint32_t f = c->flash_regs, unit = 1u << c->psize;
+  uint32_t dst = k->addr, left = k->len;
+  if ((dst | left) & (unit - 1))
+    return fail(c, LF_LDR_ST_BADCMD, idx, 0);
+  uint32_t sr = flash_idle(f);
+  if (sr & LF_LDR_SR_ERRORS)
+    REG(f + F_SR) = sr & LF_LDR_SR_ERRORS;
+  REG(f + F_CR) = (c->psize << 8) | CR_PG;
+  uint32_t rd = c->data_rd, roff = c->ring_roff, size = c->ring_size;
+  const uint8_t *ring = (const uint8_t *)c->ring_base;
+  while (left) {
+    uint32_t avail = *(volatile uint32_t *)&c->data_wr - rd;
+    if (avail < unit) {
+      uint32_t t0 = cycles();
+      do
+        avail = *(volatile uint32_t *)&c->data_wr - rd;
+      while (avail < unit);
+      c->cyc_starve += cycles() - t0;
+    }
+    uint32_t n = avail < left ? avail : left;
+    if (n > size - roff)
+      n = size - roff;
+    n &= ~(unit - 1);
+    uint32_t at = 0;
+    uint32_t bad = prog_run(f, c->psize, dst, ring + roff, n, &at);
+    if (bad) {
+      /* the SR read before the store at `at` reports the previous store */
+      uint32_t a = dst + at;
+      if (a > k->addr)
+        a -= unit;
+      flash_idle(f);
+      return fail(c, LF_LDR_ST_FLASH, a, bad);
+    }
+    dst += n;
+    left -= n;
+    rd += n;
+    roff += n;
+    if (roff == size)
+      roff = 0;
+    c->ring_roff = roff;
+    *(volatile uint32_t *)&c->data_rd = rd;
+  }
+  sr = flash_idle(f);
+  REG(f + F_CR) = 0;
+  flush_flash_caches(c);
+  if (sr & LF_LDR_SR_ERRORS)
+    return fail(c, LF_LDR_ST_FLASH, dst - unit, sr);
+  return 0;
+}
+
+/* zlib crc32 of [a, a+n). */
+static uint32_t do_crc(const ctl_t *c, uint32_t a, uint32_t n)
+{
+  uint32_t crc = 0xFFFFFFFFu;
+  uint32_t mode = c->crc_mode, u = c->crc_regs;
+  uint32_t head = (0u - a) & 3u;
+  if (mode == LF_LDR_CRC_FIXED && head)
+    mode = LF_LDR_CRC_SOFT; /* the F4 unit starts only from 0xFFFFFFFF */
+  if (mode == LF_LDR_CRC_SOFT || n < 16)
+    return ~crc_soft(crc, (const uint8_t *)a, n);
+  if (head) {
+    crc = crc_soft(crc, (const uint8_t *)a, head);
+    a += head;
+    n -= head;
+  }
+  volatile uint32_t *dr = &REG(u + CRC_DR);
+  const uint32_t *p = (const uint32_t *)a;
+  uint32_t words = n >> 2;
+  if (mode == LF_LDR_CRC_PROG) {
+    /* the unit's MSB-first register is the bit reverse of zlib's state */
+    REG(u + CRC_POL) = 0x04C11DB7u;
+    REG(u + CRC_INIT) = rbit(crc);
+    REG(u + CRC_CR) = CRC_CR_REVIN_WORD | CRC_CR_REVOUT | CRC_CR_RESET;
+    for (; words >= 4; words -= 4, p += 4) {
+      uint32_t w0 = p[0], w1 = p[1], w2 = p[2], w3 = p[3];
+      *dr = w0;
+      *dr = w1;
+      *dr = w2;
+      *dr = w3;
+    }
+    while (words--)
+      *dr = *p++;
+    crc = *dr;
+    REG(u + CRC_INIT) = 0xFFFFFFFFu; /* reset values back */
+    REG(u + CRC_CR) = CRC_CR_RESET;
+  } else {
+    REG(u + CRC_CR) = CRC_CR_RESET;
+    for (; words >= 4; words -= 4, p += 4) {
+      uint32_t w0 = p[0], w1 = p[1], w2 = p[2], w3 = p[3];
+      *dr = rbit(w0);
+      *dr = rbit(w1);
+      *dr = rbit(w2);
+      *dr = rbit(w3);
+    }
+    while (words--)
+      *dr = rbit(*p++);
+    crc = rbit(*dr);
+  }
+  return ~crc_soft(crc, (const uint8_t *)p, n & 3u);
+}
+
+int lf_ldr_main(ctl_t *c)
+{
+  uint32_t f = c->flash_regs;
+  dcache_off();
+  REG(DWT_CTRL) |= 1u; /* CYCCNTENA (counts only with DEMCR.TRCENA, set by the host) */
+  if (c->rcc_enr)
+    REG(c->rcc_enr) |= c->rcc_bit;
+  if (REG(f + F_CR) & CR_LOCK) {
+    REG(f + F_KEYR) = KEY1;
+    REG(f + F_KEYR) = KEY2;
+    if (REG(f + F_CR) & CR_LOCK)
+      return fail(c, LF_LDR_ST_LOCKED, f + F_CR, REG(f + F_SR));
+  }
+  c->version = LF_LDR_ABI_VERSION;
+  c->magic = LF_LDR_READY;
+  cmd_t *q = (cmd_t *)c->cmd_base;
+  uint32_t rd = c->cmd_rd;
+  for (;;) {
+    while (*(volatile uint32_t *)&c->cmd_wr == rd)
+      ;
+    cmd_t *k = &q[rd % c->cmd_count];
+    uint32_t t0 = cycles(), op = k->op;
+    int r;
+    if (op == LF_LDR_OP_ERASE || op == LF_LDR_OP_MASS) {
+      r = do_erase(c, k->addr, op == LF_LDR_OP_ERASE);
+      k->result = cycles() - t0;
+      c->cyc_erase += k->result;
+    } else if (op == LF_LDR_OP_PROGRAM) {
+      r = do_program(c, k, rd);
+      k->result = cycles() - t0;
+      c->cyc_prog += k->result;
+    } else if (op == LF_LDR_OP_CRC) {
+      k->result = do_crc(c, k->addr, k->len);
+      c->cyc_crc += cycles() - t0;
+      r = 0;
+    } else if (op == LF_LDR_OP_EXIT) {
+      REG(f + F_CR) = CR_LOCK;
+      c->cmd_rd = ++rd;
+      return 0;
+    } else {
+      r = fail(c, LF_LDR_ST_BADCMD, rd, 0);
+    }
+    if (r) {
+      REG(f + F_CR) = CR_LOCK;
+      return r;
+    }
+    *(volatile uint32_t *)&c->cmd_rd = ++rd;
+  }
+}
+
+/* The host's return address: lf_ldr_main returns here and the core halts. */
+__attribute__((naked, section(".text.exit"), used)) void lf_ldr_exit(void)
+{
+  __asm volatile("bkpt #0xAB");
+}

@@ -1,0 +1,440 @@
+/* The streaming flash loader (src/flash/loader.c + the committed target
+ * blob) on the in-process bench: NUCLEO-F767ZI (ST-LINK/V2-1 at 4 MHz) and
+ * NUCLEO-F429ZI. Flash contents are checked byte for byte with the bench's
+ * backdoor, target CRCs against zlib, errors for injected flash faults and
+ * write-protected sectors, and the modeled time of the 65 KB job against the
+ * flash floor computed from the bench parameter rows (params.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "arm/adi.h"
+#include "arm/cortex_m.h"
+#include "bench/bench.h"
+#include "core/session.h"
+#include "flash/family.h"
+#include "flash/loader.h"
+#include "flash/loader_blob.h"
+#include "probe/probe.h"
+#include "probe/stlink.h"
+#include "usb/usb.h"
+
+#define FLASH 0x08000000u
+#define IMAGE_LEN 66560u /* 65 KiB: sectors 0, 1 (32 KiB) and 1 KiB of sector 2 */
+
+typedef struct fx {
+  lf_session *s;
+  lf_bench_board *b;
+  lf_usb_ctx *usb;
+  lf_probe *p;
+  lf_adi *a;
+  lf_cm *cm;
+  lf_flash_geometry g;
+  lf_loader *l;
+} fx;
+
+static void fx_open(fx *f, const char *board, const char *faults, const lf_loader_cfg *lcfg)
+{
+  memset(f, 0, sizeof *f);
+  f->s = lf_session_new();
+  assert_non_null(f->s);
+  lf_bench_board_cfg cfg;
+  lf_bench_board_cfg_default(&cfg);
+  cfg.board = board;
+  cfg.faults = faults;
+  char err[256];
+  f->b = lf_bench_board_new(&cfg, err, sizeof err);
+  if (!f->b)
+    fail_msg("bench: %s", err);
+  assert_int_equal(lf_usb_new_bench(f->s, &f->b, 1, &f->usb), 0);
+  lf_probe_selector sel = {.index = -1};
+  if (lf_probe_open(f->s, f->usb, &sel, &f->p))
+    fail_msg("open: %s", lf_err_msg(f->s));
+  uint32_t hz;
+  assert_int_equal(f->p->ops->set_clock(f->p, 4000000, &hz), 0);
+  assert_int_equal(lf_adi_new(f->s, f->p, NULL, &f->a), 0);
+  assert_int_equal(lf_cm_new(f->a, NULL, &f->cm), 0);
+  if (lf_cm_connect(f->cm, LF_CM_UNDER_RESET))
+    fail_msg("connect: %s", lf_err_msg(f->s));
+  const lf_cm_info *ci = lf_cm_info_get(f->cm);
+  const lf_family *fam = lf_family_by_dev(ci->dev_id);
+  assert_non_null(fam);
+  uint16_t kib = 0;
+  assert_int_equal(lf_adi_read(f->a, fam->flash_size_reg, &kib, 2), 0);
+  uint32_t opt = 0;
+  if (fam->dual_reg)
+    assert_int_equal(lf_adi_read32(f->a, fam->dual_reg, &opt), 0);
+  if (lf_family_find(f->s, ci->dev_id, kib, lf_family_dual_from_opt(fam, opt), &f->g))
+    fail_msg("geometry: %s", lf_err_msg(f->s));
+  if (lf_loader_new(f->cm, &f->g, lcfg, &f->l))
+    fail_msg("loader: %s", lf_err_msg(f->s));
+}
+
+static void fx_close(fx *f)
+{
+  lf_loader_free(f->l);
+  lf_cm_free(f->cm);
+  lf_adi_free(f->a);
+  lf_probe_close(f->p);
+  lf_usb_free(f->usb);
+  lf_bench_board_free(f->b);
+  lf_session_free(f->s);
+}
+
+static uint64_t now(fx *f) { return lf_bench_clock(f->b)->now_ns; }
+
+static uint8_t *random_bytes(size_t n, uint32_t seed)
+{
+  uint8_t *d = malloc(n);
+  assert_non_null(d);
+  uint32_t x = seed;
+  for (size_t i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    d[i] = (uint8_t)(x >> 11);
+  }
+  return d;
+}
+
+static void expect_flash(fx *f, uint32_t addr, const uint8_t *want, size_t n)
+{
+  uint8_t *got = malloc(n);
+  assert_non_null(got);
+  assert_int_equal(lf_bench_peek(f->b, addr, got, n), 0);
+  for (size_t i = 0; i < n; i++)
+    if (got[i] != want[i]) {
+      uint8_t g = got[i];
+      free(got);
+      fail_msg("flash 0x%08zx: 0x%02x, expected 0x%02x", (size_t)addr + i, g, want[i]);
+    }
+  free(got);
+}
+
+static void must(fx *f, int r, const char *what)
+{
+  if (r)
+    fail_msg("%s: %s (%s)", what, lf_err_msg(f->s), lf_err_name(r));
+}
+
+/* Sector-wise plan for [FLASH, FLASH+len): erase each touched sector right
+ * before programming its part. */
+static size_t plan_steps(const fx *f, const uint8_t *img, uint32_t base, uint32_t len,
+                         lf_loader_step *st)
+{
+  size_t n = 0;
+  for (unsigned i = 0; i < f->g.nsectors; i++) {
+    const lf_flash_sector *s = &f->g.sector[i];
+    uint32_t lo = s->addr > base ? s->addr : base;
+    uint64_t hi = (uint64_t)s->addr + s->size < (uint64_t)base + len ? (uint64_t)s->addr + s->size
+                                                                     : (uint64_t)base + len;
+    if (hi <= lo)
+      continue;
+    st[n++] = (lf_loader_step){LF_LOADER_ERASE, s->addr, NULL, 0};
+    st[n++] = (lf_loader_step){LF_LOADER_PROGRAM, lo, img + (lo - base), (size_t)(hi - lo)};
+  }
+  return n;
+}
+
+/* The 65 KB job on the F767: flash equals the image, the target CRC equals
+ * zlib, and the modeled time stays within 1.10 x the floor (3 x tERASE32KB
+ * x32 + 16640 x tPROG, params.c rows flash_erase32k_ns[x32], flash_prog_ns_typ). */
+static void f767_65k_image_programs_within_floor(void **state)
+{
+  (void)state;
+  fx f;
+  fx_open(&f, "nucleo-f767zi", NULL, NULL);
+  uint8_t *img = random_bytes(IMAGE_LEN, 0x65A1u);
+  lf_loader_step st[8];
+  size_t n = plan_steps(&f, img, FLASH, IMAGE_LEN, st);
+  assert_int_equal(n, 6);
+  const lf_usb_stats *us = lf_usb_dev_stats(lf_stlink_usb(f.p));
+  uint64_t x0 = us->transfers, rt0 = us->round_trips;
+  uint64_t t0 = now(&f);
+  must(&f, lf_loader_start(f.l), "start");
+  uint64_t t1 = now(&f);
+  must(&f, lf_loader_run(f.l, st, n), "run");
+  uint64_t t2 = now(&f);
+  lf_loader_range rg = {FLASH, IMAGE_LEN};
+  uint32_t crc = 0;
+  must(&f, lf_loader_crc32(f.l, &rg, 1, &crc), "crc");
+  uint64_t t3 = now(&f);
+  must(&f, lf_loader_stop(f.l), "stop");
+  uint64_t t4 = now(&f);
+  assert_int_equal(crc, (uint32_t)crc32(0L, img, IMAGE_LEN));
+  expect_flash(&f, FLASH, img, IMAGE_LEN);
+  /* the rest of sector 2 is erased */
+  uint8_t ff[256], rest[256];
+  memset(ff, 0xFF, sizeof ff);
+  assert_int_equal(lf_bench_peek(f.b, FLASH + IMAGE_LEN, rest, sizeof rest), 0);
+  assert_memory_equal(rest, ff, sizeof rest);
+
+  const lf_bench_params *p = lf_bench_params_get(f.b);
+  double floor_ns = 3 * p->flash_erase32k_ns[2] + (IMAGE_LEN / 4) * p->flash_prog_ns_typ;
+  double job = (double)(t3 - t0);
+  const lf_loader_stats *ls = lf_loader_stats_get(f.l);
+  double cyc_ns = 1e9 / ls->core_hz;
+  printf("floor %.2f ms (3 x %.0f ms erase + %u x %.0f us program)\n", floor_ns / 1e6,
+         p->flash_erase32k_ns[2] / 1e6, IMAGE_LEN / 4, p->flash_prog_ns_typ / 1e3);
+  printf("start %.2f ms, erase+program %.2f ms, crc %.2f ms, stop %.2f ms; job (start..crc) %.2f ms = %.4f x floor\n",
+         (t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6, (t4 - t3) / 1e6, job / 1e6, job / floor_ns);
+  printf("target: erase %.2f ms, program %.2f ms (ring empty %.3f ms), crc %.3f ms\n",
+         ls->erase_cyc * cyc_ns / 1e6, ls->prog_cyc * cyc_ns / 1e6, ls->starve_cyc * cyc_ns / 1e6,
+         ls->crc_cyc * cyc_ns / 1e6);
+  printf("host: %llu commands, %llu bytes in %llu uploads, %llu polls (%llu for space); USB %llu transfers in %llu round trips\n",
+         (unsigned long long)ls->commands, (unsigned long long)ls->data_bytes,
+         (unsigned long long)ls->uploads, (unsigned long long)ls->polls,
+         (unsigned long long)ls->full_polls, (unsigned long long)(us->transfers - x0),
+         (unsigned long long)(us->round_trips - rt0));
+  /* the flash never waited for data, and the whole job is within 10 % */
+  assert_true(ls->starve_cyc * cyc_ns < 1e6);
+  assert_true(job < 1.10 * floor_ns);
+  assert_true(job > floor_ns); /* the floor is a floor */
+  free(img);
+  fx_close(&f);
+}
+
+/* Every CRC mode equals zlib, for unaligned starts and lengths, over RAM
+ * (written by the host) and flash. */
+static void crc_modes_equal_zlib(void **state)
+{
+  (void)state;
+  static const int modes[] = {LF_LDR_CRC_SOFT, LF_LDR_CRC_FIXED, LF_LDR_CRC_PROG};
+  for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++) {
+    lf_loader_cfg c;
+    lf_loader_cfg_default(&c);
+    c.crc_mode = modes[m];
+    fx f;
+    fx_open(&f, "nucleo-f767zi", NULL, &c);
+    uint8_t *d = random_bytes(3000, 77u + (uint32_t)m);
+    const uint32_t buf = 0x20040000u; /* SRAM1, outside the loader's DTCM */
+    must(&f, lf_adi_write(f.a, buf, d, 3000), "fill");
+    must(&f, lf_loader_start(f.l), "start");
+    static const uint32_t offs[][2] = {{0, 3000}, {1, 2999}, {3, 17}, {2, 2}, {0, 0}, {5, 2048}, {7, 15}};
+    lf_loader_range rg[7];
+    uint32_t got[7];
+    for (size_t i = 0; i < 7; i++)
+      rg[i] = (lf_loader_range){buf + offs[i][0], offs[i][1]};
+    must(&f, lf_loader_crc32(f.l, rg, 7, got), "crc");
+    for (size_t i = 0; i < 7; i++)
+      if (got[i] != (uint32_t)crc32(0L, d + offs[i][0], offs[i][1]))
+        fail_msg("mode %d range +%u len %u: 0x%08x, zlib 0x%08x", modes[m], offs[i][0], offs[i][1],
+                 got[i], (unsigned)crc32(0L, d + offs[i][0], offs[i][1]));
+    /* erased flash: zlib of 0xFF bytes */
+    uint8_t ff[4096];
+    memset(ff, 0xFF, sizeof ff);
+    lf_loader_range fr = {FLASH + 0x100, sizeof ff};
+    uint32_t fc;
+    must(&f, lf_loader_crc32(f.l, &fr, 1, &fc), "crc flash");
+    assert_int_equal(fc, (uint32_t)crc32(0L, ff, sizeof ff));
+    must(&f, lf_loader_stop(f.l), "stop");
+    free(d);
+    fx_close(&f);
+  }
+}
+
+/* flash_error@N:BITS fails the Nth flash operation: erase sector 0 is #1, so
+ * #101 is the 100th word (0x0800018C). */
+static void injected_program_error_names_address_and_flag(void **state)
+{
+  (void)state;
+  fx f;
+  fx_open(&f, "nucleo-f767zi", "flash_error@101:0x40", NULL);
+  uint8_t *img = random_bytes(4096, 5u);
+  lf_loader_step st[2] = {{LF_LOADER_ERASE, FLASH, NULL, 0}, {LF_LOADER_PROGRAM, FLASH, img, 4096}};
+  must(&f, lf_loader_start(f.l), "start");
+  int r = lf_loader_run(f.l, st, 2);
+  assert_int_equal(r, LF_ETARGET);
+  printf("%s\n", lf_err_msg(f.s));
+  assert_non_null(strstr(lf_err_msg(f.s), "program 0x0800018c"));
+  assert_non_null(strstr(lf_err_msg(f.s), "PGPERR"));
+  /* the words before it are programmed, the failing one is not */
+  expect_flash(&f, FLASH, img, 0x18C);
+  uint32_t w;
+  assert_int_equal(lf_bench_peek(f.b, FLASH + 0x18C, &w, 4), 0);
+  assert_int_equal(w, 0xFFFFFFFFu);
+  /* the loader is gone: further work is refused until it is started again */
+  lf_loader_range rg = {FLASH, 16};
+  uint32_t crc;
+  assert_int_equal(lf_loader_crc32(f.l, &rg, 1, &crc), LF_ETARGET);
+  bool halted = false;
+  assert_int_equal(lf_cm_is_halted(f.cm, &halted), 0);
+  assert_true(halted);
+  /* a restart works (the flash controller was left usable) */
+  must(&f, lf_loader_start(f.l), "restart");
+  must(&f, lf_loader_crc32(f.l, &rg, 1, &crc), "crc after restart");
+  assert_int_equal(crc, (uint32_t)crc32(0L, img, 16));
+  must(&f, lf_loader_stop(f.l), "stop");
+  free(img);
+  fx_close(&f);
+}
+
+/* An erase that fails (injected ERSERR on the first operation) names the sector. */
+static void injected_erase_error_names_sector(void **state)
+{
+  (void)state;
+  fx f;
+  fx_open(&f, "nucleo-f767zi", "flash_error@2:0x80", NULL);
+  lf_loader_step st[2] = {{LF_LOADER_ERASE, FLASH, NULL, 0}, {LF_LOADER_ERASE, FLASH + 0x8000, NULL, 0}};
+  must(&f, lf_loader_start(f.l), "start");
+  assert_int_equal(lf_loader_run(f.l, st, 2), LF_ETARGET);
+  printf("%s\n", lf_err_msg(f.s));
+  assert_non_null(strstr(lf_err_msg(f.s), "erase sector 1 (0x08008000"));
+  assert_non_null(strstr(lf_err_msg(f.s), "ERSERR"));
+  fx_close(&f);
+}
+
+/* Sector 1 write-protected through the option bytes (nWRP1 = 0, F7 3.6):
+ * its erase fails with WRPERR naming the sector; sector 0 before it is done. */
+static void write_protected_sector_is_reported(void **state)
+{
+  (void)state;
+  fx f;
+  fx_open(&f, "nucleo-f767zi", NULL, NULL);
+  uint32_t optcr;
+  must(&f, lf_adi_read32(f.a, 0x40023C14u, &optcr), "optcr");
+  must(&f, lf_adi_write32(f.a, 0x40023C08u, 0x08192A3Bu), "optkey1");
+  must(&f, lf_adi_write32(f.a, 0x40023C08u, 0x4C5D6E7Fu), "optkey2");
+  optcr &= ~(1u << (16 + 1)) & ~1u; /* nWRP1 = 0, OPTLOCK = 0 */
+  must(&f, lf_adi_write32(f.a, 0x40023C14u, optcr), "optcr");
+  must(&f, lf_adi_write32(f.a, 0x40023C14u, optcr | 2u), "optstrt");
+  uint32_t sr = 0x10000;
+  for (int i = 0; i < 10000 && (sr & 0x10000); i++)
+    must(&f, lf_adi_read32(f.a, 0x40023C0Cu, &sr), "sr");
+  must(&f, lf_cm_reset(f.cm, LF_CM_RESET_SYSRESETREQ, true), "reset");
+  uint8_t *img = random_bytes(0x9000, 9u);
+  lf_loader_step st[4] = {{LF_LOADER_ERASE, FLASH, NULL, 0}, {LF_LOADER_PROGRAM, FLASH, img, 0x8000},
+                          {LF_LOADER_ERASE, FLASH + 0x8000, NULL, 0},
+                          {LF_LOADER_PROGRAM, FLASH + 0x8000, img + 0x8000, 0x1000}};
+  must(&f, lf_loader_start(f.l), "start");
+  assert_int_equal(lf_loader_run(f.l, st, 4), LF_ETARGET);
+  printf("%s\n", lf_err_msg(f.s));
+  assert_non_null(strstr(lf_err_msg(f.s), "erase sector 1 (0x08008000, 32 KiB)"));
+  assert_non_null(strstr(lf_err_msg(f.s), "WRPERR"));
+  expect_flash(&f, FLASH, img, 0x8000);
+  /* programming into the protected sector (no erase) fails on its first word */
+  must(&f, lf_loader_start(f.l), "restart");
+  lf_loader_step pg = {LF_LOADER_PROGRAM, FLASH + 0x8010, img, 64};
+  assert_int_equal(lf_loader_run(f.l, &pg, 1), LF_ETARGET);
+  printf("%s\n", lf_err_msg(f.s));
+  assert_non_null(strstr(lf_err_msg(f.s), "program 0x08008010 (sector 1)"));
+  assert_non_null(strstr(lf_err_msg(f.s), "WRPERR"));
+  free(img);
+  fx_close(&f);
+}
+
+/* Bad steps are rejected before anything is posted. */
+static void bad_steps_rejected_before_posting(void **state)
+{
+  (void)state;
+  fx f;
+  fx_open(&f, "nucleo-f767zi", NULL, NULL);
+  must(&f, lf_loader_start(f.l), "start");
+  uint8_t d[8] = {0};
+  lf_loader_step outside = {LF_LOADER_PROGRAM, 0x081FFFFCu, d, 8};
+  assert_int_equal(lf_loader_run(f.l, &outside, 1), LF_EINVAL);
+  assert_non_null(strstr(lf_err_msg(f.s), "step 1: program 0x081ffffc + 8: outside the flash"));
+  lf_loader_step er = {LF_LOADER_ERASE, 0x20000000u, NULL, 0};
+  assert_int_equal(lf_loader_run(f.l, &er, 1), LF_EINVAL);
+  lf_loader_step mass = {LF_LOADER_MASS, 2, NULL, 0};
+  assert_int_equal(lf_loader_run(f.l, &mass, 1), LF_EINVAL);
+  assert_non_null(strstr(lf_err_msg(f.s), "single bank"));
+  assert_int_equal(lf_loader_stats_get(f.l)->commands, 0);
+  must(&f, lf_loader_stop(f.l), "stop");
+  fx_close(&f);
+}
+
+/* Unaligned program ranges are padded with 0xFF: bytes around them stay erased. */
+static void unaligned_program_pads_with_ff(void **state)
+{
+  (void)state;
+  fx f;
+  fx_open(&f, "nucleo-f767zi", NULL, NULL);
+  uint8_t *img = random_bytes(1001, 3u);
+  lf_loader_step st[2] = {{LF_LOADER_ERASE, FLASH + 0x18000, NULL, 0},
+                          {LF_LOADER_PROGRAM, FLASH + 0x18003, img, 1001}};
+  must(&f, lf_loader_start(f.l), "start");
+  must(&f, lf_loader_run(f.l, st, 2), "run");
+  must(&f, lf_loader_stop(f.l), "stop");
+  expect_flash(&f, FLASH + 0x18003, img, 1001);
+  uint8_t b[3];
+  assert_int_equal(lf_bench_peek(f.b, FLASH + 0x18000, b, 3), 0);
+  assert_int_equal(b[0] & b[1] & b[2], 0xFF);
+  assert_int_equal(lf_bench_peek(f.b, FLASH + 0x18003 + 1001, b, 3), 0);
+  assert_int_equal(b[0] & b[1] & b[2], 0xFF);
+  free(img);
+  fx_close(&f);
+}
+
+/* A ring smaller than the data: the stream wraps many times and the data
+ * still lands byte for byte. */
+static void small_ring_wraps(void **state)
+{
+  (void)state;
+  lf_loader_cfg c;
+  lf_loader_cfg_default(&c);
+  c.ram_size = 0x3000; /* ring = 8 KiB after code, control, queue and stack */
+  fx f;
+  fx_open(&f, "nucleo-f767zi", NULL, &c);
+  uint32_t ring_size;
+  lf_loader_layout(f.l, NULL, NULL, &ring_size);
+  assert_true(ring_size <= 0x2000);
+  uint8_t *img = random_bytes(0x8000, 11u);
+  lf_loader_step st[2] = {{LF_LOADER_ERASE, FLASH + 0x8000, NULL, 0},
+                          {LF_LOADER_PROGRAM, FLASH + 0x8000, img, 0x8000}};
+  must(&f, lf_loader_start(f.l), "start");
+  must(&f, lf_loader_run(f.l, st, 2), "run");
+  must(&f, lf_loader_stop(f.l), "stop");
+  expect_flash(&f, FLASH + 0x8000, img, 0x8000);
+  free(img);
+  fx_close(&f);
+}
+
+/* The F429 (Cortex-M4, fixed CRC unit, 16 KiB sectors, PGSERR naming). */
+static void f429_programs_and_crcs(void **state)
+{
+  (void)state;
+  fx f;
+  fx_open(&f, "nucleo-f429zi", NULL, NULL);
+  uint8_t *img = random_bytes(0x5000, 21u);
+  lf_loader_step st[8];
+  size_t n = plan_steps(&f, img, FLASH, 0x5000, st);
+  assert_int_equal(n, 4); /* sectors 0 and 1 (16 KiB) */
+  must(&f, lf_loader_start(f.l), "start");
+  must(&f, lf_loader_run(f.l, st, n), "run");
+  lf_loader_range rg[2] = {{FLASH, 0x5000}, {FLASH + 1, 0x4000}};
+  uint32_t crc[2];
+  must(&f, lf_loader_crc32(f.l, rg, 2, crc), "crc");
+  assert_int_equal(crc[0], (uint32_t)crc32(0L, img, 0x5000));
+  assert_int_equal(crc[1], (uint32_t)crc32(0L, img + 1, 0x4000));
+  must(&f, lf_loader_stop(f.l), "stop");
+  expect_flash(&f, FLASH, img, 0x5000);
+  char names[64];
+  lf_loader_sr_names(&f.g, 0x90, names, sizeof names);
+  assert_string_equal(names, "WRPERR PGSERR");
+  free(img);
+  fx_close(&f);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(f767_65k_image_programs_within_floor),
+    cmocka_unit_test(crc_modes_equal_zlib),
+    cmocka_unit_test(injected_program_error_names_address_and_flag),
+    cmocka_unit_test(injected_erase_error_names_sector),
+    cmocka_unit_test(write_protected_sector_is_reported),
+    cmocka_unit_test(bad_steps_rejected_before_posting),
+    cmocka_unit_test(unaligned_program_pads_with_ff),
+    cmocka_unit_test(small_ring_wraps),
+    cmocka_unit_test(f429_programs_and_crcs),
+  };
+  return cmocka_run_group_tests_name("loader", tests, NULL, NULL);
+}
