@@ -126,7 +126,13 @@ static void connect_identifies_m7_and_f767_and_sets_dbgmcu(void **state)
 {
   fx f;
   fx_open(&f, probe_of(state));
+  /* probe connect (ENTER, READ_IDCODES, INIT_AP 0) + CTRL/STAT + CPUID + MVFR0
+   * + DBGMCU_IDCODE + DBGMCU_CR read and write = 9 round trips */
+  uint64_t c0 = rts(&f), t0 = now(&f);
   fx_connect(&f, LF_CM_ATTACH);
+  assert_int_equal(rts(&f) - c0, 9);
+  printf("%s: connect (attach): %u round trips, %.1f us modeled\n", probe_of(state),
+         (unsigned)(rts(&f) - c0), (double)(now(&f) - t0) / 1e3);
   const lf_cm_info *in = lf_cm_info_get(f.t);
   assert_int_equal(in->dpidr, 0x5BA02477u);   /* F7 1 */
   assert_int_equal(in->cpuid, 0x411FC270u);   /* F7 1: r1p0 */
@@ -369,7 +375,14 @@ static void connect_under_reset_halts_before_first_instruction(void **state)
 {
   fx f;
   fx_open(&f, probe_of(state));
+  /* NRST low, ENTER, READ_IDCODES, INIT_AP, CTRL/STAT, DEMCR read+write,
+   * DHCSR, DBGMCU_CR read+write, NRST high, DHCSR poll, DEMCR restore,
+   * CPUID, MVFR0, IDCODE = 16 round trips */
+  uint64_t c0 = rts(&f), t0 = now(&f);
   fx_connect(&f, LF_CM_UNDER_RESET);
+  assert_int_equal(rts(&f) - c0, 16);
+  printf("%s: connect under reset: %u round trips, %.1f us modeled\n", probe_of(state),
+         (unsigned)(rts(&f) - c0), (double)(now(&f) - t0) / 1e3);
   lf_core *c = lf_bench_core(f.b);
   assert_true(lf_core_halted(c));
   assert_int_equal(lf_core_counters_get(c)->instructions, 0);
@@ -410,6 +423,7 @@ static void run_function_adds_and_returns_via_bkpt(void **state)
   uint64_t r1 = rts(&f);
   OK(lf_cm_start_function(f.t, CODE, args, STACK_TOP));
   assert_int_equal(rts(&f) - r1, 1 + 1 + 8 * 3 + 2);
+  printf("%s: start_function: %u round trips\n", probe_of(state), (unsigned)(rts(&f) - r1));
   /* non-blocking: poll until done */
   bool done = false;
   unsigned polls = 0;
@@ -511,6 +525,8 @@ static void disconnect_never_acked_costs_at_most_the_timeout(void **state)
   OK(lf_cm_disconnect(f.t, false));
   uint64_t dis = now(&f) - t0;
   assert_true(dis <= 100000000u + (uint64_t)(tx + exit_ns) + 10);
+  printf("disconnect (never acknowledged, timeout 0.1 s): %.3f ms modeled; one DP read %.1f us\n",
+         (double)dis / 1e6, tx / 1e3);
   assert_int_equal(lf_adi_stats_get(f.a)->last_disconnect_ns, dis);
   assert_int_equal(lf_adi_stats_get(f.a)->powerdown_timeouts, 2);
   assert_false(lf_adi_connected(f.a));
