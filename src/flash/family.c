@@ -170,7 +170,7 @@ int lf_family_find(lf_session *s, uint16_t dev_id, uint32_t flash_kib, bool dual
                       (unsigned)(dev_id & 0xFFFu));
   if (flash_kib == 0 || flash_kib == 0xFFFF)
     return lf_err_set(s, LF_EINVAL,
-                      "flash: %s: flash size register 0x%08x reads 0x%04x (not programmed); "
+                      "flash: %s: flash size register 0x%08X reads 0x%04X (not programmed); "
                       "give the flash size explicitly",
                       r->f.name, (unsigned)r->f.flash_size_reg, (unsigned)flash_kib);
   if (flash_kib > r->max_kib)

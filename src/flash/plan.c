@@ -1,0 +1,341 @@
+/* The flash plan (see plan.h for the decisions it makes). */
+#include "flash/plan.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+void lf_plan_settings_default(lf_plan_settings *set)
+{
+  *set = (lf_plan_settings){
+    .erase = LF_ERASE_AUTO,
+    .keep_unwritten = false,
+    .smart_flash = true,
+    .verify = LF_VERIFY_CRC,
+    .psize = LF_PSIZE_X32,
+    .timing_max = false,
+    .ff_gap = 64,
+  };
+}
+
+const char *lf_plan_action_name(lf_sector_action a)
+{
+  static const char *names[] = {"skip", "erase", "program"};
+  return (unsigned)a < 3 ? names[a] : "?";
+}
+
+const char *lf_plan_erase_name(lf_erase_mode m)
+{
+  static const char *names[] = {"sector", "chip", "auto"};
+  return (unsigned)m < 3 ? names[m] : "?";
+}
+
+void lf_plan_free(lf_plan *p)
+{
+  if (!p)
+    return;
+  for (unsigned i = 0; i < p->nsectors; i++) {
+    free(p->sector[i].content);
+    free(p->sector[i].read);
+    free(p->sector[i].prog);
+  }
+  free(p);
+}
+
+static int push_range(lf_plan_range **v, size_t *n, uint32_t addr, uint32_t len)
+{
+  lf_plan_range *nv = realloc(*v, (*n + 1) * sizeof *nv);
+  if (!nv)
+    return LF_ENOMEM;
+  *v = nv;
+  nv[(*n)++] = (lf_plan_range){addr, len, false};
+  return 0;
+}
+
+static bool word_blank(const uint8_t *w, unsigned unit)
+{
+  for (unsigned i = 0; i < unit; i++)
+    if (w[i] != 0xFF)
+      return false;
+  return true;
+}
+
+/* Program ranges of one sector's content (plan.h "Program ranges"); with
+ * out == NULL only the word count is computed. */
+static int program_ranges(const uint8_t *content, uint32_t addr, uint32_t size, unsigned unit, uint32_t gap,
+                          lf_plan_range **out, size_t *nout, uint32_t *words)
+{
+  *words = 0;
+  if (!content)
+    return 0;
+  if (gap < unit)
+    gap = unit;
+  uint32_t start = 0, end = 0; /* current range [start, end) as offsets; end = 0: none */
+  bool open = false;
+  for (uint32_t off = 0; off < size; off += unit) {
+    if (word_blank(content + off, unit))
+      continue;
+    if (open && off - end >= gap) {
+      *words += (end - start) / unit;
+      if (out && push_range(out, nout, addr + start, end - start) < 0)
+        return LF_ENOMEM;
+      open = false;
+    }
+    if (!open) {
+      start = off;
+      open = true;
+    }
+    end = off + unit;
+  }
+  if (open) {
+    *words += (end - start) / unit;
+    if (out && push_range(out, nout, addr + start, end - start) < 0)
+      return LF_ENOMEM;
+  }
+  return 0;
+}
+
+static uint32_t crc_of(const uint8_t *content, uint32_t size)
+{
+  uLong crc = crc32(0L, Z_NULL, 0);
+  if (content)
+    return (uint32_t)crc32(crc, content, size);
+  uint8_t ff[1024];
+  memset(ff, 0xFF, sizeof ff);
+  for (uint32_t off = 0; off < size; off += sizeof ff)
+    crc = crc32(crc, ff, size - off < sizeof ff ? size - off : sizeof ff);
+  return (uint32_t)crc;
+}
+
+int lf_plan_build(lf_session *s, const lf_segment *segs, size_t nsegs, const lf_flash_geometry *g,
+                  const lf_plan_settings *set, lf_plan **out)
+{
+  *out = NULL;
+  if (set->psize > LF_PSIZE_X64)
+    return lf_err_set(s, LF_EINVAL, "plan: psize %u is not x8/x16/x32/x64 (0-3)", set->psize);
+  if ((unsigned)set->erase > LF_ERASE_AUTO)
+    return lf_err_set(s, LF_EINVAL, "plan: erase mode %d is not sector, chip or auto", (int)set->erase);
+  lf_plan *p = calloc(1, sizeof *p);
+  if (!p)
+    return lf_err_set(s, LF_ENOMEM, "plan: out of memory");
+  p->set = *set;
+  p->g = g;
+  p->nsectors = g->nsectors;
+  for (unsigned i = 0; i < g->nsectors; i++)
+    p->sector[i].sector = &g->sector[i];
+  int rc = 0;
+
+  /* image bytes into the touched sectors' content */
+  for (size_t k = 0; k < nsegs && rc == 0; k++) {
+    uint64_t a = segs[k].addr, end = a + segs[k].len;
+    while (a < end) {
+      const lf_flash_sector *sec = lf_geometry_sector_at(g, (uint32_t)a);
+      if (!sec) {
+        rc = lf_err_set(s, LF_EINVAL,
+                        "plan: 0x%08X is not in a flash sector of %s (0x%08X-0x%08X; OTP is not planned)",
+                        (unsigned)a, g->name, (unsigned)g->base, (unsigned)(g->base + g->size - 1));
+        break;
+      }
+      lf_plan_sector *ps = &p->sector[sec - g->sector];
+      if (!ps->content) {
+        if (!(ps->content = malloc(sec->size))) {
+          rc = lf_err_set(s, LF_ENOMEM, "plan: out of memory");
+          break;
+        }
+        memset(ps->content, 0xFF, sec->size);
+      }
+      uint64_t sec_end = (uint64_t)sec->addr + sec->size;
+      uint32_t n = (uint32_t)((end < sec_end ? end : sec_end) - a);
+      memcpy(ps->content + (a - sec->addr), segs[k].data + (a - segs[k].addr), n);
+      ps->image_bytes += n;
+      p->sum.image_bytes += n;
+      a += n;
+    }
+  }
+  if (rc < 0) {
+    lf_plan_free(p);
+    return rc;
+  }
+
+  /* the two cost estimates */
+  unsigned unit = 1u << set->psize;
+  uint64_t tprog = lf_geometry_prog_ns(g, set->psize, set->timing_max);
+  uint64_t erase_touched = 0, image_words = 0, kept_words_touched = 0, kept_words_all = 0;
+  for (unsigned i = 0; i < p->nsectors; i++) {
+    lf_plan_sector *ps = &p->sector[i];
+    uint32_t size = ps->sector->size, w;
+    if (!ps->image_bytes) {
+      kept_words_all += size / unit;
+      continue;
+    }
+    erase_touched += lf_geometry_erase_ns(g, ps->sector, set->psize, set->timing_max);
+    program_ranges(ps->content, ps->sector->addr, size, unit, set->ff_gap, NULL, NULL, &w);
+    image_words += w;
+    kept_words_touched += (size - ps->image_bytes + unit - 1) / unit;
+  }
+  kept_words_all += kept_words_touched;
+  uint64_t mass = lf_geometry_mass_ns(g, set->psize, set->timing_max);
+  p->sum.sector_cost_ns = erase_touched + (image_words + (set->keep_unwritten ? kept_words_touched : 0)) * tprog;
+  p->sum.chip_cost_ns = mass + (image_words + (set->keep_unwritten ? kept_words_all : 0)) * tprog;
+  lf_erase_mode mode = set->erase;
+  if (mode == LF_ERASE_AUTO)
+    mode = p->sum.chip_cost_ns < p->sum.sector_cost_ns ? LF_ERASE_CHIP : LF_ERASE_SECTOR;
+  p->sum.erase_used = mode;
+  if (set->smart_flash && mode == LF_ERASE_CHIP)
+    p->sum.smart_note = "smart flash not used: the chip erase erases every sector anyway";
+
+  /* what must come from the target before finalize */
+  size_t seg = 0;
+  for (unsigned i = 0; i < p->nsectors && rc == 0; i++) {
+    lf_plan_sector *ps = &p->sector[i];
+    const lf_flash_sector *sec = ps->sector;
+    bool touched = ps->image_bytes != 0;
+    ps->by_chip_erase = mode == LF_ERASE_CHIP;
+    ps->want_crc = set->smart_flash && mode == LF_ERASE_SECTOR && touched;
+    if (ps->want_crc)
+      p->sum.crc_bytes += sec->size;
+    if (!set->keep_unwritten || (!touched && mode == LF_ERASE_SECTOR))
+      continue;
+    if (!touched) { /* chip erase keeping everything: the whole sector */
+      if (!(ps->content = malloc(sec->size)) || push_range(&ps->read, &ps->nread, sec->addr, sec->size) < 0) {
+        rc = lf_err_set(s, LF_ENOMEM, "plan: out of memory");
+        break;
+      }
+      memset(ps->content, 0xFF, sec->size);
+      p->sum.read_bytes += sec->size;
+      continue;
+    }
+    /* uncovered ranges of a touched sector: the sector minus the segments */
+    uint64_t pos = sec->addr, sec_end = (uint64_t)sec->addr + sec->size;
+    while (seg < nsegs && (uint64_t)segs[seg].addr + segs[seg].len <= pos)
+      seg++;
+    for (size_t k = seg; k < nsegs && segs[k].addr < sec_end && rc == 0; k++) {
+      if (segs[k].addr > pos)
+        rc = push_range(&ps->read, &ps->nread, (uint32_t)pos, (uint32_t)(segs[k].addr - pos));
+      uint64_t e = (uint64_t)segs[k].addr + segs[k].len;
+      if (e > pos)
+        pos = e;
+    }
+    if (rc == 0 && pos < sec_end)
+      rc = push_range(&ps->read, &ps->nread, (uint32_t)pos, (uint32_t)(sec_end - pos));
+    if (rc < 0) {
+      rc = lf_err_set(s, LF_ENOMEM, "plan: out of memory");
+      break;
+    }
+    for (size_t r = 0; r < ps->nread; r++)
+      p->sum.read_bytes += ps->read[r].len;
+  }
+  if (rc < 0) {
+    lf_plan_free(p);
+    return rc;
+  }
+  *out = p;
+  return 0;
+}
+
+int lf_plan_set_old(lf_session *s, lf_plan *p, uint32_t addr, const uint8_t *data, size_t len)
+{
+  uint64_t end = (uint64_t)addr + len;
+  for (unsigned i = 0; i < p->nsectors; i++) {
+    lf_plan_sector *ps = &p->sector[i];
+    for (size_t r = 0; r < ps->nread; r++) {
+      lf_plan_range *rg = &ps->read[r];
+      uint64_t re = (uint64_t)rg->addr + rg->len;
+      if (re <= addr || rg->addr >= end)
+        continue;
+      if (rg->addr < addr || re > end)
+        return lf_err_set(s, LF_EINVAL,
+                          "plan: old bytes 0x%08X-0x%08X cover only part of the read range 0x%08X-0x%08X",
+                          (unsigned)addr, (unsigned)(end - 1), (unsigned)rg->addr, (unsigned)(re - 1));
+      memcpy(ps->content + (rg->addr - ps->sector->addr), data + (rg->addr - addr), rg->len);
+      rg->filled = true;
+    }
+  }
+  return 0;
+}
+
+int lf_plan_set_target_crc(lf_session *s, lf_plan *p, unsigned i, uint32_t crc)
+{
+  if (i >= p->nsectors)
+    return lf_err_set(s, LF_EINVAL, "plan: no sector %u (the plan has %u)", i, p->nsectors);
+  p->sector[i].target_crc = crc;
+  p->sector[i].have_target_crc = true;
+  return 0;
+}
+
+int lf_plan_finalize(lf_session *s, lf_plan *p)
+{
+  const lf_flash_geometry *g = p->g;
+  const lf_plan_settings *set = &p->set;
+  unsigned unit = 1u << set->psize;
+  uint64_t tprog = lf_geometry_prog_ns(g, set->psize, set->timing_max);
+  bool chip = p->sum.erase_used == LF_ERASE_CHIP;
+  lf_plan_summary keep = p->sum;
+  p->sum = (lf_plan_summary){
+    .erase_used = keep.erase_used, .image_bytes = keep.image_bytes, .read_bytes = keep.read_bytes,
+    .crc_bytes = keep.crc_bytes, .sector_cost_ns = keep.sector_cost_ns, .chip_cost_ns = keep.chip_cost_ns,
+    .smart_note = keep.smart_note,
+  };
+  p->final = false;
+  for (unsigned i = 0; i < p->nsectors; i++) {
+    lf_plan_sector *ps = &p->sector[i];
+    for (size_t r = 0; r < ps->nread; r++)
+      if (!ps->read[r].filled)
+        return lf_err_set(s, LF_EINVAL,
+                          "plan: keep_unwritten: the old bytes of 0x%08X-0x%08X (sector %u) were not supplied",
+                          (unsigned)ps->read[r].addr, (unsigned)(ps->read[r].addr + ps->read[r].len - 1),
+                          ps->sector->index);
+  }
+  for (unsigned i = 0; i < p->nsectors; i++) {
+    lf_plan_sector *ps = &p->sector[i];
+    const lf_flash_sector *sec = ps->sector;
+    free(ps->prog);
+    ps->prog = NULL;
+    ps->nprog = 0;
+    ps->prog_words = 0;
+    ps->erase_ns = ps->prog_ns = 0;
+    ps->verify = false;
+    bool touched = ps->image_bytes != 0;
+    ps->crc = crc_of(ps->content, sec->size);
+    if (!chip && !touched) {
+      ps->action = LF_SECTOR_SKIP;
+      ps->reason = "no image data";
+      p->sum.untouched++;
+      continue;
+    }
+    if (!chip && ps->want_crc && ps->have_target_crc && ps->target_crc == ps->crc) {
+      ps->action = LF_SECTOR_SKIP;
+      ps->reason = "unchanged: the target's CRC32 matches";
+      p->sum.unchanged++;
+      continue;
+    }
+    if (program_ranges(ps->content, sec->addr, sec->size, unit, set->ff_gap, &ps->prog, &ps->nprog,
+                       &ps->prog_words) < 0)
+      return lf_err_set(s, LF_ENOMEM, "plan: out of memory");
+    ps->prog_ns = (uint64_t)ps->prog_words * tprog;
+    if (!chip)
+      ps->erase_ns = lf_geometry_erase_ns(g, sec, set->psize, set->timing_max);
+    if (ps->nprog) {
+      ps->action = LF_SECTOR_PROGRAM;
+      ps->reason = touched ? (chip ? "image data (chip erase)" : "image data")
+                           : "kept bytes written back (chip erase)";
+      p->sum.programmed++;
+    } else {
+      ps->action = LF_SECTOR_ERASE;
+      ps->reason = touched ? "image bytes are all 0xFF" : "chip erase";
+    }
+    p->sum.erased++;
+    ps->verify = set->verify != LF_VERIFY_NONE;
+    if (ps->verify)
+      p->sum.verify_bytes += sec->size;
+    p->sum.program_words += ps->prog_words;
+    p->sum.program_bytes += (uint64_t)ps->prog_words * unit;
+    p->sum.program_ns += ps->prog_ns;
+    p->sum.erase_ns += ps->erase_ns;
+  }
+  if (chip)
+    p->sum.erase_ns = lf_geometry_mass_ns(g, set->psize, set->timing_max);
+  p->sum.floor_ns = p->sum.erase_ns + p->sum.program_ns;
+  p->final = true;
+  return 0;
+}

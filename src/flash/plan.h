@@ -1,0 +1,138 @@
+/* The flash plan: from image segments, the chip's geometry and the settings,
+ * decide per sector skip / erase / program and the exact bytes. Pure: no
+ * probe, no I/O. What the plan needs from the target (old bytes for
+ * keep_unwritten, CRC32s for smart flash) the caller supplies in between:
+ *
+ *     lf_plan *p;
+ *     lf_plan_build(s, segs, nsegs, &geometry, &settings, &p);
+ *     for each sector i with p->sector[i].nread:  read the ranges, lf_plan_set_old(...)
+ *     for each sector i with p->sector[i].want_crc: crc on target, lf_plan_set_target_crc(p, i, crc)
+ *     lf_plan_finalize(s, p);      // decisions, program ranges, CRCs, costs, summary
+ *     ... the loader erases and programs what the plan says ...
+ *     lf_plan_free(p);
+ *
+ * Decisions (all documented here, tested in tests/unit/test_plan.c):
+ * - A sector is touched when the image has at least one byte in it. Its
+ *   would-be content is the image bytes, and elsewhere 0xFF
+ *   (keep_unwritten = false) or the sector's current bytes (keep_unwritten =
+ *   true: those ranges are listed in `read` and must be supplied before
+ *   finalize). Untouched sectors are skipped in sector-erase mode.
+ * - erase = chip: one mass erase; every sector ends erased. With
+ *   keep_unwritten every sector's old content must be read first (the whole
+ *   array) and written back. erase = auto: chip only when its modeled cost
+ *   (mass erase + programming) is below the sector-erase cost (erasing
+ *   every touched sector + programming); both are in the summary. With
+ *   keep_unwritten both costs count every kept word as programmed (upper
+ *   bound: the old bytes are not known yet).
+ * - smart_flash (sector erase only): touched sectors want a CRC32 (zlib
+ *   crc32) of their current content, computed on the target; a sector whose
+ *   CRC equals the would-be CRC is skipped. With chip erase smart flash is
+ *   pointless (every sector is erased anyway): no CRC is asked for and
+ *   summary.smart_note says so. With keep_unwritten the old bytes are read
+ *   before the CRC comparison (the would-be CRC depends on them).
+ * - Program ranges: after an erase the flash reads 0xFF, so PSIZE-aligned
+ *   words that are all 0xFF need not be written. A run of such words of at
+ *   least ff_gap bytes splits a range (and is not written); shorter runs
+ *   stay inside the range (writing 0xFF over erased flash is harmless) so the
+ *   loader gets few, long ranges. Ranges are PSIZE-aligned and never cross
+ *   a sector. A touched sector whose would-be content is all 0xFF is only
+ *   erased.
+ * - Modeled cost (family table; SWD/USB not included): erase = sum of the
+ *   sector erase times of erased sectors, or one mass erase; program = words
+ *   (PSIZE accesses in program ranges) x tPROG. floor = erase + program:
+ *   what the flash itself needs, the bound the benchmark compares against. */
+#ifndef LF_FLASH_PLAN_H
+#define LF_FLASH_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/session.h"
+#include "flash/family.h"
+#include "flash/image.h"
+
+typedef enum lf_erase_mode { LF_ERASE_SECTOR = 0, LF_ERASE_CHIP, LF_ERASE_AUTO } lf_erase_mode;
+typedef enum lf_verify_mode { LF_VERIFY_NONE = 0, LF_VERIFY_CRC, LF_VERIFY_READBACK } lf_verify_mode;
+
+typedef struct lf_plan_settings {
+  lf_erase_mode erase;   /* default LF_ERASE_AUTO */
+  bool keep_unwritten;   /* default false */
+  bool smart_flash;      /* default true */
+  lf_verify_mode verify; /* default LF_VERIFY_CRC; recorded for the loader, sectors to verify are flagged */
+  unsigned psize;        /* LF_PSIZE_*, default x32 */
+  bool timing_max;       /* false: typical datasheet times (default), true: maxima */
+  uint32_t ff_gap;       /* bytes of 0xFF words that split a program range; default 64 */
+} lf_plan_settings;
+
+typedef enum lf_sector_action {
+  LF_SECTOR_SKIP = 0,  /* not erased, not written */
+  LF_SECTOR_ERASE,     /* erased (by itself or by the chip erase), nothing written */
+  LF_SECTOR_PROGRAM,   /* erased, then the program ranges written */
+} lf_sector_action;
+
+typedef struct lf_plan_range {
+  uint32_t addr, len;
+  bool filled; /* read ranges: old bytes supplied */
+} lf_plan_range;
+
+typedef struct lf_plan_sector {
+  const lf_flash_sector *sector; /* into the geometry given to lf_plan_build */
+  lf_sector_action action;
+  const char *reason;            /* why, for people and for Lua */
+  uint32_t image_bytes;          /* bytes of the image in this sector (0 = untouched) */
+  bool by_chip_erase;            /* erased by the mass erase */
+  bool want_crc;                 /* smart flash: target CRC wanted before finalize */
+  bool have_target_crc;
+  uint32_t target_crc;
+  bool verify;                   /* programmed or erased and settings.verify != none */
+  uint32_t crc;                  /* CRC32 of the would-be content (after finalize) */
+  uint8_t *content;              /* would-be content, sector->size bytes (NULL: all 0xFF) */
+  lf_plan_range *read;           /* keep_unwritten: ranges to read before finalize */
+  size_t nread;
+  lf_plan_range *prog;           /* after finalize: PSIZE-aligned ranges to write */
+  size_t nprog;
+  uint32_t prog_words;
+  uint64_t erase_ns, prog_ns;    /* modeled (erase_ns 0 when erased by the chip erase) */
+} lf_plan_sector;
+
+typedef struct lf_plan_summary {
+  lf_erase_mode erase_used;      /* LF_ERASE_SECTOR or LF_ERASE_CHIP */
+  unsigned erased, programmed, unchanged, untouched; /* sector counts */
+  uint64_t image_bytes;
+  uint64_t program_bytes, program_words;
+  uint64_t read_bytes;           /* keep_unwritten reads */
+  uint64_t crc_bytes;            /* bytes the target CRCs for smart flash */
+  uint64_t verify_bytes;         /* bytes of sectors flagged for verify */
+  uint64_t erase_ns, program_ns, floor_ns; /* floor = erase + program */
+  uint64_t sector_cost_ns, chip_cost_ns;   /* the two estimates "auto" compared */
+  const char *smart_note;        /* NULL, or why smart flash was not used */
+} lf_plan_summary;
+
+typedef struct lf_plan {
+  lf_plan_settings set;
+  const lf_flash_geometry *g;
+  unsigned nsectors;             /* = g->nsectors; sector[i] matches g->sector[i] */
+  lf_plan_sector sector[LF_FLASH_MAX_SECTORS];
+  lf_plan_summary sum;
+  bool final;
+} lf_plan;
+
+void lf_plan_settings_default(lf_plan_settings *set);
+const char *lf_plan_action_name(lf_sector_action a);   /* "skip", "erase", "program" */
+const char *lf_plan_erase_name(lf_erase_mode m);        /* "sector", "chip", "auto" */
+
+/* segs: sorted, non-overlapping (lf_image_finish output); every byte must be
+ * in the main array. g must outlive the plan. */
+int lf_plan_build(lf_session *s, const lf_segment *segs, size_t nsegs, const lf_flash_geometry *g,
+                  const lf_plan_settings *set, lf_plan **out);
+/* Old flash bytes: every read range touching [addr, addr+len) must lie
+ * inside it; the uncovered bytes of the would-be content are filled. */
+int lf_plan_set_old(lf_session *s, lf_plan *p, uint32_t addr, const uint8_t *data, size_t len);
+/* Target CRC32 (zlib) of sector i's current content. */
+int lf_plan_set_target_crc(lf_session *s, lf_plan *p, unsigned i, uint32_t crc);
+/* Final decisions; LF_EINVAL if a read range was not supplied. */
+int lf_plan_finalize(lf_session *s, lf_plan *p);
+void lf_plan_free(lf_plan *p);
+
+#endif

@@ -1,0 +1,612 @@
+/* Flash families (src/flash/family.c) and the plan (src/flash/plan.c):
+ * layouts and times against stm32f7-target.md §7/§9.1 and
+ * stm32f4-target.md §7/§9.1, and every plan decision with hand-computed
+ * costs. Times in the comments: x32 typical unless said otherwise. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <zlib.h>
+
+#include "core/session.h"
+#include "flash/family.h"
+#include "flash/plan.h"
+
+#define KiB 1024u
+#define MS 1000000ull
+#define US 1000ull
+
+static lf_session *S;
+
+static int setup(void **state)
+{
+  S = lf_session_new();
+  return 0;
+}
+
+static int teardown(void **state)
+{
+  lf_session_free(S);
+  return 0;
+}
+
+static void geometry(uint16_t dev, uint32_t kib, bool dual, lf_flash_geometry *g)
+{
+  if (lf_family_find(S, dev, kib, dual, g) < 0)
+    fail_msg("%s", lf_err_msg(S));
+}
+
+static void sector_is(const lf_flash_geometry *g, unsigned i, uint32_t addr, uint32_t size, unsigned index,
+                      unsigned snb, unsigned bank)
+{
+  assert_int_equal(g->sector[i].addr, addr);
+  assert_int_equal(g->sector[i].size, size);
+  assert_int_equal(g->sector[i].index, index);
+  assert_int_equal(g->sector[i].snb, snb);
+  assert_int_equal(g->sector[i].bank, bank);
+}
+
+/* ---- families ---- */
+
+static void test_f76x_layouts(void **state)
+{
+  lf_flash_geometry g;
+  geometry(0x451, 2048, false, &g); /* §7.1: 4x32K, 1x128K, 7x256K */
+  assert_int_equal(g.nsectors, 12);
+  assert_int_equal(g.nbanks, 1);
+  sector_is(&g, 0, 0x08000000, 32 * KiB, 0, 0, 0);
+  sector_is(&g, 3, 0x08018000, 32 * KiB, 3, 3, 0);
+  sector_is(&g, 4, 0x08020000, 128 * KiB, 4, 4, 0);
+  sector_is(&g, 5, 0x08040000, 256 * KiB, 5, 5, 0);
+  sector_is(&g, 11, 0x081C0000, 256 * KiB, 11, 11, 0);
+  assert_string_equal(g.name, "STM32F76x/F77x 2048 KiB single bank");
+  assert_ptr_equal(lf_geometry_sector_at(&g, 0x0801FFFF), &g.sector[3]);
+  assert_ptr_equal(lf_geometry_sector_at(&g, 0x081FFFFF), &g.sector[11]);
+  assert_null(lf_geometry_sector_at(&g, 0x08200000));
+  assert_null(lf_geometry_sector_at(&g, 0x07FFFFFF));
+  /* alias and writable regions come with the family */
+  assert_int_equal(g.naliases, 1);
+  assert_int_equal(g.alias[0].from, 0x00200000);
+  assert_int_equal(g.alias[0].size, 2048 * KiB);
+  assert_int_equal(g.alias[0].to, 0x08000000);
+  assert_int_equal(g.nregions, 3);
+  assert_int_equal(g.region[1].start, 0x1FF0F000);
+  assert_int_equal(g.region[2].start, 0x1FF0F400);
+  assert_int_equal(g.region[2].size, 16);
+
+  geometry(0x451, 2048, true, &g); /* §7.2: per bank 4x16K, 64K, 7x128K; bank 2 SNB 0x10+k */
+  assert_int_equal(g.nsectors, 24);
+  assert_int_equal(g.nbanks, 2);
+  sector_is(&g, 1, 0x08004000, 16 * KiB, 1, 1, 0);
+  sector_is(&g, 4, 0x08010000, 64 * KiB, 4, 4, 0);
+  sector_is(&g, 11, 0x080E0000, 128 * KiB, 11, 11, 0);
+  sector_is(&g, 12, 0x08100000, 16 * KiB, 12, 0x10, 1);
+  sector_is(&g, 16, 0x08110000, 64 * KiB, 16, 0x14, 1);
+  sector_is(&g, 23, 0x081E0000, 128 * KiB, 23, 0x1B, 1);
+
+  geometry(0x451, 1024, false, &g); /* §7.5: 4x32K, 128K, 3x256K */
+  assert_int_equal(g.nsectors, 8);
+  sector_is(&g, 7, 0x080C0000, 256 * KiB, 7, 7, 0);
+  assert_int_equal(g.alias[0].size, 1024 * KiB);
+  geometry(0x451, 1024, true, &g); /* §7.5: per bank 4x16K, 64K, 3x128K; bank 2 directly behind bank 1 */
+  assert_int_equal(g.nsectors, 16);
+  sector_is(&g, 7, 0x08060000, 128 * KiB, 7, 7, 0);
+  sector_is(&g, 8, 0x08080000, 16 * KiB, 12, 0x10, 1);
+  sector_is(&g, 15, 0x080E0000, 128 * KiB, 19, 0x17, 1);
+}
+
+static void test_other_families(void **state)
+{
+  lf_flash_geometry g;
+  geometry(0x449, 1024, false, &g); /* F74x: 4x32K, 128K, 3x256K */
+  assert_int_equal(g.nsectors, 8);
+  geometry(0x449, 512, false, &g); /* §7.6: 4x32K, 128K, 256K */
+  assert_int_equal(g.nsectors, 6);
+  sector_is(&g, 5, 0x08040000, 256 * KiB, 5, 5, 0);
+  geometry(0x452, 512, false, &g); /* §7.6: 4x16K, 64K, 3x128K */
+  assert_int_equal(g.nsectors, 8);
+  sector_is(&g, 4, 0x08010000, 64 * KiB, 4, 4, 0);
+  assert_int_equal(g.nregions, 1); /* no OTP declared for F72x */
+  assert_int_equal(g.family->flash_size_reg, 0x1FF07A22);
+
+  geometry(0x419, 2048, false, &g); /* F4 §7.1: 2 MiB is always dual bank, DB1M ignored */
+  assert_true(g.dual_bank);
+  assert_int_equal(g.nsectors, 24);
+  assert_int_equal(g.naliases, 0);
+  sector_is(&g, 12, 0x08100000, 16 * KiB, 12, 0x10, 1);
+  sector_is(&g, 23, 0x081E0000, 128 * KiB, 23, 0x1B, 1);
+  assert_int_equal(g.region[1].start, 0x1FFF7800);
+  assert_int_equal(g.region[1].size, 512);
+  geometry(0x419, 1024, false, &g); /* §7.2: DB1M = 0, 12 sectors */
+  assert_int_equal(g.nsectors, 12);
+  sector_is(&g, 11, 0x080E0000, 128 * KiB, 11, 11, 0);
+  geometry(0x419, 1024, true, &g); /* §7.3: DB1M = 1, sector 15 at 0x0808C000 */
+  assert_int_equal(g.nsectors, 16);
+  sector_is(&g, 8, 0x08080000, 16 * KiB, 12, 0x10, 1);
+  sector_is(&g, 11, 0x0808C000, 16 * KiB, 15, 0x13, 1);
+  sector_is(&g, 15, 0x080E0000, 128 * KiB, 19, 0x17, 1);
+  geometry(0x413, 1024, false, &g); /* F40x: 4x16K, 64K, 7x128K */
+  assert_int_equal(g.nsectors, 12);
+
+  /* DEV_ID is IDCODE & 0xFFF */
+  assert_ptr_equal(lf_family_by_dev(0x6451), lf_family_by_dev(0x451));
+  assert_null(lf_family_by_dev(0x450));
+}
+
+static void test_family_errors_and_bank_option(void **state)
+{
+  lf_flash_geometry g;
+  assert_int_equal(lf_family_find(S, 0x450, 2048, false, &g), LF_ENOTSUP);
+  assert_string_equal(lf_err_msg(S), "flash: DEV_ID 0x450 is not a known flash family (known: 0x451 F76x/F77x, "
+                                     "0x449 F74x/F75x, 0x452 F72x/F73x, 0x419 F42x/F43x, 0x413 F40x/F41x)");
+  assert_int_equal(lf_family_find(S, 0x451, 0xFFFF, false, &g), LF_EINVAL);
+  assert_string_equal(lf_err_msg(S), "flash: STM32F76x/F77x: flash size register 0x1FF0F442 reads 0xFFFF (not "
+                                     "programmed); give the flash size explicitly");
+  assert_int_equal(lf_family_find(S, 0x451, 300, false, &g), LF_EINVAL);
+  assert_string_equal(lf_err_msg(S), "flash: STM32F76x/F77x: a 300 KiB single-bank array does not fit the sector "
+                                     "layout (4 x 32 KiB, 128 KiB, then 256 KiB sectors)");
+  assert_int_equal(lf_family_find(S, 0x451, 4096, false, &g), LF_EINVAL);
+  assert_string_equal(lf_err_msg(S), "flash: STM32F76x/F77x: flash size 4096 KiB is larger than the family's 2048 KiB");
+  assert_int_equal(lf_family_find(S, 0x413, 1024, true, &g), LF_EINVAL);
+  assert_string_equal(lf_err_msg(S), "flash: STM32F40x/F41x has no dual-bank mode");
+  assert_int_equal(lf_family_find(S, 0x419, 512, true, &g), LF_EINVAL);
+  assert_string_equal(lf_err_msg(S), "flash: STM32F42x/F43x 512 KiB has no dual-bank mode (DB1M needs 1024 KiB)");
+
+  /* F7 OPTCR.nDBANK (bit 29) = 1 single bank; factory 0xFFFFAAFD (§3.6) */
+  const lf_family *f7 = lf_family_by_dev(0x451);
+  assert_false(lf_family_dual_from_opt(f7, 0xFFFFAAFD));
+  assert_true(lf_family_dual_from_opt(f7, 0xDFFFAAFD));
+  assert_int_equal(f7->dual_reg, 0x40023C14);
+  /* F4 OPTCR.DB1M (bit 30) = 1 dual bank; factory 0x0FFFAAED (F4 §3.6) */
+  const lf_family *f4 = lf_family_by_dev(0x419);
+  assert_false(lf_family_dual_from_opt(f4, 0x0FFFAAED));
+  assert_true(lf_family_dual_from_opt(f4, 0x4FFFAAED));
+  assert_false(lf_family_dual_from_opt(lf_family_by_dev(0x449), 0xFFFFFFFF));
+}
+
+static void test_family_times_from_datasheet_rows(void **state)
+{
+  lf_flash_geometry g;
+  geometry(0x451, 2048, false, &g);
+  assert_int_equal(lf_geometry_erase_ns(&g, &g.sector[0], LF_PSIZE_X32, false), 200 * MS); /* tERASE32KB x32 typ */
+  assert_int_equal(lf_geometry_erase_ns(&g, &g.sector[0], LF_PSIZE_X8, true), 800 * MS);   /* x8 max */
+  assert_int_equal(lf_geometry_erase_ns(&g, &g.sector[4], LF_PSIZE_X16, false), 800 * MS); /* tERASE128KB x16 */
+  assert_int_equal(lf_geometry_erase_ns(&g, &g.sector[11], LF_PSIZE_X8, true), 4000 * MS); /* tERASE256KB x8 max */
+  assert_int_equal(lf_geometry_mass_ns(&g, LF_PSIZE_X32, false), 8000 * MS);               /* tME x32 */
+  assert_int_equal(lf_geometry_mass_ns(&g, LF_PSIZE_X8, true), 32000 * MS);
+  assert_int_equal(lf_geometry_prog_ns(&g, LF_PSIZE_X32, false), 16 * US);
+  assert_int_equal(lf_geometry_prog_ns(&g, LF_PSIZE_X8, true), 100 * US);
+  geometry(0x451, 2048, true, &g); /* 16K/64K: half of 32K/128K (assumption) */
+  assert_int_equal(lf_geometry_erase_ns(&g, &g.sector[0], LF_PSIZE_X32, false), 100 * MS);
+  assert_int_equal(lf_geometry_erase_ns(&g, &g.sector[4], LF_PSIZE_X32, false), 250 * MS);
+  assert_int_equal(lf_geometry_erase_ns(&g, &g.sector[5], LF_PSIZE_X32, false), 500 * MS);
+  geometry(0x451, 1024, false, &g); /* mass erase scales with the size */
+  assert_int_equal(lf_geometry_mass_ns(&g, LF_PSIZE_X32, false), 4000 * MS);
+  geometry(0x419, 2048, false, &g);
+  assert_int_equal(lf_geometry_erase_ns(&g, &g.sector[12], LF_PSIZE_X32, false), 250 * MS); /* tERASE16KB */
+  assert_int_equal(lf_geometry_erase_ns(&g, &g.sector[4], LF_PSIZE_X8, false), 1200 * MS); /* tERASE64KB */
+  assert_int_equal(lf_geometry_erase_ns(&g, &g.sector[11], LF_PSIZE_X64, false), 875 * MS); /* VPP */
+  assert_int_equal(lf_geometry_mass_ns(&g, LF_PSIZE_X16, false), 11000 * MS);
+}
+
+/* ---- plan ---- */
+
+typedef struct img {
+  lf_segment seg[16];
+  size_t n;
+} img;
+
+static void img_add(img *m, uint32_t addr, uint32_t len, int fill) /* fill < 0: i % 251 pattern */
+{
+  uint8_t *d = malloc(len);
+  for (uint32_t i = 0; i < len; i++)
+    d[i] = fill < 0 ? (uint8_t)(i % 251) : (uint8_t)fill;
+  m->seg[m->n++] = (lf_segment){addr, len, d};
+}
+
+static void img_free(img *m)
+{
+  for (size_t i = 0; i < m->n; i++)
+    free(m->seg[i].data);
+  m->n = 0;
+}
+
+static lf_plan *build(const img *m, const lf_flash_geometry *g, const lf_plan_settings *set)
+{
+  lf_plan *p;
+  if (lf_plan_build(S, m->seg, m->n, g, set, &p) < 0)
+    fail_msg("%s", lf_err_msg(S));
+  return p;
+}
+
+static void finalize(lf_plan *p)
+{
+  if (lf_plan_finalize(S, p) < 0)
+    fail_msg("%s", lf_err_msg(S));
+}
+
+static void range_is(const lf_plan_range *r, uint32_t addr, uint32_t len)
+{
+  assert_int_equal(r->addr, addr);
+  assert_int_equal(r->len, len);
+}
+
+/* The issue's reference job: 65 KB (66560 B) at 0x08000000 on the F767,
+ * single bank: sectors 0, 1 (32 KiB each) full, sector 2 (32 KiB) 1024 B. */
+static void test_65k_image_on_f767_floor(void **state)
+{
+  lf_flash_geometry g;
+  geometry(0x451, 2048, false, &g);
+  img m = {0};
+  img_add(&m, 0x08000000, 66560, -1);
+  lf_plan_settings set;
+  lf_plan_settings_default(&set);
+  lf_plan *p = build(&m, &g, &set);
+  /* auto: sectors 3 x 200 ms + 16640 words x 16 us = 866.24 ms; chip 8 s + 266.24 ms */
+  assert_int_equal(p->sum.sector_cost_ns, 866240000ull);
+  assert_int_equal(p->sum.chip_cost_ns, 8266240000ull);
+  assert_int_equal(p->sum.erase_used, LF_ERASE_SECTOR);
+  assert_true(p->sector[0].want_crc && p->sector[1].want_crc && p->sector[2].want_crc);
+  assert_false(p->sector[3].want_crc);
+  assert_int_equal(p->sum.crc_bytes, 3 * 32768);
+  assert_int_equal(p->sum.read_bytes, 0);
+  finalize(p);
+  for (unsigned i = 0; i < 3; i++) {
+    assert_int_equal(p->sector[i].action, LF_SECTOR_PROGRAM);
+    assert_int_equal(p->sector[i].erase_ns, 200 * MS);
+    assert_true(p->sector[i].verify);
+  }
+  for (unsigned i = 3; i < 12; i++) {
+    assert_int_equal(p->sector[i].action, LF_SECTOR_SKIP);
+    assert_string_equal(p->sector[i].reason, "no image data");
+  }
+  assert_int_equal(p->sector[0].nprog, 1);
+  range_is(&p->sector[0].prog[0], 0x08000000, 32768);
+  range_is(&p->sector[1].prog[0], 0x08008000, 32768);
+  assert_int_equal(p->sector[2].nprog, 1);
+  range_is(&p->sector[2].prog[0], 0x08010000, 1024);
+  assert_int_equal(p->sector[2].prog_words, 256);
+  /* would-be content of sector 2: image bytes then 0xFF */
+  uint8_t *want = malloc(32768);
+  memset(want, 0xFF, 32768);
+  memcpy(want, m.seg[0].data + 65536, 1024);
+  assert_memory_equal(p->sector[2].content, want, 32768);
+  assert_int_equal(p->sector[2].crc, (uint32_t)crc32(0, want, 32768));
+  free(want);
+  assert_int_equal(p->sum.erased, 3);
+  assert_int_equal(p->sum.programmed, 3);
+  assert_int_equal(p->sum.untouched, 9);
+  assert_int_equal(p->sum.program_bytes, 66560);
+  assert_int_equal(p->sum.program_words, 16640);
+  assert_int_equal(p->sum.erase_ns, 600 * MS);
+  assert_int_equal(p->sum.program_ns, 266240000ull);
+  assert_int_equal(p->sum.floor_ns, 866240000ull); /* 0.866 s */
+  assert_int_equal(p->sum.verify_bytes, 3 * 32768);
+  assert_null(p->sum.smart_note);
+  lf_plan_free(p);
+
+  /* x8 parallelism: 3 x 400 ms + 66560 bytes x 16 us = 2264.96 ms */
+  set.psize = LF_PSIZE_X8;
+  p = build(&m, &g, &set);
+  finalize(p);
+  assert_int_equal(p->sum.program_words, 66560);
+  assert_int_equal(p->sum.floor_ns, 2264960000ull);
+  lf_plan_free(p);
+  /* datasheet maxima, x32: 3 x 500 ms + 16640 x 100 us = 3164 ms */
+  set.psize = LF_PSIZE_X32;
+  set.timing_max = true;
+  p = build(&m, &g, &set);
+  finalize(p);
+  assert_int_equal(p->sum.floor_ns, 3164 * MS);
+  lf_plan_free(p);
+  img_free(&m);
+}
+
+static void test_chip_erase_mode(void **state)
+{
+  lf_flash_geometry g;
+  geometry(0x451, 2048, false, &g);
+  img m = {0};
+  img_add(&m, 0x08000000, 66560, -1);
+  lf_plan_settings set;
+  lf_plan_settings_default(&set);
+  set.erase = LF_ERASE_CHIP;
+  lf_plan *p = build(&m, &g, &set);
+  assert_int_equal(p->sum.erase_used, LF_ERASE_CHIP);
+  assert_string_equal(p->sum.smart_note, "smart flash not used: the chip erase erases every sector anyway");
+  assert_int_equal(p->sum.crc_bytes, 0);
+  for (unsigned i = 0; i < 12; i++)
+    assert_false(p->sector[i].want_crc);
+  finalize(p);
+  for (unsigned i = 0; i < 12; i++) {
+    assert_true(p->sector[i].by_chip_erase);
+    assert_int_equal(p->sector[i].erase_ns, 0);
+    assert_int_equal(p->sector[i].action, i < 3 ? LF_SECTOR_PROGRAM : LF_SECTOR_ERASE);
+  }
+  assert_string_equal(p->sector[5].reason, "chip erase");
+  /* the would-be CRC of an untouched sector is that of 256 KiB of 0xFF */
+  uint8_t *ff = malloc(256 * KiB);
+  memset(ff, 0xFF, 256 * KiB);
+  assert_int_equal(p->sector[5].crc, (uint32_t)crc32(0, ff, 256 * KiB));
+  free(ff);
+  assert_int_equal(p->sum.erased, 12);
+  assert_int_equal(p->sum.programmed, 3);
+  assert_int_equal(p->sum.erase_ns, 8000 * MS);
+  assert_int_equal(p->sum.floor_ns, 8266240000ull);
+  lf_plan_free(p);
+  img_free(&m);
+}
+
+static void test_auto_picks_chip_only_when_cheaper(void **state)
+{
+  lf_flash_geometry g;
+  geometry(0x451, 2048, false, &g);
+  lf_plan_settings set;
+  lf_plan_settings_default(&set);
+  img m = {0};
+  /* one byte in each of the 12 sectors: sectors 4x200 + 500 + 7x1000 = 8300 ms > 8000 ms */
+  for (unsigned i = 0; i < 12; i++)
+    img_add(&m, g.sector[i].addr, 1, 0);
+  lf_plan *p = build(&m, &g, &set);
+  assert_int_equal(p->sum.sector_cost_ns, 8300 * MS + 12 * 16 * US);
+  assert_int_equal(p->sum.chip_cost_ns, 8000 * MS + 12 * 16 * US);
+  assert_int_equal(p->sum.erase_used, LF_ERASE_CHIP);
+  lf_plan_free(p);
+  /* without the last 256 KiB sector: 7300 ms < 8000 ms */
+  free(m.seg[--m.n].data);
+  p = build(&m, &g, &set);
+  assert_int_equal(p->sum.sector_cost_ns, 7300 * MS + 11 * 16 * US);
+  assert_int_equal(p->sum.erase_used, LF_ERASE_SECTOR);
+  lf_plan_free(p);
+  img_free(&m);
+  /* a full 2 MiB image */
+  img_add(&m, 0x08000000, 2048 * KiB, -1);
+  p = build(&m, &g, &set);
+  assert_int_equal(p->sum.erase_used, LF_ERASE_CHIP);
+  finalize(p);
+  assert_int_equal(p->sum.program_words, 512 * KiB);
+  assert_int_equal(p->sum.floor_ns, 8000 * MS + 512ull * KiB * 16 * US); /* 8 s + 8.389 s */
+  lf_plan_free(p);
+  /* explicit sector mode keeps sector erase whatever it costs */
+  set.erase = LF_ERASE_SECTOR;
+  p = build(&m, &g, &set);
+  finalize(p);
+  assert_int_equal(p->sum.erase_ns, 8300 * MS);
+  lf_plan_free(p);
+  img_free(&m);
+}
+
+static void test_smart_flash_skips_unchanged_sectors(void **state)
+{
+  lf_flash_geometry g;
+  geometry(0x451, 2048, false, &g);
+  img m = {0};
+  img_add(&m, 0x08000000, 66560, -1);
+  lf_plan_settings set;
+  lf_plan_settings_default(&set);
+  lf_plan *p = build(&m, &g, &set);
+  uint32_t crc0 = (uint32_t)crc32(0, m.seg[0].data, 32768);
+  assert_int_equal(lf_plan_set_target_crc(S, p, 0, crc0), 0);
+  assert_int_equal(lf_plan_set_target_crc(S, p, 1, 0), 0); /* differs */
+  assert_int_equal(lf_plan_set_target_crc(S, p, 12, 0), LF_EINVAL);
+  assert_string_equal(lf_err_msg(S), "plan: no sector 12 (the plan has 12)");
+  finalize(p);
+  assert_int_equal(p->sector[0].action, LF_SECTOR_SKIP);
+  assert_string_equal(p->sector[0].reason, "unchanged: the target's CRC32 matches");
+  assert_false(p->sector[0].verify);
+  assert_int_equal(p->sector[1].action, LF_SECTOR_PROGRAM);
+  assert_int_equal(p->sector[2].action, LF_SECTOR_PROGRAM); /* no CRC given: programmed */
+  assert_int_equal(p->sum.unchanged, 1);
+  assert_int_equal(p->sum.erased, 2);
+  /* 2 x 200 ms + (8192 + 256) words x 16 us */
+  assert_int_equal(p->sum.floor_ns, 400 * MS + 8448 * 16 * US);
+  /* an unchanged re-flash: nothing to do */
+  assert_int_equal(lf_plan_set_target_crc(S, p, 1, (uint32_t)crc32(0, m.seg[0].data + 32768, 32768)), 0);
+  assert_int_equal(lf_plan_set_target_crc(S, p, 2, p->sector[2].crc), 0);
+  finalize(p);
+  assert_int_equal(p->sum.unchanged, 3);
+  assert_int_equal(p->sum.erased, 0);
+  assert_int_equal(p->sum.floor_ns, 0);
+  lf_plan_free(p);
+
+  /* smart flash off: no CRC wanted, target CRCs ignored */
+  set.smart_flash = false;
+  p = build(&m, &g, &set);
+  assert_int_equal(p->sum.crc_bytes, 0);
+  assert_false(p->sector[0].want_crc);
+  assert_int_equal(lf_plan_set_target_crc(S, p, 0, crc0), 0);
+  finalize(p);
+  assert_int_equal(p->sector[0].action, LF_SECTOR_PROGRAM);
+  lf_plan_free(p);
+  img_free(&m);
+}
+
+static void test_keep_unwritten_reads_and_writes_back(void **state)
+{
+  lf_flash_geometry g;
+  geometry(0x451, 2048, false, &g);
+  img m = {0};
+  img_add(&m, 0x08000010, 100, 0x5A);
+  img_add(&m, 0x08000100, 50, 0xA5);
+  lf_plan_settings set;
+  lf_plan_settings_default(&set);
+  set.keep_unwritten = true;
+  lf_plan *p = build(&m, &g, &set);
+  assert_int_equal(p->sector[0].nread, 3);
+  range_is(&p->sector[0].read[0], 0x08000000, 0x10);
+  range_is(&p->sector[0].read[1], 0x08000074, 0x8C);
+  range_is(&p->sector[0].read[2], 0x08000132, 0x8000 - 0x132);
+  assert_int_equal(p->sum.read_bytes, 32768 - 150);
+  assert_int_equal(p->sector[1].nread, 0);
+  /* kept words count as programmed in the estimate: 200 ms + (25 + 13 + 8155) x 16 us */
+  assert_int_equal(p->sum.sector_cost_ns, 200 * MS + (25 + 13 + 8155) * 16 * US);
+
+  assert_int_equal(lf_plan_finalize(S, p), LF_EINVAL);
+  assert_string_equal(lf_err_msg(S), "plan: keep_unwritten: the old bytes of 0x08000000-0x0800000F (sector 0) were "
+                                     "not supplied");
+  uint8_t *old = malloc(32768);
+  memset(old, 0x00, 32768);
+  assert_int_equal(lf_plan_set_old(S, p, 0x08000000, old, 8), LF_EINVAL);
+  assert_string_equal(lf_err_msg(S), "plan: old bytes 0x08000000-0x08000007 cover only part of the read range "
+                                     "0x08000000-0x0800000F");
+  /* old content all 0x00: the whole sector is written back */
+  assert_int_equal(lf_plan_set_old(S, p, 0x08000000, old, 32768), 0);
+  finalize(p);
+  assert_int_equal(p->sector[0].action, LF_SECTOR_PROGRAM);
+  assert_int_equal(p->sector[0].nprog, 1);
+  range_is(&p->sector[0].prog[0], 0x08000000, 32768);
+  assert_int_equal(p->sector[0].content[0x0F], 0x00);
+  assert_int_equal(p->sector[0].content[0x10], 0x5A);
+  assert_int_equal(p->sector[0].content[0x131], 0xA5);
+  assert_int_equal(p->sector[0].content[0x132], 0x00);
+  lf_plan_free(p);
+
+  /* old content erased except one word: only image words and that word are written */
+  p = build(&m, &g, &set);
+  memset(old, 0xFF, 32768);
+  memset(old + 0x4000, 0x12, 4);
+  assert_int_equal(lf_plan_set_old(S, p, 0x08000000, old, 32768), 0);
+  finalize(p);
+  assert_int_equal(p->sector[0].nprog, 3);
+  range_is(&p->sector[0].prog[0], 0x08000010, 0x64);
+  range_is(&p->sector[0].prog[1], 0x08000100, 0x34);
+  range_is(&p->sector[0].prog[2], 0x08004000, 4);
+  assert_int_equal(p->sum.program_words, 25 + 13 + 1);
+  lf_plan_free(p);
+
+  /* chip erase keeping everything: the whole rest of the array is read */
+  set.erase = LF_ERASE_CHIP;
+  p = build(&m, &g, &set);
+  assert_int_equal(p->sum.read_bytes, 2048 * KiB - 150);
+  assert_int_equal(p->sector[11].nread, 1);
+  range_is(&p->sector[11].read[0], 0x081C0000, 256 * KiB);
+  lf_plan_free(p);
+  /* auto never pays for that here */
+  set.erase = LF_ERASE_AUTO;
+  p = build(&m, &g, &set);
+  assert_int_equal(p->sum.erase_used, LF_ERASE_SECTOR);
+  lf_plan_free(p);
+  free(old);
+  img_free(&m);
+}
+
+static void test_program_ranges_skip_erased_runs(void **state)
+{
+  lf_flash_geometry g;
+  geometry(0x451, 2048, false, &g);
+  lf_plan_settings set;
+  lf_plan_settings_default(&set);
+  img m = {0};
+  img_add(&m, 0x08000000, 64, 0x00);
+  memset(m.seg[0].data + 16, 0xFF, 32); /* a 32-byte 0xFF run inside */
+  img_add(&m, 0x08008001, 3, 0x11);    /* unaligned start in sector 1 */
+  img_add(&m, 0x08010000, 16, 0xFF);   /* only 0xFF in sector 2 */
+  lf_plan *p = build(&m, &g, &set);
+  finalize(p);
+  assert_int_equal(p->sector[0].nprog, 1); /* 32 < ff_gap 64: one range */
+  range_is(&p->sector[0].prog[0], 0x08000000, 64);
+  assert_int_equal(p->sector[1].nprog, 1);
+  range_is(&p->sector[1].prog[0], 0x08008000, 4);
+  assert_int_equal(p->sector[1].content[0], 0xFF);
+  assert_int_equal(p->sector[2].action, LF_SECTOR_ERASE);
+  assert_string_equal(p->sector[2].reason, "image bytes are all 0xFF");
+  assert_int_equal(p->sector[2].nprog, 0);
+  assert_int_equal(p->sum.erased, 3);
+  assert_int_equal(p->sum.programmed, 2);
+  assert_int_equal(p->sum.program_words, 16 + 1);
+  lf_plan_free(p);
+  set.ff_gap = 32; /* now the run splits the range and is not written */
+  p = build(&m, &g, &set);
+  finalize(p);
+  assert_int_equal(p->sector[0].nprog, 2);
+  range_is(&p->sector[0].prog[0], 0x08000000, 16);
+  range_is(&p->sector[0].prog[1], 0x08000030, 16);
+  assert_int_equal(p->sum.program_words, 8 + 1);
+  lf_plan_free(p);
+  /* x64: ranges align to 8 bytes */
+  set.psize = LF_PSIZE_X64;
+  p = build(&m, &g, &set);
+  finalize(p);
+  range_is(&p->sector[1].prog[0], 0x08008000, 8);
+  lf_plan_free(p);
+  img_free(&m);
+}
+
+static void test_dual_bank_and_f4_boundaries(void **state)
+{
+  lf_flash_geometry g;
+  lf_plan_settings set;
+  lf_plan_settings_default(&set);
+  img m = {0};
+  img_add(&m, 0x080FFFF0, 32, -1); /* last bank-1 sector + first bank-2 sector */
+  geometry(0x451, 2048, true, &g);
+  lf_plan *p = build(&m, &g, &set);
+  finalize(p);
+  assert_int_equal(p->sector[11].action, LF_SECTOR_PROGRAM);
+  assert_int_equal(p->sector[12].action, LF_SECTOR_PROGRAM);
+  assert_int_equal(p->sector[12].sector->snb, 0x10);
+  range_is(&p->sector[11].prog[0], 0x080FFFF0, 16);
+  range_is(&p->sector[12].prog[0], 0x08100000, 16);
+  /* 128 KiB (500 ms) + 16 KiB (100 ms, assumed half of 32 KiB) + 8 words */
+  assert_int_equal(p->sum.floor_ns, 600 * MS + 8 * 16 * US);
+  lf_plan_free(p);
+  geometry(0x419, 2048, false, &g); /* F429: 1 s + 250 ms */
+  p = build(&m, &g, &set);
+  finalize(p);
+  assert_int_equal(p->sum.floor_ns, 1250 * MS + 8 * 16 * US);
+  lf_plan_free(p);
+  img_free(&m);
+}
+
+static void test_plan_input_errors_and_verify_off(void **state)
+{
+  lf_flash_geometry g;
+  geometry(0x451, 2048, false, &g);
+  lf_plan_settings set;
+  lf_plan_settings_default(&set);
+  img m = {0};
+  img_add(&m, 0x1FF0F000, 16, 0);
+  lf_plan *p = NULL;
+  assert_int_equal(lf_plan_build(S, m.seg, m.n, &g, &set, &p), LF_EINVAL);
+  assert_null(p);
+  assert_string_equal(lf_err_msg(S), "plan: 0x1FF0F000 is not in a flash sector of STM32F76x/F77x 2048 KiB single "
+                                     "bank (0x08000000-0x081FFFFF; OTP is not planned)");
+  img_free(&m);
+  img_add(&m, 0x08000000, 16, 0);
+  set.psize = 4;
+  assert_int_equal(lf_plan_build(S, m.seg, m.n, &g, &set, &p), LF_EINVAL);
+  assert_string_equal(lf_err_msg(S), "plan: psize 4 is not x8/x16/x32/x64 (0-3)");
+  set.psize = LF_PSIZE_X32;
+  set.verify = LF_VERIFY_NONE;
+  p = build(&m, &g, &set);
+  finalize(p);
+  assert_false(p->sector[0].verify);
+  assert_int_equal(p->sum.verify_bytes, 0);
+  assert_string_equal(lf_plan_action_name(p->sector[0].action), "program");
+  assert_string_equal(lf_plan_erase_name(p->sum.erase_used), "sector");
+  lf_plan_free(p);
+  img_free(&m);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_f76x_layouts),
+    cmocka_unit_test(test_other_families),
+    cmocka_unit_test(test_family_errors_and_bank_option),
+    cmocka_unit_test(test_family_times_from_datasheet_rows),
+    cmocka_unit_test(test_65k_image_on_f767_floor),
+    cmocka_unit_test(test_chip_erase_mode),
+    cmocka_unit_test(test_auto_picks_chip_only_when_cheaper),
+    cmocka_unit_test(test_smart_flash_skips_unchanged_sectors),
+    cmocka_unit_test(test_keep_unwritten_reads_and_writes_back),
+    cmocka_unit_test(test_program_ranges_skip_erased_runs),
+    cmocka_unit_test(test_dual_bank_and_f4_boundaries),
+    cmocka_unit_test(test_plan_input_errors_and_verify_off),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
