@@ -2,8 +2,12 @@
 -- open -> connect -> plan -> erase -> program -> verify -> reset ->
 -- disconnect, each phase wrapped by will_*/did_* hooks.
 --
--- The CLI calls run(project, ctx) when a script returns a table; ctx.path is
--- the script's path and ctx.args its command-line words. This is a stub until
+-- `luaflash FILE.lua [args]` calls main(path, args...): the file is loaded
+-- (only that file; a syntax error is an input error, exit 2) and run with
+-- the args as `...`. When it returns a table, that table is a project and
+-- run(project, ctx) takes it (ctx.path = the file, ctx.args = the words).
+-- main is the one place that decides what a file is, so the project-file
+-- format can change here without touching C. run() is a stub until
 -- the flash engine (src/flash/: image, plan, loader) is bound: it connects and
 -- identifies the target, then refuses to claim that anything was flashed.
 local lf = require("luaflash")
@@ -42,6 +46,14 @@ function M.run(project, ctx)
   hook(project, "will_disconnect", ctx)
   target:disconnect({resume = true})
   hook(project, "did_disconnect", ctx)
+end
+
+function M.main(path, ...)
+  local chunk = lf.load_script(path)
+  local result = chunk(...)
+  if type(result) == "table" then
+    return M.run(result, { path = path, args = { ... } })
+  end
 end
 
 return M

@@ -457,40 +457,25 @@ int lf_lua_run_script(lf_lua *l, const char *path, int argc, char *const *argv)
   set_path(L, lua_tostring(L, -2), lua_tostring(L, -1));
   lua_pop(L, 2);
 
-  if (luaL_loadfilex(L, path, "t") != LUA_OK) {
-    set_message(l, lua_tostring(L, -1));
-    lua_pop(L, 1);
-    return LF_EXIT_USAGE;
-  }
   push_args(L, path, argc, argv);
   lua_setglobal(L, "arg");
-  for (int i = 0; i < argc; i++)
-    lua_pushstring(L, argv[i]);
-  int status = pcall_status(l, argc, 1);
-  if (status != LF_EXIT_OK || !lua_istable(L, -1)) {
-    if (status == LF_EXIT_OK)
-      lua_pop(L, 1);
-    return status;
-  }
-  /* A project table: the default sequence takes it from here (issue 6). */
-  int project = lua_gettop(L);
+  /* lua/luaflash/init.lua's main(path, ...) decides what the file is (a
+   * script, or a project for the default sequence). */
   lua_getglobal(L, "require");
   lua_pushliteral(L, "luaflash.init");
-  status = pcall_status(l, 1, 1);
-  if (status != LF_EXIT_OK) {
-    lua_settop(L, project - 1);
+  int status = pcall_status(l, 1, 1);
+  if (status != LF_EXIT_OK)
     return status;
+  if (lua_getfield(L, -1, "main") != LUA_TFUNCTION) {
+    lua_pop(L, 2);
+    set_message(l, "lua/luaflash/init.lua has no main(path, ...) function");
+    return LF_EXIT_FAIL;
   }
-  lua_getfield(L, -1, "run");
-  lua_pushvalue(L, project);
-  lua_createtable(L, 0, 2);
+  lua_remove(L, -2);
   lua_pushstring(L, path);
-  lua_setfield(L, -2, "path");
-  lua_getglobal(L, "arg");
-  lua_setfield(L, -2, "args");
-  status = pcall_status(l, 2, 0);
-  lua_settop(L, project - 1);
-  return status;
+  for (int i = 0; i < argc; i++)
+    lua_pushstring(L, argv[i]);
+  return pcall_status(l, argc + 1, 0);
 }
 
 int lf_lua_run_command(lf_lua *l, const char *name, int argc, char *const *argv)

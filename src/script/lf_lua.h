@@ -41,8 +41,9 @@ int lf_lua_attach_bench(lf_lua *l, const lf_lua_bench_opts *o);
 void lf_lua_set_cli(lf_lua *l, const char *key, const char *value);
 void lf_lua_set_cli_int(lf_lua *l, const char *key, long value);
 
-/* Runs only `path` (args become arg[1..] and the chunk's ...). A chunk that
- * returns a table is a project: lua/luaflash/init.lua's run() takes it. */
+/* Runs only `path`: sets arg[0..], then calls lua/luaflash/init.lua's
+ * main(path, args...), which loads the file (luaflash.load_script) and runs
+ * it as a script or hands a project to the default sequence. */
 int lf_lua_run_script(lf_lua *l, const char *path, int argc, char *const *argv);
 /* Runs a built-in command: function `name` of lua/luaflash/commands.lua. */
 int lf_lua_run_command(lf_lua *l, const char *name, int argc, char *const *argv);

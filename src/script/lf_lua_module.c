@@ -119,7 +119,22 @@ static int m_usage_error(lua_State *L)
   return lua_error(L);
 }
 
+/* luaflash.load_script(path) -> function: the file as a Lua chunk (text
+ * only). A file that cannot be read or compiled is an input error (exit 2). */
+static int m_load_script(lua_State *L)
+{
+  const char *path = luaL_checkstring(L, 1);
+  if (luaL_loadfilex(L, path, "t") == LUA_OK)
+    return 1;
+  lua_pushcfunction(L, m_usage_error);
+  lua_insert(L, -2);
+  lua_pushinteger(L, 0);
+  lua_call(L, 2, 0);
+  return 0;
+}
+
 static const luaL_Reg funcs[] = {
+  {"load_script", m_load_script},
   {"log", m_log},
   {"log_enabled", m_log_enabled},
   {"crc32", m_crc32},

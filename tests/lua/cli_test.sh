@@ -44,7 +44,7 @@ check probe-bench-alias 0 --out "DPIDR 0x5ba02477" -- --probe bench "$here/ident
 check probe-by-serial 0 --out "DPIDR 0x5ba02477" -- "${B[@]}" --probe 066DFF57 "$here/identify.lua"
 check probe-wrong-serial 1 --err "identify.lua:3: usb: no probe with serial NOPE \(found: 066DFF575251717867174428 \(bench:1\)\)" -- "${B[@]}" --probe NOPE "$here/identify.lua"
 check bus-fault 1 --err "fail_fault.lua:6: .*0x30000000" --err "stack traceback" \
-  --err "fail_fault.lua:8: in main chunk" -- "${B[@]}" "$here/fail_fault.lua"
+  --err "fail_fault.lua:8: in " -- "${B[@]}" "$here/fail_fault.lua"
 check lua-error 1 --err "fail_error.lua:5: deliberate failure" --err "stack traceback" \
   -- "${B[@]}" "$here/fail_error.lua"
 check syntax-error 2 --err "syntax_error.lua:2:.*near '='" -- "${B[@]}" "$here/syntax_error.lua"
@@ -75,6 +75,17 @@ check usb-timeout-fault 1 --err "066DFF575251717867174428.*(time|TIME)" \
 check help 0 --out "usage: luaflash" --out "Exit status: 0 success, 1 failure, 2 usage" -- --help
 check version 0 --out "^luaflash [0-9]+\.[0-9]+\.[0-9]+ \(Lua 5\.4" -- --version
 check probes-extra-arg 2 --err "probes: unexpected argument 'x'" -- "${B[@]}" probes x
+
+# libusb backend on a machine without probes: the "no probe" answer, fast
+check probes-libusb-none 0 --out "^no probes found \(looked for: stlink on USB\)" -- probes
+check open-libusb-none 1 --err "identify.lua:3: usb: no probe found \(libusb backend\)" -- "$here/identify.lua"
+# the state file is written when the bench closes, also after a failing script
+state=$(mktemp -u)
+check state-saved-on-failure 1 -- --bench nucleo-f767zi --bench-state "$state" "$here/fail_error.lua"
+if [ -s "$state" ]; then pass=$((pass+1)); echo "ok   state-file-written"
+else fail=$((fail+1)); echo "FAIL state-file-written: $state missing"; fi
+check state-reloaded 0 --out "DPIDR 0x5ba02477" -- --bench-state "$state" "$here/identify.lua"
+rm -f "$state"
 
 echo "cli tests: $pass passed, $fail failed"
 [ $fail -eq 0 ]
