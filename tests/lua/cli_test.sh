@@ -59,8 +59,8 @@ check probes-bench 0 --out "^0 +stlink +ST-LINK/V2-1 +V2J37M26 +066DFF5752517178
 check probes-two-boards-v3 0 --out "^1 +stlink +STLINK-V3 +V3J7M3B5 +066DFF575251717867174402 +bench:2" \
   -- probes --bench nucleo-f767zi,nucleo-f767zi --bench-probe v3
 check verbose-info-has-virtual-time 0 --err "^\[ *[0-9.]+ ms \| bench +[0-9.]+ ms\] info: cortex-m: Cortex-M7" \
-  --no-err "debug:" -- -v "${B[@]}" "$here/identify.lua"
-check verbose-debug 0 --err "\] debug: " -- -vv "${B[@]}" "$here/identify.lua"
+  --err "\] info: identified STM32F76x/F77x$" --no-err "debug:" -- -v "${B[@]}" "$here/identify.lua"
+check verbose-debug 0 --err "\] debug: debug line from Lua" -- -vv "${B[@]}" "$here/identify.lua"
 check quiet-by-default 0 --no-err "info:" -- "${B[@]}" "$here/identify.lua"
 check missing-script 2 --err "cannot open script .*nothere.lua: No such file" -- "$here/nothere.lua"
 check unknown-option 2 --err "unknown option '--bogus'" -- --bogus "$here/identify.lua"

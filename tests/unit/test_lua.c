@@ -206,6 +206,52 @@ static void target_halt_regs_step_run_function(void **state)
      "local d = t:disconnect(); assert(d >= 0.1 and d < 0.101, d)\n");
 }
 
+/* Each injected fault is an error naming what failed, bounded in modeled
+ * time (no hang), and the target layer recovers for the next access except
+ * when the connect itself was cut short. */
+static void faults_give_clear_errors_and_no_hang(void **state)
+{
+  ok(*state,
+     "local lf = require 'luaflash'\n"
+     "local cases = {\n"
+     "  {'usb_timeout@14', 'IN transfer of 8 bytes on endpoint 0x81: timeout', true},\n"
+     "  {'usb_stall@14', 'endpoint stalled', true},\n"
+     "  {'usb_short@8', 'read IDCODE: short reply %(6 of 12 bytes%)', false},\n"
+     "  {'swd_fault@3', 'read word at 0xe000ed00: AP FAULT', true},\n"
+     "}\n"
+     "for _, c in ipairs(cases) do\n"
+     "  local b <close> = lf.bench{'nucleo-f767zi', faults = c[1]}\n"
+     "  local p <close> = b:open(); local t = p:target()\n"
+     "  local ok, e = pcall(function() t:connect('halt'); for i = 1, 10 do t:read32(0x20020000) end end)\n"
+     "  assert(not ok and e:find(c[2]), c[1] .. ': ' .. tostring(e))\n"
+     "  assert(e:find('066DFF575251717867174428'), e)\n"
+     "  assert(b:time_ns() < 1.1e9, c[1] .. ' took ' .. b:time_ns())\n"
+     "  local ok2, e2 = pcall(t.read32, t, 0x20020000)\n"
+     "  assert(ok2 == c[3], c[1] .. ' after: ' .. tostring(e2))\n"
+     "end\n"
+     /* WAIT answers are retried by the probe: no error at all */
+     "local b <close> = lf.bench{'nucleo-f767zi', faults = 'swd_wait@20x5'}\n"
+     "local p <close> = b:open(); local t = p:target(); t:connect('halt')\n"
+     "assert(t:read32(0xE0042000) == 0x10016451 and b:counters().dap.waits == 5)\n");
+}
+
+/* Reset kinds through the target: with halt the core stops at the reset
+ * vector of the erased flash (0xFFFFFFFE: vector 0xFFFFFFFF, bit 0 = Thumb). */
+static void reset_kinds_halt_at_reset_vector(void **state)
+{
+  ok(*state,
+     "local lf = require 'luaflash'\n"
+     "local p <close> = lf.open(); local t <close> = p:target(); t:connect('halt')\n"
+     "local b = p:bench()\n"
+     "for _, k in ipairs{'system', 'vector', 'hardware'} do\n"
+     "  t:write_reg('r5', 0x55); local n = b:counters().core.resets\n"
+     "  t:reset(k, true)\n"
+     "  assert(t:is_halted() and t:read_reg('pc') == 0xFFFFFFFE, k)\n"
+     "  assert(b:counters().core.resets > n, k)\n"
+     "end\n"
+     "local ok, e = pcall(t.reset, t, 'sideways'); assert(e:find(\"invalid option 'sideways'\"), e)\n");
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -215,6 +261,8 @@ int main(void)
     cmocka_unit_test_setup_teardown(usb_fault_gives_clear_error, setup, teardown),
     cmocka_unit_test_setup_teardown(close_releases_on_every_path, setup, teardown),
     cmocka_unit_test_setup_teardown(target_halt_regs_step_run_function, setup, teardown),
+    cmocka_unit_test_setup_teardown(faults_give_clear_errors_and_no_hang, setup, teardown),
+    cmocka_unit_test_setup_teardown(reset_kinds_halt_at_reset_vector, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
