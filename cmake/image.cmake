@@ -1,0 +1,28 @@
+# Images and plan (src/flash/image.c, plan.c): the fuzz driver.
+# fuzz_image_replay runs the driver once over the test images and the
+# minimized corpus (always built, a ctest); fuzz_image is the libFuzzer
+# build, only when the C compiler is clang and accepts -fsanitize=fuzzer.
+add_executable(fuzz_image_replay tests/fuzz/fuzz_image.c)
+target_compile_definitions(fuzz_image_replay PRIVATE LF_FUZZ_STANDALONE)
+target_link_libraries(fuzz_image_replay PRIVATE lfdriver)
+file(GLOB LF_FUZZ_IMAGE_INPUTS CONFIGURE_DEPENDS
+  ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/image/*
+  ${CMAKE_SOURCE_DIR}/tests/data/images/app.*
+  ${CMAKE_SOURCE_DIR}/tests/data/images/gcc/gcc.*)
+add_test(NAME fuzz_image_replay COMMAND fuzz_image_replay ${LF_FUZZ_IMAGE_INPUTS})
+set_tests_properties(fuzz_image_replay PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 300)
+
+if(CMAKE_C_COMPILER_ID MATCHES "Clang")
+  include(CheckCSourceCompiles)
+  set(CMAKE_REQUIRED_FLAGS "-fsanitize=fuzzer")
+  check_c_source_compiles("#include <stdint.h>
+#include <stddef.h>
+int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }" LF_HAVE_LIBFUZZER)
+  unset(CMAKE_REQUIRED_FLAGS)
+  if(LF_HAVE_LIBFUZZER)
+    add_executable(fuzz_image tests/fuzz/fuzz_image.c)
+    target_compile_options(fuzz_image PRIVATE -fsanitize=fuzzer)
+    target_link_options(fuzz_image PRIVATE -fsanitize=fuzzer)
+    target_link_libraries(fuzz_image PRIVATE lfdriver)
+  endif()
+endif()
