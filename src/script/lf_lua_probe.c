@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench/bench.h"
 #include "probe/probe.h"
 #include "probe/stlink.h"
 #include "script/lf_lua_int.h"
@@ -120,8 +121,9 @@ int lf_lua_backend_open(lua_State *L, lf_lbackend *be, int be_idx, int sel_idx)
   if (lf_probe_open(be->s, be->usb, &sel, &lp->p) != 0)
     return lf_lua_fail(L); /* lp stays closed: its __gc does nothing */
   lf_lobj_init(&lp->o, "probe", probe_release, &be->o);
-  if (be->bench)
-    sscanf(lp->p->info.location, "bench:%d", &lp->board);
+  if (be->bench && sscanf(lp->p->info.location, "bench:%d", &lp->board) == 1 && lp->board >= 1 &&
+      (size_t)lp->board <= be->n) /* log lines follow the board last opened */
+    lf_log_set_virtual_clock(be->s, &lf_bench_clock(be->boards[lp->board - 1])->now_ns);
   return 1;
 }
 
