@@ -87,5 +87,25 @@ else fail=$((fail+1)); echo "FAIL state-file-written: $state missing"; fi
 check state-reloaded 0 --out "DPIDR 0x5ba02477" -- --bench-state "$state" "$here/identify.lua"
 rm -f "$state"
 
+# The same script through libusb + the libusb stand-in gives the same
+# counters as the in-process bench transport (cmake/standin.cmake builds it).
+standin=$(dirname "$bin")/standin
+if [ -e "$standin/libusb-1.0.so.0" ]; then
+  r1=$(mktemp); r2=$(mktemp)
+  o1=$(cd "$here/cwd" && "$bin" --bench nucleo-f767zi "$here/transport.lua" "$r1" 2>&1)
+  o2=$(cd "$here/cwd" && LF_BENCH_REPORT="$r2" LD_LIBRARY_PATH="$standin" "$bin" "$here/transport.lua" 2>&1)
+  keep='^(usb:|swd:|flash:|core:|  probe_fw|  swd |  timeout|  run )'
+  if [ -n "$o1" ] && [ "$o1" = "$o2" ] && diff <(grep -E "$keep" "$r1") <(grep -E "$keep" "$r2") >/dev/null \
+     && [ "$(grep -cE "$keep" "$r1")" -eq 8 ]; then
+    pass=$((pass+1)); echo "ok   standin-same-counters ($(grep -E '^virtual time' "$r1") in-process," \
+      "$(grep -E '^virtual time' "$r2") via libusb: the stand-in charges $(grep -oE '[0-9]+ control transfers' "$r2"))"
+  else
+    fail=$((fail+1)); echo "FAIL standin-same-counters"; echo "$o1"; echo "$o2"; diff "$r1" "$r2"
+  fi
+  rm -f "$r1" "$r2"
+else
+  echo "skip standin-same-counters (no $standin/libusb-1.0.so.0)"
+fi
+
 echo "cli tests: $pass passed, $fail failed"
 [ $fail -eq 0 ]
