@@ -213,8 +213,9 @@ int lf_loader_start(lf_loader *l)
   if ((r = lf_adi_read32(l->a, LF_CM_DEMCR, &demcr)) ||
       (!(demcr & LF_DEMCR_TRCENA) && (r = lf_adi_write32(l->a, LF_CM_DEMCR, demcr | LF_DEMCR_TRCENA))))
     return lf_err_wrap(l->s, r, "loader: start: DEMCR.TRCENA");
-  /* blob, padding, control block, empty queue: one write */
-  uint32_t total = l->cmds + QUEUE * (uint32_t)sizeof(struct lf_ldr_cmd) - l->cfg.ram_base;
+  /* blob, padding, control block: one write (queue entries are written
+   * before they are posted) */
+  uint32_t total = l->cmds - l->cfg.ram_base;
   uint8_t *img = calloc(1, total);
   if (!img)
     return lf_err_set(l->s, LF_ENOMEM, "loader: out of memory");
@@ -462,6 +463,30 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
   return r;
 }
 
+/* Starts the erase of one sector through the debug port (F7 4.1, 4.3):
+ * unlock when locked, clear stale error flags, SER + SNB + PSIZE, STRT. The
+ * loader's first command then only waits for it. */
+static int host_erase_start(lf_loader *l, uint32_t snb)
+{
+  uint32_t cr;
+  int r = lf_adi_read32(l->a, FLASH_REGS + 0x10, &cr);
+  if (!r && (cr & 0x80000000u)) {
+    if ((r = lf_adi_write32(l->a, FLASH_REGS + 0x04, 0x45670123u)) ||
+        (r = lf_adi_write32(l->a, FLASH_REGS + 0x04, 0xCDEF89ABu)) ||
+        (r = lf_adi_read32(l->a, FLASH_REGS + 0x10, &cr)))
+      return lf_err_wrap(l->s, r, "loader: unlock flash");
+    if (cr & 0x80000000u)
+      return lf_err_set(l->s, LF_ETARGET, "loader: FLASH_CR stays locked after the key sequence "
+                        "(wrong key earlier? reset the chip)");
+  }
+  uint32_t ser = 0x2u | (snb << 3) | (l->cfg.psize << 8);
+  if (r || (r = lf_adi_write32(l->a, FLASH_REGS + 0x0C, LF_LDR_SR_ERRORS)) ||
+      (r = lf_adi_write32(l->a, FLASH_REGS + 0x10, ser)) ||
+      (r = lf_adi_write32(l->a, FLASH_REGS + 0x10, ser | 0x10000u)))
+    return lf_err_wrap(l->s, r, "loader: start erase of sector SNB %u", snb);
+  return 0;
+}
+
 int lf_loader_run(lf_loader *l, const lf_loader_step *steps, size_t n)
 {
   const lf_flash_geometry *g = l->g;
@@ -505,7 +530,19 @@ int lf_loader_run(lf_loader *l, const lf_loader_step *steps, size_t n)
   }
   if (!r) {
     uint64_t t0 = now(l);
-    r = execute(l, cmds, n);
+    if (!l->running && n > 0 && cmds[0].c.op == LF_LDR_OP_ERASE) {
+      /* not started yet: the first sector erases while the loader uploads */
+      if (!(r = host_erase_start(l, cmds[0].c.addr))) {
+        cmds[0].c.addr |= LF_LDR_ERASE_STARTED;
+        uint64_t s0 = now(l);
+        r = lf_loader_start(l);
+        t0 += now(l) - s0; /* counted in start_ns, not twice */
+      }
+    } else if (!l->running && !l->dead) {
+      r = lf_loader_start(l);
+    }
+    if (!r)
+      r = execute(l, cmds, n);
     l->stats.run_ns += now(l) - t0;
   }
   free(cmds);
@@ -528,8 +565,12 @@ int lf_loader_crc32(lf_loader *l, const lf_loader_range *rg, size_t n, uint32_t 
     uint32_t first = l->cmd_wr;
     if ((r = execute(l, cmds, k)))
       break;
+    /* the results: one read of the entries used (two when they wrap) */
     uint8_t q[QUEUE * sizeof(struct lf_ldr_cmd)];
-    if ((r = lf_adi_read(l->a, l->cmds, q, sizeof q))) {
+    uint32_t slot = first % QUEUE;
+    size_t k1 = k < QUEUE - slot ? k : QUEUE - slot;
+    if ((r = lf_adi_read(l->a, l->cmds + slot * 16u, q + slot * 16u, 16 * k1)) ||
+        (k > k1 && (r = lf_adi_read(l->a, l->cmds, q, 16 * (k - k1))))) {
       lf_err_wrap(l->s, r, "loader: crc32 results");
       break;
     }

@@ -98,7 +98,10 @@ void lf_loader_free(lf_loader *l); /* no I/O, NULL-safe */
 int lf_loader_start(lf_loader *l);
 /* Streams the steps; returns when the target finished all of them. Every
  * step is checked before the first command is posted (LF_EINVAL naming the
- * step: address outside the flash, empty program). */
+ * step: address outside the flash, empty program). Not started yet (and not
+ * stopped by an error): starts the loader itself, and when the first step
+ * is a sector erase, starts that erase through the debug port first, so the
+ * loader upload runs while the sector erases. */
 int lf_loader_run(lf_loader *l, const lf_loader_step *steps, size_t n);
 /* zlib crc32 of each range, computed on the target. */
 int lf_loader_crc32(lf_loader *l, const lf_loader_range *r, size_t n, uint32_t *crcs);

@@ -157,9 +157,8 @@ static void f767_65k_image_programs_within_floor(void **state)
   assert_int_equal(n, 6);
   const lf_usb_stats *us = lf_usb_dev_stats(lf_stlink_usb(f.p));
   uint64_t x0 = us->transfers, rt0 = us->round_trips;
+  /* run starts the loader itself, with sector 0 already erasing */
   uint64_t t0 = now(&f);
-  must(&f, lf_loader_start(f.l), "start");
-  uint64_t t1 = now(&f);
   must(&f, lf_loader_run(f.l, st, n), "run");
   uint64_t t2 = now(&f);
   lf_loader_range rg = {FLASH, IMAGE_LEN};
@@ -183,8 +182,9 @@ static void f767_65k_image_programs_within_floor(void **state)
   double cyc_ns = 1e9 / ls->core_hz;
   printf("floor %.2f ms (3 x %.0f ms erase + %u x %.0f us program)\n", floor_ns / 1e6,
          p->flash_erase32k_ns[2] / 1e6, IMAGE_LEN / 4, p->flash_prog_ns_typ / 1e3);
-  printf("start %.2f ms, erase+program %.2f ms, crc %.2f ms, stop %.2f ms; job (start..crc) %.2f ms = %.4f x floor\n",
-         (t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6, (t4 - t3) / 1e6, job / 1e6, job / floor_ns);
+  printf("start %.2f ms (during the first erase), erase+program %.2f ms, crc %.2f ms, stop %.2f ms; "
+         "job (run..crc) %.2f ms = %.4f x floor\n", ls->start_ns / 1e6, ls->run_ns / 1e6,
+         (t3 - t2) / 1e6, (t4 - t3) / 1e6, job / 1e6, job / floor_ns);
   printf("target: erase %.2f ms, program %.2f ms (ring empty %.3f ms), crc %.3f ms\n",
          ls->erase_cyc * cyc_ns / 1e6, ls->prog_cyc * cyc_ns / 1e6, ls->starve_cyc * cyc_ns / 1e6,
          ls->crc_cyc * cyc_ns / 1e6);

@@ -31,12 +31,17 @@
 
 /* Commands. */
 enum {
-  LF_LDR_OP_ERASE = 1,   /* arg = FLASH_CR.SNB value of one sector */
+  LF_LDR_OP_ERASE = 1,   /* arg = FLASH_CR.SNB value of one sector, | LF_LDR_ERASE_STARTED */
   LF_LDR_OP_MASS = 2,    /* arg = FLASH_CR mass-erase bits (MER 0x4 | MER2 0x8000) */
   LF_LDR_OP_PROGRAM = 3, /* addr, len: len bytes from the ring, PSIZE-aligned */
   LF_LDR_OP_CRC = 4,     /* addr, len: result = zlib crc32 of the bytes */
   LF_LDR_OP_EXIT = 5,    /* return to the BKPT (r0 = status) */
 };
+
+/* ERASE flag: the host already started this erase through the debug port
+ * (before the loader was even uploaded); the loader only waits for it and
+ * checks the flags. */
+#define LF_LDR_ERASE_STARTED 0x100u
 
 /* status values (0 = fine). */
 enum {

@@ -145,19 +145,21 @@ static void dcache_off(void)
 
 static int do_erase(ctl_t *c, uint32_t bits, int sector)
 {
-  uint32_t f = c->flash_regs;
-  uint32_t sr = flash_idle(f);
-  if (sr & LF_LDR_SR_ERRORS)
-    REG(f + F_SR) = sr & LF_LDR_SR_ERRORS;
-  uint32_t cr = (c->psize << 8) | (sector ? CR_SER | (bits << 3) : bits);
-  REG(f + F_CR) = cr;
-  REG(f + F_CR) = cr | CR_STRT;
-  dsb();
+  uint32_t f = c->flash_regs, sr;
+  if (!(bits & LF_LDR_ERASE_STARTED)) {
+    sr = flash_idle(f);
+    if (sr & LF_LDR_SR_ERRORS)
+      REG(f + F_SR) = sr & LF_LDR_SR_ERRORS;
+    uint32_t cr = (c->psize << 8) | (sector ? CR_SER | ((bits & 0x1Fu) << 3) : bits);
+    REG(f + F_CR) = cr;
+    REG(f + F_CR) = cr | CR_STRT;
+    dsb();
+  }
   sr = flash_idle(f);
   REG(f + F_CR) = 0;
   flush_flash_caches(c);
   if (sr & LF_LDR_SR_ERRORS)
-    return fail(c, LF_LDR_ST_FLASH, bits, sr);
+    return fail(c, LF_LDR_ST_FLASH, bits & ~LF_LDR_ERASE_STARTED, sr);
   return 0;
 }
 
