@@ -74,6 +74,11 @@ const lf_cm_info *lf_cm_info_get(const lf_cm *t) { return &t->info; }
 const lf_cm_stats *lf_cm_stats_get(const lf_cm *t) { return &t->st; }
 
 static uint64_t now(const lf_cm *t) { return lf_adi_now_ns(t->a); }
+
+static const char *probe_name(const lf_probe *p)
+{
+  return p->info.product[0] ? p->info.product : "this probe";
+}
 static uint64_t s_to_ns(double s) { return (uint64_t)(s * 1e9 + 0.5); }
 
 /* ---- register access with context ---- */
@@ -397,7 +402,7 @@ int lf_cm_reset(lf_cm *t, lf_cm_reset_kind kind, bool halt)
   lf_probe *p = lf_adi_probe(t->a);
   if (kind == LF_CM_RESET_HARDWARE && !p->ops->set_nrst)
     return lf_err_set(t->s, LF_ENOTSUP, "cortex-m: hardware reset: %s cannot drive NRST",
-                      p->info.product);
+                      probe_name(p));
   t->fn.active = false;
   uint32_t demcr = 0, dhcsr;
   int r;
@@ -457,7 +462,7 @@ int lf_cm_connect(lf_cm *t, lf_cm_connect_mode mode)
   lf_probe *p = lf_adi_probe(t->a);
   if (ur && !p->ops->set_nrst)
     return lf_err_set(t->s, LF_ENOTSUP, "cortex-m: connect under reset: %s cannot drive NRST",
-                      p->info.product);
+                      probe_name(p));
   int r = lf_adi_connect(t->a, ur ? LF_CONNECT_UNDER_RESET : LF_CONNECT_NORMAL);
   if (r)
     return r;

@@ -700,6 +700,22 @@ static void raw_dap_powers_up_caches_select_csw_tar_and_recovers(void **state)
   assert_int_equal(cs & LF_CS_STICKYERR, 0);
   assert_int_equal(lf_adi_read32(a, SRAM1 + 4, &v), 0);
   assert_int_equal(v, 2);
+  /* the Cortex-M layer over raw DAP: identify, halt, a register round trip */
+  lf_cm *t;
+  assert_int_equal(lf_cm_new(a, NULL, &t), 0);
+  if (lf_cm_connect(t, LF_CM_ATTACH_HALT))
+    fail_msg("cm connect: %s", lf_err_msg(s));
+  assert_string_equal(lf_cm_info_get(t)->core, "Cortex-M7");
+  assert_string_equal(lf_cm_info_get(t)->chip, "STM32F76x/F77x");
+  assert_true(lf_core_halted(lf_bench_core(b)));
+  assert_int_equal(lf_cm_write_reg(t, 3, 0x12345678u), 0);
+  assert_int_equal(lf_cm_read_reg(t, 3, &v), 0);
+  assert_int_equal(v, 0x12345678u);
+  /* no NRST on this probe: clear errors, nothing done */
+  assert_int_equal(lf_cm_reset(t, LF_CM_RESET_HARDWARE, false), LF_ENOTSUP);
+  assert_non_null(strstr(lf_err_msg(s), "NRST"));
+  assert_int_equal(lf_cm_connect(t, LF_CM_UNDER_RESET), LF_ENOTSUP);
+  lf_cm_free(t);
   /* disconnect on the never-acking board: bounded */
   uint64_t t0 = lf_bench_clock(b)->now_ns;
   assert_int_equal(lf_adi_disconnect(a), 0);
