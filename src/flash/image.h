@@ -64,6 +64,9 @@ int lf_image_add_buffer(lf_session *s, lf_image *im, const char *name, const uin
  * After it the segments are valid; adding more files needs a new finish. */
 int lf_image_finish(lf_session *s, lf_image *im, const lf_flash_geometry *g, unsigned regions);
 
+/* Segments are one array sorted by address: lf_image_segment(im, 0) is its
+ * start (what lf_plan_build takes), NULL when i >= count. Valid until the
+ * next finish or free. */
 size_t lf_image_count(const lf_image *im);
 const lf_segment *lf_image_segment(const lf_image *im, size_t i);
 /* Sum of segment lengths. */
