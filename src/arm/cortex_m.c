@@ -31,6 +31,7 @@ struct lf_cm {
   struct {
     bool active;
     uint32_t entry;
+    uint32_t bkpt; /* the return BKPT's address */
   } fn;
 };
 
@@ -557,6 +558,7 @@ int lf_cm_start_function(lf_cm *t, uint32_t entry, const uint32_t args[4], uint3
     return lf_err_wrap(t->s, r, "cortex-m: run function 0x%08x", entry);
   t->fn.active = true;
   t->fn.entry = entry;
+  t->fn.bkpt = bkpt;
   return 0;
 }
 
@@ -581,11 +583,16 @@ int lf_cm_poll_function(lf_cm *t, bool *done, uint32_t *r0)
   t->fn.active = false;
   if ((r = rd(t, LF_CM_DFSR, &dfsr, "poll function: read DFSR")))
     return r;
-  if (dfsr & LF_DFSR_BKPT) {
+  if ((r = lf_cm_read_reg(t, LF_CM_PC, &pc)))
+    return r;
+  if ((dfsr & LF_DFSR_BKPT) && pc == t->fn.bkpt) {
     *done = true;
     return r0 ? lf_cm_read_reg(t, 0, r0) : 0;
   }
-  (void)lf_cm_read_reg(t, LF_CM_PC, &pc);
+  if (dfsr & LF_DFSR_BKPT)
+    return lf_err_set(t->s, LF_ETARGET,
+                      "cortex-m: function 0x%08x: stopped at a BKPT at PC 0x%08x, not at the return "
+                      "BKPT 0x%08x", entry, pc, t->fn.bkpt);
   return lf_err_set(t->s, LF_ETARGET,
                     "cortex-m: function 0x%08x: core halted at PC 0x%08x without reaching the return "
                     "BKPT (DFSR 0x%02x%s)",

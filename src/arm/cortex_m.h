@@ -198,8 +198,10 @@ int lf_cm_run_function(lf_cm *t, uint32_t entry, const uint32_t args[4], uint32_
                        double timeout_s, uint32_t *r0);
 /* Non-blocking: start the function and return while it runs. */
 int lf_cm_start_function(lf_cm *t, uint32_t entry, const uint32_t args[4], uint32_t sp);
-/* One DHCSR read: *done = false while running; true when it returned (r0
- * read, may be NULL). Errors as for run_function (no timeout here). */
+/* One DHCSR read while running (*done = false). Once halted: DFSR and PC
+ * are read; *done = true when the core stopped on the return BKPT (then r0
+ * is read; r0 may be NULL). A BKPT elsewhere, a fault or an external halt is
+ * LF_ETARGET naming the PC. No timeout here. */
 int lf_cm_poll_function(lf_cm *t, bool *done, uint32_t *r0);
 /* Poll until done or timeout_s after this call (timeout: halt, LF_ETIMEDOUT). */
 int lf_cm_wait_function(lf_cm *t, double timeout_s, uint32_t *r0);

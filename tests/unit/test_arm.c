@@ -473,6 +473,21 @@ static void run_function_timeout_halts_and_names_pc(void **state)
   put_code(&f, CODE, udf, 1);
   assert_int_equal(lf_cm_run_function(f.t, CODE, NULL, STACK_TOP, 0.01, &r0), LF_ETARGET);
   assert_non_null(strstr(lf_err_msg(f.s), "PC 0x20020000"));
+  /* a BKPT inside the function is not the return */
+  const uint16_t early[] = {0xBE01 /* bkpt #1 */, 0x4770};
+  put_code(&f, CODE, early, 2);
+  assert_int_equal(lf_cm_run_function(f.t, CODE, NULL, STACK_TOP, 0.01, &r0), LF_ETARGET);
+  assert_non_null(strstr(lf_err_msg(f.s), "BKPT at PC 0x20020000"));
+  /* completion cost: DHCSR, DFSR, PC (3), r0 (3) */
+  const uint16_t ret[] = {0x4770};
+  put_code(&f, CODE, ret, 1);
+  OK(lf_cm_start_function(f.t, CODE, NULL, STACK_TOP));
+  lf_bench_run(f.b, 100000);
+  uint64_t r1 = rts(&f);
+  bool done;
+  OK(lf_cm_poll_function(f.t, &done, &r0));
+  assert_true(done);
+  assert_int_equal(rts(&f) - r1, 8);
   /* start needs a halted core */
   put_code(&f, CODE, spin, 1);
   OK(lf_cm_start_function(f.t, CODE, NULL, STACK_TOP));
