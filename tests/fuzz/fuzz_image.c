@@ -8,7 +8,8 @@
  * line (ctest fuzz_image_replay replays tests/data/images and the minimized
  * corpus tests/fuzz/corpus/image, so the driver keeps working and old
  * findings stay fixed). Run the fuzzer:
- *   build-x/fuzz_image -max_len=4096 tests/fuzz/corpus/image */
+ *   mkdir -p /tmp/new && build-x/fuzz_image -max_len=4096 /tmp/new tests/fuzz/corpus/image
+ * (new units go to the first directory; merge worthwhile ones with -merge=1). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
