@@ -319,51 +319,58 @@ static int check_reg(lf_cm *t, unsigned reg, const char *op)
   return 0;
 }
 
-/* DHCSR.S_REGRDY after a DCRSR write; a running core is an error at once. */
-static int wait_regrdy(lf_cm *t, unsigned reg, const char *op)
+/* DHCSR.S_REGRDY after a DCRSR write; a running core is an error at once.
+ * op: "read register pc" with the caller's context in front. */
+static int wait_regrdy(lf_cm *t, const char *op)
 {
   uint64_t deadline = now(t) + s_to_ns(t->cfg.halt_timeout_s);
+  char o[128];
+  snprintf(o, sizeof o, "%s: read DHCSR", op);
   for (;;) {
     uint32_t v;
     t->st.regrdy_polls++;
-    int r = rd(t, LF_CM_DHCSR, &v, op);
+    int r = rd(t, LF_CM_DHCSR, &v, o);
     if (r)
       return r;
     if (!(v & LF_DHCSR_S_HALT))
-      return lf_err_set(t->s, LF_ETARGET, "cortex-m: %s %s: the core is not halted (DHCSR 0x%08x)",
-                        op, lf_cm_reg_name(reg), v);
+      return lf_err_set(t->s, LF_ETARGET, "cortex-m: %s: the core is not halted (DHCSR 0x%08x)", op, v);
     if (v & LF_DHCSR_S_REGRDY)
       return 0;
     if (now(t) >= deadline)
       return lf_err_set(t->s, LF_ETIMEDOUT,
-                        "cortex-m: %s %s: DHCSR.S_REGRDY not set within %.3f s (DHCSR 0x%08x)", op,
-                        lf_cm_reg_name(reg), t->cfg.halt_timeout_s, v);
+                        "cortex-m: %s: DHCSR.S_REGRDY not set within %.3f s (DHCSR 0x%08x)", op,
+                        t->cfg.halt_timeout_s, v);
   }
 }
 
-int lf_cm_read_reg(lf_cm *t, unsigned reg, uint32_t *val)
+/* One register through DCRSR/DCRDR; ctx ("" or "run function 0x...: ")
+ * goes in front of every message. */
+static int reg_xfer(lf_cm *t, bool write, unsigned reg, uint32_t *val, const char *ctx)
 {
-  int r = check_reg(t, reg, "read");
-  if (!r)
-    r = wr(t, LF_CM_DCRSR, reg, "read register: write DCRSR");
-  if (!r)
-    r = wait_regrdy(t, reg, "read register");
-  if (!r)
-    r = rd(t, LF_CM_DCRDR, val, "read register: read DCRDR");
-  return r;
+  char op[96], o[128];
+  int r = check_reg(t, reg, write ? "write" : "read");
+  if (r)
+    return r;
+  snprintf(op, sizeof op, "%s%s register %s", ctx, write ? "write" : "read", lf_cm_reg_name(reg));
+  if (write) {
+    snprintf(o, sizeof o, "%s: write DCRDR", op);
+    if ((r = wr(t, LF_CM_DCRDR, *val, o)))
+      return r;
+    snprintf(o, sizeof o, "%s: write DCRSR", op);
+    if ((r = wr(t, LF_CM_DCRSR, reg | 0x10000u /* REGWnR */, o)))
+      return r;
+    return wait_regrdy(t, op);
+  }
+  snprintf(o, sizeof o, "%s: write DCRSR", op);
+  if ((r = wr(t, LF_CM_DCRSR, reg, o)) || (r = wait_regrdy(t, op)))
+    return r;
+  snprintf(o, sizeof o, "%s: read DCRDR", op);
+  return rd(t, LF_CM_DCRDR, val, o);
 }
 
-int lf_cm_write_reg(lf_cm *t, unsigned reg, uint32_t val)
-{
-  int r = check_reg(t, reg, "write");
-  if (!r)
-    r = wr(t, LF_CM_DCRDR, val, "write register: write DCRDR");
-  if (!r)
-    r = wr(t, LF_CM_DCRSR, reg | 0x10000u /* REGWnR */, "write register: write DCRSR");
-  if (!r)
-    r = wait_regrdy(t, reg, "write register");
-  return r;
-}
+int lf_cm_read_reg(lf_cm *t, unsigned reg, uint32_t *val) { return reg_xfer(t, false, reg, val, ""); }
+
+int lf_cm_write_reg(lf_cm *t, unsigned reg, uint32_t val) { return reg_xfer(t, true, reg, &val, ""); }
 
 int lf_cm_read_regs(lf_cm *t, const unsigned *regs, uint32_t *vals, size_t n)
 {
@@ -554,8 +561,16 @@ int lf_cm_start_function(lf_cm *t, uint32_t entry, const uint32_t args[4], uint3
   const unsigned regs[8] = {0, 1, 2, 3, LF_CM_SP, LF_CM_LR, LF_CM_PC, LF_CM_XPSR};
   const uint32_t vals[8] = {args ? args[0] : 0, args ? args[1] : 0, args ? args[2] : 0,
                             args ? args[3] : 0, stack, bkpt | 1u, entry & ~1u, LF_CM_XPSR_T};
-  if ((r = lf_cm_write_regs(t, regs, vals, 8)) || (r = lf_cm_resume(t)))
-    return lf_err_wrap(t->s, r, "cortex-m: run function 0x%08x", entry);
+  char ctx[40];
+  snprintf(ctx, sizeof ctx, "run function 0x%08x: ", entry);
+  for (size_t i = 0; i < 8; i++) {
+    uint32_t v = vals[i];
+    if ((r = reg_xfer(t, true, regs[i], &v, ctx)))
+      return r;
+  }
+  if ((r = wr(t, LF_CM_DFSR, LF_DFSR_ALL, "run function: clear DFSR")) ||
+      (r = dhcsr_set(t, 0, "run function: write DHCSR (run)")))
+    return r;
   t->fn.active = true;
   t->fn.entry = entry;
   t->fn.bkpt = bkpt;
@@ -569,7 +584,9 @@ int lf_cm_poll_function(lf_cm *t, bool *done, uint32_t *r0)
     return lf_err_set(t->s, LF_EINVAL, "cortex-m: poll function: no function was started");
   uint32_t entry = t->fn.entry, dhcsr, dfsr, pc = 0;
   t->st.run_polls++;
-  int r = rd(t, LF_CM_DHCSR, &dhcsr, "poll function: read DHCSR");
+  char op[64];
+  snprintf(op, sizeof op, "function 0x%08x: poll: read DHCSR", entry);
+  int r = rd(t, LF_CM_DHCSR, &dhcsr, op);
   if (r)
     return r;
   if (!(dhcsr & LF_DHCSR_S_HALT)) {
@@ -581,13 +598,16 @@ int lf_cm_poll_function(lf_cm *t, bool *done, uint32_t *r0)
     return 0;
   }
   t->fn.active = false;
-  if ((r = rd(t, LF_CM_DFSR, &dfsr, "poll function: read DFSR")))
+  snprintf(op, sizeof op, "function 0x%08x: read DFSR", entry);
+  if ((r = rd(t, LF_CM_DFSR, &dfsr, op)))
     return r;
-  if ((r = lf_cm_read_reg(t, LF_CM_PC, &pc)))
+  char ctx[40];
+  snprintf(ctx, sizeof ctx, "function 0x%08x: ", entry);
+  if ((r = reg_xfer(t, false, LF_CM_PC, &pc, ctx)))
     return r;
   if ((dfsr & LF_DFSR_BKPT) && pc == t->fn.bkpt) {
     *done = true;
-    return r0 ? lf_cm_read_reg(t, 0, r0) : 0;
+    return r0 ? reg_xfer(t, false, LF_CM_R0, r0, ctx) : 0;
   }
   if (dfsr & LF_DFSR_BKPT)
     return lf_err_set(t->s, LF_ETARGET,

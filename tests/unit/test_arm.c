@@ -740,6 +740,70 @@ static void raw_dap_powers_up_caches_select_csw_tar_and_recovers(void **state)
   lf_session_free(s);
 }
 
+/* ---- faults: every injected fault ends in a clear error, never a hang ---- */
+
+/* connect under reset, code + run_function, reset and halt, disconnect.
+ * Returns the first error (0 = all fine). */
+static int sequence(fx *f)
+{
+  const uint16_t add[] = {0x1840, 0x4770};
+  const uint32_t args[4] = {1, 2, 0, 0};
+  uint32_t r0;
+  int r = lf_cm_connect(f->t, LF_CM_UNDER_RESET);
+  if (!r)
+    r = lf_adi_write(f->a, CODE, add, sizeof add);
+  if (!r)
+    r = lf_cm_run_function(f->t, CODE, args, STACK_TOP, 0.01, &r0);
+  if (!r && r0 != 3)
+    fail_msg("r0 %u", r0);
+  if (!r)
+    r = lf_cm_reset(f->t, LF_CM_RESET_SYSRESETREQ, true);
+  int r2 = lf_cm_disconnect(f->t, true);
+  return r ? r : r2;
+}
+
+static void injected_faults_give_errors_not_hangs(void **state)
+{
+  fx f;
+  fx_open(&f, "v2-1");
+  OK(lf_adi_set_disconnect_timeout(f.a, 0.002));
+  const lf_usb_stats *us = lf_usb_dev_stats(lf_stlink_usb(f.p));
+  uint64_t base = us->transfers; /* open + set_clock: not under test here */
+  OK(sequence(&f));
+  uint64_t transfers = us->transfers;
+  fx_close(&f);
+  assert_true(transfers > 50);
+  static const char *const kinds[] = {"usb_timeout", "usb_stall", "usb_short", "swd_fault"};
+  unsigned runs = 0, failed = 0;
+  for (size_t k = 0; k < 4; k++)
+    for (uint64_t n = base + 1 + k; n <= transfers; n += 3) {
+      char spec[64];
+      snprintf(spec, sizeof spec, "%s@%llu", kinds[k], (unsigned long long)n);
+      lf_bench_board_cfg cfg;
+      lf_bench_board_cfg_default(&cfg);
+      cfg.faults = spec;
+      fx_open_cfg(&f, &cfg);
+      OK(lf_adi_set_disconnect_timeout(f.a, 0.002));
+      uint64_t t0 = now(&f);
+      int r = sequence(&f);
+      runs++;
+      if (r) {
+        failed++;
+        const char *m = lf_err_msg(f.s);
+        if (getenv("LF_TEST_VERBOSE"))
+          printf("%s -> %s\n", spec, m);
+        if (!m[0] || strstr(m, "(null)"))
+          fail_msg("%s: error %d without a clear message '%s'", spec, r, m);
+      }
+      /* bounded: USB timeouts cost 1 s each (STLINK_TIMEOUT_MS); nothing loops */
+      if (now(&f) - t0 > 5000000000u)
+        fail_msg("%s: took %.3f s modeled", spec, (double)(now(&f) - t0) / 1e9);
+      fx_close(&f);
+    }
+  printf("fault runs: %u, %u ended in an error\n", runs, failed);
+  assert_true(failed > runs / 2);
+}
+
 int main(void)
 {
   static char v21[] = "v2-1", v3[] = "v3";
@@ -759,6 +823,7 @@ int main(void)
     cmocka_unit_test(disconnect_timeout_is_configurable),
     cmocka_unit_test(disconnect_on_acking_board_is_quick),
     cmocka_unit_test(raw_dap_powers_up_caches_select_csw_tar_and_recovers),
+    cmocka_unit_test(injected_faults_give_errors_not_hangs),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
