@@ -165,40 +165,44 @@ static int core_row(uint32_t cpuid)
   return -1;
 }
 
+void lf_cm_decode_ids(uint32_t cpuid, uint32_t mvfr0, uint32_t idcode, lf_cm_info *in)
+{
+  in->cpuid = cpuid;
+  in->variant = (uint8_t)((cpuid >> 20) & 0xFu);
+  in->revision = (uint8_t)(cpuid & 0xFu);
+  snprintf(in->core_rev, sizeof in->core_rev, "r%up%u", in->variant, in->revision);
+  int k = core_row(cpuid);
+  in->core = k >= 0 ? cores[k].name : "unknown";
+  in->has_fpu = mvfr0 != 0;
+  in->fpu_double = ((mvfr0 >> 8) & 0xFu) != 0; /* MVFR0.Double_precision */
+  in->idcode = idcode;
+  in->dev_id = (uint16_t)(idcode & 0xFFFu);
+  in->rev_id = (uint16_t)(idcode >> 16);
+  in->chip = "unknown";
+  for (size_t i = 0; idcode && i < sizeof chips / sizeof chips[0]; i++)
+    if (chips[i].dev_id == in->dev_id)
+      in->chip = chips[i].name;
+}
+
 int lf_cm_identify(lf_cm *t)
 {
   lf_cm_info *in = &t->info;
-  memset(in, 0, sizeof *in);
-  in->core = in->chip = "unknown";
-  in->dpidr = lf_adi_dpidr(t->a);
-  int r = rd(t, LF_CM_CPUID, &in->cpuid, "identify: read CPUID 0xe000ed00");
+  uint32_t cpuid = 0, mvfr0 = 0, idcode = 0;
+  int r = rd(t, LF_CM_CPUID, &cpuid, "identify: read CPUID 0xe000ed00");
   if (r)
     return r;
-  in->variant = (uint8_t)((in->cpuid >> 20) & 0xFu);
-  in->revision = (uint8_t)(in->cpuid & 0xFu);
-  snprintf(in->core_rev, sizeof in->core_rev, "r%up%u", in->variant, in->revision);
-  int k = core_row(in->cpuid);
-  if (k >= 0) {
-    in->core = cores[k].name;
-    if (cores[k].fp) {
-      uint32_t mvfr0 = 0;
-      if ((r = rd(t, LF_CM_MVFR0, &mvfr0, "identify: read MVFR0 0xe000ef40")))
-        return r;
-      in->has_fpu = mvfr0 != 0;
-      in->fpu_double = ((mvfr0 >> 8) & 0xFu) != 0; /* MVFR0.Double_precision */
-    }
-  }
+  int k = core_row(cpuid);
+  if (k >= 0 && cores[k].fp && (r = rd(t, LF_CM_MVFR0, &mvfr0, "identify: read MVFR0 0xe000ef40")))
+    return r;
   if (t->cfg.dbgmcu_base) {
     char op[64];
     snprintf(op, sizeof op, "identify: read DBGMCU_IDCODE 0x%08x", t->cfg.dbgmcu_base);
-    if ((r = rd(t, t->cfg.dbgmcu_base, &in->idcode, op)))
+    if ((r = rd(t, t->cfg.dbgmcu_base, &idcode, op)))
       return r;
-    in->dev_id = (uint16_t)(in->idcode & 0xFFFu);
-    in->rev_id = (uint16_t)(in->idcode >> 16);
-    for (size_t i = 0; i < sizeof chips / sizeof chips[0]; i++)
-      if (chips[i].dev_id == in->dev_id)
-        in->chip = chips[i].name;
   }
+  memset(in, 0, sizeof *in);
+  in->dpidr = lf_adi_dpidr(t->a);
+  lf_cm_decode_ids(cpuid, mvfr0, idcode, in);
   t->identified = true;
   lf_log(t->s, LF_LOG_INFO, "cortex-m: %s %s (CPUID 0x%08x%s), chip %s (IDCODE 0x%08x), DPIDR 0x%08x",
          in->core, in->core_rev, in->cpuid, in->has_fpu ? ", FPU" : "", in->chip, in->idcode,

@@ -144,6 +144,10 @@ const lf_cm_stats *lf_cm_stats_get(const lf_cm *t);
 int lf_cm_connect(lf_cm *t, lf_cm_connect_mode mode);
 /* Identification alone (CPUID, MVFR0, DBGMCU_IDCODE); done by connect. */
 int lf_cm_identify(lf_cm *t);
+/* Pure decode of the identification words into *in (dpidr untouched):
+ * core name and r<variant>p<revision> from CPUID, FPU from MVFR0 (0 = none),
+ * DEV_ID/REV_ID and the STM32 family from DBGMCU_IDCODE (0 = none). */
+void lf_cm_decode_ids(uint32_t cpuid, uint32_t mvfr0, uint32_t idcode, lf_cm_info *in);
 /* resume: clear DEMCR.VC_CORERESET, clear DHCSR.C_DEBUGEN (core runs);
  * else the core stays as it is. Then lf_adi_disconnect (DP power-down
  * bounded by disconnect_timeout, probe leaves debug mode). */

@@ -179,6 +179,32 @@ static void cpuid_decode_m4_on_f429(void **state)
   fx_close(&f);
 }
 
+/* stm32f7-target.md 1 (M7 CPUID values), stm32f4-target.md 1 (M4F r0p1) */
+static void cpuid_and_idcode_decode(void **state)
+{
+  lf_cm_info in;
+  memset(&in, 0, sizeof in);
+  lf_cm_decode_ids(0x411FC271u, 0x10110221u, 0x10016451u, &in);
+  assert_string_equal(in.core, "Cortex-M7");
+  assert_string_equal(in.core_rev, "r1p1");
+  assert_true(in.has_fpu && in.fpu_double);
+  assert_string_equal(in.chip, "STM32F76x/F77x");
+  assert_int_equal(in.rev_id, 0x1001);
+  lf_cm_decode_ids(0x410FC241u, 0x10110021u, 0x20016419u, &in);
+  assert_string_equal(in.core, "Cortex-M4");
+  assert_string_equal(in.core_rev, "r0p1");
+  assert_true(in.has_fpu);
+  assert_false(in.fpu_double);
+  assert_string_equal(in.chip, "STM32F42x/F43x");
+  lf_cm_decode_ids(0x410CC601u, 0, 0, &in); /* Cortex-M0+ r0p1, no DBGMCU */
+  assert_string_equal(in.core, "Cortex-M0+");
+  assert_false(in.has_fpu);
+  assert_string_equal(in.chip, "unknown");
+  lf_cm_decode_ids(0x4C0FC270u, 0, 0x10016999u, &in); /* not Arm-implemented, unknown DEV_ID */
+  assert_string_equal(in.core, "unknown");
+  assert_string_equal(in.chip, "unknown");
+}
+
 /* ---- sticky errors ---- */
 
 static void bus_fault_is_reported_and_next_read_works(void **state)
@@ -811,6 +837,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
     BOTH(connect_identifies_m7_and_f767_and_sets_dbgmcu),
     cmocka_unit_test(cpuid_decode_m4_on_f429),
+    cmocka_unit_test(cpuid_and_idcode_decode),
     BOTH(bus_fault_is_reported_and_next_read_works),
     cmocka_unit_test(access_before_connect_is_an_error),
     BOTH(halt_step_resume_with_round_trips),
