@@ -528,6 +528,27 @@ int lf_loader_run(lf_loader *l, const lf_loader_step *steps, size_t n)
       r = lf_err_set(l->s, LF_EINVAL, "loader: step %zu: unknown kind %d", i + 1, (int)s->kind);
     }
   }
+  /* All program data fits in the ring: erases first, so the whole upload
+   * overlaps the erases (erasing earlier never changes what ends in flash:
+   * every program step still follows the erase of its sector). */
+  uint64_t prog_bytes = 0;
+  for (size_t i = 0; i < n; i++)
+    if (cmds[i].c.op == LF_LDR_OP_PROGRAM)
+      prog_bytes += cmds[i].c.len;
+  if (!r && prog_bytes <= l->ring_size) {
+    pcmd *sorted = malloc((n ? n : 1) * sizeof *sorted);
+    if (!sorted) {
+      free(cmds);
+      return lf_err_set(l->s, LF_ENOMEM, "loader: out of memory");
+    }
+    size_t m = 0;
+    for (int pass = 0; pass < 2; pass++)
+      for (size_t i = 0; i < n; i++)
+        if ((cmds[i].c.op == LF_LDR_OP_PROGRAM) == (pass == 1))
+          sorted[m++] = cmds[i];
+    free(cmds);
+    cmds = sorted;
+  }
   if (!r) {
     uint64_t t0 = now(l);
     if (!l->running && n > 0 && cmds[0].c.op == LF_LDR_OP_ERASE) {

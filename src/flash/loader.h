@@ -16,9 +16,12 @@
  *     lf_loader_stop(l);                         // EXIT: core halts at the BKPT
  *     lf_loader_free(l);
  *
- * Order of steps is the order on the target. Put each sector's erase right
- * before its program step: the host uploads the next data while the sector
- * erases, and the ring only needs to hold about one sector's data.
+ * Order of steps: when all program data of one lf_loader_run fits in the
+ * ring, the loader moves every erase step to the front (the whole upload
+ * then overlaps the erases); otherwise steps run in the given order, and
+ * each sector's erase should come right before its program step, so the
+ * host uploads the next sector's data while that sector erases and the ring
+ * only needs to hold about one sector's data.
  *
  * RAM: the loader uses [ram_base, ram_base + ram_size): code, control block,
  * command queue, stack, then the ring (the rest). Defaults per family: F7
