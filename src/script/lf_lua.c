@@ -179,6 +179,14 @@ int lf_lua_fail(lua_State *L)
   return luaL_error(L, "%s", m && m[0] ? m : lf_err_name(lf_err_code(s)));
 }
 
+int lf_lua_fail_rc(lua_State *L, int rc)
+{
+  lf_session *s = lf_lua_session(L);
+  if (lf_err_code(s) != rc)
+    return luaL_error(L, "%s (no detail recorded)", lf_err_name(rc));
+  return lf_lua_fail(L);
+}
+
 const char *lf_lua_pushf(lua_State *L, const char *fmt, ...)
 {
   char buf[512];

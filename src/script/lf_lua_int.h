@@ -72,11 +72,17 @@ typedef struct lf_lbackend {
 lf_session *lf_lua_session(lua_State *L);
 /* Raises the session's message (position of the calling Lua code first). */
 int lf_lua_fail(lua_State *L);
-/* Raises when rc != 0. */
+/* Same for a call that returned rc: when the session's last error is not
+ * rc (a path that forgot its message) the code's name is raised instead of
+ * an older, unrelated message. */
+int lf_lua_fail_rc(lua_State *L, int rc);
+/* Runs expr with the session error cleared; raises when it returns != 0. */
 #define LF_LUA_TRY(L, expr)                                                                      \
   do {                                                                                           \
-    if ((expr) != 0)                                                                             \
-      lf_lua_fail(L);                                                                            \
+    lf_err_clear(lf_lua_session(L));                                                             \
+    int lf_rc_ = (expr);                                                                         \
+    if (lf_rc_ != 0)                                                                             \
+      lf_lua_fail_rc(L, lf_rc_);                                                                 \
   } while (0)
 
 /* lua_pushfstring with the full printf syntax (%08x, %zu ...). */
