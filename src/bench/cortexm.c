@@ -223,7 +223,10 @@ struct lf_core {
   uint8_t fix_bytes[8];
   unsigned fix_len;
 
-  /* code invalidation */
+  /* code invalidation; xmap[i]: one bit per halfword of region i that a
+   * translated block covers (set when the block first runs, cleared when all
+   * code is dropped), so debug writes to data never flush code */
+  uint8_t **xmap;
   bool dirty_all;
   bool dirty;
   uint32_t dirty_lo, dirty_hi;
@@ -358,6 +361,8 @@ static void flush_code(lf_core *c)
   if (c->dirty_all) {
     remove_all_code(c);
     c->cnt.code_flushes++;
+    for (size_t i = 0; c->xmap && i < c->env.nregions; i++)
+      memset(c->xmap[i], 0, c->env.regions[i].size / 16 + 1);
   } else if (c->dirty) {
     uc_ctl_remove_cache(c->uc, c->dirty_lo, (uint64_t)c->dirty_hi + 1);
     c->cnt.code_flushes++;
@@ -379,6 +384,28 @@ static void mark_dirty(lf_core *c, uint32_t lo, uint32_t hi)
   if (hi > c->dirty_hi) c->dirty_hi = hi;
 }
 
+/* Does region i hold translated code in the bytes [off, end]? */
+static bool xmap_any(const lf_core *c, size_t i, uint32_t off, uint32_t end)
+{
+  const uint8_t *m = c->xmap[i];
+  for (uint32_t h = off / 2; h <= end / 2; h++)
+    if (m[h >> 3] & (1u << (h & 7)))
+      return true;
+  return false;
+}
+
+static void xmap_mark(lf_core *c, uint32_t addr, uint32_t size)
+{
+  const lf_soc_region *r = region_of(c, addr);
+  if (!r || !c->xmap || size == 0)
+    return;
+  uint8_t *m = c->xmap[r - c->env.regions];
+  uint32_t off = addr - r->base;
+  uint32_t end = off + size - 1 < r->size ? off + size - 1 : r->size - 1;
+  for (uint32_t h = off / 2; h <= end / 2; h++)
+    m[h >> 3] |= (uint8_t)(1u << (h & 7));
+}
+
 void lf_core_invalidate_code(lf_core *c, uint32_t addr, uint32_t len)
 {
   if (len == 0)
@@ -395,6 +422,8 @@ void lf_core_invalidate_code(lf_core *c, uint32_t addr, uint32_t len)
     if (q->mem != r->mem || off >= q->size)
       continue;
     uint32_t end = off + len - 1 < q->size ? off + len - 1 : q->size - 1;
+    if (c->xmap && !xmap_any(c, i, off, end))
+      continue; /* no translated block covers these bytes: nothing stale */
     mark_dirty(c, q->base + off, q->base + end);
   }
 }
@@ -886,6 +915,7 @@ static bblock *block_info(lf_core *c, uint32_t addr, uint32_t size)
     b->addr = addr;
     b->size = size;
     b->n = count_insns(c, addr, addr + size);
+    xmap_mark(c, addr, size); /* first run of this block since the cache was cleared */
   }
   return b;
 }
@@ -923,15 +953,17 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *use
 {
   lf_core *c = user;
   apply_fixup(c);
+  uint32_t addr = (uint32_t)address;
   if (c->stepping) {
+    xmap_mark(c, addr, size); /* translated, whether it runs or not */
     if (!c->first_block)
       uc_emu_stop(uc); /* an exact run never leaves its first block */
     c->first_block = false;
     return;
   }
-  uint32_t addr = (uint32_t)address;
   uint32_t bp = 0;
   if (fpb_in(c, addr, addr + size, &bp)) {
+    xmap_mark(c, addr, size);
     c->bp_k = count_insns(c, addr, bp);
     c->stop_kind = STOP_FPB;
     c->cur = (bblock){addr, size, 0};
@@ -939,6 +971,7 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *use
     return;
   }
   if (core_now(c) >= c->target || c->halted) {
+    xmap_mark(c, addr, size);
     c->stop_kind = STOP_BUDGET;
     c->cur = (bblock){addr, size, 0};
     uc_emu_stop(uc);
@@ -1330,6 +1363,16 @@ lf_core *lf_core_new(const lf_core_env *env, const lf_bench_params *p, char *err
   free(sorted);
   if (rc != 0)
     goto fail;
+  c->xmap = calloc(env->nregions ? env->nregions : 1, sizeof *c->xmap);
+  for (size_t i = 0; c->xmap && i < env->nregions; i++)
+    if (!(c->xmap[i] = calloc(env->regions[i].size / 16 + 1, 1))) {
+      snprintf(err, errlen, "core: out of memory");
+      goto fail;
+    }
+  if (!c->xmap) {
+    snprintf(err, errlen, "core: out of memory");
+    goto fail;
+  }
   uc_hook_add(c->uc, &h, UC_HOOK_BLOCK, hook_block, c, 1, 0);
   uc_hook_add(c->uc, &h, UC_HOOK_INTR, hook_intr, c, 1, 0);
   uc_hook_add(c->uc, &h, UC_HOOK_MEM_WRITE_PROT, hook_wprot, c, 1, 0);
@@ -1351,6 +1394,9 @@ void lf_core_free(lf_core *c)
   core_alloc *ca = (core_alloc *)c;
   if (c->uc)
     uc_close(c->uc);
+  for (size_t i = 0; c->xmap && i < c->env.nregions; i++)
+    free(c->xmap[i]);
+  free(c->xmap);
   for (size_t i = 0; i < ca->nctx; i++)
     free(ca->ctx[i]);
   free(ca);

@@ -479,6 +479,58 @@ static void state_file_is_bound_to_the_f429(void **s)
   unlink(path);
 }
 
+static void write_core_reg(lf_bench_board *b, unsigned sel, uint32_t v)
+{
+  assert_int_equal(lf_raw_write_debug32(b, 0xE000EDF8u, v), 0x80);           /* DCRDR */
+  assert_int_equal(lf_raw_write_debug32(b, 0xE000EDF4u, 0x10000u | sel), 0x80); /* DCRSR write */
+}
+
+static uint64_t flushes(lf_bench_board *b) { return lf_core_counters_get(lf_bench_core(b))->code_flushes; }
+
+/* F4 16 #8: OpenOCD streams data into SRAM right after its running loader.
+ * Debug writes to bytes no translated block covers leave the core's code
+ * alone (no flush, the loop keeps running); a debug write over code that ran
+ * drops it, and the core executes the new instruction (BKPT halts it). */
+static void debug_writes_next_to_running_code_keep_it_and_writes_over_it_replace_it(void **s)
+{
+  (void)s;
+  lf_bench_board *b = connect();
+  halt_at_reset(b);
+  /* 0x20000000: ldr r1, [r0]; adds r2, #1; b.n 0x20000000 */
+  static const uint16_t loop[] = {0x6801, 0x3201, 0xE7FC, 0xBF00};
+  assert_int_equal(lf_raw_write_mem32(b, 0x20000000u, loop, sizeof loop), 0x80);
+  write_core_reg(b, 0, 0x20000008u); /* the loop reads the word right after itself */
+  write_core_reg(b, 2, 0);
+  write_core_reg(b, 15, 0x20000000u);
+  write_core_reg(b, 16, 0x01000000u);
+  assert_int_equal(lf_raw_write_debug32(b, DEMCR, 0), 0x80);
+  assert_int_equal(lf_raw_write_debug32(b, DHCSR, 0xA05F0001u), 0x80); /* run */
+  lf_bench_run(b, 1 * MS);
+  uint64_t f0 = flushes(b);
+  for (uint32_t i = 0; i < 50; i++) {
+    uint32_t words[4] = {i, i + 1, i + 2, i + 3};
+    assert_int_equal(lf_raw_write_mem32(b, 0x20000008u, words, sizeof words), 0x80);
+  }
+  assert_int_equal(flushes(b), f0);
+  uint32_t d = 0;
+  assert_int_equal(lf_raw_read_debug32(b, DHCSR, &d), 0x80);
+  assert_false(d & (1u << 17));
+  assert_int_equal(lf_core_reg(lf_bench_core(b), 1), 49);       /* it read the last data */
+  assert_true(lf_core_reg(lf_bench_core(b), 2) > 1000);
+
+  static const uint16_t bkpt[] = {0xBE00, 0xBE00};
+  assert_int_equal(lf_raw_write_debug32(b, DFSR, 0x1Fu), 0x80);
+  assert_int_equal(lf_raw_write_mem32(b, 0x20000000u, bkpt, sizeof bkpt), 0x80);
+  lf_bench_run(b, 1 * MS);
+  assert_int_equal(flushes(b), f0 + 1);
+  assert_int_equal(lf_raw_read_debug32(b, DHCSR, &d), 0x80);
+  assert_true(d & (1u << 17));
+  assert_int_equal(lf_raw_read_debug32(b, DFSR, &d), 0x80);
+  assert_true(d & 2u);
+  assert_int_equal(lf_core_reg(lf_bench_core(b), 15), 0x20000000u);
+  lf_bench_board_free(b);
+}
+
 /* F4 1.1: pyOCD scans APs until an IDR reads 0 or fails: AP1 must do either. */
 static void ap1_idr_reads_zero_or_fails(void **s)
 {
@@ -502,6 +554,7 @@ int main(void)
     cmocka_unit_test(flashed_demo_boots_and_blinks),
     cmocka_unit_test(fpb_v1_replace_breaks_on_lower_and_upper_halfwords),
     cmocka_unit_test(state_file_is_bound_to_the_f429),
+    cmocka_unit_test(debug_writes_next_to_running_code_keep_it_and_writes_over_it_replace_it),
     cmocka_unit_test(ap1_idr_reads_zero_or_fails),
   };
   return cmocka_run_group_tests_name("board_f429", tests, NULL, NULL);
