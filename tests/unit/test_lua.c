@@ -237,8 +237,19 @@ static void faults_give_clear_errors_and_no_hang(void **state)
 
 /* Reset kinds through the target: with halt the core stops at the reset
  * vector of the erased flash (0xFFFFFFFE: vector 0xFFFFFFFF, bit 0 = Thumb). */
-static void reset_kinds_halt_at_reset_vector(void **state)
+static void reset_kinds_and_nrst_halt_at_reset_vector(void **state)
 {
+  /* NRST through the probe: the core's reset counter moves when it is
+   * released; connect under reset halts at the reset vector. */
+  ok(*state,
+     "local lf = require 'luaflash'\n"
+     "local p <close> = lf.open(); local b = p:bench()\n"
+     "p:connect('under-reset'); local n = b:counters().core.resets\n"
+     "p:nrst(true); b:run(1000000); assert(b:counters().core.resets == n)\n"
+     "p:nrst(false); b:run(1000000); assert(b:counters().core.resets == n + 1)\n"
+     "local t <close> = p:target(); t:connect('under-reset')\n"
+     "assert(t:is_halted() and t:read_reg('pc') == 0xFFFFFFFE)\n"
+     "local ok, e = pcall(p.nrst, p, 1); assert(e:find('boolean expected'), e)\n");
   ok(*state,
      "local lf = require 'luaflash'\n"
      "local p <close> = lf.open(); local t <close> = p:target(); t:connect('halt')\n"
@@ -262,7 +273,7 @@ int main(void)
     cmocka_unit_test_setup_teardown(close_releases_on_every_path, setup, teardown),
     cmocka_unit_test_setup_teardown(target_halt_regs_step_run_function, setup, teardown),
     cmocka_unit_test_setup_teardown(faults_give_clear_errors_and_no_hang, setup, teardown),
-    cmocka_unit_test_setup_teardown(reset_kinds_halt_at_reset_vector, setup, teardown),
+    cmocka_unit_test_setup_teardown(reset_kinds_and_nrst_halt_at_reset_vector, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
