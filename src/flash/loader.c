@@ -28,7 +28,10 @@
 #define STACK_BYTES 0x400u
 #define PIECE 1024u
 
-/* Per family: RAM the loader may use, CRC unit kind, FLASH_ACR cache bits,
+/* Per family: RAM the loader may use (F7: DTCM + SRAM1 + SRAM2, one
+ * contiguous 512 KiB window; the ring reaching into the cacheable SRAM1 is
+ * safe because the loader cleans and disables the D-cache before the host
+ * writes any ring data, see wait_ready), CRC unit kind, FLASH_ACR cache bits,
  * name of FLASH_SR bit 7. F7: stm32f7-target.md 2 (DTCM), 3.2 (ARTEN bit 9,
  * ARTRST bit 11), 3.4 (ERSERR); F4: stm32f4-target.md 2 (SRAM1-3 192 KiB),
  * 3.2 (ICEN 9, DCEN 10, ICRST 11, DCRST 12), 3.4 (PGSERR). CRC unit at
@@ -43,7 +46,7 @@ typedef struct fam_cfg {
 } fam_cfg;
 
 static const fam_cfg fams[] = {
-  {0x451, 0x20000u, LF_LDR_CRC_PROG, 0x200u, 0x800u, "ERSERR"},
+  {0x451, 0x80000u, LF_LDR_CRC_PROG, 0x200u, 0x800u, "ERSERR"},
   {0x419, 0x30000u, LF_LDR_CRC_FIXED, 0x600u, 0x1800u, "PGSERR"},
 };
 
@@ -68,7 +71,7 @@ struct lf_loader {
   const fam_cfg *fam;
   lf_loader_cfg cfg;
   uint32_t ctrl, cmds, ring, ring_size, stack_top;
-  bool running, dead;
+  bool running, dead, ready;
   /* host mirrors of the counters */
   uint32_t cmd_wr, data_wr, woff;
   uint32_t st[LF_LDR_STATUS_BLOCK_SIZE / 4]; /* last status block */
@@ -245,6 +248,7 @@ int lf_loader_start(lf_loader *l)
     return lf_err_wrap(l->s, r, "loader: start");
   l->running = true;
   l->dead = false;
+  l->ready = false;
   l->cmd_wr = l->data_wr = l->woff = 0;
   memset(l->st, 0, sizeof l->st);
   l->stats.start_ns += now(l) - t0;
@@ -315,6 +319,33 @@ static void put32(uint8_t *p, uint32_t v)
   p[3] = (uint8_t)(v >> 24);
 }
 
+/* Before the first ring write after a start: the loader has finished its
+ * init (D-cache cleaned and off on an M7 whose firmware had enabled it, so
+ * no dirty line can later overwrite ring data in SRAM1). One read of the
+ * control block; usually the first one already shows LF_LDR_READY. */
+static int wait_ready(lf_loader *l)
+{
+  uint64_t t0 = now(l);
+  for (;;) {
+    uint8_t b[LF_LDR_CTRL_SIZE];
+    int r = lf_adi_read(l->a, l->ctrl, b, sizeof b);
+    if (r)
+      return lf_err_wrap(l->s, r, "loader: status");
+    l->stats.polls++;
+    uint32_t magic = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    if (magic == LF_LDR_READY) {
+      l->ready = true;
+      return 0;
+    }
+    const uint8_t *st = b + LF_LDR_OFF_STATUS_BLOCK + 8;
+    if (st[0] | st[1] | st[2] | st[3])
+      return 1; /* init failed: the caller's next status poll reports it */
+    if ((double)(now(l) - t0) > l->cfg.timeout_s * 1e9)
+      return lf_err_set(l->s, LF_ETIMEDOUT, "loader: not ready after %.1f s (init did not finish)",
+                        l->cfg.timeout_s);
+  }
+}
+
 /* Posts cmds[from..from+n) (n <= free queue slots). */
 static int post(lf_loader *l, const pcmd *cmds, size_t n)
 {
@@ -381,6 +412,18 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
         break;
       posted += k;
       continue;
+    }
+    if (sidx < n && !l->ready) {
+      int w = wait_ready(l);
+      if (w < 0) {
+        r = w;
+        break;
+      }
+      if (w > 0) { /* init failed: report through the status block */
+        if ((r = poll(l)) == 0)
+          r = target_error(l, cmds, n, first);
+        break;
+      }
     }
     if (sidx < n) {
       const pcmd *k = &cmds[sidx];

@@ -25,7 +25,8 @@
  *
  * RAM: the loader uses [ram_base, ram_base + ram_size): code, control block,
  * command queue, stack, then the ring (the rest). Defaults per family: F7
- * DTCM (0x20000000, 128 KiB, never cached), F4 SRAM1-3 (192 KiB).
+ * DTCM + SRAM1 + SRAM2 (0x20000000, 512 KiB; the loader turns the D-cache
+ * off before ring data is written), F4 SRAM1-3 (192 KiB).
  *
  * Errors: a flash error reported by the target is LF_ETARGET naming the
  * operation, the address (word or sector) and the FLASH_SR flags
