@@ -108,6 +108,54 @@ static void enter_swd_and_read_identity_registers(void **s)
   lf_bench_board_free(b);
 }
 
+static uint32_t rd32(lf_bench_board *b, uint32_t addr)
+{
+  uint32_t v = 0;
+  assert_int_equal(lf_raw_read_debug32(b, addr, &v), 0x80);
+  return v;
+}
+
+/* The Cortex-M7 as the F767 shows it (stm32f7-target.md 10.4, 11.7): three
+ * ROM tables from the AP BASE 0xE00FD003 (ST part 0x451 -> PPB table 0x4C8
+ * -> core table 0x4C7 listing SCS, DWT, FPB, ITM); FPBv2 with 8 code + 1
+ * literal comparators; MVFR0-2 of the FPv5 DP unit; CCR cache enables. */
+static void m7_rom_tables_fpb_mvfr_and_ccr(void **s)
+{
+  (void)s;
+  lf_bench_board *b = connect(NULL);
+  uint32_t v = 0;
+  assert_int_equal(lf_raw_read_dap(b, 0, 0xF8, &v), 0x80);
+  assert_int_equal(v, 0xE00FD003u);
+  static const struct { uint32_t base, part, pidr2, pidr1; uint32_t e[5]; } t[] = {
+    {0xE00FD000u, 0x51, 0x0A, 0x04, {0x00001003u, 0}},
+    {0xE00FE000u, 0xC8, 0x0B, 0xB4, {0x00001003u, 0}},
+    {0xE00FF000u, 0xC7, 0x0B, 0xB4, {0xFFF0F003u, 0xFFF02003u, 0xFFF03003u, 0xFFF01003u, 0}},
+  };
+  for (unsigned i = 0; i < 3; i++) {
+    for (unsigned k = 0; k < 5; k++)
+      assert_int_equal(rd32(b, t[i].base + 4 * k), t[i].e[k]);
+    assert_int_equal(rd32(b, t[i].base + 0xFE0), t[i].part);
+    assert_int_equal(rd32(b, t[i].base + 0xFE4), t[i].pidr1);
+    assert_int_equal(rd32(b, t[i].base + 0xFE8), t[i].pidr2);
+    assert_int_equal(rd32(b, t[i].base + 0xFF4), 0x10);
+  }
+  static const uint32_t comp[][2] = {{0xE000E000u, 0x0C}, {0xE0001000u, 0x02}, {0xE0002000u, 0x0E},
+                                     {0xE0000000u, 0x01}};
+  for (unsigned i = 0; i < 4; i++) {
+    assert_int_equal(rd32(b, comp[i][0] + 0xFE0), comp[i][1]);
+    assert_int_equal(rd32(b, comp[i][0] + 0xFE8), 0x0B);
+    assert_int_equal(rd32(b, comp[i][0] + 0xFF4), 0xE0);
+  }
+  assert_int_equal(rd32(b, 0xE0040FF4u), 0); /* no TPIU entry on this model */
+  assert_int_equal(rd32(b, 0xE0002000u), 0x10000180u);
+  assert_int_equal(rd32(b, 0xE000EF40u), 0x10110221u);
+  assert_int_equal(rd32(b, 0xE000EF44u), 0x12000011u);
+  assert_int_equal(rd32(b, 0xE000EF48u), 0x00000040u);
+  assert_int_equal(lf_raw_write_debug32(b, 0xE000ED14u, 0x00070018u), 0x80);
+  assert_int_equal(rd32(b, 0xE000ED14u), 0x00070218u);
+  lf_bench_board_free(b);
+}
+
 static void sram_write_then_read_back_all_widths(void **s)
 {
   (void)s;
@@ -376,6 +424,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(identify_reports_v2j37m26_and_nucleo_pid),
     cmocka_unit_test(enter_swd_and_read_identity_registers),
+    cmocka_unit_test(m7_rom_tables_fpb_mvfr_and_ccr),
     cmocka_unit_test(sram_write_then_read_back_all_widths),
     cmocka_unit_test(erase_and_program_a_sector_through_the_debugger),
     cmocka_unit_test(flash_misuse_sets_error_flags_and_writes_nothing),
