@@ -13,7 +13,7 @@
  *  - data_wr / cmd_wr are written after the bytes they publish (separate
  *    writes, in order), so the target never sees unwritten data.
  *  - Liveness: "no progress" means the status block did not change; after
- *    cfg.timeout_s of that, and every 256 idle polls, DHCSR is read too, so a
+ *    cfg.timeout_s of that, and every 32 idle polls, DHCSR is read too, so a
  *    loader that faulted is reported with its PC instead of a timeout. */
 #include "flash/loader.h"
 
@@ -476,7 +476,7 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
       continue;
     }
     bool timed_out = (double)(t - last_change) > l->cfg.timeout_s * 1e9;
-    if (++idle % 256 == 0 || timed_out) {
+    if (++idle % 32 == 0 || timed_out) {
       bool done = false;
       uint32_t r0 = 0;
       if ((r = lf_cm_poll_function(l->cm, &done, &r0))) {

@@ -338,6 +338,45 @@ static void write_protected_sector_is_reported(void **state)
   fx_close(&f);
 }
 
+/* The loader faults (CRC over an unmapped address: bus error, the bench
+ * halts the core as a vector catch): the host notices through DHCSR and
+ * names the state instead of waiting for its timeout. */
+static void loader_fault_is_reported_not_waited_for(void **state)
+{
+  (void)state;
+  fx f;
+  fx_open(&f, "nucleo-f767zi", NULL, NULL);
+  must(&f, lf_loader_start(f.l), "start");
+  uint64_t t0 = now(&f);
+  lf_loader_range rg = {0x30000000u, 64};
+  uint32_t crc;
+  int r = lf_loader_crc32(f.l, &rg, 1, &crc);
+  printf("%s (%s) after %.2f ms\n", lf_err_msg(f.s), lf_err_name(r), (now(&f) - t0) / 1e6);
+  assert_true(r == LF_ETARGET);
+  assert_non_null(strstr(lf_err_msg(f.s), "loader: stopped while running crc32"));
+  assert_true(now(&f) - t0 < 500000000u); /* well before the 5 s no-progress timeout */
+  /* refused until started again */
+  assert_int_equal(lf_loader_crc32(f.l, &rg, 1, &crc), LF_ETARGET);
+  fx_close(&f);
+}
+
+/* A USB failure while streaming ends the run with the transport's error and
+ * says what the host was doing. */
+static void usb_error_mid_stream_is_reported(void **state)
+{
+  (void)state;
+  fx f;
+  fx_open(&f, "nucleo-f767zi", "usb_stall@400", NULL);
+  uint8_t *img = random_bytes(0x8000, 8u);
+  lf_loader_step st[2] = {{LF_LOADER_ERASE, FLASH, NULL, 0}, {LF_LOADER_PROGRAM, FLASH, img, 0x8000}};
+  int r = lf_loader_run(f.l, st, 2);
+  printf("%s (%s)\n", lf_err_msg(f.s), lf_err_name(r));
+  assert_true(r < 0);
+  assert_non_null(strstr(lf_err_msg(f.s), "loader: "));
+  free(img);
+  fx_close(&f);
+}
+
 /* Bad steps are rejected before anything is posted. */
 static void bad_steps_rejected_before_posting(void **state)
 {
@@ -473,6 +512,8 @@ int main(int argc, char **argv)
     cmocka_unit_test(injected_erase_error_names_sector),
     cmocka_unit_test(write_protected_sector_is_reported),
     cmocka_unit_test(bad_steps_rejected_before_posting),
+    cmocka_unit_test(loader_fault_is_reported_not_waited_for),
+    cmocka_unit_test(usb_error_mid_stream_is_reported),
     cmocka_unit_test(unaligned_program_pads_with_ff),
     cmocka_unit_test(small_ring_wraps),
     cmocka_unit_test(every_psize_programs),

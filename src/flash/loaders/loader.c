@@ -294,12 +294,19 @@ static uint32_t do_crc(const ctl_t *c, uint32_t a, uint32_t n)
     REG(u + CRC_POL) = 0x04C11DB7u;
     REG(u + CRC_INIT) = rbit(crc);
     REG(u + CRC_CR) = CRC_CR_REVIN_WORD | CRC_CR_REVOUT | CRC_CR_RESET;
-    for (; words >= 4; words -= 4, p += 4) {
-      uint32_t w0 = p[0], w1 = p[1], w2 = p[2], w3 = p[3];
-      *dr = w0;
-      *dr = w1;
-      *dr = w2;
-      *dr = w3;
+    if (words >= 8) {
+      /* 8 words per LDM burst, one store each: the unit takes a word per
+       * AHB write, so the loop is load/store bound */
+      uint32_t blocks = words >> 3;
+      __asm volatile("1: ldmia %[p]!, {r4-r11}\n"
+                     "   str r4, [%[dr]]\n   str r5, [%[dr]]\n   str r6, [%[dr]]\n"
+                     "   str r7, [%[dr]]\n   str r8, [%[dr]]\n   str r9, [%[dr]]\n"
+                     "   str r10, [%[dr]]\n   str r11, [%[dr]]\n"
+                     "   subs %[n], %[n], #1\n   bne 1b\n"
+                     : [p] "+r"(p), [n] "+r"(blocks)
+                     : [dr] "r"(dr)
+                     : "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "cc", "memory");
+      words &= 7;
     }
     while (words--)
       *dr = *p++;
