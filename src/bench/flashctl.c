@@ -16,13 +16,17 @@
  *   accepted). Writes to CR/OPTCR or to the array while BSY stall the master
  *   until BSY clears (RM0090 for CR; bench choice for the array), then apply.
  * - Programming (F7 4.2, 5): checks in this order, first failing one sets
- *   its flag and nothing is written: sequence (LOCK, PG=0, SER/MER also set,
+ *   its flag and nothing is written: sequence (LOCK, PG=0, MER also set,
  *   or stale errors with flash_errors_block_ops) -> ERSERR; access size !=
  *   PSIZE -> PGPERR (x64: two 32-bit stores, first 8-aligned, second at +4);
  *   address not aligned to its size -> PGAERR (an aligned access of <= 8 B
  *   never crosses the 128-bit row of the F4 text); write-protected sector ->
  *   WRPERR; injected flash_error fault -> its SR bits. Success: cells AND the
- *   new data (NOR: 1->0 only), BSY for flash_prog_ns.
+ *   new data (NOR: 1->0 only), BSY for flash_prog_ns. SER left set by
+ *   an earlier sector erase does not disturb programming: st-flash 1.7 sets
+ *   PG by read-modify-write of a CR that still holds SER|SNB from its erase
+ *   (its F4/F7 path) and programs real F4/F7 chips that way (bench finding
+ *   1, src/bench/README.md); SER only selects what STRT erases.
  * - OPERR is set with any error flag when ERRIE=1, EOP on success when
  *   EOPIE=1 (flash_eop_needs_eopie=0 sets them unconditionally).
  * - STRT/OPTSTRT stay set while BSY and clear when the operation ends.
@@ -246,7 +250,7 @@ static int program_checks(lf_flashctl *fc, uint32_t off, unsigned size, uint32_t
 {
   uint32_t cr = fc->cr;
   if ((cr & LF_FC_CR_LOCK) || !(cr & LF_FC_CR_PG) ||
-      (cr & (LF_FC_CR_SER | LF_FC_CR_MER | LF_FC_CR_MER2)) || sequence_blocked(fc)) {
+      (cr & (LF_FC_CR_MER | LF_FC_CR_MER2)) || sequence_blocked(fc)) {
     fc->x64_pending = false;
     set_error(fc, LF_FC_SR_ERSERR);
     return -1;

@@ -21,7 +21,7 @@ static const lf_param_desc rows[] = {
   ROW(usb_hs_bit_rate, "bit/s", "USB 2.0 high speed 480 Mbit/s (" PPREF " 4.4)"),
   ROW(usb_fs_packet_overhead, "B", "USB 2.0 table 5-9: 19 x 64 B bulk packets per 1 ms frame -> 79 B on the wire per 64 B"),
   ROW(usb_hs_packet_overhead, "B", "USB 2.0 table 5-10: 13 x 512 B bulk packets per 125 us microframe -> 577 B per 512 B"),
-  ROW(usb_transfer_latency_ns, "ns", "[unconf] no measured ST-Link round trip exists (" PPREF " 5); host/xHCI scheduling per transfer, calibrate against published totals"),
+  ROW(usb_transfer_latency_ns, "ns", "[unconf] no measured ST-Link round trip exists (" PPREF " 5); host/xHCI submit-to-completion turnaround, paid once per round trip (transfers queued back to back share it), calibrate against published totals"),
   ROW(stlink_cmd_ns, "ns", "[unconf] firmware decode/dispatch per command; no source"),
   ROW(stlink_swd_gap_ns, "ns", "[unconf] firmware gap between SWD transactions; no source"),
   ROW(stlink_wait_retries, "", "[unconf] firmware-internal WAIT retries before reporting SWD_AP_WAIT 0x10"),
@@ -29,6 +29,7 @@ static const lf_param_desc rows[] = {
   ROW(stlink_nrst_pulse_ns, "ns", "[unconf] DRIVE_NRST state 2 pulse length"),
   ROW(stlink_enter_swd_ns, "ns", "[unconf] firmware work on ENTER besides the wire sequences"),
   ROW(stlink_poll_limit, "", "[unconf] ST-Link firmware polls of CTRL/STAT ACKs (ENTER) and DHCSR.S_REGRDY (READREG/WRITEREG) before an error status"),
+  ROW(stlink_write32_max, "B", "[disagree] (" PPREF " 1.7, 6.2) OpenOCD/pyOCD send <= 6144, probe-rs up to 65532; st-flash 1.7 loads its F4/F7 flash-loader data with one 32768-byte WRITEMEM_32BIT (bench finding 2)"),
   ROW(swd_read_cycles, "cycles", PPREF " 4.1: 8+T+3+32+1+T with T=1"),
   ROW(swd_write_cycles, "cycles", PPREF " 4.1: 8+T+3+T+32+1"),
   ROW(swd_wait_cycles, "cycles", PPREF " 4.1: WAIT/FAULT without data phase 8+T+3+T"),
@@ -93,6 +94,7 @@ void lf_bench_params_default(lf_bench_params *p)
   p->stlink_nrst_pulse_ns = 1e6;
   p->stlink_enter_swd_ns = 100e3;
   p->stlink_poll_limit = 100;
+  p->stlink_write32_max = 65532;
   p->swd_read_cycles = 46;
   p->swd_write_cycles = 46;
   p->swd_wait_cycles = 13;

@@ -18,7 +18,7 @@ typedef struct lf_bench_params {
   double usb_hs_bit_rate;          /* bit/s */
   double usb_fs_packet_overhead;   /* bytes of protocol overhead per packet */
   double usb_hs_packet_overhead;   /* bytes of protocol overhead per packet */
-  double usb_transfer_latency_ns;  /* host stack + controller scheduling per transfer */
+  double usb_transfer_latency_ns;  /* host stack + controller turnaround per round trip */
   /* --- ST-Link firmware --- */
   double stlink_cmd_ns;            /* decode + dispatch of one 16-byte command */
   double stlink_swd_gap_ns;        /* firmware time between two SWD transactions */
@@ -27,6 +27,7 @@ typedef struct lf_bench_params {
   double stlink_nrst_pulse_ns;     /* DRIVE_NRST pulse (state 2) length */
   double stlink_enter_swd_ns;      /* ENTER SWD: line reset + JTAG-to-SWD + DPIDR */
   double stlink_poll_limit;        /* firmware polls (power-up ACK, DHCSR.S_REGRDY) before giving up */
+  double stlink_write32_max;       /* longest WRITEMEM_32BIT data phase the firmware accepts (bytes) */
   /* --- SWD wire (cycles) --- */
   double swd_read_cycles;          /* request + turnaround + ACK + data + parity + turn */
   double swd_write_cycles;

@@ -3,8 +3,9 @@
  * USB framing (1.2): a command is one 16-byte bulk OUT transfer on the command
  * endpoint; commands with a data OUT phase (WRITEMEM_*, RW_MISC_OUT) take the
  * next OUT transfer on the same endpoint as their data; replies wait on EP
- * 0x81 until the host reads them. Every transfer costs lf_vstlink_usb_ns(len)
- * on LF_CLK_USB; every decoded command costs stlink_cmd_ns on LF_CLK_FW; each
+ * 0x81 until the host reads them. Every transfer costs its wire time
+ * (lf_vstlink_usb_wire_ns) on LF_CLK_USB, plus usb_transfer_latency_ns when it
+ * starts a round trip (outside a batch, or first of a batch); every decoded command costs stlink_cmd_ns on LF_CLK_FW; each
  * SWD transaction the firmware makes is preceded by stlink_swd_gap_ns on
  * LF_CLK_FW and costs its own wire time inside lf_dap (LF_CLK_SWD).
  *
@@ -29,7 +30,9 @@
  *    setting, DRIVE_NRST, GETLASTRWSTATUS* and voltage work in any mode.
  *  - Memory commands (1.7): 32-bit needs addr%4 == 0 and len%4 == 0, 16-bit
  *    %2 (else 0x0A ALIGNMENT_ERROR); length limits 6144 (16/32-bit), 8-bit 64
- *    on full-speed probes / 512 on V3 >= J6 (else 0x08 CMD_ERROR). A rejected
+ *    on full-speed probes / 512 on V3 >= J6, 32-bit writes stlink_write32_max
+ *    (65532: st-flash 1.7 writes 32 KiB at once, probe-rs up to 65532;
+ *    reference 1.7 [disagree]) (else 0x08 CMD_ERROR). A rejected
  *    command makes no SWD traffic; a read still returns its full data phase as
  *    zeros and a write still consumes its data phase. Length 0: nothing on
  *    the wire, no data phase, status 0x80.
@@ -162,6 +165,7 @@ struct lf_vstlink {
   lf_vstlink_wiring wiring;
   lf_faults *faults;
   lf_vstlink_counters c;
+  bool batch, batch_paid; /* inside a batch; its latency already charged */
 
   uint8_t mode;
   uint16_t swd_div;
@@ -244,14 +248,39 @@ uint8_t lf_vstlink_ep_in(const lf_vstlink *v) { (void)v; return 0x81; }
 uint8_t lf_vstlink_ep_trace(const lf_vstlink *v) { return v->cfg.pid == 0x3748 ? 0x83 : 0x82; }
 unsigned lf_vstlink_max_packet(const lf_vstlink *v) { return v->cfg.high_speed ? 512 : 64; }
 
-uint64_t lf_vstlink_usb_ns(const lf_vstlink *v, size_t len)
+uint64_t lf_vstlink_usb_wire_ns(const lf_vstlink *v, size_t len)
 {
   unsigned mp = lf_vstlink_max_packet(v);
   size_t npk = len ? (len + mp - 1) / mp : 1;
   double rate = v->cfg.high_speed ? v->p->usb_hs_bit_rate : v->p->usb_fs_bit_rate;
   double ovh = v->cfg.high_speed ? v->p->usb_hs_packet_overhead : v->p->usb_fs_packet_overhead;
   double wire = rate > 0 ? ((double)len + (double)npk * ovh) * 8.0 * 1e9 / rate : 0;
-  return ns_of(v->p->usb_transfer_latency_ns) + ns_of(wire);
+  return ns_of(wire);
+}
+
+uint64_t lf_vstlink_usb_ns(const lf_vstlink *v, size_t len)
+{
+  return ns_of(v->p->usb_transfer_latency_ns) + lf_vstlink_usb_wire_ns(v, len);
+}
+
+void lf_vstlink_batch_begin(lf_vstlink *v)
+{
+  v->batch = true;
+  v->batch_paid = false;
+}
+
+void lf_vstlink_batch_end(lf_vstlink *v) { v->batch = v->batch_paid = false; }
+
+/* Charges one transfer of `len` bytes: latency when it starts a round trip. */
+static void usb_charge(lf_vstlink *v, size_t len)
+{
+  uint64_t ns = lf_vstlink_usb_wire_ns(v, len);
+  if (!v->batch || !v->batch_paid) {
+    ns += ns_of(v->p->usb_transfer_latency_ns);
+    v->c.usb_round_trips++;
+    v->batch_paid = v->batch;
+  }
+  lf_clock_advance(v->clk, LF_CLK_USB, ns);
 }
 
 /* ---- SWD through the DAP, as the firmware does it ---- */
@@ -888,6 +917,8 @@ static const mem_kind *mem_kind_of(uint8_t sub)
 static uint8_t mem_check(const lf_vstlink *v, const mem_kind *k, uint32_t addr, size_t len)
 {
   size_t max = k->size == 1 ? (is_v3(v) && v->cfg.jtag_ver >= 6 ? 512 : 64) : 6144;
+  if (k->sub == 0x08) /* WRITEMEM_32BIT: see stlink_write32_max */
+    max = (size_t)ns_of(v->p->stlink_write32_max);
   if ((addr | len) & (k->size - 1))
     return ST_ALIGNMENT;
   return len > max ? ST_CMD_ERROR : ST_OK;
@@ -1113,7 +1144,7 @@ static int usb_fault(lf_vstlink *v, bool in, unsigned timeout_ms, size_t *actual
     return LF_USB_ERR_TIMEOUT;
   case LF_FAULT_USB_STALL:
     v->c.usb_stalls++;
-    lf_clock_advance(v->clk, LF_CLK_USB, lf_vstlink_usb_ns(v, 0));
+    usb_charge(v, 0);
     return LF_USB_ERR_PIPE;
   default:
     *short_pkt = in;
@@ -1124,8 +1155,14 @@ static int usb_fault(lf_vstlink *v, bool in, unsigned timeout_ms, size_t *actual
 static int stall(lf_vstlink *v)
 {
   v->c.usb_stalls++;
-  lf_clock_advance(v->clk, LF_CLK_USB, lf_vstlink_usb_ns(v, 0));
+  usb_charge(v, 0);
   return LF_USB_ERR_PIPE;
+}
+
+void lf_vstlink_usb_reset(lf_vstlink *v)
+{
+  v->pend = false;
+  v->reply_pending = false;
 }
 
 int lf_vstlink_bulk_out(lf_vstlink *v, uint8_t ep, const uint8_t *data, size_t len,
@@ -1149,7 +1186,7 @@ int lf_vstlink_bulk_out(lf_vstlink *v, uint8_t ep, const uint8_t *data, size_t l
   } else if (len != 16) {
     return stall(v);
   }
-  lf_clock_advance(v->clk, LF_CLK_USB, lf_vstlink_usb_ns(v, len));
+  usb_charge(v, len);
   v->c.usb_out_bytes += len;
   *actual = len;
   if (v->pend)
@@ -1182,7 +1219,7 @@ int lf_vstlink_bulk_in(lf_vstlink *v, uint8_t ep, uint8_t *buf, size_t len, size
   } else if (short_pkt) {
     n /= 2;
   }
-  lf_clock_advance(v->clk, LF_CLK_USB, lf_vstlink_usb_ns(v, rc == LF_USB_OK ? n : v->reply_len));
+  usb_charge(v, rc == LF_USB_OK ? n : v->reply_len);
   memcpy(buf, v->reply, n);
   v->reply_pending = false;
   v->c.usb_in_bytes += n;

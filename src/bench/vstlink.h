@@ -53,6 +53,7 @@ typedef struct lf_vstlink_counters {
   uint64_t usb_out_transfers, usb_in_transfers;
   uint64_t usb_out_bytes, usb_in_bytes;
   uint64_t usb_timeouts, usb_stalls;
+  uint64_t usb_round_trips; /* transfers that paid usb_transfer_latency_ns */
   uint64_t commands;
   uint64_t mem_read_bytes, mem_write_bytes;
   uint64_t status_errors;   /* commands answered with a status other than 0x80 */
@@ -79,8 +80,25 @@ int lf_vstlink_bulk_out(lf_vstlink *v, uint8_t ep, const uint8_t *data, size_t l
 int lf_vstlink_bulk_in(lf_vstlink *v, uint8_t ep, uint8_t *buf, size_t len, size_t *actual,
                        unsigned timeout_ms);
 
-/* USB bus time of one transfer of `len` bytes on this probe's link. */
+/* USB time of one transfer of `len` bytes on its own (a round trip):
+ * usb_transfer_latency_ns + lf_vstlink_usb_wire_ns(len). */
 uint64_t lf_vstlink_usb_ns(const lf_vstlink *v, size_t len);
+/* Bus time of the packets alone (payload + per-packet overhead at the link rate). */
+uint64_t lf_vstlink_usb_wire_ns(const lf_vstlink *v, size_t len);
+
+/* Batches (round trips). A host that submits several transfers back to back
+ * (libusb async API: command, data phase and reply queued together) waits for
+ * the host-stack/controller turnaround once: between batch_begin and
+ * batch_end only the first transfer pays usb_transfer_latency_ns, every other
+ * one only its wire time. Outside a batch each transfer is its own round trip.
+ * Nesting is not counted: begin inside a batch starts a new round trip. */
+void lf_vstlink_batch_begin(lf_vstlink *v);
+void lf_vstlink_batch_end(lf_vstlink *v);
+
+/* USB bus reset (libusb_reset_device): the endpoint FIFOs are flushed, so a
+ * pending data phase and an unread reply are dropped; the firmware's mode and
+ * the target are untouched. No virtual time (bench choice). */
+void lf_vstlink_usb_reset(lf_vstlink *v);
 
 const lf_vstlink_counters *lf_vstlink_counters_get(const lf_vstlink *v);
 

@@ -1,7 +1,8 @@
 /* In-process bench backend (usb.h): each lf_bench_board is one device at
  * "bench:<n>". Its descriptor and strings come from lf_bench_usb_info_get (no
- * time passes); a batch runs the transfers in order and stops at the first
- * failure (the later ones report LF_USB_ERR_IO, "not run"). */
+ * time passes); a batch runs the transfers in order as one round trip (the
+ * bench charges the USB turnaround latency once, lf_vstlink_batch_begin) and
+ * stops at the first failure (the later ones report LF_USB_ERR_IO, "not run"). */
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
@@ -68,7 +69,10 @@ static int b_open(lf_usb_ctx *c, void *h, const lf_usb_devinfo *info, int iface,
 
 static int b_batch(lf_usb_ctx *c, void *dev, lf_usb_xfer *xs, size_t n, unsigned timeout_ms)
 {
-  for (size_t i = 0; i < n; i++) {
+  lf_vstlink *v = lf_bench_vstlink(dev);
+  lf_vstlink_batch_begin(v);
+  int rc = 0;
+  for (size_t i = 0; i < n && rc == 0; i++) {
     lf_usb_xfer *x = &xs[i];
     int r = (x->ep & 0x80) ? lf_bench_usb_bulk_in(dev, x->ep, x->buf, x->len, &x->actual, timeout_ms)
                            : lf_bench_usb_bulk_out(dev, x->ep, x->buf, x->len, &x->actual, timeout_ms);
@@ -77,10 +81,11 @@ static int b_batch(lf_usb_ctx *c, void *dev, lf_usb_xfer *xs, size_t n, unsigned
       /* With libusb the later transfers are cancelled; nothing of them ran. */
       for (size_t j = i + 1; j < n; j++)
         xs[j].actual = 0;
-      return r;
+      rc = r;
     }
   }
-  return 0;
+  lf_vstlink_batch_end(v);
+  return rc;
 }
 
 static void b_close(lf_usb_ctx *c, void *dev) {}

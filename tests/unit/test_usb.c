@@ -168,7 +168,14 @@ static void batch_counts_one_round_trip(void **state)
     {.ep = 0x01, .buf = mode, .len = 16},
     {.ep = 0x81, .buf = m, .len = 2},
   };
+  uint64_t t0 = lf_bench_clock(t.b[0])->now_ns;
   assert_int_equal(lf_usb_batch(d, xs, 4, 100, "version+mode"), 0);
+  /* modeled time by hand from the params: usb_transfer_latency_ns 125000
+   * once for the batch, full-speed wire time (bytes + 15 B per packet) * 8 /
+   * 12 Mbit/s of 16 B (20667), 6 B (14000), 16 B, 2 B (11333), and
+   * stlink_cmd_ns 20000 per command */
+  assert_int_equal(lf_bench_clock(t.b[0])->now_ns - t0,
+                   125000 + 20667 + 20000 + 14000 + 20667 + 20000 + 11333);
   assert_int_equal(xs[1].actual, 6);
   assert_int_equal(rep[4] | rep[5] << 8, 0x374B);
   const lf_usb_stats *st = lf_usb_dev_stats(d);

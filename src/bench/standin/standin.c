@@ -1,0 +1,717 @@
+/* libusb-1.0 stand-in: the libusb API that OpenOCD 0.12 (with libftdi1 and
+ * libjaylink), libstlink 1.7 and pyusb 1.2.1 import (libusb-standin.md), served
+ * by virtual boards of the bench instead of USB hardware. Built as
+ * libusb-1.0.so.0; only the libusb_* symbols are exported (standin.map).
+ *
+ * Devices: one per board of LF_BENCH_BOARDS (standin_env.c), bus 1, port =
+ * position, address = position + 1. Descriptors are built from the board's
+ * probe identity; string descriptors 1..3 are manufacturer, product, serial.
+ *
+ * Transfers:
+ *  - bulk/interrupt (sync): run at once on the board; one round trip each.
+ *  - async (submit_transfer): queued; nothing runs until the tool handles
+ *    events. handle_events* runs the queue in submission order, one transfer
+ *    at a time with its callback, until the queue is empty or (when given)
+ *    *completed is set, so a callback may cancel the transfers behind it.
+ *    Transfers submitted while earlier ones of the same device are still
+ *    queued form one batch: the bench charges the USB turnaround latency once
+ *    (lf_vstlink_batch_begin). Cancelling a queued transfer completes it with
+ *    LIBUSB_TRANSFER_CANCELLED at the next event handling.
+ *  - control (EP0): standard requests answered from the descriptors
+ *    (GET_DESCRIPTOR device/config/string, GET/SET_CONFIGURATION,
+ *    SET_INTERFACE, CLEAR_FEATURE, GET_STATUS); anything else stalls. A
+ *    control transfer costs a round trip with an 8-byte setup packet plus
+ *    the wire time of its data stage.
+ *  - An IN with nothing pending times out after the transfer's timeout in
+ *    virtual time (LF_CLK_TIMEOUT); the host never sleeps.
+ *
+ * Kernel-driver calls succeed (no kernel driver is bound), reset_device
+ * flushes the probe's USB state (lf_vstlink_usb_reset). */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <sys/types.h>
+
+#include "bench/standin/standin.h"
+#include "bench/standin/standin_api.h"
+#include "bench/vstlink.h"
+
+#define API __attribute__((visibility("default")))
+
+struct su_context {
+  int dummy;
+};
+
+struct su_device_handle {
+  su_device *dev;
+  int config;
+  uint32_t claimed;
+};
+
+/* Private part of a transfer, allocated in front of it. */
+typedef struct xfer_priv {
+  struct xfer_priv *next;
+  su_board *board;
+  bool queued, cancel;
+} xfer_priv;
+
+#define PRIV_SIZE ((sizeof(xfer_priv) + 15u) & ~(size_t)15u)
+
+static xfer_priv *priv_of(su_transfer *t) { return (xfer_priv *)(void *)((char *)t - PRIV_SIZE); }
+static su_transfer *xfer_of(xfer_priv *p) { return (su_transfer *)(void *)((char *)p + PRIV_SIZE); }
+
+static xfer_priv *queue_head, *queue_tail;
+
+/* ---- version, errors, options ---- */
+
+static const su_version version = {1, 0, 26, 0, "", "luaflash bench libusb stand-in"};
+
+API const su_version *libusb_get_version(void) { return &version; }
+
+API int libusb_has_capability(uint32_t cap)
+{
+  return cap == SU_CAP_HAS_CAPABILITY || cap == SU_CAP_SUPPORTS_DETACH_KERNEL_DRIVER;
+}
+
+static const struct { int code; const char *name, *text; } errors[] = {
+  {SU_SUCCESS, "LIBUSB_SUCCESS", "Success"},
+  {SU_ERROR_IO, "LIBUSB_ERROR_IO", "Input/Output Error"},
+  {SU_ERROR_INVALID_PARAM, "LIBUSB_ERROR_INVALID_PARAM", "Invalid parameter"},
+  {SU_ERROR_ACCESS, "LIBUSB_ERROR_ACCESS", "Access denied (insufficient permissions)"},
+  {SU_ERROR_NO_DEVICE, "LIBUSB_ERROR_NO_DEVICE", "No such device (it may have been disconnected)"},
+  {SU_ERROR_NOT_FOUND, "LIBUSB_ERROR_NOT_FOUND", "Entity not found"},
+  {SU_ERROR_BUSY, "LIBUSB_ERROR_BUSY", "Resource busy"},
+  {SU_ERROR_TIMEOUT, "LIBUSB_ERROR_TIMEOUT", "Operation timed out"},
+  {SU_ERROR_OVERFLOW, "LIBUSB_ERROR_OVERFLOW", "Overflow"},
+  {SU_ERROR_PIPE, "LIBUSB_ERROR_PIPE", "Pipe error"},
+  {SU_ERROR_INTERRUPTED, "LIBUSB_ERROR_INTERRUPTED", "System call interrupted (perhaps due to signal)"},
+  {SU_ERROR_NO_MEM, "LIBUSB_ERROR_NO_MEM", "Insufficient memory"},
+  {SU_ERROR_NOT_SUPPORTED, "LIBUSB_ERROR_NOT_SUPPORTED", "Operation not supported or unimplemented on this platform"},
+  {SU_ERROR_OTHER, "LIBUSB_ERROR_OTHER", "Other error"},
+};
+
+static const char *const transfer_names[] = {
+  "LIBUSB_TRANSFER_COMPLETED", "LIBUSB_TRANSFER_ERROR", "LIBUSB_TRANSFER_TIMED_OUT",
+  "LIBUSB_TRANSFER_CANCELLED", "LIBUSB_TRANSFER_STALL", "LIBUSB_TRANSFER_NO_DEVICE",
+  "LIBUSB_TRANSFER_OVERFLOW",
+};
+
+/* libusb_error_name also names transfer status values (positive codes). */
+API const char *libusb_error_name(int code)
+{
+  for (size_t i = 0; i < sizeof errors / sizeof errors[0]; i++)
+    if (errors[i].code == code)
+      return errors[i].name;
+  if (code > 0 && (size_t)code < sizeof transfer_names / sizeof transfer_names[0])
+    return transfer_names[code];
+  return "**UNKNOWN**";
+}
+
+API const char *libusb_strerror(int code)
+{
+  for (size_t i = 0; i < sizeof errors / sizeof errors[0]; i++)
+    if (errors[i].code == code)
+      return errors[i].text;
+  return "Unknown error";
+}
+
+API int libusb_setlocale(const char *locale)
+{
+  return locale && (strncmp(locale, "en", 2) == 0 || strcmp(locale, "C") == 0) ? SU_SUCCESS
+                                                                                : SU_ERROR_NOT_FOUND;
+}
+
+API void libusb_set_debug(su_context *ctx, int level) { (void)ctx; (void)level; }
+
+API int libusb_set_option(su_context *ctx, int option, ...)
+{
+  (void)ctx;
+  switch (option) {
+  case SU_OPTION_LOG_LEVEL:
+  case SU_OPTION_NO_DEVICE_DISCOVERY:
+    return SU_SUCCESS;
+  case SU_OPTION_USE_USBDK:
+    return SU_ERROR_NOT_SUPPORTED; /* Windows only */
+  default:
+    return SU_ERROR_INVALID_PARAM;
+  }
+}
+
+/* ---- library lifetime ---- */
+
+API int libusb_init(su_context **ctx)
+{
+  if (su_env_setup() != 0)
+    return SU_ERROR_OTHER;
+  if (ctx) {
+    *ctx = calloc(1, sizeof **ctx);
+    if (!*ctx)
+      return SU_ERROR_NO_MEM;
+  }
+  su_proc.contexts++;
+  return SU_SUCCESS;
+}
+
+API void libusb_exit(su_context *ctx)
+{
+  free(ctx);
+  if (su_proc.contexts > 0 && --su_proc.contexts == 0)
+    su_env_save(); /* the boards live on until the process ends */
+}
+
+/* ---- devices ---- */
+
+API ssize_t libusb_get_device_list(su_context *ctx, su_device ***list)
+{
+  (void)ctx;
+  if (!su_proc.ready)
+    return SU_ERROR_INVALID_PARAM;
+  su_device **l = calloc(su_proc.nboards + 1, sizeof *l);
+  if (!l)
+    return SU_ERROR_NO_MEM;
+  for (size_t i = 0; i < su_proc.nboards; i++)
+    l[i] = &su_proc.boards[i].dev;
+  *list = l;
+  return (ssize_t)su_proc.nboards;
+}
+
+API void libusb_free_device_list(su_device **list, int unref) { (void)unref; free(list); }
+
+/* Devices live as long as the process: references are not counted. */
+API su_device *libusb_ref_device(su_device *dev) { return dev; }
+API void libusb_unref_device(su_device *dev) { (void)dev; }
+
+API int libusb_get_device_descriptor(su_device *dev, su_device_descriptor *desc)
+{
+  *desc = dev->desc;
+  return SU_SUCCESS;
+}
+
+static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+
+/* Parses the raw configuration into one allocation that
+ * libusb_free_config_descriptor releases. */
+static int config_parse(const su_device *dev, su_config_descriptor **out)
+{
+  const uint8_t *r = dev->config_raw;
+  unsigned neps = r[9 + 4];
+  size_t size = sizeof(su_config_descriptor) + sizeof(su_interface) +
+                sizeof(su_interface_descriptor) + neps * sizeof(su_endpoint_descriptor);
+  char *mem = calloc(1, size);
+  if (!mem)
+    return SU_ERROR_NO_MEM;
+  su_config_descriptor *c = (su_config_descriptor *)(void *)mem;
+  su_interface *itf = (su_interface *)(void *)(mem + sizeof *c);
+  su_interface_descriptor *alt = (su_interface_descriptor *)(void *)((char *)itf + sizeof *itf);
+  su_endpoint_descriptor *eps = (su_endpoint_descriptor *)(void *)((char *)alt + sizeof *alt);
+  *c = (su_config_descriptor){r[0], r[1], le16(r + 2), r[4], r[5], r[6], r[7], r[8], itf, NULL, 0};
+  *itf = (su_interface){alt, 1};
+  const uint8_t *a = r + 9;
+  *alt = (su_interface_descriptor){a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], eps, NULL, 0};
+  for (unsigned i = 0; i < neps; i++) {
+    const uint8_t *e = r + 18 + 7 * i;
+    eps[i] = (su_endpoint_descriptor){e[0], e[1], e[2], e[3], le16(e + 4), e[6], 0, 0, NULL, 0};
+  }
+  *out = c;
+  return SU_SUCCESS;
+}
+
+API int libusb_get_config_descriptor(su_device *dev, uint8_t index, su_config_descriptor **config)
+{
+  if (index >= dev->desc.bNumConfigurations)
+    return SU_ERROR_NOT_FOUND;
+  return config_parse(dev, config);
+}
+
+API int libusb_get_active_config_descriptor(su_device *dev, su_config_descriptor **config)
+{
+  return config_parse(dev, config);
+}
+
+API int libusb_get_config_descriptor_by_value(su_device *dev, uint8_t value, su_config_descriptor **config)
+{
+  if (value != dev->config_raw[5])
+    return SU_ERROR_NOT_FOUND;
+  return config_parse(dev, config);
+}
+
+API void libusb_free_config_descriptor(su_config_descriptor *config) { free(config); }
+
+API uint8_t libusb_get_bus_number(su_device *dev) { return dev->board->bus; }
+API uint8_t libusb_get_device_address(su_device *dev) { return dev->board->address; }
+API uint8_t libusb_get_port_number(su_device *dev) { return dev->board->port; }
+
+API int libusb_get_port_numbers(su_device *dev, uint8_t *ports, int len)
+{
+  if (len < 1)
+    return SU_ERROR_OVERFLOW;
+  ports[0] = dev->board->port;
+  return 1;
+}
+
+API int libusb_get_port_path(su_context *ctx, su_device *dev, uint8_t *path, uint8_t len)
+{
+  (void)ctx;
+  return libusb_get_port_numbers(dev, path, len);
+}
+
+API su_device *libusb_get_parent(su_device *dev) { (void)dev; return NULL; }
+
+API int libusb_get_device_speed(su_device *dev)
+{
+  return lf_bench_usb_info_get(dev->board->b)->high_speed ? SU_SPEED_HIGH : SU_SPEED_FULL;
+}
+
+static const uint8_t *find_ep(const su_device *dev, unsigned char ep)
+{
+  const uint8_t *r = dev->config_raw;
+  for (unsigned i = 0; i < r[9 + 4]; i++)
+    if (r[18 + 7 * i + 2] == ep)
+      return r + 18 + 7 * i;
+  return NULL;
+}
+
+API int libusb_get_max_packet_size(su_device *dev, unsigned char ep)
+{
+  const uint8_t *e = find_ep(dev, ep);
+  return e ? le16(e + 4) : SU_ERROR_NOT_FOUND;
+}
+
+API int libusb_get_max_iso_packet_size(su_device *dev, unsigned char ep)
+{
+  return libusb_get_max_packet_size(dev, ep);
+}
+
+/* ---- handles ---- */
+
+API int libusb_open(su_device *dev, su_device_handle **handle)
+{
+  su_device_handle *h = calloc(1, sizeof *h);
+  if (!h)
+    return SU_ERROR_NO_MEM;
+  h->dev = dev;
+  h->config = dev->config_raw[5];
+  *handle = h;
+  return SU_SUCCESS;
+}
+
+API su_device_handle *libusb_open_device_with_vid_pid(su_context *ctx, uint16_t vid, uint16_t pid)
+{
+  (void)ctx;
+  for (size_t i = 0; su_proc.ready && i < su_proc.nboards; i++) {
+    su_device *d = &su_proc.boards[i].dev;
+    su_device_handle *h = NULL;
+    if (d->desc.idVendor == vid && d->desc.idProduct == pid)
+      return libusb_open(d, &h) == SU_SUCCESS ? h : NULL;
+  }
+  return NULL;
+}
+
+API void libusb_close(su_device_handle *h)
+{
+  if (!h)
+    return;
+  /* Transfers still queued on this handle never run: the tool is gone. */
+  for (xfer_priv **pp = &queue_head; *pp;) {
+    xfer_priv *p = *pp;
+    if (xfer_of(p)->dev_handle == h) {
+      *pp = p->next;
+      p->queued = false;
+      if (p->board->queued && --p->board->queued == 0)
+        lf_vstlink_batch_end(lf_bench_vstlink(p->board->b));
+    } else {
+      pp = &p->next;
+    }
+  }
+  queue_tail = NULL;
+  for (xfer_priv *p = queue_head; p; p = p->next)
+    queue_tail = p;
+  free(h);
+}
+
+API su_device *libusb_get_device(su_device_handle *h) { return h->dev; }
+
+API int libusb_get_configuration(su_device_handle *h, int *config)
+{
+  *config = h->config;
+  return SU_SUCCESS;
+}
+
+API int libusb_set_configuration(su_device_handle *h, int config)
+{
+  if (config != -1 && config != 0 && config != h->dev->config_raw[5])
+    return SU_ERROR_NOT_FOUND;
+  if (h->claimed)
+    return SU_ERROR_BUSY;
+  h->config = config < 0 ? 0 : config;
+  return SU_SUCCESS;
+}
+
+static int check_iface(const su_device_handle *h, int iface)
+{
+  return iface < 0 || iface >= h->dev->config_raw[4] ? SU_ERROR_NOT_FOUND : SU_SUCCESS;
+}
+
+API int libusb_claim_interface(su_device_handle *h, int iface)
+{
+  int rc = check_iface(h, iface);
+  if (rc == SU_SUCCESS)
+    h->claimed |= 1u << iface;
+  return rc;
+}
+
+API int libusb_release_interface(su_device_handle *h, int iface)
+{
+  int rc = check_iface(h, iface);
+  if (rc == SU_SUCCESS && !(h->claimed & (1u << iface)))
+    rc = SU_ERROR_NOT_FOUND;
+  if (rc == SU_SUCCESS)
+    h->claimed &= ~(1u << iface);
+  return rc;
+}
+
+API int libusb_set_interface_alt_setting(su_device_handle *h, int iface, int alt)
+{
+  int rc = check_iface(h, iface);
+  if (rc == SU_SUCCESS && !(h->claimed & (1u << iface)))
+    rc = SU_ERROR_NOT_FOUND;
+  return rc == SU_SUCCESS && alt != 0 ? SU_ERROR_NOT_FOUND : rc;
+}
+
+API int libusb_clear_halt(su_device_handle *h, unsigned char ep)
+{
+  return find_ep(h->dev, ep) ? SU_SUCCESS : SU_ERROR_NOT_FOUND;
+}
+
+API int libusb_reset_device(su_device_handle *h)
+{
+  lf_vstlink_usb_reset(lf_bench_vstlink(h->dev->board->b));
+  return SU_SUCCESS;
+}
+
+API int libusb_kernel_driver_active(su_device_handle *h, int iface)
+{
+  return check_iface(h, iface) == SU_SUCCESS ? 0 : SU_ERROR_NOT_FOUND;
+}
+
+/* No kernel driver is ever bound: detaching finds none, as libusb reports. */
+API int libusb_detach_kernel_driver(su_device_handle *h, int iface)
+{
+  (void)h; (void)iface;
+  return SU_ERROR_NOT_FOUND;
+}
+
+API int libusb_attach_kernel_driver(su_device_handle *h, int iface)
+{
+  (void)h; (void)iface;
+  return SU_ERROR_NOT_FOUND;
+}
+
+API int libusb_set_auto_detach_kernel_driver(su_device_handle *h, int enable)
+{
+  (void)h; (void)enable;
+  return SU_SUCCESS;
+}
+
+/* ---- transfers ---- */
+
+static int bulk(su_board *sb, const char *how, unsigned char ep, unsigned char *data, int length,
+                int *actual, unsigned timeout)
+{
+  size_t n = 0;
+  if (length < 0)
+    return SU_ERROR_INVALID_PARAM;
+  su_time_enter(sb);
+  int rc = (ep & 0x80) ? lf_bench_usb_bulk_in(sb->b, ep, data, (size_t)length, &n, timeout)
+                       : lf_bench_usb_bulk_out(sb->b, ep, data, (size_t)length, &n, timeout);
+  su_time_leave(sb);
+  su_trace(sb, how, ep, data, (size_t)length, n, rc);
+  if (actual)
+    *actual = (int)n;
+  return rc;
+}
+
+API int libusb_bulk_transfer(su_device_handle *h, unsigned char ep, unsigned char *data, int length,
+                             int *actual, unsigned int timeout)
+{
+  h->dev->board->c.sync++;
+  return bulk(h->dev->board, "sync ", ep, data, length, actual, timeout);
+}
+
+API int libusb_interrupt_transfer(su_device_handle *h, unsigned char ep, unsigned char *data,
+                                  int length, int *actual, unsigned int timeout)
+{
+  return libusb_bulk_transfer(h, ep, data, length, actual, timeout);
+}
+
+/* Data of a GET_DESCRIPTOR request; returns its length or a negative error. */
+static int descriptor(const su_device *dev, uint16_t value, uint16_t langid, uint8_t *out, size_t cap)
+{
+  uint8_t type = (uint8_t)(value >> 8), index = (uint8_t)value;
+  const lf_bench_usb_info *u = lf_bench_usb_info_get(dev->board->b);
+  size_t n = 0;
+  if (type == SU_DT_DEVICE && index == 0) {
+    const su_device_descriptor *d = &dev->desc;
+    uint8_t raw[18] = {d->bLength, d->bDescriptorType, (uint8_t)d->bcdUSB, (uint8_t)(d->bcdUSB >> 8),
+                       d->bDeviceClass, d->bDeviceSubClass, d->bDeviceProtocol, d->bMaxPacketSize0,
+                       (uint8_t)d->idVendor, (uint8_t)(d->idVendor >> 8), (uint8_t)d->idProduct,
+                       (uint8_t)(d->idProduct >> 8), (uint8_t)d->bcdDevice, (uint8_t)(d->bcdDevice >> 8),
+                       d->iManufacturer, d->iProduct, d->iSerialNumber, d->bNumConfigurations};
+    n = sizeof raw < cap ? sizeof raw : cap;
+    memcpy(out, raw, n);
+    return (int)n;
+  }
+  if (type == SU_DT_CONFIG && index == 0) {
+    n = dev->config_len < cap ? dev->config_len : cap;
+    memcpy(out, dev->config_raw, n);
+    return (int)n;
+  }
+  if (type != SU_DT_STRING)
+    return SU_ERROR_PIPE;
+  uint8_t raw[2 + 2 * 126];
+  size_t len;
+  if (index == 0) {
+    raw[2] = 0x09; /* English (United States) */
+    raw[3] = 0x04;
+    len = 4;
+  } else {
+    const char *s = index == 1 ? u->manufacturer : index == 2 ? u->product : index == 3 ? u->serial
+                  : index == 4 ? "ST-Link Debug" : NULL;
+    if (!s || langid != 0x0409)
+      return SU_ERROR_PIPE;
+    size_t sl = strlen(s);
+    if (sl > 126)
+      sl = 126;
+    for (size_t i = 0; i < sl; i++) {
+      raw[2 + 2 * i] = (uint8_t)s[i];
+      raw[3 + 2 * i] = 0;
+    }
+    len = 2 + 2 * sl;
+  }
+  raw[0] = (uint8_t)len;
+  raw[1] = SU_DT_STRING;
+  n = len < cap ? len : cap;
+  memcpy(out, raw, n);
+  return (int)n;
+}
+
+/* One control transfer; data is the data stage (wLength bytes). Returns the
+ * bytes moved or a negative error. */
+static int control(su_device_handle *h, uint8_t type, uint8_t req, uint16_t value, uint16_t index,
+                   unsigned char *data, uint16_t length)
+{
+  su_board *sb = h->dev->board;
+  sb->c.control++;
+  int rc = SU_ERROR_PIPE;
+  bool in = type & 0x80;
+  bool standard = (type & 0x60) == 0;
+  if (standard && in && req == SU_REQUEST_GET_DESCRIPTOR) {
+    rc = descriptor(h->dev, value, index, data, length);
+  } else if (standard && in && req == SU_REQUEST_GET_CONFIGURATION && length >= 1) {
+    data[0] = (uint8_t)h->config;
+    rc = 1;
+  } else if (standard && in && req == SU_REQUEST_GET_STATUS && length >= 2) {
+    data[0] = data[1] = 0;
+    rc = 2;
+  } else if (standard && !in && req == SU_REQUEST_SET_CONFIGURATION) {
+    rc = value == 0 || value == h->dev->config_raw[5] ? 0 : SU_ERROR_PIPE;
+    if (rc == 0)
+      h->config = value;
+  } else if (standard && !in && req == SU_REQUEST_SET_INTERFACE) {
+    rc = index < h->dev->config_raw[4] && value == 0 ? 0 : SU_ERROR_PIPE;
+  } else if (standard && !in && req == SU_REQUEST_CLEAR_FEATURE) {
+    rc = 0;
+  }
+  /* Time: a round trip for the setup packet, then the data stage's packets. */
+  const lf_vstlink *v = lf_bench_vstlink(sb->b);
+  su_time_enter(sb);
+  lf_clock_advance(lf_bench_clock(sb->b), LF_CLK_USB,
+                   lf_vstlink_usb_ns(v, 8) + lf_vstlink_usb_wire_ns(v, rc > 0 ? (size_t)rc : 0));
+  su_time_leave(sb);
+  if (su_proc.trace)
+    fprintf(su_proc.trace, "%.9f %s control %02x %02x %04x %04x len %u -> %d\n",
+            (double)lf_bench_clock(sb->b)->now_ns / 1e9, sb->serial, type, req, value, index,
+            length, rc);
+  return rc;
+}
+
+API int libusb_control_transfer(su_device_handle *h, uint8_t type, uint8_t req, uint16_t value,
+                                uint16_t index, unsigned char *data, uint16_t length,
+                                unsigned int timeout)
+{
+  (void)timeout;
+  return control(h, type, req, value, index, data, length);
+}
+
+API int libusb_get_string_descriptor_ascii(su_device_handle *h, uint8_t index, unsigned char *data,
+                                           int length)
+{
+  if (index == 0 || length <= 0)
+    return SU_ERROR_INVALID_PARAM;
+  uint8_t raw[255];
+  int rc = control(h, 0x80, SU_REQUEST_GET_DESCRIPTOR, 0x0300, 0, raw, sizeof raw);
+  if (rc < 4)
+    return rc < 0 ? rc : SU_ERROR_IO;
+  uint16_t langid = le16(raw + 2);
+  rc = control(h, 0x80, SU_REQUEST_GET_DESCRIPTOR, (uint16_t)(0x0300 | index), langid, raw, sizeof raw);
+  if (rc < 0)
+    return rc;
+  if (rc < 2 || raw[1] != SU_DT_STRING || raw[0] > rc)
+    return SU_ERROR_IO;
+  int n = 0;
+  for (int i = 2; i + 1 < raw[0] && n < length - 1; i += 2)
+    data[n++] = raw[i + 1] ? '?' : raw[i];
+  data[n] = 0;
+  return n;
+}
+
+/* ---- asynchronous transfers ---- */
+
+API su_transfer *libusb_alloc_transfer(int iso_packets)
+{
+  if (iso_packets < 0)
+    return NULL;
+  size_t size = PRIV_SIZE + sizeof(su_transfer) + (size_t)iso_packets * sizeof(su_iso_packet_descriptor);
+  char *mem = calloc(1, size);
+  if (!mem)
+    return NULL;
+  su_transfer *t = xfer_of((xfer_priv *)(void *)mem);
+  t->num_iso_packets = iso_packets;
+  return t;
+}
+
+API void libusb_free_transfer(su_transfer *t)
+{
+  if (!t)
+    return;
+  if (t->flags & SU_TRANSFER_FREE_BUFFER)
+    free(t->buffer);
+  free(priv_of(t));
+}
+
+API int libusb_submit_transfer(su_transfer *t)
+{
+  xfer_priv *p = priv_of(t);
+  if (p->queued)
+    return SU_ERROR_BUSY;
+  if (!t->dev_handle)
+    return SU_ERROR_INVALID_PARAM;
+  if (t->type == SU_TRANSFER_TYPE_ISOCHRONOUS || t->type == SU_TRANSFER_TYPE_BULK_STREAM)
+    return SU_ERROR_NOT_SUPPORTED;
+  if (t->length < 0 || (t->type == SU_TRANSFER_TYPE_CONTROL && t->length < 8))
+    return SU_ERROR_INVALID_PARAM;
+  su_board *sb = t->dev_handle->dev->board;
+  p->board = sb;
+  p->queued = true;
+  p->cancel = false;
+  p->next = NULL;
+  if (queue_tail)
+    queue_tail->next = p;
+  else
+    queue_head = p;
+  queue_tail = p;
+  if (sb->queued++ == 0) {
+    lf_vstlink_batch_begin(lf_bench_vstlink(sb->b));
+    sb->c.async_batches++;
+  }
+  return SU_SUCCESS;
+}
+
+API int libusb_cancel_transfer(su_transfer *t)
+{
+  xfer_priv *p = priv_of(t);
+  if (!p->queued || p->cancel)
+    return SU_ERROR_NOT_FOUND;
+  p->cancel = true;
+  return SU_SUCCESS;
+}
+
+static su_transfer_status status_of(int rc)
+{
+  switch (rc) {
+  case LF_USB_OK: return SU_TRANSFER_COMPLETED;
+  case LF_USB_ERR_TIMEOUT: return SU_TRANSFER_TIMED_OUT;
+  case LF_USB_ERR_PIPE: return SU_TRANSFER_STALL;
+  case LF_USB_ERR_OVERFLOW: return SU_TRANSFER_OVERFLOW;
+  case LF_USB_ERR_NO_DEVICE: return SU_TRANSFER_NO_DEVICE;
+  default: return SU_TRANSFER_ERROR;
+  }
+}
+
+/* Runs the head of the queue and its callback. */
+static void run_one(void)
+{
+  xfer_priv *p = queue_head;
+  queue_head = p->next;
+  if (!queue_head)
+    queue_tail = NULL;
+  p->queued = false;
+  su_transfer *t = xfer_of(p);
+  su_board *sb = p->board;
+  t->actual_length = 0;
+  if (p->cancel) {
+    t->status = SU_TRANSFER_CANCELLED;
+    sb->c.cancelled++;
+  } else if (t->type == SU_TRANSFER_TYPE_CONTROL) {
+    const uint8_t *s = t->buffer;
+    uint16_t len = le16(s + 6);
+    int rc = (size_t)t->length < 8u + len
+                 ? SU_ERROR_INVALID_PARAM
+                 : control(t->dev_handle, s[0], s[1], le16(s + 2), le16(s + 4), t->buffer + 8, len);
+    t->status = rc >= 0 ? SU_TRANSFER_COMPLETED : rc == SU_ERROR_PIPE ? SU_TRANSFER_STALL : SU_TRANSFER_ERROR;
+    t->actual_length = rc > 0 ? rc : 0;
+  } else {
+    sb->c.async++;
+    int rc = bulk(sb, "async", t->endpoint, t->buffer, t->length, &t->actual_length, t->timeout);
+    t->status = status_of(rc);
+    if (t->status == SU_TRANSFER_COMPLETED && (t->flags & SU_TRANSFER_SHORT_NOT_OK) &&
+        t->actual_length < t->length)
+      t->status = SU_TRANSFER_ERROR;
+  }
+  if (sb->queued && --sb->queued == 0)
+    lf_vstlink_batch_end(lf_bench_vstlink(sb->b));
+  bool free_it = t->flags & SU_TRANSFER_FREE_TRANSFER;
+  if (t->callback)
+    t->callback(t);
+  if (free_it)
+    libusb_free_transfer(t);
+}
+
+static int run_events(int *completed)
+{
+  while (queue_head && !(completed && *completed))
+    run_one();
+  return SU_SUCCESS;
+}
+
+API int libusb_handle_events(su_context *ctx) { (void)ctx; return run_events(NULL); }
+
+API int libusb_handle_events_completed(su_context *ctx, int *completed)
+{
+  (void)ctx;
+  return run_events(completed);
+}
+
+API int libusb_handle_events_timeout(su_context *ctx, struct timeval *tv)
+{
+  (void)ctx; (void)tv;
+  return run_events(NULL);
+}
+
+API int libusb_handle_events_timeout_completed(su_context *ctx, struct timeval *tv, int *completed)
+{
+  (void)ctx; (void)tv;
+  return run_events(completed);
+}
+
+/* No timeouts are pending in host time: everything completes on handling. */
+API int libusb_get_next_timeout(su_context *ctx, struct timeval *tv)
+{
+  (void)ctx;
+  if (!queue_head)
+    return 0;
+  tv->tv_sec = 0;
+  tv->tv_usec = 0;
+  return 1;
+}
