@@ -23,6 +23,7 @@
 
 #include "arm/adi.h"
 #include "flash/loader_blob.h"
+#include "flash/plan.h"
 
 #define QUEUE 32u
 #define STACK_BYTES 0x400u
@@ -664,4 +665,102 @@ int lf_loader_stop(lf_loader *l)
     r = lf_err_set(l->s, LF_EPROTO, "loader: exit status %u", r0);
   l->stats.stop_ns += now(l) - t0;
   return r;
+}
+
+/* ---- plans ---- */
+
+int lf_loader_plan_crcs(lf_loader *l, lf_plan *p)
+{
+  lf_loader_range rg[LF_FLASH_MAX_SECTORS];
+  unsigned idx[LF_FLASH_MAX_SECTORS];
+  uint32_t crcs[LF_FLASH_MAX_SECTORS];
+  size_t n = 0;
+  for (unsigned i = 0; i < p->nsectors; i++)
+    if (p->sector[i].want_crc) {
+      rg[n] = (lf_loader_range){p->sector[i].sector->addr, p->sector[i].sector->size};
+      idx[n++] = i;
+    }
+  if (!n)
+    return 0;
+  if (!l->running) {
+    int r = lf_loader_start(l);
+    if (r)
+      return r;
+  }
+  int r = lf_loader_crc32(l, rg, n, crcs);
+  for (size_t j = 0; !r && j < n; j++)
+    r = lf_plan_set_target_crc(l->s, p, idx[j], crcs[j]);
+  return r;
+}
+
+int lf_loader_plan_steps(lf_session *s, const lf_plan *p, lf_loader_step **out, size_t *n)
+{
+  *out = NULL;
+  *n = 0;
+  if (!p->final)
+    return lf_err_set(s, LF_EINVAL, "loader: the plan is not finalized");
+  size_t cap = 1;
+  for (unsigned i = 0; i < p->nsectors; i++)
+    cap += 1 + p->sector[i].nprog;
+  lf_loader_step *st = calloc(cap, sizeof *st);
+  if (!st)
+    return lf_err_set(s, LF_ENOMEM, "loader: out of memory");
+  size_t k = 0;
+  if (p->sum.erase_used == LF_ERASE_CHIP)
+    st[k++] = (lf_loader_step){LF_LOADER_MASS, p->g->nbanks > 1 ? 3u : 1u, NULL, 0};
+  for (unsigned i = 0; i < p->nsectors; i++) {
+    const lf_plan_sector *ps = &p->sector[i];
+    if (ps->action == LF_SECTOR_SKIP)
+      continue;
+    if (!ps->by_chip_erase && p->sum.erase_used != LF_ERASE_CHIP)
+      st[k++] = (lf_loader_step){LF_LOADER_ERASE, ps->sector->addr, NULL, 0};
+    if (ps->action != LF_SECTOR_PROGRAM)
+      continue;
+    for (size_t j = 0; j < ps->nprog; j++) {
+      const lf_plan_range *pr = &ps->prog[j];
+      if (!ps->content) {
+        free(st);
+        return lf_err_set(s, LF_EINVAL, "loader: plan sector %u has program ranges but no content",
+                          ps->sector->index);
+      }
+      st[k++] = (lf_loader_step){LF_LOADER_PROGRAM, pr->addr, ps->content + (pr->addr - ps->sector->addr),
+                                 pr->len};
+    }
+  }
+  if (!k) {
+    free(st);
+    return 0;
+  }
+  *out = st;
+  *n = k;
+  return 0;
+}
+
+int lf_loader_plan_verify(lf_loader *l, const lf_plan *p, unsigned *verified)
+{
+  lf_loader_range rg[LF_FLASH_MAX_SECTORS];
+  unsigned idx[LF_FLASH_MAX_SECTORS];
+  uint32_t crcs[LF_FLASH_MAX_SECTORS];
+  size_t n = 0;
+  if (verified)
+    *verified = 0;
+  for (unsigned i = 0; i < p->nsectors; i++)
+    if (p->sector[i].verify) {
+      rg[n] = (lf_loader_range){p->sector[i].sector->addr, p->sector[i].sector->size};
+      idx[n++] = i;
+    }
+  if (!n)
+    return 0;
+  int r = lf_loader_crc32(l, rg, n, crcs);
+  if (r)
+    return lf_err_wrap(l->s, r, "verify");
+  for (size_t j = 0; j < n; j++) {
+    const lf_plan_sector *ps = &p->sector[idx[j]];
+    if (crcs[j] != ps->crc)
+      return lf_err_set(l->s, LF_EIO, "verify: sector %u (0x%08x, %u KiB): target CRC32 0x%08x, expected 0x%08x",
+                        ps->sector->index, ps->sector->addr, ps->sector->size / 1024, crcs[j], ps->crc);
+  }
+  if (verified)
+    *verified = (unsigned)n;
+  return 0;
 }

@@ -117,6 +117,22 @@ const lf_loader_stats *lf_loader_stats_get(const lf_loader *l);
 /* RAM layout chosen (for tests and logs). */
 void lf_loader_layout(const lf_loader *l, uint32_t *ctrl, uint32_t *ring, uint32_t *ring_size);
 
+/* ---- driving a plan (flash/plan.h) ---- */
+struct lf_plan;
+
+/* Smart flash: the target's CRC32 of every sector the plan wants one for
+ * (lf_plan_set_target_crc), computed by the running loader in one batch. */
+int lf_loader_plan_crcs(lf_loader *l, struct lf_plan *p);
+/* The steps of a finalized plan: a mass erase first when the plan chose chip
+ * erase, then per sector in address order its erase and its program ranges
+ * (data points into the plan's content). *out is malloc'ed (free()); *n may
+ * be 0 (nothing to do). */
+int lf_loader_plan_steps(lf_session *s, const struct lf_plan *p, lf_loader_step **out, size_t *n);
+/* Verify: CRC32 on the target of every sector the plan flags, compared with
+ * the plan's would-be CRC. A mismatch is LF_EIO naming the sector and both
+ * CRCs; *verified (optional) = sectors checked. */
+int lf_loader_plan_verify(lf_loader *l, const struct lf_plan *p, unsigned *verified);
+
 /* "WRPERR ERSERR" for FLASH_SR bits (bit 7 named as the family names it). */
 void lf_loader_sr_names(const lf_flash_geometry *g, uint32_t sr, char *buf, size_t len);
 

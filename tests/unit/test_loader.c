@@ -22,6 +22,7 @@
 #include "flash/family.h"
 #include "flash/loader.h"
 #include "flash/loader_blob.h"
+#include "flash/plan.h"
 #include "probe/probe.h"
 #include "probe/stlink.h"
 #include "usb/usb.h"
@@ -501,12 +502,76 @@ static void f429_programs_and_crcs(void **state)
   fx_close(&f);
 }
 
+/* One plan-driven job (smart flash CRCs, erase/program, CRC verify) on a
+ * running loader; returns the modeled ns and fills the plan's floor. */
+static uint64_t plan_job(fx *f, const uint8_t *img, uint32_t len, uint64_t *floor_ns, size_t *nsteps)
+{
+  lf_segment seg = {FLASH, len, (uint8_t *)img};
+  lf_plan_settings set;
+  lf_plan_settings_default(&set);
+  lf_plan *p = NULL;
+  uint64_t t0 = now(f);
+  must(f, lf_plan_build(f->s, &seg, 1, &f->g, &set, &p), "plan");
+  must(f, lf_loader_plan_crcs(f->l, p), "smart flash crcs");
+  must(f, lf_plan_finalize(f->s, p), "finalize");
+  lf_loader_step *st = NULL;
+  must(f, lf_loader_plan_steps(f->s, p, &st, nsteps), "steps");
+  if (*nsteps)
+    must(f, lf_loader_run(f->l, st, *nsteps), "run");
+  unsigned verified = 0;
+  must(f, lf_loader_plan_verify(f->l, p, &verified), "verify");
+  uint64_t t = now(f) - t0;
+  *floor_ns = p->sum.floor_ns;
+  printf("  %zu steps, %u sectors verified, %u unchanged: %.2f ms, floor %.2f ms",
+         *nsteps, verified, p->sum.unchanged, t / 1e6, p->sum.floor_ns / 1e6);
+  if (p->sum.floor_ns)
+    printf(" = %.4f x floor", (double)t / (double)p->sum.floor_ns);
+  printf("\n");
+  free(st);
+  lf_plan_free(p);
+  return t;
+}
+
+/* The flow the issue's table measures, driven by flash/plan.h on the
+ * F767: full program of the 65 KB image, unchanged re-flash (smart flash:
+ * CRCs only), one-byte change (one sector). */
+static void plan_jobs_full_unchanged_one_byte(void **state)
+{
+  (void)state;
+  fx f;
+  fx_open(&f, "nucleo-f767zi", NULL, NULL);
+  uint8_t *img = random_bytes(IMAGE_LEN, 0x65A1u);
+  uint64_t floor_ns;
+  size_t n;
+  printf("full program:\n");
+  uint64_t t = plan_job(&f, img, IMAGE_LEN, &floor_ns, &n);
+  assert_int_equal(n, 6);
+  assert_int_equal(floor_ns, 866240000u);
+  assert_true(t < 1.10 * (double)floor_ns);
+  expect_flash(&f, FLASH, img, IMAGE_LEN);
+  printf("unchanged re-flash:\n");
+  t = plan_job(&f, img, IMAGE_LEN, &floor_ns, &n);
+  assert_int_equal(n, 0);
+  assert_int_equal(floor_ns, 0);
+  assert_true(t < 20000000u); /* CRCs of 3 x 32 KiB and polls: far below one erase */
+  printf("one-byte change at 0x08009000:\n");
+  img[0x9000] ^= 0x5A;
+  t = plan_job(&f, img, IMAGE_LEN, &floor_ns, &n);
+  assert_int_equal(n, 2); /* sector 1: erase + program */
+  assert_true(t < 1.10 * (double)floor_ns + 20e6);
+  expect_flash(&f, FLASH, img, IMAGE_LEN);
+  must(&f, lf_loader_stop(f.l), "stop");
+  free(img);
+  fx_close(&f);
+}
+
 int main(int argc, char **argv)
 {
   if (argc > 1)
     cmocka_set_test_filter(argv[1]); /* e.g. ./test_loader 'f767*' */
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(f767_65k_image_programs_within_floor),
+    cmocka_unit_test(plan_jobs_full_unchanged_one_byte),
     cmocka_unit_test(crc_modes_equal_zlib),
     cmocka_unit_test(injected_program_error_names_address_and_flag),
     cmocka_unit_test(injected_erase_error_names_sector),
