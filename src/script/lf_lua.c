@@ -314,6 +314,7 @@ static int l_register_all(lua_State *L)
   lf_lua_bench_register(L);
   lf_lua_probe_register(L);
   lf_lua_target_register(L);
+  lf_lua_flash_register(L);
   luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
   lua_pushcfunction(L, lf_lua_open_luaflash);
   lua_setfield(L, -2, "luaflash.core");

@@ -105,6 +105,12 @@ int lf_lua_backend_open(lua_State *L, lf_lbackend *be, int be_idx, int sel_idx);
 void lf_lua_bench_register(lua_State *L);
 void lf_lua_probe_register(lua_State *L);
 void lf_lua_target_register(lua_State *L);
+/* The Cortex-M behind a target userdata at idx (raises when closed). */
+struct lf_cm;
+struct lf_cm *lf_lua_target_cm(lua_State *L, int idx);
+/* Flash engine: geometry, image, plan (and loader) functions of the module. */
+void lf_lua_flash_register(lua_State *L);
+void lf_lua_flash_funcs(lua_State *L); /* adds them to the module table on top */
 /* Bench behind a probe userdata (for probe:bench()). */
 int lf_lua_open_luaflash(lua_State *L);
 

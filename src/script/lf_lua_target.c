@@ -98,6 +98,12 @@ int lf_lua_target_new(lua_State *L)
 
 static lf_ltarget *check_target(lua_State *L) { return lf_lobj_check(L, 1, LF_MT_TARGET); }
 
+lf_cm *lf_lua_target_cm(lua_State *L, int idx)
+{
+  lf_ltarget *t = lf_lobj_check(L, idx, LF_MT_TARGET);
+  return t->cm;
+}
+
 static void push_info(lua_State *L, const lf_cm_info *i)
 {
   lua_createtable(L, 0, 12);

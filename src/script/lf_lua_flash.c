@@ -1,0 +1,566 @@
+/* The flash engine from Lua: geometry, images and plans.
+ *
+ *   local g   = lf.geometry{ dev_id = 0x451, flash_kib = 2048, dual_bank = false }
+ *   local g   = lf.target_geometry(target)          -- read from the chip
+ *   local img = lf.image{ { path = "app.hex" }, { path = "boot.bin", base = 0x08000000 } }
+ *   img:check(g)                                    -- aliases, writable regions
+ *   local p   = lf.plan(img, g, { erase = "auto", smart_flash = true, ... })
+ *   p:needs() -> { reads = {{addr, len}...}, crcs = {{index, addr, size}...} }
+ *   p:set_old(addr, bytes)  p:set_crc(index, crc)  p:finalize()
+ *   p:summary(), p:sectors()
+ *
+ * Geometry is plain data (a userdata holding lf_flash_geometry); images and
+ * plans own C memory released by __gc / __close / close(). A plan keeps its
+ * geometry alive through its user value. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "arm/adi.h"
+#include "arm/cortex_m.h"
+#include "flash/family.h"
+#include "flash/image.h"
+#include "flash/plan.h"
+#include "script/lf_lua_int.h"
+
+#define MT_GEOM "luaflash.geometry"
+#define MT_IMAGE "luaflash.image"
+#define MT_PLAN "luaflash.plan"
+
+typedef struct lgeom {
+  lf_flash_geometry g;
+} lgeom;
+
+typedef struct limage {
+  lf_image *im;
+} limage;
+
+typedef struct lplan {
+  lf_plan *p;
+} lplan;
+
+/* ---- geometry ---- */
+
+static lgeom *check_geom(lua_State *L, int idx) { return luaL_checkudata(L, idx, MT_GEOM); }
+
+static int push_geometry(lua_State *L, uint16_t dev_id, uint32_t kib, bool dual)
+{
+  lgeom *g = lua_newuserdatauv(L, sizeof *g, 0);
+  memset(g, 0, sizeof *g);
+  luaL_setmetatable(L, MT_GEOM);
+  LF_LUA_TRY(L, lf_family_find(lf_lua_session(L), dev_id, kib, dual, &g->g));
+  return 1;
+}
+
+/* lf.geometry{dev_id=, flash_kib=, dual_bank=} */
+static int m_geometry(lua_State *L)
+{
+  static const char *const keys[] = {"dev_id", "flash_kib", "dual_bank", NULL};
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lf_lua_check_keys(L, 1, "geometry", keys);
+  lua_getfield(L, 1, "dev_id");
+  lua_getfield(L, 1, "flash_kib");
+  lua_getfield(L, 1, "dual_bank");
+  uint32_t dev = lf_lua_check_u32(L, -3, "geometry: dev_id");
+  uint32_t kib = lf_lua_check_u32(L, -2, "geometry: flash_kib");
+  bool dual = lua_toboolean(L, -1);
+  lua_pop(L, 3);
+  if (dev > 0xFFF)
+    return luaL_error(L, "geometry: dev_id 0x%x is not a 12-bit DEV_ID", (unsigned)dev);
+  return push_geometry(L, (uint16_t)dev, kib, dual);
+}
+
+/* lf.target_geometry(target): DEV_ID from the connect, flash size register
+ * and bank-mode option bit read from the chip. */
+static int m_target_geometry(lua_State *L)
+{
+  lf_cm *cm = lf_lua_target_cm(L, 1);
+  const lf_cm_info *info = lf_cm_info_get(cm);
+  lf_session *s = lf_lua_session(L);
+  const lf_family *f = lf_family_by_dev(info->dev_id);
+  if (!f)
+    return luaL_error(L, "target: no flash family for DEV_ID 0x%03x (%s)", (unsigned)info->dev_id,
+                      info->chip ? info->chip : "unknown chip");
+  uint32_t v = 0, opt = 0;
+  LF_LUA_TRY(L, lf_adi_read32(lf_cm_adi(cm), f->flash_size_reg & ~3u, &v));
+  uint32_t kib = (f->flash_size_reg & 2) ? (v >> 16) : (v & 0xFFFF);
+  if (f->dual_reg) {
+    lf_err_clear(s);
+    LF_LUA_TRY(L, lf_adi_read32(lf_cm_adi(cm), f->dual_reg, &opt));
+  }
+  return push_geometry(L, info->dev_id, kib, lf_family_dual_from_opt(f, opt));
+}
+
+static void push_sector(lua_State *L, const lf_flash_sector *sec)
+{
+  lua_createtable(L, 0, 5);
+  lua_pushinteger(L, sec->index);
+  lua_setfield(L, -2, "index");
+  lua_pushinteger(L, sec->addr);
+  lua_setfield(L, -2, "addr");
+  lua_pushinteger(L, sec->size);
+  lua_setfield(L, -2, "size");
+  lua_pushinteger(L, sec->snb);
+  lua_setfield(L, -2, "snb");
+  lua_pushinteger(L, sec->bank);
+  lua_setfield(L, -2, "bank");
+}
+
+/* g:info() -> { name, family, flash_kib, dual_bank, base, size, sectors = {...} } */
+static int g_info(lua_State *L)
+{
+  const lf_flash_geometry *g = &check_geom(L, 1)->g;
+  lua_createtable(L, 0, 8);
+  lua_pushstring(L, g->name);
+  lua_setfield(L, -2, "name");
+  lua_pushstring(L, g->family ? g->family->name : "");
+  lua_setfield(L, -2, "family");
+  lua_pushinteger(L, g->flash_kib);
+  lua_setfield(L, -2, "flash_kib");
+  lua_pushboolean(L, g->dual_bank);
+  lua_setfield(L, -2, "dual_bank");
+  lua_pushinteger(L, g->base);
+  lua_setfield(L, -2, "base");
+  lua_pushinteger(L, g->size);
+  lua_setfield(L, -2, "size");
+  lua_createtable(L, (int)g->nsectors, 0);
+  for (unsigned i = 0; i < g->nsectors; i++) {
+    push_sector(L, &g->sector[i]);
+    lua_rawseti(L, -2, i + 1);
+  }
+  lua_setfield(L, -2, "sectors");
+  return 1;
+}
+
+static int g_tostring(lua_State *L)
+{
+  lua_pushfstring(L, "geometry (%s)", check_geom(L, 1)->g.name);
+  return 1;
+}
+
+/* ---- image ---- */
+
+static limage *check_image(lua_State *L, int idx)
+{
+  limage *i = luaL_checkudata(L, idx, MT_IMAGE);
+  if (!i->im)
+    luaL_error(L, "image is closed");
+  return i;
+}
+
+static int image_gc(lua_State *L)
+{
+  limage *i = luaL_checkudata(L, 1, MT_IMAGE);
+  lf_image_free(i->im);
+  i->im = NULL;
+  return 0;
+}
+
+/* lf.image(list [, geometry]) with list = { "path" | {path=, format=, base=}, ... } */
+static int m_image(lua_State *L)
+{
+  static const char *const keys[] = {"path", "format", "base", NULL};
+  luaL_checktype(L, 1, LUA_TTABLE);
+  const lf_flash_geometry *g = lua_isnoneornil(L, 2) ? NULL : &check_geom(L, 2)->g;
+  limage *i = lua_newuserdatauv(L, sizeof *i, 0);
+  i->im = NULL;
+  luaL_setmetatable(L, MT_IMAGE);
+  i->im = lf_image_new();
+  if (!i->im)
+    return luaL_error(L, "image: out of memory");
+  lf_session *s = lf_lua_session(L);
+  lua_Integer n = luaL_len(L, 1);
+  if (n == 0)
+    return luaL_error(L, "image: no image files given");
+  for (lua_Integer k = 1; k <= n; k++) {
+    lua_geti(L, 1, k);
+    const char *path;
+    int fmt = LF_IMAGE_AUTO;
+    uint64_t base = LF_IMAGE_NO_BASE;
+    if (lua_type(L, -1) == LUA_TSTRING) {
+      path = lua_tostring(L, -1);
+    } else if (lua_istable(L, -1)) {
+      int t = lua_gettop(L);
+      lf_lua_check_keys(L, t, "image", keys);
+      lua_getfield(L, t, "path");
+      if (lua_type(L, -1) != LUA_TSTRING)
+        return luaL_error(L, "image[%d]: 'path' must be a string", (int)k);
+      path = lua_tostring(L, -1);
+      if (lua_getfield(L, t, "format") != LUA_TNIL) {
+        const char *f = luaL_checkstring(L, -1);
+        fmt = lf_image_format_parse(f);
+        if (fmt < 0)
+          return luaL_error(L, "image[%d]: unknown format '%s' (bin, hex, elf, srec, auto)", (int)k, f);
+      }
+      lua_pop(L, 1);
+      if (lua_getfield(L, t, "base") != LUA_TNIL)
+        base = lf_lua_check_u32(L, -1, "image: base");
+      lua_pop(L, 1);
+    } else {
+      return luaL_error(L, "image[%d]: expected a path or {path=, format=, base=}", (int)k);
+    }
+    lf_err_clear(s);
+    int rc = lf_image_add_file(s, i->im, path, (lf_image_format)fmt, base);
+    if (rc != 0)
+      return lf_lua_fail_rc(L, rc);
+    lua_settop(L, 3);
+  }
+  LF_LUA_TRY(L, lf_image_finish(s, i->im, g, LF_REGION_MAIN));
+  return 1;
+}
+
+/* img:check(geometry [, "otp"]) -> img (aliases translated, regions checked) */
+static int i_check(lua_State *L)
+{
+  limage *i = check_image(L, 1);
+  const lf_flash_geometry *g = &check_geom(L, 2)->g;
+  unsigned regions = LF_REGION_MAIN;
+  if (lua_toboolean(L, 3))
+    regions |= LF_REGION_OTP;
+  LF_LUA_TRY(L, lf_image_finish(lf_lua_session(L), i->im, g, regions));
+  lua_settop(L, 1);
+  return 1;
+}
+
+/* img:segments() -> { {addr=, len=}, ... } ; img:bytes() ; img:read(addr, len) */
+static int i_segments(lua_State *L)
+{
+  limage *i = check_image(L, 1);
+  size_t n = lf_image_count(i->im);
+  lua_createtable(L, (int)n, 0);
+  for (size_t k = 0; k < n; k++) {
+    const lf_segment *sg = lf_image_segment(i->im, k);
+    lua_createtable(L, 0, 2);
+    lua_pushinteger(L, sg->addr);
+    lua_setfield(L, -2, "addr");
+    lua_pushinteger(L, sg->len);
+    lua_setfield(L, -2, "len");
+    lua_rawseti(L, -2, (lua_Integer)k + 1);
+  }
+  return 1;
+}
+
+static int i_bytes(lua_State *L)
+{
+  lua_pushinteger(L, (lua_Integer)lf_image_bytes(check_image(L, 1)->im));
+  return 1;
+}
+
+/* The image's bytes of [addr, addr+len); bytes not in the image read 0xFF. */
+static int i_read(lua_State *L)
+{
+  limage *i = check_image(L, 1);
+  uint32_t addr = lf_lua_check_u32(L, 2, "image:read: addr");
+  uint32_t len = lf_lua_check_u32(L, 3, "image:read: len");
+  if (len > 64u << 20)
+    return luaL_error(L, "image:read: len %u too large", (unsigned)len);
+  luaL_Buffer b;
+  char *out = luaL_buffinitsize(L, &b, len);
+  memset(out, 0xFF, len);
+  for (size_t k = 0; k < lf_image_count(i->im); k++) {
+    const lf_segment *sg = lf_image_segment(i->im, k);
+    uint64_t lo = sg->addr > addr ? sg->addr : addr;
+    uint64_t hi1 = (uint64_t)sg->addr + sg->len, hi2 = (uint64_t)addr + len;
+    uint64_t hi = hi1 < hi2 ? hi1 : hi2;
+    if (lo < hi)
+      memcpy(out + (lo - addr), sg->data + (lo - sg->addr), (size_t)(hi - lo));
+  }
+  luaL_pushresultsize(&b, len);
+  return 1;
+}
+
+static int i_entry(lua_State *L)
+{
+  uint64_t e = lf_image_entry(check_image(L, 1)->im);
+  if (e == UINT64_MAX)
+    lua_pushnil(L);
+  else
+    lua_pushinteger(L, (lua_Integer)e);
+  return 1;
+}
+
+static int i_tostring(lua_State *L)
+{
+  limage *i = luaL_checkudata(L, 1, MT_IMAGE);
+  if (!i->im)
+    lua_pushliteral(L, "image (closed)");
+  else
+    lua_pushfstring(L, "image (%d segments, %d bytes)", (int)lf_image_count(i->im),
+                    (int)lf_image_bytes(i->im));
+  return 1;
+}
+
+/* ---- plan ---- */
+
+static lplan *check_plan(lua_State *L, int idx)
+{
+  lplan *p = luaL_checkudata(L, idx, MT_PLAN);
+  if (!p->p)
+    luaL_error(L, "plan is closed");
+  return p;
+}
+
+static int plan_gc(lua_State *L)
+{
+  lplan *p = luaL_checkudata(L, 1, MT_PLAN);
+  lf_plan_free(p->p);
+  p->p = NULL;
+  return 0;
+}
+
+static bool opt_bool(lua_State *L, int t, const char *key, bool def)
+{
+  int ty = lua_getfield(L, t, key);
+  bool v = def;
+  if (ty == LUA_TBOOLEAN)
+    v = lua_toboolean(L, -1);
+  else if (ty != LUA_TNIL)
+    luaL_error(L, "plan: setting '%s' must be true or false", key);
+  lua_pop(L, 1);
+  return v;
+}
+
+/* lf.plan(img, geometry [, settings]) */
+static int m_plan(lua_State *L)
+{
+  static const char *const keys[] = {"erase", "keep_unwritten", "smart_flash", "verify", "psize",
+                                     "timing_max", "ff_gap", NULL};
+  limage *i = check_image(L, 1);
+  check_geom(L, 2);
+  lf_plan_settings set;
+  lf_plan_settings_default(&set);
+  if (!lua_isnoneornil(L, 3)) {
+    luaL_checktype(L, 3, LUA_TTABLE);
+    lf_lua_check_keys(L, 3, "plan", keys);
+    if (lua_getfield(L, 3, "erase") != LUA_TNIL) {
+      static const char *const e[] = {"sector", "chip", "auto", NULL};
+      set.erase = (lf_erase_mode)luaL_checkoption(L, -1, NULL, e);
+    }
+    lua_pop(L, 1);
+    set.keep_unwritten = opt_bool(L, 3, "keep_unwritten", set.keep_unwritten);
+    set.smart_flash = opt_bool(L, 3, "smart_flash", set.smart_flash);
+    set.timing_max = opt_bool(L, 3, "timing_max", set.timing_max);
+    int ty = lua_getfield(L, 3, "verify");
+    if (ty == LUA_TBOOLEAN) {
+      set.verify = lua_toboolean(L, -1) ? LF_VERIFY_CRC : LF_VERIFY_NONE;
+    } else if (ty != LUA_TNIL) {
+      static const char *const v[] = {"none", "crc", "readback", NULL};
+      set.verify = (lf_verify_mode)luaL_checkoption(L, -1, NULL, v);
+    }
+    lua_pop(L, 1);
+    if (lua_getfield(L, 3, "psize") != LUA_TNIL) {
+      static const char *const ps[] = {"x8", "x16", "x32", "x64", NULL};
+      set.psize = (unsigned)luaL_checkoption(L, -1, NULL, ps);
+    }
+    lua_pop(L, 1);
+    if (lua_getfield(L, 3, "ff_gap") != LUA_TNIL)
+      set.ff_gap = lf_lua_check_u32(L, -1, "plan: ff_gap");
+    lua_pop(L, 1);
+  }
+  lplan *p = lua_newuserdatauv(L, sizeof *p, 1);
+  p->p = NULL;
+  luaL_setmetatable(L, MT_PLAN);
+  lua_pushvalue(L, 2);
+  lua_setiuservalue(L, -2, 1); /* the plan points into the geometry */
+  const lf_flash_geometry *g = &check_geom(L, 2)->g;
+  LF_LUA_TRY(L, lf_plan_build(lf_lua_session(L), lf_image_segment(i->im, 0), lf_image_count(i->im),
+                              g, &set, &p->p));
+  return 1;
+}
+
+/* p:needs() -> { reads = {{addr=, len=}...}, crcs = {{index=, addr=, size=}...} } */
+static int p_needs(lua_State *L)
+{
+  lf_plan *p = check_plan(L, 1)->p;
+  lua_createtable(L, 0, 2);
+  lua_newtable(L);
+  lua_newtable(L);
+  for (unsigned k = 0; k < p->nsectors; k++) {
+    const lf_plan_sector *ps = &p->sector[k];
+    for (size_t r = 0; r < ps->nread; r++) {
+      if (ps->read[r].filled)
+        continue;
+      lua_createtable(L, 0, 2);
+      lua_pushinteger(L, ps->read[r].addr);
+      lua_setfield(L, -2, "addr");
+      lua_pushinteger(L, ps->read[r].len);
+      lua_setfield(L, -2, "len");
+      lua_rawseti(L, -3, (lua_Integer)lua_rawlen(L, -3) + 1);
+    }
+    if (ps->want_crc && !ps->have_target_crc) {
+      lua_createtable(L, 0, 3);
+      lua_pushinteger(L, k);
+      lua_setfield(L, -2, "index");
+      lua_pushinteger(L, ps->sector->addr);
+      lua_setfield(L, -2, "addr");
+      lua_pushinteger(L, ps->sector->size);
+      lua_setfield(L, -2, "size");
+      lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+    }
+  }
+  lua_setfield(L, -3, "crcs");
+  lua_setfield(L, -2, "reads");
+  return 1;
+}
+
+static int p_set_old(lua_State *L)
+{
+  lf_plan *p = check_plan(L, 1)->p;
+  uint32_t addr = lf_lua_check_u32(L, 2, "plan:set_old: addr");
+  size_t len;
+  const char *d = luaL_checklstring(L, 3, &len);
+  LF_LUA_TRY(L, lf_plan_set_old(lf_lua_session(L), p, addr, (const uint8_t *)d, len));
+  return 0;
+}
+
+static int p_set_crc(lua_State *L)
+{
+  lf_plan *p = check_plan(L, 1)->p;
+  uint32_t i = lf_lua_check_u32(L, 2, "plan:set_crc: index");
+  uint32_t crc = lf_lua_check_u32(L, 3, "plan:set_crc: crc");
+  LF_LUA_TRY(L, lf_plan_set_target_crc(lf_lua_session(L), p, i, crc));
+  return 0;
+}
+
+static int p_finalize(lua_State *L)
+{
+  LF_LUA_TRY(L, lf_plan_finalize(lf_lua_session(L), check_plan(L, 1)->p));
+  lua_settop(L, 1);
+  return 1;
+}
+
+static void set_int(lua_State *L, const char *k, lua_Integer v)
+{
+  lua_pushinteger(L, v);
+  lua_setfield(L, -2, k);
+}
+
+static void set_sec(lua_State *L, const char *k, uint64_t ns)
+{
+  lua_pushnumber(L, (double)ns / 1e9);
+  lua_setfield(L, -2, k);
+}
+
+static int p_summary(lua_State *L)
+{
+  lf_plan *p = check_plan(L, 1)->p;
+  const lf_plan_summary *u = &p->sum;
+  lua_createtable(L, 0, 20);
+  lua_pushboolean(L, p->final);
+  lua_setfield(L, -2, "final");
+  lua_pushstring(L, lf_plan_erase_name(u->erase_used));
+  lua_setfield(L, -2, "erase");
+  set_int(L, "erased", u->erased);
+  set_int(L, "programmed", u->programmed);
+  set_int(L, "unchanged", u->unchanged);
+  set_int(L, "untouched", u->untouched);
+  set_int(L, "image_bytes", (lua_Integer)u->image_bytes);
+  set_int(L, "program_bytes", (lua_Integer)u->program_bytes);
+  set_int(L, "program_words", (lua_Integer)u->program_words);
+  set_int(L, "read_bytes", (lua_Integer)u->read_bytes);
+  set_int(L, "crc_bytes", (lua_Integer)u->crc_bytes);
+  set_int(L, "verify_bytes", (lua_Integer)u->verify_bytes);
+  set_sec(L, "erase_s", u->erase_ns);
+  set_sec(L, "program_s", u->program_ns);
+  set_sec(L, "floor_s", u->floor_ns);
+  set_sec(L, "sector_cost_s", u->sector_cost_ns);
+  set_sec(L, "chip_cost_s", u->chip_cost_ns);
+  if (u->smart_note) {
+    lua_pushstring(L, u->smart_note);
+    lua_setfield(L, -2, "smart_note");
+  }
+  return 1;
+}
+
+/* p:sectors() -> one table per sector of the geometry */
+static int p_sectors(lua_State *L)
+{
+  lf_plan *p = check_plan(L, 1)->p;
+  lua_createtable(L, (int)p->nsectors, 0);
+  for (unsigned k = 0; k < p->nsectors; k++) {
+    const lf_plan_sector *ps = &p->sector[k];
+    push_sector(L, ps->sector);
+    lua_pushstring(L, lf_plan_action_name(ps->action));
+    lua_setfield(L, -2, "action");
+    lua_pushstring(L, ps->reason ? ps->reason : "");
+    lua_setfield(L, -2, "reason");
+    set_int(L, "image_bytes", ps->image_bytes);
+    set_int(L, "crc", ps->crc);
+    set_int(L, "prog_words", ps->prog_words);
+    lua_pushboolean(L, ps->by_chip_erase);
+    lua_setfield(L, -2, "by_chip_erase");
+    lua_pushboolean(L, ps->verify);
+    lua_setfield(L, -2, "verify");
+    if (ps->have_target_crc)
+      set_int(L, "target_crc", ps->target_crc);
+    lua_createtable(L, (int)ps->nprog, 0);
+    for (size_t r = 0; r < ps->nprog; r++) {
+      lua_createtable(L, 0, 2);
+      set_int(L, "addr", ps->prog[r].addr);
+      set_int(L, "len", ps->prog[r].len);
+      lua_rawseti(L, -2, (lua_Integer)r + 1);
+    }
+    lua_setfield(L, -2, "ranges");
+    lua_rawseti(L, -2, k + 1);
+  }
+  return 1;
+}
+
+static int p_tostring(lua_State *L)
+{
+  lplan *p = luaL_checkudata(L, 1, MT_PLAN);
+  if (!p->p)
+    lua_pushliteral(L, "plan (closed)");
+  else
+    lua_pushfstring(L, "plan (%s, %d sectors erased, %d programmed)", p->p->final ? "final" : "draft",
+                    (int)p->p->sum.erased, (int)p->p->sum.programmed);
+  return 1;
+}
+
+lf_plan *lf_lua_plan_get(lua_State *L, int idx);
+lf_plan *lf_lua_plan_get(lua_State *L, int idx) { return check_plan(L, idx)->p; }
+
+static void new_mt(lua_State *L, const char *name, const luaL_Reg *methods, lua_CFunction gc,
+                   lua_CFunction tostring)
+{
+  luaL_newmetatable(L, name);
+  lua_newtable(L);
+  luaL_setfuncs(L, methods, 0);
+  if (gc) {
+    lua_pushcfunction(L, gc);
+    lua_setfield(L, -2, "close");
+  }
+  lua_setfield(L, -2, "__index");
+  if (gc) {
+    lua_pushcfunction(L, gc);
+    lua_setfield(L, -2, "__gc");
+    lua_pushcfunction(L, gc);
+    lua_setfield(L, -2, "__close");
+  }
+  lua_pushcfunction(L, tostring);
+  lua_setfield(L, -2, "__tostring");
+  lua_pop(L, 1);
+}
+
+void lf_lua_flash_register(lua_State *L)
+{
+  static const luaL_Reg geom[] = {{"info", g_info}, {NULL, NULL}};
+  static const luaL_Reg image[] = {{"check", i_check}, {"segments", i_segments}, {"bytes", i_bytes},
+                                   {"read", i_read},   {"entry", i_entry},       {NULL, NULL}};
+  static const luaL_Reg plan[] = {{"needs", p_needs},       {"set_old", p_set_old},
+                                  {"set_crc", p_set_crc},   {"finalize", p_finalize},
+                                  {"summary", p_summary},   {"sectors", p_sectors},
+                                  {NULL, NULL}};
+  new_mt(L, MT_GEOM, geom, NULL, g_tostring);
+  new_mt(L, MT_IMAGE, image, image_gc, i_tostring);
+  new_mt(L, MT_PLAN, plan, plan_gc, p_tostring);
+}
+
+void lf_lua_flash_funcs(lua_State *L)
+{
+  static const luaL_Reg funcs[] = {{"geometry", m_geometry},
+                                   {"target_geometry", m_target_geometry},
+                                   {"image", m_image},
+                                   {"plan", m_plan},
+                                   {NULL, NULL}};
+  luaL_setfuncs(L, funcs, 0);
+}
