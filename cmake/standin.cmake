@@ -22,22 +22,32 @@ add_test(NAME test_standin COMMAND test_standin)
 set_tests_properties(test_standin PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 120)
 list(APPEND LF_CUSTOM_TESTS test_standin)
 
-# End to end: each tool programs the virtual NUCLEO-F767ZI through
-# scripts/bench-peer (fails when the tool is not installed).
-add_custom_command(OUTPUT ${CMAKE_BINARY_DIR}/standin/image-65k.bin
-  COMMAND lf-bench-image 66560 ${CMAKE_BINARY_DIR}/standin/image-65k.bin
+# End to end: each tool programs a virtual board through scripts/bench-peer
+# (which fails when the tool is not installed): OpenOCD and st-flash the
+# NUCLEO-F767ZI, pyOCD 0.13.1 (no STM32F7 target) the NUCLEO-F429ZI, each
+# with its demo firmware and a 65 KB image (66560 bytes: demo + filler from
+# lf-bench-image). The flash must equal the image and the board must blink.
+set(LF_PEER_DIR ${CMAKE_BINARY_DIR}/standin)
+add_custom_command(OUTPUT ${LF_PEER_DIR}/image-f767-65k.bin ${LF_PEER_DIR}/image-f429-65k.bin
+  COMMAND lf-bench-image --board nucleo-f767zi 66560 ${LF_PEER_DIR}/image-f767-65k.bin
+  COMMAND lf-bench-image --board nucleo-f429zi 66560 ${LF_PEER_DIR}/image-f429-65k.bin
   DEPENDS lf-bench-image)
-add_custom_target(lfstandin_images ALL DEPENDS ${CMAKE_BINARY_DIR}/standin/image-65k.bin lfstandin
-  lf-bench-check)
-set(LF_PEER_IMAGES
-  "demo=${CMAKE_SOURCE_DIR}/scripts/demo-fw/demo-f767.bin"
-  "65k=${CMAKE_BINARY_DIR}/standin/image-65k.bin")
-foreach(tool openocd st-flash)
-  foreach(img ${LF_PEER_IMAGES})
-    string(REGEX REPLACE "=.*" "" tag "${img}")
-    string(REGEX REPLACE "^[^=]*=" "" file "${img}")
-    set(name "standin_${tool}_${tag}")
-    add_test(NAME ${name} COMMAND ${CMAKE_SOURCE_DIR}/scripts/bench-peer ${tool} nucleo-f767zi ${file})
-    set_tests_properties(${name} PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 120)
-  endforeach()
+add_custom_target(lfstandin_images ALL
+  DEPENDS ${LF_PEER_DIR}/image-f767-65k.bin ${LF_PEER_DIR}/image-f429-65k.bin lfstandin lf-bench-check)
+set(LF_PEER_RUNS
+  "openocd:nucleo-f767zi:demo:${CMAKE_SOURCE_DIR}/scripts/demo-fw/demo-f767.bin"
+  "openocd:nucleo-f767zi:65k:${LF_PEER_DIR}/image-f767-65k.bin"
+  "st-flash:nucleo-f767zi:demo:${CMAKE_SOURCE_DIR}/scripts/demo-fw/demo-f767.bin"
+  "st-flash:nucleo-f767zi:65k:${LF_PEER_DIR}/image-f767-65k.bin"
+  "pyocd:nucleo-f429zi:demo:${CMAKE_SOURCE_DIR}/scripts/demo-fw/demo-f429.bin"
+  "pyocd:nucleo-f429zi:65k:${LF_PEER_DIR}/image-f429-65k.bin")
+foreach(run ${LF_PEER_RUNS})
+  string(REPLACE ":" ";" parts "${run}")
+  list(GET parts 0 tool)
+  list(GET parts 1 board)
+  list(GET parts 2 tag)
+  list(GET parts 3 file)
+  set(name "standin_${tool}_${tag}")
+  add_test(NAME ${name} COMMAND ${CMAKE_SOURCE_DIR}/scripts/bench-peer ${tool} ${board} ${file})
+  set_tests_properties(${name} PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 180 LABELS standin)
 endforeach()
