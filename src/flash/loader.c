@@ -54,6 +54,7 @@ static const fam_cfg fams[] = {
 #define FLASH_REGS 0x40023C00u
 #define CRC_REGS 0x40023000u
 #define RCC_AHB1ENR 0x40023830u
+#define IWDG_REGS 0x40003000u /* CMSIS IWDG_BASE, F4 and F7 */
 #define RCC_CRCEN 0x1000u
 #define CR_MER_BIT 0x4u
 #define CR_MER2_BIT 0x8000u
@@ -90,6 +91,7 @@ void lf_loader_cfg_default(lf_loader_cfg *cfg)
   cfg->crc_mode = -1;
   cfg->chunk = 8192;
   cfg->core_hz = 16e6;
+  cfg->iwdg_regs = IWDG_REGS;
 }
 
 int lf_loader_new(lf_cm *cm, const lf_flash_geometry *g, const lf_loader_cfg *cfg,
@@ -238,6 +240,7 @@ int lf_loader_start(lf_loader *l)
   c.ring_size = l->ring_size;
   c.cmd_base = l->cmds;
   c.cmd_count = QUEUE;
+  c.iwdg_regs = l->cfg.iwdg_regs;
   memcpy(img + (l->ctrl - l->cfg.ram_base), &c, sizeof c); /* both sides little-endian */
   r = lf_adi_write(l->a, l->cfg.ram_base, img, total);
   free(img);

@@ -51,6 +51,10 @@ typedef struct lf_loader_cfg {
   uint32_t chunk;         /* largest single data upload (bytes); default 8 KiB */
   double timeout_s;       /* no progress for this long = error; default 2 x max erase + 1 s */
   double core_hz;         /* to convert DWT cycles to time; default HSI 16 MHz (F7 9.2) */
+  uint32_t iwdg_regs;     /* independent watchdog base (0x40003000 on F4/F7, the default):
+                             the loader sets its longest timeout (32.8 s) and reloads it
+                             before every command, so a hardware watchdog (option
+                             IWDG_SW = 0) cannot reset the chip mid-erase; 0 = untouched */
 } lf_loader_cfg;
 
 typedef enum lf_loader_step_kind {

@@ -293,24 +293,63 @@ static void injected_erase_error_names_sector(void **state)
   fx_close(&f);
 }
 
+/* Clears `bits` in FLASH_OPTCR through the option sequence (F7 4.5) and
+ * resets (halted) so the chip obeys them. */
+static void clear_option_bits(fx *f, uint32_t bits)
+{
+  uint32_t optcr;
+  must(f, lf_adi_read32(f->a, 0x40023C14u, &optcr), "optcr");
+  must(f, lf_adi_write32(f->a, 0x40023C08u, 0x08192A3Bu), "optkey1");
+  must(f, lf_adi_write32(f->a, 0x40023C08u, 0x4C5D6E7Fu), "optkey2");
+  optcr &= ~bits & ~1u; /* OPTLOCK = 0 */
+  must(f, lf_adi_write32(f->a, 0x40023C14u, optcr), "optcr");
+  must(f, lf_adi_write32(f->a, 0x40023C14u, optcr | 2u), "optstrt");
+  uint32_t sr = 0x10000;
+  for (int i = 0; i < 10000 && (sr & 0x10000); i++)
+    must(f, lf_adi_read32(f->a, 0x40023C0Cu, &sr), "sr");
+  must(f, lf_cm_reset(f->cm, LF_CM_RESET_SYSRESETREQ, true), "reset");
+}
+
+/* Hardware watchdog (option IWDG_SW = 0, F7 3.6 bit 5): it runs from reset
+ * with its shortest setting (4 * 4096 / 32 kHz = 512 ms, shorter than the
+ * 600 ms of erases). The loader stretches and reloads it: the job succeeds;
+ * with the watchdog left alone the chip resets mid-job and the host says so. */
+static void hardware_watchdog_survives_the_job(void **state)
+{
+  (void)state;
+  for (int kick = 1; kick >= 0; kick--) {
+    lf_loader_cfg c;
+    lf_loader_cfg_default(&c);
+    if (!kick)
+      c.iwdg_regs = 0;
+    fx f;
+    fx_open(&f, "nucleo-f767zi", NULL, &c);
+    clear_option_bits(&f, 1u << 5);
+    uint8_t *img = random_bytes(IMAGE_LEN, 0x65A1u);
+    lf_loader_step st[8];
+    size_t n = plan_steps(&f, img, FLASH, IMAGE_LEN, st);
+    int r = lf_loader_run(f.l, st, n);
+    if (kick) {
+      must(&f, r, "run with the watchdog reloaded");
+      must(&f, lf_loader_stop(f.l), "stop");
+      expect_flash(&f, FLASH, img, IMAGE_LEN);
+    } else {
+      printf("watchdog left alone: %s\n", lf_err_msg(f.s));
+      assert_true(r < 0);
+    }
+    free(img);
+    fx_close(&f);
+  }
+}
+
 /* Sector 1 write-protected through the option bytes (nWRP1 = 0, F7 3.6):
- * its erase fails with WRPERR naming the sector; sector 0 before it is done. */
+ * its erase fails with WRPERR naming the sector. */
 static void write_protected_sector_is_reported(void **state)
 {
   (void)state;
   fx f;
   fx_open(&f, "nucleo-f767zi", NULL, NULL);
-  uint32_t optcr;
-  must(&f, lf_adi_read32(f.a, 0x40023C14u, &optcr), "optcr");
-  must(&f, lf_adi_write32(f.a, 0x40023C08u, 0x08192A3Bu), "optkey1");
-  must(&f, lf_adi_write32(f.a, 0x40023C08u, 0x4C5D6E7Fu), "optkey2");
-  optcr &= ~(1u << (16 + 1)) & ~1u; /* nWRP1 = 0, OPTLOCK = 0 */
-  must(&f, lf_adi_write32(f.a, 0x40023C14u, optcr), "optcr");
-  must(&f, lf_adi_write32(f.a, 0x40023C14u, optcr | 2u), "optstrt");
-  uint32_t sr = 0x10000;
-  for (int i = 0; i < 10000 && (sr & 0x10000); i++)
-    must(&f, lf_adi_read32(f.a, 0x40023C0Cu, &sr), "sr");
-  must(&f, lf_cm_reset(f.cm, LF_CM_RESET_SYSRESETREQ, true), "reset");
+  clear_option_bits(&f, 1u << (16 + 1));
   uint8_t *img = random_bytes(0x9000, 9u);
   lf_loader_step st[4] = {{LF_LOADER_ERASE, FLASH, NULL, 0}, {LF_LOADER_PROGRAM, FLASH, img, 0x8000},
                           {LF_LOADER_ERASE, FLASH + 0x8000, NULL, 0},
@@ -576,6 +615,7 @@ int main(int argc, char **argv)
     cmocka_unit_test(injected_program_error_names_address_and_flag),
     cmocka_unit_test(injected_erase_error_names_sector),
     cmocka_unit_test(write_protected_sector_is_reported),
+    cmocka_unit_test(hardware_watchdog_survives_the_job),
     cmocka_unit_test(bad_steps_rejected_before_posting),
     cmocka_unit_test(loader_fault_is_reported_not_waited_for),
     cmocka_unit_test(usb_error_mid_stream_is_reported),

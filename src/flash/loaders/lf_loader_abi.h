@@ -86,7 +86,8 @@ struct lf_ldr_ctrl {
   uint32_t cmd_count;
   uint32_t ring_roff;    /* loader private: read offset in the ring */
   uint32_t version;      /* loader writes LF_LDR_ABI_VERSION */
-  uint32_t reserved0;
+  uint32_t iwdg_regs;    /* IWDG base (0x40003000): slowed to its longest timeout and
+                            reloaded before every command; 0 = left alone */
   /* 0x40: host -> loader */
   uint32_t cmd_wr;
   uint32_t data_wr;

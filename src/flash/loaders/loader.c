@@ -55,6 +55,11 @@
 #define DWT_CTRL 0xE0001000u
 #define DWT_CYCCNT 0xE0001004u
 
+/* IWDG (F7/F4: KR, PR, RLR; ST's formula 4 * 2^PR * (RLR + 1) / LSI) */
+#define IWDG_KR 0x00u
+#define IWDG_PR 0x04u
+#define IWDG_RLR 0x08u
+
 typedef struct lf_ldr_ctrl ctl_t;
 typedef struct lf_ldr_cmd cmd_t;
 
@@ -96,6 +101,14 @@ static uint32_t flash_idle(uint32_t f)
     sr = REG(f + F_SR);
   while (sr & SR_BSY);
   return sr;
+}
+
+/* A running watchdog (hardware mode, IWDG_SW = 0, or started by the firmware
+ * before the halt) would reset the chip in a long erase: reload it. */
+static inline void kick(const ctl_t *c)
+{
+  if (c->iwdg_regs)
+    REG(c->iwdg_regs + IWDG_KR) = 0xAAAAu;
 }
 
 static int fail(ctl_t *c, uint32_t status, uint32_t addr, uint32_t sr)
@@ -235,9 +248,10 @@ static int do_program(ctl_t *c, cmd_t *k, uint32_t idx)
     uint32_t avail = *(volatile uint32_t *)&c->data_wr - rd;
     if (avail < unit) {
       uint32_t t0 = cycles();
-      do
+      do {
+        kick(c);
         avail = *(volatile uint32_t *)&c->data_wr - rd;
-      while (avail < unit);
+      } while (avail < unit);
       c->cyc_starve += cycles() - t0;
     }
     uint32_t n = avail < left ? avail : left;
@@ -262,6 +276,7 @@ static int do_program(ctl_t *c, cmd_t *k, uint32_t idx)
       roff = 0;
     c->ring_roff = roff;
     *(volatile uint32_t *)&c->data_rd = rd;
+    kick(c);
   }
   sr = flash_idle(f);
   REG(f + F_CR) = 0;
@@ -336,6 +351,17 @@ int lf_ldr_main(ctl_t *c)
   REG(DWT_CTRL) |= 1u; /* CYCCNTENA (counts only with DEMCR.TRCENA, set by the host) */
   if (c->rcc_enr)
     REG(c->rcc_enr) |= c->rcc_bit;
+  if (c->iwdg_regs) {
+    /* longest timeout, 4 * 256 * 4096 / 32 kHz = 32.8 s: longer than any
+     * sector erase; harmless when the watchdog is not running (a reset
+     * restores PR/RLR) */
+    uint32_t w = c->iwdg_regs;
+    REG(w + IWDG_KR) = 0xAAAAu;
+    REG(w + IWDG_KR) = 0x5555u;
+    REG(w + IWDG_PR) = 6u;
+    REG(w + IWDG_RLR) = 0xFFFu;
+    REG(w + IWDG_KR) = 0xAAAAu;
+  }
   if (REG(f + F_CR) & CR_LOCK) {
     REG(f + F_KEYR) = KEY1;
     REG(f + F_KEYR) = KEY2;
@@ -348,7 +374,7 @@ int lf_ldr_main(ctl_t *c)
   uint32_t rd = c->cmd_rd;
   for (;;) {
     while (*(volatile uint32_t *)&c->cmd_wr == rd)
-      ;
+      kick(c);
     cmd_t *k = &q[rd % c->cmd_count];
     uint32_t t0 = cycles(), op = k->op;
     int r;
