@@ -537,6 +537,20 @@ static void f429_programs_and_crcs(void **state)
   char names[64];
   lf_loader_sr_names(&f.g, 0x90, names, sizeof names);
   assert_string_equal(names, "WRPERR PGSERR");
+  /* bank 2 (SNB 0x10 + k, F4 7.4): sector 12 at 0x08100000, then a bank-1
+   * mass erase (MER) leaves bank 2 alone */
+  const uint32_t b2 = FLASH + 0x100000u;
+  lf_loader_step st2[2] = {{LF_LOADER_ERASE, b2, NULL, 0}, {LF_LOADER_PROGRAM, b2 + 0x3F00, img, 0x200}};
+  must(&f, lf_loader_start(f.l), "restart");
+  must(&f, lf_loader_run(f.l, st2, 2), "bank 2");
+  expect_flash(&f, b2 + 0x3F00, img, 0x200);
+  lf_loader_step mass = {LF_LOADER_MASS, 1, NULL, 0};
+  must(&f, lf_loader_run(f.l, &mass, 1), "mass erase bank 1");
+  must(&f, lf_loader_stop(f.l), "stop");
+  uint8_t ff[0x5000];
+  memset(ff, 0xFF, sizeof ff);
+  expect_flash(&f, FLASH, ff, sizeof ff);
+  expect_flash(&f, b2 + 0x3F00, img, 0x200);
   free(img);
   fx_close(&f);
 }
