@@ -246,6 +246,7 @@ int lf_loader_start(lf_loader *l)
   free(img);
   if (r)
     return lf_err_wrap(l->s, r, "loader: upload to 0x%08x", l->cfg.ram_base);
+  uint64_t t_up = now(l);
   const uint32_t args[4] = {l->ctrl, 0, 0, 0};
   if ((r = lf_cm_set_return_bkpt(l->cm, l->cfg.ram_base + LF_LOADER_EXIT_OFF)) ||
       (r = lf_cm_start_function(l->cm, l->cfg.ram_base + LF_LOADER_ENTRY_OFF, args, l->stack_top)))
@@ -256,8 +257,9 @@ int lf_loader_start(lf_loader *l)
   l->cmd_wr = l->data_wr = l->woff = 0;
   memset(l->st, 0, sizeof l->st);
   l->stats.start_ns += now(l) - t0;
-  lf_log(l->s, LF_LOG_DEBUG, "loader: %u bytes at 0x%08x, control 0x%08x, ring 0x%08x + %u KiB",
-         lf_loader_blob_len, l->cfg.ram_base, l->ctrl, l->ring, l->ring_size / 1024);
+  lf_log(l->s, LF_LOG_DEBUG, "loader: %u bytes at 0x%08x, control 0x%08x, ring 0x%08x + %u KiB; "
+         "upload %.2f ms, start %.2f ms", lf_loader_blob_len, l->cfg.ram_base, l->ctrl, l->ring,
+         l->ring_size / 1024, (double)(t_up - t0) / 1e6, (double)(now(l) - t_up) / 1e6);
   return 0;
 }
 
