@@ -73,6 +73,10 @@ int lf_bench_usb_bulk_out(lf_bench_board *b, uint8_t ep, const void *data, size_
                           size_t *actual, unsigned timeout_ms);
 int lf_bench_usb_bulk_in(lf_bench_board *b, uint8_t ep, void *buf, size_t len, size_t *actual,
                          unsigned timeout_ms);
+/* Transfers between begin and end were queued back to back by the host (one
+ * round trip): the USB turnaround latency is charged once (vstlink.h). */
+void lf_bench_usb_batch_begin(lf_bench_board *b);
+void lf_bench_usb_batch_end(lf_bench_board *b);
 
 /* Let virtual time pass with the USB idle (a host sleep); the core runs. */
 void lf_bench_run(lf_bench_board *b, uint64_t ns);

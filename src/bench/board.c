@@ -321,6 +321,9 @@ int lf_bench_usb_bulk_in(lf_bench_board *b, uint8_t ep, void *buf, size_t len, s
   return lf_vstlink_bulk_in(b->probe, ep, buf, len, actual, timeout_ms);
 }
 
+void lf_bench_usb_batch_begin(lf_bench_board *b) { lf_vstlink_batch_begin(b->probe); }
+void lf_bench_usb_batch_end(lf_bench_board *b) { lf_vstlink_batch_end(b->probe); }
+
 void lf_bench_run(lf_bench_board *b, uint64_t ns)
 {
   uint64_t end = b->clock.now_ns + ns;

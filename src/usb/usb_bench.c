@@ -1,7 +1,7 @@
 /* In-process bench backend (usb.h): each lf_bench_board is one device at
  * "bench:<n>". Its descriptor and strings come from lf_bench_usb_info_get (no
  * time passes); a batch runs the transfers in order as one round trip (the
- * bench charges the USB turnaround latency once, lf_vstlink_batch_begin) and
+ * bench charges the USB turnaround latency once, lf_bench_usb_batch_begin) and
  * stops at the first failure (the later ones report LF_USB_ERR_IO, "not run"). */
 #include <stdlib.h>
 #include <string.h>
@@ -69,8 +69,7 @@ static int b_open(lf_usb_ctx *c, void *h, const lf_usb_devinfo *info, int iface,
 
 static int b_batch(lf_usb_ctx *c, void *dev, lf_usb_xfer *xs, size_t n, unsigned timeout_ms)
 {
-  lf_vstlink *v = lf_bench_vstlink(dev);
-  lf_vstlink_batch_begin(v);
+  lf_bench_usb_batch_begin(dev);
   int rc = 0;
   for (size_t i = 0; i < n && rc == 0; i++) {
     lf_usb_xfer *x = &xs[i];
@@ -84,7 +83,7 @@ static int b_batch(lf_usb_ctx *c, void *dev, lf_usb_xfer *xs, size_t n, unsigned
       rc = r;
     }
   }
-  lf_vstlink_batch_end(v);
+  lf_bench_usb_batch_end(dev);
   return rc;
 }
 

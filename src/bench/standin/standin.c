@@ -15,7 +15,7 @@
  *    *completed is set, so a callback may cancel the transfers behind it.
  *    Transfers submitted while earlier ones of the same device are still
  *    queued form one batch: the bench charges the USB turnaround latency once
- *    (lf_vstlink_batch_begin). Cancelling a queued transfer completes it with
+ *    (lf_bench_usb_batch_begin). Cancelling a queued transfer completes it with
  *    LIBUSB_TRANSFER_CANCELLED at the next event handling.
  *  - control (EP0): standard requests answered from the descriptors
  *    (GET_DESCRIPTOR device/config/string, GET/SET_CONFIGURATION,
@@ -319,7 +319,7 @@ API void libusb_close(su_device_handle *h)
       *pp = p->next;
       p->queued = false;
       if (p->board->queued && --p->board->queued == 0)
-        lf_vstlink_batch_end(lf_bench_vstlink(p->board->b));
+        lf_bench_usb_batch_end(p->board->b);
     } else {
       pp = &p->next;
     }
@@ -612,7 +612,7 @@ API int libusb_submit_transfer(su_transfer *t)
     queue_head = p;
   queue_tail = p;
   if (sb->queued++ == 0) {
-    lf_vstlink_batch_begin(lf_bench_vstlink(sb->b));
+    lf_bench_usb_batch_begin(sb->b);
     sb->c.async_batches++;
   }
   return SU_SUCCESS;
@@ -670,7 +670,7 @@ static void run_one(void)
       t->status = SU_TRANSFER_ERROR;
   }
   if (sb->queued && --sb->queued == 0)
-    lf_vstlink_batch_end(lf_bench_vstlink(sb->b));
+    lf_bench_usb_batch_end(sb->b);
   bool free_it = t->flags & SU_TRANSFER_FREE_TRANSFER;
   if (t->callback)
     t->callback(t);
