@@ -332,6 +332,7 @@ static void put32(uint8_t *p, uint32_t v)
 static int wait_ready(lf_loader *l)
 {
   uint64_t t0 = now(l);
+  unsigned polls = 0;
   for (;;) {
     uint8_t b[LF_LDR_CTRL_SIZE];
     int r = lf_adi_read(l->a, l->ctrl, b, sizeof b);
@@ -346,6 +347,18 @@ static int wait_ready(lf_loader *l)
     const uint8_t *st = b + LF_LDR_OFF_STATUS_BLOCK + 8;
     if (st[0] | st[1] | st[2] | st[3])
       return 1; /* init failed: the caller's next status poll reports it */
+    if (++polls % 32 == 0) {
+      bool done = false;
+      uint32_t r0 = 0;
+      if ((r = lf_cm_poll_function(l->cm, &done, &r0)) || done) {
+        l->running = false;
+        l->dead = true;
+        if (r)
+          return lf_err_wrap(l->s, r, "loader: stopped during its init (flash keys refused? a wrong "
+                             "key locks FLASH_CR until reset)");
+        return 1;
+      }
+    }
     if ((double)(now(l) - t0) > l->cfg.timeout_s * 1e9)
       return lf_err_set(l->s, LF_ETIMEDOUT, "loader: not ready after %.1f s (init did not finish)",
                         l->cfg.timeout_s);
@@ -513,34 +526,58 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
 }
 
 /* Starts the erase of one sector through the debug port (F7 4.1, 4.3):
- * unlock when locked, clear stale error flags, SER + SNB + PSIZE, STRT. The
- * loader's first command then only waits for it. */
+ * unlock when locked, then one 8-byte write of FLASH_SR (w1c: stale error
+ * flags cleared) and FLASH_CR = SER | SNB | PSIZE | STRT (one store, as
+ * OpenOCD does). A failed unlock is not checked here: CR ignores writes
+ * while locked and the loader's init reports LF_LDR_ST_LOCKED. The loader's
+ * first command then only waits for this erase. */
 static int host_erase_start(lf_loader *l, uint32_t snb)
 {
   uint32_t cr;
   int r = lf_adi_read32(l->a, FLASH_REGS + 0x10, &cr);
-  if (!r && (cr & 0x80000000u)) {
-    if ((r = lf_adi_write32(l->a, FLASH_REGS + 0x04, 0x45670123u)) ||
-        (r = lf_adi_write32(l->a, FLASH_REGS + 0x04, 0xCDEF89ABu)) ||
-        (r = lf_adi_read32(l->a, FLASH_REGS + 0x10, &cr)))
-      return lf_err_wrap(l->s, r, "loader: unlock flash");
-    if (cr & 0x80000000u)
-      return lf_err_set(l->s, LF_ETARGET, "loader: FLASH_CR stays locked after the key sequence "
-                        "(wrong key earlier? reset the chip)");
-  }
-  uint32_t ser = 0x2u | (snb << 3) | (l->cfg.psize << 8);
-  if (r || (r = lf_adi_write32(l->a, FLASH_REGS + 0x0C, LF_LDR_SR_ERRORS)) ||
-      (r = lf_adi_write32(l->a, FLASH_REGS + 0x10, ser)) ||
-      (r = lf_adi_write32(l->a, FLASH_REGS + 0x10, ser | 0x10000u)))
+  if (!r && (cr & 0x80000000u) &&
+      (r = lf_adi_write32(l->a, FLASH_REGS + 0x04, 0x45670123u)) == 0)
+    r = lf_adi_write32(l->a, FLASH_REGS + 0x04, 0xCDEF89ABu);
+  if (r)
+    return lf_err_wrap(l->s, r, "loader: unlock flash");
+  uint8_t w[8];
+  put32(w, LF_LDR_SR_ERRORS);
+  put32(w + 4, 0x2u | (snb << 3) | (l->cfg.psize << 8) | 0x10000u);
+  if ((r = lf_adi_write(l->a, FLASH_REGS + 0x0C, w, sizeof w)))
     return lf_err_wrap(l->s, r, "loader: start erase of sector SNB %u", snb);
+  return 0;
+}
+
+/* Reads the results of the CRC commands posted as the last nr commands. */
+static int crc_results(lf_loader *l, uint32_t first, size_t nr, uint32_t *crcs)
+{
+  uint8_t q[QUEUE * sizeof(struct lf_ldr_cmd)];
+  uint32_t slot = first % QUEUE;
+  size_t k1 = nr < QUEUE - slot ? nr : QUEUE - slot;
+  int r;
+  if ((r = lf_adi_read(l->a, l->cmds + slot * 16u, q + slot * 16u, 16 * k1)) ||
+      (nr > k1 && (r = lf_adi_read(l->a, l->cmds, q, 16 * (nr - k1)))))
+    return lf_err_wrap(l->s, r, "loader: crc32 results");
+  for (size_t j = 0; j < nr; j++) {
+    const uint8_t *p = q + ((first + j) % QUEUE) * 16 + 12;
+    crcs[j] = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+  }
   return 0;
 }
 
 int lf_loader_run(lf_loader *l, const lf_loader_step *steps, size_t n)
 {
+  return lf_loader_run_crc32(l, steps, n, NULL, 0, NULL);
+}
+
+int lf_loader_run_crc32(lf_loader *l, const lf_loader_step *steps, size_t n,
+                        const lf_loader_range *rg, size_t nr, uint32_t *crcs)
+{
   const lf_flash_geometry *g = l->g;
   uint32_t unit = 1u << l->cfg.psize;
-  pcmd *cmds = calloc(n ? n : 1, sizeof *cmds);
+  if (nr > QUEUE)
+    return lf_err_set(l->s, LF_EINVAL, "loader: %zu CRC ranges after the steps: at most %u", nr, QUEUE);
+  pcmd *cmds = calloc(n + nr ? n + nr : 1, sizeof *cmds);
   if (!cmds)
     return lf_err_set(l->s, LF_ENOMEM, "loader: out of memory");
   int r = 0;
@@ -585,7 +622,7 @@ int lf_loader_run(lf_loader *l, const lf_loader_step *steps, size_t n)
     if (cmds[i].c.op == LF_LDR_OP_PROGRAM)
       prog_bytes += cmds[i].c.len;
   if (!r && prog_bytes <= l->ring_size) {
-    pcmd *sorted = malloc((n ? n : 1) * sizeof *sorted);
+    pcmd *sorted = calloc(n + nr ? n + nr : 1, sizeof *sorted);
     if (!sorted) {
       free(cmds);
       return lf_err_set(l->s, LF_ENOMEM, "loader: out of memory");
@@ -597,6 +634,11 @@ int lf_loader_run(lf_loader *l, const lf_loader_step *steps, size_t n)
           sorted[m++] = cmds[i];
     free(cmds);
     cmds = sorted;
+  }
+  for (size_t j = 0; j < nr; j++) {
+    cmds[n + j].c.op = LF_LDR_OP_CRC;
+    cmds[n + j].c.addr = rg[j].addr;
+    cmds[n + j].c.len = rg[j].len;
   }
   if (!r) {
     uint64_t t0 = now(l);
@@ -611,8 +653,11 @@ int lf_loader_run(lf_loader *l, const lf_loader_step *steps, size_t n)
     } else if (!l->running && !l->dead) {
       r = lf_loader_start(l);
     }
+    uint32_t first_crc = l->cmd_wr + (uint32_t)n;
     if (!r)
-      r = execute(l, cmds, n);
+      r = execute(l, cmds, n + nr);
+    if (!r && nr)
+      r = crc_results(l, first_crc, nr, crcs);
     l->stats.run_ns += now(l) - t0;
   }
   free(cmds);
@@ -633,21 +678,8 @@ int lf_loader_crc32(lf_loader *l, const lf_loader_range *rg, size_t n, uint32_t 
       cmds[j].c.len = rg[i + j].len;
     }
     uint32_t first = l->cmd_wr;
-    if ((r = execute(l, cmds, k)))
+    if ((r = execute(l, cmds, k)) || (r = crc_results(l, first, k, crcs + i)))
       break;
-    /* the results: one read of the entries used (two when they wrap) */
-    uint8_t q[QUEUE * sizeof(struct lf_ldr_cmd)];
-    uint32_t slot = first % QUEUE;
-    size_t k1 = k < QUEUE - slot ? k : QUEUE - slot;
-    if ((r = lf_adi_read(l->a, l->cmds + slot * 16u, q + slot * 16u, 16 * k1)) ||
-        (k > k1 && (r = lf_adi_read(l->a, l->cmds, q, 16 * (k - k1))))) {
-      lf_err_wrap(l->s, r, "loader: crc32 results");
-      break;
-    }
-    for (size_t j = 0; j < k; j++) {
-      const uint8_t *p = q + ((first + j) % QUEUE) * 16 + 12;
-      crcs[i + j] = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-    }
   }
   l->stats.crc_ns += now(l) - t0;
   return r;
@@ -741,31 +773,61 @@ int lf_loader_plan_steps(lf_session *s, const lf_plan *p, lf_loader_step **out, 
   return 0;
 }
 
-int lf_loader_plan_verify(lf_loader *l, const lf_plan *p, unsigned *verified)
+static size_t verify_ranges(const lf_plan *p, lf_loader_range *rg, unsigned *idx)
 {
-  lf_loader_range rg[LF_FLASH_MAX_SECTORS];
-  unsigned idx[LF_FLASH_MAX_SECTORS];
-  uint32_t crcs[LF_FLASH_MAX_SECTORS];
   size_t n = 0;
-  if (verified)
-    *verified = 0;
   for (unsigned i = 0; i < p->nsectors; i++)
     if (p->sector[i].verify) {
       rg[n] = (lf_loader_range){p->sector[i].sector->addr, p->sector[i].sector->size};
       idx[n++] = i;
     }
-  if (!n)
-    return 0;
-  int r = lf_loader_crc32(l, rg, n, crcs);
-  if (r)
-    return lf_err_wrap(l->s, r, "verify");
+  return n;
+}
+
+static int compare_verify(lf_loader *l, const lf_plan *p, const unsigned *idx, const uint32_t *crcs,
+                          size_t n)
+{
   for (size_t j = 0; j < n; j++) {
     const lf_plan_sector *ps = &p->sector[idx[j]];
     if (crcs[j] != ps->crc)
       return lf_err_set(l->s, LF_EIO, "verify: sector %u (0x%08x, %u KiB): target CRC32 0x%08x, expected 0x%08x",
                         ps->sector->index, ps->sector->addr, ps->sector->size / 1024, crcs[j], ps->crc);
   }
-  if (verified)
-    *verified = (unsigned)n;
   return 0;
+}
+
+int lf_loader_plan_program(lf_loader *l, const lf_plan *p, unsigned *verified)
+{
+  lf_loader_range rg[LF_FLASH_MAX_SECTORS];
+  unsigned idx[LF_FLASH_MAX_SECTORS];
+  uint32_t crcs[LF_FLASH_MAX_SECTORS];
+  if (verified)
+    *verified = 0;
+  lf_loader_step *st = NULL;
+  size_t n = 0, nr = verify_ranges(p, rg, idx);
+  int r = lf_loader_plan_steps(l->s, p, &st, &n);
+  if (!r && (n || nr))
+    r = lf_loader_run_crc32(l, st, n, rg, nr, crcs);
+  free(st);
+  if (!r && (r = compare_verify(l, p, idx, crcs, nr)) == 0 && verified)
+    *verified = (unsigned)nr;
+  return r;
+}
+
+int lf_loader_plan_verify(lf_loader *l, const lf_plan *p, unsigned *verified)
+{
+  lf_loader_range rg[LF_FLASH_MAX_SECTORS];
+  unsigned idx[LF_FLASH_MAX_SECTORS];
+  uint32_t crcs[LF_FLASH_MAX_SECTORS];
+  if (verified)
+    *verified = 0;
+  size_t n = verify_ranges(p, rg, idx);
+  if (!n)
+    return 0;
+  int r = lf_loader_crc32(l, rg, n, crcs);
+  if (r)
+    return lf_err_wrap(l->s, r, "verify");
+  if ((r = compare_verify(l, p, idx, crcs, n)) == 0 && verified)
+    *verified = (unsigned)n;
+  return r;
 }

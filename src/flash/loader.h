@@ -111,6 +111,11 @@ int lf_loader_start(lf_loader *l);
  * is a sector erase, starts that erase through the debug port first, so the
  * loader upload runs while the sector erases. */
 int lf_loader_run(lf_loader *l, const lf_loader_step *steps, size_t n);
+/* lf_loader_run, then the CRC32 of each range (at most 32) in the same
+ * stream: the CRCs start the moment the last word is programmed, with no
+ * host round trip in between (verify). */
+int lf_loader_run_crc32(lf_loader *l, const lf_loader_step *steps, size_t n,
+                        const lf_loader_range *r, size_t nr, uint32_t *crcs);
 /* zlib crc32 of each range, computed on the target. */
 int lf_loader_crc32(lf_loader *l, const lf_loader_range *r, size_t n, uint32_t *crcs);
 /* EXIT command; waits for the core to halt at the loader's BKPT. Flash is
@@ -132,6 +137,10 @@ int lf_loader_plan_crcs(lf_loader *l, struct lf_plan *p);
  * (data points into the plan's content). *out is malloc'ed (free()); *n may
  * be 0 (nothing to do). */
 int lf_loader_plan_steps(lf_session *s, const struct lf_plan *p, lf_loader_step **out, size_t *n);
+/* The whole finalized plan in one stream: its steps, then the CRC32 of
+ * every sector flagged verify, compared with the would-be CRCs (errors as
+ * lf_loader_plan_verify). */
+int lf_loader_plan_program(lf_loader *l, const struct lf_plan *p, unsigned *verified);
 /* Verify: CRC32 on the target of every sector the plan flags, compared with
  * the plan's would-be CRC. A mismatch is LF_EIO naming the sector and both
  * CRCs; *verified (optional) = sectors checked. */
