@@ -114,7 +114,7 @@ typedef struct lf_cm_info {
   uint32_t cpuid;
   const char *core;       /* "Cortex-M7", "Cortex-M4", ... or "unknown" */
   uint8_t variant, revision; /* r<variant>p<revision> */
-  char core_rev[8];       /* "r1p0" */
+  char core_rev[12];      /* "r1p0" */
   bool has_fpu;           /* MVFR0 non-zero */
   bool fpu_double;        /* MVFR0 double-precision field non-zero */
   uint32_t idcode;        /* DBGMCU_IDCODE (0 without DBGMCU) */
