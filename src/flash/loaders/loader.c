@@ -330,12 +330,16 @@ static uint32_t do_crc(const ctl_t *c, uint32_t a, uint32_t n)
     REG(u + CRC_CR) = CRC_CR_RESET;
   } else {
     REG(u + CRC_CR) = CRC_CR_RESET;
-    for (; words >= 4; words -= 4, p += 4) {
-      uint32_t w0 = p[0], w1 = p[1], w2 = p[2], w3 = p[3];
-      *dr = rbit(w0);
-      *dr = rbit(w1);
-      *dr = rbit(w2);
-      *dr = rbit(w3);
+    if (words >= 4) {
+      uint32_t blocks = words >> 2;
+      __asm volatile("1: ldmia %[p]!, {r4-r7}\n"
+                     "   rbit r4, r4\n   str r4, [%[dr]]\n   rbit r5, r5\n   str r5, [%[dr]]\n"
+                     "   rbit r6, r6\n   str r6, [%[dr]]\n   rbit r7, r7\n   str r7, [%[dr]]\n"
+                     "   subs %[n], %[n], #1\n   bne 1b\n"
+                     : [p] "+r"(p), [n] "+r"(blocks)
+                     : [dr] "r"(dr)
+                     : "r4", "r5", "r6", "r7", "cc", "memory");
+      words &= 3;
     }
     while (words--)
       *dr = rbit(*p++);
