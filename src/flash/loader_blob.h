@@ -8,7 +8,7 @@
 /* Offsets from LF_LDR_LOAD_ADDR: lf_ldr_main (Thumb entry, r0 = control
  * block) and lf_ldr_exit (a BKPT halfword the entry returns to). */
 #define LF_LOADER_ENTRY_OFF 0x0u
-#define LF_LOADER_EXIT_OFF 0x5d4u
+#define LF_LOADER_EXIT_OFF 0x5c0u
 
 extern const unsigned char lf_loader_blob[];
 extern const unsigned int lf_loader_blob_len;

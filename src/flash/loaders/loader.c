@@ -93,22 +93,26 @@ static uint32_t crc_soft(uint32_t crc, const uint8_t *p, uint32_t n)
   return crc;
 }
 
-/* Waits for BSY = 0 and returns SR. */
-static uint32_t flash_idle(uint32_t f)
-{
-  uint32_t sr;
-  do
-    sr = REG(f + F_SR);
-  while (sr & SR_BSY);
-  return sr;
-}
-
 /* A running watchdog (hardware mode, IWDG_SW = 0, or started by the firmware
  * before the halt) would reset the chip in a long erase: reload it. */
 static inline void kick(const ctl_t *c)
 {
   if (c->iwdg_regs)
     REG(c->iwdg_regs + IWDG_KR) = 0xAAAAu;
+}
+
+/* Waits for BSY = 0 and returns SR. On silicon SR reads return at once
+ * and the loop keeps the watchdog fed through a long (mass) erase; on the
+ * bench the first read already stalls until the end. */
+static uint32_t flash_idle(const ctl_t *c)
+{
+  uint32_t sr;
+  for (;;) {
+    sr = REG(c->flash_regs + F_SR);
+    if (!(sr & SR_BSY))
+      return sr;
+    kick(c);
+  }
 }
 
 static int fail(ctl_t *c, uint32_t status, uint32_t addr, uint32_t sr)
@@ -160,7 +164,7 @@ static int do_erase(ctl_t *c, uint32_t bits, int sector)
 {
   uint32_t f = c->flash_regs, sr;
   if (!(bits & LF_LDR_ERASE_STARTED)) {
-    sr = flash_idle(f);
+    sr = flash_idle(c);
     if (sr & LF_LDR_SR_ERRORS)
       REG(f + F_SR) = sr & LF_LDR_SR_ERRORS;
     uint32_t cr = (c->psize << 8) | (sector ? CR_SER | ((bits & 0x1Fu) << 3) : bits);
@@ -168,7 +172,7 @@ static int do_erase(ctl_t *c, uint32_t bits, int sector)
     REG(f + F_CR) = cr | CR_STRT;
     dsb();
   }
-  sr = flash_idle(f);
+  sr = flash_idle(c);
   REG(f + F_CR) = 0;
   flush_flash_caches(c);
   if (sr & LF_LDR_SR_ERRORS)
@@ -238,7 +242,7 @@ static int do_program(ctl_t *c, cmd_t *k, uint32_t idx)
   uint32_t dst = k->addr, left = k->len;
   if ((dst | left) & (unit - 1))
     return fail(c, LF_LDR_ST_BADCMD, idx, 0);
-  uint32_t sr = flash_idle(f);
+  uint32_t sr = flash_idle(c);
   if (sr & LF_LDR_SR_ERRORS)
     REG(f + F_SR) = sr & LF_LDR_SR_ERRORS;
   REG(f + F_CR) = (c->psize << 8) | CR_PG;
@@ -265,7 +269,7 @@ static int do_program(ctl_t *c, cmd_t *k, uint32_t idx)
       uint32_t a = dst + at;
       if (a > k->addr)
         a -= unit;
-      flash_idle(f);
+      flash_idle(c);
       return fail(c, LF_LDR_ST_FLASH, a, bad);
     }
     dst += n;
@@ -278,7 +282,7 @@ static int do_program(ctl_t *c, cmd_t *k, uint32_t idx)
     *(volatile uint32_t *)&c->data_rd = rd;
     kick(c);
   }
-  sr = flash_idle(f);
+  sr = flash_idle(c);
   REG(f + F_CR) = 0;
   flush_flash_caches(c);
   if (sr & LF_LDR_SR_ERRORS)
