@@ -77,6 +77,15 @@ int lf_bench_usb_bulk_in(lf_bench_board *b, uint8_t ep, void *buf, size_t len, s
  * round trip): the USB turnaround latency is charged once (vstlink.h). */
 void lf_bench_usb_batch_begin(lf_bench_board *b);
 void lf_bench_usb_batch_end(lf_bench_board *b);
+/* The time of one control transfer on EP0 (setup packet round trip, then
+ * data_len bytes of data stage), charged to USB. Standard requests are
+ * answered by the USB device controller of the probe, not its firmware.
+ * String descriptors as a host reads them (language table, then the
+ * string): lf_bench_usb_string_time. Both transports charge these, so
+ * enumeration costs the same in-process and through the libusb stand-in. */
+void lf_bench_usb_control_time(lf_bench_board *b, size_t data_len);
+/* Bytes of the string descriptor with that text (2 + 2 per character, at most 254). */
+size_t lf_bench_usb_string_len(const char *text);
 
 /* Let virtual time pass with the USB idle (a host sleep); the core runs. */
 void lf_bench_run(lf_bench_board *b, uint64_t ns);

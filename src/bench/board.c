@@ -324,6 +324,18 @@ int lf_bench_usb_bulk_in(lf_bench_board *b, uint8_t ep, void *buf, size_t len, s
 void lf_bench_usb_batch_begin(lf_bench_board *b) { lf_vstlink_batch_begin(b->probe); }
 void lf_bench_usb_batch_end(lf_bench_board *b) { lf_vstlink_batch_end(b->probe); }
 
+void lf_bench_usb_control_time(lf_bench_board *b, size_t data_len)
+{
+  lf_clock_advance(&b->clock, LF_CLK_USB,
+                   lf_vstlink_usb_ns(b->probe, 8) + lf_vstlink_usb_wire_ns(b->probe, data_len));
+}
+
+size_t lf_bench_usb_string_len(const char *text)
+{
+  size_t n = text ? strlen(text) : 0;
+  return 2 + 2 * (n > 126 ? 126 : n);
+}
+
 void lf_bench_run(lf_bench_board *b, uint64_t ns)
 {
   uint64_t end = b->clock.now_ns + ns;

@@ -54,6 +54,15 @@ static int b_scan(lf_usb_ctx *c, const lf_usb_match *filter, size_t nfilter,
 static void b_strings(lf_usb_ctx *c, void *h, lf_usb_devinfo *d)
 {
   const lf_bench_usb_info *u = lf_bench_usb_info_get(h);
+  /* What a libusb host pays for the three strings: per string the language
+   * table (4 bytes), then the string descriptor. */
+  const char *texts[] = {u->manufacturer, u->product, u->serial};
+  for (size_t i = 0; i < 3; i++) {
+    if (!texts[i])
+      continue;
+    lf_bench_usb_control_time(h, 4);
+    lf_bench_usb_control_time(h, lf_bench_usb_string_len(texts[i]));
+  }
   snprintf(d->manufacturer, sizeof d->manufacturer, "%s", u->manufacturer ? u->manufacturer : "");
   snprintf(d->product, sizeof d->product, "%s", u->product ? u->product : "");
   snprintf(d->serial, sizeof d->serial, "%s", u->serial ? u->serial : "");

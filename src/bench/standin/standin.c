@@ -524,10 +524,8 @@ static int control(su_device_handle *h, uint8_t type, uint8_t req, uint16_t valu
     rc = 0;
   }
   /* Time: a round trip for the setup packet, then the data stage's packets. */
-  const lf_vstlink *v = lf_bench_vstlink(sb->b);
   su_time_enter(sb);
-  lf_clock_advance(lf_bench_clock(sb->b), LF_CLK_USB,
-                   lf_vstlink_usb_ns(v, 8) + lf_vstlink_usb_wire_ns(v, rc > 0 ? (size_t)rc : 0));
+  lf_bench_usb_control_time(sb->b, rc > 0 ? (size_t)rc : 0);
   su_time_leave(sb);
   if (su_proc.trace)
     fprintf(su_proc.trace, "%.9f %s control %02x %02x %04x %04x len %u -> %d\n",

@@ -15,8 +15,8 @@
  *  - usleep, nanosleep, clock_nanosleep, sleep: host time advances by the
  *    request, every board is brought up to it, the call returns at once.
  *  - clock_gettime, gettimeofday, time: the clock at the first libusb_init
- *    plus host time. Every read costs stand_clock_read_ns of host time
- *    (bench choice, 1 us), so a tool busy-waiting on the clock progresses.
+ *    plus host time. Reads are free while time moves; a tool busy-waiting on
+ *    the clock alone pays 1 us per read (bench choice) so it progresses.
  * The tool's run then costs in modeled time what it costs on hardware, its
  * sleeps included, deterministically, and takes no host time waiting.
  *
@@ -121,9 +121,24 @@ static void host_sleep_ns(uint64_t ns)
   busy = 0;
 }
 
+/* A clock read costs nothing while time moves between reads (transfers,
+ * sleeps); a tool spinning on the clock alone (more than SPIN_READS reads in
+ * a row with no progress) pays CLOCK_READ_NS per read from then on, so it
+ * progresses. Host time then does not depend on how often a tool looks at
+ * the clock for its logs, and equals the in-process transport's. */
+#define SPIN_READS 64u
+
 static uint64_t virtual_clock(clockid_t clk)
 {
-  su_proc.host_ns += CLOCK_READ_NS;
+  static uint64_t last_seen = UINT64_MAX;
+  static unsigned stalled;
+  if (su_proc.host_ns == last_seen) {
+    if (++stalled > SPIN_READS)
+      su_proc.host_ns += CLOCK_READ_NS;
+  } else {
+    stalled = 0;
+  }
+  last_seen = su_proc.host_ns;
   su_proc.clock_reads++;
   bool wall = clk == CLOCK_REALTIME || clk == CLOCK_REALTIME_COARSE;
   return (wall ? epoch.realtime : epoch.monotonic) + su_proc.host_ns;
