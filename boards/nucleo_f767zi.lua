@@ -8,9 +8,11 @@ return {
   settings = {
     -- NRST of the target is wired to the ST-LINK (SB on MB1137 closed by default).
     reset = "system",
-    -- The on-board V2-1 never acknowledges a debug power-down on this board;
-    -- a short wait is all a disconnect should cost.
-    disconnect_timeout = 0.1,
+    -- This board never acknowledges a debug power-down request (users'
+    -- reports; pyOCD waits 5 s for it): waiting buys nothing, so the request
+    -- is sent and luaflash does not wait. A project that needs the wait
+    -- (another board revision) sets disconnect_timeout itself.
+    disconnect_timeout = 0,
   },
   leds = { LD1 = "PB0", LD2 = "PB7", LD3 = "PB14" },
 }

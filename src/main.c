@@ -24,6 +24,8 @@
 static const char usage_text[] =
   "usage: luaflash [options] SCRIPT.lua [args...]\n"
   "       luaflash [options] probes\n"
+  "       luaflash [options] boards\n"
+  "       luaflash [options] flash FILE --board NAME [key=value ...]\n"
   "\n"
   "Runs SCRIPT.lua with the luaflash Lua API (only that file: nothing is\n"
   "loaded from the current directory). A script that returns a table is a\n"
@@ -31,6 +33,15 @@ static const char usage_text[] =
   "\n"
   "commands:\n"
   "  probes                  list probes (kind, firmware, serial, voltage)\n"
+  "  boards                  list the board files (boards/*.lua)\n"
+  "  flash FILE --board NAME flash an image without a project file\n"
+  "\n"
+  "project files (PROJECT.lua sets board, image, settings, hooks):\n"
+  "  luaflash PROJECT.lua [key=value ...] [--settings] [--json] [--quiet]\n"
+  "  key=value               override a setting (clock=4MHz erase=sector ...)\n"
+  "  --settings              print the effective settings and their origin\n"
+  "  --json                  print the result as JSON\n"
+  "  --quiet                 no summary\n"
   "\n"
   "options:\n"
   "  --probe SEL             probe for luaflash.open(): serial or serial prefix,\n"
@@ -176,7 +187,7 @@ static int parse(cli *c, int argc, char **argv)
         return r;
       if (r == OPT_TAKEN)
         continue;
-      if (c->target && c->is_script) { /* the script's own option */
+      if (c->target) { /* the script's or the command's own option */
         c->args[c->nargs++] = argv[i];
         continue;
       }
@@ -204,9 +215,10 @@ int main(int argc, char **argv)
     free(c.args);
     return usage_error("%s", "no script or command given (luaflash SCRIPT.lua, luaflash probes)");
   }
-  if (!c.is_script && strcmp(c.target, "probes") != 0) {
-    int st = usage_error("unknown command '%s' (a script must end in .lua; commands: probes)",
-                         c.target);
+  if (!c.is_script && strcmp(c.target, "probes") != 0 && strcmp(c.target, "boards") != 0 &&
+      strcmp(c.target, "flash") != 0) {
+    int st = usage_error("unknown command '%s' (a script must end in .lua; commands: probes, "
+                         "boards, flash)", c.target);
     free(c.args);
     return st;
   }

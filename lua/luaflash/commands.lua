@@ -29,4 +29,65 @@ function M.probes(...)
   end
 end
 
+-- `luaflash boards`: the board files luaflash finds.
+function M.boards(...)
+  if select("#", ...) > 0 then
+    lf.usage_error("boards: unexpected argument '" .. tostring((...)) .. "'", 0)
+  end
+  local B = require("luaflash.boards")
+  local init = require("luaflash.init")
+  local dirs = init.boards_dirs()
+  for _, name in ipairs(B.list(dirs)) do
+    local b, err = B.load(name, dirs)
+    if b then
+      print(string.format("%-16s %-13s %s", name, b.target, b.description or ""))
+    else
+      print(string.format("%-16s (broken: %s)", name, err))
+    end
+  end
+end
+
+-- `luaflash flash FILE --board NAME [key=value ...] [--settings|--json|--quiet]`:
+-- flash without a project file (the same sequence, settings from the board
+-- and the command line).
+function M.flash(...)
+  local words = { ... }
+  local file, board
+  local rest = {}
+  local i = 1
+  while i <= #words do
+    local w = words[i]
+    if w == "--board" then
+      board = words[i + 1]
+      if not board then lf.usage_error("flash: --board needs a board name (luaflash boards lists them)", 0) end
+      i = i + 1
+    elseif w:match("^%-%-board=") then
+      board = w:sub(9)
+    elseif not file and not w:match("=") and not w:match("^%-") then
+      file = w
+    else
+      rest[#rest + 1] = w
+    end
+    i = i + 1
+  end
+  if not file then lf.usage_error("flash: no image file given (luaflash flash FILE --board NAME [key=value ...])", 0) end
+  local f = io.open(file, "rb")
+  if not f then lf.usage_error("flash: cannot open image " .. file, 0) end
+  f:close()
+  local init = require("luaflash.init")
+  local opts, kv = {}, {}
+  for _, w in ipairs(rest) do
+    if w == "--settings" then opts.settings = true
+    elseif w == "--json" then opts.json = true
+    elseif w == "--quiet" or w == "-q" then opts.quiet = true
+    elseif w:match("^%-") then lf.usage_error("flash: unknown option '" .. w .. "'", 0)
+    else kv[#kv + 1] = w end
+  end
+  local values = { image = file, board = board }
+  local where = { image = "command line", board = board and "command line" or nil }
+  local proj = { path = "(command line)", dir = ".", values = values, where = where, hooks = {},
+    layer = { name = "command line", values = values, where = where } }
+  return init.run_project(proj, kv, opts)
+end
+
 return M

@@ -1,59 +1,136 @@
--- The default sequence of `luaflash project.lua` (issue 6): find probe ->
--- open -> connect -> plan -> erase -> program -> verify -> reset ->
--- disconnect, each phase wrapped by will_*/did_* hooks.
+-- `luaflash FILE.lua [args...]`: what the CLI runs for a file.
 --
--- `luaflash FILE.lua [args]` calls main(path, args...): the file is loaded
--- (only that file; a syntax error is an input error, exit 2) and run with
--- the args as `...`. When it returns a table, that table is a project and
--- run(project, ctx) takes it (ctx.path = the file, ctx.args = the words).
--- main is the one place that decides what a file is, so the project-file
--- format can change here without touching C. run() is a stub until
--- the flash engine (src/flash/: image, plan, loader) is bound: it connects and
--- identifies the target, then refuses to claim that anything was flashed.
+-- The file is executed once. A plain script (it assigns no setting or hook
+-- and returns nothing) has simply run. A project file (it assigns settings
+-- such as board/image/clock, defines hooks, or returns a table of settings)
+-- is then run by the default sequence (lua/luaflash/sequence.lua) with its
+-- settings merged in the documented order:
+--
+--   built-in defaults < board < project file < command line key=value
+--
+-- Project options after the file name: key=value (settings), --settings
+-- (print the effective settings and where each came from, then stop),
+-- --json (the result as JSON on stdout), --quiet (no summary).
 local lf = require("luaflash")
+local settings = require("luaflash.settings")
+local project = require("luaflash.project")
+local boards = require("luaflash.boards")
+local sequence = require("luaflash.sequence")
+local engine = require("luaflash.engine")
+local json = require("luaflash.json")
 
 local M = {}
 
-local function hook(project, name, ctx)
-  local h = project[name]
-  if h == nil then return end
-  if type(h) ~= "function" then
-    lf.usage_error(string.format("project: hook '%s' must be a function, got %s", name, type(h)), 0)
-  end
-  return h(ctx)
+function M.boards_dirs()
+  return boards.dirs((lf.lua_dir or "lua") .. "/../boards")
 end
 
-function M.run(project, ctx)
-  ctx = ctx or {}
-  ctx.project = project
-  local probe <close> = lf.open(project.probe)
-  ctx.probe = probe
-  if project.clock then ctx.clock = probe:set_clock(project.clock) end
-  local target = probe:target({disconnect_timeout = project.disconnect_timeout})
-  ctx.target = target
-  hook(project, "will_connect", ctx)
-  ctx.info = target:connect(project.connect == "under-reset" and "under-reset" or "halt")
-  lf.log("info", string.format("connected: %s %s, DPIDR 0x%08x, IDCODE 0x%08x",
-    ctx.info.chip, ctx.info.core, ctx.info.dpidr, ctx.info.idcode))
-  hook(project, "did_connect", ctx)
-  if project.program then
-    hook(project, "program", ctx)
-  else
-    target:disconnect({resume = false})
-    error("luaflash: the flash engine (image, plan, loader) is not built yet: nothing was " ..
-      "programmed; define program(ctx) in the project to run your own sequence", 0)
+local function fmt_s(s)
+  if s == nil then return "-" end
+  if s >= 1 then return string.format("%.3f s", s) end
+  return string.format("%.1f ms", s * 1000)
+end
+
+-- Split the words after the file into project options and key=value words.
+local function project_args(words)
+  local opts, kv = {}, {}
+  for _, w in ipairs(words) do
+    if w == "--settings" then opts.settings = true
+    elseif w == "--json" then opts.json = true
+    elseif w == "--quiet" or w == "-q" then opts.quiet = true
+    elseif w:match("^%-%-") then
+      lf.usage_error("unknown project option '" .. w .. "' (known: --settings, --json, --quiet; " ..
+        "settings are key=value)", 0)
+    else kv[#kv + 1] = w end
   end
-  hook(project, "will_disconnect", ctx)
-  target:disconnect({resume = true})
-  hook(project, "did_disconnect", ctx)
+  return opts, kv
+end
+
+local function summary(result, eff)
+  local p = result.plan or {}
+  local parts = {}
+  for _, ph in ipairs(result.phases) do
+    parts[#parts + 1] = ph.skipped and (ph.name .. " skipped") or (ph.name .. " " .. fmt_s(ph.seconds))
+  end
+  local t = result.target or {}
+  local probe = result.probe or {}
+  io.stdout:write(string.format("luaflash: %s via %s %s at %.2f MHz\n", t.flash or "?",
+    probe.product or "probe", probe.serial or "", (result.clock_hz or 0) / 1e6))
+  io.stdout:write("  " .. table.concat(parts, ", ") .. "\n")
+  local verified = result.verified and string.format("verified (%s: %d written, %d unchanged by CRC32)",
+    eff.verify == "readback" and "read back" or "CRC32", result.verified_sectors or 0, p.unchanged or 0)
+    or "NOT verified"
+  io.stdout:write(string.format("  %d bytes: %d sectors erased, %d programmed, %d unchanged; %s; total %s (flash floor %s)\n",
+    p.image_bytes or 0, p.erased or 0, p.programmed or 0, p.unchanged or 0, verified,
+    fmt_s(result.total_s), fmt_s(p.floor_s)))
+end
+
+-- Run a loaded project (or a table built by `luaflash flash`).
+function M.run_project(proj, kv, opts)
+  opts = opts or {}
+  local cli_layer, err = settings.parse_args(kv)
+  if not cli_layer then lf.usage_error(err, 0) end
+  local board_name = cli_layer.values.board or proj.values.board
+  local layers = {}
+  local board
+  if board_name then
+    local b, berr = boards.load(board_name, M.boards_dirs())
+    if not b then lf.usage_error((proj.where.board or "command line") .. ": " .. berr, 0) end
+    board = b
+    layers[#layers + 1] = b.layer
+  end
+  layers[#layers + 1] = proj.layer
+  layers[#layers + 1] = cli_layer
+  local eff, origin = settings.merge(layers)
+  if not eff then lf.usage_error(origin, 0) end
+  if cli_layer.values.image then eff.image = cli_layer.values.image end
+  if opts.settings then
+    print(settings.format(eff, origin))
+    return
+  end
+  local E = engine.new { board = board }
+  local t0 = lf.monotonic()
+  local result, ctx
+  local ok, rerr = pcall(function()
+    result, ctx = sequence.run(proj, eff, origin, E)
+  end)
+  if not ok then
+    local first = tostring(rerr):match("^[^\n]*")
+    if opts.json then
+      io.stdout:write(json.encode { ok = false, error = first, stage = E.stage } .. "\n")
+    end
+    if E.stage == "input" then lf.usage_error(first, 0) end
+    error(rerr, 0)
+  end
+  -- On the bench: virtual time from the moment the probe was open (the
+  -- board's clock); else the host's monotonic time of the whole run.
+  result.total_s = E.bench and (E.clock() - E.bench_start) or (lf.monotonic() - t0)
+  result.clock = E.bench and "bench virtual time" or "host monotonic time"
+  for k, v in pairs(E.result_extra) do result[k] = v end
+  result.settings = {}
+  for k, v in pairs(eff) do
+    if type(v) ~= "function" then result.settings[k] = v end
+  end
+  if opts.json then
+    io.stdout:write(json.encode(result) .. "\n")
+  elseif not opts.quiet then
+    summary(result, eff)
+  end
+  return result, ctx
 end
 
 function M.main(path, ...)
-  local chunk = lf.load_script(path)
-  local result = chunk(...)
-  if type(result) == "table" then
-    return M.run(result, { path = path, args = { ... } })
+  local args = table.pack(...)
+  local proj, err, kind = project.load(path, nil, { lenient = true, args = args })
+  if not proj then
+    if kind == "syntax" then lf.usage_error(err, 0) end
+    error(err, 0)
   end
+  if proj.script then return end
+  local words = {}
+  for i = 1, args.n do words[i] = args[i] end
+  local opts, kv = project_args(words)
+  return M.run_project(proj, kv, opts)
 end
 
 return M

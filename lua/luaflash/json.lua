@@ -36,7 +36,7 @@ local function enc(v, out, path)
     end
     if math.type(v) == "integer" then out[#out + 1] = string.format("%d", v)
     elseif v == math.floor(v) and math.abs(v) < 2^53 then out[#out + 1] = string.format("%d", math.tointeger(v))
-    else out[#out + 1] = string.format("%.17g", v) end
+    else out[#out + 1] = string.format("%.12g", v) end
   elseif ty == "string" then out[#out + 1] = enc_string(v)
   elseif ty == "table" then
     if is_array(v) then

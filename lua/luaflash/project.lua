@@ -66,20 +66,36 @@ end
 --   { path, dir, values = {key = value}, where = {key = "file:line"},
 --     hooks = {name = function}, layer = <settings layer> }
 -- or nil and an error "file:line: what".
-function M.load(path, extra_env)
+--
+-- opts.lenient: the file may also be a plain script (luaflash SCRIPT.lua):
+-- it runs with the full standard library, unknown globals are kept as
+-- ordinary globals, and the result says whether the file turned out to be a
+-- project (assigned a setting or a hook, or returned a table); unknown names
+-- are errors only then. opts.args: the chunk's `...`.
+function M.load(path, extra_env, opts)
+  opts = opts or {}
   local f = io.open(path, "r")
   if not f then return nil, path .. ": cannot open project file" end
   f:close()
   local values, where, hooks = {}, {}, {}
   local problem
-  local base = sandbox(extra_env)
-  local env = setmetatable({}, {
+  local unknown = {}
+  local base = opts.lenient and setmetatable(extra_env or {}, { __index = _G }) or sandbox(extra_env)
+  local env
+  env = setmetatable({}, {
     __index = base,
     __newindex = function(_, k, v)
       local info = debug.getinfo(2, "Sl")
       local at = path .. ":" .. (info and info.currentline or 0)
       if type(k) ~= "string" then
         problem = problem or (at .. ": assignment to a non-name global")
+        return
+      end
+      if opts.lenient and not is_hook[k] and not settings.spec[k] then
+        rawset(env, k, v)
+        local hint = settings.suggest(k, all_names())
+        unknown[#unknown + 1] = at .. ": unknown setting or hook '" .. k .. "'" ..
+          (hint and (" (did you mean '" .. hint .. "'?)") or " (use 'local' for your own names)")
         return
       end
       if is_hook[k] then
@@ -98,10 +114,16 @@ function M.load(path, extra_env)
     end,
   })
   local chunk, err = loadfile(path, "t", env)
-  if not chunk then return nil, err end
-  local ok, ret = xpcall(chunk, debug.traceback)
+  if not chunk then return nil, err, "syntax" end
+  local args = opts.args or {}
+  local ok, ret = xpcall(chunk, debug.traceback, table.unpack(args, 1, args.n or #args))
   if not ok then return nil, ret end
   if problem then return nil, problem end
+  if opts.lenient then
+    local any = next(values) ~= nil or next(hooks) ~= nil or type(ret) == "table"
+    if not any then return { script = true, path = path } end
+    if #unknown > 0 then return nil, unknown[1] end
+  end
   if type(ret) == "table" then
     for k, v in pairs(ret) do
       if type(k) ~= "string" then return nil, path .. ": returned table has a non-string key" end

@@ -45,8 +45,9 @@ local function phase(ctx, name, fn)
     return false
   end
   local t0 = now(ctx.engine)
-  fn()
-  local rec = { name = name, seconds = now(ctx.engine) - t0 }
+  local took = fn()
+  -- fn may measure itself (when the clock source changes inside it)
+  local rec = { name = name, seconds = type(took) == "number" and took or (now(ctx.engine) - t0) }
   ctx.result.phases[#ctx.result.phases + 1] = rec
   local did = hooks["did_" .. name]
   if did then did(ctx) end
@@ -54,15 +55,52 @@ local function phase(ctx, name, fn)
 end
 M.phase = phase
 
+local function record(ctx, rec)
+  ctx.result.phases[#ctx.result.phases + 1] = rec
+end
+
 -- The middle of the default sequence; also callable from a project's own
 -- program(ctx) (luaflash.default_program).
+--
+-- With the streaming loader (target:flash) erase, program and the CRC verify
+-- run as ONE stream: the upload overlaps the erases and the verify starts the
+-- moment the last word is written. The hooks still run in order
+-- (will_erase first, did_* after the stream), and their phase records carry
+-- the target's own erase/program/verify times. A project that defines a hook
+-- that must run *between* two of them (did_erase, will_program; did_program,
+-- will_verify) gets the phases as separate streams instead: correct, a little
+-- slower (documented in the README).
 function M.default_program(ctx)
   local s = ctx.settings
-  ctx.plan = ctx.plan or ctx.engine.plan(ctx.images, ctx.target, s)
-  phase(ctx, "erase", function() ctx.target:erase(ctx.plan) end)
-  phase(ctx, "program", function() ctx.target:program(ctx.plan) end)
+  local hooks = ctx.project.hooks or {}
+  local T = ctx.target
+  ctx.plan = ctx.plan or ctx.engine.plan(ctx.images, T, s)
+  local stream = T.flash and not hooks.did_erase and not hooks.will_program
+  local verify_in_stream = stream and s.verify == "crc" and not hooks.did_program and not hooks.will_verify
+  if stream and not (hooks.will_erase and hooks.will_erase(ctx) == false) then
+    local r = T:flash(ctx.plan, { erase = true, program = true, verify = verify_in_stream })
+    record(ctx, { name = "erase", seconds = r.erase_s, streamed = true })
+    record(ctx, { name = "program", seconds = r.program_s, streamed = true })
+    ctx.result.stream_s = r.run_s
+    if hooks.did_program then hooks.did_program(ctx) end
+    if verify_in_stream then
+      if hooks.will_verify then hooks.will_verify(ctx) end
+      record(ctx, { name = "verify", seconds = r.verify_s, streamed = true, sectors = r.verified })
+      ctx.result.verified = true
+      ctx.result.verified_sectors = r.verified
+      if hooks.did_verify then hooks.did_verify(ctx) end
+      return
+    end
+  else
+    if stream then
+      record(ctx, { name = "erase", skipped = true, by = "will_erase" })
+    else
+      phase(ctx, "erase", function() T:erase(ctx.plan) end)
+    end
+    phase(ctx, "program", function() T:program(ctx.plan) end)
+  end
   if s.verify then
-    local ran = phase(ctx, "verify", function() ctx.target:verify(ctx.plan, s.verify) end)
+    local ran = phase(ctx, "verify", function() ctx.result.verified_sectors = T:verify(ctx.plan, s.verify) end)
     ctx.result.verified = ran
   else
     ctx.engine.log("warn", "verify = false: the programmed data was not verified")
@@ -82,7 +120,9 @@ function M.run(project, settings, origin, engine)
     ctx.images = engine.load_images(ctx.settings)
     phase(ctx, "connect", function()
       ctx.probe = engine.open_probe(ctx.settings)
+      local c0 = now(engine)
       ctx.target = ctx.probe:connect(ctx.settings)
+      return now(engine) - c0
     end)
     if not ctx.target then error("connect was skipped by will_connect: nothing to do", 0) end
     engine.check_images(ctx.images, ctx.target)
@@ -91,7 +131,8 @@ function M.run(project, settings, origin, engine)
     if ctx.settings.reset ~= "none" then
       phase(ctx, "reset", function() ctx.target:reset(ctx.settings.reset, ctx.settings.halt_after_reset) end)
     end
-    phase(ctx, "disconnect", function() ctx.target:disconnect(ctx.settings.disconnect_timeout) end)
+    local resume = ctx.settings.reset ~= "none" and not ctx.settings.halt_after_reset
+    phase(ctx, "disconnect", function() ctx.target:disconnect(ctx.settings.disconnect_timeout, resume) end)
   end, debug.traceback)
   if not ok then
     ctx.error = err
@@ -106,7 +147,7 @@ function M.run(project, settings, origin, engine)
       pcall(function()
         if ctx.settings.reset ~= "none" then ctx.target:reset(ctx.settings.reset, ctx.settings.halt_after_reset) end
       end)
-      pcall(function() ctx.target:disconnect(ctx.settings.disconnect_timeout) end)
+      pcall(function() ctx.target:disconnect(ctx.settings.disconnect_timeout, false) end)
     end
     if ctx.probe then pcall(function() ctx.probe:close() end) end
     error(err, 0)

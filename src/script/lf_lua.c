@@ -97,7 +97,8 @@ void *lf_lobj_push(lua_State *L, size_t size, const char *tname, int parent_idx)
 /* Any of our types: the first argument's metatable has __name luaflash.* */
 static lf_lobj *any_obj(lua_State *L, int idx)
 {
-  static const char *const types[] = {LF_MT_BENCH, LF_MT_HOST, LF_MT_PROBE, LF_MT_TARGET};
+  static const char *const types[] = {LF_MT_BENCH, LF_MT_HOST, LF_MT_PROBE, LF_MT_TARGET,
+                                      LF_MT_LOADER};
   for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
     void *p = luaL_testudata(L, idx, types[i]);
     if (p)
@@ -498,7 +499,7 @@ int lf_lua_run_command(lf_lua *l, const char *name, int argc, char *const *argv)
   if (lua_getfield(L, -1, name) != LUA_TFUNCTION) {
     lua_pop(L, 2);
     char m[256];
-    snprintf(m, sizeof m, "unknown command '%s' (expected SCRIPT.lua, or a command: probes)", name);
+    snprintf(m, sizeof m, "unknown command '%s' (expected SCRIPT.lua, or a command: probes, boards, flash)", name);
     set_message(l, m);
     return LF_EXIT_USAGE;
   }

@@ -14,11 +14,13 @@
  * geometry alive through its user value. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "arm/adi.h"
 #include "arm/cortex_m.h"
 #include "flash/family.h"
 #include "flash/image.h"
+#include "flash/loader.h"
 #include "flash/plan.h"
 #include "script/lf_lua_int.h"
 
@@ -541,6 +543,9 @@ static void new_mt(lua_State *L, const char *name, const luaL_Reg *methods, lua_
   lua_pop(L, 1);
 }
 
+void lf_lua_loader_register(lua_State *L);
+void lf_lua_loader_funcs(lua_State *L);
+
 void lf_lua_flash_register(lua_State *L)
 {
   static const luaL_Reg geom[] = {{"info", g_info}, {NULL, NULL}};
@@ -553,6 +558,7 @@ void lf_lua_flash_register(lua_State *L)
   new_mt(L, MT_GEOM, geom, NULL, g_tostring);
   new_mt(L, MT_IMAGE, image, image_gc, i_tostring);
   new_mt(L, MT_PLAN, plan, plan_gc, p_tostring);
+  lf_lua_loader_register(L);
 }
 
 void lf_lua_flash_funcs(lua_State *L)
@@ -563,4 +569,310 @@ void lf_lua_flash_funcs(lua_State *L)
                                    {"plan", m_plan},
                                    {NULL, NULL}};
   luaL_setfuncs(L, funcs, 0);
+  lf_lua_loader_funcs(L);
+}
+
+/* ---- loader ---- */
+
+#define MT_LOADER LF_MT_LOADER
+
+typedef struct lloader {
+  lf_lobj o;
+  lf_flash_geometry g; /* a copy: the loader points into it */
+  lf_loader *l;
+  bool stopped;
+} lloader;
+
+static int loader_release(lf_lobj *o)
+{
+  lloader *x = (lloader *)o;
+  lf_loader_free(x->l);
+  x->l = NULL;
+  return 0;
+}
+
+static lloader *check_loader(lua_State *L) { return lf_lobj_check(L, 1, MT_LOADER); }
+
+/* lf.loader(target, geometry [, {psize=, chunk=, timeout=}]): no I/O. */
+static int m_loader(lua_State *L)
+{
+  static const char *const keys[] = {"psize", "chunk", "timeout", "ram_size", NULL};
+  lf_cm *cm = lf_lua_target_cm(L, 1);
+  const lf_flash_geometry *g = &check_geom(L, 2)->g;
+  lf_loader_cfg cfg;
+  lf_loader_cfg_default(&cfg);
+  if (!lua_isnoneornil(L, 3)) {
+    luaL_checktype(L, 3, LUA_TTABLE);
+    lf_lua_check_keys(L, 3, "loader", keys);
+    if (lua_getfield(L, 3, "psize") != LUA_TNIL) {
+      static const char *const ps[] = {"x8", "x16", "x32", "x64", NULL};
+      cfg.psize = (unsigned)luaL_checkoption(L, -1, NULL, ps);
+    }
+    lua_pop(L, 1);
+    if (lua_getfield(L, 3, "chunk") != LUA_TNIL)
+      cfg.chunk = lf_lua_check_u32(L, -1, "loader: chunk");
+    lua_pop(L, 1);
+    if (lua_getfield(L, 3, "ram_size") != LUA_TNIL)
+      cfg.ram_size = lf_lua_check_u32(L, -1, "loader: ram_size");
+    lua_pop(L, 1);
+    if (lua_getfield(L, 3, "timeout") != LUA_TNIL) {
+      double t = luaL_checknumber(L, -1);
+      if (!(t > 0 && t <= 3600))
+        return luaL_error(L, "loader: timeout %f out of range (0, 3600] s", t);
+      cfg.timeout_s = t;
+    }
+    lua_pop(L, 1);
+  }
+  lloader *x = lf_lobj_push(L, sizeof *x, MT_LOADER, 1);
+  lf_lobj *parent = lf_lobj_check(L, 1, LF_MT_TARGET);
+  lf_lobj_init(&x->o, "loader", loader_release, parent);
+  x->g = *g;
+  LF_LUA_TRY(L, lf_loader_new(cm, &x->g, &cfg, &x->l));
+  return 1;
+}
+
+static int l_start(lua_State *L)
+{
+  LF_LUA_TRY(L, lf_loader_start(check_loader(L)->l));
+  return 0;
+}
+
+static int l_stop(lua_State *L)
+{
+  lloader *x = check_loader(L);
+  LF_LUA_TRY(L, lf_loader_stop(x->l));
+  x->stopped = true;
+  return 0;
+}
+
+/* Steps from a Lua list: {op="erase", addr=} {op="mass", banks=} {op="program", addr=, data=}.
+ * The data strings stay referenced by the table at idx during the run. */
+static lf_loader_step *check_steps(lua_State *L, int idx, size_t *n)
+{
+  luaL_checktype(L, idx, LUA_TTABLE);
+  lua_Integer len = luaL_len(L, idx);
+  lf_loader_step *st = lua_newuserdatauv(L, sizeof *st * (size_t)(len ? len : 1), 0);
+  for (lua_Integer k = 1; k <= len; k++) {
+    lua_geti(L, idx, k);
+    int t = lua_gettop(L);
+    if (!lua_istable(L, t))
+      luaL_error(L, "loader: step %d must be a table", (int)k);
+    lua_getfield(L, t, "op");
+    const char *op = lua_tostring(L, -1);
+    lf_loader_step *s = &st[k - 1];
+    memset(s, 0, sizeof *s);
+    if (op && !strcmp(op, "erase")) {
+      s->kind = LF_LOADER_ERASE;
+      lua_getfield(L, t, "addr");
+      s->addr = lf_lua_check_u32(L, -1, "loader: erase addr");
+    } else if (op && !strcmp(op, "mass")) {
+      s->kind = LF_LOADER_MASS;
+      lua_getfield(L, t, "banks");
+      s->addr = lua_isnil(L, -1) ? 1 : lf_lua_check_u32(L, -1, "loader: mass banks");
+    } else if (op && !strcmp(op, "program")) {
+      s->kind = LF_LOADER_PROGRAM;
+      lua_getfield(L, t, "addr");
+      s->addr = lf_lua_check_u32(L, -1, "loader: program addr");
+      lua_getfield(L, t, "data");
+      size_t dl;
+      const char *d = lua_tolstring(L, -1, &dl);
+      if (!d)
+        luaL_error(L, "loader: step %d: 'data' must be a string", (int)k);
+      s->data = (const uint8_t *)d;
+      s->len = dl;
+    } else {
+      luaL_error(L, "loader: step %d: op must be \"erase\", \"mass\" or \"program\"", (int)k);
+    }
+    lua_settop(L, t - 1);
+  }
+  *n = (size_t)len;
+  return st;
+}
+
+/* ldr:run(steps) */
+static int l_run(lua_State *L)
+{
+  lloader *x = check_loader(L);
+  size_t n;
+  lf_loader_step *st = check_steps(L, 2, &n);
+  LF_LUA_TRY(L, lf_loader_run(x->l, st, n));
+  return 0;
+}
+
+/* ldr:crc32({{addr=, len=}, ...}) -> { crc, ... } (at most 32 ranges per call) */
+static int l_crc32(lua_State *L)
+{
+  lloader *x = check_loader(L);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  lua_Integer n = luaL_len(L, 2);
+  if (n < 1 || n > 32)
+    return luaL_error(L, "loader:crc32: 1 to 32 ranges, got %d", (int)n);
+  lf_loader_range r[32];
+  uint32_t crcs[32];
+  for (lua_Integer k = 1; k <= n; k++) {
+    lua_geti(L, 2, k);
+    lua_getfield(L, -1, "addr");
+    lua_getfield(L, -2, "len");
+    r[k - 1].addr = lf_lua_check_u32(L, -2, "loader:crc32: addr");
+    r[k - 1].len = lf_lua_check_u32(L, -1, "loader:crc32: len");
+    lua_pop(L, 3);
+  }
+  LF_LUA_TRY(L, lf_loader_crc32(x->l, r, (size_t)n, crcs));
+  lua_createtable(L, (int)n, 0);
+  for (lua_Integer k = 0; k < n; k++) {
+    lua_pushinteger(L, crcs[k]);
+    lua_rawseti(L, -2, k + 1);
+  }
+  return 1;
+}
+
+static int l_plan_crcs(lua_State *L)
+{
+  lloader *x = check_loader(L);
+  LF_LUA_TRY(L, lf_loader_plan_crcs(x->l, check_plan(L, 2)->p));
+  return 0;
+}
+
+/* ldr:plan_run(plan, {erase=true, program=true, verify=true}) -> sectors verified.
+ * erase/program select the plan's steps; verify (with program) CRCs every
+ * sector the plan flags in the same stream. */
+static int l_plan_run(lua_State *L)
+{
+  static const char *const keys[] = {"erase", "program", "verify", NULL};
+  lloader *x = check_loader(L);
+  lf_plan *p = check_plan(L, 2)->p;
+  bool erase = true, program = true, verify = true;
+  if (!lua_isnoneornil(L, 3)) {
+    luaL_checktype(L, 3, LUA_TTABLE);
+    lf_lua_check_keys(L, 3, "loader:plan_run", keys);
+    lua_getfield(L, 3, "erase");
+    lua_getfield(L, 3, "program");
+    lua_getfield(L, 3, "verify");
+    erase = lua_isnil(L, -3) || lua_toboolean(L, -3);
+    program = lua_isnil(L, -2) || lua_toboolean(L, -2);
+    verify = lua_isnil(L, -1) || lua_toboolean(L, -1);
+    lua_pop(L, 3);
+  }
+  lf_session *s = lf_lua_session(L);
+  unsigned verified = 0;
+  if (erase && program && verify) {
+    LF_LUA_TRY(L, lf_loader_plan_program(x->l, p, &verified));
+  } else {
+    lf_loader_step *st = NULL;
+    size_t n = 0;
+    lf_err_clear(s);
+    int rc = lf_loader_plan_steps(s, p, &st, &n);
+    if (rc == 0) {
+      size_t k = 0;
+      for (size_t i = 0; i < n; i++) {
+        bool is_prog = st[i].kind == LF_LOADER_PROGRAM;
+        if ((is_prog && program) || (!is_prog && erase))
+          st[k++] = st[i];
+      }
+      if (k)
+        rc = lf_loader_run(x->l, st, k);
+      if (rc == 0 && verify && program)
+        rc = lf_loader_plan_verify(x->l, p, &verified);
+    }
+    free(st);
+    if (rc != 0)
+      return lf_lua_fail_rc(L, rc);
+  }
+  lua_pushinteger(L, verified);
+  return 1;
+}
+
+/* ldr:plan_verify(plan) -> sectors verified */
+static int l_plan_verify(lua_State *L)
+{
+  lloader *x = check_loader(L);
+  unsigned verified = 0;
+  LF_LUA_TRY(L, lf_loader_plan_verify(x->l, check_plan(L, 2)->p, &verified));
+  lua_pushinteger(L, verified);
+  return 1;
+}
+
+static int l_stats(lua_State *L)
+{
+  const lf_loader_stats *st = lf_loader_stats_get(check_loader(L)->l);
+  double hz = st->core_hz > 0 ? st->core_hz : 16e6;
+  lua_createtable(L, 0, 14);
+  set_sec(L, "start_s", st->start_ns);
+  set_sec(L, "run_s", st->run_ns);
+  set_sec(L, "crc_s", st->crc_ns);
+  set_sec(L, "stop_s", st->stop_ns);
+  lua_pushnumber(L, (double)st->erase_cyc / hz);
+  lua_setfield(L, -2, "target_erase_s");
+  lua_pushnumber(L, (double)st->prog_cyc / hz);
+  lua_setfield(L, -2, "target_program_s");
+  lua_pushnumber(L, (double)st->starve_cyc / hz);
+  lua_setfield(L, -2, "target_starved_s");
+  lua_pushnumber(L, (double)st->crc_cyc / hz);
+  lua_setfield(L, -2, "target_crc_s");
+  set_int(L, "commands", (lua_Integer)st->commands);
+  set_int(L, "data_bytes", (lua_Integer)st->data_bytes);
+  set_int(L, "uploads", (lua_Integer)st->uploads);
+  set_int(L, "polls", (lua_Integer)st->polls);
+  set_int(L, "full_polls", (lua_Integer)st->full_polls);
+  return 1;
+}
+
+static int l_tostring(lua_State *L)
+{
+  lloader *x = luaL_checkudata(L, 1, MT_LOADER);
+  lua_pushfstring(L, "loader (%s%s)", x->g.name, x->o.closed ? ", closed" : "");
+  return 1;
+}
+
+/* p:content(index) -> the sector's would-be bytes (after finalize) */
+static int p_content(lua_State *L)
+{
+  lf_plan *p = check_plan(L, 1)->p;
+  uint32_t i = lf_lua_check_u32(L, 2, "plan:content: index");
+  if (i >= p->nsectors)
+    return luaL_error(L, "plan:content: sector index %d out of range 0..%d", (int)i, (int)p->nsectors - 1);
+  const lf_plan_sector *ps = &p->sector[i];
+  if (ps->content) {
+    lua_pushlstring(L, (const char *)ps->content, ps->sector->size);
+  } else {
+    luaL_Buffer b;
+    char *o = luaL_buffinitsize(L, &b, ps->sector->size);
+    memset(o, 0xFF, ps->sector->size);
+    luaL_pushresultsize(&b, ps->sector->size);
+  }
+  return 1;
+}
+
+void lf_lua_loader_register(lua_State *L);
+void lf_lua_loader_register(lua_State *L)
+{
+  static const luaL_Reg methods[] = {{"start", l_start},         {"stop", l_stop},
+                                     {"run", l_run},             {"crc32", l_crc32},
+                                     {"plan_crcs", l_plan_crcs}, {"plan_run", l_plan_run},
+                                     {"plan_verify", l_plan_verify}, {"stats", l_stats},
+                                     {NULL, NULL}};
+  lf_lobj_register(L, MT_LOADER, methods, l_tostring);
+  luaL_getmetatable(L, MT_PLAN);
+  lua_getfield(L, -1, "__index");
+  lua_pushcfunction(L, p_content);
+  lua_setfield(L, -2, "content");
+  lua_pop(L, 2);
+}
+
+/* lf.monotonic() -> seconds on the host's monotonic clock */
+static int m_monotonic(lua_State *L)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  lua_pushnumber(L, (double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+  return 1;
+}
+
+void lf_lua_loader_funcs(lua_State *L);
+void lf_lua_loader_funcs(lua_State *L)
+{
+  lua_pushcfunction(L, m_monotonic);
+  lua_setfield(L, -2, "monotonic");
+  lua_pushcfunction(L, m_loader);
+  lua_setfield(L, -2, "loader");
 }

@@ -40,6 +40,7 @@ struct lf_lobj {
 #define LF_MT_HOST "luaflash.host"
 #define LF_MT_PROBE "luaflash.probe"
 #define LF_MT_TARGET "luaflash.target"
+#define LF_MT_LOADER "luaflash.loader"
 
 void lf_lobj_init(lf_lobj *o, const char *what, int (*release)(lf_lobj *), lf_lobj *parent);
 int lf_lobj_close(lf_lobj *o);

@@ -51,7 +51,7 @@ check syntax-error 2 --err "syntax_error.lua:2:.*near '='" -- "${B[@]}" "$here/s
 check usage-error-from-lua 2 --err "usage_error.lua:2: unknown key 'clokc'" --no-err traceback \
   -- "$here/usage_error.lua"
 check requires 0 --out "requires ok" -- "$here/requires.lua"
-check project-stub-never-claims-success 1 --err "flash engine .* not built yet" \
+check project-without-board-is-an-input-error 2 --err "no target: set .board." \
   -- "${B[@]}" "$here/project_stub.lua"
 check bench-from-lua 0 --out "bench ok" -- "$here/bench_lua.lua"
 check probes-bench 0 --out "^0 +stlink +ST-LINK/V2-1 +V2J37M26 +066DFF575251717867174428 +bench:1 +3.25 V" \

@@ -1,0 +1,200 @@
+-- The engine behind lua/luaflash/sequence.lua: the primitives of the default
+-- sequence built on the C bindings (luaflash.core): images, probe, target,
+-- plan and the streaming flash loader. A project's own program(ctx) can call
+-- the same methods (ctx.target:flash(plan), ctx.target.t for raw access).
+
+local lf = require("luaflash")
+local targets = require("luaflash.targets")
+
+local M = {}
+
+local function fmt_s(s) return string.format("%.3f s", s) end
+
+-- engine for one run. opts: { board = board table or nil, log = fn }
+function M.new(opts)
+  opts = opts or {}
+  -- stage: "input" until the probe is opened (errors then are input errors,
+  -- exit status 2), "target" afterwards (exit status 1).
+  local E = { board = opts.board, result_extra = {}, stage = "input" }
+
+  function E.log(level, msg) lf.log(level, msg) end
+
+  -- Seconds on the run's clock: the bench's virtual time when the probe is a
+  -- virtual board, else the host's monotonic clock.
+  function E.clock()
+    if E.bench then return E.bench:time_ns(E.bench_n) / 1e9 end
+    return lf.monotonic()
+  end
+
+  local function target_info(s)
+    local name = s.target or (E.board and E.board.target)
+    if not name then
+      error("no target: set 'board' (luaflash boards lists them) or 'target' in the project", 0)
+    end
+    local t, err = targets.get(name)
+    if not t then error(err, 0) end
+    return t, name
+  end
+
+  -- Parse and check every image against the target's nominal flash (before
+  -- the probe is opened).
+  function E.load_images(s)
+    local tinfo, tname = target_info(s)
+    local g = lf.geometry { dev_id = tinfo.dev_id, flash_kib = tinfo.flash_kib, dual_bank = false }
+    local base = g:info().base
+    local spec = s.image
+    if spec == nil then
+      error("no image: set 'image' in the project file or give image=FILE on the command line", 0)
+    end
+    if type(spec) == "string" then spec = { { path = spec } } end
+    local list = {}
+    for i, im in ipairs(spec) do
+      local e = { path = im.path or im[1], format = im.format, base = im.base }
+      if e.base == nil and (s.base ~= nil and #spec == 1) then e.base = s.base end
+      if e.base == nil and e.path:lower():match("%.bin$") then
+        e.base = base
+        E.log("info", string.format("%s: raw binary at the flash base 0x%08x", e.path, base))
+      end
+      list[i] = e
+    end
+    local img = lf.image(list, g)
+    E.log("info", string.format("image: %d bytes in %d segment(s), checked against %s (%s)",
+      img:bytes(), #img:segments(), tname, g:info().name))
+    return { image = img, list = list, nominal = g }
+  end
+
+  function E.open_probe(s)
+    E.stage = "target"
+    local sel = s.probe
+    if sel == nil and E.board and E.board.probe then
+      sel = { kind = E.board.probe.kind }
+    end
+    local p = lf.open(sel)
+    local bench, n = p:bench()
+    if bench then
+      -- from here on the run's clock is this board's virtual time
+      E.bench, E.bench_n = bench, n
+      E.bench_start = bench:time_ns(n) / 1e9
+    end
+    local P = { p = p }
+    function P.connect(_, st)
+      local hz = p:set_clock(st.clock)
+      E.log("info", string.format("SWD clock %.3f MHz (asked %.3f MHz)", hz / 1e6, st.clock / 1e6))
+      E.result_extra.clock_hz = hz
+      p:connect(st.connect == "under-reset" and "under-reset" or "normal")
+      local t = p:target { disconnect_timeout = st.disconnect_timeout }
+      local info = t:connect(st.connect == "under-reset" and "under-reset" or "halt")
+      local g = lf.target_geometry(t)
+      local gi = g:info()
+      E.log("info", string.format("connected: %s %s, %s", info.core, info.core_rev, gi.name))
+      E.result_extra.target = { chip = info.chip, core = info.core, idcode = info.idcode,
+        dpidr = info.dpidr, flash = gi.name }
+      return M.target(E, p, t, g, info)
+    end
+    function P.close() p:close() end
+    E.result_extra.probe = p:info()
+    return P
+  end
+
+  function E.check_images(images, T)
+    images.image:check(T.geometry)
+  end
+
+  -- The plan: old bytes for keep_unwritten (read over SWD), target CRCs for
+  -- smart flash (computed by the loader on the target), then the decisions.
+  function E.plan(images, T, s)
+    local plan = lf.plan(images.image, T.geometry, {
+      erase = s.erase, keep_unwritten = s.keep_unwritten, smart_flash = s.smart_flash,
+      verify = s.verify or "none",
+    })
+    local need = plan:needs()
+    local t0 = E.clock()
+    for _, r in ipairs(need.reads) do
+      plan:set_old(r.addr, T.t:read(r.addr, r.len))
+    end
+    if #need.reads > 0 then
+      E.result_extra.keep_read_s = E.clock() - t0
+      E.log("info", string.format("keep_unwritten: read %d range(s) in %s", #need.reads, fmt_s(E.clock() - t0)))
+    end
+    if #need.crcs > 0 then
+      local t1 = E.clock()
+      T:loader():plan_crcs(plan)
+      E.result_extra.smart_crc_s = E.clock() - t1
+      E.log("info", string.format("smart flash: CRC32 of %d sector(s) on the target in %s", #need.crcs,
+        fmt_s(E.clock() - t1)))
+    end
+    plan:finalize()
+    local sum = plan:summary()
+    E.result_extra.plan = sum
+    E.log("info", string.format("plan: %s erase, %d erased, %d programmed, %d unchanged; flash floor %s",
+      sum.erase, sum.erased, sum.programmed, sum.unchanged, fmt_s(sum.floor_s)))
+    if sum.smart_note then E.log("info", "smart flash: " .. sum.smart_note) end
+    return plan
+  end
+
+  return E
+end
+
+-- A connected target: raw access in .t, flash through the loader.
+function M.target(E, p, t, g, info)
+  local T = { p = p, t = t, geometry = g, info = info }
+  local ldr
+
+  function T.loader()
+    if not ldr then ldr = lf.loader(t, g) end
+    return ldr
+  end
+
+  local function stats_delta(before)
+    local a = T.loader():stats()
+    local d = {}
+    for k, v in pairs(a) do d[k] = v - (before and before[k] or 0) end
+    return d
+  end
+
+  -- erase / program / verify in one stream (flags select parts).
+  function T.flash(_, plan, what)
+    local before = T.loader():stats()
+    local verified = T.loader():plan_run(plan, what)
+    local d = stats_delta(before)
+    return { erase_s = d.target_erase_s, program_s = d.target_program_s, verify_s = d.target_crc_s,
+      run_s = d.run_s + d.crc_s, verified = verified, stats = d }
+  end
+  function T.erase(_, plan) return T:flash(plan, { erase = true, program = false, verify = false }) end
+  function T.program(_, plan) return T:flash(plan, { erase = false, program = true, verify = false }) end
+
+  function T.verify(_, plan, mode)
+    if mode == "readback" then
+      local n = 0
+      for i, sec in ipairs(plan:sectors()) do
+        if sec.verify then
+          local want = plan:content(i - 1)
+          local got = t:read(sec.addr, sec.size)
+          if got ~= want then
+            local k = 1
+            while got:byte(k) == want:byte(k) do k = k + 1 end
+            error(string.format("verify (readback): sector %d differs at 0x%08x: flash has 0x%02x, image 0x%02x",
+              sec.index, sec.addr + k - 1, got:byte(k), want:byte(k)), 0)
+          end
+          n = n + 1
+        end
+      end
+      return n
+    end
+    return T.loader():plan_verify(plan)
+  end
+
+  function T.reset(_, kind, halt)
+    if ldr then ldr:stop(); ldr:close(); ldr = nil end
+    t:reset(kind == "hardware" and "hardware" or "system", halt and true or false)
+  end
+
+  function T.disconnect(_, timeout, resume)
+    if ldr then pcall(function() ldr:stop() end); ldr:close(); ldr = nil end
+    return t:disconnect { resume = resume ~= false, timeout = timeout }
+  end
+
+  return T
+end
+
+return M
