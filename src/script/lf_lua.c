@@ -406,6 +406,10 @@ static int msgh(lua_State *L)
     else
       m = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
   }
+  if (strstr(m, "\nstack traceback:")) { /* re-raised with its traceback: keep the first */
+    lua_pushstring(L, m);
+    return 1;
+  }
   luaL_traceback(L, L, m, 1);
   return 1;
 }
