@@ -1,19 +1,10 @@
 -- Unit tests of lua/luaflash/boards.lua and the boards/ files.
-local src = os.getenv("LF_SOURCE_DIR") or "."
-package.path = src .. "/lua/?.lua;" .. package.path
+local T = dofile((os.getenv("LF_SOURCE_DIR") or ".") .. "/tests/luaunit/harness.lua")
+local src, test, eq = T.src, T.test, T.eq
 local B = require("luaflash.boards")
 local S = require("luaflash.settings")
 local dirs = { src .. "/boards" }
 
-local passed, failed = 0, 0
-local function test(name, f)
-  local ok, err = pcall(f)
-  if ok then passed = passed + 1; print("[       OK ] " .. name)
-  else failed = failed + 1; print("[  FAILED  ] " .. name .. ": " .. tostring(err)) end
-end
-local function eq(a, b, what)
-  if a ~= b then error((what or "value") .. ": expected " .. tostring(b) .. ", got " .. tostring(a), 2) end
-end
 
 test("every_board_file_loads_and_names_a_target", function()
   local names = B.list(dirs)
@@ -38,6 +29,4 @@ test("unknown_board_lists_the_known_ones", function()
   eq(b, nil); assert(err:find("board name must be a word"), err)
 end)
 
-print(string.format("[==========] %d test(s) run.", passed + failed))
-if failed > 0 then print(string.format("[  FAILED  ] %d test(s).", failed)); os.exit(1) end
-print(string.format("[  PASSED  ] %d test(s).", passed))
+T.done()

@@ -1,17 +1,8 @@
 -- Unit tests of lua/luaflash/json.lua.
-local src = os.getenv("LF_SOURCE_DIR") or "."
-package.path = src .. "/lua/?.lua;" .. package.path
+local T = dofile((os.getenv("LF_SOURCE_DIR") or ".") .. "/tests/luaunit/harness.lua")
+local src, test, eq = T.src, T.test, T.eq
 local J = require("luaflash.json")
 
-local passed, failed = 0, 0
-local function test(name, f)
-  local ok, err = pcall(f)
-  if ok then passed = passed + 1; print("[       OK ] " .. name)
-  else failed = failed + 1; print("[  FAILED  ] " .. name .. ": " .. tostring(err)) end
-end
-local function eq(a, b, what)
-  if a ~= b then error((what or "value") .. ": expected " .. tostring(b) .. ", got " .. tostring(a), 2) end
-end
 
 test("encoding_is_deterministic_with_sorted_keys", function()
   eq(J.encode({ b = 1, a = { 1, 2, "x" }, c = { d = true, e = false }, f = 0.5, g = J.array() }),
@@ -41,6 +32,4 @@ test("decode_round_trips_and_reports_offsets", function()
   eq(r, nil); eq(err, "json: offset 3: trailing characters")
 end)
 
-print(string.format("[==========] %d test(s) run.", passed + failed))
-if failed > 0 then print(string.format("[  FAILED  ] %d test(s).", failed)); os.exit(1) end
-print(string.format("[  PASSED  ] %d test(s).", passed))
+T.done()

@@ -1,19 +1,10 @@
 -- Unit tests of lua/luaflash/project.lua (pure Lua, run by lua5.4).
-local src = os.getenv("LF_SOURCE_DIR") or "."
-package.path = src .. "/lua/?.lua;" .. package.path
+local T = dofile((os.getenv("LF_SOURCE_DIR") or ".") .. "/tests/luaunit/harness.lua")
+local src, test, eq = T.src, T.test, T.eq
 local P = require("luaflash.project")
 local S = require("luaflash.settings")
 local dir = src .. "/tests/luaunit/projects"
 
-local passed, failed = 0, 0
-local function test(name, f)
-  local ok, err = pcall(f)
-  if ok then passed = passed + 1; print("[       OK ] " .. name)
-  else failed = failed + 1; print("[  FAILED  ] " .. name .. ": " .. tostring(err)) end
-end
-local function eq(a, b, what)
-  if a ~= b then error((what or "value") .. ": expected " .. tostring(b) .. ", got " .. tostring(a), 2) end
-end
 
 test("settings_and_hooks_are_collected_with_lines", function()
   local p = assert(P.load(dir .. "/good.lua"))
@@ -74,6 +65,4 @@ test("paths_resolve_against_the_project_folder", function()
   eq(P.dirname("p/q/x.lua"), "p/q")
 end)
 
-print(string.format("[==========] %d test(s) run.", passed + failed))
-if failed > 0 then print(string.format("[  FAILED  ] %d test(s).", failed)); os.exit(1) end
-print(string.format("[  PASSED  ] %d test(s).", passed))
+T.done()

@@ -1,19 +1,10 @@
 -- Unit tests of lua/luaflash/sequence.lua against a fake engine that records
 -- every primitive call.
-local src = os.getenv("LF_SOURCE_DIR") or "."
-package.path = src .. "/lua/?.lua;" .. package.path
+local T = dofile((os.getenv("LF_SOURCE_DIR") or ".") .. "/tests/luaunit/harness.lua")
+local src, test, eq = T.src, T.test, T.eq
 local Q = require("luaflash.sequence")
 local S = require("luaflash.settings")
 
-local passed, failed = 0, 0
-local function test(name, f)
-  local ok, err = pcall(f)
-  if ok then passed = passed + 1; print("[       OK ] " .. name)
-  else failed = failed + 1; print("[  FAILED  ] " .. name .. ": " .. tostring(err)) end
-end
-local function eq(a, b, what)
-  if a ~= b then error((what or "value") .. ": expected " .. tostring(b) .. ", got " .. tostring(a), 2) end
-end
 
 local function fake(fail_at)
   local calls = {}
@@ -133,6 +124,4 @@ test("custom_program_replaces_the_middle", function()
     "reset:system disconnect:0.1 close")
 end)
 
-print(string.format("[==========] %d test(s) run.", passed + failed))
-if failed > 0 then print(string.format("[  FAILED  ] %d test(s).", failed)); os.exit(1) end
-print(string.format("[  PASSED  ] %d test(s).", passed))
+T.done()

@@ -1,18 +1,9 @@
 -- Unit tests of lua/luaflash/serials.lua: numbers are never handed out
 -- twice, also when the process dies at any step.
-local src = os.getenv("LF_SOURCE_DIR") or "."
-package.path = src .. "/lua/?.lua;" .. package.path
+local T = dofile((os.getenv("LF_SOURCE_DIR") or ".") .. "/tests/luaunit/harness.lua")
+local src, test, eq = T.src, T.test, T.eq
 local SN = require("luaflash.serials")
 
-local passed, failed = 0, 0
-local function test(name, f)
-  local ok, err = pcall(f)
-  if ok then passed = passed + 1; print("[       OK ] " .. name)
-  else failed = failed + 1; print("[  FAILED  ] " .. name .. ": " .. tostring(err)) end
-end
-local function eq(a, b, what)
-  if a ~= b then error((what or "value") .. ": expected " .. tostring(b) .. ", got " .. tostring(a), 2) end
-end
 
 -- An in-memory fs whose files survive a "kill": the kill is an error raised
 -- before the k-th write operation (replace or append) takes effect.
@@ -111,6 +102,4 @@ test("plain_fs_round_trip_on_disk", function()
   os.remove(dir .. ".counter"); os.remove(dir .. ".jsonl")
 end)
 
-print(string.format("[==========] %d test(s) run.", passed + failed))
-if failed > 0 then print(string.format("[  FAILED  ] %d test(s).", failed)); os.exit(1) end
-print(string.format("[  PASSED  ] %d test(s).", passed))
+T.done()

@@ -1,17 +1,8 @@
 -- Unit tests of lua/luaflash/settings.lua (pure Lua, run by lua5.4).
-local src = os.getenv("LF_SOURCE_DIR") or "."
-package.path = src .. "/lua/?.lua;" .. package.path
+local T = dofile((os.getenv("LF_SOURCE_DIR") or ".") .. "/tests/luaunit/harness.lua")
+local src, test, eq = T.src, T.test, T.eq
 local S = require("luaflash.settings")
 
-local passed, failed = 0, 0
-local function test(name, f)
-  local ok, err = pcall(f)
-  if ok then passed = passed + 1; print("[       OK ] " .. name)
-  else failed = failed + 1; print("[  FAILED  ] " .. name .. ": " .. tostring(err)) end
-end
-local function eq(a, b, what)
-  if a ~= b then error((what or "value") .. ": expected " .. tostring(b) .. ", got " .. tostring(a), 2) end
-end
 
 test("units_of_clock_are_parsed_to_hz", function()
   eq(S.check("clock", "4MHz", true), 4000000)
@@ -90,6 +81,4 @@ test("command_line_words_must_be_key_value", function()
   eq(l, nil); eq(err, "command line argument 2: unknown setting 'clk' (did you mean 'clock'?)")
 end)
 
-print(string.format("[==========] %d test(s) run.", passed + failed))
-if failed > 0 then print(string.format("[  FAILED  ] %d test(s).", failed)); os.exit(1) end
-print(string.format("[  PASSED  ] %d test(s).", passed))
+T.done()

@@ -1,18 +1,9 @@
 -- Unit tests of lua/luaflash/targets/stm32f7_options.lua
 -- (stm32f7-target.md §3.6, §3.7, §4.5, §7.4).
-local src = os.getenv("LF_SOURCE_DIR") or "."
-package.path = src .. "/lua/?.lua;" .. package.path
+local T = dofile((os.getenv("LF_SOURCE_DIR") or ".") .. "/tests/luaunit/harness.lua")
+local src, test, eq = T.src, T.test, T.eq
 local O = require("luaflash.targets.stm32f7_options")
 
-local passed, failed = 0, 0
-local function test(name, f)
-  local ok, err = pcall(f)
-  if ok then passed = passed + 1; print("[       OK ] " .. name)
-  else failed = failed + 1; print("[  FAILED  ] " .. name .. ": " .. tostring(err)) end
-end
-local function eq(a, b, what)
-  if a ~= b then error((what or "value") .. ": expected " .. tostring(b) .. ", got " .. tostring(a), 2) end
-end
 
 test("factory_values_decode_per_3_6_and_3_7", function()
   local o = O.decode(O.FACTORY_OPTCR, O.FACTORY_OPTCR1)
@@ -65,6 +56,4 @@ test("mass_erasing_changes_need_explicit_permission", function()
   eq(ok, nil); assert(err:find("allow_rdp2"), err)
 end)
 
-print(string.format("[==========] %d test(s) run.", passed + failed))
-if failed > 0 then print(string.format("[  FAILED  ] %d test(s).", failed)); os.exit(1) end
-print(string.format("[  PASSED  ] %d test(s).", passed))
+T.done()

@@ -1,17 +1,8 @@
 -- Unit tests of lua/luaflash/svg.lua.
-local src = os.getenv("LF_SOURCE_DIR") or "."
-package.path = src .. "/lua/?.lua;" .. package.path
+local T = dofile((os.getenv("LF_SOURCE_DIR") or ".") .. "/tests/luaunit/harness.lua")
+local src, test, eq = T.src, T.test, T.eq
 local V = require("luaflash.svg")
 
-local passed, failed = 0, 0
-local function test(name, f)
-  local ok, err = pcall(f)
-  if ok then passed = passed + 1; print("[       OK ] " .. name)
-  else failed = failed + 1; print("[  FAILED  ] " .. name .. ": " .. tostring(err)) end
-end
-local function eq(a, b, what)
-  if a ~= b then error((what or "value") .. ": expected " .. tostring(b) .. ", got " .. tostring(a), 2) end
-end
 
 local function balanced(svg)
   local opens, closes = 0, 0
@@ -40,6 +31,4 @@ test("timeline_places_spans_on_rows_by_name", function()
   eq(V.format_seconds(12.34), "12.3 s"); eq(V.format_seconds(0.0421), "42 ms")
 end)
 
-print(string.format("[==========] %d test(s) run.", passed + failed))
-if failed > 0 then print(string.format("[  FAILED  ] %d test(s).", failed)); os.exit(1) end
-print(string.format("[  PASSED  ] %d test(s).", passed))
+T.done()
