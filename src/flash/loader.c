@@ -77,6 +77,8 @@ struct lf_loader {
   /* host mirrors of the counters */
   uint32_t cmd_wr, data_wr, woff;
   uint32_t st[LF_LDR_STATUS_BLOCK_SIZE / 4]; /* last status block */
+  uint64_t prog_done;                        /* last progress reported (no repeats) */
+  const char *prog_phase;
   lf_loader_stats stats;
 };
 
@@ -171,6 +173,12 @@ int lf_loader_new(lf_cm *cm, const lf_flash_geometry *g, const lf_loader_cfg *cf
 void lf_loader_free(lf_loader *l) { free(l); }
 
 const lf_loader_stats *lf_loader_stats_get(const lf_loader *l) { return &l->stats; }
+
+void lf_loader_set_progress(lf_loader *l, lf_loader_progress_fn fn, void *ctx)
+{
+  l->cfg.progress = fn;
+  l->cfg.progress_ctx = ctx;
+}
 
 void lf_loader_layout(const lf_loader *l, uint32_t *ctrl, uint32_t *ring, uint32_t *ring_size)
 {
@@ -405,6 +413,49 @@ static void fill(const pcmd *k, uint32_t off, uint8_t *dst, uint32_t n)
 
 static bool is_program(const pcmd *k) { return k->c.op == LF_LDR_OP_PROGRAM; }
 
+/* Bytes of flash work of one command (progress units). */
+static uint64_t cmd_weight(const lf_loader *l, const pcmd *k)
+{
+  if (k->c.op == LF_LDR_OP_ERASE) {
+    const lf_flash_sector *sec = k->step ? lf_geometry_sector_at(l->g, k->step->addr) : NULL;
+    return sec ? sec->size : 0;
+  }
+  if (k->c.op == LF_LDR_OP_MASS) {
+    unsigned banks = ((k->c.addr & CR_MER_BIT) ? 1u : 0u) + ((k->c.addr & CR_MER2_BIT) ? 1u : 0u);
+    return (uint64_t)l->g->size * banks / (l->g->nbanks > 1 ? l->g->nbanks : 1);
+  }
+  return k->c.len;
+}
+
+/* Reports progress from the last status block: commands the target finished
+ * count whole, the running program command by the ring bytes consumed. */
+static void report(lf_loader *l, const pcmd *cmds, size_t n, uint32_t first, uint32_t data0,
+                   uint64_t total)
+{
+  if (!l->cfg.progress)
+    return;
+  uint32_t fin = l->st[S_CMD_RD] - first;
+  if (fin > n)
+    fin = (uint32_t)n;
+  uint64_t done = 0, prog_done = 0, consumed = l->st[S_DATA_RD] - data0;
+  for (size_t i = 0; i < n; i++) {
+    if (is_program(&cmds[i])) {
+      uint64_t w = cmds[i].c.len;
+      uint64_t take = consumed - prog_done < w ? consumed - prog_done : w;
+      prog_done += take;
+      done += i < fin ? w : take;
+    } else if (i < fin) {
+      done += cmd_weight(l, &cmds[i]);
+    }
+  }
+  const char *phase = fin < n ? op_name(cmds[fin].c.op) : "done";
+  if (done == l->prog_done && phase == l->prog_phase)
+    return;
+  l->prog_done = done;
+  l->prog_phase = phase;
+  l->cfg.progress(l->cfg.progress_ctx, done, total, phase);
+}
+
 /* Runs cmds to completion: posting, streaming, polling. */
 static int execute(lf_loader *l, const pcmd *cmds, size_t n)
 {
@@ -419,6 +470,12 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
   uint8_t *buf = malloc(l->cfg.chunk);
   if (!buf)
     return lf_err_set(l->s, LF_ENOMEM, "loader: out of memory");
+  uint32_t data0 = l->data_wr; /* every earlier byte was consumed */
+  l->prog_done = UINT64_MAX;
+  l->prog_phase = NULL;
+  uint64_t total = 0;
+  for (size_t i = 0; i < n; i++)
+    total += cmd_weight(l, &cmds[i]);
   uint64_t last_change = now(l);
   uint32_t last_rd = l->st[S_CMD_RD], last_drd = l->st[S_DATA_RD];
   unsigned idle = 0;
@@ -478,8 +535,10 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
     } else if (posted < n) {
       l->stats.full_polls++;
     }
-    if (l->st[S_CMD_RD] == target && posted == n && sidx == n)
+    if (l->st[S_CMD_RD] == target && posted == n && sidx == n) {
+      report(l, cmds, n, first, data0, total);
       break;
+    }
     if ((r = poll(l)))
       break;
     if (l->st[S_STATUS]) {
@@ -492,6 +551,7 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
       last_drd = l->st[S_DATA_RD];
       last_change = t;
       idle = 0;
+      report(l, cmds, n, first, data0, total);
       continue;
     }
     bool timed_out = (double)(t - last_change) > l->cfg.timeout_s * 1e9;
@@ -669,6 +729,8 @@ int lf_loader_crc32(lf_loader *l, const lf_loader_range *rg, size_t n, uint32_t 
   uint64_t t0 = now(l);
   pcmd cmds[QUEUE];
   int r = 0;
+  if (!l->running && !l->dead && n > 0 && (r = lf_loader_start(l)))
+    return r;
   for (size_t i = 0; i < n && !r; i += QUEUE) {
     size_t k = n - i < QUEUE ? n - i : QUEUE;
     memset(cmds, 0, sizeof cmds);

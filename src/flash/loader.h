@@ -43,6 +43,15 @@
 #include "core/session.h"
 #include "flash/family.h"
 
+/* Progress of one stream (lf_loader_run*, lf_loader_crc32, the plan
+ * functions): done and total in bytes of flash work (an erased sector
+ * counts its size, a mass erase the bank sizes, programmed and CRC'd bytes
+ * themselves), phase = the command the target works on ("erase", "mass
+ * erase", "program", "crc32") or "done" at the end. Called from the polling
+ * loop whenever the target's status changed (no extra I/O); must not call
+ * back into the loader. */
+typedef void (*lf_loader_progress_fn)(void *ctx, uint64_t done, uint64_t total, const char *phase);
+
 typedef struct lf_loader_cfg {
   uint32_t ram_base;      /* must be LF_LDR_LOAD_ADDR (the blob is linked there) */
   uint32_t ram_size;      /* bytes usable from ram_base; 0 = family default */
@@ -55,6 +64,8 @@ typedef struct lf_loader_cfg {
                              the loader sets its longest timeout (32.8 s) and reloads it
                              before every command, so a hardware watchdog (option
                              IWDG_SW = 0) cannot reset the chip mid-erase; 0 = untouched */
+  lf_loader_progress_fn progress; /* optional (NULL: none) */
+  void *progress_ctx;
 } lf_loader_cfg;
 
 typedef enum lf_loader_step_kind {
@@ -123,6 +134,8 @@ int lf_loader_crc32(lf_loader *l, const lf_loader_range *r, size_t n, uint32_t *
 int lf_loader_stop(lf_loader *l);
 
 const lf_loader_stats *lf_loader_stats_get(const lf_loader *l);
+/* Replaces cfg.progress / cfg.progress_ctx (fn NULL: none). */
+void lf_loader_set_progress(lf_loader *l, lf_loader_progress_fn fn, void *ctx);
 /* RAM layout chosen (for tests and logs). */
 void lf_loader_layout(const lf_loader *l, uint32_t *ctrl, uint32_t *ring, uint32_t *ring_size);
 

@@ -160,7 +160,7 @@ static int image_gc(lua_State *L)
 /* lf.image(list [, geometry]) with list = { "path" | {path=, format=, base=}, ... } */
 static int m_image(lua_State *L)
 {
-  static const char *const keys[] = {"path", "format", "base", NULL};
+  static const char *const keys[] = {"path", "format", "base", "data", "name", NULL};
   luaL_checktype(L, 1, LUA_TTABLE);
   const lf_flash_geometry *g = lua_isnoneornil(L, 2) ? NULL : &check_geom(L, 2)->g;
   limage *i = lua_newuserdatauv(L, sizeof *i, 0);
@@ -175,7 +175,8 @@ static int m_image(lua_State *L)
     return luaL_error(L, "image: no image files given");
   for (lua_Integer k = 1; k <= n; k++) {
     lua_geti(L, 1, k);
-    const char *path;
+    const char *path, *data = NULL;
+    size_t dlen = 0;
     int fmt = LF_IMAGE_AUTO;
     uint64_t base = LF_IMAGE_NO_BASE;
     if (lua_type(L, -1) == LUA_TSTRING) {
@@ -183,10 +184,18 @@ static int m_image(lua_State *L)
     } else if (lua_istable(L, -1)) {
       int t = lua_gettop(L);
       lf_lua_check_keys(L, t, "image", keys);
-      lua_getfield(L, t, "path");
-      if (lua_type(L, -1) != LUA_TSTRING)
-        return luaL_error(L, "image[%d]: 'path' must be a string", (int)k);
-      path = lua_tostring(L, -1);
+      if (lua_getfield(L, t, "data") != LUA_TNIL) { /* bytes in memory: {data=, base=, name=} */
+        if (lua_type(L, -1) != LUA_TSTRING)
+          return luaL_error(L, "image[%d]: 'data' must be a string of bytes", (int)k);
+        data = lua_tolstring(L, -1, &dlen);
+        lua_getfield(L, t, "name");
+        path = lua_isnil(L, -1) ? lua_pushfstring(L, "image[%d] (data)", (int)k) : luaL_checkstring(L, -1);
+      } else {
+        lua_getfield(L, t, "path");
+        if (lua_type(L, -1) != LUA_TSTRING)
+          return luaL_error(L, "image[%d]: 'path' (a file) or 'data' (bytes) expected", (int)k);
+        path = lua_tostring(L, -1);
+      }
       if (lua_getfield(L, t, "format") != LUA_TNIL) {
         const char *f = luaL_checkstring(L, -1);
         fmt = lf_image_format_parse(f);
@@ -201,7 +210,8 @@ static int m_image(lua_State *L)
       return luaL_error(L, "image[%d]: expected a path or {path=, format=, base=}", (int)k);
     }
     lf_err_clear(s);
-    int rc = lf_image_add_file(s, i->im, path, (lf_image_format)fmt, base);
+    int rc = data ? lf_image_add_buffer(s, i->im, path, (const uint8_t *)data, dlen, (lf_image_format)fmt, base)
+                  : lf_image_add_file(s, i->im, path, (lf_image_format)fmt, base);
     if (rc != 0)
       return lf_lua_fail_rc(L, rc);
     lua_settop(L, 3);
@@ -631,6 +641,51 @@ static int m_loader(lua_State *L)
   return 1;
 }
 
+/* Progress from the C loader into a Lua function fn(done, total, phase)
+ * that sits at stack index idx for the duration of one call. An error in
+ * the function is logged once and the function is not called again (the
+ * flash job itself goes on: a progress bar must not break a flash). */
+typedef struct lprogress {
+  lua_State *L;
+  int idx;
+  bool failed;
+} lprogress;
+
+static void lua_progress(void *ctx, uint64_t done, uint64_t total, const char *phase)
+{
+  lprogress *p = ctx;
+  if (p->failed)
+    return;
+  lua_State *L = p->L;
+  lua_pushvalue(L, p->idx);
+  lua_pushinteger(L, (lua_Integer)done);
+  lua_pushinteger(L, (lua_Integer)total);
+  lua_pushstring(L, phase);
+  if (lua_pcall(L, 3, 0, 0) != LUA_OK) {
+    p->failed = true;
+    lf_log(lf_lua_session(L), LF_LOG_WARN, "progress callback failed (no longer called): %s",
+           lua_tostring(L, -1));
+    lua_pop(L, 1);
+  }
+}
+
+/* Sets the loader's progress to the function at idx (none when not a function). */
+static void progress_on(lua_State *L, lloader *x, int idx, lprogress *p)
+{
+  p->L = L;
+  p->idx = lua_absindex(L, idx);
+  p->failed = false;
+  lf_loader_set_progress(x->l, lua_isfunction(L, idx) ? lua_progress : NULL, p);
+}
+
+/* Clears the progress function, then raises rc's error if any. */
+static void progress_off(lua_State *L, lloader *x, int rc)
+{
+  lf_loader_set_progress(x->l, NULL, NULL);
+  if (rc != 0)
+    lf_lua_fail_rc(L, rc);
+}
+
 static int l_start(lua_State *L)
 {
   LF_LUA_TRY(L, lf_loader_start(check_loader(L)->l));
@@ -689,13 +744,18 @@ static lf_loader_step *check_steps(lua_State *L, int idx, size_t *n)
   return st;
 }
 
-/* ldr:run(steps) */
+/* ldr:run(steps [, progress]) */
 static int l_run(lua_State *L)
 {
   lloader *x = check_loader(L);
   size_t n;
+  if (!lua_isnoneornil(L, 3))
+    luaL_checktype(L, 3, LUA_TFUNCTION);
   lf_loader_step *st = check_steps(L, 2, &n);
-  LF_LUA_TRY(L, lf_loader_run(x->l, st, n));
+  lprogress pg;
+  progress_on(L, x, 3, &pg);
+  lf_err_clear(lf_lua_session(L));
+  progress_off(L, x, lf_loader_run(x->l, st, n));
   return 0;
 }
 
@@ -726,23 +786,32 @@ static int l_crc32(lua_State *L)
   return 1;
 }
 
+/* ldr:plan_crcs(plan [, progress]) */
 static int l_plan_crcs(lua_State *L)
 {
   lloader *x = check_loader(L);
-  LF_LUA_TRY(L, lf_loader_plan_crcs(x->l, check_plan(L, 2)->p));
+  lf_plan *p = check_plan(L, 2)->p;
+  if (!lua_isnoneornil(L, 3))
+    luaL_checktype(L, 3, LUA_TFUNCTION);
+  lprogress pg;
+  progress_on(L, x, 3, &pg);
+  lf_err_clear(lf_lua_session(L));
+  progress_off(L, x, lf_loader_plan_crcs(x->l, p));
   return 0;
 }
 
-/* ldr:plan_run(plan, {erase=true, program=true, verify=true}) -> sectors verified.
+/* ldr:plan_run(plan, {erase=true, program=true, verify=true, progress=fn}) -> sectors verified.
  * erase/program select the plan's steps; verify (with program) CRCs every
  * sector the plan flags in the same stream. */
 static int l_plan_run(lua_State *L)
 {
-  static const char *const keys[] = {"erase", "program", "verify", NULL};
+  static const char *const keys[] = {"erase", "program", "verify", "progress", NULL};
   lloader *x = check_loader(L);
   lf_plan *p = check_plan(L, 2)->p;
   bool erase = true, program = true, verify = true;
-  if (!lua_isnoneornil(L, 3)) {
+  lua_settop(L, 3);
+  lua_pushnil(L); /* 4: progress function */
+  if (!lua_isnil(L, 3)) {
     luaL_checktype(L, 3, LUA_TTABLE);
     lf_lua_check_keys(L, 3, "loader:plan_run", keys);
     lua_getfield(L, 3, "erase");
@@ -752,11 +821,17 @@ static int l_plan_run(lua_State *L)
     program = lua_isnil(L, -2) || lua_toboolean(L, -2);
     verify = lua_isnil(L, -1) || lua_toboolean(L, -1);
     lua_pop(L, 3);
+    if (lua_getfield(L, 3, "progress") != LUA_TNIL)
+      luaL_checktype(L, -1, LUA_TFUNCTION);
+    lua_replace(L, 4);
   }
   lf_session *s = lf_lua_session(L);
   unsigned verified = 0;
+  lprogress pg;
+  progress_on(L, x, 4, &pg);
   if (erase && program && verify) {
-    LF_LUA_TRY(L, lf_loader_plan_program(x->l, p, &verified));
+    lf_err_clear(s);
+    progress_off(L, x, lf_loader_plan_program(x->l, p, &verified));
   } else {
     lf_loader_step *st = NULL;
     size_t n = 0;
@@ -775,19 +850,24 @@ static int l_plan_run(lua_State *L)
         rc = lf_loader_plan_verify(x->l, p, &verified);
     }
     free(st);
-    if (rc != 0)
-      return lf_lua_fail_rc(L, rc);
+    progress_off(L, x, rc);
   }
   lua_pushinteger(L, verified);
   return 1;
 }
 
-/* ldr:plan_verify(plan) -> sectors verified */
+/* ldr:plan_verify(plan [, progress]) -> sectors verified */
 static int l_plan_verify(lua_State *L)
 {
   lloader *x = check_loader(L);
+  lf_plan *p = check_plan(L, 2)->p;
+  if (!lua_isnoneornil(L, 3))
+    luaL_checktype(L, 3, LUA_TFUNCTION);
   unsigned verified = 0;
-  LF_LUA_TRY(L, lf_loader_plan_verify(x->l, check_plan(L, 2)->p, &verified));
+  lprogress pg;
+  progress_on(L, x, 3, &pg);
+  lf_err_clear(lf_lua_session(L));
+  progress_off(L, x, lf_loader_plan_verify(x->l, p, &verified));
   lua_pushinteger(L, verified);
   return 1;
 }

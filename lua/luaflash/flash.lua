@@ -1,0 +1,402 @@
+-- The flash API for scripts: program an image, erase sectors, write bytes,
+-- CRC a range, inspect a plan, with progress callbacks. Built on the C
+-- bindings (lf.image, lf.plan, lf.loader: src/script/lf_lua_flash.c).
+--
+--   local flash = require("luaflash.flash")
+--   local t = probe:target(); t:connect("halt")
+--   local r = t:program("app.hex", { erase = "sector", verify = "crc" })
+--   local F = t:flash()                      -- or flash.new(t, opts)
+--   local plan = F:plan("app.bin", { smart_flash = true })
+--   for _, s in ipairs(plan:sectors()) do print(s.index, s.action, s.reason) end
+--   F:erase_sectors{ 3, 0x08040000 }         -- sector indices or addresses
+--   F:write(0x08008000, "\1\2\3\4")          -- the rest of the sector is kept
+--   print(string.format("%08x", F:crc32(0x08000000, 65536)))
+--   F:close()                                -- stops the loader (flash locked)
+--
+-- Images (`image_or_path`): a path ("app.bin" loads at the flash base, or at
+-- options.base), an lf.image, or a list of { path=, base=, format= } and
+-- { data=, base= } tables (bytes from memory, e.g. built with string.pack).
+--
+-- Options / settings: the project settings that concern the flash, with the
+-- same names, values and defaults (lua/luaflash/settings.lua): erase
+-- ("sector" | "chip" | "auto"), smart_flash, keep_unwritten, verify ("crc" |
+-- "readback" | false), base; plus progress = fn(done, total, phase), and
+-- the plan's psize / ff_gap / timing_max. Other settings keys (clock, reset,
+-- ...) are accepted and ignored, so a project's whole settings table can be
+-- passed; an unknown key is an error with a suggestion.
+--
+-- Progress: fn(done, total, phase) with done/total in bytes of flash work of
+-- the current stream (a sector erase counts the sector's size) and phase one
+-- of "read" (keep_unwritten reads), "crc32" (smart-flash CRCs, verify),
+-- "erase", "mass erase", "program", "readback", "done". Called whenever the
+-- target reports progress; an error in it is logged and it is not called
+-- again (a progress bar never breaks a flash job).
+--
+-- Results: F:program returns { ok = true, verified = bool, verified_sectors,
+-- plan = summary (erase mode, counts, floor_s ...), sectors = plan:sectors(),
+-- phases = { {name, seconds}... }, erase_s / program_s / verify_s (target
+-- time from the loader's cycle counters), smart_crc_s, keep_read_s, run_s,
+-- total_s (the target clock: bench virtual time, or host time) }. Any
+-- failure raises an error naming what and where (sector, address, FLASH_SR
+-- flags); verified is never true unless every written sector was checked.
+local lf = require("luaflash")
+local settings = require("luaflash.settings")
+
+local M = {}
+
+local plan_keys = { psize = true, ff_gap = true, timing_max = true }
+local flash_settings = { erase = true, smart_flash = true, keep_unwritten = true, verify = true,
+  base = true }
+
+-- Options -> normalised settings (defaults filled) + the extra keys.
+local function check_options(opts, what)
+  opts = opts or {}
+  if type(opts) ~= "table" then error(what .. ": options must be a table", 3) end
+  local s = {}
+  for k, v in pairs(opts) do
+    if k == "progress" then
+      if type(v) ~= "function" then error(what .. ": 'progress' must be a function", 3) end
+    elseif plan_keys[k] or k == "format" then
+      s[k] = v
+    elseif type(k) == "string" and settings.spec[k] then
+      local nv, err = settings.check(k, v)
+      if nv == nil and err then error(what .. ": " .. err, 3) end
+      if flash_settings[k] then s[k] = nv end
+    else
+      local hint = type(k) == "string" and settings.suggest(k)
+      error(string.format("%s: unknown option '%s'%s", what, tostring(k),
+        hint and (" (did you mean '" .. hint .. "'?)") or ""), 3)
+    end
+  end
+  for k in pairs(flash_settings) do
+    if s[k] == nil and settings.spec[k].default ~= nil then s[k] = settings.spec[k].default end
+  end
+  return s, opts.progress
+end
+M.check_options = check_options
+
+-- A flash object for a connected, halted target. opts: { geometry = g
+-- (default: read from the chip), loader = { psize=, chunk=, timeout=, ... },
+-- progress = fn, clock = fn() -> seconds }.
+function M.new(t, opts)
+  opts = opts or {}
+  local F = { t = t, progress = opts.progress }
+  local g = opts.geometry or lf.target_geometry(t)
+  local gi = g:info()
+  F.geometry_info = gi
+  local ldr
+
+  function F.geometry() return g end
+
+  -- The run's clock: the target's (virtual ns on the bench).
+  function F.clock()
+    if opts.clock then return opts.clock() end
+    return t:now_ns() / 1e9
+  end
+
+  function F.loader()
+    if not ldr then ldr = lf.loader(t, g, opts.loader) end
+    return ldr
+  end
+
+  -- After an error the loader is dead: the next call starts a fresh one.
+  local function drop_loader()
+    if ldr then pcall(function() ldr:close() end) end
+    ldr = nil
+  end
+
+  local function guarded(fn, ...)
+    local res = table.pack(pcall(fn, ...))
+    if not res[1] then
+      drop_loader()
+      error(res[2], 0)
+    end
+    return table.unpack(res, 2, res.n)
+  end
+
+  -- The sector (geometry table) holding addr, or the sector with that index.
+  function F.sector(_, x)
+    if math.type(x) ~= "integer" then error("flash: sector index or address expected, got " .. tostring(x), 2) end
+    if x >= 0 and x < #gi.sectors then return gi.sectors[x + 1] end
+    for _, s in ipairs(gi.sectors) do
+      if x >= s.addr and x < s.addr + s.size then return s end
+    end
+    error(string.format("flash: 0x%08x is neither a sector index (0..%d) nor an address in %s " ..
+      "(0x%08x..0x%08x)", x, #gi.sectors - 1, gi.name, gi.base, gi.base + gi.size - 1), 2)
+  end
+
+  -- An lf.image from a path, an image, or a list of {path|data, base, format}.
+  function F.image(_, spec, base, format)
+    if type(spec) == "userdata" then return spec:check(g) end
+    local list
+    if type(spec) == "string" then
+      local e = { path = spec, base = base, format = format }
+      if e.base == nil and (format == "bin" or (format == nil and spec:lower():match("%.bin$"))) then
+        e.base = gi.base
+      end
+      list = { e }
+    elseif type(spec) == "table" then
+      list = (spec.path or spec.data) and { spec } or spec
+      local copy = {}
+      for i, e in ipairs(list) do
+        copy[i] = { path = e.path or e[1], data = e.data, base = e.base, format = e.format, name = e.name }
+        if copy[i].base == nil and copy[i].data then copy[i].base = base or gi.base end
+      end
+      list = copy
+    else
+      error("flash: image expected (a path, an lf.image or a list of {path|data, base}), got " .. type(spec), 3)
+    end
+    return lf.image(list, g)
+  end
+
+  local function report(phase, done, total)
+    if F.progress_fn then
+      local ok, err = pcall(F.progress_fn, done, total, phase)
+      if not ok then
+        lf.log("warn", "progress callback failed (no longer called): " .. tostring(err))
+        F.progress_fn = nil
+      end
+    end
+  end
+
+  -- A finalized plan for the image: the keep_unwritten reads (over SWD)
+  -- and the smart-flash CRCs (on the target) are done here. Returns the
+  -- plan (an lf plan: :sectors() -> action and reason per sector,
+  -- :summary(), :content(i)) and a table of the times those took.
+  function F.plan(_, image, opts2)
+    local s, progress = check_options(opts2, "flash:plan")
+    return guarded(function()
+      F.progress_fn = progress or F.progress
+      local img = F:image(image, s.base, s.format)
+      local plan = lf.plan(img, g, { erase = s.erase, keep_unwritten = s.keep_unwritten,
+        smart_flash = s.smart_flash, verify = s.verify or "none", psize = s.psize, ff_gap = s.ff_gap,
+        timing_max = s.timing_max })
+      local need = plan:needs()
+      local times = {}
+      if #need.reads > 0 then
+        local t0, total, done = F.clock(), 0, 0
+        for _, r in ipairs(need.reads) do total = total + r.len end
+        for _, r in ipairs(need.reads) do
+          plan:set_old(r.addr, t:read(r.addr, r.len))
+          done = done + r.len
+          report("read", done, total)
+        end
+        times.keep_read_s = F.clock() - t0
+      end
+      if #need.crcs > 0 then
+        local t0 = F.clock()
+        F.loader():plan_crcs(plan, F.progress_fn and function(d, n, ph) report(ph, d, n) end or nil)
+        times.smart_crc_s = F.clock() - t0
+      end
+      plan:finalize()
+      return plan, times
+    end)
+  end
+
+  -- Readback verify of every sector the plan flags: the bytes over SWD.
+  local function readback(plan)
+    local n, total, done = 0, 0, 0
+    local secs = plan:sectors()
+    for _, sec in ipairs(secs) do if sec.verify then total = total + sec.size end end
+    for i, sec in ipairs(secs) do
+      if sec.verify then
+        local want = plan:content(i - 1)
+        local got = t:read(sec.addr, sec.size)
+        if got ~= want then
+          local k = 1
+          while got:byte(k) == want:byte(k) do k = k + 1 end
+          error(string.format("verify (readback): sector %d differs at 0x%08x: flash has 0x%02x, image 0x%02x",
+            sec.index, sec.addr + k - 1, got:byte(k), want:byte(k)), 0)
+        end
+        n = n + 1
+        done = done + sec.size
+        report("readback", done, total)
+      end
+    end
+    return n
+  end
+
+  local function stats_delta(before)
+    local a = F.loader():stats()
+    local d = {}
+    for k, v in pairs(a) do d[k] = v - (before and before[k] or 0) end
+    return d
+  end
+
+  -- Erase, program and verify a finalized plan. verify: "crc" (in the same
+  -- stream), "readback" or false. Returns the times and the sectors verified.
+  function F.run(_, plan, verify)
+    return guarded(function()
+      local l = F.loader()
+      local before = l:stats()
+      local cb = F.progress_fn and function(d, n, ph) report(ph, d, n) end or nil
+      local verified = l:plan_run(plan, { erase = true, program = true, verify = verify == "crc",
+        progress = cb })
+      if verify == "readback" then verified = readback(plan) end
+      local d = stats_delta(before)
+      return { erase_s = d.target_erase_s, program_s = d.target_program_s, verify_s = d.target_crc_s,
+        run_s = d.run_s + d.crc_s, verified = verify and true or false, verified_sectors = verified,
+        stats = d }
+    end)
+  end
+
+  -- Program an image: plan (reads, smart-flash CRCs), then erase + program
+  -- + verify in one stream. Raises on any failure.
+  function F.program(_, image, opts2)
+    local s, progress = check_options(opts2, "flash:program")
+    local t0 = F.clock()
+    F.progress_fn = progress or F.progress
+    local plan, times = F:plan(image, opts2)
+    local sum = plan:summary()
+    local r = F:run(plan, s.verify)
+    report("done", 1, 1)
+    local res = { ok = true, verified = r.verified, verified_sectors = r.verified_sectors,
+      plan = sum, sectors = plan:sectors(), erase_s = r.erase_s, program_s = r.program_s,
+      verify_s = r.verify_s, run_s = r.run_s, smart_crc_s = times.smart_crc_s,
+      keep_read_s = times.keep_read_s, stats = r.stats, total_s = F.clock() - t0, settings = s }
+    res.phases = {
+      { name = "plan", seconds = (times.smart_crc_s or 0) + (times.keep_read_s or 0) },
+      { name = "erase", seconds = r.erase_s, streamed = true },
+      { name = "program", seconds = r.program_s, streamed = true },
+      s.verify and { name = "verify", seconds = s.verify == "crc" and r.verify_s or nil, mode = s.verify,
+        sectors = r.verified_sectors } or { name = "verify", skipped = true, by = "verify = false" },
+    }
+    if not s.verify then lf.log("warn", "verify = false: the programmed data was not verified") end
+    res.plan_object = plan
+    return res
+  end
+
+  -- Erase sectors (indices or addresses, any order, duplicates once), then
+  -- check on the target that each reads all 0xFF (verify = false skips it).
+  -- { all = true } or "all" erases the whole array with mass erase.
+  -- Returns the list of sector indices erased.
+  function F.erase_sectors(_, list, opts2)
+    opts2 = opts2 or {}
+    local steps, idx, seen = {}, {}, {}
+    if list == "all" or (type(list) == "table" and list.all) then
+      steps[1] = { op = "mass", banks = gi.dual_bank and 3 or 1 }
+      for _, s in ipairs(gi.sectors) do idx[#idx + 1] = s.index end
+    else
+      if type(list) ~= "table" then error("flash:erase_sectors: a list of sector indices or addresses expected", 2) end
+      local secs = {}
+      for _, x in ipairs(list) do
+        local s = F:sector(x)
+        if not seen[s.index] then seen[s.index] = true; secs[#secs + 1] = s end
+      end
+      table.sort(secs, function(a, b) return a.addr < b.addr end)
+      for _, s in ipairs(secs) do
+        steps[#steps + 1] = { op = "erase", addr = s.addr }
+        idx[#idx + 1] = s.index
+      end
+    end
+    if #steps == 0 then return idx end
+    F.progress_fn = opts2.progress or F.progress
+    guarded(function()
+      local cb = F.progress_fn and function(d, n, ph) report(ph, d, n) end or nil
+      F.loader():run(steps, cb)
+      if opts2.verify ~= false then
+        local ranges, want = {}, {}
+        for _, i in ipairs(idx) do
+          local s = gi.sectors[i + 1]
+          ranges[#ranges + 1] = { addr = s.addr, len = s.size }
+        end
+        local crcs = {}
+        for k = 1, #ranges, 32 do
+          local part = table.move(ranges, k, math.min(k + 31, #ranges), 1, {})
+          for j, c in ipairs(F.loader():crc32(part)) do crcs[k + j - 1] = c end
+        end
+        for j, r in ipairs(ranges) do
+          want[r.len] = want[r.len] or lf.crc32(string.rep("\255", r.len))
+          if crcs[j] ~= want[r.len] then
+            error(string.format("flash: sector %d (0x%08x) does not read erased after the erase " ..
+              "(CRC32 0x%08x, erased 0x%08x)", idx[j], r.addr, crcs[j], want[r.len]), 0)
+          end
+        end
+      end
+    end)
+    return idx
+  end
+
+  -- Write bytes at addr: the sectors the range touches are erased and
+  -- programmed. The other bytes of those sectors are KEPT (read first and
+  -- written back: keep_unwritten defaults to true here, unlike a project
+  -- image), so write() changes exactly [addr, addr + #data). Unchanged
+  -- sectors are skipped (smart flash), and the result is CRC-verified.
+  -- opts: any flash:program option (keep_unwritten = false: the rest of the
+  -- touched sectors ends 0xFF). Returns flash:program's result.
+  function F.write(_, addr, data, opts2)
+    if math.type(addr) ~= "integer" then error("flash:write: address must be an integer", 2) end
+    if type(data) ~= "string" or #data == 0 then error("flash:write: data must be a non-empty string", 2) end
+    local o = {}
+    for k, v in pairs(opts2 or {}) do o[k] = v end
+    if o.keep_unwritten == nil then o.keep_unwritten = true end
+    if o.erase == nil then o.erase = "sector" end
+    return F:program({ { data = data, base = addr, name = string.format("write 0x%08x", addr) } }, o)
+  end
+
+  -- zlib CRC32 of [addr, addr + len) computed on the target.
+  function F.crc32(_, addr, len)
+    if math.type(addr) ~= "integer" or math.type(len) ~= "integer" or len < 0 then
+      error("flash:crc32: integer address and length expected", 2)
+    end
+    if len == 0 then return 0 end
+    return guarded(function() return F.loader():crc32 { { addr = addr, len = len } }[1] end)
+  end
+
+  function F.read(_, addr, len) return t:read(addr, len) end
+
+  -- Stop the loader (the flash is locked again, the core halted at the
+  -- loader's exit). The target stays connected.
+  function F.close()
+    if ldr then
+      local l = ldr
+      ldr = nil
+      local ok, err = pcall(function() l:stop() end)
+      l:close()
+      if not ok then error(err, 0) end
+    end
+  end
+
+  return F
+end
+
+-- One flash object per target (weak: closed with the target).
+local per_target = setmetatable({}, { __mode = "k" })
+
+local function target_flash(t, opts)
+  local F = per_target[t]
+  if not F or opts then
+    if F then F:close() end
+    F = M.new(t, opts)
+    per_target[t] = F
+  end
+  return F
+end
+
+-- target:flash([opts]) -> the target's flash object.
+-- target:program(image_or_path, options) -> result; the loader is stopped
+-- afterwards (options.keep_loader = true keeps it running for more calls).
+local function target_program(t, image, opts)
+  local o, keep = {}, false
+  for k, v in pairs(opts or {}) do
+    if k == "keep_loader" then keep = v else o[k] = v end
+  end
+  local F = target_flash(t)
+  local res = F:program(image, o)
+  if not keep then F:close() end
+  return res
+end
+
+M.target_program = target_program
+M.target_flash = target_flash
+
+-- Install t:flash() and t:program() on every target object.
+do
+  local mt = debug.getregistry()["luaflash.target"]
+  if mt and type(mt.__index) == "table" then
+    mt.__index.flash = mt.__index.flash or target_flash
+    mt.__index.program = mt.__index.program or target_program
+  end
+end
+
+return M
