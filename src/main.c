@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/session.h"
 #include "script/lf_lua.h"
@@ -38,10 +40,17 @@ static const char usage_text[] =
   "\n"
   "project files (PROJECT.lua sets board, image, settings, hooks):\n"
   "  luaflash PROJECT.lua [key=value ...] [--settings] [--json] [--quiet]\n"
+  "                        [--profile] [--trace FILE.json]\n"
   "  key=value               override a setting (clock=4MHz erase=sector ...)\n"
   "  --settings              print the effective settings and their origin\n"
   "  --json                  print the result as JSON\n"
-  "  --quiet                 no summary\n"
+  "  --quiet                 no progress and no summary\n"
+  "  --profile               a table of the phases at the end (host and bench\n"
+  "                          time, bytes, rates, USB traffic)\n"
+  "  --trace FILE.json       the timeline as Chrome trace events (Perfetto)\n"
+  "\n"
+  "environment: LUAFLASH_LUA_DIR  folder of the Lua modules (default: the\n"
+  "  install prefix's share/luaflash/lua)\n"
   "\n"
   "options:\n"
   "  --probe SEL             probe for luaflash.open(): serial or serial prefix,\n"
@@ -74,6 +83,29 @@ static void sink(void *ctx, int level, double host_ms, uint64_t virt_ns, const c
             msg);
   else
     fprintf(stderr, "[%10.3f ms] %s: %s\n", host_ms, name, msg);
+}
+
+/* Where the Lua modules are: $LUAFLASH_LUA_DIR, else <prefix>/share/luaflash/lua
+ * next to an installed binary (<prefix>/bin/luaflash), else the source tree's
+ * lua/ the build was configured from (a binary run from its build dir). */
+static const char *lua_dir(char *buf, size_t len)
+{
+  const char *env = getenv("LUAFLASH_LUA_DIR");
+  if (env && env[0])
+    return env;
+  ssize_t n = readlink("/proc/self/exe", buf, len - 1);
+  if (n > 0) {
+    buf[n] = '\0';
+    char *slash = strrchr(buf, '/');
+    static const char rel[] = "/../share/luaflash/lua";
+    struct stat st;
+    if (slash && (size_t)(slash - buf) + sizeof rel < len) {
+      memcpy(slash, rel, sizeof rel);
+      if (stat(buf, &st) == 0 && S_ISDIR(st.st_mode))
+        return buf;
+    }
+  }
+  return LF_LUA_DIR;
 }
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -233,10 +265,10 @@ int main(int argc, char **argv)
             : c.verbose == 1 ? LF_LOG_INFO : LF_LOG_WARN;
   lf_log_set_sink(s, sink, NULL, level);
 
-  const char *dir = getenv("LUAFLASH_LUA_DIR");
+  char dirbuf[4096];
   lf_lua *l = NULL;
   int status = LF_EXIT_FAIL;
-  if (lf_lua_new(s, dir && dir[0] ? dir : LF_LUA_DIR, &l) != 0) {
+  if (lf_lua_new(s, lua_dir(dirbuf, sizeof dirbuf), &l) != 0) {
     fprintf(stderr, "luaflash: %s\n", lf_err_msg(s));
     goto out;
   }

@@ -75,14 +75,7 @@ function M.flash(...)
   if not f then lf.usage_error("flash: cannot open image " .. file, 0) end
   f:close()
   local init = require("luaflash.init")
-  local opts, kv = {}, {}
-  for _, w in ipairs(rest) do
-    if w == "--settings" then opts.settings = true
-    elseif w == "--json" then opts.json = true
-    elseif w == "--quiet" or w == "-q" then opts.quiet = true
-    elseif w:match("^%-") then lf.usage_error("flash: unknown option '" .. w .. "'", 0)
-    else kv[#kv + 1] = w end
-  end
+  local opts, kv = init.project_args(rest, "flash: ")
   local values = { image = file, board = board }
   local where = { image = "command line", board = board and "command line" or nil }
   local proj = { path = "(command line)", dir = ".", values = values, where = where, hooks = {},

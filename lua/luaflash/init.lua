@@ -10,14 +10,16 @@
 --
 -- Project options after the file name: key=value (settings), --settings
 -- (print the effective settings and where each came from, then stop),
--- --json (the result as JSON on stdout), --quiet (no summary).
+-- --json (the result as JSON on stdout), --quiet (no progress, no summary),
+-- --profile (phase table), --trace FILE.json (Chrome trace events). What is
+-- shown is lua/luaflash/report.lua's job.
 local lf = require("luaflash")
 local settings = require("luaflash.settings")
 local project = require("luaflash.project")
 local boards = require("luaflash.boards")
 local sequence = require("luaflash.sequence")
 local engine = require("luaflash.engine")
-local json = require("luaflash.json")
+local report = require("luaflash.report")
 
 local M = {}
 
@@ -25,45 +27,32 @@ function M.boards_dirs()
   return boards.dirs((lf.lua_dir or "lua") .. "/../boards")
 end
 
-local function fmt_s(s)
-  if s == nil then return "-" end
-  if s >= 1 then return string.format("%.3f s", s) end
-  return string.format("%.1f ms", s * 1000)
-end
-
 -- Split the words after the file into project options and key=value words.
-local function project_args(words)
+function M.project_args(words, who)
   local opts, kv = {}, {}
-  for _, w in ipairs(words) do
+  local i = 1
+  while i <= #words do
+    local w = words[i]
     if w == "--settings" then opts.settings = true
     elseif w == "--json" then opts.json = true
     elseif w == "--quiet" or w == "-q" then opts.quiet = true
-    elseif w:match("^%-%-") then
-      lf.usage_error("unknown project option '" .. w .. "' (known: --settings, --json, --quiet; " ..
-        "settings are key=value)", 0)
+    elseif w == "--profile" then opts.profile = true
+    elseif w == "--trace" or w:match("^%-%-trace=") then
+      local f = w:match("^%-%-trace=(.*)$")
+      if not f then i = i + 1; f = words[i] end
+      if not f or f == "" or f:match("^%-%-") then
+        lf.usage_error((who or "") .. "--trace needs a file name (--trace FILE.json)", 0)
+      end
+      opts.trace = f
+    elseif w:match("^%-") then
+      lf.usage_error((who or "") .. "unknown project option '" .. w .. "' (known: --settings, --json, " ..
+        "--quiet, --profile, --trace FILE; settings are key=value)", 0)
     else kv[#kv + 1] = w end
+    i = i + 1
   end
   return opts, kv
 end
-
-local function summary(result, eff)
-  local p = result.plan or {}
-  local parts = {}
-  for _, ph in ipairs(result.phases) do
-    parts[#parts + 1] = ph.skipped and (ph.name .. " skipped") or (ph.name .. " " .. fmt_s(ph.seconds))
-  end
-  local t = result.target or {}
-  local probe = result.probe or {}
-  io.stdout:write(string.format("luaflash: %s via %s %s at %.2f MHz\n", t.flash or "?",
-    probe.product or "probe", probe.serial or "", (result.clock_hz or 0) / 1e6))
-  io.stdout:write("  " .. table.concat(parts, ", ") .. "\n")
-  local verified = result.verified and string.format("verified (%s: %d written, %d unchanged by CRC32)",
-    eff.verify == "readback" and "read back" or "CRC32", result.verified_sectors or 0, p.unchanged or 0)
-    or "NOT verified"
-  io.stdout:write(string.format("  %d bytes: %d sectors erased, %d programmed, %d unchanged; %s; total %s (flash floor %s)\n",
-    p.image_bytes or 0, p.erased or 0, p.programmed or 0, p.unchanged or 0, verified,
-    fmt_s(result.total_s), fmt_s(p.floor_s)))
-end
+local project_args = M.project_args
 
 -- Run a loaded project (or a table built by `luaflash flash`).
 function M.run_project(proj, kv, opts)
@@ -89,6 +78,8 @@ function M.run_project(proj, kv, opts)
     return
   end
   local E = engine.new { board = board }
+  local R = report.new(opts)
+  R:instrument(E)
   local t0 = lf.monotonic()
   local result, ctx
   local ok, rerr = pcall(function()
@@ -96,9 +87,7 @@ function M.run_project(proj, kv, opts)
   end)
   if not ok then
     local first = tostring(rerr):match("^[^\n]*")
-    if opts.json then
-      io.stdout:write(json.encode { ok = false, error = first, stage = E.stage } .. "\n")
-    end
+    R:fail(first, E.stage)
     if E.stage == "input" then lf.usage_error(first, 0) end
     error(rerr, 0)
   end
@@ -111,11 +100,7 @@ function M.run_project(proj, kv, opts)
   for k, v in pairs(eff) do
     if type(v) ~= "function" then result.settings[k] = v end
   end
-  if opts.json then
-    io.stdout:write(json.encode(result) .. "\n")
-  elseif not opts.quiet then
-    summary(result, eff)
-  end
+  R:finish(result, eff)
   return result, ctx
 end
 

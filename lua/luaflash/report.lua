@@ -1,0 +1,415 @@
+-- What a person (or a CI job) sees of a `luaflash project.lua` run:
+--
+--   progress   a bar on a terminal (phase, bytes, rate, ETA), plain lines
+--              otherwise, nothing with --quiet; always on stderr
+--   summary    three lines on stdout (or the result as JSON with --json)
+--   --profile  a table of the phases: host wall time, bench virtual time (on
+--              the bench), bytes, rates and USB traffic
+--   --trace F  the same timeline as Chrome trace-event JSON (Perfetto,
+--              chrome://tracing): one track in host time, one in bench time
+--              with the USB transfer counters of every phase
+--
+-- The report learns about the run by wrapping the engine's primitives
+-- (load_images, open_probe -> connect -> target methods, plan): the default
+-- sequence and a project's own program(ctx) are measured the same way and
+-- neither knows the report exists. Invariant: a span is closed on every path
+-- (an error inside a primitive closes it, marked failed, then re-raises).
+
+local lf = require("luaflash")
+local json = require("luaflash.json")
+
+local M = {}
+M.__index = M
+
+local function fmt_s(s)
+  if s == nil then return "-" end
+  if s >= 1 then return string.format("%.3f s", s) end
+  return string.format("%.1f ms", s * 1000)
+end
+M.fmt_s = fmt_s
+
+local function fmt_bytes(n)
+  if not n or n == 0 then return "-" end
+  if n >= 1048576 then return string.format("%.2f MiB", n / 1048576) end
+  if n >= 10240 then return string.format("%.1f KiB", n / 1024) end
+  return string.format("%d B", n)
+end
+
+local function fmt_rate(bytes, s)
+  if not bytes or bytes == 0 or not s or s <= 0 then return "-" end
+  local r = bytes / s
+  if r >= 1048576 then return string.format("%.2f MiB/s", r / 1048576) end
+  return string.format("%.1f KiB/s", r / 1024)
+end
+
+-- opts: { quiet, json, profile, trace = path, tty = bool (default: stderr is
+-- a terminal), out = file for progress (default io.stderr) }
+function M.new(opts)
+  opts = opts or {}
+  local tty = opts.tty
+  if tty == nil then tty = lf.isatty and lf.isatty(2) or false end
+  local R = setmetatable({
+    opts = opts, tty = tty, out = opts.out or io.stderr,
+    spans = {}, open_spans = {}, t0 = lf.monotonic(),
+    width = (tty and lf.term_width and lf.term_width(2)) or 80,
+  }, M)
+  R.show_progress = not opts.quiet
+  -- byte progress from the loader (ldr:plan_run{progress = fn})
+  R.loader_progress = opts.progress ~= false
+  return R
+end
+
+-- ---- progress ----
+
+function M:_line(text)
+  if not self.show_progress then return end
+  if self.tty then
+    local w = math.max(20, self.width - 1)
+    if #text > w then text = text:sub(1, w) end
+    self.out:write("\r" .. text .. string.rep(" ", w - #text))
+    self.bar_shown = true
+  else
+    self.out:write(text .. "\n")
+  end
+  self.out:flush()
+end
+
+function M:_end_bar()
+  if self.bar_shown then
+    self.out:write("\r" .. string.rep(" ", math.max(20, self.width - 1)) .. "\r")
+    self.out:flush()
+    self.bar_shown = false
+  end
+end
+
+-- Loader progress (done, total bytes of flash work, phase) inside the
+-- open span: the bar on a terminal; sub-spans ("marks") per phase the target
+-- reports, each a plain line when it ends on a non-terminal. The loader
+-- reports a phase once its status changed, so the time before the first
+-- report belongs to the stream's first work: the erases when it erases
+-- (they are queued first), else "start". Rate and ETA are in the run's
+-- clock (bench virtual time on the bench).
+function M:progress(done, total, phase)
+  local s = self.open_spans[#self.open_spans]
+  if not s then return end
+  local now = self.clock()
+  local p = s.prog
+  if not p then
+    p = { start = s.v0 or s.h0, total = total, pct = -1 }
+    s.prog = p
+    s.marks = {}
+    if done > 0 then
+      s.marks[1] = { name = s.first_work or "start", t0 = p.start, done0 = 0 }
+    end
+  end
+  p.total = total
+  local cur = s.marks[#s.marks]
+  if not cur or cur.name ~= phase then
+    if cur and not cur.t1 then self:_close_mark(cur, now, done) end
+    if phase ~= "done" then s.marks[#s.marks + 1] = { name = phase, t0 = now, done0 = done } end
+  end
+  p.done = done
+  if self.tty and self.show_progress and phase ~= "done" then
+    local pct = total > 0 and math.floor(done * 100 / total) or 100
+    if pct ~= p.pct then
+      p.pct = pct
+      local el = now - p.start
+      local rate = el > 0 and done / el or 0
+      local eta = rate > 0 and (total - done) / rate or nil
+      local barw = 20
+      local fill = total > 0 and math.floor(barw * done / total) or barw
+      self:_line(string.format("%-8s [%s%s] %3d%% %s/%s %s ETA %s", phase,
+        string.rep("#", fill), string.rep(".", barw - fill), pct, fmt_bytes(done), fmt_bytes(total),
+        fmt_rate(done, el), eta and fmt_s(eta) or "-"))
+    end
+  end
+end
+
+function M:_close_mark(m, now, done)
+  m.t1 = now
+  m.bytes = done - m.done0
+  if not self.tty and self.show_progress then
+    self:_line(string.format("luaflash:   target %-13s %9s %11s %12s", m.name, fmt_s(m.t1 - m.t0),
+      fmt_bytes(m.bytes), fmt_rate(m.bytes, m.t1 - m.t0)))
+  end
+end
+
+-- ---- spans ----
+
+function M:_counters()
+  local E = self.E
+  if E and E.bench then
+    local ok, c = pcall(E.bench.counters, E.bench, E.bench_n)
+    if ok then return c end
+  end
+  return nil
+end
+
+local function usb_delta(a, b)
+  if not a or not b then return nil end
+  local pa, pb = a.probe, b.probe
+  return {
+    transfers = (pb.usb_out_transfers + pb.usb_in_transfers) - (pa.usb_out_transfers + pa.usb_in_transfers),
+    out_bytes = pb.usb_out_bytes - pa.usb_out_bytes,
+    in_bytes = pb.usb_in_bytes - pa.usb_in_bytes,
+    swd_transactions = b.dap.transactions - a.dap.transactions,
+  }
+end
+
+-- Runs fn(...) as span `name`; returns its results. bytes: number or
+-- function(results...) -> number.
+function M:span(name, fn, bytes, ...)
+  local E = self.E
+  local s = { name = name, h0 = lf.monotonic(), v0 = E and E.bench and E.clock() or nil, c0 = self:_counters(),
+    first_work = self.first_work }
+  self.first_work = nil
+  self.open_spans[#self.open_spans + 1] = s
+  if self.tty and self.show_progress then self:_line(name .. " ...") end
+  local res = table.pack(xpcall(fn, function(e) return e end, ...))
+  table.remove(self.open_spans)
+  s.h1 = lf.monotonic()
+  if E and E.bench then
+    s.v0 = s.v0 or E.bench_start
+    s.v1 = E.clock()
+  end
+  s.usb = usb_delta(s.c0, self:_counters())
+  s.c0 = nil
+  local last = s.marks and s.marks[#s.marks]
+  if last and not last.t1 then self:_close_mark(last, s.v1 or s.h1, s.prog and s.prog.done or last.done0) end
+  if not res[1] then
+    s.failed = true
+    self.spans[#self.spans + 1] = s
+    error(res[2], 0)
+  end
+  if type(bytes) == "function" then bytes = bytes(table.unpack(res, 2, res.n)) end
+  s.bytes = bytes
+  self.spans[#self.spans + 1] = s
+  if not self.tty and self.show_progress and name ~= "images" then
+    local t = (s.v1 or s.h1) - (s.v0 or s.h0)
+    self:_line(string.format("luaflash: %-22s %9s %11s %12s", name, fmt_s(t), fmt_bytes(bytes),
+      fmt_rate(bytes, t)))
+  end
+  return table.unpack(res, 2, res.n)
+end
+
+-- Wrap the engine E (luaflash.engine.new) so every primitive is a span.
+function M:instrument(E)
+  local R = self
+  self.E = E
+  self.clock = function() return E.clock() end
+  local load_images = E.load_images
+  function E.load_images(s)
+    return R:span("images", load_images, function(im) return im and im.image and im.image:bytes() end, s)
+  end
+  local plan = E.plan
+  function E.plan(images, T, s)
+    return R:span("plan", plan, function(p)
+      local sum = p and p:summary() or {}
+      return (sum.read_bytes or 0) + (E.result_extra.smart_crc_s and sum.crc_bytes or 0)
+    end, images, T, s)
+  end
+  local open_probe = E.open_probe
+  function E.open_probe(s)
+    local P = R:span("open", open_probe, nil, s)
+    local connect = P.connect
+    function P.connect(p, st)
+      local T = R:span("connect", connect, nil, p, st)
+      R:wrap_target(T)
+      return T
+    end
+    return P
+  end
+  return E
+end
+
+function M:wrap_target(T)
+  local R = self
+  local flash = T.flash
+  function T.flash(t, plan, what)
+    what = what or {}
+    local parts = {}
+    for _, k in ipairs({ "erase", "program", "verify" }) do if what[k] then parts[#parts + 1] = k end end
+    local w = {}
+    for k, v in pairs(what) do w[k] = v end
+    if R.loader_progress and w.progress == nil then
+      w.progress = function(done, total, phase) R:progress(done, total, phase) end
+    end
+    R.first_work = what.erase and "erase" or nil
+    return R:span(table.concat(parts, "+"), flash, function()
+      local sum = plan:summary()
+      return (what.program and sum.program_bytes or 0) + (what.verify and sum.verify_bytes or 0)
+    end, t, plan, w)
+  end
+  local verify = T.verify
+  function T.verify(t, plan, mode)
+    return R:span("verify", verify, function() return plan:summary().verify_bytes end, t, plan, mode)
+  end
+  for _, m in ipairs({ "reset", "disconnect" }) do
+    local f = T[m]
+    T[m] = function(...) return R:span(m, f, nil, ...) end
+  end
+end
+
+-- ---- output ----
+
+-- The timeline as result data (also in --json): per span host and bench
+-- seconds, bytes, USB traffic.
+function M:timeline()
+  local t = json.array {}
+  for _, s in ipairs(self.spans) do
+    local e = { name = s.name, host_s = s.h1 - s.h0, start_host_s = s.h0 - self.t0, failed = s.failed or nil,
+      bytes = s.bytes }
+    if s.v0 then e.bench_s = s.v1 - s.v0; e.start_bench_s = s.v0 - (self.E.bench_start or s.v0) end
+    e.usb = s.usb
+    if s.marks then
+      e.target = json.array {}
+      for _, m in ipairs(s.marks) do
+        e.target[#e.target + 1] = { name = m.name, seconds = (m.t1 or m.t0) - m.t0, bytes = m.bytes }
+      end
+    end
+    t[#t + 1] = e
+  end
+  return t
+end
+
+function M:summary(result, eff)
+  local p = result.plan or {}
+  local parts = {}
+  for _, ph in ipairs(result.phases) do
+    parts[#parts + 1] = ph.skipped and (ph.name .. " skipped") or (ph.name .. " " .. fmt_s(ph.seconds))
+  end
+  local t = result.target or {}
+  local probe = result.probe or {}
+  local o = io.stdout
+  o:write(string.format("luaflash: %s via %s %s at %.2f MHz\n", t.flash or "?",
+    probe.product or "probe", probe.serial or "", (result.clock_hz or 0) / 1e6))
+  o:write("  " .. table.concat(parts, ", ") .. "\n")
+  local verified = result.verified and string.format("verified (%s: %d written, %d unchanged by CRC32)",
+    eff.verify == "readback" and "read back" or "CRC32", result.verified_sectors or 0, p.unchanged or 0)
+    or "NOT verified"
+  o:write(string.format("  %d bytes: %d sectors erased, %d programmed, %d unchanged; %s; total %s (flash floor %s)\n",
+    p.image_bytes or 0, p.erased or 0, p.programmed or 0, p.unchanged or 0, verified,
+    fmt_s(result.total_s), fmt_s(p.floor_s)))
+end
+
+-- --profile: the phase table (stdout, or stderr with --json).
+function M:profile_text()
+  local bench = self.E and self.E.bench
+  local lines = {}
+  local hdr = string.format("%-22s %10s %12s %11s %12s %8s %11s", "phase", "host ms",
+    bench and "bench ms" or "-", "bytes", "rate", "usb xfer", "usb bytes")
+  lines[1] = hdr
+  lines[2] = string.rep("-", #hdr)
+  local th, tv = 0, 0
+  local function row(name, h, v, bytes, usb)
+    lines[#lines + 1] = string.format("%-22s %10.3f %12s %11s %12s %8s %11s", name, h * 1000,
+      v and string.format("%.3f", v * 1000) or "-", fmt_bytes(bytes), fmt_rate(bytes, v or h),
+      usb and tostring(usb.transfers) or "-", usb and fmt_bytes(usb.out_bytes + usb.in_bytes) or "-")
+  end
+  for _, s in ipairs(self.spans) do
+    local v = s.v0 and (s.v1 - s.v0) or nil
+    row(s.name .. (s.failed and " (failed)" or ""), s.h1 - s.h0, v, s.bytes, s.usb)
+    th = th + (s.h1 - s.h0)
+    tv = tv + (v or 0)
+    for _, m in ipairs(s.marks or {}) do
+      local mt = (m.t1 or m.t0) - m.t0
+      lines[#lines + 1] = string.format("  target %-14s %10s %12s %11s %12s", m.name, "",
+        string.format("%.3f", mt * 1000), fmt_bytes(m.bytes), fmt_rate(m.bytes, mt))
+    end
+  end
+  lines[#lines + 1] = string.rep("-", #hdr)
+  lines[#lines + 1] = string.format("%-22s %10.3f %12s   (run %s host wall)", "total", th * 1000,
+    bench and string.format("%.3f", tv * 1000) or "-", fmt_s(lf.monotonic() - self.t0))
+  return table.concat(lines, "\n")
+end
+
+-- Chrome trace-event JSON: pid 1 = host wall time, pid 2 = bench virtual
+-- time (only on the bench); "X" complete events per span, "C" counter
+-- events with the USB traffic, "i" instant events for loader phase marks.
+function M:trace_events()
+  local ev = json.array {}
+  local function meta(pid, name)
+    ev[#ev + 1] = { name = "process_name", ph = "M", pid = pid, tid = 1, args = { name = name } }
+  end
+  meta(1, "luaflash (host wall time)")
+  local bench = self.E and self.E.bench
+  if bench then meta(2, "bench (virtual time)") end
+  local vbase = self.E and self.E.bench_start or 0
+  local usb_out, usb_in, xfers = 0, 0, 0
+  for _, s in ipairs(self.spans) do
+    local args = { bytes = s.bytes, failed = s.failed }
+    if s.usb then
+      args.usb_transfers = s.usb.transfers
+      args.usb_out_bytes = s.usb.out_bytes
+      args.usb_in_bytes = s.usb.in_bytes
+      args.swd_transactions = s.usb.swd_transactions
+    end
+    ev[#ev + 1] = { name = s.name, cat = "phase", ph = "X", pid = 1, tid = 1,
+      ts = (s.h0 - self.t0) * 1e6, dur = (s.h1 - s.h0) * 1e6, args = args }
+    if s.v0 then
+      local ts = (s.v0 - vbase) * 1e6
+      ev[#ev + 1] = { name = s.name, cat = "phase", ph = "X", pid = 2, tid = 1, ts = ts,
+        dur = (s.v1 - s.v0) * 1e6, args = args }
+      for _, m in ipairs(s.marks or {}) do
+        ev[#ev + 1] = { name = "target " .. m.name, cat = "loader", ph = "X", pid = 2, tid = 2,
+          ts = (m.t0 - vbase) * 1e6, dur = ((m.t1 or m.t0) - m.t0) * 1e6 }
+      end
+      if s.usb then
+        ev[#ev + 1] = { name = "usb", cat = "usb", ph = "C", pid = 2, tid = 1, ts = ts,
+          args = { out_bytes = usb_out, in_bytes = usb_in, transfers = xfers } }
+        usb_out, usb_in, xfers = usb_out + s.usb.out_bytes, usb_in + s.usb.in_bytes, xfers + s.usb.transfers
+        ev[#ev + 1] = { name = "usb", cat = "usb", ph = "C", pid = 2, tid = 1, ts = (s.v1 - vbase) * 1e6,
+          args = { out_bytes = usb_out, in_bytes = usb_in, transfers = xfers } }
+      end
+    end
+  end
+  for _, x in ipairs(self.usb_events or {}) do
+    ev[#ev + 1] = { name = x.name, cat = "usb", ph = "X", pid = 2, tid = 3, ts = (x.t0 - vbase) * 1e6,
+      dur = (x.t1 - x.t0) * 1e6, args = x.args }
+  end
+  if bench then
+    ev[#ev + 1] = { name = "thread_name", ph = "M", pid = 2, tid = 2, args = { name = "target loader" } }
+  end
+  return { traceEvents = ev, displayTimeUnit = "ms",
+    otherData = { tool = "luaflash " .. tostring(lf.version), clock = bench and "bench virtual ns" or "host" } }
+end
+
+function M:write_trace()
+  local path = self.opts.trace
+  if not path then return end
+  local f, err = io.open(path, "w")
+  if not f then
+    lf.log("error", "--trace: cannot write " .. path .. ": " .. tostring(err))
+    return
+  end
+  f:write(json.encode(self:trace_events()), "\n")
+  f:close()
+end
+
+-- The run ended well: summary or JSON, profile, trace.
+function M:finish(result, eff)
+  self:_end_bar()
+  result.timeline = self:timeline()
+  if self.opts.json then
+    io.stdout:write(json.encode(result) .. "\n")
+  elseif not self.opts.quiet then
+    self:summary(result, eff)
+  end
+  if self.opts.profile then
+    local o = self.opts.json and io.stderr or io.stdout
+    o:write(self:profile_text() .. "\n")
+  end
+  self:write_trace()
+end
+
+-- The run failed: JSON error object with --json, the trace and profile so far.
+function M:fail(first, stage)
+  self:_end_bar()
+  if self.opts.json then
+    io.stdout:write(json.encode { ok = false, error = first, stage = stage, timeline = self:timeline() } .. "\n")
+  end
+  if self.opts.profile then io.stderr:write(self:profile_text() .. "\n") end
+  self:write_trace()
+end
+
+return M
