@@ -1,0 +1,361 @@
+-- The luaflash benchmark suite (driven by scripts/benchmark): runs every
+-- scenario on the virtual bench, collects the bench's virtual time (the
+-- performance figure: deterministic), the host CPU time (user + sys) of each
+-- whole process and, for luaflash, callgrind instruction counts, then writes
+-- results.json, a Markdown report and two SVG pictures.
+--
+--   lua5.4 suite.lua --top DIR --build DIR --out DIR [--only id,id] [--no-callgrind]
+--                    [--report FILE.md] [--svg-prefix NAME]
+--
+-- Everything in the report comes from these runs and from the bench's own
+-- parameter table (lf-bench-demo --params); nothing is timed on the host's
+-- wall clock.
+
+local opts = { only = nil, callgrind = true }
+do
+  local i = 1
+  while i <= #arg do
+    local a = arg[i]
+    local function val() i = i + 1; return assert(arg[i], a .. " needs a value") end
+    if a == "--top" then opts.top = val()
+    elseif a == "--build" then opts.build = val()
+    elseif a == "--out" then opts.out = val()
+    elseif a == "--only" then
+      opts.only = {}
+      for id in val():gmatch("[^,]+") do opts.only[id] = true end
+    elseif a == "--no-callgrind" then opts.callgrind = false
+    elseif a == "--report" then opts.report = val()
+    elseif a == "--svg-dir" then opts.svg_dir = val()
+    else error("suite.lua: unknown argument " .. a, 0) end
+    i = i + 1
+  end
+  assert(opts.top and opts.build and opts.out, "suite.lua: --top, --build and --out are required")
+end
+
+package.path = opts.top .. "/lua/?.lua;" .. package.path
+local json = require("luaflash.json")
+local svg = require("luaflash.svg")
+
+local top, build, out = opts.top, opts.build, opts.out
+local luaflash = build .. "/luaflash"
+local standin = build .. "/standin"
+
+local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+
+local function readfile(p)
+  local f = io.open(p, "rb")
+  if not f then return nil end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+local function writefile(p, s)
+  local f = assert(io.open(p, "wb"))
+  f:write(s)
+  f:close()
+end
+
+local function sh(cmd)
+  local ok, how, code = os.execute(cmd)
+  return ok == true, code
+end
+
+local function log(fmt, ...) io.stderr:write(string.format("benchmark: " .. fmt .. "\n", ...)) end
+
+-- Host CPU (user + sys) of the whole process tree of one command, from
+-- /usr/bin/time (getrusage of the waited-for child).
+local function timed(cmd, stdout, stderr, env)
+  local tf = out .. "/cpu.txt"
+  os.remove(tf)
+  local full = string.format("%s /usr/bin/time -f '%%U %%S' -o %s %s >%s 2>%s", env or "", q(tf), cmd,
+    q(stdout), q(stderr))
+  local ok, code = sh(full)
+  local t = readfile(tf) or ""
+  -- /usr/bin/time writes "Command exited with non-zero status N" first on failure
+  local u, s = t:match("([%d%.]+)%s+([%d%.]+)%s*$")
+  return ok, code, tonumber(u), tonumber(s)
+end
+
+-- ---------------------------------------------------------------------------
+-- images
+
+local images = {}
+local function make_images()
+  local mk = build .. "/lf-bench-image"
+  local function img(name, board, size)
+    local p = out .. "/" .. name
+    assert(sh(string.format("%s --board %s %d %s", q(mk), board, size, q(p))), "lf-bench-image failed")
+    images[name] = p
+  end
+  img("f767-65k.bin", "nucleo-f767zi", 66560)
+  img("f429-65k.bin", "nucleo-f429zi", 66560)
+  img("f767-2m.bin", "nucleo-f767zi", 2 * 1024 * 1024)
+  -- one byte inserted at the start: every following byte moves up by one,
+  -- so the content of every sector differs from what the flash holds
+  local base = readfile(images["f767-65k.bin"])
+  images["f767-65k-shift.bin"] = out .. "/f767-65k-shift.bin"
+  writefile(images["f767-65k-shift.bin"], "\x5a" .. base)
+end
+
+-- ---------------------------------------------------------------------------
+-- scenarios
+
+local PROJ = top .. "/scripts/bench-projects/"
+local pyocd_tuned = { "erase=sector", "clock=4MHz", "keep_unwritten=false", "smart_flash=false",
+  "disconnect_timeout=0" }
+
+-- kind "luaflash": project, board (bench name), image, args, probe, prep
+--   (runs on the same board state before the measured one), standin (also
+--   run the same command through the libusb stand-in for the whole-process
+--   virtual time); kind "peer": tool, board, image.
+-- real: a published real-hardware figure for the same job (calibration).
+local scenarios = {
+  { id = "pyocd-default", group = "1", kind = "luaflash", project = PROJ .. "pyocd_default.lua",
+    board = "nucleo-f767zi", image = "f767-65k.bin",
+    label = "pyOCD defaults (luaflash project)", real = 25.5,
+    what = "chip erase, 1.8 MHz, keep_unwritten, read-back smart flash, 1 KiB page at a time with a halt per page, 5 s power-down wait" },
+  { id = "pyocd-sector", group = "1", kind = "luaflash", project = PROJ .. "pyocd_default.lua",
+    board = "nucleo-f767zi", image = "f767-65k.bin", args = { "erase=sector" },
+    label = "pyOCD defaults, sector erase", real = 12.5, real_note = "a published intermediate step (which hacks it had is not stated)",
+    what = "scenario 1 with erase=sector" },
+  { id = "pyocd-tuned", group = "2", kind = "luaflash", project = PROJ .. "pyocd_default.lua",
+    board = "nucleo-f767zi", image = "f767-65k.bin", args = pyocd_tuned,
+    label = "pyOCD tuned (luaflash project)", real = 4.9,
+    what = "sector erase, 4 MHz, no keep_unwritten, no smart flash, no power-down wait; still page by page" },
+  { id = "openocd", group = "3", kind = "peer", tool = "openocd", board = "nucleo-f767zi", image = "f767-65k.bin",
+    label = "OpenOCD 0.12 (program ... verify reset)",
+    what = "openocd -f board/st_nucleo_f7.cfg -c 'program IMG 0x08000000 verify reset exit'" },
+  { id = "st-flash", group = "3", kind = "peer", tool = "st-flash", board = "nucleo-f767zi", image = "f767-65k.bin",
+    label = "st-flash 1.7 (--reset write)",
+    what = "st-flash --reset write IMG 0x08000000" },
+  { id = "pyocd-f429", group = "3", kind = "peer", tool = "pyocd", board = "nucleo-f429zi", image = "f429-65k.bin",
+    label = "pyOCD 0.13.1 on NUCLEO-F429ZI", what = "pyocd-flashtool -t stm32f439xi -a 0x08000000 IMG" },
+  { id = "f429", group = "3", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-f429zi",
+    image = "f429-65k.bin", args = { "board=nucleo_f429zi" }, standin = true,
+    label = "luaflash defaults on NUCLEO-F429ZI",
+    what = "board = nucleo_f429zi" },
+  { id = "full", group = "4", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-f767zi",
+    image = "f767-65k.bin", standin = true, timeline = true,
+    label = "luaflash defaults: full program", what = "new 65 KB image on an erased board" },
+  { id = "unchanged", group = "4", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-f767zi",
+    image = "f767-65k.bin", prep = { { image = "f767-65k.bin" } },
+    label = "luaflash defaults: unchanged re-flash", what = "the same image again (smart flash: CRC32 per sector on the target)" },
+  { id = "shift", group = "4", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-f767zi",
+    image = "f767-65k-shift.bin", prep = { { image = "f767-65k.bin" } },
+    label = "luaflash defaults: one byte inserted at the start",
+    what = "66561 bytes over the 65 KB image: every sector's content shifted" },
+  { id = "2m", group = "4", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-f767zi",
+    image = "f767-2m.bin", label = "luaflash defaults: 2 MB image", what = "erase = auto (chooses the mass erase)" },
+  { id = "2m-sector", group = "4", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-f767zi",
+    image = "f767-2m.bin", args = { "erase=sector" }, label = "luaflash: 2 MB image, erase=sector",
+    what = "sector erases overlap the upload" },
+  { id = "v3", group = "4", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-f767zi",
+    image = "f767-65k.bin", probe = "v3", label = "luaflash defaults: STLINK-V3", what = "--bench-probe v3 (high-speed USB; SWD 3.3 MHz, nearest not above 4 MHz)" },
+  -- calibration: the usb_transfer_latency_ns sensitivity of scenarios 1-2
+  { id = "pyocd-default-lat1ms", group = "cal", kind = "luaflash", project = PROJ .. "pyocd_default.lua",
+    board = "nucleo-f767zi", image = "f767-65k.bin", params = { "usb_transfer_latency_ns=1000000" },
+    label = "scenario 1 with 1 ms USB latency", what = "--bench-param usb_transfer_latency_ns=1000000" },
+  { id = "pyocd-tuned-lat1ms", group = "cal", kind = "luaflash", project = PROJ .. "pyocd_default.lua",
+    board = "nucleo-f767zi", image = "f767-65k.bin", args = pyocd_tuned, params = { "usb_transfer_latency_ns=1000000" },
+    label = "scenario 2 with 1 ms USB latency", what = "--bench-param usb_transfer_latency_ns=1000000" },
+  { id = "pyocd-default-max", group = "cal", kind = "luaflash", project = PROJ .. "pyocd_default.lua",
+    board = "nucleo-f767zi", image = "f767-65k.bin", params = { "flash_timing_max=1" },
+    label = "scenario 1 with maximum flash times", what = "--bench-param flash_timing_max=1" },
+  { id = "pyocd-tuned-max", group = "cal", kind = "luaflash", project = PROJ .. "pyocd_default.lua",
+    board = "nucleo-f767zi", image = "f767-65k.bin", args = pyocd_tuned, params = { "flash_timing_max=1" },
+    label = "scenario 2 with maximum flash times", what = "--bench-param flash_timing_max=1" },
+}
+
+local function luaflash_cmd(sc, image, state, json_out, no_bench)
+  local parts = { q(luaflash) }
+  if not no_bench then parts[#parts + 1] = "--bench " .. sc.board end
+  if sc.probe then parts[#parts + 1] = "--bench-probe " .. sc.probe end
+  for _, p in ipairs(sc.params or {}) do parts[#parts + 1] = "--bench-param " .. p end
+  if state then parts[#parts + 1] = "--bench-state " .. q(state) end
+  parts[#parts + 1] = q(sc.project)
+  parts[#parts + 1] = "image=" .. q(image)
+  for _, a in ipairs(sc.args or {}) do parts[#parts + 1] = a end
+  if json_out then parts[#parts + 1] = "--json" end
+  return table.concat(parts, " ")
+end
+
+-- The same command for the user (paths relative to the tree, no state file).
+local function shown_cmd(sc)
+  if sc.kind == "peer" then
+    return string.format("scripts/bench-peer %s %s %s", sc.tool, sc.board, sc.image)
+  end
+  local parts = { "luaflash --bench " .. sc.board }
+  if sc.probe then parts[#parts + 1] = "--bench-probe " .. sc.probe end
+  for _, p in ipairs(sc.params or {}) do parts[#parts + 1] = "--bench-param " .. p end
+  parts[#parts + 1] = sc.project:sub(#top + 2)
+  parts[#parts + 1] = "image=" .. sc.image
+  for _, a in ipairs(sc.args or {}) do parts[#parts + 1] = a end
+  return table.concat(parts, " ")
+end
+
+local function callgrind_ir(cmd, tag)
+  local cg = out .. "/callgrind." .. tag
+  local errf = out .. "/" .. tag .. ".callgrind.err"
+  local ok = sh(string.format("valgrind --tool=callgrind --callgrind-out-file=%s %s >/dev/null 2>%s",
+    q(cg), cmd, q(errf)))
+  if not ok then return nil end
+  local ir = (readfile(errf) or ""):match("Collected%s*:%s*(%d+)")
+  return tonumber(ir)
+end
+
+local function run_luaflash(sc)
+  local state = out .. "/" .. sc.id .. ".state"
+  os.remove(state)
+  for _, p in ipairs(sc.prep or {}) do
+    local pc = luaflash_cmd({ board = sc.board, probe = sc.probe, project = PROJ .. "default.lua", params = sc.params },
+      images[p.image], state, true)
+    local ok = timed(pc, out .. "/" .. sc.id .. ".prep.json", out .. "/" .. sc.id .. ".prep.err")
+    if not ok then error("scenario " .. sc.id .. ": preparation run failed (" .. pc .. ")", 0) end
+  end
+  -- the state after the preparation, so callgrind measures the same job
+  local state0 = out .. "/" .. sc.id .. ".state0"
+  sh(string.format("rm -f %s; [ -f %s ] && cp %s %s", q(state0), q(state), q(state), q(state0)))
+  local cmd = luaflash_cmd(sc, images[sc.image], state, true)
+  local jf, ef = out .. "/" .. sc.id .. ".json", out .. "/" .. sc.id .. ".err"
+  local ok, code, u, s = timed(cmd, jf, ef)
+  local res = json.decode(readfile(jf) or "")
+  if not ok or not res or not res.ok then
+    error(string.format("scenario %s: luaflash failed (status %s): %s\n%s", sc.id, tostring(code), cmd,
+      readfile(ef) or ""), 0)
+  end
+  local r = { virtual_s = res.total_s, cpu_user_s = u, cpu_sys_s = s, result = res,
+    floor_s = res.plan and res.plan.floor_s, sector_cost_s = res.plan and res.plan.sector_cost_s,
+    chip_cost_s = res.plan and res.plan.chip_cost_s }
+  if sc.standin then
+    -- the whole process through the libusb stand-in (as the peers run):
+    -- enumeration included, the bench report gives the process's virtual time
+    local st2, rep = out .. "/" .. sc.id .. ".standin.state", out .. "/" .. sc.id .. ".standin.report"
+    os.remove(st2); os.remove(rep)
+    local env = string.format("LF_BENCH_BOARDS=%s LF_BENCH_STATE=%s LF_BENCH_REPORT=%s LD_PRELOAD=%s LD_LIBRARY_PATH=%s",
+      sc.board, q(st2), q(rep), q(standin .. "/libusb-1.0.so.0"), q(standin))
+    local c2 = luaflash_cmd(sc, images[sc.image], nil, false, true)
+    local ok2, _, u2, s2 = timed(c2, out .. "/" .. sc.id .. ".standin.out", out .. "/" .. sc.id .. ".standin.err", env)
+    local vt = tonumber((readfile(rep) or ""):match("virtual time:%s*([%d%.]+)"))
+    if not ok2 or not vt then error("scenario " .. sc.id .. ": run through the stand-in failed: " .. c2, 0) end
+    r.process_virtual_s, r.process_cpu_user_s, r.process_cpu_sys_s = vt, u2, s2
+  end
+  if opts.callgrind then
+    local cs = out .. "/" .. sc.id .. ".cgstate"
+    sh(string.format("rm -f %s; [ -f %s ] && cp %s %s", q(cs), q(state0), q(state0), q(cs)))
+    r.callgrind_ir = callgrind_ir(luaflash_cmd(sc, images[sc.image], cs, true), sc.id)
+  end
+  return r
+end
+
+local function run_peer(sc)
+  local keep = out .. "/" .. sc.id
+  local env = string.format("LF_BUILD_DIR=%s LF_PEER_RUN=0 LF_PEER_KEEP=%s", q(build), q(keep))
+  local of, ef = out .. "/" .. sc.id .. ".out", out .. "/" .. sc.id .. ".err"
+  local cmd = string.format("%s %s %s %s", q(top .. "/scripts/bench-peer"), sc.tool, sc.board, q(images[sc.image]))
+  local ok = sh(string.format("%s %s >%s 2>&1", env, cmd, q(of)))
+  local text = readfile(of) or ""
+  if not ok or not text:find("flash equals") then
+    error(string.format("scenario %s: %s failed:\n%s", sc.id, cmd, text), 0)
+  end
+  local u, s = text:match("host cpu of the tool: user ([%d%.]+) s, sys ([%d%.]+) s")
+  local vt = tonumber(text:match("virtual time:%s*([%d%.]+)"))
+  local sleeps = tonumber(text:match("sleeps %(([%d%.]+) s%)"))
+  return { virtual_s = vt, process_virtual_s = vt, cpu_user_s = tonumber(u), cpu_sys_s = tonumber(s),
+    tool_sleep_s = sleeps }
+end
+
+-- ---------------------------------------------------------------------------
+-- the floor from the parameter table (cross-check of the plan's floor_s)
+
+local function params_table()
+  local p = io.popen(q(build .. "/lf-bench-demo") .. " --params")
+  local text = p:read("a")
+  p:close()
+  local v = {}
+  for line in text:gmatch("[^\n]+") do
+    local name, val = line:match("^(%S+)%s+(%S+)")
+    if name then v[name] = tonumber(val) end
+  end
+  return text, v
+end
+
+-- F767 single bank x32: sectors 0-3 32 KiB, 4 128 KiB, 5-11 256 KiB.
+local function f767_floor(P, bytes)
+  local sizes = { 32, 32, 32, 32, 128, 256, 256, 256, 256, 256, 256, 256 }
+  local erase_ns, addr = 0, 0
+  for _, kib in ipairs(sizes) do
+    if addr < bytes then erase_ns = erase_ns + P["flash_erase" .. kib .. "k_ns[x32]"] end
+    addr = addr + kib * 1024
+  end
+  local words = (bytes + 3) // 4
+  local sector = (erase_ns + words * P.flash_prog_ns_typ) / 1e9
+  local chip = (P["flash_mass_ns[x32]"] + words * P.flash_prog_ns_typ) / 1e9
+  return math.min(sector, chip), sector, chip
+end
+
+-- ---------------------------------------------------------------------------
+
+local function git_rev()
+  local p = io.popen("git -C " .. q(top) .. " rev-parse --short=12 HEAD 2>/dev/null")
+  local rev = (p:read("l") or "unknown")
+  p:close()
+  local d = io.popen("git -C " .. q(top) .. " status --porcelain --untracked-files=no 2>/dev/null | head -1")
+  local dirty = d:read("l")
+  d:close()
+  return rev .. (dirty and dirty ~= "" and " (with uncommitted changes)" or "")
+end
+
+local function main()
+  sh("mkdir -p " .. q(out))
+  make_images()
+  local params_text, P = params_table()
+  local results = { revision = git_rev(), scenarios = {} }
+  for _, sc in ipairs(scenarios) do
+    if not opts.only or opts.only[sc.id] then
+      log("%s: %s", sc.id, sc.label)
+      local r = sc.kind == "peer" and run_peer(sc) or run_luaflash(sc)
+      r.id, r.group, r.label, r.what, r.real, r.real_note = sc.id, sc.group, sc.label, sc.what, sc.real, sc.real_note
+      r.command, r.board, r.image = shown_cmd(sc), sc.board, sc.image
+      if sc.timeline then r.timeline = true end
+      results.scenarios[#results.scenarios + 1] = r
+    end
+  end
+  -- the floor of the F767 images, by hand from the parameter table
+  local f65, s65, c65 = f767_floor(P, 66560)
+  local f2m, s2m, c2m = f767_floor(P, 2 * 1024 * 1024)
+  results.floor = {
+    ["f767-65k"] = { floor_s = f65, sector_s = s65, chip_s = c65, bytes = 66560 },
+    ["f767-2m"] = { floor_s = f2m, sector_s = s2m, chip_s = c2m, bytes = 2 * 1024 * 1024 },
+    ["f767-65k-shift"] = { floor_s = (f767_floor(P, 66561)), bytes = 66561 },
+  }
+  results.params = {
+    usb_transfer_latency_ns = P.usb_transfer_latency_ns, flash_prog_ns_typ = P.flash_prog_ns_typ,
+    ["flash_erase32k_ns[x32]"] = P["flash_erase32k_ns[x32]"], ["flash_mass_ns[x32]"] = P["flash_mass_ns[x32]"],
+  }
+  -- results.json keeps only what tests and the report read (no raw results)
+  local slim = { revision = results.revision, floor = results.floor, params = results.params, scenarios = {} }
+  for i, r in ipairs(results.scenarios) do
+    local c = {}
+    for k, v in pairs(r) do if k ~= "result" then c[k] = v end end
+    if r.result then
+      c.phases = r.result.phases
+      c.smart_crc_s, c.stream_s, c.keep_read_s = r.result.smart_crc_s, r.result.stream_s, r.result.keep_read_s
+      c.smart_read_s, c.clock_hz, c.plan = r.result.smart_read_s, r.result.clock_hz, r.result.plan
+      c.pyocd = r.result.pyocd
+    end
+    slim.scenarios[i] = c
+  end
+  writefile(out .. "/results.json", json.encode(slim) .. "\n")
+  if opts.report then
+    local report = dofile(top .. "/scripts/benchmark.d/report.lua")
+    report.write(slim, params_text, opts.report, opts.svg_dir or out, svg)
+  end
+  log("results in %s/results.json", out)
+end
+
+local ok, err = pcall(main)
+if not ok then
+  io.stderr:write("benchmark: " .. tostring(err) .. "\n")
+  os.exit(1)
+end

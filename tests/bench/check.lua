@@ -1,0 +1,86 @@
+-- Assertions of the benchmark regression test (tests/bench/bench_test.sh):
+--   lua5.4 check.lua TOP BUILD RESULTS1.json RESULTS2.json
+-- Every expected figure is computed here from the bench's parameter table
+-- (lf-bench-demo --params), not copied from a previous run.
+local top, build, f1, f2 = arg[1], arg[2], arg[3], arg[4]
+package.path = top .. "/lua/?.lua;" .. package.path
+local json = require("luaflash.json")
+
+local function load(p)
+  local f = assert(io.open(p, "rb"))
+  local r = assert(json.decode(f:read("a")))
+  f:close()
+  return r
+end
+local r1, r2 = load(f1), load(f2)
+
+local failed, passed = 0, 0
+local function check(ok, fmt, ...)
+  local msg = string.format(fmt, ...)
+  if ok then passed = passed + 1; print("ok   " .. msg)
+  else failed = failed + 1; print("FAIL " .. msg) end
+end
+
+local function by_id(r)
+  local t = {}
+  for _, s in ipairs(r.scenarios) do t[s.id] = s end
+  return t
+end
+local A, B = by_id(r1), by_id(r2)
+
+-- the floor by hand from the parameter table
+local P = {}
+do
+  local p = io.popen("'" .. build .. "/lf-bench-demo' --params")
+  for line in p:lines() do
+    local n, v = line:match("^(%S+)%s+(%S+)")
+    if n then P[n] = tonumber(v) end
+  end
+  p:close()
+end
+-- 66560 bytes = sectors 0-2 of the F767 (32 KiB each), 16640 words at PSIZE x32
+local floor = (3 * P["flash_erase32k_ns[x32]"] + 16640 * P.flash_prog_ns_typ) / 1e9
+print(string.format("floor by hand from the parameter table: %.6f s", floor))
+
+local full, unch, ocd, stf = A.full, A.unchanged, A.openocd, A["st-flash"]
+check(full and unch and ocd and stf, "all four scenarios ran")
+if not (full and unch and ocd and stf) then os.exit(1) end
+
+check(math.abs(full.floor_s - floor) < 1e-9, "luaflash plan floor_s %.6f s = hand-computed floor %.6f s",
+  full.floor_s, floor)
+check(full.plan.erased == 3 and full.plan.programmed == 3 and full.plan.program_words == 16640,
+  "full program: 3 sectors erased and programmed, 16640 words (plan: %d, %d, %d)",
+  full.plan.erased, full.plan.programmed, full.plan.program_words)
+check(full.virtual_s >= floor, "full program %.6f s is not below the floor %.6f s", full.virtual_s, floor)
+check(full.virtual_s <= 1.10 * floor, "full program %.6f s within 1.10 x floor (%.4f x)",
+  full.virtual_s, full.virtual_s / floor)
+check(unch.plan.unchanged == 3 and unch.plan.erased == 0, "unchanged re-flash: 3 sectors unchanged, none erased")
+check(unch.virtual_s < 0.10 * full.virtual_s, "unchanged re-flash %.6f s under 10%% of the full program %.6f s (%.2f%%)",
+  unch.virtual_s, full.virtual_s, 100 * unch.virtual_s / full.virtual_s)
+-- the same bench, whole processes: luaflash through the stand-in vs each tool
+for _, peer in ipairs({ ocd, stf }) do
+  check(full.process_virtual_s < peer.process_virtual_s,
+    "luaflash (process %.6f s) faster than %s (process %.6f s)", full.process_virtual_s, peer.id, peer.process_virtual_s)
+  check(full.virtual_s < peer.process_virtual_s, "luaflash total_s %.6f s < %s %.6f s",
+    full.virtual_s, peer.id, peer.process_virtual_s)
+end
+-- in-process and stand-in runs of luaflash agree within the enumeration and
+-- probe open the stand-in run adds (a few ms)
+check(math.abs(full.process_virtual_s - full.virtual_s) < 0.02,
+  "luaflash in-process %.6f s vs whole process through the stand-in %.6f s", full.virtual_s, full.process_virtual_s)
+
+-- determinism: every virtual time identical in both runs
+for id, s in pairs(A) do
+  local t = B[id]
+  check(t ~= nil, "%s ran twice", id)
+  if t then
+    check(s.virtual_s == t.virtual_s, "%s: virtual time identical on rerun (%.9f, %.9f)", id, s.virtual_s, t.virtual_s)
+    check(s.process_virtual_s == t.process_virtual_s, "%s: process virtual time identical on rerun", id)
+    for i, ph in ipairs(s.phases or {}) do
+      check(t.phases[i] and t.phases[i].seconds == ph.seconds, "%s: phase %s identical on rerun", id, ph.name)
+    end
+  end
+end
+
+print(string.format("%d passed, %d failed", passed, failed))
+os.exit(failed == 0 and 0 or 1)
