@@ -232,8 +232,13 @@ function M.new(t, opts)
       local cb = F.progress_fn and function(d, n, ph) report(ph, d, n) end or nil
       local verified = l:plan_run(plan, { erase = true, program = true, verify = verify == "crc",
         progress = cb })
-      if verify == "readback" then verified = readback(plan) end
       local d = stats_delta(before)
+      if verify == "readback" then
+        -- the loader is done: stop it first (reads while it idles would
+        -- make the bench emulate its polling loop; on hardware it is free)
+        F.close()
+        verified = readback(plan)
+      end
       return { erase_s = d.target_erase_s, program_s = d.target_program_s, verify_s = d.target_crc_s,
         run_s = d.run_s + d.crc_s, verified = verify and true or false, verified_sectors = verified,
         stats = d }

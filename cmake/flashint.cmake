@@ -1,0 +1,22 @@
+# End-to-end flash tests (issue 5, integration): tests/flash/*.lua run by
+# the luaflash binary on in-process virtual boards (lf.bench), each printing
+# a cmocka-like summary; a failed test makes the script (and ctest) fail.
+# flashtest.lua is their helper library, not a test. cli_faults.sh checks
+# the command line's exit status and messages under injected faults.
+if(TARGET luaflash)
+  file(GLOB LF_FLASH_E2E CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/flash/*.lua)
+  foreach(src ${LF_FLASH_E2E})
+    get_filename_component(name ${src} NAME_WE)
+    if(NOT name STREQUAL "flashtest")
+      add_test(NAME flash_${name} COMMAND $<TARGET_FILE:luaflash> ${src})
+      set_tests_properties(flash_${name} PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 300
+        PASS_REGULAR_EXPRESSION "\\[  PASSED  \\] [0-9]+ test\\(s\\)\\."
+        FAIL_REGULAR_EXPRESSION "\\[  FAILED  \\]")
+    endif()
+  endforeach()
+  if(EXISTS ${CMAKE_SOURCE_DIR}/tests/flash/cli_faults.sh)
+    add_test(NAME flash_cli_faults COMMAND bash ${CMAKE_SOURCE_DIR}/tests/flash/cli_faults.sh
+             $<TARGET_FILE:luaflash>)
+    set_tests_properties(flash_cli_faults PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 300)
+  endif()
+endif()
