@@ -80,6 +80,7 @@ function M.run_project(proj, kv, opts)
   local E = engine.new { board = board }
   local R = report.new(opts)
   R:instrument(E)
+  proj = R:instrument_project(proj)
   local t0 = lf.monotonic()
   local result, ctx
   local ok, rerr = pcall(function()

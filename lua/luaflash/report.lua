@@ -157,16 +157,33 @@ local function usb_delta(a, b)
 end
 
 -- Runs fn(...) as span `name`; returns its results. bytes: number or
--- function(results...) -> number.
+-- function(results...) -> number, or { hook = true } (a project hook: no
+-- progress line of its own). An error is not caught here (its
+-- traceback stays the one of where it was raised): a to-be-closed guard
+-- closes the span, marked failed, while the error unwinds.
 function M:span(name, fn, bytes, ...)
   local E = self.E
   local s = { name = name, h0 = lf.monotonic(), v0 = E and E.bench and E.clock() or nil, c0 = self:_counters(),
-    first_work = self.first_work }
+    first_work = self.first_work, depth = #self.open_spans }
+  if type(bytes) == "table" then s.hook = bytes.hook; bytes = nil end
   self.first_work = nil
   self.open_spans[#self.open_spans + 1] = s
   if self.tty and self.show_progress then self:_line(name .. " ...") end
-  local res = table.pack(xpcall(fn, function(e) return e end, ...))
-  table.remove(self.open_spans)
+  local guard <close> = setmetatable({}, { __close = function(_, err)
+    if err ~= nil and not s.h1 then self:_close_span(s, true) end
+  end })
+  local res = table.pack(fn(...))
+  if type(bytes) == "function" then bytes = bytes(table.unpack(res, 1, res.n)) end
+  s.bytes = bytes
+  self:_close_span(s, false)
+  return table.unpack(res, 1, res.n)
+end
+
+function M:_close_span(s, failed)
+  local E = self.E
+  for i = #self.open_spans, 1, -1 do
+    if self.open_spans[i] == s then table.remove(self.open_spans, i) break end
+  end
   s.h1 = lf.monotonic()
   if E and E.bench then
     s.v0 = s.v0 or E.bench_start
@@ -174,22 +191,34 @@ function M:span(name, fn, bytes, ...)
   end
   s.usb = usb_delta(s.c0, self:_counters())
   s.c0 = nil
+  s.failed = failed or nil
   local last = s.marks and s.marks[#s.marks]
   if last and not last.t1 then self:_close_mark(last, s.v1 or s.h1, s.prog and s.prog.done or last.done0) end
-  if not res[1] then
-    s.failed = true
-    self.spans[#self.spans + 1] = s
-    error(res[2], 0)
-  end
-  if type(bytes) == "function" then bytes = bytes(table.unpack(res, 2, res.n)) end
-  s.bytes = bytes
   self.spans[#self.spans + 1] = s
-  if not self.tty and self.show_progress and name ~= "images" then
+  if not self.tty and self.show_progress and s.name ~= "images" and not s.hook then
     local t = (s.v1 or s.h1) - (s.v0 or s.h0)
-    self:_line(string.format("luaflash: %-22s %9s %11s %12s", name, fmt_s(t), fmt_bytes(bytes),
-      fmt_rate(bytes, t)))
+    self:_line(string.format("luaflash: %-22s %9s %11s %12s%s", string.rep("  ", s.depth) .. s.name,
+      fmt_s(t), fmt_bytes(s.bytes), fmt_rate(s.bytes, t), failed and "  FAILED" or ""))
   end
-  return table.unpack(res, 2, res.n)
+end
+
+-- The project's hooks and program(ctx) as spans ("will_connect",
+-- "program(ctx)"): the profile shows what the project's own code costs.
+function M:instrument_project(proj)
+  local R = self
+  local hooks = {}
+  for name, fn in pairs(proj.hooks or {}) do
+    if type(fn) == "function" and name ~= "on_error" then
+      local label = name == "program" and "program(ctx)" or name
+      hooks[name] = function(...) return R:span(label, fn, { hook = name ~= "program" }, ...) end
+    else
+      hooks[name] = fn
+    end
+  end
+  local p = {}
+  for k, v in pairs(proj) do p[k] = v end
+  p.hooks = hooks
+  return p
 end
 
 -- Wrap the engine E (luaflash.engine.new) so every primitive is a span.
@@ -208,6 +237,12 @@ function M:instrument(E)
       return (sum.read_bytes or 0) + (E.result_extra.smart_crc_s and sum.crc_bytes or 0)
     end, images, T, s)
   end
+  -- sequence.phase(ctx, name, fn): a project's program(ctx) may record its
+  -- own phases with it; each is a span too (restored by finish/fail).
+  local seq = require("luaflash.sequence")
+  local phase = seq.phase
+  self.restore = function() seq.phase = phase end
+  seq.phase = function(ctx, name, fn) return phase(ctx, name, function() return R:span(name, fn) end) end
   local open_probe = E.open_probe
   function E.open_probe(s)
     local P = R:span("open", open_probe, nil, s)
@@ -252,12 +287,23 @@ end
 
 -- ---- output ----
 
+-- Closed spans in start order (they are recorded as they end).
+function M:ordered()
+  local t = {}
+  for i, sp in ipairs(self.spans) do t[i] = sp end
+  table.sort(t, function(a, b)
+    if a.h0 ~= b.h0 then return a.h0 < b.h0 end
+    return a.depth < b.depth
+  end)
+  return t
+end
+
 -- The timeline as result data (also in --json): per span host and bench
 -- seconds, bytes, USB traffic.
 function M:timeline()
   local t = json.array {}
-  for _, s in ipairs(self.spans) do
-    local e = { name = s.name, host_s = s.h1 - s.h0, start_host_s = s.h0 - self.t0, failed = s.failed or nil,
+  for _, s in ipairs(self:ordered()) do
+    local e = { name = s.name, depth = s.depth, host_s = s.h1 - s.h0, start_host_s = s.h0 - self.t0, failed = s.failed or nil,
       bytes = s.bytes }
     if s.v0 then e.bench_s = s.v1 - s.v0; e.start_bench_s = s.v0 - (self.E.bench_start or s.v0) end
     e.usb = s.usb
@@ -277,6 +323,11 @@ function M:summary(result, eff)
   local parts = {}
   for _, ph in ipairs(result.phases) do
     parts[#parts + 1] = ph.skipped and (ph.name .. " skipped") or (ph.name .. " " .. fmt_s(ph.seconds))
+  end
+  for _, sp in ipairs(self.spans) do   -- a project's own program(ctx), in the run's clock
+    if sp.name == "program(ctx)" then
+      table.insert(parts, 2, "program(ctx) " .. fmt_s((sp.v1 or sp.h1) - (sp.v0 or sp.h0)))
+    end
   end
   local t = result.target or {}
   local probe = result.probe or {}
@@ -306,14 +357,16 @@ function M:profile_text()
       v and string.format("%.3f", v * 1000) or "-", fmt_bytes(bytes), fmt_rate(bytes, v or h),
       usb and tostring(usb.transfers) or "-", usb and fmt_bytes(usb.out_bytes + usb.in_bytes) or "-")
   end
-  for _, s in ipairs(self.spans) do
+  for _, s in ipairs(self:ordered()) do
     local v = s.v0 and (s.v1 - s.v0) or nil
-    row(s.name .. (s.failed and " (failed)" or ""), s.h1 - s.h0, v, s.bytes, s.usb)
-    th = th + (s.h1 - s.h0)
-    tv = tv + (v or 0)
+    row(string.rep("  ", s.depth) .. s.name .. (s.failed and " (failed)" or ""), s.h1 - s.h0, v, s.bytes, s.usb)
+    if s.depth == 0 then
+      th = th + (s.h1 - s.h0)
+      tv = tv + (v or 0)
+    end
     for _, m in ipairs(s.marks or {}) do
       local mt = (m.t1 or m.t0) - m.t0
-      lines[#lines + 1] = string.format("  target %-14s %10s %12s %11s %12s", m.name, "",
+      lines[#lines + 1] = string.format("%-22s %10s %12s %11s %12s", string.rep("  ", s.depth + 1) .. "target " .. m.name, "",
         string.format("%.3f", mt * 1000), fmt_bytes(m.bytes), fmt_rate(m.bytes, mt))
     end
   end
@@ -336,7 +389,7 @@ function M:trace_events()
   if bench then meta(2, "bench (virtual time)") end
   local vbase = self.E and self.E.bench_start or 0
   local usb_out, usb_in, xfers = 0, 0, 0
-  for _, s in ipairs(self.spans) do
+  for _, s in ipairs(self:ordered()) do
     local args = { bytes = s.bytes, failed = s.failed }
     if s.usb then
       args.usb_transfers = s.usb.transfers
@@ -388,6 +441,7 @@ end
 
 -- The run ended well: summary or JSON, profile, trace.
 function M:finish(result, eff)
+  if self.restore then self.restore() end
   self:_end_bar()
   result.timeline = self:timeline()
   if self.opts.json then
@@ -404,6 +458,7 @@ end
 
 -- The run failed: JSON error object with --json, the trace and profile so far.
 function M:fail(first, stage)
+  if self.restore then self.restore() end
   self:_end_bar()
   if self.opts.json then
     io.stdout:write(json.encode { ok = false, error = first, stage = stage, timeline = self:timeline() } .. "\n")
