@@ -122,6 +122,31 @@ function H.background(S, sectors)
   S.F:program(list, { erase = "sector", smart_flash = false, verify = "crc" })
 end
 
+-- Program the F7 option bytes (RM0410 3.6/4.4: OPTKEYR keys, OPTCR value,
+-- then OPTSTRT; wait for BSY to clear, advancing the bench's clock), then a
+-- system reset so they load; the flash object is rebuilt for the new
+-- geometry (nDBANK changes the sector layout).
+local FLASH_R = 0x40023C00
+function H.set_optcr(S, optcr)
+  S.F:close()
+  local t = S.t
+  t:write32(FLASH_R + 0x08, 0x08192A3B)
+  t:write32(FLASH_R + 0x08, 0x4C5D6E7F)
+  t:write32(FLASH_R + 0x14, optcr & ~3)
+  t:write32(FLASH_R + 0x14, (optcr & ~3) | 2)
+  local n = 0
+  while t:read32(FLASH_R + 0x0C) & 0x10000 ~= 0 do
+    S.b:run(10000000)
+    n = n + 1
+    assert(n < 10000, "option byte write never finished")
+  end
+  t:write32(FLASH_R + 0x14, optcr | 1) -- OPTLOCK
+  t:reset("system", true)
+  S.F = flash.new(S.t)
+  S.g = S.F.geometry()
+  S.gi = S.g:info()
+end
+
 -- Save this board's state to a file (flash + option bytes).
 function H.save(S, path) S.b:save_state(path) end
 
