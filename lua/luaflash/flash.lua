@@ -75,11 +75,15 @@ local function check_options(opts, what)
 end
 M.check_options = check_options
 
+-- One flash object (one loader) per target: a new one closes the old one.
+local per_target = setmetatable({}, { __mode = "k" })
+
 -- A flash object for a connected, halted target. opts: { geometry = g
 -- (default: read from the chip), loader = { psize=, chunk=, timeout=, ... },
 -- progress = fn, clock = fn() -> seconds }.
 function M.new(t, opts)
   opts = opts or {}
+  if per_target[t] then per_target[t]:close() end
   local F = { t = t, progress = opts.progress }
   local g = opts.geometry or lf.target_geometry(t)
   local gi = g:info()
@@ -362,20 +366,13 @@ function M.new(t, opts)
     end
   end
 
+  per_target[t] = F
   return F
 end
 
--- One flash object per target (weak: closed with the target).
-local per_target = setmetatable({}, { __mode = "k" })
-
+-- target:flash([opts]): the target's flash object (a new one with opts).
 local function target_flash(t, opts)
-  local F = per_target[t]
-  if not F or opts then
-    if F then F:close() end
-    F = M.new(t, opts)
-    per_target[t] = F
-  end
-  return F
+  return (not opts and per_target[t]) or M.new(t, opts)
 end
 
 -- target:flash([opts]) -> the target's flash object.
