@@ -63,6 +63,8 @@ static const char usage_text[] =
   "  --bench-state FILE      board state (flash, options) loaded at start,\n"
   "                          saved when the bench closes\n"
   "  --bench-param KEY=VAL   override a bench model parameter (repeatable)\n"
+  "  --all-probes            run the script on every probe at once (one thread\n"
+  "                          per probe; on the bench: one per --bench board)\n"
   "  -v, -vv, -vvv           log info / debug / trace to stderr (host ms since\n"
   "                          start; bench virtual time on the bench)\n"
   "  -h, --help              this text\n"
@@ -126,6 +128,7 @@ typedef struct cli {
   bool want_bench;
   const char *params[MAX_PARAMS];
   int verbose;
+  bool all_probes;
   const char *target;          /* script or command */
   bool is_script;
   char **args;
@@ -159,6 +162,10 @@ static int take_option(cli *c, int argc, char **argv, int *i)
     lf_lua_versions(libs, sizeof libs);
     printf("luaflash %s (%s)\n", lf_version(), libs);
     return OPT_DONE;
+  }
+  if (!strcmp(a, "--all-probes")) {
+    c->all_probes = true;
+    return OPT_TAKEN;
   }
   if (a[0] == '-' && a[1] == 'v' && strspn(a + 1, "v") == strlen(a + 1)) {
     c->verbose += (int)strlen(a + 1);
@@ -273,6 +280,8 @@ int main(int argc, char **argv)
     goto out;
   }
   lf_lua_set_cli_int(l, "verbose", c.verbose);
+  if (c.all_probes)
+    lf_lua_set_cli_int(l, "all_probes", 1);
   if (c.probe)
     lf_lua_set_cli(l, "probe", c.probe);
   if (c.want_bench && lf_lua_attach_bench(l, &c.bench) != 0) {

@@ -57,6 +57,10 @@ local project_args = M.project_args
 -- Run a loaded project (or a table built by `luaflash flash`).
 function M.run_project(proj, kv, opts)
   opts = opts or {}
+  -- --all-probes: every probe at once (lua/luaflash/production.lua)
+  if (lf.cli.all_probes or lf.cli.gang) and not opts.gang_inner and not opts.settings then
+    return require("luaflash.production").run_project(proj, kv, opts, M.run_project)
+  end
   local cli_layer, err = settings.parse_args(kv)
   if not cli_layer then lf.usage_error(err, 0) end
   local board_name = cli_layer.values.board or proj.values.board

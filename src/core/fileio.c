@@ -4,9 +4,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -60,8 +62,12 @@ static int sync_dir_of(lf_session *s, const char *path)
 
 int lf_file_replace(lf_session *s, const char *path, const void *data, size_t len)
 {
+  /* pid + a per-process sequence number: threads replacing at the same
+   * time never share a temporary file */
+  static atomic_uint seq;
   char tmp[PATH_MAX];
-  int n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+  int n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld.%u", path, (long)getpid(),
+                   atomic_fetch_add(&seq, 1u));
   if (n < 0 || (size_t)n >= sizeof tmp)
     return lf_err_set(s, LF_EINVAL, "path too long: %s", path);
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -149,4 +155,31 @@ int lf_file_read(lf_session *s, const char *path, char **data, size_t *len)
   *data = buf;
   *len = n;
   return 0;
+}
+
+int lf_file_lock(lf_session *s, const char *path, int *fd)
+{
+  char lk[PATH_MAX];
+  *fd = -1;
+  int n = snprintf(lk, sizeof lk, "%s.lock", path);
+  if (n < 0 || (size_t)n >= sizeof lk)
+    return lf_err_set(s, LF_EINVAL, "path too long: %s", path);
+  int f = open(lk, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (f < 0)
+    return sys_err(s, "open lock", lk);
+  while (flock(f, LOCK_EX) != 0) {
+    if (errno == EINTR)
+      continue;
+    int rc = sys_err(s, "lock", lk);
+    close(f);
+    return rc;
+  }
+  *fd = f;
+  return 0;
+}
+
+void lf_file_unlock(int fd)
+{
+  if (fd >= 0)
+    close(fd); /* the last descriptor of the open file: the flock goes with it */
 }

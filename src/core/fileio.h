@@ -7,6 +7,11 @@
  *   lf_file_append:  append one record with O_APPEND and fsync before
  *                    returning; a record is one write() call, so concurrent
  *                    appenders (threads, processes) never interleave inside it.
+ *   lf_file_lock:    an exclusive flock(2) on "<path>.lock" (created when
+ *                    missing). Each call opens its own descriptor, so it
+ *                    excludes other threads of this process as well as other
+ *                    processes; the kernel drops it when the holder dies
+ *                    (kill -9 included), so a crash never leaves it held.
  *
  * Both return 0 or a negative LF_E* code with the path and the system error in
  * the session message. */
@@ -22,5 +27,8 @@ int lf_file_append(lf_session *s, const char *path, const void *data, size_t len
 /* Whole file into a malloc'ed NUL-terminated buffer (free()); LF_ENODEV when
  * it does not exist. */
 int lf_file_read(lf_session *s, const char *path, char **data, size_t *len);
+/* Blocks until the lock is ours; *fd is then the handle for lf_file_unlock. */
+int lf_file_lock(lf_session *s, const char *path, int *fd);
+void lf_file_unlock(int fd);
 
 #endif

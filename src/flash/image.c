@@ -15,7 +15,8 @@
 #include <string.h>
 #include <strings.h>
 
-enum { LOC_LINE, LOC_OFFSET };
+/* LOC_PATCH: bytes from lf_image_patch, laid over the files' data. */
+enum { LOC_LINE, LOC_OFFSET, LOC_PATCH };
 
 typedef struct chunk {
   uint32_t addr, len;
@@ -162,6 +163,8 @@ static void describe(const lf_image *im, const chunk *c, uint32_t addr, char *bu
 {
   if (c->loc_kind == LOC_LINE)
     snprintf(buf, n, "%s line %u", im->src[c->src], (unsigned)c->loc);
+  else if (c->loc_kind == LOC_PATCH)
+    snprintf(buf, n, "%s", im->src[c->src]);
   else
     snprintf(buf, n, "%s offset 0x%x", im->src[c->src], (unsigned)(c->loc + (addr - c->addr)));
 }
@@ -650,6 +653,77 @@ static const chunk *chunk_holding(const lf_image *im, size_t before, uint32_t ad
   return NULL;
 }
 
+/* Lays [addr, addr+len) over the segments: bytes inside a segment are
+ * replaced, bytes outside join (or become) a segment. */
+static int seg_write(lf_session *s, lf_image *im, uint32_t addr, const uint8_t *data, uint32_t len)
+{
+  uint64_t a = addr, e = (uint64_t)addr + len;
+  size_t i0 = 0;
+  while (i0 < im->nseg && (uint64_t)im->seg[i0].addr + im->seg[i0].len < a)
+    i0++;
+  size_t i1 = i0; /* first segment after the touched ones */
+  while (i1 < im->nseg && im->seg[i1].addr <= e)
+    i1++;
+  uint64_t lo = a, hi = e;
+  if (i1 > i0) {
+    lo = im->seg[i0].addr < a ? im->seg[i0].addr : a;
+    uint64_t last = (uint64_t)im->seg[i1 - 1].addr + im->seg[i1 - 1].len;
+    hi = last > e ? last : e;
+  }
+  uint8_t *buf = malloc((size_t)(hi - lo));
+  if (!buf)
+    return lf_err_set(s, LF_ENOMEM, "image: out of memory");
+  for (size_t k = i0; k < i1; k++) {
+    memcpy(buf + (im->seg[k].addr - lo), im->seg[k].data, im->seg[k].len);
+    free(im->seg[k].data);
+  }
+  memcpy(buf + (a - lo), data, len);
+  if (i1 == i0) { /* a new segment at i0 */
+    lf_segment *n = realloc(im->seg, (im->nseg + 1) * sizeof *n);
+    if (!n) {
+      free(buf);
+      return lf_err_set(s, LF_ENOMEM, "image: out of memory");
+    }
+    im->seg = n;
+    memmove(&im->seg[i0 + 1], &im->seg[i0], (im->nseg - i0) * sizeof *n);
+    im->nseg++;
+  } else { /* segments i0..i1-1 become one */
+    memmove(&im->seg[i0 + 1], &im->seg[i1], (im->nseg - i1) * sizeof *im->seg);
+    im->nseg -= i1 - i0 - 1;
+  }
+  im->seg[i0] = (lf_segment){(uint32_t)lo, (uint32_t)(hi - lo), buf};
+  return 0;
+}
+
+static int cmp_seq(const void *a, const void *b)
+{
+  const chunk *x = *(const chunk *const *)a, *y = *(const chunk *const *)b;
+  return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Patches in the order they were made (a later one wins where they overlap). */
+static int apply_patches(lf_session *s, lf_image *im, const chunk *ch)
+{
+  size_t n = 0;
+  for (size_t i = 0; i < im->nch; i++)
+    n += ch[i].loc_kind == LOC_PATCH;
+  if (n == 0)
+    return 0;
+  const chunk **list = malloc(n * sizeof *list);
+  if (!list)
+    return lf_err_set(s, LF_ENOMEM, "image: out of memory");
+  n = 0;
+  for (size_t i = 0; i < im->nch; i++)
+    if (ch[i].loc_kind == LOC_PATCH)
+      list[n++] = &ch[i];
+  qsort(list, n, sizeof *list, cmp_seq);
+  int rc = 0;
+  for (size_t i = 0; i < n && rc == 0; i++)
+    rc = seg_write(s, im, list[i]->addr, im->pool + list[i]->off, list[i]->len);
+  free(list);
+  return rc;
+}
+
 int lf_image_finish(lf_session *s, lf_image *im, const lf_flash_geometry *g, unsigned regions)
 {
   free_segments(im);
@@ -673,6 +747,8 @@ int lf_image_finish(lf_session *s, lf_image *im, const lf_flash_geometry *g, uns
   for (size_t i = 0; i < im->nch && rc == 0; i++) {
     const chunk *c = &ch[i];
     const uint8_t *d = im->pool + c->off;
+    if (c->loc_kind == LOC_PATCH)
+      continue; /* laid over the merged data below */
     lf_segment *cur = im->nseg ? &im->seg[im->nseg - 1] : NULL;
     uint64_t cur_end = cur ? (uint64_t)cur->addr + cur->len : 0;
     if (!cur || c->addr > cur_end) {
@@ -729,9 +805,44 @@ int lf_image_finish(lf_session *s, lf_image *im, const lf_flash_geometry *g, uns
       cur->len = need;
     }
   }
+  if (rc == 0)
+    rc = apply_patches(s, im, ch);
   im->ch = orig;
   free(ch);
   if (rc < 0)
     free_segments(im);
+  return rc;
+}
+
+int lf_image_patch(lf_session *s, lf_image *im, const char *name, uint32_t addr, const uint8_t *data,
+                   size_t len, const lf_flash_geometry *g, unsigned regions)
+{
+  if (len == 0)
+    return lf_err_set(s, LF_EINVAL, "%s: no bytes to patch at 0x%08X", name, (unsigned)addr);
+  size_t nch = im->nch, pool_len = im->pool_len;
+  char **srcs = realloc(im->src, (im->nsrc + 1) * sizeof *srcs);
+  if (!srcs)
+    return lf_err_set(s, LF_ENOMEM, "%s: out of memory", name);
+  im->src = srcs;
+  if (!(im->src[im->nsrc] = strdup(name)))
+    return lf_err_set(s, LF_ENOMEM, "%s: out of memory", name);
+  parse p = {s, im, im->src[im->nsrc], (uint32_t)im->nsrc};
+  im->nsrc++;
+  int rc = add_chunk(&p, addr, data, len, 0, LOC_OFFSET);
+  if (rc == 0) {
+    im->ch[im->nch - 1].loc_kind = LOC_PATCH;
+    rc = lf_image_finish(s, im, g, regions);
+  }
+  if (rc < 0) { /* the image stays as it was */
+    im->nch = nch;
+    im->pool_len = pool_len;
+    free(im->src[--im->nsrc]);
+    int keep = lf_err_code(s);
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s", lf_err_msg(s));
+    if (im->nch)
+      lf_image_finish(s, im, g, regions);
+    lf_err_set(s, keep, "%s", msg);
+  }
   return rc;
 }

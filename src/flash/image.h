@@ -64,6 +64,15 @@ int lf_image_add_buffer(lf_session *s, lf_image *im, const char *name, const uin
  * After it the segments are valid; adding more files needs a new finish. */
 int lf_image_finish(lf_session *s, lf_image *im, const lf_flash_geometry *g, unsigned regions);
 
+/* Per-board data (serial number, MAC, calibration) laid over the image's
+ * bytes at addr: replaces what the files put there, or adds bytes where they
+ * put nothing. The image is finished again at once (g, regions as for
+ * lf_image_finish: the patch is range-checked like file data) and keeps the
+ * patch through later finishes; on error it is left as it was. Patches apply
+ * in the order they were made. name is used in messages ("serial number"). */
+int lf_image_patch(lf_session *s, lf_image *im, const char *name, uint32_t addr, const uint8_t *data,
+                   size_t len, const lf_flash_geometry *g, unsigned regions);
+
 /* Segments are one array sorted by address: lf_image_segment(im, 0) is its
  * start (what lf_plan_build takes), NULL when i >= count. Valid until the
  * next finish or free. */

@@ -280,6 +280,26 @@ static int i_read(lua_State *L)
   return 1;
 }
 
+/* img:patch(addr, bytes [, geometry [, name]]) -> img: per-board data laid
+ * over the image (image.h lf_image_patch); with a geometry the patch is
+ * checked against that flash at once (and again at every img:check). */
+static int i_patch(lua_State *L)
+{
+  limage *i = check_image(L, 1);
+  uint32_t addr = lf_lua_check_u32(L, 2, "image:patch: addr");
+  size_t len;
+  const char *data = luaL_checklstring(L, 3, &len);
+  const lf_flash_geometry *g = lua_isnoneornil(L, 4) ? NULL : &check_geom(L, 4)->g;
+  const char *name = luaL_optstring(L, 5, "patch");
+  if (len > 0xFFFFFFFFu - addr + 1ull)
+    return luaL_error(L, "image:patch: %d bytes at 0x%08x pass the end of the address space", (int)len,
+                      (unsigned)addr);
+  lf_session *s = lf_lua_session(L);
+  LF_LUA_TRY(L, lf_image_patch(s, i->im, name, addr, (const uint8_t *)data, len, g, LF_REGION_MAIN));
+  lua_settop(L, 1);
+  return 1;
+}
+
 static int i_entry(lua_State *L)
 {
   uint64_t e = lf_image_entry(check_image(L, 1)->im);
@@ -560,7 +580,8 @@ void lf_lua_flash_register(lua_State *L)
 {
   static const luaL_Reg geom[] = {{"info", g_info}, {NULL, NULL}};
   static const luaL_Reg image[] = {{"check", i_check}, {"segments", i_segments}, {"bytes", i_bytes},
-                                   {"read", i_read},   {"entry", i_entry},       {NULL, NULL}};
+                                   {"read", i_read},   {"entry", i_entry},       {"patch", i_patch},
+                                   {NULL, NULL}};
   static const luaL_Reg plan[] = {{"needs", p_needs},       {"set_old", p_set_old},
                                   {"set_crc", p_set_crc},   {"finalize", p_finalize},
                                   {"summary", p_summary},   {"sectors", p_sectors},

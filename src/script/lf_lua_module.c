@@ -153,6 +153,7 @@ int lf_lua_open_luaflash(lua_State *L)
   lua_pushvalue(L, -1); /* functions see the module table as upvalue 1 */
   luaL_setfuncs(L, funcs, 1);
   lf_lua_flash_funcs(L);
+  lf_lua_prod_funcs(L);
   lf_lua_sys_funcs(L);
   lua_pushstring(L, lf_version());
   lua_setfield(L, -2, "version");

@@ -116,4 +116,120 @@ function M.check_change(old, new, allow)
   return true
 end
 
+-- ---- on a connected target ----------------------------------------------
+-- The write sequence (§4.5): OPTKEYR unlock, BSY = 0, OPTCR1, OPTCR, OPTSTRT,
+-- poll BSY, check SR, OPTLOCK, then a system reset so the chip loads the new
+-- options, and a read-back of OPTCR/OPTCR1 compared with what was written.
+-- `t` is a luaflash target (read32/write32/now_ns/reset).
+
+M.FLASH = 0x40023C00          -- §3.1
+M.OPTKEYR, M.SR, M.OPTCR, M.OPTCR1 = 0x08, 0x0C, 0x14, 0x18
+M.OPTKEY1, M.OPTKEY2 = 0x08192A3B, 0x4C5D6E7F   -- §3.3
+M.SR_BSY = 0x10000            -- §3.4
+M.SR_ERRORS = 0xF2            -- §3.4: ERSERR|PGPERR|PGAERR|WRPERR|OPERR
+M.OPTLOCK, M.OPTSTRT = 0x1, 0x2
+M.UID = 0x1FF0F420            -- §1: 96-bit unique ID
+
+-- Fields a project may set (the names of decode()).
+M.fields = { rdp = true, bor = true, wwdg_sw = true, iwdg_sw = true, nrst_stop = true,
+  nrst_stdby = true, write_protected = true, dual_boot = true, dual_bank = true,
+  iwdg_stdby_run = true, iwdg_stop_run = true, boot_add0 = true, boot_add1 = true }
+
+-- Check a wanted change table without a target (unknown field names, values
+-- that cannot be encoded). Returns true or nil, error.
+function M.check_fields(want)
+  if type(want) ~= "table" then return nil, "option_bytes: expected a table of fields, got " .. type(want) end
+  local names = {}
+  for k in pairs(M.fields) do names[#names + 1] = k end
+  table.sort(names)
+  for k in pairs(want) do
+    if not M.fields[k] then
+      return nil, "option_bytes: unknown field '" .. tostring(k) .. "' (known: " .. table.concat(names, ", ") .. ")"
+    end
+  end
+  local o = M.decode(M.FACTORY_OPTCR, M.FACTORY_OPTCR1)
+  for k, v in pairs(want) do o[k] = v end
+  local optcr, err = M.encode(o)
+  if not optcr then return nil, "option_bytes: " .. err end
+  return true
+end
+
+function M.read(t)
+  local optcr = t:read32(M.FLASH + M.OPTCR)
+  local optcr1 = t:read32(M.FLASH + M.OPTCR1)
+  return optcr, optcr1, M.decode(optcr, optcr1)
+end
+
+-- What writing `want` (fields to change) over the chip's options would do.
+-- Returns a change { old, new, optcr, optcr1, consequences, changed } or nil
+-- and the refusal (allow = { allow_mass_erase, allow_rdp2 }). Nothing is
+-- written.
+function M.prepare(t, want, allow)
+  local ok, ferr = M.check_fields(want)
+  if not ok then return nil, ferr end
+  local _, _, old = M.read(t)
+  local new = {}
+  for k, v in pairs(old) do new[k] = v end
+  for k, v in pairs(want) do new[k] = v end
+  if want.rdp == 1 and old.rdp == 1 then new.rdp_raw = old.rdp_raw end
+  local optcr, optcr1 = M.encode(new)
+  if not optcr then return nil, "option_bytes: " .. optcr1 end
+  new = M.decode(optcr, optcr1)
+  local okc, cerr = M.check_change(old, new, allow)
+  if not okc then return nil, cerr end
+  local oldcr, oldcr1 = M.encode(old)
+  return { old = old, new = new, optcr = optcr, optcr1 = optcr1,
+    consequences = M.consequences(old, new), changed = oldcr ~= optcr or oldcr1 ~= optcr1 }
+end
+
+local function wait_idle(t, timeout_s, what)
+  local t0 = t:now_ns()
+  while true do
+    local sr = t:read32(M.FLASH + M.SR)
+    if sr & M.SR_BSY == 0 then return sr end
+    if (t:now_ns() - t0) / 1e9 > timeout_s then
+      error(string.format("option bytes: %s: FLASH_SR.BSY still set after %.1f s (SR 0x%08x)", what, timeout_s, sr), 0)
+    end
+  end
+end
+
+-- Program a prepared change and check it. reset(t) must reset the chip
+-- (system reset, halted) so that it loads the options. Returns
+-- { seconds, optcr, optcr1, decoded } as read back after the reset.
+function M.write(t, change, opts)
+  opts = opts or {}
+  local timeout = opts.timeout or 10
+  for _, c in ipairs(change.consequences) do
+    if c.erases_flash then timeout = math.max(timeout, 40) end  -- §9.1 tME x8 max 32 s
+  end
+  local t0 = t:now_ns()
+  local base = M.FLASH
+  wait_idle(t, timeout, "before unlock")
+  if t:read32(base + M.OPTCR) & M.OPTLOCK ~= 0 then
+    t:write32(base + M.OPTKEYR, M.OPTKEY1)
+    t:write32(base + M.OPTKEYR, M.OPTKEY2)
+    if t:read32(base + M.OPTCR) & M.OPTLOCK ~= 0 then
+      error("option bytes: FLASH_OPTCR stays locked after the OPTKEYR sequence (a wrong key since the last reset?)", 0)
+    end
+  end
+  t:write32(base + M.SR, M.SR_ERRORS)               -- clear stale flags (w1c)
+  t:write32(base + M.OPTCR1, change.optcr1)
+  t:write32(base + M.OPTCR, change.optcr)            -- OPTLOCK = 0, OPTSTRT = 0
+  t:write32(base + M.OPTCR, change.optcr | M.OPTSTRT)
+  local sr = wait_idle(t, timeout, "programming")
+  if sr & M.SR_ERRORS ~= 0 then
+    t:write32(base + M.SR, sr & M.SR_ERRORS)
+    error(string.format("option bytes: programming failed, FLASH_SR 0x%08x", sr), 0)
+  end
+  t:write32(base + M.OPTCR, change.optcr | M.OPTLOCK)
+  if opts.reset then opts.reset(t) else t:reset("system", true) end
+  local optcr, optcr1, dec = M.read(t)
+  local want_cr = change.optcr & ~(M.OPTLOCK | M.OPTSTRT)
+  if optcr & ~(M.OPTLOCK | M.OPTSTRT) ~= want_cr or optcr1 ~= change.optcr1 then
+    error(string.format("option bytes: verify after reset: OPTCR 0x%08x OPTCR1 0x%08x, expected 0x%08x 0x%08x",
+      optcr, optcr1, want_cr, change.optcr1), 0)
+  end
+  return { seconds = (t:now_ns() - t0) / 1e9, optcr = optcr, optcr1 = optcr1, decoded = dec }
+end
+
 return M
