@@ -78,6 +78,7 @@ function M.new(opts)
     end
     local P = { p = p }
     function P.connect(_, st)
+      E.flash_timeout = st.flash_timeout
       local hz = p:set_clock(st.clock)
       E.log("info", string.format("SWD clock %.3f MHz (asked %.3f MHz)", hz / 1e6, st.clock / 1e6))
       E.result_extra.clock_hz = hz
@@ -141,7 +142,7 @@ function M.target(E, p, t, g, info)
   local ldr
 
   function T.loader()
-    if not ldr then ldr = lf.loader(t, g) end
+    if not ldr then ldr = lf.loader(t, g, { timeout = E.flash_timeout }) end
     return ldr
   end
 

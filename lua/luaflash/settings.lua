@@ -42,10 +42,8 @@ local spec = {
     doc = "reset after programming: SYSRESETREQ, the NRST pin, or none" },
   halt_after_reset = { kind = "bool", default = false,
     doc = "keep the core halted at the reset vector after the reset" },
-  usb_timeout = { kind = "seconds", default = 1.0, min = 0.001, max = 60,
-    doc = "timeout of one USB transfer" },
   flash_timeout = { kind = "seconds", default = 10.0, min = 0.01, max = 600,
-    doc = "longest time one flash operation (erase of the largest sector, mass erase) may take" },
+    doc = "longest the flash loader may go without progress (an erase of the largest sector, a mass erase) before the job fails" },
 }
 M.spec = spec
 
