@@ -93,7 +93,14 @@ function M.run_project(proj, kv, opts)
   if not ok then
     local first = tostring(rerr):match("^[^\n]*")
     R:fail(first, E.stage)
-    if E.stage == "input" then lf.usage_error(first, 0) end
+    if E.stage == "input" then
+      -- an image that cannot be read or does not fit: named by the project
+      -- line that set it (not the engine's own position)
+      first = first:gsub("^[^:\n]*luaflash/[%w_]+%.lua:%d+: ", "")
+      local at = origin.image and origin.image:match("%((.-)%)$")
+      if at and not first:match("^no target") then first = at .. ": image: " .. first end
+      lf.usage_error(first, 0)
+    end
     error(rerr, 0)
   end
   -- On the bench: virtual time from the moment the probe was open (the
@@ -113,7 +120,11 @@ function M.main(path, ...)
   local args = table.pack(...)
   local proj, err, kind = project.load(path, nil, { lenient = true, args = args })
   if not proj then
-    if kind == "syntax" then lf.usage_error(err, 0) end
+    -- a syntax error or a bad name (file:line, did you mean) is an input
+    -- error; an error raised while the file ran keeps its traceback
+    if kind == "syntax" or (type(err) == "string" and not err:find("\nstack traceback:")) then
+      lf.usage_error(err, 0)
+    end
     error(err, 0)
   end
   if proj.script then return end

@@ -252,6 +252,8 @@ function M:instrument(E)
       R:wrap_target(T)
       return T
     end
+    local close = P.close
+    function P.close(...) return R:span("close", close, nil, ...) end
     return P
   end
   return E

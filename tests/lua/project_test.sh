@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# Integration tests of `luaflash PROJECT.lua` on the virtual NUCLEO-F767ZI:
+# the example projects end to end, every input error (exit 2, file:line,
+# did-you-mean), a failing hook (file:line + traceback, on_error, target
+# reset, probe closed, exit 1), the --json result against
+# tests/lua/result_schema.lua and --trace output as Chrome trace events.
+#   usage: project_test.sh LUAFLASH LUA_INTERPRETER
+set -u
+bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+lua=$2
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+P=$here/projects
+X=$top/scripts/examples
+pass=0; fail=0
+tmp=$(mktemp -d)
+out=$tmp/out; err=$tmp/err
+trap 'rm -rf "$tmp"' EXIT
+
+# check NAME STATUS [--out PAT | --err PAT | --no-err PAT | --no-out PAT]... -- ARGS...
+# (runs from an unrelated folder: nothing may depend on the cwd)
+check() {
+  local name=$1 want=$2; shift 2
+  local pats=()
+  while [ "$1" != "--" ]; do pats+=("$1" "$2"); shift 2; done
+  shift
+  (cd "$tmp" && "$bin" "$@") >"$out" 2>"$err"
+  local st=$? ok=1 why=""
+  [ "$st" -eq "$want" ] || { ok=0; why="exit $st, want $want"; }
+  local i=0
+  while [ $i -lt ${#pats[@]} ]; do
+    local kind=${pats[$i]} pat=${pats[$((i+1))]}
+    case $kind in
+      --out) grep -qE -- "$pat" "$out" || { ok=0; why="$why; stdout lacks /$pat/"; } ;;
+      --no-out) ! grep -qE -- "$pat" "$out" || { ok=0; why="$why; stdout has /$pat/"; } ;;
+      --err) grep -qE -- "$pat" "$err" || { ok=0; why="$why; stderr lacks /$pat/"; } ;;
+      --no-err) ! grep -qE -- "$pat" "$err" || { ok=0; why="$why; stderr has /$pat/"; } ;;
+    esac
+    i=$((i+2))
+  done
+  if [ $ok = 1 ]; then
+    pass=$((pass+1)); echo "ok   $name"
+  else
+    fail=$((fail+1)); echo "FAIL $name: $why"
+    sed 's/^/  stdout: /' "$out" | head -20; sed 's/^/  stderr: /' "$err" | head -30
+  fi
+}
+# json NAME KIND FILE [success|failure]  /  trace NAME FILE EVENT...
+json() {
+  local name=$1; shift
+  if r=$("$lua" "$here/check_json.lua" "$@" 2>&1); then pass=$((pass+1)); echo "ok   $name: ${r#ok   }"
+  else fail=$((fail+1)); echo "FAIL $name: $r"; fi
+}
+
+B=(--bench nucleo-f767zi)
+
+# ---- the examples end to end ----
+check example-minimal 0 --out "^luaflash: STM32F76x/F77x 2048 KiB single bank via ST-LINK/V2-1 066DFF575251717867174428 at 4\.00 MHz" \
+  --out "116 bytes: 1 sectors erased, 1 programmed, 0 unchanged; verified \(CRC32" -- "${B[@]}" "$X/minimal.lua"
+check example-tuned-hooks-in-order 0 --out "tuned: connected to STM32F76x/F77x \(Cortex-M7\)" \
+  --out "tuned: sector 0 will be rewritten" --out "tuned: 1 sector\(s\) verified by CRC32" \
+  --no-out "on_error|failed" -- "${B[@]}" "$X/tuned.lua"
+tr=$(grep -nE "^tuned: " "$out" | cut -d: -f3- | tr '\n' '|')
+[ "$tr" = " connected to STM32F76x/F77x (Cortex-M7)| sector 0 will be rewritten| 1 sector(s) verified by CRC32|" ] \
+  && { pass=$((pass+1)); echo "ok   tuned hooks ran in phase order"; } \
+  || { fail=$((fail+1)); echo "FAIL tuned hook order: $tr"; }
+NO_RESET=1 check example-tuned-will_reset-skips 0 --out "reset skipped" -- "${B[@]}" "$X/tuned.lua"
+check example-bootloader-then-app 0 --out "part 1 at 0x08000000: 116 byte\(s\), 1 sector\(s\) verified" \
+  --out "part 2 at 0x08008000: 116 byte\(s\), 1 sector\(s\) verified" --out "program\(ctx\) [0-9.]+ ms" \
+  -- "${B[@]}" "$X/bootloader_app.lua"
+check example-erase-only 0 --out "erase_only: 1 sector\(s\) erased and blank" -- "${B[@]}" "$X/erase_only.lua"
+check example-readout 0 --out "readout: .*d\.bin: 32768 bytes from 0x08000000 \(STM32F76x/F77x\), CRC32 0x[0-9a-f]{8}" \
+  -- "${B[@]}" "$X/readout.lua" "$tmp/d.bin"
+# pyOCD's defaults: 1.8 MHz, chip erase (8 s modeled), read-back verify, and
+# the 5 s disconnect wait this board never acknowledges
+check example-pyocd-default 0 --out "at 1\.80 MHz" --out "erase 8\.0[0-9]+ s" --out "disconnect 5\.00[0-9] s" \
+  --out "verified \(read back" -- "${B[@]}" "$X/pyocd_default.lua" --profile
+check example-pyocd-default-profile 0 --out "^  erase +[0-9.]+ +80[0-9][0-9]\.[0-9]+ " \
+  --out "^  program +[0-9.]+ +[0-9.]+ " --out "^disconnect +[0-9.]+ +500[0-9]\.[0-9]+ " \
+  -- "${B[@]}" "$X/pyocd_default.lua" --profile --quiet
+# a second flash of the same image changes nothing (bench state kept)
+st=$tmp/state.bin
+check smart-flash-first 0 --out "1 sectors erased, 1 programmed, 0 unchanged" -- "${B[@]}" --bench-state "$st" "$X/minimal.lua"
+check smart-flash-again-unchanged 0 --out "0 sectors erased, 0 programmed, 1 unchanged" -- "${B[@]}" --bench-state "$st" "$X/minimal.lua"
+
+# ---- outputs: quiet, plain progress, profile, json, trace ----
+check quiet-prints-nothing 0 --no-out . --no-err . -- "${B[@]}" "$X/minimal.lua" --quiet
+check plain-progress-lines 0 --err "^luaflash: erase\+program\+verify +203\.[0-9] ms +32\.1 KiB" \
+  --err "^luaflash:   target erase +201\.[0-9] ms +32\.0 KiB" --err "^luaflash: disconnect " -- "${B[@]}" "$X/minimal.lua"
+check profile-table 0 --out "^phase +host ms +bench ms +bytes +rate +usb xfer +usb bytes" \
+  --out "^erase\+program\+verify +[0-9.]+ +203\.[0-9]+ +32\.1 KiB" --out "^total +[0-9.]+ +232\.[0-9]+ " \
+  -- "${B[@]}" "$X/minimal.lua" --profile --quiet
+check json-result 0 --out '^\{"clock":"bench virtual time"' --no-out "^luaflash:" \
+  -- "${B[@]}" "$X/minimal.lua" --json --quiet
+cp "$out" "$tmp/ok.json"
+json json-schema-success result "$tmp/ok.json" success
+check trace-file 0 -- "${B[@]}" "$X/minimal.lua" --quiet --trace "$tmp/trace.json"
+json trace-events trace "$tmp/trace.json" process_name/M images/X connect/X plan/X \
+  "erase+program+verify/X" "target erase/X" "target program/X" "target crc32/X" reset/X disconnect/X usb/C
+check trace-equals-form 0 -- "${B[@]}" "$X/pyocd_default.lua" --quiet "--trace=$tmp/trace2.json"
+json trace-custom-program trace "$tmp/trace2.json" "program(ctx)/X" erase/X program/X verify/X usb/C
+check flash-command-json 0 --out '"ok":true' -- "${B[@]}" flash "$P/app.bin" --board nucleo_f767zi --json --quiet
+cp "$out" "$tmp/flash.json"
+json json-schema-flash-command result "$tmp/flash.json" success
+
+# ---- input errors: exit 2, file:line, no traceback, nothing written ----
+check unknown-key 2 --err "unknown_key\.lua:4: unknown setting or hook 'clokc' \(did you mean 'clock'\?\)" \
+  --no-err traceback -- "${B[@]}" "$P/unknown_key.lua"
+check hook-typo 2 --err "hook_typo\.lua:4: unknown setting or hook 'will_conect' \(did you mean 'will_connect'\?\)" \
+  --no-err traceback -- "${B[@]}" "$P/hook_typo.lua"
+check bad-type 2 --err "bad_type\.lua:4: setting 'smart_flash': expected true or false" --no-err traceback \
+  -- "${B[@]}" "$P/bad_type.lua"
+check bad-range 2 --err "bad_range\.lua:4: setting 'clock': out of range: 9e\+08 Hz" -- "${B[@]}" "$P/bad_range.lua"
+check missing-image 2 --err "missing_image\.lua:3: image: .*/projects/build/missing\.bin: cannot open: No such file" \
+  --no-err "engine\.lua" -- "${B[@]}" "$P/missing_image.lua"
+check image-outside-flash 2 --err "image_outside\.lua:3: image: .*app\.bin offset 0x0: 0x08200000 is past the end of the 2048 KiB flash" \
+  -- "${B[@]}" "$P/image_outside.lua"
+check wrong-board 2 --err "wrong_board\.lua:2: unknown board 'nucleo_f767' \(did you mean 'nucleo_f767zi'\?\)" \
+  -- "${B[@]}" "$P/wrong_board.lua"
+check syntax-error 2 --err "syntax_error\.lua:3: unexpected symbol near '='" -- "${B[@]}" "$P/syntax_error.lua"
+check input-error-json 2 --out '"ok":false' --out '"stage":"input"' -- "${B[@]}" "$P/missing_image.lua" --json --quiet
+cp "$out" "$tmp/in.json"
+json json-schema-input-error result "$tmp/in.json" failure
+# the board stays untouched by an input error: its flash is still blank
+st2=$tmp/state2.bin
+check input-error-writes-nothing 2 -- "${B[@]}" --bench-state "$st2" "$P/missing_image.lua"
+check after-input-error-flash-blank 0 --out "readout: .* CRC32 0x$(printf '%s' "$(head -c 32768 /dev/zero | tr '\0' '\377' | gzip -c | tail -c 8 | head -c 4 | od -An -tx4 | tr -d ' \n')")" \
+  -- "${B[@]}" --bench-state "$st2" "$X/readout.lua" "$tmp/blank.bin"
+
+# ---- key=value and option errors ----
+check kv-bad-value 2 --err "command line: setting 'clock': expected a number with a unit .*got 'fast'|argument 1.*clock" \
+  -- "${B[@]}" "$X/minimal.lua" clock=fast
+check kv-unknown-key 2 --err "command line argument 1: unknown setting 'clokc' \(did you mean 'clock'\?\)" \
+  -- "${B[@]}" "$X/minimal.lua" clokc=4MHz
+check kv-not-key-value 2 --err "command line argument 1 'fast': expected key=value" -- "${B[@]}" "$X/minimal.lua" fast
+check kv-bad-enum 2 --err "setting 'erase': expected one of \"sector\", \"chip\", \"auto\", got \"sectors\" \(did you mean \"sector\"\?\)" \
+  -- "${B[@]}" "$X/minimal.lua" erase=sectors
+check kv-unit 0 --out "at 1\.80 MHz" -- "${B[@]}" "$X/minimal.lua" clock=1.8MHz
+check kv-settings-origin 0 --out 'clock += 1800000 +-- command line \(argument 1\)' \
+  --out 'disconnect_timeout += 0 +-- board nucleo_f767zi' -- "${B[@]}" "$X/minimal.lua" clock=1.8MHz --settings
+check unknown-project-option 2 --err "unknown project option '--profil'" -- "${B[@]}" "$X/minimal.lua" --profil
+check trace-needs-file 2 --err "--trace needs a file name" -- "${B[@]}" "$X/minimal.lua" --trace
+
+# ---- a failing hook: file:line + traceback, on_error, reset, probe closed, exit 1 ----
+check hook-error 1 --err "^luaflash: .*hook_error\.lua:7: supply too low for programming" \
+  --err "stack traceback:" --err "hook_error\.lua:7: in " --err "hook_error\.lua:11: in " \
+  --err "on_error called: .*hook_error\.lua:7: supply too low" \
+  -- "${B[@]}" "$P/hook_error.lua" --trace "$tmp/fail.json" --quiet
+json hook-error-trace-reset-and-close trace "$tmp/fail.json" did_connect/X reset/X disconnect/X close/X
+json hook-error-then-reset-disconnect-close order "$tmp/fail.json" \
+  "images open connect did_connect! reset disconnect close"
+check hook-error-json 1 --out '"ok":false' --out '"stage":"target"' --out 'hook_error\.lua:7: supply too low' \
+  -- "${B[@]}" "$P/hook_error.lua" --json --quiet
+cp "$out" "$tmp/fail-result.json"
+json json-schema-hook-error result "$tmp/fail-result.json" failure
+# the schema can fail: a result without its probe is rejected
+sed 's/"probe":{[^}]*},//' "$tmp/ok.json" >"$tmp/bad.json"
+if "$lua" "$here/check_json.lua" result "$tmp/bad.json" >"$tmp/o" 2>&1; then
+  fail=$((fail+1)); echo "FAIL schema accepted a result without probe"
+else
+  grep -q "missing key 'probe'" "$tmp/o" && { pass=$((pass+1)); echo "ok   schema rejects a result without probe"; } \
+    || { fail=$((fail+1)); echo "FAIL schema message: $(cat "$tmp/o")"; }
+fi
+
+echo "project tests: $pass passed, $fail failed"
+[ $fail -eq 0 ]

@@ -1,0 +1,4 @@
+-- a value out of range
+board = "nucleo_f767zi"
+image = "app.bin"
+clock = "900MHz"

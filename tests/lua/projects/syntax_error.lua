@@ -1,0 +1,3 @@
+-- a syntax error
+board = "nucleo_f767zi"
+image = = "app.bin"

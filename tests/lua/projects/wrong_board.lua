@@ -1,0 +1,3 @@
+-- a board that does not exist
+board = "nucleo_f767"
+image = "app.bin"
