@@ -113,7 +113,9 @@ function M.new(t, opts)
     local res = table.pack(pcall(fn, ...))
     if not res[1] then
       drop_loader()
-      error(res[2], 0)
+      -- the binding's message says what and where; not which line of this file
+      local msg = tostring(res[2]):gsub("^[^\n:]*flash%.lua:%d+: ", "")
+      error(msg, 0)
     end
     return table.unpack(res, 2, res.n)
   end

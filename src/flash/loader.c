@@ -456,6 +456,31 @@ static void report(lf_loader *l, const pcmd *cmds, size_t n, uint32_t first, uin
   l->cfg.progress(l->cfg.progress_ctx, done, total, phase);
 }
 
+/* What the target was doing at cmd_rd (for errors of the link, where the
+ * target cannot tell): "erase sector 1 (0x08008000), command 2 of 7". */
+static void where(const lf_loader *l, const pcmd *cmds, size_t n, uint32_t first, char *buf, size_t len)
+{
+  uint32_t i = l->st[S_CMD_RD] - first;
+  if (i >= n) {
+    snprintf(buf, len, "after the last of %zu commands", n);
+    return;
+  }
+  const pcmd *k = &cmds[i];
+  const lf_flash_sector *sec = NULL;
+  if (k->c.op == LF_LDR_OP_ERASE && k->step)
+    sec = lf_geometry_sector_at(l->g, k->step->addr);
+  else if (k->c.op == LF_LDR_OP_PROGRAM || k->c.op == LF_LDR_OP_CRC)
+    sec = lf_geometry_sector_at(l->g, k->c.addr);
+  if (k->c.op == LF_LDR_OP_MASS)
+    snprintf(buf, len, "mass erase, command %u of %zu", i + 1, n);
+  else if (k->c.op == LF_LDR_OP_ERASE)
+    snprintf(buf, len, "erase sector %d (0x%08x), command %u of %zu", sec ? (int)sec->index : -1,
+             sec ? sec->addr : 0u, i + 1, n);
+  else
+    snprintf(buf, len, "%s 0x%08x + %u (sector %d), command %u of %zu", op_name(k->c.op), k->c.addr,
+             k->c.len, sec ? (int)sec->index : -1, i + 1, n);
+}
+
 /* Runs cmds to completion: posting, streaming, polling. */
 static int execute(lf_loader *l, const pcmd *cmds, size_t n)
 {
@@ -582,6 +607,11 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
     }
   }
   free(buf);
+  if (r && !l->st[S_STATUS]) { /* a link error: say what the target was doing */
+    char w[128];
+    where(l, cmds, n, first, w, sizeof w);
+    lf_err_wrap(l->s, r, "flash job stopped (target last seen at %s)", w);
+  }
   return r;
 }
 
