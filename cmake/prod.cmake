@@ -3,3 +3,22 @@
 # (tests/prod/). Owner: production.
 find_package(Threads REQUIRED)
 target_link_libraries(lfscript PUBLIC Threads::Threads)
+
+if(TARGET luaflash)
+  # 4 virtual boards: all pass; flash error / unplug fail alone; option
+  # bytes (RDP 1 read back and enforced, nDBANK / RDP 0 refused).
+  add_test(NAME prod_gang COMMAND $<TARGET_FILE:luaflash> ${CMAKE_SOURCE_DIR}/tests/prod/gang_test.lua)
+  # kill -9 at random moments of 20-board runs: no serial twice, no lost line.
+  add_test(NAME prod_crash COMMAND bash ${CMAKE_SOURCE_DIR}/tests/prod/crash_test.sh
+           $<TARGET_FILE:luaflash> 25)
+  # The example script on 4 boards, and its CSV export.
+  add_test(NAME prod_example COMMAND bash -c
+    "d=$(mktemp -d) && LUAFLASH_PROD_DIR=$d $0 --bench nucleo-f767zi,nucleo-f767zi,nucleo-f767zi,nucleo-f767zi ${CMAKE_SOURCE_DIR}/scripts/production.lua && LUAFLASH_PROD_DIR=$d $0 ${CMAKE_SOURCE_DIR}/scripts/production.lua --csv; r=$?; rm -rf $d; exit $r"
+    $<TARGET_FILE:luaflash>)
+  set_tests_properties(prod_example PROPERTIES PASS_REGULAR_EXPRESSION
+    "4 board\\(s\\): 4 passed, 0 failed, 0 skipped; modeled wall time.*\ntime,result,probe,uid,serial")
+  set_tests_properties(prod_gang PROPERTIES ENVIRONMENT
+    "${LF_TEST_ENV};LUAFLASH_PROD_DIR=${CMAKE_BINARY_DIR}/prod_gang.d" TIMEOUT 120)
+  set_tests_properties(prod_crash prod_example PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 120)
+  file(MAKE_DIRECTORY ${CMAKE_BINARY_DIR}/prod_gang.d)
+endif()

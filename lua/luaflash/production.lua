@@ -62,7 +62,10 @@ local function hex(bytes)
   return (bytes:gsub(".", function(c) return string.format("%02X", c:byte()) end))
 end
 
-local function first_line(e) return (tostring(e):match("^[^\n]*")) end
+-- The message without the Lua position of the code that raised it.
+local function first_line(e)
+  return (tostring(e):match("^[^\n]*"):gsub("^[^:\n]*%.lua:%d+: ", ""))
+end
 
 local function status(text)
   if lf.cli.gang and lf.gang_status then lf.gang_status(text) end

@@ -1,0 +1,179 @@
+-- Production tests on the bench (luaflash tests/prod/gang_test.lua, with
+-- LUAFLASH_PROD_DIR set to a scratch folder): a gang of 4 virtual
+-- NUCLEO-F767ZI boards, each board in its own thread.
+--   - all succeed: unique serials, each board's serial text, UID copy and
+--     RDP 1 on its own chip; wall time = the slowest board
+--   - an injected flash error fails that board alone, logged as failed
+--   - a board unplugged mid-job (USB stalls) fails alone
+--   - an nDBANK change and an RDP 1 -> 0 regression are refused without
+--     allow_mass_erase, before anything is written
+local lf = require("luaflash")
+local json = require("luaflash.json")
+local prod = require("luaflash.production")
+local cfg = dofile((arg[0]:match("^(.*)/[^/]*$") or ".") .. "/prodcfg.lua")
+
+local here = arg[0]:match("^(.*)/[^/]*$") or "."
+local failed, ran = 0, 0
+local function test(name, fn)
+  ran = ran + 1
+  local ok, err = xpcall(fn, debug.traceback)
+  if ok then print("[       OK ] " .. name)
+  else failed = failed + 1; print("[  FAILED  ] " .. name .. ": " .. tostring(err)) end
+end
+local function eq(a, b, what)
+  if a ~= b then error(string.format("%s: got %s, want %s", what or "value", tostring(a), tostring(b)), 2) end
+end
+
+local function clean()
+  for _, f in ipairs { "serial.counter", "serials.jsonl", "boards.jsonl" } do os.remove(cfg.dir .. "/" .. f) end
+end
+local function lines(path)
+  local out = {}
+  for l in (lf.fs.read(path) or ""):gmatch("[^\n]+") do out[#out + 1] = assert(json.decode(l)) end
+  return out
+end
+local function bench4(faults)
+  local spec = {}
+  for i = 1, 4 do spec[i] = { board = "nucleo-f767zi", faults = faults and faults[i] } end
+  local b = lf.bench(spec)
+  lf.use(b)
+  return b
+end
+local function gang(job)
+  return prod.gang { script = here .. "/" .. job, args = {}, quiet = true }
+end
+local function by_probe(recs)
+  local t = {}
+  for _, r in ipairs(recs) do t[r.probe] = r end
+  return t
+end
+
+-- the board's flash at a and UID, read through the bench's back door
+local function peek_str(bench, n, a, len) return bench:peek(a, len, n) end
+
+test("four_boards_all_pass_with_their_own_serial_uid_and_rdp1", function()
+  clean()
+  local bench = bench4()
+  local out = gang("job_rdp1.lua")
+  eq(out.passed, 4, "passed"); eq(out.failed, 0, "failed"); eq(out.skipped, 0, "skipped")
+  local log = lines(cfg.log)
+  eq(#log, 4, "board log lines")
+  local seen = {}
+  for _, b in ipairs(out.boards) do
+    local rec = b.record
+    eq(rec.result, "passed", "board " .. b.index)
+    assert(not seen[rec.serial], "serial handed out twice: " .. rec.serial)
+    seen[rec.serial] = true
+    -- the serial text (NUL-terminated) and the UID copy are in this board's flash
+    eq(peek_str(bench, b.index, cfg.serial_at, #rec.serial + 1), rec.serial .. "\0", "serial in flash")
+    local uid = bench:peek(0x1FF0F420, 12, b.index)
+    eq(peek_str(bench, b.index, cfg.uid_at, 12), uid, "UID copy in flash")
+    eq(rec.uid, (uid:gsub(".", function(c) return string.format("%02X", c:byte()) end)), "UID in the log")
+    eq(rec.options.rdp, 1, "RDP read back"); eq(rec.options.flash_read_blocked, true, "flash read blocked")
+    eq(rec.sectors_written, 1, "one sector: image, serial and UID in one erase")
+  end
+  for n = 1000, 1003 do assert(seen[string.format("SN%06d", n)], "SN" .. n .. " missing") end
+  local uids = {}
+  for _, b in ipairs(out.boards) do uids[b.record.uid] = true end
+  local nu = 0
+  for _ in pairs(uids) do nu = nu + 1 end
+  eq(nu, 4, "distinct chip UIDs")
+  eq(lf.fs.read(cfg.serials.counter), "next=1004\n", "counter")
+  -- the boards are independent: the gang's wall time is the slowest board's
+  local max, sum = 0, 0
+  for _, b in ipairs(out.boards) do max = math.max(max, b.modeled_s); sum = sum + b.modeled_s end
+  eq(out.modeled_wall_s, max, "wall = slowest")
+  assert(out.modeled_wall_s < sum / 3, "wall time is not N times one board")
+  print(string.format("  modeled: one board %.1f ms, 4 boards wall %.1f ms (one after another %.1f ms)",
+    out.boards[1].modeled_s * 1000, out.modeled_wall_s * 1000, sum * 1000))
+  -- RDP 1: a debugger read of flash now fails on every board
+  for n = 1, 4 do
+    local p <close> = bench:open(n - 1)
+    p:set_clock(4000000)
+    p:connect("normal")
+    local t <close> = p:target {}
+    t:connect("halt")
+    local ok, err = pcall(t.read32, t, 0x08000000)
+    assert(not ok, "board " .. n .. ": flash readable at RDP 1")
+    assert(tostring(err):find("0x08000000"), "error names the address: " .. tostring(err))
+  end
+  -- RDP 1 -> 0 would mass-erase: refused, nothing written, no serial used
+  local erases = bench:counters(1).soc.flash_sector_erases
+  local out2 = gang("job_rdp0.lua")
+  eq(out2.failed, 4, "regression refused on every board")
+  for _, b in ipairs(out2.boards) do
+    assert(b.reason:find("RDP level 1 %-> 0 mass%-erases") and b.reason:find("allow_mass_erase = true"),
+      "says what would happen and what allows it: " .. b.reason)
+  end
+  eq(bench:counters(1).soc.flash_sector_erases, erases, "no erase after the refusal")
+  eq(bench:counters(1).soc.flash_mass_erases, 0, "no mass erase")
+  eq(lf.fs.read(cfg.serials.counter), "next=1004\n", "no serial reserved for a refused board")
+  bench:close()
+end)
+
+test("a_flash_error_fails_that_board_alone_and_is_logged", function()
+  clean()
+  -- board 3: the 2nd flash operation (a program) fails with WRPERR
+  local bench = bench4 { nil, nil, "flash_error@2:0x10", nil }
+  local out = gang("job_plain.lua")
+  eq(out.passed, 3, "passed"); eq(out.failed, 1, "failed")
+  for _, b in ipairs(out.boards) do
+    if b.index == 3 then
+      eq(b.result, "failed", "board 3")
+      assert(b.reason:find("0x10") or b.reason:lower():find("wrp"), "reason names the flash error: " .. b.reason)
+    else
+      eq(b.result, "passed", "board " .. b.index)
+      eq(bench:peek(cfg.serial_at, 9, b.index), b.record.serial .. "\0", "serial in flash of board " .. b.index)
+    end
+  end
+  local log = by_probe(lines(cfg.log))
+  eq(log[bench:serial(3)].result, "failed", "board 3 logged as failed")
+  assert(log[bench:serial(3)].error, "error logged")
+  eq(log[bench:serial(1)].result, "passed", "board 1 logged as passed")
+  -- its serial number is recorded as failed, not silently reused
+  local failed_sn = log[bench:serial(3)].serial
+  local st = {}
+  for _, r in ipairs(lines(cfg.serials.ledger)) do if r.text == failed_sn then st[#st + 1] = r.event end end
+  eq(table.concat(st, ","), "reserved,failed", "ledger of the failed board's serial")
+  bench:close()
+end)
+
+test("a_board_unplugged_mid_job_fails_alone", function()
+  clean()
+  -- board 2: every USB transfer from the 60th on stalls (cable pulled)
+  local f = {}
+  for k = 60, 75 do f[#f + 1] = "usb_stall@" .. k end
+  local bench = bench4 { nil, table.concat(f, ","), nil, nil }
+  local out = gang("job_plain.lua")
+  eq(out.passed, 3, "passed"); eq(out.failed, 1, "failed")
+  eq(out.boards[2].result, "failed", "board 2")
+  local log = by_probe(lines(cfg.log))
+  eq(#lines(cfg.log), 4, "every board logged")
+  eq(log[bench:serial(2)].result, "failed", "board 2 logged as failed")
+  for _, n in ipairs { 1, 3, 4 } do
+    eq(out.boards[n].result, "passed", "board " .. n)
+    eq(bench:peek(cfg.serial_at, 9, n), out.boards[n].record.serial .. "\0", "serial in flash of board " .. n)
+  end
+  bench:close()
+end)
+
+test("ndbank_change_refused_without_allow_mass_erase_before_any_write", function()
+  clean()
+  local bench = bench4()
+  local out = gang("job_ndbank.lua")
+  eq(out.failed, 4, "refused on every board")
+  assert(out.boards[1].reason:find("nDBANK") and out.boards[1].reason:find("allow_mass_erase = true"),
+    out.boards[1].reason)
+  for n = 1, 4 do
+    local c = bench:counters(n).soc
+    eq(c.flash_sector_erases + c.flash_mass_erases + c.flash_prog_ops + c.flash_opt_writes, 0,
+      "nothing written on board " .. n)
+  end
+  eq(lf.fs.read(cfg.serials.counter), nil, "no serial reserved")
+  eq(#lines(cfg.log), 4, "the refusals are logged")
+  bench:close()
+end)
+
+print(string.format("[==========] %d test(s) run.", ran))
+if failed > 0 then print(string.format("[  FAILED  ] %d test(s).", failed)); os.exit(1) end
+print(string.format("[  PASSED  ] %d test(s).", ran))

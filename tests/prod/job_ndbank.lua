@@ -1,0 +1,7 @@
+-- Test job: a dual-bank switch (nDBANK) without allow_mass_erase: refused.
+local cfg = require("prodcfg")
+require("luaflash.production").run {
+  board = "nucleo_f767zi", image = "../../scripts/demo-fw/demo-f767.bin",
+  serials = cfg.serials, serial_at = cfg.serial_at, log = cfg.log,
+  option_bytes = { dual_bank = true },
+}
