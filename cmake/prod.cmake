@@ -22,3 +22,9 @@ if(TARGET luaflash)
   set_tests_properties(prod_crash prod_example PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 120)
   file(MAKE_DIRECTORY ${CMAKE_BINARY_DIR}/prod_gang.d)
 endif()
+
+# C unit tests of the production pieces (image patch, file lock).
+add_executable(test_prod ${CMAKE_SOURCE_DIR}/tests/prod/test_prod.c)
+target_link_libraries(test_prod PRIVATE lfscript PkgConfig::CMOCKA Threads::Threads)
+add_test(NAME test_prod COMMAND test_prod)
+set_tests_properties(test_prod PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 120)
