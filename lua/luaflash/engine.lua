@@ -104,10 +104,12 @@ function M.new(opts)
   -- The plan: old bytes for keep_unwritten (read over SWD), target CRCs for
   -- smart flash (computed by the loader on the target), then the decisions.
   function E.plan(images, T, s)
-    local plan = lf.plan(images.image, T.geometry, {
-      erase = s.erase, keep_unwritten = s.keep_unwritten, smart_flash = s.smart_flash,
-      verify = s.verify or "none",
-    })
+    local set = { erase = s.erase, keep_unwritten = s.keep_unwritten, smart_flash = s.smart_flash,
+      verify = s.verify or "none" }
+    local plan = lf.plan(images.image, T.geometry, set)
+    -- auto chose chip erase by flash times: check the link keeps up (flash.lua)
+    local set2 = require("luaflash.flash").auto_link(plan, set, T.t, T.loader(), E.clock)
+    if set2 then plan:close(); plan = lf.plan(images.image, T.geometry, set2) end
     local need = plan:needs()
     local t0 = E.clock()
     for _, r in ipairs(need.reads) do

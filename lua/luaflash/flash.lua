@@ -44,7 +44,7 @@ local settings = require("luaflash.settings")
 
 local M = {}
 
-local plan_keys = { psize = true, ff_gap = true, timing_max = true }
+local plan_keys = { psize = true, ff_gap = true, timing_max = true, link_bps = true, ring_bytes = true }
 local flash_settings = { erase = true, smart_flash = true, keep_unwritten = true, verify = true,
   base = true }
 
@@ -74,6 +74,33 @@ local function check_options(opts, what)
   return s, opts.progress
 end
 M.check_options = check_options
+
+-- Upload rate host -> target (bytes/s) and the loader's ring size, from one
+-- 4 KiB write into the ring of a loader that is NOT running yet (the RAM is
+-- scratch then). clock: fn() -> seconds (default: the target's clock).
+function M.measure_link(t, ldr, clock)
+  clock = clock or function() return t:now_ns() / 1e9 end
+  local lay = ldr:layout()
+  local n = 4096
+  local t0 = clock()
+  t:write(lay.ring, string.rep("\0", n))
+  local dt = clock() - t0
+  local bps = math.floor(n / math.max(dt, 1e-6))
+  lf.log("info", string.format("link: %.1f KB/s host -> target (4 KiB in %.1f ms), ring %d KiB",
+    bps / 1000, dt * 1000, lay.ring_size // 1024))
+  return bps, lay.ring_size
+end
+
+-- Plan settings for erase = "auto" when the flash times alone chose a chip
+-- erase: the same settings with the measured link rate (nil when the plan
+-- needs no second look). ldr must not be running.
+function M.auto_link(plan, set, t, ldr, clock)
+  if set.erase ~= "auto" or set.link_bps or plan:summary().erase ~= "chip" then return nil end
+  local s2 = {}
+  for k, v in pairs(set) do s2[k] = v end
+  s2.link_bps, s2.ring_bytes = M.measure_link(t, ldr, clock)
+  return s2
+end
 
 -- One flash object (one loader) per target: a new one closes the old one.
 local per_target = setmetatable({}, { __mode = "k" })
@@ -165,6 +192,19 @@ function M.new(t, opts)
     end
   end
 
+  -- Host -> target upload rate in bytes/s, measured once per flash object
+  -- with one 4 KiB write into the loader's ring (RAM is scratch while no
+  -- loader runs; a running one is stopped first). erase = "auto" needs it
+  -- only when the flash times alone favour a chip erase: after a mass erase
+  -- the data beyond the ring must stream while programming, which a slow
+  -- link cannot keep up with (see plan.h).
+  function F.link_rate()
+    if F.link_bps then return F.link_bps, F.ring_bytes end
+    F.close()
+    F.link_bps, F.ring_bytes = M.measure_link(t, F.loader(), F.clock)
+    return F.link_bps, F.ring_bytes
+  end
+
   -- A finalized plan for the image: the keep_unwritten reads (over SWD)
   -- and the smart-flash CRCs (on the target) are done here. Returns the
   -- plan (an lf plan: :sectors() -> action and reason per sector,
@@ -174,9 +214,15 @@ function M.new(t, opts)
     return guarded(function()
       F.progress_fn = progress or F.progress
       local img = F:image(image, s.base, s.format)
-      local plan = lf.plan(img, g, { erase = s.erase, keep_unwritten = s.keep_unwritten,
+      local ps = { erase = s.erase, keep_unwritten = s.keep_unwritten,
         smart_flash = s.smart_flash, verify = s.verify or "none", psize = s.psize, ff_gap = s.ff_gap,
-        timing_max = s.timing_max })
+        timing_max = s.timing_max, link_bps = s.link_bps, ring_bytes = s.ring_bytes }
+      local plan = lf.plan(img, g, ps)
+      if s.erase == "auto" and not ps.link_bps and plan:summary().erase == "chip" then
+        ps.link_bps, ps.ring_bytes = F.link_rate()
+        plan:close()
+        plan = lf.plan(img, g, ps)
+      end
       local need = plan:needs()
       local times = {}
       if #need.reads > 0 then

@@ -177,6 +177,17 @@ int lf_plan_build(lf_session *s, const lf_segment *segs, size_t nsegs, const lf_
   uint64_t mass = lf_geometry_mass_ns(g, set->psize, set->timing_max);
   p->sum.sector_cost_ns = erase_touched + (image_words + (set->keep_unwritten ? kept_words_touched : 0)) * tprog;
   p->sum.chip_cost_ns = mass + (image_words + (set->keep_unwritten ? kept_words_all : 0)) * tprog;
+  if (set->link_bps) {
+    uint64_t bs = (image_words + (set->keep_unwritten ? kept_words_touched : 0)) * unit;
+    uint64_t bc = (image_words + (set->keep_unwritten ? kept_words_all : 0)) * unit;
+    uint64_t up_s = bs * 1000000000ull / set->link_bps;
+    uint64_t up_c = (bc > set->ring_bytes ? bc - set->ring_bytes : 0) * 1000000000ull / set->link_bps;
+    uint64_t prog_c = p->sum.chip_cost_ns - mass;
+    if (up_s > p->sum.sector_cost_ns)
+      p->sum.sector_cost_ns = up_s;
+    if (up_c > prog_c)
+      p->sum.chip_cost_ns = mass + up_c;
+  }
   lf_erase_mode mode = set->erase;
   if (mode == LF_ERASE_AUTO)
     mode = p->sum.chip_cost_ns < p->sum.sector_cost_ns ? LF_ERASE_CHIP : LF_ERASE_SECTOR;

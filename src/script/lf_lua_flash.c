@@ -355,7 +355,7 @@ static bool opt_bool(lua_State *L, int t, const char *key, bool def)
 static int m_plan(lua_State *L)
 {
   static const char *const keys[] = {"erase", "keep_unwritten", "smart_flash", "verify", "psize",
-                                     "timing_max", "ff_gap", NULL};
+                                     "timing_max", "ff_gap", "link_bps", "ring_bytes", NULL};
   limage *i = check_image(L, 1);
   check_geom(L, 2);
   lf_plan_settings set;
@@ -386,6 +386,12 @@ static int m_plan(lua_State *L)
     lua_pop(L, 1);
     if (lua_getfield(L, 3, "ff_gap") != LUA_TNIL)
       set.ff_gap = lf_lua_check_u32(L, -1, "plan: ff_gap");
+    lua_pop(L, 1);
+    if (lua_getfield(L, 3, "link_bps") != LUA_TNIL)
+      set.link_bps = lf_lua_check_u32(L, -1, "plan: link_bps");
+    lua_pop(L, 1);
+    if (lua_getfield(L, 3, "ring_bytes") != LUA_TNIL)
+      set.ring_bytes = lf_lua_check_u32(L, -1, "plan: ring_bytes");
     lua_pop(L, 1);
   }
   lplan *p = lua_newuserdatauv(L, sizeof *p, 1);
@@ -918,6 +924,18 @@ static int l_stats(lua_State *L)
   return 1;
 }
 
+/* ldr:layout() -> { ctrl=, ring=, ring_size= } (no I/O) */
+static int l_layout(lua_State *L)
+{
+  uint32_t ctrl, ring, size;
+  lf_loader_layout(check_loader(L)->l, &ctrl, &ring, &size);
+  lua_createtable(L, 0, 3);
+  set_int(L, "ctrl", ctrl);
+  set_int(L, "ring", ring);
+  set_int(L, "ring_size", size);
+  return 1;
+}
+
 static int l_tostring(lua_State *L)
 {
   lloader *x = luaL_checkudata(L, 1, MT_LOADER);
@@ -951,6 +969,7 @@ void lf_lua_loader_register(lua_State *L)
                                      {"run", l_run},             {"crc32", l_crc32},
                                      {"plan_crcs", l_plan_crcs}, {"plan_run", l_plan_run},
                                      {"plan_verify", l_plan_verify}, {"stats", l_stats},
+                                     {"layout", l_layout},
                                      {NULL, NULL}};
   lf_lobj_register(L, MT_LOADER, methods, l_tostring);
   luaL_getmetatable(L, MT_PLAN);

@@ -183,4 +183,30 @@ H.test("bad input is rejected before anything is written", with(nil, function(S)
   H.eq(flash_ops(S), ops, "flash operations")
 end))
 
+H.test("erase = auto counts the link: a 2 MiB image at 4 MHz SWD picks sector erase", with(nil, function(S)
+  local g = lf.geometry { dev_id = 0x451, flash_kib = 2048, dual_bank = false }
+  local img = lf.image({ { data = string.rep("\1\2\3\4\5\6\7\8", 2 * 1024 * 1024 // 8), base = BASE } }, g)
+  local function pick(extra)
+    local set = { erase = "auto" }
+    for k, v in pairs(extra) do set[k] = v end
+    local p = lf.plan(img, g, set)
+    local sum = p:summary()
+    p:close()
+    return sum
+  end
+  local flash_only = pick {}
+  H.eq(flash_only.erase, "chip", "flash times only: 8 s mass erase < 8.3 s of sector erases")
+  -- 164 KB/s (the bench's ST-LINK/V2-1 at 4 MHz), 512 KiB ring: after the
+  -- mass erase 1.5 MiB must stream at the link rate: 8 + 1572864 / 164000 s
+  local slow = pick { link_bps = 164000, ring_bytes = 512 * 1024 }
+  H.eq(slow.erase, "sector", "slow link")
+  H.check(math.abs(slow.chip_cost_s - (8 + 1572864 / 164000)) < 1e-6, "chip cost " .. slow.chip_cost_s)
+  H.eq(slow.sector_cost_s, flash_only.sector_cost_s, "sector cost (upload overlapped)")
+  H.eq(pick { link_bps = 4000000, ring_bytes = 512 * 1024 }.erase, "chip", "fast link")
+  -- measured on the bench by flash:plan (one 4 KiB write)
+  local bps, ring = S.F.link_rate()
+  H.check(bps > 150000 and bps < 180000, "measured link rate " .. bps)
+  H.eq(ring >= 256 * 1024, true, "ring size")
+end))
+
 H.run("flash_cases")
