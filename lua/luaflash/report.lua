@@ -156,6 +156,19 @@ local function usb_delta(a, b)
   }
 end
 
+-- Virtual seconds on the bench: the probe's board once it is open, board 1
+-- of the command line's bench before; nil on real hardware.
+function M:_vnow()
+  local E = self.E
+  if E and E.bench then return E.clock() end
+  local b = lf.cli and lf.cli.bench
+  if b then
+    local ok, ns = pcall(b.time_ns, b, 1)
+    if ok then return ns / 1e9 end
+  end
+  return nil
+end
+
 -- Runs fn(...) as span `name`; returns its results. bytes: number or
 -- function(results...) -> number, or { hook = true } (a project hook: no
 -- progress line of its own). An error is not caught here (its
@@ -163,7 +176,7 @@ end
 -- closes the span, marked failed, while the error unwinds.
 function M:span(name, fn, bytes, ...)
   local E = self.E
-  local s = { name = name, h0 = lf.monotonic(), v0 = E and E.bench and E.clock() or nil, c0 = self:_counters(),
+  local s = { name = name, h0 = lf.monotonic(), v0 = self:_vnow(), c0 = self:_counters(),
     first_work = self.first_work, depth = #self.open_spans }
   if type(bytes) == "table" then s.hook = bytes.hook; bytes = nil end
   self.first_work = nil
@@ -185,10 +198,9 @@ function M:_close_span(s, failed)
     if self.open_spans[i] == s then table.remove(self.open_spans, i) break end
   end
   s.h1 = lf.monotonic()
-  if E and E.bench then
-    s.v0 = s.v0 or E.bench_start
-    s.v1 = E.clock()
-  end
+  s.v1 = self:_vnow()
+  if not s.v1 then s.v0 = nil end
+  if E and E.bench and not s.v0 then s.v0 = E.bench_start end
   s.usb = usb_delta(s.c0, self:_counters())
   s.c0 = nil
   s.failed = failed or nil
@@ -222,9 +234,18 @@ function M:instrument_project(proj)
 end
 
 -- Wrap the engine E (luaflash.engine.new) so every primitive is a span.
+-- Most USB transfers one --trace records (each costs ~40 bytes in C and one
+-- trace event; a 2 MiB flash at pyOCD's defaults makes ~150000).
+M.max_usb_events = 1000000
+
 function M:instrument(E)
   local R = self
   self.E = E
+  local cb = lf.cli and lf.cli.bench
+  if self.opts.trace and cb and lf.usb_log then
+    lf.usb_log(cb, M.max_usb_events)
+    self.usb_logging = true
+  end
   self.clock = function() return E.clock() end
   local load_images = E.load_images
   function E.load_images(s)
@@ -307,7 +328,7 @@ function M:timeline()
   for _, s in ipairs(self:ordered()) do
     local e = { name = s.name, depth = s.depth, host_s = s.h1 - s.h0, start_host_s = s.h0 - self.t0, failed = s.failed or nil,
       bytes = s.bytes }
-    if s.v0 then e.bench_s = s.v1 - s.v0; e.start_bench_s = s.v0 - (self.E.bench_start or s.v0) end
+    if s.v0 then e.bench_s = s.v1 - s.v0; e.start_bench_s = s.v0 end
     e.usb = s.usb
     if s.marks then
       e.target = json.array {}
@@ -389,7 +410,7 @@ function M:trace_events()
   meta(1, "luaflash (host wall time)")
   local bench = self.E and self.E.bench
   if bench then meta(2, "bench (virtual time)") end
-  local vbase = self.E and self.E.bench_start or 0
+  local vbase = 0   -- the bench track starts at the board's clock origin
   local usb_out, usb_in, xfers = 0, 0, 0
   for _, s in ipairs(self:ordered()) do
     local args = { bytes = s.bytes, failed = s.failed }
@@ -418,12 +439,29 @@ function M:trace_events()
       end
     end
   end
-  for _, x in ipairs(self.usb_events or {}) do
-    ev[#ev + 1] = { name = x.name, cat = "usb", ph = "X", pid = 2, tid = 3, ts = (x.t0 - vbase) * 1e6,
-      dur = (x.t1 - x.t0) * 1e6, args = x.args }
+  local cb = lf.cli and lf.cli.bench
+  if self.usb_logging and cb and lf.usb_events then
+    local board = self.E and self.E.bench_n or 1
+    local list, dropped = lf.usb_events(cb)
+    for _, x in ipairs(list) do
+      if x.board == board then
+        local dir = x.ep >= 0x80 and "usb in" or "usb out"
+        ev[#ev + 1] = { name = dir, cat = "usb", ph = "X", pid = 2, tid = 3, ts = x.t0_ns / 1e3,
+          dur = (x.t1_ns - x.t0_ns) / 1e3,
+          args = { ep = x.ep, len = x.len, actual = x.actual, result = x.result ~= 0 and x.result or nil } }
+      end
+    end
+    if dropped > 0 then
+      lf.log("warn", string.format("--trace: %d USB transfers beyond the first %d not in the trace",
+        dropped, M.max_usb_events))
+    end
   end
   if bench then
+    ev[#ev + 1] = { name = "thread_name", ph = "M", pid = 2, tid = 1, args = { name = "phases" } }
     ev[#ev + 1] = { name = "thread_name", ph = "M", pid = 2, tid = 2, args = { name = "target loader" } }
+    if self.usb_logging then
+      ev[#ev + 1] = { name = "thread_name", ph = "M", pid = 2, tid = 3, args = { name = "usb transfers" } }
+    end
   end
   return { traceEvents = ev, displayTimeUnit = "ms",
     otherData = { tool = "luaflash " .. tostring(lf.version), clock = bench and "bench virtual ns" or "host" } }

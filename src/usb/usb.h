@@ -78,6 +78,21 @@ int lf_usb_new_bench(lf_session *s, struct lf_bench_board *const *boards, size_t
 void lf_usb_free(lf_usb_ctx *c);
 const char *lf_usb_backend_name(const lf_usb_ctx *c); /* "libusb" / "bench" */
 
+/* Bench backend only: a log of every bulk transfer with its virtual start
+ * and end time (for --trace). Off by default (one branch per transfer);
+ * lf_usb_bench_log(c, max) turns it on keeping at most `max` events (later
+ * ones are counted as dropped; 0 turns it off and frees the log). LF_EINVAL
+ * on a libusb context. lf_usb_bench_events returns the events so far. */
+typedef struct lf_usb_bench_event {
+  uint64_t t0_ns, t1_ns;   /* board's virtual clock around the transfer */
+  uint32_t len, actual;
+  uint8_t ep;              /* 0x80 bit: IN */
+  uint8_t board;           /* 1-based, as in "bench:<n>" */
+  int8_t result;           /* 0 or LF_USB_ERR_* */
+} lf_usb_bench_event;
+int lf_usb_bench_log(lf_usb_ctx *c, size_t max);
+const lf_usb_bench_event *lf_usb_bench_events(const lf_usb_ctx *c, size_t *n, size_t *dropped);
+
 /* Candidates matching the filter, with their strings. *out is malloc'ed
  * (free()), possibly NULL with *n = 0. */
 int lf_usb_list(lf_usb_ctx *c, const lf_usb_match *filter, size_t nfilter,

@@ -14,7 +14,25 @@
 typedef struct bench_priv {
   lf_bench_board **boards;
   size_t n;
+  /* optional transfer log (lf_usb_bench_log) */
+  lf_usb_bench_event *ev;
+  size_t nev, maxev, dropped;
 } bench_priv;
+
+static void log_xfer(bench_priv *p, lf_bench_board *b, const lf_usb_xfer *x, uint64_t t0, int r)
+{
+  if (p->nev >= p->maxev) {
+    p->dropped++;
+    return;
+  }
+  uint8_t idx = 0;
+  for (size_t i = 0; i < p->n; i++)
+    if (p->boards[i] == b)
+      idx = (uint8_t)(i + 1);
+  p->ev[p->nev++] = (lf_usb_bench_event){.t0_ns = t0, .t1_ns = lf_bench_clock(b)->now_ns,
+                                         .len = (uint32_t)x->len, .actual = (uint32_t)x->actual,
+                                         .ep = x->ep, .board = idx, .result = (int8_t)r};
+}
 
 static int b_scan(lf_usb_ctx *c, const lf_usb_match *filter, size_t nfilter,
                   lf_usb_devinfo **out, void ***handles, size_t *n)
@@ -78,6 +96,8 @@ static int b_open(lf_usb_ctx *c, void *h, const lf_usb_devinfo *info, int iface,
 
 static int b_batch(lf_usb_ctx *c, void *dev, lf_usb_xfer *xs, size_t n, unsigned timeout_ms)
 {
+  bench_priv *p = c->priv;
+  uint64_t t0 = p->ev ? lf_bench_clock(dev)->now_ns : 0;
   lf_bench_usb_batch_begin(dev);
   int rc = 0;
   for (size_t i = 0; i < n && rc == 0; i++) {
@@ -85,6 +105,10 @@ static int b_batch(lf_usb_ctx *c, void *dev, lf_usb_xfer *xs, size_t n, unsigned
     int r = (x->ep & 0x80) ? lf_bench_usb_bulk_in(dev, x->ep, x->buf, x->len, &x->actual, timeout_ms)
                            : lf_bench_usb_bulk_out(dev, x->ep, x->buf, x->len, &x->actual, timeout_ms);
     x->result = r;
+    if (p->ev) {
+      log_xfer(p, dev, x, t0, r);
+      t0 = lf_bench_clock(dev)->now_ns;
+    }
     if (r) {
       /* With libusb the later transfers are cancelled; nothing of them ran. */
       for (size_t j = i + 1; j < n; j++)
@@ -104,6 +128,7 @@ static void b_free(lf_usb_ctx *c)
   if (p->n)
     lf_log_set_virtual_clock(c->s, NULL);
   free(p->boards);
+  free(p->ev);
   free(p);
   free(c);
 }
@@ -144,4 +169,35 @@ int lf_usb_new_bench(lf_session *s, struct lf_bench_board *const *boards, size_t
     lf_log_set_virtual_clock(s, &lf_bench_clock(bs[0])->now_ns);
   *out = c;
   return 0;
+}
+
+int lf_usb_bench_log(lf_usb_ctx *c, size_t max)
+{
+  if (c->be != &lf_usb_bench_backend)
+    return lf_err_set(c->s, LF_EINVAL, "usb: the transfer log exists only on the bench");
+  bench_priv *p = c->priv;
+  free(p->ev);
+  p->ev = NULL;
+  p->nev = p->maxev = p->dropped = 0;
+  if (!max)
+    return 0;
+  p->ev = calloc(max, sizeof *p->ev);
+  if (!p->ev)
+    return lf_err_set(c->s, LF_ENOMEM, "usb: out of memory for %zu transfer log entries", max);
+  p->maxev = max;
+  return 0;
+}
+
+const lf_usb_bench_event *lf_usb_bench_events(const lf_usb_ctx *c, size_t *n, size_t *dropped)
+{
+  *n = 0;
+  if (dropped)
+    *dropped = 0;
+  if (c->be != &lf_usb_bench_backend)
+    return NULL;
+  const bench_priv *p = c->priv;
+  *n = p->nev;
+  if (dropped)
+    *dropped = p->dropped;
+  return p->ev;
 }

@@ -2,6 +2,8 @@
 --   lua5.4 check_json.lua result FILE [success|failure]   --json output against result_schema.lua
 --   lua5.4 check_json.lua trace FILE NAME/PH...           Chrome trace events, NAMEs present
 --   lua5.4 check_json.lua order FILE "a b! c"             host-track spans in this order (! = failed)
+--   lua5.4 check_json.lua usbsum FILE SPAN                 USB transfer events inside the bench span
+--                                                          = its usb_transfers counter (and bytes)
 -- Prints "ok ..." or the first problem with its JSON path; exit 0 / 1.
 local here = arg[0]:match("^(.*)/[^/]*$") or "."
 package.path = here .. "/../../lua/?.lua;" .. here .. "/?.lua;" .. package.path
@@ -106,6 +108,27 @@ elseif mode == "order" then
   local got = table.concat(order, " ")
   if got ~= arg[3] then print("FAIL trace order: " .. got .. " (expected " .. arg[3] .. ")"); os.exit(1) end
   print("ok   trace order: " .. got)
+elseif mode == "usbsum" then
+  local span
+  for _, e in ipairs(v.traceEvents or {}) do
+    if e.pid == 2 and e.ph == "X" and e.name == arg[3] then span = e end
+  end
+  if not span then print("FAIL usbsum: no bench span " .. arg[3]); os.exit(1) end
+  local n, bytes = 0, 0
+  for _, e in ipairs(v.traceEvents) do
+    if e.pid == 2 and e.cat == "usb" and e.ph == "X" and e.ts >= span.ts and e.ts < span.ts + span.dur then
+      n = n + 1
+      bytes = bytes + e.args.actual
+    end
+  end
+  local a = span.args
+  local want = a.usb_out_bytes + a.usb_in_bytes
+  if n ~= a.usb_transfers or bytes ~= want then
+    print(string.format("FAIL usbsum %s: %d transfer events with %d bytes, counters say %d and %d",
+      arg[3], n, bytes, a.usb_transfers, want))
+    os.exit(1)
+  end
+  print(string.format("ok   usbsum %s: %d transfer events, %d bytes = the bench counters", arg[3], n, bytes))
 else
-  print("usage: check_json.lua result|trace|order FILE ..."); os.exit(2)
+  print("usage: check_json.lua result|trace|order|usbsum FILE ..."); os.exit(2)
 end

@@ -88,7 +88,7 @@ check quiet-prints-nothing 0 --no-out . --no-err . -- "${B[@]}" "$X/minimal.lua"
 check plain-progress-lines 0 --err "^luaflash: erase\+program\+verify +203\.[0-9] ms +32\.1 KiB" \
   --err "^luaflash:   target erase +201\.[0-9] ms +32\.0 KiB" --err "^luaflash: disconnect " -- "${B[@]}" "$X/minimal.lua"
 check profile-table 0 --out "^phase +host ms +bench ms +bytes +rate +usb xfer +usb bytes" \
-  --out "^erase\+program\+verify +[0-9.]+ +203\.[0-9]+ +32\.1 KiB" --out "^total +[0-9.]+ +232\.[0-9]+ " \
+  --out "^erase\+program\+verify +[0-9.]+ +203\.[0-9]+ +32\.1 KiB" --out "^total +[0-9.]+ +233\.[0-9]+ " \
   -- "${B[@]}" "$X/minimal.lua" --profile --quiet
 check json-result 0 --out '^\{"clock":"bench virtual time"' --no-out "^luaflash:" \
   -- "${B[@]}" "$X/minimal.lua" --json --quiet
@@ -96,7 +96,10 @@ cp "$out" "$tmp/ok.json"
 json json-schema-success result "$tmp/ok.json" success
 check trace-file 0 -- "${B[@]}" "$X/minimal.lua" --quiet --trace "$tmp/trace.json"
 json trace-events trace "$tmp/trace.json" process_name/M images/X connect/X plan/X \
-  "erase+program+verify/X" "target erase/X" "target program/X" "target crc32/X" reset/X disconnect/X usb/C
+  "erase+program+verify/X" "target erase/X" "target program/X" "target crc32/X" reset/X disconnect/X usb/C \
+  "usb in/X" "usb out/X"
+json trace-usb-events-match-counters usbsum "$tmp/trace.json" "erase+program+verify"
+json trace-usb-events-match-counters-plan usbsum "$tmp/trace.json" plan
 check trace-equals-form 0 -- "${B[@]}" "$X/pyocd_default.lua" --quiet "--trace=$tmp/trace2.json"
 json trace-custom-program trace "$tmp/trace2.json" "program(ctx)/X" erase/X program/X verify/X usb/C
 check flash-command-json 0 --out '"ok":true' -- "${B[@]}" flash "$P/app.bin" --board nucleo_f767zi --json --quiet
