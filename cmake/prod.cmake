@@ -28,3 +28,21 @@ add_executable(test_prod ${CMAKE_SOURCE_DIR}/tests/prod/test_prod.c)
 target_link_libraries(test_prod PRIVATE lfscript PkgConfig::CMOCKA Threads::Threads)
 add_test(NAME test_prod COMMAND test_prod)
 set_tests_properties(test_prod PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 120)
+
+if(TARGET luaflash)
+  # --all-probes on a plain project and on `luaflash flash`; a failing gang
+  # exits 1 and names how many boards failed.
+  add_test(NAME prod_all_probes_project COMMAND $<TARGET_FILE:luaflash>
+           --bench nucleo-f767zi,nucleo-f767zi,nucleo-f767zi ${CMAKE_SOURCE_DIR}/scripts/demo-project.lua --all-probes)
+  set_tests_properties(prod_all_probes_project PROPERTIES PASS_REGULAR_EXPRESSION
+    "3 board\\(s\\): 3 passed, 0 failed, 0 skipped; modeled wall time 1\\.234 s")
+  add_test(NAME prod_all_probes_flash COMMAND $<TARGET_FILE:luaflash> --bench nucleo-f767zi,nucleo-f767zi
+           flash ${CMAKE_SOURCE_DIR}/scripts/demo-fw/demo-f767.bin --board nucleo_f767zi --all-probes)
+  set_tests_properties(prod_all_probes_flash PROPERTIES PASS_REGULAR_EXPRESSION
+    "2 board\\(s\\): 2 passed, 0 failed")
+  add_test(NAME prod_all_probes_fail COMMAND bash -c
+    "out=$($0 --bench nucleo-f767zi,nucleo-f767zi --bench-faults flash_error@2:0x10 flash $1 --board nucleo_f767zi --all-probes 2>&1); r=$?; echo \"$out\"; [ $r -eq 1 ] && echo \"$out\" | grep -q 'luaflash: 2 of 2 board(s) failed' && echo \"$out\" | grep -q 'WRPERR'"
+    $<TARGET_FILE:luaflash> ${CMAKE_SOURCE_DIR}/scripts/demo-fw/demo-f767.bin)
+  set_tests_properties(prod_all_probes_project prod_all_probes_flash prod_all_probes_fail PROPERTIES
+    ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 120)
+endif()

@@ -431,7 +431,10 @@ function M.run_project(proj, kv, opts, run_one)
     return res
   end
   local words = script_words()
-  local out = M.gang { script = proj.path, args = words, json = opts.json, quiet = opts.quiet }
+  -- `luaflash flash FILE --board B --all-probes`: the threads run the command
+  local cmd = proj.path == "(command line)" and arg and arg[0] or nil
+  local out = M.gang { script = not cmd and proj.path or nil, command = cmd, args = words,
+    json = opts.json, quiet = opts.quiet }
   if out.failed > 0 then error(string.format("%d of %d board(s) failed", out.failed, #out.boards), 0) end
   if out.passed == 0 then error("no board was flashed (no probe found?)", 0) end
   return out

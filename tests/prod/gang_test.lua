@@ -174,6 +174,35 @@ test("ndbank_change_refused_without_allow_mass_erase_before_any_write", function
   bench:close()
 end)
 
+test("bad_production_input_is_refused_before_any_board_with_what_was_expected", function()
+  local base = { board = "nucleo_f767zi", image = "../../scripts/demo-fw/demo-f767.bin" }
+  local function refused(extra, want)
+    local spec = {}
+    for k, v in pairs(base) do spec[k] = v end
+    for k, v in pairs(extra) do spec[k] = v end
+    local ok, err = pcall(prod.prepare, spec, here, {})
+    assert(not ok, "accepted: " .. want)
+    eq(type(err) == "table" and err.exit, 2, "input error (exit 2) for " .. want)
+    assert(err.message:find(want, 1, true), "message '" .. err.message .. "' lacks '" .. want .. "'")
+  end
+  refused({ serial_att = 1 }, "unknown setting 'serial_att' (did you mean 'serial_at'?)")
+  refused({ serial_at = 0x08007F00 }, "'serial_at' needs 'serials'")
+  refused({ option_bytes = { rdp = 2 } }, "irreversible); set allow_rdp2 = true")
+  refused({ option_bytes = { rdpp = 1 } }, "unknown field 'rdpp'")
+  refused({ option_bytes = { bor = "high" } }, "option 'bor': expected level1, level2, level3 or off")
+  refused({ probes = "some" }, "'probes' must be \"all\"")
+  refused({ unique = "x" }, "'unique' must be a function")
+  refused({ clock = "fast" }, "setting 'clock'")
+  refused({ board = "nucleo_f429zi", option_bytes = { rdp = 1 } }, "stm32f7 family only")
+  refused({ serials = { counter = "c" } }, "'serials' must be { counter = FILE, ledger = FILE")
+  -- a good one passes
+  local spec = {}
+  for k, v in pairs(base) do spec[k] = v end
+  spec.option_bytes = { rdp = 1, write_protected = { 0 } }
+  local job = prod.prepare(spec, here, { "clock=1.8MHz" })
+  eq(job.eff.clock, 1800000, "key=value word overrides")
+end)
+
 print(string.format("[==========] %d test(s) run.", ran))
 if failed > 0 then print(string.format("[  FAILED  ] %d test(s).", failed)); os.exit(1) end
 print(string.format("[  PASSED  ] %d test(s).", ran))
