@@ -192,6 +192,22 @@ function M.board(job)
   local hooks = {}
   for k, v in pairs(user) do hooks[k] = v end
   local change, n
+  -- Program the options, reset, read back; RDP 1 must block flash reads.
+  local function write_options(ctx)
+    status("option bytes")
+    local T = ctx.target
+    local r = f7opt.write(T.t, change, { timeout = eff.flash_timeout,
+      reset = function() T:reset("system", true) end })
+    ctx.result.phases[#ctx.result.phases + 1] = { name = "options", seconds = r.seconds }
+    rec.options = { optcr = string.format("0x%08x", r.optcr), optcr1 = string.format("0x%08x", r.optcr1),
+      rdp = r.decoded.rdp, dual_bank = r.decoded.dual_bank }
+    if r.decoded.rdp >= 1 then
+      -- RDP 1: the debugger must no longer read flash (§5)
+      local readable = pcall(function() return T.t:read32(0x08000000) end)
+      if readable then error("option bytes: RDP level 1 set, but flash still reads over SWD", 0) end
+      rec.options.flash_read_blocked = true
+    end
+  end
   hooks.will_connect = function(ctx)
     status("connecting")
     if user.will_connect then return user.will_connect(ctx) end
@@ -208,6 +224,15 @@ function M.board(job)
       local c, err = f7opt.prepare(T.t, job.option_bytes, job.allow)
       if not c then error(err, 0) end
       change = c
+      -- A change that erases the chip (RDP 1 -> 0, nDBANK) goes first: the
+      -- flash is programmed after it, in the layout it leaves.
+      local erases = false
+      for _, q in ipairs(c.consequences) do erases = erases or q.erases_flash end
+      if erases and c.changed then
+        write_options(ctx)
+        T.geometry = lf.target_geometry(T.t)
+        change = nil
+      end
     end
     local text
     if job.counter then
@@ -236,21 +261,7 @@ function M.board(job)
     if user.program then user.program(ctx) else sequence.default_program(ctx) end
     local p = ctx.result.plan or ctx.engine.result_extra.plan
     if ctx.result.verified then status("verified") end
-    if change and change.changed then
-      status("option bytes")
-      local T = ctx.target
-      local r = f7opt.write(T.t, change, { timeout = eff.flash_timeout,
-        reset = function() T:reset("system", true) end })
-      ctx.result.phases[#ctx.result.phases + 1] = { name = "options", seconds = r.seconds }
-      rec.options = { optcr = string.format("0x%08x", r.optcr), optcr1 = string.format("0x%08x", r.optcr1),
-        rdp = r.decoded.rdp }
-      if r.decoded.rdp >= 1 then
-        -- RDP 1: the debugger must no longer read flash (§5)
-        local readable = pcall(function() return T.t:read32(0x08000000) end)
-        if readable then error("option bytes: RDP level 1 set, but flash still reads over SWD", 0) end
-        rec.options.flash_read_blocked = true
-      end
-    end
+    if change and change.changed then write_options(ctx) end
     rec.plan = p
   end
   local proj = { path = "production", dir = job.dir, values = {}, where = {}, hooks = hooks }

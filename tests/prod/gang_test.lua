@@ -108,6 +108,16 @@ test("four_boards_all_pass_with_their_own_serial_uid_and_rdp1", function()
   eq(bench:counters(1).soc.flash_sector_erases, erases, "no erase after the refusal")
   eq(bench:counters(1).soc.flash_mass_erases, 0, "no mass erase")
   eq(lf.fs.read(cfg.serials.counter), "next=1004\n", "no serial reserved for a refused board")
+  -- with allow_mass_erase = true: options first (mass erase), then the image
+  local out3 = gang("job_rdp0_allowed.lua")
+  eq(out3.passed, 4, "regression with consent")
+  for _, b in ipairs(out3.boards) do
+    eq(b.record.options.rdp, 0, "RDP 0 read back")
+    eq(bench:counters(b.index).soc.flash_mass_erases, 1, "the regression mass-erased board " .. b.index)
+    eq(bench:peek(cfg.serial_at, 9, b.index), b.record.serial .. "\0", "flashed after the regression")
+    eq(bench:peek(cfg.uid_at, 4, b.index), "\xFF\xFF\xFF\xFF", "the old UID copy was erased")
+  end
+  print(string.format("  RDP 1 -> 0 regression + flash: %.3f s modeled per board", out3.modeled_wall_s))
   bench:close()
 end)
 

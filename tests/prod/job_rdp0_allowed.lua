@@ -1,0 +1,8 @@
+-- Test job: RDP 1 -> 0 with allow_mass_erase: the options go first (the chip
+-- is mass-erased by the regression), then the image is flashed.
+local cfg = require("prodcfg")
+require("luaflash.production").run {
+  board = "nucleo_f767zi", image = "../../scripts/demo-fw/demo-f767.bin",
+  serials = cfg.serials, serial_at = cfg.serial_at, log = cfg.log,
+  option_bytes = { rdp = 0 }, allow_mass_erase = true,
+}
