@@ -184,6 +184,21 @@ test("ndbank_change_refused_without_allow_mass_erase_before_any_write", function
   bench:close()
 end)
 
+test("write_protection_is_set_read_back_and_enforced", function()
+  clean()
+  local bench = bench4()
+  local out = gang("job_wrp.lua")
+  eq(out.passed, 4, "passed")
+  for _, b in ipairs(out.boards) do
+    eq(tonumber(b.record.options.optcr) & (1 << 16), 0, "nWRP0 = 0 read back on board " .. b.index)
+  end
+  -- sector 0 is protected now: the next board run (a new serial in sector 0) fails with WRPERR
+  local again = gang("job_plain.lua")
+  eq(again.failed, 4, "protected sector refused")
+  assert(again.boards[1].reason:find("WRPERR"), again.boards[1].reason)
+  bench:close()
+end)
+
 test("bad_production_input_is_refused_before_any_board_with_what_was_expected", function()
   local base = { board = "nucleo_f767zi", image = "../../scripts/demo-fw/demo-f767.bin" }
   local function refused(extra, want)
