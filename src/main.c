@@ -88,20 +88,24 @@ static void sink(void *ctx, int level, double host_ms, uint64_t virt_ns, const c
 }
 
 /* Where the Lua modules are: $LUAFLASH_LUA_DIR, else <prefix>/share/luaflash/lua
- * next to an installed binary (<prefix>/bin/luaflash), else the source tree's
- * lua/ the build was configured from (a binary run from its build dir). */
+ * for an installed binary <prefix>/bin/luaflash, else the source tree's lua/
+ * the build was configured from (a binary run from its build dir). */
 static const char *lua_dir(char *buf, size_t len)
 {
   const char *env = getenv("LUAFLASH_LUA_DIR");
   if (env && env[0])
     return env;
+  static const char rel[] = "/share/luaflash/lua";
   ssize_t n = readlink("/proc/self/exe", buf, len - 1);
   if (n > 0) {
     buf[n] = '\0';
-    char *slash = strrchr(buf, '/');
-    static const char rel[] = "/../share/luaflash/lua";
+    char *slash = strrchr(buf, '/'); /* <prefix>/bin/luaflash -> <prefix>/bin */
+    if (slash) {
+      *slash = '\0';
+      slash = strrchr(buf, '/'); /* -> <prefix> */
+    }
     struct stat st;
-    if (slash && (size_t)(slash - buf) + sizeof rel < len) {
+    if (slash && (size_t)(slash - buf) + sizeof rel <= len) {
       memcpy(slash, rel, sizeof rel);
       if (stat(buf, &st) == 0 && S_ISDIR(st.st_mode))
         return buf;

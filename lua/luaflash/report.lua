@@ -178,10 +178,14 @@ function M:span(name, fn, bytes, ...)
   local E = self.E
   local s = { name = name, h0 = lf.monotonic(), v0 = self:_vnow(), c0 = self:_counters(),
     first_work = self.first_work, depth = #self.open_spans }
-  if type(bytes) == "table" then s.hook = bytes.hook; bytes = nil end
+  if type(bytes) == "table" then
+    s.hook = bytes.hook
+    bytes = nil
+    self:_end_bar()   -- the project's own output starts on a clean line
+  end
   self.first_work = nil
   self.open_spans[#self.open_spans + 1] = s
-  if self.tty and self.show_progress then self:_line(name .. " ...") end
+  if self.tty and self.show_progress and not s.hook then self:_line(name .. " ...") end
   local guard <close> = setmetatable({}, { __close = function(_, err)
     if err ~= nil and not s.h1 then self:_close_span(s, true) end
   end })

@@ -50,10 +50,38 @@ printf 'return { main = function() print("override used") end }\n' >"$work/mylua
 out=$(cd "$work" && LUAFLASH_LUA_DIR="$work/mylua" "$bin" p.lua 2>&1)
 [ "$out" = "override used" ] && ok "LUAFLASH_LUA_DIR overrides the prefix" || bad "LUAFLASH_LUA_DIR" "$out"
 
-# the source tree is not reachable from the installed binary's point of view:
-# a source-tree-only marker module is not found
-out=$(run where.lua 2>&1)
-echo "$out" | grep -q "$src" && bad "no source tree" "$out" || ok "no path into the source tree"
+# the source tree is not reachable from the installed binary: neither the
+# module path nor the boards folder leads into it
+printf 'print(package.path)\nprint(require("luaflash.init").boards_dirs()[1] or "")\n' >"$work/paths.lua"
+out=$(run paths.lua 2>&1)
+if [ -n "$out" ] && ! echo "$out" | grep -qF "$src" && echo "$out" | grep -qF "$share/lua/?.lua"; then
+  ok "no path into the source tree"
+else
+  bad "no path into the source tree" "$out"
+fi
+
+# the Debian package (CPack) holds the same tree under /usr
+if command -v dpkg-deb >/dev/null 2>&1 && command -v cpack >/dev/null 2>&1; then
+  if (cd "$work" && cpack -G DEB -B "$work/pkg" --config "$build/CPackConfig.cmake") >"$work/cpack.log" 2>&1; then
+    deb=$(ls "$work"/pkg/*.deb 2>/dev/null | head -1)
+    list=$(dpkg-deb -c "$deb" 2>&1)
+    miss=""
+    for f in ./usr/bin/luaflash ./usr/share/luaflash/lua/luaflash/init.lua ./usr/share/luaflash/boards/nucleo_f767zi.lua \
+             ./usr/lib/udev/rules.d/49-luaflash.rules ./usr/share/doc/luaflash/examples/pyocd_default.lua; do
+      echo "$list" | grep -q " $f\$" || miss="$miss $f"
+    done
+    dep=$(dpkg-deb -f "$deb" Depends)
+    if [ -z "$miss" ] && echo "$dep" | grep -q "libusb-1.0-0" && echo "$dep" | grep -q "liblua5.4-0"; then
+      ok "debian package $(basename "$deb") (Depends: $dep)"
+    else
+      bad "debian package" "missing:$miss" "Depends: $dep"
+    fi
+  else
+    bad "cpack -G DEB" "$(tail -20 "$work/cpack.log")"
+  fi
+else
+  echo "skip debian package (no dpkg-deb or cpack)"
+fi
 
 echo "install tests: $pass passed, $fail failed"
 [ $fail -eq 0 ]
