@@ -178,6 +178,8 @@ function M:span(name, fn, bytes, ...)
   local E = self.E
   local s = { name = name, h0 = lf.monotonic(), v0 = self:_vnow(), c0 = self:_counters(),
     first_work = self.first_work, depth = #self.open_spans }
+  self.nstarted = (self.nstarted or 0) + 1
+  s.seq = self.nstarted
   if type(bytes) == "table" then
     s.hook = bytes.hook
     bytes = nil
@@ -318,10 +320,7 @@ end
 function M:ordered()
   local t = {}
   for i, sp in ipairs(self.spans) do t[i] = sp end
-  table.sort(t, function(a, b)
-    if a.h0 ~= b.h0 then return a.h0 < b.h0 end
-    return a.depth < b.depth
-  end)
+  table.sort(t, function(a, b) return a.seq < b.seq end)
   return t
 end
 
@@ -443,23 +442,6 @@ function M:trace_events()
       end
     end
   end
-  local cb = lf.cli and lf.cli.bench
-  if self.usb_logging and cb and lf.usb_events then
-    local board = self.E and self.E.bench_n or 1
-    local list, dropped = lf.usb_events(cb)
-    for _, x in ipairs(list) do
-      if x.board == board then
-        local dir = x.ep >= 0x80 and "usb in" or "usb out"
-        ev[#ev + 1] = { name = dir, cat = "usb", ph = "X", pid = 2, tid = 3, ts = x.t0_ns / 1e3,
-          dur = (x.t1_ns - x.t0_ns) / 1e3,
-          args = { ep = x.ep, len = x.len, actual = x.actual, result = x.result ~= 0 and x.result or nil } }
-      end
-    end
-    if dropped > 0 then
-      lf.log("warn", string.format("--trace: %d USB transfers beyond the first %d not in the trace",
-        dropped, M.max_usb_events))
-    end
-  end
   if bench then
     ev[#ev + 1] = { name = "thread_name", ph = "M", pid = 2, tid = 1, args = { name = "phases" } }
     ev[#ev + 1] = { name = "thread_name", ph = "M", pid = 2, tid = 2, args = { name = "target loader" } }
@@ -479,7 +461,32 @@ function M:write_trace()
     lf.log("error", "--trace: cannot write " .. path .. ": " .. tostring(err))
     return
   end
-  f:write(json.encode(self:trace_events()), "\n")
+  local text = json.encode(self:trace_events())
+  -- traceEvents is the last key (sorted): the USB transfers go before "]}",
+  -- formatted directly (a flash can make 100000 of them)
+  assert(text:sub(-2) == "]}")
+  f:write(text:sub(1, -3))
+  local cb = lf.cli and lf.cli.bench
+  if self.usb_logging and cb and lf.usb_events then
+    local board = self.E and self.E.bench_n or 1
+    local list, dropped = lf.usb_events(cb)
+    local fmt = ',{"args":{"actual":%d,"ep":%d,"len":%d,"result":%d},"cat":"usb","dur":%.3f,' ..
+      '"name":"%s","ph":"X","pid":2,"tid":3,"ts":%.3f}'
+    local buf = {}
+    for _, x in ipairs(list) do
+      if x.board == board then
+        buf[#buf + 1] = string.format(fmt, x.actual, x.ep, x.len, x.result, (x.t1_ns - x.t0_ns) / 1e3,
+          x.ep >= 0x80 and "usb in" or "usb out", x.t0_ns / 1e3)
+        if #buf >= 4096 then f:write(table.concat(buf)); buf = {} end
+      end
+    end
+    f:write(table.concat(buf))
+    if dropped > 0 then
+      lf.log("warn", string.format("--trace: %d USB transfers beyond the first %d not in the trace",
+        dropped, M.max_usb_events))
+    end
+  end
+  f:write("]}\n")
   f:close()
 end
 
