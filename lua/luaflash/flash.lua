@@ -13,6 +13,9 @@
 --   print(string.format("%08x", F:crc32(0x08000000, 65536)))
 --   F:close()                                -- stops the loader (flash locked)
 --
+-- Requiring the module adds :program and :flash to every target object
+-- (and a project's hooks reach the raw target as ctx.target.t).
+--
 -- Images (`image_or_path`): a path ("app.bin" loads at the flash base, or at
 -- options.base), an lf.image, or a list of { path=, base=, format= } and
 -- { data=, base= } tables (bytes from memory, e.g. built with string.pack).
