@@ -126,6 +126,7 @@ struct gang {
   char **argv;
   long verbose;
   int log_level;
+  lf_session *parent;          /* the caller's session: its logger */
   gang_job *jobs;
   size_t n;
 };
@@ -175,20 +176,22 @@ static int m_gang_report(lua_State *L)
   return 0;
 }
 
-static const char *const level_names[] = {"error", "warn", "info", "debug", "trace"};
-
-/* Log lines of a gang thread: the probe's serial first. */
+/* Log lines of a gang thread go to the calling session's logger (one line at
+ * a time: the collector's lock), prefixed with the board and, on the bench,
+ * the board's own virtual time. */
 static void job_sink(void *ctx, int level, double host_ms, uint64_t virt_ns, const char *msg)
 {
+  (void)host_ms;
   gang_job *j = ctx;
-  const char *name = level >= 0 && level <= 4 ? level_names[level] : "log";
   size_t sl = strlen(j->serial);
   const char *tail = sl > 6 ? j->serial + sl - 6 : j->serial;
+  pthread_mutex_lock(&j->g->mu);
   if (virt_ns != UINT64_MAX)
-    fprintf(stderr, "[#%zu ..%s %10.3f ms | bench %12.6f ms] %s: %s\n", j->index, tail, host_ms,
-            (double)virt_ns / 1e6, name, msg);
+    lf_log(j->g->parent, level, "[#%zu ..%s | bench %.6f ms] %s", j->index, tail, (double)virt_ns / 1e6,
+           msg);
   else
-    fprintf(stderr, "[#%zu ..%s %10.3f ms] %s: %s\n", j->index, tail, host_ms, name, msg);
+    lf_log(j->g->parent, level, "[#%zu ..%s] %s", j->index, tail, msg);
+  pthread_mutex_unlock(&j->g->mu);
 }
 
 /* A bench backend over one board it does not own (the command line's bench
@@ -399,6 +402,7 @@ static int m_gang(lua_State *L)
   g->verbose = (long)lua_tointeger(L, -1);
   lua_pop(L, 2);
   g->log_level = max_log_level(s);
+  g->parent = s;
   int argc = lua_isnil(L, 4) ? 0 : (int)luaL_len(L, 4);
   g->argv = calloc((size_t)argc + 1, sizeof *g->argv);
   if (!g->argv)
@@ -451,6 +455,11 @@ static int m_gang(lua_State *L)
   }
   free(es);
 
+  /* The boards' clocks belong to their threads until the join: the caller's
+   * log lines carry no board time meanwhile (each thread's lines carry its
+   * own). */
+  if (be->bench)
+    lf_log_set_virtual_clock(s, NULL);
   for (size_t i = 0; i < n; i++) {
     gang_job *j = &g->jobs[i];
     if (j->exit == -1)
@@ -506,6 +515,8 @@ static int m_gang(lua_State *L)
     }
   }
   gang_join_all(g);
+  if (be->bench && be->n) /* as the bench transport sets it (usb_bench.c) */
+    lf_log_set_virtual_clock(s, &lf_bench_clock(be->boards[0])->now_ns);
   if (g->status_error)
     return luaL_error(L, "luaflash.gang: on_status: %s", g->status_error);
 
