@@ -6,7 +6,12 @@
 #   P/lib/udev/rules.d/49-luaflash.rules
 # and `cpack -G DEB` (in the build dir) a Debian package of the same tree
 # (prefix /usr, so the udev rules land where udev reads them).
+#
+# Installing and packaging never build: build first (cmake --build), then
+# install or cpack. (A test runs cpack; a build started from inside ctest
+# would relink binaries other tests are running.)
 if(TARGET luaflash)
+  set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY ON)
   include(GNUInstallDirs)
   install(TARGETS luaflash RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
   install(DIRECTORY ${CMAKE_SOURCE_DIR}/lua/ DESTINATION ${CMAKE_INSTALL_DATADIR}/luaflash/lua
