@@ -15,7 +15,7 @@ kills=0
 for ((i = 0; i < RUNS; i++)); do
   "$LF" --bench "$B" "$HERE/job_plain.lua" --all-probes >/dev/null 2>&1 &
   pid=$!
-  sleep "0.$(printf '%03d' $((RANDOM % 900)))"
+  sleep "0.$(printf '%03d' $((RANDOM % 600)))"
   kill -9 "$pid" 2>/dev/null
   wait "$pid"
   [ $? -eq 137 ] && kills=$((kills + 1))
