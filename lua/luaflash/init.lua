@@ -61,21 +61,25 @@ function M.run_project(proj, kv, opts)
   if (lf.cli.all_probes or lf.cli.gang) and not opts.gang_inner and not opts.settings then
     return require("luaflash.production").run_project(proj, kv, opts, M.run_project)
   end
+  local function input_error(msg)   -- exit 2; with --json also a JSON error object
+    if opts.json then report.input_error_json(msg) end
+    lf.usage_error(msg, 0)
+  end
   local cli_layer, err = settings.parse_args(kv)
-  if not cli_layer then lf.usage_error(err, 0) end
+  if not cli_layer then input_error(err) end
   local board_name = cli_layer.values.board or proj.values.board
   local layers = {}
   local board
   if board_name then
     local b, berr = boards.load(board_name, M.boards_dirs())
-    if not b then lf.usage_error((proj.where.board or "command line") .. ": " .. berr, 0) end
+    if not b then input_error((proj.where.board or "command line") .. ": " .. berr) end
     board = b
     layers[#layers + 1] = b.layer
   end
   layers[#layers + 1] = proj.layer
   layers[#layers + 1] = cli_layer
   local eff, origin = settings.merge(layers)
-  if not eff then lf.usage_error(origin, 0) end
+  if not eff then input_error(origin) end
   if cli_layer.values.image then eff.image = cli_layer.values.image end
   if opts.settings then
     print(settings.format(eff, origin))
@@ -92,15 +96,15 @@ function M.run_project(proj, kv, opts)
   end)
   if not ok then
     local first = tostring(rerr):match("^[^\n]*")
-    R:fail(first, E.stage)
     if E.stage == "input" then
       -- an image that cannot be read or does not fit: named by the project
       -- line that set it (not the engine's own position)
       first = first:gsub("^[^:\n]*luaflash/[%w_]+%.lua:%d+: ", "")
       local at = origin.image and origin.image:match("%((.-)%)$")
       if at and not first:match("^no target") then first = at .. ": image: " .. first end
-      lf.usage_error(first, 0)
     end
+    R:fail(first, E.stage)
+    if E.stage == "input" then lf.usage_error(first, 0) end
     error(rerr, 0)
   end
   -- On the bench: virtual time from the moment the probe was open (the
@@ -123,6 +127,9 @@ function M.main(path, ...)
     -- a syntax error or a bad name (file:line, did you mean) is an input
     -- error; an error raised while the file ran keeps its traceback
     if kind == "syntax" or (type(err) == "string" and not err:find("\nstack traceback:")) then
+      for i = 1, args.n do
+        if args[i] == "--json" then report.input_error_json(err) break end
+      end
       lf.usage_error(err, 0)
     end
     error(err, 0)

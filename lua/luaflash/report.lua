@@ -507,10 +507,17 @@ function M:finish(result, eff)
   self:write_trace()
 end
 
+-- An input error before the run started (project file, settings, board):
+-- the JSON error object with --json; the caller raises the usage error.
+function M.input_error_json(msg)
+  io.stdout:write(json.encode { ok = false, error = msg, stage = "input", timeline = json.array {} } .. "\n")
+end
+
 -- The run failed: JSON error object with --json, the trace and profile so far.
 function M:fail(first, stage)
   if self.restore then self.restore() end
   self:_end_bar()
+  self.failed_message = first
   if self.opts.json then
     io.stdout:write(json.encode { ok = false, error = first, stage = stage, timeline = self:timeline() } .. "\n")
   end

@@ -143,6 +143,15 @@ check syntax-error 2 --err "syntax_error\.lua:3: unexpected symbol near '='" -- 
 check input-error-json 2 --out '"ok":false' --out '"stage":"input"' -- "${B[@]}" "$P/missing_image.lua" --json --quiet
 cp "$out" "$tmp/in.json"
 json json-schema-input-error result "$tmp/in.json" failure
+check input-error-json-names-the-line 2 --out '"error":".*missing_image\.lua:3: image: ' -- "${B[@]}" "$P/missing_image.lua" --json
+check unknown-key-json 2 --out '^\{"error":".*unknown_key\.lua:4: unknown setting or hook .clokc.' \
+  --out '"stage":"input"' -- "${B[@]}" "$P/unknown_key.lua" --json
+cp "$out" "$tmp/in2.json"
+json json-schema-unknown-key result "$tmp/in2.json" failure
+check bad-type-json 2 --out '"error":".*bad_type\.lua:4: setting .smart_flash.: expected true or false' \
+  -- "${B[@]}" "$P/bad_type.lua" --json
+check kv-error-json 2 --out '"error":"command line argument 1: unknown setting .clokc.' \
+  -- "${B[@]}" "$X/minimal.lua" clokc=1 --json
 # the board stays untouched by an input error: its flash is still blank
 st2=$tmp/state2.bin
 check input-error-writes-nothing 2 -- "${B[@]}" --bench-state "$st2" "$P/missing_image.lua"
