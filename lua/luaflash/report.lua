@@ -350,8 +350,13 @@ function M:summary(result, eff)
   for _, ph in ipairs(result.phases) do
     parts[#parts + 1] = ph.skipped and (ph.name .. " skipped") or (ph.name .. " " .. fmt_s(ph.seconds))
   end
-  for _, sp in ipairs(self.spans) do   -- a project's own program(ctx), in the run's clock
-    if sp.name == "program(ctx)" then
+  local middle = false
+  for _, ph in ipairs(result.phases) do
+    if ph.name == "erase" or ph.name == "program" or ph.name == "verify" then middle = true end
+  end
+  -- a project's own program(ctx) that recorded no phases: its time as one
+  for _, sp in ipairs(self.spans) do
+    if sp.name == "program(ctx)" and not middle then
       table.insert(parts, 2, "program(ctx) " .. fmt_s((sp.v1 or sp.h1) - (sp.v0 or sp.h0)))
     end
   end
