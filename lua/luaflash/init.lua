@@ -105,6 +105,14 @@ function M.run_project(proj, kv, opts)
     end
     R:fail(first, E.stage)
     if E.stage == "input" then lf.usage_error(first, 0) end
+    -- A probe/target/flash error raised inside luaflash's own modules: the
+    -- message already says what and where; its Lua position and traceback
+    -- would only point into luaflash. Errors from the project's own code
+    -- (hooks, program(ctx)) keep their file:line and traceback.
+    local own = first:match("^(.-%.lua):%d+: ")
+    if own and lf.lua_dir and own:sub(1, #lf.lua_dir) == lf.lua_dir then
+      error({ exit = 1, message = first:gsub("^[^\n]-%.lua:%d+: ", "", 1) }, 0)
+    end
     error(rerr, 0)
   end
   -- On the bench: virtual time from the moment the probe was open (the
