@@ -24,6 +24,7 @@ do
       opts.only = {}
       for id in val():gmatch("[^,]+") do opts.only[id] = true end
     elseif a == "--no-callgrind" then opts.callgrind = false
+    elseif a == "--report-only" then opts.report_only = true
     elseif a == "--report" then opts.report = val()
     elseif a == "--svg-dir" then opts.svg_dir = val()
     else error("suite.lua: unknown argument " .. a, 0) end
@@ -344,6 +345,13 @@ local function main()
     for id in pairs(opts.only) do
       if not known[id] then error("--only: unknown scenario '" .. id .. "' (known: " .. table.concat(ids, ", ") .. ")", 0) end
     end
+  end
+  if opts.report_only then
+    -- rewrite the report from the last run's results.json (no scenario runs)
+    local res = json.decode(assert(readfile(out .. "/results.json"), "no results.json in " .. out))
+    local report = dofile(top .. "/scripts/benchmark.d/report.lua")
+    report.write(res, (params_table()), opts.report, opts.svg_dir or out, svg)
+    return
   end
   sh("mkdir -p " .. q(out))
   make_images()
