@@ -232,6 +232,17 @@ local function callgrind_ir(cmd, tag)
   return ir, split
 end
 
+-- LD_PRELOAD for a run through the stand-in: the stand-in, after the
+-- sanitizer runtime when the build is a sanitizer build (it must come first).
+local function preload()
+  local lib = standin .. "/libusb-1.0.so.0"
+  local p = io.popen("ldd " .. q(lib) .. " 2>/dev/null")
+  local asan
+  for line in p:lines() do asan = asan or line:match("libasan%S*%s+=>%s+(%S+)") end
+  p:close()
+  return asan and (asan .. " " .. lib) or lib
+end
+
 local function run_luaflash(sc)
   local state = out .. "/" .. sc.id .. ".state"
   os.remove(state)
@@ -261,7 +272,7 @@ local function run_luaflash(sc)
     local st2, rep = out .. "/" .. sc.id .. ".standin.state", out .. "/" .. sc.id .. ".standin.report"
     os.remove(st2); os.remove(rep)
     local env = string.format("LF_BENCH_BOARDS=%s LF_BENCH_STATE=%s LF_BENCH_REPORT=%s LD_PRELOAD=%s LD_LIBRARY_PATH=%s",
-      sc.board, q(st2), q(rep), q(standin .. "/libusb-1.0.so.0"), q(standin))
+      sc.board, q(st2), q(rep), q(preload()), q(standin))
     local c2 = luaflash_cmd(sc, images[sc.image], nil, false, true)
     local ok2, _, u2, s2 = timed(c2, out .. "/" .. sc.id .. ".standin.out", out .. "/" .. sc.id .. ".standin.err", env)
     local vt = tonumber((readfile(rep) or ""):match("virtual time:%s*([%d%.]+)"))
