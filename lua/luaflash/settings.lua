@@ -42,8 +42,8 @@ local spec = {
     doc = "reset after programming: SYSRESETREQ, the NRST pin, or none" },
   halt_after_reset = { kind = "bool", default = false,
     doc = "keep the core halted at the reset vector after the reset" },
-  flash_timeout = { kind = "seconds", default = 10.0, min = 0.01, max = 600,
-    doc = "longest the flash loader may go without progress (an erase of the largest sector, a mass erase) before the job fails" },
+  flash_timeout = { kind = "seconds", default = nil, min = 0.01, max = 600,
+    doc = "longest the flash loader may go without progress before the job fails; default: twice the datasheet maximum of the slowest erase (mass erase) + 1 s" },
 }
 M.spec = spec
 
