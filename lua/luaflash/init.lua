@@ -111,7 +111,8 @@ function M.run_project(proj, kv, opts)
     -- (hooks, program(ctx)) keep their file:line and traceback.
     local own = first:match("^(.-%.lua):%d+: ")
     if own and lf.lua_dir and own:sub(1, #lf.lua_dir) == lf.lua_dir then
-      error({ exit = 1, message = first:gsub("^[^\n]-%.lua:%d+: ", "", 1) }, 0)
+      local e = { exit = 1, message = (first:gsub("^[^\n]-%.lua:%d+: ", "", 1)) }
+      error(setmetatable(e, { __tostring = function(x) return x.message end }), 0)
     end
     error(rerr, 0)
   end
