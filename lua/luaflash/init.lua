@@ -17,6 +17,7 @@ local lf = require("luaflash")
 local settings = require("luaflash.settings")
 local project = require("luaflash.project")
 local boards = require("luaflash.boards")
+local targets = require("luaflash.targets")
 local sequence = require("luaflash.sequence")
 local engine = require("luaflash.engine")
 local report = require("luaflash.report")
@@ -74,8 +75,12 @@ function M.run_project(proj, kv, opts)
     local b, berr = boards.load(board_name, M.boards_dirs())
     if not b then input_error((proj.where.board or "command line") .. ": " .. berr) end
     board = b
-    layers[#layers + 1] = b.layer
   end
+  -- target family < board < project < command line
+  local tname = cli_layer.values.target or proj.values.target or (board and board.target)
+  local fam = tname and targets.family_layer(tname)
+  if fam then layers[#layers + 1] = fam end
+  if board then layers[#layers + 1] = board.layer end
   layers[#layers + 1] = proj.layer
   layers[#layers + 1] = cli_layer
   local eff, origin = settings.merge(layers)

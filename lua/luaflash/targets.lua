@@ -35,6 +35,24 @@ M.list = {
   stm32f417ig = { dev_id = 0x413, flash_kib = 1024, family = "stm32f4" },
 }
 
+-- Target families: the settings layer between the built-in defaults and the
+-- board (merge order: defaults < family < board < project < command line).
+-- A family sets what holds for every chip of it; today the defaults already
+-- fit both, so the layers are empty but real: `--settings` would name them
+-- as the origin of anything they set.
+M.families = {
+  stm32f7 = { name = "STM32F7", settings = {} },
+  stm32f4 = { name = "STM32F4", settings = {} },
+}
+
+-- The settings layer of the family of target `name`, or nil.
+function M.family_layer(name)
+  local t = M.list[name and name:lower() or ""]
+  local f = t and M.families[t.family]
+  if not f then return nil end
+  return { name = "target family " .. f.name, values = f.settings }
+end
+
 function M.names()
   local t = {}
   for k in pairs(M.list) do t[#t + 1] = k end
