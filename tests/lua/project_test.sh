@@ -71,10 +71,21 @@ check example-bootloader-then-app 0 --out "part 1 at 0x08000000: 116 byte\(s\), 
 check example-erase-only 0 --out "erase_only: 1 sector\(s\) erased and blank" -- "${B[@]}" "$X/erase_only.lua"
 check example-readout 0 --out "readout: .*d\.bin: 32768 bytes from 0x08000000 \(STM32F76x/F77x\), CRC32 0x[0-9a-f]{8}" \
   -- "${B[@]}" "$X/readout.lua" "$tmp/d.bin"
-# pyOCD's defaults: 1.8 MHz, chip erase (8 s modeled), read-back verify, and
-# the 5 s disconnect wait this board never acknowledges
-check example-pyocd-default 0 --out "at 1\.80 MHz" --out "erase 8\.0[0-9]+ s" --out "disconnect 5\.00[0-9] s" \
-  --out "verified \(read back" -- "${B[@]}" "$X/pyocd_default.lua" --profile
+# pyOCD's defaults: 1.8 MHz, read-back compare, chip erase (8 s modeled, all
+# 12 sectors), the cheapest verify (CRC32 of the one written sector), and the
+# 5 s disconnect wait this board never acknowledges
+check example-pyocd-default 0 --out "at 1\.80 MHz" --out "compare [0-9.]+ ms, erase 8\.0[0-9]+ s" \
+  --out "disconnect 5\.00[0-9] s" --out "12 sectors erased, 1 programmed" --out "verified \(CRC32: 1 written" \
+  -- "${B[@]}" "$X/pyocd_default.lua" --profile
+# the same image again: every page read back equal, nothing erased or written
+pst=$tmp/pyocd-state.bin
+check example-pyocd-first 0 --out "12 sectors erased" -- "${B[@]}" --bench-state "$pst" "$X/pyocd_default.lua" disconnect_timeout=0
+check example-pyocd-unchanged 0 --out "compare [0-9.]+ ms, reset" --out "0 sectors erased, 0 programmed, 1 unchanged" \
+  --no-out "erase [0-9]" -- "${B[@]}" --bench-state "$pst" "$X/pyocd_default.lua" disconnect_timeout=0
+# the tuned user's overrides (benchmark scenario 2): no compare, sector erase
+check example-pyocd-tuned 0 --out "at 4\.00 MHz" --out "connect [0-9.]+ ms, erase 20[0-9]\.[0-9] ms" \
+  --out "1 sectors erased, 1 programmed" --out "verified \(CRC32: 1 written" --no-out compare \
+  -- "${B[@]}" "$X/pyocd_default.lua" erase=sector clock=4MHz keep_unwritten=false smart_flash=false disconnect_timeout=0
 check example-pyocd-default-profile 0 --out "^  erase +[0-9.]+ +80[0-9][0-9]\.[0-9]+ " \
   --out "^  program +[0-9.]+ +[0-9.]+ " --out "^disconnect +[0-9.]+ +500[0-9]\.[0-9]+ " \
   -- "${B[@]}" "$X/pyocd_default.lua" --profile --quiet
