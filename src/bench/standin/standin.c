@@ -9,10 +9,12 @@
  *
  * Transfers:
  *  - bulk/interrupt (sync): run at once on the board; one round trip each.
- *  - async (submit_transfer): queued; nothing runs until the tool handles
- *    events. handle_events* runs the queue in submission order, one transfer
- *    at a time with its callback, until the queue is empty or (when given)
- *    *completed is set, so a callback may cancel the transfers behind it.
+ *  - async (submit_transfer): queued on the context of the handle's device
+ *    (the context whose device list it came from); nothing runs until the
+ *    tool handles that context's events. handle_events*(ctx) runs ctx's
+ *    queue in submission order, one transfer at a time with its callback,
+ *    until the queue is empty or (when given) *completed is set, so a
+ *    callback may cancel the transfers behind it.
  *    Transfers submitted while earlier ones of the same device are still
  *    queued form one batch: the bench charges the USB turnaround latency once
  *    (lf_bench_usb_batch_begin). Cancelling a queued transfer completes it with
@@ -26,7 +28,12 @@
  *    virtual time (LF_CLK_TIMEOUT); the host never sleeps.
  *
  * Kernel-driver calls succeed (no kernel driver is bound), reset_device
- * flushes the probe's USB state (lf_vstlink_usb_reset). */
+ * flushes the probe's USB state (lf_vstlink_usb_reset).
+ *
+ * Threads: every entry point may be called from any thread (locks in
+ * standin.h). Each context has its own devices and transfer queue, so
+ * threads with a context each (luaflash's gang) never run each other's
+ * transfers; the default context (NULL) is one more context. */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,9 +46,29 @@
 
 #define API __attribute__((visibility("default")))
 
+typedef struct xfer_priv xfer_priv;
+
 struct su_context {
-  int dummy;
+  su_device devs[SU_MAX_BOARDS]; /* this context's devices, one per board */
+  size_t ndevs;
+  xfer_priv *head, *tail;        /* queued transfers (su_proc.lock) */
+  int refs;                      /* the default context: libusb_init(NULL) minus libusb_exit(NULL) */
 };
+
+/* The default context (ctx NULL); its devices are filled when the boards come up. */
+static su_context default_ctx;
+
+static su_context *ctx_of(su_context *ctx) { return ctx ? ctx : &default_ctx; }
+
+/* ctx's devices: one per board (under su_proc.lock, boards up). */
+static void ctx_fill(su_context *c)
+{
+  c->ndevs = su_proc.nboards;
+  for (size_t i = 0; i < su_proc.nboards; i++) {
+    c->devs[i] = su_proc.boards[i].dev;
+    c->devs[i].ctx = c;
+  }
+}
 
 struct su_device_handle {
   su_device *dev;
@@ -49,19 +76,19 @@ struct su_device_handle {
   uint32_t claimed;
 };
 
-/* Private part of a transfer, allocated in front of it. */
-typedef struct xfer_priv {
+/* Private part of a transfer, allocated in front of it (fields under
+ * su_proc.lock). */
+struct xfer_priv {
   struct xfer_priv *next;
   su_board *board;
+  su_context *ctx;
   bool queued, cancel;
-} xfer_priv;
+};
 
 #define PRIV_SIZE ((sizeof(xfer_priv) + 15u) & ~(size_t)15u)
 
 static xfer_priv *priv_of(su_transfer *t) { return (xfer_priv *)(void *)((char *)t - PRIV_SIZE); }
 static su_transfer *xfer_of(xfer_priv *p) { return (su_transfer *)(void *)((char *)p + PRIV_SIZE); }
-
-static xfer_priv *queue_head, *queue_tail;
 
 /* ---- version, errors, options ---- */
 
@@ -142,38 +169,56 @@ API int libusb_set_option(su_context *ctx, int option, ...)
 
 API int libusb_init(su_context **ctx)
 {
-  if (su_env_setup() != 0)
-    return SU_ERROR_OTHER;
-  if (ctx) {
-    *ctx = calloc(1, sizeof **ctx);
-    if (!*ctx)
-      return SU_ERROR_NO_MEM;
+  int rc = SU_SUCCESS;
+  pthread_mutex_lock(&su_proc.lock);
+  bool first = !atomic_load(&su_proc.ready);
+  if (su_env_setup() != 0) {
+    rc = SU_ERROR_OTHER;
+  } else {
+    if (first)
+      ctx_fill(&default_ctx);
+    if (ctx) {
+      *ctx = calloc(1, sizeof **ctx);
+      if (*ctx)
+        ctx_fill(*ctx);
+      else
+        rc = SU_ERROR_NO_MEM;
+    } else {
+      default_ctx.refs++;
+    }
+    if (rc == SU_SUCCESS)
+      su_proc.contexts++;
   }
-  su_proc.contexts++;
-  return SU_SUCCESS;
+  pthread_mutex_unlock(&su_proc.lock);
+  return rc;
 }
 
 API void libusb_exit(su_context *ctx)
 {
-  free(ctx);
+  pthread_mutex_lock(&su_proc.lock);
+  if (ctx)
+    free(ctx);
+  else if (default_ctx.refs > 0)
+    default_ctx.refs--;
   if (su_proc.contexts > 0 && --su_proc.contexts == 0)
     su_env_save(); /* the boards live on until the process ends */
+  pthread_mutex_unlock(&su_proc.lock);
 }
 
 /* ---- devices ---- */
 
 API ssize_t libusb_get_device_list(su_context *ctx, su_device ***list)
 {
-  (void)ctx;
-  if (!su_proc.ready)
+  su_context *c = ctx_of(ctx);
+  if (!atomic_load_explicit(&su_proc.ready, memory_order_acquire))
     return SU_ERROR_INVALID_PARAM;
-  su_device **l = calloc(su_proc.nboards + 1, sizeof *l);
+  su_device **l = calloc(c->ndevs + 1, sizeof *l);
   if (!l)
     return SU_ERROR_NO_MEM;
-  for (size_t i = 0; i < su_proc.nboards; i++)
-    l[i] = &su_proc.boards[i].dev;
+  for (size_t i = 0; i < c->ndevs; i++)
+    l[i] = &c->devs[i];
   *list = l;
-  return (ssize_t)su_proc.nboards;
+  return (ssize_t)c->ndevs;
 }
 
 API void libusb_free_device_list(su_device **list, int unref) { (void)unref; free(list); }
@@ -298,9 +343,10 @@ API int libusb_open(su_device *dev, su_device_handle **handle)
 
 API su_device_handle *libusb_open_device_with_vid_pid(su_context *ctx, uint16_t vid, uint16_t pid)
 {
-  (void)ctx;
-  for (size_t i = 0; su_proc.ready && i < su_proc.nboards; i++) {
-    su_device *d = &su_proc.boards[i].dev;
+  su_context *c = ctx_of(ctx);
+  bool ready = atomic_load_explicit(&su_proc.ready, memory_order_acquire);
+  for (size_t i = 0; ready && i < c->ndevs; i++) {
+    su_device *d = &c->devs[i];
     su_device_handle *h = NULL;
     if (d->desc.idVendor == vid && d->desc.idProduct == pid)
       return libusb_open(d, &h) == SU_SUCCESS ? h : NULL;
@@ -313,20 +359,26 @@ API void libusb_close(su_device_handle *h)
   if (!h)
     return;
   /* Transfers still queued on this handle never run: the tool is gone. */
-  for (xfer_priv **pp = &queue_head; *pp;) {
+  su_context *c = h->dev->ctx;
+  pthread_mutex_lock(&su_proc.lock);
+  for (xfer_priv **pp = &c->head; *pp;) {
     xfer_priv *p = *pp;
     if (xfer_of(p)->dev_handle == h) {
       *pp = p->next;
       p->queued = false;
-      if (p->board->queued && --p->board->queued == 0)
-        lf_bench_usb_batch_end(p->board->b);
+      su_board *sb = p->board;
+      pthread_mutex_lock(&sb->lock);
+      if (sb->queued && --sb->queued == 0)
+        lf_bench_usb_batch_end(sb->b);
+      pthread_mutex_unlock(&sb->lock);
     } else {
       pp = &p->next;
     }
   }
-  queue_tail = NULL;
-  for (xfer_priv *p = queue_head; p; p = p->next)
-    queue_tail = p;
+  c->tail = NULL;
+  for (xfer_priv *p = c->head; p; p = p->next)
+    c->tail = p;
+  pthread_mutex_unlock(&su_proc.lock);
   free(h);
 }
 
@@ -386,7 +438,10 @@ API int libusb_clear_halt(su_device_handle *h, unsigned char ep)
 
 API int libusb_reset_device(su_device_handle *h)
 {
-  lf_vstlink_usb_reset(lf_bench_vstlink(h->dev->board->b));
+  su_board *sb = h->dev->board;
+  pthread_mutex_lock(&sb->lock);
+  lf_vstlink_usb_reset(lf_bench_vstlink(sb->b));
+  pthread_mutex_unlock(&sb->lock);
   return SU_SUCCESS;
 }
 
@@ -416,6 +471,7 @@ API int libusb_set_auto_detach_kernel_driver(su_device_handle *h, int enable)
 
 /* ---- transfers ---- */
 
+/* One bulk transfer on the board (its lock held by the caller). */
 static int bulk(su_board *sb, const char *how, unsigned char ep, unsigned char *data, int length,
                 int *actual, unsigned timeout)
 {
@@ -435,8 +491,12 @@ static int bulk(su_board *sb, const char *how, unsigned char ep, unsigned char *
 API int libusb_bulk_transfer(su_device_handle *h, unsigned char ep, unsigned char *data, int length,
                              int *actual, unsigned int timeout)
 {
-  h->dev->board->c.sync++;
-  return bulk(h->dev->board, "sync ", ep, data, length, actual, timeout);
+  su_board *sb = h->dev->board;
+  pthread_mutex_lock(&sb->lock);
+  sb->c.sync++;
+  int rc = bulk(sb, "sync ", ep, data, length, actual, timeout);
+  pthread_mutex_unlock(&sb->lock);
+  return rc;
 }
 
 API int libusb_interrupt_transfer(su_device_handle *h, unsigned char ep, unsigned char *data,
@@ -497,11 +557,12 @@ static int descriptor(const su_device *dev, uint16_t value, uint16_t langid, uin
 }
 
 /* One control transfer; data is the data stage (wLength bytes). Returns the
- * bytes moved or a negative error. */
+ * bytes moved or a negative error. Takes the board's lock. */
 static int control(su_device_handle *h, uint8_t type, uint8_t req, uint16_t value, uint16_t index,
                    unsigned char *data, uint16_t length)
 {
   su_board *sb = h->dev->board;
+  pthread_mutex_lock(&sb->lock);
   sb->c.control++;
   int rc = SU_ERROR_PIPE;
   bool in = type & 0x80;
@@ -523,14 +584,28 @@ static int control(su_device_handle *h, uint8_t type, uint8_t req, uint16_t valu
   } else if (standard && !in && req == SU_REQUEST_CLEAR_FEATURE) {
     rc = 0;
   }
-  /* Time: a round trip for the setup packet, then the data stage's packets. */
-  su_time_enter(sb);
-  lf_bench_usb_control_time(sb->b, rc > 0 ? (size_t)rc : 0);
-  su_time_leave(sb);
+  /* Time: a round trip for the setup packet, then the data stage's packets.
+   * On the board's clock when the calling thread owns the board (or nobody
+   * does yet); a thread enumerating a board another thread drives (the
+   * gang: every thread looks for its probe by serial) pays the same time on
+   * its own clock only, as the request is answered from the descriptors and
+   * must not depend on how far the other thread has got. */
+  size_t moved = rc > 0 ? (size_t)rc : 0;
+  uint64_t at;
+  if (su_time_owns(sb)) {
+    su_time_enter(sb);
+    lf_bench_usb_control_time(sb->b, moved);
+    su_time_leave(sb);
+    at = lf_bench_clock(sb->b)->now_ns;
+  } else {
+    const lf_vstlink *v = lf_bench_vstlink(sb->b);
+    at = su_time_charge(lf_vstlink_usb_ns(v, 8) + lf_vstlink_usb_wire_ns(v, moved));
+  }
   if (su_proc.trace)
     fprintf(su_proc.trace, "%.9f %s control %02x %02x %04x %04x len %u -> %d\n",
-            (double)lf_bench_clock(sb->b)->now_ns / 1e9, sb->serial, type, req, value, index,
+            (double)at / 1e9, sb->serial, type, req, value, index,
             length, rc);
+  pthread_mutex_unlock(&sb->lock);
   return rc;
 }
 
@@ -591,8 +666,6 @@ API void libusb_free_transfer(su_transfer *t)
 API int libusb_submit_transfer(su_transfer *t)
 {
   xfer_priv *p = priv_of(t);
-  if (p->queued)
-    return SU_ERROR_BUSY;
   if (!t->dev_handle)
     return SU_ERROR_INVALID_PARAM;
   if (t->type == SU_TRANSFER_TYPE_ISOCHRONOUS || t->type == SU_TRANSFER_TYPE_BULK_STREAM)
@@ -600,29 +673,43 @@ API int libusb_submit_transfer(su_transfer *t)
   if (t->length < 0 || (t->type == SU_TRANSFER_TYPE_CONTROL && t->length < 8))
     return SU_ERROR_INVALID_PARAM;
   su_board *sb = t->dev_handle->dev->board;
+  su_context *c = t->dev_handle->dev->ctx;
+  pthread_mutex_lock(&su_proc.lock);
+  if (p->queued) {
+    pthread_mutex_unlock(&su_proc.lock);
+    return SU_ERROR_BUSY;
+  }
   p->board = sb;
+  p->ctx = c;
   p->queued = true;
   p->cancel = false;
   p->next = NULL;
-  if (queue_tail)
-    queue_tail->next = p;
+  if (c->tail)
+    c->tail->next = p;
   else
-    queue_head = p;
-  queue_tail = p;
+    c->head = p;
+  c->tail = p;
+  pthread_mutex_lock(&sb->lock);
   if (sb->queued++ == 0) {
     lf_bench_usb_batch_begin(sb->b);
     sb->c.async_batches++;
   }
+  pthread_mutex_unlock(&sb->lock);
+  pthread_mutex_unlock(&su_proc.lock);
   return SU_SUCCESS;
 }
 
 API int libusb_cancel_transfer(su_transfer *t)
 {
   xfer_priv *p = priv_of(t);
+  int rc = SU_SUCCESS;
+  pthread_mutex_lock(&su_proc.lock);
   if (!p->queued || p->cancel)
-    return SU_ERROR_NOT_FOUND;
-  p->cancel = true;
-  return SU_SUCCESS;
+    rc = SU_ERROR_NOT_FOUND;
+  else
+    p->cancel = true;
+  pthread_mutex_unlock(&su_proc.lock);
+  return rc;
 }
 
 static su_transfer_status status_of(int rc)
@@ -637,20 +724,34 @@ static su_transfer_status status_of(int rc)
   }
 }
 
-/* Runs the head of the queue and its callback. */
-static void run_one(void)
+/* Takes the head of ctx's queue, unless it is empty or *completed is set
+ * (read under the lock: another thread's callback may set it). */
+static xfer_priv *pop(su_context *c, int *completed, bool *cancel)
 {
-  xfer_priv *p = queue_head;
-  queue_head = p->next;
-  if (!queue_head)
-    queue_tail = NULL;
-  p->queued = false;
+  pthread_mutex_lock(&su_proc.lock);
+  xfer_priv *p = completed && *completed ? NULL : c->head;
+  if (p) {
+    c->head = p->next;
+    if (!c->head)
+      c->tail = NULL;
+    p->queued = false;
+    *cancel = p->cancel;
+  }
+  pthread_mutex_unlock(&su_proc.lock);
+  return p;
+}
+
+/* Runs one transfer taken off the queue, then its callback (no lock held). */
+static void run_one(xfer_priv *p, bool cancel)
+{
   su_transfer *t = xfer_of(p);
   su_board *sb = p->board;
   t->actual_length = 0;
-  if (p->cancel) {
+  if (cancel) {
+    pthread_mutex_lock(&sb->lock);
     t->status = SU_TRANSFER_CANCELLED;
     sb->c.cancelled++;
+    pthread_mutex_unlock(&sb->lock);
   } else if (t->type == SU_TRANSFER_TYPE_CONTROL) {
     const uint8_t *s = t->buffer;
     uint16_t len = le16(s + 6);
@@ -660,15 +761,19 @@ static void run_one(void)
     t->status = rc >= 0 ? SU_TRANSFER_COMPLETED : rc == SU_ERROR_PIPE ? SU_TRANSFER_STALL : SU_TRANSFER_ERROR;
     t->actual_length = rc > 0 ? rc : 0;
   } else {
+    pthread_mutex_lock(&sb->lock);
     sb->c.async++;
     int rc = bulk(sb, "async", t->endpoint, t->buffer, t->length, &t->actual_length, t->timeout);
+    pthread_mutex_unlock(&sb->lock);
     t->status = status_of(rc);
     if (t->status == SU_TRANSFER_COMPLETED && (t->flags & SU_TRANSFER_SHORT_NOT_OK) &&
         t->actual_length < t->length)
       t->status = SU_TRANSFER_ERROR;
   }
+  pthread_mutex_lock(&sb->lock);
   if (sb->queued && --sb->queued == 0)
     lf_bench_usb_batch_end(sb->b);
+  pthread_mutex_unlock(&sb->lock);
   bool free_it = t->flags & SU_TRANSFER_FREE_TRANSFER;
   if (t->callback)
     t->callback(t);
@@ -676,38 +781,43 @@ static void run_one(void)
     libusb_free_transfer(t);
 }
 
-static int run_events(int *completed)
+static int run_events(su_context *ctx, int *completed)
 {
-  while (queue_head && !(completed && *completed))
-    run_one();
+  su_context *c = ctx_of(ctx);
+  xfer_priv *p;
+  bool cancel = false;
+  while ((p = pop(c, completed, &cancel)) != NULL)
+    run_one(p, cancel);
   return SU_SUCCESS;
 }
 
-API int libusb_handle_events(su_context *ctx) { (void)ctx; return run_events(NULL); }
+API int libusb_handle_events(su_context *ctx) { return run_events(ctx, NULL); }
 
 API int libusb_handle_events_completed(su_context *ctx, int *completed)
 {
-  (void)ctx;
-  return run_events(completed);
+  return run_events(ctx, completed);
 }
 
 API int libusb_handle_events_timeout(su_context *ctx, struct timeval *tv)
 {
-  (void)ctx; (void)tv;
-  return run_events(NULL);
+  (void)tv;
+  return run_events(ctx, NULL);
 }
 
 API int libusb_handle_events_timeout_completed(su_context *ctx, struct timeval *tv, int *completed)
 {
-  (void)ctx; (void)tv;
-  return run_events(completed);
+  (void)tv;
+  return run_events(ctx, completed);
 }
 
 /* No timeouts are pending in host time: everything completes on handling. */
 API int libusb_get_next_timeout(su_context *ctx, struct timeval *tv)
 {
-  (void)ctx;
-  if (!queue_head)
+  su_context *c = ctx_of(ctx);
+  pthread_mutex_lock(&su_proc.lock);
+  bool pending = c->head != NULL;
+  pthread_mutex_unlock(&su_proc.lock);
+  if (!pending)
     return 0;
   tv->tv_sec = 0;
   tv->tv_usec = 0;

@@ -1,11 +1,22 @@
 /* Internals of the libusb-1.0 stand-in (libusb-1.0.so.0 built from
  * src/bench/standin/): the boards it serves, chosen by environment variables,
  * and the per-process bookkeeping shared by the API file (standin.c) and the
- * environment/report file (standin_env.c). Single-threaded, as every tool it
- * serves drives USB from one thread. */
+ * environment/report file (standin_env.c).
+ *
+ * Thread-safe, as the real libusb is (luaflash's gang drives one probe per
+ * thread, each with its own context). Locks, always taken in this order:
+ *   su_proc.lock   process state: setup, context count, every context's
+ *                  transfer queue and the queued/cancel flags of transfers;
+ *   board->lock    one board: every bench call on it, its counters, its
+ *                  time owner; never held while taking su_proc.lock;
+ *   the trace FILE's own lock (flockfile) for one trace line.
+ * No lock is held while a transfer callback runs. Time is per thread
+ * (standin_time.c). */
 #ifndef LF_STANDIN_H
 #define LF_STANDIN_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -26,6 +37,7 @@ typedef struct su_counters {
 
 struct su_device {
   struct su_board *board;
+  su_context *ctx;         /* the context whose device list holds it */
   su_device_descriptor desc;
   /* the raw configuration descriptor (9 + 9 + 3 x 7 bytes) */
   uint8_t config_raw[64];
@@ -33,6 +45,7 @@ struct su_device {
 };
 
 typedef struct su_board {
+  pthread_mutex_t lock;  /* see the top of this file */
   lf_bench_board *b;
   char name[32];
   char probe[16];
@@ -42,17 +55,23 @@ typedef struct su_board {
   struct su_device dev;
   su_counters c;
   unsigned queued;       /* async transfers submitted and not yet run */
+  uint64_t owner;        /* timeline (thread) that last used it; 0 = none yet */
 } su_board;
 
 typedef struct su_process {
-  bool ready;            /* boards created (first successful libusb_init) */
+  pthread_mutex_t lock;  /* see the top of this file */
+  atomic_bool ready;     /* boards created (first successful libusb_init) */
+  bool host_time;        /* LF_BENCH_HOST_TIME set: sleeps and clocks are libc's */
   int contexts;          /* libusb_init minus libusb_exit */
   su_board boards[SU_MAX_BOARDS];
   size_t nboards;
   FILE *trace;
   char report_path[4096];
-  uint64_t host_ns;      /* the tool's time since the boards came up (standin_time.c) */
-  uint64_t sleeps, sleep_ns, clock_reads;
+  /* time (standin_time.c): the first thread's timeline (the one that
+   * brought the boards up), the latest time of any timeline, the number of
+   * timelines handed out */
+  _Atomic uint64_t host_ns, max_ns, timelines;
+  _Atomic uint64_t sleeps, sleep_ns, clock_reads;
 } su_process;
 
 extern su_process su_proc;
@@ -62,13 +81,21 @@ extern su_process su_proc;
 int su_env_setup(void);
 /* Saves every board's state file and writes the report file (if set). */
 void su_env_save(void);
-/* Host time (standin_time.c): su_time_start when the boards come up;
- * enter/leave around every bench call of one board; sync_all brings every
- * board up to host time. */
+/* Host time (standin_time.c), one timeline per thread: su_time_start when
+ * the boards come up (the calling thread's timeline is the first);
+ * enter/leave around every bench call of one board (board lock held);
+ * sync_owned brings the boards the calling thread used last (and, for the
+ * first thread, the boards nobody used yet) up to its time (takes the board
+ * locks). */
 void su_time_start(void);
 void su_time_enter(su_board *sb);
 void su_time_leave(su_board *sb);
-void su_time_sync_all(void);
+void su_time_sync_owned(void);
+/* Whether the calling thread owns the board or nobody does (board lock held). */
+bool su_time_owns(const su_board *sb);
+/* Advances the calling thread's time by ns (a cost not on any board's
+ * clock); returns its new time. */
+uint64_t su_time_charge(uint64_t ns);
 /* Trace line for one transfer (no-op without LF_BENCH_TRACE). */
 void su_trace(const su_board *sb, const char *how, uint8_t ep, const uint8_t *data, size_t len,
               size_t actual, int rc);

@@ -11,6 +11,8 @@
  *                    or ending in '/'; the file is DIR/SERIAL.state).
  *   LF_BENCH_PARAMS  name=value,... overrides of the bench parameters.
  *   LF_BENCH_FAULTS  fault spec (faults.h), applied to every board.
+ *   LF_BENCH_FAULTS_<N>  fault spec for board N alone (1-based position in
+ *                    LF_BENCH_BOARDS), after LF_BENCH_FAULTS' items.
  *   LF_BENCH_REPORT  report file written at exit (libusb_exit of the last
  *                    context, and again at process exit): per board the
  *                    bench report plus the stand-in's transfer counters.
@@ -27,7 +29,7 @@
 
 #include "bench/vstlink.h"
 
-su_process su_proc;
+su_process su_proc = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static int fail(const char *fmt, ...)
 {
@@ -125,6 +127,21 @@ static int parse_board(const char *item, su_board *sb, const char **serial)
   return 0;
 }
 
+/* The fault spec of board `i` (0-based): LF_BENCH_FAULTS, then
+ * LF_BENCH_FAULTS_<i+1>. Returns 0 or -1 (too long). */
+static int board_faults(size_t i, char *out, size_t cap)
+{
+  char name[32];
+  snprintf(name, sizeof name, "LF_BENCH_FAULTS_%zu", i + 1);
+  const char *all = getenv("LF_BENCH_FAULTS"), *one = getenv(name);
+  all = all ? all : "";
+  one = one ? one : "";
+  int n = snprintf(out, cap, "%s%s%s", all, *all && *one ? "," : "", one);
+  if (n < 0 || (size_t)n >= cap)
+    return fail("%s: fault spec too long", *one ? name : "LF_BENCH_FAULTS");
+  return 0;
+}
+
 static void build_descriptors(su_board *sb)
 {
   const lf_bench_usb_info *u = lf_bench_usb_info_get(sb->b);
@@ -160,9 +177,10 @@ static void build_descriptors(su_board *sb)
   d->config_len = len;
 }
 
+/* Called under su_proc.lock. */
 int su_env_setup(void)
 {
-  if (su_proc.ready)
+  if (atomic_load(&su_proc.ready))
     return 0;
   const char *spec = getenv("LF_BENCH_BOARDS");
   if (!spec || !*spec)
@@ -186,12 +204,15 @@ int su_env_setup(void)
     const char *serial;
     if ((rc = parse_board(item, sb, &serial)) != 0)
       break;
+    char faults[2048];
+    if ((rc = board_faults(n, faults, sizeof faults)) != 0)
+      break;
     lf_bench_board_cfg cfg;
     lf_bench_board_cfg_default(&cfg);
     cfg.board = sb->name;
     cfg.probe = sb->probe[0] ? sb->probe : NULL;
     cfg.serial = serial;
-    cfg.faults = getenv("LF_BENCH_FAULTS");
+    cfg.faults = faults[0] ? faults : NULL;
     cfg.params = params;
     char err[512];
     /* First build without the state file to learn the serial, then load. */
@@ -235,12 +256,15 @@ int su_env_setup(void)
     if ((rc = state_path(sb, state, n)) != 0)
       break;
     if (sb->state_path[0]) {
+      char faults[2048];
+      if ((rc = board_faults(i, faults, sizeof faults)) != 0)
+        break;
       lf_bench_board_cfg cfg;
       lf_bench_board_cfg_default(&cfg);
       cfg.board = sb->name;
       cfg.probe = sb->probe[0] ? sb->probe : NULL;
       cfg.serial = sb->serial;
-      cfg.faults = getenv("LF_BENCH_FAULTS");
+      cfg.faults = faults[0] ? faults : NULL;
       cfg.params = params;
       cfg.state_file = sb->state_path;
       lf_bench_board_free(sb->b);
@@ -250,6 +274,7 @@ int su_env_setup(void)
         break;
       }
     }
+    pthread_mutex_init(&sb->lock, NULL);
     sb->bus = 1;
     sb->port = (uint8_t)(i + 1);
     sb->address = (uint8_t)(i + 2);
@@ -269,23 +294,31 @@ int su_env_setup(void)
     for (size_t i = 0; i < n; i++) {
       lf_bench_board_free(su_proc.boards[i].b);
       su_proc.boards[i].b = NULL;
+      if (su_proc.boards[i].bus) /* its lock was made */
+        pthread_mutex_destroy(&su_proc.boards[i].lock);
     }
     su_proc.nboards = 0;
     su_proc.report_path[0] = 0;
     return -1;
   }
-  su_proc.ready = true;
   su_time_start();
+  atomic_store_explicit(&su_proc.ready, true, memory_order_release);
   return 0;
 }
 
 static void write_report(FILE *f)
 {
-  fprintf(f, "host: %.6f s of tool time; %llu sleeps (%.6f s), %llu clock reads\n",
-          (double)su_proc.host_ns / 1e9, (unsigned long long)su_proc.sleeps,
-          (double)su_proc.sleep_ns / 1e9, (unsigned long long)su_proc.clock_reads);
+  unsigned long long threads = (unsigned long long)atomic_load(&su_proc.timelines);
+  fprintf(f, "host: %.6f s of tool time; %llu sleeps (%.6f s), %llu clock reads",
+          (double)atomic_load(&su_proc.max_ns) / 1e9, (unsigned long long)atomic_load(&su_proc.sleeps),
+          (double)atomic_load(&su_proc.sleep_ns) / 1e9,
+          (unsigned long long)atomic_load(&su_proc.clock_reads));
+  if (threads > 1)
+    fprintf(f, "; %llu threads (timelines), the latest time shown", threads);
+  fputc('\n', f);
   for (size_t i = 0; i < su_proc.nboards; i++) {
-    const su_board *sb = &su_proc.boards[i];
+    su_board *sb = &su_proc.boards[i];
+    pthread_mutex_lock(&sb->lock);
     const lf_vstlink_counters *v = lf_vstlink_counters_get(lf_bench_vstlink(sb->b));
     fprintf(f, "== board %zu: %s, probe %s, serial %s (bus %u address %u)\n", i + 1, sb->name,
             sb->probe[0] ? sb->probe : "default", sb->serial, sb->bus, sb->address);
@@ -295,19 +328,24 @@ static void write_report(FILE *f)
             (unsigned long long)v->usb_round_trips, (unsigned long long)sb->c.sync,
             (unsigned long long)sb->c.async, (unsigned long long)sb->c.async_batches,
             (unsigned long long)sb->c.cancelled, (unsigned long long)sb->c.control);
+    pthread_mutex_unlock(&sb->lock);
   }
 }
 
+/* Called under su_proc.lock (or at process exit). The calling thread's
+ * boards are brought up to its time; the others stay at their own. */
 void su_env_save(void)
 {
-  if (!su_proc.ready)
+  if (!atomic_load(&su_proc.ready))
     return;
-  su_time_sync_all();
+  su_time_sync_owned();
   for (size_t i = 0; i < su_proc.nboards; i++) {
     su_board *sb = &su_proc.boards[i];
     char err[512];
+    pthread_mutex_lock(&sb->lock);
     if (sb->state_path[0] && lf_bench_save_state(sb->b, sb->state_path, err, sizeof err) != 0)
       fail("%s", err);
+    pthread_mutex_unlock(&sb->lock);
   }
   if (su_proc.report_path[0]) {
     FILE *f = fopen(su_proc.report_path, "w");
@@ -329,6 +367,7 @@ void su_trace(const su_board *sb, const char *how, uint8_t ep, const uint8_t *da
   if (!su_proc.trace)
     return;
   FILE *f = su_proc.trace;
+  flockfile(f);
   fprintf(f, "%.9f %s %s %s ep 0x%02x len %zu -> %d actual %zu", 
           (double)lf_bench_clock(sb->b)->now_ns / 1e9, sb->serial, how, (ep & 0x80) ? "IN " : "OUT",
           ep, len, rc, actual);
@@ -341,18 +380,25 @@ void su_trace(const su_board *sb, const char *how, uint8_t ep, const uint8_t *da
       fputs(" ...", f);
   }
   fputc('\n', f);
+  funlockfile(f);
 }
 
 __attribute__((destructor)) static void su_env_fini(void)
 {
-  if (!su_proc.ready)
+  pthread_mutex_lock(&su_proc.lock);
+  if (!atomic_load(&su_proc.ready)) {
+    pthread_mutex_unlock(&su_proc.lock);
     return;
+  }
   su_env_save();
-  for (size_t i = 0; i < su_proc.nboards; i++)
+  atomic_store(&su_proc.ready, false);
+  for (size_t i = 0; i < su_proc.nboards; i++) {
     lf_bench_board_free(su_proc.boards[i].b);
+    pthread_mutex_destroy(&su_proc.boards[i].lock);
+  }
   su_proc.nboards = 0;
   if (su_proc.trace)
     fclose(su_proc.trace);
   su_proc.trace = NULL;
-  su_proc.ready = false;
+  pthread_mutex_unlock(&su_proc.lock);
 }

@@ -20,6 +20,32 @@
  * The tool's run then costs in modeled time what it costs on hardware, its
  * sleeps included, deterministically, and takes no host time waiting.
  *
+ * Threads (luaflash's gang: one thread per probe, each with its own
+ * context): every thread has its own timeline, as threads run concurrently
+ * on hardware.
+ *  - The thread that brings the boards up (the first libusb_init) starts at
+ *    0. Any other thread's timeline starts, at its first call into the
+ *    stand-in after that, at the first thread's time at that moment.
+ *  - A thread's transfer brings the board up to the thread's time and leaves
+ *    the thread at the board's time after it (max of the two), and makes the
+ *    thread the board's owner. A board is never moved by another thread's
+ *    time except through that thread's own transfers on it.
+ *  - A control transfer (descriptors) on a board another thread owns costs
+ *    the calling thread its modeled time and leaves the board alone (the
+ *    gang: every thread enumerates every probe to find its own by serial).
+ *  - A sleep advances the calling thread's time only and brings up to it
+ *    the boards that thread owns (and, for the first thread, the boards no
+ *    thread used yet: a single-threaded tool sees exactly the behaviour of
+ *    one timeline).
+ *  - Clock reads return the calling thread's time; the spin rule below
+ *    counts per thread.
+ * Deterministic whenever each board is driven by one thread at a time and
+ * the first thread's clock does not move while other threads start (the
+ * gang: the main thread enumerates, starts the threads and waits). A board
+ * shared by threads running at once gets their transfers in host order, as
+ * a shared probe would. The report's host line gives the latest time of any
+ * timeline and how many there were.
+ *
  * Interposition needs the stand-in ahead of libc in the tool's symbol search
  * order: scripts/bench-peer preloads it. LF_BENCH_HOST_TIME=1 turns all of
  * this off (sleeps and clocks go to libc); before the first libusb_init
@@ -41,23 +67,37 @@ typedef int (*clock_gettime_fn)(clockid_t, struct timespec *);
 typedef int (*nanosleep_fn)(const struct timespec *, struct timespec *);
 typedef int (*clock_nanosleep_fn)(clockid_t, int, const struct timespec *, struct timespec *);
 
-static int host_time_mode(void)
+/* One thread's time. */
+typedef struct timeline {
+  uint64_t id;        /* 0 = not started; 1 = the thread that brought the boards up */
+  uint64_t ns;        /* time since the boards came up */
+  uint64_t last_seen; /* spin rule (virtual_clock) */
+  unsigned stalled;
+  int busy;           /* a bench model calling back into these functions: use libc */
+} timeline;
+
+static _Thread_local timeline tl;
+
+static bool virtual_on(void)
 {
-  static int mode = -1;
-  if (mode < 0) {
-    const char *e = getenv("LF_BENCH_HOST_TIME");
-    mode = e && *e && *e != '0';
-  }
-  return mode;
+  return atomic_load_explicit(&su_proc.ready, memory_order_acquire) && !su_proc.host_time;
 }
 
-static bool virtual_on(void) { return su_proc.ready && !host_time_mode(); }
+static void *real_fn(_Atomic(void *) *slot, const char *name)
+{
+  void *f = atomic_load_explicit(slot, memory_order_relaxed);
+  if (!f) {
+    f = dlsym(RTLD_NEXT, name);
+    atomic_store_explicit(slot, f, memory_order_relaxed);
+  }
+  return f;
+}
+
+static _Atomic(void *) real_gettime, real_nanosleep, real_clock_nanosleep;
 
 static int real_clock_gettime(clockid_t clk, struct timespec *ts)
 {
-  static clock_gettime_fn real;
-  if (!real)
-    real = (clock_gettime_fn)dlsym(RTLD_NEXT, "clock_gettime");
+  clock_gettime_fn real = (clock_gettime_fn)real_fn(&real_gettime, "clock_gettime");
   if (!real) {
     errno = ENOSYS;
     return -1;
@@ -72,76 +112,132 @@ static uint64_t ts_ns(const struct timespec *ts)
   return (uint64_t)ts->tv_sec * 1000000000u + (uint64_t)ts->tv_nsec;
 }
 
-/* Host clocks at the moment the boards came up: the virtual clocks start there. */
-static struct { bool set; uint64_t realtime, monotonic; } epoch;
+/* Host clocks at the moment the boards came up: the virtual clocks start
+ * there. Written before su_proc.ready is set (release), read after. */
+static struct { uint64_t realtime, monotonic; } epoch;
 
+static void atomic_max(_Atomic uint64_t *a, uint64_t v)
+{
+  uint64_t cur = atomic_load_explicit(a, memory_order_relaxed);
+  while (cur < v && !atomic_compare_exchange_weak_explicit(a, &cur, v, memory_order_relaxed,
+                                                           memory_order_relaxed)) {
+  }
+}
+
+/* Called under su_proc.lock by the thread that brings the boards up. */
 void su_time_start(void)
 {
   struct timespec r = {0, 0}, m = {0, 0};
+  const char *e = getenv("LF_BENCH_HOST_TIME");
+  su_proc.host_time = e && *e && *e != '0';
   real_clock_gettime(CLOCK_REALTIME, &r);
   real_clock_gettime(CLOCK_MONOTONIC, &m);
   epoch.realtime = ts_ns(&r);
   epoch.monotonic = ts_ns(&m);
-  epoch.set = true;
-  su_proc.host_ns = 0;
+  atomic_store(&su_proc.host_ns, 0);
+  atomic_store(&su_proc.max_ns, 0);
+  atomic_store(&su_proc.timelines, 1);
+  tl = (timeline){.id = 1, .ns = 0, .last_seen = UINT64_MAX};
+}
+
+/* The calling thread's timeline, started on first use. */
+static timeline *me(void)
+{
+  if (tl.id == 0) {
+    tl.id = atomic_fetch_add(&su_proc.timelines, 1) + 1;
+    tl.ns = atomic_load(&su_proc.host_ns);
+    tl.last_seen = UINT64_MAX;
+  }
+  return &tl;
+}
+
+static void set_ns(timeline *t, uint64_t ns)
+{
+  t->ns = ns;
+  if (t->id == 1)
+    atomic_store_explicit(&su_proc.host_ns, ns, memory_order_relaxed);
+  atomic_max(&su_proc.max_ns, ns);
 }
 
 void su_time_enter(su_board *sb)
 {
+  timeline *t = me();
   uint64_t now = lf_bench_clock(sb->b)->now_ns;
-  if (now < su_proc.host_ns)
-    lf_bench_run(sb->b, su_proc.host_ns - now);
+  if (now < t->ns)
+    lf_bench_run(sb->b, t->ns - now);
 }
 
 void su_time_leave(su_board *sb)
 {
+  timeline *t = me();
   uint64_t now = lf_bench_clock(sb->b)->now_ns;
-  if (now > su_proc.host_ns)
-    su_proc.host_ns = now;
+  if (now > t->ns)
+    set_ns(t, now);
+  sb->owner = t->id;
 }
 
-void su_time_sync_all(void)
+bool su_time_owns(const su_board *sb)
 {
-  for (size_t i = 0; i < su_proc.nboards; i++)
-    su_time_enter(&su_proc.boards[i]);
+  return sb->owner == 0 || sb->owner == me()->id;
 }
 
-static int busy; /* a bench model calling back into these functions: use libc */
+uint64_t su_time_charge(uint64_t ns)
+{
+  timeline *t = me();
+  set_ns(t, t->ns + ns);
+  return t->ns;
+}
+
+void su_time_sync_owned(void)
+{
+  timeline *t = me();
+  for (size_t i = 0; i < su_proc.nboards; i++) {
+    su_board *sb = &su_proc.boards[i];
+    pthread_mutex_lock(&sb->lock);
+    if (sb->owner == t->id || (sb->owner == 0 && t->id == 1))
+      su_time_enter(sb);
+    pthread_mutex_unlock(&sb->lock);
+  }
+}
 
 static void host_sleep_ns(uint64_t ns)
 {
-  busy = 1;
-  if (su_proc.trace)
-    fprintf(su_proc.trace, "%.9f host sleep %llu ns\n", (double)su_proc.host_ns / 1e9,
-            (unsigned long long)ns);
-  su_proc.host_ns += ns;
-  su_proc.sleeps++;
-  su_proc.sleep_ns += ns;
-  su_time_sync_all();
-  busy = 0;
+  timeline *t = me();
+  t->busy = 1;
+  if (su_proc.trace) {
+    flockfile(su_proc.trace);
+    fprintf(su_proc.trace, "%.9f host sleep %llu ns (thread %llu)\n", (double)t->ns / 1e9,
+            (unsigned long long)ns, (unsigned long long)t->id);
+    funlockfile(su_proc.trace);
+  }
+  set_ns(t, t->ns + ns);
+  atomic_fetch_add(&su_proc.sleeps, 1);
+  atomic_fetch_add(&su_proc.sleep_ns, ns);
+  su_time_sync_owned();
+  t->busy = 0;
 }
 
 /* A clock read costs nothing while time moves between reads (transfers,
  * sleeps); a tool spinning on the clock alone (more than SPIN_READS reads in
  * a row with no progress) pays CLOCK_READ_NS per read from then on, so it
  * progresses. Host time then does not depend on how often a tool looks at
- * the clock for its logs, and equals the in-process transport's. */
+ * the clock for its logs, and equals the in-process transport's. Counted
+ * per thread. */
 #define SPIN_READS 64u
 
 static uint64_t virtual_clock(clockid_t clk)
 {
-  static uint64_t last_seen = UINT64_MAX;
-  static unsigned stalled;
-  if (su_proc.host_ns == last_seen) {
-    if (++stalled > SPIN_READS)
-      su_proc.host_ns += CLOCK_READ_NS;
+  timeline *t = me();
+  if (t->ns == t->last_seen) {
+    if (++t->stalled > SPIN_READS)
+      set_ns(t, t->ns + CLOCK_READ_NS);
   } else {
-    stalled = 0;
+    t->stalled = 0;
   }
-  last_seen = su_proc.host_ns;
-  su_proc.clock_reads++;
+  t->last_seen = t->ns;
+  atomic_fetch_add_explicit(&su_proc.clock_reads, 1, memory_order_relaxed);
   bool wall = clk == CLOCK_REALTIME || clk == CLOCK_REALTIME_COARSE;
-  return (wall ? epoch.realtime : epoch.monotonic) + su_proc.host_ns;
+  return (wall ? epoch.realtime : epoch.monotonic) + t->ns;
 }
 
 static bool virtual_clock_id(clockid_t clk)
@@ -152,14 +248,13 @@ static bool virtual_clock_id(clockid_t clk)
 
 API int clock_gettime(clockid_t clk, struct timespec *ts)
 {
-  if (busy || !virtual_on() || !epoch.set || !virtual_clock_id(clk))
+  if (tl.busy || !virtual_on() || !virtual_clock_id(clk))
     return real_clock_gettime(clk, ts);
   uint64_t ns = virtual_clock(clk);
   ts->tv_sec = (time_t)(ns / 1000000000u);
   ts->tv_nsec = (long)(ns % 1000000000u);
   return 0;
 }
-
 API int gettimeofday(struct timeval *restrict tv, void *restrict tz)
 {
   (void)tz;
@@ -186,13 +281,13 @@ API int nanosleep(const struct timespec *req, struct timespec *rem)
     errno = EINVAL;
     return -1;
   }
-  if (!busy && virtual_on()) {
+  if (!tl.busy && virtual_on()) {
     host_sleep_ns(ts_ns(req));
     if (rem)
       rem->tv_sec = rem->tv_nsec = 0;
     return 0;
   }
-  nanosleep_fn real = (nanosleep_fn)dlsym(RTLD_NEXT, "nanosleep");
+  nanosleep_fn real = (nanosleep_fn)real_fn(&real_nanosleep, "nanosleep");
   if (!real) {
     errno = ENOSYS;
     return -1;
@@ -204,7 +299,7 @@ API int clock_nanosleep(clockid_t clk, int flags, const struct timespec *req, st
 {
   if (!req || req->tv_nsec < 0 || req->tv_nsec >= 1000000000)
     return EINVAL;
-  if (!busy && virtual_on() && virtual_clock_id(clk)) {
+  if (!tl.busy && virtual_on() && virtual_clock_id(clk)) {
     uint64_t ns = ts_ns(req);
     if (flags & TIMER_ABSTIME) {
       struct timespec now;
@@ -217,7 +312,7 @@ API int clock_nanosleep(clockid_t clk, int flags, const struct timespec *req, st
     host_sleep_ns(ns);
     return 0;
   }
-  clock_nanosleep_fn real = (clock_nanosleep_fn)dlsym(RTLD_NEXT, "clock_nanosleep");
+  clock_nanosleep_fn real = (clock_nanosleep_fn)real_fn(&real_clock_nanosleep, "clock_nanosleep");
   return real ? real(clk, flags, req, rem) : ENOSYS;
 }
 
