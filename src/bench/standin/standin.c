@@ -585,11 +585,12 @@ static int control(su_device_handle *h, uint8_t type, uint8_t req, uint16_t valu
     rc = 0;
   }
   /* Time: a round trip for the setup packet, then the data stage's packets.
-   * On the board's clock when the calling thread owns the board (or nobody
-   * does yet); a thread enumerating a board another thread drives (the
-   * gang: every thread looks for its probe by serial) pays the same time on
-   * its own clock only, as the request is answered from the descriptors and
-   * must not depend on how far the other thread has got. */
+   * On the board's clock when the calling thread owns the board (a control
+   * transfer never takes a board over); otherwise, e.g. a gang thread
+   * enumerating the probes another thread drives to find its own by
+   * serial, the caller pays the same time on its own clock only, as the
+   * request is answered from the descriptors and must not depend on how
+   * far the other thread has got. */
   size_t moved = rc > 0 ? (size_t)rc : 0;
   uint64_t at;
   if (su_time_owns(sb)) {

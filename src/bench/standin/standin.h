@@ -91,7 +91,8 @@ void su_time_start(void);
 void su_time_enter(su_board *sb);
 void su_time_leave(su_board *sb);
 void su_time_sync_owned(void);
-/* Whether the calling thread owns the board or nobody does (board lock held). */
+/* Whether the calling thread owns the board (the first thread also owns
+ * the boards nobody used yet); board lock held. */
 bool su_time_owns(const su_board *sb);
 /* Advances the calling thread's time by ns (a cost not on any board's
  * clock); returns its new time. */

@@ -30,9 +30,11 @@
  *    the thread at the board's time after it (max of the two), and makes the
  *    thread the board's owner. A board is never moved by another thread's
  *    time except through that thread's own transfers on it.
- *  - A control transfer (descriptors) on a board another thread owns costs
- *    the calling thread its modeled time and leaves the board alone (the
- *    gang: every thread enumerates every probe to find its own by serial).
+ *  - A board nobody used yet belongs to the first thread's timeline.
+ *  - A control transfer (descriptors) on a board the calling thread does not
+ *    own costs that thread its modeled time and leaves the board alone (the
+ *    gang: every thread enumerates every probe to find its own by serial,
+ *    while the others may already be driving theirs).
  *  - A sleep advances the calling thread's time only and brings up to it
  *    the boards that thread owns (and, for the first thread, the boards no
  *    thread used yet: a single-threaded tool sees exactly the behaviour of
@@ -178,7 +180,8 @@ void su_time_leave(su_board *sb)
 
 bool su_time_owns(const su_board *sb)
 {
-  return sb->owner == 0 || sb->owner == me()->id;
+  uint64_t id = me()->id;
+  return sb->owner == id || (sb->owner == 0 && id == 1);
 }
 
 uint64_t su_time_charge(uint64_t ns)
