@@ -16,9 +16,10 @@
 #     exit 1, "1 of 4 board(s) failed", that board logged failed with WRPERR
 #     and its serial marked failed in the ledger, the other three passed with
 #     their serials in flash.
-# The first all-pass run preloads the stand-in (and a sanitizer runtime first
-# when the stand-in is a sanitizer build), as scripts/bench-peer does; the
-# others find it through LD_LIBRARY_PATH.
+# The first all-pass run preloads the stand-in (with the sanitizer runtime,
+# ASan or TSan, first when the stand-in is a sanitizer build), as
+# scripts/bench-peer does; the others find it through LD_LIBRARY_PATH. A
+# sanitizer report makes luaflash exit non-zero, so the run fails.
 set -u
 build=$(cd "${1:?usage: gang_usb_test.sh BUILD_DIR [RUNS]}" && pwd)
 runs=${2:-20}
@@ -30,7 +31,7 @@ for f in "$bin" "$standin/libusb-1.0.so.0" "$check"; do
   [ -e "$f" ] || { echo "gang_usb: missing $f"; exit 1; }
 done
 preload=$standin/libusb-1.0.so.0
-asan=$(ldd "$preload" 2>/dev/null | awk '/libasan/ {print $3}')
+asan=$(ldd "$preload" 2>/dev/null | awk '/lib[at]san/ {print $3}')
 [ -n "$asan" ] && preload="$asan $preload"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 
