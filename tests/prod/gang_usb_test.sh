@@ -18,8 +18,8 @@
 #     their serials in flash.
 # The first all-pass run preloads the stand-in (with the sanitizer runtime,
 # ASan or TSan, first when the stand-in is a sanitizer build), as
-# scripts/bench-peer does; the others find it through LD_LIBRARY_PATH. A
-# sanitizer report makes luaflash exit non-zero, so the run fails.
+# scripts/bench-peer does; the others find it through LD_LIBRARY_PATH. Any
+# sanitizer report (ASan, LeakSanitizer, UBSan, TSan) fails the run.
 set -u
 build=$(cd "${1:?usage: gang_usb_test.sh BUILD_DIR [RUNS]}" && pwd)
 runs=${2:-20}
@@ -62,6 +62,9 @@ for ((k = 1; k <= runs; k++)); do
     timeout 60 "$bin" "$top/scripts/production.lua" >"$d/stdout" 2>"$d/stderr"
   rc=$?
   cat "$d/stdout" "$d/stderr" >"$d/all"
+  if grep -qE 'ERROR: (Address|Leak)Sanitizer|WARNING: ThreadSanitizer|runtime error:' "$d/all"; then
+    bad $k "sanitizer report" "$d/all"; continue
+  fi
   if ((faulty == 0)); then
     want_rc=0 want_sum="4 board(s): 4 passed, 0 failed, 0 skipped"
   else
