@@ -9,11 +9,13 @@
  * finishes) or a run whose length depends on the host's speed.
  *
  * So the stand-in exports the sleep and clock functions too:
- *  - host time: one timeline (su_proc.host_ns). Before a board handles a
- *    transfer it is brought up to host time (lf_bench_run: its core runs,
- *    flash operations progress); afterwards host time is the board's time.
+ *  - host time: the calling thread's timeline (one per thread, below; a
+ *    single-threaded tool has one). Before a board handles a transfer it is
+ *    brought up to host time (lf_bench_run: its core runs, flash operations
+ *    progress); afterwards host time is the board's time.
  *  - usleep, nanosleep, clock_nanosleep, sleep: host time advances by the
- *    request, every board is brought up to it, the call returns at once.
+ *    request, the boards of the timeline are brought up to it, the call
+ *    returns at once.
  *  - clock_gettime, gettimeofday, time: the clock at the first libusb_init
  *    plus host time. Reads are free while time moves; a tool busy-waiting on
  *    the clock alone pays 1 us per read (bench choice) so it progresses.
