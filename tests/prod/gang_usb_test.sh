@@ -12,10 +12,12 @@
 #     with lf-bench-check) holds the serial number its board-log line names,
 #     four different serials; the per-board modeled times are the same in
 #     every run (one virtual timeline per thread: no host-order effects);
-#   - one board with a flash error (LF_BENCH_FAULTS_<N>, N = 1..4 in turn):
-#     exit 1, "1 of 4 board(s) failed", that board logged failed with WRPERR
-#     and its serial marked failed in the ledger, the other three passed with
-#     their serials in flash.
+#   - one board N (1..4 in turn) with a fault (LF_BENCH_FAULTS_<N>): a flash
+#     error (the first erase fails with WRPERR) in the first four such runs,
+#     unplugged mid-job (every USB transfer from the 60th on stalls) in the
+#     next four, and so on: exit 1, "1 of 4 board(s) failed", that board
+#     logged failed with its error and its serial marked failed in the
+#     ledger, the other three passed with their serials in flash.
 # The first all-pass run preloads the stand-in (with the sanitizer runtime,
 # ASan or TSan, first when the stand-in is a sanitizer build), as
 # scripts/bench-peer does; the others find it through LD_LIBRARY_PATH. Any
@@ -49,11 +51,14 @@ bad() { fail=$((fail+1)); echo "FAIL run $1: $2"; [ -n "${3:-}" ] && cat "$3"; }
 for ((k = 1; k <= runs; k++)); do
   d=$work/run$k
   mkdir -p "$d/state" "$d/out"
-  faulty=0
-  fault_env=()
+  faulty=0 fault_env=() want_err=
   if ((k % 2 == 0)); then
     faulty=$(( (k / 2 - 1) % 4 + 1 ))
-    fault_env=("LF_BENCH_FAULTS_$faulty=flash_error@1:0x10")
+    if (( (k / 2 - 1) / 4 % 2 == 0 )); then
+      fault_env=("LF_BENCH_FAULTS_$faulty=flash_error@1:0x10") want_err=WRPERR
+    else
+      fault_env=("LF_BENCH_FAULTS_$faulty=$(seq -s, -f 'usb_stall@%g' 60 75)") want_err=stalled
+    fi
   fi
   pre=()
   ((k == 1)) && pre=("LD_PRELOAD=$preload")
@@ -71,7 +76,7 @@ for ((k = 1; k <= runs; k++)); do
     want_rc=1 want_sum="1 of 4 board(s) failed"
   fi
   if [ $rc -ne $want_rc ] || ! grep -qF "$want_sum" "$d/all"; then
-    bad $k "exit $rc (want $want_rc) or no '$want_sum' (fault on board $faulty)" "$d/all"; continue
+    bad $k "exit $rc (want $want_rc) or no '$want_sum' (fault on board $faulty: ${fault_env[*]})" "$d/all"; continue
   fi
   ok=1 serials=
   for n in 1 2 3 4; do
@@ -79,7 +84,7 @@ for ((k = 1; k <= runs; k++)); do
     if [ "$(grep -c . <<<"$line")" -ne 1 ]; then ok=0; echo "  SER$n: $(grep -c . <<<"$line") board-log lines"; continue; fi
     result=$(jfield "$line" result) sn=$(jfield "$line" serial)
     if ((n == faulty)); then
-      if [ "$result" != failed ] || ! grep -q WRPERR <<<"$line"; then ok=0; echo "  SER$n (faulty): $line"; fi
+      if [ "$result" != failed ] || ! grep -q "$want_err" <<<"$line"; then ok=0; echo "  SER$n (faulty): $line"; fi
       if ! grep "\"text\":\"$sn\"" "$d/out/serials.jsonl" | grep -q '"event":"failed"'; then
         ok=0; echo "  SER$n: serial $sn not marked failed in the ledger"
       fi
@@ -108,7 +113,7 @@ for ((k = 1; k <= runs; k++)); do
   if ((ok)); then
     pass=$((pass+1))
   else
-    bad $k "board checks (fault on board $faulty)" "$d/all"
+    bad $k "board checks (fault on board $faulty: ${fault_env[*]})" "$d/all"
   fi
 done
 echo "gang over libusb: $pass of $runs runs passed, $fail failed"
