@@ -43,6 +43,16 @@ local f7opt = require("luaflash.targets.stm32f7_options")
 
 local M = {}
 
+-- After a gang: the boards' own errors were already reported, so a failure
+-- exits 1 with the count alone (no traceback).
+local function gang_failed(out)
+  local function fail(msg)
+    error(setmetatable({ exit = 1, message = msg }, { __tostring = function(e) return e.message end }), 0)
+  end
+  if out.failed > 0 then fail(string.format("%d of %d board(s) failed", out.failed, #out.boards)) end
+  if out.passed == 0 then fail("no board was flashed (no probe found?)") end
+end
+
 -- Unique-ID address per target family (stm32f7-target.md §1, stm32f4-target.md §1).
 M.uid_addr = { stm32f7 = 0x1FF0F420, stm32f4 = 0x1FFF7A10 }
 
@@ -403,8 +413,7 @@ function M.run(spec)
   end
   if job.probes == "all" or lf.cli.all_probes then
     local out = M.gang { script = path, args = words, log = job.log, json = opts.json, quiet = opts.quiet }
-    if out.failed > 0 then error(string.format("%d of %d board(s) failed", out.failed, #out.boards), 0) end
-    if out.passed == 0 then error("no board was flashed (no probe found?)", 0) end
+    gang_failed(out)
     return out
   end
   local rec = M.board(job)
@@ -446,8 +455,7 @@ function M.run_project(proj, kv, opts, run_one)
   local cmd = proj.path == "(command line)" and arg and arg[0] or nil
   local out = M.gang { script = not cmd and proj.path or nil, command = cmd, args = words,
     json = opts.json, quiet = opts.quiet }
-  if out.failed > 0 then error(string.format("%d of %d board(s) failed", out.failed, #out.boards), 0) end
-  if out.passed == 0 then error("no board was flashed (no probe found?)", 0) end
+  gang_failed(out)
   return out
 end
 
