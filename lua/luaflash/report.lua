@@ -366,7 +366,7 @@ function M:summary(result, eff)
   o:write(string.format("luaflash: %s via %s %s at %.2f MHz\n", t.flash or "?",
     probe.product or "probe", probe.serial or "", (result.clock_hz or 0) / 1e6))
   o:write("  " .. table.concat(parts, ", ") .. "\n")
-  local verified = result.verified and string.format("verified (%s: %d written, %d unchanged by CRC32)",
+  local verified = result.verified and string.format("verified (%s: %d written, %d unchanged)",
     eff.verify == "readback" and "read back" or "CRC32", result.verified_sectors or 0, p.unchanged or 0)
     or "NOT verified"
   o:write(string.format("  %d bytes: %d sectors erased, %d programmed, %d unchanged; %s; total %s (flash floor %s)\n",
