@@ -100,6 +100,9 @@ static int debug_bus(void *ctx, lf_bus_master m, uint32_t addr, unsigned size, b
 {
   lf_bench_board *b = ctx;
   sync_target(b, *t);
+  /* the debug port is in use: read protection now also locks the core out
+   * of flash until a power-on reset (soc.h) */
+  lf_soc_debug_connected(b->soc);
   int rc = in_ppb(addr) ? lf_core_ppb_access(b->core, m, addr, size, write, val, t)
                         : lf_soc_access(b->soc, m, addr, size, write, val, t);
   if (rc == LF_BUS_OK && write && !in_ppb(addr))

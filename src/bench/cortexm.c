@@ -34,7 +34,13 @@
  * applies the flash rules and updates the shared buffer), the correct bytes
  * are remembered as a pending fixup, and Unicorn's raw store that follows is
  * undone by re-applying the fixup at the next hook or MMIO callback (a data
- * read hook covers the read-only regions) and when the slice ends. */
+ * read hook covers the read-only regions) and when the slice ends.
+ *
+ * Read protection (soc.h lf_soc_region.blocked): before each run the core
+ * maps a blocked region without access (and drops its translated code), so
+ * fetches and loads there end the run with a fault; stores reach the
+ * write-protection hook and the SoC (which refuses them). Reset vector
+ * fetches from a blocked region fail (the core then faults: EPSR.T = 0). */
 #include "bench/cortexm.h"
 
 #include <math.h>
@@ -227,6 +233,7 @@ struct lf_core {
    * translated block covers (set when the block first runs, cleared when all
    * code is dropped), so debug writes to data never flush code */
   uint8_t **xmap;
+  bool *blocked;      /* per region: mapped without access (read protection) */
   bool dirty_all;
   bool dirty;
   uint32_t dirty_lo, dirty_hi;
@@ -307,6 +314,8 @@ static const lf_soc_region *region_of(const lf_core *c, uint32_t addr)
 static bool read32(lf_core *c, uint32_t addr, uint32_t *v)
 {
   const lf_soc_region *r = region_of(c, addr);
+  if (r && r->blocked)
+    return false;
   if (r && addr - r->base <= r->size - 4) {
     const uint8_t *m = r->mem + (addr - r->base);
     *v = (uint32_t)m[0] | (uint32_t)m[1] << 8 | (uint32_t)m[2] << 16 | (uint32_t)m[3] << 24;
@@ -1102,9 +1111,25 @@ static void uncharge_rest(lf_core *c, uint32_t pc)
   c->cur.n = 0;
 }
 
+/* Maps regions whose read-protection state changed since the last run. */
+static void sync_blocked(lf_core *c)
+{
+  for (size_t i = 0; c->blocked && i < c->env.nregions; i++) {
+    const lf_soc_region *r = &c->env.regions[i];
+    if (r->blocked == c->blocked[i])
+      continue;
+    uint32_t prot = r->blocked ? UC_PROT_NONE
+                               : r->writable ? UC_PROT_ALL : (UC_PROT_READ | UC_PROT_EXEC);
+    uc_mem_protect(c->uc, r->base, r->size, prot);
+    uc_ctl_remove_cache(c->uc, r->base, (uint64_t)r->base + r->size);
+    c->blocked[i] = r->blocked;
+  }
+}
+
 /* Runs `count` instructions exactly (0 = until the block hook stops). */
 static uc_err emu(lf_core *c, uint64_t count)
 {
+  sync_blocked(c);
   flush_code(c);
   /* Unicorn 2.0.1 counts instructions (count > 0) with a code hook that only
    * blocks translated after it was installed contain: an exact run (step, FPB
@@ -1373,6 +1398,11 @@ lf_core *lf_core_new(const lf_core_env *env, const lf_bench_params *p, char *err
     snprintf(err, errlen, "core: out of memory");
     goto fail;
   }
+  c->blocked = calloc(env->nregions ? env->nregions : 1, sizeof *c->blocked);
+  if (!c->blocked) {
+    snprintf(err, errlen, "core: out of memory");
+    goto fail;
+  }
   uc_hook_add(c->uc, &h, UC_HOOK_BLOCK, hook_block, c, 1, 0);
   uc_hook_add(c->uc, &h, UC_HOOK_INTR, hook_intr, c, 1, 0);
   uc_hook_add(c->uc, &h, UC_HOOK_MEM_WRITE_PROT, hook_wprot, c, 1, 0);
@@ -1397,6 +1427,7 @@ void lf_core_free(lf_core *c)
   for (size_t i = 0; c->xmap && i < c->env.nregions; i++)
     free(c->xmap[i]);
   free(c->xmap);
+  free(c->blocked);
   for (size_t i = 0; i < ca->nctx; i++)
     free(ca->ctx[i]);
   free(ca);

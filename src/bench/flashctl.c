@@ -37,6 +37,13 @@
  *   flash_opt_ns); an nDBANK change erases too when flash_ndbank_change_erases.
  *   With stored RDP = 0xCC option programming is refused silently (no flag;
  *   OPTCR reloads the stored values).
+ * - Read protection with a debugger (lf_flashctl_set_locked, decided by the
+ *   SoC: RDP >= 1 and the debug port used since power-on, params
+ *   rdp1_blocks_flash_with_debug): program stores to the array or OTP and
+ *   sector/mass erases are refused with params rdp1_debug_flash_error
+ *   (default WRPERR: "as if write-protected", F4 5; the flag is unconfirmed),
+ *   checked where WRP is; option programming (the RDP 1 -> 0 regression)
+ *   is not affected. Read faults are the SoC's (bus errors).
  * - OTP (F7 4.6): programmed like flash; never erasable; block b refuses
  *   programs (WRPERR) once its lock byte is not 0xFF (bench rule: any
  *   programmed lock value locks). OTP programs stall no array reads.
@@ -83,6 +90,7 @@ struct lf_flashctl {
   uint64_t op_end;
   uint32_t op_off, op_len;   /* target range (array offset; OTP offset for OP_OTP) */
   unsigned op_banks;         /* bit b: bank b busy */
+  bool locked;               /* RDP 1 + debugger: program/erase refused */
 };
 
 uint8_t lf_flashctl_garbage(uint32_t a)
@@ -241,6 +249,13 @@ static bool sequence_blocked(const lf_flashctl *fc)
   return fc->p->flash_errors_block_ops != 0 && (fc->sr & SR_ERRORS);
 }
 
+/* The flag a program/erase refused by read protection sets (params). */
+static uint32_t locked_error(const lf_flashctl *fc)
+{
+  uint32_t bits = (uint32_t)fc->p->rdp1_debug_flash_error & SR_ERRORS;
+  return bits ? bits : LF_FC_SR_WRPERR;
+}
+
 static unsigned psize_bytes(const lf_flashctl *fc) { return 1u << ((fc->cr >> 8) & 3); }
 static unsigned psize(const lf_flashctl *fc) { return (fc->cr >> 8) & 3; }
 
@@ -335,9 +350,9 @@ static void array_store(lf_flashctl *fc, uint32_t off, unsigned size, uint32_t v
   }
   uint32_t start = len == 8 ? fc->x64_off : off;
   const sector *s = sector_at(fc, start);
-  if (!s || write_protected(fc, s)) {
+  if (!s || write_protected(fc, s) || fc->locked) {
     fc->x64_pending = false;
-    set_error(fc, LF_FC_SR_WRPERR);
+    set_error(fc, s && fc->locked ? locked_error(fc) : LF_FC_SR_WRPERR);
     return;
   }
   if (injected_failure(fc)) {
@@ -394,6 +409,11 @@ int lf_flashctl_otp_access(lf_flashctl *fc, lf_bus_master m, uint32_t off, unsig
     return LF_BUS_OK;
   }
   uint32_t start = len == 8 ? fc->x64_off : off;
+  if (fc->locked) {
+    fc->x64_pending = false;
+    set_error(fc, locked_error(fc));
+    return LF_BUS_OK;
+  }
   if (start < d->otp_size && fc->otp[d->otp_size + start / d->otp_block] != 0xFF) {
     fc->x64_pending = false;
     set_error(fc, LF_FC_SR_WRPERR);
@@ -433,6 +453,10 @@ static void start_erase(lf_flashctl *fc, uint64_t t)
       set_error(fc, LF_FC_SR_ERSERR);
       return;
     }
+    if (fc->locked) {
+      set_error(fc, locked_error(fc));
+      return;
+    }
     if (write_protected(fc, s)) {
       set_error(fc, LF_FC_SR_WRPERR);
       return;
@@ -449,6 +473,10 @@ static void start_erase(lf_flashctl *fc, uint64_t t)
   unsigned banks = fc->lay->nbanks == 1 ? (mer & 1u ? 1u : 0u) : mer;
   if (!banks) {
     set_error(fc, LF_FC_SR_ERSERR);
+    return;
+  }
+  if (fc->locked) {
+    set_error(fc, locked_error(fc));
     return;
   }
   for (size_t i = 0; i < fc->nsec; i++)
@@ -701,6 +729,8 @@ uint8_t *lf_flashctl_otp(lf_flashctl *fc) { return fc->otp; }
 uint32_t lf_flashctl_optcr_active(const lf_flashctl *fc) { return fc->act_optcr; }
 uint32_t lf_flashctl_optcr1_active(const lf_flashctl *fc) { return fc->act_optcr1; }
 int lf_flashctl_rdp_level(const lf_flashctl *fc) { return rdp_of(fc->act_optcr); }
+void lf_flashctl_set_locked(lf_flashctl *fc, bool locked) { fc->locked = locked; }
+bool lf_flashctl_locked(const lf_flashctl *fc) { return fc->locked; }
 
 void lf_flashctl_stored_options(const lf_flashctl *fc, uint32_t *optcr, uint32_t *optcr1)
 {

@@ -128,6 +128,11 @@ void lf_flashctl_stored_options(const lf_flashctl *fc, uint32_t *optcr, uint32_t
 void lf_flashctl_set_stored_options(lf_flashctl *fc, uint32_t optcr, uint32_t optcr1);
 /* 0, 1 or 2 from the active RDP byte. */
 int lf_flashctl_rdp_level(const lf_flashctl *fc);
+/* Read protection with a debugger (the SoC decides when): program stores and
+ * erases are refused with params rdp1_debug_flash_error; options still
+ * program. Kept across resets (the SoC re-evaluates it at each reset). */
+void lf_flashctl_set_locked(lf_flashctl *fc, bool locked);
+bool lf_flashctl_locked(const lf_flashctl *fc);
 bool lf_flashctl_busy(const lf_flashctl *fc, uint64_t t_ns);
 uint64_t lf_flashctl_busy_until(const lf_flashctl *fc);
 

@@ -70,6 +70,8 @@ static const lf_param_desc rows[] = {
   ROW(flash_ndbank_change_erases, "bool", "[unconf] " F7REF " 4.5: whether an nDBANK change erases flash is not known; 1 = erase (safe)"),
   ROW(flash_errors_block_ops, "bool", "[unconf] F4-style: a program/erase with stale WRPERR/PGAERR/PGPERR/ERSERR set fails with ERSERR (" F7REF " 13 #8)"),
   ROW(flash_eop_needs_eopie, "bool", "[unconf] " F7REF " 3.4: EOP only with EOPIE, OPERR only with ERRIE (RM0090 text)"),
+  ROW(rdp1_blocks_flash_with_debug, "bool", "[unconf] " F7REF " 5 / " F4REF " 5 (standard ST behaviour): RDP level 1 with the debug port used since power-on (first AHB-AP access; a system reset keeps it) or after a boot from RAM/system memory: no flash/OTP/backup-SRAM access for the core either (reads bus error, program/erase refused); option programming (RDP 1 -> 0) still works. RM0402 read-protection text (F412, same controller; manualslib copy p.69): no read/erase/program while the debug feature is connected or after a RAM/system-memory boot, bus error on reads; 0 = only debugger accesses fail"),
+  ROW(rdp1_debug_flash_error, "bits", "[unconf] " F4REF " 5: program/erase refused as if write-protected (ST HAL note on the WRP functions); the flag is unconfirmed: default WRPERR 0x10"),
   ROW(iwdg_lsi_hz, "Hz", "[unconf] LSI nominal 32 kHz (RM0410 not read)"),
   ROW(run_slice_ns, "ns", "bench granularity of lf_bench_run (not a hardware fact)"),
 };
@@ -137,6 +139,8 @@ void lf_bench_params_default(lf_bench_params *p)
   p->flash_ndbank_change_erases = 1;
   p->flash_errors_block_ops = 1;
   p->flash_eop_needs_eopie = 1;
+  p->rdp1_blocks_flash_with_debug = 1;
+  p->rdp1_debug_flash_error = 0x10;
   p->iwdg_lsi_hz = 32000;
   p->run_slice_ns = 1e6;
 }

@@ -61,6 +61,9 @@ typedef struct lf_bench_params {
   double flash_ndbank_change_erases; /* 1: changing nDBANK erases the array (safe assumption) */
   double flash_errors_block_ops;   /* 1: stale WRP/PGA/PGP/ERS errors refuse a new op (ERSERR) */
   double flash_eop_needs_eopie;    /* 1: EOP/OPERR only set when EOPIE/ERRIE (F4 text) */
+  double rdp1_blocks_flash_with_debug; /* 1: RDP 1 + debugger since power-on (or boot from
+                                          RAM/system memory): the core loses the flash too */
+  double rdp1_debug_flash_error;   /* FLASH_SR bits a refused program/erase sets (WRPERR) */
   double iwdg_lsi_hz;              /* IWDG clock (LSI nominal) */
   /* --- bench run --- */
   double run_slice_ns;             /* core catch-up granularity for lf_bench_run */

@@ -26,6 +26,8 @@ typedef struct lf_soc_region {
   uint32_t base, size;
   uint8_t *mem;
   bool writable;   /* plain RAM: core writes go straight to mem */
+  bool blocked;    /* read protection with a debugger: every core access faults
+                      (the SoC updates it; the core re-maps before it runs) */
 } lf_soc_region;
 
 typedef enum lf_soc_reset_kind {
@@ -72,8 +74,15 @@ void lf_soc_reset(lf_soc *s, lf_soc_reset_kind kind, uint64_t t_ns);
 double lf_soc_sysclk_hz(const lf_soc *s);
 /* Initial SP/PC fetch address after reset (BOOT_ADD0 << 14, BOOT pin low). */
 uint32_t lf_soc_boot_address(const lf_soc *s);
-/* RDP level 1/2 active: the core may still run, debug access to flash fails. */
+/* RDP level 1/2 active: debug access to flash fails; with a debugger
+ * connected since power-on (lf_soc_debug_connected) the core loses flash,
+ * OTP and backup SRAM too (params rdp1_blocks_flash_with_debug). */
 int lf_soc_rdp_level(const lf_soc *s);
+/* The debug port was used (the board calls this on every AHB-AP access).
+ * Latched until the next power-on reset; a system reset keeps it. */
+void lf_soc_debug_connected(lf_soc *s);
+/* Read protection currently blocks the core's flash accesses. */
+bool lf_soc_flash_locked(const lf_soc *s);
 
 void lf_soc_set_gpio_cb(lf_soc *s, lf_soc_gpio_fn fn, void *ctx);
 

@@ -34,7 +34,19 @@
  *   they read 0 and ignore writes (RM behaviour recalled, unconfirmed).
  * - RDP level 1 (active option RDP not 0xAA/0xCC): DEBUG-master accesses to
  *   flash (both aliases), OTP + lock bytes and backup SRAM answer LF_BUS_ERR
- *   (F7 5, unconfirmed); the core is unaffected.
+ *   (F7 5, unconfirmed). With params rdp1_blocks_flash_with_debug (default
+ *   1; RM0402's read-protection text for the same controller: no read,
+ *   erase or program while the debug feature is connected or after a boot
+ *   from RAM/system memory, a bus error on reads) the chip is "locked" while
+ *   RDP >= 1 and either the debug port was used since power-on
+ *   (lf_soc_debug_connected: the board calls it on every AHB-AP access,
+ *   which needs the debug power-up; a system reset keeps the latch, a
+ *   power-on clears it) or the last reset booted from outside flash. Then
+ *   the CORE's reads/fetches of those memories fault too (the regions are
+ *   marked blocked; the core maps them without access), core stores to
+ *   backup SRAM fault, and the controller refuses program/erase with
+ *   rdp1_debug_flash_error (flashctl.c). Option programming still works:
+ *   RDP 1 -> 0 mass-erases, and the next reset loads level 0 (unlocked).
  * - Power loss fills every RAM (incl. backup SRAM, VBAT is VDD on the NUCLEO)
  *   with lf_flashctl_garbage(address).
  * - DBGMCU_CR/APB1_FZ/APB2_FZ survive a system reset, cleared only by power-on
@@ -437,6 +449,8 @@ struct lf_soc {
   uint64_t iwdg_deadline;
   unsigned lck_stage[MAXGPIO];
   uint32_t lck_locked[MAXGPIO]; /* pins whose configuration is frozen */
+  bool debug_seen;            /* debug port used since power-on */
+  bool boot_nonflash;         /* the last reset booted from RAM or system memory */
   lf_soc_gpio_fn gpio_fn;
   void *gpio_ctx;
   uint64_t uid_seed;
@@ -852,6 +866,11 @@ static int mem_access(lf_soc *s, const bus_ent *e, lf_bus_master m, uint32_t off
   const mem_desc *md = &s->d->mems[e->idx];
   if (m == LF_BUS_DEBUG && md->rdp_debug_block && lf_flashctl_rdp_level(s->fc) >= 1)
     return LF_BUS_ERR;
+  /* Locked: the core's reads fault; its flash stores reach the controller,
+   * which refuses them with a flag; other stores (backup SRAM) fault. */
+  if (m == LF_BUS_CORE && md->rdp_debug_block && lf_flashctl_locked(s->fc) &&
+      (!write || md->kind == MK_RAM))
+    return LF_BUS_ERR;
   switch (md->kind) {
   case MK_RAM:
     if (write)
@@ -890,6 +909,8 @@ static int sysinfo_access(lf_soc *s, lf_bus_master m, uint32_t addr, unsigned si
   const lf_fc_desc *f = s->d->flash;
   bool otp = in_otp(s, addr, size);
   if (otp && m == LF_BUS_DEBUG && lf_flashctl_rdp_level(s->fc) >= 1)
+    return LF_BUS_ERR;
+  if (otp && m == LF_BUS_CORE && !write && lf_flashctl_locked(s->fc))
     return LF_BUS_ERR;
   if (otp)
     return lf_flashctl_otp_access(s->fc, m, addr - f->otp_base, size, write, val, t);
@@ -1089,7 +1110,7 @@ lf_soc *lf_soc_new(const char *part, const lf_bench_params *p, lf_faults *faults
     case MK_SYSROM: s->bufs[i] = s->sysrom; break;
     }
     s->regions[s->nregions++] = (lf_soc_region){m->name, m->base, m->size, s->bufs[i],
-                                                 m->kind == MK_RAM};
+                                                 m->kind == MK_RAM, false};
     add_ent(s, m->base, m->size, E_MEM, (unsigned)i);
   }
   add_ent(s, d->sysinfo_base, d->sysinfo_size, E_SYSINFO, 0);
@@ -1159,10 +1180,47 @@ size_t lf_soc_regions(lf_soc *s, const lf_soc_region **out)
   return s->nregions;
 }
 
+/* Where the last reset fetched its vectors: outside flash = a RAM or
+ * system-memory boot (RM0402: level 1 then blocks flash as with a debugger). */
+static bool boots_outside_flash(const lf_soc *s)
+{
+  uint32_t a = lf_soc_boot_address(s);
+  for (size_t i = 0; i < s->d->nmems; i++) {
+    const mem_desc *m = &s->d->mems[i];
+    if (a >= m->base && a - m->base < m->size)
+      return m->kind != MK_FLASH && m->kind != MK_FLASH_ALIAS && m->kind != MK_FLASH_BOOT;
+  }
+  return true;
+}
+
+/* Re-evaluates the read-protection lock (after a reset or a debug access). */
+static void update_lock(lf_soc *s)
+{
+  bool locked = s->p->rdp1_blocks_flash_with_debug != 0 && lf_flashctl_rdp_level(s->fc) >= 1 &&
+                (s->debug_seen || s->boot_nonflash);
+  lf_flashctl_set_locked(s->fc, locked);
+  for (size_t i = 0; i < s->nregions; i++)
+    s->regions[i].blocked = locked && s->d->mems[i].rdp_debug_block;
+}
+
+void lf_soc_debug_connected(lf_soc *s)
+{
+  if (s->debug_seen)
+    return;
+  s->debug_seen = true;
+  update_lock(s);
+}
+
+bool lf_soc_flash_locked(const lf_soc *s) { return lf_flashctl_locked(s->fc); }
+
 void lf_soc_reset(lf_soc *s, lf_soc_reset_kind kind, uint64_t t)
 {
   bool power = kind == LF_SOC_RESET_POWER;
   lf_flashctl_reset(s->fc, power, t);
+  if (power)
+    s->debug_seen = false;
+  s->boot_nonflash = boots_outside_flash(s);
+  update_lock(s);
   block_reset(&s->rcc, true);
   block_reset(&s->crc, true);
   block_reset(&s->iwdg, true);

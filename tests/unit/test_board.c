@@ -22,16 +22,21 @@
 #define DEMCR 0xE000EDFCu
 #define AIRCR 0xE000ED0Cu
 
-static lf_bench_board *connect(const char *faults)
+static void dap_up(lf_bench_board *b)
 {
-  lf_bench_board *b = lf_raw_board(NULL, faults);
-  assert_non_null(b);
   assert_int_equal(lf_raw_enter_swd(b), 0x80);
   assert_int_equal(lf_raw_write_dap(b, 0xFFFF, 0x4, 0x50000000u), 0x80);
   uint32_t ctrl = 0;
   for (int i = 0; i < 10 && (ctrl >> 29 & 5) != 5; i++)
     lf_raw_read_dap(b, 0xFFFF, 0x4, &ctrl);
   assert_int_equal(ctrl & 0xA0000000u, 0xA0000000u);
+}
+
+static lf_bench_board *connect(const char *faults)
+{
+  lf_bench_board *b = lf_raw_board(NULL, faults);
+  assert_non_null(b);
+  dap_up(b);
   return b;
 }
 
@@ -419,6 +424,138 @@ static void power_loss_during_erase_leaves_sector_undefined(void **s)
   lf_bench_board_free(b);
 }
 
+/* ---- read protection level 1 with a debugger (RM0402's text for this
+ * controller family; params rdp1_blocks_flash_with_debug) ---- */
+
+#define FLASH_OPTKEYR 0x40023C08u
+#define FLASH_OPTCR 0x40023C14u
+#define DCRSR 0xE000EDF4u
+#define DCRDR 0xE000EDF8u
+#define DFSR 0xE000ED30u
+
+/* Option bytes through the debugger (stm32f7-target.md 4.5); `ms` of
+ * virtual time covers the operation (50 ms, + the mass erase of 1 -> 0). */
+static void program_options(lf_bench_board *b, uint32_t optcr, uint64_t ms)
+{
+  assert_int_equal(lf_raw_write_debug32(b, FLASH_OPTKEYR, 0x08192A3Bu), 0x80);
+  assert_int_equal(lf_raw_write_debug32(b, FLASH_OPTKEYR, 0x4C5D6E7Fu), 0x80);
+  assert_int_equal(lf_raw_write_debug32(b, FLASH_OPTCR, optcr & ~3u), 0x80);
+  assert_int_equal(lf_raw_write_debug32(b, FLASH_OPTCR, (optcr & ~3u) | 2u), 0x80);
+  lf_bench_run(b, ms * 1000000ull);
+  assert_int_equal(wait_bsy(b) & 0xF2u, 0);
+  assert_int_equal(lf_raw_write_debug32(b, FLASH_OPTCR, (optcr & ~3u) | 1u), 0x80);
+}
+
+static void set_reg(lf_bench_board *b, uint32_t sel, uint32_t v)
+{
+  assert_int_equal(lf_raw_write_debug32(b, DCRDR, v), 0x80);
+  assert_int_equal(lf_raw_write_debug32(b, DCRSR, 0x10000u | sel), 0x80);
+}
+
+/* Runs two Thumb halfwords at 0x20000000 (the RAM a flash loader uses) with
+ * r0-r3 set, debug enabled; returns DFSR once the core halted: 2 = its BKPT,
+ * 8 = a fault (vector catch). */
+static uint32_t run_in_ram(lf_bench_board *b, uint16_t insn, uint32_t r0, uint32_t r1, uint32_t r2,
+                           uint32_t r3)
+{
+  uint16_t code[2] = {insn, 0xBE00u}; /* insn; bkpt #0 */
+  assert_int_equal(lf_raw_write_mem32(b, 0x20000000u, code, 4), 0x80);
+  set_reg(b, 0, r0);
+  set_reg(b, 1, r1);
+  set_reg(b, 2, r2);
+  set_reg(b, 3, r3);
+  set_reg(b, 13, 0x20001000u);
+  set_reg(b, 15, 0x20000000u);
+  set_reg(b, 16, 0x01000000u);
+  assert_int_equal(lf_raw_write_debug32(b, DFSR, 0x1Fu), 0x80);
+  assert_int_equal(lf_raw_write_debug32(b, DHCSR, 0xA05F0001u), 0x80);
+  lf_bench_run(b, 1000000ull);
+  assert_true(rd32(b, DHCSR) & (1u << 17));
+  return rd32(b, DFSR);
+}
+
+/* At RDP 1 with the debugger attached, a loader running from RAM cannot
+ * read (bus error -> fault), program or erase (WRPERR, nothing changes) the
+ * flash; the RDP 1 -> 0 regression mass-erases, and after the reset the same
+ * loader programs. (The bench used to let the core program here: a loader
+ * that re-flashes an RDP 1 board works on the bench, never on silicon.) */
+static void rdp1_loader_in_ram_cannot_touch_flash_until_regressed(void **s)
+{
+  (void)s;
+  lf_bench_board *b = connect(NULL);
+  flash_demo(b);
+  program_options(b, 0xFFFF55FCu, 60);
+  halt_at_reset(b); /* loads level 1 */
+  uint32_t v = 0;
+  assert_int_not_equal(lf_raw_read_debug32(b, 0x08000000u, &v), 0x80);
+  lf_raw_write_dap(b, 0xFFFF, 0x0, 0x1Eu); /* ABORT: clear STICKYERR */
+  assert_int_equal(run_in_ram(b, 0x6808u /* ldr r0,[r1] */, 0, 0x08000000u, 0, 0), 8u);
+  assert_int_equal(run_in_ram(b, 0x6808u, 0, 0x00200000u, 0, 0), 8u); /* ITCM alias */
+  assert_int_equal(run_in_ram(b, 0x6808u, 0, 0x20000004u, 0, 0), 2u); /* RAM reads */
+  unlock(b);
+  assert_int_equal(lf_raw_write_debug32(b, FLASH_CR, 0x1u | 2u << 8), 0x80); /* PG, x32 */
+  assert_int_equal(run_in_ram(b, 0x6008u /* str r0,[r1] */, 0, 0x08000000u, 0, 0), 2u);
+  assert_int_equal(rd32(b, FLASH_SR) & 0xF2u, 0x10u); /* WRPERR */
+  assert_int_equal(lf_raw_write_debug32(b, FLASH_SR, 0xF3u), 0x80);
+  /* sector 0 erase, STRT written by the core */
+  assert_int_equal(run_in_ram(b, 0x601Au /* str r2,[r3] */, 0, 0,
+                              0x2u | 0u << 3 | 2u << 8 | 1u << 16, FLASH_CR), 2u);
+  assert_int_equal(rd32(b, FLASH_SR) & 0xF2u, 0x10u);
+  assert_int_equal(lf_raw_write_debug32(b, FLASH_SR, 0xF3u), 0x80);
+  uint8_t head[16];
+  assert_int_equal(lf_bench_peek(b, 0x08000000u, head, 16), 0);
+  assert_memory_equal(head, lf_demo_f767_bin, 16); /* untouched */
+  /* RDP 1 -> 0 (PSIZE x32 in CR: mass erase 8 s + 50 ms) */
+  uint64_t t0 = lf_bench_clock(b)->now_ns;
+  program_options(b, 0xFFFFAAFCu, 8100);
+  assert_true(lf_bench_clock(b)->now_ns - t0 >= 8050000000ull);
+  halt_at_reset(b);
+  assert_int_equal(rd32(b, 0x08000000u), 0xFFFFFFFFu);
+  unlock(b);
+  assert_int_equal(lf_raw_write_debug32(b, FLASH_CR, 0x1u | 2u << 8), 0x80);
+  assert_int_equal(run_in_ram(b, 0x6008u, 0x12345678u, 0x08000000u, 0, 0), 2u);
+  assert_int_equal(wait_bsy(b) & 0xF2u, 0);
+  assert_int_equal(rd32(b, 0x08000000u), 0x12345678u);
+  lf_bench_board_free(b);
+}
+
+/* An RDP 1 board runs its firmware from flash after power-on; once a
+ * debugger uses the debug port the core loses the flash (its next fetch
+ * faults: locked up, no more blinking) until the next power-on. */
+static void rdp1_firmware_runs_until_a_debugger_connects(void **s)
+{
+  (void)s;
+  char path[] = "/tmp/lf-bench-rdp1-XXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  close(fd);
+  char err[256];
+  lf_bench_board *b = connect(NULL);
+  flash_demo(b);
+  program_options(b, 0xFFFF55FCu, 60);
+  assert_int_equal(lf_bench_save_state(b, path, err, sizeof err), 0);
+  lf_bench_board_free(b);
+
+  lf_bench_board_cfg cfg;
+  lf_bench_board_cfg_default(&cfg);
+  cfg.state_file = path;
+  b = lf_bench_board_new(&cfg, err, sizeof err);
+  assert_non_null(b);
+  lf_bench_run(b, 500000000ull);
+  unsigned t[4];
+  count_toggles(b, t);
+  assert_true(t[1] >= 4);
+  dap_up(b);
+  assert_int_equal(rd32(b, 0xE0042000u), 0x10016451u); /* DBGMCU_IDCODE over the AP */
+  lf_bench_led_events_clear(b);
+  lf_bench_run(b, 500000000ull);
+  count_toggles(b, t);
+  assert_int_equal(t[1] + t[2] + t[3], 0);
+  assert_true(rd32(b, DHCSR) & (1u << 19)); /* S_LOCKUP */
+  lf_bench_board_free(b);
+  unlink(path);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -435,6 +572,8 @@ int main(void)
     cmocka_unit_test(powerdown_ack_never_clears_on_this_board),
     cmocka_unit_test(empty_in_endpoint_times_out_in_virtual_time),
     cmocka_unit_test(power_loss_during_erase_leaves_sector_undefined),
+    cmocka_unit_test(rdp1_loader_in_ram_cannot_touch_flash_until_regressed),
+    cmocka_unit_test(rdp1_firmware_runs_until_a_debugger_connects),
   };
   return cmocka_run_group_tests_name("board", tests, NULL, NULL);
 }

@@ -164,9 +164,9 @@ static int setup(void **state)
   put32(f->flash, RAM_BASE + MEM_SIZE);
   put32(f->flash + 4, FLASH_BASE + 0x101);
   f->flash[0x100] = 0xFE; f->flash[0x101] = 0xE7; /* b . */
-  f->regions[0] = (lf_soc_region){"flash-itcm", ALIAS_BASE, MEM_SIZE, f->flash, false};
-  f->regions[1] = (lf_soc_region){"flash", FLASH_BASE, MEM_SIZE, f->flash, false};
-  f->regions[2] = (lf_soc_region){"ram", RAM_BASE, MEM_SIZE, f->ram, true};
+  f->regions[0] = (lf_soc_region){"flash-itcm", ALIAS_BASE, MEM_SIZE, f->flash, false, false};
+  f->regions[1] = (lf_soc_region){"flash", FLASH_BASE, MEM_SIZE, f->flash, false, false};
+  f->regions[2] = (lf_soc_region){"ram", RAM_BASE, MEM_SIZE, f->ram, true, false};
   lf_core_env env = {
     .bus = {fake_bus, f}, .regions = f->regions, .nregions = 3, .cpuid = 0x411FC270u,
     .sysclk_hz = fake_hz, .boot_address = fake_boot, .system_reset = fake_sysreset, .ctx = f,

@@ -423,8 +423,9 @@ static void option_write_readback_image_and_effect_after_reset(void **state)
   lf_soc_free(s);
 }
 
-/* 5 (unconfirmed) + 4.5: RDP 1 blocks DEBUG flash access, not the core;
- * 1 -> 0 mass-erases (x8 after reset: 16 s + 50 ms). */
+/* 5 (unconfirmed) + 4.5: RDP 1 blocks DEBUG flash access; the core too only
+ * once the board reports the debug port in use (lf_soc_debug_connected,
+ * below); 1 -> 0 mass-erases (x8 after reset: 16 s + 50 ms). */
 static void rdp1_blocks_debug_and_regression_mass_erases(void **state)
 {
   (void)state;
@@ -450,6 +451,154 @@ static void rdp1_blocks_debug_and_regression_mass_erases(void **state)
   lf_soc_reset(s, LF_SOC_RESET_SYSTEM, t + 16100 * MS);
   assert_int_equal(lf_soc_rdp_level(s), 0);
   assert_int_equal(rd(s, FLASH, t + 16100 * MS), 0xFFFFFFFFu);
+  lf_soc_free(s);
+}
+
+/* Read protection with a debugger (params rdp1_blocks_flash_with_debug,
+ * RM0402's read-protection text for this controller family): at RDP 1 the
+ * firmware keeps its flash until the debug port is used; from then on (until
+ * power-on) the core's reads of flash, its ITCM alias, OTP and backup SRAM
+ * are bus errors, its program stores and erases are refused with WRPERR
+ * (rdp1_debug_flash_error) and change nothing. Options still program: RDP
+ * 1 -> 0 mass-erases (x8 after reset: 16 s + 50 ms) and level 0 after the
+ * next reset gives the flash back to the core. */
+static void rdp1_with_debugger_core_cannot_read_program_or_erase(void **state)
+{
+  (void)state;
+  lf_soc *s = mk(NULL);
+  unlock(s, 0);
+  wr(s, CR, PG | PSIZE(2), 0);
+  wr(s, FLASH, 0x12345678u, 0);
+  uint64_t t = set_options(s, 0xFFFF55FCu, 0x00400080u, 1 * MS);
+  assert_int_equal(t, 51 * MS); /* option write 50 ms */
+  lf_soc_reset(s, LF_SOC_RESET_SYSTEM, t);
+  assert_int_equal(lf_soc_rdp_level(s), 1);
+  /* no debugger since power-on: the firmware reads its flash */
+  assert_false(lf_soc_flash_locked(s));
+  uint64_t tt = t;
+  assert_int_equal(rdm(s, LF_BUS_CORE, FLASH, 4, &tt), 0x12345678u);
+  lf_soc_debug_connected(s);
+  assert_true(lf_soc_flash_locked(s));
+  uint32_t v = 0;
+  static const uint32_t blocked[] = {FLASH, FLASH + 0x1000u, ITCMF, 0x1FF0F000u, 0x1FF0F400u,
+                                     0x40024000u};
+  for (size_t i = 0; i < sizeof blocked / sizeof blocked[0]; i++) {
+    tt = t;
+    assert_int_equal(lf_soc_access(s, LF_BUS_CORE, blocked[i], 4, false, &v, &tt), LF_BUS_ERR);
+  }
+  tt = t;
+  assert_int_equal(wrm(s, LF_BUS_CORE, 0x40024000u, 4, 1, &tt), LF_BUS_ERR); /* backup SRAM */
+  assert_int_equal(rdm(s, LF_BUS_CORE, 0x20000000u, 4, &tt), 0);            /* RAM is not */
+  assert_int_equal(rdm(s, LF_BUS_CORE, 0x1FF0F442u, 2, &tt), 0x0800);        /* nor the size */
+  /* programming: the store is taken, the controller refuses it */
+  unlock(s, t);
+  wr(s, CR, PG | PSIZE(2), t);
+  tt = t;
+  assert_int_equal(wrm(s, LF_BUS_CORE, 0x08008000u, 4, 0, &tt), LF_BUS_OK);
+  assert_int_equal(rd(s, SR, t), 0x10u); /* WRPERR, not busy */
+  wr(s, SR, 0xF3u, t);
+  tt = t;
+  assert_int_equal(wrm(s, LF_BUS_CORE, 0x1FF0F000u, 4, 0, &tt), LF_BUS_OK); /* OTP */
+  assert_int_equal(rd(s, SR, t), 0x10u);
+  wr(s, SR, 0xF3u, t);
+  /* sector and mass erase, started by the core */
+  tt = t;
+  assert_int_equal(wrm(s, LF_BUS_CORE, CR, 4, SER | SNB(1) | PSIZE(2) | STRT, &tt), LF_BUS_OK);
+  assert_int_equal(rd(s, SR, t), 0x10u);
+  wr(s, SR, 0xF3u, t);
+  tt = t;
+  assert_int_equal(wrm(s, LF_BUS_CORE, CR, 4, MER | PSIZE(2) | STRT, &tt), LF_BUS_OK);
+  assert_int_equal(rd(s, SR, t), 0x10u);
+  assert_int_equal(rd(s, CR, t) & STRT, 0);
+  wr(s, SR, 0xF3u, t);
+  const lf_soc_counters *c = lf_soc_counters_get(s);
+  assert_int_equal(c->flash_prog_ops, 1);
+  assert_int_equal(c->flash_sector_erases, 0);
+  assert_int_equal(c->flash_mass_erases, 0);
+  assert_int_equal(c->flash_errors, 4);
+  uint8_t b[4];
+  assert_int_equal(lf_soc_peek(s, FLASH, b, 4), 0);
+  assert_memory_equal(b, "\x78\x56\x34\x12", 4);
+  assert_int_equal(lf_soc_peek(s, 0x08008000u, b, 4), 0);
+  assert_memory_equal(b, "\xFF\xFF\xFF\xFF", 4);
+  assert_int_equal(lf_soc_peek(s, 0x1FF0F000u, b, 4), 0);
+  assert_memory_equal(b, "\xFF\xFF\xFF\xFF", 4);
+  /* a system reset keeps the debugger latch */
+  t += 1 * MS;
+  lf_soc_reset(s, LF_SOC_RESET_SYSTEM, t);
+  assert_true(lf_soc_flash_locked(s));
+  /* RDP 1 -> 0: option programming still works and mass-erases */
+  opt_unlock(s, t);
+  wr(s, OPTCR, 0xFFFFAAFCu, t);
+  wr(s, OPTCR, 0xFFFFAAFEu, t);
+  assert_int_equal(rd(s, SR, t + 16050 * MS - 1), BSY);
+  assert_int_equal(rd(s, SR, t + 16050 * MS), 0);
+  assert_int_equal(c->flash_mass_erases, 1);
+  assert_true(lf_soc_flash_locked(s)); /* level 1 until the next reset */
+  t += 16100 * MS;
+  lf_soc_reset(s, LF_SOC_RESET_SYSTEM, t);
+  assert_int_equal(lf_soc_rdp_level(s), 0);
+  assert_false(lf_soc_flash_locked(s));
+  tt = t;
+  assert_int_equal(rdm(s, LF_BUS_CORE, FLASH, 4, &tt), 0xFFFFFFFFu);
+  unlock(s, t);
+  wr(s, CR, PG | PSIZE(2), t);
+  tt = t;
+  assert_int_equal(wrm(s, LF_BUS_CORE, 0x08008000u, 4, 0xCAFEF00Du, &tt), LF_BUS_OK);
+  assert_int_equal(rd(s, SR, t), BSY);
+  assert_int_equal(rd(s, SR, t + 16 * US), 0);
+  tt = t + 16 * US;
+  assert_int_equal(rdm(s, LF_BUS_CORE, 0x08008000u, 4, &tt), 0xCAFEF00Du);
+  lf_soc_free(s);
+}
+
+/* The latch is cleared by power-on only; rdp1_blocks_flash_with_debug = 0
+ * gives the old bench (only the debugger is blocked). */
+static void rdp1_debug_latch_power_on_and_parameter(void **state)
+{
+  (void)state;
+  lf_soc *s = mk(NULL);
+  uint64_t t = set_options(s, 0xFFFF55FCu, 0x00400080u, 0);
+  lf_soc_reset(s, LF_SOC_RESET_SYSTEM, t);
+  lf_soc_debug_connected(s);
+  assert_true(lf_soc_flash_locked(s));
+  lf_soc_reset(s, LF_SOC_RESET_POWER, t);
+  assert_int_equal(lf_soc_rdp_level(s), 1);
+  assert_false(lf_soc_flash_locked(s));
+  uint64_t tt = t;
+  assert_int_equal(rdm(s, LF_BUS_CORE, FLASH, 4, &tt), 0xFFFFFFFFu);
+  uint32_t v;
+  assert_int_equal(lf_soc_access(s, LF_BUS_DEBUG, FLASH, 4, false, &v, &tt), LF_BUS_ERR);
+  lf_soc_reset(s, LF_SOC_RESET_POWER, t);
+  P.rdp1_blocks_flash_with_debug = 0;
+  lf_soc_debug_connected(s);
+  assert_false(lf_soc_flash_locked(s));
+  assert_int_equal(lf_soc_access(s, LF_BUS_DEBUG, FLASH, 4, false, &v, &tt), LF_BUS_ERR);
+  unlock(s, t);
+  wr(s, CR, PG | PSIZE(2), t);
+  tt = t;
+  assert_int_equal(wrm(s, LF_BUS_CORE, FLASH, 4, 0, &tt), LF_BUS_OK);
+  assert_int_equal(rd(s, SR, t), BSY);
+  tt = t + 16 * US;
+  assert_int_equal(rdm(s, LF_BUS_CORE, FLASH, 4, &tt), 0);
+  lf_soc_free(s);
+}
+
+/* RM0402: booting from RAM (BOOT_ADD0 = 0x8000 -> DTCM) at RDP 1 locks the
+ * flash without a debugger; rdp1_debug_flash_error picks the refusal flag. */
+static void rdp1_boot_from_ram_locks_and_error_flag_is_a_parameter(void **state)
+{
+  (void)state;
+  lf_soc *s = mk(NULL);
+  P.rdp1_debug_flash_error = 0x80; /* ERSERR */
+  uint64_t t = set_options(s, 0xFFFF55FCu, 0x00408000u, 0);
+  lf_soc_reset(s, LF_SOC_RESET_SYSTEM, t);
+  assert_int_equal(lf_soc_boot_address(s), 0x20000000u);
+  assert_true(lf_soc_flash_locked(s));
+  unlock(s, t);
+  wr(s, CR, SER | SNB(0) | PSIZE(2) | STRT, t);
+  assert_int_equal(rd(s, SR, t), 0x80u);
+  assert_int_equal(lf_soc_counters_get(s)->flash_sector_erases, 0);
   lf_soc_free(s);
 }
 
@@ -730,6 +879,9 @@ int main(void)
     cmocka_unit_test(write_protection_refuses_erase_and_program),
     cmocka_unit_test(option_write_readback_image_and_effect_after_reset),
     cmocka_unit_test(rdp1_blocks_debug_and_regression_mass_erases),
+    cmocka_unit_test(rdp1_with_debugger_core_cannot_read_program_or_erase),
+    cmocka_unit_test(rdp1_debug_latch_power_on_and_parameter),
+    cmocka_unit_test(rdp1_boot_from_ram_locks_and_error_flag_is_a_parameter),
     cmocka_unit_test(rdp2_refuses_further_option_changes),
     cmocka_unit_test(dual_bank_geometry_snb_and_read_while_write),
     cmocka_unit_test(dual_bank_mer2_erases_bank2_only),
