@@ -16,6 +16,9 @@ function M.new(opts)
   -- stage: "input" until the probe is opened (errors then are input errors,
   -- exit status 2), "target" afterwards (exit status 1).
   local E = { board = opts.board, result_extra = {}, stage = "input" }
+  -- a run that regresses read protection itself (production option_bytes
+  -- rdp = 0) connects to a protected chip; every other run stops there
+  E.allow_read_protected = opts.allow_read_protected
 
   function E.log(level, msg) lf.log(level, msg) end
 
@@ -85,6 +88,8 @@ function M.new(opts)
       p:connect(st.connect == "under-reset" and "under-reset" or "normal")
       local t = p:target { disconnect_timeout = st.disconnect_timeout }
       local info = t:connect(st.connect == "under-reset" and "under-reset" or "halt")
+      -- RDP level 1/2: nothing can be flashed; fail before any write (protection.lua)
+      if not E.allow_read_protected then require("luaflash.protection").check(t, target_info(st).family) end
       local g = lf.target_geometry(t)
       local gi = g:info()
       E.log("info", string.format("connected: %s %s, %s", info.core, info.core_rev, gi.name))

@@ -275,7 +275,9 @@ function M.board(job)
     rec.plan = p
   end
   local proj = { path = "production", dir = job.dir, values = {}, where = {}, hooks = hooks }
-  local E = engine.new { board = job.board }
+  -- RDP 0 requested: the chip may be protected now (f7opt refuses 1 -> 0 without allow_mass_erase)
+  local E = engine.new { board = job.board,
+    allow_read_protected = job.option_bytes ~= nil and job.option_bytes.rdp == 0 }
   local t0 = lf.monotonic()
   local ok, res = pcall(sequence.run, proj, eff, job.origin, E)
   rec.seconds = E.bench and (E.clock() - E.bench_start) or (lf.monotonic() - t0)

@@ -1,0 +1,48 @@
+-- Unprotect: a plain script (not a project) that takes an STM32F7 from read
+-- protection level 1 back to level 0. The chip mass-erases itself while
+-- doing so (every byte of flash is lost), hence the explicit consent:
+--
+--   luaflash --bench nucleo-f767zi unprotect.lua allow_mass_erase=true
+--   luaflash unprotect.lua allow_mass_erase=true          (a real board)
+--
+-- Without allow_mass_erase=true it only says what it would do. At level 0 it
+-- changes nothing. Level 2 cannot be undone. Option-byte sequence and checks:
+-- luaflash.targets.stm32f7_options (stm32f7-target.md §4.5).
+local lf = require("luaflash")
+local f7opt = require("luaflash.targets.stm32f7_options")
+
+-- the target's state, not the command line: exit 1 with the message alone
+local function fail(msg)
+  error(setmetatable({ exit = 1, message = msg }, { __tostring = function(e) return e.message end }), 0)
+end
+
+local allow = false
+for _, a in ipairs(arg or {}) do
+  if a == "allow_mass_erase=true" then allow = true
+  else lf.usage_error("unprotect: unknown argument '" .. a .. "' (known: allow_mass_erase=true)", 0) end
+end
+
+local probe <close> = lf.open()            -- --probe SEL or --bench pick the probe
+local t = probe:target()
+local info = t:connect("halt")
+local dev = info.idcode & 0xFFF
+if dev ~= 0x451 and dev ~= 0x449 and dev ~= 0x452 then
+  fail(string.format("unprotect: %s (DEV_ID 0x%03x) is not an STM32F7: luaflash writes option bytes on the STM32F7 family only", info.chip, dev))
+end
+local optcr, _, old = f7opt.read(t)
+if old.rdp == 0 then
+  print(string.format("unprotect: %s is at RDP level 0 already (FLASH_OPTCR 0x%08x): nothing to do", info.chip, optcr))
+  t:disconnect { resume = true }
+  return
+end
+if old.rdp == 2 then
+  fail(string.format("unprotect: %s is at RDP level 2 (FLASH_OPTCR 0x%08x): permanent, cannot be undone", info.chip, optcr))
+end
+local change, err = f7opt.prepare(t, { rdp = 0 }, { allow_mass_erase = allow })
+if not change then
+  lf.usage_error("unprotect: " .. err .. " (on the command line: allow_mass_erase=true)", 0)
+end
+local r = f7opt.write(t, change)          -- OPTSTRT, the mass erase, a system reset, read-back
+t:disconnect { resume = true }
+print(string.format("unprotect: %s now at RDP level %d (FLASH_OPTCR 0x%08x); the flash was mass-erased in %.3f s",
+  info.chip, r.decoded.rdp, r.optcr, r.seconds))
