@@ -602,6 +602,37 @@ static void rdp1_boot_from_ram_locks_and_error_flag_is_a_parameter(void **state)
   lf_soc_free(s);
 }
 
+/* The F429 (stm32f4-target.md 5: program/erase refused at RDP 1 with a
+ * debugger "even if nWRP = 1"): the boot alias at 0 is flash too, so the
+ * firmware's own view of flash goes with it. */
+static void rdp1_with_debugger_f429_boot_alias_and_array(void **state)
+{
+  (void)state;
+  char err[256];
+  lf_bench_params_default(&P);
+  lf_soc *s = lf_soc_new("stm32f429zi", &P, NULL, err, sizeof err);
+  assert_non_null(s);
+  uint64_t t = set_options(s, 0x0FFF55ECu, 0x0FFF0000u, 0);
+  lf_soc_reset(s, LF_SOC_RESET_SYSTEM, t);
+  assert_int_equal(lf_soc_rdp_level(s), 1);
+  uint64_t tt = t;
+  assert_int_equal(rdm(s, LF_BUS_CORE, 0x00000000u, 4, &tt), 0xFFFFFFFFu);
+  lf_soc_debug_connected(s);
+  uint32_t v;
+  assert_int_equal(lf_soc_access(s, LF_BUS_CORE, 0x00000000u, 4, false, &v, &tt), LF_BUS_ERR);
+  assert_int_equal(lf_soc_access(s, LF_BUS_CORE, 0x08100000u, 4, false, &v, &tt), LF_BUS_ERR);
+  assert_int_equal(lf_soc_access(s, LF_BUS_CORE, 0x1FFF7800u, 4, false, &v, &tt), LF_BUS_ERR);
+  unlock(s, t);
+  wr(s, CR, PG | PSIZE(2), t);
+  assert_int_equal(wrm(s, LF_BUS_CORE, 0x00004000u, 4, 0, &tt), LF_BUS_OK); /* via the alias */
+  assert_int_equal(rd(s, SR, t), 0x10u);
+  wr(s, SR, 0xF3u, t);
+  wr(s, CR, MER | MER2 | PSIZE(2) | STRT, t);
+  assert_int_equal(rd(s, SR, t), 0x10u);
+  assert_int_equal(lf_soc_counters_get(s)->flash_mass_erases, 0);
+  lf_soc_free(s);
+}
+
 /* 3.6: RDP level 2 (0xCC) is irreversible. */
 static void rdp2_refuses_further_option_changes(void **state)
 {
@@ -882,6 +913,7 @@ int main(void)
     cmocka_unit_test(rdp1_with_debugger_core_cannot_read_program_or_erase),
     cmocka_unit_test(rdp1_debug_latch_power_on_and_parameter),
     cmocka_unit_test(rdp1_boot_from_ram_locks_and_error_flag_is_a_parameter),
+    cmocka_unit_test(rdp1_with_debugger_f429_boot_alias_and_array),
     cmocka_unit_test(rdp2_refuses_further_option_changes),
     cmocka_unit_test(dual_bank_geometry_snb_and_read_while_write),
     cmocka_unit_test(dual_bank_mer2_erases_bank2_only),
