@@ -108,16 +108,17 @@ function M.run_project(proj, kv, opts)
       local at = origin.image and origin.image:match("%((.-)%)$")
       if at and not first:match("^no target") then first = at .. ": image: " .. first end
     end
-    R:fail(first, E.stage)
-    if E.stage == "input" then lf.usage_error(first, 0) end
     -- A probe/target/flash error raised inside luaflash's own modules: the
     -- message already says what and where; its Lua position and traceback
     -- would only point into luaflash. Errors from the project's own code
     -- (hooks, program(ctx)) keep their file:line and traceback.
     local own = first:match("^(.-%.lua):%d+: ")
-    if own and lf.lua_dir and own:sub(1, #lf.lua_dir) == lf.lua_dir then
-      local e = { exit = 1, message = (first:gsub("^[^\n]-%.lua:%d+: ", "", 1)) }
-      error(setmetatable(e, { __tostring = function(x) return x.message end }), 0)
+    local internal = own and lf.lua_dir and own:sub(1, #lf.lua_dir) == lf.lua_dir
+    if internal then first = first:gsub("^[^\n]-%.lua:%d+: ", "", 1) end
+    R:fail(first, E.stage)
+    if E.stage == "input" then lf.usage_error(first, 0) end
+    if internal then
+      error(setmetatable({ exit = 1, message = first }, { __tostring = function(x) return x.message end }), 0)
     end
     error(rerr, 0)
   end
