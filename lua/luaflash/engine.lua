@@ -5,6 +5,7 @@
 
 local lf = require("luaflash")
 local targets = require("luaflash.targets")
+local flash = require("luaflash.flash")
 
 local M = {}
 
@@ -113,7 +114,7 @@ function M.new(opts)
       verify = s.verify or "none" }
     local plan = lf.plan(images.image, T.geometry, set)
     -- auto chose chip erase by flash times: check the link keeps up (flash.lua)
-    local set2 = require("luaflash.flash").auto_link(plan, set, T.t, T.loader(), E.clock)
+    local set2 = flash.auto_link(plan, set, T.t, T.loader(), E.clock)
     if set2 then plan:close(); plan = lf.plan(images.image, T.geometry, set2) end
     local need = plan:needs()
     local t0 = E.clock()
@@ -153,12 +154,7 @@ function M.target(E, p, t, g, info)
     return ldr
   end
 
-  local function stats_delta(before)
-    local a = T.loader():stats()
-    local d = {}
-    for k, v in pairs(a) do d[k] = v - (before and before[k] or 0) end
-    return d
-  end
+  local function stats_delta(before) return flash.stats_delta(T.loader(), before) end
 
   -- erase / program / verify in one stream (flags select parts).
   function T.flash(_, plan, what)
@@ -172,23 +168,7 @@ function M.target(E, p, t, g, info)
   function T.program(_, plan) return T:flash(plan, { erase = false, program = true, verify = false }) end
 
   function T.verify(_, plan, mode)
-    if mode == "readback" then
-      local n = 0
-      for i, sec in ipairs(plan:sectors()) do
-        if sec.verify then
-          local want = plan:content(i - 1)
-          local got = t:read(sec.addr, sec.size)
-          if got ~= want then
-            local k = 1
-            while got:byte(k) == want:byte(k) do k = k + 1 end
-            error(string.format("verify (readback): sector %d differs at 0x%08x: flash has 0x%02x, image 0x%02x",
-              sec.index, sec.addr + k - 1, got:byte(k), want:byte(k)), 0)
-          end
-          n = n + 1
-        end
-      end
-      return n
-    end
+    if mode == "readback" then return flash.readback_verify(t, plan) end
     return T.loader():plan_verify(plan)
   end
 

@@ -111,6 +111,39 @@ local per_target = setmetatable({}, { __mode = "k" })
 -- A flash object for a connected, halted target. opts: { geometry = g
 -- (default: read from the chip), loader = { psize=, chunk=, timeout=, ... },
 -- progress = fn, clock = fn() -> seconds }.
+-- Readback verify of every sector the plan flags: its bytes read over SWD
+-- and compared with the plan's content. report(phase, done, total) optional.
+-- Returns the sectors verified; a difference raises naming the first address.
+function M.readback_verify(t, plan, report)
+  local n, total, done = 0, 0, 0
+  local secs = plan:sectors()
+  for _, sec in ipairs(secs) do if sec.verify then total = total + sec.size end end
+  for i, sec in ipairs(secs) do
+    if sec.verify then
+      local want = plan:content(i - 1)
+      local got = t:read(sec.addr, sec.size)
+      if got ~= want then
+        local k = 1
+        while got:byte(k) == want:byte(k) do k = k + 1 end
+        error(string.format("verify (readback): sector %d differs at 0x%08x: flash has 0x%02x, image 0x%02x",
+          sec.index, sec.addr + k - 1, got:byte(k), want:byte(k)), 0)
+      end
+      n = n + 1
+      done = done + sec.size
+      if report then report("readback", done, total) end
+    end
+  end
+  return n
+end
+
+-- The change of a loader's stats since `before` (a previous ldr:stats()).
+function M.stats_delta(ldr, before)
+  local a = ldr:stats()
+  local d = {}
+  for k, v in pairs(a) do d[k] = v - (before and before[k] or 0) end
+  return d
+end
+
 function M.new(t, opts)
   opts = opts or {}
   if per_target[t] then per_target[t]:close() end
@@ -248,35 +281,11 @@ function M.new(t, opts)
     end)
   end
 
-  -- Readback verify of every sector the plan flags: the bytes over SWD.
   local function readback(plan)
-    local n, total, done = 0, 0, 0
-    local secs = plan:sectors()
-    for _, sec in ipairs(secs) do if sec.verify then total = total + sec.size end end
-    for i, sec in ipairs(secs) do
-      if sec.verify then
-        local want = plan:content(i - 1)
-        local got = t:read(sec.addr, sec.size)
-        if got ~= want then
-          local k = 1
-          while got:byte(k) == want:byte(k) do k = k + 1 end
-          error(string.format("verify (readback): sector %d differs at 0x%08x: flash has 0x%02x, image 0x%02x",
-            sec.index, sec.addr + k - 1, got:byte(k), want:byte(k)), 0)
-        end
-        n = n + 1
-        done = done + sec.size
-        report("readback", done, total)
-      end
-    end
-    return n
+    return M.readback_verify(t, plan, report)
   end
 
-  local function stats_delta(before)
-    local a = F.loader():stats()
-    local d = {}
-    for k, v in pairs(a) do d[k] = v - (before and before[k] or 0) end
-    return d
-  end
+  local function stats_delta(before) return M.stats_delta(F.loader(), before) end
 
   -- Erase, program and verify a finalized plan. verify: "crc" (in the same
   -- stream), "readback" or false. Returns the times and the sectors verified.
