@@ -168,7 +168,12 @@ function M.target(E, p, t, g, info)
   function T.program(_, plan) return T:flash(plan, { erase = false, program = true, verify = false }) end
 
   function T.verify(_, plan, mode)
-    if mode == "readback" then return flash.readback_verify(t, plan) end
+    if mode == "readback" then
+      -- the loader is done: stop it first (reads while it idles make the
+      -- bench emulate its polling loop; on hardware it changes nothing)
+      if ldr then ldr:stop(); ldr:close(); ldr = nil end
+      return flash.readback_verify(t, plan)
+    end
     return T.loader():plan_verify(plan)
   end
 
