@@ -126,7 +126,11 @@ function M.run_project(proj, kv, opts)
   -- board's clock); else the host's monotonic time of the whole run.
   result.total_s = E.bench and (E.clock() - E.bench_start) or (lf.monotonic() - t0)
   result.clock = E.bench and "bench virtual time" or "host monotonic time"
-  for k, v in pairs(E.result_extra) do result[k] = v end
+  -- what the project's own program(ctx) put into ctx.result wins over the
+  -- engine's records (e.g. ctx.result.plan for a custom sequence's summary)
+  for k, v in pairs(E.result_extra) do
+    if result[k] == nil then result[k] = v end
+  end
   result.settings = {}
   for k, v in pairs(eff) do
     if type(v) ~= "function" then result.settings[k] = v end

@@ -269,7 +269,7 @@ function M.board(job)
   end
   hooks.program = function(ctx)
     if user.program then user.program(ctx) else sequence.default_program(ctx) end
-    local p = ctx.result.plan or ctx.engine.result_extra.plan
+    local p = ctx.result.plan or ctx.engine.result_extra.plan -- a custom program(ctx) may set its own
     if ctx.result.verified then status("verified") end
     if change and change.changed then write_options(ctx) end
     rec.plan = p

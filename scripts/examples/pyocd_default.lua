@@ -114,7 +114,9 @@ function program(ctx)
   end
   -- the run summary: what was really erased and written (the plan above
   -- describes sector erase)
-  local sum = ctx.engine.result_extra and ctx.engine.result_extra.plan
+  -- (ctx.result.plan, set by a project's program(ctx), is what the summary reports)
+  local sum = ctx.plan:summary()
+  ctx.result.plan = sum
   if changed == 0 then
     ctx.engine.log("info", "pyocd_default: every page already matches; nothing erased")
     if sum then sum.erase, sum.erased, sum.programmed, sum.unchanged = s.erase, 0, 0, #sectors end
