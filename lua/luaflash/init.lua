@@ -96,9 +96,20 @@ function M.run_project(proj, kv, opts)
   proj = R:instrument_project(proj)
   local t0 = lf.monotonic()
   local result, ctx
+  -- With --json, stdout carries the JSON result alone: print() in hooks and
+  -- program(ctx) goes to stderr for the run.
+  local saved_print = print
+  if opts.json then
+    print = function(...) -- luacheck: ignore (deliberate global override)
+      local n, parts = select("#", ...), {}
+      for i = 1, n do parts[i] = tostring((select(i, ...))) end
+      io.stderr:write(table.concat(parts, "\t"), "\n")
+    end
+  end
   local ok, rerr = pcall(function()
     result, ctx = sequence.run(proj, eff, origin, E)
   end)
+  print = saved_print -- luacheck: ignore
   if not ok then
     local first = tostring(rerr):match("^[^\n]*")
     if E.stage == "input" then

@@ -121,6 +121,9 @@ check json-result 0 --out '^\{"clock":"bench virtual time"' --no-out "^luaflash:
   -- "${B[@]}" "$X/minimal.lua" --json --quiet
 cp "$out" "$tmp/ok.json"
 json json-schema-success result "$tmp/ok.json" success
+check json-hook-print-goes-to-stderr 0 --out '^\{"clock":"bench virtual time"' --no-out "hello from a hook" \
+  --err "hello from a hook	42" -- "${B[@]}" "$P/hook_print.lua" --json --quiet
+check hook-print-without-json 0 --out "hello from a hook	42" -- "${B[@]}" "$P/hook_print.lua" --quiet
 check trace-file 0 -- "${B[@]}" "$X/minimal.lua" --quiet --trace "$tmp/trace.json"
 json trace-events trace "$tmp/trace.json" process_name/M images/X connect/X plan/X \
   "erase+program+verify/X" "target erase/X" "target program/X" "target crc32/X" reset/X disconnect/X usb/C \
