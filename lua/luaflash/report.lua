@@ -258,6 +258,9 @@ function M:instrument(E)
     return R:span("images", load_images, function(im) return im and im.image and im.image:bytes() end, s)
   end
   local plan = E.plan
+  if R.loader_progress then
+    E.progress = function(done, total, phase) R:progress(done, total, phase) end
+  end
   function E.plan(images, T, s)
     return R:span("plan", plan, function(p)
       local sum = p and p:summary() or {}
