@@ -13,6 +13,7 @@
  * digits replaced by its position, so selection by serial stays unique. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "bench/bench.h"
@@ -245,6 +246,52 @@ static void set_int(lua_State *L, const char *k, uint64_t v)
   lua_setfield(L, -2, k);
 }
 
+
+/* Counter structs as tables of (Lua name, offset): every field is a uint64_t. */
+typedef struct counter_field {
+  const char *name;
+  size_t off;
+} counter_field;
+#define CF(type, f) {#f, offsetof(type, f)}
+#define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
+
+static const counter_field probe_fields[] = {
+  CF(lf_vstlink_counters, usb_out_transfers), CF(lf_vstlink_counters, usb_in_transfers),
+  CF(lf_vstlink_counters, usb_out_bytes),     CF(lf_vstlink_counters, usb_in_bytes),
+  CF(lf_vstlink_counters, usb_timeouts),      CF(lf_vstlink_counters, usb_stalls),
+  CF(lf_vstlink_counters, commands),          CF(lf_vstlink_counters, mem_read_bytes),
+  CF(lf_vstlink_counters, mem_write_bytes),   CF(lf_vstlink_counters, status_errors),
+};
+static const counter_field dap_fields[] = {
+  CF(lf_dap_counters, transactions), CF(lf_dap_counters, dp_reads),  CF(lf_dap_counters, dp_writes),
+  CF(lf_dap_counters, ap_reads),     CF(lf_dap_counters, ap_writes), CF(lf_dap_counters, waits),
+  CF(lf_dap_counters, faults),       CF(lf_dap_counters, noacks),    CF(lf_dap_counters, bus_reads),
+  CF(lf_dap_counters, bus_writes),   CF(lf_dap_counters, sequences),
+};
+static const counter_field soc_fields[] = {
+  CF(lf_soc_counters, flash_prog_ops),      CF(lf_soc_counters, flash_prog_bytes),
+  CF(lf_soc_counters, flash_sector_erases), CF(lf_soc_counters, flash_mass_erases),
+  CF(lf_soc_counters, flash_opt_writes),    CF(lf_soc_counters, flash_busy_ns),
+  CF(lf_soc_counters, flash_errors),        CF(lf_soc_counters, bus_errors),
+  CF(lf_soc_counters, stall_ns),
+};
+static const counter_field core_fields[] = {
+  CF(lf_core_counters, instructions), CF(lf_core_counters, cycles), CF(lf_core_counters, run_ns),
+  CF(lf_core_counters, halts),        CF(lf_core_counters, resets), CF(lf_core_counters, faults),
+  CF(lf_core_counters, steps),        CF(lf_core_counters, code_flushes),
+};
+
+static void push_fields(lua_State *L, const void *base, const counter_field *f, size_t n)
+{
+  lua_createtable(L, 0, (int)n);
+  for (size_t i = 0; i < n; i++) {
+    uint64_t v;
+    memcpy(&v, (const char *)base + f[i].off, sizeof v);
+    lua_pushinteger(L, (lua_Integer)v);
+    lua_setfield(L, -2, f[i].name);
+  }
+}
+
 static int b_counters(lua_State *L)
 {
   lf_lbackend *be = check_bench(L);
@@ -256,55 +303,13 @@ static int b_counters(lua_State *L)
   for (int c = 0; c < LF_CLK_NCAT; c++)
     set_int(L, lf_clock_cat_name((lf_clk_cat)c), clk->cat_ns[c]);
   lua_setfield(L, -2, "time");
-  const lf_vstlink_counters *v = lf_vstlink_counters_get(lf_bench_vstlink(b));
-  lua_newtable(L);
-  set_int(L, "usb_out_transfers", v->usb_out_transfers);
-  set_int(L, "usb_in_transfers", v->usb_in_transfers);
-  set_int(L, "usb_out_bytes", v->usb_out_bytes);
-  set_int(L, "usb_in_bytes", v->usb_in_bytes);
-  set_int(L, "usb_timeouts", v->usb_timeouts);
-  set_int(L, "usb_stalls", v->usb_stalls);
-  set_int(L, "commands", v->commands);
-  set_int(L, "mem_read_bytes", v->mem_read_bytes);
-  set_int(L, "mem_write_bytes", v->mem_write_bytes);
-  set_int(L, "status_errors", v->status_errors);
+  push_fields(L, lf_vstlink_counters_get(lf_bench_vstlink(b)), probe_fields, NFIELDS(probe_fields));
   lua_setfield(L, -2, "probe");
-  const lf_dap_counters *d = lf_dap_counters_get(lf_bench_dap(b));
-  lua_newtable(L);
-  set_int(L, "transactions", d->transactions);
-  set_int(L, "dp_reads", d->dp_reads);
-  set_int(L, "dp_writes", d->dp_writes);
-  set_int(L, "ap_reads", d->ap_reads);
-  set_int(L, "ap_writes", d->ap_writes);
-  set_int(L, "waits", d->waits);
-  set_int(L, "faults", d->faults);
-  set_int(L, "noacks", d->noacks);
-  set_int(L, "bus_reads", d->bus_reads);
-  set_int(L, "bus_writes", d->bus_writes);
-  set_int(L, "sequences", d->sequences);
+  push_fields(L, lf_dap_counters_get(lf_bench_dap(b)), dap_fields, NFIELDS(dap_fields));
   lua_setfield(L, -2, "dap");
-  const lf_soc_counters *sc = lf_soc_counters_get(lf_bench_soc(b));
-  lua_newtable(L);
-  set_int(L, "flash_prog_ops", sc->flash_prog_ops);
-  set_int(L, "flash_prog_bytes", sc->flash_prog_bytes);
-  set_int(L, "flash_sector_erases", sc->flash_sector_erases);
-  set_int(L, "flash_mass_erases", sc->flash_mass_erases);
-  set_int(L, "flash_opt_writes", sc->flash_opt_writes);
-  set_int(L, "flash_busy_ns", sc->flash_busy_ns);
-  set_int(L, "flash_errors", sc->flash_errors);
-  set_int(L, "bus_errors", sc->bus_errors);
-  set_int(L, "stall_ns", sc->stall_ns);
+  push_fields(L, lf_soc_counters_get(lf_bench_soc(b)), soc_fields, NFIELDS(soc_fields));
   lua_setfield(L, -2, "soc");
-  const lf_core_counters *cc = lf_core_counters_get(lf_bench_core(b));
-  lua_newtable(L);
-  set_int(L, "instructions", cc->instructions);
-  set_int(L, "cycles", cc->cycles);
-  set_int(L, "run_ns", cc->run_ns);
-  set_int(L, "halts", cc->halts);
-  set_int(L, "resets", cc->resets);
-  set_int(L, "faults", cc->faults);
-  set_int(L, "steps", cc->steps);
-  set_int(L, "code_flushes", cc->code_flushes);
+  push_fields(L, lf_core_counters_get(lf_bench_core(b)), core_fields, NFIELDS(core_fields));
   lua_setfield(L, -2, "core");
   return 1;
 }
