@@ -198,6 +198,29 @@ const char *lf_lua_pushf(lua_State *L, const char *fmt, ...)
   return lua_pushstring(L, buf);
 }
 
+uint8_t lf_lua_check_ap(lua_State *L, bool required, int idx)
+{
+  lua_Integer ap = required ? luaL_checkinteger(L, idx) : luaL_optinteger(L, idx, 0);
+  if (ap < 0 || ap > 255)
+    luaL_argerror(L, idx, "AP number out of range 0..255");
+  return (uint8_t)ap;
+}
+
+uint8_t lf_lua_check_reg(lua_State *L, int idx)
+{
+  lua_Integer r = luaL_checkinteger(L, idx);
+  if (r < 0 || r > 255 || (r & 3))
+    luaL_argerror(L, idx, "register address must be a multiple of 4 in 0..0xFC");
+  return (uint8_t)r;
+}
+
+void lf_lua_check_aligned(lua_State *L, uint32_t addr, unsigned width)
+{
+  if (addr % width)
+    luaL_argerror(L, 2, lf_lua_pushf(L, "address 0x%08x is not %u-byte aligned", (unsigned)addr,
+                                        width));
+}
+
 uint32_t lf_lua_check_u32(lua_State *L, int idx, const char *what)
 {
   lua_Integer v = luaL_checkinteger(L, idx);

@@ -90,6 +90,11 @@ int lf_lua_fail_rc(lua_State *L, int rc);
 const char *lf_lua_pushf(lua_State *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 uint32_t lf_lua_check_u32(lua_State *L, int idx, const char *what);
+/* AP number 0..255 (required, or optional defaulting to 0), DP/AP register
+ * offset (multiple of 4, 0..0xFC), and address alignment (argument 2). */
+uint8_t lf_lua_check_ap(lua_State *L, bool required, int idx);
+uint8_t lf_lua_check_reg(lua_State *L, int idx);
+void lf_lua_check_aligned(lua_State *L, uint32_t addr, unsigned width);
 uint32_t lf_lua_opt_u32(lua_State *L, int idx, uint32_t def, const char *what);
 /* Names of table fields that are not in `known` (NULL-terminated) raise
  * "<fn>: unknown option 'x' (known: a, b)". */

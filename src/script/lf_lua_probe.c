@@ -131,22 +131,6 @@ int lf_lua_backend_open(lua_State *L, lf_lbackend *be, int be_idx, int sel_idx)
 
 static lf_lprobe *check_probe(lua_State *L) { return lf_lobj_check(L, 1, LF_MT_PROBE); }
 
-static uint8_t check_ap(lua_State *L, int idx)
-{
-  lua_Integer ap = luaL_optinteger(L, idx, 0);
-  if (ap < 0 || ap > 255)
-    luaL_argerror(L, idx, "AP number out of range 0..255");
-  return (uint8_t)ap;
-}
-
-static uint8_t check_reg(lua_State *L, int idx)
-{
-  lua_Integer r = luaL_checkinteger(L, idx);
-  if (r < 0 || r > 255 || (r & 3))
-    luaL_argerror(L, idx, "register address must be a multiple of 4 in 0..0xFC");
-  return (uint8_t)r;
-}
-
 static int p_info(lua_State *L)
 {
   lf_lprobe *lp = check_probe(L);
@@ -200,7 +184,7 @@ static int p_read_dp(lua_State *L)
 {
   lf_lprobe *lp = check_probe(L);
   uint32_t v;
-  LF_LUA_TRY(L, lp->p->ops->dp_read(lp->p, check_reg(L, 2), &v));
+  LF_LUA_TRY(L, lp->p->ops->dp_read(lp->p, lf_lua_check_reg(L, 2), &v));
   lua_pushinteger(L, v);
   return 1;
 }
@@ -208,7 +192,7 @@ static int p_read_dp(lua_State *L)
 static int p_write_dp(lua_State *L)
 {
   lf_lprobe *lp = check_probe(L);
-  uint8_t r = check_reg(L, 2);
+  uint8_t r = lf_lua_check_reg(L, 2);
   LF_LUA_TRY(L, lp->p->ops->dp_write(lp->p, r, lf_lua_check_u32(L, 3, "value")));
   return 0;
 }
@@ -216,7 +200,7 @@ static int p_write_dp(lua_State *L)
 static int p_read_ap(lua_State *L)
 {
   lf_lprobe *lp = check_probe(L);
-  uint8_t ap = check_ap(L, 2), r = check_reg(L, 3);
+  uint8_t ap = lf_lua_check_ap(L, false, 2), r = lf_lua_check_reg(L, 3);
   uint32_t v;
   LF_LUA_TRY(L, lp->p->ops->ap_read(lp->p, ap, r, &v));
   lua_pushinteger(L, v);
@@ -226,16 +210,9 @@ static int p_read_ap(lua_State *L)
 static int p_write_ap(lua_State *L)
 {
   lf_lprobe *lp = check_probe(L);
-  uint8_t ap = check_ap(L, 2), r = check_reg(L, 3);
+  uint8_t ap = lf_lua_check_ap(L, false, 2), r = lf_lua_check_reg(L, 3);
   LF_LUA_TRY(L, lp->p->ops->ap_write(lp->p, ap, r, lf_lua_check_u32(L, 4, "value")));
   return 0;
-}
-
-static void check_aligned(lua_State *L, uint32_t addr, unsigned width)
-{
-  if (addr % width)
-    luaL_argerror(L, 2, lf_lua_pushf(L, "address 0x%08x is not %u-byte aligned", (unsigned)addr,
-                                        width));
 }
 
 /* width 1/2/4 access of one value; ST-Link forces the access size. */
@@ -243,8 +220,8 @@ static int read_n(lua_State *L, unsigned width)
 {
   lf_lprobe *lp = check_probe(L);
   uint32_t addr = lf_lua_check_u32(L, 2, "address");
-  uint8_t ap = check_ap(L, 3);
-  check_aligned(L, addr, width);
+  uint8_t ap = lf_lua_check_ap(L, false, 3);
+  lf_lua_check_aligned(L, addr, width);
   uint32_t v = 0;
   if (width == 4) {
     LF_LUA_TRY(L, lp->p->ops->read32(lp->p, ap, addr, &v));
@@ -264,8 +241,8 @@ static int write_n(lua_State *L, unsigned width)
   lf_lprobe *lp = check_probe(L);
   uint32_t addr = lf_lua_check_u32(L, 2, "address");
   uint32_t v = lf_lua_check_u32(L, 3, "value");
-  uint8_t ap = check_ap(L, 4);
-  check_aligned(L, addr, width);
+  uint8_t ap = lf_lua_check_ap(L, false, 4);
+  lf_lua_check_aligned(L, addr, width);
   if (width < 4 && v >> (8 * width))
     luaL_argerror(L, 3, lf_lua_pushf(L, "value 0x%x does not fit in %u bits", (unsigned)v,
                                         8 * width));
@@ -302,7 +279,7 @@ static int p_read(lua_State *L)
   lf_lprobe *lp = check_probe(L);
   uint32_t addr = lf_lua_check_u32(L, 2, "address");
   lua_Integer len = luaL_checkinteger(L, 3);
-  uint8_t ap = check_ap(L, 4);
+  uint8_t ap = lf_lua_check_ap(L, false, 4);
   if (len < 0)
     luaL_argerror(L, 3, "length out of range 0..64 MiB");
   check_range(L, addr, (size_t)len, 3);
@@ -320,7 +297,7 @@ static int p_write(lua_State *L)
   uint32_t addr = lf_lua_check_u32(L, 2, "address");
   size_t len;
   const char *data = luaL_checklstring(L, 3, &len);
-  uint8_t ap = check_ap(L, 4);
+  uint8_t ap = lf_lua_check_ap(L, false, 4);
   check_range(L, addr, len, 3);
   if (len)
     LF_LUA_TRY(L, lp->p->ops->mem_write(lp->p, ap, addr, data, len));

@@ -329,19 +329,11 @@ static int t_set_return_bkpt(lua_State *L)
 
 /* ---- memory and DAP through the ADI layer ---- */
 
-static uint8_t check_reg(lua_State *L, int idx)
-{
-  lua_Integer r = luaL_checkinteger(L, idx);
-  if (r < 0 || r > 255 || (r & 3))
-    luaL_argerror(L, idx, "register address must be a multiple of 4 in 0..0xFC");
-  return (uint8_t)r;
-}
-
 static int t_read_dp(lua_State *L)
 {
   lf_ltarget *t = check_target(L);
   uint32_t v;
-  LF_LUA_TRY(L, lf_adi_dp_read(t->adi, check_reg(L, 2), &v));
+  LF_LUA_TRY(L, lf_adi_dp_read(t->adi, lf_lua_check_reg(L, 2), &v));
   lua_pushinteger(L, v);
   return 1;
 }
@@ -349,23 +341,15 @@ static int t_read_dp(lua_State *L)
 static int t_write_dp(lua_State *L)
 {
   lf_ltarget *t = check_target(L);
-  uint8_t r = check_reg(L, 2);
+  uint8_t r = lf_lua_check_reg(L, 2);
   LF_LUA_TRY(L, lf_adi_dp_write(t->adi, r, lf_lua_check_u32(L, 3, "value")));
   return 0;
-}
-
-static uint8_t check_ap(lua_State *L, int idx)
-{
-  lua_Integer ap = luaL_checkinteger(L, idx);
-  if (ap < 0 || ap > 255)
-    luaL_argerror(L, idx, "AP number out of range 0..255");
-  return (uint8_t)ap;
 }
 
 static int t_read_ap(lua_State *L)
 {
   lf_ltarget *t = check_target(L);
-  uint8_t ap = check_ap(L, 2), r = check_reg(L, 3);
+  uint8_t ap = lf_lua_check_ap(L, true, 2), r = lf_lua_check_reg(L, 3);
   uint32_t v;
   LF_LUA_TRY(L, lf_adi_ap_read(t->adi, ap, r, &v));
   lua_pushinteger(L, v);
@@ -375,23 +359,16 @@ static int t_read_ap(lua_State *L)
 static int t_write_ap(lua_State *L)
 {
   lf_ltarget *t = check_target(L);
-  uint8_t ap = check_ap(L, 2), r = check_reg(L, 3);
+  uint8_t ap = lf_lua_check_ap(L, true, 2), r = lf_lua_check_reg(L, 3);
   LF_LUA_TRY(L, lf_adi_ap_write(t->adi, ap, r, lf_lua_check_u32(L, 4, "value")));
   return 0;
-}
-
-static void check_aligned(lua_State *L, uint32_t addr, unsigned width)
-{
-  if (addr % width)
-    luaL_argerror(L, 2, lf_lua_pushf(L, "address 0x%08x is not %u-byte aligned", (unsigned)addr,
-                                        width));
 }
 
 static int read_n(lua_State *L, unsigned width)
 {
   lf_ltarget *t = check_target(L);
   uint32_t addr = lf_lua_check_u32(L, 2, "address");
-  check_aligned(L, addr, width);
+  lf_lua_check_aligned(L, addr, width);
   uint32_t v = 0;
   if (width == 4) {
     LF_LUA_TRY(L, lf_adi_read32(t->adi, addr, &v));
@@ -409,7 +386,7 @@ static int write_n(lua_State *L, unsigned width)
   lf_ltarget *t = check_target(L);
   uint32_t addr = lf_lua_check_u32(L, 2, "address");
   uint32_t v = lf_lua_check_u32(L, 3, "value");
-  check_aligned(L, addr, width);
+  lf_lua_check_aligned(L, addr, width);
   if (width < 4 && v >> (8 * width))
     luaL_argerror(L, 3, lf_lua_pushf(L, "value 0x%x does not fit in %u bits", (unsigned)v,
                                         8 * width));
