@@ -116,30 +116,16 @@ function M.new(opts)
     -- auto chose chip erase by flash times: check the link keeps up (flash.lua)
     local set2 = flash.auto_link(plan, set, T.t, T.loader(), E.clock)
     if set2 then plan:close(); plan = lf.plan(images.image, T.geometry, set2) end
-    local need = plan:needs()
-    local t0 = E.clock()
-    -- byte progress of the plan step (E.progress: set by the report)
-    local rtotal, rdone = 0, 0
-    for _, r in ipairs(need.reads) do rtotal = rtotal + r.len end
-    if E.progress and rtotal > 0 then E.progress(0, rtotal, "read") end
-    for _, r in ipairs(need.reads) do
-      plan:set_old(r.addr, T.t:read(r.addr, r.len))
-      rdone = rdone + r.len
-      if E.progress then E.progress(rdone, rtotal, "read") end
+    local times = flash.complete_plan(plan, T.t, T.loader, E.clock, E.progress)
+    if times.keep_read_s then
+      E.result_extra.keep_read_s = times.keep_read_s
+      E.log("info", string.format("keep_unwritten: read %d range(s) in %s", times.reads, fmt_s(times.keep_read_s)))
     end
-    if E.progress and rtotal > 0 then E.progress(rtotal, rtotal, "done") end
-    if #need.reads > 0 then
-      E.result_extra.keep_read_s = E.clock() - t0
-      E.log("info", string.format("keep_unwritten: read %d range(s) in %s", #need.reads, fmt_s(E.clock() - t0)))
+    if times.smart_crc_s then
+      E.result_extra.smart_crc_s = times.smart_crc_s
+      E.log("info", string.format("smart flash: CRC32 of %d sector(s) on the target in %s", times.crcs,
+        fmt_s(times.smart_crc_s)))
     end
-    if #need.crcs > 0 then
-      local t1 = E.clock()
-      T:loader():plan_crcs(plan, E.progress)
-      E.result_extra.smart_crc_s = E.clock() - t1
-      E.log("info", string.format("smart flash: CRC32 of %d sector(s) on the target in %s", #need.crcs,
-        fmt_s(E.clock() - t1)))
-    end
-    plan:finalize()
     local sum = plan:summary()
     E.result_extra.plan = sum
     E.log("info", string.format("plan: %s erase, %d erased, %d programmed, %d unchanged; flash floor %s",

@@ -136,6 +136,36 @@ function M.readback_verify(t, plan, report)
   return n
 end
 
+-- What a plan needs from the target, then its decisions: the old bytes of
+-- keep_unwritten ranges (read over SWD), the smart-flash CRC32s (computed
+-- by the loader on the target), finalize. loader() gives the loader (only
+-- called when CRCs are wanted); progress(done, total, phase) is optional.
+-- Returns { keep_read_s =, smart_crc_s = } (the steps that ran).
+function M.complete_plan(plan, t, loader, clock, progress)
+  local need = plan:needs()
+  local times = {}
+  if #need.reads > 0 then
+    local t0, total, done = clock(), 0, 0
+    for _, r in ipairs(need.reads) do total = total + r.len end
+    if progress then progress(0, total, "read") end
+    for _, r in ipairs(need.reads) do
+      plan:set_old(r.addr, t:read(r.addr, r.len))
+      done = done + r.len
+      if progress then progress(done, total, "read") end
+    end
+    if progress then progress(total, total, "done") end
+    times.keep_read_s = clock() - t0
+  end
+  if #need.crcs > 0 then
+    local t0 = clock()
+    loader():plan_crcs(plan, progress)
+    times.smart_crc_s = clock() - t0
+  end
+  plan:finalize()
+  times.reads, times.crcs = #need.reads, #need.crcs
+  return times
+end
+
 -- The change of a loader's stats since `before` (a previous ldr:stats()).
 function M.stats_delta(ldr, before)
   local a = ldr:stats()
@@ -259,24 +289,8 @@ function M.new(t, opts)
         plan:close()
         plan = lf.plan(img, g, ps)
       end
-      local need = plan:needs()
-      local times = {}
-      if #need.reads > 0 then
-        local t0, total, done = F.clock(), 0, 0
-        for _, r in ipairs(need.reads) do total = total + r.len end
-        for _, r in ipairs(need.reads) do
-          plan:set_old(r.addr, t:read(r.addr, r.len))
-          done = done + r.len
-          report("read", done, total)
-        end
-        times.keep_read_s = F.clock() - t0
-      end
-      if #need.crcs > 0 then
-        local t0 = F.clock()
-        F.loader():plan_crcs(plan, F.progress_fn and function(d, n, ph) report(ph, d, n) end or nil)
-        times.smart_crc_s = F.clock() - t0
-      end
-      plan:finalize()
+      local times = M.complete_plan(plan, t, F.loader, F.clock,
+        F.progress_fn and function(d, n, ph) report(ph, d, n) end or nil)
       return plan, times
     end)
   end
