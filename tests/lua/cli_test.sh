@@ -9,32 +9,9 @@ pass=0; fail=0
 out=$(mktemp); err=$(mktemp)
 trap 'rm -f "$out" "$err"' EXIT
 
-# check NAME STATUS [--out PATTERN | --err PATTERN | --no-err PATTERN]... -- ARGS...
-check() {
-  local name=$1 want=$2; shift 2
-  local pats=()
-  while [ "$1" != "--" ]; do pats+=("$1" "$2"); shift 2; done
-  shift
-  (cd "$here/cwd" && "$bin" "$@") >"$out" 2>"$err"
-  local st=$? ok=1 why=""
-  [ "$st" -eq "$want" ] || { ok=0; why="exit $st, want $want"; }
-  local i=0
-  while [ $i -lt ${#pats[@]} ]; do
-    local kind=${pats[$i]} pat=${pats[$((i+1))]}
-    case $kind in
-      --out) grep -qE -- "$pat" "$out" || { ok=0; why="$why; stdout lacks /$pat/"; } ;;
-      --err) grep -qE -- "$pat" "$err" || { ok=0; why="$why; stderr lacks /$pat/"; } ;;
-      --no-err) ! grep -qE -- "$pat" "$err" || { ok=0; why="$why; stderr has /$pat/"; } ;;
-    esac
-    i=$((i+2))
-  done
-  if [ $ok = 1 ]; then
-    pass=$((pass+1)); echo "ok   $name"
-  else
-    fail=$((fail+1)); echo "FAIL $name: $why"
-    sed 's/^/  stdout: /' "$out" | head -20; sed 's/^/  stderr: /' "$err" | head -20
-  fi
-}
+check_dir="$here/cwd"
+# shellcheck source=tests/lua/check.sh
+. "$here/check.sh"
 
 B=(--bench nucleo-f767zi)
 check identify 0 --out "DPIDR 0x5ba02477 IDCODE 0x10016451 STM32F76x/F77x Cortex-M7" \

@@ -17,34 +17,9 @@ tmp=$(mktemp -d)
 out=$tmp/out; err=$tmp/err
 trap 'rm -rf "$tmp"' EXIT
 
-# check NAME STATUS [--out PAT | --err PAT | --no-err PAT | --no-out PAT]... -- ARGS...
-# (runs from an unrelated folder: nothing may depend on the cwd)
-check() {
-  local name=$1 want=$2; shift 2
-  local pats=()
-  while [ "$1" != "--" ]; do pats+=("$1" "$2"); shift 2; done
-  shift
-  (cd "$tmp" && "$bin" "$@") >"$out" 2>"$err"
-  local st=$? ok=1 why=""
-  [ "$st" -eq "$want" ] || { ok=0; why="exit $st, want $want"; }
-  local i=0
-  while [ $i -lt ${#pats[@]} ]; do
-    local kind=${pats[$i]} pat=${pats[$((i+1))]}
-    case $kind in
-      --out) grep -qE -- "$pat" "$out" || { ok=0; why="$why; stdout lacks /$pat/"; } ;;
-      --no-out) ! grep -qE -- "$pat" "$out" || { ok=0; why="$why; stdout has /$pat/"; } ;;
-      --err) grep -qE -- "$pat" "$err" || { ok=0; why="$why; stderr lacks /$pat/"; } ;;
-      --no-err) ! grep -qE -- "$pat" "$err" || { ok=0; why="$why; stderr has /$pat/"; } ;;
-    esac
-    i=$((i+2))
-  done
-  if [ $ok = 1 ]; then
-    pass=$((pass+1)); echo "ok   $name"
-  else
-    fail=$((fail+1)); echo "FAIL $name: $why"
-    sed 's/^/  stdout: /' "$out" | head -20; sed 's/^/  stderr: /' "$err" | head -30
-  fi
-}
+check_dir="$tmp"
+# shellcheck source=tests/lua/check.sh
+. "$here/check.sh"
 # json NAME KIND FILE [success|failure]  /  trace NAME FILE EVENT...
 json() {
   local name=$1; shift
