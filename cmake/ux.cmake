@@ -18,7 +18,7 @@ if(TARGET luaflash)
   list(APPEND LF_UX_TESTS example_readout)
   add_test(NAME lua_install COMMAND bash ${CMAKE_SOURCE_DIR}/tests/lua/install_test.sh
            ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
-  add_test(NAME lua_udev_rules COMMAND bash ${CMAKE_SOURCE_DIR}/tests/lua/udev_test.sh ${CMAKE_SOURCE_DIR})
+  add_test(NAME lua_udev_rules COMMAND bash ${CMAKE_SOURCE_DIR}/tests/lua/udev_test.sh ${CMAKE_SOURCE_DIR} $<TARGET_FILE:luaflash>)
   list(APPEND LF_UX_TESTS lua_install lua_udev_rules)
   set_tests_properties(${LF_UX_TESTS} PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 300)
 endif()

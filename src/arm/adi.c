@@ -14,9 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-#include "probe/stlink.h"
 
 #define CS_REQS (LF_CS_CDBGPWRUPREQ | LF_CS_CSYSPWRUPREQ)
 #define CS_ACKS (LF_CS_CDBGPWRUPACK | LF_CS_CSYSPWRUPACK)
@@ -74,13 +71,18 @@ int lf_adi_new(lf_session *s, lf_probe *p, const lf_adi_cfg *cfg, lf_adi **out)
     r = check_timeout(s, c.disconnect_timeout_s, "disconnect timeout");
   if (r)
     return r;
+  bool raw = (p->ops->caps & LF_PROBE_CAP_RAW_DAP) != 0;
+  if (raw ? !p->ops->ap_read || !p->ops->ap_write || !p->ops->dp_write
+          : !p->ops->mem_read || !p->ops->mem_write)
+    return lf_err_set(s, LF_EINVAL, "adi: probe %s offers neither native memory access nor raw "
+                      "DAP transactions", p->info.product);
   lf_adi *a = calloc(1, sizeof *a);
   if (!a)
     return lf_err_set(s, LF_ENOMEM, "adi: out of memory");
   a->s = s;
   a->p = p;
   a->cfg = c;
-  a->raw = (p->ops->caps & LF_PROBE_CAP_RAW_DAP) != 0;
+  a->raw = raw;
   *out = a;
   return 0;
 }
@@ -110,14 +112,7 @@ int lf_adi_set_powerup_timeout(lf_adi *a, double seconds)
   return r;
 }
 
-uint64_t lf_adi_now_ns(const lf_adi *a)
-{
-  if (a->p->ops->now_ns)
-    return a->p->ops->now_ns(a->p);
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
+uint64_t lf_adi_now_ns(const lf_adi *a) { return lf_probe_now_ns(a->p); }
 
 static uint64_t s_to_ns(double s) { return (uint64_t)(s * 1e9 + 0.5); }
 
@@ -338,13 +333,14 @@ int lf_adi_connect(lf_adi *a, lf_connect_mode mode)
   lf_probe *p = a->p;
   a->connected = false;
   forget_caches(a);
+  p->dpidr = 0;
   int r = p->ops->connect(p, mode);
   if (r)
     return r;
   a->connected = true;
   a->dp_managed = false;
-  if (lf_probe_is_stlink(p)) {
-    a->dpidr = lf_stlink_idcode(p); /* read by the connect itself: no extra round trip */
+  if (p->dpidr) {
+    a->dpidr = p->dpidr; /* read by the probe's connect itself: no extra round trip */
   } else if ((r = lf_adi_dp_read(a, LF_DP_DPIDR, &a->dpidr))) {
     return lf_err_wrap(a->s, r, "adi: connect: read DPIDR");
   }
@@ -477,7 +473,14 @@ int lf_adi_read32(lf_adi *a, uint32_t addr, uint32_t *val)
     r = raw_one(a, false, addr, 4, val);
     return r ? lf_err_wrap(a->s, r, "adi: read 0x%08x", addr) : 0;
   }
-  r = a->p->ops->read32(a->p, a->cfg.ap, addr, val);
+  if (a->p->ops->read32) {
+    r = a->p->ops->read32(a->p, a->cfg.ap, addr, val);
+  } else {
+    uint8_t b[4];
+    r = a->p->ops->mem_read(a->p, a->cfg.ap, addr, b, 4, 4);
+    if (!r)
+      *val = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+  }
   return r ? after_fault(a, r) : 0;
 }
 
@@ -492,7 +495,12 @@ int lf_adi_write32(lf_adi *a, uint32_t addr, uint32_t val)
     r = raw_one(a, true, addr, 4, &val);
     return r ? lf_err_wrap(a->s, r, "adi: write 0x%08x", addr) : 0;
   }
-  r = a->p->ops->write32(a->p, a->cfg.ap, addr, val);
+  if (a->p->ops->write32) {
+    r = a->p->ops->write32(a->p, a->cfg.ap, addr, val);
+  } else {
+    uint8_t b[4] = {(uint8_t)val, (uint8_t)(val >> 8), (uint8_t)(val >> 16), (uint8_t)(val >> 24)};
+    r = a->p->ops->mem_write(a->p, a->cfg.ap, addr, b, 4, 4);
+  }
   return r ? after_fault(a, r) : 0;
 }
 
@@ -514,7 +522,7 @@ int lf_adi_read(lf_adi *a, uint32_t addr, void *buf, size_t len)
     return r;
   if (a->raw)
     return raw_range(a, false, addr, buf, len, 0);
-  r = a->p->ops->mem_read(a->p, a->cfg.ap, addr, buf, len);
+  r = a->p->ops->mem_read(a->p, a->cfg.ap, addr, buf, len, 0);
   return r ? after_fault(a, r) : 0;
 }
 
@@ -525,7 +533,7 @@ int lf_adi_write(lf_adi *a, uint32_t addr, const void *buf, size_t len)
     return r;
   if (a->raw)
     return raw_range(a, true, addr, (uint8_t *)(uintptr_t)buf, len, 0);
-  r = a->p->ops->mem_write(a->p, a->cfg.ap, addr, buf, len);
+  r = a->p->ops->mem_write(a->p, a->cfg.ap, addr, buf, len, 0);
   return r ? after_fault(a, r) : 0;
 }
 
@@ -551,13 +559,7 @@ int lf_adi_read_width(lf_adi *a, uint32_t addr, void *buf, size_t len, unsigned 
     return r;
   if (a->raw)
     return raw_range(a, false, addr, buf, len, width);
-  if (lf_probe_is_stlink(a->p))
-    r = lf_stlink_mem_read_width(a->p, a->cfg.ap, addr, buf, len, width);
-  else if (width == 4)
-    r = a->p->ops->mem_read(a->p, a->cfg.ap, addr, buf, len);
-  else
-    return lf_err_set(a->s, LF_ENOTSUP, "adi: read 0x%08x: %u-bit accesses not supported by %s",
-                      addr, width * 8, a->p->info.product);
+  r = a->p->ops->mem_read(a->p, a->cfg.ap, addr, buf, len, width);
   return r ? after_fault(a, r) : 0;
 }
 
@@ -568,12 +570,6 @@ int lf_adi_write_width(lf_adi *a, uint32_t addr, const void *buf, size_t len, un
     return r;
   if (a->raw)
     return raw_range(a, true, addr, (uint8_t *)(uintptr_t)buf, len, width);
-  if (lf_probe_is_stlink(a->p))
-    r = lf_stlink_mem_write_width(a->p, a->cfg.ap, addr, buf, len, width);
-  else if (width == 4)
-    r = a->p->ops->mem_write(a->p, a->cfg.ap, addr, buf, len);
-  else
-    return lf_err_set(a->s, LF_ENOTSUP, "adi: write 0x%08x: %u-bit accesses not supported by %s",
-                      addr, width * 8, a->p->info.product);
+  r = a->p->ops->mem_write(a->p, a->cfg.ap, addr, buf, len, width);
   return r ? after_fault(a, r) : 0;
 }

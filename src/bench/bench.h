@@ -36,6 +36,8 @@ typedef struct lf_bench_usb_info {
   uint8_t ep_out, ep_in, ep_trace;
   unsigned max_packet;
   bool high_speed;
+  const char *iface_name;   /* name (iInterface string) of the debug interface, NULL = none */
+  int iface;                /* its interface number */
 } lf_bench_usb_info;
 
 typedef struct lf_bench_led_event {

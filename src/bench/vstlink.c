@@ -13,12 +13,12 @@
  *  - USB errors: an OUT transfer that is not 16 bytes while no command is
  *    pending, a data phase whose length differs from the declared one (the
  *    pending command is dropped, GETLASTRWSTATUS* then report 0x08), and any
- *    transfer on an endpoint the probe does not have answer LF_USB_ERR_PIPE
+ *    transfer on an endpoint the probe does not have answer LF_VUSB_ERR_PIPE
  *    (a stall costs usb_ns(0); the endpoint does not stay halted).
  *  - IN with nothing pending times out (the host's timeout_ms is charged to
  *    LF_CLK_TIMEOUT; timeout 0 = "forever" in libusb charges nothing and
- *    returns LF_USB_ERR_TIMEOUT at once). The trace endpoint never has data.
- *    An IN shorter than the reply: LF_USB_ERR_OVERFLOW, `len` bytes copied,
+ *    returns LF_VUSB_ERR_TIMEOUT at once). The trace endpoint never has data.
+ *    An IN shorter than the reply: LF_VUSB_ERR_OVERFLOW, `len` bytes copied,
  *    the reply is consumed. A new command discards an unread reply.
  *  - Unknown top-level command byte: no reply (the host's IN times out).
  *    Unknown 0xF2 sub-command, or one the firmware version is too old for
@@ -1136,19 +1136,19 @@ static int usb_fault(lf_vstlink *v, bool in, unsigned timeout_ms, size_t *actual
   *actual = 0;
   lf_fault *f = v->faults ? lf_faults_event(v->faults, LF_FAULT_USB_TIMEOUT) : NULL;
   if (!f)
-    return LF_USB_OK;
+    return LF_VUSB_OK;
   switch (f->kind) {
   case LF_FAULT_USB_TIMEOUT:
     v->c.usb_timeouts++;
     lf_clock_advance(v->clk, LF_CLK_TIMEOUT, (uint64_t)timeout_ms * 1000000u);
-    return LF_USB_ERR_TIMEOUT;
+    return LF_VUSB_ERR_TIMEOUT;
   case LF_FAULT_USB_STALL:
     v->c.usb_stalls++;
     usb_charge(v, 0);
-    return LF_USB_ERR_PIPE;
+    return LF_VUSB_ERR_PIPE;
   default:
     *short_pkt = in;
-    return LF_USB_OK;
+    return LF_VUSB_OK;
   }
 }
 
@@ -1156,7 +1156,7 @@ static int stall(lf_vstlink *v)
 {
   v->c.usb_stalls++;
   usb_charge(v, 0);
-  return LF_USB_ERR_PIPE;
+  return LF_VUSB_ERR_PIPE;
 }
 
 void lf_vstlink_usb_reset(lf_vstlink *v)
@@ -1171,7 +1171,7 @@ int lf_vstlink_bulk_out(lf_vstlink *v, uint8_t ep, const uint8_t *data, size_t l
   bool short_pkt = false;
   v->c.usb_out_transfers++;
   int rc = usb_fault(v, false, timeout_ms, actual, &short_pkt);
-  if (rc != LF_USB_OK)
+  if (rc != LF_VUSB_OK)
     return rc;
   if (ep != lf_vstlink_ep_out(v))
     return stall(v);
@@ -1193,7 +1193,7 @@ int lf_vstlink_bulk_out(lf_vstlink *v, uint8_t ep, const uint8_t *data, size_t l
     data_phase(v, data, len);
   else
     command(v, data);
-  return LF_USB_OK;
+  return LF_VUSB_OK;
 }
 
 int lf_vstlink_bulk_in(lf_vstlink *v, uint8_t ep, uint8_t *buf, size_t len, size_t *actual,
@@ -1202,24 +1202,24 @@ int lf_vstlink_bulk_in(lf_vstlink *v, uint8_t ep, uint8_t *buf, size_t len, size
   bool short_pkt = false;
   v->c.usb_in_transfers++;
   int rc = usb_fault(v, true, timeout_ms, actual, &short_pkt);
-  if (rc != LF_USB_OK)
+  if (rc != LF_VUSB_OK)
     return rc;
   if (ep != lf_vstlink_ep_in(v) && ep != lf_vstlink_ep_trace(v))
     return stall(v);
   if (ep != lf_vstlink_ep_in(v) || !v->reply_pending) {
     v->c.usb_timeouts++;
     lf_clock_advance(v->clk, LF_CLK_TIMEOUT, (uint64_t)timeout_ms * 1000000u);
-    return LF_USB_ERR_TIMEOUT;
+    return LF_VUSB_ERR_TIMEOUT;
   }
   size_t n = v->reply_len;
-  rc = LF_USB_OK;
+  rc = LF_VUSB_OK;
   if (len < n) {
     n = len;
-    rc = LF_USB_ERR_OVERFLOW;
+    rc = LF_VUSB_ERR_OVERFLOW;
   } else if (short_pkt) {
     n /= 2;
   }
-  usb_charge(v, rc == LF_USB_OK ? n : v->reply_len);
+  usb_charge(v, rc == LF_VUSB_OK ? n : v->reply_len);
   memcpy(buf, v->reply, n);
   v->reply_pending = false;
   v->c.usb_in_bytes += n;

@@ -24,12 +24,12 @@
 /* Transfer results, numerically equal to libusb's codes so the libusb
  * stand-in can pass them through. */
 enum {
-  LF_USB_OK = 0,
-  LF_USB_ERR_IO = -1,
-  LF_USB_ERR_NO_DEVICE = -4,
-  LF_USB_ERR_TIMEOUT = -7,
-  LF_USB_ERR_OVERFLOW = -8,
-  LF_USB_ERR_PIPE = -9,
+  LF_VUSB_OK = 0,
+  LF_VUSB_ERR_IO = -1,
+  LF_VUSB_ERR_NO_DEVICE = -4,
+  LF_VUSB_ERR_TIMEOUT = -7,
+  LF_VUSB_ERR_OVERFLOW = -8,
+  LF_VUSB_ERR_PIPE = -9,
 };
 
 typedef struct lf_vstlink_cfg {
@@ -74,7 +74,7 @@ uint8_t lf_vstlink_ep_in(const lf_vstlink *v);
 uint8_t lf_vstlink_ep_trace(const lf_vstlink *v);
 unsigned lf_vstlink_max_packet(const lf_vstlink *v);
 
-/* Bulk transfers. Return LF_USB_* ; *actual receives the bytes moved. */
+/* Bulk transfers. Return LF_VUSB_* ; *actual receives the bytes moved. */
 int lf_vstlink_bulk_out(lf_vstlink *v, uint8_t ep, const uint8_t *data, size_t len,
                         size_t *actual, unsigned timeout_ms);
 int lf_vstlink_bulk_in(lf_vstlink *v, uint8_t ep, uint8_t *buf, size_t len, size_t *actual,

@@ -1,8 +1,11 @@
-/* Probe registry (probe.h): one row per driver kind with its USB ids; a new
- * kind (CMSIS-DAP) is one more row. */
+/* Probe registry (probe.h): one row per driver kind. A row says how the
+ * kind's devices are found on USB (VID/PID rows or an interface name), which
+ * interface to claim and how its endpoints move data; open/describe are the
+ * driver's. A new kind (CMSIS-DAP) is one more row. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "probe/probe.h"
 #include "probe/stlink.h"
@@ -10,21 +13,47 @@
 
 typedef struct probe_driver {
   const char *kind;
-  const lf_usb_match *ids;
-  const size_t *nids;
-  int iface;
+  const lf_usb_match *match;  /* rows of the USB filter */
+  const size_t *nmatch;
+  int iface;                  /* interface to claim; -1: the one whose name matched */
+  lf_usb_xfer_type xfer;
   int (*open)(lf_session *s, lf_usb_dev *usb, lf_probe **out);
   int (*describe)(lf_session *s, lf_usb_dev *usb, lf_probe_entry *e);
 } probe_driver;
 
 static const probe_driver drivers[] = {
-  {"stlink", lf_stlink_usb_ids, &lf_stlink_usb_nids, 0, lf_stlink_open, lf_stlink_describe},
+  {"stlink", lf_stlink_usb_ids, &lf_stlink_usb_nids, 0, LF_USB_BULK, lf_stlink_open,
+   lf_stlink_describe},
 };
 #define NDRIVERS (sizeof drivers / sizeof drivers[0])
 
-static const char *const kinds[] = {"stlink", NULL};
+const char *const *lf_probe_kinds(void)
+{
+  static const char *kinds[NDRIVERS + 1];
+  for (size_t i = 0; i < NDRIVERS; i++)
+    kinds[i] = drivers[i].kind;
+  return kinds;
+}
 
-const char *const *lf_probe_kinds(void) { return kinds; }
+bool lf_probe_driver_get(size_t i, lf_probe_driver_info *out)
+{
+  if (i >= NDRIVERS)
+    return false;
+  const probe_driver *d = &drivers[i];
+  *out = (lf_probe_driver_info){d->kind, d->match, *d->nmatch, d->iface, d->xfer};
+  return true;
+}
+
+uint64_t lf_probe_now_ns(lf_probe *p)
+{
+  if (p->ops->now_ns)
+    return p->ops->now_ns(p);
+  if (p->usb)
+    return lf_usb_now_ns(p->usb);
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 #define MAX_IDS 64
 
@@ -33,21 +62,26 @@ static int build_filter(lf_session *s, const char *kind, lf_usb_match *f, size_t
 {
   *n = 0;
   bool any = false;
+  char known[128] = "";
   for (size_t d = 0; d < NDRIVERS; d++) {
+    size_t o = strlen(known);
+    snprintf(known + o, sizeof known - o, "%s%s", o ? ", " : "", drivers[d].kind);
     if (kind && kind[0] && strcmp(kind, drivers[d].kind) != 0)
       continue;
     any = true;
-    for (size_t i = 0; i < *drivers[d].nids && *n < MAX_IDS; i++) {
-      f[*n] = drivers[d].ids[i];
+    for (size_t i = 0; i < *drivers[d].nmatch && *n < MAX_IDS; i++) {
+      f[*n] = drivers[d].match[i];
+      f[*n].iface = drivers[d].iface;
+      f[*n].xfer = drivers[d].xfer;
       drv[(*n)++] = d;
     }
   }
   if (!any)
-    return lf_err_set(s, LF_EINVAL, "probe: unknown kind '%s' (known: stlink)", kind);
+    return lf_err_set(s, LF_EINVAL, "probe: unknown kind '%s' (known: %s)", kind, known);
   return 0;
 }
 
-int lf_probe_list(lf_session *s, struct lf_usb_ctx *usb, lf_probe_entry **out, size_t *n)
+int lf_probe_list(lf_session *s, lf_usb_ctx *usb, lf_probe_entry **out, size_t *n)
 {
   lf_usb_match f[MAX_IDS];
   size_t drv[MAX_IDS], nf;
@@ -79,7 +113,7 @@ int lf_probe_list(lf_session *s, struct lf_usb_ctx *usb, lf_probe_entry **out, s
       continue;
     lf_usb_select sel = {.location = ds[i].location, .index = -1};
     lf_usb_dev *dev;
-    if (lf_usb_open(usb, &f[ds[i].match], 1, &sel, d->iface, &dev, NULL) != 0) {
+    if (lf_usb_open(usb, &f[ds[i].match], 1, &sel, &dev, NULL) != 0) {
       snprintf(e->note, sizeof e->note, "%s", lf_err_msg(s));
       continue;
     }
@@ -94,7 +128,7 @@ int lf_probe_list(lf_session *s, struct lf_usb_ctx *usb, lf_probe_entry **out, s
   return 0;
 }
 
-int lf_probe_open(lf_session *s, struct lf_usb_ctx *usb, const lf_probe_selector *sel,
+int lf_probe_open(lf_session *s, lf_usb_ctx *usb, const lf_probe_selector *sel,
                   lf_probe **out)
 {
   lf_usb_match f[MAX_IDS];
@@ -111,9 +145,7 @@ int lf_probe_open(lf_session *s, struct lf_usb_ctx *usb, const lf_probe_selector
   }
   lf_usb_dev *dev;
   lf_usb_devinfo info;
-  /* All kinds share interface 0 today; a driver with another interface
-   * would need a per-kind open. */
-  if ((r = lf_usb_open(usb, f, nf, &us, drivers[0].iface, &dev, &info)))
+  if ((r = lf_usb_open(usb, f, nf, &us, &dev, &info)))
     return r;
   return drivers[drv[info.match]].open(s, dev, out);
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "core/session.h"
+#include "usb/usb.h"
 
 typedef enum lf_connect_mode {
   LF_CONNECT_NORMAL = 0,
@@ -27,33 +28,57 @@ typedef struct lf_probe_info {
 
 typedef struct lf_probe lf_probe;
 
+/* Counters every driver keeps (the transport counts USB traffic itself:
+ * lf_usb_dev_stats on lf_probe.usb). */
+typedef struct lf_probe_stats {
+  uint64_t commands;      /* wire commands sent */
+  uint64_t round_trips;   /* USB batches */
+  uint64_t mem_commands;  /* native memory commands (0 on raw-DAP probes) */
+  uint64_t bytes_read, bytes_written; /* target memory bytes moved natively */
+} lf_probe_stats;
+
 typedef struct lf_probe_ops {
   /* Actual SWD clock chosen: the nearest supported frequency not above hz. */
   int (*set_clock)(lf_probe *p, uint32_t hz, uint32_t *actual_hz);
-  /* Enter SWD and bring the DP up; the target is reachable after this. */
+  /* Enter SWD and bring the DP up; the target is reachable after this. A
+   * driver whose connect reads DPIDR anyway stores it in p->dpidr (the arm
+   * layer then does not read it again). */
   int (*connect)(lf_probe *p, lf_connect_mode mode);
   /* Leave debug mode (the probe's own exit; DP power-down is the arm layer's). */
   int (*disconnect)(lf_probe *p);
-  /* DP register: addr bits 3:2 = register, bits 7:4 = DP bank. */
+  /* DP register: addr bits 3:2 = register, bits 7:4 = DP bank. May be NULL
+   * (old firmware without register access: the arm layer then leaves DP
+   * power to the probe). */
   int (*dp_read)(lf_probe *p, uint8_t addr, uint32_t *val);
   int (*dp_write)(lf_probe *p, uint8_t addr, uint32_t val);
   int (*ap_read)(lf_probe *p, uint8_t ap, uint8_t addr, uint32_t *val);
   int (*ap_write)(lf_probe *p, uint8_t ap, uint8_t addr, uint32_t val);
-  /* Target memory through MEM-AP `ap`. Any address/length: the driver splits
-   * into what the probe accepts (sizes, alignment, 1 KiB TAR blocks). A bus
-   * fault is LF_EFAULT with the faulting address in the message. */
-  int (*mem_read)(lf_probe *p, uint8_t ap, uint32_t addr, void *buf, size_t len);
-  int (*mem_write)(lf_probe *p, uint8_t ap, uint32_t addr, const void *buf, size_t len);
-  /* One 32-bit word, the cheapest way the probe has (ST-Link: one round trip). */
+  /* Native memory through MEM-AP `ap`, for probes whose firmware runs the
+   * MEM-AP itself (ST-Link). width 0: the driver's choice (bytes up to
+   * 4-byte alignment, 32-bit body, bytes after); 1, 2 or 4: every access
+   * exactly that wide (addr and len multiples of it, checked by the arm
+   * layer). Any address/length: the driver splits into what the probe
+   * accepts (sizes, 1 KiB TAR blocks). A bus fault is LF_EFAULT with the
+   * faulting address in the message. NULL on raw-DAP probes
+   * (LF_PROBE_CAP_RAW_DAP): src/arm then builds memory access from
+   * ap_read/ap_write. Nothing above src/arm calls these directly. */
+  int (*mem_read)(lf_probe *p, uint8_t ap, uint32_t addr, void *buf, size_t len, unsigned width);
+  int (*mem_write)(lf_probe *p, uint8_t ap, uint32_t addr, const void *buf, size_t len,
+                   unsigned width);
+  /* One aligned 32-bit word, the cheapest way the probe has (ST-Link: one
+   * round trip). NULL: mem_read/mem_write with width 4. */
   int (*read32)(lf_probe *p, uint8_t ap, uint32_t addr, uint32_t *val);
   int (*write32)(lf_probe *p, uint8_t ap, uint32_t addr, uint32_t val);
   int (*set_nrst)(lf_probe *p, bool asserted);
   /* Volts, or LF_ENOTSUP. */
   int (*target_voltage)(lf_probe *p, double *volts);
   void (*close)(lf_probe *p);
-  /* The probe's time base in ns (deadlines of the arm layer): the bench's
-   * virtual clock on the bench transport, else CLOCK_MONOTONIC. NULL: the
-   * caller uses CLOCK_MONOTONIC. */
+  /* Read commands the driver may pipeline per USB round trip (a tuning
+   * knob, 1 = none). NULL: the probe has no such knob. */
+  void (*set_read_depth)(lf_probe *p, unsigned depth);
+  /* The probe's time base in ns. NULL (every USB driver): the transport's,
+   * lf_usb_now_ns(p->usb) (bench virtual time on the bench transport). Only
+   * probes without a USB device (test doubles) set it. */
   uint64_t (*now_ns)(lf_probe *p);
   /* LF_PROBE_CAP_* */
   unsigned caps;
@@ -61,14 +86,17 @@ typedef struct lf_probe_ops {
 
 /* ap_read/ap_write are single raw AP transactions at addr bits 3:2 with the
  * SELECT the host wrote (the arm layer caches SELECT, CSW, TAR and drives the
- * MEM-AP itself); mem_* and read32/write32 may be NULL. Without the flag the
- * probe selects the AP itself (ST-Link). */
+ * MEM-AP itself); mem_* and read32/write32 are NULL. Without the flag the
+ * probe selects the AP itself (ST-Link) and offers native memory. */
 #define LF_PROBE_CAP_RAW_DAP 0x1u
 
 struct lf_probe {
   const lf_probe_ops *ops;
   lf_session *s;
   lf_probe_info info;
+  lf_usb_dev *usb;         /* the transport (NULL for test doubles) */
+  uint32_t dpidr;          /* DPIDR read by the last connect, 0 = not read */
+  lf_probe_stats st;
 };
 
 /* Calls through the vtable (NULL-safe close). */
@@ -78,8 +106,15 @@ static inline void lf_probe_close(lf_probe *p)
     p->ops->close(p);
 }
 
-/* ---- probe registry (probe.c): list probes and open one by selector ---- */
-struct lf_usb_ctx;
+/* The probe's time base (see lf_probe_ops.now_ns). */
+uint64_t lf_probe_now_ns(lf_probe *p);
+
+/* ---- probe registry (probe.c): list probes and open one by selector ----
+ *
+ * One row per driver kind says how it finds its devices: a VID/PID list or
+ * a substring of the USB interface name ("CMSIS-DAP"), the interface to
+ * claim and how its endpoints move data. A new kind is one driver file and
+ * one row; nothing outside src/probe asks which kind a probe is. */
 
 /* Empty/negative fields are "not given"; the first given of location,
  * serial (full or unique prefix), index wins. kind restricts to one driver
@@ -99,10 +134,21 @@ typedef struct lf_probe_entry {
 } lf_probe_entry;
 
 /* Every known probe on the backend. *out is malloc'ed (free()). */
-int lf_probe_list(lf_session *s, struct lf_usb_ctx *usb, lf_probe_entry **out, size_t *n);
-int lf_probe_open(lf_session *s, struct lf_usb_ctx *usb, const lf_probe_selector *sel,
+int lf_probe_list(lf_session *s, lf_usb_ctx *usb, lf_probe_entry **out, size_t *n);
+int lf_probe_open(lf_session *s, lf_usb_ctx *usb, const lf_probe_selector *sel,
                   lf_probe **out);
 /* Kinds the registry knows, NULL-terminated. */
 const char *const *lf_probe_kinds(void);
+
+/* A registry row as data (for listings, udev rules and tests). */
+typedef struct lf_probe_driver_info {
+  const char *kind;
+  const lf_usb_match *match;
+  size_t nmatch;
+  int iface;              /* claimed interface, -1 = the one whose name matched */
+  lf_usb_xfer_type xfer;
+} lf_probe_driver_info;
+/* Row i of the registry (false past the end). */
+bool lf_probe_driver_get(size_t i, lf_probe_driver_info *out);
 
 #endif

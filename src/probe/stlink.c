@@ -40,9 +40,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-#include "bench/bench.h" /* lf_bench_clock: virtual time behind the bench transport */
 
 #define STLINK_TIMEOUT_MS 1000u
 
@@ -80,10 +77,10 @@
 #define ABORT_CLEAR_ALL 0x1Eu
 #define ST_OK 0x80
 
+#define ST_PID(p) {.vid = 0x0483, .pid = (p), .iface = 0, .xfer = LF_USB_BULK}
 const lf_usb_match lf_stlink_usb_ids[] = {
-  {0x0483, 0x3748}, {0x0483, 0x374A}, {0x0483, 0x374B}, {0x0483, 0x3752},
-  {0x0483, 0x374E}, {0x0483, 0x374F}, {0x0483, 0x3753}, {0x0483, 0x3754},
-  {0x0483, 0x3757},
+  ST_PID(0x3748), ST_PID(0x374A), ST_PID(0x374B), ST_PID(0x3752), ST_PID(0x374E),
+  ST_PID(0x374F), ST_PID(0x3753), ST_PID(0x3754), ST_PID(0x3757),
 };
 const size_t lf_stlink_usb_nids = sizeof lf_stlink_usb_ids / sizeof lf_stlink_usb_ids[0];
 
@@ -281,9 +278,7 @@ typedef struct stlink {
   uint8_t ep_out, ep_in;
   bool in_debug;
   uint32_t ap_ready; /* INIT_AP sent since connect, bit per AP 0..31 */
-  uint32_t idcode;
   lf_stlink_limits lim;
-  lf_stlink_stats st;
   unsigned read_depth; /* read commands per batch */
 } stlink;
 
@@ -376,15 +371,15 @@ static int exchange(stlink *st, const uint8_t cmd[16], const void *out, size_t o
     xs[n++] = (lf_usb_xfer){.ep = st->ep_out, .buf = (void *)out, .len = outlen};
   if (inlen)
     xs[n++] = (lf_usb_xfer){.ep = st->ep_in, .buf = in, .len = inlen};
-  st->st.commands++;
+  st->base.st.commands++;
   if (rwlen) {
     stcmd[0] = CMD_DEBUG;
     stcmd[1] = rwlen == 12 ? DBG_GETLASTRWSTATUS2 : DBG_GETLASTRWSTATUS;
     xs[n++] = (lf_usb_xfer){.ep = st->ep_out, .buf = stcmd, .len = 16};
     xs[n++] = (lf_usb_xfer){.ep = st->ep_in, .buf = rwst, .len = rwlen};
-    st->st.commands++;
+    st->base.st.commands++;
   }
-  st->st.round_trips++;
+  st->base.st.round_trips++;
   if (lf_log_enabled(st->base.s, LF_LOG_TRACE))
     lf_log(st->base.s, LF_LOG_TRACE,
            "stlink > %02x %02x %02x%02x%02x%02x %02x%02x %02x (%s, out %zu, in %zu%s)", cmd[0],
@@ -548,12 +543,12 @@ static int st_connect(lf_probe *p, lf_connect_mode mode)
   uint8_t ids[16] = {CMD_DEBUG, DBG_READ_IDCODES};
   if ((r = dbg_status(st, ids, rep, 12, "read IDCODE")))
     return r;
-  st->idcode = get32(rep + 4);
+  p->dpidr = get32(rep + 4);
   /* AP 0 (the AHB-AP of every STM32) is ready after connect, so the first
    * memory access is one round trip. */
   if ((r = ensure_ap(st, 0, "connect")))
     return r;
-  lf_log(p->s, LF_LOG_DEBUG, "stlink %s: connected, DPIDR 0x%08x", sname(st), st->idcode);
+  lf_log(p->s, LF_LOG_DEBUG, "stlink %s: connected, DPIDR 0x%08x", sname(st), p->dpidr);
   return 0;
 }
 
@@ -709,9 +704,9 @@ static int read_group(stlink *st, uint8_t ap, const lf_stlink_chunk *cs, size_t 
     xs[n++] = (lf_usb_xfer){.ep = st->ep_in, .buf = rw[i], .len = rwlen};
     off += c->len;
   }
-  st->st.commands += 2 * k;
-  st->st.mem_commands += k;
-  st->st.round_trips++;
+  st->base.st.commands += 2 * k;
+  st->base.st.mem_commands += k;
+  st->base.st.round_trips++;
   if (lf_log_enabled(st->base.s, LF_LOG_TRACE))
     lf_log(st->base.s, LF_LOG_TRACE, "stlink > %zu memory read(s) from 0x%08x, %zu bytes (+rw status)",
            k, cs[0].addr, off);
@@ -728,14 +723,14 @@ static int read_group(stlink *st, uint8_t ap, const lf_stlink_chunk *cs, size_t 
       dst[off] = two[i][0];
     if ((r = mem_status(st, rw[i], rwlen, &cs[i], false)))
       return r;
-    st->st.bytes_read += cs[i].len;
+    st->base.st.bytes_read += cs[i].len;
     off += cs[i].len;
   }
   return 0;
 }
 
-int lf_stlink_mem_read_width(lf_probe *p, uint8_t ap, uint32_t addr, void *buf, size_t len,
-                             unsigned width)
+static int st_mem_read(lf_probe *p, uint8_t ap, uint32_t addr, void *buf, size_t len,
+                       unsigned width)
 {
   stlink *st = ST(p);
   lf_stlink_chunk *cs;
@@ -754,14 +749,14 @@ int lf_stlink_mem_read_width(lf_probe *p, uint8_t ap, uint32_t addr, void *buf, 
   return r;
 }
 
-void lf_stlink_set_read_depth(lf_probe *p, unsigned depth)
+static void st_set_read_depth(lf_probe *p, unsigned depth)
 {
   stlink *st = ST(p);
   st->read_depth = depth < 1 ? 1 : depth > LF_STLINK_MAX_DEPTH ? LF_STLINK_MAX_DEPTH : depth;
 }
 
-int lf_stlink_mem_write_width(lf_probe *p, uint8_t ap, uint32_t addr, const void *buf,
-                              size_t len, unsigned width)
+static int st_mem_write(lf_probe *p, uint8_t ap, uint32_t addr, const void *buf, size_t len,
+                        unsigned width)
 {
   stlink *st = ST(p);
   lf_stlink_chunk *cs;
@@ -773,27 +768,17 @@ int lf_stlink_mem_write_width(lf_probe *p, uint8_t ap, uint32_t addr, const void
     const lf_stlink_chunk *c = &cs[i];
     uint8_t cmd[16], rw[12];
     lf_stlink_cmd_mem(cmd, write_sub[c->width], c->addr, (uint16_t)c->len, ap, 0);
-    st->st.mem_commands++;
+    st->base.st.mem_commands++;
     r = exchange(st, cmd, src, c->len, NULL, 0, rw, rwlen, "memory write");
     if (!r)
       r = mem_status(st, rw, rwlen, c, true);
     if (!r) {
-      st->st.bytes_written += c->len;
+      st->base.st.bytes_written += c->len;
       src += c->len;
     }
   }
   free(cs);
   return r;
-}
-
-static int st_mem_read(lf_probe *p, uint8_t ap, uint32_t addr, void *buf, size_t len)
-{
-  return lf_stlink_mem_read_width(p, ap, addr, buf, len, 0);
-}
-
-static int st_mem_write(lf_probe *p, uint8_t ap, uint32_t addr, const void *buf, size_t len)
-{
-  return lf_stlink_mem_write_width(p, ap, addr, buf, len, 0);
 }
 
 static int word_fail(stlink *st, uint8_t status, uint32_t addr, bool write)
@@ -813,7 +798,7 @@ static int st_read32(lf_probe *p, uint8_t ap, uint32_t addr, uint32_t *val)
   stlink *st = ST(p);
   if (ap != 0) {
     uint8_t b[4];
-    int r = lf_stlink_mem_read_width(p, ap, addr, b, 4, 4);
+    int r = st_mem_read(p, ap, addr, b, 4, 4);
     if (!r)
       *val = get32(b);
     return r;
@@ -833,7 +818,7 @@ static int st_read32(lf_probe *p, uint8_t ap, uint32_t addr, uint32_t *val)
   if ((r = word_fail(st, rep[0], addr, false)))
     return r;
   *val = get32(rep + 4);
-  st->st.bytes_read += 4;
+  st->base.st.bytes_read += 4;
   return 0;
 }
 
@@ -843,7 +828,7 @@ static int st_write32(lf_probe *p, uint8_t ap, uint32_t addr, uint32_t val)
   if (ap != 0) {
     uint8_t b[4];
     put32(b, val);
-    return lf_stlink_mem_write_width(p, ap, addr, b, 4, 4);
+    return st_mem_write(p, ap, addr, b, 4, 4);
   }
   int r = check_debug(st, "write word");
   if (r)
@@ -860,7 +845,7 @@ static int st_write32(lf_probe *p, uint8_t ap, uint32_t addr, uint32_t val)
     return r;
   if ((r = word_fail(st, rep[0], addr, true)))
     return r;
-  st->st.bytes_written += 4;
+  st->base.st.bytes_written += 4;
   return 0;
 }
 
@@ -900,18 +885,6 @@ static void st_close(lf_probe *p)
   free(st);
 }
 
-/* The arm layer's time base: virtual time on the bench (polling loops then
- * cost modeled time, never host time), else the host's monotonic clock. */
-static uint64_t st_now_ns(lf_probe *p)
-{
-  lf_bench_board *b = lf_usb_dev_bench(ST(p)->usb);
-  if (b)
-    return lf_bench_clock(b)->now_ns;
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static const lf_probe_ops stlink_ops = {
   .set_clock = st_set_clock,
   .connect = st_connect,
@@ -927,7 +900,7 @@ static const lf_probe_ops stlink_ops = {
   .set_nrst = st_set_nrst,
   .target_voltage = st_target_voltage,
   .close = st_close,
-  .now_ns = st_now_ns,
+  .set_read_depth = st_set_read_depth,
 };
 
 /* ---- open ---- */
@@ -986,6 +959,7 @@ static stlink *alloc_st(lf_session *s, lf_usb_dev *usb)
   const lf_usb_devinfo *di = lf_usb_dev_info(usb);
   st->base.ops = &stlink_ops;
   st->base.s = s;
+  st->base.usb = usb;
   st->usb = usb;
   /* 1.1: PID 0x3748 uses OUT 0x02, every other PID OUT 0x01; reply IN 0x81 */
   st->ep_out = di->pid == 0x3748 ? 0x02 : 0x01;
@@ -1054,11 +1028,7 @@ int lf_stlink_describe(lf_session *s, lf_usb_dev *usb, lf_probe_entry *e)
   return r;
 }
 
-bool lf_probe_is_stlink(const lf_probe *p) { return p && p->ops == &stlink_ops; }
-const lf_stlink_stats *lf_stlink_stats_get(const lf_probe *p) { return &((const stlink *)p)->st; }
 const lf_stlink_version *lf_stlink_version_get(const lf_probe *p)
 {
   return &((const stlink *)p)->ver;
 }
-lf_usb_dev *lf_stlink_usb(const lf_probe *p) { return ((const stlink *)p)->usb; }
-uint32_t lf_stlink_idcode(const lf_probe *p) { return ((const stlink *)p)->idcode; }

@@ -77,36 +77,22 @@ long lf_stlink_plan(uint32_t addr, size_t len, unsigned width, const lf_stlink_l
                     lf_stlink_chunk *out, size_t max);
 
 /* ---- driver ---- */
-typedef struct lf_stlink_stats {
-  uint64_t commands;      /* 16-byte command blocks sent */
-  uint64_t round_trips;   /* USB batches */
-  uint64_t mem_commands;  /* memory read/write commands */
-  uint64_t bytes_read, bytes_written; /* target memory bytes */
-} lf_stlink_stats;
 
 /* Opens the probe on an already-open USB device (takes ownership of it,
- * also on failure): reads the version, leaves DFU/SWIM/debug mode. */
+ * also on failure): reads the version, leaves DFU/SWIM/debug mode. The
+ * probe's read depth (lf_probe_ops.set_read_depth) is 1..LF_STLINK_MAX_DEPTH
+ * read commands per USB batch (default 1): depth 8 reads 8 KiB of RAM per
+ * round trip. Reads past a faulting command in the same batch still happen
+ * on the wire (their data is discarded). */
 int lf_stlink_open(lf_session *s, lf_usb_dev *usb, lf_probe **out);
 /* For the registry: version and (when the firmware has it) voltage. */
 int lf_stlink_describe(lf_session *s, lf_usb_dev *usb, lf_probe_entry *e);
 
-bool lf_probe_is_stlink(const lf_probe *p);
-const lf_stlink_stats *lf_stlink_stats_get(const lf_probe *p);
+/* The firmware version of an ST-Link probe (p must be one: tests and the
+ * driver's own helpers only). */
 const lf_stlink_version *lf_stlink_version_get(const lf_probe *p);
-lf_usb_dev *lf_stlink_usb(const lf_probe *p);
-/* DPIDR read by READ_IDCODES at the last connect. */
-uint32_t lf_stlink_idcode(const lf_probe *p);
-/* Memory with a forced access width (1, 2, 4) for registers that need it. */
-int lf_stlink_mem_read_width(lf_probe *p, uint8_t ap, uint32_t addr, void *buf, size_t len,
-                             unsigned width);
-int lf_stlink_mem_write_width(lf_probe *p, uint8_t ap, uint32_t addr, const void *buf,
-                              size_t len, unsigned width);
 
-/* Read commands submitted per USB batch (1..LF_STLINK_MAX_DEPTH, default 1):
- * depth 8 reads 8 KiB of RAM per round trip. Reads past a faulting command
- * in the same batch still happen on the wire (their data is discarded). */
 #define LF_STLINK_MAX_DEPTH 16
-void lf_stlink_set_read_depth(lf_probe *p, unsigned depth);
 
 /* Command block builders (16 bytes, unused bytes zero). */
 void lf_stlink_cmd_mem(uint8_t cmd[16], uint8_t sub, uint32_t addr, uint16_t len, uint8_t ap,

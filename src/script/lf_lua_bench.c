@@ -22,6 +22,7 @@
 #include "bench/soc.h"
 #include "bench/vstlink.h"
 #include "script/lf_lua_int.h"
+#include "usb/usb_bench.h"
 
 #define MAX_BOARDS 64
 

@@ -133,8 +133,43 @@ static int m_load_script(lua_State *L)
   return 0;
 }
 
+/* luaflash.probe_drivers() -> { {kind=, iface=, xfer="bulk"|"interrupt",
+ * match={ {vid=, pid=, iface_name=}... }}... }: the probe registry as data
+ * (iface -1: the interface whose name matched). */
+static int m_probe_drivers(lua_State *L)
+{
+  lua_newtable(L);
+  lf_probe_driver_info d;
+  for (size_t i = 0; lf_probe_driver_get(i, &d); i++) {
+    lua_createtable(L, 0, 4);
+    lua_pushstring(L, d.kind);
+    lua_setfield(L, -2, "kind");
+    lua_pushinteger(L, d.iface);
+    lua_setfield(L, -2, "iface");
+    lua_pushstring(L, d.xfer == LF_USB_INTERRUPT ? "interrupt" : "bulk");
+    lua_setfield(L, -2, "xfer");
+    lua_createtable(L, (int)d.nmatch, 0);
+    for (size_t k = 0; k < d.nmatch; k++) {
+      lua_createtable(L, 0, 3);
+      lua_pushinteger(L, d.match[k].vid);
+      lua_setfield(L, -2, "vid");
+      lua_pushinteger(L, d.match[k].pid);
+      lua_setfield(L, -2, "pid");
+      if (d.match[k].iface_name) {
+        lua_pushstring(L, d.match[k].iface_name);
+        lua_setfield(L, -2, "iface_name");
+      }
+      lua_rawseti(L, -2, (lua_Integer)k + 1);
+    }
+    lua_setfield(L, -2, "match");
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+  return 1;
+}
+
 static const luaL_Reg funcs[] = {
   {"load_script", m_load_script},
+  {"probe_drivers", m_probe_drivers},
   {"log", m_log},
   {"log_enabled", m_log_enabled},
   {"crc32", m_crc32},

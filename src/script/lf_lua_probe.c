@@ -1,5 +1,7 @@
 /* Probes from Lua: listing and opening on a backend (libusb host or bench),
- * and the probe object's methods (probe.h vtable plus ST-Link extras).
+ * and the probe object's methods: the probe.h vtable's clock, connect, NRST,
+ * voltage and raw DP/AP registers. Memory is the target's (probe:target():
+ * the arm layer's memory interface of a MEM-AP), never the probe's.
  *
  * Selection (luaflash.open / bench:open): nil = the only probe; a string =
  * serial or unique serial prefix, or a location when it holds ':' ("bench:2",
@@ -11,8 +13,8 @@
 
 #include "bench/bench.h"
 #include "probe/probe.h"
-#include "probe/stlink.h"
 #include "script/lf_lua_int.h"
+#include "usb/usb.h"
 
 typedef struct lf_lprobe {
   lf_lobj o;
@@ -180,9 +182,17 @@ static int p_target_voltage(lua_State *L)
   return 1;
 }
 
+/* The probe must have the optional vtable entry fn (name: its method). */
+static void need_op(lua_State *L, lf_lprobe *lp, bool has, const char *name)
+{
+  if (!has)
+    luaL_error(L, "probe:%s: %s has no DP/AP register access", name, lp->p->info.product);
+}
+
 static int p_read_dp(lua_State *L)
 {
   lf_lprobe *lp = check_probe(L);
+  need_op(L, lp, lp->p->ops->dp_read != NULL, "read_dp");
   uint32_t v;
   LF_LUA_TRY(L, lp->p->ops->dp_read(lp->p, lf_lua_check_reg(L, 2), &v));
   lua_pushinteger(L, v);
@@ -192,6 +202,7 @@ static int p_read_dp(lua_State *L)
 static int p_write_dp(lua_State *L)
 {
   lf_lprobe *lp = check_probe(L);
+  need_op(L, lp, lp->p->ops->dp_write != NULL, "write_dp");
   uint8_t r = lf_lua_check_reg(L, 2);
   LF_LUA_TRY(L, lp->p->ops->dp_write(lp->p, r, lf_lua_check_u32(L, 3, "value")));
   return 0;
@@ -200,6 +211,7 @@ static int p_write_dp(lua_State *L)
 static int p_read_ap(lua_State *L)
 {
   lf_lprobe *lp = check_probe(L);
+  need_op(L, lp, lp->p->ops->ap_read != NULL, "read_ap");
   uint8_t ap = lf_lua_check_ap(L, false, 2), r = lf_lua_check_reg(L, 3);
   uint32_t v;
   LF_LUA_TRY(L, lp->p->ops->ap_read(lp->p, ap, r, &v));
@@ -210,97 +222,9 @@ static int p_read_ap(lua_State *L)
 static int p_write_ap(lua_State *L)
 {
   lf_lprobe *lp = check_probe(L);
+  need_op(L, lp, lp->p->ops->ap_write != NULL, "write_ap");
   uint8_t ap = lf_lua_check_ap(L, false, 2), r = lf_lua_check_reg(L, 3);
   LF_LUA_TRY(L, lp->p->ops->ap_write(lp->p, ap, r, lf_lua_check_u32(L, 4, "value")));
-  return 0;
-}
-
-/* width 1/2/4 access of one value; ST-Link forces the access size. */
-static int read_n(lua_State *L, unsigned width)
-{
-  lf_lprobe *lp = check_probe(L);
-  uint32_t addr = lf_lua_check_u32(L, 2, "address");
-  uint8_t ap = lf_lua_check_ap(L, false, 3);
-  lf_lua_check_aligned(L, addr, width);
-  uint32_t v = 0;
-  if (width == 4) {
-    LF_LUA_TRY(L, lp->p->ops->read32(lp->p, ap, addr, &v));
-  } else {
-    uint8_t b[2] = {0};
-    int r = lf_probe_is_stlink(lp->p) ? lf_stlink_mem_read_width(lp->p, ap, addr, b, width, width)
-                                      : lp->p->ops->mem_read(lp->p, ap, addr, b, width);
-    LF_LUA_TRY(L, r);
-    v = b[0] | (width == 2 ? (uint32_t)b[1] << 8 : 0);
-  }
-  lua_pushinteger(L, v);
-  return 1;
-}
-
-static int write_n(lua_State *L, unsigned width)
-{
-  lf_lprobe *lp = check_probe(L);
-  uint32_t addr = lf_lua_check_u32(L, 2, "address");
-  uint32_t v = lf_lua_check_u32(L, 3, "value");
-  uint8_t ap = lf_lua_check_ap(L, false, 4);
-  lf_lua_check_aligned(L, addr, width);
-  if (width < 4 && v >> (8 * width))
-    luaL_argerror(L, 3, lf_lua_pushf(L, "value 0x%x does not fit in %u bits", (unsigned)v,
-                                        8 * width));
-  if (width == 4) {
-    LF_LUA_TRY(L, lp->p->ops->write32(lp->p, ap, addr, v));
-  } else {
-    uint8_t b[2] = {(uint8_t)v, (uint8_t)(v >> 8)};
-    int r = lf_probe_is_stlink(lp->p) ? lf_stlink_mem_write_width(lp->p, ap, addr, b, width, width)
-                                      : lp->p->ops->mem_write(lp->p, ap, addr, b, width);
-    LF_LUA_TRY(L, r);
-  }
-  return 0;
-}
-
-static int p_read8(lua_State *L) { return read_n(L, 1); }
-static int p_read16(lua_State *L) { return read_n(L, 2); }
-static int p_read32(lua_State *L) { return read_n(L, 4); }
-static int p_write8(lua_State *L) { return write_n(L, 1); }
-static int p_write16(lua_State *L) { return write_n(L, 2); }
-static int p_write32(lua_State *L) { return write_n(L, 4); }
-
-#define MEM_MAX (64u << 20)
-
-static void check_range(lua_State *L, uint32_t addr, size_t len, int len_idx)
-{
-  if (len > MEM_MAX)
-    luaL_argerror(L, len_idx, "length out of range 0..64 MiB");
-  if ((uint64_t)addr + len > 0x100000000ull)
-    luaL_argerror(L, len_idx, "range passes the end of the 32-bit address space");
-}
-
-static int p_read(lua_State *L)
-{
-  lf_lprobe *lp = check_probe(L);
-  uint32_t addr = lf_lua_check_u32(L, 2, "address");
-  lua_Integer len = luaL_checkinteger(L, 3);
-  uint8_t ap = lf_lua_check_ap(L, false, 4);
-  if (len < 0)
-    luaL_argerror(L, 3, "length out of range 0..64 MiB");
-  check_range(L, addr, (size_t)len, 3);
-  luaL_Buffer b;
-  char *p = luaL_buffinitsize(L, &b, (size_t)len);
-  if (len)
-    LF_LUA_TRY(L, lp->p->ops->mem_read(lp->p, ap, addr, p, (size_t)len));
-  luaL_pushresultsize(&b, (size_t)len);
-  return 1;
-}
-
-static int p_write(lua_State *L)
-{
-  lf_lprobe *lp = check_probe(L);
-  uint32_t addr = lf_lua_check_u32(L, 2, "address");
-  size_t len;
-  const char *data = luaL_checklstring(L, 3, &len);
-  uint8_t ap = lf_lua_check_ap(L, false, 4);
-  check_range(L, addr, len, 3);
-  if (len)
-    LF_LUA_TRY(L, lp->p->ops->mem_write(lp->p, ap, addr, data, len));
   return 0;
 }
 
@@ -312,12 +236,14 @@ static int p_nrst(lua_State *L)
   return 0;
 }
 
+/* DPIDR as the last probe:connect() read it (probes that read it anyway). */
 static int p_idcode(lua_State *L)
 {
   lf_lprobe *lp = check_probe(L);
-  if (!lf_probe_is_stlink(lp->p))
-    return luaL_error(L, "probe:idcode: only ST-Link probes report the DPIDR of the last connect");
-  lua_pushinteger(L, lf_stlink_idcode(lp->p));
+  if (!lp->p->dpidr)
+    return luaL_error(L, "probe:idcode: %s did not read DPIDR at connect; use probe:read_dp(0)",
+                      lp->p->info.product);
+  lua_pushinteger(L, lp->p->dpidr);
   return 1;
 }
 
@@ -325,25 +251,25 @@ static int p_read_depth(lua_State *L)
 {
   lf_lprobe *lp = check_probe(L);
   lua_Integer d = luaL_checkinteger(L, 2);
-  if (d < 1 || d > LF_STLINK_MAX_DEPTH)
-    luaL_argerror(L, 2, lua_pushfstring(L, "depth out of range 1..%d", LF_STLINK_MAX_DEPTH));
-  if (lf_probe_is_stlink(lp->p))
-    lf_stlink_set_read_depth(lp->p, (unsigned)d);
+  if (d < 1 || d > 16)
+    luaL_argerror(L, 2, "depth out of range 1..16");
+  if (lp->p->ops->set_read_depth)
+    lp->p->ops->set_read_depth(lp->p, (unsigned)d);
   return 0;
 }
 
 static int p_stats(lua_State *L)
 {
   lf_lprobe *lp = check_probe(L);
+  const lf_probe_stats *st = &lp->p->st;
   lua_newtable(L);
-  if (lf_probe_is_stlink(lp->p)) {
-    const lf_stlink_stats *st = lf_stlink_stats_get(lp->p);
-    set_int(L, "commands", (lua_Integer)st->commands);
-    set_int(L, "round_trips", (lua_Integer)st->round_trips);
-    set_int(L, "mem_commands", (lua_Integer)st->mem_commands);
-    set_int(L, "bytes_read", (lua_Integer)st->bytes_read);
-    set_int(L, "bytes_written", (lua_Integer)st->bytes_written);
-    const lf_usb_stats *u = lf_usb_dev_stats(lf_stlink_usb(lp->p));
+  set_int(L, "commands", (lua_Integer)st->commands);
+  set_int(L, "round_trips", (lua_Integer)st->round_trips);
+  set_int(L, "mem_commands", (lua_Integer)st->mem_commands);
+  set_int(L, "bytes_read", (lua_Integer)st->bytes_read);
+  set_int(L, "bytes_written", (lua_Integer)st->bytes_written);
+  if (lp->p->usb) {
+    const lf_usb_stats *u = lf_usb_dev_stats(lp->p->usb);
     lua_newtable(L);
     set_int(L, "round_trips", (lua_Integer)u->round_trips);
     set_int(L, "transfers", (lua_Integer)u->transfers);
@@ -397,14 +323,6 @@ static const luaL_Reg probe_methods[] = {
   {"write_dp", p_write_dp},
   {"read_ap", p_read_ap},
   {"write_ap", p_write_ap},
-  {"read8", p_read8},
-  {"read16", p_read16},
-  {"read32", p_read32},
-  {"write8", p_write8},
-  {"write16", p_write16},
-  {"write32", p_write32},
-  {"read", p_read},
-  {"write", p_write},
   {"nrst", p_nrst},
   {"idcode", p_idcode},
   {"read_depth", p_read_depth},

@@ -38,6 +38,7 @@
 #include "probe/probe.h"
 #include "script/lf_lua.h"
 #include "script/lf_lua_int.h"
+#include "usb/usb_bench.h"
 
 /* ---- durable files ---- */
 

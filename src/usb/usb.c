@@ -5,10 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "bench/vstlink.h" /* LF_USB_* result codes (equal to libusb's) */
-
-extern const lf_usb_backend lf_usb_bench_backend;
+#include <time.h>
 
 struct lf_usb_dev {
   lf_usb_ctx *c;
@@ -26,11 +23,11 @@ static const struct {
   {LF_USB_ERR_PIPE, LF_EIO, "endpoint stalled"},
   {LF_USB_ERR_NO_DEVICE, LF_ENODEV, "device unplugged"},
   {LF_USB_ERR_OVERFLOW, LF_EIO, "reply longer than expected (overflow)"},
-  {-3 /* LIBUSB_ERROR_ACCESS */, LF_EACCES,
+  {LF_USB_ERR_ACCESS, LF_EACCES,
    "access denied (add a udev rule granting access to the probe, or run as root)"},
-  {-6 /* LIBUSB_ERROR_BUSY */, LF_EBUSY, "claimed by another program"},
-  {-5 /* LIBUSB_ERROR_NOT_FOUND */, LF_ENODEV, "device gone"},
-  {-11 /* LIBUSB_ERROR_NO_MEM */, LF_ENOMEM, "out of memory"},
+  {LF_USB_ERR_BUSY, LF_EBUSY, "claimed by another program"},
+  {LF_USB_ERR_NOT_FOUND, LF_ENODEV, "device gone"},
+  {LF_USB_ERR_NO_MEM, LF_ENOMEM, "out of memory"},
 };
 
 static int map_usb(int r, const char **why)
@@ -95,7 +92,7 @@ static void list_names(const lf_usb_devinfo *ds, const size_t *idx, size_t n, ch
 }
 
 int lf_usb_open(lf_usb_ctx *c, const lf_usb_match *filter, size_t nfilter,
-                const lf_usb_select *sel, int iface, lf_usb_dev **out, lf_usb_devinfo *info)
+                const lf_usb_select *sel, lf_usb_dev **out, lf_usb_devinfo *info)
 {
   lf_session *s = c->s;
   lf_usb_devinfo *ds = NULL;
@@ -179,7 +176,9 @@ int lf_usb_open(lf_usb_ctx *c, const lf_usb_match *filter, size_t nfilter,
   }
   d->c = c;
   d->info = *di;
-  r = c->be->open(c, hs[hit[0]], di, iface, &d->h);
+  const lf_usb_match *row = &filter[di->match];
+  int iface = row->iface >= 0 ? row->iface : di->iface;
+  r = c->be->open(c, hs[hit[0]], di, iface, row->xfer, &d->h);
   if (r) {
     const char *why;
     int code = map_usb(r, &why);
@@ -246,7 +245,14 @@ const lf_usb_devinfo *lf_usb_dev_info(const lf_usb_dev *d) { return &d->info; }
 const lf_usb_stats *lf_usb_dev_stats(const lf_usb_dev *d) { return &d->st; }
 lf_session *lf_usb_session(const lf_usb_dev *d) { return d->c->s; }
 
-struct lf_bench_board *lf_usb_dev_bench(const lf_usb_dev *d)
+lf_usb_ctx *lf_usb_dev_ctx(const lf_usb_dev *d) { return d->c; }
+void *lf_usb_dev_handle(const lf_usb_dev *d) { return d->h; }
+
+uint64_t lf_usb_now_ns(const lf_usb_dev *d)
 {
-  return d->c->be == &lf_usb_bench_backend ? (struct lf_bench_board *)d->h : NULL;
+  if (d->c->be->now_ns)
+    return d->c->be->now_ns(d->c, d->h);
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }

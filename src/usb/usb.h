@@ -1,8 +1,10 @@
-/* USB transport: one interface, two backends.
+/* USB transport: one interface, pluggable backends.
  *
- *   - libusb-1.0 (real probes; later the bench through the libusb stand-in)
- *   - the in-process bench: a list of lf_bench_board objects, each one USB
- *     device at location "bench:<n>" (n = 1-based position in the list).
+ *   - libusb-1.0 (usb_libusb.c): real probes, or the bench through the
+ *     libusb stand-in;
+ *   - the in-process bench transport (usb_bench.h, a separate library that
+ *     links the bench; the driver library never does): a list of virtual
+ *     boards, each one USB device at location "bench:<n>".
  *
  * Enumeration filters by a caller-given VID/PID table first (descriptors
  * only, no I/O) and reads string descriptors only of the candidates. Opening
@@ -26,19 +28,48 @@
 
 #include "core/session.h"
 
-struct lf_bench_board;
+/* Transfer results (lf_usb_xfer.result, backend returns): numerically equal
+ * to libusb's error codes, so a libusb backend passes them through. */
+enum {
+  LF_USB_OK = 0,
+  LF_USB_ERR_IO = -1,
+  LF_USB_ERR_ACCESS = -3,
+  LF_USB_ERR_NO_DEVICE = -4,
+  LF_USB_ERR_NOT_FOUND = -5,
+  LF_USB_ERR_BUSY = -6,
+  LF_USB_ERR_TIMEOUT = -7,
+  LF_USB_ERR_OVERFLOW = -8,
+  LF_USB_ERR_PIPE = -9,
+  LF_USB_ERR_NO_MEM = -11,
+};
+
+/* How a probe's endpoints move data: bulk (ST-Link, CMSIS-DAP v2) or
+ * interrupt (HID probes, CMSIS-DAP v1). */
+typedef enum lf_usb_xfer_type { LF_USB_BULK = 0, LF_USB_INTERRUPT = 1 } lf_usb_xfer_type;
 
 typedef struct lf_usb_ctx lf_usb_ctx; /* a backend instance */
 typedef struct lf_usb_dev lf_usb_dev; /* an opened, claimed device */
 
-/* One row of an enumeration filter. */
+/* One row of an enumeration filter: a device matches when its VID and PID
+ * are the row's (both 0: any device) and, when iface_name is set, one of its
+ * interfaces has a name (iInterface string) containing iface_name (CMSIS-DAP
+ * probes are found by "CMSIS-DAP" in that name, whatever their IDs).
+ * Matching by VID/PID reads cached descriptors only; matching by name reads
+ * the interface strings of devices that have a vendor-specific or HID
+ * interface with a name. */
 typedef struct lf_usb_match {
   uint16_t vid, pid;
+  const char *iface_name;
+  /* How lf_usb_open uses a device this row matched: the interface to claim
+   * (-1: the one whose name matched) and how its endpoints move data. */
+  int iface;
+  lf_usb_xfer_type xfer;
 } lf_usb_match;
 
 typedef struct lf_usb_devinfo {
   uint16_t vid, pid, bcd_device;
   size_t match;          /* row of the filter table that matched */
+  int iface;             /* interface whose name matched the row, -1 = none asked */
   char location[32];     /* "bench:1", "usb:1-4.2" */
   char manufacturer[64];
   char product[64];
@@ -71,38 +102,23 @@ typedef struct lf_usb_stats {
   uint64_t bytes_out, bytes_in;
 } lf_usb_stats;
 
-/* Backends. The bench backend borrows the boards (they must outlive it). */
+/* The libusb backend. Other backends (the bench transport, usb_bench.h)
+ * live outside the driver library and plug in through lf_usb_backend. */
 int lf_usb_new_libusb(lf_session *s, lf_usb_ctx **out);
-int lf_usb_new_bench(lf_session *s, struct lf_bench_board *const *boards, size_t n,
-                     lf_usb_ctx **out);
 void lf_usb_free(lf_usb_ctx *c);
 const char *lf_usb_backend_name(const lf_usb_ctx *c); /* "libusb" / "bench" */
-
-/* Bench backend only: a log of every bulk transfer with its virtual start
- * and end time (for --trace). Off by default (one branch per transfer);
- * lf_usb_bench_log(c, max) turns it on keeping at most `max` events (later
- * ones are counted as dropped; 0 turns it off and frees the log). LF_EINVAL
- * on a libusb context. lf_usb_bench_events returns the events so far. */
-typedef struct lf_usb_bench_event {
-  uint64_t t0_ns, t1_ns;   /* board's virtual clock around the transfer */
-  uint32_t len, actual;
-  uint8_t ep;              /* 0x80 bit: IN */
-  uint8_t board;           /* 1-based, as in "bench:<n>" */
-  int8_t result;           /* 0 or LF_USB_ERR_* */
-} lf_usb_bench_event;
-int lf_usb_bench_log(lf_usb_ctx *c, size_t max);
-const lf_usb_bench_event *lf_usb_bench_events(const lf_usb_ctx *c, size_t *n, size_t *dropped);
 
 /* Candidates matching the filter, with their strings. *out is malloc'ed
  * (free()), possibly NULL with *n = 0. */
 int lf_usb_list(lf_usb_ctx *c, const lf_usb_match *filter, size_t nfilter,
                 lf_usb_devinfo **out, size_t *n);
 
-/* Open the selected candidate and claim `iface`. info (optional) receives
- * the device description. No match: LF_ENODEV; ambiguous: LF_EINVAL with the
- * matches listed. */
+/* Open the selected candidate and claim the interface its filter row
+ * names (its endpoints then move data as the row says). info (optional)
+ * receives the device description (info->match: the row). No match:
+ * LF_ENODEV; ambiguous: LF_EINVAL with the matches listed. */
 int lf_usb_open(lf_usb_ctx *c, const lf_usb_match *filter, size_t nfilter,
-                const lf_usb_select *sel, int iface, lf_usb_dev **out, lf_usb_devinfo *info);
+                const lf_usb_select *sel, lf_usb_dev **out, lf_usb_devinfo *info);
 void lf_usb_close(lf_usb_dev *d);
 
 /* Submit xs[0..n) back to back, wait for all (one round trip). Returns 0 when
@@ -115,8 +131,14 @@ int lf_usb_batch(lf_usb_dev *d, lf_usb_xfer *xs, size_t n, unsigned timeout_ms, 
 const lf_usb_devinfo *lf_usb_dev_info(const lf_usb_dev *d);
 const lf_usb_stats *lf_usb_dev_stats(const lf_usb_dev *d);
 lf_session *lf_usb_session(const lf_usb_dev *d);
-/* The bench board behind the device, or NULL on libusb. */
-struct lf_bench_board *lf_usb_dev_bench(const lf_usb_dev *d);
+/* The transport's time base in ns: the backend's clock when it keeps one
+ * (the bench's virtual time), else CLOCK_MONOTONIC. Deadlines and polling
+ * loops above the transport measure time with this, never with the host
+ * clock directly, so on the bench they cost modeled time. */
+uint64_t lf_usb_now_ns(const lf_usb_dev *d);
+/* For backends: the context and backend handle of an open device. */
+lf_usb_ctx *lf_usb_dev_ctx(const lf_usb_dev *d);
+void *lf_usb_dev_handle(const lf_usb_dev *d);
 
 /* Serial matching rule shared by the backends and the probe registry:
  * returns true when `want` equals `serial` or is a prefix of it. */
@@ -132,8 +154,11 @@ typedef struct lf_usb_backend {
   /* Fill manufacturer/product/serial (or note). May open the device. */
   void (*strings)(lf_usb_ctx *c, void *h, lf_usb_devinfo *info);
   void (*release)(lf_usb_ctx *c, void **handles, size_t n);
-  int (*open)(lf_usb_ctx *c, void *h, const lf_usb_devinfo *info, int iface, void **dev);
+  int (*open)(lf_usb_ctx *c, void *h, const lf_usb_devinfo *info, int iface,
+              lf_usb_xfer_type type, void **dev);
   int (*batch)(lf_usb_ctx *c, void *dev, lf_usb_xfer *xs, size_t n, unsigned timeout_ms);
+  /* The backend's clock (ns), or NULL: CLOCK_MONOTONIC. */
+  uint64_t (*now_ns)(lf_usb_ctx *c, void *dev);
   void (*close)(lf_usb_ctx *c, void *dev);
   void (*free)(lf_usb_ctx *c);
 } lf_usb_backend;

@@ -1,4 +1,4 @@
-/* In-process bench backend (usb.h): each lf_bench_board is one device at
+/* In-process bench backend (usb_bench.h): each lf_bench_board is one device at
  * "bench:<n>". Its descriptor and strings come from lf_bench_usb_info_get (no
  * time passes); a batch runs the transfers in order as one round trip (the
  * bench charges the USB turnaround latency once, lf_bench_usb_batch_begin) and
@@ -9,7 +9,15 @@
 
 #include "bench/bench.h"
 #include "bench/vstlink.h"
-#include "usb/usb.h"
+#include "usb/usb_bench.h"
+
+/* The bench answers with its own codes; they are libusb's numbers, as ours. */
+_Static_assert((int)LF_VUSB_OK == (int)LF_USB_OK && (int)LF_VUSB_ERR_IO == (int)LF_USB_ERR_IO &&
+                 (int)LF_VUSB_ERR_NO_DEVICE == (int)LF_USB_ERR_NO_DEVICE &&
+                 (int)LF_VUSB_ERR_TIMEOUT == (int)LF_USB_ERR_TIMEOUT &&
+                 (int)LF_VUSB_ERR_OVERFLOW == (int)LF_USB_ERR_OVERFLOW &&
+                 (int)LF_VUSB_ERR_PIPE == (int)LF_USB_ERR_PIPE,
+               "bench USB result codes differ from the transport's");
 
 typedef struct bench_priv {
   lf_bench_board **boards;
@@ -51,13 +59,17 @@ static int b_scan(lf_usb_ctx *c, const lf_usb_match *filter, size_t nfilter,
   for (size_t i = 0; i < p->n; i++) {
     const lf_bench_usb_info *u = lf_bench_usb_info_get(p->boards[i]);
     for (size_t f = 0; f < nfilter; f++) {
-      if (filter[f].vid != u->vid || filter[f].pid != u->pid)
+      const lf_usb_match *m = &filter[f];
+      if ((m->vid || m->pid) && (m->vid != u->vid || m->pid != u->pid))
+        continue;
+      if (m->iface_name && (!u->iface_name || !strstr(u->iface_name, m->iface_name)))
         continue;
       lf_usb_devinfo *d = &(*out)[k];
       d->vid = u->vid;
       d->pid = u->pid;
       d->bcd_device = u->bcd_device;
       d->match = f;
+      d->iface = m->iface_name ? u->iface : -1;
       d->high_speed = u->high_speed;
       d->max_packet = u->max_packet;
       snprintf(d->location, sizeof d->location, "bench:%zu", i + 1);
@@ -88,7 +100,8 @@ static void b_strings(lf_usb_ctx *c, void *h, lf_usb_devinfo *d)
 
 static void b_release(lf_usb_ctx *c, void **handles, size_t n) { free(handles); }
 
-static int b_open(lf_usb_ctx *c, void *h, const lf_usb_devinfo *info, int iface, void **dev)
+static int b_open(lf_usb_ctx *c, void *h, const lf_usb_devinfo *info, int iface,
+                  lf_usb_xfer_type type, void **dev)
 {
   *dev = h;
   return 0;
@@ -122,6 +135,8 @@ static int b_batch(lf_usb_ctx *c, void *dev, lf_usb_xfer *xs, size_t n, unsigned
 
 static void b_close(lf_usb_ctx *c, void *dev) {}
 
+static uint64_t b_now_ns(lf_usb_ctx *c, void *dev) { return lf_bench_clock(dev)->now_ns; }
+
 static void b_free(lf_usb_ctx *c)
 {
   bench_priv *p = c->priv;
@@ -133,7 +148,7 @@ static void b_free(lf_usb_ctx *c)
   free(c);
 }
 
-const lf_usb_backend lf_usb_bench_backend = {
+static const lf_usb_backend lf_usb_bench_backend = {
   .name = "bench",
   .scan = b_scan,
   .strings = b_strings,
@@ -142,6 +157,7 @@ const lf_usb_backend lf_usb_bench_backend = {
   .batch = b_batch,
   .close = b_close,
   .free = b_free,
+  .now_ns = b_now_ns,
 };
 
 int lf_usb_new_bench(lf_session *s, struct lf_bench_board *const *boards, size_t n,
@@ -200,4 +216,9 @@ const lf_usb_bench_event *lf_usb_bench_events(const lf_usb_ctx *c, size_t *n, si
   if (dropped)
     *dropped = p->dropped;
   return p->ev;
+}
+
+struct lf_bench_board *lf_usb_bench_board(const lf_usb_dev *d)
+{
+  return lf_usb_dev_ctx(d)->be == &lf_usb_bench_backend ? lf_usb_dev_handle(d) : NULL;
 }

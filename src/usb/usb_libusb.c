@@ -18,6 +18,7 @@
 typedef struct lu_dev {
   libusb_device_handle *h;
   int iface;
+  lf_usb_xfer_type type;
 } lu_dev;
 
 static libusb_context *luctx(lf_usb_ctx *c) { return (libusb_context *)c->priv; }
@@ -33,6 +34,41 @@ static void location_of(libusb_device *dev, char *buf, size_t len)
   }
   for (int i = 0; i < np && (size_t)o < len; i++)
     o += snprintf(buf + o, len - (size_t)o, "%s%u", i ? "." : "", (unsigned)ports[i]);
+}
+
+/* The number of the first interface of dev's active configuration whose
+ * name contains `want`, or -1. Only vendor-specific and HID interfaces with
+ * a name are candidates (the configuration descriptor is cached: no I/O);
+ * the device is opened only when one exists, to read their names. */
+static int iface_named(libusb_device *dev, const char *want)
+{
+  struct libusb_config_descriptor *cfg;
+  if (libusb_get_active_config_descriptor(dev, &cfg) != 0)
+    return -1;
+  int found = -1;
+  libusb_device_handle *dh = NULL;
+  for (uint8_t i = 0; i < cfg->bNumInterfaces && found < 0; i++) {
+    for (int a = 0; a < cfg->interface[i].num_altsetting && found < 0; a++) {
+      const struct libusb_interface_descriptor *id = &cfg->interface[i].altsetting[a];
+      if (!id->iInterface || (id->bInterfaceClass != LIBUSB_CLASS_VENDOR_SPEC &&
+                              id->bInterfaceClass != LIBUSB_CLASS_HID))
+        continue;
+      if (!dh && libusb_open(dev, &dh) != 0)
+        goto done; /* no access: not listed by name (a VID/PID row still lists it) */
+      unsigned char name[128];
+      int n = libusb_get_string_descriptor_ascii(dh, id->iInterface, name, sizeof name - 1);
+      if (n <= 0)
+        continue;
+      name[n] = 0;
+      if (strstr((const char *)name, want))
+        found = id->bInterfaceNumber;
+    }
+  }
+done:
+  if (dh)
+    libusb_close(dh);
+  libusb_free_config_descriptor(cfg);
+  return found;
 }
 
 static int l_scan(lf_usb_ctx *c, const lf_usb_match *filter, size_t nfilter,
@@ -63,13 +99,18 @@ static int l_scan(lf_usb_ctx *c, const lf_usb_match *filter, size_t nfilter,
     if (libusb_get_device_descriptor(list[i], &dd) != 0)
       continue;
     for (size_t f = 0; f < nfilter; f++) {
-      if (filter[f].vid != dd.idVendor || filter[f].pid != dd.idProduct)
+      const lf_usb_match *m = &filter[f];
+      if ((m->vid || m->pid) && (m->vid != dd.idVendor || m->pid != dd.idProduct))
+        continue;
+      int iface = -1;
+      if (m->iface_name && (iface = iface_named(list[i], m->iface_name)) < 0)
         continue;
       lf_usb_devinfo *d = &(*out)[k];
       d->vid = dd.idVendor;
       d->pid = dd.idProduct;
       d->bcd_device = dd.bcdDevice;
       d->match = f;
+      d->iface = iface;
       d->high_speed = libusb_get_device_speed(list[i]) >= LIBUSB_SPEED_HIGH;
       d->max_packet = d->high_speed ? 512 : 64;
       location_of(list[i], d->location, sizeof d->location);
@@ -133,7 +174,8 @@ static void l_release(lf_usb_ctx *c, void **handles, size_t n)
   free(handles);
 }
 
-static int l_open(lf_usb_ctx *c, void *h, const lf_usb_devinfo *info, int iface, void **dev)
+static int l_open(lf_usb_ctx *c, void *h, const lf_usb_devinfo *info, int iface,
+                  lf_usb_xfer_type type, void **dev)
 {
   lu_dev *d = calloc(1, sizeof *d);
   if (!d)
@@ -151,6 +193,7 @@ static int l_open(lf_usb_ctx *c, void *h, const lf_usb_devinfo *info, int iface,
     return r;
   }
   d->iface = iface;
+  d->type = type;
   *dev = d;
   return 0;
 }
@@ -213,8 +256,12 @@ static int l_batch(lf_usb_ctx *c, void *dev, lf_usb_xfer *xs, size_t n, unsigned
     }
     sl[i].bs = &bs;
     sl[i].x = &xs[i];
-    libusb_fill_bulk_transfer(ts[i], d->h, xs[i].ep, xs[i].buf, (int)xs[i].len, on_done, &sl[i],
-                              timeout_ms);
+    if (d->type == LF_USB_INTERRUPT)
+      libusb_fill_interrupt_transfer(ts[i], d->h, xs[i].ep, xs[i].buf, (int)xs[i].len, on_done,
+                                     &sl[i], timeout_ms);
+    else
+      libusb_fill_bulk_transfer(ts[i], d->h, xs[i].ep, xs[i].buf, (int)xs[i].len, on_done,
+                                &sl[i], timeout_ms);
   }
   if (!ret) {
     for (size_t i = 0; i < n; i++) {

@@ -1,8 +1,8 @@
 -- A bus fault in the script: exit 1, file:line, the address, a traceback.
 local lf = require("luaflash")
 local p <close> = lf.open()
-p:connect()
+local t <close> = p:target(); t:connect("attach")
 local function peek_reserved()
-  return p:read32(0x30000000)
+  return t:read32(0x30000000)
 end
 peek_reserved()

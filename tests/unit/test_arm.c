@@ -23,7 +23,7 @@
 #include "core/session.h"
 #include "probe/probe.h"
 #include "probe/stlink.h"
-#include "usb/usb.h"
+#include "usb/usb_bench.h"
 
 #define SRAM1 0x20020000u
 #define CODE SRAM1
@@ -97,7 +97,7 @@ static void fx_close(fx *f)
 }
 
 static uint64_t now(fx *f) { return lf_bench_clock(f->b)->now_ns; }
-static uint64_t rts(fx *f) { return lf_usb_dev_stats(lf_stlink_usb(f->p))->round_trips; }
+static uint64_t rts(fx *f) { return lf_usb_dev_stats(f->p->usb)->round_trips; }
 static const char *probe_of(void **state) { return *state ? (const char *)*state : "v2-1"; }
 
 #define OK(expr)                                                                                  \
@@ -793,7 +793,7 @@ static void injected_faults_give_errors_not_hangs(void **state)
   fx f;
   fx_open(&f, "v2-1");
   OK(lf_adi_set_disconnect_timeout(f.a, 0.002));
-  const lf_usb_stats *us = lf_usb_dev_stats(lf_stlink_usb(f.p));
+  const lf_usb_stats *us = lf_usb_dev_stats(f.p->usb);
   uint64_t base = us->transfers; /* open + set_clock: not under test here */
   OK(sequence(&f));
   uint64_t transfers = us->transfers;

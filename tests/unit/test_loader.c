@@ -25,7 +25,7 @@
 #include "flash/plan.h"
 #include "probe/probe.h"
 #include "probe/stlink.h"
-#include "usb/usb.h"
+#include "usb/usb_bench.h"
 
 #define FLASH 0x08000000u
 #define IMAGE_LEN 66560u /* 65 KiB: sectors 0, 1 (32 KiB) and 1 KiB of sector 2 */
@@ -156,7 +156,7 @@ static void f767_65k_image_programs_within_floor(void **state)
   lf_loader_step st[8];
   size_t n = plan_steps(&f, img, FLASH, IMAGE_LEN, st);
   assert_int_equal(n, 6);
-  const lf_usb_stats *us = lf_usb_dev_stats(lf_stlink_usb(f.p));
+  const lf_usb_stats *us = lf_usb_dev_stats(f.p->usb);
   uint64_t x0 = us->transfers, rt0 = us->round_trips;
   /* run starts the loader itself, with sector 0 already erasing; the
    * verify CRC follows the last word in the same command stream */

@@ -77,8 +77,10 @@ static void open_connect_reads_dpidr_and_idcode(void **state)
              "p:connect()\n"
              "assert(p:read_dp(0) == 0x5BA02477, string.format('%08x', p:read_dp(0)))\n"
              "assert(p:idcode() == 0x5BA02477)\n"
-             "assert(p:read32(0xE0042000) == 0x10016451)\n"
              "assert(p:read_ap(0, 0xFC) == 0x74770001)\n"
+             "assert(p.read32 == nil, 'memory is the target\\'s, not the probe\\'s')\n"
+             "local t = p:target(); t:connect('attach')\n"
+             "assert(t:read32(0xE0042000) == 0x10016451)\n"
              "local v = p:target_voltage(); assert(v > 3.0 and v < 3.5, v)\n"
              "local i = p:info(); assert(i.product == 'ST-LINK/V2-1' and i.location == 'bench:1')\n");
 }
@@ -88,23 +90,24 @@ static void open_connect_reads_dpidr_and_idcode(void **state)
 static void sram_round_trip_across_1k_boundary(void **state)
 {
   ok(*state, "local lf = require 'luaflash'\n"
-             "local p <close> = lf.open(); p:connect()\n"
+             "local p <close> = lf.open()\n"
              "local b = p:bench()\n"
+             "local t = p:target(); t:connect('attach')\n"
              "for off = 0x3F9, 0x400 do for len = 0, 9 do\n"
              "  local a = 0x20020000 + off\n"
              "  local s = {} for i = 1, len do s[i] = string.char((off * 7 + len * 13 + i) % 256) end\n"
              "  s = table.concat(s)\n"
-             "  p:write(a, s)\n"
-             "  assert(p:read(a, len) == s, string.format('read %x+%d', a, len))\n"
+             "  t:write(a, s)\n"
+             "  assert(t:read(a, len) == s, string.format('read %x+%d', a, len))\n"
              "  assert(b:peek(a, len) == s, string.format('peek %x+%d', a, len))\n"
              "end end\n"
              "local big = string.rep('\\1\\2\\3\\4\\5\\6\\7', 9363)\n" /* 65541 bytes */
-             "p:write(0x20020003, big)\n"
-             "assert(b:peek(0x20020003, #big) == big and p:read(0x20020003, #big) == big)\n"
-             "p:write32(0x20020000, 0xDEADBEEF)\n"
-             "assert(p:read32(0x20020000) == 0xDEADBEEF)\n"
-             "assert(p:read16(0x20020002) == 0xDEAD and p:read8(0x20020001) == 0xBE)\n"
-             "p:write16(0x20020002, 0x1234); p:write8(0x20020000, 0x56)\n"
+             "t:write(0x20020003, big)\n"
+             "assert(b:peek(0x20020003, #big) == big and t:read(0x20020003, #big) == big)\n"
+             "t:write32(0x20020000, 0xDEADBEEF)\n"
+             "assert(t:read32(0x20020000) == 0xDEADBEEF)\n"
+             "assert(t:read16(0x20020002) == 0xDEAD and t:read8(0x20020001) == 0xBE)\n"
+             "t:write16(0x20020002, 0x1234); t:write8(0x20020000, 0x56)\n"
              "assert(b:peek(0x20020000, 4) == '\\x56\\xBE\\x34\\x12')\n"
              "assert(lf.crc32('123456789') == 0xCBF43926)\n");
 }
@@ -113,16 +116,16 @@ static void c_errors_reach_lua_with_their_text(void **state)
 {
   fx *f = *state;
   ok(f, "local lf = require 'luaflash'\n"
-        "P = lf.open(); P:connect()\n");
-  fails(f, "P:read32(0x30000000)", 1, "snippet:1:", "0x30000000", "FAULT", NULL);
-  fails(f, "P:read(0x30000000, 8)", 1, "0x30000000", NULL);
-  fails(f, "P:read32(0x20020001)", 1, "bad argument #1 to 'read32'",
+        "P = lf.open(); T = P:target(); T:connect('attach')\n");
+  fails(f, "T:read32(0x30000000)", 1, "snippet:1:", "0x30000000", "FAULT", NULL);
+  fails(f, "T:read(0x30000000, 8)", 1, "0x30000000", NULL);
+  fails(f, "T:read32(0x20020001)", 1, "bad argument #1 to 'read32'",
         "address 0x20020001 is not 4-byte aligned", NULL);
-  fails(f, "P:read32('x')", 1, "bad argument #1 to 'read32'", "number expected, got string",
+  fails(f, "T:read32('x')", 1, "bad argument #1 to 'read32'", "number expected, got string",
         NULL);
-  fails(f, "P:write8(0x20020000, 256)", 1, "value 0x100 does not fit in 8 bits", NULL);
-  fails(f, "P:read32(-1)", 1, "address out of range 0..0xFFFFFFFF", NULL);
-  fails(f, "P:read(0xFFFFFFF0, 32)", 1, "passes the end of the 32-bit address space", NULL);
+  fails(f, "T:write8(0x20020000, 256)", 1, "value 0x100 does not fit in 8 bits", NULL);
+  fails(f, "T:read32(-1)", 1, "address out of range 0..0xFFFFFFFF", NULL);
+  fails(f, "T:read(0xFFFFFFF0, 32)", 1, "passes the end of the 32-bit address space", NULL);
   fails(f, "P:connect('sideways')", 1, "invalid option 'sideways'", NULL);
   fails(f, "require('luaflash').open('NOSUCHSERIAL')", 1, "NOSUCHSERIAL", NULL);
   fails(f, "require('luaflash').open{serail = 'x'}", 1, "unknown option 'serail'",
@@ -148,7 +151,7 @@ static void usb_fault_gives_clear_error(void **state)
   ok(*state, "local lf = require 'luaflash'\n"
              "local b <close> = lf.bench{'nucleo-f767zi', faults = 'usb_timeout@12'}\n"
              "local p <close> = b:open()\n"
-             "local ok, e = pcall(function() p:connect(); for i = 1, 10 do p:read32(0x20020000) end end)\n"
+             "local ok, e = pcall(function() local t = p:target(); t:connect('attach'); for i = 1, 10 do t:read32(0x20020000) end end)\n"
              "assert(not ok and e:find('066DFF575251717867174428') and e:find('time'), e)\n"
              "assert(b:counters().probe.usb_timeouts == 1)\n");
 }
@@ -163,10 +166,10 @@ static void close_releases_on_every_path(void **state)
              "assert(held:is_closed())\n"
              "local ok, e = pcall(function() local p <close> = b:open('bench:2'); held = p; error('x') end)\n"
              "assert(not ok and held:is_closed())\n"
-             "local ok2, e2 = pcall(held.read32, held, 0x20000000)\n"
+             "local ok2, e2 = pcall(held.read_dp, held, 0)\n"
              "assert(not ok2 and e2:find('probe is closed'), e2)\n"
-             "local ok3, e3 = pcall(function() return held:read32(0x20000000) end)\n"
-             "assert(e3:find(\"calling 'read32' on bad self %(probe is closed%)\"), e3)\n"
+             "local ok3, e3 = pcall(function() return held:read_dp(0) end)\n"
+             "assert(e3:find(\"calling 'read_dp' on bad self %(probe is closed%)\"), e3)\n"
              "local p = b:open{index = 1}; local t = p:target()\n"
              "assert(p:info().location == 'bench:2')\n"
              "b:close()\n" /* parent closes its children */

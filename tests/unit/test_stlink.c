@@ -17,7 +17,7 @@
 #include "core/session.h"
 #include "probe/probe.h"
 #include "probe/stlink.h"
-#include "usb/usb.h"
+#include "usb/usb_bench.h"
 
 #define SRAM1 0x20020000u
 #define DBGMCU_IDCODE 0xE0042000u
@@ -291,7 +291,7 @@ static void open_by_serial_prefix(void **state)
   lf_probe_selector sel = {.serial = "066DFF57", .index = -1, .kind = "stlink"};
   assert_int_equal(lf_probe_open(f.s, f.usb, &sel, &f.p), 0);
   assert_string_equal(f.p->info.serial, "066DFF575251717867174428");
-  assert_true(lf_probe_is_stlink(f.p));
+  assert_string_equal(f.p->info.kind, "stlink");
   lf_probe_close(f.p);
   f.p = NULL;
   lf_probe_selector bad = {.serial = "1234", .index = -1};
@@ -337,7 +337,7 @@ static void connect_reads_dpidr_and_dbgmcu(void **state)
   fx f;
   fx_open(&f, NULL, NULL);
   uint32_t hz;
-  const lf_stlink_stats *st = lf_stlink_stats_get(f.p);
+  const lf_probe_stats *st = &f.p->st;
   uint64_t t0 = now(&f), rt0 = st->round_trips;
   assert_int_equal(f.p->ops->set_clock(f.p, 4000000, &hz), 0);
   printf("set_clock 4 MHz: %llu round trip, %.1f us modeled\n",
@@ -348,7 +348,7 @@ static void connect_reads_dpidr_and_dbgmcu(void **state)
   printf("connect: %llu round trips (ENTER, READ_IDCODES, INIT_AP 0), %.1f us modeled\n",
          (unsigned long long)(st->round_trips - rt0), (double)(now(&f) - t0) / 1000.0);
   assert_int_equal(st->round_trips - rt0, 3);
-  assert_int_equal(lf_stlink_idcode(f.p), 0x5BA02477u);
+  assert_int_equal(f.p->dpidr, 0x5BA02477u);
   uint32_t v;
   assert_int_equal(f.p->ops->dp_read(f.p, 0x00, &v), 0);
   assert_int_equal(v, 0x5BA02477u);
@@ -377,34 +377,34 @@ static void ram_round_trips_all_alignments(void **state)
         uint32_t a = bases[b] + off;
         size_t n = lens[l];
         out[0] = (uint8_t)seed++;
-        if (f.p->ops->mem_write(f.p, 0, a, out, n))
+        if (f.p->ops->mem_write(f.p, 0, a, out, n, 0))
           fail_msg("write 0x%08x+%zu: %s", a, n, lf_err_msg(f.s));
         assert_int_equal(lf_bench_peek(f.b, a, peek, n), 0);
         assert_memory_equal(peek, out, n);
         memset(in, 0xEE, sizeof in);
-        if (f.p->ops->mem_read(f.p, 0, a, in, n))
+        if (f.p->ops->mem_read(f.p, 0, a, in, n, 0))
           fail_msg("read 0x%08x+%zu: %s", a, n, lf_err_msg(f.s));
         assert_memory_equal(in, out, n);
         assert_int_equal(in[n], 0xEE); /* nothing written past the end */
       }
   /* the same through pipelined reads (heads, bodies, tails in one batch) */
-  lf_stlink_set_read_depth(f.p, 5);
+  f.p->ops->set_read_depth(f.p, 5);
   for (size_t l = 0; l < sizeof lens / sizeof lens[0]; l++)
     for (uint32_t off = 0; off < 4; off++) {
       uint32_t a = SRAM1 + 0x3FD + off;
       memset(in, 0xEE, sizeof in);
       assert_int_equal(lf_bench_peek(f.b, a, peek, lens[l]), 0);
-      if (f.p->ops->mem_read(f.p, 0, a, in, lens[l]))
+      if (f.p->ops->mem_read(f.p, 0, a, in, lens[l], 0))
         fail_msg("pipelined read 0x%08x+%zu: %s", a, lens[l], lf_err_msg(f.s));
       assert_memory_equal(in, peek, lens[l]);
       assert_int_equal(in[lens[l]], 0xEE);
     }
-  lf_stlink_set_read_depth(f.p, 1);
+  f.p->ops->set_read_depth(f.p, 1);
   /* forced widths */
-  assert_int_equal(lf_stlink_mem_write_width(f.p, 0, SRAM1 + 0x3FE, out, 6, 2), 0);
-  assert_int_equal(lf_stlink_mem_read_width(f.p, 0, SRAM1 + 0x3FE, in, 6, 2), 0);
+  assert_int_equal(f.p->ops->mem_write(f.p, 0, SRAM1 + 0x3FE, out, 6, 2), 0);
+  assert_int_equal(f.p->ops->mem_read(f.p, 0, SRAM1 + 0x3FE, in, 6, 2), 0);
   assert_memory_equal(in, out, 6);
-  assert_int_equal(lf_stlink_mem_read_width(f.p, 0, SRAM1 + 2, in, 4, 4), LF_EINVAL);
+  assert_int_equal(f.p->ops->mem_read(f.p, 0, SRAM1 + 2, in, 4, 4), LF_EINVAL);
   /* read32/write32 (READ/WRITEDEBUGREG) */
   assert_int_equal(f.p->ops->write32(f.p, 0, SRAM1, 0xCAFEF00Du), 0);
   uint32_t w;
@@ -422,19 +422,19 @@ static void perf_64k_write_and_read(void **state)
   uint8_t *buf = malloc(n), *back = malloc(n);
   for (size_t i = 0; i < n; i++)
     buf[i] = (uint8_t)(i ^ (i >> 8));
-  const lf_stlink_stats *st = lf_stlink_stats_get(f.p);
+  const lf_probe_stats *st = &f.p->st;
   const lf_clock *clk = lf_bench_clock(f.b);
   uint64_t c0[LF_CLK_NCAT], cw[LF_CLK_NCAT], cr[LF_CLK_NCAT];
   memcpy(c0, clk->cat_ns, sizeof c0);
   uint64_t t0 = now(&f), rt0 = st->round_trips;
-  assert_int_equal(f.p->ops->mem_write(f.p, 0, SRAM1, buf, n), 0);
+  assert_int_equal(f.p->ops->mem_write(f.p, 0, SRAM1, buf, n, 0), 0);
   uint64_t tw = now(&f) - t0, rtw = st->round_trips - rt0;
   for (int c = 0; c < LF_CLK_NCAT; c++)
     cw[c] = clk->cat_ns[c] - c0[c];
   memcpy(c0, clk->cat_ns, sizeof c0);
   t0 = now(&f);
   rt0 = st->round_trips;
-  assert_int_equal(f.p->ops->mem_read(f.p, 0, SRAM1, back, n), 0);
+  assert_int_equal(f.p->ops->mem_read(f.p, 0, SRAM1, back, n, 0), 0);
   uint64_t tr = now(&f) - t0, rtr = st->round_trips - rt0;
   for (int c = 0; c < LF_CLK_NCAT; c++)
     cr[c] = clk->cat_ns[c] - c0[c];
@@ -452,11 +452,11 @@ static void perf_64k_write_and_read(void **state)
   assert_int_equal(cr[LF_CLK_USB], 64 * per);
   assert_int_equal(cw[LF_CLK_TIMEOUT] + cr[LF_CLK_TIMEOUT], 0);
   /* pipelined reads: 8 commands + statuses per batch */
-  lf_stlink_set_read_depth(f.p, 8);
+  f.p->ops->set_read_depth(f.p, 8);
   memset(back, 0, n);
   t0 = now(&f);
   rt0 = st->round_trips;
-  assert_int_equal(f.p->ops->mem_read(f.p, 0, SRAM1, back, n), 0);
+  assert_int_equal(f.p->ops->mem_read(f.p, 0, SRAM1, back, n, 0), 0);
   uint64_t tp = now(&f) - t0, rtp = st->round_trips - rt0;
   assert_memory_equal(back, buf, n);
   printf("64 KiB RAM read, depth 8: %llu round trips, %.3f ms modeled\n",
@@ -482,7 +482,7 @@ static void memory_fault_names_address(void **state)
   fx_open(&f, NULL, NULL);
   fx_connect(&f);
   uint8_t b[32];
-  int r = f.p->ops->mem_read(f.p, 0, UNMAPPED, b, 16);
+  int r = f.p->ops->mem_read(f.p, 0, UNMAPPED, b, 16, 0);
   assert_int_equal(r, LF_EFAULT);
   assert_non_null(strstr(lf_err_msg(f.s), "0x30000000"));
   /* the driver cleared the sticky error: RAM works again */
@@ -492,18 +492,18 @@ static void memory_fault_names_address(void **state)
   assert_int_equal(w, 0x12345678u);
   /* a read running off the end of SRAM2 (0x2007FFFF, stm32f7-target.md 2):
    * the fault address is the first unmapped word, not the command's start */
-  r = f.p->ops->mem_read(f.p, 0, 0x2007FFF0u, b, 16 + 8);
+  r = f.p->ops->mem_read(f.p, 0, 0x2007FFF0u, b, 16 + 8, 0);
   assert_int_equal(r, LF_EFAULT);
   printf("%s\n", lf_err_msg(f.s));
   assert_non_null(strstr(lf_err_msg(f.s), "at address 0x20080000"));
   uint8_t *big = malloc(8192);
-  lf_stlink_set_read_depth(f.p, 8);
-  r = f.p->ops->mem_read(f.p, 0, 0x2007F000u, big, 8192); /* 4 KiB mapped, then not */
+  f.p->ops->set_read_depth(f.p, 8);
+  r = f.p->ops->mem_read(f.p, 0, 0x2007F000u, big, 8192, 0); /* 4 KiB mapped, then not */
   assert_int_equal(r, LF_EFAULT);
   assert_non_null(strstr(lf_err_msg(f.s), "at address 0x20080000"));
-  lf_stlink_set_read_depth(f.p, 1);
+  f.p->ops->set_read_depth(f.p, 1);
   free(big);
-  r = f.p->ops->mem_write(f.p, 0, 0x2007FFF8u, b, 12);
+  r = f.p->ops->mem_write(f.p, 0, 0x2007FFF8u, b, 12, 0);
   assert_int_equal(r, LF_EFAULT);
   printf("%s\n", lf_err_msg(f.s));
   assert_non_null(strstr(lf_err_msg(f.s), "at address 0x20080000"));
@@ -522,7 +522,7 @@ static void fault_injection_gives_clear_errors(void **state)
   fx f;
   fx_open(&f, NULL, NULL);
   fx_connect(&f);
-  uint64_t base = lf_usb_dev_stats(lf_stlink_usb(f.p))->transfers;
+  uint64_t base = lf_usb_dev_stats(f.p->usb)->transfers;
   fx_close(&f);
   const struct {
     const char *kind;
@@ -543,12 +543,12 @@ static void fault_injection_gives_clear_errors(void **state)
     fx_open(&g, NULL, spec);
     fx_connect(&g);
     uint8_t b[64];
-    int r = g.p->ops->mem_read(g.p, 0, SRAM1, b, sizeof b);
+    int r = g.p->ops->mem_read(g.p, 0, SRAM1, b, sizeof b, 0);
     if (r != cases[i].want || !strstr(lf_err_msg(g.s), cases[i].needle))
       fail_msg("%s: got %d '%s'", spec, r, lf_err_msg(g.s));
     printf("%s -> %s\n", spec, lf_err_msg(g.s));
     /* the probe stays usable */
-    r = g.p->ops->mem_read(g.p, 0, SRAM1, b, sizeof b);
+    r = g.p->ops->mem_read(g.p, 0, SRAM1, b, sizeof b, 0);
     if (r)
       fail_msg("%s: after: %s", spec, lf_err_msg(g.s));
     fx_close(&g);
@@ -558,11 +558,11 @@ static void fault_injection_gives_clear_errors(void **state)
   fx_open(&g, NULL, "swd_fault@1");
   fx_connect(&g);
   uint8_t b[64];
-  int r = g.p->ops->mem_read(g.p, 0, SRAM1, b, sizeof b);
+  int r = g.p->ops->mem_read(g.p, 0, SRAM1, b, sizeof b, 0);
   printf("swd_fault@1 -> %d %s\n", r, lf_err_msg(g.s));
   assert_int_equal(r, LF_EFAULT);
   assert_non_null(strstr(lf_err_msg(g.s), "0x2002"));
-  assert_int_equal(g.p->ops->mem_read(g.p, 0, SRAM1, b, sizeof b), 0);
+  assert_int_equal(g.p->ops->mem_read(g.p, 0, SRAM1, b, sizeof b, 0), 0);
   fx_close(&g);
 }
 
@@ -582,11 +582,11 @@ static void swd_wait_becomes_timeout_error(void **state)
   fx_open(&f, NULL, spec);
   fx_connect(&f);
   uint8_t b[8];
-  int r = f.p->ops->mem_read(f.p, 0, SRAM1, b, sizeof b);
+  int r = f.p->ops->mem_read(f.p, 0, SRAM1, b, sizeof b, 0);
   printf("%s -> %s\n", spec, lf_err_msg(f.s));
   assert_int_equal(r, LF_ETIMEDOUT);
   assert_non_null(strstr(lf_err_msg(f.s), "WAIT"));
-  assert_int_equal(f.p->ops->mem_read(f.p, 0, SRAM1, b, sizeof b), 0);
+  assert_int_equal(f.p->ops->mem_read(f.p, 0, SRAM1, b, sizeof b, 0), 0);
   fx_close(&f);
 }
 
@@ -616,7 +616,7 @@ static void open_leaves_debug_mode_1_5(void **state)
   assert_int_equal(rep[0], 0x01); /* mass storage = idle */
   /* memory access before connect is refused without touching USB */
   uint8_t d[4];
-  assert_int_equal(p->ops->mem_read(p, 0, SRAM1, d, 4), LF_ETARGET);
+  assert_int_equal(p->ops->mem_read(p, 0, SRAM1, d, 4, 0), LF_ETARGET);
   assert_non_null(strstr(lf_err_msg(s), "not connected"));
   lf_probe_close(p);
   lf_usb_free(usb);
@@ -629,7 +629,7 @@ static void connect_under_reset_then_release(void **state)
   fx f;
   fx_open(&f, NULL, NULL);
   assert_int_equal(f.p->ops->connect(f.p, LF_CONNECT_UNDER_RESET), 0);
-  assert_int_equal(lf_stlink_idcode(f.p), 0x5BA02477u);
+  assert_int_equal(f.p->dpidr, 0x5BA02477u);
   assert_int_equal(f.p->ops->set_nrst(f.p, false), 0);
   uint32_t v;
   assert_int_equal(f.p->ops->read32(f.p, 0, DBGMCU_IDCODE, &v), 0);
@@ -656,11 +656,11 @@ static void eight_bit_limit_per_probe_1_7(void **state)
     fx f;
     fx_open(&f, cases[c].probe, NULL);
     fx_connect(&f);
-    const lf_stlink_stats *st = lf_stlink_stats_get(f.p);
+    const lf_probe_stats *st = &f.p->st;
     uint64_t m0 = st->mem_commands;
-    assert_int_equal(lf_stlink_mem_write_width(f.p, 0, SRAM1, out, sizeof out, 1), 0);
+    assert_int_equal(f.p->ops->mem_write(f.p, 0, SRAM1, out, sizeof out, 1), 0);
     assert_int_equal(st->mem_commands - m0, cases[c].cmds);
-    assert_int_equal(lf_stlink_mem_read_width(f.p, 0, SRAM1, in, sizeof in, 1), 0);
+    assert_int_equal(f.p->ops->mem_read(f.p, 0, SRAM1, in, sizeof in, 1), 0);
     assert_int_equal(st->mem_commands - m0, 2 * cases[c].cmds);
     assert_memory_equal(in, out, sizeof in);
     fx_close(&f);

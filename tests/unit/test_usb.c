@@ -14,7 +14,7 @@
 #include "core/session.h"
 #include "probe/probe.h"
 #include "probe/stlink.h"
-#include "usb/usb.h"
+#include "usb/usb_bench.h"
 
 #define SER_A "066DFF575251717867174428"
 #define SER_B "066DFF555654725187102240"
@@ -53,10 +53,10 @@ static int open_sel(two *t, const char *serial, int index, const char *loc, lf_u
 {
   lf_usb_select sel = {.serial = serial, .index = index, .location = loc};
   lf_usb_dev *d = NULL;
-  int r = lf_usb_open(t->usb, lf_stlink_usb_ids, lf_stlink_usb_nids, &sel, 0, &d, info);
+  int r = lf_usb_open(t->usb, lf_stlink_usb_ids, lf_stlink_usb_nids, &sel, &d, info);
   if (r == 0) {
     assert_non_null(d);
-    assert_ptr_equal(lf_usb_dev_bench(d), t->b[strcmp(info->location, "bench:1") == 0 ? 0 : 1]);
+    assert_ptr_equal(lf_usb_bench_board(d), t->b[strcmp(info->location, "bench:1") == 0 ? 0 : 1]);
   }
   lf_usb_close(d);
   return r;
@@ -78,7 +78,7 @@ static void bench_list_filters_and_reads_strings(void **state)
   assert_string_equal(ds[1].location, "bench:2");
   free(ds);
   /* a filter without the V2-1 PID finds nothing */
-  const lf_usb_match v3only[] = {{0x0483, 0x374F}};
+  const lf_usb_match v3only[] = {{.vid = 0x0483, .pid = 0x374F}};
   assert_int_equal(lf_usb_list(t.usb, v3only, 1, &ds, &n), 0);
   assert_int_equal(n, 0);
   free(ds);
@@ -160,7 +160,7 @@ static void batch_counts_one_round_trip(void **state)
   two_open(&t);
   lf_usb_select sel = {.index = 0};
   lf_usb_dev *d;
-  assert_int_equal(lf_usb_open(t.usb, lf_stlink_usb_ids, lf_stlink_usb_nids, &sel, 0, &d, NULL), 0);
+  assert_int_equal(lf_usb_open(t.usb, lf_stlink_usb_ids, lf_stlink_usb_nids, &sel, &d, NULL), 0);
   uint8_t cmd[16] = {0xF1}, rep[6], mode[16] = {0xF5}, m[2];
   lf_usb_xfer xs[4] = {
     {.ep = 0x01, .buf = cmd, .len = 16},

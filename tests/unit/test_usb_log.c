@@ -12,7 +12,7 @@
 #include "bench/bench.h"
 #include "core/session.h"
 #include "probe/stlink.h"
-#include "usb/usb.h"
+#include "usb/usb_bench.h"
 
 typedef struct rig {
   lf_session *s;
@@ -32,7 +32,7 @@ static void rig_open(rig *r)
   assert_non_null(r->b);
   assert_int_equal(lf_usb_new_bench(r->s, &r->b, 1, &r->usb), 0);
   lf_usb_select sel = {.index = -1};
-  assert_int_equal(lf_usb_open(r->usb, lf_stlink_usb_ids, lf_stlink_usb_nids, &sel, 0, &r->d, NULL), 0);
+  assert_int_equal(lf_usb_open(r->usb, lf_stlink_usb_ids, lf_stlink_usb_nids, &sel, &r->d, NULL), 0);
 }
 
 static void rig_close(rig *r)

@@ -118,11 +118,11 @@ static int cmd(rig *r, const uint8_t *c, size_t clen, const void *out, size_t ol
   memcpy(blk, c, clen);
   size_t n = 0;
   int rc = lf_vstlink_bulk_out(r->v, lf_vstlink_ep_out(r->v), blk, 16, &n, 1000);
-  if (rc == LF_USB_OK && olen)
+  if (rc == LF_VUSB_OK && olen)
     rc = lf_vstlink_bulk_out(r->v, lf_vstlink_ep_out(r->v), out, olen, &n, 1000);
   if (got)
     *got = 0;
-  if (rc == LF_USB_OK && rlen)
+  if (rc == LF_VUSB_OK && rlen)
     rc = lf_vstlink_bulk_in(r->v, 0x81, in, rlen, got ? got : &n, 1000);
   return rc;
 }
@@ -130,7 +130,7 @@ static int cmd(rig *r, const uint8_t *c, size_t clen, const void *out, size_t ol
 static uint8_t status1(rig *r, const uint8_t *c, size_t clen)
 {
   uint8_t rep[2] = {0xEE, 0xEE};
-  assert_int_equal(cmd(r, c, clen, NULL, 0, rep, 2, NULL), LF_USB_OK);
+  assert_int_equal(cmd(r, c, clen, NULL, 0, rep, 2, NULL), LF_VUSB_OK);
   return rep[0];
 }
 
@@ -155,7 +155,7 @@ static uint16_t rw2(rig *r, uint32_t *fault)
 {
   uint8_t rep[12];
   size_t got;
-  assert_int_equal(cmd(r, (const uint8_t[]){0xF2, 0x3E}, 2, NULL, 0, rep, 12, &got), LF_USB_OK);
+  assert_int_equal(cmd(r, (const uint8_t[]){0xF2, 0x3E}, 2, NULL, 0, rep, 12, &got), LF_VUSB_OK);
   assert_int_equal(got, 12);
   if (fault)
     *fault = le32(rep + 4);
@@ -166,7 +166,7 @@ static uint16_t mem_write(rig *r, uint8_t sub, uint32_t addr, const void *buf, u
 {
   uint8_t c[16];
   mem_cmd_block(c, sub, addr, len);
-  assert_int_equal(cmd(r, c, 16, buf, len, NULL, 0, NULL), LF_USB_OK);
+  assert_int_equal(cmd(r, c, 16, buf, len, NULL, 0, NULL), LF_VUSB_OK);
   return rw2(r, NULL);
 }
 
@@ -174,7 +174,7 @@ static uint16_t mem_read(rig *r, uint8_t sub, uint32_t addr, void *buf, uint16_t
 {
   uint8_t c[16];
   mem_cmd_block(c, sub, addr, len);
-  assert_int_equal(cmd(r, c, 16, NULL, 0, buf, (size_t)len + 2, got), LF_USB_OK);
+  assert_int_equal(cmd(r, c, 16, NULL, 0, buf, (size_t)len + 2, got), LF_VUSB_OK);
   return rw2(r, NULL);
 }
 
@@ -182,7 +182,7 @@ static uint8_t read_dap(rig *r, uint16_t port, uint16_t addr, uint32_t *val)
 {
   uint8_t c[6] = {0xF2, 0x45, (uint8_t)port, (uint8_t)(port >> 8), (uint8_t)addr, (uint8_t)(addr >> 8)};
   uint8_t rep[8];
-  assert_int_equal(cmd(r, c, 6, NULL, 0, rep, 8, NULL), LF_USB_OK);
+  assert_int_equal(cmd(r, c, 6, NULL, 0, rep, 8, NULL), LF_VUSB_OK);
   *val = le32(rep + 4);
   return rep[0];
 }
@@ -200,7 +200,7 @@ static void version_and_endpoints_per_probe_1_1_1_4(void **state)
   (void)state;
   uint8_t rep[12];
   rig *r = rig_new("v2-1", NULL, true);
-  assert_int_equal(cmd(r, (const uint8_t[]){0xF1}, 1, NULL, 0, rep, 6, NULL), LF_USB_OK);
+  assert_int_equal(cmd(r, (const uint8_t[]){0xF1}, 1, NULL, 0, rep, 6, NULL), LF_VUSB_OK);
   assert_memory_equal(rep, "\x29\x5A\x83\x04\x4B\x37", 6); /* 2<<12 | 37<<6 | 26 */
   assert_int_equal(lf_vstlink_ep_out(r->v), 0x01);
   assert_int_equal(lf_vstlink_ep_trace(r->v), 0x82);
@@ -208,16 +208,16 @@ static void version_and_endpoints_per_probe_1_1_1_4(void **state)
   rig_free(r);
 
   r = rig_new("v2", NULL, true);
-  assert_int_equal(cmd(r, (const uint8_t[]){0xF1}, 1, NULL, 0, rep, 6, NULL), LF_USB_OK);
+  assert_int_equal(cmd(r, (const uint8_t[]){0xF1}, 1, NULL, 0, rep, 6, NULL), LF_VUSB_OK);
   assert_memory_equal(rep, "\x29\x47\x83\x04\x48\x37", 6); /* V2J37S7 */
   assert_int_equal(lf_vstlink_ep_out(r->v), 0x02);
   assert_int_equal(lf_vstlink_ep_trace(r->v), 0x83);
   rig_free(r);
 
   r = rig_new("v3", NULL, true);
-  assert_int_equal(cmd(r, (const uint8_t[]){0xF1}, 1, NULL, 0, rep, 6, NULL), LF_USB_OK);
+  assert_int_equal(cmd(r, (const uint8_t[]){0xF1}, 1, NULL, 0, rep, 6, NULL), LF_VUSB_OK);
   assert_memory_equal(rep, "\x30\x00\x83\x04\x4F\x37", 6); /* HW 3, J = M = 0 */
-  assert_int_equal(cmd(r, (const uint8_t[]){0xFB}, 1, NULL, 0, rep, 12, NULL), LF_USB_OK);
+  assert_int_equal(cmd(r, (const uint8_t[]){0xFB}, 1, NULL, 0, rep, 12, NULL), LF_VUSB_OK);
   assert_memory_equal(rep, "\x03\x00\x07\x03\x05\x00\x00\x00\x83\x04\x4F\x37", 12);
   assert_int_equal(lf_vstlink_max_packet(r->v), 512);
   assert_int_equal(lf_vstlink_cfg_preset(&r->cfg, "v9"), -1);
@@ -233,14 +233,14 @@ static void modes_voltage_and_no_reply_commands_1_5_1_4b(void **state)
   assert_int_equal(status1(r, (const uint8_t[]){0xF5}, 1), 0x01);
   uint8_t rep[8];
   size_t got;
-  assert_int_equal(cmd(r, (const uint8_t[]){0xF3, 0x07}, 2, NULL, 0, rep, 2, &got), LF_USB_ERR_TIMEOUT);
+  assert_int_equal(cmd(r, (const uint8_t[]){0xF3, 0x07}, 2, NULL, 0, rep, 2, &got), LF_VUSB_ERR_TIMEOUT);
   assert_int_equal(r->clk.cat_ns[LF_CLK_TIMEOUT], 1000000000ull);
-  assert_int_equal(cmd(r, (const uint8_t[]){0xF7}, 1, NULL, 0, rep, 8, &got), LF_USB_OK);
+  assert_int_equal(cmd(r, (const uint8_t[]){0xF7}, 1, NULL, 0, rep, 8, &got), LF_VUSB_OK);
   assert_int_equal(le32(rep), 1521);
   assert_int_equal(le32(rep + 4), 2060); /* 3.25 V * 1521 / 2.4 = 2059.69 */
   assert_int_equal(enter(r), 0x80);
   assert_int_equal(status1(r, (const uint8_t[]){0xF5}, 1), 0x02);
-  assert_int_equal(cmd(r, (const uint8_t[]){0xF2, 0x21}, 2, NULL, 0, NULL, 0, NULL), LF_USB_OK);
+  assert_int_equal(cmd(r, (const uint8_t[]){0xF2, 0x21}, 2, NULL, 0, NULL, 0, NULL), LF_VUSB_OK);
   assert_int_equal(status1(r, (const uint8_t[]){0xF5}, 1), 0x01);
   rig_free(r);
 }
@@ -324,7 +324,7 @@ static void usb_transfer_time_hand_computed_4_4(void **state)
   (void)state;
   rig *r = rig_new("v2-1", NULL, true);
   uint8_t rep[6];
-  assert_int_equal(cmd(r, (const uint8_t[]){0xF1}, 1, NULL, 0, rep, 6, NULL), LF_USB_OK);
+  assert_int_equal(cmd(r, (const uint8_t[]){0xF1}, 1, NULL, 0, rep, 6, NULL), LF_VUSB_OK);
   assert_int_equal(r->clk.now_ns, 145667 + 20000 + 139000);
   assert_int_equal(lf_vstlink_usb_ns(r->v, 6144), 125000 + 5056000); /* (6144 + 96*15) * 8 / 12e6 */
   assert_int_equal(lf_vstlink_usb_ns(r->v, 0), 125000 + 10000);
@@ -353,23 +353,23 @@ static void batch_pays_latency_once(void **state)
   uint8_t blk[16] = {0xF1}, rep[6];
   size_t n;
   lf_vstlink_batch_begin(r->v);
-  assert_int_equal(lf_vstlink_bulk_out(r->v, 0x01, blk, 16, &n, 1000), LF_USB_OK);
-  assert_int_equal(lf_vstlink_bulk_in(r->v, 0x81, rep, 6, &n, 1000), LF_USB_OK);
+  assert_int_equal(lf_vstlink_bulk_out(r->v, 0x01, blk, 16, &n, 1000), LF_VUSB_OK);
+  assert_int_equal(lf_vstlink_bulk_in(r->v, 0x81, rep, 6, &n, 1000), LF_VUSB_OK);
   lf_vstlink_batch_end(r->v);
   assert_int_equal(r->clk.now_ns, 125000 + 20667 + 20000 + 14000);
   assert_int_equal(r->clk.cat_ns[LF_CLK_USB], 125000 + 20667 + 14000);
   assert_int_equal(lf_vstlink_usb_wire_ns(r->v, 6), 14000);
   assert_int_equal(lf_vstlink_counters_get(r->v)->usb_round_trips, 1);
   uint64_t t0 = r->clk.now_ns;
-  assert_int_equal(lf_vstlink_bulk_out(r->v, 0x01, blk, 16, &n, 1000), LF_USB_OK);
-  assert_int_equal(lf_vstlink_bulk_in(r->v, 0x81, rep, 6, &n, 1000), LF_USB_OK);
+  assert_int_equal(lf_vstlink_bulk_out(r->v, 0x01, blk, 16, &n, 1000), LF_VUSB_OK);
+  assert_int_equal(lf_vstlink_bulk_in(r->v, 0x81, rep, 6, &n, 1000), LF_VUSB_OK);
   assert_int_equal(r->clk.now_ns - t0, 145667 + 20000 + 139000);
   assert_int_equal(lf_vstlink_counters_get(r->v)->usb_round_trips, 3);
   /* a new batch pays again; a stall inside a batch pays only wire(0) = 10000 */
   t0 = r->clk.now_ns;
   lf_vstlink_batch_begin(r->v);
-  assert_int_equal(lf_vstlink_bulk_out(r->v, 0x01, blk, 16, &n, 1000), LF_USB_OK);
-  assert_int_equal(lf_vstlink_bulk_out(r->v, 0x05, blk, 16, &n, 1000), LF_USB_ERR_PIPE);
+  assert_int_equal(lf_vstlink_bulk_out(r->v, 0x01, blk, 16, &n, 1000), LF_VUSB_OK);
+  assert_int_equal(lf_vstlink_bulk_out(r->v, 0x05, blk, 16, &n, 1000), LF_VUSB_ERR_PIPE);
   lf_vstlink_batch_end(r->v);
   assert_int_equal(r->clk.now_ns - t0, 125000 + 20667 + 20000 + 10000);
   rig_free(r);
@@ -388,16 +388,16 @@ static void write32_of_32k_accepted_st_flash(void **state)
   for (size_t i = 0; i < len; i++)
     data[i] = (uint8_t)(i * 7 + 3);
   uint8_t c[16] = {0xF2, 0x08, 0x34, 0x00, 0x00, 0x20, 0x00, 0x80};
-  assert_int_equal(cmd(r, c, 16, data, len, NULL, 0, NULL), LF_USB_OK);
-  assert_int_equal(cmd(r, (const uint8_t[]){0xF2, 0x3E}, 2, NULL, 0, st, 12, NULL), LF_USB_OK);
+  assert_int_equal(cmd(r, c, 16, data, len, NULL, 0, NULL), LF_VUSB_OK);
+  assert_int_equal(cmd(r, (const uint8_t[]){0xF2, 0x3E}, 2, NULL, 0, st, 12, NULL), LF_VUSB_OK);
   assert_int_equal(st[0], 0x80);
   for (size_t i = 0; i < len; i += 4093)
     assert_int_equal(r->bus.ram[0x34 + i], data[i]);
   /* above the parameter: CMD_ERROR, data phase consumed */
   r->p.stlink_write32_max = 6144;
   c[6] = 0x04; c[7] = 0x18; /* 6148 */
-  assert_int_equal(cmd(r, c, 16, data, 6148, NULL, 0, NULL), LF_USB_OK);
-  assert_int_equal(cmd(r, (const uint8_t[]){0xF2, 0x3E}, 2, NULL, 0, st, 12, NULL), LF_USB_OK);
+  assert_int_equal(cmd(r, c, 16, data, 6148, NULL, 0, NULL), LF_VUSB_OK);
+  assert_int_equal(cmd(r, (const uint8_t[]){0xF2, 0x3E}, 2, NULL, 0, st, 12, NULL), LF_VUSB_OK);
   assert_int_equal(st[0], 0x08);
   free(data);
   rig_free(r);
@@ -411,19 +411,19 @@ static void empty_in_times_out_and_overflow_1_2(void **state)
   rig *r = rig_new("v2-1", NULL, true);
   uint8_t buf[64];
   size_t got = 99;
-  assert_int_equal(lf_vstlink_bulk_in(r->v, 0x81, buf, 64, &got, 250), LF_USB_ERR_TIMEOUT);
+  assert_int_equal(lf_vstlink_bulk_in(r->v, 0x81, buf, 64, &got, 250), LF_VUSB_ERR_TIMEOUT);
   assert_int_equal(got, 0);
   assert_int_equal(r->clk.cat_ns[LF_CLK_TIMEOUT], 250000000ull);
-  assert_int_equal(lf_vstlink_bulk_in(r->v, 0x82, buf, 64, &got, 10), LF_USB_ERR_TIMEOUT);
+  assert_int_equal(lf_vstlink_bulk_in(r->v, 0x82, buf, 64, &got, 10), LF_VUSB_ERR_TIMEOUT);
   assert_int_equal(lf_vstlink_counters_get(r->v)->usb_timeouts, 2);
-  assert_int_equal(cmd(r, (const uint8_t[]){0xF1}, 1, NULL, 0, buf, 64, &got), LF_USB_OK);
+  assert_int_equal(cmd(r, (const uint8_t[]){0xF1}, 1, NULL, 0, buf, 64, &got), LF_VUSB_OK);
   assert_int_equal(got, 6);
-  assert_int_equal(cmd(r, (const uint8_t[]){0xF1}, 1, NULL, 0, buf, 4, &got), LF_USB_ERR_OVERFLOW);
-  assert_int_equal(lf_vstlink_bulk_in(r->v, 0x81, buf, 64, &got, 10), LF_USB_ERR_TIMEOUT); /* consumed */
+  assert_int_equal(cmd(r, (const uint8_t[]){0xF1}, 1, NULL, 0, buf, 4, &got), LF_VUSB_ERR_OVERFLOW);
+  assert_int_equal(lf_vstlink_bulk_in(r->v, 0x81, buf, 64, &got, 10), LF_VUSB_ERR_TIMEOUT); /* consumed */
   size_t n;
   uint8_t blk[16] = {0xF1};
-  assert_int_equal(lf_vstlink_bulk_out(r->v, 0x01, blk, 15, &n, 10), LF_USB_ERR_PIPE);
-  assert_int_equal(lf_vstlink_bulk_out(r->v, 0x03, blk, 16, &n, 10), LF_USB_ERR_PIPE);
+  assert_int_equal(lf_vstlink_bulk_out(r->v, 0x01, blk, 15, &n, 10), LF_VUSB_ERR_PIPE);
+  assert_int_equal(lf_vstlink_bulk_out(r->v, 0x03, blk, 16, &n, 10), LF_VUSB_ERR_PIPE);
   assert_int_equal(lf_vstlink_counters_get(r->v)->usb_stalls, 2);
   rig_free(r);
 }
@@ -435,12 +435,12 @@ static void usb_fault_injection(void **state)
   rig *r = rig_new("v2-1", "usb_timeout@1,usb_stall@3,usb_short@4", true);
   uint8_t blk[16] = {0xF1}, buf[8];
   size_t n;
-  assert_int_equal(lf_vstlink_bulk_out(r->v, 0x01, blk, 16, &n, 500), LF_USB_ERR_TIMEOUT);
+  assert_int_equal(lf_vstlink_bulk_out(r->v, 0x01, blk, 16, &n, 500), LF_VUSB_ERR_TIMEOUT);
   assert_int_equal(r->clk.now_ns, 500000000ull); /* nothing reached the probe */
   assert_int_equal(lf_vstlink_counters_get(r->v)->commands, 0);
-  assert_int_equal(lf_vstlink_bulk_out(r->v, 0x01, blk, 16, &n, 500), LF_USB_OK);
-  assert_int_equal(lf_vstlink_bulk_in(r->v, 0x81, buf, 8, &n, 500), LF_USB_ERR_PIPE);
-  assert_int_equal(lf_vstlink_bulk_in(r->v, 0x81, buf, 8, &n, 500), LF_USB_OK);
+  assert_int_equal(lf_vstlink_bulk_out(r->v, 0x01, blk, 16, &n, 500), LF_VUSB_OK);
+  assert_int_equal(lf_vstlink_bulk_in(r->v, 0x81, buf, 8, &n, 500), LF_VUSB_ERR_PIPE);
+  assert_int_equal(lf_vstlink_bulk_in(r->v, 0x81, buf, 8, &n, 500), LF_VUSB_OK);
   assert_int_equal(n, 3); /* half of 6 */
   assert_memory_equal(buf, "\x29\x5A\x83", 3);
   rig_free(r);
@@ -455,8 +455,8 @@ static void unknown_commands_and_mode_checks_1_6_1_11(void **state)
   rig *r = rig_new("v2-1", NULL, true);
   uint8_t rep[12];
   assert_int_equal(status1(r, (const uint8_t[]){0xF2, 0x7F}, 2), 0x42);
-  assert_int_equal(cmd(r, (const uint8_t[]){0xAA}, 1, NULL, 0, rep, 2, NULL), LF_USB_ERR_TIMEOUT);
-  assert_int_equal(cmd(r, (const uint8_t[]){0xFB}, 1, NULL, 0, rep, 12, NULL), LF_USB_ERR_TIMEOUT);
+  assert_int_equal(cmd(r, (const uint8_t[]){0xAA}, 1, NULL, 0, rep, 2, NULL), LF_VUSB_ERR_TIMEOUT);
+  assert_int_equal(cmd(r, (const uint8_t[]){0xFB}, 1, NULL, 0, rep, 12, NULL), LF_VUSB_ERR_TIMEOUT);
   assert_int_equal(cmd(r, (const uint8_t[]){0xF2, 0x36, 0, 0, 0, 0x20}, 6, NULL, 0, rep, 8, NULL), 0);
   assert_int_equal(rep[0], 0x08);
   uint8_t data[4];
@@ -588,7 +588,7 @@ static void fault_address_in_lastrwstatus2_1_11(void **state)
   uint8_t c[16];
   mem_cmd_block(c, 0x07, RAM_BASE + RAM_SIZE - 8, 16);
   size_t got;
-  assert_int_equal(cmd(r, c, 16, NULL, 0, buf, 16, &got), LF_USB_OK);
+  assert_int_equal(cmd(r, c, 16, NULL, 0, buf, 16, &got), LF_VUSB_OK);
   assert_int_equal(got, 16);
   uint32_t fault;
   assert_int_equal(rw2(r, &fault), 0x11);
@@ -601,7 +601,7 @@ static void fault_address_in_lastrwstatus2_1_11(void **state)
   assert_int_equal(read_dap(r, 0xFFFF, 0x04, &cs), 0x80);
   assert_false(cs & 0x20); /* firmware wrote ABORT */
   mem_cmd_block(c, 0x08, RAM_BASE + RAM_SIZE - 4, 12);
-  assert_int_equal(cmd(r, c, 16, buf, 12, NULL, 0, NULL), LF_USB_OK);
+  assert_int_equal(cmd(r, c, 16, buf, 12, NULL, 0, NULL), LF_VUSB_OK);
   assert_int_equal(rw2(r, &fault), 0x11);
   assert_int_equal(fault, RAM_BASE + RAM_SIZE);
   /* the last write fails: found by the closing CTRL/STAT check */
@@ -652,7 +652,7 @@ static void memory_write_time_hand_computed(void **state)
   uint64_t t0 = r->clk.now_ns;
   uint8_t c[16], w[8] = {0};
   mem_cmd_block(c, 0x08, RAM_BASE, 8);
-  assert_int_equal(cmd(r, c, 16, w, 8, NULL, 0, NULL), LF_USB_OK);
+  assert_int_equal(cmd(r, c, 16, w, 8, NULL, 0, NULL), LF_VUSB_OK);
   assert_int_equal(r->clk.now_ns - t0, 145667 + 20000 + 140333 + 150600);
   rig_free(r);
 }
@@ -740,7 +740,7 @@ static void wrong_data_phase_length_stalls_1_2(void **state)
   assert_int_equal(enter(r), 0x80);
   uint8_t c[16], w[8] = {0};
   mem_cmd_block(c, 0x08, RAM_BASE, 8);
-  assert_int_equal(cmd(r, c, 16, w, 4, NULL, 0, NULL), LF_USB_ERR_PIPE);
+  assert_int_equal(cmd(r, c, 16, w, 4, NULL, 0, NULL), LF_VUSB_ERR_PIPE);
   assert_int_equal(rw2(r, NULL), 0x08);
   assert_int_equal(mem_write(r, 0x08, RAM_BASE, w, 8), 0x80);
   rig_free(r);

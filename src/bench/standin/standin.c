@@ -716,11 +716,11 @@ API int libusb_cancel_transfer(su_transfer *t)
 static su_transfer_status status_of(int rc)
 {
   switch (rc) {
-  case LF_USB_OK: return SU_TRANSFER_COMPLETED;
-  case LF_USB_ERR_TIMEOUT: return SU_TRANSFER_TIMED_OUT;
-  case LF_USB_ERR_PIPE: return SU_TRANSFER_STALL;
-  case LF_USB_ERR_OVERFLOW: return SU_TRANSFER_OVERFLOW;
-  case LF_USB_ERR_NO_DEVICE: return SU_TRANSFER_NO_DEVICE;
+  case LF_VUSB_OK: return SU_TRANSFER_COMPLETED;
+  case LF_VUSB_ERR_TIMEOUT: return SU_TRANSFER_TIMED_OUT;
+  case LF_VUSB_ERR_PIPE: return SU_TRANSFER_STALL;
+  case LF_VUSB_ERR_OVERFLOW: return SU_TRANSFER_OVERFLOW;
+  case LF_VUSB_ERR_NO_DEVICE: return SU_TRANSFER_NO_DEVICE;
   default: return SU_TRANSFER_ERROR;
   }
 }

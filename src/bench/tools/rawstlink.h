@@ -16,7 +16,7 @@ lf_bench_board *lf_raw_board_named(const char *board, const char *probe, const c
 
 /* One ST-Link command: 16-byte block (zero-padded from `cmd`), optional data
  * OUT phase, optional reply of `rlen` bytes. Returns the last transfer's
- * LF_USB_* code. */
+ * LF_VUSB_* code. */
 int lf_raw_cmd(lf_bench_board *b, const uint8_t *cmd, size_t cmdlen, const void *out, size_t outlen,
            void *reply, size_t rlen);
 
