@@ -26,6 +26,17 @@
 #define CSW_INC_SINGLE 0x10u
 #define TAR_BLOCK 1024u
 
+/* The memory interface of one MEM-AP: native probe memory commands, or
+ * (raw-DAP probes) CSW/TAR/DRW transactions with this AP's CSW and TAR
+ * cached. */
+struct lf_memap {
+  lf_adi *a;
+  uint8_t ap;
+  bool csw_valid, tar_valid;
+  uint32_t csw, tar;
+  lf_memap *next;
+};
+
 struct lf_adi {
   lf_session *s;
   lf_probe *p;
@@ -35,8 +46,10 @@ struct lf_adi {
   bool raw;
   bool dp_managed;   /* the probe has no DP register access: it powers the DP itself */
   uint32_t dpidr;
-  bool sel_valid, csw_valid, tar_valid;
-  uint32_t sel, csw, tar;
+  bool sel_valid;
+  uint32_t sel;
+  lf_memap *maps;    /* created on first use, freed with the adi */
+  lf_memap *mem;     /* the one of cfg.ap (lf_adi_read & co.) */
 };
 
 void lf_adi_cfg_default(lf_adi_cfg *cfg)
@@ -83,11 +96,53 @@ int lf_adi_new(lf_session *s, lf_probe *p, const lf_adi_cfg *cfg, lf_adi **out)
   a->p = p;
   a->cfg = c;
   a->raw = raw;
+  if (!(a->mem = lf_adi_memap(a, c.ap))) {
+    free(a);
+    return LF_ENOMEM;
+  }
   *out = a;
   return 0;
 }
 
-void lf_adi_free(lf_adi *a) { free(a); }
+void lf_adi_free(lf_adi *a)
+{
+  if (!a)
+    return;
+  while (a->maps) {
+    lf_memap *m = a->maps;
+    a->maps = m->next;
+    free(m);
+  }
+  free(a);
+}
+
+/* The memap of `ap` if one exists (no allocation). */
+static lf_memap *find_map(const lf_adi *a, uint8_t ap)
+{
+  for (lf_memap *m = a->maps; m; m = m->next)
+    if (m->ap == ap)
+      return m;
+  return NULL;
+}
+
+lf_memap *lf_adi_memap(lf_adi *a, uint8_t ap)
+{
+  lf_memap *m = find_map(a, ap);
+  if (m)
+    return m;
+  if (!(m = calloc(1, sizeof *m))) {
+    lf_err_set(a->s, LF_ENOMEM, "adi: out of memory");
+    return NULL;
+  }
+  m->a = a;
+  m->ap = ap;
+  m->next = a->maps;
+  a->maps = m;
+  return m;
+}
+
+uint8_t lf_memap_ap(const lf_memap *m) { return m->ap; }
+lf_adi *lf_memap_adi(const lf_memap *m) { return m->a; }
 
 lf_probe *lf_adi_probe(const lf_adi *a) { return a->p; }
 lf_session *lf_adi_session(const lf_adi *a) { return a->s; }
@@ -116,7 +171,12 @@ uint64_t lf_adi_now_ns(const lf_adi *a) { return lf_probe_now_ns(a->p); }
 
 static uint64_t s_to_ns(double s) { return (uint64_t)(s * 1e9 + 0.5); }
 
-static void forget_caches(lf_adi *a) { a->sel_valid = a->csw_valid = a->tar_valid = false; }
+static void forget_caches(lf_adi *a)
+{
+  a->sel_valid = false;
+  for (lf_memap *m = a->maps; m; m = m->next)
+    m->csw_valid = m->tar_valid = false;
+}
 
 /* ---- sticky errors ---- */
 
@@ -212,16 +272,17 @@ static int ap_access(lf_adi *a, bool write, uint8_t ap, uint8_t addr, uint32_t *
     if ((r = select_for(a, (uint32_t)ap << 24 | (addr & 0xF0u), 0xFF0000F0u)))
       return after_fault(a, r);
     r = write ? p->ops->ap_write(p, ap, addr & 0x0Cu, *val) : p->ops->ap_read(p, ap, addr & 0x0Cu, val);
-    if (!r && ap == a->cfg.ap && write && (addr & 0xFCu) == LF_AP_CSW) {
-      a->csw = *val;
-      a->csw_valid = true;
+    lf_memap *m = find_map(a, ap);
+    if (m && !r && write && (addr & 0xFCu) == LF_AP_CSW) {
+      m->csw = *val;
+      m->csw_valid = true;
     }
-    if (!r && ap == a->cfg.ap && write && (addr & 0xFCu) == LF_AP_TAR) {
-      a->tar = *val;
-      a->tar_valid = true;
+    if (m && !r && write && (addr & 0xFCu) == LF_AP_TAR) {
+      m->tar = *val;
+      m->tar_valid = true;
     }
-    if (ap == a->cfg.ap && ((addr & 0xFCu) == LF_AP_DRW || (addr & 0xF0u) == 0x10u))
-      a->tar_valid = false; /* the caller moved TAR behind our back */
+    if (m && ((addr & 0xFCu) == LF_AP_DRW || (addr & 0xF0u) == 0x10u))
+      m->tar_valid = false; /* the caller moved TAR behind our back */
   } else {
     r = write ? p->ops->ap_write(p, ap, addr, *val) : p->ops->ap_read(p, ap, addr, val);
   }
@@ -393,53 +454,56 @@ static int need_connected(lf_adi *a, const char *op, uint32_t addr)
 }
 
 /* Raw MEM-AP: CSW and TAR written only when they change. */
-static int raw_setup(lf_adi *a, uint32_t size_bits, uint32_t addr)
+static int raw_setup(lf_memap *m, uint32_t size_bits, uint32_t addr)
 {
+  lf_adi *a = m->a;
   uint32_t csw = a->cfg.csw_bits | CSW_INC_SINGLE | size_bits;
   int r;
-  if (a->csw_valid && a->csw == csw) {
+  if (m->csw_valid && m->csw == csw) {
     a->st.csw_skips++;
   } else {
-    if ((r = lf_adi_ap_write(a, a->cfg.ap, LF_AP_CSW, csw)))
+    if ((r = lf_adi_ap_write(a, m->ap, LF_AP_CSW, csw)))
       return r;
     a->st.csw_writes++;
   }
-  if (a->tar_valid && a->tar == addr) {
+  if (m->tar_valid && m->tar == addr) {
     a->st.tar_skips++;
     return 0;
   }
-  if ((r = lf_adi_ap_write(a, a->cfg.ap, LF_AP_TAR, addr)))
+  if ((r = lf_adi_ap_write(a, m->ap, LF_AP_TAR, addr)))
     return r;
   a->st.tar_writes++;
   return 0;
 }
 
 /* One DRW access of `size` bytes at addr (raw probes); data in lane order. */
-static int raw_one(lf_adi *a, bool write, uint32_t addr, unsigned size, uint32_t *val)
+static int raw_one(lf_memap *m, bool write, uint32_t addr, unsigned size, uint32_t *val)
 {
   static const uint32_t size_bits[5] = {0, CSW_SIZE8, CSW_SIZE16, 0, CSW_SIZE32};
-  int r = raw_setup(a, size_bits[size], addr);
+  lf_adi *a = m->a;
+  int r = raw_setup(m, size_bits[size], addr);
   if (!r)
-    r = select_for(a, (uint32_t)a->cfg.ap << 24, 0xFF0000F0u); /* DRW: bank 0 of the AP */
+    r = select_for(a, (uint32_t)m->ap << 24, 0xFF0000F0u); /* DRW: bank 0 of the AP */
   if (r)
     return after_fault(a, r);
   unsigned lane = (addr & 3u) * 8;
   uint32_t d = write ? *val << lane : 0;
   lf_probe *p = a->p;
-  r = write ? p->ops->ap_write(p, a->cfg.ap, LF_AP_DRW, d) : p->ops->ap_read(p, a->cfg.ap, LF_AP_DRW, &d);
+  r = write ? p->ops->ap_write(p, m->ap, LF_AP_DRW, d) : p->ops->ap_read(p, m->ap, LF_AP_DRW, &d);
   if (r) {
-    a->tar_valid = false;
+    m->tar_valid = false;
     return after_fault(a, r);
   }
   if (!write)
     *val = size == 4 ? d : (d >> lane) & (size == 1 ? 0xFFu : 0xFFFFu);
   uint32_t next = addr + size;
-  a->tar = next;
-  a->tar_valid = (next % TAR_BLOCK) != 0; /* crossing a block: TAR is unknown */
+  m->tar = next;
+  m->tar_valid = (next % TAR_BLOCK) != 0; /* crossing a block: TAR is unknown */
   return 0;
 }
 
-static int raw_range(lf_adi *a, bool write, uint32_t addr, uint8_t *buf, size_t len, unsigned width)
+static int raw_range(lf_memap *m, bool write, uint32_t addr, uint8_t *buf, size_t len,
+                     unsigned width)
 {
   size_t i = 0;
   while (i < len) {
@@ -451,9 +515,9 @@ static int raw_range(lf_adi *a, bool write, uint32_t addr, uint8_t *buf, size_t 
     if (write)
       for (unsigned k = 0; k < w; k++)
         v |= (uint32_t)buf[i + k] << (8 * k);
-    int r = raw_one(a, write, at, w, &v);
+    int r = raw_one(m, write, at, w, &v);
     if (r)
-      return lf_err_wrap(a->s, r, "adi: %s 0x%08x", write ? "write" : "read", at);
+      return lf_err_wrap(m->a->s, r, "adi: %s 0x%08x", write ? "write" : "read", at);
     if (!write)
       for (unsigned k = 0; k < w; k++)
         buf[i + k] = (uint8_t)(v >> (8 * k));
@@ -462,49 +526,53 @@ static int raw_range(lf_adi *a, bool write, uint32_t addr, uint8_t *buf, size_t 
   return 0;
 }
 
-int lf_adi_read32(lf_adi *a, uint32_t addr, uint32_t *val)
+int lf_memap_read32(lf_memap *m, uint32_t addr, uint32_t *val)
 {
+  lf_adi *a = m->a;
   int r = need_connected(a, "read", addr);
   if (r)
     return r;
   if (addr & 3u)
     return lf_err_set(a->s, LF_EINVAL, "adi: read word at 0x%08x: not 4-byte aligned", addr);
   if (a->raw) {
-    r = raw_one(a, false, addr, 4, val);
+    r = raw_one(m, false, addr, 4, val);
     return r ? lf_err_wrap(a->s, r, "adi: read 0x%08x", addr) : 0;
   }
   if (a->p->ops->read32) {
-    r = a->p->ops->read32(a->p, a->cfg.ap, addr, val);
+    r = a->p->ops->read32(a->p, m->ap, addr, val);
   } else {
     uint8_t b[4];
-    r = a->p->ops->mem_read(a->p, a->cfg.ap, addr, b, 4, 4);
+    r = a->p->ops->mem_read(a->p, m->ap, addr, b, 4, 4);
     if (!r)
       *val = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
   }
   return r ? after_fault(a, r) : 0;
 }
 
-int lf_adi_write32(lf_adi *a, uint32_t addr, uint32_t val)
+int lf_memap_write32(lf_memap *m, uint32_t addr, uint32_t val)
 {
+  lf_adi *a = m->a;
   int r = need_connected(a, "write", addr);
   if (r)
     return r;
   if (addr & 3u)
     return lf_err_set(a->s, LF_EINVAL, "adi: write word at 0x%08x: not 4-byte aligned", addr);
   if (a->raw) {
-    r = raw_one(a, true, addr, 4, &val);
+    r = raw_one(m, true, addr, 4, &val);
     return r ? lf_err_wrap(a->s, r, "adi: write 0x%08x", addr) : 0;
   }
   if (a->p->ops->write32) {
-    r = a->p->ops->write32(a->p, a->cfg.ap, addr, val);
+    r = a->p->ops->write32(a->p, m->ap, addr, val);
   } else {
     uint8_t b[4] = {(uint8_t)val, (uint8_t)(val >> 8), (uint8_t)(val >> 16), (uint8_t)(val >> 24)};
-    r = a->p->ops->mem_write(a->p, a->cfg.ap, addr, b, 4, 4);
+    r = a->p->ops->mem_write(a->p, m->ap, addr, b, 4, 4);
   }
   return r ? after_fault(a, r) : 0;
 }
 
-static int check_range(lf_adi *a, const char *op, uint32_t addr, size_t len)
+/* width 0 = any (not forced); forced: width must be 1, 2 or 4. */
+static int check_access(lf_adi *a, const char *op, uint32_t addr, size_t len, unsigned width,
+                        bool forced)
 {
   int r = need_connected(a, op, addr);
   if (r)
@@ -512,36 +580,8 @@ static int check_range(lf_adi *a, const char *op, uint32_t addr, size_t len)
   if (len > 0 && (uint64_t)addr + len - 1 > 0xFFFFFFFFu)
     return lf_err_set(a->s, LF_EINVAL, "adi: %s 0x%08x + %zu bytes: beyond the 4 GiB address space",
                       op, addr, len);
-  return 0;
-}
-
-int lf_adi_read(lf_adi *a, uint32_t addr, void *buf, size_t len)
-{
-  int r = check_range(a, "read", addr, len);
-  if (r || !len)
-    return r;
-  if (a->raw)
-    return raw_range(a, false, addr, buf, len, 0);
-  r = a->p->ops->mem_read(a->p, a->cfg.ap, addr, buf, len, 0);
-  return r ? after_fault(a, r) : 0;
-}
-
-int lf_adi_write(lf_adi *a, uint32_t addr, const void *buf, size_t len)
-{
-  int r = check_range(a, "write", addr, len);
-  if (r || !len)
-    return r;
-  if (a->raw)
-    return raw_range(a, true, addr, (uint8_t *)(uintptr_t)buf, len, 0);
-  r = a->p->ops->mem_write(a->p, a->cfg.ap, addr, buf, len, 0);
-  return r ? after_fault(a, r) : 0;
-}
-
-static int check_width(lf_adi *a, const char *op, uint32_t addr, size_t len, unsigned width)
-{
-  int r = check_range(a, op, addr, len);
-  if (r)
-    return r;
+  if (width == 0 && !forced)
+    return 0;
   if (width != 1 && width != 2 && width != 4)
     return lf_err_set(a->s, LF_EINVAL, "adi: %s 0x%08x: access width %u, expected 1, 2 or 4", op,
                       addr, width);
@@ -552,24 +592,53 @@ static int check_width(lf_adi *a, const char *op, uint32_t addr, size_t len, uns
   return 0;
 }
 
-int lf_adi_read_width(lf_adi *a, uint32_t addr, void *buf, size_t len, unsigned width)
+static int memap_rw(lf_memap *m, bool write, uint32_t addr, uint8_t *buf, size_t len,
+                    unsigned width, bool forced)
 {
-  int r = check_width(a, "read", addr, len, width);
+  lf_adi *a = m->a;
+  int r = check_access(a, write ? "write" : "read", addr, len, width, forced);
   if (r || !len)
     return r;
   if (a->raw)
-    return raw_range(a, false, addr, buf, len, width);
-  r = a->p->ops->mem_read(a->p, a->cfg.ap, addr, buf, len, width);
+    return raw_range(m, write, addr, buf, len, width);
+  r = write ? a->p->ops->mem_write(a->p, m->ap, addr, buf, len, width)
+            : a->p->ops->mem_read(a->p, m->ap, addr, buf, len, width);
   return r ? after_fault(a, r) : 0;
+}
+
+int lf_memap_read(lf_memap *m, uint32_t addr, void *buf, size_t len, unsigned width)
+{
+  return memap_rw(m, false, addr, buf, len, width, false);
+}
+
+int lf_memap_write(lf_memap *m, uint32_t addr, const void *buf, size_t len, unsigned width)
+{
+  return memap_rw(m, true, addr, (uint8_t *)(uintptr_t)buf, len, width, false);
+}
+
+/* ---- the default MEM-AP (cfg.ap) ---- */
+
+int lf_adi_read32(lf_adi *a, uint32_t addr, uint32_t *val) { return lf_memap_read32(a->mem, addr, val); }
+int lf_adi_write32(lf_adi *a, uint32_t addr, uint32_t val) { return lf_memap_write32(a->mem, addr, val); }
+
+int lf_adi_read(lf_adi *a, uint32_t addr, void *buf, size_t len)
+{
+  return memap_rw(a->mem, false, addr, buf, len, 0, false);
+}
+
+int lf_adi_write(lf_adi *a, uint32_t addr, const void *buf, size_t len)
+{
+  return memap_rw(a->mem, true, addr, (uint8_t *)(uintptr_t)buf, len, 0, false);
+}
+
+int lf_adi_read_width(lf_adi *a, uint32_t addr, void *buf, size_t len, unsigned width)
+{
+  return memap_rw(a->mem, false, addr, buf, len, width, true);
 }
 
 int lf_adi_write_width(lf_adi *a, uint32_t addr, const void *buf, size_t len, unsigned width)
 {
-  int r = check_width(a, "write", addr, len, width);
-  if (r || !len)
-    return r;
-  if (a->raw)
-    return raw_range(a, true, addr, (uint8_t *)(uintptr_t)buf, len, width);
-  r = a->p->ops->mem_write(a->p, a->cfg.ap, addr, buf, len, width);
-  return r ? after_fault(a, r) : 0;
+  return memap_rw(a->mem, true, addr, (uint8_t *)(uintptr_t)buf, len, width, true);
 }
+
+lf_memap *lf_adi_default_memap(lf_adi *a) { return a->mem; }

@@ -9,12 +9,13 @@
  *    bounded by powerup_timeout; stm32f7-target.md 10.2).
  *  - sticky errors: after a memory or AP fault the layer writes
  *    ABORT = STKCMPCLR|STKERRCLR|WDERRCLR|ORUNERRCLR, so the next access works.
- *  - memory: through the probe's mem_read/mem_write/read32/write32 (ST-Link
- *    runs its own MEM-AP: SELECT, CSW, TAR and 1 KiB TAR blocks). For a probe
- *    that only gives raw DP/AP transactions (LF_PROBE_CAP_RAW_DAP) the layer
- *    drives the MEM-AP itself with SELECT, CSW and TAR cached: a register is
- *    written only when its value changes, TAR is rewritten at each 1 KiB
- *    auto-increment block (stm32f7-target.md 10.3).
+ *  - memory: one interface per MEM-AP (lf_memap), through the probe's native
+ *    mem_read/mem_write/read32/write32 (ST-Link runs its own MEM-AP: SELECT,
+ *    CSW, TAR and 1 KiB TAR blocks). For a probe that only gives raw DP/AP
+ *    transactions (LF_PROBE_CAP_RAW_DAP) the layer drives the MEM-AP itself
+ *    with SELECT, CSW and TAR cached: a register is written only when its
+ *    value changes, TAR is rewritten at each 1 KiB auto-increment block
+ *    (stm32f7-target.md 10.3).
  *  - disconnect: DP power-down (CSYSPWRUPREQ cleared, wait for CSYSPWRUPACK=0;
  *    then CDBGPWRUPREQ cleared, wait for both ACKs = 0) bounded by ONE
  *    deadline of disconnect_timeout (default 0.1 s, never pyOCD's 5 s + 5 s,
@@ -94,6 +95,8 @@ typedef struct lf_adi_stats {
 } lf_adi_stats;
 
 typedef struct lf_adi lf_adi;
+/* The memory interface of one MEM-AP (see lf_adi_memap). */
+typedef struct lf_memap lf_memap;
 
 void lf_adi_cfg_default(lf_adi_cfg *cfg);
 
@@ -144,7 +147,28 @@ int lf_adi_dp_write(lf_adi *a, uint8_t addr, uint32_t val);
 int lf_adi_ap_read(lf_adi *a, uint8_t ap, uint8_t addr, uint32_t *val);
 int lf_adi_ap_write(lf_adi *a, uint8_t ap, uint8_t addr, uint32_t val);
 
-/* Memory through cfg.ap. 32-bit words need 4-byte aligned addresses
+/* Memory interfaces, one per MEM-AP: built from the probe's native memory
+ * commands (ST-Link) or from raw DAP transactions (CSW/TAR/DRW with CSW and
+ * TAR cached per AP; CMSIS-DAP). Created on first use, owned by the adi
+ * (valid until lf_adi_free); NULL only when out of memory. Nothing above
+ * src/arm sees which of the two it is.
+ *
+ * lf_memap_read/write: any address and length; width 0 = the cheapest
+ * accesses (bytes up to 4-byte alignment, 32-bit words, bytes after), 1/2/4
+ * = every access exactly that wide (addr and len multiples of it, else
+ * LF_EINVAL): peripheral registers that need a given width. A bus fault is
+ * LF_EFAULT naming the address; sticky errors are cleared before
+ * returning, so the next access works. */
+lf_memap *lf_adi_memap(lf_adi *a, uint8_t ap);
+lf_memap *lf_adi_default_memap(lf_adi *a); /* the one of cfg.ap */
+uint8_t lf_memap_ap(const lf_memap *m);
+lf_adi *lf_memap_adi(const lf_memap *m);
+int lf_memap_read(lf_memap *m, uint32_t addr, void *buf, size_t len, unsigned width);
+int lf_memap_write(lf_memap *m, uint32_t addr, const void *buf, size_t len, unsigned width);
+int lf_memap_read32(lf_memap *m, uint32_t addr, uint32_t *val);
+int lf_memap_write32(lf_memap *m, uint32_t addr, uint32_t val);
+
+/* Memory through cfg.ap's interface. 32-bit words need 4-byte aligned addresses
  * (LF_EINVAL otherwise). Bulk read/write take any address and length. A bus
  * fault is LF_EFAULT naming the address; sticky errors are cleared before
  * returning, so the next access works. */

@@ -177,6 +177,9 @@ static int p_target_voltage(lua_State *L)
 {
   lf_lprobe *lp = check_probe(L);
   double v = 0;
+  if (!lp->p->ops->target_voltage)
+    return luaL_error(L, "probe:target_voltage: %s cannot measure the target voltage",
+                      lp->p->info.product);
   LF_LUA_TRY(L, lp->p->ops->target_voltage(lp->p, &v));
   lua_pushnumber(L, v);
   return 1;
@@ -232,6 +235,8 @@ static int p_nrst(lua_State *L)
 {
   lf_lprobe *lp = check_probe(L);
   luaL_checktype(L, 2, LUA_TBOOLEAN);
+  if (!lp->p->ops->set_nrst)
+    return luaL_error(L, "probe:nrst: %s has no NRST line", lp->p->info.product);
   LF_LUA_TRY(L, lp->p->ops->set_nrst(lp->p, lua_toboolean(L, 2)));
   return 0;
 }

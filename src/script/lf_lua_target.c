@@ -364,37 +364,53 @@ static int t_write_ap(lua_State *L)
   return 0;
 }
 
+/* The memory interface for an optional AP argument at idx (default: the
+ * target's MEM-AP, option 'ap'). */
+static lf_memap *memap_arg(lua_State *L, lf_ltarget *t, int idx)
+{
+  if (lua_isnoneornil(L, idx))
+    return lf_adi_default_memap(t->adi);
+  lf_memap *m = lf_adi_memap(t->adi, lf_lua_check_ap(L, true, idx));
+  if (!m)
+    luaL_error(L, "out of memory");
+  return m;
+}
+
+/* t:readN(addr [, ap]): one access exactly N bytes wide. */
 static int read_n(lua_State *L, unsigned width)
 {
   lf_ltarget *t = check_target(L);
   uint32_t addr = lf_lua_check_u32(L, 2, "address");
+  lf_memap *m = memap_arg(L, t, 3);
   lf_lua_check_aligned(L, addr, width);
   uint32_t v = 0;
   if (width == 4) {
-    LF_LUA_TRY(L, lf_adi_read32(t->adi, addr, &v));
+    LF_LUA_TRY(L, lf_memap_read32(m, addr, &v));
   } else {
     uint8_t b[2] = {0};
-    LF_LUA_TRY(L, lf_adi_read_width(t->adi, addr, b, width, width));
+    LF_LUA_TRY(L, lf_memap_read(m, addr, b, width, width));
     v = b[0] | (width == 2 ? (uint32_t)b[1] << 8 : 0);
   }
   lua_pushinteger(L, v);
   return 1;
 }
 
+/* t:writeN(addr, value [, ap]) */
 static int write_n(lua_State *L, unsigned width)
 {
   lf_ltarget *t = check_target(L);
   uint32_t addr = lf_lua_check_u32(L, 2, "address");
   uint32_t v = lf_lua_check_u32(L, 3, "value");
+  lf_memap *m = memap_arg(L, t, 4);
   lf_lua_check_aligned(L, addr, width);
   if (width < 4 && v >> (8 * width))
     luaL_argerror(L, 3, lf_lua_pushf(L, "value 0x%x does not fit in %u bits", (unsigned)v,
                                         8 * width));
   if (width == 4) {
-    LF_LUA_TRY(L, lf_adi_write32(t->adi, addr, v));
+    LF_LUA_TRY(L, lf_memap_write32(m, addr, v));
   } else {
     uint8_t b[2] = {(uint8_t)v, (uint8_t)(v >> 8)};
-    LF_LUA_TRY(L, lf_adi_write_width(t->adi, addr, b, width, width));
+    LF_LUA_TRY(L, lf_memap_write(m, addr, b, width, width));
   }
   return 0;
 }
@@ -408,11 +424,13 @@ static int t_write32(lua_State *L) { return write_n(L, 4); }
 
 #define MEM_MAX (64u << 20)
 
+/* t:read(addr, len [, ap]) -> bytes */
 static int t_read(lua_State *L)
 {
   lf_ltarget *t = check_target(L);
   uint32_t addr = lf_lua_check_u32(L, 2, "address");
   lua_Integer len = luaL_checkinteger(L, 3);
+  lf_memap *m = memap_arg(L, t, 4);
   if (len < 0 || (lua_Unsigned)len > MEM_MAX)
     luaL_argerror(L, 3, "length out of range 0..64 MiB");
   if ((uint64_t)addr + (uint64_t)len > 0x100000000ull)
@@ -420,21 +438,23 @@ static int t_read(lua_State *L)
   luaL_Buffer b;
   char *p = luaL_buffinitsize(L, &b, (size_t)len);
   if (len)
-    LF_LUA_TRY(L, lf_adi_read(t->adi, addr, p, (size_t)len));
+    LF_LUA_TRY(L, lf_memap_read(m, addr, p, (size_t)len, 0));
   luaL_pushresultsize(&b, (size_t)len);
   return 1;
 }
 
+/* t:write(addr, bytes [, ap]) */
 static int t_write(lua_State *L)
 {
   lf_ltarget *t = check_target(L);
   uint32_t addr = lf_lua_check_u32(L, 2, "address");
   size_t len;
   const char *data = luaL_checklstring(L, 3, &len);
+  lf_memap *m = memap_arg(L, t, 4);
   if (len > MEM_MAX || (uint64_t)addr + len > 0x100000000ull)
     luaL_argerror(L, 3, "data passes the end of the 32-bit address space or exceeds 64 MiB");
   if (len)
-    LF_LUA_TRY(L, lf_adi_write(t->adi, addr, data, len));
+    LF_LUA_TRY(L, lf_memap_write(m, addr, data, len, 0));
   return 0;
 }
 

@@ -25,6 +25,8 @@
 #include "probe/stlink.h"
 #include "usb/usb_bench.h"
 
+#include "rawprobe.h"
+
 #define SRAM1 0x20020000u
 #define CODE SRAM1
 #define STACK_TOP 0x20022000u
@@ -623,68 +625,7 @@ static void disconnect_on_acking_board_is_quick(void **state)
   fx_close(&f);
 }
 
-/* ---- a raw-DAP probe on the bench's SW-DP (as CMSIS-DAP would give) ---- */
-
-typedef struct rawprobe {
-  lf_probe base;
-  lf_bench_board *b;
-  lf_dap *d;
-  unsigned transactions;
-} rawprobe;
-
-static int raw_ack(rawprobe *rp, lf_swd_ack ack, const char *op, uint8_t a)
-{
-  if (ack == LF_SWD_OK)
-    return 0;
-  return lf_err_set(rp->base.s, ack == LF_SWD_FAULT ? LF_EFAULT : LF_EIO, "raw: %s 0x%02x: ack %d",
-                    op, a, ack);
-}
-
-static lf_swd_ack raw_xfer(rawprobe *rp, bool ap, bool rnw, uint8_t a, uint32_t *v)
-{
-  for (int i = 0;; i++) {
-    rp->transactions++;
-    lf_swd_ack ack = lf_dap_transact(rp->d, ap, rnw, a, v);
-    if (ack != LF_SWD_WAIT || i > 100)
-      return ack;
-  }
-}
-
-static int raw_connect(lf_probe *p, lf_connect_mode mode)
-{
-  rawprobe *rp = (rawprobe *)p;
-  lf_dap_line_reset(rp->d);
-  uint32_t id;
-  return raw_ack(rp, raw_xfer(rp, false, true, 0, &id), "DPIDR", 0);
-}
-static int raw_disconnect(lf_probe *p) { return 0; }
-static int raw_dp_read(lf_probe *p, uint8_t a, uint32_t *v)
-{
-  return raw_ack((rawprobe *)p, raw_xfer((rawprobe *)p, false, true, a, v), "DP read", a);
-}
-static int raw_dp_write(lf_probe *p, uint8_t a, uint32_t v)
-{
-  return raw_ack((rawprobe *)p, raw_xfer((rawprobe *)p, false, false, a, &v), "DP write", a);
-}
-static int raw_ap_read(lf_probe *p, uint8_t ap, uint8_t a, uint32_t *v)
-{
-  rawprobe *rp = (rawprobe *)p;
-  int r = raw_ack(rp, raw_xfer(rp, true, true, a, v), "AP read", a); /* posted */
-  return r ? r : raw_ack(rp, raw_xfer(rp, false, true, 0xC, v), "RDBUFF", 0xC);
-}
-static int raw_ap_write(lf_probe *p, uint8_t ap, uint8_t a, uint32_t v)
-{
-  rawprobe *rp = (rawprobe *)p;
-  return raw_ack(rp, raw_xfer(rp, true, false, a, &v), "AP write", a);
-}
-static uint64_t raw_now(lf_probe *p) { return lf_bench_clock(((rawprobe *)p)->b)->now_ns; }
-static void raw_close(lf_probe *p) {}
-
-static const lf_probe_ops raw_ops = {
-  .connect = raw_connect, .disconnect = raw_disconnect, .dp_read = raw_dp_read,
-  .dp_write = raw_dp_write, .ap_read = raw_ap_read, .ap_write = raw_ap_write,
-  .close = raw_close, .now_ns = raw_now, .caps = LF_PROBE_CAP_RAW_DAP,
-};
+/* ---- a raw-DAP probe on the bench's SW-DP (tests/support/rawprobe.h) ---- */
 
 static void raw_dap_powers_up_caches_select_csw_tar_and_recovers(void **state)
 {
@@ -694,10 +635,11 @@ static void raw_dap_powers_up_caches_select_csw_tar_and_recovers(void **state)
   char err[256];
   lf_bench_board *b = lf_bench_board_new(&cfg, err, sizeof err);
   assert_non_null(b);
-  rawprobe rp = {.base = {.ops = &raw_ops, .s = s}, .b = b, .d = lf_bench_dap(b)};
-  lf_dap_set_swclk(rp.d, 4e6);
+  lf_probe *rp = lf_test_rawprobe_new(s, b);
+  assert_non_null(rp);
+  lf_dap_set_swclk(lf_bench_dap(b), 4e6);
   lf_adi *a;
-  assert_int_equal(lf_adi_new(s, &rp.base, NULL, &a), 0);
+  assert_int_equal(lf_adi_new(s, rp, NULL, &a), 0);
   /* power-up handshake: the DP starts with no request (unlike after ST-Link's connect) */
   if (lf_adi_connect(a, LF_CONNECT_NORMAL))
     fail_msg("connect: %s", lf_err_msg(s));
@@ -715,13 +657,13 @@ static void raw_dap_powers_up_caches_select_csw_tar_and_recovers(void **state)
   uint32_t data[8] = {1, 2, 3, 4, 5, 6, 7, 8}, back[8];
   assert_int_equal(lf_adi_write(a, SRAM1, data, sizeof data), 0);
   uint64_t csw0 = st->csw_writes, tar0 = st->tar_writes, sel0 = st->select_writes;
-  unsigned tx0 = rp.transactions;
+  unsigned tx0 = lf_test_rawprobe_transactions(rp);
   assert_int_equal(lf_adi_read(a, SRAM1, back, sizeof back), 0);
   assert_memory_equal(back, data, sizeof data);
   assert_int_equal(st->csw_writes - csw0, 0);    /* same CSW as the writes */
   assert_int_equal(st->tar_writes - tar0, 1);    /* back to SRAM1 once */
   assert_int_equal(st->select_writes - sel0, 0); /* APSEL 0 bank 0 kept */
-  assert_int_equal(rp.transactions - tx0, 1 + 8 * 2); /* TAR + 8 x (DRW + RDBUFF) */
+  assert_int_equal(lf_test_rawprobe_transactions(rp) - tx0, 1 + 8 * 2); /* TAR + 8 x (DRW + RDBUFF) */
   /* bytes: CSW size 8 with byte lanes */
   uint8_t bytes[3];
   assert_int_equal(lf_adi_read(a, SRAM1 + 1, bytes, 3), 0);
@@ -762,6 +704,7 @@ static void raw_dap_powers_up_caches_select_csw_tar_and_recovers(void **state)
   assert_int_equal(lf_adi_disconnect(a), 0);
   assert_true(lf_bench_clock(b)->now_ns - t0 <= 100000000u + 100000u);
   lf_adi_free(a);
+  lf_probe_close(rp);
   lf_bench_board_free(b);
   lf_session_free(s);
 }
