@@ -1,32 +1,28 @@
-/* STM32F767ZI and STM32F429ZI SoC models: memory map, flash (flashctl.c),
- * option bytes, OTP, unique ID, and the small peripherals loaders and
- * applications touch (RCC, CRC, IWDG, GPIO, DBGMCU). Facts:
- * stm32f7-target.md ("F7 n.m" below) and stm32f4-target.md ("F4 n.m").
+/* STM32 SoC model, family-neutral: memory map, flash (flashctl.c), option
+ * bytes, OTP, unique ID, and the small peripherals loaders and applications
+ * touch (RCC, CRC, IWDG, GPIO, DBGMCU). Facts: stm32f7-target.md ("F7 n.m"
+ * below) and stm32f4-target.md ("F4 n.m").
  *
- * Table-driven: a part is a part_desc (memories, system-info page, register
- * blocks, flash controller description, debug identity); the logic below
- * never names a part's number. The F429ZI differs in data only, plus:
- * - boot rule BOOT_FLASH_ALIAS: main flash aliased at 0 (BOOT0 = 0 on the
- *   NUCLEO; SYSCFG_MEMRMP and BFB2 bank swapping are not modeled) and the
- *   reset vector is fetched at 0 (F4 2);
- * - the alias at 0 is a full flash path (MK_FLASH_BOOT): reads stall like
- *   the array, stores program through the controller (bench choice: the
- *   remap is in the bus matrix, so the controller sees the same access;
- *   unconfirmed);
- * - the CRC unit is the one of its CRC register table: without POL/INIT
- *   registers (F4) the polynomial is 0x04C11DB7 and RESET loads 0xFFFFFFFF,
- *   and any store to DR feeds the whole 32-bit data word (F4 CRC is
- *   word-only; narrower stores: unconfirmed);
- * - the Cortex-M4 bit-band aliases of SRAM and peripherals (one byte
- *   read-modify-write on the target per alias write; bench choice);
- * - CCM RAM (0x10000000) is a plain RAM region: the core could execute from
- *   it, which silicon forbids (D-bus only; not modeled).
+ * Table-driven: a part is an lf_stm32_part (soc_stm32_int.h) contributed by
+ * its family file (soc_stm32f7.c, soc_stm32f4.c) and found by name in the
+ * family table below; the logic never names a part's number. What a part's
+ * data selects:
+ * - the boot rule: BOOT_ADD0 of the active OPTCR1, or the flash alias at 0;
+ * - LF_STM32_FLASH_ALIAS: a read-only path to the array (reads stall like
+ *   the array, stores answer LF_BUS_ERR); LF_STM32_FLASH_BOOT: a full flash
+ *   path (stores program through the controller);
+ * - the CRC unit of its register table: with INIT/POL a programmable unit
+ *   fed by the written width; without them the polynomial is 0x04C11DB7,
+ *   RESET loads 0xFFFFFFFF and any store to DR feeds the whole 32-bit data
+ *   word;
+ * - bit-band windows: an alias write is one byte read-modify-write on the
+ *   target (bench choice).
  *
  * Bench decisions (documented, not hardware facts):
  * - System memory (ST bootloader ROM, not available) holds a tiny image: a
- *   vector table whose SP is the top of SRAM and whose handlers all point to
- *   a "b ." loop at +0x40; the rest reads 0xFF. Its size is rounded to 0xF000
- *   so both aliases stay 4 KiB aligned.
+ *   vector table whose SP is the part's sysrom_sp and whose handlers all
+ *   point to a "b ." loop at +0x40 of the last system-memory alias; the rest
+ *   reads 0xFF.
  * - Unmodeled peripheral: any address inside a peripheral bus window with no
  *   model reads 0 and ignores writes; addresses outside every memory and bus
  *   window answer LF_BUS_ERR (counted in bus_errors).
@@ -64,171 +60,16 @@
 #include <string.h>
 
 #include "bench/flashctl.h"
+#include "bench/soc_stm32_int.h"
+
+/* The families whose parts lf_soc_new knows, in the order the
+ * unknown-part message lists them. */
+static const lf_stm32_part *const *const families[] = {lf_stm32_parts_f7, lf_stm32_parts_f4};
 
 /* ------------------------------------------------------------------ */
-/* Part description                                                    */
+/* Small peripherals: offsets and bits the logic uses                 */
 
-/* MK_FLASH_ALIAS: read-only view (F7 ITCM); MK_FLASH_BOOT: boot remap at 0
- * that also programs (F4). */
-typedef enum mem_kind { MK_RAM, MK_FLASH, MK_FLASH_ALIAS, MK_FLASH_BOOT, MK_SYSROM } mem_kind;
-
-typedef struct mem_desc {
-  const char *name;
-  uint32_t base, size;
-  mem_kind kind;
-  bool rdp_debug_block; /* RDP 1: DEBUG accesses fail */
-} mem_desc;
-
-typedef struct window { uint32_t base, size; } window;
-
-/* One register of a peripheral block. */
-enum { R_RO = 1, R_WO = 2, R_KEEP_SYS = 4 };
-typedef struct reg_desc { uint16_t off; uint32_t reset, wmask; uint8_t flags; } reg_desc;
-
-typedef struct gpio_reset { uint32_t moder, ospeedr, pupdr; } gpio_reset;
-
-typedef enum boot_rule { BOOT_OPTCR1_ADD0, BOOT_FLASH_ALIAS } boot_rule;
-
-typedef struct reg_table { const reg_desc *regs; size_t n; } reg_table;
-#define REG_TABLE(a) {a, sizeof a / sizeof a[0]}
-
-typedef struct part_desc {
-  const char *name;
-  uint32_t idcode, cpuid;
-  uint32_t dpidr, targetid, ap_idr, ap_base; /* SW-DP and AHB-AP as read by a debugger */
-  const mem_desc *mems;
-  size_t nmems;
-  const lf_fc_desc *flash;
-  uint32_t flashreg_base;
-  uint32_t sysinfo_base, sysinfo_size, uid_addr, fsize_addr, pkg_addr;
-  uint16_t pkg_value;
-  uint32_t sysrom_sp;          /* initial SP of the stand-in system memory image */
-  uint32_t rcc_base, crc_base, iwdg_base, gpio_base, dbgmcu_base;
-  unsigned ngpio;
-  const gpio_reset *gpio_resets; /* index = port; ports beyond the list reset to 0 */
-  size_t ngpio_resets;
-  uint32_t crc_clk_bit;        /* AHB1ENR bit */
-  uint32_t iwdg_sw_bit;        /* OPTCR bit: 1 = software IWDG */
-  boot_rule boot;
-  const window *windows;
-  size_t nwindows;
-  uint64_t uid_seed;
-  reg_table rcc_regs, crc_regs, iwdg_regs, dbgmcu_regs;
-  const window *bitband;       /* target regions with a bit-band alias (+0x02000000); NULL: none */
-  size_t nbitband;
-} part_desc;
-
-/* F7 2 */
-static const mem_desc f767_mems[] = {
-  {"itcm", 0x00000000u, 16u << 10, MK_RAM, false},
-  {"sysmem-itcm", 0x00100000u, 0xF000u, MK_SYSROM, false},
-  {"flash-itcm", 0x00200000u, 2u << 20, MK_FLASH_ALIAS, true},
-  {"flash", 0x08000000u, 2u << 20, MK_FLASH, true},
-  {"sysmem", 0x1FF00000u, 0xF000u, MK_SYSROM, false},
-  {"dtcm", 0x20000000u, 128u << 10, MK_RAM, false},
-  {"sram1", 0x20020000u, 368u << 10, MK_RAM, false},
-  {"sram2", 0x2007C000u, 16u << 10, MK_RAM, false},
-  {"bkpsram", 0x40024000u, 4u << 10, MK_RAM, true},
-};
-
-/* F7 6.2: option image words (low half field, high half complement). */
-static const lf_fc_optword f767_optimg[] = {
-  {0x1FFF0000u, 0, 0}, {0x1FFF0008u, 0, 16}, {0x1FFF0010u, 1, 0}, {0x1FFF0018u, 1, 16},
-};
-
-/* F7 3, 4, 7: 2 MiB; single bank 4x32K,1x128K,7x256K; dual 2x(4x16K,1x64K,7x128K). */
-static const lf_fc_desc f767_flash = {
-  .flash_base = 0x08000000u,
-  .flash_size = 2u << 20,
-  .timing = LF_FC_TIMING_F7,
-  .acr_mask = 0xB0Fu,         /* LATENCY PRFTEN ARTEN ARTRST (F7 3.2) */
-  .sprmod_bit = 0,
-  .single = {1, 2u << 20, {{4, 32u << 10}, {1, 128u << 10}, {7, 256u << 10}}, LF_FC_WRP_SECTOR},
-  .dual = {2, 1u << 20, {{4, 16u << 10}, {1, 64u << 10}, {7, 128u << 10}}, LF_FC_WRP_PAIRS},
-  .ndbank_bit = 1u << 29,
-  .fixed_dual = false,
-  .otp_base = 0x1FF0F000u,
-  .otp_size = 1024,
-  .otp_block = 64,
-  .lock_base = 0x1FF0F400u,
-  .nlocks = 16,
-  .cr_mask = 0x830183FFu, /* LOCK ERRIE EOPIE STRT MER2 PSIZE SNB MER SER PG (3.5) */
-  .optcr_factory = 0xFFFFAAFDu,
-  .optcr1_factory = 0x00400080u,
-  .optcr_mask = 0xFFFFFFFFu,
-  .optcr1_mask = 0xFFFFFFFFu,
-  .optimg = f767_optimg,
-  .noptimg = sizeof f767_optimg / sizeof f767_optimg[0],
-  .optimg_win = {{0x1FFF0000u, 0x20}},
-};
-
-/* GPIOA/GPIOB reset values differ (debug pins): RM0410 GPIO register map. */
-static const gpio_reset f767_gpio_resets[] = {
-  {0xA8000000u, 0x0C000000u, 0x64000000u},
-  {0x00000280u, 0x000000C0u, 0x00000100u},
-};
-
-/* Peripheral bus windows (CMSIS bases): APB1, APB2, AHB1, AHB2, AHB3 regs. */
-static const window f767_windows[] = {
-  {0x40000000u, 0x8000u}, {0x40010000u, 0x8000u}, {0x40020000u, 0x60000u},
-  {0x50000000u, 0x61000u}, {0xA0000000u, 0x2000u},
-};
-
-/* F4 2: flash aliased at 0 (BOOT0 = 0); CCM data RAM reachable by core and
- * debugger; system memory 30 KiB rounded down to 0x7000 so the region stays
- * 4 KiB aligned (its last 2 KiB read 0xFF through the system-info page). */
-static const mem_desc f429_mems[] = {
-  {"flash-boot", 0x00000000u, 2u << 20, MK_FLASH_BOOT, true},
-  {"flash", 0x08000000u, 2u << 20, MK_FLASH, true},
-  {"ccmram", 0x10000000u, 64u << 10, MK_RAM, false},
-  {"sysmem", 0x1FFF0000u, 0x7000u, MK_SYSROM, false},
-  {"sram1", 0x20000000u, 112u << 10, MK_RAM, false},
-  {"sram2", 0x2001C000u, 16u << 10, MK_RAM, false},
-  {"sram3", 0x20020000u, 64u << 10, MK_RAM, false},
-  {"bkpsram", 0x40024000u, 4u << 10, MK_RAM, true},
-};
-
-/* Cortex-M4 bit-band (ARMv7-M B3.1; F4 2 SRAM1_BB_BASE): 1 MiB of SRAM and
- * of peripherals, each bit a word in the alias 32 MiB at +0x02000000. ST's
- * F4 HAL sets RCC_CR.HSION/PLLON through it. The M7 has none. */
-static const window f429_bitband[] = {{0x20000000u, 0x100000u}, {0x40000000u, 0x100000u}};
-
-/* F4 6.1: OPTCR low half at 0x1FFFC000, high half at 0x1FFFC008, OPTCR1
- * high half at 0x1FFEC008. The complement in bits 31:16 is unconfirmed. */
-static const lf_fc_optword f429_optimg[] = {
-  {0x1FFFC000u, 0, 0}, {0x1FFFC008u, 0, 16}, {0x1FFEC008u, 1, 16},
-};
-
-/* F4 3, 6, 7.1: 2 MiB always dual bank, 2 x (4x16K, 1x64K, 7x128K); SNB of
- * bank 2 = 0x10 + k; nWRP bank 1 in OPTCR, bank 2 in OPTCR1; DB1M ignored. */
-static const lf_fc_desc f429_flash = {
-  .flash_base = 0x08000000u,
-  .flash_size = 2u << 20,
-  .timing = LF_FC_TIMING_F4,
-  .acr_mask = 0x1F0Fu,        /* LATENCY PRFTEN ICEN DCEN ICRST DCRST (F4 3.2) */
-  .sprmod_bit = 1u << 31,     /* F4 3.6 */
-  .dual = {2, 1u << 20, {{4, 16u << 10}, {1, 64u << 10}, {7, 128u << 10}}, LF_FC_WRP_SPLIT},
-  .ndbank_bit = 0,
-  .fixed_dual = true,
-  .otp_base = 0x1FFF7800u,
-  .otp_size = 512,
-  .otp_block = 32,
-  .lock_base = 0x1FFF7A00u,
-  .nlocks = 16,
-  .cr_mask = 0x830183FFu, /* LOCK ERRIE EOPIE STRT MER1(bank 2) PSIZE SNB MER SER PG (F4 3.5) */
-  .optcr_factory = 0x0FFFAAEDu,  /* F4 3.6 [BMP] */
-  .optcr1_factory = 0x0FFF0000u, /* F4 3.7 [BMP] */
-  .optcr_mask = 0xCFFFFFFFu,     /* bits 29:28 reserved */
-  .optcr1_mask = 0x0FFF0000u,    /* nWRP[23:12] only */
-  .optimg = f429_optimg,
-  .noptimg = sizeof f429_optimg / sizeof f429_optimg[0],
-  .optimg_win = {{0x1FFFC000u, 0x10}, {0x1FFEC000u, 0x10}},
-};
-
-/* ------------------------------------------------------------------ */
-/* Register tables of the small peripherals                            */
-
-/* RCC (RM0410 register map; reset values of rarely used registers unconfirmed). */
+/* RCC offsets and CR bits (RM0410 register map). */
 enum { RCC_CR = 0x00, RCC_PLLCFGR = 0x04, RCC_CFGR = 0x08, RCC_CIR = 0x0C, RCC_AHB1ENR = 0x30 };
 #define RCC_CR_HSION (1u << 0)
 #define RCC_CR_HSIRDY (1u << 1)
@@ -240,178 +81,31 @@ enum { RCC_CR = 0x00, RCC_PLLCFGR = 0x04, RCC_CFGR = 0x08, RCC_CIR = 0x0C, RCC_A
 #define RCC_CR_PLLI2SRDY (1u << 27)
 #define RCC_CR_PLLSAION (1u << 28)
 #define RCC_CR_PLLSAIRDY (1u << 29)
-static const reg_desc rcc_regs[] = {
-  {0x00, 0x00000083u, 0x150D00F9u, 0},  /* CR: HSION|HSIRDY, HSITRIM 0x10 */
-  {0x04, 0x24003010u, 0x7F437FFFu, 0},  /* PLLCFGR (F7 17) */
-  {0x08, 0x00000000u, 0xFFFFFCF3u, 0},  /* CFGR: SWS read-only */
-  {0x0C, 0x00000000u, 0x00007F00u, 0},  /* CIR: clear bits 23:16 not stored */
-  {0x10, 0, 0xFFFFFFFFu, 0}, {0x14, 0, 0xFFFFFFFFu, 0}, {0x18, 0, 0xFFFFFFFFu, 0},
-  {0x20, 0, 0xFFFFFFFFu, 0}, {0x24, 0, 0xFFFFFFFFu, 0},
-  {0x30, 0x00100000u, 0xFFFFFFFFu, 0},  /* AHB1ENR: DTCMRAMEN */
-  {0x34, 0, 0xFFFFFFFFu, 0}, {0x38, 0, 0xFFFFFFFFu, 0},
-  {0x40, 0, 0xFFFFFFFFu, 0}, {0x44, 0, 0xFFFFFFFFu, 0},
-  {0x50, 0x006FF0FFu, 0xFFFFFFFFu, 0}, {0x54, 0x000000F1u, 0xFFFFFFFFu, 0},
-  {0x58, 0x00000003u, 0xFFFFFFFFu, 0}, {0x60, 0xFFFFCFFFu, 0xFFFFFFFFu, 0},
-  {0x64, 0x04F77F33u, 0xFFFFFFFFu, 0},
-  {0x70, 0, 0xFFFFFFFFu, 0}, {0x74, 0x0E000000u, 0x01000001u, 0},
-  {0x80, 0, 0xFFFFFFFFu, 0}, {0x84, 0x24003000u, 0xFFFFFFFFu, 0},
-  {0x88, 0x24003000u, 0xFFFFFFFFu, 0}, {0x8C, 0, 0xFFFFFFFFu, 0}, {0x90, 0, 0xFFFFFFFFu, 0},
-};
 
-/* CRC (F7 CRC unit). */
+/* CRC (F7 CRC unit; the F4's has DR, IDR and CR only). */
 enum { CRC_DR = 0x00, CRC_IDR = 0x04, CRC_CR = 0x08, CRC_INIT = 0x10, CRC_POL = 0x14 };
-static const reg_desc crc_regs[] = {
-  {0x00, 0xFFFFFFFFu, 0, 0}, {0x04, 0, 0xFFu, 0}, {0x08, 0, 0xF8u, 0},
-  {0x10, 0xFFFFFFFFu, 0xFFFFFFFFu, 0}, {0x14, 0x04C11DB7u, 0xFFFFFFFFu, 0},
-};
 
 /* IWDG */
 enum { IWDG_KR = 0x00, IWDG_PR = 0x04, IWDG_RLR = 0x08, IWDG_SR = 0x0C, IWDG_WINR = 0x10 };
-static const reg_desc iwdg_regs[] = {
-  {0x00, 0, 0, R_WO}, {0x04, 0, 0x7u, 0}, {0x08, 0xFFFu, 0xFFFu, 0},
-  {0x0C, 0, 0, R_RO}, {0x10, 0xFFFu, 0xFFFu, 0},
-};
 
 /* GPIO port (MODER/OSPEEDR/PUPDR resets per port from gpio_resets). */
 enum { G_MODER = 0x00, G_OTYPER = 0x04, G_OSPEEDR = 0x08, G_PUPDR = 0x0C, G_IDR = 0x10,
        G_ODR = 0x14, G_BSRR = 0x18, G_LCKR = 0x1C, G_AFRL = 0x20, G_AFRH = 0x24 };
-static const reg_desc gpio_regs[] = {
+static const lf_stm32_reg gpio_regs[] = {
   {0x00, 0, 0xFFFFFFFFu, 0}, {0x04, 0, 0xFFFFu, 0}, {0x08, 0, 0xFFFFFFFFu, 0},
-  {0x0C, 0, 0xFFFFFFFFu, 0}, {0x10, 0, 0, R_RO},    {0x14, 0, 0xFFFFu, 0},
-  {0x18, 0, 0xFFFFFFFFu, R_WO}, {0x1C, 0, 0x1FFFFu, 0}, {0x20, 0, 0xFFFFFFFFu, 0},
+  {0x0C, 0, 0xFFFFFFFFu, 0}, {0x10, 0, 0, LF_STM32_RO}, {0x14, 0, 0xFFFFu, 0},
+  {0x18, 0, 0xFFFFFFFFu, LF_STM32_WO}, {0x1C, 0, 0x1FFFFu, 0}, {0x20, 0, 0xFFFFFFFFu, 0},
   {0x24, 0, 0xFFFFFFFFu, 0},
 };
 
 /* DBGMCU (F7 12). */
 enum { DBG_IDCODE = 0x00, DBG_CR = 0x04, DBG_APB1 = 0x08, DBG_APB2 = 0x0C };
-static const reg_desc dbgmcu_regs[] = {
-  {0x00, 0, 0, R_RO}, {0x04, 0, 0xE7u, R_KEEP_SYS},
-  {0x08, 0, 0x07E03FFFu, R_KEEP_SYS}, {0x0C, 0, 0x00070003u, R_KEEP_SYS},
-};
-
-/* F4 14.4: RCC as on the F7 up to PLLSAICFGR/DCKCFGR (no DCKCFGR2); PLLCFGR
- * has no PLLR field on the F42x. Reset values of rarely used registers are
- * the F7's (unconfirmed). */
-static const reg_desc f429_rcc_regs[] = {
-  {0x00, 0x00000083u, 0x150D00F9u, 0},  /* CR: HSION|HSIRDY, HSITRIM 0x10 */
-  {0x04, 0x24003010u, 0x0F437FFFu, 0},  /* PLLCFGR (F4 14.4) */
-  {0x08, 0x00000000u, 0xFFFFFCF3u, 0},  /* CFGR: SWS read-only */
-  {0x0C, 0x00000000u, 0x00007F00u, 0},
-  {0x10, 0, 0xFFFFFFFFu, 0}, {0x14, 0, 0xFFFFFFFFu, 0}, {0x18, 0, 0xFFFFFFFFu, 0},
-  {0x20, 0, 0xFFFFFFFFu, 0}, {0x24, 0, 0xFFFFFFFFu, 0},
-  {0x30, 0x00100000u, 0xFFFFFFFFu, 0},  /* AHB1ENR: CCMDATARAMEN (F4 14.4) */
-  {0x34, 0, 0xFFFFFFFFu, 0}, {0x38, 0, 0xFFFFFFFFu, 0},
-  {0x40, 0, 0xFFFFFFFFu, 0}, {0x44, 0, 0xFFFFFFFFu, 0},
-  {0x50, 0x7E6791FFu, 0xFFFFFFFFu, 0}, {0x54, 0x000000F1u, 0xFFFFFFFFu, 0},
-  {0x58, 0x00000003u, 0xFFFFFFFFu, 0}, {0x60, 0xFFFFCFFFu, 0xFFFFFFFFu, 0},
-  {0x64, 0x04F77F33u, 0xFFFFFFFFu, 0},
-  {0x70, 0, 0xFFFFFFFFu, 0}, {0x74, 0x0E000000u, 0x01000001u, 0},
-  {0x80, 0, 0xFFFFFFFFu, 0}, {0x84, 0x24003000u, 0xFFFFFFFFu, 0},
-  {0x88, 0x24003000u, 0xFFFFFFFFu, 0}, {0x8C, 0, 0xFFFFFFFFu, 0},
-};
-
-/* F4 CRC: DR, 8-bit IDR, CR.RESET only; no INIT/POL (fixed CRC-32/MPEG-2). */
-static const reg_desc f429_crc_regs[] = {
-  {0x00, 0xFFFFFFFFu, 0, 0}, {0x04, 0, 0xFFu, 0}, {0x08, 0, 0, 0},
-};
-
-/* F4 2: IWDG KR/PR/RLR/SR; no window register on the F42x (CMSIS). */
-static const reg_desc f429_iwdg_regs[] = {
-  {0x00, 0, 0, R_WO}, {0x04, 0, 0x7u, 0}, {0x08, 0xFFFu, 0xFFFu, 0}, {0x0C, 0, 0, R_RO},
-};
-
-/* F4 12: APB1_FZ defined bits 0x06E01DFF, APB2_FZ 0x00070003. */
-static const reg_desc f429_dbgmcu_regs[] = {
-  {0x00, 0, 0, R_RO}, {0x04, 0, 0xE7u, R_KEEP_SYS},
-  {0x08, 0, 0x06E01DFFu, R_KEEP_SYS}, {0x0C, 0, 0x00070003u, R_KEEP_SYS},
-};
-
-static const part_desc parts[] = {
-  {
-    .name = "stm32f767zi",
-    .idcode = 0x10016451u,   /* F7 1: rev Z as read on silicon */
-    .cpuid = 0x411FC270u,    /* F7 1: Cortex-M7 r1p0 */
-    .dpidr = 0x5BA02477u,    /* F7 1, 10: DPv2 */
-    .targetid = 0x04510041u, /* [unconf] F7 10: TARGETID not documented for the F767 */
-    .ap_idr = 0x74770001u,   /* F7 10: AHB-AP (AHB5?) var0 */
-    .ap_base = 0xE00FD003u,  /* F7 10 (AP BASE ≈ F746 log; F767 unconfirmed) */
-    .mems = f767_mems,
-    .nmems = sizeof f767_mems / sizeof f767_mems[0],
-    .flash = &f767_flash,
-    .flashreg_base = 0x40023C00u,
-    .sysinfo_base = 0x1FF0F000u,
-    .sysinfo_size = 0x1000u,
-    .uid_addr = 0x1FF0F420u,
-    .fsize_addr = 0x1FF0F442u,
-    .pkg_addr = 0x1FF0F7E0u,
-    .pkg_value = 0x0300u,    /* [unconf] PKG[10:8] code for LQFP144 */
-    .sysrom_sp = 0x20080000u,
-    .rcc_base = 0x40023800u,
-    .crc_base = 0x40023000u,
-    .iwdg_base = 0x40003000u,
-    .gpio_base = 0x40020000u,
-    .dbgmcu_base = 0xE0042000u,
-    .ngpio = 11,
-    .gpio_resets = f767_gpio_resets,
-    .ngpio_resets = 2,
-    .crc_clk_bit = 12,
-    .iwdg_sw_bit = 1u << 5,
-    .boot = BOOT_OPTCR1_ADD0,
-    .windows = f767_windows,
-    .nwindows = sizeof f767_windows / sizeof f767_windows[0],
-    .uid_seed = 0x4C46F767ull,
-    .rcc_regs = REG_TABLE(rcc_regs),
-    .crc_regs = REG_TABLE(crc_regs),
-    .iwdg_regs = REG_TABLE(iwdg_regs),
-    .dbgmcu_regs = REG_TABLE(dbgmcu_regs),
-  },
-  {
-    .name = "stm32f429zi",
-    .idcode = 0x20016419u,   /* F4 1: rev 3 as read on F429 silicon; NUCLEO's revision unconfirmed */
-    .cpuid = 0x410FC241u,    /* F4 1: Cortex-M4F r0p1 (full word ≈) */
-    .dpidr = 0x2BA01477u,    /* F4 1, 10.1: DPv1 rev 2 (OpenOCD requires it exactly) */
-    .targetid = 0,           /* DPv1: no TARGETID */
-    .ap_idr = 0x24770011u,   /* F4 10.2: AHB-AP var1 rev2 (≈ other M4 r0p1 chips) */
-    .ap_base = 0xE00FF003u,  /* F4 10.2: ROM table at 0xE00FF000 (≈) */
-    .mems = f429_mems,
-    .nmems = sizeof f429_mems / sizeof f429_mems[0],
-    .flash = &f429_flash,
-    .flashreg_base = 0x40023C00u,
-    .sysinfo_base = 0x1FFF7000u, /* OTP, locks, UID, size, package (F4 2); 0x7000-0x77FF: ROM tail reads 0xFF */
-    .sysinfo_size = 0x1000u,
-    .uid_addr = 0x1FFF7A10u,
-    .fsize_addr = 0x1FFF7A22u,
-    .pkg_addr = 0x1FFF7BF0u,
-    .pkg_value = 0x0300u,    /* [unconf] F4 1: package register content not known */
-    .sysrom_sp = 0x20030000u,
-    .rcc_base = 0x40023800u,
-    .crc_base = 0x40023000u,
-    .iwdg_base = 0x40003000u,
-    .gpio_base = 0x40020000u,
-    .dbgmcu_base = 0xE0042000u,
-    .ngpio = 11,             /* GPIOA..GPIOK (F4 2) */
-    .gpio_resets = f767_gpio_resets, /* F4 15: GPIOB 0x280/0xC0/0x100 as on the F7 */
-    .ngpio_resets = 2,
-    .crc_clk_bit = 12,
-    .iwdg_sw_bit = 1u << 5,  /* F4 3.6 WDG_SW */
-    .boot = BOOT_FLASH_ALIAS,
-    .windows = f767_windows, /* same CMSIS bus windows */
-    .nwindows = sizeof f767_windows / sizeof f767_windows[0],
-    .uid_seed = 0x4C46F429ull,
-    .rcc_regs = REG_TABLE(f429_rcc_regs),
-    .crc_regs = REG_TABLE(f429_crc_regs),
-    .iwdg_regs = REG_TABLE(f429_iwdg_regs),
-    .dbgmcu_regs = REG_TABLE(f429_dbgmcu_regs),
-    .bitband = f429_bitband,
-    .nbitband = sizeof f429_bitband / sizeof f429_bitband[0],
-  },
-};
 
 #define MAXREGS 32
 #define MAXGPIO 11
 
 typedef struct regblock {
-  const reg_desc *regs;
+  const lf_stm32_reg *regs;
   size_t nregs;
   uint32_t v[MAXREGS];
 } regblock;
@@ -428,12 +122,12 @@ typedef struct bus_ent { uint32_t base, size; ent_kind kind; unsigned idx; } bus
 #define MAXENTS 48
 
 struct lf_soc {
-  const part_desc *d;
+  const lf_stm32_part *d;
   const lf_bench_params *p;
   lf_faults *faults;
   lf_soc_counters c;
   lf_flashctl *fc;
-  uint8_t **bufs;            /* per mem_desc: host buffer (flash aliases share) */
+  uint8_t **bufs;            /* per lf_stm32_mem: host buffer (flash aliases share) */
   uint8_t *sysrom;
   uint8_t *sysinfo;
   lf_soc_region *regions;
@@ -506,22 +200,29 @@ static uint32_t reg_get(const regblock *b, uint32_t off)
 static void block_reset(regblock *b, bool power)
 {
   for (size_t i = 0; i < b->nregs; i++)
-    if (power || !(b->regs[i].flags & R_KEEP_SYS))
+    if (power || !(b->regs[i].flags & LF_STM32_KEEP_SYS))
       b->v[i] = b->regs[i].reset;
 }
 
-static void block_init(regblock *b, const reg_desc *regs, size_t n)
+static void block_init(regblock *b, const lf_stm32_reg *regs, size_t n)
 {
   b->regs = regs;
   b->nregs = n;
   block_reset(b, true);
 }
 
+/* Bus read of a table register: write-only and unlisted ones read 0. */
+static uint32_t block_read(const regblock *b, uint32_t off)
+{
+  int i = reg_index(b, off);
+  return i < 0 || (b->regs[i].flags & LF_STM32_WO) ? 0 : b->v[i];
+}
+
 /* Plain write of the lanes of a table register. */
 static void block_write(regblock *b, uint32_t off, uint32_t wv, uint32_t lanes)
 {
   int i = reg_index(b, off);
-  if (i < 0 || (b->regs[i].flags & R_RO))
+  if (i < 0 || (b->regs[i].flags & LF_STM32_RO))
     return;
   uint32_t m = lanes & b->regs[i].wmask;
   b->v[i] = (b->v[i] & ~m) | (wv & m);
@@ -836,8 +537,7 @@ static int periph_access(lf_soc *s, const bus_ent *e, lf_bus_master m, uint32_t 
     break;
   case E_IWDG:
     if (write) iwdg_write(s, word, wv, lanes, *t);
-    else v = (reg_index(&s->iwdg, word) >= 0 && !(s->iwdg.regs[reg_index(&s->iwdg, word)].flags & R_WO))
-               ? reg_get(&s->iwdg, word) : 0;
+    else v = block_read(&s->iwdg, word);
     break;
   case E_GPIO:
     if (!ahb1_clock(s, e->idx))
@@ -863,31 +563,31 @@ static int periph_access(lf_soc *s, const bus_ent *e, lf_bus_master m, uint32_t 
 static int mem_access(lf_soc *s, const bus_ent *e, lf_bus_master m, uint32_t off, unsigned size,
                       bool write, uint32_t *val, uint64_t *t)
 {
-  const mem_desc *md = &s->d->mems[e->idx];
+  const lf_stm32_mem *md = &s->d->mems[e->idx];
   if (m == LF_BUS_DEBUG && md->rdp_debug_block && lf_flashctl_rdp_level(s->fc) >= 1)
     return LF_BUS_ERR;
   /* Locked: the core's reads fault; its flash stores reach the controller,
    * which refuses them with a flag; other stores (backup SRAM) fault. */
   if (m == LF_BUS_CORE && md->rdp_debug_block && lf_flashctl_locked(s->fc) &&
-      (!write || md->kind == MK_RAM))
+      (!write || md->kind == LF_STM32_RAM))
     return LF_BUS_ERR;
   switch (md->kind) {
-  case MK_RAM:
+  case LF_STM32_RAM:
     if (write)
       wr_le(s->bufs[e->idx] + off, *val, size);
     else
       *val = rd_le(s->bufs[e->idx] + off, size);
     return LF_BUS_OK;
-  case MK_FLASH:
-  case MK_FLASH_BOOT:
+  case LF_STM32_FLASH:
+  case LF_STM32_FLASH_BOOT:
     return lf_flashctl_array_access(s->fc, m, off, size, write, val, t);
-  case MK_FLASH_ALIAS:
+  case LF_STM32_FLASH_ALIAS:
     if (write)
       return LF_BUS_ERR; /* F7 5: not a programming path; error type unconfirmed */
     lf_flashctl_read_stall(s->fc, off, t);
     *val = rd_le(s->bufs[e->idx] + off, size);
     return LF_BUS_OK;
-  case MK_SYSROM:
+  case LF_STM32_SYSROM:
     if (write)
       return LF_BUS_ERR;
     *val = rd_le(s->sysrom + off, size);
@@ -967,7 +667,7 @@ static int bitband_access(lf_soc *s, lf_bus_master m, uint32_t addr, bool write,
 {
   *hit = false;
   for (size_t i = 0; i < s->d->nbitband; i++) {
-    const window *w = &s->d->bitband[i];
+    const lf_stm32_window *w = &s->d->bitband[i];
     uint32_t alias = w->base + 0x02000000u;
     if (addr < alias || addr - alias >= w->size * 32u)
       continue;
@@ -1002,7 +702,8 @@ int lf_soc_access(lf_soc *s, lf_bus_master m, uint32_t addr, unsigned size, bool
      * whole store (PGAERR); registers answer an error. */
     const bus_ent *e = find_ent(s, addr);
     if (e && e->kind == E_MEM && write &&
-        (s->d->mems[e->idx].kind == MK_FLASH || s->d->mems[e->idx].kind == MK_FLASH_BOOT)) {
+        (s->d->mems[e->idx].kind == LF_STM32_FLASH ||
+         s->d->mems[e->idx].kind == LF_STM32_FLASH_BOOT)) {
       rc = access1(s, m, addr, size, write, val, t_ns);
     } else if (e && (e->kind == E_MEM || e->kind == E_SYSINFO || e->kind == E_OPTIMG)) {
       rc = LF_BUS_OK;
@@ -1036,10 +737,10 @@ static void add_ent(lf_soc *s, uint32_t base, uint32_t size, ent_kind k, unsigne
 static void fill_sysrom(lf_soc *s, uint32_t size)
 {
   memset(s->sysrom, 0xFF, size);
-  uint32_t loop = 0x1FF00000u + 0x40u;
-  for (const mem_desc *m = s->d->mems; m < s->d->mems + s->d->nmems; m++)
-    if (m->kind == MK_SYSROM)
-      loop = m->base + 0x40u; /* the last (AXIM) alias names the handlers */
+  uint32_t loop = 0; /* called only for a part with system memory */
+  for (const lf_stm32_mem *m = s->d->mems; m < s->d->mems + s->d->nmems; m++)
+    if (m->kind == LF_STM32_SYSROM)
+      loop = m->base + 0x40u; /* the last alias (F7: AXIM) names the handlers */
   wr_le(s->sysrom, s->d->sysrom_sp, 4);
   for (uint32_t v = 1; v < 16; v++)
     wr_le(s->sysrom + 4 * v, loop | 1u, 4);
@@ -1061,16 +762,36 @@ void lf_soc_set_uid(lf_soc *s, uint64_t seed)
   s->uid_seed = seed;
 }
 
+static const lf_stm32_part *find_part(const char *name)
+{
+  for (size_t f = 0; f < sizeof families / sizeof families[0]; f++)
+    for (const lf_stm32_part *const *d = families[f]; *d; d++)
+      if (name && strcmp((*d)->name, name) == 0)
+        return *d;
+  return NULL;
+}
+
+/* "a, b, c": every part of every family, in table order. */
+static const char *part_list(char *buf, size_t len)
+{
+  size_t used = 0;
+  buf[0] = 0;
+  for (size_t f = 0; f < sizeof families / sizeof families[0]; f++)
+    for (const lf_stm32_part *const *d = families[f]; *d && used < len; d++) {
+      int n = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", (*d)->name);
+      used += n > 0 ? (size_t)n : 0;
+    }
+  return buf;
+}
+
 lf_soc *lf_soc_new(const char *part, const lf_bench_params *p, lf_faults *faults, char *err,
                    size_t errlen)
 {
-  const part_desc *d = NULL;
-  for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
-    if (part && strcmp(parts[i].name, part) == 0)
-      d = &parts[i];
+  const lf_stm32_part *d = find_part(part);
   if (!d) {
-    snprintf(err, errlen, "soc: unknown part '%s' (known: %s, %s)", part ? part : "(null)",
-             parts[0].name, parts[1].name);
+    char known[256];
+    snprintf(err, errlen, "soc: unknown part '%s' (known: %s)", part ? part : "(null)",
+             part_list(known, sizeof known));
     return NULL;
   }
   lf_soc *s = calloc(1, sizeof *s);
@@ -1088,7 +809,7 @@ lf_soc *lf_soc_new(const char *part, const lf_bench_params *p, lf_faults *faults
   memset(s->sysinfo, 0xFF, d->sysinfo_size);
   uint32_t romsize = 0;
   for (size_t i = 0; i < d->nmems; i++)
-    if (d->mems[i].kind == MK_SYSROM && d->mems[i].size > romsize)
+    if (d->mems[i].kind == LF_STM32_SYSROM && d->mems[i].size > romsize)
       romsize = d->mems[i].size;
   if (romsize) {
     s->sysrom = malloc(romsize);
@@ -1097,20 +818,20 @@ lf_soc *lf_soc_new(const char *part, const lf_bench_params *p, lf_faults *faults
     fill_sysrom(s, romsize);
   }
   for (size_t i = 0; i < d->nmems; i++) {
-    const mem_desc *m = &d->mems[i];
+    const lf_stm32_mem *m = &d->mems[i];
     switch (m->kind) {
-    case MK_RAM:
+    case LF_STM32_RAM:
       s->bufs[i] = calloc(1, m->size);
       if (!s->bufs[i])
         goto oom;
       break;
-    case MK_FLASH: case MK_FLASH_ALIAS: case MK_FLASH_BOOT:
+    case LF_STM32_FLASH: case LF_STM32_FLASH_ALIAS: case LF_STM32_FLASH_BOOT:
       s->bufs[i] = lf_flashctl_array(s->fc);
       break;
-    case MK_SYSROM: s->bufs[i] = s->sysrom; break;
+    case LF_STM32_SYSROM: s->bufs[i] = s->sysrom; break;
     }
     s->regions[s->nregions++] = (lf_soc_region){m->name, m->base, m->size, s->bufs[i],
-                                                 m->kind == MK_RAM, false};
+                                                 m->kind == LF_STM32_RAM, false};
     add_ent(s, m->base, m->size, E_MEM, (unsigned)i);
   }
   add_ent(s, d->sysinfo_base, d->sysinfo_size, E_SYSINFO, 0);
@@ -1151,7 +872,7 @@ void lf_soc_free(lf_soc *s)
     return;
   if (s->bufs)
     for (size_t i = 0; i < s->d->nmems; i++)
-      if (s->d->mems[i].kind == MK_RAM)
+      if (s->d->mems[i].kind == LF_STM32_RAM)
         free(s->bufs[i]);
   free(s->bufs);
   free(s->regions);
@@ -1186,9 +907,10 @@ static bool boots_outside_flash(const lf_soc *s)
 {
   uint32_t a = lf_soc_boot_address(s);
   for (size_t i = 0; i < s->d->nmems; i++) {
-    const mem_desc *m = &s->d->mems[i];
+    const lf_stm32_mem *m = &s->d->mems[i];
     if (a >= m->base && a - m->base < m->size)
-      return m->kind != MK_FLASH && m->kind != MK_FLASH_ALIAS && m->kind != MK_FLASH_BOOT;
+      return m->kind != LF_STM32_FLASH && m->kind != LF_STM32_FLASH_ALIAS &&
+             m->kind != LF_STM32_FLASH_BOOT;
   }
   return true;
 }
@@ -1255,8 +977,8 @@ double lf_soc_sysclk_hz(const lf_soc *s)
 uint32_t lf_soc_boot_address(const lf_soc *s)
 {
   switch (s->d->boot) {
-  case BOOT_OPTCR1_ADD0: return (lf_flashctl_optcr1_active(s->fc) & 0xFFFFu) << 14;
-  case BOOT_FLASH_ALIAS: return 0; /* F4 2: BOOT0 = 0, flash at 0 */
+  case LF_STM32_BOOT_OPTCR1_ADD0: return (lf_flashctl_optcr1_active(s->fc) & 0xFFFFu) << 14;
+  case LF_STM32_BOOT_FLASH_ALIAS: return 0; /* F4 2: BOOT0 = 0, flash at 0 */
   }
   return 0;
 }
@@ -1418,8 +1140,8 @@ void lf_soc_power_loss(lf_soc *s, uint64_t t)
 {
   lf_flashctl_power_loss(s->fc, t);
   for (size_t i = 0; i < s->d->nmems; i++) {
-    const mem_desc *m = &s->d->mems[i];
-    if (m->kind != MK_RAM)
+    const lf_stm32_mem *m = &s->d->mems[i];
+    if (m->kind != LF_STM32_RAM)
       continue;
     for (uint32_t k = 0; k < m->size; k++)
       s->bufs[i][k] = lf_flashctl_garbage(m->base + k);
