@@ -1,6 +1,6 @@
 /* STM32F4/F7 embedded-flash controller model. Facts: stm32f7-target.md
  * 3-9 (rows cited inline as "F7 n.m"); the F42x sibling (stm32f4-target.md,
- * "F4 n.m") uses the same logic, its description (soc_stm32f7.c) selecting:
+ * "F4 n.m") uses the same logic, its description (soc_stm32f4.c) selecting:
  * fixed dual bank with SNB 0x10 + k for bank 2 (F4 7.4), nWRP of bank 2 in
  * OPTCR1 (LF_FC_WRP_SPLIT, F4 6.2), SPRMOD inverting nWRP (PCROP sectors
  * refuse program/erase; RDERR on PCROP reads is not modeled), ACR cache

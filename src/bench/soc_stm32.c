@@ -1,0 +1,1152 @@
+/* STM32 SoC model, family-neutral: memory map, flash (flashctl.c), option
+ * bytes, OTP, unique ID, and the small peripherals loaders and applications
+ * touch (RCC, CRC, IWDG, GPIO, DBGMCU). Facts: stm32f7-target.md ("F7 n.m"
+ * below) and stm32f4-target.md ("F4 n.m").
+ *
+ * Table-driven: a part is an lf_stm32_part (soc_stm32_int.h) contributed by
+ * its family file (soc_stm32f7.c, soc_stm32f4.c) and found by name in the
+ * family table below; the logic never names a part's number. What a part's
+ * data selects:
+ * - the boot rule: BOOT_ADD0 of the active OPTCR1, or the flash alias at 0;
+ * - LF_STM32_FLASH_ALIAS: a read-only path to the array (reads stall like
+ *   the array, stores answer LF_BUS_ERR); LF_STM32_FLASH_BOOT: a full flash
+ *   path (stores program through the controller);
+ * - the CRC unit of its register table: with INIT/POL a programmable unit
+ *   fed by the written width; without them the polynomial is 0x04C11DB7,
+ *   RESET loads 0xFFFFFFFF and any store to DR feeds the whole 32-bit data
+ *   word;
+ * - bit-band windows: an alias write is one byte read-modify-write on the
+ *   target (bench choice).
+ *
+ * Bench decisions (documented, not hardware facts):
+ * - System memory (ST bootloader ROM, not available) holds a tiny image: a
+ *   vector table whose SP is the part's sysrom_sp and whose handlers all
+ *   point to a "b ." loop at +0x40 of the last system-memory alias; the rest
+ *   reads 0xFF.
+ * - Unmodeled peripheral: any address inside a peripheral bus window with no
+ *   model reads 0 and ignores writes; addresses outside every memory and bus
+ *   window answer LF_BUS_ERR (counted in bus_errors).
+ * - CRC and GPIO registers need their RCC AHB1ENR clock bit: while it is 0
+ *   they read 0 and ignore writes (RM behaviour recalled, unconfirmed).
+ * - RDP level 1 (active option RDP not 0xAA/0xCC): DEBUG-master accesses to
+ *   flash (both aliases), OTP + lock bytes and backup SRAM answer LF_BUS_ERR
+ *   (F7 5, unconfirmed). With params rdp1_blocks_flash_with_debug (default
+ *   1; RM0402's read-protection text for the same controller: no read,
+ *   erase or program while the debug feature is connected or after a boot
+ *   from RAM/system memory, a bus error on reads) the chip is "locked" while
+ *   RDP >= 1 and either the debug port was used since power-on
+ *   (lf_soc_debug_connected: the board calls it on every AHB-AP access,
+ *   which needs the debug power-up; a system reset keeps the latch, a
+ *   power-on clears it) or the last reset booted from outside flash. Then
+ *   the CORE's reads/fetches of those memories fault too (the regions are
+ *   marked blocked; the core maps them without access), core stores to
+ *   backup SRAM fault, and the controller refuses program/erase with
+ *   rdp1_debug_flash_error (flashctl.c). Option programming still works:
+ *   RDP 1 -> 0 mass-erases, and the next reset loads level 0 (unlocked).
+ * - Power loss fills every RAM (incl. backup SRAM, VBAT is VDD on the NUCLEO)
+ *   with lf_flashctl_garbage(address).
+ * - DBGMCU_CR/APB1_FZ/APB2_FZ survive a system reset, cleared only by power-on
+ *   (F7 12 "Persistence", ≈). IWDG freeze on halt is the board's business.
+ * - IWDG timeout = 4 * 2^PR * (RLR + 1) / iwdg_lsi_hz (ST's formula); a
+ *   hardware watchdog (active option IWDG_SW = 0) runs from every reset.
+ * - RCC ready bits: HSIRDY follows HSION at once; HSERDY follows HSEON at once
+ *   when params hse_hz > 0 (never otherwise); PLLRDY (and the I2S/SAI PLLs)
+ *   pll_lock_ns after PLLON. SWS follows SW once the source is ready. */
+#include "bench/soc.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench/flashctl.h"
+#include "bench/soc_stm32_int.h"
+
+/* The families whose parts lf_soc_new knows, in the order the
+ * unknown-part message lists them. */
+static const lf_stm32_part *const *const families[] = {lf_stm32_parts_f7, lf_stm32_parts_f4};
+
+/* ------------------------------------------------------------------ */
+/* Small peripherals: offsets and bits the logic uses                 */
+
+/* RCC offsets and CR bits (RM0410 register map). */
+enum { RCC_CR = 0x00, RCC_PLLCFGR = 0x04, RCC_CFGR = 0x08, RCC_CIR = 0x0C, RCC_AHB1ENR = 0x30 };
+#define RCC_CR_HSION (1u << 0)
+#define RCC_CR_HSIRDY (1u << 1)
+#define RCC_CR_HSEON (1u << 16)
+#define RCC_CR_HSERDY (1u << 17)
+#define RCC_CR_PLLON (1u << 24)
+#define RCC_CR_PLLRDY (1u << 25)
+#define RCC_CR_PLLI2SON (1u << 26)
+#define RCC_CR_PLLI2SRDY (1u << 27)
+#define RCC_CR_PLLSAION (1u << 28)
+#define RCC_CR_PLLSAIRDY (1u << 29)
+
+/* CRC (F7 CRC unit; the F4's has DR, IDR and CR only). */
+enum { CRC_DR = 0x00, CRC_IDR = 0x04, CRC_CR = 0x08, CRC_INIT = 0x10, CRC_POL = 0x14 };
+
+/* IWDG */
+enum { IWDG_KR = 0x00, IWDG_PR = 0x04, IWDG_RLR = 0x08, IWDG_SR = 0x0C, IWDG_WINR = 0x10 };
+
+/* GPIO port (MODER/OSPEEDR/PUPDR resets per port from gpio_resets). */
+enum { G_MODER = 0x00, G_OTYPER = 0x04, G_OSPEEDR = 0x08, G_PUPDR = 0x0C, G_IDR = 0x10,
+       G_ODR = 0x14, G_BSRR = 0x18, G_LCKR = 0x1C, G_AFRL = 0x20, G_AFRH = 0x24 };
+static const lf_stm32_reg gpio_regs[] = {
+  {0x00, 0, 0xFFFFFFFFu, 0}, {0x04, 0, 0xFFFFu, 0}, {0x08, 0, 0xFFFFFFFFu, 0},
+  {0x0C, 0, 0xFFFFFFFFu, 0}, {0x10, 0, 0, LF_STM32_RO}, {0x14, 0, 0xFFFFu, 0},
+  {0x18, 0, 0xFFFFFFFFu, LF_STM32_WO}, {0x1C, 0, 0x1FFFFu, 0}, {0x20, 0, 0xFFFFFFFFu, 0},
+  {0x24, 0, 0xFFFFFFFFu, 0},
+};
+
+/* DBGMCU (F7 12). */
+enum { DBG_IDCODE = 0x00, DBG_CR = 0x04, DBG_APB1 = 0x08, DBG_APB2 = 0x0C };
+
+#define MAXREGS 32
+#define MAXGPIO 11
+
+typedef struct regblock {
+  const lf_stm32_reg *regs;
+  size_t nregs;
+  uint32_t v[MAXREGS];
+} regblock;
+
+/* ------------------------------------------------------------------ */
+/* Bus map                                                             */
+
+typedef enum ent_kind {
+  E_MEM, E_SYSINFO, E_OPTIMG, E_FLASHREG, E_RCC, E_CRC, E_IWDG, E_GPIO, E_DBGMCU, E_UNMODELED
+} ent_kind;
+
+typedef struct bus_ent { uint32_t base, size; ent_kind kind; unsigned idx; } bus_ent;
+
+#define MAXENTS 48
+
+struct lf_soc {
+  const lf_stm32_part *d;
+  const lf_bench_params *p;
+  lf_faults *faults;
+  lf_soc_counters c;
+  lf_flashctl *fc;
+  uint8_t **bufs;            /* per lf_stm32_mem: host buffer (flash aliases share) */
+  uint8_t *sysrom;
+  uint8_t *sysinfo;
+  lf_soc_region *regions;
+  size_t nregions;
+  bus_ent ents[MAXENTS];
+  size_t nents;
+  /* peripherals */
+  regblock rcc, crc, iwdg, dbgmcu, gpio[MAXGPIO];
+  uint64_t pll_on_at[3];      /* PLL, PLLI2S, PLLSAI: PLLON rising edge */
+  unsigned sws;               /* active SYSCLK source */
+  uint32_t crc_acc;
+  bool iwdg_running, iwdg_unlocked;
+  uint64_t iwdg_deadline;
+  unsigned lck_stage[MAXGPIO];
+  uint32_t lck_locked[MAXGPIO]; /* pins whose configuration is frozen */
+  bool debug_seen;            /* debug port used since power-on */
+  bool boot_nonflash;         /* the last reset booted from RAM or system memory */
+  lf_soc_gpio_fn gpio_fn;
+  void *gpio_ctx;
+  uint64_t uid_seed;
+};
+
+/* ------------------------------------------------------------------ */
+/* Helpers                                                             */
+
+static uint64_t ns_of(double v) { return v <= 0 ? 0 : (uint64_t)llround(v); }
+
+static uint32_t rd_le(const uint8_t *p, unsigned n)
+{
+  uint32_t v = 0;
+  for (unsigned i = 0; i < n; i++)
+    v |= (uint32_t)p[i] << (8 * i);
+  return v;
+}
+
+static void wr_le(uint8_t *p, uint32_t v, unsigned n)
+{
+  for (unsigned i = 0; i < n; i++)
+    p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t splitmix64(uint64_t *x)
+{
+  uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+static int reg_index(const regblock *b, uint32_t off)
+{
+  for (size_t i = 0; i < b->nregs; i++)
+    if (b->regs[i].off == off)
+      return (int)i;
+  return -1;
+}
+
+static uint32_t *reg_ptr(regblock *b, uint32_t off)
+{
+  int i = reg_index(b, off);
+  return i < 0 ? NULL : &b->v[i];
+}
+
+static uint32_t reg_get(const regblock *b, uint32_t off)
+{
+  int i = reg_index(b, off);
+  return i < 0 ? 0 : b->v[i];
+}
+
+static void block_reset(regblock *b, bool power)
+{
+  for (size_t i = 0; i < b->nregs; i++)
+    if (power || !(b->regs[i].flags & LF_STM32_KEEP_SYS))
+      b->v[i] = b->regs[i].reset;
+}
+
+static void block_init(regblock *b, const lf_stm32_reg *regs, size_t n)
+{
+  b->regs = regs;
+  b->nregs = n;
+  block_reset(b, true);
+}
+
+/* Bus read of a table register: write-only and unlisted ones read 0. */
+static uint32_t block_read(const regblock *b, uint32_t off)
+{
+  int i = reg_index(b, off);
+  return i < 0 || (b->regs[i].flags & LF_STM32_WO) ? 0 : b->v[i];
+}
+
+/* Plain write of the lanes of a table register. */
+static void block_write(regblock *b, uint32_t off, uint32_t wv, uint32_t lanes)
+{
+  int i = reg_index(b, off);
+  if (i < 0 || (b->regs[i].flags & LF_STM32_RO))
+    return;
+  uint32_t m = lanes & b->regs[i].wmask;
+  b->v[i] = (b->v[i] & ~m) | (wv & m);
+}
+
+/* ------------------------------------------------------------------ */
+/* RCC                                                                 */
+
+static bool rcc_ready(const lf_soc *s, unsigned src, uint64_t t)
+{
+  uint32_t cr = reg_get(&s->rcc, RCC_CR);
+  switch (src) {
+  case 0: return cr & RCC_CR_HSION;
+  case 1: return (cr & RCC_CR_HSEON) && s->p->hse_hz > 0;
+  case 2: return (cr & RCC_CR_PLLON) && t >= s->pll_on_at[0] + ns_of(s->p->pll_lock_ns);
+  default: return false;
+  }
+}
+
+/* SWS follows SW once the selected source is ready. */
+static void rcc_update(lf_soc *s, uint64_t t)
+{
+  unsigned sw = reg_get(&s->rcc, RCC_CFGR) & 3;
+  if (sw != s->sws && sw < 3 && rcc_ready(s, sw, t))
+    s->sws = sw;
+}
+
+static uint32_t rcc_read(lf_soc *s, uint32_t off, uint64_t t)
+{
+  rcc_update(s, t);
+  uint32_t v = reg_get(&s->rcc, off);
+  if (off == RCC_CR) {
+    uint64_t lock = ns_of(s->p->pll_lock_ns);
+    static const uint32_t on[3] = {RCC_CR_PLLON, RCC_CR_PLLI2SON, RCC_CR_PLLSAION};
+    static const uint32_t rdy[3] = {RCC_CR_PLLRDY, RCC_CR_PLLI2SRDY, RCC_CR_PLLSAIRDY};
+    v &= ~(RCC_CR_HSIRDY | RCC_CR_HSERDY | rdy[0] | rdy[1] | rdy[2]);
+    if (rcc_ready(s, 0, t))
+      v |= RCC_CR_HSIRDY;
+    if (rcc_ready(s, 1, t))
+      v |= RCC_CR_HSERDY;
+    for (int i = 0; i < 3; i++)
+      if ((v & on[i]) && t >= s->pll_on_at[i] + lock)
+        v |= rdy[i];
+  } else if (off == RCC_CFGR) {
+    v = (v & ~0xCu) | (s->sws << 2);
+  }
+  return v;
+}
+
+static void rcc_write(lf_soc *s, uint32_t off, uint32_t wv, uint32_t lanes, uint64_t t)
+{
+  rcc_update(s, t);
+  uint32_t old = reg_get(&s->rcc, off);
+  block_write(&s->rcc, off, wv, lanes);
+  if (off == RCC_CR) {
+    uint32_t n = reg_get(&s->rcc, RCC_CR);
+    static const uint32_t on[3] = {RCC_CR_PLLON, RCC_CR_PLLI2SON, RCC_CR_PLLSAION};
+    for (int i = 0; i < 3; i++)
+      if ((n & on[i]) && !(old & on[i]))
+        s->pll_on_at[i] = t;
+  }
+  rcc_update(s, t);
+}
+
+static bool ahb1_clock(const lf_soc *s, unsigned bit)
+{
+  return (reg_get(&s->rcc, RCC_AHB1ENR) >> bit) & 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* CRC                                                                 */
+
+static uint32_t bitrev(uint32_t v, unsigned n)
+{
+  uint32_t r = 0;
+  for (unsigned i = 0; i < n; i++)
+    r |= ((v >> i) & 1u) << (n - 1 - i);
+  return r;
+}
+
+static unsigned crc_polysize(const lf_soc *s)
+{
+  static const unsigned sz[4] = {32, 16, 8, 7};
+  return sz[(reg_get(&s->crc, CRC_CR) >> 3) & 3];
+}
+
+/* REV_IN: 00 none, 01 by byte, 10 by half-word, 11 by word (by the written
+ * width when narrower). */
+static uint32_t crc_rev_in(uint32_t v, unsigned width, unsigned mode)
+{
+  unsigned unit = mode == 1 ? 8 : mode == 2 ? 16 : 32;
+  if (mode == 0)
+    return v;
+  if (unit > width)
+    unit = width;
+  uint32_t r = 0;
+  for (unsigned k = 0; k < width; k += unit)
+    r |= bitrev((v >> k) & (unit == 32 ? 0xFFFFFFFFu : ((1u << unit) - 1)), unit) << k;
+  return r;
+}
+
+static void crc_feed(lf_soc *s, uint32_t data, unsigned width)
+{
+  unsigned ps = crc_polysize(s);
+  uint32_t mask = ps == 32 ? 0xFFFFFFFFu : (1u << ps) - 1;
+  uint32_t pol = (reg_index(&s->crc, CRC_POL) >= 0 ? reg_get(&s->crc, CRC_POL) : 0x04C11DB7u) & mask;
+  uint32_t crc = s->crc_acc & mask;
+  data = crc_rev_in(data, width, (reg_get(&s->crc, CRC_CR) >> 5) & 3);
+  for (int i = (int)width - 1; i >= 0; i--) {
+    uint32_t fb = ((crc >> (ps - 1)) ^ (data >> i)) & 1u;
+    crc = (crc << 1) & mask;
+    if (fb)
+      crc ^= pol;
+  }
+  s->crc_acc = crc;
+}
+
+static uint32_t crc_read(lf_soc *s, uint32_t off)
+{
+  if (off != CRC_DR)
+    return reg_get(&s->crc, off);
+  unsigned ps = crc_polysize(s);
+  uint32_t v = s->crc_acc;
+  if (reg_get(&s->crc, CRC_CR) & 0x80u)
+    v = bitrev(v, ps);
+  return v;
+}
+
+/* A unit without an INIT register (F4) resets DR to 0xFFFFFFFF and only
+ * computes on 32-bit words. */
+static bool crc_programmable(const lf_soc *s) { return reg_index(&s->crc, CRC_INIT) >= 0; }
+
+static void crc_write(lf_soc *s, uint32_t off, uint32_t wv, uint32_t lanes, uint32_t raw,
+                      unsigned size)
+{
+  if (off == CRC_DR) {
+    if (crc_programmable(s))
+      crc_feed(s, raw, size * 8);
+    else
+      crc_feed(s, wv, 32);
+    return;
+  }
+  block_write(&s->crc, off, wv, lanes);
+  if (off == CRC_CR && (wv & lanes & 1u)) /* RESET: DR <- INIT, bit self-clears */
+    s->crc_acc = crc_programmable(s) ? reg_get(&s->crc, CRC_INIT) : 0xFFFFFFFFu;
+}
+
+/* ------------------------------------------------------------------ */
+/* IWDG                                                                */
+
+static void iwdg_reload(lf_soc *s, uint64_t t)
+{
+  unsigned pr = reg_get(&s->iwdg, IWDG_PR) & 7;
+  if (pr > 6)
+    pr = 6;
+  double ticks = (double)(4u << pr) * (double)((reg_get(&s->iwdg, IWDG_RLR) & 0xFFF) + 1);
+  double lsi = s->p->iwdg_lsi_hz > 0 ? s->p->iwdg_lsi_hz : 32000;
+  s->iwdg_deadline = t + ns_of(ticks * 1e9 / lsi);
+}
+
+static void iwdg_write(lf_soc *s, uint32_t off, uint32_t wv, uint32_t lanes, uint64_t t)
+{
+  if (off == IWDG_KR) {
+    uint32_t key = wv & lanes & 0xFFFF;
+    s->iwdg_unlocked = key == 0x5555;
+    if (key == 0xCCCC) {
+      s->iwdg_running = true;
+      iwdg_reload(s, t);
+    } else if (key == 0xAAAA && s->iwdg_running) {
+      iwdg_reload(s, t);
+    }
+    return;
+  }
+  if ((off == IWDG_PR || off == IWDG_RLR || off == IWDG_WINR) && s->iwdg_unlocked)
+    block_write(&s->iwdg, off, wv, lanes);
+}
+
+/* ------------------------------------------------------------------ */
+/* GPIO                                                                */
+
+static uint32_t gpio_idr(const lf_soc *s, unsigned port)
+{
+  const regblock *g = &s->gpio[port];
+  uint32_t moder = reg_get(g, G_MODER), pupd = reg_get(g, G_PUPDR), odr = reg_get(g, G_ODR);
+  uint32_t idr = 0;
+  for (unsigned pin = 0; pin < 16; pin++) {
+    unsigned mode = (moder >> (2 * pin)) & 3, pull = (pupd >> (2 * pin)) & 3;
+    bool level = mode == 1 ? ((odr >> pin) & 1) : pull == 1;
+    idr |= (uint32_t)level << pin;
+  }
+  return idr;
+}
+
+/* Field mask of the locked pins in a configuration register. */
+static uint32_t gpio_lock_mask(const lf_soc *s, unsigned port, uint32_t off)
+{
+  uint32_t pins = s->lck_locked[port], m = 0;
+  for (unsigned pin = 0; pin < 16; pin++) {
+    if (!((pins >> pin) & 1))
+      continue;
+    switch (off) {
+    case G_OTYPER: m |= 1u << pin; break;
+    case G_MODER: case G_OSPEEDR: case G_PUPDR: m |= 3u << (2 * pin); break;
+    case G_AFRL: if (pin < 8) m |= 0xFu << (4 * pin); break;
+    case G_AFRH: if (pin >= 8) m |= 0xFu << (4 * (pin - 8)); break;
+    default: break;
+    }
+  }
+  return m;
+}
+
+static void gpio_set_odr(lf_soc *s, unsigned port, uint32_t n, uint64_t t)
+{
+  uint32_t *odr = reg_ptr(&s->gpio[port], G_ODR);
+  uint32_t old = *odr;
+  *odr = n & 0xFFFF;
+  if (old != *odr && s->gpio_fn)
+    s->gpio_fn(s->gpio_ctx, port, old, *odr, t);
+}
+
+static uint32_t gpio_read(lf_soc *s, unsigned port, uint32_t off)
+{
+  if (off == G_IDR)
+    return gpio_idr(s, port);
+  if (off == G_BSRR)
+    return 0;
+  if (off == G_LCKR) {
+    uint32_t v = reg_get(&s->gpio[port], G_LCKR);
+    if (s->lck_stage[port] == 3) { /* the read completing the sequence */
+      s->lck_locked[port] = v & 0xFFFF;
+      s->lck_stage[port] = 4;
+    }
+    return s->lck_stage[port] == 4 ? (s->lck_locked[port] | 0x10000u) : (v & 0xFFFF);
+  }
+  return reg_get(&s->gpio[port], off);
+}
+
+static void gpio_write(lf_soc *s, unsigned port, uint32_t off, uint32_t wv, uint32_t lanes,
+                       uint64_t t)
+{
+  regblock *g = &s->gpio[port];
+  switch (off) {
+  case G_ODR: {
+    uint32_t o = reg_get(g, G_ODR);
+    gpio_set_odr(s, port, (o & ~lanes) | (wv & lanes), t);
+    return;
+  }
+  case G_BSRR: {
+    uint32_t v = wv & lanes, o = reg_get(g, G_ODR);
+    gpio_set_odr(s, port, (o & ~(v >> 16)) | (v & 0xFFFF), t); /* set wins */
+    return;
+  }
+  case G_LCKR: {
+    /* LCKK sequence: 1+bits, 0+bits, 1+bits, then a read of LCKR (RM0410). */
+    if (s->lck_stage[port] == 4 || lanes != 0xFFFFFFFFu)
+      return;
+    uint32_t *r = reg_ptr(g, G_LCKR);
+    bool k = wv & 0x10000u;
+    unsigned st = s->lck_stage[port];
+    bool same = (wv & 0xFFFF) == (*r & 0xFFFF);
+    if (st == 0 && k) st = 1;
+    else if (st == 1 && !k && same) st = 2;
+    else if (st == 2 && k && same) st = 3;
+    else st = k ? 1 : 0;
+    s->lck_stage[port] = st;
+    *r = wv & 0x1FFFF;
+    return;
+  }
+  default: {
+    uint32_t keep = gpio_lock_mask(s, port, off);
+    block_write(g, off, wv, lanes & ~keep);
+    return;
+  }
+  }
+}
+
+static void gpio_port_reset(lf_soc *s, unsigned port)
+{
+  regblock *g = &s->gpio[port];
+  block_reset(g, true);
+  if (port < s->d->ngpio_resets) {
+    *reg_ptr(g, G_MODER) = s->d->gpio_resets[port].moder;
+    *reg_ptr(g, G_OSPEEDR) = s->d->gpio_resets[port].ospeedr;
+    *reg_ptr(g, G_PUPDR) = s->d->gpio_resets[port].pupdr;
+  }
+  s->lck_stage[port] = 0;
+  s->lck_locked[port] = 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Register blocks: dispatch with lanes                                */
+
+static int periph_access(lf_soc *s, const bus_ent *e, lf_bus_master m, uint32_t off,
+                         unsigned size, bool write, uint32_t *val, uint64_t *t)
+{
+  if (e->kind == E_FLASHREG)
+    return lf_flashctl_reg(s->fc, m, off, size, write, val, t);
+  uint32_t word = off & ~3u, sh = (off & 3) * 8;
+  uint32_t lanes = (size == 4 ? 0xFFFFFFFFu : ((1u << (8 * size)) - 1)) << sh;
+  uint32_t wv = write ? (*val << sh) & lanes : 0;
+  uint32_t v = 0;
+  switch (e->kind) {
+  case E_RCC:
+    if (write) rcc_write(s, word, wv, lanes, *t);
+    else v = rcc_read(s, word, *t);
+    break;
+  case E_CRC:
+    if (!ahb1_clock(s, s->d->crc_clk_bit))
+      break;
+    if (write) crc_write(s, word, wv, lanes, *val, size);
+    else v = crc_read(s, word);
+    break;
+  case E_IWDG:
+    if (write) iwdg_write(s, word, wv, lanes, *t);
+    else v = block_read(&s->iwdg, word);
+    break;
+  case E_GPIO:
+    if (!ahb1_clock(s, e->idx))
+      break;
+    if (write) gpio_write(s, e->idx, word, wv, lanes, *t);
+    else v = gpio_read(s, e->idx, word);
+    break;
+  case E_DBGMCU:
+    if (write) block_write(&s->dbgmcu, word, wv, lanes);
+    else v = word == DBG_IDCODE ? s->d->idcode : reg_get(&s->dbgmcu, word);
+    break;
+  default:
+    break;
+  }
+  if (!write)
+    *val = (v & lanes) >> sh;
+  return LF_BUS_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Memories                                                            */
+
+static int mem_access(lf_soc *s, const bus_ent *e, lf_bus_master m, uint32_t off, unsigned size,
+                      bool write, uint32_t *val, uint64_t *t)
+{
+  const lf_stm32_mem *md = &s->d->mems[e->idx];
+  if (m == LF_BUS_DEBUG && md->rdp_debug_block && lf_flashctl_rdp_level(s->fc) >= 1)
+    return LF_BUS_ERR;
+  /* Locked: the core's reads fault; its flash stores reach the controller,
+   * which refuses them with a flag; other stores (backup SRAM) fault. */
+  if (m == LF_BUS_CORE && md->rdp_debug_block && lf_flashctl_locked(s->fc) &&
+      (!write || md->kind == LF_STM32_RAM))
+    return LF_BUS_ERR;
+  switch (md->kind) {
+  case LF_STM32_RAM:
+    if (write)
+      wr_le(s->bufs[e->idx] + off, *val, size);
+    else
+      *val = rd_le(s->bufs[e->idx] + off, size);
+    return LF_BUS_OK;
+  case LF_STM32_FLASH:
+  case LF_STM32_FLASH_BOOT:
+    return lf_flashctl_array_access(s->fc, m, off, size, write, val, t);
+  case LF_STM32_FLASH_ALIAS:
+    if (write)
+      return LF_BUS_ERR; /* F7 5: not a programming path; error type unconfirmed */
+    lf_flashctl_read_stall(s->fc, off, t);
+    *val = rd_le(s->bufs[e->idx] + off, size);
+    return LF_BUS_OK;
+  case LF_STM32_SYSROM:
+    if (write)
+      return LF_BUS_ERR;
+    *val = rd_le(s->sysrom + off, size);
+    return LF_BUS_OK;
+  }
+  return LF_BUS_ERR;
+}
+
+static bool in_otp(const lf_soc *s, uint32_t addr, unsigned size)
+{
+  const lf_fc_desc *f = s->d->flash;
+  return addr >= f->otp_base && addr + size <= f->lock_base + f->nlocks &&
+         f->lock_base == f->otp_base + f->otp_size;
+}
+
+static int sysinfo_access(lf_soc *s, lf_bus_master m, uint32_t addr, unsigned size, bool write,
+                          uint32_t *val, uint64_t *t)
+{
+  const lf_fc_desc *f = s->d->flash;
+  bool otp = in_otp(s, addr, size);
+  if (otp && m == LF_BUS_DEBUG && lf_flashctl_rdp_level(s->fc) >= 1)
+    return LF_BUS_ERR;
+  if (otp && m == LF_BUS_CORE && !write && lf_flashctl_locked(s->fc))
+    return LF_BUS_ERR;
+  if (otp)
+    return lf_flashctl_otp_access(s->fc, m, addr - f->otp_base, size, write, val, t);
+  if (write)
+    return LF_BUS_ERR; /* UID, flash size, package: read-only */
+  *val = rd_le(s->sysinfo + (addr - s->d->sysinfo_base), size);
+  return LF_BUS_OK;
+}
+
+static const bus_ent *find_ent(const lf_soc *s, uint32_t addr)
+{
+  for (size_t i = 0; i < s->nents; i++)
+    if (addr >= s->ents[i].base && addr - s->ents[i].base < s->ents[i].size)
+      return &s->ents[i];
+  return NULL;
+}
+
+static int access1(lf_soc *s, lf_bus_master m, uint32_t addr, unsigned size, bool write,
+                   uint32_t *val, uint64_t *t)
+{
+  const bus_ent *e = find_ent(s, addr);
+  if (!e || addr - e->base + size > e->size)
+    return LF_BUS_ERR;
+  uint32_t off = addr - e->base;
+  switch (e->kind) {
+  case E_MEM: return mem_access(s, e, m, off, size, write, val, t);
+  case E_SYSINFO: return sysinfo_access(s, m, addr, size, write, val, t);
+  case E_OPTIMG: {
+    if (write)
+      return LF_BUS_ERR;
+    uint32_t v = 0;
+    for (unsigned i = 0; i < size; i++) {
+      uint8_t b = 0xFF;
+      lf_flashctl_optimg_read(s->fc, addr + i, &b);
+      v |= (uint32_t)b << (8 * i);
+    }
+    *val = v;
+    return LF_BUS_OK;
+  }
+  case E_UNMODELED:
+    if (!write)
+      *val = 0;
+    return LF_BUS_OK;
+  default:
+    return periph_access(s, e, m, off, size, write, val, t);
+  }
+}
+
+/* Bit-band alias: the access becomes a read (or read-modify-write) of the
+ * target byte holding the bit (bench choice: byte-sized on the target,
+ * whatever the alias access size). *hit says whether addr is an alias. */
+static int bitband_access(lf_soc *s, lf_bus_master m, uint32_t addr, bool write, uint32_t *val,
+                          uint64_t *t, bool *hit)
+{
+  *hit = false;
+  for (size_t i = 0; i < s->d->nbitband; i++) {
+    const lf_stm32_window *w = &s->d->bitband[i];
+    uint32_t alias = w->base + 0x02000000u;
+    if (addr < alias || addr - alias >= w->size * 32u)
+      continue;
+    *hit = true;
+    uint32_t off = addr - alias, target = w->base + (off >> 5), bit = (off >> 2) & 7u;
+    uint32_t b = 0;
+    int rc = access1(s, m, target, 1, false, &b, t);
+    if (rc != LF_BUS_OK || !write) {
+      if (rc == LF_BUS_OK)
+        *val = (b >> bit) & 1u;
+      return rc;
+    }
+    b = (*val & 1u) ? (b | (1u << bit)) : (b & ~(1u << bit));
+    return access1(s, m, target, 1, true, &b, t);
+  }
+  return LF_BUS_ERR;
+}
+
+int lf_soc_access(lf_soc *s, lf_bus_master m, uint32_t addr, unsigned size, bool write,
+                  uint32_t *val, uint64_t *t_ns)
+{
+  int rc;
+  bool bb = false;
+  if (size != 1 && size != 2 && size != 4) {
+    rc = LF_BUS_ERR;
+  } else if (s->d->nbitband && (rc = bitband_access(s, m, addr, write, val, t_ns, &bb), bb)) {
+    /* rc from the target access */
+  } else if (addr % size == 0) {
+    rc = access1(s, m, addr, size, write, val, t_ns);
+  } else {
+    /* Unaligned: memories take it byte by byte; flash programming sees the
+     * whole store (PGAERR); registers answer an error. */
+    const bus_ent *e = find_ent(s, addr);
+    if (e && e->kind == E_MEM && write &&
+        (s->d->mems[e->idx].kind == LF_STM32_FLASH ||
+         s->d->mems[e->idx].kind == LF_STM32_FLASH_BOOT)) {
+      rc = access1(s, m, addr, size, write, val, t_ns);
+    } else if (e && (e->kind == E_MEM || e->kind == E_SYSINFO || e->kind == E_OPTIMG)) {
+      rc = LF_BUS_OK;
+      uint32_t v = write ? *val : 0;
+      for (unsigned i = 0; i < size && rc == LF_BUS_OK; i++) {
+        uint32_t b = (v >> (8 * i)) & 0xFF;
+        rc = access1(s, m, addr + i, 1, write, &b, t_ns);
+        if (!write)
+          v |= (b & 0xFF) << (8 * i);
+      }
+      if (!write && rc == LF_BUS_OK)
+        *val = v;
+    } else {
+      rc = LF_BUS_ERR;
+    }
+  }
+  if (rc != LF_BUS_OK)
+    s->c.bus_errors++;
+  return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Construction                                                        */
+
+static void add_ent(lf_soc *s, uint32_t base, uint32_t size, ent_kind k, unsigned idx)
+{
+  if (s->nents < MAXENTS)
+    s->ents[s->nents++] = (bus_ent){base, size, k, idx};
+}
+
+static void fill_sysrom(lf_soc *s, uint32_t size)
+{
+  memset(s->sysrom, 0xFF, size);
+  uint32_t loop = 0; /* called only for a part with system memory */
+  for (const lf_stm32_mem *m = s->d->mems; m < s->d->mems + s->d->nmems; m++)
+    if (m->kind == LF_STM32_SYSROM)
+      loop = m->base + 0x40u; /* the last alias (F7: AXIM) names the handlers */
+  wr_le(s->sysrom, s->d->sysrom_sp, 4);
+  for (uint32_t v = 1; v < 16; v++)
+    wr_le(s->sysrom + 4 * v, loop | 1u, 4);
+  wr_le(s->sysrom + 0x40, 0xE7FEu, 2); /* b . */
+}
+
+void lf_soc_set_uid(lf_soc *s, uint64_t seed)
+{
+  static const char alnum[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  uint64_t x = seed;
+  uint64_t a = splitmix64(&x), b = splitmix64(&x);
+  uint8_t *u = s->sysinfo + (s->d->uid_addr - s->d->sysinfo_base);
+  /* Layout after ST's: X, Y wafer coordinates (16 bit each), wafer number,
+   * 7-character ASCII lot number. */
+  wr_le(u, (uint32_t)(a & 0x00FF00FFu), 4);
+  u[4] = (uint8_t)(a >> 32);
+  for (int i = 0; i < 7; i++)
+    u[5 + i] = (uint8_t)alnum[(b >> (8 * i)) % 36];
+  s->uid_seed = seed;
+}
+
+static const lf_stm32_part *find_part(const char *name)
+{
+  for (size_t f = 0; f < sizeof families / sizeof families[0]; f++)
+    for (const lf_stm32_part *const *d = families[f]; *d; d++)
+      if (name && strcmp((*d)->name, name) == 0)
+        return *d;
+  return NULL;
+}
+
+/* "a, b, c": every part of every family, in table order. */
+static const char *part_list(char *buf, size_t len)
+{
+  size_t used = 0;
+  buf[0] = 0;
+  for (size_t f = 0; f < sizeof families / sizeof families[0]; f++)
+    for (const lf_stm32_part *const *d = families[f]; *d && used < len; d++) {
+      int n = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", (*d)->name);
+      used += n > 0 ? (size_t)n : 0;
+    }
+  return buf;
+}
+
+lf_soc *lf_soc_new(const char *part, const lf_bench_params *p, lf_faults *faults, char *err,
+                   size_t errlen)
+{
+  const lf_stm32_part *d = find_part(part);
+  if (!d) {
+    char known[256];
+    snprintf(err, errlen, "soc: unknown part '%s' (known: %s)", part ? part : "(null)",
+             part_list(known, sizeof known));
+    return NULL;
+  }
+  lf_soc *s = calloc(1, sizeof *s);
+  if (!s)
+    goto oom;
+  s->d = d;
+  s->p = p;
+  s->faults = faults;
+  s->fc = lf_flashctl_new(d->flash, p, faults, &s->c);
+  s->bufs = calloc(d->nmems, sizeof *s->bufs);
+  s->regions = calloc(d->nmems, sizeof *s->regions);
+  s->sysinfo = malloc(d->sysinfo_size);
+  if (!s->fc || !s->bufs || !s->regions || !s->sysinfo)
+    goto oom;
+  memset(s->sysinfo, 0xFF, d->sysinfo_size);
+  uint32_t romsize = 0;
+  for (size_t i = 0; i < d->nmems; i++)
+    if (d->mems[i].kind == LF_STM32_SYSROM && d->mems[i].size > romsize)
+      romsize = d->mems[i].size;
+  if (romsize) {
+    s->sysrom = malloc(romsize);
+    if (!s->sysrom)
+      goto oom;
+    fill_sysrom(s, romsize);
+  }
+  for (size_t i = 0; i < d->nmems; i++) {
+    const lf_stm32_mem *m = &d->mems[i];
+    switch (m->kind) {
+    case LF_STM32_RAM:
+      s->bufs[i] = calloc(1, m->size);
+      if (!s->bufs[i])
+        goto oom;
+      break;
+    case LF_STM32_FLASH: case LF_STM32_FLASH_ALIAS: case LF_STM32_FLASH_BOOT:
+      s->bufs[i] = lf_flashctl_array(s->fc);
+      break;
+    case LF_STM32_SYSROM: s->bufs[i] = s->sysrom; break;
+    }
+    s->regions[s->nregions++] = (lf_soc_region){m->name, m->base, m->size, s->bufs[i],
+                                                 m->kind == LF_STM32_RAM, false};
+    add_ent(s, m->base, m->size, E_MEM, (unsigned)i);
+  }
+  add_ent(s, d->sysinfo_base, d->sysinfo_size, E_SYSINFO, 0);
+  for (size_t w = 0; w < 2; w++)
+    if (d->flash->optimg_win[w].size)
+      add_ent(s, d->flash->optimg_win[w].base, d->flash->optimg_win[w].size, E_OPTIMG, 0);
+  add_ent(s, d->flashreg_base, 0x400, E_FLASHREG, 0);
+  add_ent(s, d->rcc_base, 0x400, E_RCC, 0);
+  add_ent(s, d->crc_base, 0x400, E_CRC, 0);
+  add_ent(s, d->iwdg_base, 0x400, E_IWDG, 0);
+  for (unsigned g = 0; g < d->ngpio && g < MAXGPIO; g++)
+    add_ent(s, d->gpio_base + 0x400u * g, 0x400, E_GPIO, g);
+  add_ent(s, d->dbgmcu_base, 0x1000, E_DBGMCU, 0);
+  for (size_t w = 0; w < d->nwindows; w++)
+    add_ent(s, d->windows[w].base, d->windows[w].size, E_UNMODELED, 0);
+
+  wr_le(s->sysinfo + (d->fsize_addr - d->sysinfo_base), d->flash->flash_size >> 10, 2);
+  wr_le(s->sysinfo + (d->pkg_addr - d->sysinfo_base), d->pkg_value, 2);
+  lf_soc_set_uid(s, d->uid_seed);
+
+  block_init(&s->rcc, d->rcc_regs.regs, d->rcc_regs.n);
+  block_init(&s->crc, d->crc_regs.regs, d->crc_regs.n);
+  block_init(&s->iwdg, d->iwdg_regs.regs, d->iwdg_regs.n);
+  block_init(&s->dbgmcu, d->dbgmcu_regs.regs, d->dbgmcu_regs.n);
+  for (unsigned g = 0; g < MAXGPIO; g++)
+    block_init(&s->gpio[g], gpio_regs, sizeof gpio_regs / sizeof gpio_regs[0]);
+  lf_soc_reset(s, LF_SOC_RESET_POWER, 0);
+  return s;
+oom:
+  snprintf(err, errlen, "soc: out of memory");
+  lf_soc_free(s);
+  return NULL;
+}
+
+void lf_soc_free(lf_soc *s)
+{
+  if (!s)
+    return;
+  if (s->bufs)
+    for (size_t i = 0; i < s->d->nmems; i++)
+      if (s->d->mems[i].kind == LF_STM32_RAM)
+        free(s->bufs[i]);
+  free(s->bufs);
+  free(s->regions);
+  free(s->sysinfo);
+  free(s->sysrom);
+  lf_flashctl_free(s->fc);
+  free(s);
+}
+
+const char *lf_soc_part(const lf_soc *s) { return s->d->name; }
+uint32_t lf_soc_idcode(const lf_soc *s) { return s->d->idcode; }
+uint32_t lf_soc_cpuid(const lf_soc *s) { return s->d->cpuid; }
+
+void lf_soc_debug_ids(const lf_soc *s, uint32_t *dpidr, uint32_t *targetid, uint32_t *ap_idr,
+                      uint32_t *ap_base)
+{
+  *dpidr = s->d->dpidr;
+  *targetid = s->d->targetid;
+  *ap_idr = s->d->ap_idr;
+  *ap_base = s->d->ap_base;
+}
+
+size_t lf_soc_regions(lf_soc *s, const lf_soc_region **out)
+{
+  *out = s->regions;
+  return s->nregions;
+}
+
+/* Where the last reset fetched its vectors: outside flash = a RAM or
+ * system-memory boot (RM0402: level 1 then blocks flash as with a debugger). */
+static bool boots_outside_flash(const lf_soc *s)
+{
+  uint32_t a = lf_soc_boot_address(s);
+  for (size_t i = 0; i < s->d->nmems; i++) {
+    const lf_stm32_mem *m = &s->d->mems[i];
+    if (a >= m->base && a - m->base < m->size)
+      return m->kind != LF_STM32_FLASH && m->kind != LF_STM32_FLASH_ALIAS &&
+             m->kind != LF_STM32_FLASH_BOOT;
+  }
+  return true;
+}
+
+/* Re-evaluates the read-protection lock (after a reset or a debug access). */
+static void update_lock(lf_soc *s)
+{
+  bool locked = s->p->rdp1_blocks_flash_with_debug != 0 && lf_flashctl_rdp_level(s->fc) >= 1 &&
+                (s->debug_seen || s->boot_nonflash);
+  lf_flashctl_set_locked(s->fc, locked);
+  for (size_t i = 0; i < s->nregions; i++)
+    s->regions[i].blocked = locked && s->d->mems[i].rdp_debug_block;
+}
+
+void lf_soc_debug_connected(lf_soc *s)
+{
+  if (s->debug_seen)
+    return;
+  s->debug_seen = true;
+  update_lock(s);
+}
+
+bool lf_soc_flash_locked(const lf_soc *s) { return lf_flashctl_locked(s->fc); }
+
+void lf_soc_reset(lf_soc *s, lf_soc_reset_kind kind, uint64_t t)
+{
+  bool power = kind == LF_SOC_RESET_POWER;
+  lf_flashctl_reset(s->fc, power, t);
+  if (power)
+    s->debug_seen = false;
+  s->boot_nonflash = boots_outside_flash(s);
+  update_lock(s);
+  block_reset(&s->rcc, true);
+  block_reset(&s->crc, true);
+  block_reset(&s->iwdg, true);
+  block_reset(&s->dbgmcu, power);
+  for (unsigned g = 0; g < MAXGPIO; g++)
+    gpio_port_reset(s, g);
+  memset(s->pll_on_at, 0, sizeof s->pll_on_at);
+  s->sws = 0;
+  s->crc_acc = 0xFFFFFFFFu;
+  s->iwdg_unlocked = false;
+  /* Hardware watchdog (option IWDG_SW = 0) starts with the chip. */
+  s->iwdg_running = !(lf_flashctl_optcr_active(s->fc) & s->d->iwdg_sw_bit);
+  if (s->iwdg_running)
+    iwdg_reload(s, t);
+}
+
+double lf_soc_sysclk_hz(const lf_soc *s)
+{
+  double hsi = s->p->core_hsi_hz, hse = s->p->hse_hz;
+  switch (s->sws) {
+  case 1: return hse;
+  case 2: {
+    uint32_t c = reg_get(&s->rcc, RCC_PLLCFGR);
+    unsigned pm = c & 0x3F, pn = (c >> 6) & 0x1FF, pp = 2 * (((c >> 16) & 3) + 1);
+    double src = (c & (1u << 22)) ? hse : hsi;
+    return pm ? src / pm * pn / pp : 0;
+  }
+  default: return hsi;
+  }
+}
+
+uint32_t lf_soc_boot_address(const lf_soc *s)
+{
+  switch (s->d->boot) {
+  case LF_STM32_BOOT_OPTCR1_ADD0: return (lf_flashctl_optcr1_active(s->fc) & 0xFFFFu) << 14;
+  case LF_STM32_BOOT_FLASH_ALIAS: return 0; /* F4 2: BOOT0 = 0, flash at 0 */
+  }
+  return 0;
+}
+
+int lf_soc_rdp_level(const lf_soc *s) { return lf_flashctl_rdp_level(s->fc); }
+
+void lf_soc_set_gpio_cb(lf_soc *s, lf_soc_gpio_fn fn, void *ctx)
+{
+  s->gpio_fn = fn;
+  s->gpio_ctx = ctx;
+}
+
+uint64_t lf_soc_watchdog_deadline(const lf_soc *s)
+{
+  return s->iwdg_running ? s->iwdg_deadline : UINT64_MAX;
+}
+
+/* ------------------------------------------------------------------ */
+/* Backdoor, state, power                                              */
+
+static bool peek_byte(const lf_soc *s, uint32_t a, uint8_t *out)
+{
+  const bus_ent *e = find_ent(s, a);
+  if (!e)
+    return false;
+  switch (e->kind) {
+  case E_MEM: *out = s->bufs[e->idx][a - e->base]; return true;
+  case E_SYSINFO:
+    if (in_otp(s, a, 1)) {
+      *out = lf_flashctl_otp(s->fc)[a - s->d->flash->otp_base];
+      return true;
+    }
+    *out = s->sysinfo[a - e->base];
+    return true;
+  case E_OPTIMG: return lf_flashctl_optimg_read(s->fc, a, out);
+  default: return false;
+  }
+}
+
+int lf_soc_peek(const lf_soc *s, uint32_t addr, void *buf, size_t len)
+{
+  uint8_t *b = buf;
+  for (size_t i = 0; i < len; i++)
+    if (!peek_byte(s, addr + (uint32_t)i, &b[i])) {
+      memset(b + i, 0, len - i);
+      return -1;
+    }
+  return 0;
+}
+
+#define STATE_MAGIC "luaflash-soc-state 1"
+
+int lf_soc_save_state(const lf_soc *s, FILE *f, char *err, size_t errlen)
+{
+  const lf_fc_desc *fd = s->d->flash;
+  uint32_t o, o1;
+  uint8_t opt[8];
+  lf_flashctl_stored_options(s->fc, &o, &o1);
+  wr_le(opt, o, 4);
+  wr_le(opt + 4, o1, 4);
+  uint32_t otpn = fd->otp_size + fd->nlocks;
+  if (fprintf(f, "%s\npart %s\nflash %" PRIu32 "\notp %" PRIu32 "\noptions 8\n\n", STATE_MAGIC,
+              s->d->name, fd->flash_size, otpn) < 0 ||
+      fwrite(lf_flashctl_array_ro(s->fc), 1, fd->flash_size, f) != fd->flash_size ||
+      fwrite(lf_flashctl_otp(s->fc), 1, otpn, f) != otpn || fwrite(opt, 1, 8, f) != 8 ||
+      fflush(f) != 0) {
+    snprintf(err, errlen, "soc state: write failed");
+    return -1;
+  }
+  return 0;
+}
+
+/* Reads one header line (without newline) and counts its bytes. */
+static bool read_line(FILE *f, char *buf, size_t n, size_t *pos)
+{
+  if (!fgets(buf, (int)n, f))
+    return false;
+  size_t l = strlen(buf);
+  *pos += l;
+  if (l == 0 || buf[l - 1] != '\n')
+    return false;
+  buf[l - 1] = 0;
+  return true;
+}
+
+int lf_soc_load_state(lf_soc *s, FILE *f, char *err, size_t errlen)
+{
+  const lf_fc_desc *fd = s->d->flash;
+  char line[128], want[128];
+  size_t pos = 0;
+  uint32_t otpn = fd->otp_size + fd->nlocks;
+  if (!read_line(f, line, sizeof line, &pos) || strcmp(line, STATE_MAGIC) != 0) {
+    snprintf(err, errlen, "soc state: not a luaflash SoC state file (expected '%s' on line 1)",
+             STATE_MAGIC);
+    return -1;
+  }
+  struct { const char *key; const char *value; } fields[4];
+  char nums[3][16];
+  snprintf(nums[0], sizeof nums[0], "%" PRIu32, fd->flash_size);
+  snprintf(nums[1], sizeof nums[1], "%" PRIu32, otpn);
+  snprintf(nums[2], sizeof nums[2], "8");
+  fields[0].key = "part"; fields[0].value = s->d->name;
+  fields[1].key = "flash"; fields[1].value = nums[0];
+  fields[2].key = "otp"; fields[2].value = nums[1];
+  fields[3].key = "options"; fields[3].value = nums[2];
+  for (int i = 0; i < 4; i++) {
+    if (!read_line(f, line, sizeof line, &pos)) {
+      snprintf(err, errlen, "soc state: truncated header at byte %zu (expected '%s')", pos,
+               fields[i].key);
+      return -1;
+    }
+    size_t kl = strlen(fields[i].key);
+    if (strncmp(line, fields[i].key, kl) != 0 || line[kl] != ' ') {
+      snprintf(err, errlen, "soc state: header line %d is '%s', expected '%s ...'", i + 2, line,
+               fields[i].key);
+      return -1;
+    }
+    if (strcmp(line + kl + 1, fields[i].value) != 0) {
+      if (i == 0)
+        snprintf(err, errlen, "soc state: part %s in state file does not match %s", line + kl + 1,
+                 s->d->name);
+      else
+        snprintf(err, errlen, "soc state: %s size %s in state file does not match %s of %s",
+                 fields[i].key, line + kl + 1, fields[i].value, s->d->name);
+      return -1;
+    }
+  }
+  snprintf(want, sizeof want, "%s", "");
+  if (!read_line(f, line, sizeof line, &pos) || strcmp(line, want) != 0) {
+    snprintf(err, errlen, "soc state: expected an empty line ending the header at byte %zu", pos);
+    return -1;
+  }
+  size_t total = (size_t)fd->flash_size + otpn + 8;
+  uint8_t *data = malloc(total);
+  if (!data) {
+    snprintf(err, errlen, "soc state: out of memory");
+    return -1;
+  }
+  size_t got = fread(data, 1, total, f);
+  if (got != total) {
+    snprintf(err, errlen, "soc state: truncated at byte %zu (expected %zu)", pos + got, pos + total);
+    free(data);
+    return -1;
+  }
+  if (fgetc(f) != EOF) {
+    snprintf(err, errlen, "soc state: trailing data after byte %zu", pos + total);
+    free(data);
+    return -1;
+  }
+  memcpy(lf_flashctl_array(s->fc), data, fd->flash_size);
+  memcpy(lf_flashctl_otp(s->fc), data + fd->flash_size, otpn);
+  lf_flashctl_set_stored_options(s->fc, rd_le(data + fd->flash_size + otpn, 4),
+                                 rd_le(data + fd->flash_size + otpn + 4, 4));
+  free(data);
+  return 0;
+}
+
+void lf_soc_power_loss(lf_soc *s, uint64_t t)
+{
+  lf_flashctl_power_loss(s->fc, t);
+  for (size_t i = 0; i < s->d->nmems; i++) {
+    const lf_stm32_mem *m = &s->d->mems[i];
+    if (m->kind != LF_STM32_RAM)
+      continue;
+    for (uint32_t k = 0; k < m->size; k++)
+      s->bufs[i][k] = lf_flashctl_garbage(m->base + k);
+  }
+  s->iwdg_running = false;
+}
+
+const lf_soc_counters *lf_soc_counters_get(const lf_soc *s) { return &s->c; }
