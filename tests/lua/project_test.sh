@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Integration tests of `luaflash PROJECT.lua` on the virtual NUCLEO-F767ZI:
 # the example projects end to end, every input error (exit 2, file:line,
-# did-you-mean), a failing hook (file:line + traceback, on_error, target
-# reset, probe closed, exit 1), the --json result against
-# tests/lua/result_schema.lua and --trace output as Chrome trace events.
+# did-you-mean), a project using io/os/require (and nothing from the cwd),
+# a failing hook (file:line + traceback, on_error, target reset, probe
+# closed, exit 1), the --json result against tests/lua/result_schema.lua
+# and --trace output as Chrome trace events.
 #   usage: project_test.sh LUAFLASH LUA_INTERPRETER
 set -u
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -113,6 +114,18 @@ json trace-custom-program trace "$tmp/trace2.json" "program(ctx)/X" erase/X prog
 check flash-command-json 0 --out '"ok":true' -- "${B[@]}" flash "$P/app.bin" --board nucleo_f767zi --json --quiet
 cp "$out" "$tmp/flash.json"
 json json-schema-flash-command result "$tmp/flash.json" success
+
+# ---- a project file is code: full standard library, nothing from the cwd ----
+# (run from tests/lua/cwd, whose cwd_only_mod.lua the project must not find)
+check_dir="$here/cwd"
+LF_TEST_PROJECT_CLOCK=1.8MHz check project-uses-io-os-require-and-nothing-from-cwd 0 \
+  --out 'board += "nucleo_f767zi" +-- project .*uses_stdlib\.lua:5\)' \
+  --out 'clock += 1800000 +-- project .*uses_stdlib\.lua:7\)' \
+  --out 'keep_unwritten += true +-- project .*uses_stdlib\.lua:10\)' --no-err . \
+  -- "${B[@]}" "$P/uses_stdlib.lua" --settings
+LF_TEST_PROJECT_CLOCK=1.8MHz check project-flashes-after-using-io-os-require 0 --out "at 1\.80 MHz" \
+  --out "116 bytes: 1 sectors erased, 1 programmed" -- "${B[@]}" "$P/uses_stdlib.lua"
+check_dir="$tmp"
 
 # ---- input errors: exit 2, file:line, no traceback, nothing written ----
 check unknown-key 2 --err "unknown_key\.lua:4: unknown setting or hook 'clokc' \(did you mean 'clock'\?\)" \
