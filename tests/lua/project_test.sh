@@ -76,7 +76,8 @@ check plain-progress-lines 0 --err "^luaflash: erase\+program\+verify +203\.[0-9
   --err "^luaflash:   target erase +201\.[0-9] ms +32\.0 KiB" --err "^luaflash: disconnect " -- "${B[@]}" "$X/minimal.lua"
 check plain-progress-no-carriage-returns 0 --no-err $'\r' -- "${B[@]}" "$X/minimal.lua"
 # on a terminal (a pty from script(1)): the bar with phase, bytes, rate, ETA
-if command -v script >/dev/null 2>&1; then
+no_tty=$(no_tty_reason)
+if [ -z "$no_tty" ]; then
   (cd "$tmp" && script -qec "'$bin' --bench nucleo-f767zi '$X/minimal.lua'" /dev/null) | tr '\r' '\n' >"$tmp/tty"
   if grep -qE '^program +\[#+\.*\] +[0-9]+% [0-9.]+ KiB/64\.1 KiB [0-9.]+ KiB/s ETA [0-9.]+ ms' "$tmp/tty" \
      && grep -qE '^erase\+program\+verify \.\.\.' "$tmp/tty" && ! grep -qE '^luaflash: +target' "$tmp/tty"; then
@@ -88,7 +89,7 @@ if command -v script >/dev/null 2>&1; then
   [ ! -s "$tmp/tty" ] && { pass=$((pass+1)); echo "ok   --quiet on a terminal prints nothing"; } \
     || { fail=$((fail+1)); echo "FAIL --quiet on a terminal: $(head -c 200 "$tmp/tty")"; }
 else
-  echo "skip progress bar on a terminal (no script(1))"
+  echo "skip $no_tty, skipping TTY checks (progress bar, --quiet on a terminal)"
 fi
 check profile-table 0 --out "^phase +host ms +bench ms +bytes +rate +usb xfer +usb bytes" \
   --out "^erase\+program\+verify +[0-9.]+ +203\.[0-9]+ +32\.1 KiB" --out "^total +[0-9.]+ +233\.[0-9]+ " \
