@@ -118,7 +118,8 @@ static int m_listdir(lua_State *L)
     lua_pushinteger(L, e);
     return 3;
   }
-  qsort(dl->names, dl->n, sizeof *dl->names, name_cmp);
+  if (dl->n > 1) /* names is NULL in an empty folder */
+    qsort(dl->names, dl->n, sizeof *dl->names, name_cmp);
   lua_createtable(L, dl->n > 0x7fffffff ? 0x7fffffff : (int)dl->n, 0);
   for (size_t i = 0; i < dl->n; i++) {
     lua_pushstring(L, dl->names[i]);
