@@ -2,6 +2,7 @@
 -- .lua). A board names its target, its probe kind, its bench model and the
 -- settings it changes from the target family's (a settings layer).
 
+local lf = require("luaflash")
 local settings = require("luaflash.settings")
 
 local M = {}
@@ -19,15 +20,20 @@ function M.dirs(default_dir)
   return t
 end
 
+-- Board names in one folder. The folder is read with lf.listdir (opendir),
+-- never through a shell: a path is data, whatever characters it holds. A
+-- folder that cannot be read (e.g. a LUAFLASH_BOARDS entry that does not
+-- exist) holds no boards; -vv says why.
 local function list_dir(dir)
   local names = {}
-  local p = io.popen('ls -1 "' .. dir:gsub('"', '\\"') .. '" 2>/dev/null')
-  if p then
-    for line in p:lines() do
-      local n = line:match("^([%w_%-]+)%.lua$")
-      if n then names[#names + 1] = n end
-    end
-    p:close()
+  local entries, err = lf.listdir(dir)
+  if not entries then
+    lf.log("debug", "boards: skipping folder " .. err)
+    return names
+  end
+  for _, e in ipairs(entries) do
+    local n = e:match("^([%w_%-]+)%.lua$")
+    if n then names[#names + 1] = n end
   end
   return names
 end

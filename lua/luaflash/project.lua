@@ -10,9 +10,16 @@
 --   function will_connect(ctx) ctx.settings.clock = 1800000 end
 --
 -- It may also `return { ... }` a table of settings (no line numbers then).
--- Only the file named on the command line is executed; nothing is loaded
--- implicitly from the current directory. Unknown names are errors with a
--- "did you mean" suggestion; use `local` for the file's own helpers.
+--
+-- Trust model: a project file is code, like a Makefile. It runs with the
+-- full standard library (io, os, require, load, ...) and can do whatever
+-- its user can; it is not a sandbox, so run only project files you trust.
+-- luaflash guarantees two things. Only the named file is executed: nothing
+-- is loaded implicitly from the current directory (the runtime's module
+-- path is lua/ and the file's own folder, never the cwd; no C modules).
+-- And every setting is checked: unknown names are errors with a "did you
+-- mean" suggestion (use `local` for the file's own helpers), and values are
+-- checked by type and range when the layers are merged.
 
 local settings = require("luaflash.settings")
 
@@ -49,17 +56,10 @@ local function all_names()
   return t
 end
 
--- What a project file may read: the standard library without the parts that
--- load code or files implicitly, plus `luaflash` when given.
-local function sandbox(extra)
-  local env = {}
-  for _, k in ipairs({ "assert", "error", "ipairs", "next", "pairs", "pcall", "print", "select",
-    "tonumber", "tostring", "type", "xpcall", "math", "string", "table", "utf8", "os", "io",
-    "require", "setmetatable", "getmetatable", "rawget", "rawset", "rawequal", "rawlen" }) do
-    env[k] = _G[k]
-  end
-  for k, v in pairs(extra or {}) do env[k] = v end
-  return env
+-- What a project file sees: the names in `extra`, then every global of the
+-- standard library (see the trust model above).
+local function stdlib_env(extra)
+  return setmetatable(extra or {}, { __index = _G })
 end
 
 -- Load the project at `path`. Returns a project table
@@ -68,10 +68,10 @@ end
 -- or nil and an error "file:line: what".
 --
 -- opts.lenient: the file may also be a plain script (luaflash SCRIPT.lua):
--- it runs with the full standard library, unknown globals are kept as
--- ordinary globals, and the result says whether the file turned out to be a
--- project (assigned a setting or a hook, or returned a table); unknown names
--- are errors only then. opts.args: the chunk's `...`.
+-- unknown globals are kept as ordinary globals, and the result says whether
+-- the file turned out to be a project (assigned a setting or a hook, or
+-- returned a table); unknown names are errors only then. opts.args: the
+-- chunk's `...`.
 function M.load(path, extra_env, opts)
   opts = opts or {}
   local f = io.open(path, "r")
@@ -80,7 +80,7 @@ function M.load(path, extra_env, opts)
   local values, where, hooks = {}, {}, {}
   local problem
   local unknown = {}
-  local base = opts.lenient and setmetatable(extra_env or {}, { __index = _G }) or sandbox(extra_env)
+  local base = stdlib_env(extra_env)
   local env
   env = setmetatable({}, {
     __index = base,

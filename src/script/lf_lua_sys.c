@@ -1,6 +1,12 @@
 /* Host facts the report (lua/luaflash/report.lua) needs to decide how to
  * show progress (whether a file descriptor is a terminal, and its width),
- * and the bench's USB transfer log for --trace. */
+ * a folder's entries (lua/luaflash/boards.lua: Lua has no directory
+ * listing, and a shell would run a path's `$(...)` as code), and the bench's
+ * USB transfer log for --trace. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -31,6 +37,98 @@ static int m_term_width(lua_State *L)
   return 1;
 }
 
+/* The entries of one folder while they are read and sorted. It lives in a
+ * userdata whose __gc frees it, so a Lua error (out of memory) on the way
+ * leaks neither the DIR nor the names. */
+typedef struct dir_list {
+  DIR *dir;
+  char **names;
+  size_t n, cap;
+} dir_list;
+
+#define MT_DIR_LIST "luaflash.dir_list"
+
+static void dir_list_free(dir_list *dl)
+{
+  if (dl->dir)
+    closedir(dl->dir);
+  for (size_t i = 0; i < dl->n; i++)
+    free(dl->names[i]);
+  free(dl->names);
+  *dl = (dir_list){0};
+}
+
+static int dir_list_gc(lua_State *L)
+{
+  dir_list_free(luaL_checkudata(L, 1, MT_DIR_LIST));
+  return 0;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Reads every entry but "." and ".." into dl; 0 or an errno value. */
+static int dir_list_read(dir_list *dl, const char *path)
+{
+  dl->dir = opendir(path);
+  if (!dl->dir)
+    return errno;
+  for (;;) {
+    errno = 0;
+    struct dirent *e = readdir(dl->dir);
+    if (!e)
+      return errno;
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+      continue;
+    if (dl->n == dl->cap) {
+      size_t cap = dl->cap ? dl->cap * 2 : 16;
+      char **names = realloc(dl->names, cap * sizeof *names);
+      if (!names)
+        return ENOMEM;
+      dl->names = names;
+      dl->cap = cap;
+    }
+    if (!(dl->names[dl->n] = strdup(e->d_name)))
+      return ENOMEM;
+    dl->n++;
+  }
+}
+
+/* lf.listdir(path) -> { name, ... } sorted bytewise, without "." and "..";
+ * or nil, "path: reason", errno (as io.open) when the folder cannot be
+ * read. The path goes to opendir() as it is: no shell, no globbing. */
+static int m_listdir(lua_State *L)
+{
+  size_t len;
+  const char *path = luaL_checklstring(L, 1, &len);
+  luaL_argcheck(L, strlen(path) == len, 1, "path contains a NUL byte");
+  dir_list *dl = lua_newuserdatauv(L, sizeof *dl, 0);
+  *dl = (dir_list){0};
+  if (luaL_newmetatable(L, MT_DIR_LIST)) {
+    lua_pushcfunction(L, dir_list_gc);
+    lua_setfield(L, -2, "__gc");
+  }
+  lua_setmetatable(L, -2);
+  int e = dir_list_read(dl, path);
+  if (e != 0) {
+    dir_list_free(dl);
+    lua_pushnil(L);
+    lua_pushfstring(L, "%s: %s", path, strerror(e));
+    lua_pushinteger(L, e);
+    return 3;
+  }
+  if (dl->n > 1) /* names is NULL in an empty folder */
+    qsort(dl->names, dl->n, sizeof *dl->names, name_cmp);
+  lua_createtable(L, dl->n > 0x7fffffff ? 0x7fffffff : (int)dl->n, 0);
+  for (size_t i = 0; i < dl->n; i++) {
+    lua_pushstring(L, dl->names[i]);
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+  dir_list_free(dl);
+  return 1;
+}
 
 /* lf.usb_log(bench, max): record every USB transfer of that bench (at most
  * max; 0 = off). lf.usb_events(bench [, first]) -> { {t0_ns, t1_ns, ep, len,
@@ -84,6 +182,7 @@ static int m_usb_events(lua_State *L)
 static const luaL_Reg sys_funcs[] = {
   {"isatty", m_isatty},
   {"term_width", m_term_width},
+  {"listdir", m_listdir},
   {"usb_log", m_usb_log},
   {"usb_events", m_usb_events},
   {NULL, NULL},

@@ -1,5 +1,5 @@
 # Shared by the luaflash CLI test scripts (sourced): runs the binary and
-# checks its exit status and output.
+# checks its exit status and output; says whether TTY checks can run here.
 #   needs: bin (the luaflash binary), check_dir (the folder it runs in),
 #          out, err (files for its stdout/stderr), pass, fail (counters)
 #
@@ -28,5 +28,17 @@ check() {
   else
     fail=$((fail+1)); echo "FAIL $name: $why"
     sed 's/^/  stdout: /' "$out" | head -20; sed 's/^/  stderr: /' "$err" | head -30
+  fi
+}
+
+# Why no command here can run on a terminal, or "" when one can: script(1)
+# must give its child a pseudo-terminal (stdin and stdout both a tty). A
+# container or chroot without /dev/pts (or without script(1)) has none; TTY
+# checks then skip with this reason instead of failing.
+no_tty_reason() {
+  if ! command -v script >/dev/null 2>&1; then echo "no script(1)"; return; fi
+  local why
+  if ! why=$(script -qec 'test -t 0 && test -t 1' /dev/null </dev/null 2>&1 >/dev/null); then
+    echo "no pseudo-terminal: /dev/pts unavailable${why:+ (${why%%$'\n'*})}"
   fi
 }

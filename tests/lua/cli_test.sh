@@ -53,6 +53,24 @@ check help 0 --out "usage: luaflash" --out "Exit status: 0 success, 1 failure, 2
 check version 0 --out "^luaflash [0-9]+\.[0-9]+\.[0-9]+ \(Lua 5\.4" -- --version
 check probes-extra-arg 2 --err "probes: unexpected argument 'x'" -- "${B[@]}" probes x
 
+# `luaflash boards`: the bundled boards, one line each (name, target, description)
+check boards-lists-the-bundled-boards 0 \
+  --out "^nucleo_f429zi +stm32f429zi +ST NUCLEO-F429ZI: STM32F429ZI, 2 MiB dual-bank flash" \
+  --out "^nucleo_f767zi +stm32f767zi +ST NUCLEO-F767ZI: STM32F767ZI, 2 MiB flash" --no-err . -- boards
+# A LUAFLASH_BOARDS folder whose path holds $(...), a backtick and a double
+# quote is data: its boards are listed and no shell runs that text (it would
+# create the PWNED files in the current directory, the scratch folder).
+scratch=$(mktemp -d)
+hostile="$scratch/"'b$(touch PWNED1)`touch PWNED2`"q'
+mkdir "$hostile" && cp "$here/../../boards/nucleo_f767zi.lua" "$hostile/my_board.lua"
+saved_check_dir=$check_dir; check_dir=$scratch
+LUAFLASH_BOARDS="$hostile" check boards-folder-path-is-not-shell-code 0 \
+  --out "^my_board +stm32f767zi " --out "^nucleo_f767zi " --no-err . -- boards
+check_dir=$saved_check_dir
+if [ -z "$(find "$scratch" -name 'PWNED*')" ]; then pass=$((pass+1)); echo "ok   boards-folder-path-ran-no-shell"
+else fail=$((fail+1)); echo "FAIL boards-folder-path-ran-no-shell: $(find "$scratch" -name 'PWNED*')"; fi
+rm -rf "$scratch"
+
 # libusb backend on a machine without probes: the "no probe" answer, fast
 check probes-libusb-none 0 --out "^no probes found \(looked for: stlink on USB\)" -- probes
 check open-libusb-none 1 --err "identify.lua:3: usb: no probe found \(libusb backend\)" -- "$here/identify.lua"

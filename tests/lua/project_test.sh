@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Integration tests of `luaflash PROJECT.lua` on the virtual NUCLEO-F767ZI:
 # the example projects end to end, every input error (exit 2, file:line,
-# did-you-mean), a failing hook (file:line + traceback, on_error, target
-# reset, probe closed, exit 1), the --json result against
-# tests/lua/result_schema.lua and --trace output as Chrome trace events.
+# did-you-mean), a project using io/os/require (and nothing from the cwd),
+# a failing hook (file:line + traceback, on_error, target reset, probe
+# closed, exit 1), the --json result against tests/lua/result_schema.lua
+# and --trace output as Chrome trace events.
 #   usage: project_test.sh LUAFLASH LUA_INTERPRETER
 set -u
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -75,7 +76,8 @@ check plain-progress-lines 0 --err "^luaflash: erase\+program\+verify +203\.[0-9
   --err "^luaflash:   target erase +201\.[0-9] ms +32\.0 KiB" --err "^luaflash: disconnect " -- "${B[@]}" "$X/minimal.lua"
 check plain-progress-no-carriage-returns 0 --no-err $'\r' -- "${B[@]}" "$X/minimal.lua"
 # on a terminal (a pty from script(1)): the bar with phase, bytes, rate, ETA
-if command -v script >/dev/null 2>&1; then
+no_tty=$(no_tty_reason)
+if [ -z "$no_tty" ]; then
   (cd "$tmp" && script -qec "'$bin' --bench nucleo-f767zi '$X/minimal.lua'" /dev/null) | tr '\r' '\n' >"$tmp/tty"
   if grep -qE '^program +\[#+\.*\] +[0-9]+% [0-9.]+ KiB/64\.1 KiB [0-9.]+ KiB/s ETA [0-9.]+ ms' "$tmp/tty" \
      && grep -qE '^erase\+program\+verify \.\.\.' "$tmp/tty" && ! grep -qE '^luaflash: +target' "$tmp/tty"; then
@@ -87,7 +89,7 @@ if command -v script >/dev/null 2>&1; then
   [ ! -s "$tmp/tty" ] && { pass=$((pass+1)); echo "ok   --quiet on a terminal prints nothing"; } \
     || { fail=$((fail+1)); echo "FAIL --quiet on a terminal: $(head -c 200 "$tmp/tty")"; }
 else
-  echo "skip progress bar on a terminal (no script(1))"
+  echo "skip $no_tty, skipping TTY checks (progress bar, --quiet on a terminal)"
 fi
 check profile-table 0 --out "^phase +host ms +bench ms +bytes +rate +usb xfer +usb bytes" \
   --out "^erase\+program\+verify +[0-9.]+ +203\.[0-9]+ +32\.1 KiB" --out "^total +[0-9.]+ +233\.[0-9]+ " \
@@ -113,6 +115,18 @@ json trace-custom-program trace "$tmp/trace2.json" "program(ctx)/X" erase/X prog
 check flash-command-json 0 --out '"ok":true' -- "${B[@]}" flash "$P/app.bin" --board nucleo_f767zi --json --quiet
 cp "$out" "$tmp/flash.json"
 json json-schema-flash-command result "$tmp/flash.json" success
+
+# ---- a project file is code: full standard library, nothing from the cwd ----
+# (run from tests/lua/cwd, whose cwd_only_mod.lua the project must not find)
+check_dir="$here/cwd"
+LF_TEST_PROJECT_CLOCK=1.8MHz check project-uses-io-os-require-and-nothing-from-cwd 0 \
+  --out 'board += "nucleo_f767zi" +-- project .*uses_stdlib\.lua:5\)' \
+  --out 'clock += 1800000 +-- project .*uses_stdlib\.lua:7\)' \
+  --out 'keep_unwritten += true +-- project .*uses_stdlib\.lua:10\)' --no-err . \
+  -- "${B[@]}" "$P/uses_stdlib.lua" --settings
+LF_TEST_PROJECT_CLOCK=1.8MHz check project-flashes-after-using-io-os-require 0 --out "at 1\.80 MHz" \
+  --out "116 bytes: 1 sectors erased, 1 programmed" -- "${B[@]}" "$P/uses_stdlib.lua"
+check_dir="$tmp"
 
 # ---- input errors: exit 2, file:line, no traceback, nothing written ----
 check unknown-key 2 --err "unknown_key\.lua:4: unknown setting or hook 'clokc' \(did you mean 'clock'\?\)" \

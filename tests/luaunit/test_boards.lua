@@ -1,4 +1,7 @@
--- Unit tests of lua/luaflash/boards.lua and the boards/ files.
+-- Unit tests of lua/luaflash/boards.lua and the boards/ files. Runs under
+-- the luaflash binary (cmake/luaunit.cmake): boards.lua lists folders with
+-- the C primitive lf.listdir. A folder path with shell syntax in it:
+-- tests/lua/cli_test.sh (boards-folder-path-is-not-shell-code).
 local T = dofile((os.getenv("LF_SOURCE_DIR") or ".") .. "/tests/luaunit/harness.lua")
 local src, test, eq = T.src, T.test, T.eq
 local B = require("luaflash.boards")
@@ -27,6 +30,11 @@ test("unknown_board_lists_the_known_ones", function()
   eq(err, "unknown board 'nucleo_f76zi' (did you mean 'nucleo_f767zi'?); known boards: nucleo_f429zi, nucleo_f767zi")
   b, err = B.load("../etc/passwd", dirs)
   eq(b, nil); assert(err:find("board name must be a word"), err)
+end)
+
+test("a_board_folder_that_cannot_be_read_holds_no_boards", function()
+  local names = B.list({ src .. "/no such folder", src .. "/boards/nucleo_f767zi.lua", src .. "/boards" })
+  eq(table.concat(names, ","), "nucleo_f429zi,nucleo_f767zi")
 end)
 
 T.done()

@@ -1,12 +1,17 @@
 -- Unit tests of lua/luaflash/sequence.lua against a fake engine that records
--- every primitive call.
+-- every primitive call (and, in the streamed tests, every hook call in the
+-- same list, so their relative order is asserted exactly). The streamed
+-- tests give the target flash(), the one-stream loader production uses.
 local T = dofile((os.getenv("LF_SOURCE_DIR") or ".") .. "/tests/luaunit/harness.lua")
 local src, test, eq = T.src, T.test, T.eq
 local Q = require("luaflash.sequence")
 local S = require("luaflash.settings")
 
 
-local function fake(fail_at)
+-- opts.flash: the target also offers the streaming loader, flash(plan,
+-- {erase=, program=, verify=}), recorded as flash(<the parts it was asked
+-- for>) with fixed phase times.
+local function fake(fail_at, opts)
   local calls = {}
   local function rec(name) calls[#calls + 1] = name; if fail_at == name then error("boom in " .. name, 0) end end
   local target = {
@@ -16,6 +21,14 @@ local function fake(fail_at)
     reset = function(_, kind) rec("reset:" .. kind) end,
     disconnect = function(_, t) rec("disconnect:" .. t) end,
   }
+  if opts and opts.flash then
+    target.flash = function(_, _, o)
+      local parts = {}
+      for _, k in ipairs({ "erase", "program", "verify" }) do if o[k] then parts[#parts + 1] = k end end
+      rec("flash(" .. table.concat(parts, ",") .. ")")
+      return { erase_s = 0.25, program_s = 0.5, verify_s = 0.125, run_s = 0.75, verified = 3 }
+    end
+  end
   local probe = {
     connect = function(_, s) rec("connect@" .. s.clock); return target end,
     close = function() rec("close") end,
@@ -122,6 +135,133 @@ test("custom_program_replaces_the_middle", function()
   end } }, s, o, engine)
   eq(table.concat(calls, " "), "load_images open_probe connect@4000000 check_images erase program " ..
     "reset:system disconnect:0.1 close")
+end)
+
+-- ---- the streamed path: the target offers flash(), as production's does ----
+
+-- Hooks that append their own name to `calls` (will_* return nothing: the
+-- phase runs).
+local function recording_hooks(calls, names)
+  local h = {}
+  for _, n in ipairs(names) do h[n] = function() calls[#calls + 1] = n end end
+  return h
+end
+
+local all_hooks = { "will_connect", "did_connect", "will_erase", "did_erase", "will_program", "did_program",
+  "will_verify", "did_verify", "will_reset", "did_reset", "will_disconnect", "did_disconnect" }
+local function hooks_except(calls, leave_out)
+  local names = {}
+  for _, n in ipairs(all_hooks) do if not leave_out[n] then names[#names + 1] = n end end
+  return recording_hooks(calls, names)
+end
+
+local function phase_list(r)
+  local t = {}
+  for _, p in ipairs(r.phases) do
+    t[#t + 1] = p.name .. (p.skipped and "(skipped)" or "") .. (p.streamed and "(streamed)" or "")
+  end
+  return table.concat(t, " ")
+end
+
+test("streamed_erase_program_verify_is_one_flash_call_with_every_other_hook_in_order", function()
+  local engine, calls = fake(nil, { flash = true })
+  local s, o = settings()
+  local hooks = hooks_except(calls, { did_erase = true, will_program = true, did_program = true, will_verify = true })
+  local seen
+  local did_verify = hooks.did_verify
+  hooks.did_verify = function(ctx) seen = ctx.result.verified_sectors; did_verify(ctx) end
+  local r = Q.run({ hooks = hooks }, s, o, engine)
+  eq(table.concat(calls, " "), "load_images will_connect open_probe connect@4000000 did_connect check_images " ..
+    "plan will_erase flash(erase,program,verify) did_verify will_reset reset:system did_reset " ..
+    "will_disconnect disconnect:0.1 did_disconnect close")
+  eq(seen, 3, "did_verify sees the verified sectors")
+  eq(phase_list(r), "connect erase(streamed) program(streamed) verify(streamed) reset disconnect")
+  eq(r.phases[2].seconds, 0.25); eq(r.phases[3].seconds, 0.5); eq(r.phases[4].seconds, 0.125)
+  eq(r.stream_s, 0.75); eq(r.verified, true); eq(r.verified_sectors, 3)
+end)
+
+test("streamed_without_hooks_is_one_flash_call", function()
+  local engine, calls = fake(nil, { flash = true })
+  local s, o = settings()
+  local r = Q.run({ hooks = {} }, s, o, engine)
+  eq(table.concat(calls, " "), "load_images open_probe connect@4000000 check_images plan " ..
+    "flash(erase,program,verify) reset:system disconnect:0.1 close")
+  eq(r.verified, true)
+end)
+
+test("did_program_or_will_verify_verify_after_the_stream_between_the_hooks", function()
+  for _, case in ipairs({
+    { { "did_program" }, "flash(erase,program) did_program verify:crc" },
+    { { "will_verify" }, "flash(erase,program) will_verify verify:crc" },
+    { { "did_program", "will_verify", "did_verify" }, "flash(erase,program) did_program will_verify verify:crc did_verify" },
+  }) do
+    local engine, calls = fake(nil, { flash = true })
+    local s, o = settings()
+    local r = Q.run({ hooks = recording_hooks(calls, case[1]) }, s, o, engine)
+    eq(table.concat(calls, " "), "load_images open_probe connect@4000000 check_images plan " .. case[2] ..
+      " reset:system disconnect:0.1 close", table.concat(case[1], "+"))
+    eq(phase_list(r), "connect erase(streamed) program(streamed) verify reset disconnect", table.concat(case[1], "+"))
+    eq(r.verified, true)
+  end
+end)
+
+test("did_erase_or_will_program_split_erase_and_program_into_separate_calls", function()
+  local plain = "load_images open_probe connect@4000000 check_images plan "
+  local tail = " reset:system disconnect:0.1 close"
+  for _, case in ipairs({
+    { { "did_erase" }, plain .. "erase did_erase program verify:crc" .. tail },
+    { { "will_program" }, plain .. "erase will_program program verify:crc" .. tail },
+    { all_hooks, "load_images will_connect open_probe connect@4000000 did_connect check_images plan " ..
+      "will_erase erase did_erase will_program program did_program will_verify verify:crc did_verify " ..
+      "will_reset reset:system did_reset will_disconnect disconnect:0.1 did_disconnect close" },
+  }) do
+    local engine, calls = fake(nil, { flash = true })
+    local s, o = settings()
+    local r = Q.run({ hooks = recording_hooks(calls, case[1]) }, s, o, engine)
+    eq(table.concat(calls, " "), case[2], table.concat(case[1], "+"))
+    eq(phase_list(r), "connect erase program verify reset disconnect", table.concat(case[1], "+"))
+  end
+end)
+
+test("streamed_readback_verify_runs_after_the_stream", function()
+  local engine, calls = fake(nil, { flash = true })
+  local s, o = settings({ verify = "readback" })
+  local r = Q.run({ hooks = recording_hooks(calls, { "will_verify", "did_verify" }) }, s, o, engine)
+  eq(table.concat(calls, " "), "load_images open_probe connect@4000000 check_images plan " ..
+    "flash(erase,program) will_verify verify:readback did_verify reset:system disconnect:0.1 close")
+  eq(r.verified, true)
+end)
+
+test("streamed_verify_false_flashes_without_verify_and_warns", function()
+  local engine, calls, logs = fake(nil, { flash = true })
+  local s, o = settings({ verify = false })
+  local r = Q.run({ hooks = {} }, s, o, engine)
+  eq(table.concat(calls, " "), "load_images open_probe connect@4000000 check_images plan " ..
+    "flash(erase,program) reset:system disconnect:0.1 close")
+  eq(r.verified, false)
+  eq(logs[1], "warn: verify = false: the programmed data was not verified")
+end)
+
+test("streamed_will_erase_false_skips_erase_and_programs_alone", function()
+  local engine, calls = fake(nil, { flash = true })
+  local s, o = settings()
+  local r = Q.run({ hooks = { will_erase = function() calls[#calls + 1] = "will_erase"; return false end } },
+    s, o, engine)
+  eq(table.concat(calls, " "), "load_images open_probe connect@4000000 check_images plan will_erase " ..
+    "program verify:crc reset:system disconnect:0.1 close")
+  eq(phase_list(r), "connect erase(skipped) program verify reset disconnect")
+end)
+
+test("streamed_failure_calls_on_error_resets_and_closes", function()
+  local engine, calls = fake("flash(erase,program,verify)", { flash = true })
+  local s, o = settings()
+  local got
+  local ok = pcall(Q.run, { hooks = { on_error = function(_, e) got = e end,
+    did_verify = function() calls[#calls + 1] = "did_verify" end } }, s, o, engine)
+  eq(ok, false)
+  assert(got:find("boom in flash%(erase,program,verify%)"), got)
+  eq(table.concat(calls, " "), "load_images open_probe connect@4000000 check_images plan " ..
+    "flash(erase,program,verify) reset:system disconnect:0.1 close")
 end)
 
 T.done()

@@ -12,6 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "core/session.h"
 #include "script/lf_lua.h"
 
@@ -266,6 +270,55 @@ static void reset_kinds_and_nrst_halt_at_reset_vector(void **state)
      "local ok, e = pcall(t.reset, t, 'sideways'); assert(e:find(\"invalid option 'sideways'\"), e)\n");
 }
 
+/* lf.listdir: a folder's entries sorted bytewise, without "." and "..";
+ * names with shell syntax are plain names; a folder that cannot be read
+ * answers nil, "path: reason", errno like io.open. */
+static void listdir_sorts_names_and_reports_unreadable_folders(void **state)
+{
+  char dir[] = "/tmp/lf-listdir-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  static const char *const files[] = {"b.lua", "a.lua", "B", "$(x)`y`\"z"};
+  char p[256];
+  for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+    snprintf(p, sizeof p, "%s/%s", dir, files[i]);
+    int fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    assert_true(fd >= 0);
+    close(fd);
+  }
+  snprintf(p, sizeof p, "%s/sub", dir);
+  assert_int_equal(mkdir(p, 0700), 0);
+  snprintf(p, sizeof p, "%s/empty", dir);
+  assert_int_equal(mkdir(p, 0700), 0);
+
+  char chunk[2048];
+  snprintf(chunk, sizeof chunk,
+           "local lf = require 'luaflash'\n"
+           "local d = '%s'\n"
+           "local t = assert(lf.listdir(d))\n"
+           "assert(table.concat(t, '|') == '$(x)`y`\"z|B|a.lua|b.lua|empty|sub', table.concat(t, '|'))\n"
+           "assert(#assert(lf.listdir(d .. '/empty')) == 0)\n"
+           "local n, e, code = lf.listdir(d .. '/missing')\n"
+           "assert(n == nil and e == d .. '/missing: No such file or directory' and code == 2, e)\n"
+           "n, e, code = lf.listdir(d .. '/a.lua')\n"
+           "assert(n == nil and e == d .. '/a.lua: Not a directory' and code == 20, e)\n"
+           "local ok, err = pcall(lf.listdir, d .. '\\0/sub')\n"
+           "assert(not ok and err:find('path contains a NUL byte'), err)\n"
+           "ok, err = pcall(lf.listdir)\n"
+           "assert(not ok and err:find('string expected, got no value'), err)\n",
+           dir);
+  ok(*state, chunk);
+
+  for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+    snprintf(p, sizeof p, "%s/%s", dir, files[i]);
+    unlink(p);
+  }
+  snprintf(p, sizeof p, "%s/sub", dir);
+  rmdir(p);
+  snprintf(p, sizeof p, "%s/empty", dir);
+  rmdir(p);
+  rmdir(dir);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -277,6 +330,7 @@ int main(void)
     cmocka_unit_test_setup_teardown(target_halt_regs_step_run_function, setup, teardown),
     cmocka_unit_test_setup_teardown(faults_give_clear_errors_and_no_hang, setup, teardown),
     cmocka_unit_test_setup_teardown(reset_kinds_and_nrst_halt_at_reset_vector, setup, teardown),
+    cmocka_unit_test_setup_teardown(listdir_sorts_names_and_reports_unreadable_folders, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

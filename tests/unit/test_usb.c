@@ -1,14 +1,25 @@
 /* USB transport (usb.h): bench backend enumeration and selection rules, and
- * the libusb backend on a machine without probes (must be fast, no hang). */
+ * the libusb backend's enumeration: a device that does not match the filter
+ * is never opened (only candidates' strings are read), so a filter matching
+ * nothing costs no device I/O and returns at once.
+ *
+ * libusb_open is wrapped (-Wl,--wrap=libusb_open, cmake/usbtest.cmake) to
+ * record which devices the backend opens. The binary runs twice: test_usb on
+ * this machine's libusb (whatever devices it has; skipped with a message
+ * when libusb cannot initialise, e.g. no USB stack in a container), and
+ * test_usb_standin on the bench's libusb stand-in, whose devices are known
+ * (LF_BENCH_BOARDS: an ST-LINK/V2-1 and an STLINK-V3). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <libusb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bench/bench.h"
 #include "core/session.h"
@@ -194,37 +205,149 @@ static void batch_counts_one_round_trip(void **state)
   two_close(&t);
 }
 
-/* This machine has no USB devices: libusb lists nothing, open says "no
- * probe", quickly and without touching a real device. */
-static void libusb_without_probes_is_empty_and_fast(void **state)
+/* ---- libusb backend ---- */
+
+/* Every device the backend opens, by VID:PID (through the wrap). */
+static struct {
+  size_t n;
+  uint16_t vid[16], pid[16];
+} opened;
+
+int __real_libusb_open(libusb_device *dev, libusb_device_handle **h);
+int __wrap_libusb_open(libusb_device *dev, libusb_device_handle **h);
+int __wrap_libusb_open(libusb_device *dev, libusb_device_handle **h)
 {
-  lf_session *s = lf_session_new();
-  lf_usb_ctx *c;
-  int r = lf_usb_new_libusb(s, &c);
-  printf("libusb init: %s\n", r ? lf_err_msg(s) : "ok");
-  if (r) {
-    /* No usable USB stack at all is reported as an error, not a hang. */
+  struct libusb_device_descriptor dd = {0};
+  libusb_get_device_descriptor(dev, &dd);
+  if (opened.n < 16) {
+    opened.vid[opened.n] = dd.idVendor;
+    opened.pid[opened.n] = dd.idProduct;
+  }
+  opened.n++;
+  return __real_libusb_open(dev, h);
+}
+
+static bool on_standin(void)
+{
+  return strcmp(libusb_get_version()->describe, "luaflash bench libusb stand-in") == 0;
+}
+
+/* The libusb backend, or a cmocka skip saying why there is none. */
+static lf_usb_ctx *libusb_or_skip(lf_session *s)
+{
+  lf_usb_ctx *c = NULL;
+  if (lf_usb_new_libusb(s, &c) != 0) {
+    /* the backend's failure is an error with a message, not a hang */
     assert_non_null(strstr(lf_err_msg(s), "libusb"));
+    print_message("skipping: libusb cannot initialise here (%s); no USB stack to enumerate "
+                  "(e.g. a container without /dev/bus/usb)\n", lf_err_msg(s));
     lf_session_free(s);
-    return;
+    skip();
   }
   assert_string_equal(lf_usb_backend_name(c), "libusb");
+  return c;
+}
+
+static double now_s(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A VID:PID that no device of this libusb has (and how many devices it has). */
+static lf_usb_match absent_id(size_t *ndev)
+{
+  libusb_context *lc;
+  assert_int_equal(libusb_init(&lc), 0);
+  libusb_device **list;
+  ssize_t n = libusb_get_device_list(lc, &list);
+  assert_true(n >= 0);
+  lf_usb_match m = {.vid = 0xFFFF, .pid = 0xFFFF};
+  for (bool clash = true; clash;) {
+    clash = false;
+    for (ssize_t i = 0; i < n; i++) {
+      struct libusb_device_descriptor dd;
+      if (libusb_get_device_descriptor(list[i], &dd) == 0 && dd.idVendor == m.vid &&
+          dd.idProduct == m.pid) {
+        m.pid--;
+        clash = true;
+      }
+    }
+  }
+  libusb_free_device_list(list, 1);
+  libusb_exit(lc);
+  *ndev = (size_t)n;
+  return m;
+}
+
+/* Whatever devices this machine has: a filter matching none of them gives
+ * no candidate, opens no device (so reads nothing from any), and returns
+ * well within a second (no per-device timeouts, no sleeps); opening by that
+ * filter says "no probe found". */
+static void libusb_filter_matching_no_device_opens_none_and_returns_fast(void **state)
+{
+  (void)state;
+  lf_session *s = lf_session_new();
+  lf_usb_ctx *c = libusb_or_skip(s);
+  size_t ndev;
+  const lf_usb_match none = absent_id(&ndev);
+  if (on_standin())
+    assert_int_equal(ndev, 2); /* cmake/usbtest.cmake's two boards: non-candidates here */
+  print_message("%zu USB device(s) present, filter %04x:%04x matches none\n", ndev, none.vid,
+                none.pid);
+  opened.n = 0;
   lf_usb_devinfo *ds;
   size_t n = 99;
-  assert_int_equal(lf_usb_list(c, lf_stlink_usb_ids, lf_stlink_usb_nids, &ds, &n), 0);
+  double t0 = now_s();
+  assert_int_equal(lf_usb_list(c, &none, 1, &ds, &n), 0);
+  double dt = now_s() - t0;
   assert_int_equal(n, 0);
   free(ds);
-  lf_probe_entry *es;
-  assert_int_equal(lf_probe_list(s, c, &es, &n), 0);
-  assert_int_equal(n, 0);
-  free(es);
-  lf_probe *p = NULL;
-  lf_probe_selector sel = {.index = -1};
-  assert_int_equal(lf_probe_open(s, c, &sel, &p), LF_ENODEV);
-  assert_null(p);
-  assert_non_null(strstr(lf_err_msg(s), "no probe"));
-  lf_probe_selector by_serial = {.serial = "066DFF", .index = -1};
-  assert_int_equal(lf_probe_open(s, c, &by_serial, &p), LF_ENODEV);
+  assert_int_equal(opened.n, 0);
+  if (dt > 0.5)
+    fail_msg("listing %zu device(s) took %.3f s", ndev, dt);
+  lf_usb_dev *d = NULL;
+  lf_usb_select sel = {.index = -1};
+  assert_int_equal(lf_usb_open(c, &none, 1, &sel, &d, NULL), LF_ENODEV);
+  assert_null(d);
+  assert_string_equal(lf_err_msg(s), "usb: no probe found (libusb backend)");
+  assert_int_equal(opened.n, 0);
+  lf_usb_free(c);
+  lf_session_free(s);
+}
+
+/* On the stand-in (known devices: an ST-LINK/V2-1 and an STLINK-V3): only
+ * candidates are opened to read their strings; the other device is not. */
+static void libusb_reads_strings_of_candidates_only(void **state)
+{
+  (void)state;
+  if (!on_standin()) {
+    print_message("skipping: which devices get opened is checked on the libusb stand-in "
+                  "(ctest test_usb_standin), where the devices are known\n");
+    skip();
+  }
+  lf_session *s = lf_session_new();
+  lf_usb_ctx *c = libusb_or_skip(s);
+  const lf_usb_match v3[] = {{.vid = 0x0483, .pid = 0x374F}};
+  lf_usb_devinfo *ds;
+  size_t n;
+  opened.n = 0;
+  assert_int_equal(lf_usb_list(c, v3, 1, &ds, &n), 0);
+  assert_int_equal(n, 1);
+  assert_string_equal(ds[0].serial, "USBTESTV3");
+  free(ds);
+  assert_int_equal(opened.n, 1);
+  assert_int_equal(opened.vid[0], 0x0483);
+  assert_int_equal(opened.pid[0], 0x374F);
+  /* every ST-Link: both are candidates, each opened once */
+  opened.n = 0;
+  assert_int_equal(lf_usb_list(c, lf_stlink_usb_ids, lf_stlink_usb_nids, &ds, &n), 0);
+  assert_int_equal(n, 2);
+  assert_string_equal(ds[0].serial, "USBTESTV21");
+  assert_string_equal(ds[1].serial, "USBTESTV3");
+  free(ds);
+  assert_int_equal(opened.n, 2);
   lf_usb_free(c);
   lf_session_free(s);
 }
@@ -270,7 +393,8 @@ int main(void)
     cmocka_unit_test(registry_lists_two_and_opens_by_prefix),
     cmocka_unit_test(batch_counts_one_round_trip),
     cmocka_unit_test(registry_lists_failing_probe_with_note),
-    cmocka_unit_test(libusb_without_probes_is_empty_and_fast),
+    cmocka_unit_test(libusb_filter_matching_no_device_opens_none_and_returns_fast),
+    cmocka_unit_test(libusb_reads_strings_of_candidates_only),
   };
   return cmocka_run_group_tests_name("usb", tests, NULL, NULL);
 }
