@@ -38,9 +38,6 @@ struct lf_cm {
 void lf_cm_cfg_default(lf_cm_cfg *cfg)
 {
   memset(cfg, 0, sizeof *cfg);
-  cfg->dbgmcu_base = LF_DBGMCU_BASE_F4F7;
-  /* stm32f7-target.md 12: tools write 0x7 on connect */
-  cfg->dbgmcu_cr = LF_DBGMCU_CR_DBG_SLEEP | LF_DBGMCU_CR_DBG_STOP | LF_DBGMCU_CR_DBG_STANDBY;
   cfg->halt_timeout_s = 0.1;
   cfg->reset_timeout_s = 0.1;
 }
@@ -64,7 +61,7 @@ int lf_cm_new(lf_adi *a, const lf_cm_cfg *cfg, lf_cm **out)
   t->a = a;
   t->s = s;
   t->cfg = c;
-  t->info.core = t->info.chip = "unknown";
+  t->info.core = "unknown";
   *out = t;
   return 0;
 }
@@ -139,22 +136,6 @@ static const struct {
   {0xD22, "Cortex-M55", false, true},  {0xD23, "Cortex-M85", false, true},
 };
 
-/* DBGMCU_IDCODE DEV_ID (bits 11:0) of STM32 parts with DBGMCU at 0xE0042000
- * (stm32f7-target.md 1, stm32f4-target.md 1; others from ST's reference
- * manuals' DEV_ID tables). */
-static const struct {
-  uint16_t dev_id;
-  const char *name;
-} chips[] = {
-  {0x411, "STM32F2xx"},        {0x413, "STM32F405/F407/F415/F417"},
-  {0x419, "STM32F42x/F43x"},   {0x421, "STM32F446"},
-  {0x423, "STM32F401xB/C"},    {0x431, "STM32F411"},
-  {0x433, "STM32F401xD/E"},    {0x434, "STM32F469/F479"},
-  {0x441, "STM32F412"},        {0x449, "STM32F74x/F75x"},
-  {0x451, "STM32F76x/F77x"},   {0x452, "STM32F72x/F73x"},
-  {0x463, "STM32F413/F423"},
-};
-
 static int core_row(uint32_t cpuid)
 {
   if ((cpuid >> 24) != 0x41)
@@ -165,7 +146,7 @@ static int core_row(uint32_t cpuid)
   return -1;
 }
 
-void lf_cm_decode_ids(uint32_t cpuid, uint32_t mvfr0, uint32_t idcode, lf_cm_info *in)
+void lf_cm_decode_ids(uint32_t cpuid, uint32_t mvfr0, lf_cm_info *in)
 {
   in->cpuid = cpuid;
   in->variant = (uint8_t)((cpuid >> 20) & 0xFu);
@@ -175,54 +156,42 @@ void lf_cm_decode_ids(uint32_t cpuid, uint32_t mvfr0, uint32_t idcode, lf_cm_inf
   in->core = k >= 0 ? cores[k].name : "unknown";
   in->has_fpu = mvfr0 != 0;
   in->fpu_double = ((mvfr0 >> 8) & 0xFu) != 0; /* MVFR0.Double_precision */
-  in->idcode = idcode;
-  in->dev_id = (uint16_t)(idcode & 0xFFFu);
-  in->rev_id = (uint16_t)(idcode >> 16);
-  in->chip = "unknown";
-  for (size_t i = 0; idcode && i < sizeof chips / sizeof chips[0]; i++)
-    if (chips[i].dev_id == in->dev_id)
-      in->chip = chips[i].name;
 }
 
 int lf_cm_identify(lf_cm *t)
 {
   lf_cm_info *in = &t->info;
-  uint32_t cpuid = 0, mvfr0 = 0, idcode = 0;
+  uint32_t cpuid = 0, mvfr0 = 0;
   int r = rd(t, LF_CM_CPUID, &cpuid, "identify: read CPUID 0xe000ed00");
   if (r)
     return r;
   int k = core_row(cpuid);
   if (k >= 0 && cores[k].fp && (r = rd(t, LF_CM_MVFR0, &mvfr0, "identify: read MVFR0 0xe000ef40")))
     return r;
-  if (t->cfg.dbgmcu_base) {
-    char op[64];
-    snprintf(op, sizeof op, "identify: read DBGMCU_IDCODE 0x%08x", t->cfg.dbgmcu_base);
-    if ((r = rd(t, t->cfg.dbgmcu_base, &idcode, op)))
-      return r;
-  }
   memset(in, 0, sizeof *in);
   in->dpidr = lf_adi_dpidr(t->a);
-  lf_cm_decode_ids(cpuid, mvfr0, idcode, in);
+  lf_cm_decode_ids(cpuid, mvfr0, in);
   t->identified = true;
-  lf_log(t->s, LF_LOG_INFO, "cortex-m: %s %s (CPUID 0x%08x%s), chip %s (IDCODE 0x%08x), DPIDR 0x%08x",
-         in->core, in->core_rev, in->cpuid, in->has_fpu ? ", FPU" : "", in->chip, in->idcode,
-         in->dpidr);
+  lf_log(t->s, LF_LOG_INFO, "cortex-m: %s %s (CPUID 0x%08x%s), DPIDR 0x%08x", in->core,
+         in->core_rev, in->cpuid, in->has_fpu ? ", FPU" : "", in->dpidr);
   return 0;
 }
 
-static int set_dbgmcu(lf_cm *t)
+int lf_cm_set_lowpower(lf_cm *t, uint32_t reg, uint32_t bits)
 {
-  if (!t->cfg.dbgmcu_base || !t->cfg.dbgmcu_cr)
+  if (!reg || !bits)
     return 0;
-  uint32_t a = t->cfg.dbgmcu_base + 4, v = 0;
+  uint32_t v = 0;
   char op[64];
-  snprintf(op, sizeof op, "read DBGMCU_CR 0x%08x", a);
-  int r = rd(t, a, &v, op);
-  if (r || (v & t->cfg.dbgmcu_cr) == t->cfg.dbgmcu_cr)
+  snprintf(op, sizeof op, "read low-power debug register 0x%08x", reg);
+  int r = rd(t, reg, &v, op);
+  if (r || (v & bits) == bits)
     return r;
-  snprintf(op, sizeof op, "write DBGMCU_CR 0x%08x", a);
-  return wr(t, a, v | t->cfg.dbgmcu_cr, op);
+  snprintf(op, sizeof op, "write low-power debug register 0x%08x", reg);
+  return wr(t, reg, v | bits, op);
 }
+
+static int set_lowpower(lf_cm *t) { return lf_cm_set_lowpower(t, t->cfg.lowpower_reg, t->cfg.lowpower_bits); }
 
 /* ---- run control ---- */
 
@@ -479,19 +448,19 @@ int lf_cm_connect(lf_cm *t, lf_cm_connect_mode mode)
   if (r)
     return r;
   if (!ur) {
-    if ((r = lf_cm_identify(t)) || (r = set_dbgmcu(t)))
+    if ((r = lf_cm_identify(t)) || (r = set_lowpower(t)))
       return r;
     return mode == LF_CM_ATTACH_HALT ? lf_cm_halt(t) : 0;
   }
   /* Under reset (stm32f7-target.md 13 #1, #2): vector catch, debug enable
-   * and DBGMCU_CR while NRST is low, then release: the core halts at its
+   * and the low-power debug bits while NRST is low, then release: the core halts at its
    * reset vector before the first instruction. */
   uint32_t demcr = 0;
   if (!(r = rd(t, LF_CM_DEMCR, &demcr, "connect under reset: read DEMCR")) &&
       !(r = wr(t, LF_CM_DEMCR, demcr | LF_DEMCR_VC_CORERESET,
                "connect under reset: set DEMCR.VC_CORERESET")) &&
       !(r = dhcsr_set(t, 0, "connect under reset: write DHCSR (C_DEBUGEN)")))
-    r = set_dbgmcu(t);
+    r = set_lowpower(t);
   int r2 = p->ops->set_nrst(p, false); /* never leave the target held in reset */
   if (r)
     return r;

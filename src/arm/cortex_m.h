@@ -1,15 +1,18 @@
 /* Cortex-M (ARMv7-M / ARMv6-M debug) on top of the ADIv5 layer (arm/adi.h).
  *
- * An lf_cm borrows an lf_adi (which borrows the probe). Facts and register
- * layouts: stm32f7-target.md 11 (DHCSR, DCRSR/DCRDR, DEMCR, DFSR, AIRCR),
- * 12 (DBGMCU), 13 #1-#3 (connect under reset).
+ * An lf_cm borrows an lf_adi (which borrows the probe). It knows the core,
+ * never the chip: which chip it is, is the flash families' business
+ * (flash/family.h: lf_family_identify). Facts and register layouts:
+ * stm32f7-target.md 11 (DHCSR, DCRSR/DCRDR, DEMCR, DFSR, AIRCR), 13 #1-#3
+ * (connect under reset).
  *
  *  - connect: attach (core keeps running), attach and halt, or connect under
  *    reset (NRST held while the DP comes up, DEMCR.VC_CORERESET and
- *    DHCSR.C_DEBUGEN set, DBGMCU_CR bits set, NRST released: the core halts at
- *    its reset vector before running one instruction). Every mode sets
- *    DBGMCU_CR |= cfg.dbgmcu_cr (DBG_SLEEP|DBG_STOP|DBG_STANDBY by default) and
- *    identifies the core (CPUID) and the chip (DBGMCU_IDCODE).
+ *    DHCSR.C_DEBUGEN set, the low-power debug bits set, NRST released: the
+ *    core halts at its reset vector before running one instruction). Every
+ *    mode ORs cfg.lowpower_bits into the register at cfg.lowpower_reg (a
+ *    chip's "keep debug alive in sleep/stop/standby" register, which the
+ *    chip's family names; 0 = none) and identifies the core (CPUID, MVFR0).
  *  - run control: halt, resume, step, is_halted (DHCSR with DBGKEY).
  *  - core registers: DCRSR/DCRDR with DHCSR.S_REGRDY polled (bounded), all of
  *    r0-r12, sp, lr, pc, xpsr, msp, psp, the packed special word and, when
@@ -67,10 +70,6 @@
 #define LF_AIRCR_SYSRESETREQ 0x00000004u
 #define LF_AIRCR_VECTRESET 0x00000001u
 /* DBGMCU (12), STM32F2/F4/F7 address */
-#define LF_DBGMCU_BASE_F4F7 0xE0042000u
-#define LF_DBGMCU_CR_DBG_SLEEP 0x1u
-#define LF_DBGMCU_CR_DBG_STOP 0x2u
-#define LF_DBGMCU_CR_DBG_STANDBY 0x4u
 
 /* Core registers, numbered as DCRSR.REGSEL (11.3). */
 enum {
@@ -88,8 +87,9 @@ enum {
 #define LF_CM_XPSR_T 0x01000000u
 
 typedef struct lf_cm_cfg {
-  uint32_t dbgmcu_base;   /* 0xE0042000 (STM32F2/F4/F7); 0 = no DBGMCU (no IDCODE, no CR write) */
-  uint32_t dbgmcu_cr;     /* bits OR'ed into DBGMCU_CR on connect (default 0x7) */
+  uint32_t lowpower_reg;  /* register whose bits keep debug alive in low-power modes
+                             (STM32: DBGMCU_CR); 0 = none (default) */
+  uint32_t lowpower_bits; /* bits OR'ed into it on connect */
   double halt_timeout_s;  /* halt / reset-and-halt / S_REGRDY wait (default 0.1 s) */
   double reset_timeout_s; /* wait for the core to come out of reset (default 0.1 s) */
   uint32_t nrst_pulse_ns; /* minimum NRST low time for hardware reset (default 0: one
@@ -117,9 +117,6 @@ typedef struct lf_cm_info {
   char core_rev[12];      /* "r1p0" */
   bool has_fpu;           /* MVFR0 non-zero */
   bool fpu_double;        /* MVFR0 double-precision field non-zero */
-  uint32_t idcode;        /* DBGMCU_IDCODE (0 without DBGMCU) */
-  uint16_t dev_id, rev_id;
-  const char *chip;       /* "STM32F76x/F77x" or "unknown" */
 } lf_cm_info;
 
 typedef struct lf_cm_stats {
@@ -140,14 +137,17 @@ lf_adi *lf_cm_adi(const lf_cm *t);
 const lf_cm_info *lf_cm_info_get(const lf_cm *t);
 const lf_cm_stats *lf_cm_stats_get(const lf_cm *t);
 
-/* lf_adi_connect + identification + DBGMCU_CR, then per mode (above). */
+/* lf_adi_connect + core identification + the low-power bits, then per mode
+ * (above). */
 int lf_cm_connect(lf_cm *t, lf_cm_connect_mode mode);
-/* Identification alone (CPUID, MVFR0, DBGMCU_IDCODE); done by connect. */
+/* Core identification alone (CPUID, MVFR0); done by connect. */
 int lf_cm_identify(lf_cm *t);
 /* Pure decode of the identification words into *in (dpidr untouched):
- * core name and r<variant>p<revision> from CPUID, FPU from MVFR0 (0 = none),
- * DEV_ID/REV_ID and the STM32 family from DBGMCU_IDCODE (0 = none). */
-void lf_cm_decode_ids(uint32_t cpuid, uint32_t mvfr0, uint32_t idcode, lf_cm_info *in);
+ * core name and r<variant>p<revision> from CPUID, FPU from MVFR0 (0 = none). */
+void lf_cm_decode_ids(uint32_t cpuid, uint32_t mvfr0, lf_cm_info *in);
+/* ORs bits into the low-power debug register reg (read, then written only
+ * when a bit is missing), as connect does with cfg.lowpower_*. */
+int lf_cm_set_lowpower(lf_cm *t, uint32_t reg, uint32_t bits);
 /* resume: clear DEMCR.VC_CORERESET, clear DHCSR.C_DEBUGEN (core runs);
  * else the core stays as it is. Then lf_adi_disconnect (DP power-down
  * bounded by disconnect_timeout, probe leaves debug mode). */

@@ -1,43 +1,53 @@
-/* Flash families: sector geometry, writable regions, address aliases and
- * program/erase timing of the STM32 parts luaflash knows, as data.
+/* Flash families and geometry.
  *
- * A family is picked by DBGMCU_IDCODE.DEV_ID (IDCODE & 0xFFF); the geometry
- * of one chip then follows from its flash size (the 16-bit KiB register at
- * lf_family.flash_size_reg) and its bank mode (the option bit described by
- * lf_family.dual_reg / dual_mask / dual_when_set: F76x nDBANK = 0, F42x
- * DB1M = 1). All of it is pure: nothing here touches a target.
+ * A family unit (one C file per flash controller, e.g. stm32f4f7.c) knows
+ * everything about its chips: how to identify them through target reads,
+ * their flash geometry and timings, the streaming loader that programs them,
+ * and their protection. It is reached only through an lf_family and the
+ * registry below; nothing else in C or Lua names a family.
  *
- *     const lf_family *f = lf_family_by_dev(0x451);
+ * A geometry is data: erase units (sectors or pages) in address order, built
+ * from regions {base, count, size}; writable regions and address aliases;
+ * the program units the controller accepts; timings. It is allocated (no
+ * fixed sector maximum) and may also be described by a board or project file
+ * (lf_geometry_build) for a variant the tables do not know. The plan works
+ * on any geometry; a loader needs a family's adapter.
+ *
+ *     lf_chip c;
+ *     lf_family_identify(s, memap, NULL, &c);          // reads the chip's ID registers
  *     lf_flash_geometry g;
- *     if (lf_family_find(s, 0x451, 2048, lf_family_dual_from_opt(f, optcr), &g) < 0) ...
+ *     c.family->geometry(s, &c, &g);                   // or lf_part_geometry()
  *     const lf_flash_sector *sec = lf_geometry_sector_at(&g, 0x08010000);
+ *     lf_geometry_free(&g);
  *
- * References: stm32f7-target.md §7 (layouts), §9.1 (times); stm32f4-target.md
- * §2.1, §7 (layouts), §9.1 (times). Every time is a datasheet figure named in
- * family.c; the ones the references tag unconfirmed are marked there. */
+ * Every timing in a family table names its datasheet source. */
 #ifndef LF_FLASH_FAMILY_H
 #define LF_FLASH_FAMILY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/session.h"
 
-#define LF_FLASH_MAX_SECTORS 24
+struct lf_memap;
+struct lf_loader_adapter;
+
 #define LF_FLASH_MAX_REGIONS 4
 #define LF_FLASH_MAX_ALIASES 2
-
-/* FLASH_CR.PSIZE: program and erase parallelism (x64 needs external VPP). */
-enum { LF_PSIZE_X8 = 0, LF_PSIZE_X16 = 1, LF_PSIZE_X32 = 2, LF_PSIZE_X64 = 3 };
+#define LF_FLASH_MAX_BANKS 2
+#define LF_FLASH_MAX_ERASE_ROWS 8
+/* Program units are 1 << k bytes, k = 0 (x8) .. LF_FLASH_UNITS - 1 (256-bit words). */
+#define LF_FLASH_UNITS 6
 
 /* Kinds of writable regions (bit mask, see lf_image_finish). */
 enum { LF_REGION_MAIN = 1u, LF_REGION_OTP = 2u };
 
+/* One erase unit (sector or page). */
 typedef struct lf_flash_sector {
   uint32_t addr, size;
-  uint8_t index; /* logical number (ST HAL numbering: bank-2 sectors start at 12) */
-  uint8_t snb;   /* value for FLASH_CR.SNB[4:0] (bank 2: 0x10 + k) */
-  uint8_t bank;  /* 0 or 1 */
+  uint32_t index; /* logical number as the vendor counts (ST HAL: bank-2 sectors of an F7 start at 12) */
+  uint8_t bank;   /* 0-based */
 } lf_flash_sector;
 
 typedef struct lf_mem_region {
@@ -53,64 +63,173 @@ typedef struct lf_addr_alias {
   const char *name;
 } lf_addr_alias;
 
-/* Times in ns; [0] typical, [1] maximum; inner index PSIZE. */
+/* Times in ns; [0] typical, [1] maximum; inner index log2 of the program
+ * unit in bytes (some controllers erase faster with a wider parallelism). A
+ * column that is 0 is not known for that unit: the nearest narrower one is
+ * used. */
 typedef struct lf_flash_erase_row {
   uint32_t size;
-  uint64_t ns[2][4];
+  uint64_t ns[2][LF_FLASH_UNITS];
 } lf_flash_erase_row;
 
 typedef struct lf_flash_timing {
-  uint64_t prog_ns[2][4];         /* one program access of PSIZE width */
-  lf_flash_erase_row erase[5];    /* by sector size; size 0 ends the list */
-  uint64_t mass_ns[2][4];         /* mass erase of mass_ref_bytes */
-  uint32_t mass_ref_bytes;        /* other sizes scale linearly (assumption) */
+  uint64_t prog_ns[2][LF_FLASH_UNITS];            /* one program operation of that unit */
+  lf_flash_erase_row erase[LF_FLASH_MAX_ERASE_ROWS]; /* by erase-unit size; size 0 ends the list */
+  uint64_t mass_ns[2][LF_FLASH_UNITS];            /* mass erase of mass_ref_bytes */
+  uint32_t mass_ref_bytes;                        /* other sizes scale linearly (assumption) */
 } lf_flash_timing;
 
-typedef struct lf_family {
-  uint16_t dev_id;
-  const char *name;               /* "STM32F76x/F77x" */
-  const char *manual;             /* "RM0410" */
-  uint32_t flash_size_reg;        /* 16-bit register, size in KiB */
-  uint32_t dual_reg;              /* option register holding the bank-mode bit, 0 = none */
-  uint32_t dual_mask;
-  bool dual_when_set;             /* true: bit = 1 means dual bank (DB1M); false: nDBANK */
-} lf_family;
+typedef struct lf_family lf_family;
 
 typedef struct lf_flash_geometry {
-  const lf_family *family;
+  const lf_family *family;        /* NULL: described by a board/project, no loader */
+  uint32_t line;                  /* the family's line/part ID (STM32: DEV_ID) */
+  char name[64];                  /* "STM32F76x/F77x 2048 KiB single bank" */
   uint32_t flash_kib;
   bool dual_bank;
   uint32_t base, size;            /* main array */
   unsigned nbanks;
+  uint32_t bank_base[LF_FLASH_MAX_BANKS], bank_size[LF_FLASH_MAX_BANKS];
   unsigned nsectors;
-  lf_flash_sector sector[LF_FLASH_MAX_SECTORS]; /* ascending addresses */
+  lf_flash_sector *sector;        /* nsectors, ascending addresses (allocated) */
   unsigned nregions;
   lf_mem_region region[LF_FLASH_MAX_REGIONS];   /* writable; region[0] is the main array */
   unsigned naliases;
   lf_addr_alias alias[LF_FLASH_MAX_ALIASES];
-  const lf_flash_timing *timing;
-  char name[64];                  /* "STM32F76x/F77x 2048 KiB single bank" */
+  uint8_t erased;                 /* value of an erased byte (0xFF) */
+  unsigned prog_units;            /* bit k: a program unit of 1 << k bytes is possible */
+  unsigned prog_unit;             /* the default program unit in bytes */
+  lf_flash_timing timing;
 } lf_flash_geometry;
 
-/* The family for a DEV_ID (IDCODE & 0xFFF), or NULL. */
-const lf_family *lf_family_by_dev(uint16_t dev_id);
-/* Decodes the bank-mode option bit from the value of f->dual_reg. */
-bool lf_family_dual_from_opt(const lf_family *f, uint32_t opt_value);
+/* ---- geometry ---- */
 
-/* Fills *g for one chip. dual_bank: the chip's bank-mode option says dual
- * (ignored where the size fixes the mode, e.g. 2 MiB F42x is always dual).
- * LF_ENOTSUP for an unknown DEV_ID, LF_EINVAL for a flash size or bank mode
- * the family does not have (incl. an unprogrammed size register 0 / 0xFFFF). */
-int lf_family_find(lf_session *s, uint16_t dev_id, uint32_t flash_kib, bool dual_bank,
-                   lf_flash_geometry *g);
+/* A description to build a geometry from: the main array as regions of equal
+ * erase units (one bank each, or several regions per bank), optional extra
+ * writable regions and aliases. */
+typedef struct lf_geometry_region {
+  uint32_t base, count, size;
+  uint8_t bank;
+  uint32_t first_index;           /* logical number of the first unit */
+} lf_geometry_region;
+
+typedef struct lf_geometry_desc {
+  const char *name;
+  const lf_family *family;        /* may be NULL */
+  uint32_t line;
+  const lf_geometry_region *regions;
+  size_t nregions;                /* contiguous, ascending, no gaps */
+  const lf_mem_region *extra;     /* OTP and the like */
+  size_t nextra;
+  const lf_addr_alias *aliases;
+  size_t naliases;
+  uint8_t erased;
+  unsigned prog_units, prog_unit;
+  const lf_flash_timing *timing;
+} lf_geometry_desc;
+
+/* Fills *g (zeroed first; lf_geometry_free releases it). LF_EINVAL naming
+ * what is wrong: no regions, a gap or overlap, a size not a power of two
+ * multiple of the program unit, too many banks/regions, no timing. */
+int lf_geometry_build(lf_session *s, const lf_geometry_desc *d, lf_flash_geometry *g);
+void lf_geometry_free(lf_flash_geometry *g);
+/* Deep copy (dst is overwritten; free it with lf_geometry_free). */
+int lf_geometry_copy(lf_session *s, lf_flash_geometry *dst, const lf_flash_geometry *src);
 
 /* The sector holding addr (main array address), or NULL. */
 const lf_flash_sector *lf_geometry_sector_at(const lf_flash_geometry *g, uint32_t addr);
+/* The bank holding addr, or -1. */
+int lf_geometry_bank_at(const lf_flash_geometry *g, uint32_t addr);
+/* log2 of a program unit the geometry allows; -1 when it does not. */
+int lf_geometry_unit_log2(const lf_flash_geometry *g, unsigned unit_bytes);
 
-/* Modeled times (ns) from the family's table; max selects the maximum column. */
-uint64_t lf_geometry_erase_ns(const lf_flash_geometry *g, const lf_flash_sector *sec,
-                              unsigned psize, bool max);
-uint64_t lf_geometry_mass_ns(const lf_flash_geometry *g, unsigned psize, bool max);
-uint64_t lf_geometry_prog_ns(const lf_flash_geometry *g, unsigned psize, bool max);
+/* Modeled times (ns) from the geometry's table for a program unit (bytes);
+ * max selects the maximum column. */
+uint64_t lf_geometry_erase_ns(const lf_flash_geometry *g, const lf_flash_sector *sec, unsigned unit,
+                              bool max);
+uint64_t lf_geometry_mass_ns(const lf_flash_geometry *g, unsigned unit, bool max);
+uint64_t lf_geometry_prog_ns(const lf_flash_geometry *g, unsigned unit, bool max);
+
+/* ---- families ---- */
+
+/* What identification found on a connected chip. */
+typedef struct lf_chip {
+  const lf_family *family;
+  uint32_t line;                  /* family's line ID (STM32: DEV_ID) */
+  uint32_t rev;                   /* silicon revision as the chip reports it */
+  uint32_t idcode;                /* the raw ID register (STM32: DBGMCU_IDCODE) */
+  char name[48];                  /* "STM32F76x/F77x" */
+  uint32_t flash_kib;             /* from the chip's flash-size register (0: unknown) */
+  bool dual_bank;                 /* from its bank-mode option */
+  bool supported;                 /* the family can program this line */
+} lf_chip;
+
+/* Read protection as the family decodes it. */
+typedef struct lf_protection {
+  int level;                      /* 0 = none; 1, 2 = the vendor's levels */
+  uint32_t reg;                   /* address of the register decoded */
+  uint32_t value;                 /* its value */
+  char what[96];                  /* "FLASH_OPTCR 0x..., RDP byte 0xBB" */
+  const char *how;                /* how to get back to level 0 (or NULL) */
+} lf_protection;
+
+/* What a debugger sets at connect for this family: a register whose bits
+ * keep the debug port alive in low-power modes (STM32 DBGMCU_CR). 0 = none. */
+typedef struct lf_family_debug {
+  uint32_t lowpower_reg, lowpower_bits;
+} lf_family_debug;
+
+struct lf_family {
+  const char *name;               /* "stm32f4f7" (unit name, for listings and board files) */
+  const char *title;              /* "STM32F2/F4/F7 embedded flash" */
+  lf_family_debug debug;
+  /* Reads the chip's ID through m: 1 = a chip of this family (out filled,
+   * flash size and bank mode read too), 0 = not this family, < 0 = error. */
+  int (*identify)(lf_session *s, struct lf_memap *m, lf_chip *out);
+  /* The geometry of one chip: line, flash size and bank mode as the chip
+   * reports them or as a part row says. LF_ENOTSUP for a line it knows but
+   * cannot program, LF_EINVAL for a size or bank mode the line does not have. */
+  int (*geometry)(lf_session *s, const lf_chip *c, lf_flash_geometry *g);
+  /* The streaming loader for a geometry of this family, or NULL. */
+  const struct lf_loader_adapter *(*loader)(const lf_flash_geometry *g);
+  /* Reads and decodes read protection; LF_ENOTSUP when it has none. */
+  int (*protection)(lf_session *s, struct lf_memap *m, const lf_chip *c, lf_protection *out);
+  /* Unique ID of a line (address 0 = none) */
+  void (*unique_id)(uint32_t line, uint32_t *addr, uint32_t *len);
+  /* Checks that a described geometry (lf_geometry_build from a board file)
+   * fits what this family's loader can program; NULL = any. */
+  int (*check_geometry)(lf_session *s, const lf_flash_geometry *g);
+};
+
+/* The registry: every family unit, in identification order. */
+const lf_family *lf_family_at(size_t i);
+const lf_family *lf_family_by_name(const char *name);
+
+/* Identifies the chip behind m: the hinted family first (when given), then
+ * every registered one. A family that reads a missing register (a bus fault)
+ * does not match. LF_ENOTSUP with the IDs read when no family knows the chip. */
+int lf_family_identify(lf_session *s, struct lf_memap *m, const lf_family *hint, lf_chip *out);
+
+/* The geometry of a line of a family (NULL: the first registered family
+ * that has the line) with a flash size and bank mode. LF_ENOTSUP when no
+ * family has it. */
+int lf_line_geometry(lf_session *s, const lf_family *f, uint32_t line, uint32_t flash_kib,
+                     bool dual_bank, lf_flash_geometry *g);
+
+/* ---- parts: one row per orderable part (parts.c) ---- */
+typedef struct lf_part {
+  const char *name;               /* "STM32F767ZI" */
+  const char *aliases;            /* comma-separated extra names, or "" */
+  const char *family;             /* family unit name */
+  uint32_t line;                  /* the family's line ID (DEV_ID) */
+  uint32_t flash_kib;             /* nominal flash size */
+} lf_part;
+
+const lf_part *lf_part_at(size_t i);
+/* Case-insensitive: the name, an alias, or the name without the vendor's
+ * prefix ("f767zi"). NULL when unknown. */
+const lf_part *lf_part_find(const char *name);
+/* The nominal geometry of a part (its flash size, the default bank mode). */
+int lf_part_geometry(lf_session *s, const lf_part *p, lf_flash_geometry *g);
 
 #endif

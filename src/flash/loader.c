@@ -1,20 +1,21 @@
-/* Host side of the streaming flash loader; see loader.h and
- * loaders/lf_loader_abi.h for the protocol.
+/* The stream engine (loader.h; the target ABI is loaders/lf_loader_abi.h).
  *
  * Decisions:
  *  - Commands are posted ahead (up to the queue size) so the target never
  *    waits for the host between commands; data of PROGRAM commands is
  *    streamed in command order into the ring while earlier commands (erases
  *    above all) run.
- *  - Uploads are 1 KiB-aligned pieces of up to cfg.chunk bytes (the ST-Link
- *    moves 1 KiB per memory command, TAR block size): a piece smaller than
- *    1 KiB is only sent when it is the rest of the data. With less free
- *    space than that the host reads the status block instead.
+ *  - Uploads are 1 KiB-aligned pieces of up to cfg.chunk bytes (a probe moves
+ *    at most one 1 KiB TAR block per memory command): a piece smaller than
+ *    1 KiB is only sent when it is the rest of the data. With less free space
+ *    than that the host reads the status block instead.
  *  - data_wr / cmd_wr are written after the bytes they publish (separate
  *    writes, in order), so the target never sees unwritten data.
  *  - Liveness: "no progress" means the status block did not change; after
  *    cfg.timeout_s of that, and every 32 idle polls, DHCSR is read too, so a
- *    loader that faulted is reported with its PC instead of a timeout. */
+ *    loader that faulted is reported with its PC instead of a timeout.
+ *  - Nothing here knows a flash controller: addresses go to the target, the
+ *    family's adapter fills its control-block words and names its flags. */
 #include "flash/loader.h"
 
 #include <stdio.h>
@@ -22,56 +23,26 @@
 #include <string.h>
 
 #include "arm/adi.h"
-#include "flash/loader_blob.h"
 #include "flash/plan.h"
 
 #define QUEUE 32u
 #define STACK_BYTES 0x400u
 #define PIECE 1024u
 
-/* Per family: RAM the loader may use (F7: DTCM + SRAM1 + SRAM2, one
- * contiguous 512 KiB window; the ring reaching into the cacheable SRAM1 is
- * safe because the loader cleans and disables the D-cache before the host
- * writes any ring data, see wait_ready), CRC unit kind, FLASH_ACR cache bits,
- * name of FLASH_SR bit 7. F7: stm32f7-target.md 2 (DTCM), 3.2 (ARTEN bit 9,
- * ARTRST bit 11), 3.4 (ERSERR); F4: stm32f4-target.md 2 (SRAM1-3 192 KiB),
- * 3.2 (ICEN 9, DCEN 10, ICRST 11, DCRST 12), 3.4 (PGSERR). CRC unit at
- * 0x40023000 with its clock in RCC_AHB1ENR (0x40023830) bit 12 on both
- * (soc model tables; CMSIS CRC_BASE, RCC_AHB1ENR_CRCEN). */
-typedef struct fam_cfg {
-  uint16_t dev_id;
-  uint32_t ram_size;
-  int crc_mode;
-  uint32_t acr_en, acr_rst;
-  const char *bit7;
-} fam_cfg;
-
-static const fam_cfg fams[] = {
-  {0x451, 0x80000u, LF_LDR_CRC_PROG, 0x200u, 0x800u, "ERSERR"},
-  {0x419, 0x30000u, LF_LDR_CRC_FIXED, 0x600u, 0x1800u, "PGSERR"},
-};
-
-#define FLASH_REGS 0x40023C00u
-#define CRC_REGS 0x40023000u
-#define RCC_AHB1ENR 0x40023830u
-#define IWDG_REGS 0x40003000u /* CMSIS IWDG_BASE, F4 and F7 */
-#define RCC_CRCEN 0x1000u
-#define CR_MER_BIT 0x4u
-#define CR_MER2_BIT 0x8000u
-
 typedef struct pcmd {
   struct lf_ldr_cmd c;
   const lf_loader_step *step; /* PROGRAM: the source; ERASE: the step */
-  uint32_t pad_head;          /* PROGRAM: 0xFF bytes before step data */
+  uint32_t pad_head;          /* PROGRAM: erased-value bytes before step data */
 } pcmd;
 
 struct lf_loader {
   lf_cm *cm;
   lf_adi *a;
   lf_session *s;
-  const lf_flash_geometry *g;
-  const fam_cfg *fam;
+  lf_flash_geometry g;        /* a copy */
+  const lf_loader_adapter *ad;
   lf_loader_cfg cfg;
+  uint32_t ram_base;
   uint32_t ctrl, cmds, ring, ring_size, stack_top;
   bool running, dead, ready;
   /* host mirrors of the counters */
@@ -88,57 +59,52 @@ enum { S_CMD_RD, S_DATA_RD, S_STATUS, S_ERR_ADDR, S_ERR_SR, S_CYC_ERASE, S_CYC_P
 void lf_loader_cfg_default(lf_loader_cfg *cfg)
 {
   memset(cfg, 0, sizeof *cfg);
-  cfg->ram_base = LF_LDR_LOAD_ADDR;
-  cfg->psize = LF_PSIZE_X32;
-  cfg->crc_mode = -1;
   cfg->chunk = 8192;
-  cfg->core_hz = 16e6;
-  cfg->iwdg_regs = IWDG_REGS;
 }
 
 int lf_loader_new(lf_cm *cm, const lf_flash_geometry *g, const lf_loader_cfg *cfg,
                   lf_loader **out)
 {
+  const lf_loader_adapter *ad = g->family && g->family->loader ? g->family->loader(g) : NULL;
+  if (!ad) {
+    *out = NULL;
+    return lf_err_set(lf_adi_session(lf_cm_adi(cm)), LF_ENOTSUP, "loader: no flash loader for %s%s%s",
+                      g->name, g->family ? " (family " : " (no family: described by a board or project",
+                      g->family ? g->family->name : "");
+  }
+  return lf_loader_new_with(cm, g, ad, cfg, out);
+}
+
+int lf_loader_new_with(lf_cm *cm, const lf_flash_geometry *g, const lf_loader_adapter *ad,
+                       const lf_loader_cfg *cfg, lf_loader **out)
+{
   *out = NULL;
   lf_adi *a = lf_cm_adi(cm);
   lf_session *s = lf_adi_session(a);
-  const fam_cfg *fam = NULL;
-  for (size_t i = 0; i < sizeof fams / sizeof fams[0]; i++)
-    if (g->family && fams[i].dev_id == g->family->dev_id)
-      fam = &fams[i];
-  if (!fam)
-    return lf_err_set(s, LF_ENOTSUP, "loader: no flash loader for %s (DEV_ID 0x%03x)",
-                      g->family ? g->family->name : "unknown chip",
-                      g->family ? g->family->dev_id : 0u);
   lf_loader_cfg c;
   if (cfg)
     c = *cfg;
   else
     lf_loader_cfg_default(&c);
-  if (c.ram_base != LF_LDR_LOAD_ADDR)
-    return lf_err_set(s, LF_EINVAL, "loader: ram_base 0x%08x: the loader blob is linked at 0x%08x",
-                      c.ram_base, LF_LDR_LOAD_ADDR);
-  if (c.psize > LF_PSIZE_X64)
-    return lf_err_set(s, LF_EINVAL, "loader: psize %u: expected 0 (x8) .. 3 (x64)", c.psize);
-  if (c.crc_mode > LF_LDR_CRC_PROG)
-    return lf_err_set(s, LF_EINVAL, "loader: crc_mode %d: expected -1 (family), 0, 1 or 2", c.crc_mode);
+  if (!c.prog_unit)
+    c.prog_unit = g->prog_unit;
+  if (lf_geometry_unit_log2(g, c.prog_unit) < 0)
+    return lf_err_set(s, LF_EINVAL, "loader: %s cannot program %u-byte units", g->name, c.prog_unit);
   if (c.ram_size == 0)
-    c.ram_size = fam->ram_size;
-  if (c.crc_mode < 0)
-    c.crc_mode = fam->crc_mode;
+    c.ram_size = ad->ram_size;
   if (c.chunk < PIECE)
     c.chunk = PIECE;
   c.chunk &= ~(PIECE - 1);
   if (c.core_hz <= 0)
-    c.core_hz = 16e6;
+    c.core_hz = ad->core_hz;
   if (c.timeout_s <= 0) {
     uint64_t worst = 0;
     for (unsigned i = 0; i < g->nsectors; i++) {
-      uint64_t e = lf_geometry_erase_ns(g, &g->sector[i], c.psize, true);
+      uint64_t e = lf_geometry_erase_ns(g, &g->sector[i], c.prog_unit, true);
       if (e > worst)
         worst = e;
     }
-    uint64_t m = lf_geometry_mass_ns(g, c.psize, true);
+    uint64_t m = lf_geometry_mass_ns(g, c.prog_unit, true);
     if (m > worst)
       worst = m;
     c.timeout_s = 2.0 * (double)worst / 1e9 + 1.0;
@@ -146,21 +112,26 @@ int lf_loader_new(lf_cm *cm, const lf_flash_geometry *g, const lf_loader_cfg *cf
   lf_loader *l = calloc(1, sizeof *l);
   if (!l)
     return lf_err_set(s, LF_ENOMEM, "loader: out of memory");
+  int r = lf_geometry_copy(s, &l->g, g);
+  if (r) {
+    free(l);
+    return r;
+  }
   l->cm = cm;
   l->a = a;
   l->s = s;
-  l->g = g;
-  l->fam = fam;
+  l->ad = ad;
   l->cfg = c;
-  l->ctrl = c.ram_base + ((lf_loader_blob_len + 63u) & ~63u);
+  l->ram_base = ad->load_addr;
+  l->ctrl = l->ram_base + ((*ad->blob_len + 63u) & ~63u);
   l->cmds = l->ctrl + LF_LDR_CTRL_SIZE;
   uint32_t cmds_end = l->cmds + QUEUE * (uint32_t)sizeof(struct lf_ldr_cmd);
   l->stack_top = (cmds_end + STACK_BYTES + PIECE - 1) & ~(PIECE - 1);
   l->ring = l->stack_top;
-  uint32_t end = c.ram_base + c.ram_size;
+  uint32_t end = l->ram_base + c.ram_size;
   if (end < l->ring + 4 * PIECE) {
-    uint32_t need = l->ring + 4 * PIECE - c.ram_base;
-    free(l);
+    uint32_t need = l->ring + 4 * PIECE - l->ram_base;
+    lf_loader_free(l);
     return lf_err_set(s, LF_EINVAL, "loader: ram_size 0x%x too small: needs at least 0x%x",
                       c.ram_size, need);
   }
@@ -170,7 +141,16 @@ int lf_loader_new(lf_cm *cm, const lf_flash_geometry *g, const lf_loader_cfg *cf
   return 0;
 }
 
-void lf_loader_free(lf_loader *l) { free(l); }
+void lf_loader_free(lf_loader *l)
+{
+  if (!l)
+    return;
+  lf_geometry_free(&l->g);
+  free(l);
+}
+
+const lf_loader_adapter *lf_loader_adapter_get(const lf_loader *l) { return l->ad; }
+const lf_flash_geometry *lf_loader_geometry(const lf_loader *l) { return &l->g; }
 
 const lf_loader_stats *lf_loader_stats_get(const lf_loader *l) { return &l->stats; }
 
@@ -192,28 +172,6 @@ void lf_loader_layout(const lf_loader *l, uint32_t *ctrl, uint32_t *ring, uint32
 
 static uint64_t now(const lf_loader *l) { return lf_adi_now_ns(l->a); }
 
-void lf_loader_sr_names(const lf_flash_geometry *g, uint32_t sr, char *buf, size_t len)
-{
-  const char *bit7 = "ERSERR";
-  for (size_t i = 0; i < sizeof fams / sizeof fams[0]; i++)
-    if (g && g->family && fams[i].dev_id == g->family->dev_id)
-      bit7 = fams[i].bit7;
-  static const struct { uint32_t bit; const char *name; } names[] = {
-    {0x02, "OPERR"}, {0x10, "WRPERR"}, {0x20, "PGAERR"}, {0x40, "PGPERR"}, {0x80, NULL},
-    {0x100, "RDERR"}, {0x10000, "BSY"},
-  };
-  size_t o = 0;
-  buf[0] = 0;
-  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-    if ((sr & names[i].bit) && o < len) {
-      int k = snprintf(buf + o, len - o, "%s%s", o ? " " : "", names[i].name ? names[i].name : bit7);
-      if (k > 0)
-        o += (size_t)k;
-    }
-  if (!buf[0])
-    snprintf(buf, len, "no error flag");
-}
-
 int lf_loader_start(lf_loader *l)
 {
   uint64_t t0 = now(l);
@@ -229,35 +187,30 @@ int lf_loader_start(lf_loader *l)
     return lf_err_wrap(l->s, r, "loader: start: DEMCR.TRCENA");
   /* blob, padding, control block: one write (queue entries are written
    * before they are posted) */
-  uint32_t total = l->cmds - l->cfg.ram_base;
+  uint32_t total = l->cmds - l->ram_base;
   uint8_t *img = calloc(1, total);
   if (!img)
     return lf_err_set(l->s, LF_ENOMEM, "loader: out of memory");
-  memcpy(img, lf_loader_blob, lf_loader_blob_len);
+  memcpy(img, l->ad->blob, *l->ad->blob_len);
   struct lf_ldr_ctrl c;
   memset(&c, 0, sizeof c);
-  c.flash_regs = FLASH_REGS;
-  c.psize = l->cfg.psize;
-  c.crc_mode = (uint32_t)l->cfg.crc_mode;
-  c.crc_regs = l->cfg.crc_mode ? CRC_REGS : 0;
-  c.rcc_enr = l->cfg.crc_mode ? RCC_AHB1ENR : 0;
-  c.rcc_bit = RCC_CRCEN;
-  c.acr_en = l->fam->acr_en;
-  c.acr_rst = l->fam->acr_rst;
   c.ring_base = l->ring;
   c.ring_size = l->ring_size;
   c.cmd_base = l->cmds;
   c.cmd_count = QUEUE;
-  c.iwdg_regs = l->cfg.iwdg_regs;
-  memcpy(img + (l->ctrl - l->cfg.ram_base), &c, sizeof c); /* both sides little-endian */
-  r = lf_adi_write(l->a, l->cfg.ram_base, img, total);
+  if ((r = l->ad->configure(l->s, &l->g, &l->cfg, c.fam))) {
+    free(img);
+    return r;
+  }
+  memcpy(img + (l->ctrl - l->ram_base), &c, sizeof c); /* both sides little-endian */
+  r = lf_adi_write(l->a, l->ram_base, img, total);
   free(img);
   if (r)
-    return lf_err_wrap(l->s, r, "loader: upload to 0x%08x", l->cfg.ram_base);
+    return lf_err_wrap(l->s, r, "loader: upload to 0x%08x", l->ram_base);
   uint64_t t_up = now(l);
   const uint32_t args[4] = {l->ctrl, 0, 0, 0};
-  if ((r = lf_cm_set_return_bkpt(l->cm, l->cfg.ram_base + LF_LOADER_EXIT_OFF)) ||
-      (r = lf_cm_start_function(l->cm, l->cfg.ram_base + LF_LOADER_ENTRY_OFF, args, l->stack_top)))
+  if ((r = lf_cm_set_return_bkpt(l->cm, l->ram_base + l->ad->exit_off)) ||
+      (r = lf_cm_start_function(l->cm, l->ram_base + l->ad->entry_off, args, l->stack_top)))
     return lf_err_wrap(l->s, r, "loader: start");
   l->running = true;
   l->dead = false;
@@ -265,16 +218,23 @@ int lf_loader_start(lf_loader *l)
   l->cmd_wr = l->data_wr = l->woff = 0;
   memset(l->st, 0, sizeof l->st);
   l->stats.start_ns += now(l) - t0;
-  lf_log(l->s, LF_LOG_DEBUG, "loader: %u bytes at 0x%08x, control 0x%08x, ring 0x%08x + %u KiB; "
-         "upload %.2f ms, start %.2f ms", lf_loader_blob_len, l->cfg.ram_base, l->ctrl, l->ring,
+  lf_log(l->s, LF_LOG_DEBUG, "loader: %s, %u bytes at 0x%08x, control 0x%08x, ring 0x%08x + %u KiB; "
+         "upload %.2f ms, start %.2f ms", l->ad->name, *l->ad->blob_len, l->ram_base, l->ctrl, l->ring,
          l->ring_size / 1024, (double)(t_up - t0) / 1e6, (double)(now(l) - t_up) / 1e6);
   return 0;
 }
 
 static const char *op_name(uint32_t op)
 {
-  static const char *const n[] = {"?", "erase", "mass erase", "program", "crc32", "exit"};
+  static const char *const n[] = {"?", "erase", "bank erase", "program", "crc32", "exit",
+                                  "mass erase"};
   return op < sizeof n / sizeof n[0] ? n[op] : "?";
+}
+
+/* The target reported an error at command index idx (its cmd_rd). */
+static bool is_erase(uint32_t op)
+{
+  return op == LF_LDR_OP_ERASE || op == LF_LDR_OP_ERASE_BANK || op == LF_LDR_OP_ERASE_CHIP;
 }
 
 /* The target reported an error at command index idx (its cmd_rd). */
@@ -283,28 +243,32 @@ static int target_error(lf_loader *l, const pcmd *cmds, size_t ncmds, uint32_t f
   uint32_t status = l->st[S_STATUS], addr = l->st[S_ERR_ADDR], sr = l->st[S_ERR_SR];
   uint32_t idx = l->st[S_CMD_RD];
   const pcmd *k = idx >= first && idx - first < ncmds ? &cmds[idx - first] : NULL;
+  const char *reg = l->ad->status_reg;
   char names[64];
-  lf_loader_sr_names(l->g, sr, names, sizeof names);
+  l->ad->status_names(&l->g, sr, names, sizeof names);
   l->dead = true;
   l->running = false;
   if (status == LF_LDR_ST_LOCKED)
-    return lf_err_set(l->s, LF_ETARGET, "loader: FLASH_CR stays locked after the key sequence "
-                      "(wrong key earlier? reset the chip)");
+    return lf_err_set(l->s, LF_ETARGET, "loader: the flash controller stays locked after the key "
+                      "sequence (wrong key earlier? reset the chip)");
   if (status == LF_LDR_ST_BADCMD)
     return lf_err_set(l->s, LF_EPROTO, "loader: target rejected command %u (%s)", addr,
                       k ? op_name(k->c.op) : "?");
   if (status != LF_LDR_ST_FLASH)
     return lf_err_set(l->s, LF_EPROTO, "loader: unknown target status %u", status);
-  if (k && (k->c.op == LF_LDR_OP_ERASE || k->c.op == LF_LDR_OP_MASS)) {
-    const lf_flash_sector *sec = k->c.op == LF_LDR_OP_ERASE ? lf_geometry_sector_at(l->g, k->step->addr) : NULL;
+  if (k && is_erase(k->c.op)) {
+    const lf_flash_sector *sec = k->c.op == LF_LDR_OP_ERASE ? lf_geometry_sector_at(&l->g, k->c.addr) : NULL;
     if (sec)
-      return lf_err_set(l->s, LF_ETARGET, "flash: erase sector %u (0x%08x, %u KiB) failed: FLASH_SR 0x%08x (%s)",
-                        sec->index, sec->addr, sec->size / 1024, sr, names);
-    return lf_err_set(l->s, LF_ETARGET, "flash: mass erase failed: FLASH_SR 0x%08x (%s)", sr, names);
+      return lf_err_set(l->s, LF_ETARGET, "flash: erase sector %u (0x%08x, %u KiB) failed: %s 0x%08x (%s)",
+                        sec->index, sec->addr, sec->size / 1024, reg, sr, names);
+    if (k->c.op == LF_LDR_OP_ERASE_BANK)
+      return lf_err_set(l->s, LF_ETARGET, "flash: erase of bank %d failed: %s 0x%08x (%s)",
+                        lf_geometry_bank_at(&l->g, k->c.addr) + 1, reg, sr, names);
+    return lf_err_set(l->s, LF_ETARGET, "flash: mass erase failed: %s 0x%08x (%s)", reg, sr, names);
   }
-  const lf_flash_sector *sec = lf_geometry_sector_at(l->g, addr);
-  return lf_err_set(l->s, LF_ETARGET, "flash: program 0x%08x (sector %d) failed: FLASH_SR 0x%08x (%s)",
-                    addr, sec ? (int)sec->index : -1, sr, names);
+  const lf_flash_sector *sec = lf_geometry_sector_at(&l->g, addr);
+  return lf_err_set(l->s, LF_ETARGET, "flash: program 0x%08x (sector %d) failed: %s 0x%08x (%s)",
+                    addr, sec ? (int)sec->index : -1, reg, sr, names);
 }
 
 /* One read of the status block. */
@@ -402,12 +366,12 @@ static int post(lf_loader *l, const pcmd *cmds, size_t n)
 }
 
 /* Bytes of the padded stream of a PROGRAM command. */
-static void fill(const pcmd *k, uint32_t off, uint8_t *dst, uint32_t n)
+static void fill(const lf_loader *l, const pcmd *k, uint32_t off, uint8_t *dst, uint32_t n)
 {
   const lf_loader_step *s = k->step;
   for (uint32_t i = 0; i < n; i++) {
     uint64_t o = (uint64_t)off + i;
-    dst[i] = o >= k->pad_head && o - k->pad_head < s->len ? s->data[o - k->pad_head] : 0xFF;
+    dst[i] = o >= k->pad_head && o - k->pad_head < s->len ? s->data[o - k->pad_head] : l->g.erased;
   }
 }
 
@@ -417,13 +381,15 @@ static bool is_program(const pcmd *k) { return k->c.op == LF_LDR_OP_PROGRAM; }
 static uint64_t cmd_weight(const lf_loader *l, const pcmd *k)
 {
   if (k->c.op == LF_LDR_OP_ERASE) {
-    const lf_flash_sector *sec = k->step ? lf_geometry_sector_at(l->g, k->step->addr) : NULL;
+    const lf_flash_sector *sec = lf_geometry_sector_at(&l->g, k->c.addr);
     return sec ? sec->size : 0;
   }
-  if (k->c.op == LF_LDR_OP_MASS) {
-    unsigned banks = ((k->c.addr & CR_MER_BIT) ? 1u : 0u) + ((k->c.addr & CR_MER2_BIT) ? 1u : 0u);
-    return (uint64_t)l->g->size * banks / (l->g->nbanks > 1 ? l->g->nbanks : 1);
+  if (k->c.op == LF_LDR_OP_ERASE_BANK) {
+    int b = lf_geometry_bank_at(&l->g, k->c.addr);
+    return b >= 0 ? l->g.bank_size[b] : 0;
   }
+  if (k->c.op == LF_LDR_OP_ERASE_CHIP)
+    return l->g.size;
   return k->c.len;
 }
 
@@ -467,12 +433,10 @@ static void where(const lf_loader *l, const pcmd *cmds, size_t n, uint32_t first
   }
   const pcmd *k = &cmds[i];
   const lf_flash_sector *sec = NULL;
-  if (k->c.op == LF_LDR_OP_ERASE && k->step)
-    sec = lf_geometry_sector_at(l->g, k->step->addr);
-  else if (k->c.op == LF_LDR_OP_PROGRAM || k->c.op == LF_LDR_OP_CRC)
-    sec = lf_geometry_sector_at(l->g, k->c.addr);
-  if (k->c.op == LF_LDR_OP_MASS)
-    snprintf(buf, len, "mass erase, command %u of %zu", i + 1, n);
+  if (k->c.op == LF_LDR_OP_ERASE || k->c.op == LF_LDR_OP_PROGRAM || k->c.op == LF_LDR_OP_CRC)
+    sec = lf_geometry_sector_at(&l->g, k->c.addr);
+  if (k->c.op == LF_LDR_OP_ERASE_CHIP || k->c.op == LF_LDR_OP_ERASE_BANK)
+    snprintf(buf, len, "%s, command %u of %zu", op_name(k->c.op), i + 1, n);
   else if (k->c.op == LF_LDR_OP_ERASE)
     snprintf(buf, len, "erase sector %d (0x%08x), command %u of %zu", sec ? (int)sec->index : -1,
              sec ? sec->addr : 0u, i + 1, n);
@@ -538,7 +502,7 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
       if (m >= PIECE)
         m &= ~(PIECE - 1);
       if (m >= PIECE || (m == left && m > 0)) {
-        fill(k, soff, buf, m);
+        fill(l, k, soff, buf, m);
         if ((r = lf_adi_write(l->a, l->ring + l->woff, buf, m)) ||
             (r = lf_adi_write32(l->a, l->ctrl + LF_LDR_OFF_DATA_WR, l->data_wr + m))) {
           lf_err_wrap(l->s, r, "loader: data for 0x%08x", k->c.addr + soff);
@@ -615,29 +579,6 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
   return r;
 }
 
-/* Starts the erase of one sector through the debug port (F7 4.1, 4.3):
- * unlock when locked, then one 8-byte write of FLASH_SR (w1c: stale error
- * flags cleared) and FLASH_CR = SER | SNB | PSIZE | STRT (one store, as
- * OpenOCD does). A failed unlock is not checked here: CR ignores writes
- * while locked and the loader's init reports LF_LDR_ST_LOCKED. The loader's
- * first command then only waits for this erase. */
-static int host_erase_start(lf_loader *l, uint32_t snb)
-{
-  uint32_t cr;
-  int r = lf_adi_read32(l->a, FLASH_REGS + 0x10, &cr);
-  if (!r && (cr & 0x80000000u) &&
-      (r = lf_adi_write32(l->a, FLASH_REGS + 0x04, 0x45670123u)) == 0)
-    r = lf_adi_write32(l->a, FLASH_REGS + 0x04, 0xCDEF89ABu);
-  if (r)
-    return lf_err_wrap(l->s, r, "loader: unlock flash");
-  uint8_t w[8];
-  put32(w, LF_LDR_SR_ERRORS);
-  put32(w + 4, 0x2u | (snb << 3) | (l->cfg.psize << 8) | 0x10000u);
-  if ((r = lf_adi_write(l->a, FLASH_REGS + 0x0C, w, sizeof w)))
-    return lf_err_wrap(l->s, r, "loader: start erase of sector SNB %u", snb);
-  return 0;
-}
-
 /* Reads the results of the CRC commands posted as the last nr commands. */
 static int crc_results(lf_loader *l, uint32_t first, size_t nr, uint32_t *crcs)
 {
@@ -660,20 +601,43 @@ int lf_loader_run(lf_loader *l, const lf_loader_step *steps, size_t n)
   return lf_loader_run_crc32(l, steps, n, NULL, 0, NULL);
 }
 
+/* One MASS step (bank mask) as commands: a mask covering every bank is one
+ * chip erase, else one bank erase per bit. Returns the commands written
+ * (at most nbanks), 0 for a bad mask. */
+static size_t mass_cmds(const lf_flash_geometry *g, uint32_t mask, pcmd *out)
+{
+  uint32_t all = (1u << g->nbanks) - 1u;
+  if (!mask || (mask & ~all))
+    return 0;
+  if (mask == all) {
+    out[0].c.op = LF_LDR_OP_ERASE_CHIP;
+    out[0].c.addr = g->base;
+    return 1;
+  }
+  size_t k = 0;
+  for (unsigned b = 0; b < g->nbanks; b++)
+    if (mask & (1u << b)) {
+      out[k].c.op = LF_LDR_OP_ERASE_BANK;
+      out[k++].c.addr = g->bank_base[b];
+    }
+  return k;
+}
+
 int lf_loader_run_crc32(lf_loader *l, const lf_loader_step *steps, size_t n,
                         const lf_loader_range *rg, size_t nr, uint32_t *crcs)
 {
-  const lf_flash_geometry *g = l->g;
-  uint32_t unit = 1u << l->cfg.psize;
-  if (nr > QUEUE)
-    return lf_err_set(l->s, LF_EINVAL, "loader: %zu CRC ranges after the steps: at most %u", nr, QUEUE);
-  pcmd *cmds = calloc(n + nr ? n + nr : 1, sizeof *cmds);
+  const lf_flash_geometry *g = &l->g;
+  uint32_t unit = l->cfg.prog_unit;
+  size_t nr1 = nr > QUEUE ? QUEUE : nr; /* CRCs in this stream; the rest follow in batches */
+  size_t cap = n * LF_FLASH_MAX_BANKS + nr1;
+  pcmd *cmds = calloc(cap ? cap : 1, sizeof *cmds);
   if (!cmds)
     return lf_err_set(l->s, LF_ENOMEM, "loader: out of memory");
   int r = 0;
+  size_t nc = 0;
   for (size_t i = 0; i < n && !r; i++) {
     const lf_loader_step *s = &steps[i];
-    pcmd *k = &cmds[i];
+    pcmd *k = &cmds[nc];
     k->step = s;
     if (s->kind == LF_LOADER_ERASE) {
       const lf_flash_sector *sec = lf_geometry_sector_at(g, s->addr);
@@ -681,14 +645,16 @@ int lf_loader_run_crc32(lf_loader *l, const lf_loader_step *steps, size_t n,
         r = lf_err_set(l->s, LF_EINVAL, "loader: step %zu: erase 0x%08x: not in the flash (0x%08x + %u KiB)",
                        i + 1, s->addr, g->base, g->size / 1024);
       k->c.op = LF_LDR_OP_ERASE;
-      k->c.addr = sec ? sec->snb : 0;
+      k->c.addr = sec ? sec->addr : 0;
+      nc++;
     } else if (s->kind == LF_LOADER_MASS) {
-      uint32_t valid = g->nbanks > 1 ? 3u : 1u;
-      if (!s->addr || (s->addr & ~valid))
+      size_t m = mass_cmds(g, s->addr, k);
+      if (!m)
         r = lf_err_set(l->s, LF_EINVAL, "loader: step %zu: mass erase bank mask 0x%x: expected 1%s",
                        i + 1, s->addr, g->nbanks > 1 ? ", 2 or 3" : " (single bank)");
-      k->c.op = LF_LDR_OP_MASS;
-      k->c.addr = ((s->addr & 1u) ? CR_MER_BIT : 0) | ((s->addr & 2u) ? CR_MER2_BIT : 0);
+      for (size_t j = 0; j < m; j++)
+        k[j].step = s;
+      nc += m;
     } else if (s->kind == LF_LOADER_PROGRAM) {
       uint64_t end = (uint64_t)s->addr + s->len;
       if (!s->len || !s->data || s->addr < g->base || end > (uint64_t)g->base + g->size)
@@ -700,6 +666,7 @@ int lf_loader_run_crc32(lf_loader *l, const lf_loader_step *steps, size_t n,
       k->c.addr = a0;
       k->c.len = (uint32_t)(e1 - a0);
       k->pad_head = s->addr - a0;
+      nc++;
     } else {
       r = lf_err_set(l->s, LF_EINVAL, "loader: step %zu: unknown kind %d", i + 1, (int)s->kind);
     }
@@ -708,34 +675,35 @@ int lf_loader_run_crc32(lf_loader *l, const lf_loader_step *steps, size_t n,
    * overlaps the erases (erasing earlier never changes what ends in flash:
    * every program step still follows the erase of its sector). */
   uint64_t prog_bytes = 0;
-  for (size_t i = 0; i < n; i++)
+  for (size_t i = 0; i < nc; i++)
     if (cmds[i].c.op == LF_LDR_OP_PROGRAM)
       prog_bytes += cmds[i].c.len;
   if (!r && prog_bytes <= l->ring_size) {
-    pcmd *sorted = calloc(n + nr ? n + nr : 1, sizeof *sorted);
+    pcmd *sorted = calloc(cap ? cap : 1, sizeof *sorted);
     if (!sorted) {
       free(cmds);
       return lf_err_set(l->s, LF_ENOMEM, "loader: out of memory");
     }
     size_t m = 0;
     for (int pass = 0; pass < 2; pass++)
-      for (size_t i = 0; i < n; i++)
+      for (size_t i = 0; i < nc; i++)
         if ((cmds[i].c.op == LF_LDR_OP_PROGRAM) == (pass == 1))
           sorted[m++] = cmds[i];
     free(cmds);
     cmds = sorted;
   }
-  for (size_t j = 0; j < nr; j++) {
-    cmds[n + j].c.op = LF_LDR_OP_CRC;
-    cmds[n + j].c.addr = rg[j].addr;
-    cmds[n + j].c.len = rg[j].len;
+  for (size_t j = 0; j < nr1; j++) {
+    cmds[nc + j].c.op = LF_LDR_OP_CRC;
+    cmds[nc + j].c.addr = rg[j].addr;
+    cmds[nc + j].c.len = rg[j].len;
   }
   if (!r) {
     uint64_t t0 = now(l);
-    if (!l->running && n > 0 && cmds[0].c.op == LF_LDR_OP_ERASE) {
+    if (!l->running && !l->dead && nc > 0 && cmds[0].c.op == LF_LDR_OP_ERASE && l->ad->erase_start) {
       /* not started yet: the first sector erases while the loader uploads */
-      if (!(r = host_erase_start(l, cmds[0].c.addr))) {
-        cmds[0].c.addr |= LF_LDR_ERASE_STARTED;
+      const lf_flash_sector *sec = lf_geometry_sector_at(g, cmds[0].c.addr);
+      if (!(r = l->ad->erase_start(l->s, lf_adi_default_memap(l->a), g, sec, &l->cfg))) {
+        cmds[0].c.len = LF_LDR_ERASE_STARTED;
         uint64_t s0 = now(l);
         r = lf_loader_start(l);
         t0 += now(l) - s0; /* counted in start_ns, not twice */
@@ -743,14 +711,16 @@ int lf_loader_run_crc32(lf_loader *l, const lf_loader_step *steps, size_t n,
     } else if (!l->running && !l->dead) {
       r = lf_loader_start(l);
     }
-    uint32_t first_crc = l->cmd_wr + (uint32_t)n;
+    uint32_t first_crc = l->cmd_wr + (uint32_t)nc;
     if (!r)
-      r = execute(l, cmds, n + nr);
-    if (!r && nr)
-      r = crc_results(l, first_crc, nr, crcs);
+      r = execute(l, cmds, nc + nr1);
+    if (!r && nr1)
+      r = crc_results(l, first_crc, nr1, crcs);
     l->stats.run_ns += now(l) - t0;
   }
   free(cmds);
+  if (!r && nr > nr1)
+    r = lf_loader_crc32(l, rg + nr1, nr - nr1, crcs + nr1);
   return r;
 }
 
@@ -798,27 +768,47 @@ int lf_loader_stop(lf_loader *l)
 
 /* ---- plans ---- */
 
+/* Ranges of the plan's sectors selected by `pick` (want_crc or verify):
+ * malloc'ed arrays of ranges, sector indices and CRCs; *n may be 0. */
+static int sector_ranges(lf_loader *l, const lf_plan *p, bool verify, lf_loader_range **rg,
+                         unsigned **idx, uint32_t **crcs, size_t *n)
+{
+  size_t cap = p->nsectors ? p->nsectors : 1;
+  *rg = malloc(cap * sizeof **rg);
+  *idx = malloc(cap * sizeof **idx);
+  *crcs = malloc(cap * sizeof **crcs);
+  *n = 0;
+  if (!*rg || !*idx || !*crcs)
+    return lf_err_set(l->s, LF_ENOMEM, "loader: out of memory");
+  for (unsigned i = 0; i < p->nsectors; i++)
+    if (verify ? p->sector[i].verify : p->sector[i].want_crc) {
+      (*rg)[*n] = (lf_loader_range){p->sector[i].sector->addr, p->sector[i].sector->size};
+      (*idx)[(*n)++] = i;
+    }
+  return 0;
+}
+
+static void free_ranges(lf_loader_range *rg, unsigned *idx, uint32_t *crcs)
+{
+  free(rg);
+  free(idx);
+  free(crcs);
+}
+
 int lf_loader_plan_crcs(lf_loader *l, lf_plan *p)
 {
-  lf_loader_range rg[LF_FLASH_MAX_SECTORS];
-  unsigned idx[LF_FLASH_MAX_SECTORS];
-  uint32_t crcs[LF_FLASH_MAX_SECTORS];
-  size_t n = 0;
-  for (unsigned i = 0; i < p->nsectors; i++)
-    if (p->sector[i].want_crc) {
-      rg[n] = (lf_loader_range){p->sector[i].sector->addr, p->sector[i].sector->size};
-      idx[n++] = i;
-    }
-  if (!n)
-    return 0;
-  if (!l->running) {
-    int r = lf_loader_start(l);
-    if (r)
-      return r;
-  }
-  int r = lf_loader_crc32(l, rg, n, crcs);
+  lf_loader_range *rg;
+  unsigned *idx;
+  uint32_t *crcs;
+  size_t n;
+  int r = sector_ranges(l, p, false, &rg, &idx, &crcs, &n);
+  if (!r && n && !l->running)
+    r = lf_loader_start(l);
+  if (!r && n)
+    r = lf_loader_crc32(l, rg, n, crcs);
   for (size_t j = 0; !r && j < n; j++)
     r = lf_plan_set_target_crc(l->s, p, idx[j], crcs[j]);
+  free_ranges(rg, idx, crcs);
   return r;
 }
 
@@ -836,7 +826,7 @@ int lf_loader_plan_steps(lf_session *s, const lf_plan *p, lf_loader_step **out, 
     return lf_err_set(s, LF_ENOMEM, "loader: out of memory");
   size_t k = 0;
   if (p->sum.erase_used == LF_ERASE_CHIP)
-    st[k++] = (lf_loader_step){LF_LOADER_MASS, p->g->nbanks > 1 ? 3u : 1u, NULL, 0};
+    st[k++] = (lf_loader_step){LF_LOADER_MASS, (1u << p->g->nbanks) - 1u, NULL, 0};
   for (unsigned i = 0; i < p->nsectors; i++) {
     const lf_plan_sector *ps = &p->sector[i];
     if (ps->action == LF_SECTOR_SKIP)
@@ -865,17 +855,6 @@ int lf_loader_plan_steps(lf_session *s, const lf_plan *p, lf_loader_step **out, 
   return 0;
 }
 
-static size_t verify_ranges(const lf_plan *p, lf_loader_range *rg, unsigned *idx)
-{
-  size_t n = 0;
-  for (unsigned i = 0; i < p->nsectors; i++)
-    if (p->sector[i].verify) {
-      rg[n] = (lf_loader_range){p->sector[i].sector->addr, p->sector[i].sector->size};
-      idx[n++] = i;
-    }
-  return n;
-}
-
 static int compare_verify(lf_loader *l, const lf_plan *p, const unsigned *idx, const uint32_t *crcs,
                           size_t n)
 {
@@ -890,36 +869,38 @@ static int compare_verify(lf_loader *l, const lf_plan *p, const unsigned *idx, c
 
 int lf_loader_plan_program(lf_loader *l, const lf_plan *p, unsigned *verified)
 {
-  lf_loader_range rg[LF_FLASH_MAX_SECTORS];
-  unsigned idx[LF_FLASH_MAX_SECTORS];
-  uint32_t crcs[LF_FLASH_MAX_SECTORS];
   if (verified)
     *verified = 0;
+  lf_loader_range *rg;
+  unsigned *idx;
+  uint32_t *crcs;
+  size_t nr, n = 0;
   lf_loader_step *st = NULL;
-  size_t n = 0, nr = verify_ranges(p, rg, idx);
-  int r = lf_loader_plan_steps(l->s, p, &st, &n);
+  int r = sector_ranges(l, p, true, &rg, &idx, &crcs, &nr);
+  if (!r)
+    r = lf_loader_plan_steps(l->s, p, &st, &n);
   if (!r && (n || nr))
     r = lf_loader_run_crc32(l, st, n, rg, nr, crcs);
   free(st);
   if (!r && (r = compare_verify(l, p, idx, crcs, nr)) == 0 && verified)
     *verified = (unsigned)nr;
+  free_ranges(rg, idx, crcs);
   return r;
 }
 
 int lf_loader_plan_verify(lf_loader *l, const lf_plan *p, unsigned *verified)
 {
-  lf_loader_range rg[LF_FLASH_MAX_SECTORS];
-  unsigned idx[LF_FLASH_MAX_SECTORS];
-  uint32_t crcs[LF_FLASH_MAX_SECTORS];
   if (verified)
     *verified = 0;
-  size_t n = verify_ranges(p, rg, idx);
-  if (!n)
-    return 0;
-  int r = lf_loader_crc32(l, rg, n, crcs);
-  if (r)
-    return lf_err_wrap(l->s, r, "verify");
-  if ((r = compare_verify(l, p, idx, crcs, n)) == 0 && verified)
+  lf_loader_range *rg;
+  unsigned *idx;
+  uint32_t *crcs;
+  size_t n;
+  int r = sector_ranges(l, p, true, &rg, &idx, &crcs, &n);
+  if (!r && n && (r = lf_loader_crc32(l, rg, n, crcs)))
+    r = lf_err_wrap(l->s, r, "verify");
+  if (!r && n && (r = compare_verify(l, p, idx, crcs, n)) == 0 && verified)
     *verified = (unsigned)n;
+  free_ranges(rg, idx, crcs);
   return r;
 }

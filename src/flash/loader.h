@@ -1,15 +1,23 @@
-/* Host side of the streaming flash loader (STM32F4/F7 embedded flash).
+/* The stream engine: host side of the streaming flash loaders.
  *
- * The target-side algorithm (src/flash/loaders/loader.c, committed as the
- * blob in loader_blob.c) is loaded once into RAM and started; from then on it
- * stays running and serves a command queue (erase sector, mass erase,
- * program from a ring buffer, CRC32) until lf_loader_stop. The host never
- * halts the core between operations: it appends commands, keeps the ring
- * filled with the largest writes the probe allows, and reads one status
- * block (a single memory read) only when it needs ring space or a result.
+ * A family's target-side loader (src/flash/loaders/, committed as a blob) is
+ * loaded once into RAM and started; from then on it stays running and serves
+ * a command queue (erase the unit at an address, erase a bank or the chip,
+ * program a range from a ring buffer, CRC32 a range) until lf_loader_stop.
+ * The host never halts the core between operations: it appends commands,
+ * keeps the ring filled with the largest writes the probe allows, and reads
+ * one status block (a single memory read) only when it needs ring space or a
+ * result.
+ *
+ * The engine is family-neutral: what a family contributes is an adapter
+ * (lf_loader_adapter below: its blob, RAM window, the family words of the
+ * control block, an optional host-started first erase, the names of its
+ * status flags), which the family unit returns for a geometry. A CMSIS-Pack
+ * flash algorithm fits the same adapter: its blob is our dispatcher plus the
+ * algorithm, its family words the algorithm's entry points and page size.
  *
  *     lf_loader *l;
- *     lf_loader_new(cm, &geometry, NULL, &l);   // no I/O
+ *     lf_loader_new(cm, &geometry, NULL, &l);   // no I/O; adapter from the family
  *     lf_loader_start(l);                        // core halted: upload + start
  *     lf_loader_run(l, steps, nsteps);           // erase/program, streamed
  *     lf_loader_crc32(l, ranges, n, crcs);       // zlib crc32 on the target
@@ -24,12 +32,11 @@
  * only needs to hold about one sector's data.
  *
  * RAM: the loader uses [ram_base, ram_base + ram_size): code, control block,
- * command queue, stack, then the ring (the rest). Defaults per family: F7
- * DTCM + SRAM1 + SRAM2 (0x20000000, 512 KiB; the loader turns the D-cache
- * off before ring data is written), F4 SRAM1-3 (192 KiB).
+ * command queue, stack, then the ring (the rest). The adapter gives the
+ * default window (F7: DTCM + SRAM1 + SRAM2, 512 KiB; F4: SRAM1-3, 192 KiB).
  *
  * Errors: a flash error reported by the target is LF_ETARGET naming the
- * operation, the address (word or sector) and the FLASH_SR flags
+ * operation, the address (word or sector) and the status register's flags
  * ("program 0x08008000: FLASH_SR 0x00000090 (WRPERR ERSERR)"); the target
  * stops at that command. No progress for cfg.timeout_s is LF_ETIMEDOUT. */
 #ifndef LF_FLASH_LOADER_H
@@ -42,6 +49,7 @@
 #include "arm/cortex_m.h"
 #include "core/session.h"
 #include "flash/family.h"
+#include "flash/loaders/lf_loader_abi.h"
 
 /* Progress of one stream (lf_loader_run*, lf_loader_crc32, the plan
  * functions): done and total in bytes of flash work (an erased sector
@@ -53,25 +61,40 @@
 typedef void (*lf_loader_progress_fn)(void *ctx, uint64_t done, uint64_t total, const char *phase);
 
 typedef struct lf_loader_cfg {
-  uint32_t ram_base;      /* must be LF_LDR_LOAD_ADDR (the blob is linked there) */
-  uint32_t ram_size;      /* bytes usable from ram_base; 0 = family default */
-  unsigned psize;         /* LF_PSIZE_*; default x32 (2.7-3.6 V without VPP) */
-  int crc_mode;           /* LF_LDR_CRC_*; -1 = the family's CRC unit */
+  uint32_t ram_size;      /* bytes usable from the adapter's load address; 0 = its default */
+  unsigned prog_unit;     /* bytes per program operation; 0 = the geometry's default */
   uint32_t chunk;         /* largest single data upload (bytes); default 8 KiB */
   double timeout_s;       /* no progress for this long = error; default 2 x max erase + 1 s */
-  double core_hz;         /* to convert DWT cycles to time; default HSI 16 MHz (F7 9.2) */
-  uint32_t iwdg_regs;     /* independent watchdog base (0x40003000 on F4/F7, the default):
-                             the loader sets its longest timeout (32.8 s) and reloads it
-                             before every command, so a hardware watchdog (option
-                             IWDG_SW = 0) cannot reset the chip mid-erase; 0 = untouched */
+  double core_hz;         /* to convert DWT cycles to time; 0 = the adapter's default */
   lf_loader_progress_fn progress; /* optional (NULL: none) */
   void *progress_ctx;
 } lf_loader_cfg;
 
+/* What a family contributes to the engine (family.h: lf_family.loader). */
+typedef struct lf_loader_adapter {
+  const char *name;                     /* "stm32f4f7" */
+  const unsigned char *blob;            /* target code, linked at load_addr */
+  const unsigned int *blob_len;
+  uint32_t load_addr, entry_off, exit_off;
+  uint32_t ram_size;                    /* default RAM window from load_addr */
+  double core_hz;                       /* the core clock while the loader runs */
+  const char *status_reg;               /* name of the register in err_sr ("FLASH_SR") */
+  /* Fills the family words of the control block for geometry g. */
+  int (*configure)(lf_session *s, const lf_flash_geometry *g, const lf_loader_cfg *cfg,
+                   uint32_t fam[LF_LDR_FAM_WORDS]);
+  /* Optional: starts the erase of sector sec through the debug port before
+   * the loader is uploaded (the loader's first command then only waits for
+   * it, so the upload costs nothing). NULL: the loader erases it. */
+  int (*erase_start)(lf_session *s, struct lf_memap *m, const lf_flash_geometry *g,
+                     const lf_flash_sector *sec, const lf_loader_cfg *cfg);
+  /* "WRPERR ERSERR" for the status register's bits. */
+  void (*status_names)(const lf_flash_geometry *g, uint32_t sr, char *buf, size_t len);
+} lf_loader_adapter;
+
 typedef enum lf_loader_step_kind {
   LF_LOADER_ERASE = 1,    /* addr = any address in the sector */
-  LF_LOADER_MASS = 2,     /* addr = bank mask: bit 0 bank 1, bit 1 bank 2 (single bank: 1) */
-  LF_LOADER_PROGRAM = 3,  /* data[0..len) at addr; padded with 0xFF to PSIZE alignment */
+  LF_LOADER_MASS = 2,     /* addr = bank mask: bit b = bank b; every bank = one chip erase */
+  LF_LOADER_PROGRAM = 3,  /* data[0..len) at addr; padded to the program unit with the erased value */
 } lf_loader_step_kind;
 
 typedef struct lf_loader_step {
@@ -106,10 +129,13 @@ typedef struct lf_loader lf_loader;
 
 void lf_loader_cfg_default(lf_loader_cfg *cfg);
 
-/* No I/O. g and cm must outlive the loader. cfg NULL = defaults. LF_ENOTSUP
- * for a family without loader support. */
+/* No I/O. cm must outlive the loader; g is copied. cfg NULL = defaults. The
+ * adapter comes from g's family (LF_ENOTSUP when it has none);
+ * lf_loader_new_with uses the given one. */
 int lf_loader_new(lf_cm *cm, const lf_flash_geometry *g, const lf_loader_cfg *cfg,
                   lf_loader **out);
+int lf_loader_new_with(lf_cm *cm, const lf_flash_geometry *g, const lf_loader_adapter *ad,
+                       const lf_loader_cfg *cfg, lf_loader **out);
 void lf_loader_free(lf_loader *l); /* no I/O, NULL-safe */
 
 /* Core must be halted (LF_ETARGET otherwise). Sets DEMCR.TRCENA (cycle
@@ -119,12 +145,12 @@ int lf_loader_start(lf_loader *l);
  * step is checked before the first command is posted (LF_EINVAL naming the
  * step: address outside the flash, empty program). Not started yet (and not
  * stopped by an error): starts the loader itself, and when the first step
- * is a sector erase, starts that erase through the debug port first, so the
- * loader upload runs while the sector erases. */
+ * is a sector erase and the adapter can, starts that erase through the debug
+ * port first, so the loader upload runs while the sector erases. */
 int lf_loader_run(lf_loader *l, const lf_loader_step *steps, size_t n);
-/* lf_loader_run, then the CRC32 of each range (at most 32) in the same
- * stream: the CRCs start the moment the last word is programmed, with no
- * host round trip in between (verify). */
+/* lf_loader_run, then the CRC32 of each range in the same stream: the CRCs
+ * start the moment the last word is programmed, with no host round trip in
+ * between (verify). */
 int lf_loader_run_crc32(lf_loader *l, const lf_loader_step *steps, size_t n,
                         const lf_loader_range *r, size_t nr, uint32_t *crcs);
 /* zlib crc32 of each range, computed on the target. */
@@ -159,7 +185,7 @@ int lf_loader_plan_program(lf_loader *l, const struct lf_plan *p, unsigned *veri
  * CRCs; *verified (optional) = sectors checked. */
 int lf_loader_plan_verify(lf_loader *l, const struct lf_plan *p, unsigned *verified);
 
-/* "WRPERR ERSERR" for FLASH_SR bits (bit 7 named as the family names it). */
-void lf_loader_sr_names(const lf_flash_geometry *g, uint32_t sr, char *buf, size_t len);
+const lf_loader_adapter *lf_loader_adapter_get(const lf_loader *l);
+const lf_flash_geometry *lf_loader_geometry(const lf_loader *l);
 
 #endif

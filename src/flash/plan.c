@@ -12,7 +12,7 @@ void lf_plan_settings_default(lf_plan_settings *set)
     .keep_unwritten = false,
     .smart_flash = true,
     .verify = LF_VERIFY_CRC,
-    .psize = LF_PSIZE_X32,
+    .prog_unit = 0,
     .timing_max = false,
     .ff_gap = 64,
   };
@@ -39,6 +39,7 @@ void lf_plan_free(lf_plan *p)
     free(p->sector[i].read);
     free(p->sector[i].prog);
   }
+  free(p->sector);
   free(p);
 }
 
@@ -52,18 +53,19 @@ static int push_range(lf_plan_range **v, size_t *n, uint32_t addr, uint32_t len)
   return 0;
 }
 
-static bool word_blank(const uint8_t *w, unsigned unit)
+static bool word_blank(const uint8_t *w, unsigned unit, uint8_t erased)
 {
   for (unsigned i = 0; i < unit; i++)
-    if (w[i] != 0xFF)
+    if (w[i] != erased)
       return false;
   return true;
 }
 
 /* Program ranges of one sector's content (plan.h "Program ranges"); with
  * out == NULL only the word count is computed. */
-static int program_ranges(const uint8_t *content, uint32_t addr, uint32_t size, unsigned unit, uint32_t gap,
-                          lf_plan_range **out, size_t *nout, uint32_t *words)
+static int program_ranges(const uint8_t *content, uint32_t addr, uint32_t size, unsigned unit,
+                          uint8_t erased, uint32_t gap, lf_plan_range **out, size_t *nout,
+                          uint32_t *words)
 {
   *words = 0;
   if (!content)
@@ -73,7 +75,7 @@ static int program_ranges(const uint8_t *content, uint32_t addr, uint32_t size, 
   uint32_t start = 0, end = 0; /* current range [start, end) as offsets; end = 0: none */
   bool open = false;
   for (uint32_t off = 0; off < size; off += unit) {
-    if (word_blank(content + off, unit))
+    if (word_blank(content + off, unit, erased))
       continue;
     if (open && off - end >= gap) {
       *words += (end - start) / unit;
@@ -95,13 +97,13 @@ static int program_ranges(const uint8_t *content, uint32_t addr, uint32_t size, 
   return 0;
 }
 
-static uint32_t crc_of(const uint8_t *content, uint32_t size)
+static uint32_t crc_of(const uint8_t *content, uint32_t size, uint8_t erased)
 {
   uLong crc = crc32(0L, Z_NULL, 0);
   if (content)
     return (uint32_t)crc32(crc, content, size);
   uint8_t ff[1024];
-  memset(ff, 0xFF, sizeof ff);
+  memset(ff, erased, sizeof ff);
   for (uint32_t off = 0; off < size; off += sizeof ff)
     crc = crc32(crc, ff, size - off < sizeof ff ? size - off : sizeof ff);
   return (uint32_t)crc;
@@ -111,16 +113,22 @@ int lf_plan_build(lf_session *s, const lf_segment *segs, size_t nsegs, const lf_
                   const lf_plan_settings *set, lf_plan **out)
 {
   *out = NULL;
-  if (set->psize > LF_PSIZE_X64)
-    return lf_err_set(s, LF_EINVAL, "plan: psize %u is not x8/x16/x32/x64 (0-3)", set->psize);
+  unsigned unit = set->prog_unit ? set->prog_unit : g->prog_unit;
+  if (lf_geometry_unit_log2(g, unit) < 0)
+    return lf_err_set(s, LF_EINVAL, "plan: %s cannot program %u-byte units", g->name, unit);
   if ((unsigned)set->erase > LF_ERASE_AUTO)
     return lf_err_set(s, LF_EINVAL, "plan: erase mode %d is not sector, chip or auto", (int)set->erase);
   lf_plan *p = calloc(1, sizeof *p);
   if (!p)
     return lf_err_set(s, LF_ENOMEM, "plan: out of memory");
   p->set = *set;
+  p->set.prog_unit = unit;
   p->g = g;
   p->nsectors = g->nsectors;
+  if (!(p->sector = calloc(g->nsectors ? g->nsectors : 1, sizeof *p->sector))) {
+    free(p);
+    return lf_err_set(s, LF_ENOMEM, "plan: out of memory");
+  }
   for (unsigned i = 0; i < g->nsectors; i++)
     p->sector[i].sector = &g->sector[i];
   int rc = 0;
@@ -142,7 +150,7 @@ int lf_plan_build(lf_session *s, const lf_segment *segs, size_t nsegs, const lf_
           rc = lf_err_set(s, LF_ENOMEM, "plan: out of memory");
           break;
         }
-        memset(ps->content, 0xFF, sec->size);
+        memset(ps->content, g->erased, sec->size);
       }
       uint64_t sec_end = (uint64_t)sec->addr + sec->size;
       uint32_t n = (uint32_t)((end < sec_end ? end : sec_end) - a);
@@ -158,8 +166,7 @@ int lf_plan_build(lf_session *s, const lf_segment *segs, size_t nsegs, const lf_
   }
 
   /* the two cost estimates */
-  unsigned unit = 1u << set->psize;
-  uint64_t tprog = lf_geometry_prog_ns(g, set->psize, set->timing_max);
+  uint64_t tprog = lf_geometry_prog_ns(g, unit, set->timing_max);
   uint64_t erase_touched = 0, image_words = 0, kept_words_touched = 0, kept_words_all = 0;
   for (unsigned i = 0; i < p->nsectors; i++) {
     lf_plan_sector *ps = &p->sector[i];
@@ -168,13 +175,13 @@ int lf_plan_build(lf_session *s, const lf_segment *segs, size_t nsegs, const lf_
       kept_words_all += size / unit;
       continue;
     }
-    erase_touched += lf_geometry_erase_ns(g, ps->sector, set->psize, set->timing_max);
-    program_ranges(ps->content, ps->sector->addr, size, unit, set->ff_gap, NULL, NULL, &w);
+    erase_touched += lf_geometry_erase_ns(g, ps->sector, unit, set->timing_max);
+    program_ranges(ps->content, ps->sector->addr, size, unit, g->erased, set->ff_gap, NULL, NULL, &w);
     image_words += w;
     kept_words_touched += (size - ps->image_bytes + unit - 1) / unit;
   }
   kept_words_all += kept_words_touched;
-  uint64_t mass = lf_geometry_mass_ns(g, set->psize, set->timing_max);
+  uint64_t mass = lf_geometry_mass_ns(g, unit, set->timing_max);
   p->sum.sector_cost_ns = erase_touched + (image_words + (set->keep_unwritten ? kept_words_touched : 0)) * tprog;
   p->sum.chip_cost_ns = mass + (image_words + (set->keep_unwritten ? kept_words_all : 0)) * tprog;
   if (set->link_bps) {
@@ -212,7 +219,7 @@ int lf_plan_build(lf_session *s, const lf_segment *segs, size_t nsegs, const lf_
         rc = lf_err_set(s, LF_ENOMEM, "plan: out of memory");
         break;
       }
-      memset(ps->content, 0xFF, sec->size);
+      memset(ps->content, g->erased, sec->size);
       p->sum.read_bytes += sec->size;
       continue;
     }
@@ -278,8 +285,8 @@ int lf_plan_finalize(lf_session *s, lf_plan *p)
 {
   const lf_flash_geometry *g = p->g;
   const lf_plan_settings *set = &p->set;
-  unsigned unit = 1u << set->psize;
-  uint64_t tprog = lf_geometry_prog_ns(g, set->psize, set->timing_max);
+  unsigned unit = set->prog_unit;
+  uint64_t tprog = lf_geometry_prog_ns(g, unit, set->timing_max);
   bool chip = p->sum.erase_used == LF_ERASE_CHIP;
   lf_plan_summary keep = p->sum;
   p->sum = (lf_plan_summary){
@@ -307,7 +314,7 @@ int lf_plan_finalize(lf_session *s, lf_plan *p)
     ps->erase_ns = ps->prog_ns = 0;
     ps->verify = false;
     bool touched = ps->image_bytes != 0;
-    ps->crc = crc_of(ps->content, sec->size);
+    ps->crc = crc_of(ps->content, sec->size, g->erased);
     if (!chip && !touched) {
       ps->action = LF_SECTOR_SKIP;
       ps->reason = "no image data";
@@ -320,12 +327,12 @@ int lf_plan_finalize(lf_session *s, lf_plan *p)
       p->sum.unchanged++;
       continue;
     }
-    if (program_ranges(ps->content, sec->addr, sec->size, unit, set->ff_gap, &ps->prog, &ps->nprog,
-                       &ps->prog_words) < 0)
+    if (program_ranges(ps->content, sec->addr, sec->size, unit, g->erased, set->ff_gap, &ps->prog,
+                       &ps->nprog, &ps->prog_words) < 0)
       return lf_err_set(s, LF_ENOMEM, "plan: out of memory");
     ps->prog_ns = (uint64_t)ps->prog_words * tprog;
     if (!chip)
-      ps->erase_ns = lf_geometry_erase_ns(g, sec, set->psize, set->timing_max);
+      ps->erase_ns = lf_geometry_erase_ns(g, sec, unit, set->timing_max);
     if (ps->nprog) {
       ps->action = LF_SECTOR_PROGRAM;
       ps->reason = touched ? (chip ? "image data (chip erase)" : "image data")
@@ -345,7 +352,7 @@ int lf_plan_finalize(lf_session *s, lf_plan *p)
     p->sum.erase_ns += ps->erase_ns;
   }
   if (chip)
-    p->sum.erase_ns = lf_geometry_mass_ns(g, set->psize, set->timing_max);
+    p->sum.erase_ns = lf_geometry_mass_ns(g, unit, set->timing_max);
   p->sum.floor_ns = p->sum.erase_ns + p->sum.program_ns;
   p->final = true;
   return 0;

@@ -36,16 +36,16 @@
  *   pointless (every sector is erased anyway): no CRC is asked for and
  *   summary.smart_note says so. With keep_unwritten the old bytes are read
  *   before the CRC comparison (the would-be CRC depends on them).
- * - Program ranges: after an erase the flash reads 0xFF, so PSIZE-aligned
- *   words that are all 0xFF need not be written. A run of such words of at
- *   least ff_gap bytes splits a range (and is not written); shorter runs
- *   stay inside the range (writing 0xFF over erased flash is harmless) so the
- *   loader gets few, long ranges. Ranges are PSIZE-aligned and never cross
- *   a sector. A touched sector whose would-be content is all 0xFF is only
- *   erased.
+ * - Program ranges: after an erase the flash reads the erased value (0xFF),
+ *   so program units (words) that are all erased need not be written. A run
+ *   of such words of at least ff_gap bytes splits a range (and is not
+ *   written); shorter runs stay inside the range (writing 0xFF over erased
+ *   flash is harmless) so the loader gets few, long ranges. Ranges are
+ *   aligned to the program unit and never cross a sector. A touched sector
+ *   whose would-be content is all 0xFF is only erased.
  * - Modeled cost (family table; SWD/USB not included): erase = sum of the
  *   sector erase times of erased sectors, or one mass erase; program = words
- *   (PSIZE accesses in program ranges) x tPROG. floor = erase + program:
+ *   (program operations in program ranges) x tPROG. floor = erase + program:
  *   what the flash itself needs, the bound the benchmark compares against. */
 #ifndef LF_FLASH_PLAN_H
 #define LF_FLASH_PLAN_H
@@ -66,7 +66,7 @@ typedef struct lf_plan_settings {
   bool keep_unwritten;   /* default false */
   bool smart_flash;      /* default true */
   lf_verify_mode verify; /* default LF_VERIFY_CRC; recorded for the loader, sectors to verify are flagged */
-  unsigned psize;        /* LF_PSIZE_*, default x32 */
+  unsigned prog_unit;    /* bytes per program operation; 0 = the geometry's default */
   bool timing_max;       /* false: typical datasheet times (default), true: maxima */
   uint32_t ff_gap;       /* bytes of 0xFF words that split a program range; default 64 */
   uint32_t link_bps;     /* host -> target upload rate in bytes/s; 0 = unknown (default):
@@ -99,7 +99,7 @@ typedef struct lf_plan_sector {
   uint8_t *content;              /* would-be content, sector->size bytes (NULL: all 0xFF) */
   lf_plan_range *read;           /* keep_unwritten: ranges to read before finalize */
   size_t nread;
-  lf_plan_range *prog;           /* after finalize: PSIZE-aligned ranges to write */
+  lf_plan_range *prog;           /* after finalize: ranges to write, aligned to the program unit */
   size_t nprog;
   uint32_t prog_words;
   uint64_t erase_ns, prog_ns;    /* modeled (erase_ns 0 when erased by the chip erase) */
@@ -109,7 +109,7 @@ typedef struct lf_plan_summary {
   lf_erase_mode erase_used;      /* LF_ERASE_SECTOR or LF_ERASE_CHIP */
   unsigned erased, programmed, unchanged, untouched; /* sector counts */
   uint64_t image_bytes;
-  uint64_t program_bytes, program_words;
+  uint64_t program_bytes, program_words; /* words = program operations of prog_unit bytes */
   uint64_t read_bytes;           /* keep_unwritten reads */
   uint64_t crc_bytes;            /* bytes the target CRCs for smart flash */
   uint64_t verify_bytes;         /* bytes of sectors flagged for verify */
@@ -119,10 +119,10 @@ typedef struct lf_plan_summary {
 } lf_plan_summary;
 
 typedef struct lf_plan {
-  lf_plan_settings set;
+  lf_plan_settings set;          /* prog_unit filled in (never 0) */
   const lf_flash_geometry *g;
   unsigned nsectors;             /* = g->nsectors; sector[i] matches g->sector[i] */
-  lf_plan_sector sector[LF_FLASH_MAX_SECTORS];
+  lf_plan_sector *sector;        /* nsectors (allocated) */
   lf_plan_summary sum;
   bool final;
 } lf_plan;

@@ -1,7 +1,9 @@
-/* The flash engine from Lua: geometry, images and plans.
+/* The flash engine from Lua: parts, families, geometry, images and plans.
  *
- *   local g   = lf.geometry{ dev_id = 0x451, flash_kib = 2048, dual_bank = false }
- *   local g   = lf.target_geometry(target)          -- read from the chip
+ *   local g   = lf.geometry{ part = "STM32F767ZI" }  -- nominal, from the parts table
+ *   local g   = lf.geometry{ line = 0x451, flash_kib = 2048, dual_bank = false }
+ *   local g   = lf.geometry{ name = "my part", regions = {{base=, count=, size=}...}, ... }
+ *   local g   = lf.target_geometry(target)          -- as the connected chip reports
  *   local img = lf.image{ { path = "app.hex" }, { path = "boot.bin", base = 0x08000000 } }
  *   img:check(g)                                    -- aliases, writable regions
  *   local p   = lf.plan(img, g, { erase = "auto", smart_flash = true, ... })
@@ -9,9 +11,8 @@
  *   p:set_old(addr, bytes)  p:set_crc(index, crc)  p:finalize()
  *   p:summary(), p:sectors()
  *
- * Geometry is plain data (a userdata holding lf_flash_geometry); images and
- * plans own C memory released by __gc / __close / close(). A plan keeps its
- * geometry alive through its user value. */
+ * Geometries, images and plans own C memory released by __gc / __close /
+ * close(). A plan keeps its geometry alive through its user value. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -42,88 +43,268 @@ typedef struct lplan {
 
 /* ---- geometry ---- */
 
-static lgeom *check_geom(lua_State *L, int idx) { return luaL_checkudata(L, idx, MT_GEOM); }
+static lgeom *check_geom(lua_State *L, int idx)
+{
+  lgeom *g = luaL_checkudata(L, idx, MT_GEOM);
+  if (!g->g.sector)
+    luaL_argerror(L, idx, "geometry is closed");
+  return g;
+}
 
-static int push_geometry(lua_State *L, uint16_t dev_id, uint32_t kib, bool dual)
+static int geom_gc(lua_State *L)
+{
+  lf_geometry_free(&((lgeom *)luaL_checkudata(L, 1, MT_GEOM))->g);
+  return 0;
+}
+
+static lgeom *new_geom(lua_State *L)
 {
   lgeom *g = lua_newuserdatauv(L, sizeof *g, 0);
   memset(g, 0, sizeof *g);
   luaL_setmetatable(L, MT_GEOM);
-  LF_LUA_TRY(L, lf_family_find(lf_lua_session(L), dev_id, kib, dual, &g->g));
+  return g;
+}
+
+/* A chip's geometry from the family that knows its line: the named one, or
+ * the first registered family whose table has it. */
+static int push_line_geometry(lua_State *L, const lf_family *f, const lf_chip *c)
+{
+  lgeom *g = new_geom(L);
+  LF_LUA_TRY(L, lf_line_geometry(lf_lua_session(L), f, c->line, c->flash_kib, c->dual_bank, &g->g));
   return 1;
 }
 
-/* lf.geometry{dev_id=, flash_kib=, dual_bank=} */
-static int m_geometry(lua_State *L)
+static uint32_t field_u32(lua_State *L, int t, const char *k, uint32_t def, const char *what)
 {
-  static const char *const keys[] = {"dev_id", "flash_kib", "dual_bank", NULL};
-  luaL_checktype(L, 1, LUA_TTABLE);
-  lf_lua_check_keys(L, 1, "geometry", keys);
-  lua_getfield(L, 1, "dev_id");
-  lua_getfield(L, 1, "flash_kib");
-  lua_getfield(L, 1, "dual_bank");
-  uint32_t dev = lf_lua_check_u32(L, -3, "geometry: dev_id");
-  uint32_t kib = lf_lua_check_u32(L, -2, "geometry: flash_kib");
-  bool dual = lua_toboolean(L, -1);
-  lua_pop(L, 3);
-  if (dev > 0xFFF)
-    return luaL_error(L, "geometry: dev_id 0x%x is not a 12-bit DEV_ID", (unsigned)dev);
-  return push_geometry(L, (uint16_t)dev, kib, dual);
+  uint32_t v = def;
+  if (lua_getfield(L, t, k) != LUA_TNIL)
+    v = lf_lua_check_u32(L, -1, what);
+  lua_pop(L, 1);
+  return v;
 }
 
-/* lf.target_geometry(target): DEV_ID from the connect, flash size register
- * and bank-mode option bit read from the chip. */
+/* Milliseconds/microseconds from a description field, as ns. */
+static uint64_t field_ns(lua_State *L, int t, const char *k, double scale, const char *fn)
+{
+  uint64_t v = 0;
+  if (lua_getfield(L, t, k) != LUA_TNIL) {
+    if (!lua_isnumber(L, -1) || lua_tonumber(L, -1) < 0)
+      luaL_error(L, "%s: '%s' must be a non-negative number", fn, k);
+    v = (uint64_t)(lua_tonumber(L, -1) * scale + 0.5);
+  }
+  lua_pop(L, 1);
+  return v;
+}
+
+/* timing = { program_us=, program_us_max=, erase_ms = {[size]=ms, ...},
+ * erase_ms_max = {...}, mass_ms=, mass_ms_max= }: the same figure for every
+ * program unit. */
+static void check_timing(lua_State *L, int t, lf_flash_timing *tm)
+{
+  static const char *const keys[] = {"program_us", "program_us_max", "erase_ms", "erase_ms_max",
+                                     "mass_ms", "mass_ms_max", NULL};
+  memset(tm, 0, sizeof *tm);
+  luaL_checktype(L, t, LUA_TTABLE);
+  lf_lua_check_keys(L, t, "geometry: timing", keys);
+  for (int mx = 0; mx < 2; mx++) {
+    uint64_t p = field_ns(L, t, mx ? "program_us_max" : "program_us", 1e3, "geometry: timing");
+    uint64_t m = field_ns(L, t, mx ? "mass_ms_max" : "mass_ms", 1e6, "geometry: timing");
+    for (int k = 0; k < LF_FLASH_UNITS; k++) {
+      tm->prog_ns[mx][k] = p ? p : tm->prog_ns[0][k];
+      tm->mass_ns[mx][k] = m ? m : tm->mass_ns[0][k];
+    }
+    if (lua_getfield(L, t, mx ? "erase_ms_max" : "erase_ms") == LUA_TTABLE) {
+      size_t n = 0;
+      lua_pushnil(L);
+      while (lua_next(L, -2)) {
+        if (!lua_isinteger(L, -2) || !lua_isnumber(L, -1))
+          luaL_error(L, "geometry: timing: erase_ms is { [sector size] = milliseconds, ... }");
+        uint32_t size = (uint32_t)lua_tointeger(L, -2);
+        size_t row = 0;
+        while (row < n && tm->erase[row].size != size)
+          row++;
+        if (row == n && n++ >= LF_FLASH_MAX_ERASE_ROWS)
+          luaL_error(L, "geometry: timing: at most %d erase sizes", LF_FLASH_MAX_ERASE_ROWS);
+        tm->erase[row].size = size;
+        for (int k = 0; k < LF_FLASH_UNITS; k++) {
+          tm->erase[row].ns[mx][k] = (uint64_t)(lua_tonumber(L, -1) * 1e6 + 0.5);
+          if (!mx)
+            tm->erase[row].ns[1][k] = tm->erase[row].ns[1][k] ? tm->erase[row].ns[1][k] : tm->erase[row].ns[0][k];
+        }
+        lua_pop(L, 1);
+      }
+    }
+    lua_pop(L, 1);
+  }
+}
+
+/* A geometry described in Lua: regions and the rest (README "Describing a
+ * part"). */
+static int described_geometry(lua_State *L)
+{
+  static const char *const keys[] = {"name", "family", "line", "regions", "prog_unit", "prog_units",
+                                     "erased", "timing", NULL};
+  lf_lua_check_keys(L, 1, "geometry", keys);
+  lf_geometry_desc d;
+  memset(&d, 0, sizeof d);
+  lua_getfield(L, 1, "name");
+  d.name = luaL_optstring(L, -1, "described part");
+  if (lua_getfield(L, 1, "family") != LUA_TNIL) {
+    const char *fam = luaL_checkstring(L, -1);
+    if (!(d.family = lf_family_by_name(fam)))
+      return luaL_error(L, "geometry: unknown family '%s'", fam);
+  }
+  d.line = field_u32(L, 1, "line", 0, "geometry: line");
+  d.erased = (uint8_t)field_u32(L, 1, "erased", 0xFF, "geometry: erased");
+  d.prog_unit = field_u32(L, 1, "prog_unit", 4, "geometry: prog_unit");
+  d.prog_units = d.prog_unit;
+  if (lua_getfield(L, 1, "prog_units") == LUA_TTABLE) {
+    d.prog_units = 0;
+    for (lua_Integer k = 1; k <= luaL_len(L, -1); k++) {
+      lua_geti(L, -1, k);
+      uint32_t u = lf_lua_check_u32(L, -1, "geometry: prog_units");
+      if (u == 0 || u >= 1u << LF_FLASH_UNITS || (u & (u - 1)))
+        return luaL_error(L, "geometry: prog_units: %u is not 1, 2, 4, 8, 16 or 32", (unsigned)u);
+      d.prog_units |= u;
+      lua_pop(L, 1);
+    }
+  }
+  if (lua_getfield(L, 1, "regions") != LUA_TTABLE)
+    return luaL_error(L, "geometry: 'regions' expected: { {base=, count=, size=, bank=}, ... }");
+  int rt = lua_gettop(L);
+  lua_Integer n = luaL_len(L, rt);
+  if (n < 1 || n > 64)
+    return luaL_error(L, "geometry: 1 to 64 regions expected, got %d", (int)n);
+  lf_geometry_region *rg = lua_newuserdatauv(L, sizeof *rg * (size_t)n, 0);
+  uint32_t next = 0, index = 0;
+  for (lua_Integer k = 1; k <= n; k++) {
+    lua_geti(L, rt, k);
+    if (!lua_istable(L, -1))
+      return luaL_error(L, "geometry: region %d must be a table {base=, count=, size=, bank=}", (int)k);
+    int e = lua_gettop(L);
+    static const char *const rkeys[] = {"base", "count", "size", "bank", "first_index", NULL};
+    lf_lua_check_keys(L, e, "geometry: region", rkeys);
+    lf_geometry_region *r = &rg[k - 1];
+    r->base = field_u32(L, e, "base", next, "geometry: region base");
+    if (k == 1 && lua_getfield(L, e, "base") == LUA_TNIL)
+      return luaL_error(L, "geometry: the first region needs a 'base'");
+    lua_settop(L, e);
+    r->count = field_u32(L, e, "count", 1, "geometry: region count");
+    r->size = field_u32(L, e, "size", 0, "geometry: region size");
+    r->bank = (uint8_t)field_u32(L, e, "bank", k > 1 ? rg[k - 2].bank : 0, "geometry: region bank");
+    if (k > 1 && r->bank != rg[k - 2].bank)
+      index = 0;
+    r->first_index = field_u32(L, e, "first_index", index, "geometry: region first_index");
+    index = r->first_index + r->count;
+    next = r->base + r->count * r->size;
+    lua_settop(L, e - 1);
+  }
+  d.regions = rg;
+  d.nregions = (size_t)n;
+  lf_flash_timing tm;
+  if (lua_getfield(L, 1, "timing") == LUA_TNIL)
+    return luaL_error(L, "geometry: 'timing' expected: { program_us=, erase_ms = {[size]=ms}, mass_ms= }");
+  check_timing(L, lua_gettop(L), &tm);
+  d.timing = &tm;
+  lgeom *g = new_geom(L);
+  lf_session *s = lf_lua_session(L);
+  LF_LUA_TRY(L, lf_geometry_build(s, &d, &g->g));
+  if (d.family && d.family->check_geometry)
+    LF_LUA_TRY(L, d.family->check_geometry(s, &g->g));
+  return 1;
+}
+
+/* lf.geometry{part=} | {line=/dev_id=, flash_kib=, dual_bank=, family=} |
+ * {name=, regions=, ...} */
+static int m_geometry(lua_State *L)
+{
+  luaL_checktype(L, 1, LUA_TTABLE);
+  if (lua_getfield(L, 1, "regions") != LUA_TNIL) {
+    lua_pop(L, 1);
+    return described_geometry(L);
+  }
+  lua_pop(L, 1);
+  static const char *const keys[] = {"part", "family", "line", "dev_id", "flash_kib", "dual_bank", NULL};
+  lf_lua_check_keys(L, 1, "geometry", keys);
+  if (lua_getfield(L, 1, "part") != LUA_TNIL) {
+    const char *name = luaL_checkstring(L, -1);
+    const lf_part *p = lf_part_find(name);
+    if (!p)
+      return luaL_error(L, "geometry: unknown part '%s'", name);
+    lf_chip c = {.line = p->line, .flash_kib = p->flash_kib, .supported = true};
+    return push_line_geometry(L, lf_family_by_name(p->family), &c);
+  }
+  const lf_family *f = NULL;
+  if (lua_getfield(L, 1, "family") != LUA_TNIL) {
+    const char *fam = luaL_checkstring(L, -1);
+    if (!(f = lf_family_by_name(fam)))
+      return luaL_error(L, "geometry: unknown family '%s'", fam);
+  }
+  lua_getfield(L, 1, "line");
+  if (lua_isnil(L, -1))
+    lua_getfield(L, 1, "dev_id");
+  lf_chip c = {.supported = true};
+  c.line = lf_lua_check_u32(L, -1, "geometry: line");
+  lua_getfield(L, 1, "flash_kib");
+  c.flash_kib = lf_lua_check_u32(L, -1, "geometry: flash_kib");
+  lua_getfield(L, 1, "dual_bank");
+  c.dual_bank = lua_toboolean(L, -1);
+  return push_line_geometry(L, f, &c);
+}
+
+/* lf.target_geometry(target): the chip's own geometry (its flash size
+ * register and bank mode, read when the target connected). */
 static int m_target_geometry(lua_State *L)
 {
-  lf_cm *cm = lf_lua_target_cm(L, 1);
-  const lf_cm_info *info = lf_cm_info_get(cm);
-  lf_session *s = lf_lua_session(L);
-  const lf_family *f = lf_family_by_dev(info->dev_id);
-  if (!f)
-    return luaL_error(L, "target: no flash family for DEV_ID 0x%03x (%s)", (unsigned)info->dev_id,
-                      info->chip ? info->chip : "unknown chip");
-  uint32_t v = 0, opt = 0;
-  LF_LUA_TRY(L, lf_adi_read32(lf_cm_adi(cm), f->flash_size_reg & ~3u, &v));
-  uint32_t kib = (f->flash_size_reg & 2) ? (v >> 16) : (v & 0xFFFF);
-  if (f->dual_reg) {
-    lf_err_clear(s);
-    LF_LUA_TRY(L, lf_adi_read32(lf_cm_adi(cm), f->dual_reg, &opt));
-  }
-  return push_geometry(L, info->dev_id, kib, lf_family_dual_from_opt(f, opt));
+  lf_lua_target_cm(L, 1);
+  const lf_chip *c = lf_lua_target_chip(L, 1);
+  if (!c)
+    return luaL_error(L, "target: the chip was not identified (not connected, or no flash family "
+                         "knows it): describe its flash with lf.geometry{regions = ...}");
+  return push_line_geometry(L, c->family, c);
 }
 
 static void push_sector(lua_State *L, const lf_flash_sector *sec)
 {
-  lua_createtable(L, 0, 5);
+  lua_createtable(L, 0, 4);
   lua_pushinteger(L, sec->index);
   lua_setfield(L, -2, "index");
   lua_pushinteger(L, sec->addr);
   lua_setfield(L, -2, "addr");
   lua_pushinteger(L, sec->size);
   lua_setfield(L, -2, "size");
-  lua_pushinteger(L, sec->snb);
-  lua_setfield(L, -2, "snb");
   lua_pushinteger(L, sec->bank);
   lua_setfield(L, -2, "bank");
 }
 
-/* g:info() -> { name, family, flash_kib, dual_bank, base, size, sectors = {...} } */
+/* g:info() -> { name, family, line, flash_kib, dual_bank, banks, base, size,
+ * prog_unit, erased, sectors = {...} } */
 static int g_info(lua_State *L)
 {
   const lf_flash_geometry *g = &check_geom(L, 1)->g;
-  lua_createtable(L, 0, 8);
+  lua_createtable(L, 0, 12);
   lua_pushstring(L, g->name);
   lua_setfield(L, -2, "name");
-  lua_pushstring(L, g->family ? g->family->name : "");
-  lua_setfield(L, -2, "family");
+  if (g->family) {
+    lua_pushstring(L, g->family->name);
+    lua_setfield(L, -2, "family");
+  }
+  lua_pushinteger(L, g->line);
+  lua_setfield(L, -2, "line");
   lua_pushinteger(L, g->flash_kib);
   lua_setfield(L, -2, "flash_kib");
   lua_pushboolean(L, g->dual_bank);
   lua_setfield(L, -2, "dual_bank");
+  lua_pushinteger(L, g->nbanks);
+  lua_setfield(L, -2, "banks");
   lua_pushinteger(L, g->base);
   lua_setfield(L, -2, "base");
   lua_pushinteger(L, g->size);
   lua_setfield(L, -2, "size");
+  lua_pushinteger(L, g->prog_unit);
+  lua_setfield(L, -2, "prog_unit");
+  lua_pushinteger(L, g->erased);
+  lua_setfield(L, -2, "erased");
   lua_createtable(L, (int)g->nsectors, 0);
   for (unsigned i = 0; i < g->nsectors; i++) {
     push_sector(L, &g->sector[i]);
@@ -135,8 +316,112 @@ static int g_info(lua_State *L)
 
 static int g_tostring(lua_State *L)
 {
-  lua_pushfstring(L, "geometry (%s)", check_geom(L, 1)->g.name);
+  lgeom *g = luaL_checkudata(L, 1, MT_GEOM);
+  lua_pushfstring(L, "geometry (%s)", g->g.sector ? g->g.name : "closed");
   return 1;
+}
+
+/* ---- parts and families ---- */
+
+static void push_part(lua_State *L, const lf_part *p)
+{
+  lua_createtable(L, 0, 5);
+  lua_pushstring(L, p->name);
+  lua_setfield(L, -2, "name");
+  lua_pushstring(L, p->family);
+  lua_setfield(L, -2, "family");
+  lua_pushinteger(L, p->line);
+  lua_setfield(L, -2, "line");
+  lua_pushinteger(L, p->flash_kib);
+  lua_setfield(L, -2, "flash_kib");
+  lua_newtable(L);
+  for (const char *a = p->aliases; *a;) {
+    const char *e = strchr(a, ',');
+    size_t n = e ? (size_t)(e - a) : strlen(a);
+    lua_pushlstring(L, a, n);
+    lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+    a += n + (e ? 1 : 0);
+  }
+  lua_setfield(L, -2, "aliases");
+}
+
+/* lf.parts() -> { {name, family, line, flash_kib, aliases}, ... } */
+static int m_parts(lua_State *L)
+{
+  lua_newtable(L);
+  const lf_part *p;
+  for (size_t i = 0; (p = lf_part_at(i)); i++) {
+    push_part(L, p);
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+  return 1;
+}
+
+/* lf.part(name) -> the row (name, alias or short name; any case) or nil */
+static int m_part(lua_State *L)
+{
+  const lf_part *p = lf_part_find(luaL_checkstring(L, 1));
+  if (!p)
+    return 0;
+  push_part(L, p);
+  return 1;
+}
+
+/* lf.families() -> { {name, title}, ... } */
+static int m_families(lua_State *L)
+{
+  lua_newtable(L);
+  const lf_family *f;
+  for (size_t i = 0; (f = lf_family_at(i)); i++) {
+    lua_createtable(L, 0, 2);
+    lua_pushstring(L, f->name);
+    lua_setfield(L, -2, "name");
+    lua_pushstring(L, f->title);
+    lua_setfield(L, -2, "title");
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+  return 1;
+}
+
+/* lf.protection(target) -> { level, reg, value, what, how } (read now), or
+ * nil when the chip's family has no read protection or is unknown. */
+static int m_protection(lua_State *L)
+{
+  lf_cm *cm = lf_lua_target_cm(L, 1);
+  const lf_chip *c = lf_lua_target_chip(L, 1);
+  if (!c || !c->family->protection)
+    return 0;
+  lf_protection pr;
+  LF_LUA_TRY(L, c->family->protection(lf_lua_session(L), lf_adi_default_memap(lf_cm_adi(cm)), c, &pr));
+  lua_createtable(L, 0, 5);
+  lua_pushinteger(L, pr.level);
+  lua_setfield(L, -2, "level");
+  lua_pushinteger(L, pr.reg);
+  lua_setfield(L, -2, "reg");
+  lua_pushinteger(L, pr.value);
+  lua_setfield(L, -2, "value");
+  lua_pushstring(L, pr.what);
+  lua_setfield(L, -2, "what");
+  if (pr.how) {
+    lua_pushstring(L, pr.how);
+    lua_setfield(L, -2, "how");
+  }
+  return 1;
+}
+
+/* lf.unique_id(target) -> addr, len of the chip's unique ID (nil: none known) */
+static int m_unique_id(lua_State *L)
+{
+  lf_lua_target_cm(L, 1);
+  const lf_chip *c = lf_lua_target_chip(L, 1);
+  uint32_t addr = 0, len = 0;
+  if (c && c->family->unique_id)
+    c->family->unique_id(c->line, &addr, &len);
+  if (!addr)
+    return 0;
+  lua_pushinteger(L, addr);
+  lua_pushinteger(L, len);
+  return 2;
 }
 
 /* ---- image ---- */
@@ -351,11 +636,31 @@ static bool opt_bool(lua_State *L, int t, const char *key, bool def)
   return v;
 }
 
+/* The program unit of an options table: prog_unit = bytes, or psize =
+ * "x8".."x64" (the STM32 name of the same thing); 0 = the geometry's. */
+static unsigned check_unit(lua_State *L, int t)
+{
+  unsigned unit = 0;
+  if (lua_getfield(L, t, "psize") != LUA_TNIL) {
+    static const char *const ps[] = {"x8", "x16", "x32", "x64", NULL};
+    unit = 1u << luaL_checkoption(L, -1, NULL, ps);
+  }
+  lua_pop(L, 1);
+  if (lua_getfield(L, t, "prog_unit") != LUA_TNIL) {
+    unit = lf_lua_check_u32(L, -1, "prog_unit");
+    if (unit == 0 || unit >= 1u << LF_FLASH_UNITS || (unit & (unit - 1)))
+      luaL_error(L, "prog_unit %d: expected 1, 2, 4, 8, 16 or 32 bytes", (int)unit);
+  }
+  lua_pop(L, 1);
+  return unit;
+}
+
 /* lf.plan(img, geometry [, settings]) */
 static int m_plan(lua_State *L)
 {
   static const char *const keys[] = {"erase", "keep_unwritten", "smart_flash", "verify", "psize",
-                                     "timing_max", "ff_gap", "link_bps", "ring_bytes", NULL};
+                                     "prog_unit", "timing_max", "ff_gap", "link_bps", "ring_bytes",
+                                     NULL};
   limage *i = check_image(L, 1);
   check_geom(L, 2);
   lf_plan_settings set;
@@ -379,11 +684,7 @@ static int m_plan(lua_State *L)
       set.verify = (lf_verify_mode)luaL_checkoption(L, -1, NULL, v);
     }
     lua_pop(L, 1);
-    if (lua_getfield(L, 3, "psize") != LUA_TNIL) {
-      static const char *const ps[] = {"x8", "x16", "x32", "x64", NULL};
-      set.psize = (unsigned)luaL_checkoption(L, -1, NULL, ps);
-    }
-    lua_pop(L, 1);
+    set.prog_unit = check_unit(L, 3);
     if (lua_getfield(L, 3, "ff_gap") != LUA_TNIL)
       set.ff_gap = lf_lua_check_u32(L, -1, "plan: ff_gap");
     lua_pop(L, 1);
@@ -592,7 +893,7 @@ void lf_lua_flash_register(lua_State *L)
                                   {"set_crc", p_set_crc},   {"finalize", p_finalize},
                                   {"summary", p_summary},   {"sectors", p_sectors},
                                   {NULL, NULL}};
-  new_mt(L, MT_GEOM, geom, NULL, g_tostring);
+  new_mt(L, MT_GEOM, geom, geom_gc, g_tostring);
   new_mt(L, MT_IMAGE, image, image_gc, i_tostring);
   new_mt(L, MT_PLAN, plan, plan_gc, p_tostring);
   lf_lua_loader_register(L);
@@ -604,6 +905,11 @@ void lf_lua_flash_funcs(lua_State *L)
                                    {"target_geometry", m_target_geometry},
                                    {"image", m_image},
                                    {"plan", m_plan},
+                                   {"parts", m_parts},
+                                   {"part", m_part},
+                                   {"families", m_families},
+                                   {"protection", m_protection},
+                                   {"unique_id", m_unique_id},
                                    {NULL, NULL}};
   luaL_setfuncs(L, funcs, 0);
   lf_lua_loader_funcs(L);
@@ -615,8 +921,7 @@ void lf_lua_flash_funcs(lua_State *L)
 
 typedef struct lloader {
   lf_lobj o;
-  lf_flash_geometry g; /* a copy: the loader points into it */
-  lf_loader *l;
+  lf_loader *l;      /* holds its own copy of the geometry */
   bool stopped;
 } lloader;
 
@@ -630,10 +935,10 @@ static int loader_release(lf_lobj *o)
 
 static lloader *check_loader(lua_State *L) { return lf_lobj_check(L, 1, MT_LOADER); }
 
-/* lf.loader(target, geometry [, {psize=, chunk=, timeout=}]): no I/O. */
+/* lf.loader(target, geometry [, {psize=|prog_unit=, chunk=, timeout=, ram_size=}]): no I/O. */
 static int m_loader(lua_State *L)
 {
-  static const char *const keys[] = {"psize", "chunk", "timeout", "ram_size", NULL};
+  static const char *const keys[] = {"psize", "prog_unit", "chunk", "timeout", "ram_size", NULL};
   lf_cm *cm = lf_lua_target_cm(L, 1);
   const lf_flash_geometry *g = &check_geom(L, 2)->g;
   lf_loader_cfg cfg;
@@ -641,11 +946,7 @@ static int m_loader(lua_State *L)
   if (!lua_isnoneornil(L, 3)) {
     luaL_checktype(L, 3, LUA_TTABLE);
     lf_lua_check_keys(L, 3, "loader", keys);
-    if (lua_getfield(L, 3, "psize") != LUA_TNIL) {
-      static const char *const ps[] = {"x8", "x16", "x32", "x64", NULL};
-      cfg.psize = (unsigned)luaL_checkoption(L, -1, NULL, ps);
-    }
-    lua_pop(L, 1);
+    cfg.prog_unit = check_unit(L, 3);
     if (lua_getfield(L, 3, "chunk") != LUA_TNIL)
       cfg.chunk = lf_lua_check_u32(L, -1, "loader: chunk");
     lua_pop(L, 1);
@@ -663,8 +964,7 @@ static int m_loader(lua_State *L)
   lloader *x = lf_lobj_push(L, sizeof *x, MT_LOADER, 1);
   lf_lobj *parent = lf_lobj_check(L, 1, LF_MT_TARGET);
   lf_lobj_init(&x->o, "loader", loader_release, parent);
-  x->g = *g;
-  LF_LUA_TRY(L, lf_loader_new(cm, &x->g, &cfg, &x->l));
+  LF_LUA_TRY(L, lf_loader_new(cm, g, &cfg, &x->l));
   return 1;
 }
 
@@ -939,7 +1239,8 @@ static int l_layout(lua_State *L)
 static int l_tostring(lua_State *L)
 {
   lloader *x = luaL_checkudata(L, 1, MT_LOADER);
-  lua_pushfstring(L, "loader (%s%s)", x->g.name, x->o.closed ? ", closed" : "");
+  lua_pushfstring(L, "loader (%s%s)", x->l ? lf_loader_geometry(x->l)->name : "-",
+                  x->o.closed ? ", closed" : "");
   return 1;
 }
 

@@ -1,18 +1,23 @@
 /* Targets from Lua: probe:target(opts) puts the ARM layer (arm/adi.h +
  * arm/cortex_m.h) on an open probe. The target is the probe's child: closing
  * the probe closes it. Creating and closing it does no I/O; connect and
- * disconnect are explicit. */
+ * disconnect are explicit. connect also identifies the chip through the
+ * flash families (flash/family.h): the one named by opts.family first. */
 #include <math.h>
 #include <string.h>
 
 #include "arm/adi.h"
 #include "arm/cortex_m.h"
+#include "flash/family.h"
 #include "script/lf_lua_int.h"
 
 typedef struct lf_ltarget {
   lf_lobj o;
   lf_adi *adi;
   lf_cm *cm;
+  const lf_family *hint;  /* opts.family: tried first, its low-power bits set at connect */
+  lf_chip chip;           /* what the last connect identified (chip.family NULL: unknown) */
+  bool chip_stale;        /* a reset since: options (bank mode) may have been reloaded */
 } lf_ltarget;
 
 lf_probe *lf_lua_probe_get(lua_State *L, int idx, lf_lobj **obj);
@@ -59,7 +64,7 @@ static uint32_t opt_u32(lua_State *L, int t, const char *key, uint32_t def)
 
 static const char *const target_keys[] = {"ap", "powerup_timeout", "disconnect_timeout",
                                           "power_down", "halt_timeout", "reset_timeout",
-                                          "dbgmcu_base", "dbgmcu_cr", NULL};
+                                          "family", "lowpower_reg", "lowpower_bits", NULL};
 
 /* probe:target{ap=0, disconnect_timeout=0.1, ...} */
 int lf_lua_target_new(lua_State *L)
@@ -68,6 +73,7 @@ int lf_lua_target_new(lua_State *L)
   lf_probe *p = lf_lua_probe_get(L, 1, &po);
   lf_adi_cfg ac;
   lf_cm_cfg cc;
+  const lf_family *hint = NULL;
   lf_adi_cfg_default(&ac);
   lf_cm_cfg_default(&cc);
   if (!lua_isnoneornil(L, 2)) {
@@ -86,10 +92,19 @@ int lf_lua_target_new(lua_State *L)
     lua_pop(L, 1);
     cc.halt_timeout_s = opt_seconds(L, 2, "halt_timeout", cc.halt_timeout_s);
     cc.reset_timeout_s = opt_seconds(L, 2, "reset_timeout", cc.reset_timeout_s);
-    cc.dbgmcu_base = opt_u32(L, 2, "dbgmcu_base", cc.dbgmcu_base);
-    cc.dbgmcu_cr = opt_u32(L, 2, "dbgmcu_cr", cc.dbgmcu_cr);
+    if (lua_getfield(L, 2, "family") != LUA_TNIL) {
+      const char *fam = luaL_checkstring(L, -1);
+      if (!(hint = lf_family_by_name(fam)))
+        luaL_error(L, "probe:target: unknown family '%s'", fam);
+      cc.lowpower_reg = hint->debug.lowpower_reg;
+      cc.lowpower_bits = hint->debug.lowpower_bits;
+    }
+    lua_pop(L, 1);
+    cc.lowpower_reg = opt_u32(L, 2, "lowpower_reg", cc.lowpower_reg);
+    cc.lowpower_bits = opt_u32(L, 2, "lowpower_bits", cc.lowpower_bits);
   }
   lf_ltarget *t = lf_lobj_push(L, sizeof *t, LF_MT_TARGET, 1);
+  t->hint = hint;
   lf_lobj_init(&t->o, "target", target_release, po);
   if (lf_adi_new(p->s, p, &ac, &t->adi) != 0 || lf_cm_new(t->adi, &cc, &t->cm) != 0)
     return lf_lua_fail(L); /* released by close/__gc */
@@ -104,9 +119,40 @@ lf_cm *lf_lua_target_cm(lua_State *L, int idx)
   return t->cm;
 }
 
-static void push_info(lua_State *L, const lf_cm_info *i)
+/* Runs the families' identification (the hinted one first). A chip no
+ * family knows is not an error: t->chip stays empty. */
+static void identify(lua_State *L, lf_ltarget *t)
 {
-  lua_createtable(L, 0, 12);
+  lf_session *s = lf_lua_session(L);
+  const lf_family *hint = t->chip.family ? t->chip.family : t->hint;
+  memset(&t->chip, 0, sizeof t->chip);
+  t->chip_stale = false;
+  lf_err_clear(s);
+  int r = lf_family_identify(s, lf_adi_default_memap(t->adi), hint, &t->chip);
+  if (r == LF_ENOTSUP) {
+    lf_log(s, LF_LOG_INFO, "target: %s", lf_err_msg(s));
+    memset(&t->chip, 0, sizeof t->chip);
+  } else if (r) {
+    lf_lua_fail_rc(L, r);
+  } else {
+    lf_log(s, LF_LOG_INFO, "target: chip %s (%s, ID 0x%08x)", t->chip.name, t->chip.family->name,
+           t->chip.idcode);
+  }
+}
+
+const lf_chip *lf_lua_target_chip(lua_State *L, int idx)
+{
+  lf_ltarget *t = lf_lobj_check(L, idx, LF_MT_TARGET);
+  if (t->chip_stale)
+    identify(L, t);
+  return t->chip.family ? &t->chip : NULL;
+}
+
+static void push_info(lua_State *L, const lf_ltarget *t)
+{
+  const lf_cm_info *i = lf_cm_info_get(t->cm);
+  const lf_chip *c = &t->chip;
+  lua_createtable(L, 0, 13);
   lua_pushinteger(L, i->dpidr);
   lua_setfield(L, -2, "dpidr");
   lua_pushinteger(L, i->cpuid);
@@ -119,31 +165,55 @@ static void push_info(lua_State *L, const lf_cm_info *i)
   lua_setfield(L, -2, "fpu");
   lua_pushboolean(L, i->fpu_double);
   lua_setfield(L, -2, "fpu_double");
-  lua_pushinteger(L, i->idcode);
+  lua_pushinteger(L, c->idcode);
   lua_setfield(L, -2, "idcode");
-  lua_pushinteger(L, i->dev_id);
+  lua_pushinteger(L, c->line);
   lua_setfield(L, -2, "dev_id");
-  lua_pushinteger(L, i->rev_id);
+  lua_pushinteger(L, c->rev);
   lua_setfield(L, -2, "rev_id");
-  lua_pushstring(L, i->chip ? i->chip : "unknown");
+  lua_pushstring(L, c->family ? c->name : "unknown");
   lua_setfield(L, -2, "chip");
+  if (c->family) {
+    lua_pushstring(L, c->family->name);
+    lua_setfield(L, -2, "family");
+    lua_pushinteger(L, c->flash_kib);
+    lua_setfield(L, -2, "flash_kib");
+    lua_pushboolean(L, c->dual_bank);
+    lua_setfield(L, -2, "dual_bank");
+  }
 }
 
-/* t:connect("attach" | "halt" | "under-reset") -> info */
+/* t:connect("attach" | "halt" | "under-reset") -> info. A chip no family
+ * knows is not an error (info.chip = "unknown"); its flash cannot be planned. */
 static int t_connect(lua_State *L)
 {
   static const char *const modes[] = {"attach", "halt", "under-reset", NULL};
   static const lf_cm_connect_mode map[] = {LF_CM_ATTACH, LF_CM_ATTACH_HALT, LF_CM_UNDER_RESET};
   lf_ltarget *t = check_target(L);
   int m = luaL_checkoption(L, 2, "attach", modes);
+  memset(&t->chip, 0, sizeof t->chip);
   LF_LUA_TRY(L, lf_cm_connect(t->cm, map[m]));
-  push_info(L, lf_cm_info_get(t->cm));
+  identify(L, t);
+  /* no family named at creation: the identified one's low-power bits now */
+  if (!t->hint && t->chip.family)
+    LF_LUA_TRY(L, lf_cm_set_lowpower(t->cm, t->chip.family->debug.lowpower_reg,
+                                     t->chip.family->debug.lowpower_bits));
+  push_info(L, t);
   return 1;
 }
 
 static int t_info(lua_State *L)
 {
-  push_info(L, lf_cm_info_get(check_target(L)->cm));
+  push_info(L, check_target(L));
+  return 1;
+}
+
+/* t:identify() -> info: the chip's IDs, flash size and bank mode read again */
+static int t_identify(lua_State *L)
+{
+  lf_ltarget *t = check_target(L);
+  identify(L, t);
+  push_info(L, t);
   return 1;
 }
 
@@ -254,6 +324,7 @@ static int t_reset(lua_State *L)
   int k = luaL_checkoption(L, 2, "system", kinds);
   bool halt = lua_toboolean(L, 3);
   LF_LUA_TRY(L, lf_cm_reset(t->cm, map[k], halt));
+  t->chip_stale = t->chip.family != NULL; /* read again when next asked */
   return 0;
 }
 
@@ -492,7 +563,7 @@ static int t_tostring(lua_State *L)
     lua_pushliteral(L, "luaflash.target (closed)");
   else {
     const lf_cm_info *i = lf_cm_info_get(t->cm);
-    lua_pushfstring(L, "luaflash.target (%s %s)", i->chip ? i->chip : "unknown",
+    lua_pushfstring(L, "luaflash.target (%s %s)", t->chip.family ? t->chip.name : "unknown",
                     i->core ? i->core : "unknown");
   }
   return 1;
@@ -501,6 +572,7 @@ static int t_tostring(lua_State *L)
 static const luaL_Reg target_methods[] = {
   {"connect", t_connect},
   {"info", t_info},
+  {"identify", t_identify},
   {"disconnect", t_disconnect},
   {"halt", t_halt},
   {"resume", t_resume},

@@ -28,7 +28,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     return 0;
   lf_session *s = lf_session_new();
   lf_flash_geometry g;
-  if (lf_family_find(s, 0x451, 2048, (data[0] & 0x80) != 0, &g) < 0)
+  /* an STM32F76x 2 MiB, single or dual bank (the first family unit) */
+  lf_chip chip = {.line = 0x451, .flash_kib = 2048, .dual_bank = (data[0] & 0x80) != 0};
+  if (lf_family_at(0)->geometry(s, &chip, &g) < 0)
     abort();
   lf_image *im = lf_image_new();
   unsigned fmt = data[0] % 5;
@@ -51,6 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
   }
   lf_image_free(im);
+  lf_geometry_free(&g);
   lf_session_free(s);
   return 0;
 }

@@ -29,7 +29,7 @@ static int setup(void **st)
   strcpy(dir, "/tmp/lf_prod_XXXXXX");
   if (!mkdtemp(dir))
     return -1;
-  return lf_family_find(S, 0x451, 2048, false, &F767);
+  return lf_line_geometry(S, NULL, 0x451, 2048, false, &F767);
 }
 
 static int teardown(void **st)

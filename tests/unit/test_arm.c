@@ -21,6 +21,7 @@
 #include "bench/cortexm.h"
 #include "bench/dap.h"
 #include "core/session.h"
+#include "flash/family.h"
 #include "probe/probe.h"
 #include "probe/stlink.h"
 #include "usb/usb_bench.h"
@@ -71,7 +72,12 @@ static void fx_open_cfg(fx *f, lf_bench_board_cfg *cfg)
   uint32_t hz;
   assert_int_equal(f->p->ops->set_clock(f->p, 4000000, &hz), 0);
   assert_int_equal(lf_adi_new(f->s, f->p, NULL, &f->a), 0);
-  assert_int_equal(lf_cm_new(f->a, NULL, &f->t), 0);
+  /* the chip's family says which low-power debug bits to keep (STM32 DBGMCU_CR) */
+  lf_cm_cfg cc;
+  lf_cm_cfg_default(&cc);
+  cc.lowpower_reg = lf_family_at(0)->debug.lowpower_reg;
+  cc.lowpower_bits = lf_family_at(0)->debug.lowpower_bits;
+  assert_int_equal(lf_cm_new(f->a, &cc, &f->t), 0);
 }
 
 static void fx_open(fx *f, const char *probe)
@@ -129,10 +135,10 @@ static void connect_identifies_m7_and_f767_and_sets_dbgmcu(void **state)
   fx f;
   fx_open(&f, probe_of(state));
   /* probe connect (ENTER, READ_IDCODES, INIT_AP 0) + CTRL/STAT + CPUID + MVFR0
-   * + DBGMCU_IDCODE + DBGMCU_CR read and write = 9 round trips */
+   * + DBGMCU_CR read and write = 8 round trips */
   uint64_t c0 = rts(&f), t0 = now(&f);
   fx_connect(&f, LF_CM_ATTACH);
-  assert_int_equal(rts(&f) - c0, 9);
+  assert_int_equal(rts(&f) - c0, 8);
   printf("%s: connect (attach): %u round trips, %.1f us modeled\n", probe_of(state),
          (unsigned)(rts(&f) - c0), (double)(now(&f) - t0) / 1e3);
   const lf_cm_info *in = lf_cm_info_get(f.t);
@@ -142,21 +148,29 @@ static void connect_identifies_m7_and_f767_and_sets_dbgmcu(void **state)
   assert_string_equal(in->core_rev, "r1p0");
   assert_true(in->has_fpu);
   assert_true(in->fpu_double);                /* FPv5 DP */
-  assert_int_equal(in->idcode, 0x10016451u);
-  assert_int_equal(in->dev_id, 0x451);
-  assert_int_equal(in->rev_id, 0x1001);
-  assert_string_equal(in->chip, "STM32F76x/F77x");
   /* DBGMCU_CR = DBG_SLEEP|DBG_STOP|DBG_STANDBY (F7 12) */
   assert_int_equal(rd32(&f, DBGMCU_CR) & 7u, 7u);
   /* the DP is powered: both requests and both ACKs */
   uint32_t cs;
   OK(lf_adi_dp_read(f.a, LF_DP_CTRLSTAT, &cs));
   assert_int_equal(cs & 0xF0000000u, 0xF0000000u);
-  /* identification = CPUID + MVFR0 + DBGMCU_IDCODE: three round trips */
+  /* core identification = CPUID + MVFR0: two round trips */
   uint64_t r0 = rts(&f);
   OK(lf_cm_identify(f.t));
-  assert_int_equal(rts(&f) - r0, 3);
+  assert_int_equal(rts(&f) - r0, 2);
   assert_non_null(strstr(f.log, "Cortex-M7 r1p0"));
+  /* the chip is the families' business: DBGMCU_IDCODE, flash size, OPTCR */
+  lf_chip chip;
+  r0 = rts(&f);
+  OK(lf_family_identify(f.s, lf_adi_default_memap(f.a), NULL, &chip));
+  assert_int_equal(rts(&f) - r0, 3);
+  assert_int_equal(chip.idcode, 0x10016451u);
+  assert_int_equal(chip.line, 0x451);
+  assert_int_equal(chip.rev, 0x1001);
+  assert_string_equal(chip.name, "STM32F76x/F77x");
+  assert_int_equal(chip.flash_kib, 2048);
+  assert_false(chip.dual_bank); /* nDBANK = 1 from the factory */
+  assert_true(chip.supported);
   fx_close(&f);
 }
 
@@ -174,37 +188,35 @@ static void cpuid_decode_m4_on_f429(void **state)
   char rev[8];
   snprintf(rev, sizeof rev, "r%up%u", (in->cpuid >> 20) & 0xF, in->cpuid & 0xF);
   assert_string_equal(in->core_rev, rev);
-  assert_int_equal(in->dev_id, 0x419);
-  assert_string_equal(in->chip, "STM32F42x/F43x");
   assert_true(in->has_fpu);
   assert_false(in->fpu_double); /* FPv4-SP */
+  lf_chip chip;
+  OK(lf_family_identify(f.s, lf_adi_default_memap(f.a), NULL, &chip));
+  assert_int_equal(chip.line, 0x419);
+  assert_string_equal(chip.name, "STM32F42x/F43x");
+  assert_int_equal(chip.flash_kib, 2048);
   fx_close(&f);
 }
 
 /* stm32f7-target.md 1 (M7 CPUID values), stm32f4-target.md 1 (M4F r0p1) */
-static void cpuid_and_idcode_decode(void **state)
+static void cpuid_decode(void **state)
 {
   lf_cm_info in;
   memset(&in, 0, sizeof in);
-  lf_cm_decode_ids(0x411FC271u, 0x10110221u, 0x10016451u, &in);
+  lf_cm_decode_ids(0x411FC271u, 0x10110221u, &in);
   assert_string_equal(in.core, "Cortex-M7");
   assert_string_equal(in.core_rev, "r1p1");
   assert_true(in.has_fpu && in.fpu_double);
-  assert_string_equal(in.chip, "STM32F76x/F77x");
-  assert_int_equal(in.rev_id, 0x1001);
-  lf_cm_decode_ids(0x410FC241u, 0x10110021u, 0x20016419u, &in);
+  lf_cm_decode_ids(0x410FC241u, 0x10110021u, &in);
   assert_string_equal(in.core, "Cortex-M4");
   assert_string_equal(in.core_rev, "r0p1");
   assert_true(in.has_fpu);
   assert_false(in.fpu_double);
-  assert_string_equal(in.chip, "STM32F42x/F43x");
-  lf_cm_decode_ids(0x410CC601u, 0, 0, &in); /* Cortex-M0+ r0p1, no DBGMCU */
+  lf_cm_decode_ids(0x410CC601u, 0, &in); /* Cortex-M0+ r0p1 */
   assert_string_equal(in.core, "Cortex-M0+");
   assert_false(in.has_fpu);
-  assert_string_equal(in.chip, "unknown");
-  lf_cm_decode_ids(0x4C0FC270u, 0, 0x10016999u, &in); /* not Arm-implemented, unknown DEV_ID */
+  lf_cm_decode_ids(0x4C0FC270u, 0, &in); /* not Arm-implemented */
   assert_string_equal(in.core, "unknown");
-  assert_string_equal(in.chip, "unknown");
 }
 
 /* ---- sticky errors ---- */
@@ -405,10 +417,10 @@ static void connect_under_reset_halts_before_first_instruction(void **state)
   fx_open(&f, probe_of(state));
   /* NRST low, ENTER, READ_IDCODES, INIT_AP, CTRL/STAT, DEMCR read+write,
    * DHCSR, DBGMCU_CR read+write, NRST high, DHCSR poll, DEMCR restore,
-   * CPUID, MVFR0, IDCODE = 16 round trips */
+   * CPUID, MVFR0 = 15 round trips (the chip's IDCODE is its family's read) */
   uint64_t c0 = rts(&f), t0 = now(&f);
   fx_connect(&f, LF_CM_UNDER_RESET);
-  assert_int_equal(rts(&f) - c0, 16);
+  assert_int_equal(rts(&f) - c0, 15);
   printf("%s: connect under reset: %u round trips, %.1f us modeled\n", probe_of(state),
          (unsigned)(rts(&f) - c0), (double)(now(&f) - t0) / 1e3);
   lf_core *c = lf_bench_core(f.b);
@@ -417,7 +429,6 @@ static void connect_under_reset_halts_before_first_instruction(void **state)
   assert_true(rd32(&f, LF_CM_DFSR) & LF_DFSR_VCATCH);
   assert_int_equal(rd32(&f, LF_CM_DEMCR) & LF_DEMCR_VC_CORERESET, 0);
   assert_int_equal(rd32(&f, DBGMCU_CR) & 7u, 7u);
-  assert_string_equal(lf_cm_info_get(f.t)->chip, "STM32F76x/F77x");
   /* NRST is released: the core runs when resumed */
   put_code(&f, CODE, loop4, 5);
   set_pc_thumb(&f, CODE);
@@ -689,7 +700,9 @@ static void raw_dap_powers_up_caches_select_csw_tar_and_recovers(void **state)
   if (lf_cm_connect(t, LF_CM_ATTACH_HALT))
     fail_msg("cm connect: %s", lf_err_msg(s));
   assert_string_equal(lf_cm_info_get(t)->core, "Cortex-M7");
-  assert_string_equal(lf_cm_info_get(t)->chip, "STM32F76x/F77x");
+  lf_chip chip;
+  assert_int_equal(lf_family_identify(s, lf_adi_default_memap(a), NULL, &chip), 0);
+  assert_string_equal(chip.name, "STM32F76x/F77x");
   assert_true(lf_core_halted(lf_bench_core(b)));
   assert_int_equal(lf_cm_write_reg(t, 3, 0x12345678u), 0);
   assert_int_equal(lf_cm_read_reg(t, 3, &v), 0);
@@ -780,7 +793,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
     BOTH(connect_identifies_m7_and_f767_and_sets_dbgmcu),
     cmocka_unit_test(cpuid_decode_m4_on_f429),
-    cmocka_unit_test(cpuid_and_idcode_decode),
+    cmocka_unit_test(cpuid_decode),
     BOTH(bus_fault_is_reported_and_next_read_works),
     cmocka_unit_test(access_before_connect_is_an_error),
     BOTH(halt_step_resume_with_round_trips),

@@ -21,7 +21,7 @@ static lf_flash_geometry F767;
 static int setup(void **state)
 {
   S = lf_session_new();
-  return lf_family_find(S, 0x451, 2048, false, &F767);
+  return lf_line_geometry(S, NULL, 0x451, 2048, false, &F767);
 }
 
 static int teardown(void **state)
@@ -433,7 +433,7 @@ static void test_itcm_alias_translated_by_target_table(void **state)
 
   /* the F4 table has no ITCM alias: 0x00200000 is not writable there */
   lf_flash_geometry f429;
-  assert_int_equal(lf_family_find(S, 0x419, 2048, false, &f429), 0);
+  assert_int_equal(lf_line_geometry(S, NULL, 0x419, 2048, false, &f429), 0);
   im = lf_image_new();
   assert_int_equal(add_text(im, "itcm.hex", h), 0);
   EXPECT_ERR(lf_image_finish(S, im, &f429, LF_REGION_MAIN),
@@ -448,6 +448,7 @@ static void test_itcm_alias_translated_by_target_table(void **state)
   EXPECT_ERR(lf_image_finish(S, im, &F767, LF_REGION_MAIN),
              "c.bin offset 0x2: 0x00400000 is past the end of the ITCM flash alias (0x00200000-0x003FFFFF)");
   lf_image_free(im);
+  lf_geometry_free(&f429);
 }
 
 static void test_regions_and_image_larger_than_flash(void **state)

@@ -21,7 +21,6 @@
 #include "core/session.h"
 #include "flash/family.h"
 #include "flash/loader.h"
-#include "flash/loader_blob.h"
 #include "flash/plan.h"
 #include "probe/probe.h"
 #include "probe/stlink.h"
@@ -40,6 +39,41 @@ typedef struct fx {
   lf_flash_geometry g;
   lf_loader *l;
 } fx;
+
+/* Family words a test overrides (F4/F7 layout: loaders/stm32f4f7.c); the
+ * adapter is the family's, with configure wrapped. */
+#define LF_LDR_CONTRACT_ONLY
+#include "flash/loaders/stm32f4f7.c"
+#undef LF_LDR_CONTRACT_ONLY
+
+static struct {
+  bool on;
+  int crc_mode;   /* -1 = the line's */
+  bool no_iwdg;
+  const lf_loader_adapter *base;
+  lf_loader_adapter ad;
+} over;
+
+static int over_configure(lf_session *s, const lf_flash_geometry *g, const lf_loader_cfg *cfg,
+                          uint32_t fam[LF_LDR_FAM_WORDS])
+{
+  int r = over.base->configure(s, g, cfg, fam);
+  struct lf_ldr_f47 w;
+  memcpy(&w, fam, sizeof w);
+  if (over.crc_mode >= 0)
+    w.crc_mode = (uint32_t)over.crc_mode;
+  if (over.no_iwdg)
+    w.iwdg_regs = 0;
+  memcpy(fam, &w, sizeof w);
+  return r;
+}
+
+static void override_words(int crc_mode, bool no_iwdg)
+{
+  over.on = true;
+  over.crc_mode = crc_mode;
+  over.no_iwdg = no_iwdg;
+}
 
 static void fx_open(fx *f, const char *board, const char *faults, const lf_loader_cfg *lcfg)
 {
@@ -64,23 +98,27 @@ static void fx_open(fx *f, const char *board, const char *faults, const lf_loade
   assert_int_equal(lf_cm_new(f->a, NULL, &f->cm), 0);
   if (lf_cm_connect(f->cm, LF_CM_UNDER_RESET))
     fail_msg("connect: %s", lf_err_msg(f->s));
-  const lf_cm_info *ci = lf_cm_info_get(f->cm);
-  const lf_family *fam = lf_family_by_dev(ci->dev_id);
-  assert_non_null(fam);
-  uint16_t kib = 0;
-  assert_int_equal(lf_adi_read(f->a, fam->flash_size_reg, &kib, 2), 0);
-  uint32_t opt = 0;
-  if (fam->dual_reg)
-    assert_int_equal(lf_adi_read32(f->a, fam->dual_reg, &opt), 0);
-  if (lf_family_find(f->s, ci->dev_id, kib, lf_family_dual_from_opt(fam, opt), &f->g))
+  lf_chip chip;
+  if (lf_family_identify(f->s, lf_adi_default_memap(f->a), NULL, &chip) ||
+      chip.family->geometry(f->s, &chip, &f->g))
     fail_msg("geometry: %s", lf_err_msg(f->s));
-  if (lf_loader_new(f->cm, &f->g, lcfg, &f->l))
+  const lf_loader_adapter *ad = f->g.family->loader(&f->g);
+  assert_non_null(ad);
+  if (over.on) {
+    over.base = ad;
+    over.ad = *ad;
+    over.ad.configure = over_configure;
+    ad = &over.ad;
+    over.on = false;
+  }
+  if (lf_loader_new_with(f->cm, &f->g, ad, lcfg, &f->l))
     fail_msg("loader: %s", lf_err_msg(f->s));
 }
 
 static void fx_close(fx *f)
 {
   lf_loader_free(f->l);
+  lf_geometry_free(&f->g);
   lf_cm_free(f->cm);
   lf_adi_free(f->a);
   lf_probe_close(f->p);
@@ -211,11 +249,11 @@ static void f767_65k_image_programs_within_floor(void **state)
 static void crc_modes_equal_zlib(void **state)
 {
   (void)state;
-  static const int modes[] = {LF_LDR_CRC_SOFT, LF_LDR_CRC_FIXED, LF_LDR_CRC_PROG};
+  static const int modes[] = {LF_LDR_F47_CRC_SOFT, LF_LDR_F47_CRC_FIXED, LF_LDR_F47_CRC_PROG};
   for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++) {
     lf_loader_cfg c;
     lf_loader_cfg_default(&c);
-    c.crc_mode = modes[m];
+    override_words(modes[m], false);
     c.ram_size = 0x20000; /* DTCM only: the buffer below is the test's */
     fx f;
     fx_open(&f, "nucleo-f767zi", NULL, &c);
@@ -325,7 +363,7 @@ static void hardware_watchdog_survives_the_job(void **state)
     lf_loader_cfg c;
     lf_loader_cfg_default(&c);
     if (!kick)
-      c.iwdg_regs = 0;
+      override_words(-1, true);
     fx f;
     fx_open(&f, "nucleo-f767zi", NULL, &c);
     clear_option_bits(&f, 1u << 5);
@@ -556,11 +594,11 @@ static void small_ring_wraps(void **state)
 static void every_psize_programs(void **state)
 {
   (void)state;
-  static const unsigned ps[] = {LF_PSIZE_X8, LF_PSIZE_X16, LF_PSIZE_X64};
+  static const unsigned units[] = {1, 2, 8}; /* x8, x16, x64 */
   for (size_t i = 0; i < 3; i++) {
     lf_loader_cfg c;
     lf_loader_cfg_default(&c);
-    c.psize = ps[i];
+    c.prog_unit = units[i];
     fx f;
     fx_open(&f, "nucleo-f767zi", NULL, &c);
     uint8_t *img = random_bytes(2051, 40u + (uint32_t)i);
@@ -598,7 +636,7 @@ static void f429_programs_and_crcs(void **state)
   must(&f, lf_loader_stop(f.l), "stop");
   expect_flash(&f, FLASH, img, 0x5000);
   char names[64];
-  lf_loader_sr_names(&f.g, 0x90, names, sizeof names);
+  lf_loader_adapter_get(f.l)->status_names(lf_loader_geometry(f.l), 0x90, names, sizeof names);
   assert_string_equal(names, "WRPERR PGSERR");
   /* bank 2 (SNB 0x10 + k, F4 7.4): sector 12 at 0x08100000, then a bank-1
    * mass erase (MER) leaves bank 2 alone */

@@ -1,7 +1,8 @@
-/* The committed flash loader (src/flash/loader_blob.[ch]) is sane and is
- * exactly what scripts/gen-loaders.sh builds from src/flash/loaders/. The
- * rebuild needs arm-none-eabi-gcc: without it the test FAILS (CI and
- * scripts/setup install gcc-arm-none-eabi), so a stale blob cannot pass. */
+/* The committed flash loaders (src/flash/loaders/NAME_blob.[ch], one per
+ * family) are sane and are exactly what scripts/gen-loaders.sh builds from
+ * src/flash/loaders/NAME.c. The rebuild needs arm-none-eabi-gcc: without it
+ * the test FAILS (CI and scripts/setup install gcc-arm-none-eabi), so a
+ * stale blob cannot pass. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,26 +10,37 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdbool.h>
 #include <cmocka.h>
 
-#include "flash/loader_blob.h"
+#include "flash/loaders/stm32f4f7_blob.h"
 
-static uint16_t half(size_t off)
-{
-  return (uint16_t)(lf_loader_blob[off] | lf_loader_blob[off + 1] << 8);
-}
+/* One row per family loader. */
+static const struct {
+  const char *name;
+  const unsigned char *blob;
+  const unsigned int *len;
+  unsigned entry, exit_off;
+} blobs[] = {
+  {"stm32f4f7", lf_blob_stm32f4f7, &lf_blob_stm32f4f7_len, LF_BLOB_STM32F4F7_ENTRY,
+   LF_BLOB_STM32F4F7_EXIT},
+};
+#define NBLOBS (sizeof blobs / sizeof blobs[0])
 
 /* Entry at the load address, a BKPT at the exit offset, code fits below the
- * control block the host places after it (loader.c rounds up to 64 bytes). */
+ * control block the host places after it (the engine rounds up to 64 bytes). */
 static void blob_has_entry_and_bkpt_exit(void **state)
 {
   (void)state;
-  assert_true(lf_loader_blob_len > 64 && lf_loader_blob_len <= 0x800);
-  assert_int_equal(lf_loader_blob_len % 4, 0);
-  assert_int_equal(LF_LOADER_ENTRY_OFF, 0);
-  assert_true(LF_LOADER_EXIT_OFF < lf_loader_blob_len);
-  assert_int_equal(LF_LOADER_EXIT_OFF % 2, 0);
-  assert_int_equal(half(LF_LOADER_EXIT_OFF) & 0xFF00u, 0xBE00u); /* BKPT #imm8 */
+  for (size_t i = 0; i < NBLOBS; i++) {
+    unsigned len = *blobs[i].len, x = blobs[i].exit_off;
+    assert_true(len > 64 && len <= 0x800);
+    assert_int_equal(len % 4, 0);
+    assert_int_equal(blobs[i].entry, 0);
+    assert_true(x < len);
+    assert_int_equal(x % 2, 0);
+    assert_int_equal(blobs[i].blob[x + 1], 0xBE); /* BKPT #imm8 (little-endian halfword) */
+  }
 }
 
 static int same_file(const char *path, const void *want, size_t len)
@@ -59,20 +71,28 @@ static void committed_blob_matches_a_fresh_build(void **state)
   char cmd[4096], path[4096];
   snprintf(cmd, sizeof cmd, "'%s/scripts/gen-loaders.sh' '%s' >/dev/null", src, dir);
   int rc = system(cmd);
-  snprintf(path, sizeof path, "%s/loader.bin", dir);
-  int bin_same = rc == 0 && same_file(path, lf_loader_blob, lf_loader_blob_len);
-  snprintf(cmd, sizeof cmd, "cmp -s '%s/loader_blob.c' '%s/src/flash/loader_blob.c' && "
-           "cmp -s '%s/loader_blob.h' '%s/src/flash/loader_blob.h'", dir, src, dir, src);
-  int c_same = rc == 0 && system(cmd) == 0;
+  bool bin_same = rc == 0, c_same = rc == 0;
+  for (size_t i = 0; rc == 0 && i < NBLOBS; i++) {
+    snprintf(path, sizeof path, "%s/%s.bin", dir, blobs[i].name);
+    if (!same_file(path, blobs[i].blob, *blobs[i].len)) {
+      printf("%s: the build differs from the committed blob\n", blobs[i].name);
+      bin_same = false;
+    }
+  }
+  /* every generated file equals its committed copy (and none is missing) */
+  snprintf(cmd, sizeof cmd, "cd '%s' && for f in *_blob.c *_blob.h; do cmp -s \"$f\" "
+           "'%s/src/flash/loaders/'\"$f\" || { echo \"$f differs\"; exit 1; }; done", dir, src);
+  if (rc == 0 && system(cmd) != 0)
+    c_same = false;
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
   if (system(cmd) != 0)
     printf("warning: could not remove %s\n", dir);
   assert_int_equal(rc, 0);
   if (!bin_same)
-    fail_msg("scripts/gen-loaders.sh builds different bytes than src/flash/loader_blob.c: "
+    fail_msg("scripts/gen-loaders.sh builds different bytes than the committed blobs: "
              "run scripts/gen-loaders.sh and commit (or your compiler differs)");
   if (!c_same)
-    fail_msg("scripts/gen-loaders.sh regenerates a different src/flash/loader_blob.[ch]");
+    fail_msg("scripts/gen-loaders.sh regenerates a different src/flash/loaders/*_blob.[ch]");
 }
 
 int main(void)

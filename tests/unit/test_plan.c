@@ -34,19 +34,20 @@ static int teardown(void **state)
   return 0;
 }
 
+/* (Re)fills *g (zero-initialised by the caller); free with lf_geometry_free. */
 static void geometry(uint16_t dev, uint32_t kib, bool dual, lf_flash_geometry *g)
 {
-  if (lf_family_find(S, dev, kib, dual, g) < 0)
+  lf_geometry_free(g);
+  if (lf_line_geometry(S, NULL, dev, kib, dual, g) < 0)
     fail_msg("%s", lf_err_msg(S));
 }
 
 static void sector_is(const lf_flash_geometry *g, unsigned i, uint32_t addr, uint32_t size, unsigned index,
-                      unsigned snb, unsigned bank)
+                      unsigned bank)
 {
   assert_int_equal(g->sector[i].addr, addr);
   assert_int_equal(g->sector[i].size, size);
   assert_int_equal(g->sector[i].index, index);
-  assert_int_equal(g->sector[i].snb, snb);
   assert_int_equal(g->sector[i].bank, bank);
 }
 
@@ -54,15 +55,15 @@ static void sector_is(const lf_flash_geometry *g, unsigned i, uint32_t addr, uin
 
 static void test_f76x_layouts(void **state)
 {
-  lf_flash_geometry g;
+  lf_flash_geometry g = {0};
   geometry(0x451, 2048, false, &g); /* §7.1: 4x32K, 1x128K, 7x256K */
   assert_int_equal(g.nsectors, 12);
   assert_int_equal(g.nbanks, 1);
-  sector_is(&g, 0, 0x08000000, 32 * KiB, 0, 0, 0);
-  sector_is(&g, 3, 0x08018000, 32 * KiB, 3, 3, 0);
-  sector_is(&g, 4, 0x08020000, 128 * KiB, 4, 4, 0);
-  sector_is(&g, 5, 0x08040000, 256 * KiB, 5, 5, 0);
-  sector_is(&g, 11, 0x081C0000, 256 * KiB, 11, 11, 0);
+  sector_is(&g, 0, 0x08000000, 32 * KiB, 0, 0);
+  sector_is(&g, 3, 0x08018000, 32 * KiB, 3, 0);
+  sector_is(&g, 4, 0x08020000, 128 * KiB, 4, 0);
+  sector_is(&g, 5, 0x08040000, 256 * KiB, 5, 0);
+  sector_is(&g, 11, 0x081C0000, 256 * KiB, 11, 0);
   assert_string_equal(g.name, "STM32F76x/F77x 2048 KiB single bank");
   assert_ptr_equal(lf_geometry_sector_at(&g, 0x0801FFFF), &g.sector[3]);
   assert_ptr_equal(lf_geometry_sector_at(&g, 0x081FFFFF), &g.sector[11]);
@@ -81,116 +82,106 @@ static void test_f76x_layouts(void **state)
   geometry(0x451, 2048, true, &g); /* §7.2: per bank 4x16K, 64K, 7x128K; bank 2 SNB 0x10+k */
   assert_int_equal(g.nsectors, 24);
   assert_int_equal(g.nbanks, 2);
-  sector_is(&g, 1, 0x08004000, 16 * KiB, 1, 1, 0);
-  sector_is(&g, 4, 0x08010000, 64 * KiB, 4, 4, 0);
-  sector_is(&g, 11, 0x080E0000, 128 * KiB, 11, 11, 0);
-  sector_is(&g, 12, 0x08100000, 16 * KiB, 12, 0x10, 1);
-  sector_is(&g, 16, 0x08110000, 64 * KiB, 16, 0x14, 1);
-  sector_is(&g, 23, 0x081E0000, 128 * KiB, 23, 0x1B, 1);
+  sector_is(&g, 1, 0x08004000, 16 * KiB, 1, 0);
+  sector_is(&g, 4, 0x08010000, 64 * KiB, 4, 0);
+  sector_is(&g, 11, 0x080E0000, 128 * KiB, 11, 0);
+  sector_is(&g, 12, 0x08100000, 16 * KiB, 12, 1);
+  sector_is(&g, 16, 0x08110000, 64 * KiB, 16, 1);
+  sector_is(&g, 23, 0x081E0000, 128 * KiB, 23, 1);
 
   geometry(0x451, 1024, false, &g); /* §7.5: 4x32K, 128K, 3x256K */
   assert_int_equal(g.nsectors, 8);
-  sector_is(&g, 7, 0x080C0000, 256 * KiB, 7, 7, 0);
+  sector_is(&g, 7, 0x080C0000, 256 * KiB, 7, 0);
   assert_int_equal(g.alias[0].size, 1024 * KiB);
   geometry(0x451, 1024, true, &g); /* §7.5: per bank 4x16K, 64K, 3x128K; bank 2 directly behind bank 1 */
   assert_int_equal(g.nsectors, 16);
-  sector_is(&g, 7, 0x08060000, 128 * KiB, 7, 7, 0);
-  sector_is(&g, 8, 0x08080000, 16 * KiB, 12, 0x10, 1);
-  sector_is(&g, 15, 0x080E0000, 128 * KiB, 19, 0x17, 1);
+  sector_is(&g, 7, 0x08060000, 128 * KiB, 7, 0);
+  sector_is(&g, 8, 0x08080000, 16 * KiB, 12, 1);
+  sector_is(&g, 15, 0x080E0000, 128 * KiB, 19, 1);
+  lf_geometry_free(&g);
 }
 
 static void test_other_families(void **state)
 {
-  lf_flash_geometry g;
+  lf_flash_geometry g = {0};
   geometry(0x449, 1024, false, &g); /* F74x: 4x32K, 128K, 3x256K */
   assert_int_equal(g.nsectors, 8);
   geometry(0x449, 512, false, &g); /* §7.6: 4x32K, 128K, 256K */
   assert_int_equal(g.nsectors, 6);
-  sector_is(&g, 5, 0x08040000, 256 * KiB, 5, 5, 0);
+  sector_is(&g, 5, 0x08040000, 256 * KiB, 5, 0);
   geometry(0x452, 512, false, &g); /* §7.6: 4x16K, 64K, 3x128K */
   assert_int_equal(g.nsectors, 8);
-  sector_is(&g, 4, 0x08010000, 64 * KiB, 4, 4, 0);
+  sector_is(&g, 4, 0x08010000, 64 * KiB, 4, 0);
   assert_int_equal(g.nregions, 1); /* no OTP declared for F72x */
-  assert_int_equal(g.family->flash_size_reg, 0x1FF07A22);
 
   geometry(0x419, 2048, false, &g); /* F4 §7.1: 2 MiB is always dual bank, DB1M ignored */
   assert_true(g.dual_bank);
   assert_int_equal(g.nsectors, 24);
   assert_int_equal(g.naliases, 0);
-  sector_is(&g, 12, 0x08100000, 16 * KiB, 12, 0x10, 1);
-  sector_is(&g, 23, 0x081E0000, 128 * KiB, 23, 0x1B, 1);
+  sector_is(&g, 12, 0x08100000, 16 * KiB, 12, 1);
+  sector_is(&g, 23, 0x081E0000, 128 * KiB, 23, 1);
   assert_int_equal(g.region[1].start, 0x1FFF7800);
   assert_int_equal(g.region[1].size, 512);
   geometry(0x419, 1024, false, &g); /* §7.2: DB1M = 0, 12 sectors */
   assert_int_equal(g.nsectors, 12);
-  sector_is(&g, 11, 0x080E0000, 128 * KiB, 11, 11, 0);
+  sector_is(&g, 11, 0x080E0000, 128 * KiB, 11, 0);
   geometry(0x419, 1024, true, &g); /* §7.3: DB1M = 1, sector 15 at 0x0808C000 */
   assert_int_equal(g.nsectors, 16);
-  sector_is(&g, 8, 0x08080000, 16 * KiB, 12, 0x10, 1);
-  sector_is(&g, 11, 0x0808C000, 16 * KiB, 15, 0x13, 1);
-  sector_is(&g, 15, 0x080E0000, 128 * KiB, 19, 0x17, 1);
+  sector_is(&g, 8, 0x08080000, 16 * KiB, 12, 1);
+  sector_is(&g, 11, 0x0808C000, 16 * KiB, 15, 1);
+  sector_is(&g, 15, 0x080E0000, 128 * KiB, 19, 1);
   geometry(0x413, 1024, false, &g); /* F40x: 4x16K, 64K, 7x128K */
   assert_int_equal(g.nsectors, 12);
-
-  /* DEV_ID is IDCODE & 0xFFF */
-  assert_ptr_equal(lf_family_by_dev(0x6451), lf_family_by_dev(0x451));
-  assert_null(lf_family_by_dev(0x450));
+  lf_geometry_free(&g);
 }
 
 static void test_family_errors_and_bank_option(void **state)
 {
-  lf_flash_geometry g;
-  assert_int_equal(lf_family_find(S, 0x450, 2048, false, &g), LF_ENOTSUP);
-  assert_string_equal(lf_err_msg(S), "flash: DEV_ID 0x450 is not a known flash family (known: 0x451 F76x/F77x, "
-                                     "0x449 F74x/F75x, 0x452 F72x/F73x, 0x419 F42x/F43x, 0x413 F40x/F41x)");
-  assert_int_equal(lf_family_find(S, 0x451, 0xFFFF, false, &g), LF_EINVAL);
+  lf_flash_geometry g = {0};
+  assert_int_equal(lf_line_geometry(S, NULL, 0x450, 2048, false, &g), LF_ENOTSUP);
+  assert_string_equal(lf_err_msg(S), "flash: DEV_ID 0x450 is not an STM32F2/F4/F7 line");
+  assert_int_equal(lf_line_geometry(S, NULL, 0x431, 512, false, &g), LF_ENOTSUP); /* a named line */
+  assert_non_null(strstr(lf_err_msg(S), "STM32F411 (DEV_ID 0x431) is not supported yet"));
+  assert_int_equal(lf_line_geometry(S, NULL, 0x451, 0xFFFF, false, &g), LF_EINVAL);
   assert_string_equal(lf_err_msg(S), "flash: STM32F76x/F77x: flash size register 0x1FF0F442 reads 0xFFFF (not "
                                      "programmed); give the flash size explicitly");
-  assert_int_equal(lf_family_find(S, 0x451, 300, false, &g), LF_EINVAL);
+  assert_int_equal(lf_line_geometry(S, NULL, 0x451, 300, false, &g), LF_EINVAL);
   assert_string_equal(lf_err_msg(S), "flash: STM32F76x/F77x: a 300 KiB single-bank array does not fit the sector "
                                      "layout (4 x 32 KiB, 128 KiB, then 256 KiB sectors)");
-  assert_int_equal(lf_family_find(S, 0x451, 4096, false, &g), LF_EINVAL);
+  assert_int_equal(lf_line_geometry(S, NULL, 0x451, 4096, false, &g), LF_EINVAL);
   assert_string_equal(lf_err_msg(S), "flash: STM32F76x/F77x: flash size 4096 KiB is larger than the family's 2048 KiB");
-  assert_int_equal(lf_family_find(S, 0x413, 1024, true, &g), LF_EINVAL);
+  assert_int_equal(lf_line_geometry(S, NULL, 0x413, 1024, true, &g), LF_EINVAL);
   assert_string_equal(lf_err_msg(S), "flash: STM32F40x/F41x has no dual-bank mode");
-  assert_int_equal(lf_family_find(S, 0x419, 512, true, &g), LF_EINVAL);
+  assert_int_equal(lf_line_geometry(S, NULL, 0x419, 512, true, &g), LF_EINVAL);
   assert_string_equal(lf_err_msg(S), "flash: STM32F42x/F43x 512 KiB has no dual-bank mode (DB1M needs 1024 KiB)");
 
-  /* F7 OPTCR.nDBANK (bit 29) = 1 single bank; factory 0xFFFFAAFD (§3.6) */
-  const lf_family *f7 = lf_family_by_dev(0x451);
-  assert_false(lf_family_dual_from_opt(f7, 0xFFFFAAFD));
-  assert_true(lf_family_dual_from_opt(f7, 0xDFFFAAFD));
-  assert_int_equal(f7->dual_reg, 0x40023C14);
-  /* F4 OPTCR.DB1M (bit 30) = 1 dual bank; factory 0x0FFFAAED (F4 §3.6) */
-  const lf_family *f4 = lf_family_by_dev(0x419);
-  assert_false(lf_family_dual_from_opt(f4, 0x0FFFAAED));
-  assert_true(lf_family_dual_from_opt(f4, 0x4FFFAAED));
-  assert_false(lf_family_dual_from_opt(lf_family_by_dev(0x449), 0xFFFFFFFF));
+  lf_geometry_free(&g);
 }
 
 static void test_family_times_from_datasheet_rows(void **state)
 {
-  lf_flash_geometry g;
+  lf_flash_geometry g = {0};
   geometry(0x451, 2048, false, &g);
-  assert_int_equal(lf_geometry_erase_ns(&g, &g.sector[0], LF_PSIZE_X32, false), 200 * MS); /* tERASE32KB x32 typ */
-  assert_int_equal(lf_geometry_erase_ns(&g, &g.sector[0], LF_PSIZE_X8, true), 800 * MS);   /* x8 max */
-  assert_int_equal(lf_geometry_erase_ns(&g, &g.sector[4], LF_PSIZE_X16, false), 800 * MS); /* tERASE128KB x16 */
-  assert_int_equal(lf_geometry_erase_ns(&g, &g.sector[11], LF_PSIZE_X8, true), 4000 * MS); /* tERASE256KB x8 max */
-  assert_int_equal(lf_geometry_mass_ns(&g, LF_PSIZE_X32, false), 8000 * MS);               /* tME x32 */
-  assert_int_equal(lf_geometry_mass_ns(&g, LF_PSIZE_X8, true), 32000 * MS);
-  assert_int_equal(lf_geometry_prog_ns(&g, LF_PSIZE_X32, false), 16 * US);
-  assert_int_equal(lf_geometry_prog_ns(&g, LF_PSIZE_X8, true), 100 * US);
+  assert_int_equal(lf_geometry_erase_ns(&g, &g.sector[0], 4, false), 200 * MS); /* tERASE32KB x32 typ */
+  assert_int_equal(lf_geometry_erase_ns(&g, &g.sector[0], 1, true), 800 * MS);   /* x8 max */
+  assert_int_equal(lf_geometry_erase_ns(&g, &g.sector[4], 2, false), 800 * MS); /* tERASE128KB x16 */
+  assert_int_equal(lf_geometry_erase_ns(&g, &g.sector[11], 1, true), 4000 * MS); /* tERASE256KB x8 max */
+  assert_int_equal(lf_geometry_mass_ns(&g, 4, false), 8000 * MS);               /* tME x32 */
+  assert_int_equal(lf_geometry_mass_ns(&g, 1, true), 32000 * MS);
+  assert_int_equal(lf_geometry_prog_ns(&g, 4, false), 16 * US);
+  assert_int_equal(lf_geometry_prog_ns(&g, 1, true), 100 * US);
   geometry(0x451, 2048, true, &g); /* 16K/64K: half of 32K/128K (assumption) */
-  assert_int_equal(lf_geometry_erase_ns(&g, &g.sector[0], LF_PSIZE_X32, false), 100 * MS);
-  assert_int_equal(lf_geometry_erase_ns(&g, &g.sector[4], LF_PSIZE_X32, false), 250 * MS);
-  assert_int_equal(lf_geometry_erase_ns(&g, &g.sector[5], LF_PSIZE_X32, false), 500 * MS);
+  assert_int_equal(lf_geometry_erase_ns(&g, &g.sector[0], 4, false), 100 * MS);
+  assert_int_equal(lf_geometry_erase_ns(&g, &g.sector[4], 4, false), 250 * MS);
+  assert_int_equal(lf_geometry_erase_ns(&g, &g.sector[5], 4, false), 500 * MS);
   geometry(0x451, 1024, false, &g); /* mass erase scales with the size */
-  assert_int_equal(lf_geometry_mass_ns(&g, LF_PSIZE_X32, false), 4000 * MS);
+  assert_int_equal(lf_geometry_mass_ns(&g, 4, false), 4000 * MS);
   geometry(0x419, 2048, false, &g);
-  assert_int_equal(lf_geometry_erase_ns(&g, &g.sector[12], LF_PSIZE_X32, false), 250 * MS); /* tERASE16KB */
-  assert_int_equal(lf_geometry_erase_ns(&g, &g.sector[4], LF_PSIZE_X8, false), 1200 * MS); /* tERASE64KB */
-  assert_int_equal(lf_geometry_erase_ns(&g, &g.sector[11], LF_PSIZE_X64, false), 875 * MS); /* VPP */
-  assert_int_equal(lf_geometry_mass_ns(&g, LF_PSIZE_X16, false), 11000 * MS);
+  assert_int_equal(lf_geometry_erase_ns(&g, &g.sector[12], 4, false), 250 * MS); /* tERASE16KB */
+  assert_int_equal(lf_geometry_erase_ns(&g, &g.sector[4], 1, false), 1200 * MS); /* tERASE64KB */
+  assert_int_equal(lf_geometry_erase_ns(&g, &g.sector[11], 8, false), 875 * MS); /* VPP */
+  assert_int_equal(lf_geometry_mass_ns(&g, 2, false), 11000 * MS);
+  lf_geometry_free(&g);
 }
 
 /* ---- plan ---- */
@@ -239,7 +230,7 @@ static void range_is(const lf_plan_range *r, uint32_t addr, uint32_t len)
  * single bank: sectors 0, 1 (32 KiB each) full, sector 2 (32 KiB) 1024 B. */
 static void test_65k_image_on_f767_floor(void **state)
 {
-  lf_flash_geometry g;
+  lf_flash_geometry g = {0};
   geometry(0x451, 2048, false, &g);
   img m = {0};
   img_add(&m, 0x08000000, 66560, -1);
@@ -290,25 +281,26 @@ static void test_65k_image_on_f767_floor(void **state)
   lf_plan_free(p);
 
   /* x8 parallelism: 3 x 400 ms + 66560 bytes x 16 us = 2264.96 ms */
-  set.psize = LF_PSIZE_X8;
+  set.prog_unit = 1;
   p = build(&m, &g, &set);
   finalize(p);
   assert_int_equal(p->sum.program_words, 66560);
   assert_int_equal(p->sum.floor_ns, 2264960000ull);
   lf_plan_free(p);
   /* datasheet maxima, x32: 3 x 500 ms + 16640 x 100 us = 3164 ms */
-  set.psize = LF_PSIZE_X32;
+  set.prog_unit = 4;
   set.timing_max = true;
   p = build(&m, &g, &set);
   finalize(p);
   assert_int_equal(p->sum.floor_ns, 3164 * MS);
   lf_plan_free(p);
   img_free(&m);
+  lf_geometry_free(&g);
 }
 
 static void test_chip_erase_mode(void **state)
 {
-  lf_flash_geometry g;
+  lf_flash_geometry g = {0};
   geometry(0x451, 2048, false, &g);
   img m = {0};
   img_add(&m, 0x08000000, 66560, -1);
@@ -339,11 +331,12 @@ static void test_chip_erase_mode(void **state)
   assert_int_equal(p->sum.floor_ns, 8266240000ull);
   lf_plan_free(p);
   img_free(&m);
+  lf_geometry_free(&g);
 }
 
 static void test_auto_picks_chip_only_when_cheaper(void **state)
 {
-  lf_flash_geometry g;
+  lf_flash_geometry g = {0};
   geometry(0x451, 2048, false, &g);
   lf_plan_settings set;
   lf_plan_settings_default(&set);
@@ -378,11 +371,12 @@ static void test_auto_picks_chip_only_when_cheaper(void **state)
   assert_int_equal(p->sum.erase_ns, 8300 * MS);
   lf_plan_free(p);
   img_free(&m);
+  lf_geometry_free(&g);
 }
 
 static void test_smart_flash_skips_unchanged_sectors(void **state)
 {
-  lf_flash_geometry g;
+  lf_flash_geometry g = {0};
   geometry(0x451, 2048, false, &g);
   img m = {0};
   img_add(&m, 0x08000000, 66560, -1);
@@ -423,11 +417,12 @@ static void test_smart_flash_skips_unchanged_sectors(void **state)
   assert_int_equal(p->sector[0].action, LF_SECTOR_PROGRAM);
   lf_plan_free(p);
   img_free(&m);
+  lf_geometry_free(&g);
 }
 
 static void test_keep_unwritten_reads_and_writes_back(void **state)
 {
-  lf_flash_geometry g;
+  lf_flash_geometry g = {0};
   geometry(0x451, 2048, false, &g);
   img m = {0};
   img_add(&m, 0x08000010, 100, 0x5A);
@@ -492,11 +487,12 @@ static void test_keep_unwritten_reads_and_writes_back(void **state)
   lf_plan_free(p);
   free(old);
   img_free(&m);
+  lf_geometry_free(&g);
 }
 
 static void test_program_ranges_skip_erased_runs(void **state)
 {
-  lf_flash_geometry g;
+  lf_flash_geometry g = {0};
   geometry(0x451, 2048, false, &g);
   lf_plan_settings set;
   lf_plan_settings_default(&set);
@@ -528,17 +524,18 @@ static void test_program_ranges_skip_erased_runs(void **state)
   assert_int_equal(p->sum.program_words, 8 + 1);
   lf_plan_free(p);
   /* x64: ranges align to 8 bytes */
-  set.psize = LF_PSIZE_X64;
+  set.prog_unit = 8;
   p = build(&m, &g, &set);
   finalize(p);
   range_is(&p->sector[1].prog[0], 0x08008000, 8);
   lf_plan_free(p);
   img_free(&m);
+  lf_geometry_free(&g);
 }
 
 static void test_dual_bank_and_f4_boundaries(void **state)
 {
-  lf_flash_geometry g;
+  lf_flash_geometry g = {0};
   lf_plan_settings set;
   lf_plan_settings_default(&set);
   img m = {0};
@@ -548,7 +545,8 @@ static void test_dual_bank_and_f4_boundaries(void **state)
   finalize(p);
   assert_int_equal(p->sector[11].action, LF_SECTOR_PROGRAM);
   assert_int_equal(p->sector[12].action, LF_SECTOR_PROGRAM);
-  assert_int_equal(p->sector[12].sector->snb, 0x10);
+  assert_int_equal(p->sector[12].sector->bank, 1);
+  assert_int_equal(p->sector[12].sector->index, 12);
   range_is(&p->sector[11].prog[0], 0x080FFFF0, 16);
   range_is(&p->sector[12].prog[0], 0x08100000, 16);
   /* 128 KiB (500 ms) + 16 KiB (100 ms, assumed half of 32 KiB) + 8 words */
@@ -560,11 +558,12 @@ static void test_dual_bank_and_f4_boundaries(void **state)
   assert_int_equal(p->sum.floor_ns, 1250 * MS + 8 * 16 * US);
   lf_plan_free(p);
   img_free(&m);
+  lf_geometry_free(&g);
 }
 
 static void test_plan_input_errors_and_verify_off(void **state)
 {
-  lf_flash_geometry g;
+  lf_flash_geometry g = {0};
   geometry(0x451, 2048, false, &g);
   lf_plan_settings set;
   lf_plan_settings_default(&set);
@@ -577,10 +576,10 @@ static void test_plan_input_errors_and_verify_off(void **state)
                                      "bank (0x08000000-0x081FFFFF; OTP is not planned)");
   img_free(&m);
   img_add(&m, 0x08000000, 16, 0);
-  set.psize = 4;
+  set.prog_unit = 16;
   assert_int_equal(lf_plan_build(S, m.seg, m.n, &g, &set, &p), LF_EINVAL);
-  assert_string_equal(lf_err_msg(S), "plan: psize 4 is not x8/x16/x32/x64 (0-3)");
-  set.psize = LF_PSIZE_X32;
+  assert_string_equal(lf_err_msg(S), "plan: STM32F76x/F77x 2048 KiB single bank cannot program 16-byte units");
+  set.prog_unit = 4;
   set.verify = LF_VERIFY_NONE;
   p = build(&m, &g, &set);
   finalize(p);
@@ -590,6 +589,65 @@ static void test_plan_input_errors_and_verify_off(void **state)
   assert_string_equal(lf_plan_erase_name(p->sum.erase_used), "sector");
   lf_plan_free(p);
   img_free(&m);
+  lf_geometry_free(&g);
+}
+
+/* A part no family table knows, described as data (as a board file can):
+ * two banks of 64 pages of 2 KiB, 8-byte program unit, its own times. The
+ * plan works on it as on a family's geometry. */
+static void test_described_part_plans_unchanged(void **state)
+{
+  static const lf_geometry_region rg[] = {
+    {0x08000000u, 64, 2048, 0, 0}, {0x08020000u, 64, 2048, 1, 256},
+  };
+  lf_flash_timing tm = {0};
+  for (int k = 0; k < LF_FLASH_UNITS; k++) {
+    tm.prog_ns[0][k] = 80 * US;
+    tm.prog_ns[1][k] = 90 * US;
+    tm.mass_ns[0][k] = tm.mass_ns[1][k] = 22 * MS;
+  }
+  tm.erase[0].size = 2048;
+  for (int k = 0; k < LF_FLASH_UNITS; k++)
+    tm.erase[0].ns[0][k] = tm.erase[0].ns[1][k] = 21 * MS;
+  lf_geometry_desc d = {.name = "made-up 256 KiB", .regions = rg, .nregions = 2, .erased = 0xFF,
+                        .prog_units = 8, .prog_unit = 8, .timing = &tm};
+  lf_flash_geometry g = {0};
+  assert_int_equal(lf_geometry_build(S, &d, &g), 0);
+  assert_int_equal(g.nsectors, 128);
+  assert_int_equal(g.nbanks, 2);
+  assert_int_equal(g.bank_base[1], 0x08020000u);
+  assert_int_equal(g.sector[64].index, 256);
+  assert_int_equal(g.sector[64].bank, 1);
+  assert_null(g.family);
+  img m = {0};
+  img_add(&m, 0x0801FFFA, 13, -1); /* the last page of bank 1 and the first of bank 2 */
+  lf_plan_settings set;
+  lf_plan_settings_default(&set);
+  set.erase = LF_ERASE_SECTOR;
+  lf_plan *p = build(&m, &g, &set);
+  finalize(p);
+  assert_int_equal(p->set.prog_unit, 8);
+  assert_int_equal(p->sum.erased, 2);
+  assert_int_equal(p->sector[63].action, LF_SECTOR_PROGRAM);
+  assert_int_equal(p->sector[64].action, LF_SECTOR_PROGRAM);
+  range_is(&p->sector[63].prog[0], 0x0801FFF8, 8); /* 8-byte aligned */
+  range_is(&p->sector[64].prog[0], 0x08020000, 8);
+  assert_int_equal(p->sum.floor_ns, 2 * 21 * MS + 2 * 80 * US);
+  lf_plan_free(p);
+  /* a program unit the part does not have, and bad descriptions */
+  set.prog_unit = 4;
+  assert_int_equal(lf_plan_build(S, m.seg, m.n, &g, &set, &p), LF_EINVAL);
+  lf_flash_geometry bad = {0};
+  lf_geometry_region gap[] = {{0x08000000u, 4, 2048, 0, 0}, {0x08003000u, 4, 2048, 0, 4}};
+  d.regions = gap;
+  assert_int_equal(lf_geometry_build(S, &d, &bad), LF_EINVAL);
+  assert_non_null(strstr(lf_err_msg(S), "starts at 0x08003000, expected 0x08002000"));
+  lf_geometry_region odd[] = {{0x08000000u, 4, 3000, 0, 0}};
+  d.regions = odd;
+  d.nregions = 1;
+  assert_int_equal(lf_geometry_build(S, &d, &bad), LF_EINVAL);
+  img_free(&m);
+  lf_geometry_free(&g);
 }
 
 int main(void)
@@ -599,6 +657,7 @@ int main(void)
     cmocka_unit_test(test_other_families),
     cmocka_unit_test(test_family_errors_and_bank_option),
     cmocka_unit_test(test_family_times_from_datasheet_rows),
+    cmocka_unit_test(test_described_part_plans_unchanged),
     cmocka_unit_test(test_65k_image_on_f767_floor),
     cmocka_unit_test(test_chip_erase_mode),
     cmocka_unit_test(test_auto_picks_chip_only_when_cheaper),

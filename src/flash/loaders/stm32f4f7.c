@@ -1,12 +1,18 @@
-/* On-target flash loader for the STM32F4/F7 embedded-flash controller.
- * Runs from RAM (linked at LF_LDR_LOAD_ADDR) on a Cortex-M4 or M7, started
- * once by the host with r0 = the control block (lf_loader_abi.h), and serves
- * a command queue until EXIT or an error. No globals: all state lives in the
- * control block, so the blob has no .data/.bss.
+/* On-target flash loader of the STM32F2/F4/F7 embedded-flash controller
+ * family (src/flash/stm32f4f7.c is its host side). Runs from RAM (linked at
+ * LF_LDR_F47_LOAD_ADDR) on a Cortex-M4 or M7, started once by the host with
+ * r0 = the control block (lf_loader_abi.h), and serves the command queue
+ * until EXIT or an error. No globals: all state lives in the control block,
+ * so the blob has no .data/.bss.
  *
  * Facts: stm32f7-target.md 3.4/3.5 (SR, CR bits), 4.1-4.3 (unlock, program,
- * sector erase), 8 (PSIZE), 11.8 and 13 #5-#7 (caches, barriers);
- * stm32f4-target.md 3.2 (ACR caches), 3.4 (PGSERR).
+ * sector erase), 7 (sector layouts), 8 (PSIZE), 11.8 and 13 #5-#7 (caches,
+ * barriers); stm32f4-target.md 3.2 (ACR caches), 3.4 (PGSERR), 7 (layouts).
+ *
+ * Commands name addresses; this loader maps them to the controller: a sector
+ * number from the family's fixed sector shape (per bank: four sectors of a
+ * unit U, one of 4U, then 8U each; bank 2 numbered from 0x10 in SNB), a bank
+ * to MER (bank 1) or MER2 (bank 2).
  *
  * Programming loop (the hot path): per flash word
  *     st = FLASH_SR;  *dst = data;  DSB;  if (st & errors) fail(dst - 1)
@@ -16,10 +22,47 @@
  * the loop's own instructions run while the flash programs and the next
  * operation starts the moment the previous one ends. Error flags of every
  * operation are still checked: an error of word i is seen before word i+2 is
- * stored, and the final word is checked after the loop. */
+ * stored, and the final word is checked after the loop.
+ *
+ * gen-loaders: -mcpu=cortex-m4 (the same Thumb-2 code runs on the M7) */
 #include <stdint.h>
 
 #include "lf_loader_abi.h"
+
+/* ---- the contract with the host adapter (stm32f4f7.c includes this part
+ * with LF_LDR_CONTRACT_ONLY defined) ---- */
+
+#define LF_LDR_F47_LOAD_ADDR 0x20000000u /* linked here: RAM start of the F4 and F7 (DTCM) */
+#define LF_LDR_F47_FLASH_BASE 0x08000000u /* main flash of every F2/F4/F7 (bank 1) */
+/* FLASH_SR error bits the loader checks (F7 3.4 / F4 3.4): OPERR WRPERR
+ * PGAERR PGPERR ERSERR(PGSERR). */
+#define LF_LDR_F47_SR_ERRORS 0xF2u
+
+/* crc_mode */
+enum {
+  LF_LDR_F47_CRC_SOFT = 0,  /* nibble table, no peripheral */
+  LF_LDR_F47_CRC_FIXED = 1, /* F4 unit: CRC-32/MPEG-2 on words; loader bit-reverses (RBIT) */
+  LF_LDR_F47_CRC_PROG = 2,  /* F7 unit: INIT/POL/REV_IN/REV_OUT */
+};
+
+/* The family words of the control block (lf_ldr_ctrl.fam). */
+struct lf_ldr_f47 {
+  uint32_t flash_regs;   /* FLASH interface base, 0x40023C00 */
+  uint32_t psize;        /* FLASH_CR.PSIZE 0..3 for program and erase */
+  uint32_t crc_mode;     /* LF_LDR_F47_CRC_* */
+  uint32_t crc_regs;     /* CRC unit base (0x40023000) */
+  uint32_t rcc_enr;      /* RCC_AHB1ENR address (CRC clock), 0 = none */
+  uint32_t rcc_bit;      /* its CRCEN mask */
+  uint32_t acr_en;       /* FLASH_ACR cache enable bits (F7 ARTEN, F4 ICEN|DCEN) */
+  uint32_t acr_rst;      /* FLASH_ACR cache reset bits (F7 ARTRST, F4 ICRST|DCRST) */
+  uint32_t iwdg_regs;    /* IWDG base (0x40003000): slowed to its longest timeout and
+                            reloaded before every command; 0 = left alone */
+  uint32_t unit_shift;   /* log2 of U, the smallest sector of a bank */
+  uint32_t bank2;        /* bank 2 base address, 0 = single bank */
+};
+_Static_assert(sizeof(struct lf_ldr_f47) == 4 * LF_LDR_FAM_WORDS, "family words");
+
+#ifndef LF_LDR_CONTRACT_ONLY
 
 #define REG(a) (*(volatile uint32_t *)(a))
 #define REG8(a) (*(volatile uint8_t *)(a))
@@ -32,6 +75,8 @@
 #define SR_BSY 0x10000u
 #define CR_PG 0x1u
 #define CR_SER 0x2u
+#define CR_MER 0x4u
+#define CR_MER2 0x8000u /* F7 MER2, F42x MER1: bank 2 */
 #define CR_STRT 0x10000u
 #define CR_LOCK 0x80000000u
 #define KEY1 0x45670123u
@@ -63,6 +108,8 @@
 typedef struct lf_ldr_ctrl ctl_t;
 typedef struct lf_ldr_cmd cmd_t;
 
+#define F47(c) ((const struct lf_ldr_f47 *)(c)->fam)
+
 int lf_ldr_main(ctl_t *c) __attribute__((section(".text.entry"), used));
 
 static inline void dsb(void) { __asm volatile("dsb" ::: "memory"); }
@@ -76,19 +123,15 @@ static inline uint32_t rbit(uint32_t v)
   return r;
 }
 
-/* Reflected CRC-32 (zlib), 4 bits per step. */
-static const uint32_t nib[16] = {
-  0x00000000u, 0x1DB71064u, 0x3B6E20C8u, 0x26D930ACu, 0x76DC4190u, 0x6B6B51F4u,
-  0x4DB26158u, 0x5005713Cu, 0xEDB88320u, 0xF00F9344u, 0xD6D6A3E8u, 0xCB61B38Cu,
-  0x9B64C2B0u, 0x86D3D2D4u, 0xA00AE278u, 0xBDBDF21Cu,
-};
-
+/* Reflected CRC-32 (zlib), bit by bit: only heads and tails shorter than a
+ * word go through it (and the F4 unit's unaligned starts), so a table would
+ * cost more upload time than it saves. */
 static uint32_t crc_soft(uint32_t crc, const uint8_t *p, uint32_t n)
 {
   while (n--) {
     crc ^= *p++;
-    crc = (crc >> 4) ^ nib[crc & 15];
-    crc = (crc >> 4) ^ nib[crc & 15];
+    for (int k = 0; k < 8; k++)
+      crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
   }
   return crc;
 }
@@ -97,8 +140,8 @@ static uint32_t crc_soft(uint32_t crc, const uint8_t *p, uint32_t n)
  * before the halt) would reset the chip in a long erase: reload it. */
 static inline void kick(const ctl_t *c)
 {
-  if (c->iwdg_regs)
-    REG(c->iwdg_regs + IWDG_KR) = 0xAAAAu;
+  if (F47(c)->iwdg_regs)
+    REG(F47(c)->iwdg_regs + IWDG_KR) = 0xAAAAu;
 }
 
 /* Waits for BSY = 0 and returns SR. On silicon SR reads return at once
@@ -108,7 +151,7 @@ static uint32_t flash_idle(const ctl_t *c)
 {
   uint32_t sr;
   for (;;) {
-    sr = REG(c->flash_regs + F_SR);
+    sr = REG(F47(c)->flash_regs + F_SR);
     if (!(sr & SR_BSY))
       return sr;
     kick(c);
@@ -120,8 +163,8 @@ static int fail(ctl_t *c, uint32_t status, uint32_t addr, uint32_t sr)
   c->err_addr = addr;
   c->err_sr = sr;
   c->status = status;
-  REG(c->flash_regs + F_SR) = sr & LF_LDR_SR_ERRORS; /* w1c: leave the controller usable */
-  REG(c->flash_regs + F_CR) = 0;
+  REG(F47(c)->flash_regs + F_SR) = sr & LF_LDR_F47_SR_ERRORS; /* w1c: leave the controller usable */
+  REG(F47(c)->flash_regs + F_CR) = 0;
   return (int)status;
 }
 
@@ -129,12 +172,12 @@ static int fail(ctl_t *c, uint32_t status, uint32_t addr, uint32_t sr)
  * stale line survives an erase or program (F7 13 #5, HAL FLASH_FlushCaches). */
 static void flush_flash_caches(const ctl_t *c)
 {
-  uint32_t a = c->flash_regs + F_ACR, acr = REG(a);
-  if (!(acr & c->acr_en))
+  uint32_t a = F47(c)->flash_regs + F_ACR, acr = REG(a);
+  if (!(acr & F47(c)->acr_en))
     return;
-  uint32_t off = acr & ~c->acr_en;
+  uint32_t off = acr & ~F47(c)->acr_en;
   REG(a) = off;
-  REG(a) = off | c->acr_rst;
+  REG(a) = off | F47(c)->acr_rst;
   REG(a) = off;
   REG(a) = acr;
 }
@@ -160,14 +203,33 @@ static void dcache_off(void)
   isb();
 }
 
-static int do_erase(ctl_t *c, uint32_t bits, int sector)
+/* The FLASH_CR erase bits for a command: SER + SNB of the sector holding
+ * addr, MER / MER2 of the bank holding it, or both banks. The host checked
+ * that addr is in the flash. */
+static uint32_t erase_bits(const ctl_t *c, uint32_t op, uint32_t addr)
 {
-  uint32_t f = c->flash_regs, sr;
-  if (!(bits & LF_LDR_ERASE_STARTED)) {
+  uint32_t b2 = F47(c)->bank2, off = addr - LF_LDR_F47_FLASH_BASE, snb = 0, mer = CR_MER;
+  if (op == LF_LDR_OP_ERASE_CHIP)
+    return b2 ? CR_MER | CR_MER2 : CR_MER;
+  if (b2 && addr >= b2) {
+    off = addr - b2;
+    snb = 0x10u;
+    mer = CR_MER2;
+  }
+  if (op == LF_LDR_OP_ERASE_BANK)
+    return mer;
+  uint32_t u = off >> F47(c)->unit_shift; /* in units U: 4 x U, 4U, then 8U */
+  return CR_SER | ((snb | (u < 4 ? u : u < 8 ? 4 : 4 + (u >> 3))) << 3);
+}
+
+static int do_erase(ctl_t *c, const cmd_t *k)
+{
+  uint32_t f = F47(c)->flash_regs, sr;
+  if (!(k->len & LF_LDR_ERASE_STARTED)) {
     sr = flash_idle(c);
-    if (sr & LF_LDR_SR_ERRORS)
-      REG(f + F_SR) = sr & LF_LDR_SR_ERRORS;
-    uint32_t cr = (c->psize << 8) | (sector ? CR_SER | ((bits & 0x1Fu) << 3) : bits);
+    if (sr & LF_LDR_F47_SR_ERRORS)
+      REG(f + F_SR) = sr & LF_LDR_F47_SR_ERRORS;
+    uint32_t cr = (F47(c)->psize << 8) | erase_bits(c, k->op, k->addr);
     REG(f + F_CR) = cr;
     REG(f + F_CR) = cr | CR_STRT;
     dsb();
@@ -175,8 +237,8 @@ static int do_erase(ctl_t *c, uint32_t bits, int sector)
   sr = flash_idle(c);
   REG(f + F_CR) = 0;
   flush_flash_caches(c);
-  if (sr & LF_LDR_SR_ERRORS)
-    return fail(c, LF_LDR_ST_FLASH, bits & ~LF_LDR_ERASE_STARTED, sr);
+  if (sr & LF_LDR_F47_SR_ERRORS)
+    return fail(c, LF_LDR_ST_FLASH, k->addr, sr);
   return 0;
 }
 
@@ -194,7 +256,7 @@ static uint32_t prog_run(uint32_t f, uint32_t psize, uint32_t d, const uint8_t *
       st = *sr;
       REG(d + i) = v;
       dsb();
-      if (st & LF_LDR_SR_ERRORS)
+      if (st & LF_LDR_F47_SR_ERRORS)
         goto bad;
     }
     return 0;
@@ -206,7 +268,7 @@ static uint32_t prog_run(uint32_t f, uint32_t psize, uint32_t d, const uint8_t *
       isb(); /* HAL: two word stores separated by ISB (F7 4.2) */
       REG(d + i + 4) = hi;
       dsb();
-      if (st & LF_LDR_SR_ERRORS)
+      if (st & LF_LDR_F47_SR_ERRORS)
         goto bad;
     }
     return 0;
@@ -216,7 +278,7 @@ static uint32_t prog_run(uint32_t f, uint32_t psize, uint32_t d, const uint8_t *
       st = *sr;
       *(volatile uint16_t *)(d + i) = v;
       dsb();
-      if (st & LF_LDR_SR_ERRORS)
+      if (st & LF_LDR_F47_SR_ERRORS)
         goto bad;
     }
     return 0;
@@ -226,7 +288,7 @@ static uint32_t prog_run(uint32_t f, uint32_t psize, uint32_t d, const uint8_t *
       st = *sr;
       REG8(d + i) = v;
       dsb();
-      if (st & LF_LDR_SR_ERRORS)
+      if (st & LF_LDR_F47_SR_ERRORS)
         goto bad;
     }
     return 0;
@@ -238,14 +300,14 @@ bad:
 
 static int do_program(ctl_t *c, cmd_t *k, uint32_t idx)
 {
-  uint32_t f = c->flash_regs, unit = 1u << c->psize;
+  uint32_t f = F47(c)->flash_regs, unit = 1u << F47(c)->psize;
   uint32_t dst = k->addr, left = k->len;
   if ((dst | left) & (unit - 1))
     return fail(c, LF_LDR_ST_BADCMD, idx, 0);
   uint32_t sr = flash_idle(c);
-  if (sr & LF_LDR_SR_ERRORS)
-    REG(f + F_SR) = sr & LF_LDR_SR_ERRORS;
-  REG(f + F_CR) = (c->psize << 8) | CR_PG;
+  if (sr & LF_LDR_F47_SR_ERRORS)
+    REG(f + F_SR) = sr & LF_LDR_F47_SR_ERRORS;
+  REG(f + F_CR) = (F47(c)->psize << 8) | CR_PG;
   uint32_t rd = c->data_rd, roff = c->ring_roff, size = c->ring_size;
   const uint8_t *ring = (const uint8_t *)c->ring_base;
   while (left) {
@@ -263,7 +325,7 @@ static int do_program(ctl_t *c, cmd_t *k, uint32_t idx)
       n = size - roff;
     n &= ~(unit - 1);
     uint32_t at = 0;
-    uint32_t bad = prog_run(f, c->psize, dst, ring + roff, n, &at);
+    uint32_t bad = prog_run(f, F47(c)->psize, dst, ring + roff, n, &at);
     if (bad) {
       /* the SR read before the store at `at` reports the previous store */
       uint32_t a = dst + at;
@@ -285,7 +347,7 @@ static int do_program(ctl_t *c, cmd_t *k, uint32_t idx)
   sr = flash_idle(c);
   REG(f + F_CR) = 0;
   flush_flash_caches(c);
-  if (sr & LF_LDR_SR_ERRORS)
+  if (sr & LF_LDR_F47_SR_ERRORS)
     return fail(c, LF_LDR_ST_FLASH, dst - unit, sr);
   return 0;
 }
@@ -294,11 +356,11 @@ static int do_program(ctl_t *c, cmd_t *k, uint32_t idx)
 static uint32_t do_crc(const ctl_t *c, uint32_t a, uint32_t n)
 {
   uint32_t crc = 0xFFFFFFFFu;
-  uint32_t mode = c->crc_mode, u = c->crc_regs;
+  uint32_t mode = F47(c)->crc_mode, u = F47(c)->crc_regs;
   uint32_t head = (0u - a) & 3u;
-  if (mode == LF_LDR_CRC_FIXED && head)
-    mode = LF_LDR_CRC_SOFT; /* the F4 unit starts only from 0xFFFFFFFF */
-  if (mode == LF_LDR_CRC_SOFT || n < 16)
+  if (mode == LF_LDR_F47_CRC_FIXED && head)
+    mode = LF_LDR_F47_CRC_SOFT; /* the F4 unit starts only from 0xFFFFFFFF */
+  if (mode == LF_LDR_F47_CRC_SOFT || n < 16)
     return ~crc_soft(crc, (const uint8_t *)a, n);
   if (head) {
     crc = crc_soft(crc, (const uint8_t *)a, head);
@@ -308,7 +370,7 @@ static uint32_t do_crc(const ctl_t *c, uint32_t a, uint32_t n)
   volatile uint32_t *dr = &REG(u + CRC_DR);
   const uint32_t *p = (const uint32_t *)a;
   uint32_t words = n >> 2;
-  if (mode == LF_LDR_CRC_PROG) {
+  if (mode == LF_LDR_F47_CRC_PROG) {
     /* the unit's MSB-first register is the bit reverse of zlib's state */
     REG(u + CRC_POL) = 0x04C11DB7u;
     REG(u + CRC_INIT) = rbit(crc);
@@ -354,16 +416,16 @@ static uint32_t do_crc(const ctl_t *c, uint32_t a, uint32_t n)
 
 int lf_ldr_main(ctl_t *c)
 {
-  uint32_t f = c->flash_regs;
+  uint32_t f = F47(c)->flash_regs;
   dcache_off();
   REG(DWT_CTRL) |= 1u; /* CYCCNTENA (counts only with DEMCR.TRCENA, set by the host) */
-  if (c->rcc_enr)
-    REG(c->rcc_enr) |= c->rcc_bit;
-  if (c->iwdg_regs) {
+  if (F47(c)->rcc_enr)
+    REG(F47(c)->rcc_enr) |= F47(c)->rcc_bit;
+  if (F47(c)->iwdg_regs) {
     /* longest timeout, 4 * 256 * 4096 / 32 kHz = 32.8 s: longer than any
      * sector erase; harmless when the watchdog is not running (a reset
      * restores PR/RLR) */
-    uint32_t w = c->iwdg_regs;
+    uint32_t w = F47(c)->iwdg_regs;
     REG(w + IWDG_KR) = 0xAAAAu;
     REG(w + IWDG_KR) = 0x5555u;
     REG(w + IWDG_PR) = 6u;
@@ -386,8 +448,8 @@ int lf_ldr_main(ctl_t *c)
     cmd_t *k = &q[rd % c->cmd_count];
     uint32_t t0 = cycles(), op = k->op;
     int r;
-    if (op == LF_LDR_OP_ERASE || op == LF_LDR_OP_MASS) {
-      r = do_erase(c, k->addr, op == LF_LDR_OP_ERASE);
+    if (op == LF_LDR_OP_ERASE || op == LF_LDR_OP_ERASE_BANK || op == LF_LDR_OP_ERASE_CHIP) {
+      r = do_erase(c, k);
       k->result = cycles() - t0;
       c->cyc_erase += k->result;
     } else if (op == LF_LDR_OP_PROGRAM) {
@@ -418,3 +480,5 @@ __attribute__((naked, section(".text.exit"), used)) void lf_ldr_exit(void)
 {
   __asm volatile("bkpt #0xAB");
 }
+
+#endif /* LF_LDR_CONTRACT_ONLY */

@@ -1,0 +1,92 @@
+/* The parts table (family.h): one row per orderable part luaflash knows,
+ * used by C (nominal geometry before connect) and Lua (luaflash.parts,
+ * --chip, board files) alike. A row names its family unit and the family's
+ * line ID; the rest (sector layout, timings, loader) is the family's.
+ * Facts: stm32f7-target.md §1, §12; stm32f4-target.md §1, §12 (DEV_IDs and
+ * flash sizes of the parts). */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "flash/family.h"
+
+static const lf_part parts[] = {
+  /* STM32F76x/F77x (DEV_ID 0x451) */
+  {"STM32F765ZI", "", "stm32f4f7", 0x451, 2048},
+  {"STM32F767ZI", "", "stm32f4f7", 0x451, 2048},
+  {"STM32F769NI", "", "stm32f4f7", 0x451, 2048},
+  {"STM32F777ZI", "", "stm32f4f7", 0x451, 2048},
+  {"STM32F779NI", "", "stm32f4f7", 0x451, 2048},
+  {"STM32F767ZG", "", "stm32f4f7", 0x451, 1024},
+  /* STM32F74x/F75x (DEV_ID 0x449) */
+  {"STM32F746ZG", "", "stm32f4f7", 0x449, 1024},
+  {"STM32F756ZG", "", "stm32f4f7", 0x449, 1024},
+  {"STM32F746NG", "", "stm32f4f7", 0x449, 1024},
+  /* STM32F72x/F73x (DEV_ID 0x452) */
+  {"STM32F722ZE", "", "stm32f4f7", 0x452, 512},
+  {"STM32F723IE", "", "stm32f4f7", 0x452, 512},
+  {"STM32F732ZE", "", "stm32f4f7", 0x452, 64},
+  /* STM32F42x/F43x (DEV_ID 0x419) */
+  {"STM32F429ZI", "", "stm32f4f7", 0x419, 2048},
+  {"STM32F439ZI", "", "stm32f4f7", 0x419, 2048},
+  {"STM32F427VG", "", "stm32f4f7", 0x419, 1024},
+  /* STM32F40x/F41x (DEV_ID 0x413) */
+  {"STM32F407VG", "", "stm32f4f7", 0x413, 1024},
+  {"STM32F405RG", "", "stm32f4f7", 0x413, 1024},
+  {"STM32F417IG", "", "stm32f4f7", 0x413, 1024},
+};
+#define NPARTS (sizeof parts / sizeof parts[0])
+
+const lf_part *lf_part_at(size_t i) { return i < NPARTS ? &parts[i] : NULL; }
+
+static bool same(const char *a, const char *b, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    if (tolower((unsigned char)a[i]) != tolower((unsigned char)b[i]))
+      return false;
+  return true;
+}
+
+static bool eq(const char *a, const char *b) { return strlen(a) == strlen(b) && same(a, b, strlen(a)); }
+
+/* `want` is one of the comma-separated names in list. */
+static bool in_list(const char *list, const char *want)
+{
+  size_t n = strlen(want);
+  for (const char *p = list; *p;) {
+    const char *e = strchr(p, ',');
+    size_t len = e ? (size_t)(e - p) : strlen(p);
+    if (len == n && same(p, want, n))
+      return true;
+    p += len + (e ? 1 : 0);
+  }
+  return false;
+}
+
+const lf_part *lf_part_find(const char *name)
+{
+  if (!name || !*name)
+    return NULL;
+  for (size_t i = 0; i < NPARTS; i++)
+    if (eq(parts[i].name, name) || in_list(parts[i].aliases, name))
+      return &parts[i];
+  /* the name without its vendor prefix: "f767zi" for "STM32F767ZI" */
+  static const char *const prefixes[] = {"STM32"};
+  for (size_t i = 0; i < NPARTS; i++)
+    for (size_t k = 0; k < sizeof prefixes / sizeof prefixes[0]; k++) {
+      size_t pl = strlen(prefixes[k]);
+      if (same(parts[i].name, prefixes[k], pl) && eq(parts[i].name + pl, name))
+        return &parts[i];
+    }
+  return NULL;
+}
+
+int lf_part_geometry(lf_session *s, const lf_part *p, lf_flash_geometry *g)
+{
+  const lf_family *f = lf_family_by_name(p->family);
+  if (!f)
+    return lf_err_set(s, LF_EINVAL, "part %s: unknown family '%s'", p->name, p->family);
+  lf_chip c = {.family = f, .line = p->line, .flash_kib = p->flash_kib, .supported = true};
+  snprintf(c.name, sizeof c.name, "%s", p->name);
+  return f->geometry(s, &c, g);
+}
