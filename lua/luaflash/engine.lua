@@ -44,7 +44,7 @@ function M.new(opts)
   -- the probe is opened).
   function E.load_images(s)
     local tinfo, tname = target_info(s)
-    local g = lf.geometry { dev_id = tinfo.dev_id, flash_kib = tinfo.flash_kib, dual_bank = false }
+    local g = lf.geometry { part = tinfo.name }
     local base = g:info().base
     local spec = s.image
     if spec == nil then
@@ -87,10 +87,11 @@ function M.new(opts)
       E.log("info", string.format("SWD clock %.3f MHz (asked %.3f MHz)", hz / 1e6, st.clock / 1e6))
       E.result_extra.clock_hz = hz
       p:connect(st.connect == "under-reset" and "under-reset" or "normal")
-      local t = p:target { disconnect_timeout = st.disconnect_timeout }
+      -- the part's family identifies the chip first and sets its debug bits at connect
+      local t = p:target { disconnect_timeout = st.disconnect_timeout, family = target_info(st).family }
       local info = t:connect(st.connect == "under-reset" and "under-reset" or "halt")
       -- RDP level 1/2: nothing can be flashed; fail before any write (protection.lua)
-      if not E.allow_read_protected then require("luaflash.protection").check(t, target_info(st).family) end
+      if not E.allow_read_protected then require("luaflash.protection").check(t) end
       local g = lf.target_geometry(t)
       local gi = g:info()
       E.log("info", string.format("connected: %s %s, %s", info.core, info.core_rev, gi.name))

@@ -22,7 +22,8 @@
 --                image, so it is erased, programmed and verified in the
 --                same pass as the image.
 --   program      the default program (erase, program, verify), then the
---                option bytes (targets/stm32f7_options.lua write + verify).
+--                option bytes (the chip family's option-byte module, e.g.
+--                targets/stm32f7_options.lua: write + verify).
 -- Then the board log line (fsynced append), then the serial's outcome in the
 -- ledger. A gang (luaflash.gang, src/script/lf_lua_prod.c) runs the same
 -- script once per probe, each in its own thread and Lua state; the threads
@@ -39,7 +40,7 @@ local engine = require("luaflash.engine")
 local targets = require("luaflash.targets")
 local serials = require("luaflash.serials")
 local boardlog = require("luaflash.boardlog")
-local f7opt = require("luaflash.targets.stm32f7_options")
+local family = require("luaflash.family")
 
 local M = {}
 
@@ -52,9 +53,6 @@ local function gang_failed(out)
   if out.failed > 0 then fail(string.format("%d of %d board(s) failed", out.failed, #out.boards)) end
   if out.passed == 0 then fail("no board was flashed (no probe found?)") end
 end
-
--- Unique-ID address per target family (stm32f7-target.md §1, stm32f4-target.md §1).
-M.uid_addr = { stm32f7 = 0x1FF0F420, stm32f4 = 0x1FFF7A10 }
 
 -- The durable file operations (C: fsync, rename, flock), or plain Lua ones
 -- when the C module is not there (pure-Lua tests).
@@ -146,6 +144,8 @@ function M.prepare(spec, dir, words)
   local job = {
     eff = eff, origin = origin, board = board, hooks = hooks, dir = dir,
     family = tinfo and tinfo.family,
+    -- the option-byte module of the target's line (its family's), or nil
+    options = tinfo and family.option_bytes(tinfo.family, tinfo.line),
     allow = { allow_mass_erase = spec.allow_mass_erase == true, allow_rdp2 = spec.allow_rdp2 == true },
     probes = spec.probes, unique = spec.unique, serial_at = spec.serial_at,
     log = spec.log and project.resolve(dir, spec.log),
@@ -171,10 +171,11 @@ function M.prepare(spec, dir, words)
     if not okf then fail_input("production.run: serials.format: " .. ferr) end
   end
   if spec.option_bytes ~= nil then
-    if job.family ~= "stm32f7" then
-      fail_input("production.run: option_bytes are supported for the stm32f7 family only (target " .. tostring(tname) .. ")")
+    if not job.options then
+      fail_input("production.run: luaflash writes no option bytes for target " .. tostring(tname) ..
+        " (its family has no option-byte module for this line)")
     end
-    local ok, err = f7opt.check_fields(spec.option_bytes)
+    local ok, err = job.options.check_fields(spec.option_bytes)
     if not ok then fail_input("production.run: " .. err) end
     if spec.option_bytes.rdp == 2 and not job.allow.allow_rdp2 then
       fail_input("production.run: option_bytes.rdp = 2 disables debug access for ever (irreversible); set allow_rdp2 = true to do it")
@@ -206,7 +207,7 @@ function M.board(job)
   local function write_options(ctx)
     status("option bytes")
     local T = ctx.target
-    local r = f7opt.write(T.t, change, { timeout = eff.flash_timeout,
+    local r = job.options.write(T.t, change, { timeout = eff.flash_timeout,
       reset = function() T:reset("system", true) end })
     ctx.result.phases[#ctx.result.phases + 1] = { name = "options", seconds = r.seconds }
     rec.options = { optcr = string.format("0x%08x", r.optcr), optcr1 = string.format("0x%08x", r.optcr1),
@@ -228,10 +229,10 @@ function M.board(job)
     local img = ctx.images.image
     rec.image_crc32 = image_crc(img)
     local uid
-    local ua = M.uid_addr[job.family or ""]
-    if ua then uid = T.t:read(ua, 12); rec.uid = hex(uid) end
+    local ua, ulen = lf.unique_id(T.t) -- the chip's family knows where its unique ID is
+    if ua then uid = T.t:read(ua, ulen); rec.uid = hex(uid) end
     if job.option_bytes then
-      local c, err = f7opt.prepare(T.t, job.option_bytes, job.allow)
+      local c, err = job.options.prepare(T.t, job.option_bytes, job.allow)
       if not c then error(err, 0) end
       change = c
       -- A change that erases the chip (RDP 1 -> 0, nDBANK) goes first: the
@@ -275,7 +276,7 @@ function M.board(job)
     rec.plan = p
   end
   local proj = { path = "production", dir = job.dir, values = {}, where = {}, hooks = hooks }
-  -- RDP 0 requested: the chip may be protected now (f7opt refuses 1 -> 0 without allow_mass_erase)
+  -- RDP 0 requested: the chip may be protected now (the option module refuses 1 -> 0 without allow_mass_erase)
   local E = engine.new { board = job.board,
     allow_read_protected = job.option_bytes ~= nil and job.option_bytes.rdp == 0 }
   local t0 = lf.monotonic()

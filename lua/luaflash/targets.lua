@@ -1,56 +1,30 @@
--- Target names -> what luaflash needs to know before it connects: the DEV_ID
--- (DBGMCU_IDCODE[11:0]) and the nominal flash size, so images are parsed and
--- range-checked before the probe is even opened. After connect, the
--- geometry is rebuilt from what the chip reports (flash size register, bank
--- mode option bit) and the images are checked again before any write.
--- Flash layouts and timings themselves are the C family table
--- (src/flash/family.c), one source for the plan, the loader and Lua.
--- Facts: stm32f7-target.md §1, §12; stm32f4-target.md §1, §12.
+-- Part names -> what luaflash needs to know before it connects: the
+-- family, its line ID (STM32: DEV_ID, DBGMCU_IDCODE[11:0]) and the nominal
+-- flash size, so images are parsed and range-checked before the probe is
+-- even opened. After connect, the geometry is rebuilt from what the chip
+-- reports (flash size register, bank mode) and the images are checked again
+-- before any write. The rows are the C parts table (src/flash/parts.c: one
+-- source for C and Lua); layouts and timings are the family units'.
+
+local lf = require("luaflash")
+local family = require("luaflash.family")
 
 local M = {}
 
-M.list = {
-  -- STM32F76x/F77x (DEV_ID 0x451)
-  stm32f765zi = { dev_id = 0x451, flash_kib = 2048, family = "stm32f7" },
-  stm32f767zi = { dev_id = 0x451, flash_kib = 2048, family = "stm32f7" },
-  stm32f769ni = { dev_id = 0x451, flash_kib = 2048, family = "stm32f7" },
-  stm32f777zi = { dev_id = 0x451, flash_kib = 2048, family = "stm32f7" },
-  stm32f779ni = { dev_id = 0x451, flash_kib = 2048, family = "stm32f7" },
-  stm32f767zg = { dev_id = 0x451, flash_kib = 1024, family = "stm32f7" },
-  -- STM32F74x/F75x (DEV_ID 0x449)
-  stm32f746zg = { dev_id = 0x449, flash_kib = 1024, family = "stm32f7" },
-  stm32f756zg = { dev_id = 0x449, flash_kib = 1024, family = "stm32f7" },
-  stm32f746ng = { dev_id = 0x449, flash_kib = 1024, family = "stm32f7" },
-  -- STM32F72x/F73x (DEV_ID 0x452)
-  stm32f722ze = { dev_id = 0x452, flash_kib = 512, family = "stm32f7" },
-  stm32f723ie = { dev_id = 0x452, flash_kib = 512, family = "stm32f7" },
-  stm32f732ze = { dev_id = 0x452, flash_kib = 64, family = "stm32f7" },
-  -- STM32F42x/F43x (DEV_ID 0x419)
-  stm32f429zi = { dev_id = 0x419, flash_kib = 2048, family = "stm32f4" },
-  stm32f439zi = { dev_id = 0x419, flash_kib = 2048, family = "stm32f4" },
-  stm32f427vg = { dev_id = 0x419, flash_kib = 1024, family = "stm32f4" },
-  -- STM32F40x/F41x (DEV_ID 0x413)
-  stm32f407vg = { dev_id = 0x413, flash_kib = 1024, family = "stm32f4" },
-  stm32f405rg = { dev_id = 0x413, flash_kib = 1024, family = "stm32f4" },
-  stm32f417ig = { dev_id = 0x413, flash_kib = 1024, family = "stm32f4" },
-}
+-- name (lower case) -> { name, dev_id, line, flash_kib, family, aliases }
+M.list = {}
+for _, p in ipairs(lf.parts()) do
+  M.list[p.name:lower()] = { name = p.name, dev_id = p.line, line = p.line, flash_kib = p.flash_kib,
+    family = p.family, aliases = p.aliases }
+end
 
--- Target families: the settings layer between the built-in defaults and the
--- board (merge order: defaults < family < board < project < command line).
--- A family sets what holds for every chip of it; today the defaults already
--- fit both, so the layers are empty but real: `--settings` would name them
--- as the origin of anything they set.
-M.families = {
-  stm32f7 = { name = "STM32F7", settings = {} },
-  stm32f4 = { name = "STM32F4", settings = {} },
-}
-
--- The settings layer of the family of target `name`, or nil.
+-- The settings layer of the family of target `name`, or nil (merge order:
+-- defaults < family < board < project < command line).
 function M.family_layer(name)
-  local t = M.list[name and name:lower() or ""]
-  local f = t and M.families[t.family]
-  if not f then return nil end
-  return { name = "target family " .. f.name, values = f.settings }
+  local t = M.get(name)
+  if not t then return nil end
+  local f = family.get(t.family)
+  return { name = "target family " .. (f.title or t.family), values = f.settings or {} }
 end
 
 function M.names()
@@ -60,11 +34,13 @@ function M.names()
   return t
 end
 
+-- A part by name, alias or short name ("f767zi"), any case; or nil and an
+-- error with a suggestion and the known names.
 function M.get(name)
-  local t = M.list[name and name:lower() or ""]
-  if t then return t end
+  local p = type(name) == "string" and lf.part(name)
+  if p then return M.list[p.name:lower()] end
   local s = require("luaflash.settings")
-  local hint = name and s.suggest(name:lower(), M.names())
+  local hint = type(name) == "string" and s.suggest(name:lower(), M.names())
   return nil, "unknown target '" .. tostring(name) .. "'" .. (hint and (" (did you mean '" .. hint .. "'?)") or "") ..
     "; known: " .. table.concat(M.names(), ", ")
 end

@@ -1,5 +1,6 @@
--- Unprotect: a plain script (not a project) that takes an STM32F7 from read
--- protection level 1 back to level 0. The chip mass-erases itself while
+-- Unprotect: a plain script (not a project) that takes a chip from read
+-- protection level 1 back to level 0 (a chip whose family has an option-byte
+-- module for its line: the STM32F76x/F77x today). The chip mass-erases itself while
 -- doing so (every byte of flash is lost), hence the explicit consent:
 --
 --   luaflash --bench nucleo-f767zi unprotect.lua allow_mass_erase=true
@@ -7,9 +8,9 @@
 --
 -- Without allow_mass_erase=true it only says what it would do. At level 0 it
 -- changes nothing. Level 2 cannot be undone. Option-byte sequence and checks:
--- luaflash.targets.stm32f7_options (stm32f7-target.md §4.5).
+-- the family's module (STM32F7: luaflash.targets.stm32f7_options,
+-- stm32f7-target.md §4.5).
 local lf = require("luaflash")
-local f7opt = require("luaflash.targets.stm32f7_options")
 
 -- the target's state, not the command line: exit 1 with the message alone
 local function fail(msg)
@@ -25,9 +26,10 @@ end
 local probe <close> = lf.open()            -- --probe SEL or --bench pick the probe
 local t = probe:target()
 local info = t:connect("halt")
-local dev = info.idcode & 0xFFF
-if dev ~= 0x451 and dev ~= 0x449 and dev ~= 0x452 then
-  fail(string.format("unprotect: %s (DEV_ID 0x%03x) is not an STM32F7: luaflash writes option bytes on the STM32F7 family only", info.chip, dev))
+local f7opt = require("luaflash.family").option_bytes(info.family, info.dev_id)
+if not f7opt then
+  fail(string.format("unprotect: %s (ID 0x%03x): luaflash writes no option bytes for this chip " ..
+    "(its family has no option-byte module for it): use the vendor's tool", info.chip, info.dev_id))
 end
 local optcr, _, old = f7opt.read(t)
 if old.rdp == 0 then

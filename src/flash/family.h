@@ -169,8 +169,10 @@ typedef struct lf_protection {
   int level;                      /* 0 = none; 1, 2 = the vendor's levels */
   uint32_t reg;                   /* address of the register decoded */
   uint32_t value;                 /* its value */
-  char what[96];                  /* "FLASH_OPTCR 0x..., RDP byte 0xBB" */
-  const char *how;                /* how to get back to level 0 (or NULL) */
+  char what[96];                  /* "RDP level 1 (FLASH_OPTCR 0x..., RDP byte 0x55)" */
+  /* level > 0: what the level means for flashing and how to get back to
+   * level 0 (or that it is permanent), for the user */
+  char message[640];
 } lf_protection;
 
 /* What a debugger sets at connect for this family: a register whose bits

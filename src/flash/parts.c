@@ -25,7 +25,7 @@ static const lf_part parts[] = {
   /* STM32F72x/F73x (DEV_ID 0x452) */
   {"STM32F722ZE", "", "stm32f4f7", 0x452, 512},
   {"STM32F723IE", "", "stm32f4f7", 0x452, 512},
-  {"STM32F732ZE", "", "stm32f4f7", 0x452, 64},
+  {"STM32F732ZE", "", "stm32f4f7", 0x452, 512}, /* ST size letter E = 512 KiB */
   /* STM32F42x/F43x (DEV_ID 0x419) */
   {"STM32F429ZI", "", "stm32f4f7", 0x419, 2048},
   {"STM32F439ZI", "", "stm32f4f7", 0x419, 2048},

@@ -450,6 +450,11 @@ static const lf_loader_adapter *f47_loader(const lf_flash_geometry *g)
 
 /* ---- protection ---- */
 
+/* RDP (F7 3.6, 4.5, 5; F4 3.6, 5; RM0402's read-protection text for the same
+ * controller): level 1 refuses every flash read, erase and program while a
+ * debugger is connected, the core running luaflash's loader included; only
+ * the option-byte regression to level 0 works, and it mass-erases the chip;
+ * level 2 is permanent. */
 static int f47_protection(lf_session *s, lf_memap *m, const lf_chip *c, lf_protection *out)
 {
   const line *ln = line_of(c->line);
@@ -459,11 +464,21 @@ static int f47_protection(lf_session *s, lf_memap *m, const lf_chip *c, lf_prote
   if (r)
     return lf_err_wrap(s, r, "read protection: FLASH_OPTCR");
   uint32_t rdp = (optcr >> 8) & 0xFFu;
-  out->level = rdp == RDP_LEVEL0 ? 0 : rdp == RDP_LEVEL2 ? 2 : 1; /* F7 3.6 */
+  out->level = rdp == RDP_LEVEL0 ? 0 : rdp == RDP_LEVEL2 ? 2 : 1;
   out->reg = FLASH_OPTCR;
   out->value = optcr;
-  snprintf(out->what, sizeof out->what, "FLASH_OPTCR 0x%08x, RDP byte 0x%02X", optcr, rdp);
-  out->how = ln ? ln->how : how_vendor;
+  snprintf(out->what, sizeof out->what, "RDP level %d (FLASH_OPTCR 0x%08x, RDP byte 0x%02X)",
+           out->level, optcr, rdp);
+  if (out->level == 2)
+    snprintf(out->message, sizeof out->message,
+             "Level 2 is permanent: the flash can never again be read, erased or programmed "
+             "through the debug port (only firmware already on the chip can update it)");
+  else if (out->level == 1)
+    snprintf(out->message, sizeof out->message,
+             "A chip at level 1 refuses flash reads, erases and programs while a debugger is "
+             "connected: flashing needs RDP level 0, and going back from level 1 to level 0 "
+             "mass-erases the whole chip (all flash content is lost). %s",
+             ln ? ln->how : how_vendor);
   return 0;
 }
 

@@ -383,8 +383,8 @@ static int m_families(lua_State *L)
   return 1;
 }
 
-/* lf.protection(target) -> { level, reg, value, what, how } (read now), or
- * nil when the chip's family has no read protection or is unknown. */
+/* lf.protection(target) -> { level, reg, value, what, message } (read now),
+ * or nil when the chip's family has no read protection or is unknown. */
 static int m_protection(lua_State *L)
 {
   lf_cm *cm = lf_lua_target_cm(L, 1);
@@ -402,10 +402,8 @@ static int m_protection(lua_State *L)
   lua_setfield(L, -2, "value");
   lua_pushstring(L, pr.what);
   lua_setfield(L, -2, "what");
-  if (pr.how) {
-    lua_pushstring(L, pr.how);
-    lua_setfield(L, -2, "how");
-  }
+  lua_pushstring(L, pr.message);
+  lua_setfield(L, -2, "message");
   return 1;
 }
 

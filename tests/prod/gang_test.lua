@@ -218,7 +218,7 @@ test("bad_production_input_is_refused_before_any_board_with_what_was_expected", 
   refused({ probes = "some" }, "'probes' must be \"all\"")
   refused({ unique = "x" }, "'unique' must be a function")
   refused({ clock = "fast" }, "setting 'clock'")
-  refused({ board = "nucleo_f429zi", option_bytes = { rdp = 1 } }, "stm32f7 family only")
+  refused({ board = "nucleo_f429zi", option_bytes = { rdp = 1 } }, "writes no option bytes for target stm32f429zi")
   refused({ serials = { counter = "c" } }, "'serials' must be { counter = FILE, ledger = FILE")
   -- a good one passes
   local spec = {}
