@@ -75,7 +75,8 @@
 #define LF_AP_IDR 0xFCu
 
 typedef struct lf_adi_cfg {
-  uint8_t ap;                   /* MEM-AP used for memory (0: the AHB-AP of STM32) */
+  uint8_t ap;                   /* MEM-AP of lf_adi_read & co. (default 0: the system AHB-AP
+                                   of most Cortex-M parts) */
   double powerup_timeout_s;     /* DP power-up ACK wait (default 0.1 s) */
   double disconnect_timeout_s;  /* DP power-down ACK wait (default 0.1 s); 0 = do not wait */
   bool power_down;              /* request DP power-down on disconnect (default true) */

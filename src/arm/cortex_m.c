@@ -1,6 +1,6 @@
 /* Cortex-M core debug over the ADIv5 layer (cortex_m.h). Registers and
- * sequences: stm32f7-target.md 11 (core debug), 12 (DBGMCU), 13 #1-#3
- * (connect under reset). Every wait is a poll loop bounded by a deadline in
+ * sequences: stm32f7-target.md 11 (core debug), 13 #1-#3 (connect under
+ * reset). Every wait is a poll loop bounded by a deadline in
  * lf_adi_now_ns() (virtual time on the bench: each poll costs a modeled round
  * trip, no host sleep).
  *

@@ -69,7 +69,6 @@
 #define LF_AIRCR_VECTKEY 0x05FA0000u
 #define LF_AIRCR_SYSRESETREQ 0x00000004u
 #define LF_AIRCR_VECTRESET 0x00000001u
-/* DBGMCU (12), STM32F2/F4/F7 address */
 
 /* Core registers, numbered as DCRSR.REGSEL (11.3). */
 enum {

@@ -544,7 +544,7 @@ static int st_connect(lf_probe *p, lf_connect_mode mode)
   if ((r = dbg_status(st, ids, rep, 12, "read IDCODE")))
     return r;
   p->dpidr = get32(rep + 4);
-  /* AP 0 (the AHB-AP of every STM32) is ready after connect, so the first
+  /* AP 0 (the system MEM-AP of most Cortex-M parts) is ready after connect, so the first
    * memory access is one round trip. */
   if ((r = ensure_ap(st, 0, "connect")))
     return r;
