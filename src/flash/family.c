@@ -6,32 +6,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- the registry: one row per family unit ---- */
-
-extern const lf_family lf_family_stm32f4f7;
-
-static const lf_family *const families[] = {
-  &lf_family_stm32f4f7,
-};
-#define NFAMILIES (sizeof families / sizeof families[0])
-
-const lf_family *lf_family_at(size_t i) { return i < NFAMILIES ? families[i] : NULL; }
+/* ---- the registry (its rows are in parts.c, next to the parts) ---- */
 
 const lf_family *lf_family_by_name(const char *name)
 {
-  for (size_t i = 0; name && i < NFAMILIES; i++)
-    if (strcmp(families[i]->name, name) == 0)
-      return families[i];
+  const lf_family *f;
+  for (size_t i = 0; name && (f = lf_family_at(i)); i++)
+    if (strcmp(f->name, name) == 0)
+      return f;
   return NULL;
 }
 
 int lf_family_identify(lf_session *s, struct lf_memap *m, const lf_family *hint, lf_chip *out)
 {
   memset(out, 0, sizeof *out);
-  for (size_t i = 0; i <= NFAMILIES; i++) {
-    const lf_family *f = i == 0 ? hint : families[i - 1];
+  char tried[128] = "";
+  for (size_t i = 0; i == 0 || lf_family_at(i - 1); i++) {
+    const lf_family *f = i == 0 ? hint : lf_family_at(i - 1);
     if (!f || (i > 0 && f == hint))
       continue;
+    size_t o = strlen(tried);
+    snprintf(tried + o, sizeof tried - o, "%s%s", o ? ", " : "", f->name);
     int r = f->identify(s, m, out);
     if (r < 0 && r != LF_EFAULT)
       return r;
@@ -42,8 +37,8 @@ int lf_family_identify(lf_session *s, struct lf_memap *m, const lf_family *hint,
     lf_err_clear(s); /* a fault on a register this chip lacks: not this family */
     memset(out, 0, sizeof *out);
   }
-  return lf_err_set(s, LF_ENOTSUP, "flash: no flash family knows this chip (tried:%s%s)",
-                    NFAMILIES ? " " : " none", NFAMILIES ? families[0]->name : "");
+  return lf_err_set(s, LF_ENOTSUP, "flash: no flash family knows this chip (tried: %s)",
+                    tried[0] ? tried : "none");
 }
 
 int lf_line_geometry(lf_session *s, const lf_family *f, uint32_t line, uint32_t flash_kib,
@@ -53,9 +48,9 @@ int lf_line_geometry(lf_session *s, const lf_family *f, uint32_t line, uint32_t 
                .supported = true};
   memset(g, 0, sizeof *g);
   int r = LF_ENOTSUP;
-  for (size_t i = 0; r == LF_ENOTSUP && (f ? i == 0 : i < NFAMILIES); i++) {
+  for (size_t i = 0; r == LF_ENOTSUP && (f ? i == 0 : lf_family_at(i) != NULL); i++) {
     lf_err_clear(s);
-    c.family = f ? f : families[i];
+    c.family = f ? f : lf_family_at(i);
     r = c.family->geometry(s, &c, g);
   }
   return r;

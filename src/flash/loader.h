@@ -72,7 +72,7 @@ typedef struct lf_loader_cfg {
 
 /* What a family contributes to the engine (family.h: lf_family.loader). */
 typedef struct lf_loader_adapter {
-  const char *name;                     /* "stm32f4f7" */
+  const char *name;                     /* its loader's file name: loaders/NAME.c ("stm32f4f7") */
   const unsigned char *blob;            /* target code, linked at load_addr */
   const unsigned int *blob_len;
   uint32_t load_addr, entry_off, exit_off;

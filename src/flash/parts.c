@@ -1,7 +1,9 @@
-/* The parts table (family.h): one row per orderable part luaflash knows,
+/* The family registry and the parts table (family.h): one row per family
+ * unit (in identification order), one row per orderable part luaflash knows,
  * used by C (nominal geometry before connect) and Lua (luaflash.parts,
- * --chip, board files) alike. A row names its family unit and the family's
- * line ID; the rest (sector layout, timings, loader) is the family's.
+ * --chip, board files) alike. A part row names its family unit and the
+ * family's line ID; the rest (sector layout, timings, loader) is the
+ * family's.
  * Facts: stm32f7-target.md §1, §12; stm32f4-target.md §1, §12 (DEV_IDs and
  * flash sizes of the parts). */
 #include <ctype.h>
@@ -9,6 +11,17 @@
 #include <string.h>
 
 #include "flash/family.h"
+
+extern const lf_family lf_family_stm32f4f7;
+
+static const lf_family *const families[] = {
+  &lf_family_stm32f4f7,
+};
+
+const lf_family *lf_family_at(size_t i)
+{
+  return i < sizeof families / sizeof families[0] ? families[i] : NULL;
+}
 
 static const lf_part parts[] = {
   /* STM32F76x/F77x (DEV_ID 0x451) */
