@@ -94,14 +94,15 @@ void *lf_lobj_push(lua_State *L, size_t size, const char *tname, int parent_idx)
   return u;
 }
 
-/* Any of our types: the first argument's metatable has __name luaflash.* */
+/* Any of our object types: its metatable was made by lf_lobj_register
+ * (marked __lf_lobj). */
 static lf_lobj *any_obj(lua_State *L, int idx)
 {
-  static const char *const types[] = {LF_MT_BENCH, LF_MT_HOST, LF_MT_PROBE, LF_MT_TARGET,
-                                      LF_MT_LOADER};
-  for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
-    void *p = luaL_testudata(L, idx, types[i]);
-    if (p)
+  void *p = lua_touserdata(L, idx);
+  if (p && lua_getmetatable(L, idx)) {
+    bool ours = lua_getfield(L, -1, "__lf_lobj") == LUA_TBOOLEAN;
+    lua_pop(L, 2);
+    if (ours)
       return p;
   }
   luaL_argerror(L, idx, "luaflash object expected");
@@ -156,6 +157,8 @@ void lf_lobj_register(lua_State *L, const char *tname, const luaL_Reg *methods,
   lua_setfield(L, -2, "__gc");
   lua_pushcfunction(L, lobj_l_tbc);
   lua_setfield(L, -2, "__close");
+  lua_pushboolean(L, 1);
+  lua_setfield(L, -2, "__lf_lobj");
   if (tostring) {
     lua_pushcfunction(L, tostring);
     lua_setfield(L, -2, "__tostring");

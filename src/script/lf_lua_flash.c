@@ -11,8 +11,10 @@
  *   p:set_old(addr, bytes)  p:set_crc(index, crc)  p:finalize()
  *   p:summary(), p:sectors()
  *
- * Geometries, images and plans own C memory released by __gc / __close /
- * close(). A plan keeps its geometry alive through its user value. */
+ * Geometries, images and plans are lf_lobj objects like probes and targets
+ * (lf_lua_int.h): one lifecycle, released exactly once by close(), __close
+ * or __gc. A plan is its geometry's child (it points into it): closing the
+ * geometry closes its plans, and a reachable plan keeps its geometry alive. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -30,38 +32,34 @@
 #define MT_PLAN "luaflash.plan"
 
 typedef struct lgeom {
+  lf_lobj o;
   lf_flash_geometry g;
 } lgeom;
 
 typedef struct limage {
+  lf_lobj o;
   lf_image *im;
 } limage;
 
 typedef struct lplan {
+  lf_lobj o;
   lf_plan *p;
 } lplan;
 
 /* ---- geometry ---- */
 
-static lgeom *check_geom(lua_State *L, int idx)
-{
-  lgeom *g = luaL_checkudata(L, idx, MT_GEOM);
-  if (!g->g.sector)
-    luaL_argerror(L, idx, "geometry is closed");
-  return g;
-}
+static lgeom *check_geom(lua_State *L, int idx) { return lf_lobj_check(L, idx, MT_GEOM); }
 
-static int geom_gc(lua_State *L)
+static int geom_release(lf_lobj *o)
 {
-  lf_geometry_free(&((lgeom *)luaL_checkudata(L, 1, MT_GEOM))->g);
+  lf_geometry_free(&((lgeom *)o)->g);
   return 0;
 }
 
 static lgeom *new_geom(lua_State *L)
 {
-  lgeom *g = lua_newuserdatauv(L, sizeof *g, 0);
-  memset(g, 0, sizeof *g);
-  luaL_setmetatable(L, MT_GEOM);
+  lgeom *g = lf_lobj_push(L, sizeof *g, MT_GEOM, 0);
+  lf_lobj_init(&g->o, "geometry", geom_release, NULL);
   return g;
 }
 
@@ -317,7 +315,7 @@ static int g_info(lua_State *L)
 static int g_tostring(lua_State *L)
 {
   lgeom *g = luaL_checkudata(L, 1, MT_GEOM);
-  lua_pushfstring(L, "geometry (%s)", g->g.sector ? g->g.name : "closed");
+  lua_pushfstring(L, "geometry (%s)", g->o.closed ? "closed" : g->g.name);
   return 1;
 }
 
@@ -424,17 +422,11 @@ static int m_unique_id(lua_State *L)
 
 /* ---- image ---- */
 
-static limage *check_image(lua_State *L, int idx)
-{
-  limage *i = luaL_checkudata(L, idx, MT_IMAGE);
-  if (!i->im)
-    luaL_error(L, "image is closed");
-  return i;
-}
+static limage *check_image(lua_State *L, int idx) { return lf_lobj_check(L, idx, MT_IMAGE); }
 
-static int image_gc(lua_State *L)
+static int image_release(lf_lobj *o)
 {
-  limage *i = luaL_checkudata(L, 1, MT_IMAGE);
+  limage *i = (limage *)o;
   lf_image_free(i->im);
   i->im = NULL;
   return 0;
@@ -446,9 +438,8 @@ static int m_image(lua_State *L)
   static const char *const keys[] = {"path", "format", "base", "data", "name", NULL};
   luaL_checktype(L, 1, LUA_TTABLE);
   const lf_flash_geometry *g = lua_isnoneornil(L, 2) ? NULL : &check_geom(L, 2)->g;
-  limage *i = lua_newuserdatauv(L, sizeof *i, 0);
-  i->im = NULL;
-  luaL_setmetatable(L, MT_IMAGE);
+  limage *i = lf_lobj_push(L, sizeof *i, MT_IMAGE, 0);
+  lf_lobj_init(&i->o, "image", image_release, NULL);
   i->im = lf_image_new();
   if (!i->im)
     return luaL_error(L, "image: out of memory");
@@ -596,7 +587,7 @@ static int i_entry(lua_State *L)
 static int i_tostring(lua_State *L)
 {
   limage *i = luaL_checkudata(L, 1, MT_IMAGE);
-  if (!i->im)
+  if (i->o.closed)
     lua_pushliteral(L, "image (closed)");
   else
     lua_pushfstring(L, "image (%d segments, %d bytes)", (int)lf_image_count(i->im),
@@ -606,17 +597,11 @@ static int i_tostring(lua_State *L)
 
 /* ---- plan ---- */
 
-static lplan *check_plan(lua_State *L, int idx)
-{
-  lplan *p = luaL_checkudata(L, idx, MT_PLAN);
-  if (!p->p)
-    luaL_error(L, "plan is closed");
-  return p;
-}
+static lplan *check_plan(lua_State *L, int idx) { return lf_lobj_check(L, idx, MT_PLAN); }
 
-static int plan_gc(lua_State *L)
+static int plan_release(lf_lobj *o)
 {
-  lplan *p = luaL_checkudata(L, 1, MT_PLAN);
+  lplan *p = (lplan *)o;
   lf_plan_free(p->p);
   p->p = NULL;
   return 0;
@@ -693,12 +678,10 @@ static int m_plan(lua_State *L)
       set.ring_bytes = lf_lua_check_u32(L, -1, "plan: ring_bytes");
     lua_pop(L, 1);
   }
-  lplan *p = lua_newuserdatauv(L, sizeof *p, 1);
-  p->p = NULL;
-  luaL_setmetatable(L, MT_PLAN);
-  lua_pushvalue(L, 2);
-  lua_setiuservalue(L, -2, 1); /* the plan points into the geometry */
-  const lf_flash_geometry *g = &check_geom(L, 2)->g;
+  lgeom *lg = check_geom(L, 2);
+  lplan *p = lf_lobj_push(L, sizeof *p, MT_PLAN, 2); /* the plan points into the geometry */
+  lf_lobj_init(&p->o, "plan", plan_release, &lg->o);
+  const lf_flash_geometry *g = &lg->g;
   LF_LUA_TRY(L, lf_plan_build(lf_lua_session(L), lf_image_segment(i->im, 0), lf_image_count(i->im),
                               g, &set, &p->p));
   return 1;
@@ -845,7 +828,7 @@ static int p_sectors(lua_State *L)
 static int p_tostring(lua_State *L)
 {
   lplan *p = luaL_checkudata(L, 1, MT_PLAN);
-  if (!p->p)
+  if (p->o.closed || !p->p)
     lua_pushliteral(L, "plan (closed)");
   else
     lua_pushfstring(L, "plan (%s, %d sectors erased, %d programmed)", p->p->final ? "final" : "draft",
@@ -855,28 +838,6 @@ static int p_tostring(lua_State *L)
 
 lf_plan *lf_lua_plan_get(lua_State *L, int idx);
 lf_plan *lf_lua_plan_get(lua_State *L, int idx) { return check_plan(L, idx)->p; }
-
-static void new_mt(lua_State *L, const char *name, const luaL_Reg *methods, lua_CFunction gc,
-                   lua_CFunction tostring)
-{
-  luaL_newmetatable(L, name);
-  lua_newtable(L);
-  luaL_setfuncs(L, methods, 0);
-  if (gc) {
-    lua_pushcfunction(L, gc);
-    lua_setfield(L, -2, "close");
-  }
-  lua_setfield(L, -2, "__index");
-  if (gc) {
-    lua_pushcfunction(L, gc);
-    lua_setfield(L, -2, "__gc");
-    lua_pushcfunction(L, gc);
-    lua_setfield(L, -2, "__close");
-  }
-  lua_pushcfunction(L, tostring);
-  lua_setfield(L, -2, "__tostring");
-  lua_pop(L, 1);
-}
 
 void lf_lua_loader_register(lua_State *L);
 void lf_lua_loader_funcs(lua_State *L);
@@ -891,9 +852,9 @@ void lf_lua_flash_register(lua_State *L)
                                   {"set_crc", p_set_crc},   {"finalize", p_finalize},
                                   {"summary", p_summary},   {"sectors", p_sectors},
                                   {NULL, NULL}};
-  new_mt(L, MT_GEOM, geom, geom_gc, g_tostring);
-  new_mt(L, MT_IMAGE, image, image_gc, i_tostring);
-  new_mt(L, MT_PLAN, plan, plan_gc, p_tostring);
+  lf_lobj_register(L, MT_GEOM, geom, g_tostring);
+  lf_lobj_register(L, MT_IMAGE, image, i_tostring);
+  lf_lobj_register(L, MT_PLAN, plan, p_tostring);
   lf_lua_loader_register(L);
 }
 

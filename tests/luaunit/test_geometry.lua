@@ -76,4 +76,19 @@ test("parts_table_and_short_names", function()
   eq(g:info().dual_bank, true) -- 2 MiB F42x: always dual bank
 end)
 
+test("one_lifecycle_plans_close_with_their_geometry", function()
+  local g = lf.geometry { part = "stm32f767zi" }
+  local img = lf.image({ { data = "x", base = 0x08000000 } }, g)
+  local p = lf.plan(img, g, { erase = "sector", smart_flash = false })
+  g:close()
+  eq(p:is_closed(), true, "the plan pointed into the geometry")
+  local ok, err = pcall(p.summary, p)
+  eq(ok, false); assert(tostring(err):find("plan is closed", 1, true), err)
+  img:close(); img:close() -- twice is fine
+  ok, err = pcall(img.bytes, img)
+  eq(ok, false); assert(tostring(err):find("image is closed", 1, true), err)
+  do local g2 <close> = lf.geometry { part = "stm32f429zi" }; p = lf.plan(img.bytes and lf.image({ { data = "y", base = 0x08000000 } }, g2) or nil, g2) end
+  eq(p:is_closed(), true, "<close> of the geometry closed the plan")
+end)
+
 T.done()
