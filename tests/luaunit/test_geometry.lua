@@ -87,7 +87,10 @@ test("one_lifecycle_plans_close_with_their_geometry", function()
   img:close(); img:close() -- twice is fine
   ok, err = pcall(img.bytes, img)
   eq(ok, false); assert(tostring(err):find("image is closed", 1, true), err)
-  do local g2 <close> = lf.geometry { part = "stm32f429zi" }; p = lf.plan(img.bytes and lf.image({ { data = "y", base = 0x08000000 } }, g2) or nil, g2) end
+  do
+    local g2 <close> = lf.geometry { part = "stm32f429zi" }
+    p = lf.plan(lf.image({ { data = "y", base = 0x08000000 } }, g2), g2)
+  end
   eq(p:is_closed(), true, "<close> of the geometry closed the plan")
 end)
 
