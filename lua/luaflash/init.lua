@@ -94,6 +94,7 @@ function M.run_project(proj, kv, opts)
   local R = report.new(opts)
   R:instrument(E)
   proj = R:instrument_project(proj)
+  if board then board.hooks = R:instrument_hooks(board.hooks, "board ") end
   local t0 = lf.monotonic()
   local result, ctx
   -- With --json, stdout carries the JSON result alone: print() in hooks and

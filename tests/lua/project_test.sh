@@ -116,6 +116,20 @@ check flash-command-json 0 --out '"ok":true' -- "${B[@]}" flash "$P/app.bin" --b
 cp "$out" "$tmp/flash.json"
 json json-schema-flash-command result "$tmp/flash.json" success
 
+# ---- a board file with behaviour (tests/lua/boards, found through LUAFLASH_BOARDS) ----
+# the project's did_connect replaces the board's; its reset runs the board's,
+# which runs luaflash's (the reset phase takes its 3.2 ms); the board's
+# will_connect and disconnect run as the project defines none
+LUAFLASH_BOARDS="$here/boards" check board-behaviour-under-the-project 0 --out "reset 3\.[0-9] ms, disconnect" \
+  --out "verified \(CRC32" --no-out "board: did_connect" -- "${B[@]}" "$P/board_behaviour.lua"
+tr=$(grep -E "^(board|project): " "$out" | tr '\n' '|')
+[ "$tr" = "board: will_connect|project: did_connect (the board's is replaced)|project: reset, then the board's|board: reset, then luaflash's|board: disconnect, then luaflash's|" ] \
+  && { pass=$((pass+1)); echo "ok   board and project functions ran in order, the project's first"; } \
+  || { fail=$((fail+1)); echo "FAIL board/project function order: $tr"; }
+LUAFLASH_BOARDS="$here/boards" check board-behaviour-without-a-project 0 --out "^board: will_connect" \
+  --out "^board: did_connect" --out "^board: reset, then luaflash's" --out "reset 3\.[0-9] ms" \
+  -- "${B[@]}" flash "$P/app.bin" --board behave_f767zi
+
 # ---- a project file is code: full standard library, nothing from the cwd ----
 # (run from tests/lua/cwd, whose cwd_only_mod.lua the project must not find)
 check_dir="$here/cwd"
