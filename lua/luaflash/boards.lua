@@ -15,6 +15,7 @@
 local lf = require("luaflash")
 local settings = require("luaflash.settings")
 local project = require("luaflash.project")
+local chips = require("luaflash.chips")
 
 local M = {}
 
@@ -123,6 +124,9 @@ function M.load(name, dirs)
         end
       end
       if not b.target then return nil, path .. ": a board names its target" end
+      local part, perr = chips.get(b.target)
+      if not part then return nil, path .. ": target: " .. perr end
+      b.target = part.name
       b.name, b.path, b.hooks = norm, path, fns
       local values = b.settings or {}
       for k, v in pairs(values) do

@@ -4,7 +4,7 @@
 -- the same methods (ctx.target:flash(plan), ctx.target.t for raw access).
 
 local lf = require("luaflash")
-local targets = require("luaflash.targets")
+local targets = require("luaflash.chips")   -- the parts table behind one lookup
 local flash = require("luaflash.flash")
 local closing = require("luaflash.closing")
 
@@ -32,14 +32,17 @@ function M.new(opts)
     return lf.monotonic()
   end
 
+  -- The chip of the run: the `chip` setting (old name `target`), else the
+  -- board's.
   local function target_info(s)
-    local name = s.target or (E.board and E.board.target)
+    local name = s.chip or s.target or (E.board and E.board.target)
     if not name then
-      error("no target: set 'board' (luaflash boards lists them) or 'target' in the project", 0)
+      error("no chip: set 'board' (luaflash boards lists them) or 'chip' (luaflash chips; " ..
+        "--chip PART on the command line)", 0)
     end
     local t, err = targets.get(name)
     if not t then error(err, 0) end
-    return t, name
+    return t, t.name
   end
 
   -- Parse and check every image against the target's nominal flash (before

@@ -29,6 +29,8 @@ json() {
 }
 
 B=(--bench nucleo-f767zi)
+# zlib CRC32 of 32 KiB of 0xFF (an erased sector 0): gzip's trailer holds it
+blank32k_crc=$(printf '%s' "$(head -c 32768 /dev/zero | tr '\0' '\377' | gzip -c | tail -c 8 | head -c 4 | od -An -tx4 | tr -d ' \n')")
 
 # ---- the examples end to end ----
 check example-minimal 0 --out "^luaflash: STM32F76x/F77x 2048 KiB single bank via ST-LINK/V2-1 066DFF575251717867174428 at 4\.00 MHz" \
@@ -130,6 +132,19 @@ LUAFLASH_BOARDS="$here/boards" check board-behaviour-without-a-project 0 --out "
   --out "^board: did_connect" --out "^board: reset, then luaflash's" --out "reset 3\.[0-9] ms" \
   -- "${B[@]}" flash "$P/app.bin" --board behave_f767zi
 
+# ---- the chip of a project: `chip` (its old name `target` still works), --chip ----
+check project-chip-without-board 0 --out "116 bytes: 1 sectors erased, 1 programmed.*verified" \
+  -- "${B[@]}" "$P/chip_only.lua"
+check project-chip-origin 0 --out 'chip += "stm32f767zi" +-- project .*chip_only\.lua \(.*chip_only\.lua:2\)' \
+  -- "${B[@]}" "$P/chip_only.lua" --settings
+check project-old-target-name-still-works 0 --out "verified" -- "${B[@]}" "$P/old_target.lua"
+check project-old-target-origin 0 --out "chip += \"stm32f767zi\" +-- project .*old_target\.lua:2\) as 'target'" \
+  -- "${B[@]}" "$P/old_target.lua" --settings
+check project-bad-chip 2 --err "bad_chip\.lua:2: setting 'chip': unknown chip 'stm32f76zi' \(did you mean" \
+  --no-err traceback -- "${B[@]}" "$P/bad_chip.lua"
+check project-chip-on-the-command-line 0 --out 'chip += "stm32f767zi" +-- command line \(--chip\)' \
+  --out 'board += "nucleo_f767zi"' -- "${B[@]}" --chip stm32f767zit6 "$X/minimal.lua" --settings
+
 # ---- a project file is code: full standard library, nothing from the cwd ----
 # (run from tests/lua/cwd, whose cwd_only_mod.lua the project must not find)
 check_dir="$here/cwd"
@@ -172,7 +187,7 @@ check kv-error-json 2 --out '"error":"command line argument 1: unknown setting .
 # the board stays untouched by an input error: its flash is still blank
 st2=$tmp/state2.bin
 check input-error-writes-nothing 2 -- "${B[@]}" --bench-state "$st2" "$P/missing_image.lua"
-check after-input-error-flash-blank 0 --out "readout: .* CRC32 0x$(printf '%s' "$(head -c 32768 /dev/zero | tr '\0' '\377' | gzip -c | tail -c 8 | head -c 4 | od -An -tx4 | tr -d ' \n')")" \
+check after-input-error-flash-blank 0 --out "readout: .* CRC32 0x${blank32k_crc}" \
   -- "${B[@]}" --bench-state "$st2" "$X/readout.lua" "$tmp/blank.bin"
 
 # ---- key=value and option errors ----

@@ -73,4 +73,12 @@ test("unknown_names_in_a_board_file_are_errors_with_line_and_suggestion", functi
   eq(b, nil); eq(err, d .. "/twice.lua: 'reset' is defined twice (top level and table)")
 end)
 
+test("a_board_target_is_a_known_chip_stored_by_its_part_name", function()
+  eq(assert(B.load("ordering_code", tdirs)).target, "stm32f429zi")
+  local b, err = B.load("bad_target", tdirs)
+  eq(b, nil)
+  eq(err, tdirs[1] .. "/bad_target.lua: target: unknown chip 'stm32f42zi' (did you mean 'stm32f429zi'?); " ..
+    "luaflash chips lists the known chips")
+end)
+
 T.done()
