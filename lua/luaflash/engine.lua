@@ -137,8 +137,16 @@ function Probe:connect(st)
   p:connect(st.connect == "under-reset" and "under-reset" or "normal")
   local t = p:target { disconnect_timeout = st.disconnect_timeout }
   local info = t:connect(st.connect == "under-reset" and "under-reset" or "halt")
+  -- the chip the settings name (board or chip) is the one connected: the
+  -- images were checked against its flash; fail before any write
+  local part = self.target_info(st)
+  if info.dev_id ~= part.dev_id then
+    error(string.format("connected chip %s (DEV_ID 0x%03x) is not the %s the settings name (DEV_ID 0x%03x): " ..
+      "check 'chip' and 'board' (luaflash chips); nothing was written", tostring(info.chip), info.dev_id,
+      part.name, part.dev_id), 1)   -- (a position: the CLI prints it as luaflash's own, no traceback)
+  end
   -- RDP level 1/2: nothing can be flashed; fail before any write (protection.lua)
-  if not E.allow_read_protected then require("luaflash.protection").check(t, self.target_info(st).family) end
+  if not E.allow_read_protected then require("luaflash.protection").check(t, part.family) end
   local g = lf.target_geometry(t)
   local gi = g:info()
   E.log("info", string.format("connected: %s %s, %s", info.core, info.core_rev, gi.name))

@@ -89,6 +89,8 @@ check unknown-chip-suggests 2 --err "^luaflash: --chip: setting 'chip': unknown 
 check flash-needs-a-board-or-a-chip 2 --err "no chip: set 'board' \(luaflash boards lists them\) or 'chip'" \
   -- "${B[@]}" flash "$app"
 check chip-needs-a-value 2 --err "option --chip needs a value" -- flash "$app" --chip
+check wrong-chip-fails-before-writing 1 --err "connected chip STM32F76x/F77x \(DEV_ID 0x451\) is not the stm32f429zi" \
+  --err "nothing was written" --no-err traceback -- "${B[@]}" --chip stm32f429zi flash "$app"
 check chip-reaches-every-gang-thread 0 --out "^#1 .* passed" --out "^#2 .* passed" \
   -- --bench nucleo-f767zi,nucleo-f767zi --chip f767zi flash "$app" --all-probes
 check help-names-chips-and-chip 0 --out "^  chips +list the known chips" --out "^  --chip PART +the chip" \

@@ -144,6 +144,12 @@ check project-bad-chip 2 --err "bad_chip\.lua:2: setting 'chip': unknown chip 's
   --no-err traceback -- "${B[@]}" "$P/bad_chip.lua"
 check project-chip-on-the-command-line 0 --out 'chip += "stm32f767zi" +-- command line \(--chip\)' \
   --out 'board += "nucleo_f767zi"' -- "${B[@]}" --chip stm32f767zit6 "$X/minimal.lua" --settings
+# a chip the board does not carry: stopped after connect, before any write
+st3=$tmp/state3.bin
+check project-wrong-chip-fails 1 --err "is not the stm32f429zi the settings name" \
+  -- "${B[@]}" --bench-state "$st3" "$X/minimal.lua" --chip f429zi
+check after-wrong-chip-flash-blank 0 --out "readout: .* CRC32 0x${blank32k_crc}" \
+  -- "${B[@]}" --bench-state "$st3" "$X/readout.lua" "$tmp/blank3.bin"
 
 # ---- a project file is code: full standard library, nothing from the cwd ----
 # (run from tests/lua/cwd, whose cwd_only_mod.lua the project must not find)
