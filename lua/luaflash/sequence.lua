@@ -86,7 +86,11 @@ function M.run(project, settings, origin, engine)
   local phase = steps.phase
   local ok, err = xpcall(function()
     ctx.images = engine.load_images(ctx.settings)
-    local connected = phase(ctx, "connect", function() return run.connect(ctx) end)
+    local connected = phase(ctx, "connect", function()
+      local took = run.connect(ctx)
+      if type(took) ~= "number" and ctx.connect_t0 then took = (engine.clock or os.clock)() - ctx.connect_t0 end
+      return took
+    end)
     if not connected then error("connect was skipped by will_connect: nothing to do", 0) end
     if not ctx.target then
       error("connect(ctx) left no target: a connect step sets ctx.target (e.g. by calling default(ctx))", 0)

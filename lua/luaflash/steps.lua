@@ -65,11 +65,14 @@ function M.phase(ctx, name, fn)
 end
 
 -- Sets ctx.probe and ctx.target; returns the seconds the connect took on the
--- run's clock (opening the probe is not part of it). A replacement that
--- calls default(ctx) returns what it returns.
+-- run's clock (opening the probe is not part of it: the clock becomes the
+-- bench's there). ctx.connect_t0 is when it started, so a replacement that
+-- returns nothing is measured from then, its own work after default(ctx)
+-- included (sequence.lua).
 function M.connect(ctx)
   ctx.probe = ctx.engine.open_probe(ctx.settings)
   local c0 = now(ctx.engine)
+  ctx.connect_t0 = c0
   ctx.target = ctx.probe:connect(ctx.settings)
   return now(ctx.engine) - c0
 end

@@ -46,6 +46,8 @@ NO_RESET=1 check example-tuned-will_reset-skips 0 --out "reset skipped" -- "${B[
 check example-bootloader-then-app 0 --out "part 1 at 0x08000000: 116 byte\(s\), 1 sector\(s\) verified" \
   --out "part 2 at 0x08008000: 116 byte\(s\), 1 sector\(s\) verified" --out "program\(ctx\) [0-9.]+ ms" \
   -- "${B[@]}" "$X/bootloader_app.lua"
+check example-steps-replace-and-call-the-default 0 --out "^steps: watchdogs stop while halted \(DBGMCU_APB1_FZ 0x00001800\)" \
+  --out "^steps: system reset of the STM32F76x/F77x" --out "reset 3\.[0-9] ms" --out "verified" -- "${B[@]}" "$X/steps.lua"
 check example-erase-only 0 --out "erase_only: 1 sector\(s\) erased and blank" -- "${B[@]}" "$X/erase_only.lua"
 check example-readout 0 --out "readout: .*d\.bin: 32768 bytes from 0x08000000 \(STM32F76x/F77x\), CRC32 0x[0-9a-f]{8}" \
   -- "${B[@]}" "$X/readout.lua" "$tmp/d.bin"

@@ -166,6 +166,20 @@ test("every_step_is_replaced_by_the_project_and_each_calls_the_default", functio
   eq(phase_names(r), "connect erase program verify reset disconnect")
 end)
 
+test("connect_time_is_the_default_connect_s_own_or_from_its_start_when_a_replacement_returns_nothing", function()
+  -- the fake clock counts calls: connect@ is one call after the connect starts
+  local engine = fake()
+  local s, o = settings()
+  eq(Q.run({ hooks = {} }, s, o, engine).phases[1].seconds, 1, "the default's own time")
+  local calls
+  engine, calls = fake()
+  local r = Q.run({ hooks = { connect = function(ctx, default)
+    default(ctx)
+    calls[#calls + 1] = "init1"; calls[#calls + 1] = "init2"
+  end } }, s, o, engine)
+  eq(r.phases[1].seconds, 3, "connect@ + the replacement's two steps after it")
+end)
+
 test("a_replacement_that_skips_the_default_replaces_it", function()
   local engine, calls = fake()
   local s, o = settings()
