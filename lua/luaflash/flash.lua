@@ -12,9 +12,13 @@
 --   F:write(0x08008000, "\1\2\3\4")          -- the rest of the sector is kept
 --   print(string.format("%08x", F:crc32(0x08000000, 65536)))
 --   F:close()                                -- stops the loader (flash locked)
+--   do local G <close> = t:flash() ... end   -- the same at the scope's end
 --
 -- Requiring the module adds :program and :flash to every target object
--- (and a project's hooks reach the raw target as ctx.target.t).
+-- (and a project's hooks reach the raw target as ctx.target.t). One target
+-- has one flash object and so one loader: the engine's target flashes
+-- through it too (ctx.target.F), with F:stream(plan, what) (erase / program
+-- / CRC verify as one loader stream) and F:verify(plan, mode).
 --
 -- Images (`image_or_path`): a path ("app.bin" loads at the flash base, or at
 -- options.base), an lf.image, or a list of { path=, base=, format= } and
