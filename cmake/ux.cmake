@@ -7,7 +7,7 @@ if(TARGET luaflash)
   add_test(NAME lua_projects COMMAND bash ${CMAKE_SOURCE_DIR}/tests/lua/project_test.sh
            $<TARGET_FILE:luaflash> ${LF_LUA_INTERP_UX})
   set(LF_UX_TESTS lua_projects)
-  foreach(ex minimal tuned bootloader_app erase_only pyocd_default)
+  foreach(ex minimal tuned bootloader_app erase_only pyocd_default steps)
     add_test(NAME example_${ex} COMMAND $<TARGET_FILE:luaflash> --bench nucleo-f767zi
              ${CMAKE_SOURCE_DIR}/scripts/examples/${ex}.lua --quiet)
     list(APPEND LF_UX_TESTS example_${ex})

@@ -1,7 +1,8 @@
 /* luaflash command line: options, the bench, logging, exit codes.
  *
  *   luaflash [options] SCRIPT.lua [args...]   run that script (and only it)
- *   luaflash [options] probes                 list probes
+ *   luaflash [options] probes | boards | chips  list probes, boards, chips
+ *   luaflash [options] flash FILE ...         flash without a project file
  *
  * Exit codes: 0 success, 1 failure (script error, probe or target failure),
  * 2 usage or input error (bad option, missing script, syntax error). */
@@ -26,19 +27,21 @@
 static const char usage_text[] =
   "usage: luaflash [options] SCRIPT.lua [args...]\n"
   "       luaflash [options] probes\n"
-  "       luaflash [options] boards\n"
-  "       luaflash [options] flash FILE --board NAME [key=value ...]\n"
+  "       luaflash [options] boards | chips\n"
+  "       luaflash [options] flash FILE --board NAME | --chip PART [key=value ...]\n"
   "\n"
   "Runs SCRIPT.lua with the luaflash Lua API (only that file: nothing is\n"
   "loaded from the current directory). A file that assigns settings (board,\n"
-  "image, clock, ...) or hooks (will_connect, ...), or returns a table of\n"
-  "settings, is a project: the default sequence (lua/luaflash/sequence.lua)\n"
-  "runs it after the file.\n"
+  "image, clock, ...), hooks (will_connect, ...) or steps (reset, ...), or\n"
+  "returns a table of settings, is a project: the default sequence\n"
+  "(lua/luaflash/sequence.lua) runs it after the file.\n"
   "\n"
   "commands:\n"
   "  probes                  list probes (kind, firmware, serial, voltage)\n"
   "  boards                  list the board files (boards/*.lua)\n"
+  "  chips                   list the known chips (name, family, flash, aliases)\n"
   "  flash FILE --board NAME flash an image without a project file\n"
+  "  flash FILE --chip PART  the same for a bare chip\n"
   "\n"
   "project files (PROJECT.lua sets board, image, settings, hooks):\n"
   "  luaflash PROJECT.lua [key=value ...] [--settings] [--json] [--quiet]\n"
@@ -55,6 +58,8 @@ static const char usage_text[] =
   "  install prefix's share/luaflash/lua)\n"
   "\n"
   "options:\n"
+  "  --chip PART             the chip of a project or of flash FILE (the 'chip'\n"
+  "                          setting): STM32F767ZI, stm32f767zi, f767zi, ...\n"
   "  --probe SEL             probe for luaflash.open(): serial or serial prefix,\n"
   "                          location (bench:1, usb:1-4.2), index (0, 1, ...),\n"
   "                          or 'bench' (= --bench nucleo-f767zi)\n"
@@ -130,6 +135,7 @@ static int usage_error(const char *fmt, ...)
 
 typedef struct cli {
   const char *probe;
+  const char *chip;            /* --chip: the project's `chip` (init.lua) */
   lf_lua_bench_opts bench;
   bool want_bench;
   const char *params[MAX_PARAMS];
@@ -154,8 +160,8 @@ static int take_option(cli *c, int argc, char **argv, int *i)
 {
   const char *a = argv[*i];
   const char *v = *i + 1 < argc ? argv[*i + 1] : NULL;
-  static const char *const with_value[] = {"--probe", "--bench", "--bench-probe", "--bench-faults",
-                                           "--bench-state", "--bench-param", NULL};
+  static const char *const with_value[] = {"--probe", "--chip", "--bench", "--bench-probe",
+                                           "--bench-faults", "--bench-state", "--bench-param", NULL};
   for (size_t k = 0; with_value[k]; k++)
     if (!strcmp(a, with_value[k]) && !v)
       return usage_error("option %s needs a value", a);
@@ -182,6 +188,10 @@ static int take_option(cli *c, int argc, char **argv, int *i)
       c->want_bench = true;
     else
       c->probe = v;
+  } else if (!strcmp(a, "--chip")) {
+    if (!v[0])
+      return usage_error("--chip needs a part name (%s lists them)", "luaflash chips");
+    c->chip = v;
   } else if (!strcmp(a, "--bench")) {
     if (!v[0])
       return usage_error("--bench needs a board name (known: %s)", "nucleo-f767zi, nucleo-f429zi");
@@ -261,9 +271,9 @@ int main(int argc, char **argv)
     return usage_error("%s", "no script or command given (luaflash SCRIPT.lua, luaflash probes)");
   }
   if (!c.is_script && strcmp(c.target, "probes") != 0 && strcmp(c.target, "boards") != 0 &&
-      strcmp(c.target, "flash") != 0) {
+      strcmp(c.target, "chips") != 0 && strcmp(c.target, "flash") != 0) {
     int st = usage_error("unknown command '%s' (a script must end in .lua; commands: probes, "
-                         "boards, flash)", c.target);
+                         "boards, chips, flash)", c.target);
     free(c.args);
     return st;
   }
@@ -290,6 +300,8 @@ int main(int argc, char **argv)
     lf_lua_set_cli_int(l, "all_probes", 1);
   if (c.probe)
     lf_lua_set_cli(l, "probe", c.probe);
+  if (c.chip)
+    lf_lua_set_cli(l, "chip", c.chip);
   if (c.want_bench && lf_lua_attach_bench(l, &c.bench) != 0) {
     fprintf(stderr, "luaflash: %s\n", lf_lua_message(l));
     status = LF_EXIT_USAGE;

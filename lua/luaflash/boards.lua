@@ -1,14 +1,61 @@
 -- Boards: one small Lua file per board in boards/ (name = file name without
 -- .lua). A board names its target, its probe kind, its bench model and the
--- settings it changes from the target family's (a settings layer).
+-- settings it changes from the target family's (a settings layer), in the
+-- table it returns. It may also carry behaviour: hooks and steps (the names
+-- of project.hooks), as top-level functions or as functions in that table:
+--
+--   function reset(ctx, default) ...; return default(ctx) end
+--   return { target = "stm32f767zi", ..., will_connect = function(ctx) ... end }
+--
+-- They sit under the project's (lua/luaflash/sequence.lua, bind): a project
+-- function of the same name replaces the board's and gets it as `default`.
+-- A board file is code, like a project file (full standard library): use
+-- board files you trust. Unknown names are errors with a suggestion.
 
 local lf = require("luaflash")
 local settings = require("luaflash.settings")
+local project = require("luaflash.project")
+local chips = require("luaflash.chips")
 
 local M = {}
 
 local board_keys = { description = "string", target = "string", bench = "string",
   probe = "table", settings = "table", leds = "table" }
+local known_names = {}
+for k in pairs(board_keys) do known_names[#known_names + 1] = k end
+for _, h in ipairs(project.hooks) do known_names[#known_names + 1] = h end
+table.sort(known_names)
+
+local function hint(name)
+  local h = settings.suggest(name, known_names)
+  return h and (" (did you mean '" .. h .. "'?)") or ""
+end
+
+-- Run the board file at path: its returned table and the functions it
+-- defined at top level (name -> function), or nil and "path:line: what".
+local function run_board_file(path)
+  local fns, problem = {}, nil
+  local env = setmetatable({}, {
+    __index = _G,
+    __newindex = function(_, k, v)
+      local info = debug.getinfo(2, "Sl")
+      local at = path .. ":" .. (info and info.currentline or 0)
+      if type(k) == "string" and project.hooks_set[k] and type(v) == "function" then
+        fns[k] = v
+      else
+        problem = problem or (at .. ": unknown name '" .. tostring(k) .. "' in a board file" ..
+          hint(tostring(k)) .. ": a board returns its data as a table; top-level functions are " ..
+          "hooks or steps; use 'local' for helpers")
+      end
+    end,
+  })
+  local chunk, err = loadfile(path, "t", env)
+  if not chunk then return nil, err end
+  local ok, b = pcall(chunk)
+  if not ok then return nil, path .. ": " .. tostring(b) end
+  if problem then return nil, problem end
+  return b, fns
+end
 
 -- Folders searched, in order: LUAFLASH_BOARDS (":"-separated), then the
 -- installation's boards/ folder given by the caller.
@@ -62,19 +109,25 @@ function M.load(name, dirs)
     local f = io.open(path, "r")
     if f then
       f:close()
-      local chunk, err = loadfile(path, "t", {})
-      if not chunk then return nil, err end
-      local ok, b = pcall(chunk)
-      if not ok then return nil, path .. ": " .. tostring(b) end
+      local b, fns = run_board_file(path)
+      if not b then return nil, fns end
       if type(b) ~= "table" then return nil, path .. ": a board file returns a table" end
       for k, v in pairs(b) do
-        if not board_keys[k] then return nil, path .. ": unknown board key '" .. tostring(k) .. "'" end
-        if type(v) ~= board_keys[k] then
+        if type(k) == "string" and project.hooks_set[k] and type(v) == "function" then
+          if fns[k] then return nil, path .. ": '" .. k .. "' is defined twice (top level and table)" end
+          fns[k] = v
+          b[k] = nil
+        elseif not board_keys[k] then
+          return nil, path .. ": unknown board key '" .. tostring(k) .. "'" .. hint(tostring(k))
+        elseif type(v) ~= board_keys[k] then
           return nil, path .. ": board key '" .. k .. "' must be a " .. board_keys[k]
         end
       end
       if not b.target then return nil, path .. ": a board names its target" end
-      b.name, b.path = norm, path
+      local part, perr = chips.get(b.target)
+      if not part then return nil, path .. ": target: " .. perr end
+      b.target = part.name
+      b.name, b.path, b.hooks = norm, path, fns
       local values = b.settings or {}
       for k, v in pairs(values) do
         local ok2, err2 = settings.check(k, v)

@@ -47,9 +47,26 @@ function M.boards(...)
   end
 end
 
--- `luaflash flash FILE --board NAME [key=value ...] [--settings|--json|--quiet]`:
+-- `luaflash chips`: the parts luaflash knows (lua/luaflash/chips.lua), with
+-- the names --chip and the `chip` setting accept.
+function M.chips(...)
+  if select("#", ...) > 0 then
+    lf.usage_error("chips: unexpected argument '" .. tostring((...)) .. "'", 0)
+  end
+  local list = require("luaflash.chips").list()
+  local w = #"family"
+  for _, c in ipairs(list) do w = math.max(w, #c.family_name) end
+  print(string.format("%-14s %-" .. w .. "s %9s  %s", "chip", "family", "flash", "aliases"))
+  for _, c in ipairs(list) do
+    print(string.format("%-14s %-" .. w .. "s %5d KiB  %s", c.name, c.family_name, c.flash_kib,
+      table.concat(c.aliases, ", ")))
+  end
+  print("(any case; an ordering code such as STM32F767ZIT6 or probe-rs' STM32F767ZITx names its part)")
+end
+
+-- `luaflash flash FILE --board NAME | --chip PART [key=value ...] [--settings|--json|--quiet]`:
 -- flash without a project file (the same sequence, settings from the board
--- and the command line).
+-- and the command line; --chip is the command line's, lf.cli.chip).
 function M.flash(...)
   local words = { ... }
   local file, board
@@ -70,7 +87,9 @@ function M.flash(...)
     end
     i = i + 1
   end
-  if not file then lf.usage_error("flash: no image file given (luaflash flash FILE --board NAME [key=value ...])", 0) end
+  if not file then
+    lf.usage_error("flash: no image file given (luaflash flash FILE --board NAME | --chip PART [key=value ...])", 0)
+  end
   local f = io.open(file, "rb")
   if not f then lf.usage_error("flash: cannot open image " .. file, 0) end
   f:close()

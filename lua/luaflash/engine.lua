@@ -4,10 +4,12 @@
 -- the same methods (ctx.target:flash(plan), ctx.target.t for raw access).
 
 local lf = require("luaflash")
-local targets = require("luaflash.targets")
+local targets = require("luaflash.chips")   -- the parts table behind one lookup
 local flash = require("luaflash.flash")
+local closing = require("luaflash.closing")
 
 local M = {}
+local Probe, Target = {}, {}
 
 local function fmt_s(s) return string.format("%.3f s", s) end
 
@@ -30,14 +32,17 @@ function M.new(opts)
     return lf.monotonic()
   end
 
+  -- The chip of the run: the `chip` setting (old name `target`), else the
+  -- board's.
   local function target_info(s)
-    local name = s.target or (E.board and E.board.target)
+    local name = s.chip or s.target or (E.board and E.board.target)
     if not name then
-      error("no target: set 'board' (luaflash boards lists them) or 'target' in the project", 0)
+      error("no chip: set 'board' (luaflash boards lists them) or 'chip' (luaflash chips; " ..
+        "--chip PART on the command line)", 0)
     end
     local t, err = targets.get(name)
     if not t then error(err, 0) end
-    return t, name
+    return t, t.name
   end
 
   -- Parse and check every image against the target's nominal flash (before
@@ -80,28 +85,8 @@ function M.new(opts)
       E.bench, E.bench_n = bench, n
       E.bench_start = bench:time_ns(n) / 1e9
     end
-    local P = { p = p }
-    function P.connect(_, st)
-      E.flash_timeout = st.flash_timeout
-      local hz = p:set_clock(st.clock)
-      E.log("info", string.format("SWD clock %.3f MHz (asked %.3f MHz)", hz / 1e6, st.clock / 1e6))
-      E.result_extra.clock_hz = hz
-      p:connect(st.connect == "under-reset" and "under-reset" or "normal")
-      -- the part's family identifies the chip first and sets its debug bits at connect
-      local t = p:target { disconnect_timeout = st.disconnect_timeout, family = target_info(st).family }
-      local info = t:connect(st.connect == "under-reset" and "under-reset" or "halt")
-      -- RDP level 1/2: nothing can be flashed; fail before any write (protection.lua)
-      if not E.allow_read_protected then require("luaflash.protection").check(t) end
-      local g = lf.target_geometry(t)
-      local gi = g:info()
-      E.log("info", string.format("connected: %s %s, %s", info.core, info.core_rev, gi.name))
-      E.result_extra.target = { chip = info.chip, core = info.core, idcode = info.idcode,
-        dpidr = info.dpidr, flash = gi.name }
-      return M.target(E, p, t, g, info)
-    end
-    function P.close() p:close() end
     E.result_extra.probe = p:info()
-    return P
+    return setmetatable({ p = p, E = E, target_info = target_info }, Probe)
   end
 
   function E.check_images(images, T)
@@ -113,10 +98,8 @@ function M.new(opts)
   function E.plan(images, T, s)
     local set = { erase = s.erase, keep_unwritten = s.keep_unwritten, smart_flash = s.smart_flash,
       verify = s.verify or "none" }
-    local plan = lf.plan(images.image, T.geometry, set)
-    -- auto chose chip erase by flash times: check the link keeps up (flash.lua)
-    local set2 = flash.auto_link(plan, set, T.t, T.loader(), E.clock)
-    if set2 then plan:close(); plan = lf.plan(images.image, T.geometry, set2) end
+    -- (erase = "auto" measures the link through the target's flash object)
+    local plan = flash.plan_for(images.image, T.geometry, set, T.F.link_rate)
     local times = flash.complete_plan(plan, T.t, T.loader, E.clock, E.progress)
     if times.keep_read_s then
       E.result_extra.keep_read_s = times.keep_read_s
@@ -138,50 +121,79 @@ function M.new(opts)
   return E
 end
 
--- A connected target: raw access in .t, flash through the loader.
+-- The probe of a run (engine.open_probe): connect(settings) -> target;
+-- close() closes the probe and with it every target and loader on it. A
+-- to-be-closed value (luaflash.closing).
+Probe.__index = Probe
+Probe.__name = "luaflash.engine.probe"
+Probe.__close = closing.tbc
+
+function Probe:connect(st)
+  local E, p = self.E, self.p
+  E.flash_timeout = st.flash_timeout
+  local hz = p:set_clock(st.clock)
+  E.log("info", string.format("SWD clock %.3f MHz (asked %.3f MHz)", hz / 1e6, st.clock / 1e6))
+  E.result_extra.clock_hz = hz
+  p:connect(st.connect == "under-reset" and "under-reset" or "normal")
+  local part = self.target_info(st)
+  -- the part's family identifies the chip first and sets its debug bits at connect
+  local t = p:target { disconnect_timeout = st.disconnect_timeout, family = part.family }
+  local info = t:connect(st.connect == "under-reset" and "under-reset" or "halt")
+  -- the chip the settings name (board or chip) is the one connected: the
+  -- images were checked against its flash; fail before any write
+  if info.family ~= part.family or info.dev_id ~= part.dev_id then
+    error(string.format("connected chip %s (DEV_ID 0x%03x) is not the %s the settings name (DEV_ID 0x%03x): " ..
+      "check 'chip' and 'board' (luaflash chips); nothing was written", tostring(info.chip), info.dev_id,
+      part.name, part.dev_id), 1)   -- (a position: the CLI prints it as luaflash's own, no traceback)
+  end
+  -- RDP level 1/2: nothing can be flashed; fail before any write (protection.lua)
+  if not E.allow_read_protected then require("luaflash.protection").check(t) end
+  local g = lf.target_geometry(t)
+  local gi = g:info()
+  E.log("info", string.format("connected: %s %s, %s", info.core, info.core_rev, gi.name))
+  E.result_extra.target = { chip = info.chip, core = info.core, idcode = info.idcode,
+    dpidr = info.dpidr, flash = gi.name }
+  return M.target(E, p, t, g, info)
+end
+
+function Probe:close() self.p:close() end
+
+-- A connected target: raw access in .t, the flash through flash.lua's object
+-- in .F (the one loader of this target: started on first use, stopped before
+-- a reset, a disconnect, a readback verify or close). .loader() is F's (a
+-- plain function: T.loader() and T:loader() both work). A to-be-closed
+-- value: close() stops the loader and closes the raw target (the probe
+-- stays open; nothing is reset or disconnected).
+Target.__index = Target
+Target.__name = "luaflash.engine.target"
+Target.__close = closing.tbc
+
 function M.target(E, p, t, g, info)
-  local T = { p = p, t = t, geometry = g, info = info }
-  local ldr
+  local F = flash.new(t, { geometry = g, loader = { timeout = E.flash_timeout }, clock = E.clock })
+  return setmetatable({ p = p, t = t, geometry = g, info = info, F = F, loader = F.loader }, Target)
+end
 
-  function T.loader()
-    if not ldr then ldr = lf.loader(t, g, { timeout = E.flash_timeout }) end
-    return ldr
-  end
+-- erase / program / verify in one stream (flags select parts).
+function Target:flash(plan, what) return self.F:stream(plan, what) end
+function Target:erase(plan) return self:flash(plan, { erase = true, program = false, verify = false }) end
+function Target:program(plan) return self:flash(plan, { erase = false, program = true, verify = false }) end
+function Target:verify(plan, mode) return self.F:verify(plan, mode) end
 
-  local function stats_delta(before) return flash.stats_delta(T.loader(), before) end
+function Target:reset(kind, halt)
+  self.F.close()
+  self.t:reset(kind == "hardware" and "hardware" or "system", halt and true or false)
+end
 
-  -- erase / program / verify in one stream (flags select parts).
-  function T.flash(_, plan, what)
-    local before = T.loader():stats()
-    local verified = T.loader():plan_run(plan, what)
-    local d = stats_delta(before)
-    return { erase_s = d.target_erase_s, program_s = d.target_program_s, verify_s = d.target_crc_s,
-      run_s = d.run_s + d.crc_s, verified = verified, stats = d }
-  end
-  function T.erase(_, plan) return T:flash(plan, { erase = true, program = false, verify = false }) end
-  function T.program(_, plan) return T:flash(plan, { erase = false, program = true, verify = false }) end
+-- Returns the seconds spent waiting for the power-down acknowledge.
+function Target:disconnect(timeout, resume)
+  pcall(self.F.close)
+  return self.t:disconnect { resume = resume ~= false, timeout = timeout }
+end
 
-  function T.verify(_, plan, mode)
-    if mode == "readback" then
-      -- the loader is done: stop it first (reads while it idles make the
-      -- bench emulate its polling loop; on hardware it changes nothing)
-      if ldr then ldr:stop(); ldr:close(); ldr = nil end
-      return flash.readback_verify(t, plan)
-    end
-    return T.loader():plan_verify(plan)
-  end
-
-  function T.reset(_, kind, halt)
-    if ldr then ldr:stop(); ldr:close(); ldr = nil end
-    t:reset(kind == "hardware" and "hardware" or "system", halt and true or false)
-  end
-
-  function T.disconnect(_, timeout, resume)
-    if ldr then pcall(function() ldr:stop() end); ldr:close(); ldr = nil end
-    return t:disconnect { resume = resume ~= false, timeout = timeout }
-  end
-
-  return T
+function Target:close()
+  local ok, err = pcall(self.F.close)
+  self.t:close()
+  if not ok then error(err, 0) end
 end
 
 return M

@@ -12,9 +12,13 @@
 --   F:write(0x08008000, "\1\2\3\4")          -- the rest of the sector is kept
 --   print(string.format("%08x", F:crc32(0x08000000, 65536)))
 --   F:close()                                -- stops the loader (flash locked)
+--   do local G <close> = t:flash() ... end   -- the same at the scope's end
 --
 -- Requiring the module adds :program and :flash to every target object
--- (and a project's hooks reach the raw target as ctx.target.t).
+-- (and a project's hooks reach the raw target as ctx.target.t). One target
+-- has one flash object and so one loader: the engine's target flashes
+-- through it too (ctx.target.F), with F:stream(plan, what) (erase / program
+-- / CRC verify as one loader stream) and F:verify(plan, mode).
 --
 -- Images (`image_or_path`): a path ("app.bin" loads at the flash base, or at
 -- options.base), an lf.image, or a list of { path=, base=, format= } and
@@ -44,6 +48,7 @@
 -- flags); verified is never true unless every written sector was checked.
 local lf = require("luaflash")
 local settings = require("luaflash.settings")
+local closing = require("luaflash.closing")
 
 local M = {}
 
@@ -94,23 +99,29 @@ function M.measure_link(t, ldr, clock)
   return bps, lay.ring_size
 end
 
--- Plan settings for erase = "auto" when the flash times alone chose a chip
--- erase: the same settings with the measured link rate (nil when the plan
--- needs no second look). ldr must not be running.
-function M.auto_link(plan, set, t, ldr, clock)
-  if set.erase ~= "auto" or set.link_bps or plan:summary().erase ~= "chip" then return nil end
+-- The plan of image img on geometry g with the plan settings ps (nothing
+-- read from the target yet: see complete_plan). erase = "auto" decides by
+-- the flash times first; when they favour a chip erase, the plan is made
+-- again with the link's rate from link_rate() -> bytes/s, ring bytes (after
+-- a mass erase the image beyond the ring streams at that rate). The one
+-- place erase = "auto" re-plans: the engine and F:plan both come here.
+function M.plan_for(img, g, ps, link_rate)
+  local plan = lf.plan(img, g, ps)
+  if ps.erase ~= "auto" or ps.link_bps or plan:summary().erase ~= "chip" then return plan end
   local s2 = {}
-  for k, v in pairs(set) do s2[k] = v end
-  s2.link_bps, s2.ring_bytes = M.measure_link(t, ldr, clock)
-  return s2
+  for k, v in pairs(ps) do s2[k] = v end
+  s2.link_bps, s2.ring_bytes = link_rate()
+  plan:close()
+  return lf.plan(img, g, s2)
 end
 
 -- One flash object (one loader) per target: a new one closes the old one.
 local per_target = setmetatable({}, { __mode = "k" })
 
--- A flash object for a connected, halted target. opts: { geometry = g
--- (default: read from the chip), loader = { psize=, chunk=, timeout=, ... },
--- progress = fn, clock = fn() -> seconds }.
+-- A flash object is a to-be-closed value: `local F <close> = t:flash()`
+-- stops its loader when the scope ends, on an error too.
+local flash_mt = { __name = "luaflash.flash", __close = closing.tbc }
+
 -- Readback verify of every sector the plan flags: its bytes read over SWD
 -- and compared with the plan's content. report(phase, done, total) optional.
 -- Returns the sectors verified; a difference raises naming the first address.
@@ -174,6 +185,10 @@ function M.stats_delta(ldr, before)
   return d
 end
 
+-- A flash object for a connected, halted target. opts: { geometry = g
+-- (default: read from the chip), loader = { psize=, chunk=, timeout=, ... },
+-- progress = fn, clock = fn() -> seconds }. It owns the target's one
+-- loader: the engine's target (engine.lua) flashes through it too.
 function M.new(t, opts)
   opts = opts or {}
   if per_target[t] then per_target[t]:close() end
@@ -283,43 +298,49 @@ function M.new(t, opts)
       local ps = { erase = s.erase, keep_unwritten = s.keep_unwritten,
         smart_flash = s.smart_flash, verify = s.verify or "none", psize = s.psize, ff_gap = s.ff_gap,
         timing_max = s.timing_max, link_bps = s.link_bps, ring_bytes = s.ring_bytes }
-      local plan = lf.plan(img, g, ps)
-      if s.erase == "auto" and not ps.link_bps and plan:summary().erase == "chip" then
-        ps.link_bps, ps.ring_bytes = F.link_rate()
-        plan:close()
-        plan = lf.plan(img, g, ps)
-      end
+      local plan = M.plan_for(img, g, ps, F.link_rate)
       local times = M.complete_plan(plan, t, F.loader, F.clock,
         F.progress_fn and function(d, n, ph) report(ph, d, n) end or nil)
       return plan, times
     end)
   end
 
-  local function readback(plan)
-    return M.readback_verify(t, plan, report)
+  -- The parts of a finalized plan the loader runs as ONE stream (what =
+  -- { erase =, program =, verify = (CRC32), progress = fn }): the target's
+  -- erase/program/CRC times from its cycle counters, run_s, the loader's
+  -- stats change and the sectors CRC-verified. Errors are raised as they
+  -- come (no retry, the loader is kept: the caller decides).
+  function F.stream(_, plan, what)
+    local l = F.loader()
+    local before = l:stats()
+    local verified = l:plan_run(plan, what)
+    local d = M.stats_delta(l, before)
+    return { erase_s = d.target_erase_s, program_s = d.target_program_s, verify_s = d.target_crc_s,
+      run_s = d.run_s + d.crc_s, verified = verified, stats = d }
   end
 
-  local function stats_delta(before) return M.stats_delta(F.loader(), before) end
+  -- Verify the sectors the plan flags: "crc" (CRC32 on the target by the
+  -- loader) or "readback" (bytes over SWD, the loader stopped first: reads
+  -- while it idles would make the bench emulate its polling loop; on
+  -- hardware it is free). Returns the sectors verified.
+  function F.verify(_, plan, mode)
+    if mode == "readback" then
+      F.close()
+      return M.readback_verify(t, plan, report)
+    end
+    return F.loader():plan_verify(plan)
+  end
 
   -- Erase, program and verify a finalized plan. verify: "crc" (in the same
   -- stream), "readback" or false. Returns the times and the sectors verified.
   function F.run(_, plan, verify)
     return guarded(function()
-      local l = F.loader()
-      local before = l:stats()
       local cb = F.progress_fn and function(d, n, ph) report(ph, d, n) end or nil
-      local verified = l:plan_run(plan, { erase = true, program = true, verify = verify == "crc",
-        progress = cb })
-      local d = stats_delta(before)
-      if verify == "readback" then
-        -- the loader is done: stop it first (reads while it idles would
-        -- make the bench emulate its polling loop; on hardware it is free)
-        F.close()
-        verified = readback(plan)
-      end
-      return { erase_s = d.target_erase_s, program_s = d.target_program_s, verify_s = d.target_crc_s,
-        run_s = d.run_s + d.crc_s, verified = verify and true or false, verified_sectors = verified,
-        stats = d }
+      local r = F:stream(plan, { erase = true, program = true, verify = verify == "crc", progress = cb })
+      local verified = r.verified
+      if verify == "readback" then verified = F:verify(plan, "readback") end
+      return { erase_s = r.erase_s, program_s = r.program_s, verify_s = r.verify_s, run_s = r.run_s,
+        verified = verify and true or false, verified_sectors = verified, stats = r.stats }
     end)
   end
 
@@ -429,19 +450,23 @@ function M.new(t, opts)
   function F.read(_, addr, len) return t:read(addr, len) end
 
   -- Stop the loader (the flash is locked again, the core halted at the
-  -- loader's exit). The target stays connected.
+  -- loader's exit). The target stays connected and F usable: the next call
+  -- that needs the loader starts a fresh one. A loader already closed with
+  -- its target (or probe) is only dropped. A stop failure is raised after
+  -- the loader is released.
   function F.close()
     if ldr then
       local l = ldr
       ldr = nil
-      local ok, err = pcall(function() l:stop() end)
+      local ok, err = true, nil
+      if not l:is_closed() then ok, err = pcall(function() l:stop() end) end
       l:close()
       if not ok then error(err, 0) end
     end
   end
 
   per_target[t] = F
-  return F
+  return setmetatable(F, flash_mt)
 end
 
 -- target:flash([opts]): the target's flash object (a new one with opts).

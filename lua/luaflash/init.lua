@@ -11,13 +11,15 @@
 -- Project options after the file name: key=value (settings), --settings
 -- (print the effective settings and where each came from, then stop),
 -- --json (the result as JSON on stdout), --quiet (no progress, no summary),
--- --profile (phase table), --trace FILE.json (Chrome trace events). What is
--- shown is lua/luaflash/report.lua's job.
+-- --profile (phase table), --trace FILE.json (Chrome trace events),
+-- --chip=PART (the `chip` setting; `--chip PART` anywhere on the command
+-- line is src/main.c's, lf.cli.chip). What is shown is
+-- lua/luaflash/report.lua's job.
 local lf = require("luaflash")
 local settings = require("luaflash.settings")
 local project = require("luaflash.project")
 local boards = require("luaflash.boards")
-local targets = require("luaflash.targets")
+local chips = require("luaflash.chips")
 local sequence = require("luaflash.sequence")
 local engine = require("luaflash.engine")
 local report = require("luaflash.report")
@@ -38,6 +40,9 @@ function M.project_args(words, who)
     elseif w == "--json" then opts.json = true
     elseif w == "--quiet" or w == "-q" then opts.quiet = true
     elseif w == "--profile" then opts.profile = true
+    elseif w:match("^%-%-chip=") then
+      -- (`--chip PART` with a space is the command line's own: lf.cli.chip)
+      kv[#kv + 1] = "chip=" .. w:sub(8)
     elseif w == "--trace" or w:match("^%-%-trace=") then
       local f = w:match("^%-%-trace=(.*)$")
       if not f then i = i + 1; f = words[i] end
@@ -47,7 +52,7 @@ function M.project_args(words, who)
       opts.trace = f
     elseif w:match("^%-") then
       lf.usage_error((who or "") .. "unknown project option '" .. w .. "' (known: --settings, --json, " ..
-        "--quiet, --profile, --trace FILE; settings are key=value)", 0)
+        "--quiet, --profile, --trace FILE, --chip PART; settings are key=value)", 0)
     else kv[#kv + 1] = w end
     i = i + 1
   end
@@ -60,6 +65,9 @@ function M.run_project(proj, kv, opts)
   opts = opts or {}
   -- --all-probes: every probe at once (lua/luaflash/production.lua)
   if (lf.cli.all_probes or lf.cli.gang) and not opts.gang_inner and not opts.settings then
+    -- the threads run this command line again, without the options before
+    -- the command: --chip goes with it
+    if lf.cli.chip and arg then table.insert(arg, 1, "--chip=" .. lf.cli.chip) end
     return require("luaflash.production").run_project(proj, kv, opts, M.run_project)
   end
   local function input_error(msg)   -- exit 2; with --json also a JSON error object
@@ -68,6 +76,11 @@ function M.run_project(proj, kv, opts)
   end
   local cli_layer, err = settings.parse_args(kv)
   if not cli_layer then input_error(err) end
+  -- --chip PART: the chip on the command line (a chip= word wins)
+  local cv = cli_layer.values
+  if lf.cli.chip and cv.chip == nil and cv.target == nil then
+    cv.chip, cli_layer.where.chip = lf.cli.chip, "--chip"
+  end
   local board_name = cli_layer.values.board or proj.values.board
   local layers = {}
   local board
@@ -77,8 +90,9 @@ function M.run_project(proj, kv, opts)
     board = b
   end
   -- target family < board < project < command line
-  local tname = cli_layer.values.target or proj.values.target or (board and board.target)
-  local fam = tname and targets.family_layer(tname)
+  local pv = proj.values
+  local tname = cv.chip or cv.target or pv.chip or pv.target or (board and board.target)
+  local fam = tname and chips.family_layer(tname)
   if fam then layers[#layers + 1] = fam end
   if board then layers[#layers + 1] = board.layer end
   layers[#layers + 1] = proj.layer
@@ -94,6 +108,7 @@ function M.run_project(proj, kv, opts)
   local R = report.new(opts)
   R:instrument(E)
   proj = R:instrument_project(proj)
+  if board then board.hooks = R:instrument_hooks(board.hooks, "board ") end
   local t0 = lf.monotonic()
   local result, ctx
   -- With --json, stdout carries the JSON result alone: print() in hooks and
@@ -117,7 +132,7 @@ function M.run_project(proj, kv, opts)
       -- line that set it (not the engine's own position)
       first = first:gsub("^[^:\n]*luaflash/[%w_]+%.lua:%d+: ", "")
       local at = origin.image and origin.image:match("%((.-)%)$")
-      if at and not first:match("^no target") then first = at .. ": image: " .. first end
+      if at and not first:match("^no chip") then first = at .. ": image: " .. first end
     end
     -- A probe/target/flash error raised inside luaflash's own modules: the
     -- message already says what and where; its Lua position and traceback

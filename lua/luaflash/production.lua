@@ -37,7 +37,7 @@ local project = require("luaflash.project")
 local boards = require("luaflash.boards")
 local sequence = require("luaflash.sequence")
 local engine = require("luaflash.engine")
-local targets = require("luaflash.targets")
+local chips = require("luaflash.chips")
 local serials = require("luaflash.serials")
 local boardlog = require("luaflash.boardlog")
 local family = require("luaflash.family")
@@ -140,7 +140,7 @@ function M.prepare(spec, dir, words)
   local eff, origin = settings.merge(layers)
   if not eff then fail_input(origin) end
   local tname = eff.target or (board and board.target)
-  local tinfo = tname and targets.get(tname)
+  local tinfo = tname and chips.get(tname)
   local job = {
     eff = eff, origin = origin, board = board, hooks = hooks, dir = dir,
     family = tinfo and tinfo.family,

@@ -8,6 +8,7 @@
 --   image = "build/app.elf"            -- relative to this file's folder
 --   clock = "4MHz"
 --   function will_connect(ctx) ctx.settings.clock = 1800000 end
+--   function reset(ctx, default) ...; return default(ctx) end   -- a step replaced
 --
 -- It may also `return { ... }` a table of settings (no line numbers then).
 --
@@ -22,17 +23,31 @@
 -- checked by type and range when the layers are merged.
 
 local settings = require("luaflash.settings")
+local steps = require("luaflash.steps")
 
 local M = {}
 
--- Hook names; those shared with pyOCD's user scripts mean the same thing.
+-- Every function name a project (or a board file) may define: the hooks
+-- (those shared with pyOCD's user scripts mean the same thing), then the
+-- steps of lua/luaflash/steps.lua it may replace. `connect` and `reset` are
+-- settings too: a function assigned to them is the step, any other value
+-- the setting.
 M.hooks = {
   "will_connect", "did_connect", "will_erase", "did_erase", "will_program", "did_program",
   "will_verify", "did_verify", "will_reset", "did_reset", "will_disconnect", "did_disconnect",
-  "on_error", "program",
+  "on_error",
 }
+for _, n in ipairs(steps.names) do M.hooks[#M.hooks + 1] = n end
 local is_hook = {}
 for _, h in ipairs(M.hooks) do is_hook[h] = true end
+M.hooks_set = is_hook
+
+-- Is `v` assigned to `k` a hook or step (a function name that is not also a
+-- setting, or a function assigned to a name that is both)?
+local function is_function_entry(k, v)
+  return is_hook[k] and (type(v) == "function" or not settings.spec[k])
+end
+M.is_function_entry = is_function_entry
 
 local function dirname(path)
   local d = path:match("^(.*)/[^/]*$")
@@ -98,7 +113,7 @@ function M.load(path, extra_env, opts)
           (hint and (" (did you mean '" .. hint .. "'?)") or " (use 'local' for your own names)")
         return
       end
-      if is_hook[k] then
+      if is_function_entry(k, v) then
         if type(v) ~= "function" then
           problem = problem or (at .. ": hook '" .. k .. "' must be a function, got " .. type(v))
         end
@@ -127,7 +142,11 @@ function M.load(path, extra_env, opts)
   if type(ret) == "table" then
     for k, v in pairs(ret) do
       if type(k) ~= "string" then return nil, path .. ": returned table has a non-string key" end
-      if is_hook[k] then hooks[k] = v
+      if is_function_entry(k, v) then
+        if type(v) ~= "function" then
+          return nil, path .. ": hook '" .. k .. "' in the returned table must be a function, got " .. type(v)
+        end
+        hooks[k] = v
       elseif settings.spec[k] then values[k] = v; where[k] = where[k] or path
       else
         local hint = settings.suggest(k, all_names())

@@ -17,6 +17,7 @@
 
 local lf = require("luaflash")
 local json = require("luaflash.json")
+local steps = require("luaflash.steps")
 
 local M = {}
 M.__index = M
@@ -220,22 +221,31 @@ function M:_close_span(s, failed)
   end
 end
 
--- The project's hooks and program(ctx) as spans ("will_connect",
--- "program(ctx)"): the profile shows what the project's own code costs.
-function M:instrument_project(proj)
+-- A copy of a hooks table (name -> function, a project's or a board's)
+-- whose functions are spans: hooks by their name ("will_connect"), steps
+-- as "<name>(ctx)" (shown like a phase), each prefixed by `who` ("" for the
+-- project, "board " for the board): the profile shows what their own code
+-- costs.
+function M:instrument_hooks(fns, who)
   local R = self
-  local hooks = {}
-  for name, fn in pairs(proj.hooks or {}) do
+  local out = {}
+  for name, fn in pairs(fns or {}) do
     if type(fn) == "function" and name ~= "on_error" then
-      local label = name == "program" and "program(ctx)" or name
-      hooks[name] = function(...) return R:span(label, fn, { hook = name ~= "program" }, ...) end
+      local step = steps.is_step[name]
+      local label = (who or "") .. (step and (name .. "(ctx)") or name)
+      out[name] = function(...) return R:span(label, fn, { hook = not step }, ...) end
     else
-      hooks[name] = fn
+      out[name] = fn
     end
   end
+  return out
+end
+
+-- The project with its hooks and steps as spans (instrument_hooks).
+function M:instrument_project(proj)
   local p = {}
   for k, v in pairs(proj) do p[k] = v end
-  p.hooks = hooks
+  p.hooks = self:instrument_hooks(proj.hooks)
   return p
 end
 

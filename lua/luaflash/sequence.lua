@@ -1,15 +1,16 @@
 -- The default sequence of `luaflash project.lua`:
 --
---   load images -> open probe -> connect -> plan -> erase -> program ->
---   verify -> reset -> disconnect
+--   load images -> connect -> check images -> program (plan, erase, program,
+--   verify) -> reset -> disconnect -> close the probe
 --
--- every phase wrapped by the project's will_<phase>/did_<phase> hooks, and
--- on_error called once when anything fails. A project can replace the middle
--- (plan/erase/program/verify) by defining program(ctx) and calling the same
--- primitives itself.
+-- The steps are the functions of lua/luaflash/steps.lua; a board file and a
+-- project replace any of them by defining a function of the same name (see
+-- bind). connect, reset and disconnect run between their will_/did_ hooks,
+-- program runs the erase/program/verify hooks itself; on_error is called
+-- once when anything fails.
 --
--- The sequence talks to the hardware only through `engine` (the C bindings in
--- luaflash.core, or a fake in tests):
+-- The sequence talks to the hardware only through `engine` (the C bindings
+-- in luaflash.core, or a fake in tests):
 --
 --   engine.load_images(settings)            -> images (all files parsed and checked)
 --   engine.open_probe(settings)             -> probe
@@ -18,136 +19,101 @@
 --   engine.plan(images, target, settings)   -> plan   (may run the on-target CRC pass)
 --   target:erase(plan) target:program(plan) target:verify(plan, mode)
 --   target:reset(kind, halt)  target:disconnect(timeout)  probe:close()
+--   engine.board                            -- the board table (its functions: board.hooks)
 --
--- Hooks receive ctx = { settings, origin, project, probe, target, plan,
--- images, result, engine } and may change ctx.settings (e.g. the clock in
--- will_connect) or skip a phase by returning false from will_<phase>.
+-- Hooks and steps receive ctx = { settings, origin, project, probe, target,
+-- plan, images, result, engine, hooks, steps } and may change ctx.settings
+-- (e.g. the clock in will_connect) or skip a phase by returning false from
+-- will_<phase>. ctx.steps holds the run's steps (a replacement, or luaflash's
+-- own), e.g. ctx.steps.plan(ctx) in a project's own program(ctx).
 -- Invariants: nothing is written to the target before every image has been
 -- parsed and checked; success is reported only after verify passed (or the
 -- project disabled verify, which is reported as a warning); the probe is
 -- closed on every path.
 
+local steps = require("luaflash.steps")
+
 local M = {}
 
 M.phases = { "connect", "erase", "program", "verify", "reset", "disconnect" }
 
-local function now(engine)
-  return engine.clock and engine.clock() or os.clock()
-end
+-- phase(ctx, name, fn): a project's own program(ctx) records its phases
+-- with it (steps.lua). luaflash's steps use steps.phase itself.
+M.phase = steps.phase
+-- luaflash's own program step (the name production.lua and older projects use)
+M.default_program = steps.program
 
--- Run `fn` as phase `name` with its hooks. Returns true when it ran.
-local function phase(ctx, name, fn)
-  local hooks = ctx.project.hooks or {}
-  local will = hooks["will_" .. name]
-  if will and will(ctx) == false then
-    ctx.result.phases[#ctx.result.phases + 1] = { name = name, skipped = true, by = "will_" .. name }
-    ctx.engine.log("info", name .. ": skipped by will_" .. name)
-    return false
-  end
-  local t0 = now(ctx.engine)
-  local took = fn()
-  -- fn may measure itself (when the clock source changes inside it)
-  local rec = { name = name, seconds = type(took) == "number" and took or (now(ctx.engine) - t0) }
-  ctx.result.phases[#ctx.result.phases + 1] = rec
-  local did = hooks["did_" .. name]
-  if did then did(ctx) end
-  return true
-end
-M.phase = phase
+local function noop() end
 
-local function record(ctx, rec)
-  ctx.result.phases[#ctx.result.phases + 1] = rec
-end
-
--- The middle of the default sequence; also callable from a project's own
--- program(ctx) (luaflash.default_program).
---
--- With the streaming loader (target:flash) erase, program and the CRC verify
--- run as ONE stream: the upload overlaps the erases and the verify starts the
--- moment the last word is written. The hooks still run in order
--- (will_erase first, did_* after the stream), and their phase records carry
--- the target's own erase/program/verify times. A project that defines a hook
--- that must run *between* two of them (did_erase, will_program; did_program,
--- will_verify) gets the phases as separate streams instead: correct, a little
--- slower (documented in the README).
-function M.default_program(ctx)
-  local s = ctx.settings
-  local hooks = ctx.project.hooks or {}
-  local T = ctx.target
-  ctx.plan = ctx.plan or ctx.engine.plan(ctx.images, T, s)
-  local stream = T.flash and not hooks.did_erase and not hooks.will_program
-  local verify_in_stream = stream and s.verify == "crc" and not hooks.did_program and not hooks.will_verify
-  if stream and not (hooks.will_erase and hooks.will_erase(ctx) == false) then
-    local r = T:flash(ctx.plan, { erase = true, program = true, verify = verify_in_stream })
-    record(ctx, { name = "erase", seconds = r.erase_s, streamed = true })
-    record(ctx, { name = "program", seconds = r.program_s, streamed = true })
-    ctx.result.stream_s = r.run_s
-    if hooks.did_program then hooks.did_program(ctx) end
-    if verify_in_stream then
-      if hooks.will_verify then hooks.will_verify(ctx) end
-      record(ctx, { name = "verify", seconds = r.verify_s, streamed = true, sectors = r.verified })
-      ctx.result.verified = true
-      ctx.result.verified_sectors = r.verified
-      if hooks.did_verify then hooks.did_verify(ctx) end
-      return
+-- The run's functions from the layers, lowest first (the board's, then the
+-- project's: name -> function; a layer may be nil). A layer's function
+-- replaces the one below it and is called with that one as its last
+-- argument: step(ctx, default), hook(ctx, default), on_error(ctx, err,
+-- default). `default` is the lower layer's function, else luaflash's own
+-- step, else (a hook nobody below defines) a function that does nothing.
+-- Returns hooks (name -> function: only the defined ones, so a hook's
+-- presence still means something) and steps (every step).
+function M.bind(...)
+  local layers = table.pack(...)
+  local hooks, run = {}, {}
+  for _, n in ipairs(steps.names) do run[n] = steps[n] end
+  for i = 1, layers.n do
+    for name, f in pairs(layers[i] or {}) do
+      local is_step = steps.is_step[name]
+      local default = (is_step and run or hooks)[name] or noop
+      local bound
+      if name == "on_error" then
+        bound = function(ctx, err) return f(ctx, err, default) end
+      else
+        bound = function(ctx) return f(ctx, default) end
+      end
+      if is_step then run[name] = bound else hooks[name] = bound end
     end
-  else
-    if stream then
-      record(ctx, { name = "erase", skipped = true, by = "will_erase" })
-    else
-      phase(ctx, "erase", function() T:erase(ctx.plan) end)
-    end
-    phase(ctx, "program", function() T:program(ctx.plan) end)
   end
-  if s.verify then
-    local ran = phase(ctx, "verify", function() ctx.result.verified_sectors = T:verify(ctx.plan, s.verify) end)
-    ctx.result.verified = ran
-  else
-    ctx.engine.log("warn", "verify = false: the programmed data was not verified")
-    ctx.result.verified = false
-  end
+  return hooks, run
 end
 
 -- Run the whole sequence. Returns the result table, or raises the first
 -- error (after on_error, leaving the target as configured and closing the
 -- probe).
 function M.run(project, settings, origin, engine)
+  local hooks, run = M.bind(engine.board and engine.board.hooks, project.hooks)
   local ctx = {
     project = project, settings = settings, origin = origin, engine = engine,
+    hooks = hooks, steps = run,
     result = { phases = {}, ok = false },
   }
+  local phase = steps.phase
   local ok, err = xpcall(function()
     ctx.images = engine.load_images(ctx.settings)
-    phase(ctx, "connect", function()
-      ctx.probe = engine.open_probe(ctx.settings)
-      local c0 = now(engine)
-      ctx.target = ctx.probe:connect(ctx.settings)
-      return now(engine) - c0
+    local connected = phase(ctx, "connect", function()
+      local took = run.connect(ctx)
+      if type(took) ~= "number" and ctx.connect_t0 then took = (engine.clock or os.clock)() - ctx.connect_t0 end
+      return took
     end)
-    if not ctx.target then error("connect was skipped by will_connect: nothing to do", 0) end
-    engine.check_images(ctx.images, ctx.target)
-    local custom = project.hooks and project.hooks.program
-    if custom then custom(ctx) else M.default_program(ctx) end
-    if ctx.settings.reset ~= "none" then
-      phase(ctx, "reset", function() ctx.target:reset(ctx.settings.reset, ctx.settings.halt_after_reset) end)
+    if not connected then error("connect was skipped by will_connect: nothing to do", 0) end
+    if not ctx.target then
+      error("connect(ctx) left no target: a connect step sets ctx.target (e.g. by calling default(ctx))", 0)
     end
-    local resume = ctx.settings.reset ~= "none" and not ctx.settings.halt_after_reset
-    phase(ctx, "disconnect", function() ctx.target:disconnect(ctx.settings.disconnect_timeout, resume) end)
+    engine.check_images(ctx.images, ctx.target)
+    run.program(ctx)
+    if ctx.settings.reset ~= "none" then phase(ctx, "reset", function() run.reset(ctx) end) end
+    phase(ctx, "disconnect", function() run.disconnect(ctx) end)
   end, debug.traceback)
   if not ok then
     ctx.error = err
-    local hooks = project.hooks or {}
     if hooks.on_error then
       local hok, herr = pcall(hooks.on_error, ctx, err)
       if not hok then engine.log("error", "on_error hook failed: " .. tostring(herr)) end
     end
-    -- Leave the target as configured: reset it (so it does not stay halted
-    -- in the loader) unless the project asked for none, then let it go.
+    -- Leave the target as configured, with the run's reset and disconnect
+    -- steps (no hooks): reset it (so it does not stay halted in the loader)
+    -- unless the project asked for none, then let it go.
     if ctx.target then
       pcall(function()
-        if ctx.settings.reset ~= "none" then ctx.target:reset(ctx.settings.reset, ctx.settings.halt_after_reset) end
+        if ctx.settings.reset ~= "none" then run.reset(ctx) end
       end)
-      pcall(function() ctx.target:disconnect(ctx.settings.disconnect_timeout, false) end)
+      pcall(function() run.disconnect(ctx) end)
     end
     if ctx.probe then pcall(function() ctx.probe:close() end) end
     error(err, 0)

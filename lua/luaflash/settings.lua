@@ -12,12 +12,18 @@
 
 local M = {}
 
--- kind: "bool" | "enum" | "hz" | "seconds" | "string" | "int" | "verify" | "any"
+-- kind: "bool" | "enum" | "hz" | "seconds" | "string" | "int" | "verify" |
+-- "chip" (a part name, stored canonical: lua/luaflash/chips.lua) | "any".
+-- alias = "key": an old name of setting `key`; merge stores its value under
+-- `key` and mirrors it back, so code reading either name sees the value.
 local spec = {
   board = { kind = "string", default = nil,
     doc = "board name (a file boards/<name>.lua), e.g. \"nucleo_f767zi\"" },
-  target = { kind = "string", default = nil,
-    doc = "target name when no board is given, e.g. \"stm32f767zi\"" },
+  chip = { kind = "chip", default = nil,
+    doc = "chip (part) when no board is given, or instead of the board's: case-insensitive, " ..
+      "with short aliases, e.g. \"STM32F767ZI\", \"f767zi\" (`luaflash chips` lists them; `--chip PART`)" },
+  target = { kind = "chip", alias = "chip", default = nil,
+    doc = "the old name of `chip` (still accepted)" },
   image = { kind = "any", default = nil,
     doc = "image file, or a list of { path, base = addr } tables; relative to the project file" },
   base = { kind = "int", default = nil, min = 0, max = 0xffffffff,
@@ -161,6 +167,14 @@ function M.check(key, v, from_text)
     end
   elseif kind == "string" then
     if type(v) ~= "string" then bad = "expected a string" end
+  elseif kind == "chip" then
+    if type(v) ~= "string" then
+      bad = "expected a chip name such as \"stm32f767zi\" (luaflash chips lists them)"
+    else
+      -- loaded here, not above: the parts table may need the C module
+      local part, err = require("luaflash.chips").get(v)
+      if part then v = part.name else bad = err end
+    end
   end
   if bad then return nil, "setting '" .. key .. "': " .. bad end
   return v
@@ -189,13 +203,19 @@ function M.merge(layers)
     table.sort(keys)
     for _, k in ipairs(keys) do
       local at = layer.where and layer.where[k]
+      local where = at and (at .. ": ") or (layer.name .. ": ")
       local v, err = M.check(k, layer.values[k], layer.text)
-      if v == nil and err then
-        return nil, (at and (at .. ": ") or (layer.name .. ": ")) .. err
+      if v == nil and err then return nil, where .. err end
+      local key = spec[k] and spec[k].alias or k
+      if key ~= k and layer.values[key] ~= nil then
+        return nil, where .. "setting '" .. k .. "' is the old name of '" .. key .. "': set one of them"
       end
-      eff[k] = v
-      origin[k] = layer.name .. (at and (" (" .. at .. ")") or "")
+      eff[key] = v
+      origin[key] = layer.name .. (at and (" (" .. at .. ")") or "") .. (key ~= k and (" as '" .. k .. "'") or "")
     end
+  end
+  for k, s in pairs(spec) do
+    if s.alias then eff[k], origin[k] = eff[s.alias], origin[s.alias] end
   end
   return eff, origin
 end
@@ -229,7 +249,9 @@ end
 function M.format(eff, origin)
   local lines = {}
   for _, k in ipairs(order) do
-    lines[#lines + 1] = string.format("%-20s = %-14s -- %s", k, show(eff[k]), origin[k])
+    if not spec[k].alias then
+      lines[#lines + 1] = string.format("%-20s = %-14s -- %s", k, show(eff[k]), origin[k])
+    end
   end
   return table.concat(lines, "\n")
 end

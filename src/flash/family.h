@@ -228,9 +228,14 @@ typedef struct lf_part {
 } lf_part;
 
 const lf_part *lf_part_at(size_t i);
-/* Case-insensitive: the name, an alias, or the name without the vendor's
- * prefix ("f767zi"). NULL when unknown. */
+/* Case-insensitive: the name, an alias, the name without the vendor's
+ * prefix ("f767zi"), or an ordering code of one of those (package letter +
+ * temperature digit or x: "STM32F767ZIT6", "STM32F767ZITx"). NULL when
+ * unknown. */
 const lf_part *lf_part_find(const char *name);
+/* The part's name without its vendor prefix, lower case ("f767zi"); false
+ * when it has none. */
+bool lf_part_short_name(const lf_part *p, char *buf, size_t len);
 /* The nominal geometry of a part (its flash size, the default bank mode). */
 int lf_part_geometry(lf_session *s, const lf_part *p, lf_flash_geometry *g);
 

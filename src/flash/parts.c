@@ -7,6 +7,7 @@
  * Facts: stm32f7-target.md §1, §12; stm32f4-target.md §1, §12 (DEV_IDs and
  * flash sizes of the parts). */
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -76,22 +77,51 @@ static bool in_list(const char *list, const char *want)
   return false;
 }
 
+/* Vendor prefixes a part may be named without ("f767zi"). */
+static const char *const prefixes[] = {"STM32"};
+
+bool lf_part_short_name(const lf_part *p, char *buf, size_t len)
+{
+  for (size_t k = 0; k < sizeof prefixes / sizeof prefixes[0]; k++) {
+    size_t pl = strlen(prefixes[k]);
+    if (same(p->name, prefixes[k], pl) && p->name[pl]) {
+      snprintf(buf, len, "%s", p->name + pl);
+      for (char *c = buf; *c; c++)
+        *c = (char)tolower((unsigned char)*c);
+      return true;
+    }
+  }
+  return false;
+}
+
+/* The part a name means exactly: its name, an alias, or its short name. */
+static const lf_part *find_exact(const char *name)
+{
+  char sh[32];
+  for (size_t i = 0; i < NPARTS; i++)
+    if (eq(parts[i].name, name) || in_list(parts[i].aliases, name) ||
+        (lf_part_short_name(&parts[i], sh, sizeof sh) && eq(sh, name)))
+      return &parts[i];
+  return NULL;
+}
+
 const lf_part *lf_part_find(const char *name)
 {
   if (!name || !*name)
     return NULL;
-  for (size_t i = 0; i < NPARTS; i++)
-    if (eq(parts[i].name, name) || in_list(parts[i].aliases, name))
-      return &parts[i];
-  /* the name without its vendor prefix: "f767zi" for "STM32F767ZI" */
-  static const char *const prefixes[] = {"STM32"};
-  for (size_t i = 0; i < NPARTS; i++)
-    for (size_t k = 0; k < sizeof prefixes / sizeof prefixes[0]; k++) {
-      size_t pl = strlen(prefixes[k]);
-      if (same(parts[i].name, prefixes[k], pl) && eq(parts[i].name + pl, name))
-        return &parts[i];
-    }
-  return NULL;
+  const lf_part *p = find_exact(name);
+  if (p)
+    return p;
+  /* an ordering code: the part + package letter + temperature digit
+   * ("STM32F767ZIT6", probe-rs' "STM32F767ZITx") */
+  size_t n = strlen(name);
+  char base[64];
+  if (n < 3 || n >= sizeof base || !isalpha((unsigned char)name[n - 2]) ||
+      !(isdigit((unsigned char)name[n - 1]) || name[n - 1] == 'x' || name[n - 1] == 'X'))
+    return NULL;
+  memcpy(base, name, n - 2);
+  base[n - 2] = 0;
+  return find_exact(base);
 }
 
 int lf_part_geometry(lf_session *s, const lf_part *p, lf_flash_geometry *g)

@@ -333,6 +333,11 @@ static void push_part(lua_State *L, const lf_part *p)
   lua_pushinteger(L, p->flash_kib);
   lua_setfield(L, -2, "flash_kib");
   lua_newtable(L);
+  char sh[32];
+  if (lf_part_short_name(p, sh, sizeof sh)) {
+    lua_pushstring(L, sh);
+    lua_rawseti(L, -2, 1);
+  }
   for (const char *a = p->aliases; *a;) {
     const char *e = strchr(a, ',');
     size_t n = e ? (size_t)(e - a) : strlen(a);
@@ -340,7 +345,7 @@ static void push_part(lua_State *L, const lf_part *p)
     lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
     a += n + (e ? 1 : 0);
   }
-  lua_setfield(L, -2, "aliases");
+  lua_setfield(L, -2, "aliases"); /* the short name first, then the table's */
 }
 
 /* lf.parts() -> { {name, family, line, flash_kib, aliases}, ... } */

@@ -28,7 +28,7 @@ check syntax-error 2 --err "syntax_error.lua:2:.*near '='" -- "${B[@]}" "$here/s
 check usage-error-from-lua 2 --err "usage_error.lua:2: unknown key 'clokc'" --no-err traceback \
   -- "$here/usage_error.lua"
 check requires 0 --out "requires ok" -- "$here/requires.lua"
-check project-without-board-is-an-input-error 2 --err "no target: set .board." \
+check project-without-board-is-an-input-error 2 --err "no chip: set .board. .* or .chip." \
   -- "${B[@]}" "$here/project_stub.lua"
 check bench-from-lua 0 --out "bench ok" -- "$here/bench_lua.lua"
 check probes-bench 0 --out "^0 +stlink +ST-LINK/V2-1 +V2J37M26 +066DFF575251717867174428 +bench:1 +3.25 V" \
@@ -70,6 +70,31 @@ check_dir=$saved_check_dir
 if [ -z "$(find "$scratch" -name 'PWNED*')" ]; then pass=$((pass+1)); echo "ok   boards-folder-path-ran-no-shell"
 else fail=$((fail+1)); echo "FAIL boards-folder-path-ran-no-shell: $(find "$scratch" -name 'PWNED*')"; fi
 rm -rf "$scratch"
+
+# ---- --chip PART and `luaflash chips` (lua/luaflash/chips.lua) ----
+app=$here/projects/app.bin
+check chips-lists-the-parts 0 --out "^chip +family +flash +aliases" \
+  --out "^stm32f767zi +STM32F2/F4/F7 +2048 KiB +f767zi$" --out "^stm32f429zi +STM32F2/F4/F7 +2048 KiB +f429zi$" --no-err . -- chips
+check chips-extra-arg 2 --err "chips: unexpected argument 'x'" -- chips x
+check chip-before-the-command 0 --out "116 bytes: 1 sectors erased, 1 programmed.*verified" \
+  -- "${B[@]}" --chip STM32F767ZI flash "$app"
+check chip-after-the-command-short-alias 0 --out "verified" -- "${B[@]}" flash "$app" --chip f767zi
+check chip-ordering-code-names-its-part 0 --out 'chip += "stm32f767zi" +-- command line \(--chip\)' \
+  -- "${B[@]}" flash "$app" --chip STM32F767ZITx --settings
+check chip-equals-form 0 --out 'chip += "stm32f767zi" +-- command line' -- "${B[@]}" flash "$app" --chip=F767ZIT6 --settings
+check chip-word-wins-over-the-option 0 --out 'chip += "stm32f429zi" +-- command line \(argument 1\)' \
+  -- "${B[@]}" flash "$app" --chip f767zi chip=stm32f429zi --settings
+check unknown-chip-suggests 2 --err "^luaflash: --chip: setting 'chip': unknown chip 'stm32f42zi' \(did you mean 'stm32f429zi'\?\); luaflash chips lists" \
+  --no-err traceback -- "${B[@]}" flash "$app" --chip stm32f42zi
+check flash-needs-a-board-or-a-chip 2 --err "no chip: set 'board' \(luaflash boards lists them\) or 'chip'" \
+  -- "${B[@]}" flash "$app"
+check chip-needs-a-value 2 --err "option --chip needs a value" -- flash "$app" --chip
+check wrong-chip-fails-before-writing 1 --err "connected chip STM32F76x/F77x \(DEV_ID 0x451\) is not the stm32f429zi" \
+  --err "nothing was written" --no-err traceback -- "${B[@]}" --chip stm32f429zi flash "$app"
+check chip-reaches-every-gang-thread 0 --out "^#1 .* passed" --out "^#2 .* passed" \
+  -- --bench nucleo-f767zi,nucleo-f767zi --chip f767zi flash "$app" --all-probes
+check help-names-chips-and-chip 0 --out "^  chips +list the known chips" --out "^  --chip PART +the chip" \
+  --out "flash FILE --board NAME \| --chip PART" -- --help
 
 # libusb backend on a machine without probes: the "no probe" answer, fast
 check probes-libusb-none 0 --out "^no probes found \(looked for: stlink on USB\)" -- probes

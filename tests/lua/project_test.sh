@@ -29,6 +29,8 @@ json() {
 }
 
 B=(--bench nucleo-f767zi)
+# zlib CRC32 of 32 KiB of 0xFF (an erased sector 0): gzip's trailer holds it
+blank32k_crc=$(printf '%s' "$(head -c 32768 /dev/zero | tr '\0' '\377' | gzip -c | tail -c 8 | head -c 4 | od -An -tx4 | tr -d ' \n')")
 
 # ---- the examples end to end ----
 check example-minimal 0 --out "^luaflash: STM32F76x/F77x 2048 KiB single bank via ST-LINK/V2-1 066DFF575251717867174428 at 4\.00 MHz" \
@@ -44,6 +46,8 @@ NO_RESET=1 check example-tuned-will_reset-skips 0 --out "reset skipped" -- "${B[
 check example-bootloader-then-app 0 --out "part 1 at 0x08000000: 116 byte\(s\), 1 sector\(s\) verified" \
   --out "part 2 at 0x08008000: 116 byte\(s\), 1 sector\(s\) verified" --out "program\(ctx\) [0-9.]+ ms" \
   -- "${B[@]}" "$X/bootloader_app.lua"
+check example-steps-replace-and-call-the-default 0 --out "^steps: watchdogs stop while halted \(DBGMCU_APB1_FZ 0x00001800\)" \
+  --out "^steps: system reset of the STM32F76x/F77x" --out "reset 3\.[0-9] ms" --out "verified" -- "${B[@]}" "$X/steps.lua"
 check example-erase-only 0 --out "erase_only: 1 sector\(s\) erased and blank" -- "${B[@]}" "$X/erase_only.lua"
 check example-readout 0 --out "readout: .*d\.bin: 32768 bytes from 0x08000000 \(STM32F76x/F77x\), CRC32 0x[0-9a-f]{8}" \
   -- "${B[@]}" "$X/readout.lua" "$tmp/d.bin"
@@ -116,6 +120,39 @@ check flash-command-json 0 --out '"ok":true' -- "${B[@]}" flash "$P/app.bin" --b
 cp "$out" "$tmp/flash.json"
 json json-schema-flash-command result "$tmp/flash.json" success
 
+# ---- a board file with behaviour (tests/lua/boards, found through LUAFLASH_BOARDS) ----
+# the project's did_connect replaces the board's; its reset runs the board's,
+# which runs luaflash's (the reset phase takes its 3.2 ms); the board's
+# will_connect and disconnect run as the project defines none
+LUAFLASH_BOARDS="$here/boards" check board-behaviour-under-the-project 0 --out "reset 3\.[0-9] ms, disconnect" \
+  --out "verified \(CRC32" --no-out "board: did_connect" -- "${B[@]}" "$P/board_behaviour.lua"
+tr=$(grep -E "^(board|project): " "$out" | tr '\n' '|')
+[ "$tr" = "board: will_connect|project: did_connect (the board's is replaced)|project: reset, then the board's|board: reset, then luaflash's|board: disconnect, then luaflash's|" ] \
+  && { pass=$((pass+1)); echo "ok   board and project functions ran in order, the project's first"; } \
+  || { fail=$((fail+1)); echo "FAIL board/project function order: $tr"; }
+LUAFLASH_BOARDS="$here/boards" check board-behaviour-without-a-project 0 --out "^board: will_connect" \
+  --out "^board: did_connect" --out "^board: reset, then luaflash's" --out "reset 3\.[0-9] ms" \
+  -- "${B[@]}" flash "$P/app.bin" --board behave_f767zi
+
+# ---- the chip of a project: `chip` (its old name `target` still works), --chip ----
+check project-chip-without-board 0 --out "116 bytes: 1 sectors erased, 1 programmed.*verified" \
+  -- "${B[@]}" "$P/chip_only.lua"
+check project-chip-origin 0 --out 'chip += "stm32f767zi" +-- project .*chip_only\.lua \(.*chip_only\.lua:2\)' \
+  -- "${B[@]}" "$P/chip_only.lua" --settings
+check project-old-target-name-still-works 0 --out "verified" -- "${B[@]}" "$P/old_target.lua"
+check project-old-target-origin 0 --out "chip += \"stm32f767zi\" +-- project .*old_target\.lua:2\) as 'target'" \
+  -- "${B[@]}" "$P/old_target.lua" --settings
+check project-bad-chip 2 --err "bad_chip\.lua:2: setting 'chip': unknown chip 'stm32f76zi' \(did you mean" \
+  --no-err traceback -- "${B[@]}" "$P/bad_chip.lua"
+check project-chip-on-the-command-line 0 --out 'chip += "stm32f767zi" +-- command line \(--chip\)' \
+  --out 'board += "nucleo_f767zi"' -- "${B[@]}" --chip stm32f767zit6 "$X/minimal.lua" --settings
+# a chip the board does not carry: stopped after connect, before any write
+st3=$tmp/state3.bin
+check project-wrong-chip-fails 1 --err "is not the stm32f429zi the settings name" \
+  -- "${B[@]}" --bench-state "$st3" "$X/minimal.lua" --chip f429zi
+check after-wrong-chip-flash-blank 0 --out "readout: .* CRC32 0x${blank32k_crc}" \
+  -- "${B[@]}" --bench-state "$st3" "$X/readout.lua" "$tmp/blank3.bin"
+
 # ---- a project file is code: full standard library, nothing from the cwd ----
 # (run from tests/lua/cwd, whose cwd_only_mod.lua the project must not find)
 check_dir="$here/cwd"
@@ -158,7 +195,7 @@ check kv-error-json 2 --out '"error":"command line argument 1: unknown setting .
 # the board stays untouched by an input error: its flash is still blank
 st2=$tmp/state2.bin
 check input-error-writes-nothing 2 -- "${B[@]}" --bench-state "$st2" "$P/missing_image.lua"
-check after-input-error-flash-blank 0 --out "readout: .* CRC32 0x$(printf '%s' "$(head -c 32768 /dev/zero | tr '\0' '\377' | gzip -c | tail -c 8 | head -c 4 | od -An -tx4 | tr -d ' \n')")" \
+check after-input-error-flash-blank 0 --out "readout: .* CRC32 0x${blank32k_crc}" \
   -- "${B[@]}" --bench-state "$st2" "$X/readout.lua" "$tmp/blank.bin"
 
 # ---- key=value and option errors ----

@@ -37,4 +37,48 @@ test("a_board_folder_that_cannot_be_read_holds_no_boards", function()
   eq(table.concat(names, ","), "nucleo_f429zi,nucleo_f767zi")
 end)
 
+-- ---- board files with behaviour (tests/luaunit/boards/) ----
+local tdirs = { src .. "/tests/luaunit/boards" }
+
+test("a_board_file_carries_hooks_and_steps_top_level_or_in_its_table", function()
+  local b = assert(B.load("behave", tdirs))
+  eq(type(b.hooks.reset), "function", "top-level step")
+  eq(type(b.hooks.will_connect), "function", "hook from the table")
+  eq(b.will_connect, nil, "the function is not board data")
+  eq(b.description, "test board with behaviour")
+  eq(assert(S.merge({ b.layer })).reset, "hardware", "data and settings as before")
+  local ctx = { notes = {} }
+  b.hooks.will_connect(ctx)
+  eq(b.hooks.reset(ctx, function() ctx.notes[#ctx.notes + 1] = "default" end), nil)
+  eq(table.concat(ctx.notes, ","), "board will_connect,board reset,default")
+end)
+
+test("a_board_file_without_behaviour_has_no_functions", function()
+  local b = assert(B.load("nucleo_f767zi", dirs))
+  eq(next(b.hooks), nil)
+end)
+
+test("unknown_names_in_a_board_file_are_errors_with_line_and_suggestion", function()
+  local d = tdirs[1]
+  local b, err = B.load("stray_global", tdirs)
+  eq(b, nil)
+  assert(err:find(d .. "/stray_global.lua:1: unknown name 'helper' in a board file", 1, true), err)
+  b, err = B.load("hook_typo", tdirs)
+  eq(b, nil)
+  assert(err:find(d .. "/hook_typo.lua:1: unknown name 'will_conect' in a board file (did you mean 'will_connect'?)",
+    1, true), err)
+  b, err = B.load("key_typo", tdirs)
+  eq(b, nil); eq(err, d .. "/key_typo.lua: unknown board key 'setings' (did you mean 'settings'?)")
+  b, err = B.load("twice", tdirs)
+  eq(b, nil); eq(err, d .. "/twice.lua: 'reset' is defined twice (top level and table)")
+end)
+
+test("a_board_target_is_a_known_chip_stored_by_its_part_name", function()
+  eq(assert(B.load("ordering_code", tdirs)).target, "stm32f429zi")
+  local b, err = B.load("bad_target", tdirs)
+  eq(b, nil)
+  eq(err, tdirs[1] .. "/bad_target.lua: target: unknown chip 'stm32f42zi' (did you mean 'stm32f429zi'?); " ..
+    "luaflash chips lists the known chips")
+end)
+
 T.done()

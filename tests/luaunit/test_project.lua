@@ -34,6 +34,25 @@ test("misspelt_hook_is_an_error", function()
   eq(err, dir .. "/hooktypo.lua:1: unknown setting or hook 'will_conect' (did you mean 'will_connect'?)")
 end)
 
+test("a_function_is_a_step_any_other_value_the_setting_of_the_same_name", function()
+  local p = assert(P.load(dir .. "/steps.lua"))
+  eq(p.values.reset, "hardware"); eq(p.values.connect, "under-reset")
+  for _, n in ipairs({ "connect", "plan", "reset", "disconnect" }) do eq(type(p.hooks[n]), "function", n) end
+  eq(p.where.reset, dir .. "/steps.lua:3")
+end)
+
+test("misspelt_step_is_an_error_with_suggestion", function()
+  local p, err = P.load(dir .. "/steptypo.lua")
+  eq(p, nil)
+  eq(err, dir .. "/steptypo.lua:2: unknown setting or hook 'plna' (did you mean 'plan'?)")
+end)
+
+test("a_step_name_that_is_no_setting_must_be_a_function", function()
+  local p, err = P.load(dir .. "/badstep.lua")
+  eq(p, nil)
+  eq(err, dir .. "/badstep.lua:2: hook 'program' must be a function, got number")
+end)
+
 test("bad_type_is_reported_at_merge_with_file_line", function()
   local p = assert(P.load(dir .. "/badtype.lua"))
   local eff, err = S.merge({ p.layer })

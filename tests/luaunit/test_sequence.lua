@@ -50,6 +50,12 @@ local function settings(over)
   return assert(S.merge(layers))
 end
 
+local function phase_names(r)
+  local t = {}
+  for _, p in ipairs(r.phases) do t[#t + 1] = p.name end
+  return table.concat(t, " ")
+end
+
 test("default_sequence_runs_every_phase_in_order", function()
   local engine, calls = fake()
   local s, o = settings()
@@ -135,6 +141,181 @@ test("custom_program_replaces_the_middle", function()
   end } }, s, o, engine)
   eq(table.concat(calls, " "), "load_images open_probe connect@4000000 check_images erase program " ..
     "reset:system disconnect:0.1 close")
+end)
+
+-- ---- replaceable steps: a project or a board defines connect, plan, program, reset, disconnect ----
+
+-- A function that appends `name` to calls, then calls its `default` (unless
+-- call_default is false).
+local function step(calls, name, call_default)
+  return function(ctx, default)
+    calls[#calls + 1] = name
+    if call_default ~= false then return default(ctx) end
+  end
+end
+
+test("every_step_is_replaced_by_the_project_and_each_calls_the_default", function()
+  local engine, calls = fake()
+  local s, o = settings()
+  local hooks = {}
+  for _, n in ipairs({ "connect", "plan", "program", "reset", "disconnect" }) do hooks[n] = step(calls, "my_" .. n) end
+  local r = Q.run({ hooks = hooks }, s, o, engine)
+  eq(table.concat(calls, " "), "load_images my_connect open_probe connect@4000000 check_images my_program " ..
+    "my_plan plan erase program verify:crc my_reset reset:system my_disconnect disconnect:0.1 close")
+  eq(r.ok, true); eq(r.verified, true)
+  eq(phase_names(r), "connect erase program verify reset disconnect")
+end)
+
+test("connect_time_is_the_default_connect_s_own_or_from_its_start_when_a_replacement_returns_nothing", function()
+  -- the fake clock counts calls: connect@ is one call after the connect starts
+  local engine = fake()
+  local s, o = settings()
+  eq(Q.run({ hooks = {} }, s, o, engine).phases[1].seconds, 1, "the default's own time")
+  local calls
+  engine, calls = fake()
+  local r = Q.run({ hooks = { connect = function(ctx, default)
+    default(ctx)
+    calls[#calls + 1] = "init1"; calls[#calls + 1] = "init2"
+  end } }, s, o, engine)
+  eq(r.phases[1].seconds, 3, "connect@ + the replacement's two steps after it")
+end)
+
+test("a_replacement_that_skips_the_default_replaces_it", function()
+  local engine, calls = fake()
+  local s, o = settings()
+  local r = Q.run({ hooks = { reset = step(calls, "my_reset", false) } }, s, o, engine)
+  eq(table.concat(calls, " "), "load_images open_probe connect@4000000 check_images plan erase program " ..
+    "verify:crc my_reset disconnect:0.1 close")
+  eq(phase_names(r), "connect erase program verify reset disconnect")
+end)
+
+test("reset_none_runs_no_reset_step_not_even_a_replacement", function()
+  local engine, calls = fake()
+  local s, o = settings({ reset = "none" })
+  Q.run({ hooks = { reset = step(calls, "my_reset") } }, s, o, engine)
+  eq(table.concat(calls, " "):find("reset"), nil)
+end)
+
+test("hooks_still_wrap_a_replaced_step", function()
+  local engine, calls = fake()
+  local s, o = settings()
+  local hooks = { connect = step(calls, "my_connect"), reset = step(calls, "my_reset") }
+  for _, n in ipairs({ "will_connect", "did_connect", "will_reset", "did_reset" }) do
+    hooks[n] = function() calls[#calls + 1] = n end
+  end
+  Q.run({ hooks = hooks }, s, o, engine)
+  eq(table.concat(calls, " "), "load_images will_connect my_connect open_probe connect@4000000 did_connect " ..
+    "check_images plan erase program verify:crc will_reset my_reset reset:system did_reset disconnect:0.1 close")
+end)
+
+-- The calls of a default run with the board's and the project's functions
+-- that make(calls) returns, after the plan/erase/program/verify part.
+local function board_and_project(make)
+  local engine, calls = fake()
+  local board, project = make(calls)
+  engine.board = { hooks = board }
+  local s, o = settings()
+  Q.run({ hooks = project }, s, o, engine)
+  local all = table.concat(calls, " ")
+  local head = "load_images open_probe connect@4000000 check_images plan erase program verify:crc "
+  eq(all:sub(1, #head), head, "the run up to verify")
+  return all:sub(#head + 1)
+end
+
+test("board_steps_sit_under_the_project_project_calls_board_calls_default", function()
+  eq(board_and_project(function(c)
+    return { reset = step(c, "board_reset"), disconnect = step(c, "board_disconnect") },
+      { reset = step(c, "project_reset") }
+  end), "project_reset board_reset reset:system board_disconnect disconnect:0.1 close")
+end)
+
+test("a_project_step_that_does_not_call_default_overrides_the_board_step", function()
+  eq(board_and_project(function(c)
+    return { reset = step(c, "board_reset") }, { reset = step(c, "project_reset", false) }
+  end), "project_reset disconnect:0.1 close")
+end)
+
+test("luaflash_own_steps_stay_reachable_skipping_the_board", function()
+  local steps = require("luaflash.steps")
+  eq(board_and_project(function(c)
+    return { reset = step(c, "board_reset") },
+      { reset = function(ctx) c[#c + 1] = "project_reset"; steps.reset(ctx) end }
+  end), "project_reset reset:system disconnect:0.1 close")
+end)
+
+test("board_hooks_run_and_a_project_hook_replaces_the_board_hook_it_gets_as_default", function()
+  local engine, calls = fake()
+  local function hook(name, call_default)
+    return function(ctx, default)
+      calls[#calls + 1] = name
+      if call_default then return default(ctx) end
+    end
+  end
+  engine.board = { hooks = { will_connect = hook("board_will_connect"), did_connect = hook("board_did_connect"),
+    will_reset = hook("board_will_reset") } }
+  local s, o = settings()
+  Q.run({ hooks = { did_connect = hook("project_did_connect", false),
+    will_reset = hook("project_will_reset", true), will_disconnect = hook("project_will_disconnect", true) } },
+    s, o, engine)
+  eq(table.concat(calls, " "), "load_images board_will_connect open_probe connect@4000000 project_did_connect " ..
+    "check_images plan erase program verify:crc project_will_reset board_will_reset reset:system " ..
+    "project_will_disconnect disconnect:0.1 close")
+end)
+
+test("a_replaced_plan_step_is_the_plan_the_default_program_flashes", function()
+  local engine, calls = fake(nil, { flash = true })
+  local s, o = settings()
+  local mine = { mine = true }
+  local got
+  engine.plan = function() error("the engine's plan must not run") end
+  local open_probe = engine.open_probe
+  engine.open_probe = function(st)
+    local p = open_probe(st)
+    local connect = p.connect
+    p.connect = function(self, st2)
+      local T = connect(self, st2)
+      local f = T.flash
+      T.flash = function(t, plan, w) got = plan; return f(t, plan, w) end
+      return T
+    end
+    return p
+  end
+  Q.run({ hooks = { plan = function(ctx) calls[#calls + 1] = "my_plan"; return mine end } }, s, o, engine)
+  eq(got, mine, "the stream got the replaced step's plan")
+  eq(table.concat(calls, " "), "load_images open_probe connect@4000000 check_images my_plan " ..
+    "flash(erase,program,verify) reset:system disconnect:0.1 close")
+end)
+
+test("a_plan_step_that_makes_no_plan_is_an_error_before_any_write", function()
+  local engine, calls = fake()
+  local s, o = settings()
+  local ok, err = pcall(Q.run, { hooks = { plan = function() end } }, s, o, engine)
+  eq(ok, false)
+  assert(tostring(err):find("plan%(ctx%) made no plan"), err)
+  eq(table.concat(calls, " "), "load_images open_probe connect@4000000 check_images reset:system disconnect:0.1 close")
+end)
+
+test("a_connect_step_that_leaves_no_target_is_an_error", function()
+  local engine, calls = fake()
+  local s, o = settings()
+  local ok, err = pcall(Q.run, { hooks = { connect = function(ctx) ctx.probe = engine.open_probe(ctx.settings) end } },
+    s, o, engine)
+  eq(ok, false)
+  assert(tostring(err):find("connect%(ctx%) left no target"), err)
+  eq(table.concat(calls, " "), "load_images open_probe close")
+end)
+
+test("after_a_failure_the_replaced_reset_and_disconnect_run_without_hooks_and_on_error_gets_the_board_one", function()
+  local engine, calls = fake("program")
+  engine.board = { hooks = { on_error = function(_, e) calls[#calls + 1] = "board_on_error:" .. e:match("^[^\n]*") end } }
+  local s, o = settings()
+  local hooks = { reset = step(calls, "my_reset"), disconnect = step(calls, "my_disconnect"),
+    will_reset = function() calls[#calls + 1] = "will_reset" end,
+    on_error = function(ctx, err, default) calls[#calls + 1] = "on_error"; default(ctx, err) end }
+  local ok = pcall(Q.run, { hooks = hooks }, s, o, engine)
+  eq(ok, false)
+  eq(table.concat(calls, " "), "load_images open_probe connect@4000000 check_images plan erase program " ..
+    "on_error board_on_error:boom in program my_reset reset:system my_disconnect disconnect:0.1 close")
 end)
 
 -- ---- the streamed path: the target offers flash(), as production's does ----

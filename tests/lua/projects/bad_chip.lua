@@ -1,0 +1,3 @@
+-- A misspelt chip: an input error naming this line
+chip = "stm32f76zi"
+image = "app.bin"

@@ -1,0 +1,1 @@
+return { target = "stm32f42zi" }

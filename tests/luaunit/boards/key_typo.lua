@@ -1,0 +1,1 @@
+return { target = "stm32f767zi", setings = {} }

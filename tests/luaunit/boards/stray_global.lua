@@ -1,0 +1,2 @@
+helper = 1
+return { target = "stm32f767zi" }

@@ -1,0 +1,2 @@
+board = "nucleo_f767zi"
+program = 3
