@@ -88,7 +88,8 @@ function M.prepare(spec, dir, words)
   local values, where, hooks = {}, {}, {}
   for k, v in pairs(spec) do
     if type(k) ~= "string" then fail_input("production.run: non-string key in the table") end
-    if settings.spec[k] then
+    -- a function under a step's name (connect, reset) is the step, as in a project
+    if settings.spec[k] and not (type(v) == "function" and require("luaflash.steps").is_step[k]) then
       values[k] = v; where[k] = "production.run"
     elseif prod_keys[k] then -- below
     elseif project.hooks and type(v) == "function" then
@@ -219,11 +220,18 @@ function M.board(job)
       rec.options.flash_read_blocked = true
     end
   end
-  hooks.will_connect = function(ctx)
-    status("connecting")
-    if user.will_connect then return user.will_connect(ctx) end
+  -- The job's own hooks sit at the project's layer: each runs the user's
+  -- hook of its name, which gets the board's (or a no-op) as `default`, as
+  -- in any project; without a user hook the board's runs.
+  local function user_hook(name, ctx, default)
+    if user[name] then return user[name](ctx, default) end
+    return default(ctx)
   end
-  hooks.did_connect = function(ctx)
+  hooks.will_connect = function(ctx, default)
+    status("connecting")
+    return user_hook("will_connect", ctx, default)
+  end
+  hooks.did_connect = function(ctx, default)
     local T = ctx.target
     rec.probe = rec.probe or (ctx.probe and ctx.probe.p:info().serial)
     local img = ctx.images.image
@@ -262,14 +270,14 @@ function M.board(job)
         img:patch(u.addr, u.data, T.geometry, u.name or ("unique data " .. i))
       end
     end
-    if user.did_connect then user.did_connect(ctx) end
+    user_hook("did_connect", ctx, default)
   end
-  hooks.will_erase = function(ctx)
+  hooks.will_erase = function(ctx, default)
     status("flashing")
-    if user.will_erase then return user.will_erase(ctx) end
+    return user_hook("will_erase", ctx, default)
   end
-  hooks.program = function(ctx)
-    if user.program then user.program(ctx) else sequence.default_program(ctx) end
+  hooks.program = function(ctx, default) -- default: the board's program step, else luaflash's
+    user_hook("program", ctx, default)
     local p = ctx.result.plan or ctx.engine.result_extra.plan -- a custom program(ctx) may set its own
     if ctx.result.verified then status("verified") end
     if change and change.changed then write_options(ctx) end

@@ -228,6 +228,28 @@ test("bad_production_input_is_refused_before_any_board_with_what_was_expected", 
   eq(job.eff.clock, 1800000, "key=value word overrides")
 end)
 
+test("user_hooks_and_steps_get_their_default_in_production", function()
+  clean()
+  local b = lf.bench("nucleo-f767zi")
+  lf.use(b)
+  local calls = {}
+  local spec = { board = "nucleo_f767zi", image = "../../scripts/demo-fw/demo-f767.bin",
+    program = function(ctx, default)
+      calls[#calls + 1] = "program"
+      assert(type(default) == "function", "program got its default")
+      default(ctx)
+    end,
+    -- a function under a step's name is the step, not the reset setting
+    reset = function(ctx, default) calls[#calls + 1] = "reset"; return default(ctx) end,
+    did_connect = function(ctx, default) calls[#calls + 1] = "did_connect"; default(ctx) end,
+  }
+  local job = prod.prepare(spec, here, {})
+  local rec = prod.board(job)
+  eq(rec.result, "passed", "board (" .. tostring(rec.error) .. ")")
+  eq(table.concat(calls, ","), "did_connect,program,reset", "user functions in order")
+  b:close()
+end)
+
 print(string.format("[==========] %d test(s) run.", ran))
 if failed > 0 then print(string.format("[  FAILED  ] %d test(s).", failed)); os.exit(1) end
 print(string.format("[  PASSED  ] %d test(s).", ran))
