@@ -23,7 +23,7 @@ local function show_default(s)
 end
 
 local kinds = {
-  bool = "boolean", string = "string", any = "see text", int = "integer", chip = "chip name",
+  bool = "boolean", string = "string", any = "see text", int = "integer", chip = "chip name", table = "table",
   hz = "frequency: number (Hz) or `\"4MHz\"`, `\"480kHz\"`",
   seconds = "duration: number (s) or `\"50ms\"`, `\"2s\"`, `\"250us\"`",
 }

@@ -49,7 +49,7 @@ function M.new(opts)
   -- the probe is opened).
   function E.load_images(s)
     local tinfo, tname = target_info(s)
-    local g = lf.geometry { part = tinfo.name }
+    local g = M.geometry(s, tinfo)
     local base = g:info().base
     local spec = s.image
     if spec == nil then
@@ -148,7 +148,9 @@ function Probe:connect(st)
   end
   -- RDP level 1/2: nothing can be flashed; fail before any write (protection.lua)
   if not E.allow_read_protected then require("luaflash.protection").check(t) end
-  local g = lf.target_geometry(t)
+  -- a flash described by the board or project (setting `flash`), else the
+  -- chip's own (its flash size register and bank mode, read at connect)
+  local g = st.flash and M.geometry(st, part) or lf.target_geometry(t)
   local gi = g:info()
   E.log("info", string.format("connected: %s %s, %s", info.core, info.core_rev, gi.name))
   E.result_extra.target = { chip = info.chip, core = info.core, idcode = info.idcode,
@@ -167,6 +169,19 @@ function Probe:close() self.p:close() end
 Target.__index = Target
 Target.__name = "luaflash.engine.target"
 Target.__close = closing.tbc
+
+-- The nominal geometry of the run's chip: the `flash` setting's description
+-- (family and line default to the chip's), else the part's.
+function M.geometry(s, part)
+  if not s.flash then return lf.geometry { part = part.name } end
+  local d = {}
+  for k, v in pairs(s.flash) do d[k] = v end
+  if d.family == nil then d.family = part.family end
+  if d.line == nil then d.line = part.line end
+  local ok, g = pcall(lf.geometry, d)
+  if not ok then error("setting 'flash': " .. tostring(g):gsub("^[^\n]-%.lua:%d+: ", ""), 0) end
+  return g
+end
 
 function M.target(E, p, t, g, info)
   local F = flash.new(t, { geometry = g, loader = { timeout = E.flash_timeout }, clock = E.clock })

@@ -13,7 +13,8 @@
 local M = {}
 
 -- kind: "bool" | "enum" | "hz" | "seconds" | "string" | "int" | "verify" |
--- "chip" (a part name, stored canonical: lua/luaflash/chips.lua) | "any".
+-- "chip" (a part name, stored canonical: lua/luaflash/chips.lua) | "table" |
+-- "any".
 -- alias = "key": an old name of setting `key`; merge stores its value under
 -- `key` and mirrors it back, so code reading either name sees the value.
 local spec = {
@@ -28,6 +29,10 @@ local spec = {
     doc = "image file, or a list of { path, base = addr } tables; relative to the project file" },
   base = { kind = "int", default = nil, min = 0, max = 0xffffffff,
     doc = "load address of a raw binary image" },
+  flash = { kind = "table", default = nil,
+    doc = "the chip's flash described as data, for a variant the parts table does not know: " ..
+      "{ regions = {...}, timing = {...}, ... } as luaflash.geometry takes it (README \"Describing a part " ..
+      "as data\"); family and line default to the chip's" },
   probe = { kind = "any", default = nil,
     doc = "probe selection: a serial (or unique prefix) string, or { serial=, index=, kind=, location= }" },
   clock = { kind = "hz", default = 4000000, min = 1000, max = 100000000,
@@ -167,6 +172,8 @@ function M.check(key, v, from_text)
     end
   elseif kind == "string" then
     if type(v) ~= "string" then bad = "expected a string" end
+  elseif kind == "table" then
+    if type(v) ~= "table" then bad = "expected a table" end
   elseif kind == "chip" then
     if type(v) ~= "string" then
       bad = "expected a chip name such as \"stm32f767zi\" (luaflash chips lists them)"

@@ -139,6 +139,14 @@ check project-chip-without-board 0 --out "116 bytes: 1 sectors erased, 1 program
   -- "${B[@]}" "$P/chip_only.lua"
 check project-chip-origin 0 --out 'chip += "stm32f767zi" +-- project .*chip_only\.lua \(.*chip_only\.lua:2\)' \
   -- "${B[@]}" "$P/chip_only.lua" --settings
+# ---- a chip's flash described as data (setting `flash`) ----
+check project-described-flash-programs 0 --out "^luaflash: STM32F767 as 1 MiB \(described\) via " \
+  --out "116 bytes: 1 sectors erased, 1 programmed.*verified" -- "${B[@]}" "$P/described_flash.lua"
+check project-described-flash-checks-images 2 \
+  --err "image: .*0x08100000.*STM32F767 as 1 MiB \(described\)" -- "${B[@]}" "$P/described_flash.lua" base=0x08100000
+check project-described-flash-the-loader-cannot-drive 2 \
+  --err "setting 'flash': .*does not follow the 4 x U, 4U, 8U\.\.\. sector shape" --no-err traceback \
+  -- "${B[@]}" "$P/described_flash_bad.lua"
 check project-old-target-name-still-works 0 --out "verified" -- "${B[@]}" "$P/old_target.lua"
 check project-old-target-origin 0 --out "chip += \"stm32f767zi\" +-- project .*old_target\.lua:2\) as 'target'" \
   -- "${B[@]}" "$P/old_target.lua" --settings
