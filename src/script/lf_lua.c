@@ -529,7 +529,7 @@ int lf_lua_run_command(lf_lua *l, const char *name, int argc, char *const *argv)
   if (lua_getfield(L, -1, name) != LUA_TFUNCTION) {
     lua_pop(L, 2);
     char m[256];
-    snprintf(m, sizeof m, "unknown command '%s' (expected SCRIPT.lua, or a command: probes, boards, flash)", name);
+    snprintf(m, sizeof m, "unknown command '%s' (expected SCRIPT.lua, or a command: probes, boards, chips, flash)", name);
     set_message(l, m);
     return LF_EXIT_USAGE;
   }
