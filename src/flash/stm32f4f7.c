@@ -323,21 +323,40 @@ static int f47_geometry(lf_session *s, const lf_chip *c, lf_flash_geometry *g)
   return lf_geometry_build(s, &d, g);
 }
 
+/* The smallest sector U of the bank holding sec (its first sector). */
+static uint32_t bank_unit(const lf_flash_geometry *g, unsigned bank)
+{
+  const lf_flash_sector *first = lf_geometry_sector_at(g, g->bank_base[bank]);
+  return first ? first->size : 0;
+}
+
+/* The sector number within its bank from the 4U/4U/8U shape (the loader's
+ * own mapping, loaders/stm32f4f7.c erase_bits). */
+static uint32_t shape_index(const lf_flash_geometry *g, const lf_flash_sector *sec, uint32_t *unit)
+{
+  *unit = bank_unit(g, sec->bank);
+  uint32_t u = (sec->addr - g->bank_base[sec->bank]) / *unit;
+  return u < 4 ? u : u < 8 ? 4 : 4 + u / 8;
+}
+
 /* A described geometry fits the loader when every sector is where the
  * 4U/4U/8U shape of its bank puts it (the loader maps addresses to SNB with
- * that shape) and bank 2, if any, starts right after bank 1. */
+ * that shape), both banks have the same U (one unit_shift word) and bank 2,
+ * if any, starts right after bank 1. */
 static int f47_check_geometry(lf_session *s, const lf_flash_geometry *g)
 {
   if (g->base != LF_LDR_F47_FLASH_BASE || g->nbanks > 2)
     return lf_err_set(s, LF_EINVAL, "%s: an STM32F2/F4/F7 flash starts at 0x%08x with at most 2 banks",
                       g->name, LF_LDR_F47_FLASH_BASE);
+  if (g->nbanks == 2 && bank_unit(g, 0) != bank_unit(g, 1))
+    return lf_err_set(s, LF_EINVAL, "%s: both banks must start with sectors of the same size", g->name);
   for (unsigned i = 0; i < g->nsectors; i++) {
     const lf_flash_sector *sec = &g->sector[i];
-    uint32_t unit = g->sector[sec->bank ? g->nsectors / 2 : 0].size;
-    uint32_t off = sec->addr - g->bank_base[sec->bank], u = off / unit;
-    uint32_t k = u < 4 ? u : u < 8 ? 4 : 4 + u / 8;
+    uint32_t unit, k = shape_index(g, sec, &unit);
+    uint32_t off = sec->addr - g->bank_base[sec->bank];
     uint32_t want = k < 4 ? unit : k == 4 ? 4 * unit : 8 * unit;
-    if (sec->size != want || (k >= 5 && off % (8 * unit)))
+    uint32_t at = k < 4 ? k * unit : k == 4 ? 4 * unit : (k - 4) * 8 * unit;
+    if (sec->size != want || off != at || k > 15)
       return lf_err_set(s, LF_EINVAL, "%s: sector at 0x%08x (%u bytes) does not follow the "
                         "4 x U, 4U, 8U... sector shape of this flash controller", g->name, sec->addr,
                         sec->size);
@@ -378,10 +397,13 @@ static int f47_configure(lf_session *s, const lf_flash_geometry *g, const lf_loa
   return 0;
 }
 
-/* The logical-to-SNB mapping of the shape: bank 2 sector k is SNB 0x10 + k. */
-static uint32_t snb_of(const lf_flash_sector *sec)
+/* FLASH_CR.SNB of a sector: its number in the bank's shape, bank 2 from
+ * 0x10 (F7 7.2, F4 7.4) — from its address, as the loader maps it, not from
+ * the vendor's logical numbering. */
+static uint32_t snb_of(const lf_flash_geometry *g, const lf_flash_sector *sec)
 {
-  return sec->bank ? 0x10u + (sec->index - 12u) : sec->index;
+  uint32_t unit;
+  return (sec->bank ? 0x10u : 0u) | shape_index(g, sec, &unit);
 }
 
 /* Starts the erase of one sector through the debug port (F7 4.1, 4.3):
@@ -400,7 +422,7 @@ static int f47_erase_start(lf_session *s, lf_memap *m, const lf_flash_geometry *
   if (r)
     return lf_err_wrap(s, r, "loader: unlock flash");
   uint32_t psize = (uint32_t)lf_geometry_unit_log2(g, cfg->prog_unit);
-  uint32_t v[2] = {LF_LDR_F47_SR_ERRORS, CR_SER | (snb_of(sec) << 3) | (psize << 8) | CR_STRT};
+  uint32_t v[2] = {LF_LDR_F47_SR_ERRORS, CR_SER | (snb_of(g, sec) << 3) | (psize << 8) | CR_STRT};
   uint8_t w[8];
   for (int i = 0; i < 8; i++)
     w[i] = (uint8_t)(v[i / 4] >> (8 * (i % 4)));

@@ -147,6 +147,17 @@ check project-described-flash-checks-images 2 \
 check project-described-flash-the-loader-cannot-drive 2 \
   --err "setting 'flash': .*does not follow the 4 x U, 4U, 8U\.\.\. sector shape" --no-err traceback \
   -- "${B[@]}" "$P/described_flash_bad.lua"
+# bank 2 of a described dual-bank flash with the default numbering: the
+# first erase, started through the debug port (no smart flash: no loader
+# yet), must hit bank 2's sector 0 (SNB 0x10) and leave bank 1 alone
+std=$tmp/state_dual.bin
+FB=(--bench nucleo-f429zi)
+check described-dual-bank1-data 0 --out "verified" -- "${FB[@]}" --bench-state "$std" flash "$P/app.bin" \
+  --chip stm32f429zi base=0x08010000
+check described-dual-bank2-by-address 0 --out "1 sectors erased, 1 programmed.*verified" \
+  -- "${FB[@]}" --bench-state "$std" "$P/described_dual.lua" smart_flash=false
+check described-dual-bank1-untouched 0 --out "0 sectors erased, 0 programmed, 1 unchanged" \
+  -- "${FB[@]}" --bench-state "$std" flash "$P/app.bin" --chip stm32f429zi base=0x08010000
 check project-old-target-name-still-works 0 --out "verified" -- "${B[@]}" "$P/old_target.lua"
 check project-old-target-origin 0 --out "chip += \"stm32f767zi\" +-- project .*old_target\.lua:2\) as 'target'" \
   -- "${B[@]}" "$P/old_target.lua" --settings
