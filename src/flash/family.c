@@ -41,6 +41,13 @@ int lf_family_identify(lf_session *s, struct lf_memap *m, const lf_family *hint,
                     tried[0] ? tried : "none");
 }
 
+int lf_chip_flash_info(lf_session *s, struct lf_memap *m, lf_chip *c)
+{
+  if (c->flash_known || !c->supported || !c->family || !c->family->flash_info)
+    return 0;
+  return c->family->flash_info(s, m, c);
+}
+
 int lf_line_geometry(lf_session *s, const lf_family *f, uint32_t line, uint32_t flash_kib,
                      bool dual_bank, lf_flash_geometry *g)
 {

@@ -161,6 +161,7 @@ typedef struct lf_chip {
   char name[48];                  /* "STM32F76x/F77x" */
   uint32_t flash_kib;             /* from the chip's flash-size register (0: unknown) */
   bool dual_bank;                 /* from its bank-mode option */
+  bool flash_known;               /* flash_kib and dual_bank were read (lf_chip_flash_info) */
   bool supported;                 /* the family can program this line */
 } lf_chip;
 
@@ -185,9 +186,13 @@ struct lf_family {
   const char *name;               /* "stm32f4f7" (unit name, for listings and board files) */
   const char *title;              /* "STM32F2/F4/F7 embedded flash" */
   lf_family_debug debug;
-  /* Reads the chip's ID through m: 1 = a chip of this family (out filled,
-   * flash size and bank mode read too), 0 = not this family, < 0 = error. */
+  /* Reads the chip's ID through m: 1 = a chip of this family (out filled),
+   * 0 = not this family, < 0 = error. Only what names the chip is read:
+   * connect stays as cheap as the ID register. */
   int (*identify)(lf_session *s, struct lf_memap *m, lf_chip *out);
+  /* Reads what the geometry needs from the chip (flash size, bank mode)
+   * into c and sets c->flash_known; NULL: identify knows it all. */
+  int (*flash_info)(lf_session *s, struct lf_memap *m, lf_chip *c);
   /* The geometry of one chip: line, flash size and bank mode as the chip
    * reports them or as a part row says. LF_ENOTSUP for a line it knows but
    * cannot program, LF_EINVAL for a size or bank mode the line does not have. */
@@ -211,6 +216,8 @@ const lf_family *lf_family_by_name(const char *name);
  * every registered one. A family that reads a missing register (a bus fault)
  * does not match. LF_ENOTSUP with the IDs read when no family knows the chip. */
 int lf_family_identify(lf_session *s, struct lf_memap *m, const lf_family *hint, lf_chip *out);
+/* The chip's flash size and bank mode, read once (c->flash_known). */
+int lf_chip_flash_info(lf_session *s, struct lf_memap *m, lf_chip *c);
 
 /* The geometry of a line of a family (NULL: the first registered family
  * that has the line) with a flash size and bank mode. LF_ENOTSUP when no

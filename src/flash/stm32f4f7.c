@@ -226,18 +226,27 @@ static int f47_identify(lf_session *s, lf_memap *m, lf_chip *out)
   out->idcode = idcode;
   snprintf(out->name, sizeof out->name, "%s", ln->name);
   out->supported = ln->size_reg != 0;
-  if (!out->supported)
-    return 1;
+  return 1;
+}
+
+/* The flash-size register and the bank-mode option of a supported line. */
+static int f47_flash_info(lf_session *s, lf_memap *m, lf_chip *c)
+{
+  const line *ln = line_of(c->line);
+  if (!ln || !ln->size_reg)
+    return 0;
   uint32_t v = 0, opt = 0;
-  if ((r = lf_memap_read32(m, ln->size_reg & ~3u, &v)))
+  int r = lf_memap_read32(m, ln->size_reg & ~3u, &v);
+  if (r)
     return lf_err_wrap(s, r, "%s: flash size register 0x%08x", ln->name, ln->size_reg);
-  out->flash_kib = (ln->size_reg & 2) ? (v >> 16) : (v & 0xFFFF);
+  c->flash_kib = (ln->size_reg & 2) ? (v >> 16) : (v & 0xFFFF);
   if (ln->dual_mask) {
     if ((r = lf_memap_read32(m, FLASH_OPTCR, &opt)))
       return lf_err_wrap(s, r, "%s: FLASH_OPTCR", ln->name);
-    out->dual_bank = ((opt & ln->dual_mask) != 0) == ln->dual_when_set;
+    c->dual_bank = ((opt & ln->dual_mask) != 0) == ln->dual_when_set;
   }
-  return 1;
+  c->flash_known = true;
+  return 0;
 }
 
 /* ---- geometry ---- */
@@ -516,6 +525,7 @@ const lf_family lf_family_stm32f4f7 = {
   .title = "STM32F2/F4/F7 embedded flash",
   .debug = {DBGMCU_CR, DBGMCU_CR_SLEEP_STOP_STANDBY},
   .identify = f47_identify,
+  .flash_info = f47_flash_info,
   .geometry = f47_geometry,
   .loader = f47_loader,
   .protection = f47_protection,

@@ -255,7 +255,7 @@ static int m_geometry(lua_State *L)
 static int m_target_geometry(lua_State *L)
 {
   lf_lua_target_cm(L, 1);
-  const lf_chip *c = lf_lua_target_chip(L, 1);
+  const lf_chip *c = lf_lua_target_chip(L, 1, true);
   if (!c)
     return luaL_error(L, "target: the chip was not identified (not connected, or no flash family "
                          "knows it): describe its flash with lf.geometry{regions = ...}");
@@ -391,7 +391,7 @@ static int m_families(lua_State *L)
 static int m_protection(lua_State *L)
 {
   lf_cm *cm = lf_lua_target_cm(L, 1);
-  const lf_chip *c = lf_lua_target_chip(L, 1);
+  const lf_chip *c = lf_lua_target_chip(L, 1, false);
   if (!c || !c->family->protection)
     return 0;
   lf_protection pr;
@@ -414,7 +414,7 @@ static int m_protection(lua_State *L)
 static int m_unique_id(lua_State *L)
 {
   lf_lua_target_cm(L, 1);
-  const lf_chip *c = lf_lua_target_chip(L, 1);
+  const lf_chip *c = lf_lua_target_chip(L, 1, false);
   uint32_t addr = 0, len = 0;
   if (c && c->family->unique_id)
     c->family->unique_id(c->line, &addr, &len);

@@ -114,9 +114,10 @@ void lf_lua_target_register(lua_State *L);
 /* The Cortex-M behind a target userdata at idx (raises when closed). */
 struct lf_cm;
 struct lf_cm *lf_lua_target_cm(lua_State *L, int idx);
-/* The chip its last connect identified, or NULL (unknown / not connected). */
+/* The chip its last connect identified, or NULL (unknown / not connected);
+ * flash: its flash size and bank mode read too (once). */
 struct lf_chip;
-const struct lf_chip *lf_lua_target_chip(lua_State *L, int idx);
+const struct lf_chip *lf_lua_target_chip(lua_State *L, int idx, bool flash);
 /* Flash engine: geometry, image, plan (and loader) functions of the module. */
 void lf_lua_flash_register(lua_State *L);
 void lf_lua_flash_funcs(lua_State *L); /* adds them to the module table on top */

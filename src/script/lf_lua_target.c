@@ -140,12 +140,16 @@ static void identify(lua_State *L, lf_ltarget *t)
   }
 }
 
-const lf_chip *lf_lua_target_chip(lua_State *L, int idx)
+const lf_chip *lf_lua_target_chip(lua_State *L, int idx, bool flash)
 {
   lf_ltarget *t = lf_lobj_check(L, idx, LF_MT_TARGET);
   if (t->chip_stale)
     identify(L, t);
-  return t->chip.family ? &t->chip : NULL;
+  if (!t->chip.family)
+    return NULL;
+  if (flash)
+    LF_LUA_TRY(L, lf_chip_flash_info(lf_lua_session(L), lf_adi_default_memap(t->adi), &t->chip));
+  return &t->chip;
 }
 
 static void push_info(lua_State *L, const lf_ltarget *t)
@@ -176,6 +180,8 @@ static void push_info(lua_State *L, const lf_ltarget *t)
   if (c->family) {
     lua_pushstring(L, c->family->name);
     lua_setfield(L, -2, "family");
+  }
+  if (c->flash_known) {
     lua_pushinteger(L, c->flash_kib);
     lua_setfield(L, -2, "flash_kib");
     lua_pushboolean(L, c->dual_bank);

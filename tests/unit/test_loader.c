@@ -100,6 +100,7 @@ static void fx_open(fx *f, const char *board, const char *faults, const lf_loade
     fail_msg("connect: %s", lf_err_msg(f->s));
   lf_chip chip;
   if (lf_family_identify(f->s, lf_adi_default_memap(f->a), NULL, &chip) ||
+      lf_chip_flash_info(f->s, lf_adi_default_memap(f->a), &chip) ||
       chip.family->geometry(f->s, &chip, &f->g))
     fail_msg("geometry: %s", lf_err_msg(f->s));
   const lf_loader_adapter *ad = f->g.family->loader(&f->g);
