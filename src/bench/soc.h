@@ -1,8 +1,13 @@
-/* The SoC model behind the bus: memories, flash array + flash controller,
- * option bytes, system memory, OTP, unique ID, and the small peripherals that
- * loaders and applications touch (RCC, CRC, IWDG, GPIO, DBGMCU). Everything
- * outside the Cortex-M private peripheral bus (0xE0000000-0xE00FFFFF) is the
- * SoC's; DBGMCU (0xE0042000) is the SoC's too.
+/* The SoC model behind the bus: memories, flash and its controller,
+ * protection, unique ID and the peripherals loaders and applications touch,
+ * for any SoC family. Everything outside the Cortex-M private peripheral bus
+ * (0xE0000000-0xE00FFFFF) is the SoC's; on an STM32, DBGMCU (0xE0042000) is
+ * the SoC's too (board.c and cortexm.c carve it out of the PPB).
+ *
+ * One API over the families: soc.c finds the part in its registry of
+ * families and dispatches to the family's ops table (soc_family.h; the
+ * STM32 F2/F4/F7 machinery is soc_stm32.c). A family may leave an op out;
+ * each call below says what a SoC without it does ("Default:").
  *
  * The SoC never advances the clock: each access carries its own time (see
  * bus.h), and operations such as a sector erase record when they finish. */
@@ -50,61 +55,80 @@ typedef void (*lf_soc_gpio_fn)(void *ctx, unsigned port, uint32_t old_odr, uint3
 
 typedef struct lf_soc lf_soc;
 
-/* "stm32f767zi" or "stm32f429zi". NULL with err for an unknown name. */
+/* A part of any registered family ("stm32f767zi", "stm32f429zi"), in its
+ * power-on state. NULL with err for an unknown name (the message lists
+ * every known part). */
 lf_soc *lf_soc_new(const char *part, const lf_bench_params *p, lf_faults *faults, char *err,
                    size_t errlen);
 void lf_soc_free(lf_soc *s);
 
 const char *lf_soc_part(const lf_soc *s);
-uint32_t lf_soc_idcode(const lf_soc *s);      /* DBGMCU_IDCODE */
+/* The vendor device id the core's vendor ROM table shows (STM32:
+ * DBGMCU_IDCODE); 0 = none (the core model's default). */
+uint32_t lf_soc_idcode(const lf_soc *s);
 uint32_t lf_soc_cpuid(const lf_soc *s);       /* SCB CPUID of its core */
 /* The part's debug identity as a debugger reads it: SW-DP DPIDR, TARGETID
  * (0 when the DP is DPv1), AHB-AP IDR and the AP's BASE (ROM table | 3). */
 void lf_soc_debug_ids(const lf_soc *s, uint32_t *dpidr, uint32_t *targetid, uint32_t *ap_idr,
                       uint32_t *ap_base);
 
-/* The bus slave for everything but the PPB. */
+/* The bus slave for everything but the PPB. Counts LF_BUS_ERR answers
+ * (bus_errors) for every family. */
 int lf_soc_access(lf_soc *s, lf_bus_master m, uint32_t addr, unsigned size, bool write,
                   uint32_t *val, uint64_t *t_ns);
 
+/* Fixed for the SoC's life (the core maps them once); only `blocked` changes. */
 size_t lf_soc_regions(lf_soc *s, const lf_soc_region **out);
 
+/* Default: nothing happens (memories keep their content). */
 void lf_soc_reset(lf_soc *s, lf_soc_reset_kind kind, uint64_t t_ns);
-/* Current SYSCLK (HSI, HSE or PLL as selected in RCC). */
+/* Current core clock (STM32: SYSCLK, HSI, HSE or PLL as selected in RCC).
+ * Default: params core_hsi_hz, the clock after reset. */
 double lf_soc_sysclk_hz(const lf_soc *s);
-/* Initial SP/PC fetch address after reset (BOOT_ADD0 << 14, BOOT pin low). */
+/* Initial SP/PC fetch address after reset (STM32 F7: BOOT_ADD0 << 14, BOOT
+ * pin low). Default: 0. */
 uint32_t lf_soc_boot_address(const lf_soc *s);
-/* RDP level 1/2 active: debug access to flash fails; with a debugger
- * connected since power-on (lf_soc_debug_connected) the core loses flash,
- * OTP and backup SRAM too (params rdp1_blocks_flash_with_debug). */
+/* Read-protection level (STM32 RDP 1/2 active: debug access to flash fails;
+ * with a debugger connected since power-on (lf_soc_debug_connected) the core
+ * loses flash, OTP and backup SRAM too, params rdp1_blocks_flash_with_debug).
+ * Default: 0, no protection. */
 int lf_soc_rdp_level(const lf_soc *s);
 /* The debug port was used (the board calls this on every AHB-AP access).
- * Latched until the next power-on reset; a system reset keeps it. */
+ * Latched until the next power-on reset; a system reset keeps it.
+ * Default: nothing. */
 void lf_soc_debug_connected(lf_soc *s);
-/* Read protection currently blocks the core's flash accesses. */
+/* Read protection currently blocks the core's flash accesses. Default: false. */
 bool lf_soc_flash_locked(const lf_soc *s);
 
+/* The observer of output pins; a SoC without GPIO never calls it. */
 void lf_soc_set_gpio_cb(lf_soc *s, lf_soc_gpio_fn fn, void *ctx);
 
-/* Backdoor (no time, no side effects) for tests and state files. */
+/* Backdoor (no time, no side effects) for tests and state files. -1 (and
+ * zeros from the first unreadable byte) when the range leaves what the SoC
+ * can show. Default: the bytes of the regions (lf_soc_regions). */
 int lf_soc_peek(const lf_soc *s, uint32_t addr, void *buf, size_t len);
 
-/* Persistent state: flash array, OTP, option bytes. Text header + binary. */
+/* Persistent state (STM32: flash array, OTP, option bytes; text header +
+ * binary), in a format of the family's. Default: -1, "keeps no state file". */
 int lf_soc_save_state(const lf_soc *s, FILE *f, char *err, size_t errlen);
 int lf_soc_load_state(lf_soc *s, FILE *f, char *err, size_t errlen);
 
-/* Target power lost at t: an erase/program in progress leaves its sector or
- * word with undefined (deterministically pseudo-random) content. */
+/* Target power lost at t (STM32: an erase/program in progress leaves its
+ * sector or word with undefined, deterministically pseudo-random content;
+ * RAM is garbage). Default: nothing (memories keep their content). */
 void lf_soc_power_loss(lf_soc *s, uint64_t t_ns);
 
+/* Zero at creation; the family adds flash figures, soc.c bus errors. */
 const lf_soc_counters *lf_soc_counters_get(const lf_soc *s);
 
-/* Unique ID (96 bits) derived deterministically from seed; each part has a
- * fixed default seed. Takes effect at once (the UID is read-only silicon). */
+/* Unique ID derived deterministically from seed (STM32: 96 bits); each
+ * part has a fixed default seed. Takes effect at once (the UID is read-only
+ * silicon). Default: nothing (the part's ID is fixed). */
 void lf_soc_set_uid(lf_soc *s, uint64_t seed);
 
-/* Virtual time at which the IWDG would reset the chip, UINT64_MAX when it is
- * not running. The SoC never resets itself: the board calls lf_soc_reset. */
+/* Virtual time at which the watchdog (STM32: IWDG) would reset the chip,
+ * UINT64_MAX when it is not running. The SoC never resets itself: the board
+ * calls lf_soc_reset. Default: UINT64_MAX. */
 uint64_t lf_soc_watchdog_deadline(const lf_soc *s);
 
 #endif

@@ -1,7 +1,8 @@
-/* STM32 SoC model, family-neutral: memory map, flash (flashctl.c), option
- * bytes, OTP, unique ID, and the small peripherals loaders and applications
- * touch (RCC, CRC, IWDG, GPIO, DBGMCU). Facts: stm32f7-target.md ("F7 n.m"
- * below) and stm32f4-target.md ("F4 n.m").
+/* STM32 SoC model: the SoC family "stm32" behind soc.c (soc_family.h; it
+ * implements every op), neutral among the STM32 families: memory map, flash
+ * (flashctl.c), option bytes, OTP, unique ID, and the small peripherals
+ * loaders and applications touch (RCC, CRC, IWDG, GPIO, DBGMCU). Facts:
+ * stm32f7-target.md ("F7 n.m" below) and stm32f4-target.md ("F4 n.m").
  *
  * Table-driven: a part is an lf_stm32_part (soc_stm32_int.h) contributed by
  * its family file (soc_stm32f7.c, soc_stm32f4.c) and found by name in the
@@ -60,10 +61,11 @@
 #include <string.h>
 
 #include "bench/flashctl.h"
+#include "bench/soc_family.h"
 #include "bench/soc_stm32_int.h"
 
-/* The families whose parts lf_soc_new knows, in the order the
- * unknown-part message lists them. */
+/* The STM32 families whose parts this SoC family lists (part_name), in the
+ * order the unknown-part message lists them. */
 static const lf_stm32_part *const *const families[] = {lf_stm32_parts_f7, lf_stm32_parts_f4};
 
 /* ------------------------------------------------------------------ */
@@ -121,11 +123,10 @@ typedef struct bus_ent { uint32_t base, size; ent_kind kind; unsigned idx; } bus
 
 #define MAXENTS 48
 
-struct lf_soc {
+typedef struct stm32_soc {
   const lf_stm32_part *d;
   const lf_bench_params *p;
-  lf_faults *faults;
-  lf_soc_counters c;
+  const lf_soc_gpio_obs *gpio_obs; /* the board's observer (soc.c owns it) */
   lf_flashctl *fc;
   uint8_t **bufs;            /* per lf_stm32_mem: host buffer (flash aliases share) */
   uint8_t *sysrom;
@@ -145,10 +146,8 @@ struct lf_soc {
   uint32_t lck_locked[MAXGPIO]; /* pins whose configuration is frozen */
   bool debug_seen;            /* debug port used since power-on */
   bool boot_nonflash;         /* the last reset booted from RAM or system memory */
-  lf_soc_gpio_fn gpio_fn;
-  void *gpio_ctx;
   uint64_t uid_seed;
-};
+} stm32_soc;
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                             */
@@ -231,7 +230,7 @@ static void block_write(regblock *b, uint32_t off, uint32_t wv, uint32_t lanes)
 /* ------------------------------------------------------------------ */
 /* RCC                                                                 */
 
-static bool rcc_ready(const lf_soc *s, unsigned src, uint64_t t)
+static bool rcc_ready(const stm32_soc *s, unsigned src, uint64_t t)
 {
   uint32_t cr = reg_get(&s->rcc, RCC_CR);
   switch (src) {
@@ -243,14 +242,14 @@ static bool rcc_ready(const lf_soc *s, unsigned src, uint64_t t)
 }
 
 /* SWS follows SW once the selected source is ready. */
-static void rcc_update(lf_soc *s, uint64_t t)
+static void rcc_update(stm32_soc *s, uint64_t t)
 {
   unsigned sw = reg_get(&s->rcc, RCC_CFGR) & 3;
   if (sw != s->sws && sw < 3 && rcc_ready(s, sw, t))
     s->sws = sw;
 }
 
-static uint32_t rcc_read(lf_soc *s, uint32_t off, uint64_t t)
+static uint32_t rcc_read(stm32_soc *s, uint32_t off, uint64_t t)
 {
   rcc_update(s, t);
   uint32_t v = reg_get(&s->rcc, off);
@@ -272,7 +271,7 @@ static uint32_t rcc_read(lf_soc *s, uint32_t off, uint64_t t)
   return v;
 }
 
-static void rcc_write(lf_soc *s, uint32_t off, uint32_t wv, uint32_t lanes, uint64_t t)
+static void rcc_write(stm32_soc *s, uint32_t off, uint32_t wv, uint32_t lanes, uint64_t t)
 {
   rcc_update(s, t);
   uint32_t old = reg_get(&s->rcc, off);
@@ -287,7 +286,7 @@ static void rcc_write(lf_soc *s, uint32_t off, uint32_t wv, uint32_t lanes, uint
   rcc_update(s, t);
 }
 
-static bool ahb1_clock(const lf_soc *s, unsigned bit)
+static bool ahb1_clock(const stm32_soc *s, unsigned bit)
 {
   return (reg_get(&s->rcc, RCC_AHB1ENR) >> bit) & 1;
 }
@@ -303,7 +302,7 @@ static uint32_t bitrev(uint32_t v, unsigned n)
   return r;
 }
 
-static unsigned crc_polysize(const lf_soc *s)
+static unsigned crc_polysize(const stm32_soc *s)
 {
   static const unsigned sz[4] = {32, 16, 8, 7};
   return sz[(reg_get(&s->crc, CRC_CR) >> 3) & 3];
@@ -324,7 +323,7 @@ static uint32_t crc_rev_in(uint32_t v, unsigned width, unsigned mode)
   return r;
 }
 
-static void crc_feed(lf_soc *s, uint32_t data, unsigned width)
+static void crc_feed(stm32_soc *s, uint32_t data, unsigned width)
 {
   unsigned ps = crc_polysize(s);
   uint32_t mask = ps == 32 ? 0xFFFFFFFFu : (1u << ps) - 1;
@@ -340,7 +339,7 @@ static void crc_feed(lf_soc *s, uint32_t data, unsigned width)
   s->crc_acc = crc;
 }
 
-static uint32_t crc_read(lf_soc *s, uint32_t off)
+static uint32_t crc_read(stm32_soc *s, uint32_t off)
 {
   if (off != CRC_DR)
     return reg_get(&s->crc, off);
@@ -353,9 +352,9 @@ static uint32_t crc_read(lf_soc *s, uint32_t off)
 
 /* A unit without an INIT register (F4) resets DR to 0xFFFFFFFF and only
  * computes on 32-bit words. */
-static bool crc_programmable(const lf_soc *s) { return reg_index(&s->crc, CRC_INIT) >= 0; }
+static bool crc_programmable(const stm32_soc *s) { return reg_index(&s->crc, CRC_INIT) >= 0; }
 
-static void crc_write(lf_soc *s, uint32_t off, uint32_t wv, uint32_t lanes, uint32_t raw,
+static void crc_write(stm32_soc *s, uint32_t off, uint32_t wv, uint32_t lanes, uint32_t raw,
                       unsigned size)
 {
   if (off == CRC_DR) {
@@ -373,7 +372,7 @@ static void crc_write(lf_soc *s, uint32_t off, uint32_t wv, uint32_t lanes, uint
 /* ------------------------------------------------------------------ */
 /* IWDG                                                                */
 
-static void iwdg_reload(lf_soc *s, uint64_t t)
+static void iwdg_reload(stm32_soc *s, uint64_t t)
 {
   unsigned pr = reg_get(&s->iwdg, IWDG_PR) & 7;
   if (pr > 6)
@@ -383,7 +382,7 @@ static void iwdg_reload(lf_soc *s, uint64_t t)
   s->iwdg_deadline = t + ns_of(ticks * 1e9 / lsi);
 }
 
-static void iwdg_write(lf_soc *s, uint32_t off, uint32_t wv, uint32_t lanes, uint64_t t)
+static void iwdg_write(stm32_soc *s, uint32_t off, uint32_t wv, uint32_t lanes, uint64_t t)
 {
   if (off == IWDG_KR) {
     uint32_t key = wv & lanes & 0xFFFF;
@@ -403,7 +402,7 @@ static void iwdg_write(lf_soc *s, uint32_t off, uint32_t wv, uint32_t lanes, uin
 /* ------------------------------------------------------------------ */
 /* GPIO                                                                */
 
-static uint32_t gpio_idr(const lf_soc *s, unsigned port)
+static uint32_t gpio_idr(const stm32_soc *s, unsigned port)
 {
   const regblock *g = &s->gpio[port];
   uint32_t moder = reg_get(g, G_MODER), pupd = reg_get(g, G_PUPDR), odr = reg_get(g, G_ODR);
@@ -417,7 +416,7 @@ static uint32_t gpio_idr(const lf_soc *s, unsigned port)
 }
 
 /* Field mask of the locked pins in a configuration register. */
-static uint32_t gpio_lock_mask(const lf_soc *s, unsigned port, uint32_t off)
+static uint32_t gpio_lock_mask(const stm32_soc *s, unsigned port, uint32_t off)
 {
   uint32_t pins = s->lck_locked[port], m = 0;
   for (unsigned pin = 0; pin < 16; pin++) {
@@ -434,16 +433,16 @@ static uint32_t gpio_lock_mask(const lf_soc *s, unsigned port, uint32_t off)
   return m;
 }
 
-static void gpio_set_odr(lf_soc *s, unsigned port, uint32_t n, uint64_t t)
+static void gpio_set_odr(stm32_soc *s, unsigned port, uint32_t n, uint64_t t)
 {
   uint32_t *odr = reg_ptr(&s->gpio[port], G_ODR);
   uint32_t old = *odr;
   *odr = n & 0xFFFF;
-  if (old != *odr && s->gpio_fn)
-    s->gpio_fn(s->gpio_ctx, port, old, *odr, t);
+  if (old != *odr && s->gpio_obs->fn)
+    s->gpio_obs->fn(s->gpio_obs->ctx, port, old, *odr, t);
 }
 
-static uint32_t gpio_read(lf_soc *s, unsigned port, uint32_t off)
+static uint32_t gpio_read(stm32_soc *s, unsigned port, uint32_t off)
 {
   if (off == G_IDR)
     return gpio_idr(s, port);
@@ -460,7 +459,7 @@ static uint32_t gpio_read(lf_soc *s, unsigned port, uint32_t off)
   return reg_get(&s->gpio[port], off);
 }
 
-static void gpio_write(lf_soc *s, unsigned port, uint32_t off, uint32_t wv, uint32_t lanes,
+static void gpio_write(stm32_soc *s, unsigned port, uint32_t off, uint32_t wv, uint32_t lanes,
                        uint64_t t)
 {
   regblock *g = &s->gpio[port];
@@ -499,7 +498,7 @@ static void gpio_write(lf_soc *s, unsigned port, uint32_t off, uint32_t wv, uint
   }
 }
 
-static void gpio_port_reset(lf_soc *s, unsigned port)
+static void gpio_port_reset(stm32_soc *s, unsigned port)
 {
   regblock *g = &s->gpio[port];
   block_reset(g, true);
@@ -515,7 +514,7 @@ static void gpio_port_reset(lf_soc *s, unsigned port)
 /* ------------------------------------------------------------------ */
 /* Register blocks: dispatch with lanes                                */
 
-static int periph_access(lf_soc *s, const bus_ent *e, lf_bus_master m, uint32_t off,
+static int periph_access(stm32_soc *s, const bus_ent *e, lf_bus_master m, uint32_t off,
                          unsigned size, bool write, uint32_t *val, uint64_t *t)
 {
   if (e->kind == E_FLASHREG)
@@ -560,7 +559,7 @@ static int periph_access(lf_soc *s, const bus_ent *e, lf_bus_master m, uint32_t 
 /* ------------------------------------------------------------------ */
 /* Memories                                                            */
 
-static int mem_access(lf_soc *s, const bus_ent *e, lf_bus_master m, uint32_t off, unsigned size,
+static int mem_access(stm32_soc *s, const bus_ent *e, lf_bus_master m, uint32_t off, unsigned size,
                       bool write, uint32_t *val, uint64_t *t)
 {
   const lf_stm32_mem *md = &s->d->mems[e->idx];
@@ -596,14 +595,14 @@ static int mem_access(lf_soc *s, const bus_ent *e, lf_bus_master m, uint32_t off
   return LF_BUS_ERR;
 }
 
-static bool in_otp(const lf_soc *s, uint32_t addr, unsigned size)
+static bool in_otp(const stm32_soc *s, uint32_t addr, unsigned size)
 {
   const lf_fc_desc *f = s->d->flash;
   return addr >= f->otp_base && addr + size <= f->lock_base + f->nlocks &&
          f->lock_base == f->otp_base + f->otp_size;
 }
 
-static int sysinfo_access(lf_soc *s, lf_bus_master m, uint32_t addr, unsigned size, bool write,
+static int sysinfo_access(stm32_soc *s, lf_bus_master m, uint32_t addr, unsigned size, bool write,
                           uint32_t *val, uint64_t *t)
 {
   const lf_fc_desc *f = s->d->flash;
@@ -620,7 +619,7 @@ static int sysinfo_access(lf_soc *s, lf_bus_master m, uint32_t addr, unsigned si
   return LF_BUS_OK;
 }
 
-static const bus_ent *find_ent(const lf_soc *s, uint32_t addr)
+static const bus_ent *find_ent(const stm32_soc *s, uint32_t addr)
 {
   for (size_t i = 0; i < s->nents; i++)
     if (addr >= s->ents[i].base && addr - s->ents[i].base < s->ents[i].size)
@@ -628,7 +627,7 @@ static const bus_ent *find_ent(const lf_soc *s, uint32_t addr)
   return NULL;
 }
 
-static int access1(lf_soc *s, lf_bus_master m, uint32_t addr, unsigned size, bool write,
+static int access1(stm32_soc *s, lf_bus_master m, uint32_t addr, unsigned size, bool write,
                    uint32_t *val, uint64_t *t)
 {
   const bus_ent *e = find_ent(s, addr);
@@ -662,7 +661,7 @@ static int access1(lf_soc *s, lf_bus_master m, uint32_t addr, unsigned size, boo
 /* Bit-band alias: the access becomes a read (or read-modify-write) of the
  * target byte holding the bit (bench choice: byte-sized on the target,
  * whatever the alias access size). *hit says whether addr is an alias. */
-static int bitband_access(lf_soc *s, lf_bus_master m, uint32_t addr, bool write, uint32_t *val,
+static int bitband_access(stm32_soc *s, lf_bus_master m, uint32_t addr, bool write, uint32_t *val,
                           uint64_t *t, bool *hit)
 {
   *hit = false;
@@ -686,9 +685,11 @@ static int bitband_access(lf_soc *s, lf_bus_master m, uint32_t addr, bool write,
   return LF_BUS_ERR;
 }
 
-int lf_soc_access(lf_soc *s, lf_bus_master m, uint32_t addr, unsigned size, bool write,
-                  uint32_t *val, uint64_t *t_ns)
+/* The bus slave behind lf_soc_access (soc.c counts the errors). */
+static int stm32_access(void *self, lf_bus_master m, uint32_t addr, unsigned size, bool write,
+                        uint32_t *val, uint64_t *t_ns)
 {
+  stm32_soc *s = self;
   int rc;
   bool bb = false;
   if (size != 1 && size != 2 && size != 4) {
@@ -720,21 +721,19 @@ int lf_soc_access(lf_soc *s, lf_bus_master m, uint32_t addr, unsigned size, bool
       rc = LF_BUS_ERR;
     }
   }
-  if (rc != LF_BUS_OK)
-    s->c.bus_errors++;
   return rc;
 }
 
 /* ------------------------------------------------------------------ */
 /* Construction                                                        */
 
-static void add_ent(lf_soc *s, uint32_t base, uint32_t size, ent_kind k, unsigned idx)
+static void add_ent(stm32_soc *s, uint32_t base, uint32_t size, ent_kind k, unsigned idx)
 {
   if (s->nents < MAXENTS)
     s->ents[s->nents++] = (bus_ent){base, size, k, idx};
 }
 
-static void fill_sysrom(lf_soc *s, uint32_t size)
+static void fill_sysrom(stm32_soc *s, uint32_t size)
 {
   memset(s->sysrom, 0xFF, size);
   uint32_t loop = 0; /* called only for a part with system memory */
@@ -747,8 +746,9 @@ static void fill_sysrom(lf_soc *s, uint32_t size)
   wr_le(s->sysrom + 0x40, 0xE7FEu, 2); /* b . */
 }
 
-void lf_soc_set_uid(lf_soc *s, uint64_t seed)
+static void stm32_set_uid(void *self, uint64_t seed)
 {
+  stm32_soc *s = self;
   static const char alnum[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
   uint64_t x = seed;
   uint64_t a = splitmix64(&x), b = splitmix64(&x);
@@ -762,45 +762,44 @@ void lf_soc_set_uid(lf_soc *s, uint64_t seed)
   s->uid_seed = seed;
 }
 
-static const lf_stm32_part *find_part(const char *name)
+/* The i-th part of the families, in table order; NULL past the last. */
+static const lf_stm32_part *part_at(size_t i)
 {
   for (size_t f = 0; f < sizeof families / sizeof families[0]; f++)
     for (const lf_stm32_part *const *d = families[f]; *d; d++)
-      if (name && strcmp((*d)->name, name) == 0)
+      if (i-- == 0)
         return *d;
   return NULL;
 }
 
-/* "a, b, c": every part of every family, in table order. */
-static const char *part_list(char *buf, size_t len)
+static const char *stm32_part_name(size_t i)
 {
-  size_t used = 0;
-  buf[0] = 0;
-  for (size_t f = 0; f < sizeof families / sizeof families[0]; f++)
-    for (const lf_stm32_part *const *d = families[f]; *d && used < len; d++) {
-      int n = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", (*d)->name);
-      used += n > 0 ? (size_t)n : 0;
-    }
-  return buf;
+  const lf_stm32_part *d = part_at(i);
+  return d ? d->name : NULL;
 }
 
-lf_soc *lf_soc_new(const char *part, const lf_bench_params *p, lf_faults *faults, char *err,
-                   size_t errlen)
+static void stm32_destroy(void *self);
+static void stm32_reset(void *self, lf_soc_reset_kind kind, uint64_t t);
+
+static void *stm32_create(const char *part, const lf_soc_env *env, lf_soc_info *info, char *err,
+                          size_t errlen)
 {
-  const lf_stm32_part *d = find_part(part);
+  const lf_stm32_part *d = NULL;
+  for (size_t i = 0; (d = part_at(i)) != NULL; i++)
+    if (strcmp(d->name, part) == 0)
+      break;
   if (!d) {
-    char known[256];
-    snprintf(err, errlen, "soc: unknown part '%s' (known: %s)", part ? part : "(null)",
-             part_list(known, sizeof known));
+    snprintf(err, errlen, "soc: unknown part '%s'", part); /* soc.c asked part_name first */
     return NULL;
   }
-  lf_soc *s = calloc(1, sizeof *s);
+  const lf_bench_params *p = env->p;
+  stm32_soc *s = calloc(1, sizeof *s);
   if (!s)
     goto oom;
   s->d = d;
   s->p = p;
-  s->faults = faults;
-  s->fc = lf_flashctl_new(d->flash, p, faults, &s->c);
+  s->gpio_obs = env->gpio;
+  s->fc = lf_flashctl_new(d->flash, p, env->faults, env->c);
   s->bufs = calloc(d->nmems, sizeof *s->bufs);
   s->regions = calloc(d->nmems, sizeof *s->regions);
   s->sysinfo = malloc(d->sysinfo_size);
@@ -850,7 +849,7 @@ lf_soc *lf_soc_new(const char *part, const lf_bench_params *p, lf_faults *faults
 
   wr_le(s->sysinfo + (d->fsize_addr - d->sysinfo_base), d->flash->flash_size >> 10, 2);
   wr_le(s->sysinfo + (d->pkg_addr - d->sysinfo_base), d->pkg_value, 2);
-  lf_soc_set_uid(s, d->uid_seed);
+  stm32_set_uid(s, d->uid_seed);
 
   block_init(&s->rcc, d->rcc_regs.regs, d->rcc_regs.n);
   block_init(&s->crc, d->crc_regs.regs, d->crc_regs.n);
@@ -858,16 +857,19 @@ lf_soc *lf_soc_new(const char *part, const lf_bench_params *p, lf_faults *faults
   block_init(&s->dbgmcu, d->dbgmcu_regs.regs, d->dbgmcu_regs.n);
   for (unsigned g = 0; g < MAXGPIO; g++)
     block_init(&s->gpio[g], gpio_regs, sizeof gpio_regs / sizeof gpio_regs[0]);
-  lf_soc_reset(s, LF_SOC_RESET_POWER, 0);
+  stm32_reset(s, LF_SOC_RESET_POWER, 0);
+  *info = (lf_soc_info){d->name, d->idcode, d->cpuid, d->dpidr, d->targetid, d->ap_idr,
+                        d->ap_base, s->regions, s->nregions};
   return s;
 oom:
   snprintf(err, errlen, "soc: out of memory");
-  lf_soc_free(s);
+  stm32_destroy(s);
   return NULL;
 }
 
-void lf_soc_free(lf_soc *s)
+static void stm32_destroy(void *self)
 {
+  stm32_soc *s = self;
   if (!s)
     return;
   if (s->bufs)
@@ -882,30 +884,21 @@ void lf_soc_free(lf_soc *s)
   free(s);
 }
 
-const char *lf_soc_part(const lf_soc *s) { return s->d->name; }
-uint32_t lf_soc_idcode(const lf_soc *s) { return s->d->idcode; }
-uint32_t lf_soc_cpuid(const lf_soc *s) { return s->d->cpuid; }
-
-void lf_soc_debug_ids(const lf_soc *s, uint32_t *dpidr, uint32_t *targetid, uint32_t *ap_idr,
-                      uint32_t *ap_base)
+static uint32_t stm32_boot_address(const void *self)
 {
-  *dpidr = s->d->dpidr;
-  *targetid = s->d->targetid;
-  *ap_idr = s->d->ap_idr;
-  *ap_base = s->d->ap_base;
-}
-
-size_t lf_soc_regions(lf_soc *s, const lf_soc_region **out)
-{
-  *out = s->regions;
-  return s->nregions;
+  const stm32_soc *s = self;
+  switch (s->d->boot) {
+  case LF_STM32_BOOT_OPTCR1_ADD0: return (lf_flashctl_optcr1_active(s->fc) & 0xFFFFu) << 14;
+  case LF_STM32_BOOT_FLASH_ALIAS: return 0; /* F4 2: BOOT0 = 0, flash at 0 */
+  }
+  return 0;
 }
 
 /* Where the last reset fetched its vectors: outside flash = a RAM or
  * system-memory boot (RM0402: level 1 then blocks flash as with a debugger). */
-static bool boots_outside_flash(const lf_soc *s)
+static bool boots_outside_flash(const stm32_soc *s)
 {
-  uint32_t a = lf_soc_boot_address(s);
+  uint32_t a = stm32_boot_address(s);
   for (size_t i = 0; i < s->d->nmems; i++) {
     const lf_stm32_mem *m = &s->d->mems[i];
     if (a >= m->base && a - m->base < m->size)
@@ -916,7 +909,7 @@ static bool boots_outside_flash(const lf_soc *s)
 }
 
 /* Re-evaluates the read-protection lock (after a reset or a debug access). */
-static void update_lock(lf_soc *s)
+static void update_lock(stm32_soc *s)
 {
   bool locked = s->p->rdp1_blocks_flash_with_debug != 0 && lf_flashctl_rdp_level(s->fc) >= 1 &&
                 (s->debug_seen || s->boot_nonflash);
@@ -925,18 +918,24 @@ static void update_lock(lf_soc *s)
     s->regions[i].blocked = locked && s->d->mems[i].rdp_debug_block;
 }
 
-void lf_soc_debug_connected(lf_soc *s)
+static void stm32_debug_connected(void *self)
 {
+  stm32_soc *s = self;
   if (s->debug_seen)
     return;
   s->debug_seen = true;
   update_lock(s);
 }
 
-bool lf_soc_flash_locked(const lf_soc *s) { return lf_flashctl_locked(s->fc); }
-
-void lf_soc_reset(lf_soc *s, lf_soc_reset_kind kind, uint64_t t)
+static bool stm32_flash_locked(const void *self)
 {
+  const stm32_soc *s = self;
+  return lf_flashctl_locked(s->fc);
+}
+
+static void stm32_reset(void *self, lf_soc_reset_kind kind, uint64_t t)
+{
+  stm32_soc *s = self;
   bool power = kind == LF_SOC_RESET_POWER;
   lf_flashctl_reset(s->fc, power, t);
   if (power)
@@ -959,8 +958,9 @@ void lf_soc_reset(lf_soc *s, lf_soc_reset_kind kind, uint64_t t)
     iwdg_reload(s, t);
 }
 
-double lf_soc_sysclk_hz(const lf_soc *s)
+static double stm32_sysclk_hz(const void *self)
 {
+  const stm32_soc *s = self;
   double hsi = s->p->core_hsi_hz, hse = s->p->hse_hz;
   switch (s->sws) {
   case 1: return hse;
@@ -974,33 +974,24 @@ double lf_soc_sysclk_hz(const lf_soc *s)
   }
 }
 
-uint32_t lf_soc_boot_address(const lf_soc *s)
+static int stm32_rdp_level(const void *self)
 {
-  switch (s->d->boot) {
-  case LF_STM32_BOOT_OPTCR1_ADD0: return (lf_flashctl_optcr1_active(s->fc) & 0xFFFFu) << 14;
-  case LF_STM32_BOOT_FLASH_ALIAS: return 0; /* F4 2: BOOT0 = 0, flash at 0 */
-  }
-  return 0;
+  const stm32_soc *s = self;
+  return lf_flashctl_rdp_level(s->fc);
 }
 
-int lf_soc_rdp_level(const lf_soc *s) { return lf_flashctl_rdp_level(s->fc); }
-
-void lf_soc_set_gpio_cb(lf_soc *s, lf_soc_gpio_fn fn, void *ctx)
+static uint64_t stm32_watchdog_deadline(const void *self)
 {
-  s->gpio_fn = fn;
-  s->gpio_ctx = ctx;
-}
-
-uint64_t lf_soc_watchdog_deadline(const lf_soc *s)
-{
+  const stm32_soc *s = self;
   return s->iwdg_running ? s->iwdg_deadline : UINT64_MAX;
 }
 
 /* ------------------------------------------------------------------ */
 /* Backdoor, state, power                                              */
 
-static bool peek_byte(const lf_soc *s, uint32_t a, uint8_t *out)
+static bool stm32_peek_byte(const void *self, uint32_t a, uint8_t *out)
 {
+  const stm32_soc *s = self;
   const bus_ent *e = find_ent(s, a);
   if (!e)
     return false;
@@ -1018,21 +1009,11 @@ static bool peek_byte(const lf_soc *s, uint32_t a, uint8_t *out)
   }
 }
 
-int lf_soc_peek(const lf_soc *s, uint32_t addr, void *buf, size_t len)
-{
-  uint8_t *b = buf;
-  for (size_t i = 0; i < len; i++)
-    if (!peek_byte(s, addr + (uint32_t)i, &b[i])) {
-      memset(b + i, 0, len - i);
-      return -1;
-    }
-  return 0;
-}
-
 #define STATE_MAGIC "luaflash-soc-state 1"
 
-int lf_soc_save_state(const lf_soc *s, FILE *f, char *err, size_t errlen)
+static int stm32_save_state(const void *self, FILE *f, char *err, size_t errlen)
 {
+  const stm32_soc *s = self;
   const lf_fc_desc *fd = s->d->flash;
   uint32_t o, o1;
   uint8_t opt[8];
@@ -1064,8 +1045,9 @@ static bool read_line(FILE *f, char *buf, size_t n, size_t *pos)
   return true;
 }
 
-int lf_soc_load_state(lf_soc *s, FILE *f, char *err, size_t errlen)
+static int stm32_load_state(void *self, FILE *f, char *err, size_t errlen)
 {
+  stm32_soc *s = self;
   const lf_fc_desc *fd = s->d->flash;
   char line[128], want[128];
   size_t pos = 0;
@@ -1136,8 +1118,9 @@ int lf_soc_load_state(lf_soc *s, FILE *f, char *err, size_t errlen)
   return 0;
 }
 
-void lf_soc_power_loss(lf_soc *s, uint64_t t)
+static void stm32_power_loss(void *self, uint64_t t)
 {
+  stm32_soc *s = self;
   lf_flashctl_power_loss(s->fc, t);
   for (size_t i = 0; i < s->d->nmems; i++) {
     const lf_stm32_mem *m = &s->d->mems[i];
@@ -1149,4 +1132,23 @@ void lf_soc_power_loss(lf_soc *s, uint64_t t)
   s->iwdg_running = false;
 }
 
-const lf_soc_counters *lf_soc_counters_get(const lf_soc *s) { return &s->c; }
+/* Registered in soc.c's family table. */
+const lf_soc_family lf_soc_family_stm32 = {
+  .name = "stm32",
+  .part_name = stm32_part_name,
+  .create = stm32_create,
+  .destroy = stm32_destroy,
+  .access = stm32_access,
+  .reset = stm32_reset,
+  .sysclk_hz = stm32_sysclk_hz,
+  .boot_address = stm32_boot_address,
+  .rdp_level = stm32_rdp_level,
+  .flash_locked = stm32_flash_locked,
+  .debug_connected = stm32_debug_connected,
+  .peek_byte = stm32_peek_byte,
+  .save_state = stm32_save_state,
+  .load_state = stm32_load_state,
+  .power_loss = stm32_power_loss,
+  .set_uid = stm32_set_uid,
+  .watchdog_deadline = stm32_watchdog_deadline,
+};

@@ -4,8 +4,9 @@
  * controller description (flashctl.h), debug identity. The machinery never
  * names a part's number; a family file holds no logic.
  *
- * Adding a family: a soc_stm32<family>.c exporting its NULL-terminated part
- * list, declared below and listed in soc_stm32.c's family table. */
+ * Adding an STM32 family: a soc_stm32<family>.c exporting its
+ * NULL-terminated part list, declared below and listed in soc_stm32.c's
+ * family table. (A SoC family of another shape: soc_family.h.) */
 #ifndef LF_BENCH_SOC_STM32_INT_H
 #define LF_BENCH_SOC_STM32_INT_H
 
