@@ -97,15 +97,18 @@ static int program_ranges(const uint8_t *content, uint32_t addr, uint32_t size, 
   return 0;
 }
 
+/* crc32_z, not crc32: Unicorn (linked into the luaflash binary with the
+ * bench) exports a `crc32` of its own, which the dynamic linker may bind
+ * first; zlib's crc32_z has no such namesake. */
 static uint32_t crc_of(const uint8_t *content, uint32_t size, uint8_t erased)
 {
-  uLong crc = crc32(0L, Z_NULL, 0);
+  uLong crc = crc32_z(0L, Z_NULL, 0);
   if (content)
-    return (uint32_t)crc32(crc, content, size);
+    return (uint32_t)crc32_z(crc, content, size);
   uint8_t ff[1024];
   memset(ff, erased, sizeof ff);
   for (uint32_t off = 0; off < size; off += sizeof ff)
-    crc = crc32(crc, ff, size - off < sizeof ff ? size - off : sizeof ff);
+    crc = crc32_z(crc, ff, size - off < sizeof ff ? size - off : sizeof ff);
   return (uint32_t)crc;
 }
 

@@ -37,7 +37,7 @@ static int m_crc32(lua_State *L)
   uLong c = crc;
   while (len) { /* zlib takes uInt lengths */
     uInt n = len > 0x40000000u ? 0x40000000u : (uInt)len;
-    c = crc32(c, (const Bytef *)d, n);
+    c = crc32_z(c, (const Bytef *)d, n); /* zlib's, never Unicorn's namesake (plan.c) */
     d += n;
     len -= n;
   }
