@@ -30,14 +30,24 @@ typedef struct lf_bench_board_cfg {
   lf_bench_params params;
 } lf_bench_board_cfg;
 
+/* One interface of a virtual probe's USB configuration. */
+typedef struct lf_bench_usb_iface {
+  uint8_t number;
+  uint8_t cls;              /* bInterfaceClass: 0xFF vendor-specific, 0x03 HID, 0x08 mass storage ... */
+  const char *name;         /* iInterface string, NULL = none */
+  uint8_t ep_out, ep_in;    /* 0 = none */
+  bool interrupt;           /* interrupt endpoints (HID), else bulk */
+} lf_bench_usb_iface;
+
 typedef struct lf_bench_usb_info {
   uint16_t vid, pid, bcd_device;
   const char *manufacturer, *product, *serial;
   uint8_t ep_out, ep_in, ep_trace;
   unsigned max_packet;
   bool high_speed;
-  const char *iface_name;   /* name (iInterface string) of the debug interface, NULL = none */
-  int iface;                /* its interface number */
+  const lf_bench_usb_iface *ifaces; /* the configuration's interfaces (NULL: one vendor
+                                       interface 0 without a name, as the ST-LINK models) */
+  unsigned nifaces;
 } lf_bench_usb_info;
 
 typedef struct lf_bench_led_event {

@@ -1,7 +1,7 @@
-/* Probe registry (probe.h): one row per driver kind. A row says how the
- * kind's devices are found on USB (VID/PID rows or an interface name), which
- * interface to claim and how its endpoints move data; open/describe are the
- * driver's. A new kind (CMSIS-DAP) is one more row. */
+/* Probe registry (probe.h): one row per driver kind. A row gives the kind's
+ * USB match rows (VID/PID, or an interface name and class; each says which
+ * interface to claim and how its endpoints move data) and the driver's
+ * open/describe. A new kind (CMSIS-DAP) is one more row. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,17 +13,14 @@
 
 typedef struct probe_driver {
   const char *kind;
-  const lf_usb_match *match;  /* rows of the USB filter */
+  const lf_usb_match *match;  /* rows of the USB filter, with interface and transfer type */
   const size_t *nmatch;
-  int iface;                  /* interface to claim; -1: the one whose name matched */
-  lf_usb_xfer_type xfer;
   int (*open)(lf_session *s, lf_usb_dev *usb, lf_probe **out);
   int (*describe)(lf_session *s, lf_usb_dev *usb, lf_probe_entry *e);
 } probe_driver;
 
 static const probe_driver drivers[] = {
-  {"stlink", lf_stlink_usb_ids, &lf_stlink_usb_nids, 0, LF_USB_BULK, lf_stlink_open,
-   lf_stlink_describe},
+  {"stlink", lf_stlink_usb_ids, &lf_stlink_usb_nids, lf_stlink_open, lf_stlink_describe},
 };
 #define NDRIVERS (sizeof drivers / sizeof drivers[0])
 
@@ -40,7 +37,7 @@ bool lf_probe_driver_get(size_t i, lf_probe_driver_info *out)
   if (i >= NDRIVERS)
     return false;
   const probe_driver *d = &drivers[i];
-  *out = (lf_probe_driver_info){d->kind, d->match, *d->nmatch, d->iface, d->xfer};
+  *out = (lf_probe_driver_info){d->kind, d->match, *d->nmatch};
   return true;
 }
 
@@ -71,8 +68,6 @@ static int build_filter(lf_session *s, const char *kind, lf_usb_match *f, size_t
     any = true;
     for (size_t i = 0; i < *drivers[d].nmatch && *n < MAX_IDS; i++) {
       f[*n] = drivers[d].match[i];
-      f[*n].iface = drivers[d].iface;
-      f[*n].xfer = drivers[d].xfer;
       drv[(*n)++] = d;
     }
   }

@@ -111,9 +111,11 @@ uint64_t lf_probe_now_ns(lf_probe *p);
 
 /* ---- probe registry (probe.c): list probes and open one by selector ----
  *
- * One row per driver kind says how it finds its devices: a VID/PID list or
- * a substring of the USB interface name ("CMSIS-DAP"), the interface to
- * claim and how its endpoints move data. A new kind is one driver file and
+ * One row per driver kind says how it finds its devices: VID/PID rows or a
+ * substring of the USB interface name ("CMSIS-DAP") with the interface
+ * class, and per row the interface to claim and how its endpoints move data
+ * (a device is taken under the first row it matches: list the preferred
+ * interface first). A new kind is one driver file and
  * one row; nothing outside src/probe asks which kind a probe is. */
 
 /* Empty/negative fields are "not given"; the first given of location,
@@ -140,13 +142,13 @@ int lf_probe_open(lf_session *s, lf_usb_ctx *usb, const lf_probe_selector *sel,
 /* Kinds the registry knows, NULL-terminated. */
 const char *const *lf_probe_kinds(void);
 
-/* A registry row as data (for listings, udev rules and tests). */
+/* A registry row as data (for listings, udev rules and tests); each match
+ * row carries its interface (-1: the one whose name matched) and transfer
+ * type. */
 typedef struct lf_probe_driver_info {
   const char *kind;
   const lf_usb_match *match;
   size_t nmatch;
-  int iface;              /* claimed interface, -1 = the one whose name matched */
-  lf_usb_xfer_type xfer;
 } lf_probe_driver_info;
 /* Row i of the registry (false past the end). */
 bool lf_probe_driver_get(size_t i, lf_probe_driver_info *out);

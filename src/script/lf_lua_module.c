@@ -133,24 +133,26 @@ static int m_load_script(lua_State *L)
   return 0;
 }
 
-/* luaflash.probe_drivers() -> { {kind=, iface=, xfer="bulk"|"interrupt",
- * match={ {vid=, pid=, iface_name=}... }}... }: the probe registry as data
- * (iface -1: the interface whose name matched). */
+/* luaflash.probe_drivers() -> { {kind=, match={ {vid=, pid=, iface_name=,
+ * iface_class=, iface=, xfer="bulk"|"interrupt"}... }}... }: the probe
+ * registry as data (iface -1: the interface whose name matched). */
 static int m_probe_drivers(lua_State *L)
 {
   lua_newtable(L);
   lf_probe_driver_info d;
   for (size_t i = 0; lf_probe_driver_get(i, &d); i++) {
-    lua_createtable(L, 0, 4);
+    lua_createtable(L, 0, 2);
     lua_pushstring(L, d.kind);
     lua_setfield(L, -2, "kind");
-    lua_pushinteger(L, d.iface);
-    lua_setfield(L, -2, "iface");
-    lua_pushstring(L, d.xfer == LF_USB_INTERRUPT ? "interrupt" : "bulk");
-    lua_setfield(L, -2, "xfer");
     lua_createtable(L, (int)d.nmatch, 0);
     for (size_t k = 0; k < d.nmatch; k++) {
-      lua_createtable(L, 0, 3);
+      lua_createtable(L, 0, 6);
+      lua_pushinteger(L, d.match[k].iface);
+      lua_setfield(L, -2, "iface");
+      lua_pushstring(L, d.match[k].xfer == LF_USB_INTERRUPT ? "interrupt" : "bulk");
+      lua_setfield(L, -2, "xfer");
+      lua_pushinteger(L, d.match[k].iface_class);
+      lua_setfield(L, -2, "iface_class");
       lua_pushinteger(L, d.match[k].vid);
       lua_setfield(L, -2, "vid");
       lua_pushinteger(L, d.match[k].pid);

@@ -52,14 +52,17 @@ typedef struct lf_usb_dev lf_usb_dev; /* an opened, claimed device */
 
 /* One row of an enumeration filter: a device matches when its VID and PID
  * are the row's (both 0: any device) and, when iface_name is set, one of its
- * interfaces has a name (iInterface string) containing iface_name (CMSIS-DAP
- * probes are found by "CMSIS-DAP" in that name, whatever their IDs).
- * Matching by VID/PID reads cached descriptors only; matching by name reads
- * the interface strings of devices that have a vendor-specific or HID
- * interface with a name. */
+ * interfaces has a name (iInterface string) containing iface_name and, when
+ * iface_class is set, that interface is of that class (0xFF vendor-specific,
+ * 0x03 HID). CMSIS-DAP probes are found by "CMSIS-DAP" in that name,
+ * whatever their IDs. Matching by VID/PID reads cached descriptors only;
+ * matching by name reads the interface strings of devices that have a
+ * vendor-specific or HID interface with a name. A device is listed once,
+ * under the first row it matches. */
 typedef struct lf_usb_match {
   uint16_t vid, pid;
   const char *iface_name;
+  uint8_t iface_class;  /* 0 = any */
   /* How lf_usb_open uses a device this row matched: the interface to claim
    * (-1: the one whose name matched) and how its endpoints move data. */
   int iface;

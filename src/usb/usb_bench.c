@@ -42,6 +42,18 @@ static void log_xfer(bench_priv *p, lf_bench_board *b, const lf_usb_xfer *x, uin
                                          .ep = x->ep, .board = idx, .result = (int8_t)r};
 }
 
+/* The number of the first interface of u named with `want` (of class cls,
+ * 0 = any), or -1. */
+static int iface_named(const lf_bench_usb_info *u, const char *want, uint8_t cls)
+{
+  for (unsigned i = 0; i < u->nifaces; i++) {
+    const lf_bench_usb_iface *f = &u->ifaces[i];
+    if (f->name && strstr(f->name, want) && (!cls || f->cls == cls))
+      return f->number;
+  }
+  return -1;
+}
+
 static int b_scan(lf_usb_ctx *c, const lf_usb_match *filter, size_t nfilter,
                   lf_usb_devinfo **out, void ***handles, size_t *n)
 {
@@ -62,14 +74,15 @@ static int b_scan(lf_usb_ctx *c, const lf_usb_match *filter, size_t nfilter,
       const lf_usb_match *m = &filter[f];
       if ((m->vid || m->pid) && (m->vid != u->vid || m->pid != u->pid))
         continue;
-      if (m->iface_name && (!u->iface_name || !strstr(u->iface_name, m->iface_name)))
+      int iface = -1;
+      if (m->iface_name && (iface = iface_named(u, m->iface_name, m->iface_class)) < 0)
         continue;
       lf_usb_devinfo *d = &(*out)[k];
       d->vid = u->vid;
       d->pid = u->pid;
       d->bcd_device = u->bcd_device;
       d->match = f;
-      d->iface = m->iface_name ? u->iface : -1;
+      d->iface = iface;
       d->high_speed = u->high_speed;
       d->max_packet = u->max_packet;
       snprintf(d->location, sizeof d->location, "bench:%zu", i + 1);

@@ -37,10 +37,11 @@ static void location_of(libusb_device *dev, char *buf, size_t len)
 }
 
 /* The number of the first interface of dev's active configuration whose
- * name contains `want`, or -1. Only vendor-specific and HID interfaces with
- * a name are candidates (the configuration descriptor is cached: no I/O);
- * the device is opened only when one exists, to read their names. */
-static int iface_named(libusb_device *dev, const char *want)
+ * name contains `want` (of class cls, 0 = any), or -1. Only vendor-specific
+ * and HID interfaces with a name are candidates (the configuration
+ * descriptor is cached: no I/O); the device is opened only when one exists,
+ * to read their names. */
+static int iface_named(libusb_device *dev, const char *want, uint8_t cls)
 {
   struct libusb_config_descriptor *cfg;
   if (libusb_get_active_config_descriptor(dev, &cfg) != 0)
@@ -51,7 +52,8 @@ static int iface_named(libusb_device *dev, const char *want)
     for (int a = 0; a < cfg->interface[i].num_altsetting && found < 0; a++) {
       const struct libusb_interface_descriptor *id = &cfg->interface[i].altsetting[a];
       if (!id->iInterface || (id->bInterfaceClass != LIBUSB_CLASS_VENDOR_SPEC &&
-                              id->bInterfaceClass != LIBUSB_CLASS_HID))
+                              id->bInterfaceClass != LIBUSB_CLASS_HID) ||
+          (cls && id->bInterfaceClass != cls))
         continue;
       if (!dh && libusb_open(dev, &dh) != 0)
         goto done; /* no access: not listed by name (a VID/PID row still lists it) */
@@ -103,7 +105,7 @@ static int l_scan(lf_usb_ctx *c, const lf_usb_match *filter, size_t nfilter,
       if ((m->vid || m->pid) && (m->vid != dd.idVendor || m->pid != dd.idProduct))
         continue;
       int iface = -1;
-      if (m->iface_name && (iface = iface_named(list[i], m->iface_name)) < 0)
+      if (m->iface_name && (iface = iface_named(list[i], m->iface_name, m->iface_class)) < 0)
         continue;
       lf_usb_devinfo *d = &(*out)[k];
       d->vid = dd.idVendor;
