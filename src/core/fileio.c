@@ -183,3 +183,34 @@ void lf_file_unlock(int fd)
   if (fd >= 0)
     close(fd); /* the last descriptor of the open file: the flock goes with it */
 }
+
+int lf_file_remove(lf_session *s, const char *path)
+{
+  if (unlink(path) != 0)
+    return errno == ENOENT ? 0 : sys_err(s, "remove", path);
+  return sync_dir_of(s, path);
+}
+
+int lf_file_mkdirs(lf_session *s, const char *path, unsigned mode)
+{
+  char buf[PATH_MAX];
+  size_t n = strlen(path);
+  if (n == 0 || n >= sizeof buf)
+    return lf_err_set(s, LF_EINVAL, "folder path %s", n ? "too long" : "empty");
+  memcpy(buf, path, n + 1);
+  for (size_t i = 1; i <= n; i++) {
+    if (buf[i] != '/' && buf[i] != '\0')
+      continue;
+    char c = buf[i];
+    buf[i] = '\0';
+    struct stat st;
+    if (stat(buf, &st) != 0) {
+      if (errno != ENOENT || (mkdir(buf, (mode_t)mode) != 0 && errno != EEXIST))
+        return sys_err(s, "create folder", buf);
+    } else if (!S_ISDIR(st.st_mode)) {
+      return lf_err_set(s, LF_EINVAL, "create folder %s: %s is not a folder", path, buf);
+    }
+    buf[i] = c;
+  }
+  return 0;
+}

@@ -30,5 +30,10 @@ int lf_file_read(lf_session *s, const char *path, char **data, size_t *len);
 /* Blocks until the lock is ours; *fd is then the handle for lf_file_unlock. */
 int lf_file_lock(lf_session *s, const char *path, int *fd);
 void lf_file_unlock(int fd);
+/* Removes path and fsyncs its folder; a missing file is not an error. */
+int lf_file_remove(lf_session *s, const char *path);
+/* Creates the folder and its missing parents (mode for the new ones, e.g.
+ * 0700); existing folders are fine. */
+int lf_file_mkdirs(lf_session *s, const char *path, unsigned mode);
 
 #endif

@@ -644,6 +644,37 @@ static int check_chunk(lf_session *s, const lf_image *im, chunk *c, const lf_fla
   return 0;
 }
 
+bool lf_image_source(const lf_image *im, const lf_flash_geometry *g, uint32_t addr, char *buf, size_t n)
+{
+  const chunk *best = NULL;
+  uint32_t best_addr = 0;
+  for (size_t i = 0; i < im->nch; i++) {
+    chunk c = im->ch[i];
+    for (unsigned k = 0; g && k < g->naliases; k++) {
+      const lf_addr_alias *al = &g->alias[k];
+      if (c.addr >= al->from && c.addr - al->from < al->size) {
+        c.addr = al->to + (c.addr - al->from);
+        break;
+      }
+    }
+    if (addr < c.addr || addr - c.addr >= c.len)
+      continue;
+    /* a patch covers the files' bytes; of two patches the later one */
+    bool better = !best || (c.loc_kind == LOC_PATCH &&
+                            (best->loc_kind != LOC_PATCH || c.seq > best->seq));
+    if (better) {
+      best = &im->ch[i];
+      best_addr = c.addr;
+    }
+  }
+  if (!best)
+    return false;
+  chunk c = *best;
+  c.addr = best_addr;
+  describe(im, &c, addr, buf, n);
+  return true;
+}
+
 /* The chunk (sorted before index `before`) that holds addr. */
 static const chunk *chunk_holding(const lf_image *im, size_t before, uint32_t addr)
 {

@@ -19,6 +19,7 @@
 #ifndef LF_FLASH_IMAGE_H
 #define LF_FLASH_IMAGE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -80,6 +81,11 @@ size_t lf_image_count(const lf_image *im);
 const lf_segment *lf_image_segment(const lf_image *im, size_t i);
 /* Sum of segment lengths. */
 uint64_t lf_image_bytes(const lf_image *im);
+/* Where the image's byte at addr (a flash address: file addresses are
+ * translated through g's aliases; g may be NULL) came from, in buf:
+ * "app.hex line 12", "app.bin offset 0x10", or a patch's name (the last
+ * patch holding it wins, as in the image). false when nothing holds it. */
+bool lf_image_source(const lf_image *im, const lf_flash_geometry *g, uint32_t addr, char *buf, size_t n);
 /* Start address from the file (ELF e_entry, HEX 03/05, S7/S8/S9), or UINT64_MAX. */
 uint64_t lf_image_entry(const lf_image *im);
 

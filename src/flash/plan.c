@@ -26,8 +26,63 @@ const char *lf_plan_action_name(lf_sector_action a)
 
 const char *lf_plan_erase_name(lf_erase_mode m)
 {
-  static const char *names[] = {"sector", "chip", "auto"};
-  return (unsigned)m < 3 ? names[m] : "?";
+  static const char *names[] = {"sector", "chip", "auto", "fastest"};
+  return (unsigned)m < 4 ? names[m] : "?";
+}
+
+static int push_range(lf_plan_range **v, size_t *n, uint32_t addr, uint32_t len);
+
+/* The protected bytes of [addr, addr+len): appended to *v as ranges in
+ * address order (regions may overlap: the union). */
+static int protected_ranges(const lf_plan_settings *set, uint32_t addr, uint32_t len,
+                            lf_plan_range **v, size_t *n)
+{
+  uint64_t end = (uint64_t)addr + len, pos = addr;
+  while (pos < end) {
+    /* the protected byte at or after pos with the lowest address, and how
+     * far the protection runs from there */
+    uint64_t lo = end, hi = end;
+    for (size_t i = 0; i < set->nprotect; i++) {
+      uint64_t a = set->protect[i].addr, e = a + set->protect[i].len;
+      if (e <= pos || a >= end)
+        continue;
+      uint64_t s0 = a > pos ? a : pos;
+      if (s0 < lo) {
+        lo = s0;
+        hi = e;
+      }
+    }
+    if (lo >= end)
+      break;
+    for (bool grew = true; grew;) { /* join overlapping or touching regions */
+      grew = false;
+      for (size_t i = 0; i < set->nprotect; i++) {
+        uint64_t a = set->protect[i].addr, e = a + set->protect[i].len;
+        if (a <= hi && e > hi) {
+          hi = e;
+          grew = true;
+        }
+      }
+    }
+    if (hi > end)
+      hi = end;
+    if (push_range(v, n, (uint32_t)lo, (uint32_t)(hi - lo)) < 0)
+      return LF_ENOMEM;
+    pos = hi;
+  }
+  return 0;
+}
+
+static uint64_t protected_bytes(const lf_plan_settings *set, uint32_t addr, uint32_t len)
+{
+  lf_plan_range *r = NULL;
+  size_t n = 0;
+  uint64_t total = 0;
+  if (protected_ranges(set, addr, len, &r, &n) == 0)
+    for (size_t i = 0; i < n; i++)
+      total += r[i].len;
+  free(r);
+  return total;
 }
 
 void lf_plan_free(lf_plan *p)
@@ -119,13 +174,32 @@ int lf_plan_build(lf_session *s, const lf_segment *segs, size_t nsegs, const lf_
   unsigned unit = set->prog_unit ? set->prog_unit : g->prog_unit;
   if (lf_geometry_unit_log2(g, unit) < 0)
     return lf_err_set(s, LF_EINVAL, "plan: %s cannot program %u-byte units", g->name, unit);
-  if ((unsigned)set->erase > LF_ERASE_AUTO)
-    return lf_err_set(s, LF_EINVAL, "plan: erase mode %d is not sector, chip or auto", (int)set->erase);
+  if ((unsigned)set->erase > LF_ERASE_FASTEST)
+    return lf_err_set(s, LF_EINVAL, "plan: erase mode %d is not sector, chip, auto or fastest",
+                      (int)set->erase);
+  for (size_t i = 0; i < set->nprotect; i++) {
+    const lf_plan_protect *r = &set->protect[i];
+    const char *nm = r->name ? r->name : "?";
+    if (!r->len || (uint64_t)r->addr + r->len > 0x100000000ull)
+      return lf_err_set(s, LF_EINVAL, "plan: protected region '%s' at 0x%08X: %u bytes", nm,
+                        (unsigned)r->addr, (unsigned)r->len);
+    for (size_t k = 0; k < nsegs; k++) {
+      uint64_t a = segs[k].addr > r->addr ? segs[k].addr : r->addr;
+      uint64_t e1 = (uint64_t)segs[k].addr + segs[k].len, e2 = (uint64_t)r->addr + r->len;
+      if (a < (e1 < e2 ? e1 : e2))
+        return lf_err_set(s, LF_EINVAL,
+                          "plan: image byte at 0x%08X is inside protected region '%s' "
+                          "(0x%08X-0x%08X)", (unsigned)a, nm, (unsigned)r->addr,
+                          (unsigned)(e2 - 1));
+    }
+  }
   lf_plan *p = calloc(1, sizeof *p);
   if (!p)
     return lf_err_set(s, LF_ENOMEM, "plan: out of memory");
   p->set = *set;
   p->set.prog_unit = unit;
+  p->set.protect = NULL; /* borrowed for the build only: the read ranges carry them on */
+  p->set.nprotect = 0;
   p->g = g;
   p->nsectors = g->nsectors;
   if (!(p->sector = calloc(g->nsectors ? g->nsectors : 1, sizeof *p->sector))) {
@@ -171,25 +245,35 @@ int lf_plan_build(lf_session *s, const lf_segment *segs, size_t nsegs, const lf_
   /* the two cost estimates */
   uint64_t tprog = lf_geometry_prog_ns(g, unit, set->timing_max);
   uint64_t erase_touched = 0, image_words = 0, kept_words_touched = 0, kept_words_all = 0;
+  uint64_t prot_words_touched = 0, prot_words_all = 0;
+  bool chip_loses_nothing = true; /* every untouched sector is restored or has nothing to lose */
   for (unsigned i = 0; i < p->nsectors; i++) {
     lf_plan_sector *ps = &p->sector[i];
     uint32_t size = ps->sector->size, w;
+    uint64_t prot = protected_bytes(set, ps->sector->addr, size);
+    prot_words_all += (prot + unit - 1) / unit;
     if (!ps->image_bytes) {
       kept_words_all += size / unit;
+      if (!set->keep_unwritten && prot < size)
+        chip_loses_nothing = false;
       continue;
     }
     erase_touched += lf_geometry_erase_ns(g, ps->sector, unit, set->timing_max);
     program_ranges(ps->content, ps->sector->addr, size, unit, g->erased, set->ff_gap, NULL, NULL, &w);
     image_words += w;
     kept_words_touched += (size - ps->image_bytes + unit - 1) / unit;
+    prot_words_touched += (prot + unit - 1) / unit;
   }
   kept_words_all += kept_words_touched;
+  /* words written back: every kept byte (keep_unwritten), else the protected ones */
+  uint64_t back_touched = set->keep_unwritten ? kept_words_touched : prot_words_touched;
+  uint64_t back_all = set->keep_unwritten ? kept_words_all : prot_words_all;
   uint64_t mass = lf_geometry_mass_ns(g, unit, set->timing_max);
-  p->sum.sector_cost_ns = erase_touched + (image_words + (set->keep_unwritten ? kept_words_touched : 0)) * tprog;
-  p->sum.chip_cost_ns = mass + (image_words + (set->keep_unwritten ? kept_words_all : 0)) * tprog;
+  p->sum.sector_cost_ns = erase_touched + (image_words + back_touched) * tprog;
+  p->sum.chip_cost_ns = mass + (image_words + back_all) * tprog;
   if (set->link_bps) {
-    uint64_t bs = (image_words + (set->keep_unwritten ? kept_words_touched : 0)) * unit;
-    uint64_t bc = (image_words + (set->keep_unwritten ? kept_words_all : 0)) * unit;
+    uint64_t bs = (image_words + back_touched) * unit;
+    uint64_t bc = (image_words + back_all) * unit;
     uint64_t up_s = bs * 1000000000ull / set->link_bps;
     uint64_t up_c = (bc > set->ring_bytes ? bc - set->ring_bytes : 0) * 1000000000ull / set->link_bps;
     uint64_t prog_c = p->sum.chip_cost_ns - mass;
@@ -199,8 +283,14 @@ int lf_plan_build(lf_session *s, const lf_segment *segs, size_t nsegs, const lf_
       p->sum.chip_cost_ns = mass + up_c;
   }
   lf_erase_mode mode = set->erase;
-  if (mode == LF_ERASE_AUTO)
+  if (mode == LF_ERASE_FASTEST || (mode == LF_ERASE_AUTO && chip_loses_nothing))
     mode = p->sum.chip_cost_ns < p->sum.sector_cost_ns ? LF_ERASE_CHIP : LF_ERASE_SECTOR;
+  else if (mode == LF_ERASE_AUTO) {
+    mode = LF_ERASE_SECTOR;
+    if (p->sum.chip_cost_ns < p->sum.sector_cost_ns)
+      p->sum.auto_note = "a chip erase would be faster but would erase data outside the image "
+                         "(erase = \"fastest\" or \"chip\" allows it)";
+  }
   p->sum.erase_used = mode;
   if (set->smart_flash && mode == LF_ERASE_CHIP)
     p->sum.smart_note = "smart flash not used: the chip erase erases every sector anyway";
@@ -215,8 +305,29 @@ int lf_plan_build(lf_session *s, const lf_segment *segs, size_t nsegs, const lf_
     ps->want_crc = set->smart_flash && mode == LF_ERASE_SECTOR && touched;
     if (ps->want_crc)
       p->sum.crc_bytes += sec->size;
-    if (!set->keep_unwritten || (!touched && mode == LF_ERASE_SECTOR))
+    if (!touched && mode == LF_ERASE_SECTOR)
       continue;
+    if (!set->keep_unwritten) {
+      /* only the protected bytes of a sector that gets erased */
+      size_t before = ps->nread;
+      if (protected_ranges(set, sec->addr, sec->size, &ps->read, &ps->nread) < 0) {
+        rc = lf_err_set(s, LF_ENOMEM, "plan: out of memory");
+        break;
+      }
+      if (ps->nread > before && !ps->content) {
+        if (!(ps->content = malloc(sec->size))) {
+          rc = lf_err_set(s, LF_ENOMEM, "plan: out of memory");
+          break;
+        }
+        memset(ps->content, g->erased, sec->size);
+      }
+      for (size_t r = before; r < ps->nread; r++) {
+        p->sum.read_bytes += ps->read[r].len;
+        p->sum.protect_bytes += ps->read[r].len;
+      }
+      continue;
+    }
+    p->sum.protect_bytes += protected_bytes(set, sec->addr, sec->size);
     if (!touched) { /* chip erase keeping everything: the whole sector */
       if (!(ps->content = malloc(sec->size)) || push_range(&ps->read, &ps->nread, sec->addr, sec->size) < 0) {
         rc = lf_err_set(s, LF_ENOMEM, "plan: out of memory");
@@ -295,7 +406,7 @@ int lf_plan_finalize(lf_session *s, lf_plan *p)
   p->sum = (lf_plan_summary){
     .erase_used = keep.erase_used, .image_bytes = keep.image_bytes, .read_bytes = keep.read_bytes,
     .crc_bytes = keep.crc_bytes, .sector_cost_ns = keep.sector_cost_ns, .chip_cost_ns = keep.chip_cost_ns,
-    .smart_note = keep.smart_note,
+    .smart_note = keep.smart_note, .auto_note = keep.auto_note, .protect_bytes = keep.protect_bytes,
   };
   p->final = false;
   for (unsigned i = 0; i < p->nsectors; i++) {

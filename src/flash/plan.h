@@ -19,9 +19,17 @@
  *   finalize). Untouched sectors are skipped in sector-erase mode.
  * - erase = chip: one mass erase; every sector ends erased. With
  *   keep_unwritten every sector's old content must be read first (the whole
- *   array) and written back. erase = auto: chip only when its modeled cost
- *   (mass erase + programming) is below the sector-erase cost (erasing
- *   every touched sector + programming); both are in the summary. With
+ *   array) and written back. erase = fastest: chip only when its modeled
+ *   cost (mass erase + programming) is below the sector-erase cost (erasing
+ *   every touched sector + programming); both are in the summary. erase =
+ *   auto: as fastest, but a chip erase is considered only when it loses
+ *   nothing outside the image: the image touches every sector, or every
+ *   untouched sector is restored (keep_unwritten, or wholly protected) —
+ *   never a surprise mass erase of data the image does not carry.
+ * - Protected regions (settings.protect): an image byte inside one is
+ *   LF_EINVAL naming the region; in every sector that gets erased their
+ *   bytes are read ranges (restored after the erase), counted as programmed
+ *   words in both cost estimates. With
  *   keep_unwritten both costs count every kept word as programmed (upper
  *   bound: the old bytes are not known yet). With a known upload rate
  *   (settings.link_bps) both costs are bounded below by the upload: in
@@ -58,7 +66,22 @@
 #include "flash/family.h"
 #include "flash/image.h"
 
-typedef enum lf_erase_mode { LF_ERASE_SECTOR = 0, LF_ERASE_CHIP, LF_ERASE_AUTO } lf_erase_mode;
+typedef enum lf_erase_mode {
+  LF_ERASE_SECTOR = 0,
+  LF_ERASE_CHIP,
+  LF_ERASE_AUTO,    /* the cheaper of the two, but a chip erase only when it destroys
+                       nothing outside the image (see below) */
+  LF_ERASE_FASTEST, /* the cheaper of the two, whatever it erases */
+} lf_erase_mode;
+
+/* Bytes the plan must never lose (calibration data, a bootloader): no image
+ * byte may fall inside one; a sector holding protected bytes is erased only
+ * when it must be (image data, chip erase), and then its protected bytes are
+ * read first and written back, whatever keep_unwritten says. */
+typedef struct lf_plan_protect {
+  uint32_t addr, len;
+  const char *name;
+} lf_plan_protect;
 typedef enum lf_verify_mode { LF_VERIFY_NONE = 0, LF_VERIFY_CRC, LF_VERIFY_READBACK } lf_verify_mode;
 
 typedef struct lf_plan_settings {
@@ -72,6 +95,9 @@ typedef struct lf_plan_settings {
   uint32_t link_bps;     /* host -> target upload rate in bytes/s; 0 = unknown (default):
                             "auto" then compares flash times only */
   uint32_t ring_bytes;   /* the loader's ring (data uploaded during a mass erase) */
+  const lf_plan_protect *protect; /* protected regions (borrowed by lf_plan_build only;
+                                     plan->set has none) */
+  size_t nprotect;
 } lf_plan_settings;
 
 typedef enum lf_sector_action {
@@ -110,12 +136,14 @@ typedef struct lf_plan_summary {
   unsigned erased, programmed, unchanged, untouched; /* sector counts */
   uint64_t image_bytes;
   uint64_t program_bytes, program_words; /* words = program operations of prog_unit bytes */
-  uint64_t read_bytes;           /* keep_unwritten reads */
+  uint64_t read_bytes;           /* keep_unwritten and protected-region reads */
+  uint64_t protect_bytes;        /* protected bytes read and written back (in erased sectors) */
   uint64_t crc_bytes;            /* bytes the target CRCs for smart flash */
   uint64_t verify_bytes;         /* bytes of sectors flagged for verify */
   uint64_t erase_ns, program_ns, floor_ns; /* floor = erase + program */
   uint64_t sector_cost_ns, chip_cost_ns;   /* the two estimates "auto" compared */
   const char *smart_note;        /* NULL, or why smart flash was not used */
+  const char *auto_note;         /* NULL, or why erase = auto did not pick the faster chip erase */
 } lf_plan_summary;
 
 typedef struct lf_plan {
@@ -129,7 +157,7 @@ typedef struct lf_plan {
 
 void lf_plan_settings_default(lf_plan_settings *set);
 const char *lf_plan_action_name(lf_sector_action a);   /* "skip", "erase", "program" */
-const char *lf_plan_erase_name(lf_erase_mode m);        /* "sector", "chip", "auto" */
+const char *lf_plan_erase_name(lf_erase_mode m);        /* "sector", "chip", "auto", "fastest" */
 
 /* segs: sorted, non-overlapping (lf_image_finish output); every byte must be
  * in the main array. g must outlive the plan. */

@@ -579,6 +579,20 @@ static int i_patch(lua_State *L)
   return 1;
 }
 
+/* img:source(addr [, geometry]) -> "app.hex line 12" | nil: where the
+ * image's byte at addr came from (messages naming the file). */
+static int i_source(lua_State *L)
+{
+  limage *i = check_image(L, 1);
+  uint32_t addr = lf_lua_check_u32(L, 2, "image:source: addr");
+  const lf_flash_geometry *g = lua_isnoneornil(L, 3) ? NULL : &check_geom(L, 3)->g;
+  char buf[512];
+  if (!lf_image_source(i->im, g, addr, buf, sizeof buf))
+    return 0;
+  lua_pushstring(L, buf);
+  return 1;
+}
+
 static int i_entry(lua_State *L)
 {
   uint64_t e = lf_image_entry(check_image(L, 1)->im);
@@ -643,12 +657,51 @@ static unsigned check_unit(lua_State *L, int t)
   return unit;
 }
 
+/* settings.protect = { {addr, len [, name]} | {addr=, len=, name=}, ... }:
+ * the array is a userdata pushed on the stack (the names are the table's
+ * strings: both live as long as the call). */
+static void check_protect(lua_State *L, int t, lf_plan_settings *set)
+{
+  if (lua_getfield(L, t, "protect") == LUA_TNIL)
+    return;
+  int list = lua_gettop(L);
+  luaL_checktype(L, list, LUA_TTABLE);
+  lua_Integer n = luaL_len(L, list);
+  if (n < 0 || n > 4096)
+    luaL_error(L, "plan: protect: %d regions (at most 4096)", (int)n);
+  lf_plan_protect *v = lua_newuserdatauv(L, (size_t)(n ? n : 1) * sizeof *v, 0);
+  for (lua_Integer k = 1; k <= n; k++) {
+    lua_geti(L, list, k);
+    int e = lua_gettop(L);
+    if (!lua_istable(L, e))
+      luaL_error(L, "plan: protect[%d]: expected {addr, len, name}", (int)k);
+    if (lua_getfield(L, e, "addr") == LUA_TNIL) {
+      lua_pop(L, 1);
+      lua_geti(L, e, 1);
+    }
+    if (lua_getfield(L, e, "len") == LUA_TNIL) {
+      lua_pop(L, 1);
+      lua_geti(L, e, 2);
+    }
+    if (lua_getfield(L, e, "name") == LUA_TNIL) {
+      lua_pop(L, 1);
+      lua_geti(L, e, 3);
+    }
+    v[k - 1].addr = lf_lua_check_u32(L, e + 1, "plan: protect: addr");
+    v[k - 1].len = lf_lua_check_u32(L, e + 2, "plan: protect: len");
+    v[k - 1].name = lua_type(L, e + 3) == LUA_TSTRING ? lua_tostring(L, e + 3) : NULL;
+    lua_settop(L, e - 1); /* the names stay reachable from the settings table */
+  }
+  set->protect = v;
+  set->nprotect = (size_t)n;
+}
+
 /* lf.plan(img, geometry [, settings]) */
 static int m_plan(lua_State *L)
 {
   static const char *const keys[] = {"erase", "keep_unwritten", "smart_flash", "verify", "psize",
                                      "prog_unit", "timing_max", "ff_gap", "link_bps", "ring_bytes",
-                                     NULL};
+                                     "protect", NULL};
   limage *i = check_image(L, 1);
   check_geom(L, 2);
   lf_plan_settings set;
@@ -657,7 +710,7 @@ static int m_plan(lua_State *L)
     luaL_checktype(L, 3, LUA_TTABLE);
     lf_lua_check_keys(L, 3, "plan", keys);
     if (lua_getfield(L, 3, "erase") != LUA_TNIL) {
-      static const char *const e[] = {"sector", "chip", "auto", NULL};
+      static const char *const e[] = {"sector", "chip", "auto", "fastest", NULL};
       set.erase = (lf_erase_mode)luaL_checkoption(L, -1, NULL, e);
     }
     lua_pop(L, 1);
@@ -682,6 +735,7 @@ static int m_plan(lua_State *L)
     if (lua_getfield(L, 3, "ring_bytes") != LUA_TNIL)
       set.ring_bytes = lf_lua_check_u32(L, -1, "plan: ring_bytes");
     lua_pop(L, 1);
+    check_protect(L, 3, &set); /* pushes the array (kept on the stack through the build) */
   }
   lgeom *lg = check_geom(L, 2);
   lplan *p = lf_lobj_push(L, sizeof *p, MT_PLAN, 2); /* the plan points into the geometry */
@@ -789,9 +843,14 @@ static int p_summary(lua_State *L)
   set_sec(L, "floor_s", u->floor_ns);
   set_sec(L, "sector_cost_s", u->sector_cost_ns);
   set_sec(L, "chip_cost_s", u->chip_cost_ns);
+  set_int(L, "protect_bytes", (lua_Integer)u->protect_bytes);
   if (u->smart_note) {
     lua_pushstring(L, u->smart_note);
     lua_setfield(L, -2, "smart_note");
+  }
+  if (u->auto_note) {
+    lua_pushstring(L, u->auto_note);
+    lua_setfield(L, -2, "auto_note");
   }
   return 1;
 }
@@ -852,7 +911,7 @@ void lf_lua_flash_register(lua_State *L)
   static const luaL_Reg geom[] = {{"info", g_info}, {NULL, NULL}};
   static const luaL_Reg image[] = {{"check", i_check}, {"segments", i_segments}, {"bytes", i_bytes},
                                    {"read", i_read},   {"entry", i_entry},       {"patch", i_patch},
-                                   {NULL, NULL}};
+                                   {"source", i_source}, {NULL, NULL}};
   static const luaL_Reg plan[] = {{"needs", p_needs},       {"set_old", p_set_old},
                                   {"set_crc", p_set_crc},   {"finalize", p_finalize},
                                   {"summary", p_summary},   {"sectors", p_sectors},

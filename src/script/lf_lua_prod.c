@@ -4,6 +4,8 @@
  *   luaflash.fs.replace(path, text)               temp file, fsync, rename, folder fsync
  *   luaflash.fs.append(path, text)                one fsynced O_APPEND write
  *   luaflash.fs.lock(path, fn, ...) -> fn(...)    flock on path.lock around fn
+ *   luaflash.fs.remove(path)                      unlink, folder fsync (missing: fine)
+ *   luaflash.fs.mkdirs(path [, mode])             the folder and its parents (0700)
  *
  *   luaflash.gang{ script = PATH | command = NAME, args = {...},
  *                  on_status = function(index, serial, text) end } -> results
@@ -74,6 +76,20 @@ static int fs_append(lua_State *L)
   size_t len;
   const char *text = luaL_checklstring(L, 2, &len);
   LF_LUA_TRY(L, lf_file_append(lf_lua_session(L), path, text, len));
+  return 0;
+}
+
+static int fs_remove(lua_State *L)
+{
+  LF_LUA_TRY(L, lf_file_remove(lf_lua_session(L), luaL_checkstring(L, 1)));
+  return 0;
+}
+
+static int fs_mkdirs(lua_State *L)
+{
+  const char *path = luaL_checkstring(L, 1);
+  lua_Integer mode = luaL_optinteger(L, 2, 0700);
+  LF_LUA_TRY(L, lf_file_mkdirs(lf_lua_session(L), path, (unsigned)mode));
   return 0;
 }
 
@@ -555,7 +571,7 @@ void lf_lua_prod_funcs(lua_State *L)
   lua_pop(L, 1);
   static const luaL_Reg fs[] = {
     {"read", fs_read}, {"replace", fs_replace}, {"append", fs_append}, {"lock", fs_lock},
-    {NULL, NULL},
+    {"remove", fs_remove}, {"mkdirs", fs_mkdirs}, {NULL, NULL},
   };
   luaL_newlib(L, fs);
   lua_setfield(L, -2, "fs");

@@ -650,6 +650,280 @@ static void test_described_part_plans_unchanged(void **state)
   lf_geometry_free(&g);
 }
 
+/* ---- protected regions (issue 21) ---- */
+
+static void old_fill(lf_plan *p, uint8_t v) /* every read range's old bytes = v */
+{
+  for (unsigned i = 0; i < p->nsectors; i++)
+    for (size_t r = 0; r < p->sector[i].nread; r++) {
+      uint8_t *b = malloc(p->sector[i].read[r].len);
+      memset(b, v, p->sector[i].read[r].len);
+      assert_int_equal(lf_plan_set_old(S, p, p->sector[i].read[r].addr, b, p->sector[i].read[r].len), 0);
+      free(b);
+    }
+}
+
+/* A region in the middle of a sector the image also uses: read first and
+ * written back whatever keep_unwritten says, counted in both estimates. */
+static void test_protect_region_in_touched_sector(void **state)
+{
+  lf_flash_geometry g = {0};
+  geometry(0x451, 2048, false, &g);
+  img m = {0};
+  img_add(&m, 0x08000000, 66560, -1); /* sectors 0, 1 and 1 KiB of 2 */
+  lf_plan_protect cal[] = {{0x08011000, 0x100, "calibration"}};
+  lf_plan_settings set;
+  lf_plan_settings_default(&set);
+  set.erase = LF_ERASE_SECTOR;
+  set.protect = cal;
+  set.nprotect = 1;
+  lf_plan *p = build(&m, &g, &set);
+  assert_null(p->set.protect); /* borrowed by the build only */
+  assert_int_equal(p->sector[2].nread, 1);
+  range_is(&p->sector[2].read[0], 0x08011000, 0x100);
+  assert_int_equal(p->sector[0].nread + p->sector[1].nread + p->sector[3].nread, 0);
+  assert_int_equal(p->sum.read_bytes, 0x100);
+  assert_int_equal(p->sum.protect_bytes, 0x100);
+  /* 3 x 200 ms + (16640 + 64 written-back) words x 16 us */
+  assert_int_equal(p->sum.sector_cost_ns, 600 * MS + (16640 + 64) * 16 * US);
+  assert_int_equal(lf_plan_finalize(S, p), LF_EINVAL); /* the old bytes are needed */
+  old_fill(p, 0x11);
+  finalize(p);
+  assert_int_equal(p->sector[2].action, LF_SECTOR_PROGRAM);
+  assert_int_equal(p->sector[2].nprog, 2);
+  range_is(&p->sector[2].prog[0], 0x08010000, 1024);
+  range_is(&p->sector[2].prog[1], 0x08011000, 0x100);
+  assert_int_equal(p->sector[2].content[0x1000], 0x11);
+  assert_int_equal(p->sector[2].content[0x10FF], 0x11);
+  assert_int_equal(p->sector[2].content[0x1100], 0xFF);
+  assert_int_equal(p->sum.program_words, 16640 + 64);
+  assert_true(p->sector[2].verify); /* the written-back bytes are verified with the sector */
+  lf_plan_free(p);
+
+  /* keep_unwritten: the whole rest of the sector is read; the region is part of it */
+  set.keep_unwritten = true;
+  p = build(&m, &g, &set);
+  assert_int_equal(p->sector[2].nread, 1);
+  range_is(&p->sector[2].read[0], 0x08010400, 0x8000 - 0x400);
+  assert_int_equal(p->sum.protect_bytes, 0x100);
+  lf_plan_free(p);
+
+  /* smart flash: a sector whose target CRC matches the would-be content
+   * (image + the region's old bytes) is skipped: nothing erased */
+  set.keep_unwritten = false;
+  set.erase = LF_ERASE_AUTO;
+  p = build(&m, &g, &set);
+  assert_int_equal(p->sum.erase_used, LF_ERASE_SECTOR);
+  old_fill(p, 0x11);
+  uint8_t *want = malloc(32768);
+  memset(want, 0xFF, 32768);
+  memcpy(want, m.seg[0].data + 65536, 1024);
+  memset(want + 0x1000, 0x11, 0x100);
+  assert_int_equal(lf_plan_set_target_crc(S, p, 2, (uint32_t)crc32(0, want, 32768)), 0);
+  free(want);
+  finalize(p);
+  assert_int_equal(p->sector[2].action, LF_SECTOR_SKIP);
+  lf_plan_free(p);
+  img_free(&m);
+  lf_geometry_free(&g);
+}
+
+/* A region in a sector of its own: never erased by sector erase; a chip
+ * erase reads and restores it (and loses only what nobody protected). */
+static void test_protect_own_sector_and_chip_erase(void **state)
+{
+  lf_flash_geometry g = {0};
+  geometry(0x451, 2048, false, &g);
+  img m = {0};
+  img_add(&m, 0x08000000, 66560, -1);
+  lf_plan_protect cal[] = {{0x081C0000, 256 * KiB, "calibration"}};
+  lf_plan_settings set;
+  lf_plan_settings_default(&set);
+  set.protect = cal;
+  set.nprotect = 1;
+  static const lf_erase_mode modes[] = {LF_ERASE_SECTOR, LF_ERASE_AUTO};
+  for (unsigned k = 0; k < 2; k++) {
+    set.erase = modes[k];
+    for (int keep = 0; keep < 2; keep++) {
+      set.keep_unwritten = keep;
+      lf_plan *p = build(&m, &g, &set);
+      assert_int_equal(p->sum.erase_used, LF_ERASE_SECTOR);
+      assert_int_equal(p->sector[11].nread, 0);
+      assert_int_equal(p->sum.protect_bytes, 0);
+      if (!keep)
+        assert_int_equal(p->sum.read_bytes, 0);
+      old_fill(p, 0x22);
+      finalize(p);
+      assert_int_equal(p->sector[11].action, LF_SECTOR_SKIP);
+      lf_plan_free(p);
+    }
+  }
+  /* chip: the region is read and written back; other untouched sectors are
+   * not (the project asked for a chip erase and protected only this one) */
+  set.erase = LF_ERASE_CHIP;
+  set.keep_unwritten = false;
+  lf_plan *p = build(&m, &g, &set);
+  assert_int_equal(p->sector[11].nread, 1);
+  range_is(&p->sector[11].read[0], 0x081C0000, 256 * KiB);
+  assert_int_equal(p->sector[10].nread, 0);
+  assert_int_equal(p->sum.protect_bytes, 256 * KiB);
+  assert_int_equal(p->sum.read_bytes, 256 * KiB);
+  /* 8 s + (16640 + 65536) words x 16 us */
+  assert_int_equal(p->sum.chip_cost_ns, 8000 * MS + (16640 + 65536) * 16 * US);
+  old_fill(p, 0x22);
+  finalize(p);
+  assert_true(p->sector[11].by_chip_erase);
+  assert_int_equal(p->sector[11].action, LF_SECTOR_PROGRAM);
+  assert_int_equal(p->sector[11].nprog, 1);
+  range_is(&p->sector[11].prog[0], 0x081C0000, 256 * KiB);
+  assert_true(p->sector[11].verify);
+  assert_int_equal(p->sector[10].action, LF_SECTOR_ERASE);
+  lf_plan_free(p);
+  img_free(&m);
+  lf_geometry_free(&g);
+}
+
+/* Regions spanning two sectors (only the erased one's part is read), at the
+ * end of flash, overlapping each other (their union), and the input errors. */
+static void test_protect_spanning_end_and_errors(void **state)
+{
+  lf_flash_geometry g = {0};
+  geometry(0x451, 2048, false, &g);
+  img m = {0};
+  img_add(&m, 0x08019000, 16, 0x5A); /* sector 3 only */
+  lf_plan_protect r[] = {
+    {0x08017F00, 0x200, "span"},         /* end of sector 2, start of sector 3 */
+    {0x080180C0, 0x80, "inside span"},   /* overlaps "span": one range */
+    {0x081FFF00, 0x100, "end"},          /* the last 256 bytes of flash */
+  };
+  lf_plan_settings set;
+  lf_plan_settings_default(&set);
+  set.protect = r;
+  set.nprotect = 3;
+  lf_plan *p = build(&m, &g, &set);
+  assert_int_equal(p->sum.erase_used, LF_ERASE_SECTOR);
+  assert_int_equal(p->sector[2].nread, 0); /* sector 2 is not erased */
+  assert_int_equal(p->sector[3].nread, 1);
+  range_is(&p->sector[3].read[0], 0x08018000, 0x140);
+  assert_int_equal(p->sector[11].nread, 0);
+  assert_int_equal(p->sum.protect_bytes, 0x140);
+  old_fill(p, 0x33);
+  finalize(p);
+  assert_int_equal(p->sector[3].nprog, 2);
+  range_is(&p->sector[3].prog[0], 0x08018000, 0x140);
+  range_is(&p->sector[3].prog[1], 0x08019000, 16);
+  lf_plan_free(p);
+  /* chip erase: every part of every region, the end of flash included */
+  set.erase = LF_ERASE_CHIP;
+  p = build(&m, &g, &set);
+  assert_int_equal(p->sector[2].nread, 1);
+  range_is(&p->sector[2].read[0], 0x08017F00, 0x100);
+  range_is(&p->sector[3].read[0], 0x08018000, 0x140);
+  assert_int_equal(p->sector[11].nread, 1);
+  range_is(&p->sector[11].read[0], 0x081FFF00, 0x100);
+  assert_int_equal(p->sum.protect_bytes, 0x100 + 0x140 + 0x100);
+  lf_plan_free(p);
+
+  /* an image byte inside a region */
+  set.erase = LF_ERASE_SECTOR;
+  img_add(&m, 0x081FFFF0, 32, 0); /* the image's second segment ends past 0x081FFF00 */
+  m.seg[1].addr = 0x081FFEF8;
+  p = NULL;
+  assert_int_equal(lf_plan_build(S, m.seg, m.n, &g, &set, &p), LF_EINVAL);
+  assert_null(p);
+  assert_string_equal(lf_err_msg(S), "plan: image byte at 0x081FFF00 is inside protected region 'end' "
+                                     "(0x081FFF00-0x081FFFFF)");
+  img_free(&m);
+  img_add(&m, 0x08000000, 16, 0);
+  lf_plan_protect bad[] = {{0x08000100, 0, "empty"}};
+  set.protect = bad;
+  set.nprotect = 1;
+  assert_int_equal(lf_plan_build(S, m.seg, m.n, &g, &set, &p), LF_EINVAL);
+  assert_string_equal(lf_err_msg(S), "plan: protected region 'empty' at 0x08000100: 0 bytes");
+  bad[0] = (lf_plan_protect){0xFFFFFF00u, 0x200, NULL};
+  assert_int_equal(lf_plan_build(S, m.seg, m.n, &g, &set, &p), LF_EINVAL);
+  assert_string_equal(lf_err_msg(S), "plan: protected region '?' at 0xFFFFFF00: 512 bytes");
+  img_free(&m);
+  lf_geometry_free(&g);
+}
+
+/* A part whose mass erase (22 ms) costs about one page erase (21 ms), as on
+ * STM32F1/L4: "auto" must still never erase data outside the image. */
+static void test_auto_never_surprise_mass_erase(void **state)
+{
+  static const lf_geometry_region rg[] = {{0x08000000u, 128, 2048, 0, 0}};
+  lf_flash_timing tm = {0};
+  for (int k = 0; k < LF_FLASH_UNITS; k++) {
+    tm.prog_ns[0][k] = tm.prog_ns[1][k] = 80 * US;
+    tm.mass_ns[0][k] = tm.mass_ns[1][k] = 22 * MS;
+  }
+  tm.erase[0].size = 2048;
+  for (int k = 0; k < LF_FLASH_UNITS; k++)
+    tm.erase[0].ns[0][k] = tm.erase[0].ns[1][k] = 21 * MS;
+  lf_geometry_desc d = {.name = "mass-erase-cheap 256 KiB", .regions = rg, .nregions = 1, .erased = 0xFF,
+                        .prog_units = 8, .prog_unit = 8, .timing = &tm};
+  lf_flash_geometry g = {0};
+  assert_int_equal(lf_geometry_build(S, &d, &g), 0);
+  img m = {0};
+  img_add(&m, 0x08000000, 4096, -1); /* pages 0 and 1 */
+  lf_plan_settings set;
+  lf_plan_settings_default(&set);
+  lf_plan *p = build(&m, &g, &set);
+  /* sector: 42 ms + 512 words; chip: 22 ms + 512 words: cheaper, but pages
+   * 2..127 would be lost */
+  assert_int_equal(p->sum.sector_cost_ns, 42 * MS + 512 * 80 * US);
+  assert_int_equal(p->sum.chip_cost_ns, 22 * MS + 512 * 80 * US);
+  assert_int_equal(p->sum.erase_used, LF_ERASE_SECTOR);
+  assert_non_null(p->sum.auto_note);
+  assert_non_null(strstr(p->sum.auto_note, "\"fastest\""));
+  finalize(p);
+  assert_int_equal(p->sum.erased, 2);
+  assert_non_null(p->sum.auto_note); /* kept through finalize */
+  lf_plan_free(p);
+  /* "fastest" takes the mass erase */
+  set.erase = LF_ERASE_FASTEST;
+  p = build(&m, &g, &set);
+  assert_int_equal(p->sum.erase_used, LF_ERASE_CHIP);
+  assert_null(p->sum.auto_note);
+  assert_string_equal(lf_plan_erase_name(set.erase), "fastest");
+  lf_plan_free(p);
+  /* keep_unwritten: nothing would be lost, but restoring 254 KiB costs more */
+  set.erase = LF_ERASE_AUTO;
+  set.keep_unwritten = true;
+  p = build(&m, &g, &set);
+  assert_int_equal(p->sum.erase_used, LF_ERASE_SECTOR);
+  assert_null(p->sum.auto_note);
+  lf_plan_free(p);
+  /* the image in pages 0..126 and page 127 protected: the mass erase loses
+   * nothing (page 127 is restored) and is cheaper: auto takes it */
+  set.keep_unwritten = false;
+  img_free(&m);
+  img_add(&m, 0x08000000, 127 * 2048, -1);
+  lf_plan_protect cal[] = {{0x0803F800, 2048, "calibration"}};
+  set.protect = cal;
+  set.nprotect = 1;
+  p = build(&m, &g, &set);
+  assert_int_equal(p->sum.sector_cost_ns, 127 * 21 * MS + 127 * 256 * 80 * US);
+  assert_int_equal(p->sum.chip_cost_ns, 22 * MS + 128 * 256 * 80 * US);
+  assert_int_equal(p->sum.erase_used, LF_ERASE_CHIP);
+  assert_int_equal(p->sector[127].nread, 1);
+  range_is(&p->sector[127].read[0], 0x0803F800, 2048);
+  old_fill(p, 0x44);
+  finalize(p);
+  assert_int_equal(p->sector[127].action, LF_SECTOR_PROGRAM);
+  assert_int_equal(p->sector[127].content[0], 0x44);
+  lf_plan_free(p);
+  /* half of page 127 protected: the other half would be lost: sector erase */
+  cal[0].len = 1024;
+  p = build(&m, &g, &set);
+  assert_int_equal(p->sum.erase_used, LF_ERASE_SECTOR);
+  assert_non_null(p->sum.auto_note);
+  assert_int_equal(p->sector[127].nread, 0);
+  lf_plan_free(p);
+  img_free(&m);
+  lf_geometry_free(&g);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -666,6 +940,10 @@ int main(void)
     cmocka_unit_test(test_program_ranges_skip_erased_runs),
     cmocka_unit_test(test_dual_bank_and_f4_boundaries),
     cmocka_unit_test(test_plan_input_errors_and_verify_off),
+    cmocka_unit_test(test_protect_region_in_touched_sector),
+    cmocka_unit_test(test_protect_own_sector_and_chip_erase),
+    cmocka_unit_test(test_protect_spanning_end_and_errors),
+    cmocka_unit_test(test_auto_never_surprise_mass_erase),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
