@@ -7,6 +7,7 @@ local lf = require("luaflash")
 local targets = require("luaflash.chips")   -- the parts table behind one lookup
 local flash = require("luaflash.flash")
 local closing = require("luaflash.closing")
+local protect = require("luaflash.protect")
 
 local M = {}
 local Probe, Target = {}, {}
@@ -69,6 +70,8 @@ function M.new(opts)
     local img = lf.image(list, g)
     E.log("info", string.format("image: %d bytes in %d segment(s), checked against %s (%s)",
       img:bytes(), #img:segments(), tname, g:info().name))
+    -- protected regions: inside the flash, no image byte inside one
+    protect.check_inputs(s, img, g)
     return { image = img, list = list, nominal = g }
   end
 
@@ -93,11 +96,43 @@ function M.new(opts)
     images.image:check(T.geometry)
   end
 
+  -- Protected regions (lua/luaflash/protect.lua), after connect and before
+  -- the plan: their CRC32s on the target; a saved copy an interrupted run
+  -- left is restored through the image. Nothing (no target access at all)
+  -- when the settings protect nothing.
+  function E.protect_before(images, T, s)
+    E.guard = protect.new(s, T, { log = E.log, part = T.info and T.info.chip,
+      probe_serial = E.result_extra.probe and E.result_extra.probe.serial })
+    E.guard:before(images.image, T.geometry)
+  end
+
+  -- After verify: every region proven unchanged (raises naming one that
+  -- is not); the report goes to the result (`protected`).
+  function E.protect_after(T)
+    if not E.guard or not E.guard.tracked then return end
+    local list = E.guard:after()
+    E.result_extra.protected = list
+    for _, r in ipairs(list) do
+      E.log("info", string.format("protected region '%s' 0x%08X-0x%08X: %s%s", r.name, r.addr, r.addr + r.len - 1,
+        r.status, (r.written_back or 0) > 0 and string.format(" (%d bytes read and written back)", r.written_back)
+        or ""))
+    end
+  end
+
   -- The plan: old bytes for keep_unwritten (read over SWD), target CRCs for
   -- smart flash (computed by the loader on the target), then the decisions.
   function E.plan(images, T, s)
     local set = { erase = s.erase, keep_unwritten = s.keep_unwritten, smart_flash = s.smart_flash,
       verify = s.verify or "none" }
+    -- protected regions: the guard's (restores excluded), else the settings'
+    if E.guard and E.guard.tracked then
+      set.protect = E.guard:plan_regions()
+    elseif s.protect and #s.protect > 0 then
+      set.protect = {}
+      for _, r in ipairs(protect.regions(s)) do
+        if not r.allowed then set.protect[#set.protect + 1] = { r.addr, r.len, r.name } end
+      end
+    end
     -- (erase = "auto" measures the link through the target's flash object)
     local plan = flash.plan_for(images.image, T.geometry, set, T.F.link_rate)
     local times = flash.complete_plan(plan, T.t, T.loader, E.clock, E.progress)
@@ -110,11 +145,18 @@ function M.new(opts)
       E.log("info", string.format("smart flash: CRC32 of %d sector(s) on the target in %s", times.crcs,
         fmt_s(times.smart_crc_s)))
     end
+    -- the bytes of protected regions about to be erased: saved on the host first
+    if E.guard then E.guard:save(plan) end
     local sum = plan:summary()
     E.result_extra.plan = sum
     E.log("info", string.format("plan: %s erase, %d erased, %d programmed, %d unchanged; flash floor %s",
       sum.erase, sum.erased, sum.programmed, sum.unchanged, fmt_s(sum.floor_s)))
     if sum.smart_note then E.log("info", "smart flash: " .. sum.smart_note) end
+    if sum.auto_note then E.log("info", "erase = \"auto\": " .. sum.auto_note) end
+    if sum.protect_bytes > 0 then
+      E.log("info", string.format("protected regions: %d byte(s) in erased sectors are read and written back",
+        sum.protect_bytes))
+    end
     return plan
   end
 

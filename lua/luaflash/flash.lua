@@ -39,6 +39,10 @@
 -- target reports progress; an error in it is logged and it is not called
 -- again (a progress bar never breaks a flash job).
 --
+-- Protected regions (protect = {...}, allow_protected, protect_store, as in
+-- a project): F:program checks, saves, restores and proves them as a
+-- project run does (result.protected); F:plan only keeps them in its plan.
+--
 -- Results: F:program returns { ok = true, verified = bool, verified_sectors,
 -- plan = summary (erase mode, counts, floor_s ...), sectors = plan:sectors(),
 -- phases = { {name, seconds}... }, erase_s / program_s / verify_s (target
@@ -54,7 +58,7 @@ local M = {}
 
 local plan_keys = { psize = true, ff_gap = true, timing_max = true, link_bps = true, ring_bytes = true }
 local flash_settings = { erase = true, smart_flash = true, keep_unwritten = true, verify = true,
-  base = true }
+  base = true, protect = true, allow_protected = true, protect_store = true }
 
 -- Options -> normalised settings (defaults filled) + the extra keys.
 local function check_options(opts, what)
@@ -78,6 +82,11 @@ local function check_options(opts, what)
   end
   for k in pairs(flash_settings) do
     if s[k] == nil and settings.spec[k].default ~= nil then s[k] = settings.spec[k].default end
+  end
+  if s.allow_protected ~= nil then -- (names checked against the regions: luaflash.protect)
+    local ok, err = pcall(require("luaflash.protect").check_inputs, { protect = s.protect or {},
+      allow_protected = s.allow_protected }, nil, nil)
+    if not ok then error(what .. ": " .. tostring(err), 3) end
   end
   return s, opts.progress
 end
@@ -107,7 +116,9 @@ end
 -- place erase = "auto" re-plans: the engine and F:plan both come here.
 function M.plan_for(img, g, ps, link_rate)
   local plan = lf.plan(img, g, ps)
-  if ps.erase ~= "auto" or ps.link_bps or plan:summary().erase ~= "chip" then return plan end
+  if (ps.erase ~= "auto" and ps.erase ~= "fastest") or ps.link_bps or plan:summary().erase ~= "chip" then
+    return plan
+  end
   local s2 = {}
   for k, v in pairs(ps) do s2[k] = v end
   s2.link_bps, s2.ring_bytes = link_rate()
@@ -290,6 +301,7 @@ function M.new(t, opts)
   -- and the smart-flash CRCs (on the target) are done here. Returns the
   -- plan (an lf plan: :sectors() -> action and reason per sector,
   -- :summary(), :content(i)) and a table of the times those took.
+  local active_guard -- F:program's protected-region guard while it plans
   function F.plan(_, image, opts2)
     local s, progress = check_options(opts2, "flash:plan")
     return guarded(function()
@@ -298,6 +310,16 @@ function M.new(t, opts)
       local ps = { erase = s.erase, keep_unwritten = s.keep_unwritten,
         smart_flash = s.smart_flash, verify = s.verify or "none", psize = s.psize, ff_gap = s.ff_gap,
         timing_max = s.timing_max, link_bps = s.link_bps, ring_bytes = s.ring_bytes }
+      if active_guard then
+        ps.protect = active_guard:plan_regions()
+      elseif s.protect and #s.protect > 0 then
+        local P = require("luaflash.protect")
+        P.check_inputs(s, img, g)
+        ps.protect = {}
+        for _, r in ipairs(P.regions(s)) do
+          if not r.allowed then ps.protect[#ps.protect + 1] = { r.addr, r.len, r.name } end
+        end
+      end
       local plan = M.plan_for(img, g, ps, F.link_rate)
       local times = M.complete_plan(plan, t, F.loader, F.clock,
         F.progress_fn and function(d, n, ph) report(ph, d, n) end or nil)
@@ -350,14 +372,30 @@ function M.new(t, opts)
     local s, progress = check_options(opts2, "flash:program")
     local t0 = F.clock()
     F.progress_fn = progress or F.progress
-    local plan, times = F:plan(image, opts2)
+    -- protected regions: checked, CRC'd (a saved copy restored), saved
+    -- before the erase and proven after the verify (luaflash.protect)
+    local guard
+    if s.protect and #s.protect > 0 then
+      local P = require("luaflash.protect")
+      image = F:image(image, s.base, s.format)
+      guarded(P.check_inputs, s, image, g)
+      guard = P.new(s, { t = t, F = F }, { part = gi.name })
+      guarded(guard.before, guard, image, g)
+    end
+    active_guard = guard
+    local ok, plan, times = pcall(F.plan, F, image, opts2)
+    active_guard = nil
+    if not ok then error(plan, 0) end
+    if guard then guarded(guard.save, guard, plan) end
     local sum = plan:summary()
     local r = F:run(plan, s.verify)
+    local protected = guard and guarded(guard.after, guard)
     report("done", 1, 1)
     local res = { ok = true, verified = r.verified, verified_sectors = r.verified_sectors,
       plan = sum, sectors = plan:sectors(), erase_s = r.erase_s, program_s = r.program_s,
       verify_s = r.verify_s, run_s = r.run_s, smart_crc_s = times.smart_crc_s,
-      keep_read_s = times.keep_read_s, stats = r.stats, total_s = F.clock() - t0, settings = s }
+      keep_read_s = times.keep_read_s, stats = r.stats, total_s = F.clock() - t0, settings = s,
+      protected = protected }
     res.phases = {
       { name = "plan", seconds = (times.smart_crc_s or 0) + (times.keep_read_s or 0) },
       { name = "erase", seconds = r.erase_s, streamed = true },

@@ -132,7 +132,10 @@ function M.run_project(proj, kv, opts)
       -- line that set it (not the engine's own position)
       first = first:gsub("^[^:\n]*luaflash/[%w_]+%.lua:%d+: ", "")
       local at = origin.image and origin.image:match("%((.-)%)$")
-      if at and not first:match("^no chip") then first = at .. ": image: " .. first end
+      if at and not first:match("^no chip") and not first:match("protected region")
+        and not first:match("^setting '") then
+        first = at .. ": image: " .. first
+      end
     end
     -- A probe/target/flash error raised inside luaflash's own modules: the
     -- message already says what and where; its Lua position and traceback
@@ -141,6 +144,10 @@ function M.run_project(proj, kv, opts)
     local own = first:match("^(.-%.lua):%d+: ")
     local internal = own and lf.lua_dir and own:sub(1, #lf.lua_dir) == lf.lua_dir
     if internal then first = first:gsub("^[^\n]-%.lua:%d+: ", "", 1) end
+    if E.guard and E.guard.wrote and not first:match("protected region") then
+      first = first .. string.format(" (the protected bytes at risk were saved first in %s: the next run " ..
+        "on this chip with any region protected restores them)", E.guard:path())
+    end
     R:fail(first, E.stage)
     if E.stage == "input" then lf.usage_error(first, 0) end
     if internal then

@@ -245,8 +245,14 @@ function M.board(job)
       change = c
       -- A change that erases the chip (RDP 1 -> 0, nDBANK) goes first: the
       -- flash is programmed after it, in the layout it leaves.
-      local erases = false
-      for _, q in ipairs(c.consequences) do erases = erases or q.erases_flash end
+      local erases, what = false, nil
+      for _, q in ipairs(c.consequences) do
+        if q.erases_flash then erases, what = true, what or q.what end
+      end
+      -- protected regions are lost by a mass erase: only with consent naming them
+      if erases and c.changed then
+        require("luaflash.protect").refuse_mass_erase(ctx.settings, "option bytes: " .. what)
+      end
       if erases and c.changed then
         write_options(ctx)
         T.geometry = lf.target_geometry(T.t)
@@ -296,6 +302,13 @@ function M.board(job)
     rec.sectors_written = p.programmed
     rec.sectors_skipped = p.unchanged
     rec.verify = res.verified and eff.verify or false
+    -- protected regions: each one's proof (name, status, CRC32)
+    if E.result_extra.protected then
+      rec.protected = {}
+      for i, r in ipairs(E.result_extra.protected) do
+        rec.protected[i] = { name = r.name, status = r.status, crc32 = r.crc and string.format("%08X", r.crc) }
+      end
+    end
     rec.phases = {}
     for _, ph in ipairs(res.phases) do if ph.seconds then rec.phases[ph.name] = ph.seconds end end
   else

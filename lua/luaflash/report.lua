@@ -385,6 +385,14 @@ function M:summary(result, eff)
   o:write(string.format("  %d bytes: %d sectors erased, %d programmed, %d unchanged; %s; total %s (flash floor %s)\n",
     p.image_bytes or 0, p.erased or 0, p.programmed or 0, p.unchanged or 0, verified,
     fmt_s(result.total_s), fmt_s(p.floor_s)))
+  -- protected regions: each one's proof
+  for _, r in ipairs(result.protected or {}) do
+    local how = r.status == "allowed" and "not protected in this run (allow_protected)"
+      or string.format("%s (CRC32 0x%08X%s)", r.status, r.crc,
+        (r.written_back or 0) > 0 and string.format(", %d bytes read and written back", r.written_back) or "")
+    o:write(string.format("  protected '%s' 0x%08X-0x%08X: %s\n", r.name, r.addr, r.addr + r.len - 1, how))
+  end
+  if p.auto_note then o:write("  erase = \"auto\": " .. p.auto_note .. "\n") end
 end
 
 -- --profile: the phase table (stdout, or stderr with --json).

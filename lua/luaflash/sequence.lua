@@ -16,6 +16,8 @@
 --   engine.open_probe(settings)             -> probe
 --   probe:connect(settings)                 -> target (identified, DP up, halted or not)
 --   engine.check_images(images, target)     -- inside flash? raises otherwise
+--   engine.protect_before(images, target, settings)  (optional) protected regions' CRCs
+--   engine.protect_after(target)            (optional) ... proven unchanged after the job
 --   engine.plan(images, target, settings)   -> plan   (may run the on-target CRC pass)
 --   target:erase(plan) target:program(plan) target:verify(plan, mode)
 --   target:reset(kind, halt)  target:disconnect(timeout)  probe:close()
@@ -96,7 +98,12 @@ function M.run(project, settings, origin, engine)
       error("connect(ctx) left no target: a connect step sets ctx.target (e.g. by calling default(ctx))", 0)
     end
     engine.check_images(ctx.images, ctx.target)
+    -- protected regions: CRCs before the job (restoring a saved copy an
+    -- interrupted run left) ... and the proof after it, whatever program
+    -- step ran (lua/luaflash/protect.lua)
+    if engine.protect_before then engine.protect_before(ctx.images, ctx.target, ctx.settings) end
     run.program(ctx)
+    if engine.protect_after then engine.protect_after(ctx.target) end
     if ctx.settings.reset ~= "none" then phase(ctx, "reset", function() run.reset(ctx) end) end
     phase(ctx, "disconnect", function() run.disconnect(ctx) end)
   end, debug.traceback)

@@ -14,7 +14,8 @@ local M = {}
 
 -- kind: "bool" | "enum" | "hz" | "seconds" | "string" | "int" | "verify" |
 -- "chip" (a part name, stored canonical: lua/luaflash/chips.lua) | "table" |
--- "any".
+-- "regions" (protected regions: a list, added up over the layers) | "names"
+-- (true or a list of names) | "any".
 -- alias = "key": an old name of setting `key`; merge stores its value under
 -- `key` and mirrors it back, so code reading either name sees the value.
 local spec = {
@@ -37,8 +38,24 @@ local spec = {
     doc = "probe selection: a serial (or unique prefix) string, or { serial=, index=, kind=, location= }" },
   clock = { kind = "hz", default = 4000000, min = 1000, max = 100000000,
     doc = "SWD clock; the probe uses the nearest supported frequency not above it" },
-  erase = { kind = "enum", values = { "sector", "chip", "auto" }, default = "auto",
-    doc = "erase only the covered sectors, the whole chip, or whichever the flash timings say is faster" },
+  erase = { kind = "enum", values = { "sector", "chip", "auto", "fastest" }, default = "auto",
+    doc = "\"sector\": only the sectors the image covers; \"chip\": mass erase; \"auto\": the faster " ..
+      "of the two, but a mass erase only when it loses nothing outside the image (the image covers " ..
+      "every sector, or everything else is kept or protected); \"fastest\": the faster, whatever " ..
+      "it erases" },
+  protect = { kind = "regions", default = nil,
+    doc = "flash regions never to lose: { {addr, len, \"name\"}, ... } (or {addr=, len=, name=}); " ..
+      "added up over the layers (a board protects its bootloader, a project adds its calibration; " ..
+      "the same name again replaces the region); an image byte inside one is an error; an erased " ..
+      "sector's protected bytes are read first and written back; each region's CRC32 is proven " ..
+      "unchanged after the run (README \"Protected regions\")" },
+  allow_protected = { kind = "names", default = nil,
+    doc = "protected regions this run may write or erase: true (all) or a list of their names " ..
+      "(image data inside them, an option-byte change that erases the flash)" },
+  protect_store = { kind = "string", default = nil,
+    doc = "folder of the saved copies of protected bytes about to be erased (restored by the next " ..
+      "run after an interruption); default $XDG_STATE_HOME/luaflash/protected, else " ..
+      "~/.local/state/luaflash/protected" },
   smart_flash = { kind = "bool", default = true,
     doc = "skip sectors whose on-target CRC32 equals the image's" },
   keep_unwritten = { kind = "bool", default = false,
@@ -174,6 +191,26 @@ function M.check(key, v, from_text)
     if type(v) ~= "string" then bad = "expected a string" end
   elseif kind == "table" then
     if type(v) ~= "table" then bad = "expected a table" end
+  elseif kind == "regions" then
+    v, bad = M.check_regions(v, from_text)
+  elseif kind == "names" then
+    if from_text and type(v) == "string" then
+      local l = v:lower()
+      if l == "true" or l == "all" then v = true
+      else
+        local list = {}
+        for w in v:gmatch("[^,]+") do list[#list + 1] = w:match("^%s*(.-)%s*$") end
+        v = list
+      end
+    end
+    if type(v) == "string" then v = { v } end
+    if v ~= true and v ~= false and type(v) ~= "table" then
+      bad = "expected true or a list of names"
+    elseif type(v) == "table" then
+      for i, n in ipairs(v) do
+        if type(n) ~= "string" then bad = "entry " .. i .. ": expected a name (string)" break end
+      end
+    end
   elseif kind == "chip" then
     if type(v) ~= "string" then
       bad = "expected a chip name such as \"stm32f767zi\" (luaflash chips lists them)"
@@ -185,6 +222,51 @@ function M.check(key, v, from_text)
   end
   if bad then return nil, "setting '" .. key .. "': " .. bad end
   return v
+end
+
+-- protect = { {addr, len [, name]} | {addr=, len=, name=}, ... }; from the
+-- command line "addr:len[:name][,addr:len[:name]...]". Returns the list of
+-- { addr =, len =, name = } (name defaults to the address), or nil, message.
+function M.check_regions(v, from_text)
+  if from_text and type(v) == "string" then
+    local list = {}
+    for item in v:gmatch("[^,]+") do
+      local a, l, n = item:match("^%s*([^:]+):([^:]+):?(.-)%s*$")
+      local ai, li = a and math.tointeger(tonumber(a)), l and math.tointeger(tonumber(l))
+      if not ai or not li then
+        return nil, "expected addr:len[:name] (e.g. 0x081C0000:0x40000:calibration), got '" .. item .. "'"
+      end
+      list[#list + 1] = { ai, li, n ~= "" and n or nil }
+    end
+    v = list
+  end
+  if type(v) ~= "table" then return nil, "expected a list of {addr, len, \"name\"} regions" end
+  if v[1] ~= nil and type(v[1]) ~= "table" then v = { v } end -- one region given bare
+  local out, seen = {}, {}
+  for i, r in ipairs(v) do
+    if type(r) ~= "table" then return nil, "region " .. i .. ": expected {addr, len, \"name\"}" end
+    local addr, len, name = r.addr or r[1], r.len or r[2], r.name or r[3]
+    if math.type(addr) ~= "integer" or addr < 0 or addr > 0xffffffff then
+      return nil, "region " .. i .. ": addr must be an integer address (0 .. 0xffffffff)"
+    end
+    if math.type(len) ~= "integer" or len < 1 or addr + len > 0x100000000 then
+      return nil, string.format("region %d: len must be 1 .. 0x%x bytes (to the end of the address space)",
+        i, 0x100000000 - addr)
+    end
+    if name ~= nil and (type(name) ~= "string" or name == "") then
+      return nil, "region " .. i .. ": name must be a non-empty string"
+    end
+    for k in pairs(r) do
+      if k ~= "addr" and k ~= "len" and k ~= "name" and not (math.type(k) == "integer" and k >= 1 and k <= 3) then
+        return nil, "region " .. i .. ": unknown key '" .. tostring(k) .. "' (addr, len, name)"
+      end
+    end
+    name = name or string.format("0x%08X", addr)
+    if seen[name] then return nil, "region " .. i .. ": the name '" .. name .. "' is used twice" end
+    seen[name] = true
+    out[#out + 1] = { addr = addr, len = len, name = name }
+  end
+  return out
 end
 
 -- Defaults as a layer.
@@ -217,8 +299,28 @@ function M.merge(layers)
       if key ~= k and layer.values[key] ~= nil then
         return nil, where .. "setting '" .. k .. "' is the old name of '" .. key .. "': set one of them"
       end
+      if spec[key].kind == "regions" then
+        -- added up: a later layer adds regions, or replaces one of the same name
+        local acc = {}
+        for _, r in ipairs(eff[key] or {}) do acc[#acc + 1] = r end
+        for _, r in ipairs(v) do
+          r.from = layer.name .. (at and (" (" .. at .. ")") or "")
+          local replaced = false
+          for j, old in ipairs(acc) do
+            if old.name == r.name then acc[j], replaced = r, true end
+          end
+          if not replaced then acc[#acc + 1] = r end
+        end
+        v = acc
+        if origin[key] ~= "default" then
+          origin[key] = origin[key] .. " + " .. layer.name .. (at and (" (" .. at .. ")") or "")
+          eff[key] = v
+          goto next_key
+        end
+      end
       eff[key] = v
       origin[key] = layer.name .. (at and (" (" .. at .. ")") or "") .. (key ~= k and (" as '" .. k .. "'") or "")
+      ::next_key::
     end
   end
   for k, s in pairs(spec) do
@@ -246,8 +348,14 @@ function M.parse_args(words)
   return { name = "command line", values = values, where = where, text = true }
 end
 
-local function show(v)
+local function show(v, k)
   if type(v) == "string" then return string.format("%q", v) end
+  if k == "protect" and type(v) == "table" then
+    local q = {}
+    for i, r in ipairs(v) do q[i] = string.format("%s 0x%08X+0x%X", r.name, r.addr, r.len) end
+    return "{ " .. table.concat(q, ", ") .. " }"
+  end
+  if k == "allow_protected" and type(v) == "table" then return "{ " .. table.concat(v, ", ") .. " }" end
   if type(v) == "table" then return "{...}" end
   return tostring(v)
 end
@@ -257,7 +365,13 @@ function M.format(eff, origin)
   local lines = {}
   for _, k in ipairs(order) do
     if not spec[k].alias then
-      lines[#lines + 1] = string.format("%-20s = %-14s -- %s", k, show(eff[k]), origin[k])
+      lines[#lines + 1] = string.format("%-20s = %-14s -- %s", k, show(eff[k], k), origin[k])
+      if k == "protect" and type(eff[k]) == "table" then
+        for _, r in ipairs(eff[k]) do
+          lines[#lines + 1] = string.format("%-20s   %-14s -- %s: 0x%08X-0x%08X (%d bytes)", "", "",
+            r.name, r.addr, r.addr + r.len - 1, r.len) .. (r.from and (", " .. r.from) or "")
+        end
+      end
     end
   end
   return table.concat(lines, "\n")

@@ -15,6 +15,7 @@ P=$here/projects
 X=$top/scripts/examples
 pass=0; fail=0
 tmp=$(mktemp -d)
+export XDG_STATE_HOME="$tmp/state"   # saved copies of protected regions: not in the real home
 out=$tmp/out; err=$tmp/err
 trap 'rm -rf "$tmp"' EXIT
 
@@ -119,6 +120,10 @@ json trace-custom-program trace "$tmp/trace2.json" "program(ctx)/X" erase/X prog
 check flash-command-json 0 --out '"ok":true' -- "${B[@]}" flash "$P/app.bin" --board nucleo_f767zi --json --quiet
 cp "$out" "$tmp/flash.json"
 json json-schema-flash-command result "$tmp/flash.json" success
+check flash-command-json-protected 0 --out '"protected":\[' -- "${B[@]}" flash "$P/app.bin" --board nucleo_f767zi \
+  --json --quiet "protect=0x08011000:0x100:cal,0x081C0000:0x1000:cal2" allow_protected=cal2
+cp "$out" "$tmp/flashp.json"
+json json-schema-protected result "$tmp/flashp.json" success
 
 # ---- a board file with behaviour (tests/lua/boards, found through LUAFLASH_BOARDS) ----
 # the project's did_connect replaces the board's; its reset runs the board's,
@@ -223,7 +228,7 @@ check kv-bad-value 2 --err "command line: setting 'clock': expected a number wit
 check kv-unknown-key 2 --err "command line argument 1: unknown setting 'clokc' \(did you mean 'clock'\?\)" \
   -- "${B[@]}" "$X/minimal.lua" clokc=4MHz
 check kv-not-key-value 2 --err "command line argument 1 'fast': expected key=value" -- "${B[@]}" "$X/minimal.lua" fast
-check kv-bad-enum 2 --err "setting 'erase': expected one of \"sector\", \"chip\", \"auto\", got \"sectors\" \(did you mean \"sector\"\?\)" \
+check kv-bad-enum 2 --err "setting 'erase': expected one of \"sector\", \"chip\", \"auto\", \"fastest\", got \"sectors\" \(did you mean \"sector\"\?\)" \
   -- "${B[@]}" "$X/minimal.lua" erase=sectors
 check kv-unit 0 --out "at 1\.80 MHz" -- "${B[@]}" "$X/minimal.lua" clock=1.8MHz
 check kv-settings-origin 0 --out 'clock += 1800000 +-- command line \(argument 1\)' \

@@ -57,7 +57,7 @@ test("bad_type_is_reported_at_merge_with_file_line", function()
   local p = assert(P.load(dir .. "/badtype.lua"))
   local eff, err = S.merge({ p.layer })
   eq(eff, nil)
-  eq(err, dir .. '/badtype.lua:2: setting \'erase\': expected one of "sector", "chip", "auto"')
+  eq(err, dir .. '/badtype.lua:2: setting \'erase\': expected one of "sector", "chip", "auto", "fastest"')
 end)
 
 test("returned_table_and_image_lists", function()

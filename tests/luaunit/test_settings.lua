@@ -71,7 +71,7 @@ test("merge_error_names_file_and_line", function()
   local eff, err = S.merge({
     { name = "project app.lua", values = { erase = 3 }, where = { erase = "app.lua:7" } } })
   eq(eff, nil)
-  eq(err, 'app.lua:7: setting \'erase\': expected one of "sector", "chip", "auto"')
+  eq(err, 'app.lua:7: setting \'erase\': expected one of "sector", "chip", "auto", "fastest"')
 end)
 
 test("command_line_words_must_be_key_value", function()
@@ -79,6 +79,57 @@ test("command_line_words_must_be_key_value", function()
   eq(l, nil); eq(err, "command line argument 1 'clock': expected key=value")
   l, err = S.parse_args({ "erase=chip", "clk=1" })
   eq(l, nil); eq(err, "command line argument 2: unknown setting 'clk' (did you mean 'clock'?)")
+end)
+
+test("protect_regions_add_up_over_the_layers", function()
+  local eff, origin = S.merge({
+    { name = "board b", values = { protect = { { 0x08000000, 0x8000, "bootloader" } } }, where = { protect = "b.lua:4" } },
+    { name = "project p", values = { protect = { { addr = 0x081C0000, len = 0x40000, name = "cal" },
+      { 0x08000000, 0x4000, "bootloader" } } }, where = { protect = "p.lua:3" } },
+    { name = "command line", values = { protect = "0x081FFF00:256:end,0x08100000:0x10" }, text = true },
+  })
+  assert(eff, origin)
+  eq(#eff.protect, 4)
+  -- the project's "bootloader" replaced the board's (same name), in place
+  eq(eff.protect[1].name, "bootloader"); eq(eff.protect[1].len, 0x4000); eq(eff.protect[1].from, "project p (p.lua:3)")
+  eq(eff.protect[2].name, "cal"); eq(eff.protect[2].addr, 0x081C0000)
+  eq(eff.protect[3].name, "end"); eq(eff.protect[3].len, 256); eq(eff.protect[3].from, "command line")
+  eq(eff.protect[4].name, "0x08100000") -- no name: the address
+  eq(origin.protect, "board b (b.lua:4) + project p (p.lua:3) + command line")
+  local text = S.format(eff, origin)
+  assert(text:find("protect%s+= { bootloader 0x08000000%+0x4000, cal 0x081C0000%+0x40000, end"), text)
+  assert(text:find("cal: 0x081C0000%-0x081FFFFF %(262144 bytes%), project p %(p.lua:3%)"), text)
+end)
+
+test("protect_bad_regions_say_what_is_wrong", function()
+  local function bad(v, want, text)
+    local ok, err = S.check("protect", v, text)
+    eq(ok, nil)
+    assert(err:find(want, 1, true), err)
+  end
+  bad(5, "expected a list of {addr, len, \"name\"} regions")
+  bad({ { 0x08000000 } }, "region 1: len must be 1 ..")
+  bad({ { 0x08000000, 0 } }, "region 1: len must be 1 ..")
+  bad({ { 0xFFFFFF00, 0x200, "x" } }, "region 1: len must be 1 .. 0x100 bytes")
+  bad({ { -1, 4 } }, "region 1: addr must be an integer address")
+  bad({ { 0x08000000, 4, "" } }, "region 1: name must be a non-empty string")
+  bad({ { 0x08000000, 4, "a", extra = 1 } }, "region 1: unknown key 'extra'")
+  bad({ { 0x08000000, 4, "a" }, { 0x08001000, 4, "a" } }, "region 2: the name 'a' is used twice")
+  bad("0x08000000", "expected addr:len[:name]", true)
+  -- one region given bare
+  local one = S.check("protect", { 0x08000000, 16, "boot" })
+  eq(#one, 1); eq(one[1].name, "boot")
+end)
+
+test("allow_protected_is_true_or_names", function()
+  eq(S.check("allow_protected", true), true)
+  eq(S.check("allow_protected", "cal", false)[1], "cal")
+  local l = S.check("allow_protected", "cal, boot", true)
+  eq(l[1], "cal"); eq(l[2], "boot")
+  eq(S.check("allow_protected", "all", true), true)
+  local v, err = S.check("allow_protected", 3)
+  eq(v, nil); assert(err:find("expected true or a list of names"), err)
+  eq(S.check("erase", "fastest"), "fastest")
 end)
 
 T.done()
