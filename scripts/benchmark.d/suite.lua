@@ -97,6 +97,11 @@ local function make_images()
   local base = readfile(images["f767-65k.bin"])
   images["f767-65k-shift.bin"] = out .. "/f767-65k-shift.bin"
   writefile(images["f767-65k-shift.bin"], "\x5a" .. base)
+  -- 256 bytes of calibration data (for 0x08011000: sector 2, the 65 KB image's last)
+  local cal = {}
+  for i = 1, 256 do cal[i] = string.char((i * 37 + 11) % 256) end
+  images["f767-cal256.bin"] = out .. "/f767-cal256.bin"
+  writefile(images["f767-cal256.bin"], table.concat(cal))
 end
 
 -- ---------------------------------------------------------------------------
@@ -158,6 +163,18 @@ local scenarios = {
     what = "one mass erase: nothing is programmed while it runs" },
   { id = "v3", group = "4", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-f767zi",
     image = "f767-65k.bin", probe = "v3", label = "luaflash defaults: STLINK-V3", what = "--bench-probe v3 (high-speed USB; SWD 3.3 MHz, nearest not above 4 MHz)" },
+  -- protected regions (issue 21): a 256-byte calibration record in sector 2,
+  -- which the 65 KB image also uses; the plain run loses it, the protected
+  -- run reads it, writes it back and proves it (CRC32 before and after)
+  { id = "cal-plain", group = "5", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-f767zi",
+    image = "f767-65k.bin", prep = { { image = "f767-cal256.bin", args = { "base=0x08011000" } } },
+    label = "luaflash defaults: 65 KB over calibration data (lost)",
+    what = "256 bytes at 0x08011000 (sector 2) before; no protect: sector 2 is erased and they are gone" },
+  { id = "protect", group = "5", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-f767zi",
+    image = "f767-65k.bin", prep = { { image = "f767-cal256.bin", args = { "base=0x08011000" } } },
+    args = { "protect=0x08011000:0x100:calibration" },
+    label = "luaflash: the same, calibration protected",
+    what = "protect = {{0x08011000, 0x100, \"calibration\"}}: CRC32 before, read, saved on the host, written back, proven after" },
   -- calibration: the usb_transfer_latency_ns sensitivity of scenarios 1-2
   { id = "pyocd-default-lat1ms", group = "cal", kind = "luaflash", project = PYOCD,
     board = "nucleo-f767zi", image = "f767-65k.bin", params = { "usb_transfer_latency_ns=1000000" },
@@ -250,7 +267,8 @@ local function run_luaflash(sc)
   local state = out .. "/" .. sc.id .. ".state"
   os.remove(state)
   for _, p in ipairs(sc.prep or {}) do
-    local pc = luaflash_cmd({ board = sc.board, probe = sc.probe, project = PROJ .. "default.lua", params = sc.params },
+    local pc = luaflash_cmd({ board = sc.board, probe = sc.probe, project = PROJ .. "default.lua", params = sc.params,
+      args = p.args },
       images[p.image], state, true)
     local ok = timed(pc, out .. "/" .. sc.id .. ".prep.json", out .. "/" .. sc.id .. ".prep.err")
     if not ok then error("scenario " .. sc.id .. ": preparation run failed (" .. pc .. ")", 0) end
