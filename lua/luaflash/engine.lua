@@ -7,7 +7,9 @@ local lf = require("luaflash")
 local targets = require("luaflash.chips")   -- the parts table behind one lookup
 local flash = require("luaflash.flash")
 local closing = require("luaflash.closing")
-local protect = require("luaflash.protect")
+-- protected regions (luaflash.protect): loaded only by runs that have some
+local function protect() return require("luaflash.protect") end
+local function protects(s) return (s.protect and #s.protect > 0) or s.allow_protected ~= nil end
 
 local M = {}
 local Probe, Target = {}, {}
@@ -71,7 +73,7 @@ function M.new(opts)
     E.log("info", string.format("image: %d bytes in %d segment(s), checked against %s (%s)",
       img:bytes(), #img:segments(), tname, g:info().name))
     -- protected regions: inside the flash, no image byte inside one
-    protect.check_inputs(s, img, g)
+    if protects(s) then protect().check_inputs(s, img, g) end
     return { image = img, list = list, nominal = g }
   end
 
@@ -101,7 +103,8 @@ function M.new(opts)
   -- left is restored through the image. Nothing (no target access at all)
   -- when the settings protect nothing.
   function E.protect_before(images, T, s)
-    E.guard = protect.new(s, T, { log = E.log, part = T.info and T.info.chip,
+    if not protects(s) then return end
+    E.guard = protect().new(s, T, { log = E.log, part = T.info and T.info.chip,
       probe_serial = E.result_extra.probe and E.result_extra.probe.serial })
     E.guard:before(images.image, T.geometry)
   end
@@ -129,7 +132,7 @@ function M.new(opts)
       set.protect = E.guard:plan_regions()
     elseif s.protect and #s.protect > 0 then
       set.protect = {}
-      for _, r in ipairs(protect.regions(s)) do
+      for _, r in ipairs(protect().regions(s)) do
         if not r.allowed then set.protect[#set.protect + 1] = { r.addr, r.len, r.name } end
       end
     end
