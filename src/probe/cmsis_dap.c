@@ -587,7 +587,10 @@ static int parse_transfer(cmsis_dap *d, dap_pkt *k)
     snprintf(what, sizeof what, "%zu of %zu requests done with ack 0x%02x", c, k->nreq, ack);
     return proto_err(d, LF_EPROTO, k, what);
   }
-  for (size_t i = 0; i < c; i++)
+  /* A FAULT reports the bus error of the AP access acknowledged before it
+   * (posted reads and writes): that one is not done. */
+  size_t ok = c && (ack & 7) == ACK_FAULT && d->ops[k->ent[c - 1].op].ap ? c - 1 : c;
+  for (size_t i = 0; i < ok; i++)
     d->ops[k->ent[i].op].done++;
   if (ack == ACK_OK) {
     size_t need = 3 + 4 * k->nreads;
@@ -631,7 +634,9 @@ static int parse_block(cmsis_dap *d, dap_pkt *k)
   }
   for (size_t i = 0; read && i < c; i++)
     k->bdst[i] = get32(k->rsp + 4 + 4 * i);
-  o->done += (uint32_t)c;
+  /* reads: c words arrived; writes: a FAULT reports the bus error of the
+   * last write acknowledged, which is then not done */
+  o->done += (uint32_t)(!read && c && (ack & 7) == ACK_FAULT && o->ap ? c - 1 : c);
   if (ack == ACK_OK)
     return 0;
   snprintf(what, sizeof what, "%s %s 0x%02x %s, %zu of %zu words done", o->ap ? "AP" : "DP",

@@ -34,7 +34,10 @@ typedef struct lf_probe lf_probe;
  * and bank the host's SELECT names). count > 1 is a block: DRW repeated
  * while TAR auto-increments. data holds count words: read into, or written
  * from. done is set by the probe: the accesses of this op completed (count
- * for every op before a failure, 0 after it). */
+ * for every op before a failure, 0 after it); on a FAULT, an AP access whose
+ * bus error the next access reported (posted reads and writes) is not done,
+ * so the failed access of a DRW block is at its first address + done x
+ * size. */
 typedef struct lf_dap_op {
   bool ap;
   bool read;
