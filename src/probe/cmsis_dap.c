@@ -318,12 +318,21 @@ static int send_batch(cmsis_dap *d, size_t m)
   return 0;
 }
 
-/* Stale replies after a reply out of step: read until nothing comes. */
-static void drain(cmsis_dap *d)
+/* Runs a recovery exchange after a failure, keeping the failure's code and
+ * message, with a note on how the recovery went (none when NULL). */
+static void recover(cmsis_dap *d, int (*fn)(cmsis_dap *), const char *ok, const char *failed)
 {
   lf_session *s = d->base.s;
   int code = lf_err_code(s);
   char *msg = strdup(lf_err_msg(s));
+  const char *note = fn(d) ? failed : ok;
+  lf_err_set(s, code, "%s%s%s", msg ? msg : "", note ? "; " : "", note ? note : "");
+  free(msg);
+}
+
+/* Stale replies after a reply out of step: read until nothing comes. */
+static int drain(cmsis_dap *d)
+{
   size_t n = 0;
   for (size_t i = 0; i < d->in.inflight + 1; i++) {
     lf_usb_xfer x = {.ep = d->in.ep_in, .buf = d->pk[0].rsp,
@@ -333,19 +342,16 @@ static void drain(cmsis_dap *d)
     n++;
   }
   if (n)
-    lf_log(s, LF_LOG_DEBUG, "cmsis-dap %s: %zu stale repl%s drained", sname(d), n, n == 1 ? "y" : "ies");
-  lf_err_set(s, code, "%s", msg ? msg : "");
-  free(msg);
+    lf_log(d->base.s, LF_LOG_DEBUG, "cmsis-dap %s: %zu stale repl%s drained", sname(d), n,
+           n == 1 ? "y" : "ies");
+  return 0;
 }
 
 static int parse_status(cmsis_dap *d, dap_pkt *k);
 
 /* After a WAIT: ABORT = DAPABORT | clear all, so the next access works. */
-static void abort_wait(cmsis_dap *d)
+static int abort_wait(cmsis_dap *d)
 {
-  lf_session *s = d->base.s;
-  int code = lf_err_code(s);
-  char *msg = strdup(lf_err_msg(s));
   dap_pkt *k = reset_pkt(&d->pk[0]);
   k->name = "DAP_WriteABORT";
   k->parse = parse_status;
@@ -354,10 +360,7 @@ static void abort_wait(cmsis_dap *d)
   put32(k->req + 2, ABORT_ALL);
   k->len = 6;
   k->want = 2;
-  int r = send_batch(d, 1);
-  lf_err_set(s, code, "%s; %s", msg ? msg : "",
-             r ? "writing ABORT (DAPABORT) failed too" : "ABORT written (DAPABORT)");
-  free(msg);
+  return send_batch(d, 1);
 }
 
 static int q_flush(cmsis_dap *d)
@@ -368,9 +371,9 @@ static int q_flush(cmsis_dap *d)
     return d->qerr;
   d->qerr = send_batch(d, m);
   if (d->qerr && d->desync)
-    drain(d);
+    recover(d, drain, NULL, NULL);
   if (d->qerr && d->need_abort)
-    abort_wait(d);
+    recover(d, abort_wait, "ABORT written (DAPABORT)", "writing ABORT (DAPABORT) failed too");
   return d->qerr;
 }
 
@@ -842,6 +845,13 @@ static int cd_set_clock(lf_probe *p, uint32_t hz, uint32_t *actual_hz)
   return 0;
 }
 
+static int release_nrst(cmsis_dap *d)
+{
+  q_begin(d);
+  q_pins(d, false);
+  return q_end(d);
+}
+
 static int cd_connect(lf_probe *p, lf_connect_mode mode)
 {
   cmsis_dap *d = CD(p);
@@ -877,15 +887,8 @@ static int cd_connect(lf_probe *p, lf_connect_mode mode)
   q_host_status(d, true);
   int r = q_end(d);
   if (r) {
-    if (ur) { /* never leave the target held in reset after a failed connect */
-      int code = lf_err_code(p->s);
-      char *msg = strdup(lf_err_msg(p->s));
-      q_begin(d);
-      q_pins(d, false);
-      (void)q_end(d);
-      lf_err_set(p->s, code, "%s", msg ? msg : "");
-      free(msg);
-    }
+    if (ur) /* never leave the target held in reset after a failed connect */
+      recover(d, release_nrst, NULL, "releasing NRST failed too");
     return r;
   }
   d->connected = true;
