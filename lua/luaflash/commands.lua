@@ -7,7 +7,9 @@ local M = {}
 local function hex4(v) return string.format("%04x", v or 0) end
 
 -- `luaflash probes`: every known probe on the backend (the bench given with
--- --bench, else USB), one line each. Fast: no sleeps, no per-device timeouts.
+-- --bench, else USB), one line each; `detail` is the driver's own (CMSIS-DAP:
+-- v1 HID or v2 bulk, packets, protocol version). Fast: no sleeps, no
+-- per-device timeouts.
 function M.probes(...)
   if select("#", ...) > 0 then
     lf.usage_error("probes: unexpected argument '" .. tostring((...)) .. "'", 0)
@@ -22,10 +24,11 @@ function M.probes(...)
     "#", "kind", "product", "firmware", "serial", "location", "voltage", "usb id"))
   for _, p in ipairs(list) do
     local volts = p.voltage and string.format("%.2f V", p.voltage) or "-"
-    print(string.format("%-2d %-7s %-14s %-10s %-26s %-10s %-8s %s:%s%s",
+    print(string.format("%-2d %-7s %-14s %-10s %-26s %-10s %-8s %s:%s%s%s",
       p.index, p.kind, p.product ~= "" and p.product or "-",
       p.firmware ~= "" and p.firmware or "-", p.serial ~= "" and p.serial or "-",
-      p.location, volts, hex4(p.vid), hex4(p.pid), p.note and ("  (" .. p.note .. ")") or ""))
+      p.location, volts, hex4(p.vid), hex4(p.pid), p.detail and ("  " .. p.detail) or "",
+      p.note and ("  (" .. p.note .. ")") or ""))
   end
 end
 

@@ -8,7 +8,13 @@
  *    single is tracked; crossing a 1 KiB block forgets TAR because ADIv5
  *    only guarantees the low 10 bits, stm32f7-target.md 10.3).
  *  - A fault never leaves sticky bits set behind: ABORT is written before the
- *    error returns, and the error message of the fault is kept. */
+ *    error returns, and the error message of the fault is kept.
+ *  - Raw probes get whole runs (raw_run): the SELECT/CSW/TAR writes a memory
+ *    access needs and its DRW blocks, several 1 KiB TAR blocks per run, in
+ *    one lf_probe_ops.dap_run call when the probe has it (CMSIS-DAP packs
+ *    them into DAP_Transfer/TransferBlock packets with Packet Count in
+ *    flight), else one single transaction after the other (the same
+ *    transactions either way). */
 #include "arm/adi.h"
 
 #include <stdio.h>
@@ -211,24 +217,78 @@ static int after_fault(lf_adi *a, int code)
   return code;
 }
 
-/* ---- raw DP/AP with SELECT caching ---- */
+/* ---- raw DP/AP: runs of transactions with SELECT caching ---- */
 
-static int select_for(lf_adi *a, uint32_t want, uint32_t mask)
+/* A run of raw transactions being built: SELECT/CSW/TAR writes and DRW
+ * blocks, executed as one unit by the probe's dap_run (one or a few USB
+ * round trips), or one transaction at a time through the single calls.
+ * Caches are updated as ops are queued; a failed run forgets them all. */
+#define RUN_OPS 48
+typedef struct raw_run {
+  uint8_t ap;              /* the AP of the AP ops (single calls name it) */
+  size_t n;
+  lf_dap_op op[RUN_OPS];
+  uint32_t val[RUN_OPS];   /* the word of single-access ops */
+  uint32_t at[RUN_OPS];    /* DRW blocks: target address of the first access */
+  uint8_t size[RUN_OPS];   /* DRW blocks: access size in bytes; 0 = not a DRW block */
+} raw_run;                 /* start from {0}: size[] must be zero */
+
+static lf_dap_op *run_add(raw_run *q, bool ap, bool read, uint8_t addr, uint32_t count,
+                          uint32_t *data)
+{
+  size_t i = q->n++;
+  q->op[i] = (lf_dap_op){.ap = ap, .read = read, .addr = (uint8_t)(addr & 0x0Cu), .count = count,
+                         .data = data};
+  return &q->op[i];
+}
+
+/* One access of one register; a write's value is kept in the run. */
+static void run_word(raw_run *q, bool ap, bool read, uint8_t addr, uint32_t v, uint32_t *rd)
+{
+  q->val[q->n] = v;
+  run_add(q, ap, read, addr, 1, read ? rd : &q->val[q->n]);
+}
+
+static int run_singles(lf_adi *a, raw_run *q)
+{
+  lf_probe *p = a->p;
+  for (size_t i = 0; i < q->n; i++) {
+    lf_dap_op *o = &q->op[i];
+    for (o->done = 0; o->done < o->count; o->done++) {
+      uint32_t *d = &o->data[o->done];
+      int r = o->ap ? (o->read ? p->ops->ap_read(p, q->ap, o->addr, d)
+                               : p->ops->ap_write(p, q->ap, o->addr, *d))
+                    : (o->read ? p->ops->dp_read(p, o->addr, d) : p->ops->dp_write(p, o->addr, *d));
+      if (r)
+        return r;
+    }
+  }
+  return 0;
+}
+
+static int run_exec(lf_adi *a, raw_run *q)
+{
+  if (!q->n)
+    return 0;
+  for (size_t i = 0; i < q->n; i++)
+    q->op[i].done = 0;
+  int r = a->p->ops->dap_run ? a->p->ops->dap_run(a->p, q->op, q->n) : run_singles(a, q);
+  if (r)
+    forget_caches(a);
+  return r;
+}
+
+static void select_for(lf_adi *a, raw_run *q, uint32_t want, uint32_t mask)
 {
   if (a->sel_valid && (a->sel & mask) == (want & mask)) {
     a->st.select_skips++;
-    return 0;
+    return;
   }
   uint32_t v = a->sel_valid ? (a->sel & ~mask) | (want & mask) : want;
-  int r = a->p->ops->dp_write(a->p, LF_DP_SELECT, v);
-  if (r) {
-    a->sel_valid = false;
-    return r;
-  }
+  run_word(q, false, false, LF_DP_SELECT, v, NULL);
   a->st.select_writes++;
   a->sel = v;
   a->sel_valid = true;
-  return 0;
 }
 
 static int dp_access(lf_adi *a, bool write, uint8_t addr, uint32_t *val)
@@ -239,18 +299,18 @@ static int dp_access(lf_adi *a, bool write, uint8_t addr, uint32_t *val)
                       write ? "write" : "read", addr);
   int r;
   if (a->raw) {
+    raw_run q = {.n = 0};
     uint8_t reg = addr & 0x0Cu;
-    if (reg == 0x04) { /* CTRL/STAT bank in SELECT.DPBANKSEL */
-      if ((r = select_for(a, (addr >> 4) & 0xFu, 0xFu)))
-        return after_fault(a, r);
-    }
+    if (reg == 0x04) /* CTRL/STAT bank in SELECT.DPBANKSEL */
+      select_for(a, &q, (addr >> 4) & 0xFu, 0xFu);
+    if (write && reg == LF_DP_ABORT)
+      forget_caches(a);
+    run_word(&q, false, !write, reg, write ? *val : 0, val);
     if (write && reg == LF_DP_SELECT) {
       a->sel = *val;
       a->sel_valid = true;
     }
-    if (write && reg == LF_DP_ABORT)
-      forget_caches(a);
-    r = write ? p->ops->dp_write(p, reg, *val) : p->ops->dp_read(p, reg, val);
+    r = run_exec(a, &q);
   } else {
     r = write ? p->ops->dp_write(p, addr, *val) : p->ops->dp_read(p, addr, val);
   }
@@ -269,9 +329,10 @@ static int ap_access(lf_adi *a, bool write, uint8_t ap, uint8_t addr, uint32_t *
                       ap, write ? "write" : "read", addr);
   int r;
   if (a->raw) {
-    if ((r = select_for(a, (uint32_t)ap << 24 | (addr & 0xF0u), 0xFF0000F0u)))
-      return after_fault(a, r);
-    r = write ? p->ops->ap_write(p, ap, addr & 0x0Cu, *val) : p->ops->ap_read(p, ap, addr & 0x0Cu, val);
+    raw_run q = {.ap = ap, .n = 0};
+    select_for(a, &q, (uint32_t)ap << 24 | (addr & 0xF0u), 0xFF0000F0u);
+    run_word(&q, true, !write, addr, write ? *val : 0, val);
+    r = run_exec(a, &q);
     lf_memap *m = find_map(a, ap);
     if (m && !r && write && (addr & 0xFCu) == LF_AP_CSW) {
       m->csw = *val;
@@ -453,77 +514,123 @@ static int need_connected(lf_adi *a, const char *op, uint32_t addr)
   return lf_err_set(a->s, LF_ETARGET, "adi: %s 0x%08x: not connected", op, addr);
 }
 
-/* Raw MEM-AP: CSW and TAR written only when they change. */
-static int raw_setup(lf_memap *m, uint32_t size_bits, uint32_t addr)
+/* ---- raw MEM-AP memory: runs of CSW/TAR/DRW ---- */
+
+#define RUN_WORDS 4096u /* DRW accesses per run: 16 KiB of words */
+
+/* A write of MEM-AP register reg (CSW, TAR) into q, unless its cache
+ * (valid, cur) says the AP holds v already. */
+static void queue_cached(lf_memap *m, raw_run *q, uint8_t reg, uint32_t v, bool *valid,
+                         uint32_t *cur, uint64_t *writes, uint64_t *skips)
 {
-  lf_adi *a = m->a;
-  uint32_t csw = a->cfg.csw_bits | CSW_INC_SINGLE | size_bits;
-  int r;
-  if (m->csw_valid && m->csw == csw) {
-    a->st.csw_skips++;
-  } else {
-    if ((r = lf_adi_ap_write(a, m->ap, LF_AP_CSW, csw)))
-      return r;
-    a->st.csw_writes++;
+  if (*valid && *cur == v) {
+    (*skips)++;
+    return;
   }
-  if (m->tar_valid && m->tar == addr) {
-    a->st.tar_skips++;
-    return 0;
-  }
-  if ((r = lf_adi_ap_write(a, m->ap, LF_AP_TAR, addr)))
-    return r;
-  a->st.tar_writes++;
-  return 0;
+  select_for(m->a, q, (uint32_t)m->ap << 24, 0xFF0000F0u);
+  run_word(q, true, false, reg, v, NULL);
+  *cur = v;
+  *valid = true;
+  (*writes)++;
 }
 
-/* One DRW access of `size` bytes at addr (raw probes); data in lane order. */
-static int raw_one(lf_memap *m, bool write, uint32_t addr, unsigned size, uint32_t *val)
+/* Queue the accesses from buf[i] on into q: per stretch of one access size
+ * up to a 1 KiB TAR block, CSW and TAR when they change, then one DRW block
+ * (write data placed in its byte lanes). Stops when q or the word buffer is
+ * full; returns the new i. */
+static size_t raw_queue(lf_memap *m, raw_run *q, bool write, uint32_t addr, const uint8_t *buf,
+                        size_t len, unsigned width, size_t i, uint32_t *words, size_t nwords)
 {
   static const uint32_t size_bits[5] = {0, CSW_SIZE8, CSW_SIZE16, 0, CSW_SIZE32};
   lf_adi *a = m->a;
-  int r = raw_setup(m, size_bits[size], addr);
-  if (!r)
-    r = select_for(a, (uint32_t)m->ap << 24, 0xFF0000F0u); /* DRW: bank 0 of the AP */
-  if (r)
-    return after_fault(a, r);
-  unsigned lane = (addr & 3u) * 8;
-  uint32_t d = write ? *val << lane : 0;
-  lf_probe *p = a->p;
-  r = write ? p->ops->ap_write(p, m->ap, LF_AP_DRW, d) : p->ops->ap_read(p, m->ap, LF_AP_DRW, &d);
-  if (r) {
-    m->tar_valid = false;
-    return after_fault(a, r);
+  size_t nw = 0;
+  const uint32_t bank0 = (uint32_t)m->ap << 24;
+  while (i < len && q->n + 5 <= RUN_OPS && nw < nwords) {
+    uint32_t at = addr + (uint32_t)i;
+    unsigned w = width ? width : (at & 3u) == 0 && len - i >= 4 ? 4 : 1;
+    size_t k = (len - i) / w; /* forced width, or the 32-bit body */
+    if (!width && w == 1 && (at & 3u))
+      k = 4 - (at & 3u) < len - i ? 4 - (at & 3u) : len - i; /* head bytes to alignment */
+    size_t to_block = (TAR_BLOCK - at % TAR_BLOCK) / w;
+    if (k > to_block)
+      k = to_block;
+    if (k > nwords - nw)
+      k = nwords - nw;
+    uint32_t csw = a->cfg.csw_bits | CSW_INC_SINGLE | size_bits[w];
+    queue_cached(m, q, LF_AP_CSW, csw, &m->csw_valid, &m->csw, &a->st.csw_writes, &a->st.csw_skips);
+    queue_cached(m, q, LF_AP_TAR, at, &m->tar_valid, &m->tar, &a->st.tar_writes, &a->st.tar_skips);
+    select_for(a, q, bank0, 0xFF0000F0u); /* DRW: bank 0 of the AP */
+    uint32_t *d = words + nw;
+    if (write)
+      for (size_t j = 0; j < k; j++) {
+        uint32_t v = 0;
+        for (unsigned b = 0; b < w; b++)
+          v |= (uint32_t)buf[i + j * w + b] << (8 * b);
+        d[j] = v << (((at + (uint32_t)(j * w)) & 3u) * 8);
+      }
+    q->at[q->n] = at;
+    q->size[q->n] = (uint8_t)w;
+    run_add(q, true, !write, LF_AP_DRW, (uint32_t)k, d);
+    nw += k;
+    i += k * w;
+    uint32_t next = at + (uint32_t)(k * w);
+    m->tar = next;
+    m->tar_valid = (next % TAR_BLOCK) != 0; /* crossing a block: TAR is unknown */
   }
-  if (!write)
-    *val = size == 4 ? d : (d >> lane) & (size == 1 ? 0xFFu : 0xFFFFu);
-  uint32_t next = addr + size;
-  m->tar = next;
-  m->tar_valid = (next % TAR_BLOCK) != 0; /* crossing a block: TAR is unknown */
-  return 0;
+  return i;
 }
 
-static int raw_range(lf_memap *m, bool write, uint32_t addr, uint8_t *buf, size_t len,
-                     unsigned width)
+/* The target address of the access a failed run stopped at: inside a DRW
+ * block, the block's address plus what it completed; before one (a SELECT,
+ * CSW or TAR write failed), that block's first address. */
+static uint32_t run_fail_addr(const raw_run *q, uint32_t dflt)
 {
-  size_t i = 0;
-  while (i < len) {
-    uint32_t at = addr + (uint32_t)i;
-    unsigned w = width;
-    if (!w)
-      w = (at & 3u) == 0 && len - i >= 4 ? 4 : 1;
-    uint32_t v = 0;
-    if (write)
-      for (unsigned k = 0; k < w; k++)
-        v |= (uint32_t)buf[i + k] << (8 * k);
-    int r = raw_one(m, write, at, w, &v);
-    if (r)
-      return lf_err_wrap(m->a->s, r, "adi: %s 0x%08x", write ? "write" : "read", at);
-    if (!write)
-      for (unsigned k = 0; k < w; k++)
-        buf[i + k] = (uint8_t)(v >> (8 * k));
-    i += w;
+  size_t f = 0;
+  while (f < q->n && q->op[f].done == q->op[f].count)
+    f++;
+  for (size_t i = f; i < q->n; i++)
+    if (q->size[i])
+      return q->at[i] + (i == f ? q->op[i].done * q->size[i] : 0);
+  return dflt;
+}
+
+/* Any address, length and width (0 = bytes to 4-byte alignment, words,
+ * bytes after) through CSW/TAR/DRW, in runs of up to RUN_WORDS accesses. */
+static int raw_mem(lf_memap *m, bool write, uint32_t addr, uint8_t *buf, size_t len,
+                   unsigned width)
+{
+  lf_adi *a = m->a;
+  uint32_t small[64], *words = small;
+  size_t nwords = sizeof small / sizeof small[0];
+  if (len > nwords) {
+    nwords = len < RUN_WORDS ? len : RUN_WORDS;
+    if (!(words = malloc(nwords * sizeof *words)))
+      return lf_err_set(a->s, LF_ENOMEM, "adi: out of memory");
   }
-  return 0;
+  int r = 0;
+  for (size_t i = 0; i < len && !r;) {
+    raw_run q = {.ap = m->ap, .n = 0};
+    size_t i0 = i;
+    i = raw_queue(m, &q, write, addr, buf, len, width, i, words, nwords);
+    if ((r = run_exec(a, &q))) {
+      uint32_t at = run_fail_addr(&q, addr + (uint32_t)i0);
+      r = lf_err_wrap(a->s, after_fault(a, r), "adi: %s 0x%08x", write ? "write" : "read", at);
+      break;
+    }
+    if (write)
+      continue;
+    for (size_t o = 0; o < q.n; o++) {
+      unsigned w = q.size[o];
+      for (uint32_t j = 0; w && j < q.op[o].count; j++) {
+        uint32_t at = q.at[o] + j * w, v = q.op[o].data[j] >> ((at & 3u) * 8);
+        for (unsigned b = 0; b < w; b++)
+          buf[at - addr + b] = (uint8_t)(v >> (8 * b));
+      }
+    }
+  }
+  if (words != small)
+    free(words);
+  return r;
 }
 
 int lf_memap_read32(lf_memap *m, uint32_t addr, uint32_t *val)
@@ -535,8 +642,11 @@ int lf_memap_read32(lf_memap *m, uint32_t addr, uint32_t *val)
   if (addr & 3u)
     return lf_err_set(a->s, LF_EINVAL, "adi: read word at 0x%08x: not 4-byte aligned", addr);
   if (a->raw) {
-    r = raw_one(m, false, addr, 4, val);
-    return r ? lf_err_wrap(a->s, r, "adi: read 0x%08x", addr) : 0;
+    uint8_t b[4];
+    if ((r = raw_mem(m, false, addr, b, 4, 4)))
+      return r;
+    *val = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    return 0;
   }
   if (a->p->ops->read32) {
     r = a->p->ops->read32(a->p, m->ap, addr, val);
@@ -558,8 +668,8 @@ int lf_memap_write32(lf_memap *m, uint32_t addr, uint32_t val)
   if (addr & 3u)
     return lf_err_set(a->s, LF_EINVAL, "adi: write word at 0x%08x: not 4-byte aligned", addr);
   if (a->raw) {
-    r = raw_one(m, true, addr, 4, &val);
-    return r ? lf_err_wrap(a->s, r, "adi: write 0x%08x", addr) : 0;
+    uint8_t b[4] = {(uint8_t)val, (uint8_t)(val >> 8), (uint8_t)(val >> 16), (uint8_t)(val >> 24)};
+    return raw_mem(m, true, addr, b, 4, 4);
   }
   if (a->p->ops->write32) {
     r = a->p->ops->write32(a->p, m->ap, addr, val);
@@ -600,7 +710,7 @@ static int memap_rw(lf_memap *m, bool write, uint32_t addr, uint8_t *buf, size_t
   if (r || !len)
     return r;
   if (a->raw)
-    return raw_range(m, write, addr, buf, len, width);
+    return raw_mem(m, write, addr, buf, len, width);
   r = write ? a->p->ops->mem_write(a->p, m->ap, addr, buf, len, width)
             : a->p->ops->mem_read(a->p, m->ap, addr, buf, len, width);
   return r ? after_fault(a, r) : 0;

@@ -1,12 +1,13 @@
 /* Probe registry (probe.h): one row per driver kind. A row gives the kind's
  * USB match rows (VID/PID, or an interface name and class; each says which
  * interface to claim and how its endpoints move data) and the driver's
- * open/describe. A new kind (CMSIS-DAP) is one more row. */
+ * open/describe. A new kind is one more row. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "probe/cmsis_dap.h"
 #include "probe/probe.h"
 #include "probe/stlink.h"
 #include "usb/usb.h"
@@ -21,6 +22,8 @@ typedef struct probe_driver {
 
 static const probe_driver drivers[] = {
   {"stlink", lf_stlink_usb_ids, &lf_stlink_usb_nids, lf_stlink_open, lf_stlink_describe},
+  {"cmsis-dap", lf_cmsis_dap_usb_match, &lf_cmsis_dap_usb_nmatch, lf_cmsis_dap_open,
+   lf_cmsis_dap_describe},
 };
 #define NDRIVERS (sizeof drivers / sizeof drivers[0])
 
@@ -141,6 +144,6 @@ int lf_probe_open(lf_session *s, lf_usb_ctx *usb, const lf_probe_selector *sel,
   lf_usb_dev *dev;
   lf_usb_devinfo info;
   if ((r = lf_usb_open(usb, f, nf, &us, &dev, &info)))
-    return r;
+    return sel && sel->kind && sel->kind[0] ? lf_err_wrap(s, r, "probe (kind %s)", sel->kind) : r;
   return drivers[drv[info.match]].open(s, dev, out);
 }

@@ -24,9 +24,28 @@ typedef struct lf_probe_info {
   char firmware[32];      /* "V2J37M26" */
   uint16_t vid, pid;
   char location[32];      /* "bench:1" or "usb:1-4.2" */
+  char detail[64];        /* free-form, for listings: "v2 bulk, 4 x 64-byte packets" or "" */
 } lf_probe_info;
 
 typedef struct lf_probe lf_probe;
+
+/* One step of a raw DAP transaction run (lf_probe_ops.dap_run): `count`
+ * accesses of one DP or AP register (addr bits 3:2; an AP register of the AP
+ * and bank the host's SELECT names). count > 1 is a block: DRW repeated
+ * while TAR auto-increments. data holds count words: read into, or written
+ * from. done is set by the probe: the accesses of this op completed (count
+ * for every op before a failure, 0 after it); on a FAULT, an AP access whose
+ * bus error the next access reported (posted reads and writes) is not done,
+ * so the failed access of a DRW block is at its first address + done x
+ * size. */
+typedef struct lf_dap_op {
+  bool ap;
+  bool read;
+  uint8_t addr;
+  uint32_t count;
+  uint32_t *data;
+  uint32_t done;
+} lf_dap_op;
 
 /* Counters every driver keeps (the transport counts USB traffic itself:
  * lf_usb_dev_stats on lf_probe.usb). */
@@ -53,6 +72,17 @@ typedef struct lf_probe_ops {
   int (*dp_write)(lf_probe *p, uint8_t addr, uint32_t val);
   int (*ap_read)(lf_probe *p, uint8_t ap, uint8_t addr, uint32_t *val);
   int (*ap_write)(lf_probe *p, uint8_t ap, uint8_t addr, uint32_t val);
+  /* Optional, raw-DAP probes: ops[0..n) in order, as one unit, packed into
+   * as few wire commands and USB round trips as the probe allows (CMSIS-DAP:
+   * DAP_Transfer and DAP_TransferBlock packets, Packet Count of them in
+   * flight). Same semantics as the single calls above one after the other
+   * (a DP write to ABORT included), but stops at the first failing access:
+   * its error is returned (message naming the register and the ack), the
+   * ops' done counts say how far it got, read data of the failed op and
+   * later ones is unspecified. src/arm/adi.c builds every raw access
+   * (SELECT, CSW, TAR, DRW runs up to a 1 KiB TAR block, several blocks) as
+   * such a run when the probe has it, else calls the single ones. */
+  int (*dap_run)(lf_probe *p, lf_dap_op *ops, size_t n);
   /* Native memory through MEM-AP `ap`, for probes whose firmware runs the
    * MEM-AP itself (ST-Link). width 0: the driver's choice (bytes up to
    * 4-byte alignment, 32-bit body, bytes after); 1, 2 or 4: every access
@@ -86,8 +116,9 @@ typedef struct lf_probe_ops {
 
 /* ap_read/ap_write are single raw AP transactions at addr bits 3:2 with the
  * SELECT the host wrote (the arm layer caches SELECT, CSW, TAR and drives the
- * MEM-AP itself); mem_* and read32/write32 are NULL. Without the flag the
- * probe selects the AP itself (ST-Link) and offers native memory. */
+ * MEM-AP itself; dap_run, when present, takes whole runs of them); mem_* and
+ * read32/write32 are NULL. Without the flag the probe selects the AP itself
+ * (ST-Link) and offers native memory. */
 #define LF_PROBE_CAP_RAW_DAP 0x1u
 
 struct lf_probe {

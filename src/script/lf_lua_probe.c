@@ -52,6 +52,8 @@ static void push_info(lua_State *L, const lf_probe_info *i)
   set_str(L, "location", i->location);
   set_int(L, "vid", i->vid);
   set_int(L, "pid", i->pid);
+  if (i->detail[0])
+    set_str(L, "detail", i->detail);
 }
 
 int lf_lua_backend_probes(lua_State *L, lf_lbackend *be)

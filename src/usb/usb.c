@@ -12,6 +12,7 @@ struct lf_usb_dev {
   void *h;
   lf_usb_devinfo info;
   lf_usb_stats st;
+  int iface; /* the claimed interface */
 };
 
 static const struct {
@@ -178,6 +179,7 @@ int lf_usb_open(lf_usb_ctx *c, const lf_usb_match *filter, size_t nfilter,
   d->info = *di;
   const lf_usb_match *row = &filter[di->match];
   int iface = row->iface >= 0 ? row->iface : di->iface;
+  d->iface = iface;
   r = c->be->open(c, hs[hit[0]], di, iface, row->xfer, &d->h);
   if (r) {
     const char *why;
@@ -238,6 +240,26 @@ int lf_usb_batch(lf_usb_dev *d, lf_usb_xfer *xs, size_t n, unsigned timeout_ms, 
     describe(&d->info, name, sizeof name);
     return lf_err_set(d->c->s, code, "usb %s: %s: %s", name, op ? op : "transfer", why);
   }
+  return 0;
+}
+
+int lf_usb_dev_iface(const lf_usb_dev *d) { return d->iface; }
+
+int lf_usb_endpoints(lf_usb_dev *d, lf_usb_ep *eps, size_t max, size_t *n)
+{
+  *n = 0;
+  char name[112];
+  describe(&d->info, name, sizeof name);
+  if (!d->c->be->endpoints)
+    return lf_err_set(d->c->s, LF_ENOTSUP, "usb %s: the %s backend cannot list endpoints", name,
+                      d->c->be->name);
+  int r = d->c->be->endpoints(d->c, d->h, d->iface, eps, max);
+  if (r < 0) {
+    const char *why;
+    int code = map_usb(r, &why);
+    return lf_err_set(d->c->s, code, "usb %s: endpoints of interface %d: %s", name, d->iface, why);
+  }
+  *n = (size_t)r;
   return 0;
 }
 

@@ -131,6 +131,21 @@ void lf_usb_close(lf_usb_dev *d);
  * message. Each xfer's result/actual are filled in. */
 int lf_usb_batch(lf_usb_dev *d, lf_usb_xfer *xs, size_t n, unsigned timeout_ms, const char *op);
 
+/* One endpoint of the claimed interface. */
+typedef struct lf_usb_ep {
+  uint8_t addr;          /* bit 7 set = IN */
+  lf_usb_xfer_type type; /* bulk or interrupt (other types are not listed) */
+  unsigned max_packet;   /* wMaxPacketSize (bytes per packet, high-bandwidth included) */
+} lf_usb_ep;
+
+/* The number of the interface lf_usb_open claimed, and its bulk and
+ * interrupt endpoints in descriptor order (drivers that find endpoints by
+ * position or direction, CMSIS-DAP): the first max of them into eps, *n =
+ * how many were written. LF_ENOTSUP (with a message) when the backend cannot
+ * tell. */
+int lf_usb_dev_iface(const lf_usb_dev *d);
+int lf_usb_endpoints(lf_usb_dev *d, lf_usb_ep *eps, size_t max, size_t *n);
+
 const lf_usb_devinfo *lf_usb_dev_info(const lf_usb_dev *d);
 const lf_usb_stats *lf_usb_dev_stats(const lf_usb_dev *d);
 lf_session *lf_usb_session(const lf_usb_dev *d);
@@ -160,6 +175,10 @@ typedef struct lf_usb_backend {
   int (*open)(lf_usb_ctx *c, void *h, const lf_usb_devinfo *info, int iface,
               lf_usb_xfer_type type, void **dev);
   int (*batch)(lf_usb_ctx *c, void *dev, lf_usb_xfer *xs, size_t n, unsigned timeout_ms);
+  /* Endpoints of interface `iface` of the open device, in descriptor order
+   * (lf_usb_endpoints): writes the first max, returns how many it wrote, or
+   * a negative LF_USB_ERR_*. NULL: the backend cannot tell. */
+  int (*endpoints)(lf_usb_ctx *c, void *dev, int iface, lf_usb_ep *eps, size_t max);
   /* The backend's clock (ns), or NULL: CLOCK_MONOTONIC. */
   uint64_t (*now_ns)(lf_usb_ctx *c, void *dev);
   void (*close)(lf_usb_ctx *c, void *dev);

@@ -146,6 +146,28 @@ static int b_batch(lf_usb_ctx *c, void *dev, lf_usb_xfer *xs, size_t n, unsigned
   return rc;
 }
 
+/* The interface's OUT and IN endpoints (models without an interface list:
+ * interface 0 with the device's bulk endpoints). */
+static int b_endpoints(lf_usb_ctx *c, void *dev, int iface, lf_usb_ep *eps, size_t max)
+{
+  const lf_bench_usb_info *u = lf_bench_usb_info_get(dev);
+  uint8_t out = u->ep_out, in = u->ep_in;
+  bool irq = false;
+  for (unsigned i = 0; i < u->nifaces; i++)
+    if (u->ifaces[i].number == iface) {
+      out = u->ifaces[i].ep_out;
+      in = u->ifaces[i].ep_in;
+      irq = u->ifaces[i].interrupt;
+    }
+  const uint8_t both[2] = {out, in};
+  int k = 0;
+  for (size_t i = 0; i < 2 && (size_t)k < max; i++)
+    if (both[i])
+      eps[k++] = (lf_usb_ep){.addr = both[i], .type = irq ? LF_USB_INTERRUPT : LF_USB_BULK,
+                             .max_packet = u->max_packet};
+  return k;
+}
+
 static void b_close(lf_usb_ctx *c, void *dev) {}
 
 static uint64_t b_now_ns(lf_usb_ctx *c, void *dev) { return lf_bench_clock(dev)->now_ns; }
@@ -168,6 +190,7 @@ static const lf_usb_backend lf_usb_bench_backend = {
   .release = b_release,
   .open = b_open,
   .batch = b_batch,
+  .endpoints = b_endpoints,
   .close = b_close,
   .free = b_free,
   .now_ns = b_now_ns,

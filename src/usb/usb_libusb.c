@@ -314,6 +314,37 @@ static int l_batch(lf_usb_ctx *c, void *dev, lf_usb_xfer *xs, size_t n, unsigned
   return ret;
 }
 
+/* Bulk and interrupt endpoints of altsetting 0 of `iface` (the claimed
+ * one), in descriptor order, from the cached configuration descriptor. */
+static int l_endpoints(lf_usb_ctx *c, void *dev, int iface, lf_usb_ep *eps, size_t max)
+{
+  lu_dev *d = dev;
+  struct libusb_config_descriptor *cfg;
+  int r = libusb_get_active_config_descriptor(libusb_get_device(d->h), &cfg);
+  if (r)
+    return r;
+  int k = LIBUSB_ERROR_NOT_FOUND;
+  for (uint8_t i = 0; i < cfg->bNumInterfaces && k < 0; i++) {
+    if (cfg->interface[i].num_altsetting < 1 ||
+        cfg->interface[i].altsetting[0].bInterfaceNumber != iface)
+      continue;
+    const struct libusb_interface_descriptor *id = &cfg->interface[i].altsetting[0];
+    k = 0;
+    for (uint8_t e = 0; e < id->bNumEndpoints && (size_t)k < max; e++) {
+      const struct libusb_endpoint_descriptor *ed = &id->endpoint[e];
+      unsigned type = ed->bmAttributes & 3u;
+      if (type != LIBUSB_TRANSFER_TYPE_BULK && type != LIBUSB_TRANSFER_TYPE_INTERRUPT)
+        continue;
+      unsigned w = ed->wMaxPacketSize;
+      eps[k++] = (lf_usb_ep){.addr = ed->bEndpointAddress,
+                             .type = type == LIBUSB_TRANSFER_TYPE_BULK ? LF_USB_BULK : LF_USB_INTERRUPT,
+                             .max_packet = (w & 0x7FFu) * (1u + ((w >> 11) & 3u))};
+    }
+  }
+  libusb_free_config_descriptor(cfg);
+  return k;
+}
+
 static void l_close(lf_usb_ctx *c, void *dev)
 {
   lu_dev *d = dev;
@@ -336,6 +367,7 @@ static const lf_usb_backend libusb_backend = {
   .release = l_release,
   .open = l_open,
   .batch = l_batch,
+  .endpoints = l_endpoints,
   .close = l_close,
   .free = l_free,
 };

@@ -97,7 +97,7 @@ check help-names-chips-and-chip 0 --out "^  chips +list the known chips" --out "
   --out "flash FILE --board NAME \| --chip PART" -- --help
 
 # libusb backend on a machine without probes: the "no probe" answer, fast
-check probes-libusb-none 0 --out "^no probes found \(looked for: stlink on USB\)" -- probes
+check probes-libusb-none 0 --out "^no probes found \(looked for: stlink, cmsis-dap on USB\)" -- probes
 check open-libusb-none 1 --err "identify.lua:3: usb: no probe found \(libusb backend\)" -- "$here/identify.lua"
 # the state file is written when the bench closes, also after a failing script
 state=$(mktemp -u)

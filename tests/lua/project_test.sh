@@ -204,6 +204,9 @@ check image-outside-flash 2 --err "image_outside\.lua:3: image: .*app\.bin offse
 check wrong-board 2 --err "wrong_board\.lua:2: unknown board 'nucleo_f767' \(did you mean 'nucleo_f767zi'\?\)" \
   -- "${B[@]}" "$P/wrong_board.lua"
 check syntax-error 2 --err "syntax_error\.lua:3: unexpected symbol near '='" -- "${B[@]}" "$P/syntax_error.lua"
+# the probe kind reaches the registry: no CMSIS-DAP probe on the bench, a target-stage failure
+check probe-kind-selects-the-driver 1 --err "probe \(kind cmsis-dap\): usb: no probe found \(bench backend\)" \
+  -- "${B[@]}" "$P/probe_kind.lua"
 check input-error-json 2 --out '"ok":false' --out '"stage":"input"' -- "${B[@]}" "$P/missing_image.lua" --json --quiet
 cp "$out" "$tmp/in.json"
 json json-schema-input-error result "$tmp/in.json" failure

@@ -3,8 +3,11 @@
  * (how to open it on a bench board) and must pass every test unchanged.
  *
  * Today: the ST-Link driver over the bench transport (native memory
- * commands) and a raw-DAP probe on the bench's SW-DP (tests/support, what
- * CMSIS-DAP gives: the arm layer builds memory from DP/AP transactions).
+ * commands), a raw-DAP probe on the bench's SW-DP (tests/support: single
+ * DP/AP transactions, the arm layer builds memory from them), and the
+ * CMSIS-DAP driver (runs of transactions, DAP_Transfer/TransferBlock) on a
+ * fake CMSIS-DAP firmware over the same SW-DP (tests/support/fakedap.h)
+ * behind a test USB backend.
  * Each test goes through src/arm (lf_adi + its memory interfaces), the only
  * layer above src/probe, and checks the target's memory through the bench's
  * backdoor, so a driver cannot pass by agreeing with itself. */
@@ -25,6 +28,7 @@
 #include "probe/probe.h"
 #include "usb/usb_bench.h"
 
+#include "fakedap.h"
 #include "rawprobe.h"
 
 #define SRAM 0x20020000u     /* F767 SRAM1 */
@@ -36,6 +40,7 @@ typedef struct fx {
   lf_session *s;
   lf_bench_board *b;
   lf_usb_ctx *usb; /* NULL for probes without USB */
+  lf_fake_dap *fake; /* the fake CMSIS-DAP firmware, or NULL */
   lf_probe *p;
   lf_adi *a;
 } fx;
@@ -59,9 +64,23 @@ static void open_rawdap(fx *f)
   assert_non_null(f->p);
 }
 
+static void open_cmsis_dap_fake(fx *f)
+{
+  lf_fake_dap_cfg c;
+  lf_fake_dap_cfg_daplink(&c); /* composite: driven as v2 */
+  c.board = f->b;
+  f->fake = lf_fake_dap_new(&c);
+  assert_non_null(f->fake);
+  assert_int_equal(lf_fake_usb_new(f->s, &f->fake, 1, &f->usb), 0);
+  lf_probe_selector sel = {.index = -1, .kind = "cmsis-dap"};
+  if (lf_probe_open(f->s, f->usb, &sel, &f->p))
+    fail_msg("open: %s", lf_err_msg(f->s));
+}
+
 static const probe_kind kinds[] = {
   {"stlink", open_stlink},
   {"raw-DAP", open_rawdap},
+  {"cmsis-dap (fake firmware)", open_cmsis_dap_fake},
 };
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 
@@ -91,6 +110,7 @@ static void fx_close(fx *f)
   lf_adi_free(f->a);
   lf_probe_close(f->p);
   lf_usb_free(f->usb);
+  lf_fake_dap_free(f->fake);
   lf_bench_board_free(f->b);
   lf_session_free(f->s);
 }

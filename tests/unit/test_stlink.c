@@ -297,8 +297,12 @@ static void open_by_serial_prefix(void **state)
   lf_probe_selector bad = {.serial = "1234", .index = -1};
   assert_int_equal(lf_probe_open(f.s, f.usb, &bad, &f.p), LF_ENODEV);
   assert_non_null(strstr(lf_err_msg(f.s), "1234"));
-  lf_probe_selector kind = {.index = -1, .kind = "cmsis-dap"};
-  assert_int_equal(lf_probe_open(f.s, f.usb, &kind, &f.p), LF_EINVAL);
+  lf_probe_selector kind = {.index = -1, .kind = "cmsis-dap"}; /* a kind the bench lacks */
+  assert_int_equal(lf_probe_open(f.s, f.usb, &kind, &f.p), LF_ENODEV);
+  assert_non_null(strstr(lf_err_msg(f.s), "kind cmsis-dap"));
+  lf_probe_selector unknown = {.index = -1, .kind = "jlink"};
+  assert_int_equal(lf_probe_open(f.s, f.usb, &unknown, &f.p), LF_EINVAL);
+  assert_non_null(strstr(lf_err_msg(f.s), "known: stlink, cmsis-dap"));
   fx_close(&f);
 }
 

@@ -383,6 +383,51 @@ static void registry_lists_failing_probe_with_note(void **state)
   lf_session_free(s);
 }
 
+/* The claimed interface and its endpoints in descriptor order: a bulk OUT
+ * and a bulk IN (the ST-Link's 0x01/0x81), on the bench transport and
+ * through the libusb backend's config descriptor (on the stand-in). */
+static void endpoints_of_the_claimed_interface(lf_usb_ctx *c)
+{
+  const lf_usb_match v21[] = {{.vid = 0x0483, .pid = 0x374B, .iface = 0}};
+  lf_usb_select sel = {.index = 0};
+  lf_usb_dev *d;
+  assert_int_equal(lf_usb_open(c, v21, 1, &sel, &d, NULL), 0);
+  assert_int_equal(lf_usb_dev_iface(d), 0);
+  lf_usb_ep eps[4];
+  size_t n = 0;
+  assert_int_equal(lf_usb_endpoints(d, eps, 4, &n), 0);
+  assert_true(n >= 2);
+  bool out = false, in = false;
+  for (size_t i = 0; i < n; i++) {
+    assert_int_equal(eps[i].type, LF_USB_BULK);
+    assert_true(eps[i].max_packet == 64 || eps[i].max_packet == 512);
+    out |= eps[i].addr == 0x01;
+    in |= eps[i].addr == 0x81;
+  }
+  assert_true(out && in);
+  assert_int_equal(lf_usb_endpoints(d, eps, 1, &n), 0); /* at most max */
+  assert_int_equal(n, 1);
+  lf_usb_close(d);
+}
+
+static void endpoints_are_listed_on_bench_and_libusb(void **state)
+{
+  two t;
+  two_open(&t);
+  endpoints_of_the_claimed_interface(t.usb);
+  two_close(&t);
+  if (!on_standin()) {
+    print_message("skipping the libusb half: the devices are known on the stand-in "
+                  "(ctest test_usb_standin)\n");
+    return;
+  }
+  lf_session *s = lf_session_new();
+  lf_usb_ctx *c = libusb_or_skip(s);
+  endpoints_of_the_claimed_interface(c);
+  lf_usb_free(c);
+  lf_session_free(s);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -395,6 +440,7 @@ int main(void)
     cmocka_unit_test(registry_lists_failing_probe_with_note),
     cmocka_unit_test(libusb_filter_matching_no_device_opens_none_and_returns_fast),
     cmocka_unit_test(libusb_reads_strings_of_candidates_only),
+    cmocka_unit_test(endpoints_are_listed_on_bench_and_libusb),
   };
   return cmocka_run_group_tests_name("usb", tests, NULL, NULL);
 }
