@@ -20,7 +20,7 @@
 #include "bench/cortexm.h"
 #include "bench/dap.h"
 #include "bench/soc.h"
-#include "bench/vstlink.h"
+#include "bench/vprobe.h"
 #include "script/lf_lua_int.h"
 #include "usb/usb_bench.h"
 
@@ -257,11 +257,12 @@ typedef struct counter_field {
 #define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
 
 static const counter_field probe_fields[] = {
-  CF(lf_vstlink_counters, usb_out_transfers), CF(lf_vstlink_counters, usb_in_transfers),
-  CF(lf_vstlink_counters, usb_out_bytes),     CF(lf_vstlink_counters, usb_in_bytes),
-  CF(lf_vstlink_counters, usb_timeouts),      CF(lf_vstlink_counters, usb_stalls),
-  CF(lf_vstlink_counters, commands),          CF(lf_vstlink_counters, mem_read_bytes),
-  CF(lf_vstlink_counters, mem_write_bytes),   CF(lf_vstlink_counters, status_errors),
+  CF(lf_vprobe_counters, usb_out_transfers), CF(lf_vprobe_counters, usb_in_transfers),
+  CF(lf_vprobe_counters, usb_out_bytes),     CF(lf_vprobe_counters, usb_in_bytes),
+  CF(lf_vprobe_counters, usb_timeouts),      CF(lf_vprobe_counters, usb_stalls),
+  CF(lf_vprobe_counters, usb_round_trips),   CF(lf_vprobe_counters, commands),
+  CF(lf_vprobe_counters, mem_read_bytes),    CF(lf_vprobe_counters, mem_write_bytes),
+  CF(lf_vprobe_counters, status_errors),
 };
 static const counter_field dap_fields[] = {
   CF(lf_dap_counters, transactions), CF(lf_dap_counters, dp_reads),  CF(lf_dap_counters, dp_writes),
@@ -304,7 +305,9 @@ static int b_counters(lua_State *L)
   for (int c = 0; c < LF_CLK_NCAT; c++)
     set_int(L, lf_clock_cat_name((lf_clk_cat)c), clk->cat_ns[c]);
   lua_setfield(L, -2, "time");
-  push_fields(L, lf_vstlink_counters_get(lf_bench_vstlink(b)), probe_fields, NFIELDS(probe_fields));
+  push_fields(L, lf_bench_probe_counters(b), probe_fields, NFIELDS(probe_fields));
+  lua_pushstring(L, lf_bench_probe_name(b));
+  lua_setfield(L, -2, "name"); /* probe.name: the preset wired to the board */
   lua_setfield(L, -2, "probe");
   push_fields(L, lf_dap_counters_get(lf_bench_dap(b)), dap_fields, NFIELDS(dap_fields));
   lua_setfield(L, -2, "dap");

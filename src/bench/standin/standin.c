@@ -42,7 +42,7 @@
 
 #include "bench/standin/standin.h"
 #include "bench/standin/standin_api.h"
-#include "bench/vstlink.h"
+#include "bench/vprobe.h"
 
 #define API __attribute__((visibility("default")))
 
@@ -236,28 +236,48 @@ API int libusb_get_device_descriptor(su_device *dev, su_device_descriptor *desc)
 static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
 
 /* Parses the raw configuration into one allocation that
- * libusb_free_config_descriptor releases. */
+ * libusb_free_config_descriptor releases: interfaces with one alternate
+ * setting each, their endpoints, and as the interface's `extra` the class
+ * descriptors between its interface descriptor and its first endpoint (HID),
+ * as libusb does. */
 static int config_parse(const su_device *dev, su_config_descriptor **out)
 {
   const uint8_t *r = dev->config_raw;
-  unsigned neps = r[9 + 4];
-  size_t size = sizeof(su_config_descriptor) + sizeof(su_interface) +
-                sizeof(su_interface_descriptor) + neps * sizeof(su_endpoint_descriptor);
+  size_t len = dev->config_len;
+  unsigned nitf = 0, neps = 0;
+  for (size_t o = r[0]; o + 2 <= len && r[o] >= 2; o += r[o]) {
+    nitf += r[o + 1] == SU_DT_INTERFACE;
+    neps += r[o + 1] == SU_DT_ENDPOINT;
+  }
+  size_t size = sizeof(su_config_descriptor) + nitf * (sizeof(su_interface) + sizeof(su_interface_descriptor)) +
+                neps * sizeof(su_endpoint_descriptor);
   char *mem = calloc(1, size);
   if (!mem)
     return SU_ERROR_NO_MEM;
   su_config_descriptor *c = (su_config_descriptor *)(void *)mem;
-  su_interface *itf = (su_interface *)(void *)(mem + sizeof *c);
-  su_interface_descriptor *alt = (su_interface_descriptor *)(void *)((char *)itf + sizeof *itf);
-  su_endpoint_descriptor *eps = (su_endpoint_descriptor *)(void *)((char *)alt + sizeof *alt);
-  *c = (su_config_descriptor){r[0], r[1], le16(r + 2), r[4], r[5], r[6], r[7], r[8], itf, NULL, 0};
-  *itf = (su_interface){alt, 1};
-  const uint8_t *a = r + 9;
-  *alt = (su_interface_descriptor){a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], eps, NULL, 0};
-  for (unsigned i = 0; i < neps; i++) {
-    const uint8_t *e = r + 18 + 7 * i;
-    eps[i] = (su_endpoint_descriptor){e[0], e[1], e[2], e[3], le16(e + 4), e[6], 0, 0, NULL, 0};
+  su_interface *itfs = (su_interface *)(void *)(mem + sizeof *c);
+  su_interface_descriptor *alts = (su_interface_descriptor *)(void *)(itfs + nitf);
+  su_endpoint_descriptor *eps = (su_endpoint_descriptor *)(void *)(alts + nitf);
+  *c = (su_config_descriptor){r[0], r[1], le16(r + 2), r[4], r[5], r[6], r[7], r[8], itfs, NULL, 0};
+  su_interface_descriptor *cur = NULL;
+  unsigned ni = 0, ne = 0;
+  for (size_t o = r[0]; o + 2 <= len && r[o] >= 2; o += r[o]) {
+    const uint8_t *a = r + o;
+    if (a[1] == SU_DT_INTERFACE) {
+      cur = &alts[ni];
+      *cur = (su_interface_descriptor){a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8],
+                                       &eps[ne], NULL, 0};
+      itfs[ni++] = (su_interface){cur, 1};
+    } else if (a[1] == SU_DT_ENDPOINT) {
+      eps[ne++] = (su_endpoint_descriptor){a[0], a[1], a[2], a[3], le16(a + 4), a[6], 0, 0, NULL, 0};
+    } else if (cur && !cur->extra) {
+      cur->extra = a; /* the descriptors live as long as the device */
+      cur->extra_length = a[0];
+    } else if (cur) {
+      cur->extra_length += a[0];
+    }
   }
+  c->interface = itfs;
   *out = c;
   return SU_SUCCESS;
 }
@@ -308,12 +328,13 @@ API int libusb_get_device_speed(su_device *dev)
   return lf_bench_usb_info_get(dev->board->b)->high_speed ? SU_SPEED_HIGH : SU_SPEED_FULL;
 }
 
+/* The endpoint descriptor of ep in the configuration, or NULL. */
 static const uint8_t *find_ep(const su_device *dev, unsigned char ep)
 {
   const uint8_t *r = dev->config_raw;
-  for (unsigned i = 0; i < r[9 + 4]; i++)
-    if (r[18 + 7 * i + 2] == ep)
-      return r + 18 + 7 * i;
+  for (size_t o = r[0]; o + 7 <= dev->config_len && r[o] >= 2; o += r[o])
+    if (r[o + 1] == SU_DT_ENDPOINT && r[o + 2] == ep)
+      return r + o;
   return NULL;
 }
 
@@ -440,7 +461,7 @@ API int libusb_reset_device(su_device_handle *h)
 {
   su_board *sb = h->dev->board;
   pthread_mutex_lock(&sb->lock);
-  lf_vstlink_usb_reset(lf_bench_vstlink(sb->b));
+  lf_bench_usb_reset(sb->b);
   pthread_mutex_unlock(&sb->lock);
   return SU_SUCCESS;
 }
@@ -536,8 +557,10 @@ static int descriptor(const su_device *dev, uint16_t value, uint16_t langid, uin
     raw[3] = 0x04;
     len = 4;
   } else {
+    /* 1-3: manufacturer, product, serial; 4 + i: interface i's name
+     * (standin_env.c builds iInterface the same way) */
     const char *s = index == 1 ? u->manufacturer : index == 2 ? u->product : index == 3 ? u->serial
-                  : index == 4 ? "ST-Link Debug" : NULL;
+                  : index >= 4 && index - 4u < u->nifaces ? u->ifaces[index - 4].name : NULL;
     if (!s || langid != 0x0409)
       return SU_ERROR_PIPE;
     size_t sl = strlen(s);
@@ -599,8 +622,7 @@ static int control(su_device_handle *h, uint8_t type, uint8_t req, uint16_t valu
     su_time_leave(sb);
     at = lf_bench_clock(sb->b)->now_ns;
   } else {
-    const lf_vstlink *v = lf_bench_vstlink(sb->b);
-    at = su_time_charge(lf_vstlink_usb_ns(v, 8) + lf_vstlink_usb_wire_ns(v, moved));
+    at = su_time_charge(lf_bench_usb_control_ns(sb->b, moved));
   }
   if (su_proc.trace)
     fprintf(su_proc.trace, "%.9f %s control %02x %02x %04x %04x len %u -> %d\n",

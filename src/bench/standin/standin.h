@@ -35,12 +35,15 @@ typedef struct su_counters {
   uint64_t cancelled;      /* async transfers completed as CANCELLED */
 } su_counters;
 
+#define SU_CONFIG_MAX 512
+
 struct su_device {
   struct su_board *board;
   su_context *ctx;         /* the context whose device list holds it */
   su_device_descriptor desc;
-  /* the raw configuration descriptor (9 + 9 + 3 x 7 bytes) */
-  uint8_t config_raw[64];
+  /* the raw configuration descriptor: configuration, then per interface its
+   * interface descriptor, class descriptors (HID) and endpoints */
+  uint8_t config_raw[SU_CONFIG_MAX];
   size_t config_len;
 };
 
