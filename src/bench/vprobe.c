@@ -2,6 +2,7 @@
  * file exporting an lf_vprobe_model plus its line in `models` below. */
 #include "bench/vprobe.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -137,4 +138,63 @@ void lf_vprobe_report(const lf_vprobe *p, FILE *out)
 {
   if (p->model->ops->report)
     p->model->ops->report(p->m, out);
+}
+
+int lf_vprobe_usb_fault(lf_faults *f, lf_clock *clk, lf_vprobe_counters *c, bool in,
+                        unsigned timeout_ms, bool *short_pkt)
+{
+  lf_fault *ft = f ? lf_faults_event(f, LF_FAULT_USB_TIMEOUT) : NULL;
+  if (!ft)
+    return LF_VUSB_OK;
+  switch (ft->kind) {
+  case LF_FAULT_USB_TIMEOUT:
+    c->usb_timeouts++;
+    lf_clock_advance(clk, LF_CLK_TIMEOUT, (uint64_t)timeout_ms * 1000000u);
+    return LF_VUSB_ERR_TIMEOUT;
+  case LF_FAULT_USB_STALL:
+    c->usb_stalls++;
+    return LF_VUSB_ERR_PIPE;
+  default:
+    *short_pkt = in;
+    return LF_VUSB_OK;
+  }
+}
+
+static uint64_t ns_of(double v) { return v > 0 ? (uint64_t)llround(v) : 0; }
+
+unsigned lf_vusb_max_packet(const lf_vusb_link *l) { return l->high_speed ? 512 : 64; }
+
+uint64_t lf_vusb_wire_ns(const lf_vusb_link *l, size_t len)
+{
+  unsigned mp = lf_vusb_max_packet(l);
+  size_t npk = len ? (len + mp - 1) / mp : 1;
+  double rate = l->high_speed ? l->p->usb_hs_bit_rate : l->p->usb_fs_bit_rate;
+  double ovh = l->high_speed ? l->p->usb_hs_packet_overhead : l->p->usb_fs_packet_overhead;
+  double wire = rate > 0 ? ((double)len + (double)npk * ovh) * 8.0 * 1e9 / rate : 0;
+  return ns_of(wire);
+}
+
+uint64_t lf_vusb_ns(const lf_vusb_link *l, size_t len)
+{
+  return ns_of(l->p->usb_transfer_latency_ns) + lf_vusb_wire_ns(l, len);
+}
+
+void lf_vusb_batch_begin(lf_vusb_link *l)
+{
+  l->batch = true;
+  l->batch_paid = false;
+  l->batch_t0 = l->clk->now_ns;
+}
+
+void lf_vusb_batch_end(lf_vusb_link *l) { l->batch = l->batch_paid = false; }
+
+void lf_vusb_charge(lf_vusb_link *l, lf_vprobe_counters *c, size_t len)
+{
+  uint64_t ns = lf_vusb_wire_ns(l, len);
+  if (!l->batch || !l->batch_paid) {
+    ns += ns_of(l->p->usb_transfer_latency_ns);
+    c->usb_round_trips++;
+    l->batch_paid = l->batch;
+  }
+  lf_clock_advance(l->clk, LF_CLK_USB, ns);
 }

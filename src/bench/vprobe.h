@@ -144,4 +144,31 @@ const struct lf_bench_usb_info *lf_vprobe_usb_info(const lf_vprobe *p);
 const lf_vprobe_counters *lf_vprobe_counters_get(const lf_vprobe *p);
 void lf_vprobe_report(const lf_vprobe *p, FILE *out);
 
+/* For models: USB bus timing. A link at full speed (12 Mbit/s, 64-byte
+ * packets) or high speed (480 Mbit/s, 512) with usb_*_packet_overhead bytes
+ * per packet; a transfer costs usb_transfer_latency_ns when it starts a
+ * round trip (outside a batch, or the first of one) plus its wire time. */
+typedef struct lf_vusb_link {
+  lf_clock *clk;
+  const lf_bench_params *p;
+  bool high_speed;
+  bool batch, batch_paid; /* inside a batch; its latency already charged */
+  uint64_t batch_t0;      /* when the batch was submitted */
+} lf_vusb_link;
+unsigned lf_vusb_max_packet(const lf_vusb_link *l);
+uint64_t lf_vusb_wire_ns(const lf_vusb_link *l, size_t len);
+uint64_t lf_vusb_ns(const lf_vusb_link *l, size_t len); /* latency + wire */
+void lf_vusb_batch_begin(lf_vusb_link *l);
+void lf_vusb_batch_end(lf_vusb_link *l);
+/* Charges one transfer of len bytes to LF_CLK_USB (round trips counted in c). */
+void lf_vusb_charge(lf_vusb_link *l, lf_vprobe_counters *c, size_t len);
+
+/* For models: the USB fault due on this transfer (faults.h usb_*; one event
+ * per transfer, either direction). usb_timeout: counted, the host's timeout
+ * charged to LF_CLK_TIMEOUT, returns LF_VUSB_ERR_TIMEOUT; usb_stall:
+ * counted, returns LF_VUSB_ERR_PIPE (the model charges the stall's bus
+ * time); usb_short: *short_pkt set for an IN, returns LF_VUSB_OK. */
+int lf_vprobe_usb_fault(lf_faults *f, lf_clock *clk, lf_vprobe_counters *c, bool in,
+                        unsigned timeout_ms, bool *short_pkt);
+
 #endif

@@ -168,7 +168,7 @@ struct lf_vstlink {
   lf_vstlink_wiring wiring;
   lf_faults *faults;
   lf_vstlink_counters c;
-  bool batch, batch_paid; /* inside a batch; its latency already charged */
+  lf_vusb_link link;
 
   uint8_t mode;
   uint16_t swd_div;
@@ -256,40 +256,13 @@ uint8_t lf_vstlink_ep_in(const lf_vstlink *v) { (void)v; return 0x81; }
 uint8_t lf_vstlink_ep_trace(const lf_vstlink *v) { return v->cfg.pid == 0x3748 ? 0x83 : 0x82; }
 unsigned lf_vstlink_max_packet(const lf_vstlink *v) { return v->cfg.high_speed ? 512 : 64; }
 
-uint64_t lf_vstlink_usb_wire_ns(const lf_vstlink *v, size_t len)
-{
-  unsigned mp = lf_vstlink_max_packet(v);
-  size_t npk = len ? (len + mp - 1) / mp : 1;
-  double rate = v->cfg.high_speed ? v->p->usb_hs_bit_rate : v->p->usb_fs_bit_rate;
-  double ovh = v->cfg.high_speed ? v->p->usb_hs_packet_overhead : v->p->usb_fs_packet_overhead;
-  double wire = rate > 0 ? ((double)len + (double)npk * ovh) * 8.0 * 1e9 / rate : 0;
-  return ns_of(wire);
-}
-
-uint64_t lf_vstlink_usb_ns(const lf_vstlink *v, size_t len)
-{
-  return ns_of(v->p->usb_transfer_latency_ns) + lf_vstlink_usb_wire_ns(v, len);
-}
-
-void lf_vstlink_batch_begin(lf_vstlink *v)
-{
-  v->batch = true;
-  v->batch_paid = false;
-}
-
-void lf_vstlink_batch_end(lf_vstlink *v) { v->batch = v->batch_paid = false; }
+uint64_t lf_vstlink_usb_wire_ns(const lf_vstlink *v, size_t len) { return lf_vusb_wire_ns(&v->link, len); }
+uint64_t lf_vstlink_usb_ns(const lf_vstlink *v, size_t len) { return lf_vusb_ns(&v->link, len); }
+void lf_vstlink_batch_begin(lf_vstlink *v) { lf_vusb_batch_begin(&v->link); }
+void lf_vstlink_batch_end(lf_vstlink *v) { lf_vusb_batch_end(&v->link); }
 
 /* Charges one transfer of `len` bytes: latency when it starts a round trip. */
-static void usb_charge(lf_vstlink *v, size_t len)
-{
-  uint64_t ns = lf_vstlink_usb_wire_ns(v, len);
-  if (!v->batch || !v->batch_paid) {
-    ns += ns_of(v->p->usb_transfer_latency_ns);
-    v->c.usb_round_trips++;
-    v->batch_paid = v->batch;
-  }
-  lf_clock_advance(v->clk, LF_CLK_USB, ns);
-}
+static void usb_charge(lf_vstlink *v, size_t len) { lf_vusb_charge(&v->link, &v->c, len); }
 
 /* ---- SWD through the DAP, as the firmware does it ---- */
 
@@ -1142,22 +1115,10 @@ static void data_phase(lf_vstlink *v, const uint8_t *data, size_t len)
 static int usb_fault(lf_vstlink *v, bool in, unsigned timeout_ms, size_t *actual, bool *short_pkt)
 {
   *actual = 0;
-  lf_fault *f = v->faults ? lf_faults_event(v->faults, LF_FAULT_USB_TIMEOUT) : NULL;
-  if (!f)
-    return LF_VUSB_OK;
-  switch (f->kind) {
-  case LF_FAULT_USB_TIMEOUT:
-    v->c.usb_timeouts++;
-    lf_clock_advance(v->clk, LF_CLK_TIMEOUT, (uint64_t)timeout_ms * 1000000u);
-    return LF_VUSB_ERR_TIMEOUT;
-  case LF_FAULT_USB_STALL:
-    v->c.usb_stalls++;
+  int rc = lf_vprobe_usb_fault(v->faults, v->clk, &v->c, in, timeout_ms, short_pkt);
+  if (rc == LF_VUSB_ERR_PIPE)
     usb_charge(v, 0);
-    return LF_VUSB_ERR_PIPE;
-  default:
-    *short_pkt = in;
-    return LF_VUSB_OK;
-  }
+  return rc;
 }
 
 static int stall(lf_vstlink *v)
@@ -1252,6 +1213,7 @@ lf_vstlink *lf_vstlink_new(const lf_vstlink_cfg *cfg, lf_clock *clk, const lf_be
   v->cfg = *cfg;
   v->clk = clk;
   v->p = p;
+  v->link = (lf_vusb_link){.clk = clk, .p = p, .high_speed = cfg->high_speed};
   v->dap = dap;
   v->wiring = wiring;
   v->faults = faults;
