@@ -90,6 +90,7 @@
 #define CSW_TRINPROG 0x00000080u
 #define CSW_WRITABLE 0xFF000037u /* Size, AddrInc, Prot 30:24, DbgSwEnable */
 #define CSW_RESET 0x23000040u
+#define AHB_AP_CM4_IDR 0x24770011u
 
 #define DLPIDR_VALUE 0x00000001u /* PROTVSN 1 (SWD protocol v2), TINSTANCE 0 */
 
@@ -139,6 +140,7 @@ struct lf_dap {
   uint32_t last_read; /* value returned by the last OK read (RESEND) */
   uint64_t busy_until;
   uint32_t csw, tar;
+  uint32_t tar_wrap;  /* auto-increment block (power of two) */
 };
 
 static void charge_cycles(lf_dap *d, double cycles)
@@ -214,6 +216,8 @@ lf_dap *lf_dap_new(const lf_dap_cfg *cfg, lf_clock *clk, const lf_bench_params *
   d->faults = faults;
   d->hz = 1e6;
   d->powered = true;
+  /* the Cortex-M3/M4 AHB-AP (variant 1) increments across 4 KiB (dap.h) */
+  d->tar_wrap = cfg->tar_wrap ? cfg->tar_wrap : cfg->ap_idr == AHB_AP_CM4_IDR ? 0x1000u : 0x400u;
   build_patterns(d->pat, d->pat_len);
   dp_reset_state(d);
   return d;
@@ -441,7 +445,8 @@ static void tar_increment(lf_dap *d, unsigned size)
 {
   if ((d->csw & CSW_ADDRINC) == 0)
     return; /* off; packed (2) behaves as single (1) */
-  d->tar = (d->tar & ~0x3FFu) | ((d->tar + size) & 0x3FFu);
+  uint32_t m = d->tar_wrap - 1;
+  d->tar = (d->tar & ~m) | ((d->tar + size) & m);
 }
 
 static uint32_t ap_read(lf_dap *d, uint8_t reg)

@@ -8,10 +8,12 @@
  *    DPBANKSEL), RDBUFF, DLCR/TARGETID/DLPIDR/EVENTSTAT banks, RESEND.
  *  - Protocol state: after a line reset only a DPIDR read is answered.
  *  - AHB-AP: CSW (size, AddrInc single/packed, DbgStatus, HPROT), TAR with
- *    auto-increment that wraps inside the 1 KiB block (ADIv5 only guarantees
- *    the low 10 bits; the bench wraps, so a host that crosses a boundary
- *    without rewriting TAR writes to the wrong place — conservative choice,
- *    see stm32f7-target.md 16 #12), DRW, BD0-BD3, CFG, BASE, IDR.
+ *    auto-increment that wraps inside its block: 1 KiB (ADIv5 only
+ *    guarantees the low 10 bits; the bench wraps, so a host that crosses a
+ *    boundary without rewriting TAR writes to the wrong place — conservative
+ *    choice, see stm32f7-target.md 16 #12), or 4 KiB for the Cortex-M3/M4
+ *    AHB-AP (IDR 0x24770011, stm32f4-target.md 10.2: pyOCD and OpenOCD
+ *    increment across 4 KiB on it), DRW, BD0-BD3, CFG, BASE, IDR.
  *  - Posted AP reads (the value arrives with the next AP read or RDBUFF).
  *  - A bus access still in progress makes the next AP/RDBUFF access answer
  *    WAIT; an AHB error sets CTRL/STAT.STICKYERR and later AP accesses FAULT
@@ -40,6 +42,7 @@ typedef struct lf_dap_cfg {
   uint32_t targetid;     /* DPv2 TARGETID (unconfirmed for the F7) */
   uint32_t ap_idr;       /* 0x74770001 */
   uint32_t ap_base;      /* ROM table base as read from AP BASE */
+  uint32_t tar_wrap;     /* TAR auto-increment block in bytes; 0 = from ap_idr (above) */
 } lf_dap_cfg;
 
 typedef struct lf_dap_counters {

@@ -1,7 +1,9 @@
 /* The stand-in's boards and files, from the environment:
  *
  *   LF_BENCH_BOARDS  comma-separated boards, each NAME[@PROBE][:SERIAL]
- *                    (default "nucleo-f767zi"); PROBE v2 | v2-1 | v3.
+ *                    (default "nucleo-f767zi"); PROBE: any probe preset
+ *                    (v2, v2-1, v3, daplink, rpi-debugprobe), default the
+ *                    board's own.
  *                    Boards without a serial get the board's default; a
  *                    repeated default gets its last two hex digits replaced
  *                    by the board's position, so every serial is unique.
@@ -111,8 +113,10 @@ static int parse_board(const char *item, su_board *sb, const char **serial)
   sb->probe[0] = 0;
   if (at) {
     size_t plen = head - nlen - 1;
+    char known[256];
     if (plen == 0 || plen >= sizeof sb->probe)
-      return fail("LF_BENCH_BOARDS entry '%s': probe after '@' must be v2, v2-1 or v3", item);
+      return fail("LF_BENCH_BOARDS entry '%s': a probe must follow '@' (%s)", item,
+                  lf_bench_probe_list(known, sizeof known));
     memcpy(sb->probe, at + 1, plen);
     sb->probe[plen] = 0;
   }
@@ -305,6 +309,15 @@ int su_env_setup(void)
       }
     }
     pthread_mutex_init(&sb->lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&sb->data_cond, &ca);
+    pthread_condattr_destroy(&ca);
+    const lf_bench_usb_info *u = lf_bench_usb_info_get(sb->b);
+    for (unsigned k = 0; k < u->nifaces; k++)
+      if (u->ifaces[k].cls == 0x03 && u->ifaces[k].number < 32)
+        sb->kernel_bound |= 1u << u->ifaces[k].number; /* usbhid */
     sb->bus = 1;
     sb->port = (uint8_t)(i + 1);
     sb->address = (uint8_t)(i + 2);
@@ -325,8 +338,10 @@ int su_env_setup(void)
     for (size_t i = 0; i < n; i++) {
       lf_bench_board_free(su_proc.boards[i].b);
       su_proc.boards[i].b = NULL;
-      if (su_proc.boards[i].bus) /* its lock was made */
+      if (su_proc.boards[i].bus) { /* its lock was made */
         pthread_mutex_destroy(&su_proc.boards[i].lock);
+        pthread_cond_destroy(&su_proc.boards[i].data_cond);
+      }
     }
     su_proc.nboards = 0;
     su_proc.report_path[0] = 0;
@@ -426,6 +441,7 @@ __attribute__((destructor)) static void su_env_fini(void)
   for (size_t i = 0; i < su_proc.nboards; i++) {
     lf_bench_board_free(su_proc.boards[i].b);
     pthread_mutex_destroy(&su_proc.boards[i].lock);
+    pthread_cond_destroy(&su_proc.boards[i].data_cond);
   }
   su_proc.nboards = 0;
   if (su_proc.trace)
