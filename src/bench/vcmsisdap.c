@@ -47,8 +47,12 @@
  *    submission + usb_transfer_latency_ns (and after the endpoint's previous
  *    one), a response in the first frame after it is ready (and after the
  *    previous response); the transfer completes with its packet's wire time
- *    [USB]. A host waiting for each response thus pays about 2 frames per
- *    command; one that keeps Packet Count requests in flight about 1;
+ *    [USB]. The host submits its next transfer when its last one completed
+ *    (not when the firmware finished executing: the next OUT is received
+ *    while the firmware works, USB and SWD overlap) unless something else
+ *    moved the clock since. A host waiting for each response thus pays
+ *    about 2 frames per command; one that keeps Packet Count requests in
+ *    flight about 1, or the firmware's execution time when that is longer;
  *  - a request cannot start before a slot is free: request n waits for the
  *    response n - buffers to have reached the host (packet count = requests
  *    in flight) [3.1] [USB];
@@ -281,6 +285,8 @@ typedef struct dqueue {
   uint64_t seq;       /* requests accepted */
   uint64_t *done;     /* [seq % buffers]: when that response reached the host */
   uint64_t out_free_ns, in_free_ns; /* HID: the next frame each endpoint may use */
+  uint64_t host_ns;   /* HID: when the host saw its last transfer here complete */
+  uint64_t fw_end_ns; /* HID: the clock when the last request finished executing */
   uint64_t in_done_ns; /* bulk, detached reader: when the last response arrived */
 } dqueue;
 
@@ -930,6 +936,18 @@ static void accept(lf_vcmsisdap *v, dqueue *q, const uint8_t *data, size_t len)
   respond(v, q, data, len, seq);
 }
 
+/* When the host submits its next HID transfer: with its batch; else as soon
+ * as its last one here completed, if nothing but that request's execution
+ * has moved the clock since (the firmware's time is not the host's: on
+ * hardware the next OUT goes while the firmware executes, USB and SWD
+ * overlap); else now. */
+static uint64_t host_submit(const lf_vcmsisdap *v, const dqueue *q)
+{
+  if (v->link.batch)
+    return v->link.batch_t0;
+  return v->clk->now_ns == q->fw_end_ns && q->host_ns < v->clk->now_ns ? q->host_ns : v->clk->now_ns;
+}
+
 static int usb_fault(lf_vcmsisdap *v, bool in, unsigned timeout_ms, bool *short_pkt)
 {
   int rc = lf_vprobe_usb_fault(v->faults, v->clk, &v->c, in, timeout_ms, short_pkt);
@@ -975,13 +993,13 @@ int lf_vcmsisdap_out(lf_vcmsisdap *v, uint8_t ep, const uint8_t *data, size_t le
   if (len && !full && q->seq >= v->cfg.buffers)
     gate = q->done[q->seq % v->cfg.buffers];
   if (q->hid) {
-    uint64_t submit = v->link.batch ? v->link.batch_t0 : v->clk->now_ns;
-    uint64_t t = submit + ns_of(v->p->usb_transfer_latency_ns);
+    uint64_t t = host_submit(v, q) + ns_of(v->p->usb_transfer_latency_ns);
     uint64_t slot = frame_ceil(v, t > gate ? t : gate);
     if (slot < q->out_free_ns)
       slot = q->out_free_ns;
     q->out_free_ns = slot + frame_ns(v);
-    wait_until(v, slot + lf_vcmsisdap_usb_wire_ns(v, len));
+    q->host_ns = slot + lf_vcmsisdap_usb_wire_ns(v, len);
+    wait_until(v, q->host_ns); /* the firmware takes it once it is done with the last one */
     v->c.usb_round_trips++;
   } else {
     wait_until(v, gate); /* NAKed until a slot is free */
@@ -997,6 +1015,7 @@ int lf_vcmsisdap_out(lf_vcmsisdap *v, uint8_t ep, const uint8_t *data, size_t le
     v->st.dropped++;
   else
     accept(v, q, data, len);
+  q->fw_end_ns = v->clk->now_ns;
   return LF_VUSB_OK;
 }
 
@@ -1050,16 +1069,17 @@ int lf_vcmsisdap_in(lf_vcmsisdap *v, uint8_t ep, uint8_t *buf, size_t len, size_
     uint64_t slot = frame_after(v, r->ready_ns);
     if (slot < q->in_free_ns)
       slot = q->in_free_ns;
-    if (!detached) { /* this host submits its IN now (or with its batch) */
-      uint64_t submit = v->link.batch ? v->link.batch_t0 : v->clk->now_ns;
-      uint64_t t = frame_ceil(v, submit + ns_of(v->p->usb_transfer_latency_ns));
+    if (!detached) { /* this host submits its IN when it can (or with its batch) */
+      uint64_t t = frame_ceil(v, host_submit(v, q) + ns_of(v->p->usb_transfer_latency_ns));
       slot = t > slot ? t : slot;
     }
     q->in_free_ns = slot + frame_ns(v);
     done = slot + lf_vcmsisdap_usb_wire_ns(v, r->len);
     v->c.usb_round_trips++;
-    if (!detached)
+    if (!detached) {
       wait_until(v, done);
+      q->host_ns = done;
+    }
   } else if (detached) {
     uint64_t start = r->ready_ns > q->in_done_ns ? r->ready_ns : q->in_done_ns;
     done = start + lf_vcmsisdap_usb_ns(v, r->len);

@@ -692,6 +692,30 @@ static void hid_packet_count_in_flight_one_frame_per_command_3_1(void **state)
   rig_free(r);
 }
 
+static void hid_out_goes_while_the_firmware_executes_1_1(void **state)
+{
+  (void)state;
+  rig *r = daplink();
+  const lf_bench_params *p = &r->p;
+  uint64_t f = ns(p->usb_fs_frame_ns), wire = ns((64 + p->usb_fs_packet_overhead) * 8e9 / p->usb_fs_bit_rate);
+  /* DAP_Delay 800 us: shorter than a frame, so one command per frame */
+  uint8_t req[64] = {0x09, 0x20, 0x03}; /* 800 = 0x320 */
+  size_t got;
+  uint64_t slot0 = (ns(p->usb_transfer_latency_ns) + f - 1) / f * f;
+  for (int k = 0; k < 4; k++)
+    assert_int_equal(lf_vcmsisdap_out(r->v, HID_OUT, req, 64, &got, 1000), LF_VUSB_OK);
+  assert_int_equal(r->clk.now_ns, slot0 + 3 * f + wire + ns(p->cmsisdap_cmd_ns) + 800000u);
+  /* 1.5 ms each: the firmware is the bottleneck, the OUTs wait in their buffer */
+  rig_free(r);
+  r = daplink();
+  req[1] = 0xDC; /* 1500 = 0x5DC */
+  req[2] = 0x05;
+  for (int k = 0; k < 4; k++)
+    assert_int_equal(lf_vcmsisdap_out(r->v, HID_OUT, req, 64, &got, 1000), LF_VUSB_OK);
+  assert_int_equal(r->clk.now_ns, slot0 + wire + 4 * (ns(p->cmsisdap_cmd_ns) + 1500000u));
+  rig_free(r);
+}
+
 /* ---- the board (vprobe.h wiring) ---- */
 
 static void board_wires_daplink_to_a_nucleo(void **state)
@@ -819,6 +843,7 @@ int main(void)
     cmocka_unit_test(bulk_round_trip_time_from_the_parameters),
     cmocka_unit_test(hid_costs_two_frames_per_command_in_lock_step_1_1),
     cmocka_unit_test(hid_packet_count_in_flight_one_frame_per_command_3_1),
+    cmocka_unit_test(hid_out_goes_while_the_firmware_executes_1_1),
     cmocka_unit_test(board_wires_daplink_to_a_nucleo),
     cmocka_unit_test(pyocd_4k_write_run_crosses_1k_on_the_f429),
   };
