@@ -2,10 +2,15 @@
  * backend, so any script runs in CI without hardware. The bench object owns
  * its boards and transport; probes opened on it are its children.
  *
- *   spec = "nucleo-f767zi" | "nucleo-f767zi,nucleo-f767zi"
+ *   spec = "nucleo-f767zi" | "nucleo-f767zi,nucleo-f767zi@daplink"
  *        | { "nucleo-f767zi", {board = "nucleo-f767zi", probe = "v3"},
  *            probe = "v2", faults = "usb_timeout@5", state = "board.state",
  *            serial = "...", params = {usb_transfer_latency_ns = 0} }
+ *
+ * probe: any probe preset (bench.h lf_bench_probe_list: v2, v2-1, v3,
+ * daplink, rpi-debugprobe); "BOARD@PROBE" in a board name wires that probe
+ * to that board whatever `probe` says. bench:counters(n).probe.name is the
+ * preset wired to board n.
  *
  * Keys at the top apply to every board; a board's own table overrides them
  * (params: the top ones first, then the board's). A second board of the same
