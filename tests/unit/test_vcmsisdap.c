@@ -15,6 +15,8 @@
 #include "bench/bench.h"
 #include "bench/dap.h"
 #include "bench/vcmsisdap.h"
+#include "core/session.h"
+#include "usb/usb_bench.h"
 
 #define RAM_BASE 0x20000000u
 #define RAM_SIZE 0x4000u
@@ -443,6 +445,52 @@ static void transfer_block_count_zero_answers_resp_zero_7_15(void **state)
   rig_free(r);
 }
 
+/* ---- the other layouts (probe-protocols.md 3.3, cmsis-dap.md 2.3) ---- */
+
+static void status_replies_and_their_effects_2_3(void **state)
+{
+  (void)state;
+  rig *r = daplink();
+  uint8_t resp[64];
+  bring_up(r);
+  assert_int_equal(XFER(r, resp, 0x01, 0x00, 0x01), 2); /* HostStatus connect on */
+  assert_memory_equal(resp, ((uint8_t[]){0x01, 0x00}), 2);
+  bool conn, run;
+  lf_vcmsisdap_leds(r->v, &conn, &run);
+  assert_true(conn);
+  assert_false(run);
+  assert_int_equal(XFER(r, resp, 0x0A), 3); /* ResetTarget: OK, no sequence */
+  assert_memory_equal(resp, ((uint8_t[]){0x0A, 0x00, 0x00}), 3);
+  assert_int_equal(XFER(r, resp, 0x11, 0x40, 0x42, 0x0F, 0x00), 2); /* 1 MHz */
+  assert_memory_equal(resp, ((uint8_t[]){0x11, 0x00}), 2);
+  uint64_t t0 = r->clk.now_ns;
+  uint64_t cmd = (uint64_t)llround(r->p.cmsisdap_cmd_ns);
+  assert_int_equal(XFER(r, resp, 0x09, 0xE8, 0x03), 2); /* Delay 1000 us */
+  assert_memory_equal(resp, ((uint8_t[]){0x09, 0x00}), 2);
+  assert_int_equal(r->clk.cat_ns[LF_CLK_FW] >= cmd + 1000000u, true);
+  assert_true(r->clk.now_ns - t0 > 1000000u);
+  /* WriteABORT: one DP write, no RDBUFF check */
+  uint64_t n0 = lf_dap_counters_get(r->d)->transactions;
+  assert_int_equal(XFER(r, resp, 0x08, 0x00, 0x1E, 0, 0, 0), 2);
+  assert_memory_equal(resp, ((uint8_t[]){0x08, 0x00}), 2);
+  assert_int_equal(lf_dap_counters_get(r->d)->transactions - n0, 1);
+  /* SWD_Sequence: 8 output cycles, 12 input cycles read back as ones */
+  assert_int_equal(XFER(r, resp, 0x1D, 2, 0x08, 0xFF, 0x8C), 2 + 2);
+  assert_memory_equal(resp, ((uint8_t[]){0x1D, 0x00, 0xFF, 0x0F}), 4);
+  /* SWD_Configure: turnaround 2 and data phase: +2 cycles per transaction */
+  assert_int_equal(XFER(r, resp, 0x13, 0x05), 2);
+  assert_memory_equal(resp, ((uint8_t[]){0x13, 0x00}), 2);
+  uint64_t swd0 = r->clk.cat_ns[LF_CLK_SWD];
+  XFER(r, resp, 0x05, 0x00, 1, 0x02);
+  assert_int_equal(r->clk.cat_ns[LF_CLK_SWD] - swd0,
+                   lf_clock_cycles_ns(46, lf_dap_swclk(r->d)) + lf_clock_cycles_ns(2, lf_dap_swclk(r->d)));
+  assert_int_equal(XFER(r, resp, 0x04, 0x00, 0x40, 0x00, 0x00, 0x00), 2); /* TransferConfigure */
+  assert_memory_equal(resp, ((uint8_t[]){0x04, 0x00}), 2);
+  assert_int_equal(XFER(r, resp, 0x03), 2); /* Disconnect */
+  assert_memory_equal(resp, ((uint8_t[]){0x03, 0x00}), 2);
+  rig_free(r);
+}
+
 /* ---- atomic commands (cmsis-dap.md 2.6) ---- */
 
 static void execute_commands_answers_each_in_one_packet_2_6(void **state)
@@ -815,6 +863,59 @@ static void pyocd_4k_write_run_crosses_1k_on_the_f429(void **state)
   lf_bench_board_free(b);
 }
 
+/* The in-process bench transport finds a CMSIS-DAP probe by its interface
+ * name and class (usb.h lf_usb_match), claims that interface and moves data
+ * with its transfer type: bulk on v2, interrupt on v1. */
+static void bench_transport_finds_the_interfaces_by_name(void **state)
+{
+  (void)state;
+  lf_bench_board_cfg cfg;
+  lf_bench_board_cfg_default(&cfg);
+  char err[256];
+  lf_bench_board *bs[2];
+  cfg.board = "nucleo-f767zi@daplink";
+  bs[0] = lf_bench_board_new(&cfg, err, sizeof err);
+  cfg.board = "nucleo-f429zi@rpi-debugprobe";
+  bs[1] = lf_bench_board_new(&cfg, err, sizeof err);
+  assert_non_null(bs[0]);
+  assert_non_null(bs[1]);
+  lf_session *s = lf_session_new();
+  lf_usb_ctx *usb;
+  assert_int_equal(lf_usb_new_bench(s, bs, 2, &usb), 0);
+  const lf_usb_match rows[] = {
+    {.iface_name = "CMSIS-DAP", .iface_class = 0xFF, .iface = -1, .xfer = LF_USB_BULK},
+    {.iface_name = "CMSIS-DAP", .iface_class = 0x03, .iface = -1, .xfer = LF_USB_INTERRUPT},
+  };
+  lf_usb_devinfo *ds;
+  size_t n;
+  assert_int_equal(lf_usb_list(usb, rows, 2, &ds, &n), 0);
+  assert_int_equal(n, 2);
+  assert_int_equal(ds[0].match, 0);
+  assert_int_equal(ds[0].iface, 1); /* the DAPLink's v2 interface */
+  assert_int_equal(ds[1].iface, 0); /* the Debug Probe's */
+  assert_string_equal(ds[1].product, "Debug Probe (CMSIS-DAP)");
+  free(ds);
+  for (int row = 0; row < 2; row++) { /* v2 bulk, then v1 HID on the DAPLink */
+    lf_usb_dev *d;
+    lf_usb_devinfo info;
+    lf_usb_select sel = {.location = "bench:1", .index = -1};
+    assert_int_equal(lf_usb_open(usb, &rows[row], 1, &sel, &d, &info), 0);
+    uint8_t req[64] = {0x00, 0xFE}, resp[64];
+    uint8_t out = row ? HID_OUT : DAPLINK_OUT, in = row ? HID_IN : DAPLINK_IN;
+    lf_usb_xfer xs[2] = {{.ep = out, .buf = req, .len = row ? 64u : 2u},
+                         {.ep = in, .buf = resp, .len = 64}};
+    assert_int_equal(lf_usb_batch(d, xs, 2, 1000, "info"), 0);
+    assert_int_equal(xs[1].actual, row ? 64u : 3u);
+    assert_memory_equal(resp, ((uint8_t[]){0x00, 1, 5}), 3);
+    assert_ptr_equal(lf_usb_bench_board(d), bs[0]);
+    lf_usb_close(d);
+  }
+  lf_usb_free(usb);
+  lf_session_free(s);
+  lf_bench_board_free(bs[0]);
+  lf_bench_board_free(bs[1]);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -831,6 +932,7 @@ int main(void)
     cmocka_unit_test(timestamps_in_timer_ticks_2_4),
     cmocka_unit_test(transfer_block_wraps_at_the_tar_block_2_5),
     cmocka_unit_test(transfer_block_count_zero_answers_resp_zero_7_15),
+    cmocka_unit_test(status_replies_and_their_effects_2_3),
     cmocka_unit_test(execute_commands_answers_each_in_one_packet_2_6),
     cmocka_unit_test(queue_commands_held_until_another_packet_2_6),
     cmocka_unit_test(a_full_daplink_queue_drops_the_request_3_1),
@@ -846,6 +948,7 @@ int main(void)
     cmocka_unit_test(hid_out_goes_while_the_firmware_executes_1_1),
     cmocka_unit_test(board_wires_daplink_to_a_nucleo),
     cmocka_unit_test(pyocd_4k_write_run_crosses_1k_on_the_f429),
+    cmocka_unit_test(bench_transport_finds_the_interfaces_by_name),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
