@@ -950,18 +950,10 @@ static uint64_t host_submit(const lf_vcmsisdap *v, const dqueue *q)
 
 static int usb_fault(lf_vcmsisdap *v, bool in, unsigned timeout_ms, bool *short_pkt)
 {
-  int rc = lf_vprobe_usb_fault(v->faults, v->clk, &v->c, in, timeout_ms, short_pkt);
-  if (rc == LF_VUSB_ERR_PIPE)
-    bulk_charge(v, 0);
-  return rc;
+  return lf_vprobe_usb_fault(v->faults, &v->link, &v->c, in, timeout_ms, short_pkt);
 }
 
-static int stall(lf_vcmsisdap *v)
-{
-  v->c.usb_stalls++;
-  bulk_charge(v, 0);
-  return LF_VUSB_ERR_PIPE;
-}
+static int stall(lf_vcmsisdap *v) { return lf_vprobe_stall(&v->link, &v->c); }
 
 static int timed_out(lf_vcmsisdap *v, unsigned timeout_ms)
 {

@@ -140,26 +140,6 @@ void lf_vprobe_report(const lf_vprobe *p, FILE *out)
     p->model->ops->report(p->m, out);
 }
 
-int lf_vprobe_usb_fault(lf_faults *f, lf_clock *clk, lf_vprobe_counters *c, bool in,
-                        unsigned timeout_ms, bool *short_pkt)
-{
-  lf_fault *ft = f ? lf_faults_event(f, LF_FAULT_USB_TIMEOUT) : NULL;
-  if (!ft)
-    return LF_VUSB_OK;
-  switch (ft->kind) {
-  case LF_FAULT_USB_TIMEOUT:
-    c->usb_timeouts++;
-    lf_clock_advance(clk, LF_CLK_TIMEOUT, (uint64_t)timeout_ms * 1000000u);
-    return LF_VUSB_ERR_TIMEOUT;
-  case LF_FAULT_USB_STALL:
-    c->usb_stalls++;
-    return LF_VUSB_ERR_PIPE;
-  default:
-    *short_pkt = in;
-    return LF_VUSB_OK;
-  }
-}
-
 static uint64_t ns_of(double v) { return v > 0 ? (uint64_t)llround(v) : 0; }
 
 unsigned lf_vusb_max_packet(const lf_vusb_link *l) { return l->high_speed ? 512 : 64; }
@@ -197,4 +177,30 @@ void lf_vusb_charge(lf_vusb_link *l, lf_vprobe_counters *c, size_t len)
     l->batch_paid = l->batch;
   }
   lf_clock_advance(l->clk, LF_CLK_USB, ns);
+}
+
+int lf_vprobe_stall(lf_vusb_link *l, lf_vprobe_counters *c)
+{
+  c->usb_stalls++;
+  lf_vusb_charge(l, c, 0);
+  return LF_VUSB_ERR_PIPE;
+}
+
+int lf_vprobe_usb_fault(lf_faults *f, lf_vusb_link *l, lf_vprobe_counters *c, bool in,
+                        unsigned timeout_ms, bool *short_pkt)
+{
+  lf_fault *ft = f ? lf_faults_event(f, LF_FAULT_USB_TIMEOUT) : NULL;
+  if (!ft)
+    return LF_VUSB_OK;
+  switch (ft->kind) {
+  case LF_FAULT_USB_TIMEOUT:
+    c->usb_timeouts++;
+    lf_clock_advance(l->clk, LF_CLK_TIMEOUT, (uint64_t)timeout_ms * 1000000u);
+    return LF_VUSB_ERR_TIMEOUT;
+  case LF_FAULT_USB_STALL:
+    return lf_vprobe_stall(l, c);
+  default:
+    *short_pkt = in;
+    return LF_VUSB_OK;
+  }
 }

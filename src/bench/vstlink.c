@@ -1115,18 +1115,10 @@ static void data_phase(lf_vstlink *v, const uint8_t *data, size_t len)
 static int usb_fault(lf_vstlink *v, bool in, unsigned timeout_ms, size_t *actual, bool *short_pkt)
 {
   *actual = 0;
-  int rc = lf_vprobe_usb_fault(v->faults, v->clk, &v->c, in, timeout_ms, short_pkt);
-  if (rc == LF_VUSB_ERR_PIPE)
-    usb_charge(v, 0);
-  return rc;
+  return lf_vprobe_usb_fault(v->faults, &v->link, &v->c, in, timeout_ms, short_pkt);
 }
 
-static int stall(lf_vstlink *v)
-{
-  v->c.usb_stalls++;
-  usb_charge(v, 0);
-  return LF_VUSB_ERR_PIPE;
-}
+static int stall(lf_vstlink *v) { return lf_vprobe_stall(&v->link, &v->c); }
 
 void lf_vstlink_usb_reset(lf_vstlink *v)
 {
