@@ -13,9 +13,10 @@
  * preset wired to board n.
  *
  * Keys at the top apply to every board; a board's own table overrides them
- * (params: the top ones first, then the board's). A second board of the same
- * name without a serial gets the first one's serial with its last two hex
- * digits replaced by its position, so selection by serial stays unique. */
+ * (params: the top ones first, then the board's). A board without a serial
+ * whose default serial an earlier board already has (the same board with
+ * the same probe) gets its last two hex digits replaced by its position, so
+ * selection by serial stays unique. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <stddef.h>
@@ -129,16 +130,6 @@ static lf_bench_board *make_board(lua_State *L, lf_lbackend *be, int top, int e,
                luaL_typename(L, e));
   }
   explicit_serial[k] = cfg.serial != NULL;
-  char serial[64];
-  for (size_t i = 0; i < k && !cfg.serial; i++) {
-    const lf_bench_usb_info *u = lf_bench_usb_info_get(be->boards[i]);
-    size_t len = strlen(u->serial);
-    if (explicit_serial[i] || len < 2 || len >= sizeof serial)
-      continue;
-    memcpy(serial, u->serial, len + 1);
-    snprintf(serial + len - 2, 3, "%02X", (unsigned)(k + 1) & 0xFF);
-    cfg.serial = serial;
-  }
   if (state) {
     be->state_files[k] = strdup(state);
     if (!be->state_files[k])
@@ -149,6 +140,23 @@ static lf_bench_board *make_board(lua_State *L, lf_lbackend *be, int top, int e,
   lf_bench_board *b = lf_bench_board_new(&cfg, err, sizeof err);
   if (!b)
     luaL_error(L, "luaflash.bench: board %d: %s", (int)k + 1, err);
+  /* a default serial an earlier board already has: its last two hex
+   * digits become the board's position (as the libusb stand-in does) */
+  const char *mine = lf_bench_usb_info_get(b)->serial;
+  size_t len = strlen(mine);
+  bool clash = false;
+  for (size_t i = 0; i < k && !explicit_serial[k]; i++)
+    clash |= strcmp(lf_bench_usb_info_get(be->boards[i])->serial, mine) == 0;
+  char serial[64];
+  if (clash && len >= 2 && len < sizeof serial) {
+    memcpy(serial, mine, len + 1);
+    snprintf(serial + len - 2, 3, "%02X", (unsigned)(k + 1) & 0xFF);
+    lf_bench_board_free(b);
+    cfg.serial = serial;
+    b = lf_bench_board_new(&cfg, err, sizeof err);
+    if (!b)
+      luaL_error(L, "luaflash.bench: board %d: %s", (int)k + 1, err);
+  }
   return b;
 }
 

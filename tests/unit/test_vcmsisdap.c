@@ -16,6 +16,7 @@
 #include "bench/dap.h"
 #include "bench/vcmsisdap.h"
 #include "core/session.h"
+#include "script/lf_lua.h"
 #include "usb/usb_bench.h"
 
 #define RAM_BASE 0x20000000u
@@ -916,6 +917,38 @@ static void bench_transport_finds_the_interfaces_by_name(void **state)
   lf_bench_board_free(bs[1]);
 }
 
+/* luaflash.bench / --bench: BOARD@PROBE, probe = ..., serials in each
+ * probe's format, distinct only where they would clash. */
+static void lua_bench_wires_probes_and_keeps_serials_apart(void **state)
+{
+  (void)state;
+  lf_session *s = lf_session_new();
+  const char *src = getenv("LF_SOURCE_DIR");
+  char dir[1024];
+  snprintf(dir, sizeof dir, "%s/lua", src ? src : ".");
+  lf_lua *l;
+  assert_int_equal(lf_lua_new(s, dir, &l), 0);
+  int st = lf_lua_run_string(
+    l,
+    "local lf = require 'luaflash'\n"
+    "local b <close> = lf.bench{'nucleo-f767zi@daplink', {board = 'nucleo-f429zi', probe = "
+    "'rpi-debugprobe'}, 'nucleo-f767zi', 'nucleo-f767zi@daplink'}\n"
+    "assert(b:counters(1).probe.name == 'daplink')\n"
+    "assert(b:counters(2).probe.name == 'rpi-debugprobe')\n"
+    "assert(b:counters(3).probe.name == 'v2-1')\n"
+    "assert(#b:serial(1) == 48 and #b:serial(2) == 16)\n"
+    "assert(b:serial(3) == '066DFF575251717867174428')\n"
+    "assert(b:serial(4) ~= b:serial(1) and b:serial(4):sub(-2) == '04')\n"
+    "assert(b:report(1):find('cmsis%-dap: daplink'))\n"
+    "local ok, e = pcall(lf.bench, 'nucleo-f767zi@nope')\n"
+    "assert(not ok and e:find('known: v2, v2%-1, v3, daplink, rpi%-debugprobe'))\n",
+    "=wiring");
+  if (st != 0)
+    fail_msg("status %d: %s", st, lf_lua_message(l));
+  lf_lua_free(l);
+  lf_session_free(s);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -949,6 +982,7 @@ int main(void)
     cmocka_unit_test(board_wires_daplink_to_a_nucleo),
     cmocka_unit_test(pyocd_4k_write_run_crosses_1k_on_the_f429),
     cmocka_unit_test(bench_transport_finds_the_interfaces_by_name),
+    cmocka_unit_test(lua_bench_wires_probes_and_keeps_serials_apart),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
