@@ -27,6 +27,9 @@ list(APPEND LF_CUSTOM_TESTS test_standin)
 # NUCLEO-F767ZI, pyOCD 0.13.1 (no STM32F7 target) the NUCLEO-F429ZI, each
 # with its demo firmware and a 65 KB image (66560 bytes: demo + filler from
 # lf-bench-image). The flash must equal the image and the board must blink.
+# Through a CMSIS-DAP probe wired to the board (BOARD@PROBE): OpenOCD over
+# the DAPLink's v2 bulk interface and the Debug Probe's, pyOCD over the
+# DAPLink's v1 HID interface.
 set(LF_PEER_DIR ${CMAKE_BINARY_DIR}/standin)
 add_custom_command(OUTPUT ${LF_PEER_DIR}/image-f767-65k.bin ${LF_PEER_DIR}/image-f429-65k.bin
   COMMAND lf-bench-image --board nucleo-f767zi 66560 ${LF_PEER_DIR}/image-f767-65k.bin
@@ -40,7 +43,12 @@ set(LF_PEER_RUNS
   "st-flash:nucleo-f767zi:demo:${CMAKE_SOURCE_DIR}/scripts/demo-fw/demo-f767.bin"
   "st-flash:nucleo-f767zi:65k:${LF_PEER_DIR}/image-f767-65k.bin"
   "pyocd:nucleo-f429zi:demo:${CMAKE_SOURCE_DIR}/scripts/demo-fw/demo-f429.bin"
-  "pyocd:nucleo-f429zi:65k:${LF_PEER_DIR}/image-f429-65k.bin")
+  "pyocd:nucleo-f429zi:65k:${LF_PEER_DIR}/image-f429-65k.bin"
+  "openocd:nucleo-f767zi@daplink:daplink_demo:${CMAKE_SOURCE_DIR}/scripts/demo-fw/demo-f767.bin"
+  "openocd:nucleo-f767zi@daplink:daplink_65k:${LF_PEER_DIR}/image-f767-65k.bin"
+  "openocd:nucleo-f767zi@rpi-debugprobe:rpiprobe_demo:${CMAKE_SOURCE_DIR}/scripts/demo-fw/demo-f767.bin"
+  "pyocd:nucleo-f429zi@daplink:daplink_demo:${CMAKE_SOURCE_DIR}/scripts/demo-fw/demo-f429.bin"
+  "pyocd:nucleo-f429zi@daplink:daplink_65k:${LF_PEER_DIR}/image-f429-65k.bin")
 foreach(run ${LF_PEER_RUNS})
   string(REPLACE ":" ";" parts "${run}")
   list(GET parts 0 tool)

@@ -22,8 +22,13 @@
 #include "bench/params.h"
 
 typedef struct lf_bench_board_cfg {
-  const char *board;       /* "nucleo-f767zi" (default) or "nucleo-f429zi" */
-  const char *probe;       /* NULL = the board's own (V2-1); "v2", "v2-1", "v3" */
+  /* "nucleo-f767zi" (default) or "nucleo-f429zi"; "BOARD@PROBE" wires that
+   * probe to the board instead of its own (e.g. "nucleo-f767zi@daplink") */
+  const char *board;
+  /* NULL = the board's own (V2-1); a preset of any probe model: "v2", "v2-1",
+   * "v3" (ST-LINK), "daplink", "rpi-debugprobe" (CMSIS-DAP); lf_vprobe_list.
+   * A probe named in `board` after '@' wins over this one. */
+  const char *probe;
   const char *serial;      /* NULL = a fixed per-board default */
   const char *faults;      /* fault spec (faults.h), NULL = none */
   const char *state_file;  /* NULL = factory state (erased flash, default options) */
@@ -37,16 +42,25 @@ typedef struct lf_bench_usb_iface {
   const char *name;         /* iInterface string, NULL = none */
   uint8_t ep_out, ep_in;    /* 0 = none */
   bool interrupt;           /* interrupt endpoints (HID), else bulk */
+  /* what the descriptors (the libusb stand-in) show besides: */
+  uint8_t subclass, protocol; /* bInterfaceSubClass, bInterfaceProtocol */
+  uint8_t ep_extra;         /* a third endpoint, bulk IN (ST-LINK trace), 0 = none */
+  bool in_first;            /* endpoint order IN, OUT, extra (ST-LINK); else OUT, IN, extra */
+  uint16_t max_packet;      /* wMaxPacketSize of its endpoints */
+  uint8_t interval;         /* bInterval of interrupt endpoints (frames) */
+  const uint8_t *hid_report; /* HID: its report descriptor */
+  uint16_t hid_report_len;
 } lf_bench_usb_iface;
 
 typedef struct lf_bench_usb_info {
   uint16_t vid, pid, bcd_device;
   const char *manufacturer, *product, *serial;
+  /* the probe's main debug interface (ST-LINK: its only one; CMSIS-DAP: v2
+   * bulk if it has one, else the HID interface) */
   uint8_t ep_out, ep_in, ep_trace;
   unsigned max_packet;
   bool high_speed;
-  const lf_bench_usb_iface *ifaces; /* the configuration's interfaces (NULL: one vendor
-                                       interface 0 without a name, as the ST-LINK models) */
+  const lf_bench_usb_iface *ifaces; /* the configuration's interfaces, by number */
   unsigned nifaces;
 } lf_bench_usb_info;
 
@@ -61,7 +75,8 @@ typedef struct lf_bench_board_info {
   const char *name;                /* "nucleo-f429zi" */
   const char *part;                /* SoC part: "stm32f429zi" */
   const char *probe;               /* on-board probe preset: "v2-1" */
-  const char *serial;              /* default USB serial (distinct per board) */
+  const char *serial;              /* default USB serial of the on-board probe (distinct per
+                                      board; other probes derive theirs from it) */
   const unsigned char *demo;       /* demo firmware built for the board (demo_image.h) */
   const unsigned int *demo_len;
 } lf_bench_board_info;
@@ -81,10 +96,36 @@ void lf_bench_board_free(lf_bench_board *b);
 
 const lf_bench_usb_info *lf_bench_usb_info_get(const lf_bench_board *b);
 const lf_bench_board_info *lf_bench_board_info_get(const lf_bench_board *b);
+/* "v2, v2-1, v3, daplink, rpi-debugprobe" into buf; returns buf. */
+const char *lf_bench_probe_list(char *buf, size_t len);
+/* The preset of the probe wired to the board ("v2-1", "daplink"). */
+const char *lf_bench_probe_name(const lf_bench_board *b);
+/* Bulk transfers. As on Linux (usbfs), a bulk request on an interrupt
+ * endpoint is carried out as an interrupt transfer. */
 int lf_bench_usb_bulk_out(lf_bench_board *b, uint8_t ep, const void *data, size_t len,
                           size_t *actual, unsigned timeout_ms);
 int lf_bench_usb_bulk_in(lf_bench_board *b, uint8_t ep, void *buf, size_t len, size_t *actual,
                          unsigned timeout_ms);
+/* Interrupt transfers: only on interrupt endpoints (else LF_VUSB_ERR_INVALID,
+ * as usbfs refuses them); otherwise as the bulk calls. */
+int lf_bench_usb_interrupt_out(lf_bench_board *b, uint8_t ep, const void *data, size_t len,
+                               size_t *actual, unsigned timeout_ms);
+int lf_bench_usb_interrupt_in(lf_bench_board *b, uint8_t ep, void *buf, size_t len,
+                              size_t *actual, unsigned timeout_ms);
+/* An IN read by a host thread other than the one that sent the command
+ * (vprobe.h LF_VPROBE_DETACHED): *done_ns receives when the data reached the
+ * host; the board's clock does not move. */
+int lf_bench_usb_in_detached(lf_bench_board *b, uint8_t ep, void *buf, size_t len,
+                             size_t *actual, unsigned timeout_ms, uint64_t *done_ns);
+/* Whether an IN on ep would return data now. */
+bool lf_bench_usb_in_pending(const lf_bench_board *b, uint8_t ep);
+/* A class or vendor request on EP0 (HID SET_REPORT/GET_REPORT): data-stage
+ * bytes or a negative LF_VUSB_* (stall: LF_VUSB_ERR_PIPE). No time passes
+ * (the caller charges lf_bench_usb_control_time). */
+int lf_bench_usb_class_request(lf_bench_board *b, uint8_t type, uint8_t req, uint16_t value,
+                               uint16_t index, uint8_t *data, size_t len);
+/* USB bus reset (libusb_reset_device): the probe's endpoint state is flushed. */
+void lf_bench_usb_reset(lf_bench_board *b);
 /* Transfers between begin and end were queued back to back by the host (one
  * round trip): the USB turnaround latency is charged once (vstlink.h). */
 void lf_bench_usb_batch_begin(lf_bench_board *b);
@@ -96,6 +137,8 @@ void lf_bench_usb_batch_end(lf_bench_board *b);
  * string): lf_bench_usb_string_time. Both transports charge these, so
  * enumeration costs the same in-process and through the libusb stand-in. */
 void lf_bench_usb_control_time(lf_bench_board *b, size_t data_len);
+/* That time, without charging it. */
+uint64_t lf_bench_usb_control_ns(const lf_bench_board *b, size_t data_len);
 /* Bytes of the string descriptor with that text (2 + 2 per character, at most 254). */
 size_t lf_bench_usb_string_len(const char *text);
 
@@ -120,11 +163,16 @@ int lf_bench_load_state(lf_bench_board *b, const char *path, char *err, size_t e
 
 /* Counters of every model plus time per category, as text. */
 void lf_bench_report(const lf_bench_board *b, FILE *out);
+/* The probe's counters (vprobe.h). */
+const struct lf_vprobe_counters *lf_bench_probe_counters(const lf_bench_board *b);
 
 /* Internals for white-box tests. */
 struct lf_soc *lf_bench_soc(lf_bench_board *b);
 struct lf_core *lf_bench_core(lf_bench_board *b);
 struct lf_dap *lf_bench_dap(lf_bench_board *b);
+struct lf_vprobe *lf_bench_probe(lf_bench_board *b);
+/* The probe's model object when it is of that model, else NULL. */
 struct lf_vstlink *lf_bench_vstlink(lf_bench_board *b);
+struct lf_vcmsisdap *lf_bench_vcmsisdap(lf_bench_board *b);
 
 #endif

@@ -1,6 +1,12 @@
-/* A board: probe (ST-LINK firmware model + SWD wiring) + target SoC + core,
- * glued by two bus views and the reset/power wiring. The board owns the
- * clock, the parameters and the fault list that every model shares. */
+/* A board: probe (any probe model of vprobe.h, by default the board's
+ * on-board ST-LINK) + target SoC + core, glued by two bus views and the
+ * reset/power wiring. The board owns the clock, the parameters and the fault
+ * list that every model shares.
+ *
+ * Wiring: lf_bench_board_cfg.board is "BOARD" or "BOARD@PROBE"; the probe is
+ * the one after '@', else cfg->probe, else the board's own. The probe drives
+ * the board's SWD pins (lf_dap) and NRST (open drain, with the reset
+ * button). */
 #include "bench/bench.h"
 
 #include <errno.h>
@@ -11,7 +17,7 @@
 #include "bench/dap.h"
 #include "bench/faults.h"
 #include "bench/soc.h"
-#include "bench/vstlink.h"
+#include "bench/vprobe.h"
 
 #define PPB_BASE 0xE0000000u
 #define PPB_END 0xE0100000u
@@ -76,10 +82,8 @@ struct lf_bench_board {
   lf_soc *soc;
   lf_core *core;
   lf_dap *dap;
-  lf_vstlink *probe;
-  lf_vstlink_cfg probe_cfg;
+  lf_vprobe *probe;
   char serial[64];
-  lf_bench_usb_info usb;
   bool powered;
   uint64_t watchdog_resets;
   uint64_t power_on_at;  /* when an outage ends */
@@ -208,9 +212,23 @@ void lf_bench_board_cfg_default(lf_bench_board_cfg *cfg)
   lf_bench_params_default(&cfg->params);
 }
 
+const char *lf_bench_probe_list(char *buf, size_t len) { return lf_vprobe_list(buf, len); }
+
 lf_bench_board *lf_bench_board_new(const lf_bench_board_cfg *cfg, char *err, size_t errlen)
 {
-  const char *want = cfg->board ? cfg->board : boards[0].info.name;
+  const char *spec = cfg->board ? cfg->board : boards[0].info.name;
+  char want[64], probe_name[64] = "";
+  const char *at = strchr(spec, '@');
+  size_t nlen = at ? (size_t)(at - spec) : strlen(spec);
+  if (nlen >= sizeof want || (at && (at[1] == 0 || strlen(at + 1) >= sizeof probe_name))) {
+    snprintf(err, errlen, "bench: board '%s': expected BOARD or BOARD@PROBE, e.g. "
+             "nucleo-f767zi@daplink", spec);
+    return NULL;
+  }
+  memcpy(want, spec, nlen);
+  want[nlen] = 0;
+  if (at)
+    snprintf(probe_name, sizeof probe_name, "%s", at + 1);
   const board_desc *d = find_board(want);
   if (!d) {
     char known[256];
@@ -228,13 +246,14 @@ lf_bench_board *lf_bench_board_new(const lf_bench_board_cfg *cfg, char *err, siz
   lf_clock_init(&b->clock);
   if (lf_faults_parse(&b->faults, cfg->faults, err, errlen) != 0)
     goto fail;
-  const char *probe = cfg->probe ? cfg->probe : d->info.probe;
-  if (lf_vstlink_cfg_preset(&b->probe_cfg, probe) != 0) {
-    snprintf(err, errlen, "bench: unknown probe '%s' (known: v2, v2-1, v3)", probe);
+  const char *probe = probe_name[0] ? probe_name : cfg->probe ? cfg->probe : d->info.probe;
+  if (!lf_vprobe_known(probe)) {
+    char known[256];
+    snprintf(err, errlen, "bench: unknown probe '%s' (known: %s)", probe,
+             lf_vprobe_list(known, sizeof known));
     goto fail;
   }
   snprintf(b->serial, sizeof b->serial, "%s", cfg->serial ? cfg->serial : d->info.serial);
-  b->probe_cfg.serial = b->serial;
 
   b->soc = lf_soc_new(d->info.part, &b->params, &b->faults, err, errlen);
   if (!b->soc)
@@ -270,12 +289,19 @@ lf_bench_board *lf_bench_board_new(const lf_bench_board_cfg *cfg, char *err, siz
     snprintf(err, errlen, "bench: out of memory");
     goto fail;
   }
-  b->probe = lf_vstlink_new(&b->probe_cfg, &b->clock, &b->params, b->dap,
-                            (lf_vstlink_wiring){wire_nrst, b}, &b->faults);
-  if (!b->probe) {
-    snprintf(err, errlen, "bench: out of memory");
+  lf_vprobe_env penv = {
+    .clk = &b->clock,
+    .p = &b->params,
+    .dap = b->dap,
+    .faults = &b->faults,
+    .nrst = wire_nrst,
+    .ctx = b,
+    .serial = b->serial,
+    .serial_given = cfg->serial != NULL,
+  };
+  b->probe = lf_vprobe_new(probe, &penv, err, errlen);
+  if (!b->probe)
     goto fail;
-  }
   lf_soc_set_gpio_cb(b->soc, gpio_changed, b);
   if (cfg->state_file && lf_bench_load_state(b, cfg->state_file, err, errlen) != 0)
     goto fail;
@@ -283,20 +309,6 @@ lf_bench_board *lf_bench_board_new(const lf_bench_board_cfg *cfg, char *err, siz
   lf_core_reset(b->core, LF_CORE_RESET_POWER, 0);
   lf_dap_set_power(b->dap, true);
   b->powered = true;
-
-  b->usb = (lf_bench_usb_info){
-    .vid = b->probe_cfg.vid,
-    .pid = b->probe_cfg.pid,
-    .bcd_device = 0x0100,
-    .manufacturer = "STMicroelectronics",
-    .product = b->probe_cfg.hw >= 3 ? "STLINK-V3" : "STM32 STLink",
-    .serial = b->serial,
-    .ep_out = lf_vstlink_ep_out(b->probe),
-    .ep_in = lf_vstlink_ep_in(b->probe),
-    .ep_trace = lf_vstlink_ep_trace(b->probe),
-    .max_packet = lf_vstlink_max_packet(b->probe),
-    .high_speed = b->probe_cfg.high_speed,
-  };
   return b;
 fail:
   lf_bench_board_free(b);
@@ -307,7 +319,7 @@ void lf_bench_board_free(lf_bench_board *b)
 {
   if (!b)
     return;
-  lf_vstlink_free(b->probe);
+  lf_vprobe_free(b->probe);
   lf_dap_free(b->dap);
   lf_core_free(b->core);
   lf_soc_free(b->soc);
@@ -315,30 +327,86 @@ void lf_bench_board_free(lf_bench_board *b)
   free(b);
 }
 
-const lf_bench_usb_info *lf_bench_usb_info_get(const lf_bench_board *b) { return &b->usb; }
+const lf_bench_usb_info *lf_bench_usb_info_get(const lf_bench_board *b)
+{
+  return lf_vprobe_usb_info(b->probe);
+}
 const lf_bench_board_info *lf_bench_board_info_get(const lf_bench_board *b) { return &b->desc->info; }
+const char *lf_bench_probe_name(const lf_bench_board *b) { return lf_vprobe_preset(b->probe); }
+
+/* Whether ep is an interrupt endpoint of one of the probe's interfaces. */
+static bool ep_interrupt(const lf_bench_board *b, uint8_t ep)
+{
+  const lf_bench_usb_info *u = lf_vprobe_usb_info(b->probe);
+  for (unsigned i = 0; i < u->nifaces; i++)
+    if (u->ifaces[i].interrupt && (u->ifaces[i].ep_out == ep || u->ifaces[i].ep_in == ep))
+      return true;
+  return false;
+}
 
 int lf_bench_usb_bulk_out(lf_bench_board *b, uint8_t ep, const void *data, size_t len,
                           size_t *actual, unsigned timeout_ms)
 {
   check_power(b);
-  return lf_vstlink_bulk_out(b->probe, ep, data, len, actual, timeout_ms);
+  return lf_vprobe_out(b->probe, ep, data, len, actual, timeout_ms);
 }
 
 int lf_bench_usb_bulk_in(lf_bench_board *b, uint8_t ep, void *buf, size_t len, size_t *actual,
                          unsigned timeout_ms)
 {
   check_power(b);
-  return lf_vstlink_bulk_in(b->probe, ep, buf, len, actual, timeout_ms);
+  return lf_vprobe_in(b->probe, ep, buf, len, actual, timeout_ms, 0, NULL);
 }
 
-void lf_bench_usb_batch_begin(lf_bench_board *b) { lf_vstlink_batch_begin(b->probe); }
-void lf_bench_usb_batch_end(lf_bench_board *b) { lf_vstlink_batch_end(b->probe); }
+int lf_bench_usb_interrupt_out(lf_bench_board *b, uint8_t ep, const void *data, size_t len,
+                               size_t *actual, unsigned timeout_ms)
+{
+  *actual = 0;
+  if (!ep_interrupt(b, ep))
+    return LF_VUSB_ERR_INVALID;
+  return lf_bench_usb_bulk_out(b, ep, data, len, actual, timeout_ms);
+}
+
+int lf_bench_usb_interrupt_in(lf_bench_board *b, uint8_t ep, void *buf, size_t len,
+                              size_t *actual, unsigned timeout_ms)
+{
+  *actual = 0;
+  if (!ep_interrupt(b, ep))
+    return LF_VUSB_ERR_INVALID;
+  return lf_bench_usb_bulk_in(b, ep, buf, len, actual, timeout_ms);
+}
+
+int lf_bench_usb_in_detached(lf_bench_board *b, uint8_t ep, void *buf, size_t len,
+                             size_t *actual, unsigned timeout_ms, uint64_t *done_ns)
+{
+  return lf_vprobe_in(b->probe, ep, buf, len, actual, timeout_ms, LF_VPROBE_DETACHED, done_ns);
+}
+
+bool lf_bench_usb_in_pending(const lf_bench_board *b, uint8_t ep)
+{
+  return lf_vprobe_in_pending(b->probe, ep);
+}
+
+int lf_bench_usb_class_request(lf_bench_board *b, uint8_t type, uint8_t req, uint16_t value,
+                               uint16_t index, uint8_t *data, size_t len)
+{
+  check_power(b);
+  return lf_vprobe_control(b->probe, type, req, value, index, data, len);
+}
+
+void lf_bench_usb_reset(lf_bench_board *b) { lf_vprobe_usb_reset(b->probe); }
+
+void lf_bench_usb_batch_begin(lf_bench_board *b) { lf_vprobe_batch_begin(b->probe); }
+void lf_bench_usb_batch_end(lf_bench_board *b) { lf_vprobe_batch_end(b->probe); }
+
+uint64_t lf_bench_usb_control_ns(const lf_bench_board *b, size_t data_len)
+{
+  return lf_vprobe_usb_ns(b->probe, 8) + lf_vprobe_usb_wire_ns(b->probe, data_len);
+}
 
 void lf_bench_usb_control_time(lf_bench_board *b, size_t data_len)
 {
-  lf_clock_advance(&b->clock, LF_CLK_USB,
-                   lf_vstlink_usb_ns(b->probe, 8) + lf_vstlink_usb_wire_ns(b->probe, data_len));
+  lf_clock_advance(&b->clock, LF_CLK_USB, lf_bench_usb_control_ns(b, data_len));
 }
 
 size_t lf_bench_usb_string_len(const char *text)
@@ -440,7 +508,7 @@ void lf_bench_report(const lf_bench_board *b, FILE *out)
   fprintf(out, "virtual time: %.6f s\n", (double)c->now_ns / 1e9);
   for (int i = 0; i < LF_CLK_NCAT; i++)
     fprintf(out, "  %-10s %.6f s\n", lf_clock_cat_name((lf_clk_cat)i), (double)c->cat_ns[i] / 1e9);
-  const lf_vstlink_counters *v = lf_vstlink_counters_get(b->probe);
+  const lf_vprobe_counters *v = lf_vprobe_counters_get(b->probe);
   fprintf(out, "usb: %llu out (%llu B), %llu in (%llu B), %llu timeouts, %llu stalls; %llu commands, "
                "%llu status errors; mem read %llu B, mem write %llu B\n",
           (unsigned long long)v->usb_out_transfers, (unsigned long long)v->usb_out_bytes,
@@ -448,6 +516,7 @@ void lf_bench_report(const lf_bench_board *b, FILE *out)
           (unsigned long long)v->usb_timeouts, (unsigned long long)v->usb_stalls,
           (unsigned long long)v->commands, (unsigned long long)v->status_errors,
           (unsigned long long)v->mem_read_bytes, (unsigned long long)v->mem_write_bytes);
+  lf_vprobe_report(b->probe, out);
   const lf_dap_counters *d = lf_dap_counters_get(b->dap);
   fprintf(out, "swd: %llu transactions (dp r/w %llu/%llu, ap r/w %llu/%llu), %llu WAIT, %llu FAULT, "
                "%llu no-ack, %llu sequences; ahb %llu reads, %llu writes; swclk %.0f Hz\n",
@@ -479,4 +548,13 @@ void lf_bench_report(const lf_bench_board *b, FILE *out)
 struct lf_soc *lf_bench_soc(lf_bench_board *b) { return b->soc; }
 struct lf_core *lf_bench_core(lf_bench_board *b) { return b->core; }
 struct lf_dap *lf_bench_dap(lf_bench_board *b) { return b->dap; }
-struct lf_vstlink *lf_bench_vstlink(lf_bench_board *b) { return b->probe; }
+const lf_vprobe_counters *lf_bench_probe_counters(const lf_bench_board *b)
+{
+  return lf_vprobe_counters_get(b->probe);
+}
+struct lf_vprobe *lf_bench_probe(lf_bench_board *b) { return b->probe; }
+struct lf_vstlink *lf_bench_vstlink(lf_bench_board *b) { return lf_vprobe_state(b->probe, "stlink"); }
+struct lf_vcmsisdap *lf_bench_vcmsisdap(lf_bench_board *b)
+{
+  return lf_vprobe_state(b->probe, "cmsis-dap");
+}

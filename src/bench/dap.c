@@ -90,10 +90,22 @@
 #define CSW_TRINPROG 0x00000080u
 #define CSW_WRITABLE 0xFF000037u /* Size, AddrInc, Prot 30:24, DbgSwEnable */
 #define CSW_RESET 0x23000040u
+#define AHB_AP_CM4_IDR 0x24770011u
 
 #define DLPIDR_VALUE 0x00000001u /* PROTVSN 1 (SWD protocol v2), TINSTANCE 0 */
 
 typedef enum { PROTO_LOCKOUT, PROTO_NEED_DPIDR, PROTO_ACTIVE } proto_state;
+typedef enum { MODE_JTAG, MODE_SWD, MODE_DORMANT } wire_mode;
+
+/* Bit history of lf_dap_swj_bits: the newest bit at bit 0 of h[0]. */
+#define HIST_WORDS 3
+typedef struct bit_hist { uint64_t h[HIST_WORDS]; } bit_hist;
+
+/* The sequences the SWJ-DP recognises, as bit patterns ending with their
+ * last bit (lf_dap_new builds them once per DAP). */
+enum { PAT_LINE_RESET, PAT_JTAG_TO_SWD, PAT_SWD_TO_JTAG, PAT_SWD_TO_DORMANT, PAT_JTAG_TO_DORMANT,
+       PAT_DORMANT_TO_SWD, PAT_DORMANT_TO_JTAG, NPAT };
+static void build_patterns(bit_hist pats[NPAT], unsigned len[NPAT]);
 
 /* One power-up handshake (debug or system): the ACK follows the request after
  * dp_pwrup_ack_ns; with dp_pwrdown_ack_never_clears it never drops. */
@@ -114,6 +126,10 @@ struct lf_dap {
   double hz;
   bool powered;
   proto_state proto;
+  wire_mode mode;
+  bit_hist hist;      /* the last raw bits driven (lf_dap_swj_bits) */
+  bit_hist pat[NPAT]; /* the sequences recognised (build_patterns) */
+  unsigned pat_len[NPAT];
   uint32_t ctrl;      /* writable CTRL/STAT bits */
   uint32_t sticky;    /* STICKYORUN/STICKYCMP/STICKYERR/WDATAERR */
   bool readok;
@@ -124,6 +140,7 @@ struct lf_dap {
   uint32_t last_read; /* value returned by the last OK read (RESEND) */
   uint64_t busy_until;
   uint32_t csw, tar;
+  uint32_t tar_wrap;  /* auto-increment block (power of two) */
 };
 
 static void charge_cycles(lf_dap *d, double cycles)
@@ -170,6 +187,8 @@ static uint32_t ctrlstat(const lf_dap *d)
 static void dp_reset_state(lf_dap *d)
 {
   d->proto = PROTO_LOCKOUT;
+  d->mode = MODE_JTAG; /* SWJ-DP: JTAG after power-on */
+  memset(&d->hist, 0, sizeof d->hist);
   d->ctrl = 0;
   d->sticky = 0;
   d->readok = false;
@@ -197,6 +216,9 @@ lf_dap *lf_dap_new(const lf_dap_cfg *cfg, lf_clock *clk, const lf_bench_params *
   d->faults = faults;
   d->hz = 1e6;
   d->powered = true;
+  /* the Cortex-M3/M4 AHB-AP (variant 1) increments across 4 KiB (dap.h) */
+  d->tar_wrap = cfg->tar_wrap ? cfg->tar_wrap : cfg->ap_idr == AHB_AP_CM4_IDR ? 0x1000u : 0x400u;
+  build_patterns(d->pat, d->pat_len);
   dp_reset_state(d);
   return d;
 }
@@ -210,16 +232,153 @@ void lf_dap_line_reset(lf_dap *d)
 {
   d->c.sequences++;
   charge_cycles(d, d->p->swd_line_reset_bits);
-  if (d->powered)
+  if (d->powered) {
     d->proto = PROTO_NEED_DPIDR;
+    d->mode = MODE_SWD; /* bench: the ST-LINK's own sequence, SWD assumed */
+  }
+  memset(&d->hist, 0, sizeof d->hist);
 }
 
 void lf_dap_jtag_to_swd(lf_dap *d)
 {
   d->c.sequences++;
   charge_cycles(d, d->p->swd_jtag_to_swd_bits);
-  if (d->powered)
+  if (d->powered) {
     d->proto = PROTO_NEED_DPIDR; /* the sequence ends with a line reset */
+    d->mode = MODE_SWD;
+  }
+  memset(&d->hist, 0, sizeof d->hist);
+}
+
+/* ---- raw bit sequences (probe-protocols.md 4.2) ---- */
+
+static void hist_push(bit_hist *h, unsigned bit)
+{
+  for (int i = HIST_WORDS - 1; i > 0; i--)
+    h->h[i] = h->h[i] << 1 | h->h[i - 1] >> 63;
+  h->h[0] = h->h[0] << 1 | (bit & 1u);
+}
+
+/* Pushes `nbits` bits of `bytes` (LSB first) into h. */
+static void hist_push_bytes(bit_hist *h, const uint8_t *bytes, unsigned nbits)
+{
+  for (unsigned i = 0; i < nbits; i++)
+    hist_push(h, bytes[i / 8] >> (i % 8) & 1u);
+}
+
+/* Whether the newest `n` bits of h equal the newest n bits of pat. */
+static bool hist_match(const bit_hist *h, const bit_hist *pat, unsigned n)
+{
+  for (unsigned i = 0; i < HIST_WORDS && n; i++) {
+    unsigned k = n >= 64 ? 64 : n;
+    uint64_t mask = k == 64 ? ~0ull : (1ull << k) - 1;
+    if ((h->h[i] ^ pat->h[i]) & mask)
+      return false;
+    n -= k;
+  }
+  return true;
+}
+
+/* Selection alert (128 bits), then 4 zeros and an activation code:
+ * 0x1A (8 bits) selects SWD, 0x000 (12 bits) JTAG. */
+static const uint8_t alert[16] = {0x92, 0xF3, 0x09, 0x62, 0x95, 0x2D, 0x85, 0x86,
+                                  0xE9, 0xAF, 0xDD, 0xE3, 0xA2, 0x0E, 0xBC, 0x19};
+#define ALERT_SWD_BITS (128 + 4 + 8)
+#define ALERT_JTAG_BITS (128 + 4 + 12)
+
+static void alert_pattern(bit_hist *pat, bool swd)
+{
+  static const uint8_t zeros[2] = {0, 0}, act_swd = 0x1A;
+  memset(pat, 0, sizeof *pat);
+  hist_push_bytes(pat, alert, 128);
+  hist_push_bytes(pat, zeros, 4);
+  if (swd)
+    hist_push_bytes(pat, &act_swd, 8);
+  else
+    hist_push_bytes(pat, zeros, 12);
+}
+
+
+static unsigned pattern_ones(bit_hist *p, unsigned n)
+{
+  for (unsigned i = 0; i < n; i++)
+    hist_push(p, 1);
+  return n;
+}
+
+/* Fills pats[] and their lengths. */
+static void build_patterns(bit_hist pats[NPAT], unsigned len[NPAT])
+{
+  static const uint8_t zero = 0, jtag_swd[2] = {0x9E, 0xE7}, swd_jtag[2] = {0x3C, 0xE7},
+                       swd_dormant[2] = {0xBC, 0xE3}, jtag_dormant[4] = {0xBA, 0xBB, 0xBB, 0x33};
+  static const struct { const uint8_t *code; unsigned ones, bits; } codes[] = {
+    [PAT_LINE_RESET] = {&zero, 50, 1},          /* >= 50 ones ended by a zero */
+    [PAT_JTAG_TO_SWD] = {jtag_swd, 50, 16},     /* 0xE79E */
+    [PAT_SWD_TO_JTAG] = {swd_jtag, 50, 16},     /* 0xE73C */
+    [PAT_SWD_TO_DORMANT] = {swd_dormant, 50, 16}, /* 0xE3BC */
+    [PAT_JTAG_TO_DORMANT] = {jtag_dormant, 5, 31}, /* 0x33BBBBBA after >= 5 TMS ones */
+  };
+  memset(pats, 0, NPAT * sizeof pats[0]);
+  for (unsigned i = 0; i < PAT_DORMANT_TO_SWD; i++) {
+    len[i] = pattern_ones(&pats[i], codes[i].ones) + codes[i].bits;
+    hist_push_bytes(&pats[i], codes[i].code, codes[i].bits);
+  }
+  alert_pattern(&pats[PAT_DORMANT_TO_SWD], true);
+  len[PAT_DORMANT_TO_SWD] = ALERT_SWD_BITS;
+  alert_pattern(&pats[PAT_DORMANT_TO_JTAG], false);
+  len[PAT_DORMANT_TO_JTAG] = ALERT_JTAG_BITS;
+}
+
+static void swj_bit(lf_dap *d, unsigned bit)
+{
+  hist_push(&d->hist, bit);
+  const bit_hist *p = d->pat;
+  const unsigned *n = d->pat_len;
+  switch (d->mode) {
+  case MODE_SWD:
+    if (hist_match(&d->hist, &p[PAT_SWD_TO_JTAG], n[PAT_SWD_TO_JTAG])) {
+      d->mode = MODE_JTAG;
+      d->proto = PROTO_LOCKOUT;
+    } else if (hist_match(&d->hist, &p[PAT_SWD_TO_DORMANT], n[PAT_SWD_TO_DORMANT])) {
+      d->mode = MODE_DORMANT;
+      d->proto = PROTO_LOCKOUT;
+    } else if (hist_match(&d->hist, &p[PAT_LINE_RESET], n[PAT_LINE_RESET])) {
+      d->proto = PROTO_NEED_DPIDR;
+    }
+    break;
+  case MODE_JTAG:
+    if (hist_match(&d->hist, &p[PAT_JTAG_TO_SWD], n[PAT_JTAG_TO_SWD])) {
+      d->mode = MODE_SWD; /* locked out until the line reset that follows */
+      d->proto = PROTO_LOCKOUT;
+    } else if (hist_match(&d->hist, &p[PAT_JTAG_TO_DORMANT], n[PAT_JTAG_TO_DORMANT])) {
+      d->mode = MODE_DORMANT;
+    }
+    break;
+  case MODE_DORMANT:
+    if (hist_match(&d->hist, &p[PAT_DORMANT_TO_SWD], n[PAT_DORMANT_TO_SWD])) {
+      d->mode = MODE_SWD;
+      d->proto = PROTO_LOCKOUT;
+    } else if (hist_match(&d->hist, &p[PAT_DORMANT_TO_JTAG], n[PAT_DORMANT_TO_JTAG])) {
+      d->mode = MODE_JTAG;
+    }
+    break;
+  }
+}
+
+void lf_dap_swj_bits(lf_dap *d, const uint8_t *data, unsigned nbits)
+{
+  d->c.sequences++;
+  charge_cycles(d, nbits);
+  if (!d->powered)
+    return;
+  for (unsigned i = 0; i < nbits; i++)
+    swj_bit(d, data[i / 8] >> (i % 8) & 1u);
+}
+
+const char *lf_dap_mode(const lf_dap *d)
+{
+  static const char *const names[] = {"jtag", "swd", "dormant"};
+  return names[d->mode];
 }
 
 void lf_dap_idle(lf_dap *d, uint64_t cycles)
@@ -286,7 +445,8 @@ static void tar_increment(lf_dap *d, unsigned size)
 {
   if ((d->csw & CSW_ADDRINC) == 0)
     return; /* off; packed (2) behaves as single (1) */
-  d->tar = (d->tar & ~0x3FFu) | ((d->tar + size) & 0x3FFu);
+  uint32_t m = d->tar_wrap - 1;
+  d->tar = (d->tar & ~m) | ((d->tar + size) & m);
 }
 
 static uint32_t ap_read(lf_dap *d, uint8_t reg)
@@ -409,6 +569,7 @@ lf_swd_ack lf_dap_transact(lf_dap *d, bool apndp, bool rnw, uint8_t a, uint32_t 
 {
   a &= 0xC;
   d->c.transactions++;
+  memset(&d->hist, 0, sizeof d->hist); /* a packet ends any sequence on the line */
   if (apndp)
     rnw ? d->c.ap_reads++ : d->c.ap_writes++;
   else
@@ -418,7 +579,8 @@ lf_swd_ack lf_dap_transact(lf_dap *d, bool apndp, bool rnw, uint8_t a, uint32_t 
 
   bool dpidr_read = !apndp && rnw && a == 0x0;
   bool abort_write = !apndp && !rnw && a == 0x0;
-  if (!d->powered || d->proto == PROTO_LOCKOUT || (d->proto == PROTO_NEED_DPIDR && !dpidr_read))
+  if (!d->powered || d->mode != MODE_SWD || d->proto == PROTO_LOCKOUT ||
+      (d->proto == PROTO_NEED_DPIDR && !dpidr_read))
     return finish(d, LF_SWD_NOACK);
   if (ff) {
     d->sticky |= CS_STICKYERR;

@@ -8,10 +8,12 @@
  *    DPBANKSEL), RDBUFF, DLCR/TARGETID/DLPIDR/EVENTSTAT banks, RESEND.
  *  - Protocol state: after a line reset only a DPIDR read is answered.
  *  - AHB-AP: CSW (size, AddrInc single/packed, DbgStatus, HPROT), TAR with
- *    auto-increment that wraps inside the 1 KiB block (ADIv5 only guarantees
- *    the low 10 bits; the bench wraps, so a host that crosses a boundary
- *    without rewriting TAR writes to the wrong place — conservative choice,
- *    see stm32f7-target.md 16 #12), DRW, BD0-BD3, CFG, BASE, IDR.
+ *    auto-increment that wraps inside its block: 1 KiB (ADIv5 only
+ *    guarantees the low 10 bits; the bench wraps, so a host that crosses a
+ *    boundary without rewriting TAR writes to the wrong place — conservative
+ *    choice, see stm32f7-target.md 16 #12), or 4 KiB for the Cortex-M3/M4
+ *    AHB-AP (IDR 0x24770011, stm32f4-target.md 10.2: pyOCD and OpenOCD
+ *    increment across 4 KiB on it), DRW, BD0-BD3, CFG, BASE, IDR.
  *  - Posted AP reads (the value arrives with the next AP read or RDBUFF).
  *  - A bus access still in progress makes the next AP/RDBUFF access answer
  *    WAIT; an AHB error sets CTRL/STAT.STICKYERR and later AP accesses FAULT
@@ -40,6 +42,7 @@ typedef struct lf_dap_cfg {
   uint32_t targetid;     /* DPv2 TARGETID (unconfirmed for the F7) */
   uint32_t ap_idr;       /* 0x74770001 */
   uint32_t ap_base;      /* ROM table base as read from AP BASE */
+  uint32_t tar_wrap;     /* TAR auto-increment block in bytes; 0 = from ap_idr (above) */
 } lf_dap_cfg;
 
 typedef struct lf_dap_counters {
@@ -64,9 +67,26 @@ double lf_dap_swclk(const lf_dap *d);
  * 0x4, 0x8 or 0xC. For reads *data receives the value (posted for AP reads). */
 lf_swd_ack lf_dap_transact(lf_dap *d, bool apndp, bool rnw, uint8_t a, uint32_t *data);
 
-/* Wire sequences (charged as bits at SWCLK). */
+/* Wire sequences (charged as bits at SWCLK). These two are a probe
+ * firmware's own fixed sequences (ST-LINK ENTER): each leaves the DP in SWD
+ * mode, waiting for a DPIDR read. */
 void lf_dap_line_reset(lf_dap *d);
 void lf_dap_jtag_to_swd(lf_dap *d);
+/* Raw bits a probe drives on SWDIO/TMS, LSB first, one per SWCLK cycle
+ * (CMSIS-DAP SWJ_Sequence, SWD_Sequence output), charged at SWCLK. The
+ * SWJ-DP watches them (probe-protocols.md 4.2): it starts in JTAG mode at
+ * power-on; after at least 50 ones, the 16-bit codes 0xE79E (JTAG to SWD),
+ * 0xE73C (SWD to JTAG) and 0xE3BC (SWD to dormant) switch the mode; in JTAG
+ * mode, 5 or more ones and the 31-bit code 0x33BBBBBA go dormant; in dormant
+ * mode, the 128-bit selection alert, 4 zeros and the activation code 0x1A
+ * select SWD (0x000 after the alert: JTAG). In SWD mode a line reset (50 or
+ * more ones, ended by a zero) makes the DP wait for a DPIDR read; in any
+ * other mode, or after a switch until the next line reset, nothing is
+ * answered. Bits of an SWD packet sent this way (multidrop TARGETSEL) are
+ * not decoded. */
+void lf_dap_swj_bits(lf_dap *d, const uint8_t *data, unsigned nbits);
+/* SWD wire mode (for tests and reports): "jtag", "swd", "dormant". */
+const char *lf_dap_mode(const lf_dap *d);
 /* Idle cycles on the wire (e.g. a probe's fixed gap). */
 void lf_dap_idle(lf_dap *d, uint64_t cycles);
 

@@ -9,6 +9,7 @@
 #define F7REF "stm32f7-target.md"
 #define PPREF "probe-protocols.md"
 #define F4REF "stm32f4-target.md"
+#define CDREF "cmsis-dap.md"
 #define ROW(field, unit, src) {#field, offsetof(lf_bench_params, field), unit, src}
 #define ROW4(field, unit, src)                                                   \
   {#field "[x8]", offsetof(lf_bench_params, field) + 0 * sizeof(double), unit, src}, \
@@ -30,6 +31,20 @@ static const lf_param_desc rows[] = {
   ROW(stlink_enter_swd_ns, "ns", "[unconf] firmware work on ENTER besides the wire sequences"),
   ROW(stlink_poll_limit, "", "[unconf] ST-Link firmware polls of CTRL/STAT ACKs (ENTER) and DHCSR.S_REGRDY (READREG/WRITEREG) before an error status"),
   ROW(stlink_write32_max, "B", "[disagree] (" PPREF " 1.7, 6.2) OpenOCD/pyOCD send <= 6144, probe-rs up to 65532; st-flash 1.7 loads its F4/F7 flash-loader data with one 32768-byte WRITEMEM_32BIT (bench finding 2)"),
+  ROW(usb_fs_frame_ns, "ns", "USB 2.0 full-speed frame 1 ms: one interrupt (HID) transaction per endpoint per frame at bInterval 1 (" PPREF " 4.4, " CDREF " 6)"),
+  ROW(cmsisdap_cmd_ns, "ns", "[unconf] CMSIS-DAP firmware decode/dispatch per command: no published number (" CDREF " 6, 8 #3); calibrate against the 0.47 ms single-read round trip (yapicoprobe #108)"),
+  ROW(cmsisdap_xfer_ns, "ns", "[unconf] CMSIS-DAP firmware loop around each SWD transaction of DAP_Transfer/TransferBlock (each WAIT retry included): no published number (" CDREF " 6)"),
+  ROW(cmsisdap_bulk_zlp, "bool", "[unconf] whether DAPLink/debugprobe end a bulk response whose length is a multiple of wMaxPacketSize with a ZLP when the host reads more (" CDREF " 7 #5); 0: the host's read runs into its timeout"),
+  ROW(cmsisdap_io_port_write_cycles, "cycles", "IO_PORT_WRITE_CYCLES 2 (ARM DAP_config.h template; DAPLink k20dx DAP_config.h); debugprobe's value [unconf]"),
+  ROW(cmsisdap_delay_slow_cycles, "cycles", "DELAY_SLOW_CYCLES 3 (ARM DAP.h, Set_Clock_Delay; " CDREF " 6)"),
+  ROW(cmsisdap_daplink_packet_count, "", "DAPLink k20dx HIC DAP_PACKET_COUNT 5 (" CDREF " 5 per-HIC table; DAPLink hic_hal/freescale/k20dx/DAP_config.h)"),
+  ROW(cmsisdap_daplink_cpu_hz, "Hz", "[unconf] k20dx (MK20DX128) SystemCoreClock 48 MHz: CPU_CLOCK of the reference clock formula"),
+  ROW(cmsisdap_daplink_swclk_max_hz, "Hz", "[unconf] bit-banged DAPLink HICs top out at 1.7-2.3 MHz real SWCLK whatever is requested (DAPLink #627; " CDREF " 6)"),
+  ROW(cmsisdap_daplink_default_hz, "Hz", "DAPLink k20dx DAP_DEFAULT_SWJ_CLOCK 1 MHz (" CDREF " 5)"),
+  ROW(cmsisdap_rpi_packet_count, "", "debugprobe v2.3.x: 8 buffers reported as Packet Count 6 (" CDREF " 2.2, 3.1; RPI commit 93c95e4)"),
+  ROW(cmsisdap_rpi_buffers, "", "debugprobe v2.3.x request buffers 8; the OUT is NAKed when all are full (" CDREF " 3.1)"),
+  ROW(cmsisdap_rpi_clk_sys_hz, "Hz", "[unconf] RP2040 clk_sys 125 MHz (SDK default; " CDREF " 6, 8 #6): SWCLK = clk_sys / (4 div)"),
+  ROW(cmsisdap_rpi_default_hz, "Hz", "[unconf] debugprobe DAP_DEFAULT_SWJ_CLOCK (not in the references; hosts set the clock)"),
   ROW(swd_read_cycles, "cycles", PPREF " 4.1: 8+T+3+32+1+T with T=1"),
   ROW(swd_write_cycles, "cycles", PPREF " 4.1: 8+T+3+T+32+1"),
   ROW(swd_wait_cycles, "cycles", PPREF " 4.1: WAIT/FAULT without data phase 8+T+3+T"),
@@ -97,6 +112,20 @@ void lf_bench_params_default(lf_bench_params *p)
   p->stlink_enter_swd_ns = 100e3;
   p->stlink_poll_limit = 100;
   p->stlink_write32_max = 65532;
+  p->usb_fs_frame_ns = 1e6;
+  p->cmsisdap_cmd_ns = 20e3;
+  p->cmsisdap_xfer_ns = 2e3;
+  p->cmsisdap_bulk_zlp = 0;
+  p->cmsisdap_io_port_write_cycles = 2;
+  p->cmsisdap_delay_slow_cycles = 3;
+  p->cmsisdap_daplink_packet_count = 5;
+  p->cmsisdap_daplink_cpu_hz = 48e6;
+  p->cmsisdap_daplink_swclk_max_hz = 2e6;
+  p->cmsisdap_daplink_default_hz = 1e6;
+  p->cmsisdap_rpi_packet_count = 6;
+  p->cmsisdap_rpi_buffers = 8;
+  p->cmsisdap_rpi_clk_sys_hz = 125e6;
+  p->cmsisdap_rpi_default_hz = 1e6;
   p->swd_read_cycles = 46;
   p->swd_write_cycles = 46;
   p->swd_wait_cycles = 13;

@@ -28,6 +28,21 @@ typedef struct lf_bench_params {
   double stlink_enter_swd_ns;      /* ENTER SWD: line reset + JTAG-to-SWD + DPIDR */
   double stlink_poll_limit;        /* firmware polls (power-up ACK, DHCSR.S_REGRDY) before giving up */
   double stlink_write32_max;       /* longest WRITEMEM_32BIT data phase the firmware accepts (bytes) */
+  /* --- CMSIS-DAP firmware (vcmsisdap.c; cmsis-dap.md) --- */
+  double usb_fs_frame_ns;          /* full-speed frame: one interrupt transaction per endpoint */
+  double cmsisdap_cmd_ns;          /* decode + dispatch of one command */
+  double cmsisdap_xfer_ns;         /* firmware time around each SWD transaction of a transfer */
+  double cmsisdap_bulk_zlp;        /* 1: a bulk response of a multiple of 64 B ends with a ZLP */
+  double cmsisdap_io_port_write_cycles; /* IO_PORT_WRITE_CYCLES of the clock formula */
+  double cmsisdap_delay_slow_cycles;    /* DELAY_SLOW_CYCLES of the clock formula */
+  double cmsisdap_daplink_packet_count; /* buffers = Info 0xFE answer */
+  double cmsisdap_daplink_cpu_hz;  /* HIC core clock (CPU_CLOCK) */
+  double cmsisdap_daplink_swclk_max_hz; /* bit-banged SWCLK ceiling whatever is requested */
+  double cmsisdap_daplink_default_hz;   /* DAP_DEFAULT_SWJ_CLOCK */
+  double cmsisdap_rpi_packet_count;     /* Info 0xFE answer */
+  double cmsisdap_rpi_buffers;          /* request buffers (OUT NAKed when all are full) */
+  double cmsisdap_rpi_clk_sys_hz;       /* RP2040 clk_sys (PIO and CPU_CLOCK) */
+  double cmsisdap_rpi_default_hz;       /* DAP_DEFAULT_SWJ_CLOCK */
   /* --- SWD wire (cycles) --- */
   double swd_read_cycles;          /* request + turnaround + ACK + data + parity + turn */
   double swd_write_cycles;

@@ -85,8 +85,11 @@
 #include "bench/vstlink.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "bench/bench.h"
 
 #define MODE_DFU 0x00
 #define MODE_MSC 0x01
@@ -165,7 +168,7 @@ struct lf_vstlink {
   lf_vstlink_wiring wiring;
   lf_faults *faults;
   lf_vstlink_counters c;
-  bool batch, batch_paid; /* inside a batch; its latency already charged */
+  lf_vusb_link link;
 
   uint8_t mode;
   uint16_t swd_div;
@@ -192,6 +195,11 @@ struct lf_vstlink {
   uint32_t misc_n;
   bool misc_ready;
   uint32_t *misc_res; /* values then statuses */
+
+  /* as a probe model (vprobe.h) */
+  char serial[64];
+  lf_bench_usb_iface iface;
+  lf_bench_usb_info usb;
 };
 
 static uint16_t get16(const uint8_t *b) { return (uint16_t)(b[0] | b[1] << 8); }
@@ -248,40 +256,13 @@ uint8_t lf_vstlink_ep_in(const lf_vstlink *v) { (void)v; return 0x81; }
 uint8_t lf_vstlink_ep_trace(const lf_vstlink *v) { return v->cfg.pid == 0x3748 ? 0x83 : 0x82; }
 unsigned lf_vstlink_max_packet(const lf_vstlink *v) { return v->cfg.high_speed ? 512 : 64; }
 
-uint64_t lf_vstlink_usb_wire_ns(const lf_vstlink *v, size_t len)
-{
-  unsigned mp = lf_vstlink_max_packet(v);
-  size_t npk = len ? (len + mp - 1) / mp : 1;
-  double rate = v->cfg.high_speed ? v->p->usb_hs_bit_rate : v->p->usb_fs_bit_rate;
-  double ovh = v->cfg.high_speed ? v->p->usb_hs_packet_overhead : v->p->usb_fs_packet_overhead;
-  double wire = rate > 0 ? ((double)len + (double)npk * ovh) * 8.0 * 1e9 / rate : 0;
-  return ns_of(wire);
-}
-
-uint64_t lf_vstlink_usb_ns(const lf_vstlink *v, size_t len)
-{
-  return ns_of(v->p->usb_transfer_latency_ns) + lf_vstlink_usb_wire_ns(v, len);
-}
-
-void lf_vstlink_batch_begin(lf_vstlink *v)
-{
-  v->batch = true;
-  v->batch_paid = false;
-}
-
-void lf_vstlink_batch_end(lf_vstlink *v) { v->batch = v->batch_paid = false; }
+uint64_t lf_vstlink_usb_wire_ns(const lf_vstlink *v, size_t len) { return lf_vusb_wire_ns(&v->link, len); }
+uint64_t lf_vstlink_usb_ns(const lf_vstlink *v, size_t len) { return lf_vusb_ns(&v->link, len); }
+void lf_vstlink_batch_begin(lf_vstlink *v) { lf_vusb_batch_begin(&v->link); }
+void lf_vstlink_batch_end(lf_vstlink *v) { lf_vusb_batch_end(&v->link); }
 
 /* Charges one transfer of `len` bytes: latency when it starts a round trip. */
-static void usb_charge(lf_vstlink *v, size_t len)
-{
-  uint64_t ns = lf_vstlink_usb_wire_ns(v, len);
-  if (!v->batch || !v->batch_paid) {
-    ns += ns_of(v->p->usb_transfer_latency_ns);
-    v->c.usb_round_trips++;
-    v->batch_paid = v->batch;
-  }
-  lf_clock_advance(v->clk, LF_CLK_USB, ns);
-}
+static void usb_charge(lf_vstlink *v, size_t len) { lf_vusb_charge(&v->link, &v->c, len); }
 
 /* ---- SWD through the DAP, as the firmware does it ---- */
 
@@ -1134,30 +1115,10 @@ static void data_phase(lf_vstlink *v, const uint8_t *data, size_t len)
 static int usb_fault(lf_vstlink *v, bool in, unsigned timeout_ms, size_t *actual, bool *short_pkt)
 {
   *actual = 0;
-  lf_fault *f = v->faults ? lf_faults_event(v->faults, LF_FAULT_USB_TIMEOUT) : NULL;
-  if (!f)
-    return LF_VUSB_OK;
-  switch (f->kind) {
-  case LF_FAULT_USB_TIMEOUT:
-    v->c.usb_timeouts++;
-    lf_clock_advance(v->clk, LF_CLK_TIMEOUT, (uint64_t)timeout_ms * 1000000u);
-    return LF_VUSB_ERR_TIMEOUT;
-  case LF_FAULT_USB_STALL:
-    v->c.usb_stalls++;
-    usb_charge(v, 0);
-    return LF_VUSB_ERR_PIPE;
-  default:
-    *short_pkt = in;
-    return LF_VUSB_OK;
-  }
+  return lf_vprobe_usb_fault(v->faults, &v->link, &v->c, in, timeout_ms, short_pkt);
 }
 
-static int stall(lf_vstlink *v)
-{
-  v->c.usb_stalls++;
-  usb_charge(v, 0);
-  return LF_VUSB_ERR_PIPE;
-}
+static int stall(lf_vstlink *v) { return lf_vprobe_stall(&v->link, &v->c); }
 
 void lf_vstlink_usb_reset(lf_vstlink *v)
 {
@@ -1244,6 +1205,7 @@ lf_vstlink *lf_vstlink_new(const lf_vstlink_cfg *cfg, lf_clock *clk, const lf_be
   v->cfg = *cfg;
   v->clk = clk;
   v->p = p;
+  v->link = (lf_vusb_link){.clk = clk, .p = p, .high_speed = cfg->high_speed};
   v->dap = dap;
   v->wiring = wiring;
   v->faults = faults;
@@ -1267,3 +1229,109 @@ void lf_vstlink_free(lf_vstlink *v)
 }
 
 const lf_vstlink_counters *lf_vstlink_counters_get(const lf_vstlink *v) { return &v->c; }
+
+/* ---- the probe model "stlink" (vprobe.h) ---- */
+
+static const char *const preset_names[] = {"v2", "v2-1", "v3"};
+
+static const char *m_preset_name(size_t i)
+{
+  return i < sizeof preset_names / sizeof preset_names[0] ? preset_names[i] : NULL;
+}
+
+static void *m_create(const char *preset, const lf_vprobe_env *env, char *err, size_t errlen)
+{
+  lf_vstlink_cfg cfg;
+  if (lf_vstlink_cfg_preset(&cfg, preset) != 0) {
+    snprintf(err, errlen, "bench: unknown ST-LINK preset '%s'", preset);
+    return NULL;
+  }
+  lf_vstlink *v = lf_vstlink_new(&cfg, env->clk, env->p, env->dap,
+                                 (lf_vstlink_wiring){env->nrst, env->ctx}, env->faults);
+  if (!v) {
+    snprintf(err, errlen, "bench: out of memory");
+    return NULL;
+  }
+  snprintf(v->serial, sizeof v->serial, "%s", env->serial ? env->serial : cfg.serial);
+  v->cfg.serial = v->serial;
+  /* One configuration with the debug interface (vendor class 0xFF/0xFF/0xFF)
+   * and its three bulk endpoints: reply IN, command OUT, trace IN
+   * (probe-protocols.md 1.1). The V2-1's mass-storage and VCP interfaces
+   * are not modeled: no tool here touches them. */
+  v->iface = (lf_bench_usb_iface){
+    .number = 0, .cls = 0xFF, .subclass = 0xFF, .protocol = 0xFF, .name = "ST-Link Debug",
+    .ep_out = lf_vstlink_ep_out(v), .ep_in = lf_vstlink_ep_in(v), .interrupt = false,
+    .ep_extra = lf_vstlink_ep_trace(v), .in_first = true,
+    .max_packet = (uint16_t)lf_vstlink_max_packet(v),
+  };
+  v->usb = (lf_bench_usb_info){
+    .vid = cfg.vid,
+    .pid = cfg.pid,
+    .bcd_device = 0x0100,
+    .manufacturer = "STMicroelectronics",
+    .product = is_v3(v) ? "STLINK-V3" : "STM32 STLink",
+    .serial = v->serial,
+    .ep_out = v->iface.ep_out,
+    .ep_in = v->iface.ep_in,
+    .ep_trace = v->iface.ep_extra,
+    .max_packet = v->iface.max_packet,
+    .high_speed = cfg.high_speed,
+    .ifaces = &v->iface,
+    .nifaces = 1,
+  };
+  return v;
+}
+
+static int m_out(void *m, uint8_t ep, const uint8_t *data, size_t len, size_t *actual,
+                 unsigned timeout_ms)
+{
+  return lf_vstlink_bulk_out(m, ep, data, len, actual, timeout_ms);
+}
+
+static int m_in(void *m, uint8_t ep, uint8_t *buf, size_t len, size_t *actual, unsigned timeout_ms,
+                unsigned flags, uint64_t *done_ns)
+{
+  lf_vstlink *v = m;
+  (void)flags; /* one host context per ST-LINK: every read is an ordinary one */
+  int rc = lf_vstlink_bulk_in(v, ep, buf, len, actual, timeout_ms);
+  *done_ns = v->clk->now_ns;
+  return rc;
+}
+
+static bool m_in_pending(const void *m, uint8_t ep)
+{
+  const lf_vstlink *v = m;
+  return ep == lf_vstlink_ep_in(v) && v->reply_pending;
+}
+
+static void m_batch_begin(void *m) { lf_vstlink_batch_begin(m); }
+static void m_batch_end(void *m) { lf_vstlink_batch_end(m); }
+static void m_usb_reset(void *m) { lf_vstlink_usb_reset(m); }
+static uint64_t m_usb_ns(const void *m, size_t len) { return lf_vstlink_usb_ns(m, len); }
+static uint64_t m_usb_wire_ns(const void *m, size_t len) { return lf_vstlink_usb_wire_ns(m, len); }
+static const lf_bench_usb_info *m_usb_info(const void *m) { return &((const lf_vstlink *)m)->usb; }
+static const lf_vprobe_counters *m_counters(const void *m) { return lf_vstlink_counters_get(m); }
+static void m_free(void *m) { lf_vstlink_free(m); }
+
+static const lf_vprobe_ops stlink_ops = {
+  .out = m_out,
+  .in = m_in,
+  .in_pending = m_in_pending,
+  .batch_begin = m_batch_begin,
+  .batch_end = m_batch_end,
+  .usb_reset = m_usb_reset,
+  .control = NULL, /* no class requests: they stall */
+  .usb_ns = m_usb_ns,
+  .usb_wire_ns = m_usb_wire_ns,
+  .usb_info = m_usb_info,
+  .counters = m_counters,
+  .report = NULL, /* the common usb: line says it all */
+  .free = m_free,
+};
+
+const lf_vprobe_model lf_vprobe_model_stlink = {
+  .kind = "stlink",
+  .preset_name = m_preset_name,
+  .create = m_create,
+  .ops = &stlink_ops,
+};

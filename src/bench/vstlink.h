@@ -20,17 +20,11 @@
 #include "bench/dap.h"
 #include "bench/faults.h"
 #include "bench/params.h"
+#include "bench/vprobe.h"
 
-/* Transfer results, numerically equal to libusb's codes so the libusb
- * stand-in can pass them through. */
-enum {
-  LF_VUSB_OK = 0,
-  LF_VUSB_ERR_IO = -1,
-  LF_VUSB_ERR_NO_DEVICE = -4,
-  LF_VUSB_ERR_TIMEOUT = -7,
-  LF_VUSB_ERR_OVERFLOW = -8,
-  LF_VUSB_ERR_PIPE = -9,
-};
+/* The board wires it as the probe model "stlink" (vprobe.h): presets "v2",
+ * "v2-1", "v3"; the USB serial is the board's (env->serial). Transfer
+ * results are LF_VUSB_* (vprobe.h). */
 
 typedef struct lf_vstlink_cfg {
   uint16_t vid, pid;        /* 0x0483, 0x374B (V2-1) */
@@ -49,15 +43,9 @@ typedef struct lf_vstlink_wiring {
   void *ctx;
 } lf_vstlink_wiring;
 
-typedef struct lf_vstlink_counters {
-  uint64_t usb_out_transfers, usb_in_transfers;
-  uint64_t usb_out_bytes, usb_in_bytes;
-  uint64_t usb_timeouts, usb_stalls;
-  uint64_t usb_round_trips; /* transfers that paid usb_transfer_latency_ns */
-  uint64_t commands;
-  uint64_t mem_read_bytes, mem_write_bytes;
-  uint64_t status_errors;   /* commands answered with a status other than 0x80 */
-} lf_vstlink_counters;
+/* commands: 16-byte commands decoded; status_errors: answered with a status
+ * other than 0x80; mem bytes: memory-command data moved. */
+typedef lf_vprobe_counters lf_vstlink_counters;
 
 typedef struct lf_vstlink lf_vstlink;
 

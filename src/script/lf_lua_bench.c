@@ -2,15 +2,21 @@
  * backend, so any script runs in CI without hardware. The bench object owns
  * its boards and transport; probes opened on it are its children.
  *
- *   spec = "nucleo-f767zi" | "nucleo-f767zi,nucleo-f767zi"
+ *   spec = "nucleo-f767zi" | "nucleo-f767zi,nucleo-f767zi@daplink"
  *        | { "nucleo-f767zi", {board = "nucleo-f767zi", probe = "v3"},
  *            probe = "v2", faults = "usb_timeout@5", state = "board.state",
  *            serial = "...", params = {usb_transfer_latency_ns = 0} }
  *
+ * probe: any probe preset (bench.h lf_bench_probe_list: v2, v2-1, v3,
+ * daplink, rpi-debugprobe); "BOARD@PROBE" in a board name wires that probe
+ * to that board whatever `probe` says. bench:counters(n).probe.name is the
+ * preset wired to board n.
+ *
  * Keys at the top apply to every board; a board's own table overrides them
- * (params: the top ones first, then the board's). A second board of the same
- * name without a serial gets the first one's serial with its last two hex
- * digits replaced by its position, so selection by serial stays unique. */
+ * (params: the top ones first, then the board's). A board without a serial
+ * whose default serial an earlier board already has (the same board with
+ * the same probe) gets its last two hex digits replaced by its position, so
+ * selection by serial stays unique. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <stddef.h>
@@ -20,7 +26,7 @@
 #include "bench/cortexm.h"
 #include "bench/dap.h"
 #include "bench/soc.h"
-#include "bench/vstlink.h"
+#include "bench/vprobe.h"
 #include "script/lf_lua_int.h"
 #include "usb/usb_bench.h"
 
@@ -124,16 +130,6 @@ static lf_bench_board *make_board(lua_State *L, lf_lbackend *be, int top, int e,
                luaL_typename(L, e));
   }
   explicit_serial[k] = cfg.serial != NULL;
-  char serial[64];
-  for (size_t i = 0; i < k && !cfg.serial; i++) {
-    const lf_bench_usb_info *u = lf_bench_usb_info_get(be->boards[i]);
-    size_t len = strlen(u->serial);
-    if (explicit_serial[i] || len < 2 || len >= sizeof serial)
-      continue;
-    memcpy(serial, u->serial, len + 1);
-    snprintf(serial + len - 2, 3, "%02X", (unsigned)(k + 1) & 0xFF);
-    cfg.serial = serial;
-  }
   if (state) {
     be->state_files[k] = strdup(state);
     if (!be->state_files[k])
@@ -144,6 +140,23 @@ static lf_bench_board *make_board(lua_State *L, lf_lbackend *be, int top, int e,
   lf_bench_board *b = lf_bench_board_new(&cfg, err, sizeof err);
   if (!b)
     luaL_error(L, "luaflash.bench: board %d: %s", (int)k + 1, err);
+  /* a default serial an earlier board already has: its last two hex
+   * digits become the board's position (as the libusb stand-in does) */
+  const char *mine = lf_bench_usb_info_get(b)->serial;
+  size_t len = strlen(mine);
+  bool clash = false;
+  for (size_t i = 0; i < k && !explicit_serial[k]; i++)
+    clash |= strcmp(lf_bench_usb_info_get(be->boards[i])->serial, mine) == 0;
+  char serial[64];
+  if (clash && len >= 2 && len < sizeof serial) {
+    memcpy(serial, mine, len + 1);
+    snprintf(serial + len - 2, 3, "%02X", (unsigned)(k + 1) & 0xFF);
+    lf_bench_board_free(b);
+    cfg.serial = serial;
+    b = lf_bench_board_new(&cfg, err, sizeof err);
+    if (!b)
+      luaL_error(L, "luaflash.bench: board %d: %s", (int)k + 1, err);
+  }
   return b;
 }
 
@@ -257,11 +270,12 @@ typedef struct counter_field {
 #define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
 
 static const counter_field probe_fields[] = {
-  CF(lf_vstlink_counters, usb_out_transfers), CF(lf_vstlink_counters, usb_in_transfers),
-  CF(lf_vstlink_counters, usb_out_bytes),     CF(lf_vstlink_counters, usb_in_bytes),
-  CF(lf_vstlink_counters, usb_timeouts),      CF(lf_vstlink_counters, usb_stalls),
-  CF(lf_vstlink_counters, commands),          CF(lf_vstlink_counters, mem_read_bytes),
-  CF(lf_vstlink_counters, mem_write_bytes),   CF(lf_vstlink_counters, status_errors),
+  CF(lf_vprobe_counters, usb_out_transfers), CF(lf_vprobe_counters, usb_in_transfers),
+  CF(lf_vprobe_counters, usb_out_bytes),     CF(lf_vprobe_counters, usb_in_bytes),
+  CF(lf_vprobe_counters, usb_timeouts),      CF(lf_vprobe_counters, usb_stalls),
+  CF(lf_vprobe_counters, usb_round_trips),   CF(lf_vprobe_counters, commands),
+  CF(lf_vprobe_counters, mem_read_bytes),    CF(lf_vprobe_counters, mem_write_bytes),
+  CF(lf_vprobe_counters, status_errors),
 };
 static const counter_field dap_fields[] = {
   CF(lf_dap_counters, transactions), CF(lf_dap_counters, dp_reads),  CF(lf_dap_counters, dp_writes),
@@ -304,7 +318,9 @@ static int b_counters(lua_State *L)
   for (int c = 0; c < LF_CLK_NCAT; c++)
     set_int(L, lf_clock_cat_name((lf_clk_cat)c), clk->cat_ns[c]);
   lua_setfield(L, -2, "time");
-  push_fields(L, lf_vstlink_counters_get(lf_bench_vstlink(b)), probe_fields, NFIELDS(probe_fields));
+  push_fields(L, lf_bench_probe_counters(b), probe_fields, NFIELDS(probe_fields));
+  lua_pushstring(L, lf_bench_probe_name(b));
+  lua_setfield(L, -2, "name"); /* probe.name: the preset wired to the board */
   lua_setfield(L, -2, "probe");
   push_fields(L, lf_dap_counters_get(lf_bench_dap(b)), dap_fields, NFIELDS(dap_fields));
   lua_setfield(L, -2, "dap");

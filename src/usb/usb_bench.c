@@ -1,14 +1,17 @@
 /* In-process bench backend (usb_bench.h): each lf_bench_board is one device at
- * "bench:<n>". Its descriptor and strings come from lf_bench_usb_info_get (no
- * time passes); a batch runs the transfers in order as one round trip (the
- * bench charges the USB turnaround latency once, lf_bench_usb_batch_begin) and
- * stops at the first failure (the later ones report LF_USB_ERR_IO, "not run"). */
+ * "bench:<n>". Its descriptor, interfaces and strings come from
+ * lf_bench_usb_info_get (no time passes); a batch runs the transfers in order
+ * as one round trip (the bench charges the USB turnaround latency once,
+ * lf_bench_usb_batch_begin) and stops at the first failure (the later ones
+ * report LF_USB_ERR_IO, "not run"). An open device moves data as its filter
+ * row says: bulk transfers, or interrupt transfers (HID probes), which the
+ * bench refuses on a bulk endpoint as usbfs does (LF_VUSB_ERR_INVALID). */
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
 
 #include "bench/bench.h"
-#include "bench/vstlink.h"
+#include "bench/vprobe.h"
 #include "usb/usb_bench.h"
 
 /* The bench answers with its own codes; they are libusb's numbers, as ours. */
@@ -18,6 +21,12 @@ _Static_assert((int)LF_VUSB_OK == (int)LF_USB_OK && (int)LF_VUSB_ERR_IO == (int)
                  (int)LF_VUSB_ERR_OVERFLOW == (int)LF_USB_ERR_OVERFLOW &&
                  (int)LF_VUSB_ERR_PIPE == (int)LF_USB_ERR_PIPE,
                "bench USB result codes differ from the transport's");
+
+/* An open device: its board and how the claimed interface moves data. */
+typedef struct bench_dev {
+  lf_bench_board *b;
+  lf_usb_xfer_type type;
+} bench_dev;
 
 typedef struct bench_priv {
   lf_bench_board **boards;
@@ -116,24 +125,46 @@ static void b_release(lf_usb_ctx *c, void **handles, size_t n) { free(handles); 
 static int b_open(lf_usb_ctx *c, void *h, const lf_usb_devinfo *info, int iface,
                   lf_usb_xfer_type type, void **dev)
 {
-  *dev = h;
+  const lf_bench_usb_info *u = lf_bench_usb_info_get(h);
+  bool found = false;
+  for (unsigned i = 0; i < u->nifaces; i++)
+    found |= u->ifaces[i].number == iface;
+  if (!found)
+    return LF_USB_ERR_NOT_FOUND; /* libusb_claim_interface: no such interface */
+  bench_dev *d = calloc(1, sizeof *d);
+  if (!d)
+    return LF_USB_ERR_NO_MEM;
+  d->b = h;
+  d->type = type;
+  *dev = d;
   return 0;
+}
+
+/* One transfer of the device's type. */
+static int xfer(const bench_dev *d, lf_usb_xfer *x, unsigned timeout_ms)
+{
+  bool in = x->ep & 0x80;
+  if (d->type == LF_USB_INTERRUPT)
+    return in ? lf_bench_usb_interrupt_in(d->b, x->ep, x->buf, x->len, &x->actual, timeout_ms)
+              : lf_bench_usb_interrupt_out(d->b, x->ep, x->buf, x->len, &x->actual, timeout_ms);
+  return in ? lf_bench_usb_bulk_in(d->b, x->ep, x->buf, x->len, &x->actual, timeout_ms)
+            : lf_bench_usb_bulk_out(d->b, x->ep, x->buf, x->len, &x->actual, timeout_ms);
 }
 
 static int b_batch(lf_usb_ctx *c, void *dev, lf_usb_xfer *xs, size_t n, unsigned timeout_ms)
 {
   bench_priv *p = c->priv;
-  uint64_t t0 = p->ev ? lf_bench_clock(dev)->now_ns : 0;
-  lf_bench_usb_batch_begin(dev);
+  const bench_dev *d = dev;
+  uint64_t t0 = p->ev ? lf_bench_clock(d->b)->now_ns : 0;
+  lf_bench_usb_batch_begin(d->b);
   int rc = 0;
   for (size_t i = 0; i < n && rc == 0; i++) {
     lf_usb_xfer *x = &xs[i];
-    int r = (x->ep & 0x80) ? lf_bench_usb_bulk_in(dev, x->ep, x->buf, x->len, &x->actual, timeout_ms)
-                           : lf_bench_usb_bulk_out(dev, x->ep, x->buf, x->len, &x->actual, timeout_ms);
+    int r = xfer(d, x, timeout_ms);
     x->result = r;
     if (p->ev) {
-      log_xfer(p, dev, x, t0, r);
-      t0 = lf_bench_clock(dev)->now_ns;
+      log_xfer(p, d->b, x, t0, r);
+      t0 = lf_bench_clock(d->b)->now_ns;
     }
     if (r) {
       /* With libusb the later transfers are cancelled; nothing of them ran. */
@@ -142,7 +173,7 @@ static int b_batch(lf_usb_ctx *c, void *dev, lf_usb_xfer *xs, size_t n, unsigned
       rc = r;
     }
   }
-  lf_bench_usb_batch_end(dev);
+  lf_bench_usb_batch_end(d->b);
   return rc;
 }
 
@@ -150,7 +181,7 @@ static int b_batch(lf_usb_ctx *c, void *dev, lf_usb_xfer *xs, size_t n, unsigned
  * interface 0 with the device's bulk endpoints). */
 static int b_endpoints(lf_usb_ctx *c, void *dev, int iface, lf_usb_ep *eps, size_t max)
 {
-  const lf_bench_usb_info *u = lf_bench_usb_info_get(dev);
+  const lf_bench_usb_info *u = lf_bench_usb_info_get(((bench_dev *)dev)->b);
   uint8_t out = u->ep_out, in = u->ep_in;
   bool irq = false;
   for (unsigned i = 0; i < u->nifaces; i++)
@@ -168,9 +199,12 @@ static int b_endpoints(lf_usb_ctx *c, void *dev, int iface, lf_usb_ep *eps, size
   return k;
 }
 
-static void b_close(lf_usb_ctx *c, void *dev) {}
+static void b_close(lf_usb_ctx *c, void *dev) { free(dev); }
 
-static uint64_t b_now_ns(lf_usb_ctx *c, void *dev) { return lf_bench_clock(dev)->now_ns; }
+static uint64_t b_now_ns(lf_usb_ctx *c, void *dev)
+{
+  return lf_bench_clock(((bench_dev *)dev)->b)->now_ns;
+}
 
 static void b_free(lf_usb_ctx *c)
 {
@@ -256,5 +290,7 @@ const lf_usb_bench_event *lf_usb_bench_events(const lf_usb_ctx *c, size_t *n, si
 
 struct lf_bench_board *lf_usb_bench_board(const lf_usb_dev *d)
 {
-  return lf_usb_dev_ctx(d)->be == &lf_usb_bench_backend ? lf_usb_dev_handle(d) : NULL;
+  if (lf_usb_dev_ctx(d)->be != &lf_usb_bench_backend)
+    return NULL;
+  return ((bench_dev *)lf_usb_dev_handle(d))->b;
 }

@@ -3,6 +3,7 @@
  * its declarations only: the program is linked against the stand-in), and
  * the API behaves as the tools expect (libusb-standin.md "Behaviour the tools
  * rely on"). */
+#define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,7 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -113,6 +118,8 @@ static void test_abi_layouts(void **state)
 static char tmpdir[200];
 static char report_path[300], state_pattern[300];
 
+/* Boards (main): three with ST-LINKs, then a DAPLink wired to an F429. */
+#define NBOARDS 4
 #define SER_F767 "066DFF575251717867174428"
 #define SER_V3 "0030003A3438510B34313939"
 
@@ -134,7 +141,7 @@ static void open_all(opened *o)
 {
   assert_int_equal(libusb_init(&o->ctx), 0);
   libusb_device **list;
-  assert_int_equal(libusb_get_device_list(o->ctx, &list), 3);
+  assert_int_equal(libusb_get_device_list(o->ctx, &list), NBOARDS);
   for (int i = 0; i < 3; i++) {
     assert_int_equal(libusb_open(list[i], &o->h[i]), 0);
     assert_int_equal(libusb_claim_interface(o->h[i], 0), 0);
@@ -198,8 +205,8 @@ static void enumeration_descriptors_strings(void **state)
   libusb_context *ctx;
   assert_int_equal(libusb_init(&ctx), 0);
   libusb_device **list;
-  assert_int_equal(libusb_get_device_list(ctx, &list), 3);
-  assert_null(list[3]);
+  assert_int_equal(libusb_get_device_list(ctx, &list), NBOARDS);
+  assert_null(list[NBOARDS]);
   static const uint16_t pids[3] = {0x374B, 0x374F, 0x374B};
   static const int speeds[3] = {LIBUSB_SPEED_FULL, LIBUSB_SPEED_HIGH, LIBUSB_SPEED_FULL};
   static const uint16_t mps[3] = {64, 512, 64};
@@ -436,6 +443,198 @@ static void st_flash_pg_with_ser_left_set(void **state)
   close_all(&o);
 }
 
+/* ---- CMSIS-DAP (cmsis-dap.md 1.1, 1.2): the DAPLink on board 4 ---- */
+
+static libusb_device_handle *open_daplink(libusb_context *ctx)
+{
+  libusb_device **list;
+  assert_int_equal(libusb_get_device_list(ctx, &list), NBOARDS);
+  libusb_device_handle *h = NULL;
+  assert_int_equal(libusb_open(list[3], &h), 0);
+  libusb_free_device_list(list, 1);
+  return h;
+}
+
+/* What OpenOCD (bulk interface by its name and endpoint order) and pyOCD
+ * 0.13.1 (product string, first HID interface, kernel driver) look at. */
+static void cmsis_dap_composite_descriptors_and_kernel_driver(void **state)
+{
+  (void)state;
+  libusb_context *ctx;
+  assert_int_equal(libusb_init(&ctx), 0);
+  libusb_device_handle *h = open_daplink(ctx);
+  libusb_device *dev = libusb_get_device(h);
+  struct libusb_device_descriptor d;
+  assert_int_equal(libusb_get_device_descriptor(dev, &d), 0);
+  assert_int_equal(d.idVendor, 0x0D28);
+  assert_int_equal(d.idProduct, 0x0204);
+  unsigned char s[64];
+  assert_true(libusb_get_string_descriptor_ascii(h, d.iProduct, s, sizeof s) > 0);
+  assert_string_equal((char *)s, "DAPLink CMSIS-DAP");
+  struct libusb_config_descriptor *cfg;
+  assert_int_equal(libusb_get_active_config_descriptor(dev, &cfg), 0);
+  assert_int_equal(cfg->bNumInterfaces, 2);
+  const struct libusb_interface_descriptor *hid = &cfg->interface[0].altsetting[0];
+  const struct libusb_interface_descriptor *v2 = &cfg->interface[1].altsetting[0];
+  assert_int_equal(hid->bInterfaceClass, LIBUSB_CLASS_HID);
+  assert_int_equal(hid->extra_length, 9); /* the HID class descriptor */
+  assert_int_equal(hid->extra[1], 0x21);
+  assert_int_equal(hid->bNumEndpoints, 2);
+  for (int e = 0; e < 2; e++) {
+    assert_int_equal(hid->endpoint[e].bmAttributes, LIBUSB_TRANSFER_TYPE_INTERRUPT);
+    assert_int_equal(hid->endpoint[e].bInterval, 1);
+    assert_int_equal(hid->endpoint[e].wMaxPacketSize, 64);
+  }
+  assert_true(libusb_get_string_descriptor_ascii(h, hid->iInterface, s, sizeof s) > 0);
+  assert_string_equal((char *)s, "CMSIS-DAP v1");
+  assert_int_equal(v2->bInterfaceClass, 0xFF);
+  assert_int_equal(v2->bInterfaceSubClass, 0);
+  assert_int_equal(v2->bInterfaceProtocol, 0);
+  assert_int_equal(v2->endpoint[0].bEndpointAddress, 0x02); /* EP[0] bulk OUT, EP[1] bulk IN */
+  assert_int_equal(v2->endpoint[1].bEndpointAddress, 0x82);
+  assert_int_equal(v2->endpoint[0].bmAttributes, LIBUSB_TRANSFER_TYPE_BULK);
+  assert_true(libusb_get_string_descriptor_ascii(h, v2->iInterface, s, sizeof s) > 0);
+  assert_string_equal((char *)s, "CMSIS-DAP v2");
+  libusb_free_config_descriptor(cfg);
+  /* the HID report descriptor, as the kernel's usbhid reads it */
+  unsigned char raw[128];
+  int n = libusb_control_transfer(h, 0x81, LIBUSB_REQUEST_GET_DESCRIPTOR, 0x2200, 0, raw, 128, 100);
+  assert_true(n > 20);
+  assert_memory_equal(raw, ((uint8_t[]){0x06, 0x00, 0xFF}), 3);
+  /* usbhid holds the HID interface: pyOCD detaches it, and re-attaches */
+  assert_int_equal(libusb_kernel_driver_active(h, 0), 1);
+  assert_int_equal(libusb_kernel_driver_active(h, 1), 0);
+  assert_int_equal(libusb_claim_interface(h, 0), LIBUSB_ERROR_BUSY);
+  assert_int_equal(libusb_detach_kernel_driver(h, 0), 0);
+  assert_int_equal(libusb_detach_kernel_driver(h, 1), LIBUSB_ERROR_NOT_FOUND);
+  assert_int_equal(libusb_claim_interface(h, 0), 0);
+  assert_int_equal(libusb_attach_kernel_driver(h, 0), LIBUSB_ERROR_BUSY); /* claimed */
+  /* an interrupt transfer on the bulk endpoint: usbfs refuses it */
+  int got = 0;
+  unsigned char req[64] = {0x00, 0xFE};
+  assert_int_equal(libusb_interrupt_transfer(h, 0x02, req, 2, &got, 100), LIBUSB_ERROR_INVALID_PARAM);
+  /* a command by HID SET_REPORT, its response by GET_REPORT (EP0) */
+  assert_int_equal(libusb_control_transfer(h, 0x21, 0x09, 0x0200, 0, req, 64, 100), 64);
+  assert_int_equal(libusb_control_transfer(h, 0xA1, 0x01, 0x0100, 0, raw, 64, 100), 64);
+  assert_memory_equal(raw, ((uint8_t[]){0x00, 1, 5}), 3);
+  assert_int_equal(libusb_release_interface(h, 0), 0);
+  assert_int_equal(libusb_attach_kernel_driver(h, 0), 0);
+  assert_int_equal(libusb_kernel_driver_active(h, 0), 1);
+  /* with auto-detach (luaflash's libusb backend) the claim detaches it */
+  assert_int_equal(libusb_set_auto_detach_kernel_driver(h, 1), 0);
+  assert_int_equal(libusb_claim_interface(h, 0), 0);
+  assert_int_equal(libusb_kernel_driver_active(h, 0), 0);
+  assert_int_equal(libusb_release_interface(h, 0), 0);
+  assert_int_equal(libusb_kernel_driver_active(h, 0), 1);
+  libusb_close(h);
+  libusb_exit(ctx);
+}
+
+static uint64_t real_ns(void)
+{
+  struct timespec ts;
+  syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts); /* past the stand-in's clock */
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+typedef struct reader {
+  libusb_device_handle *h;
+  unsigned char buf[64];
+  int got, rc;
+  uint64_t t; /* the reader's clock after its read */
+} reader;
+
+static void *read_response(void *arg)
+{
+  reader *r = arg;
+  r->rc = libusb_interrupt_transfer(r->h, 0x81, r->buf, 64, &r->got, 10000);
+  r->t = now_ns();
+  return NULL;
+}
+
+/* One pyOCD 0.13.1 exchange (pyusb_backend.py): its receive thread starts
+ * an interrupt IN with a 10 s timeout before the main thread writes the
+ * command. Bench bug: the IN found nothing pending and timed out at once
+ * (10 s of virtual time), the receive thread died ("read thread exited").
+ * Now it waits for the main thread's OUT, and reads detached: its clock is
+ * the response's arrival, the same however late the host runs the write. */
+static void pyocd_hid_reader_thread_waits_for_its_response(void **state)
+{
+  (void)state;
+  libusb_context *ctx;
+  assert_int_equal(libusb_init(&ctx), 0);
+  libusb_device_handle *h = open_daplink(ctx);
+  assert_int_equal(libusb_detach_kernel_driver(h, 0), 0);
+  assert_int_equal(libusb_claim_interface(h, 0), 0);
+  unsigned char buf[64];
+  int got = 0;
+  /* the drain (main thread only so far): times out at once */
+  assert_int_equal(libusb_interrupt_transfer(h, 0x81, buf, 64, &got, 1), LIBUSB_ERROR_TIMEOUT);
+  uint64_t gap[2];
+  for (int k = 0; k < 2; k++) {
+    reader r = {.h = h};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, read_response, &r), 0);
+    poll(NULL, 0, k ? 80 : 10); /* real time: the reader is blocked in its IN */
+    unsigned char req[64] = {0x00, 0xFE};
+    assert_int_equal(libusb_interrupt_transfer(h, 0x01, req, 64, &got, 1000), 0);
+    uint64_t t_out = now_ns();
+    pthread_join(th, NULL);
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(r.got, 64);
+    assert_memory_equal(r.buf, ((uint8_t[]){0x00, 1, 5}), 3);
+    assert_true(r.t > t_out);
+    gap[k] = r.t - t_out;
+  }
+  assert_int_equal(gap[0], gap[1]); /* deterministic whatever the host did */
+  assert_int_equal(libusb_release_interface(h, 0), 0);
+  libusb_close(h);
+  libusb_exit(ctx);
+}
+
+/* CPython's GIL hand-over waits 5 ms past clock_gettime(CLOCK_MONOTONIC) on
+ * a condition variable. Bench bug: with virtual time behind real time the
+ * deadline had passed already, pyOCD's two threads spun on the GIL and
+ * their clock reads moved virtual time by host scheduling (0.53 s or 1.01 s
+ * for the same flash). Now the wait lasts what was asked, in real time,
+ * whether virtual time is behind or ahead, and moves no virtual time. */
+static void timed_wait_keeps_the_asked_duration_on_virtual_deadlines(void **state)
+{
+  (void)state;
+  libusb_context *ctx;
+  assert_int_equal(libusb_init(&ctx), 0);
+  pthread_condattr_t ca;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  pthread_cond_t c;
+  pthread_cond_init(&c, &ca);
+  pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+  for (int k = 0; k < 2; k++) {
+    if (k == 0)
+      poll(NULL, 0, 30); /* virtual time now behind real time */
+    else
+      usleep(5000000);   /* virtual: 5 s ahead */
+    struct timespec d;
+    clock_gettime(CLOCK_MONOTONIC, &d);
+    uint64_t v0 = (uint64_t)d.tv_sec * 1000000000u + (uint64_t)d.tv_nsec;
+    d.tv_nsec += 20000000;
+    if (d.tv_nsec >= 1000000000) {
+      d.tv_sec++;
+      d.tv_nsec -= 1000000000;
+    }
+    uint64_t r0 = real_ns();
+    pthread_mutex_lock(&m);
+    assert_int_equal(pthread_cond_timedwait(&c, &m, &d), ETIMEDOUT);
+    pthread_mutex_unlock(&m);
+    uint64_t waited = real_ns() - r0;
+    assert_true(waited >= 15000000u && waited < 1000000000u);
+    assert_true(now_ns() - v0 < 100000u); /* virtual time did not move (reads only) */
+  }
+  pthread_cond_destroy(&c);
+  pthread_condattr_destroy(&ca);
+  libusb_exit(ctx);
+}
+
 /* The last libusb_exit saves every board's state file (%s = serial) and
  * writes the report with every board. */
 static void exit_saves_state_and_report(void **state)
@@ -487,7 +686,8 @@ int main(void)
     return 1;
   snprintf(report_path, sizeof report_path, "%s/report.txt", tmpdir);
   snprintf(state_pattern, sizeof state_pattern, "%s/%%s.state", tmpdir);
-  setenv("LF_BENCH_BOARDS", "nucleo-f767zi,nucleo-f767zi@v3:" SER_V3 ",nucleo-f429zi", 1);
+  setenv("LF_BENCH_BOARDS",
+         "nucleo-f767zi,nucleo-f767zi@v3:" SER_V3 ",nucleo-f429zi,nucleo-f429zi@daplink", 1);
   setenv("LF_BENCH_STATE", state_pattern, 1);
   setenv("LF_BENCH_REPORT", report_path, 1);
   unsetenv("LF_BENCH_FAULTS");
@@ -500,6 +700,9 @@ int main(void)
     cmocka_unit_test(sync_version_and_drain_timeout),
     cmocka_unit_test(async_batch_one_round_trip),
     cmocka_unit_test(st_flash_pg_with_ser_left_set),
+    cmocka_unit_test(cmsis_dap_composite_descriptors_and_kernel_driver),
+    cmocka_unit_test(pyocd_hid_reader_thread_waits_for_its_response),
+    cmocka_unit_test(timed_wait_keeps_the_asked_duration_on_virtual_deadlines),
     cmocka_unit_test(exit_saves_state_and_report),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "bench/bench.h"
 #include "bench/standin/standin_abi.h"
@@ -35,12 +36,15 @@ typedef struct su_counters {
   uint64_t cancelled;      /* async transfers completed as CANCELLED */
 } su_counters;
 
+#define SU_CONFIG_MAX 512
+
 struct su_device {
   struct su_board *board;
   su_context *ctx;         /* the context whose device list holds it */
   su_device_descriptor desc;
-  /* the raw configuration descriptor (9 + 9 + 3 x 7 bytes) */
-  uint8_t config_raw[64];
+  /* the raw configuration descriptor: configuration, then per interface its
+   * interface descriptor, class descriptors (HID) and endpoints */
+  uint8_t config_raw[SU_CONFIG_MAX];
   size_t config_len;
 };
 
@@ -56,6 +60,15 @@ typedef struct su_board {
   su_counters c;
   unsigned queued;       /* async transfers submitted and not yet run */
   uint64_t owner;        /* timeline (thread) that last used it; 0 = none yet */
+  /* Threads sharing the board (pyOCD's HID receive thread reads what the
+   * main thread sent; standin.c "Threads"): the timeline of the last OUT,
+   * the first two timelines that moved data, and the signal an OUT gives a
+   * reader waiting for its response. */
+  pthread_cond_t data_cond;
+  uint64_t last_out_tl, data_tl[2];
+  /* interfaces with a kernel driver bound (bit per interface number): HID
+   * ones start bound (usbhid), as on Linux */
+  uint32_t kernel_bound;
 } su_board;
 
 typedef struct su_process {
@@ -97,6 +110,13 @@ bool su_time_owns(const su_board *sb);
 /* Advances the calling thread's time by ns (a cost not on any board's
  * clock); returns its new time. */
 uint64_t su_time_charge(uint64_t ns);
+/* Moves the calling thread's time up to ns (never back); the boards stay. */
+void su_time_reach(uint64_t ns);
+/* The calling thread's timeline id (1 = the thread that brought the boards up). */
+uint64_t su_time_id(void);
+/* Waits on c (a CLOCK_MONOTONIC condition, m held) for at most ms of real
+ * host time; pthread_cond_timedwait's result. */
+int su_time_cond_wait_ms(pthread_cond_t *c, pthread_mutex_t *m, unsigned ms);
 /* Trace line for one transfer (no-op without LF_BENCH_TRACE). */
 void su_trace(const su_board *sb, const char *how, uint8_t ep, const uint8_t *data, size_t len,
               size_t actual, int rc);

@@ -1,7 +1,9 @@
 /* The stand-in's boards and files, from the environment:
  *
  *   LF_BENCH_BOARDS  comma-separated boards, each NAME[@PROBE][:SERIAL]
- *                    (default "nucleo-f767zi"); PROBE v2 | v2-1 | v3.
+ *                    (default "nucleo-f767zi"); PROBE: any probe preset
+ *                    (v2, v2-1, v3, daplink, rpi-debugprobe), default the
+ *                    board's own.
  *                    Boards without a serial get the board's default; a
  *                    repeated default gets its last two hex digits replaced
  *                    by the board's position, so every serial is unique.
@@ -27,7 +29,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "bench/vstlink.h"
+#include "bench/vprobe.h"
 
 su_process su_proc = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
@@ -111,8 +113,10 @@ static int parse_board(const char *item, su_board *sb, const char **serial)
   sb->probe[0] = 0;
   if (at) {
     size_t plen = head - nlen - 1;
+    char known[256];
     if (plen == 0 || plen >= sizeof sb->probe)
-      return fail("LF_BENCH_BOARDS entry '%s': probe after '@' must be v2, v2-1 or v3", item);
+      return fail("LF_BENCH_BOARDS entry '%s': a probe must follow '@' (%s)", item,
+                  lf_bench_probe_list(known, sizeof known));
     memcpy(sb->probe, at + 1, plen);
     sb->probe[plen] = 0;
   }
@@ -142,7 +146,27 @@ static int board_faults(size_t i, char *out, size_t cap)
   return 0;
 }
 
-static void build_descriptors(su_board *sb)
+/* String descriptor index of interface i's name (1-3: manufacturer,
+ * product, serial); standin.c serves them from the same rule. */
+#define IFACE_STRING(i) (4 + (i))
+
+static size_t put_ep(uint8_t *e, uint8_t addr, const lf_bench_usb_iface *f, bool interrupt)
+{
+  e[0] = 7;
+  e[1] = SU_DT_ENDPOINT;
+  e[2] = addr;
+  e[3] = interrupt ? SU_TRANSFER_TYPE_INTERRUPT : SU_TRANSFER_TYPE_BULK;
+  e[4] = (uint8_t)f->max_packet;
+  e[5] = (uint8_t)(f->max_packet >> 8);
+  e[6] = interrupt ? f->interval : 0;
+  return 7;
+}
+
+/* The device and configuration descriptors from the probe's USB identity
+ * and its interfaces (bench.h lf_bench_usb_iface): per interface its
+ * descriptor, for HID the HID class descriptor (HID 1.11, one report
+ * descriptor), then its endpoints in the probe's order. */
+static int build_descriptors(su_board *sb)
 {
   const lf_bench_usb_info *u = lf_bench_usb_info_get(sb->b);
   su_device *d = &sb->dev;
@@ -155,26 +179,36 @@ static void build_descriptors(su_board *sb)
     .idVendor = u->vid, .idProduct = u->pid, .bcdDevice = u->bcd_device,
     .iManufacturer = 1, .iProduct = 2, .iSerialNumber = 3, .bNumConfigurations = 1,
   };
-  /* One configuration with the debug interface (vendor class) and its three
-   * bulk endpoints: reply IN, command OUT, trace IN (probe-protocols.md 1.1). */
-  uint8_t eps[3] = {u->ep_in, u->ep_out, u->ep_trace};
   uint8_t *r = d->config_raw;
-  size_t len = 9 + 9 + 7 * 3;
-  uint8_t cfg[9] = {9, SU_DT_CONFIG, (uint8_t)len, (uint8_t)(len >> 8), 1, 1, 0, 0x80, 50};
-  uint8_t itf[9] = {9, SU_DT_INTERFACE, 0, 0, 3, 0xFF, 0xFF, 0xFF, 4};
-  memcpy(r, cfg, 9);
-  memcpy(r + 9, itf, 9);
-  for (size_t i = 0; i < 3; i++) {
-    uint8_t *e = r + 18 + 7 * i;
-    e[0] = 7;
-    e[1] = SU_DT_ENDPOINT;
-    e[2] = eps[i];
-    e[3] = SU_TRANSFER_TYPE_BULK;
-    e[4] = (uint8_t)u->max_packet;
-    e[5] = (uint8_t)(u->max_packet >> 8);
-    e[6] = 0;
+  size_t len = 9;
+  for (unsigned i = 0; i < u->nifaces; i++) {
+    const lf_bench_usb_iface *f = &u->ifaces[i];
+    uint8_t neps = (uint8_t)((f->ep_out != 0) + (f->ep_in != 0) + (f->ep_extra != 0));
+    if (len + 9 + 9 + 7u * neps > sizeof d->config_raw)
+      return fail("board %s: configuration descriptor too long", sb->name);
+    uint8_t itf[9] = {9, SU_DT_INTERFACE, f->number, 0, neps, f->cls, f->subclass, f->protocol,
+                      f->name ? (uint8_t)IFACE_STRING(i) : 0};
+    memcpy(r + len, itf, 9);
+    len += 9;
+    if (f->cls == 0x03) {
+      uint8_t hid[9] = {9, 0x21, 0x11, 0x01, 0x00, 0x01, 0x22, (uint8_t)f->hid_report_len,
+                        (uint8_t)(f->hid_report_len >> 8)};
+      memcpy(r + len, hid, 9);
+      len += 9;
+    }
+    uint8_t first = f->in_first ? f->ep_in : f->ep_out, second = f->in_first ? f->ep_out : f->ep_in;
+    if (first)
+      len += put_ep(r + len, first, f, f->interrupt);
+    if (second)
+      len += put_ep(r + len, second, f, f->interrupt);
+    if (f->ep_extra)
+      len += put_ep(r + len, f->ep_extra, f, false);
   }
+  uint8_t cfg[9] = {9, SU_DT_CONFIG, (uint8_t)len, (uint8_t)(len >> 8), (uint8_t)u->nifaces, 1, 0,
+                    0x80, 50};
+  memcpy(r, cfg, 9);
   d->config_len = len;
+  return 0;
 }
 
 /* Called under su_proc.lock. */
@@ -275,10 +309,20 @@ int su_env_setup(void)
       }
     }
     pthread_mutex_init(&sb->lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&sb->data_cond, &ca);
+    pthread_condattr_destroy(&ca);
+    const lf_bench_usb_info *u = lf_bench_usb_info_get(sb->b);
+    for (unsigned k = 0; k < u->nifaces; k++)
+      if (u->ifaces[k].cls == 0x03 && u->ifaces[k].number < 32)
+        sb->kernel_bound |= 1u << u->ifaces[k].number; /* usbhid */
     sb->bus = 1;
     sb->port = (uint8_t)(i + 1);
     sb->address = (uint8_t)(i + 2);
-    build_descriptors(sb);
+    if ((rc = build_descriptors(sb)) != 0)
+      break;
   }
   const char *report = getenv("LF_BENCH_REPORT");
   if (rc == 0 && report && *report &&
@@ -294,8 +338,10 @@ int su_env_setup(void)
     for (size_t i = 0; i < n; i++) {
       lf_bench_board_free(su_proc.boards[i].b);
       su_proc.boards[i].b = NULL;
-      if (su_proc.boards[i].bus) /* its lock was made */
+      if (su_proc.boards[i].bus) { /* its lock was made */
         pthread_mutex_destroy(&su_proc.boards[i].lock);
+        pthread_cond_destroy(&su_proc.boards[i].data_cond);
+      }
     }
     su_proc.nboards = 0;
     su_proc.report_path[0] = 0;
@@ -319,7 +365,7 @@ static void write_report(FILE *f)
   for (size_t i = 0; i < su_proc.nboards; i++) {
     su_board *sb = &su_proc.boards[i];
     pthread_mutex_lock(&sb->lock);
-    const lf_vstlink_counters *v = lf_vstlink_counters_get(lf_bench_vstlink(sb->b));
+    const lf_vprobe_counters *v = lf_bench_probe_counters(sb->b);
     fprintf(f, "== board %zu: %s, probe %s, serial %s (bus %u address %u)\n", i + 1, sb->name,
             sb->probe[0] ? sb->probe : "default", sb->serial, sb->bus, sb->address);
     lf_bench_report(sb->b, f);
@@ -395,6 +441,7 @@ __attribute__((destructor)) static void su_env_fini(void)
   for (size_t i = 0; i < su_proc.nboards; i++) {
     lf_bench_board_free(su_proc.boards[i].b);
     pthread_mutex_destroy(&su_proc.boards[i].lock);
+    pthread_cond_destroy(&su_proc.boards[i].data_cond);
   }
   su_proc.nboards = 0;
   if (su_proc.trace)

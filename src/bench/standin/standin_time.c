@@ -57,6 +57,8 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <pthread.h>
+#include <semaphore.h>
 #include <stdlib.h>
 #include <sys/time.h>
 #include <time.h>
@@ -184,6 +186,126 @@ bool su_time_owns(const su_board *sb)
 {
   uint64_t id = me()->id;
   return sb->owner == id || (sb->owner == 0 && id == 1);
+}
+
+void su_time_reach(uint64_t ns)
+{
+  timeline *t = me();
+  if (ns > t->ns)
+    set_ns(t, ns);
+}
+
+uint64_t su_time_id(void) { return me()->id; }
+
+/* ---- timed waits ----
+ * A tool computes the deadline of a timed wait from the clock it reads,
+ * i.e. from virtual time; the kernel measures it on the real clock.
+ * CPython's GIL hand-over between two threads (pyOCD's HID receive thread
+ * and its main thread) waits on a condition variable for 5 ms past
+ * clock_gettime(CLOCK_MONOTONIC): with virtual time behind real time every
+ * such wait returned at once, the threads spun, and their clock reads (the
+ * spin rule above) moved virtual time by how the host scheduled them. So
+ * the timed waits are interposed too and keep the duration the tool asked
+ * for: deadline - the thread's virtual now, from the real clock's now
+ * (the clock is the one whose virtual now the deadline is nearer to). The
+ * wait itself takes no virtual time: another thread is what it waits for. */
+static bool virtual_clock_id(clockid_t clk);
+
+typedef int (*cond_timedwait_fn)(pthread_cond_t *, pthread_mutex_t *, const struct timespec *);
+typedef int (*cond_clockwait_fn)(pthread_cond_t *, pthread_mutex_t *, clockid_t,
+                                 const struct timespec *);
+typedef int (*sem_timedwait_fn)(sem_t *, const struct timespec *);
+typedef int (*sem_clockwait_fn)(sem_t *, clockid_t, const struct timespec *);
+static _Atomic(void *) real_cond_timedwait, real_cond_clockwait, real_sem_timedwait,
+    real_sem_clockwait;
+
+static struct timespec ts_of(uint64_t ns)
+{
+  return (struct timespec){(time_t)(ns / 1000000000u), (long)(ns % 1000000000u)};
+}
+
+/* abs, a deadline on `clk` in virtual time, as the same distance from the
+ * real clock's now. */
+static struct timespec real_deadline(clockid_t clk, const struct timespec *abs)
+{
+  timeline *t = me();
+  bool wall = clk == CLOCK_REALTIME || clk == CLOCK_REALTIME_COARSE;
+  uint64_t vnow = (wall ? epoch.realtime : epoch.monotonic) + t->ns;
+  uint64_t a = ts_ns(abs);
+  struct timespec now = {0, 0};
+  real_clock_gettime(wall ? CLOCK_REALTIME : CLOCK_MONOTONIC, &now);
+  return ts_of(ts_ns(&now) + (a > vnow ? a - vnow : 0));
+}
+
+/* The clock a deadline was read from: the one whose virtual now it is nearer. */
+static clockid_t clock_of(const struct timespec *abs)
+{
+  uint64_t a = ts_ns(abs), m = epoch.monotonic + tl.ns, r = epoch.realtime + tl.ns;
+  uint64_t dm = a > m ? a - m : m - a, dr = a > r ? a - r : r - a;
+  return dm <= dr ? CLOCK_MONOTONIC : CLOCK_REALTIME;
+}
+
+API int pthread_cond_timedwait(pthread_cond_t *restrict c, pthread_mutex_t *restrict m,
+                               const struct timespec *restrict abs)
+{
+  cond_timedwait_fn real = (cond_timedwait_fn)real_fn(&real_cond_timedwait, "pthread_cond_timedwait");
+  if (!real)
+    return ENOSYS;
+  if (tl.busy || !virtual_on())
+    return real(c, m, abs);
+  struct timespec d = real_deadline(clock_of(abs), abs);
+  return real(c, m, &d);
+}
+
+API int pthread_cond_clockwait(pthread_cond_t *restrict c, pthread_mutex_t *restrict m,
+                               clockid_t clk, const struct timespec *restrict abs)
+{
+  cond_clockwait_fn real = (cond_clockwait_fn)real_fn(&real_cond_clockwait, "pthread_cond_clockwait");
+  if (!real)
+    return ENOSYS;
+  if (tl.busy || !virtual_on() || !virtual_clock_id(clk))
+    return real(c, m, clk, abs);
+  struct timespec d = real_deadline(clk, abs);
+  bool wall = clk == CLOCK_REALTIME || clk == CLOCK_REALTIME_COARSE;
+  return real(c, m, wall ? CLOCK_REALTIME : CLOCK_MONOTONIC, &d);
+}
+
+API int sem_timedwait(sem_t *restrict s, const struct timespec *restrict abs)
+{
+  sem_timedwait_fn real = (sem_timedwait_fn)real_fn(&real_sem_timedwait, "sem_timedwait");
+  if (!real) {
+    errno = ENOSYS;
+    return -1;
+  }
+  if (tl.busy || !virtual_on())
+    return real(s, abs);
+  struct timespec d = real_deadline(CLOCK_REALTIME, abs); /* sem_timedwait: CLOCK_REALTIME */
+  return real(s, &d);
+}
+
+API int sem_clockwait(sem_t *restrict s, clockid_t clk, const struct timespec *restrict abs)
+{
+  sem_clockwait_fn real = (sem_clockwait_fn)real_fn(&real_sem_clockwait, "sem_clockwait");
+  if (!real) {
+    errno = ENOSYS;
+    return -1;
+  }
+  if (tl.busy || !virtual_on() || !virtual_clock_id(clk))
+    return real(s, clk, abs);
+  struct timespec d = real_deadline(clk, abs);
+  bool wall = clk == CLOCK_REALTIME || clk == CLOCK_REALTIME_COARSE;
+  return real(s, wall ? CLOCK_REALTIME : CLOCK_MONOTONIC, &d);
+}
+
+int su_time_cond_wait_ms(pthread_cond_t *c, pthread_mutex_t *m, unsigned ms)
+{
+  cond_timedwait_fn real = (cond_timedwait_fn)real_fn(&real_cond_timedwait, "pthread_cond_timedwait");
+  if (!real)
+    return ENOSYS;
+  struct timespec now = {0, 0};
+  real_clock_gettime(CLOCK_MONOTONIC, &now);
+  struct timespec d = ts_of(ts_ns(&now) + (uint64_t)ms * 1000000u);
+  return real(c, m, &d);
 }
 
 uint64_t su_time_charge(uint64_t ns)

@@ -1,0 +1,206 @@
+/* The probe-model registry and dispatch (vprobe.h). A new probe model is one
+ * file exporting an lf_vprobe_model plus its line in `models` below. */
+#include "bench/vprobe.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern const lf_vprobe_model lf_vprobe_model_stlink;
+extern const lf_vprobe_model lf_vprobe_model_cmsisdap;
+
+static const lf_vprobe_model *const models[] = {
+  &lf_vprobe_model_stlink,
+  &lf_vprobe_model_cmsisdap,
+};
+#define NMODELS (sizeof models / sizeof models[0])
+
+struct lf_vprobe {
+  const lf_vprobe_model *model;
+  const char *preset; /* the model's own copy of the name */
+  void *m;
+};
+
+static const lf_vprobe_model *find(const char *preset, const char **name)
+{
+  for (size_t k = 0; preset && k < NMODELS; k++)
+    for (size_t i = 0; models[k]->preset_name(i); i++)
+      if (strcmp(models[k]->preset_name(i), preset) == 0) {
+        *name = models[k]->preset_name(i);
+        return models[k];
+      }
+  return NULL;
+}
+
+bool lf_vprobe_known(const char *preset)
+{
+  const char *name;
+  return find(preset, &name) != NULL;
+}
+
+const char *lf_vprobe_list(char *buf, size_t len)
+{
+  size_t used = 0;
+  if (len)
+    buf[0] = 0;
+  for (size_t k = 0; k < NMODELS; k++)
+    for (size_t i = 0; models[k]->preset_name(i) && used < len; i++) {
+      int n = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", models[k]->preset_name(i));
+      if (n < 0)
+        return buf;
+      used += (size_t)n;
+    }
+  return buf;
+}
+
+lf_vprobe *lf_vprobe_new(const char *preset, const lf_vprobe_env *env, char *err, size_t errlen)
+{
+  const char *name = NULL;
+  const lf_vprobe_model *model = find(preset, &name);
+  if (!model) {
+    char known[256];
+    snprintf(err, errlen, "bench: unknown probe '%s' (known: %s)", preset ? preset : "",
+             lf_vprobe_list(known, sizeof known));
+    return NULL;
+  }
+  lf_vprobe *p = calloc(1, sizeof *p);
+  if (!p) {
+    snprintf(err, errlen, "bench: out of memory");
+    return NULL;
+  }
+  p->model = model;
+  p->preset = name;
+  p->m = model->create(name, env, err, errlen);
+  if (!p->m) {
+    free(p);
+    return NULL;
+  }
+  return p;
+}
+
+void lf_vprobe_free(lf_vprobe *p)
+{
+  if (!p)
+    return;
+  p->model->ops->free(p->m);
+  free(p);
+}
+
+const char *lf_vprobe_kind(const lf_vprobe *p) { return p->model->kind; }
+const char *lf_vprobe_preset(const lf_vprobe *p) { return p->preset; }
+
+void *lf_vprobe_state(lf_vprobe *p, const char *kind)
+{
+  return p && strcmp(p->model->kind, kind) == 0 ? p->m : NULL;
+}
+
+int lf_vprobe_out(lf_vprobe *p, uint8_t ep, const void *data, size_t len, size_t *actual,
+                  unsigned timeout_ms)
+{
+  return p->model->ops->out(p->m, ep, data, len, actual, timeout_ms);
+}
+
+int lf_vprobe_in(lf_vprobe *p, uint8_t ep, void *buf, size_t len, size_t *actual,
+                 unsigned timeout_ms, unsigned flags, uint64_t *done_ns)
+{
+  uint64_t t = 0;
+  return p->model->ops->in(p->m, ep, buf, len, actual, timeout_ms, flags, done_ns ? done_ns : &t);
+}
+
+bool lf_vprobe_in_pending(const lf_vprobe *p, uint8_t ep) { return p->model->ops->in_pending(p->m, ep); }
+void lf_vprobe_batch_begin(lf_vprobe *p) { p->model->ops->batch_begin(p->m); }
+void lf_vprobe_batch_end(lf_vprobe *p) { p->model->ops->batch_end(p->m); }
+void lf_vprobe_usb_reset(lf_vprobe *p) { p->model->ops->usb_reset(p->m); }
+
+int lf_vprobe_control(lf_vprobe *p, uint8_t type, uint8_t req, uint16_t value, uint16_t index,
+                      uint8_t *data, size_t len)
+{
+  if (!p->model->ops->control)
+    return LF_VUSB_ERR_PIPE;
+  return p->model->ops->control(p->m, type, req, value, index, data, len);
+}
+
+uint64_t lf_vprobe_usb_ns(const lf_vprobe *p, size_t len) { return p->model->ops->usb_ns(p->m, len); }
+uint64_t lf_vprobe_usb_wire_ns(const lf_vprobe *p, size_t len)
+{
+  return p->model->ops->usb_wire_ns(p->m, len);
+}
+const struct lf_bench_usb_info *lf_vprobe_usb_info(const lf_vprobe *p)
+{
+  return p->model->ops->usb_info(p->m);
+}
+const lf_vprobe_counters *lf_vprobe_counters_get(const lf_vprobe *p)
+{
+  return p->model->ops->counters(p->m);
+}
+
+void lf_vprobe_report(const lf_vprobe *p, FILE *out)
+{
+  if (p->model->ops->report)
+    p->model->ops->report(p->m, out);
+}
+
+static uint64_t ns_of(double v) { return v > 0 ? (uint64_t)llround(v) : 0; }
+
+unsigned lf_vusb_max_packet(const lf_vusb_link *l) { return l->high_speed ? 512 : 64; }
+
+uint64_t lf_vusb_wire_ns(const lf_vusb_link *l, size_t len)
+{
+  unsigned mp = lf_vusb_max_packet(l);
+  size_t npk = len ? (len + mp - 1) / mp : 1;
+  double rate = l->high_speed ? l->p->usb_hs_bit_rate : l->p->usb_fs_bit_rate;
+  double ovh = l->high_speed ? l->p->usb_hs_packet_overhead : l->p->usb_fs_packet_overhead;
+  double wire = rate > 0 ? ((double)len + (double)npk * ovh) * 8.0 * 1e9 / rate : 0;
+  return ns_of(wire);
+}
+
+uint64_t lf_vusb_ns(const lf_vusb_link *l, size_t len)
+{
+  return ns_of(l->p->usb_transfer_latency_ns) + lf_vusb_wire_ns(l, len);
+}
+
+void lf_vusb_batch_begin(lf_vusb_link *l)
+{
+  l->batch = true;
+  l->batch_paid = false;
+  l->batch_t0 = l->clk->now_ns;
+}
+
+void lf_vusb_batch_end(lf_vusb_link *l) { l->batch = l->batch_paid = false; }
+
+void lf_vusb_charge(lf_vusb_link *l, lf_vprobe_counters *c, size_t len)
+{
+  uint64_t ns = lf_vusb_wire_ns(l, len);
+  if (!l->batch || !l->batch_paid) {
+    ns += ns_of(l->p->usb_transfer_latency_ns);
+    c->usb_round_trips++;
+    l->batch_paid = l->batch;
+  }
+  lf_clock_advance(l->clk, LF_CLK_USB, ns);
+}
+
+int lf_vprobe_stall(lf_vusb_link *l, lf_vprobe_counters *c)
+{
+  c->usb_stalls++;
+  lf_vusb_charge(l, c, 0);
+  return LF_VUSB_ERR_PIPE;
+}
+
+int lf_vprobe_usb_fault(lf_faults *f, lf_vusb_link *l, lf_vprobe_counters *c, bool in,
+                        unsigned timeout_ms, bool *short_pkt)
+{
+  lf_fault *ft = f ? lf_faults_event(f, LF_FAULT_USB_TIMEOUT) : NULL;
+  if (!ft)
+    return LF_VUSB_OK;
+  switch (ft->kind) {
+  case LF_FAULT_USB_TIMEOUT:
+    c->usb_timeouts++;
+    lf_clock_advance(l->clk, LF_CLK_TIMEOUT, (uint64_t)timeout_ms * 1000000u);
+    return LF_VUSB_ERR_TIMEOUT;
+  case LF_FAULT_USB_STALL:
+    return lf_vprobe_stall(l, c);
+  default:
+    *short_pkt = in;
+    return LF_VUSB_OK;
+  }
+}
