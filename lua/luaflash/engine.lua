@@ -80,10 +80,24 @@ function M.new(opts)
   function E.open_probe(s)
     E.stage = "target"
     local sel = s.probe
+    local p
     if sel == nil and E.board and E.board.probe then
-      sel = { kind = E.board.probe.kind }
+      -- the board's own probe kind first; a board wired to another probe
+      -- (a CMSIS-DAP probe on the NUCLEO's SWD header) when that probe is
+      -- the only one attached (the chip is checked at connect anyway)
+      local ok, res = pcall(lf.open, { kind = E.board.probe.kind })
+      if ok then
+        p = res
+      else
+        local list = lf.probes()
+        if #list ~= 1 then error(res, 0) end
+        E.log("info", string.format("no %s probe (the board's own) found; using the only probe attached: %s %s",
+          E.board.probe.kind, list[1].kind, list[1].serial))
+        p = lf.open { serial = list[1].serial }
+      end
+    else
+      p = lf.open(sel)
     end
-    local p = lf.open(sel)
     local bench, n = p:bench()
     if bench then
       -- from here on the run's clock is this board's virtual time

@@ -58,8 +58,18 @@ uint64_t lf_probe_now_ns(lf_probe *p)
 #define MAX_IDS 64
 
 /* Filter over the selected kinds; drv[i] = driver of row i. */
-static int build_filter(lf_session *s, const char *kind, lf_usb_match *f, size_t *drv, size_t *n)
+static int build_filter(lf_session *s, const char *kind, const char *transport, lf_usb_match *f, size_t *drv,
+                        size_t *n)
 {
+  int want = -1; /* the transfer type the selector asks for, -1 = any */
+  if (transport && transport[0]) {
+    if (strcmp(transport, "bulk") == 0)
+      want = LF_USB_BULK;
+    else if (strcmp(transport, "hid") == 0 || strcmp(transport, "interrupt") == 0)
+      want = LF_USB_INTERRUPT;
+    else
+      return lf_err_set(s, LF_EINVAL, "probe: unknown transport '%s' (bulk, hid)", transport);
+  }
   *n = 0;
   bool any = false;
   char known[128] = "";
@@ -70,6 +80,8 @@ static int build_filter(lf_session *s, const char *kind, lf_usb_match *f, size_t
       continue;
     any = true;
     for (size_t i = 0; i < *drivers[d].nmatch && *n < MAX_IDS; i++) {
+      if (want >= 0 && (int)drivers[d].match[i].xfer != want)
+        continue;
       f[*n] = drivers[d].match[i];
       drv[(*n)++] = d;
     }
@@ -85,7 +97,7 @@ int lf_probe_list(lf_session *s, lf_usb_ctx *usb, lf_probe_entry **out, size_t *
   size_t drv[MAX_IDS], nf;
   *out = NULL;
   *n = 0;
-  int r = build_filter(s, NULL, f, drv, &nf);
+  int r = build_filter(s, NULL, NULL, f, drv, &nf);
   if (r)
     return r;
   lf_usb_devinfo *ds;
@@ -132,7 +144,7 @@ int lf_probe_open(lf_session *s, lf_usb_ctx *usb, const lf_probe_selector *sel,
   lf_usb_match f[MAX_IDS];
   size_t drv[MAX_IDS], nf;
   *out = NULL;
-  int r = build_filter(s, sel ? sel->kind : NULL, f, drv, &nf);
+  int r = build_filter(s, sel ? sel->kind : NULL, sel ? sel->transport : NULL, f, drv, &nf);
   if (r)
     return r;
   lf_usb_select us = {.index = -1};

@@ -157,6 +157,8 @@ typedef struct lf_probe_selector {
   int index;            /* -1 = not given */
   const char *location;
   const char *kind;     /* NULL = any */
+  const char *transport; /* NULL = the driver's first matching row; "bulk" or "hid" (a
+                            CMSIS-DAP device with both interfaces used as v1) */
 } lf_probe_selector;
 
 typedef struct lf_probe_entry {

@@ -6,7 +6,7 @@
  * Selection (luaflash.open / bench:open): nil = the only probe; a string =
  * serial or unique serial prefix, or a location when it holds ':' ("bench:2",
  * "usb:1-4.2"); an integer = index (0-based, the order of luaflash.probes());
- * a table {serial=, index=, location=, kind=}. */
+ * a table {serial=, index=, location=, kind=, transport=}. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,7 +79,7 @@ int lf_lua_backend_probes(lua_State *L, lf_lbackend *be)
   return 1;
 }
 
-static const char *const sel_keys[] = {"serial", "index", "location", "kind", NULL};
+static const char *const sel_keys[] = {"serial", "index", "location", "kind", "transport", NULL};
 
 int lf_lua_backend_open(lua_State *L, lf_lbackend *be, int be_idx, int sel_idx)
 {
@@ -111,6 +111,8 @@ int lf_lua_backend_open(lua_State *L, lf_lbackend *be, int be_idx, int sel_idx)
       sel.location = luaL_checkstring(L, -1);
     if (lua_getfield(L, sel_idx, "kind") != LUA_TNIL)
       sel.kind = luaL_checkstring(L, -1);
+    if (lua_getfield(L, sel_idx, "transport") != LUA_TNIL)
+      sel.transport = luaL_checkstring(L, -1);
     if (lua_getfield(L, sel_idx, "index") != LUA_TNIL) {
       if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 0 || lua_tointeger(L, -1) > 1000)
         luaL_error(L, "open: 'index' must be an integer 0..1000");

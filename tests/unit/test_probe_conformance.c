@@ -7,7 +7,9 @@
  * DP/AP transactions, the arm layer builds memory from them), and the
  * CMSIS-DAP driver (runs of transactions, DAP_Transfer/TransferBlock) on a
  * fake CMSIS-DAP firmware over the same SW-DP (tests/support/fakedap.h)
- * behind a test USB backend.
+ * behind a test USB backend, and on the bench's CMSIS-DAP models (DAPLink
+ * as v2 bulk and as v1 HID, the Raspberry Pi Debug Probe) through the bench
+ * transport.
  * Each test goes through src/arm (lf_adi + its memory interfaces), the only
  * layer above src/probe, and checks the target's memory through the bench's
  * backdoor, so a driver cannot pass by agreeing with itself. */
@@ -25,6 +27,7 @@
 #include "bench/bench.h"
 #include "bench/dap.h"
 #include "core/session.h"
+#include "probe/cmsis_dap.h"
 #include "probe/probe.h"
 #include "usb/usb_bench.h"
 
@@ -48,7 +51,11 @@ typedef struct fx {
 typedef struct probe_kind {
   const char *name;
   void (*open)(fx *f); /* f->s and f->b are set; opens f->p */
+  const char *bench_probe; /* the bench's probe model wired to the board (NULL = its own ST-LINK) */
+  const char *transport;   /* selector transport (NULL = the driver's first row) */
 } probe_kind;
+
+static const struct probe_kind *current; /* the row being opened */
 
 static void open_stlink(fx *f)
 {
@@ -77,10 +84,26 @@ static void open_cmsis_dap_fake(fx *f)
     fail_msg("open: %s", lf_err_msg(f->s));
 }
 
+/* The CMSIS-DAP driver over the bench's CMSIS-DAP firmware models (their
+ * USB timing, packet counts and HID reports), through the bench transport. */
+static void open_cmsis_dap_model(fx *f)
+{
+  assert_int_equal(lf_usb_new_bench(f->s, &f->b, 1, &f->usb), 0);
+  lf_probe_selector sel = {.index = -1, .kind = "cmsis-dap", .transport = current->transport};
+  if (lf_probe_open(f->s, f->usb, &sel, &f->p))
+    fail_msg("open: %s", lf_err_msg(f->s));
+  /* the row's transport is the one in use: HID reports, or bulk */
+  bool hid = current->transport && strcmp(current->transport, "hid") == 0;
+  assert_int_equal(lf_cmsis_dap_info_get(f->p)->v1, hid);
+}
+
 static const probe_kind kinds[] = {
-  {"stlink", open_stlink},
-  {"raw-DAP", open_rawdap},
-  {"cmsis-dap (fake firmware)", open_cmsis_dap_fake},
+  {"stlink", open_stlink, NULL, NULL},
+  {"raw-DAP", open_rawdap, NULL, NULL},
+  {"cmsis-dap (fake firmware)", open_cmsis_dap_fake, NULL, NULL},
+  {"cmsis-dap v2 (DAPLink model)", open_cmsis_dap_model, "daplink", "bulk"},
+  {"cmsis-dap v1 HID (DAPLink model)", open_cmsis_dap_model, "daplink", "hid"},
+  {"cmsis-dap v2 (Debug Probe model)", open_cmsis_dap_model, "rpi-debugprobe", NULL},
 };
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 
@@ -91,10 +114,12 @@ static void fx_open(fx *f, const probe_kind *k)
   assert_non_null(f->s);
   lf_bench_board_cfg cfg;
   lf_bench_board_cfg_default(&cfg);
+  cfg.probe = k->bench_probe;
   char err[256];
   f->b = lf_bench_board_new(&cfg, err, sizeof err);
   if (!f->b)
     fail_msg("bench: %s", err);
+  current = k;
   k->open(f);
   uint32_t hz = 0;
   assert_int_equal(f->p->ops->set_clock(f->p, 4000000, &hz), 0);
