@@ -229,7 +229,14 @@ function M.prepare_store(job, spec, dir)
     if not okf then fail_input("production.run: serials.format: " .. ferr) end
   end
   job.station = job.station or (lf.hostname and lf.hostname()) or "station"
-  job.store = store.open { database = db, station = job.station, range = range }
+  local okd, st = pcall(store.open, { database = db, station = job.station, range = range })
+  if not okd then
+    -- no database, no boards: said plainly (exit 1), before any board
+    local msg = tostring(st):gsub("^[^\n:]*%.lua:%d+: ", "")
+    error(setmetatable({ exit = 1, message = msg .. " (no board was flashed)" },
+      { __tostring = function(e) return e.message end }), 0)
+  end
+  job.store = st
   job.range = range
   -- the files of the file-based records: imported once (by the main thread)
   if not lf.cli.gang then

@@ -103,6 +103,9 @@ function M.open(o)
     retry_delays = o.retry_delays }, Store)
   -- the tables; two stations creating them at once: the second sees them
   st:tx("creating the tables", function()
+    -- PostgreSQL: two stations creating the tables at once would collide in
+    -- its catalog (IF NOT EXISTS is not atomic there): one at a time
+    if st.pg then db:exec("SELECT pg_advisory_xact_lock(7210561)") end
     for _, sql in ipairs(M.schema_sql()) do db:exec(sql) end
     db:exec("INSERT INTO lf_meta (key, value) VALUES ('schema', ?) ON CONFLICT (key) DO NOTHING",
       tostring(M.schema_version))

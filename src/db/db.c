@@ -9,6 +9,7 @@
 
 struct lf_db {
   bool pg;
+  lf_session *log; /* PostgreSQL notices go to its logger (never to stderr) */
   sqlite3 *lite;
   PGconn *conn;
   char *url;   /* as given (PostgreSQL: reconnects with it) */
@@ -94,6 +95,17 @@ static int lite_pragmas(lf_session *s, lf_db *db)
   return 0;
 }
 
+/* libpq's notices (server shutting down, warnings) through the logger */
+static void pg_notice(void *arg, const char *message)
+{
+  lf_db *db = arg;
+  size_t n = strlen(message);
+  while (n && (message[n - 1] == '\n' || message[n - 1] == ' '))
+    n--;
+  if (db->log)
+    lf_log(db->log, LF_LOG_INFO, "database %s: %.*s", db->where, (int)n, message);
+}
+
 static int pg_connect(lf_session *s, lf_db *db)
 {
   /* connect_timeout first: a URL that sets its own wins (expand_dbname) */
@@ -104,6 +116,7 @@ static int pg_connect(lf_session *s, lf_db *db)
   db->conn = PQconnectdbParams(keys, vals, 1);
   if (!db->conn)
     return lf_err_set(s, LF_ENOMEM, "database %s: out of memory", db->where);
+  PQsetNoticeProcessor(db->conn, pg_notice, db);
   if (PQstatus(db->conn) != CONNECTION_OK) {
     const char *m = PQerrorMessage(db->conn);
     size_t n = strlen(m);
@@ -126,6 +139,7 @@ int lf_db_open(lf_session *s, const char *url, lf_db **out)
   if (!db)
     return lf_err_set(s, LF_ENOMEM, "database: out of memory");
   db->pg = is_pg(url);
+  db->log = s;
   const char *path = strncmp(url, "sqlite:", 7) == 0 ? url + 7 : url;
   db->url = strdup(db->pg ? url : path);
   db->where = redact(url);
