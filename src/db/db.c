@@ -1,4 +1,5 @@
 /* Databases for production records (db.h): SQLite and PostgreSQL. */
+#define _DEFAULT_SOURCE /* syscall() */
 #include "db/db.h"
 
 #include <libpq-fe.h>
@@ -6,6 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 
 struct lf_db {
   bool pg;
@@ -77,6 +81,23 @@ static char *redact(const char *url)
 static bool is_pg(const char *url)
 {
   return strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0;
+}
+
+/* SQLite's busy handler: another connection holds the write lock (a gang
+ * thread, another station's process) for the few milliseconds of its
+ * transaction. Wait 1 ms and try again, up to 60000 times (at least a
+ * minute). The wait is the kernel's, not libc's: under the bench's libusb
+ * stand-in libc sleeps are virtual (they advance the calling thread's
+ * modeled time and return at once), and a database lock must neither cost
+ * a board modeled time nor time out without really waiting. */
+static int lite_busy(void *arg, int count)
+{
+  (void)arg;
+  if (count >= 60000)
+    return 0;
+  struct timespec ts = {0, 1000000};
+  syscall(SYS_nanosleep, &ts, NULL);
+  return 1;
 }
 
 static int lite_pragmas(lf_session *s, lf_db *db)
@@ -157,7 +178,7 @@ int lf_db_open(lf_session *s, const char *url, lf_db **out)
     rc = lf_err_set(s, LF_EIO, "database %s: %s", db->where,
                     db->lite ? sqlite3_errmsg(db->lite) : "cannot open");
   } else {
-    sqlite3_busy_timeout(db->lite, 60000); /* other stations' threads hold the write lock briefly */
+    sqlite3_busy_handler(db->lite, lite_busy, db);
     rc = lite_pragmas(s, db);
   }
   if (rc < 0) {
