@@ -6,7 +6,7 @@
 # with the same standard library plus that module: the test exercises the
 # real primitive, not a stand-in.
 find_program(LF_LUA_INTERP NAMES lua5.4 REQUIRED)
-set(LF_LUA_UNIT_WITH_MODULE test_boards test_chips test_geometry)
+set(LF_LUA_UNIT_WITH_MODULE test_boards test_chips test_geometry test_store)
 file(GLOB LF_LUA_UNIT_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/luaunit/test_*.lua)
 foreach(src ${LF_LUA_UNIT_TESTS})
   get_filename_component(name ${src} NAME_WE)

@@ -8,7 +8,8 @@ if(TARGET luaflash)
   # 4 virtual boards: all pass; flash error / unplug fail alone; option
   # bytes (RDP 1 read back and enforced, nDBANK / RDP 0 refused).
   add_test(NAME prod_gang COMMAND $<TARGET_FILE:luaflash> ${CMAKE_SOURCE_DIR}/tests/prod/gang_test.lua)
-  # kill -9 at random moments of 20-board runs: no serial twice, no lost line.
+  # kill -9 at random moments of 20-board runs on the SQLite database: no
+  # serial twice, no outcome lost or doubled.
   add_test(NAME prod_crash COMMAND bash ${CMAKE_SOURCE_DIR}/tests/prod/crash_test.sh
            $<TARGET_FILE:luaflash> 25)
   # The example script on 4 boards, and its CSV export.
@@ -16,7 +17,7 @@ if(TARGET luaflash)
     "d=$(mktemp -d) && LUAFLASH_PROD_DIR=$d $0 --bench nucleo-f767zi,nucleo-f767zi,nucleo-f767zi,nucleo-f767zi ${CMAKE_SOURCE_DIR}/scripts/production.lua && LUAFLASH_PROD_DIR=$d $0 ${CMAKE_SOURCE_DIR}/scripts/production.lua --csv; r=$?; rm -rf $d; exit $r"
     $<TARGET_FILE:luaflash>)
   set_tests_properties(prod_example PROPERTIES PASS_REGULAR_EXPRESSION
-    "4 board\\(s\\): 4 passed, 0 failed, 0 skipped; modeled wall time.*\ntime,result,probe,uid,serial")
+    "4 board\\(s\\): 4 passed, 0 failed, 0 skipped; modeled wall time.*\ntime,station,result,probe,uid,serial")
   set_tests_properties(prod_gang PROPERTIES ENVIRONMENT
     "${LF_TEST_ENV};LUAFLASH_PROD_DIR=${CMAKE_BINARY_DIR}/prod_gang.d" TIMEOUT 120)
   set_tests_properties(prod_crash prod_example PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 120)
@@ -45,4 +46,17 @@ if(TARGET luaflash)
     $<TARGET_FILE:luaflash> ${CMAKE_SOURCE_DIR}/scripts/demo-fw/demo-f767.bin)
   set_tests_properties(prod_all_probes_project prod_all_probes_flash prod_all_probes_fail PROPERTIES
     ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 120)
+endif()
+
+if(TARGET luaflash)
+  # A line on PostgreSQL: a throwaway server (tests/prod/pgserver.sh), three
+  # stations with random kill -9, a server restart, a station without its
+  # database; the audit finds 0 numbers twice, 0 outcomes lost or doubled.
+  # Skips (77) only when no PostgreSQL server can start on this machine.
+  add_test(NAME prod_postgresql COMMAND bash ${CMAKE_SOURCE_DIR}/tests/prod/pg_test.sh $<TARGET_FILE:luaflash>)
+  set_tests_properties(prod_postgresql PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 300 SKIP_RETURN_CODE 77
+                       LABELS prod)
+  # `luaflash report` on a database the gang test leaves: text, CSV, SVG.
+  add_test(NAME prod_report COMMAND bash ${CMAKE_SOURCE_DIR}/tests/prod/report_test.sh $<TARGET_FILE:luaflash>)
+  set_tests_properties(prod_report PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 120)
 endif()

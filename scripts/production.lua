@@ -1,14 +1,17 @@
 -- A production line in one file: flash every attached board at once, give
--- each a serial number from a crash-safe counter (written into flash in the
--- same pass as the firmware), lock it with RDP level 1, and log every board.
+-- each a serial number from the production database (written into flash in
+-- the same pass as the firmware), lock it with RDP level 1, and record every
+-- board.
 --
 --   luaflash scripts/production.lua                 every attached probe
 --   luaflash --bench nucleo-f767zi,nucleo-f767zi,nucleo-f767zi,nucleo-f767zi scripts/production.lua
---   luaflash scripts/production.lua --csv           the board log as CSV
+--   luaflash scripts/production.lua --csv           the board records as CSV
+--   luaflash report production-out/production.db    yield, failures, times
 --   luaflash scripts/production.lua clock=1.8MHz    any setting as key=value
 --
--- Files (counter, ledger, board log) go to $LUAFLASH_PROD_DIR, else to
--- production-out/ next to this script.
+-- The database (SQLite) goes to $LUAFLASH_PROD_DIR, else to production-out/
+-- next to this script; a line of stations shares a PostgreSQL database
+-- instead: database = "postgresql://user@server/production".
 local prod = require("luaflash.production")
 
 local out = os.getenv("LUAFLASH_PROD_DIR") or "production-out"
@@ -19,10 +22,11 @@ prod.run {
   image = "demo-fw/demo-f767.bin",          -- relative to this file
   probes = "all",                           -- one thread per probe (or --all-probes)
 
-  -- Serial numbers: reserved durably (temp file, fsync, rename) before a
-  -- board is flashed; never handed out twice, also across a kill -9.
-  serials = { counter = out .. "/serial.counter", ledger = out .. "/serials.jsonl",
-              start = 1000, format = "SN%06d" },
+  -- Serial numbers and board records: one database (SQLite here).
+  database = out .. "/production.db",
+  -- Serial numbers: reserved in a committed transaction before a board is
+  -- flashed; never handed out twice, also across a kill -9.
+  serials = { start = 1000, format = "SN%06d" },
   -- The serial's text (NUL-terminated) at the end of sector 0: programmed
   -- and verified with the image, no second erase.
   serial_at = 0x08007F00,
@@ -40,5 +44,5 @@ prod.run {
   -- back to 0 erases the chip: that would need allow_mass_erase = true.
   option_bytes = { rdp = 1 },
 
-  log = out .. "/boards.jsonl",             -- one JSON line per board, fsynced
+  log = true,                               -- every board attempt recorded in the database
 }

@@ -29,6 +29,7 @@ static const char usage_text[] =
   "       luaflash [options] probes\n"
   "       luaflash [options] boards | chips\n"
   "       luaflash [options] flash FILE --board NAME | --chip PART [key=value ...]\n"
+  "       luaflash report DATABASE [--station NAME] [--since TIME] [--csv|--boards-csv] [--svg FILE]\n"
   "\n"
   "Runs SCRIPT.lua with the luaflash Lua API (only that file: nothing is\n"
   "loaded from the current directory). A file that assigns settings (board,\n"
@@ -42,6 +43,9 @@ static const char usage_text[] =
   "  chips                   list the known chips (name, family, flash, aliases)\n"
   "  flash FILE --board NAME flash an image without a project file\n"
   "  flash FILE --chip PART  the same for a bare chip\n"
+  "  report DATABASE         a production line's yield per station, failures by\n"
+  "                          phase and error, time per board (SQLite file or\n"
+  "                          postgresql:// URL; --csv, --boards-csv, --svg FILE)\n"
   "\n"
   "project files (PROJECT.lua sets board, image, settings, hooks):\n"
   "  luaflash PROJECT.lua [key=value ...] [--settings] [--json] [--quiet]\n"
@@ -273,9 +277,9 @@ int main(int argc, char **argv)
     return usage_error("%s", "no script or command given (luaflash SCRIPT.lua, luaflash probes)");
   }
   if (!c.is_script && strcmp(c.target, "probes") != 0 && strcmp(c.target, "boards") != 0 &&
-      strcmp(c.target, "chips") != 0 && strcmp(c.target, "flash") != 0) {
+      strcmp(c.target, "chips") != 0 && strcmp(c.target, "flash") != 0 && strcmp(c.target, "report") != 0) {
     int st = usage_error("unknown command '%s' (a script must end in .lua; commands: probes, "
-                         "boards, chips, flash)", c.target);
+                         "boards, chips, flash, report)", c.target);
     free(c.args);
     return st;
   }

@@ -1,31 +1,19 @@
--- The record of every board: one JSON line per board and attempt, appended
--- and fsynced through fs.append (one write per line, so parallel workers
--- never interleave inside a record), and a CSV export for spreadsheets.
+-- The board log's records as CSV for spreadsheets (the records live in the
+-- production database: lua/luaflash/store.lua, table lf_board).
 --
--- Fields (all optional except time and result): time (ISO 8601 UTC), probe
--- (serial), uid (chip unique ID, hex), image_sha256 or image_crc32, serial
+-- Record fields (all optional except time and result): time (ISO 8601 UTC),
+-- station, probe (serial), uid (chip unique ID, hex), image_crc32, serial
 -- (assigned serial number text), sectors_written, sectors_skipped, verify
 -- ("crc" / "readback" / false), result ("passed" / "failed" / "skipped"),
--- error (message), phases ({ name = seconds }), attempt (1-based).
+-- phase (where a failure happened), error (message), seconds, phases
+-- ({ name = seconds }), attempt (the attempt's id).
 
 local json = require("luaflash.json")
 
 local M = {}
 
-M.columns = { "time", "result", "probe", "uid", "serial", "image_crc32", "sectors_written",
-  "sectors_skipped", "verify", "attempt", "seconds", "error" }
-
-local function iso_time(t) return os.date("!%Y-%m-%dT%H:%M:%SZ", t) end
-
-function M.record(fs, path, rec)
-  assert(rec.result == "passed" or rec.result == "failed" or rec.result == "skipped",
-    "boardlog: result must be passed, failed or skipped")
-  local r = {}
-  for k, v in pairs(rec) do r[k] = v end
-  r.time = r.time or iso_time(os.time())
-  fs.append(path, json.encode(r) .. "\n")
-  return r
-end
+M.columns = { "time", "station", "result", "probe", "uid", "serial", "image_crc32", "sectors_written",
+  "sectors_skipped", "verify", "seconds", "phase", "error", "attempt" }
 
 local function csv_field(v)
   if v == nil then return "" end
@@ -34,17 +22,13 @@ local function csv_field(v)
   if v:find('[",\n\r]') then return '"' .. v:gsub('"', '""') .. '"' end
   return v
 end
+M.csv_field = csv_field
 
--- CSV text of a JSON-lines log (header + one row per record); phase times
--- become one column per phase name, in first-seen order.
-function M.to_csv(text, path)
-  local recs, phases, seen = {}, {}, {}
-  local lineno = 0
-  for line in text:gmatch("[^\n]+") do
-    lineno = lineno + 1
-    local r, err = json.decode(line)
-    if not r then error((path or "log") .. ":" .. lineno .. ": " .. err, 0) end
-    recs[#recs + 1] = r
+-- CSV text of records (header + one row each); phase times become one
+-- column per phase name, in first-seen order.
+function M.csv(recs)
+  local phases, seen = {}, {}
+  for _, r in ipairs(recs) do
     local names = {}
     for name in pairs(r.phases or {}) do names[#names + 1] = name end
     table.sort(names)

@@ -67,6 +67,12 @@ function M.chips(...)
   print("(any case; an ordering code such as STM32F767ZIT6 or probe-rs' STM32F767ZITx names its part)")
 end
 
+-- `luaflash report DATABASE [...]`: a production line's yield, failures and
+-- times from its database (lua/luaflash/prodreport.lua).
+function M.report(...)
+  return require("luaflash.prodreport").main(...)
+end
+
 -- `luaflash flash FILE --board NAME | --chip PART [key=value ...] [--settings|--json|--quiet]`:
 -- flash without a project file (the same sequence, settings from the board
 -- and the command line; --chip is the command line's, lf.cli.chip).

@@ -5,11 +5,13 @@
 --   prod.run {
 --     board = "nucleo_f767zi", image = "app.bin",     -- any project setting
 --     probes = "all",                                  -- or luaflash ... --all-probes
---     serials = { counter = "sn.counter", ledger = "sn.jsonl", start = 1000, format = "SN%06d" },
+--     database = "production.db",                     -- SQLite file (default), or "postgresql://..." for a line
+--     station = "line2-st1",                           -- this PC's name in the records (default: host name)
+--     serials = { start = 1000, format = "SN%06d" },   -- numbers from the database's range
+--     log = true,                                      -- every board attempt recorded in the database
 --     serial_at = 0x081FFF00,                           -- serial text + NUL, flashed with the image
 --     unique = function(b) return { { addr = 0x081FFF40, data = b.uid } } end,
 --     option_bytes = { rdp = 1 },                       -- written after verify, read back
---     log = "boards.jsonl",                             -- one JSON line per board and attempt
 --   }
 --
 -- One board (the job) runs the default sequence (lua/luaflash/sequence.lua)
@@ -17,15 +19,15 @@
 --   did_connect  read the chip's unique ID; check the option-byte change
 --                (refused before anything is written when it would erase
 --                the chip or lock it for ever without allow_mass_erase /
---                allow_rdp2); reserve the serial number (durable before it
---                is used: serials.lua); lay the per-board data over the
+--                allow_rdp2); reserve the serial number (committed to the
+--                database before it is used: store.lua); lay the per-board data over the
 --                image, so it is erased, programmed and verified in the
 --                same pass as the image.
 --   program      the default program (erase, program, verify), then the
 --                option bytes (the chip family's option-byte module, e.g.
 --                targets/stm32f7_options.lua: write + verify).
--- Then the board log line (fsynced append), then the serial's outcome in the
--- ledger. A gang (luaflash.gang, src/script/lf_lua_prod.c) runs the same
+-- Then the board's record and its number's outcome, in one database
+-- transaction (store.lua). A gang (luaflash.gang, src/script/lf_lua_prod.c) runs the same
 -- script once per probe, each in its own thread and Lua state; the threads
 -- report a status line per change and a result record, and this module
 -- prints the summary. Paths are relative to the script's folder.
@@ -38,7 +40,7 @@ local boards = require("luaflash.boards")
 local sequence = require("luaflash.sequence")
 local engine = require("luaflash.engine")
 local chips = require("luaflash.chips")
-local serials = require("luaflash.serials")
+local store = require("luaflash.store")
 local boardlog = require("luaflash.boardlog")
 local family = require("luaflash.family")
 
@@ -54,16 +56,12 @@ local function gang_failed(out)
   if out.passed == 0 then fail("no board was flashed (no probe found?)") end
 end
 
--- The durable file operations (C: fsync, rename, flock), or plain Lua ones
--- when the C module is not there (pure-Lua tests).
-function M.fs()
-  if lf.fs then return lf.fs end
-  return serials.plain_fs()
-end
+-- The durable file operations (C: fsync, rename, flock).
+function M.fs() return lf.fs end
 
 local prod_keys = {
   probes = true, serials = true, serial_at = true, unique = true, option_bytes = true,
-  allow_mass_erase = true, allow_rdp2 = true, log = true, hooks = true,
+  allow_mass_erase = true, allow_rdp2 = true, log = true, hooks = true, database = true, station = true,
 }
 
 local function hex(bytes)
@@ -149,8 +147,8 @@ function M.prepare(spec, dir, words)
     options = tinfo and family.option_bytes(tinfo.family, tinfo.line),
     allow = { allow_mass_erase = spec.allow_mass_erase == true, allow_rdp2 = spec.allow_rdp2 == true },
     probes = spec.probes, unique = spec.unique, serial_at = spec.serial_at,
-    log = spec.log and project.resolve(dir, spec.log),
     fs = M.fs(),
+    station = spec.station,
   }
   if spec.unique ~= nil and type(spec.unique) ~= "function" then
     fail_input("production.run: 'unique' must be a function(board) returning { {addr=, data=}, ... }")
@@ -161,16 +159,7 @@ function M.prepare(spec, dir, words)
   if spec.serial_at and not spec.serials then
     fail_input("production.run: 'serial_at' needs 'serials' (where the numbers come from)")
   end
-  if spec.serials then
-    local s = spec.serials
-    if type(s) ~= "table" or type(s.counter) ~= "string" or type(s.ledger) ~= "string" then
-      fail_input("production.run: 'serials' must be { counter = FILE, ledger = FILE, start =, format = }")
-    end
-    job.counter = serials.open { counter = project.resolve(dir, s.counter), ledger = project.resolve(dir, s.ledger),
-      start = s.start, format = s.format, stop = s.stop, reuse_failed = s.reuse_failed, fs = job.fs }
-    local okf, ferr = pcall(string.format, job.counter.format, 1)
-    if not okf then fail_input("production.run: serials.format: " .. ferr) end
-  end
+  M.prepare_store(job, spec, dir)
   if spec.option_bytes ~= nil then
     if not job.options then
       fail_input("production.run: luaflash writes no option bytes for target " .. tostring(tname) ..
@@ -186,6 +175,81 @@ function M.prepare(spec, dir, words)
   return job
 end
 
+local function is_url(v) return type(v) == "string" and v:match("^postgres[a-z]*://") ~= nil end
+
+-- The job's database (store.lua): `database` (a file, "sqlite:FILE" or a
+-- postgresql:// URL; default production.db next to the script), also given
+-- as serials = "postgresql://..." or log = "postgresql://...". Files of the
+-- file-based records (serials.counter / serials.ledger / log = FILE) are
+-- imported into it once, with a message. Opened before any board: a
+-- station that cannot reach its database flashes nothing.
+function M.prepare_store(job, spec, dir)
+  local sp = spec.serials
+  if sp ~= nil and type(sp) ~= "table" and not is_url(sp) then
+    fail_input("production.run: 'serials' must be { start =, format =, stop =, reuse_failed =, range = } " ..
+      "or a postgresql:// URL")
+  end
+  if spec.log ~= nil and spec.log ~= true and spec.log ~= false and type(spec.log) ~= "string" then
+    fail_input("production.run: 'log' must be true, a postgresql:// URL, or an old JSON-lines log to import")
+  end
+  if spec.database ~= nil and type(spec.database) ~= "string" then
+    fail_input("production.run: 'database' must be a file name or a postgresql:// URL")
+  end
+  if spec.station ~= nil and (type(spec.station) ~= "string" or spec.station == "") then
+    fail_input("production.run: 'station' must be a non-empty name")
+  end
+  local urls = {}
+  for _, v in pairs { spec.database or false, is_url(sp) and sp or false, is_url(spec.log) and spec.log or false } do
+    if v and not urls[v] then urls[v] = true; urls[#urls + 1] = v end
+  end
+  table.sort(urls)
+  if #urls > 1 then
+    fail_input("production.run: serials, log and database name different databases (" .. table.concat(urls, ", ") ..
+      "): a job keeps its numbers and records in one")
+  end
+  local wants = sp ~= nil or (spec.log ~= nil and spec.log ~= false) or spec.database ~= nil
+  if not wants then return end
+  local db = urls[1] or "production.db"
+  if not is_url(db) and not db:match("^sqlite:") then db = project.resolve(dir, db) end
+  local range
+  if sp ~= nil then
+    local t = type(sp) == "table" and sp or {}
+    for k in pairs(t) do
+      if not ({ start = 1, format = 1, stop = 1, reuse_failed = 1, range = 1, counter = 1, ledger = 1 })[k] then
+        fail_input("production.run: serials: unknown key '" .. tostring(k) ..
+          "' (start, format, stop, reuse_failed, range; counter and ledger: old files to import)")
+      end
+    end
+    range = { name = t.range or "default", start = t.start or 1, format = t.format or "%d", stop = t.stop,
+      reuse_failed = t.reuse_failed }
+    if math.type(range.start) ~= "integer" or (range.stop ~= nil and math.type(range.stop) ~= "integer") then
+      fail_input("production.run: serials.start and serials.stop must be integers")
+    end
+    local okf, ferr = pcall(string.format, range.format, 1)
+    if not okf then fail_input("production.run: serials.format: " .. ferr) end
+  end
+  job.station = job.station or (lf.hostname and lf.hostname()) or "station"
+  local okd, st = pcall(store.open, { database = db, station = job.station, range = range })
+  if not okd then
+    -- no database, no boards: said plainly (exit 1), before any board
+    local msg = tostring(st):gsub("^[^\n:]*%.lua:%d+: ", "")
+    error(setmetatable({ exit = 1, message = msg .. " (no board was flashed)" },
+      { __tostring = function(e) return e.message end }), 0)
+  end
+  job.store = st
+  job.range = range
+  -- the files of the file-based records: imported once (by the main thread)
+  if not lf.cli.gang then
+    local files = {}
+    if type(sp) == "table" then
+      files.counter = sp.counter and project.resolve(dir, sp.counter)
+      files.ledger = sp.ledger and project.resolve(dir, sp.ledger)
+    end
+    if type(spec.log) == "string" and not is_url(spec.log) then files.log = project.resolve(dir, spec.log) end
+    for _, m in ipairs(job.store:import_files(files, job.fs)) do io.stderr:write("production: " .. m .. "\n") end
+  end
+end
+
 local function image_crc(img)
   local crc = 0
   for _, sg in ipairs(img:segments()) do crc = lf.crc32(img:read(sg.addr, sg.len), crc) end
@@ -199,7 +263,8 @@ function M.board(job)
   for k, v in pairs(job.eff) do eff[k] = v end
   local gang = lf.cli.gang
   if gang then eff.probe = gang.serial end
-  local rec = { result = "failed", attempt = 1, probe = gang and gang.serial or nil, verify = eff.verify }
+  local rec = { result = "failed", attempt = lf.random_id(), probe = gang and gang.serial or nil, verify = eff.verify,
+    station = job.station }
   local user = job.hooks
   local hooks = {}
   for k, v in pairs(user) do hooks[k] = v end
@@ -207,6 +272,7 @@ function M.board(job)
   -- Program the options, reset, read back; RDP 1 must block flash reads.
   local function write_options(ctx)
     status("option bytes")
+    ctx.engine.phase = "options"
     local T = ctx.target
     local r = job.options.write(T.t, change, { timeout = eff.flash_timeout,
       reset = function() T:reset("system", true) end })
@@ -260,9 +326,9 @@ function M.board(job)
       end
     end
     local text
-    if job.counter then
-      n, text = job.counter:reserve { probe = rec.probe, uid = rec.uid }
-      rec.serial = text
+    if job.range then
+      n, text = job.store:reserve { probe = rec.probe, uid = rec.uid, attempt = rec.attempt }
+      rec.serial, rec.serial_n = text, n
       status("serial " .. text)
     end
     if job.serial_at then img:patch(job.serial_at, text .. "\0", T.geometry, "serial number") end
@@ -294,7 +360,10 @@ function M.board(job)
   local E = engine.new { board = job.board,
     allow_read_protected = job.option_bytes ~= nil and job.option_bytes.rdp == 0 }
   local t0 = lf.monotonic()
-  local ok, res = pcall(sequence.run, proj, eff, job.origin, E)
+  -- a station that cannot record a board does not flash it
+  local ok, res = true, nil
+  if job.store and not job.range then ok, res = pcall(job.store.ping, job.store) end
+  if ok then ok, res = pcall(sequence.run, proj, eff, job.origin, E) end
   rec.seconds = E.bench and (E.clock() - E.bench_start) or (lf.monotonic() - t0)
   if ok then
     local p = E.result_extra.plan or {}
@@ -313,12 +382,18 @@ function M.board(job)
     for _, ph in ipairs(res.phases) do if ph.seconds then rec.phases[ph.name] = ph.seconds end end
   else
     rec.error = first_line(res)
+    rec.phase = E.phase
   end
   rec.plan = nil
-  if job.log then boardlog.record(job.fs, job.log, rec) end
-  if n then
-    if rec.result == "passed" then job.counter:passed(n, { probe = rec.probe })
-    else job.counter:failed(n, rec.error) end
+  if job.store then
+    -- the record and the number's outcome in one transaction; when even the
+    -- retries cannot write them the number stays "unknown" in the audit
+    local okr, err = pcall(job.store.outcome, job.store, rec)
+    if not okr then
+      status("NOT RECORDED: " .. tostring(err))
+      error(string.format("board %s %s%s, but its record could not be written: %s", tostring(rec.probe),
+        rec.result, rec.serial and (" as " .. rec.serial) or "", tostring(err)), 0)
+    end
   end
   status(rec.result == "passed" and ("passed" .. (rec.serial and (" " .. rec.serial) or ""))
     or ("FAILED: " .. tostring(rec.error)))
@@ -368,8 +443,9 @@ function M.gang(o)
     else
       b.result = "failed"
       b.reason = (rec and rec.error) or first_line(r.message ~= "" and r.message or "no result reported")
-      if not rec and o.log then -- the thread died before its record: log it here
-        boardlog.record(M.fs(), o.log, { result = "failed", probe = r.serial, error = b.reason })
+      if not rec and o.store then -- the thread died before its record: record it here
+        pcall(o.store.outcome, o.store, { attempt = lf.random_id(), result = "failed", probe = r.serial,
+          error = b.reason, station = o.station })
       end
     end
     out[b.result] = out[b.result] + 1
@@ -424,9 +500,8 @@ function M.run(spec)
   end
   local job = M.prepare(spec, dir, words)
   if opts.csv then
-    if not job.log then fail_input("production: --csv needs 'log' (the JSON-lines board log)") end
-    local text = job.fs.read(job.log) or ""
-    io.stdout:write(boardlog.to_csv(text, job.log))
+    if not job.store then fail_input("production: --csv needs the board records ('log' or 'database')") end
+    io.stdout:write(boardlog.csv(job.store:boards()))
     return
   end
   if lf.cli.gang then
@@ -436,7 +511,8 @@ function M.run(spec)
     return rec
   end
   if job.probes == "all" or lf.cli.all_probes then
-    local out = M.gang { script = path, args = words, log = job.log, json = opts.json, quiet = opts.quiet }
+    local out = M.gang { script = path, args = words, store = job.store, station = job.station, json = opts.json,
+      quiet = opts.quiet }
     gang_failed(out)
     return out
   end

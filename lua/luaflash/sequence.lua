@@ -87,6 +87,7 @@ function M.run(project, settings, origin, engine)
   }
   local phase = steps.phase
   local ok, err = xpcall(function()
+    engine.phase = "images"
     ctx.images = engine.load_images(ctx.settings)
     local connected = phase(ctx, "connect", function()
       local took = run.connect(ctx)
@@ -97,6 +98,7 @@ function M.run(project, settings, origin, engine)
     if not ctx.target then
       error("connect(ctx) left no target: a connect step sets ctx.target (e.g. by calling default(ctx))", 0)
     end
+    engine.phase = "check"
     engine.check_images(ctx.images, ctx.target)
     -- protected regions: CRCs before the job (restoring a saved copy an
     -- interrupted run left) ... and the proof after it, whatever program

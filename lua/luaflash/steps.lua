@@ -57,6 +57,7 @@ function M.phase(ctx, name, fn)
     return false
   end
   local t0 = now(ctx.engine)
+  ctx.engine.phase = name   -- where a failure happens (production records it)
   local took = fn()
   record(ctx, { name = name, seconds = type(took) == "number" and took or (now(ctx.engine) - t0) })
   local did = hooks["did_" .. name]
@@ -110,10 +111,13 @@ function M.program(ctx)
   local s = ctx.settings
   local hooks = hooks_of(ctx)
   local T = ctx.target
+  ctx.engine.phase = "plan"
   the_plan(ctx)
+  ctx.engine.phase = "erase"
   local stream = T.flash and not hooks.did_erase and not hooks.will_program
   local verify_in_stream = stream and s.verify == "crc" and not hooks.did_program and not hooks.will_verify
   if stream and not (hooks.will_erase and hooks.will_erase(ctx) == false) then
+    ctx.engine.phase = "program"  -- one stream: erase, program (and verify)
     local r = T:flash(ctx.plan, { erase = true, program = true, verify = verify_in_stream })
     record(ctx, { name = "erase", seconds = r.erase_s, streamed = true })
     record(ctx, { name = "program", seconds = r.program_s, streamed = true })

@@ -19,14 +19,18 @@ local function fmt_s(v)
 end
 M.format_seconds = fmt_s
 
--- bars: list of { label = "...", value = seconds, note = "optional", highlight = bool }
+-- bars: list of { label = "...", value = seconds, note = "optional", highlight = bool,
+-- color = "#rrggbb" }; opts: { width, label_width, format = fn(value) -> text
+-- (default: seconds), max = the value of a full-width bar (default: the largest) }
 function M.bars(title, bars, opts)
   opts = opts or {}
+  local fmt_v = opts.format or fmt_s
   local width, label_w, row_h = opts.width or 900, opts.label_width or 330, 26
   local top = 40
   local height = top + #bars * row_h + 30
   local max = 0
   for _, b in ipairs(bars) do if b.value > max then max = b.value end end
+  if opts.max then max = opts.max end
   if max <= 0 then max = 1 end
   local plot_w = width - label_w - 90
   local out = {
@@ -37,11 +41,11 @@ function M.bars(title, bars, opts)
   for i, b in ipairs(bars) do
     local y = top + (i - 1) * row_h
     local w = math.max(1, math.floor(plot_w * b.value / max + 0.5))
-    local color = b.highlight and "#59a14f" or palette[1]
+    local color = b.color or (b.highlight and "#59a14f" or palette[1])
     out[#out + 1] = string.format('<text x="%d" y="%d" text-anchor="end">%s</text>', label_w - 8, y + 16, esc(b.label))
     out[#out + 1] = string.format('<rect x="%d" y="%d" width="%d" height="%d" fill="%s"/>', label_w, y + 4, w, row_h - 8, color)
     out[#out + 1] = string.format('<text x="%d" y="%d">%s%s</text>', label_w + w + 6, y + 16,
-      esc(fmt_s(b.value)), b.note and (" " .. esc(b.note)) or "")
+      esc(fmt_v(b.value)), b.note and (" " .. esc(b.note)) or "")
   end
   out[#out + 1] = "</svg>"
   return table.concat(out, "\n") .. "\n"

@@ -123,6 +123,7 @@ void lf_lua_flash_register(lua_State *L);
 void lf_lua_flash_funcs(lua_State *L); /* adds them to the module table on top */
 /* Production: luaflash.fs (durable files), gang runner (lf_lua_prod.c). */
 void lf_lua_prod_funcs(lua_State *L);
+void lf_lua_db_funcs(lua_State *L);     /* luaflash.db (lf_lua_db.c) */
 void lf_lua_sys_funcs(lua_State *L);   /* isatty, term_width, listdir (lf_lua_sys.c) */
 /* Bench behind a probe userdata (for probe:bench()). */
 int lf_lua_open_luaflash(lua_State *L);

@@ -191,6 +191,7 @@ int lf_lua_open_luaflash(lua_State *L)
   luaL_setfuncs(L, funcs, 1);
   lf_lua_flash_funcs(L);
   lf_lua_prod_funcs(L);
+  lf_lua_db_funcs(L);
   lf_lua_sys_funcs(L);
   lua_pushstring(L, lf_version());
   lua_setfield(L, -2, "version");

@@ -3,11 +3,16 @@
  * a folder's entries (lua/luaflash/boards.lua: Lua has no directory
  * listing, and a shell would run a path's `$(...)` as code), and the bench's
  * USB transfer log for --trace. */
+#define _DEFAULT_SOURCE /* syscall(), gethostname() */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "script/lf_lua_int.h"
@@ -179,7 +184,67 @@ static int m_usb_events(lua_State *L)
   return 2;
 }
 
+/* lf.hostname() -> the machine's name (a production station's default name) */
+static int m_hostname(lua_State *L)
+{
+  char buf[256];
+  if (gethostname(buf, sizeof buf - 1) != 0)
+    return luaL_error(L, "hostname: %s", strerror(errno));
+  buf[sizeof buf - 1] = '\0';
+  lua_pushstring(L, buf);
+  return 1;
+}
+
+/* lf.random_id([bytes]) -> hex text of that many random bytes (default 16)
+ * from the kernel's generator: ids that never repeat across threads,
+ * processes and machines (production board attempts). */
+static int m_random_id(lua_State *L)
+{
+  lua_Integer n = luaL_optinteger(L, 1, 16);
+  if (n < 1 || n > 64)
+    return luaL_error(L, "random_id: 1 to 64 bytes, got %d", (int)n);
+  unsigned char b[64];
+  size_t got = 0;
+  int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    while (got < (size_t)n) {
+      ssize_t r = read(fd, b + got, (size_t)n - got);
+      if (r <= 0) {
+        if (r < 0 && errno == EINTR)
+          continue;
+        break;
+      }
+      got += (size_t)r;
+    }
+    close(fd);
+  }
+  if (got < (size_t)n)
+    return luaL_error(L, "random_id: cannot read /dev/urandom");
+  char hex[129];
+  for (lua_Integer i = 0; i < n; i++)
+    snprintf(hex + 2 * i, 3, "%02x", b[i]);
+  lua_pushlstring(L, hex, (size_t)(2 * n));
+  return 1;
+}
+
+/* lf.sleep(seconds): the host waits (database retries), in the kernel's
+ * time: under the bench's libusb stand-in libc's sleeps are virtual, and a
+ * retry must really wait without costing a board modeled time. */
+static int m_sleep(lua_State *L)
+{
+  lua_Number s = luaL_checknumber(L, 1);
+  if (s > 0) {
+    struct timespec ts = {(time_t)s, (long)((s - (lua_Number)(time_t)s) * 1e9)};
+    while (syscall(SYS_nanosleep, &ts, &ts) != 0 && errno == EINTR) {
+    }
+  }
+  return 0;
+}
+
 static const luaL_Reg sys_funcs[] = {
+  {"hostname", m_hostname},
+  {"random_id", m_random_id},
+  {"sleep", m_sleep},
   {"isatty", m_isatty},
   {"term_width", m_term_width},
   {"listdir", m_listdir},

@@ -1,7 +1,7 @@
 #!/bin/bash
 # kill -9 of luaflash at random moments while it gang-flashes 20 virtual
-# boards, RUNS times over the same counter, ledger and board log; then one
-# run to the end; then tests/prod/crash_check.lua checks the files.
+# boards, RUNS times over the same production database (SQLite); then one
+# run to the end; then tests/prod/crash_check.lua checks the database.
 #   crash_test.sh path/to/luaflash [RUNS]
 set -u
 LF=$1

@@ -25,12 +25,27 @@ local function eq(a, b, what)
 end
 
 local function clean()
-  for _, f in ipairs { "serial.counter", "serials.jsonl", "boards.jsonl" } do os.remove(cfg.dir .. "/" .. f) end
+  for _, f in ipairs { "production.db", "production.db-wal", "production.db-shm" } do os.remove(cfg.dir .. "/" .. f) end
 end
-local function lines(path)
+-- the production database's board records, oldest first
+local function records()
+  local db <close> = lf.db.open(cfg.database)
   local out = {}
-  for l in (lf.fs.read(path) or ""):gmatch("[^\n]+") do out[#out + 1] = assert(json.decode(l)) end
+  for _, r in ipairs(db:exec("SELECT record FROM lf_board ORDER BY time, attempt")) do
+    out[#out + 1] = assert(json.decode(r.record))
+  end
   return out
+end
+-- the next serial number of the range (nil: none reserved yet)
+local function next_serial()
+  local db <close> = lf.db.open(cfg.database)
+  local ok, rows = pcall(db.exec, db, "SELECT next FROM lf_range WHERE name = 'default'")
+  return ok and rows[1] and rows[1].next or nil
+end
+local function serial_state(text)
+  local db <close> = lf.db.open(cfg.database)
+  local r = db:exec("SELECT state, reuses FROM lf_serial WHERE text = ?", text)[1]
+  return r and r.state, r and r.reuses
 end
 local function bench4(faults)
   local spec = {}
@@ -56,8 +71,8 @@ test("four_boards_all_pass_with_their_own_serial_uid_and_rdp1", function()
   local bench = bench4()
   local out = gang("job_rdp1.lua")
   eq(out.passed, 4, "passed"); eq(out.failed, 0, "failed"); eq(out.skipped, 0, "skipped")
-  local log = lines(cfg.log)
-  eq(#log, 4, "board log lines")
+  local log = records()
+  eq(#log, 4, "board records")
   local seen = {}
   for _, b in ipairs(out.boards) do
     local rec = b.record
@@ -78,7 +93,7 @@ test("four_boards_all_pass_with_their_own_serial_uid_and_rdp1", function()
   local nu = 0
   for _ in pairs(uids) do nu = nu + 1 end
   eq(nu, 4, "distinct chip UIDs")
-  eq(lf.fs.read(cfg.serials.counter), "next=1004\n", "counter")
+  eq(next_serial(), 1004, "next serial")
   -- the boards are independent: the gang's wall time is the slowest board's
   local max, sum = 0, 0
   for _, b in ipairs(out.boards) do max = math.max(max, b.modeled_s); sum = sum + b.modeled_s end
@@ -107,7 +122,7 @@ test("four_boards_all_pass_with_their_own_serial_uid_and_rdp1", function()
   end
   eq(bench:counters(1).soc.flash_sector_erases, erases, "no erase after the refusal")
   eq(bench:counters(1).soc.flash_mass_erases, 0, "no mass erase")
-  eq(lf.fs.read(cfg.serials.counter), "next=1004\n", "no serial reserved for a refused board")
+  eq(next_serial(), 1004, "no serial reserved for a refused board")
   -- with allow_mass_erase = true: options first (mass erase), then the image
   local out3 = gang("job_rdp0_allowed.lua")
   eq(out3.passed, 4, "regression with consent")
@@ -136,15 +151,15 @@ test("a_flash_error_fails_that_board_alone_and_is_logged", function()
       eq(bench:peek(cfg.serial_at, 9, b.index), b.record.serial .. "\0", "serial in flash of board " .. b.index)
     end
   end
-  local log = by_probe(lines(cfg.log))
+  local log = by_probe(records())
   eq(log[bench:serial(3)].result, "failed", "board 3 logged as failed")
   assert(log[bench:serial(3)].error, "error logged")
+  eq(log[bench:serial(3)].phase, "program", "the failing phase recorded")
   eq(log[bench:serial(1)].result, "passed", "board 1 logged as passed")
   -- its serial number is recorded as failed, not silently reused
   local failed_sn = log[bench:serial(3)].serial
-  local st = {}
-  for _, r in ipairs(lines(cfg.serials.ledger)) do if r.text == failed_sn then st[#st + 1] = r.event end end
-  eq(table.concat(st, ","), "reserved,failed", "ledger of the failed board's serial")
+  local state, reuses = serial_state(failed_sn)
+  eq(state, "failed", "the failed board's serial"); eq(reuses, 0, "not reused")
   bench:close()
 end)
 
@@ -157,8 +172,8 @@ test("a_board_unplugged_mid_job_fails_alone", function()
   local out = gang("job_plain.lua")
   eq(out.passed, 3, "passed"); eq(out.failed, 1, "failed")
   eq(out.boards[2].result, "failed", "board 2")
-  local log = by_probe(lines(cfg.log))
-  eq(#lines(cfg.log), 4, "every board logged")
+  local log = by_probe(records())
+  eq(#records(), 4, "every board logged")
   eq(log[bench:serial(2)].result, "failed", "board 2 logged as failed")
   for _, n in ipairs { 1, 3, 4 } do
     eq(out.boards[n].result, "passed", "board " .. n)
@@ -179,8 +194,8 @@ test("ndbank_change_refused_without_allow_mass_erase_before_any_write", function
     eq(c.flash_sector_erases + c.flash_mass_erases + c.flash_prog_ops + c.flash_opt_writes, 0,
       "nothing written on board " .. n)
   end
-  eq(lf.fs.read(cfg.serials.counter), nil, "no serial reserved")
-  eq(#lines(cfg.log), 4, "the refusals are logged")
+  eq(next_serial(), 1000, "no serial reserved")
+  eq(#records(), 4, "the refusals are logged")
   bench:close()
 end)
 
@@ -219,7 +234,14 @@ test("bad_production_input_is_refused_before_any_board_with_what_was_expected", 
   refused({ unique = "x" }, "'unique' must be a function")
   refused({ clock = "fast" }, "setting 'clock'")
   refused({ board = "nucleo_f429zi", option_bytes = { rdp = 1 } }, "writes no option bytes for target stm32f429zi")
-  refused({ serials = { counter = "c" } }, "'serials' must be { counter = FILE, ledger = FILE")
+  refused({ serials = 5 }, "'serials' must be { start =, format =, stop =, reuse_failed =, range = }")
+  refused({ serials = { counte = "c" } }, "serials: unknown key 'counte'")
+  refused({ serials = { start = 1.5 } }, "serials.start and serials.stop must be integers")
+  refused({ serials = { format = "%s %s" } }, "serials.format:")
+  refused({ serials = {}, database = "postgresql://a@h/x", log = "postgresql://b@h/x" },
+    "serials, log and database name different databases")
+  refused({ log = 3 }, "'log' must be true, a postgresql:// URL")
+  refused({ station = "" }, "'station' must be a non-empty name")
   -- a good one passes
   local spec = {}
   for k, v in pairs(base) do spec[k] = v end

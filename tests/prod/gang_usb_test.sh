@@ -16,8 +16,8 @@
 #     error (the first erase fails with WRPERR) in the first four such runs,
 #     unplugged mid-job (every USB transfer from the 60th on stalls) in the
 #     next four, and so on: exit 1, "1 of 4 board(s) failed", that board
-#     logged failed with its error and its serial marked failed in the
-#     ledger, the other three passed with their serials in flash.
+#     recorded failed with its error and its serial marked failed in the
+#     database, the other three passed with their serials in flash.
 # The first all-pass run preloads the stand-in (with the sanitizer runtime,
 # ASan or TSan, first when the stand-in is a sanitizer build), as
 # scripts/bench-peer does; the others find it through LD_LIBRARY_PATH. Any
@@ -26,6 +26,7 @@ set -u
 build=$(cd "${1:?usage: gang_usb_test.sh BUILD_DIR [RUNS]}" && pwd)
 runs=${2:-20}
 top=$(cd "$(dirname "$0")/../.." && pwd)
+here=$top/tests/prod
 bin=$build/luaflash
 standin=$build/standin
 check=$build/lf-bench-check
@@ -79,14 +80,15 @@ for ((k = 1; k <= runs; k++)); do
     bad $k "exit $rc (want $want_rc) or no '$want_sum' (fault on board $faulty: ${fault_env[*]})" "$d/all"; continue
   fi
   ok=1 serials=
+  "$bin" "$here/dump_records.lua" "$d/out/production.db" >"$d/records.jsonl" 2>&1 || { ok=0; cat "$d/records.jsonl"; }
   for n in 1 2 3 4; do
-    line=$(grep "\"probe\":\"SER$n\"" "$d/out/boards.jsonl")
+    line=$(grep "\"probe\":\"SER$n\"" "$d/records.jsonl")
     if [ "$(grep -c . <<<"$line")" -ne 1 ]; then ok=0; echo "  SER$n: $(grep -c . <<<"$line") board-log lines"; continue; fi
     result=$(jfield "$line" result) sn=$(jfield "$line" serial)
     if ((n == faulty)); then
       if [ "$result" != failed ] || ! grep -q "$want_err" <<<"$line"; then ok=0; echo "  SER$n (faulty): $line"; fi
-      if ! grep "\"text\":\"$sn\"" "$d/out/serials.jsonl" | grep -q '"event":"failed"'; then
-        ok=0; echo "  SER$n: serial $sn not marked failed in the ledger"
+      if [ "$(jfield "$line" state)" != failed ]; then
+        ok=0; echo "  SER$n: serial $sn not marked failed in the database"
       fi
       continue
     fi

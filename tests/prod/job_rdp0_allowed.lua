@@ -3,6 +3,7 @@
 local cfg = require("prodcfg")
 require("luaflash.production").run {
   board = "nucleo_f767zi", image = "../../scripts/demo-fw/demo-f767.bin",
-  serials = cfg.serials, serial_at = cfg.serial_at, log = cfg.log,
+  database = cfg.database, station = cfg.station, serials = cfg.serials, serial_at = cfg.serial_at,
+  log = cfg.log,
   option_bytes = { rdp = 0 }, allow_mass_erase = true,
 }
