@@ -619,6 +619,12 @@ int lf_cm_wait_function(lf_cm *t, double timeout_s, uint32_t *r0)
                     entry, timeout_s, pc);
 }
 
+int lf_cm_abort_function(lf_cm *t)
+{
+  t->fn.active = false;
+  return lf_cm_halt(t);
+}
+
 int lf_cm_run_function(lf_cm *t, uint32_t entry, const uint32_t args[4], uint32_t sp,
                        double timeout_s, uint32_t *r0)
 {

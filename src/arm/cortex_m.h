@@ -208,5 +208,8 @@ int lf_cm_start_function(lf_cm *t, uint32_t entry, const uint32_t args[4], uint3
 int lf_cm_poll_function(lf_cm *t, bool *done, uint32_t *r0);
 /* Poll until done or timeout_s after this call (timeout: halt, LF_ETIMEDOUT). */
 int lf_cm_wait_function(lf_cm *t, double timeout_s, uint32_t *r0);
+/* Give up on a running function: halt the core where it is and forget the
+ * function (its return is no longer awaited). Fine when none runs. */
+int lf_cm_abort_function(lf_cm *t);
 
 #endif

@@ -45,6 +45,7 @@ struct lf_loader {
   uint32_t ram_base;
   uint32_t ctrl, cmds, ring, ring_size, stack_top;
   bool running, dead, ready;
+  bool link_failed;           /* a run stopped on a link error: stop aborts (see loader.h) */
   /* host mirrors of the counters */
   uint32_t cmd_wr, data_wr, woff;
   uint32_t st[LF_LDR_STATUS_BLOCK_SIZE / 4]; /* last status block */
@@ -215,6 +216,7 @@ int lf_loader_start(lf_loader *l)
   l->running = true;
   l->dead = false;
   l->ready = false;
+  l->link_failed = false;
   l->cmd_wr = l->data_wr = l->woff = 0;
   memset(l->st, 0, sizeof l->st);
   l->stats.start_ns += now(l) - t0;
@@ -572,6 +574,7 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
   }
   free(buf);
   if (r && !l->st[S_STATUS]) { /* a link error: say what the target was doing */
+    l->link_failed = l->running;
     char w[128];
     where(l, cmds, n, first, w, sizeof w);
     lf_err_wrap(l->s, r, "flash job stopped (target last seen at %s)", w);
@@ -747,10 +750,55 @@ int lf_loader_crc32(lf_loader *l, const lf_loader_range *rg, size_t n, uint32_t 
   return r;
 }
 
+/* Fail fast after a link error (loader.h, lf_loader_stop). */
+static int abort_after_link_error(lf_loader *l)
+{
+  uint64_t t0 = now(l);
+  l->running = false;
+  l->dead = true;
+  l->link_failed = false;
+  int r = lf_cm_abort_function(l->cm);
+  if (r)
+    return lf_err_wrap(l->s, r, "loader: halting it after the link error");
+  /* the operation the controller runs now completes on its own (a halted
+   * core does not stop it): wait for it, or for the slowest one's maximum */
+  uint64_t limit = lf_geometry_mass_ns(&l->g, l->cfg.prog_unit, true);
+  if (!l->ad->flash_busy) {
+    lf_log(l->s, LF_LOG_INFO, "loader: halted after the link error; no busy flag known: the reset "
+           "follows the slowest flash operation's maximum (%.3f s)", (double)limit / 1e9);
+    while (r == 0 && now(l) - t0 < limit) {
+      bool halted;
+      r = lf_cm_is_halted(l->cm, &halted); /* (the bench's time moves with the link) */
+    }
+  } else {
+    lf_memap *m = lf_adi_default_memap(l->a);
+    unsigned polls = 0;
+    for (;;) {
+      bool busy = false;
+      if ((r = l->ad->flash_busy(l->s, m, &l->g, &busy)))
+        break;
+      polls++;
+      if (!busy)
+        break;
+      if (now(l) - t0 > limit) {
+        r = lf_err_set(l->s, LF_ETIMEDOUT, "loader: the flash controller is still busy %.3f s after the "
+                       "link error (longer than any operation's datasheet maximum)", (double)limit / 1e9);
+        break;
+      }
+    }
+    lf_log(l->s, LF_LOG_INFO, "loader: halted after the link error; flash idle after %.3f ms (%u polls)",
+           (double)(now(l) - t0) / 1e6, polls);
+  }
+  l->stats.stop_ns += now(l) - t0;
+  return r;
+}
+
 int lf_loader_stop(lf_loader *l)
 {
   if (!l->running)
     return 0;
+  if (l->link_failed)
+    return abort_after_link_error(l);
   uint64_t t0 = now(l);
   pcmd k;
   memset(&k, 0, sizeof k);

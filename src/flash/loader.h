@@ -89,6 +89,11 @@ typedef struct lf_loader_adapter {
                      const lf_flash_sector *sec, const lf_loader_cfg *cfg);
   /* "WRPERR ERSERR" for the status register's bits. */
   void (*status_names)(const lf_flash_geometry *g, uint32_t sr, char *buf, size_t len);
+  /* Optional: whether the flash controller(s) still run an operation (read
+   * over the debug port). After a link failure the loader is halted at once
+   * and the operation in progress is awaited through this; NULL: the
+   * slowest operation's datasheet maximum is waited out instead. */
+  int (*flash_busy)(lf_session *s, struct lf_memap *m, const lf_flash_geometry *g, bool *busy);
 } lf_loader_adapter;
 
 typedef enum lf_loader_step_kind {
@@ -156,7 +161,13 @@ int lf_loader_run_crc32(lf_loader *l, const lf_loader_step *steps, size_t n,
 /* zlib crc32 of each range, computed on the target. */
 int lf_loader_crc32(lf_loader *l, const lf_loader_range *r, size_t n, uint32_t *crcs);
 /* EXIT command; waits for the core to halt at the loader's BKPT. Flash is
- * locked again. */
+ * locked again. After a link failure in a run (a USB timeout or stall, the
+ * loader perhaps waiting for data that never came, an EXIT queued behind it
+ * never reached) it fails fast instead: the core is halted at once (no new
+ * flash operation starts), the operation in progress is awaited (the
+ * adapter's flash_busy, bounded by the slowest operation's datasheet
+ * maximum) and the loader is stopped; the flash stays unlocked until the
+ * reset that follows. */
 int lf_loader_stop(lf_loader *l);
 
 const lf_loader_stats *lf_loader_stats_get(const lf_loader *l);

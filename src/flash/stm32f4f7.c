@@ -460,6 +460,17 @@ static void f47_status_names(const lf_flash_geometry *g, uint32_t sr, char *buf,
     snprintf(buf, len, "no error flag");
 }
 
+/* FLASH_SR.BSY (F7 3.7.5 / F4 3.9.4): an erase or program in progress. */
+static int f47_flash_busy(lf_session *s, lf_memap *m, const lf_flash_geometry *g, bool *busy)
+{
+  uint32_t sr;
+  int r = lf_memap_read32(m, FLASH_SR, &sr);
+  if (r)
+    return lf_err_wrap(s, r, "read FLASH_SR");
+  *busy = (sr & 0x10000u) != 0;
+  return 0;
+}
+
 /* One adapter per RAM window (F7 512 KiB, F4 192 KiB), same blob. */
 #define F47_ADAPTER(ram)                                                                        \
   {                                                                                             \
@@ -468,7 +479,7 @@ static void f47_status_names(const lf_flash_geometry *g, uint32_t sr, char *buf,
     .exit_off = LF_BLOB_STM32F4F7_EXIT, .ram_size = (ram),                                        \
     .core_hz = 16e6, /* HSI after reset (F7 9.2): the loader does not touch the clocks */        \
     .status_reg = "FLASH_SR", .configure = f47_configure, .erase_start = f47_erase_start,         \
-    .status_names = f47_status_names,                                                           \
+    .status_names = f47_status_names, .flash_busy = f47_flash_busy,                             \
   }
 static const lf_loader_adapter f7_adapter = F47_ADAPTER(0x80000u);
 static const lf_loader_adapter f4_adapter = F47_ADAPTER(0x30000u);

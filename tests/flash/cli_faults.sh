@@ -74,6 +74,24 @@ run "power loss mid-program: exit 1" 1 s3 "power_loss@700ms" --out "last seen at
 run "rerun after power loss repairs" 0 s3 "" --out "verified"
 same "flash equals the image after the power-loss rerun" s3
 
+# fail fast (issue 19): after a link fault the cleanup (stop the loader,
+# reset, disconnect) takes at most 0.5 s modeled and a bounded number of USB
+# transfers (it took 33 s and 274,000 transfers when the loader's EXIT was
+# queued behind a program command starving for data)
+failfast() { # NAME STATE FAULTS
+  (cd "$dir" && "$bin" --bench nucleo-f767zi --bench-state "$dir/$2" --bench-faults "$3" p.lua --json) \
+    >"$dir/ff.json" 2>/dev/null
+  if lua5.4 "$here/failfast.lua" "$dir/ff.json" 0.5 500 >"$dir/out" 2>&1; then
+    pass=$((pass+1)); echo "[       OK ] $1: $(cat "$dir/out")"
+  else
+    fail=$((fail+1)); echo "[  FAILED  ] $1"; sed 's/^/    /' "$dir/out"
+  fi
+}
+failfast "fail fast: USB timeout while the first sector erases" s5 "usb_timeout@150"
+failfast "fail fast: USB timeout mid-program" s6 "usb_timeout@1500"
+failfast "fail fast: USB stall mid-program" s7 "usb_stall@1500"
+failfast "fail fast: power loss mid-program" s8 "power_loss@700ms"
+
 (cd "$dir" && "$bin" --bench nucleo-f767zi --bench-state "$dir/s4" "$here/cli/set_wrp.lua" 1) >"$dir/out" 2>&1 \
   && { pass=$((pass+1)); echo "[       OK ] write-protect sector 1 through OPTCR"; } \
   || { fail=$((fail+1)); echo "[  FAILED  ] write-protect sector 1"; cat "$dir/out"; }
