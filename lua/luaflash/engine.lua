@@ -69,7 +69,7 @@ function M.new(opts)
       end
       list[i] = e
     end
-    local img = lf.image(list, g)
+    local img = lf.image(list, g, { max_file = (s.image_max_mb or 256) << 20 })
     E.log("info", string.format("image: %d bytes in %d segment(s), checked against %s (%s)",
       img:bytes(), #img:segments(), tname, g:info().name))
     -- protected regions: inside the flash, no image byte inside one

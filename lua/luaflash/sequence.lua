@@ -47,6 +47,41 @@ M.default_program = steps.program
 
 local function noop() end
 
+-- A hook or step of a board or project file runs at most `hook_limit`
+-- million Lua instructions per call (luaflash's own Lua it calls included;
+-- time spent in C, e.g. flashing, does not count): an endless loop in a hook
+-- ends with an error naming the hook and where it was, instead of hanging
+-- the run. Nested calls count as the outermost one. sequence.run clears the
+-- watch when it ends, on an error too.
+local watch = { depth = 0 }
+
+local function watched(name, f, ctx, ...)
+  local limit = ctx and ctx.settings and ctx.settings.hook_limit
+  if watch.depth > 0 or not limit or limit <= 0 then return f(ctx, ...) end
+  watch.depth = 1
+  local count = 0
+  debug.sethook(function()
+    count = count + 1
+    if count >= limit then
+      debug.sethook()
+      local at = debug.getinfo(2, "Sl")
+      local where = at and at.currentline and at.currentline > 0 and (at.short_src .. ":" .. at.currentline) or "?"
+      error(string.format("%s ran %d million Lua instructions without returning (an endless loop? it was at %s); " ..
+        "raise the limit with the setting hook_limit (millions of instructions)", name, limit, where), 0)
+    end
+  end, "", 1000000)
+  local res = table.pack(f(ctx, ...))
+  debug.sethook()
+  watch.depth = 0
+  return table.unpack(res, 1, res.n)
+end
+M.watched = watched
+
+local function unwatch()
+  debug.sethook()
+  watch.depth = 0
+end
+
 -- The run's functions from the layers, lowest first (the board's, then the
 -- project's: name -> function; a layer may be nil). A layer's function
 -- replaces the one below it and is called with that one as its last
@@ -64,10 +99,11 @@ function M.bind(...)
       local is_step = steps.is_step[name]
       local default = (is_step and run or hooks)[name] or noop
       local bound
+      local what = (is_step and "step " or "hook ") .. name
       if name == "on_error" then
-        bound = function(ctx, err) return f(ctx, err, default) end
+        bound = function(ctx, err) return watched(what, f, ctx, err, default) end
       else
-        bound = function(ctx) return f(ctx, default) end
+        bound = function(ctx) return watched(what, f, ctx, default) end
       end
       if is_step then run[name] = bound else hooks[name] = bound end
     end
@@ -89,6 +125,9 @@ function M.run(project, settings, origin, engine)
   local ok, err = xpcall(function()
     engine.phase = "images"
     ctx.images = engine.load_images(ctx.settings)
+    -- every input is parsed and checked: what fails from here on (a hook, the
+    -- probe, the target) is not an input error
+    if engine.stage == "input" then engine.stage = "target" end
     local connected = phase(ctx, "connect", function()
       local took = run.connect(ctx)
       if type(took) ~= "number" and ctx.connect_t0 then took = (engine.clock or os.clock)() - ctx.connect_t0 end
@@ -109,6 +148,7 @@ function M.run(project, settings, origin, engine)
     if ctx.settings.reset ~= "none" then phase(ctx, "reset", function() run.reset(ctx) end) end
     phase(ctx, "disconnect", function() run.disconnect(ctx) end)
   end, debug.traceback)
+  unwatch()
   if not ok then
     ctx.error = err
     if hooks.on_error then

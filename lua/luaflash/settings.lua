@@ -30,6 +30,13 @@ local spec = {
     doc = "image file, or a list of { path, base = addr } tables; relative to the project file" },
   base = { kind = "int", default = nil, min = 0, max = 0xffffffff,
     doc = "load address of a raw binary image" },
+  hook_limit = { kind = "int", default = 5000, min = 0, max = 1000000000,
+    doc = "the most Lua instructions, in millions, a hook or step of a board or project file may run per " ..
+      "call (time in C, such as flashing, does not count): an endless loop ends with an error naming it " ..
+      "(about a second per 100 million); 0 = no limit" },
+  image_max_mb = { kind = "int", default = 256, min = 1, max = 65536,
+    doc = "the largest image file read, in MiB (a bigger or endless input is refused before it fills " ..
+      "memory; parsing needs about 3x the file)" },
   flash = { kind = "table", default = nil,
     doc = "the chip's flash described as data, for a variant the parts table does not know: " ..
       "{ regions = {...}, timing = {...}, ... } as luaflash.geometry takes it (README \"Describing a part " ..

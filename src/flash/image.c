@@ -37,7 +37,18 @@ struct lf_image {
   lf_segment *seg;
   size_t nseg;
   uint64_t entry;
+  uint64_t max_file; /* lf_image_set_max_file; 0 = LF_IMAGE_MAX_FILE */
 };
+
+void lf_image_set_max_file(lf_image *im, uint64_t bytes) { im->max_file = bytes; }
+
+static uint64_t max_file(const lf_image *im) { return im->max_file ? im->max_file : LF_IMAGE_MAX_FILE; }
+
+static int too_big(lf_session *s, const lf_image *im, const char *name)
+{
+  return lf_err_set(s, LF_EINVAL, "%s: larger than %llu MiB, the limit for an image file (raise it with the "
+                    "setting image_max_mb)", name, (unsigned long long)(max_file(im) >> 20));
+}
 
 /* What a parser works on. */
 typedef struct parse {
@@ -497,6 +508,8 @@ static lf_image_format detect(const uint8_t *b, size_t len)
 int lf_image_add_buffer(lf_session *s, lf_image *im, const char *name, const uint8_t *buf, size_t len,
                         lf_image_format fmt, uint64_t base)
 {
+  if (len > max_file(im))
+    return too_big(s, im, name);
   size_t nch = im->nch, pool_len = im->pool_len;
   uint64_t entry = im->entry;
   char **srcs = realloc(im->src, (im->nsrc + 1) * sizeof *srcs);
@@ -562,6 +575,8 @@ int lf_image_add_file(lf_session *s, lf_image *im, const char *path, lf_image_fo
   for (;;) {
     if (len == cap) {
       size_t ncap = cap ? 2 * cap : 65536;
+      if (ncap > max_file(im) + 1) /* one byte more than allowed tells a file too big */
+        ncap = (size_t)max_file(im) + 1;
       uint8_t *n = realloc(buf, ncap);
       if (!n) {
         rc = lf_err_set(s, LF_ENOMEM, "%s: out of memory", path);
@@ -572,6 +587,10 @@ int lf_image_add_file(lf_session *s, lf_image *im, const char *path, lf_image_fo
     }
     size_t got = fread(buf + len, 1, cap - len, f);
     len += got;
+    if (len > max_file(im)) {
+      rc = too_big(s, im, path);
+      break;
+    }
     if (got == 0) {
       if (ferror(f))
         rc = lf_err_set(s, LF_EIO, "%s: read error at offset 0x%zx", path, len);

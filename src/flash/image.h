@@ -49,6 +49,14 @@ typedef struct lf_image lf_image;
 lf_image *lf_image_new(void);
 void lf_image_free(lf_image *im);
 
+/* The largest image file read (a file or a buffer), so that a huge or
+ * endless input (a HEX of millions of records, /dev/zero) is refused with a
+ * clear error instead of exhausting memory: parsing needs about 3x the file
+ * in memory. 0 = the default, LF_IMAGE_MAX_FILE (256 MiB: flash is at most
+ * a few MiB, a HEX about 3x its data). */
+#define LF_IMAGE_MAX_FILE (256ull << 20)
+void lf_image_set_max_file(lf_image *im, uint64_t bytes);
+
 /* "bin", "hex"/"ihex", "elf", "srec"/"s19"/"s28"/"s37"/"mot", "auto" -> format; -1 if unknown. */
 int lf_image_format_parse(const char *name);
 const char *lf_image_format_name(lf_image_format f);

@@ -437,17 +437,34 @@ static int image_release(lf_lobj *o)
   return 0;
 }
 
-/* lf.image(list [, geometry]) with list = { "path" | {path=, format=, base=}, ... } */
+/* lf.image(list [, geometry [, {max_file = bytes}]]) with list = { "path" |
+ * {path=, format=, base=}, ... }; max_file: the largest file read (default
+ * LF_IMAGE_MAX_FILE). */
 static int m_image(lua_State *L)
 {
   static const char *const keys[] = {"path", "format", "base", "data", "name", NULL};
+  static const char *const okeys[] = {"max_file", NULL};
   luaL_checktype(L, 1, LUA_TTABLE);
   const lf_flash_geometry *g = lua_isnoneornil(L, 2) ? NULL : &check_geom(L, 2)->g;
+  uint64_t max = 0;
+  if (!lua_isnoneornil(L, 3)) {
+    luaL_checktype(L, 3, LUA_TTABLE);
+    lf_lua_check_keys(L, 3, "image", okeys);
+    if (lua_getfield(L, 3, "max_file") != LUA_TNIL) {
+      lua_Integer v = luaL_checkinteger(L, -1);
+      if (v < 1)
+        return luaL_error(L, "image: max_file must be a positive number of bytes");
+      max = (uint64_t)v;
+    }
+    lua_pop(L, 1);
+  }
+  lua_settop(L, 2);
   limage *i = lf_lobj_push(L, sizeof *i, MT_IMAGE, 0);
   lf_lobj_init(&i->o, "image", image_release, NULL);
   i->im = lf_image_new();
   if (!i->im)
     return luaL_error(L, "image: out of memory");
+  lf_image_set_max_file(i->im, max);
   lf_session *s = lf_lua_session(L);
   lua_Integer n = luaL_len(L, 1);
   if (n == 0)

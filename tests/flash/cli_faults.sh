@@ -81,7 +81,7 @@ same "flash equals the image after the power-loss rerun" s3
 failfast() { # NAME STATE FAULTS
   (cd "$dir" && "$bin" --bench nucleo-f767zi --bench-state "$dir/$2" --bench-faults "$3" p.lua --json) \
     >"$dir/ff.json" 2>/dev/null
-  if lua5.4 "$here/failfast.lua" "$dir/ff.json" 0.5 500 >"$dir/out" 2>&1; then
+  if lua5.4 "$here/cli/failfast.lua" "$dir/ff.json" 0.5 500 >"$dir/out" 2>&1; then
     pass=$((pass+1)); echo "[       OK ] $1: $(cat "$dir/out")"
   else
     fail=$((fail+1)); echo "[  FAILED  ] $1"; sed 's/^/    /' "$dir/out"

@@ -2,7 +2,7 @@
 -- --json result; the phases after the failed one (cleanup: stop the loader,
 -- reset, disconnect) must take at most MAX_S of modeled time (default 0.5 s)
 -- and MAX_TRANSFERS USB transfers (default 500). Prints the figures.
-local top = arg[0]:match("^(.*)/tests/flash/[^/]*$") or "."
+local top = arg[0]:match("^(.*)/tests/flash/cli/[^/]*$") or "."
 package.path = top .. "/lua/?.lua;" .. package.path
 local json = require("luaflash.json")
 local f = assert(io.open(arg[1], "rb"))
