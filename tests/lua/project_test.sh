@@ -234,6 +234,12 @@ check kv-not-key-value 2 --err "command line argument 1 'fast': expected key=val
 check kv-bad-enum 2 --err "setting 'erase': expected one of \"sector\", \"chip\", \"auto\", \"fastest\", got \"sectors\" \(did you mean \"sector\"\?\)" \
   -- "${B[@]}" "$X/minimal.lua" erase=sectors
 check kv-unit 0 --out "at 1\.80 MHz" -- "${B[@]}" "$X/minimal.lua" clock=1.8MHz
+# resource limits (issue 19): an endless hook, an image file beyond image_max_mb
+check limit-endless-hook 1 --err "hook did_connect ran 50 million Lua instructions without returning \(an endless loop\? it was at [^)]*hook_loop\.lua:7\); raise the limit with the setting hook_limit" \
+  -- "${B[@]}" "$P/hook_loop.lua" hook_limit=50
+head -c 2000000 /dev/zero > "$tmp/two_mb.bin"
+check limit-image-file 2 --err "two_mb\.bin: larger than 1 MiB, the limit for an image file \(raise it with the setting image_max_mb\)" \
+  -- "${B[@]}" flash "$tmp/two_mb.bin" --board nucleo_f767zi image_max_mb=1
 check kv-settings-origin 0 --out 'clock += 1800000 +-- command line \(argument 1\)' \
   --out 'disconnect_timeout += 0 +-- board nucleo_f767zi' -- "${B[@]}" "$X/minimal.lua" clock=1.8MHz --settings
 check unknown-project-option 2 --err "unknown project option '--profil'" -- "${B[@]}" "$X/minimal.lua" --profil
