@@ -206,6 +206,9 @@ struct lf_family {
   /* Checks that a described geometry (lf_geometry_build from a board file)
    * fits what this family's loader can program; NULL = any. */
   int (*check_geometry)(lf_session *s, const lf_flash_geometry *g);
+  /* Optional: the i-th UF2 family ID (microsoft/uf2 uf2families.json) a
+   * line accepts, 0 after the last (UF2 images: lf_image_finish). */
+  uint32_t (*uf2_family)(uint32_t line, size_t i);
 };
 
 /* The registry: every family unit, in identification order. */

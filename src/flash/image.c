@@ -16,7 +16,7 @@
 #include <strings.h>
 
 /* LOC_PATCH: bytes from lf_image_patch, laid over the files' data. */
-enum { LOC_LINE, LOC_OFFSET, LOC_PATCH };
+enum { LOC_LINE, LOC_OFFSET, LOC_PATCH, LOC_BLOCK };
 
 typedef struct chunk {
   uint32_t addr, len;
@@ -25,6 +25,7 @@ typedef struct chunk {
   uint32_t loc;     /* line number, or file offset of the first byte */
   uint8_t loc_kind; /* LOC_* */
   size_t seq;       /* insertion order, keeps the sort stable */
+  uint32_t uf2_family; /* UF2 block with a family ID: the ID; else 0 */
 } chunk;
 
 struct lf_image {
@@ -94,7 +95,7 @@ static const struct {
 } format_names[] = {
   {"auto", LF_IMAGE_AUTO}, {"bin", LF_IMAGE_BIN},   {"binary", LF_IMAGE_BIN}, {"hex", LF_IMAGE_IHEX},
   {"ihex", LF_IMAGE_IHEX}, {"elf", LF_IMAGE_ELF},   {"srec", LF_IMAGE_SREC},  {"s19", LF_IMAGE_SREC},
-  {"s28", LF_IMAGE_SREC},  {"s37", LF_IMAGE_SREC},  {"mot", LF_IMAGE_SREC},
+  {"s28", LF_IMAGE_SREC},  {"s37", LF_IMAGE_SREC},  {"mot", LF_IMAGE_SREC},  {"uf2", LF_IMAGE_UF2},
 };
 
 int lf_image_format_parse(const char *name)
@@ -107,7 +108,7 @@ int lf_image_format_parse(const char *name)
 
 const char *lf_image_format_name(lf_image_format f)
 {
-  static const char *names[] = {"auto", "binary", "Intel HEX", "ELF", "S-record"};
+  static const char *names[] = {"auto", "binary", "Intel HEX", "ELF", "S-record", "UF2"};
   return (unsigned)f < sizeof names / sizeof names[0] ? names[f] : "?";
 }
 
@@ -136,10 +137,11 @@ static int add_chunk(parse *p, uint64_t addr, const uint8_t *data, size_t len, u
   if (len == 0)
     return 0;
   if (addr + len > 0x100000000ull) {
-    if (kind == LOC_LINE)
+    if (kind == LOC_LINE || kind == LOC_BLOCK)
       return lf_err_set(p->s, LF_EINVAL,
-                        "%s line %u: %zu bytes at 0x%08llX pass the end of the 32-bit address space",
-                        p->name, (unsigned)loc, len, (unsigned long long)addr);
+                        "%s %s %u: %zu bytes at 0x%08llX pass the end of the 32-bit address space",
+                        p->name, kind == LOC_LINE ? "line" : "block", (unsigned)loc, len,
+                        (unsigned long long)addr);
     return lf_err_set(p->s, LF_EINVAL,
                       "%s offset 0x%x: %zu bytes at 0x%08llX pass the end of the 32-bit address space",
                       p->name, (unsigned)loc, len, (unsigned long long)addr);
@@ -163,7 +165,7 @@ static int add_chunk(parse *p, uint64_t addr, const uint8_t *data, size_t len, u
     im->pool_cap = cap;
   }
   memcpy(im->pool + im->pool_len, data, len);
-  im->ch[im->nch] = (chunk){(uint32_t)addr, (uint32_t)len, im->pool_len, p->src, loc, (uint8_t)kind, im->nch};
+  im->ch[im->nch] = (chunk){(uint32_t)addr, (uint32_t)len, im->pool_len, p->src, loc, (uint8_t)kind, im->nch, 0};
   im->nch++;
   im->pool_len += len;
   return 0;
@@ -176,6 +178,8 @@ static void describe(const lf_image *im, const chunk *c, uint32_t addr, char *bu
     snprintf(buf, n, "%s line %u", im->src[c->src], (unsigned)c->loc);
   else if (c->loc_kind == LOC_PATCH)
     snprintf(buf, n, "%s", im->src[c->src]);
+  else if (c->loc_kind == LOC_BLOCK)
+    snprintf(buf, n, "%s block %u", im->src[c->src], (unsigned)c->loc);
   else
     snprintf(buf, n, "%s offset 0x%x", im->src[c->src], (unsigned)(c->loc + (addr - c->addr)));
 }
@@ -489,10 +493,177 @@ static int parse_elf(parse *p, const uint8_t *b, size_t len)
   return 0;
 }
 
+/* ---- UF2 ---- */
+
+#define UF2_MAGIC0 0x0A324655u /* "UF2\n" */
+#define UF2_MAGIC1 0x9E5D5157u
+#define UF2_MAGIC_END 0x0AB16F30u
+#define UF2_NOT_MAIN_FLASH 0x00000001u
+#define UF2_FILE_CONTAINER 0x00001000u
+#define UF2_FAMILY 0x00002000u
+#define UF2_MD5 0x00004000u
+#define UF2_TAGS 0x00008000u
+#define UF2_DATA 476u
+
+/* Family IDs (microsoft/uf2 utils/uf2families.json, nrf52-rp2040-targets.md 17.2). */
+static const struct {
+  uint32_t id;
+  const char *name;
+} uf2_names[] = {
+  {0xE48BFF56u, "RP2040"},         {0xE48BFF57u, "RP2XXX absolute"}, {0xE48BFF58u, "RP2XXX data"},
+  {0xE48BFF59u, "RP2350 Arm-S"},   {0xE48BFF5Au, "RP2350 RISC-V"},  {0xE48BFF5Bu, "RP2350 Arm-NS"},
+  {0xADA52840u, "nRF52840"},       {0x1B57745Fu, "nRF52"},           {0x621E937Au, "nRF52833"},
+  {0x72721D4Eu, "nRF52832xxAA"},   {0x6F752678u, "nRF52832xxAB"},    {0x57755A57u, "STM32F4"},
+  {0x6D0922FAu, "STM32F407"},      {0x8FB060FEu, "STM32F407VG"},     {0x2DC309C5u, "STM32F411xE"},
+  {0x06D1097Bu, "STM32F411xC"},    {0x53B80F00u, "STM32F7"},         {0x00FF6919u, "STM32L4"},
+  {0x6DB66082u, "STM32H7"},        {0x5EE21072u, "STM32F103"},       {0x4C71240Au, "STM32G4"},
+  {0x70D16653u, "STM32WB"},        {0x647824B6u, "STM32F0"},         {0x6B846188u, "STM32F3"},
+  {0x5D1A0A2Eu, "STM32F2"},        {0x202E3A91u, "STM32L0"},         {0x68ED2B88u, "SAMD21"},
+  {0x55114460u, "SAMD51"},         {0x1C5F21B0u, "ESP32"},           {0xBFDD4EEEu, "ESP32-S2"},
+  {0xC47E5767u, "ESP32-S3"},       {0xD42BA06Cu, "ESP32-C3"},        {0x4FB2D5BDu, "i.MX RT10xx"},
+  {0x2ABC77ECu, "LPC55"},
+};
+
+const char *lf_uf2_family_name(uint32_t id)
+{
+  for (size_t i = 0; i < sizeof uf2_names / sizeof uf2_names[0]; i++)
+    if (uf2_names[i].id == id)
+      return uf2_names[i].name;
+  return NULL;
+}
+
+static const char *uf2_label(uint32_t id, char *buf, size_t n)
+{
+  const char *name = lf_uf2_family_name(id);
+  snprintf(buf, n, "%s%s0x%08X%s", name ? name : "", name ? " (" : "", id, name ? ")" : "");
+  return buf;
+}
+
+static uint32_t rd32(const uint8_t *b)
+{
+  return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+/* Per family (0 = blocks without one): numBlocks and which numbers came. */
+typedef struct uf2_group {
+  uint32_t family, num_blocks, seen, first_block;
+  uint8_t *have; /* num_blocks bits */
+} uf2_group;
+
+static int parse_uf2(parse *p, const uint8_t *b, size_t len)
+{
+  lf_session *s = p->s;
+  if (len % 512)
+    return lf_err_set(s, LF_EINVAL, "%s: %zu bytes is not a whole number of 512-byte UF2 blocks (the block at "
+                      "offset 0x%zx is cut after %zu bytes)", p->name, len, len - len % 512, len % 512);
+  size_t nblocks = len / 512;
+  uf2_group *g = NULL;
+  size_t ng = 0;
+  int rc = 0;
+  for (size_t k = 0; k < nblocks && rc == 0; k++) {
+    const uint8_t *blk = b + 512 * k;
+    uint32_t m0 = rd32(blk), m1 = rd32(blk + 4), flags = rd32(blk + 8), addr = rd32(blk + 12);
+    uint32_t size = rd32(blk + 16), no = rd32(blk + 20), num = rd32(blk + 24), fam = rd32(blk + 28);
+    uint32_t mend = rd32(blk + 508);
+    unsigned bn = (unsigned)k;
+    if (m0 != UF2_MAGIC0 || m1 != UF2_MAGIC1) {
+      rc = lf_err_set(s, LF_EINVAL, "%s block %u (offset 0x%zx): magic numbers 0x%08X 0x%08X, expected 0x%08X "
+                      "0x%08X (not a UF2 block)", p->name, bn, 512 * k, m0, m1, UF2_MAGIC0, UF2_MAGIC1);
+      break;
+    }
+    if (mend != UF2_MAGIC_END) {
+      rc = lf_err_set(s, LF_EINVAL, "%s block %u (offset 0x%zx): end magic 0x%08X, expected 0x%08X (a damaged "
+                      "block)", p->name, bn, 512 * k, mend, UF2_MAGIC_END);
+      break;
+    }
+    if (num == 0 || no >= num) {
+      rc = lf_err_set(s, LF_EINVAL, "%s block %u: block number %u is not below the block count %u", p->name, bn,
+                      no, num);
+      break;
+    }
+    uint32_t room = UF2_DATA - ((flags & UF2_MD5) ? 24u : 0u);
+    if (size > room) {
+      rc = lf_err_set(s, LF_EINVAL, "%s block %u: payload of %u bytes, at most %u fit%s", p->name, bn, size, room,
+                      (flags & UF2_MD5) ? " (the last 24 bytes hold the MD5)" : "");
+      break;
+    }
+    if (flags & UF2_TAGS) { /* tags after the payload, 4-aligned: size byte, 3-byte type; size 0 ends */
+      uint32_t t = (size + 3u) & ~3u;
+      while (t + 4 <= room) {
+        uint32_t tsz = blk[32 + t];
+        if (tsz == 0)
+          break;
+        if (tsz < 4 || t + tsz > room) {
+          rc = lf_err_set(s, LF_EINVAL, "%s block %u: extension tag at data offset %u claims %u bytes, past the "
+                          "block's data", p->name, bn, t, tsz);
+          break;
+        }
+        t += (tsz + 3u) & ~3u;
+      }
+      if (rc)
+        break;
+    }
+    /* the group of its family: numBlocks consistent, every number once */
+    uint32_t key = (flags & UF2_FAMILY) ? fam : 0;
+    uf2_group *gr = NULL;
+    for (size_t i = 0; i < ng; i++)
+      if (g[i].family == key)
+        gr = &g[i];
+    if (!gr) {
+      uf2_group *ngp = realloc(g, (ng + 1) * sizeof *g);
+      if (!ngp) {
+        rc = lf_err_set(s, LF_ENOMEM, "%s: out of memory", p->name);
+        break;
+      }
+      g = ngp;
+      gr = &g[ng++];
+      *gr = (uf2_group){key, num, 0, bn, calloc((num + 7u) / 8u, 1)};
+      if (!gr->have) {
+        rc = lf_err_set(s, LF_ENOMEM, "%s: out of memory (%u blocks claimed)", p->name, num);
+        break;
+      }
+    }
+    if (num != gr->num_blocks) {
+      rc = lf_err_set(s, LF_EINVAL, "%s block %u: block count %u, but block %u of the same family said %u", p->name,
+                      bn, num, gr->first_block, gr->num_blocks);
+      break;
+    }
+    if (gr->have[no / 8] & (1u << (no % 8))) {
+      rc = lf_err_set(s, LF_EINVAL, "%s block %u: block number %u appears twice", p->name, bn, no);
+      break;
+    }
+    gr->have[no / 8] |= (uint8_t)(1u << (no % 8));
+    gr->seen++;
+    if (flags & (UF2_NOT_MAIN_FLASH | UF2_FILE_CONTAINER))
+      continue; /* comments, sources, embedded files: not for the flash */
+    size_t before = p->im->nch;
+    rc = add_chunk(p, addr, blk + 32, size, bn, LOC_BLOCK);
+    if (rc == 0 && p->im->nch > before)
+      p->im->ch[p->im->nch - 1].uf2_family = key;
+  }
+  for (size_t i = 0; rc == 0 && i < ng; i++)
+    if (g[i].seen != g[i].num_blocks) {
+      uint32_t miss = 0;
+      while (g[i].have[miss / 8] & (1u << (miss % 8)))
+        miss++;
+      char fam[64] = "";
+      if (g[i].family)
+        snprintf(fam, sizeof fam, " of family %s", uf2_label(g[i].family, (char[48]){0}, 48));
+      rc = lf_err_set(s, LF_EINVAL, "%s: %u of %u blocks%s: block number %u is missing (a cut or incomplete "
+                      "file)", p->name, g[i].seen, g[i].num_blocks, fam, miss);
+    }
+  for (size_t i = 0; i < ng; i++)
+    free(g[i].have);
+  free(g);
+  return rc;
+}
+
 /* ---- entry points ---- */
 
 static lf_image_format detect(const uint8_t *b, size_t len)
 {
+  if (len >= 8 && rd32(b) == UF2_MAGIC0 && rd32(b + 4) == UF2_MAGIC1)
+    return LF_IMAGE_UF2;
   if (len >= 4 && b[0] == 0x7F && b[1] == 'E' && b[2] == 'L' && b[3] == 'F')
     return LF_IMAGE_ELF;
   size_t i = 0;
@@ -531,7 +702,7 @@ int lf_image_add_buffer(lf_session *s, lf_image *im, const char *name, const uin
     if (fmt == LF_IMAGE_AUTO) {
       if (base == LF_IMAGE_NO_BASE) {
         rc = lf_err_set(s, LF_EINVAL,
-                        "%s: format not recognised (not ELF, Intel HEX or S-record); a raw binary needs "
+                        "%s: format not recognised (not ELF, Intel HEX, S-record or UF2); a raw binary needs "
                         "a base address",
                         name);
         goto out;
@@ -552,6 +723,7 @@ int lf_image_add_buffer(lf_session *s, lf_image *im, const char *name, const uin
   case LF_IMAGE_IHEX: rc = parse_ihex(&p, buf, len); break;
   case LF_IMAGE_ELF: rc = parse_elf(&p, buf, len); break;
   case LF_IMAGE_SREC: rc = parse_srec(&p, buf, len); break;
+  case LF_IMAGE_UF2: rc = parse_uf2(&p, buf, len); break;
   default: rc = lf_err_set(s, LF_EINVAL, "%s: unknown image format %d", name, (int)fmt); break;
   }
 out:
@@ -774,6 +946,63 @@ static int apply_patches(lf_session *s, lf_image *im, const chunk *ch)
   return rc;
 }
 
+/* UF2 blocks of other families are ignored (the format's rule): keeps, in
+ * ch[0..*n), the chunks without a family and those of a family the
+ * geometry's chip takes (lf_family.uf2_family); a file whose blocks are all
+ * of other families is refused naming both. Without the chip's IDs (no
+ * geometry, a family without the hook) a single family is taken, several
+ * are an error. */
+static int uf2_select(lf_session *s, const lf_image *im, chunk *ch, size_t *n, const lf_flash_geometry *g)
+{
+  uint32_t fams[8];
+  size_t nf = 0;
+  const chunk *first = NULL;
+  for (size_t i = 0; i < *n; i++) {
+    uint32_t f = ch[i].uf2_family;
+    if (!f)
+      continue;
+    if (!first)
+      first = &ch[i];
+    bool known = false;
+    for (size_t k = 0; k < nf; k++)
+      known = known || fams[k] == f;
+    if (!known && nf < sizeof fams / sizeof fams[0])
+      fams[nf++] = f;
+  }
+  if (nf == 0)
+    return 0;
+  uint32_t want[16];
+  size_t nw = 0;
+  if (g && g->family && g->family->uf2_family)
+    for (uint32_t id; nw < 16 && (id = g->family->uf2_family(g->line, nw)) != 0;)
+      want[nw++] = id;
+  char a[64], b[64];
+  const char *file = im->src[first->src];
+  if (nw == 0) {
+    if (nf == 1)
+      return 0;
+    return lf_err_set(s, LF_EINVAL, "%s: UF2 blocks of several families (%s, %s%s) and the chip's UF2 family is "
+                      "not known: convert the file for one chip", file, uf2_label(fams[0], a, sizeof a),
+                      uf2_label(fams[1], b, sizeof b), nf > 2 ? ", ..." : "");
+  }
+  size_t k = 0, kept_fam = 0;
+  for (size_t i = 0; i < *n; i++) {
+    bool ok = ch[i].uf2_family == 0;
+    for (size_t w = 0; !ok && w < nw; w++)
+      ok = ch[i].uf2_family == want[w];
+    if (ok) {
+      kept_fam += ch[i].uf2_family != 0;
+      ch[k++] = ch[i];
+    }
+  }
+  if (kept_fam == 0)
+    return lf_err_set(s, LF_EINVAL, "%s: a UF2 image for %s%s; the target (%s) takes UF2 family %s", file,
+                      uf2_label(fams[0], a, sizeof a), nf > 1 ? " and others" : "", g->name,
+                      uf2_label(want[0], b, sizeof b));
+  *n = k;
+  return 0;
+}
+
 int lf_image_finish(lf_session *s, lf_image *im, const lf_flash_geometry *g, unsigned regions)
 {
   free_segments(im);
@@ -785,10 +1014,13 @@ int lf_image_finish(lf_session *s, lf_image *im, const lf_flash_geometry *g, uns
     return lf_err_set(s, LF_ENOMEM, "image: out of memory");
   memcpy(ch, im->ch, im->nch * sizeof *ch);
   chunk *orig = im->ch;
+  size_t orig_n = im->nch;
   im->ch = ch;
-  int rc = 0;
+  int rc = uf2_select(s, im, ch, &im->nch, g);
   for (size_t i = 0; g && i < im->nch && rc == 0; i++)
     rc = check_chunk(s, im, &ch[i], g, regions);
+  if (rc == 0 && im->nch == 0)
+    rc = lf_err_set(s, LF_EINVAL, "image: no data to flash");
   if (rc == 0)
     qsort(ch, im->nch, sizeof *ch, cmp_chunk);
 
@@ -858,6 +1090,7 @@ int lf_image_finish(lf_session *s, lf_image *im, const lf_flash_geometry *g, uns
   if (rc == 0)
     rc = apply_patches(s, im, ch);
   im->ch = orig;
+  im->nch = orig_n;
   free(ch);
   if (rc < 0)
     free_segments(im);

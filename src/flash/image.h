@@ -32,6 +32,7 @@ typedef enum lf_image_format {
   LF_IMAGE_IHEX,
   LF_IMAGE_ELF,
   LF_IMAGE_SREC,
+  LF_IMAGE_UF2,
 } lf_image_format;
 
 /* base argument of the add functions when there is no base address:
@@ -67,6 +68,17 @@ const char *lf_image_format_name(lf_image_format f);
 int lf_image_add_file(lf_session *s, lf_image *im, const char *path, lf_image_format fmt, uint64_t base);
 int lf_image_add_buffer(lf_session *s, lf_image *im, const char *name, const uint8_t *buf, size_t len,
                         lf_image_format fmt, uint64_t base);
+
+/* UF2 (512-byte blocks, github.com/microsoft/uf2): every block is checked
+ * (the three magic numbers, payload size and bounds, block numbers against
+ * numBlocks per family: none missing, none twice), "not main flash" and
+ * file-container blocks are skipped, blocks with a family ID are kept for
+ * lf_image_finish, which takes the family of the geometry's chip
+ * (lf_family.uf2_family) and ignores the others, as the format says; a file
+ * with no block of the chip's family is refused naming both. */
+
+/* The name of a UF2 family ID ("RP2040", "STM32F7"), NULL when unknown. */
+const char *lf_uf2_family_name(uint32_t id);
 
 /* Translates aliases, checks writable regions (g may be NULL: no alias, no
  * check; regions: mask of LF_REGION_* kinds allowed), sorts and merges.

@@ -210,6 +210,29 @@ static const line *line_of(uint32_t dev_id)
   return NULL;
 }
 
+/* UF2 family IDs a line takes (microsoft/uf2 uf2families.json via
+ * nrf52-rp2040-targets.md 17.2): STM32F7 for the F7 lines; the generic
+ * STM32F4 ID for every F4 line, and the part-specific F407/F411 IDs for
+ * theirs; STM32F2 for the F2. */
+static uint32_t f47_uf2_family(uint32_t line_id, size_t i)
+{
+  static const uint32_t f7[] = {0x53B80F00u, 0}, f4[] = {0x57755A57u, 0},
+                        f407[] = {0x57755A57u, 0x6D0922FAu, 0x8FB060FEu, 0},
+                        f411[] = {0x57755A57u, 0x2DC309C5u, 0x06D1097Bu, 0}, f2[] = {0x5D1A0A2Eu, 0};
+  const uint32_t *ids;
+  switch (line_id & 0xFFFu) {
+  case 0x449: case 0x451: case 0x452: ids = f7; break;
+  case 0x413: ids = f407; break;
+  case 0x431: ids = f411; break;
+  case 0x411: ids = f2; break;
+  default: ids = f4; break;
+  }
+  for (size_t k = 0; ids[k]; k++)
+    if (k == i)
+      return ids[k];
+  return 0;
+}
+
 /* ---- identify ---- */
 
 static int f47_identify(lf_session *s, lf_memap *m, lf_chip *out)
@@ -542,4 +565,5 @@ const lf_family lf_family_stm32f4f7 = {
   .protection = f47_protection,
   .unique_id = f47_unique_id,
   .check_geometry = f47_check_geometry,
+  .uf2_family = f47_uf2_family,
 };

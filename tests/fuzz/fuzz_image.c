@@ -1,5 +1,5 @@
 /* Fuzz driver for the image parsers and the plan (src/flash/image.c, plan.c).
- * Input: byte 0 picks the format (AUTO, BIN, IHEX, ELF, SREC) and the plan
+ * Input: byte 0 picks the format (AUTO, BIN, IHEX, ELF, SREC, UF2) and the plan
  * settings; the rest is the file. Every accepted image is range-checked on
  * the F767 and planned (with keep_unwritten's old bytes supplied).
  *
@@ -33,12 +33,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   if (lf_family_at(0)->geometry(s, &chip, &g) < 0)
     abort();
   lf_image *im = lf_image_new();
-  unsigned fmt = data[0] % 5;
+  unsigned fmt = data[0] % 6;
   if (lf_image_add_buffer(s, im, "fuzz", data + 1, size - 1, (lf_image_format)fmt, 0x08000000) == 0 &&
       lf_image_finish(s, im, &g, LF_REGION_MAIN) == 0) {
     lf_plan_settings set;
     lf_plan_settings_default(&set);
-    set.erase = (lf_erase_mode)((data[0] >> 3) % 3);
+    set.erase = (lf_erase_mode)((data[0] >> 3) % 4);
     set.keep_unwritten = (data[0] & 0x20) != 0;
     set.ff_gap = (data[0] & 0x40) ? 4 : 64;
     lf_plan *p;

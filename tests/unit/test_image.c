@@ -163,7 +163,7 @@ static void test_detection_and_format_names(void **state)
   assert_int_equal(lf_image_format_parse("bin"), LF_IMAGE_BIN);
   assert_int_equal(lf_image_format_parse("zip"), -1);
   assert_string_equal(lf_image_format_name(LF_IMAGE_SREC), "S-record");
-  text_error("raw.dat", "hello", "raw.dat: format not recognised (not ELF, Intel HEX or S-record); a raw binary "
+  text_error("raw.dat", "hello", "raw.dat: format not recognised (not ELF, Intel HEX, S-record or UF2); a raw binary "
                                  "needs a base address");
   text_error("e.hex", "", "e.hex: empty file");
   lf_image *im = lf_image_new();
@@ -513,6 +513,138 @@ static void test_regions_and_image_larger_than_flash(void **state)
   lf_image_free(im);
 }
 
+/* ---- UF2 ---- */
+
+/* rc is LF_EINVAL and the message starts with msg */
+#define EXPECT_PREFIX(rc, msg)                                                                    \
+  do {                                                                                           \
+    assert_int_equal((rc), LF_EINVAL);                                                           \
+    if (strncmp(lf_err_msg(S), (msg), strlen(msg)) != 0)                                         \
+      fail_msg("message '%s' does not start with '%s'", lf_err_msg(S), (msg));                   \
+  } while (0)
+
+static void put32(uint8_t *b, uint32_t v)
+{
+  for (int i = 0; i < 4; i++)
+    b[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* One 512-byte block: payload len bytes of fill at addr. */
+static void uf2_block(uint8_t *b, uint32_t flags, uint32_t addr, uint32_t len, uint32_t no, uint32_t num,
+                      uint32_t fam, uint8_t fill)
+{
+  memset(b, 0, 512);
+  put32(b, 0x0A324655u);
+  put32(b + 4, 0x9E5D5157u);
+  put32(b + 8, flags);
+  put32(b + 12, addr);
+  put32(b + 16, len);
+  put32(b + 20, no);
+  put32(b + 24, num);
+  put32(b + 28, fam);
+  memset(b + 32, fill, len <= 476 ? len : 476);
+  put32(b + 508, 0x0AB16F30u);
+}
+
+#define FAM_F7 0x53B80F00u
+#define FAM_RP 0xE48BFF56u
+
+static void uf2_error(const uint8_t *buf, size_t len, const char *msg)
+{
+  lf_image *im = lf_image_new();
+  EXPECT_PREFIX(lf_image_add_buffer(S, im, "x.uf2", buf, len, LF_IMAGE_AUTO, LF_IMAGE_NO_BASE), msg);
+  lf_image_free(im);
+}
+
+static void test_uf2_blocks_families_and_gaps(void **state)
+{
+  uint8_t f[512 * 6];
+  /* an F7 image of 3 blocks (a gap, a 100-byte payload), a comment block,
+   * and 2 blocks of an RP2040 image in the same file */
+  uf2_block(f, 0x2000, 0x08000000, 256, 0, 4, FAM_F7, 0x11);
+  uf2_block(f + 512, 0x2000, 0x08000100, 256, 1, 4, FAM_F7, 0x22);
+  uf2_block(f + 1024, 0x2000, 0x08001000, 100, 2, 4, FAM_F7, 0x33); /* a gap before it */
+  uf2_block(f + 1536, 0x2001, 0x08002000, 256, 3, 4, FAM_F7, 0x44); /* not main flash: skipped */
+  uf2_block(f + 2048, 0x2000, 0x10000000, 256, 0, 2, FAM_RP, 0x55);
+  uf2_block(f + 2560, 0x2000, 0x10000100, 256, 1, 2, FAM_RP, 0x66);
+  lf_image *im = lf_image_new();
+  assert_int_equal(lf_image_add_buffer(S, im, "two.uf2", f, sizeof f, LF_IMAGE_AUTO, LF_IMAGE_NO_BASE), 0);
+  /* for the F767: its blocks only (the RP2040's are ignored, as the format says) */
+  assert_int_equal(lf_image_finish(S, im, &F767, LF_REGION_MAIN), 0);
+  assert_int_equal(lf_image_count(im), 2);
+  const lf_segment *s0 = lf_image_segment(im, 0), *s1 = lf_image_segment(im, 1);
+  assert_int_equal(s0->addr, 0x08000000);
+  assert_int_equal(s0->len, 512);
+  assert_int_equal(s0->data[0], 0x11);
+  assert_int_equal(s0->data[511], 0x22);
+  assert_int_equal(s1->addr, 0x08001000);
+  assert_int_equal(s1->len, 100);
+  char where[128];
+  assert_true(lf_image_source(im, &F767, 0x08001010, where, sizeof where));
+  assert_string_equal(where, "two.uf2 block 2");
+  lf_image_free(im);
+
+  /* only the RP2040's blocks: refused, both families named */
+  im = lf_image_new();
+  assert_int_equal(lf_image_add_buffer(S, im, "rp.uf2", f + 2048, 1024, LF_IMAGE_AUTO, LF_IMAGE_NO_BASE), 0);
+  EXPECT_ERR(lf_image_finish(S, im, &F767, LF_REGION_MAIN),
+             "rp.uf2: a UF2 image for RP2040 (0xE48BFF56); the target (STM32F76x/F77x 2048 KiB single bank) "
+             "takes UF2 family STM32F7 (0x53B80F00)");
+  /* without a geometry (nothing to check against): one family is taken */
+  assert_int_equal(lf_image_finish(S, im, NULL, LF_REGION_MAIN), 0);
+  assert_int_equal(lf_image_segment(im, 0)->addr, 0x10000000);
+  lf_image_free(im);
+  /* two families and no chip to choose: an error */
+  im = lf_image_new();
+  assert_int_equal(lf_image_add_buffer(S, im, "two.uf2", f, sizeof f, LF_IMAGE_UF2, LF_IMAGE_NO_BASE), 0);
+  EXPECT_PREFIX(lf_image_finish(S, im, NULL, LF_REGION_MAIN), "two.uf2: UF2 blocks of several families (STM32F7 "
+                "(0x53B80F00), RP2040 (0xE48BFF56)) and the chip's UF2 family is not known");
+  lf_image_free(im);
+
+  /* blocks without a family ID are taken by any chip; a file container is not flash */
+  uf2_block(f, 0, 0x08000000, 476, 0, 2, 0, 0x77);
+  uf2_block(f + 512, 0x1000, 0, 10, 1, 2, 1234, 0x78);
+  im = lf_image_new();
+  assert_int_equal(lf_image_add_buffer(S, im, "plain.uf2", f, 1024, LF_IMAGE_AUTO, LF_IMAGE_NO_BASE), 0);
+  assert_int_equal(lf_image_finish(S, im, &F767, LF_REGION_MAIN), 0);
+  assert_int_equal(lf_image_bytes(im), 476);
+  lf_image_free(im);
+  assert_string_equal(lf_uf2_family_name(FAM_F7), "STM32F7");
+  assert_null(lf_uf2_family_name(0x12345678));
+  assert_int_equal(lf_image_format_parse("uf2"), LF_IMAGE_UF2);
+  assert_string_equal(lf_image_format_name(LF_IMAGE_UF2), "UF2");
+}
+
+static void test_uf2_errors_name_the_block(void **state)
+{
+  uint8_t f[512 * 3];
+  uf2_block(f, 0x2000, 0x08000000, 256, 0, 2, FAM_F7, 1);
+  uf2_block(f + 512, 0x2000, 0x08000100, 256, 1, 2, FAM_F7, 2);
+  uf2_error(f, 1000, "x.uf2: 1000 bytes is not a whole number of 512-byte UF2 blocks (the block at offset "
+                     "0x200 is cut after 488 bytes)");
+  uf2_error(f, 512, "x.uf2: 1 of 2 blocks of family STM32F7 (0x53B80F00): block number 1 is missing");
+  put32(f + 512 + 508, 0xDEADBEEF);
+  uf2_error(f, 1024, "x.uf2 block 1 (offset 0x200): end magic 0xDEADBEEF, expected 0x0AB16F30 (a damaged block)");
+  uf2_block(f + 512, 0x2000, 0x08000100, 256, 2, 2, FAM_F7, 2);
+  uf2_error(f, 1024, "x.uf2 block 1: block number 2 is not below the block count 2");
+  uf2_block(f + 512, 0x2000, 0x08000100, 256, 0, 2, FAM_F7, 2);
+  uf2_error(f, 1024, "x.uf2 block 1: block number 0 appears twice");
+  uf2_block(f + 512, 0x2000, 0x08000100, 256, 1, 3, FAM_F7, 2);
+  uf2_error(f, 1024, "x.uf2 block 1: block count 3, but block 0 of the same family said 2");
+  uf2_block(f + 512, 0x2000, 0x08000100, 477, 1, 2, FAM_F7, 2);
+  uf2_error(f, 1024, "x.uf2 block 1: payload of 477 bytes, at most 476 fit");
+  uf2_block(f + 512, 0x6000, 0x08000100, 460, 1, 2, FAM_F7, 2);
+  uf2_error(f, 1024, "x.uf2 block 1: payload of 460 bytes, at most 452 fit (the last 24 bytes hold the MD5)");
+  uf2_block(f + 512, 0xA000, 0x08000100, 256, 1, 2, FAM_F7, 2);
+  f[512 + 32 + 256] = 250; /* a tag claiming 250 bytes after a 256-byte payload */
+  uf2_error(f, 1024, "x.uf2 block 1: extension tag at data offset 256 claims 250 bytes");
+  uf2_block(f + 512, 0x2000, 0xFFFFFF80u, 256, 1, 2, FAM_F7, 2);
+  uf2_error(f, 1024, "x.uf2 block 1: 256 bytes at 0xFFFFFF80 pass the end of the 32-bit address space");
+  memcpy(f + 512, "UF2\n", 4); /* magic 0 kept, magic 1 broken */
+  put32(f + 516, 0);
+  uf2_error(f, 1024, "x.uf2 block 1 (offset 0x200): magic numbers 0x0A324655 0x00000000, expected");
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -528,6 +660,8 @@ int main(void)
     cmocka_unit_test(test_bootloader_plus_app_combined),
     cmocka_unit_test(test_itcm_alias_translated_by_target_table),
     cmocka_unit_test(test_regions_and_image_larger_than_flash),
+    cmocka_unit_test(test_uf2_blocks_families_and_gaps),
+    cmocka_unit_test(test_uf2_errors_name_the_block),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
