@@ -581,6 +581,11 @@ static int parse_uf2(parse *p, const uint8_t *b, size_t len)
                       no, num);
       break;
     }
+    if (num > nblocks) { /* every block of a family must be in the file: a count beyond it is wrong */
+      rc = lf_err_set(s, LF_EINVAL, "%s block %u: block count %u, but the file holds %zu block(s)", p->name, bn,
+                      num, nblocks);
+      break;
+    }
     uint32_t room = UF2_DATA - ((flags & UF2_MD5) ? 24u : 0u);
     if (size > room) {
       rc = lf_err_set(s, LF_EINVAL, "%s block %u: payload of %u bytes, at most %u fit%s", p->name, bn, size, room,

@@ -622,7 +622,13 @@ static void test_uf2_errors_name_the_block(void **state)
   uf2_block(f + 512, 0x2000, 0x08000100, 256, 1, 2, FAM_F7, 2);
   uf2_error(f, 1000, "x.uf2: 1000 bytes is not a whole number of 512-byte UF2 blocks (the block at offset "
                      "0x200 is cut after 488 bytes)");
-  uf2_error(f, 512, "x.uf2: 1 of 2 blocks of family STM32F7 (0x53B80F00): block number 1 is missing");
+  uf2_error(f, 512, "x.uf2 block 0: block count 2, but the file holds 1 block(s)");
+  uf2_block(f, 0x2000, 0x08000000, 256, 0, 3, FAM_F7, 1);
+  uf2_block(f + 512, 0x2000, 0x08000100, 256, 2, 3, FAM_F7, 2);
+  uf2_block(f + 1024, 0x2000, 0x10000000, 256, 0, 1, FAM_RP, 3);
+  uf2_error(f, 1536, "x.uf2: 2 of 3 blocks of family STM32F7 (0x53B80F00): block number 1 is missing");
+  uf2_block(f, 0x2000, 0x08000000, 256, 0, 2, FAM_F7, 1);
+  uf2_block(f + 512, 0x2000, 0x08000100, 256, 1, 2, FAM_F7, 2);
   put32(f + 512 + 508, 0xDEADBEEF);
   uf2_error(f, 1024, "x.uf2 block 1 (offset 0x200): end magic 0xDEADBEEF, expected 0x0AB16F30 (a damaged block)");
   uf2_block(f + 512, 0x2000, 0x08000100, 256, 2, 2, FAM_F7, 2);
