@@ -636,7 +636,8 @@ static void test_uf2_errors_name_the_block(void **state)
   uf2_block(f + 512, 0x2000, 0x08000100, 256, 0, 2, FAM_F7, 2);
   uf2_error(f, 1024, "x.uf2 block 1: block number 0 appears twice");
   uf2_block(f + 512, 0x2000, 0x08000100, 256, 1, 3, FAM_F7, 2);
-  uf2_error(f, 1024, "x.uf2 block 1: block count 3, but block 0 of the same family said 2");
+  uf2_block(f + 1024, 0x2000, 0x10000000, 256, 0, 1, FAM_RP, 3);
+  uf2_error(f, 1536, "x.uf2 block 1: block count 3, but block 0 of the same family said 2");
   uf2_block(f + 512, 0x2000, 0x08000100, 477, 1, 2, FAM_F7, 2);
   uf2_error(f, 1024, "x.uf2 block 1: payload of 477 bytes, at most 476 fit");
   uf2_block(f + 512, 0x6000, 0x08000100, 460, 1, 2, FAM_F7, 2);
