@@ -323,5 +323,8 @@ out:
   lf_lua_free(l); /* closes probes and benches still open (bench state saved) */
   lf_session_free(s);
   free(c.args);
+  /* the result (--json) reaches its file even when a sanitizer's exit
+   * handler ends the process without flushing stdio */
+  fflush(NULL);
   return status;
 }
