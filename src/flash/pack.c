@@ -466,6 +466,15 @@ int lf_pack_part(lf_session *s, const lf_pack *k, const lf_pack_device *d, const
     return r;
   lf_flm_part_cfg c = *cfg;
   c.name = d->name;
+  /* the dispatcher is ARMv7-M code: an ARMv6-M / ARMv8-M baseline core runs
+   * the algorithm classic */
+  static const char *const baseline[] = {"Cortex-M0", "Cortex-M0+", "Cortex-M1", "Cortex-M23", NULL};
+  for (int i = 0; baseline[i]; i++)
+    if (!strcasecmp(d->core, baseline[i]) && c.mode == LF_FLM_AUTO) {
+      c.mode = LF_FLM_CLASSIC;
+      lf_log(s, LF_LOG_INFO, "%s: %s core: the algorithm runs classic (luaflash's dispatcher needs "
+             "ARMv7-M)", d->name, d->core);
+    }
   /* the algorithm's range clipped to the boot memory (pyOCD clips to <memory>, 2.2) */
   uint64_t lo = a->start > m->start ? a->start : m->start;
   uint64_t hi = (uint64_t)a->start + a->size, mh = (uint64_t)m->start + m->size;
