@@ -29,11 +29,24 @@ for c in *.c; do
   [ -f "$name.ld" ] || { echo "gen-loaders: $name.ld missing" >&2; exit 1; }
   cpu=$(sed -n 's/.*gen-loaders: \(-mcpu=[a-z0-9+.-]*\).*/\1/p' "$c" | head -n1)
   [ -n "$cpu" ] || { echo "gen-loaders: $c has no 'gen-loaders: -mcpu=...' line" >&2; exit 1; }
-  "$CC" "$cpu" -mthumb -mfloat-abi=soft -Os -ffreestanding -nostdlib -fno-common \
-    -ffunction-sections -fno-builtin -Wall -Wextra -Werror -g0 \
-    -Wl,--build-id=none -Wl,--gc-sections -Wl,-T,"$name.ld" \
-    -o "$tmp/$name.elf" "$c"
+  # optional "gen-loaders: flags ..." line: more compiler flags (e.g. -ffixed-r9)
+  read -r -a extra <<< "$(sed -n 's/.*gen-loaders: flags \(.*\)$/\1/p' "$c" | head -n1)"
+  cc_loader() { # linker script, output
+    "$CC" "$cpu" -mthumb -mfloat-abi=soft -Os -ffreestanding -nostdlib -fno-common \
+      -ffunction-sections -fno-builtin -Wall -Wextra -Werror -g0 "${extra[@]}" \
+      -Wl,--build-id=none -Wl,--gc-sections -Wl,-T,"$1" -o "$2" "$c"
+  }
+  cc_loader "$name.ld" "$tmp/$name.elf"
   "$OBJCOPY" -O binary "$tmp/$name.elf" "$tmp/$name.bin"
+  # "gen-loaders: position-independent": linked at a second address, the
+  # bytes must not change (the host places such a loader where it likes)
+  if grep -q 'gen-loaders: position-independent' "$c"; then
+    sed 's/ORIGIN = 0x[0-9A-Fa-f]*/ORIGIN = 0x10000000/' "$name.ld" > "$tmp/$name.pi.ld"
+    cc_loader "$tmp/$name.pi.ld" "$tmp/$name.pi.elf"
+    "$OBJCOPY" -O binary "$tmp/$name.pi.elf" "$tmp/$name.pi.bin"
+    cmp -s "$tmp/$name.bin" "$tmp/$name.pi.bin" ||
+      { echo "gen-loaders: $name: not position independent (bytes differ when linked elsewhere)" >&2; exit 1; }
+  fi
   sym() { "$NM" "$tmp/$name.elf" | awk -v s="$1" '$3 == s { print $1 }'; }
   base=$(sym lf_ldr_main)
   exit_at=$(sym lf_ldr_exit)

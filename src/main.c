@@ -64,6 +64,9 @@ static const char usage_text[] =
   "options:\n"
   "  --chip PART             the chip of a project or of flash FILE (the 'chip'\n"
   "                          setting): STM32F767ZI, stm32f767zi, f767zi, ...\n"
+  "  --pack FILE.pack        a CMSIS-Pack (the 'pack' setting): --chip names one of\n"
+  "                          its devices, its flash algorithm programs it;\n"
+  "                          'chips --pack FILE' lists them\n"
   "  --probe SEL             probe for luaflash.open(): serial or serial prefix,\n"
   "                          location (bench:1, usb:1-4.2), index (0, 1, ...),\n"
   "                          or 'bench' (= --bench nucleo-f767zi)\n"
@@ -142,6 +145,7 @@ static int usage_error(const char *fmt, ...)
 typedef struct cli {
   const char *probe;
   const char *chip;            /* --chip: the project's `chip` (init.lua) */
+  const char *pack;            /* --pack: the project's `pack` (init.lua, `chips`) */
   lf_lua_bench_opts bench;
   bool want_bench;
   const char *params[MAX_PARAMS];
@@ -166,7 +170,7 @@ static int take_option(cli *c, int argc, char **argv, int *i)
 {
   const char *a = argv[*i];
   const char *v = *i + 1 < argc ? argv[*i + 1] : NULL;
-  static const char *const with_value[] = {"--probe", "--chip", "--bench", "--bench-probe",
+  static const char *const with_value[] = {"--probe", "--chip", "--pack", "--bench", "--bench-probe",
                                            "--bench-faults", "--bench-state", "--bench-param", NULL};
   for (size_t k = 0; with_value[k]; k++)
     if (!strcmp(a, with_value[k]) && !v)
@@ -198,6 +202,10 @@ static int take_option(cli *c, int argc, char **argv, int *i)
     if (!v[0])
       return usage_error("--chip needs a part name (%s lists them)", "luaflash chips");
     c->chip = v;
+  } else if (!strcmp(a, "--pack")) {
+    if (!v[0])
+      return usage_error("--pack needs a file name (%s)", "a CMSIS-Pack .pack file");
+    c->pack = v;
   } else if (!strcmp(a, "--bench")) {
     if (!v[0])
       return usage_error("--bench needs a board name (known: %s)", "nucleo-f767zi, nucleo-f429zi");
@@ -308,6 +316,8 @@ int main(int argc, char **argv)
     lf_lua_set_cli(l, "probe", c.probe);
   if (c.chip)
     lf_lua_set_cli(l, "chip", c.chip);
+  if (c.pack)
+    lf_lua_set_cli(l, "pack", c.pack);
   if (c.want_bench && lf_lua_attach_bench(l, &c.bench) != 0) {
     fprintf(stderr, "luaflash: %s\n", lf_lua_message(l));
     status = LF_EXIT_USAGE;

@@ -56,6 +56,7 @@ function M.chips(...)
   if select("#", ...) > 0 then
     lf.usage_error("chips: unexpected argument '" .. tostring((...)) .. "'", 0)
   end
+  if lf.cli.pack then return M.pack_chips(lf.cli.pack) end
   local list = require("luaflash.chips").list()
   local w = #"family"
   for _, c in ipairs(list) do w = math.max(w, #c.family_name) end
@@ -65,6 +66,23 @@ function M.chips(...)
       table.concat(c.aliases, ", ")))
   end
   print("(any case; an ordering code such as STM32F767ZIT6 or probe-rs' STM32F767ZITx names its part)")
+end
+
+-- `luaflash chips --pack FILE`: the devices of a CMSIS-Pack, each with the
+-- flash algorithm and flash range luaflash would use (or why it cannot).
+function M.pack_chips(path)
+  local ok, info = pcall(lf.pack_info, path)
+  if not ok then lf.usage_error(tostring(info):gsub("^[^\n]-%.lua:%d+: ", ""), 0) end
+  print(string.format("%s (%s, %d devices)", info.name, path, #info.devices))
+  local w = #"device"
+  for _, d in ipairs(info.devices) do w = math.max(w, #d.name) end
+  print(string.format("%-" .. w .. "s  %-12s %-20s  %s", "device", "core", "flash", "algorithm"))
+  for _, d in ipairs(info.devices) do
+    local flash = d.flash_start and string.format("0x%08x %5d KiB", d.flash_start, d.flash_size // 1024) or "-"
+    print(string.format("%-" .. w .. "s  %-12s %-20s  %s", d.name, d.core or "", flash,
+      d.algorithm or ("none: " .. tostring(d.problem))))
+  end
+  print("(--pack FILE --chip DEVICE, or pack = / chip = in a project)")
 end
 
 -- `luaflash report DATABASE [...]`: a production line's yield, failures and

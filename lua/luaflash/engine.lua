@@ -43,6 +43,14 @@ function M.new(opts)
       error("no chip: set 'board' (luaflash boards lists them) or 'chip' (luaflash chips; " ..
         "--chip PART on the command line)", 0)
     end
+    if s.pack then
+      -- a device of the pack (engine M.geometry looks it up there); a part
+      -- luaflash knows as well gives the identity check at connect and the
+      -- datasheet times of the plan
+      local known = targets.get(name)
+      return { name = name, pack = true, known = known, family = known and known.family,
+        dev_id = known and known.dev_id, line = known and known.line }, name
+    end
     local t, err = targets.get(name)
     if not t then error(err, 0) end
     return t, t.name
@@ -199,8 +207,12 @@ function Probe:connect(st)
   local t = p:target { disconnect_timeout = st.disconnect_timeout, family = part.family }
   local info = t:connect(st.connect == "under-reset" and "under-reset" or "halt")
   -- the chip the settings name (board or chip) is the one connected: the
-  -- images were checked against its flash; fail before any write
-  if info.family ~= part.family or info.dev_id ~= part.dev_id then
+  -- images were checked against its flash; fail before any write (a pack's
+  -- device luaflash does not know is taken as named: nothing to compare)
+  if part.pack and not part.known then
+    E.log("info", string.format("chip: %s from %s (luaflash reads %s here)", part.name, st.pack,
+      info.family and tostring(info.chip) or "no ID it knows"))
+  elseif info.family ~= part.family or info.dev_id ~= part.dev_id then
     error(string.format("connected chip %s (DEV_ID 0x%03x) is not the %s the settings name (DEV_ID 0x%03x): " ..
       "check 'chip' and 'board' (luaflash chips); nothing was written", tostring(info.chip), info.dev_id,
       part.name, part.dev_id), 1)   -- (a position: the CLI prints it as luaflash's own, no traceback)
@@ -209,7 +221,7 @@ function Probe:connect(st)
   if not E.allow_read_protected then require("luaflash.protection").check(t) end
   -- a flash described by the board or project (setting `flash`), else the
   -- chip's own (its flash size register and bank mode, read at connect)
-  local g = st.flash and M.geometry(st, part) or lf.target_geometry(t)
+  local g = (st.flash or st.flm or st.pack) and M.geometry(st, part) or lf.target_geometry(t)
   local gi = g:info()
   E.log("info", string.format("connected: %s %s, %s", info.core, info.core_rev, gi.name))
   E.result_extra.target = { chip = info.chip, core = info.core, idcode = info.idcode,
@@ -232,6 +244,7 @@ Target.__close = closing.tbc
 -- The nominal geometry of the run's chip: the `flash` setting's description
 -- (family and line default to the chip's), else the part's.
 function M.geometry(s, part)
+  if s.flm or s.pack then return M.flm_geometry(s, part) end
   if not s.flash then return lf.geometry { part = part.name } end
   local d = {}
   for k, v in pairs(s.flash) do d[k] = v end
@@ -240,6 +253,29 @@ function M.geometry(s, part)
   local ok, g = pcall(lf.geometry, d)
   if not ok then error("setting 'flash': " .. tostring(g):gsub("^[^\n]-%.lua:%d+: ", ""), 0) end
   return g
+end
+
+-- The geometry of a chip programmed by a CMSIS-Pack algorithm: the pack's
+-- device (its default algorithm, flash range and RAM) or a bare .FLM on a
+-- part luaflash knows (its RAM). Every file is read and checked here,
+-- before the probe is touched.
+function M.flm_geometry(s, part)
+  local known = part.pack and part.known or (not part.pack and part) or nil
+  local ram = s.flm_ram
+  if ram then
+    ram = { start = ram.start or ram[1], size = ram.size or ram[2] }
+    if math.type(ram.start) ~= "integer" or math.type(ram.size) ~= "integer" then
+      error("setting 'flm_ram': expected { start = addr, size = bytes }", 0)
+    end
+  end
+  local ok, g, info = pcall(lf.flm_part, { pack = s.pack, flm = not s.pack and s.flm or nil,
+    chip = s.pack and part.name or (known and known.name:upper()), part = known and known.name,
+    ram = ram, mode = s.flm_mode })
+  if not ok then error(tostring(g):gsub("^[^\n]-%.lua:%d+: ", ""), 0) end
+  if s.pack and s.flm then lf.log("warn", "setting 'flm' is ignored: the pack's algorithm is used") end
+  lf.log("info", string.format("flash algorithm %s (%s, page %d bytes, %s), flash 0x%08x + %d KiB", info.algorithm,
+    info.algorithm_device, info.page_size, info.mode, info.flash_start, info.flash_size // 1024))
+  return g, info
 end
 
 function M.target(E, p, t, g, info)

@@ -81,6 +81,7 @@ function M.run_project(proj, kv, opts)
   if lf.cli.chip and cv.chip == nil and cv.target == nil then
     cv.chip, cli_layer.where.chip = lf.cli.chip, "--chip"
   end
+  if lf.cli.pack and cv.pack == nil then cv.pack, cli_layer.where.pack = lf.cli.pack, "--pack" end
   local board_name = cli_layer.values.board or proj.values.board
   local layers = {}
   local board

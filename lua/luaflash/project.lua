@@ -178,6 +178,10 @@ function M.load(path, extra_env, opts)
   elseif values.image ~= nil then
     return nil, (where.image or path) .. ": setting 'image': expected a path or a list of images"
   end
+  -- the flash algorithm's files: relative to this file's folder too
+  for _, k in ipairs({ "pack", "flm" }) do
+    if type(values[k]) == "string" then values[k] = M.resolve(dir, values[k]) end
+  end
   return {
     path = path, dir = dir, values = values, where = where, hooks = hooks,
     layer = { name = "project " .. path, values = values, where = where },

@@ -41,6 +41,20 @@ local spec = {
     doc = "the chip's flash described as data, for a variant the parts table does not know: " ..
       "{ regions = {...}, timing = {...}, ... } as luaflash.geometry takes it (README \"Describing a part " ..
       "as data\"); family and line default to the chip's" },
+  pack = { kind = "string", default = nil,
+    doc = "a CMSIS-Pack device family pack (.pack): `chip` names one of its devices (`luaflash chips " ..
+      "--pack FILE` lists them; `--pack FILE`); its default flash algorithm (FLM), flash range and RAM " ..
+      "program the chip (README \"CMSIS packs and flash algorithms\"); relative to the project file" },
+  flm = { kind = "string", default = nil,
+    doc = "a CMSIS-Pack flash algorithm (.FLM file) to program the chip with instead of luaflash's own " ..
+      "loader; the chip's RAM (luaflash's parts) or flm_ram says where it runs; relative to the project file" },
+  flm_mode = { kind = "enum", values = { "auto", "streamed", "classic" }, default = "auto",
+    doc = "how a pack's or flm's algorithm runs: \"streamed\" (luaflash's dispatcher next to it takes " ..
+      "commands and data from a ring while the host uploads), \"classic\" (the host calls it page by page, " ..
+      "two buffers) or \"auto\" (streamed when the RAM holds it)" },
+  flm_ram = { kind = "table", default = nil,
+    doc = "RAM the flash algorithm may use, { start = addr, size = bytes }: overrides the pack's " ..
+      "(RAMstart/RAMsize or its default RAM) or the chip's" },
   probe = { kind = "any", default = nil,
     doc = "probe selection: a serial (or unique prefix) string, or { serial=, index=, kind=, location= }" },
   clock = { kind = "hz", default = 4000000, min = 1000, max = 100000000,
@@ -140,7 +154,7 @@ end
 -- Check and normalise one value. from_text: the value came from the command
 -- line as a string (booleans and numbers are parsed from text).
 -- Returns the normalised value, or nil and a message without location.
-function M.check(key, v, from_text)
+function M.check(key, v, from_text, ctx)
   local s = spec[key]
   if not s then
     local hint = M.suggest(key)
@@ -218,6 +232,9 @@ function M.check(key, v, from_text)
         if type(n) ~= "string" then bad = "entry " .. i .. ": expected a name (string)" break end
       end
     end
+  elseif kind == "chip" and ctx and ctx.pack then
+    -- a device of the pack: looked up there (engine.lua), kept as written
+    if type(v) ~= "string" then bad = "expected a device name of the pack (luaflash chips --pack FILE)" end
   elseif kind == "chip" then
     if type(v) ~= "string" then
       bad = "expected a chip name such as \"stm32f767zi\" (luaflash chips lists them)"
@@ -293,6 +310,11 @@ function M.merge(layers)
     eff[k] = s.default
     origin[k] = "default"
   end
+  -- with a pack, `chip` names one of its devices (not a part of the parts table)
+  local ctx = {}
+  for _, layer in ipairs(layers) do
+    if layer.values.pack ~= nil then ctx.pack = true end
+  end
   for _, layer in ipairs(layers) do
     local keys = {}
     for k in pairs(layer.values) do keys[#keys + 1] = k end
@@ -300,7 +322,7 @@ function M.merge(layers)
     for _, k in ipairs(keys) do
       local at = layer.where and layer.where[k]
       local where = at and (at .. ": ") or (layer.name .. ": ")
-      local v, err = M.check(k, layer.values[k], layer.text)
+      local v, err = M.check(k, layer.values[k], layer.text, ctx)
       if v == nil and err then return nil, where .. err end
       local key = spec[k] and spec[k].alias or k
       if key ~= k and layer.values[key] ~= nil then

@@ -92,6 +92,9 @@ local function make_images()
   img("f767-65k.bin", "nucleo-f767zi", 66560)
   img("f429-65k.bin", "nucleo-f429zi", 66560)
   img("f767-2m.bin", "nucleo-f767zi", 2 * 1024 * 1024)
+  -- pyOCD's built-in F439 algorithm as an FLM, from the installed package
+  assert(sh(string.format("%s STM32F439xx STM32F439xI %s", q(top .. "/scripts/pyocd-flm"),
+    q(out .. "/pyocd-f439.FLM"))), "scripts/pyocd-flm failed (python3-pyocd installed?)")
   -- one byte inserted at the start: every following byte moves up by one,
   -- so the content of every sector differs from what the flash holds
   local base = readfile(images["f767-65k.bin"])
@@ -175,6 +178,19 @@ local scenarios = {
     args = { "protect=0x08011000:0x100:calibration" },
     label = "luaflash: the same, calibration protected",
     what = "protect = {{0x08011000, 0x100, \"calibration\"}}: CRC32 before, read, saved on the host, written back, proven after" },
+  -- CMSIS-Pack flash algorithms (issue 16): luaflash's own FLM for the F767
+  -- from its test pack, streamed by the dispatcher; pyOCD 0.13.1's built-in
+  -- F439 algorithm (read from the installed package by scripts/pyocd-flm)
+  -- through the same adapter, against pyOCD itself running it (pyocd-f429)
+  { id = "flm-f767", group = "6", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-f767zi",
+    image = "f767-65k.bin", args = { "pack=" .. top .. "/tests/data/flm/Luaflash.BenchParts_DFP.1.0.0.pack",
+      "chip=STM32F767ZI" },
+    label = "luaflash: F767 through an FLM (test pack), streamed",
+    what = "pack = tests/data/flm/Luaflash.BenchParts_DFP.1.0.0.pack, chip = STM32F767ZI: luaflash's own FLM behind its dispatcher" },
+  { id = "flm-pyocd-f429", group = "6", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-f429zi",
+    image = "f429-65k.bin", args = { "board=nucleo_f429zi", "flm=" .. out .. "/pyocd-f439.FLM" },
+    label = "luaflash: pyOCD's F439 algorithm, streamed",
+    what = "flm = pyOCD 0.13.1's built-in STM32F439 algorithm (scripts/pyocd-flm), behind luaflash's dispatcher; compare pyocd-f429" },
   -- calibration: the usb_transfer_latency_ns sensitivity of scenarios 1-2
   { id = "pyocd-default-lat1ms", group = "cal", kind = "luaflash", project = PYOCD,
     board = "nucleo-f767zi", image = "f767-65k.bin", params = { "usb_transfer_latency_ns=1000000" },

@@ -100,6 +100,8 @@ typedef struct lf_flash_geometry {
   unsigned prog_units;            /* bit k: a program unit of 1 << k bytes is possible */
   unsigned prog_unit;             /* the default program unit in bytes */
   lf_flash_timing timing;
+  uint32_t page_size;             /* > 0: program ranges are whole pages of this many bytes,
+                                     page-aligned (a CMSIS-Pack algorithm's szPage: flash/flm.h) */
 } lf_flash_geometry;
 
 /* ---- geometry ---- */

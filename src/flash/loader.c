@@ -52,6 +52,7 @@ struct lf_loader {
   uint64_t prog_done;                        /* last progress reported (no repeats) */
   const char *prog_phase;
   lf_loader_stats stats;
+  void *direct;               /* the adapter's own state when it runs operations itself */
 };
 
 enum { S_CMD_RD, S_DATA_RD, S_STATUS, S_ERR_ADDR, S_ERR_SR, S_CYC_ERASE, S_CYC_PROG, S_CYC_STARVE,
@@ -123,6 +124,18 @@ int lf_loader_new_with(lf_cm *cm, const lf_flash_geometry *g, const lf_loader_ad
   l->s = s;
   l->ad = ad;
   l->cfg = c;
+  if (ad->direct) { /* no ring, no blob: the adapter calls its code from the host; its
+                      * data buffers (load_addr + ram_size) stand for the ring */
+    l->ring = ad->load_addr;
+    l->ring_size = ad->ram_size;
+    l->stats.core_hz = c.core_hz;
+    if ((r = ad->direct->open(s, cm, &l->g, ad, &l->cfg, &l->stats, &l->direct))) {
+      lf_loader_free(l);
+      return r;
+    }
+    *out = l;
+    return 0;
+  }
   l->ram_base = ad->load_addr;
   l->ctrl = l->ram_base + ((*ad->blob_len + 63u) & ~63u);
   l->cmds = l->ctrl + LF_LDR_CTRL_SIZE;
@@ -146,6 +159,8 @@ void lf_loader_free(lf_loader *l)
 {
   if (!l)
     return;
+  if (l->direct)
+    l->ad->direct->close(l->direct);
   lf_geometry_free(&l->g);
   free(l);
 }
@@ -175,6 +190,8 @@ static uint64_t now(const lf_loader *l) { return lf_adi_now_ns(l->a); }
 
 int lf_loader_start(lf_loader *l)
 {
+  if (l->ad->direct)
+    return l->ad->direct->start(l->direct);
   uint64_t t0 = now(l);
   bool halted = false;
   int r = lf_cm_is_halted(l->cm, &halted);
@@ -579,6 +596,8 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
     where(l, cmds, n, first, w, sizeof w);
     lf_err_wrap(l->s, r, "flash job stopped (target last seen at %s)", w);
   }
+  if (r && l->ad->explain)
+    l->ad->explain(l->s, l->a, &l->g, l->ctrl, r);
   return r;
 }
 
@@ -629,6 +648,12 @@ static size_t mass_cmds(const lf_flash_geometry *g, uint32_t mask, pcmd *out)
 int lf_loader_run_crc32(lf_loader *l, const lf_loader_step *steps, size_t n,
                         const lf_loader_range *rg, size_t nr, uint32_t *crcs)
 {
+  if (l->ad->direct) {
+    uint64_t t0 = now(l);
+    int r = l->ad->direct->run(l->direct, steps, n, rg, nr, crcs);
+    l->stats.run_ns += now(l) - t0;
+    return r;
+  }
   const lf_flash_geometry *g = &l->g;
   uint32_t unit = l->cfg.prog_unit;
   size_t nr1 = nr > QUEUE ? QUEUE : nr; /* CRCs in this stream; the rest follow in batches */
@@ -730,6 +755,11 @@ int lf_loader_run_crc32(lf_loader *l, const lf_loader_step *steps, size_t n,
 int lf_loader_crc32(lf_loader *l, const lf_loader_range *rg, size_t n, uint32_t *crcs)
 {
   uint64_t t0 = now(l);
+  if (l->ad->direct) {
+    int r = l->ad->direct->run(l->direct, NULL, 0, rg, n, crcs);
+    l->stats.crc_ns += now(l) - t0;
+    return r;
+  }
   pcmd cmds[QUEUE];
   int r = 0;
   if (!l->running && !l->dead && n > 0 && (r = lf_loader_start(l)))
@@ -795,6 +825,8 @@ static int abort_after_link_error(lf_loader *l)
 
 int lf_loader_stop(lf_loader *l)
 {
+  if (l->ad->direct)
+    return l->ad->direct->stop(l->direct);
   if (!l->running)
     return 0;
   if (l->link_failed)

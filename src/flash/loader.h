@@ -70,6 +70,27 @@ typedef struct lf_loader_cfg {
   void *progress_ctx;
 } lf_loader_cfg;
 
+struct lf_loader_adapter;
+typedef struct lf_loader_range lf_loader_range;
+typedef struct lf_loader_step lf_loader_step;
+typedef struct lf_loader_stats lf_loader_stats;
+
+/* An adapter that runs every operation itself, from the host, instead of a
+ * streaming loader on the target (a CMSIS-Pack algorithm called once per
+ * page when RAM is too small for the ring: flash/flm.h). The engine hands
+ * it lf_loader_start / run_crc32 (steps as given, n may be 0; then only the
+ * CRCs) / stop; the plan functions work on top unchanged. cfg and st are
+ * the loader's own (live: progress callback, stats). */
+typedef struct lf_loader_direct {
+  int (*open)(lf_session *s, lf_cm *cm, const lf_flash_geometry *g, const struct lf_loader_adapter *ad,
+              const struct lf_loader_cfg *cfg, lf_loader_stats *st, void **ctx);
+  int (*start)(void *ctx);
+  int (*run)(void *ctx, const lf_loader_step *steps, size_t n, const lf_loader_range *r, size_t nr,
+             uint32_t *crcs);
+  int (*stop)(void *ctx);
+  void (*close)(void *ctx); /* no I/O */
+} lf_loader_direct;
+
 /* What a family contributes to the engine (family.h: lf_family.loader). */
 typedef struct lf_loader_adapter {
   const char *name;                     /* its loader's file name: loaders/NAME.c ("stm32f4f7") */
@@ -94,6 +115,12 @@ typedef struct lf_loader_adapter {
    * and the operation in progress is awaited through this; NULL: the
    * slowest operation's datasheet maximum is waited out instead. */
   int (*flash_busy)(lf_session *s, struct lf_memap *m, const lf_flash_geometry *g, bool *busy);
+  /* Optional: after a failed stream (the target stopped, faulted or made no
+   * progress), reads what the target-side code says it was doing from the
+   * control block at ctrl and adds it to the session's message. */
+  void (*explain)(lf_session *s, lf_adi *a, const lf_flash_geometry *g, uint32_t ctrl, int rc);
+  /* Optional: NULL = the streaming loader (blob ... above). */
+  const lf_loader_direct *direct;
 } lf_loader_adapter;
 
 typedef enum lf_loader_step_kind {
@@ -102,18 +129,18 @@ typedef enum lf_loader_step_kind {
   LF_LOADER_PROGRAM = 3,  /* data[0..len) at addr; padded to the program unit with the erased value */
 } lf_loader_step_kind;
 
-typedef struct lf_loader_step {
+struct lf_loader_step {
   lf_loader_step_kind kind;
   uint32_t addr;
   const uint8_t *data;
   size_t len;
-} lf_loader_step;
+};
 
-typedef struct lf_loader_range {
+struct lf_loader_range {
   uint32_t addr, len;
-} lf_loader_range;
+};
 
-typedef struct lf_loader_stats {
+struct lf_loader_stats {
   /* host-observed, in lf_adi_now_ns units (virtual ns on the bench) */
   uint64_t start_ns;       /* lf_loader_start: blob upload + start */
   uint64_t run_ns;         /* lf_loader_run calls: first command posted .. last done */
@@ -128,7 +155,7 @@ typedef struct lf_loader_stats {
   uint64_t uploads;        /* data write calls */
   uint64_t polls;          /* status block reads */
   uint64_t full_polls;     /* polls made because the ring or the queue was full */
-} lf_loader_stats;
+};
 
 typedef struct lf_loader lf_loader;
 

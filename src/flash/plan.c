@@ -152,6 +152,14 @@ static int program_ranges(const uint8_t *content, uint32_t addr, uint32_t size, 
   return 0;
 }
 
+/* The granule of program ranges: the program unit, or a whole page when the
+ * geometry has pages (a CMSIS-Pack algorithm programs page by page: ranges
+ * start on a page and cover whole pages, a page all erased is skipped). */
+static unsigned span_of(const lf_flash_geometry *g, unsigned unit)
+{
+  return g->page_size > unit && g->page_size % unit == 0 ? g->page_size : unit;
+}
+
 /* crc32_z, not crc32: Unicorn (linked into the luaflash binary with the
  * bench) exports a `crc32` of its own, which the dynamic linker may bind
  * first; zlib's crc32_z has no such namesake. */
@@ -259,8 +267,9 @@ int lf_plan_build(lf_session *s, const lf_segment *segs, size_t nsegs, const lf_
       continue;
     }
     erase_touched += lf_geometry_erase_ns(g, ps->sector, unit, set->timing_max);
-    program_ranges(ps->content, ps->sector->addr, size, unit, g->erased, set->ff_gap, NULL, NULL, &w);
-    image_words += w;
+    program_ranges(ps->content, ps->sector->addr, size, span_of(g, unit), g->erased, set->ff_gap, NULL,
+                   NULL, &w);
+    image_words += (uint64_t)w * (span_of(g, unit) / unit);
     kept_words_touched += (size - ps->image_bytes + unit - 1) / unit;
     prot_words_touched += (prot + unit - 1) / unit;
   }
@@ -441,9 +450,10 @@ int lf_plan_finalize(lf_session *s, lf_plan *p)
       p->sum.unchanged++;
       continue;
     }
-    if (program_ranges(ps->content, sec->addr, sec->size, unit, g->erased, set->ff_gap, &ps->prog,
-                       &ps->nprog, &ps->prog_words) < 0)
+    if (program_ranges(ps->content, sec->addr, sec->size, span_of(g, unit), g->erased, set->ff_gap,
+                       &ps->prog, &ps->nprog, &ps->prog_words) < 0)
       return lf_err_set(s, LF_ENOMEM, "plan: out of memory");
+    ps->prog_words *= span_of(g, unit) / unit;
     ps->prog_ns = (uint64_t)ps->prog_words * tprog;
     if (!chip)
       ps->erase_ns = lf_geometry_erase_ns(g, sec, unit, set->timing_max);

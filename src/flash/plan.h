@@ -49,7 +49,9 @@
  *   of such words of at least ff_gap bytes splits a range (and is not
  *   written); shorter runs stay inside the range (writing 0xFF over erased
  *   flash is harmless) so the loader gets few, long ranges. Ranges are
- *   aligned to the program unit and never cross a sector. A touched sector
+ *   aligned to the program unit and never cross a sector. A geometry with
+ *   pages (page_size: a CMSIS-Pack algorithm) gets whole pages instead:
+ *   ranges start on a page, cover whole pages, an all-erased page is skipped. A touched sector
  *   whose would-be content is all 0xFF is only erased.
  * - Modeled cost (family table; SWD/USB not included): erase = sum of the
  *   sector erase times of erased sectors, or one mass erase; program = words

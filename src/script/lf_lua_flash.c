@@ -27,6 +27,9 @@
 #include "flash/plan.h"
 #include "script/lf_lua_int.h"
 
+void lf_lua_flm_funcs(lua_State *L);                /* lf_lua_flm.c */
+lf_flash_geometry *lf_lua_new_geometry(lua_State *L); /* for lf_lua_flm.c */
+
 #define MT_GEOM "luaflash.geometry"
 #define MT_IMAGE "luaflash.image"
 #define MT_PLAN "luaflash.plan"
@@ -62,6 +65,9 @@ static lgeom *new_geom(lua_State *L)
   lf_lobj_init(&g->o, "geometry", geom_release, NULL);
   return g;
 }
+
+/* A new geometry object (for the other binding files: lf_lua_flm.c). */
+lf_flash_geometry *lf_lua_new_geometry(lua_State *L) { return &new_geom(L)->g; }
 
 /* A chip's geometry from the family that knows its line: the named one, or
  * the first registered family whose table has it. */
@@ -953,6 +959,7 @@ void lf_lua_flash_funcs(lua_State *L)
                                    {NULL, NULL}};
   luaL_setfuncs(L, funcs, 0);
   lf_lua_loader_funcs(L);
+  lf_lua_flm_funcs(L);
 }
 
 /* ---- loader ---- */
