@@ -110,6 +110,31 @@ static int debug_bus(void *ctx, lf_bus_master m, uint32_t addr, unsigned size, b
   return rc;
 }
 
+/* A further AHB-AP into the system (lf_soc_ap_view SYSTEM): the SoC bus as
+ * the debugger's master, without the core's PPB. */
+static int system_ap_bus(void *ctx, lf_bus_master m, uint32_t addr, unsigned size, bool write,
+                         uint32_t *val, uint64_t *t)
+{
+  lf_bench_board *b = ctx;
+  sync_target(b, *t);
+  lf_soc_debug_connected(b->soc);
+  int rc = lf_soc_access(b->soc, m, addr, size, write, val, t);
+  if (rc == LF_BUS_OK && write)
+    lf_core_invalidate_code(b->core, addr, size);
+  return rc;
+}
+
+/* An APB-AP on the SoC's debug bus (lf_soc_ap_view DEBUG_APB). */
+static int debug_apb_bus(void *ctx, lf_bus_master m, uint32_t addr, unsigned size, bool write,
+                         uint32_t *val, uint64_t *t)
+{
+  (void)m;
+  lf_bench_board *b = ctx;
+  sync_target(b, *t);
+  lf_soc_debug_connected(b->soc);
+  return lf_soc_debug_apb_access(b->soc, addr, size, write, val, t);
+}
+
 /* The core's view of everything outside its own PPB. */
 static int core_bus(void *ctx, lf_bus_master m, uint32_t addr, unsigned size, bool write,
                     uint32_t *val, uint64_t *t)
@@ -260,11 +285,19 @@ lf_bench_board *lf_bench_board_new(const lf_bench_board_cfg *cfg, char *err, siz
     .system_reset = env_system_reset,
     .ctx = b,
   };
+  env.nrom = lf_soc_core_rom(b->soc, &env.rom);
   b->core = lf_core_new(&env, &b->params, err, errlen);
   if (!b->core)
     goto fail;
   lf_dap_cfg dcfg = {0};
   lf_soc_debug_ids(b->soc, &dcfg.dpidr, &dcfg.targetid, &dcfg.ap_idr, &dcfg.ap_base);
+  for (unsigned i = 1; i < LF_SOC_MAX_APS && i < LF_DAP_MAX_APS; i++) {
+    lf_soc_ap ap = lf_soc_debug_ap(b->soc, i);
+    if (ap.view == LF_SOC_AP_SYSTEM)
+      dcfg.more[i - 1] = (lf_dap_ap){ap.idr, ap.base, {system_ap_bus, b}};
+    else if (ap.view == LF_SOC_AP_DEBUG_APB)
+      dcfg.more[i - 1] = (lf_dap_ap){ap.idr, ap.base, {debug_apb_bus, b}};
+  }
   b->dap = lf_dap_new(&dcfg, &b->clock, &b->params, (lf_bus){debug_bus, b}, &b->faults);
   if (!b->dap) {
     snprintf(err, errlen, "bench: out of memory");

@@ -858,8 +858,9 @@ static void *stm32_create(const char *part, const lf_soc_env *env, lf_soc_info *
   for (unsigned g = 0; g < MAXGPIO; g++)
     block_init(&s->gpio[g], gpio_regs, sizeof gpio_regs / sizeof gpio_regs[0]);
   stm32_reset(s, LF_SOC_RESET_POWER, 0);
-  *info = (lf_soc_info){d->name, d->idcode, d->cpuid, d->dpidr, d->targetid, d->ap_idr,
-                        d->ap_base, s->regions, s->nregions};
+  *info = (lf_soc_info){.part = d->name, .idcode = d->idcode, .cpuid = d->cpuid, .dpidr = d->dpidr,
+                        .targetid = d->targetid, .ap_idr = d->ap_idr, .ap_base = d->ap_base,
+                        .regions = s->regions, .nregions = s->nregions};
   return s;
 oom:
   snprintf(err, errlen, "soc: out of memory");
