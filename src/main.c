@@ -64,7 +64,8 @@ static const char usage_text[] =
   "                          location (bench:1, usb:1-4.2), index (0, 1, ...),\n"
   "                          or 'bench' (= --bench nucleo-f767zi)\n"
   "  --bench BOARD[,BOARD]   use in-process virtual boards instead of USB\n"
-  "                          (boards: nucleo-f767zi, nucleo-f429zi)\n"
+  "                          (boards: nucleo-f767zi, nucleo-f429zi,\n"
+  "                          nucleo-h743zi)\n"
   "  --bench-probe KIND      probe model of the virtual boards: v2, v2-1, v3\n"
   "  --bench-faults SPEC     fault injection, e.g. usb_timeout@5,swd_fault@40\n"
   "  --bench-state FILE      board state (flash, options) loaded at start,\n"
@@ -194,7 +195,7 @@ static int take_option(cli *c, int argc, char **argv, int *i)
     c->chip = v;
   } else if (!strcmp(a, "--bench")) {
     if (!v[0])
-      return usage_error("--bench needs a board name (known: %s)", "nucleo-f767zi, nucleo-f429zi");
+      return usage_error("--bench needs a board name (known: %s)", "nucleo-f767zi, nucleo-f429zi, nucleo-h743zi");
     c->bench.boards = v;
     c->want_bench = true;
   } else if (!strcmp(a, "--bench-probe")) {

@@ -24,7 +24,7 @@ typedef struct board_desc {
   struct { unsigned port, pin, led; } leds[3];
 } board_desc;
 
-/* Both are NUCLEO-144 boards with an on-board ST-LINK/V2-1 (0483:374B) and the
+/* All are NUCLEO-144 boards with an on-board ST-LINK/V2-1 (0483:374B) and the
  * same user LEDs: LD1 green PB0, LD2 blue PB7, LD3 red PB14 (UM1974;
  * stm32f4-target.md 15 for the F429ZI). The default serials are bench
  * choices (24 hex digits as a V2-1 reports them), distinct per board. */
@@ -34,6 +34,11 @@ static const board_desc boards[] = {
    {{1, 0, 1}, {1, 7, 2}, {1, 14, 3}}},
   {{"nucleo-f429zi", "stm32f429zi", "v2-1", "0670FF485550755187121623", lf_demo_f429_bin,
     &lf_demo_f429_bin_len},
+   {{1, 0, 1}, {1, 7, 2}, {1, 14, 3}}},
+  /* NUCLEO-H743ZI (MB1137, ST-LINK/V2-1; the ZI2 has an STLINK-V3: wire it
+   * with probe v3) with the same LEDs (stm32-f1-l4-h7-targets.md 11). */
+  {{"nucleo-h743zi", "stm32h743zi", "v2-1", "0672FF495251897067184739", lf_demo_h743_bin,
+    &lf_demo_h743_bin_len},
    {{1, 0, 1}, {1, 7, 2}, {1, 14, 3}}},
 };
 #define NBOARDS (sizeof boards / sizeof boards[0])
