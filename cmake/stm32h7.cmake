@@ -1,0 +1,28 @@
+# STM32H743ZI / NUCLEO-H743ZI (issue 14): the bench demo (flashed through
+# the debug port by lf-bench-demo, the same LED counts as the F767/F429
+# demo: LD1 every 100 ms, LD2 200, LD3 400 ms), also with the STLINK-V3 wired
+# to the board (the NUCLEO-H743ZI2's probe).
+foreach(probe v2-1 v3)
+  set(name bench_demo_nucleo-h743zi_${probe})
+  add_test(NAME ${name} COMMAND lf-bench-demo --board nucleo-h743zi --probe ${probe} --run 1)
+  set_tests_properties(${name} PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 120
+    PASS_REGULAR_EXPRESSION "board: nucleo-h743zi .*LED toggles in 1.0 s: LD1 10, LD2 5, LD3 2")
+endforeach()
+
+# OpenOCD 0.12 with board/st_nucleo_h743zi.cfg programs the model through the
+# libusb stand-in (scripts/bench-peer): the demo and a 65 KB image (66560
+# bytes: demo + filler from lf-bench-image); the flash must equal the image
+# and the board must blink.
+add_custom_command(OUTPUT ${LF_PEER_DIR}/image-h743-65k.bin
+  COMMAND lf-bench-image --board nucleo-h743zi 66560 ${LF_PEER_DIR}/image-h743-65k.bin
+  DEPENDS lf-bench-image)
+add_custom_target(lfstandin_images_h7 ALL DEPENDS ${LF_PEER_DIR}/image-h743-65k.bin lfstandin lf-bench-check)
+foreach(run "demo:${CMAKE_SOURCE_DIR}/scripts/demo-fw/demo-h743.bin" "65k:${LF_PEER_DIR}/image-h743-65k.bin")
+  string(REPLACE ":" ";" parts "${run}")
+  list(GET parts 0 tag)
+  list(GET parts 1 file)
+  add_test(NAME standin_openocd_h743_${tag}
+           COMMAND ${CMAKE_SOURCE_DIR}/scripts/bench-peer openocd nucleo-h743zi ${file})
+  set_tests_properties(standin_openocd_h743_${tag} PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 180
+    LABELS standin PASS_REGULAR_EXPRESSION "flash equals .*LED toggles in 1.000 s: LD1 9, LD2 4, LD3 2")
+endforeach()
