@@ -139,6 +139,7 @@ int lf_geometry_build(lf_session *s, const lf_geometry_desc *d, lf_flash_geometr
   g->prog_units = d->prog_units;
   g->prog_unit = d->prog_unit;
   g->timing = *d->timing;
+  g->parallel_banks = d->parallel_banks && g->nbanks > 1;
   return 0;
 }
 
@@ -222,7 +223,14 @@ uint64_t lf_geometry_erase_ns(const lf_flash_geometry *g, const lf_flash_sector 
 uint64_t lf_geometry_mass_ns(const lf_flash_geometry *g, unsigned unit, bool max)
 {
   uint64_t full = column(g->timing.mass_ns[max ? 1 : 0], unit);
-  return g->timing.mass_ref_bytes ? full * g->size / g->timing.mass_ref_bytes : full;
+  uint64_t bytes = g->size;
+  if (g->parallel_banks) {
+    bytes = 0;
+    for (unsigned b = 0; b < g->nbanks; b++)
+      if (g->bank_size[b] > bytes)
+        bytes = g->bank_size[b];
+  }
+  return g->timing.mass_ref_bytes ? full * bytes / g->timing.mass_ref_bytes : full;
 }
 
 uint64_t lf_geometry_prog_ns(const lf_flash_geometry *g, unsigned unit, bool max)
