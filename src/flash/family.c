@@ -54,11 +54,25 @@ int lf_line_geometry(lf_session *s, const lf_family *f, uint32_t line, uint32_t 
   lf_chip c = {.family = f, .line = line, .flash_kib = flash_kib, .dual_bank = dual_bank,
                .supported = true};
   memset(g, 0, sizeof *g);
+  for (size_t i = 0; !f && lf_family_at(i); i++)
+    if (lf_family_at(i)->knows_line && lf_family_at(i)->knows_line(line))
+      f = lf_family_at(i);
   int r = LF_ENOTSUP;
+  char tried[128] = "";
   for (size_t i = 0; r == LF_ENOTSUP && (f ? i == 0 : lf_family_at(i) != NULL); i++) {
-    lf_err_clear(s);
     c.family = f ? f : lf_family_at(i);
+    if (!f && c.family->knows_line)
+      continue; /* it says it does not name the line */
+    lf_err_clear(s);
     r = c.family->geometry(s, &c, g);
+  }
+  if (r == LF_ENOTSUP && !f) {
+    for (size_t i = 0; lf_family_at(i); i++) {
+      size_t o = strlen(tried);
+      snprintf(tried + o, sizeof tried - o, "%s%s", o ? ", " : "", lf_family_at(i)->name);
+    }
+    return lf_err_set(s, LF_ENOTSUP, "flash: no flash family knows the line with ID 0x%03x (tried: %s)",
+                      (unsigned)line, tried);
   }
   return r;
 }

@@ -214,6 +214,9 @@ struct lf_family {
   /* Checks that a described geometry (lf_geometry_build from a board file)
    * fits what this family's loader can program; NULL = any. */
   int (*check_geometry)(lf_session *s, const lf_flash_geometry *g);
+  /* The family names this line (supported or not): lf_line_geometry asks
+   * it for that line and nobody else. NULL: geometry is tried. */
+  bool (*knows_line)(uint32_t line);
 };
 
 /* The registry: every family unit, in identification order. */
@@ -227,9 +230,9 @@ int lf_family_identify(lf_session *s, struct lf_memap *m, const lf_family *hint,
 /* The chip's flash size and bank mode, read once (c->flash_known). */
 int lf_chip_flash_info(lf_session *s, struct lf_memap *m, lf_chip *c);
 
-/* The geometry of a line of a family (NULL: the first registered family
- * that has the line) with a flash size and bank mode. LF_ENOTSUP when no
- * family has it. */
+/* The geometry of a line of a family (NULL: the registered family that
+ * names the line, else the first whose geometry takes it) with a flash
+ * size and bank mode. LF_ENOTSUP when no family has it. */
 int lf_line_geometry(lf_session *s, const lf_family *f, uint32_t line, uint32_t flash_kib,
                      bool dual_bank, lf_flash_geometry *g);
 
