@@ -477,17 +477,18 @@ int lf_plan_finalize(lf_session *s, lf_plan *p)
   uint64_t mass = chip ? lf_geometry_mass_ns(g, unit, set->timing_max) : 0;
   if (chip)
     p->sum.erase_ns = mass;
-  p->sum.serial_ns = p->sum.erase_ns + p->sum.program_ns;
   for (unsigned i = 0; i < p->nsectors; i++) {
     unsigned b = p->sector[i].sector->bank;
     p->sum.bank_ns[b] += p->sector[i].erase_ns + p->sector[i].prog_ns;
   }
-  uint64_t slowest = 0;
+  uint64_t slowest = 0, in_turn = 0;
   for (unsigned b = 0; b < g->nbanks && b < LF_FLASH_MAX_BANKS; b++) {
     p->sum.bank_ns[b] += mass;
+    in_turn += p->sum.bank_ns[b];
     if (p->sum.bank_ns[b] > slowest)
       slowest = p->sum.bank_ns[b];
   }
+  p->sum.serial_ns = g->parallel_banks ? in_turn : p->sum.erase_ns + p->sum.program_ns;
   p->sum.floor_ns = g->parallel_banks ? slowest : p->sum.serial_ns;
   p->final = true;
   return 0;

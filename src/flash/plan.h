@@ -60,10 +60,10 @@
  *   the slowest bank's: floor = max over banks of (its sector erases + its
  *   programming), or with a chip erase the mass erase (every bank at once)
  *   + the slowest bank's programming; both "auto" estimates are per bank the
- *   same way. serial_ns is erase + program (one controller doing the banks
- *   in turn), bank_ns[b] each bank's own; without independent banks floor =
- *   serial. The upload bound (link_bps) stays on the total bytes: the banks
- *   share the probe. */
+ *   same way. bank_ns[b] is each bank's own time, serial_ns their sum (one
+ *   controller doing the banks in turn, a mass erase once per bank);
+ *   without independent banks floor = serial = erase + program. The upload
+ *   bound (link_bps) stays on the total bytes: the banks share the probe. */
 #ifndef LF_FLASH_PLAN_H
 #define LF_FLASH_PLAN_H
 
@@ -151,7 +151,8 @@ typedef struct lf_plan_summary {
   uint64_t verify_bytes;         /* bytes of sectors flagged for verify */
   uint64_t erase_ns, program_ns, floor_ns; /* floor = erase + program (independent banks:
                                               the slowest bank, see above) */
-  uint64_t serial_ns;            /* erase + program: every bank in turn */
+  uint64_t serial_ns;            /* every bank in turn: erase + program (independent banks:
+                                    the sum of bank_ns, each bank's own mass erase included) */
   uint64_t bank_ns[LF_FLASH_MAX_BANKS]; /* each bank's erases + programming (mass erase: the
                                            mass erase + its programming) */
   uint64_t sector_cost_ns, chip_cost_ns;   /* the two estimates "auto" compared */
