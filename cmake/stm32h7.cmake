@@ -26,3 +26,9 @@ foreach(run "demo:${CMAKE_SOURCE_DIR}/scripts/demo-fw/demo-h743.bin" "65k:${LF_P
   set_tests_properties(standin_openocd_h743_${tag} PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 180
     LABELS standin PASS_REGULAR_EXPRESSION "flash equals .*LED toggles in 1.000 s: LD1 9, LD2 4, LD3 2")
 endforeach()
+
+# The flash matrix (tests/flash/matrix_h743.lua runs through flashint.cmake's
+# glob) and the command line under faults on the H743: both banks at once.
+add_test(NAME flash_cli_faults_h7 COMMAND bash ${CMAKE_SOURCE_DIR}/tests/flash/cli_faults_h7.sh
+         $<TARGET_FILE:luaflash>)
+set_tests_properties(flash_cli_faults_h7 PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 300)
