@@ -32,3 +32,17 @@ endforeach()
 add_test(NAME flash_cli_faults_h7 COMMAND bash ${CMAKE_SOURCE_DIR}/tests/flash/cli_faults_h7.sh
          $<TARGET_FILE:luaflash>)
 set_tests_properties(flash_cli_faults_h7 PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 300)
+
+# The Quick start demo on the H743 (scripts/demo --board nucleo-h743zi runs
+# both): flashes and blinks, and the Lua API tour through its AXI SRAM.
+if(TARGET luaflash)
+  add_test(NAME lua_demo_project_h743 COMMAND $<TARGET_FILE:luaflash> --bench nucleo-h743zi
+           ${CMAKE_SOURCE_DIR}/scripts/demo-project.lua board=nucleo_h743zi
+           image=${CMAKE_SOURCE_DIR}/scripts/demo-fw/demo-h743.bin)
+  set_tests_properties(lua_demo_project_h743 PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 300
+    PASS_REGULAR_EXPRESSION "LD1 toggled 1[01] times, LD2 5, LD3 2.*verified")
+  add_test(NAME lua_demo_h743 COMMAND $<TARGET_FILE:luaflash> --bench nucleo-h743zi
+           ${CMAKE_SOURCE_DIR}/scripts/demo.lua)
+  set_tests_properties(lua_demo_h743 PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 300
+    PASS_REGULAR_EXPRESSION "STM32H74x/H75x .*crc32   0x12912136.*waited 100\\.[0-9] ms, not 5 s")
+endif()

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# The command line under flash failures (cli_faults.sh) on the NUCLEO-H743ZI:
+# The command line under flash failures (cli_faults.sh) and read protection
+# (cli_rdp.sh) on the NUCLEO-H743ZI:
 # an image across the bank boundary (64 KiB in sector 7 of bank 1, 64 KiB
 # in sector 8 of bank 2: both controllers at once), injected faults and a
 # write-protected sector of bank 2. Each failure must exit 1 with a message
 # naming what and where, never print "verified", and a rerun with the same
-# board state (--bench-state) must repair the flash.
+# board state (--bench-state) must repair the flash. Then RDP level 1 set by
+# a production run, a project refused at connect with nothing written, the
+# ways back (stm32-f1-l4-h7-targets.md 5.4).
 # usage: cli_faults_h7.sh LUAFLASH
 set -u
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -82,6 +85,46 @@ same "flash equals the image after the power-loss rerun" s3
   && ok "write-protect sector 8 (bank 2) through WPSN_PRG2" || bad "write-protect sector 8"
 run "write-protected sector of bank 2: exit 1, sector and WRPERR named" 1 s4 "" \
   --out "erase sector 8 \(0x08100000, 128 KiB\) failed: FLASH_SR 0x00020000 \(WRPERR\)" --no-out "verified"
+
+# read protection: level 1 through production; a project then stops at connect
+cat > "$dir/prod1.lua" <<'LUA'
+require("luaflash.production").run { board = "nucleo_h743zi", image = "app.bin", base = 0x080F0000,
+  option_bytes = { rdp = 1 } }
+LUA
+cat > "$dir/prod0.lua" <<'LUA'
+require("luaflash.production").run { board = "nucleo_h743zi", image = "app.bin", base = 0x080F0000,
+  option_bytes = { rdp = 0 }, allow_mass_erase = true }
+LUA
+# runs LUA file (not p.lua) on state s6: NAME STATUS FILE [ARGS...] -- [--out RE | --no-out RE]...
+runf() {
+  local name=$1 want=$2 file=$3 why=""; shift 3
+  local args=()
+  while [ $# -gt 0 ] && [ "$1" != "--" ]; do args+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  (cd "$dir" && "$bin" --bench nucleo-h743zi --bench-state "$dir/s6" "$file" "${args[@]}") >"$dir/out" 2>&1
+  local st=$?
+  [ "$st" -eq "$want" ] || why="exit $st, want $want"
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --out) grep -qE -- "$2" "$dir/out" || why="$why; output lacks /$2/" ;;
+      --no-out) ! grep -qiE -- "$2" "$dir/out" || why="$why; output has /$2/" ;;
+    esac
+    shift 2
+  done
+  [ -z "$why" ] && ok "$name" || bad "$name: $why"
+}
+runf "production sets RDP level 1 (flash reads blocked after it)" 0 prod1.lua -- --out "passed"
+cp "$dir/s6" "$dir/s6.before"
+runf "a project on the RDP 1 chip: exit 1 at connect, says how to regress" 1 p.lua -- \
+  --out "read-protected: RDP level 1 \(FLASH_OPTSR_CUR 0x[0-9a-f]+, RDP byte 0xBB\)" \
+  --out "erases both flash banks" --out "unprotect.lua allow_mass_erase=true" --no-out "verified"
+cmp -s "$dir/s6" "$dir/s6.before" && ok "nothing was written to the protected chip" || bad "state changed"
+runf "unprotect without consent: refused, nothing written" 2 "$here/../../scripts/examples/unprotect.lua" -- \
+  --out "erases both flash banks .*allow_mass_erase"
+cmp -s "$dir/s6" "$dir/s6.before" && ok "nothing was written without consent" || bad "state changed"
+runf "production with rdp = 0 and allow_mass_erase regresses and flashes" 0 prod0.lua -- --out "passed"
+run "the project runs again on the regressed chip (unchanged: smart flash)" 0 s6 "" --out "verified" \
+  --out "2 unchanged"
 
 echo "[==========] flash_cli_faults_h7: $((pass+fail)) test(s) run."
 echo "[  PASSED  ] $pass test(s)."
