@@ -957,6 +957,7 @@ static void test_h743_geometry_and_times(void **state)
   /* both banks erase at once: a mass erase takes one bank's time */
   assert_int_equal(lf_geometry_mass_ns(&g, 32, false), 5000 * MS);
   assert_int_equal(lf_geometry_mass_ns(&g, 32, true), 10000 * MS);
+  lf_geometry_free(&g);
   assert_int_equal(lf_line_geometry(S, NULL, 0x450, 1024, true, &g), LF_EINVAL);
   assert_non_null(strstr(lf_err_msg(S), "1024 KiB is not supported"));
   assert_int_equal(lf_line_geometry(S, NULL, 0x450, 0xFFFF, true, &g), LF_EINVAL);
