@@ -46,3 +46,12 @@ if(TARGET luaflash)
   set_tests_properties(lua_demo_h743 PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 300
     PASS_REGULAR_EXPRESSION "STM32H74x/H75x .*crc32   0x12912136.*waited 100\\.[0-9] ms, not 5 s")
 endif()
+
+# The H743 benchmark targets (issue 14; tests/bench/check_h7.lua): two suite
+# runs of the H743 scenarios, ~30 s.
+if(TARGET luaflash)
+  add_test(NAME bench_regression_h7
+           COMMAND bash ${CMAKE_SOURCE_DIR}/tests/bench/bench_test_h7.sh ${CMAKE_BINARY_DIR})
+  set_tests_properties(bench_regression_h7 PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 300
+    LABELS "bench;slow")
+endif()
