@@ -84,12 +84,7 @@ _Static_assert(sizeof(struct lf_ldr_h7) == 4 * LF_LDR_FAM_WORDS, "family words")
 #define CRC_CR_REVIN_WORD 0x60u
 #define CRC_CR_REVOUT 0x80u
 
-/* Cortex-M7 cache maintenance and DWT */
-#define SCB_CCR 0xE000ED14u
-#define CCR_DC 0x10000u
-#define SCB_CCSIDR 0xE000ED80u
-#define SCB_CSSELR 0xE000ED84u
-#define SCB_DCCISW 0xE000EF74u
+/* DWT (cache maintenance: lf_ldr_armv7m.h) */
 #define DWT_CTRL 0xE0001000u
 #define DWT_CYCCNT 0xE0001004u
 
@@ -111,27 +106,9 @@ typedef struct bank {
 
 int lf_ldr_main(ctl_t *c) __attribute__((section(".text.entry"), used));
 
-static inline void dsb(void) { __asm volatile("dsb" ::: "memory"); }
-static inline void isb(void) { __asm volatile("isb" ::: "memory"); }
+#include "lf_ldr_armv7m.h"
+
 static inline uint32_t cycles(void) { return REG(DWT_CYCCNT); }
-
-static inline uint32_t rbit(uint32_t v)
-{
-  uint32_t r;
-  __asm("rbit %0, %1" : "=r"(r) : "r"(v));
-  return r;
-}
-
-/* Reflected CRC-32 (zlib), bit by bit, for heads and tails of a range. */
-static uint32_t crc_soft(uint32_t crc, const uint8_t *p, uint32_t n)
-{
-  while (n--) {
-    crc ^= *p++;
-    for (int k = 0; k < 8; k++)
-      crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
-  }
-  return crc;
-}
 
 static inline void kick(const ctl_t *c)
 {
@@ -174,26 +151,6 @@ static int settle_all(ctl_t *c, bank *bk)
   return r ? r : settle(c, &bk[1]);
 }
 
-/* M7 D-cache on (firmware enabled it before the halt): clean + invalidate by
- * set/way, then leave it off, so the ring the host writes into AXI SRAM and
- * the flash the loader reads are coherent. */
-static void dcache_off(void)
-{
-  if (!(REG(SCB_CCR) & CCR_DC))
-    return;
-  REG(SCB_CSSELR) = 0;
-  dsb();
-  uint32_t id = REG(SCB_CCSIDR);
-  uint32_t sets = ((id >> 13) & 0x7FFFu) + 1, ways = ((id >> 3) & 0x3FFu) + 1;
-  uint32_t line = (id & 7u) + 4, wsh = ways > 1 ? (uint32_t)__builtin_clz(ways - 1) : 0;
-  REG(SCB_CCR) &= ~CCR_DC;
-  dsb();
-  for (uint32_t s = 0; s < sets; s++)
-    for (uint32_t w = 0; w < ways; w++)
-      REG(SCB_DCCISW) = (s << line) | (w << wsh);
-  dsb();
-  isb();
-}
 
 /* Starts an erase of bank b: BER (bank) or SER + SNB of the sector at addr. */
 static void start_erase(const ctl_t *c, bank *b, uint32_t bits, uint32_t cmd, uint32_t addr)
