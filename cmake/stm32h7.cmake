@@ -26,6 +26,11 @@ foreach(run "demo:${CMAKE_SOURCE_DIR}/scripts/demo-fw/demo-h743.bin" "65k:${LF_P
   set_tests_properties(standin_openocd_h743_${tag} PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 180
     LABELS standin PASS_REGULAR_EXPRESSION "flash equals .*LED toggles in 1.000 s: LD1 9, LD2 4, LD3 2")
 endforeach()
+# the same with the STLINK-V3 wired to the board (the NUCLEO-H743ZI2's probe)
+add_test(NAME standin_openocd_h743_v3_65k
+         COMMAND ${CMAKE_SOURCE_DIR}/scripts/bench-peer openocd nucleo-h743zi@v3 ${LF_PEER_DIR}/image-h743-65k.bin)
+set_tests_properties(standin_openocd_h743_v3_65k PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 180
+  LABELS standin PASS_REGULAR_EXPRESSION "STLINK V3.*flash equals .*LED toggles in 1.000 s: LD1 9, LD2 4, LD3 2")
 
 # The flash matrix (tests/flash/matrix_h743.lua runs through flashint.cmake's
 # glob) and the command line under faults on the H743: both banks at once.
