@@ -633,6 +633,53 @@ static void state_file_and_power_loss(void **state)
   lf_soc_free(s);
 }
 
+/* What OpenOCD 0.12 does to an H743 (H7 9.1/9.2, bench README "What
+ * OpenOCD needed"), replayed without OpenOCD: examine-end's
+ * read-modify-writes of DBGMCU and the SWO funnel keep every bit; the probe
+ * reads IDCODE and the flash size; keys only when LOCK; a sector erase with
+ * CR = 0x34 | SNB << 8 then 0xB4 | SNB << 8 (x64); its loader programs with
+ * CR = 0x2 (x8: 290 us a word) and eight word stores per flash word;
+ * errors through SR & 0x07EE0000; CR = 0x1 at the end. */
+static void openocd_traffic_replayed_9_1_9_2(void **state)
+{
+  (void)state;
+  lf_soc *s = mk();
+  static const struct { uint32_t addr, bits; } rmw[] = {
+    {0x5C001004u, 0x00600000u}, {0x5C001004u, 0x7u}, {0x5C001004u, 0x38u}, {0x5C001034u, 0x40u},
+    {0x5C00103Cu, 0x800u}, {0x5C001054u, 0x000C0000u}, {0x5C001004u, 0x00100000u},
+    {0x5C004000u, 0x3u},
+  };
+  for (size_t i = 0; i < sizeof rmw / sizeof rmw[0]; i++) {
+    uint32_t v = rd(s, rmw[i].addr, 0);
+    wr(s, rmw[i].addr, v | rmw[i].bits, 0);
+    assert_int_equal(rd(s, rmw[i].addr, 0) & rmw[i].bits, rmw[i].bits);
+  }
+  assert_int_equal(rd(s, 0x5C001004u, 0), 0x0070003Fu);
+  assert_int_equal(rd(s, 0x5C001000u, 0) & 0xFFFu, 0x450u);
+  assert_int_equal(rd(s, 0x1FF1E880u, 0) & 0xFFFFu, 0x0800u);
+  for (unsigned b = 0; b < 2; b++) {
+    assert_int_equal(rd(s, WPSN_CUR(b), 0) & 0xFFu, 0xFFu);
+    if (rd(s, CR(b), 0) & LOCK)
+      unlock(s, b, 0);
+  }
+  wr(s, CR(0), 0x34u, 0);
+  wr(s, CR(0), 0xB4u, 0);
+  uint64_t t = 0;
+  while (rd(s, SR(0), t) & QW)
+    t += 10 * MS;
+  assert_int_equal(t, 1 * S);
+  assert_int_equal(rd(s, SR(0), t) & 0x07EE0000u, 0);
+  wr(s, CR(0), 0x1u, t);
+  unlock(s, 0, t);
+  program_word(s, FLASH, 0x600D0000u, 0x0u /* CR = 0x2: PG, PSIZE x8 */, &t);
+  assert_int_equal(rd(s, SR(0), t + 290 * US - 1) & QW, QW);
+  assert_int_equal(rd(s, SR(0), t + 290 * US) & (QW | 0x07EE0000u), 0);
+  assert_int_equal(rd(s, FLASH + 28, t + 290 * US), 0x600D0007u);
+  wr(s, CR(0), 0x1u, t + 290 * US);
+  assert_int_equal(rd(s, CR(0), t + 290 * US) & LOCK, LOCK);
+  lf_soc_free(s);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -650,6 +697,7 @@ int main(void)
     cmocka_unit_test(clocks_hsi_hsidiv_pll1_8),
     cmocka_unit_test(hardware_watchdog_from_options_5_4),
     cmocka_unit_test(state_file_and_power_loss),
+    cmocka_unit_test(openocd_traffic_replayed_9_1_9_2),
   };
   return cmocka_run_group_tests_name("soc_h7", tests, NULL, NULL);
 }
