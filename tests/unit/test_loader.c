@@ -871,6 +871,41 @@ static void h743_program_error_in_a_pair_names_its_bank(void **state)
   fx_close(&f);
 }
 
+/* Bank and mass erase on the H743 (LF_LOADER_MASS with a bank mask): bank
+ * 2 alone takes one bank erase (h7_bank_erase_ns[3], 5 s) and leaves bank 1;
+ * both banks erase at once, also in one bank erase's time, not two. */
+static void h743_bank_and_mass_erase(void **state)
+{
+  (void)state;
+  fx f;
+  fx_open(&f, "nucleo-h743zi", NULL, NULL);
+  uint8_t *a = random_bytes(4096, 7u);
+  lf_loader_step st[4] = {{LF_LOADER_ERASE, FLASH, NULL, 0}, {LF_LOADER_ERASE, BANK2, NULL, 0},
+                          {LF_LOADER_PROGRAM, FLASH, a, 4096}, {LF_LOADER_PROGRAM, BANK2, a, 4096}};
+  must(&f, lf_loader_run(f.l, st, 4), "program both banks");
+  const double bank_ns = lf_bench_params_get(f.b)->h7_bank_erase_ns[3];
+  uint64_t t0 = now(&f);
+  lf_loader_step m2 = {LF_LOADER_MASS, 2u, NULL, 0};
+  must(&f, lf_loader_run(f.l, &m2, 1), "erase bank 2");
+  double dt = (double)(now(&f) - t0);
+  expect_flash(&f, FLASH, a, 4096);
+  uint8_t ff[4096];
+  memset(ff, 0xFF, sizeof ff);
+  expect_flash(&f, BANK2, ff, sizeof ff);
+  assert_true(dt >= bank_ns && dt < 1.01 * bank_ns);
+  t0 = now(&f);
+  lf_loader_step m3 = {LF_LOADER_MASS, 3u, NULL, 0};
+  must(&f, lf_loader_run(f.l, &m3, 1), "mass erase");
+  dt = (double)(now(&f) - t0);
+  expect_flash(&f, FLASH, ff, sizeof ff);
+  printf("bank erase and mass erase of both banks: %.3f s each (bank erase %.3f s)\n", dt / 1e9, bank_ns / 1e9);
+  assert_true(dt >= bank_ns && dt < 1.01 * bank_ns);
+  must(&f, lf_loader_stop(f.l), "stop");
+  assert_int_equal(lf_soc_counters_get(lf_bench_soc(f.b))->flash_mass_erases, 3);
+  free(a);
+  fx_close(&f);
+}
+
 /* The plan-driven flow on the H743: full program of the 65 KB image,
  * unchanged re-flash (CRC per sector only), one-byte change. */
 static void h743_plan_jobs_full_unchanged_one_byte(void **state)
@@ -924,6 +959,7 @@ int main(int argc, char **argv)
     cmocka_unit_test(h743_deferred_erase_error_names_its_sector),
     cmocka_unit_test(h743_program_error_in_a_pair_names_its_bank),
     cmocka_unit_test(h743_plan_jobs_full_unchanged_one_byte),
+    cmocka_unit_test(h743_bank_and_mass_erase),
   };
   return cmocka_run_group_tests_name("loader", tests, NULL, NULL);
 }
