@@ -6,6 +6,7 @@
 -- Facts: ../shared/reference/stm32-f1-l4-h7-targets.md 5.1 (registers),
 -- 5.4 (OPTSR bits, RDP levels, the change sequence, regression), 6.
 
+local C = require("luaflash.targets.option_common")
 local M = {}
 
 -- Factory values (5.4; the OPTSR value is unconfirmed): RDP 0xAA, IWDG1_SW,
@@ -97,22 +98,13 @@ function M.consequences(old, new)
 end
 
 function M.check_change(old, new, allow)
-  allow = allow or {}
   if old.swap_bank ~= new.swap_bank then
     return nil, "option bytes: luaflash does not change SWAP_BANK (its geometry assumes bank 1 at 0x08000000)"
   end
   if old.rdp == 2 and new.rdp ~= 2 then
     return nil, "option bytes: the chip is at RDP level 2, which is permanent"
   end
-  for _, c in ipairs(M.consequences(old, new)) do
-    if c.erases_flash and not allow.allow_mass_erase then
-      return nil, "option bytes: " .. c.what .. "; set allow_mass_erase = true to do it"
-    end
-    if c.irreversible and not allow.allow_rdp2 then
-      return nil, "option bytes: " .. c.what .. "; set allow_rdp2 = true to do it"
-    end
-  end
-  return true
+  return C.consent(M.consequences(old, new), allow)
 end
 
 -- ---- on a connected target ----------------------------------------------
@@ -132,22 +124,8 @@ M.fields = { rdp = true, bor = true, iwdg_sw = true, nrst_stop = true, nrst_stdb
   iwdg_stop_run = true, iwdg_stdby_run = true, io_hslv = true, write_protected = true,
   boot_add0 = true, boot_add1 = true }
 
-function M.check_fields(want)
-  if type(want) ~= "table" then return nil, "option_bytes: expected a table of fields, got " .. type(want) end
-  local names = {}
-  for k in pairs(M.fields) do names[#names + 1] = k end
-  table.sort(names)
-  for k in pairs(want) do
-    if not M.fields[k] then
-      return nil, "option_bytes: unknown field '" .. tostring(k) .. "' (known: " .. table.concat(names, ", ") .. ")"
-    end
-  end
-  local o = M.decode(M.FACTORY_OPTSR, M.FACTORY_WPSN, M.FACTORY_WPSN, M.FACTORY_BOOT)
-  for k, v in pairs(want) do o[k] = v end
-  local optsr, err = M.encode(o)
-  if not optsr then return nil, "option_bytes: " .. err end
-  return true
-end
+function M.factory() return M.decode(M.FACTORY_OPTSR, M.FACTORY_WPSN, M.FACTORY_WPSN, M.FACTORY_BOOT) end
+function M.check_fields(want) return C.check_fields(M, want) end
 
 -- optsr, the register table, the decoded fields.
 function M.read(t)
@@ -162,34 +140,15 @@ end
 -- { old, new, regs, consequences, changed }, or nil and the refusal.
 -- Nothing is written.
 function M.prepare(t, want, allow)
-  local ok, ferr = M.check_fields(want)
-  if not ok then return nil, ferr end
-  local _, _, old = M.read(t)
-  local new = {}
-  for k, v in pairs(old) do new[k] = v end
-  for k, v in pairs(want) do new[k] = v end
-  if want.rdp == 1 and old.rdp == 1 then new.rdp_raw = old.rdp_raw end
-  local optsr, w1, w2, boot = M.encode(new)
-  if not optsr then return nil, "option_bytes: " .. w1 end
-  new = M.decode(optsr, w1, w2, boot)
-  local okc, cerr = M.check_change(old, new, allow)
-  if not okc then return nil, cerr end
-  local o1, o2, o3, o4 = M.encode(old)
-  return { old = old, new = new, regs = { optsr = optsr, wpsn1 = w1, wpsn2 = w2, boot = boot },
-    consequences = M.consequences(old, new),
-    changed = o1 ~= optsr or o2 ~= w1 or o3 ~= w2 or o4 ~= boot }
+  local c, err = C.prepare(M, t, want, allow)
+  if not c then return nil, err end
+  local v = c.values
+  c.regs = { optsr = v[1], wpsn1 = v[2], wpsn2 = v[3], boot = v[4] }
+  return c
 end
 
 local function wait_opt(t, timeout_s, what)
-  local t0 = t:now_ns()
-  while true do
-    local sr = t:read32(M.FLASH + M.OPTSR_CUR)
-    if sr & M.OPT_BUSY == 0 then return sr end
-    if (t:now_ns() - t0) / 1e9 > timeout_s then
-      error(string.format("option bytes: %s: FLASH_OPTSR_CUR.OPT_BUSY still set after %.1f s (0x%08x)",
-        what, timeout_s, sr), 0)
-    end
-  end
+  return C.wait(t, M.FLASH + M.OPTSR_CUR, M.OPT_BUSY, timeout_s, what, "FLASH_OPTSR_CUR.OPT_BUSY")
 end
 
 -- Program a prepared change and check it. opts.reset(t) resets the chip
