@@ -57,4 +57,39 @@ static void dcache_off(void)
   isb();
 }
 
+/* Whole words from *pp through a programmable STM32 CRC unit at u (F7, H7:
+ * DR 0x00, CR 0x08, INIT 0x10, POL 0x14), continuing zlib's running crc:
+ * the unit's MSB-first register is the bit reverse of zlib's state (POL
+ * 0x04C11DB7, INIT = rbit(crc), REV_IN by word, REV_OUT). 8 words per LDM
+ * burst, one store each: the unit takes a word per AHB write, so the loop
+ * is load/store bound. Returns zlib's state after them; *pp advances; the
+ * unit's INIT and CR go back to their reset values. */
+static inline uint32_t crc_unit_words(uint32_t u, const uint32_t **pp, uint32_t words, uint32_t crc)
+{
+  volatile uint32_t *dr = (volatile uint32_t *)u;
+  const uint32_t *p = *pp;
+  *(volatile uint32_t *)(u + 0x14u) = 0x04C11DB7u;
+  *(volatile uint32_t *)(u + 0x10u) = rbit(crc);
+  *(volatile uint32_t *)(u + 0x08u) = 0x60u | 0x80u | 0x1u; /* REV_IN word, REV_OUT, RESET */
+  if (words >= 8) {
+    uint32_t blocks = words >> 3;
+    __asm volatile("1: ldmia %[p]!, {r4-r11}\n"
+                   "   str r4, [%[dr]]\n   str r5, [%[dr]]\n   str r6, [%[dr]]\n"
+                   "   str r7, [%[dr]]\n   str r8, [%[dr]]\n   str r9, [%[dr]]\n"
+                   "   str r10, [%[dr]]\n   str r11, [%[dr]]\n"
+                   "   subs %[n], %[n], #1\n   bne 1b\n"
+                   : [p] "+r"(p), [n] "+r"(blocks)
+                   : [dr] "r"(dr)
+                   : "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "cc", "memory");
+    words &= 7;
+  }
+  while (words--)
+    *dr = *p++;
+  crc = *dr;
+  *(volatile uint32_t *)(u + 0x10u) = 0xFFFFFFFFu; /* reset values back */
+  *(volatile uint32_t *)(u + 0x08u) = 0x1u;
+  *pp = p;
+  return crc;
+}
+
 #endif

@@ -326,29 +326,7 @@ static uint32_t do_crc(const ctl_t *c, uint32_t a, uint32_t n)
   const uint32_t *p = (const uint32_t *)a;
   uint32_t words = n >> 2;
   if (mode == LF_LDR_F47_CRC_PROG) {
-    /* the unit's MSB-first register is the bit reverse of zlib's state */
-    REG(u + CRC_POL) = 0x04C11DB7u;
-    REG(u + CRC_INIT) = rbit(crc);
-    REG(u + CRC_CR) = CRC_CR_REVIN_WORD | CRC_CR_REVOUT | CRC_CR_RESET;
-    if (words >= 8) {
-      /* 8 words per LDM burst, one store each: the unit takes a word per
-       * AHB write, so the loop is load/store bound */
-      uint32_t blocks = words >> 3;
-      __asm volatile("1: ldmia %[p]!, {r4-r11}\n"
-                     "   str r4, [%[dr]]\n   str r5, [%[dr]]\n   str r6, [%[dr]]\n"
-                     "   str r7, [%[dr]]\n   str r8, [%[dr]]\n   str r9, [%[dr]]\n"
-                     "   str r10, [%[dr]]\n   str r11, [%[dr]]\n"
-                     "   subs %[n], %[n], #1\n   bne 1b\n"
-                     : [p] "+r"(p), [n] "+r"(blocks)
-                     : [dr] "r"(dr)
-                     : "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "cc", "memory");
-      words &= 7;
-    }
-    while (words--)
-      *dr = *p++;
-    crc = *dr;
-    REG(u + CRC_INIT) = 0xFFFFFFFFu; /* reset values back */
-    REG(u + CRC_CR) = CRC_CR_RESET;
+    crc = crc_unit_words(u, &p, words, crc);
   } else {
     REG(u + CRC_CR) = CRC_CR_RESET;
     if (words >= 4) {

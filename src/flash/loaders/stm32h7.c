@@ -75,14 +75,6 @@ _Static_assert(sizeof(struct lf_ldr_h7) == 4 * LF_LDR_FAM_WORDS, "family words")
 #define KEY2 0xCDEF89ABu
 #define WORD 32u /* flash word */
 
-/* CRC unit (DR IDR CR INIT POL) */
-#define CRC_DR 0x00u
-#define CRC_CR 0x08u
-#define CRC_INIT 0x10u
-#define CRC_POL 0x14u
-#define CRC_CR_RESET 0x1u
-#define CRC_CR_REVIN_WORD 0x60u
-#define CRC_CR_REVOUT 0x80u
 
 /* DWT (cache maintenance: lf_ldr_armv7m.h) */
 #define DWT_CTRL 0xE0001000u
@@ -273,29 +265,8 @@ static uint32_t do_crc(const ctl_t *c, uint32_t a, uint32_t n)
     a += head;
     n -= head;
   }
-  volatile uint32_t *dr = &REG(u + CRC_DR);
   const uint32_t *p = (const uint32_t *)a;
-  uint32_t words = n >> 2;
-  REG(u + CRC_POL) = 0x04C11DB7u;
-  REG(u + CRC_INIT) = rbit(crc);
-  REG(u + CRC_CR) = CRC_CR_REVIN_WORD | CRC_CR_REVOUT | CRC_CR_RESET;
-  if (words >= 8) {
-    uint32_t blocks = words >> 3;
-    __asm volatile("1: ldmia %[p]!, {r4-r11}\n"
-                   "   str r4, [%[dr]]\n   str r5, [%[dr]]\n   str r6, [%[dr]]\n"
-                   "   str r7, [%[dr]]\n   str r8, [%[dr]]\n   str r9, [%[dr]]\n"
-                   "   str r10, [%[dr]]\n   str r11, [%[dr]]\n"
-                   "   subs %[n], %[n], #1\n   bne 1b\n"
-                   : [p] "+r"(p), [n] "+r"(blocks)
-                   : [dr] "r"(dr)
-                   : "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "cc", "memory");
-    words &= 7;
-  }
-  while (words--)
-    *dr = *p++;
-  crc = *dr;
-  REG(u + CRC_INIT) = 0xFFFFFFFFu; /* reset values back */
-  REG(u + CRC_CR) = CRC_CR_RESET;
+  crc = crc_unit_words(u, &p, n >> 2, crc);
   return ~crc_soft(crc, (const uint8_t *)p, n & 3u);
 }
 
