@@ -26,12 +26,15 @@ printf 'board = "nucleo_h743zi"\nimage = "app.bin"\nbase = 0x080F0000\n' > "$dir
 ok() { pass=$((pass+1)); echo "[       OK ] $1"; }
 bad() { fail=$((fail+1)); echo "[  FAILED  ] $1"; sed 's/^/    /' "$dir/out" | head -20; }
 
-# run NAME STATUS STATE FAULTS [--out RE | --no-out RE]...
-run() {
-  local name=$1 want=$2 state=$3 faults=$4 why=""; shift 4
-  local args=(--bench nucleo-h743zi --bench-state "$dir/$state")
-  [ -n "$faults" ] && args+=(--bench-faults "$faults")
-  (cd "$dir" && "$bin" "${args[@]}" p.lua) >"$dir/out" 2>&1
+# go NAME STATUS STATE FILE [ARGS...] [-- --out RE | --no-out RE ...]: luaflash
+# ARGS FILE on the virtual board with the state file STATE; exit status and
+# output checked
+go() {
+  local name=$1 want=$2 state=$3 file=$4 why=""; shift 4
+  local args=()
+  while [ $# -gt 0 ] && [ "$1" != "--" ]; do args+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  (cd "$dir" && "$bin" --bench nucleo-h743zi --bench-state "$dir/$state" "${args[@]}" "$file") >"$dir/out" 2>&1
   local st=$?
   [ "$st" -eq "$want" ] || why="exit $st, want $want"
   while [ $# -gt 0 ]; do
@@ -42,6 +45,11 @@ run() {
     shift 2
   done
   [ -z "$why" ] && ok "$name" || bad "$name: $why"
+}
+# run NAME STATUS STATE FAULTS [--out RE | --no-out RE]...: the project p.lua
+run() {
+  local name=$1 want=$2 state=$3 faults=$4; shift 4
+  go "$name" "$want" "$state" p.lua ${faults:+--bench-faults "$faults"} -- "$@"
 }
 
 # flash contents equal to the image (peeked through a bench script)
@@ -95,23 +103,10 @@ cat > "$dir/prod0.lua" <<'LUA'
 require("luaflash.production").run { board = "nucleo_h743zi", image = "app.bin", base = 0x080F0000,
   option_bytes = { rdp = 0 }, allow_mass_erase = true }
 LUA
-# runs LUA file (not p.lua) on state s6: NAME STATUS FILE [ARGS...] -- [--out RE | --no-out RE]...
+# a LUA file (not p.lua) on the state s6
 runf() {
-  local name=$1 want=$2 file=$3 why=""; shift 3
-  local args=()
-  while [ $# -gt 0 ] && [ "$1" != "--" ]; do args+=("$1"); shift; done
-  [ $# -gt 0 ] && shift
-  (cd "$dir" && "$bin" --bench nucleo-h743zi --bench-state "$dir/s6" "$file" "${args[@]}") >"$dir/out" 2>&1
-  local st=$?
-  [ "$st" -eq "$want" ] || why="exit $st, want $want"
-  while [ $# -gt 0 ]; do
-    case $1 in
-      --out) grep -qE -- "$2" "$dir/out" || why="$why; output lacks /$2/" ;;
-      --no-out) ! grep -qiE -- "$2" "$dir/out" || why="$why; output has /$2/" ;;
-    esac
-    shift 2
-  done
-  [ -z "$why" ] && ok "$name" || bad "$name: $why"
+  local name=$1 want=$2 file=$3; shift 3
+  go "$name" "$want" s6 "$file" "$@"
 }
 runf "production sets RDP level 1 (flash reads blocked after it)" 0 prod1.lua -- --out "passed"
 cp "$dir/s6" "$dir/s6.before"
