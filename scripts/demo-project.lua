@@ -4,6 +4,7 @@
 --
 --   luaflash --bench nucleo-f767zi scripts/demo-project.lua
 --   luaflash --bench nucleo-f429zi scripts/demo-project.lua board=nucleo_f429zi image=scripts/demo-fw/demo-f429.bin
+--   luaflash --bench nucleo-h743zi scripts/demo-project.lua board=nucleo_h743zi image=scripts/demo-fw/demo-h743.bin
 board = "nucleo_f767zi"
 image = "demo-fw/demo-f767.bin"     -- relative to this file
 

@@ -31,12 +31,15 @@ print(string.format("target  %s %s %s, DPIDR 0x%08x, DBGMCU_IDCODE 0x%08x (dev 0
   info.chip, info.core, info.core_rev, info.dpidr, info.idcode, info.dev_id, info.rev_id))
 print(string.format("volts   %.2f V", probe:target_voltage()))
 
-local SRAM1 = 0x20020000
+-- an SRAM to stream through: SRAM1 at 0x20020000 on the F7 and F4 boards;
+-- the H7's DTCM ends there and its D2 SRAMs are unclocked after reset, so
+-- its AXI SRAM (stm32-f1-l4-h7-targets.md 2.3/2.4)
+local SRAM1 = ({ stm32h7 = 0x24000000 })[info.family] or 0x20020000
 local data = {}
 for k = 0, 65535 do data[#data + 1] = string.char((k * 31 + (k >> 8)) & 0xFF) end
 data = table.concat(data)
-step("write 64 KiB to SRAM1", function() target:write(SRAM1, data) end)
-local back = step("read 64 KiB from SRAM1", function() return target:read(SRAM1, #data) end)
+step("write 64 KiB to SRAM", function() target:write(SRAM1, data) end)
+local back = step("read 64 KiB from SRAM", function() return target:read(SRAM1, #data) end)
 assert(back == data, "SRAM read-back differs")
 assert(bench:peek(SRAM1, #data) == data, "bench memory differs")
 print(string.format("crc32   0x%08x (written, read back and in the bench's memory)", lf.crc32(back)))
@@ -44,7 +47,7 @@ print(string.format("crc32   0x%08x (written, read back and in the bench's memor
 -- adds r0, r0, r1 ; bx lr   at the top of SRAM1's test area
 target:write(SRAM1 + 0x10000, string.pack("<I2I2", 0x1840, 0x4770))
 local sum = step("run_function r0 = 40 + 2", function()
-  return target:run_function(SRAM1 + 0x10000 + 1, { 40, 2 }, 0x20080000, 0.1)
+  return target:run_function(SRAM1 + 0x10000 + 1, { 40, 2 }, SRAM1 + 0x60000, 0.1)
 end)
 assert(sum == 42)
 local dt = step("disconnect (no DP ack)", function() return target:disconnect({ resume = true }) end)

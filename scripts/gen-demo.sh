@@ -4,9 +4,12 @@
 # arrays the bench and lf-bench-demo use) and scripts/demo-fw/demo-<board>.bin:
 #   f767  NUCLEO-F767ZI  -mcpu=cortex-m7  blink.ld        -> lf_demo_f767_bin[]
 #   f429  NUCLEO-F429ZI  -mcpu=cortex-m4  blink-f429.ld   -> lf_demo_f429_bin[]
-# Both boards have the LEDs on PB0/PB7/PB14, GPIOB/RCC at the same addresses
-# and a 16 MHz HSI after reset, so one source serves both; only the core
-# flags and the linker script (stack top in the part's SRAM) differ.
+#   h743  NUCLEO-H743ZI  -mcpu=cortex-m7  blink.ld -DBLINK_H7 -> lf_demo_h743_bin[]
+# The F767 and F429 boards have the LEDs on PB0/PB7/PB14, GPIOB/RCC at the
+# same addresses and a 16 MHz HSI after reset, so one source serves both;
+# only the core flags and the linker script (stack top in the part's SRAM)
+# differ. A row may add compiler flags (the H743: -DBLINK_H7 for its RCC/GPIO
+# addresses and 64 MHz HSI).
 #   scripts/gen-demo.sh [OUTDIR]
 # With OUTDIR, writes demo-<board>.{elf,bin} and demo_image.c there instead
 # of into the tree (tests/unit/test_demo_blob.c uses that to check the
@@ -26,16 +29,17 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 CC=${ARM_CC:-arm-none-eabi-gcc}
 OBJCOPY=${ARM_OBJCOPY:-arm-none-eabi-objcopy}
-# board  cpu  linker-script  board name
+# board  cpu  linker-script  board name  [extra compiler flag]
 boards=(
   "f767 cortex-m7 blink.ld NUCLEO-F767ZI"
   "f429 cortex-m4 blink-f429.ld NUCLEO-F429ZI"
+  "h743 cortex-m7 blink.ld NUCLEO-H743ZI -DBLINK_H7"
 )
 cd "$src"  # relative paths only: no absolute path reaches the output
 for row in "${boards[@]}"; do
-  read -r b cpu ld _ <<<"$row"
+  read -r b cpu ld _ c <<<"$row"
   "$CC" -mcpu="$cpu" -mthumb -mfloat-abi=soft -Os -ffreestanding -nostdlib -fno-common \
-    -ffunction-sections -Wall -Wextra -Werror -g0 \
+    -ffunction-sections -Wall -Wextra -Werror -g0 ${c:+"$c"} \
     -Wl,--build-id=none -Wl,--gc-sections -Wl,-T,"$ld" \
     -o "$tmp/demo-$b.elf" blink.c
   "$OBJCOPY" -O binary "$tmp/demo-$b.elf" "$tmp/demo-$b.bin"
@@ -48,9 +52,9 @@ done
   echo " * (vector table: SP, reset handler). */"
   echo '#include "bench/demo_image.h"'
   for row in "${boards[@]}"; do
-    read -r b cpu ld name <<<"$row"
+    read -r b cpu ld name c <<<"$row"
     echo ""
-    echo "/* $name ($cpu, $ld) */"
+    echo "/* $name ($cpu, $ld${c:+, $c}) */"
     echo "const unsigned char lf_demo_${b}_bin[] = {"
     od -An -v -tx1 "$tmp/demo-$b.bin" | sed -e 's/ \([0-9a-f][0-9a-f]\)/0x\1, /g' -e 's/^/ /' -e 's/, $/,/'
     echo "};"

@@ -71,8 +71,9 @@ static const char usage_text[] =
   "                          location (bench:1, usb:1-4.2), index (0, 1, ...),\n"
   "                          or 'bench' (= --bench nucleo-f767zi)\n"
   "  --bench BOARD[,BOARD]   use in-process virtual boards instead of USB\n"
-  "                          (boards: nucleo-f767zi, nucleo-f429zi; BOARD@PROBE\n"
-  "                          wires another probe to it: nucleo-f767zi@daplink)\n"
+  "                          (boards: nucleo-f767zi, nucleo-f429zi, nucleo-h743zi;\n"
+  "                          BOARD@PROBE wires another probe to it:\n"
+  "                          nucleo-f767zi@daplink)\n"
   "  --bench-probe KIND      probe of every virtual board: v2, v2-1, v3 (ST-LINK),\n"
   "                          daplink, rpi-debugprobe (CMSIS-DAP)\n"
   "  --bench-faults SPEC     fault injection, e.g. usb_timeout@5,swd_fault@40\n"
@@ -208,7 +209,7 @@ static int take_option(cli *c, int argc, char **argv, int *i)
     c->pack = v;
   } else if (!strcmp(a, "--bench")) {
     if (!v[0])
-      return usage_error("--bench needs a board name (known: %s)", "nucleo-f767zi, nucleo-f429zi");
+      return usage_error("--bench needs a board name (known: %s)", "nucleo-f767zi, nucleo-f429zi, nucleo-h743zi");
     c->bench.boards = v;
     c->want_bench = true;
   } else if (!strcmp(a, "--bench-probe")) {

@@ -174,8 +174,10 @@ function M.new(opts)
     if E.guard then E.guard:save(plan) end
     local sum = plan:summary()
     E.result_extra.plan = sum
-    E.log("info", string.format("plan: %s erase, %d erased, %d programmed, %d unchanged; flash floor %s",
-      sum.erase, sum.erased, sum.programmed, sum.unchanged, fmt_s(sum.floor_s)))
+    E.log("info", string.format("plan: %s erase, %d erased, %d programmed, %d unchanged; flash floor %s%s",
+      sum.erase, sum.erased, sum.programmed, sum.unchanged, fmt_s(sum.floor_s),
+      sum.serial_floor_s > sum.floor_s and (" (banks at once; one after the other " ..
+        fmt_s(sum.serial_floor_s) .. ")") or ""))
     if sum.smart_note then E.log("info", "smart flash: " .. sum.smart_note) end
     if sum.auto_note then E.log("info", "erase = \"auto\": " .. sum.auto_note) end
     if sum.protect_bytes > 0 then

@@ -277,8 +277,11 @@ function M.board(job)
     local r = job.options.write(T.t, change, { timeout = eff.flash_timeout,
       reset = function() T:reset("system", true) end })
     ctx.result.phases[#ctx.result.phases + 1] = { name = "options", seconds = r.seconds }
-    rec.options = { optcr = string.format("0x%08x", r.optcr), optcr1 = string.format("0x%08x", r.optcr1),
-      rdp = r.decoded.rdp, dual_bank = r.decoded.dual_bank }
+    -- the registers the family's module read back (F7: OPTCR, OPTCR1)
+    rec.options = { rdp = r.decoded.rdp, dual_bank = r.decoded.dual_bank }
+    for k, v in pairs(r.registers or { optcr = r.optcr, optcr1 = r.optcr1 }) do
+      rec.options[k] = string.format("0x%08x", v)
+    end
     if r.decoded.rdp >= 1 then
       -- RDP 1: the debugger must no longer read flash (§5)
       local readable = pcall(function() return T.t:read32(0x08000000) end)

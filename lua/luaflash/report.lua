@@ -382,9 +382,14 @@ function M:summary(result, eff)
   local verified = result.verified and string.format("verified (%s: %d written, %d unchanged)",
     eff.verify == "readback" and "read back" or "CRC32", result.verified_sectors or 0, p.unchanged or 0)
     or "NOT verified"
+  -- independent banks: the floor is the slower bank; say what one after the other would need
+  local floor = fmt_s(p.floor_s)
+  if (p.serial_floor_s or 0) > (p.floor_s or 0) then
+    floor = floor .. ": banks at once; one after the other " .. fmt_s(p.serial_floor_s)
+  end
   o:write(string.format("  %d bytes: %d sectors erased, %d programmed, %d unchanged; %s; total %s (flash floor %s)\n",
     p.image_bytes or 0, p.erased or 0, p.programmed or 0, p.unchanged or 0, verified,
-    fmt_s(result.total_s), fmt_s(p.floor_s)))
+    fmt_s(result.total_s), floor))
   -- protected regions: each one's proof
   for _, r in ipairs(result.protected or {}) do
     local how = r.status == "allowed" and "not protected in this run (allow_protected)"

@@ -305,6 +305,56 @@ function M.write(res, params_text, path, svg_dir, svg)
   end
   w("")
 
+  -- the STM32H743: two banks at once (issue 14)
+  local h = res.floor["h743-65k"]
+  local h2 = res.floor["h743-2m"]
+  if h and h2 and S["h743-full"] then
+    local full, oo, un = S["h743-full"], S["h743-openocd"], S["h743-unchanged"]
+    local m2, up, m3, up3 = S["h743-2m"], S["h743-2m-upload"], S["h743-2m-v3"], S["h743-2m-v3-upload"]
+    local HP = res.params
+    w("## 6. STM32H743: two flash banks at once")
+    w("")
+    w("NUCLEO-H743ZI (ST-LINK/V2-1; PSIZE x64, typical times: sector erase")
+    w("`h7_erase_ns[x64]` %.0f ms, flash word of 32 bytes `h7_prog_ns[x64]` %.0f us,",
+      (HP["h7_erase_ns[x64]"] or 0) / 1e6, (HP["h7_prog_ns[x64]"] or 0) / 1e3)
+    w("bank erase `h7_bank_erase_ns[x64]` %.0f s). The two bank controllers erase and",
+      (HP["h7_bank_erase_ns[x64]"] or 0) / 1e9)
+    w("program at the same time, so the floor of an image on both banks is the")
+    w("slower bank's.")
+    w("")
+    w("| job | time (s) | floor (s) | x floor | note |")
+    w("|---|---:|---:|---:|---|")
+    w("| luaflash, 65 KB | %s | %s | %s | plan floor %s s |", f3(full.virtual_s), f3(h.floor_s),
+      ratio(full.virtual_s, h.floor_s), f3(full.floor_s))
+    if oo then
+      local r = oo.virtual_s / h.floor_s
+      w("| OpenOCD, 65 KB | %s | %s | %s | luaflash %.2fx faster%s |", f3(oo.virtual_s), f3(h.floor_s),
+        ratio(oo.virtual_s, h.floor_s), oo.virtual_s / full.virtual_s,
+        r > 2.2 and "" or "; OpenOCD is within 2.2x of the floor itself (programs at x8)")
+    end
+    if un then
+      w("| luaflash, unchanged 65 KB | %s | | | %.1f %% of the full run |", f3(un.virtual_s),
+        100 * un.virtual_s / full.virtual_s)
+    end
+    if m2 and up then
+      local bound = math.max(m2.floor_s or h2.floor_s, up.virtual_s)
+      w("| luaflash, 2 MB, V2-1 | %s | %s | %s | bound = max(plan floor %s, upload %s) = %s s: %sx |",
+        f3(m2.virtual_s), f3(m2.floor_s), ratio(m2.virtual_s, m2.floor_s), f3(m2.floor_s),
+        f3(up.virtual_s), f3(bound), ratio(m2.virtual_s, bound))
+    end
+    if m3 and up3 then
+      local bound = math.max(m3.floor_s or h2.floor_s, up3.virtual_s)
+      w("| luaflash, 2 MB, STLINK-V3 24 MHz | %s | %s | %s | bound %s s: %sx; %sx of one bank after the other (%s s) |",
+        f3(m3.virtual_s), f3(m3.floor_s), ratio(m3.virtual_s, m3.floor_s), f3(bound),
+        ratio(m3.virtual_s, bound), ratio(m3.virtual_s, h2.in_turn_s), f3(h2.in_turn_s))
+    end
+    w("")
+    w("2 MB floors by hand: a chip erase of both banks at once + 32768 flash words")
+    w("per bank = **%s s**; sector by sector %s s; one controller doing the banks", f3(h2.chip_s), f3(h2.sector_s))
+    w("in turn %s s.", f3(h2.in_turn_s))
+    w("")
+  end
+
   w("## Commands")
   w("")
   w("| id | what | command |")

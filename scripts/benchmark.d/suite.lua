@@ -92,6 +92,8 @@ local function make_images()
   img("f767-65k.bin", "nucleo-f767zi", 66560)
   img("f429-65k.bin", "nucleo-f429zi", 66560)
   img("f767-2m.bin", "nucleo-f767zi", 2 * 1024 * 1024)
+  img("h743-65k.bin", "nucleo-h743zi", 66560)
+  img("h743-2m.bin", "nucleo-h743zi", 2 * 1024 * 1024)
   -- pyOCD's built-in F439 algorithm as an FLM, from the installed package
   assert(sh(string.format("%s STM32F439xx STM32F439xI %s", q(top .. "/scripts/pyocd-flm"),
     q(out .. "/pyocd-f439.FLM"))), "scripts/pyocd-flm failed (python3-pyocd installed?)")
@@ -182,15 +184,42 @@ local scenarios = {
   -- from its test pack, streamed by the dispatcher; pyOCD 0.13.1's built-in
   -- F439 algorithm (read from the installed package by scripts/pyocd-flm)
   -- through the same adapter, against pyOCD itself running it (pyocd-f429)
-  { id = "flm-f767", group = "6", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-f767zi",
+  { id = "flm-f767", group = "7", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-f767zi",
     image = "f767-65k.bin", args = { "pack=" .. top .. "/tests/data/flm/Luaflash.BenchParts_DFP.1.0.0.pack",
       "chip=STM32F767ZI" },
     label = "luaflash: F767 through an FLM (test pack), streamed",
     what = "pack = tests/data/flm/Luaflash.BenchParts_DFP.1.0.0.pack, chip = STM32F767ZI: luaflash's own FLM behind its dispatcher" },
-  { id = "flm-pyocd-f429", group = "6", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-f429zi",
+  { id = "flm-pyocd-f429", group = "7", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-f429zi",
     image = "f429-65k.bin", args = { "board=nucleo_f429zi", "flm=" .. out .. "/pyocd-f439.FLM" },
     label = "luaflash: pyOCD's F439 algorithm, streamed",
     what = "flm = pyOCD 0.13.1's built-in STM32F439 algorithm (scripts/pyocd-flm), behind luaflash's dispatcher; compare pyocd-f429" },
+  -- STM32H743 (NUCLEO-H743ZI, issue 14): two flash banks that erase and
+  -- program at the same time; OpenOCD on the same bench; the 2 MB image
+  -- through the ST-LINK/V2-1 (link-bound) and through an STLINK-V3 at 24 MHz
+  -- (flash-bound), each beside the time the probe needs just to upload it
+  { id = "h743-full", group = "6", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-h743zi",
+    image = "h743-65k.bin", args = { "board=nucleo_h743zi" }, standin = true,
+    label = "luaflash defaults on NUCLEO-H743ZI: full program", what = "board = nucleo_h743zi; 65 KB on an erased board" },
+  { id = "h743-unchanged", group = "6", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-h743zi",
+    image = "h743-65k.bin", args = { "board=nucleo_h743zi" },
+    prep = { { image = "h743-65k.bin", args = { "board=nucleo_h743zi" } } },
+    label = "luaflash defaults on NUCLEO-H743ZI: unchanged re-flash", what = "the same image again (smart flash)" },
+  { id = "h743-openocd", group = "6", kind = "peer", tool = "openocd", board = "nucleo-h743zi", image = "h743-65k.bin",
+    label = "OpenOCD 0.12 on NUCLEO-H743ZI (program ... verify reset)",
+    what = "openocd -f board/st_nucleo_h743zi.cfg -c 'program IMG 0x08000000 verify reset exit'" },
+  { id = "h743-2m", group = "6", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-h743zi",
+    image = "h743-2m.bin", args = { "board=nucleo_h743zi" },
+    label = "luaflash defaults on NUCLEO-H743ZI: 2 MB image", what = "both banks; erase = auto; ST-LINK/V2-1 at 4 MHz" },
+  { id = "h743-2m-upload", group = "6", kind = "luaflash", project = PROJ .. "upload.lua", board = "nucleo-h743zi",
+    image = "h743-2m.bin", label = "NUCLEO-H743ZI: 2 MB upload only (the link's bound)",
+    what = "upload.lua: the image into target RAM in 8 KiB writes, nothing flashed" },
+  { id = "h743-2m-v3", group = "6", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-h743zi",
+    image = "h743-2m.bin", probe = "v3", args = { "board=nucleo_h743zi", "clock=24MHz" },
+    label = "luaflash on NUCLEO-H743ZI with an STLINK-V3: 2 MB image",
+    what = "--bench-probe v3 (the NUCLEO-H743ZI2's probe), clock=24MHz: flash-bound" },
+  { id = "h743-2m-v3-upload", group = "6", kind = "luaflash", project = PROJ .. "upload.lua", board = "nucleo-h743zi",
+    image = "h743-2m.bin", probe = "v3", args = { "clock=24MHz" },
+    label = "NUCLEO-H743ZI, STLINK-V3 at 24 MHz: 2 MB upload only", what = "upload.lua through the V3" },
   -- calibration: the usb_transfer_latency_ns sensitivity of scenarios 1-2
   { id = "pyocd-default-lat1ms", group = "cal", kind = "luaflash", project = PYOCD,
     board = "nucleo-f767zi", image = "f767-65k.bin", params = { "usb_transfer_latency_ns=1000000" },
@@ -423,9 +452,19 @@ local function main()
     ["f767-2m"] = { floor_s = f2m, sector_s = s2m, chip_s = c2m, bytes = 2 * 1024 * 1024 },
     ["f767-65k-shift"] = { floor_s = (f767_floor(P, 66561)), bytes = 66561 },
   }
+  -- the H743 (x64, typical): one sector + 2080 flash words; 2 MB: both
+  -- banks at once (a chip erase erases both together) vs one after the other
+  local e7, p7, b7 = P["h7_erase_ns[x64]"] / 1e9, P["h7_prog_ns[x64]"] / 1e9, P["h7_bank_erase_ns[x64]"] / 1e9
+  results.floor["h743-65k"] = { floor_s = e7 + 2080 * p7, bytes = 66560 }
+  local words_per_bank = 1024 * 1024 // 32
+  results.floor["h743-2m"] = { floor_s = b7 + words_per_bank * p7, bytes = 2 * 1024 * 1024,
+    chip_s = b7 + words_per_bank * p7, sector_s = 8 * e7 + words_per_bank * p7,
+    in_turn_s = 2 * (b7 + words_per_bank * p7) }
   results.params = {
     usb_transfer_latency_ns = P.usb_transfer_latency_ns, flash_prog_ns_typ = P.flash_prog_ns_typ,
     ["flash_erase32k_ns[x32]"] = P["flash_erase32k_ns[x32]"], ["flash_mass_ns[x32]"] = P["flash_mass_ns[x32]"],
+    ["h7_erase_ns[x64]"] = P["h7_erase_ns[x64]"], ["h7_prog_ns[x64]"] = P["h7_prog_ns[x64]"],
+    ["h7_bank_erase_ns[x64]"] = P["h7_bank_erase_ns[x64]"],
   }
   -- results.json keeps only what tests and the report read (no raw results)
   local slim = { revision = results.revision, floor = results.floor, params = results.params, scenarios = {} }

@@ -191,7 +191,21 @@ int lf_cm_set_lowpower(lf_cm *t, uint32_t reg, uint32_t bits)
   return wr(t, reg, v | bits, op);
 }
 
-static int set_lowpower(lf_cm *t) { return lf_cm_set_lowpower(t, t->cfg.lowpower_reg, t->cfg.lowpower_bits); }
+/* At connect the register comes from the family the settings expect: on
+ * another chip (a board file naming the wrong part) it may not exist; the
+ * bus fault is then left to identification, which names both chips (and
+ * sets the identified family's register). */
+static int set_lowpower(lf_cm *t)
+{
+  int r = lf_cm_set_lowpower(t, t->cfg.lowpower_reg, t->cfg.lowpower_bits);
+  if (r == LF_EFAULT) {
+    lf_log(t->s, LF_LOG_WARN, "cortex-m: low-power debug register 0x%08x faults: not the chip "
+           "family the settings name? (%s)", t->cfg.lowpower_reg, lf_err_msg(t->s));
+    lf_err_clear(t->s);
+    return 0;
+  }
+  return r;
+}
 
 /* ---- run control ---- */
 

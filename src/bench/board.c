@@ -30,7 +30,7 @@ typedef struct board_desc {
   struct { unsigned port, pin, led; } leds[3];
 } board_desc;
 
-/* Both are NUCLEO-144 boards with an on-board ST-LINK/V2-1 (0483:374B) and the
+/* All are NUCLEO-144 boards with an on-board ST-LINK/V2-1 (0483:374B) and the
  * same user LEDs: LD1 green PB0, LD2 blue PB7, LD3 red PB14 (UM1974;
  * stm32f4-target.md 15 for the F429ZI). The default serials are bench
  * choices (24 hex digits as a V2-1 reports them), distinct per board. */
@@ -40,6 +40,11 @@ static const board_desc boards[] = {
    {{1, 0, 1}, {1, 7, 2}, {1, 14, 3}}},
   {{"nucleo-f429zi", "stm32f429zi", "v2-1", "0670FF485550755187121623", lf_demo_f429_bin,
     &lf_demo_f429_bin_len},
+   {{1, 0, 1}, {1, 7, 2}, {1, 14, 3}}},
+  /* NUCLEO-H743ZI (MB1137, ST-LINK/V2-1; the ZI2 has an STLINK-V3: wire it
+   * with probe v3) with the same LEDs (stm32-f1-l4-h7-targets.md 11). */
+  {{"nucleo-h743zi", "stm32h743zi", "v2-1", "0672FF495251897067184739", lf_demo_h743_bin,
+    &lf_demo_h743_bin_len},
    {{1, 0, 1}, {1, 7, 2}, {1, 14, 3}}},
 };
 #define NBOARDS (sizeof boards / sizeof boards[0])
@@ -112,6 +117,31 @@ static int debug_bus(void *ctx, lf_bus_master m, uint32_t addr, unsigned size, b
   if (rc == LF_BUS_OK && write && !in_ppb(addr))
     lf_core_invalidate_code(b->core, addr, size);
   return rc;
+}
+
+/* A further AHB-AP into the system (lf_soc_ap_view SYSTEM): the SoC bus as
+ * the debugger's master, without the core's PPB. */
+static int system_ap_bus(void *ctx, lf_bus_master m, uint32_t addr, unsigned size, bool write,
+                         uint32_t *val, uint64_t *t)
+{
+  lf_bench_board *b = ctx;
+  sync_target(b, *t);
+  lf_soc_debug_connected(b->soc);
+  int rc = lf_soc_access(b->soc, m, addr, size, write, val, t);
+  if (rc == LF_BUS_OK && write)
+    lf_core_invalidate_code(b->core, addr, size);
+  return rc;
+}
+
+/* An APB-AP on the SoC's debug bus (lf_soc_ap_view DEBUG_APB). */
+static int debug_apb_bus(void *ctx, lf_bus_master m, uint32_t addr, unsigned size, bool write,
+                         uint32_t *val, uint64_t *t)
+{
+  (void)m;
+  lf_bench_board *b = ctx;
+  sync_target(b, *t);
+  lf_soc_debug_connected(b->soc);
+  return lf_soc_debug_apb_access(b->soc, addr, size, write, val, t);
 }
 
 /* The core's view of everything outside its own PPB. */
@@ -279,11 +309,19 @@ lf_bench_board *lf_bench_board_new(const lf_bench_board_cfg *cfg, char *err, siz
     .system_reset = env_system_reset,
     .ctx = b,
   };
+  env.nrom = lf_soc_core_rom(b->soc, &env.rom);
   b->core = lf_core_new(&env, &b->params, err, errlen);
   if (!b->core)
     goto fail;
   lf_dap_cfg dcfg = {0};
   lf_soc_debug_ids(b->soc, &dcfg.dpidr, &dcfg.targetid, &dcfg.ap_idr, &dcfg.ap_base);
+  for (unsigned i = 1; i < LF_SOC_MAX_APS && i < LF_DAP_MAX_APS; i++) {
+    lf_soc_ap ap = lf_soc_debug_ap(b->soc, i);
+    if (ap.view == LF_SOC_AP_SYSTEM)
+      dcfg.more[i - 1] = (lf_dap_ap){ap.idr, ap.base, {system_ap_bus, b}};
+    else if (ap.view == LF_SOC_AP_DEBUG_APB)
+      dcfg.more[i - 1] = (lf_dap_ap){ap.idr, ap.base, {debug_apb_bus, b}};
+  }
   b->dap = lf_dap_new(&dcfg, &b->clock, &b->params, (lf_bus){debug_bus, b}, &b->faults);
   if (!b->dap) {
     snprintf(err, errlen, "bench: out of memory");

@@ -49,6 +49,7 @@
 #include <unicorn/unicorn.h>
 
 #include "bench/clock.h"
+#include "bench/coresight.h"
 
 #define PPB_BASE 0xE0000000u
 #define PPB_SIZE 0x00100000u
@@ -105,15 +106,8 @@ enum {
 /* SysTick CALIB: no value found for the F767 or the F429 [unconf]: 0 (TENMS unknown). */
 #define SYST_CALIB_VALUE 0u
 
-/* Identification registers (CIDR/PIDR layout ARM CoreSight). */
-typedef struct ppb_ident {
-  uint32_t base;
-  uint16_t part;
-  uint8_t jep_id, jep_cont, cls;  /* cls: CIDR1 class nibble */
-  uint8_t rev;                    /* PIDR2[7:4] */
-  uint8_t devtype;                /* class 9: DEVTYPE (0xFCC) */
-  uint32_t entries[8];            /* ROM table entries, 0-terminated */
-} ppb_ident;
+/* Identification registers: CoreSight tables (coresight.h). */
+typedef lf_cs_ident ppb_ident;
 
 /* F7 10.4: part numbers of the ROM tables are ≈ (F746 log); the ST table's
  * part (0x451) and the SCS/DWT/FPB/ITM part numbers and classes are
@@ -620,39 +614,15 @@ void lf_core_set_nrst(lf_core *c, bool asserted, uint64_t t_ns)
 /* ------------------------------------------------------------------ */
 /* PPB registers                                                       */
 
-/* ST's ROM table (JEP106 0x20) carries the chip's DEV_ID as part number. */
-#define JEP_ST 0x20
-
+/* The SoC's table of the core's components when it gives one (its ROM
+ * tables around the core), else the profile's; an ST-designed table (JEP106
+ * 0x20) carries the chip's DEV_ID as part number. */
 static uint32_t ident_reg(const lf_core *c, uint32_t addr, bool *hit)
 {
   const core_profile *pr = c->prof;
-  for (size_t i = 0; i < pr->nidents; i++) {
-    const ppb_ident *d = &pr->idents[i];
-    if (addr < d->base || addr - d->base >= 0x1000)
-      continue;
-    uint32_t off = addr - d->base;
-    uint32_t part = d->part;
-    if (d->jep_id == JEP_ST && d->jep_cont == 0 && (c->env.idcode & 0xFFFu))
-      part = c->env.idcode & 0xFFFu;
-    *hit = true;
-    if (d->cls == 1 && off < sizeof d->entries)
-      return d->entries[off / 4];
-    switch (off) {
-    case 0xFD0: return d->jep_cont;                                    /* PIDR4 */
-    case 0xFE0: return part & 0xFFu;                                   /* PIDR0 */
-    case 0xFE4: return (uint32_t)(part >> 8 & 0xF) | (uint32_t)(d->jep_id & 0xF) << 4;
-    case 0xFE8: return (uint32_t)(d->jep_id >> 4 & 7) | 8u | (uint32_t)(d->rev & 0xF) << 4; /* PIDR2 */
-    case 0xFF0: return 0x0D;
-    case 0xFF4: return (uint32_t)d->cls << 4;
-    case 0xFF8: return 0x05;
-    case 0xFFC: return 0xB1;
-    case 0xFCC:                                                        /* MEMTYPE / DEVTYPE */
-      return d->cls == 1 ? 1u : d->cls == 9 ? d->devtype : 0u;
-    default: *hit = false; return 0;
-    }
-  }
-  *hit = false;
-  return 0;
+  if (c->env.rom)
+    return lf_cs_ident_read(c->env.rom, c->env.nrom, addr, (uint16_t)(c->env.idcode & 0xFFFu), hit);
+  return lf_cs_ident_read(pr->idents, pr->nidents, addr, (uint16_t)(c->env.idcode & 0xFFFu), hit);
 }
 
 static bool read_reg(lf_core *c, unsigned sel, uint32_t *v)

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "bench/bus.h"
+#include "bench/coresight.h"
 #include "bench/params.h"
 #include "bench/soc.h"
 
@@ -28,6 +29,10 @@ typedef struct lf_core_env {
   uint32_t cpuid;                 /* 0x411FC270 (M7) or 0x410FC241 (M4): selects the core model */
   uint32_t idcode;                /* DBGMCU_IDCODE: its DEV_ID is the part number of ST's ROM
                                      table; 0 = the core model's default (0x451 M7, 0x419 M4) */
+  const lf_cs_ident *rom;         /* the identification of the components around the core as
+                                     this SoC integrates them (ROM tables, SCS, DWT, FPB, ETM...);
+                                     NULL: the core profile's (F7 / F4 layout) */
+  size_t nrom;
   double (*sysclk_hz)(void *ctx); /* current core clock */
   uint32_t (*boot_address)(void *ctx);
   void (*system_reset)(void *ctx, uint64_t t_ns); /* AIRCR.SYSRESETREQ */

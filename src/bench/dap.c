@@ -1,4 +1,5 @@
-/* ADIv5 SW-DP (DPv2) + one AHB-AP, one SWD transaction at a time.
+/* ADIv5 SW-DP (DPv2) + an AHB-AP at APSEL 0 and optional further MEM-APs
+ * (lf_dap_cfg.more), one SWD transaction at a time.
  * Facts: stm32f7-target.md 10 (registers, bits, IDs), probe-protocols.md 4
  * (cycle counts, sequences). Bench choices (ADIv5 leaves them open or the
  * references do not say) are marked "bench:".
@@ -33,6 +34,13 @@
  * multidrop TARGETSEL, the JTAG-DP.
  *
  * MEM-AP (bench choices):
+ *  - Every AP keeps its own CSW and TAR and reaches its own bus; one
+ *    transfer at a time is in progress on the whole DAP (the WAIT rule).
+ *    An APSEL with no AP (IDR 0) reads 0 everywhere and ignores writes.
+ *  - An APB-AP (IDR type 2) transfers 32-bit words only: CSW.Size reads 2
+ *    whatever was written, CSW resets to 0x80000042 (DbgSwEnable, DeviceEn,
+ *    Size word; the value is a bench choice, ADIv5 leaves it to the
+ *    implementation), HPROT bits do not exist.
  *  - TAR auto-increment wraps inside the 1 KiB block (TAR[9:0]), dap.h.
  *  - DRW/BDx transfers need CDBGPWRUPACK and CSYSPWRUPACK; without them the
  *    transfer fails like an AHB error (STICKYERR), no bus access is made
@@ -91,6 +99,9 @@
 #define CSW_WRITABLE 0xFF000037u /* Size, AddrInc, Prot 30:24, DbgSwEnable */
 #define CSW_RESET 0x23000040u
 #define AHB_AP_CM4_IDR 0x24770011u
+#define CSW_APB_WRITABLE 0x80000030u /* AddrInc, DbgSwEnable */
+#define CSW_APB_RESET 0x80000042u
+#define IDR_TYPE_APB 0x2u
 
 #define DLPIDR_VALUE 0x00000001u /* PROTVSN 1 (SWD protocol v2), TINSTANCE 0 */
 
@@ -107,6 +118,20 @@ enum { PAT_LINE_RESET, PAT_JTAG_TO_SWD, PAT_SWD_TO_JTAG, PAT_SWD_TO_DORMANT, PAT
        PAT_DORMANT_TO_SWD, PAT_DORMANT_TO_JTAG, NPAT };
 static void build_patterns(bit_hist pats[NPAT], unsigned len[NPAT]);
 
+/* One MEM-AP: identity, bus, and its CSW/TAR. */
+typedef struct mem_ap {
+  uint32_t idr, base;
+  lf_bus bus;
+  bool apb;           /* APB-AP: word accesses only */
+  uint32_t csw, tar;
+  uint32_t tar_wrap;  /* auto-increment block (power of two) */
+} mem_ap;
+
+/* TAR auto-increment block of an AP: the Cortex-M3/M4 AHB-AP (IDR
+ * 0x24770011, variant 1) increments across 4 KiB, the others across the
+ * 1 KiB ADIv5 guarantees (dap.h). */
+static uint32_t wrap_of(uint32_t idr) { return idr == AHB_AP_CM4_IDR ? 0x1000u : 0x400u; }
+
 /* One power-up handshake (debug or system): the ACK follows the request after
  * dp_pwrup_ack_ns; with dp_pwrdown_ack_never_clears it never drops. */
 typedef struct pwr_hs {
@@ -120,7 +145,6 @@ struct lf_dap {
   lf_dap_cfg cfg;
   lf_clock *clk;
   const lf_bench_params *p;
-  lf_bus bus;
   lf_faults *faults;
   lf_dap_counters c;
   double hz;
@@ -139,8 +163,7 @@ struct lf_dap {
   uint32_t rdbuff;    /* result of the last AP read */
   uint32_t last_read; /* value returned by the last OK read (RESEND) */
   uint64_t busy_until;
-  uint32_t csw, tar;
-  uint32_t tar_wrap;  /* auto-increment block (power of two) */
+  mem_ap ap[LF_DAP_MAX_APS];
 };
 
 static void charge_cycles(lf_dap *d, double cycles)
@@ -199,8 +222,10 @@ static void dp_reset_state(lf_dap *d)
   d->rdbuff = 0;
   d->last_read = 0;
   d->busy_until = 0;
-  d->csw = CSW_RESET;
-  d->tar = 0;
+  for (unsigned i = 0; i < LF_DAP_MAX_APS; i++) {
+    d->ap[i].csw = d->ap[i].apb ? CSW_APB_RESET : CSW_RESET;
+    d->ap[i].tar = 0;
+  }
 }
 
 lf_dap *lf_dap_new(const lf_dap_cfg *cfg, lf_clock *clk, const lf_bench_params *p, lf_bus bus,
@@ -212,12 +237,16 @@ lf_dap *lf_dap_new(const lf_dap_cfg *cfg, lf_clock *clk, const lf_bench_params *
   d->cfg = *cfg;
   d->clk = clk;
   d->p = p;
-  d->bus = bus;
+  d->ap[0] = (mem_ap){cfg->ap_idr, cfg->ap_base, bus, false, 0, 0,
+                      cfg->tar_wrap ? cfg->tar_wrap : wrap_of(cfg->ap_idr)};
+  for (unsigned i = 1; i < LF_DAP_MAX_APS; i++) {
+    const lf_dap_ap *m = &cfg->more[i - 1];
+    if (m->idr && m->bus.access)
+      d->ap[i] = (mem_ap){m->idr, m->base, m->bus, (m->idr & 0xFu) == IDR_TYPE_APB, 0, 0, wrap_of(m->idr)};
+  }
   d->faults = faults;
   d->hz = 1e6;
   d->powered = true;
-  /* the Cortex-M3/M4 AHB-AP (variant 1) increments across 4 KiB (dap.h) */
-  d->tar_wrap = cfg->tar_wrap ? cfg->tar_wrap : cfg->ap_idr == AHB_AP_CM4_IDR ? 0x1000u : 0x400u;
   build_patterns(d->pat, d->pat_len);
   dp_reset_state(d);
   return d;
@@ -411,7 +440,7 @@ static unsigned csw_bytes(uint32_t csw)
 
 /* One AHB access by the AP at the current time; returns false on error
  * (STICKYERR set). `data` is the DRW image (byte lanes) for sub-word sizes. */
-static bool ap_bus(lf_dap *d, uint32_t addr, unsigned size, bool write, uint32_t *data)
+static bool ap_bus(lf_dap *d, mem_ap *ap, uint32_t addr, unsigned size, bool write, uint32_t *data)
 {
   if (!powered_up(d)) {
     d->sticky |= CS_STICKYERR;
@@ -423,7 +452,7 @@ static bool ap_bus(lf_dap *d, uint32_t addr, unsigned size, bool write, uint32_t
   uint32_t mask = size == 4 ? 0xFFFFFFFFu : ((1u << (8 * size)) - 1);
   uint32_t val = write ? (*data >> shift) & mask : 0;
   uint64_t t = d->clk->now_ns;
-  int rc = d->bus.access(d->bus.ctx, LF_BUS_DEBUG, a, size, write, &val, &t);
+  int rc = ap->bus.access(ap->bus.ctx, LF_BUS_DEBUG, a, size, write, &val, &t);
   if (write)
     d->c.bus_writes++;
   else
@@ -441,64 +470,77 @@ static bool ap_bus(lf_dap *d, uint32_t addr, unsigned size, bool write, uint32_t
   return true;
 }
 
-static void tar_increment(lf_dap *d, unsigned size)
+static void tar_increment(mem_ap *ap, unsigned size)
 {
-  if ((d->csw & CSW_ADDRINC) == 0)
+  if ((ap->csw & CSW_ADDRINC) == 0)
     return; /* off; packed (2) behaves as single (1) */
-  uint32_t m = d->tar_wrap - 1;
-  d->tar = (d->tar & ~m) | ((d->tar + size) & m);
+  uint32_t m = ap->tar_wrap - 1;
+  ap->tar = (ap->tar & ~m) | ((ap->tar + size) & m);
+}
+
+/* The AP SELECT names, or NULL when there is none at that APSEL. */
+static mem_ap *selected_ap(lf_dap *d)
+{
+  uint32_t apsel = d->select >> 24;
+  return apsel < LF_DAP_MAX_APS && d->ap[apsel].idr ? &d->ap[apsel] : NULL;
 }
 
 static uint32_t ap_read(lf_dap *d, uint8_t reg)
 {
   uint32_t v = 0;
-  if ((d->select >> 24) != 0)
-    return 0; /* only AP 0 exists */
+  mem_ap *ap = selected_ap(d);
+  if (!ap)
+    return 0;
   switch (reg) {
   case AP_CSW:
-    v = d->csw | CSW_DEVICEEN;
+    v = ap->csw | CSW_DEVICEEN;
     if (d->busy_until > d->clk->now_ns)
       v |= CSW_TRINPROG;
     return v;
-  case AP_TAR: return d->tar;
+  case AP_TAR: return ap->tar;
   case AP_DRW: {
-    unsigned size = csw_bytes(d->csw);
-    if (ap_bus(d, d->tar, size, false, &v))
-      tar_increment(d, size);
+    unsigned size = csw_bytes(ap->csw);
+    if (ap_bus(d, ap, ap->tar, size, false, &v))
+      tar_increment(ap, size);
     return v;
   }
   case AP_CFG: return 0; /* little-endian, no large address/data */
-  case AP_BASE: return d->cfg.ap_base;
-  case AP_IDR: return d->cfg.ap_idr;
+  case AP_BASE: return ap->base;
+  case AP_IDR: return ap->idr;
   default:
     if (reg >= AP_BD0 && reg <= AP_BD3)
-      ap_bus(d, (d->tar & ~0xFu) + (reg - AP_BD0), 4, false, &v);
+      ap_bus(d, ap, (ap->tar & ~0xFu) + (reg - AP_BD0), 4, false, &v);
     return v;
   }
 }
 
 static void ap_write(lf_dap *d, uint8_t reg, uint32_t v)
 {
-  if ((d->select >> 24) != 0)
+  mem_ap *ap = selected_ap(d);
+  if (!ap)
     return;
   switch (reg) {
   case AP_CSW: {
-    uint32_t n = (d->csw & ~CSW_WRITABLE) | (v & CSW_WRITABLE);
+    if (ap->apb) {
+      ap->csw = (ap->csw & ~CSW_APB_WRITABLE) | (v & CSW_APB_WRITABLE);
+      return;
+    }
+    uint32_t n = (ap->csw & ~CSW_WRITABLE) | (v & CSW_WRITABLE);
     if ((v & CSW_SIZE) > 2)
-      n = (n & ~CSW_SIZE) | (d->csw & CSW_SIZE);
-    d->csw = n;
+      n = (n & ~CSW_SIZE) | (ap->csw & CSW_SIZE);
+    ap->csw = n;
     return;
   }
-  case AP_TAR: d->tar = v; return;
+  case AP_TAR: ap->tar = v; return;
   case AP_DRW: {
-    unsigned size = csw_bytes(d->csw);
-    if (ap_bus(d, d->tar, size, true, &v))
-      tar_increment(d, size);
+    unsigned size = csw_bytes(ap->csw);
+    if (ap_bus(d, ap, ap->tar, size, true, &v))
+      tar_increment(ap, size);
     return;
   }
   default:
     if (reg >= AP_BD0 && reg <= AP_BD3)
-      ap_bus(d, (d->tar & ~0xFu) + (reg - AP_BD0), 4, true, &v);
+      ap_bus(d, ap, (ap->tar & ~0xFu) + (reg - AP_BD0), 4, true, &v);
     return; /* CFG, BASE, IDR and reserved offsets are read-only */
   }
 }

@@ -1,5 +1,7 @@
-/* ADIv5 SW-DP (DPv2) with one AHB-AP (MEM-AP), at the level of single SWD
- * transactions. Every transaction charges its wire time (params swd_*_cycles
+/* ADIv5 SW-DP (DPv2) with one AHB-AP (MEM-AP) and optionally more MEM-APs
+ * (APSEL 1..LF_DAP_MAX_APS-1, each with its own CSW/TAR and its own bus:
+ * the STM32H7's second AHB-AP and its debug APB-AP), at the level of single
+ * SWD transactions. Every transaction charges its wire time (params swd_*_cycles
  * at the current SWCLK) to LF_CLK_SWD on the clock, WAIT answers included.
  *
  * Modeled (stm32f7-target.md 10, probe-protocols.md 4):
@@ -37,12 +39,24 @@ typedef enum lf_swd_ack {
   LF_SWD_NOACK = 7, /* line not driven: protocol error, no power, lost sync */
 } lf_swd_ack;
 
+#define LF_DAP_MAX_APS 4
+
+/* A MEM-AP beyond AP 0. IDR bits 3:0 give its bus type (ADIv5 C2.6): 2 = an
+ * APB-AP, which only makes 32-bit accesses (CSW.Size reads 2 whatever is
+ * written); every other type behaves as the AHB-AP. */
+typedef struct lf_dap_ap {
+  uint32_t idr;          /* 0 = no AP at this APSEL: its registers read 0 */
+  uint32_t base;         /* ROM table base as read from its BASE */
+  lf_bus bus;            /* what its transfers reach */
+} lf_dap_ap;
+
 typedef struct lf_dap_cfg {
   uint32_t dpidr;        /* 0x5BA02477 */
   uint32_t targetid;     /* DPv2 TARGETID (unconfirmed for the F7) */
-  uint32_t ap_idr;       /* 0x74770001 */
-  uint32_t ap_base;      /* ROM table base as read from AP BASE */
-  uint32_t tar_wrap;     /* TAR auto-increment block in bytes; 0 = from ap_idr (above) */
+  uint32_t ap_idr;       /* AP 0: 0x74770001 (its bus is lf_dap_new's) */
+  uint32_t ap_base;      /* AP 0: ROM table base as read from AP BASE */
+  uint32_t tar_wrap;     /* AP 0: TAR auto-increment block in bytes; 0 = from ap_idr (dap.c) */
+  lf_dap_ap more[LF_DAP_MAX_APS - 1]; /* APSEL 1, 2, 3 (zeroed: absent) */
 } lf_dap_cfg;
 
 typedef struct lf_dap_counters {

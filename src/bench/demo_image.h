@@ -12,4 +12,9 @@ extern const unsigned int lf_demo_f767_bin_len;
 extern const unsigned char lf_demo_f429_bin[];
 extern const unsigned int lf_demo_f429_bin_len;
 
+/* NUCLEO-H743ZI (Cortex-M7; -DBLINK_H7: 64 MHz HSI, GPIOB on AHB4; stack at
+ * the top of DTCM, 0x20020000). */
+extern const unsigned char lf_demo_h743_bin[];
+extern const unsigned int lf_demo_h743_bin_len;
+
 #endif

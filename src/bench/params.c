@@ -10,6 +10,7 @@
 #define PPREF "probe-protocols.md"
 #define F4REF "stm32f4-target.md"
 #define CDREF "cmsis-dap.md"
+#define H7REF "stm32-f1-l4-h7-targets.md"
 #define ROW(field, unit, src) {#field, offsetof(lf_bench_params, field), unit, src}
 #define ROW4(field, unit, src)                                                   \
   {#field "[x8]", offsetof(lf_bench_params, field) + 0 * sizeof(double), unit, src}, \
@@ -81,6 +82,17 @@ static const lf_param_desc rows[] = {
   ROW4(flash_f4_erase128k_max_ns, "ns", F4REF " 9.1 tERASE128KB max (DS8626 sibling; x64 = x32)"),
   ROW4(flash_f4_mass_ns, "ns", F4REF " 9.1 tME 2 MiB typ (unconfirmed; 8-32 s corroborated); one bank: scaled by size [unconf]"),
   ROW4(flash_f4_mass_max_ns, "ns", F4REF " 9.1 tME max (unconfirmed; x64 = x32)"),
+  ROW(h7_hsi_hz, "Hz", H7REF " 8: HSI 64 MHz after reset (CMSIS HSI_VALUE)"),
+  ROW4(h7_prog_ns, "ns", "[unconf] " H7REF " 6: flash word (256 bit) program typ x8 290, x16 180, x32 130, x64 100 us (DS12110)"),
+  ROW4(h7_prog_max_ns, "ns", "[unconf] " H7REF " 6: flash word program max x8 580, x16 360, x32 260, x64 200 us"),
+  ROW4(h7_erase_ns, "ns", H7REF " 6: 128 KiB sector erase typ x64 1 s, x32 1.1 s (DS12110 Table 53); x16 1.8 s, x8 2 s [unconf, disagree: 1.8 typ / 2.6 max for H753]"),
+  ROW4(h7_erase_max_ns, "ns", H7REF " 6: sector erase max x64 2 s, x32 2.2 s (DS12110 Table 53); x16 3.6 s, x8 4 s [unconf]"),
+  ROW4(h7_bank_erase_ns, "ns", "[unconf] " H7REF " 6: bank erase typ x8 13 s ... x64 5 s (x16 8 s, x32 6 s interpolated); both banks erase at once (RM0433 3.3.7)"),
+  ROW4(h7_bank_erase_max_ns, "ns", "[unconf] " H7REF " 6: bank erase max x8 26 s ... x64 10 s (x16 16 s, x32 12 s interpolated)"),
+  ROW(h7_opt_ns, "ns", "[unconf] option-byte change without RDP regression (OPT_BUSY); as flash_opt_ns"),
+  ROW(h7_reprogram_ecc_error, "bool", "[unconf] " H7REF " 5.3: re-programming a written flash word breaks its 10-bit ECC: reads of it set DBECCERR + ECC_FA and answer a bus error; 0 = plain NOR AND"),
+  ROW(h7_d2sram_clock_gated, "bool", "[unconf] " H7REF " 2.3/2.4/12 #15: SRAM1-3 clocks (RCC_AHB2ENR 29-31) are off after reset; 1 = any access answers a bus error until enabled, 0 = always accessible"),
+  ROW(h7_e0042000_value, "", H7REF " 1.3: not the DBGMCU on an H7; one log read 0x00002001 there (≈)"),
   ROW(flash_opt_ns, "ns", "[unconf] option-byte write without RDP regression"),
   ROW(flash_ndbank_change_erases, "bool", "[unconf] " F7REF " 4.5: whether an nDBANK change erases flash is not known; 1 = erase (safe)"),
   ROW(flash_errors_block_ops, "bool", "[unconf] F4-style: a program/erase with stale WRPERR/PGAERR/PGPERR/ERSERR set fails with ERSERR (" F7REF " 13 #8)"),
@@ -164,6 +176,17 @@ void lf_bench_params_default(lf_bench_params *p)
   set4(p->flash_f4_erase128k_max_ns, 4000e6, 2600e6, 2000e6, 2000e6);
   set4(p->flash_f4_mass_ns, 16e9, 11e9, 8e9, 6.9e9);
   set4(p->flash_f4_mass_max_ns, 32e9, 22e9, 16e9, 16e9);
+  p->h7_hsi_hz = 64e6;
+  set4(p->h7_prog_ns, 290e3, 180e3, 130e3, 100e3);
+  set4(p->h7_prog_max_ns, 580e3, 360e3, 260e3, 200e3);
+  set4(p->h7_erase_ns, 2e9, 1.8e9, 1.1e9, 1e9);
+  set4(p->h7_erase_max_ns, 4e9, 3.6e9, 2.2e9, 2e9);
+  set4(p->h7_bank_erase_ns, 13e9, 8e9, 6e9, 5e9);
+  set4(p->h7_bank_erase_max_ns, 26e9, 16e9, 12e9, 10e9);
+  p->h7_opt_ns = 50e6;
+  p->h7_reprogram_ecc_error = 1;
+  p->h7_d2sram_clock_gated = 1;
+  p->h7_e0042000_value = 0x00002001;
   p->flash_opt_ns = 50e6;
   p->flash_ndbank_change_erases = 1;
   p->flash_errors_block_ops = 1;

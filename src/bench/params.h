@@ -72,6 +72,15 @@ typedef struct lf_bench_params {
   double flash_f4_erase64k_ns[4], flash_f4_erase64k_max_ns[4];
   double flash_f4_erase128k_ns[4], flash_f4_erase128k_max_ns[4];
   double flash_f4_mass_ns[4], flash_f4_mass_max_ns[4];
+  /* STM32H743 (stm32-f1-l4-h7-targets.md "H7 n.m"; soc_stm32h7.c, flashctl_h7.c); index = PSIZE */
+  double h7_hsi_hz;                /* HSI after reset (SYSCLK, HSIDIV /1) */
+  double h7_prog_ns[4], h7_prog_max_ns[4];         /* one 256-bit flash word */
+  double h7_erase_ns[4], h7_erase_max_ns[4];       /* one 128 KiB sector */
+  double h7_bank_erase_ns[4], h7_bank_erase_max_ns[4]; /* one bank (BER; OPTCR.MER: both at once) */
+  double h7_opt_ns;                /* option-byte change (OPT_BUSY) without an erase */
+  double h7_reprogram_ecc_error;   /* 1: a flash word programmed twice reads as an ECC double error */
+  double h7_d2sram_clock_gated;    /* 1: SRAM1-3 answer a bus error while their RCC clock is off */
+  double h7_e0042000_value;        /* what 0xE0042000 (the F4/F7 DBGMCU address) reads on an H7 */
   double flash_opt_ns;             /* option-byte programming (without mass erase) */
   double flash_ndbank_change_erases; /* 1: changing nDBANK erases the array (safe assumption) */
   double flash_errors_block_ops;   /* 1: stale WRP/PGA/PGP/ERS errors refuse a new op (ERSERR) */

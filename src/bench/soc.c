@@ -16,7 +16,8 @@
  * unknown-part message lists their parts. A new family: its file and one
  * line in each of these two. */
 extern const lf_soc_family lf_soc_family_stm32;
-static const lf_soc_family *const families[] = {&lf_soc_family_stm32};
+extern const lf_soc_family lf_soc_family_stm32h7;
+static const lf_soc_family *const families[] = {&lf_soc_family_stm32, &lf_soc_family_stm32h7};
 #define NFAMILIES (sizeof families / sizeof families[0])
 
 struct lf_soc {
@@ -120,6 +121,18 @@ void lf_soc_debug_ids(const lf_soc *s, uint32_t *dpidr, uint32_t *targetid, uint
   *ap_base = s->info.ap_base;
 }
 
+lf_soc_ap lf_soc_debug_ap(const lf_soc *s, unsigned apsel)
+{
+  lf_soc_ap none = {0, 0, LF_SOC_AP_NONE};
+  return apsel >= 1 && apsel < LF_SOC_MAX_APS ? s->info.aps[apsel - 1] : none;
+}
+
+size_t lf_soc_core_rom(const lf_soc *s, const lf_cs_ident **out)
+{
+  *out = s->info.core_rom;
+  return s->info.core_rom ? s->info.ncore_rom : 0;
+}
+
 size_t lf_soc_regions(lf_soc *s, const lf_soc_region **out)
 {
   *out = s->info.regions;
@@ -216,6 +229,16 @@ void lf_soc_set_uid(lf_soc *s, uint64_t seed)
 {
   if (s->fam->set_uid)
     s->fam->set_uid(s->self, seed);
+}
+
+int lf_soc_debug_apb_access(lf_soc *s, uint32_t addr, unsigned size, bool write, uint32_t *val,
+                            uint64_t *t_ns)
+{
+  int rc = s->fam->debug_apb_access ? s->fam->debug_apb_access(s->self, addr, size, write, val, t_ns)
+                                    : LF_BUS_ERR;
+  if (rc != LF_BUS_OK)
+    s->c.bus_errors++;
+  return rc;
 }
 
 uint64_t lf_soc_watchdog_deadline(const lf_soc *s)

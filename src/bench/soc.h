@@ -20,6 +20,7 @@
 #include <stdio.h>
 
 #include "bench/bus.h"
+#include "bench/coresight.h"
 #include "bench/faults.h"
 #include "bench/params.h"
 
@@ -71,6 +72,29 @@ uint32_t lf_soc_cpuid(const lf_soc *s);       /* SCB CPUID of its core */
  * (0 when the DP is DPv1), AHB-AP IDR and the AP's BASE (ROM table | 3). */
 void lf_soc_debug_ids(const lf_soc *s, uint32_t *dpidr, uint32_t *targetid, uint32_t *ap_idr,
                       uint32_t *ap_base);
+
+/* MEM-APs beyond AP 0 (AP 0 is the AHB-AP of lf_soc_debug_ids, reaching
+ * what the core sees, PPB included). What each further AP reaches: */
+typedef enum lf_soc_ap_view {
+  LF_SOC_AP_NONE = 0,     /* no AP at this APSEL */
+  LF_SOC_AP_SYSTEM,       /* the SoC bus (lf_soc_access), without the core's PPB */
+  LF_SOC_AP_DEBUG_APB,    /* the SoC's own debug bus (lf_soc_debug_apb_access) */
+} lf_soc_ap_view;
+#define LF_SOC_MAX_APS 4
+typedef struct lf_soc_ap {
+  uint32_t idr, base;     /* as read from the AP's IDR and BASE */
+  lf_soc_ap_view view;
+} lf_soc_ap;
+/* The AP at apsel (1 .. LF_SOC_MAX_APS-1). Default: none. */
+lf_soc_ap lf_soc_debug_ap(const lf_soc *s, unsigned apsel);
+/* An access on the SoC's debug APB (an APB-AP's view: DBGMCU, trace
+ * components, their ROM table). Default: LF_BUS_ERR everywhere. */
+int lf_soc_debug_apb_access(lf_soc *s, uint32_t addr, unsigned size, bool write, uint32_t *val,
+                            uint64_t *t_ns);
+/* The identification of the components around the core as the SoC
+ * integrates them (cortexm.h lf_core_env.rom). Default: 0 (the core
+ * profile's own). */
+size_t lf_soc_core_rom(const lf_soc *s, const lf_cs_ident **out);
 
 /* The bus slave for everything but the PPB. Counts LF_BUS_ERR answers
  * (bus_errors) for every family. */

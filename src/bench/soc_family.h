@@ -10,7 +10,7 @@
  * what a SoC without it does (no reset side effects, the clock after reset,
  * boot at 0, no read protection, peek through the regions, no state file,
  * memories keep their content on power loss, fixed unique ID, no
- * watchdog). */
+ * watchdog, no debug APB). */
 #ifndef LF_BENCH_SOC_FAMILY_H
 #define LF_BENCH_SOC_FAMILY_H
 
@@ -39,6 +39,9 @@ typedef struct lf_soc_info {
   uint32_t dpidr, targetid, ap_idr, ap_base; /* lf_soc_debug_ids */
   const lf_soc_region *regions;   /* owned by the family; only `blocked` may change */
   size_t nregions;
+  lf_soc_ap aps[LF_SOC_MAX_APS - 1]; /* APSEL 1, 2, 3 (zeroed: none) */
+  const lf_cs_ident *core_rom;    /* lf_soc_core_rom; NULL = the core profile's */
+  size_t ncore_rom;
 } lf_soc_info;
 
 typedef struct lf_soc_family {
@@ -69,6 +72,9 @@ typedef struct lf_soc_family {
   void (*power_loss)(void *self, uint64_t t_ns);
   void (*set_uid)(void *self, uint64_t seed);
   uint64_t (*watchdog_deadline)(const void *self);
+  /* lf_soc_debug_apb_access (for parts with an LF_SOC_AP_DEBUG_APB AP). */
+  int (*debug_apb_access)(void *self, uint32_t addr, unsigned size, bool write, uint32_t *val,
+                          uint64_t *t_ns);
 } lf_soc_family;
 
 /* A SoC of one given family, bypassing the registry (tests of the

@@ -54,11 +54,25 @@ int lf_line_geometry(lf_session *s, const lf_family *f, uint32_t line, uint32_t 
   lf_chip c = {.family = f, .line = line, .flash_kib = flash_kib, .dual_bank = dual_bank,
                .supported = true};
   memset(g, 0, sizeof *g);
+  for (size_t i = 0; !f && lf_family_at(i); i++)
+    if (lf_family_at(i)->knows_line && lf_family_at(i)->knows_line(line))
+      f = lf_family_at(i);
   int r = LF_ENOTSUP;
+  char tried[128] = "";
   for (size_t i = 0; r == LF_ENOTSUP && (f ? i == 0 : lf_family_at(i) != NULL); i++) {
-    lf_err_clear(s);
     c.family = f ? f : lf_family_at(i);
+    if (!f && c.family->knows_line)
+      continue; /* it says it does not name the line */
+    lf_err_clear(s);
     r = c.family->geometry(s, &c, g);
+  }
+  if (r == LF_ENOTSUP && !f) {
+    for (size_t i = 0; lf_family_at(i); i++) {
+      size_t o = strlen(tried);
+      snprintf(tried + o, sizeof tried - o, "%s%s", o ? ", " : "", lf_family_at(i)->name);
+    }
+    return lf_err_set(s, LF_ENOTSUP, "flash: no flash family knows the line with ID 0x%03x (tried: %s)",
+                      (unsigned)line, tried);
   }
   return r;
 }
@@ -139,6 +153,7 @@ int lf_geometry_build(lf_session *s, const lf_geometry_desc *d, lf_flash_geometr
   g->prog_units = d->prog_units;
   g->prog_unit = d->prog_unit;
   g->timing = *d->timing;
+  g->parallel_banks = d->parallel_banks && g->nbanks > 1;
   return 0;
 }
 
@@ -222,7 +237,14 @@ uint64_t lf_geometry_erase_ns(const lf_flash_geometry *g, const lf_flash_sector 
 uint64_t lf_geometry_mass_ns(const lf_flash_geometry *g, unsigned unit, bool max)
 {
   uint64_t full = column(g->timing.mass_ns[max ? 1 : 0], unit);
-  return g->timing.mass_ref_bytes ? full * g->size / g->timing.mass_ref_bytes : full;
+  uint64_t bytes = g->size;
+  if (g->parallel_banks) {
+    bytes = 0;
+    for (unsigned b = 0; b < g->nbanks; b++)
+      if (g->bank_size[b] > bytes)
+        bytes = g->bank_size[b];
+  }
+  return g->timing.mass_ref_bytes ? full * bytes / g->timing.mass_ref_bytes : full;
 }
 
 uint64_t lf_geometry_prog_ns(const lf_flash_geometry *g, unsigned unit, bool max)

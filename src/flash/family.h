@@ -90,6 +90,11 @@ typedef struct lf_flash_geometry {
   uint32_t base, size;            /* main array */
   unsigned nbanks;
   uint32_t bank_base[LF_FLASH_MAX_BANKS], bank_size[LF_FLASH_MAX_BANKS];
+  /* Independent banks: each bank has a controller of its own, so erases and
+   * programs of different banks run at the same time (STM32H7). The plan's
+   * costs are then per bank and the slowest bank bounds them; a mass erase
+   * takes the time of one bank (all erase at once). */
+  bool parallel_banks;
   unsigned nsectors;
   lf_flash_sector *sector;        /* nsectors, ascending addresses (allocated) */
   unsigned nregions;
@@ -128,6 +133,7 @@ typedef struct lf_geometry_desc {
   uint8_t erased;
   unsigned prog_units, prog_unit;
   const lf_flash_timing *timing;
+  bool parallel_banks;            /* lf_flash_geometry.parallel_banks */
 } lf_geometry_desc;
 
 /* Fills *g (zeroed first; lf_geometry_free releases it). LF_EINVAL naming
@@ -146,7 +152,9 @@ int lf_geometry_bank_at(const lf_flash_geometry *g, uint32_t addr);
 int lf_geometry_unit_log2(const lf_flash_geometry *g, unsigned unit_bytes);
 
 /* Modeled times (ns) from the geometry's table for a program unit (bytes);
- * max selects the maximum column. */
+ * max selects the maximum column. A mass erase scales the table's time by
+ * the bytes it erases over mass_ref_bytes: the whole array, or with
+ * parallel banks the largest bank (they erase at once). */
 uint64_t lf_geometry_erase_ns(const lf_flash_geometry *g, const lf_flash_sector *sec, unsigned unit,
                               bool max);
 uint64_t lf_geometry_mass_ns(const lf_flash_geometry *g, unsigned unit, bool max);
@@ -211,6 +219,9 @@ struct lf_family {
   /* Optional: the i-th UF2 family ID (microsoft/uf2 uf2families.json) a
    * line accepts, 0 after the last (UF2 images: lf_image_finish). */
   uint32_t (*uf2_family)(uint32_t line, size_t i);
+  /* The family names this line (supported or not): lf_line_geometry asks
+   * it for that line and nobody else. NULL: geometry is tried. */
+  bool (*knows_line)(uint32_t line);
 };
 
 /* The registry: every family unit, in identification order. */
@@ -224,9 +235,9 @@ int lf_family_identify(lf_session *s, struct lf_memap *m, const lf_family *hint,
 /* The chip's flash size and bank mode, read once (c->flash_known). */
 int lf_chip_flash_info(lf_session *s, struct lf_memap *m, lf_chip *c);
 
-/* The geometry of a line of a family (NULL: the first registered family
- * that has the line) with a flash size and bank mode. LF_ENOTSUP when no
- * family has it. */
+/* The geometry of a line of a family (NULL: the registered family that
+ * names the line, else the first whose geometry takes it) with a flash
+ * size and bank mode. LF_ENOTSUP when no family has it. */
 int lf_line_geometry(lf_session *s, const lf_family *f, uint32_t line, uint32_t flash_kib,
                      bool dual_bank, lf_flash_geometry *g);
 

@@ -33,6 +33,9 @@ typedef struct pcmd {
   struct lf_ldr_cmd c;
   const lf_loader_step *step; /* PROGRAM: the source; ERASE: the step */
   uint32_t pad_head;          /* PROGRAM: erased-value bytes before step data */
+  uint32_t skip;              /* PROGRAM: bytes of the padded range before this piece (a
+                                 range split for a pair): byte o is data[o + skip - pad_head] */
+  uint8_t pair;               /* 1: first of a PROGRAM_PAIR (streams both), 2: its mate */
 } pcmd;
 
 struct lf_loader {
@@ -56,7 +59,7 @@ struct lf_loader {
 };
 
 enum { S_CMD_RD, S_DATA_RD, S_STATUS, S_ERR_ADDR, S_ERR_SR, S_CYC_ERASE, S_CYC_PROG, S_CYC_STARVE,
-       S_CYC_CRC };
+       S_CYC_CRC, S_ERR_CMD };
 
 void lf_loader_cfg_default(lf_loader_cfg *cfg)
 {
@@ -141,15 +144,16 @@ int lf_loader_new_with(lf_cm *cm, const lf_flash_geometry *g, const lf_loader_ad
   l->cmds = l->ctrl + LF_LDR_CTRL_SIZE;
   uint32_t cmds_end = l->cmds + QUEUE * (uint32_t)sizeof(struct lf_ldr_cmd);
   l->stack_top = (cmds_end + STACK_BYTES + PIECE - 1) & ~(PIECE - 1);
-  l->ring = l->stack_top;
+  l->ring = ad->ring_size ? ad->ring_addr : l->stack_top;
   uint32_t end = l->ram_base + c.ram_size;
-  if (end < l->ring + 4 * PIECE) {
-    uint32_t need = l->ring + 4 * PIECE - l->ram_base;
+  uint32_t need = ad->ring_size ? l->stack_top : l->ring + 4 * PIECE;
+  if (end < need) {
+    uint32_t base = l->ram_base;
     lf_loader_free(l);
     return lf_err_set(s, LF_EINVAL, "loader: ram_size 0x%x too small: needs at least 0x%x",
-                      c.ram_size, need);
+                      c.ram_size, need - base);
   }
-  l->ring_size = (end - l->ring) & ~(PIECE - 1);
+  l->ring_size = ((ad->ring_size ? ad->ring_addr + ad->ring_size : end) - l->ring) & ~(PIECE - 1);
   l->stats.core_hz = c.core_hz;
   *out = l;
   return 0;
@@ -246,7 +250,7 @@ int lf_loader_start(lf_loader *l)
 static const char *op_name(uint32_t op)
 {
   static const char *const n[] = {"?", "erase", "bank erase", "program", "crc32", "exit",
-                                  "mass erase"};
+                                  "mass erase", "program", "sync"};
   return op < sizeof n / sizeof n[0] ? n[op] : "?";
 }
 
@@ -260,7 +264,7 @@ static bool is_erase(uint32_t op)
 static int target_error(lf_loader *l, const pcmd *cmds, size_t ncmds, uint32_t first)
 {
   uint32_t status = l->st[S_STATUS], addr = l->st[S_ERR_ADDR], sr = l->st[S_ERR_SR];
-  uint32_t idx = l->st[S_CMD_RD];
+  uint32_t idx = l->st[S_ERR_CMD] ? l->st[S_ERR_CMD] - 1 : l->st[S_CMD_RD]; /* a deferred erase */
   const pcmd *k = idx >= first && idx - first < ncmds ? &cmds[idx - first] : NULL;
   const char *reg = l->ad->status_reg;
   char names[64];
@@ -384,17 +388,39 @@ static int post(lf_loader *l, const pcmd *cmds, size_t n)
   return 0;
 }
 
-/* Bytes of the padded stream of a PROGRAM command. */
+/* Byte o of the padded range of a PROGRAM command. */
+static uint8_t range_byte(const lf_loader *l, const pcmd *k, uint64_t o)
+{
+  uint64_t at = o + k->skip;
+  return at >= k->pad_head && at - k->pad_head < k->step->len ? k->step->data[at - k->pad_head]
+                                                              : l->g.erased;
+}
+
+/* Bytes of the stream of a PROGRAM command, or of a pair (k[0] and k[1]
+ * interleaved by program unit). */
 static void fill(const lf_loader *l, const pcmd *k, uint32_t off, uint8_t *dst, uint32_t n)
 {
-  const lf_loader_step *s = k->step;
+  uint32_t u = l->cfg.prog_unit;
   for (uint32_t i = 0; i < n; i++) {
     uint64_t o = (uint64_t)off + i;
-    dst[i] = o >= k->pad_head && o - k->pad_head < s->len ? s->data[o - k->pad_head] : l->g.erased;
+    if (k->pair == 1) {
+      uint64_t unit = o / u;
+      dst[i] = range_byte(l, &k[unit & 1], (unit >> 1) * u + o % u);
+    } else {
+      dst[i] = range_byte(l, k, o);
+    }
   }
 }
 
-static bool is_program(const pcmd *k) { return k->c.op == LF_LDR_OP_PROGRAM; }
+static bool is_program(const pcmd *k)
+{
+  return k->c.op == LF_LDR_OP_PROGRAM || k->c.op == LF_LDR_OP_PROGRAM_PAIR;
+}
+
+/* A command whose data the host streams (a PROGRAM, or the first of a pair
+ * for both), and the bytes it streams. */
+static bool streams(const pcmd *k) { return is_program(k) && k->pair != 2; }
+static uint32_t stream_len(const pcmd *k) { return k->pair == 1 ? 2 * k->c.len : k->c.len; }
 
 /* Bytes of flash work of one command (progress units). */
 static uint64_t cmd_weight(const lf_loader *l, const pcmd *k)
@@ -452,7 +478,7 @@ static void where(const lf_loader *l, const pcmd *cmds, size_t n, uint32_t first
   }
   const pcmd *k = &cmds[i];
   const lf_flash_sector *sec = NULL;
-  if (k->c.op == LF_LDR_OP_ERASE || k->c.op == LF_LDR_OP_PROGRAM || k->c.op == LF_LDR_OP_CRC)
+  if (k->c.op == LF_LDR_OP_ERASE || is_program(k) || k->c.op == LF_LDR_OP_CRC)
     sec = lf_geometry_sector_at(&l->g, k->c.addr);
   if (k->c.op == LF_LDR_OP_ERASE_CHIP || k->c.op == LF_LDR_OP_ERASE_BANK)
     snprintf(buf, len, "%s, command %u of %zu", op_name(k->c.op), i + 1, n);
@@ -473,7 +499,7 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
   uint32_t first = l->cmd_wr, target = l->cmd_wr + (uint32_t)n;
   size_t posted = 0, sidx = 0;
   uint32_t soff = 0;
-  while (sidx < n && !is_program(&cmds[sidx]))
+  while (sidx < n && !streams(&cmds[sidx]))
     sidx++;
   uint8_t *buf = malloc(l->cfg.chunk);
   if (!buf)
@@ -511,7 +537,7 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
     }
     if (sidx < n) {
       const pcmd *k = &cmds[sidx];
-      uint32_t left = k->c.len - soff;
+      uint32_t left = stream_len(k) - soff;
       uint32_t free_b = l->ring_size - (l->data_wr - l->st[S_DATA_RD]);
       uint32_t m = left < free_b ? left : free_b;
       if (m > l->cfg.chunk)
@@ -532,9 +558,9 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
         l->stats.data_bytes += m;
         l->stats.uploads++;
         soff += m;
-        if (soff == k->c.len) {
+        if (soff == stream_len(k)) {
           soff = 0;
-          for (sidx++; sidx < n && !is_program(&cmds[sidx]); sidx++)
+          for (sidx++; sidx < n && !streams(&cmds[sidx]); sidx++)
             ;
         }
         continue;
@@ -645,6 +671,100 @@ static size_t mass_cmds(const lf_flash_geometry *g, uint32_t mask, pcmd *out)
   return k;
 }
 
+/* The bank a command works on; -1 for one that spans every bank (chip
+ * erase). */
+static int cmd_bank(const lf_flash_geometry *g, const pcmd *k)
+{
+  return k->c.op == LF_LDR_OP_ERASE_CHIP ? -1 : lf_geometry_bank_at(g, k->c.addr);
+}
+
+/* Moves the first len bytes of program command k into a piece of its own
+ * (returned); k keeps the rest. */
+static pcmd take_front(pcmd *k, uint32_t len)
+{
+  pcmd piece = *k;
+  piece.c.len = len;
+  k->c.addr += len;
+  k->c.len -= len;
+  k->skip += len;
+  return piece;
+}
+
+/* Independent banks (loader.h "Order of steps"): merges the commands of
+ * banks 0 (qa) and 1 (qb), each in its order, into out. Erases alternate
+ * between the banks and go before the other bank's programming (they only
+ * start: the controller works while the loader feeds the other bank); two
+ * program ranges become a PROGRAM_PAIR of the shorter length, the rest of
+ * the longer one waits for the next partner. Returns the commands written. */
+static size_t merge_banks(pcmd *out, pcmd *qa, size_t na, pcmd *qb, size_t nb)
+{
+  size_t ia = 0, ib = 0, k = 0;
+  bool b_turn = false;
+  while (ia < na || ib < nb) {
+    pcmd *a = ia < na ? &qa[ia] : NULL, *b = ib < nb ? &qb[ib] : NULL;
+    bool pa = a && a->c.op == LF_LDR_OP_PROGRAM, pb = b && b->c.op == LF_LDR_OP_PROGRAM;
+    if (pa && pb) {
+      uint32_t len = a->c.len < b->c.len ? a->c.len : b->c.len;
+      out[k] = take_front(a, len);
+      out[k].c.op = LF_LDR_OP_PROGRAM_PAIR;
+      out[k++].pair = 1;
+      out[k] = take_front(b, len);
+      out[k++].pair = 2;
+      ia += a->c.len == 0;
+      ib += b->c.len == 0;
+    } else if (a && !pa && (!b_turn || !b || pb)) {
+      out[k++] = *a;
+      ia++;
+      b_turn = true;
+    } else if (b && !pb) {
+      out[k++] = *b;
+      ib++;
+      b_turn = false;
+    } else if (a) {
+      out[k++] = *a;
+      ia++;
+    } else {
+      out[k++] = *b;
+      ib++;
+    }
+  }
+  return k;
+}
+
+/* Independent banks: the commands in[0..n) interleaved by bank (a chip
+ * erase stays where it is, between what comes before and after it), then
+ * a SYNC. *out is allocated (free()); NULL when out of memory. */
+static pcmd *schedule_banks(const lf_flash_geometry *g, const pcmd *in, size_t n, size_t *nout)
+{
+  pcmd *out = calloc(2 * n + 2, sizeof *out), *qa = calloc(n + 1, sizeof *qa),
+       *qb = calloc(n + 1, sizeof *qb);
+  size_t k = 0, na = 0, nb = 0;
+  if (out && qa && qb) {
+    for (size_t i = 0; i <= n; i++) {
+      int bank = i < n ? cmd_bank(g, &in[i]) : -1;
+      if (bank == 0 || bank == 1) {
+        if (bank)
+          qb[nb++] = in[i];
+        else
+          qa[na++] = in[i];
+        continue;
+      }
+      k += merge_banks(out + k, qa, na, qb, nb);
+      na = nb = 0;
+      if (i < n)
+        out[k++] = in[i];
+    }
+    out[k++].c.op = LF_LDR_OP_SYNC;
+  } else {
+    free(out);
+    out = NULL;
+  }
+  free(qa);
+  free(qb);
+  *nout = k;
+  return out;
+}
+
 int lf_loader_run_crc32(lf_loader *l, const lf_loader_step *steps, size_t n,
                         const lf_loader_range *rg, size_t nr, uint32_t *crcs)
 {
@@ -699,12 +819,29 @@ int lf_loader_run_crc32(lf_loader *l, const lf_loader_step *steps, size_t n,
       r = lf_err_set(l->s, LF_EINVAL, "loader: step %zu: unknown kind %d", i + 1, (int)s->kind);
     }
   }
+  if (!r && l->ad->banks && g->parallel_banks && g->nbanks == 2) {
+    size_t m = 0;
+    pcmd *sched = schedule_banks(g, cmds, nc, &m);
+    if (!sched) {
+      free(cmds);
+      return lf_err_set(l->s, LF_ENOMEM, "loader: out of memory");
+    }
+    free(cmds);
+    cmds = realloc(sched, (m + nr1 + 1) * sizeof *sched);
+    if (!cmds) {
+      free(sched);
+      return lf_err_set(l->s, LF_ENOMEM, "loader: out of memory");
+    }
+    memset(cmds + m, 0, (nr1 + 1) * sizeof *cmds);
+    nc = m;
+    cap = m + nr1;
+  }
   /* All program data fits in the ring: erases first, so the whole upload
    * overlaps the erases (erasing earlier never changes what ends in flash:
    * every program step still follows the erase of its sector). */
   uint64_t prog_bytes = 0;
   for (size_t i = 0; i < nc; i++)
-    if (cmds[i].c.op == LF_LDR_OP_PROGRAM)
+    if (is_program(&cmds[i]))
       prog_bytes += cmds[i].c.len;
   if (!r && prog_bytes <= l->ring_size) {
     pcmd *sorted = calloc(cap ? cap : 1, sizeof *sorted);
@@ -713,9 +850,9 @@ int lf_loader_run_crc32(lf_loader *l, const lf_loader_step *steps, size_t n,
       return lf_err_set(l->s, LF_ENOMEM, "loader: out of memory");
     }
     size_t m = 0;
-    for (int pass = 0; pass < 2; pass++)
+    for (int pass = 0; pass < 3; pass++) /* erases, programs, then SYNC */
       for (size_t i = 0; i < nc; i++)
-        if ((cmds[i].c.op == LF_LDR_OP_PROGRAM) == (pass == 1))
+        if ((cmds[i].c.op == LF_LDR_OP_SYNC ? 2 : is_program(&cmds[i]) ? 1 : 0) == pass)
           sorted[m++] = cmds[i];
     free(cmds);
     cmds = sorted;

@@ -29,7 +29,12 @@
  * then overlaps the erases); otherwise steps run in the given order, and
  * each sector's erase should come right before its program step, so the
  * host uploads the next sector's data while that sector erases and the ring
- * only needs to hold about one sector's data.
+ * only needs to hold about one sector's data. Independent banks (geometry
+ * parallel_banks, adapter banks): each bank's steps keep their order, the
+ * banks' commands are interleaved (erases alternate between the banks, a
+ * program range of one bank goes with one of the other as a PROGRAM_PAIR of
+ * equal length, the longer range split at a program unit), and a SYNC ends
+ * the steps, so both controllers erase and program at the same time.
  *
  * RAM: the loader uses [ram_base, ram_base + ram_size): code, control block,
  * command queue, stack, then the ring (the rest). The adapter gives the
@@ -98,6 +103,15 @@ typedef struct lf_loader_adapter {
   const unsigned int *blob_len;
   uint32_t load_addr, entry_off, exit_off;
   uint32_t ram_size;                    /* default RAM window from load_addr */
+  /* The ring in a window of its own (0 = in the RAM window, after the
+   * stack): the STM32H7 keeps code, queue and stack in DTCM (never cached)
+   * and the ring in AXI SRAM. */
+  uint32_t ring_addr, ring_size;
+  /* The loader serves independent banks (geometry parallel_banks): erases
+   * only start, PROGRAM_PAIR and SYNC are understood (lf_loader_abi.h); the
+   * engine then interleaves the banks' commands so that every controller
+   * stays busy. */
+  bool banks;
   double core_hz;                       /* the core clock while the loader runs */
   const char *status_reg;               /* name of the register in err_sr ("FLASH_SR") */
   /* Fills the family words of the control block for geometry g. */

@@ -4,8 +4,8 @@
  * --chip, board files) alike. A part row names its family unit and the
  * family's line ID; the rest (sector layout, timings, loader) is the
  * family's.
- * Facts: stm32f7-target.md §1, §12; stm32f4-target.md §1, §12 (DEV_IDs and
- * flash sizes of the parts). */
+ * Facts: stm32f7-target.md §1, §12; stm32f4-target.md §1, §12;
+ * stm32-f1-l4-h7-targets.md 1 (DEV_IDs and flash sizes of the parts). */
 #include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -14,9 +14,11 @@
 #include "flash/family.h"
 
 extern const lf_family lf_family_stm32f4f7;
+extern const lf_family lf_family_stm32h7;
 
 static const lf_family *const families[] = {
   &lf_family_stm32f4f7,
+  &lf_family_stm32h7, /* reads 0x5C001000: after the families that read 0xE0042000 */
 };
 
 const lf_family *lf_family_at(size_t i)
@@ -48,6 +50,19 @@ static const lf_part parts[] = {
   {"STM32F407VG", "", "stm32f4f7", 0x413, 1024},
   {"STM32F405RG", "", "stm32f4f7", 0x413, 1024},
   {"STM32F417IG", "", "stm32f4f7", 0x413, 1024},
+  /* STM32H74x/H75x (DEV_ID 0x450, stm32-f1-l4-h7-targets.md 1.3): the 2 MiB
+   * parts (two banks of 8 x 128 KiB) */
+  {"STM32H743ZI", "", "stm32h7", 0x450, 2048},
+  {"STM32H743VI", "", "stm32h7", 0x450, 2048},
+  {"STM32H743II", "", "stm32h7", 0x450, 2048},
+  {"STM32H743BI", "", "stm32h7", 0x450, 2048},
+  {"STM32H743XI", "", "stm32h7", 0x450, 2048},
+  {"STM32H743AI", "", "stm32h7", 0x450, 2048},
+  {"STM32H753ZI", "", "stm32h7", 0x450, 2048},
+  {"STM32H753VI", "", "stm32h7", 0x450, 2048},
+  {"STM32H753II", "", "stm32h7", 0x450, 2048},
+  {"STM32H753BI", "", "stm32h7", 0x450, 2048},
+  {"STM32H753XI", "", "stm32h7", 0x450, 2048},
 };
 #define NPARTS (sizeof parts / sizeof parts[0])
 

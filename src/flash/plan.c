@@ -250,45 +250,54 @@ int lf_plan_build(lf_session *s, const lf_segment *segs, size_t nsegs, const lf_
     return rc;
   }
 
-  /* the two cost estimates */
+  /* the two cost estimates, per bank (independent banks: the slowest one
+   * bounds them; otherwise the banks add up) */
   uint64_t tprog = lf_geometry_prog_ns(g, unit, set->timing_max);
-  uint64_t erase_touched = 0, image_words = 0, kept_words_touched = 0, kept_words_all = 0;
-  uint64_t prot_words_touched = 0, prot_words_all = 0;
+  uint64_t erase_touched[LF_FLASH_MAX_BANKS] = {0}, image_words[LF_FLASH_MAX_BANKS] = {0};
+  uint64_t kept_touched[LF_FLASH_MAX_BANKS] = {0}, kept_all[LF_FLASH_MAX_BANKS] = {0};
+  uint64_t prot_touched[LF_FLASH_MAX_BANKS] = {0}, prot_all[LF_FLASH_MAX_BANKS] = {0};
   bool chip_loses_nothing = true; /* every untouched sector is restored or has nothing to lose */
   for (unsigned i = 0; i < p->nsectors; i++) {
     lf_plan_sector *ps = &p->sector[i];
+    unsigned b = ps->sector->bank;
     uint32_t size = ps->sector->size, w;
     uint64_t prot = protected_bytes(set, ps->sector->addr, size);
-    prot_words_all += (prot + unit - 1) / unit;
+    prot_all[b] += (prot + unit - 1) / unit;
     if (!ps->image_bytes) {
-      kept_words_all += size / unit;
+      kept_all[b] += size / unit;
       if (!set->keep_unwritten && prot < size)
         chip_loses_nothing = false;
       continue;
     }
-    erase_touched += lf_geometry_erase_ns(g, ps->sector, unit, set->timing_max);
+    erase_touched[b] += lf_geometry_erase_ns(g, ps->sector, unit, set->timing_max);
     program_ranges(ps->content, ps->sector->addr, size, span_of(g, unit), g->erased, set->ff_gap, NULL,
                    NULL, &w);
-    image_words += (uint64_t)w * (span_of(g, unit) / unit);
-    kept_words_touched += (size - ps->image_bytes + unit - 1) / unit;
-    prot_words_touched += (prot + unit - 1) / unit;
+    image_words[b] += (uint64_t)w * (span_of(g, unit) / unit);
+    kept_touched[b] += (size - ps->image_bytes + unit - 1) / unit;
+    prot_touched[b] += (prot + unit - 1) / unit;
   }
-  kept_words_all += kept_words_touched;
   /* words written back: every kept byte (keep_unwritten), else the protected ones */
-  uint64_t back_touched = set->keep_unwritten ? kept_words_touched : prot_words_touched;
-  uint64_t back_all = set->keep_unwritten ? kept_words_all : prot_words_all;
   uint64_t mass = lf_geometry_mass_ns(g, unit, set->timing_max);
-  p->sum.sector_cost_ns = erase_touched + (image_words + back_touched) * tprog;
-  p->sum.chip_cost_ns = mass + (image_words + back_all) * tprog;
+  uint64_t sector_cost = 0, chip_prog = 0, bytes_s = 0, bytes_c = 0;
+  for (unsigned b = 0; b < LF_FLASH_MAX_BANKS; b++) {
+    kept_all[b] += kept_touched[b];
+    uint64_t back_t = set->keep_unwritten ? kept_touched[b] : prot_touched[b];
+    uint64_t back_a = set->keep_unwritten ? kept_all[b] : prot_all[b];
+    uint64_t sc = erase_touched[b] + (image_words[b] + back_t) * tprog;
+    uint64_t cp = (image_words[b] + back_a) * tprog;
+    sector_cost = g->parallel_banks ? (sc > sector_cost ? sc : sector_cost) : sector_cost + sc;
+    chip_prog = g->parallel_banks ? (cp > chip_prog ? cp : chip_prog) : chip_prog + cp;
+    bytes_s += (image_words[b] + back_t) * unit;
+    bytes_c += (image_words[b] + back_a) * unit;
+  }
+  p->sum.sector_cost_ns = sector_cost;
+  p->sum.chip_cost_ns = mass + chip_prog;
   if (set->link_bps) {
-    uint64_t bs = (image_words + back_touched) * unit;
-    uint64_t bc = (image_words + back_all) * unit;
-    uint64_t up_s = bs * 1000000000ull / set->link_bps;
-    uint64_t up_c = (bc > set->ring_bytes ? bc - set->ring_bytes : 0) * 1000000000ull / set->link_bps;
-    uint64_t prog_c = p->sum.chip_cost_ns - mass;
+    uint64_t up_s = bytes_s * 1000000000ull / set->link_bps;
+    uint64_t up_c = (bytes_c > set->ring_bytes ? bytes_c - set->ring_bytes : 0) * 1000000000ull / set->link_bps;
     if (up_s > p->sum.sector_cost_ns)
       p->sum.sector_cost_ns = up_s;
-    if (up_c > prog_c)
+    if (up_c > chip_prog)
       p->sum.chip_cost_ns = mass + up_c;
   }
   lf_erase_mode mode = set->erase;
@@ -475,9 +484,22 @@ int lf_plan_finalize(lf_session *s, lf_plan *p)
     p->sum.program_ns += ps->prog_ns;
     p->sum.erase_ns += ps->erase_ns;
   }
+  uint64_t mass = chip ? lf_geometry_mass_ns(g, unit, set->timing_max) : 0;
   if (chip)
-    p->sum.erase_ns = lf_geometry_mass_ns(g, unit, set->timing_max);
-  p->sum.floor_ns = p->sum.erase_ns + p->sum.program_ns;
+    p->sum.erase_ns = mass;
+  for (unsigned i = 0; i < p->nsectors; i++) {
+    unsigned b = p->sector[i].sector->bank;
+    p->sum.bank_ns[b] += p->sector[i].erase_ns + p->sector[i].prog_ns;
+  }
+  uint64_t slowest = 0, in_turn = 0;
+  for (unsigned b = 0; b < g->nbanks && b < LF_FLASH_MAX_BANKS; b++) {
+    p->sum.bank_ns[b] += mass;
+    in_turn += p->sum.bank_ns[b];
+    if (p->sum.bank_ns[b] > slowest)
+      slowest = p->sum.bank_ns[b];
+  }
+  p->sum.serial_ns = g->parallel_banks ? in_turn : p->sum.erase_ns + p->sum.program_ns;
+  p->sum.floor_ns = g->parallel_banks ? slowest : p->sum.serial_ns;
   p->final = true;
   return 0;
 }

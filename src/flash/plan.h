@@ -56,7 +56,16 @@
  * - Modeled cost (family table; SWD/USB not included): erase = sum of the
  *   sector erase times of erased sectors, or one mass erase; program = words
  *   (program operations in program ranges) x tPROG. floor = erase + program:
- *   what the flash itself needs, the bound the benchmark compares against. */
+ *   what the flash itself needs, the bound the benchmark compares against.
+ * - Independent banks (geometry parallel_banks: a controller per bank, the
+ *   STM32H7): the banks erase and program at the same time, so each cost is
+ *   the slowest bank's: floor = max over banks of (its sector erases + its
+ *   programming), or with a chip erase the mass erase (every bank at once)
+ *   + the slowest bank's programming; both "auto" estimates are per bank the
+ *   same way. bank_ns[b] is each bank's own time, serial_ns their sum (one
+ *   controller doing the banks in turn, a mass erase once per bank);
+ *   without independent banks floor = serial = erase + program. The upload
+ *   bound (link_bps) stays on the total bytes: the banks share the probe. */
 #ifndef LF_FLASH_PLAN_H
 #define LF_FLASH_PLAN_H
 
@@ -142,7 +151,12 @@ typedef struct lf_plan_summary {
   uint64_t protect_bytes;        /* protected bytes read and written back (in erased sectors) */
   uint64_t crc_bytes;            /* bytes the target CRCs for smart flash */
   uint64_t verify_bytes;         /* bytes of sectors flagged for verify */
-  uint64_t erase_ns, program_ns, floor_ns; /* floor = erase + program */
+  uint64_t erase_ns, program_ns, floor_ns; /* floor = erase + program (independent banks:
+                                              the slowest bank, see above) */
+  uint64_t serial_ns;            /* every bank in turn: erase + program (independent banks:
+                                    the sum of bank_ns, each bank's own mass erase included) */
+  uint64_t bank_ns[LF_FLASH_MAX_BANKS]; /* each bank's erases + programming (mass erase: the
+                                           mass erase + its programming) */
   uint64_t sector_cost_ns, chip_cost_ns;   /* the two estimates "auto" compared */
   const char *smart_note;        /* NULL, or why smart flash was not used */
   const char *auto_note;         /* NULL, or why erase = auto did not pick the faster chip erase */

@@ -554,6 +554,8 @@ static void f47_unique_id(uint32_t dev_id, uint32_t *addr, uint32_t *len)
   *len = *addr ? 12 : 0;
 }
 
+static bool f47_knows_line(uint32_t id) { return line_of(id) != NULL; }
+
 const lf_family lf_family_stm32f4f7 = {
   .name = "stm32f4f7",
   .title = "STM32F2/F4/F7 embedded flash",
@@ -566,4 +568,5 @@ const lf_family lf_family_stm32f4f7 = {
   .unique_id = f47_unique_id,
   .check_geometry = f47_check_geometry,
   .uf2_family = f47_uf2_family,
+  .knows_line = f47_knows_line,
 };

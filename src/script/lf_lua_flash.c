@@ -147,7 +147,7 @@ static void check_timing(lua_State *L, int t, lf_flash_timing *tm)
 static int described_geometry(lua_State *L)
 {
   static const char *const keys[] = {"name", "family", "line", "regions", "prog_unit", "prog_units",
-                                     "erased", "timing", NULL};
+                                     "erased", "timing", "parallel_banks", NULL};
   lf_lua_check_keys(L, 1, "geometry", keys);
   lf_geometry_desc d;
   memset(&d, 0, sizeof d);
@@ -160,6 +160,9 @@ static int described_geometry(lua_State *L)
   }
   d.line = field_u32(L, 1, "line", 0, "geometry: line");
   d.erased = (uint8_t)field_u32(L, 1, "erased", 0xFF, "geometry: erased");
+  lua_getfield(L, 1, "parallel_banks");
+  d.parallel_banks = lua_toboolean(L, -1);
+  lua_pop(L, 1);
   d.prog_unit = field_u32(L, 1, "prog_unit", 4, "geometry: prog_unit");
   d.prog_units = d.prog_unit;
   if (lua_getfield(L, 1, "prog_units") == LUA_TTABLE) {
@@ -301,6 +304,8 @@ static int g_info(lua_State *L)
   lua_setfield(L, -2, "dual_bank");
   lua_pushinteger(L, g->nbanks);
   lua_setfield(L, -2, "banks");
+  lua_pushboolean(L, g->parallel_banks);
+  lua_setfield(L, -2, "parallel_banks");
   lua_pushinteger(L, g->base);
   lua_setfield(L, -2, "base");
   lua_pushinteger(L, g->size);
@@ -864,6 +869,7 @@ static int p_summary(lua_State *L)
   set_sec(L, "erase_s", u->erase_ns);
   set_sec(L, "program_s", u->program_ns);
   set_sec(L, "floor_s", u->floor_ns);
+  set_sec(L, "serial_floor_s", u->serial_ns);
   set_sec(L, "sector_cost_s", u->sector_cost_ns);
   set_sec(L, "chip_cost_s", u->chip_cost_ns);
   set_int(L, "protect_bytes", (lua_Integer)u->protect_bytes);

@@ -404,6 +404,85 @@ static void injected_wait_and_fault(void **state)
   teardown(r);
 }
 
+/* Several MEM-APs (lf_dap_cfg.more; the STM32H7 layout of stm32-f1-l4-h7-
+ * targets.md 1.3: AP0 AHB-AP, AP1 AHB-AP, AP2 APB-AP): each AP has its own
+ * IDR/BASE, CSW and TAR and reaches its own bus; an APB-AP makes word
+ * accesses only whatever CSW.Size says; an APSEL without an AP reads 0. */
+static void several_aps_each_with_its_own_csw_tar_and_bus(void **state)
+{
+  (void)state;
+  static fake bus1, bus2;
+  memset(&bus1, 0, sizeof bus1);
+  memset(&bus2, 0, sizeof bus2);
+  lf_dap_cfg c = cfg;
+  c.more[0] = (lf_dap_ap){0x84770001u, 0xE00FE003u, {fake_access, &bus1}};
+  c.more[1] = (lf_dap_ap){0x54770002u, 0xE00F0003u, {fake_access, &bus2}};
+  rig *r = rig_new(NULL);
+  lf_dap_free(r->d);
+  r->d = lf_dap_new(&c, &r->clk, &r->p, (lf_bus){fake_access, &r->bus}, &r->faults);
+  assert_non_null(r->d);
+  lf_dap_set_swclk(r->d, 1e6);
+  connect(r);
+  uint32_t v;
+  /* identity per APSEL (bank 0xF), posted */
+  const struct { uint32_t sel, idr, base; } ids[] = {
+    {0x000000F0u, 0x74770001u, 0xE00FD003u}, {0x010000F0u, 0x84770001u, 0xE00FE003u},
+    {0x020000F0u, 0x54770002u, 0xE00F0003u}, {0x030000F0u, 0, 0},
+  };
+  for (size_t i = 0; i < 4; i++) {
+    wr(r, false, 0x8, ids[i].sel);
+    rd(r, true, 0xC, &v);
+    rd(r, true, 0x8, &v);
+    assert_int_equal(v, ids[i].idr);
+    rd(r, false, 0xC, &v);
+    assert_int_equal(v, ids[i].base);
+  }
+  /* AP 0 and AP 1: own CSW/TAR, own bus */
+  wr(r, false, 0x8, 0x00000000u);
+  wr(r, true, 0x0, 0x23000012u);
+  wr(r, true, 0x4, RAM_BASE);
+  wr(r, false, 0x8, 0x01000000u);
+  wr(r, true, 0x0, 0x23000010u); /* byte, increment */
+  wr(r, true, 0x4, RAM_BASE + 1);
+  wr(r, true, 0xC, 0x0000AB00u);  /* lane 1 */
+  wr(r, false, 0x8, 0x00000000u);
+  wr(r, true, 0xC, 0x11223344u);
+  rd(r, true, 0x4, &v);
+  rd(r, false, 0xC, &v);
+  assert_int_equal(v, RAM_BASE + 4); /* AP 0's TAR moved by its own word */
+  assert_memory_equal(r->bus.ram, "\x44\x33\x22\x11", 4);
+  assert_int_equal(bus1.ram[1], 0xAB);
+  assert_int_equal(bus1.last_size, 1);
+  assert_int_equal(r->bus.ram[1], 0x33); /* AP 1 never reached AP 0's bus */
+  wr(r, false, 0x8, 0x01000000u);
+  rd(r, true, 0x0, &v);
+  rd(r, false, 0xC, &v);
+  assert_int_equal(v & 0x37u, 0x10u); /* AP 1 kept its byte size */
+  /* AP 2 (APB-AP): Size stays word, a byte request makes a word access */
+  wr(r, false, 0x8, 0x02000000u);
+  rd(r, true, 0x0, &v);
+  rd(r, false, 0xC, &v);
+  assert_int_equal(v, 0x80000042u);
+  wr(r, true, 0x0, 0x23000010u);
+  rd(r, true, 0x0, &v);
+  rd(r, false, 0xC, &v);
+  assert_int_equal(v, 0x00000052u); /* AddrInc and DbgSwEnable taken, Size and HPROT not */
+  wr(r, true, 0x4, RAM_BASE + 8);
+  wr(r, true, 0xC, 0xCAFEF00Du);
+  assert_int_equal(bus2.last_size, 4);
+  assert_memory_equal(bus2.ram + 8, "\x0D\xF0\xFE\xCA", 4);
+  /* APSEL 3: no AP, writes ignored, nothing reached */
+  unsigned a0 = r->bus.accesses, a1 = bus1.accesses, a2 = bus2.accesses;
+  wr(r, false, 0x8, 0x03000000u);
+  wr(r, true, 0x4, RAM_BASE);
+  wr(r, true, 0xC, 0x55555555u);
+  rd(r, true, 0xC, &v);
+  rd(r, false, 0xC, &v);
+  assert_int_equal(v, 0);
+  assert_int_equal(r->bus.accesses + bus1.accesses + bus2.accesses, a0 + a1 + a2);
+  teardown(r);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -418,6 +497,7 @@ int main(void)
     cmocka_unit_test(transfer_without_powerup_fails_sticky),
     cmocka_unit_test(power_cycle_resets_the_dp),
     cmocka_unit_test(injected_wait_and_fault),
+    cmocka_unit_test(several_aps_each_with_its_own_csw_tar_and_bus),
   };
   return cmocka_run_group_tests_name("dap", tests, NULL, NULL);
 }

@@ -25,6 +25,8 @@ static const blob blobs[] = {
   {"f767", lf_demo_f767_bin, &lf_demo_f767_bin_len, 0x20000000u, 0x20020000u},
   /* F4 2: SRAM1+2+3 0x20000000-0x2002FFFF */
   {"f429", lf_demo_f429_bin, &lf_demo_f429_bin_len, 0x20000000u, 0x20030000u},
+  /* H7 2.3/2.4: DTCM 0x20000000-0x2001FFFF (clocked after reset) */
+  {"h743", lf_demo_h743_bin, &lf_demo_h743_bin_len, 0x20000000u, 0x20020000u},
 };
 
 static uint32_t word(const blob *b, size_t off)
@@ -50,6 +52,7 @@ static void vector_tables_point_into_ram_and_the_image(void **state)
   /* the per-board linker scripts put the stacks at the top of each SRAM */
   assert_int_equal(word(&blobs[0], 0), 0x20020000u);
   assert_int_equal(word(&blobs[1], 0), 0x20030000u);
+  assert_int_equal(word(&blobs[2], 0), 0x20020000u);
 }
 
 static int same_file(const char *path, const blob *b)

@@ -18,6 +18,7 @@
 #include "arm/adi.h"
 #include "arm/cortex_m.h"
 #include "bench/bench.h"
+#include "bench/soc.h"
 #include "core/session.h"
 #include "flash/family.h"
 #include "flash/loader.h"
@@ -658,10 +659,11 @@ static void f429_programs_and_crcs(void **state)
 }
 
 /* One plan-driven job (smart flash CRCs, erase/program, CRC verify) on a
- * running loader; returns the modeled ns and fills the plan's floor. */
-static uint64_t plan_job(fx *f, const uint8_t *img, uint32_t len, uint64_t *floor_ns, size_t *nsteps)
+ * running loader at base; returns the modeled ns and fills the plan's floor. */
+static uint64_t plan_job_at(fx *f, uint32_t base, const uint8_t *img, uint32_t len,
+                            uint64_t *floor_ns, size_t *nsteps)
 {
-  lf_segment seg = {FLASH, len, (uint8_t *)img};
+  lf_segment seg = {base, len, (uint8_t *)img};
   lf_plan_settings set;
   lf_plan_settings_default(&set);
   lf_plan *p = NULL;
@@ -687,6 +689,11 @@ static uint64_t plan_job(fx *f, const uint8_t *img, uint32_t len, uint64_t *floo
   free(st);
   lf_plan_free(p);
   return t;
+}
+
+static uint64_t plan_job(fx *f, const uint8_t *img, uint32_t len, uint64_t *floor_ns, size_t *nsteps)
+{
+  return plan_job_at(f, FLASH, img, len, floor_ns, nsteps);
 }
 
 /* The flow the issue's table measures, driven by flash/plan.h on the
@@ -722,6 +729,210 @@ static void plan_jobs_full_unchanged_one_byte(void **state)
   fx_close(&f);
 }
 
+/* ---- STM32H743 (NUCLEO-H743ZI): two banks at the same time ----
+ * Floors from the bench rows (params.c, x64): sector erase h7_erase_ns[3]
+ * 1 s, flash word h7_prog_ns[3] 100 us, bank erase h7_bank_erase_ns[3] 5 s;
+ * stm32-f1-l4-h7-targets.md 5.3 (concurrency). */
+#define BANK2 0x08100000u
+
+static double h7_floor_ns(const fx *f, unsigned sectors, uint32_t bytes)
+{
+  const lf_bench_params *p = lf_bench_params_get(f->b);
+  return sectors * p->h7_erase_ns[3] + (bytes / 32) * p->h7_prog_ns[3];
+}
+
+/* The 65 KB job: one sector of bank 1, 2080 flash words: 1.208 s floor,
+ * the loader started while sector 0 erases, no starvation, within 1.10 x. */
+static void h743_65k_image_programs_within_floor(void **state)
+{
+  (void)state;
+  fx f;
+  fx_open(&f, "nucleo-h743zi", NULL, NULL);
+  uint32_t ring, ring_size;
+  lf_loader_layout(f.l, NULL, &ring, &ring_size);
+  assert_int_equal(ring, 0x24000000u); /* AXI SRAM, its own window */
+  assert_int_equal(ring_size, 512u << 10);
+  uint8_t *img = random_bytes(IMAGE_LEN, 0x7431u);
+  lf_loader_step st[4];
+  size_t n = plan_steps(&f, img, FLASH, IMAGE_LEN, st);
+  assert_int_equal(n, 2);
+  uint64_t t0 = now(&f);
+  lf_loader_range rg = {FLASH, IMAGE_LEN};
+  uint32_t crc = 0;
+  must(&f, lf_loader_run_crc32(f.l, st, n, &rg, 1, &crc), "run + crc");
+  double job = (double)(now(&f) - t0), floor_ns = h7_floor_ns(&f, 1, IMAGE_LEN);
+  must(&f, lf_loader_stop(f.l), "stop");
+  assert_int_equal(crc, (uint32_t)crc32(0L, img, IMAGE_LEN));
+  expect_flash(&f, FLASH, img, IMAGE_LEN);
+  const lf_loader_stats *ls = lf_loader_stats_get(f.l);
+  printf("h743 65 KB: %.2f ms, floor %.2f ms = %.4f x; ring empty %.3f ms\n", job / 1e6,
+         floor_ns / 1e6, job / floor_ns, ls->starve_cyc * 1e3 / ls->core_hz);
+  assert_true(floor_ns == 1208e6);
+  assert_true(job > floor_ns && job < 1.10 * floor_ns);
+  assert_true(ls->starve_cyc * 1e9 / ls->core_hz < 1e6);
+  free(img);
+  fx_close(&f);
+}
+
+/* An image across the bank boundary (64 KiB at the end of sector 7 of bank
+ * 1, 64 KiB at the start of sector 8 of bank 2): both controllers erase and
+ * program at once: 1 s + 2048 x 100 us = 1.2048 s, not the 2.4096 s of one
+ * bank after the other. Through the plan (its floor is the slower bank) and
+ * the stream engine (pairs). The upload (128 KiB at 4 MHz, ~0.8 s) hides
+ * behind the erases. */
+static void h743_both_banks_at_once(void **state)
+{
+  (void)state;
+  fx f;
+  fx_open(&f, "nucleo-h743zi", NULL, NULL);
+  const uint32_t base = 0x080F0000u, len = 128u << 10;
+  uint8_t *img = random_bytes(len, 0xB4A7u);
+  uint64_t floor_ns;
+  size_t n;
+  uint64_t t = plan_job_at(&f, base, img, len, &floor_ns, &n);
+  assert_int_equal(floor_ns, 1204800000u);
+  assert_true(floor_ns == h7_floor_ns(&f, 1, len / 2));
+  assert_true(t > floor_ns && t < 1.10 * (double)floor_ns);
+  assert_true((double)t < 0.55 * 2 * (double)floor_ns); /* far from one bank after the other */
+  expect_flash(&f, base, img, len);
+  const lf_soc_counters *c = lf_soc_counters_get(lf_bench_soc(f.b));
+  assert_int_equal(c->flash_sector_erases, 2);
+  assert_int_equal(c->flash_prog_ops, len / 32);
+  /* unequal ranges: 128 KiB + 32 bytes in bank 2, 64 KiB in bank 1 (the
+   * longer range is split; everything lands where it belongs) */
+  uint8_t *a = random_bytes(64u << 10, 1u), *b = random_bytes((128u << 10) + 32, 2u);
+  lf_loader_step st[4] = {{LF_LOADER_ERASE, FLASH, NULL, 0}, {LF_LOADER_PROGRAM, FLASH, a, 64u << 10},
+                          {LF_LOADER_ERASE, BANK2 + 0x20000u, NULL, 0},
+                          {LF_LOADER_PROGRAM, BANK2 + 0x20000u, b, (128u << 10) + 32}};
+  st[2].addr = BANK2 + 0x20000u;
+  must(&f, lf_loader_run(f.l, st, 2), "erase sector 0"); /* programs bank 1 alone first */
+  lf_loader_step both[3] = {{LF_LOADER_ERASE, BANK2 + 0x40000u, NULL, 0}, st[1],
+                            {LF_LOADER_PROGRAM, BANK2 + 0x40000u, b, (128u << 10) + 32}};
+  lf_loader_step erase2 = {LF_LOADER_ERASE, BANK2 + 0x60000u, NULL, 0};
+  must(&f, lf_loader_run(f.l, &erase2, 1), "erase sector 11");
+  both[1].addr = FLASH + 0x10000u; /* fresh bytes of sector 0 */
+  both[2].addr = BANK2 + 0x40000u;
+  both[2].len = (128u << 10) + 32; /* ends in sector 11 */
+  must(&f, lf_loader_run(f.l, both, 3), "pair of unequal ranges");
+  must(&f, lf_loader_stop(f.l), "stop");
+  expect_flash(&f, FLASH + 0x10000u, a, 64u << 10);
+  expect_flash(&f, BANK2 + 0x40000u, b, (128u << 10) + 32);
+  free(a);
+  free(b);
+  free(img);
+  fx_close(&f);
+}
+
+/* A failing erase of bank 2 is only seen when the bank is needed again (the
+ * loader does not wait for it): the error still names that erase, and the
+ * other bank's work is done. */
+static void h743_deferred_erase_error_names_its_sector(void **state)
+{
+  (void)state;
+  fx f;
+  fx_open(&f, "nucleo-h743zi", "flash_error@2:0x20000", NULL); /* 2nd operation: WRPERR */
+  uint8_t *img = random_bytes(8192, 3u);
+  lf_loader_step st[4] = {{LF_LOADER_ERASE, FLASH, NULL, 0}, {LF_LOADER_ERASE, BANK2, NULL, 0},
+                          {LF_LOADER_PROGRAM, FLASH, img, 4096}, {LF_LOADER_PROGRAM, BANK2, img + 4096, 4096}};
+  must(&f, lf_loader_start(f.l), "start");
+  assert_int_equal(lf_loader_run(f.l, st, 4), LF_ETARGET);
+  printf("%s\n", lf_err_msg(f.s));
+  assert_non_null(strstr(lf_err_msg(f.s), "erase sector 8 (0x08100000, 128 KiB) failed"));
+  assert_non_null(strstr(lf_err_msg(f.s), "WRPERR"));
+  free(img);
+  fx_close(&f);
+}
+
+/* A write-protected sector of bank 2 (WPSN_PRG2 through the option
+ * sequence) fails its program inside a pair: the error names the address
+ * in bank 2. */
+static void h743_program_error_in_a_pair_names_its_bank(void **state)
+{
+  (void)state;
+  fx f;
+  fx_open(&f, "nucleo-h743zi", NULL, NULL);
+  lf_memap *m = lf_adi_default_memap(f.a);
+  must(&f, lf_memap_write32(m, 0x52002008u, 0x08192A3Bu), "optkey1");
+  must(&f, lf_memap_write32(m, 0x52002008u, 0x4C5D6E7Fu), "optkey2");
+  must(&f, lf_memap_write32(m, 0x5200213Cu, 0xFEu), "WPSN_PRG2: sector 8");
+  must(&f, lf_memap_write32(m, 0x52002018u, 0x2u), "OPTSTART");
+  uint32_t sr = 1;
+  for (int i = 0; i < 100 && (sr & 1); i++)
+    must(&f, lf_memap_read32(m, 0x5200201Cu, &sr), "OPTSR_CUR");
+  uint8_t *img = random_bytes(8192, 4u);
+  lf_loader_step st[2] = {{LF_LOADER_PROGRAM, FLASH + 0x40000u, img, 4096},
+                          {LF_LOADER_PROGRAM, BANK2 + 0x40u, img + 4096, 4096}};
+  must(&f, lf_loader_start(f.l), "start");
+  assert_int_equal(lf_loader_run(f.l, st, 2), LF_ETARGET);
+  printf("%s\n", lf_err_msg(f.s));
+  assert_non_null(strstr(lf_err_msg(f.s), "program 0x08100040 (sector 8)"));
+  assert_non_null(strstr(lf_err_msg(f.s), "WRPERR"));
+  free(img);
+  fx_close(&f);
+}
+
+/* Bank and mass erase on the H743 (LF_LOADER_MASS with a bank mask): bank
+ * 2 alone takes one bank erase (h7_bank_erase_ns[3], 5 s) and leaves bank 1;
+ * both banks erase at once, also in one bank erase's time, not two. */
+static void h743_bank_and_mass_erase(void **state)
+{
+  (void)state;
+  fx f;
+  fx_open(&f, "nucleo-h743zi", NULL, NULL);
+  uint8_t *a = random_bytes(4096, 7u);
+  lf_loader_step st[4] = {{LF_LOADER_ERASE, FLASH, NULL, 0}, {LF_LOADER_ERASE, BANK2, NULL, 0},
+                          {LF_LOADER_PROGRAM, FLASH, a, 4096}, {LF_LOADER_PROGRAM, BANK2, a, 4096}};
+  must(&f, lf_loader_run(f.l, st, 4), "program both banks");
+  const double bank_ns = lf_bench_params_get(f.b)->h7_bank_erase_ns[3];
+  uint64_t t0 = now(&f);
+  lf_loader_step m2 = {LF_LOADER_MASS, 2u, NULL, 0};
+  must(&f, lf_loader_run(f.l, &m2, 1), "erase bank 2");
+  double dt = (double)(now(&f) - t0);
+  expect_flash(&f, FLASH, a, 4096);
+  uint8_t ff[4096];
+  memset(ff, 0xFF, sizeof ff);
+  expect_flash(&f, BANK2, ff, sizeof ff);
+  assert_true(dt >= bank_ns && dt < 1.01 * bank_ns);
+  t0 = now(&f);
+  lf_loader_step m3 = {LF_LOADER_MASS, 3u, NULL, 0};
+  must(&f, lf_loader_run(f.l, &m3, 1), "mass erase");
+  dt = (double)(now(&f) - t0);
+  expect_flash(&f, FLASH, ff, sizeof ff);
+  printf("bank erase and mass erase of both banks: %.3f s each (bank erase %.3f s)\n", dt / 1e9, bank_ns / 1e9);
+  assert_true(dt >= bank_ns && dt < 1.01 * bank_ns);
+  must(&f, lf_loader_stop(f.l), "stop");
+  assert_int_equal(lf_soc_counters_get(lf_bench_soc(f.b))->flash_mass_erases, 3);
+  free(a);
+  fx_close(&f);
+}
+
+/* The plan-driven flow on the H743: full program of the 65 KB image,
+ * unchanged re-flash (CRC per sector only), one-byte change. */
+static void h743_plan_jobs_full_unchanged_one_byte(void **state)
+{
+  (void)state;
+  fx f;
+  fx_open(&f, "nucleo-h743zi", NULL, NULL);
+  uint8_t *img = random_bytes(IMAGE_LEN, 0x65A7u);
+  uint64_t floor_ns;
+  size_t n;
+  uint64_t t = plan_job(&f, img, IMAGE_LEN, &floor_ns, &n);
+  assert_int_equal(floor_ns, 1208000000u);
+  assert_true(t < 1.10 * (double)floor_ns);
+  uint64_t full = t;
+  t = plan_job(&f, img, IMAGE_LEN, &floor_ns, &n);
+  assert_int_equal(n, 0);
+  assert_true(t < full / 10);
+  img[0x9000] ^= 0x5A;
+  t = plan_job(&f, img, IMAGE_LEN, &floor_ns, &n);
+  assert_int_equal(n, 2);
+  assert_true(t < 1.10 * (double)floor_ns + 20e6);
+  expect_flash(&f, FLASH, img, IMAGE_LEN);
+  must(&f, lf_loader_stop(f.l), "stop");
+  free(img);
+  fx_close(&f);
+}
+
 int main(int argc, char **argv)
 {
   if (argc > 1)
@@ -743,6 +954,12 @@ int main(int argc, char **argv)
     cmocka_unit_test(small_ring_wraps),
     cmocka_unit_test(every_psize_programs),
     cmocka_unit_test(f429_programs_and_crcs),
+    cmocka_unit_test(h743_65k_image_programs_within_floor),
+    cmocka_unit_test(h743_both_banks_at_once),
+    cmocka_unit_test(h743_deferred_erase_error_names_its_sector),
+    cmocka_unit_test(h743_program_error_in_a_pair_names_its_bank),
+    cmocka_unit_test(h743_plan_jobs_full_unchanged_one_byte),
+    cmocka_unit_test(h743_bank_and_mass_erase),
   };
   return cmocka_run_group_tests_name("loader", tests, NULL, NULL);
 }

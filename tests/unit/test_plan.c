@@ -138,7 +138,12 @@ static void test_other_families(void **state)
 static void test_family_errors_and_bank_option(void **state)
 {
   lf_flash_geometry g = {0};
-  assert_int_equal(lf_line_geometry(S, NULL, 0x450, 2048, false, &g), LF_ENOTSUP);
+  assert_int_equal(lf_line_geometry(S, NULL, 0x470, 2048, false, &g), LF_ENOTSUP);
+  assert_string_equal(lf_err_msg(S), "flash: no flash family knows the line with ID 0x470 (tried: "
+                                     "stm32f4f7, stm32h7)");
+  assert_int_equal(lf_line_geometry(S, NULL, 0x480, 2048, false, &g), LF_ENOTSUP); /* named by the H7 unit */
+  assert_non_null(strstr(lf_err_msg(S), "STM32H7Ax/H7Bx (DEV_ID 0x480) is not supported yet"));
+  assert_int_equal(lf_line_geometry(S, lf_family_by_name("stm32f4f7"), 0x450, 2048, false, &g), LF_ENOTSUP);
   assert_string_equal(lf_err_msg(S), "flash: DEV_ID 0x450 is not an STM32F2/F4/F7 line");
   assert_int_equal(lf_line_geometry(S, NULL, 0x431, 512, false, &g), LF_ENOTSUP); /* a named line */
   assert_non_null(strstr(lf_err_msg(S), "STM32F411 (DEV_ID 0x431) is not supported yet"));
@@ -924,9 +929,170 @@ static void test_auto_never_surprise_mass_erase(void **state)
   lf_geometry_free(&g);
 }
 
+/* ---- STM32H7: two banks that work at the same time ----
+ * stm32-f1-l4-h7-targets.md 2.3 (2 x 8 x 128 KiB, bank 2 at 0x08100000),
+ * 5.3 (concurrency), 6 at x64: sector erase 1 s, flash word (32 B) 100 us,
+ * bank erase 5 s (max 2 s / 200 us / 10 s). */
+static void test_h743_geometry_and_times(void **state)
+{
+  lf_flash_geometry g = {0};
+  geometry(0x450, 2048, true, &g);
+  assert_string_equal(g.name, "STM32H74x/H75x 2048 KiB dual bank");
+  assert_int_equal(g.nsectors, 16);
+  assert_int_equal(g.nbanks, 2);
+  assert_true(g.parallel_banks);
+  assert_int_equal(g.bank_base[1], 0x08100000);
+  assert_int_equal(g.bank_size[0], 1024 * KiB);
+  sector_is(&g, 0, 0x08000000, 128 * KiB, 0, 0);
+  sector_is(&g, 7, 0x080E0000, 128 * KiB, 7, 0);
+  sector_is(&g, 8, 0x08100000, 128 * KiB, 8, 1);
+  sector_is(&g, 15, 0x081E0000, 128 * KiB, 15, 1);
+  assert_int_equal(g.prog_unit, 32);
+  assert_int_equal(lf_geometry_unit_log2(&g, 32), 5);
+  assert_int_equal(lf_geometry_unit_log2(&g, 4), -1);
+  assert_int_equal(lf_geometry_prog_ns(&g, 32, false), 100 * US);
+  assert_int_equal(lf_geometry_prog_ns(&g, 32, true), 200 * US);
+  assert_int_equal(lf_geometry_erase_ns(&g, &g.sector[9], 32, false), 1000 * MS);
+  assert_int_equal(lf_geometry_erase_ns(&g, &g.sector[9], 32, true), 2000 * MS);
+  /* both banks erase at once: a mass erase takes one bank's time */
+  assert_int_equal(lf_geometry_mass_ns(&g, 32, false), 5000 * MS);
+  assert_int_equal(lf_geometry_mass_ns(&g, 32, true), 10000 * MS);
+  lf_geometry_free(&g);
+  assert_int_equal(lf_line_geometry(S, NULL, 0x450, 1024, true, &g), LF_EINVAL);
+  assert_non_null(strstr(lf_err_msg(S), "1024 KiB is not supported"));
+  assert_int_equal(lf_line_geometry(S, NULL, 0x450, 0xFFFF, true, &g), LF_EINVAL);
+  lf_geometry_free(&g);
+}
+
+/* Floors on the H743, by hand (x64 typical). */
+static void test_h743_floor_is_the_slower_bank(void **state)
+{
+  lf_flash_geometry g = {0};
+  geometry(0x450, 2048, true, &g);
+  lf_plan_settings set;
+  lf_plan_settings_default(&set);
+  /* 65 KB at 0x08000000: one sector of bank 1: 1 s + 2080 x 100 us = 1.208 s;
+   * a chip erase would lose the other 15 sectors: not considered */
+  img m = {0};
+  img_add(&m, 0x08000000, 66560, -1);
+  lf_plan *p = build(&m, &g, &set);
+  assert_int_equal(p->sum.sector_cost_ns, 1208 * MS);
+  assert_int_equal(p->sum.chip_cost_ns, 5208 * MS);
+  finalize(p);
+  assert_int_equal(p->sum.erase_used, LF_ERASE_SECTOR);
+  assert_int_equal(p->sum.program_words, 2080);
+  assert_int_equal(p->sum.floor_ns, 1208 * MS);
+  assert_int_equal(p->sum.serial_ns, 1208 * MS);
+  assert_int_equal(p->sum.bank_ns[0], 1208 * MS);
+  assert_int_equal(p->sum.bank_ns[1], 0);
+  lf_plan_free(p);
+  img_free(&m);
+
+  /* 256 KiB across the bank boundary (sector 7 and sector 8): both banks
+   * 1 s + 4096 x 100 us = 1.4096 s at the same time; in turn 2.8192 s */
+  img_add(&m, 0x080E0000, 256 * KiB, -1);
+  p = build(&m, &g, &set);
+  assert_int_equal(p->sum.sector_cost_ns, 1409600000ull);
+  finalize(p);
+  assert_int_equal(p->sum.floor_ns, 1409600000ull);
+  assert_int_equal(p->sum.serial_ns, 2819200000ull);
+  assert_int_equal(p->sum.erase_ns, 2000 * MS);
+  assert_int_equal(p->sum.program_ns, 819200000ull);
+  lf_plan_free(p);
+  img_free(&m);
+
+  /* uneven: three sectors of bank 1, one of bank 2: 3 x 1.4096 s bounds */
+  img_add(&m, 0x08000000, 384 * KiB, -1);
+  img_add(&m, 0x08100000, 128 * KiB, -1);
+  p = build(&m, &g, &set);
+  finalize(p);
+  assert_int_equal(p->sum.bank_ns[0], 4228800000ull);
+  assert_int_equal(p->sum.bank_ns[1], 1409600000ull);
+  assert_int_equal(p->sum.floor_ns, 4228800000ull);
+  assert_int_equal(p->sum.serial_ns, 5638400000ull);
+  lf_plan_free(p);
+  img_free(&m);
+
+  /* 2 MiB: sectors 8 x (1 s + 0.4096 s) = 11.2768 s per bank; a chip erase
+   * (both banks at once, 5 s) + 32768 words x 100 us per bank = 8.2768 s
+   * wins and loses nothing; one controller doing both banks in turn would
+   * need 2 x 8.2768 = 16.5536 s */
+  img_add(&m, 0x08000000, 2048 * KiB, -1);
+  p = build(&m, &g, &set);
+  assert_int_equal(p->sum.sector_cost_ns, 11276800000ull);
+  assert_int_equal(p->sum.chip_cost_ns, 8276800000ull);
+  finalize(p);
+  assert_int_equal(p->sum.erase_used, LF_ERASE_CHIP);
+  assert_int_equal(p->sum.erase_ns, 5000 * MS);
+  assert_int_equal(p->sum.floor_ns, 8276800000ull);
+  assert_int_equal(p->sum.serial_ns, 16553600000ull);
+  lf_plan_free(p);
+  /* sector erase forced: the slower bank, 11.2768 s (in turn 22.5536 s) */
+  set.erase = LF_ERASE_SECTOR;
+  p = build(&m, &g, &set);
+  finalize(p);
+  assert_int_equal(p->sum.floor_ns, 11276800000ull);
+  assert_int_equal(p->sum.serial_ns, 22553600000ull);
+  lf_plan_free(p);
+  /* a known upload rate bounds both: 200 KB/s x 2 MiB = 10.48576 s for the
+   * sectors; the chip erase uploads the ring (512 KiB) during the erase,
+   * the rest (1.5 MiB = 7.86432 s) while programming: 12.86432 s */
+  set.erase = LF_ERASE_AUTO;
+  set.link_bps = 200000;
+  set.ring_bytes = 512 * KiB;
+  p = build(&m, &g, &set);
+  assert_int_equal(p->sum.sector_cost_ns, 11276800000ull);
+  assert_int_equal(p->sum.chip_cost_ns, 12864320000ull);
+  finalize(p);
+  assert_int_equal(p->sum.erase_used, LF_ERASE_SECTOR);
+  lf_plan_free(p);
+  img_free(&m);
+  lf_geometry_free(&g);
+}
+
+/* A described part with independent banks (lf.geometry{parallel_banks}):
+ * the same per-bank floor; without the flag the banks add up. */
+static void test_described_parallel_banks(void **state)
+{
+  lf_flash_timing tm = {.prog_ns = {{10 * US}}, .erase = {{4 * KiB, {{20 * MS}}}},
+                        .mass_ns = {{100 * MS}}, .mass_ref_bytes = 64 * KiB};
+  lf_geometry_region rg[2] = {{0x10000000, 8, 4 * KiB, 0, 0}, {0x10008000, 8, 4 * KiB, 1, 8}};
+  lf_geometry_desc d = {.name = "two", .regions = rg, .nregions = 2, .erased = 0xFF,
+                        .prog_units = 1, .prog_unit = 1, .timing = &tm, .parallel_banks = true};
+  lf_flash_geometry g;
+  assert_int_equal(lf_geometry_build(S, &d, &g), 0);
+  assert_true(g.parallel_banks);
+  assert_int_equal(lf_geometry_mass_ns(&g, 1, false), 50 * MS); /* one 32 KiB bank of 64 */
+  img m = {0};
+  img_add(&m, 0x10007000, 8 * KiB, -1); /* last sector of bank 0, first of bank 1 */
+  lf_plan_settings set;
+  lf_plan_settings_default(&set);
+  lf_plan *p = build(&m, &g, &set);
+  finalize(p);
+  /* per bank 20 ms + 4096 x 10 us = 60.96 ms */
+  assert_int_equal(p->sum.floor_ns, 60960000ull);
+  assert_int_equal(p->sum.serial_ns, 121920000ull);
+  lf_plan_free(p);
+  lf_geometry_free(&g);
+  d.parallel_banks = false;
+  assert_int_equal(lf_geometry_build(S, &d, &g), 0);
+  assert_false(g.parallel_banks);
+  assert_int_equal(lf_geometry_mass_ns(&g, 1, false), 100 * MS);
+  p = build(&m, &g, &set);
+  finalize(p);
+  assert_int_equal(p->sum.floor_ns, 121920000ull);
+  assert_int_equal(p->sum.serial_ns, 121920000ull);
+  lf_plan_free(p);
+  lf_geometry_free(&g);
+  img_free(&m);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_h743_geometry_and_times),
+    cmocka_unit_test(test_h743_floor_is_the_slower_bank),
+    cmocka_unit_test(test_described_parallel_banks),
     cmocka_unit_test(test_f76x_layouts),
     cmocka_unit_test(test_other_families),
     cmocka_unit_test(test_family_errors_and_bank_option),

@@ -34,8 +34,9 @@ static void *ram_create(const char *part, const lf_soc_env *env, lf_soc_info *in
     return NULL;
   }
   r->region = (lf_soc_region){"RAM", RAM_BASE, RAM_SIZE, r->ram, true, false};
-  *info = (lf_soc_info){"ramchip", 0, 0x410FC241u, 0x2BA01477u, 0, 0x24770011u, 0xE00FF003u,
-                        &r->region, 1};
+  *info = (lf_soc_info){.part = "ramchip", .cpuid = 0x410FC241u, .dpidr = 0x2BA01477u,
+                        .ap_idr = 0x24770011u, .ap_base = 0xE00FF003u, .regions = &r->region,
+                        .nregions = 1};
   return r;
 }
 
@@ -119,6 +120,16 @@ static void family_without_optional_ops_gets_the_documented_defaults(void **stat
   const lf_soc_region *rg;
   assert_int_equal(lf_soc_regions(s, &rg), 1);
   assert_int_equal(rg[0].base, RAM_BASE);
+  /* one AP (AP 0), no debug APB, the core's own ROM tables */
+  for (unsigned i = 0; i <= LF_SOC_MAX_APS; i++)
+    assert_int_equal(lf_soc_debug_ap(s, i).view, LF_SOC_AP_NONE);
+  v = 0x55u;
+  uint64_t bc = lf_soc_counters_get(s)->bus_errors;
+  assert_int_equal(lf_soc_debug_apb_access(s, 0xE00E1000u, 4, false, &v, &t), LF_BUS_ERR);
+  assert_int_equal(lf_soc_counters_get(s)->bus_errors, bc + 1);
+  const lf_cs_ident *rom = (const lf_cs_ident *)1;
+  assert_int_equal(lf_soc_core_rom(s, &rom), 0);
+  assert_null(rom);
 
   /* no state file: both directions fail with a message naming the part */
   char err[128] = "";
@@ -185,9 +196,9 @@ static void registry_finds_parts_and_lists_all_when_unknown(void **state)
   assert_string_equal(lf_soc_part(s), "stm32f429zi");
   lf_soc_free(s);
   assert_null(lf_soc_new("nrf52840", &P, NULL, err, sizeof err));
-  assert_string_equal(err, "soc: unknown part 'nrf52840' (known: stm32f767zi, stm32f429zi)");
+  assert_string_equal(err, "soc: unknown part 'nrf52840' (known: stm32f767zi, stm32f429zi, stm32h743zi)");
   assert_null(lf_soc_new(NULL, &P, NULL, err, sizeof err));
-  assert_string_equal(err, "soc: unknown part '(null)' (known: stm32f767zi, stm32f429zi)");
+  assert_string_equal(err, "soc: unknown part '(null)' (known: stm32f767zi, stm32f429zi, stm32h743zi)");
 }
 
 int main(void)

@@ -4,6 +4,7 @@
 -- Facts: ../shared/reference/stm32f7-target.md §3.6 (OPTCR), §3.7 (OPTCR1),
 -- §4.5 (programming, RDP regression), §7.4 (WRP granularity).
 
+local C = require("luaflash.targets.option_common")
 local M = {}
 
 M.FACTORY_OPTCR = 0xFFFFAAFD   -- §3.6 factory value
@@ -104,16 +105,7 @@ end
 -- Check a change against the project's permissions. Returns true, or nil
 -- and an error saying what would happen and which setting allows it.
 function M.check_change(old, new, allow)
-  allow = allow or {}
-  for _, c in ipairs(M.consequences(old, new)) do
-    if c.erases_flash and not allow.allow_mass_erase then
-      return nil, "option bytes: " .. c.what .. "; set allow_mass_erase = true to do it"
-    end
-    if c.irreversible and not allow.allow_rdp2 then
-      return nil, "option bytes: " .. c.what .. "; set allow_rdp2 = true to do it"
-    end
-  end
-  return true
+  return C.consent(M.consequences(old, new), allow)
 end
 
 -- ---- on a connected target ----------------------------------------------
@@ -135,24 +127,11 @@ M.fields = { rdp = true, bor = true, wwdg_sw = true, iwdg_sw = true, nrst_stop =
   nrst_stdby = true, write_protected = true, dual_boot = true, dual_bank = true,
   iwdg_stdby_run = true, iwdg_stop_run = true, boot_add0 = true, boot_add1 = true }
 
+function M.factory() return M.decode(M.FACTORY_OPTCR, M.FACTORY_OPTCR1) end
+
 -- Check a wanted change table without a target (unknown field names, values
 -- that cannot be encoded). Returns true or nil, error.
-function M.check_fields(want)
-  if type(want) ~= "table" then return nil, "option_bytes: expected a table of fields, got " .. type(want) end
-  local names = {}
-  for k in pairs(M.fields) do names[#names + 1] = k end
-  table.sort(names)
-  for k in pairs(want) do
-    if not M.fields[k] then
-      return nil, "option_bytes: unknown field '" .. tostring(k) .. "' (known: " .. table.concat(names, ", ") .. ")"
-    end
-  end
-  local o = M.decode(M.FACTORY_OPTCR, M.FACTORY_OPTCR1)
-  for k, v in pairs(want) do o[k] = v end
-  local optcr, err = M.encode(o)
-  if not optcr then return nil, "option_bytes: " .. err end
-  return true
-end
+function M.check_fields(want) return C.check_fields(M, want) end
 
 function M.read(t)
   local optcr = t:read32(M.FLASH + M.OPTCR)
@@ -165,32 +144,14 @@ end
 -- and the refusal (allow = { allow_mass_erase, allow_rdp2 }). Nothing is
 -- written.
 function M.prepare(t, want, allow)
-  local ok, ferr = M.check_fields(want)
-  if not ok then return nil, ferr end
-  local _, _, old = M.read(t)
-  local new = {}
-  for k, v in pairs(old) do new[k] = v end
-  for k, v in pairs(want) do new[k] = v end
-  if want.rdp == 1 and old.rdp == 1 then new.rdp_raw = old.rdp_raw end
-  local optcr, optcr1 = M.encode(new)
-  if not optcr then return nil, "option_bytes: " .. optcr1 end
-  new = M.decode(optcr, optcr1)
-  local okc, cerr = M.check_change(old, new, allow)
-  if not okc then return nil, cerr end
-  local oldcr, oldcr1 = M.encode(old)
-  return { old = old, new = new, optcr = optcr, optcr1 = optcr1,
-    consequences = M.consequences(old, new), changed = oldcr ~= optcr or oldcr1 ~= optcr1 }
+  local c, err = C.prepare(M, t, want, allow)
+  if not c then return nil, err end
+  c.optcr, c.optcr1 = c.values[1], c.values[2]
+  return c
 end
 
 local function wait_idle(t, timeout_s, what)
-  local t0 = t:now_ns()
-  while true do
-    local sr = t:read32(M.FLASH + M.SR)
-    if sr & M.SR_BSY == 0 then return sr end
-    if (t:now_ns() - t0) / 1e9 > timeout_s then
-      error(string.format("option bytes: %s: FLASH_SR.BSY still set after %.1f s (SR 0x%08x)", what, timeout_s, sr), 0)
-    end
-  end
+  return C.wait(t, M.FLASH + M.SR, M.SR_BSY, timeout_s, what, "FLASH_SR.BSY")
 end
 
 -- Program a prepared change and check it. reset(t) must reset the chip

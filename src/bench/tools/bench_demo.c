@@ -1,5 +1,6 @@
 /* lf-bench-demo: flashes the LED-blink demo firmware built for the board
- * onto a virtual board (NUCLEO-F767ZI by default, or NUCLEO-F429ZI) using
+ * onto a virtual board (NUCLEO-F767ZI by default, NUCLEO-F429ZI or
+ * NUCLEO-H743ZI) using
  * nothing but raw ST-Link commands over the bench's USB API (the
  * debugger-driven path: flash controller registers written through the
  * AHB-AP, no loader), verifies it, resets the board and watches the LEDs.
@@ -17,21 +18,42 @@
 #include "bench/tools/rawstlink.h"
 
 #define FLASH_BASE 0x08000000u
-#define FLASH_KEYR 0x40023C04u
-#define FLASH_SR 0x40023C0Cu
-#define FLASH_CR 0x40023C10u
 #define DHCSR 0xE000EDF0u
 #define DEMCR 0xE000EDFCu
 #define AIRCR 0xE000ED0Cu
 
-/* What a host must know about each part to flash it: sector layout with the
- * SNB value written to FLASH_CR, and where the flash size register is. */
-typedef struct sector { uint32_t size; uint8_t snb; } sector;
+/* A flash controller as the debugger drives it: bank 1's registers (bank b
+ * at + b * bank_stride), the CR values of a sector erase (with SNB shifted
+ * in), of its start bit and of programming, the busy and error bits of SR
+ * and how errors are cleared (w1c register and bits), the program unit. */
+typedef struct flash_regs {
+  uint32_t keyr, sr, cr, clear_reg, clear_bits, bank_stride;
+  uint32_t lock, erase, snb_shift, start, prog, busy, errors;
+  unsigned unit;
+} flash_regs;
+/* STM32F2/F4/F7 (stm32f7-target.md 3.1-3.5, 4.1-4.3): x32. */
+static const flash_regs f47_regs = {
+  0x40023C04u, 0x40023C0Cu, 0x40023C10u, 0x40023C0Cu, 0xF3u, 0,
+  0x80000000u, 0x2u | 2u << 8, 3, 1u << 16, 0x1u | 2u << 8, 1u << 16, 0xF2u, 4,
+};
+/* STM32H743 (stm32-f1-l4-h7-targets.md 5.1-5.3): two banks, x64, errors
+ * cleared through CCR, busy = QW, 256-bit flash words. */
+static const flash_regs h7_regs = {
+  0x52002004u, 0x52002010u, 0x5200200Cu, 0x52002014u, 0x1FEF0000u, 0x100u,
+  0x1u, 0x4u | 0x30u, 8, 0x80u, 0x2u | 0x30u, 0x4u, 0x07EE0000u, 32,
+};
+
+/* What a host must know about each part to flash it: its controller,
+ * sector layout with the SNB value written to FLASH_CR (and the bank),
+ * where the ID and the flash size register are. */
+typedef struct sector { uint32_t size; uint8_t snb, bank; } sector;
 typedef struct part_layout {
   const char *part;
+  uint32_t idcode_reg;
   uint32_t flash_size_reg; /* 16-bit, KiB */
   const sector *sectors;
   size_t nsectors;
+  const flash_regs *fr;
 } part_layout;
 
 #define K16 16384u
@@ -42,20 +64,31 @@ typedef struct part_layout {
 /* STM32F767ZI, single-bank 2 MiB (default nDBANK=1): stm32f7-target.md 7.1;
  * flash size register 0x1FF0F442 (F7 1). */
 static const sector f767_sectors[] = {
-  {K32, 0}, {K32, 1}, {K32, 2}, {K32, 3}, {K128, 4}, {K256, 5},
-  {K256, 6}, {K256, 7}, {K256, 8}, {K256, 9}, {K256, 10}, {K256, 11},
+  {K32, 0, 0}, {K32, 1, 0}, {K32, 2, 0}, {K32, 3, 0}, {K128, 4, 0}, {K256, 5, 0},
+  {K256, 6, 0}, {K256, 7, 0}, {K256, 8, 0}, {K256, 9, 0}, {K256, 10, 0}, {K256, 11, 0},
 };
 /* STM32F429ZI, always dual bank 2 x 1 MiB; bank-2 sector k is SNB 0x10 + k
  * (stm32f4-target.md 7.1, 7.4); flash size register 0x1FFF7A22 (F4 1). */
 static const sector f429_sectors[] = {
-  {K16, 0x00}, {K16, 0x01}, {K16, 0x02}, {K16, 0x03}, {K64, 0x04}, {K128, 0x05},
-  {K128, 0x06}, {K128, 0x07}, {K128, 0x08}, {K128, 0x09}, {K128, 0x0A}, {K128, 0x0B},
-  {K16, 0x10}, {K16, 0x11}, {K16, 0x12}, {K16, 0x13}, {K64, 0x14}, {K128, 0x15},
-  {K128, 0x16}, {K128, 0x17}, {K128, 0x18}, {K128, 0x19}, {K128, 0x1A}, {K128, 0x1B},
+  {K16, 0x00, 0}, {K16, 0x01, 0}, {K16, 0x02, 0}, {K16, 0x03, 0}, {K64, 0x04, 0}, {K128, 0x05, 0},
+  {K128, 0x06, 0}, {K128, 0x07, 0}, {K128, 0x08, 0}, {K128, 0x09, 0}, {K128, 0x0A, 0}, {K128, 0x0B, 0},
+  {K16, 0x10, 0}, {K16, 0x11, 0}, {K16, 0x12, 0}, {K16, 0x13, 0}, {K64, 0x14, 0}, {K128, 0x15, 0},
+  {K128, 0x16, 0}, {K128, 0x17, 0}, {K128, 0x18, 0}, {K128, 0x19, 0}, {K128, 0x1A, 0}, {K128, 0x1B, 0},
+};
+/* STM32H743ZI: 2 banks x 8 x 128 KiB (H7 2.3); ID at 0x5C001000 and flash
+ * size at 0x1FF1E880 (H7 1.3). */
+static const sector h743_sectors[] = {
+  {K128, 0, 0}, {K128, 1, 0}, {K128, 2, 0}, {K128, 3, 0}, {K128, 4, 0}, {K128, 5, 0},
+  {K128, 6, 0}, {K128, 7, 0}, {K128, 0, 1}, {K128, 1, 1}, {K128, 2, 1}, {K128, 3, 1},
+  {K128, 4, 1}, {K128, 5, 1}, {K128, 6, 1}, {K128, 7, 1},
 };
 static const part_layout layouts[] = {
-  {"stm32f767zi", 0x1FF0F442u, f767_sectors, sizeof f767_sectors / sizeof f767_sectors[0]},
-  {"stm32f429zi", 0x1FFF7A22u, f429_sectors, sizeof f429_sectors / sizeof f429_sectors[0]},
+  {"stm32f767zi", 0xE0042000u, 0x1FF0F442u, f767_sectors,
+   sizeof f767_sectors / sizeof f767_sectors[0], &f47_regs},
+  {"stm32f429zi", 0xE0042000u, 0x1FFF7A22u, f429_sectors,
+   sizeof f429_sectors / sizeof f429_sectors[0], &f47_regs},
+  {"stm32h743zi", 0x5C001000u, 0x1FF1E880u, h743_sectors,
+   sizeof h743_sectors / sizeof h743_sectors[0], &h7_regs},
 };
 
 static double secs(lf_bench_board *b) { return (double)lf_bench_clock(b)->now_ns / 1e9; }
@@ -66,13 +99,13 @@ static int fail(const char *what, int st)
   return 1;
 }
 
-static int wait_flash(lf_bench_board *b, uint32_t *sr)
+static int wait_flash(lf_bench_board *b, const flash_regs *fr, unsigned bank, uint32_t *sr)
 {
   for (int i = 0; i < 1000000; i++) {
-    int st = lf_raw_read_debug32(b, FLASH_SR, sr);
+    int st = lf_raw_read_debug32(b, fr->sr + bank * fr->bank_stride, sr);
     if (st != 0x80)
       return st;
-    if (!(*sr & (1u << 16)))
+    if (!(*sr & fr->busy))
       return 0x80;
   }
   return -1;
@@ -164,8 +197,9 @@ int main(int argc, char **argv)
     free(owned);
     return 2;
   }
-  /* Words are programmed at x32: pad the tail with the erased value. */
-  size_t padded = (len + 3) & ~(size_t)3;
+  /* Whole program units: pad the tail with the erased value. */
+  const flash_regs *fr = lay->fr;
+  size_t padded = (len + fr->unit - 1) & ~(size_t)(fr->unit - 1);
   unsigned char *copy = malloc(padded);
   if (!copy) {
     free(owned);
@@ -214,7 +248,7 @@ int main(int argc, char **argv)
   lf_raw_write_dap(b, 0xFFFF, 0x4, 0x50000000u); /* CSYSPWRUPREQ | CDBGPWRUPREQ */
   for (int i = 0; i < 100 && (ctrl & 0xA0000000u) != 0xA0000000u; i++)
     lf_raw_read_dap(b, 0xFFFF, 0x4, &ctrl);
-  lf_raw_read_debug32(b, 0xE0042000u, &idcode);
+  lf_raw_read_debug32(b, lay->idcode_reg, &idcode);
   lf_raw_read_debug32(b, 0xE000ED00u, &cpuid);
   lf_raw_read_debug32(b, lay->flash_size_reg & ~3u, &fsize);
   fsize = (lay->flash_size_reg & 2u) ? fsize >> 16 : fsize & 0xFFFFu;
@@ -230,20 +264,24 @@ int main(int argc, char **argv)
   printf("core: halted=%d after reset (DHCSR 0x%08x)\n", (dhcsr >> 17) & 1, dhcsr);
 
   uint32_t sr = 0, cr = 0;
-  lf_raw_read_debug32(b, FLASH_CR, &cr);
-  if (cr & 0x80000000u) {
-    lf_raw_write_debug32(b, FLASH_KEYR, 0x45670123u);
-    lf_raw_write_debug32(b, FLASH_KEYR, 0xCDEF89ABu);
+  unsigned nbanks = fr->bank_stride ? 2 : 1;
+  for (unsigned k = 0; k < nbanks; k++) {
+    uint32_t o = k * fr->bank_stride;
+    lf_raw_read_debug32(b, fr->cr + o, &cr);
+    if (cr & fr->lock) {
+      lf_raw_write_debug32(b, fr->keyr + o, 0x45670123u);
+      lf_raw_write_debug32(b, fr->keyr + o, 0xCDEF89ABu);
+    }
+    lf_raw_write_debug32(b, fr->clear_reg + o, fr->clear_bits);
   }
-  lf_raw_write_debug32(b, FLASH_SR, 0xF3u);
   double t0 = secs(b);
   uint32_t off = 0;
   unsigned nerased = 0;
   for (size_t s = 0; s < lay->nsectors && off < len; off += lay->sectors[s].size, s++) {
-    uint32_t snb = lay->sectors[s].snb;
-    lf_raw_write_debug32(b, FLASH_CR, 0x2u | snb << 3 | 2u << 8);          /* SER, SNB, x32 */
-    lf_raw_write_debug32(b, FLASH_CR, 0x2u | snb << 3 | 2u << 8 | 1u << 16); /* STRT */
-    if ((st = wait_flash(b, &sr)) != 0x80 || (sr & 0xF2u)) {
+    uint32_t snb = lay->sectors[s].snb, o = lay->sectors[s].bank * fr->bank_stride;
+    lf_raw_write_debug32(b, fr->cr + o, fr->erase | snb << fr->snb_shift);
+    lf_raw_write_debug32(b, fr->cr + o, fr->erase | snb << fr->snb_shift | fr->start);
+    if ((st = wait_flash(b, fr, lay->sectors[s].bank, &sr)) != 0x80 || (sr & fr->errors)) {
       fprintf(stderr, "lf-bench-demo: erase of sector %zu (SNB 0x%02x) failed: FLASH_SR 0x%08x\n",
               s, snb, sr);
       goto out;
@@ -252,7 +290,8 @@ int main(int argc, char **argv)
   }
   printf("erase: %u sector(s) in %.6f s\n", nerased, secs(b) - t0);
   t0 = secs(b);
-  lf_raw_write_debug32(b, FLASH_CR, 0x1u | 2u << 8); /* PG, x32 */
+  for (unsigned k = 0; k < nbanks; k++)
+    lf_raw_write_debug32(b, fr->cr + k * fr->bank_stride, fr->prog);
   for (size_t o = 0; o < len; o += 1024) {
     uint16_t n = (uint16_t)(len - o < 1024 ? len - o : 1024);
     if ((st = lf_raw_write_mem32(b, FLASH_BASE + (uint32_t)o, image + o, n)) != 0x80) {
@@ -261,11 +300,13 @@ int main(int argc, char **argv)
       goto out;
     }
   }
-  if ((st = wait_flash(b, &sr)) != 0x80 || (sr & 0xF2u)) {
-    fprintf(stderr, "lf-bench-demo: programming failed: FLASH_SR 0x%08x\n", sr);
-    goto out;
-  }
-  lf_raw_write_debug32(b, FLASH_CR, 0x80000000u); /* clear PG, lock */
+  for (unsigned k = 0; k < nbanks; k++)
+    if ((st = wait_flash(b, fr, k, &sr)) != 0x80 || (sr & fr->errors)) {
+      fprintf(stderr, "lf-bench-demo: programming failed: FLASH_SR 0x%08x\n", sr);
+      goto out;
+    }
+  for (unsigned k = 0; k < nbanks; k++)
+    lf_raw_write_debug32(b, fr->cr + k * fr->bank_stride, fr->lock); /* clear PG, lock */
   printf("program: %zu bytes in %.6f s\n", len, secs(b) - t0);
 
   t0 = secs(b);

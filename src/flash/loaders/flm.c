@@ -20,9 +20,10 @@
  * returns to the host's BKPT. Errors stop the job: status FLASH, err_addr =
  * the sector or page, err_sr = function << 24 | the function's return value
  * (bit 23: the stack guard word below the stack was overwritten). While an
- * algorithm function runs, reserved[0] = 0x80000000 | function and
- * reserved[1] = its address argument, so the host can name a function that
- * faults or never returns.
+ * algorithm function runs, reserved[0] = 0x80000000 | function (bits 7:0)
+ * and reserved[1] = its address argument, so the host can name a function
+ * that faults or never returns; bits 15:8 of reserved[0] hold the kind of
+ * the function set Init'ed (1 erase, 2 program, 3 verify; 0 none).
  *
  * gen-loaders: -mcpu=cortex-m3 (ARMv7-M: UDIV, runs on M3/M4/M7)
  * gen-loaders: position-independent
@@ -47,7 +48,7 @@ enum {
 #define LF_LDR_FLM_GUARD 0x4C46474Bu         /* "KGFL", below the stack */
 #define LF_LDR_FLM_IN_CALL 0x80000000u       /* reserved[0] while a function runs */
 #define LF_LDR_FLM_CRC_TABLE 4096u           /* scratch: 4 x 256 words */
-#define LF_LDR_FLM_OFF_CALL 0x74u            /* reserved[0], reserved[1] in the control block */
+#define LF_LDR_FLM_OFF_CALL 0x78u            /* reserved[0], reserved[1] in the control block */
 
 /* The family words of the control block (lf_ldr_ctrl.fam). Addresses of
  * functions are absolute with the Thumb bit; 0 = absent. */
@@ -122,29 +123,33 @@ static int fail(ctl_t *c, uint32_t addr, uint32_t sr)
 static uint32_t call(ctl_t *c, uint32_t fn, uint32_t code, uint32_t a0, uint32_t a1, uint32_t a2)
 {
   volatile uint32_t *guard = (volatile uint32_t *)(FLM(c)->scratch + LF_LDR_FLM_CRC_TABLE + FLM(c)->page_size);
+  uint32_t kind = c->reserved[0] & 0xFF00u;
   c->reserved[1] = a0;
-  *(volatile uint32_t *)&c->reserved[0] = LF_LDR_FLM_IN_CALL | code;
+  *(volatile uint32_t *)&c->reserved[0] = LF_LDR_FLM_IN_CALL | kind | code;
   uint32_t r = ((fn3)fn)(a0, a1, a2);
-  *(volatile uint32_t *)&c->reserved[0] = code;
+  *(volatile uint32_t *)&c->reserved[0] = kind | code;
   if (*guard != LF_LDR_FLM_GUARD)
     return LF_LDR_FLM_STACK_SMASHED | (r & 0xFFFFu);
   return r & 0xFFFFFFu;
 }
 
+#define KIND(c) (((c)->reserved[0] >> 8) & 0xFFu)
+#define SET_KIND(c, k) ((c)->reserved[0] = ((c)->reserved[0] & ~0xFF00u) | ((k) << 8))
+
 /* The function kind now initialised (1 erase, 2 program, 3 verify; 0 none)
- * lives in reserved[2]: UnInit the old one, Init the new one. */
+ * lives in bits 15:8 of reserved[0]: UnInit the old one, Init the new one. */
 static int phase(ctl_t *c, uint32_t fnc)
 {
-  uint32_t cur = c->reserved[2];
+  uint32_t cur = KIND(c);
   if (cur == fnc)
     return 0;
   uint32_t r;
   if (cur && (r = call(c, FLM(c)->uninit, LF_LDR_FLM_FN_UNINIT, cur, 0, 0)))
     return fail(c, cur, (uint32_t)LF_LDR_FLM_FN_UNINIT << 24 | r);
-  c->reserved[2] = 0;
+  SET_KIND(c, 0u);
   if (fnc && (r = call(c, FLM(c)->init, LF_LDR_FLM_FN_INIT, FLM(c)->dev_addr, 0, fnc)))
     return fail(c, fnc, (uint32_t)LF_LDR_FLM_FN_INIT << 24 | r);
-  c->reserved[2] = fnc;
+  SET_KIND(c, fnc);
   return 0;
 }
 
@@ -230,7 +235,6 @@ __attribute__((used, noinline)) static int serve(ctl_t *c)
   crc_table(table);
   *(volatile uint32_t *)(w->scratch + LF_LDR_FLM_CRC_TABLE + w->page_size) = LF_LDR_FLM_GUARD;
   c->reserved[0] = 0;
-  c->reserved[2] = 0;
   c->version = LF_LDR_ABI_VERSION;
   c->magic = LF_LDR_READY;
   cmd_t *q = (cmd_t *)c->cmd_base;
@@ -265,8 +269,8 @@ __attribute__((used, noinline)) static int serve(ctl_t *c)
       r = 1;
     }
     if (r) {
-      if (c->status == LF_LDR_ST_FLASH && c->reserved[2] && (c->err_sr >> 24) != LF_LDR_FLM_FN_UNINIT)
-        call(c, w->uninit, LF_LDR_FLM_FN_UNINIT, c->reserved[2], 0, 0); /* leave the flash locked */
+      if (c->status == LF_LDR_ST_FLASH && KIND(c) && (c->err_sr >> 24) != LF_LDR_FLM_FN_UNINIT)
+        call(c, w->uninit, LF_LDR_FLM_FN_UNINIT, KIND(c), 0, 0); /* leave the flash locked */
       return r;
     }
     *(volatile uint32_t *)&c->cmd_rd = ++rd;

@@ -42,7 +42,21 @@ enum {
   LF_LDR_OP_CRC = 4,         /* addr, len: result = zlib crc32 of the bytes */
   LF_LDR_OP_EXIT = 5,        /* return to the BKPT (r0 = status) */
   LF_LDR_OP_ERASE_CHIP = 6,  /* every bank at once (one mass erase); addr = the flash base */
+  /* Independent banks (a loader whose family declares them, loader.h
+   * lf_loader_adapter.banks): */
+  LF_LDR_OP_PROGRAM_PAIR = 7, /* addr, len: a range of one bank, programmed together with the
+                                next command (a PROGRAM of the same length in another bank):
+                                the ring holds their data interleaved by program unit (one
+                                unit of this range, one of the next, ...), both finish
+                                together */
+  LF_LDR_OP_SYNC = 8,        /* wait until every bank is idle; report a pending erase's error */
 };
+
+/* Independent banks: such a loader only STARTS an erase (sector, bank,
+ * chip) and moves on; the erase is waited for by the next command that
+ * needs that bank (or SYNC, CRC, EXIT), which also reports its failure,
+ * naming the erase command in err_cmd. So erases and programs of different
+ * banks run at the same time. */
 
 /* ERASE flag (in len): the host already started this erase through the
  * debug port (before the loader was even uploaded); the loader only waits for
@@ -92,7 +106,9 @@ struct lf_ldr_ctrl {
   uint32_t cyc_prog;     /* ... in program commands, incl. waiting for data */
   uint32_t cyc_starve;   /* ... of which the ring was empty */
   uint32_t cyc_crc;      /* ... in CRC commands */
-  uint32_t reserved[3];
+  uint32_t err_cmd;      /* 0, or 1 + the index of the failing command when it is not
+                            cmd_rd (a deferred erase) */
+  uint32_t reserved[2];
 };
 
 #define LF_LDR_CTRL_SIZE 0x80u

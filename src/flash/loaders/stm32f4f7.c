@@ -91,12 +91,7 @@ _Static_assert(sizeof(struct lf_ldr_f47) == 4 * LF_LDR_FAM_WORDS, "family words"
 #define CRC_CR_REVIN_WORD 0x60u
 #define CRC_CR_REVOUT 0x80u
 
-/* Cortex-M7 cache maintenance and DWT (ARMv7-M; RAZ/absent on M4) */
-#define SCB_CCR 0xE000ED14u
-#define CCR_DC 0x10000u
-#define SCB_CCSIDR 0xE000ED80u
-#define SCB_CSSELR 0xE000ED84u
-#define SCB_DCCISW 0xE000EF74u
+/* DWT (cache maintenance: lf_ldr_armv7m.h) */
 #define DWT_CTRL 0xE0001000u
 #define DWT_CYCCNT 0xE0001004u
 
@@ -112,29 +107,9 @@ typedef struct lf_ldr_cmd cmd_t;
 
 int lf_ldr_main(ctl_t *c) __attribute__((section(".text.entry"), used));
 
-static inline void dsb(void) { __asm volatile("dsb" ::: "memory"); }
-static inline void isb(void) { __asm volatile("isb" ::: "memory"); }
+#include "lf_ldr_armv7m.h"
+
 static inline uint32_t cycles(void) { return REG(DWT_CYCCNT); }
-
-static inline uint32_t rbit(uint32_t v)
-{
-  uint32_t r;
-  __asm("rbit %0, %1" : "=r"(r) : "r"(v));
-  return r;
-}
-
-/* Reflected CRC-32 (zlib), bit by bit: only heads and tails shorter than a
- * word go through it (and the F4 unit's unaligned starts), so a table would
- * cost more upload time than it saves. */
-static uint32_t crc_soft(uint32_t crc, const uint8_t *p, uint32_t n)
-{
-  while (n--) {
-    crc ^= *p++;
-    for (int k = 0; k < 8; k++)
-      crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
-  }
-  return crc;
-}
 
 /* A running watchdog (hardware mode, IWDG_SW = 0, or started by the firmware
  * before the halt) would reset the chip in a long erase: reload it. */
@@ -182,26 +157,6 @@ static void flush_flash_caches(const ctl_t *c)
   REG(a) = acr;
 }
 
-/* M7 D-cache on (firmware enabled it before the halt): clean + invalidate by
- * set/way, then leave it off, so the loader's flash reads and the host's RAM
- * writes are coherent (F7 11.8, 13 #6). Reads 0 on the M4 (no cache). */
-static void dcache_off(void)
-{
-  if (!(REG(SCB_CCR) & CCR_DC))
-    return;
-  REG(SCB_CSSELR) = 0; /* level 1 data cache */
-  dsb();
-  uint32_t id = REG(SCB_CCSIDR);
-  uint32_t sets = ((id >> 13) & 0x7FFFu) + 1, ways = ((id >> 3) & 0x3FFu) + 1;
-  uint32_t line = (id & 7u) + 4, wsh = ways > 1 ? (uint32_t)__builtin_clz(ways - 1) : 0;
-  REG(SCB_CCR) &= ~CCR_DC;
-  dsb();
-  for (uint32_t s = 0; s < sets; s++)
-    for (uint32_t w = 0; w < ways; w++)
-      REG(SCB_DCCISW) = (s << line) | (w << wsh);
-  dsb();
-  isb();
-}
 
 /* The FLASH_CR erase bits for a command: SER + SNB of the sector holding
  * addr, MER / MER2 of the bank holding it, or both banks. The host checked
@@ -371,29 +326,7 @@ static uint32_t do_crc(const ctl_t *c, uint32_t a, uint32_t n)
   const uint32_t *p = (const uint32_t *)a;
   uint32_t words = n >> 2;
   if (mode == LF_LDR_F47_CRC_PROG) {
-    /* the unit's MSB-first register is the bit reverse of zlib's state */
-    REG(u + CRC_POL) = 0x04C11DB7u;
-    REG(u + CRC_INIT) = rbit(crc);
-    REG(u + CRC_CR) = CRC_CR_REVIN_WORD | CRC_CR_REVOUT | CRC_CR_RESET;
-    if (words >= 8) {
-      /* 8 words per LDM burst, one store each: the unit takes a word per
-       * AHB write, so the loop is load/store bound */
-      uint32_t blocks = words >> 3;
-      __asm volatile("1: ldmia %[p]!, {r4-r11}\n"
-                     "   str r4, [%[dr]]\n   str r5, [%[dr]]\n   str r6, [%[dr]]\n"
-                     "   str r7, [%[dr]]\n   str r8, [%[dr]]\n   str r9, [%[dr]]\n"
-                     "   str r10, [%[dr]]\n   str r11, [%[dr]]\n"
-                     "   subs %[n], %[n], #1\n   bne 1b\n"
-                     : [p] "+r"(p), [n] "+r"(blocks)
-                     : [dr] "r"(dr)
-                     : "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "cc", "memory");
-      words &= 7;
-    }
-    while (words--)
-      *dr = *p++;
-    crc = *dr;
-    REG(u + CRC_INIT) = 0xFFFFFFFFu; /* reset values back */
-    REG(u + CRC_CR) = CRC_CR_RESET;
+    crc = crc_unit_words(u, &p, words, crc);
   } else {
     REG(u + CRC_CR) = CRC_CR_RESET;
     if (words >= 4) {
