@@ -767,9 +767,12 @@ static int parse_transfer(cmsis_dap *d, dap_pkt *k)
       }
     return 0;
   }
-  size_t f = c < k->nreq ? c : k->nreq - 1;
+  /* the access that failed: the one the ACK came for, or for a FAULT the AP
+   * access acknowledged before it, whose bus error it reports */
+  size_t f = ok < c ? c - 1 : c < k->nreq ? c : k->nreq - 1;
   char an[32];
-  snprintf(what, sizeof what, "%s%s%s (request %zu of %zu)", c == k->nreq ? "check after " : "",
+  snprintf(what, sizeof what, "%s%s%s (request %zu of %zu)",
+           c == k->nreq && ok == c ? "check after " : "",
            access_name(k->ent[f].rq, an, sizeof an), k->ent[f].op < 0 ? ", posted earlier" : "",
            f + 1, k->nreq);
   return ack_error(d, k->name, what, ack);

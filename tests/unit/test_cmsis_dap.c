@@ -21,6 +21,7 @@
 #include "probe/cmsis_dap.h"
 #include "probe/probe.h"
 
+#include "usb/usb_bench.h"
 #include "fakedap.h"
 
 #define SRAM 0x20020000u
@@ -774,6 +775,105 @@ static void a_posted_failure_comes_with_the_next_run(void **state)
   fx_close(&x);
 }
 
+/* Through the arm layer (adi.h posted accesses): a posted write and the
+ * read after it cost one round trip; posted words land by the flush; a
+ * posted write's bus error comes with the next access, named, the sticky
+ * error cleared so the access after works. */
+static void arm_layer_posts_and_reports_posted_failures(void **state)
+{
+  lf_fake_dap_cfg c;
+  lf_fake_dap_cfg_daplink(&c);
+  fx x;
+  fx_open(&x, &c, true);
+  fx_adi(&x);
+  assert_true(lf_adi_posts(x.a));
+  uint8_t data[64];
+  for (size_t i = 0; i < sizeof data; i++)
+    data[i] = (uint8_t)(i + 1);
+  unsigned b0 = ST(&x)->batches;
+  assert_int_equal(lf_adi_write_posted(x.a, SRAM, data, sizeof data), 0);
+  uint32_t v = 0;
+  assert_int_equal(lf_adi_read32(x.a, SRAM + 60, &v), 0);
+  assert_int_equal(ST(&x)->batches - b0, 1);
+  assert_int_equal(v, 0x403F3E3Du);
+  uint32_t w[16] = {0};
+  assert_int_equal(lf_adi_read_words_posted(x.a, SRAM, w, 16), 0);
+  assert_int_equal(lf_adi_flush(x.a), 0);
+  assert_int_equal(w[0], 0x04030201u);
+  assert_int_equal(w[15], 0x403F3E3Du);
+  assert_int_equal(lf_adi_write32_posted(x.a, UNMAPPED, 1), 0);
+  assert_int_equal(lf_adi_read32(x.a, SRAM, &v), LF_EFAULT);
+  has(&x, "posted earlier");
+  assert_int_equal(lf_adi_read32(x.a, SRAM, &v), 0);
+  assert_int_equal(v, 0x04030201u);
+  assert_int_equal(lf_adi_write32_posted(x.a, UNMAPPED, 1), 0);
+  assert_int_equal(lf_adi_flush(x.a), LF_EFAULT);
+  has(&x, "adi: posted accesses");
+  assert_int_equal(lf_adi_read32(x.a, SRAM, &v), 0);
+  fx_close(&x);
+}
+
+/* The driver over the DAPLink model's v1 HID interface on the bench
+ * transport (one 64-byte report per frame and direction): a 64 KiB write
+ * posted keeps Packet Count reports in flight across its runs, one report
+ * per frame, the last reply one frame after the last report; with one
+ * packet in flight (read depth 1) every report waits for the last reply:
+ * two frames each. */
+static void hid_streams_one_report_per_frame_on_the_bench(void **state)
+{
+  lf_bench_board_cfg bc;
+  lf_bench_board_cfg_default(&bc);
+  bc.board = "nucleo-f767zi@daplink";
+  char err[256];
+  lf_bench_board *b = lf_bench_board_new(&bc, err, sizeof err);
+  assert_non_null(b);
+  lf_session *s = lf_session_new();
+  lf_usb_ctx *usb;
+  assert_int_equal(lf_usb_new_bench(s, &b, 1, &usb), 0);
+  lf_probe_selector sel = {.index = -1, .kind = "cmsis-dap", .transport = "hid"};
+  lf_probe *p;
+  assert_int_equal(lf_probe_open(s, usb, &sel, &p), 0);
+  assert_true(lf_cmsis_dap_info_get(p)->v1);
+  assert_int_equal(lf_cmsis_dap_info_get(p)->inflight, 5);
+  lf_adi *a;
+  assert_int_equal(lf_adi_new(s, p, NULL, &a), 0);
+  assert_int_equal(lf_adi_connect(a, LF_CONNECT_NORMAL), 0);
+  const uint64_t f = (uint64_t)lf_bench_params_get(b)->usb_fs_frame_ns;
+  enum { N = 65536 };
+  uint8_t *out = malloc(N), *back = malloc(N);
+  for (size_t i = 0; i < N; i++)
+    out[i] = (uint8_t)(i * 7 + 3);
+  for (int depth = 5; depth >= 1; depth -= 4) {
+    p->ops->set_read_depth(p, (unsigned)depth);
+    uint64_t c0 = p->st.commands, t0 = lf_bench_clock(b)->now_ns;
+    assert_int_equal(lf_adi_write_posted(a, SRAM, out, N), 0);
+    assert_int_equal(lf_adi_flush(a), 0);
+    uint64_t pk = p->st.commands - c0, dt = lf_bench_clock(b)->now_ns - t0;
+    print_message("64 KiB posted write over HID, %d in flight: %llu reports, %.1f ms\n", depth,
+                  (unsigned long long)pk, dt / 1e6);
+    /* 1024 data bytes and a TAR write per KiB: 18.5 reports (56 data bytes at most each) */
+    assert_true(pk >= 64 * 18 && pk <= 64 * 19 + 2);
+    if (depth > 1) { /* the reports back to back, the last reply in the frame after */
+      assert_true(dt >= pk * f);
+      assert_true(dt <= (pk + 2) * f);
+    } else {
+      assert_true(dt >= 2 * pk * f - f);
+      assert_true(dt <= 2 * pk * f + f);
+    }
+    assert_int_equal(lf_bench_peek(b, SRAM, back, N), 0);
+    assert_memory_equal(back, out, N);
+    out[0]++;
+  }
+  free(out);
+  free(back);
+  lf_adi_disconnect(a);
+  lf_adi_free(a);
+  lf_probe_close(p);
+  lf_usb_free(usb);
+  lf_session_free(s);
+  lf_bench_board_free(b);
+}
+
 /* ---- WAIT, FAULT, ABORT ---- */
 
 static void wait_is_retried_by_the_probe_then_reported_and_aborted(void **state)
@@ -854,7 +954,7 @@ static void done_counts_say_how_far_a_failed_run_got(void **state)
                       {.ap = true, .read = true, .addr = 0x0C, .count = 32, .data = words}};
   lf_fake_dap_force_ack(x.f, 12, 4, 1); /* packet 1: DRW 11 collects DRW 10 and faults */
   assert_int_equal(x.p->ops->dap_run(x.p, blk, 2), LF_EFAULT);
-  has(&x, "DAP_Transfer: AP read 0x0c DRW (request 13 of 16): FAULT");
+  has(&x, "DAP_Transfer: AP read 0x0c DRW (request 12 of 16): FAULT"); /* DRW 10's */
   assert_int_equal(blk[0].done, 1);
   assert_int_equal(blk[1].done, 10); /* DRW 10's bus access is the faulting one */
   assert_int_equal(x.p->ops->dp_write(x.p, 0x00, abort), 0);
@@ -1036,6 +1136,8 @@ int main(void)
     cmocka_unit_test(big_packets_on_a_small_endpoint_never_need_a_zero_length_packet),
     cmocka_unit_test(posted_runs_share_the_next_packet_and_land_by_the_flush),
     cmocka_unit_test(a_posted_failure_comes_with_the_next_run),
+    cmocka_unit_test(arm_layer_posts_and_reports_posted_failures),
+    cmocka_unit_test(hid_streams_one_report_per_frame_on_the_bench),
     cmocka_unit_test(wait_is_retried_by_the_probe_then_reported_and_aborted),
     cmocka_unit_test(fault_is_efault_naming_the_address_and_the_next_access_works),
     cmocka_unit_test(done_counts_say_how_far_a_failed_run_got),
