@@ -1241,7 +1241,7 @@ static const lf_probe_ops cmsis_dap_ops = {
   .target_voltage = cd_target_voltage,
   .close = cd_close,
   .set_read_depth = cd_set_read_depth,
-  .caps = LF_PROBE_CAP_RAW_DAP,
+  .caps = LF_PROBE_CAP_RAW_DAP | LF_PROBE_CAP_CLOCK_REQUESTED,
 };
 
 int lf_cmsis_dap_reset_target(lf_probe *p, bool *executed)

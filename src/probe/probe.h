@@ -57,7 +57,8 @@ typedef struct lf_probe_stats {
 } lf_probe_stats;
 
 typedef struct lf_probe_ops {
-  /* Actual SWD clock chosen: the nearest supported frequency not above hz. */
+  /* Actual SWD clock chosen: the nearest supported frequency not above hz
+   * (with LF_PROBE_CAP_CLOCK_REQUESTED: hz itself, all the probe tells). */
   int (*set_clock)(lf_probe *p, uint32_t hz, uint32_t *actual_hz);
   /* Enter SWD and bring the DP up; the target is reachable after this. A
    * driver whose connect reads DPIDR anyway stores it in p->dpidr (the arm
@@ -134,6 +135,10 @@ typedef struct lf_probe_ops {
  * read32/write32 are NULL. Without the flag the probe selects the AP itself
  * (ST-Link) and offers native memory. */
 #define LF_PROBE_CAP_RAW_DAP 0x1u
+/* set_clock's actual_hz is the request: the probe runs at most that and
+ * never says how much less (CMSIS-DAP, cmsis-dap.md 2.3); callers show it as
+ * the clock requested, not the one produced. */
+#define LF_PROBE_CAP_CLOCK_REQUESTED 0x2u
 
 struct lf_probe {
   const lf_probe_ops *ops;
