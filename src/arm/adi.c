@@ -223,7 +223,7 @@ static int after_fault(lf_adi *a, int code)
  * blocks, executed as one unit by the probe's dap_run (one or a few USB
  * round trips), or one transaction at a time through the single calls.
  * Caches are updated as ops are queued; a failed run forgets them all. */
-#define RUN_OPS 48
+#define RUN_OPS 160 /* 64 KiB of words in 1 KiB TAR blocks (TAR + DRW each) in one run */
 typedef struct raw_run {
   uint8_t ap;              /* the AP of the AP ops (single calls name it) */
   size_t n;
@@ -543,7 +543,7 @@ static int need_connected(lf_adi *a, const char *op, uint32_t addr)
 
 /* ---- raw MEM-AP memory: runs of CSW/TAR/DRW ---- */
 
-#define RUN_WORDS 4096u /* DRW accesses per run: 16 KiB of words */
+#define RUN_WORDS 16384u /* DRW accesses per run: 64 KiB of words */
 
 /* A write of MEM-AP register reg (CSW, TAR) into q, unless its cache
  * (valid, cur) says the AP holds v already. */
