@@ -377,78 +377,34 @@ static int reg_xfer(lf_cm *t, bool write, unsigned reg, uint32_t *val, const cha
   return rd(t, LF_CM_DCRDR, val, o);
 }
 
-/* Registers written back to back, S_REGRDY checked from the DHCSR read
- * after each (one round trip on a probe that posts); from the first one
- * not seen ready on, the slow way. */
-static int write_regs(lf_cm *t, const unsigned *regs, const uint32_t *vals, size_t n, const char *ctx)
+/* Registers transferred back to back (one round trip per 16 on a probe that
+ * posts; elsewhere the same accesses one after the other): a write is
+ * DCRDR, DCRSR, DHCSR; a read DCRSR, DHCSR, DCRDR (the word is the
+ * register's when that DHCSR read saw S_REGRDY). From the first write not
+ * seen ready on, the writes are done again the slow way; a read not seen
+ * ready is read again the slow way. */
+static int regs_xfer(lf_cm *t, bool write, const unsigned *regs, uint32_t *vals, size_t n,
+                     const char *ctx)
 {
-  uint32_t dh[16];
-  int r = 0;
-  for (size_t i0 = 0; i0 < n; i0 += 16) {
-    size_t m = n - i0 < 16 ? n - i0 : 16;
-    char o[128];
-    for (size_t i = 0; i < m; i++)
-      if ((r = check_reg(t, regs[i0 + i], "write")))
-        return r;
-    for (size_t i = 0; i < m && !r; i++) {
-      snprintf(o, sizeof o, "%swrite register %s", ctx, lf_cm_reg_name(regs[i0 + i]));
-      t->st.regrdy_polls++;
-      dh[i] = 0;
-      if ((r = lf_adi_write32_posted(t->a, LF_CM_DCRDR, vals[i0 + i])) ||
-          (r = lf_adi_write32_posted(t->a, LF_CM_DCRSR, regs[i0 + i] | REGWNR)) ||
-          (r = lf_adi_read32_posted(t->a, LF_CM_DHCSR, &dh[i])))
-        break;
-    }
-    if (!r)
-      r = lf_adi_flush(t->a);
-    if (r)
-      return lf_err_wrap(t->s, r, "cortex-m: %s", o);
-    for (size_t i = 0; i < m; i++) {
-      if (!(dh[i] & LF_DHCSR_S_HALT))
-        return lf_err_set(t->s, LF_ETARGET, "cortex-m: %swrite register %s: the core is running "
-                          "(halt it first; DHCSR 0x%08x)", ctx, lf_cm_reg_name(regs[i0 + i]), dh[i]);
-      if (dh[i] & LF_DHCSR_S_REGRDY)
-        continue;
-      for (size_t j = i; j < m; j++) {
-        uint32_t v = vals[i0 + j];
-        if ((r = reg_xfer(t, true, regs[i0 + j], &v, ctx)))
-          return r;
-      }
-      break;
-    }
-  }
-  return 0;
-}
-
-/* Registers read back to back, like write_regs: DCRSR, DHCSR, DCRDR for
- * each (one round trip on a probe that posts); one not seen ready is read
- * again the slow way. */
-static int read_regs(lf_cm *t, const unsigned *regs, uint32_t *vals, size_t n, const char *ctx)
-{
-  if (!lf_adi_posts(t->a)) {
-    for (size_t i = 0; i < n; i++) {
-      int r = reg_xfer(t, false, regs[i], &vals[i], ctx);
-      if (r)
-        return r;
-    }
-    return 0;
-  }
+  const char *dir = write ? "write" : "read";
   uint32_t dh[16];
   int r = 0;
   char o[128] = "";
   for (size_t i0 = 0; i0 < n; i0 += 16) {
     size_t m = n - i0 < 16 ? n - i0 : 16;
     for (size_t i = 0; i < m; i++)
-      if ((r = check_reg(t, regs[i0 + i], "read")))
+      if ((r = check_reg(t, regs[i0 + i], dir)))
         return r;
     for (size_t i = 0; i < m && !r; i++) {
-      snprintf(o, sizeof o, "%sread register %s", ctx, lf_cm_reg_name(regs[i0 + i]));
+      unsigned reg = regs[i0 + i];
+      snprintf(o, sizeof o, "%s%s register %s", ctx, dir, lf_cm_reg_name(reg));
       t->st.regrdy_polls++;
       dh[i] = 0;
-      if ((r = lf_adi_write32_posted(t->a, LF_CM_DCRSR, regs[i0 + i])) ||
-          (r = lf_adi_read32_posted(t->a, LF_CM_DHCSR, &dh[i])) ||
-          (r = lf_adi_read32_posted(t->a, LF_CM_DCRDR, &vals[i0 + i])))
+      if (write && (r = lf_adi_write32_posted(t->a, LF_CM_DCRDR, vals[i0 + i])))
         break;
+      if (!(r = lf_adi_write32_posted(t->a, LF_CM_DCRSR, write ? reg | REGWNR : reg)) &&
+          !(r = lf_adi_read32_posted(t->a, LF_CM_DHCSR, &dh[i])) && !write)
+        r = lf_adi_read32_posted(t->a, LF_CM_DCRDR, &vals[i0 + i]);
     }
     if (!r)
       r = lf_adi_flush(t->a);
@@ -456,10 +412,16 @@ static int read_regs(lf_cm *t, const unsigned *regs, uint32_t *vals, size_t n, c
       return lf_err_wrap(t->s, r, "cortex-m: %s", o);
     for (size_t i = 0; i < m; i++) {
       if (!(dh[i] & LF_DHCSR_S_HALT))
-        return lf_err_set(t->s, LF_ETARGET, "cortex-m: %sread register %s: the core is not halted "
-                          "(DHCSR 0x%08x)", ctx, lf_cm_reg_name(regs[i0 + i]), dh[i]);
-      if (!(dh[i] & LF_DHCSR_S_REGRDY) && (r = reg_xfer(t, false, regs[i0 + i], &vals[i0 + i], ctx)))
-        return r;
+        return lf_err_set(t->s, LF_ETARGET, "cortex-m: %s%s register %s: the core is running, not "
+                          "halted (halt it first; DHCSR 0x%08x)", ctx, dir, lf_cm_reg_name(regs[i0 + i]),
+                          dh[i]);
+      if (dh[i] & LF_DHCSR_S_REGRDY)
+        continue;
+      for (size_t j = i; j < (write ? m : i + 1); j++)
+        if ((r = reg_xfer(t, write, regs[i0 + j], &vals[i0 + j], ctx)))
+          return r;
+      if (write)
+        break;
     }
   }
   return 0;
@@ -471,12 +433,20 @@ int lf_cm_write_reg(lf_cm *t, unsigned reg, uint32_t val) { return reg_xfer(t, t
 
 int lf_cm_read_regs(lf_cm *t, const unsigned *regs, uint32_t *vals, size_t n)
 {
-  return read_regs(t, regs, vals, n, "");
+  return regs_xfer(t, false, regs, vals, n, "");
 }
 
 int lf_cm_write_regs(lf_cm *t, const unsigned *regs, const uint32_t *vals, size_t n)
 {
-  return write_regs(t, regs, vals, n, "");
+  uint32_t v[16];
+  for (size_t i = 0; i < n; i += 16) { /* regs_xfer may write vals back when it reads */
+    size_t m = n - i < 16 ? n - i : 16;
+    memcpy(v, vals + i, m * sizeof *v);
+    int r = regs_xfer(t, true, regs + i, v, m, "");
+    if (r)
+      return r;
+  }
+  return 0;
 }
 
 /* ---- reset ---- */
@@ -657,7 +627,9 @@ int lf_cm_start_function(lf_cm *t, uint32_t entry, const uint32_t args[4], uint3
                             args ? args[3] : 0, stack, bkpt | 1u, entry & ~1u, LF_CM_XPSR_T};
   char ctx[40];
   snprintf(ctx, sizeof ctx, "run function 0x%08x: ", entry);
-  if ((r = write_regs(t, regs, vals, 8, ctx)))
+  uint32_t v[8];
+  memcpy(v, vals, sizeof v);
+  if ((r = regs_xfer(t, true, regs, v, 8, ctx)))
     return r;
   /* posted: the core runs no later than the next access (the caller's
    * first poll reports a failure) */
@@ -703,7 +675,7 @@ int lf_cm_poll_function(lf_cm *t, bool *done, uint32_t *r0)
   snprintf(ctx, sizeof ctx, "function 0x%08x: ", entry);
   uint32_t v[2] = {0, 0};
   const unsigned regs[2] = {LF_CM_PC, LF_CM_R0};
-  if ((r = read_regs(t, regs, v, posts && r0 ? 2 : 1, ctx)))
+  if ((r = regs_xfer(t, false, regs, v, posts && r0 ? 2 : 1, ctx)))
     return r;
   pc = v[0];
   if ((dfsr & LF_DFSR_BKPT) && pc == t->fn.bkpt) {

@@ -91,7 +91,7 @@
 
 #define PACKET_MIN 64u     /* smallest DAP packet size accepted */
 #define PACKET_MAX 32768u  /* probe-protocols.md 3.4 */
-#define MAX_INFLIGHT 64u
+#define MAX_INFLIGHT ((unsigned)LF_USB_PIPE_MAX)
 #define BUF_BUDGET (1u << 20) /* bytes of request + reply buffers */
 #define DRAIN_MS 10u
 #define TIMEOUT_MS 1000u

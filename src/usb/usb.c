@@ -19,8 +19,8 @@ struct lf_usb_dev {
   lf_usb_devinfo info;
   lf_usb_stats st;
   int iface; /* the claimed interface */
-  pipe_pair *pipe; /* ring of the pairs in flight, oldest at pipe_head */
-  size_t pipe_cap, pipe_head, pipe_n;
+  pipe_pair pipe[LF_USB_PIPE_MAX]; /* ring of the pairs in flight, oldest at pipe_head */
+  size_t pipe_head, pipe_n;
 };
 
 static const struct {
@@ -213,7 +213,6 @@ void lf_usb_close(lf_usb_dev *d)
     return;
   lf_usb_pipe_cancel(d);
   d->c->be->close(d->c, d->h);
-  free(d->pipe);
   free(d);
 }
 
@@ -273,18 +272,8 @@ static bool has_pipe(const lf_usb_dev *d) { return d->c->be->pipe_push != NULL; 
 
 int lf_usb_pipe_push(lf_usb_dev *d, lf_usb_xfer *out, lf_usb_xfer *in, unsigned timeout_ms)
 {
-  if (d->pipe_n == d->pipe_cap) {
-    size_t cap = d->pipe_cap ? 2 * d->pipe_cap : 8;
-    pipe_pair *np = malloc(cap * sizeof *np);
-    if (!np)
-      return lf_err_set(d->c->s, LF_ENOMEM, "usb: out of memory");
-    for (size_t i = 0; i < d->pipe_n; i++)
-      np[i] = d->pipe[(d->pipe_head + i) % d->pipe_cap];
-    free(d->pipe);
-    d->pipe = np;
-    d->pipe_cap = cap;
-    d->pipe_head = 0;
-  }
+  if (d->pipe_n == LF_USB_PIPE_MAX)
+    return lf_err_set(d->c->s, LF_EINVAL, "usb: pipe: %d pairs in flight already", LF_USB_PIPE_MAX);
   out->actual = in->actual = 0;
   out->result = in->result = 0;
   if (has_pipe(d)) {
@@ -296,7 +285,7 @@ int lf_usb_pipe_push(lf_usb_dev *d, lf_usb_xfer *out, lf_usb_xfer *in, unsigned 
   }
   if (d->pipe_n == 0)
     d->st.round_trips++;
-  d->pipe[(d->pipe_head + d->pipe_n++) % d->pipe_cap] = (pipe_pair){out, in, timeout_ms};
+  d->pipe[(d->pipe_head + d->pipe_n++) % LF_USB_PIPE_MAX] = (pipe_pair){out, in, timeout_ms};
   return 0;
 }
 
@@ -305,7 +294,7 @@ int lf_usb_pipe_pop(lf_usb_dev *d, const char *op)
   if (d->pipe_n == 0)
     return lf_err_set(d->c->s, LF_EINVAL, "usb: %s: nothing in flight", op ? op : "pipe");
   pipe_pair pp = d->pipe[d->pipe_head];
-  d->pipe_head = (d->pipe_head + 1) % d->pipe_cap;
+  d->pipe_head = (d->pipe_head + 1) % LF_USB_PIPE_MAX;
   d->pipe_n--;
   int r;
   if (has_pipe(d)) {

@@ -149,7 +149,9 @@ int lf_usb_batch(lf_usb_dev *d, lf_usb_xfer *xs, size_t n, unsigned timeout_ms, 
  * empty pipe). lf_usb_pipe_cancel gives up every pair in flight (after a
  * failure; requests already sent may still be answered: a driver drains
  * those). Backends without pipes run each pair as a batch when it is
- * popped. lf_usb_close cancels what is still in flight. */
+ * popped. lf_usb_close cancels what is still in flight. At most
+ * LF_USB_PIPE_MAX pairs are in flight (a push beyond: LF_EINVAL). */
+#define LF_USB_PIPE_MAX 64
 int lf_usb_pipe_push(lf_usb_dev *d, lf_usb_xfer *out, lf_usb_xfer *in, unsigned timeout_ms);
 int lf_usb_pipe_pop(lf_usb_dev *d, const char *op);
 void lf_usb_pipe_cancel(lf_usb_dev *d);

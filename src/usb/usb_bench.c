@@ -33,8 +33,8 @@ typedef struct bench_pair {
 typedef struct bench_dev {
   lf_bench_board *b;
   lf_usb_xfer_type type;
-  bench_pair *pipe;    /* ring, oldest at head */
-  size_t cap, head, n;
+  bench_pair pipe[LF_USB_PIPE_MAX]; /* ring, oldest at head */
+  size_t head, n;
 } bench_dev;
 
 typedef struct bench_priv {
@@ -198,21 +198,9 @@ static int b_pipe_push(lf_usb_ctx *c, void *dev, lf_usb_xfer *out, lf_usb_xfer *
                        unsigned timeout_ms)
 {
   bench_dev *d = dev;
-  if (d->n == d->cap) {
-    size_t cap = d->cap ? 2 * d->cap : 8;
-    bench_pair *np = malloc(cap * sizeof *np);
-    if (!np)
-      return LF_USB_ERR_NO_MEM;
-    for (size_t i = 0; i < d->n; i++)
-      np[i] = d->pipe[(d->head + i) % d->cap];
-    free(d->pipe);
-    d->pipe = np;
-    d->cap = cap;
-    d->head = 0;
-  }
   if (d->n == 0)
     lf_bench_usb_batch_begin(d->b);
-  d->pipe[(d->head + d->n++) % d->cap] =
+  d->pipe[(d->head + d->n++) % LF_USB_PIPE_MAX] =
     (bench_pair){out, in, timeout_ms, lf_bench_clock(d->b)->now_ns};
   return 0;
 }
@@ -222,7 +210,7 @@ static int b_pipe_pop(lf_usb_ctx *c, void *dev)
   bench_priv *p = c->priv;
   bench_dev *d = dev;
   bench_pair pp = d->pipe[d->head];
-  d->head = (d->head + 1) % d->cap;
+  d->head = (d->head + 1) % LF_USB_PIPE_MAX;
   d->n--;
   lf_usb_xfer *xs[2] = {pp.out, pp.in};
   for (size_t i = 0; i < 2; i++) {
@@ -270,12 +258,7 @@ static int b_endpoints(lf_usb_ctx *c, void *dev, int iface, lf_usb_ep *eps, size
   return k;
 }
 
-static void b_close(lf_usb_ctx *c, void *dev)
-{
-  bench_dev *d = dev;
-  free(d->pipe);
-  free(d);
-}
+static void b_close(lf_usb_ctx *c, void *dev) { free(dev); }
 
 static uint64_t b_now_ns(lf_usb_ctx *c, void *dev)
 {

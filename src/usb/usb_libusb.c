@@ -23,8 +23,8 @@ typedef struct lu_dev {
   libusb_context *ctx;
   int iface;
   lf_usb_xfer_type type;
-  lu_pair **pipe;   /* pipe pairs in flight (ring, oldest at head) */
-  size_t cap, head, n;
+  lu_pair *pipe[LF_USB_PIPE_MAX]; /* pipe pairs in flight (ring, oldest at head) */
+  size_t head, n;
 } lu_dev;
 
 static libusb_context *luctx(lf_usb_ctx *c) { return (libusb_context *)c->priv; }
@@ -386,18 +386,6 @@ static int l_pipe_push(lf_usb_ctx *c, void *dev, lf_usb_xfer *out, lf_usb_xfer *
                        unsigned timeout_ms)
 {
   lu_dev *d = dev;
-  if (d->n == d->cap) {
-    size_t cap = d->cap ? 2 * d->cap : 8;
-    lu_pair **np = malloc(cap * sizeof *np);
-    if (!np)
-      return LIBUSB_ERROR_NO_MEM;
-    for (size_t i = 0; i < d->n; i++)
-      np[i] = d->pipe[(d->head + i) % d->cap];
-    free(d->pipe);
-    d->pipe = np;
-    d->cap = cap;
-    d->head = 0;
-  }
   lu_pair *p = calloc(1, sizeof *p);
   if (!p || !(p->t[0] = libusb_alloc_transfer(0)) || !(p->t[1] = libusb_alloc_transfer(0))) {
     if (p)
@@ -420,7 +408,7 @@ static int l_pipe_push(lf_usb_ctx *c, void *dev, lf_usb_xfer *out, lf_usb_xfer *
     free_pair(p);
     return r;
   }
-  d->pipe[(d->head + d->n++) % d->cap] = p;
+  d->pipe[(d->head + d->n++) % LF_USB_PIPE_MAX] = p;
   return 0;
 }
 
@@ -428,7 +416,7 @@ static int l_pipe_pop(lf_usb_ctx *c, void *dev)
 {
   lu_dev *d = dev;
   lu_pair *p = d->pipe[d->head];
-  d->head = (d->head + 1) % d->cap;
+  d->head = (d->head + 1) % LF_USB_PIPE_MAX;
   d->n--;
   int r = wait_pair(d, p);
   /* an IN cancelled after its OUT failed did not fail on its own */
@@ -442,13 +430,13 @@ static void l_pipe_cancel(lf_usb_ctx *c, void *dev)
 {
   lu_dev *d = dev;
   for (size_t k = 0; k < d->n; k++) {
-    lu_pair *p = d->pipe[(d->head + k) % d->cap];
+    lu_pair *p = d->pipe[(d->head + k) % LF_USB_PIPE_MAX];
     for (int i = 0; i < 2; i++)
       if (!p->fin[i])
         libusb_cancel_transfer(p->t[i]);
   }
   for (size_t k = 0; k < d->n; k++) {
-    lu_pair *p = d->pipe[(d->head + k) % d->cap];
+    lu_pair *p = d->pipe[(d->head + k) % LF_USB_PIPE_MAX];
     wait_pair(d, p);
     free_pair(p);
   }
@@ -491,7 +479,6 @@ static void l_close(lf_usb_ctx *c, void *dev)
   lu_dev *d = dev;
   if (d->n)
     l_pipe_cancel(c, dev);
-  free(d->pipe);
   libusb_release_interface(d->h, d->iface);
   libusb_close(d->h);
   free(d);

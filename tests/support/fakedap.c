@@ -30,8 +30,8 @@ struct lf_fake_dap {
   uint8_t **log;
   size_t *loglen, nlog, logcap;
   uint64_t ns; /* time without a board */
-  lf_usb_xfer *pipe_in[64]; /* pipe: replies to read (their requests went out at push) */
-  int pipe_r[64];           /* the request's result, when it failed */
+  lf_usb_xfer *pipe_in[LF_USB_PIPE_MAX]; /* pipe: replies to read (requests went out at push) */
+  int pipe_r[LF_USB_PIPE_MAX];           /* the request's result, when it failed */
   size_t pipe_head, pipe_n;
 };
 

@@ -99,20 +99,28 @@ static void has(const fx *x, const char *text)
     fail_msg("message lacks \"%s\": %s", text, lf_err_msg(x->s));
 }
 
+/* got (len bytes; NULL: none) starts with the n bytes of want; what and i
+ * name it in the failure. */
+static void starts_with(const char *what, size_t i, const uint8_t *got, size_t len,
+                        const uint8_t *want, size_t n)
+{
+  if (got && len >= n && !memcmp(got, want, n))
+    return;
+  char g[160] = "", e[160] = "";
+  for (size_t k = 0; k < n && k < 40; k++) {
+    snprintf(e + strlen(e), sizeof e - strlen(e), "%02x ", want[k]);
+    if (got && k < len)
+      snprintf(g + strlen(g), sizeof g - strlen(g), "%02x ", got[k]);
+  }
+  fail_msg("%s %zu: got %s, expected %s", what, i, g, e);
+}
+
 /* The logged request i starts with the n bytes of want. */
 static void req_is(const fx *x, size_t i, const uint8_t *want, size_t n)
 {
   size_t len;
   const uint8_t *r = lf_fake_dap_log(x->f, i, &len);
-  if (!r || len < n || memcmp(r, want, n)) {
-    char got[160] = "", exp[160] = "";
-    for (size_t k = 0; k < n && k < 40; k++) {
-      snprintf(exp + strlen(exp), sizeof exp - strlen(exp), "%02x ", want[k]);
-      if (r && k < len)
-        snprintf(got + strlen(got), sizeof got - strlen(got), "%02x ", r[k]);
-    }
-    fail_msg("request %zu: got %s, expected %s", i, got, exp);
-  }
+  starts_with("request", i, r, len, want, n);
 }
 #define REQ(x, i, ...)                                                                             \
   do {                                                                                             \
@@ -147,15 +155,7 @@ static void cmd_is(const fx *x, size_t n, const uint8_t *want, size_t wn)
 {
   size_t len;
   const uint8_t *r = nth_cmd(x, n, &len);
-  if (!r || len < wn || memcmp(r, want, wn)) {
-    char got[160] = "", exp[160] = "";
-    for (size_t k = 0; k < wn && k < 40; k++) {
-      snprintf(exp + strlen(exp), sizeof exp - strlen(exp), "%02x ", want[k]);
-      if (r && k < len)
-        snprintf(got + strlen(got), sizeof got - strlen(got), "%02x ", r[k]);
-    }
-    fail_msg("command %zu: got %s, expected %s", n, got, exp);
-  }
+  starts_with("command", n, r, len, want, wn);
 }
 #define CMD(x, n, ...)                                                                             \
   do {                                                                                             \
