@@ -314,7 +314,7 @@ function M.write(res, params_text, path, svg_dir, svg)
     local reports = math.ceil(bytes / 56)
     local hid_s = reports * frame_s
     local bound = math.max(fl.floor_s, hid_s)
-    local function mhz(hz) return hz and string.format("%.3g MHz", hz / 1e6) or "—" end
+    local function mhz(hz) return hz and string.format("%.4g MHz", hz / 1e6) or "—" end
     local function clocks(s) return s and s.swclk_hz and string.format("%s (%s asked)", mhz(s.swclk_hz), mhz(s.swclk_asked_hz)) or "—" end
     w("## 6. CMSIS-DAP probes")
     w("")
