@@ -9,3 +9,15 @@ if(TARGET luaflash)
   set_tests_properties(bench_regression PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 120 LABELS bench)
   list(APPEND LF_CUSTOM_TESTS bench_regression)
 endif()
+
+# CMSIS-DAP rows (tests/bench/dap_test.sh): through the DAPLink's v2 bulk
+# interface and the Debug Probe within 1.10 x the floor and at least 2 x
+# faster than OpenOCD's cmsis-dap driver, through the DAPLink's v1 HID
+# interface within 1.10 x max(floor, the HID link's time for the image),
+# luaflash's HID RAM rows at the link rate, identical virtual times on a rerun.
+if(TARGET luaflash)
+  add_test(NAME bench_regression_dap
+           COMMAND bash ${CMAKE_SOURCE_DIR}/tests/bench/dap_test.sh ${CMAKE_BINARY_DIR})
+  set_tests_properties(bench_regression_dap PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 300 LABELS bench)
+  list(APPEND LF_CUSTOM_TESTS bench_regression_dap)
+endif()

@@ -59,3 +59,17 @@ foreach(run ${LF_PEER_RUNS})
   add_test(NAME ${name} COMMAND ${CMAKE_SOURCE_DIR}/scripts/bench-peer ${tool} ${board} ${file})
   set_tests_properties(${name} PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 180 LABELS standin)
 endforeach()
+
+# scripts/bench-ram (the benchmark's RAM rows): 64 KiB written, read back
+# and compared by luaflash over the DAPLink's v1 HID interface, OpenOCD over
+# its v2 bulk one, pyOCD over HID; each prints the modeled seconds of both.
+foreach(run "luaflash:hid" "openocd:bulk" "pyocd:hid")
+  string(REPLACE ":" ";" parts "${run}")
+  list(GET parts 0 tool)
+  list(GET parts 1 transport)
+  set(name "standin_bench_ram_${tool}_${transport}")
+  add_test(NAME ${name} COMMAND ${CMAKE_SOURCE_DIR}/scripts/bench-ram ${tool} nucleo-f429zi@daplink
+    ${transport} 10000000)
+  set_tests_properties(${name} PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 180 LABELS standin
+    PASS_REGULAR_EXPRESSION "^ram write_s [0-9.]+ read_s [0-9.]+ bytes 65536")
+endforeach()

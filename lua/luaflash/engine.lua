@@ -200,9 +200,15 @@ Probe.__close = closing.tbc
 function Probe:connect(st)
   local E, p = self.E, self.p
   E.flash_timeout = st.flash_timeout
-  local hz = p:set_clock(st.clock)
-  E.log("info", string.format("SWD clock %.3f MHz (asked %.3f MHz)", hz / 1e6, st.clock / 1e6))
+  local hz, known = p:set_clock(st.clock)
+  if known then
+    E.log("info", string.format("SWD clock %.3f MHz (asked %.3f MHz)", hz / 1e6, st.clock / 1e6))
+  else
+    E.log("info", string.format("SWD clock %.3f MHz requested (the probe does not report the clock it produces)",
+      hz / 1e6))
+  end
   E.result_extra.clock_hz = hz
+  E.result_extra.clock_requested = not known or nil
   p:connect(st.connect == "under-reset" and "under-reset" or "normal")
   local part = self.target_info(st)
   -- the part's family identifies the chip first and sets its debug bits at connect

@@ -376,8 +376,9 @@ function M:summary(result, eff)
   local t = result.target or {}
   local probe = result.probe or {}
   local o = io.stdout
-  o:write(string.format("luaflash: %s via %s %s at %.2f MHz\n", t.flash or "?",
-    probe.product or "probe", probe.serial or "", (result.clock_hz or 0) / 1e6))
+  o:write(string.format("luaflash: %s via %s %s at %.2f MHz%s\n", t.flash or "?",
+    probe.product or "probe", probe.serial or "", (result.clock_hz or 0) / 1e6,
+    result.clock_requested and " requested" or ""))
   o:write("  " .. table.concat(parts, ", ") .. "\n")
   local verified = result.verified and string.format("verified (%s: %d written, %d unchanged)",
     eff.verify == "readback" and "read back" or "CRC32", result.verified_sectors or 0, p.unchanged or 0)

@@ -355,12 +355,103 @@ function M.write(res, params_text, path, svg_dir, svg)
     w("")
   end
 
+  -- CMSIS-DAP (group 8) and the RAM rows
+  local d2, drp, dh = S["dap-v2"], S["dap-rpi"], S["dap-hid"]
+  local ol, orp = S["openocd-daplink"], S["openocd-rpi"]
+  if d2 or drp or dh or ol or orp or (res.ram and #res.ram > 0) then
+    local frame_s = (P.usb_fs_frame_ns or 1e6) / 1e9
+    local bytes = fl.bytes or 66560
+    local reports = math.ceil(bytes / 56)
+    local hid_s = reports * frame_s
+    local bound = math.max(fl.floor_s, hid_s)
+    local function mhz(hz) return hz and string.format("%.4g MHz", hz / 1e6) or "—" end
+    local function clocks(s) return s and s.swclk_hz and string.format("%s (%s asked)", mhz(s.swclk_hz), mhz(s.swclk_asked_hz)) or "—" end
+    w("## 7. CMSIS-DAP probes")
+    w("")
+    w("The 65 KB job on the NUCLEO-F767ZI through CMSIS-DAP probes wired to its SWD")
+    w("header (`--bench nucleo-f767zi@daplink`, `@rpi-debugprobe`): a DAPLink (k20dx")
+    w("HIC, Packet Count %d, 64-byte packets) over its v2 bulk and its v1 HID interface,", P.cmsisdap_daplink_packet_count or 5)
+    w("a Raspberry Pi Debug Probe (debugprobe 2.3.x, Packet Count %d) over v2 bulk, and", P.cmsisdap_rpi_packet_count or 6)
+    w("OpenOCD 0.12's cmsis-dap driver (usb_bulk backend) on the same two v2 probes.")
+    w("SWCLK is what each firmware really produces for the clock asked (the bench's")
+    w("report); CMSIS-DAP never tells the host, so luaflash prints the clock asked.")
+    w("")
+    w("**The HID bound.** A v1 probe moves one 64-byte report per USB full-speed frame")
+    w("and direction (bInterval 1, `usb_fs_frame_ns` = %.0f ms). The densest write a", frame_s * 1e3)
+    w("report carries is a DAP_TransferBlock: 64 - 5 header bytes = 59, i.e. 14 words =")
+    w("56 data bytes. The image alone is ceil(%d / 56) = %d reports, one per frame:", bytes, reports)
+    w("**%s s**. The flash floor is %s s, so the bound is max(%s, %s) = %s s and", f3(hid_s), f3(fl.floor_s), f3(fl.floor_s), f3(hid_s), f3(bound))
+    w("1.10 x the bound is %s s. (It leaves out what any real run must add: the", f3(1.1 * bound))
+    w("TAR write at each 1 KiB auto-increment block of the F7's AHB-AP, the loader")
+    w("blob, the connect, the CRC verify, reset and disconnect.)")
+    w("")
+    w("| scenario | SWCLK | time (s) | x floor | x HID bound | process (s) | OpenOCD (s) | OpenOCD / luaflash |")
+    w("|---|---|---:|---:|---:|---:|---:|---:|")
+    local function row(s, ocd, hid)
+      if not s then return end
+      w("| %s | %s | %s | %s | %s | %s | %s | %s |", s.label, clocks(s), f3(s.virtual_s), ratio(s.virtual_s, fl.floor_s),
+        hid and ratio(s.virtual_s, bound) or "", f3(s.process_virtual_s), ocd and f3(ocd.virtual_s) or "",
+        ocd and ratio(ocd.virtual_s, s.virtual_s) or "")
+    end
+    row(d2, ol)
+    row(drp, orp)
+    row(dh, nil, true)
+    for _, o in ipairs({ ol, orp }) do
+      if o then w("| %s | %s | %s | %s | | %s | | |", o.label, clocks(o), f3(o.virtual_s), ratio(o.virtual_s, fl.floor_s), f3(o.process_virtual_s)) end
+    end
+    w("")
+    w("luaflash's time is `total_s` (probe open to close); \"process\" and OpenOCD's are")
+    w("whole processes through the libusb stand-in (enumeration included).")
+    w("OpenOCD's target config sets 2000 kHz for the flash job whatever `adapter speed`")
+    w("says; its time is round trips (one DAP_Transfer of at most 12 accesses each,")
+    w("cmsis-dap.md 3.2), not SWCLK.")
+    w("")
+    if res.ram and #res.ram > 0 then
+      local R = {}
+      for _, r in ipairs(res.ram) do R[r.tool .. "/" .. r.board:gsub("^.-@", "") .. "/" .. r.transport] = r end
+      local cols = { { "daplink", "hid", "DAPLink v1 HID" }, { "daplink", "bulk", "DAPLink v2 bulk" },
+        { "rpi-debugprobe", "bulk", "Debug Probe v2 bulk" } }
+      local function kib(r, k) return r and r[k] and string.format("%.1f", r.bytes / 1024 / r[k]) or nil end
+      w("### 64 KiB RAM write and read (KiB/s)")
+      w("")
+      w("NUCLEO-F429ZI (the board all three tools drive), 65536 bytes at 0x20000000 with")
+      w("the core halted, written, read back and compared; the modeled time of each")
+      w("transfer alone (`scripts/bench-ram`: luaflash's target clock around `t:write` /")
+      w("`t:read`; OpenOCD three runs from a fresh board, init+halt, + `load_image`, +")
+      w("`dump_image`, differenced; pyOCD's `time.monotonic()`, virtual time through the")
+      w("stand-in, around `write_memory_block8` + `flush` and `read_memory_block8`).")
+      w("Clocks asked: 10 MHz on the DAPLink (2 MHz SWCLK, its highest), 50 MHz on the")
+      w("Debug Probe (31.25 MHz); Packet Count 5 and 6; USB latency %.0f us per round", P.usb_transfer_latency_ns / 1e3)
+      w("trip on bulk, one report per %.0f ms frame and direction on HID.", frame_s * 1e3)
+      w("")
+      w("| tool | %s write | read | %s write | read | %s write | read |", cols[1][3], cols[2][3], cols[3][3])
+      w("|---|---:|---:|---:|---:|---:|---:|")
+      for _, tool in ipairs({ "luaflash", "openocd", "pyocd" }) do
+        local cells = {}
+        for _, c in ipairs(cols) do
+          local r = R[tool .. "/" .. c[1] .. "/" .. c[2]]
+          cells[#cells + 1] = r and r.na and "n/a" or kib(r, "write_s") or "—"
+          cells[#cells + 1] = r and r.na and "n/a" or kib(r, "read_s") or "—"
+        end
+        w("| %s | %s |", tool, table.concat(cells, " | "))
+      end
+      w("")
+      for _, r in ipairs(res.ram) do
+        if r.na then w("- %s through %s (%s): %s", r.tool, r.board, r.transport, r.na) end
+      end
+      w("")
+    end
+  end
+
   w("## Commands")
   w("")
   w("| id | what | command |")
   w("|---|---|---|")
   for _, s in ipairs(res.scenarios) do
     w("| %s | %s | `%s` |", s.id, s.what or "", s.command)
+  end
+  for _, r in ipairs(res.ram or {}) do
+    w("| %s | 64 KiB RAM write and read | `%s` |", r.id, r.command)
   end
   w("")
   w("## Model parameters (`lf-bench-demo --params`)")

@@ -220,6 +220,40 @@ local scenarios = {
   { id = "h743-2m-v3-upload", group = "6", kind = "luaflash", project = PROJ .. "upload.lua", board = "nucleo-h743zi",
     image = "h743-2m.bin", probe = "v3", args = { "clock=24MHz" },
     label = "NUCLEO-H743ZI, STLINK-V3 at 24 MHz: 2 MB upload only", what = "upload.lua through the V3" },
+  -- CMSIS-DAP (issue 13): the 65 KB job through a DAPLink (v2 bulk and v1
+  -- HID) and a Raspberry Pi Debug Probe (v2 bulk), each v2 probe at the
+  -- highest SWD clock its firmware produces, and OpenOCD's cmsis-dap driver
+  -- on the same probes
+  { id = "dap-v2", group = "8", kind = "luaflash", project = PROJ .. "default.lua",
+    board = "nucleo-f767zi@daplink", image = "f767-65k.bin", args = { "clock=10MHz" }, standin = true,
+    label = "luaflash: DAPLink, CMSIS-DAP v2 (bulk)",
+    what = "a DAPLink on the NUCLEO's SWD header, v2 bulk; 10 MHz asked (any request from 4 MHz gives its highest SWCLK, 2 MHz)" },
+  { id = "dap-rpi", group = "8", kind = "luaflash", project = PROJ .. "default.lua",
+    board = "nucleo-f767zi@rpi-debugprobe", image = "f767-65k.bin", args = { "clock=50MHz" }, standin = true,
+    label = "luaflash: Raspberry Pi Debug Probe (v2 bulk)",
+    what = "a Debug Probe on the SWD header; 50 MHz asked (its highest SWCLK, clk_sys / 4 = 31.25 MHz)" },
+  { id = "dap-hid", group = "8", kind = "luaflash", project = PROJ .. "daplink-hid.lua",
+    board = "nucleo-f767zi@daplink", image = "f767-65k.bin", args = { "clock=10MHz" }, standin = true,
+    label = "luaflash: DAPLink, CMSIS-DAP v1 (HID)",
+    what = "probe = { kind = \"cmsis-dap\", transport = \"hid\" }: the DAPLink's HID interface, 64-byte reports" },
+  { id = "openocd-daplink", group = "8", kind = "peer", tool = "openocd", board = "nucleo-f767zi@daplink",
+    image = "f767-65k.bin", label = "OpenOCD 0.12 cmsis-dap: DAPLink (v2 bulk)",
+    what = "openocd -f interface/cmsis-dap.cfg -c 'cmsis_dap_backend usb_bulk' -f target/stm32f7x.cfg -c 'program IMG 0x08000000 verify reset exit'" },
+  { id = "openocd-rpi", group = "8", kind = "peer", tool = "openocd", board = "nucleo-f767zi@rpi-debugprobe",
+    image = "f767-65k.bin", label = "OpenOCD 0.12 cmsis-dap: Debug Probe (v2 bulk)",
+    what = "the same through the Debug Probe" },
+  -- 64 KiB RAM write and read (scripts/bench-ram) on the NUCLEO-F429ZI (the
+  -- board all three tools drive): luaflash, OpenOCD, pyOCD through the
+  -- DAPLink's v1 HID and v2 bulk interfaces and the Debug Probe
+  { id = "ram-luaflash-hid", group = "ram", kind = "ram", tool = "luaflash", board = "nucleo-f429zi@daplink", transport = "hid", hz = 10000000 },
+  { id = "ram-luaflash-v2", group = "ram", kind = "ram", tool = "luaflash", board = "nucleo-f429zi@daplink", transport = "bulk", hz = 10000000 },
+  { id = "ram-luaflash-rpi", group = "ram", kind = "ram", tool = "luaflash", board = "nucleo-f429zi@rpi-debugprobe", transport = "bulk", hz = 50000000 },
+  { id = "ram-openocd-hid", group = "ram", kind = "ram", tool = "openocd", board = "nucleo-f429zi@daplink", transport = "hid", hz = 10000000 },
+  { id = "ram-openocd-v2", group = "ram", kind = "ram", tool = "openocd", board = "nucleo-f429zi@daplink", transport = "bulk", hz = 10000000 },
+  { id = "ram-openocd-rpi", group = "ram", kind = "ram", tool = "openocd", board = "nucleo-f429zi@rpi-debugprobe", transport = "bulk", hz = 50000000 },
+  { id = "ram-pyocd-hid", group = "ram", kind = "ram", tool = "pyocd", board = "nucleo-f429zi@daplink", transport = "hid", hz = 10000000 },
+  { id = "ram-pyocd-v2", group = "ram", kind = "ram", tool = "pyocd", board = "nucleo-f429zi@daplink", transport = "bulk", hz = 10000000 },
+  { id = "ram-pyocd-rpi", group = "ram", kind = "ram", tool = "pyocd", board = "nucleo-f429zi@rpi-debugprobe", transport = "bulk", hz = 50000000 },
   -- calibration: the usb_transfer_latency_ns sensitivity of scenarios 1-2
   { id = "pyocd-default-lat1ms", group = "cal", kind = "luaflash", project = PYOCD,
     board = "nucleo-f767zi", image = "f767-65k.bin", params = { "usb_transfer_latency_ns=1000000" },
@@ -308,6 +342,14 @@ local function preload()
   return asan and (asan .. " " .. lib) or lib
 end
 
+-- A CMSIS-DAP probe's real SWCLK and the clock asked for, from the last
+-- "swclk X Hz for Y Hz requested" of a bench report (nil for an ST-LINK).
+local function swclk_of(text)
+  local real, asked
+  for a, b in text:gmatch("swclk (%d+) Hz for (%d+) Hz requested") do real, asked = tonumber(a), tonumber(b) end
+  return real, asked
+end
+
 local function run_luaflash(sc)
   local state = out .. "/" .. sc.id .. ".state"
   os.remove(state)
@@ -341,9 +383,11 @@ local function run_luaflash(sc)
       sc.board, q(st2), q(rep), q(preload()), q(standin))
     local c2 = luaflash_cmd(sc, images[sc.image], nil, false, true)
     local ok2, _, u2, s2 = timed(c2, out .. "/" .. sc.id .. ".standin.out", out .. "/" .. sc.id .. ".standin.err", env)
-    local vt = tonumber((readfile(rep) or ""):match("virtual time:%s*([%d%.]+)"))
+    local rtext = readfile(rep) or ""
+    local vt = tonumber(rtext:match("virtual time:%s*([%d%.]+)"))
     if not ok2 or not vt then error("scenario " .. sc.id .. ": run through the stand-in failed: " .. c2, 0) end
     r.process_virtual_s, r.process_cpu_user_s, r.process_cpu_sys_s = vt, u2, s2
+    r.swclk_hz, r.swclk_asked_hz = swclk_of(rtext)
   end
   if opts.callgrind then
     local cs = out .. "/" .. sc.id .. ".cgstate"
@@ -366,8 +410,25 @@ local function run_peer(sc)
   local u, s = text:match("host cpu of the tool: user ([%d%.]+) s, sys ([%d%.]+) s")
   local vt = tonumber(text:match("virtual time:%s*([%d%.]+)"))
   local sleeps = tonumber(text:match("sleeps %(([%d%.]+) s%)"))
+  local real, asked = swclk_of(text)
   return { virtual_s = vt, process_virtual_s = vt, cpu_user_s = tonumber(u), cpu_sys_s = tonumber(s),
-    tool_sleep_s = sleeps }
+    tool_sleep_s = sleeps, swclk_hz = real, swclk_asked_hz = asked }
+end
+
+-- One tool's 64 KiB RAM write and read (scripts/bench-ram): the modeled
+-- seconds of each transfer alone, or why the tool cannot use that probe.
+local function run_ram(sc)
+  local cmd = string.format("LF_BUILD_DIR=%s %s %s %s %s %d 0x20000000 65536", q(build), q(top .. "/scripts/bench-ram"),
+    sc.tool, sc.board, sc.transport, sc.hz)
+  local p = io.popen(cmd .. " 2>&1")
+  local text = p:read("a")
+  local ok = p:close()
+  local w, r, n = text:match("ram write_s ([%d%.]+) read_s ([%d%.]+) bytes (%d+)")
+  local na = text:match("n/a: ([^\n]+)")
+  if not ok or not (w or na) then error(string.format("scenario %s: %s failed:\n%s", sc.id, cmd, text), 0) end
+  return { tool = sc.tool, board = sc.board, transport = sc.transport, hz = sc.hz, bytes = tonumber(n),
+    write_s = tonumber(w), read_s = tonumber(r), na = na,
+    command = string.format("scripts/bench-ram %s %s %s %d", sc.tool, sc.board, sc.transport, sc.hz) }
 end
 
 -- ---------------------------------------------------------------------------
@@ -433,9 +494,14 @@ local function main()
   sh("mkdir -p " .. q(out))
   make_images()
   local params_text, P = params_table()
-  local results = { revision = git_rev(), scenarios = {} }
+  local results = { revision = git_rev(), scenarios = {}, ram = {} }
   for _, sc in ipairs(scenarios) do
-    if not opts.only or opts.only[sc.id] then
+    if (not opts.only or opts.only[sc.id]) and sc.kind == "ram" then
+      log("%s: %s RAM through %s (%s)", sc.id, sc.tool, sc.board, sc.transport)
+      local r = run_ram(sc)
+      r.id = sc.id
+      results.ram[#results.ram + 1] = r
+    elseif not opts.only or opts.only[sc.id] then
       log("%s: %s", sc.id, sc.label)
       local r = sc.kind == "peer" and run_peer(sc) or run_luaflash(sc)
       r.id, r.group, r.label, r.what, r.real, r.real_note = sc.id, sc.group, sc.label, sc.what, sc.real, sc.real_note
@@ -462,12 +528,15 @@ local function main()
     in_turn_s = 2 * (b7 + words_per_bank * p7) }
   results.params = {
     usb_transfer_latency_ns = P.usb_transfer_latency_ns, flash_prog_ns_typ = P.flash_prog_ns_typ,
+    usb_fs_frame_ns = P.usb_fs_frame_ns, cmsisdap_daplink_packet_count = P.cmsisdap_daplink_packet_count,
+    cmsisdap_rpi_packet_count = P.cmsisdap_rpi_packet_count,
     ["flash_erase32k_ns[x32]"] = P["flash_erase32k_ns[x32]"], ["flash_mass_ns[x32]"] = P["flash_mass_ns[x32]"],
     ["h7_erase_ns[x64]"] = P["h7_erase_ns[x64]"], ["h7_prog_ns[x64]"] = P["h7_prog_ns[x64]"],
     ["h7_bank_erase_ns[x64]"] = P["h7_bank_erase_ns[x64]"],
   }
   -- results.json keeps only what tests and the report read (no raw results)
-  local slim = { revision = results.revision, floor = results.floor, params = results.params, scenarios = {} }
+  local slim = { revision = results.revision, floor = results.floor, params = results.params, scenarios = {},
+    ram = results.ram }
   for i, r in ipairs(results.scenarios) do
     local c = {}
     for k, v in pairs(r) do if k ~= "result" then c[k] = v end end

@@ -223,7 +223,7 @@ static int after_fault(lf_adi *a, int code)
  * blocks, executed as one unit by the probe's dap_run (one or a few USB
  * round trips), or one transaction at a time through the single calls.
  * Caches are updated as ops are queued; a failed run forgets them all. */
-#define RUN_OPS 48
+#define RUN_OPS 160 /* 64 KiB of words in 1 KiB TAR blocks (TAR + DRW each) in one run */
 typedef struct raw_run {
   uint8_t ap;              /* the AP of the AP ops (single calls name it) */
   size_t n;
@@ -266,17 +266,25 @@ static int run_singles(lf_adi *a, raw_run *q)
   return 0;
 }
 
-static int run_exec(lf_adi *a, raw_run *q)
+/* posted: the probe may return before the run is done (dap_post; its
+ * outcome comes with a later run or lf_adi_flush); without dap_post the
+ * run is done when this returns, as any other. */
+static int run_exec_as(lf_adi *a, raw_run *q, bool posted)
 {
   if (!q->n)
     return 0;
   for (size_t i = 0; i < q->n; i++)
     q->op[i].done = 0;
-  int r = a->p->ops->dap_run ? a->p->ops->dap_run(a->p, q->op, q->n) : run_singles(a, q);
+  lf_probe *p = a->p;
+  int r = posted && p->ops->dap_post ? p->ops->dap_post(p, q->op, q->n)
+          : p->ops->dap_run        ? p->ops->dap_run(p, q->op, q->n)
+                                   : run_singles(a, q);
   if (r)
     forget_caches(a);
   return r;
 }
+
+static int run_exec(lf_adi *a, raw_run *q) { return run_exec_as(a, q, false); }
 
 static void select_for(lf_adi *a, raw_run *q, uint32_t want, uint32_t mask)
 {
@@ -321,6 +329,20 @@ int lf_adi_dp_read(lf_adi *a, uint8_t addr, uint32_t *val) { return dp_access(a,
 
 int lf_adi_dp_write(lf_adi *a, uint8_t addr, uint32_t val) { return dp_access(a, true, addr, &val); }
 
+/* A DP register write a read follows (posted when the probe posts, adi.h). */
+static int dp_write_posted(lf_adi *a, uint8_t addr, uint32_t val)
+{
+  uint8_t reg = addr & 0x0Cu;
+  if (!lf_adi_posts(a) || reg == LF_DP_ABORT || reg == LF_DP_SELECT)
+    return lf_adi_dp_write(a, addr, val);
+  raw_run q = {.n = 0};
+  if (reg == 0x04)
+    select_for(a, &q, (addr >> 4) & 0xFu, 0xFu);
+  run_word(&q, false, false, reg, val, NULL);
+  int r = run_exec_as(a, &q, true);
+  return r ? after_fault(a, r) : 0;
+}
+
 static int ap_access(lf_adi *a, bool write, uint8_t ap, uint8_t addr, uint32_t *val)
 {
   lf_probe *p = a->p;
@@ -362,17 +384,13 @@ int lf_adi_ap_write(lf_adi *a, uint8_t ap, uint8_t addr, uint32_t val)
 
 /* ---- power ---- */
 
-int lf_adi_power_up(lf_adi *a)
+/* The handshake from CTRL/STAT as just read. */
+static int power_up_from(lf_adi *a, uint32_t cs)
 {
-  if (a->dp_managed)
-    return 0;
-  uint32_t cs = 0;
-  int r = lf_adi_dp_read(a, LF_DP_CTRLSTAT, &cs);
-  if (r)
-    return lf_err_wrap(a->s, r, "adi: DP power-up");
+  int r;
   if ((cs & CS_REQS) == CS_REQS && (cs & CS_ACKS) == CS_ACKS)
     return 0;
-  if ((r = lf_adi_dp_write(a, LF_DP_CTRLSTAT, CS_REQS)))
+  if ((r = dp_write_posted(a, LF_DP_CTRLSTAT, CS_REQS)))
     return lf_err_wrap(a->s, r, "adi: DP power-up: write CTRL/STAT 0x%08x", CS_REQS);
   uint64_t deadline = lf_adi_now_ns(a) + s_to_ns(a->cfg.powerup_timeout_s);
   for (;;) {
@@ -387,6 +405,17 @@ int lf_adi_power_up(lf_adi *a)
                         "%.3f s (target unpowered or held?)",
                         cs, a->cfg.powerup_timeout_s);
   }
+}
+
+int lf_adi_power_up(lf_adi *a)
+{
+  if (a->dp_managed)
+    return 0;
+  uint32_t cs = 0;
+  int r = lf_adi_dp_read(a, LF_DP_CTRLSTAT, &cs);
+  if (r)
+    return lf_err_wrap(a->s, r, "adi: DP power-up");
+  return power_up_from(a, cs);
 }
 
 /* Polls CTRL/STAT until (cs & mask) == 0 or the deadline. A poll starts
@@ -426,7 +455,7 @@ int lf_adi_power_down(lf_adi *a, bool *acked)
   /* Phase 1 (pyOCD order, stm32f7-target.md 10.2): drop CSYSPWRUPREQ, wait
    * for CSYSPWRUPACK = 0. Phase 2: drop CDBGPWRUPREQ, wait for both = 0.
    * One deadline for both. */
-  int r = lf_adi_dp_write(a, LF_DP_CTRLSTAT, LF_CS_CDBGPWRUPREQ);
+  int r = dp_write_posted(a, LF_DP_CTRLSTAT, LF_CS_CDBGPWRUPREQ);
   if (r)
     return lf_err_wrap(a->s, r, "adi: DP power-down: write CTRL/STAT 0x%08x", LF_CS_CDBGPWRUPREQ);
   uint64_t tx = lf_adi_now_ns(a) - t0; /* one DP write: reserved for phase 2's write */
@@ -434,7 +463,7 @@ int lf_adi_power_down(lf_adi *a, bool *acked)
   uint32_t cs = 0;
   if ((r = wait_clear(a, LF_CS_CSYSPWRUPACK, deadline, tx, &clear1, &cs)))
     return lf_err_wrap(a->s, r, "adi: DP power-down: poll CTRL/STAT");
-  if ((r = lf_adi_dp_write(a, LF_DP_CTRLSTAT, 0)))
+  if ((r = dp_write_posted(a, LF_DP_CTRLSTAT, 0)))
     return lf_err_wrap(a->s, r, "adi: DP power-down: write CTRL/STAT 0x00000000");
   if ((r = wait_clear(a, CS_ACKS, deadline, 0, &clear2, &cs)))
     return lf_err_wrap(a->s, r, "adi: DP power-down: poll CTRL/STAT");
@@ -483,9 +512,7 @@ int lf_adi_connect(lf_adi *a, lf_connect_mode mode)
     if ((r = lf_adi_clear_sticky(a)))
       return r;
   }
-  if ((cs & CS_REQS) == CS_REQS && (cs & CS_ACKS) == CS_ACKS)
-    return 0;
-  return lf_adi_power_up(a);
+  return power_up_from(a, cs); /* from the CTRL/STAT just read */
 }
 
 int lf_adi_disconnect(lf_adi *a)
@@ -516,7 +543,7 @@ static int need_connected(lf_adi *a, const char *op, uint32_t addr)
 
 /* ---- raw MEM-AP memory: runs of CSW/TAR/DRW ---- */
 
-#define RUN_WORDS 4096u /* DRW accesses per run: 16 KiB of words */
+#define RUN_WORDS 16384u /* DRW accesses per run: 64 KiB of words */
 
 /* A write of MEM-AP register reg (CSW, TAR) into q, unless its cache
  * (valid, cur) says the AP holds v already. */
@@ -595,9 +622,10 @@ static uint32_t run_fail_addr(const raw_run *q, uint32_t dflt)
 }
 
 /* Any address, length and width (0 = bytes to 4-byte alignment, words,
- * bytes after) through CSW/TAR/DRW, in runs of up to RUN_WORDS accesses. */
-static int raw_mem(lf_memap *m, bool write, uint32_t addr, uint8_t *buf, size_t len,
-                   unsigned width)
+ * bytes after) through CSW/TAR/DRW, in runs of up to RUN_WORDS accesses;
+ * writes posted when asked (reads never: their words are unpacked here). */
+static int raw_mem_as(lf_memap *m, bool write, uint32_t addr, uint8_t *buf, size_t len,
+                      unsigned width, bool posted)
 {
   lf_adi *a = m->a;
   uint32_t small[64], *words = small;
@@ -612,7 +640,7 @@ static int raw_mem(lf_memap *m, bool write, uint32_t addr, uint8_t *buf, size_t 
     raw_run q = {.ap = m->ap, .n = 0};
     size_t i0 = i;
     i = raw_queue(m, &q, write, addr, buf, len, width, i, words, nwords);
-    if ((r = run_exec(a, &q))) {
+    if ((r = run_exec_as(a, &q, write && posted))) {
       uint32_t at = run_fail_addr(&q, addr + (uint32_t)i0);
       r = lf_err_wrap(a->s, after_fault(a, r), "adi: %s 0x%08x", write ? "write" : "read", at);
       break;
@@ -631,6 +659,12 @@ static int raw_mem(lf_memap *m, bool write, uint32_t addr, uint8_t *buf, size_t 
   if (words != small)
     free(words);
   return r;
+}
+
+static int raw_mem(lf_memap *m, bool write, uint32_t addr, uint8_t *buf, size_t len,
+                   unsigned width)
+{
+  return raw_mem_as(m, write, addr, buf, len, width, false);
 }
 
 int lf_memap_read32(lf_memap *m, uint32_t addr, uint32_t *val)
@@ -752,3 +786,112 @@ int lf_adi_write_width(lf_adi *a, uint32_t addr, const void *buf, size_t len, un
 }
 
 lf_memap *lf_adi_default_memap(lf_adi *a) { return a->mem; }
+
+/* ---- posted accesses ---- */
+
+bool lf_adi_posts(const lf_adi *a) { return a->raw && a->p->ops->dap_post != NULL; }
+
+int lf_memap_write_posted(lf_memap *m, uint32_t addr, const void *buf, size_t len)
+{
+  lf_adi *a = m->a;
+  if (!lf_adi_posts(a))
+    return lf_memap_write(m, addr, buf, len, 0);
+  int r = check_access(a, "write", addr, len, 0, false);
+  if (r || !len)
+    return r;
+  return raw_mem_as(m, true, addr, (uint8_t *)(uintptr_t)buf, len, 0, true);
+}
+
+int lf_memap_read32_posted(lf_memap *m, uint32_t addr, uint32_t *val)
+{
+  lf_adi *a = m->a;
+  if (!lf_adi_posts(a))
+    return lf_memap_read32(m, addr, val);
+  int r = need_connected(a, "read", addr);
+  if (r)
+    return r;
+  if (addr & 3u)
+    return lf_err_set(a->s, LF_EINVAL, "adi: read word at 0x%08x: not 4-byte aligned", addr);
+  /* CSW/TAR as raw_queue sets them, then one DRW read straight into *val */
+  raw_run q = {.ap = m->ap, .n = 0};
+  uint32_t csw = a->cfg.csw_bits | CSW_INC_SINGLE | CSW_SIZE32;
+  queue_cached(m, &q, LF_AP_CSW, csw, &m->csw_valid, &m->csw, &a->st.csw_writes, &a->st.csw_skips);
+  queue_cached(m, &q, LF_AP_TAR, addr, &m->tar_valid, &m->tar, &a->st.tar_writes, &a->st.tar_skips);
+  select_for(a, &q, (uint32_t)m->ap << 24, 0xFF0000F0u);
+  run_add(&q, true, true, LF_AP_DRW, 1, val);
+  m->tar = addr + 4;
+  m->tar_valid = (m->tar % TAR_BLOCK) != 0;
+  if ((r = run_exec_as(a, &q, true)))
+    return lf_err_wrap(a->s, after_fault(a, r), "adi: read 0x%08x", addr);
+  return 0;
+}
+
+int lf_memap_read_words_posted(lf_memap *m, uint32_t addr, uint32_t *dst, size_t n)
+{
+  lf_adi *a = m->a;
+  if (addr & 3u)
+    return lf_err_set(a->s, LF_EINVAL, "adi: read words at 0x%08x: not 4-byte aligned", addr);
+  if (!lf_adi_posts(a)) {
+    uint8_t b[256];
+    for (size_t i = 0; i < n;) {
+      size_t k = n - i < sizeof b / 4 ? n - i : sizeof b / 4;
+      int r = lf_memap_read(m, addr + (uint32_t)(4 * i), b, 4 * k, 4);
+      if (r)
+        return r;
+      for (size_t j = 0; j < k; j++, i++)
+        dst[i] = (uint32_t)b[4 * j] | (uint32_t)b[4 * j + 1] << 8 | (uint32_t)b[4 * j + 2] << 16 |
+                 (uint32_t)b[4 * j + 3] << 24;
+    }
+    return 0;
+  }
+  int r = check_access(a, "read", addr, 4 * n, 4, true);
+  if (r || !n)
+    return r;
+  /* the words land in dst as the DRW data (raw_queue with dst as its word
+   * buffer; no unpacking: 32-bit accesses at aligned addresses) */
+  for (size_t i = 0; i < n && !r;) {
+    raw_run q = {.ap = m->ap, .n = 0};
+    size_t i0 = i;
+    i = raw_queue(m, &q, false, addr, NULL, 4 * n, 4, 4 * i, dst + i, n - i) / 4;
+    if ((r = run_exec_as(a, &q, true)))
+      r = lf_err_wrap(a->s, after_fault(a, r), "adi: read 0x%08x", addr + (uint32_t)(4 * i0));
+  }
+  return r;
+}
+
+int lf_adi_read_words_posted(lf_adi *a, uint32_t addr, uint32_t *dst, size_t n)
+{
+  return lf_memap_read_words_posted(a->mem, addr, dst, n);
+}
+
+int lf_adi_flush(lf_adi *a)
+{
+  if (!lf_adi_posts(a) || !a->p->ops->dap_flush)
+    return 0;
+  int r = a->p->ops->dap_flush(a->p);
+  if (r) {
+    forget_caches(a);
+    r = lf_err_wrap(a->s, after_fault(a, r), "adi: posted accesses");
+  }
+  return r;
+}
+
+int lf_adi_write_posted(lf_adi *a, uint32_t addr, const void *buf, size_t len)
+{
+  return lf_memap_write_posted(a->mem, addr, buf, len);
+}
+
+int lf_adi_write32_posted(lf_adi *a, uint32_t addr, uint32_t val)
+{
+  if (!lf_adi_posts(a))
+    return lf_memap_write32(a->mem, addr, val);
+  if (addr & 3u)
+    return lf_err_set(a->s, LF_EINVAL, "adi: write word at 0x%08x: not 4-byte aligned", addr);
+  uint8_t b[4] = {(uint8_t)val, (uint8_t)(val >> 8), (uint8_t)(val >> 16), (uint8_t)(val >> 24)};
+  return lf_memap_write_posted(a->mem, addr, b, 4);
+}
+
+int lf_adi_read32_posted(lf_adi *a, uint32_t addr, uint32_t *val)
+{
+  return lf_memap_read32_posted(a->mem, addr, val);
+}

@@ -182,4 +182,28 @@ int lf_adi_write(lf_adi *a, uint32_t addr, const void *buf, size_t len);
 int lf_adi_read_width(lf_adi *a, uint32_t addr, void *buf, size_t len, unsigned width);
 int lf_adi_write_width(lf_adi *a, uint32_t addr, const void *buf, size_t len, unsigned width);
 
+/* Posted accesses: on a probe that posts (LF_PROBE_CAP_RAW_DAP with
+ * dap_post: CMSIS-DAP) the access goes out without waiting for its round
+ * trip, so what follows does not wait either (a write then a read of
+ * another register costs one round trip, a stream of writes none). Its
+ * failure is returned by a later access through this adi or by
+ * lf_adi_flush (message naming the access as posted earlier). A posted
+ * read's word lands in *val no later than the next non-posted access or
+ * lf_adi_flush returns: *val must stay valid until then. Posted accesses
+ * reach the target in order, before anything asked later. On any other
+ * probe they are the plain calls (done when they return). A caller that
+ * needs the outcome at a given point calls lf_adi_flush. */
+bool lf_adi_posts(const lf_adi *a);
+int lf_memap_write_posted(lf_memap *m, uint32_t addr, const void *buf, size_t len);
+int lf_memap_read32_posted(lf_memap *m, uint32_t addr, uint32_t *val);
+int lf_adi_write_posted(lf_adi *a, uint32_t addr, const void *buf, size_t len);
+int lf_adi_write32_posted(lf_adi *a, uint32_t addr, uint32_t val);
+int lf_adi_read32_posted(lf_adi *a, uint32_t addr, uint32_t *val);
+/* n aligned 32-bit words into dst[0..n) (posted as lf_adi_read32_posted). */
+int lf_memap_read_words_posted(lf_memap *m, uint32_t addr, uint32_t *dst, size_t n);
+int lf_adi_read_words_posted(lf_adi *a, uint32_t addr, uint32_t *dst, size_t n);
+/* Waits for every posted access: 0 or the first failure (a fault clears
+ * the sticky errors, as for any access). */
+int lf_adi_flush(lf_adi *a);
+
 #endif

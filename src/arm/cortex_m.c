@@ -9,7 +9,14 @@
  *    disconnect(resume), which drops C_DEBUGEN on purpose).
  *  - A reset-and-halt restores DEMCR to its value from before the reset.
  *  - fn.active: a function started by start_function that has not been seen
- *    returning; poll/wait only act on it. */
+ *    returning; poll/wait only act on it.
+ *  - Writes that a read of the same sequence follows are posted (adi.h: on
+ *    a probe that posts they share the read's round trip; the read reports
+ *    their failure). Register transfers go back to back and check
+ *    S_REGRDY after each from the DHCSR read that follows it, in one round
+ *    trip for many registers; a register not ready is done again the slow
+ *    way (DHCSR polled). On other probes the same accesses run one after
+ *    the other, as before. */
 #include "arm/cortex_m.h"
 
 #include <ctype.h>
@@ -19,6 +26,7 @@
 #include <strings.h>
 
 #define BKPT_PAIR 0xBE00BE00u /* two BKPT #0 halfwords (Thumb, little-endian) */
+#define REGWNR 0x10000u       /* DCRSR.REGWnR: write the register */
 
 struct lf_cm {
   lf_adi *a;
@@ -93,9 +101,21 @@ static int wr(lf_cm *t, uint32_t addr, uint32_t v, const char *op)
   return r ? lf_err_wrap(t->s, r, "cortex-m: %s", op) : 0;
 }
 
+/* A write whose outcome the next read reports (posted, adi.h). */
+static int wr_posted(lf_cm *t, uint32_t addr, uint32_t v, const char *op)
+{
+  int r = lf_adi_write32_posted(t->a, addr, v);
+  return r ? lf_err_wrap(t->s, r, "cortex-m: %s", op) : 0;
+}
+
 static int dhcsr_set(lf_cm *t, uint32_t ctl, const char *op)
 {
   return wr(t, LF_CM_DHCSR, LF_DHCSR_DBGKEY | LF_DHCSR_C_DEBUGEN | ctl, op);
+}
+
+static int dhcsr_set_posted(lf_cm *t, uint32_t ctl, const char *op)
+{
+  return wr_posted(t, LF_CM_DHCSR, LF_DHCSR_DBGKEY | LF_DHCSR_C_DEBUGEN | ctl, op);
 }
 
 /* Polls DHCSR until (v & mask) == want, at most timeout_s. */
@@ -188,7 +208,7 @@ int lf_cm_set_lowpower(lf_cm *t, uint32_t reg, uint32_t bits)
   if (r || (v & bits) == bits)
     return r;
   snprintf(op, sizeof op, "write low-power debug register 0x%08x", reg);
-  return wr(t, reg, v | bits, op);
+  return wr_posted(t, reg, v | bits, op);
 }
 
 /* At connect the register comes from the family the settings expect: on
@@ -222,7 +242,7 @@ int lf_cm_is_halted(lf_cm *t, bool *halted)
 
 int lf_cm_halt(lf_cm *t)
 {
-  int r = dhcsr_set(t, LF_DHCSR_C_HALT, "halt: write DHCSR");
+  int r = dhcsr_set_posted(t, LF_DHCSR_C_HALT, "halt: write DHCSR");
   if (!r)
     r = wait_dhcsr(t, LF_DHCSR_S_HALT, LF_DHCSR_S_HALT, t->cfg.halt_timeout_s, &t->st.halt_polls,
                    NULL, "halt", "DHCSR.S_HALT");
@@ -231,7 +251,7 @@ int lf_cm_halt(lf_cm *t)
 
 int lf_cm_resume(lf_cm *t)
 {
-  int r = wr(t, LF_CM_DFSR, LF_DFSR_ALL, "resume: clear DFSR");
+  int r = wr_posted(t, LF_CM_DFSR, LF_DFSR_ALL, "resume: clear DFSR");
   if (!r)
     r = dhcsr_set(t, 0, "resume: write DHCSR");
   return r;
@@ -341,18 +361,84 @@ static int reg_xfer(lf_cm *t, bool write, unsigned reg, uint32_t *val, const cha
   snprintf(op, sizeof op, "%s%s register %s", ctx, write ? "write" : "read", lf_cm_reg_name(reg));
   if (write) {
     snprintf(o, sizeof o, "%s: write DCRDR", op);
-    if ((r = wr(t, LF_CM_DCRDR, *val, o)))
+    if ((r = wr_posted(t, LF_CM_DCRDR, *val, o)))
       return r;
     snprintf(o, sizeof o, "%s: write DCRSR", op);
-    if ((r = wr(t, LF_CM_DCRSR, reg | 0x10000u /* REGWnR */, o)))
+    if ((r = wr_posted(t, LF_CM_DCRSR, reg | REGWNR, o)))
       return r;
     return wait_regrdy(t, op);
   }
   snprintf(o, sizeof o, "%s: write DCRSR", op);
-  if ((r = wr(t, LF_CM_DCRSR, reg, o)) || (r = wait_regrdy(t, op)))
+  if ((r = wr_posted(t, LF_CM_DCRSR, reg, o)))
     return r;
+  /* DHCSR, then DCRDR in the same round trip: the word is the register's
+   * when that DHCSR read saw S_REGRDY */
+  uint32_t dhcsr = 0;
+  snprintf(o, sizeof o, "%s: read DHCSR", op);
+  t->st.regrdy_polls++;
+  int rp = lf_adi_read32_posted(t->a, LF_CM_DHCSR, &dhcsr);
+  if (rp)
+    return lf_err_wrap(t->s, rp, "cortex-m: %s", o);
   snprintf(o, sizeof o, "%s: read DCRDR", op);
+  if ((r = rd(t, LF_CM_DCRDR, val, o)))
+    return r;
+  if (!(dhcsr & LF_DHCSR_S_HALT))
+    return lf_err_set(t->s, LF_ETARGET, "cortex-m: %s: the core is not halted (DHCSR 0x%08x)", op, dhcsr);
+  if (dhcsr & LF_DHCSR_S_REGRDY)
+    return 0;
+  if ((r = wait_regrdy(t, op)))
+    return r;
   return rd(t, LF_CM_DCRDR, val, o);
+}
+
+/* Registers transferred back to back (one round trip per 16 on a probe that
+ * posts; elsewhere the same accesses one after the other): a write is
+ * DCRDR, DCRSR, DHCSR; a read DCRSR, DHCSR, DCRDR (the word is the
+ * register's when that DHCSR read saw S_REGRDY). From the first write not
+ * seen ready on, the writes are done again the slow way; a read not seen
+ * ready is read again the slow way. */
+static int regs_xfer(lf_cm *t, bool write, const unsigned *regs, uint32_t *vals, size_t n,
+                     const char *ctx)
+{
+  const char *dir = write ? "write" : "read";
+  uint32_t dh[16];
+  int r = 0;
+  char o[128] = "";
+  for (size_t i0 = 0; i0 < n; i0 += 16) {
+    size_t m = n - i0 < 16 ? n - i0 : 16;
+    for (size_t i = 0; i < m; i++)
+      if ((r = check_reg(t, regs[i0 + i], dir)))
+        return r;
+    for (size_t i = 0; i < m && !r; i++) {
+      unsigned reg = regs[i0 + i];
+      snprintf(o, sizeof o, "%s%s register %s", ctx, dir, lf_cm_reg_name(reg));
+      t->st.regrdy_polls++;
+      dh[i] = 0;
+      if (write && (r = lf_adi_write32_posted(t->a, LF_CM_DCRDR, vals[i0 + i])))
+        break;
+      if (!(r = lf_adi_write32_posted(t->a, LF_CM_DCRSR, write ? reg | REGWNR : reg)) &&
+          !(r = lf_adi_read32_posted(t->a, LF_CM_DHCSR, &dh[i])) && !write)
+        r = lf_adi_read32_posted(t->a, LF_CM_DCRDR, &vals[i0 + i]);
+    }
+    if (!r)
+      r = lf_adi_flush(t->a);
+    if (r)
+      return lf_err_wrap(t->s, r, "cortex-m: %s", o);
+    for (size_t i = 0; i < m; i++) {
+      if (!(dh[i] & LF_DHCSR_S_HALT))
+        return lf_err_set(t->s, LF_ETARGET, "cortex-m: %s%s register %s: the core is running, not "
+                          "halted (halt it first; DHCSR 0x%08x)", ctx, dir, lf_cm_reg_name(regs[i0 + i]),
+                          dh[i]);
+      if (dh[i] & LF_DHCSR_S_REGRDY)
+        continue;
+      for (size_t j = i; j < (write ? m : i + 1); j++)
+        if ((r = reg_xfer(t, write, regs[i0 + j], &vals[i0 + j], ctx)))
+          return r;
+      if (write)
+        break;
+    }
+  }
+  return 0;
 }
 
 int lf_cm_read_reg(lf_cm *t, unsigned reg, uint32_t *val) { return reg_xfer(t, false, reg, val, ""); }
@@ -361,18 +447,16 @@ int lf_cm_write_reg(lf_cm *t, unsigned reg, uint32_t val) { return reg_xfer(t, t
 
 int lf_cm_read_regs(lf_cm *t, const unsigned *regs, uint32_t *vals, size_t n)
 {
-  for (size_t i = 0; i < n; i++) {
-    int r = lf_cm_read_reg(t, regs[i], &vals[i]);
-    if (r)
-      return r;
-  }
-  return 0;
+  return regs_xfer(t, false, regs, vals, n, "");
 }
 
 int lf_cm_write_regs(lf_cm *t, const unsigned *regs, const uint32_t *vals, size_t n)
 {
-  for (size_t i = 0; i < n; i++) {
-    int r = lf_cm_write_reg(t, regs[i], vals[i]);
+  uint32_t v[16];
+  for (size_t i = 0; i < n; i += 16) { /* regs_xfer may write vals back when it reads */
+    size_t m = n - i < 16 ? n - i : 16;
+    memcpy(v, vals + i, m * sizeof *v);
+    int r = regs_xfer(t, true, regs + i, v, m, "");
     if (r)
       return r;
   }
@@ -403,13 +487,14 @@ int lf_cm_reset(lf_cm *t, lf_cm_reset_kind kind, bool halt)
   int r;
   if (halt) {
     if ((r = rd(t, LF_CM_DEMCR, &demcr, "reset and halt: read DEMCR")) ||
-        (r = wr(t, LF_CM_DEMCR, demcr | LF_DEMCR_VC_CORERESET, "reset and halt: set DEMCR.VC_CORERESET")) ||
-        (r = dhcsr_set(t, 0, "reset and halt: write DHCSR (C_DEBUGEN)")))
+        (r = wr_posted(t, LF_CM_DEMCR, demcr | LF_DEMCR_VC_CORERESET, "reset and halt: set DEMCR.VC_CORERESET")) ||
+        (r = dhcsr_set_posted(t, 0, "reset and halt: write DHCSR (C_DEBUGEN)")))
       return r;
   }
-  /* S_RESET_ST is sticky until read: read once so the next one is ours. */
-  if ((r = rd(t, LF_CM_DHCSR, &dhcsr, "reset: read DHCSR")))
-    return r;
+  /* S_RESET_ST is sticky until read: read once so the next one is ours
+   * (posted: it shares the AIRCR write's round trip, which reports it) */
+  if ((r = lf_adi_read32_posted(t->a, LF_CM_DHCSR, &dhcsr)))
+    return lf_err_wrap(t->s, r, "cortex-m: reset: read DHCSR");
   switch (kind) {
   case LF_CM_RESET_SYSRESETREQ:
   case LF_CM_RESET_VECTRESET: {
@@ -471,9 +556,9 @@ int lf_cm_connect(lf_cm *t, lf_cm_connect_mode mode)
    * reset vector before the first instruction. */
   uint32_t demcr = 0;
   if (!(r = rd(t, LF_CM_DEMCR, &demcr, "connect under reset: read DEMCR")) &&
-      !(r = wr(t, LF_CM_DEMCR, demcr | LF_DEMCR_VC_CORERESET,
-               "connect under reset: set DEMCR.VC_CORERESET")) &&
-      !(r = dhcsr_set(t, 0, "connect under reset: write DHCSR (C_DEBUGEN)")))
+      !(r = wr_posted(t, LF_CM_DEMCR, demcr | LF_DEMCR_VC_CORERESET,
+                      "connect under reset: set DEMCR.VC_CORERESET")) &&
+      !(r = dhcsr_set_posted(t, 0, "connect under reset: write DHCSR (C_DEBUGEN)")))
     r = set_lowpower(t);
   int r2 = p->ops->set_nrst(p, false); /* never leave the target held in reset */
   if (r)
@@ -484,7 +569,7 @@ int lf_cm_connect(lf_cm *t, lf_cm_connect_mode mode)
                       &t->st.halt_polls, NULL, "connect under reset",
                       "halt at the reset vector (DHCSR.S_HALT)")))
     return r;
-  if ((r = wr(t, LF_CM_DEMCR, demcr & ~LF_DEMCR_VC_CORERESET, "connect under reset: restore DEMCR")))
+  if ((r = wr_posted(t, LF_CM_DEMCR, demcr & ~LF_DEMCR_VC_CORERESET, "connect under reset: restore DEMCR")))
     return r;
   return lf_cm_identify(t);
 }
@@ -497,9 +582,11 @@ int lf_cm_disconnect(lf_cm *t, bool resume)
     uint32_t demcr = 0;
     if (!(r = rd(t, LF_CM_DEMCR, &demcr, "disconnect: read DEMCR")) &&
         (!(demcr & LF_DEMCR_VC_CORERESET) ||
-         !(r = wr(t, LF_CM_DEMCR, demcr & ~LF_DEMCR_VC_CORERESET, "disconnect: clear DEMCR.VC_CORERESET"))) &&
-        !(r = wr(t, LF_CM_DFSR, LF_DFSR_ALL, "disconnect: clear DFSR")))
-      r = wr(t, LF_CM_DHCSR, LF_DHCSR_DBGKEY, "disconnect: clear DHCSR.C_DEBUGEN (resume)");
+         !(r = wr_posted(t, LF_CM_DEMCR, demcr & ~LF_DEMCR_VC_CORERESET, "disconnect: clear DEMCR.VC_CORERESET"))) &&
+        !(r = wr_posted(t, LF_CM_DFSR, LF_DFSR_ALL, "disconnect: clear DFSR")) &&
+        !(r = wr_posted(t, LF_CM_DHCSR, LF_DHCSR_DBGKEY, "disconnect: clear DHCSR.C_DEBUGEN (resume)")) &&
+        !lf_adi_cfg_get(t->a)->power_down)
+      r = lf_adi_flush(t->a); /* else the power-down's first access reports a failure */
     if (r)
       lf_log(t->s, LF_LOG_WARN, "%s", lf_err_msg(t->s));
   }
@@ -530,18 +617,22 @@ int lf_cm_start_function(lf_cm *t, uint32_t entry, const uint32_t args[4], uint3
                       entry, sp);
   t->fn.active = false;
   uint32_t dhcsr;
-  int r = rd(t, LF_CM_DHCSR, &dhcsr, "run function: read DHCSR");
-  if (r)
-    return r;
-  if (!(dhcsr & LF_DHCSR_S_HALT))
-    return lf_err_set(t->s, LF_ETARGET,
-                      "cortex-m: run function 0x%08x: the core is running (halt it first; DHCSR "
-                      "0x%08x)", entry, dhcsr);
+  int r;
+  /* a probe that posts checks the halt with the register writes (each one's
+   * DHCSR read), in their round trip */
+  if (!lf_adi_posts(t->a)) {
+    if ((r = rd(t, LF_CM_DHCSR, &dhcsr, "run function: read DHCSR")))
+      return r;
+    if (!(dhcsr & LF_DHCSR_S_HALT))
+      return lf_err_set(t->s, LF_ETARGET,
+                        "cortex-m: run function 0x%08x: the core is running (halt it first; DHCSR "
+                        "0x%08x)", entry, dhcsr);
+  }
   uint32_t bkpt = t->return_bkpt, stack = sp;
   if (!bkpt) {
     bkpt = sp - 8;
     stack = sp - 8;
-    if ((r = lf_adi_write32(t->a, bkpt, BKPT_PAIR)))
+    if ((r = lf_adi_write32_posted(t->a, bkpt, BKPT_PAIR)))
       return lf_err_wrap(t->s, r, "cortex-m: run function 0x%08x: write the return BKPT at 0x%08x",
                          entry, bkpt);
   }
@@ -550,13 +641,14 @@ int lf_cm_start_function(lf_cm *t, uint32_t entry, const uint32_t args[4], uint3
                             args ? args[3] : 0, stack, bkpt | 1u, entry & ~1u, LF_CM_XPSR_T};
   char ctx[40];
   snprintf(ctx, sizeof ctx, "run function 0x%08x: ", entry);
-  for (size_t i = 0; i < 8; i++) {
-    uint32_t v = vals[i];
-    if ((r = reg_xfer(t, true, regs[i], &v, ctx)))
-      return r;
-  }
-  if ((r = wr(t, LF_CM_DFSR, LF_DFSR_ALL, "run function: clear DFSR")) ||
-      (r = dhcsr_set(t, 0, "run function: write DHCSR (run)")))
+  uint32_t v[8];
+  memcpy(v, vals, sizeof v);
+  if ((r = regs_xfer(t, true, regs, v, 8, ctx)))
+    return r;
+  /* posted: the core runs no later than the next access (the caller's
+   * first poll reports a failure) */
+  if ((r = wr_posted(t, LF_CM_DFSR, LF_DFSR_ALL, "run function: clear DFSR")) ||
+      (r = dhcsr_set_posted(t, 0, "run function: write DHCSR (run)")))
     return r;
   t->fn.active = true;
   t->fn.entry = entry;
@@ -569,12 +661,18 @@ int lf_cm_poll_function(lf_cm *t, bool *done, uint32_t *r0)
   *done = false;
   if (!t->fn.active)
     return lf_err_set(t->s, LF_EINVAL, "cortex-m: poll function: no function was started");
-  uint32_t entry = t->fn.entry, dhcsr, dfsr, pc = 0;
+  uint32_t entry = t->fn.entry, dhcsr = 0, dfsr = 0, pc = 0;
   t->st.run_polls++;
   char op[64];
+  /* a probe that posts reads DFSR with DHCSR (and r0 with pc) in the same
+   * round trip; elsewhere each only when needed */
+  bool posts = lf_adi_posts(t->a);
   snprintf(op, sizeof op, "function 0x%08x: poll: read DHCSR", entry);
-  int r = rd(t, LF_CM_DHCSR, &dhcsr, op);
+  int r = posts ? lf_adi_read32_posted(t->a, LF_CM_DHCSR, &dhcsr) : rd(t, LF_CM_DHCSR, &dhcsr, op);
   if (r)
+    return posts ? lf_err_wrap(t->s, r, "cortex-m: %s", op) : r;
+  snprintf(op, sizeof op, "function 0x%08x: read DFSR", entry);
+  if (posts && (r = rd(t, LF_CM_DFSR, &dfsr, op)))
     return r;
   if (!(dhcsr & LF_DHCSR_S_HALT)) {
     if (dhcsr & LF_DHCSR_S_LOCKUP) {
@@ -585,16 +683,20 @@ int lf_cm_poll_function(lf_cm *t, bool *done, uint32_t *r0)
     return 0;
   }
   t->fn.active = false;
-  snprintf(op, sizeof op, "function 0x%08x: read DFSR", entry);
-  if ((r = rd(t, LF_CM_DFSR, &dfsr, op)))
+  if (!posts && (r = rd(t, LF_CM_DFSR, &dfsr, op)))
     return r;
   char ctx[40];
   snprintf(ctx, sizeof ctx, "function 0x%08x: ", entry);
-  if ((r = reg_xfer(t, false, LF_CM_PC, &pc, ctx)))
+  uint32_t v[2] = {0, 0};
+  const unsigned regs[2] = {LF_CM_PC, LF_CM_R0};
+  if ((r = regs_xfer(t, false, regs, v, posts && r0 ? 2 : 1, ctx)))
     return r;
+  pc = v[0];
   if ((dfsr & LF_DFSR_BKPT) && pc == t->fn.bkpt) {
     *done = true;
-    return r0 ? reg_xfer(t, false, LF_CM_R0, r0, ctx) : 0;
+    if (posts && r0)
+      *r0 = v[1];
+    return r0 && !posts ? reg_xfer(t, false, LF_CM_R0, r0, ctx) : 0;
   }
   if (dfsr & LF_DFSR_BKPT)
     return lf_err_set(t->s, LF_ETARGET,

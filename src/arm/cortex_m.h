@@ -199,7 +199,10 @@ int lf_cm_set_return_bkpt(lf_cm *t, uint32_t addr);
  * LF_ETARGET with PC and DFSR. r0 may be NULL. */
 int lf_cm_run_function(lf_cm *t, uint32_t entry, const uint32_t args[4], uint32_t sp,
                        double timeout_s, uint32_t *r0);
-/* Non-blocking: start the function and return while it runs. */
+/* Non-blocking: start the function and return while it runs. On a probe
+ * that posts (adi.h) the write that resumes the core is posted: the core
+ * runs no later than the next access (lf_adi_flush to be sure), which also
+ * reports a failure of it. */
 int lf_cm_start_function(lf_cm *t, uint32_t entry, const uint32_t args[4], uint32_t sp);
 /* One DHCSR read while running (*done = false). Once halted: DFSR and PC
  * are read; *done = true when the core stopped on the return BKPT (then r0

@@ -130,6 +130,11 @@ void lf_bench_usb_reset(lf_bench_board *b);
  * round trip): the USB turnaround latency is charged once (vstlink.h). */
 void lf_bench_usb_batch_begin(lf_bench_board *b);
 void lf_bench_usb_batch_end(lf_bench_board *b);
+/* Inside a batch: the host submitted the next transfers at t_ns (>= the
+ * batch's start), not with the batch (a host that keeps requests in flight
+ * and submits each as an earlier reply arrives: lf_usb_pipe). A model whose
+ * timing depends on submission (HID frames) uses it; others ignore it. */
+void lf_bench_usb_batch_submit(lf_bench_board *b, uint64_t t_ns);
 /* The time of one control transfer on EP0 (setup packet round trip, then
  * data_len bytes of data stage), charged to USB. Standard requests are
  * answered by the USB device controller of the probe, not its firmware.

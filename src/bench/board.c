@@ -436,6 +436,7 @@ void lf_bench_usb_reset(lf_bench_board *b) { lf_vprobe_usb_reset(b->probe); }
 
 void lf_bench_usb_batch_begin(lf_bench_board *b) { lf_vprobe_batch_begin(b->probe); }
 void lf_bench_usb_batch_end(lf_bench_board *b) { lf_vprobe_batch_end(b->probe); }
+void lf_bench_usb_batch_submit(lf_bench_board *b, uint64_t t_ns) { lf_vprobe_batch_submit(b->probe, t_ns); }
 
 uint64_t lf_bench_usb_control_ns(const lf_bench_board *b, size_t data_len)
 {

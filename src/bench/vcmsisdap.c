@@ -50,9 +50,12 @@
  *    [USB]. The host submits its next transfer when its last one completed
  *    (not when the firmware finished executing: the next OUT is received
  *    while the firmware works, USB and SWD overlap) unless something else
- *    moved the clock since. A host waiting for each response thus pays
- *    about 2 frames per command; one that keeps Packet Count requests in
- *    flight about 1, or the firmware's execution time when that is longer;
+ *    moved the clock since; in a batch, when the batch was submitted or
+ *    when the host says the next transfers were (a pipelined host submits
+ *    each request as an earlier reply arrives: lf_vcmsisdap_batch_submit).
+ *    A host waiting for each response thus pays about 2 frames per
+ *    command; one that keeps Packet Count requests in flight about 1, or
+ *    the firmware's execution time when that is longer;
  *  - a request cannot start before a slot is free: request n waits for the
  *    response n - buffers to have reached the host (packet count = requests
  *    in flight) [3.1] [USB];
@@ -869,6 +872,7 @@ uint64_t lf_vcmsisdap_usb_wire_ns(const lf_vcmsisdap *v, size_t len)
 uint64_t lf_vcmsisdap_usb_ns(const lf_vcmsisdap *v, size_t len) { return lf_vusb_ns(&v->link, len); }
 void lf_vcmsisdap_batch_begin(lf_vcmsisdap *v) { lf_vusb_batch_begin(&v->link); }
 void lf_vcmsisdap_batch_end(lf_vcmsisdap *v) { lf_vusb_batch_end(&v->link); }
+void lf_vcmsisdap_batch_submit(lf_vcmsisdap *v, uint64_t t_ns) { lf_vusb_batch_submit(&v->link, t_ns); }
 
 /* A bulk transfer's bus time: latency when it starts a round trip. */
 static void bulk_charge(lf_vcmsisdap *v, size_t len) { lf_vusb_charge(&v->link, &v->c, len); }
@@ -936,11 +940,12 @@ static void accept(lf_vcmsisdap *v, dqueue *q, const uint8_t *data, size_t len)
   respond(v, q, data, len, seq);
 }
 
-/* When the host submits its next HID transfer: with its batch; else as soon
- * as its last one here completed, if nothing but that request's execution
- * has moved the clock since (the firmware's time is not the host's: on
- * hardware the next OUT goes while the firmware executes, USB and SWD
- * overlap); else now. */
+/* When the host submits its next HID transfer: with its batch (or when a
+ * pipelined host said it did, lf_vcmsisdap_batch_submit); else as soon as
+ * its last one here completed, if nothing but that request's execution has
+ * moved the clock since (the firmware's time is not the host's: on hardware
+ * the next OUT goes while the firmware executes, USB and SWD overlap); else
+ * now. */
 static uint64_t host_submit(const lf_vcmsisdap *v, const dqueue *q)
 {
   if (v->link.batch)
@@ -1318,6 +1323,7 @@ static int m_in(void *m, uint8_t ep, uint8_t *buf, size_t len, size_t *actual, u
 static bool m_in_pending(const void *m, uint8_t ep) { return lf_vcmsisdap_in_pending(m, ep); }
 static void m_batch_begin(void *m) { lf_vcmsisdap_batch_begin(m); }
 static void m_batch_end(void *m) { lf_vcmsisdap_batch_end(m); }
+static void m_batch_submit(void *m, uint64_t t_ns) { lf_vcmsisdap_batch_submit(m, t_ns); }
 static void m_usb_reset(void *m) { lf_vcmsisdap_usb_reset(m); }
 static int m_control(void *m, uint8_t type, uint8_t req, uint16_t value, uint16_t index,
                      uint8_t *data, size_t len)
@@ -1351,6 +1357,7 @@ static const lf_vprobe_ops cmsisdap_ops = {
   .in_pending = m_in_pending,
   .batch_begin = m_batch_begin,
   .batch_end = m_batch_end,
+  .batch_submit = m_batch_submit,
   .usb_reset = m_usb_reset,
   .control = m_control,
   .usb_ns = m_usb_ns,

@@ -95,6 +95,9 @@ int lf_vcmsisdap_control(lf_vcmsisdap *v, uint8_t type, uint8_t req, uint16_t va
                          uint16_t index, uint8_t *data, size_t len);
 void lf_vcmsisdap_batch_begin(lf_vcmsisdap *v);
 void lf_vcmsisdap_batch_end(lf_vcmsisdap *v);
+/* Inside a batch: the next transfers were submitted at t_ns (a pipelined
+ * host, lf_bench_usb_batch_submit). */
+void lf_vcmsisdap_batch_submit(lf_vcmsisdap *v, uint64_t t_ns);
 void lf_vcmsisdap_usb_reset(lf_vcmsisdap *v);
 
 /* USB timing: a bulk transfer on its own (usb_transfer_latency_ns + wire),

@@ -110,6 +110,11 @@ int lf_vprobe_in(lf_vprobe *p, uint8_t ep, void *buf, size_t len, size_t *actual
 bool lf_vprobe_in_pending(const lf_vprobe *p, uint8_t ep) { return p->model->ops->in_pending(p->m, ep); }
 void lf_vprobe_batch_begin(lf_vprobe *p) { p->model->ops->batch_begin(p->m); }
 void lf_vprobe_batch_end(lf_vprobe *p) { p->model->ops->batch_end(p->m); }
+void lf_vprobe_batch_submit(lf_vprobe *p, uint64_t t_ns)
+{
+  if (p->model->ops->batch_submit)
+    p->model->ops->batch_submit(p->m, t_ns);
+}
 void lf_vprobe_usb_reset(lf_vprobe *p) { p->model->ops->usb_reset(p->m); }
 
 int lf_vprobe_control(lf_vprobe *p, uint8_t type, uint8_t req, uint16_t value, uint16_t index,
@@ -167,6 +172,12 @@ void lf_vusb_batch_begin(lf_vusb_link *l)
 }
 
 void lf_vusb_batch_end(lf_vusb_link *l) { l->batch = l->batch_paid = false; }
+
+void lf_vusb_batch_submit(lf_vusb_link *l, uint64_t t)
+{
+  if (l->batch && t >= l->batch_t0)
+    l->batch_t0 = t;
+}
 
 void lf_vusb_charge(lf_vusb_link *l, lf_vprobe_counters *c, size_t len)
 {

@@ -84,6 +84,9 @@ typedef struct lf_vprobe_ops {
   /* Transfers queued back to back by the host: one round trip (vstlink.h). */
   void (*batch_begin)(void *m);
   void (*batch_end)(void *m);
+  /* Inside a batch, the next transfers were submitted at t_ns
+   * (lf_bench_usb_batch_submit); NULL: the model ignores it. */
+  void (*batch_submit)(void *m, uint64_t t_ns);
   /* USB bus reset: endpoint state flushed, firmware state kept. */
   void (*usb_reset)(void *m);
   /* Class/vendor control request on EP0 addressed to an interface (HID
@@ -135,6 +138,7 @@ int lf_vprobe_in(lf_vprobe *p, uint8_t ep, void *buf, size_t len, size_t *actual
 bool lf_vprobe_in_pending(const lf_vprobe *p, uint8_t ep);
 void lf_vprobe_batch_begin(lf_vprobe *p);
 void lf_vprobe_batch_end(lf_vprobe *p);
+void lf_vprobe_batch_submit(lf_vprobe *p, uint64_t t_ns);
 void lf_vprobe_usb_reset(lf_vprobe *p);
 int lf_vprobe_control(lf_vprobe *p, uint8_t type, uint8_t req, uint16_t value, uint16_t index,
                       uint8_t *data, size_t len);
@@ -153,13 +157,15 @@ typedef struct lf_vusb_link {
   const lf_bench_params *p;
   bool high_speed;
   bool batch, batch_paid; /* inside a batch; its latency already charged */
-  uint64_t batch_t0;      /* when the batch was submitted */
+  uint64_t batch_t0;      /* when the batch (or its next transfer) was submitted */
 } lf_vusb_link;
 unsigned lf_vusb_max_packet(const lf_vusb_link *l);
 uint64_t lf_vusb_wire_ns(const lf_vusb_link *l, size_t len);
 uint64_t lf_vusb_ns(const lf_vusb_link *l, size_t len); /* latency + wire */
 void lf_vusb_batch_begin(lf_vusb_link *l);
 void lf_vusb_batch_end(lf_vusb_link *l);
+/* Inside a batch: later transfers were submitted at t (batch_t0 := t). */
+void lf_vusb_batch_submit(lf_vusb_link *l, uint64_t t);
 /* Charges one transfer of len bytes to LF_CLK_USB (round trips counted in c). */
 void lf_vusb_charge(lf_vusb_link *l, lf_vprobe_counters *c, size_t len);
 

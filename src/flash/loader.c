@@ -11,6 +11,14 @@
  *    than that the host reads the status block instead.
  *  - data_wr / cmd_wr are written after the bytes they publish (separate
  *    writes, in order), so the target never sees unwritten data.
+ *  - On a probe that posts writes (lf_adi_posts: CMSIS-DAP) the blob, the
+ *    commands, the data and the counters are posted: the upload never waits
+ *    for a round trip, only status polls do (they also report a failed
+ *    posted write). A publish then costs a few bytes, not a round trip, so
+ *    the pieces shrink towards the end of the data (at most half of what
+ *    is left, down to TAIL_PIECE): on a link slower than the flash the
+ *    target programs each piece as it comes, and after the last byte only
+ *    the last small piece is left to program.
  *  - Liveness: "no progress" means the status block did not change; after
  *    cfg.timeout_s of that, and every 32 idle polls, DHCSR is read too, so a
  *    loader that faulted is reported with its PC instead of a timeout.
@@ -28,6 +36,9 @@
 #define QUEUE 32u
 #define STACK_BYTES 0x400u
 #define PIECE 1024u
+/* Posting: the smallest piece near the end of the data, a multiple of every
+ * family's program unit (32-byte flash words at most). */
+#define TAIL_PIECE 256u
 
 typedef struct pcmd {
   struct lf_ldr_cmd c;
@@ -53,6 +64,13 @@ struct lf_loader {
   uint32_t cmd_wr, data_wr, woff;
   uint32_t st[LF_LDR_STATUS_BLOCK_SIZE / 4]; /* last status block */
   uint64_t prog_done;                        /* last progress reported (no repeats) */
+  /* the CRC commands of the running stream (crc_n 0: none); a probe that
+   * posts reads their results with each status poll once the data is
+   * sent: crc_valid when that poll saw them all done */
+  uint32_t crc_first;
+  size_t crc_n;
+  bool crc_watch, crc_valid;
+  uint32_t crc_res[QUEUE];
   const char *prog_phase;
   lf_loader_stats stats;
   void *direct;               /* the adapter's own state when it runs operations itself */
@@ -197,15 +215,13 @@ int lf_loader_start(lf_loader *l)
   if (l->ad->direct)
     return l->ad->direct->start(l->direct);
   uint64_t t0 = now(l);
-  bool halted = false;
-  int r = lf_cm_is_halted(l->cm, &halted);
-  if (r)
-    return lf_err_wrap(l->s, r, "loader: start");
-  if (!halted)
+  uint32_t dhcsr = 0, demcr = 0;
+  int r = lf_adi_read32_posted(l->a, LF_CM_DHCSR, &dhcsr); /* both in one round trip */
+  if (r || (r = lf_adi_read32(l->a, LF_CM_DEMCR, &demcr)))
+    return lf_err_wrap(l->s, r, "loader: start: read DHCSR, DEMCR");
+  if (!(dhcsr & LF_DHCSR_S_HALT))
     return lf_err_set(l->s, LF_ETARGET, "loader: start: the core must be halted first");
-  uint32_t demcr;
-  if ((r = lf_adi_read32(l->a, LF_CM_DEMCR, &demcr)) ||
-      (!(demcr & LF_DEMCR_TRCENA) && (r = lf_adi_write32(l->a, LF_CM_DEMCR, demcr | LF_DEMCR_TRCENA))))
+  if (!(demcr & LF_DEMCR_TRCENA) && (r = lf_adi_write32_posted(l->a, LF_CM_DEMCR, demcr | LF_DEMCR_TRCENA)))
     return lf_err_wrap(l->s, r, "loader: start: DEMCR.TRCENA");
   /* blob, padding, control block: one write (queue entries are written
    * before they are posted) */
@@ -225,7 +241,7 @@ int lf_loader_start(lf_loader *l)
     return r;
   }
   memcpy(img + (l->ctrl - l->ram_base), &c, sizeof c); /* both sides little-endian */
-  r = lf_adi_write(l->a, l->ram_base, img, total);
+  r = lf_adi_write_posted(l->a, l->ram_base, img, total);
   free(img);
   if (r)
     return lf_err_wrap(l->s, r, "loader: upload to 0x%08x", l->ram_base);
@@ -294,16 +310,32 @@ static int target_error(lf_loader *l, const pcmd *cmds, size_t ncmds, uint32_t f
                     addr, sec ? (int)sec->index : -1, reg, sr, names);
 }
 
-/* One read of the status block. */
+/* One read of the status block; with crc_watch (posting) the CRC results
+ * after it, in the same round trip (a result is final once cmd_rd passed
+ * its command: the loader writes it first). */
 static int poll(lf_loader *l)
 {
-  uint8_t b[LF_LDR_STATUS_BLOCK_SIZE];
-  int r = lf_adi_read(l->a, l->ctrl + LF_LDR_OFF_STATUS_BLOCK, b, sizeof b);
-  if (r)
-    return lf_err_wrap(l->s, r, "loader: status");
-  for (size_t i = 0; i < sizeof b / 4; i++)
-    l->st[i] = (uint32_t)b[4 * i] | (uint32_t)b[4 * i + 1] << 8 | (uint32_t)b[4 * i + 2] << 16 |
-               (uint32_t)b[4 * i + 3] << 24;
+  int r;
+  if (lf_adi_posts(l->a)) {
+    r = lf_adi_read_words_posted(l->a, l->ctrl + LF_LDR_OFF_STATUS_BLOCK, l->st,
+                                 LF_LDR_STATUS_BLOCK_SIZE / 4);
+    for (size_t j = 0; !r && l->crc_watch && j < l->crc_n; j++)
+      r = lf_adi_read32_posted(l->a, l->cmds + ((l->crc_first + (uint32_t)j) % QUEUE) * 16u + 12u,
+                               &l->crc_res[j]);
+    if (!r)
+      r = lf_adi_flush(l->a);
+    if (r)
+      return lf_err_wrap(l->s, r, "loader: status");
+    l->crc_valid = l->crc_watch && l->st[S_CMD_RD] - l->crc_first >= l->crc_n &&
+                   l->st[S_CMD_RD] - l->crc_first <= QUEUE;
+  } else {
+    uint8_t b[LF_LDR_STATUS_BLOCK_SIZE];
+    if ((r = lf_adi_read(l->a, l->ctrl + LF_LDR_OFF_STATUS_BLOCK, b, sizeof b)))
+      return lf_err_wrap(l->s, r, "loader: status");
+    for (size_t i = 0; i < sizeof b / 4; i++)
+      l->st[i] = (uint32_t)b[4 * i] | (uint32_t)b[4 * i + 1] << 8 | (uint32_t)b[4 * i + 2] << 16 |
+                 (uint32_t)b[4 * i + 3] << 24;
+  }
   l->stats.polls++;
   l->stats.erase_cyc = l->st[S_CYC_ERASE];
   l->stats.prog_cyc = l->st[S_CYC_PROG];
@@ -375,12 +407,12 @@ static int post(lf_loader *l, const pcmd *cmds, size_t n)
       put32(buf + 16 * i + 8, c->len);
       put32(buf + 16 * i + 12, 0);
     }
-    int r = lf_adi_write(l->a, l->cmds + slot * 16u, buf, 16 * k);
+    int r = lf_adi_write_posted(l->a, l->cmds + slot * 16u, buf, 16 * k);
     if (r)
       return lf_err_wrap(l->s, r, "loader: post commands");
     done += k;
   }
-  int r = lf_adi_write32(l->a, l->ctrl + LF_LDR_OFF_CMD_WR, l->cmd_wr + (uint32_t)n);
+  int r = lf_adi_write32_posted(l->a, l->ctrl + LF_LDR_OFF_CMD_WR, l->cmd_wr + (uint32_t)n);
   if (r)
     return lf_err_wrap(l->s, r, "loader: post commands");
   l->cmd_wr += (uint32_t)n;
@@ -505,6 +537,11 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
   if (!buf)
     return lf_err_set(l->s, LF_ENOMEM, "loader: out of memory");
   uint32_t data0 = l->data_wr; /* every earlier byte was consumed */
+  bool posts = lf_adi_posts(l->a);
+  uint64_t prog_left = 0; /* program bytes not uploaded yet */
+  for (size_t i = 0; i < n; i++)
+    if (is_program(&cmds[i]))
+      prog_left += cmds[i].c.len;
   l->prog_done = UINT64_MAX;
   l->prog_phase = NULL;
   uint64_t total = 0;
@@ -542,17 +579,21 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
       uint32_t m = left < free_b ? left : free_b;
       if (m > l->cfg.chunk)
         m = l->cfg.chunk;
+      uint32_t unit = posts ? TAIL_PIECE : PIECE;
+      if (posts && m > prog_left / 2 && prog_left / 2 >= unit)
+        m = (uint32_t)(prog_left / 2);
       if (m > l->ring_size - l->woff)
         m = l->ring_size - l->woff;
-      if (m >= PIECE)
-        m &= ~(PIECE - 1);
-      if (m >= PIECE || (m == left && m > 0)) {
+      if (m >= unit)
+        m &= ~(unit - 1);
+      if (m >= unit || (m == left && m > 0)) {
         fill(l, k, soff, buf, m);
-        if ((r = lf_adi_write(l->a, l->ring + l->woff, buf, m)) ||
-            (r = lf_adi_write32(l->a, l->ctrl + LF_LDR_OFF_DATA_WR, l->data_wr + m))) {
+        if ((r = lf_adi_write_posted(l->a, l->ring + l->woff, buf, m)) ||
+            (r = lf_adi_write32_posted(l->a, l->ctrl + LF_LDR_OFF_DATA_WR, l->data_wr + m))) {
           lf_err_wrap(l->s, r, "loader: data for 0x%08x", k->c.addr + soff);
           break;
         }
+        prog_left -= m;
         l->data_wr += m;
         l->woff = (l->woff + m) % l->ring_size;
         l->stats.data_bytes += m;
@@ -573,6 +614,7 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
       report(l, cmds, n, first, data0, total);
       break;
     }
+    l->crc_watch = l->crc_n && posted == n && sidx == n;
     if ((r = poll(l)))
       break;
     if (l->st[S_STATUS]) {
@@ -616,6 +658,8 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
     }
   }
   free(buf);
+  if (!r && (r = lf_adi_flush(l->a)))
+    lf_err_wrap(l->s, r, "loader");
   if (r && !l->st[S_STATUS]) { /* a link error: say what the target was doing */
     l->link_failed = l->running;
     char w[128];
@@ -627,9 +671,19 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
   return r;
 }
 
-/* Reads the results of the CRC commands posted as the last nr commands. */
+/* execute() of a stream whose last nr commands are CRCs from index first
+ * on (their results then come with the polls), then those results. */
+static int execute_crcs(lf_loader *l, const pcmd *cmds, size_t n, uint32_t first, size_t nr,
+                        uint32_t *crcs);
+
+/* Reads the results of the CRC commands posted as the last nr commands
+ * (the last poll's when it read them). */
 static int crc_results(lf_loader *l, uint32_t first, size_t nr, uint32_t *crcs)
 {
+  if (l->crc_valid && l->crc_first == first && l->crc_n == nr) {
+    memcpy(crcs, l->crc_res, nr * sizeof *crcs);
+    return 0;
+  }
   uint8_t q[QUEUE * sizeof(struct lf_ldr_cmd)];
   uint32_t slot = first % QUEUE;
   size_t k1 = nr < QUEUE - slot ? nr : QUEUE - slot;
@@ -642,6 +696,20 @@ static int crc_results(lf_loader *l, uint32_t first, size_t nr, uint32_t *crcs)
     crcs[j] = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
   }
   return 0;
+}
+
+static int execute_crcs(lf_loader *l, const pcmd *cmds, size_t n, uint32_t first, size_t nr,
+                        uint32_t *crcs)
+{
+  l->crc_first = first;
+  l->crc_n = nr;
+  l->crc_valid = l->crc_watch = false;
+  int r = execute(l, cmds, n);
+  if (!r && nr)
+    r = crc_results(l, first, nr, crcs);
+  l->crc_n = 0;
+  l->crc_valid = l->crc_watch = false;
+  return r;
 }
 
 int lf_loader_run(lf_loader *l, const lf_loader_step *steps, size_t n)
@@ -876,11 +944,8 @@ int lf_loader_run_crc32(lf_loader *l, const lf_loader_step *steps, size_t n,
     } else if (!l->running && !l->dead) {
       r = lf_loader_start(l);
     }
-    uint32_t first_crc = l->cmd_wr + (uint32_t)nc;
     if (!r)
-      r = execute(l, cmds, nc + nr1);
-    if (!r && nr1)
-      r = crc_results(l, first_crc, nr1, crcs);
+      r = execute_crcs(l, cmds, nc + nr1, l->cmd_wr + (uint32_t)nc, nr1, crcs);
     l->stats.run_ns += now(l) - t0;
   }
   free(cmds);
@@ -909,8 +974,7 @@ int lf_loader_crc32(lf_loader *l, const lf_loader_range *rg, size_t n, uint32_t 
       cmds[j].c.addr = rg[i + j].addr;
       cmds[j].c.len = rg[i + j].len;
     }
-    uint32_t first = l->cmd_wr;
-    if ((r = execute(l, cmds, k)) || (r = crc_results(l, first, k, crcs + i)))
+    if ((r = execute_crcs(l, cmds, k, l->cmd_wr, k, crcs + i)))
       break;
   }
   l->stats.crc_ns += now(l) - t0;

@@ -5,10 +5,14 @@
  * interrupt OUT endpoint's size, zero-padded; v2: one bulk transfer of the
  * command's exact length), its response one packet (v1: a full report; v2:
  * read with the exact length a success has, so no zero-length packet is
- * ever needed). Commands are queued and sent in USB batches of up to
- * `inflight` packets (the probe's Packet Count, Info 0xFE, capped by
- * cfg.max_inflight and MAX_INFLIGHT): all OUTs, then all INs, one round trip.
- * Replies are checked in order; the first failure ends the exchange.
+ * ever needed). Packets go through a USB pipe (lf_usb_pipe) with a sliding
+ * window of `inflight` of them in flight (the probe's Packet Count, Info
+ * 0xFE, capped by cfg.max_inflight and MAX_INFLIGHT): the next packet goes
+ * out as the oldest reply comes in, so the probe always has its next
+ * request and never more than its buffers; on a HID link that is one
+ * report per frame instead of two. Replies are checked in order; the first
+ * failure ends the exchange (what is still in flight is given up and its
+ * replies drained).
  *
  * Decisions:
  *  - The arm layer drives the MEM-AP (LF_PROBE_CAP_RAW_DAP) and hands runs
@@ -18,6 +22,14 @@
  *    into DAP_TransferBlock packets of the most words a packet holds. A DP
  *    write to ABORT is its own DAP_WriteABORT (no WAIT retry, ACK ignored:
  *    it also recovers a DP that answers WAIT).
+ *  - Posted runs (dap_post): packed and sent, not waited for; the window
+ *    stays open across calls, so a stream of runs never waits for a round
+ *    trip and a write followed by a read costs one. The last DAP_Transfer
+ *    of a posted run stays unsent while it has room: the next run's
+ *    accesses join it (a DP access never joins an AP write: that write's
+ *    bus error would then show nowhere, cmsis-dap.md 2.4). A posted run's
+ *    failure comes with the next exchange that waits (named "posted
+ *    earlier"; nothing after it counts as done).
  *  - The probe retries WAIT itself (DAP_TransferConfigure, cfg.wait_retry);
  *    a WAIT it reports is LF_ETIMEDOUT, after which the driver writes ABORT
  *    = DAPABORT|clear-all so the next access works. FAULT is LF_EFAULT (the
@@ -27,10 +39,17 @@
  *    known, cmsis-dap.md 7 #2/#3), then 0xFF and 0xF0, then the strings
  *    (with packet-size buffers), each group one round trip.
  *  - connect: DAP_Connect(SWD), SWJ_Clock, TransferConfigure,
- *    SWD_Configure(0), [SWJ_Pins nRESET low], JTAG-to-SWD (or JTAG-to-
- *    dormant, dormant-to-SWD and TARGETSEL through DAP_SWD_Sequence for
- *    multidrop targets), DAPIDR read, HostStatus(connect) — pipelined. NRST
- *    stays low after a connect under reset (the arm layer releases it).
+ *    SWD_Configure(0), HostStatus(connect), [SWJ_Pins nRESET low],
+ *    JTAG-to-SWD (or JTAG-to-dormant, dormant-to-SWD and TARGETSEL through
+ *    DAP_SWD_Sequence for multidrop targets), DPIDR read: in one
+ *    DAP_ExecuteCommands packet when the probe has atomic commands
+ *    (capabilities bit 4; cmsis-dap.md 2.6) and they fit, else pipelined
+ *    one by one (also for good once a probe answers 0x7F with 0xFF,
+ *    debugprobe's HID build). A connect while connected, nothing changed
+ *    since, sends only the SWD sequence and the DPIDR read; SWJ_Clock while
+ *    not connected waits for the connect. NRST stays low after a connect
+ *    under reset (the arm layer releases it). Disconnect and HostStatus(off)
+ *    go in one packet the same way.
  *  - v2: a request whose length is a multiple of the OUT endpoint's packet
  *    size but below the DAP packet size gets one zero byte more (the
  *    firmware ignores trailing bytes; no ZLP needed); a block read whose
@@ -64,12 +83,15 @@
 #define INFO_PACKET_SIZE 0xFF
 
 #define CAP_SWD 0x01u
+#define CAP_ATOMIC 0x10u /* DAP_ExecuteCommands / DAP_QueueCommands */
+#define ID_EXECUTE_COMMANDS 0x7Fu
+#define MAX_SUBS 8u
 #define PIN_NRESET 0x80u
 #define ABORT_ALL 0x1Fu /* DAPABORT | STKCMPCLR | STKERRCLR | WDERRCLR | ORUNERRCLR */
 
 #define PACKET_MIN 64u     /* smallest DAP packet size accepted */
 #define PACKET_MAX 32768u  /* probe-protocols.md 3.4 */
-#define MAX_INFLIGHT 64u
+#define MAX_INFLIGHT ((unsigned)LF_USB_PIPE_MAX)
 #define BUF_BUDGET (1u << 20) /* bytes of request + reply buffers */
 #define DRAIN_MS 10u
 #define TIMEOUT_MS 1000u
@@ -148,11 +170,25 @@ typedef struct cmsis_dap cmsis_dap;
 typedef struct dap_pkt dap_pkt;
 typedef int (*pkt_parse)(cmsis_dap *d, dap_pkt *k);
 
-/* One DAP_Transfer request: the op it belongs to, where a read's word goes. */
+/* One DAP_Transfer request: the op of the run it belongs to (-1: a posted
+ * op, whose caller does not count completions), its request byte, where a
+ * read's word goes. */
 typedef struct dap_ent {
-  size_t op;
+  long op;
+  uint8_t rq;
   uint32_t *dst;
 } dap_ent;
+
+/* A command inside a DAP_ExecuteCommands packet (cmsis-dap.md 2.6): where
+ * its request starts in the packet, its reply's length, and for a
+ * DAP_Transfer its one request. */
+typedef struct dap_sub {
+  const char *name;
+  pkt_parse parse;
+  size_t roff, want;
+  size_t nreq, nreads;
+  dap_ent ent;
+} dap_sub;
 
 /* A command packet and what its reply needs. */
 struct dap_pkt {
@@ -166,11 +202,15 @@ struct dap_pkt {
   size_t nreq;       /* DAP_Transfer: requests; TransferBlock: words */
   size_t nreads;     /* DAP_Transfer: data words of a successful reply */
   dap_ent *ent;      /* DAP_Transfer: one per request */
-  size_t op;         /* TransferBlock / WriteABORT: the op */
+  long op;           /* TransferBlock / WriteABORT: the op (-1: posted) */
+  uint8_t rq;        /* TransferBlock: the request byte */
   uint32_t *bdst;    /* TransferBlock read: the words */
   char *sdst;        /* DAP_Info string: destination */
   size_t scap;
   uint8_t arg;       /* DAP_Info: the ID asked */
+  dap_sub sub[MAX_SUBS]; /* DAP_ExecuteCommands: its commands */
+  size_t nsub;
+  lf_usb_xfer out, in; /* its USB transfers while in flight */
 };
 
 struct cmsis_dap {
@@ -180,17 +220,23 @@ struct cmsis_dap {
   lf_cmsis_dap_cfg cfg;
   unsigned ep_out_mps, ep_in_mps;
   size_t bufsize;    /* bytes of each request (+1) and reply buffer */
-  size_t slots;      /* packet slots allocated (>= in.inflight) */
-  dap_pkt *pk;
+  size_t slots;      /* packet slots allocated (in.inflight + 1) */
+  dap_pkt *pk;       /* ring: nfly packets in flight from head, then cur */
   uint8_t *mem;
   dap_ent *ents;
   size_t nents;      /* entries per slot */
-  size_t nq;         /* packets queued */
+  size_t head, nfly; /* oldest packet in flight; packets in flight */
+  dap_pkt *cur;      /* the packet being built, not sent yet (NULL: none) */
   int qerr;          /* first error of the current exchange */
-  bool need_abort;   /* a WAIT was reported: DAPABORT after the batch */
-  bool desync;       /* replies may be out of step: drain after the batch */
-  lf_dap_op *ops;    /* the run being executed (done counts) */
+  bool need_abort;   /* a WAIT was reported: DAPABORT after the failure */
+  bool desync;       /* replies may be out of step: drain after the failure */
+  lf_dap_op *ops;    /* the run being executed (done counts); NULL while posting */
+  bool grouping;     /* cmd() packs commands into DAP_ExecuteCommands packets */
+  bool no_atomic;    /* the probe refused DAP_ExecuteCommands: never again */
+  bool exec_refused; /* the last DAP_ExecuteCommands was answered 0xFF */
   bool connected;
+  bool setup;        /* connected, and the probe holds port, clock and transfer settings
+                        as cfg and clock_hz say (a reconnect needs only the SWD line) */
   uint32_t clock_hz; /* last set_clock, 0 = the probe's default */
   uint8_t pins;      /* last DAP_SWJ_Pins reply */
   bool reset_exec;   /* last DAP_ResetTarget reply */
@@ -250,6 +296,8 @@ static int alloc_slots(cmsis_dap *d, size_t bufsize, size_t slots)
   d->bufsize = bufsize;
   d->slots = slots;
   d->nents = nents;
+  d->head = d->nfly = 0;
+  d->cur = NULL;
   return 0;
 }
 
@@ -265,58 +313,28 @@ static dap_pkt *reset_pkt(dap_pkt *k)
   return k;
 }
 
-/* ---- the exchange: queue, batch, replies in order ---- */
+/* ---- the exchange: a window of packets in flight, replies in order ----
+ *
+ * The ring holds the packets in flight (nfly of them from head) and `cur`,
+ * the one being built. A packet is sent when the next one is started or
+ * the exchange ends; before it is sent, the oldest reply is taken while
+ * `inflight` packets are out (a sliding window: the probe always has the
+ * next request while it works, and never more than its buffers). Replies
+ * are parsed in order; the first failure gives up the rest (cancelled,
+ * stale replies drained, ABORT after a WAIT). A posted exchange (dap_post)
+ * ends without waiting and may leave `cur`, a DAP_Transfer with room, open
+ * for the next exchange's requests. */
 
 static void q_begin(cmsis_dap *d)
 {
-  d->nq = 0;
   d->qerr = 0;
   d->need_abort = false;
   d->desync = false;
 }
 
-/* Sends pk[0..m) as one round trip and parses the replies in order. */
-static int send_batch(cmsis_dap *d, size_t m)
-{
-  lf_usb_xfer xs[2 * MAX_INFLIGHT];
-  const lf_cmsis_dap_info *in = &d->in;
-  for (size_t i = 0; i < m; i++) {
-    dap_pkt *k = &d->pk[i];
-    size_t len = k->len;
-    if (in->v1) { /* a full report, zero-padded (cmsis-dap.md 1.1) */
-      memset(k->req + len, 0, in->report - len);
-      len = in->report;
-    } else if (len < in->packet_size && len % d->ep_out_mps == 0) {
-      k->req[len++] = 0; /* no ZLP needed: the firmware ignores a trailing byte */
-    }
-    xs[i] = (lf_usb_xfer){.ep = in->ep_out, .buf = k->req, .len = len};
-    xs[m + i] = (lf_usb_xfer){.ep = in->ep_in, .buf = k->rsp,
-                              .len = in->v1 ? in->report : k->want < d->bufsize ? k->want : d->bufsize};
-    k->got = 0;
-  }
-  d->base.st.commands += m;
-  d->base.st.round_trips++;
-  if (lf_log_enabled(d->base.s, LF_LOG_TRACE)) {
-    char h[64];
-    lf_log(d->base.s, LF_LOG_TRACE, "cmsis-dap > %zu packet(s): %s (%s)%s", m, d->pk[0].name,
-           hex(d->pk[0].req, d->pk[0].len, h, sizeof h), m > 1 ? " ..." : "");
-  }
-  int r = lf_usb_batch(d->usb, xs, 2 * m, d->cfg.timeout_ms, m > 1 ? "requests/replies" : "request/reply");
-  if (r) {
-    size_t f = 0;
-    while (f < 2 * m - 1 && xs[f].result == 0)
-      f++;
-    d->desync = true;
-    return lf_err_wrap(d->base.s, r, "cmsis-dap %s: %s (%s)", sname(d), d->pk[f % m].name,
-                       f < m ? "request" : "reply");
-  }
-  for (size_t i = 0; i < m; i++) {
-    d->pk[i].got = xs[m + i].actual;
-    if ((r = d->pk[i].parse(d, &d->pk[i])))
-      return r;
-  }
-  return 0;
-}
+static dap_pkt *ring(cmsis_dap *d, size_t i) { return &d->pk[(d->head + i) % d->slots]; }
+
+static int parse_status(cmsis_dap *d, dap_pkt *k);
 
 /* Runs a recovery exchange after a failure, keeping the failure's code and
  * message, with a note on how the recovery went (none when NULL). */
@@ -347,53 +365,151 @@ static int drain(cmsis_dap *d)
   return 0;
 }
 
-static int parse_status(cmsis_dap *d, dap_pkt *k);
+static int q_end(cmsis_dap *d, bool wait);
+static int parse_transfer(cmsis_dap *d, dap_pkt *k);
+static dap_pkt *cmd(cmsis_dap *d, const char *name, pkt_parse parse, size_t want,
+                    const uint8_t *bytes, size_t n);
 
 /* After a WAIT: ABORT = DAPABORT | clear all, so the next access works. */
 static int abort_wait(cmsis_dap *d)
 {
-  dap_pkt *k = reset_pkt(&d->pk[0]);
-  k->name = "DAP_WriteABORT";
-  k->parse = parse_status;
-  k->req[0] = LF_DAP_WRITE_ABORT;
-  k->req[1] = 0;
-  put32(k->req + 2, ABORT_ALL);
-  k->len = 6;
-  k->want = 2;
-  return send_batch(d, 1);
+  uint8_t b[6] = {LF_DAP_WRITE_ABORT, 0};
+  put32(b + 2, ABORT_ALL);
+  q_begin(d);
+  cmd(d, "DAP_WriteABORT", parse_status, 2, b, sizeof b);
+  return q_end(d, true);
 }
 
-static int q_flush(cmsis_dap *d)
+/* The first failure of the exchange (r, its message set): give up what
+ * is in flight and bring the link back in step; the exchange keeps r
+ * (d->qerr), whatever the recovery exchanges did. Returns r. */
+static int q_fail(cmsis_dap *d, int r)
 {
-  size_t m = d->nq;
-  d->nq = 0;
-  if (!m || d->qerr)
-    return d->qerr;
-  d->qerr = send_batch(d, m);
-  if (d->qerr && d->desync)
+  if (d->nfly)
+    d->desync = true; /* requests that went out may still be answered */
+  lf_usb_pipe_cancel(d->usb);
+  d->head = d->nfly = 0;
+  d->cur = NULL;
+  d->setup = false; /* the next connect sets everything again */
+  bool desync = d->desync, abort = d->need_abort;
+  if (desync)
     recover(d, drain, NULL, NULL);
-  if (d->qerr && d->need_abort)
+  if (abort)
     recover(d, abort_wait, "ABORT written (DAPABORT)", "writing ABORT (DAPABORT) failed too");
-  return d->qerr;
+  d->qerr = r;
+  return r;
 }
 
-/* A free packet slot (the queue is sent first when full), or NULL after an
- * error (d->qerr). */
+/* Takes the oldest reply and parses it. */
+static int q_pop(cmsis_dap *d)
+{
+  dap_pkt *k = ring(d, 0);
+  int r = lf_usb_pipe_pop(d->usb, "reply");
+  d->head = (d->head + 1) % d->slots;
+  d->nfly--;
+  if (r) {
+    d->desync = true;
+    r = lf_err_wrap(d->base.s, r, "cmsis-dap %s: %s (%s)", sname(d), k->name,
+                    k->out.result ? "request" : "reply");
+  } else {
+    k->got = k->in.actual;
+    r = k->parse(d, k);
+  }
+  return r ? q_fail(d, r) : 0;
+}
+
+/* Sends cur (the window made room first). */
+static int q_push(cmsis_dap *d)
+{
+  dap_pkt *k = d->cur;
+  d->cur = NULL;
+  int r;
+  while (d->nfly >= d->in.inflight)
+    if ((r = q_pop(d)))
+      return r;
+  const lf_cmsis_dap_info *in = &d->in;
+  size_t len = k->len;
+  if (in->v1) { /* a full report, zero-padded (cmsis-dap.md 1.1) */
+    memset(k->req + len, 0, in->report - len);
+    len = in->report;
+  } else if (len < in->packet_size && len % d->ep_out_mps == 0) {
+    k->req[len++] = 0; /* no ZLP needed: the firmware ignores a trailing byte */
+  }
+  k->out = (lf_usb_xfer){.ep = in->ep_out, .buf = k->req, .len = len};
+  k->in = (lf_usb_xfer){.ep = in->ep_in, .buf = k->rsp,
+                        .len = in->v1 ? in->report : k->want < d->bufsize ? k->want : d->bufsize};
+  k->got = 0;
+  if (lf_log_enabled(d->base.s, LF_LOG_TRACE)) {
+    char h[64];
+    lf_log(d->base.s, LF_LOG_TRACE, "cmsis-dap > %s (%s)", k->name, hex(k->req, k->len, h, sizeof h));
+  }
+  d->base.st.commands++;
+  if (d->nfly == 0)
+    d->base.st.round_trips++;
+  r = lf_usb_pipe_push(d->usb, &k->out, &k->in, d->cfg.timeout_ms);
+  if (r)
+    return q_fail(d, lf_err_wrap(d->base.s, r, "cmsis-dap %s: %s (request)", sname(d), k->name));
+  d->nfly++;
+  return 0;
+}
+
+/* A new packet slot (cur is sent first), or NULL after an error (d->qerr). */
 static dap_pkt *q_slot(cmsis_dap *d)
 {
-  if (d->qerr)
+  if (d->qerr || (d->cur && q_push(d)))
     return NULL;
-  if (d->nq >= d->in.inflight && q_flush(d))
-    return NULL;
-  return reset_pkt(&d->pk[d->nq++]);
+  d->cur = reset_pkt(ring(d, d->nfly));
+  return d->cur;
 }
 
-static int q_end(cmsis_dap *d) { return q_flush(d); }
+/* Ends the exchange: sends cur and waits for every reply; posted (!wait):
+ * returns at once, an open DAP_Transfer stays cur for what comes next. */
+static int q_end(cmsis_dap *d, bool wait)
+{
+  int r = d->qerr;
+  if (r)
+    return r;
+  if (d->cur && (wait || d->cur->parse != parse_transfer) && (r = q_push(d)))
+    return r;
+  while (wait && d->nfly)
+    if ((r = q_pop(d)))
+      return r;
+  return 0;
+}
 
 /* A command of n bytes whose reply (v2) is `want` bytes long. */
+static int parse_execute(cmsis_dap *d, dap_pkt *k);
+
+/* While grouping: the command goes into the open DAP_ExecuteCommands packet
+ * when it fits, else starts one. Returns that packet (the command is its
+ * last sub). */
+static dap_pkt *group_add(cmsis_dap *d, const char *name, pkt_parse parse, size_t want,
+                          const uint8_t *bytes, size_t n)
+{
+  const size_t P = d->in.packet_size;
+  dap_pkt *k = d->cur;
+  if (!k || k->parse != parse_execute || k->nsub == MAX_SUBS || k->len + n > P || k->want + want > P) {
+    if (!(k = q_slot(d)))
+      return NULL;
+    k->name = "DAP_ExecuteCommands";
+    k->parse = parse_execute;
+    k->req[0] = ID_EXECUTE_COMMANDS;
+    k->len = k->want = 2;
+  }
+  dap_sub *u = &k->sub[k->nsub++];
+  *u = (dap_sub){.name = name, .parse = parse, .roff = k->len, .want = want};
+  memcpy(k->req + k->len, bytes, n);
+  k->len += n;
+  k->want += want;
+  k->req[1] = (uint8_t)k->nsub;
+  return k;
+}
+
 static dap_pkt *cmd(cmsis_dap *d, const char *name, pkt_parse parse, size_t want,
                     const uint8_t *bytes, size_t n)
 {
+  if (d->grouping)
+    return group_add(d, name, parse, want, bytes, n);
   dap_pkt *k = q_slot(d);
   if (!k)
     return NULL;
@@ -451,6 +567,34 @@ static int parse_any(cmsis_dap *d, dap_pkt *k)
 {
   int r = reply_ok(d, k, 1);
   return r == LF_ENOTSUP ? (lf_err_clear(d->base.s), 0) : r;
+}
+
+/* DAP_ExecuteCommands: the replies of its commands back to back, each
+ * parsed as its own (the last one takes the rest). */
+static int parse_execute(cmsis_dap *d, dap_pkt *k)
+{
+  d->exec_refused = false;
+  int r = reply_ok(d, k, 2);
+  if (r == LF_ENOTSUP)
+    d->exec_refused = true;
+  if (r)
+    return r;
+  if (k->rsp[1] != k->nsub) {
+    char what[64];
+    snprintf(what, sizeof what, "%u replies, expected %zu", k->rsp[1], k->nsub);
+    return proto_err(d, LF_EPROTO, k, what);
+  }
+  size_t off = 2;
+  for (size_t i = 0; i < k->nsub && !r; i++) {
+    dap_sub *u = &k->sub[i];
+    size_t left = k->got > off ? k->got - off : 0;
+    dap_pkt t = {.name = u->name, .req = k->req + u->roff, .rsp = k->rsp + off, .want = u->want,
+                 .parse = u->parse, .nreq = u->nreq, .nreads = u->nreads, .ent = &u->ent,
+                 .got = i + 1 < k->nsub && left > u->want ? u->want : left};
+    r = u->parse(d, &t);
+    off += u->want;
+  }
+  return r;
 }
 
 static int parse_connect(cmsis_dap *d, dap_pkt *k)
@@ -536,6 +680,9 @@ static int parse_info(cmsis_dap *d, dap_pkt *k)
 
 /* ---- DAP_Transfer / DAP_TransferBlock ---- */
 
+#define RQ_AP 0x01u
+#define RQ_READ 0x02u
+
 static const char *reg_name(bool ap, bool read, uint8_t addr)
 {
   static const char *const dp_r[4] = {"DPIDR", "CTRL/STAT", "RESEND", "RDBUFF"};
@@ -543,6 +690,16 @@ static const char *reg_name(bool ap, bool read, uint8_t addr)
   if (ap)
     return addr == 0x0C ? "DRW" : addr == 0x04 ? "TAR" : addr == 0x00 ? "CSW" : "AP";
   return (read ? dp_r : dp_w)[(addr >> 2) & 3];
+}
+
+/* "AP write 0x0c DRW" for a transfer request byte. */
+static const char *access_name(uint8_t rq, char *buf, size_t len)
+{
+  bool ap = rq & RQ_AP, read = rq & RQ_READ;
+  uint8_t addr = rq & 0x0Cu;
+  snprintf(buf, len, "%s %s 0x%02x %s", ap ? "AP" : "DP", read ? "read" : "write", addr,
+           reg_name(ap, read, addr));
+  return buf;
 }
 
 /* The error of a transfer that ended with `ack` at `what`. */
@@ -592,9 +749,10 @@ static int parse_transfer(cmsis_dap *d, dap_pkt *k)
   }
   /* A FAULT reports the bus error of the AP access acknowledged before it
    * (posted reads and writes): that one is not done. */
-  size_t ok = c && (ack & 7) == ACK_FAULT && d->ops[k->ent[c - 1].op].ap ? c - 1 : c;
+  size_t ok = c && (ack & 7) == ACK_FAULT && (k->ent[c - 1].rq & RQ_AP) ? c - 1 : c;
   for (size_t i = 0; i < ok; i++)
-    d->ops[k->ent[i].op].done++;
+    if (k->ent[i].op >= 0)
+      d->ops[k->ent[i].op].done++;
   if (ack == ACK_OK) {
     size_t need = 3 + 4 * k->nreads;
     if (k->got < need || (!d->in.v1 && k->got != need)) {
@@ -609,11 +767,14 @@ static int parse_transfer(cmsis_dap *d, dap_pkt *k)
       }
     return 0;
   }
-  size_t f = c < k->nreq ? c : k->nreq - 1;
-  const lf_dap_op *o = &d->ops[k->ent[f].op];
-  snprintf(what, sizeof what, "%s%s %s 0x%02x %s (request %zu of %zu)",
-           c == k->nreq ? "check after " : "", o->ap ? "AP" : "DP", o->read ? "read" : "write",
-           o->addr, reg_name(o->ap, o->read, o->addr), f + 1, k->nreq);
+  /* the access that failed: the one the ACK came for, or for a FAULT the AP
+   * access acknowledged before it, whose bus error it reports */
+  size_t f = ok < c ? c - 1 : c < k->nreq ? c : k->nreq - 1;
+  char an[32];
+  snprintf(what, sizeof what, "%s%s%s (request %zu of %zu)",
+           c == k->nreq && ok == c ? "check after " : "",
+           access_name(k->ent[f].rq, an, sizeof an), k->ent[f].op < 0 ? ", posted earlier" : "",
+           f + 1, k->nreq);
   return ack_error(d, k->name, what, ack);
 }
 
@@ -624,9 +785,8 @@ static int parse_block(cmsis_dap *d, dap_pkt *k)
     return r;
   size_t c = (size_t)(k->rsp[1] | k->rsp[2] << 8);
   uint8_t ack = k->rsp[3];
-  lf_dap_op *o = &d->ops[k->op];
-  char what[96];
-  bool read = o->read;
+  char what[112];
+  bool read = k->rq & RQ_READ;
   if (c > k->nreq || (ack == ACK_OK && c < k->nreq)) {
     snprintf(what, sizeof what, "%zu of %zu words done with ack 0x%02x", c, k->nreq, ack);
     return proto_err(d, LF_EPROTO, k, what);
@@ -639,18 +799,20 @@ static int parse_block(cmsis_dap *d, dap_pkt *k)
     k->bdst[i] = get32(k->rsp + 4 + 4 * i);
   /* reads: c words arrived; writes: a FAULT reports the bus error of the
    * last write acknowledged, which is then not done */
-  o->done += (uint32_t)(!read && c && (ack & 7) == ACK_FAULT && o->ap ? c - 1 : c);
+  if (k->op >= 0)
+    d->ops[k->op].done += (uint32_t)(!read && c && (ack & 7) == ACK_FAULT && (k->rq & RQ_AP) ? c - 1 : c);
   if (ack == ACK_OK)
     return 0;
-  snprintf(what, sizeof what, "%s %s 0x%02x %s, %zu of %zu words done", o->ap ? "AP" : "DP",
-           read ? "read" : "write", o->addr, reg_name(o->ap, read, o->addr), c, k->nreq);
+  char an[32];
+  snprintf(what, sizeof what, "%s%s, %zu of %zu words done", access_name(k->rq, an, sizeof an),
+           k->op < 0 ? " (posted earlier)" : "", c, k->nreq);
   return ack_error(d, k->name, what, ack);
 }
 
 static int parse_abort(cmsis_dap *d, dap_pkt *k)
 {
   int r = parse_status(d, k);
-  if (!r)
+  if (!r && k->op >= 0)
     d->ops[k->op].done++;
   return r;
 }
@@ -661,6 +823,7 @@ typedef struct packer {
   size_t n;
   size_t oi;    /* current op */
   uint32_t oj;  /* its accesses already packed */
+  bool posted;  /* the caller does not wait: no done counts (op -1) */
 } packer;
 
 static void advance(packer *pk, uint32_t k)
@@ -676,16 +839,71 @@ static bool is_abort(const lf_dap_op *o) { return !o->ap && !o->read && (o->addr
 
 static size_t min_sz(size_t a, size_t b) { return a < b ? a : b; }
 
-/* The next packet of the run into k: a DAP_WriteABORT, a DAP_TransferBlock
- * (a block that does not fit one DAP_Transfer) or a DAP_Transfer filled with
- * as many accesses as fit. */
+static long op_index(const packer *pk) { return pk->posted ? -1 : (long)pk->oi; }
+
+/* Accesses of o that still fit the DAP_Transfer k (request bytes so far
+ * k->len, reply bytes k->want). */
+static size_t transfer_fit(const cmsis_dap *d, const dap_pkt *k, const lf_dap_op *o)
+{
+  const size_t P = d->in.packet_size;
+  size_t fit = min_sz((P - k->len) / (o->read ? 1 : 5), 255 - k->nreq);
+  return o->read ? min_sz(fit, (P - k->want) / 4) : fit;
+}
+
+/* Whether the next op of the run can go into the unsent DAP_Transfer k.
+ * Not a DP access after an AP write: the firmware checks a write with an
+ * RDBUFF read only at the end of the transfer or before an AP access (2.4),
+ * so a DP access there would hide the write's bus error. */
+static bool extends(const cmsis_dap *d, const dap_pkt *k, const packer *pk)
+{
+  const lf_dap_op *o = &pk->ops[pk->oi];
+  if (k->parse != parse_transfer || is_abort(o) || transfer_fit(d, k, o) == 0)
+    return false;
+  return !(k->nreq && (k->ent[k->nreq - 1].rq & (RQ_AP | RQ_READ)) == RQ_AP && !o->ap);
+}
+
+/* Fills the DAP_Transfer k with as many accesses as fit, from the packer's
+ * position on. */
+static void fill_transfer(cmsis_dap *d, packer *pk, dap_pkt *k)
+{
+  while (pk->oi < pk->n) {
+    lf_dap_op *o = &pk->ops[pk->oi];
+    if (is_abort(o))
+      break;
+    uint8_t rq = lf_cmsis_dap_request(o->ap, o->read, o->addr);
+    uint32_t rest = o->count - pk->oj;
+    size_t take = min_sz(transfer_fit(d, k, o), rest);
+    for (size_t i = 0; i < take; i++) {
+      uint32_t *w = &o->data[pk->oj + i];
+      k->req[k->len++] = rq;
+      if (!o->read) {
+        put32(k->req + k->len, *w);
+        k->len += 4;
+      }
+      k->ent[k->nreq++] = (dap_ent){.op = op_index(pk), .rq = rq, .dst = o->read ? w : NULL};
+    }
+    if (o->read) {
+      k->nreads += take;
+      k->want += 4 * take;
+    }
+    advance(pk, (uint32_t)take);
+    if (take < rest)
+      break;
+  }
+  k->req[2] = (uint8_t)k->nreq;
+}
+
+/* The next packet of the run into the new slot k: a DAP_WriteABORT, a
+ * DAP_TransferBlock (a block that does not fit one DAP_Transfer) or a
+ * DAP_Transfer filled with as many accesses as fit. */
 static void pack_next(cmsis_dap *d, packer *pk, dap_pkt *k)
 {
   const size_t P = d->in.packet_size;
   lf_dap_op *o = &pk->ops[pk->oi];
   uint32_t rest = o->count - pk->oj;
   uint8_t rq = lf_cmsis_dap_request(o->ap, o->read, o->addr);
-  k->op = pk->oi;
+  k->op = op_index(pk);
+  k->rq = rq;
   if (is_abort(o)) {
     k->name = "DAP_WriteABORT";
     k->parse = parse_abort;
@@ -723,43 +941,40 @@ static void pack_next(cmsis_dap *d, packer *pk, dap_pkt *k)
   k->parse = parse_transfer;
   k->req[0] = LF_DAP_TRANSFER;
   k->req[1] = 0;
-  size_t len = 3, resp = 3;
-  while (pk->oi < pk->n) {
-    o = &pk->ops[pk->oi];
-    if (is_abort(o))
-      break;
-    rq = lf_cmsis_dap_request(o->ap, o->read, o->addr);
-    size_t fit = min_sz((P - len) / (o->read ? 1 : 5), 255 - k->nreq);
-    if (o->read)
-      fit = min_sz(fit, (P - resp) / 4);
-    rest = o->count - pk->oj;
-    size_t take = min_sz(fit, rest);
-    for (size_t i = 0; i < take; i++) {
-      uint32_t *w = &o->data[pk->oj + i];
-      k->req[len++] = rq;
-      if (!o->read) {
-        put32(k->req + len, *w);
-        len += 4;
-      }
-      k->ent[k->nreq++] = (dap_ent){.op = pk->oi, .dst = o->read ? w : NULL};
-    }
-    if (o->read) {
-      k->nreads += take;
-      resp += 4 * take;
-    }
-    advance(pk, (uint32_t)take);
-    if (take < rest)
-      break;
-  }
-  k->req[2] = (uint8_t)k->nreq;
-  k->len = len;
-  k->want = resp;
+  k->len = 3;
+  k->want = 3;
+  fill_transfer(d, pk, k);
 }
 
 static int not_connected(cmsis_dap *d, const char *op)
 {
   return lf_err_set(d->base.s, LF_ETARGET, "cmsis-dap %s: %s: not connected (call connect first)",
                     sname(d), op);
+}
+
+/* A run of ops: into the open DAP_Transfer first when it takes them, then
+ * into new packets. wait: the replies are in when it returns; else posted
+ * (the ops are copied into packets: nothing of them is kept but read
+ * destinations). */
+static int run_ops(cmsis_dap *d, lf_dap_op *ops, size_t n, bool wait)
+{
+  packer pk = {.ops = ops, .n = n, .posted = !wait};
+  advance(&pk, 0);
+  d->ops = wait ? ops : NULL;
+  q_begin(d);
+  while (pk.oi < pk.n) {
+    if (d->cur && extends(d, d->cur, &pk)) {
+      fill_transfer(d, &pk, d->cur);
+      continue;
+    }
+    dap_pkt *k = q_slot(d);
+    if (!k)
+      break;
+    pack_next(d, &pk, k);
+  }
+  int r = q_end(d, wait);
+  d->ops = NULL;
+  return r;
 }
 
 static int cd_dap_run(lf_probe *p, lf_dap_op *ops, size_t n)
@@ -769,17 +984,22 @@ static int cd_dap_run(lf_probe *p, lf_dap_op *ops, size_t n)
     ops[i].done = 0;
   if (!d->connected)
     return not_connected(d, "DAP transfer");
-  packer pk = {.ops = ops, .n = n};
-  advance(&pk, 0);
-  d->ops = ops;
+  return run_ops(d, ops, n, true);
+}
+
+static int cd_dap_post(lf_probe *p, lf_dap_op *ops, size_t n)
+{
+  cmsis_dap *d = CD(p);
+  if (!d->connected)
+    return not_connected(d, "DAP transfer");
+  return run_ops(d, ops, n, false);
+}
+
+static int cd_dap_flush(lf_probe *p)
+{
+  cmsis_dap *d = CD(p);
   q_begin(d);
-  while (pk.oi < pk.n) {
-    dap_pkt *k = q_slot(d);
-    if (!k)
-      break;
-    pack_next(d, &pk, k);
-  }
-  return q_end(d);
+  return q_end(d, true);
 }
 
 static int one(lf_probe *p, bool ap, bool read, uint8_t addr, uint32_t *val)
@@ -832,11 +1052,13 @@ static int cd_set_clock(lf_probe *p, uint32_t hz, uint32_t *actual_hz)
   cmsis_dap *d = CD(p);
   if (hz == 0)
     return lf_err_set(p->s, LF_EINVAL, "cmsis-dap %s: set clock: 0 Hz", sname(d));
-  q_begin(d);
-  q_clock(d, hz);
-  int r = q_end(d);
-  if (r)
-    return r;
+  if (d->connected && hz != d->clock_hz) { /* else it goes with the next connect */
+    q_begin(d);
+    q_clock(d, hz);
+    int r = q_end(d, true);
+    if (r)
+      return r;
+  }
   d->clock_hz = hz;
   /* The firmware runs at most hz and never says how much less
    * (cmsis-dap.md 2.3): the request is the best figure there is. */
@@ -849,26 +1071,54 @@ static int release_nrst(cmsis_dap *d)
 {
   q_begin(d);
   q_pins(d, false);
-  return q_end(d);
+  return q_end(d, true);
 }
 
-static int cd_connect(lf_probe *p, lf_connect_mode mode)
+/* The DPIDR read that ends a connect: a DAP_Transfer of its own, or the
+ * last command of the DAP_ExecuteCommands packet while grouping. */
+static void q_read_dpidr(cmsis_dap *d, uint32_t *dst)
 {
-  cmsis_dap *d = CD(p);
+  const uint8_t rq = lf_cmsis_dap_request(false, true, 0x00);
+  if (d->grouping) {
+    dap_pkt *k = group_add(d, "DAP_Transfer (DPIDR)", parse_transfer, 7,
+                           (const uint8_t[]){LF_DAP_TRANSFER, 0, 1, rq}, 4);
+    if (k) {
+      dap_sub *u = &k->sub[k->nsub - 1];
+      u->nreq = u->nreads = 1;
+      u->ent = (dap_ent){.op = 0, .rq = rq, .dst = dst};
+    }
+    return;
+  }
+  packer pk = {.ops = d->ops, .n = 1};
+  dap_pkt *k = q_slot(d);
+  if (k)
+    pack_next(d, &pk, k);
+}
+
+/* One connect: again = only the SWD line (the probe is set up); group =
+ * every command in one DAP_ExecuteCommands packet when they fit (one round
+ * trip: the DPIDR read is last, its reply the only one of varying length). */
+static int connect_once(cmsis_dap *d, lf_connect_mode mode, bool again, bool group)
+{
   const lf_cmsis_dap_cfg *c = &d->cfg;
   bool ur = mode == LF_CONNECT_UNDER_RESET;
   uint32_t dpidr = 0;
   lf_dap_op id = {.read = true, .addr = 0x00, .count = 1, .data = &dpidr};
   d->connected = false;
+  d->setup = false;
   d->ops = &id;
   q_begin(d);
-  cmd(d, "DAP_Connect", parse_connect, 2, (const uint8_t[]){LF_DAP_CONNECT, 1 /* SWD */}, 2);
-  if (d->clock_hz)
-    q_clock(d, d->clock_hz);
-  uint8_t tc[6] = {LF_DAP_TRANSFER_CONFIGURE, c->idle_cycles, (uint8_t)c->wait_retry,
-                   (uint8_t)(c->wait_retry >> 8), (uint8_t)c->match_retry, (uint8_t)(c->match_retry >> 8)};
-  cmd(d, "DAP_TransferConfigure", parse_status, 2, tc, sizeof tc);
-  cmd(d, "DAP_SWD_Configure", parse_status, 2, (const uint8_t[]){LF_DAP_SWD_CONFIGURE, 0}, 2);
+  d->grouping = group;
+  if (!again) {
+    cmd(d, "DAP_Connect", parse_connect, 2, (const uint8_t[]){LF_DAP_CONNECT, 1 /* SWD */}, 2);
+    if (d->clock_hz)
+      q_clock(d, d->clock_hz);
+    uint8_t tc[6] = {LF_DAP_TRANSFER_CONFIGURE, c->idle_cycles, (uint8_t)c->wait_retry,
+                     (uint8_t)(c->wait_retry >> 8), (uint8_t)c->match_retry, (uint8_t)(c->match_retry >> 8)};
+    cmd(d, "DAP_TransferConfigure", parse_status, 2, tc, sizeof tc);
+    cmd(d, "DAP_SWD_Configure", parse_status, 2, (const uint8_t[]){LF_DAP_SWD_CONFIGURE, 0}, 2);
+    q_host_status(d, true);
+  }
   if (ur)
     q_pins(d, true);
   if (c->multidrop) {
@@ -880,22 +1130,40 @@ static int cd_connect(lf_probe *p, lf_connect_mode mode)
   } else {
     q_sequence(d, lf_cmsis_dap_seq_jtag_to_swd, sizeof lf_cmsis_dap_seq_jtag_to_swd);
   }
-  packer pk = {.ops = &id, .n = 1};
-  dap_pkt *k = q_slot(d);
-  if (k)
-    pack_next(d, &pk, k);
-  q_host_status(d, true);
-  int r = q_end(d);
-  if (r) {
-    if (ur) /* never leave the target held in reset after a failed connect */
-      recover(d, release_nrst, NULL, "releasing NRST failed too");
+  q_read_dpidr(d, &dpidr);
+  d->grouping = false;
+  int r = q_end(d, true);
+  d->ops = NULL;
+  if (r)
     return r;
-  }
   d->connected = true;
-  p->dpidr = dpidr;
-  lf_log(p->s, LF_LOG_DEBUG, "cmsis-dap %s: connected%s, DPIDR 0x%08x", sname(d),
+  d->setup = true;
+  d->base.dpidr = dpidr;
+  lf_log(d->base.s, LF_LOG_DEBUG, "cmsis-dap %s: connected%s, DPIDR 0x%08x", sname(d),
          c->multidrop ? " (multidrop)" : "", dpidr);
   return 0;
+}
+
+static int cd_connect(lf_probe *p, lf_connect_mode mode)
+{
+  cmsis_dap *d = CD(p);
+  /* Connected with the probe set up as asked: port, clock and transfer
+   * settings stand, only the SWD line is brought up again. */
+  bool again = d->connected && d->setup;
+  bool group = (d->in.caps & CAP_ATOMIC) && !d->no_atomic;
+  d->exec_refused = false;
+  int r = connect_once(d, mode, again, group);
+  if (r && group && d->exec_refused) {
+    /* advertised but not there (debugprobe's HID build): nothing of it ran */
+    lf_log(p->s, LF_LOG_DEBUG, "cmsis-dap %s: DAP_ExecuteCommands refused; commands one by one",
+           sname(d));
+    d->no_atomic = true;
+    lf_err_clear(p->s);
+    r = connect_once(d, mode, again, false);
+  }
+  if (r && mode == LF_CONNECT_UNDER_RESET) /* never leave the target held in reset */
+    recover(d, release_nrst, NULL, "releasing NRST failed too");
+  return r;
 }
 
 static int cd_disconnect(lf_probe *p)
@@ -904,10 +1172,22 @@ static int cd_disconnect(lf_probe *p)
   if (!d->connected)
     return 0;
   d->connected = false;
-  q_begin(d);
-  cmd(d, "DAP_Disconnect", parse_status, 2, (const uint8_t[]){LF_DAP_DISCONNECT}, 1);
-  q_host_status(d, false);
-  return q_end(d);
+  d->setup = false;
+  bool group = (d->in.caps & CAP_ATOMIC) && !d->no_atomic;
+  for (;;) { /* both in one packet when the probe executes command lists */
+    q_begin(d);
+    d->grouping = group;
+    d->exec_refused = false;
+    cmd(d, "DAP_Disconnect", parse_status, 2, (const uint8_t[]){LF_DAP_DISCONNECT}, 1);
+    q_host_status(d, false);
+    d->grouping = false;
+    int r = q_end(d, true);
+    if (!(r && group && d->exec_refused))
+      return r;
+    d->no_atomic = true;
+    group = false;
+    lf_err_clear(d->base.s);
+  }
 }
 
 static int cd_set_nrst(lf_probe *p, bool asserted)
@@ -915,7 +1195,7 @@ static int cd_set_nrst(lf_probe *p, bool asserted)
   cmsis_dap *d = CD(p);
   q_begin(d);
   q_pins(d, asserted);
-  int r = q_end(d);
+  int r = q_end(d, true);
   if (!r && asserted == ((d->pins & PIN_NRESET) != 0))
     lf_log(p->s, LF_LOG_DEBUG, "cmsis-dap %s: nRESET reads %s after driving it %s", sname(d),
            asserted ? "high" : "low", asserted ? "low" : "high");
@@ -931,7 +1211,8 @@ static int cd_target_voltage(lf_probe *p, double *volts)
 static void cd_set_read_depth(lf_probe *p, unsigned depth)
 {
   cmsis_dap *d = CD(p);
-  size_t most = d->slots;
+  (void)cd_dap_flush(p); /* the window shrinks with nothing in flight */
+  size_t most = d->slots - 1;
   d->in.inflight = (unsigned)(depth < 1 ? 1 : depth > most ? most : depth);
 }
 
@@ -954,11 +1235,13 @@ static const lf_probe_ops cmsis_dap_ops = {
   .ap_read = cd_ap_read,
   .ap_write = cd_ap_write,
   .dap_run = cd_dap_run,
+  .dap_post = cd_dap_post,
+  .dap_flush = cd_dap_flush,
   .set_nrst = cd_set_nrst,
   .target_voltage = cd_target_voltage,
   .close = cd_close,
   .set_read_depth = cd_set_read_depth,
-  .caps = LF_PROBE_CAP_RAW_DAP,
+  .caps = LF_PROBE_CAP_RAW_DAP | LF_PROBE_CAP_CLOCK_REQUESTED,
 };
 
 int lf_cmsis_dap_reset_target(lf_probe *p, bool *executed)
@@ -966,7 +1249,7 @@ int lf_cmsis_dap_reset_target(lf_probe *p, bool *executed)
   cmsis_dap *d = CD(p);
   q_begin(d);
   cmd(d, "DAP_ResetTarget", parse_reset, 3, (const uint8_t[]){LF_DAP_RESET_TARGET}, 1);
-  int r = q_end(d);
+  int r = q_end(d, true);
   if (!r && executed)
     *executed = d->reset_exec;
   return r;
@@ -984,18 +1267,19 @@ const lf_cmsis_dap_info *lf_cmsis_dap_info_get(const lf_probe *p) { return &((co
 const lf_cmsis_dap_cfg *lf_cmsis_dap_cfg_get(const lf_probe *p) { return &((const cmsis_dap *)p)->cfg; }
 
 /* Packet slots: the probe's Packet Count within MAX_INFLIGHT and the
- * buffer budget. */
+ * buffer budget, and one for the packet being built. */
 static size_t slots_for(const cmsis_dap *d, size_t bufsize)
 {
   size_t n = min_sz(d->in.packet_count ? d->in.packet_count : 1, MAX_INFLIGHT);
   size_t budget = BUF_BUDGET / (2 * bufsize + 1);
-  return min_sz(n, budget ? budget : 1);
+  return min_sz(n, budget > 1 ? budget - 1 : 1) + 1;
 }
 
-/* Packets in flight: the slots, within cfg.max_inflight. */
+/* Packets in flight: the slots but the one being built, within
+ * cfg.max_inflight. */
 static unsigned inflight_for(const cmsis_dap *d)
 {
-  size_t n = d->slots;
+  size_t n = d->slots - 1;
   if (d->cfg.max_inflight && d->cfg.max_inflight < n)
     n = d->cfg.max_inflight;
   return (unsigned)(n ? n : 1);
@@ -1006,7 +1290,11 @@ int lf_cmsis_dap_configure(lf_probe *p, const lf_cmsis_dap_cfg *cfg)
   cmsis_dap *d = CD(p);
   if (cfg->timeout_ms == 0)
     return lf_err_set(p->s, LF_EINVAL, "cmsis-dap %s: configure: timeout 0 ms", sname(d));
+  int r = cd_dap_flush(p); /* nothing in flight while the window changes */
+  if (r)
+    return r;
   d->cfg = *cfg;
+  d->setup = false; /* retries, TARGETSEL: sent with the next connect */
   if (d->in.packet_size)
     d->in.inflight = inflight_for(d);
   return 0;
@@ -1081,19 +1369,19 @@ static int read_info(cmsis_dap *d)
 {
   lf_cmsis_dap_info *in = &d->in;
   size_t first = in->v1 ? in->report : d->ep_in_mps > PACKET_MIN ? d->ep_in_mps : PACKET_MIN;
-  int r = alloc_slots(d, first, 2);
+  int r = alloc_slots(d, first, 3);
   if (r)
     return r;
   in->inflight = 1; /* nothing pipelined before the Packet Count is known */
   q_begin(d);
   q_info(d, INFO_PACKET_COUNT, NULL, 0);
-  if ((r = q_end(d)))
+  if ((r = q_end(d, true)))
     return r;
   in->inflight = (unsigned)min_sz(in->packet_count, 2);
   q_begin(d);
   q_info(d, INFO_PACKET_SIZE, NULL, 0);
   q_info(d, INFO_CAPS, NULL, 0);
-  if ((r = q_end(d)))
+  if ((r = q_end(d, true)))
     return r;
   if (!(in->caps & CAP_SWD))
     return lf_err_set(d->base.s, LF_ENOTSUP,
@@ -1109,7 +1397,7 @@ static int read_info(cmsis_dap *d)
   q_info(d, INFO_PRODUCT, in->product, sizeof in->product);
   q_info(d, INFO_SERIAL, in->serial, sizeof in->serial);
   q_info(d, INFO_FIRMWARE, in->firmware, sizeof in->firmware);
-  return q_end(d);
+  return q_end(d, true);
 }
 
 static void fill_info(cmsis_dap *d)

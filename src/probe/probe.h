@@ -57,7 +57,8 @@ typedef struct lf_probe_stats {
 } lf_probe_stats;
 
 typedef struct lf_probe_ops {
-  /* Actual SWD clock chosen: the nearest supported frequency not above hz. */
+  /* Actual SWD clock chosen: the nearest supported frequency not above hz
+   * (with LF_PROBE_CAP_CLOCK_REQUESTED: hz itself, all the probe tells). */
   int (*set_clock)(lf_probe *p, uint32_t hz, uint32_t *actual_hz);
   /* Enter SWD and bring the DP up; the target is reachable after this. A
    * driver whose connect reads DPIDR anyway stores it in p->dpidr (the arm
@@ -83,6 +84,20 @@ typedef struct lf_probe_ops {
    * (SELECT, CSW, TAR, DRW runs up to a 1 KiB TAR block, several blocks) as
    * such a run when the probe has it, else calls the single ones. */
   int (*dap_run)(lf_probe *p, lf_dap_op *ops, size_t n);
+  /* Optional, with dap_run: the same run, posted: the probe may return
+   * before it has answered (its packets in flight, or kept to share a
+   * packet with what comes next), so a run that follows never waits for a
+   * round trip of this one. Writes are copied; a read's data lands in its
+   * buffer, which must stay valid until the next dap_run or dap_flush
+   * returns. Done counts are not set. Posted runs go to the target in
+   * order, before anything asked later, and no later than the next call
+   * on the probe. A posted run's failure is returned by the next dap_run
+   * or dap_flush (its message names the access, "posted earlier"; the
+   * accesses after it are then not done either). NULL: callers use
+   * dap_run. */
+  int (*dap_post)(lf_probe *p, lf_dap_op *ops, size_t n);
+  /* Waits for every posted run: 0, or the first failure among them. */
+  int (*dap_flush)(lf_probe *p);
   /* Native memory through MEM-AP `ap`, for probes whose firmware runs the
    * MEM-AP itself (ST-Link). width 0: the driver's choice (bytes up to
    * 4-byte alignment, 32-bit body, bytes after); 1, 2 or 4: every access
@@ -120,6 +135,10 @@ typedef struct lf_probe_ops {
  * read32/write32 are NULL. Without the flag the probe selects the AP itself
  * (ST-Link) and offers native memory. */
 #define LF_PROBE_CAP_RAW_DAP 0x1u
+/* set_clock's actual_hz is the request: the probe runs at most that and
+ * never says how much less (CMSIS-DAP, cmsis-dap.md 2.3); callers show it as
+ * the clock requested, not the one produced. */
+#define LF_PROBE_CAP_CLOCK_REQUESTED 0x2u
 
 struct lf_probe {
   const lf_probe_ops *ops;

@@ -154,7 +154,9 @@ static int p_set_clock(lua_State *L)
   uint32_t actual = 0;
   LF_LUA_TRY(L, lp->p->ops->set_clock(lp->p, (uint32_t)hz, &actual));
   lua_pushinteger(L, actual);
-  return 1;
+  /* false: the probe never tells the clock it produces (the request is returned) */
+  lua_pushboolean(L, !(lp->p->ops->caps & LF_PROBE_CAP_CLOCK_REQUESTED));
+  return 2;
 }
 
 static lf_connect_mode check_mode(lua_State *L, int idx)

@@ -384,6 +384,8 @@ static int t_start_function(lua_State *L)
   check_args4(L, 3, args);
   uint32_t sp = lf_lua_check_u32(L, 4, "sp");
   LF_LUA_TRY(L, lf_cm_start_function(t->cm, entry, args, sp));
+  /* the core runs when this returns (the start may be posted, adi.h) */
+  LF_LUA_TRY(L, lf_adi_flush(lf_cm_adi(t->cm)));
   return 0;
 }
 

@@ -7,12 +7,20 @@
 #include <string.h>
 #include <time.h>
 
+/* A pair in a pipe (lf_usb_pipe_*). */
+typedef struct pipe_pair {
+  lf_usb_xfer *out, *in;
+  unsigned timeout_ms;
+} pipe_pair;
+
 struct lf_usb_dev {
   lf_usb_ctx *c;
   void *h;
   lf_usb_devinfo info;
   lf_usb_stats st;
   int iface; /* the claimed interface */
+  pipe_pair pipe[LF_USB_PIPE_MAX]; /* ring of the pairs in flight, oldest at pipe_head */
+  size_t pipe_head, pipe_n;
 };
 
 static const struct {
@@ -203,35 +211,32 @@ void lf_usb_close(lf_usb_dev *d)
 {
   if (!d)
     return;
+  lf_usb_pipe_cancel(d);
   d->c->be->close(d->c, d->h);
   free(d);
 }
 
-int lf_usb_batch(lf_usb_dev *d, lf_usb_xfer *xs, size_t n, unsigned timeout_ms, const char *op)
+/* Counts xs[0..n) and turns the first failure (or the backend's own, r)
+ * into the session error. */
+static int account(lf_usb_dev *d, lf_usb_xfer **xs, size_t n, int r, const char *op)
 {
   for (size_t i = 0; i < n; i++) {
-    xs[i].actual = 0;
-    xs[i].result = 0;
-  }
-  d->st.round_trips++;
-  int r = d->c->be->batch(d->c, d->h, xs, n, timeout_ms);
-  for (size_t i = 0; i < n; i++) {
-    if (xs[i].ep & 0x80)
-      d->st.bytes_in += xs[i].actual;
+    if (xs[i]->ep & 0x80)
+      d->st.bytes_in += xs[i]->actual;
     else
-      d->st.bytes_out += xs[i].actual;
+      d->st.bytes_out += xs[i]->actual;
   }
   d->st.transfers += n;
   for (size_t i = 0; i < n; i++) {
-    if (xs[i].result == 0)
+    const lf_usb_xfer *x = xs[i];
+    if (x->result == 0)
       continue;
     const char *why;
-    int code = map_usb(xs[i].result, &why);
+    int code = map_usb(x->result, &why);
     char name[112];
     describe(&d->info, name, sizeof name);
     return lf_err_set(d->c->s, code, "usb %s: %s: %s transfer of %zu bytes on endpoint 0x%02x: %s",
-                      name, op ? op : "transfer", xs[i].ep & 0x80 ? "IN" : "OUT", xs[i].len,
-                      xs[i].ep, why);
+                      name, op ? op : "transfer", x->ep & 0x80 ? "IN" : "OUT", x->len, x->ep, why);
   }
   if (r) { /* backend failure outside any transfer (submit failed) */
     const char *why;
@@ -242,6 +247,79 @@ int lf_usb_batch(lf_usb_dev *d, lf_usb_xfer *xs, size_t n, unsigned timeout_ms, 
   }
   return 0;
 }
+
+int lf_usb_batch(lf_usb_dev *d, lf_usb_xfer *xs, size_t n, unsigned timeout_ms, const char *op)
+{
+  lf_usb_xfer *ps[64], **p = n <= 64 ? ps : malloc(n * sizeof *p);
+  if (!p)
+    return lf_err_set(d->c->s, LF_ENOMEM, "usb: out of memory");
+  for (size_t i = 0; i < n; i++) {
+    xs[i].actual = 0;
+    xs[i].result = 0;
+    p[i] = &xs[i];
+  }
+  d->st.round_trips++;
+  int r = d->c->be->batch(d->c, d->h, xs, n, timeout_ms);
+  r = account(d, p, n, r, op);
+  if (p != ps)
+    free(p);
+  return r;
+}
+
+/* ---- pipes ---- */
+
+static bool has_pipe(const lf_usb_dev *d) { return d->c->be->pipe_push != NULL; }
+
+int lf_usb_pipe_push(lf_usb_dev *d, lf_usb_xfer *out, lf_usb_xfer *in, unsigned timeout_ms)
+{
+  if (d->pipe_n == LF_USB_PIPE_MAX)
+    return lf_err_set(d->c->s, LF_EINVAL, "usb: pipe: %d pairs in flight already", LF_USB_PIPE_MAX);
+  out->actual = in->actual = 0;
+  out->result = in->result = 0;
+  if (has_pipe(d)) {
+    int r = d->c->be->pipe_push(d->c, d->h, out, in, timeout_ms);
+    if (r) {
+      lf_usb_xfer *xs[2] = {out, in};
+      return account(d, xs, 0, r, "submit");
+    }
+  }
+  if (d->pipe_n == 0)
+    d->st.round_trips++;
+  d->pipe[(d->pipe_head + d->pipe_n++) % LF_USB_PIPE_MAX] = (pipe_pair){out, in, timeout_ms};
+  return 0;
+}
+
+int lf_usb_pipe_pop(lf_usb_dev *d, const char *op)
+{
+  if (d->pipe_n == 0)
+    return lf_err_set(d->c->s, LF_EINVAL, "usb: %s: nothing in flight", op ? op : "pipe");
+  pipe_pair pp = d->pipe[d->pipe_head];
+  d->pipe_head = (d->pipe_head + 1) % LF_USB_PIPE_MAX;
+  d->pipe_n--;
+  int r;
+  if (has_pipe(d)) {
+    r = d->c->be->pipe_pop(d->c, d->h);
+  } else {
+    lf_usb_xfer xs[2] = {*pp.out, *pp.in};
+    r = d->c->be->batch(d->c, d->h, xs, 2, pp.timeout_ms);
+    *pp.out = xs[0];
+    *pp.in = xs[1];
+  }
+  lf_usb_xfer *xs[2] = {pp.out, pp.in};
+  return account(d, xs, 2, r, op);
+}
+
+void lf_usb_pipe_cancel(lf_usb_dev *d)
+{
+  if (!d->pipe_n)
+    return;
+  if (has_pipe(d))
+    d->c->be->pipe_cancel(d->c, d->h);
+  d->pipe_n = 0;
+  d->pipe_head = 0;
+}
+
+size_t lf_usb_pipe_depth(const lf_usb_dev *d) { return d->pipe_n; }
 
 int lf_usb_dev_iface(const lf_usb_dev *d) { return d->iface; }
 

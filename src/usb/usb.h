@@ -131,6 +131,33 @@ void lf_usb_close(lf_usb_dev *d);
  * message. Each xfer's result/actual are filled in. */
 int lf_usb_batch(lf_usb_dev *d, lf_usb_xfer *xs, size_t n, unsigned timeout_ms, const char *op);
 
+/* ---- pipes: request/reply pairs in flight (CMSIS-DAP) ----
+ *
+ * lf_usb_pipe_push submits a request (an OUT transfer) and its reply (an IN
+ * transfer) and returns without waiting for them; lf_usb_pipe_pop waits for
+ * the oldest pair pushed and not popped yet and returns its outcome: 0 when
+ * both transfers completed (a short IN is not an error: check actual), else
+ * the LF_E* of the first that failed, with the message of lf_usb_batch
+ * (`op` names the operation). Pairs complete in the order pushed. The caller
+ * keeps the xfers and their buffers valid until the pair is popped or the
+ * pipe cancelled, and bounds the pairs in flight (a probe's request
+ * buffers): the next request goes on the bus while earlier replies are
+ * still to come, so a window of requests never waits for a round trip
+ * (libusb: asynchronous transfers; the bench: the pipe is one round trip
+ * while it is busy, each transfer submitted when it was pushed). A pipe that
+ * empties ends a round trip (lf_usb_stats.round_trips counts pushes into an
+ * empty pipe). lf_usb_pipe_cancel gives up every pair in flight (after a
+ * failure; requests already sent may still be answered: a driver drains
+ * those). Backends without pipes run each pair as a batch when it is
+ * popped. lf_usb_close cancels what is still in flight. At most
+ * LF_USB_PIPE_MAX pairs are in flight (a push beyond: LF_EINVAL). */
+#define LF_USB_PIPE_MAX 64
+int lf_usb_pipe_push(lf_usb_dev *d, lf_usb_xfer *out, lf_usb_xfer *in, unsigned timeout_ms);
+int lf_usb_pipe_pop(lf_usb_dev *d, const char *op);
+void lf_usb_pipe_cancel(lf_usb_dev *d);
+/* Pairs pushed and not popped yet. */
+size_t lf_usb_pipe_depth(const lf_usb_dev *d);
+
 /* One endpoint of the claimed interface. */
 typedef struct lf_usb_ep {
   uint8_t addr;          /* bit 7 set = IN */
@@ -179,6 +206,16 @@ typedef struct lf_usb_backend {
    * (lf_usb_endpoints): writes the first max, returns how many it wrote, or
    * a negative LF_USB_ERR_*. NULL: the backend cannot tell. */
   int (*endpoints)(lf_usb_ctx *c, void *dev, int iface, lf_usb_ep *eps, size_t max);
+  /* Pipes (lf_usb_pipe_*), all three or none (NULL: the core runs a pair
+   * through batch when it is popped). push submits out then in; pop waits
+   * until the oldest pair pushed is done (results in its xfers; returns a
+   * failure outside them, e.g. event handling); cancel gives up every pair
+   * not popped yet and returns when none is in flight any more. The core
+   * calls pop and cancel only with pairs pushed. */
+  int (*pipe_push)(lf_usb_ctx *c, void *dev, lf_usb_xfer *out, lf_usb_xfer *in,
+                   unsigned timeout_ms);
+  int (*pipe_pop)(lf_usb_ctx *c, void *dev);
+  void (*pipe_cancel)(lf_usb_ctx *c, void *dev);
   /* The backend's clock (ns), or NULL: CLOCK_MONOTONIC. */
   uint64_t (*now_ns)(lf_usb_ctx *c, void *dev);
   void (*close)(lf_usb_ctx *c, void *dev);

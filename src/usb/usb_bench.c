@@ -22,10 +22,19 @@ _Static_assert((int)LF_VUSB_OK == (int)LF_USB_OK && (int)LF_VUSB_ERR_IO == (int)
                  (int)LF_VUSB_ERR_PIPE == (int)LF_USB_ERR_PIPE,
                "bench USB result codes differ from the transport's");
 
+/* A pipe pair not run yet, and when the host submitted it. */
+typedef struct bench_pair {
+  lf_usb_xfer *out, *in;
+  unsigned timeout_ms;
+  uint64_t t_ns;
+} bench_pair;
+
 /* An open device: its board and how the claimed interface moves data. */
 typedef struct bench_dev {
   lf_bench_board *b;
   lf_usb_xfer_type type;
+  bench_pair pipe[LF_USB_PIPE_MAX]; /* ring, oldest at head */
+  size_t head, n;
 } bench_dev;
 
 typedef struct bench_priv {
@@ -177,6 +186,56 @@ static int b_batch(lf_usb_ctx *c, void *dev, lf_usb_xfer *xs, size_t n, unsigned
   return rc;
 }
 
+/* Pipes. A pair runs when it is popped, its OUT then its IN, as the bus
+ * moves them: the host had submitted both when it pushed them, so each
+ * transfer is told its push time (lf_bench_usb_batch_submit: a HID frame
+ * goes no earlier than that) and the pipe is one batch while it is busy (a
+ * bulk link pays the turnaround latency once). Nothing of a pair runs
+ * before it is popped, so the board's clock is the host's when it pushes
+ * (the time of the last reply it saw), and a cancelled pair never reached
+ * the bus. */
+static int b_pipe_push(lf_usb_ctx *c, void *dev, lf_usb_xfer *out, lf_usb_xfer *in,
+                       unsigned timeout_ms)
+{
+  bench_dev *d = dev;
+  if (d->n == 0)
+    lf_bench_usb_batch_begin(d->b);
+  d->pipe[(d->head + d->n++) % LF_USB_PIPE_MAX] =
+    (bench_pair){out, in, timeout_ms, lf_bench_clock(d->b)->now_ns};
+  return 0;
+}
+
+static int b_pipe_pop(lf_usb_ctx *c, void *dev)
+{
+  bench_priv *p = c->priv;
+  bench_dev *d = dev;
+  bench_pair pp = d->pipe[d->head];
+  d->head = (d->head + 1) % LF_USB_PIPE_MAX;
+  d->n--;
+  lf_usb_xfer *xs[2] = {pp.out, pp.in};
+  for (size_t i = 0; i < 2; i++) {
+    uint64_t t0 = p->ev ? lf_bench_clock(d->b)->now_ns : 0;
+    lf_bench_usb_batch_submit(d->b, pp.t_ns);
+    int r = xfer(d, xs[i], pp.timeout_ms);
+    xs[i]->result = r;
+    if (p->ev)
+      log_xfer(p, d->b, xs[i], t0, r);
+    if (r)
+      break; /* a failed request has no reply */
+  }
+  if (d->n == 0)
+    lf_bench_usb_batch_end(d->b);
+  return 0;
+}
+
+static void b_pipe_cancel(lf_usb_ctx *c, void *dev)
+{
+  bench_dev *d = dev;
+  if (d->n)
+    lf_bench_usb_batch_end(d->b);
+  d->n = d->head = 0;
+}
+
 /* The interface's OUT and IN endpoints (models without an interface list:
  * interface 0 with the device's bulk endpoints). */
 static int b_endpoints(lf_usb_ctx *c, void *dev, int iface, lf_usb_ep *eps, size_t max)
@@ -224,6 +283,9 @@ static const lf_usb_backend lf_usb_bench_backend = {
   .release = b_release,
   .open = b_open,
   .batch = b_batch,
+  .pipe_push = b_pipe_push,
+  .pipe_pop = b_pipe_pop,
+  .pipe_cancel = b_pipe_cancel,
   .endpoints = b_endpoints,
   .close = b_close,
   .free = b_free,

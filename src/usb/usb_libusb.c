@@ -7,7 +7,8 @@
  *
  * A batch allocates and submits every transfer, then runs
  * libusb_handle_events_completed until all have completed; the first failure
- * cancels the transfers still in flight. */
+ * cancels the transfers still in flight. A pipe (usb.h) submits each pair
+ * asynchronously and handles events until the oldest pair is done. */
 #include <libusb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,10 +16,15 @@
 
 #include "usb/usb.h"
 
+typedef struct lu_pair lu_pair;
+
 typedef struct lu_dev {
   libusb_device_handle *h;
+  libusb_context *ctx;
   int iface;
   lf_usb_xfer_type type;
+  lu_pair *pipe[LF_USB_PIPE_MAX]; /* pipe pairs in flight (ring, oldest at head) */
+  size_t head, n;
 } lu_dev;
 
 static libusb_context *luctx(lf_usb_ctx *c) { return (libusb_context *)c->priv; }
@@ -196,6 +202,7 @@ static int l_open(lf_usb_ctx *c, void *h, const lf_usb_devinfo *info, int iface,
   }
   d->iface = iface;
   d->type = type;
+  d->ctx = luctx(c);
   *dev = d;
   return 0;
 }
@@ -213,9 +220,9 @@ typedef struct xfer_slot {
   int finished;
 } xfer_slot;
 
-static void LIBUSB_CALL on_done(struct libusb_transfer *t)
+/* A completed transfer's status as a libusb error code (0 = completed). */
+static int status_result(enum libusb_transfer_status st)
 {
-  xfer_slot *sl = t->user_data;
   static const struct { enum libusb_transfer_status st; int r; } map[] = {
     {LIBUSB_TRANSFER_COMPLETED, 0},
     {LIBUSB_TRANSFER_TIMED_OUT, LIBUSB_ERROR_TIMEOUT},
@@ -224,10 +231,25 @@ static void LIBUSB_CALL on_done(struct libusb_transfer *t)
     {LIBUSB_TRANSFER_OVERFLOW, LIBUSB_ERROR_OVERFLOW},
     {LIBUSB_TRANSFER_CANCELLED, LIBUSB_ERROR_INTERRUPTED},
   };
-  int r = LIBUSB_ERROR_IO;
   for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-    if (map[i].st == t->status)
-      r = map[i].r;
+    if (map[i].st == st)
+      return map[i].r;
+  return LIBUSB_ERROR_IO;
+}
+
+static void fill(lu_dev *d, struct libusb_transfer *t, lf_usb_xfer *x, libusb_transfer_cb_fn cb,
+                 void *user, unsigned timeout_ms)
+{
+  if (d->type == LF_USB_INTERRUPT)
+    libusb_fill_interrupt_transfer(t, d->h, x->ep, x->buf, (int)x->len, cb, user, timeout_ms);
+  else
+    libusb_fill_bulk_transfer(t, d->h, x->ep, x->buf, (int)x->len, cb, user, timeout_ms);
+}
+
+static void LIBUSB_CALL on_done(struct libusb_transfer *t)
+{
+  xfer_slot *sl = t->user_data;
+  int r = status_result(t->status);
   sl->x->actual = (size_t)t->actual_length;
   sl->x->result = r;
   sl->finished = 1;
@@ -258,12 +280,7 @@ static int l_batch(lf_usb_ctx *c, void *dev, lf_usb_xfer *xs, size_t n, unsigned
     }
     sl[i].bs = &bs;
     sl[i].x = &xs[i];
-    if (d->type == LF_USB_INTERRUPT)
-      libusb_fill_interrupt_transfer(ts[i], d->h, xs[i].ep, xs[i].buf, (int)xs[i].len, on_done,
-                                     &sl[i], timeout_ms);
-    else
-      libusb_fill_bulk_transfer(ts[i], d->h, xs[i].ep, xs[i].buf, (int)xs[i].len, on_done,
-                                &sl[i], timeout_ms);
+    fill(d, ts[i], &xs[i], on_done, &sl[i], timeout_ms);
   }
   if (!ret) {
     for (size_t i = 0; i < n; i++) {
@@ -314,6 +331,118 @@ static int l_batch(lf_usb_ctx *c, void *dev, lf_usb_xfer *xs, size_t n, unsigned
   return ret;
 }
 
+/* ---- pipes: pairs of asynchronous transfers in flight ----
+ *
+ * Each pair is allocated on its own (callbacks hold it while the ring
+ * grows). The OUT and the IN are submitted together; the IN waits on the
+ * bus for its reply while later requests go out. A failed OUT cancels its
+ * IN (no reply comes to a request the device did not get). */
+struct lu_pair {
+  struct libusb_transfer *t[2]; /* OUT, IN */
+  lf_usb_xfer *x[2];
+  int fin[2];                   /* callback ran */
+  int done;                     /* both ran: the flag event handling waits for */
+};
+
+static void LIBUSB_CALL on_pipe(struct libusb_transfer *t)
+{
+  lu_pair *p = t->user_data;
+  int i = t == p->t[1];
+  p->x[i]->actual = (size_t)t->actual_length;
+  p->x[i]->result = status_result(t->status);
+  p->fin[i] = 1;
+  if (i == 0 && p->x[0]->result && !p->fin[1])
+    libusb_cancel_transfer(p->t[1]);
+  p->done = p->fin[0] && p->fin[1];
+}
+
+static void free_pair(lu_pair *p)
+{
+  for (int i = 0; i < 2; i++)
+    if (p->t[i])
+      libusb_free_transfer(p->t[i]);
+  free(p);
+}
+
+/* Handles events until p is done; a failure of event handling itself
+ * cancels p's transfers (they then complete as cancelled). */
+static int wait_pair(lu_dev *d, lu_pair *p)
+{
+  int ret = 0, cancelled = 0;
+  while (!p->done) {
+    int r = libusb_handle_events_completed(d->ctx, &p->done);
+    if (r && r != LIBUSB_ERROR_INTERRUPTED && !cancelled) {
+      for (int i = 0; i < 2; i++)
+        if (!p->fin[i])
+          libusb_cancel_transfer(p->t[i]);
+      cancelled = 1;
+      ret = r;
+    }
+  }
+  return ret;
+}
+
+static int l_pipe_push(lf_usb_ctx *c, void *dev, lf_usb_xfer *out, lf_usb_xfer *in,
+                       unsigned timeout_ms)
+{
+  lu_dev *d = dev;
+  lu_pair *p = calloc(1, sizeof *p);
+  if (!p || !(p->t[0] = libusb_alloc_transfer(0)) || !(p->t[1] = libusb_alloc_transfer(0))) {
+    if (p)
+      free_pair(p);
+    return LIBUSB_ERROR_NO_MEM;
+  }
+  p->x[0] = out;
+  p->x[1] = in;
+  fill(d, p->t[0], out, on_pipe, p, timeout_ms);
+  fill(d, p->t[1], in, on_pipe, p, timeout_ms);
+  int r = libusb_submit_transfer(p->t[0]);
+  if (r) {
+    free_pair(p);
+    return r;
+  }
+  if ((r = libusb_submit_transfer(p->t[1]))) {
+    p->fin[1] = 1; /* never submitted */
+    libusb_cancel_transfer(p->t[0]);
+    wait_pair(d, p);
+    free_pair(p);
+    return r;
+  }
+  d->pipe[(d->head + d->n++) % LF_USB_PIPE_MAX] = p;
+  return 0;
+}
+
+static int l_pipe_pop(lf_usb_ctx *c, void *dev)
+{
+  lu_dev *d = dev;
+  lu_pair *p = d->pipe[d->head];
+  d->head = (d->head + 1) % LF_USB_PIPE_MAX;
+  d->n--;
+  int r = wait_pair(d, p);
+  /* an IN cancelled after its OUT failed did not fail on its own */
+  if (p->x[0]->result && p->x[1]->result == LIBUSB_ERROR_INTERRUPTED)
+    p->x[1]->result = 0;
+  free_pair(p);
+  return r;
+}
+
+static void l_pipe_cancel(lf_usb_ctx *c, void *dev)
+{
+  lu_dev *d = dev;
+  for (size_t k = 0; k < d->n; k++) {
+    lu_pair *p = d->pipe[(d->head + k) % LF_USB_PIPE_MAX];
+    for (int i = 0; i < 2; i++)
+      if (!p->fin[i])
+        libusb_cancel_transfer(p->t[i]);
+  }
+  for (size_t k = 0; k < d->n; k++) {
+    lu_pair *p = d->pipe[(d->head + k) % LF_USB_PIPE_MAX];
+    wait_pair(d, p);
+    free_pair(p);
+  }
+  d->n = d->head = 0;
+}
+
 /* Bulk and interrupt endpoints of altsetting 0 of `iface` (the claimed
  * one), in descriptor order, from the cached configuration descriptor. */
 static int l_endpoints(lf_usb_ctx *c, void *dev, int iface, lf_usb_ep *eps, size_t max)
@@ -348,6 +477,8 @@ static int l_endpoints(lf_usb_ctx *c, void *dev, int iface, lf_usb_ep *eps, size
 static void l_close(lf_usb_ctx *c, void *dev)
 {
   lu_dev *d = dev;
+  if (d->n)
+    l_pipe_cancel(c, dev);
   libusb_release_interface(d->h, d->iface);
   libusb_close(d->h);
   free(d);
@@ -367,6 +498,9 @@ static const lf_usb_backend libusb_backend = {
   .release = l_release,
   .open = l_open,
   .batch = l_batch,
+  .pipe_push = l_pipe_push,
+  .pipe_pop = l_pipe_pop,
+  .pipe_cancel = l_pipe_cancel,
   .endpoints = l_endpoints,
   .close = l_close,
   .free = l_free,

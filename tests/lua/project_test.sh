@@ -103,6 +103,16 @@ check json-result 0 --out '^\{"clock":"bench virtual time"' --no-out "^luaflash:
   -- "${B[@]}" "$X/minimal.lua" --json --quiet
 cp "$out" "$tmp/ok.json"
 json json-schema-success result "$tmp/ok.json" success
+# CMSIS-DAP never reports the SWD clock it produces: the summary and --json say
+# the clock is the one requested (an ST-LINK's is the one it runs)
+check cmsis-dap-clock-is-requested 0 --out "via DAPLink CMSIS-DAP [0-9A-F]+ at 4\.00 MHz requested$" \
+  --err "SWD clock 4\.000 MHz requested \(the probe does not report" \
+  -- --bench nucleo-f767zi@daplink "$X/minimal.lua" -v
+check cmsis-dap-json-clock-requested 0 --out '"clock_requested":true' \
+  -- --bench nucleo-f767zi@daplink "$X/minimal.lua" --json --quiet
+cp "$out" "$tmp/dap.json"
+json json-schema-success-cmsis-dap result "$tmp/dap.json" success
+check stlink-json-clock-not-requested 0 --no-out 'clock_requested' -- "${B[@]}" "$X/minimal.lua" --json --quiet
 check json-hook-print-goes-to-stderr 0 --out '^\{"clock":"bench virtual time"' --no-out "hello from a hook" \
   --err "hello from a hook	42" -- "${B[@]}" "$P/hook_print.lua" --json --quiet
 check hook-print-without-json 0 --out "hello from a hook	42" -- "${B[@]}" "$P/hook_print.lua" --quiet

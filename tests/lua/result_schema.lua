@@ -34,6 +34,7 @@ local success = { type = "object",
     total_s = num0, stream_s = num0, smart_crc_s = num0, keep_read_s = num0,
     clock = { type = "string", enum = { "bench virtual time", "host monotonic time" } },
     clock_hz = { type = "integer", min = 1000 },
+    clock_requested = { type = "boolean", const = true }, -- clock_hz is the request (CMSIS-DAP)
     phases = { type = "array", items = phase },
     plan = { type = "object", required = { "erase", "erased", "programmed", "unchanged", "image_bytes", "floor_s" },
       properties = { erase = { type = "string", enum = { "sector", "chip" } }, erased = int0, programmed = int0,

@@ -30,6 +30,9 @@ struct lf_fake_dap {
   uint8_t **log;
   size_t *loglen, nlog, logcap;
   uint64_t ns; /* time without a board */
+  lf_usb_xfer *pipe_in[LF_USB_PIPE_MAX]; /* pipe: replies to read (requests went out at push) */
+  int pipe_r[LF_USB_PIPE_MAX];           /* the request's result, when it failed */
+  size_t pipe_head, pipe_n;
 };
 
 /* ---- device shapes ---- */
@@ -499,6 +502,108 @@ static size_t execute(lf_fake_dap *f, const uint8_t *q, size_t qn, uint8_t *r)
   }
 }
 
+/* Request bytes of the command at q (qn bytes left), as the reference
+ * DAP_ProcessCommand consumes them; 0 = unknown here. */
+static size_t req_len(const uint8_t *q, size_t qn)
+{
+  switch (q[0]) {
+  case 0x00: return 2;
+  case 0x01: return 3;
+  case 0x02: return 2;
+  case 0x03: return 1;
+  case 0x04: return 6;
+  case 0x05: {
+    size_t o = 3;
+    for (unsigned i = 0; i < (qn > 2 ? q[2] : 0u) && o < qn; i++)
+      o += (q[o] & 0x02) && !(q[o] & 0x10) ? 1 : 5; /* reads 1; writes, match value 5 */
+    return o;
+  }
+  case 0x06: return qn >= 5 && !(q[4] & 0x02) ? 5 + 4 * (size_t)(q[2] | q[3] << 8) : 5;
+  case 0x08: return 6;
+  case 0x0A: return 1;
+  case 0x10: return 7;
+  case 0x11: return 5;
+  case 0x12: return 2 + ((qn > 1 && q[1] ? q[1] : 256u) + 7) / 8;
+  case 0x13: return 2;
+  case 0x1D: {
+    size_t o = 2;
+    for (unsigned i = 0; i < (qn > 1 ? q[1] : 0u) && o < qn; i++) {
+      unsigned info = q[o++], bits = info & 0x3F ? info & 0x3F : 64;
+      if (!(info & 0x80))
+        o += (bits + 7) / 8;
+    }
+    return o;
+  }
+  default: return 0;
+  }
+}
+
+const uint8_t *lf_fake_dap_command(const lf_fake_dap *f, size_t i, size_t j, size_t *len)
+{
+  size_t n;
+  const uint8_t *q = lf_fake_dap_log(f, i, &n);
+  *len = 0;
+  if (!q || !n)
+    return NULL;
+  if (q[0] != 0x7F) {
+    *len = j == 0 ? n : 0;
+    return j == 0 ? q : NULL;
+  }
+  size_t o = 2;
+  for (size_t k = 0; k < (n > 1 ? q[1] : 0u) && o < n; k++) {
+    size_t m = req_len(q + o, n - o);
+    if (!m || o + m > n)
+      return NULL;
+    if (k == j) {
+      *len = m;
+      return q + o;
+    }
+    o += m;
+  }
+  return NULL;
+}
+
+/* A whole packet: DAP_ExecuteCommands runs its commands back to back, their
+ * replies back to back after 7F n (ref DAP.c DAP_ExecuteCommand; the fake
+ * knows the lengths of the commands a driver sends in one). */
+static size_t execute_packet(lf_fake_dap *f, const uint8_t *q, size_t qn, uint8_t *r)
+{
+  if (q[0] != 0x7F)
+    return execute(f, q, qn, r);
+  f->st.commands[0x7F]++;
+  if (f->cfg.no_execute) {
+    r[0] = 0xFF;
+    return 1;
+  }
+  unsigned n = qn > 1 ? q[1] : 0;
+  size_t o = 2, ro = 2;
+  r[0] = 0x7F;
+  r[1] = (uint8_t)n;
+  for (unsigned i = 0; i < n && o < qn; i++) {
+    size_t k = req_len(q + o, qn - o);
+    if (!k || o + k > qn)
+      break;
+    size_t rn = execute(f, q + o, k, r + ro);
+    /* a command's own reply mangled inside the list (garbage, wrong ID, 0xFF) */
+    lf_fake_mangle how = f->mangle;
+    if ((how == LF_FAKE_GARBAGE || how == LF_FAKE_WRONG_ID || how == LF_FAKE_NOT_IMPL) &&
+        f->mangle_cmd == q[o] && f->mangle_nth-- == 0) {
+      f->mangle = 0;
+      if (how == LF_FAKE_GARBAGE)
+        memset(r + ro + 1, 0xA5, rn > 1 ? rn - 1 : 0);
+      else if (how == LF_FAKE_WRONG_ID)
+        r[ro] ^= 0x80;
+      else {
+        r[ro] = 0xFF;
+        rn = 1;
+      }
+    }
+    ro += rn;
+    o += k;
+  }
+  return ro;
+}
+
 static unsigned report_size(const lf_fake_dap *f)
 {
   return f->cfg.report ? f->cfg.report : f->cfg.max_packet;
@@ -522,7 +627,7 @@ static void request(lf_fake_dap *f, const uint8_t *b, size_t n)
   uint8_t *r = calloc(1, reply_room(b, n));
   if (!r)
     return;
-  size_t rn = execute(f, b, n, r);
+  size_t rn = execute_packet(f, b, n, r);
   bool hit = f->mangle && (f->mangle_cmd == b[0]) && f->mangle_nth-- == 0;
   bool short_frame = false;
   if (hit) {
@@ -681,6 +786,60 @@ static int f_batch(lf_usb_ctx *c, void *dev, lf_usb_xfer *xs, size_t n, unsigned
   return 0;
 }
 
+/* One transfer on the claimed interface. */
+static int f_xfer(lf_fake_dap *f, lf_usb_xfer *x)
+{
+  bool in = x->ep & 0x80;
+  if (x->ep != (in ? f->claimed->ep_in : f->claimed->ep_out))
+    return LF_USB_ERR_PIPE;
+  if (in)
+    return respond(f, x->buf, x->len, &x->actual);
+  request(f, x->buf, x->len);
+  x->actual = x->len;
+  return 0;
+}
+
+/* Pipes: a request reaches the firmware when it is pushed (so more of them
+ * than the firmware has buffers are dropped, as on a real probe), its
+ * reply is read when it is popped. Each pipe that empties is one batch. */
+static int f_pipe_push(lf_usb_ctx *c, void *dev, lf_usb_xfer *out, lf_usb_xfer *in,
+                       unsigned timeout_ms)
+{
+  lf_fake_dap *f = dev;
+  size_t cap = sizeof f->pipe_in / sizeof f->pipe_in[0];
+  if (f->pipe_n == cap)
+    return LF_USB_ERR_NO_MEM;
+  if (f->pipe_n == 0) {
+    f->st.batches++;
+    f->ns += 1000;
+  }
+  f->st.last_timeout_ms = timeout_ms;
+  if (timeout_ms > f->st.max_timeout_ms)
+    f->st.max_timeout_ms = timeout_ms;
+  size_t k = (f->pipe_head + f->pipe_n++) % cap;
+  f->pipe_in[k] = in;
+  f->pipe_r[k] = out->result = f_xfer(f, out);
+  return 0;
+}
+
+static int f_pipe_pop(lf_usb_ctx *c, void *dev)
+{
+  lf_fake_dap *f = dev;
+  size_t cap = sizeof f->pipe_in / sizeof f->pipe_in[0];
+  size_t k = f->pipe_head;
+  f->pipe_head = (f->pipe_head + 1) % cap;
+  f->pipe_n--;
+  if (!f->pipe_r[k])
+    f->pipe_in[k]->result = f_xfer(f, f->pipe_in[k]);
+  return 0;
+}
+
+static void f_pipe_cancel(lf_usb_ctx *c, void *dev)
+{
+  lf_fake_dap *f = dev;
+  f->pipe_head = f->pipe_n = 0;
+}
+
 static int f_endpoints(lf_usb_ctx *c, void *dev, int iface, lf_usb_ep *eps, size_t max)
 {
   lf_fake_dap *f = dev;
@@ -721,6 +880,9 @@ static const lf_usb_backend fake_backend = {
   .release = f_release,
   .open = f_open,
   .batch = f_batch,
+  .pipe_push = f_pipe_push,
+  .pipe_pop = f_pipe_pop,
+  .pipe_cancel = f_pipe_cancel,
   .endpoints = f_endpoints,
   .now_ns = f_now_ns,
   .close = f_close,

@@ -3,7 +3,8 @@
  * (probe-protocols.md 3, ../shared/reference/cmsis-dap.md: DAP_Info,
  * Connect, TransferConfigure, Transfer with posted AP reads and the final
  * RDBUFF check, TransferBlock, WriteABORT, SWJ_Pins/Clock/Sequence,
- * SWD_Sequence, ResetTarget), independent of the driver's code. Its target
+ * SWD_Sequence, ResetTarget, ExecuteCommands), independent of the driver's
+ * code. Its target
  * is a bench board's SW-DP (bench/dap.h), so memory, faults and WAIT are
  * real; without a board every wire access answers no ACK.
  *
@@ -43,6 +44,8 @@ typedef struct lf_fake_dap_cfg {
   uint8_t caps;           /* Info 0xF0 (0x11: SWD, atomic commands) */
   const char *protocol, *firmware, *info_vendor, *info_product, *info_serial; /* Info strings */
   bool reset_sequence;    /* DAP_ResetTarget has a device-specific sequence */
+  bool no_execute;        /* DAP_ExecuteCommands (0x7F) answered 0xFF although caps say
+                             atomic commands (debugprobe's HID build) */
   lf_bench_board *board;  /* the target; NULL = none (no ACK) */
 } lf_fake_dap_cfg;
 
@@ -109,5 +112,8 @@ const lf_fake_dap_state *lf_fake_dap_state_get(const lf_fake_dap *f);
 size_t lf_fake_dap_nlog(const lf_fake_dap *f);
 const uint8_t *lf_fake_dap_log(const lf_fake_dap *f, size_t i, size_t *len);
 void lf_fake_dap_clear_log(lf_fake_dap *f);
+/* Command j of request i: inside a DAP_ExecuteCommands packet its jth
+ * command, else the request itself (j = 0); NULL when there is none. */
+const uint8_t *lf_fake_dap_command(const lf_fake_dap *f, size_t i, size_t j, size_t *len);
 
 #endif

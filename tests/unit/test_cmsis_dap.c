@@ -21,6 +21,7 @@
 #include "probe/cmsis_dap.h"
 #include "probe/probe.h"
 
+#include "usb/usb_bench.h"
 #include "fakedap.h"
 
 #define SRAM 0x20020000u
@@ -98,25 +99,68 @@ static void has(const fx *x, const char *text)
     fail_msg("message lacks \"%s\": %s", text, lf_err_msg(x->s));
 }
 
+/* got (len bytes; NULL: none) starts with the n bytes of want; what and i
+ * name it in the failure. */
+static void starts_with(const char *what, size_t i, const uint8_t *got, size_t len,
+                        const uint8_t *want, size_t n)
+{
+  if (got && len >= n && !memcmp(got, want, n))
+    return;
+  char g[160] = "", e[160] = "";
+  for (size_t k = 0; k < n && k < 40; k++) {
+    snprintf(e + strlen(e), sizeof e - strlen(e), "%02x ", want[k]);
+    if (got && k < len)
+      snprintf(g + strlen(g), sizeof g - strlen(g), "%02x ", got[k]);
+  }
+  fail_msg("%s %zu: got %s, expected %s", what, i, g, e);
+}
+
 /* The logged request i starts with the n bytes of want. */
 static void req_is(const fx *x, size_t i, const uint8_t *want, size_t n)
 {
   size_t len;
   const uint8_t *r = lf_fake_dap_log(x->f, i, &len);
-  if (!r || len < n || memcmp(r, want, n)) {
-    char got[160] = "", exp[160] = "";
-    for (size_t k = 0; k < n && k < 40; k++) {
-      snprintf(exp + strlen(exp), sizeof exp - strlen(exp), "%02x ", want[k]);
-      if (r && k < len)
-        snprintf(got + strlen(got), sizeof got - strlen(got), "%02x ", r[k]);
-    }
-    fail_msg("request %zu: got %s, expected %s", i, got, exp);
-  }
+  starts_with("request", i, r, len, want, n);
 }
 #define REQ(x, i, ...)                                                                             \
   do {                                                                                             \
     const uint8_t w_[] = {__VA_ARGS__};                                                            \
     req_is(x, i, w_, sizeof w_);                                                                   \
+  } while (0)
+
+/* Command n of the requests logged, counting each command of a
+ * DAP_ExecuteCommands packet as its own. */
+static const uint8_t *nth_cmd(const fx *x, size_t n, size_t *len)
+{
+  for (size_t i = 0; i < lf_fake_dap_nlog(x->f); i++) {
+    const uint8_t *c;
+    for (size_t j = 0; (c = lf_fake_dap_command(x->f, i, j, len)) != NULL; j++)
+      if (n-- == 0)
+        return c;
+  }
+  *len = 0;
+  return NULL;
+}
+
+static size_t ncmds(const fx *x)
+{
+  size_t n = 0, len;
+  while (nth_cmd(x, n, &len))
+    n++;
+  return n;
+}
+
+/* Command n (nth_cmd) starts with the bytes of want. */
+static void cmd_is(const fx *x, size_t n, const uint8_t *want, size_t wn)
+{
+  size_t len;
+  const uint8_t *r = nth_cmd(x, n, &len);
+  starts_with("command", n, r, len, want, wn);
+}
+#define CMD(x, n, ...)                                                                             \
+  do {                                                                                             \
+    const uint8_t w_[] = {__VA_ARGS__};                                                            \
+    cmd_is(x, n, w_, sizeof w_);                                                                   \
   } while (0)
 
 /* ---- discovery ---- */
@@ -222,7 +266,9 @@ static void open_asks_packet_count_alone_then_size_and_caps_then_strings(void **
   c.info_product = "DAPLink CMSIS-DAP";
   fx x;
   fx_open(&x, &c, false);
-  assert_int_equal(ST(&x)->batches, 1 + 1 + 2); /* 0xFE; 0xFF, 0xF0; 5 strings, 4 in flight */
+  /* 0xFE; 0xFF, 0xF0; the 5 strings through a window of 4 (the fifth goes
+   * out when the first reply is in: the pipe never empties) */
+  assert_int_equal(ST(&x)->batches, 1 + 1 + 1);
   REQ(&x, 0, 0x00, 0xFE);
   REQ(&x, 1, 0x00, 0xFF);
   REQ(&x, 2, 0x00, 0xF0);
@@ -302,7 +348,9 @@ static void a_probe_without_swd_is_refused(void **state)
 
 /* ---- commands ---- */
 
-static void connect_is_one_pipelined_exchange_in_the_reference_encodings(void **state)
+/* The connect's commands (reference encodings), in one DAP_ExecuteCommands
+ * packet: one round trip; the DPIDR read last. */
+static void connect_is_one_execute_commands_packet_in_the_reference_encodings(void **state)
 {
   lf_fake_dap_cfg c;
   lf_fake_dap_cfg_daplink(&c);
@@ -313,20 +361,21 @@ static void connect_is_one_pipelined_exchange_in_the_reference_encodings(void **
   lf_fake_dap_clear_log(x.f);
   assert_int_equal(x.p->ops->set_clock(x.p, 4000000, &hz), 0);
   assert_int_equal(hz, 4000000);
-  REQ(&x, 0, 0x11, 0x00, 0x09, 0x3D, 0x00);
-  lf_fake_dap_clear_log(x.f);
+  assert_int_equal(lf_fake_dap_nlog(x.f), 0); /* not connected: the clock goes with the connect */
   unsigned b0 = ST(&x)->batches;
   fx_connect(&x);
   assert_int_equal(ST(&x)->batches - b0, 1);
-  REQ(&x, 0, 0x02, 0x01);
-  REQ(&x, 1, 0x11, 0x00, 0x09, 0x3D, 0x00);
-  REQ(&x, 2, 0x04, 0x00, 0x64, 0x00, 0x00, 0x00);
-  REQ(&x, 3, 0x13, 0x00);
-  REQ(&x, 4, 0x12, 136, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x9E, 0xE7, 0xFF, 0xFF, 0xFF, 0xFF,
+  assert_int_equal(lf_fake_dap_nlog(x.f), 1);
+  REQ(&x, 0, 0x7F, 7);
+  CMD(&x, 0, 0x02, 0x01);
+  CMD(&x, 1, 0x11, 0x00, 0x09, 0x3D, 0x00);
+  CMD(&x, 2, 0x04, 0x00, 0x64, 0x00, 0x00, 0x00);
+  CMD(&x, 3, 0x13, 0x00);
+  CMD(&x, 4, 0x01, 0x00, 0x01); /* HostStatus connect LED on */
+  CMD(&x, 5, 0x12, 136, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x9E, 0xE7, 0xFF, 0xFF, 0xFF, 0xFF,
       0xFF, 0xFF, 0xFF, 0x00);
-  REQ(&x, 5, 0x05, 0x00, 0x01, 0x02); /* DP read DPIDR */
-  REQ(&x, 6, 0x01, 0x00, 0x01);       /* HostStatus connect LED on */
-  assert_int_equal(lf_fake_dap_nlog(x.f), 7);
+  CMD(&x, 6, 0x05, 0x00, 0x01, 0x02); /* DP read DPIDR */
+  assert_int_equal(ncmds(&x), 7);
   assert_int_equal(x.p->dpidr, DPIDR_F767);
   assert_int_equal(ST(&x)->port, 1);
   assert_int_equal(ST(&x)->clock_hz, 4000000);
@@ -335,16 +384,62 @@ static void connect_is_one_pipelined_exchange_in_the_reference_encodings(void **
   assert_true(ST(&x)->led_connect);
   assert_int_equal(ST(&x)->dropped, 0);
   assert_int_equal(x.p->ops->set_clock(x.p, 0, &hz), LF_EINVAL);
-  /* disconnect: DAP_Disconnect, LED off; transfers then need a connect */
+  /* connected: a new clock goes at once; the same clock again costs nothing */
+  lf_fake_dap_clear_log(x.f);
+  assert_int_equal(x.p->ops->set_clock(x.p, 2000000, &hz), 0);
+  REQ(&x, 0, 0x11, 0x80, 0x84, 0x1E, 0x00);
+  assert_int_equal(ST(&x)->clock_hz, 2000000);
+  assert_int_equal(x.p->ops->set_clock(x.p, 2000000, &hz), 0);
+  assert_int_equal(lf_fake_dap_nlog(x.f), 1);
+  /* connect again: the probe is set up, only the SWD line and DPIDR */
+  lf_fake_dap_clear_log(x.f);
+  fx_connect(&x);
+  assert_int_equal(lf_fake_dap_nlog(x.f), 1);
+  assert_int_equal(ncmds(&x), 2);
+  CMD(&x, 0, 0x12, 136);
+  CMD(&x, 1, 0x05, 0x00, 0x01, 0x02);
+  /* disconnect: DAP_Disconnect, LED off, one packet; transfers then need a connect */
   lf_fake_dap_clear_log(x.f);
   assert_int_equal(x.p->ops->disconnect(x.p), 0);
-  REQ(&x, 0, 0x03);
-  REQ(&x, 1, 0x01, 0x00, 0x00);
+  assert_int_equal(lf_fake_dap_nlog(x.f), 1);
+  CMD(&x, 0, 0x03);
+  CMD(&x, 1, 0x01, 0x00, 0x00);
   assert_int_equal(ST(&x)->port, 0);
   assert_false(ST(&x)->led_connect);
   uint32_t v;
   assert_int_equal(x.p->ops->dp_read(x.p, 0x04, &v), LF_ETARGET);
   has(&x, "not connected");
+  fx_close(&x);
+}
+
+/* Firmware that advertises atomic commands but answers 0x7F with 0xFF
+ * (debugprobe's HID build): nothing ran, the commands go one by one, and
+ * never in a list again. */
+static void connect_without_execute_commands_sends_them_one_by_one(void **state)
+{
+  lf_fake_dap_cfg c;
+  lf_fake_dap_cfg_daplink(&c);
+  c.no_execute = true;
+  fx x;
+  fx_open(&x, &c, true);
+  lf_fake_dap_clear_log(x.f);
+  fx_connect(&x);
+  REQ(&x, 0, 0x7F, 6); /* refused */
+  REQ(&x, 1, 0x02, 0x01);
+  REQ(&x, 2, 0x04, 0x00, 0x64, 0x00, 0x00, 0x00);
+  REQ(&x, 3, 0x13, 0x00);
+  REQ(&x, 4, 0x01, 0x00, 0x01);
+  REQ(&x, 5, 0x12, 136);
+  REQ(&x, 6, 0x05, 0x00, 0x01, 0x02);
+  assert_int_equal(lf_fake_dap_nlog(x.f), 7);
+  assert_int_equal(x.p->dpidr, DPIDR_F767);
+  assert_int_equal(ST(&x)->dropped, 0);
+  assert_int_equal(ST(&x)->port, 1);
+  lf_fake_dap_clear_log(x.f);
+  assert_int_equal(x.p->ops->disconnect(x.p), 0);
+  REQ(&x, 0, 0x03);
+  REQ(&x, 1, 0x01, 0x00, 0x00);
+  assert_int_equal(lf_fake_dap_nlog(x.f), 2);
   fx_close(&x);
 }
 
@@ -361,7 +456,7 @@ static void transfer_configure_carries_the_configured_retries(void **state)
   assert_int_equal(lf_cmsis_dap_configure(x.p, &cfg), 0);
   lf_fake_dap_clear_log(x.f);
   fx_connect(&x);
-  REQ(&x, 1, 0x04, 0x02, 0x34, 0x12, 0x07, 0x00); /* no SWJ_Clock before one is set */
+  CMD(&x, 1, 0x04, 0x02, 0x34, 0x12, 0x07, 0x00); /* no SWJ_Clock before one is set */
   assert_int_equal(ST(&x)->idle, 2);
   cfg.timeout_ms = 0;
   assert_int_equal(lf_cmsis_dap_configure(x.p, &cfg), LF_EINVAL);
@@ -376,7 +471,8 @@ static void connect_under_reset_holds_nreset_low_through_the_swd_sequence(void *
   fx_open(&x, &c, true);
   lf_fake_dap_clear_log(x.f);
   assert_int_equal(x.p->ops->connect(x.p, LF_CONNECT_UNDER_RESET), 0);
-  REQ(&x, 3, 0x10, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00); /* SWJ_Pins: nRESET low */
+  CMD(&x, 4, 0x10, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00); /* SWJ_Pins: nRESET low */
+  CMD(&x, 5, 0x12, 136);                                 /* then the SWD sequence */
   assert_true(ST(&x)->nreset_low_at_sequence);
   assert_true(ST(&x)->nreset_low); /* released by the arm layer, not by connect */
   assert_int_equal(x.p->ops->set_nrst(x.p, false), 0);
@@ -395,7 +491,7 @@ static void failed_connect_under_reset_releases_nreset_and_names_dpidr(void **st
   fx x;
   fx_open(&x, &c, false); /* no target: no ACK */
   assert_int_equal(x.p->ops->connect(x.p, LF_CONNECT_UNDER_RESET), LF_ETARGET);
-  has(&x, "DAP_Transfer: DP read 0x00 DPIDR");
+  has(&x, "DAP_Transfer (DPIDR): DP read 0x00 DPIDR");
   has(&x, "no ACK");
   assert_false(ST(&x)->nreset_low);
   fx_close(&x);
@@ -413,12 +509,13 @@ static void multidrop_connect_wakes_the_dp_from_dormant_and_writes_targetsel(voi
   assert_int_equal(lf_cmsis_dap_configure(x.p, &cfg), 0);
   lf_fake_dap_clear_log(x.f);
   fx_connect(&x);
-  REQ(&x, 3, 0x12, 40, 0xFF, 0x75, 0x77, 0x77, 0x67); /* JTAG to dormant */
-  REQ(&x, 4, 0x12, 224, 0xFF, 0x92, 0xF3, 0x09, 0x62, 0x95, 0x2D, 0x85, 0x86, 0xE9, 0xAF, 0xDD,
+  CMD(&x, 4, 0x12, 40, 0xFF, 0x75, 0x77, 0x77, 0x67); /* JTAG to dormant */
+  CMD(&x, 5, 0x12, 224, 0xFF, 0x92, 0xF3, 0x09, 0x62, 0x95, 0x2D, 0x85, 0x86, 0xE9, 0xAF, 0xDD,
       0xE3, 0xA2, 0x0E, 0xBC, 0x19, 0xA0, 0xF1, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
       0x00); /* dormant to SWD, ending in a line reset */
-  REQ(&x, 5, 0x1D, 0x03, 0x08, 0x99, 0x85, 0x21, 0x27, 0x29, 0x00, 0x01, 0x00);
-  REQ(&x, 6, 0x05, 0x00, 0x01, 0x02);
+  CMD(&x, 6, 0x1D, 0x03, 0x08, 0x99, 0x85, 0x21, 0x27, 0x29, 0x00, 0x01, 0x00);
+  CMD(&x, 7, 0x05, 0x00, 0x01, 0x02);
+  assert_int_equal(lf_fake_dap_nlog(x.f), 2); /* too long for one list: two */
   assert_true(ST(&x)->targetsel_seen);
   assert_true(ST(&x)->targetsel_parity_ok);
   assert_int_equal(ST(&x)->targetsel, 0x01002927u);
@@ -456,7 +553,8 @@ static void single_accesses_fill_packets_with_packet_count_in_flight(void **stat
   fx x;
   fx_open(&x, &c, true);
   fx_connect(&x);
-  /* 100 DP reads of CTRL/STAT: 15 per packet (3 + 4 x 15 = 63 reply bytes), 7 packets, 2 round trips */
+  /* 100 DP reads of CTRL/STAT: 15 per packet (3 + 4 x 15 = 63 reply bytes), 7 packets through a
+   * window of 4 (each next one out when the oldest reply is in): one busy pipe */
   enum { N = 100 };
   lf_dap_op ops[N];
   uint32_t v[N];
@@ -466,7 +564,8 @@ static void single_accesses_fill_packets_with_packet_count_in_flight(void **stat
   lf_fake_dap_clear_log(x.f);
   assert_int_equal(x.p->ops->dap_run(x.p, ops, N), 0);
   assert_int_equal(ST(&x)->commands[0x05] - t0, 7);
-  assert_int_equal(ST(&x)->batches - b0, 2);
+  assert_int_equal(ST(&x)->batches - b0, 1);
+  assert_int_equal(ST(&x)->max_pending, 4);
   REQ(&x, 0, 0x05, 0x00, 15, 0x06, 0x06, 0x06);
   for (size_t i = 0; i < N; i++)
     assert_int_equal(ops[i].done, 1);
@@ -594,6 +693,187 @@ static void big_packets_on_a_small_endpoint_never_need_a_zero_length_packet(void
   fx_close(&x);
 }
 
+/* Posted runs (dap_post): a write goes out with the next run's requests,
+ * in the same DAP_Transfer when they fit (one round trip for both); a read
+ * posted lands by the flush; nothing is sent before it is asked for. */
+static void posted_runs_share_the_next_packet_and_land_by_the_flush(void **state)
+{
+  lf_fake_dap_cfg c;
+  lf_fake_dap_cfg_daplink(&c);
+  fx x;
+  fx_open(&x, &c, true);
+  fx_adi(&x);
+  uint32_t sel = 0, csw = 0x23000012u, tar = SRAM, val = 0xCAFEF00Du, back = 0, cs = 0;
+  lf_dap_op w[4] = {{.addr = 0x08, .count = 1, .data = &sel},               /* SELECT */
+                    {.ap = true, .addr = 0x00, .count = 1, .data = &csw},   /* CSW: words */
+                    {.ap = true, .addr = 0x04, .count = 1, .data = &tar},   /* TAR */
+                    {.ap = true, .addr = 0x0C, .count = 1, .data = &val}};  /* DRW */
+  lf_fake_dap_clear_log(x.f);
+  unsigned b0 = ST(&x)->batches;
+  assert_int_equal(x.p->ops->dap_post(x.p, w, 4), 0);
+  assert_int_equal(lf_fake_dap_nlog(x.f), 0); /* kept for what comes next */
+  lf_dap_op r[2] = {{.ap = true, .addr = 0x04, .count = 1, .data = &tar},
+                    {.ap = true, .read = true, .addr = 0x0C, .count = 1, .data = &back}};
+  tar = SRAM;
+  assert_int_equal(x.p->ops->dap_post(x.p, r, 2), 0);
+  lf_dap_op q = {.ap = true, .read = true, .addr = 0x00, .count = 1, .data = &cs};
+  assert_int_equal(x.p->ops->dap_run(x.p, &q, 1), 0);
+  assert_int_equal(q.done, 1);
+  assert_int_equal(lf_fake_dap_nlog(x.f), 1); /* all seven accesses in one DAP_Transfer */
+  REQ(&x, 0, 0x05, 0x00, 7, 0x08, 0, 0, 0, 0, 0x01, 0x12, 0x00, 0x00, 0x23, 0x05, 0x00, 0x00, 0x02,
+      0x20, 0x0D, 0x0D, 0xF0, 0xFE, 0xCA, 0x05, 0x00, 0x00, 0x02, 0x20, 0x0F, 0x03);
+  assert_int_equal(ST(&x)->batches - b0, 1);
+  assert_int_equal(back, 0xCAFEF00Du);
+  assert_int_equal(cs & 0x3Fu, 0x12u); /* CSW as written (Size, AddrInc) */
+  /* a DP access does not join a posted AP write (it would hide the write's
+   * bus error): the write's packet goes alone, ending in its RDBUFF check */
+  lf_fake_dap_clear_log(x.f);
+  assert_int_equal(x.p->ops->dap_post(x.p, w, 4), 0);
+  lf_dap_op dp = {.read = true, .addr = 0x04, .count = 1, .data = &cs};
+  assert_int_equal(x.p->ops->dap_run(x.p, &dp, 1), 0);
+  assert_int_equal(lf_fake_dap_nlog(x.f), 2);
+  REQ(&x, 1, 0x05, 0x00, 1, 0x06);
+  /* a posted read alone lands by the flush */
+  back = 0;
+  tar = SRAM;
+  assert_int_equal(x.p->ops->dap_post(x.p, r, 2), 0);
+  assert_int_equal(x.p->ops->dap_flush(x.p), 0);
+  assert_int_equal(back, 0xCAFEF00Du);
+  assert_int_equal(x.p->ops->dap_flush(x.p), 0); /* nothing in flight: nothing sent */
+  assert_int_equal(ST(&x)->dropped, 0);
+  fx_close(&x);
+}
+
+/* A posted write that fails is reported by the next run, named as posted
+ * earlier; that run did nothing (done 0), and the link works after. */
+static void a_posted_failure_comes_with_the_next_run(void **state)
+{
+  lf_fake_dap_cfg c;
+  lf_fake_dap_cfg_daplink(&c);
+  fx x;
+  fx_open(&x, &c, true);
+  fx_adi(&x);
+  uint32_t tar = UNMAPPED, val = 1, cs = 0;
+  lf_dap_op w[2] = {{.ap = true, .addr = 0x04, .count = 1, .data = &tar},
+                    {.ap = true, .addr = 0x0C, .count = 1, .data = &val}};
+  assert_int_equal(x.p->ops->dap_post(x.p, w, 2), 0);
+  lf_dap_op q = {.read = true, .addr = 0x04, .count = 1, .data = &cs};
+  assert_int_equal(x.p->ops->dap_run(x.p, &q, 1), LF_EFAULT);
+  has(&x, "AP write 0x0c DRW, posted earlier");
+  has(&x, "FAULT");
+  assert_int_equal(q.done, 0);
+  uint32_t abort = 0x1E;
+  assert_int_equal(x.p->ops->dp_write(x.p, 0x00, abort), 0);
+  assert_int_equal(x.p->ops->dap_run(x.p, &q, 1), 0);
+  assert_int_equal(q.done, 1);
+  /* the same through dap_flush */
+  assert_int_equal(x.p->ops->dap_post(x.p, w, 2), 0);
+  assert_int_equal(x.p->ops->dap_flush(x.p), LF_EFAULT);
+  has(&x, "posted earlier");
+  assert_int_equal(x.p->ops->dp_write(x.p, 0x00, abort), 0);
+  assert_int_equal(x.p->ops->dap_run(x.p, &q, 1), 0);
+  fx_close(&x);
+}
+
+/* Through the arm layer (adi.h posted accesses): a posted write and the
+ * read after it cost one round trip; posted words land by the flush; a
+ * posted write's bus error comes with the next access, named, the sticky
+ * error cleared so the access after works. */
+static void arm_layer_posts_and_reports_posted_failures(void **state)
+{
+  lf_fake_dap_cfg c;
+  lf_fake_dap_cfg_daplink(&c);
+  fx x;
+  fx_open(&x, &c, true);
+  fx_adi(&x);
+  assert_true(lf_adi_posts(x.a));
+  uint8_t data[64];
+  for (size_t i = 0; i < sizeof data; i++)
+    data[i] = (uint8_t)(i + 1);
+  unsigned b0 = ST(&x)->batches;
+  assert_int_equal(lf_adi_write_posted(x.a, SRAM, data, sizeof data), 0);
+  uint32_t v = 0;
+  assert_int_equal(lf_adi_read32(x.a, SRAM + 60, &v), 0);
+  assert_int_equal(ST(&x)->batches - b0, 1);
+  assert_int_equal(v, 0x403F3E3Du);
+  uint32_t w[16] = {0};
+  assert_int_equal(lf_adi_read_words_posted(x.a, SRAM, w, 16), 0);
+  assert_int_equal(lf_adi_flush(x.a), 0);
+  assert_int_equal(w[0], 0x04030201u);
+  assert_int_equal(w[15], 0x403F3E3Du);
+  assert_int_equal(lf_adi_write32_posted(x.a, UNMAPPED, 1), 0);
+  assert_int_equal(lf_adi_read32(x.a, SRAM, &v), LF_EFAULT);
+  has(&x, "posted earlier");
+  assert_int_equal(lf_adi_read32(x.a, SRAM, &v), 0);
+  assert_int_equal(v, 0x04030201u);
+  assert_int_equal(lf_adi_write32_posted(x.a, UNMAPPED, 1), 0);
+  assert_int_equal(lf_adi_flush(x.a), LF_EFAULT);
+  has(&x, "adi: posted accesses");
+  assert_int_equal(lf_adi_read32(x.a, SRAM, &v), 0);
+  fx_close(&x);
+}
+
+/* The driver over the DAPLink model's v1 HID interface on the bench
+ * transport (one 64-byte report per frame and direction): a 64 KiB write
+ * posted keeps Packet Count reports in flight across its runs, one report
+ * per frame, the last reply one frame after the last report; with one
+ * packet in flight (read depth 1) every report waits for the last reply:
+ * two frames each. */
+static void hid_streams_one_report_per_frame_on_the_bench(void **state)
+{
+  lf_bench_board_cfg bc;
+  lf_bench_board_cfg_default(&bc);
+  bc.board = "nucleo-f767zi@daplink";
+  char err[256];
+  lf_bench_board *b = lf_bench_board_new(&bc, err, sizeof err);
+  assert_non_null(b);
+  lf_session *s = lf_session_new();
+  lf_usb_ctx *usb;
+  assert_int_equal(lf_usb_new_bench(s, &b, 1, &usb), 0);
+  lf_probe_selector sel = {.index = -1, .kind = "cmsis-dap", .transport = "hid"};
+  lf_probe *p;
+  assert_int_equal(lf_probe_open(s, usb, &sel, &p), 0);
+  assert_true(lf_cmsis_dap_info_get(p)->v1);
+  assert_int_equal(lf_cmsis_dap_info_get(p)->inflight, 5);
+  lf_adi *a;
+  assert_int_equal(lf_adi_new(s, p, NULL, &a), 0);
+  assert_int_equal(lf_adi_connect(a, LF_CONNECT_NORMAL), 0);
+  const uint64_t f = (uint64_t)lf_bench_params_get(b)->usb_fs_frame_ns;
+  enum { N = 65536 };
+  uint8_t *out = malloc(N), *back = malloc(N);
+  for (size_t i = 0; i < N; i++)
+    out[i] = (uint8_t)(i * 7 + 3);
+  for (int depth = 5; depth >= 1; depth -= 4) {
+    p->ops->set_read_depth(p, (unsigned)depth);
+    uint64_t c0 = p->st.commands, t0 = lf_bench_clock(b)->now_ns;
+    assert_int_equal(lf_adi_write_posted(a, SRAM, out, N), 0);
+    assert_int_equal(lf_adi_flush(a), 0);
+    uint64_t pk = p->st.commands - c0, dt = lf_bench_clock(b)->now_ns - t0;
+    print_message("64 KiB posted write over HID, %d in flight: %llu reports, %.1f ms\n", depth,
+                  (unsigned long long)pk, dt / 1e6);
+    /* 1024 data bytes and a TAR write per KiB: 18.5 reports (56 data bytes at most each) */
+    assert_true(pk >= 64 * 18 && pk <= 64 * 19 + 2);
+    if (depth > 1) { /* the reports back to back, the last reply in the frame after */
+      assert_true(dt >= pk * f);
+      assert_true(dt <= (pk + 2) * f);
+    } else {
+      assert_true(dt >= 2 * pk * f - f);
+      assert_true(dt <= 2 * pk * f + f);
+    }
+    assert_int_equal(lf_bench_peek(b, SRAM, back, N), 0);
+    assert_memory_equal(back, out, N);
+    out[0]++;
+  }
+  free(out);
+  free(back);
+  lf_adi_disconnect(a);
+  lf_adi_free(a);
+  lf_probe_close(p);
+  lf_usb_free(usb);
+  lf_session_free(s);
+  lf_bench_board_free(b);
+}
+
 /* ---- WAIT, FAULT, ABORT ---- */
 
 static void wait_is_retried_by_the_probe_then_reported_and_aborted(void **state)
@@ -674,7 +954,7 @@ static void done_counts_say_how_far_a_failed_run_got(void **state)
                       {.ap = true, .read = true, .addr = 0x0C, .count = 32, .data = words}};
   lf_fake_dap_force_ack(x.f, 12, 4, 1); /* packet 1: DRW 11 collects DRW 10 and faults */
   assert_int_equal(x.p->ops->dap_run(x.p, blk, 2), LF_EFAULT);
-  has(&x, "DAP_Transfer: AP read 0x0c DRW (request 13 of 16): FAULT");
+  has(&x, "DAP_Transfer: AP read 0x0c DRW (request 12 of 16): FAULT"); /* DRW 10's */
   assert_int_equal(blk[0].done, 1);
   assert_int_equal(blk[1].done, 10); /* DRW 10's bus access is the faulting one */
   assert_int_equal(x.p->ops->dp_write(x.p, 0x00, abort), 0);
@@ -824,9 +1104,10 @@ static void a_failed_command_status_names_the_command(void **state)
   lf_fake_dap_mangle(x.f, 0x02, 0, LF_FAKE_GARBAGE); /* DAP_Connect answers port 0xA5 */
   assert_int_equal(x.p->ops->connect(x.p, LF_CONNECT_NORMAL), LF_ENOTSUP);
   has(&x, "DAP_Connect: port 1 (SWD) not initialised, reply port 165");
+  fx_connect(&x);
   lf_fake_dap_mangle(x.f, 0x11, 0, LF_FAKE_GARBAGE);
   uint32_t hz;
-  assert_int_equal(x.p->ops->set_clock(x.p, 1000000, &hz), LF_EPROTO);
+  assert_int_equal(x.p->ops->set_clock(x.p, 1000000, &hz), LF_EPROTO); /* connected: sent now */
   has(&x, "DAP_SWJ_Clock: status 0xa5");
   fx_connect(&x);
   fx_close(&x);
@@ -842,7 +1123,8 @@ int main(void)
     cmocka_unit_test(open_asks_packet_count_alone_then_size_and_caps_then_strings),
     cmocka_unit_test(listing_shows_kind_product_firmware_serial_and_packets),
     cmocka_unit_test(a_probe_without_swd_is_refused),
-    cmocka_unit_test(connect_is_one_pipelined_exchange_in_the_reference_encodings),
+    cmocka_unit_test(connect_is_one_execute_commands_packet_in_the_reference_encodings),
+    cmocka_unit_test(connect_without_execute_commands_sends_them_one_by_one),
     cmocka_unit_test(transfer_configure_carries_the_configured_retries),
     cmocka_unit_test(connect_under_reset_holds_nreset_low_through_the_swd_sequence),
     cmocka_unit_test(failed_connect_under_reset_releases_nreset_and_names_dpidr),
@@ -852,6 +1134,10 @@ int main(void)
     cmocka_unit_test(packet_count_one_and_read_depth_one_are_lock_step),
     cmocka_unit_test(memory_goes_out_as_transfer_blocks_and_lands_in_the_target),
     cmocka_unit_test(big_packets_on_a_small_endpoint_never_need_a_zero_length_packet),
+    cmocka_unit_test(posted_runs_share_the_next_packet_and_land_by_the_flush),
+    cmocka_unit_test(a_posted_failure_comes_with_the_next_run),
+    cmocka_unit_test(arm_layer_posts_and_reports_posted_failures),
+    cmocka_unit_test(hid_streams_one_report_per_frame_on_the_bench),
     cmocka_unit_test(wait_is_retried_by_the_probe_then_reported_and_aborted),
     cmocka_unit_test(fault_is_efault_naming_the_address_and_the_next_access_works),
     cmocka_unit_test(done_counts_say_how_far_a_failed_run_got),

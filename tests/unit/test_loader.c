@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -76,6 +77,8 @@ static void override_words(int crc_mode, bool no_iwdg)
   over.no_iwdg = no_iwdg;
 }
 
+static const char *transport; /* the probe selector's (NULL: the driver's first row) */
+
 static void fx_open(fx *f, const char *board, const char *faults, const lf_loader_cfg *lcfg)
 {
   memset(f, 0, sizeof *f);
@@ -90,7 +93,8 @@ static void fx_open(fx *f, const char *board, const char *faults, const lf_loade
   if (!f->b)
     fail_msg("bench: %s", err);
   assert_int_equal(lf_usb_new_bench(f->s, &f->b, 1, &f->usb), 0);
-  lf_probe_selector sel = {.index = -1};
+  lf_probe_selector sel = {.index = -1, .transport = transport};
+  transport = NULL;
   if (lf_probe_open(f->s, f->usb, &sel, &f->p))
     fail_msg("open: %s", lf_err_msg(f->s));
   uint32_t hz;
@@ -242,6 +246,56 @@ static void f767_65k_image_programs_within_floor(void **state)
   assert_true(ls->starve_cyc * cyc_ns < 1e6);
   assert_true(job < 1.10 * floor_ns);
   assert_true(job > floor_ns); /* the floor is a floor */
+  free(img);
+  fx_close(&f);
+}
+
+/* The same job through a DAPLink's v1 HID interface (one 64-byte report
+ * per frame and direction, a probe that posts): the link, not the flash, is
+ * the bottleneck. The image needs ceil(66560 / 56) = 1189 reports of
+ * TransferBlock data at one per frame; the loader start, the commands and
+ * the TAR writes add about 3 %. The whole job (start, upload overlapping
+ * the erases, program, CRC) stays within 1.10 x that; after the last data
+ * the target has only the last small piece to program and the CRC left,
+ * and the CRC results come with the status poll that sees them done (no
+ * round trip of their own): a CRC by itself costs its target time plus at
+ * most three frames of polls. */
+static void f767_65k_over_daplink_hid_runs_at_the_link_rate(void **state)
+{
+  (void)state;
+  fx f;
+  transport = "hid";
+  fx_open(&f, "nucleo-f767zi@daplink", NULL, NULL);
+  uint8_t *img = random_bytes(IMAGE_LEN, 0x65A1u);
+  lf_loader_step st[8];
+  size_t n = plan_steps(&f, img, FLASH, IMAGE_LEN, st);
+  const lf_bench_params *p = lf_bench_params_get(f.b);
+  const double frame = p->usb_fs_frame_ns, link = ceil(IMAGE_LEN / 56.0) * frame;
+  uint64_t t0 = now(&f), c0 = f.p->st.commands;
+  lf_loader_range rg = {FLASH, IMAGE_LEN};
+  uint32_t crc = 0;
+  must(&f, lf_loader_run_crc32(f.l, st, n, &rg, 1, &crc), "run + crc");
+  uint64_t t1 = now(&f), reports = f.p->st.commands - c0;
+  uint32_t crc2 = 0;
+  const lf_loader_stats *ls = lf_loader_stats_get(f.l);
+  uint64_t crc_cyc0 = ls->crc_cyc;
+  must(&f, lf_loader_crc32(f.l, &rg, 1, &crc2), "crc");
+  uint64_t t2 = now(&f);
+  double crc_ns = (ls->crc_cyc - crc_cyc0) * 1e9 / ls->core_hz;
+  assert_int_equal(crc, (uint32_t)crc32(0L, img, IMAGE_LEN));
+  assert_int_equal(crc2, crc);
+  expect_flash(&f, FLASH, img, IMAGE_LEN);
+  printf("HID: job %.1f ms (link %.0f ms: %.4f x), %llu reports + %.0f frames without one; a CRC "
+         "by itself %.2f ms (target %.2f ms)\n", (t1 - t0) / 1e6, link / 1e6, (t1 - t0) / link,
+         (unsigned long long)reports, (t1 - t0 - reports * frame) / frame, (t2 - t1) / 1e6, crc_ns / 1e6);
+  assert_true(t1 - t0 > link);
+  assert_true(t1 - t0 < 1.10 * link);
+  /* a report in almost every frame: the few without one are the loader
+   * start's reads, the last piece (256 bytes: 1 ms to program) and the CRC
+   * at the end (8 KiB pieces to the end would leave 33 ms here) */
+  assert_true(t1 - t0 <= (reports + 12) * frame);
+  assert_true(t2 - t1 <= crc_ns + 3 * frame);
+  must(&f, lf_loader_stop(f.l), "stop");
   free(img);
   fx_close(&f);
 }
@@ -939,6 +993,7 @@ int main(int argc, char **argv)
     cmocka_set_test_filter(argv[1]); /* e.g. ./test_loader 'f767*' */
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(f767_65k_image_programs_within_floor),
+    cmocka_unit_test(f767_65k_over_daplink_hid_runs_at_the_link_rate),
     cmocka_unit_test(plan_jobs_full_unchanged_one_byte),
     cmocka_unit_test(crc_modes_equal_zlib),
     cmocka_unit_test(injected_program_error_names_address_and_flag),

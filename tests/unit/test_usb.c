@@ -205,6 +205,66 @@ static void batch_counts_one_round_trip(void **state)
   two_close(&t);
 }
 
+/* A pipe: pairs pushed without waiting, popped in order; one round trip
+ * while it is busy (the bench charges the latency once, as for a batch of
+ * the same transfers); a failed reply names the operation; cancel empties
+ * it and the pipe works again. On the bench transport and through the
+ * libusb backend (asynchronous transfers; on the stand-in). */
+static void pipe_pairs_in_order(lf_usb_ctx *c, lf_bench_board *b)
+{
+  lf_usb_select sel = {.index = 0};
+  lf_usb_dev *d;
+  assert_int_equal(lf_usb_open(c, lf_stlink_usb_ids, lf_stlink_usb_nids, &sel, &d, NULL), 0);
+  uint8_t cmd[16] = {0xF1}, rep[6], mode[16] = {0xF5}, m[2];
+  lf_usb_xfer xs[4] = {
+    {.ep = 0x01, .buf = cmd, .len = 16},
+    {.ep = 0x81, .buf = rep, .len = 6},
+    {.ep = 0x01, .buf = mode, .len = 16},
+    {.ep = 0x81, .buf = m, .len = 2},
+  };
+  uint64_t rt0 = lf_usb_dev_stats(d)->round_trips;
+  uint64_t t0 = b ? lf_bench_clock(b)->now_ns : 0;
+  assert_int_equal(lf_usb_pipe_push(d, &xs[0], &xs[1], 100), 0);
+  assert_int_equal(lf_usb_pipe_push(d, &xs[2], &xs[3], 100), 0);
+  assert_int_equal(lf_usb_pipe_depth(d), 2);
+  assert_int_equal(lf_usb_pipe_pop(d, "version"), 0);
+  assert_int_equal(xs[1].actual, 6);
+  assert_int_equal(rep[4] | rep[5] << 8, 0x374B);
+  assert_int_equal(lf_usb_pipe_pop(d, "mode"), 0);
+  assert_int_equal(xs[3].actual, 2);
+  assert_int_equal(lf_usb_pipe_depth(d), 0);
+  if (b) /* the times of batch_counts_one_round_trip: the same transfers, one latency */
+    assert_int_equal(lf_bench_clock(b)->now_ns - t0,
+                     125000 + 20667 + 20000 + 14000 + 20667 + 20000 + 11333);
+  const lf_usb_stats *st = lf_usb_dev_stats(d);
+  assert_int_equal(st->round_trips - rt0, 1);
+  /* a request the probe does not answer (DFU_EXIT has no reply phase): the
+   * reply times out, named */
+  uint8_t dfu_exit[16] = {0xF3, 0x07};
+  lf_usb_xfer q[2] = {{.ep = 0x01, .buf = dfu_exit, .len = 16}, {.ep = 0x81, .buf = m, .len = 2}};
+  assert_int_equal(lf_usb_pipe_push(d, &q[0], &q[1], 100), 0);
+  assert_int_equal(lf_usb_pipe_pop(d, "probe"), LF_ETIMEDOUT);
+  assert_non_null(strstr(lf_err_msg(lf_usb_session(d)), "probe: IN transfer"));
+  /* cancel: nothing left in flight, the pipe works again */
+  assert_int_equal(lf_usb_pipe_push(d, &xs[0], &xs[1], 100), 0);
+  assert_int_equal(lf_usb_pipe_push(d, &xs[0], &xs[1], 100), 0);
+  lf_usb_pipe_cancel(d);
+  assert_int_equal(lf_usb_pipe_depth(d), 0);
+  assert_int_equal(lf_usb_pipe_push(d, &xs[0], &xs[1], 100), 0);
+  assert_int_equal(lf_usb_pipe_pop(d, "version"), 0);
+  assert_int_equal(rep[4] | rep[5] << 8, 0x374B);
+  assert_int_equal(lf_usb_pipe_pop(d, "nothing"), LF_EINVAL);
+  lf_usb_close(d);
+}
+
+static void pipe_on_bench(void **state)
+{
+  two t;
+  two_open(&t);
+  pipe_pairs_in_order(t.usb, t.b[0]);
+  two_close(&t);
+}
+
 /* ---- libusb backend ---- */
 
 /* Every device the backend opens, by VID:PID (through the wrap). */
@@ -410,6 +470,19 @@ static void endpoints_of_the_claimed_interface(lf_usb_ctx *c)
   lf_usb_close(d);
 }
 
+static void pipe_on_libusb(void **state)
+{
+  if (!on_standin()) {
+    print_message("skipping: the devices are known on the stand-in (ctest test_usb_standin)\n");
+    return;
+  }
+  lf_session *s = lf_session_new();
+  lf_usb_ctx *c = libusb_or_skip(s);
+  pipe_pairs_in_order(c, NULL);
+  lf_usb_free(c);
+  lf_session_free(s);
+}
+
 static void endpoints_are_listed_on_bench_and_libusb(void **state)
 {
   two t;
@@ -437,6 +510,8 @@ int main(void)
     cmocka_unit_test(bench_missing_serial_index_location_errors),
     cmocka_unit_test(registry_lists_two_and_opens_by_prefix),
     cmocka_unit_test(batch_counts_one_round_trip),
+    cmocka_unit_test(pipe_on_bench),
+    cmocka_unit_test(pipe_on_libusb),
     cmocka_unit_test(registry_lists_failing_probe_with_note),
     cmocka_unit_test(libusb_filter_matching_no_device_opens_none_and_returns_fast),
     cmocka_unit_test(libusb_reads_strings_of_candidates_only),

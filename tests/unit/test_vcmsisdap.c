@@ -741,6 +741,39 @@ static void hid_packet_count_in_flight_one_frame_per_command_3_1(void **state)
   rig_free(r);
 }
 
+/* A pipelined host in one batch (the bench transport's pipe, lf_usb_pipe):
+ * 5 requests submitted at once, then request k + 5 submitted when reply k
+ * arrived (batch_submit), each OUT with its IN right after it, as the pipe
+ * runs them: one request and one reply per frame, the OUT frames back to
+ * back; a request never waits for its buffer. */
+static void hid_pipelined_host_one_frame_per_command_1_1(void **state)
+{
+  (void)state;
+  rig *r = daplink();
+  const lf_bench_params *p = &r->p;
+  uint64_t f = ns(p->usb_fs_frame_ns), wire = ns((64 + p->usb_fs_packet_overhead) * 8e9 / p->usb_fs_bit_rate);
+  uint8_t req[64] = {0x00, 0xFE}, resp[64];
+  size_t got;
+  enum { N = 20, W = 5 };
+  uint64_t submitted[N], done[N];
+  lf_vcmsisdap_batch_begin(r->v);
+  uint64_t t0 = r->clk.now_ns;
+  for (int k = 0; k < N; k++) {
+    submitted[k] = k < W ? t0 : done[k - W];
+    lf_vcmsisdap_batch_submit(r->v, submitted[k]);
+    assert_int_equal(lf_vcmsisdap_out(r->v, HID_OUT, req, 64, &got, 1000), LF_VUSB_OK);
+    lf_vcmsisdap_batch_submit(r->v, submitted[k]);
+    assert_int_equal(lf_vcmsisdap_in(r->v, HID_IN, resp, 64, &got, 1000, 0, &done[k]), LF_VUSB_OK);
+    assert_int_equal(resp[0], 0x00);
+    assert_int_equal(r->clk.now_ns, done[k]);
+  }
+  lf_vcmsisdap_batch_end(r->v);
+  uint64_t slot0 = (t0 + ns(p->usb_transfer_latency_ns) + f - 1) / f * f;
+  for (int k = 0; k < N; k++) /* request k in frame k, its reply in frame k + 1 */
+    assert_int_equal(done[k], slot0 + (uint64_t)(k + 1) * f + wire);
+  rig_free(r);
+}
+
 static void hid_out_goes_while_the_firmware_executes_1_1(void **state)
 {
   (void)state;
@@ -978,6 +1011,7 @@ int main(void)
     cmocka_unit_test(bulk_round_trip_time_from_the_parameters),
     cmocka_unit_test(hid_costs_two_frames_per_command_in_lock_step_1_1),
     cmocka_unit_test(hid_packet_count_in_flight_one_frame_per_command_3_1),
+    cmocka_unit_test(hid_pipelined_host_one_frame_per_command_1_1),
     cmocka_unit_test(hid_out_goes_while_the_firmware_executes_1_1),
     cmocka_unit_test(board_wires_daplink_to_a_nucleo),
     cmocka_unit_test(pyocd_4k_write_run_crosses_1k_on_the_f429),
