@@ -57,7 +57,7 @@ local closing = require("luaflash.closing")
 local M = {}
 
 local plan_keys = { psize = true, ff_gap = true, timing_max = true, link_bps = true, ring_bytes = true }
-local flash_settings = { erase = true, smart_flash = true, keep_unwritten = true, verify = true,
+local flash_settings = { erase = true, smart_flash = true, keep_unwritten = true, verify = true, erase_avoid = true,
   base = true, protect = true, allow_protected = true, protect_store = true }
 
 -- Options -> normalised settings (defaults filled) + the extra keys.
@@ -307,7 +307,7 @@ function M.new(t, opts)
     return guarded(function()
       F.progress_fn = progress or F.progress
       local img = F:image(image, s.base, s.format)
-      local ps = { erase = s.erase, keep_unwritten = s.keep_unwritten,
+      local ps = { erase = s.erase, keep_unwritten = s.keep_unwritten, erase_avoid = s.erase_avoid == true,
         smart_flash = s.smart_flash, verify = s.verify or "none", psize = s.psize, ff_gap = s.ff_gap,
         timing_max = s.timing_max, link_bps = s.link_bps, ring_bytes = s.ring_bytes }
       if active_guard then
@@ -388,7 +388,21 @@ function M.new(t, opts)
     if not ok then error(plan, 0) end
     if guard then guarded(guard.save, guard, plan) end
     local sum = plan:summary()
-    local r = F:run(plan, s.verify)
+    local okr, r = pcall(F.run, F, plan, s.verify)
+    if not okr then
+      -- erase avoidance: a verify failure on a sector programmed without its
+      -- erase is a CRC32 collision (it only read blank): once more, erasing
+      if sum.blank == 0 or not tostring(r):find("verify") or (opts2 and opts2.erase_avoid == false) then
+        error(r, 0)
+      end
+      lf.log("warn", "verify failed on a sector programmed without its erase (a CRC32 collision); erasing " ..
+        "and programming again")
+      local o = {}
+      for k, v in pairs(opts2 or {}) do o[k] = v end
+      o.erase_avoid = false
+      plan:close()
+      return F:program(image, o)
+    end
     local protected = guard and guarded(guard.after, guard)
     report("done", 1, 1)
     local res = { ok = true, verified = r.verified, verified_sectors = r.verified_sectors,

@@ -388,8 +388,9 @@ function M:summary(result, eff)
   if (p.serial_floor_s or 0) > (p.floor_s or 0) then
     floor = floor .. ": banks at once; one after the other " .. fmt_s(p.serial_floor_s)
   end
-  o:write(string.format("  %d bytes: %d sectors erased, %d programmed, %d unchanged; %s; total %s (flash floor %s)\n",
-    p.image_bytes or 0, p.erased or 0, p.programmed or 0, p.unchanged or 0, verified,
+  o:write(string.format("  %d bytes: %d sectors erased, %d programmed%s, %d unchanged; %s; total %s (flash floor %s)\n",
+    p.image_bytes or 0, p.erased or 0, p.programmed or 0,
+    (p.blank or 0) > 0 and string.format(" (%d read blank: not erased)", p.blank) or "", p.unchanged or 0, verified,
     fmt_s(result.total_s), floor))
   -- protected regions: each one's proof
   for _, r in ipairs(result.protected or {}) do

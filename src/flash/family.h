@@ -95,6 +95,11 @@ typedef struct lf_flash_geometry {
    * costs are then per bank and the slowest bank bounds them; a mass erase
    * takes the time of one bank (all erase at once). */
   bool parallel_banks;
+  /* A program unit can be written once after an erase (ECC: STM32L4, H7):
+   * a unit that reads erased but was programmed (with the erased value) may
+   * not be programmed again, so a sector is never programmed without its
+   * erase, however blank it reads (the plan's erase avoidance is off). */
+  bool program_once;
   unsigned nsectors;
   lf_flash_sector *sector;        /* nsectors, ascending addresses (allocated) */
   unsigned nregions;
@@ -134,6 +139,7 @@ typedef struct lf_geometry_desc {
   unsigned prog_units, prog_unit;
   const lf_flash_timing *timing;
   bool parallel_banks;            /* lf_flash_geometry.parallel_banks */
+  bool program_once;              /* lf_flash_geometry.program_once */
 } lf_geometry_desc;
 
 /* Fills *g (zeroed first; lf_geometry_free releases it). LF_EINVAL naming

@@ -1112,7 +1112,7 @@ int lf_loader_plan_steps(lf_session *s, const lf_plan *p, lf_loader_step **out, 
     const lf_plan_sector *ps = &p->sector[i];
     if (ps->action == LF_SECTOR_SKIP)
       continue;
-    if (!ps->by_chip_erase && p->sum.erase_used != LF_ERASE_CHIP)
+    if (!ps->by_chip_erase && !ps->erase_skipped && p->sum.erase_used != LF_ERASE_CHIP)
       st[k++] = (lf_loader_step){LF_LOADER_ERASE, ps->sector->addr, NULL, 0};
     if (ps->action != LF_SECTOR_PROGRAM)
       continue;

@@ -10,6 +10,7 @@ void lf_plan_settings_default(lf_plan_settings *set)
   *set = (lf_plan_settings){
     .erase = LF_ERASE_AUTO,
     .keep_unwritten = false,
+    .erase_avoid = false,
     .smart_flash = true,
     .verify = LF_VERIFY_CRC,
     .prog_unit = 0,
@@ -464,6 +465,26 @@ int lf_plan_finalize(lf_session *s, lf_plan *p)
       return lf_err_set(s, LF_ENOMEM, "plan: out of memory");
     ps->prog_words *= span_of(g, unit) / unit;
     ps->prog_ns = (uint64_t)ps->prog_words * tprog;
+    /* erase avoidance: a sector that reads blank on the target (its CRC32 is
+     * an erased sector's) is programmed without its erase; the verify after
+     * programming catches the rare CRC collision (steps.lua then erases and
+     * programs again) */
+    ps->erase_skipped = false;
+    if (!chip && set->erase_avoid && !g->program_once && ps->nprog && ps->want_crc && ps->have_target_crc &&
+        ps->target_crc == crc_of(NULL, sec->size, g->erased)) {
+      ps->erase_skipped = true;
+      ps->action = LF_SECTOR_PROGRAM;
+      ps->reason = "image data (read blank: not erased)";
+      p->sum.programmed++;
+      p->sum.blank++;
+      ps->verify = set->verify != LF_VERIFY_NONE;
+      if (ps->verify)
+        p->sum.verify_bytes += sec->size;
+      p->sum.program_words += ps->prog_words;
+      p->sum.program_bytes += (uint64_t)ps->prog_words * unit;
+      p->sum.program_ns += ps->prog_ns;
+      continue;
+    }
     if (!chip)
       ps->erase_ns = lf_geometry_erase_ns(g, sec, unit, set->timing_max);
     if (ps->nprog) {

@@ -98,6 +98,9 @@ typedef enum lf_verify_mode { LF_VERIFY_NONE = 0, LF_VERIFY_CRC, LF_VERIFY_READB
 typedef struct lf_plan_settings {
   lf_erase_mode erase;   /* default LF_ERASE_AUTO */
   bool keep_unwritten;   /* default false */
+  bool erase_avoid;      /* default false (Lua setting erase_avoid): a touched sector whose target CRC32 is that of an
+                            erased sector is programmed without its erase (needs smart_flash's
+                            CRCs; never on program_once geometries) */
   bool smart_flash;      /* default true */
   lf_verify_mode verify; /* default LF_VERIFY_CRC; recorded for the loader, sectors to verify are flagged */
   unsigned prog_unit;    /* bytes per program operation; 0 = the geometry's default */
@@ -128,6 +131,7 @@ typedef struct lf_plan_sector {
   const char *reason;            /* why, for people and for Lua */
   uint32_t image_bytes;          /* bytes of the image in this sector (0 = untouched) */
   bool by_chip_erase;            /* erased by the mass erase */
+  bool erase_skipped;            /* PROGRAM without the erase: it read blank (erase avoidance) */
   bool want_crc;                 /* smart flash: target CRC wanted before finalize */
   bool have_target_crc;
   uint32_t target_crc;
@@ -145,6 +149,7 @@ typedef struct lf_plan_sector {
 typedef struct lf_plan_summary {
   lf_erase_mode erase_used;      /* LF_ERASE_SECTOR or LF_ERASE_CHIP */
   unsigned erased, programmed, unchanged, untouched; /* sector counts */
+  unsigned blank;                /* of the programmed: without an erase, they read blank */
   uint64_t image_bytes;
   uint64_t program_bytes, program_words; /* words = program operations of prog_unit bytes */
   uint64_t read_bytes;           /* keep_unwritten and protected-region reads */

@@ -169,7 +169,7 @@ static int h7_geometry(lf_session *s, const lf_chip *c, lf_flash_geometry *g)
   lf_geometry_desc d = {
     .name = name, .family = &lf_family_stm32h7, .line = ln->dev_id, .regions = rg, .nregions = 2,
     .erased = 0xFF, .prog_units = 32 /* the 256-bit flash word (H7 5.3) */, .prog_unit = 32,
-    .timing = &h7_timing, .parallel_banks = true,
+    .timing = &h7_timing, .parallel_banks = true, .program_once = true /* ECC (stm32-f1-l4-h7 5.3) */,
   };
   return lf_geometry_build(s, &d, g);
 }

@@ -727,7 +727,7 @@ static void check_protect(lua_State *L, int t, lf_plan_settings *set)
 /* lf.plan(img, geometry [, settings]) */
 static int m_plan(lua_State *L)
 {
-  static const char *const keys[] = {"erase", "keep_unwritten", "smart_flash", "verify", "psize",
+  static const char *const keys[] = {"erase", "keep_unwritten", "erase_avoid", "smart_flash", "verify", "psize",
                                      "prog_unit", "timing_max", "ff_gap", "link_bps", "ring_bytes",
                                      "protect", NULL};
   limage *i = check_image(L, 1);
@@ -743,6 +743,7 @@ static int m_plan(lua_State *L)
     }
     lua_pop(L, 1);
     set.keep_unwritten = opt_bool(L, 3, "keep_unwritten", set.keep_unwritten);
+    set.erase_avoid = opt_bool(L, 3, "erase_avoid", set.erase_avoid);
     set.smart_flash = opt_bool(L, 3, "smart_flash", set.smart_flash);
     set.timing_max = opt_bool(L, 3, "timing_max", set.timing_max);
     int ty = lua_getfield(L, 3, "verify");
@@ -860,6 +861,7 @@ static int p_summary(lua_State *L)
   set_int(L, "programmed", u->programmed);
   set_int(L, "unchanged", u->unchanged);
   set_int(L, "untouched", u->untouched);
+  set_int(L, "blank", u->blank);
   set_int(L, "image_bytes", (lua_Integer)u->image_bytes);
   set_int(L, "program_bytes", (lua_Integer)u->program_bytes);
   set_int(L, "program_words", (lua_Integer)u->program_words);
@@ -901,6 +903,8 @@ static int p_sectors(lua_State *L)
     set_int(L, "prog_words", ps->prog_words);
     lua_pushboolean(L, ps->by_chip_erase);
     lua_setfield(L, -2, "by_chip_erase");
+    lua_pushboolean(L, ps->erase_skipped);
+    lua_setfield(L, -2, "erase_skipped");
     lua_pushboolean(L, ps->verify);
     lua_setfield(L, -2, "verify");
     if (ps->have_target_crc)
