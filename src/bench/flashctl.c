@@ -51,6 +51,8 @@
  *   (word, sector, bank or array) with lf_flashctl_garbage() content. */
 #include "bench/flashctl.h"
 
+#include "bench/soc_util.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,16 +95,7 @@ struct lf_flashctl {
   bool locked;               /* RDP 1 + debugger: program/erase refused */
 };
 
-uint8_t lf_flashctl_garbage(uint32_t a)
-{
-  uint32_t x = a * 0x9E3779B1u;
-  x ^= x >> 15;
-  x *= 0x85EBCA77u;
-  x ^= x >> 13;
-  x *= 0xC2B2AE3Du;
-  x ^= x >> 16;
-  return (uint8_t)x;
-}
+uint8_t lf_flashctl_garbage(uint32_t a) { return lf_soc_garbage(a); }
 
 static uint64_t ns_of(double v) { return v <= 0 ? 0 : (uint64_t)llround(v); }
 

@@ -55,7 +55,6 @@
  *   pll_lock_ns after PLLON. SWS follows SW once the source is ready. */
 #include "bench/soc.h"
 
-#include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +62,7 @@
 #include "bench/flashctl.h"
 #include "bench/soc_family.h"
 #include "bench/soc_stm32_int.h"
+#include "bench/soc_util.h"
 
 /* The STM32 families whose parts this SoC family lists (part_name), in the
  * order the unknown-part message lists them. */
@@ -84,12 +84,6 @@ enum { RCC_CR = 0x00, RCC_PLLCFGR = 0x04, RCC_CFGR = 0x08, RCC_CIR = 0x0C, RCC_A
 #define RCC_CR_PLLSAION (1u << 28)
 #define RCC_CR_PLLSAIRDY (1u << 29)
 
-/* CRC (F7 CRC unit; the F4's has DR, IDR and CR only). */
-enum { CRC_DR = 0x00, CRC_IDR = 0x04, CRC_CR = 0x08, CRC_INIT = 0x10, CRC_POL = 0x14 };
-
-/* IWDG */
-enum { IWDG_KR = 0x00, IWDG_PR = 0x04, IWDG_RLR = 0x08, IWDG_SR = 0x0C, IWDG_WINR = 0x10 };
-
 /* GPIO port (MODER/OSPEEDR/PUPDR resets per port from gpio_resets). */
 enum { G_MODER = 0x00, G_OTYPER = 0x04, G_OSPEEDR = 0x08, G_PUPDR = 0x0C, G_IDR = 0x10,
        G_ODR = 0x14, G_BSRR = 0x18, G_LCKR = 0x1C, G_AFRL = 0x20, G_AFRH = 0x24 };
@@ -103,14 +97,7 @@ static const lf_stm32_reg gpio_regs[] = {
 /* DBGMCU (F7 12). */
 enum { DBG_IDCODE = 0x00, DBG_CR = 0x04, DBG_APB1 = 0x08, DBG_APB2 = 0x0C };
 
-#define MAXREGS 32
 #define MAXGPIO 11
-
-typedef struct regblock {
-  const lf_stm32_reg *regs;
-  size_t nregs;
-  uint32_t v[MAXREGS];
-} regblock;
 
 /* ------------------------------------------------------------------ */
 /* Bus map                                                             */
@@ -136,12 +123,11 @@ typedef struct stm32_soc {
   bus_ent ents[MAXENTS];
   size_t nents;
   /* peripherals */
-  regblock rcc, crc, iwdg, dbgmcu, gpio[MAXGPIO];
+  lf_regblock rcc, dbgmcu, gpio[MAXGPIO];
+  lf_crc_unit crc;
+  lf_iwdg iwdg;
   uint64_t pll_on_at[3];      /* PLL, PLLI2S, PLLSAI: PLLON rising edge */
   unsigned sws;               /* active SYSCLK source */
-  uint32_t crc_acc;
-  bool iwdg_running, iwdg_unlocked;
-  uint64_t iwdg_deadline;
   unsigned lck_stage[MAXGPIO];
   uint32_t lck_locked[MAXGPIO]; /* pins whose configuration is frozen */
   bool debug_seen;            /* debug port used since power-on */
@@ -154,85 +140,12 @@ typedef struct stm32_soc {
 
 static uint64_t ns_of(double v) { return v <= 0 ? 0 : (uint64_t)llround(v); }
 
-static uint32_t rd_le(const uint8_t *p, unsigned n)
-{
-  uint32_t v = 0;
-  for (unsigned i = 0; i < n; i++)
-    v |= (uint32_t)p[i] << (8 * i);
-  return v;
-}
-
-static void wr_le(uint8_t *p, uint32_t v, unsigned n)
-{
-  for (unsigned i = 0; i < n; i++)
-    p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t splitmix64(uint64_t *x)
-{
-  uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
-static int reg_index(const regblock *b, uint32_t off)
-{
-  for (size_t i = 0; i < b->nregs; i++)
-    if (b->regs[i].off == off)
-      return (int)i;
-  return -1;
-}
-
-static uint32_t *reg_ptr(regblock *b, uint32_t off)
-{
-  int i = reg_index(b, off);
-  return i < 0 ? NULL : &b->v[i];
-}
-
-static uint32_t reg_get(const regblock *b, uint32_t off)
-{
-  int i = reg_index(b, off);
-  return i < 0 ? 0 : b->v[i];
-}
-
-static void block_reset(regblock *b, bool power)
-{
-  for (size_t i = 0; i < b->nregs; i++)
-    if (power || !(b->regs[i].flags & LF_STM32_KEEP_SYS))
-      b->v[i] = b->regs[i].reset;
-}
-
-static void block_init(regblock *b, const lf_stm32_reg *regs, size_t n)
-{
-  b->regs = regs;
-  b->nregs = n;
-  block_reset(b, true);
-}
-
-/* Bus read of a table register: write-only and unlisted ones read 0. */
-static uint32_t block_read(const regblock *b, uint32_t off)
-{
-  int i = reg_index(b, off);
-  return i < 0 || (b->regs[i].flags & LF_STM32_WO) ? 0 : b->v[i];
-}
-
-/* Plain write of the lanes of a table register. */
-static void block_write(regblock *b, uint32_t off, uint32_t wv, uint32_t lanes)
-{
-  int i = reg_index(b, off);
-  if (i < 0 || (b->regs[i].flags & LF_STM32_RO))
-    return;
-  uint32_t m = lanes & b->regs[i].wmask;
-  b->v[i] = (b->v[i] & ~m) | (wv & m);
-}
-
 /* ------------------------------------------------------------------ */
 /* RCC                                                                 */
 
 static bool rcc_ready(const stm32_soc *s, unsigned src, uint64_t t)
 {
-  uint32_t cr = reg_get(&s->rcc, RCC_CR);
+  uint32_t cr = lf_regblock_get(&s->rcc, RCC_CR);
   switch (src) {
   case 0: return cr & RCC_CR_HSION;
   case 1: return (cr & RCC_CR_HSEON) && s->p->hse_hz > 0;
@@ -244,7 +157,7 @@ static bool rcc_ready(const stm32_soc *s, unsigned src, uint64_t t)
 /* SWS follows SW once the selected source is ready. */
 static void rcc_update(stm32_soc *s, uint64_t t)
 {
-  unsigned sw = reg_get(&s->rcc, RCC_CFGR) & 3;
+  unsigned sw = lf_regblock_get(&s->rcc, RCC_CFGR) & 3;
   if (sw != s->sws && sw < 3 && rcc_ready(s, sw, t))
     s->sws = sw;
 }
@@ -252,7 +165,7 @@ static void rcc_update(stm32_soc *s, uint64_t t)
 static uint32_t rcc_read(stm32_soc *s, uint32_t off, uint64_t t)
 {
   rcc_update(s, t);
-  uint32_t v = reg_get(&s->rcc, off);
+  uint32_t v = lf_regblock_get(&s->rcc, off);
   if (off == RCC_CR) {
     uint64_t lock = ns_of(s->p->pll_lock_ns);
     static const uint32_t on[3] = {RCC_CR_PLLON, RCC_CR_PLLI2SON, RCC_CR_PLLSAION};
@@ -274,10 +187,10 @@ static uint32_t rcc_read(stm32_soc *s, uint32_t off, uint64_t t)
 static void rcc_write(stm32_soc *s, uint32_t off, uint32_t wv, uint32_t lanes, uint64_t t)
 {
   rcc_update(s, t);
-  uint32_t old = reg_get(&s->rcc, off);
-  block_write(&s->rcc, off, wv, lanes);
+  uint32_t old = lf_regblock_get(&s->rcc, off);
+  lf_regblock_write(&s->rcc, off, wv, lanes);
   if (off == RCC_CR) {
-    uint32_t n = reg_get(&s->rcc, RCC_CR);
+    uint32_t n = lf_regblock_get(&s->rcc, RCC_CR);
     static const uint32_t on[3] = {RCC_CR_PLLON, RCC_CR_PLLI2SON, RCC_CR_PLLSAION};
     for (int i = 0; i < 3; i++)
       if ((n & on[i]) && !(old & on[i]))
@@ -288,115 +201,7 @@ static void rcc_write(stm32_soc *s, uint32_t off, uint32_t wv, uint32_t lanes, u
 
 static bool ahb1_clock(const stm32_soc *s, unsigned bit)
 {
-  return (reg_get(&s->rcc, RCC_AHB1ENR) >> bit) & 1;
-}
-
-/* ------------------------------------------------------------------ */
-/* CRC                                                                 */
-
-static uint32_t bitrev(uint32_t v, unsigned n)
-{
-  uint32_t r = 0;
-  for (unsigned i = 0; i < n; i++)
-    r |= ((v >> i) & 1u) << (n - 1 - i);
-  return r;
-}
-
-static unsigned crc_polysize(const stm32_soc *s)
-{
-  static const unsigned sz[4] = {32, 16, 8, 7};
-  return sz[(reg_get(&s->crc, CRC_CR) >> 3) & 3];
-}
-
-/* REV_IN: 00 none, 01 by byte, 10 by half-word, 11 by word (by the written
- * width when narrower). */
-static uint32_t crc_rev_in(uint32_t v, unsigned width, unsigned mode)
-{
-  unsigned unit = mode == 1 ? 8 : mode == 2 ? 16 : 32;
-  if (mode == 0)
-    return v;
-  if (unit > width)
-    unit = width;
-  uint32_t r = 0;
-  for (unsigned k = 0; k < width; k += unit)
-    r |= bitrev((v >> k) & (unit == 32 ? 0xFFFFFFFFu : ((1u << unit) - 1)), unit) << k;
-  return r;
-}
-
-static void crc_feed(stm32_soc *s, uint32_t data, unsigned width)
-{
-  unsigned ps = crc_polysize(s);
-  uint32_t mask = ps == 32 ? 0xFFFFFFFFu : (1u << ps) - 1;
-  uint32_t pol = (reg_index(&s->crc, CRC_POL) >= 0 ? reg_get(&s->crc, CRC_POL) : 0x04C11DB7u) & mask;
-  uint32_t crc = s->crc_acc & mask;
-  data = crc_rev_in(data, width, (reg_get(&s->crc, CRC_CR) >> 5) & 3);
-  for (int i = (int)width - 1; i >= 0; i--) {
-    uint32_t fb = ((crc >> (ps - 1)) ^ (data >> i)) & 1u;
-    crc = (crc << 1) & mask;
-    if (fb)
-      crc ^= pol;
-  }
-  s->crc_acc = crc;
-}
-
-static uint32_t crc_read(stm32_soc *s, uint32_t off)
-{
-  if (off != CRC_DR)
-    return reg_get(&s->crc, off);
-  unsigned ps = crc_polysize(s);
-  uint32_t v = s->crc_acc;
-  if (reg_get(&s->crc, CRC_CR) & 0x80u)
-    v = bitrev(v, ps);
-  return v;
-}
-
-/* A unit without an INIT register (F4) resets DR to 0xFFFFFFFF and only
- * computes on 32-bit words. */
-static bool crc_programmable(const stm32_soc *s) { return reg_index(&s->crc, CRC_INIT) >= 0; }
-
-static void crc_write(stm32_soc *s, uint32_t off, uint32_t wv, uint32_t lanes, uint32_t raw,
-                      unsigned size)
-{
-  if (off == CRC_DR) {
-    if (crc_programmable(s))
-      crc_feed(s, raw, size * 8);
-    else
-      crc_feed(s, wv, 32);
-    return;
-  }
-  block_write(&s->crc, off, wv, lanes);
-  if (off == CRC_CR && (wv & lanes & 1u)) /* RESET: DR <- INIT, bit self-clears */
-    s->crc_acc = crc_programmable(s) ? reg_get(&s->crc, CRC_INIT) : 0xFFFFFFFFu;
-}
-
-/* ------------------------------------------------------------------ */
-/* IWDG                                                                */
-
-static void iwdg_reload(stm32_soc *s, uint64_t t)
-{
-  unsigned pr = reg_get(&s->iwdg, IWDG_PR) & 7;
-  if (pr > 6)
-    pr = 6;
-  double ticks = (double)(4u << pr) * (double)((reg_get(&s->iwdg, IWDG_RLR) & 0xFFF) + 1);
-  double lsi = s->p->iwdg_lsi_hz > 0 ? s->p->iwdg_lsi_hz : 32000;
-  s->iwdg_deadline = t + ns_of(ticks * 1e9 / lsi);
-}
-
-static void iwdg_write(stm32_soc *s, uint32_t off, uint32_t wv, uint32_t lanes, uint64_t t)
-{
-  if (off == IWDG_KR) {
-    uint32_t key = wv & lanes & 0xFFFF;
-    s->iwdg_unlocked = key == 0x5555;
-    if (key == 0xCCCC) {
-      s->iwdg_running = true;
-      iwdg_reload(s, t);
-    } else if (key == 0xAAAA && s->iwdg_running) {
-      iwdg_reload(s, t);
-    }
-    return;
-  }
-  if ((off == IWDG_PR || off == IWDG_RLR || off == IWDG_WINR) && s->iwdg_unlocked)
-    block_write(&s->iwdg, off, wv, lanes);
+  return (lf_regblock_get(&s->rcc, RCC_AHB1ENR) >> bit) & 1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -404,8 +209,8 @@ static void iwdg_write(stm32_soc *s, uint32_t off, uint32_t wv, uint32_t lanes, 
 
 static uint32_t gpio_idr(const stm32_soc *s, unsigned port)
 {
-  const regblock *g = &s->gpio[port];
-  uint32_t moder = reg_get(g, G_MODER), pupd = reg_get(g, G_PUPDR), odr = reg_get(g, G_ODR);
+  const lf_regblock *g = &s->gpio[port];
+  uint32_t moder = lf_regblock_get(g, G_MODER), pupd = lf_regblock_get(g, G_PUPDR), odr = lf_regblock_get(g, G_ODR);
   uint32_t idr = 0;
   for (unsigned pin = 0; pin < 16; pin++) {
     unsigned mode = (moder >> (2 * pin)) & 3, pull = (pupd >> (2 * pin)) & 3;
@@ -435,7 +240,7 @@ static uint32_t gpio_lock_mask(const stm32_soc *s, unsigned port, uint32_t off)
 
 static void gpio_set_odr(stm32_soc *s, unsigned port, uint32_t n, uint64_t t)
 {
-  uint32_t *odr = reg_ptr(&s->gpio[port], G_ODR);
+  uint32_t *odr = lf_regblock_ptr(&s->gpio[port], G_ODR);
   uint32_t old = *odr;
   *odr = n & 0xFFFF;
   if (old != *odr && s->gpio_obs->fn)
@@ -449,28 +254,28 @@ static uint32_t gpio_read(stm32_soc *s, unsigned port, uint32_t off)
   if (off == G_BSRR)
     return 0;
   if (off == G_LCKR) {
-    uint32_t v = reg_get(&s->gpio[port], G_LCKR);
+    uint32_t v = lf_regblock_get(&s->gpio[port], G_LCKR);
     if (s->lck_stage[port] == 3) { /* the read completing the sequence */
       s->lck_locked[port] = v & 0xFFFF;
       s->lck_stage[port] = 4;
     }
     return s->lck_stage[port] == 4 ? (s->lck_locked[port] | 0x10000u) : (v & 0xFFFF);
   }
-  return reg_get(&s->gpio[port], off);
+  return lf_regblock_get(&s->gpio[port], off);
 }
 
 static void gpio_write(stm32_soc *s, unsigned port, uint32_t off, uint32_t wv, uint32_t lanes,
                        uint64_t t)
 {
-  regblock *g = &s->gpio[port];
+  lf_regblock *g = &s->gpio[port];
   switch (off) {
   case G_ODR: {
-    uint32_t o = reg_get(g, G_ODR);
+    uint32_t o = lf_regblock_get(g, G_ODR);
     gpio_set_odr(s, port, (o & ~lanes) | (wv & lanes), t);
     return;
   }
   case G_BSRR: {
-    uint32_t v = wv & lanes, o = reg_get(g, G_ODR);
+    uint32_t v = wv & lanes, o = lf_regblock_get(g, G_ODR);
     gpio_set_odr(s, port, (o & ~(v >> 16)) | (v & 0xFFFF), t); /* set wins */
     return;
   }
@@ -478,7 +283,7 @@ static void gpio_write(stm32_soc *s, unsigned port, uint32_t off, uint32_t wv, u
     /* LCKK sequence: 1+bits, 0+bits, 1+bits, then a read of LCKR (RM0410). */
     if (s->lck_stage[port] == 4 || lanes != 0xFFFFFFFFu)
       return;
-    uint32_t *r = reg_ptr(g, G_LCKR);
+    uint32_t *r = lf_regblock_ptr(g, G_LCKR);
     bool k = wv & 0x10000u;
     unsigned st = s->lck_stage[port];
     bool same = (wv & 0xFFFF) == (*r & 0xFFFF);
@@ -492,7 +297,7 @@ static void gpio_write(stm32_soc *s, unsigned port, uint32_t off, uint32_t wv, u
   }
   default: {
     uint32_t keep = gpio_lock_mask(s, port, off);
-    block_write(g, off, wv, lanes & ~keep);
+    lf_regblock_write(g, off, wv, lanes & ~keep);
     return;
   }
   }
@@ -500,12 +305,12 @@ static void gpio_write(stm32_soc *s, unsigned port, uint32_t off, uint32_t wv, u
 
 static void gpio_port_reset(stm32_soc *s, unsigned port)
 {
-  regblock *g = &s->gpio[port];
-  block_reset(g, true);
+  lf_regblock *g = &s->gpio[port];
+  lf_regblock_reset(g, true);
   if (port < s->d->ngpio_resets) {
-    *reg_ptr(g, G_MODER) = s->d->gpio_resets[port].moder;
-    *reg_ptr(g, G_OSPEEDR) = s->d->gpio_resets[port].ospeedr;
-    *reg_ptr(g, G_PUPDR) = s->d->gpio_resets[port].pupdr;
+    *lf_regblock_ptr(g, G_MODER) = s->d->gpio_resets[port].moder;
+    *lf_regblock_ptr(g, G_OSPEEDR) = s->d->gpio_resets[port].ospeedr;
+    *lf_regblock_ptr(g, G_PUPDR) = s->d->gpio_resets[port].pupdr;
   }
   s->lck_stage[port] = 0;
   s->lck_locked[port] = 0;
@@ -531,12 +336,12 @@ static int periph_access(stm32_soc *s, const bus_ent *e, lf_bus_master m, uint32
   case E_CRC:
     if (!ahb1_clock(s, s->d->crc_clk_bit))
       break;
-    if (write) crc_write(s, word, wv, lanes, *val, size);
-    else v = crc_read(s, word);
+    if (write) lf_crc_write(&s->crc, word, wv, lanes, *val, size);
+    else v = lf_crc_read(&s->crc, word);
     break;
   case E_IWDG:
-    if (write) iwdg_write(s, word, wv, lanes, *t);
-    else v = block_read(&s->iwdg, word);
+    if (write) lf_iwdg_write(&s->iwdg, word, wv, lanes, s->p->iwdg_lsi_hz, *t);
+    else v = lf_regblock_read(&s->iwdg.r, word);
     break;
   case E_GPIO:
     if (!ahb1_clock(s, e->idx))
@@ -545,8 +350,8 @@ static int periph_access(stm32_soc *s, const bus_ent *e, lf_bus_master m, uint32
     else v = gpio_read(s, e->idx, word);
     break;
   case E_DBGMCU:
-    if (write) block_write(&s->dbgmcu, word, wv, lanes);
-    else v = word == DBG_IDCODE ? s->d->idcode : reg_get(&s->dbgmcu, word);
+    if (write) lf_regblock_write(&s->dbgmcu, word, wv, lanes);
+    else v = word == DBG_IDCODE ? s->d->idcode : lf_regblock_get(&s->dbgmcu, word);
     break;
   default:
     break;
@@ -573,9 +378,9 @@ static int mem_access(stm32_soc *s, const bus_ent *e, lf_bus_master m, uint32_t 
   switch (md->kind) {
   case LF_STM32_RAM:
     if (write)
-      wr_le(s->bufs[e->idx] + off, *val, size);
+      lf_le_put(s->bufs[e->idx] + off, *val, size);
     else
-      *val = rd_le(s->bufs[e->idx] + off, size);
+      *val = lf_le_get(s->bufs[e->idx] + off, size);
     return LF_BUS_OK;
   case LF_STM32_FLASH:
   case LF_STM32_FLASH_BOOT:
@@ -584,12 +389,12 @@ static int mem_access(stm32_soc *s, const bus_ent *e, lf_bus_master m, uint32_t 
     if (write)
       return LF_BUS_ERR; /* F7 5: not a programming path; error type unconfirmed */
     lf_flashctl_read_stall(s->fc, off, t);
-    *val = rd_le(s->bufs[e->idx] + off, size);
+    *val = lf_le_get(s->bufs[e->idx] + off, size);
     return LF_BUS_OK;
   case LF_STM32_SYSROM:
     if (write)
       return LF_BUS_ERR;
-    *val = rd_le(s->sysrom + off, size);
+    *val = lf_le_get(s->sysrom + off, size);
     return LF_BUS_OK;
   }
   return LF_BUS_ERR;
@@ -615,7 +420,7 @@ static int sysinfo_access(stm32_soc *s, lf_bus_master m, uint32_t addr, unsigned
     return lf_flashctl_otp_access(s->fc, m, addr - f->otp_base, size, write, val, t);
   if (write)
     return LF_BUS_ERR; /* UID, flash size, package: read-only */
-  *val = rd_le(s->sysinfo + (addr - s->d->sysinfo_base), size);
+  *val = lf_le_get(s->sysinfo + (addr - s->d->sysinfo_base), size);
   return LF_BUS_OK;
 }
 
@@ -740,25 +545,16 @@ static void fill_sysrom(stm32_soc *s, uint32_t size)
   for (const lf_stm32_mem *m = s->d->mems; m < s->d->mems + s->d->nmems; m++)
     if (m->kind == LF_STM32_SYSROM)
       loop = m->base + 0x40u; /* the last alias (F7: AXIM) names the handlers */
-  wr_le(s->sysrom, s->d->sysrom_sp, 4);
+  lf_le_put(s->sysrom, s->d->sysrom_sp, 4);
   for (uint32_t v = 1; v < 16; v++)
-    wr_le(s->sysrom + 4 * v, loop | 1u, 4);
-  wr_le(s->sysrom + 0x40, 0xE7FEu, 2); /* b . */
+    lf_le_put(s->sysrom + 4 * v, loop | 1u, 4);
+  lf_le_put(s->sysrom + 0x40, 0xE7FEu, 2); /* b . */
 }
 
 static void stm32_set_uid(void *self, uint64_t seed)
 {
   stm32_soc *s = self;
-  static const char alnum[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-  uint64_t x = seed;
-  uint64_t a = splitmix64(&x), b = splitmix64(&x);
-  uint8_t *u = s->sysinfo + (s->d->uid_addr - s->d->sysinfo_base);
-  /* Layout after ST's: X, Y wafer coordinates (16 bit each), wafer number,
-   * 7-character ASCII lot number. */
-  wr_le(u, (uint32_t)(a & 0x00FF00FFu), 4);
-  u[4] = (uint8_t)(a >> 32);
-  for (int i = 0; i < 7; i++)
-    u[5 + i] = (uint8_t)alnum[(b >> (8 * i)) % 36];
+  lf_stm32_uid_fill(s->sysinfo + (s->d->uid_addr - s->d->sysinfo_base), seed);
   s->uid_seed = seed;
 }
 
@@ -847,16 +643,16 @@ static void *stm32_create(const char *part, const lf_soc_env *env, lf_soc_info *
   for (size_t w = 0; w < d->nwindows; w++)
     add_ent(s, d->windows[w].base, d->windows[w].size, E_UNMODELED, 0);
 
-  wr_le(s->sysinfo + (d->fsize_addr - d->sysinfo_base), d->flash->flash_size >> 10, 2);
-  wr_le(s->sysinfo + (d->pkg_addr - d->sysinfo_base), d->pkg_value, 2);
+  lf_le_put(s->sysinfo + (d->fsize_addr - d->sysinfo_base), d->flash->flash_size >> 10, 2);
+  lf_le_put(s->sysinfo + (d->pkg_addr - d->sysinfo_base), d->pkg_value, 2);
   stm32_set_uid(s, d->uid_seed);
 
-  block_init(&s->rcc, d->rcc_regs.regs, d->rcc_regs.n);
-  block_init(&s->crc, d->crc_regs.regs, d->crc_regs.n);
-  block_init(&s->iwdg, d->iwdg_regs.regs, d->iwdg_regs.n);
-  block_init(&s->dbgmcu, d->dbgmcu_regs.regs, d->dbgmcu_regs.n);
+  lf_regblock_init(&s->rcc, d->rcc_regs);
+  lf_crc_init(&s->crc, d->crc_regs);
+  lf_iwdg_init(&s->iwdg, d->iwdg_regs);
+  lf_regblock_init(&s->dbgmcu, d->dbgmcu_regs);
   for (unsigned g = 0; g < MAXGPIO; g++)
-    block_init(&s->gpio[g], gpio_regs, sizeof gpio_regs / sizeof gpio_regs[0]);
+    lf_regblock_init(&s->gpio[g], (lf_stm32_reg_table)LF_STM32_REG_TABLE(gpio_regs));
   stm32_reset(s, LF_SOC_RESET_POWER, 0);
   *info = (lf_soc_info){d->name, d->idcode, d->cpuid, d->dpidr, d->targetid, d->ap_idr,
                         d->ap_base, s->regions, s->nregions};
@@ -942,20 +738,16 @@ static void stm32_reset(void *self, lf_soc_reset_kind kind, uint64_t t)
     s->debug_seen = false;
   s->boot_nonflash = boots_outside_flash(s);
   update_lock(s);
-  block_reset(&s->rcc, true);
-  block_reset(&s->crc, true);
-  block_reset(&s->iwdg, true);
-  block_reset(&s->dbgmcu, power);
+  lf_regblock_reset(&s->rcc, true);
+  lf_crc_reset(&s->crc);
+  lf_regblock_reset(&s->dbgmcu, power);
   for (unsigned g = 0; g < MAXGPIO; g++)
     gpio_port_reset(s, g);
   memset(s->pll_on_at, 0, sizeof s->pll_on_at);
   s->sws = 0;
-  s->crc_acc = 0xFFFFFFFFu;
-  s->iwdg_unlocked = false;
   /* Hardware watchdog (option IWDG_SW = 0) starts with the chip. */
-  s->iwdg_running = !(lf_flashctl_optcr_active(s->fc) & s->d->iwdg_sw_bit);
-  if (s->iwdg_running)
-    iwdg_reload(s, t);
+  lf_iwdg_reset(&s->iwdg, !(lf_flashctl_optcr_active(s->fc) & s->d->iwdg_sw_bit),
+                s->p->iwdg_lsi_hz, t);
 }
 
 static double stm32_sysclk_hz(const void *self)
@@ -965,7 +757,7 @@ static double stm32_sysclk_hz(const void *self)
   switch (s->sws) {
   case 1: return hse;
   case 2: {
-    uint32_t c = reg_get(&s->rcc, RCC_PLLCFGR);
+    uint32_t c = lf_regblock_get(&s->rcc, RCC_PLLCFGR);
     unsigned pm = c & 0x3F, pn = (c >> 6) & 0x1FF, pp = 2 * (((c >> 16) & 3) + 1);
     double src = (c & (1u << 22)) ? hse : hsi;
     return pm ? src / pm * pn / pp : 0;
@@ -983,7 +775,7 @@ static int stm32_rdp_level(const void *self)
 static uint64_t stm32_watchdog_deadline(const void *self)
 {
   const stm32_soc *s = self;
-  return s->iwdg_running ? s->iwdg_deadline : UINT64_MAX;
+  return lf_iwdg_deadline(&s->iwdg);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1009,113 +801,37 @@ static bool stm32_peek_byte(const void *self, uint32_t a, uint8_t *out)
   }
 }
 
-#define STATE_MAGIC "luaflash-soc-state 1"
-
-static int stm32_save_state(const void *self, FILE *f, char *err, size_t errlen)
+/* The state file: the flash array, OTP + lock bytes, and the programmed
+ * OPTCR, OPTCR1 (little-endian). */
+static int state_io(stm32_soc *s, FILE *f, bool save, char *err, size_t errlen)
 {
-  const stm32_soc *s = self;
   const lf_fc_desc *fd = s->d->flash;
-  uint32_t o, o1;
   uint8_t opt[8];
+  uint32_t o, o1;
   lf_flashctl_stored_options(s->fc, &o, &o1);
-  wr_le(opt, o, 4);
-  wr_le(opt + 4, o1, 4);
-  uint32_t otpn = fd->otp_size + fd->nlocks;
-  if (fprintf(f, "%s\npart %s\nflash %" PRIu32 "\notp %" PRIu32 "\noptions 8\n\n", STATE_MAGIC,
-              s->d->name, fd->flash_size, otpn) < 0 ||
-      fwrite(lf_flashctl_array_ro(s->fc), 1, fd->flash_size, f) != fd->flash_size ||
-      fwrite(lf_flashctl_otp(s->fc), 1, otpn, f) != otpn || fwrite(opt, 1, 8, f) != 8 ||
-      fflush(f) != 0) {
-    snprintf(err, errlen, "soc state: write failed");
+  lf_le_put(opt, o, 4);
+  lf_le_put(opt + 4, o1, 4);
+  lf_soc_state_blob blobs[] = {
+    {"flash", lf_flashctl_array(s->fc), fd->flash_size},
+    {"otp", lf_flashctl_otp(s->fc), fd->otp_size + fd->nlocks},
+    {"options", opt, sizeof opt},
+  };
+  if (save)
+    return lf_soc_state_save(f, s->d->name, blobs, 3, err, errlen);
+  if (lf_soc_state_load(f, s->d->name, blobs, 3, err, errlen) != 0)
     return -1;
-  }
+  lf_flashctl_set_stored_options(s->fc, lf_le_get(opt, 4), lf_le_get(opt + 4, 4));
   return 0;
 }
 
-/* Reads one header line (without newline) and counts its bytes. */
-static bool read_line(FILE *f, char *buf, size_t n, size_t *pos)
+static int stm32_save_state(const void *self, FILE *f, char *err, size_t errlen)
 {
-  if (!fgets(buf, (int)n, f))
-    return false;
-  size_t l = strlen(buf);
-  *pos += l;
-  if (l == 0 || buf[l - 1] != '\n')
-    return false;
-  buf[l - 1] = 0;
-  return true;
+  return state_io((stm32_soc *)self, f, true, err, errlen);
 }
 
 static int stm32_load_state(void *self, FILE *f, char *err, size_t errlen)
 {
-  stm32_soc *s = self;
-  const lf_fc_desc *fd = s->d->flash;
-  char line[128], want[128];
-  size_t pos = 0;
-  uint32_t otpn = fd->otp_size + fd->nlocks;
-  if (!read_line(f, line, sizeof line, &pos) || strcmp(line, STATE_MAGIC) != 0) {
-    snprintf(err, errlen, "soc state: not a luaflash SoC state file (expected '%s' on line 1)",
-             STATE_MAGIC);
-    return -1;
-  }
-  struct { const char *key; const char *value; } fields[4];
-  char nums[3][16];
-  snprintf(nums[0], sizeof nums[0], "%" PRIu32, fd->flash_size);
-  snprintf(nums[1], sizeof nums[1], "%" PRIu32, otpn);
-  snprintf(nums[2], sizeof nums[2], "8");
-  fields[0].key = "part"; fields[0].value = s->d->name;
-  fields[1].key = "flash"; fields[1].value = nums[0];
-  fields[2].key = "otp"; fields[2].value = nums[1];
-  fields[3].key = "options"; fields[3].value = nums[2];
-  for (int i = 0; i < 4; i++) {
-    if (!read_line(f, line, sizeof line, &pos)) {
-      snprintf(err, errlen, "soc state: truncated header at byte %zu (expected '%s')", pos,
-               fields[i].key);
-      return -1;
-    }
-    size_t kl = strlen(fields[i].key);
-    if (strncmp(line, fields[i].key, kl) != 0 || line[kl] != ' ') {
-      snprintf(err, errlen, "soc state: header line %d is '%s', expected '%s ...'", i + 2, line,
-               fields[i].key);
-      return -1;
-    }
-    if (strcmp(line + kl + 1, fields[i].value) != 0) {
-      if (i == 0)
-        snprintf(err, errlen, "soc state: part %s in state file does not match %s", line + kl + 1,
-                 s->d->name);
-      else
-        snprintf(err, errlen, "soc state: %s size %s in state file does not match %s of %s",
-                 fields[i].key, line + kl + 1, fields[i].value, s->d->name);
-      return -1;
-    }
-  }
-  snprintf(want, sizeof want, "%s", "");
-  if (!read_line(f, line, sizeof line, &pos) || strcmp(line, want) != 0) {
-    snprintf(err, errlen, "soc state: expected an empty line ending the header at byte %zu", pos);
-    return -1;
-  }
-  size_t total = (size_t)fd->flash_size + otpn + 8;
-  uint8_t *data = malloc(total);
-  if (!data) {
-    snprintf(err, errlen, "soc state: out of memory");
-    return -1;
-  }
-  size_t got = fread(data, 1, total, f);
-  if (got != total) {
-    snprintf(err, errlen, "soc state: truncated at byte %zu (expected %zu)", pos + got, pos + total);
-    free(data);
-    return -1;
-  }
-  if (fgetc(f) != EOF) {
-    snprintf(err, errlen, "soc state: trailing data after byte %zu", pos + total);
-    free(data);
-    return -1;
-  }
-  memcpy(lf_flashctl_array(s->fc), data, fd->flash_size);
-  memcpy(lf_flashctl_otp(s->fc), data + fd->flash_size, otpn);
-  lf_flashctl_set_stored_options(s->fc, rd_le(data + fd->flash_size + otpn, 4),
-                                 rd_le(data + fd->flash_size + otpn + 4, 4));
-  free(data);
-  return 0;
+  return state_io(self, f, false, err, errlen);
 }
 
 static void stm32_power_loss(void *self, uint64_t t)
@@ -1129,7 +845,7 @@ static void stm32_power_loss(void *self, uint64_t t)
     for (uint32_t k = 0; k < m->size; k++)
       s->bufs[i][k] = lf_flashctl_garbage(m->base + k);
   }
-  s->iwdg_running = false;
+  s->iwdg.running = false;
 }
 
 /* Registered in soc.c's family table. */

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "bench/flashctl.h"
+#include "bench/soc_util.h" /* register tables: lf_stm32_reg */
 
 /* LF_STM32_FLASH_ALIAS: read-only view of the array (F7 ITCM);
  * LF_STM32_FLASH_BOOT: boot remap at 0 that also programs (F4). */
@@ -30,14 +31,6 @@ typedef struct lf_stm32_mem {
 } lf_stm32_mem;
 
 typedef struct lf_stm32_window { uint32_t base, size; } lf_stm32_window;
-
-/* One register of a peripheral block: offset, reset value, writable bits,
- * flags (read-only, write-only, kept across a system reset). */
-enum { LF_STM32_RO = 1, LF_STM32_WO = 2, LF_STM32_KEEP_SYS = 4 };
-typedef struct lf_stm32_reg { uint16_t off; uint32_t reset, wmask; uint8_t flags; } lf_stm32_reg;
-
-typedef struct lf_stm32_reg_table { const lf_stm32_reg *regs; size_t n; } lf_stm32_reg_table;
-#define LF_STM32_REG_TABLE(a) {a, sizeof a / sizeof a[0]}
 
 typedef struct lf_stm32_gpio_reset { uint32_t moder, ospeedr, pupdr; } lf_stm32_gpio_reset;
 

@@ -1,0 +1,113 @@
+/* Private to the SoC models: pieces several SoC families share. Register
+ * tables (reset value, writable bits, read-only / write-only / kept across a
+ * system reset), the STM32 CRC and IWDG units, the unique-ID layout, the
+ * deterministic "undefined" byte, and the state-file format. A family file
+ * keeps only what is its own (memory map, flash controller, clock tree).
+ *
+ * Bus lanes: a register access of `size` bytes at `off` covers the lanes
+ * lf_soc_lanes(off, size) of the aligned word; values are passed shifted
+ * into their lanes (wv), as on the bus. */
+#ifndef LF_BENCH_SOC_UTIL_H
+#define LF_BENCH_SOC_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* ---- register tables ---- */
+
+/* One register: offset, reset value, writable bits, flags. */
+enum { LF_STM32_RO = 1, LF_STM32_WO = 2, LF_STM32_KEEP_SYS = 4 };
+typedef struct lf_stm32_reg { uint16_t off; uint32_t reset, wmask; uint8_t flags; } lf_stm32_reg;
+
+typedef struct lf_stm32_reg_table { const lf_stm32_reg *regs; size_t n; } lf_stm32_reg_table;
+#define LF_STM32_REG_TABLE(a) {a, sizeof a / sizeof a[0]}
+
+#define LF_REGBLOCK_MAX 32
+
+/* A table's registers with their current values. */
+typedef struct lf_regblock {
+  const lf_stm32_reg *regs;
+  size_t nregs;
+  uint32_t v[LF_REGBLOCK_MAX];
+} lf_regblock;
+
+/* At most LF_REGBLOCK_MAX registers (the rest are ignored); power-on values. */
+void lf_regblock_init(lf_regblock *b, lf_stm32_reg_table t);
+/* Reset values; a system reset (power false) keeps LF_STM32_KEEP_SYS ones. */
+void lf_regblock_reset(lf_regblock *b, bool power);
+int lf_regblock_index(const lf_regblock *b, uint32_t off);   /* -1: not in the table */
+uint32_t *lf_regblock_ptr(lf_regblock *b, uint32_t off);      /* NULL: not in the table */
+uint32_t lf_regblock_get(const lf_regblock *b, uint32_t off); /* 0: not in the table */
+/* Bus read: write-only and unlisted registers read 0. */
+uint32_t lf_regblock_read(const lf_regblock *b, uint32_t off);
+/* Plain write of the lanes' writable bits; read-only registers ignore it. */
+void lf_regblock_write(lf_regblock *b, uint32_t off, uint32_t wv, uint32_t lanes);
+
+static inline uint32_t lf_soc_lanes(uint32_t off, unsigned size)
+{
+  return (size == 4 ? 0xFFFFFFFFu : ((1u << (8 * size)) - 1)) << ((off & 3) * 8);
+}
+
+/* ---- STM32 CRC unit ----
+ * Registers DR 0x00, IDR 0x04, CR 0x08 and, on a programmable unit (F7, L4),
+ * INIT 0x10 and POL 0x14 (CR: POLYSIZE 4:3, REV_IN 6:5, REV_OUT 7). A table
+ * without INIT is the fixed unit (F1, F4): polynomial 0x04C11DB7, RESET loads
+ * 0xFFFFFFFF, no reversal, and any store to DR feeds the whole 32-bit data
+ * word (narrower stores: unconfirmed). CR.RESET loads DR from INIT. */
+typedef struct lf_crc_unit {
+  lf_regblock r;
+  uint32_t acc;
+} lf_crc_unit;
+
+void lf_crc_init(lf_crc_unit *u, lf_stm32_reg_table t);
+void lf_crc_reset(lf_crc_unit *u);
+uint32_t lf_crc_read(const lf_crc_unit *u, uint32_t off);
+/* raw/size: the store as the master made it (a programmable unit feeds that width). */
+void lf_crc_write(lf_crc_unit *u, uint32_t off, uint32_t wv, uint32_t lanes, uint32_t raw,
+                  unsigned size);
+
+/* ---- STM32 independent watchdog (KR 0x00, PR 0x04, RLR 0x08, SR 0x0C, WINR 0x10) ----
+ * Timeout = 4 * 2^PR * (RLR + 1) / LSI (ST's formula, PR capped at 6). KR:
+ * 0xCCCC starts it, 0xAAAA reloads, 0x5555 unlocks PR/RLR/WINR until any
+ * other key. A hardware watchdog (option) runs from every reset. */
+typedef struct lf_iwdg {
+  lf_regblock r;
+  bool running, unlocked;
+  uint64_t deadline;
+} lf_iwdg;
+
+void lf_iwdg_init(lf_iwdg *w, lf_stm32_reg_table t);
+void lf_iwdg_reset(lf_iwdg *w, bool hardware, double lsi_hz, uint64_t t);
+void lf_iwdg_write(lf_iwdg *w, uint32_t off, uint32_t wv, uint32_t lanes, double lsi_hz, uint64_t t);
+/* UINT64_MAX while stopped. */
+uint64_t lf_iwdg_deadline(const lf_iwdg *w);
+
+/* ---- bytes ---- */
+
+uint32_t lf_le_get(const uint8_t *p, unsigned n);
+void lf_le_put(uint8_t *p, uint32_t v, unsigned n);
+/* Deterministic "undefined" content of address a (power loss, garbage RAM). */
+uint8_t lf_soc_garbage(uint32_t a);
+/* A 96-bit STM32 unique ID from seed, after ST's layout: X, Y wafer
+ * coordinates (16 bit each), wafer number, 7-character ASCII lot number. */
+void lf_stm32_uid_fill(uint8_t u[12], uint64_t seed);
+
+/* ---- state files ----
+ * "luaflash-soc-state 1", "part NAME", one "KEY BYTES" line per blob, an
+ * empty line, then the blobs' bytes in that order. Loading checks the magic,
+ * the part, every key and size, and that nothing follows; on any error
+ * nothing is copied and err says what (prefixed "soc state: "). */
+typedef struct lf_soc_state_blob {
+  const char *key;
+  uint8_t *data;
+  size_t len;
+} lf_soc_state_blob;
+
+int lf_soc_state_save(FILE *f, const char *part, const lf_soc_state_blob *blobs, size_t n,
+                      char *err, size_t errlen);
+int lf_soc_state_load(FILE *f, const char *part, const lf_soc_state_blob *blobs, size_t n,
+                      char *err, size_t errlen);
+
+#endif
