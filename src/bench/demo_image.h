@@ -12,4 +12,13 @@ extern const unsigned int lf_demo_f767_bin_len;
 extern const unsigned char lf_demo_f429_bin[];
 extern const unsigned int lf_demo_f429_bin_len;
 
+/* NUCLEO-F103RB (Cortex-M3; stack at the top of its 20 KiB SRAM, 0x20005000;
+ * also the bench's NUCLEO-F103RC variant). */
+extern const unsigned char lf_demo_f103_bin[];
+extern const unsigned int lf_demo_f103_bin_len;
+
+/* NUCLEO-L476RG (Cortex-M4F; stack at the top of SRAM1, 0x20018000). */
+extern const unsigned char lf_demo_l476_bin[];
+extern const unsigned int lf_demo_l476_bin_len;
+
 #endif

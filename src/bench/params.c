@@ -9,6 +9,7 @@
 #define F7REF "stm32f7-target.md"
 #define PPREF "probe-protocols.md"
 #define F4REF "stm32f4-target.md"
+#define F1REF "stm32-f1-l4-h7-targets.md"
 #define ROW(field, unit, src) {#field, offsetof(lf_bench_params, field), unit, src}
 #define ROW4(field, unit, src)                                                   \
   {#field "[x8]", offsetof(lf_bench_params, field) + 0 * sizeof(double), unit, src}, \
@@ -73,6 +74,19 @@ static const lf_param_desc rows[] = {
   ROW(rdp1_blocks_flash_with_debug, "bool", "[unconf] " F7REF " 5 / " F4REF " 5 (standard ST behaviour): RDP level 1 with the debug port used since power-on (first AHB-AP access; a system reset keeps it) or after a boot from RAM/system memory: no flash/OTP/backup-SRAM access for the core either (reads bus error, program/erase refused); option programming (RDP 1 -> 0) still works. RM0402 read-protection text (F412, same controller; manualslib copy p.69): no read/erase/program while the debug feature is connected or after a RAM/system-memory boot, bus error on reads; 0 = only debugger accesses fail"),
   ROW(rdp1_debug_flash_error, "bits", "[unconf] " F4REF " 5: program/erase refused as if write-protected (ST HAL note on the WRP functions); the flag is unconfirmed: default WRPERR 0x10"),
   ROW(iwdg_lsi_hz, "Hz", "[unconf] LSI nominal 32 kHz (RM0410 not read)"),
+  ROW(f1_hsi_hz, "Hz", F1REF " 8: HSI 8 MHz after reset (OpenOCD cfg comment, CMSIS HSI_VALUE)"),
+  ROW(f1_lsi_hz, "Hz", "[unconf] DS5319 LSI 30/40/60 kHz min/typ/max (recalled; the reference has no LSI row)"),
+  ROW(f1_prog_ns_typ, "ns", F1REF " 6: DS5319 Table 28 tprog 16-bit typ 52.5 us"),
+  ROW(f1_prog_ns_max, "ns", F1REF " 6: DS5319 Table 28 tprog 16-bit max 70 us"),
+  ROW(f1_page_erase_ns, "ns", F1REF " 6: DS5319 Table 28 tERASE min 20 ms (no typical given; the reference's floor uses the minimum)"),
+  ROW(f1_page_erase_max_ns, "ns", F1REF " 6: DS5319 Table 28 tERASE max 40 ms"),
+  ROW(f1_mass_erase_ns, "ns", F1REF " 6: DS5319 Table 28 tME min 20 ms (no typical given)"),
+  ROW(f1_mass_erase_max_ns, "ns", F1REF " 6: DS5319 Table 28 tME max 40 ms"),
+  ROW(f1_keys_unlocked_lock, "bool", "[unconf] " F1REF " 3.3, 12 #6: OpenOCD 0.12 writes both KEYR keys without checking LOCK; 0 = keys while unlocked are ignored (that path keeps working)"),
+  ROW(f1_zero_overwrite_ok, "bool", "[unconf] " F1REF " 3.3 (PM0075): programming 0x0000 over a programmed half-word is accepted; anything else but over 0xFFFF sets PGERR"),
+  ROW(f1_wide_store_bus_error, "bool", "[unconf] " F1REF " 3.3 (PM0075): with PG = 1 only half-word stores program; byte/word stores answer a bus error (GD32 clones accept words)"),
+  ROW(f1_idcode_core_reads_zero, "bool", "[unconf] " F1REF " 1.1, 12 #12: DBGMCU_IDCODE reads 0 from firmware (debugger-only register)"),
+  ROW(f1_rdp_protects_first_pages, "bool", "[unconf] " F1REF " 3.4 (RM0008 3.3 recalled): with read protection the first 4 KiB of flash are write-protected"),
   ROW(run_slice_ns, "ns", "bench granularity of lf_bench_run (not a hardware fact)"),
 };
 
@@ -142,6 +156,19 @@ void lf_bench_params_default(lf_bench_params *p)
   p->rdp1_blocks_flash_with_debug = 1;
   p->rdp1_debug_flash_error = 0x10;
   p->iwdg_lsi_hz = 32000;
+  p->f1_hsi_hz = 8e6;
+  p->f1_lsi_hz = 40000;
+  p->f1_prog_ns_typ = 52.5e3;
+  p->f1_prog_ns_max = 70e3;
+  p->f1_page_erase_ns = 20e6;
+  p->f1_page_erase_max_ns = 40e6;
+  p->f1_mass_erase_ns = 20e6;
+  p->f1_mass_erase_max_ns = 40e6;
+  p->f1_keys_unlocked_lock = 0;
+  p->f1_zero_overwrite_ok = 1;
+  p->f1_wide_store_bus_error = 1;
+  p->f1_idcode_core_reads_zero = 1;
+  p->f1_rdp_protects_first_pages = 1;
   p->run_slice_ns = 1e6;
 }
 

@@ -65,6 +65,17 @@ typedef struct lf_bench_params {
                                           RAM/system memory): the core loses the flash too */
   double rdp1_debug_flash_error;   /* FLASH_SR bits a refused program/erase sets (WRPERR) */
   double iwdg_lsi_hz;              /* IWDG clock (LSI nominal) */
+  /* --- STM32F1 (stm32-f1-l4-h7-targets.md 3, 6, 8; soc_stm32f1.c) --- */
+  double f1_hsi_hz;                /* SYSCLK after reset (HSI) */
+  double f1_lsi_hz;                /* IWDG clock */
+  double f1_prog_ns_typ, f1_prog_ns_max;       /* tprog per half-word */
+  double f1_page_erase_ns, f1_page_erase_max_ns; /* tERASE per page (1 or 2 KiB) */
+  double f1_mass_erase_ns, f1_mass_erase_max_ns; /* tME (whole array) */
+  double f1_keys_unlocked_lock;    /* 1: KEYR written while unlocked = wrong sequence */
+  double f1_zero_overwrite_ok;     /* 1: 0x0000 may be written over a programmed half-word */
+  double f1_wide_store_bus_error;  /* 1: byte/word stores to flash with PG = 1 answer a bus error */
+  double f1_idcode_core_reads_zero; /* 1: DBGMCU_IDCODE reads 0 from the core (debugger only) */
+  double f1_rdp_protects_first_pages; /* 1: RDP level 1 write-protects pages of the first 4 KiB */
   /* --- bench run --- */
   double run_slice_ns;             /* core catch-up granularity for lf_bench_run */
 } lf_bench_params;

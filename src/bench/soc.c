@@ -16,7 +16,8 @@
  * unknown-part message lists their parts. A new family: its file and one
  * line in each of these two. */
 extern const lf_soc_family lf_soc_family_stm32;
-static const lf_soc_family *const families[] = {&lf_soc_family_stm32};
+extern const lf_soc_family lf_soc_family_stm32f1;
+static const lf_soc_family *const families[] = {&lf_soc_family_stm32, &lf_soc_family_stm32f1};
 #define NFAMILIES (sizeof families / sizeof families[0])
 
 struct lf_soc {

@@ -117,7 +117,10 @@ static void board_table_lists_both_boards_and_rejects_unknown_names(void **s)
   assert_non_null(f4);
   assert_ptr_equal(lf_bench_board_at(0), f7); /* the default stays first */
   assert_ptr_equal(lf_bench_board_at(1), f4);
-  assert_null(lf_bench_board_at(2));
+  size_t nb = 0; /* more boards follow; each is found by its name */
+  for (const lf_bench_board_info *bi; (bi = lf_bench_board_at(nb)) != NULL && nb < 64; nb++)
+    assert_ptr_equal(lf_bench_board_find(bi->name), bi);
+  assert_true(nb >= 2 && nb < 64);
   assert_null(lf_bench_board_find("nucleo-f429"));
   assert_null(lf_bench_board_find(NULL));
   assert_string_equal(f4->part, "stm32f429zi");
@@ -125,8 +128,8 @@ static void board_table_lists_both_boards_and_rejects_unknown_names(void **s)
   assert_string_not_equal(f4->serial, f7->serial);
   assert_ptr_equal(f4->demo, lf_demo_f429_bin);
   assert_int_equal(*f4->demo_len, lf_demo_f429_bin_len);
-  char list[64];
-  assert_string_equal(lf_bench_board_list(list, sizeof list), "nucleo-f767zi, nucleo-f429zi");
+  char list[256];
+  assert_int_equal(strncmp(lf_bench_board_list(list, sizeof list), "nucleo-f767zi, nucleo-f429zi", 28), 0);
   char tiny[5];
   assert_string_equal(lf_bench_board_list(tiny, sizeof tiny), "nucl"); /* truncated, terminated */
 
@@ -136,7 +139,7 @@ static void board_table_lists_both_boards_and_rejects_unknown_names(void **s)
   cfg.board = "nucleo-f446re";
   char err[256];
   assert_null(lf_bench_board_new(&cfg, err, sizeof err));
-  assert_string_equal(err, "bench: unknown board 'nucleo-f446re' (known: nucleo-f767zi, nucleo-f429zi)");
+  assert_non_null(strstr(err, "bench: unknown board 'nucleo-f446re' (known: nucleo-f767zi, nucleo-f429zi"));
 }
 
 /* F4 1 / 10 / 15: ST-LINK/V2-1 0483:374B; SW-DP DPIDR 0x2BA01477 (DPv1);
