@@ -29,18 +29,28 @@ list(APPEND LF_CUSTOM_TESTS test_standin)
 # lf-bench-image). The flash must equal the image and the board must blink.
 set(LF_PEER_DIR ${CMAKE_BINARY_DIR}/standin)
 add_custom_command(OUTPUT ${LF_PEER_DIR}/image-f767-65k.bin ${LF_PEER_DIR}/image-f429-65k.bin
+  ${LF_PEER_DIR}/image-f103-65k.bin ${LF_PEER_DIR}/image-f103rc-65k.bin
   COMMAND lf-bench-image --board nucleo-f767zi 66560 ${LF_PEER_DIR}/image-f767-65k.bin
   COMMAND lf-bench-image --board nucleo-f429zi 66560 ${LF_PEER_DIR}/image-f429-65k.bin
+  COMMAND lf-bench-image --board nucleo-f103rb 66560 ${LF_PEER_DIR}/image-f103-65k.bin
+  COMMAND lf-bench-image --board nucleo-f103rc 66560 ${LF_PEER_DIR}/image-f103rc-65k.bin
   DEPENDS lf-bench-image)
 add_custom_target(lfstandin_images ALL
-  DEPENDS ${LF_PEER_DIR}/image-f767-65k.bin ${LF_PEER_DIR}/image-f429-65k.bin lfstandin lf-bench-check)
+  DEPENDS ${LF_PEER_DIR}/image-f767-65k.bin ${LF_PEER_DIR}/image-f429-65k.bin
+  ${LF_PEER_DIR}/image-f103-65k.bin ${LF_PEER_DIR}/image-f103rc-65k.bin lfstandin lf-bench-check)
 set(LF_PEER_RUNS
   "openocd:nucleo-f767zi:demo:${CMAKE_SOURCE_DIR}/scripts/demo-fw/demo-f767.bin"
   "openocd:nucleo-f767zi:65k:${LF_PEER_DIR}/image-f767-65k.bin"
   "st-flash:nucleo-f767zi:demo:${CMAKE_SOURCE_DIR}/scripts/demo-fw/demo-f767.bin"
   "st-flash:nucleo-f767zi:65k:${LF_PEER_DIR}/image-f767-65k.bin"
   "pyocd:nucleo-f429zi:demo:${CMAKE_SOURCE_DIR}/scripts/demo-fw/demo-f429.bin"
-  "pyocd:nucleo-f429zi:65k:${LF_PEER_DIR}/image-f429-65k.bin")
+  "pyocd:nucleo-f429zi:65k:${LF_PEER_DIR}/image-f429-65k.bin"
+  # STM32F103: OpenOCD with board/st_nucleo_f103rb.cfg on the NUCLEO-F103RB,
+  # pyOCD's stm32f103rc target on the high-density F103RC variant
+  "openocd:nucleo-f103rb:f103_demo:${CMAKE_SOURCE_DIR}/scripts/demo-fw/demo-f103.bin"
+  "openocd:nucleo-f103rb:f103_65k:${LF_PEER_DIR}/image-f103-65k.bin"
+  "pyocd:nucleo-f103rc:f103rc_demo:${CMAKE_SOURCE_DIR}/scripts/demo-fw/demo-f103.bin"
+  "pyocd:nucleo-f103rc:f103rc_65k:${LF_PEER_DIR}/image-f103rc-65k.bin")
 foreach(run ${LF_PEER_RUNS})
   string(REPLACE ":" ";" parts "${run}")
   list(GET parts 0 tool)
