@@ -3,6 +3,7 @@
 #include "flash/family.h"
 
 #include <stdio.h>
+#include "arm/adi.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,13 +55,57 @@ int lf_line_geometry(lf_session *s, const lf_family *f, uint32_t line, uint32_t 
   lf_chip c = {.family = f, .line = line, .flash_kib = flash_kib, .dual_bank = dual_bank,
                .supported = true};
   memset(g, 0, sizeof *g);
-  int r = LF_ENOTSUP;
-  for (size_t i = 0; r == LF_ENOTSUP && (f ? i == 0 : lf_family_at(i) != NULL); i++) {
+  if (f)
+    return f->geometry(s, &c, g);
+  /* the family that names the line decides (its "not supported yet" included) */
+  char tried[128] = "";
+  for (size_t i = 0; (c.family = lf_family_at(i)) != NULL; i++) {
+    size_t o = strlen(tried);
+    snprintf(tried + o, sizeof tried - o, "%s%s", o ? ", " : "", c.family->name);
+    if (c.family->has_line && !c.family->has_line(line))
+      continue;
     lf_err_clear(s);
-    c.family = f ? f : lf_family_at(i);
-    r = c.family->geometry(s, &c, g);
+    int r = c.family->geometry(s, &c, g);
+    if (r != LF_ENOTSUP || c.family->has_line)
+      return r;
   }
-  return r;
+  return lf_err_set(s, LF_ENOTSUP, "flash: no flash family knows line 0x%03x (tried: %s)",
+                    (unsigned)line, tried);
+}
+
+/* ---- helpers for family units ---- */
+
+int lf_identify_by_idcode(lf_session *s, struct lf_memap *m, uint32_t reg,
+                          const char *(*name_of)(uint32_t line, bool *supported), lf_chip *out)
+{
+  uint32_t idcode = 0;
+  int r = lf_memap_read32(m, reg, &idcode);
+  if (r)
+    return r;
+  bool supported = false;
+  const char *name = idcode ? name_of(idcode & 0xFFFu, &supported) : NULL;
+  if (!name)
+    return 0;
+  out->line = idcode & 0xFFFu;
+  out->rev = idcode >> 16;
+  out->idcode = idcode;
+  snprintf(out->name, sizeof out->name, "%s", name);
+  out->supported = supported;
+  return 1;
+}
+
+void lf_flag_names(const lf_flag_name *names, size_t n, uint32_t sr, char *buf, size_t len)
+{
+  size_t o = 0;
+  buf[0] = 0;
+  for (size_t i = 0; i < n; i++)
+    if ((sr & names[i].bit) && names[i].name && o < len) {
+      int k = snprintf(buf + o, len - o, "%s%s", o ? " " : "", names[i].name);
+      if (k > 0)
+        o += (size_t)k;
+    }
+  if (!buf[0])
+    snprintf(buf, len, "no error flag");
 }
 
 /* ---- geometry ---- */

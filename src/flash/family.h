@@ -206,7 +206,29 @@ struct lf_family {
   /* Checks that a described geometry (lf_geometry_build from a board file)
    * fits what this family's loader can program; NULL = any. */
   int (*check_geometry)(lf_session *s, const lf_flash_geometry *g);
+  /* Whether the family names this line, supported or not (lf_line_geometry
+   * without a family asks the family that does); NULL: its geometry is tried. */
+  bool (*has_line)(uint32_t line);
 };
+
+/* ---- helpers for family units ---- */
+
+/* Identification by one 32-bit ID register whose low 12 bits name the line
+ * (STM32 DBGMCU_IDCODE; revision in bits 31:16): reads reg through m and
+ * asks name_of(line) whether the family names it (NULL: not this family)
+ * and whether it can program it. Returns as lf_family.identify. */
+int lf_identify_by_idcode(lf_session *s, struct lf_memap *m, uint32_t reg,
+                          const char *(*name_of)(uint32_t line, bool *supported), lf_chip *out);
+
+/* One named flag of a status register. */
+typedef struct lf_flag_name {
+  uint32_t bit;
+  const char *name;
+} lf_flag_name;
+
+/* "WRPERR PGSERR": the names of sr's flags in table order, or "no error flag"
+ * (lf_loader_adapter.status_names). */
+void lf_flag_names(const lf_flag_name *names, size_t n, uint32_t sr, char *buf, size_t len);
 
 /* The registry: every family unit, in identification order. */
 const lf_family *lf_family_at(size_t i);
@@ -219,9 +241,9 @@ int lf_family_identify(lf_session *s, struct lf_memap *m, const lf_family *hint,
 /* The chip's flash size and bank mode, read once (c->flash_known). */
 int lf_chip_flash_info(lf_session *s, struct lf_memap *m, lf_chip *c);
 
-/* The geometry of a line of a family (NULL: the first registered family
- * that has the line) with a flash size and bank mode. LF_ENOTSUP when no
- * family has it. */
+/* The geometry of a line of a family (NULL: the registered family that names
+ * the line) with a flash size and bank mode. LF_ENOTSUP when no family has
+ * it. */
 int lf_line_geometry(lf_session *s, const lf_family *f, uint32_t line, uint32_t flash_kib,
                      bool dual_bank, lf_flash_geometry *g);
 

@@ -14,9 +14,11 @@
 #include "flash/family.h"
 
 extern const lf_family lf_family_stm32f4f7;
+extern const lf_family lf_family_stm32f1;
 
 static const lf_family *const families[] = {
   &lf_family_stm32f4f7,
+  &lf_family_stm32f1,
 };
 
 const lf_family *lf_family_at(size_t i)
@@ -48,6 +50,16 @@ static const lf_part parts[] = {
   {"STM32F407VG", "", "stm32f4f7", 0x413, 1024},
   {"STM32F405RG", "", "stm32f4f7", 0x413, 1024},
   {"STM32F417IG", "", "stm32f4f7", 0x413, 1024},
+  /* STM32F10x medium density (DEV_ID 0x410; stm32-f1-l4-h7-targets.md 1.1) */
+  {"STM32F103C8", "", "stm32f1", 0x410, 64},
+  {"STM32F103CB", "", "stm32f1", 0x410, 128},
+  {"STM32F103RB", "", "stm32f1", 0x410, 128},
+  {"STM32F103VB", "", "stm32f1", 0x410, 128},
+  /* STM32F10x high density (DEV_ID 0x414; ST size letters C/D/E = 256/384/512 KiB) */
+  {"STM32F103RC", "", "stm32f1", 0x414, 256},
+  {"STM32F103RE", "", "stm32f1", 0x414, 512},
+  {"STM32F103VE", "", "stm32f1", 0x414, 512},
+  {"STM32F103ZE", "", "stm32f1", 0x414, 512},
 };
 #define NPARTS (sizeof parts / sizeof parts[0])
 

@@ -520,6 +520,8 @@ static void f47_unique_id(uint32_t dev_id, uint32_t *addr, uint32_t *len)
   *len = *addr ? 12 : 0;
 }
 
+static bool f47_has_line(uint32_t dev_id) { return line_of(dev_id) != NULL; }
+
 const lf_family lf_family_stm32f4f7 = {
   .name = "stm32f4f7",
   .title = "STM32F2/F4/F7 embedded flash",
@@ -531,4 +533,5 @@ const lf_family lf_family_stm32f4f7 = {
   .protection = f47_protection,
   .unique_id = f47_unique_id,
   .check_geometry = f47_check_geometry,
+  .has_line = f47_has_line,
 };

@@ -138,8 +138,10 @@ static void test_other_families(void **state)
 static void test_family_errors_and_bank_option(void **state)
 {
   lf_flash_geometry g = {0};
-  assert_int_equal(lf_line_geometry(S, NULL, 0x450, 2048, false, &g), LF_ENOTSUP);
-  assert_string_equal(lf_err_msg(S), "flash: DEV_ID 0x450 is not an STM32F2/F4/F7 line");
+  assert_int_equal(lf_line_geometry(S, NULL, 0x999, 2048, false, &g), LF_ENOTSUP);
+  assert_non_null(strstr(lf_err_msg(S), "flash: no flash family knows line 0x999 (tried: stm32f4f7, "));
+  assert_int_equal(lf_line_geometry(S, lf_family_by_name("stm32f4f7"), 0x999, 2048, false, &g), LF_ENOTSUP);
+  assert_string_equal(lf_err_msg(S), "flash: DEV_ID 0x999 is not an STM32F2/F4/F7 line");
   assert_int_equal(lf_line_geometry(S, NULL, 0x431, 512, false, &g), LF_ENOTSUP); /* a named line */
   assert_non_null(strstr(lf_err_msg(S), "STM32F411 (DEV_ID 0x431) is not supported yet"));
   assert_int_equal(lf_line_geometry(S, NULL, 0x451, 0xFFFF, false, &g), LF_EINVAL);
