@@ -211,7 +211,7 @@ function M.board(job)
     local r = job.options.write(T.t, change, { timeout = eff.flash_timeout,
       reset = function() T:reset("system", true) end })
     ctx.result.phases[#ctx.result.phases + 1] = { name = "options", seconds = r.seconds }
-    rec.options = { optcr = string.format("0x%08x", r.optcr), optcr1 = string.format("0x%08x", r.optcr1),
+    rec.options = r.record or { optcr = string.format("0x%08x", r.optcr), optcr1 = string.format("0x%08x", r.optcr1),
       rdp = r.decoded.rdp, dual_bank = r.decoded.dual_bank }
     if r.decoded.rdp >= 1 then
       -- RDP 1: the debugger must no longer read flash (§5)
