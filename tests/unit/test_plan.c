@@ -926,6 +926,95 @@ static void test_auto_never_surprise_mass_erase(void **state)
   lf_geometry_free(&g);
 }
 
+/* ---- STM32F1 (stm32-f1-l4-h7-targets.md 1.1, 2.1, 6) ---- */
+
+/* Medium density (0x410): 1 KiB pages, high density (0x414): 2 KiB pages;
+ * half-words only; DS5319 times: tprog 52.5/70 us, page and mass erase
+ * 20/40 ms whatever the array size. */
+static void test_f1_pages_units_and_times(void **state)
+{
+  lf_flash_geometry g = {0};
+  geometry(0x410, 128, false, &g);
+  assert_int_equal(g.nsectors, 128);
+  sector_is(&g, 0, 0x08000000, 1024, 0, 0);
+  sector_is(&g, 127, 0x0801FC00, 1024, 127, 0);
+  assert_int_equal(g.prog_unit, 2);
+  assert_int_equal(lf_geometry_unit_log2(&g, 2), 1);
+  assert_int_equal(lf_geometry_unit_log2(&g, 4), -1);
+  assert_int_equal(lf_geometry_prog_ns(&g, 2, false), 52500);
+  assert_int_equal(lf_geometry_prog_ns(&g, 2, true), 70 * US);
+  assert_int_equal(lf_geometry_erase_ns(&g, &g.sector[5], 2, false), 20 * MS);
+  assert_int_equal(lf_geometry_erase_ns(&g, &g.sector[5], 2, true), 40 * MS);
+  assert_int_equal(lf_geometry_mass_ns(&g, 2, false), 20 * MS);
+  geometry(0x410, 64, false, &g); /* F103C8 */
+  assert_int_equal(g.nsectors, 64);
+  assert_int_equal(lf_geometry_mass_ns(&g, 2, true), 40 * MS);
+  geometry(0x414, 256, false, &g); /* F103RC */
+  assert_int_equal(g.nsectors, 128);
+  sector_is(&g, 1, 0x08000800, 2048, 1, 0);
+  assert_int_equal(lf_geometry_erase_ns(&g, &g.sector[1], 2, false), 20 * MS);
+  geometry(0x414, 512, false, &g);
+  assert_int_equal(g.nsectors, 256);
+  assert_int_equal(lf_line_geometry(S, NULL, 0x410, 256, false, &g), LF_EINVAL);
+  assert_string_equal(lf_err_msg(S), "flash: STM32F10x medium density: a 256 KiB array does not fit the "
+                                     "line (1 KiB pages, at most 128 KiB)");
+  assert_int_equal(lf_line_geometry(S, NULL, 0x410, 128, true, &g), LF_EINVAL);
+  assert_int_equal(lf_line_geometry(S, NULL, 0x412, 32, false, &g), LF_ENOTSUP);
+  assert_non_null(strstr(lf_err_msg(S), "STM32F10x low density (DEV_ID 0x412) is not supported yet"));
+  lf_geometry_free(&g);
+}
+
+/* 65 KB on the F103RB: 65 pages x 20 ms + 33280 half-words x 52.5 us =
+ * 1.3 s + 1.7472 s = 3.0472 s; a mass erase (20 ms + 1.7472 s) is cheaper
+ * but loses pages 65-127: auto stays with pages, "fastest" takes it. On the
+ * F103RC: 33 pages of 2 KiB: 0.66 s + 1.7472 s. A full 128 KiB image loses
+ * nothing: auto takes the mass erase (20 ms + 65536 x 52.5 us). */
+static void test_f1_65k_floors(void **state)
+{
+  lf_flash_geometry g = {0};
+  geometry(0x410, 128, false, &g);
+  img m = {0};
+  img_add(&m, 0x08000000, 66560, -1);
+  lf_plan_settings set;
+  lf_plan_settings_default(&set);
+  lf_plan *p = build(&m, &g, &set);
+  assert_int_equal(p->sum.sector_cost_ns, 3047200000ull);
+  assert_int_equal(p->sum.chip_cost_ns, 1767200000ull);
+  assert_int_equal(p->sum.erase_used, LF_ERASE_SECTOR);
+  assert_non_null(p->sum.auto_note);
+  finalize(p);
+  assert_int_equal(p->sum.erased, 65);
+  assert_int_equal(p->sum.program_words, 33280);
+  assert_int_equal(p->sum.floor_ns, 3047200000ull);
+  assert_int_equal(p->sector[64].nprog, 1);
+  range_is(&p->sector[64].prog[0], 0x08010000, 1024);
+  lf_plan_free(p);
+  set.erase = LF_ERASE_FASTEST;
+  p = build(&m, &g, &set);
+  finalize(p);
+  assert_int_equal(p->sum.erase_used, LF_ERASE_CHIP);
+  assert_int_equal(p->sum.floor_ns, 1767200000ull);
+  lf_plan_free(p);
+  set.erase = LF_ERASE_AUTO;
+  geometry(0x414, 256, false, &g);
+  p = build(&m, &g, &set);
+  finalize(p);
+  assert_int_equal(p->sum.erased, 33);
+  assert_int_equal(p->sum.floor_ns, 660 * MS + 1747200000ull);
+  lf_plan_free(p);
+  img_free(&m);
+  geometry(0x410, 128, false, &g);
+  img_add(&m, 0x08000000, 128 * 1024, -1);
+  p = build(&m, &g, &set);
+  finalize(p);
+  assert_int_equal(p->sum.erase_used, LF_ERASE_CHIP);
+  assert_int_equal(p->sum.floor_ns, 20 * MS + 65536ull * 52500);
+  assert_int_equal(p->sum.sector_cost_ns, 128 * 20 * MS + 65536ull * 52500);
+  lf_plan_free(p);
+  img_free(&m);
+  lf_geometry_free(&g);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -946,6 +1035,8 @@ int main(void)
     cmocka_unit_test(test_protect_own_sector_and_chip_erase),
     cmocka_unit_test(test_protect_spanning_end_and_errors),
     cmocka_unit_test(test_auto_never_surprise_mass_erase),
+    cmocka_unit_test(test_f1_pages_units_and_times),
+    cmocka_unit_test(test_f1_65k_floors),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
