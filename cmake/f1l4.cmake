@@ -6,3 +6,18 @@ if(TARGET luaflash)
   set_tests_properties(flash_cli_f1 PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 300
     PASS_REGULAR_EXPRESSION "\\[  PASSED  \\] [0-9]+ test\\(s\\)\\." FAIL_REGULAR_EXPRESSION "\\[  FAILED  \\]")
 endif()
+# The demo on each new board: the blink firmware flashed by luaflash must
+# blink LD2 (PA5) every 100 ms after the reset (the F767's lua_demo_project),
+# and the API tour runs within the board's SRAM.
+if(TARGET luaflash)
+  add_test(NAME lua_demo_project_f103 COMMAND $<TARGET_FILE:luaflash> --bench nucleo-f103rb
+           ${CMAKE_SOURCE_DIR}/scripts/demo-project.lua board=nucleo_f103rb
+           image=${CMAKE_SOURCE_DIR}/scripts/demo-fw/demo-f103.bin)
+  add_test(NAME lua_demo_f103 COMMAND $<TARGET_FILE:luaflash> --bench nucleo-f103rb
+           ${CMAKE_SOURCE_DIR}/scripts/demo.lua sram=0x20000000 bytes=8192 stack=0x20005000)
+  set_tests_properties(lua_demo_project_f103 lua_demo_f103 PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 120)
+  set_tests_properties(lua_demo_project_f103 PROPERTIES PASS_REGULAR_EXPRESSION
+    "LD1 toggled 0 times, LD2 1[01], LD3 0.*verified")
+  set_tests_properties(lua_demo_f103 PROPERTIES PASS_REGULAR_EXPRESSION
+    "STM32F10x medium density Cortex-M3 r1p1.*crc32   0x4d341dcf")
+endif()
