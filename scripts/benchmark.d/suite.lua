@@ -92,6 +92,8 @@ local function make_images()
   img("f767-65k.bin", "nucleo-f767zi", 66560)
   img("f429-65k.bin", "nucleo-f429zi", 66560)
   img("f767-2m.bin", "nucleo-f767zi", 2 * 1024 * 1024)
+  img("f103-65k.bin", "nucleo-f103rb", 66560)
+  img("f103rc-65k.bin", "nucleo-f103rc", 66560)
   -- one byte inserted at the start: every following byte moves up by one,
   -- so the content of every sector differs from what the flash holds
   local base = readfile(images["f767-65k.bin"])
@@ -175,6 +177,31 @@ local scenarios = {
     args = { "protect=0x08011000:0x100:calibration" },
     label = "luaflash: the same, calibration protected",
     what = "protect = {{0x08011000, 0x100, \"calibration\"}}: CRC32 before, read, saved on the host, written back, proven after" },
+  -- STM32F1 (issue 14): the NUCLEO-F103RB (1 KiB pages) and the bench's
+  -- F103RC variant (2 KiB pages, pyOCD's stm32f103rc target)
+  { id = "f103", group = "6", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-f103rb",
+    image = "f103-65k.bin", args = { "board=nucleo_f103rb" }, standin = true,
+    label = "luaflash defaults on NUCLEO-F103RB", what = "board = nucleo_f103rb: 65 pages of 1 KiB, half-words" },
+  { id = "f103-unchanged", group = "6", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-f103rb",
+    image = "f103-65k.bin", args = { "board=nucleo_f103rb" },
+    prep = { { image = "f103-65k.bin", args = { "board=nucleo_f103rb" } } },
+    label = "luaflash: unchanged re-flash on NUCLEO-F103RB", what = "the same image again (CRC32 per page on the target)" },
+  { id = "openocd-f103", group = "6", kind = "peer", tool = "openocd", board = "nucleo-f103rb", image = "f103-65k.bin",
+    label = "OpenOCD 0.12 on NUCLEO-F103RB",
+    what = "openocd -f board/st_nucleo_f103rb.cfg -c 'program IMG 0x08000000 verify reset exit'" },
+  { id = "f103rc", group = "6", kind = "luaflash", project = PROJ .. "f103rc.lua", board = "nucleo-f103rc",
+    image = "f103rc-65k.bin", standin = true,
+    label = "luaflash defaults on the F103RC", what = "chip = stm32f103rc: 33 pages of 2 KiB" },
+  { id = "f103rc-unchanged", group = "6", kind = "luaflash", project = PROJ .. "f103rc.lua", board = "nucleo-f103rc",
+    image = "f103rc-65k.bin", prep = { { project = PROJ .. "f103rc.lua", image = "f103rc-65k.bin" } },
+    label = "luaflash: unchanged re-flash on the F103RC", what = "the same image again" },
+  { id = "openocd-f103rc", group = "6", kind = "peer", tool = "openocd", board = "nucleo-f103rc", image = "f103rc-65k.bin",
+    label = "OpenOCD 0.12 on the F103RC", what = "openocd -f board/st_nucleo_f103rb.cfg (the F103RC model behind it)" },
+  { id = "f103rc-fastest", group = "6", kind = "luaflash", project = PROJ .. "f103rc.lua", board = "nucleo-f103rc",
+    image = "f103rc-65k.bin", args = { "erase=fastest" },
+    label = "luaflash erase=fastest on the F103RC", what = "a mass erase (20 ms) instead of 33 page erases, as pyOCD's chip erase: the rest of the flash is lost" },
+  { id = "pyocd-f103rc", group = "6", kind = "peer", tool = "pyocd", board = "nucleo-f103rc", image = "f103rc-65k.bin",
+    label = "pyOCD 0.13.1 on the F103RC", what = "pyocd-flashtool -t stm32f103rc -a 0x08000000 IMG (chip erase: it erases all 256 KiB)" },
   -- calibration: the usb_transfer_latency_ns sensitivity of scenarios 1-2
   { id = "pyocd-default-lat1ms", group = "cal", kind = "luaflash", project = PYOCD,
     board = "nucleo-f767zi", image = "f767-65k.bin", params = { "usb_transfer_latency_ns=1000000" },
@@ -267,7 +294,7 @@ local function run_luaflash(sc)
   local state = out .. "/" .. sc.id .. ".state"
   os.remove(state)
   for _, p in ipairs(sc.prep or {}) do
-    local pc = luaflash_cmd({ board = sc.board, probe = sc.probe, project = PROJ .. "default.lua", params = sc.params,
+    local pc = luaflash_cmd({ board = sc.board, probe = sc.probe, project = p.project or PROJ .. "default.lua", params = sc.params,
       args = p.args },
       images[p.image], state, true)
     local ok = timed(pc, out .. "/" .. sc.id .. ".prep.json", out .. "/" .. sc.id .. ".prep.err")
@@ -406,6 +433,9 @@ local function main()
     ["f767-65k"] = { floor_s = f65, sector_s = s65, chip_s = c65, bytes = 66560 },
     ["f767-2m"] = { floor_s = f2m, sector_s = s2m, chip_s = c2m, bytes = 2 * 1024 * 1024 },
     ["f767-65k-shift"] = { floor_s = (f767_floor(P, 66561)), bytes = 66561 },
+    -- STM32F1, DS5319 rows: pages covered x tERASE + half-words x tprog
+    ["f103-65k"] = { floor_s = (65 * P.f1_page_erase_ns + 33280 * P.f1_prog_ns_typ) / 1e9, bytes = 66560 },
+    ["f103rc-65k"] = { floor_s = (33 * P.f1_page_erase_ns + 33280 * P.f1_prog_ns_typ) / 1e9, bytes = 66560 },
   }
   results.params = {
     usb_transfer_latency_ns = P.usb_transfer_latency_ns, flash_prog_ns_typ = P.flash_prog_ns_typ,
