@@ -84,6 +84,29 @@ void lf_iwdg_write(lf_iwdg *w, uint32_t off, uint32_t wv, uint32_t lanes, double
 /* UINT64_MAX while stopped. */
 uint64_t lf_iwdg_deadline(const lf_iwdg *w);
 
+/* ---- STM32 GPIO port, MODER layout (F2/F4/F7, L4, H7) ----
+ * MODER 0x00, OTYPER 0x04, OSPEEDR 0x08, PUPDR 0x0C, IDR 0x10, ODR 0x14, BSRR
+ * 0x18 (set wins), LCKR 0x1C (the LCKK sequence 1+bits, 0+bits, 1+bits, then
+ * a read, freezes the configuration of the pins until reset), AFRL 0x20,
+ * AFRH 0x24 and, where the port has it (L4), BRR 0x28 (write-only reset
+ * bits). IDR: an output pin reads its ODR bit, an input its pull-up. */
+typedef struct lf_stm32_gpio_reset { uint32_t moder, ospeedr, pupdr; } lf_stm32_gpio_reset;
+
+typedef struct lf_gpio_port {
+  lf_regblock r;
+  bool brr;                /* the port has BRR at 0x28 */
+  unsigned lck_stage;
+  uint32_t lck_locked;     /* pins whose configuration is frozen */
+} lf_gpio_port;
+
+void lf_gpio_init(lf_gpio_port *g, bool brr);
+/* Reset values; rv NULL: MODER, OSPEEDR, PUPDR 0. */
+void lf_gpio_reset(lf_gpio_port *g, const lf_stm32_gpio_reset *rv);
+uint32_t lf_gpio_read(lf_gpio_port *g, uint32_t off);
+/* A write of the lanes; returns true when it changed ODR (*old, *now). */
+bool lf_gpio_write(lf_gpio_port *g, uint32_t off, uint32_t wv, uint32_t lanes, uint32_t *old,
+                   uint32_t *now);
+
 /* ---- bytes ---- */
 
 uint32_t lf_le_get(const uint8_t *p, unsigned n);
