@@ -77,7 +77,6 @@
 #define IWDG_BASE 0x40003000u
 #define GPIO_BASE 0x40010800u    /* GPIOA; port n at + 0x400 * n */
 #define DBGMCU_BASE 0xE0042000u
-#define BB_OFFSET 0x02000000u    /* Cortex-M3 bit-band aliases (ARMv7-M B3.1) */
 
 /* ---- FPEC registers (R 3.1) ---- */
 enum { F_ACR = 0x00, F_KEYR = 0x04, F_OPTKEYR = 0x08, F_SR = 0x0C, F_CR = 0x10, F_AR = 0x14,
@@ -736,27 +735,16 @@ static int access1(f1_soc *s, lf_bus_master m, uint32_t addr, unsigned size, boo
   return periph_access(s, m, addr, size, write, val, t);
 }
 
-/* Bit-band alias of SRAM or the peripherals: a read (or read-modify-write)
- * of the byte holding the bit (bench choice: byte-sized on the target). */
-static int bitband(f1_soc *s, lf_bus_master m, uint32_t addr, bool write, uint32_t *val,
-                   uint64_t *t)
-{
-  uint32_t region = addr & 0xF0000000u, off = addr - region - BB_OFFSET;
-  uint32_t target = region + (off >> 5), bit = (off >> 2) & 7u, b = 0;
-  int rc = access1(s, m, target, 1, false, &b, t);
-  if (rc != LF_BUS_OK || !write) {
-    if (rc == LF_BUS_OK)
-      *val = (b >> bit) & 1u;
-    return rc;
-  }
-  b = (*val & 1u) ? (b | (1u << bit)) : (b & ~(1u << bit));
-  return access1(s, m, target, 1, true, &b, t);
-}
-
 static bool is_memory(const f1_soc *s, uint32_t a)
 {
   return in(a, 1, SRAM_BASE, s->sram_size) || in(a, 1, SYSMEM_BASE, SYSMEM_SIZE + OPT_SIZE) ||
          (!(s->cr & CR_PG) && (in(a, 1, FLASH_BASE, s->flash_size) || in(a, 1, 0, s->flash_size)));
+}
+
+static int one_access(void *self, lf_bus_master m, uint32_t addr, unsigned size, bool write,
+                      uint32_t *val, uint64_t *t)
+{
+  return access1(self, m, addr, size, write, val, t);
 }
 
 static int f1_access(void *self, lf_bus_master m, uint32_t addr, unsigned size, bool write,
@@ -765,27 +753,15 @@ static int f1_access(void *self, lf_bus_master m, uint32_t addr, unsigned size, 
   f1_soc *s = self;
   if (size != 1 && size != 2 && size != 4)
     return LF_BUS_ERR;
-  if ((addr >= 0x22000000u && addr < 0x24000000u) || (addr >= 0x42000000u && addr < 0x44000000u))
-    return bitband(s, m, addr, write, val, t);
+  if (lf_bitband_alias(addr))
+    return lf_bitband_access(one_access, s, m, addr, write, val, t);
   if (addr % size == 0)
     return access1(s, m, addr, size, write, val, t);
   if (!is_memory(s, addr)) /* a program store sees its misalignment; registers fault */
     return in(addr, size, FLASH_BASE, s->flash_size) || in(addr, size, FLASH_ALIAS, s->flash_size)
                ? access1(s, m, addr, size, write, val, t)
                : LF_BUS_ERR;
-  /* unaligned access to memory: byte by byte */
-  uint32_t v = write ? *val : 0;
-  for (unsigned i = 0; i < size; i++) {
-    uint32_t b = (v >> (8 * i)) & 0xFF;
-    int rc = access1(s, m, addr + i, 1, write, &b, t);
-    if (rc != LF_BUS_OK)
-      return rc;
-    if (!write)
-      v |= (b & 0xFF) << (8 * i);
-  }
-  if (!write)
-    *val = v;
-  return LF_BUS_OK;
+  return lf_bytewise_access(one_access, s, m, addr, size, write, val, t);
 }
 
 /* ------------------------------------------------------------------ */

@@ -317,6 +317,46 @@ bool lf_gpio_write(lf_gpio_port *g, uint32_t off, uint32_t wv, uint32_t lanes, u
 }
 
 /* ------------------------------------------------------------------ */
+/* Bus helpers                                                         */
+
+bool lf_bitband_alias(uint32_t addr)
+{
+  return (addr >= 0x22000000u && addr < 0x24000000u) || (addr >= 0x42000000u && addr < 0x44000000u);
+}
+
+int lf_bitband_access(lf_bus_fn one, void *ctx, lf_bus_master m, uint32_t addr, bool write,
+                      uint32_t *val, uint64_t *t)
+{
+  uint32_t region = addr & 0xF0000000u, off = addr - region - 0x02000000u;
+  uint32_t target = region + (off >> 5), bit = (off >> 2) & 7u, b = 0;
+  int rc = one(ctx, m, target, 1, false, &b, t);
+  if (rc != LF_BUS_OK || !write) {
+    if (rc == LF_BUS_OK)
+      *val = (b >> bit) & 1u;
+    return rc;
+  }
+  b = (*val & 1u) ? (b | (1u << bit)) : (b & ~(1u << bit));
+  return one(ctx, m, target, 1, true, &b, t);
+}
+
+int lf_bytewise_access(lf_bus_fn one, void *ctx, lf_bus_master m, uint32_t addr, unsigned size,
+                       bool write, uint32_t *val, uint64_t *t)
+{
+  uint32_t v = write ? *val : 0;
+  for (unsigned i = 0; i < size; i++) {
+    uint32_t b = (v >> (8 * i)) & 0xFF;
+    int rc = one(ctx, m, addr + i, 1, write, &b, t);
+    if (rc != LF_BUS_OK)
+      return rc;
+    if (!write)
+      v |= (b & 0xFF) << (8 * i);
+  }
+  if (!write)
+    *val = v;
+  return LF_BUS_OK;
+}
+
+/* ------------------------------------------------------------------ */
 /* Bytes                                                               */
 
 uint32_t lf_le_get(const uint8_t *p, unsigned n)

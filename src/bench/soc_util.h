@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "bench/bus.h"
+
 /* ---- register tables ---- */
 
 /* One register: offset, reset value, writable bits, flags. */
@@ -106,6 +108,21 @@ uint32_t lf_gpio_read(lf_gpio_port *g, uint32_t off);
 /* A write of the lanes; returns true when it changed ODR (*old, *now). */
 bool lf_gpio_write(lf_gpio_port *g, uint32_t off, uint32_t wv, uint32_t lanes, uint32_t *old,
                    uint32_t *now);
+
+/* ---- bus helpers ---- */
+
+/* Cortex-M3/M4 bit-band (ARMv7-M B3.1): the 32 MiB aliases at 0x22000000
+ * (SRAM) and 0x42000000 (peripherals) map one word per bit of the first
+ * MiB at 0x20000000 and 0x40000000. */
+bool lf_bitband_alias(uint32_t addr);
+/* An alias access through `one` (the family's access to one block): a read,
+ * or a read-modify-write, of the byte holding the bit (bench choice:
+ * byte-sized on the target). */
+int lf_bitband_access(lf_bus_fn one, void *ctx, lf_bus_master m, uint32_t addr, bool write,
+                      uint32_t *val, uint64_t *t);
+/* An unaligned access to plain memory, byte by byte through `one`. */
+int lf_bytewise_access(lf_bus_fn one, void *ctx, lf_bus_master m, uint32_t addr, unsigned size,
+                       bool write, uint32_t *val, uint64_t *t);
 
 /* ---- bytes ---- */
 
