@@ -87,6 +87,21 @@ static const lf_param_desc rows[] = {
   ROW(f1_wide_store_bus_error, "bool", "[unconf] " F1REF " 3.3 (PM0075): with PG = 1 only half-word stores program; byte/word stores answer a bus error (GD32 clones accept words)"),
   ROW(f1_idcode_core_reads_zero, "bool", "[unconf] " F1REF " 1.1, 12 #12: DBGMCU_IDCODE reads 0 from firmware (debugger-only register)"),
   ROW(f1_rdp_protects_first_pages, "bool", "[unconf] " F1REF " 3.4 (RM0008 3.3 recalled): with read protection the first 4 KiB of flash are write-protected"),
+  ROW(l4_msi_hz, "Hz", F1REF " 8: MSI 4 MHz (range 6) after reset (OpenOCD cfg comment)"),
+  ROW(l4_lsi_hz, "Hz", "[unconf] DS10198 LSI 32 kHz typical (recalled; the reference has no LSI row)"),
+  ROW(l4_prog_ns_typ, "ns", "[unconf] " F1REF " 6: DS10198 tprog 64-bit typ 81.69 us"),
+  ROW(l4_prog_ns_max, "ns", "[unconf] " F1REF " 6: DS10198 tprog 64-bit max 90.76 us"),
+  ROW(l4_fast_row_ns_typ, "ns", "[unconf] " F1REF " 6: DS10198 one row (32 double words) fast programming typ 1.91 ms"),
+  ROW(l4_fast_row_ns_max, "ns", "[unconf] " F1REF " 6: DS10198 fast row max 2.12 ms"),
+  ROW(l4_page_erase_ns, "ns", "[unconf] " F1REF " 6: DS10198 tERASE page typ 22.02 ms"),
+  ROW(l4_page_erase_max_ns, "ns", "[unconf] " F1REF " 6: DS10198 tERASE max 24.47 ms (OpenOCD: 'as high as 25 ms')"),
+  ROW(l4_mass_erase_ns, "ns", "[unconf] " F1REF " 6: DS10198 tME one or both banks typ 22.13 ms"),
+  ROW(l4_mass_erase_max_ns, "ns", "[unconf] " F1REF " 6: DS10198 tME max 24.59 ms"),
+  ROW(l4_opt_ns, "ns", "[unconf] " F1REF " 6: option change = page erase + program (22.02 ms + the option double words)"),
+  ROW(l4_keys_unlocked_lock, "bool", "[unconf] " F1REF " 4.3, 12 #6: OpenOCD's stm32l4x comment: a KEYR write fails when already unlocked; 1 = it locks FLASH_CR until reset"),
+  ROW(l4_eop_needs_eopie, "bool", "[unconf] RM0351 as recalled: EOP set only with EOPIE, OPERR only with ERRIE"),
+  ROW(l4_fast_needs_mass_erase, "bool", "[disagree] " F1REF " 4.3: ST asks for a mass erase of the bank before fast programming (else PGSERR); a community test on an L431 found a page erase enough; 0 = page erase is enough"),
+  ROW(l4_options_load_on_system_reset, "bool", "[unconf] RM0351 as recalled: option bytes load at power-on and OBL_LAUNCH; 0 = NRST/SYSRESETREQ keep the loaded ones"),
   ROW(run_slice_ns, "ns", "bench granularity of lf_bench_run (not a hardware fact)"),
 };
 
@@ -169,6 +184,21 @@ void lf_bench_params_default(lf_bench_params *p)
   p->f1_wide_store_bus_error = 1;
   p->f1_idcode_core_reads_zero = 1;
   p->f1_rdp_protects_first_pages = 1;
+  p->l4_msi_hz = 4e6;
+  p->l4_lsi_hz = 32000;
+  p->l4_prog_ns_typ = 81.69e3;
+  p->l4_prog_ns_max = 90.76e3;
+  p->l4_fast_row_ns_typ = 1.91e6;
+  p->l4_fast_row_ns_max = 2.12e6;
+  p->l4_page_erase_ns = 22.02e6;
+  p->l4_page_erase_max_ns = 24.47e6;
+  p->l4_mass_erase_ns = 22.13e6;
+  p->l4_mass_erase_max_ns = 24.59e6;
+  p->l4_opt_ns = 22.8e6;
+  p->l4_keys_unlocked_lock = 1;
+  p->l4_eop_needs_eopie = 1;
+  p->l4_fast_needs_mass_erase = 0;
+  p->l4_options_load_on_system_reset = 0;
   p->run_slice_ns = 1e6;
 }
 

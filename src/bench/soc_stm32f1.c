@@ -202,8 +202,7 @@ typedef struct f1_soc {
   lf_regblock rcc, dbgmcu, gpio[NGPIO];
   lf_crc_unit crc;
   lf_iwdg iwdg;
-  uint64_t pll_on_at;
-  unsigned sws;
+  lf_clk_tree clk;
 } f1_soc;
 
 static uint64_t ns_of(double v) { return v <= 0 ? 0 : (uint64_t)llround(v); }
@@ -554,37 +553,29 @@ static int option_access(f1_soc *s, uint32_t off, unsigned size, bool write, uin
 /* ------------------------------------------------------------------ */
 /* RCC                                                                 */
 
-static bool rcc_ready(const f1_soc *s, unsigned src, uint64_t t)
-{
-  uint32_t cr = lf_regblock_get(&s->rcc, RCC_CR);
-  switch (src) {
-  case 0: return cr & RCC_CR_HSION;
-  case 1: return (cr & RCC_CR_HSEON) && s->p->hse_hz > 0;
-  case 2: return (cr & RCC_CR_PLLON) && t >= s->pll_on_at + ns_of(s->p->pll_lock_ns);
-  default: return false;
-  }
-}
+/* SW: 0 HSI, 1 HSE, 2 PLL (RM0008). */
+static const lf_clk_src clk_srcs[] = {
+  {RCC_CR_HSION, RCC_CR_HSIRDY, LF_CLK_OSC},
+  {RCC_CR_HSEON, RCC_CR_HSERDY, LF_CLK_HSE},
+  {RCC_CR_PLLON, RCC_CR_PLLRDY, LF_CLK_PLL},
+};
 
 static void rcc_update(f1_soc *s, uint64_t t)
 {
-  unsigned sw = lf_regblock_get(&s->rcc, RCC_CFGR) & 3;
-  if (sw != s->sws && sw < 3 && rcc_ready(s, sw, t))
-    s->sws = sw;
+  lf_clk_switch(&s->clk, lf_regblock_get(&s->rcc, RCC_CFGR) & 3, lf_regblock_get(&s->rcc, RCC_CR),
+                s->p->hse_hz, s->p->pll_lock_ns, t);
 }
 
 static uint32_t rcc_read(f1_soc *s, uint32_t off, uint64_t t)
 {
   rcc_update(s, t);
   uint32_t v = lf_regblock_get(&s->rcc, off);
-  if (off == RCC_CR) {
-    v &= ~(RCC_CR_HSIRDY | RCC_CR_HSERDY | RCC_CR_PLLRDY);
-    v |= (rcc_ready(s, 0, t) ? RCC_CR_HSIRDY : 0) | (rcc_ready(s, 1, t) ? RCC_CR_HSERDY : 0) |
-         (rcc_ready(s, 2, t) ? RCC_CR_PLLRDY : 0);
-  } else if (off == RCC_CFGR) {
-    v = (v & ~0xCu) | (s->sws << 2);
-  } else if (off == RCC_CSR) {
+  if (off == RCC_CR)
+    v = lf_clk_cr_read(&s->clk, v, s->p->hse_hz, s->p->pll_lock_ns, t);
+  else if (off == RCC_CFGR)
+    v = (v & ~0xCu) | (s->clk.sws << 2);
+  else if (off == RCC_CSR)
     v = (v & ~2u) | ((v & 1u) << 1); /* LSIRDY follows LSION */
-  }
   return v;
 }
 
@@ -593,8 +584,8 @@ static void rcc_write(f1_soc *s, uint32_t off, uint32_t wv, uint32_t lanes, uint
   rcc_update(s, t);
   uint32_t old = lf_regblock_get(&s->rcc, off);
   lf_regblock_write(&s->rcc, off, wv, lanes);
-  if (off == RCC_CR && (lf_regblock_get(&s->rcc, RCC_CR) & RCC_CR_PLLON) && !(old & RCC_CR_PLLON))
-    s->pll_on_at = t;
+  if (off == RCC_CR)
+    lf_clk_cr_written(&s->clk, old, lf_regblock_get(&s->rcc, RCC_CR), t);
   rcc_update(s, t);
 }
 
@@ -603,9 +594,9 @@ static double f1_sysclk_hz(const void *self)
 {
   const f1_soc *s = self;
   double hsi = s->p->f1_hsi_hz, hse = s->p->hse_hz;
-  if (s->sws == 1)
+  if (s->clk.sws == 1)
     return hse;
-  if (s->sws != 2)
+  if (s->clk.sws != 2)
     return hsi;
   uint32_t c = lf_regblock_get(&s->rcc, RCC_CFGR);
   unsigned mul = ((c >> 18) & 0xF) + 2;
@@ -806,8 +797,7 @@ static void f1_reset(void *self, lf_soc_reset_kind kind, uint64_t t)
     lf_regblock_reset(&s->gpio[g], true);
   lf_crc_reset(&s->crc);
   lf_iwdg_reset(&s->iwdg, !(s->obr & OBR_IWDG_SW), s->p->f1_lsi_hz, t);
-  s->pll_on_at = 0;
-  s->sws = 0;
+  s->clk = (lf_clk_tree){clk_srcs, sizeof clk_srcs / sizeof clk_srcs[0], 0, 0};
 }
 
 static void f1_set_uid(void *self, uint64_t seed)

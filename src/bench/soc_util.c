@@ -317,6 +317,41 @@ bool lf_gpio_write(lf_gpio_port *g, uint32_t off, uint32_t wv, uint32_t lanes, u
 }
 
 /* ------------------------------------------------------------------ */
+/* RCC clock sources                                                   */
+
+bool lf_clk_ready(const lf_clk_tree *k, unsigned i, uint32_t cr, double hse_hz, double lock_ns, uint64_t t)
+{
+  if (i >= k->n || !(cr & k->src[i].on))
+    return false;
+  switch (k->src[i].kind) {
+  case LF_CLK_HSE: return hse_hz > 0;
+  case LF_CLK_PLL: return t >= k->pll_on_at + (uint64_t)llround(lock_ns > 0 ? lock_ns : 0);
+  default: return true;
+  }
+}
+
+uint32_t lf_clk_cr_read(const lf_clk_tree *k, uint32_t cr, double hse_hz, double lock_ns, uint64_t t)
+{
+  uint32_t v = cr;
+  for (unsigned i = 0; i < k->n; i++)
+    v = (v & ~k->src[i].rdy) | (lf_clk_ready(k, i, cr, hse_hz, lock_ns, t) ? k->src[i].rdy : 0);
+  return v;
+}
+
+void lf_clk_cr_written(lf_clk_tree *k, uint32_t old, uint32_t now, uint64_t t)
+{
+  for (unsigned i = 0; i < k->n; i++)
+    if (k->src[i].kind == LF_CLK_PLL && (now & k->src[i].on) && !(old & k->src[i].on))
+      k->pll_on_at = t;
+}
+
+void lf_clk_switch(lf_clk_tree *k, unsigned sw, uint32_t cr, double hse_hz, double lock_ns, uint64_t t)
+{
+  if (sw != k->sws && lf_clk_ready(k, sw, cr, hse_hz, lock_ns, t))
+    k->sws = sw;
+}
+
+/* ------------------------------------------------------------------ */
 /* Bus helpers                                                         */
 
 bool lf_bitband_alias(uint32_t addr)

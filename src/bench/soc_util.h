@@ -109,6 +109,30 @@ uint32_t lf_gpio_read(lf_gpio_port *g, uint32_t off);
 bool lf_gpio_write(lf_gpio_port *g, uint32_t off, uint32_t wv, uint32_t lanes, uint32_t *old,
                    uint32_t *now);
 
+/* ---- STM32 RCC clock sources ----
+ * A source is its ON and RDY bits in RCC_CR; RDY follows ON at once for an
+ * oscillator, for the HSE only when the board has one (hse_hz > 0), for a
+ * PLL pll_lock_ns after ON rose (bench choices, the F4/F7 model's rules).
+ * SW/SWS: the clock switch selects table entry SW; SWS follows SW once that
+ * source is ready. */
+typedef enum lf_clk_kind { LF_CLK_OSC, LF_CLK_HSE, LF_CLK_PLL } lf_clk_kind;
+typedef struct lf_clk_src { uint32_t on, rdy; lf_clk_kind kind; } lf_clk_src;
+
+typedef struct lf_clk_tree {
+  const lf_clk_src *src;   /* indexed by SW */
+  size_t n;
+  uint64_t pll_on_at;
+  unsigned sws;
+} lf_clk_tree;
+
+bool lf_clk_ready(const lf_clk_tree *k, unsigned i, uint32_t cr, double hse_hz, double lock_ns, uint64_t t);
+/* RCC_CR as read: each source's RDY recomputed. */
+uint32_t lf_clk_cr_read(const lf_clk_tree *k, uint32_t cr, double hse_hz, double lock_ns, uint64_t t);
+/* After a write of RCC_CR (old -> now): remembers a PLL's rising ON. */
+void lf_clk_cr_written(lf_clk_tree *k, uint32_t old, uint32_t now, uint64_t t);
+/* SWS follows SW once the selected source is ready. */
+void lf_clk_switch(lf_clk_tree *k, unsigned sw, uint32_t cr, double hse_hz, double lock_ns, uint64_t t);
+
 /* ---- bus helpers ---- */
 
 /* Cortex-M3/M4 bit-band (ARMv7-M B3.1): the 32 MiB aliases at 0x22000000
