@@ -45,6 +45,9 @@ static const board_desc boards[] = {
   {{"nucleo-f103rc", "stm32f103rc", "v2-1", "066BFF485550755187215678", lf_demo_f103_bin,
     &lf_demo_f103_bin_len},
    {{0, 5, 2}, {0, 0, 0}, {0, 0, 0}}},
+  {{"nucleo-l476rg", "stm32l476rg", "v2-1", "066EFF555051897267082342", lf_demo_l476_bin,
+    &lf_demo_l476_bin_len},
+   {{0, 5, 2}, {0, 0, 0}, {0, 0, 0}}},
 };
 #define NBOARDS (sizeof boards / sizeof boards[0])
 
