@@ -66,8 +66,7 @@ _Static_assert(sizeof(struct lf_ldr_f1) == 4 * LF_LDR_FAM_WORDS, "family words")
 
 #ifndef LF_LDR_CONTRACT_ONLY
 
-#define REG(a) (*(volatile uint32_t *)(a))
-#define REG16(a) (*(volatile uint16_t *)(a))
+#include "lf_ldr_serve.h"
 
 /* FPEC registers (offsets, 3.1) */
 #define F_KEYR 0x04u
@@ -87,50 +86,19 @@ _Static_assert(sizeof(struct lf_ldr_f1) == 4 * LF_LDR_FAM_WORDS, "family words")
 #define CRC_DR 0x00u
 #define CRC_CR 0x08u
 
-#define DWT_CTRL 0xE0001000u
-#define DWT_CYCCNT 0xE0001004u
-
-/* IWDG (KR, PR, RLR; ST's formula 4 * 2^PR * (RLR + 1) / LSI) */
-#define IWDG_KR 0x00u
-#define IWDG_PR 0x04u
-#define IWDG_RLR 0x08u
-
-typedef struct lf_ldr_ctrl ctl_t;
-typedef struct lf_ldr_cmd cmd_t;
-
 #define F1(c) ((const struct lf_ldr_f1 *)(c)->fam)
+#define FAM_UNIT 2u
+#define FAM_ERRORS LF_LDR_F1_SR_ERRORS
 
-int lf_ldr_main(ctl_t *c) __attribute__((section(".text.entry"), used));
-
-static inline void dsb(void) { __asm volatile("dsb" ::: "memory"); }
-static inline uint32_t cycles(void) { return REG(DWT_CYCCNT); }
-static inline uint32_t rbit(uint32_t v)
-{
-  uint32_t r;
-  __asm("rbit %0, %1" : "=r"(r) : "r"(v));
-  return r;
-}
-
-static inline void kick(const ctl_t *c)
+static void fam_kick(const ctl_t *c)
 {
   if (F1(c)->iwdg_regs)
-    REG(F1(c)->iwdg_regs + IWDG_KR) = 0xAAAAu;
-}
-
-/* zlib crc32 update (state not inverted here), bit by bit. */
-static uint32_t crc_soft(uint32_t crc, const uint8_t *p, uint32_t n)
-{
-  while (n--) {
-    crc ^= *p++;
-    for (int k = 0; k < 8; k++)
-      crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
-  }
-  return crc;
+    REG(F1(c)->iwdg_regs) = 0xAAAAu;
 }
 
 /* SR once the FPEC is idle. A store or STRT takes a cycle before BSY reads
  * 1 (3.2: the F1 must not sample BSY right away): the DSB before covers it. */
-static uint32_t flash_idle(const ctl_t *c)
+static uint32_t fam_idle(const ctl_t *c)
 {
   uint32_t sr;
   dsb();
@@ -138,52 +106,63 @@ static uint32_t flash_idle(const ctl_t *c)
     sr = REG(F1(c)->flash_regs + F_SR);
     if (!(sr & LF_LDR_F1_SR_BSY))
       return sr;
-    kick(c);
+    fam_kick(c);
   }
 }
 
-static int fail(ctl_t *c, uint32_t status, uint32_t addr, uint32_t sr)
+static void fam_clean(const ctl_t *c, uint32_t sr)
 {
-  uint32_t f = F1(c)->flash_regs;
-  c->err_addr = addr;
-  c->err_sr = sr;
-  c->status = status;
-  REG(f + F_SR) = sr & SR_W1C; /* leave the controller usable */
-  REG(f + F_CR) = 0;
-  return (int)status;
-}
-
-/* Clears stale flags of an earlier operation (w1c) once idle. */
-static void flash_ready(const ctl_t *c)
-{
-  uint32_t sr = flash_idle(c);
   if (sr & SR_W1C)
     REG(F1(c)->flash_regs + F_SR) = sr & SR_W1C;
+  REG(F1(c)->flash_regs + F_CR) = 0;
 }
 
-static int do_erase(ctl_t *c, const cmd_t *k)
+static void fam_lock(const ctl_t *c) { REG(F1(c)->flash_regs + F_CR) = CR_LOCK; }
+
+static int fam_init(ctl_t *c)
+{
+  uint32_t f = F1(c)->flash_regs;
+  if (F1(c)->rcc_enr)
+    REG(F1(c)->rcc_enr) |= F1(c)->rcc_bit;
+  if (F1(c)->iwdg_regs)
+    ldr_iwdg_slow(F1(c)->iwdg_regs);
+  if (REG(f + F_CR) & CR_LOCK) {
+    REG(f + F_KEYR) = KEY1;
+    REG(f + F_KEYR) = KEY2;
+    if (REG(f + F_CR) & CR_LOCK)
+      return ldr_fail(c, LF_LDR_ST_LOCKED, f + F_CR, REG(f + F_SR));
+  }
+  return 0;
+}
+
+/* A page by any address in it (FLASH_AR), or the whole array (MER). */
+static int fam_erase(ctl_t *c, const cmd_t *k)
 {
   uint32_t f = F1(c)->flash_regs;
   if (!(k->len & LF_LDR_ERASE_STARTED)) {
-    flash_ready(c);
+    fam_clean(c, fam_idle(c));
     uint32_t sel = k->op == LF_LDR_OP_ERASE ? CR_PER : CR_MER;
     REG(f + F_CR) = sel;
     if (sel == CR_PER)
       REG(f + F_AR) = k->addr;
     REG(f + F_CR) = sel | CR_STRT;
   }
-  uint32_t sr = flash_idle(c);
+  uint32_t sr = fam_idle(c);
   REG(f + F_CR) = 0;
   if (sr & LF_LDR_F1_SR_ERRORS)
-    return fail(c, LF_LDR_ST_FLASH, k->addr, sr);
+    return ldr_fail(c, LF_LDR_ST_FLASH, k->addr, sr);
   return 0;
 }
 
-/* Programs n bytes (even) from s to d; returns 0, or the SR value with
- * *at = the byte offset of the store that saw it. */
-static uint32_t prog_run(uint32_t f, uint32_t d, const uint8_t *s, uint32_t n, uint32_t *at)
+static void fam_prog_begin(const ctl_t *c)
 {
-  volatile uint32_t *sr = &REG(f + F_SR);
+  fam_clean(c, fam_idle(c));
+  REG(F1(c)->flash_regs + F_CR) = CR_PG;
+}
+
+static uint32_t fam_prog_run(const ctl_t *c, uint32_t d, const uint8_t *s, uint32_t n, uint32_t *at)
+{
+  volatile uint32_t *sr = &REG(F1(c)->flash_regs + F_SR);
   for (uint32_t i = 0; i < n; i += 2) {
     uint16_t v = *(const uint16_t *)(s + i);
     uint32_t st = *sr;
@@ -197,63 +176,12 @@ static uint32_t prog_run(uint32_t f, uint32_t d, const uint8_t *s, uint32_t n, u
   return 0;
 }
 
-static int do_program(ctl_t *c, cmd_t *k, uint32_t idx)
-{
-  uint32_t f = F1(c)->flash_regs;
-  uint32_t dst = k->addr, left = k->len;
-  if ((dst | left) & 1u)
-    return fail(c, LF_LDR_ST_BADCMD, idx, 0);
-  flash_ready(c);
-  REG(f + F_CR) = CR_PG;
-  uint32_t rd = c->data_rd, roff = c->ring_roff, size = c->ring_size;
-  const uint8_t *ring = (const uint8_t *)c->ring_base;
-  while (left) {
-    uint32_t avail = *(volatile uint32_t *)&c->data_wr - rd;
-    if (avail < 2) {
-      uint32_t t0 = cycles();
-      do {
-        kick(c);
-        avail = *(volatile uint32_t *)&c->data_wr - rd;
-      } while (avail < 2);
-      c->cyc_starve += cycles() - t0;
-    }
-    uint32_t n = avail < left ? avail : left;
-    if (n > size - roff)
-      n = size - roff;
-    n &= ~1u;
-    uint32_t at = 0;
-    uint32_t bad = prog_run(f, dst, ring + roff, n, &at);
-    if (bad) {
-      /* the SR read before the store at `at` reports the previous store */
-      uint32_t a = dst + at;
-      if (a > k->addr)
-        a -= 2;
-      flash_idle(c);
-      return fail(c, LF_LDR_ST_FLASH, a, bad);
-    }
-    dst += n;
-    left -= n;
-    rd += n;
-    roff += n;
-    if (roff == size)
-      roff = 0;
-    c->ring_roff = roff;
-    *(volatile uint32_t *)&c->data_rd = rd;
-    kick(c);
-  }
-  uint32_t sr = flash_idle(c);
-  REG(f + F_CR) = 0;
-  if (sr & LF_LDR_F1_SR_ERRORS)
-    return fail(c, LF_LDR_ST_FLASH, dst - 2, sr);
-  return 0;
-}
-
-/* zlib crc32 of [a, a+n). */
-static uint32_t do_crc(const ctl_t *c, uint32_t a, uint32_t n)
+/* zlib crc32 of [a, a+n): the fixed unit fed RBIT(word), or software. */
+static uint32_t fam_crc(const ctl_t *c, uint32_t a, uint32_t n)
 {
   uint32_t crc = 0xFFFFFFFFu;
   if (F1(c)->crc_mode != LF_LDR_F1_CRC_FIXED || (a & 3u) || n < 16)
-    return ~crc_soft(crc, (const uint8_t *)a, n);
+    return ~ldr_crc_soft(crc, (const uint8_t *)a, n);
   volatile uint32_t *dr = &REG(F1(c)->crc_regs + CRC_DR);
   const uint32_t *p = (const uint32_t *)a;
   uint32_t words = n >> 2;
@@ -272,72 +200,10 @@ static uint32_t do_crc(const ctl_t *c, uint32_t a, uint32_t n)
   while (words--)
     *dr = rbit(*p++);
   crc = rbit(*dr);
-  return ~crc_soft(crc, (const uint8_t *)p, n & 3u);
+  return ~ldr_crc_soft(crc, (const uint8_t *)p, n & 3u);
 }
 
-int lf_ldr_main(ctl_t *c)
-{
-  uint32_t f = F1(c)->flash_regs;
-  REG(DWT_CTRL) |= 1u; /* CYCCNTENA (counts only with DEMCR.TRCENA, set by the host) */
-  if (F1(c)->rcc_enr)
-    REG(F1(c)->rcc_enr) |= F1(c)->rcc_bit;
-  if (F1(c)->iwdg_regs) {
-    /* longest timeout, 4 * 256 * 4096 / 40 kHz = 26 s: longer than any page
-     * or mass erase (40 ms max); harmless when the watchdog is not running */
-    uint32_t w = F1(c)->iwdg_regs;
-    REG(w + IWDG_KR) = 0xAAAAu;
-    REG(w + IWDG_KR) = 0x5555u;
-    REG(w + IWDG_PR) = 6u;
-    REG(w + IWDG_RLR) = 0xFFFu;
-    REG(w + IWDG_KR) = 0xAAAAu;
-  }
-  if (REG(f + F_CR) & CR_LOCK) {
-    REG(f + F_KEYR) = KEY1;
-    REG(f + F_KEYR) = KEY2;
-    if (REG(f + F_CR) & CR_LOCK)
-      return fail(c, LF_LDR_ST_LOCKED, f + F_CR, REG(f + F_SR));
-  }
-  c->version = LF_LDR_ABI_VERSION;
-  c->magic = LF_LDR_READY;
-  cmd_t *q = (cmd_t *)c->cmd_base;
-  uint32_t rd = c->cmd_rd;
-  for (;;) {
-    while (*(volatile uint32_t *)&c->cmd_wr == rd)
-      kick(c);
-    cmd_t *k = &q[rd % c->cmd_count];
-    uint32_t t0 = cycles(), op = k->op;
-    int r;
-    if (op == LF_LDR_OP_ERASE || op == LF_LDR_OP_ERASE_BANK || op == LF_LDR_OP_ERASE_CHIP) {
-      r = do_erase(c, k);
-      k->result = cycles() - t0;
-      c->cyc_erase += k->result;
-    } else if (op == LF_LDR_OP_PROGRAM) {
-      r = do_program(c, k, rd);
-      k->result = cycles() - t0;
-      c->cyc_prog += k->result;
-    } else if (op == LF_LDR_OP_CRC) {
-      k->result = do_crc(c, k->addr, k->len);
-      c->cyc_crc += cycles() - t0;
-      r = 0;
-    } else if (op == LF_LDR_OP_EXIT) {
-      REG(f + F_CR) = CR_LOCK;
-      c->cmd_rd = ++rd;
-      return 0;
-    } else {
-      r = fail(c, LF_LDR_ST_BADCMD, rd, 0);
-    }
-    if (r) {
-      REG(f + F_CR) = CR_LOCK;
-      return r;
-    }
-    *(volatile uint32_t *)&c->cmd_rd = ++rd;
-  }
-}
-
-/* The host's return address: lf_ldr_main returns here and the core halts. */
-__attribute__((naked, section(".text.exit"), used)) void lf_ldr_exit(void)
-{
-  __asm volatile("bkpt #0xAB");
-}
+#define LF_LDR_SERVE_ENGINE
+#include "lf_ldr_serve.h"
 
 #endif /* LF_LDR_CONTRACT_ONLY */
