@@ -8,6 +8,12 @@ return {
   settings = {
     -- NRST of the target is wired to the ST-LINK (connect under reset works, §8).
     reset = "system",
+    -- luaflash leaves DBGMCU_CR's DBG_SLEEP|DBG_STOP|DBG_STANDBY set (the
+    -- family's debug bits), which keep the debug domain powered, so the DP's
+    -- power-up acknowledges stay set after a power-down request, as users
+    -- report for the NUCLEO-F767ZI (for this board unconfirmed; the bench
+    -- models it for every board): the request is sent, luaflash does not wait.
+    disconnect_timeout = 0,
   },
   leds = { LD2 = "PA5" },
 }

@@ -15,10 +15,12 @@
 
 extern const lf_family lf_family_stm32f4f7;
 extern const lf_family lf_family_stm32f1;
+extern const lf_family lf_family_stm32l4;
 
 static const lf_family *const families[] = {
   &lf_family_stm32f4f7,
   &lf_family_stm32f1,
+  &lf_family_stm32l4,
 };
 
 const lf_family *lf_family_at(size_t i)
@@ -60,6 +62,14 @@ static const lf_part parts[] = {
   {"STM32F103RE", "", "stm32f1", 0x414, 512},
   {"STM32F103VE", "", "stm32f1", 0x414, 512},
   {"STM32F103ZE", "", "stm32f1", 0x414, 512},
+  /* STM32L47x/L48x (DEV_ID 0x415; stm32-f1-l4-h7-targets.md 1.2; size letters C/E/G = 256/512/1024 KiB) */
+  {"STM32L476RG", "", "stm32l4", 0x415, 1024},
+  {"STM32L476VG", "", "stm32l4", 0x415, 1024},
+  {"STM32L476ZG", "", "stm32l4", 0x415, 1024},
+  {"STM32L476RE", "", "stm32l4", 0x415, 512},
+  {"STM32L476RC", "", "stm32l4", 0x415, 256},
+  {"STM32L475VG", "", "stm32l4", 0x415, 1024},
+  {"STM32L486RG", "", "stm32l4", 0x415, 1024},
 };
 #define NPARTS (sizeof parts / sizeof parts[0])
 

@@ -7,6 +7,8 @@
 -- The interface is that of luaflash.targets.stm32f7_options (production,
 -- scripts/examples/unprotect.lua).
 
+local common = require("luaflash.targets.options")
+
 local M = {}
 
 M.OPT_BASE = 0x1FFFF800       -- §3.4: RDP, USER, DATA0, DATA1, WRP0..WRP3
@@ -99,13 +101,7 @@ function M.consequences(old, new)
 end
 
 function M.check_change(old, new, allow)
-  allow = allow or {}
-  for _, c in ipairs(M.consequences(old, new)) do
-    if c.erases_flash and not allow.allow_mass_erase then
-      return nil, "option bytes: " .. c.what .. "; set allow_mass_erase = true to do it"
-    end
-  end
-  return true
+  return common.check_change(M.consequences(old, new), allow)
 end
 
 -- ---- on a connected target ----------------------------------------------
@@ -125,20 +121,7 @@ M.fields = { rdp = true, iwdg_sw = true, nrst_stop = true, nrst_stdby = true, da
   data1 = true, write_protected = true }
 
 function M.check_fields(want)
-  if type(want) ~= "table" then return nil, "option_bytes: expected a table of fields, got " .. type(want) end
-  local names = {}
-  for k in pairs(M.fields) do names[#names + 1] = k end
-  table.sort(names)
-  for k in pairs(want) do
-    if not M.fields[k] then
-      return nil, "option_bytes: unknown field '" .. tostring(k) .. "' (known: " .. table.concat(names, ", ") .. ")"
-    end
-  end
-  local o = M.decode(M.FACTORY)
-  for k, v in pairs(want) do o[k] = v end
-  local b, err = M.encode(o)
-  if not b then return nil, "option_bytes: " .. err end
-  return true
+  return common.check_fields(M, want, function() return M.decode(M.FACTORY) end)
 end
 
 -- The chip's line (WRP granularity) and page count.
@@ -186,14 +169,7 @@ function M.prepare(t, want, allow)
 end
 
 local function wait_idle(t, timeout_s, what)
-  local t0 = t:now_ns()
-  while true do
-    local sr = t:read32(M.FLASH + M.SR)
-    if sr & M.SR_BSY == 0 then return sr end
-    if (t:now_ns() - t0) / 1e9 > timeout_s then
-      error(string.format("option bytes: %s: FLASH_SR.BSY still set after %.1f s (SR 0x%08x)", what, timeout_s, sr), 0)
-    end
-  end
+  return common.wait_idle(t, M.FLASH + M.SR, M.SR_BSY, timeout_s, what)
 end
 
 local function check(t, sr, what)

@@ -75,6 +75,48 @@ static void ldr_iwdg_slow(uint32_t w)
   REG(w + 0x00) = 0xAAAAu;
 }
 
+/* zlib crc32 of [a, a+n) on a programmable STM32 CRC unit (L4, F7: DR,
+ * CR 0x08 with REV_IN/REV_OUT, INIT 0x10, POL 0x14): POL 0x04C11DB7, INIT =
+ * the bit-reversed running CRC (the unit's MSB-first register is the bit
+ * reverse of zlib's state), REV_IN by word, REV_OUT; 8-word LDM bursts.
+ * Unaligned heads, short ranges and tails go in software. The unit's reset
+ * values are restored. */
+__attribute__((unused)) static uint32_t ldr_crc_prog(uint32_t u, uint32_t a, uint32_t n)
+{
+  uint32_t crc = 0xFFFFFFFFu, head = (0u - a) & 3u;
+  if (n < 16)
+    return ~ldr_crc_soft(crc, (const uint8_t *)a, n);
+  if (head) {
+    crc = ldr_crc_soft(crc, (const uint8_t *)a, head);
+    a += head;
+    n -= head;
+  }
+  volatile uint32_t *dr = &REG(u + 0x00);
+  const uint32_t *p = (const uint32_t *)a;
+  uint32_t words = n >> 2;
+  REG(u + 0x14) = 0x04C11DB7u;
+  REG(u + 0x10) = rbit(crc);
+  REG(u + 0x08) = 0x60u | 0x80u | 0x1u; /* REV_IN word, REV_OUT, RESET */
+  if (words >= 8) {
+    uint32_t blocks = words >> 3;
+    __asm volatile("1: ldmia %[p]!, {r4-r11}\n"
+                   "   str r4, [%[dr]]\n   str r5, [%[dr]]\n   str r6, [%[dr]]\n"
+                   "   str r7, [%[dr]]\n   str r8, [%[dr]]\n   str r9, [%[dr]]\n"
+                   "   str r10, [%[dr]]\n   str r11, [%[dr]]\n"
+                   "   subs %[n], %[n], #1\n   bne 1b\n"
+                   : [p] "+r"(p), [n] "+r"(blocks)
+                   : [dr] "r"(dr)
+                   : "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "cc", "memory");
+    words &= 7;
+  }
+  while (words--)
+    *dr = *p++;
+  crc = *dr;
+  REG(u + 0x10) = 0xFFFFFFFFu; /* reset values back */
+  REG(u + 0x08) = 0x1u;
+  return ~ldr_crc_soft(crc, (const uint8_t *)p, n & 3u);
+}
+
 #endif /* LF_LDR_SERVE_H */
 
 #ifdef LF_LDR_SERVE_ENGINE
