@@ -359,9 +359,12 @@ static uint32_t locked_error(const l4_soc *s)
 }
 
 static double prog_ns(const l4_soc *s) { return tmax(s) ? s->p->l4_prog_ns_max : s->p->l4_prog_ns_typ; }
-static double fast_dw_ns(const l4_soc *s)
+/* The k-th double word of a fast row: the row time in 32 parts that add up
+ * to it exactly. */
+static uint64_t fast_dw_ns(const l4_soc *s, unsigned k)
 {
-  return (tmax(s) ? s->p->l4_fast_row_ns_max : s->p->l4_fast_row_ns_typ) / 32.0;
+  double row = tmax(s) ? s->p->l4_fast_row_ns_max : s->p->l4_fast_row_ns_typ;
+  return ns_of(row * (k + 1) / 32.0) - ns_of(row * k / 32.0);
 }
 static double page_ns(const l4_soc *s)
 {
@@ -439,9 +442,9 @@ static void fast_store(l4_soc *s, uint32_t off, uint32_t v, uint64_t t)
     s->op_end = s->fast_dw_end > t ? s->fast_dw_end : t;
     return;
   }
-  uint64_t start = s->fast_dw_end > t ? s->fast_dw_end : t;
-  s->fast_dw_end = start + ns_of(fast_dw_ns(s));
-  s->c->flash_busy_ns += ns_of(fast_dw_ns(s));
+  uint64_t start = s->fast_dw_end > t ? s->fast_dw_end : t, d = fast_dw_ns(s, s->fast_words / 2);
+  s->fast_dw_end = start + d;
+  s->c->flash_busy_ns += d;
   s->fast_words++;
   if (s->fast_words == 64) {
     s->op_end = s->fast_dw_end;
@@ -454,7 +457,7 @@ static int flash_store(l4_soc *s, uint32_t off, unsigned size, uint32_t v, uint6
 {
   /* one double word may be buffered in a fast row; further stores wait */
   if (s->op == OP_FAST && s->fast && *t < s->fast_dw_end && s->fast_words % 2 == 0 && s->fast_words > 0)
-    stall_to(s, t, s->fast_dw_end - ns_of(fast_dw_ns(s)));
+    stall_to(s, t, s->fast_dw_end - fast_dw_ns(s, s->fast_words / 2 - 1));
   else if (!(s->op == OP_FAST && s->fast))
     stall_if_busy(s, t);
   uint32_t cr = s->cr;
