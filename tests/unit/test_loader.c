@@ -847,6 +847,107 @@ static void f103rc_pages_and_mass_erase(void **state)
   fx_close(&f);
 }
 
+/* ---- STM32L4 (loaders/stm32l4.c) on the NUCLEO-L476RG ---- */
+
+/* The 65 KB job on the L476: 33 pages, 8320 double words; flash equals the
+ * image, the CRC equals zlib; within 1.10 x the floor from the params rows
+ * (33 x l4_page_erase_ns + 8320 x l4_prog_ns_typ = 1.4063208 s). The whole
+ * image fits the 96 KiB ring: the erases go first while it uploads. */
+static void l476_65k_image_programs_within_floor(void **state)
+{
+  (void)state;
+  fx f;
+  fx_open(&f, "nucleo-l476rg", NULL, NULL);
+  assert_int_equal(f.g.nsectors, 512);
+  uint8_t *img = random_bytes(IMAGE_LEN, 0x476u);
+  lf_loader_step *st = calloc(2 * 33, sizeof *st);
+  assert_non_null(st);
+  size_t n = plan_steps(&f, img, FLASH, IMAGE_LEN, st);
+  assert_int_equal(n, 2 * 33);
+  uint64_t t0 = now(&f);
+  lf_loader_range rg = {FLASH, IMAGE_LEN};
+  uint32_t crc = 0;
+  must(&f, lf_loader_run_crc32(f.l, st, n, &rg, 1, &crc), "run + crc");
+  double job = (double)(now(&f) - t0);
+  must(&f, lf_loader_stop(f.l), "stop");
+  assert_int_equal(crc, (uint32_t)crc32(0L, img, IMAGE_LEN));
+  expect_flash(&f, FLASH, img, IMAGE_LEN);
+  const lf_bench_params *p = lf_bench_params_get(f.b);
+  double floor_ns = 33 * p->l4_page_erase_ns + (IMAGE_LEN / 8) * p->l4_prog_ns_typ;
+  const lf_loader_stats *ls = lf_loader_stats_get(f.l);
+  double cyc_ns = 1e9 / ls->core_hz;
+  printf("L476: job %.2f ms = %.4f x floor %.2f ms; ring empty %.3f ms\n", job / 1e6, job / floor_ns,
+         floor_ns / 1e6, ls->starve_cyc * cyc_ns / 1e6);
+  assert_int_equal((uint64_t)floor_ns, 1406320800ull);
+  assert_true(ls->starve_cyc * cyc_ns < 1e6);
+  assert_true(job < 1.10 * floor_ns);
+  assert_true(job > floor_ns);
+  free(st);
+  free(img);
+  fx_close(&f);
+}
+
+/* zlib CRC on the L4's programmable unit and in software (unaligned heads,
+ * short ranges, tails), over RAM and erased flash. */
+static void l476_crc_unit_and_software_equal_zlib(void **state)
+{
+  (void)state;
+  lf_loader_cfg c;
+  lf_loader_cfg_default(&c);
+  c.ram_size = 0x10000;
+  fx f;
+  fx_open(&f, "nucleo-l476rg", NULL, &c);
+  uint8_t *d = random_bytes(3000, 476u);
+  const uint32_t buf = 0x20012000u;
+  must(&f, lf_adi_write(f.a, buf, d, 3000), "fill");
+  must(&f, lf_loader_start(f.l), "start");
+  static const uint32_t offs[][2] = {{0, 3000}, {1, 2999}, {3, 17}, {2, 2}, {0, 0}, {4, 2048}, {7, 15}, {0, 32}};
+  lf_loader_range rg[8];
+  uint32_t got[8];
+  for (size_t i = 0; i < 8; i++)
+    rg[i] = (lf_loader_range){buf + offs[i][0], offs[i][1]};
+  must(&f, lf_loader_crc32(f.l, rg, 8, got), "crc");
+  for (size_t i = 0; i < 8; i++)
+    if (got[i] != (uint32_t)crc32(0L, d + offs[i][0], offs[i][1]))
+      fail_msg("range +%u len %u: 0x%08x, zlib 0x%08x", offs[i][0], offs[i][1], got[i],
+               (unsigned)crc32(0L, d + offs[i][0], offs[i][1]));
+  must(&f, lf_loader_stop(f.l), "stop");
+  free(d);
+  fx_close(&f);
+}
+
+/* The ECC rule through the loader: a double word programmed twice fails
+ * with PROGERR naming its address; an injected erase flag names the page
+ * (bank 2: sector 257); a bank erase and programming across the boundary. */
+static void l476_errors_and_banks(void **state)
+{
+  (void)state;
+  fx f;
+  fx_open(&f, "nucleo-l476rg", NULL, NULL);
+  uint8_t *img = random_bytes(4096, 11u);
+  lf_loader_step st[4] = {{LF_LOADER_ERASE, 0x0807F800u, NULL, 0}, {LF_LOADER_ERASE, 0x08080000u, NULL, 0},
+                          {LF_LOADER_PROGRAM, 0x0807F800u, img, 4096}, {LF_LOADER_PROGRAM, 0x0807F800u + 0x100, img, 8}};
+  assert_int_equal(lf_loader_run(f.l, st, 4), LF_ETARGET);
+  printf("%s\n", lf_err_msg(f.s));
+  assert_non_null(strstr(lf_err_msg(f.s), "program 0x0807f900 (sector 255) failed"));
+  assert_non_null(strstr(lf_err_msg(f.s), "(PROGERR)"));
+  expect_flash(&f, 0x0807F800u, img, 4096);
+  fx_close(&f);
+  fx_open(&f, "nucleo-l476rg", "flash_error@2:0x10", NULL);
+  lf_loader_step er[2] = {{LF_LOADER_ERASE, 0x08080000u, NULL, 0}, {LF_LOADER_ERASE, 0x08080800u, NULL, 0}};
+  assert_int_equal(lf_loader_run(f.l, er, 2), LF_ETARGET);
+  printf("%s\n", lf_err_msg(f.s));
+  assert_non_null(strstr(lf_err_msg(f.s), "erase sector 257 (0x08080800, 2 KiB) failed: FLASH_SR 0x00000010 (WRPERR)"));
+  fx_close(&f);
+  fx_open(&f, "nucleo-l476rg", NULL, NULL);
+  lf_loader_step bk[2] = {{LF_LOADER_MASS, 2, NULL, 0}, {LF_LOADER_PROGRAM, 0x080FF000u, img, 4096}};
+  must(&f, lf_loader_run(f.l, bk, 2), "bank 2 erase + program");
+  must(&f, lf_loader_stop(f.l), "stop");
+  expect_flash(&f, 0x080FF000u, img, 4096);
+  free(img);
+  fx_close(&f);
+}
+
 int main(int argc, char **argv)
 {
   if (argc > 1)
@@ -872,6 +973,9 @@ int main(int argc, char **argv)
     cmocka_unit_test(f103_crc_unit_and_software_equal_zlib),
     cmocka_unit_test(f103_errors_name_address_page_and_flag),
     cmocka_unit_test(f103rc_pages_and_mass_erase),
+    cmocka_unit_test(l476_65k_image_programs_within_floor),
+    cmocka_unit_test(l476_crc_unit_and_software_equal_zlib),
+    cmocka_unit_test(l476_errors_and_banks),
   };
   return cmocka_run_group_tests_name("loader", tests, NULL, NULL);
 }

@@ -1015,6 +1015,79 @@ static void test_f1_65k_floors(void **state)
   lf_geometry_free(&g);
 }
 
+/* ---- STM32L4 (stm32-f1-l4-h7-targets.md 1.2, 2.2, 4.4, 6) ---- */
+
+/* L47x/L48x: 1 MiB always two banks of 256 pages of 2 KiB (bank 2 numbered
+ * from 256); 512 KiB one bank or, with DUALBANK, two of 128 pages; double
+ * words only; DS10198 times: tprog 81.69/90.76 us, page 22.02/24.47 ms,
+ * mass 22.13/24.59 ms whatever the size. */
+static void test_l4_banks_units_and_times(void **state)
+{
+  lf_flash_geometry g = {0};
+  geometry(0x415, 1024, false, &g);
+  assert_int_equal(g.nsectors, 512);
+  assert_int_equal(g.nbanks, 2);
+  sector_is(&g, 255, 0x0807F800, 2048, 255, 0);
+  sector_is(&g, 256, 0x08080000, 2048, 256, 1);
+  assert_int_equal(g.prog_unit, 8);
+  assert_int_equal(lf_geometry_unit_log2(&g, 4), -1);
+  assert_int_equal(lf_geometry_prog_ns(&g, 8, false), 81690);
+  assert_int_equal(lf_geometry_prog_ns(&g, 8, true), 90760);
+  assert_int_equal(lf_geometry_erase_ns(&g, &g.sector[300], 8, false), 22020 * US);
+  assert_int_equal(lf_geometry_erase_ns(&g, &g.sector[300], 8, true), 24470 * US);
+  assert_int_equal(lf_geometry_mass_ns(&g, 8, false), 22130 * US);
+  assert_int_equal(g.nregions, 2); /* main array + OTP */
+  assert_int_equal(g.region[1].start, 0x1FFF7000u);
+  geometry(0x415, 512, false, &g);
+  assert_int_equal(g.nbanks, 1);
+  assert_int_equal(g.nsectors, 256);
+  geometry(0x415, 512, true, &g);
+  assert_int_equal(g.nbanks, 2);
+  sector_is(&g, 128, 0x08040000, 2048, 256, 1);
+  assert_int_equal(lf_geometry_mass_ns(&g, 8, true), 24590 * US);
+  assert_int_equal(lf_line_geometry(S, NULL, 0x415, 2048, false, &g), LF_EINVAL);
+  assert_string_equal(lf_err_msg(S), "flash: STM32L47x/L48x: a 2048 KiB array does not fit the line (256, "
+                                     "512 or 1024 KiB)");
+  assert_int_equal(lf_line_geometry(S, NULL, 0x435, 256, false, &g), LF_ENOTSUP);
+  assert_non_null(strstr(lf_err_msg(S), "STM32L43x/L44x (DEV_ID 0x435) is not supported yet"));
+  lf_geometry_free(&g);
+}
+
+/* 65 KB on the L476: 33 pages x 22.02 ms + 8320 double words x 81.69 us =
+ * 726.66 ms + 679.6608 ms; a mass erase (22.13 ms + 679.6608 ms) loses the
+ * rest of the 1 MiB: auto keeps to pages. 8 KiB across the bank boundary:
+ * pages 254, 255 of bank 1 and 256, 257 of bank 2. */
+static void test_l4_65k_floor_and_bank_boundary(void **state)
+{
+  lf_flash_geometry g = {0};
+  geometry(0x415, 1024, false, &g);
+  img m = {0};
+  img_add(&m, 0x08000000, 66560, -1);
+  lf_plan_settings set;
+  lf_plan_settings_default(&set);
+  lf_plan *p = build(&m, &g, &set);
+  assert_int_equal(p->sum.sector_cost_ns, 1406320800ull);
+  assert_int_equal(p->sum.chip_cost_ns, 701790800ull);
+  assert_int_equal(p->sum.erase_used, LF_ERASE_SECTOR);
+  finalize(p);
+  assert_int_equal(p->sum.erased, 33);
+  assert_int_equal(p->sum.program_words, 8320);
+  assert_int_equal(p->sum.floor_ns, 1406320800ull);
+  lf_plan_free(p);
+  img_free(&m);
+  img_add(&m, 0x0807F000, 8192, -1);
+  p = build(&m, &g, &set);
+  finalize(p);
+  assert_int_equal(p->sum.erased, 4);
+  for (unsigned i = 254; i < 258; i++)
+    assert_int_equal(p->sector[i].action, LF_SECTOR_PROGRAM);
+  assert_int_equal(p->sector[256].sector->bank, 1);
+  range_is(&p->sector[256].prog[0], 0x08080000, 2048);
+  lf_plan_free(p);
+  img_free(&m);
+  lf_geometry_free(&g);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -1037,6 +1110,8 @@ int main(void)
     cmocka_unit_test(test_auto_never_surprise_mass_erase),
     cmocka_unit_test(test_f1_pages_units_and_times),
     cmocka_unit_test(test_f1_65k_floors),
+    cmocka_unit_test(test_l4_banks_units_and_times),
+    cmocka_unit_test(test_l4_65k_floor_and_bank_boundary),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
