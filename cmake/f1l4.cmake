@@ -1,10 +1,14 @@
 # STM32F1 and STM32L4 families (issue 14): the command line under flash
 # faults and read protection on their boards (the F767's cli_faults.sh and
-# cli_rdp.sh cases), tests/flash/cli_f1.sh.
+# cli_rdp.sh cases), tests/flash/cli_pages.sh.
 if(TARGET luaflash)
-  add_test(NAME flash_cli_f1 COMMAND bash ${CMAKE_SOURCE_DIR}/tests/flash/cli_f1.sh $<TARGET_FILE:luaflash>)
-  set_tests_properties(flash_cli_f1 PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 300
-    PASS_REGULAR_EXPRESSION "\\[  PASSED  \\] [0-9]+ test\\(s\\)\\." FAIL_REGULAR_EXPRESSION "\\[  FAILED  \\]")
+  foreach(board nucleo-f103rb nucleo-l476rg)
+    string(REGEX REPLACE "nucleo-" "" tag ${board})
+    add_test(NAME flash_cli_${tag} COMMAND bash ${CMAKE_SOURCE_DIR}/tests/flash/cli_pages.sh
+             $<TARGET_FILE:luaflash> ${board})
+    set_tests_properties(flash_cli_${tag} PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 300
+      PASS_REGULAR_EXPRESSION "\\[  PASSED  \\] [0-9]+ test\\(s\\)\\." FAIL_REGULAR_EXPRESSION "\\[  FAILED  \\]")
+  endforeach()
 endif()
 # The demo on each new board: the blink firmware flashed by luaflash must
 # blink LD2 (PA5) every 100 ms after the reset (the F767's lua_demo_project),

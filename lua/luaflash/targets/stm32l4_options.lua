@@ -96,7 +96,8 @@ function M.encode(o)
     end
     for k = 1, 2 do
       local r = runs[k]
-      wrp[#wrp + 1] = r and (r[1] | (r[2] << 16)) or M.FACTORY_WRP
+      -- bits 31:24 and 15:8 are reserved and read 1 (the factory value)
+      wrp[#wrp + 1] = r and (0xFF00FF00 | r[1] | (r[2] << 16)) or M.FACTORY_WRP
     end
   end
   return optr, wrp
@@ -216,8 +217,9 @@ function M.write(t, change, opts)
   local same = optr == change.optr
   for i = 1, 4 do same = same and wrp[i] == change.wrp[i] end
   if not same then
-    error(string.format("option bytes: verify after reload: FLASH_OPTR 0x%08x, expected 0x%08x", optr,
-      change.optr), 0)
+    error(string.format("option bytes: verify after reload: FLASH_OPTR 0x%08x WRP1AR 0x%08x WRP1BR 0x%08x " ..
+      "WRP2AR 0x%08x WRP2BR 0x%08x, expected 0x%08x 0x%08x 0x%08x 0x%08x 0x%08x", optr, wrp[1], wrp[2], wrp[3],
+      wrp[4], change.optr, change.wrp[1], change.wrp[2], change.wrp[3], change.wrp[4]), 0)
   end
   return { seconds = (t:now_ns() - t0) / 1e9, optr = optr, optcr = optr, optcr1 = wrp[1], decoded = dec,
     record = { optr = string.format("0x%08x", optr), rdp = dec.rdp, dual_bank = dec.dual_bank } }
