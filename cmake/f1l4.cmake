@@ -19,9 +19,17 @@ if(TARGET luaflash)
            image=${CMAKE_SOURCE_DIR}/scripts/demo-fw/demo-f103.bin)
   add_test(NAME lua_demo_f103 COMMAND $<TARGET_FILE:luaflash> --bench nucleo-f103rb
            ${CMAKE_SOURCE_DIR}/scripts/demo.lua sram=0x20000000 bytes=8192 stack=0x20005000)
-  set_tests_properties(lua_demo_project_f103 lua_demo_f103 PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 120)
-  set_tests_properties(lua_demo_project_f103 PROPERTIES PASS_REGULAR_EXPRESSION
+  add_test(NAME lua_demo_project_l476 COMMAND $<TARGET_FILE:luaflash> --bench nucleo-l476rg
+           ${CMAKE_SOURCE_DIR}/scripts/demo-project.lua board=nucleo_l476rg
+           image=${CMAKE_SOURCE_DIR}/scripts/demo-fw/demo-l476.bin)
+  add_test(NAME lua_demo_l476 COMMAND $<TARGET_FILE:luaflash> --bench nucleo-l476rg
+           ${CMAKE_SOURCE_DIR}/scripts/demo.lua sram=0x20000000 bytes=65536 stack=0x20018000)
+  set_tests_properties(lua_demo_project_f103 lua_demo_f103 lua_demo_project_l476 lua_demo_l476 PROPERTIES
+    ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 120)
+  set_tests_properties(lua_demo_project_f103 lua_demo_project_l476 PROPERTIES PASS_REGULAR_EXPRESSION
     "LD1 toggled 0 times, LD2 1[01], LD3 0.*verified")
   set_tests_properties(lua_demo_f103 PROPERTIES PASS_REGULAR_EXPRESSION
     "STM32F10x medium density Cortex-M3 r1p1.*crc32   0x4d341dcf")
+  set_tests_properties(lua_demo_l476 PROPERTIES PASS_REGULAR_EXPRESSION
+    "STM32L47x/L48x Cortex-M4 r0p1.*crc32   0x12912136")
 endif()

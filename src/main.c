@@ -65,7 +65,7 @@ static const char usage_text[] =
   "                          or 'bench' (= --bench nucleo-f767zi)\n"
   "  --bench BOARD[,BOARD]   use in-process virtual boards instead of USB\n"
   "                          (boards: nucleo-f767zi, nucleo-f429zi, nucleo-f103rb,\n"
-  "                          nucleo-f103rc)\n"
+  "                          nucleo-f103rc, nucleo-l476rg)\n"
   "  --bench-probe KIND      probe model of the virtual boards: v2, v2-1, v3\n"
   "  --bench-faults SPEC     fault injection, e.g. usb_timeout@5,swd_fault@40\n"
   "  --bench-state FILE      board state (flash, options) loaded at start,\n"
