@@ -94,6 +94,7 @@ local function make_images()
   img("f767-2m.bin", "nucleo-f767zi", 2 * 1024 * 1024)
   img("f103-65k.bin", "nucleo-f103rb", 66560)
   img("f103rc-65k.bin", "nucleo-f103rc", 66560)
+  img("l476-65k.bin", "nucleo-l476rg", 66560)
   -- one byte inserted at the start: every following byte moves up by one,
   -- so the content of every sector differs from what the flash holds
   local base = readfile(images["f767-65k.bin"])
@@ -202,6 +203,22 @@ local scenarios = {
     label = "luaflash erase=fastest on the F103RC", what = "a mass erase (20 ms) instead of 33 page erases, as pyOCD's chip erase: the rest of the flash is lost" },
   { id = "pyocd-f103rc", group = "6", kind = "peer", tool = "pyocd", board = "nucleo-f103rc", image = "f103rc-65k.bin",
     label = "pyOCD 0.13.1 on the F103RC", what = "pyocd-flashtool -t stm32f103rc -a 0x08000000 IMG (chip erase: it erases all 256 KiB)" },
+  -- STM32L4 (issue 14): the NUCLEO-L476RG (two banks of 2 KiB pages, double words)
+  { id = "l476", group = "7", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-l476rg",
+    image = "l476-65k.bin", args = { "board=nucleo_l476rg" }, standin = true,
+    label = "luaflash defaults on NUCLEO-L476RG", what = "board = nucleo_l476rg: 33 pages of 2 KiB, 8320 double words" },
+  { id = "l476-unchanged", group = "7", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-l476rg",
+    image = "l476-65k.bin", args = { "board=nucleo_l476rg" },
+    prep = { { image = "l476-65k.bin", args = { "board=nucleo_l476rg" } } },
+    label = "luaflash: unchanged re-flash on NUCLEO-L476RG", what = "the same image again (CRC32 per page on the CRC unit)" },
+  { id = "l476-fastest", group = "7", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-l476rg",
+    image = "l476-65k.bin", args = { "board=nucleo_l476rg", "erase=fastest" },
+    label = "luaflash erase=fastest on NUCLEO-L476RG", what = "a mass erase of both banks (22 ms) instead of 33 page erases, as pyOCD's chip erase" },
+  { id = "openocd-l476", group = "7", kind = "peer", tool = "openocd", board = "nucleo-l476rg", image = "l476-65k.bin",
+    label = "OpenOCD 0.12 on NUCLEO-L476RG",
+    what = "openocd -f board/st_nucleo_l4.cfg -c 'program IMG 0x08000000 verify reset exit'" },
+  { id = "pyocd-l476", group = "7", kind = "peer", tool = "pyocd", board = "nucleo-l476rg", image = "l476-65k.bin",
+    label = "pyOCD 0.13.1 on NUCLEO-L476RG", what = "pyocd-flashtool -t stm32l475xg -a 0x08000000 IMG (chip erase: both banks)" },
   -- calibration: the usb_transfer_latency_ns sensitivity of scenarios 1-2
   { id = "pyocd-default-lat1ms", group = "cal", kind = "luaflash", project = PYOCD,
     board = "nucleo-f767zi", image = "f767-65k.bin", params = { "usb_transfer_latency_ns=1000000" },
@@ -436,6 +453,8 @@ local function main()
     -- STM32F1, DS5319 rows: pages covered x tERASE + half-words x tprog
     ["f103-65k"] = { floor_s = (65 * P.f1_page_erase_ns + 33280 * P.f1_prog_ns_typ) / 1e9, bytes = 66560 },
     ["f103rc-65k"] = { floor_s = (33 * P.f1_page_erase_ns + 33280 * P.f1_prog_ns_typ) / 1e9, bytes = 66560 },
+    -- STM32L4, DS10198 rows: pages covered x tERASE + double words x tprog
+    ["l476-65k"] = { floor_s = (33 * P.l4_page_erase_ns + 8320 * P.l4_prog_ns_typ) / 1e9, bytes = 66560 },
   }
   results.params = {
     usb_transfer_latency_ns = P.usb_transfer_latency_ns, flash_prog_ns_typ = P.flash_prog_ns_typ,
