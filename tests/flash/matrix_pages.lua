@@ -131,6 +131,27 @@ for _, B in ipairs(boards) do
       H.eq(r.plan.erase, "chip", "auto with nothing to lose")
     end)
   end)
+  -- a protected region in a page the image touches (page 5, after the
+  -- image bytes there) and one in an untouched page that a chip erase
+  -- would lose: both kept, under sector and chip erase
+  for _, erase in ipairs { "sector", "chip" } do
+    H.test(string.format("%s protected regions kept, erase=%s", B.board, erase), function()
+      with(B.board, state, function(S)
+        local p5 = BASE + 5 * B.page + B.page - 64
+        local p2 = BASE + 2 * B.page
+        local before5, before2 = S.b:peek(p5, 64), S.b:peek(p2, 256)
+        local store = H.tmp .. "/lf_protstore_" .. tostring(math.random(1e9))
+        local r = S.F:program(B.edges, { erase = erase, protect = { { p5, 64, "cal" }, { p2, 256, "boot" } },
+          protect_store = store })
+        S.F:close()
+        H.eq(r.plan.erase, erase, "erase mode")
+        H.check(S.b:peek(p5, 64) == before5, "protected bytes of page 5 kept")
+        H.check(S.b:peek(p2, 256) == before2, "protected bytes of page 2 kept")
+        for _, sg in ipairs(B.edges) do H.check(S.b:peek(sg.base, #sg.data) == sg.data, "image bytes") end
+        os.execute("rm -rf '" .. store .. "'")
+      end)
+    end)
+  end
   H.test(B.board .. " edges erase=fastest: the mass erase, pages 2 and 7 lost", function()
     with(B.board, state, function(S)
       local r = H.job(S, B.edges, { erase = "fastest" })
