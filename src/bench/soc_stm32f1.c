@@ -199,10 +199,10 @@ typedef struct f1_soc {
   bool locked;               /* RDP + debugger: program/erase refused */
   bool debug_seen;
   /* peripherals */
-  lf_regblock rcc, dbgmcu, gpio[NGPIO];
+  lf_rcc rcc;
+  lf_regblock dbgmcu, gpio[NGPIO];
   lf_crc_unit crc;
   lf_iwdg iwdg;
-  lf_clk_tree clk;
 } f1_soc;
 
 static uint64_t ns_of(double v) { return v <= 0 ? 0 : (uint64_t)llround(v); }
@@ -560,45 +560,17 @@ static const lf_clk_src clk_srcs[] = {
   {RCC_CR_PLLON, RCC_CR_PLLRDY, LF_CLK_PLL},
 };
 
-static void rcc_update(f1_soc *s, uint64_t t)
-{
-  lf_clk_switch(&s->clk, lf_regblock_get(&s->rcc, RCC_CFGR) & 3, lf_regblock_get(&s->rcc, RCC_CR),
-                s->p->hse_hz, s->p->pll_lock_ns, t);
-}
-
-static uint32_t rcc_read(f1_soc *s, uint32_t off, uint64_t t)
-{
-  rcc_update(s, t);
-  uint32_t v = lf_regblock_get(&s->rcc, off);
-  if (off == RCC_CR)
-    v = lf_clk_cr_read(&s->clk, v, s->p->hse_hz, s->p->pll_lock_ns, t);
-  else if (off == RCC_CFGR)
-    v = (v & ~0xCu) | (s->clk.sws << 2);
-  else if (off == RCC_CSR)
-    v = (v & ~2u) | ((v & 1u) << 1); /* LSIRDY follows LSION */
-  return v;
-}
-
-static void rcc_write(f1_soc *s, uint32_t off, uint32_t wv, uint32_t lanes, uint64_t t)
-{
-  rcc_update(s, t);
-  uint32_t old = lf_regblock_get(&s->rcc, off);
-  lf_regblock_write(&s->rcc, off, wv, lanes);
-  if (off == RCC_CR)
-    lf_clk_cr_written(&s->clk, old, lf_regblock_get(&s->rcc, RCC_CR), t);
-  rcc_update(s, t);
-}
 
 /* SYSCLK: HSI, HSE or PLL (HSI/2 or HSE[/2] times PLLMUL + 2, at most 16). */
 static double f1_sysclk_hz(const void *self)
 {
   const f1_soc *s = self;
   double hsi = s->p->f1_hsi_hz, hse = s->p->hse_hz;
-  if (s->clk.sws == 1)
+  if (s->rcc.clk.sws == 1)
     return hse;
-  if (s->clk.sws != 2)
+  if (s->rcc.clk.sws != 2)
     return hsi;
-  uint32_t c = lf_regblock_get(&s->rcc, RCC_CFGR);
+  uint32_t c = lf_regblock_get(&s->rcc.r, RCC_CFGR);
   unsigned mul = ((c >> 18) & 0xF) + 2;
   double src = (c & (1u << 16)) ? hse / ((c & (1u << 17)) ? 2 : 1) : hsi / 2;
   return src * (mul > 16 ? 16 : mul);
@@ -609,7 +581,7 @@ static double f1_sysclk_hz(const void *self)
 
 static bool clock_on(const f1_soc *s, uint32_t reg, unsigned bit)
 {
-  return (lf_regblock_get(&s->rcc, reg) >> bit) & 1;
+  return (lf_regblock_get(&s->rcc.r, reg) >> bit) & 1;
 }
 
 static uint32_t gpio_idr(const f1_soc *s, unsigned port)
@@ -654,9 +626,9 @@ static int periph_access(f1_soc *s, lf_bus_master m, uint32_t addr, unsigned siz
   uint32_t wv = write ? (*val << sh) & lanes : 0, v = 0;
   if (in(addr, size, RCC_BASE, 0x400)) {
     if (write)
-      rcc_write(s, word - RCC_BASE, wv, lanes, *t);
+      lf_rcc_write(&s->rcc, word - RCC_BASE, wv, lanes, s->p->hse_hz, s->p->pll_lock_ns, *t);
     else
-      v = rcc_read(s, word - RCC_BASE, *t);
+      v = lf_rcc_read(&s->rcc, word - RCC_BASE, s->p->hse_hz, s->p->pll_lock_ns, *t);
   } else if (in(addr, size, CRC_BASE, 0x400)) {
     if (clock_on(s, RCC_AHBENR, RCC_AHB_CRCEN)) {
       if (write)
@@ -791,13 +763,12 @@ static void f1_reset(void *self, lf_soc_reset_kind kind, uint64_t t)
   if (power)
     s->debug_seen = false;
   update_lock(s);
-  lf_regblock_reset(&s->rcc, power);
+  lf_rcc_reset(&s->rcc, power);
   lf_regblock_reset(&s->dbgmcu, power);
   for (unsigned g = 0; g < NGPIO; g++)
     lf_regblock_reset(&s->gpio[g], true);
   lf_crc_reset(&s->crc);
   lf_iwdg_reset(&s->iwdg, !(s->obr & OBR_IWDG_SW), s->p->f1_lsi_hz, t);
-  s->clk = (lf_clk_tree){clk_srcs, sizeof clk_srcs / sizeof clk_srcs[0], 0, 0};
 }
 
 static void f1_set_uid(void *self, uint64_t seed)
@@ -862,7 +833,8 @@ static void *f1_create(const char *part, const lf_soc_env *env, lf_soc_info *inf
   s->regions[1] = (lf_soc_region){"flash", FLASH_BASE, s->flash_size, s->flash, false, false};
   s->regions[2] = (lf_soc_region){"sysmem", SYSMEM_BASE, SYSMEM_SIZE, s->sysmem, false, false};
   s->regions[3] = (lf_soc_region){"sram", SRAM_BASE, s->sram_size, s->sram, true, false};
-  lf_regblock_init(&s->rcc, (lf_stm32_reg_table)LF_STM32_REG_TABLE(rcc_regs));
+  lf_rcc_init(&s->rcc, (lf_stm32_reg_table)LF_STM32_REG_TABLE(rcc_regs), clk_srcs,
+              sizeof clk_srcs / sizeof clk_srcs[0], RCC_CFGR, RCC_CSR);
   lf_regblock_init(&s->dbgmcu, (lf_stm32_reg_table)LF_STM32_REG_TABLE(dbgmcu_regs));
   for (unsigned g = 0; g < NGPIO; g++)
     lf_regblock_init(&s->gpio[g], (lf_stm32_reg_table)LF_STM32_REG_TABLE(gpio_regs));

@@ -235,11 +235,11 @@ typedef struct l4_soc {
   uint64_t obl_at;           /* OBL_LAUNCH: the chip resets at this time */
   bool obl_pending;
   /* peripherals */
-  lf_regblock rcc, dbgmcu;
+  lf_rcc rcc;
+  lf_regblock dbgmcu;
   lf_gpio_port gpio[NGPIO];
   lf_crc_unit crc;
   lf_iwdg iwdg;
-  lf_clk_tree clk;
 } l4_soc;
 
 static uint64_t ns_of(double v) { return v <= 0 ? 0 : (uint64_t)llround(v); }
@@ -685,39 +685,11 @@ static int fctl_access(l4_soc *s, lf_bus_master m, uint32_t off, unsigned size, 
 /* ------------------------------------------------------------------ */
 /* RCC                                                                 */
 
-static void rcc_update(l4_soc *s, uint64_t t)
-{
-  lf_clk_switch(&s->clk, lf_regblock_get(&s->rcc, RCC_CFGR) & 3, lf_regblock_get(&s->rcc, RCC_CR),
-                s->p->hse_hz, s->p->pll_lock_ns, t);
-}
-
-static uint32_t rcc_read(l4_soc *s, uint32_t off, uint64_t t)
-{
-  rcc_update(s, t);
-  uint32_t v = lf_regblock_get(&s->rcc, off);
-  if (off == RCC_CR)
-    v = lf_clk_cr_read(&s->clk, v, s->p->hse_hz, s->p->pll_lock_ns, t);
-  else if (off == RCC_CFGR)
-    v = (v & ~0xCu) | (s->clk.sws << 2);
-  else if (off == RCC_CSR)
-    v = (v & ~2u) | ((v & 1u) << 1); /* LSIRDY follows LSION */
-  return v;
-}
-
-static void rcc_write(l4_soc *s, uint32_t off, uint32_t wv, uint32_t lanes, uint64_t t)
-{
-  rcc_update(s, t);
-  uint32_t old = lf_regblock_get(&s->rcc, off);
-  lf_regblock_write(&s->rcc, off, wv, lanes);
-  if (off == RCC_CR)
-    lf_clk_cr_written(&s->clk, old, lf_regblock_get(&s->rcc, RCC_CR), t);
-  rcc_update(s, t);
-}
 
 static double msi(const l4_soc *s)
 {
-  uint32_t cr = lf_regblock_get(&s->rcc, RCC_CR);
-  unsigned r = (cr & 8u) ? (cr >> 4) & 0xF : (lf_regblock_get(&s->rcc, RCC_CSR) >> 8) & 0xF;
+  uint32_t cr = lf_regblock_get(&s->rcc.r, RCC_CR);
+  unsigned r = (cr & 8u) ? (cr >> 4) & 0xF : (lf_regblock_get(&s->rcc.r, RCC_CSR) >> 8) & 0xF;
   return r < 12 ? msi_hz[r] * (s->p->l4_msi_hz / 4e6) : 0;
 }
 
@@ -725,12 +697,12 @@ static double msi(const l4_soc *s)
 static double l4_sysclk_hz(const void *self)
 {
   const l4_soc *s = self;
-  switch (s->clk.sws) {
+  switch (s->rcc.clk.sws) {
   case 0: return msi(s);
   case 1: return 16e6;
   case 2: return s->p->hse_hz;
   default: {
-    uint32_t c = lf_regblock_get(&s->rcc, RCC_PLLCFGR);
+    uint32_t c = lf_regblock_get(&s->rcc.r, RCC_PLLCFGR);
     double src = (c & 3) == 1 ? msi(s) : (c & 3) == 2 ? 16e6 : (c & 3) == 3 ? s->p->hse_hz : 0;
     unsigned m = ((c >> 4) & 7) + 1, n = (c >> 8) & 0x7F, r = 2 * (((c >> 25) & 3) + 1);
     return src / m * n / r;
@@ -743,7 +715,7 @@ static double l4_sysclk_hz(const void *self)
 
 static bool clock_on(const l4_soc *s, uint32_t reg, unsigned bit)
 {
-  return (lf_regblock_get(&s->rcc, reg) >> bit) & 1;
+  return (lf_regblock_get(&s->rcc.r, reg) >> bit) & 1;
 }
 
 static int periph_access(l4_soc *s, lf_bus_master m, uint32_t addr, unsigned size, bool write,
@@ -753,9 +725,9 @@ static int periph_access(l4_soc *s, lf_bus_master m, uint32_t addr, unsigned siz
   uint32_t wv = write ? (*val << sh) & lanes : 0, v = 0;
   if (in(addr, size, RCC_BASE, 0x400)) {
     if (write)
-      rcc_write(s, word - RCC_BASE, wv, lanes, *t);
+      lf_rcc_write(&s->rcc, word - RCC_BASE, wv, lanes, s->p->hse_hz, s->p->pll_lock_ns, *t);
     else
-      v = rcc_read(s, word - RCC_BASE, *t);
+      v = lf_rcc_read(&s->rcc, word - RCC_BASE, s->p->hse_hz, s->p->pll_lock_ns, *t);
   } else if (in(addr, size, CRC_BASE, 0x400)) {
     if (clock_on(s, RCC_AHB1ENR, RCC_AHB1_CRCEN)) {
       if (write)
@@ -943,13 +915,12 @@ static void l4_reset(void *self, lf_soc_reset_kind kind, uint64_t t)
   if (power)
     s->debug_seen = false;
   update_lock(s);
-  lf_regblock_reset(&s->rcc, power);
+  lf_rcc_reset(&s->rcc, power);
   lf_regblock_reset(&s->dbgmcu, power);
   for (unsigned g = 0; g < NGPIO; g++)
     lf_gpio_reset(&s->gpio[g], &gpio_resets[g]);
   lf_crc_reset(&s->crc);
   lf_iwdg_reset(&s->iwdg, !(s->opt_act[0] & OPTR_IWDG_SW), s->p->l4_lsi_hz, t);
-  s->clk = (lf_clk_tree){clk_srcs, sizeof clk_srcs / sizeof clk_srcs[0], 0, 0};
 }
 
 static void l4_set_uid(void *self, uint64_t seed)
@@ -1010,7 +981,8 @@ static void *l4_create(const char *part, const lf_soc_env *env, lf_soc_info *inf
   s->regions[2] = (lf_soc_region){"sram2", SRAM2_BASE, SRAM2_SIZE, s->sram2, true, false};
   s->regions[3] = (lf_soc_region){"sysmem", SYSMEM_BASE, SYSMEM_SIZE, s->sysmem, false, false};
   s->regions[4] = (lf_soc_region){"sram1", SRAM1_BASE, SRAM1_SIZE, s->sram1, true, false};
-  lf_regblock_init(&s->rcc, (lf_stm32_reg_table)LF_STM32_REG_TABLE(rcc_regs));
+  lf_rcc_init(&s->rcc, (lf_stm32_reg_table)LF_STM32_REG_TABLE(rcc_regs), clk_srcs,
+              sizeof clk_srcs / sizeof clk_srcs[0], RCC_CFGR, RCC_CSR);
   lf_regblock_init(&s->dbgmcu, (lf_stm32_reg_table)LF_STM32_REG_TABLE(dbgmcu_regs));
   for (unsigned g = 0; g < NGPIO; g++)
     lf_gpio_init(&s->gpio[g], true);

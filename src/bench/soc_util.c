@@ -351,6 +351,51 @@ void lf_clk_switch(lf_clk_tree *k, unsigned sw, uint32_t cr, double hse_hz, doub
     k->sws = sw;
 }
 
+void lf_rcc_init(lf_rcc *k, lf_stm32_reg_table t, const lf_clk_src *src, size_t n, uint16_t cfgr,
+                 uint16_t csr)
+{
+  lf_regblock_init(&k->r, t);
+  k->clk = (lf_clk_tree){src, n, 0, 0};
+  k->cfgr = cfgr;
+  k->csr = csr;
+}
+
+void lf_rcc_reset(lf_rcc *k, bool power)
+{
+  lf_regblock_reset(&k->r, power);
+  k->clk.pll_on_at = 0;
+  k->clk.sws = 0;
+}
+
+static void rcc_update(lf_rcc *k, double hse_hz, double lock_ns, uint64_t t)
+{
+  lf_clk_switch(&k->clk, lf_regblock_get(&k->r, k->cfgr) & 3, lf_regblock_get(&k->r, 0), hse_hz, lock_ns, t);
+}
+
+uint32_t lf_rcc_read(lf_rcc *k, uint32_t off, double hse_hz, double lock_ns, uint64_t t)
+{
+  rcc_update(k, hse_hz, lock_ns, t);
+  uint32_t v = lf_regblock_get(&k->r, off);
+  if (off == 0)
+    v = lf_clk_cr_read(&k->clk, v, hse_hz, lock_ns, t);
+  else if (off == k->cfgr)
+    v = (v & ~0xCu) | (k->clk.sws << 2);
+  else if (off == k->csr)
+    v = (v & ~2u) | ((v & 1u) << 1); /* LSIRDY follows LSION */
+  return v;
+}
+
+void lf_rcc_write(lf_rcc *k, uint32_t off, uint32_t wv, uint32_t lanes, double hse_hz, double lock_ns,
+                  uint64_t t)
+{
+  rcc_update(k, hse_hz, lock_ns, t);
+  uint32_t old = lf_regblock_get(&k->r, off);
+  lf_regblock_write(&k->r, off, wv, lanes);
+  if (off == 0)
+    lf_clk_cr_written(&k->clk, old, lf_regblock_get(&k->r, 0), t);
+  rcc_update(k, hse_hz, lock_ns, t);
+}
+
 /* ------------------------------------------------------------------ */
 /* Bus helpers                                                         */
 

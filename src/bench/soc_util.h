@@ -133,6 +133,22 @@ void lf_clk_cr_written(lf_clk_tree *k, uint32_t old, uint32_t now, uint64_t t);
 /* SWS follows SW once the selected source is ready. */
 void lf_clk_switch(lf_clk_tree *k, unsigned sw, uint32_t cr, double hse_hz, double lock_ns, uint64_t t);
 
+/* An STM32 RCC of this shape: RCC_CR at 0 (the sources' ON/RDY bits),
+ * RCC_CFGR with SW 1:0 and SWS 3:2, RCC_CSR with LSION 0 / LSIRDY 1 (F1,
+ * L4). */
+typedef struct lf_rcc {
+  lf_regblock r;
+  lf_clk_tree clk;
+  uint16_t cfgr, csr;     /* offsets of RCC_CFGR and RCC_CSR */
+} lf_rcc;
+
+void lf_rcc_init(lf_rcc *k, lf_stm32_reg_table t, const lf_clk_src *src, size_t n, uint16_t cfgr,
+                 uint16_t csr);
+void lf_rcc_reset(lf_rcc *k, bool power);
+uint32_t lf_rcc_read(lf_rcc *k, uint32_t off, double hse_hz, double lock_ns, uint64_t t);
+void lf_rcc_write(lf_rcc *k, uint32_t off, uint32_t wv, uint32_t lanes, double hse_hz, double lock_ns,
+                  uint64_t t);
+
 /* ---- bus helpers ---- */
 
 /* Cortex-M3/M4 bit-band (ARMv7-M B3.1): the 32 MiB aliases at 0x22000000
