@@ -722,6 +722,57 @@ static void plan_jobs_full_unchanged_one_byte(void **state)
   fx_close(&f);
 }
 
+/* ---- the page-flash families: shared shapes of their tests ---- */
+
+/* Runs the 65 KB image through the plan's steps (nsteps of them) on board,
+ * checks flash and the zlib CRC, and returns the job's virtual time in ns
+ * with the loader's time without data (ring empty) in *starve_ns. */
+static double run_65k_job(const char *board, uint32_t seed, size_t nsteps, double *starve_ns)
+{
+  fx f;
+  fx_open(&f, board, NULL, NULL);
+  uint8_t *img = random_bytes(IMAGE_LEN, seed);
+  lf_loader_step *st = calloc(nsteps, sizeof *st);
+  assert_non_null(st);
+  size_t n = plan_steps(&f, img, FLASH, IMAGE_LEN, st);
+  assert_int_equal(n, nsteps);
+  uint64_t t0 = now(&f);
+  lf_loader_range rg = {FLASH, IMAGE_LEN};
+  uint32_t crc = 0;
+  must(&f, lf_loader_run_crc32(f.l, st, n, &rg, 1, &crc), "run + crc");
+  double job = (double)(now(&f) - t0);
+  must(&f, lf_loader_stop(f.l), "stop");
+  assert_int_equal(crc, (uint32_t)crc32(0L, img, IMAGE_LEN));
+  expect_flash(&f, FLASH, img, IMAGE_LEN);
+  const lf_loader_stats *ls = lf_loader_stats_get(f.l);
+  *starve_ns = (double)ls->starve_cyc * 1e9 / ls->core_hz;
+  printf("%s: job %.2f ms; ring empty %.3f ms; %llu uploads, %llu polls\n", board, job / 1e6, *starve_ns / 1e6,
+         (unsigned long long)ls->uploads, (unsigned long long)ls->polls);
+  free(st);
+  free(img);
+  fx_close(&f);
+  return job;
+}
+
+/* The loader's zlib CRC over 3000 random bytes the host wrote at buf, in
+ * 8 ranges (offset, length) of which some are unaligned, short or empty. */
+static void crc_ranges_equal_zlib(fx *f, uint32_t buf, uint32_t seed, const uint32_t offs[8][2])
+{
+  uint8_t *d = random_bytes(3000, seed);
+  must(f, lf_adi_write(f->a, buf, d, 3000), "fill");
+  must(f, lf_loader_start(f->l), "start");
+  lf_loader_range rg[8];
+  uint32_t got[8];
+  for (size_t i = 0; i < 8; i++)
+    rg[i] = (lf_loader_range){buf + offs[i][0], offs[i][1]};
+  must(f, lf_loader_crc32(f->l, rg, 8, got), "crc");
+  for (size_t i = 0; i < 8; i++)
+    if (got[i] != (uint32_t)crc32(0L, d + offs[i][0], offs[i][1]))
+      fail_msg("range +%u len %u: 0x%08x, zlib 0x%08x", offs[i][0], offs[i][1], got[i],
+               (unsigned)crc32(0L, d + offs[i][0], offs[i][1]));
+  free(d);
+}
+
 /* ---- STM32F1 (loaders/stm32f1.c) on the NUCLEO-F103RB ---- */
 
 /* The 65 KB job on the F103RB: 65 pages erased, 33280 half-words, flash
@@ -732,36 +783,16 @@ static void plan_jobs_full_unchanged_one_byte(void **state)
 static void f103_65k_image_programs_within_floor(void **state)
 {
   (void)state;
-  fx f;
-  fx_open(&f, "nucleo-f103rb", NULL, NULL);
-  assert_int_equal(f.g.nsectors, 128);
-  uint8_t *img = random_bytes(IMAGE_LEN, 0xF103u);
-  lf_loader_step *st = calloc(2 * 65, sizeof *st);
-  assert_non_null(st);
-  size_t n = plan_steps(&f, img, FLASH, IMAGE_LEN, st);
-  assert_int_equal(n, 2 * 65);
-  uint64_t t0 = now(&f);
-  lf_loader_range rg = {FLASH, IMAGE_LEN};
-  uint32_t crc = 0;
-  must(&f, lf_loader_run_crc32(f.l, st, n, &rg, 1, &crc), "run + crc");
-  double job = (double)(now(&f) - t0);
-  must(&f, lf_loader_stop(f.l), "stop");
-  assert_int_equal(crc, (uint32_t)crc32(0L, img, IMAGE_LEN));
-  expect_flash(&f, FLASH, img, IMAGE_LEN);
-  const lf_bench_params *p = lf_bench_params_get(f.b);
-  double floor_ns = 65 * p->f1_page_erase_ns + (IMAGE_LEN / 2) * p->f1_prog_ns_typ;
-  const lf_loader_stats *ls = lf_loader_stats_get(f.l);
-  double cyc_ns = 1e9 / ls->core_hz;
-  printf("F103RB: job %.2f ms = %.4f x floor %.2f ms; ring empty %.3f ms; %llu uploads, %llu polls\n",
-         job / 1e6, job / floor_ns, floor_ns / 1e6, ls->starve_cyc * cyc_ns / 1e6,
-         (unsigned long long)ls->uploads, (unsigned long long)ls->polls);
+  double starve;
+  double job = run_65k_job("nucleo-f103rb", 0xF103u, 2 * 65, &starve);
+  lf_bench_params p;
+  lf_bench_params_default(&p);
+  double floor_ns = 65 * p.f1_page_erase_ns + (IMAGE_LEN / 2) * p.f1_prog_ns_typ;
+  printf("F103RB: %.4f x floor %.2f ms\n", job / floor_ns, floor_ns / 1e6);
   assert_int_equal((uint64_t)floor_ns, 3047200000ull);
-  assert_true(ls->starve_cyc * cyc_ns < 10e6);
+  assert_true(starve < 10e6);
   assert_true(job < 1.10 * floor_ns);
   assert_true(job > floor_ns);
-  free(st);
-  free(img);
-  fx_close(&f);
 }
 
 /* zlib CRC on the target: the fixed unit (aligned, 16 bytes or more) and
@@ -775,20 +806,8 @@ static void f103_crc_unit_and_software_equal_zlib(void **state)
   c.ram_size = 0x2800; /* the loader keeps to 10 KiB; the buffer sits above */
   fx f;
   fx_open(&f, "nucleo-f103rb", NULL, &c);
-  uint8_t *d = random_bytes(3000, 103u);
-  const uint32_t buf = 0x20003000u;
-  must(&f, lf_adi_write(f.a, buf, d, 3000), "fill");
-  must(&f, lf_loader_start(f.l), "start");
-  static const uint32_t offs[][2] = {{0, 3000}, {1, 2999}, {3, 17}, {2, 2}, {0, 0}, {4, 2048}, {8, 15}, {0, 16}};
-  lf_loader_range rg[8];
-  uint32_t got[8];
-  for (size_t i = 0; i < 8; i++)
-    rg[i] = (lf_loader_range){buf + offs[i][0], offs[i][1]};
-  must(&f, lf_loader_crc32(f.l, rg, 8, got), "crc");
-  for (size_t i = 0; i < 8; i++)
-    if (got[i] != (uint32_t)crc32(0L, d + offs[i][0], offs[i][1]))
-      fail_msg("range +%u len %u: 0x%08x, zlib 0x%08x", offs[i][0], offs[i][1], got[i],
-               (unsigned)crc32(0L, d + offs[i][0], offs[i][1]));
+  static const uint32_t offs[8][2] = {{0, 3000}, {1, 2999}, {3, 17}, {2, 2}, {0, 0}, {4, 2048}, {8, 15}, {0, 16}};
+  crc_ranges_equal_zlib(&f, 0x20003000u, 103u, offs);
   uint8_t ff[4096];
   memset(ff, 0xFF, sizeof ff);
   lf_loader_range fr = {FLASH + 0x400, sizeof ff};
@@ -796,7 +815,6 @@ static void f103_crc_unit_and_software_equal_zlib(void **state)
   must(&f, lf_loader_crc32(f.l, &fr, 1, &fc), "crc flash");
   assert_int_equal(fc, (uint32_t)crc32(0L, ff, sizeof ff));
   must(&f, lf_loader_stop(f.l), "stop");
-  free(d);
   fx_close(&f);
 }
 
@@ -856,35 +874,16 @@ static void f103rc_pages_and_mass_erase(void **state)
 static void l476_65k_image_programs_within_floor(void **state)
 {
   (void)state;
-  fx f;
-  fx_open(&f, "nucleo-l476rg", NULL, NULL);
-  assert_int_equal(f.g.nsectors, 512);
-  uint8_t *img = random_bytes(IMAGE_LEN, 0x476u);
-  lf_loader_step *st = calloc(2 * 33, sizeof *st);
-  assert_non_null(st);
-  size_t n = plan_steps(&f, img, FLASH, IMAGE_LEN, st);
-  assert_int_equal(n, 2 * 33);
-  uint64_t t0 = now(&f);
-  lf_loader_range rg = {FLASH, IMAGE_LEN};
-  uint32_t crc = 0;
-  must(&f, lf_loader_run_crc32(f.l, st, n, &rg, 1, &crc), "run + crc");
-  double job = (double)(now(&f) - t0);
-  must(&f, lf_loader_stop(f.l), "stop");
-  assert_int_equal(crc, (uint32_t)crc32(0L, img, IMAGE_LEN));
-  expect_flash(&f, FLASH, img, IMAGE_LEN);
-  const lf_bench_params *p = lf_bench_params_get(f.b);
-  double floor_ns = 33 * p->l4_page_erase_ns + (IMAGE_LEN / 8) * p->l4_prog_ns_typ;
-  const lf_loader_stats *ls = lf_loader_stats_get(f.l);
-  double cyc_ns = 1e9 / ls->core_hz;
-  printf("L476: job %.2f ms = %.4f x floor %.2f ms; ring empty %.3f ms\n", job / 1e6, job / floor_ns,
-         floor_ns / 1e6, ls->starve_cyc * cyc_ns / 1e6);
+  double starve;
+  double job = run_65k_job("nucleo-l476rg", 0x476u, 2 * 33, &starve);
+  lf_bench_params p;
+  lf_bench_params_default(&p);
+  double floor_ns = 33 * p.l4_page_erase_ns + (IMAGE_LEN / 8) * p.l4_prog_ns_typ;
+  printf("L476: %.4f x floor %.2f ms\n", job / floor_ns, floor_ns / 1e6);
   assert_int_equal((uint64_t)floor_ns, 1406320800ull);
-  assert_true(ls->starve_cyc * cyc_ns < 1e6);
+  assert_true(starve < 1e6);
   assert_true(job < 1.10 * floor_ns);
   assert_true(job > floor_ns);
-  free(st);
-  free(img);
-  fx_close(&f);
 }
 
 /* zlib CRC on the L4's programmable unit and in software (unaligned heads,
@@ -897,22 +896,9 @@ static void l476_crc_unit_and_software_equal_zlib(void **state)
   c.ram_size = 0x10000;
   fx f;
   fx_open(&f, "nucleo-l476rg", NULL, &c);
-  uint8_t *d = random_bytes(3000, 476u);
-  const uint32_t buf = 0x20012000u;
-  must(&f, lf_adi_write(f.a, buf, d, 3000), "fill");
-  must(&f, lf_loader_start(f.l), "start");
-  static const uint32_t offs[][2] = {{0, 3000}, {1, 2999}, {3, 17}, {2, 2}, {0, 0}, {4, 2048}, {7, 15}, {0, 32}};
-  lf_loader_range rg[8];
-  uint32_t got[8];
-  for (size_t i = 0; i < 8; i++)
-    rg[i] = (lf_loader_range){buf + offs[i][0], offs[i][1]};
-  must(&f, lf_loader_crc32(f.l, rg, 8, got), "crc");
-  for (size_t i = 0; i < 8; i++)
-    if (got[i] != (uint32_t)crc32(0L, d + offs[i][0], offs[i][1]))
-      fail_msg("range +%u len %u: 0x%08x, zlib 0x%08x", offs[i][0], offs[i][1], got[i],
-               (unsigned)crc32(0L, d + offs[i][0], offs[i][1]));
+  static const uint32_t offs[8][2] = {{0, 3000}, {1, 2999}, {3, 17}, {2, 2}, {0, 0}, {4, 2048}, {7, 15}, {0, 32}};
+  crc_ranges_equal_zlib(&f, 0x20012000u, 476u, offs);
   must(&f, lf_loader_stop(f.l), "stop");
-  free(d);
   fx_close(&f);
 }
 
