@@ -21,6 +21,7 @@
 #include "bench/demo_image.h"
 #include "bench/params.h"
 #include "bench/soc.h"
+#include "soc_demo_run.h"
 
 #define FLASH 0x08000000u
 #define BANK2 0x08080000u
@@ -435,28 +436,6 @@ static void l4_8_clocks_msi_hsi_pll(void **state)
   lf_soc_free(s);
 }
 
-static int soc_bus(void *ctx, lf_bus_master m, uint32_t addr, unsigned size, bool write,
-                   uint32_t *val, uint64_t *t)
-{
-  return lf_soc_access(ctx, m, addr, size, write, val, t);
-}
-
-static uint32_t boot_of(void *ctx) { return lf_soc_boot_address(ctx); }
-static double clk_of(void *ctx) { return lf_soc_sysclk_hz(ctx); }
-
-static unsigned led_changes;
-static uint32_t led_odr;
-static void on_gpio(void *ctx, unsigned port, uint32_t o, uint32_t n, uint64_t t)
-{
-  (void)ctx;
-  (void)o;
-  (void)t;
-  if (port == 0) {
-    led_changes++;
-    led_odr = n;
-  }
-}
-
 /* GPIO: AHB2ENR gate, PA reset 0xABFFFFFF (analog), BSRR and the L4's BRR. */
 static void l4_gpio_brr_and_reset_values(void **state)
 {
@@ -493,20 +472,7 @@ static void l4_11_demo_blinks_ld2(void **state)
     t = program(s, FLASH + i, lo, hi, t);
   }
   wr(s, CR, LOCK, t);
-  led_changes = 0;
-  lf_soc_set_gpio_cb(s, on_gpio, NULL);
-  const lf_soc_region *r;
-  size_t n = lf_soc_regions(s, &r);
-  lf_core_env env = {
-    .bus = {soc_bus, s}, .regions = r, .nregions = n, .cpuid = lf_soc_cpuid(s),
-    .idcode = lf_soc_idcode(s), .sysclk_hz = clk_of, .boot_address = boot_of, .ctx = s,
-  };
-  char err[256];
-  lf_core *c = lf_core_new(&env, &P, err, sizeof err);
-  assert_non_null(c);
-  lf_core_reset(c, LF_CORE_RESET_POWER, 10 * MS);
-  for (uint64_t u = 10 * MS; u <= 1060 * MS; u += 10 * MS)
-    lf_core_catch_up(c, u);
+  lf_core *c = soc_demo_run(s, &P, 10 * MS, 1060 * MS);
   assert_int_equal(led_changes, 10);
   assert_int_equal(lf_core_reg(c, 13), 0x20018000u);
   lf_core_free(c);
