@@ -1,7 +1,7 @@
 /* Target-side engine shared by the page-flash loaders (stm32f1.c,
- * stm32l4.c): the command loop, the ring consumer of PROGRAM commands, the
- * zlib CRC in software, and failure reporting. Included by a loader's .c
- * (never by the host) after its family part, which defines:
+ * stm32l4.c): the command loop, the ring consumer of PROGRAM commands and
+ * failure reporting, on the ARMv7-M helpers of lf_ldr_armv7m.h. Included by
+ * a loader's .c (never by the host) after its family part, which defines:
  *
  *   FAM_UNIT                  program unit in bytes (a power of two)
  *   FAM_ERRORS                its status register's error flags
@@ -19,13 +19,15 @@
  *   static uint32_t fam_crc(const ctl_t *c, uint32_t a, uint32_t n);  zlib crc32
  *   static void fam_lock(const ctl_t *c);        CR = LOCK
  *
- * and uses ldr_fail / ldr_crc_soft / the barriers from here. Host contract:
- * lf_loader_abi.h. No globals: all state lives in the control block. */
+ * and uses ldr_fail from here and crc_soft / crc_prog_range / the barriers
+ * from lf_ldr_armv7m.h. Host contract: lf_loader_abi.h. No globals: all
+ * state lives in the control block. */
 #ifndef LF_LDR_SERVE_H
 #define LF_LDR_SERVE_H
 
 #include <stdint.h>
 
+#include "lf_ldr_armv7m.h"
 #include "lf_loader_abi.h"
 
 #define REG(a) (*(volatile uint32_t *)(a))
@@ -40,27 +42,7 @@ int lf_ldr_main(ctl_t *c) __attribute__((section(".text.entry"), used));
 /* Records a failure in the status block (the engine part defines it). */
 static int ldr_fail(ctl_t *c, uint32_t status, uint32_t addr, uint32_t sr);
 
-static inline void dsb(void) { __asm volatile("dsb" ::: "memory"); }
-static inline void isb(void) { __asm volatile("isb" ::: "memory"); }
 static inline uint32_t cycles(void) { return REG(DWT_CYCCNT); }
-static inline uint32_t rbit(uint32_t v)
-{
-  uint32_t r;
-  __asm("rbit %0, %1" : "=r"(r) : "r"(v));
-  return r;
-}
-
-/* zlib crc32 update (state not inverted here), bit by bit: no table, the
- * blob stays small. */
-static uint32_t ldr_crc_soft(uint32_t crc, const uint8_t *p, uint32_t n)
-{
-  while (n--) {
-    crc ^= *p++;
-    for (int k = 0; k < 8; k++)
-      crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
-  }
-  return crc;
-}
 
 /* IWDG (KR, PR, RLR; ST's formula 4 * 2^PR * (RLR + 1) / LSI): the longest
  * timeout (PR 6, RLR 0xFFF: 26 s at 40 kHz, 32.8 s at 32 kHz), longer than
@@ -73,48 +55,6 @@ static void ldr_iwdg_slow(uint32_t w)
   REG(w + 0x04) = 6u;
   REG(w + 0x08) = 0xFFFu;
   REG(w + 0x00) = 0xAAAAu;
-}
-
-/* zlib crc32 of [a, a+n) on a programmable STM32 CRC unit (L4, F7: DR,
- * CR 0x08 with REV_IN/REV_OUT, INIT 0x10, POL 0x14): POL 0x04C11DB7, INIT =
- * the bit-reversed running CRC (the unit's MSB-first register is the bit
- * reverse of zlib's state), REV_IN by word, REV_OUT; 8-word LDM bursts.
- * Unaligned heads, short ranges and tails go in software. The unit's reset
- * values are restored. */
-__attribute__((unused)) static uint32_t ldr_crc_prog(uint32_t u, uint32_t a, uint32_t n)
-{
-  uint32_t crc = 0xFFFFFFFFu, head = (0u - a) & 3u;
-  if (n < 16)
-    return ~ldr_crc_soft(crc, (const uint8_t *)a, n);
-  if (head) {
-    crc = ldr_crc_soft(crc, (const uint8_t *)a, head);
-    a += head;
-    n -= head;
-  }
-  volatile uint32_t *dr = &REG(u + 0x00);
-  const uint32_t *p = (const uint32_t *)a;
-  uint32_t words = n >> 2;
-  REG(u + 0x14) = 0x04C11DB7u;
-  REG(u + 0x10) = rbit(crc);
-  REG(u + 0x08) = 0x60u | 0x80u | 0x1u; /* REV_IN word, REV_OUT, RESET */
-  if (words >= 8) {
-    uint32_t blocks = words >> 3;
-    __asm volatile("1: ldmia %[p]!, {r4-r11}\n"
-                   "   str r4, [%[dr]]\n   str r5, [%[dr]]\n   str r6, [%[dr]]\n"
-                   "   str r7, [%[dr]]\n   str r8, [%[dr]]\n   str r9, [%[dr]]\n"
-                   "   str r10, [%[dr]]\n   str r11, [%[dr]]\n"
-                   "   subs %[n], %[n], #1\n   bne 1b\n"
-                   : [p] "+r"(p), [n] "+r"(blocks)
-                   : [dr] "r"(dr)
-                   : "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "cc", "memory");
-    words &= 7;
-  }
-  while (words--)
-    *dr = *p++;
-  crc = *dr;
-  REG(u + 0x10) = 0xFFFFFFFFu; /* reset values back */
-  REG(u + 0x08) = 0x1u;
-  return ~ldr_crc_soft(crc, (const uint8_t *)p, n & 3u);
 }
 
 #endif /* LF_LDR_SERVE_H */

@@ -181,7 +181,7 @@ static uint32_t fam_crc(const ctl_t *c, uint32_t a, uint32_t n)
 {
   uint32_t crc = 0xFFFFFFFFu;
   if (F1(c)->crc_mode != LF_LDR_F1_CRC_FIXED || (a & 3u) || n < 16)
-    return ~ldr_crc_soft(crc, (const uint8_t *)a, n);
+    return ~crc_soft(crc, (const uint8_t *)a, n);
   volatile uint32_t *dr = &REG(F1(c)->crc_regs + CRC_DR);
   const uint32_t *p = (const uint32_t *)a;
   uint32_t words = n >> 2;
@@ -200,7 +200,7 @@ static uint32_t fam_crc(const ctl_t *c, uint32_t a, uint32_t n)
   while (words--)
     *dr = rbit(*p++);
   crc = rbit(*dr);
-  return ~ldr_crc_soft(crc, (const uint8_t *)p, n & 3u);
+  return ~crc_soft(crc, (const uint8_t *)p, n & 3u);
 }
 
 #define LF_LDR_SERVE_ENGINE

@@ -195,8 +195,8 @@ static uint32_t fam_prog_run(const ctl_t *c, uint32_t d, const uint8_t *s, uint3
 static uint32_t fam_crc(const ctl_t *c, uint32_t a, uint32_t n)
 {
   if (!L4(c)->crc_regs)
-    return ~ldr_crc_soft(0xFFFFFFFFu, (const uint8_t *)a, n);
-  return ldr_crc_prog(L4(c)->crc_regs, a, n);
+    return ~crc_soft(0xFFFFFFFFu, (const uint8_t *)a, n);
+  return crc_prog_range(L4(c)->crc_regs, a, n);
 }
 
 #define LF_LDR_SERVE_ENGINE
