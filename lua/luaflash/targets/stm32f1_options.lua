@@ -7,7 +7,7 @@
 -- The interface is that of luaflash.targets.stm32f7_options (production,
 -- scripts/examples/unprotect.lua).
 
-local common = require("luaflash.targets.options")
+local C = require("luaflash.targets.option_common")
 
 local M = {}
 
@@ -101,7 +101,7 @@ function M.consequences(old, new)
 end
 
 function M.check_change(old, new, allow)
-  return common.check_change(M.consequences(old, new), allow)
+  return C.consent(M.consequences(old, new), allow)
 end
 
 -- ---- on a connected target ----------------------------------------------
@@ -120,9 +120,8 @@ M.UID = 0x1FFFF7E8            -- §1.1: 96-bit unique ID
 M.fields = { rdp = true, iwdg_sw = true, nrst_stop = true, nrst_stdby = true, data0 = true,
   data1 = true, write_protected = true }
 
-function M.check_fields(want)
-  return common.check_fields(M, want, function() return M.decode(M.FACTORY) end)
-end
+function M.factory() return M.decode(M.FACTORY) end
+function M.check_fields(want) return C.check_fields(M, want) end
 
 -- The chip's line (WRP granularity) and page count.
 local function chip_shape(t)
@@ -169,7 +168,7 @@ function M.prepare(t, want, allow)
 end
 
 local function wait_idle(t, timeout_s, what)
-  return common.wait_idle(t, M.FLASH + M.SR, M.SR_BSY, timeout_s, what)
+  return C.wait(t, M.FLASH + M.SR, M.SR_BSY, timeout_s, what, "FLASH_SR.BSY")
 end
 
 local function check(t, sr, what)

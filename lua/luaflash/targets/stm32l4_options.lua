@@ -8,7 +8,7 @@
 -- The interface is that of luaflash.targets.stm32f7_options (production,
 -- scripts/examples/unprotect.lua).
 
-local common = require("luaflash.targets.options")
+local C = require("luaflash.targets.option_common")
 
 local M = {}
 
@@ -122,7 +122,7 @@ function M.consequences(old, new)
 end
 
 function M.check_change(old, new, allow)
-  return common.check_change(M.consequences(old, new), allow)
+  return C.consent(M.consequences(old, new), allow)
 end
 
 -- ---- on a connected target ----------------------------------------------
@@ -139,9 +139,8 @@ M.UID = 0x1FFF7590            -- §1.2
 M.fields = { rdp = true, bor = true, write_protected = true }
 for k in pairs(bits) do M.fields[k] = true end
 
-function M.check_fields(want)
-  return common.check_fields(M, want, function() return M.decode(M.FACTORY_OPTR) end)
-end
+function M.factory() return M.decode(M.FACTORY_OPTR) end
+function M.check_fields(want) return C.check_fields(M, want) end
 
 function M.read(t)
   local optr = t:read32(M.FLASH + M.OPTR)
@@ -171,7 +170,7 @@ function M.prepare(t, want, allow)
 end
 
 local function wait_idle(t, timeout_s, what)
-  return common.wait_idle(t, M.FLASH + M.SR, M.SR_BSY, timeout_s, what)
+  return C.wait(t, M.FLASH + M.SR, M.SR_BSY, timeout_s, what, "FLASH_SR.BSY")
 end
 
 -- Program a prepared change, load it (OBL_LAUNCH: the chip resets), halt
