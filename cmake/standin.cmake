@@ -32,11 +32,17 @@ list(APPEND LF_CUSTOM_TESTS test_standin)
 # DAPLink's v1 HID interface.
 set(LF_PEER_DIR ${CMAKE_BINARY_DIR}/standin)
 add_custom_command(OUTPUT ${LF_PEER_DIR}/image-f767-65k.bin ${LF_PEER_DIR}/image-f429-65k.bin
+  ${LF_PEER_DIR}/image-f103-65k.bin ${LF_PEER_DIR}/image-f103rc-65k.bin ${LF_PEER_DIR}/image-l476-65k.bin
   COMMAND lf-bench-image --board nucleo-f767zi 66560 ${LF_PEER_DIR}/image-f767-65k.bin
   COMMAND lf-bench-image --board nucleo-f429zi 66560 ${LF_PEER_DIR}/image-f429-65k.bin
+  COMMAND lf-bench-image --board nucleo-f103rb 66560 ${LF_PEER_DIR}/image-f103-65k.bin
+  COMMAND lf-bench-image --board nucleo-f103rc 66560 ${LF_PEER_DIR}/image-f103rc-65k.bin
+  COMMAND lf-bench-image --board nucleo-l476rg 66560 ${LF_PEER_DIR}/image-l476-65k.bin
   DEPENDS lf-bench-image)
 add_custom_target(lfstandin_images ALL
-  DEPENDS ${LF_PEER_DIR}/image-f767-65k.bin ${LF_PEER_DIR}/image-f429-65k.bin lfstandin lf-bench-check)
+  DEPENDS ${LF_PEER_DIR}/image-f767-65k.bin ${LF_PEER_DIR}/image-f429-65k.bin
+  ${LF_PEER_DIR}/image-f103-65k.bin ${LF_PEER_DIR}/image-f103rc-65k.bin ${LF_PEER_DIR}/image-l476-65k.bin
+  lfstandin lf-bench-check)
 set(LF_PEER_RUNS
   "openocd:nucleo-f767zi:demo:${CMAKE_SOURCE_DIR}/scripts/demo-fw/demo-f767.bin"
   "openocd:nucleo-f767zi:65k:${LF_PEER_DIR}/image-f767-65k.bin"
@@ -48,7 +54,19 @@ set(LF_PEER_RUNS
   "openocd:nucleo-f767zi@daplink:daplink_65k:${LF_PEER_DIR}/image-f767-65k.bin"
   "openocd:nucleo-f767zi@rpi-debugprobe:rpiprobe_demo:${CMAKE_SOURCE_DIR}/scripts/demo-fw/demo-f767.bin"
   "pyocd:nucleo-f429zi@daplink:daplink_demo:${CMAKE_SOURCE_DIR}/scripts/demo-fw/demo-f429.bin"
-  "pyocd:nucleo-f429zi@daplink:daplink_65k:${LF_PEER_DIR}/image-f429-65k.bin")
+  "pyocd:nucleo-f429zi@daplink:daplink_65k:${LF_PEER_DIR}/image-f429-65k.bin"
+  # STM32F103: OpenOCD with board/st_nucleo_f103rb.cfg on the NUCLEO-F103RB,
+  # pyOCD's stm32f103rc target on the high-density F103RC variant
+  "openocd:nucleo-f103rb:f103_demo:${CMAKE_SOURCE_DIR}/scripts/demo-fw/demo-f103.bin"
+  "openocd:nucleo-f103rb:f103_65k:${LF_PEER_DIR}/image-f103-65k.bin"
+  "pyocd:nucleo-f103rc:f103rc_demo:${CMAKE_SOURCE_DIR}/scripts/demo-fw/demo-f103.bin"
+  "pyocd:nucleo-f103rc:f103rc_65k:${LF_PEER_DIR}/image-f103rc-65k.bin"
+  # STM32L476RG: OpenOCD with board/st_nucleo_l4.cfg, pyOCD's stm32l475xg
+  # (the 65 KB image stays below 0x08040000)
+  "openocd:nucleo-l476rg:l476_demo:${CMAKE_SOURCE_DIR}/scripts/demo-fw/demo-l476.bin"
+  "openocd:nucleo-l476rg:l476_65k:${LF_PEER_DIR}/image-l476-65k.bin"
+  "pyocd:nucleo-l476rg:l476_demo:${CMAKE_SOURCE_DIR}/scripts/demo-fw/demo-l476.bin"
+  "pyocd:nucleo-l476rg:l476_65k:${LF_PEER_DIR}/image-l476-65k.bin")
 foreach(run ${LF_PEER_RUNS})
   string(REPLACE ":" ";" parts "${run}")
   list(GET parts 0 tool)

@@ -97,6 +97,9 @@ local function make_images()
   -- pyOCD's built-in F439 algorithm as an FLM, from the installed package
   assert(sh(string.format("%s STM32F439xx STM32F439xI %s", q(top .. "/scripts/pyocd-flm"),
     q(out .. "/pyocd-f439.FLM"))), "scripts/pyocd-flm failed (python3-pyocd installed?)")
+  img("f103-65k.bin", "nucleo-f103rb", 66560)
+  img("f103rc-65k.bin", "nucleo-f103rc", 66560)
+  img("l476-65k.bin", "nucleo-l476rg", 66560)
   -- one byte inserted at the start: every following byte moves up by one,
   -- so the content of every sector differs from what the flash holds
   local base = readfile(images["f767-65k.bin"])
@@ -254,6 +257,48 @@ local scenarios = {
   { id = "ram-pyocd-hid", group = "ram", kind = "ram", tool = "pyocd", board = "nucleo-f429zi@daplink", transport = "hid", hz = 10000000 },
   { id = "ram-pyocd-v2", group = "ram", kind = "ram", tool = "pyocd", board = "nucleo-f429zi@daplink", transport = "bulk", hz = 10000000 },
   { id = "ram-pyocd-rpi", group = "ram", kind = "ram", tool = "pyocd", board = "nucleo-f429zi@rpi-debugprobe", transport = "bulk", hz = 50000000 },
+  -- the page-flash parts (group 9, report section 8)
+  -- STM32F1 (issue 14): the NUCLEO-F103RB (1 KiB pages) and the bench's
+  -- F103RC variant (2 KiB pages, pyOCD's stm32f103rc target)
+  { id = "f103", group = "9", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-f103rb",
+    image = "f103-65k.bin", args = { "board=nucleo_f103rb" }, standin = true,
+    label = "luaflash defaults on NUCLEO-F103RB", what = "board = nucleo_f103rb: 65 pages of 1 KiB, half-words" },
+  { id = "f103-unchanged", group = "9", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-f103rb",
+    image = "f103-65k.bin", args = { "board=nucleo_f103rb" },
+    prep = { { image = "f103-65k.bin", args = { "board=nucleo_f103rb" } } },
+    label = "luaflash: unchanged re-flash on NUCLEO-F103RB", what = "the same image again (CRC32 per page on the target)" },
+  { id = "openocd-f103", group = "9", kind = "peer", tool = "openocd", board = "nucleo-f103rb", image = "f103-65k.bin",
+    label = "OpenOCD 0.12 on NUCLEO-F103RB",
+    what = "openocd -f board/st_nucleo_f103rb.cfg -c 'program IMG 0x08000000 verify reset exit'" },
+  { id = "f103rc", group = "9", kind = "luaflash", project = PROJ .. "f103rc.lua", board = "nucleo-f103rc",
+    image = "f103rc-65k.bin", standin = true,
+    label = "luaflash defaults on the F103RC", what = "chip = stm32f103rc: 33 pages of 2 KiB" },
+  { id = "f103rc-unchanged", group = "9", kind = "luaflash", project = PROJ .. "f103rc.lua", board = "nucleo-f103rc",
+    image = "f103rc-65k.bin", prep = { { project = PROJ .. "f103rc.lua", image = "f103rc-65k.bin" } },
+    label = "luaflash: unchanged re-flash on the F103RC", what = "the same image again" },
+  { id = "openocd-f103rc", group = "9", kind = "peer", tool = "openocd", board = "nucleo-f103rc", image = "f103rc-65k.bin",
+    label = "OpenOCD 0.12 on the F103RC", what = "openocd -f board/st_nucleo_f103rb.cfg (the F103RC model behind it)" },
+  { id = "f103rc-fastest", group = "9", kind = "luaflash", project = PROJ .. "f103rc.lua", board = "nucleo-f103rc",
+    image = "f103rc-65k.bin", args = { "erase=fastest" },
+    label = "luaflash erase=fastest on the F103RC", what = "a mass erase (20 ms) instead of 33 page erases, as pyOCD's chip erase: the rest of the flash is lost" },
+  { id = "pyocd-f103rc", group = "9", kind = "peer", tool = "pyocd", board = "nucleo-f103rc", image = "f103rc-65k.bin",
+    label = "pyOCD 0.13.1 on the F103RC", what = "pyocd-flashtool -t stm32f103rc -a 0x08000000 IMG (chip erase: it erases all 256 KiB)" },
+  -- STM32L4 (issue 14): the NUCLEO-L476RG (two banks of 2 KiB pages, double words)
+  { id = "l476", group = "9", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-l476rg",
+    image = "l476-65k.bin", args = { "board=nucleo_l476rg" }, standin = true,
+    label = "luaflash defaults on NUCLEO-L476RG", what = "board = nucleo_l476rg: 33 pages of 2 KiB, 8320 double words" },
+  { id = "l476-unchanged", group = "9", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-l476rg",
+    image = "l476-65k.bin", args = { "board=nucleo_l476rg" },
+    prep = { { image = "l476-65k.bin", args = { "board=nucleo_l476rg" } } },
+    label = "luaflash: unchanged re-flash on NUCLEO-L476RG", what = "the same image again (CRC32 per page on the CRC unit)" },
+  { id = "l476-fastest", group = "9", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-l476rg",
+    image = "l476-65k.bin", args = { "board=nucleo_l476rg", "erase=fastest" },
+    label = "luaflash erase=fastest on NUCLEO-L476RG", what = "a mass erase of both banks (22 ms) instead of 33 page erases, as pyOCD's chip erase" },
+  { id = "openocd-l476", group = "9", kind = "peer", tool = "openocd", board = "nucleo-l476rg", image = "l476-65k.bin",
+    label = "OpenOCD 0.12 on NUCLEO-L476RG",
+    what = "openocd -f board/st_nucleo_l4.cfg -c 'program IMG 0x08000000 verify reset exit'" },
+  { id = "pyocd-l476", group = "9", kind = "peer", tool = "pyocd", board = "nucleo-l476rg", image = "l476-65k.bin",
+    label = "pyOCD 0.13.1 on NUCLEO-L476RG", what = "pyocd-flashtool -t stm32l475xg -a 0x08000000 IMG (chip erase: both banks)" },
   -- calibration: the usb_transfer_latency_ns sensitivity of scenarios 1-2
   { id = "pyocd-default-lat1ms", group = "cal", kind = "luaflash", project = PYOCD,
     board = "nucleo-f767zi", image = "f767-65k.bin", params = { "usb_transfer_latency_ns=1000000" },
@@ -354,7 +399,7 @@ local function run_luaflash(sc)
   local state = out .. "/" .. sc.id .. ".state"
   os.remove(state)
   for _, p in ipairs(sc.prep or {}) do
-    local pc = luaflash_cmd({ board = sc.board, probe = sc.probe, project = PROJ .. "default.lua", params = sc.params,
+    local pc = luaflash_cmd({ board = sc.board, probe = sc.probe, project = p.project or PROJ .. "default.lua", params = sc.params,
       args = p.args },
       images[p.image], state, true)
     local ok = timed(pc, out .. "/" .. sc.id .. ".prep.json", out .. "/" .. sc.id .. ".prep.err")
@@ -517,6 +562,11 @@ local function main()
     ["f767-65k"] = { floor_s = f65, sector_s = s65, chip_s = c65, bytes = 66560 },
     ["f767-2m"] = { floor_s = f2m, sector_s = s2m, chip_s = c2m, bytes = 2 * 1024 * 1024 },
     ["f767-65k-shift"] = { floor_s = (f767_floor(P, 66561)), bytes = 66561 },
+    -- STM32F1, DS5319 rows: pages covered x tERASE + half-words x tprog
+    ["f103-65k"] = { floor_s = (65 * P.f1_page_erase_ns + 33280 * P.f1_prog_ns_typ) / 1e9, bytes = 66560 },
+    ["f103rc-65k"] = { floor_s = (33 * P.f1_page_erase_ns + 33280 * P.f1_prog_ns_typ) / 1e9, bytes = 66560 },
+    -- STM32L4, DS10198 rows: pages covered x tERASE + double words x tprog
+    ["l476-65k"] = { floor_s = (33 * P.l4_page_erase_ns + 8320 * P.l4_prog_ns_typ) / 1e9, bytes = 66560 },
   }
   -- the H743 (x64, typical): one sector + 2080 flash words; 2 MB: both
   -- banks at once (a chip erase erases both together) vs one after the other

@@ -1,6 +1,7 @@
 -- Unprotect: a plain script (not a project) that takes a chip from read
 -- protection level 1 back to level 0 (a chip whose family has an option-byte
--- module for its line: the STM32F76x/F77x and the STM32H74x/H75x today). The chip mass-erases itself while
+-- module for its line: the STM32F76x/F77x, the STM32H74x/H75x, the STM32F1 and
+-- the STM32L47x/L48x today). The chip mass-erases itself while
 -- doing so (every byte of flash is lost), hence the explicit consent:
 --
 --   luaflash --bench nucleo-f767zi unprotect.lua allow_mass_erase=true
@@ -9,7 +10,8 @@
 -- Without allow_mass_erase=true it only says what it would do. At level 0 it
 -- changes nothing. Level 2 cannot be undone. Option-byte sequence and checks:
 -- the family's module (STM32F7: luaflash.targets.stm32f7_options,
--- stm32f7-target.md §4.5).
+-- stm32f7-target.md §4.5; STM32H7, STM32F1, STM32L4: luaflash.targets.stm32h7_options,
+-- stm32f1_options, stm32l4_options).
 local lf = require("luaflash")
 
 -- the target's state, not the command line: exit 1 with the message alone
@@ -32,7 +34,7 @@ if not f7opt then
     "(its family has no option-byte module for it): use the vendor's tool", info.chip, info.dev_id))
 end
 local optcr, _, old = f7opt.read(t)
-local reg = f7opt.REG_NAME or "FLASH_OPTCR" -- the register holding RDP (STM32H7: FLASH_OPTSR_CUR)
+local reg = f7opt.REG_NAME or "FLASH_OPTCR" -- the register read() returns first, holding RDP
 if old.rdp == 0 then
   print(string.format("unprotect: %s is at RDP level 0 already (%s 0x%08x): nothing to do", info.chip, reg, optcr))
   t:disconnect { resume = true }

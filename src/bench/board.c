@@ -27,11 +27,11 @@
 
 typedef struct board_desc {
   lf_bench_board_info info;
-  struct { unsigned port, pin, led; } leds[3];
+  struct { unsigned port, pin, led; } leds[3]; /* led 0: no LED in this slot */
 } board_desc;
 
-/* All are NUCLEO-144 boards with an on-board ST-LINK/V2-1 (0483:374B) and the
- * same user LEDs: LD1 green PB0, LD2 blue PB7, LD3 red PB14 (UM1974;
+/* All have an on-board ST-LINK/V2-1 (0483:374B). The NUCLEO-144 boards have
+ * the same user LEDs: LD1 green PB0, LD2 blue PB7, LD3 red PB14 (UM1974;
  * stm32f4-target.md 15 for the F429ZI). The default serials are bench
  * choices (24 hex digits as a V2-1 reports them), distinct per board. */
 static const board_desc boards[] = {
@@ -46,6 +46,19 @@ static const board_desc boards[] = {
   {{"nucleo-h743zi", "stm32h743zi", "v2-1", "0672FF495251897067184739", lf_demo_h743_bin,
     &lf_demo_h743_bin_len},
    {{1, 0, 1}, {1, 7, 2}, {1, 14, 3}}},
+  /* NUCLEO-64 (MB1136) with its ST-LINK/V2-1: one user LED, LD2 green on
+   * PA5 (stm32-f1-l4-h7-targets.md 11). nucleo-f103rc is a bench variant:
+   * the same board with the high-density STM32F103RC (2 KiB pages), the
+   * part pyOCD 0.13.1 has a target for. */
+  {{"nucleo-f103rb", "stm32f103rb", "v2-1", "066BFF485550755187211234", lf_demo_f103_bin,
+    &lf_demo_f103_bin_len},
+   {{0, 5, 2}, {0, 0, 0}, {0, 0, 0}}},
+  {{"nucleo-f103rc", "stm32f103rc", "v2-1", "066BFF485550755187215678", lf_demo_f103_bin,
+    &lf_demo_f103_bin_len},
+   {{0, 5, 2}, {0, 0, 0}, {0, 0, 0}}},
+  {{"nucleo-l476rg", "stm32l476rg", "v2-1", "066EFF555051897267082342", lf_demo_l476_bin,
+    &lf_demo_l476_bin_len},
+   {{0, 5, 2}, {0, 0, 0}, {0, 0, 0}}},
 };
 #define NBOARDS (sizeof boards / sizeof boards[0])
 
@@ -176,7 +189,7 @@ static void gpio_changed(void *ctx, unsigned port, uint32_t old_odr, uint32_t ne
   lf_bench_board *b = ctx;
   for (size_t i = 0; i < 3; i++) {
     uint32_t bit = 1u << b->desc->leds[i].pin;
-    if (b->desc->leds[i].port != port || !((old_odr ^ new_odr) & bit))
+    if (!b->desc->leds[i].led || b->desc->leds[i].port != port || !((old_odr ^ new_odr) & bit))
       continue;
     if (b->nleds == b->capleds) {
       size_t cap = b->capleds ? b->capleds * 2 : 64;

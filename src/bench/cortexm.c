@@ -1,4 +1,4 @@
-/* Cortex-M7 / Cortex-M4 core model: Thumb-2 execution under Unicorn 2 in
+/* Cortex-M7 / Cortex-M4 / Cortex-M3 core model: Thumb-2 execution under Unicorn 2 in
  * virtual time, plus the PPB registers the debugger and the firmware see.
  * Facts: stm32f7-target.md ("F7 n.m" below) §1, §10.4, §11, §13, §17 and
  * stm32f4-target.md ("F4 n.m") §1, §10.3, §11. The core is chosen by the
@@ -139,6 +139,22 @@ static const ppb_ident m4_idents[] = {
   {0xE0041000u, 0x925, 0x3B, 0x4, 0x9, 0, 0x13, {0}},                       /* ETM-M4 */
 };
 
+/* Cortex-M3 r1p1 (STM32F103): one ROM table at 0xE00FF000 with ST's identity
+ * (part = DEV_ID) listing SCS, DWT, FPB, ITM, TPIU, ETM, as pyOCD/J-Link
+ * logs of F103 boards show it (stm32-f1-l4-h7-targets.md 1.1: ROM base
+ * 0xE00FF000 ✔; component part numbers SCS-M3 0x000, TPIU-M3 0x923, ETM-M3
+ * 0x924 ≈ from such logs; revisions [unconf] 0). */
+static const ppb_ident m3_idents[] = {
+  {0xE00FF000u, 0x410, 0x20, 0x0, 0x1, 0, 0,                                /* ROM table */
+   {0xFFF0F003u, 0xFFF02003u, 0xFFF03003u, 0xFFF01003u, 0xFFF41003u, 0xFFF42003u, 0}},
+  {0xE000E000u, 0x000, 0x3B, 0x4, 0xE, 0, 0, {0}},                          /* SCS-M3 */
+  {0xE0001000u, 0x002, 0x3B, 0x4, 0xE, 0, 0, {0}},                          /* DWT */
+  {0xE0002000u, 0x003, 0x3B, 0x4, 0xE, 0, 0, {0}},                          /* FPB */
+  {0xE0000000u, 0x001, 0x3B, 0x4, 0xE, 0, 0, {0}},                          /* ITM */
+  {0xE0040000u, 0x923, 0x3B, 0x4, 0x9, 0, 0x11, {0}},                       /* TPIU-M3 */
+  {0xE0041000u, 0x924, 0x3B, 0x4, 0x9, 0, 0x13, {0}},                       /* ETM-M3 */
+};
+
 /* What differs between the modeled cores, chosen by the CPUID part number
  * (bits 15:4) the SoC gives in lf_core_env.cpuid. */
 typedef struct core_profile {
@@ -168,6 +184,13 @@ static const core_profile profiles[] = {
    * branch-predictor enables (F4 11: no core caches). */
   {0xC24, "Cortex-M4", UC_CPU_ARM_CORTEX_M4, m4_idents, sizeof m4_idents / sizeof m4_idents[0],
    6, 2, 0, 0x10110021u, 0x11000011u, 0x00000000u, 2, 0x0000031Bu},
+  /* stm32-f1-l4-h7-targets.md 1.1: Cortex-M3 r1p1, FPBv1 with 6 code + 2
+   * literal comparators, 4 DWT comparators (J-Link log ✔); no FPU (MVFR0/1
+   * read 0: ARMv7-M without the FP extension); ICTR 1 (up to 64 lines: the
+   * F103's 43 or 60 [unconf, recalled from CMSIS]); CCR as the M4 (STKALIGN writable on
+   * r1p1). */
+  {0xC23, "Cortex-M3", UC_CPU_ARM_CORTEX_M3, m3_idents, sizeof m3_idents / sizeof m3_idents[0],
+   6, 2, 0, 0x00000000u, 0x00000000u, 0x00000000u, 1, 0x0000031Bu},
 };
 
 static const core_profile *profile_of(uint32_t cpuid)
@@ -1282,7 +1305,7 @@ lf_core *lf_core_new(const lf_core_env *env, const lf_bench_params *p, char *err
   const core_profile *prof = profile_of(env->cpuid);
   if (!prof) {
     snprintf(err, errlen, "core: CPUID 0x%08x (part 0x%03x) is not a modeled core (known: "
-             "Cortex-M7 0xC27, Cortex-M4 0xC24)", env->cpuid, (env->cpuid >> 4) & 0xFFFu);
+             "Cortex-M7 0xC27, Cortex-M4 0xC24, Cortex-M3 0xC23)", env->cpuid, (env->cpuid >> 4) & 0xFFFu);
     return NULL;
   }
   core_alloc *ca = calloc(1, sizeof *ca);

@@ -10,7 +10,7 @@
 #define PPREF "probe-protocols.md"
 #define F4REF "stm32f4-target.md"
 #define CDREF "cmsis-dap.md"
-#define H7REF "stm32-f1-l4-h7-targets.md"
+#define FLHREF "stm32-f1-l4-h7-targets.md"
 #define ROW(field, unit, src) {#field, offsetof(lf_bench_params, field), unit, src}
 #define ROW4(field, unit, src)                                                   \
   {#field "[x8]", offsetof(lf_bench_params, field) + 0 * sizeof(double), unit, src}, \
@@ -82,17 +82,17 @@ static const lf_param_desc rows[] = {
   ROW4(flash_f4_erase128k_max_ns, "ns", F4REF " 9.1 tERASE128KB max (DS8626 sibling; x64 = x32)"),
   ROW4(flash_f4_mass_ns, "ns", F4REF " 9.1 tME 2 MiB typ (unconfirmed; 8-32 s corroborated); one bank: scaled by size [unconf]"),
   ROW4(flash_f4_mass_max_ns, "ns", F4REF " 9.1 tME max (unconfirmed; x64 = x32)"),
-  ROW(h7_hsi_hz, "Hz", H7REF " 8: HSI 64 MHz after reset (CMSIS HSI_VALUE)"),
-  ROW4(h7_prog_ns, "ns", "[unconf] " H7REF " 6: flash word (256 bit) program typ x8 290, x16 180, x32 130, x64 100 us (DS12110)"),
-  ROW4(h7_prog_max_ns, "ns", "[unconf] " H7REF " 6: flash word program max x8 580, x16 360, x32 260, x64 200 us"),
-  ROW4(h7_erase_ns, "ns", H7REF " 6: 128 KiB sector erase typ x64 1 s, x32 1.1 s (DS12110 Table 53); x16 1.8 s, x8 2 s [unconf, disagree: 1.8 typ / 2.6 max for H753]"),
-  ROW4(h7_erase_max_ns, "ns", H7REF " 6: sector erase max x64 2 s, x32 2.2 s (DS12110 Table 53); x16 3.6 s, x8 4 s [unconf]"),
-  ROW4(h7_bank_erase_ns, "ns", "[unconf] " H7REF " 6: bank erase typ x8 13 s ... x64 5 s (x16 8 s, x32 6 s interpolated); both banks erase at once (RM0433 3.3.7)"),
-  ROW4(h7_bank_erase_max_ns, "ns", "[unconf] " H7REF " 6: bank erase max x8 26 s ... x64 10 s (x16 16 s, x32 12 s interpolated)"),
+  ROW(h7_hsi_hz, "Hz", FLHREF " 8: HSI 64 MHz after reset (CMSIS HSI_VALUE)"),
+  ROW4(h7_prog_ns, "ns", "[unconf] " FLHREF " 6: flash word (256 bit) program typ x8 290, x16 180, x32 130, x64 100 us (DS12110)"),
+  ROW4(h7_prog_max_ns, "ns", "[unconf] " FLHREF " 6: flash word program max x8 580, x16 360, x32 260, x64 200 us"),
+  ROW4(h7_erase_ns, "ns", FLHREF " 6: 128 KiB sector erase typ x64 1 s, x32 1.1 s (DS12110 Table 53); x16 1.8 s, x8 2 s [unconf, disagree: 1.8 typ / 2.6 max for H753]"),
+  ROW4(h7_erase_max_ns, "ns", FLHREF " 6: sector erase max x64 2 s, x32 2.2 s (DS12110 Table 53); x16 3.6 s, x8 4 s [unconf]"),
+  ROW4(h7_bank_erase_ns, "ns", "[unconf] " FLHREF " 6: bank erase typ x8 13 s ... x64 5 s (x16 8 s, x32 6 s interpolated); both banks erase at once (RM0433 3.3.7)"),
+  ROW4(h7_bank_erase_max_ns, "ns", "[unconf] " FLHREF " 6: bank erase max x8 26 s ... x64 10 s (x16 16 s, x32 12 s interpolated)"),
   ROW(h7_opt_ns, "ns", "[unconf] option-byte change without RDP regression (OPT_BUSY); as flash_opt_ns"),
-  ROW(h7_reprogram_ecc_error, "bool", "[unconf] " H7REF " 5.3: re-programming a written flash word breaks its 10-bit ECC: reads of it set DBECCERR + ECC_FA and answer a bus error; 0 = plain NOR AND"),
-  ROW(h7_d2sram_clock_gated, "bool", "[unconf] " H7REF " 2.3/2.4/12 #15: SRAM1-3 clocks (RCC_AHB2ENR 29-31) are off after reset; 1 = any access answers a bus error until enabled, 0 = always accessible"),
-  ROW(h7_e0042000_value, "", H7REF " 1.3: not the DBGMCU on an H7; one log read 0x00002001 there (≈)"),
+  ROW(h7_reprogram_ecc_error, "bool", "[unconf] " FLHREF " 5.3: re-programming a written flash word breaks its 10-bit ECC: reads of it set DBECCERR + ECC_FA and answer a bus error; 0 = plain NOR AND"),
+  ROW(h7_d2sram_clock_gated, "bool", "[unconf] " FLHREF " 2.3/2.4/12 #15: SRAM1-3 clocks (RCC_AHB2ENR 29-31) are off after reset; 1 = any access answers a bus error until enabled, 0 = always accessible"),
+  ROW(h7_e0042000_value, "", FLHREF " 1.3: not the DBGMCU on an H7; one log read 0x00002001 there (≈)"),
   ROW(flash_opt_ns, "ns", "[unconf] option-byte write without RDP regression"),
   ROW(flash_ndbank_change_erases, "bool", "[unconf] " F7REF " 4.5: whether an nDBANK change erases flash is not known; 1 = erase (safe)"),
   ROW(flash_errors_block_ops, "bool", "[unconf] F4-style: a program/erase with stale WRPERR/PGAERR/PGPERR/ERSERR set fails with ERSERR (" F7REF " 13 #8)"),
@@ -100,6 +100,34 @@ static const lf_param_desc rows[] = {
   ROW(rdp1_blocks_flash_with_debug, "bool", "[unconf] " F7REF " 5 / " F4REF " 5 (standard ST behaviour): RDP level 1 with the debug port used since power-on (first AHB-AP access; a system reset keeps it) or after a boot from RAM/system memory: no flash/OTP/backup-SRAM access for the core either (reads bus error, program/erase refused); option programming (RDP 1 -> 0) still works. RM0402 read-protection text (F412, same controller; manualslib copy p.69): no read/erase/program while the debug feature is connected or after a RAM/system-memory boot, bus error on reads; 0 = only debugger accesses fail"),
   ROW(rdp1_debug_flash_error, "bits", "[unconf] " F4REF " 5: program/erase refused as if write-protected (ST HAL note on the WRP functions); the flag is unconfirmed: default WRPERR 0x10"),
   ROW(iwdg_lsi_hz, "Hz", "[unconf] LSI nominal 32 kHz (RM0410 not read)"),
+  ROW(f1_hsi_hz, "Hz", FLHREF " 8: HSI 8 MHz after reset (OpenOCD cfg comment, CMSIS HSI_VALUE)"),
+  ROW(f1_lsi_hz, "Hz", "[unconf] DS5319 LSI 30/40/60 kHz min/typ/max (recalled; the reference has no LSI row)"),
+  ROW(f1_prog_ns_typ, "ns", FLHREF " 6: DS5319 Table 28 tprog 16-bit typ 52.5 us"),
+  ROW(f1_prog_ns_max, "ns", FLHREF " 6: DS5319 Table 28 tprog 16-bit max 70 us"),
+  ROW(f1_page_erase_ns, "ns", FLHREF " 6: DS5319 Table 28 tERASE min 20 ms (no typical given; the reference's floor uses the minimum)"),
+  ROW(f1_page_erase_max_ns, "ns", FLHREF " 6: DS5319 Table 28 tERASE max 40 ms"),
+  ROW(f1_mass_erase_ns, "ns", FLHREF " 6: DS5319 Table 28 tME min 20 ms (no typical given)"),
+  ROW(f1_mass_erase_max_ns, "ns", FLHREF " 6: DS5319 Table 28 tME max 40 ms"),
+  ROW(f1_keys_unlocked_lock, "bool", "[unconf] " FLHREF " 3.3, 12 #6: OpenOCD 0.12 writes both KEYR keys without checking LOCK; 0 = keys while unlocked are ignored (that path keeps working)"),
+  ROW(f1_zero_overwrite_ok, "bool", "[unconf] " FLHREF " 3.3 (PM0075): programming 0x0000 over a programmed half-word is accepted; anything else but over 0xFFFF sets PGERR"),
+  ROW(f1_wide_store_bus_error, "bool", "[unconf] " FLHREF " 3.3 (PM0075): with PG = 1 only half-word stores program; byte/word stores answer a bus error (GD32 clones accept words)"),
+  ROW(f1_idcode_core_reads_zero, "bool", "[unconf] " FLHREF " 1.1, 12 #12: DBGMCU_IDCODE reads 0 from firmware (debugger-only register)"),
+  ROW(f1_rdp_protects_first_pages, "bool", "[unconf] " FLHREF " 3.4 (RM0008 3.3 recalled): with read protection the first 4 KiB of flash are write-protected"),
+  ROW(l4_msi_hz, "Hz", FLHREF " 8: MSI 4 MHz (range 6) after reset (OpenOCD cfg comment)"),
+  ROW(l4_lsi_hz, "Hz", "[unconf] DS10198 LSI 32 kHz typical (recalled; the reference has no LSI row)"),
+  ROW(l4_prog_ns_typ, "ns", "[unconf] " FLHREF " 6: DS10198 tprog 64-bit typ 81.69 us"),
+  ROW(l4_prog_ns_max, "ns", "[unconf] " FLHREF " 6: DS10198 tprog 64-bit max 90.76 us"),
+  ROW(l4_fast_row_ns_typ, "ns", "[unconf] " FLHREF " 6: DS10198 one row (32 double words) fast programming typ 1.91 ms"),
+  ROW(l4_fast_row_ns_max, "ns", "[unconf] " FLHREF " 6: DS10198 fast row max 2.12 ms"),
+  ROW(l4_page_erase_ns, "ns", "[unconf] " FLHREF " 6: DS10198 tERASE page typ 22.02 ms"),
+  ROW(l4_page_erase_max_ns, "ns", "[unconf] " FLHREF " 6: DS10198 tERASE max 24.47 ms (OpenOCD: 'as high as 25 ms')"),
+  ROW(l4_mass_erase_ns, "ns", "[unconf] " FLHREF " 6: DS10198 tME one or both banks typ 22.13 ms"),
+  ROW(l4_mass_erase_max_ns, "ns", "[unconf] " FLHREF " 6: DS10198 tME max 24.59 ms"),
+  ROW(l4_opt_ns, "ns", "[unconf] " FLHREF " 6: option change = page erase + program (22.02 ms + the option double words)"),
+  ROW(l4_keys_unlocked_lock, "bool", "[unconf] " FLHREF " 4.3, 12 #6: OpenOCD's stm32l4x comment: a KEYR write fails when already unlocked; 1 = it locks FLASH_CR until reset"),
+  ROW(l4_eop_needs_eopie, "bool", "[unconf] RM0351 as recalled: EOP set only with EOPIE, OPERR only with ERRIE"),
+  ROW(l4_fast_needs_mass_erase, "bool", "[disagree] " FLHREF " 4.3: ST asks for a mass erase of the bank before fast programming (else PGSERR); a community test on an L431 found a page erase enough; 0 = page erase is enough"),
+  ROW(l4_options_load_on_system_reset, "bool", "[unconf] RM0351 as recalled: option bytes load at power-on and OBL_LAUNCH; 0 = NRST/SYSRESETREQ keep the loaded ones"),
   ROW(run_slice_ns, "ns", "bench granularity of lf_bench_run (not a hardware fact)"),
 };
 
@@ -194,6 +222,34 @@ void lf_bench_params_default(lf_bench_params *p)
   p->rdp1_blocks_flash_with_debug = 1;
   p->rdp1_debug_flash_error = 0x10;
   p->iwdg_lsi_hz = 32000;
+  p->f1_hsi_hz = 8e6;
+  p->f1_lsi_hz = 40000;
+  p->f1_prog_ns_typ = 52.5e3;
+  p->f1_prog_ns_max = 70e3;
+  p->f1_page_erase_ns = 20e6;
+  p->f1_page_erase_max_ns = 40e6;
+  p->f1_mass_erase_ns = 20e6;
+  p->f1_mass_erase_max_ns = 40e6;
+  p->f1_keys_unlocked_lock = 0;
+  p->f1_zero_overwrite_ok = 1;
+  p->f1_wide_store_bus_error = 1;
+  p->f1_idcode_core_reads_zero = 1;
+  p->f1_rdp_protects_first_pages = 1;
+  p->l4_msi_hz = 4e6;
+  p->l4_lsi_hz = 32000;
+  p->l4_prog_ns_typ = 81.69e3;
+  p->l4_prog_ns_max = 90.76e3;
+  p->l4_fast_row_ns_typ = 1.91e6;
+  p->l4_fast_row_ns_max = 2.12e6;
+  p->l4_page_erase_ns = 22.02e6;
+  p->l4_page_erase_max_ns = 24.47e6;
+  p->l4_mass_erase_ns = 22.13e6;
+  p->l4_mass_erase_max_ns = 24.59e6;
+  p->l4_opt_ns = 22.8e6;
+  p->l4_keys_unlocked_lock = 1;
+  p->l4_eop_needs_eopie = 1;
+  p->l4_fast_needs_mass_erase = 0;
+  p->l4_options_load_on_system_reset = 0;
   p->run_slice_ns = 1e6;
 }
 

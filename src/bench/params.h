@@ -89,6 +89,29 @@ typedef struct lf_bench_params {
                                           RAM/system memory): the core loses the flash too */
   double rdp1_debug_flash_error;   /* FLASH_SR bits a refused program/erase sets (WRPERR) */
   double iwdg_lsi_hz;              /* IWDG clock (LSI nominal) */
+  /* --- STM32F1 (stm32-f1-l4-h7-targets.md 3, 6, 8; soc_stm32f1.c) --- */
+  double f1_hsi_hz;                /* SYSCLK after reset (HSI) */
+  double f1_lsi_hz;                /* IWDG clock */
+  double f1_prog_ns_typ, f1_prog_ns_max;       /* tprog per half-word */
+  double f1_page_erase_ns, f1_page_erase_max_ns; /* tERASE per page (1 or 2 KiB) */
+  double f1_mass_erase_ns, f1_mass_erase_max_ns; /* tME (whole array) */
+  double f1_keys_unlocked_lock;    /* 1: KEYR written while unlocked = wrong sequence */
+  double f1_zero_overwrite_ok;     /* 1: 0x0000 may be written over a programmed half-word */
+  double f1_wide_store_bus_error;  /* 1: byte/word stores to flash with PG = 1 answer a bus error */
+  double f1_idcode_core_reads_zero; /* 1: DBGMCU_IDCODE reads 0 from the core (debugger only) */
+  double f1_rdp_protects_first_pages; /* 1: RDP level 1 write-protects pages of the first 4 KiB */
+  /* --- STM32L4 (stm32-f1-l4-h7-targets.md 4, 6, 8; soc_stm32l4.c) --- */
+  double l4_msi_hz;                /* SYSCLK after reset (MSI range 6) */
+  double l4_lsi_hz;                /* IWDG clock */
+  double l4_prog_ns_typ, l4_prog_ns_max;         /* one 64-bit double word, standard programming */
+  double l4_fast_row_ns_typ, l4_fast_row_ns_max; /* one row of 32 double words, fast programming */
+  double l4_page_erase_ns, l4_page_erase_max_ns; /* one 2 KiB page */
+  double l4_mass_erase_ns, l4_mass_erase_max_ns; /* one bank or both */
+  double l4_opt_ns;                /* option-byte programming (OPTSTRT), without RDP regression */
+  double l4_keys_unlocked_lock;    /* 1: KEYR written while unlocked = wrong sequence (locks) */
+  double l4_eop_needs_eopie;       /* 1: EOP only with EOPIE, OPERR only with ERRIE */
+  double l4_fast_needs_mass_erase; /* 1: fast programming of a bank not mass-erased since reset: PGSERR */
+  double l4_options_load_on_system_reset; /* 1: NRST/SYSRESETREQ reload the option bytes too */
   /* --- bench run --- */
   double run_slice_ns;             /* core catch-up granularity for lf_bench_run */
 } lf_bench_params;

@@ -17,7 +17,10 @@
  * line in each of these two. */
 extern const lf_soc_family lf_soc_family_stm32;
 extern const lf_soc_family lf_soc_family_stm32h7;
-static const lf_soc_family *const families[] = {&lf_soc_family_stm32, &lf_soc_family_stm32h7};
+extern const lf_soc_family lf_soc_family_stm32f1;
+extern const lf_soc_family lf_soc_family_stm32l4;
+static const lf_soc_family *const families[] = {&lf_soc_family_stm32, &lf_soc_family_stm32h7,
+                                                &lf_soc_family_stm32f1, &lf_soc_family_stm32l4};
 #define NFAMILIES (sizeof families / sizeof families[0])
 
 struct lf_soc {

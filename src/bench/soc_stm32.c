@@ -84,15 +84,6 @@ enum { RCC_CR = 0x00, RCC_PLLCFGR = 0x04, RCC_CFGR = 0x08, RCC_CIR = 0x0C, RCC_A
 #define RCC_CR_PLLSAION (1u << 28)
 #define RCC_CR_PLLSAIRDY (1u << 29)
 
-/* GPIO port (MODER/OSPEEDR/PUPDR resets per port from gpio_resets). */
-enum { G_MODER = 0x00, G_OTYPER = 0x04, G_OSPEEDR = 0x08, G_PUPDR = 0x0C, G_IDR = 0x10,
-       G_ODR = 0x14, G_BSRR = 0x18, G_LCKR = 0x1C, G_AFRL = 0x20, G_AFRH = 0x24 };
-static const lf_stm32_reg gpio_regs[] = {
-  {0x00, 0, 0xFFFFFFFFu, 0}, {0x04, 0, 0xFFFFu, 0}, {0x08, 0, 0xFFFFFFFFu, 0},
-  {0x0C, 0, 0xFFFFFFFFu, 0}, {0x10, 0, 0, LF_STM32_RO}, {0x14, 0, 0xFFFFu, 0},
-  {0x18, 0, 0xFFFFFFFFu, LF_STM32_WO}, {0x1C, 0, 0x1FFFFu, 0}, {0x20, 0, 0xFFFFFFFFu, 0},
-  {0x24, 0, 0xFFFFFFFFu, 0},
-};
 
 /* DBGMCU (F7 12). */
 enum { DBG_IDCODE = 0x00, DBG_CR = 0x04, DBG_APB1 = 0x08, DBG_APB2 = 0x0C };
@@ -123,13 +114,12 @@ typedef struct stm32_soc {
   bus_ent ents[MAXENTS];
   size_t nents;
   /* peripherals */
-  lf_regblock rcc, dbgmcu, gpio[MAXGPIO];
+  lf_regblock rcc, dbgmcu;
+  lf_gpio_port gpio[MAXGPIO];
   lf_crc_unit crc;
   lf_iwdg iwdg;
   uint64_t pll_on_at[3];      /* PLL, PLLI2S, PLLSAI: PLLON rising edge */
   unsigned sws;               /* active SYSCLK source */
-  unsigned lck_stage[MAXGPIO];
-  uint32_t lck_locked[MAXGPIO]; /* pins whose configuration is frozen */
   bool debug_seen;            /* debug port used since power-on */
   bool boot_nonflash;         /* the last reset booted from RAM or system memory */
   uint64_t uid_seed;
@@ -207,113 +197,17 @@ static bool ahb1_clock(const stm32_soc *s, unsigned bit)
 /* ------------------------------------------------------------------ */
 /* GPIO                                                                */
 
-static uint32_t gpio_idr(const stm32_soc *s, unsigned port)
-{
-  const lf_regblock *g = &s->gpio[port];
-  uint32_t moder = lf_regblock_get(g, G_MODER), pupd = lf_regblock_get(g, G_PUPDR), odr = lf_regblock_get(g, G_ODR);
-  uint32_t idr = 0;
-  for (unsigned pin = 0; pin < 16; pin++) {
-    unsigned mode = (moder >> (2 * pin)) & 3, pull = (pupd >> (2 * pin)) & 3;
-    bool level = mode == 1 ? ((odr >> pin) & 1) : pull == 1;
-    idr |= (uint32_t)level << pin;
-  }
-  return idr;
-}
-
-/* Field mask of the locked pins in a configuration register. */
-static uint32_t gpio_lock_mask(const stm32_soc *s, unsigned port, uint32_t off)
-{
-  uint32_t pins = s->lck_locked[port], m = 0;
-  for (unsigned pin = 0; pin < 16; pin++) {
-    if (!((pins >> pin) & 1))
-      continue;
-    switch (off) {
-    case G_OTYPER: m |= 1u << pin; break;
-    case G_MODER: case G_OSPEEDR: case G_PUPDR: m |= 3u << (2 * pin); break;
-    case G_AFRL: if (pin < 8) m |= 0xFu << (4 * pin); break;
-    case G_AFRH: if (pin >= 8) m |= 0xFu << (4 * (pin - 8)); break;
-    default: break;
-    }
-  }
-  return m;
-}
-
-static void gpio_set_odr(stm32_soc *s, unsigned port, uint32_t n, uint64_t t)
-{
-  uint32_t *odr = lf_regblock_ptr(&s->gpio[port], G_ODR);
-  uint32_t old = *odr;
-  *odr = n & 0xFFFF;
-  if (old != *odr && s->gpio_obs->fn)
-    s->gpio_obs->fn(s->gpio_obs->ctx, port, old, *odr, t);
-}
-
-static uint32_t gpio_read(stm32_soc *s, unsigned port, uint32_t off)
-{
-  if (off == G_IDR)
-    return gpio_idr(s, port);
-  if (off == G_BSRR)
-    return 0;
-  if (off == G_LCKR) {
-    uint32_t v = lf_regblock_get(&s->gpio[port], G_LCKR);
-    if (s->lck_stage[port] == 3) { /* the read completing the sequence */
-      s->lck_locked[port] = v & 0xFFFF;
-      s->lck_stage[port] = 4;
-    }
-    return s->lck_stage[port] == 4 ? (s->lck_locked[port] | 0x10000u) : (v & 0xFFFF);
-  }
-  return lf_regblock_get(&s->gpio[port], off);
-}
-
 static void gpio_write(stm32_soc *s, unsigned port, uint32_t off, uint32_t wv, uint32_t lanes,
                        uint64_t t)
 {
-  lf_regblock *g = &s->gpio[port];
-  switch (off) {
-  case G_ODR: {
-    uint32_t o = lf_regblock_get(g, G_ODR);
-    gpio_set_odr(s, port, (o & ~lanes) | (wv & lanes), t);
-    return;
-  }
-  case G_BSRR: {
-    uint32_t v = wv & lanes, o = lf_regblock_get(g, G_ODR);
-    gpio_set_odr(s, port, (o & ~(v >> 16)) | (v & 0xFFFF), t); /* set wins */
-    return;
-  }
-  case G_LCKR: {
-    /* LCKK sequence: 1+bits, 0+bits, 1+bits, then a read of LCKR (RM0410). */
-    if (s->lck_stage[port] == 4 || lanes != 0xFFFFFFFFu)
-      return;
-    uint32_t *r = lf_regblock_ptr(g, G_LCKR);
-    bool k = wv & 0x10000u;
-    unsigned st = s->lck_stage[port];
-    bool same = (wv & 0xFFFF) == (*r & 0xFFFF);
-    if (st == 0 && k) st = 1;
-    else if (st == 1 && !k && same) st = 2;
-    else if (st == 2 && k && same) st = 3;
-    else st = k ? 1 : 0;
-    s->lck_stage[port] = st;
-    *r = wv & 0x1FFFF;
-    return;
-  }
-  default: {
-    uint32_t keep = gpio_lock_mask(s, port, off);
-    lf_regblock_write(g, off, wv, lanes & ~keep);
-    return;
-  }
-  }
+  uint32_t old, now;
+  if (lf_gpio_write(&s->gpio[port], off, wv, lanes, &old, &now) && s->gpio_obs->fn)
+    s->gpio_obs->fn(s->gpio_obs->ctx, port, old, now, t);
 }
 
 static void gpio_port_reset(stm32_soc *s, unsigned port)
 {
-  lf_regblock *g = &s->gpio[port];
-  lf_regblock_reset(g, true);
-  if (port < s->d->ngpio_resets) {
-    *lf_regblock_ptr(g, G_MODER) = s->d->gpio_resets[port].moder;
-    *lf_regblock_ptr(g, G_OSPEEDR) = s->d->gpio_resets[port].ospeedr;
-    *lf_regblock_ptr(g, G_PUPDR) = s->d->gpio_resets[port].pupdr;
-  }
-  s->lck_stage[port] = 0;
-  s->lck_locked[port] = 0;
+  lf_gpio_reset(&s->gpio[port], port < s->d->ngpio_resets ? &s->d->gpio_resets[port] : NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -347,7 +241,7 @@ static int periph_access(stm32_soc *s, const bus_ent *e, lf_bus_master m, uint32
     if (!ahb1_clock(s, e->idx))
       break;
     if (write) gpio_write(s, e->idx, word, wv, lanes, *t);
-    else v = gpio_read(s, e->idx, word);
+    else v = lf_gpio_read(&s->gpio[e->idx], word);
     break;
   case E_DBGMCU:
     if (write) lf_regblock_write(&s->dbgmcu, word, wv, lanes);
@@ -652,7 +546,7 @@ static void *stm32_create(const char *part, const lf_soc_env *env, lf_soc_info *
   lf_iwdg_init(&s->iwdg, d->iwdg_regs);
   lf_regblock_init(&s->dbgmcu, d->dbgmcu_regs);
   for (unsigned g = 0; g < MAXGPIO; g++)
-    lf_regblock_init(&s->gpio[g], (lf_stm32_reg_table)LF_STM32_REG_TABLE(gpio_regs));
+    lf_gpio_init(&s->gpio[g], false);
   stm32_reset(s, LF_SOC_RESET_POWER, 0);
   *info = (lf_soc_info){.part = d->name, .idcode = d->idcode, .cpuid = d->cpuid, .dpidr = d->dpidr,
                         .targetid = d->targetid, .ap_idr = d->ap_idr, .ap_base = d->ap_base,

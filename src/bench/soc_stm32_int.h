@@ -32,7 +32,6 @@ typedef struct lf_stm32_mem {
 
 typedef struct lf_stm32_window { uint32_t base, size; } lf_stm32_window;
 
-typedef struct lf_stm32_gpio_reset { uint32_t moder, ospeedr, pupdr; } lf_stm32_gpio_reset;
 
 /* Where the reset vector is fetched: BOOT_ADD0 of OPTCR1 (<< 14), or the
  * flash alias at 0 (BOOT0 = 0). */

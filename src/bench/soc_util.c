@@ -200,6 +200,243 @@ void lf_iwdg_write(lf_iwdg *w, uint32_t off, uint32_t wv, uint32_t lanes, double
 uint64_t lf_iwdg_deadline(const lf_iwdg *w) { return w->running ? w->deadline : UINT64_MAX; }
 
 /* ------------------------------------------------------------------ */
+/* GPIO port (MODER layout)                                            */
+
+enum { G_MODER = 0x00, G_OTYPER = 0x04, G_OSPEEDR = 0x08, G_PUPDR = 0x0C, G_IDR = 0x10,
+       G_ODR = 0x14, G_BSRR = 0x18, G_LCKR = 0x1C, G_AFRL = 0x20, G_AFRH = 0x24, G_BRR = 0x28 };
+static const lf_stm32_reg gpio_regs[] = {
+  {0x00, 0, 0xFFFFFFFFu, 0}, {0x04, 0, 0xFFFFu, 0}, {0x08, 0, 0xFFFFFFFFu, 0},
+  {0x0C, 0, 0xFFFFFFFFu, 0}, {0x10, 0, 0, LF_STM32_RO}, {0x14, 0, 0xFFFFu, 0},
+  {0x18, 0, 0xFFFFFFFFu, LF_STM32_WO}, {0x1C, 0, 0x1FFFFu, 0}, {0x20, 0, 0xFFFFFFFFu, 0},
+  {0x24, 0, 0xFFFFFFFFu, 0},
+};
+
+void lf_gpio_init(lf_gpio_port *g, bool brr)
+{
+  lf_regblock_init(&g->r, (lf_stm32_reg_table)LF_STM32_REG_TABLE(gpio_regs));
+  g->brr = brr;
+  g->lck_stage = 0;
+  g->lck_locked = 0;
+}
+
+void lf_gpio_reset(lf_gpio_port *g, const lf_stm32_gpio_reset *rv)
+{
+  lf_regblock_reset(&g->r, true);
+  if (rv) {
+    *lf_regblock_ptr(&g->r, G_MODER) = rv->moder;
+    *lf_regblock_ptr(&g->r, G_OSPEEDR) = rv->ospeedr;
+    *lf_regblock_ptr(&g->r, G_PUPDR) = rv->pupdr;
+  }
+  g->lck_stage = 0;
+  g->lck_locked = 0;
+}
+
+static uint32_t gpio_idr(const lf_gpio_port *g)
+{
+  uint32_t moder = lf_regblock_get(&g->r, G_MODER), pupd = lf_regblock_get(&g->r, G_PUPDR);
+  uint32_t odr = lf_regblock_get(&g->r, G_ODR), idr = 0;
+  for (unsigned pin = 0; pin < 16; pin++) {
+    unsigned mode = (moder >> (2 * pin)) & 3, pull = (pupd >> (2 * pin)) & 3;
+    bool level = mode == 1 ? ((odr >> pin) & 1) : pull == 1;
+    idr |= (uint32_t)level << pin;
+  }
+  return idr;
+}
+
+/* Field mask of the locked pins in a configuration register. */
+static uint32_t gpio_lock_mask(const lf_gpio_port *g, uint32_t off)
+{
+  uint32_t pins = g->lck_locked, m = 0;
+  for (unsigned pin = 0; pin < 16; pin++) {
+    if (!((pins >> pin) & 1))
+      continue;
+    switch (off) {
+    case G_OTYPER: m |= 1u << pin; break;
+    case G_MODER: case G_OSPEEDR: case G_PUPDR: m |= 3u << (2 * pin); break;
+    case G_AFRL: if (pin < 8) m |= 0xFu << (4 * pin); break;
+    case G_AFRH: if (pin >= 8) m |= 0xFu << (4 * (pin - 8)); break;
+    default: break;
+    }
+  }
+  return m;
+}
+
+uint32_t lf_gpio_read(lf_gpio_port *g, uint32_t off)
+{
+  if (off == G_IDR)
+    return gpio_idr(g);
+  if (off == G_BSRR || off == G_BRR)
+    return 0;
+  if (off == G_LCKR) {
+    uint32_t v = lf_regblock_get(&g->r, G_LCKR);
+    if (g->lck_stage == 3) { /* the read completing the sequence */
+      g->lck_locked = v & 0xFFFF;
+      g->lck_stage = 4;
+    }
+    return g->lck_stage == 4 ? (g->lck_locked | 0x10000u) : (v & 0xFFFF);
+  }
+  return lf_regblock_get(&g->r, off);
+}
+
+bool lf_gpio_write(lf_gpio_port *g, uint32_t off, uint32_t wv, uint32_t lanes, uint32_t *old,
+                   uint32_t *now)
+{
+  uint32_t *odr = lf_regblock_ptr(&g->r, G_ODR), o = *odr, n = o;
+  switch (off) {
+  case G_ODR: n = (o & ~lanes) | (wv & lanes); break;
+  case G_BSRR: n = (o & ~((wv & lanes) >> 16)) | (wv & lanes & 0xFFFF); break; /* set wins */
+  case G_BRR:
+    if (!g->brr)
+      return false;
+    n = o & ~(wv & lanes & 0xFFFF);
+    break;
+  case G_LCKR: {
+    /* LCKK sequence: 1+bits, 0+bits, 1+bits, then a read of LCKR (RM0410). */
+    if (g->lck_stage == 4 || lanes != 0xFFFFFFFFu)
+      return false;
+    uint32_t *r = lf_regblock_ptr(&g->r, G_LCKR);
+    bool k = wv & 0x10000u;
+    unsigned st = g->lck_stage;
+    bool same = (wv & 0xFFFF) == (*r & 0xFFFF);
+    if (st == 0 && k) st = 1;
+    else if (st == 1 && !k && same) st = 2;
+    else if (st == 2 && k && same) st = 3;
+    else st = k ? 1 : 0;
+    g->lck_stage = st;
+    *r = wv & 0x1FFFF;
+    return false;
+  }
+  default:
+    lf_regblock_write(&g->r, off, wv, lanes & ~gpio_lock_mask(g, off));
+    return false;
+  }
+  *odr = n & 0xFFFF;
+  *old = o;
+  *now = *odr;
+  return o != *odr;
+}
+
+/* ------------------------------------------------------------------ */
+/* RCC clock sources                                                   */
+
+bool lf_clk_ready(const lf_clk_tree *k, unsigned i, uint32_t cr, double hse_hz, double lock_ns, uint64_t t)
+{
+  if (i >= k->n || !(cr & k->src[i].on))
+    return false;
+  switch (k->src[i].kind) {
+  case LF_CLK_HSE: return hse_hz > 0;
+  case LF_CLK_PLL: return t >= k->pll_on_at + (uint64_t)llround(lock_ns > 0 ? lock_ns : 0);
+  default: return true;
+  }
+}
+
+uint32_t lf_clk_cr_read(const lf_clk_tree *k, uint32_t cr, double hse_hz, double lock_ns, uint64_t t)
+{
+  uint32_t v = cr;
+  for (unsigned i = 0; i < k->n; i++)
+    v = (v & ~k->src[i].rdy) | (lf_clk_ready(k, i, cr, hse_hz, lock_ns, t) ? k->src[i].rdy : 0);
+  return v;
+}
+
+void lf_clk_cr_written(lf_clk_tree *k, uint32_t old, uint32_t now, uint64_t t)
+{
+  for (unsigned i = 0; i < k->n; i++)
+    if (k->src[i].kind == LF_CLK_PLL && (now & k->src[i].on) && !(old & k->src[i].on))
+      k->pll_on_at = t;
+}
+
+void lf_clk_switch(lf_clk_tree *k, unsigned sw, uint32_t cr, double hse_hz, double lock_ns, uint64_t t)
+{
+  if (sw != k->sws && lf_clk_ready(k, sw, cr, hse_hz, lock_ns, t))
+    k->sws = sw;
+}
+
+void lf_rcc_init(lf_rcc *k, lf_stm32_reg_table t, const lf_clk_src *src, size_t n, uint16_t cfgr,
+                 uint16_t csr)
+{
+  lf_regblock_init(&k->r, t);
+  k->clk = (lf_clk_tree){src, n, 0, 0};
+  k->cfgr = cfgr;
+  k->csr = csr;
+}
+
+void lf_rcc_reset(lf_rcc *k, bool power)
+{
+  lf_regblock_reset(&k->r, power);
+  k->clk.pll_on_at = 0;
+  k->clk.sws = 0;
+}
+
+static void rcc_update(lf_rcc *k, double hse_hz, double lock_ns, uint64_t t)
+{
+  lf_clk_switch(&k->clk, lf_regblock_get(&k->r, k->cfgr) & 3, lf_regblock_get(&k->r, 0), hse_hz, lock_ns, t);
+}
+
+uint32_t lf_rcc_read(lf_rcc *k, uint32_t off, double hse_hz, double lock_ns, uint64_t t)
+{
+  rcc_update(k, hse_hz, lock_ns, t);
+  uint32_t v = lf_regblock_get(&k->r, off);
+  if (off == 0)
+    v = lf_clk_cr_read(&k->clk, v, hse_hz, lock_ns, t);
+  else if (off == k->cfgr)
+    v = (v & ~0xCu) | (k->clk.sws << 2);
+  else if (off == k->csr)
+    v = (v & ~2u) | ((v & 1u) << 1); /* LSIRDY follows LSION */
+  return v;
+}
+
+void lf_rcc_write(lf_rcc *k, uint32_t off, uint32_t wv, uint32_t lanes, double hse_hz, double lock_ns,
+                  uint64_t t)
+{
+  rcc_update(k, hse_hz, lock_ns, t);
+  uint32_t old = lf_regblock_get(&k->r, off);
+  lf_regblock_write(&k->r, off, wv, lanes);
+  if (off == 0)
+    lf_clk_cr_written(&k->clk, old, lf_regblock_get(&k->r, 0), t);
+  rcc_update(k, hse_hz, lock_ns, t);
+}
+
+/* ------------------------------------------------------------------ */
+/* Bus helpers                                                         */
+
+bool lf_bitband_alias(uint32_t addr)
+{
+  return (addr >= 0x22000000u && addr < 0x24000000u) || (addr >= 0x42000000u && addr < 0x44000000u);
+}
+
+int lf_bitband_access(lf_bus_fn one, void *ctx, lf_bus_master m, uint32_t addr, bool write,
+                      uint32_t *val, uint64_t *t)
+{
+  uint32_t region = addr & 0xF0000000u, off = addr - region - 0x02000000u;
+  uint32_t target = region + (off >> 5), bit = (off >> 2) & 7u, b = 0;
+  int rc = one(ctx, m, target, 1, false, &b, t);
+  if (rc != LF_BUS_OK || !write) {
+    if (rc == LF_BUS_OK)
+      *val = (b >> bit) & 1u;
+    return rc;
+  }
+  b = (*val & 1u) ? (b | (1u << bit)) : (b & ~(1u << bit));
+  return one(ctx, m, target, 1, true, &b, t);
+}
+
+int lf_bytewise_access(lf_bus_fn one, void *ctx, lf_bus_master m, uint32_t addr, unsigned size,
+                       bool write, uint32_t *val, uint64_t *t)
+{
+  uint32_t v = write ? *val : 0;
+  for (unsigned i = 0; i < size; i++) {
+    uint32_t b = (v >> (8 * i)) & 0xFF;
+    int rc = one(ctx, m, addr + i, 1, write, &b, t);
+    if (rc != LF_BUS_OK)
+      return rc;
+    if (!write)
+      v |= (b & 0xFF) << (8 * i);
+  }
+  if (!write)
+    *val = v;
+  return LF_BUS_OK;
+}
+
+/* ------------------------------------------------------------------ */
 /* Bytes                                                               */
 
 uint32_t lf_le_get(const uint8_t *p, unsigned n)

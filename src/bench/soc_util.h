@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "bench/bus.h"
+
 /* ---- register tables ---- */
 
 /* One register: offset, reset value, writable bits, flags. */
@@ -83,6 +85,84 @@ void lf_iwdg_reset(lf_iwdg *w, bool hardware, double lsi_hz, uint64_t t);
 void lf_iwdg_write(lf_iwdg *w, uint32_t off, uint32_t wv, uint32_t lanes, double lsi_hz, uint64_t t);
 /* UINT64_MAX while stopped. */
 uint64_t lf_iwdg_deadline(const lf_iwdg *w);
+
+/* ---- STM32 GPIO port, MODER layout (F2/F4/F7, L4, H7) ----
+ * MODER 0x00, OTYPER 0x04, OSPEEDR 0x08, PUPDR 0x0C, IDR 0x10, ODR 0x14, BSRR
+ * 0x18 (set wins), LCKR 0x1C (the LCKK sequence 1+bits, 0+bits, 1+bits, then
+ * a read, freezes the configuration of the pins until reset), AFRL 0x20,
+ * AFRH 0x24 and, where the port has it (L4), BRR 0x28 (write-only reset
+ * bits). IDR: an output pin reads its ODR bit, an input its pull-up. */
+typedef struct lf_stm32_gpio_reset { uint32_t moder, ospeedr, pupdr; } lf_stm32_gpio_reset;
+
+typedef struct lf_gpio_port {
+  lf_regblock r;
+  bool brr;                /* the port has BRR at 0x28 */
+  unsigned lck_stage;
+  uint32_t lck_locked;     /* pins whose configuration is frozen */
+} lf_gpio_port;
+
+void lf_gpio_init(lf_gpio_port *g, bool brr);
+/* Reset values; rv NULL: MODER, OSPEEDR, PUPDR 0. */
+void lf_gpio_reset(lf_gpio_port *g, const lf_stm32_gpio_reset *rv);
+uint32_t lf_gpio_read(lf_gpio_port *g, uint32_t off);
+/* A write of the lanes; returns true when it changed ODR (*old, *now). */
+bool lf_gpio_write(lf_gpio_port *g, uint32_t off, uint32_t wv, uint32_t lanes, uint32_t *old,
+                   uint32_t *now);
+
+/* ---- STM32 RCC clock sources ----
+ * A source is its ON and RDY bits in RCC_CR; RDY follows ON at once for an
+ * oscillator, for the HSE only when the board has one (hse_hz > 0), for a
+ * PLL pll_lock_ns after ON rose (bench choices, the F4/F7 model's rules).
+ * SW/SWS: the clock switch selects table entry SW; SWS follows SW once that
+ * source is ready. */
+typedef enum lf_clk_kind { LF_CLK_OSC, LF_CLK_HSE, LF_CLK_PLL } lf_clk_kind;
+typedef struct lf_clk_src { uint32_t on, rdy; lf_clk_kind kind; } lf_clk_src;
+
+typedef struct lf_clk_tree {
+  const lf_clk_src *src;   /* indexed by SW */
+  size_t n;
+  uint64_t pll_on_at;
+  unsigned sws;
+} lf_clk_tree;
+
+bool lf_clk_ready(const lf_clk_tree *k, unsigned i, uint32_t cr, double hse_hz, double lock_ns, uint64_t t);
+/* RCC_CR as read: each source's RDY recomputed. */
+uint32_t lf_clk_cr_read(const lf_clk_tree *k, uint32_t cr, double hse_hz, double lock_ns, uint64_t t);
+/* After a write of RCC_CR (old -> now): remembers a PLL's rising ON. */
+void lf_clk_cr_written(lf_clk_tree *k, uint32_t old, uint32_t now, uint64_t t);
+/* SWS follows SW once the selected source is ready. */
+void lf_clk_switch(lf_clk_tree *k, unsigned sw, uint32_t cr, double hse_hz, double lock_ns, uint64_t t);
+
+/* An STM32 RCC of this shape: RCC_CR at 0 (the sources' ON/RDY bits),
+ * RCC_CFGR with SW 1:0 and SWS 3:2, RCC_CSR with LSION 0 / LSIRDY 1 (F1,
+ * L4). */
+typedef struct lf_rcc {
+  lf_regblock r;
+  lf_clk_tree clk;
+  uint16_t cfgr, csr;     /* offsets of RCC_CFGR and RCC_CSR */
+} lf_rcc;
+
+void lf_rcc_init(lf_rcc *k, lf_stm32_reg_table t, const lf_clk_src *src, size_t n, uint16_t cfgr,
+                 uint16_t csr);
+void lf_rcc_reset(lf_rcc *k, bool power);
+uint32_t lf_rcc_read(lf_rcc *k, uint32_t off, double hse_hz, double lock_ns, uint64_t t);
+void lf_rcc_write(lf_rcc *k, uint32_t off, uint32_t wv, uint32_t lanes, double hse_hz, double lock_ns,
+                  uint64_t t);
+
+/* ---- bus helpers ---- */
+
+/* Cortex-M3/M4 bit-band (ARMv7-M B3.1): the 32 MiB aliases at 0x22000000
+ * (SRAM) and 0x42000000 (peripherals) map one word per bit of the first
+ * MiB at 0x20000000 and 0x40000000. */
+bool lf_bitband_alias(uint32_t addr);
+/* An alias access through `one` (the family's access to one block): a read,
+ * or a read-modify-write, of the byte holding the bit (bench choice:
+ * byte-sized on the target). */
+int lf_bitband_access(lf_bus_fn one, void *ctx, lf_bus_master m, uint32_t addr, bool write,
+                      uint32_t *val, uint64_t *t);
+/* An unaligned access to plain memory, byte by byte through `one`. */
+int lf_bytewise_access(lf_bus_fn one, void *ctx, lf_bus_master m, uint32_t addr, unsigned size,
+                       bool write, uint32_t *val, uint64_t *t);
 
 /* ---- bytes ---- */
 

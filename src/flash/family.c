@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arm/adi.h"
+
 /* ---- the registry (its rows are in parts.c, next to the parts) ---- */
 
 const lf_family *lf_family_by_name(const char *name)
@@ -75,6 +77,41 @@ int lf_line_geometry(lf_session *s, const lf_family *f, uint32_t line, uint32_t 
                       (unsigned)line, tried);
   }
   return r;
+}
+
+/* ---- helpers for family units ---- */
+
+int lf_identify_by_idcode(lf_session *s, struct lf_memap *m, uint32_t reg,
+                          const char *(*name_of)(uint32_t line, bool *supported), lf_chip *out)
+{
+  uint32_t idcode = 0;
+  int r = lf_memap_read32(m, reg, &idcode);
+  if (r)
+    return r;
+  bool supported = false;
+  const char *name = idcode ? name_of(idcode & 0xFFFu, &supported) : NULL;
+  if (!name)
+    return 0;
+  out->line = idcode & 0xFFFu;
+  out->rev = idcode >> 16;
+  out->idcode = idcode;
+  snprintf(out->name, sizeof out->name, "%s", name);
+  out->supported = supported;
+  return 1;
+}
+
+void lf_flag_names(const lf_flag_name *names, size_t n, uint32_t sr, char *buf, size_t len)
+{
+  size_t o = 0;
+  buf[0] = 0;
+  for (size_t i = 0; i < n; i++)
+    if ((sr & names[i].bit) && names[i].name && o < len) {
+      int k = snprintf(buf + o, len - o, "%s%s", o ? " " : "", names[i].name);
+      if (k > 0)
+        o += (size_t)k;
+    }
+  if (!buf[0])
+    snprintf(buf, len, "no error flag");
 }
 
 /* ---- geometry ---- */

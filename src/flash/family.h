@@ -230,6 +230,25 @@ struct lf_family {
   bool (*knows_line)(uint32_t line);
 };
 
+/* ---- helpers for family units ---- */
+
+/* Identification by one 32-bit ID register whose low 12 bits name the line
+ * (STM32 DBGMCU_IDCODE; revision in bits 31:16): reads reg through m and
+ * asks name_of(line) whether the family names it (NULL: not this family)
+ * and whether it can program it. Returns as lf_family.identify. */
+int lf_identify_by_idcode(lf_session *s, struct lf_memap *m, uint32_t reg,
+                          const char *(*name_of)(uint32_t line, bool *supported), lf_chip *out);
+
+/* One named flag of a status register. */
+typedef struct lf_flag_name {
+  uint32_t bit;
+  const char *name;
+} lf_flag_name;
+
+/* "WRPERR PGSERR": the names of sr's flags in table order, or "no error flag"
+ * (lf_loader_adapter.status_names). */
+void lf_flag_names(const lf_flag_name *names, size_t n, uint32_t sr, char *buf, size_t len);
+
 /* The registry: every family unit, in identification order. */
 const lf_family *lf_family_at(size_t i);
 const lf_family *lf_family_by_name(const char *name);

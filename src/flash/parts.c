@@ -14,10 +14,14 @@
 #include "flash/family.h"
 
 extern const lf_family lf_family_stm32f4f7;
+extern const lf_family lf_family_stm32f1;
+extern const lf_family lf_family_stm32l4;
 extern const lf_family lf_family_stm32h7;
 
 static const lf_family *const families[] = {
   &lf_family_stm32f4f7,
+  &lf_family_stm32f1,
+  &lf_family_stm32l4,
   &lf_family_stm32h7, /* reads 0x5C001000: after the families that read 0xE0042000 */
 };
 
@@ -63,6 +67,24 @@ static const lf_part parts[] = {
   {"STM32H753II", "", "stm32h7", 0x450, 2048},
   {"STM32H753BI", "", "stm32h7", 0x450, 2048},
   {"STM32H753XI", "", "stm32h7", 0x450, 2048},
+  /* STM32F10x medium density (DEV_ID 0x410; stm32-f1-l4-h7-targets.md 1.1) */
+  {"STM32F103C8", "", "stm32f1", 0x410, 64},
+  {"STM32F103CB", "", "stm32f1", 0x410, 128},
+  {"STM32F103RB", "", "stm32f1", 0x410, 128},
+  {"STM32F103VB", "", "stm32f1", 0x410, 128},
+  /* STM32F10x high density (DEV_ID 0x414; ST size letters C/D/E = 256/384/512 KiB) */
+  {"STM32F103RC", "", "stm32f1", 0x414, 256},
+  {"STM32F103RE", "", "stm32f1", 0x414, 512},
+  {"STM32F103VE", "", "stm32f1", 0x414, 512},
+  {"STM32F103ZE", "", "stm32f1", 0x414, 512},
+  /* STM32L47x/L48x (DEV_ID 0x415; stm32-f1-l4-h7-targets.md 1.2; size letters C/E/G = 256/512/1024 KiB) */
+  {"STM32L476RG", "", "stm32l4", 0x415, 1024},
+  {"STM32L476VG", "", "stm32l4", 0x415, 1024},
+  {"STM32L476ZG", "", "stm32l4", 0x415, 1024},
+  {"STM32L476RE", "", "stm32l4", 0x415, 512},
+  {"STM32L476RC", "", "stm32l4", 0x415, 256},
+  {"STM32L475VG", "", "stm32l4", 0x415, 1024},
+  {"STM32L486RG", "", "stm32l4", 0x415, 1024},
 };
 #define NPARTS (sizeof parts / sizeof parts[0])
 

@@ -69,6 +69,28 @@ end
 check(math.abs(full.process_virtual_s - full.virtual_s) < 0.02,
   "luaflash in-process %.6f s vs whole process through the stand-in %.6f s", full.virtual_s, full.process_virtual_s)
 
+-- the page-flash parts (issue 14): plan floor = the hand floor from the
+-- f1_*/l4_* rows, full program within 1.10 x, unchanged under 10 %, faster
+-- than OpenOCD on the same board (whole processes)
+local pages = {
+  { lf = "f103", unch = "f103-unchanged", ocd = "openocd-f103",
+    floor = (65 * (P.f1_page_erase_ns or 0) + 33280 * (P.f1_prog_ns_typ or 0)) / 1e9 },
+  { lf = "l476", unch = "l476-unchanged", ocd = "openocd-l476",
+    floor = (33 * (P.l4_page_erase_ns or 0) + 8320 * (P.l4_prog_ns_typ or 0)) / 1e9 },
+}
+for _, pt in ipairs(pages) do
+  local L, U, O = A[pt.lf], A[pt.unch], A[pt.ocd]
+  check(L and U and O, "%s, %s and %s ran", pt.lf, pt.unch, pt.ocd)
+  if L and U and O then
+    check(math.abs(L.floor_s - pt.floor) < 1e-9, "%s: plan floor_s %.6f s = hand-computed %.6f s", pt.lf, L.floor_s, pt.floor)
+    check(L.virtual_s >= pt.floor and L.virtual_s <= 1.10 * pt.floor, "%s: full program %.6f s within 1.10 x floor (%.4f x)",
+      pt.lf, L.virtual_s, L.virtual_s / pt.floor)
+    check(U.virtual_s < 0.10 * L.virtual_s, "%s: unchanged re-flash %.6f s under 10%% of %.6f s", pt.lf, U.virtual_s, L.virtual_s)
+    check(L.process_virtual_s < O.process_virtual_s, "%s: luaflash (process %.6f s) faster than OpenOCD (%.6f s)",
+      pt.lf, L.process_virtual_s, O.process_virtual_s)
+  end
+end
+
 -- determinism: every virtual time identical in both runs
 for id, s in pairs(A) do
   local t = B[id]

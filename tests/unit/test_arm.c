@@ -210,6 +210,77 @@ static void cpuid_decode_m4_on_f429(void **state)
   fx_close(&f);
 }
 
+/* stm32-f1-l4-h7-targets.md 1.1, 1.4: the NUCLEO-F103RB's Cortex-M3 r1p1
+ * (no FPU; 6 breakpoints, OpenOCD's "Cortex-M3 r1p1 processor detected"),
+ * DBGMCU_IDCODE 0x20036410 through the debugger: the STM32F1 family, medium
+ * density, 128 KiB from the flash size register; the F103RC variant is high
+ * density (0x414), 256 KiB. */
+static void identify_f103_medium_and_high_density(void **state)
+{
+  static const struct { const char *board; uint32_t line, kib; const char *name; } rows[] = {
+    {"nucleo-f103rb", 0x410, 128, "STM32F10x medium density"},
+    {"nucleo-f103rc", 0x414, 256, "STM32F10x high density"},
+  };
+  for (size_t i = 0; i < 2; i++) {
+    lf_bench_board_cfg cfg;
+    lf_bench_board_cfg_default(&cfg);
+    cfg.board = rows[i].board;
+    fx f;
+    fx_open_cfg(&f, &cfg);
+    fx_connect(&f, LF_CM_ATTACH);
+    const lf_cm_info *in = lf_cm_info_get(f.t);
+    assert_string_equal(in->core, "Cortex-M3");
+    assert_string_equal(in->core_rev, "r1p1");
+    assert_false(in->has_fpu);
+    lf_chip chip;
+    OK(lf_family_identify(f.s, lf_adi_default_memap(f.a), NULL, &chip));
+    OK(lf_chip_flash_info(f.s, lf_adi_default_memap(f.a), &chip));
+    assert_string_equal(chip.family->name, "stm32f1");
+    assert_int_equal(chip.line, rows[i].line);
+    assert_string_equal(chip.name, rows[i].name);
+    assert_int_equal(chip.flash_kib, rows[i].kib);
+    assert_true(chip.supported);
+    uint32_t ua, ul;
+    chip.family->unique_id(chip.line, &ua, &ul);
+    assert_int_equal(ua, 0x1FFFF7E8u);
+    assert_int_equal(ul, 12);
+    fx_close(&f);
+  }
+}
+
+/* stm32-f1-l4-h7-targets.md 1.2: the NUCLEO-L476RG's Cortex-M4 r0p1 with
+ * FPU, DBGMCU_IDCODE 0x10076415: the STM32L4 family, 1 MiB, dual bank
+ * (always, at 1 MiB), UID at 0x1FFF7590; read protection level 0 from OPTR. */
+static void identify_l476(void **state)
+{
+  lf_bench_board_cfg cfg;
+  lf_bench_board_cfg_default(&cfg);
+  cfg.board = "nucleo-l476rg";
+  fx f;
+  fx_open_cfg(&f, &cfg);
+  fx_connect(&f, LF_CM_ATTACH);
+  const lf_cm_info *in = lf_cm_info_get(f.t);
+  assert_string_equal(in->core, "Cortex-M4");
+  assert_true(in->has_fpu);
+  lf_chip chip;
+  OK(lf_family_identify(f.s, lf_adi_default_memap(f.a), NULL, &chip));
+  OK(lf_chip_flash_info(f.s, lf_adi_default_memap(f.a), &chip));
+  assert_string_equal(chip.family->name, "stm32l4");
+  assert_int_equal(chip.line, 0x415);
+  assert_int_equal(chip.rev, 0x1007);
+  assert_string_equal(chip.name, "STM32L47x/L48x");
+  assert_int_equal(chip.flash_kib, 1024);
+  assert_true(chip.dual_bank);
+  uint32_t ua, ul;
+  chip.family->unique_id(chip.line, &ua, &ul);
+  assert_int_equal(ua, 0x1FFF7590u);
+  lf_protection pr;
+  OK(chip.family->protection(f.s, lf_adi_default_memap(f.a), &chip, &pr));
+  assert_int_equal(pr.level, 0);
+  assert_string_equal(pr.what, "RDP level 0 (FLASH_OPTR 0xffeff8aa, RDP byte 0xAA)");
+  fx_close(&f);
+}
+
 /* stm32f7-target.md 1 (M7 CPUID values), stm32f4-target.md 1 (M4F r0p1) */
 static void cpuid_decode(void **state)
 {
@@ -830,6 +901,8 @@ int main(void)
   const struct CMUnitTest tests[] = {
     BOTH(connect_identifies_m7_and_f767_and_sets_dbgmcu),
     cmocka_unit_test(cpuid_decode_m4_on_f429),
+    cmocka_unit_test(identify_f103_medium_and_high_density),
+    cmocka_unit_test(identify_l476),
     cmocka_unit_test(cpuid_decode),
     BOTH(bus_fault_is_reported_and_next_read_works),
     cmocka_unit_test(access_before_connect_is_an_error),

@@ -106,8 +106,9 @@ static void program_words(lf_bench_board *b, uint32_t addr, const void *data, si
   assert_int_equal(lf_raw_write_debug32(b, FLASH_CR, 0), 0x80);
 }
 
-/* The board table: both boards known, the F429 board on its own part with
- * the V2-1 probe of a NUCLEO-144 and its own default serial and demo. */
+/* The board table: every board known in table order, the F429 board on its
+ * own part with the V2-1 probe of a NUCLEO-144 and its own default serial and
+ * demo. */
 static void board_table_lists_both_boards_and_rejects_unknown_names(void **s)
 {
   (void)s;
@@ -118,7 +119,12 @@ static void board_table_lists_both_boards_and_rejects_unknown_names(void **s)
   assert_ptr_equal(lf_bench_board_at(0), f7); /* the default stays first */
   assert_ptr_equal(lf_bench_board_at(1), f4);
   assert_string_equal(lf_bench_board_at(2)->name, "nucleo-h743zi");
-  assert_null(lf_bench_board_at(3));
+  assert_string_equal(lf_bench_board_at(3)->name, "nucleo-f103rb");
+  assert_string_equal(lf_bench_board_at(4)->name, "nucleo-f103rc");
+  assert_string_equal(lf_bench_board_at(5)->name, "nucleo-l476rg");
+  assert_null(lf_bench_board_at(6));
+  for (size_t i = 0; lf_bench_board_at(i); i++)
+    assert_ptr_equal(lf_bench_board_find(lf_bench_board_at(i)->name), lf_bench_board_at(i));
   assert_null(lf_bench_board_find("nucleo-f429"));
   assert_null(lf_bench_board_find(NULL));
   assert_string_equal(f4->part, "stm32f429zi");
@@ -126,8 +132,9 @@ static void board_table_lists_both_boards_and_rejects_unknown_names(void **s)
   assert_string_not_equal(f4->serial, f7->serial);
   assert_ptr_equal(f4->demo, lf_demo_f429_bin);
   assert_int_equal(*f4->demo_len, lf_demo_f429_bin_len);
-  char list[64];
-  assert_string_equal(lf_bench_board_list(list, sizeof list), "nucleo-f767zi, nucleo-f429zi, nucleo-h743zi");
+  char list[128];
+  assert_string_equal(lf_bench_board_list(list, sizeof list),
+                      "nucleo-f767zi, nucleo-f429zi, nucleo-h743zi, nucleo-f103rb, nucleo-f103rc, nucleo-l476rg");
   char tiny[5];
   assert_string_equal(lf_bench_board_list(tiny, sizeof tiny), "nucl"); /* truncated, terminated */
 
@@ -137,7 +144,7 @@ static void board_table_lists_both_boards_and_rejects_unknown_names(void **s)
   cfg.board = "nucleo-f446re";
   char err[256];
   assert_null(lf_bench_board_new(&cfg, err, sizeof err));
-  assert_string_equal(err, "bench: unknown board 'nucleo-f446re' (known: nucleo-f767zi, nucleo-f429zi, nucleo-h743zi)");
+  assert_string_equal(err, "bench: unknown board 'nucleo-f446re' (known: nucleo-f767zi, nucleo-f429zi, nucleo-h743zi, nucleo-f103rb, nucleo-f103rc, nucleo-l476rg)");
 }
 
 /* F4 1 / 10 / 15: ST-LINK/V2-1 0483:374B; SW-DP DPIDR 0x2BA01477 (DPv1);

@@ -27,6 +27,10 @@ static const blob blobs[] = {
   {"f429", lf_demo_f429_bin, &lf_demo_f429_bin_len, 0x20000000u, 0x20030000u},
   /* H7 2.3/2.4: DTCM 0x20000000-0x2001FFFF (clocked after reset) */
   {"h743", lf_demo_h743_bin, &lf_demo_h743_bin_len, 0x20000000u, 0x20020000u},
+  /* stm32-f1-l4-h7-targets.md 2.1: F103RB SRAM 0x20000000-0x20004FFF */
+  {"f103", lf_demo_f103_bin, &lf_demo_f103_bin_len, 0x20000000u, 0x20005000u},
+  /* 2.2: L476 SRAM1 0x20000000-0x20017FFF */
+  {"l476", lf_demo_l476_bin, &lf_demo_l476_bin_len, 0x20000000u, 0x20018000u},
 };
 
 static uint32_t word(const blob *b, size_t off)
@@ -53,6 +57,8 @@ static void vector_tables_point_into_ram_and_the_image(void **state)
   assert_int_equal(word(&blobs[0], 0), 0x20020000u);
   assert_int_equal(word(&blobs[1], 0), 0x20030000u);
   assert_int_equal(word(&blobs[2], 0), 0x20020000u);
+  assert_int_equal(word(&blobs[3], 0), 0x20005000u);
+  assert_int_equal(word(&blobs[4], 0), 0x20018000u);
 }
 
 static int same_file(const char *path, const blob *b)

@@ -987,6 +987,218 @@ static void h743_plan_jobs_full_unchanged_one_byte(void **state)
   fx_close(&f);
 }
 
+/* ---- the page-flash families: shared shapes of their tests ---- */
+
+/* Runs the 65 KB image through the plan's steps (nsteps of them) on board,
+ * checks flash and the zlib CRC, and returns the job's virtual time in ns
+ * with the loader's time without data (ring empty) in *starve_ns. */
+static double run_65k_job(const char *board, uint32_t seed, size_t nsteps, double *starve_ns)
+{
+  fx f;
+  fx_open(&f, board, NULL, NULL);
+  uint8_t *img = random_bytes(IMAGE_LEN, seed);
+  lf_loader_step *st = calloc(nsteps, sizeof *st);
+  assert_non_null(st);
+  size_t n = plan_steps(&f, img, FLASH, IMAGE_LEN, st);
+  assert_int_equal(n, nsteps);
+  uint64_t t0 = now(&f);
+  lf_loader_range rg = {FLASH, IMAGE_LEN};
+  uint32_t crc = 0;
+  must(&f, lf_loader_run_crc32(f.l, st, n, &rg, 1, &crc), "run + crc");
+  double job = (double)(now(&f) - t0);
+  must(&f, lf_loader_stop(f.l), "stop");
+  assert_int_equal(crc, (uint32_t)crc32(0L, img, IMAGE_LEN));
+  expect_flash(&f, FLASH, img, IMAGE_LEN);
+  const lf_loader_stats *ls = lf_loader_stats_get(f.l);
+  *starve_ns = (double)ls->starve_cyc * 1e9 / ls->core_hz;
+  printf("%s: job %.2f ms; ring empty %.3f ms; %llu uploads, %llu polls\n", board, job / 1e6, *starve_ns / 1e6,
+         (unsigned long long)ls->uploads, (unsigned long long)ls->polls);
+  free(st);
+  free(img);
+  fx_close(&f);
+  return job;
+}
+
+/* The loader's zlib CRC over 3000 random bytes the host wrote at buf, in
+ * 8 ranges (offset, length) of which some are unaligned, short or empty. */
+static void crc_ranges_equal_zlib(fx *f, uint32_t buf, uint32_t seed, const uint32_t offs[8][2])
+{
+  uint8_t *d = random_bytes(3000, seed);
+  must(f, lf_adi_write(f->a, buf, d, 3000), "fill");
+  must(f, lf_loader_start(f->l), "start");
+  lf_loader_range rg[8];
+  uint32_t got[8];
+  for (size_t i = 0; i < 8; i++)
+    rg[i] = (lf_loader_range){buf + offs[i][0], offs[i][1]};
+  must(f, lf_loader_crc32(f->l, rg, 8, got), "crc");
+  for (size_t i = 0; i < 8; i++)
+    if (got[i] != (uint32_t)crc32(0L, d + offs[i][0], offs[i][1]))
+      fail_msg("range +%u len %u: 0x%08x, zlib 0x%08x", offs[i][0], offs[i][1], got[i],
+               (unsigned)crc32(0L, d + offs[i][0], offs[i][1]));
+  free(d);
+}
+
+/* ---- STM32F1 (loaders/stm32f1.c) on the NUCLEO-F103RB ---- */
+
+/* The 65 KB job on the F103RB: 65 pages erased, 33280 half-words, flash
+ * equals the image, the CRC equals zlib; within 1.10 x the floor from the
+ * params rows (65 x f1_page_erase_ns + 33280 x f1_prog_ns_typ = 3.0472 s).
+ * The flash waits for data only at the start: page 0's data goes up after
+ * the loader itself, both within page 0's 20 ms erase (a few ms short). */
+static void f103_65k_image_programs_within_floor(void **state)
+{
+  (void)state;
+  double starve;
+  double job = run_65k_job("nucleo-f103rb", 0xF103u, 2 * 65, &starve);
+  lf_bench_params p;
+  lf_bench_params_default(&p);
+  double floor_ns = 65 * p.f1_page_erase_ns + (IMAGE_LEN / 2) * p.f1_prog_ns_typ;
+  printf("F103RB: %.4f x floor %.2f ms\n", job / floor_ns, floor_ns / 1e6);
+  assert_int_equal((uint64_t)floor_ns, 3047200000ull);
+  assert_true(starve < 10e6);
+  assert_true(job < 1.10 * floor_ns);
+  assert_true(job > floor_ns);
+}
+
+/* zlib CRC on the target: the fixed unit (aligned, 16 bytes or more) and
+ * software (unaligned starts, short ranges, tails) agree with zlib, over
+ * RAM the host wrote and over erased flash. */
+static void f103_crc_unit_and_software_equal_zlib(void **state)
+{
+  (void)state;
+  lf_loader_cfg c;
+  lf_loader_cfg_default(&c);
+  c.ram_size = 0x2800; /* the loader keeps to 10 KiB; the buffer sits above */
+  fx f;
+  fx_open(&f, "nucleo-f103rb", NULL, &c);
+  static const uint32_t offs[8][2] = {{0, 3000}, {1, 2999}, {3, 17}, {2, 2}, {0, 0}, {4, 2048}, {8, 15}, {0, 16}};
+  crc_ranges_equal_zlib(&f, 0x20003000u, 103u, offs);
+  uint8_t ff[4096];
+  memset(ff, 0xFF, sizeof ff);
+  lf_loader_range fr = {FLASH + 0x400, sizeof ff};
+  uint32_t fc;
+  must(&f, lf_loader_crc32(f.l, &fr, 1, &fc), "crc flash");
+  assert_int_equal(fc, (uint32_t)crc32(0L, ff, sizeof ff));
+  must(&f, lf_loader_stop(f.l), "stop");
+  fx_close(&f);
+}
+
+/* Injected flags on the F1: #1 is the page erase, so #101 is the 100th
+ * half-word (0x080000C6): PGERR named with its address, the half-words
+ * before it written; an erase error names the page and WRPRTERR. */
+static void f103_errors_name_address_page_and_flag(void **state)
+{
+  (void)state;
+  fx f;
+  fx_open(&f, "nucleo-f103rb", "flash_error@101:0x04", NULL);
+  uint8_t *img = random_bytes(1024, 7u);
+  lf_loader_step st[2] = {{LF_LOADER_ERASE, FLASH, NULL, 0}, {LF_LOADER_PROGRAM, FLASH, img, 1024}};
+  assert_int_equal(lf_loader_run(f.l, st, 2), LF_ETARGET);
+  printf("%s\n", lf_err_msg(f.s));
+  assert_non_null(strstr(lf_err_msg(f.s), "program 0x080000c6 (sector 0) failed"));
+  assert_non_null(strstr(lf_err_msg(f.s), "(PGERR)"));
+  expect_flash(&f, FLASH, img, 0xC6);
+  uint16_t h;
+  assert_int_equal(lf_bench_peek(f.b, FLASH + 0xC6, &h, 2), 0);
+  assert_int_equal(h, 0xFFFF);
+  fx_close(&f);
+  fx_open(&f, "nucleo-f103rb", "flash_error@2:0x10", NULL);
+  lf_loader_step er[2] = {{LF_LOADER_ERASE, FLASH, NULL, 0}, {LF_LOADER_ERASE, FLASH + 0x7FE, NULL, 0}};
+  assert_int_equal(lf_loader_run(f.l, er, 2), LF_ETARGET);
+  printf("%s\n", lf_err_msg(f.s));
+  assert_non_null(strstr(lf_err_msg(f.s), "erase sector 1 (0x08000400, 1 KiB) failed: FLASH_SR 0x00000010 (WRPRTERR)"));
+  free(img);
+  fx_close(&f);
+}
+
+/* High density: 2 KiB pages; a mass erase; the 32 KiB window of its line. */
+static void f103rc_pages_and_mass_erase(void **state)
+{
+  (void)state;
+  fx f;
+  fx_open(&f, "nucleo-f103rc", NULL, NULL);
+  assert_int_equal(f.g.sector[1].addr, FLASH + 0x800);
+  uint32_t ctrl, ring, ring_size;
+  lf_loader_layout(f.l, &ctrl, &ring, &ring_size);
+  assert_true(ring + ring_size <= 0x20008000u);
+  uint8_t *img = random_bytes(5000, 9u);
+  lf_loader_step st[2] = {{LF_LOADER_MASS, 1, NULL, 0}, {LF_LOADER_PROGRAM, FLASH + 0x7FE, img, 5000}};
+  must(&f, lf_loader_run(f.l, st, 2), "mass erase + program");
+  must(&f, lf_loader_stop(f.l), "stop");
+  expect_flash(&f, FLASH + 0x7FE, img, 5000);
+  free(img);
+  fx_close(&f);
+}
+
+/* ---- STM32L4 (loaders/stm32l4.c) on the NUCLEO-L476RG ---- */
+
+/* The 65 KB job on the L476: 33 pages, 8320 double words; flash equals the
+ * image, the CRC equals zlib; within 1.10 x the floor from the params rows
+ * (33 x l4_page_erase_ns + 8320 x l4_prog_ns_typ = 1.4063208 s). The whole
+ * image fits the 96 KiB ring: the erases go first while it uploads. */
+static void l476_65k_image_programs_within_floor(void **state)
+{
+  (void)state;
+  double starve;
+  double job = run_65k_job("nucleo-l476rg", 0x476u, 2 * 33, &starve);
+  lf_bench_params p;
+  lf_bench_params_default(&p);
+  double floor_ns = 33 * p.l4_page_erase_ns + (IMAGE_LEN / 8) * p.l4_prog_ns_typ;
+  printf("L476: %.4f x floor %.2f ms\n", job / floor_ns, floor_ns / 1e6);
+  assert_int_equal((uint64_t)floor_ns, 1406320800ull);
+  assert_true(starve < 1e6);
+  assert_true(job < 1.10 * floor_ns);
+  assert_true(job > floor_ns);
+}
+
+/* zlib CRC on the L4's programmable unit and in software (unaligned heads,
+ * short ranges, tails), over RAM and erased flash. */
+static void l476_crc_unit_and_software_equal_zlib(void **state)
+{
+  (void)state;
+  lf_loader_cfg c;
+  lf_loader_cfg_default(&c);
+  c.ram_size = 0x10000;
+  fx f;
+  fx_open(&f, "nucleo-l476rg", NULL, &c);
+  static const uint32_t offs[8][2] = {{0, 3000}, {1, 2999}, {3, 17}, {2, 2}, {0, 0}, {4, 2048}, {7, 15}, {0, 32}};
+  crc_ranges_equal_zlib(&f, 0x20012000u, 476u, offs);
+  must(&f, lf_loader_stop(f.l), "stop");
+  fx_close(&f);
+}
+
+/* The ECC rule through the loader: a double word programmed twice fails
+ * with PROGERR naming its address; an injected erase flag names the page
+ * (bank 2: sector 257); a bank erase and programming across the boundary. */
+static void l476_errors_and_banks(void **state)
+{
+  (void)state;
+  fx f;
+  fx_open(&f, "nucleo-l476rg", NULL, NULL);
+  uint8_t *img = random_bytes(4096, 11u);
+  lf_loader_step st[4] = {{LF_LOADER_ERASE, 0x0807F800u, NULL, 0}, {LF_LOADER_ERASE, 0x08080000u, NULL, 0},
+                          {LF_LOADER_PROGRAM, 0x0807F800u, img, 4096}, {LF_LOADER_PROGRAM, 0x0807F800u + 0x100, img, 8}};
+  assert_int_equal(lf_loader_run(f.l, st, 4), LF_ETARGET);
+  printf("%s\n", lf_err_msg(f.s));
+  assert_non_null(strstr(lf_err_msg(f.s), "program 0x0807f900 (sector 255) failed"));
+  assert_non_null(strstr(lf_err_msg(f.s), "(PROGERR)"));
+  expect_flash(&f, 0x0807F800u, img, 4096);
+  fx_close(&f);
+  fx_open(&f, "nucleo-l476rg", "flash_error@2:0x10", NULL);
+  lf_loader_step er[2] = {{LF_LOADER_ERASE, 0x08080000u, NULL, 0}, {LF_LOADER_ERASE, 0x08080800u, NULL, 0}};
+  assert_int_equal(lf_loader_run(f.l, er, 2), LF_ETARGET);
+  printf("%s\n", lf_err_msg(f.s));
+  assert_non_null(strstr(lf_err_msg(f.s), "erase sector 257 (0x08080800, 2 KiB) failed: FLASH_SR 0x00000010 (WRPERR)"));
+  fx_close(&f);
+  fx_open(&f, "nucleo-l476rg", NULL, NULL);
+  lf_loader_step bk[2] = {{LF_LOADER_MASS, 2, NULL, 0}, {LF_LOADER_PROGRAM, 0x080FF000u, img, 4096}};
+  must(&f, lf_loader_run(f.l, bk, 2), "bank 2 erase + program");
+  must(&f, lf_loader_stop(f.l), "stop");
+  expect_flash(&f, 0x080FF000u, img, 4096);
+  free(img);
+  fx_close(&f);
+}
+
 int main(int argc, char **argv)
 {
   if (argc > 1)
@@ -1015,6 +1227,13 @@ int main(int argc, char **argv)
     cmocka_unit_test(h743_program_error_in_a_pair_names_its_bank),
     cmocka_unit_test(h743_plan_jobs_full_unchanged_one_byte),
     cmocka_unit_test(h743_bank_and_mass_erase),
+    cmocka_unit_test(f103_65k_image_programs_within_floor),
+    cmocka_unit_test(f103_crc_unit_and_software_equal_zlib),
+    cmocka_unit_test(f103_errors_name_address_page_and_flag),
+    cmocka_unit_test(f103rc_pages_and_mass_erase),
+    cmocka_unit_test(l476_65k_image_programs_within_floor),
+    cmocka_unit_test(l476_crc_unit_and_software_equal_zlib),
+    cmocka_unit_test(l476_errors_and_banks),
   };
   return cmocka_run_group_tests_name("loader", tests, NULL, NULL);
 }

@@ -138,9 +138,11 @@ static void test_other_families(void **state)
 static void test_family_errors_and_bank_option(void **state)
 {
   lf_flash_geometry g = {0};
-  assert_int_equal(lf_line_geometry(S, NULL, 0x470, 2048, false, &g), LF_ENOTSUP);
-  assert_string_equal(lf_err_msg(S), "flash: no flash family knows the line with ID 0x470 (tried: "
-                                     "stm32f4f7, stm32h7)");
+  assert_int_equal(lf_line_geometry(S, NULL, 0x999, 2048, false, &g), LF_ENOTSUP);
+  assert_string_equal(lf_err_msg(S), "flash: no flash family knows the line with ID 0x999 (tried: "
+                                     "stm32f4f7, stm32f1, stm32l4, stm32h7)");
+  assert_int_equal(lf_line_geometry(S, NULL, 0x470, 2048, false, &g), LF_ENOTSUP); /* named by the L4 unit */
+  assert_non_null(strstr(lf_err_msg(S), "STM32L4R/L4S (DEV_ID 0x470) is not supported yet"));
   assert_int_equal(lf_line_geometry(S, NULL, 0x480, 2048, false, &g), LF_ENOTSUP); /* named by the H7 unit */
   assert_non_null(strstr(lf_err_msg(S), "STM32H7Ax/H7Bx (DEV_ID 0x480) is not supported yet"));
   assert_int_equal(lf_line_geometry(S, lf_family_by_name("stm32f4f7"), 0x450, 2048, false, &g), LF_ENOTSUP);
@@ -1087,6 +1089,170 @@ static void test_described_parallel_banks(void **state)
   img_free(&m);
 }
 
+/* ---- STM32F1 (stm32-f1-l4-h7-targets.md 1.1, 2.1, 6) ---- */
+
+/* Medium density (0x410): 1 KiB pages, high density (0x414): 2 KiB pages;
+ * half-words only; DS5319 times: tprog 52.5/70 us, page and mass erase
+ * 20/40 ms whatever the array size. */
+static void test_f1_pages_units_and_times(void **state)
+{
+  lf_flash_geometry g = {0};
+  geometry(0x410, 128, false, &g);
+  assert_int_equal(g.nsectors, 128);
+  sector_is(&g, 0, 0x08000000, 1024, 0, 0);
+  sector_is(&g, 127, 0x0801FC00, 1024, 127, 0);
+  assert_int_equal(g.prog_unit, 2);
+  assert_int_equal(lf_geometry_unit_log2(&g, 2), 1);
+  assert_int_equal(lf_geometry_unit_log2(&g, 4), -1);
+  assert_int_equal(lf_geometry_prog_ns(&g, 2, false), 52500);
+  assert_int_equal(lf_geometry_prog_ns(&g, 2, true), 70 * US);
+  assert_int_equal(lf_geometry_erase_ns(&g, &g.sector[5], 2, false), 20 * MS);
+  assert_int_equal(lf_geometry_erase_ns(&g, &g.sector[5], 2, true), 40 * MS);
+  assert_int_equal(lf_geometry_mass_ns(&g, 2, false), 20 * MS);
+  geometry(0x410, 64, false, &g); /* F103C8 */
+  assert_int_equal(g.nsectors, 64);
+  assert_int_equal(lf_geometry_mass_ns(&g, 2, true), 40 * MS);
+  geometry(0x414, 256, false, &g); /* F103RC */
+  assert_int_equal(g.nsectors, 128);
+  sector_is(&g, 1, 0x08000800, 2048, 1, 0);
+  assert_int_equal(lf_geometry_erase_ns(&g, &g.sector[1], 2, false), 20 * MS);
+  geometry(0x414, 512, false, &g);
+  assert_int_equal(g.nsectors, 256);
+  lf_geometry_free(&g); /* the failing calls below leave g empty */
+  assert_int_equal(lf_line_geometry(S, NULL, 0x410, 256, false, &g), LF_EINVAL);
+  assert_string_equal(lf_err_msg(S), "flash: STM32F10x medium density: a 256 KiB array does not fit the "
+                                     "line (1 KiB pages, at most 128 KiB)");
+  assert_int_equal(lf_line_geometry(S, NULL, 0x410, 128, true, &g), LF_EINVAL);
+  assert_int_equal(lf_line_geometry(S, NULL, 0x412, 32, false, &g), LF_ENOTSUP);
+  assert_non_null(strstr(lf_err_msg(S), "STM32F10x low density (DEV_ID 0x412) is not supported yet"));
+  lf_geometry_free(&g);
+}
+
+/* 65 KB on the F103RB: 65 pages x 20 ms + 33280 half-words x 52.5 us =
+ * 1.3 s + 1.7472 s = 3.0472 s; a mass erase (20 ms + 1.7472 s) is cheaper
+ * but loses pages 65-127: auto stays with pages, "fastest" takes it. On the
+ * F103RC: 33 pages of 2 KiB: 0.66 s + 1.7472 s. A full 128 KiB image loses
+ * nothing: auto takes the mass erase (20 ms + 65536 x 52.5 us). */
+static void test_f1_65k_floors(void **state)
+{
+  lf_flash_geometry g = {0};
+  geometry(0x410, 128, false, &g);
+  img m = {0};
+  img_add(&m, 0x08000000, 66560, -1);
+  lf_plan_settings set;
+  lf_plan_settings_default(&set);
+  lf_plan *p = build(&m, &g, &set);
+  assert_int_equal(p->sum.sector_cost_ns, 3047200000ull);
+  assert_int_equal(p->sum.chip_cost_ns, 1767200000ull);
+  assert_int_equal(p->sum.erase_used, LF_ERASE_SECTOR);
+  assert_non_null(p->sum.auto_note);
+  finalize(p);
+  assert_int_equal(p->sum.erased, 65);
+  assert_int_equal(p->sum.program_words, 33280);
+  assert_int_equal(p->sum.floor_ns, 3047200000ull);
+  assert_int_equal(p->sector[64].nprog, 1);
+  range_is(&p->sector[64].prog[0], 0x08010000, 1024);
+  lf_plan_free(p);
+  set.erase = LF_ERASE_FASTEST;
+  p = build(&m, &g, &set);
+  finalize(p);
+  assert_int_equal(p->sum.erase_used, LF_ERASE_CHIP);
+  assert_int_equal(p->sum.floor_ns, 1767200000ull);
+  lf_plan_free(p);
+  set.erase = LF_ERASE_AUTO;
+  geometry(0x414, 256, false, &g);
+  p = build(&m, &g, &set);
+  finalize(p);
+  assert_int_equal(p->sum.erased, 33);
+  assert_int_equal(p->sum.floor_ns, 660 * MS + 1747200000ull);
+  lf_plan_free(p);
+  img_free(&m);
+  geometry(0x410, 128, false, &g);
+  img_add(&m, 0x08000000, 128 * 1024, -1);
+  p = build(&m, &g, &set);
+  finalize(p);
+  assert_int_equal(p->sum.erase_used, LF_ERASE_CHIP);
+  assert_int_equal(p->sum.floor_ns, 20 * MS + 65536ull * 52500);
+  assert_int_equal(p->sum.sector_cost_ns, 128 * 20 * MS + 65536ull * 52500);
+  lf_plan_free(p);
+  img_free(&m);
+  lf_geometry_free(&g);
+}
+
+/* ---- STM32L4 (stm32-f1-l4-h7-targets.md 1.2, 2.2, 4.4, 6) ---- */
+
+/* L47x/L48x: 1 MiB always two banks of 256 pages of 2 KiB (bank 2 numbered
+ * from 256); 512 KiB one bank or, with DUALBANK, two of 128 pages; double
+ * words only; DS10198 times: tprog 81.69/90.76 us, page 22.02/24.47 ms,
+ * mass 22.13/24.59 ms whatever the size. */
+static void test_l4_banks_units_and_times(void **state)
+{
+  lf_flash_geometry g = {0};
+  geometry(0x415, 1024, false, &g);
+  assert_int_equal(g.nsectors, 512);
+  assert_int_equal(g.nbanks, 2);
+  sector_is(&g, 255, 0x0807F800, 2048, 255, 0);
+  sector_is(&g, 256, 0x08080000, 2048, 256, 1);
+  assert_int_equal(g.prog_unit, 8);
+  assert_int_equal(lf_geometry_unit_log2(&g, 4), -1);
+  assert_int_equal(lf_geometry_prog_ns(&g, 8, false), 81690);
+  assert_int_equal(lf_geometry_prog_ns(&g, 8, true), 90760);
+  assert_int_equal(lf_geometry_erase_ns(&g, &g.sector[300], 8, false), 22020 * US);
+  assert_int_equal(lf_geometry_erase_ns(&g, &g.sector[300], 8, true), 24470 * US);
+  assert_int_equal(lf_geometry_mass_ns(&g, 8, false), 22130 * US);
+  assert_int_equal(g.nregions, 2); /* main array + OTP */
+  assert_int_equal(g.region[1].start, 0x1FFF7000u);
+  geometry(0x415, 512, false, &g);
+  assert_int_equal(g.nbanks, 1);
+  assert_int_equal(g.nsectors, 256);
+  geometry(0x415, 512, true, &g);
+  assert_int_equal(g.nbanks, 2);
+  sector_is(&g, 128, 0x08040000, 2048, 256, 1);
+  assert_int_equal(lf_geometry_mass_ns(&g, 8, true), 24590 * US);
+  lf_geometry_free(&g); /* the failing calls below leave g empty */
+  assert_int_equal(lf_line_geometry(S, NULL, 0x415, 2048, false, &g), LF_EINVAL);
+  assert_string_equal(lf_err_msg(S), "flash: STM32L47x/L48x: a 2048 KiB array does not fit the line (256, "
+                                     "512 or 1024 KiB)");
+  assert_int_equal(lf_line_geometry(S, NULL, 0x435, 256, false, &g), LF_ENOTSUP);
+  assert_non_null(strstr(lf_err_msg(S), "STM32L43x/L44x (DEV_ID 0x435) is not supported yet"));
+  lf_geometry_free(&g);
+}
+
+/* 65 KB on the L476: 33 pages x 22.02 ms + 8320 double words x 81.69 us =
+ * 726.66 ms + 679.6608 ms; a mass erase (22.13 ms + 679.6608 ms) loses the
+ * rest of the 1 MiB: auto keeps to pages. 8 KiB across the bank boundary:
+ * pages 254, 255 of bank 1 and 256, 257 of bank 2. */
+static void test_l4_65k_floor_and_bank_boundary(void **state)
+{
+  lf_flash_geometry g = {0};
+  geometry(0x415, 1024, false, &g);
+  img m = {0};
+  img_add(&m, 0x08000000, 66560, -1);
+  lf_plan_settings set;
+  lf_plan_settings_default(&set);
+  lf_plan *p = build(&m, &g, &set);
+  assert_int_equal(p->sum.sector_cost_ns, 1406320800ull);
+  assert_int_equal(p->sum.chip_cost_ns, 701790800ull);
+  assert_int_equal(p->sum.erase_used, LF_ERASE_SECTOR);
+  finalize(p);
+  assert_int_equal(p->sum.erased, 33);
+  assert_int_equal(p->sum.program_words, 8320);
+  assert_int_equal(p->sum.floor_ns, 1406320800ull);
+  lf_plan_free(p);
+  img_free(&m);
+  img_add(&m, 0x0807F000, 8192, -1);
+  p = build(&m, &g, &set);
+  finalize(p);
+  assert_int_equal(p->sum.erased, 4);
+  for (unsigned i = 254; i < 258; i++)
+    assert_int_equal(p->sector[i].action, LF_SECTOR_PROGRAM);
+  assert_int_equal(p->sector[256].sector->bank, 1);
+  range_is(&p->sector[256].prog[0], 0x08080000, 2048);
+  lf_plan_free(p);
+  img_free(&m);
+  lf_geometry_free(&g);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -1110,6 +1276,10 @@ int main(void)
     cmocka_unit_test(test_protect_own_sector_and_chip_erase),
     cmocka_unit_test(test_protect_spanning_end_and_errors),
     cmocka_unit_test(test_auto_never_surprise_mass_erase),
+    cmocka_unit_test(test_f1_pages_units_and_times),
+    cmocka_unit_test(test_f1_65k_floors),
+    cmocka_unit_test(test_l4_banks_units_and_times),
+    cmocka_unit_test(test_l4_65k_floor_and_bank_boundary),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -195,10 +195,17 @@ static void registry_finds_parts_and_lists_all_when_unknown(void **state)
   assert_non_null(s);
   assert_string_equal(lf_soc_part(s), "stm32f429zi");
   lf_soc_free(s);
+  s = lf_soc_new("stm32f103rb", &P, NULL, err, sizeof err); /* a second family */
+  assert_non_null(s);
+  assert_string_equal(lf_soc_part(s), "stm32f103rb");
+  lf_soc_free(s);
+  /* every family's parts, in registry order */
   assert_null(lf_soc_new("nrf52840", &P, NULL, err, sizeof err));
-  assert_string_equal(err, "soc: unknown part 'nrf52840' (known: stm32f767zi, stm32f429zi, stm32h743zi)");
+  assert_string_equal(err, "soc: unknown part 'nrf52840' (known: stm32f767zi, stm32f429zi, stm32h743zi, "
+                           "stm32f103rb, stm32f103rc, stm32l476rg)");
   assert_null(lf_soc_new(NULL, &P, NULL, err, sizeof err));
-  assert_string_equal(err, "soc: unknown part '(null)' (known: stm32f767zi, stm32f429zi, stm32h743zi)");
+  assert_string_equal(err, "soc: unknown part '(null)' (known: stm32f767zi, stm32f429zi, stm32h743zi, "
+                           "stm32f103rb, stm32f103rc, stm32l476rg)");
 }
 
 int main(void)

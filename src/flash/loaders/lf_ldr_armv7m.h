@@ -1,7 +1,8 @@
 /* ARMv7-M helpers the on-target loaders share (included by a loader's
  * source, never by the host): barriers, RBIT, zlib's CRC-32 bit by bit for
- * heads and tails, and the Cortex-M7 D-cache clean + invalidate + disable
- * (stm32f7-target.md 11.8, 13 #6; RAZ on the M4, which has no cache). */
+ * heads and tails, zlib's CRC-32 on a programmable STM32 CRC unit, and the
+ * Cortex-M7 D-cache clean + invalidate + disable (stm32f7-target.md 11.8,
+ * 13 #6; RAZ on the M4, which has no cache). */
 #ifndef LF_LDR_ARMV7M_H
 #define LF_LDR_ARMV7M_H
 
@@ -38,7 +39,7 @@ static uint32_t crc_soft(uint32_t crc, const uint8_t *p, uint32_t n)
 /* M7 D-cache on (firmware enabled it before the halt): clean + invalidate by
  * set/way, then leave it off, so the loader's flash reads and the host's RAM
  * writes are coherent. */
-static void dcache_off(void)
+__attribute__((unused)) static void dcache_off(void)
 {
   volatile uint32_t *ccr = (volatile uint32_t *)LF_LDR_SCB_CCR;
   if (!(*ccr & LF_LDR_CCR_DC))
@@ -90,6 +91,25 @@ static inline uint32_t crc_unit_words(uint32_t u, const uint32_t **pp, uint32_t 
   *(volatile uint32_t *)(u + 0x08u) = 0x1u;
   *pp = p;
   return crc;
+}
+
+/* zlib crc32 of [a, a+n) on a programmable CRC unit at u: whole words
+ * through crc_unit_words, an unaligned head, the tail and ranges under 16
+ * bytes bit by bit. */
+static inline uint32_t crc_prog_range(uint32_t u, uint32_t a, uint32_t n)
+{
+  uint32_t crc = 0xFFFFFFFFu;
+  uint32_t head = (0u - a) & 3u;
+  if (n < 16)
+    return ~crc_soft(crc, (const uint8_t *)a, n);
+  if (head) {
+    crc = crc_soft(crc, (const uint8_t *)a, head);
+    a += head;
+    n -= head;
+  }
+  const uint32_t *p = (const uint32_t *)a;
+  crc = crc_unit_words(u, &p, n >> 2, crc);
+  return ~crc_soft(crc, (const uint8_t *)p, n & 3u);
 }
 
 #endif

@@ -251,23 +251,10 @@ static int do_program(ctl_t *c, bank *bk, const cmd_t *const *k, unsigned n, uin
   return 0;
 }
 
-/* zlib crc32 of [a, a+n) through the CRC unit (its MSB-first register is
- * the bit reverse of zlib's state: POL 0x04C11DB7, INIT = rbit(crc), REV_IN
- * by word, REV_OUT), heads and tails bit by bit. */
+/* zlib crc32 of [a, a+n) through the CRC unit (crc_prog_range). */
 static uint32_t do_crc(const ctl_t *c, uint32_t a, uint32_t n)
 {
-  uint32_t crc = 0xFFFFFFFFu, u = H7(c)->crc_regs;
-  uint32_t head = (0u - a) & 3u;
-  if (n < 16)
-    return ~crc_soft(crc, (const uint8_t *)a, n);
-  if (head) {
-    crc = crc_soft(crc, (const uint8_t *)a, head);
-    a += head;
-    n -= head;
-  }
-  const uint32_t *p = (const uint32_t *)a;
-  crc = crc_unit_words(u, &p, n >> 2, crc);
-  return ~crc_soft(crc, (const uint8_t *)p, n & 3u);
+  return crc_prog_range(H7(c)->crc_regs, a, n);
 }
 
 static int unlock(ctl_t *c, uint32_t regs)

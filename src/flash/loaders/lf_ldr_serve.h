@@ -1,0 +1,172 @@
+/* Target-side engine shared by the page-flash loaders (stm32f1.c,
+ * stm32l4.c): the command loop, the ring consumer of PROGRAM commands and
+ * failure reporting, on the ARMv7-M helpers of lf_ldr_armv7m.h. Included by
+ * a loader's .c (never by the host) after its family part, which defines:
+ *
+ *   FAM_UNIT                  program unit in bytes (a power of two)
+ *   FAM_ERRORS                its status register's error flags
+ *   static void fam_kick(const ctl_t *c);        feed a running watchdog
+ *   static int fam_init(ctl_t *c);               clocks, watchdog, unlock: 0 or
+ *                                                ldr_fail(...)'s status
+ *   static uint32_t fam_idle(const ctl_t *c);    the status register once idle
+ *   static void fam_clean(const ctl_t *c, uint32_t sr);  clear sr's flags, CR = 0
+ *   static int fam_erase(ctl_t *c, const cmd_t *k);      page, bank or chip
+ *   static void fam_prog_begin(const ctl_t *c);  flags cleared, CR = PG
+ *   static uint32_t fam_prog_run(const ctl_t *c, uint32_t d, const uint8_t *s,
+ *                                uint32_t n, uint32_t *at);
+ *     programs n bytes (a multiple of FAM_UNIT); 0, or the status register
+ *     seen before the store at offset *at (it reports the previous unit)
+ *   static uint32_t fam_crc(const ctl_t *c, uint32_t a, uint32_t n);  zlib crc32
+ *   static void fam_lock(const ctl_t *c);        CR = LOCK
+ *
+ * and uses ldr_fail from here and crc_soft / crc_prog_range / the barriers
+ * from lf_ldr_armv7m.h. Host contract: lf_loader_abi.h. No globals: all
+ * state lives in the control block. */
+#ifndef LF_LDR_SERVE_H
+#define LF_LDR_SERVE_H
+
+#include <stdint.h>
+
+#include "lf_ldr_armv7m.h"
+#include "lf_loader_abi.h"
+
+#define REG(a) (*(volatile uint32_t *)(a))
+#define REG16(a) (*(volatile uint16_t *)(a))
+#define DWT_CTRL 0xE0001000u
+#define DWT_CYCCNT 0xE0001004u
+
+typedef struct lf_ldr_ctrl ctl_t;
+typedef struct lf_ldr_cmd cmd_t;
+
+int lf_ldr_main(ctl_t *c) __attribute__((section(".text.entry"), used));
+/* Records a failure in the status block (the engine part defines it). */
+static int ldr_fail(ctl_t *c, uint32_t status, uint32_t addr, uint32_t sr);
+
+static inline uint32_t cycles(void) { return REG(DWT_CYCCNT); }
+
+/* IWDG (KR, PR, RLR; ST's formula 4 * 2^PR * (RLR + 1) / LSI): the longest
+ * timeout (PR 6, RLR 0xFFF: 26 s at 40 kHz, 32.8 s at 32 kHz), longer than
+ * any erase; harmless when the watchdog is not running (a reset restores
+ * PR/RLR). */
+static void ldr_iwdg_slow(uint32_t w)
+{
+  REG(w + 0x00) = 0xAAAAu;
+  REG(w + 0x00) = 0x5555u;
+  REG(w + 0x04) = 6u;
+  REG(w + 0x08) = 0xFFFu;
+  REG(w + 0x00) = 0xAAAAu;
+}
+
+#endif /* LF_LDR_SERVE_H */
+
+#ifdef LF_LDR_SERVE_ENGINE
+/* ---- the engine (included a second time, after the family part) ---- */
+
+static int ldr_fail(ctl_t *c, uint32_t status, uint32_t addr, uint32_t sr)
+{
+  c->err_addr = addr;
+  c->err_sr = sr;
+  c->status = status;
+  fam_clean(c, sr); /* leave the controller usable */
+  return (int)status;
+}
+
+/* A PROGRAM command: the ring's bytes, as the host publishes them. */
+static int ldr_program(ctl_t *c, cmd_t *k, uint32_t idx)
+{
+  uint32_t dst = k->addr, left = k->len;
+  if ((dst | left) & (FAM_UNIT - 1u))
+    return ldr_fail(c, LF_LDR_ST_BADCMD, idx, 0);
+  fam_prog_begin(c);
+  uint32_t rd = c->data_rd, roff = c->ring_roff, size = c->ring_size;
+  const uint8_t *ring = (const uint8_t *)c->ring_base;
+  while (left) {
+    uint32_t avail = *(volatile uint32_t *)&c->data_wr - rd;
+    if (avail < FAM_UNIT) {
+      uint32_t t0 = cycles();
+      do {
+        fam_kick(c);
+        avail = *(volatile uint32_t *)&c->data_wr - rd;
+      } while (avail < FAM_UNIT);
+      c->cyc_starve += cycles() - t0;
+    }
+    uint32_t n = avail < left ? avail : left;
+    if (n > size - roff)
+      n = size - roff;
+    n &= ~(FAM_UNIT - 1u);
+    uint32_t at = 0;
+    uint32_t bad = fam_prog_run(c, dst, ring + roff, n, &at);
+    if (bad) {
+      /* the status read before the store at `at` reports the previous unit */
+      uint32_t a = dst + at;
+      if (a > k->addr)
+        a -= FAM_UNIT;
+      fam_idle(c);
+      return ldr_fail(c, LF_LDR_ST_FLASH, a, bad);
+    }
+    dst += n;
+    left -= n;
+    rd += n;
+    roff += n;
+    if (roff == size)
+      roff = 0;
+    c->ring_roff = roff;
+    *(volatile uint32_t *)&c->data_rd = rd;
+    fam_kick(c);
+  }
+  uint32_t sr = fam_idle(c);
+  fam_clean(c, 0);
+  if (sr & FAM_ERRORS)
+    return ldr_fail(c, LF_LDR_ST_FLASH, dst - FAM_UNIT, sr);
+  return 0;
+}
+
+int lf_ldr_main(ctl_t *c)
+{
+  REG(DWT_CTRL) |= 1u; /* CYCCNTENA (counts only with DEMCR.TRCENA, set by the host) */
+  int r = fam_init(c);
+  if (r)
+    return r;
+  c->version = LF_LDR_ABI_VERSION;
+  c->magic = LF_LDR_READY;
+  cmd_t *q = (cmd_t *)c->cmd_base;
+  uint32_t rd = c->cmd_rd;
+  for (;;) {
+    while (*(volatile uint32_t *)&c->cmd_wr == rd)
+      fam_kick(c);
+    cmd_t *k = &q[rd % c->cmd_count];
+    uint32_t t0 = cycles(), op = k->op;
+    if (op == LF_LDR_OP_ERASE || op == LF_LDR_OP_ERASE_BANK || op == LF_LDR_OP_ERASE_CHIP) {
+      r = fam_erase(c, k);
+      k->result = cycles() - t0;
+      c->cyc_erase += k->result;
+    } else if (op == LF_LDR_OP_PROGRAM) {
+      r = ldr_program(c, k, rd);
+      k->result = cycles() - t0;
+      c->cyc_prog += k->result;
+    } else if (op == LF_LDR_OP_CRC) {
+      k->result = fam_crc(c, k->addr, k->len);
+      c->cyc_crc += cycles() - t0;
+      r = 0;
+    } else if (op == LF_LDR_OP_EXIT) {
+      fam_lock(c);
+      c->cmd_rd = ++rd;
+      return 0;
+    } else {
+      r = ldr_fail(c, LF_LDR_ST_BADCMD, rd, 0);
+    }
+    if (r) {
+      fam_lock(c);
+      return r;
+    }
+    *(volatile uint32_t *)&c->cmd_rd = ++rd;
+  }
+}
+
+/* The host's return address: lf_ldr_main returns here and the core halts. */
+__attribute__((naked, section(".text.exit"), used)) void lf_ldr_exit(void)
+{
+  __asm volatile("bkpt #0xAB");
+}
+
+#endif /* LF_LDR_SERVE_ENGINE */
