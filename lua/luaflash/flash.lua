@@ -401,6 +401,9 @@ function M.new(t, opts)
       for k, v in pairs(opts2 or {}) do o[k] = v end
       o.erase_avoid = false
       plan:close()
+      -- the failed job's loader was dropped running: halt, and start afresh
+      F.close()
+      t:halt()
       return F:program(image, o)
     end
     local protected = guard and guarded(guard.after, guard)

@@ -311,7 +311,11 @@ function M:wrap_target(T)
     if R.loader_progress and w.progress == nil then
       w.progress = function(done, total, phase) R:progress(done, total, phase) end
     end
-    R.first_work = what.erase and "erase" or nil
+    -- the stream's first work: its erases (queued first), else its programs
+    -- (erase avoidance: a blank board's stream erases nothing)
+    local sum0 = plan:summary()
+    R.first_work = (what.erase and (sum0.erased or 0) > 0 and "erase")
+      or (what.program and (sum0.programmed or 0) > 0 and "program") or nil
     return R:span(table.concat(parts, "+"), flash, function()
       local sum = plan:summary()
       return (what.program and sum.program_bytes or 0) + (what.verify and sum.verify_bytes or 0)

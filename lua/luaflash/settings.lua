@@ -79,7 +79,7 @@ local spec = {
       "~/.local/state/luaflash/protected" },
   smart_flash = { kind = "bool", default = true,
     doc = "skip sectors whose on-target CRC32 equals the image's" },
-  erase_avoid = { kind = "bool", default = false,
+  erase_avoid = { kind = "bool", default = true,
     doc = "a sector the image touches that reads blank on the target (its CRC32, computed there for smart " ..
       "flash, is an erased sector's) is programmed without erasing it first; the verify catches the rare " ..
       "CRC collision, and the sector is then erased and programmed again. Never on ECC flash (STM32L4, H7)" },

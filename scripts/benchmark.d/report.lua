@@ -474,6 +474,44 @@ function M.write(res, params_text, path, svg_dir, svg)
     w("")
   end
 
+  -- erase avoidance (group 12, issue 17): blank boards against the bound
+  -- max(programming, upload at the probe's rate) and the same job erasing
+  local blank = {}
+  for _, sc in ipairs(res.scenarios) do if sc.group == "12" then blank[#blank + 1] = sc end end
+  if #blank > 0 then
+    local RAM = {}
+    for _, r in ipairs(res.ram or {}) do RAM[r.id] = r end
+    w("## 11. Erase avoidance: blank boards")
+    w("")
+    w("A sector the image touches whose CRC32 (computed on the target for smart flash) is an erased")
+    w("sector's is programmed without its erase (`erase_avoid`, default on; never on ECC flash: L4,")
+    w("H7). On a blank board the bound is no longer erase + program but the larger of the words'")
+    w("programming time and the upload of the image at the probe's own rate (a RAM write on the same")
+    w("bench, `scripts/bench-ram`, scaled to the image's bytes). \"erasing\" is the same job with")
+    w("`erase_avoid=false` (the rows of sections 3-9, as over other firmware).")
+    w("")
+    w("| job | bytes | programming (s) | upload (s) | bound (s) | luaflash (s) | x bound | erasing (s) | faster |")
+    w("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for _, b in ipairs(blank) do
+      local p, r, c = b.plan or {}, RAM[b.ram or ""], S[b.cmp or ""]
+      local bytes = p.image_bytes or 0
+      local up = r and r.write_s and r.bytes and r.write_s * bytes / r.bytes or nil
+      local prog = p.program_s or 0
+      local bound = up and math.max(prog, up) or prog
+      w("| %s | %d | %s | %s | %s | %s | %s | %s | %s |", b.label, bytes, f3(prog), up and f3(up) or "—",
+        f3(bound), f3(b.virtual_s), ratio(b.virtual_s, bound), c and f3(c.virtual_s) or "—",
+        c and string.format("%.2fx", c.virtual_s / b.virtual_s) or "—")
+    end
+    w("")
+    w("Sectors read blank and not erased: %s.", (function()
+      local t = {}
+      for _, b in ipairs(blank) do t[#t + 1] = string.format("%s %d of %d", b.id, (b.plan or {}).blank or 0,
+        (b.plan or {}).programmed or 0) end
+      return table.concat(t, ", ")
+    end)())
+    w("")
+  end
+
   w("## Commands")
   w("")
   w("| id | what | command |")

@@ -312,7 +312,54 @@ local scenarios = {
   { id = "pyocd-tuned-max", group = "cal", kind = "luaflash", project = PYOCD,
     board = "nucleo-f767zi", image = "f767-65k.bin", args = pyocd_tuned, params = { "flash_timing_max=1" },
     label = "scenario 2 with maximum flash times", what = "--bench-param flash_timing_max=1" },
+  -- erase avoidance (issue 17): the same jobs on blank boards with the
+  -- defaults (erase_avoid on); the bound is the larger of the words'
+  -- programming time and the upload at the probe's own rate (the ram-*-st
+  -- rows: a RAM write of the same bench, scaled to the image's bytes)
+  { id = "blank-f767", group = "12", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-f767zi",
+    image = "f767-65k.bin", cmp = "full", ram = "ram-luaflash-stlink",
+    label = "luaflash defaults, blank F767 (ST-LINK/V2-1)", what = "65 KB on a blank board: no sector read other than blank, none erased" },
+  { id = "blank-v3", group = "12", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-f767zi",
+    image = "f767-65k.bin", probe = "v3", cmp = "v3", ram = "ram-luaflash-v3",
+    label = "luaflash defaults, blank F767 (STLINK-V3)", what = "--bench-probe v3, 65 KB on a blank board" },
+  { id = "blank-f429", group = "12", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-f429zi",
+    image = "f429-65k.bin", args = { "board=nucleo_f429zi" }, cmp = "f429", ram = "ram-luaflash-stlink-f429",
+    label = "luaflash defaults, blank F429", what = "board = nucleo_f429zi, 65 KB on a blank board" },
+  { id = "blank-2m", group = "12", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-f767zi",
+    image = "f767-2m.bin", cmp = "2m", ram = "ram-luaflash-stlink",
+    label = "luaflash defaults, blank F767, 2 MB", what = "2 MB on a blank board (erase = auto)" },
+  { id = "blank-f103", group = "12", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-f103rb",
+    image = "f103-65k.bin", args = { "board=nucleo_f103rb" }, cmp = "f103", ram = "ram-luaflash-stlink-f103",
+    label = "luaflash defaults, blank F103RB", what = "board = nucleo_f103rb, 65 pages on a blank board" },
+  { id = "blank-flm-pyocd-f429", group = "12", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-f429zi",
+    image = "f429-65k.bin", args = { "board=nucleo_f429zi", "flm=" .. out .. "/pyocd-f439.FLM" }, cmp = "flm-pyocd-f429",
+    ram = "ram-luaflash-stlink-f429",
+    label = "luaflash defaults, blank F429, pyOCD's F439 algorithm", what = "flm = pyOCD 0.13.1's F439 algorithm on a blank board; compare pyocd-f429 (4.3 s)" },
+  { id = "ram-luaflash-stlink", group = "ram", kind = "ram", tool = "luaflash", board = "nucleo-f767zi", transport = "any", hz = 4000000 },
+  { id = "ram-luaflash-v3", group = "ram", kind = "ram", tool = "luaflash", board = "nucleo-f767zi@v3", transport = "any", hz = 4000000 },
+  { id = "ram-luaflash-stlink-f429", group = "ram", kind = "ram", tool = "luaflash", board = "nucleo-f429zi", transport = "any", hz = 4000000 },
+  { id = "ram-luaflash-stlink-f103", group = "ram", kind = "ram", tool = "luaflash", board = "nucleo-f103rb", transport = "any", hz = 4000000,
+    len = 16384 --[[ the F103RB's RAM is 20 KiB ]] },
 }
+
+-- The rows of sections 3-9 measure erase + program: they run with
+-- erase_avoid=false, every touched sector erased as on a board that holds
+-- other firmware (their boards start blank; section 11 has blank boards)
+local erase_rows = { "f429", "full", "2m", "v3", "cal-plain", "protect", "flm-f767", "flm-pyocd-f429", "dap-v2",
+  "dap-rpi", "dap-hid", "f103", "f103rc", "f103rc-fastest", "f103-unchanged", "f103rc-unchanged", "unchanged",
+  "shift", "2m-chip", "h743-full", "h743-2m", "h743-2m-v3", "l476", "l476-fastest", "l476-unchanged" }
+do
+  local want = {}
+  for _, id in ipairs(erase_rows) do want[id] = true end
+  for _, sc in ipairs(scenarios) do
+    if want[sc.id] and sc.kind == "luaflash" then
+      local a = { "erase_avoid=false" }
+      for _, x in ipairs(sc.args or {}) do a[#a + 1] = x end
+      sc.args = a
+      sc.what = (sc.what or "") .. " (erase_avoid=false: as over other firmware)"
+    end
+  end
+end
 
 local function luaflash_cmd(sc, image, state, json_out, no_bench)
   local parts = { q(luaflash) }
@@ -463,8 +510,8 @@ end
 -- One tool's 64 KiB RAM write and read (scripts/bench-ram): the modeled
 -- seconds of each transfer alone, or why the tool cannot use that probe.
 local function run_ram(sc)
-  local cmd = string.format("LF_BUILD_DIR=%s %s %s %s %s %d 0x20000000 65536", q(build), q(top .. "/scripts/bench-ram"),
-    sc.tool, sc.board, sc.transport, sc.hz)
+  local cmd = string.format("LF_BUILD_DIR=%s %s %s %s %s %d 0x20000000 %d", q(build), q(top .. "/scripts/bench-ram"),
+    sc.tool, sc.board, sc.transport, sc.hz, sc.len or 65536)
   local p = io.popen(cmd .. " 2>&1")
   local text = p:read("a")
   local ok = p:close()
@@ -473,7 +520,8 @@ local function run_ram(sc)
   if not ok or not (w or na) then error(string.format("scenario %s: %s failed:\n%s", sc.id, cmd, text), 0) end
   return { tool = sc.tool, board = sc.board, transport = sc.transport, hz = sc.hz, bytes = tonumber(n),
     write_s = tonumber(w), read_s = tonumber(r), na = na,
-    command = string.format("scripts/bench-ram %s %s %s %d", sc.tool, sc.board, sc.transport, sc.hz) }
+    command = string.format("scripts/bench-ram %s %s %s %d 0x20000000 %d", sc.tool, sc.board, sc.transport, sc.hz,
+      sc.len or 65536) }
 end
 
 -- ---------------------------------------------------------------------------
@@ -551,6 +599,7 @@ local function main()
       local r = sc.kind == "peer" and run_peer(sc) or run_luaflash(sc)
       r.id, r.group, r.label, r.what, r.real, r.real_note = sc.id, sc.group, sc.label, sc.what, sc.real, sc.real_note
       r.command, r.board, r.image = shown_cmd(sc), sc.board, sc.image
+      r.cmp, r.ram = sc.cmp, sc.ram
       if sc.timeline then r.timeline = true end
       results.scenarios[#results.scenarios + 1] = r
     end

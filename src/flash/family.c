@@ -191,7 +191,7 @@ int lf_geometry_build(lf_session *s, const lf_geometry_desc *d, lf_flash_geometr
   g->prog_unit = d->prog_unit;
   g->timing = *d->timing;
   g->parallel_banks = d->parallel_banks && g->nbanks > 1;
-  g->program_once = d->program_once;
+  g->program_once = d->program_once || (d->family && d->family->program_once);
   return 0;
 }
 

@@ -228,6 +228,9 @@ struct lf_family {
   /* The family names this line (supported or not): lf_line_geometry asks
    * it for that line and nobody else. NULL: geometry is tried. */
   bool (*knows_line)(uint32_t line);
+  /* Every geometry of the family is program_once (ECC flash), described
+   * ones too. */
+  bool program_once;
 };
 
 /* ---- helpers for family units ---- */

@@ -116,6 +116,11 @@ typedef struct lf_flm_part_cfg {
   double core_hz;             /* core clock while the algorithm runs (stats); 0 = 16 MHz */
   uint32_t stack_size;        /* stack of the algorithm; 0 = 2 KiB */
   unsigned clk;               /* Init's clk argument (Hz); 0 like pyOCD and probe-rs */
+  /* The flash takes a program over a unit that reads blank (no ECC: a part
+   * luaflash knows whose geometry is not program_once). false: the
+   * geometry is program_once, so erase avoidance stays off, as it must for
+   * an algorithm whose flash luaflash cannot see. */
+  bool blank_reprogram;
 } lf_flm_part_cfg;
 
 typedef struct lf_flm_part lf_flm_part;

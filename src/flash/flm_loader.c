@@ -191,7 +191,7 @@ int lf_flm_part_geometry(lf_session *s, const lf_flm_part *p, lf_flash_geometry 
   snprintf(nm, sizeof nm, "%s (%s)", p->name, base_name(p->flm->path));
   lf_geometry_desc d = {.name = nm, .family = &p->fam, .regions = rg, .nregions = n - 1,
                         .erased = p->flm->erased, .prog_units = units, .prog_unit = unit,
-                        .timing = &p->timing};
+                        .timing = &p->timing, .program_once = !p->cfg.blank_reprogram};
   int r = lf_geometry_build(s, &d, g);
   if (r)
     return lf_err_wrap(s, r, "%s", p->flm->path);

@@ -332,4 +332,5 @@ const lf_family lf_family_stm32h7 = {
   .unique_id = h7_unique_id,
   .check_geometry = h7_check_geometry,
   .knows_line = h7_knows_line,
+  .program_once = true, /* ECC on every flash word (H7 5.3) */
 };

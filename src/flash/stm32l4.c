@@ -167,6 +167,7 @@ static int l4_geometry(lf_session *s, const lf_chip *c, lf_flash_geometry *g)
     .name = name, .family = &lf_family_stm32l4, .line = ln->dev_id, .regions = rg,
     .nregions = dual ? 2 : 1, .extra = &otp, .nextra = 1, .erased = 0xFF,
     .prog_units = 0x8 /* double words only (R 4.3, 12 #11) */, .prog_unit = 8, .timing = &l4_timing,
+    .program_once = true /* ECC: a double word is programmed once after an erase (R 4.3) */,
   };
   return lf_geometry_build(s, &d, g);
 }
@@ -306,4 +307,5 @@ const lf_family lf_family_stm32l4 = {
   .unique_id = l4_unique_id,
   .check_geometry = l4_check_geometry,
   .knows_line = l4_knows_line,
+  .program_once = true, /* ECC on every double word (R 4.3) */
 };

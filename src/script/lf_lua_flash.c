@@ -147,7 +147,7 @@ static void check_timing(lua_State *L, int t, lf_flash_timing *tm)
 static int described_geometry(lua_State *L)
 {
   static const char *const keys[] = {"name", "family", "line", "regions", "prog_unit", "prog_units",
-                                     "erased", "timing", "parallel_banks", NULL};
+                                     "erased", "timing", "parallel_banks", "program_once", NULL};
   lf_lua_check_keys(L, 1, "geometry", keys);
   lf_geometry_desc d;
   memset(&d, 0, sizeof d);
@@ -162,6 +162,9 @@ static int described_geometry(lua_State *L)
   d.erased = (uint8_t)field_u32(L, 1, "erased", 0xFF, "geometry: erased");
   lua_getfield(L, 1, "parallel_banks");
   d.parallel_banks = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  lua_getfield(L, 1, "program_once");
+  d.program_once = lua_toboolean(L, -1);
   lua_pop(L, 1);
   d.prog_unit = field_u32(L, 1, "prog_unit", 4, "geometry: prog_unit");
   d.prog_units = d.prog_unit;
@@ -306,6 +309,8 @@ static int g_info(lua_State *L)
   lua_setfield(L, -2, "banks");
   lua_pushboolean(L, g->parallel_banks);
   lua_setfield(L, -2, "parallel_banks");
+  lua_pushboolean(L, g->program_once);
+  lua_setfield(L, -2, "program_once");
   lua_pushinteger(L, g->base);
   lua_setfield(L, -2, "base");
   lua_pushinteger(L, g->size);

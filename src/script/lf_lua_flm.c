@@ -110,6 +110,7 @@ static int m_flm_part(lua_State *L)
     LF_LUA_TRY(L, lf_part_geometry(s, kp, &native));
     have_native = true;
     cfg.typical = &native.timing;
+    cfg.blank_reprogram = !native.program_once;
     const lf_loader_adapter *ad = native.family && native.family->loader ? native.family->loader(&native) : NULL;
     if (ad && !cfg.ram_size && flm) {
       cfg.ram_start = ad->load_addr;

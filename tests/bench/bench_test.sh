@@ -12,7 +12,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:?usage: bench_test.sh BUILD_DIR}" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-ids=full,unchanged,openocd,st-flash,f103,f103-unchanged,openocd-f103,l476,l476-unchanged,openocd-l476
+ids=full,blank-f767,ram-luaflash-stlink,unchanged,openocd,st-flash,f103,f103-unchanged,openocd-f103,l476,l476-unchanged,openocd-l476
 for run in 1 2; do
   LF_BUILD_DIR=$build "$top/scripts/benchmark" --out "$work/run$run" --report "$work/run$run/report.md" \
     --only "$ids" --no-callgrind

@@ -26,7 +26,8 @@ end
 
 H.test("unchanged re-flash: nothing erased or written, verified by the CRCs", with(nil, function(S)
   local r1 = H.job(S, { { base = BASE, data = app } }, {})
-  H.eq(r1.plan.erased, 3, "first run: sectors erased")
+  H.eq(r1.plan.erased, 0, "first run on a blank board: sectors erased (erase avoidance)")
+  H.eq(r1.plan.blank, 3, "first run: sectors programmed without an erase")
   local ops = flash_ops(S)
   local before = H.flash_bytes(S)
   local r2 = S.t:program({ { data = app, base = BASE } })
@@ -79,7 +80,8 @@ H.test("target:program(path) loads a raw binary at the flash base", with(nil, fu
   os.remove(path)
   H.eq(r.verified, true, "verified")
   H.eq(S.b:peek(BASE, 5000), app:sub(1, 5000), "flash")
-  H.eq(r.plan.erased, 1, "erased")
+  H.eq(r.plan.erased, 0, "erased (a blank board)")
+  H.eq(r.plan.blank, 1, "read blank: not erased")
   -- ... and at options.base
   path = path .. "2.bin"
   f = assert(io.open(path, "wb"))
@@ -168,6 +170,26 @@ H.test("progress: phases in order, done never decreases, ends at total", with(ni
   -- a failing progress callback does not stop the job
   local r = S.t:program({ { base = BASE, data = app:reverse() } }, { progress = function() error("boom") end })
   H.eq(r.verified, true, "job with a failing progress callback")
+end))
+
+local forged_blank_crc = require("forge") -- a CRC collision with a blank sector
+
+H.test("erase avoidance: blank sectors are not erased; a CRC collision is erased and programmed again",
+  with(nil, function(S)
+  local r = H.job(S, { { base = BASE, data = app } }, {})
+  H.eq(r.plan.erased, 0, "blank board: erased")
+  H.eq(r.plan.blank, 3, "blank board: programmed without an erase")
+  local forged = forged_blank_crc(32768)
+  H.eq(lf.crc32(forged), lf.crc32(string.rep("\255", 32768)), "the forged sector's CRC32")
+  H.job(S, { { base = BASE + 0x20000, data = forged } }, { smart_flash = false, erase_avoid = false })
+  local k1 = app:sub(1, 1024)
+  r = H.job(S, { { base = BASE + 0x20000, data = k1 } }, {}) -- H.job checks every byte
+  H.eq(r.verified, true, "verified after the second attempt")
+  H.eq(r.plan.erased, 1, "the collision's sector erased on the second attempt")
+  H.eq(S.b:peek(BASE + 0x20000, 32768), k1 .. string.rep("\255", 32768 - 1024), "the sector")
+  -- off: a blank sector is erased
+  r = H.job(S, { { base = BASE + 0x40000, data = k1 } }, { erase_avoid = false })
+  H.eq(r.plan.erased, 1, "erase_avoid = false: erased")
 end))
 
 H.test("bad input is rejected before anything is written", with(nil, function(S)

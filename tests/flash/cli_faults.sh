@@ -17,7 +17,9 @@ echo "[==========] flash_cli_faults"
 lua5.4 -e 'local x, t = 42, {}
 for i = 1, 71680 do x = (x * 1103515245 + 12345) % 2147483648; t[i] = string.char((x >> 16) & 255) end
 io.write(table.concat(t))' > "$dir/app.bin"
-printf 'board = "nucleo_f767zi"\nimage = "app.bin"\n' > "$dir/p.lua"
+# (erase_avoid off: the faults are injected into the erases a fresh board
+# would otherwise skip; cli_erase_avoid.sh tests the avoidance)
+printf 'board = "nucleo_f767zi"\nimage = "app.bin"\nerase_avoid = false\n' > "$dir/p.lua"
 
 # run NAME STATUS STATE FAULTS [--out RE | --no-out RE]...
 run() {

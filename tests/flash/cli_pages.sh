@@ -54,7 +54,9 @@ esac
 lua5.4 -e 'local x, t = 42, {}
 for i = 1, 71680 do x = (x * 1103515245 + 12345) % 2147483648; t[i] = string.char((x >> 16) & 255) end
 io.write(table.concat(t))' > "$dir/app.bin"
-printf 'board = "%s"\nimage = "app.bin"\n' "$board" > "$dir/p.lua"
+# (erase_avoid off: the faults are injected into the erases a fresh board
+# would otherwise skip; cli_erase_avoid.sh tests the avoidance)
+printf 'board = "%s"\nimage = "app.bin"\nerase_avoid = false\n' "$board" > "$dir/p.lua"
 cat > "$dir/prod_rdp0.lua" <<LUA
 require("luaflash.production").run { board = "$board", image = "app.bin",
   option_bytes = { rdp = 0 }, allow_mass_erase = true }

@@ -37,11 +37,13 @@ image = { { path = "cal.bin", base = 0x08011000 }, { path = "span.bin", base = 0
 LUA
 cat > "$dir/p.lua" <<'LUA'
 board = "nucleo_f767zi"
+erase_avoid = false -- the cases count erases of the blank sectors 0-1
 image = "app.bin"
 protect = { { 0x08011000, 256, "cal" } }
 LUA
 cat > "$dir/all.lua" <<'LUA'
 board = "nucleo_f767zi"
+erase_avoid = false -- the cases count erases of the blank sectors 0-1
 image = "app.bin"
 protect = {
   { 0x08011000, 256, "cal" },
@@ -54,6 +56,7 @@ cat > "$dir/big.lua" <<'LUA'
 board = "nucleo_f767zi"
 image = "big.bin"
 protect = { { 0x08011000, 256, "cal" } }
+erase_avoid = false -- the cases count erases of the blank sectors 0-1
 LUA
 cat > "$dir/prod.lua" <<'LUA'
 require("luaflash.production").run { board = "nucleo_f767zi", image = "app.bin",

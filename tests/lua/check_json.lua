@@ -116,7 +116,9 @@ elseif mode == "usbsum" then
   if not span then print("FAIL usbsum: no bench span " .. arg[3]); os.exit(1) end
   local n, bytes = 0, 0
   for _, e in ipairs(v.traceEvents) do
-    if e.pid == 2 and e.cat == "usb" and e.ph == "X" and e.ts >= span.ts and e.ts < span.ts + span.dur then
+    -- (timestamps are microseconds with three decimals: ts + dur is a sum of
+    -- two decimals in binary floating point, compared with a nanosecond of slack)
+    if e.pid == 2 and e.cat == "usb" and e.ph == "X" and e.ts >= span.ts - 5e-4 and e.ts < span.ts + span.dur - 5e-4 then
       n = n + 1
       bytes = bytes + e.args.actual
     end

@@ -76,7 +76,7 @@ app=$here/projects/app.bin
 check chips-lists-the-parts 0 --out "^chip +family +flash +aliases" \
   --out "^stm32f767zi +STM32F2/F4/F7 +2048 KiB +f767zi$" --out "^stm32f429zi +STM32F2/F4/F7 +2048 KiB +f429zi$" --no-err . -- chips
 check chips-extra-arg 2 --err "chips: unexpected argument 'x'" -- chips x
-check chip-before-the-command 0 --out "116 bytes: 1 sectors erased, 1 programmed.*verified" \
+check chip-before-the-command 0 --out "116 bytes: 0 sectors erased, 1 programmed \(1 read blank: not erased\).*verified" \
   -- "${B[@]}" --chip STM32F767ZI flash "$app"
 check chip-after-the-command-short-alias 0 --out "verified" -- "${B[@]}" flash "$app" --chip f767zi
 check chip-ordering-code-names-its-part 0 --out 'chip += "stm32f767zi" +-- command line \(--chip\)' \

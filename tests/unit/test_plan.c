@@ -14,6 +14,7 @@
 
 #include "core/session.h"
 #include "flash/family.h"
+#include "flash/loader.h"
 #include "flash/plan.h"
 
 #define KiB 1024u
@@ -424,6 +425,123 @@ static void test_smart_flash_skips_unchanged_sectors(void **state)
   assert_int_equal(p->sector[0].action, LF_SECTOR_PROGRAM);
   lf_plan_free(p);
   img_free(&m);
+  lf_geometry_free(&g);
+}
+
+/* Erase avoidance: a touched sector whose target CRC32 is an erased
+ * sector's is programmed without its erase; never on ECC geometries
+ * (program_once), in chip mode, without the target's CRC or when off. */
+static void test_erase_avoid_blank_sectors(void **state)
+{
+  lf_flash_geometry g = {0};
+  geometry(0x451, 2048, false, &g);
+  assert_false(g.program_once);
+  img m = {0};
+  img_add(&m, 0x08000000, 66560, -1);
+  uint8_t *ff = malloc(32768);
+  memset(ff, 0xFF, 32768);
+  uint32_t blank = (uint32_t)crc32(0, ff, 32768);
+  lf_plan_settings set;
+  lf_plan_settings_default(&set);
+  assert_false(set.erase_avoid);
+  set.erase_avoid = true;
+  lf_plan *p = build(&m, &g, &set);
+  assert_int_equal(lf_plan_set_target_crc(S, p, 0, blank), 0);
+  assert_int_equal(lf_plan_set_target_crc(S, p, 1, blank ^ 1), 0); /* not blank */
+  assert_int_equal(lf_plan_set_target_crc(S, p, 2, blank), 0);
+  finalize(p);
+  assert_int_equal(p->sector[0].action, LF_SECTOR_PROGRAM);
+  assert_true(p->sector[0].erase_skipped);
+  assert_string_equal(p->sector[0].reason, "image data (read blank: not erased)");
+  assert_int_equal(p->sector[0].erase_ns, 0);
+  assert_true(p->sector[0].verify);
+  assert_false(p->sector[1].erase_skipped);
+  assert_int_equal(p->sector[1].erase_ns, 200 * MS);
+  assert_true(p->sector[2].erase_skipped);
+  assert_int_equal(p->sum.blank, 2);
+  assert_int_equal(p->sum.erased, 1);
+  assert_int_equal(p->sum.programmed, 3);
+  /* one 32 KiB erase + (8192 x 2 + 256) words x 16 us */
+  assert_int_equal(p->sum.floor_ns, 200 * MS + (16384 + 256) * 16 * US);
+  /* the loader's steps: one erase (sector 1), three programs */
+  lf_loader_step *st = NULL;
+  size_t n = 0;
+  assert_int_equal(lf_loader_plan_steps(S, p, &st, &n), 0);
+  size_t erases = 0, progs = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (st[i].kind == LF_LOADER_ERASE) {
+      erases++;
+      assert_int_equal(st[i].addr, 0x08008000);
+    } else {
+      progs++;
+    }
+  }
+  assert_int_equal(erases, 1);
+  assert_true(progs >= 3);
+  free(st);
+  lf_plan_free(p);
+
+  /* off: every touched sector is erased */
+  set.erase_avoid = false;
+  p = build(&m, &g, &set);
+  for (unsigned i = 0; i < 3; i++)
+    assert_int_equal(lf_plan_set_target_crc(S, p, i, blank), 0);
+  finalize(p);
+  assert_int_equal(p->sum.blank, 0);
+  assert_int_equal(p->sum.erased, 3);
+  lf_plan_free(p);
+
+  /* chip erase: the mass erase clears everything anyway */
+  set.erase_avoid = true;
+  set.erase = LF_ERASE_CHIP;
+  p = build(&m, &g, &set);
+  for (unsigned i = 0; i < p->nsectors; i++)
+    if (p->sector[i].want_crc)
+      assert_int_equal(lf_plan_set_target_crc(S, p, i, blank), 0);
+  finalize(p);
+  assert_int_equal(p->sum.blank, 0);
+  assert_false(p->sector[0].erase_skipped);
+  lf_plan_free(p);
+
+  /* smart flash off: no target CRC, so nothing reads blank */
+  set.erase = LF_ERASE_SECTOR;
+  set.smart_flash = false;
+  p = build(&m, &g, &set);
+  finalize(p);
+  assert_int_equal(p->sum.blank, 0);
+  assert_int_equal(p->sum.erased, 3);
+  lf_plan_free(p);
+  img_free(&m);
+
+  /* ECC (STM32L4: program_once): a blank page is erased all the same */
+  geometry(0x415, 1024, false, &g);
+  assert_true(g.program_once);
+  img_add(&m, 0x08000000, 4096, -1);
+  set.smart_flash = true;
+  p = build(&m, &g, &set);
+  uint32_t blank2k = (uint32_t)crc32(0, ff, 2048);
+  assert_int_equal(lf_plan_set_target_crc(S, p, 0, blank2k), 0);
+  assert_int_equal(lf_plan_set_target_crc(S, p, 1, blank2k), 0);
+  finalize(p);
+  assert_int_equal(p->sum.blank, 0);
+  assert_int_equal(p->sum.erased, 2);
+  lf_plan_free(p);
+  img_free(&m);
+
+  /* the F1 (no ECC): blank 1 KiB pages are not erased */
+  geometry(0x410, 128, false, &g);
+  assert_false(g.program_once);
+  img_add(&m, 0x08000000, 2048, -1);
+  p = build(&m, &g, &set);
+  uint32_t blank1k = (uint32_t)crc32(0, ff, 1024);
+  assert_int_equal(lf_plan_set_target_crc(S, p, 0, blank1k), 0);
+  assert_int_equal(lf_plan_set_target_crc(S, p, 1, blank1k), 0);
+  finalize(p);
+  assert_int_equal(p->sum.blank, 2);
+  assert_int_equal(p->sum.erased, 0);
+  lf_plan_free(p);
+  img_free(&m);
+  free(ff);
   lf_geometry_free(&g);
 }
 
@@ -1268,6 +1386,7 @@ int main(void)
     cmocka_unit_test(test_chip_erase_mode),
     cmocka_unit_test(test_auto_picks_chip_only_when_cheaper),
     cmocka_unit_test(test_smart_flash_skips_unchanged_sectors),
+    cmocka_unit_test(test_erase_avoid_blank_sectors),
     cmocka_unit_test(test_keep_unwritten_reads_and_writes_back),
     cmocka_unit_test(test_program_ranges_skip_erased_runs),
     cmocka_unit_test(test_dual_bank_and_f4_boundaries),
