@@ -21,3 +21,13 @@ if(TARGET luaflash)
   set_tests_properties(bench_regression_dap PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 300 LABELS bench)
   list(APPEND LF_CUSTOM_TESTS bench_regression_dap)
 endif()
+
+# CMSIS-Pack algorithms (tests/bench/flm_test.sh, issue 16): luaflash's own
+# F767 FLM streamed within 1.15 x the floor; pyOCD's F439 algorithm through
+# luaflash at least 2 x faster than pyOCD running it on the same bench.
+if(TARGET luaflash)
+  add_test(NAME bench_regression_flm
+           COMMAND bash ${CMAKE_SOURCE_DIR}/tests/bench/flm_test.sh ${CMAKE_BINARY_DIR})
+  set_tests_properties(bench_regression_flm PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 300 LABELS "bench;slow")
+  list(APPEND LF_CUSTOM_TESTS bench_regression_flm)
+endif()
