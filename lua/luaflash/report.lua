@@ -90,7 +90,61 @@ end
 -- report belongs to the stream's first work: the erases when it erases
 -- (they are queued first), else "start". Rate and ETA are in the run's
 -- clock (bench virtual time on the bench).
-function M:progress(done, total, phase)
+-- The ETA's model of one stream, from its plan (issue 17): the flash's
+-- own time (the erases, then the words' programming; both banks at once
+-- where they are independent: the plan's floor) and the bytes to upload.
+-- What the plan cannot know, the link's rate, is measured on the stream
+-- itself (bytes uploaded since the programming began, over the time). The
+-- rest takes the larger of the flash time left and the upload left plus
+-- the programming of the last data; the verify (CRC32 on the target) at the
+-- rate the stream saw for it.
+function M.eta_model(sum, what)
+  local floor, er, pr = sum.floor_s or 0, sum.erase_s or 0, sum.program_s or 0
+  if floor <= 0 or not what.program then return nil end
+  local erase_part = what.erase and (er + pr) > 0 and floor * er / (er + pr) or 0
+  return { erase_s = erase_part, program_s = floor - erase_part, program_bytes = sum.program_bytes or 0,
+    verify_bytes = what.verify and sum.verify_bytes or 0 }
+end
+
+-- Seconds left by the model (nil: no model), at `done` of total work,
+-- `up` bytes uploaded by the stream (the loader's count). The flash works
+-- without a pause from the stream's start unless the link starves it, so
+-- its share left is the floor less the time gone; the link's is the bytes
+-- left at the rate of the 4 KiB upload windows that did not stall (uploads
+-- wait while the ring is full during erases), plus the programming of the
+-- last KiB after the upload ends.
+local function model_eta(s, now, done, total, phase, up)
+  local m = s.eta_model
+  if not m or not up then return nil end
+  local p = s.prog
+  local pb = m.program_bytes
+  if phase == "crc32" or phase == "done" or done >= total - m.verify_bytes then
+    if not p.ver_t0 then p.ver_t0, p.ver_d0 = now, done end
+    local d, t = done - p.ver_d0, now - p.ver_t0
+    return (d > 0 and t > 0) and (total - done) * t / d or 0
+  end
+  local flash_left = math.max(0, m.erase_s + m.program_s - (now - p.start))
+  if not p.win_t then p.win_t, p.win_u = now, up end
+  if up - p.win_u >= 4096 and now > p.win_t then
+    local du, dt = up - p.win_u, now - p.win_t
+    local r = du / dt
+    p.best = math.max(p.best or 0, r)
+    -- the link's rate: the windows that did not stall (at least half the
+    -- best), summed (the best alone misses the stream's own overheads)
+    if r >= p.best / 2 then
+      p.sum_u, p.sum_t = (p.sum_u or 0) + du, (p.sum_t or 0) + dt
+      p.link_rate = p.sum_u / p.sum_t
+    end
+    p.win_t, p.win_u = now, up
+  end
+  local link_left = 0
+  if p.link_rate then
+    link_left = math.max(0, pb - up) / p.link_rate + m.program_s * math.min(pb, 1024) / math.max(pb, 1)
+  end
+  return math.max(flash_left, link_left)
+end
+
+function M:progress(done, total, phase, up)
   local s = self.open_spans[#self.open_spans]
   if not s then return end
   local now = self.clock()
@@ -110,13 +164,20 @@ function M:progress(done, total, phase)
     if phase ~= "done" then s.marks[#s.marks + 1] = { name = phase, t0 = now, done0 = done } end
   end
   p.done = done
+  -- the ETA by the model and by the rate so far, kept for --profile (which
+  -- compares them with the real end at 25, 50 and 75 % of the stream's time)
+  local el = now - p.start
+  local lin = done > 0 and el > 0 and (total - done) * el / done or nil
+  local mod = model_eta(s, now, done, total, phase, up)
+  p.eta = mod or lin
+  p.samples = p.samples or {}
+  p.samples[#p.samples + 1] = { t = now, model = mod, linear = lin }
   if self.tty and self.show_progress and phase ~= "done" then
     local pct = total > 0 and math.floor(done * 100 / total) or 100
     if pct ~= p.pct then
       p.pct = pct
-      local el = now - p.start
       local rate = el > 0 and done / el or 0
-      local eta = rate > 0 and (total - done) / rate or nil
+      local eta = p.eta
       local barw = 20
       local fill = total > 0 and math.floor(barw * done / total) or barw
       self:_line(string.format("%-8s [%s%s] %3d%% %s/%s %s ETA %s", phase,
@@ -178,7 +239,7 @@ end
 function M:span(name, fn, bytes, ...)
   local E = self.E
   local s = { name = name, h0 = lf.monotonic(), v0 = self:_vnow(), c0 = self:_counters(),
-    first_work = self.first_work, depth = #self.open_spans }
+    first_work = self.first_work, eta_model = self.eta_next, depth = #self.open_spans }
   self.nstarted = (self.nstarted or 0) + 1
   s.seq = self.nstarted
   if type(bytes) == "table" then
@@ -187,6 +248,7 @@ function M:span(name, fn, bytes, ...)
     self:_end_bar()   -- the project's own output starts on a clean line
   end
   self.first_work = nil
+  self.eta_next = nil
   self.open_spans[#self.open_spans + 1] = s
   if self.tty and self.show_progress and not s.hook then self:_line(name .. " ...") end
   local guard <close> = setmetatable({}, { __close = function(_, err)
@@ -269,7 +331,7 @@ function M:instrument(E)
   end
   local plan = E.plan
   if R.loader_progress then
-    E.progress = function(done, total, phase) R:progress(done, total, phase) end
+    E.progress = function(done, total, phase, up) R:progress(done, total, phase, up) end
   end
   function E.plan(images, T, s)
     return R:span("plan", plan, function(p)
@@ -309,13 +371,14 @@ function M:wrap_target(T)
     local w = {}
     for k, v in pairs(what) do w[k] = v end
     if R.loader_progress and w.progress == nil then
-      w.progress = function(done, total, phase) R:progress(done, total, phase) end
+      w.progress = function(done, total, phase, up) R:progress(done, total, phase, up) end
     end
     -- the stream's first work: its erases (queued first), else its programs
     -- (erase avoidance: a blank board's stream erases nothing)
     local sum0 = plan:summary()
     R.first_work = (what.erase and (sum0.erased or 0) > 0 and "erase")
       or (what.program and (sum0.programmed or 0) > 0 and "program") or nil
+    R.eta_next = M.eta_model(sum0, what)
     return R:span(table.concat(parts, "+"), flash, function()
       local sum = plan:summary()
       return (what.program and sum.program_bytes or 0) + (what.verify and sum.verify_bytes or 0)
@@ -431,6 +494,23 @@ function M:profile_text()
       local mt = (m.t1 or m.t0) - m.t0
       lines[#lines + 1] = string.format("%-22s %10s %12s %11s %12s", string.rep("  ", s.depth + 1) .. "target " .. m.name, "",
         string.format("%.3f", mt * 1000), fmt_bytes(m.bytes), fmt_rate(m.bytes, mt))
+    end
+    local pg = s.prog
+    local t_end = s.v1 or s.h1
+    if pg and pg.samples and t_end and t_end > pg.start then
+      -- the last ETA given at or before 25/50/75 % of the stream's time,
+      -- against the time that was really left then
+      local function err(q, k)
+        local at, r = pg.start + (t_end - pg.start) * q / 100, nil
+        for _, x in ipairs(pg.samples) do if x.t <= at then r = x end end
+        if not (r and r[k]) then return "-" end
+        local actual = t_end - r.t
+        if actual <= 0 then return "-" end
+        return string.format("%+.1f %%", 100 * (r[k] - actual) / actual)
+      end
+      lines[#lines + 1] = string.format("%s ETA error at 25/50/75 %% of the time: model %s / %s / %s; rate so far %s / %s / %s",
+        string.rep("  ", s.depth + 1), err(25, "model"), err(50, "model"), err(75, "model"),
+        err(25, "linear"), err(50, "linear"), err(75, "linear"))
     end
   end
   lines[#lines + 1] = string.rep("-", #hdr)

@@ -64,6 +64,7 @@ struct lf_loader {
   uint32_t cmd_wr, data_wr, woff;
   uint32_t st[LF_LDR_STATUS_BLOCK_SIZE / 4]; /* last status block */
   uint64_t prog_done;                        /* last progress reported (no repeats) */
+  uint64_t prog_up;                          /* stats.data_bytes at that report */
   /* the CRC commands of the running stream (crc_n 0: none); a probe that
    * posts reads their results with each status poll once the data is
    * sent: crc_valid when that poll saw them all done */
@@ -471,7 +472,9 @@ static uint64_t cmd_weight(const lf_loader *l, const pcmd *k)
 }
 
 /* Reports progress from the last status block: commands the target finished
- * count whole, the running program command by the ring bytes consumed. */
+ * count whole, the running program command by the ring bytes consumed (at
+ * least what was uploaded beyond the ring's size: the host knows that much
+ * without reading the status, so progress moves with every upload). */
 static void report(lf_loader *l, const pcmd *cmds, size_t n, uint32_t first, uint32_t data0,
                    uint64_t total)
 {
@@ -480,7 +483,10 @@ static void report(lf_loader *l, const pcmd *cmds, size_t n, uint32_t first, uin
   uint32_t fin = l->st[S_CMD_RD] - first;
   if (fin > n)
     fin = (uint32_t)n;
-  uint64_t done = 0, prog_done = 0, consumed = l->st[S_DATA_RD] - data0;
+  uint32_t up = l->data_wr - data0, seen = l->st[S_DATA_RD] - data0;
+  uint64_t done = 0, prog_done = 0, consumed = seen;
+  if (up > l->ring_size && up - l->ring_size > seen)
+    consumed = up - l->ring_size;
   for (size_t i = 0; i < n; i++) {
     if (is_program(&cmds[i])) {
       uint64_t w = cmds[i].c.len;
@@ -492,8 +498,9 @@ static void report(lf_loader *l, const pcmd *cmds, size_t n, uint32_t first, uin
     }
   }
   const char *phase = fin < n ? op_name(cmds[fin].c.op) : "done";
-  if (done == l->prog_done && phase == l->prog_phase)
+  if (done == l->prog_done && phase == l->prog_phase && l->stats.data_bytes == l->prog_up)
     return;
+  l->prog_up = l->stats.data_bytes;
   l->prog_done = done;
   l->prog_phase = phase;
   l->cfg.progress(l->cfg.progress_ctx, done, total, phase);
@@ -537,6 +544,7 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
   if (!buf)
     return lf_err_set(l->s, LF_ENOMEM, "loader: out of memory");
   uint32_t data0 = l->data_wr; /* every earlier byte was consumed */
+  l->stats.stream_bytes = 0;
   bool posts = lf_adi_posts(l->a);
   uint64_t prog_left = 0; /* program bytes not uploaded yet */
   for (size_t i = 0; i < n; i++)
@@ -597,6 +605,7 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
         l->data_wr += m;
         l->woff = (l->woff + m) % l->ring_size;
         l->stats.data_bytes += m;
+        l->stats.stream_bytes += m;
         l->stats.uploads++;
         soff += m;
         if (soff == stream_len(k)) {
@@ -604,6 +613,7 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
           for (sidx++; sidx < n && !streams(&cmds[sidx]); sidx++)
             ;
         }
+        report(l, cmds, n, first, data0, total);
         continue;
       }
       l->stats.full_polls++;

@@ -906,6 +906,8 @@ static int p_sectors(lua_State *L)
     set_int(L, "image_bytes", ps->image_bytes);
     set_int(L, "crc", ps->crc);
     set_int(L, "prog_words", ps->prog_words);
+    set_int(L, "erase_ns", (lua_Integer)ps->erase_ns);
+    set_int(L, "prog_ns", (lua_Integer)ps->prog_ns);
     lua_pushboolean(L, ps->by_chip_erase);
     lua_setfield(L, -2, "by_chip_erase");
     lua_pushboolean(L, ps->erase_skipped);
@@ -1038,6 +1040,7 @@ typedef struct lprogress {
   lua_State *L;
   int idx;
   bool failed;
+  const lf_loader *l;   /* its upload count is the 4th argument */
 } lprogress;
 
 static void lua_progress(void *ctx, uint64_t done, uint64_t total, const char *phase)
@@ -1050,7 +1053,8 @@ static void lua_progress(void *ctx, uint64_t done, uint64_t total, const char *p
   lua_pushinteger(L, (lua_Integer)done);
   lua_pushinteger(L, (lua_Integer)total);
   lua_pushstring(L, phase);
-  if (lua_pcall(L, 3, 0, 0) != LUA_OK) {
+  lua_pushinteger(L, p->l ? (lua_Integer)lf_loader_stats_get(p->l)->stream_bytes : 0);
+  if (lua_pcall(L, 4, 0, 0) != LUA_OK) {
     p->failed = true;
     lf_log(lf_lua_session(L), LF_LOG_WARN, "progress callback failed (no longer called): %s",
            lua_tostring(L, -1));
@@ -1064,6 +1068,7 @@ static void progress_on(lua_State *L, lloader *x, int idx, lprogress *p)
   p->L = L;
   p->idx = lua_absindex(L, idx);
   p->failed = false;
+  p->l = x->l;
   lf_loader_set_progress(x->l, lua_isfunction(L, idx) ? lua_progress : NULL, p);
 }
 
