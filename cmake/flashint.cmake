@@ -9,7 +9,7 @@ if(TARGET luaflash)
     get_filename_component(name ${src} NAME_WE)
     if(NOT name STREQUAL "flashtest" AND NOT name STREQUAL "forge")
       add_test(NAME flash_${name} COMMAND $<TARGET_FILE:luaflash> ${src})
-      set_tests_properties(flash_${name} PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 300
+      set_tests_properties(flash_${name} PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 900
         PASS_REGULAR_EXPRESSION "\\[  PASSED  \\] [0-9]+ test\\(s\\)\\."
         FAIL_REGULAR_EXPRESSION "\\[  FAILED  \\]")
     endif()

@@ -341,10 +341,20 @@ static int lite_exec(lf_session *s, lf_db *db, const char *sql, const lf_db_valu
   for (size_t c = 0; rc == 0 && c < ncols; c++)
     if (!(r->names[c] = strdup(sqlite3_column_name(st, (int)c))))
       rc = lf_err_set(s, LF_ENOMEM, "database: out of memory");
+  int tries = 0;
   while (rc == 0) {
     int step = sqlite3_step(st);
     if (step == SQLITE_DONE)
       break;
+    /* SQLITE_PROTOCOL: a WAL lock race lost repeatedly inside SQLite (busy
+     * handlers are not called for it); the statement did nothing and is
+     * tried again, as for SQLITE_BUSY, for up to about a minute */
+    if (step == SQLITE_PROTOCOL && r->nrows == 0 && ++tries < 6000) {
+      sqlite3_reset(st);
+      struct timespec ts = {0, 10000000};
+      syscall(SYS_nanosleep, &ts, NULL);
+      continue;
+    }
     if (step != SQLITE_ROW) {
       rc = lf_err_set(s, LF_EIO, "database %s: %s (in: %.80s)", db->where, sqlite3_errmsg(db->lite), sql);
       break;
