@@ -547,9 +547,19 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
   l->stats.stream_bytes = 0;
   bool posts = lf_adi_posts(l->a);
   uint64_t prog_left = 0; /* program bytes not uploaded yet */
-  for (size_t i = 0; i < n; i++)
+  bool erases = false;
+  for (size_t i = 0; i < n; i++) {
     if (is_program(&cmds[i]))
       prog_left += cmds[i].c.len;
+    else if (cmds[i].c.op == LF_LDR_OP_ERASE || cmds[i].c.op == LF_LDR_OP_ERASE_BANK ||
+             cmds[i].c.op == LF_LDR_OP_ERASE_CHIP)
+      erases = true;
+  }
+  /* Near the end of the data, pieces halve (down to `unit`) so the target
+   * starts on the last bytes sooner: always when posting; otherwise in a
+   * stream without erases (a blank board: the link is the bound, and the
+   * target would wait for a whole last chunk) */
+  bool halve = posts || !erases;
   l->prog_done = UINT64_MAX;
   l->prog_phase = NULL;
   uint64_t total = 0;
@@ -588,7 +598,7 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
       if (m > l->cfg.chunk)
         m = l->cfg.chunk;
       uint32_t unit = posts ? TAIL_PIECE : PIECE;
-      if (posts && m > prog_left / 2 && prog_left / 2 >= unit)
+      if (halve && m > prog_left / 2 && prog_left / 2 >= unit)
         m = (uint32_t)(prog_left / 2);
       if (m > l->ring_size - l->woff)
         m = l->ring_size - l->woff;

@@ -72,9 +72,9 @@ if blank and ram then
     blank.floor_s, prog)
   check(blank.virtual_s >= bound, "blank board %.6f s is not below its bound %.6f s (programming %.6f, upload %.6f)",
     blank.virtual_s, bound, prog, up)
-  -- 1.171x today (issue 17 asks 1.10x: the stream's per-chunk protocol and the
-  -- loader start are the rest); this holds what there is
-  check(blank.virtual_s <= 1.20 * bound, "blank board %.6f s within 1.20 x its bound (%.4f x)", blank.virtual_s,
+  -- 1.129x today (issue 17 asks 1.10x: the loader start, the stream's
+  -- per-chunk protocol and connect/reset are the rest); this holds it
+  check(blank.virtual_s <= 1.15 * bound, "blank board %.6f s within 1.15 x its bound (%.4f x)", blank.virtual_s,
     blank.virtual_s / bound)
   check(blank.virtual_s <= 0.55 * full.virtual_s, "blank board %.6f s at most 0.55 x the erasing job %.6f s (%.3f x)",
     blank.virtual_s, full.virtual_s, blank.virtual_s / full.virtual_s)
