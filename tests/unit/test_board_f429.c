@@ -145,7 +145,7 @@ static void board_table_lists_both_boards_and_rejects_unknown_names(void **s)
   cfg.board = "nucleo-f446re";
   char err[256];
   assert_null(lf_bench_board_new(&cfg, err, sizeof err));
-  assert_string_equal(err, "bench: unknown board 'nucleo-f446re' (known: nucleo-f767zi, nucleo-f429zi, nucleo-h743zi, nucleo-f103rb, nucleo-f103rc, nucleo-l476rg)");
+  assert_string_equal(err, "bench: unknown board 'nucleo-f446re' (known: nucleo-f767zi, nucleo-f429zi, nucleo-h743zi, nucleo-f103rb, nucleo-f103rc, nucleo-l476rg, pico)");
 }
 
 /* F4 1 / 10 / 15: ST-LINK/V2-1 0483:374B; SW-DP DPIDR 0x2BA01477 (DPv1);
