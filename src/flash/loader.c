@@ -457,6 +457,8 @@ static uint32_t stream_len(const pcmd *k) { return k->pair == 1 ? 2 * k->c.len :
 /* Bytes of flash work of one command (progress units). */
 static uint64_t cmd_weight(const lf_loader *l, const pcmd *k)
 {
+  if (k->c.op == LF_LDR_OP_ERASE && (k->c.len & LF_LDR_ERASE_SIZE_MASK))
+    return k->c.len & LF_LDR_ERASE_SIZE_MASK;
   if (k->c.op == LF_LDR_OP_ERASE) {
     const lf_flash_sector *sec = lf_geometry_sector_at(&l->g, k->c.addr);
     return sec ? sec->size : 0;
@@ -833,6 +835,40 @@ static pcmd *schedule_banks(const lf_flash_geometry *g, const pcmd *in, size_t n
   return out;
 }
 
+/* Erase blocks (adapter erase_blocks): the ERASE commands of every sector of
+ * an aligned block become one ERASE of the block where the block's first
+ * sector erases, when no command programs the block before that point.
+ * Returns the new command count (commands kept in order). */
+static size_t merge_blocks(const lf_flash_geometry *g, pcmd *cmds, size_t nc)
+{
+  uint32_t bsize = g->timing.block_size;
+  for (size_t i = 0; i < nc; i++) {
+    if (cmds[i].c.op != LF_LDR_OP_ERASE || (cmds[i].c.len & ~LF_LDR_ERASE_SIZE_MASK))
+      continue;
+    const lf_flash_sector *sec = lf_geometry_sector_at(g, cmds[i].c.addr);
+    unsigned n = sec ? lf_geometry_block_at(g, (unsigned)(sec - g->sector)) : 0;
+    if (!n)
+      continue;
+    uint32_t lo = sec->addr, hi = sec->addr + bsize;
+    bool ok = true;
+    for (size_t j = 0; j < i && ok; j++)
+      ok = !(is_program(&cmds[j]) && cmds[j].c.addr < hi && cmds[j].c.addr + cmds[j].c.len > lo);
+    unsigned found = 0;
+    for (size_t j = i; j < nc && ok; j++)
+      if (cmds[j].c.op == LF_LDR_OP_ERASE && cmds[j].c.addr >= lo && cmds[j].c.addr < hi)
+        found++;
+    if (!ok || found != n)
+      continue;
+    cmds[i].c.len = bsize;
+    size_t m = i + 1;
+    for (size_t j = i + 1; j < nc; j++)
+      if (!(cmds[j].c.op == LF_LDR_OP_ERASE && cmds[j].c.addr >= lo && cmds[j].c.addr < hi))
+        cmds[m++] = cmds[j];
+    nc = m;
+  }
+  return nc;
+}
+
 int lf_loader_run_crc32(lf_loader *l, const lf_loader_step *steps, size_t n,
                         const lf_loader_range *rg, size_t nr, uint32_t *crcs)
 {
@@ -887,6 +923,8 @@ int lf_loader_run_crc32(lf_loader *l, const lf_loader_step *steps, size_t n,
       r = lf_err_set(l->s, LF_EINVAL, "loader: step %zu: unknown kind %d", i + 1, (int)s->kind);
     }
   }
+  if (!r && l->ad->erase_blocks && g->timing.block_size)
+    nc = merge_blocks(g, cmds, nc);
   if (!r && l->ad->banks && g->parallel_banks && g->nbanks == 2) {
     size_t m = 0;
     pcmd *sched = schedule_banks(g, cmds, nc, &m);

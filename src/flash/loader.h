@@ -112,6 +112,11 @@ typedef struct lf_loader_adapter {
    * engine then interleaves the banks' commands so that every controller
    * stays busy. */
   bool banks;
+  /* The loader erases a whole erase block (geometry timing.block_size) by
+   * one ERASE with the block size in len (lf_loader_abi.h): the engine
+   * merges the ERASE commands of every sector of an aligned block into one,
+   * at the place of the block's first (no program of the block before it). */
+  bool erase_blocks;
   double core_hz;                       /* the core clock while the loader runs */
   const char *status_reg;               /* name of the register in err_sr ("FLASH_SR") */
   /* Fills the family words of the control block for geometry g. */
