@@ -284,9 +284,9 @@ uint64_t lf_geometry_mass_ns(const lf_flash_geometry *g, unsigned unit, bool max
   return g->timing.mass_ref_bytes ? full * bytes / g->timing.mass_ref_bytes : full;
 }
 
-unsigned lf_geometry_block_at(const lf_flash_geometry *g, unsigned i)
+unsigned lf_geometry_block_at(const lf_flash_geometry *g, unsigned i, unsigned k)
 {
-  uint32_t b = g->timing.block_size;
+  uint32_t b = k < LF_FLASH_MAX_BLOCKS ? g->timing.block_size[k] : 0;
   if (!b || i >= g->nsectors || g->sector[i].addr % b)
     return 0;
   uint64_t end = (uint64_t)g->sector[i].addr + b;

@@ -839,16 +839,14 @@ static pcmd *schedule_banks(const lf_flash_geometry *g, const pcmd *in, size_t n
  * an aligned block become one ERASE of the block where the block's first
  * sector erases, when no command programs the block before that point.
  * Returns the new command count (commands kept in order). */
-static size_t merge_blocks(const lf_flash_geometry *g, pcmd *cmds, size_t nc)
+static size_t merge_block(const lf_flash_geometry *g, pcmd *cmds, size_t nc, size_t i, unsigned kind)
 {
-  uint32_t bsize = g->timing.block_size;
-  for (size_t i = 0; i < nc; i++) {
-    if (cmds[i].c.op != LF_LDR_OP_ERASE || (cmds[i].c.len & ~LF_LDR_ERASE_SIZE_MASK))
-      continue;
+  uint32_t bsize = g->timing.block_size[kind];
+  {
     const lf_flash_sector *sec = lf_geometry_sector_at(g, cmds[i].c.addr);
-    unsigned n = sec ? lf_geometry_block_at(g, (unsigned)(sec - g->sector)) : 0;
+    unsigned n = sec ? lf_geometry_block_at(g, (unsigned)(sec - g->sector), kind) : 0;
     if (!n)
-      continue;
+      return nc;
     uint32_t lo = sec->addr, hi = sec->addr + bsize;
     bool ok = true;
     for (size_t j = 0; j < i && ok; j++)
@@ -858,7 +856,7 @@ static size_t merge_blocks(const lf_flash_geometry *g, pcmd *cmds, size_t nc)
       if (cmds[j].c.op == LF_LDR_OP_ERASE && cmds[j].c.addr >= lo && cmds[j].c.addr < hi)
         found++;
     if (!ok || found != n)
-      continue;
+      return nc;
     cmds[i].c.len = bsize;
     size_t m = i + 1;
     for (size_t j = i + 1; j < nc; j++)
@@ -866,6 +864,17 @@ static size_t merge_blocks(const lf_flash_geometry *g, pcmd *cmds, size_t nc)
         cmds[m++] = cmds[j];
     nc = m;
   }
+  return nc;
+}
+
+/* Every block kind, largest first, at every sector erase not merged yet. */
+static size_t merge_blocks(const lf_flash_geometry *g, pcmd *cmds, size_t nc)
+{
+  for (size_t i = 0; i < nc; i++)
+    for (unsigned kind = 0; kind < LF_FLASH_MAX_BLOCKS && g->timing.block_size[kind]; kind++)
+      if (cmds[i].c.op == LF_LDR_OP_ERASE && !(cmds[i].c.len & LF_LDR_ERASE_SIZE_MASK) &&
+          !(cmds[i].c.len & ~LF_LDR_ERASE_SIZE_MASK))
+        nc = merge_block(g, cmds, nc, i, kind);
   return nc;
 }
 
@@ -923,7 +932,7 @@ int lf_loader_run_crc32(lf_loader *l, const lf_loader_step *steps, size_t n,
       r = lf_err_set(l->s, LF_EINVAL, "loader: step %zu: unknown kind %d", i + 1, (int)s->kind);
     }
   }
-  if (!r && l->ad->erase_blocks && g->timing.block_size)
+  if (!r && l->ad->erase_blocks && g->timing.block_size[0])
     nc = merge_blocks(g, cmds, nc);
   if (!r && l->ad->banks && g->parallel_banks && g->nbanks == 2) {
     size_t m = 0;

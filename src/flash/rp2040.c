@@ -44,7 +44,8 @@ extern const lf_family lf_family_rp2040;
 /* ---- timings: W25Q16JV (RP 12, the datasheet as BMP transcribes it) ----
  * Program unit column x32 (4 bytes, the loader's word): one 256-byte page
  * program (tPP typ 0.4 ms, max 3 ms) over its 64 words; erase: tSE 4 KiB
- * 45/400 ms; tBE2 64 KiB 150/2000 ms as an erase block; chip: the loader
+ * 45/400 ms; erase blocks tBE2 64 KiB 150/2000 ms and tBE1 32 KiB 120/1600
+ * ms; chip: the loader
  * erases the chip by 64 KiB blocks (the ROM has no chip-erase function):
  * 32 x tBE2 for 2 MiB. */
 static const lf_flash_timing w25q16jv_timing = {
@@ -52,8 +53,8 @@ static const lf_flash_timing w25q16jv_timing = {
   .erase = {{4 * KiB, {{0, 0, 45 * MS}, {0, 0, 400 * MS}}}},
   .mass_ns = {{0, 0, 32 * 150 * MS}, {0, 0, 32 * 2000 * MS}},
   .mass_ref_bytes = 2048 * KiB,
-  .block_size = 64 * KiB,
-  .block_ns = {150 * MS, 2000 * MS},
+  .block_size = {64 * KiB, 32 * KiB},
+  .block_ns = {{150 * MS, 2000 * MS}, {120 * MS, 1600 * MS}},
 };
 
 /* ---- identify ---- */

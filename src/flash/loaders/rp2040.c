@@ -16,9 +16,10 @@
  * SSI's divider is set to fam.ssi_baudr, clk_sys / 2 on the Pico, for the
  * commands' bytes); CRC and EXIT leave it (the divider EX chose is put
  * back, then FC and CX: XIP reads work again, in serial 0x03 mode, as the
- * ROM leaves them). Erases: RE(offset, size, 65536, 0xD8): a whole 64 KiB
- * block when the host merged its sectors into one ERASE (len carries the
- * block size), else the 4 KiB sector (RE then sends 0x20). Programs: RP on
+ * ROM leaves them). Erases: a whole 64 KiB block (RE(offset, 65536, 65536,
+ * 0xD8)) or 32 KiB block (RE(offset, 32768, 32768, 0x52)) when the host
+ * merged its sectors into one ERASE (len carries the block size), else the
+ * 4 KiB sector (RE(offset, 4096, 65536, 0xD8) sends 0x20). Programs: RP on
  * whole 256-byte pages straight from the ring (at most 16 pages per call,
  * so data_rd advances while the host streams), a partial or ring-straddling
  * page through a 256-byte bounce buffer padded with 0xFF (NOR programming
@@ -43,6 +44,8 @@
 #define LF_LDR_RP_XIP_BASE 0x10000000u
 #define LF_LDR_RP_BLOCK 0x10000u        /* 64 KiB block erase, 0xD8 */
 #define LF_LDR_RP_BLOCK_CMD 0xD8u
+#define LF_LDR_RP_BLOCK32 0x8000u       /* 32 KiB block erase, 0x52 */
+#define LF_LDR_RP_BLOCK32_CMD 0x52u
 #define LF_LDR_RP_PAGE 256u
 
 /* status LF_LDR_ST_FLASH with err_sr = this: a ROM function is missing
@@ -173,7 +176,11 @@ static int rp_erase(ctl_t *c, const cmd_t *k)
     off = 0;
     size = r->flash_size;
   }
-  ((fn_erase)r->fn[F_RE])(off, size, LF_LDR_RP_BLOCK, LF_LDR_RP_BLOCK_CMD);
+  /* a 32 KiB block: RE with block size 32 KiB and 0x52; otherwise 64 KiB
+   * blocks (0xD8) where aligned, 4 KiB sectors (0x20) elsewhere */
+  uint32_t block = size == LF_LDR_RP_BLOCK32 ? LF_LDR_RP_BLOCK32 : LF_LDR_RP_BLOCK;
+  uint8_t bcmd = size == LF_LDR_RP_BLOCK32 ? LF_LDR_RP_BLOCK32_CMD : LF_LDR_RP_BLOCK_CMD;
+  ((fn_erase)r->fn[F_RE])(off, size, block, bcmd);
   return 0;
 }
 
