@@ -145,6 +145,7 @@ static const lf_param_desc rows[] = {
   ROW(rp_rom_call_ns, "ns", "[unconf] boot-ROM function bookkeeping besides its SPI bytes and flash busy time (register set-up, CS toggles); no measurement"),
   ROW(rp_ssi_baudr_reset, "", RPREF " 10.1: flash_exit_xip sets SSI BAUDR = 6 (SCK = clk_sys / 6)"),
   ROW(rp_xip_read_ns, "ns", "[unconf] one uncached XIP read in serial 0x03 mode: 8 + 24 + 32 SCK at clk_sys / BAUDR; the bench charges this fixed cost per debug read (no cache model)"),
+  ROW(rp_dma_xfer_cycles, "cycles", "[unconf] one DMA transfer = a read and a write on the bus fabric, no wait states (the RP2040 datasheet's DMA chapter not read; XIP serial timing not modeled)"),
   ROW(run_slice_ns, "ns", "bench granularity of lf_bench_run (not a hardware fact)"),
 };
 
@@ -282,6 +283,7 @@ void lf_bench_params_default(lf_bench_params *p)
   p->rp_rom_call_ns = 2000;
   p->rp_ssi_baudr_reset = 6;
   p->rp_xip_read_ns = 3100;
+  p->rp_dma_xfer_cycles = 2;
   p->run_slice_ns = 1e6;
 }
 

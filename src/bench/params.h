@@ -123,6 +123,7 @@ typedef struct lf_bench_params {
   double rp_rom_call_ns;           /* fixed cost of one boot-ROM flash function besides SPI */
   double rp_ssi_baudr_reset;       /* SSI BAUDR the ROM's flash_exit_xip sets (clk_sys / BAUDR) */
   double rp_xip_read_ns;           /* one XIP read by a bus master (cache miss, serial 0x03) */
+  double rp_dma_xfer_cycles;       /* clk_sys cycles per DMA transfer (read + write) */
   /* --- bench run --- */
   double run_slice_ns;             /* core catch-up granularity for lf_bench_run */
 } lf_bench_params;

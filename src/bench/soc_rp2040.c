@@ -41,6 +41,16 @@
  *    against the last word; good: it jumps to boot2 at 0x20041F01 with SP
  *    0x20042000 and XIP in serial 0x03 mode; bad: it parks (the ROM would
  *    start USB BOOTSEL, not modeled).
+ *  - DMA (RP 13): 12 channels with READ_ADDR, WRITE_ADDR, TRANS_COUNT,
+ *    CTRL_TRIG (EN, DATA_SIZE, INCR_READ, INCR_WRITE, BSWAP, SNIFF_EN, BUSY)
+ *    and the sniffer (SNIFF_CTRL EN, DMACH, CALC, BSWAP, OUT_REV, OUT_INV;
+ *    SNIFF_DATA): a CTRL_TRIG write with EN starts the channel; its data
+ *    moves at once (reads of SRAM, XIP, ROM; writes to SRAM), BUSY reads 1
+ *    for count x rp_dma_xfer_cycles at clk_sys; the sniffer computes CALC
+ *    0x0 (CRC-32, data MSB first) and 0x1 (CRC-32 of bit-reversed data: with
+ *    seed ~0, OUT_REV and OUT_INV, zlib's CRC-32); other CALC values leave
+ *    SNIFF_DATA alone (not modeled). Transfer requests (TREQ), chaining,
+ *    rings, IRQs and the alias registers are not modeled.
  *  - SIO: CPUID (0 or 1 by the master), GPIO_OUT/OE with SET/CLR/XOR; the
  *    LED on GPIO25 (pin visible when OE and IO_BANK0 FUNCSEL = 5 SIO);
  *    TIMER (1 MHz, TIMERAWL/H, TIMELR/HR); SYSINFO CHIP_ID 0x20002927;
@@ -49,9 +59,8 @@
  *
  * Bench choices, not silicon: every other APB register (0x40000000-
  * 0x4006FFFF) is storage with the atomic aliases (+0x1000 XOR, +0x2000 SET,
- * +0x3000 CLR); the AHB peripherals (DMA, USB, PIO, 0x50000000-0x5FFFFFFF)
- * read 0 and ignore writes (no DMA engine: luaflash's loader computes its
- * CRC in software); the XIP window always reads the flash array (no cache,
+ * +0x3000 CLR); the other AHB peripherals (USB, PIO, 0x50100000-0x5FFFFFFF)
+ * read 0 and ignore writes; the XIP window always reads the flash array (no cache,
  * no dependence on the SSI mode; a debug read costs rp_xip_read_ns); no
  * clock tree: clk_sys is params rp_clk_sys_hz; power loss during an
  * operation leaves the array as it was. */
@@ -76,6 +85,16 @@
 #define APB_SIZE 0x70000u
 #define AHB_BASE 0x50000000u
 #define SIO_BASE 0xD0000000u
+#define DMA_BASE 0x50000000u
+#define DMA_CHANNELS 12u
+#define DMA_SNIFF_CTRL 0x434u
+#define DMA_SNIFF_DATA 0x438u
+#define DMA_EN 0x1u
+#define DMA_INCR_READ 0x10u
+#define DMA_INCR_WRITE 0x20u
+#define DMA_BSWAP (1u << 22)
+#define DMA_SNIFF_EN (1u << 23)
+#define DMA_BUSY (1u << 24)
 #define FLASH_SIZE 0x200000u
 
 /* APB registers (RP 9, 11, 14) */
@@ -149,6 +168,11 @@ typedef struct w25 {
   uint8_t uid[8];
 } w25;
 
+typedef struct dma_ch {
+  uint32_t rd, wr, count, ctrl;
+  uint64_t busy_until;
+} dma_ch;
+
 typedef struct rp2040 {
   lf_soc_env env;
   const lf_bench_params *p;
@@ -168,6 +192,8 @@ typedef struct rp2040 {
   bool rescue_req;
   uint64_t restart_at;
   uint64_t xip_calls_in_xip;
+  dma_ch dma[DMA_CHANNELS];
+  uint32_t sniff_ctrl, sniff_data;
 } rp2040;
 
 static const char *const parts[] = {"rp2040", NULL};
@@ -636,6 +662,115 @@ static int ssi_access(rp2040 *s, uint32_t off, bool write, uint32_t *val, uint64
   return LF_BUS_OK;
 }
 
+/* ---- DMA and its sniffer (RP 13) ---- */
+
+static uint32_t rev32(uint32_t v)
+{
+  uint32_t r = 0;
+  for (int i = 0; i < 32; i++, v >>= 1)
+    r = r << 1 | (v & 1u);
+  return r;
+}
+
+static uint32_t bswap(uint32_t v, unsigned bytes)
+{
+  if (bytes == 4)
+    return v >> 24 | (v >> 8 & 0xFF00u) | (v << 8 & 0xFF0000u) | v << 24;
+  if (bytes == 2)
+    return (v >> 8 & 0xFFu) | (v & 0xFFu) << 8;
+  return v;
+}
+
+/* One transfer's data into the sniffer: `bits` of v, MSB first (CALC 0) or
+ * of v bit-reversed (CALC 1). */
+static void sniff(rp2040 *s, uint32_t v, unsigned bytes)
+{
+  unsigned calc = s->sniff_ctrl >> 5 & 0xFu, bits = 8 * bytes;
+  if (calc > 1)
+    return; /* CRC-16, parity, sum: not modeled */
+  if (calc == 1)
+    v = rev32(v) >> (32 - bits);
+  uint32_t c = s->sniff_data;
+  for (int i = (int)bits - 1; i >= 0; i--) {
+    uint32_t in = (v >> i & 1u) ^ (c >> 31);
+    c = c << 1 ^ (in ? 0x04C11DB7u : 0);
+  }
+  s->sniff_data = c;
+}
+
+static void dma_store(rp2040 *s, uint32_t a, uint32_t v, unsigned bytes)
+{
+  uint8_t *m = a >= SRAM_BASE && a - SRAM_BASE + bytes <= SRAM_SIZE ? s->sram + (a - SRAM_BASE)
+             : a >= XIP_SRAM_BASE && a - XIP_SRAM_BASE + bytes <= XIP_SRAM_SIZE ? s->xsram + (a - XIP_SRAM_BASE)
+             : NULL;
+  for (unsigned i = 0; m && i < bytes; i++)
+    m[i] = (uint8_t)(v >> 8 * i);
+}
+
+/* CTRL_TRIG written with EN: the whole transfer, its time as BUSY. */
+static void dma_run(rp2040 *s, unsigned ch, uint64_t t)
+{
+  dma_ch *d = &s->dma[ch];
+  unsigned bytes = 1u << (d->ctrl >> 2 & 3u);
+  if (bytes > 4)
+    bytes = 4;
+  bool sniffing = (s->sniff_ctrl & 1u) && (s->sniff_ctrl >> 1 & 0xFu) == ch && (d->ctrl & DMA_SNIFF_EN);
+  bool swap = ((d->ctrl & DMA_BSWAP) != 0) != ((s->sniff_ctrl & 0x200u) != 0);
+  uint32_t n = d->count;
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t v = 0;
+    for (unsigned k = 0; k < bytes; k++)
+      v |= (uint32_t)mem_byte(s, d->rd + k) << 8 * k;
+    if (sniffing)
+      sniff(s, swap ? bswap(v, bytes) : v, bytes);
+    dma_store(s, d->wr, (d->ctrl & DMA_BSWAP) ? bswap(v, bytes) : v, bytes);
+    if (d->ctrl & DMA_INCR_READ)
+      d->rd += bytes;
+    if (d->ctrl & DMA_INCR_WRITE)
+      d->wr += bytes;
+  }
+  d->count = 0;
+  d->busy_until = t + (uint64_t)((double)n * s->p->rp_dma_xfer_cycles * 1e9 / s->p->rp_clk_sys_hz + 0.5);
+}
+
+static int dma_access(rp2040 *s, uint32_t off, bool write, uint32_t *val, uint64_t t)
+{
+  if (off == DMA_SNIFF_CTRL || off == DMA_SNIFF_DATA) {
+    uint32_t *r = off == DMA_SNIFF_CTRL ? &s->sniff_ctrl : &s->sniff_data;
+    if (write) {
+      *r = off == DMA_SNIFF_CTRL ? *val & 0xFFFu : *val;
+    } else if (off == DMA_SNIFF_DATA) {
+      uint32_t v = s->sniff_data; /* OUT_REV / OUT_INV change only what is read */
+      if (s->sniff_ctrl & 0x400u)
+        v = rev32(v);
+      if (s->sniff_ctrl & 0x800u)
+        v = ~v;
+      *val = v;
+    } else {
+      *val = *r;
+    }
+    return LF_BUS_OK;
+  }
+  unsigned ch = off / 0x40u, reg = off % 0x40u;
+  if (ch >= DMA_CHANNELS || reg > 0x0Cu) {
+    if (!write)
+      *val = 0; /* alias registers, the other control registers: not modeled */
+    return LF_BUS_OK;
+  }
+  uint32_t *r = reg == 0x0 ? &s->dma[ch].rd : reg == 0x4 ? &s->dma[ch].wr
+              : reg == 0x8 ? &s->dma[ch].count : &s->dma[ch].ctrl;
+  if (!write) {
+    *val = *r;
+    if (reg == 0xC && t < s->dma[ch].busy_until)
+      *val |= DMA_BUSY;
+    return LF_BUS_OK;
+  }
+  *r = reg == 0xC ? *val & ~DMA_BUSY : *val;
+  if (reg == 0xC && (*val & DMA_EN))
+    dma_run(s, ch, t);
+  return LF_BUS_OK;
+}
+
 static int sio_access(rp2040 *s, lf_bus_master m, uint32_t off, bool write, uint32_t *val,
                       uint64_t t)
 {
@@ -727,6 +862,8 @@ static int access(void *self, lf_bus_master m, uint32_t addr, unsigned size, boo
       *val = apb_read(s, a, *t_ns) >> 8 * (addr & 3u);
     return LF_BUS_OK;
   }
+  if (addr >= DMA_BASE && addr < DMA_BASE + 0x1000u)
+    return dma_access(s, (addr - DMA_BASE) & ~3u, write, val, *t_ns);
   if (addr >= AHB_BASE && addr < 0x60000000u) {
     if (!write)
       *val = 0;
@@ -759,6 +896,8 @@ static void reset(void *self, lf_soc_reset_kind kind, uint64_t t)
   s->ssi_xip = false;
   s->xip_ctrl = 0x3u;
   s->sio_out = s->sio_oe = 0;
+  memset(s->dma, 0, sizeof s->dma);
+  s->sniff_ctrl = s->sniff_data = 0;
   led_update(s, t);
   w25_deselect(s, t);
 }

@@ -574,7 +574,7 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
         break;
       }
     }
-    if (sidx < n) {
+    if (sidx < n && !(l->ad->post_ahead && sidx >= posted && posted < n)) {
       const pcmd *k = &cmds[sidx];
       uint32_t left = stream_len(k) - soff;
       uint32_t free_b = l->ring_size - (l->data_wr - l->st[S_DATA_RD]);

@@ -130,6 +130,7 @@ static int rp_configure(lf_session *s, const lf_flash_geometry *g, const lf_load
     .flash_size = g->size,
     .crc_table = CRC_TABLE,
     .ssi_baudr = SSI_BAUDR_FAST,
+    .dma_ch = 0, /* the sniffer's CRC on channel 0 (the halted firmware's use of it is lost) */
   };
   memcpy(fam, &c, sizeof c);
   return 0;
@@ -150,7 +151,7 @@ static void rp_status_names(const lf_flash_geometry *g, uint32_t sr, char *buf, 
 static const lf_loader_adapter rp_adapter = {
   .name = "rp2040", .blob = lf_blob_rp2040, .blob_len = &lf_blob_rp2040_len,
   .load_addr = LF_BLOB_RP2040_LOAD, .entry_off = LF_BLOB_RP2040_ENTRY, .exit_off = LF_BLOB_RP2040_EXIT,
-  .ram_size = 256 * KiB, .erase_blocks = true, .core_hz = 125e6, .status_reg = "ROM",
+  .ram_size = 256 * KiB, .erase_blocks = true, .post_ahead = true, .core_hz = 125e6, .status_reg = "ROM",
   .configure = rp_configure, .status_names = rp_status_names,
 };
 
