@@ -344,11 +344,10 @@ void lf_dap_jtag_to_swd(lf_dap *d)
   charge_cycles(d, d->p->swd_jtag_to_swd_bits);
   for (unsigned i = 0; i < d->ndrops; i++) {
     lf_dap *x = d->drop[i];
-    if (x->powered && x->mode == MODE_JTAG) {
+    /* bench: the ST-LINK's own sequence; a dormant multidrop DP ignores it */
+    if (x->powered && (x->mode != MODE_DORMANT || d->ndrops == 1)) {
       x->proto = PROTO_NEED_DPIDR; /* the sequence ends with a line reset */
       x->mode = MODE_SWD;
-    } else if (x->powered && x->mode == MODE_SWD) {
-      x->proto = PROTO_NEED_DPIDR;
     }
     memset(&x->hist, 0, sizeof x->hist);
   }
