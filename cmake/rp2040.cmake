@@ -36,3 +36,13 @@ if(TARGET luaflash)
   set_tests_properties(lua_demo_pico PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 120
     PASS_REGULAR_EXPRESSION "RP2040 B1 Cortex-M0\\+ r0p1, DPIDR 0x0bc12477.*crc32   0x12912136")
 endif()
+
+# A probe without TARGETSEL (the ST-LINK) on the Pico: refused before
+# anything is written, naming the probe and the TARGETSEL.
+if(TARGET luaflash)
+  add_test(NAME lua_pico_stlink_refused COMMAND $<TARGET_FILE:luaflash> --bench pico@v2-1
+           ${CMAKE_SOURCE_DIR}/scripts/demo-project.lua board=pico
+           image=${CMAKE_SOURCE_DIR}/scripts/demo-fw/demo-pico.bin)
+  set_tests_properties(lua_pico_stlink_refused PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 60
+    PASS_REGULAR_EXPRESSION "ST-LINK/V2-1 cannot select a DP of a multidrop SWD target \\(TARGETSEL 0x01002927")
+endif()

@@ -174,10 +174,13 @@ static int p_connect(lua_State *L)
   lua_Integer ts = luaL_optinteger(L, 3, 0);
   if (ts < 0 || ts > 0xFFFFFFFF)
     return luaL_error(L, "probe:connect: targetsel 0x%llx out of range", (unsigned long long)ts);
-  if (ts && !lp->p->ops->set_targetsel)
+  if (ts && !lp->p->ops->set_targetsel) {
+    char hex[16];
+    snprintf(hex, sizeof hex, "0x%08x", (unsigned)ts);
     return luaL_error(L, "probe:connect: %s cannot select a DP of a multidrop SWD target "
-                      "(TARGETSEL 0x%08x, e.g. an RP2040): use a CMSIS-DAP probe",
-                      lp->p->info.product, (unsigned)ts);
+                      "(TARGETSEL %s, e.g. an RP2040): use a CMSIS-DAP probe; nothing was written",
+                      lp->p->info.product, hex);
+  }
   if (lp->p->ops->set_targetsel)
     LF_LUA_TRY(L, lp->p->ops->set_targetsel(lp->p, (uint32_t)ts));
   LF_LUA_TRY(L, lp->p->ops->connect(lp->p, mode));

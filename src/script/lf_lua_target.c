@@ -105,9 +105,12 @@ int lf_lua_target_new(lua_State *L)
     cc.lowpower_bits = opt_u32(L, 2, "lowpower_bits", cc.lowpower_bits);
     /* SWD multidrop: the DP this target's connects select (probe.h set_targetsel) */
     uint32_t ts = opt_u32(L, 2, "targetsel", 0);
-    if (ts && !p->ops->set_targetsel)
+    if (ts && !p->ops->set_targetsel) {
+      char hex[16];
+      snprintf(hex, sizeof hex, "0x%08x", (unsigned)ts);
       luaL_error(L, "probe:target: %s cannot select a DP of a multidrop SWD target (TARGETSEL "
-                 "0x%08x, e.g. an RP2040): use a CMSIS-DAP probe", p->info.product, (unsigned)ts);
+                 "%s, e.g. an RP2040): use a CMSIS-DAP probe", p->info.product, hex);
+    }
     if (ts && p->ops->set_targetsel(p, ts) != 0)
       return lf_lua_fail(L);
   }
