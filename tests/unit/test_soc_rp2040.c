@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
+#include <zlib.h>
 
 #include "bench/bench.h"
 #include "bench/dap.h"
@@ -180,10 +181,15 @@ static void call_rom(lf_bench_board *b, lf_dap *d, char x, char y, uint32_t r0, 
   assert_int_equal(get_reg(d, 15), de & ~1u);
 }
 
+/* Halts the core (a halt asked while it is still in reset applies when the
+ * reset ends: polled). */
 static void halt(lf_dap *d)
 {
   wr32(d, DHCSR, 0xA05F0003u);
-  assert_true(rd32(d, DHCSR) & (1u << 17));
+  uint32_t v = 0;
+  for (int i = 0; i < 1000 && !(v & (1u << 17)); i++)
+    v = rd32(d, DHCSR);
+  assert_true(v & (1u << 17));
 }
 
 /* RP 8: the DPs start dormant; a line reset alone wakes nobody; after the
@@ -314,6 +320,122 @@ static void ssi_with_cs_forced_low_reads_the_jedec_id_11(void **st)
   lf_bench_board_free(b);
 }
 
+/* One SPI command through the SSI with CS forced low: out[] sent, the bytes
+ * the flash drives back into in[]; CS high at the end (the command runs). */
+static void spi(lf_dap *d, const uint8_t *out, size_t n, uint8_t *in)
+{
+  wr32(d, 0x4001800Cu, 2u << 8);
+  for (size_t i = 0; i < n; i++) {
+    wr32(d, 0x18000060u, out[i]);
+    uint32_t v = rd32(d, 0x18000060u);
+    if (in)
+      in[i] = (uint8_t)v;
+  }
+  wr32(d, 0x4001800Cu, 3u << 8);
+}
+
+/* RP 12: the W25Q16JV's rules as a debugger sees them through the SSI: a
+ * page program without WREN is ignored; WREN sets WEL, the program clears
+ * it; BUSY for tPP, commands other than the status reads ignored meanwhile;
+ * bytes past the page end wrap to its start; NOR programming only clears
+ * bits; a sector erase brings 0xFF back. */
+static void w25q16jv_commands_through_the_ssi_12(void **st)
+{
+  (void)st;
+  lf_bench_board *b = pico();
+  lf_dap_set_swclk(lf_bench_dap(b), 50e6); /* the polls well inside tPP */
+  lf_dap *d = connect(b, CORE0, true);
+  halt(d);
+  const lf_bench_params *p = lf_bench_params_get(b);
+  uint8_t in[8];
+  uint8_t pp[4 + 8] = {0x02, 0x00, 0x10, 0xFC, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88};
+  spi(d, pp, sizeof pp, NULL); /* no WREN: ignored */
+  assert_int_equal(rd32(d, 0x100010FCu), 0xFFFFFFFFu);
+  static const uint8_t wren = 0x06, rdsr[2] = {0x05, 0};
+  spi(d, &wren, 1, NULL);
+  spi(d, rdsr, 2, in);
+  assert_int_equal(in[1], 0x02); /* WEL */
+  uint64_t t0 = lf_bench_clock(b)->now_ns;
+  spi(d, pp, sizeof pp, NULL);
+  spi(d, rdsr, 2, in);
+  assert_int_equal(in[1], 0x01); /* BUSY, WEL cleared */
+  static const uint8_t jedec[4] = {0x9F, 0, 0, 0};
+  spi(d, jedec, 4, in);
+  assert_int_equal(in[1], 0xFF); /* ignored while busy */
+  lf_bench_run(b, (uint64_t)p->rp_w25_pp_ns);
+  spi(d, rdsr, 2, in);
+  assert_int_equal(in[1], 0x00);
+  assert_true(lf_bench_clock(b)->now_ns - t0 >= (uint64_t)p->rp_w25_pp_ns);
+  /* 0x1000FC..FF then wrapped to 0x001000..03 */
+  assert_int_equal(rd32(d, 0x100010FCu), 0x44332211u);
+  assert_int_equal(rd32(d, 0x10001000u), 0x88776655u);
+  /* programming only clears bits */
+  uint8_t pp2[5] = {0x02, 0x00, 0x10, 0xFC, 0xF0};
+  spi(d, &wren, 1, NULL);
+  spi(d, pp2, sizeof pp2, NULL);
+  lf_bench_run(b, (uint64_t)p->rp_w25_pp_ns);
+  assert_int_equal(rd32(d, 0x100010FCu) & 0xFFu, 0x11u & 0xF0u);
+  /* sector erase */
+  uint8_t se[4] = {0x20, 0x00, 0x10, 0x80};
+  spi(d, &wren, 1, NULL);
+  spi(d, se, sizeof se, NULL);
+  lf_bench_run(b, (uint64_t)p->rp_w25_se_ns);
+  assert_int_equal(rd32(d, 0x100010FCu), 0xFFFFFFFFu);
+  assert_int_equal(rd32(d, 0x10001000u), 0xFFFFFFFFu);
+  lf_bench_board_free(b);
+}
+
+static uint32_t crc_msb(const uint8_t *b, size_t n)
+{
+  uint32_t c = 0xFFFFFFFFu;
+  for (size_t i = 0; i < n; i++) {
+    c ^= (uint32_t)b[i] << 24;
+    for (int k = 0; k < 8; k++)
+      c = c & 0x80000000u ? c << 1 ^ 0x04C11DB7u : c << 1;
+  }
+  return c;
+}
+
+/* One sniffed DMA run of channel 3 over SRAM: the SNIFF_DATA read back. */
+static uint32_t sniff_run(lf_bench_board *b, lf_dap *d, uint32_t src, uint32_t count,
+                          uint32_t size_log2, uint32_t sniff_ctrl)
+{
+  uint32_t ch = 0x50000000u + 3 * 0x40u;
+  wr32(d, 0x50000438u, 0xFFFFFFFFu);
+  wr32(d, 0x50000434u, sniff_ctrl | 3u << 1 | 1u);
+  wr32(d, ch + 0x0, src);
+  wr32(d, ch + 0x4, 0x20038000u);
+  wr32(d, ch + 0x8, count);
+  wr32(d, ch + 0xC, 1u | size_log2 << 2 | 0x10u | 0x3Fu << 15 | 1u << 23);
+  lf_bench_run(b, 100000);
+  assert_int_equal(rd32(d, ch + 0xC) & (1u << 24), 0); /* no longer BUSY */
+  assert_int_equal(rd32(d, ch + 0x8), 0);
+  return rd32(d, 0x50000438u);
+}
+
+/* RP 13: the DMA sniffer's CRC-32: CALC 0 over bytes, and over words with
+ * SNIFF_CTRL.BSWAP, equal the MSB-first CRC (OpenOCD's verify form); CALC 1
+ * with OUT_REV and OUT_INV over words equals zlib's crc32 (the loader's). */
+static void dma_sniffer_crc32_forms_13(void **st)
+{
+  (void)st;
+  lf_bench_board *b = pico();
+  lf_dap *d = connect(b, CORE0, true);
+  halt(d);
+  uint8_t data[64];
+  for (unsigned i = 0; i < sizeof data; i++)
+    data[i] = (uint8_t)(i * 37 + 5);
+  for (unsigned i = 0; i < sizeof data; i += 4)
+    wr32(d, 0x20030000u + i, (uint32_t)data[i] | (uint32_t)data[i + 1] << 8 |
+                                 (uint32_t)data[i + 2] << 16 | (uint32_t)data[i + 3] << 24);
+  uint32_t want = crc_msb(data, sizeof data);
+  assert_int_equal(sniff_run(b, d, 0x20030000u, 64, 0, 0x0u << 5), want);
+  assert_int_equal(sniff_run(b, d, 0x20030000u, 16, 2, 0x0u << 5 | 0x200u), want);
+  uint32_t z = sniff_run(b, d, 0x20030000u, 16, 2, 0x1u << 5 | 0x400u | 0x800u);
+  assert_int_equal(z, (uint32_t)crc32(0L, data, sizeof data));
+  lf_bench_board_free(b);
+}
+
 /* Programs the demo through the ROM, then SYSRESETREQ of core 0 (core 0
  * only, RP 14) boots it from flash: boot2 CRC, the LED blinks. */
 static void demo_boots_from_flash_after_sysresetreq_and_blinks_14(void **st)
@@ -377,6 +499,8 @@ int main(void)
     cmocka_unit_test(core_aps_and_rom_table_8_9),
     cmocka_unit_test(rom_functions_erase_and_program_the_w25q16jv_10_12),
     cmocka_unit_test(ssi_with_cs_forced_low_reads_the_jedec_id_11),
+    cmocka_unit_test(w25q16jv_commands_through_the_ssi_12),
+    cmocka_unit_test(dma_sniffer_crc32_forms_13),
     cmocka_unit_test(demo_boots_from_flash_after_sysresetreq_and_blinks_14),
     cmocka_unit_test(rescue_dp_restarts_the_chip_and_parks_core0_14),
   };
