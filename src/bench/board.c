@@ -430,8 +430,9 @@ lf_bench_board *lf_bench_board_new(const lf_bench_board_cfg *cfg, char *err, siz
   }
   for (size_t i = 0; i < md->ndrops; i++) {
     const lf_soc_drop *x = &md->drops[i];
-    lf_dap_cfg c = {x->dpidr, x->targetid, x->ap_idr, x->ap_base, 0, {{0}}, x->targetsel,
-                    x->dlpidr, x->ap_idr == 0, true, NULL, NULL};
+    lf_dap_cfg c = {.dpidr = x->dpidr, .targetid = x->targetid, .ap_idr = x->ap_idr,
+                    .ap_base = x->ap_base, .targetsel = x->targetsel, .dlpidr = x->dlpidr,
+                    .no_ap = x->ap_idr == 0, .dormant_at_power_on = true};
     if (x->rescue) {
       c.ctrl_written = rescue_ctrl;
       c.ctrl_ctx = b;

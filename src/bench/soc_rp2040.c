@@ -33,7 +33,7 @@
  *    DT/DE are the ROM's debug trampoline (movs r6, #1; orrs r7, r6;
  *    blx r7 / bkpt #0; b DT). RE and RP do nothing while the SSI is in XIP
  *    mode (after boot or CX, until EX), as the ROM's SPI bytes would not
- *    reach the flash then (counted: rom_calls_in_xip).
+ *    reach the flash then (counted as flash errors in the report).
  *  - boot: both cores start in the ROM; core 1 parks (wfi loop, the ROM's
  *    wait_for_vector); core 0 asks the service to boot: after a rescue
  *    restart it parks; else it reads flash offset 0..255 into 0x20041F00
@@ -191,7 +191,6 @@ typedef struct rp2040 {
   uint32_t svc_arg[4], svc_ret;
   bool rescue_req;
   uint64_t restart_at;
-  uint64_t xip_calls_in_xip;
   dma_ch dma[DMA_CHANNELS];
   uint32_t sniff_ctrl, sniff_data;
 } rp2040;
@@ -383,7 +382,7 @@ static void rom_erase(rp2040 *s, uint32_t addr, uint32_t count, uint32_t block, 
                       double *t)
 {
   if (s->ssi_xip) {
-    s->xip_calls_in_xip++;
+    s->env.c->flash_errors++;
     return;
   }
   uint32_t end = addr + count;
@@ -401,7 +400,7 @@ static void rom_erase(rp2040 *s, uint32_t addr, uint32_t count, uint32_t block, 
 static void rom_program(rp2040 *s, uint32_t addr, uint32_t data, uint32_t count, double *t)
 {
   if (s->ssi_xip) {
-    s->xip_calls_in_xip++;
+    s->env.c->flash_errors++;
     return;
   }
   uint8_t page[256];
