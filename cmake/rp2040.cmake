@@ -46,3 +46,12 @@ if(TARGET luaflash)
   set_tests_properties(lua_pico_stlink_refused PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 60
     PASS_REGULAR_EXPRESSION "ST-LINK/V2-1 cannot select a DP of a multidrop SWD target \\(TARGETSEL 0x01002927")
 endif()
+
+# The Pico's benchmark targets (issue 15; tests/bench/check_rp2040.lua): two
+# suite runs of group 11, ~15 s.
+if(TARGET luaflash)
+  add_test(NAME bench_regression_rp2040
+           COMMAND bash ${CMAKE_SOURCE_DIR}/tests/bench/bench_test_rp2040.sh ${CMAKE_BINARY_DIR})
+  set_tests_properties(bench_regression_rp2040 PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 300
+    LABELS "bench;slow")
+endif()
