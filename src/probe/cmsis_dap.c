@@ -1229,6 +1229,8 @@ static void cd_close(lf_probe *p)
 static int cd_set_targetsel(lf_probe *p, uint32_t targetsel)
 {
   cmsis_dap *d = CD(p);
+  if (d->cfg.multidrop == (targetsel != 0) && (!targetsel || d->cfg.targetsel == targetsel))
+    return 0; /* as it is: the next connect may keep the probe's set-up */
   lf_cmsis_dap_cfg c = d->cfg;
   c.multidrop = targetsel != 0;
   c.targetsel = targetsel;
