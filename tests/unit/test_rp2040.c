@@ -294,10 +294,10 @@ static void demo_boots_from_xip_after_the_job(void **state)
   must(&f, lf_loader_stop(f.l), "stop");
   lf_bench_led_events_clear(f.b);
   must(&f, lf_cm_reset(f.cm, LF_CM_RESET_SYSRESETREQ, false), "reset");
-  lf_bench_run(f.b, 1000000000ull);
+  lf_bench_run(f.b, 350000000ull); /* 0.35 s: kept short for the valgrind pass */
   unsigned counts[4];
   lf_bench_led_toggles(f.b, counts);
-  assert_in_range(counts[1], 9, 11);
+  assert_in_range(counts[1], 3, 4); /* every 100 ms */
   fx_close(&f);
 }
 

@@ -463,10 +463,10 @@ static void demo_boots_from_flash_after_sysresetreq_and_blinks_14(void **st)
   lf_bench_led_events_clear(b);
   wr32(d, DHCSR, 0xA05F0001u);
   wr32(d, AIRCR, 0x05FA0004u);
-  lf_bench_run(b, 1050000000ull);
+  lf_bench_run(b, 350000000ull); /* 0.35 s: kept short for the valgrind pass */
   unsigned counts[4];
   lf_bench_led_toggles(b, counts);
-  assert_in_range(counts[1], 9, 11);
+  assert_in_range(counts[1], 3, 4); /* every 100 ms */
   /* core 1 was not reset: still parked in the ROM */
   lf_dap *d1 = connect(b, CORE1, false);
   halt(d1);
