@@ -2,6 +2,7 @@
 --
 --   luaflash --bench nucleo-f767zi scripts/demo.lua
 --   luaflash --bench nucleo-f103rb scripts/demo.lua sram=0x20000000 bytes=8192 stack=0x20005000
+--   luaflash --bench pico scripts/demo.lua sram=0x20000000 stack=0x20040000 targetsel=0x01002927
 --
 -- identifies the board, streams 64 KiB (bytes=) through SRAM (at sram=, by
 -- default an SRAM of the family's) and back, runs a function on the core
@@ -9,12 +10,13 @@
 -- (virtual) time and USB round trips, then the bench's report.
 local lf = require("luaflash")
 
-local known = { sram = true, bytes = true, stack = true }
+local known = { sram = true, bytes = true, stack = true, targetsel = true }
 local opt = { bytes = 65536 } -- sram, stack: the family's below unless given
 for _, a in ipairs(arg or {}) do
   local k, v = a:match("^(%w+)=(%w+)$")
   if not (k and known[k] and math.tointeger(tonumber(v))) then
-    lf.usage_error("demo.lua: unknown argument '" .. a .. "' (known: sram=ADDR bytes=N stack=ADDR)", 0)
+    lf.usage_error("demo.lua: unknown argument '" .. a .. "' (known: sram=ADDR bytes=N stack=ADDR " ..
+      "targetsel=N)", 0)
   end
   opt[k] = math.tointeger(tonumber(v))
 end
@@ -37,11 +39,13 @@ end
 local i = probe:info()
 print(string.format("probe   %s %s, serial %s at %s", i.product, i.firmware, i.serial, i.location))
 print(string.format("clock   %.2f MHz (asked 4 MHz)", probe:set_clock(4000000) / 1e6))
-local target <close> = probe:target({ disconnect_timeout = 0.1 })
+-- targetsel= (a multidrop target, the RP2040): the DP the connect selects
+local target <close> = probe:target({ disconnect_timeout = 0.1, targetsel = opt.targetsel })
 local info = step("connect (halt)", function() return target:connect("halt") end)
 print(string.format("target  %s %s %s, DPIDR 0x%08x, DBGMCU_IDCODE 0x%08x (dev 0x%03x rev 0x%04x)",
   info.chip, info.core, info.core_rev, info.dpidr, info.idcode, info.dev_id, info.rev_id))
-print(string.format("volts   %.2f V", probe:target_voltage()))
+local vok, volts = pcall(probe.target_voltage, probe) -- a CMSIS-DAP probe cannot tell
+print(vok and string.format("volts   %.2f V", volts) or "volts   (the probe cannot measure them)")
 
 -- an SRAM to stream through, unless sram=/stack= name one: SRAM1 at
 -- 0x20020000 on the F7 and F4 boards; the H7's DTCM ends there and its D2

@@ -209,7 +209,11 @@ function Probe:connect(st)
   end
   E.result_extra.clock_hz = hz
   E.result_extra.clock_requested = not known or nil
-  p:connect(st.connect == "under-reset" and "under-reset" or "normal")
+  -- a multidrop target (RP2040): the family's or board's TARGETSEL picks the DP
+  if st.targetsel and st.targetsel ~= 0 then
+    E.log("info", string.format("SWD multidrop: TARGETSEL 0x%08x", st.targetsel))
+  end
+  p:connect(st.connect == "under-reset" and "under-reset" or "normal", st.targetsel)
   local part = self.target_info(st)
   -- the part's family identifies the chip first and sets its debug bits at connect
   local t = p:target { disconnect_timeout = st.disconnect_timeout, family = part.family }

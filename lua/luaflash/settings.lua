@@ -89,6 +89,10 @@ local spec = {
     doc = "\"crc\" (on-target CRC32), \"readback\" (bytes over SWD) or false" },
   disconnect_timeout = { kind = "seconds", default = 0.1, min = 0, max = 60,
     doc = "longest wait for the debug power-down acknowledge at disconnect" },
+  targetsel = { kind = "int", default = nil, min = 0, max = 0xffffffff,
+    doc = "SWD multidrop: TARGETSEL of the debug port to connect to (the RP2040 family's settings " ..
+      "name core 0's, 0x01002927; core 1 is 0x11002927); the probe (CMSIS-DAP) wakes the wire " ..
+      "from dormant and selects that DP" },
   connect = { kind = "enum", values = { "normal", "under-reset" }, default = "normal",
     doc = "attach to the running target, or with NRST held low" },
   reset = { kind = "enum", values = { "system", "hardware", "none" }, default = "system",

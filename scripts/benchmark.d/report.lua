@@ -474,6 +474,66 @@ function M.write(res, params_text, path, svg_dir, svg)
     w("")
   end
 
+  -- the RP2040 (group 11, issue 15): luaflash against the larger of the
+  -- QSPI floor and the probe's upload time, OpenOCD on the same bench
+  local rp = {
+    { key = "pico-1m5", name = "1.5 MB (1 500 000 B)", lf = "pico-1m5", ocd = "openocd-pico-1m5",
+      up = "pico-1m5-upload", unch = "pico-1m5-unchanged" },
+    { key = "pico-65k", name = "65 KB (66 560 B)", lf = "pico-65k", ocd = "openocd-pico-65k" },
+  }
+  local rp_any = false
+  for _, pt in ipairs(rp) do rp_any = rp_any or (S[pt.lf] and res.floor[pt.key]) ~= nil end
+  if rp_any then
+    local P = res.params or {}
+    w("## 10. RP2040: Raspberry Pi Pico through its Debug Probe")
+    w("")
+    w("The Pico's W25Q16JV behind the boot ROM's flash functions (luaflash's loader calls them from")
+    w("its ring; OpenOCD 0.12's rp2040_flash calls them through the ROM's debug trampoline), the")
+    w("Debug Probe at 50 MHz asked (31.25 MHz SWCLK) for both tools. QSPI floor = the chip's erase")
+    w("of the range the image covers (64 KiB blocks where it covers them, then 32 KiB, then 4 KiB")
+    w("sectors) + one page program per 256 bytes, typical times (`rp_w25_*`: tBE2 %s ms, tBE1 %s ms,",
+      f3((P.rp_w25_be64_ns or 0) / 1e6), f3((P.rp_w25_be32_ns or 0) / 1e6))
+    w("tSE %s ms, tPP %s ms). Upload = the same bytes written into SRAM by luaflash through the same",
+      f3((P.rp_w25_se_ns or 0) / 1e6), f3((P.rp_w25_pp_ns or 0) / 1e6))
+    w("probe (`upload-pico.lua`). Bound = the larger of the two. luaflash and OpenOCD as whole")
+    w("processes through the stand-in.")
+    w("")
+    w("| image | QSPI floor (s) | upload (s) | bound (s) | luaflash (s) | x bound | OpenOCD (s) | x bound | OpenOCD / luaflash | unchanged re-flash (s) |")
+    w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for _, pt in ipairs(rp) do
+      local L, O, U, N, F = S[pt.lf], S[pt.ocd], pt.up and S[pt.up], pt.unch and S[pt.unch], res.floor[pt.key]
+      if L and F then
+        local lv = L.process_virtual_s or L.virtual_s
+        local up = U and U.virtual_s
+        local bound = math.max(F.floor_s, up or 0)
+        w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |", pt.name, f3(F.floor_s), f3(up), f3(bound), f3(lv),
+          ratio(lv, bound), f3(O and O.virtual_s), ratio(O and O.virtual_s, bound),
+          O and string.format("%.2fx", O.virtual_s / lv) or "—", f3(N and N.virtual_s))
+      end
+    end
+    w("")
+    local F = res.floor["pico-1m5"]
+    if F then
+      w("1.5 MB floor: erase %s s + %d page programs %s s. Not in it: the page programs' SPI bytes",
+        f3(F.erase_s), F.pages, f3(F.program_s))
+      w("(WREN + 0x02 + address + 256 bytes at clk_sys / 2, %s MHz: %s s; OpenOCD sends them at the",
+        f3((P.rp_clk_sys_hz or 0) / 2e6), f3(F.bus_s))
+      w("ROM's clk_sys / 6, three times as long);")
+      w("erasing 64 KiB blocks past the image's end (%d blocks, as OpenOCD does) would make it %s s.",
+        (F.bytes + 65535) // 65536, f3(F.blocks64_s))
+      w("")
+    end
+    w("What luaflash adds to the floor: the SPI bytes above (its loader sets the SSI to clk_sys / 2 for")
+    w("the commands, the ROM's own flash_exit_xip leaves clk_sys / 6), the smart-flash and verify CRC32")
+    w("passes (DMA sniffer, `rp_dma_xfer_cycles` per word), the loader's upload and the ROM calls")
+    w("(`rp_rom_call_ns` each). OpenOCD 0.12 serialises the SWD download of each 64 KiB chunk with its")
+    w("programming (RP 15.1), programs at the ROM's clk_sys / 6 and saves/restores its work area.")
+    w("Bench limits that flatter both tools: XIP reads by the cores cost nothing (no cache or serial")
+    w("0x03 timing), so the CRC passes are cheaper than on silicon; clk_sys is `rp_clk_sys_hz` with no")
+    w("clock tree.")
+    w("")
+  end
+
   -- erase avoidance (group 12, issue 17): blank boards against the bound
   -- max(programming, upload at the probe's rate) and the same job erasing
   local blank = {}

@@ -100,6 +100,10 @@ local function make_images()
   img("f103-65k.bin", "nucleo-f103rb", 66560)
   img("f103rc-65k.bin", "nucleo-f103rc", 66560)
   img("l476-65k.bin", "nucleo-l476rg", 66560)
+  -- RP2040 (group 11): the Pico's demo (boot2 + blink) + filler, 65 KB and
+  -- 1.5 MB (1 500 000 bytes: 5860 pages, 366.2 sectors)
+  img("pico-65k.bin", "pico", 66560)
+  img("pico-1m5.bin", "pico", 1500000)
   -- one byte inserted at the start: every following byte moves up by one,
   -- so the content of every sector differs from what the flash holds
   local base = readfile(images["f767-65k.bin"])
@@ -299,6 +303,28 @@ local scenarios = {
     what = "openocd -f board/st_nucleo_l4.cfg -c 'program IMG 0x08000000 verify reset exit'" },
   { id = "pyocd-l476", group = "9", kind = "peer", tool = "pyocd", board = "nucleo-l476rg", image = "l476-65k.bin",
     label = "pyOCD 0.13.1 on NUCLEO-L476RG", what = "pyocd-flashtool -t stm32l475xg -a 0x08000000 IMG (chip erase: both banks)" },
+  -- RP2040 / Raspberry Pi Pico through its Debug Probe (group 11, issue 15,
+  -- report section 10): the 1.5 MB job against its QSPI floor and the
+  -- probe's upload time (the same bytes into SRAM), OpenOCD's rp2040_flash
+  -- on the same bench at the same clock; the 65 KB job beside it
+  { id = "pico-1m5", group = "11", kind = "luaflash", project = PROJ .. "pico.lua", board = "pico",
+    image = "pico-1m5.bin", args = { "clock=50MHz" }, standin = true,
+    label = "luaflash defaults on the Pico: 1.5 MB image",
+    what = "board = pico (Debug Probe, 50 MHz asked: 31.25 MHz SWCLK); 1.5 MB on an erased flash" },
+  { id = "pico-1m5-unchanged", group = "11", kind = "luaflash", project = PROJ .. "pico.lua", board = "pico",
+    image = "pico-1m5.bin", args = { "clock=50MHz" }, prep = { { project = PROJ .. "pico.lua", image = "pico-1m5.bin", args = { "clock=50MHz" } } },
+    label = "luaflash defaults on the Pico: 1.5 MB unchanged re-flash", what = "the same image again (smart flash: sector CRCs by the DMA sniffer)" },
+  { id = "pico-1m5-upload", group = "11", kind = "luaflash", project = PROJ .. "upload-pico.lua", board = "pico",
+    image = "pico-1m5.bin", args = { "clock=50MHz" },
+    label = "Pico: 1.5 MB upload only (the probe's rate)", what = "upload-pico.lua: the image into SRAM in 8 KiB writes, nothing flashed" },
+  { id = "openocd-pico-1m5", group = "11", kind = "peer", tool = "openocd", board = "pico", image = "pico-1m5.bin",
+    ocd_khz = 50000, label = "OpenOCD 0.12 on the Pico: 1.5 MB (program ... verify reset)",
+    what = "openocd -f interface/cmsis-dap.cfg -c 'cmsis_dap_backend usb_bulk' -f target/rp2040.cfg -c 'adapter speed 50000' -c 'program IMG 0x10000000 verify reset exit'" },
+  { id = "pico-65k", group = "11", kind = "luaflash", project = PROJ .. "pico.lua", board = "pico",
+    image = "pico-65k.bin", args = { "clock=50MHz" }, standin = true,
+    label = "luaflash defaults on the Pico: 65 KB", what = "the same settings, 65 KB" },
+  { id = "openocd-pico-65k", group = "11", kind = "peer", tool = "openocd", board = "pico", image = "pico-65k.bin",
+    ocd_khz = 50000, label = "OpenOCD 0.12 on the Pico: 65 KB", what = "the same OpenOCD command, 65 KB" },
   -- calibration: the usb_transfer_latency_ns sensitivity of scenarios 1-2
   { id = "pyocd-default-lat1ms", group = "cal", kind = "luaflash", project = PYOCD,
     board = "nucleo-f767zi", image = "f767-65k.bin", params = { "usb_transfer_latency_ns=1000000" },
@@ -377,7 +403,8 @@ end
 -- The same command for the user (paths relative to the tree, no state file).
 local function shown_cmd(sc)
   if sc.kind == "peer" then
-    return string.format("scripts/bench-peer %s %s %s", sc.tool, sc.board, sc.image)
+    return string.format("%sscripts/bench-peer %s %s %s", sc.ocd_khz and ("LF_PEER_OCD_KHZ=" .. sc.ocd_khz .. " ") or "",
+      sc.tool, sc.board, sc.image)
   end
   local parts = { "luaflash --bench " .. sc.board }
   if sc.probe then parts[#parts + 1] = "--bench-probe " .. sc.probe end
@@ -491,7 +518,8 @@ end
 
 local function run_peer(sc)
   local keep = out .. "/" .. sc.id
-  local env = string.format("LF_BUILD_DIR=%s LF_PEER_RUN=0 LF_PEER_KEEP=%s", q(build), q(keep))
+  local env = string.format("LF_BUILD_DIR=%s LF_PEER_RUN=0 LF_PEER_KEEP=%s%s", q(build), q(keep),
+    sc.ocd_khz and (" LF_PEER_OCD_KHZ=" .. sc.ocd_khz) or "")
   local of, ef = out .. "/" .. sc.id .. ".out", out .. "/" .. sc.id .. ".err"
   local cmd = string.format("%s %s %s %s", q(top .. "/scripts/bench-peer"), sc.tool, sc.board, q(images[sc.image]))
   local ok = sh(string.format("%s %s >%s 2>&1", env, cmd, q(of)))
@@ -619,6 +647,24 @@ local function main()
   }
   -- the H743 (x64, typical): one sector + 2080 flash words; 2 MB: both
   -- banks at once (a chip erase erases both together) vs one after the other
+  -- the RP2040's W25Q16JV (typical rows rp_w25_*): the QSPI floor of the
+  -- exact range luaflash erases (64 KiB blocks where the image covers them,
+  -- then 32 KiB, then 4 KiB sectors) + the page programs; beside it the
+  -- 64-KiB-blocks-only erase (past the image's end, as OpenOCD does) and the
+  -- SPI bytes of the page programs at clk_sys / 2 (not part of the floor)
+  local function rp_floor(bytes)
+    local be64, be32, se, pp = P.rp_w25_be64_ns / 1e9, P.rp_w25_be32_ns / 1e9, P.rp_w25_se_ns / 1e9, P.rp_w25_pp_ns / 1e9
+    local sectors, pages = (bytes + 4095) // 4096, (bytes + 255) // 256
+    local b64 = sectors // 16
+    local rest = sectors - 16 * b64
+    local b32 = rest // 8
+    local exact = b64 * be64 + b32 * be32 + (rest - 8 * b32) * se
+    return { floor_s = exact + pages * pp, erase_s = exact, program_s = pages * pp,
+      blocks64_s = ((bytes + 65535) // 65536) * be64 + pages * pp,
+      bus_s = pages * 261 * 8 * 2 / P.rp_clk_sys_hz, pages = pages, sectors = sectors, bytes = bytes }
+  end
+  results.floor["pico-65k"] = rp_floor(66560)
+  results.floor["pico-1m5"] = rp_floor(1500000)
   local e7, p7, b7 = P["h7_erase_ns[x64]"] / 1e9, P["h7_prog_ns[x64]"] / 1e9, P["h7_bank_erase_ns[x64]"] / 1e9
   results.floor["h743-65k"] = { floor_s = e7 + 2080 * p7, bytes = 66560 }
   local words_per_bank = 1024 * 1024 // 32
@@ -632,6 +678,9 @@ local function main()
     ["flash_erase32k_ns[x32]"] = P["flash_erase32k_ns[x32]"], ["flash_mass_ns[x32]"] = P["flash_mass_ns[x32]"],
     ["h7_erase_ns[x64]"] = P["h7_erase_ns[x64]"], ["h7_prog_ns[x64]"] = P["h7_prog_ns[x64]"],
     ["h7_bank_erase_ns[x64]"] = P["h7_bank_erase_ns[x64]"],
+    rp_w25_pp_ns = P.rp_w25_pp_ns, rp_w25_se_ns = P.rp_w25_se_ns, rp_w25_be32_ns = P.rp_w25_be32_ns,
+    rp_w25_be64_ns = P.rp_w25_be64_ns, rp_clk_sys_hz = P.rp_clk_sys_hz, rp_rom_call_ns = P.rp_rom_call_ns,
+    rp_dma_xfer_cycles = P.rp_dma_xfer_cycles,
   }
   -- results.json keeps only what tests and the report read (no raw results)
   local slim = { revision = results.revision, floor = results.floor, params = results.params, scenarios = {},

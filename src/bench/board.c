@@ -59,6 +59,13 @@ static const board_desc boards[] = {
   {{"nucleo-l476rg", "stm32l476rg", "v2-1", "066EFF555051897267082342", lf_demo_l476_bin,
     &lf_demo_l476_bin_len},
    {{0, 5, 2}, {0, 0, 0}, {0, 0, 0}}},
+  /* Raspberry Pi Pico (RP2040 + W25Q16JV) with a Raspberry Pi Debug Probe
+   * on its SWD header (the Pico has no probe of its own); LED on GPIO25
+   * (nrf52-rp2040-targets.md 8-12). The serial is the Debug Probe's
+   * 16-hex-digit flash ID (bench choice). */
+  {{"pico", "rp2040", "rpi-debugprobe", "E6605838B72F4A2A", lf_demo_pico_bin,
+    &lf_demo_pico_bin_len},
+   {{0, 25, 1}, {0, 0, 0}, {0, 0, 0}}},
 };
 #define NBOARDS (sizeof boards / sizeof boards[0])
 
@@ -99,6 +106,7 @@ struct lf_bench_board {
   lf_faults faults;
   lf_soc *soc;
   lf_core *core;
+  lf_core *core1;        /* a dual-core part's second core (RP2040), else NULL */
   lf_dap *dap;
   lf_vprobe *probe;
   char serial[64];
@@ -127,8 +135,11 @@ static int debug_bus(void *ctx, lf_bus_master m, uint32_t addr, unsigned size, b
   lf_soc_debug_connected(b->soc);
   int rc = in_ppb(addr) ? lf_core_ppb_access(b->core, m, addr, size, write, val, t)
                         : lf_soc_access(b->soc, m, addr, size, write, val, t);
-  if (rc == LF_BUS_OK && write && !in_ppb(addr))
+  if (rc == LF_BUS_OK && write && !in_ppb(addr)) {
     lf_core_invalidate_code(b->core, addr, size);
+    if (b->core1)
+      lf_core_invalidate_code(b->core1, addr, size);
+  }
   return rc;
 }
 
@@ -141,8 +152,11 @@ static int system_ap_bus(void *ctx, lf_bus_master m, uint32_t addr, unsigned siz
   sync_target(b, *t);
   lf_soc_debug_connected(b->soc);
   int rc = lf_soc_access(b->soc, m, addr, size, write, val, t);
-  if (rc == LF_BUS_OK && write)
+  if (rc == LF_BUS_OK && write) {
     lf_core_invalidate_code(b->core, addr, size);
+    if (b->core1)
+      lf_core_invalidate_code(b->core1, addr, size);
+  }
   return rc;
 }
 
@@ -157,6 +171,37 @@ static int debug_apb_bus(void *ctx, lf_bus_master m, uint32_t addr, unsigned siz
   return lf_soc_debug_apb_access(b->soc, addr, size, write, val, t);
 }
 
+/* Core 1's debug view (its DP's AHB-AP on a dual-core part). */
+static int debug_bus1(void *ctx, lf_bus_master m, uint32_t addr, unsigned size, bool write,
+                      uint32_t *val, uint64_t *t)
+{
+  lf_bench_board *b = ctx;
+  sync_target(b, *t);
+  lf_soc_debug_connected(b->soc);
+  int rc = in_ppb(addr) ? lf_core_ppb_access(b->core1, m, addr, size, write, val, t)
+                        : lf_soc_access(b->soc, m, addr, size, write, val, t);
+  if (rc == LF_BUS_OK && write && !in_ppb(addr)) {
+    lf_core_invalidate_code(b->core, addr, size);
+    lf_core_invalidate_code(b->core1, addr, size);
+  }
+  return rc;
+}
+
+/* Core 1's view of everything outside its PPB (SIO tells the cores apart). */
+static int core1_bus(void *ctx, lf_bus_master m, uint32_t addr, unsigned size, bool write,
+                     uint32_t *val, uint64_t *t)
+{
+  lf_bench_board *b = ctx;
+  return lf_soc_access(b->soc, m == LF_BUS_CORE ? LF_BUS_CORE1 : m, addr, size, write, val, t);
+}
+
+/* A rescue DP's CTRL/STAT write (multidrop parts). */
+static void rescue_ctrl(void *ctx, uint32_t ctrl, uint64_t t)
+{
+  lf_bench_board *b = ctx;
+  lf_soc_debug_rescue(b->soc, ctrl, t);
+}
+
 /* The core's view of everything outside its own PPB. */
 static int core_bus(void *ctx, lf_bus_master m, uint32_t addr, unsigned size, bool write,
                     uint32_t *val, uint64_t *t)
@@ -168,11 +213,32 @@ static int core_bus(void *ctx, lf_bus_master m, uint32_t addr, unsigned size, bo
 static double env_sysclk(void *ctx) { return lf_soc_sysclk_hz(((lf_bench_board *)ctx)->soc); }
 static uint32_t env_boot(void *ctx) { return lf_soc_boot_address(((lf_bench_board *)ctx)->soc); }
 
+/* A reset of the whole chip (NRST, watchdog, a SoC's own restart). */
+static void chip_reset(lf_bench_board *b, uint64_t t)
+{
+  lf_soc_reset(b->soc, LF_SOC_RESET_SYSTEM, t);
+  lf_core_reset(b->core, LF_CORE_RESET_SYSTEM, t);
+  if (b->core1)
+    lf_core_reset(b->core1, LF_CORE_RESET_SYSTEM, t);
+}
+
+/* AIRCR.SYSRESETREQ of core 0 (a part may reset only that core). */
 static void env_system_reset(void *ctx, uint64_t t)
 {
   lf_bench_board *b = ctx;
-  lf_soc_reset(b->soc, LF_SOC_RESET_SYSTEM, t);
-  lf_core_reset(b->core, LF_CORE_RESET_SYSTEM, t);
+  if (lf_soc_debug_multidrop(b->soc)->sysresetreq_core_only)
+    lf_core_reset(b->core, LF_CORE_RESET_SYSTEM, t);
+  else
+    chip_reset(b, t);
+}
+
+static void env_system_reset1(void *ctx, uint64_t t)
+{
+  lf_bench_board *b = ctx;
+  if (lf_soc_debug_multidrop(b->soc)->sysresetreq_core_only)
+    lf_core_reset(b->core1, LF_CORE_RESET_SYSTEM, t);
+  else
+    chip_reset(b, t);
 }
 
 static void wire_nrst(void *ctx, bool asserted, uint64_t t)
@@ -182,6 +248,8 @@ static void wire_nrst(void *ctx, bool asserted, uint64_t t)
   if (asserted)
     lf_soc_reset(b->soc, LF_SOC_RESET_SYSTEM, t);
   lf_core_set_nrst(b->core, asserted, t);
+  if (b->core1)
+    lf_core_set_nrst(b->core1, asserted, t);
 }
 
 static void gpio_changed(void *ctx, unsigned port, uint32_t old_odr, uint32_t new_odr, uint64_t t)
@@ -212,9 +280,11 @@ static void sync_target(lf_bench_board *b, uint64_t t)
     uint64_t due = lf_soc_watchdog_deadline(b->soc);
     uint64_t stop = due < t ? due : t;
     lf_core_catch_up(b->core, stop);
+    if (b->core1)
+      lf_core_catch_up(b->core1, stop);
     due = lf_soc_watchdog_deadline(b->soc);
     if (b->powered && due <= stop) {
-      env_system_reset(b, due);
+      chip_reset(b, due);
       b->watchdog_resets++;
       continue;
     }
@@ -235,6 +305,8 @@ static void check_power(lf_bench_board *b)
     sync_target(b, f->at);
     lf_soc_power_loss(b->soc, f->at);
     lf_core_set_nrst(b->core, true, f->at); /* no supply: the core does nothing */
+    if (b->core1)
+      lf_core_set_nrst(b->core1, true, f->at);
     lf_dap_set_power(b->dap, false);
     b->powered = false;
     b->power_on_at = f->at + POWER_OFF_NS;
@@ -243,6 +315,10 @@ static void check_power(lf_bench_board *b)
     lf_soc_reset(b->soc, LF_SOC_RESET_POWER, b->power_on_at);
     lf_core_reset(b->core, LF_CORE_RESET_POWER, b->power_on_at);
     lf_core_set_nrst(b->core, false, b->power_on_at);
+    if (b->core1) {
+      lf_core_reset(b->core1, LF_CORE_RESET_POWER, b->power_on_at);
+      lf_core_set_nrst(b->core1, false, b->power_on_at);
+    }
     lf_dap_set_power(b->dap, true);
     b->powered = true;
   }
@@ -326,7 +402,19 @@ lf_bench_board *lf_bench_board_new(const lf_bench_board_cfg *cfg, char *err, siz
   b->core = lf_core_new(&env, &b->params, err, errlen);
   if (!b->core)
     goto fail;
+  const lf_soc_multidrop *md = lf_soc_debug_multidrop(b->soc);
+  if (md->ncores > 1) {
+    lf_core_env env1 = env;
+    env1.bus = (lf_bus){core1_bus, b};
+    env1.system_reset = env_system_reset1;
+    b->core1 = lf_core_new(&env1, &b->params, err, errlen);
+    if (!b->core1)
+      goto fail;
+  }
   lf_dap_cfg dcfg = {0};
+  dcfg.targetsel = md->targetsel;
+  dcfg.dlpidr = md->dlpidr;
+  dcfg.dormant_at_power_on = md->targetsel != 0;
   lf_soc_debug_ids(b->soc, &dcfg.dpidr, &dcfg.targetid, &dcfg.ap_idr, &dcfg.ap_base);
   for (unsigned i = 1; i < LF_SOC_MAX_APS && i < LF_DAP_MAX_APS; i++) {
     lf_soc_ap ap = lf_soc_debug_ap(b->soc, i);
@@ -339,6 +427,21 @@ lf_bench_board *lf_bench_board_new(const lf_bench_board_cfg *cfg, char *err, siz
   if (!b->dap) {
     snprintf(err, errlen, "bench: out of memory");
     goto fail;
+  }
+  for (size_t i = 0; i < md->ndrops; i++) {
+    const lf_soc_drop *x = &md->drops[i];
+    lf_dap_cfg c = {.dpidr = x->dpidr, .targetid = x->targetid, .ap_idr = x->ap_idr,
+                    .ap_base = x->ap_base, .targetsel = x->targetsel, .dlpidr = x->dlpidr,
+                    .no_ap = x->ap_idr == 0, .dormant_at_power_on = true};
+    if (x->rescue) {
+      c.ctrl_written = rescue_ctrl;
+      c.ctrl_ctx = b;
+    }
+    lf_bus bus = x->core == 1 && b->core1 ? (lf_bus){debug_bus1, b} : (lf_bus){debug_bus, b};
+    if (lf_dap_add_drop(b->dap, &c, bus) != 0) {
+      snprintf(err, errlen, "bench: out of memory");
+      goto fail;
+    }
   }
   lf_vprobe_env penv = {
     .clk = &b->clock,
@@ -358,6 +461,8 @@ lf_bench_board *lf_bench_board_new(const lf_bench_board_cfg *cfg, char *err, siz
     goto fail;
   lf_soc_reset(b->soc, LF_SOC_RESET_POWER, 0);
   lf_core_reset(b->core, LF_CORE_RESET_POWER, 0);
+  if (b->core1)
+    lf_core_reset(b->core1, LF_CORE_RESET_POWER, 0);
   lf_dap_set_power(b->dap, true);
   b->powered = true;
   return b;
@@ -372,6 +477,7 @@ void lf_bench_board_free(lf_bench_board *b)
     return;
   lf_vprobe_free(b->probe);
   lf_dap_free(b->dap);
+  lf_core_free(b->core1);
   lf_core_free(b->core);
   lf_soc_free(b->soc);
   free(b->leds);

@@ -12,7 +12,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-typedef enum lf_bus_master { LF_BUS_CORE = 0, LF_BUS_DEBUG = 1 } lf_bus_master;
+typedef enum lf_bus_master {
+  LF_BUS_CORE = 0,  /* the core (core 0 of a multi-core part) */
+  LF_BUS_DEBUG = 1,
+  LF_BUS_CORE1 = 2, /* the second core of a dual-core part (RP2040) */
+} lf_bus_master;
 enum { LF_BUS_OK = 0, LF_BUS_ERR = -1 };
 
 typedef int (*lf_bus_fn)(void *ctx, lf_bus_master m, uint32_t addr, unsigned size, bool write,

@@ -155,6 +155,17 @@ static const ppb_ident m3_idents[] = {
   {0xE0041000u, 0x924, 0x3B, 0x4, 0x9, 0, 0x13, {0}},                       /* ETM-M3 */
 };
 
+/* Cortex-M0+ r0p1 (RP2040, nrf52-rp2040-targets.md 8, 9): one ROM table at
+ * 0xE00FF000 listing SCS, DWT and the BPU (the M0+'s FPB); part numbers
+ * ROM 0x4C0, SCS 0x008, DWT 0x00A, BPU 0x00B [unconf, recalled from the
+ * Cortex-M0+ TRM]; revisions 0. */
+static const ppb_ident m0p_idents[] = {
+  {0xE00FF000u, 0x4C0, 0x3B, 0x4, 0x1, 0, 0, {0xFFF0F003u, 0xFFF02003u, 0xFFF03003u, 0}},
+  {0xE000E000u, 0x008, 0x3B, 0x4, 0xE, 0, 0, {0}},                          /* SCS */
+  {0xE0001000u, 0x00A, 0x3B, 0x4, 0xE, 0, 0, {0}},                          /* DWT */
+  {0xE0002000u, 0x00B, 0x3B, 0x4, 0xE, 0, 0, {0}},                          /* BPU */
+};
+
 /* What differs between the modeled cores, chosen by the CPUID part number
  * (bits 15:4) the SoC gives in lf_core_env.cpuid. */
 typedef struct core_profile {
@@ -168,6 +179,7 @@ typedef struct core_profile {
   uint32_t mvfr0, mvfr1, mvfr2;
   uint32_t ictr;
   uint32_t ccr_mask;              /* writable CCR bits (the M7 adds BP/IC/DC, 18:16) */
+  uint32_t dwt_ncomp;             /* DWT_CTRL.NUMCOMP */
 } core_profile;
 
 static const core_profile profiles[] = {
@@ -175,7 +187,7 @@ static const core_profile profiles[] = {
    * FPv5 double precision, the values OpenOCD 0.12 matches as "Cortex-M7 DP"
    * (≈); MVFR2 0x40 (VFP misc) unconfirmed. ICTR 7 [unconf]: 256 lines. */
   {0xC27, "Cortex-M7", UC_CPU_ARM_CORTEX_M7, m7_idents, sizeof m7_idents / sizeof m7_idents[0],
-   8, 1, 1, 0x10110221u, 0x12000011u, 0x00000040u, 7, 0x000F031Bu},
+   8, 1, 1, 0x10110221u, 0x12000011u, 0x00000040u, 7, 0x000F031Bu, 4},
   /* F4 11: FPBv1 (REV 0), 6 code + 2 literal comparators (FP_CTRL 0x260
    * disabled; count ✔ on an F429, literal count and REV ≈); F4 1: MVFR0/1
    * 0x10110021/0x11000011 (FPv4-SP, OpenOCD requires them exactly); MVFR2
@@ -183,14 +195,20 @@ static const core_profile profiles[] = {
    * F429's 91 vectors [unconf, recalled from CMSIS]). CCR: no cache or
    * branch-predictor enables (F4 11: no core caches). */
   {0xC24, "Cortex-M4", UC_CPU_ARM_CORTEX_M4, m4_idents, sizeof m4_idents / sizeof m4_idents[0],
-   6, 2, 0, 0x10110021u, 0x11000011u, 0x00000000u, 2, 0x0000031Bu},
+   6, 2, 0, 0x10110021u, 0x11000011u, 0x00000000u, 2, 0x0000031Bu, 4},
   /* stm32-f1-l4-h7-targets.md 1.1: Cortex-M3 r1p1, FPBv1 with 6 code + 2
    * literal comparators, 4 DWT comparators (J-Link log ✔); no FPU (MVFR0/1
    * read 0: ARMv7-M without the FP extension); ICTR 1 (up to 64 lines: the
    * F103's 43 or 60 [unconf, recalled from CMSIS]); CCR as the M4 (STKALIGN writable on
    * r1p1). */
   {0xC23, "Cortex-M3", UC_CPU_ARM_CORTEX_M3, m3_idents, sizeof m3_idents / sizeof m3_idents[0],
-   6, 2, 0, 0x00000000u, 0x00000000u, 0x00000000u, 1, 0x0000031Bu},
+   6, 2, 0, 0x00000000u, 0x00000000u, 0x00000000u, 1, 0x0000031Bu, 4},
+  /* nrf52-rp2040-targets.md 8: Cortex-M0+ r0p1 (CPUID 0x410CC601), BPU with 4
+   * breakpoints (FPBv1 layout, no literal comparators), DWT 2 watchpoints;
+   * ARMv6-M: no FPU, no ICTR, CCR read-only. Unicorn's Cortex-M0 model runs
+   * ARMv6-M Thumb. */
+  {0xC60, "Cortex-M0+", UC_CPU_ARM_CORTEX_M0, m0p_idents, sizeof m0p_idents / sizeof m0p_idents[0],
+   4, 0, 0, 0x00000000u, 0x00000000u, 0x00000000u, 0, 0x00000000u, 2},
 };
 
 static const core_profile *profile_of(uint32_t cpuid)
@@ -542,7 +560,7 @@ static void clear_debug(lf_core *c)
   c->dcrdr = 0;
   c->demcr = 0;
   c->dfsr = 0;
-  c->dwt_ctrl = (uint32_t)DWT_NCOMP << 28;
+  c->dwt_ctrl = (c->prof ? c->prof->dwt_ncomp : (uint32_t)DWT_NCOMP) << 28;
   memset(c->dwt_comp, 0, sizeof c->dwt_comp);
   c->cyccnt = 0;
   c->fp_ctrl = 0;

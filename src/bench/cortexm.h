@@ -1,4 +1,4 @@
-/* Cortex-M7 or Cortex-M4 core (chosen by env.cpuid): real Thumb-2 execution
+/* Cortex-M7, Cortex-M4, Cortex-M3 or Cortex-M0+ core (chosen by env.cpuid): real Thumb-2 execution
  * under Unicorn, in virtual time, plus the debug view of the core (SCS registers of the PPB: DHCSR, DCRSR, DCRDR,
  * DEMCR, DFSR, AIRCR, CPUID, VTOR, ...; ROM table/FPB/DWT identification).
  *

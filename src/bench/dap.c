@@ -31,7 +31,15 @@
  * never enables it on ST-Link, probe-protocols.md 1.8), pushed compare/verify
  * (TRNMODE, STICKYCMP), MASKLANE/TRNCNT (stored only), WDATAERR (no parity
  * errors on a virtual wire), DLCR turnaround changes (cycle counts are params),
- * multidrop TARGETSEL, the JTAG-DP.
+ * the JTAG-DP.
+ *
+ * Multidrop (lf_dap_add_drop; ADIv5.2 B4.3.4, nrf52-rp2040-targets.md 8):
+ * the DPs of one wire share the clock, the SWCLK and the counters; every
+ * sequence reaches each DP (each keeps its own mode and protocol state); a
+ * transaction goes to the one DP that drives the line. Bench choices: a DP
+ * that woke up (power-on, dormant-to-SWD) answers until a TARGETSEL names
+ * another; two DPs answering at once collide (no ACK); a TARGETSEL write that
+ * is not the first packet after a line reset is ignored.
  *
  * MEM-AP (bench choices):
  *  - Every AP keeps its own CSW and TAR and reaches its own bus; one
@@ -106,6 +114,9 @@
 #define DLPIDR_VALUE 0x00000001u /* PROTVSN 1 (SWD protocol v2), TINSTANCE 0 */
 
 typedef enum { PROTO_LOCKOUT, PROTO_NEED_DPIDR, PROTO_ACTIVE } proto_state;
+typedef enum { SEL_ANY, SEL_YES, SEL_NO } drop_sel; /* multidrop selection */
+typedef enum { TS_IDLE, TS_ARMED, TS_REQ, TS_DATA } ts_state; /* raw TARGETSEL decoder */
+#define TARGETSEL_REQ 0x99u /* start, DP, write, A = 0xC, parity 0, stop, park (LSB first) */
 typedef enum { MODE_JTAG, MODE_SWD, MODE_DORMANT } wire_mode;
 
 /* Bit history of lf_dap_swj_bits: the newest bit at bit 0 of h[0]. */
@@ -164,6 +175,14 @@ struct lf_dap {
   uint32_t last_read; /* value returned by the last OK read (RESEND) */
   uint64_t busy_until;
   mem_ap ap[LF_DAP_MAX_APS];
+  /* multidrop: the head owns the wire (drop[0] = itself) */
+  lf_dap *drop[LF_DAP_MAX_DROPS];
+  unsigned ndrops;
+  drop_sel sel;
+  lf_dap_counters *cnt; /* the head's counters */
+  ts_state ts;
+  unsigned ts_n;
+  uint64_t ts_v;
 };
 
 static void charge_cycles(lf_dap *d, double cycles)
@@ -210,7 +229,9 @@ static uint32_t ctrlstat(const lf_dap *d)
 static void dp_reset_state(lf_dap *d)
 {
   d->proto = PROTO_LOCKOUT;
-  d->mode = MODE_JTAG; /* SWJ-DP: JTAG after power-on */
+  d->mode = d->cfg.dormant_at_power_on ? MODE_DORMANT : MODE_JTAG; /* SWJ-DP: JTAG after power-on */
+  d->sel = SEL_ANY;
+  d->ts = TS_IDLE;
   memset(&d->hist, 0, sizeof d->hist);
   d->ctrl = 0;
   d->sticky = 0;
@@ -244,39 +265,93 @@ lf_dap *lf_dap_new(const lf_dap_cfg *cfg, lf_clock *clk, const lf_bench_params *
     if (m->idr && m->bus.access)
       d->ap[i] = (mem_ap){m->idr, m->base, m->bus, (m->idr & 0xFu) == IDR_TYPE_APB, 0, 0, wrap_of(m->idr)};
   }
+  if (cfg->no_ap)
+    memset(d->ap, 0, sizeof d->ap);
   d->faults = faults;
   d->hz = 1e6;
   d->powered = true;
+  d->cnt = &d->c;
+  d->drop[0] = d;
+  d->ndrops = 1;
   build_patterns(d->pat, d->pat_len);
   dp_reset_state(d);
   return d;
 }
 
-void lf_dap_free(lf_dap *d) { free(d); }
+void lf_dap_free(lf_dap *d)
+{
+  if (!d)
+    return;
+  for (unsigned i = 1; i < d->ndrops; i++)
+    free(d->drop[i]);
+  free(d);
+}
 
-void lf_dap_set_swclk(lf_dap *d, double hz) { d->hz = hz; }
+int lf_dap_add_drop(lf_dap *head, const lf_dap_cfg *cfg, lf_bus bus)
+{
+  if (head->ndrops >= LF_DAP_MAX_DROPS)
+    return -1;
+  lf_dap *d = lf_dap_new(cfg, head->clk, head->p, bus, head->faults);
+  if (!d)
+    return -1;
+  d->cnt = &head->c;
+  d->hz = head->hz;
+  d->powered = head->powered;
+  dp_reset_state(d);
+  head->drop[head->ndrops++] = d;
+  return 0;
+}
+
+int lf_dap_selected(const lf_dap *head)
+{
+  int found = -1;
+  for (unsigned i = 0; i < head->ndrops; i++)
+    if (head->drop[i]->sel != SEL_NO && head->drop[i]->mode == MODE_SWD) {
+      if (found >= 0)
+        return -1;
+      found = (int)i;
+    }
+  return found;
+}
+
+void lf_dap_set_swclk(lf_dap *d, double hz)
+{
+  for (unsigned i = 0; i < d->ndrops; i++)
+    d->drop[i]->hz = hz;
+}
 double lf_dap_swclk(const lf_dap *d) { return d->hz; }
 
 void lf_dap_line_reset(lf_dap *d)
 {
-  d->c.sequences++;
+  d->cnt->sequences++;
   charge_cycles(d, d->p->swd_line_reset_bits);
-  if (d->powered) {
-    d->proto = PROTO_NEED_DPIDR;
-    d->mode = MODE_SWD; /* bench: the ST-LINK's own sequence, SWD assumed */
+  for (unsigned i = 0; i < d->ndrops; i++) {
+    lf_dap *x = d->drop[i];
+    /* bench: the ST-LINK's own sequence, SWD assumed (a dormant multidrop DP
+     * does not wake up on it) */
+    if (x->powered && (x->mode != MODE_DORMANT || d->ndrops == 1)) {
+      x->proto = PROTO_NEED_DPIDR;
+      x->mode = MODE_SWD;
+    }
+    memset(&x->hist, 0, sizeof x->hist);
   }
-  memset(&d->hist, 0, sizeof d->hist);
+  d->ts = TS_ARMED;
 }
 
 void lf_dap_jtag_to_swd(lf_dap *d)
 {
-  d->c.sequences++;
+  d->cnt->sequences++;
   charge_cycles(d, d->p->swd_jtag_to_swd_bits);
-  if (d->powered) {
-    d->proto = PROTO_NEED_DPIDR; /* the sequence ends with a line reset */
-    d->mode = MODE_SWD;
+  for (unsigned i = 0; i < d->ndrops; i++) {
+    lf_dap *x = d->drop[i];
+    /* bench: the ST-LINK's own sequence; a dormant multidrop DP ignores it */
+    if (x->powered && (x->mode != MODE_DORMANT || d->ndrops == 1)) {
+      x->proto = PROTO_NEED_DPIDR; /* the sequence ends with a line reset */
+      x->mode = MODE_SWD;
+    }
+    memset(&x->hist, 0, sizeof x->hist);
   }
-  memset(&d->hist, 0, sizeof d->hist);
+  d->ts = TS_ARMED;
 }
 
 /* ---- raw bit sequences (probe-protocols.md 4.2) ---- */
@@ -387,6 +462,7 @@ static void swj_bit(lf_dap *d, unsigned bit)
     if (hist_match(&d->hist, &p[PAT_DORMANT_TO_SWD], n[PAT_DORMANT_TO_SWD])) {
       d->mode = MODE_SWD;
       d->proto = PROTO_LOCKOUT;
+      d->sel = SEL_ANY;
     } else if (hist_match(&d->hist, &p[PAT_DORMANT_TO_JTAG], n[PAT_DORMANT_TO_JTAG])) {
       d->mode = MODE_JTAG;
     }
@@ -394,14 +470,70 @@ static void swj_bit(lf_dap *d, unsigned bit)
   }
 }
 
+static void apply_targetsel(lf_dap *head, uint32_t v)
+{
+  for (unsigned i = 0; i < head->ndrops; i++) {
+    lf_dap *x = head->drop[i];
+    if (!x->powered || x->mode != MODE_SWD || x->proto != PROTO_NEED_DPIDR)
+      continue;
+    if (x->cfg.targetsel == v) {
+      x->sel = SEL_YES;
+    } else {
+      x->sel = SEL_NO;
+      x->proto = PROTO_LOCKOUT; /* until the next line reset */
+    }
+  }
+}
+
+/* The head's decoder of a TARGETSEL packet driven as raw bits. */
+static void ts_bit(lf_dap *d, unsigned bit)
+{
+  if (hist_match(&d->hist, &d->pat[PAT_LINE_RESET], d->pat_len[PAT_LINE_RESET])) {
+    d->ts = TS_ARMED;
+    return;
+  }
+  switch (d->ts) {
+  case TS_IDLE: return;
+  case TS_ARMED:
+    if (bit) {
+      d->ts = TS_REQ;
+      d->ts_n = 1;
+      d->ts_v = 1;
+    }
+    return;
+  case TS_REQ:
+    d->ts_v |= (uint64_t)bit << d->ts_n++;
+    if (d->ts_n == 8) {
+      d->ts = d->ts_v == TARGETSEL_REQ ? TS_DATA : TS_IDLE;
+      d->ts_n = 0;
+      d->ts_v = 0;
+    }
+    return;
+  case TS_DATA:
+    d->ts_v |= (uint64_t)bit << d->ts_n++;
+    if (d->ts_n == 33) {
+      uint32_t v = (uint32_t)d->ts_v;
+      unsigned par = (unsigned)__builtin_popcount(v) & 1u;
+      if (par == (unsigned)(d->ts_v >> 32 & 1u))
+        apply_targetsel(d, v);
+      d->ts = TS_IDLE;
+    }
+    return;
+  }
+}
+
 void lf_dap_swj_bits(lf_dap *d, const uint8_t *data, unsigned nbits)
 {
-  d->c.sequences++;
+  d->cnt->sequences++;
   charge_cycles(d, nbits);
-  if (!d->powered)
-    return;
-  for (unsigned i = 0; i < nbits; i++)
-    swj_bit(d, data[i / 8] >> (i % 8) & 1u);
+  for (unsigned i = 0; i < nbits; i++) {
+    unsigned bit = data[i / 8] >> (i % 8) & 1u;
+    for (unsigned k = 0; k < d->ndrops; k++)
+      if (d->drop[k]->powered)
+        swj_bit(d->drop[k], bit);
+    if (d->ndrops > 1)
+      ts_bit(d, bit);
+  }
 }
 
 const char *lf_dap_mode(const lf_dap *d)
@@ -417,8 +549,10 @@ void lf_dap_idle(lf_dap *d, uint64_t cycles)
 
 void lf_dap_set_power(lf_dap *d, bool on)
 {
-  d->powered = on;
-  dp_reset_state(d);
+  for (unsigned i = 0; i < d->ndrops; i++) {
+    d->drop[i]->powered = on;
+    dp_reset_state(d->drop[i]);
+  }
 }
 
 bool lf_dap_powered(const lf_dap *d) { return d->powered; }
@@ -454,9 +588,9 @@ static bool ap_bus(lf_dap *d, mem_ap *ap, uint32_t addr, unsigned size, bool wri
   uint64_t t = d->clk->now_ns;
   int rc = ap->bus.access(ap->bus.ctx, LF_BUS_DEBUG, a, size, write, &val, &t);
   if (write)
-    d->c.bus_writes++;
+    d->cnt->bus_writes++;
   else
-    d->c.bus_reads++;
+    d->cnt->bus_reads++;
   if (t > d->clk->now_ns)
     d->busy_until = t;
   if (rc != LF_BUS_OK) {
@@ -556,7 +690,7 @@ static uint32_t dp_read(lf_dap *d, uint8_t a)
     case 0: return ctrlstat(d);
     case 1: return d->dlcr;
     case 2: return d->cfg.targetid;
-    case 3: return DLPIDR_VALUE;
+    case 3: return d->cfg.dlpidr ? d->cfg.dlpidr : DLPIDR_VALUE;
     default: return 0; /* EVENTSTAT (bank 4): 0 [unconf: no event model]; others reserved */
     }
   case 0x8: return d->last_read; /* RESEND */
@@ -584,6 +718,8 @@ static void dp_write(lf_dap *d, uint8_t a, uint32_t v)
       d->ctrl = v & CS_WRITABLE;
       pwr_request(d, &d->dbg, (v & CS_CDBGPWRUPREQ) != 0);
       pwr_request(d, &d->sys, (v & CS_CSYSPWRUPREQ) != 0);
+      if (d->cfg.ctrl_written)
+        d->cfg.ctrl_written(d->cfg.ctrl_ctx, v, d->clk->now_ns);
     } else if ((d->select & 0xFu) == 1) {
       d->dlcr = v & 0x00000300u; /* TURNROUND (stored; the cycle counts are params) */
     }
@@ -598,24 +734,62 @@ static lf_swd_ack finish(lf_dap *d, lf_swd_ack ack)
   if (ack == LF_SWD_OK)
     return ack;
   if (ack == LF_SWD_WAIT)
-    d->c.waits++;
+    d->cnt->waits++;
   else if (ack == LF_SWD_FAULT)
-    d->c.faults++;
+    d->cnt->faults++;
   else
-    d->c.noacks++;
+    d->cnt->noacks++;
   charge_cycles(d, d->p->swd_wait_cycles);
   return ack;
 }
 
+static lf_swd_ack transact1(lf_dap *d, bool apndp, bool rnw, uint8_t a, uint32_t *data);
+
 lf_swd_ack lf_dap_transact(lf_dap *d, bool apndp, bool rnw, uint8_t a, uint32_t *data)
 {
+  if (d->ndrops == 1)
+    return transact1(d, apndp, rnw, a, data);
   a &= 0xC;
-  d->c.transactions++;
+  d->ts = TS_IDLE;
+  if (!apndp && !rnw && a == 0xC) {
+    bool reset_state = false;
+    for (unsigned i = 0; i < d->ndrops; i++)
+      reset_state |= d->drop[i]->powered && d->drop[i]->mode == MODE_SWD &&
+                     d->drop[i]->proto == PROTO_NEED_DPIDR;
+    if (reset_state) {
+      /* nobody drives the ACK; the data phase is still clocked */
+      d->cnt->transactions++;
+      d->cnt->dp_writes++;
+      charge_cycles(d, d->p->swd_write_cycles);
+      apply_targetsel(d, *data);
+      return LF_SWD_NOACK;
+    }
+  }
+  lf_dap *who = NULL;
+  unsigned n = 0;
+  for (unsigned i = 0; i < d->ndrops; i++) {
+    lf_dap *x = d->drop[i];
+    if (x->powered && x->mode == MODE_SWD && x->sel != SEL_NO && x->proto != PROTO_LOCKOUT) {
+      who = x;
+      n++;
+    }
+  }
+  if (n != 1) {
+    d->cnt->transactions++;
+    return finish(d, LF_SWD_NOACK); /* nobody, or a collision (bench) */
+  }
+  return transact1(who, apndp, rnw, a, data);
+}
+
+static lf_swd_ack transact1(lf_dap *d, bool apndp, bool rnw, uint8_t a, uint32_t *data)
+{
+  a &= 0xC;
+  d->cnt->transactions++;
   memset(&d->hist, 0, sizeof d->hist); /* a packet ends any sequence on the line */
   if (apndp)
-    rnw ? d->c.ap_reads++ : d->c.ap_writes++;
+    rnw ? d->cnt->ap_reads++ : d->cnt->ap_writes++;
   else
-    rnw ? d->c.dp_reads++ : d->c.dp_writes++;
+    rnw ? d->cnt->dp_reads++ : d->cnt->dp_writes++;
   lf_fault *fw = d->faults ? lf_faults_event(d->faults, LF_FAULT_SWD_WAIT) : NULL;
   lf_fault *ff = (d->faults && apndp) ? lf_faults_event(d->faults, LF_FAULT_SWD_FAULT) : NULL;
 

@@ -57,7 +57,19 @@ typedef struct lf_dap_cfg {
   uint32_t ap_base;      /* AP 0: ROM table base as read from AP BASE */
   uint32_t tar_wrap;     /* AP 0: TAR auto-increment block in bytes; 0 = from ap_idr (dap.c) */
   lf_dap_ap more[LF_DAP_MAX_APS - 1]; /* APSEL 1, 2, 3 (zeroed: absent) */
+  /* SWD multidrop (ADIv5.2 B4.3.4; nrf52-rp2040-targets.md 8): this DP's
+   * TARGETSEL value; 0 = a single-drop DP (TARGETSEL writes ignored). */
+  uint32_t targetsel;
+  uint32_t dlpidr;       /* DLPIDR; 0 = 0x00000001 (PROTVSN 1, TINSTANCE 0) */
+  bool no_ap;            /* a DP without any AP (the RP2040 rescue DP) */
+  bool dormant_at_power_on; /* SWJ-DP v2 multidrop DPs start dormant, not in JTAG */
+  /* Called after every CTRL/STAT write (the value written) at the write's
+   * time; NULL = none. The RP2040 rescue DP restarts the chip this way. */
+  void (*ctrl_written)(void *ctx, uint32_t ctrl, uint64_t t_ns);
+  void *ctrl_ctx;
 } lf_dap_cfg;
+
+#define LF_DAP_MAX_DROPS 4
 
 typedef struct lf_dap_counters {
   uint64_t transactions;  /* every SWD transaction on the wire */
@@ -72,6 +84,18 @@ typedef struct lf_dap lf_dap;
 lf_dap *lf_dap_new(const lf_dap_cfg *cfg, lf_clock *clk, const lf_bench_params *p, lf_bus bus,
                    lf_faults *faults);
 void lf_dap_free(lf_dap *d);
+/* Another DP on the same SWD wire (multidrop): every DP of the wire needs a
+ * TARGETSEL value (cfg->targetsel, the head's too). The wire functions below
+ * take the head: sequences reach every DP; after a line reset a TARGETSEL
+ * write (a DP write to 0xC in DAP_Transfer, or the same packet as raw bits
+ * through lf_dap_swj_bits) selects the DP whose value matches and locks the
+ * others out until the next line reset (no DP drives the ACK); a line reset
+ * keeps the selection. A DPIDR read that more than one DP would answer (no
+ * TARGETSEL since they woke up) collides: no ACK (bench choice). Returns 0,
+ * or -1 when out of memory or the wire is full. */
+int lf_dap_add_drop(lf_dap *head, const lf_dap_cfg *cfg, lf_bus bus);
+/* The selected DP's index on a multidrop wire (0 = the head), -1 none. */
+int lf_dap_selected(const lf_dap *head);
 
 /* SWCLK frequency actually on the wire, in Hz. */
 void lf_dap_set_swclk(lf_dap *d, double hz);
@@ -96,8 +120,10 @@ void lf_dap_jtag_to_swd(lf_dap *d);
  * select SWD (0x000 after the alert: JTAG). In SWD mode a line reset (50 or
  * more ones, ended by a zero) makes the DP wait for a DPIDR read; in any
  * other mode, or after a switch until the next line reset, nothing is
- * answered. Bits of an SWD packet sent this way (multidrop TARGETSEL) are
- * not decoded. */
+ * answered. After a line reset the bits of a TARGETSEL write packet sent
+ * this way (request 0x99, the probe's input cycles, 32 data bits and parity:
+ * DAP_SWD_Sequence) are decoded on a multidrop wire; a parity error
+ * selects nothing. */
 void lf_dap_swj_bits(lf_dap *d, const uint8_t *data, unsigned nbits);
 /* SWD wire mode (for tests and reports): "jtag", "swd", "dormant". */
 const char *lf_dap_mode(const lf_dap *d);

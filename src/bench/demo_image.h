@@ -26,4 +26,9 @@ extern const unsigned int lf_demo_f103_bin_len;
 extern const unsigned char lf_demo_l476_bin[];
 extern const unsigned int lf_demo_l476_bin_len;
 
+/* Raspberry Pi Pico (Cortex-M0+; linked at 0x10000000: 256-byte boot2 with
+ * its CRC, vector table at 0x10000100, stack 0x20041F00). */
+extern const unsigned char lf_demo_pico_bin[];
+extern const unsigned int lf_demo_pico_bin_len;
+
 #endif

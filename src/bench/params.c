@@ -11,6 +11,7 @@
 #define F4REF "stm32f4-target.md"
 #define CDREF "cmsis-dap.md"
 #define FLHREF "stm32-f1-l4-h7-targets.md"
+#define RPREF "nrf52-rp2040-targets.md"
 #define ROW(field, unit, src) {#field, offsetof(lf_bench_params, field), unit, src}
 #define ROW4(field, unit, src)                                                   \
   {#field "[x8]", offsetof(lf_bench_params, field) + 0 * sizeof(double), unit, src}, \
@@ -128,6 +129,23 @@ static const lf_param_desc rows[] = {
   ROW(l4_eop_needs_eopie, "bool", "[unconf] RM0351 as recalled: EOP set only with EOPIE, OPERR only with ERRIE"),
   ROW(l4_fast_needs_mass_erase, "bool", "[disagree] " FLHREF " 4.3: ST asks for a mass erase of the bank before fast programming (else PGSERR); a community test on an L431 found a page erase enough; 0 = page erase is enough"),
   ROW(l4_options_load_on_system_reset, "bool", "[unconf] RM0351 as recalled: option bytes load at power-on and OBL_LAUNCH; 0 = NRST/SYSRESETREQ keep the loaded ones"),
+  /* --- RP2040 block (fam-rp2040) --- */
+  ROW(rp_clk_sys_hz, "Hz", "[unconf] " RPREF " 14: clk_sys is whatever earlier firmware set (pico-sdk applications 125 MHz); the bench has no clock tree and runs the ROM and the cores at this"),
+  ROW(rp_w25_pp_ns, "ns", RPREF " 12: W25Q16JV tPP typ 0.4 ms (BMP rp.c transcription of the datasheet)"),
+  ROW(rp_w25_pp_max_ns, "ns", RPREF " 12: tPP max 3 ms"),
+  ROW(rp_w25_se_ns, "ns", RPREF " 12: tSE 4 KiB typ 45 ms"),
+  ROW(rp_w25_se_max_ns, "ns", RPREF " 12: tSE max 400 ms"),
+  ROW(rp_w25_be32_ns, "ns", RPREF " 12: tBE1 32 KiB typ 120 ms"),
+  ROW(rp_w25_be32_max_ns, "ns", RPREF " 12: tBE1 max 1600 ms"),
+  ROW(rp_w25_be64_ns, "ns", RPREF " 12: tBE2 64 KiB typ 150 ms"),
+  ROW(rp_w25_be64_max_ns, "ns", RPREF " 12: tBE2 max 2000 ms"),
+  ROW(rp_w25_ce_ns, "ns", RPREF " 12: tCE typ 5 s"),
+  ROW(rp_w25_ce_max_ns, "ns", RPREF " 12: tCE max 25 s"),
+  ROW(rp_w25_timing_max, "bool", RPREF " 12: 0 = typical, 1 = maximum W25Q16JV times"),
+  ROW(rp_rom_call_ns, "ns", "[unconf] boot-ROM function bookkeeping besides its SPI bytes and flash busy time (register set-up, CS toggles); no measurement"),
+  ROW(rp_ssi_baudr_reset, "", RPREF " 10.1: flash_exit_xip sets SSI BAUDR = 6 (SCK = clk_sys / 6)"),
+  ROW(rp_xip_read_ns, "ns", "[unconf] one uncached XIP read in serial 0x03 mode: 8 + 24 + 32 SCK at clk_sys / BAUDR; the bench charges this fixed cost per debug read (no cache model)"),
+  ROW(rp_dma_xfer_cycles, "cycles", "[unconf] one DMA transfer = a read and a write on the bus fabric, no wait states (the RP2040 datasheet's DMA chapter not read; XIP serial timing not modeled)"),
   ROW(run_slice_ns, "ns", "bench granularity of lf_bench_run (not a hardware fact)"),
 };
 
@@ -250,6 +268,22 @@ void lf_bench_params_default(lf_bench_params *p)
   p->l4_eop_needs_eopie = 1;
   p->l4_fast_needs_mass_erase = 0;
   p->l4_options_load_on_system_reset = 0;
+  p->rp_clk_sys_hz = 125e6;
+  p->rp_w25_pp_ns = 0.4e6;
+  p->rp_w25_pp_max_ns = 3e6;
+  p->rp_w25_se_ns = 45e6;
+  p->rp_w25_se_max_ns = 400e6;
+  p->rp_w25_be32_ns = 120e6;
+  p->rp_w25_be32_max_ns = 1600e6;
+  p->rp_w25_be64_ns = 150e6;
+  p->rp_w25_be64_max_ns = 2000e6;
+  p->rp_w25_ce_ns = 5e9;
+  p->rp_w25_ce_max_ns = 25e9;
+  p->rp_w25_timing_max = 0;
+  p->rp_rom_call_ns = 2000;
+  p->rp_ssi_baudr_reset = 6;
+  p->rp_xip_read_ns = 3100;
+  p->rp_dma_xfer_cycles = 2;
   p->run_slice_ns = 1e6;
 }
 

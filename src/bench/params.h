@@ -112,6 +112,18 @@ typedef struct lf_bench_params {
   double l4_eop_needs_eopie;       /* 1: EOP only with EOPIE, OPERR only with ERRIE */
   double l4_fast_needs_mass_erase; /* 1: fast programming of a bank not mass-erased since reset: PGSERR */
   double l4_options_load_on_system_reset; /* 1: NRST/SYSRESETREQ reload the option bytes too */
+  /* --- RP2040 + W25Q16JV (nrf52-rp2040-targets.md 8-16; soc_rp2040.c) --- */
+  double rp_clk_sys_hz;            /* clk_sys the bench runs at (no clock tree modeled) */
+  double rp_w25_pp_ns, rp_w25_pp_max_ns;       /* tPP one 256-byte page */
+  double rp_w25_se_ns, rp_w25_se_max_ns;       /* tSE 4 KiB sector */
+  double rp_w25_be32_ns, rp_w25_be32_max_ns;   /* tBE1 32 KiB block */
+  double rp_w25_be64_ns, rp_w25_be64_max_ns;   /* tBE2 64 KiB block */
+  double rp_w25_ce_ns, rp_w25_ce_max_ns;       /* tCE chip erase */
+  double rp_w25_timing_max;        /* 1: maximum datasheet times */
+  double rp_rom_call_ns;           /* fixed cost of one boot-ROM flash function besides SPI */
+  double rp_ssi_baudr_reset;       /* SSI BAUDR the ROM's flash_exit_xip sets (clk_sys / BAUDR) */
+  double rp_xip_read_ns;           /* one XIP read by a bus master (cache miss, serial 0x03) */
+  double rp_dma_xfer_cycles;       /* clk_sys cycles per DMA transfer (read + write) */
   /* --- bench run --- */
   double run_slice_ns;             /* core catch-up granularity for lf_bench_run */
 } lf_bench_params;

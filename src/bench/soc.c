@@ -19,8 +19,10 @@ extern const lf_soc_family lf_soc_family_stm32;
 extern const lf_soc_family lf_soc_family_stm32h7;
 extern const lf_soc_family lf_soc_family_stm32f1;
 extern const lf_soc_family lf_soc_family_stm32l4;
+extern const lf_soc_family lf_soc_family_rp2040;
 static const lf_soc_family *const families[] = {&lf_soc_family_stm32, &lf_soc_family_stm32h7,
-                                                &lf_soc_family_stm32f1, &lf_soc_family_stm32l4};
+                                                &lf_soc_family_stm32f1, &lf_soc_family_stm32l4,
+                                                &lf_soc_family_rp2040};
 #define NFAMILIES (sizeof families / sizeof families[0])
 
 struct lf_soc {
@@ -128,6 +130,14 @@ lf_soc_ap lf_soc_debug_ap(const lf_soc *s, unsigned apsel)
 {
   lf_soc_ap none = {0, 0, LF_SOC_AP_NONE};
   return apsel >= 1 && apsel < LF_SOC_MAX_APS ? s->info.aps[apsel - 1] : none;
+}
+
+const lf_soc_multidrop *lf_soc_debug_multidrop(const lf_soc *s) { return &s->info.md; }
+
+void lf_soc_debug_rescue(lf_soc *s, uint32_t ctrl, uint64_t t_ns)
+{
+  if (s->fam->debug_rescue)
+    s->fam->debug_rescue(s->self, ctrl, t_ns);
 }
 
 size_t lf_soc_core_rom(const lf_soc *s, const lf_cs_ident **out)

@@ -96,6 +96,27 @@ int lf_soc_debug_apb_access(lf_soc *s, uint32_t addr, unsigned size, bool write,
  * profile's own). */
 size_t lf_soc_core_rom(const lf_soc *s, const lf_cs_ident **out);
 
+/* SWD multidrop (the RP2040's three DPs on one wire, nrf52-rp2040-targets.md
+ * 8). AP 0's DP (lf_soc_debug_ids) is the first; `drops` are the others. */
+typedef struct lf_soc_drop {
+  uint32_t dpidr, targetid, targetsel, dlpidr;
+  uint32_t ap_idr, ap_base;       /* its AP 0; ap_idr 0 = a DP without APs */
+  unsigned core;                  /* the core whose debug view its AP 0 gives */
+  bool rescue;                    /* CTRL/STAT writes go to lf_soc_debug_rescue */
+} lf_soc_drop;
+#define LF_SOC_MAX_DROPS 3
+typedef struct lf_soc_multidrop {
+  uint32_t targetsel, dlpidr;     /* AP 0's DP; targetsel 0 = a single-drop part */
+  lf_soc_drop drops[LF_SOC_MAX_DROPS];
+  size_t ndrops;
+  unsigned ncores;                /* cores (each its own Cortex-M model); 0 = 1 */
+  bool sysresetreq_core_only;     /* AIRCR.SYSRESETREQ resets only the core that wrote it */
+} lf_soc_multidrop;
+/* The part's multidrop wiring; targetsel 0 for a single-drop part. */
+const lf_soc_multidrop *lf_soc_debug_multidrop(const lf_soc *s);
+/* A CTRL/STAT write on a rescue DP (value written). Default: nothing. */
+void lf_soc_debug_rescue(lf_soc *s, uint32_t ctrl, uint64_t t_ns);
+
 /* The bus slave for everything but the PPB. Counts LF_BUS_ERR answers
  * (bus_errors) for every family. */
 int lf_soc_access(lf_soc *s, lf_bus_master m, uint32_t addr, unsigned size, bool write,

@@ -42,6 +42,7 @@ typedef struct lf_soc_info {
   lf_soc_ap aps[LF_SOC_MAX_APS - 1]; /* APSEL 1, 2, 3 (zeroed: none) */
   const lf_cs_ident *core_rom;    /* lf_soc_core_rom; NULL = the core profile's */
   size_t ncore_rom;
+  lf_soc_multidrop md;            /* lf_soc_debug_multidrop (zeroed: single drop, one core) */
 } lf_soc_info;
 
 typedef struct lf_soc_family {
@@ -75,6 +76,8 @@ typedef struct lf_soc_family {
   /* lf_soc_debug_apb_access (for parts with an LF_SOC_AP_DEBUG_APB AP). */
   int (*debug_apb_access)(void *self, uint32_t addr, unsigned size, bool write, uint32_t *val,
                           uint64_t *t_ns);
+  /* lf_soc_debug_rescue (parts with a rescue DP). */
+  void (*debug_rescue)(void *self, uint32_t ctrl, uint64_t t_ns);
 } lf_soc_family;
 
 /* A SoC of one given family, bypassing the registry (tests of the

@@ -285,6 +285,19 @@ uint64_t lf_geometry_mass_ns(const lf_flash_geometry *g, unsigned unit, bool max
   return g->timing.mass_ref_bytes ? full * bytes / g->timing.mass_ref_bytes : full;
 }
 
+unsigned lf_geometry_block_at(const lf_flash_geometry *g, unsigned i, unsigned k)
+{
+  uint32_t b = k < LF_FLASH_MAX_BLOCKS ? g->timing.block_size[k] : 0;
+  if (!b || i >= g->nsectors || g->sector[i].addr % b)
+    return 0;
+  uint64_t end = (uint64_t)g->sector[i].addr + b;
+  unsigned j = i;
+  while (j < g->nsectors && g->sector[j].addr < end)
+    j++;
+  uint64_t last = j > i ? (uint64_t)g->sector[j - 1].addr + g->sector[j - 1].size : 0;
+  return last == end && j - i > 1 ? j - i : 0;
+}
+
 uint64_t lf_geometry_prog_ns(const lf_flash_geometry *g, unsigned unit, bool max)
 {
   return column(g->timing.prog_ns[max ? 1 : 0], unit);

@@ -37,6 +37,7 @@ struct lf_loader_adapter;
 #define LF_FLASH_MAX_ALIASES 2
 #define LF_FLASH_MAX_BANKS 2
 #define LF_FLASH_MAX_ERASE_ROWS 8
+#define LF_FLASH_MAX_BLOCKS 2
 /* Program units are 1 << k bytes, k = 0 (x8) .. LF_FLASH_UNITS - 1 (256-bit words). */
 #define LF_FLASH_UNITS 6
 
@@ -77,6 +78,14 @@ typedef struct lf_flash_timing {
   lf_flash_erase_row erase[LF_FLASH_MAX_ERASE_ROWS]; /* by erase-unit size; size 0 ends the list */
   uint64_t mass_ns[2][LF_FLASH_UNITS];            /* mass erase of mass_ref_bytes */
   uint32_t mass_ref_bytes;                        /* other sizes scale linearly (assumption) */
+  /* Erase blocks (a QSPI NOR flash's 64 KiB and 32 KiB block erases,
+   * W25Q16JV), largest first, size 0 ends the list: an aligned block of
+   * block_size[k] bytes whose erase units are all erased goes in one
+   * operation of block_ns[k] ([0] typical, [1] maximum). The plan costs such
+   * a block so (lf_geometry_block_at) and a loader adapter with
+   * erase_blocks gets one ERASE command for it. */
+  uint32_t block_size[LF_FLASH_MAX_BLOCKS];
+  uint64_t block_ns[LF_FLASH_MAX_BLOCKS][2];
 } lf_flash_timing;
 
 typedef struct lf_family lf_family;
@@ -165,6 +174,10 @@ uint64_t lf_geometry_erase_ns(const lf_flash_geometry *g, const lf_flash_sector 
                               bool max);
 uint64_t lf_geometry_mass_ns(const lf_flash_geometry *g, unsigned unit, bool max);
 uint64_t lf_geometry_prog_ns(const lf_flash_geometry *g, unsigned unit, bool max);
+/* Erase blocks: the number of erase units in a block of kind k
+ * (timing.block_size[k]) starting at sector index i, when i starts one (its
+ * address aligned) and the block lies wholly in the flash; else 0. */
+unsigned lf_geometry_block_at(const lf_flash_geometry *g, unsigned i, unsigned k);
 
 /* ---- families ---- */
 

@@ -458,6 +458,8 @@ static uint32_t stream_len(const pcmd *k) { return k->pair == 1 ? 2 * k->c.len :
 /* Bytes of flash work of one command (progress units). */
 static uint64_t cmd_weight(const lf_loader *l, const pcmd *k)
 {
+  if (k->c.op == LF_LDR_OP_ERASE && (k->c.len & LF_LDR_ERASE_SIZE_MASK))
+    return k->c.len & LF_LDR_ERASE_SIZE_MASK;
   if (k->c.op == LF_LDR_OP_ERASE) {
     const lf_flash_sector *sec = lf_geometry_sector_at(&l->g, k->c.addr);
     return sec ? sec->size : 0;
@@ -590,7 +592,7 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
         break;
       }
     }
-    if (sidx < n) {
+    if (sidx < n && !(l->ad->post_ahead && sidx >= posted && posted < n)) {
       const pcmd *k = &cmds[sidx];
       uint32_t left = stream_len(k) - soff;
       uint32_t free_b = l->ring_size - (l->data_wr - l->st[S_DATA_RD]);
@@ -853,6 +855,49 @@ static pcmd *schedule_banks(const lf_flash_geometry *g, const pcmd *in, size_t n
   return out;
 }
 
+/* Erase blocks (adapter erase_blocks): the ERASE commands of every sector of
+ * an aligned block become one ERASE of the block where the block's first
+ * sector erases, when no command programs the block before that point.
+ * Returns the new command count (commands kept in order). */
+static size_t merge_block(const lf_flash_geometry *g, pcmd *cmds, size_t nc, size_t i, unsigned kind)
+{
+  uint32_t bsize = g->timing.block_size[kind];
+  {
+    const lf_flash_sector *sec = lf_geometry_sector_at(g, cmds[i].c.addr);
+    unsigned n = sec ? lf_geometry_block_at(g, (unsigned)(sec - g->sector), kind) : 0;
+    if (!n)
+      return nc;
+    uint32_t lo = sec->addr, hi = sec->addr + bsize;
+    bool ok = true;
+    for (size_t j = 0; j < i && ok; j++)
+      ok = !(is_program(&cmds[j]) && cmds[j].c.addr < hi && cmds[j].c.addr + cmds[j].c.len > lo);
+    unsigned found = 0;
+    for (size_t j = i; j < nc && ok; j++)
+      if (cmds[j].c.op == LF_LDR_OP_ERASE && cmds[j].c.addr >= lo && cmds[j].c.addr < hi)
+        found++;
+    if (!ok || found != n)
+      return nc;
+    cmds[i].c.len = bsize;
+    size_t m = i + 1;
+    for (size_t j = i + 1; j < nc; j++)
+      if (!(cmds[j].c.op == LF_LDR_OP_ERASE && cmds[j].c.addr >= lo && cmds[j].c.addr < hi))
+        cmds[m++] = cmds[j];
+    nc = m;
+  }
+  return nc;
+}
+
+/* Every block kind, largest first, at every sector erase not merged yet. */
+static size_t merge_blocks(const lf_flash_geometry *g, pcmd *cmds, size_t nc)
+{
+  for (size_t i = 0; i < nc; i++)
+    for (unsigned kind = 0; kind < LF_FLASH_MAX_BLOCKS && g->timing.block_size[kind]; kind++)
+      if (cmds[i].c.op == LF_LDR_OP_ERASE && !(cmds[i].c.len & LF_LDR_ERASE_SIZE_MASK) &&
+          !(cmds[i].c.len & ~LF_LDR_ERASE_SIZE_MASK))
+        nc = merge_block(g, cmds, nc, i, kind);
+  return nc;
+}
+
 int lf_loader_run_crc32(lf_loader *l, const lf_loader_step *steps, size_t n,
                         const lf_loader_range *rg, size_t nr, uint32_t *crcs)
 {
@@ -907,6 +952,8 @@ int lf_loader_run_crc32(lf_loader *l, const lf_loader_step *steps, size_t n,
       r = lf_err_set(l->s, LF_EINVAL, "loader: step %zu: unknown kind %d", i + 1, (int)s->kind);
     }
   }
+  if (!r && l->ad->erase_blocks && g->timing.block_size[0])
+    nc = merge_blocks(g, cmds, nc);
   if (!r && l->ad->banks && g->parallel_banks && g->nbanks == 2) {
     size_t m = 0;
     pcmd *sched = schedule_banks(g, cmds, nc, &m);

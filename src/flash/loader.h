@@ -112,6 +112,17 @@ typedef struct lf_loader_adapter {
    * engine then interleaves the banks' commands so that every controller
    * stays busy. */
   bool banks;
+  /* The loader erases a whole erase block (geometry timing.block_size) by
+   * one ERASE with the block size in len (lf_loader_abi.h): the engine
+   * merges the ERASE commands of every sector of an aligned block into one,
+   * at the place of the block's first (no program of the block before it). */
+  bool erase_blocks;
+  /* The host polls when its upload has run ahead of the commands it could
+   * post (the queue was full at its last poll), so a loader that eats many
+   * small commands (RP2040: an erase and 16 programs per 64 KiB) never
+   * idles for want of its next command while the host streams. Off for the
+   * adapters whose benchmark figures were measured without it. */
+  bool post_ahead;
   double core_hz;                       /* the core clock while the loader runs */
   const char *status_reg;               /* name of the register in err_sr ("FLASH_SR") */
   /* Fills the family words of the control block for geometry g. */

@@ -17,12 +17,14 @@ extern const lf_family lf_family_stm32f4f7;
 extern const lf_family lf_family_stm32f1;
 extern const lf_family lf_family_stm32l4;
 extern const lf_family lf_family_stm32h7;
+extern const lf_family lf_family_rp2040;
 
 static const lf_family *const families[] = {
   &lf_family_stm32f4f7,
   &lf_family_stm32f1,
   &lf_family_stm32l4,
   &lf_family_stm32h7, /* reads 0x5C001000: after the families that read 0xE0042000 */
+  &lf_family_rp2040,  /* reads SYSINFO CHIP_ID 0x40000000 (TIM2_CR1 on an STM32: no match) */
 };
 
 const lf_family *lf_family_at(size_t i)
@@ -85,6 +87,10 @@ static const lf_part parts[] = {
   {"STM32L476RC", "", "stm32l4", 0x415, 256},
   {"STM32L475VG", "", "stm32l4", 0x415, 1024},
   {"STM32L486RG", "", "stm32l4", 0x415, 1024},
+  /* RP2040 (CHIP_ID PART 0x0002, nrf52-rp2040-targets.md 9) with the
+   * Raspberry Pi Pico's 2 MiB W25Q16JV: the flash is a separate chip, its
+   * size the board's */
+  {"RP2040", "rp2040-pico", "rp2040", 0x0002, 2048},
 };
 #define NPARTS (sizeof parts / sizeof parts[0])
 

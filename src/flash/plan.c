@@ -277,6 +277,22 @@ int lf_plan_build(lf_session *s, const lf_segment *segs, size_t nsegs, const lf_
     kept_touched[b] += (size - ps->image_bytes + unit - 1) / unit;
     prot_touched[b] += (prot + unit - 1) / unit;
   }
+  /* erase blocks: an aligned block of touched sectors erases at once (the
+   * largest kind that fits) */
+  for (unsigned i = 0; i < p->nsectors; i++)
+    for (unsigned kind = 0; kind < LF_FLASH_MAX_BLOCKS; kind++) {
+      unsigned n = lf_geometry_block_at(g, (unsigned)(p->sector[i].sector - g->sector), kind), k = 0;
+      while (k < n && i + k < p->nsectors && p->sector[i + k].image_bytes)
+        k++;
+      if (!n || k != n)
+        continue;
+      unsigned b = p->sector[i].sector->bank;
+      for (k = 0; k < n; k++)
+        erase_touched[b] -= lf_geometry_erase_ns(g, p->sector[i + k].sector, unit, set->timing_max);
+      erase_touched[b] += g->timing.block_ns[kind][set->timing_max ? 1 : 0];
+      i += n - 1;
+      break;
+    }
   /* words written back: every kept byte (keep_unwritten), else the protected ones */
   uint64_t mass = lf_geometry_mass_ns(g, unit, set->timing_max);
   uint64_t sector_cost = 0, chip_prog = 0, bytes_s = 0, bytes_c = 0;
@@ -505,6 +521,23 @@ int lf_plan_finalize(lf_session *s, lf_plan *p)
     p->sum.program_ns += ps->prog_ns;
     p->sum.erase_ns += ps->erase_ns;
   }
+  /* erase blocks: the sectors of an aligned block that all erase share one
+   * block erase (its time on the first) */
+  for (unsigned i = 0; !chip && i < p->nsectors; i++)
+    for (unsigned kind = 0; kind < LF_FLASH_MAX_BLOCKS; kind++) {
+      unsigned n = lf_geometry_block_at(g, (unsigned)(p->sector[i].sector - g->sector), kind), k = 0;
+      while (k < n && i + k < p->nsectors && p->sector[i + k].erase_ns)
+        k++;
+      if (!n || k != n)
+        continue;
+      for (k = 0; k < n; k++) {
+        p->sum.erase_ns -= p->sector[i + k].erase_ns;
+        p->sector[i + k].erase_ns = k ? 0 : g->timing.block_ns[kind][set->timing_max ? 1 : 0];
+        p->sum.erase_ns += p->sector[i + k].erase_ns;
+      }
+      i += n - 1;
+      break;
+    }
   uint64_t mass = chip ? lf_geometry_mass_ns(g, unit, set->timing_max) : 0;
   if (chip)
     p->sum.erase_ns = mass;

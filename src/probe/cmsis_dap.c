@@ -1226,9 +1226,21 @@ static void cd_close(lf_probe *p)
   free(d);
 }
 
+static int cd_set_targetsel(lf_probe *p, uint32_t targetsel)
+{
+  cmsis_dap *d = CD(p);
+  if (d->cfg.multidrop == (targetsel != 0) && (!targetsel || d->cfg.targetsel == targetsel))
+    return 0; /* as it is: the next connect may keep the probe's set-up */
+  lf_cmsis_dap_cfg c = d->cfg;
+  c.multidrop = targetsel != 0;
+  c.targetsel = targetsel;
+  return lf_cmsis_dap_configure(p, &c);
+}
+
 static const lf_probe_ops cmsis_dap_ops = {
   .set_clock = cd_set_clock,
   .connect = cd_connect,
+  .set_targetsel = cd_set_targetsel,
   .disconnect = cd_disconnect,
   .dp_read = cd_dp_read,
   .dp_write = cd_dp_write,

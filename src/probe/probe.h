@@ -64,6 +64,11 @@ typedef struct lf_probe_ops {
    * driver whose connect reads DPIDR anyway stores it in p->dpidr (the arm
    * layer then does not read it again). */
   int (*connect)(lf_probe *p, lf_connect_mode mode);
+  /* Optional: SWD multidrop (the RP2040's DPs, dormant at power-on). A
+   * TARGETSEL value != 0: the next connects wake the wire from dormant and
+   * select that DP; 0: a single-drop target (the default). NULL: the probe
+   * cannot send TARGETSEL (its caller says so). */
+  int (*set_targetsel)(lf_probe *p, uint32_t targetsel);
   /* Leave debug mode (the probe's own exit; DP power-down is the arm layer's). */
   int (*disconnect)(lf_probe *p);
   /* DP register: addr bits 3:2 = register, bits 7:4 = DP bank. May be NULL

@@ -165,10 +165,25 @@ static lf_connect_mode check_mode(lua_State *L, int idx)
   return luaL_checkoption(L, idx, "normal", modes) ? LF_CONNECT_UNDER_RESET : LF_CONNECT_NORMAL;
 }
 
+/* probe:connect(mode [, targetsel]): targetsel (SWD multidrop, the RP2040)
+ * selects one DP of a multidrop wire; nil or 0 = a single-drop target. */
 static int p_connect(lua_State *L)
 {
   lf_lprobe *lp = check_probe(L);
-  LF_LUA_TRY(L, lp->p->ops->connect(lp->p, check_mode(L, 2)));
+  lf_connect_mode mode = check_mode(L, 2);
+  lua_Integer ts = luaL_optinteger(L, 3, 0);
+  if (ts < 0 || ts > 0xFFFFFFFF)
+    return luaL_error(L, "probe:connect: targetsel 0x%llx out of range", (unsigned long long)ts);
+  if (ts && !lp->p->ops->set_targetsel) {
+    char hex[16];
+    snprintf(hex, sizeof hex, "0x%08x", (unsigned)ts);
+    return luaL_error(L, "probe:connect: %s cannot select a DP of a multidrop SWD target "
+                      "(TARGETSEL %s, e.g. an RP2040): use a CMSIS-DAP probe; nothing was written",
+                      lp->p->info.product, hex);
+  }
+  if (lp->p->ops->set_targetsel)
+    LF_LUA_TRY(L, lp->p->ops->set_targetsel(lp->p, (uint32_t)ts));
+  LF_LUA_TRY(L, lp->p->ops->connect(lp->p, mode));
   return 0;
 }
 

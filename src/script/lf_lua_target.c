@@ -64,7 +64,8 @@ static uint32_t opt_u32(lua_State *L, int t, const char *key, uint32_t def)
 
 static const char *const target_keys[] = {"ap", "powerup_timeout", "disconnect_timeout",
                                           "power_down", "halt_timeout", "reset_timeout",
-                                          "family", "lowpower_reg", "lowpower_bits", NULL};
+                                          "family", "lowpower_reg", "lowpower_bits", "targetsel",
+                                          NULL};
 
 /* probe:target{ap=0, disconnect_timeout=0.1, ...} */
 int lf_lua_target_new(lua_State *L)
@@ -102,6 +103,16 @@ int lf_lua_target_new(lua_State *L)
     lua_pop(L, 1);
     cc.lowpower_reg = opt_u32(L, 2, "lowpower_reg", cc.lowpower_reg);
     cc.lowpower_bits = opt_u32(L, 2, "lowpower_bits", cc.lowpower_bits);
+    /* SWD multidrop: the DP this target's connects select (probe.h set_targetsel) */
+    uint32_t ts = opt_u32(L, 2, "targetsel", 0);
+    if (ts && !p->ops->set_targetsel) {
+      char hex[16];
+      snprintf(hex, sizeof hex, "0x%08x", (unsigned)ts);
+      luaL_error(L, "probe:target: %s cannot select a DP of a multidrop SWD target (TARGETSEL "
+                 "%s, e.g. an RP2040): use a CMSIS-DAP probe", p->info.product, hex);
+    }
+    if (ts && p->ops->set_targetsel(p, ts) != 0)
+      return lf_lua_fail(L);
   }
   lf_ltarget *t = lf_lobj_push(L, sizeof *t, LF_MT_TARGET, 1);
   t->hint = hint;

@@ -526,6 +526,30 @@ static void multidrop_connect_wakes_the_dp_from_dormant_and_writes_targetsel(voi
   fx_close(&x);
 }
 
+/* probe.h set_targetsel: the vtable's way to the same multidrop connect
+ * (the targetsel setting); the same value again changes nothing, 0 goes
+ * back to a single-drop connect (JTAG-to-SWD). */
+static void set_targetsel_makes_the_connect_multidrop(void **state)
+{
+  (void)state;
+  lf_fake_dap_cfg c;
+  lf_fake_dap_cfg_debugprobe(&c);
+  fx x;
+  fx_open(&x, &c, true);
+  assert_non_null(x.p->ops->set_targetsel);
+  assert_int_equal(x.p->ops->set_targetsel(x.p, 0x11002927u), 0);
+  assert_true(lf_cmsis_dap_cfg_get(x.p)->multidrop);
+  assert_int_equal(lf_cmsis_dap_cfg_get(x.p)->targetsel, 0x11002927u);
+  assert_int_equal(x.p->ops->set_targetsel(x.p, 0x11002927u), 0);
+  fx_connect(&x);
+  assert_true(ST(&x)->targetsel_seen);
+  assert_true(ST(&x)->targetsel_parity_ok);
+  assert_int_equal(ST(&x)->targetsel, 0x11002927u);
+  assert_int_equal(x.p->ops->set_targetsel(x.p, 0), 0);
+  assert_false(lf_cmsis_dap_cfg_get(x.p)->multidrop);
+  fx_close(&x);
+}
+
 static void reset_target_and_no_voltage(void **state)
 {
   lf_fake_dap_cfg c;
@@ -1129,6 +1153,7 @@ int main(void)
     cmocka_unit_test(connect_under_reset_holds_nreset_low_through_the_swd_sequence),
     cmocka_unit_test(failed_connect_under_reset_releases_nreset_and_names_dpidr),
     cmocka_unit_test(multidrop_connect_wakes_the_dp_from_dormant_and_writes_targetsel),
+    cmocka_unit_test(set_targetsel_makes_the_connect_multidrop),
     cmocka_unit_test(reset_target_and_no_voltage),
     cmocka_unit_test(single_accesses_fill_packets_with_packet_count_in_flight),
     cmocka_unit_test(packet_count_one_and_read_depth_one_are_lock_step),

@@ -202,10 +202,10 @@ static void registry_finds_parts_and_lists_all_when_unknown(void **state)
   /* every family's parts, in registry order */
   assert_null(lf_soc_new("nrf52840", &P, NULL, err, sizeof err));
   assert_string_equal(err, "soc: unknown part 'nrf52840' (known: stm32f767zi, stm32f429zi, stm32h743zi, "
-                           "stm32f103rb, stm32f103rc, stm32l476rg)");
+                           "stm32f103rb, stm32f103rc, stm32l476rg, rp2040)");
   assert_null(lf_soc_new(NULL, &P, NULL, err, sizeof err));
   assert_string_equal(err, "soc: unknown part '(null)' (known: stm32f767zi, stm32f429zi, stm32h743zi, "
-                           "stm32f103rb, stm32f103rc, stm32l476rg)");
+                           "stm32f103rb, stm32f103rc, stm32l476rg, rp2040)");
 }
 
 int main(void)

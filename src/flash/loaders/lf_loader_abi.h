@@ -62,6 +62,10 @@ enum {
  * debug port (before the loader was even uploaded); the loader only waits for
  * it and checks the flags. */
 #define LF_LDR_ERASE_STARTED 0x1u
+/* ERASE (adapters with erase_blocks, loader.h): len & LF_LDR_ERASE_SIZE_MASK
+ * = the size of an aligned erase block starting at addr that the loader
+ * erases in one operation (a QSPI NOR 64 KiB block erase); 0 = the unit. */
+#define LF_LDR_ERASE_SIZE_MASK 0xFFFFF000u
 
 /* status values (0 = fine). */
 enum {

@@ -1,0 +1,365 @@
+/* On-target flash loader of the RP2040 (host side: src/flash/rp2040.c). The
+ * flash is an external QSPI NOR chip (the Pico's W25Q16JV) that the boot
+ * ROM's flash functions drive; this loader calls them. Runs from SRAM
+ * (linked at LF_LDR_RP_LOAD_ADDR) on core 0, a Cortex-M0+ (ARMv6-M),
+ * started once by the host with r0 = the control block (lf_loader_abi.h),
+ * and serves the command queue until EXIT or an error. No globals: all state
+ * lives in the control block.
+ *
+ * Facts: nrf52-rp2040-targets.md 10 (ROM table: the u16 function table
+ * pointer at 0x14, rom_table_lookup at 0x18; IF EX RE RP FC CX and their
+ * arguments), 11 (SSI SSIENR/BAUDR), 12 (the W25Q16JV: 64 KiB block erase
+ * 0xD8, 256-byte pages, 0x03 reads limited to 50 MHz while PP and erase
+ * commands run at any SCK the SSI makes).
+ *
+ * Flow: the first erase or program enters command mode (IF, EX; then the
+ * SSI's divider is set to fam.ssi_baudr, clk_sys / 2 on the Pico, for the
+ * commands' bytes); CRC and EXIT leave it (the divider EX chose is put
+ * back, then FC and CX: XIP reads work again, in serial 0x03 mode, as the
+ * ROM leaves them). Erases: a whole 64 KiB block (RE(offset, 65536, 65536,
+ * 0xD8)) or 32 KiB block (RE(offset, 32768, 32768, 0x52)) when the host
+ * merged its sectors into one ERASE (len carries the block size), else the
+ * 4 KiB sector (RE(offset, 4096, 65536, 0xD8) sends 0x20). Programs: RP on
+ * whole 256-byte pages straight from the ring (at most 16 pages per call,
+ * so data_rd advances while the host streams), a partial or ring-straddling
+ * page through a 256-byte bounce buffer padded with 0xFF (NOR programming
+ * leaves 0xFF bytes unchanged). The ROM reports no errors: the host's
+ * verify (CRC) is the check.
+ *
+ * CRC32 (zlib) through the DMA sniffer (RP 13): channel fam.dma_ch copies
+ * the range word by word to a scratch word (no write increment), the
+ * sniffer with CALC 1 (CRC-32 of bit-reversed data), seed ~0, OUT_REV and
+ * OUT_INV gives zlib's CRC-32 with no core work; the DMA moves a word per
+ * couple of cycles where the M0+'s table loop needs about 8 cycles a byte.
+ * An unaligned start, ranges under 16 bytes and the 1-3 tail bytes go
+ * through a 256-entry table the loader builds at init in RAM the host names
+ * (fam.crc_table; no table: bit by bit). fam.dma_ch = 0xFF: no DMA (software
+ * for everything). The sniffer and the channel are left disabled.
+ *
+ * gen-loaders: -mcpu=cortex-m0plus */
+#include <stdint.h>
+
+#include "lf_loader_abi.h"
+
+/* ---- the contract with the host adapter (rp2040.c includes this part with
+ * LF_LDR_CONTRACT_ONLY defined) ---- */
+
+#define LF_LDR_RP_LOAD_ADDR 0x20000000u /* linked here: SRAM0 */
+#define LF_LDR_RP_XIP_BASE 0x10000000u
+#define LF_LDR_RP_BLOCK 0x10000u        /* 64 KiB block erase, 0xD8 */
+#define LF_LDR_RP_BLOCK_CMD 0xD8u
+#define LF_LDR_RP_BLOCK32 0x8000u       /* 32 KiB block erase, 0x52 */
+#define LF_LDR_RP_BLOCK32_CMD 0x52u
+#define LF_LDR_RP_PAGE 256u
+
+/* status LF_LDR_ST_FLASH with err_sr = this: a ROM function is missing
+ * (err_addr = its two-letter code) */
+#define LF_LDR_RP_NO_ROM_FUNC 0x524F4D00u
+
+/* The family words of the control block (lf_ldr_ctrl.fam). */
+struct lf_ldr_rp {
+  uint32_t flash_base;   /* XIP base, 0x10000000: flash offset = address - base */
+  uint32_t flash_size;   /* bytes (bank and chip erase) */
+  uint32_t crc_table;    /* RAM for the 1 KiB CRC table, 0 = bit by bit */
+  uint8_t ssi_baudr;     /* SSI divider for erase/program commands, 0 = the ROM's */
+  uint8_t dma_ch;        /* DMA channel for the sniffer's CRC, 0xFF = none */
+  uint16_t state;        /* loader private: bit 0 command mode; 15:8 the ROM's BAUDR */
+  uint32_t fn[6];        /* loader private: IF EX RE RP FC CX (Thumb addresses) */
+  uint32_t reserved;
+};
+_Static_assert(sizeof(struct lf_ldr_rp) == 4 * LF_LDR_FAM_WORDS, "family words");
+
+#ifndef LF_LDR_CONTRACT_ONLY
+
+#define REG(a) (*(volatile uint32_t *)(a))
+#define SSI_SSIENR 0x18000008u
+#define SSI_BAUDR 0x18000014u
+#define DMA_BASE 0x50000000u
+#define DMA_CHAN_ABORT 0x50000444u
+#define DMA_SNIFF_CTRL 0x50000434u
+#define DMA_SNIFF_DATA 0x50000438u
+/* CTRL_TRIG: EN, DATA_SIZE word (2 << 2), INCR_READ, TREQ_SEL permanent
+ * (0x3F << 15), SNIFF_EN (1 << 23); BUSY is bit 24 */
+#define DMA_CTRL_CRC (0x1u | 2u << 2 | 0x10u | 0x3Fu << 15 | 1u << 23)
+#define DMA_BUSY (1u << 24)
+/* SNIFF_CTRL: EN, DMACH (4:1), CALC 1 (8:5), OUT_REV (10), OUT_INV (11) */
+#define SNIFF_ZLIB(ch) (0x1u | (ch) << 1 | 1u << 5 | 1u << 10 | 1u << 11)
+
+typedef struct lf_ldr_ctrl ctl_t;
+typedef struct lf_ldr_cmd cmd_t;
+typedef void (*fn_void)(void);
+typedef void (*fn_erase)(uint32_t off, uint32_t count, uint32_t block, uint8_t cmd);
+typedef void (*fn_prog)(uint32_t off, const uint8_t *data, uint32_t count);
+typedef void *(*fn_lookup)(uint16_t *table, uint32_t code);
+
+enum { F_IF, F_EX, F_RE, F_RP, F_FC, F_CX };
+
+#define RP(c) ((struct lf_ldr_rp *)(c)->fam)
+
+int lf_ldr_main(ctl_t *c) __attribute__((section(".text.entry"), used));
+
+/* A u16 of the ROM at a small constant address (kept opaque to the
+ * compiler, which would take it for a null-pointer offset). */
+static uint32_t rom16(uint32_t a)
+{
+  __asm volatile("" : "+r"(a));
+  return *(volatile uint16_t *)a;
+}
+
+static int fail(ctl_t *c, uint32_t status, uint32_t addr, uint32_t sr)
+{
+  c->err_addr = addr;
+  c->err_sr = sr;
+  c->status = status;
+  return (int)status;
+}
+
+static void crc_table_init(const ctl_t *c)
+{
+  uint32_t *t = (uint32_t *)RP(c)->crc_table;
+  if (!t)
+    return;
+  for (uint32_t i = 0; i < 256; i++) {
+    uint32_t v = i;
+    for (int k = 0; k < 8; k++)
+      v = (v >> 1) ^ (0xEDB88320u & (0u - (v & 1u)));
+    t[i] = v;
+  }
+}
+
+static int rp_init(ctl_t *c)
+{
+  static const uint16_t codes[6] = {'I' | 'F' << 8, 'E' | 'X' << 8, 'R' | 'E' << 8,
+                                    'R' | 'P' << 8, 'F' | 'C' << 8, 'C' | 'X' << 8};
+  fn_lookup lookup = (fn_lookup)rom16(0x18);
+  uint16_t *table = (uint16_t *)rom16(0x14);
+  for (int i = 0; i < 6; i++) {
+    void *f = lookup(table, codes[i]);
+    if (!f)
+      return fail(c, LF_LDR_ST_FLASH, codes[i], LF_LDR_RP_NO_ROM_FUNC);
+    RP(c)->fn[i] = (uint32_t)f;
+  }
+  RP(c)->state = 0;
+  crc_table_init(c);
+  return 0;
+}
+
+static void set_baudr(uint32_t v)
+{
+  REG(SSI_SSIENR) = 0;
+  REG(SSI_BAUDR) = v;
+  REG(SSI_SSIENR) = 1;
+}
+
+/* IF + EX (and the faster divider) once before erases and programs. */
+static void cmd_mode(ctl_t *c)
+{
+  struct lf_ldr_rp *r = RP(c);
+  if (r->state & 1u)
+    return;
+  ((fn_void)r->fn[F_IF])();
+  ((fn_void)r->fn[F_EX])();
+  uint32_t rom_baudr = REG(SSI_BAUDR) & 0xFFu;
+  if (r->ssi_baudr)
+    set_baudr(r->ssi_baudr);
+  r->state = (uint16_t)(1u | rom_baudr << 8);
+}
+
+/* The ROM's divider back, FC + CX: XIP reads work again. */
+static void xip_mode(ctl_t *c)
+{
+  struct lf_ldr_rp *r = RP(c);
+  if (!(r->state & 1u))
+    return;
+  if (r->ssi_baudr)
+    set_baudr(r->state >> 8 & 0xFFu);
+  ((fn_void)r->fn[F_FC])();
+  ((fn_void)r->fn[F_CX])();
+  r->state = 0;
+}
+
+static int rp_erase(ctl_t *c, const cmd_t *k)
+{
+  struct lf_ldr_rp *r = RP(c);
+  cmd_mode(c);
+  uint32_t off, size;
+  if (k->op == LF_LDR_OP_ERASE) {
+    size = k->len & LF_LDR_ERASE_SIZE_MASK;
+    if (!size)
+      size = 0x1000u;
+    off = (k->addr - r->flash_base) & ~(size - 1u);
+  } else {
+    off = 0;
+    size = r->flash_size;
+  }
+  /* a 32 KiB block: RE with block size 32 KiB and 0x52; otherwise 64 KiB
+   * blocks (0xD8) where aligned, 4 KiB sectors (0x20) elsewhere */
+  uint32_t block = size == LF_LDR_RP_BLOCK32 ? LF_LDR_RP_BLOCK32 : LF_LDR_RP_BLOCK;
+  uint8_t bcmd = size == LF_LDR_RP_BLOCK32 ? LF_LDR_RP_BLOCK32_CMD : LF_LDR_RP_BLOCK_CMD;
+  ((fn_erase)r->fn[F_RE])(off, size, block, bcmd);
+  return 0;
+}
+
+/* A PROGRAM command: the ring's bytes, as the host publishes them. */
+static int rp_program(ctl_t *c, const cmd_t *k, uint32_t idx)
+{
+  struct lf_ldr_rp *r = RP(c);
+  uint32_t dst = k->addr, left = k->len;
+  if ((dst | left) & 3u)
+    return fail(c, LF_LDR_ST_BADCMD, idx, 0);
+  cmd_mode(c);
+  fn_prog prog = (fn_prog)r->fn[F_RP];
+  uint32_t rd = c->data_rd, roff = c->ring_roff, size = c->ring_size;
+  const uint8_t *ring = (const uint8_t *)c->ring_base;
+  while (left) {
+    uint32_t in_page = dst & (LF_LDR_RP_PAGE - 1u);
+    uint32_t want = LF_LDR_RP_PAGE - in_page;
+    if (want > left)
+      want = left;
+    uint32_t avail;
+    while ((avail = *(volatile uint32_t *)&c->data_wr - rd) < want)
+      ;
+    uint32_t n;
+    if (!in_page && want == LF_LDR_RP_PAGE && size - roff >= LF_LDR_RP_PAGE) {
+      n = avail < left ? avail : left;
+      if (n > size - roff)
+        n = size - roff;
+      if (n > 16 * LF_LDR_RP_PAGE)
+        n = 16 * LF_LDR_RP_PAGE;
+      n &= ~(LF_LDR_RP_PAGE - 1u);
+      prog(dst - r->flash_base, ring + roff, n);
+    } else {
+      uint32_t page[LF_LDR_RP_PAGE / 4];
+      uint8_t *b = (uint8_t *)page;
+      for (uint32_t i = 0; i < LF_LDR_RP_PAGE / 4; i++)
+        page[i] = 0xFFFFFFFFu;
+      uint32_t o = roff;
+      for (uint32_t i = 0; i < want; i++) {
+        b[in_page + i] = ring[o];
+        if (++o == size)
+          o = 0;
+      }
+      prog(dst - in_page - r->flash_base, b, LF_LDR_RP_PAGE);
+      n = want;
+    }
+    dst += n;
+    left -= n;
+    rd += n;
+    roff += n;
+    if (roff >= size)
+      roff -= size;
+    c->ring_roff = roff;
+    *(volatile uint32_t *)&c->data_rd = rd;
+  }
+  return 0;
+}
+
+/* Whole words [a, a + 4 words) through the DMA sniffer: zlib's CRC-32 state
+ * (before the final inversion) continuing from ~0. */
+static uint32_t dma_crc_words(uint32_t ch, uint32_t a, uint32_t words)
+{
+  uint32_t scratch;
+  uint32_t regs = DMA_BASE + 0x40u * ch;
+  REG(DMA_CHAN_ABORT) = 1u << ch;
+  REG(DMA_SNIFF_DATA) = 0xFFFFFFFFu;
+  REG(DMA_SNIFF_CTRL) = SNIFF_ZLIB(ch);
+  REG(regs + 0x0) = a;                     /* READ_ADDR */
+  REG(regs + 0x4) = (uint32_t)&scratch;    /* WRITE_ADDR */
+  REG(regs + 0x8) = words;                 /* TRANS_COUNT */
+  REG(regs + 0xC) = DMA_CTRL_CRC;          /* CTRL_TRIG: go */
+  while (REG(regs + 0xC) & DMA_BUSY)
+    ;
+  uint32_t z = ~REG(DMA_SNIFF_DATA);       /* read: reversed + inverted = zlib's final value */
+  REG(DMA_SNIFF_CTRL) = 0;
+  REG(regs + 0xC) = 0;
+  return z;
+}
+
+/* zlib crc32 of [a, a+n) (through XIP). */
+static uint32_t rp_crc(ctl_t *c, uint32_t a, uint32_t n)
+{
+  xip_mode(c);
+  const uint32_t *t = (const uint32_t *)RP(c)->crc_table;
+  const uint8_t *p = (const uint8_t *)a;
+  uint32_t crc = 0xFFFFFFFFu;
+  uint32_t ch = RP(c)->dma_ch;
+  if (ch < 12u && !(a & 3u) && n >= 16) {
+    crc = dma_crc_words(ch, a, n >> 2);
+    p += n & ~3u;
+    n &= 3u;
+  }
+  if (t) {
+    while (n && ((uint32_t)p & 3u)) {
+      crc = t[(crc ^ *p++) & 0xFFu] ^ (crc >> 8);
+      n--;
+    }
+    const uint32_t *w = (const uint32_t *)p;
+    for (; n >= 4; n -= 4) {
+      uint32_t v = *w++ ^ crc;
+      v = t[v & 0xFFu] ^ (v >> 8);
+      v = t[v & 0xFFu] ^ (v >> 8);
+      v = t[v & 0xFFu] ^ (v >> 8);
+      crc = t[v & 0xFFu] ^ (v >> 8);
+    }
+    p = (const uint8_t *)w;
+    while (n--)
+      crc = t[(crc ^ *p++) & 0xFFu] ^ (crc >> 8);
+    return ~crc;
+  }
+  while (n--) {
+    crc ^= *p++;
+    for (int k = 0; k < 8; k++)
+      crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+  }
+  return ~crc;
+}
+
+int lf_ldr_main(ctl_t *c)
+{
+  int r = rp_init(c);
+  if (r)
+    return r;
+  c->version = LF_LDR_ABI_VERSION;
+  c->magic = LF_LDR_READY;
+  cmd_t *q = (cmd_t *)c->cmd_base;
+  uint32_t rd = c->cmd_rd, slot = rd;
+  while (slot >= c->cmd_count) /* rd % cmd_count: no divide instruction on ARMv6-M */
+    slot -= c->cmd_count;
+  for (;;) {
+    while (*(volatile uint32_t *)&c->cmd_wr == rd)
+      ;
+    cmd_t *k = &q[slot];
+    if (++slot == c->cmd_count)
+      slot = 0;
+    uint32_t op = k->op;
+    if (op == LF_LDR_OP_ERASE || op == LF_LDR_OP_ERASE_BANK || op == LF_LDR_OP_ERASE_CHIP) {
+      r = rp_erase(c, k);
+      k->result = 0;
+    } else if (op == LF_LDR_OP_PROGRAM) {
+      r = rp_program(c, k, rd);
+      k->result = 0;
+    } else if (op == LF_LDR_OP_CRC) {
+      k->result = rp_crc(c, k->addr, k->len);
+      r = 0;
+    } else if (op == LF_LDR_OP_EXIT) {
+      xip_mode(c);
+      c->cmd_rd = ++rd;
+      return 0;
+    } else {
+      r = fail(c, LF_LDR_ST_BADCMD, rd, 0);
+    }
+    if (r) {
+      xip_mode(c);
+      return r;
+    }
+    *(volatile uint32_t *)&c->cmd_rd = ++rd;
+  }
+}
+
+/* The host's return address: lf_ldr_main returns here and the core halts. */
+__attribute__((naked, section(".text.exit"), used)) void lf_ldr_exit(void)
+{
+  __asm volatile("bkpt #0xAB");
+}
+
+#endif /* LF_LDR_CONTRACT_ONLY */
