@@ -547,7 +547,7 @@ function M.write(res, params_text, path, svg_dir, svg)
     w("sector's is programmed without its erase (`erase_avoid`, default on; never on ECC flash: L4,")
     w("H7). On a blank board the bound is no longer erase + program but the larger of the words'")
     w("programming time and the upload of the image at the probe's own rate (a RAM write on the same")
-    w("bench, `scripts/bench-ram`, scaled to the image's bytes). \"erasing\" is the same job with")
+    w("bench, `scripts/bench-ram`, scaled to the image's bytes; the Pico's: `upload-pico.lua`). \"erasing\" is the same job with")
     w("`erase_avoid=false` (the rows of sections 3-9, as over other firmware).")
     w("")
     w("| job | bytes | programming (s) | upload (s) | bound (s) | luaflash (s) | x bound | erasing (s) | faster |")
@@ -556,6 +556,7 @@ function M.write(res, params_text, path, svg_dir, svg)
       local p, r, c = b.plan or {}, RAM[b.ram or ""], S[b.cmp or ""]
       local bytes = p.image_bytes or 0
       local up = r and r.write_s and r.bytes and r.write_s * bytes / r.bytes or nil
+      if b.up and S[b.up] then up = S[b.up].virtual_s end -- an upload-only run of the same bytes
       local prog = p.program_s or 0
       local bound = up and math.max(prog, up) or prog
       w("| %s | %d | %s | %s | %s | %s | %s | %s | %s |", b.label, bytes, f3(prog), up and f3(up) or "—",

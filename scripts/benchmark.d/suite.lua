@@ -361,6 +361,9 @@ local scenarios = {
     image = "f429-65k.bin", args = { "board=nucleo_f429zi", "flm=" .. out .. "/pyocd-f439.FLM" }, cmp = "flm-pyocd-f429",
     ram = "ram-luaflash-stlink-f429",
     label = "luaflash defaults, blank F429, pyOCD's F439 algorithm", what = "flm = pyOCD 0.13.1's F439 algorithm on a blank board; compare pyocd-f429 (4.3 s)" },
+  { id = "blank-pico-1m5", group = "12", kind = "luaflash", project = PROJ .. "pico.lua", board = "pico",
+    image = "pico-1m5.bin", args = { "clock=50MHz" }, standin = true, cmp = "pico-1m5", up = "pico-1m5-upload",
+    label = "luaflash defaults, blank Pico, 1.5 MB", what = "board = pico, 1.5 MB on a blank flash (no block or sector erased)" },
   { id = "ram-luaflash-stlink", group = "ram", kind = "ram", tool = "luaflash", board = "nucleo-f767zi", transport = "any", hz = 4000000 },
   { id = "ram-luaflash-v3", group = "ram", kind = "ram", tool = "luaflash", board = "nucleo-f767zi@v3", transport = "any", hz = 4000000 },
   { id = "ram-luaflash-stlink-f429", group = "ram", kind = "ram", tool = "luaflash", board = "nucleo-f429zi", transport = "any", hz = 4000000 },
@@ -373,7 +376,8 @@ local scenarios = {
 -- other firmware (their boards start blank; section 11 has blank boards)
 local erase_rows = { "f429", "full", "2m", "v3", "cal-plain", "protect", "flm-f767", "flm-pyocd-f429", "dap-v2",
   "dap-rpi", "dap-hid", "f103", "f103rc", "f103rc-fastest", "f103-unchanged", "f103rc-unchanged", "unchanged",
-  "shift", "2m-chip", "h743-full", "h743-2m", "h743-2m-v3", "l476", "l476-fastest", "l476-unchanged" }
+  "shift", "2m-chip", "h743-full", "h743-2m", "h743-2m-v3", "l476", "l476-fastest", "l476-unchanged",
+  "pico-1m5", "pico-1m5-unchanged", "pico-65k" }
 do
   local want = {}
   for _, id in ipairs(erase_rows) do want[id] = true end
@@ -627,7 +631,7 @@ local function main()
       local r = sc.kind == "peer" and run_peer(sc) or run_luaflash(sc)
       r.id, r.group, r.label, r.what, r.real, r.real_note = sc.id, sc.group, sc.label, sc.what, sc.real, sc.real_note
       r.command, r.board, r.image = shown_cmd(sc), sc.board, sc.image
-      r.cmp, r.ram = sc.cmp, sc.ram
+      r.cmp, r.ram, r.up = sc.cmp, sc.ram, sc.up
       if sc.timeline then r.timeline = true end
       results.scenarios[#results.scenarios + 1] = r
     end

@@ -11,7 +11,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:?usage: bench_test_rp2040.sh BUILD_DIR}" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-ids=pico-1m5,pico-1m5-unchanged,pico-1m5-upload,openocd-pico-1m5,pico-65k,openocd-pico-65k
+ids=pico-1m5,blank-pico-1m5,pico-1m5-unchanged,pico-1m5-upload,openocd-pico-1m5,pico-65k,openocd-pico-65k
 for run in 1 2; do
   LF_BUILD_DIR=$build "$top/scripts/benchmark" --out "$work/run$run" --report "$work/run$run/report.md" \
     --only "$ids" --no-callgrind

@@ -68,6 +68,21 @@ check(math.abs(k.floor_s - floor65) < 1e-9 and k.process_virtual_s <= 1.10 * flo
 check(ocdk.process_virtual_s > k.process_virtual_s, "OpenOCD 65 KB %.6f s vs luaflash %.6f s",
   ocdk.process_virtual_s, k.process_virtual_s)
 
+-- erase avoidance (issue 17): the same 1.5 MB on the blank flash erases
+-- nothing; bound = max(page programming, upload)
+local bl = A["blank-pico-1m5"]
+check(bl ~= nil, "blank-pico-1m5 ran")
+if bl then
+  local prog = 5860 * pp
+  local bb = math.max(prog, up.virtual_s)
+  check(bl.plan.erased == 0 and (bl.plan.blank or 0) == 367,
+    "blank 1.5 MB: no sector or block erased, 367 read blank (plan: %d erased, %d blank)", bl.plan.erased,
+    bl.plan.blank or -1)
+  check(bl.process_virtual_s >= bb and bl.process_virtual_s <= 1.10 * bb,
+    "blank 1.5 MB: %.6f s (process) within 1.10 x max(page programming %.6f, upload %.6f) (%.4f x); erasing: %.6f s",
+    bl.process_virtual_s, prog, up.virtual_s, bl.process_virtual_s / bb, m.process_virtual_s)
+end
+
 for id, s in pairs(A) do
   local t = B[id]
   check(t ~= nil and s.virtual_s == t.virtual_s and s.process_virtual_s == t.process_virtual_s,
