@@ -7,6 +7,8 @@
 #   h743  NUCLEO-H743ZI  -mcpu=cortex-m7  blink.c -DBLINK_H7          blink.ld       -> lf_demo_h743_bin[]
 #   f103  NUCLEO-F103RB  -mcpu=cortex-m3  blink-ld2.c -DLF_DEMO_F103  blink-f103.ld  -> lf_demo_f103_bin[]
 #   l476  NUCLEO-L476RG  -mcpu=cortex-m4  blink-ld2.c -DLF_DEMO_L476  blink-l476.ld  -> lf_demo_l476_bin[]
+#   nrf52840  nRF52840 DK  -mcpu=cortex-m4  blink-nrf52.c  blink-nrf52.ld  -> lf_demo_nrf52840_bin[]
+#         (linked at 0, LED1-LED3 on P0.13-P0.15, active low)
 # The F767, F429 and H743 have the LEDs on PB0/PB7/PB14 (blink.c); the F767
 # and F429 have GPIOB/RCC at the same addresses and a 16 MHz HSI after reset,
 # the H743 (-DBLINK_H7) its own RCC/GPIO addresses and a 64 MHz HSI. The F103
@@ -39,6 +41,7 @@ boards=(
   "h743 cortex-m7 blink.c -DBLINK_H7 blink.ld NUCLEO-H743ZI"
   "f103 cortex-m3 blink-ld2.c -DLF_DEMO_F103 blink-f103.ld NUCLEO-F103RB"
   "l476 cortex-m4 blink-ld2.c -DLF_DEMO_L476 blink-l476.ld NUCLEO-L476RG"
+  "nrf52840 cortex-m4 blink-nrf52.c - blink-nrf52.ld nRF52840-DK"
 )
 cd "$src"  # relative paths only: no absolute path reaches the output
 for row in "${boards[@]}"; do

@@ -23,11 +23,13 @@
 #define PPB_END 0xE0100000u
 #define DBGMCU_BASE 0xE0042000u
 #define DBGMCU_END 0xE0043000u
+#define LED_LOW 0x100u
 #define POWER_OFF_NS 10000000ull /* bench choice: a lost supply comes back after 10 ms */
 
 typedef struct board_desc {
   lf_bench_board_info info;
-  struct { unsigned port, pin, led; } leds[3]; /* led 0: no LED in this slot */
+  struct { unsigned port, pin, led; } leds[3]; /* led 0: no LED in this slot; | LED_LOW: the
+                                                  LED is on while its pin is low */
 } board_desc;
 
 /* All have an on-board ST-LINK/V2-1 (0483:374B). The NUCLEO-144 boards have
@@ -59,6 +61,15 @@ static const board_desc boards[] = {
   {{"nucleo-l476rg", "stm32l476rg", "v2-1", "066EFF555051897267082342", lf_demo_l476_bin,
     &lf_demo_l476_bin_len},
    {{0, 5, 2}, {0, 0, 0}, {0, 0, 0}}},
+  /* ---- nRF52 (issue 15) ----
+   * Nordic nRF52840 DK (PCA10056): the nRF52840 with its LEDs LED1-LED3 on
+   * P0.13-P0.15, active low (LED4 P0.16 is not observed: three slots). The
+   * DK's interface MCU is a SEGGER J-Link OB; the bench wires a CMSIS-DAP
+   * v2 probe (a DAPLink) by default, as issue 15 asks (any other probe with
+   * @PROBE). Serial: bench choice. */
+  {{"nrf52840-dk", "nrf52840", "daplink", "000683420528", lf_demo_nrf52840_bin,
+    &lf_demo_nrf52840_bin_len},
+   {{0, 13, 1 | LED_LOW}, {0, 14, 2 | LED_LOW}, {0, 15, 3 | LED_LOW}}},
 };
 #define NBOARDS (sizeof boards / sizeof boards[0])
 
@@ -122,6 +133,9 @@ static int debug_bus(void *ctx, lf_bus_master m, uint32_t addr, unsigned size, b
 {
   lf_bench_board *b = ctx;
   sync_target(b, *t);
+  /* access-port protection (nRF52 APPROTECT): every transfer fails */
+  if (lf_soc_ahb_ap_locked(b->soc, *t))
+    return LF_BUS_ERR;
   /* the debug port is in use: read protection now also locks the core out
    * of flash until a power-on reset (soc.h) */
   lf_soc_debug_connected(b->soc);
@@ -155,6 +169,28 @@ static int debug_apb_bus(void *ctx, lf_bus_master m, uint32_t addr, unsigned siz
   sync_target(b, *t);
   lf_soc_debug_connected(b->soc);
   return lf_soc_debug_apb_access(b->soc, addr, size, write, val, t);
+}
+
+static void wire_nrst(void *ctx, bool asserted, uint64_t t);
+
+/* A vendor control AP (lf_soc_ap_view CTRL): addr is the AP register. Its
+ * RESET register holds the chip in reset as NRST does. */
+static int ctrl_ap_bus(void *ctx, lf_bus_master m, uint32_t addr, unsigned size, bool write,
+                       uint32_t *val, uint64_t *t)
+{
+  (void)m;
+  (void)size;
+  lf_bench_board *b = ctx;
+  sync_target(b, *t);
+  bool held = lf_soc_reset_held(b->soc);
+  unsigned apsel = 0;
+  for (unsigned i = 1; i < LF_SOC_MAX_APS; i++)
+    if (lf_soc_debug_ap(b->soc, i).view == LF_SOC_AP_CTRL)
+      apsel = i;
+  int rc = lf_soc_ctrl_ap_access(b->soc, apsel, (uint8_t)addr, write, val, *t);
+  if (lf_soc_reset_held(b->soc) != held)
+    wire_nrst(b, !held, *t);
+  return rc;
 }
 
 /* The core's view of everything outside its own PPB. */
@@ -199,7 +235,9 @@ static void gpio_changed(void *ctx, unsigned port, uint32_t old_odr, uint32_t ne
       b->leds = n;
       b->capleds = cap;
     }
-    b->leds[b->nleds++] = (lf_bench_led_event){t, b->desc->leds[i].led, (new_odr & bit) != 0};
+    unsigned led = b->desc->leds[i].led;
+    bool on = ((new_odr & bit) != 0) != ((led & LED_LOW) != 0);
+    b->leds[b->nleds++] = (lf_bench_led_event){t, led & ~LED_LOW, on};
   }
 }
 
@@ -334,6 +372,10 @@ lf_bench_board *lf_bench_board_new(const lf_bench_board_cfg *cfg, char *err, siz
       dcfg.more[i - 1] = (lf_dap_ap){ap.idr, ap.base, {system_ap_bus, b}};
     else if (ap.view == LF_SOC_AP_DEBUG_APB)
       dcfg.more[i - 1] = (lf_dap_ap){ap.idr, ap.base, {debug_apb_bus, b}};
+    else if (ap.view == LF_SOC_AP_CTRL) {
+      dcfg.more[i - 1] = (lf_dap_ap){ap.idr, ap.base, {ctrl_ap_bus, b}};
+      dcfg.ctrl_aps |= 1u << (i - 1);
+    }
   }
   b->dap = lf_dap_new(&dcfg, &b->clock, &b->params, (lf_bus){debug_bus, b}, &b->faults);
   if (!b->dap) {

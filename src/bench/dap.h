@@ -57,6 +57,11 @@ typedef struct lf_dap_cfg {
   uint32_t ap_base;      /* AP 0: ROM table base as read from AP BASE */
   uint32_t tar_wrap;     /* AP 0: TAR auto-increment block in bytes; 0 = from ap_idr (dap.c) */
   lf_dap_ap more[LF_DAP_MAX_APS - 1]; /* APSEL 1, 2, 3 (zeroed: absent) */
+  /* Bit i - 1: APSEL i is not a MEM-AP but a vendor control AP (the nRF52
+   * CTRL-AP): every register access, IDR included, is one 32-bit access of
+   * its bus at the AP register address (APBANKSEL << 4 | A[3:2]); no
+   * CSW/TAR, no power-up needed, always answered OK. */
+  unsigned ctrl_aps;
 } lf_dap_cfg;
 
 typedef struct lf_dap_counters {

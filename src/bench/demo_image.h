@@ -26,4 +26,9 @@ extern const unsigned int lf_demo_f103_bin_len;
 extern const unsigned char lf_demo_l476_bin[];
 extern const unsigned int lf_demo_l476_bin_len;
 
+/* nRF52840 DK (Cortex-M4F; linked at 0, the nRF52840's flash; stack at the
+ * top of its 256 KiB RAM, 0x20040000). */
+extern const unsigned char lf_demo_nrf52840_bin[];
+extern const unsigned int lf_demo_nrf52840_bin_len;
+
 #endif
