@@ -347,7 +347,7 @@ static void gpio_set_out(nrf_soc *s, unsigned port, uint32_t nv, uint64_t t)
 static int gpio_access(nrf_soc *s, uint32_t off, unsigned size, bool write, uint32_t *val,
                        uint64_t t)
 {
-  unsigned port = off >= 0x300u ? 1 : 0;
+  unsigned port = off >= 0x800u ? 1 : 0; /* P1 = P0 + 0x300: its registers from 0x800 */
   off -= port * 0x300u;
   if (size != 4 || (off & 3u) || off < 0x500u || off >= 0x800u)
     return LF_BUS_ERR;
