@@ -17,12 +17,15 @@ extern const lf_family lf_family_stm32f4f7;
 extern const lf_family lf_family_stm32f1;
 extern const lf_family lf_family_stm32l4;
 extern const lf_family lf_family_stm32h7;
+extern const lf_family lf_family_nrf52;
 
 static const lf_family *const families[] = {
   &lf_family_stm32f4f7,
   &lf_family_stm32f1,
   &lf_family_stm32l4,
   &lf_family_stm32h7, /* reads 0x5C001000: after the families that read 0xE0042000 */
+  /* ---- nRF52 (issue 15) ---- reads FICR 0x10000100 (CCM RAM on an STM32F4): last */
+  &lf_family_nrf52,
 };
 
 const lf_family *lf_family_at(size_t i)
@@ -85,6 +88,9 @@ static const lf_part parts[] = {
   {"STM32L476RC", "", "stm32l4", 0x415, 256},
   {"STM32L475VG", "", "stm32l4", 0x415, 1024},
   {"STM32L486RG", "", "stm32l4", 0x415, 1024},
+  /* ---- nRF52 (issue 15): line = FICR INFO.PART (nrf52-rp2040-targets.md 1);
+   * aliases: pyOCD's target name, the QIAA package ---- */
+  {"nRF52840", "nrf52840_xxaa,nrf52840-qiaa,nrf52840qiaa", "nrf52", 0x52840, 1024},
 };
 #define NPARTS (sizeof parts / sizeof parts[0])
 
