@@ -41,7 +41,9 @@ local target <close> = probe:target({ disconnect_timeout = 0.1 })
 local info = step("connect (halt)", function() return target:connect("halt") end)
 print(string.format("target  %s %s %s, DPIDR 0x%08x, DBGMCU_IDCODE 0x%08x (dev 0x%03x rev 0x%04x)",
   info.chip, info.core, info.core_rev, info.dpidr, info.idcode, info.dev_id, info.rev_id))
-print(string.format("volts   %.2f V", probe:target_voltage()))
+-- a CMSIS-DAP probe has no command for the target voltage (the nRF52840 DK's)
+local vok, volts = pcall(probe.target_voltage, probe)
+print(vok and string.format("volts   %.2f V", volts) or "volts   (the probe cannot measure them)")
 
 -- an SRAM to stream through, unless sram=/stack= name one: SRAM1 at
 -- 0x20020000 on the F7 and F4 boards; the H7's DTCM ends there and its D2

@@ -1,0 +1,23 @@
+# nRF52840 (issue 15): the command line on the nRF52840 DK bench
+# (tests/flash/cli_nrf52.sh: 65 KB image read back, smart flash, UF2 of the
+# right and a wrong family, UICR writes, APPROTECT at connect, recover with
+# and without consent) and the demo: the blink firmware flashed by luaflash
+# must toggle LED1 (P0.13) every 100 ms after the reset.
+if(TARGET luaflash)
+  add_test(NAME flash_cli_nrf52 COMMAND bash ${CMAKE_SOURCE_DIR}/tests/flash/cli_nrf52.sh
+           $<TARGET_FILE:luaflash>)
+  set_tests_properties(flash_cli_nrf52 PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 300
+    PASS_REGULAR_EXPRESSION "\\[  PASSED  \\] [0-9]+ test\\(s\\)\\." FAIL_REGULAR_EXPRESSION "\\[  FAILED  \\]")
+  add_test(NAME lua_demo_project_nrf52 COMMAND $<TARGET_FILE:luaflash> --bench nrf52840-dk
+           ${CMAKE_SOURCE_DIR}/scripts/demo-project.lua board=nrf52840_dk
+           image=${CMAKE_SOURCE_DIR}/scripts/demo-fw/demo-nrf52840.bin)
+  add_test(NAME lua_demo_nrf52 COMMAND $<TARGET_FILE:luaflash> --bench nrf52840-dk
+           ${CMAKE_SOURCE_DIR}/scripts/demo.lua sram=0x20000000 bytes=65536 stack=0x20040000)
+  set_tests_properties(lua_demo_project_nrf52 lua_demo_nrf52 PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 120)
+  set_tests_properties(lua_demo_project_nrf52 PROPERTIES PASS_REGULAR_EXPRESSION
+    "LD1 toggled 1[01] times, LD2 [56], LD3 [23].*verified")
+endif()
+if(TARGET luaflash)
+  set_tests_properties(lua_demo_nrf52 PROPERTIES PASS_REGULAR_EXPRESSION
+    "nRF52840 AAD0 Cortex-M4 r0p1.*crc32   0x12912136")
+endif()
