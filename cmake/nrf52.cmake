@@ -21,3 +21,28 @@ if(TARGET luaflash)
   set_tests_properties(lua_demo_nrf52 PROPERTIES PASS_REGULAR_EXPRESSION
     "nRF52840 AAD0 Cortex-M4 r0p1.*crc32   0x12912136")
 endif()
+# Peers through the stand-in (scripts/bench-peer): OpenOCD 0.12 with
+# interface/cmsis-dap.cfg + target/nrf52.cfg over the DAPLink's v2 bulk
+# interface, pyOCD 0.13.1 -t nrf52840 over its v1 HID interface; the demo
+# and a 65 KB image (demo + filler): the flash equals the image byte for
+# byte, the demo blinks.
+set(LF_NRF_PEER_DIR ${CMAKE_BINARY_DIR}/standin)
+add_custom_command(OUTPUT ${LF_NRF_PEER_DIR}/image-nrf52840-65k.bin
+  COMMAND ${CMAKE_COMMAND} -E make_directory ${LF_NRF_PEER_DIR}
+  COMMAND lf-bench-image --board nrf52840-dk 66560 ${LF_NRF_PEER_DIR}/image-nrf52840-65k.bin
+  DEPENDS lf-bench-image)
+add_custom_target(lfstandin_images_nrf52 ALL DEPENDS ${LF_NRF_PEER_DIR}/image-nrf52840-65k.bin)
+foreach(run
+    "openocd:nrf52_demo:${CMAKE_SOURCE_DIR}/scripts/demo-fw/demo-nrf52840.bin"
+    "openocd:nrf52_65k:${LF_NRF_PEER_DIR}/image-nrf52840-65k.bin"
+    "pyocd:nrf52_demo:${CMAKE_SOURCE_DIR}/scripts/demo-fw/demo-nrf52840.bin"
+    "pyocd:nrf52_65k:${LF_NRF_PEER_DIR}/image-nrf52840-65k.bin")
+  string(REPLACE ":" ";" parts "${run}")
+  list(GET parts 0 tool)
+  list(GET parts 1 tag)
+  list(GET parts 2 file)
+  add_test(NAME standin_${tool}_${tag} COMMAND ${CMAKE_SOURCE_DIR}/scripts/bench-peer ${tool}
+           nrf52840-dk@daplink ${file})
+  set_tests_properties(standin_${tool}_${tag} PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 300
+    LABELS standin)
+endforeach()
