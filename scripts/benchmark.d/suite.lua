@@ -100,6 +100,7 @@ local function make_images()
   img("f103-65k.bin", "nucleo-f103rb", 66560)
   img("f103rc-65k.bin", "nucleo-f103rc", 66560)
   img("l476-65k.bin", "nucleo-l476rg", 66560)
+  img("nrf52840-65k.bin", "nrf52840-dk", 66560) -- nRF52840 (issue 15): demo at 0 + filler
   -- one byte inserted at the start: every following byte moves up by one,
   -- so the content of every sector differs from what the flash holds
   local base = readfile(images["f767-65k.bin"])
@@ -299,6 +300,23 @@ local scenarios = {
     what = "openocd -f board/st_nucleo_l4.cfg -c 'program IMG 0x08000000 verify reset exit'" },
   { id = "pyocd-l476", group = "9", kind = "peer", tool = "pyocd", board = "nucleo-l476rg", image = "l476-65k.bin",
     label = "pyOCD 0.13.1 on NUCLEO-L476RG", what = "pyocd-flashtool -t stm32l475xg -a 0x08000000 IMG (chip erase: both banks)" },
+  -- ---- nRF52840 (issue 15; group 10, report section 9) ----
+  -- the nRF52840 DK through a DAPLink (CMSIS-DAP v2 bulk): 17 pages of 4 KiB, 16640 words
+  { id = "nrf52", group = "10", kind = "luaflash", project = PROJ .. "default.lua", board = "nrf52840-dk",
+    image = "nrf52840-65k.bin", args = { "board=nrf52840_dk" }, standin = true,
+    label = "luaflash defaults on the nRF52840 DK", what = "board = nrf52840_dk: 17 page erases + 16640 words, DAPLink v2 bulk" },
+  { id = "nrf52-unchanged", group = "10", kind = "luaflash", project = PROJ .. "default.lua", board = "nrf52840-dk",
+    image = "nrf52840-65k.bin", args = { "board=nrf52840_dk" },
+    prep = { { image = "nrf52840-65k.bin", args = { "board=nrf52840_dk" } } },
+    label = "luaflash: unchanged re-flash on the nRF52840 DK", what = "the same image again (CRC32 per page on the core, software table)" },
+  { id = "nrf52-fastest", group = "10", kind = "luaflash", project = PROJ .. "default.lua", board = "nrf52840-dk",
+    image = "nrf52840-65k.bin", args = { "board=nrf52840_dk", "erase=fastest" },
+    label = "luaflash erase=fastest on the nRF52840 DK", what = "NVMC ERASEALL (169 ms) instead of 17 page erases, as pyOCD's chip erase: the rest of the flash and the UICR are lost" },
+  { id = "openocd-nrf52", group = "10", kind = "peer", tool = "openocd", board = "nrf52840-dk@daplink", image = "nrf52840-65k.bin",
+    label = "OpenOCD 0.12 on the nRF52840 DK",
+    what = "openocd -f interface/cmsis-dap.cfg -f target/nrf52.cfg -c 'program IMG 0 verify reset exit' (DAPLink v2 bulk)" },
+  { id = "pyocd-nrf52", group = "10", kind = "peer", tool = "pyocd", board = "nrf52840-dk@daplink", image = "nrf52840-65k.bin",
+    label = "pyOCD 0.13.1 on the nRF52840 DK", what = "pyocd-flashtool -t nrf52840 -a 0 IMG (DAPLink v1 HID; chip erase: EraseAll, the UICR too)" },
   -- calibration: the usb_transfer_latency_ns sensitivity of scenarios 1-2
   { id = "pyocd-default-lat1ms", group = "cal", kind = "luaflash", project = PYOCD,
     board = "nucleo-f767zi", image = "f767-65k.bin", params = { "usb_transfer_latency_ns=1000000" },
@@ -567,6 +585,10 @@ local function main()
     ["f103rc-65k"] = { floor_s = (33 * P.f1_page_erase_ns + 33280 * P.f1_prog_ns_typ) / 1e9, bytes = 66560 },
     -- STM32L4, DS10198 rows: pages covered x tERASE + double words x tprog
     ["l476-65k"] = { floor_s = (33 * P.l4_page_erase_ns + 8320 * P.l4_prog_ns_typ) / 1e9, bytes = 66560 },
+    -- nRF52840 (issue 15), nrf52-rp2040-targets.md 4: pages touched x tERASEPAGE + words x tWRITE;
+    -- chip: tERASEALL + words x tWRITE (destroys the rest of the flash and the UICR)
+    ["nrf52840-65k"] = { floor_s = (17 * P.nrf_erasepage_ns + 16640 * P.nrf_write_ns) / 1e9,
+      chip_s = (P.nrf_eraseall_ns + 16640 * P.nrf_write_ns) / 1e9, bytes = 66560 },
   }
   -- the H743 (x64, typical): one sector + 2080 flash words; 2 MB: both
   -- banks at once (a chip erase erases both together) vs one after the other
@@ -583,6 +605,8 @@ local function main()
     ["flash_erase32k_ns[x32]"] = P["flash_erase32k_ns[x32]"], ["flash_mass_ns[x32]"] = P["flash_mass_ns[x32]"],
     ["h7_erase_ns[x64]"] = P["h7_erase_ns[x64]"], ["h7_prog_ns[x64]"] = P["h7_prog_ns[x64]"],
     ["h7_bank_erase_ns[x64]"] = P["h7_bank_erase_ns[x64]"],
+    nrf_write_ns = P.nrf_write_ns, nrf_erasepage_ns = P.nrf_erasepage_ns, nrf_eraseall_ns = P.nrf_eraseall_ns,
+    nrf_hclk_hz = P.nrf_hclk_hz, nrf_readynext = P.nrf_readynext,
   }
   -- results.json keeps only what tests and the report read (no raw results)
   local slim = { revision = results.revision, floor = results.floor, params = results.params, scenarios = {},

@@ -62,6 +62,12 @@ extern const lf_family lf_family_nrf52;
 #define US 1000ull
 #define RECOVER_TIMEOUT_S 15.0 /* pyOCD's mass-erase limit (N 4, tool timeouts) */
 
+/* RAM (N 2): the loader's window is the first 255 KiB; the CRC table the
+ * loader builds at init takes the last KiB. */
+#define RAM_BASE 0x20000000u
+#define LOADER_RAM (255 * KiB)
+#define CRC_TABLE (RAM_BASE + LOADER_RAM)
+
 /* ---- timings (column x32 = the only program unit) ---- */
 
 /* N 4: tWRITE 41 us [unconf, nRF52810 figure], tERASEPAGE 85 ms (nrf-hal
@@ -170,7 +176,8 @@ static int nrf_configure(lf_session *s, const lf_flash_geometry *g, const lf_loa
   if (cfg->prog_unit != 4)
     return lf_err_set(s, LF_EINVAL, "loader: %s: program unit %u bytes (32-bit words only)", g->name,
                       cfg->prog_unit);
-  struct lf_ldr_nrf c = {.nvmc = NVMC_BASE, .wdt = WDT_BASE, .page_size = 4 * KiB};
+  struct lf_ldr_nrf c = {.nvmc = NVMC_BASE, .wdt = WDT_BASE, .page_size = 4 * KiB,
+                         .crc_table = CRC_TABLE};
   memcpy(fam, &c, sizeof c);
   return 0;
 }
@@ -210,7 +217,7 @@ static int nrf_flash_busy(lf_session *s, lf_memap *m, const lf_flash_geometry *g
 static const lf_loader_adapter nrf_adapter = {
   .name = "nrf52", .blob = lf_blob_nrf52, .blob_len = &lf_blob_nrf52_len,
   .load_addr = LF_BLOB_NRF52_LOAD, .entry_off = LF_BLOB_NRF52_ENTRY, .exit_off = LF_BLOB_NRF52_EXIT,
-  .ram_size = 256 * KiB, /* N 2: the whole RAM (the firmware's RAM is not kept) */
+  .ram_size = LOADER_RAM, /* N 2: the RAM but the CRC table's KiB (the firmware's RAM is not kept) */
   .core_hz = 64e6,       /* N 6: 64 MHz from reset */
   .status_reg = "NVMC READY", .configure = nrf_configure, .erase_start = nrf_erase_start,
   .status_names = nrf_status_names, .flash_busy = nrf_flash_busy,
