@@ -46,3 +46,10 @@ foreach(run
   set_tests_properties(standin_${tool}_${tag} PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 300
     LABELS standin)
 endforeach()
+# Benchmark rows (group 10, tests/bench/nrf52_test.sh): luaflash within 1.10 x
+# the floor, faster than OpenOCD, unchanged re-flash under 10 %, reruns identical.
+if(TARGET luaflash)
+  add_test(NAME bench_regression_nrf52
+           COMMAND bash ${CMAKE_SOURCE_DIR}/tests/bench/nrf52_test.sh ${CMAKE_BINARY_DIR})
+  set_tests_properties(bench_regression_nrf52 PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 300 LABELS bench)
+endif()
