@@ -53,3 +53,10 @@ if(TARGET luaflash)
            COMMAND bash ${CMAKE_SOURCE_DIR}/tests/bench/nrf52_test.sh ${CMAKE_BINARY_DIR})
   set_tests_properties(bench_regression_nrf52 PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 300 LABELS bench)
 endif()
+# OpenOCD's lock check and nrf52_recover on the APPROTECT model
+if(TARGET luaflash)
+  add_test(NAME standin_openocd_nrf52_recover COMMAND bash ${CMAKE_SOURCE_DIR}/tests/flash/openocd_nrf52_recover.sh
+           $<TARGET_FILE:luaflash> ${CMAKE_BINARY_DIR})
+  set_tests_properties(standin_openocd_nrf52_recover PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 300
+    LABELS standin PASS_REGULAR_EXPRESSION "^PASSED")
+endif()
