@@ -37,8 +37,10 @@
  *    reset (lf_soc_reset_held), ERASEALL = 1 erases flash, UICR and RAM
  *    (RAM reads 0 after it [unconf]) in nrf_ctrlap_eraseall_ns, during which
  *    ERASEALLSTATUS reads 1; from its end the AHB-AP is open until the next
- *    reset (N 5.2); APPROTECTSTATUS bit 0 = 1 when not protected. The
- *    CTRL-AP keeps its registers across a system reset (debug domain).
+ *    reset (N 5.2) other than the one CTRL-AP RESET holds (bench choice:
+ *    pyOCD writes the UICR right after it); APPROTECTSTATUS bit 0 = 1 when
+ *    not protected. The CTRL-AP keeps its registers across a system reset
+ *    (debug domain).
  *  - GPIO P0/P1: OUT/OUTSET/OUTCLR/IN/DIR/DIRSET/DIRCLR/PIN_CNF; OUT changes
  *    go to the board's observer (the DK's LEDs on P0.13-P0.16, active low).
  *  - WDT (N 6): REQSTATUS, CRV, RREN read their reset values; the watchdog
@@ -515,7 +517,11 @@ static void nrf_reset(void *self, lf_soc_reset_kind kind, uint64_t t)
       s->gpio_cnf[g][i] = 0x2u; /* input buffer disconnected */
   }
   s->force_protect = false;
-  s->ctrl_unlocked = false;
+  /* bench: the reset the CTRL-AP's RESET holds keeps its ERASEALL's unlock
+   * (pyOCD writes UICR.APPROTECT through the AHB-AP right after that reset,
+   * N 5.2, 5.4); NRST, SYSRESETREQ and power-on end it */
+  if (!s->ctrl_reset)
+    s->ctrl_unlocked = false;
   eval_protect(s);
 }
 

@@ -19,7 +19,8 @@
  * the CTRL-AP ERASEALL sequence (N 5.4, as OpenOCD's nrf52_recover and
  * pyOCD do it): ERASEALL = 1, ERASEALLSTATUS polled until 0, RESET 1 then
  * 0, ERASEALL = 0; then APPROTECTSTATUS must read 1. It erases all flash,
- * the UICR and RAM. */
+ * the UICR and RAM. On a hardened part (build code F0 and later) it then
+ * writes UICR.APPROTECT = HwDisabled (0x5A), as pyOCD does. */
 #include <stdio.h>
 #include <string.h>
 
@@ -41,7 +42,10 @@ extern const lf_family lf_family_nrf52;
 #define FICR_DEVICEID 0x10000060u
 #define FICR_INFO_PART 0x10000100u
 #define FICR_INFO_VARIANT 0x10000104u
+#define FICR_PART_CODE 0x10000130u /* MDK errata tests: 0x08 = nRF52840 */
+#define FICR_REV_INDEX 0x10000134u /* >= 5: hardened APPROTECT (N 1, 5.2) */
 #define UICR_APPROTECT 0x10001208u
+#define UICR_PALL_HWDISABLED 0x5Au
 #define NVMC_BASE 0x4001E000u
 #define WDT_BASE 0x40010000u
 
@@ -313,8 +317,31 @@ static int nrf_recover(lf_session *s, lf_adi *a)
       (r = lf_adi_ap_read(a, CTRL_AP, CTRL_APPROTECTSTATUS, &st)))
     return lf_err_wrap(s, r, "recover: CTRL-AP reset after the erase");
   if (!(st & 1u))
-    return lf_err_set(s, LF_ETARGET, "recover: the erase finished but APPROTECTSTATUS still reads 0 "
-                      "(a hardened part whose firmware keeps the port closed?)");
+    return lf_err_set(s, LF_ETARGET, "recover: the erase finished but APPROTECTSTATUS still reads 0");
+  /* Hardened APPROTECT (N 5.2: FICR 0x10000130 = 0x08, 0x10000134 >= 5):
+   * the port closes again at every reset unless UICR.APPROTECT = 0x5A
+   * (HwDisabled) and the firmware opens it; write 0x5A now, as pyOCD does
+   * after its mass erase, so firmware built with the MDK keeps it open. */
+  uint32_t code = 0, rev = 0;
+  if ((r = lf_adi_read32(a, FICR_PART_CODE, &code)) || (r = lf_adi_read32(a, FICR_REV_INDEX, &rev)))
+    return lf_err_wrap(s, r, "recover: FICR after the erase");
+  if (code == 0x08u && rev >= 5u && rev != 0xFFFFFFFFu) {
+    uint32_t ready = 0;
+    if ((r = lf_adi_write32(a, NVMC_BASE + LF_LDR_NRF_CONFIG, LF_LDR_NRF_CFG_WEN)) ||
+        (r = lf_adi_write32(a, UICR_APPROTECT, 0xFFFFFF00u | UICR_PALL_HWDISABLED)))
+      return lf_err_wrap(s, r, "recover: UICR.APPROTECT = HwDisabled");
+    for (int i = 0; i < 1000 && !(ready & 1u); i++)
+      if ((r = lf_adi_read32(a, NVMC_BASE + LF_LDR_NRF_READY, &ready)))
+        return lf_err_wrap(s, r, "recover: NVMC READY");
+    uint32_t v = 0;
+    if ((r = lf_adi_write32(a, NVMC_BASE + LF_LDR_NRF_CONFIG, LF_LDR_NRF_CFG_REN)) ||
+        (r = lf_adi_read32(a, UICR_APPROTECT, &v)))
+      return lf_err_wrap(s, r, "recover: UICR.APPROTECT read back");
+    if ((v & 0xFFu) != UICR_PALL_HWDISABLED)
+      return lf_err_set(s, LF_EIO, "recover: UICR.APPROTECT reads 0x%08x after writing HwDisabled", v);
+    lf_log(s, LF_LOG_INFO, "recover: hardened APPROTECT part: UICR.APPROTECT = HwDisabled (0x5A); "
+           "the firmware must still open the port after each reset (APPROTECT.DISABLE = 0x5A)");
+  }
   lf_log(s, LF_LOG_INFO, "recover: nRF52 erased through the CTRL-AP in %.3f s; the debug port is open",
          (double)(lf_adi_now_ns(a) - t0) / 1e9);
   return 0;
