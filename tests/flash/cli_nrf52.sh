@@ -134,5 +134,15 @@ same "recover erased the UICR" s6 0x10001000 ff 4096
 run "the recovered chip flashes" 0 s6 "" p.lua -- --out "verified"
 same "flash equals the image after recover" s6 0 app.bin
 
+# hardened APPROTECT (build code F0): closed after every reset; recover opens
+# it and leaves UICR.APPROTECT = HwDisabled (0x5A) for firmware to finish
+hp=(--bench-param nrf_hardened_approtect=1)
+run "hardened part: closed after power-on, refused at connect" 1 s7 "" "${hp[@]}" p.lua \
+  -- --out "target is read-protected: nRF52 access-port protection" --no-out "verified"
+run "hardened part: recover with consent" 0 s7 "" "${hp[@]}" recover allow_mass_erase=true \
+  -- --out "nRF52840 AAF0 erased through its vendor AP"
+printf '\x5a\xff\xff\xff' > "$dir/hw.bin"
+same "hardened part: UICR.APPROTECT = HwDisabled after recover" s7 0x10001208 hw.bin
+
 echo "[==========] $((pass+fail)) test(s) run."
 if [ $fail -eq 0 ]; then echo "[  PASSED  ] $pass test(s)."; else echo "[  FAILED  ] $fail test(s)."; exit 1; fi
