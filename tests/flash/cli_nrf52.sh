@@ -113,6 +113,12 @@ run "UICR: a word setting bits: erased and rewritten, the rest kept" 0 s5 "" "$t
 run "UICR: unknown register refused" 2 s5 "" "$top/scripts/examples/nrf52_uicr.lua" "CUSTOMR[0]=1" \
   -- --out "unknown register"
 
+run "UICR words from a project's hook after the verify" 0 s8 "" "$top/scripts/examples/nrf52_uicr_project.lua" \
+  image=app.bin -- --out "verified" --out "UICR: 3 word\(s\) written, verified"
+printf '\x12\x00\x00\x00\x12\x00\x00\x00' > "$dir/psel.bin"
+same "PSELRESET[0..1] = 18 in the UICR" s8 0x10001200 psel.bin
+same "the image is there too" s8 0 app.bin
+
 # access-port protection
 run "a fresh board flashes" 0 s6 "" p.lua -- --out "verified"
 run "APPROTECT without allow_protect: refused" 2 s6 "" "$top/scripts/examples/nrf52_uicr.lua" \

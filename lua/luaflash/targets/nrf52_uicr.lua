@@ -104,6 +104,10 @@ end
 -- Writes `words`; returns { written = n, erased = bool }. See the header.
 function M.write(t, words, opts)
   local want = M.check(words, opts)
+  if not t:is_halted() then
+    error("UICR: the core must be halted (NVMC operations started by the debugger need it): halt it, or " ..
+      "in a project's hook stop the flash loader first (ctx.target.F.close())", 0)
+  end
   local cur = M.read(t)
   local need_erase, todo = false, {}
   for off, v in pairs(want) do
