@@ -171,7 +171,7 @@ static int debug_apb_bus(void *ctx, lf_bus_master m, uint32_t addr, unsigned siz
   return lf_soc_debug_apb_access(b->soc, addr, size, write, val, t);
 }
 
-static void wire_nrst(void *ctx, bool asserted, uint64_t t);
+static void hold_reset(lf_bench_board *b, bool asserted, uint64_t t);
 
 /* A vendor control AP (lf_soc_ap_view CTRL): addr is the AP register. Its
  * RESET register holds the chip in reset as NRST does. */
@@ -189,7 +189,7 @@ static int ctrl_ap_bus(void *ctx, lf_bus_master m, uint32_t addr, unsigned size,
       apsel = i;
   int rc = lf_soc_ctrl_ap_access(b->soc, apsel, (uint8_t)addr, write, val, *t);
   if (lf_soc_reset_held(b->soc) != held)
-    wire_nrst(b, !held, *t);
+    hold_reset(b, !held, *t);
   return rc;
 }
 
@@ -211,13 +211,23 @@ static void env_system_reset(void *ctx, uint64_t t)
   lf_core_reset(b->core, LF_CORE_RESET_SYSTEM, t);
 }
 
-static void wire_nrst(void *ctx, bool asserted, uint64_t t)
+/* The chip's reset line, as NRST or a vendor AP (CTRL-AP RESET) drives it. */
+static void hold_reset(lf_bench_board *b, bool asserted, uint64_t t)
 {
-  lf_bench_board *b = ctx;
   sync_target(b, t);
   if (asserted)
     lf_soc_reset(b->soc, LF_SOC_RESET_SYSTEM, t);
   lf_core_set_nrst(b->core, asserted, t);
+}
+
+/* The NRST pin: a reset unless the SoC has it routed elsewhere (nRF52:
+ * a GPIO until UICR.PSELRESET makes it the reset pin). */
+static void wire_nrst(void *ctx, bool asserted, uint64_t t)
+{
+  lf_bench_board *b = ctx;
+  if (!lf_soc_pin_reset(b->soc))
+    return;
+  hold_reset(b, asserted, t);
 }
 
 static void gpio_changed(void *ctx, unsigned port, uint32_t old_odr, uint32_t new_odr, uint64_t t)

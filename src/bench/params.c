@@ -142,6 +142,7 @@ static const lf_param_desc rows[] = {
   ROW(nrf_readynext, "bool", NRREF " 3: READYNEXT, the next word write is buffered and runs when the current one ends (PS of the nRF52820/52833 class)"),
   ROW(nrf_hardened_approtect, "bool", NRREF " 5.2: build code F0 and later (FICR 0x10000134 >= 5) protect after every reset unless UICR.APPROTECT = 0x5A and firmware writes APPROTECT.DISABLE = 0x5A; 0 = a D0 part (protect only for UICR.APPROTECT != 0xFF)"),
   ROW(nrf_ctrlap_erases_ram, "bool", "[unconf] " NRREF " 5.3, 20 #4: whether CTRL-AP ERASEALL clears RAM; 1 = RAM reads 0 after it"),
+  ROW(nrf_pin_reset_needs_pselreset, "bool", NRREF " 6: P0.18 is the reset pin only after UICR.PSELRESET[0] and [1] both = 18 (MDK SystemInit writes both, then resets); 0 = the probe's nRESET always resets"),
   ROW(run_slice_ns, "ns", "bench granularity of lf_bench_run (not a hardware fact)"),
 };
 
@@ -277,6 +278,7 @@ void lf_bench_params_default(lf_bench_params *p)
   p->nrf_readynext = 1;
   p->nrf_hardened_approtect = 0;
   p->nrf_ctrlap_erases_ram = 1;
+  p->nrf_pin_reset_needs_pselreset = 1;
   p->run_slice_ns = 1e6;
 }
 

@@ -125,6 +125,7 @@ typedef struct lf_bench_params {
   double nrf_readynext;            /* 1: one word write is buffered behind the one in progress */
   double nrf_hardened_approtect;   /* 1: build code F0 (hardened APPROTECT); 0: D0 (legacy) */
   double nrf_ctrlap_erases_ram;    /* 1: CTRL-AP ERASEALL clears RAM too */
+  double nrf_pin_reset_needs_pselreset; /* 1: P0.18 resets only with UICR.PSELRESET set */
   /* --- bench run --- */
   double run_slice_ns;             /* core catch-up granularity for lf_bench_run */
 } lf_bench_params;

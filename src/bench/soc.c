@@ -261,6 +261,8 @@ bool lf_soc_ahb_ap_locked(const lf_soc *s, uint64_t t_ns)
   return s->fam->ahb_ap_locked ? s->fam->ahb_ap_locked(s->self, t_ns) : false;
 }
 
+bool lf_soc_pin_reset(const lf_soc *s) { return s->fam->pin_reset ? s->fam->pin_reset(s->self) : true; }
+
 bool lf_soc_reset_held(const lf_soc *s) { return s->fam->reset_held ? s->fam->reset_held(s->self) : false; }
 
 uint64_t lf_soc_watchdog_deadline(const lf_soc *s)

@@ -105,6 +105,9 @@ bool lf_soc_ahb_ap_locked(const lf_soc *s, uint64_t t_ns);
 /* The SoC holds the chip in reset by itself (nRF52 CTRL-AP RESET = 1); the
  * board asserts the core's reset while it does. Default: false. */
 bool lf_soc_reset_held(const lf_soc *s);
+/* Whether the NRST pin resets the chip now (nRF52: only once UICR.PSELRESET
+ * routes it, at a reset). Default: true. */
+bool lf_soc_pin_reset(const lf_soc *s);
 /* The identification of the components around the core as the SoC
  * integrates them (cortexm.h lf_core_env.rom). Default: 0 (the core
  * profile's own). */

@@ -81,6 +81,8 @@ typedef struct lf_soc_family {
                         uint64_t t_ns);
   bool (*ahb_ap_locked)(const void *self, uint64_t t_ns);
   bool (*reset_held)(const void *self);
+  /* lf_soc_pin_reset (nRF52: UICR.PSELRESET). */
+  bool (*pin_reset)(const void *self);
 } lf_soc_family;
 
 /* A SoC of one given family, bypassing the registry (tests of the

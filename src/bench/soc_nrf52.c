@@ -41,6 +41,10 @@
  *    pyOCD writes the UICR right after it); APPROTECTSTATUS bit 0 = 1 when
  *    not protected. The CTRL-AP keeps its registers across a system reset
  *    (debug domain).
+ *  - the NRST pin (P0.18) resets the chip only once UICR.PSELRESET[0] and
+ *    [1] route it (evaluated at reset, N 6; lf_soc_pin_reset; param
+ *    nrf_pin_reset_needs_pselreset): on an erased UICR a probe's nRESET
+ *    does nothing;
  *  - GPIO P0/P1: OUT/OUTSET/OUTCLR/IN/DIR/DIRSET/DIRCLR/PIN_CNF; OUT changes
  *    go to the board's observer (the DK's LEDs on P0.13-P0.16, active low).
  *  - WDT (N 6): REQSTATUS, CRV, RREN read their reset values; the watchdog
@@ -92,6 +96,9 @@
 /* UICR.APPROTECT (N 5.1), APPROTECT peripheral (N 5.2) */
 #define UICR_APPROTECT 0x208u
 #define PALL_DISABLED 0xFFu
+#define UICR_PSELRESET0 0x200u
+#define PSEL_MASK 0x8000003Fu  /* CONNECT 31, PORT 5, PIN 4:0 */
+#define PSEL_P0_18 0x00000012u
 #define PALL_HWDISABLED 0x5Au
 #define APPROTECT_FORCEPROTECT 0x550u
 #define APPROTECT_DISABLE 0x558u
@@ -129,6 +136,7 @@ typedef struct nrf_soc {
   bool op_erase;
   /* protection */
   bool protect;             /* from UICR (and the firmware) since the last reset */
+  bool pin_reset;           /* P0.18 is the reset pin (UICR.PSELRESET at the last reset) */
   bool force_protect;
   bool ctrl_unlocked;       /* a CTRL-AP ERASEALL ran since the last reset ... */
   uint64_t ctrl_unlock_at;  /* ... and opens the AHB-AP from its end */
@@ -486,6 +494,7 @@ static int nrf_ctrl_ap_access(void *self, unsigned apsel, uint8_t reg, bool writ
 
 static bool nrf_ahb_ap_locked(const void *self, uint64_t t) { return locked(self, t); }
 static bool nrf_reset_held(const void *self) { return ((const nrf_soc *)self)->ctrl_reset != 0; }
+static bool nrf_pin_reset(const void *self) { return ((const nrf_soc *)self)->pin_reset; }
 
 /* ---- life cycle ---- */
 
@@ -523,6 +532,12 @@ static void nrf_reset(void *self, lf_soc_reset_kind kind, uint64_t t)
   if (!s->ctrl_reset)
     s->ctrl_unlocked = false;
   eval_protect(s);
+  /* N 6: P0.18 resets the chip only when PSELRESET[0] and [1] both say
+   * pin 18, port 0, connected (0x00000012 over an erased word) */
+  uint32_t p0 = (uint32_t)lf_le_get(s->uicr + UICR_PSELRESET0, 4);
+  uint32_t p1 = (uint32_t)lf_le_get(s->uicr + UICR_PSELRESET0 + 4, 4);
+  s->pin_reset = s->p->nrf_pin_reset_needs_pselreset == 0 ||
+                 ((p0 & PSEL_MASK) == PSEL_P0_18 && (p1 & PSEL_MASK) == PSEL_P0_18);
 }
 
 static void nrf_set_uid(void *self, uint64_t seed)
@@ -656,4 +671,5 @@ const lf_soc_family lf_soc_family_nrf52 = {
   .ctrl_ap_access = nrf_ctrl_ap_access,
   .ahb_ap_locked = nrf_ahb_ap_locked,
   .reset_held = nrf_reset_held,
+  .pin_reset = nrf_pin_reset,
 };

@@ -283,6 +283,30 @@ static void hardened_part_protects_unless_uicr_and_firmware_open_it_n5_2(void **
   lf_soc_free(s);
 }
 
+static void p0_18_resets_only_after_pselreset_n6(void **state)
+{
+  (void)state;
+  lf_soc *s = mk();
+  uint64_t t = 0;
+  assert_false(lf_soc_pin_reset(s));
+  wr_ok(s, CONFIG, 1, &t);
+  wr_ok(s, UICR + 0x200u, 18, &t);
+  lf_soc_reset(s, LF_SOC_RESET_SYSTEM, t + MS);
+  assert_false(lf_soc_pin_reset(s)); /* both words are needed */
+  t += 2 * MS;
+  wr_ok(s, CONFIG, 1, &t); /* the reset set CONFIG back to Ren */
+  wr_ok(s, UICR + 0x204u, 18, &t);
+  assert_false(lf_soc_pin_reset(s)); /* from the next reset on */
+  lf_soc_reset(s, LF_SOC_RESET_SYSTEM, t + MS);
+  assert_true(lf_soc_pin_reset(s));
+  lf_soc_free(s);
+  s = mk();
+  P.nrf_pin_reset_needs_pselreset = 0;
+  lf_soc_reset(s, LF_SOC_RESET_SYSTEM, 0);
+  assert_true(lf_soc_pin_reset(s));
+  lf_soc_free(s);
+}
+
 static void demo_blinks_led1_on_p0_13(void **state)
 {
   (void)state;
@@ -335,6 +359,7 @@ int main(void)
     cmocka_unit_test(partial_erase_accumulates_to_terasepage_n3_1_11),
     cmocka_unit_test(approtect_in_uicr_locks_the_ahb_ap_after_reset_n5),
     cmocka_unit_test(hardened_part_protects_unless_uicr_and_firmware_open_it_n5_2),
+    cmocka_unit_test(p0_18_resets_only_after_pselreset_n6),
     cmocka_unit_test(demo_blinks_led1_on_p0_13),
     cmocka_unit_test(state_file_keeps_flash_and_uicr),
   };
