@@ -12,7 +12,10 @@ return {
   settings = {
     -- Nordic verified SWD up to 8 MHz (on the nRF52832, §6); the probe gives what it can.
     clock = "8MHz",
-    reset = "system",                -- SYSRESETREQ, as OpenOCD's nrf52.cfg and pyOCD do (§6)
+    -- SYSRESETREQ, as OpenOCD's nrf52.cfg and pyOCD do (§6): the probe's nRESET
+    -- reaches P0.18, a reset pin only once UICR.PSELRESET[0] and [1] say so
+    -- (so connect = "under-reset" needs that too)
+    reset = "system",
     -- the power-down request is sent at disconnect, luaflash does not wait
     -- for the acknowledges to drop (the bench keeps them set, as on the
     -- NUCLEOs; nothing here needs the debug domain off)

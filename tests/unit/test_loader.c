@@ -101,7 +101,8 @@ static void fx_open(fx *f, const char *board, const char *faults, const lf_loade
   assert_int_equal(f->p->ops->set_clock(f->p, getenv("LF_TEST_SWD_HZ") ? (uint32_t)atoi(getenv("LF_TEST_SWD_HZ")) : 4000000u, &hz), 0);
   assert_int_equal(lf_adi_new(f->s, f->p, NULL, &f->a), 0);
   assert_int_equal(lf_cm_new(f->a, NULL, &f->cm), 0);
-  if (lf_cm_connect(f->cm, LF_CM_UNDER_RESET))
+  /* the nRF52840's nRESET pin is a GPIO until UICR.PSELRESET routes it: halt instead */
+  if (lf_cm_connect(f->cm, strncmp(board, "nrf52", 5) == 0 ? LF_CM_ATTACH_HALT : LF_CM_UNDER_RESET))
     fail_msg("connect: %s", lf_err_msg(f->s));
   lf_chip chip;
   if (lf_family_identify(f->s, lf_adi_default_memap(f->a), NULL, &chip) ||
