@@ -253,8 +253,12 @@ static int nrf_protection(lf_session *s, lf_memap *m, const lf_chip *c, lf_prote
   out->reg = UICR_APPROTECT;
   out->value = v;
   const char *pall = (v & 0xFFu) == 0xFFu ? "disabled" : (v & 0xFFu) == 0x5Au ? "HwDisabled" : "enabled";
+  bool closes = (v & 0xFFu) != 0xFFu && (v & 0xFFu) != 0x5Au;
   snprintf(out->what, sizeof out->what, "APPROTECT %s (UICR 0x%08x = 0x%08x)%s", pall, UICR_APPROTECT, v,
-           (v & 0xFFu) == 0xFFu || (v & 0xFFu) == 0x5Au ? "" : ": the debug port closes at the next reset");
+           closes ? ": the debug port closes at the next reset" : "");
+  if (closes)
+    lf_log(s, LF_LOG_WARN, "nRF52: %s; afterwards only `luaflash recover allow_mass_erase=true` opens it",
+           out->what);
   return 0;
 }
 
