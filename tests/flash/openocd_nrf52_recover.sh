@@ -19,7 +19,14 @@ lua5.4 -e 'local t = {} for i = 1, 66560 do t[i] = string.char((i * 7 + (i >> 8)
   fail "luaflash flash"
 "$bin" --bench nrf52840-dk --bench-state "$dir/s" "$top/scripts/examples/nrf52_uicr.lua" APPROTECT=0xFFFFFF00 \
   allow_protect=true >"$dir/out" 2>&1 || fail "set APPROTECT"
-LF_BENCH_BOARDS=nrf52840-dk@daplink LF_BENCH_STATE="$dir/s" LD_PRELOAD="$build/standin/libusb-1.0.so.0" \
+# the stand-in first (a sanitizer build: its runtime before it), as scripts/bench-peer does
+standin=$build/standin/libusb-1.0.so.0
+preload=$standin
+if asan=$(ldd "$standin" 2>/dev/null | awk '/libasan/ {print $3}') && [ -n "$asan" ]; then
+  preload="$asan $standin"
+  export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
+fi
+LF_BENCH_BOARDS=nrf52840-dk@daplink LF_BENCH_STATE="$dir/s" LD_PRELOAD="$preload" \
   LD_LIBRARY_PATH="$build/standin" openocd -f interface/cmsis-dap.cfg -c "cmsis_dap_backend usb_bulk" \
   -c "transport select swd" -f target/nrf52.cfg -c init -c nrf52_recover -c exit >"$dir/out" 2>&1 || fail "openocd"
 grep -q "AP lock engaged" "$dir/out" || fail "OpenOCD did not see the lock"
