@@ -9,4 +9,4 @@ foreach(board nucleo-f767zi nucleo-f429zi)
 endforeach()
 add_test(NAME bench_demo_unknown_board COMMAND lf-bench-demo --board nucleo-f446re)
 set_tests_properties(bench_demo_unknown_board PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 60
-  PASS_REGULAR_EXPRESSION "unknown board \\(known: nucleo-f767zi, nucleo-f429zi, nucleo-h743zi, nucleo-f103rb, nucleo-f103rc, nucleo-l476rg, pico\\)")
+  PASS_REGULAR_EXPRESSION "unknown board \\(known: nucleo-f767zi, nucleo-f429zi, nucleo-h743zi, nucleo-f103rb, nucleo-f103rc, nucleo-l476rg, pico, nrf52840-dk\\)")

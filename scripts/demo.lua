@@ -44,7 +44,8 @@ local target <close> = probe:target({ disconnect_timeout = 0.1, targetsel = opt.
 local info = step("connect (halt)", function() return target:connect("halt") end)
 print(string.format("target  %s %s %s, DPIDR 0x%08x, DBGMCU_IDCODE 0x%08x (dev 0x%03x rev 0x%04x)",
   info.chip, info.core, info.core_rev, info.dpidr, info.idcode, info.dev_id, info.rev_id))
-local vok, volts = pcall(probe.target_voltage, probe) -- a CMSIS-DAP probe cannot tell
+-- a CMSIS-DAP probe has no command for the target voltage (the nRF52840 DK's)
+local vok, volts = pcall(probe.target_voltage, probe)
 print(vok and string.format("volts   %.2f V", volts) or "volts   (the probe cannot measure them)")
 
 -- an SRAM to stream through, unless sram=/stack= name one: SRAM1 at

@@ -9,6 +9,8 @@
 #   l476  NUCLEO-L476RG  -mcpu=cortex-m4  blink-ld2.c -DLF_DEMO_L476  blink-l476.ld  -> lf_demo_l476_bin[]
 #   pico  Raspberry Pi Pico -mcpu=cortex-m0plus blink-pico.c        blink-pico.ld  -> lf_demo_pico_bin[]
 #         (linked at 0x10000000; its boot2's CRC word is filled in after linking)
+#   nrf52840  nRF52840 DK  -mcpu=cortex-m4  blink-nrf52.c  blink-nrf52.ld  -> lf_demo_nrf52840_bin[]
+#         (linked at 0, LED1-LED3 on P0.13-P0.15, active low)
 # The F767, F429 and H743 have the LEDs on PB0/PB7/PB14 (blink.c); the F767
 # and F429 have GPIOB/RCC at the same addresses and a 16 MHz HSI after reset,
 # the H743 (-DBLINK_H7) its own RCC/GPIO addresses and a 64 MHz HSI. The F103
@@ -42,6 +44,7 @@ boards=(
   "f103 cortex-m3 blink-ld2.c -DLF_DEMO_F103 blink-f103.ld NUCLEO-F103RB"
   "l476 cortex-m4 blink-ld2.c -DLF_DEMO_L476 blink-l476.ld NUCLEO-L476RG"
   "pico cortex-m0plus blink-pico.c - blink-pico.ld Raspberry-Pi-Pico"
+  "nrf52840 cortex-m4 blink-nrf52.c - blink-nrf52.ld nRF52840-DK"
 )
 # The RP2040 boot ROM's check of a Pico image's boot2: CRC-32 (poly
 # 0x04C11DB7, MSB-first, init 0xFFFFFFFF, no final XOR) of bytes 0..251,

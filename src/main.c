@@ -41,6 +41,9 @@ static const char usage_text[] =
   "  probes                  list probes (kind, firmware, serial, voltage)\n"
   "  boards                  list the board files (boards/*.lua)\n"
   "  chips                   list the known chips (name, family, flash, aliases)\n"
+  "  recover allow_mass_erase=true [--board NAME]\n"
+  "                          erase a chip locked by access-port protection\n"
+  "                          (nRF52 APPROTECT: CTRL-AP ERASEALL; all is lost)\n"
   "  flash FILE --board NAME flash an image without a project file\n"
   "  flash FILE --chip PART  the same for a bare chip\n"
   "  report DATABASE         a production line's yield per station, failures by\n"
@@ -72,7 +75,8 @@ static const char usage_text[] =
   "                          or 'bench' (= --bench nucleo-f767zi)\n"
   "  --bench BOARD[,BOARD]   use in-process virtual boards instead of USB\n"
   "                          (boards: nucleo-f767zi, nucleo-f429zi, nucleo-h743zi,\n"
-  "                          nucleo-f103rb, nucleo-f103rc, nucleo-l476rg;\n"
+  "                          nucleo-f103rb, nucleo-f103rc, nucleo-l476rg,\n"
+  "                          nrf52840-dk;\n"
   "                          BOARD@PROBE wires another probe to it:\n"
   "                          nucleo-f767zi@daplink)\n"
   "  --bench-probe KIND      probe of every virtual board: v2, v2-1, v3 (ST-LINK),\n"
@@ -287,9 +291,10 @@ int main(int argc, char **argv)
     return usage_error("%s", "no script or command given (luaflash SCRIPT.lua, luaflash probes)");
   }
   if (!c.is_script && strcmp(c.target, "probes") != 0 && strcmp(c.target, "boards") != 0 &&
-      strcmp(c.target, "chips") != 0 && strcmp(c.target, "flash") != 0 && strcmp(c.target, "report") != 0) {
+      strcmp(c.target, "chips") != 0 && strcmp(c.target, "flash") != 0 && strcmp(c.target, "report") != 0 &&
+      strcmp(c.target, "recover") != 0) {
     int st = usage_error("unknown command '%s' (a script must end in .lua; commands: probes, "
-                         "boards, chips, flash, report)", c.target);
+                         "boards, chips, flash, report, recover)", c.target);
     free(c.args);
     return st;
   }

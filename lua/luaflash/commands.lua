@@ -129,4 +129,58 @@ function M.flash(...)
   return init.run_project(proj, kv, opts)
 end
 
+-- ---- nRF52 (issue 15) ----
+-- `luaflash recover allow_mass_erase=true [--board NAME]`: erases a chip
+-- whose debug port is closed by access-port protection through its vendor
+-- AP (nRF52: CTRL-AP ERASEALL), which lifts the protection. Everything on
+-- the chip is lost (flash, UICR, RAM), so it runs only with the explicit
+-- consent; without it nothing is touched (exit 2). The family comes from
+-- --board / --chip when given, else every family that can is tried.
+function M.recover(...)
+  local allow, board = false, nil
+  local words = { ... }
+  local i = 1
+  while i <= #words do
+    local w = words[i]
+    if w == "allow_mass_erase=true" then allow = true
+    elseif w == "--board" then
+      board = words[i + 1]
+      if not board then lf.usage_error("recover: --board needs a board name (luaflash boards lists them)", 0) end
+      i = i + 1
+    elseif w:match("^%-%-board=") then board = w:sub(9)
+    else
+      lf.usage_error("recover: unknown argument '" .. w .. "' (known: allow_mass_erase=true, --board NAME)", 0)
+    end
+    i = i + 1
+  end
+  if not allow then
+    lf.usage_error("recover: erases the whole chip (all flash, the UICR and RAM) to lift its access-port " ..
+      "protection; nothing was done. Run `luaflash recover allow_mass_erase=true` to do it", 0)
+  end
+  local family
+  local chip = lf.cli.chip
+  if board then
+    local B = require("luaflash.boards")
+    local b, err = B.load(board, require("luaflash.init").boards_dirs())
+    if not b then lf.usage_error("recover: " .. tostring(err), 0) end
+    chip = chip or b.target
+  end
+  if chip then
+    local p, err = require("luaflash.chips").get(chip)
+    if not p then lf.usage_error("recover: " .. tostring(err), 0) end
+    family = p.family
+  end
+  local probe <close> = lf.open()            -- --probe SEL or --bench pick the probe
+  local t = probe:target { family = family }
+  local ok, err = pcall(t.recover, t)
+  if not ok then
+    error(setmetatable({ exit = 1, message = tostring(err):gsub("^[^\n]-%.lua:%d+: ", "") },
+      { __tostring = function(e) return e.message end }), 0)
+  end
+  local info = t:connect("halt")
+  t:disconnect { resume = true }
+  print(string.format("recover: %s erased through its vendor AP; the debug port is open (%s)", info.chip,
+    info.core or "core unknown"))
+end
+
 return M

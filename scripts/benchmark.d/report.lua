@@ -474,6 +474,48 @@ function M.write(res, params_text, path, svg_dir, svg)
     w("")
   end
 
+  -- ---- nRF52840 (group 10, issue 15) ----
+  local NF, NL, NO, NP = res.floor["nrf52840-65k"], S["nrf52"], S["openocd-nrf52"], S["pyocd-nrf52"]
+  if NF and NL then
+    local NU, NX, RP = S["nrf52-unchanged"], S["nrf52-fastest"], res.params or {}
+    local lv = NL.process_virtual_s or NL.virtual_s
+    w("## 9. nRF52840 DK through a CMSIS-DAP v2 probe")
+    w("")
+    w("65 KB (66560 bytes: 17 pages of 4 KiB, 16640 words) on the nRF52840 DK's bench model through a")
+    w("DAPLink. Floor = pages touched x tERASEPAGE + words x tWRITE = 17 x %.1f ms + 16640 x %.1f us =",
+      (RP.nrf_erasepage_ns or 0) / 1e6, (RP.nrf_write_ns or 0) / 1e3)
+    w("**%s s**; with one NVMC ERASEALL (%.0f ms) instead, %s s (the rest of the flash and the UICR are",
+      f3(NF.floor_s), (RP.nrf_eraseall_ns or 0) / 1e6, f3(NF.chip_s))
+    w("lost). Parameters (`nrf_*` rows below): tWRITE %.0f us [unconf], tERASEPAGE %.0f ms, tERASEALL",
+      (RP.nrf_write_ns or 0) / 1e3, (RP.nrf_erasepage_ns or 0) / 1e6)
+    w("%.0f ms [unconf] (nrf52-rp2040-targets.md 4, all maxima), core %.0f MHz, READYNEXT buffering %s.",
+      (RP.nrf_eraseall_ns or 0) / 1e6, (RP.nrf_hclk_hz or 0) / 1e6, (RP.nrf_readynext or 0) ~= 0 and "on" or "off")
+    w("")
+    w("| tool | erase | time (s) | x floor | x chip floor | luaflash faster |")
+    w("|---|---|---:|---:|---:|---:|")
+    w("| luaflash defaults (whole process) | 17 pages | %s | %s | | |", f3(lv), ratio(lv, NF.floor_s))
+    if NX then
+      w("| luaflash erase=fastest | ERASEALL | %s | | %s | |", f3(NX.virtual_s), ratio(NX.virtual_s, NF.chip_s))
+    end
+    if NO then
+      w("| OpenOCD 0.12 (target/nrf52.cfg, v2 bulk) | 17 pages | %s | %s | | %.2fx |", f3(NO.virtual_s),
+        ratio(NO.virtual_s, NF.floor_s), NO.virtual_s / lv)
+    end
+    if NP then
+      w("| pyOCD 0.13.1 (-t nrf52840, v1 HID) | EraseAll | %s | | %s |%s |", f3(NP.virtual_s),
+        ratio(NP.virtual_s, NF.chip_s), NX and string.format(" %.2fx (vs erase=fastest)", NP.virtual_s / NX.virtual_s) or "")
+    end
+    if NU then
+      w("| luaflash unchanged re-flash | none | %s | | | |", f3(NU.virtual_s))
+    end
+    w("")
+    w("The flash time dominates: programming is bound by tWRITE (the loader stores words back to back,")
+    w("the NVMC buffers one behind the one in progress), the upload overlaps the page erases. pyOCD")
+    w("chooses its chip erase for this image (its weights favour EraseAll, which also erases the UICR);")
+    w("it is compared with luaflash's erase=fastest, which does the same.")
+    w("")
+  end
+
   -- the RP2040 (group 11, issue 15): luaflash against the larger of the
   -- QSPI floor and the probe's upload time, OpenOCD on the same bench
   local rp = {

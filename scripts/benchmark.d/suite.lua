@@ -104,6 +104,7 @@ local function make_images()
   -- 1.5 MB (1 500 000 bytes: 5860 pages, 366.2 sectors)
   img("pico-65k.bin", "pico", 66560)
   img("pico-1m5.bin", "pico", 1500000)
+  img("nrf52840-65k.bin", "nrf52840-dk", 66560) -- nRF52840 (issue 15): demo at 0 + filler
   -- one byte inserted at the start: every following byte moves up by one,
   -- so the content of every sector differs from what the flash holds
   local base = readfile(images["f767-65k.bin"])
@@ -325,6 +326,23 @@ local scenarios = {
     label = "luaflash defaults on the Pico: 65 KB", what = "the same settings, 65 KB" },
   { id = "openocd-pico-65k", group = "11", kind = "peer", tool = "openocd", board = "pico", image = "pico-65k.bin",
     ocd_khz = 50000, label = "OpenOCD 0.12 on the Pico: 65 KB", what = "the same OpenOCD command, 65 KB" },
+  -- ---- nRF52840 (issue 15; group 10, report section 9) ----
+  -- the nRF52840 DK through a DAPLink (CMSIS-DAP v2 bulk): 17 pages of 4 KiB, 16640 words
+  { id = "nrf52", group = "10", kind = "luaflash", project = PROJ .. "default.lua", board = "nrf52840-dk",
+    image = "nrf52840-65k.bin", args = { "board=nrf52840_dk" }, standin = true,
+    label = "luaflash defaults on the nRF52840 DK", what = "board = nrf52840_dk: 17 page erases + 16640 words, DAPLink v2 bulk" },
+  { id = "nrf52-unchanged", group = "10", kind = "luaflash", project = PROJ .. "default.lua", board = "nrf52840-dk",
+    image = "nrf52840-65k.bin", args = { "board=nrf52840_dk" },
+    prep = { { image = "nrf52840-65k.bin", args = { "board=nrf52840_dk" } } },
+    label = "luaflash: unchanged re-flash on the nRF52840 DK", what = "the same image again (CRC32 per page on the core, software table)" },
+  { id = "nrf52-fastest", group = "10", kind = "luaflash", project = PROJ .. "default.lua", board = "nrf52840-dk",
+    image = "nrf52840-65k.bin", args = { "board=nrf52840_dk", "erase=fastest" },
+    label = "luaflash erase=fastest on the nRF52840 DK", what = "NVMC ERASEALL (169 ms) instead of 17 page erases, as pyOCD's chip erase: the rest of the flash and the UICR are lost" },
+  { id = "openocd-nrf52", group = "10", kind = "peer", tool = "openocd", board = "nrf52840-dk@daplink", image = "nrf52840-65k.bin",
+    label = "OpenOCD 0.12 on the nRF52840 DK",
+    what = "openocd -f interface/cmsis-dap.cfg -f target/nrf52.cfg -c 'program IMG 0 verify reset exit' (DAPLink v2 bulk)" },
+  { id = "pyocd-nrf52", group = "10", kind = "peer", tool = "pyocd", board = "nrf52840-dk@daplink", image = "nrf52840-65k.bin",
+    label = "pyOCD 0.13.1 on the nRF52840 DK", what = "pyocd-flashtool -t nrf52840 -a 0 IMG (DAPLink v1 HID; chip erase: EraseAll, the UICR too)" },
   -- calibration: the usb_transfer_latency_ns sensitivity of scenarios 1-2
   { id = "pyocd-default-lat1ms", group = "cal", kind = "luaflash", project = PYOCD,
     board = "nucleo-f767zi", image = "f767-65k.bin", params = { "usb_transfer_latency_ns=1000000" },
@@ -364,6 +382,9 @@ local scenarios = {
   { id = "blank-pico-1m5", group = "12", kind = "luaflash", project = PROJ .. "pico.lua", board = "pico",
     image = "pico-1m5.bin", args = { "clock=50MHz" }, standin = true, cmp = "pico-1m5", up = "pico-1m5-upload",
     label = "luaflash defaults, blank Pico, 1.5 MB", what = "board = pico, 1.5 MB on a blank flash (no block or sector erased)" },
+  { id = "blank-nrf52", group = "12", kind = "luaflash", project = PROJ .. "default.lua", board = "nrf52840-dk",
+    image = "nrf52840-65k.bin", args = { "board=nrf52840_dk" }, cmp = "nrf52", ram = "ram-luaflash-v2",
+    label = "luaflash defaults, blank nRF52840 DK (DAPLink v2)", what = "board = nrf52840_dk, 65 KB on a blank flash (no page erased)" },
   { id = "ram-luaflash-stlink", group = "ram", kind = "ram", tool = "luaflash", board = "nucleo-f767zi", transport = "any", hz = 4000000 },
   { id = "ram-luaflash-v3", group = "ram", kind = "ram", tool = "luaflash", board = "nucleo-f767zi@v3", transport = "any", hz = 4000000 },
   { id = "ram-luaflash-stlink-f429", group = "ram", kind = "ram", tool = "luaflash", board = "nucleo-f429zi", transport = "any", hz = 4000000 },
@@ -377,7 +398,7 @@ local scenarios = {
 local erase_rows = { "f429", "full", "2m", "v3", "cal-plain", "protect", "flm-f767", "flm-pyocd-f429", "dap-v2",
   "dap-rpi", "dap-hid", "f103", "f103rc", "f103rc-fastest", "f103-unchanged", "f103rc-unchanged", "unchanged",
   "shift", "2m-chip", "h743-full", "h743-2m", "h743-2m-v3", "l476", "l476-fastest", "l476-unchanged",
-  "pico-1m5", "pico-1m5-unchanged", "pico-65k" }
+  "pico-1m5", "pico-1m5-unchanged", "pico-65k", "nrf52", "nrf52-unchanged", "nrf52-fastest" }
 do
   local want = {}
   for _, id in ipairs(erase_rows) do want[id] = true end
@@ -648,6 +669,10 @@ local function main()
     ["f103rc-65k"] = { floor_s = (33 * P.f1_page_erase_ns + 33280 * P.f1_prog_ns_typ) / 1e9, bytes = 66560 },
     -- STM32L4, DS10198 rows: pages covered x tERASE + double words x tprog
     ["l476-65k"] = { floor_s = (33 * P.l4_page_erase_ns + 8320 * P.l4_prog_ns_typ) / 1e9, bytes = 66560 },
+    -- nRF52840 (issue 15), nrf52-rp2040-targets.md 4: pages touched x tERASEPAGE + words x tWRITE;
+    -- chip: tERASEALL + words x tWRITE (destroys the rest of the flash and the UICR)
+    ["nrf52840-65k"] = { floor_s = (17 * P.nrf_erasepage_ns + 16640 * P.nrf_write_ns) / 1e9,
+      chip_s = (P.nrf_eraseall_ns + 16640 * P.nrf_write_ns) / 1e9, bytes = 66560 },
   }
   -- the H743 (x64, typical): one sector + 2080 flash words; 2 MB: both
   -- banks at once (a chip erase erases both together) vs one after the other
@@ -685,6 +710,8 @@ local function main()
     rp_w25_pp_ns = P.rp_w25_pp_ns, rp_w25_se_ns = P.rp_w25_se_ns, rp_w25_be32_ns = P.rp_w25_be32_ns,
     rp_w25_be64_ns = P.rp_w25_be64_ns, rp_clk_sys_hz = P.rp_clk_sys_hz, rp_rom_call_ns = P.rp_rom_call_ns,
     rp_dma_xfer_cycles = P.rp_dma_xfer_cycles,
+    nrf_write_ns = P.nrf_write_ns, nrf_erasepage_ns = P.nrf_erasepage_ns, nrf_eraseall_ns = P.nrf_eraseall_ns,
+    nrf_hclk_hz = P.nrf_hclk_hz, nrf_readynext = P.nrf_readynext,
   }
   -- results.json keeps only what tests and the report read (no raw results)
   local slim = { revision = results.revision, floor = results.floor, params = results.params, scenarios = {},

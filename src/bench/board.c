@@ -23,11 +23,13 @@
 #define PPB_END 0xE0100000u
 #define DBGMCU_BASE 0xE0042000u
 #define DBGMCU_END 0xE0043000u
+#define LED_LOW 0x100u
 #define POWER_OFF_NS 10000000ull /* bench choice: a lost supply comes back after 10 ms */
 
 typedef struct board_desc {
   lf_bench_board_info info;
-  struct { unsigned port, pin, led; } leds[3]; /* led 0: no LED in this slot */
+  struct { unsigned port, pin, led; } leds[3]; /* led 0: no LED in this slot; | LED_LOW: the
+                                                  LED is on while its pin is low */
 } board_desc;
 
 /* All have an on-board ST-LINK/V2-1 (0483:374B). The NUCLEO-144 boards have
@@ -66,6 +68,15 @@ static const board_desc boards[] = {
   {{"pico", "rp2040", "rpi-debugprobe", "E6605838B72F4A2A", lf_demo_pico_bin,
     &lf_demo_pico_bin_len},
    {{0, 25, 1}, {0, 0, 0}, {0, 0, 0}}},
+  /* ---- nRF52 (issue 15) ----
+   * Nordic nRF52840 DK (PCA10056): the nRF52840 with its LEDs LED1-LED3 on
+   * P0.13-P0.15, active low (LED4 P0.16 is not observed: three slots). The
+   * DK's interface MCU is a SEGGER J-Link OB; the bench wires a CMSIS-DAP
+   * v2 probe (a DAPLink) by default, as issue 15 asks (any other probe with
+   * @PROBE). Serial: bench choice. */
+  {{"nrf52840-dk", "nrf52840", "daplink", "000683420528", lf_demo_nrf52840_bin,
+    &lf_demo_nrf52840_bin_len},
+   {{0, 13, 1 | LED_LOW}, {0, 14, 2 | LED_LOW}, {0, 15, 3 | LED_LOW}}},
 };
 #define NBOARDS (sizeof boards / sizeof boards[0])
 
@@ -130,6 +141,9 @@ static int debug_bus(void *ctx, lf_bus_master m, uint32_t addr, unsigned size, b
 {
   lf_bench_board *b = ctx;
   sync_target(b, *t);
+  /* access-port protection (nRF52 APPROTECT): every transfer fails */
+  if (lf_soc_ahb_ap_locked(b->soc, *t))
+    return LF_BUS_ERR;
   /* the debug port is in use: read protection now also locks the core out
    * of flash until a power-on reset (soc.h) */
   lf_soc_debug_connected(b->soc);
@@ -202,6 +216,28 @@ static void rescue_ctrl(void *ctx, uint32_t ctrl, uint64_t t)
   lf_soc_debug_rescue(b->soc, ctrl, t);
 }
 
+static void hold_reset(lf_bench_board *b, bool asserted, uint64_t t);
+
+/* A vendor control AP (lf_soc_ap_view CTRL): addr is the AP register. Its
+ * RESET register holds the chip in reset as NRST does. */
+static int ctrl_ap_bus(void *ctx, lf_bus_master m, uint32_t addr, unsigned size, bool write,
+                       uint32_t *val, uint64_t *t)
+{
+  (void)m;
+  (void)size;
+  lf_bench_board *b = ctx;
+  sync_target(b, *t);
+  bool held = lf_soc_reset_held(b->soc);
+  unsigned apsel = 0;
+  for (unsigned i = 1; i < LF_SOC_MAX_APS; i++)
+    if (lf_soc_debug_ap(b->soc, i).view == LF_SOC_AP_CTRL)
+      apsel = i;
+  int rc = lf_soc_ctrl_ap_access(b->soc, apsel, (uint8_t)addr, write, val, *t);
+  if (lf_soc_reset_held(b->soc) != held)
+    hold_reset(b, !held, *t);
+  return rc;
+}
+
 /* The core's view of everything outside its own PPB. */
 static int core_bus(void *ctx, lf_bus_master m, uint32_t addr, unsigned size, bool write,
                     uint32_t *val, uint64_t *t)
@@ -241,15 +277,25 @@ static void env_system_reset1(void *ctx, uint64_t t)
     chip_reset(b, t);
 }
 
-static void wire_nrst(void *ctx, bool asserted, uint64_t t)
+/* The chip's reset line, as NRST or a vendor AP (CTRL-AP RESET) drives it. */
+static void hold_reset(lf_bench_board *b, bool asserted, uint64_t t)
 {
-  lf_bench_board *b = ctx;
   sync_target(b, t);
   if (asserted)
     lf_soc_reset(b->soc, LF_SOC_RESET_SYSTEM, t);
   lf_core_set_nrst(b->core, asserted, t);
   if (b->core1)
     lf_core_set_nrst(b->core1, asserted, t);
+}
+
+/* The NRST pin: a reset unless the SoC has it routed elsewhere (nRF52:
+ * a GPIO until UICR.PSELRESET makes it the reset pin). */
+static void wire_nrst(void *ctx, bool asserted, uint64_t t)
+{
+  lf_bench_board *b = ctx;
+  if (!lf_soc_pin_reset(b->soc))
+    return;
+  hold_reset(b, asserted, t);
 }
 
 static void gpio_changed(void *ctx, unsigned port, uint32_t old_odr, uint32_t new_odr, uint64_t t)
@@ -267,7 +313,9 @@ static void gpio_changed(void *ctx, unsigned port, uint32_t old_odr, uint32_t ne
       b->leds = n;
       b->capleds = cap;
     }
-    b->leds[b->nleds++] = (lf_bench_led_event){t, b->desc->leds[i].led, (new_odr & bit) != 0};
+    unsigned led = b->desc->leds[i].led;
+    bool on = ((new_odr & bit) != 0) != ((led & LED_LOW) != 0);
+    b->leds[b->nleds++] = (lf_bench_led_event){t, led & ~LED_LOW, on};
   }
 }
 
@@ -422,6 +470,10 @@ lf_bench_board *lf_bench_board_new(const lf_bench_board_cfg *cfg, char *err, siz
       dcfg.more[i - 1] = (lf_dap_ap){ap.idr, ap.base, {system_ap_bus, b}};
     else if (ap.view == LF_SOC_AP_DEBUG_APB)
       dcfg.more[i - 1] = (lf_dap_ap){ap.idr, ap.base, {debug_apb_bus, b}};
+    else if (ap.view == LF_SOC_AP_CTRL) {
+      dcfg.more[i - 1] = (lf_dap_ap){ap.idr, ap.base, {ctrl_ap_bus, b}};
+      dcfg.ctrl_aps |= 1u << (i - 1);
+    }
   }
   b->dap = lf_dap_new(&dcfg, &b->clock, &b->params, (lf_bus){debug_bus, b}, &b->faults);
   if (!b->dap) {

@@ -50,6 +50,8 @@
  *    Size word; the value is a bench choice, ADIv5 leaves it to the
  *    implementation), HPROT bits do not exist.
  *  - TAR auto-increment wraps inside the 1 KiB block (TAR[9:0]), dap.h.
+ *  - A control AP (lf_dap_cfg.ctrl_aps, the nRF52 CTRL-AP) is no MEM-AP: its
+ *    registers, IDR included, are its bus's, always answered OK.
  *  - DRW/BDx transfers need CDBGPWRUPACK and CSYSPWRUPACK; without them the
  *    transfer fails like an AHB error (STICKYERR), no bus access is made
  *    (ADIv5: implementation defined).
@@ -134,6 +136,7 @@ typedef struct mem_ap {
   uint32_t idr, base;
   lf_bus bus;
   bool apb;           /* APB-AP: word accesses only */
+  bool regs;          /* a control AP: registers on bus (lf_dap_cfg.ctrl_aps) */
   uint32_t csw, tar;
   uint32_t tar_wrap;  /* auto-increment block (power of two) */
 } mem_ap;
@@ -258,12 +261,14 @@ lf_dap *lf_dap_new(const lf_dap_cfg *cfg, lf_clock *clk, const lf_bench_params *
   d->cfg = *cfg;
   d->clk = clk;
   d->p = p;
-  d->ap[0] = (mem_ap){cfg->ap_idr, cfg->ap_base, bus, false, 0, 0,
+  d->ap[0] = (mem_ap){cfg->ap_idr, cfg->ap_base, bus, false, false, 0, 0,
                       cfg->tar_wrap ? cfg->tar_wrap : wrap_of(cfg->ap_idr)};
   for (unsigned i = 1; i < LF_DAP_MAX_APS; i++) {
     const lf_dap_ap *m = &cfg->more[i - 1];
     if (m->idr && m->bus.access)
-      d->ap[i] = (mem_ap){m->idr, m->base, m->bus, (m->idr & 0xFu) == IDR_TYPE_APB, 0, 0, wrap_of(m->idr)};
+      d->ap[i] = (mem_ap){m->idr, m->base, m->bus, (m->idr & 0xFu) == IDR_TYPE_APB,
+                          (cfg->ctrl_aps >> (i - 1) & 1u) != 0, 0, 0,
+                          wrap_of(m->idr)};
   }
   if (cfg->no_ap)
     memset(d->ap, 0, sizeof d->ap);
@@ -625,6 +630,11 @@ static uint32_t ap_read(lf_dap *d, uint8_t reg)
   mem_ap *ap = selected_ap(d);
   if (!ap)
     return 0;
+  if (ap->regs) {
+    uint64_t t = d->clk->now_ns;
+    ap->bus.access(ap->bus.ctx, LF_BUS_DEBUG, reg, 4, false, &v, &t);
+    return v;
+  }
   switch (reg) {
   case AP_CSW:
     v = ap->csw | CSW_DEVICEEN;
@@ -653,6 +663,11 @@ static void ap_write(lf_dap *d, uint8_t reg, uint32_t v)
   mem_ap *ap = selected_ap(d);
   if (!ap)
     return;
+  if (ap->regs) {
+    uint64_t t = d->clk->now_ns;
+    ap->bus.access(ap->bus.ctx, LF_BUS_DEBUG, reg, 4, true, &v, &t);
+    return;
+  }
   switch (reg) {
   case AP_CSW: {
     if (ap->apb) {

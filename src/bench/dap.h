@@ -67,6 +67,11 @@ typedef struct lf_dap_cfg {
    * time; NULL = none. The RP2040 rescue DP restarts the chip this way. */
   void (*ctrl_written)(void *ctx, uint32_t ctrl, uint64_t t_ns);
   void *ctrl_ctx;
+  /* Bit i - 1: APSEL i is not a MEM-AP but a vendor control AP (the nRF52
+   * CTRL-AP): every register access, IDR included, is one 32-bit access of
+   * its bus at the AP register address (APBANKSEL << 4 | A[3:2]); no
+   * CSW/TAR, no power-up needed, always answered OK. */
+  unsigned ctrl_aps;
 } lf_dap_cfg;
 
 #define LF_DAP_MAX_DROPS 4

@@ -30,5 +30,9 @@ extern const unsigned int lf_demo_l476_bin_len;
  * its CRC, vector table at 0x10000100, stack 0x20041F00). */
 extern const unsigned char lf_demo_pico_bin[];
 extern const unsigned int lf_demo_pico_bin_len;
+/* nRF52840 DK (Cortex-M4F; linked at 0, the nRF52840's flash; stack at the
+ * top of its 256 KiB RAM, 0x20040000). */
+extern const unsigned char lf_demo_nrf52840_bin[];
+extern const unsigned int lf_demo_nrf52840_bin_len;
 
 #endif

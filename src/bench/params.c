@@ -12,6 +12,7 @@
 #define CDREF "cmsis-dap.md"
 #define FLHREF "stm32-f1-l4-h7-targets.md"
 #define RPREF "nrf52-rp2040-targets.md"
+#define NRREF "nrf52-rp2040-targets.md"
 #define ROW(field, unit, src) {#field, offsetof(lf_bench_params, field), unit, src}
 #define ROW4(field, unit, src)                                                   \
   {#field "[x8]", offsetof(lf_bench_params, field) + 0 * sizeof(double), unit, src}, \
@@ -146,6 +147,20 @@ static const lf_param_desc rows[] = {
   ROW(rp_ssi_baudr_reset, "", RPREF " 10.1: flash_exit_xip sets SSI BAUDR = 6 (SCK = clk_sys / 6)"),
   ROW(rp_xip_read_ns, "ns", "[unconf] one uncached XIP read in serial 0x03 mode: 8 + 24 + 32 SCK at clk_sys / BAUDR; the bench charges this fixed cost per debug read (no cache model)"),
   ROW(rp_dma_xfer_cycles, "cycles", "[unconf] one DMA transfer = a read and a write on the bus fabric, no wait states (the RP2040 datasheet's DMA chapter not read; XIP serial timing not modeled)"),
+  /* nRF52840 (issue 15) */
+  ROW(nrf_hclk_hz, "Hz", NRREF " 6: CPU clock 64 MHz (OpenOCD nrf52.cfg header comment)"),
+  ROW(nrf_write_ns, "ns", "[unconf] " NRREF " 4: tWRITE 41 us max (nRF52810 S112 SDS 'up to 41 us'; nRF52833 model 42 us, nRF5340 43 us)"),
+  ROW(nrf_erasepage_ns, "ns", NRREF " 4: tERASEPAGE 85 ms max (nrf-hal PR #385 '85 ms on nRF52840'; S112 SDS nRF52810)"),
+  ROW(nrf_eraseall_ns, "ns", "[unconf] " NRREF " 4: tERASEALL 169 ms max (nRF52833/nRF5340 give 173 ms)"),
+  ROW(nrf_eraseuicr_ns, "ns", "[unconf] no ERASEUICR time in the reference: tERASEPAGE assumed (one page-sized array)"),
+  ROW(nrf_partial_setup_ns, "ns", "[unconf] " NRREF " 3.1 #11: a setup time per partial erase exists, its value is not given; 0"),
+  ROW(nrf_ctrlap_eraseall_ns, "ns", "[unconf] " NRREF " 5.3: CTRL-AP ERASEALL duration not given: tERASEALL assumed"),
+  ROW(nrf_nwrite, "", "[disagree] " NRREF " 3.1 #6: nWRITE 2 per word between erases (PS v1.x; nRF5340 table) vs 403 per 512-byte block (OPS 0.5.1)"),
+  ROW(nrf_nwrite_corrupts, "bool", NRREF " 3.1 #7: exceeding nWRITE is not detected, data may be unreliable: 1 = the word ANDs with deterministic garbage; 0 = plain AND"),
+  ROW(nrf_readynext, "bool", NRREF " 3: READYNEXT, the next word write is buffered and runs when the current one ends (PS of the nRF52820/52833 class)"),
+  ROW(nrf_hardened_approtect, "bool", NRREF " 5.2: build code F0 and later (FICR 0x10000134 >= 5) protect after every reset unless UICR.APPROTECT = 0x5A and firmware writes APPROTECT.DISABLE = 0x5A; 0 = a D0 part (protect only for UICR.APPROTECT != 0xFF)"),
+  ROW(nrf_ctrlap_erases_ram, "bool", "[unconf] " NRREF " 5.3, 20 #4: whether CTRL-AP ERASEALL clears RAM; 1 = RAM reads 0 after it"),
+  ROW(nrf_pin_reset_needs_pselreset, "bool", NRREF " 6: P0.18 is the reset pin only after UICR.PSELRESET[0] and [1] both = 18 (MDK SystemInit writes both, then resets); 0 = the probe's nRESET always resets"),
   ROW(run_slice_ns, "ns", "bench granularity of lf_bench_run (not a hardware fact)"),
 };
 
@@ -284,6 +299,20 @@ void lf_bench_params_default(lf_bench_params *p)
   p->rp_ssi_baudr_reset = 6;
   p->rp_xip_read_ns = 3100;
   p->rp_dma_xfer_cycles = 2;
+  /* nRF52840 (issue 15) */
+  p->nrf_hclk_hz = 64e6;
+  p->nrf_write_ns = 41e3;
+  p->nrf_erasepage_ns = 85e6;
+  p->nrf_eraseall_ns = 169e6;
+  p->nrf_eraseuicr_ns = 85e6;
+  p->nrf_partial_setup_ns = 0;
+  p->nrf_ctrlap_eraseall_ns = 169e6;
+  p->nrf_nwrite = 2;
+  p->nrf_nwrite_corrupts = 1;
+  p->nrf_readynext = 1;
+  p->nrf_hardened_approtect = 0;
+  p->nrf_ctrlap_erases_ram = 1;
+  p->nrf_pin_reset_needs_pselreset = 1;
   p->run_slice_ns = 1e6;
 }
 

@@ -124,6 +124,20 @@ typedef struct lf_bench_params {
   double rp_ssi_baudr_reset;       /* SSI BAUDR the ROM's flash_exit_xip sets (clk_sys / BAUDR) */
   double rp_xip_read_ns;           /* one XIP read by a bus master (cache miss, serial 0x03) */
   double rp_dma_xfer_cycles;       /* clk_sys cycles per DMA transfer (read + write) */
+  /* --- nRF52840 (issue 15: nrf52-rp2040-targets.md; soc_nrf52.c) --- */
+  double nrf_hclk_hz;              /* core clock (64 MHz from reset) */
+  double nrf_write_ns;             /* tWRITE: one 32-bit word */
+  double nrf_erasepage_ns;         /* tERASEPAGE: one 4 KiB page */
+  double nrf_eraseall_ns;          /* tERASEALL: NVMC ERASEALL (flash + UICR) */
+  double nrf_eraseuicr_ns;         /* NVMC ERASEUICR */
+  double nrf_partial_setup_ns;     /* added to every ERASEPAGEPARTIAL */
+  double nrf_ctrlap_eraseall_ns;   /* CTRL-AP ERASEALL (flash, UICR, RAM) */
+  double nrf_nwrite;               /* writes of one word between erases (nWRITE) */
+  double nrf_nwrite_corrupts;      /* 1: a write past nWRITE leaves the word unreliable (garbage) */
+  double nrf_readynext;            /* 1: one word write is buffered behind the one in progress */
+  double nrf_hardened_approtect;   /* 1: build code F0 (hardened APPROTECT); 0: D0 (legacy) */
+  double nrf_ctrlap_erases_ram;    /* 1: CTRL-AP ERASEALL clears RAM too */
+  double nrf_pin_reset_needs_pselreset; /* 1: P0.18 resets only with UICR.PSELRESET set */
   /* --- bench run --- */
   double run_slice_ns;             /* core catch-up granularity for lf_bench_run */
 } lf_bench_params;

@@ -20,9 +20,10 @@ extern const lf_soc_family lf_soc_family_stm32h7;
 extern const lf_soc_family lf_soc_family_stm32f1;
 extern const lf_soc_family lf_soc_family_stm32l4;
 extern const lf_soc_family lf_soc_family_rp2040;
+extern const lf_soc_family lf_soc_family_nrf52;
 static const lf_soc_family *const families[] = {&lf_soc_family_stm32, &lf_soc_family_stm32h7,
                                                 &lf_soc_family_stm32f1, &lf_soc_family_stm32l4,
-                                                &lf_soc_family_rp2040};
+                                                &lf_soc_family_rp2040, &lf_soc_family_nrf52};
 #define NFAMILIES (sizeof families / sizeof families[0])
 
 struct lf_soc {
@@ -253,6 +254,25 @@ int lf_soc_debug_apb_access(lf_soc *s, uint32_t addr, unsigned size, bool write,
     s->c.bus_errors++;
   return rc;
 }
+
+int lf_soc_ctrl_ap_access(lf_soc *s, unsigned apsel, uint8_t reg, bool write, uint32_t *val,
+                          uint64_t t_ns)
+{
+  if (s->fam->ctrl_ap_access)
+    return s->fam->ctrl_ap_access(s->self, apsel, reg, write, val, t_ns);
+  if (!write)
+    *val = 0;
+  return LF_BUS_OK;
+}
+
+bool lf_soc_ahb_ap_locked(const lf_soc *s, uint64_t t_ns)
+{
+  return s->fam->ahb_ap_locked ? s->fam->ahb_ap_locked(s->self, t_ns) : false;
+}
+
+bool lf_soc_pin_reset(const lf_soc *s) { return s->fam->pin_reset ? s->fam->pin_reset(s->self) : true; }
+
+bool lf_soc_reset_held(const lf_soc *s) { return s->fam->reset_held ? s->fam->reset_held(s->self) : false; }
 
 uint64_t lf_soc_watchdog_deadline(const lf_soc *s)
 {

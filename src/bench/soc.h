@@ -79,6 +79,8 @@ typedef enum lf_soc_ap_view {
   LF_SOC_AP_NONE = 0,     /* no AP at this APSEL */
   LF_SOC_AP_SYSTEM,       /* the SoC bus (lf_soc_access), without the core's PPB */
   LF_SOC_AP_DEBUG_APB,    /* the SoC's own debug bus (lf_soc_debug_apb_access) */
+  LF_SOC_AP_CTRL,         /* not a MEM-AP: a vendor control AP whose registers are the SoC's
+                             (lf_soc_ctrl_ap_access; the nRF52 CTRL-AP) */
 } lf_soc_ap_view;
 #define LF_SOC_MAX_APS 4
 typedef struct lf_soc_ap {
@@ -91,6 +93,21 @@ lf_soc_ap lf_soc_debug_ap(const lf_soc *s, unsigned apsel);
  * components, their ROM table). Default: LF_BUS_ERR everywhere. */
 int lf_soc_debug_apb_access(lf_soc *s, uint32_t addr, unsigned size, bool write, uint32_t *val,
                             uint64_t *t_ns);
+/* A register of a vendor control AP (LF_SOC_AP_CTRL) at apsel: reg is the
+ * AP register address (APBANKSEL << 4 | A[3:2], 0x00-0xFC, IDR at 0xFC
+ * included). Default: reads 0, writes ignored. */
+int lf_soc_ctrl_ap_access(lf_soc *s, unsigned apsel, uint8_t reg, bool write, uint32_t *val,
+                          uint64_t t_ns);
+/* Access-port protection: the debugger's MEM-AP 0 (and with it the core's
+ * debug registers) answers every transfer with an error at time t (nRF52
+ * APPROTECT). Default: false. */
+bool lf_soc_ahb_ap_locked(const lf_soc *s, uint64_t t_ns);
+/* The SoC holds the chip in reset by itself (nRF52 CTRL-AP RESET = 1); the
+ * board asserts the core's reset while it does. Default: false. */
+bool lf_soc_reset_held(const lf_soc *s);
+/* Whether the NRST pin resets the chip now (nRF52: only once UICR.PSELRESET
+ * routes it, at a reset). Default: true. */
+bool lf_soc_pin_reset(const lf_soc *s);
 /* The identification of the components around the core as the SoC
  * integrates them (cortexm.h lf_core_env.rom). Default: 0 (the core
  * profile's own). */

@@ -78,6 +78,14 @@ typedef struct lf_soc_family {
                           uint64_t *t_ns);
   /* lf_soc_debug_rescue (parts with a rescue DP). */
   void (*debug_rescue)(void *self, uint32_t ctrl, uint64_t t_ns);
+  /* lf_soc_ctrl_ap_access, lf_soc_ahb_ap_locked, lf_soc_reset_held (parts
+   * with an LF_SOC_AP_CTRL AP and access-port protection: nRF52). */
+  int (*ctrl_ap_access)(void *self, unsigned apsel, uint8_t reg, bool write, uint32_t *val,
+                        uint64_t t_ns);
+  bool (*ahb_ap_locked)(const void *self, uint64_t t_ns);
+  bool (*reset_held)(const void *self);
+  /* lf_soc_pin_reset (nRF52: UICR.PSELRESET). */
+  bool (*pin_reset)(const void *self);
 } lf_soc_family;
 
 /* A SoC of one given family, bypassing the registry (tests of the

@@ -31,6 +31,7 @@
 #include "core/session.h"
 
 struct lf_memap;
+struct lf_adi;
 struct lf_loader_adapter;
 
 #define LF_FLASH_MAX_REGIONS 4
@@ -244,6 +245,17 @@ struct lf_family {
   /* Every geometry of the family is program_once (ECC flash), described
    * ones too. */
   bool program_once;
+  /* Optional (nRF52): access-port protection seen from a vendor AP, for a
+   * chip whose memory AP refuses every transfer. After a failed connect:
+   * 1 = a chip of this family, protected (out: what it is and how to
+   * recover), 0 = not this family or not protected, < 0 = error. a is
+   * connected (the DP answers). */
+  int (*access_check)(lf_session *s, struct lf_adi *a, lf_protection *out);
+  /* Optional (nRF52): erase everything through the vendor AP, which also
+   * lifts the protection (the caller asked the user's consent). a is
+   * connected; the chip is reset afterwards. LF_ENOTSUP when the chip
+   * behind a is not one of this family's. */
+  int (*recover)(lf_session *s, struct lf_adi *a);
 };
 
 /* ---- helpers for family units ---- */

@@ -18,6 +18,7 @@ extern const lf_family lf_family_stm32f1;
 extern const lf_family lf_family_stm32l4;
 extern const lf_family lf_family_stm32h7;
 extern const lf_family lf_family_rp2040;
+extern const lf_family lf_family_nrf52;
 
 static const lf_family *const families[] = {
   &lf_family_stm32f4f7,
@@ -25,6 +26,8 @@ static const lf_family *const families[] = {
   &lf_family_stm32l4,
   &lf_family_stm32h7, /* reads 0x5C001000: after the families that read 0xE0042000 */
   &lf_family_rp2040,  /* reads SYSINFO CHIP_ID 0x40000000 (TIM2_CR1 on an STM32: no match) */
+  /* ---- nRF52 (issue 15) ---- reads FICR 0x10000100 (CCM RAM on an STM32F4): last */
+  &lf_family_nrf52,
 };
 
 const lf_family *lf_family_at(size_t i)
@@ -91,6 +94,9 @@ static const lf_part parts[] = {
    * Raspberry Pi Pico's 2 MiB W25Q16JV: the flash is a separate chip, its
    * size the board's */
   {"RP2040", "rp2040-pico", "rp2040", 0x0002, 2048},
+  /* ---- nRF52 (issue 15): line = FICR INFO.PART (nrf52-rp2040-targets.md 1);
+   * aliases: pyOCD's target name, the QIAA package ---- */
+  {"nRF52840", "nrf52840_xxaa,nrf52840-qiaa,nrf52840qiaa", "nrf52", 0x52840, 1024},
 };
 #define NPARTS (sizeof parts / sizeof parts[0])
 

@@ -4,6 +4,7 @@
  * disconnect are explicit. connect also identifies the chip through the
  * flash families (flash/family.h): the one named by opts.family first. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "arm/adi.h"
@@ -200,6 +201,61 @@ static void push_info(lua_State *L, const lf_ltarget *t)
   }
 }
 
+/* ---- nRF52 (issue 15): access-port protection ----
+ * A connect failed (rc): when the DP answered and a family with an
+ * access_check (the hinted one first) says the chip refuses its memory AP
+ * for protection, that becomes the error: what it is, that nothing was
+ * written, how to recover. Otherwise the connect's own error. Never
+ * returns. */
+static void protected_connect(lua_State *L, lf_ltarget *t, int rc)
+{
+  lf_session *s = lf_lua_session(L);
+  char first[512];
+  snprintf(first, sizeof first, "%s", lf_err_msg(s));
+  if (lf_adi_connected(t->adi)) {
+    const lf_family *f;
+    for (size_t i = 0; i == 0 || lf_family_at(i - 1); i++) {
+      f = i == 0 ? t->hint : lf_family_at(i - 1);
+      if (!f || !f->access_check || (i > 0 && f == t->hint))
+        continue;
+      lf_protection p;
+      lf_err_clear(s);
+      int k = f->access_check(s, t->adi, &p);
+      if (k == 1)
+        lf_lua_fail_rc(L, lf_err_set(s, LF_ETARGET, "target is read-protected: %s; nothing was "
+                                     "written. %s", p.what, p.message));
+    }
+  }
+  lf_err_set(s, rc, "%s", first);
+  lf_lua_fail_rc(L, rc);
+}
+
+/* t:recover() -> true: erase the whole chip through its vendor AP, which
+ * lifts access-port protection (nRF52 CTRL-AP ERASEALL; family.h recover).
+ * Everything on the chip is lost: the caller has the user's consent. Works
+ * on a chip whose memory AP is closed (no core connect needed). */
+static int t_recover(lua_State *L)
+{
+  lf_ltarget *t = check_target(L);
+  lf_session *s = lf_lua_session(L);
+  if (!lf_adi_connected(t->adi))
+    LF_LUA_TRY(L, lf_adi_connect(t->adi, LF_CONNECT_NORMAL));
+  int r = LF_ENOTSUP;
+  for (size_t i = 0; (i == 0 || lf_family_at(i - 1)) && r == LF_ENOTSUP; i++) {
+    const lf_family *f = i == 0 ? t->hint : lf_family_at(i - 1);
+    if (!f || !f->recover || (i > 0 && f == t->hint))
+      continue;
+    lf_err_clear(s);
+    r = f->recover(s, t->adi);
+  }
+  if (r == LF_ENOTSUP && !lf_err_msg(s)[0])
+    lf_err_set(s, r, "recover: no family of this chip can erase it through a vendor AP");
+  LF_LUA_TRY(L, r);
+  memset(&t->chip, 0, sizeof t->chip);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
 /* t:connect("attach" | "halt" | "under-reset") -> info. A chip no family
  * knows is not an error (info.chip = "unknown"); its flash cannot be planned. */
 static int t_connect(lua_State *L)
@@ -209,7 +265,9 @@ static int t_connect(lua_State *L)
   lf_ltarget *t = check_target(L);
   int m = luaL_checkoption(L, 2, "attach", modes);
   memset(&t->chip, 0, sizeof t->chip);
-  LF_LUA_TRY(L, lf_cm_connect(t->cm, map[m]));
+  int r = lf_cm_connect(t->cm, map[m]);
+  if (r)
+    protected_connect(L, t, r);
   identify(L, t);
   /* no family named at creation: the identified one's low-power bits now */
   if (!t->hint && t->chip.family)
@@ -590,6 +648,7 @@ static int t_tostring(lua_State *L)
 
 static const luaL_Reg target_methods[] = {
   {"connect", t_connect},
+  {"recover", t_recover},
   {"info", t_info},
   {"identify", t_identify},
   {"disconnect", t_disconnect},

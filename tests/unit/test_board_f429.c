@@ -123,7 +123,8 @@ static void board_table_lists_both_boards_and_rejects_unknown_names(void **s)
   assert_string_equal(lf_bench_board_at(4)->name, "nucleo-f103rc");
   assert_string_equal(lf_bench_board_at(5)->name, "nucleo-l476rg");
   assert_string_equal(lf_bench_board_at(6)->name, "pico");
-  assert_null(lf_bench_board_at(7));
+  assert_string_equal(lf_bench_board_at(7)->name, "nrf52840-dk"); /* issue 15 */
+  assert_null(lf_bench_board_at(8));
   for (size_t i = 0; lf_bench_board_at(i); i++)
     assert_ptr_equal(lf_bench_board_find(lf_bench_board_at(i)->name), lf_bench_board_at(i));
   assert_null(lf_bench_board_find("nucleo-f429"));
@@ -135,7 +136,8 @@ static void board_table_lists_both_boards_and_rejects_unknown_names(void **s)
   assert_int_equal(*f4->demo_len, lf_demo_f429_bin_len);
   char list[160];
   assert_string_equal(lf_bench_board_list(list, sizeof list),
-                      "nucleo-f767zi, nucleo-f429zi, nucleo-h743zi, nucleo-f103rb, nucleo-f103rc, nucleo-l476rg, pico");
+                      "nucleo-f767zi, nucleo-f429zi, nucleo-h743zi, nucleo-f103rb, nucleo-f103rc, nucleo-l476rg, "
+                      "pico, nrf52840-dk");
   char tiny[5];
   assert_string_equal(lf_bench_board_list(tiny, sizeof tiny), "nucl"); /* truncated, terminated */
 
@@ -145,7 +147,7 @@ static void board_table_lists_both_boards_and_rejects_unknown_names(void **s)
   cfg.board = "nucleo-f446re";
   char err[256];
   assert_null(lf_bench_board_new(&cfg, err, sizeof err));
-  assert_string_equal(err, "bench: unknown board 'nucleo-f446re' (known: nucleo-f767zi, nucleo-f429zi, nucleo-h743zi, nucleo-f103rb, nucleo-f103rc, nucleo-l476rg, pico)");
+  assert_string_equal(err, "bench: unknown board 'nucleo-f446re' (known: nucleo-f767zi, nucleo-f429zi, nucleo-h743zi, nucleo-f103rb, nucleo-f103rc, nucleo-l476rg, pico, nrf52840-dk)");
 }
 
 /* F4 1 / 10 / 15: ST-LINK/V2-1 0483:374B; SW-DP DPIDR 0x2BA01477 (DPv1);

@@ -483,6 +483,66 @@ static void several_aps_each_with_its_own_csw_tar_and_bus(void **state)
   teardown(r);
 }
 
+/* ---- nRF52 (issue 15) ----
+ * A vendor control AP (lf_dap_cfg.ctrl_aps, the nRF52 CTRL-AP at APSEL 1):
+ * every register access, IDR included, is one word access of its bus at the
+ * AP register address (bank | A[3:2]); reads are posted as any AP read; no
+ * CSW/TAR, no auto-increment, answered without the power-up handshake. */
+typedef struct ctrl_regs { uint32_t reg[64]; unsigned n; uint32_t last; } ctrl_regs;
+
+static int ctrl_access(void *ctx, lf_bus_master m, uint32_t addr, unsigned size, bool write,
+                       uint32_t *val, uint64_t *t)
+{
+  (void)m;
+  (void)t;
+  ctrl_regs *c = ctx;
+  assert_int_equal(size, 4);
+  assert_true(addr < 0x100 && (addr & 3u) == 0);
+  c->n++;
+  c->last = addr;
+  if (write)
+    c->reg[addr / 4] = *val;
+  else
+    *val = addr == 0xFC ? 0x02880000u : c->reg[addr / 4];
+  return LF_BUS_OK;
+}
+
+static void control_ap_registers_go_to_its_bus(void **state)
+{
+  (void)state;
+  static ctrl_regs cr;
+  memset(&cr, 0, sizeof cr);
+  lf_dap_cfg c = cfg;
+  c.more[0] = (lf_dap_ap){0x02880000u, 0, {ctrl_access, &cr}};
+  c.ctrl_aps = 1u; /* APSEL 1 */
+  rig *r = rig_new(NULL);
+  lf_dap_free(r->d);
+  r->d = lf_dap_new(&c, &r->clk, &r->p, (lf_bus){fake_access, &r->bus}, &r->faults);
+  assert_non_null(r->d);
+  lf_dap_set_swclk(r->d, 1e6);
+  uint32_t v = 0;
+  /* a line reset and DPIDR only: no power-up request */
+  lf_dap_line_reset(r->d);
+  assert_int_equal(rd(r, false, 0x0, &v), LF_SWD_OK);
+  wr(r, false, 0x8, 0x010000F0u); /* APSEL 1, bank 0xF */
+  assert_int_equal(rd(r, true, 0xC, &v), LF_SWD_OK);
+  assert_int_equal(rd(r, false, 0xC, &v), LF_SWD_OK); /* RDBUFF */
+  assert_int_equal(v, 0x02880000u);
+  assert_int_equal(cr.last, 0xFCu);
+  wr(r, false, 0x8, 0x01000000u); /* bank 0 */
+  assert_int_equal(wr(r, true, 0x4, 1), LF_SWD_OK); /* ERASEALL = 1 */
+  assert_int_equal(cr.reg[1], 1u);
+  assert_int_equal(wr(r, true, 0x0, 1), LF_SWD_OK); /* RESET = 1 */
+  assert_int_equal(rd(r, true, 0x0, &v), LF_SWD_OK);
+  assert_int_equal(rd(r, true, 0x4, &v), LF_SWD_OK);
+  assert_int_equal(v, 1u); /* RESET, posted */
+  assert_int_equal(rd(r, false, 0xC, &v), LF_SWD_OK);
+  assert_int_equal(v, 1u); /* ERASEALL */
+  assert_int_equal(cr.n, 5u); /* IDR, two writes, two reads */
+  assert_int_equal(r->bus.accesses, 0u); /* AP 0's bus untouched */
+  teardown(r);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -498,6 +558,7 @@ int main(void)
     cmocka_unit_test(power_cycle_resets_the_dp),
     cmocka_unit_test(injected_wait_and_fault),
     cmocka_unit_test(several_aps_each_with_its_own_csw_tar_and_bus),
+    cmocka_unit_test(control_ap_registers_go_to_its_bus),
   };
   return cmocka_run_group_tests_name("dap", tests, NULL, NULL);
 }

@@ -101,7 +101,8 @@ static void fx_open(fx *f, const char *board, const char *faults, const lf_loade
   assert_int_equal(f->p->ops->set_clock(f->p, getenv("LF_TEST_SWD_HZ") ? (uint32_t)atoi(getenv("LF_TEST_SWD_HZ")) : 4000000u, &hz), 0);
   assert_int_equal(lf_adi_new(f->s, f->p, NULL, &f->a), 0);
   assert_int_equal(lf_cm_new(f->a, NULL, &f->cm), 0);
-  if (lf_cm_connect(f->cm, LF_CM_UNDER_RESET))
+  /* the nRF52840's nRESET pin is a GPIO until UICR.PSELRESET routes it: halt instead */
+  if (lf_cm_connect(f->cm, strncmp(board, "nrf52", 5) == 0 ? LF_CM_ATTACH_HALT : LF_CM_UNDER_RESET))
     fail_msg("connect: %s", lf_err_msg(f->s));
   lf_chip chip;
   if (lf_family_identify(f->s, lf_adi_default_memap(f->a), NULL, &chip) ||
@@ -1199,6 +1200,100 @@ static void l476_errors_and_banks(void **state)
   fx_close(&f);
 }
 
+/* ---- nRF52840 (issue 15; loaders/nrf52.c) on the nRF52840 DK through a DAPLink ---- */
+
+#define NRF_NVMC 0x4001E000u
+#define NRF_UICR 0x10001000u
+
+/* The 65 KB job at 0: 17 pages erased, 16640 words, flash equals the image,
+ * the CRC equals zlib; within 1.10 x the floor from the params rows
+ * (17 x nrf_erasepage_ns + 16640 x nrf_write_ns = 2.1274 s), and above it
+ * (the words really wait tWRITE each). */
+static void nrf52_65k_image_programs_within_floor(void **state)
+{
+  (void)state;
+  fx f;
+  fx_open(&f, "nrf52840-dk", NULL, NULL);
+  uint8_t *img = random_bytes(IMAGE_LEN, 0x52840u);
+  lf_loader_step st[34];
+  size_t n = plan_steps(&f, img, 0, IMAGE_LEN, st);
+  assert_int_equal(n, 34);
+  uint64_t t0 = now(&f);
+  lf_loader_range rg = {0, IMAGE_LEN};
+  uint32_t crc = 0;
+  must(&f, lf_loader_run_crc32(f.l, st, n, &rg, 1, &crc), "run + crc");
+  double job = (double)(now(&f) - t0);
+  must(&f, lf_loader_stop(f.l), "stop");
+  assert_int_equal(crc, (uint32_t)crc32(0L, img, IMAGE_LEN));
+  expect_flash(&f, 0, img, IMAGE_LEN);
+  lf_bench_params p;
+  lf_bench_params_default(&p);
+  double floor_ns = 17 * p.nrf_erasepage_ns + (IMAGE_LEN / 4) * p.nrf_write_ns;
+  printf("nRF52840: job %.2f ms, %.4f x floor %.2f ms\n", job / 1e6, job / floor_ns, floor_ns / 1e6);
+  assert_int_equal((uint64_t)floor_ns, 2127240000ull);
+  assert_true(job < 1.10 * floor_ns);
+  assert_true(job > floor_ns);
+  free(img);
+  fx_close(&f);
+}
+
+/* zlib CRC on the target (byte table built at init; heads, tails, short
+ * and empty ranges) over RAM the host wrote and over erased flash. */
+static void nrf52_crc_equals_zlib(void **state)
+{
+  (void)state;
+  lf_loader_cfg c;
+  lf_loader_cfg_default(&c);
+  c.ram_size = 0x10000; /* the loader keeps to 64 KiB; the buffer sits above */
+  fx f;
+  fx_open(&f, "nrf52840-dk", NULL, &c);
+  static const uint32_t offs[8][2] = {{0, 3000}, {1, 2999}, {3, 17}, {2, 2}, {0, 0}, {4, 2048}, {7, 15}, {0, 3}};
+  crc_ranges_equal_zlib(&f, 0x20030000u, 52840u, offs);
+  uint8_t ff[4096];
+  memset(ff, 0xFF, sizeof ff);
+  lf_loader_range fr = {0x1000, sizeof ff};
+  uint32_t fc;
+  must(&f, lf_loader_crc32(f.l, &fr, 1, &fc), "crc flash");
+  assert_int_equal(fc, (uint32_t)crc32(0L, ff, sizeof ff));
+  must(&f, lf_loader_stop(f.l), "stop");
+  fx_close(&f);
+}
+
+/* A chip erase is NVMC ERASEALL: every page and the UICR erased, in
+ * tERASEALL; an unaligned program range is padded with 0xFF to words; the
+ * NVMC is back to read-only (CONFIG = Ren) after the loader stops. */
+static void nrf52_mass_erase_takes_the_uicr_and_pads_words(void **state)
+{
+  (void)state;
+  fx f;
+  fx_open(&f, "nrf52840-dk", NULL, NULL);
+  /* a UICR word and a word at the end of the flash, written over the debug port */
+  must(&f, lf_adi_write32(f.a, NRF_NVMC + 0x504, 1), "CONFIG = Wen");
+  must(&f, lf_adi_write32(f.a, NRF_UICR + 0x80, 0x12345678u), "UICR CUSTOMER[0]");
+  must(&f, lf_adi_write32(f.a, 0xFFFFCu, 0), "last flash word");
+  must(&f, lf_adi_write32(f.a, NRF_NVMC + 0x504, 0), "CONFIG = Ren");
+  uint8_t *img = random_bytes(5001, 11u);
+  lf_loader_step st[2] = {{LF_LOADER_MASS, 1, NULL, 0}, {LF_LOADER_PROGRAM, 0x1FFE, img, 5001}};
+  uint64_t t0 = now(&f);
+  must(&f, lf_loader_run(f.l, st, 2), "mass erase + program");
+  lf_bench_params p;
+  lf_bench_params_default(&p);
+  assert_true((double)(now(&f) - t0) > p.nrf_eraseall_ns);
+  must(&f, lf_loader_stop(f.l), "stop");
+  expect_flash(&f, 0x1FFE, img, 5001);
+  uint32_t w;
+  assert_int_equal(lf_bench_peek(f.b, 0x1FFC, &w, 4), 0);
+  assert_int_equal(w & 0xFFFFu, 0xFFFFu); /* padding before the range */
+  assert_int_equal(lf_bench_peek(f.b, NRF_UICR + 0x80, &w, 4), 0);
+  assert_int_equal(w, 0xFFFFFFFFu);
+  assert_int_equal(lf_bench_peek(f.b, 0xFFFFC, &w, 4), 0);
+  assert_int_equal(w, 0xFFFFFFFFu);
+  must(&f, lf_adi_read32(f.a, NRF_NVMC + 0x504, &w), "CONFIG");
+  assert_int_equal(w, 0);
+  free(img);
+  fx_close(&f);
+}
+
 int main(int argc, char **argv)
 {
   if (argc > 1)
@@ -1234,6 +1329,9 @@ int main(int argc, char **argv)
     cmocka_unit_test(l476_65k_image_programs_within_floor),
     cmocka_unit_test(l476_crc_unit_and_software_equal_zlib),
     cmocka_unit_test(l476_errors_and_banks),
+    cmocka_unit_test(nrf52_65k_image_programs_within_floor),
+    cmocka_unit_test(nrf52_crc_equals_zlib),
+    cmocka_unit_test(nrf52_mass_erase_takes_the_uicr_and_pads_words),
   };
   return cmocka_run_group_tests_name("loader", tests, NULL, NULL);
 }

@@ -141,7 +141,7 @@ static void test_family_errors_and_bank_option(void **state)
   lf_flash_geometry g = {0};
   assert_int_equal(lf_line_geometry(S, NULL, 0x999, 2048, false, &g), LF_ENOTSUP);
   assert_string_equal(lf_err_msg(S), "flash: no flash family knows the line with ID 0x999 (tried: "
-                                     "stm32f4f7, stm32f1, stm32l4, stm32h7, rp2040)");
+                                     "stm32f4f7, stm32f1, stm32l4, stm32h7, rp2040, nrf52)");
   assert_int_equal(lf_line_geometry(S, NULL, 0x470, 2048, false, &g), LF_ENOTSUP); /* named by the L4 unit */
   assert_non_null(strstr(lf_err_msg(S), "STM32L4R/L4S (DEV_ID 0x470) is not supported yet"));
   assert_int_equal(lf_line_geometry(S, NULL, 0x480, 2048, false, &g), LF_ENOTSUP); /* named by the H7 unit */

@@ -47,8 +47,8 @@ static inline uint32_t cycles(void) { return REG(DWT_CYCCNT); }
 /* IWDG (KR, PR, RLR; ST's formula 4 * 2^PR * (RLR + 1) / LSI): the longest
  * timeout (PR 6, RLR 0xFFF: 26 s at 40 kHz, 32.8 s at 32 kHz), longer than
  * any erase; harmless when the watchdog is not running (a reset restores
- * PR/RLR). */
-static void ldr_iwdg_slow(uint32_t w)
+ * PR/RLR). STM32 only: unused on other families. */
+__attribute__((unused)) static void ldr_iwdg_slow(uint32_t w)
 {
   REG(w + 0x00) = 0xAAAAu;
   REG(w + 0x00) = 0x5555u;
