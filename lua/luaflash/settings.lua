@@ -121,11 +121,15 @@ end
 function M.suggest(key, candidates)
   candidates = candidates or order
   local best, bestd = nil, math.huge
+  local limit = math.max(2, #key // 3)
   for _, k in ipairs(candidates) do
-    local d = distance(key:lower(), k)
+    -- the distance is at least the difference in length: a word far
+    -- longer than every candidate (any length on a command line) costs
+    -- nothing instead of its length times each candidate's
+    local d = math.abs(#key - #k) > limit and math.huge or distance(key:lower(), k)
     if d < bestd then best, bestd = k, d end
   end
-  if best and bestd <= math.max(2, #key // 3) then return best end
+  if best and bestd <= limit then return best end
   return nil
 end
 
@@ -273,7 +277,8 @@ function M.check_regions(v, from_text)
     if math.type(addr) ~= "integer" or addr < 0 or addr > 0xffffffff then
       return nil, "region " .. i .. ": addr must be an integer address (0 .. 0xffffffff)"
     end
-    if math.type(len) ~= "integer" or len < 1 or addr + len > 0x100000000 then
+    -- len is compared with the room left: addr + len could wrap around
+    if math.type(len) ~= "integer" or len < 1 or len > 0x100000000 - addr then
       return nil, string.format("region %d: len must be 1 .. 0x%x bytes (to the end of the address space)",
         i, 0x100000000 - addr)
     end
