@@ -424,7 +424,12 @@ int lf_pack_open_buffer(lf_session *s, const char *name, const uint8_t *data, si
   lf_pack *k = new_pack(s, name);
   if (!k)
     return LF_ENOMEM;
-  uint8_t *copy = malloc(len ? len : 1);
+  if (!len) {
+    int rc = lf_err_set(s, LF_EINVAL, "%s: not a readable pack (zip): empty", name);
+    lf_pack_free(k);
+    return rc;
+  }
+  uint8_t *copy = malloc(len);
   if (!copy) {
     lf_pack_free(k);
     return lf_err_set(s, LF_ENOMEM, "pack: out of memory");
