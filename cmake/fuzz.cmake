@@ -77,3 +77,18 @@ lf_fuzz(pack MAXLEN 65536
 add_executable(fuzz_probe_seed tests/fuzz/fuzz_probe_seed.c tests/fuzz/fuzz_probe.c tests/fuzz/fuzz_usb.c)
 target_include_directories(fuzz_probe_seed PRIVATE src tests/fuzz)
 target_link_libraries(fuzz_probe_seed PRIVATE lfbenchusb)
+
+# The hostile probe (faults.h hostile@SEED): luaflash over a probe that
+# corrupts its USB traffic, 1000 seeds per probe kind (label hostile;
+# docs/hardening.md has the longer runs and how to rerun them).
+add_executable(lf-hostile tests/hostile/hostile.c)
+target_link_libraries(lf-hostile PRIVATE lfscript)
+target_compile_definitions(lf-hostile PRIVATE LF_HOSTILE_LUA_DIR="${CMAKE_SOURCE_DIR}/lua")
+foreach(kind stlink:v2-1 cmsis_dap:daplink)
+  string(REPLACE ":" ";" kv ${kind})
+  list(GET kv 0 name)
+  list(GET kv 1 preset)
+  add_test(NAME hostile_probe_${name} COMMAND lf-hostile --probe ${preset} --seeds 0:1000)
+  set_tests_properties(hostile_probe_${name} PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 300
+                       LABELS hostile)
+endforeach()
