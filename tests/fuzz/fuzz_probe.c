@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arm/adi.h"
+#include "arm/cortex_m.h"
 #include "probe/cmsis_dap.h"
 #include "probe/probe.h"
 #include "probe/stlink.h"
@@ -99,6 +101,44 @@ static void exercise(lf_probe *p, uint8_t sel)
   o->disconnect(p);
 }
 
+/* The layers above the driver on its replies: DP power-up, MEM-AP, core
+ * connect and identification, halt, registers, memory, a function run,
+ * reset, disconnect. */
+static void exercise_arm(lf_session *s, lf_probe *p, uint8_t sel)
+{
+  lf_adi *a;
+  lf_adi_cfg ac;
+  lf_adi_cfg_default(&ac);
+  if (lf_adi_new(s, p, &ac, &a) != 0)
+    return;
+  lf_cm *t;
+  if (lf_cm_new(a, NULL, &t) == 0) {
+    static uint8_t buf[3000];
+    uint32_t v;
+    bool halted;
+    lf_cm_connect(t, (sel & 0x20) ? LF_CM_UNDER_RESET : LF_CM_ATTACH_HALT);
+    lf_cm_identify(t);
+    lf_cm_halt(t);
+    lf_cm_is_halted(t, &halted);
+    lf_cm_read_reg(t, 15, &v);
+    lf_cm_write_reg(t, 0, 0x12345678);
+    lf_adi_read(a, 0x08000002, buf, 1030);
+    lf_adi_write(a, 0x20000001, buf, 2100);
+    lf_adi_write_posted(a, 0x20000000, buf, 64);
+    lf_adi_read32_posted(a, 0x20000000, &v);
+    lf_adi_flush(a);
+    lf_cm_reset(t, (lf_cm_reset_kind)((sel >> 2) % 3), true);
+    /* last: its polling follows the clock, which the fuzz transport keeps
+     * only roughly like the bench (a recorded seed replays up to here) */
+    static const uint32_t args[4] = {1, 2, 3, 4};
+    lf_cm_run_function(t, 0x20000001, args, 0x20001000, 0.01, &v);
+    lf_cm_disconnect(t, true);
+    lf_cm_free(t);
+  }
+  lf_adi_disconnect(a);
+  lf_adi_free(a);
+}
+
 static void run(lf_session *s, lf_usb_ctx *usb, uint8_t sel, const lf_usb_match *filter, size_t nf,
                 int (*open)(lf_session *, lf_usb_dev *, lf_probe **),
                 int (*describe)(lf_session *, lf_usb_dev *, lf_probe_entry *))
@@ -116,7 +156,10 @@ static void run(lf_session *s, lf_usb_ctx *usb, uint8_t sel, const lf_usb_match 
   lf_probe *p;
   if (open(s, dev, &p) != 0)
     return; /* open closes the device on failure */
-  exercise(p, sel);
+  if (sel & 0x40)
+    exercise_arm(s, p, sel);
+  else
+    exercise(p, sel);
   lf_probe_close(p);
 }
 

@@ -18,13 +18,14 @@
 #include "fuzz_usb.h"
 
 /* ST-Link: sel bits 0-3 the PID (index into lf_stlink_usb_ids), bit 4
- * describe instead of open, bit 5 connect under reset. */
+ * describe instead of open, bit 5 connect under reset, bit 6 the arm layer
+ * (src/arm: DP, MEM-AP, Cortex-M) on top instead of the bare vtable. */
 void lf_fuzz_stlink_dev(uint8_t sel, lf_fuzz_usb_dev *dev);
 void lf_fuzz_stlink_run(lf_session *s, lf_usb_ctx *usb, uint8_t sel);
 
 /* CMSIS-DAP: sel bit 0 HID (v1) instead of bulk (v2), bit 1 high speed
  * (512-byte packets on bulk), bit 4 describe instead of open, bit 5
- * connect under reset. */
+ * connect under reset, bit 6 the arm layer on top. */
 void lf_fuzz_cmsis_dap_dev(uint8_t sel, lf_fuzz_usb_dev *dev);
 void lf_fuzz_cmsis_dap_run(lf_session *s, lf_usb_ctx *usb, uint8_t sel);
 
