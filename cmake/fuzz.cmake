@@ -21,9 +21,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; retur
   unset(CMAKE_REQUIRED_FLAGS)
 endif()
 
-# lf_fuzz(NAME MAXLEN n SOURCES driver... CODE instrumented-sources... LIBS libs...)
+# lf_fuzz(NAME MAXLEN n [DICT file] SOURCES driver... CODE instrumented-sources... LIBS libs...)
 function(lf_fuzz name)
-  cmake_parse_arguments(F "" "MAXLEN" "SOURCES;CODE;LIBS;DEFS" ${ARGN})
+  cmake_parse_arguments(F "" "MAXLEN;DICT" "SOURCES;CODE;LIBS;DEFS" ${ARGN})
+  set(dict "")
+  if(F_DICT)
+    set(dict "-dict=${CMAKE_SOURCE_DIR}/${F_DICT}")
+  endif()
   set(corpus ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/${name})
   add_executable(fuzz_${name}_replay ${F_SOURCES} tests/fuzz/replay_main.c)
   target_include_directories(fuzz_${name}_replay PRIVATE src tests/fuzz)
@@ -41,7 +45,7 @@ function(lf_fuzz name)
     target_link_libraries(fuzz_${name} PRIVATE ${F_LIBS})
     set(new ${CMAKE_BINARY_DIR}/fuzz-new/${name})
     add_test(NAME fuzz_${name}_run
-             COMMAND sh -c "mkdir -p '${new}' && exec \"$0\" -max_total_time=${LF_FUZZ_SECONDS} -max_len=${F_MAXLEN} -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 '${new}' '${corpus}'"
+             COMMAND sh -c "mkdir -p '${new}' && exec \"$0\" -max_total_time=${LF_FUZZ_SECONDS} -max_len=${F_MAXLEN} -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 ${dict} '${new}' '${corpus}'"
                      $<TARGET_FILE:fuzz_${name}>)
     set_tests_properties(fuzz_${name}_run PROPERTIES ENVIRONMENT "${LF_TEST_ENV}"
                          TIMEOUT 600 LABELS fuzz)
@@ -56,7 +60,7 @@ lf_fuzz(cmsis_dap MAXLEN 4096
   SOURCES tests/fuzz/fuzz_cmsis_dap.c tests/fuzz/fuzz_probe.c tests/fuzz/fuzz_usb.c
   CODE src/probe/cmsis_dap.c src/usb/usb.c src/arm/adi.c src/arm/cortex_m.c
   LIBS lfdriver)
-lf_fuzz(settings MAXLEN 1024
+lf_fuzz(settings MAXLEN 1024 DICT tests/fuzz/settings.dict
   SOURCES tests/fuzz/fuzz_settings.c
   LIBS lfscript
   DEFS LF_FUZZ_LUA_DIR="${CMAKE_SOURCE_DIR}/lua")
