@@ -53,7 +53,7 @@ int main(int argc, char **argv)
   const char *board = "nucleo-f103rb", *probe = "v2-1", *board_file = "nucleo_f103rb";
   unsigned long long first = 0, count = 1000;
   unsigned permille = 0, size = 2048;
-  double max_modeled = 30.0, max_host = 10.0;
+  double max_modeled = 30.0, max_host = 60.0;
   int verbose = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
