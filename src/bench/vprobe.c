@@ -308,6 +308,9 @@ void lf_vprobe_report(const lf_vprobe *p, FILE *out)
 {
   if (p->model->ops->report)
     p->model->ops->report(p->m, out);
+  if (p->h.on)
+    fprintf(out, "hostile: %llu transfers corrupted (%u per mille asked)\n",
+            (unsigned long long)p->h.corrupted, p->h.permille);
 }
 
 static uint64_t ns_of(double v) { return v > 0 ? (uint64_t)llround(v) : 0; }
