@@ -56,7 +56,7 @@ lf_fuzz(stlink MAXLEN 12000
   SOURCES tests/fuzz/fuzz_stlink.c tests/fuzz/fuzz_probe.c tests/fuzz/fuzz_usb.c
   CODE src/probe/stlink.c src/usb/usb.c src/arm/adi.c src/arm/cortex_m.c
   LIBS lfdriver)
-lf_fuzz(cmsis_dap MAXLEN 4096
+lf_fuzz(cmsis_dap MAXLEN 12000
   SOURCES tests/fuzz/fuzz_cmsis_dap.c tests/fuzz/fuzz_probe.c tests/fuzz/fuzz_usb.c
   CODE src/probe/cmsis_dap.c src/usb/usb.c src/arm/adi.c src/arm/cortex_m.c
   LIBS lfdriver)
