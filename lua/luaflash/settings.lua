@@ -382,14 +382,24 @@ function M.parse_args(words)
   return { name = "command line", values = values, where = where, text = true }
 end
 
+-- A name as text for a line: control bytes (a NUL from a project file
+-- included, which string.format's padded %s refuses) as \ddd escapes.
+local function printable(s)
+  return (tostring(s):gsub("%c", function(c) return string.format("\\%03d", c:byte()) end))
+end
+
 local function show(v, k)
   if type(v) == "string" then return string.format("%q", v) end
   if k == "protect" and type(v) == "table" then
     local q = {}
-    for i, r in ipairs(v) do q[i] = string.format("%s 0x%08X+0x%X", r.name, r.addr, r.len) end
+    for i, r in ipairs(v) do q[i] = string.format("%s 0x%08X+0x%X", printable(r.name), r.addr, r.len) end
     return "{ " .. table.concat(q, ", ") .. " }"
   end
-  if k == "allow_protected" and type(v) == "table" then return "{ " .. table.concat(v, ", ") .. " }" end
+  if k == "allow_protected" and type(v) == "table" then
+    local q = {}
+    for i, n in ipairs(v) do q[i] = printable(n) end
+    return "{ " .. table.concat(q, ", ") .. " }"
+  end
   if type(v) == "table" then return "{...}" end
   return tostring(v)
 end
@@ -399,11 +409,12 @@ function M.format(eff, origin)
   local lines = {}
   for _, k in ipairs(order) do
     if not spec[k].alias then
-      lines[#lines + 1] = string.format("%-20s = %-14s -- %s", k, show(eff[k], k), origin[k])
+      -- %q above leaves a NUL as \0 but a newline as "\" + newline: one line per key
+      lines[#lines + 1] = string.format("%-20s = %-14s -- %s", k, printable(show(eff[k], k)), printable(origin[k]))
       if k == "protect" and type(eff[k]) == "table" then
         for _, r in ipairs(eff[k]) do
           lines[#lines + 1] = string.format("%-20s   %-14s -- %s: 0x%08X-0x%08X (%d bytes)", "", "",
-            r.name, r.addr, r.addr + r.len - 1, r.len) .. (r.from and (", " .. r.from) or "")
+            printable(r.name), r.addr, r.addr + r.len - 1, r.len) .. (r.from and (", " .. printable(r.from)) or "")
         end
       end
     end

@@ -139,4 +139,15 @@ test("allow_protected_is_true_or_names", function()
   eq(S.check("erase", "fastest"), "fastest")
 end)
 
+test("format_shows_names_with_control_bytes_on_one_line", function()
+  -- a NUL in a name (a project file may hold one) made string.format raise (fuzz_settings finding)
+  local eff, origin = S.merge({
+    { name = "project p", values = { allow_protected = { "cl\0o" }, protect = { { 0x08000000, 16, "a\nb" } } } },
+  })
+  assert(eff, origin)
+  local text = S.format(eff, origin)
+  assert(text:find("allow_protected%s+= { cl\\000o }"), text)
+  assert(text:find("a\\010b 0x08000000%+0x10"), text)
+end)
+
 T.done()
