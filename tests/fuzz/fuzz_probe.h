@@ -7,9 +7,8 @@
  * calls every op of the vtable the driver has, whatever the earlier ones
  * returned (a driver must survive calls after a failure), and closes it.
  * Besides crashes, leaks and hangs (the sanitizers, fuzz_usb.h) it aborts
- * when a driver breaks its contract: a dap_run that succeeds without every
- * access done, a successful memory read that leaves the buffer unwritten
- * is not checkable and not checked. */
+ * when a driver breaks a contract it can check: a dap_run that succeeds
+ * without every access done. */
 #ifndef LF_TESTS_FUZZ_PROBE_H
 #define LF_TESTS_FUZZ_PROBE_H
 
