@@ -10,7 +10,7 @@ file(GLOB LF_FUZZ_IMAGE_INPUTS CONFIGURE_DEPENDS
   ${CMAKE_SOURCE_DIR}/tests/data/images/app.*
   ${CMAKE_SOURCE_DIR}/tests/data/images/gcc/gcc.*)
 add_test(NAME fuzz_image_replay COMMAND fuzz_image_replay ${LF_FUZZ_IMAGE_INPUTS})
-set_tests_properties(fuzz_image_replay PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 300)
+set_tests_properties(fuzz_image_replay PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 300 LABELS fuzz-replay)
 
 if(CMAKE_C_COMPILER_ID MATCHES "Clang")
   include(CheckCSourceCompiles)
@@ -27,5 +27,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; retur
     target_compile_options(fuzz_image PRIVATE -fsanitize=fuzzer,address,undefined)
     target_link_options(fuzz_image PRIVATE -fsanitize=fuzzer,address,undefined)
     target_link_libraries(fuzz_image PRIVATE lfdriver)
+    # the short fuzzing run of scripts/test (ctest -L '^fuzz$', cmake/fuzz.cmake)
+    set(new ${CMAKE_BINARY_DIR}/fuzz-new/image)
+    add_test(NAME fuzz_image_run
+             COMMAND sh -c "mkdir -p '${new}' && exec \"$0\" -max_total_time=${LF_FUZZ_SECONDS} -max_len=4096 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 '${new}' '${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/image'"
+                     $<TARGET_FILE:fuzz_image>)
+    set_tests_properties(fuzz_image_run PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 600 LABELS fuzz)
   endif()
 endif()

@@ -129,11 +129,15 @@ end
 function M.suggest(key, candidates)
   candidates = candidates or order
   local best, bestd = nil, math.huge
+  local limit = math.max(2, #key // 3)
   for _, k in ipairs(candidates) do
-    local d = distance(key:lower(), k)
+    -- the distance is at least the difference in length: a word far
+    -- longer than every candidate (any length on a command line) costs
+    -- nothing instead of its length times each candidate's
+    local d = math.abs(#key - #k) > limit and math.huge or distance(key:lower(), k)
     if d < bestd then best, bestd = k, d end
   end
-  if best and bestd <= math.max(2, #key // 3) then return best end
+  if best and bestd <= limit then return best end
   return nil
 end
 
@@ -281,7 +285,8 @@ function M.check_regions(v, from_text)
     if math.type(addr) ~= "integer" or addr < 0 or addr > 0xffffffff then
       return nil, "region " .. i .. ": addr must be an integer address (0 .. 0xffffffff)"
     end
-    if math.type(len) ~= "integer" or len < 1 or addr + len > 0x100000000 then
+    -- len is compared with the room left: addr + len could wrap around
+    if math.type(len) ~= "integer" or len < 1 or len > 0x100000000 - addr then
       return nil, string.format("region %d: len must be 1 .. 0x%x bytes (to the end of the address space)",
         i, 0x100000000 - addr)
     end
@@ -385,14 +390,24 @@ function M.parse_args(words)
   return { name = "command line", values = values, where = where, text = true }
 end
 
+-- A name as text for a line: control bytes (a NUL from a project file
+-- included, which string.format's padded %s refuses) as \ddd escapes.
+local function printable(s)
+  return (tostring(s):gsub("%c", function(c) return string.format("\\%03d", c:byte()) end))
+end
+
 local function show(v, k)
   if type(v) == "string" then return string.format("%q", v) end
   if k == "protect" and type(v) == "table" then
     local q = {}
-    for i, r in ipairs(v) do q[i] = string.format("%s 0x%08X+0x%X", r.name, r.addr, r.len) end
+    for i, r in ipairs(v) do q[i] = string.format("%s 0x%08X+0x%X", printable(r.name), r.addr, r.len) end
     return "{ " .. table.concat(q, ", ") .. " }"
   end
-  if k == "allow_protected" and type(v) == "table" then return "{ " .. table.concat(v, ", ") .. " }" end
+  if k == "allow_protected" and type(v) == "table" then
+    local q = {}
+    for i, n in ipairs(v) do q[i] = printable(n) end
+    return "{ " .. table.concat(q, ", ") .. " }"
+  end
   if type(v) == "table" then return "{...}" end
   return tostring(v)
 end
@@ -402,11 +417,12 @@ function M.format(eff, origin)
   local lines = {}
   for _, k in ipairs(order) do
     if not spec[k].alias then
-      lines[#lines + 1] = string.format("%-20s = %-14s -- %s", k, show(eff[k], k), origin[k])
+      -- %q above leaves a NUL as \0 but a newline as "\" + newline: one line per key
+      lines[#lines + 1] = string.format("%-20s = %-14s -- %s", k, printable(show(eff[k], k)), printable(origin[k]))
       if k == "protect" and type(eff[k]) == "table" then
         for _, r in ipairs(eff[k]) do
           lines[#lines + 1] = string.format("%-20s   %-14s -- %s: 0x%08X-0x%08X (%d bytes)", "", "",
-            r.name, r.addr, r.addr + r.len - 1, r.len) .. (r.from and (", " .. r.from) or "")
+            printable(r.name), r.addr, r.addr + r.len - 1, r.len) .. (r.from and (", " .. printable(r.from)) or "")
         end
       end
     end

@@ -13,7 +13,7 @@ static const struct {
   {"usb_timeout", LF_FAULT_USB_TIMEOUT, false}, {"usb_stall", LF_FAULT_USB_STALL, false},
   {"usb_short", LF_FAULT_USB_SHORT, false},     {"swd_wait", LF_FAULT_SWD_WAIT, false},
   {"swd_fault", LF_FAULT_SWD_FAULT, false},     {"flash_error", LF_FAULT_FLASH_ERROR, false},
-  {"power_loss", LF_FAULT_POWER_LOSS, true},
+  {"power_loss", LF_FAULT_POWER_LOSS, true},    {"hostile", LF_FAULT_HOSTILE, false},
 };
 
 void lf_faults_init(lf_faults *f) { memset(f, 0, sizeof *f); }
@@ -69,7 +69,7 @@ int lf_faults_parse(lf_faults *f, const char *spec, char *err, size_t errlen)
     if (k == sizeof kinds / sizeof kinds[0]) {
       snprintf(err, errlen,
                "fault spec '%s' at offset %zu: unknown fault '%.*s' (usb_timeout usb_stall "
-               "usb_short swd_wait swd_fault flash_error power_loss)",
+               "usb_short swd_wait swd_fault flash_error power_loss hostile)",
                spec, (size_t)(item - spec), (int)(at - p), p);
       return -1;
     }
@@ -83,7 +83,7 @@ int lf_faults_parse(lf_faults *f, const char *spec, char *err, size_t errlen)
     ft->count = 1;
     const char *q = at + 1;
     q = kinds[k].timed ? parse_time(q, &ft->at) : parse_u64(q, 10, &ft->at);
-    if (!q || (!kinds[k].timed && ft->at == 0)) {
+    if (!q || (!kinds[k].timed && ft->at == 0 && ft->kind != LF_FAULT_HOSTILE)) {
       snprintf(err, errlen, "fault spec '%s' at offset %zu: %s after '@' in '%.*s'", spec,
                (size_t)(at + 1 - spec),
                kinds[k].timed ? "expected a time such as 1.5ms" : "expected an event number >= 1",
@@ -106,6 +106,15 @@ int lf_faults_parse(lf_faults *f, const char *spec, char *err, size_t errlen)
         return -1;
       }
       ft->arg = (uint32_t)bits;
+    }
+    if (ft->kind == LF_FAULT_HOSTILE) {
+      uint64_t pm = 10;
+      if (*q == ':' && (!(q = parse_u64(q + 1, 10, &pm)) || pm > 1000)) {
+        snprintf(err, errlen, "fault spec '%s': hostile needs ':PERMILLE' 0..1000 after the seed in '%.*s'",
+                 spec, (int)itemlen, item);
+        return -1;
+      }
+      ft->arg = (uint32_t)pm;
     }
     if (*q != ',' && *q != '\0') {
       snprintf(err, errlen, "fault spec '%s' at offset %zu: unexpected '%c'", spec,
@@ -135,6 +144,14 @@ lf_fault *lf_faults_event(lf_faults *f, lf_fault_kind kind)
       return ft;
     }
   }
+  return NULL;
+}
+
+const lf_fault *lf_faults_hostile(const lf_faults *f)
+{
+  for (size_t i = 0; f && i < f->n; i++)
+    if (f->items[i].kind == LF_FAULT_HOSTILE)
+      return &f->items[i];
   return NULL;
 }
 

@@ -9,6 +9,11 @@
  *   swd_fault@N          the Nth SWD AP transaction answers FAULT and sets STICKYERR
  *   flash_error@N:BITS   the Nth flash operation fails with SR BITS (hex, e.g. 0x10)
  *   power_loss@T         the target loses power at virtual time T (ns/us/ms/s suffix)
+ *   hostile@SEED[:PM]    a hostile probe: PM per mille (default 10) of the USB
+ *                        transfers, drawn by a PRNG seeded with SEED (0 allowed),
+ *                        are corrupted (vprobe.c: random, short, oversized,
+ *                        stale and late replies, wrong status bytes, wrong
+ *                        sizes, stalls, timeouts, lost commands)
  *
  * Items are separated by commas. */
 #ifndef LF_BENCH_FAULTS_H
@@ -26,6 +31,7 @@ typedef enum lf_fault_kind {
   LF_FAULT_SWD_FAULT,
   LF_FAULT_FLASH_ERROR,
   LF_FAULT_POWER_LOSS,
+  LF_FAULT_HOSTILE,
   LF_FAULT_NKINDS
 } lf_fault_kind;
 
@@ -35,7 +41,7 @@ typedef struct lf_fault {
   lf_fault_kind kind;
   uint64_t at;      /* event number (1-based) or virtual time in ns */
   uint64_t count;   /* how many consecutive events (>= 1) */
-  uint32_t arg;     /* flash_error: SR bits */
+  uint32_t arg;     /* flash_error: SR bits; hostile: per mille */
   uint64_t fired;   /* how many times it has fired */
 } lf_fault;
 
@@ -54,5 +60,7 @@ int lf_faults_parse(lf_faults *f, const char *spec, char *err, size_t errlen);
 lf_fault *lf_faults_event(lf_faults *f, lf_fault_kind kind);
 /* For time-armed faults: the first unfired fault of `kind` with at <= t. */
 lf_fault *lf_faults_due(lf_faults *f, lf_fault_kind kind, uint64_t t);
+/* The hostile@ item (at = seed, arg = per mille), or NULL. */
+const lf_fault *lf_faults_hostile(const lf_faults *f);
 
 #endif

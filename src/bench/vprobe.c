@@ -15,11 +15,146 @@ static const lf_vprobe_model *const models[] = {
 };
 #define NMODELS (sizeof models / sizeof models[0])
 
+/* The hostile layer (faults.h hostile@SEED[:PM]): between the host and the
+ * model, it corrupts the transfers a seeded PRNG picks. A reply it spoils
+ * was produced by the model first (the model's time and state moved as
+ * for a good one), so what the host sees is what a probe with a bad cable,
+ * a firmware bug or a lost packet would show; a command it loses never
+ * reaches the model. */
+#define HOSTILE_KEEP 1024 /* bytes of a reply kept for a stale or late one */
+
+typedef enum hostile_in {
+  H_RANDOM,    /* the reply's bytes overwritten with noise */
+  H_SHORT,     /* fewer bytes than the probe sent */
+  H_OVERSIZED, /* more bytes than the probe sent (noise after), or overflow */
+  H_STALE,     /* the previous reply again, this one lost */
+  H_LATE,      /* the previous reply now, this one on the next IN (out of order) */
+  H_STATUS,    /* one of the first bytes (status, command echo) replaced */
+  H_SIZE,      /* a zero-length packet, or a few bytes more or less */
+  H_STALL,
+  H_TIMEOUT,
+  H_NIN
+} hostile_in;
+
+typedef struct hostile {
+  bool on;
+  unsigned permille;
+  uint64_t rng;
+  lf_clock *clk;
+  uint8_t last[HOSTILE_KEEP]; /* the last reply the host was given */
+  size_t last_len;
+  bool have_last;
+  uint8_t late[HOSTILE_KEEP]; /* a reply held back (H_LATE) */
+  size_t late_len;
+  bool have_late;
+  uint64_t corrupted;
+} hostile;
+
 struct lf_vprobe {
   const lf_vprobe_model *model;
   const char *preset; /* the model's own copy of the name */
   void *m;
+  hostile h;
 };
+
+static uint64_t h_next(hostile *h)
+{ /* splitmix64 */
+  uint64_t z = (h->rng += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+static unsigned h_below(hostile *h, unsigned n) { return n ? (unsigned)(h_next(h) % n) : 0; }
+static bool h_roll(hostile *h) { return h_below(h, 1000) < h->permille; }
+
+static void h_noise(hostile *h, uint8_t *b, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    b[i] = (uint8_t)h_next(h);
+}
+
+static void h_keep(uint8_t *dst, size_t *dlen, const uint8_t *src, size_t n)
+{
+  *dlen = n < HOSTILE_KEEP ? n : HOSTILE_KEEP;
+  memcpy(dst, src, *dlen);
+}
+
+static int h_in(hostile *h, uint8_t *buf, size_t len, size_t *actual, unsigned timeout_ms, int r)
+{
+  if (h->have_late && r == LF_VUSB_OK) { /* the held reply comes now, this one is lost */
+    size_t n = h->late_len < len ? h->late_len : len;
+    memcpy(buf, h->late, n);
+    *actual = n;
+    h->have_late = false;
+  } else if (r == LF_VUSB_OK && h_roll(h)) {
+    h->corrupted++;
+    static const uint8_t status[] = {0x00, 0x01, 0x02, 0x04, 0x08, 0x7F, 0x80, 0x81, 0xFF};
+    switch ((hostile_in)h_below(h, H_NIN)) {
+    case H_RANDOM:
+      h_noise(h, buf, *actual);
+      break;
+    case H_SHORT:
+      *actual = h_below(h, (unsigned)*actual);
+      break;
+    case H_OVERSIZED:
+      if (len > *actual) {
+        size_t n = *actual + 1 + h_below(h, (unsigned)(len - *actual));
+        h_noise(h, buf + *actual, n - *actual);
+        *actual = n;
+      } else {
+        *actual = 0;
+        return LF_VUSB_ERR_OVERFLOW;
+      }
+      break;
+    case H_STALE:
+      if (h->have_last) {
+        size_t n = h->last_len < len ? h->last_len : len;
+        memcpy(buf, h->last, n);
+        *actual = n;
+      }
+      break;
+    case H_LATE:
+      if (h->have_last) {
+        h_keep(h->late, &h->late_len, buf, *actual);
+        h->have_late = true;
+        size_t n = h->last_len < len ? h->last_len : len;
+        memcpy(buf, h->last, n);
+        *actual = n;
+      }
+      break;
+    case H_STATUS:
+      if (*actual)
+        buf[h_below(h, *actual < 2 ? 1 : 2)] =
+          h_below(h, 4) ? status[h_below(h, sizeof status)] : (uint8_t)h_next(h);
+      break;
+    case H_SIZE:
+      if (h_below(h, 2) || !*actual) {
+        *actual = 0;
+      } else {
+        size_t d = 1 + h_below(h, 3);
+        *actual = h_below(h, 2) && *actual + d <= len ? *actual + d : (*actual > d ? *actual - d : 0);
+      }
+      break;
+    case H_STALL:
+      *actual = 0;
+      return LF_VUSB_ERR_PIPE;
+    case H_TIMEOUT:
+      *actual = 0;
+      lf_clock_advance(h->clk, LF_CLK_TIMEOUT, (uint64_t)timeout_ms * 1000000u);
+      return LF_VUSB_ERR_TIMEOUT;
+    default:
+      break;
+    }
+  }
+  if (r == LF_VUSB_OK) {
+    h_keep(h->last, &h->last_len, buf, *actual);
+    h->have_last = true;
+  }
+  return r;
+}
+
+uint64_t lf_vprobe_hostile_count(const lf_vprobe *p) { return p->h.corrupted; }
 
 static const lf_vprobe_model *find(const char *preset, const char **name)
 {
@@ -75,6 +210,13 @@ lf_vprobe *lf_vprobe_new(const char *preset, const lf_vprobe_env *env, char *err
     free(p);
     return NULL;
   }
+  const lf_fault *hf = lf_faults_hostile(env->faults);
+  if (hf) {
+    p->h.on = true;
+    p->h.permille = hf->arg;
+    p->h.rng = hf->at;
+    p->h.clk = env->clk;
+  }
   return p;
 }
 
@@ -97,6 +239,28 @@ void *lf_vprobe_state(lf_vprobe *p, const char *kind)
 int lf_vprobe_out(lf_vprobe *p, uint8_t ep, const void *data, size_t len, size_t *actual,
                   unsigned timeout_ms)
 {
+  hostile *h = &p->h;
+  if (h->on && h_roll(h)) {
+    h->corrupted++;
+    switch (h_below(h, 3)) {
+    case 0: /* lost on the way: stalled (a round trip of the probe's link) */
+      *actual = 0;
+      lf_clock_advance(h->clk, LF_CLK_USB, p->model->ops->usb_ns(p->m, 0));
+      return LF_VUSB_ERR_PIPE;
+    case 1: /* lost on the way: the host times out */
+      *actual = 0;
+      lf_clock_advance(h->clk, LF_CLK_TIMEOUT, (uint64_t)timeout_ms * 1000000u);
+      return LF_VUSB_ERR_TIMEOUT;
+    default: { /* delivered, but the host is told it timed out */
+      int r = p->model->ops->out(p->m, ep, data, len, actual, timeout_ms);
+      if (r == LF_VUSB_OK) {
+        lf_clock_advance(h->clk, LF_CLK_TIMEOUT, (uint64_t)timeout_ms * 1000000u);
+        r = LF_VUSB_ERR_TIMEOUT;
+      }
+      return r;
+    }
+    }
+  }
   return p->model->ops->out(p->m, ep, data, len, actual, timeout_ms);
 }
 
@@ -104,7 +268,8 @@ int lf_vprobe_in(lf_vprobe *p, uint8_t ep, void *buf, size_t len, size_t *actual
                  unsigned timeout_ms, unsigned flags, uint64_t *done_ns)
 {
   uint64_t t = 0;
-  return p->model->ops->in(p->m, ep, buf, len, actual, timeout_ms, flags, done_ns ? done_ns : &t);
+  int r = p->model->ops->in(p->m, ep, buf, len, actual, timeout_ms, flags, done_ns ? done_ns : &t);
+  return p->h.on ? h_in(&p->h, buf, len, actual, timeout_ms, r) : r;
 }
 
 bool lf_vprobe_in_pending(const lf_vprobe *p, uint8_t ep) { return p->model->ops->in_pending(p->m, ep); }
@@ -143,6 +308,9 @@ void lf_vprobe_report(const lf_vprobe *p, FILE *out)
 {
   if (p->model->ops->report)
     p->model->ops->report(p->m, out);
+  if (p->h.on)
+    fprintf(out, "hostile: %llu transfers corrupted (%u per mille asked)\n",
+            (unsigned long long)p->h.corrupted, p->h.permille);
 }
 
 static uint64_t ns_of(double v) { return v > 0 ? (uint64_t)llround(v) : 0; }

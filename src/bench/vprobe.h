@@ -147,6 +147,8 @@ uint64_t lf_vprobe_usb_wire_ns(const lf_vprobe *p, size_t len);
 const struct lf_bench_usb_info *lf_vprobe_usb_info(const lf_vprobe *p);
 const lf_vprobe_counters *lf_vprobe_counters_get(const lf_vprobe *p);
 void lf_vprobe_report(const lf_vprobe *p, FILE *out);
+/* Transfers the hostile layer (faults.h hostile@) corrupted so far. */
+uint64_t lf_vprobe_hostile_count(const lf_vprobe *p);
 
 /* For models: USB bus timing. A link at full speed (12 Mbit/s, 64-byte
  * packets) or high speed (480 Mbit/s, 512) with usb_*_packet_overhead bytes

@@ -73,10 +73,12 @@ static int past_end(const rd *r, const char *what, unsigned i, uint32_t off)
                     "the %zu-byte file (truncated?)", r->name, what, i, off, r->n);
 }
 
-/* A NUL-terminated name at off inside the string table t (bounded). */
+/* A NUL-terminated name at off inside the string table t (bounded). Only
+ * sections with file bytes were checked against the file's end: a table of
+ * another type (NOBITS, NULL) has none here. */
 static const char *str_at(const rd *r, const sec *t, uint32_t off)
 {
-  if (!t || off >= t->size)
+  if (!t || t->type == SHT_NOBITS || t->type == 0 || off >= t->size || !in_file(r, t->off, t->size))
     return NULL;
   const char *p = (const char *)r->d + t->off + off;
   size_t max = t->size - off;

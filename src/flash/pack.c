@@ -47,6 +47,8 @@ static int read_member(lf_session *s, const lf_pack *k, const char *name, uint8_
                        size_t max)
 {
   *data = NULL;
+  if (!k->zip)
+    return lf_err_set(s, LF_EINVAL, "%s: no file '%s': a .pdsc without its pack", k->path, name);
   zip_int64_t i = zip_name_locate(k->zip, name, 0);
   if (i < 0)
     i = zip_name_locate(k->zip, name, ZIP_FL_NOCASE);
@@ -329,24 +331,11 @@ static int parse_pdsc(lf_session *s, lf_pack *k, const uint8_t *xml, size_t len)
   return rc;
 }
 
-int lf_pack_open(lf_session *s, const char *path, lf_pack **out)
+/* The pack's zip is open in k: finds its .pdsc and reads it. */
+static int read_pack(lf_session *s, lf_pack *k)
 {
-  *out = NULL;
-  lf_pack *k = calloc(1, sizeof *k);
-  if (!k || !(k->path = strdup(path))) {
-    free(k);
-    return lf_err_set(s, LF_ENOMEM, "pack: out of memory");
-  }
-  int err = 0, rc = 0;
-  k->zip = zip_open(path, ZIP_RDONLY, &err);
-  if (!k->zip) {
-    zip_error_t ze;
-    zip_error_init_with_code(&ze, err);
-    rc = lf_err_set(s, LF_EINVAL, "%s: not a readable pack (zip): %s", path, zip_error_strerror(&ze));
-    zip_error_fini(&ze);
-    lf_pack_free(k);
-    return rc;
-  }
+  const char *path = k->path;
+  int rc = 0;
   /* the one .pdsc at the root (5.1); one folder deep is accepted too */
   zip_int64_t n = zip_get_num_entries(k->zip, 0);
   const char *found = NULL;
@@ -381,12 +370,98 @@ int lf_pack_open(lf_session *s, const char *path, lf_pack **out)
   if (!rc)
     rc = parse_pdsc(s, k, xml, len);
   free(xml);
+  return rc;
+}
+
+static lf_pack *new_pack(lf_session *s, const char *path)
+{
+  lf_pack *k = calloc(1, sizeof *k);
+  if (!k || !(k->path = strdup(path))) {
+    free(k);
+    lf_err_set(s, LF_ENOMEM, "pack: out of memory");
+    return NULL;
+  }
+  return k;
+}
+
+static int zip_failed(lf_session *s, lf_pack *k, zip_error_t *ze)
+{
+  int rc = lf_err_set(s, LF_EINVAL, "%s: not a readable pack (zip): %s", k->path, zip_error_strerror(ze));
+  zip_error_fini(ze);
+  lf_pack_free(k);
+  return rc;
+}
+
+static int finish(lf_pack *k, int rc, lf_pack **out)
+{
   if (rc) {
     lf_pack_free(k);
     return rc;
   }
   *out = k;
   return 0;
+}
+
+int lf_pack_open(lf_session *s, const char *path, lf_pack **out)
+{
+  *out = NULL;
+  lf_pack *k = new_pack(s, path);
+  if (!k)
+    return LF_ENOMEM;
+  int err = 0;
+  k->zip = zip_open(path, ZIP_RDONLY, &err);
+  if (!k->zip) {
+    zip_error_t ze;
+    zip_error_init_with_code(&ze, err);
+    return zip_failed(s, k, &ze);
+  }
+  return finish(k, read_pack(s, k), out);
+}
+
+int lf_pack_open_buffer(lf_session *s, const char *name, const uint8_t *data, size_t len, lf_pack **out)
+{
+  *out = NULL;
+  lf_pack *k = new_pack(s, name);
+  if (!k)
+    return LF_ENOMEM;
+  if (!len) {
+    int rc = lf_err_set(s, LF_EINVAL, "%s: not a readable pack (zip): empty", name);
+    lf_pack_free(k);
+    return rc;
+  }
+  uint8_t *copy = malloc(len);
+  if (!copy) {
+    lf_pack_free(k);
+    return lf_err_set(s, LF_ENOMEM, "pack: out of memory");
+  }
+  memcpy(copy, data, len);
+  zip_error_t ze;
+  zip_error_init(&ze);
+  zip_source_t *src = zip_source_buffer_create(copy, len, 1, &ze);
+  if (!src) {
+    free(copy);
+    return zip_failed(s, k, &ze);
+  }
+  k->zip = zip_open_from_source(src, ZIP_RDONLY, &ze);
+  if (!k->zip) {
+    zip_source_free(src); /* frees copy */
+    return zip_failed(s, k, &ze);
+  }
+  zip_error_fini(&ze);
+  return finish(k, read_pack(s, k), out);
+}
+
+int lf_pack_open_pdsc(lf_session *s, const char *name, const uint8_t *xml, size_t len, lf_pack **out)
+{
+  *out = NULL;
+  lf_pack *k = new_pack(s, name);
+  if (!k)
+    return LF_ENOMEM;
+  if (!(k->pdsc = strdup(name))) {
+    lf_pack_free(k);
+    return lf_err_set(s, LF_ENOMEM, "pack: out of memory");
+  }
+  return finish(k, parse_pdsc(s, k, xml, len), out);
 }
 
 int lf_pack_find(lf_session *s, const lf_pack *k, const char *name, const lf_pack_device **out)

@@ -63,6 +63,11 @@ typedef struct lf_pack_device {
 typedef struct lf_pack lf_pack;
 
 int lf_pack_open(lf_session *s, const char *path, lf_pack **out);
+/* The same from a pack in memory (name: for messages; data is copied), and
+ * from a .pdsc alone (no zip: lf_pack_part then fails, naming the member
+ * it would read). Both for tests and the fuzz target. */
+int lf_pack_open_buffer(lf_session *s, const char *name, const uint8_t *data, size_t len, lf_pack **out);
+int lf_pack_open_pdsc(lf_session *s, const char *name, const uint8_t *xml, size_t len, lf_pack **out);
 void lf_pack_free(lf_pack *k); /* NULL-safe */
 const char *lf_pack_path(const lf_pack *k);
 const char *lf_pack_pdsc(const lf_pack *k);      /* its name inside the zip */

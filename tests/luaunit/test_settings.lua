@@ -34,6 +34,10 @@ test("unknown_key_suggests_the_closest", function()
   eq(err, "unknown setting 'smartflash' (did you mean 'smart_flash'?)")
   v, err = S.check("zzzzzzzzzzzz", true)
   eq(err, "unknown setting 'zzzzzzzzzzzz'")
+  -- a word far longer than every key gets no suggestion, and quickly
+  local long = string.rep("c", 200000) .. "lock"
+  v, err = S.check(long, 1)
+  eq(err, "unknown setting '" .. long .. "'")
 end)
 
 test("enums_and_bools_are_checked", function()
@@ -111,6 +115,9 @@ test("protect_bad_regions_say_what_is_wrong", function()
   bad({ { 0x08000000 } }, "region 1: len must be 1 ..")
   bad({ { 0x08000000, 0 } }, "region 1: len must be 1 ..")
   bad({ { 0xFFFFFF00, 0x200, "x" } }, "region 1: len must be 1 .. 0x100 bytes")
+  -- a length that wraps addr + len around (fuzz_settings finding)
+  bad({ { 1, math.maxinteger } }, "region 1: len must be 1 .. 0xffffffff bytes")
+  bad("0x1:0x7fffffffffffffff", "region 1: len must be 1 ..", true)
   bad({ { -1, 4 } }, "region 1: addr must be an integer address")
   bad({ { 0x08000000, 4, "" } }, "region 1: name must be a non-empty string")
   bad({ { 0x08000000, 4, "a", extra = 1 } }, "region 1: unknown key 'extra'")
@@ -130,6 +137,17 @@ test("allow_protected_is_true_or_names", function()
   local v, err = S.check("allow_protected", 3)
   eq(v, nil); assert(err:find("expected true or a list of names"), err)
   eq(S.check("erase", "fastest"), "fastest")
+end)
+
+test("format_shows_names_with_control_bytes_on_one_line", function()
+  -- a NUL in a name (a project file may hold one) made string.format raise (fuzz_settings finding)
+  local eff, origin = S.merge({
+    { name = "project p", values = { allow_protected = { "cl\0o" }, protect = { { 0x08000000, 16, "a\nb" } } } },
+  })
+  assert(eff, origin)
+  local text = S.format(eff, origin)
+  assert(text:find("allow_protected%s+= { cl\\000o }"), text)
+  assert(text:find("a\\010b 0x08000000%+0x10"), text)
 end)
 
 T.done()
