@@ -200,6 +200,7 @@ Probe.__close = closing.tbc
 function Probe:connect(st)
   local E, p = self.E, self.p
   E.flash_timeout = st.flash_timeout
+  E.compress = st.compress
   local hz, known = p:set_clock(st.clock)
   if known then
     E.log("info", string.format("SWD clock %.3f MHz (asked %.3f MHz)", hz / 1e6, st.clock / 1e6))
@@ -287,7 +288,7 @@ function M.flm_geometry(s, part)
 end
 
 function M.target(E, p, t, g, info)
-  local F = flash.new(t, { geometry = g, loader = { timeout = E.flash_timeout }, clock = E.clock })
+  local F = flash.new(t, { geometry = g, loader = { timeout = E.flash_timeout, compress = E.compress }, clock = E.clock })
   return setmetatable({ p = p, t = t, geometry = g, info = info, F = F, loader = F.loader }, Target)
 end
 

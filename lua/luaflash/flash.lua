@@ -192,7 +192,11 @@ end
 function M.stats_delta(ldr, before)
   local a = ldr:stats()
   local d = {}
-  for k, v in pairs(a) do d[k] = v - (before and before[k] or 0) end
+  for k, v in pairs(a) do
+    -- the compressed-upload fields describe the last stream, not counters
+    if type(v) ~= "number" or (k:match("^z_") and not k:match("^z_total")) then d[k] = v
+    else d[k] = v - (before and before[k] or 0) end
+  end
   return d
 end
 

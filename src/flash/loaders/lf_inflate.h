@@ -30,6 +30,13 @@
 #define LFZ_E_INPUT (-1)  /* ran out of input before the final block ended */
 #define LFZ_E_OUTPUT (-2) /* the output would exceed its buffer */
 #define LFZ_E_DATA (-3)   /* invalid stream: bad block type, code, length or distance */
+#define LFZ_E_PUMP (-4)   /* the pump (below) failed */
+
+/* Optional consumer of the output as it grows: called after every decoded
+ * symbol (and stored byte) with the bytes written so far; the loaders
+ * program one flash word per call, so inflating runs while the flash
+ * programs. Non-zero stops the inflate with LFZ_E_PUMP. */
+typedef int (*lfz_pump_fn)(void *ctx, const uint8_t *out, uint32_t done);
 
 #define LFZ_FAST 9u            /* bits of the first table lookup */
 #define LFZ_NLIT 288u          /* literal/length symbols (286, 287 invalid) */
@@ -49,6 +56,10 @@ struct lfz_work {
   struct lfz_code lit, dist;
   uint8_t lens[LFZ_NLIT + LFZ_NDIST];
 };
+
+#ifdef LF_LDR_ZWORK_SIZE
+_Static_assert(sizeof(struct lfz_work) <= LF_LDR_ZWORK_SIZE, "PROGRAM_Z workspace");
+#endif
 
 struct lfz_in {
   const uint8_t *p, *end, *wrap;
@@ -282,8 +293,9 @@ static inline void lfz_fixed(struct lfz_work *w)
 
 /* Decodes the raw deflate stream in (n bytes: [p, end), then from wrap)
  * into out[0..cap). Returns the bytes written or LFZ_E_*. */
-static inline int32_t lfz_inflate(struct lfz_work *w, const uint8_t *p, const uint8_t *end,
-                                  const uint8_t *wrap, uint32_t n, uint8_t *out, uint32_t cap)
+static inline int32_t lfz_inflate_pump(struct lfz_work *w, const uint8_t *p, const uint8_t *end,
+                                       const uint8_t *wrap, uint32_t n, uint8_t *out, uint32_t cap,
+                                       lfz_pump_fn pump, void *ctx)
 {
   struct lfz_in in = {p, end, wrap, n, 0, 0};
   uint32_t o = 0;
@@ -316,6 +328,8 @@ static inline int32_t lfz_inflate(struct lfz_work *w, const uint8_t *p, const ui
         if (in.p == in.end)
           in.p = in.wrap;
         out[o++] = *in.p++;
+        if (pump && pump(ctx, out, o))
+          return LFZ_E_PUMP;
       }
     } else if (type == 3) {
       return LFZ_E_DATA;
@@ -328,6 +342,8 @@ static inline int32_t lfz_inflate(struct lfz_work *w, const uint8_t *p, const ui
           return r;
       }
       for (;;) {
+        if (pump && pump(ctx, out, o))
+          return LFZ_E_PUMP;
         int32_t s = lfz_decode(&in, &w->lit);
         if (s < 0)
           return in.left || in.nbits ? LFZ_E_DATA : LFZ_E_INPUT;
@@ -369,6 +385,12 @@ static inline int32_t lfz_inflate(struct lfz_work *w, const uint8_t *p, const ui
     if (hdr & 1)
       return (int32_t)o;
   }
+}
+
+static inline int32_t lfz_inflate(struct lfz_work *w, const uint8_t *p, const uint8_t *end,
+                                  const uint8_t *wrap, uint32_t n, uint8_t *out, uint32_t cap)
+{
+  return lfz_inflate_pump(w, p, end, wrap, n, out, cap, 0, 0);
 }
 
 #endif
