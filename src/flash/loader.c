@@ -595,6 +595,7 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
    * stream without erases (a blank board: the link is the bound, and the
    * target would wait for a whole last chunk) */
   bool halve = posts || !erases;
+  unsigned zpieces = 0; /* pieces of compressed data sent */
   l->prog_done = UINT64_MAX;
   l->prog_phase = NULL;
   uint64_t total = 0;
@@ -635,6 +636,8 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
       uint32_t unit = posts ? TAIL_PIECE : PIECE;
       if (halve && m > prog_left / 2 && prog_left / 2 >= unit)
         m = (uint32_t)(prog_left / 2);
+      if (k->z && zpieces < 4 && m > (PIECE << zpieces)) /* compressed: the first pieces ramp */
+        m = PIECE << zpieces;                              /* up, the target starts sooner */
       if (m > l->ring_size - l->woff)
         m = l->ring_size - l->woff;
       if (m >= unit)
@@ -652,6 +655,7 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
         l->stats.data_bytes += m;
         l->stats.stream_bytes += m;
         l->stats.uploads++;
+        zpieces += k->z != NULL;
         soff += m;
         if (soff == stream_len(k)) {
           soff = 0;
@@ -938,15 +942,22 @@ static int z_prepare(lf_loader *l, pcmd *cmds, size_t n, uint8_t **zbuf)
     free(chunk);
     return lf_err_set(l->s, LF_ENOMEM, "loader: out of memory");
   }
-  size_t zl = 0;
+  size_t zl = 0, first_prog = 0;
+  while (cmds[first_prog].c.op != LF_LDR_OP_PROGRAM)
+    first_prog++;
   int r = 0;
   for (size_t i = 0; i < n && !r; i++) {
     pcmd *k = &cmds[i];
     if (k->c.op != LF_LDR_OP_PROGRAM)
       continue;
     size_t start = zl;
-    for (uint32_t off = 0; off < k->c.len && !r; off += LF_LOADER_ZCHUNK) {
-      uint32_t olen = k->c.len - off < LF_LOADER_ZCHUNK ? k->c.len - off : LF_LOADER_ZCHUNK;
+    /* the stream's first records are short (1, 2, 4 KiB, then full chunks):
+     * the target starts programming as soon as the first one is in */
+    uint32_t step = i == first_prog ? 1024 : LF_LOADER_ZCHUNK;
+    for (uint32_t off = 0, olen; off < k->c.len && !r; off += olen, step *= 2) {
+      if (step > LF_LOADER_ZCHUNK || step < l->cfg.prog_unit)
+        step = LF_LOADER_ZCHUNK;
+      olen = k->c.len - off < step ? k->c.len - off : step;
       fill(l, k, off, chunk, olen);
       for (int level = 9;; level = 0) {
         z_stream zs;
@@ -991,7 +1002,11 @@ static int z_prepare(lf_loader *l, pcmd *cmds, size_t n, uint8_t **zbuf)
     double inflate = (double)raw * Z_CYC_PER_BYTE / (l->cfg.core_hz > 0 ? l->cfg.core_hz : 1e8);
     double up_raw = (double)raw / bps, up_z = (double)(zl + (l->z_loaded ? 0 : *l->ad->zblob_len)) / bps;
     double off = up_raw > flash ? up_raw : flash;
-    double on = up_z > flash + inflate ? up_z : flash + inflate;
+    /* the routine programs while it inflates: the slower of the two, after
+     * the routine and the first (1 KiB) record arrived */
+    double work = (double)erase_ns / 1e9 + ((double)prog_ns / 1e9 > inflate ? (double)prog_ns / 1e9 : inflate);
+    double first = (double)(*l->ad->zblob_len + 1024) / bps;
+    double on = up_z > work + first ? up_z : work + first;
     st->z_pred_off_ns = (uint64_t)(off * 1e9);
     st->z_pred_on_ns = (uint64_t)(on * 1e9);
     use = on < 0.97 * off;
@@ -1149,8 +1164,13 @@ int lf_loader_run_crc32(lf_loader *l, const lf_loader_step *steps, size_t n,
     uint8_t *zbuf = NULL;
     if (!r)
       r = z_prepare(l, cmds, nc, &zbuf);
+    uint64_t pc0 = l->stats.prog_cyc, sc0 = l->stats.starve_cyc;
     if (!r)
       r = execute_crcs(l, cmds, nc + nr1, l->cmd_wr + (uint32_t)nc, nr1, crcs);
+    if (!r && zbuf)
+      lf_log(l->s, LF_LOG_DEBUG, "loader: compressed stream: program %.1f ms on the target, of which "
+             "%.1f ms waiting for data", (double)(l->stats.prog_cyc - pc0) / l->stats.core_hz * 1e3,
+             (double)(l->stats.starve_cyc - sc0) / l->stats.core_hz * 1e3);
     free(zbuf);
     l->stats.run_ns += now(l) - t0;
   }

@@ -328,7 +328,7 @@ static inline int32_t lfz_inflate_pump(struct lfz_work *w, const uint8_t *p, con
         if (in.p == in.end)
           in.p = in.wrap;
         out[o++] = *in.p++;
-        if (pump && pump(ctx, out, o))
+        if ((o & 3u) == 0 && pump && pump(ctx, out, o))
           return LFZ_E_PUMP;
       }
     } else if (type == 3) {
@@ -375,11 +375,11 @@ static inline int32_t lfz_inflate_pump(struct lfz_work *w, const uint8_t *p, con
           return LFZ_E_DATA;
         if (len > cap - o)
           return LFZ_E_OUTPUT;
-        const uint8_t *from = out + o - dist;
-        uint8_t *to = out + o;
-        o += len;
-        while (len--)
-          *to++ = *from++;
+        while (len--) { /* the pump every 4 bytes: a long match feeds the flash too */
+          out[o] = out[o - dist];
+          if ((++o & 3u) == 0 && pump && pump(ctx, out, o))
+            return LFZ_E_PUMP;
+        }
       }
     }
     if (hdr & 1)
