@@ -596,6 +596,7 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
    * target would wait for a whole last chunk) */
   bool halve = posts || !erases;
   unsigned zpieces = 0; /* pieces of compressed data sent */
+  uint64_t t_exec = now(l);
   l->prog_done = UINT64_MAX;
   l->prog_phase = NULL;
   uint64_t total = 0;
@@ -661,6 +662,9 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
           soff = 0;
           for (sidx++; sidx < n && !streams(&cmds[sidx]); sidx++)
             ;
+          if (sidx == n)
+            lf_log(l->s, LF_LOG_DEBUG, "loader: stream data sent in %.1f ms (%llu uploads)",
+                   (double)(now(l) - t_exec) / 1e6, (unsigned long long)l->stats.uploads);
         }
         report(l, cmds, n, first, data0, total);
         continue;
@@ -943,6 +947,7 @@ static int z_prepare(lf_loader *l, pcmd *cmds, size_t n, uint8_t **zbuf)
     return lf_err_set(l->s, LF_ENOMEM, "loader: out of memory");
   }
   size_t zl = 0, first_prog = 0;
+  uint64_t left = raw; /* program bytes not in a record yet */
   while (cmds[first_prog].c.op != LF_LDR_OP_PROGRAM)
     first_prog++;
   int r = 0;
@@ -953,11 +958,21 @@ static int z_prepare(lf_loader *l, pcmd *cmds, size_t n, uint8_t **zbuf)
     size_t start = zl;
     /* the stream's first records are short (1, 2, 4 KiB, then full chunks):
      * the target starts programming as soon as the first one is in */
+    /* ... and so are its last ones (at most half of what is left, down to
+     * 1 KiB): after the last byte arrives only a short record is left to
+     * program */
     uint32_t step = i == first_prog ? 1024 : LF_LOADER_ZCHUNK;
-    for (uint32_t off = 0, olen; off < k->c.len && !r; off += olen, step *= 2) {
+    for (uint32_t off = 0, olen; off < k->c.len && !r; off += olen, step *= 2, left -= olen) {
       if (step > LF_LOADER_ZCHUNK || step < l->cfg.prog_unit)
         step = LF_LOADER_ZCHUNK;
-      olen = k->c.len - off < step ? k->c.len - off : step;
+      uint32_t cut = step;
+      if (left / 2 < cut)
+        cut = (uint32_t)(left / 2) & ~1023u;
+      if (cut < 1024)
+        cut = 1024;
+      if (cut < l->cfg.prog_unit)
+        cut = l->cfg.prog_unit;
+      olen = k->c.len - off < cut ? k->c.len - off : cut;
       fill(l, k, off, chunk, olen);
       for (int level = 9;; level = 0) {
         z_stream zs;

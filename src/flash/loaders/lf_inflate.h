@@ -61,20 +61,45 @@ struct lfz_work {
 _Static_assert(sizeof(struct lfz_work) <= LF_LDR_ZWORK_SIZE, "PROGRAM_Z workspace");
 #endif
 
+/* Optional source of more input (a stream still arriving): called when the
+ * bytes known to be there (lim) are used up; returns the new count of input
+ * bytes that are there, more than `used` (it waits for them). */
+typedef uint32_t (*lfz_more_fn)(void *ctx, uint32_t used);
+
+/* A loader that must stay position independent names its function at
+ * compile time (LFZ_MORE_FN: a direct call, no function pointer). */
+#ifdef LFZ_MORE_FN
+#define LFZ_CALL_MORE(in) LFZ_MORE_FN((in)->mctx, (in)->used)
+#else
+#define LFZ_CALL_MORE(in) (in)->more((in)->mctx, (in)->used)
+#endif
+
 struct lfz_in {
   const uint8_t *p, *end, *wrap;
   uint32_t left;  /* input bytes not yet taken */
   uint32_t bits;  /* bit buffer, first bit lowest */
   uint32_t nbits;
+  uint32_t used, lim; /* bytes taken; bytes there (lim <= n) */
+  lfz_more_fn more;
+  void *mctx;
 };
+
+#if defined(__GNUC__)
+#define LFZ_HOT __attribute__((always_inline)) inline
+#else
+#define LFZ_HOT inline
+#endif
 
 /* Refills the bit buffer to at least `need` (<= 25) bits; 0, or -1 at the
  * end of the input. */
-static inline int lfz_fill(struct lfz_in *in, uint32_t need)
+static LFZ_HOT int lfz_fill(struct lfz_in *in, uint32_t need)
 {
   while (in->nbits < need) {
     if (!in->left)
       return -1;
+    if (in->used == in->lim) /* lim < n only with a `more` */
+      in->lim = LFZ_CALL_MORE(in);
+    in->used++;
     if (in->p == in->end)
       in->p = in->wrap;
     in->bits |= (uint32_t)*in->p++ << in->nbits;
@@ -146,7 +171,7 @@ static inline int lfz_build(struct lfz_code *c, const uint8_t *lens, uint32_t n,
 }
 
 /* Next symbol of code c; -1 (end of input or no such code). */
-static inline int32_t lfz_decode(struct lfz_in *in, const struct lfz_code *c)
+static LFZ_HOT int32_t lfz_decode(struct lfz_in *in, const struct lfz_code *c)
 {
   lfz_fill(in, LFZ_FAST); /* may come short at the very end: checked below */
   uint32_t e = c->fast[in->bits & ((1u << LFZ_FAST) - 1u)];
@@ -293,11 +318,12 @@ static inline void lfz_fixed(struct lfz_work *w)
 
 /* Decodes the raw deflate stream in (n bytes: [p, end), then from wrap)
  * into out[0..cap). Returns the bytes written or LFZ_E_*. */
-static inline int32_t lfz_inflate_pump(struct lfz_work *w, const uint8_t *p, const uint8_t *end,
-                                       const uint8_t *wrap, uint32_t n, uint8_t *out, uint32_t cap,
-                                       lfz_pump_fn pump, void *ctx)
+static inline int32_t lfz_inflate_io(struct lfz_work *w, const uint8_t *p, const uint8_t *end,
+                                     const uint8_t *wrap, uint32_t n, uint8_t *out, uint32_t cap,
+                                     lfz_pump_fn pump, void *ctx, uint32_t there, lfz_more_fn more,
+                                     void *mctx)
 {
-  struct lfz_in in = {p, end, wrap, n, 0, 0};
+  struct lfz_in in = {p, end, wrap, n, 0, 0, 0, there < n ? there : n, more, mctx};
   uint32_t o = 0;
   for (;;) {
     int32_t hdr = lfz_bits(&in, 3);
@@ -323,11 +349,11 @@ static inline int32_t lfz_inflate_pump(struct lfz_work *w, const uint8_t *p, con
       }
       if ((uint32_t)len > in.left)
         return LFZ_E_INPUT;
-      in.left -= (uint32_t)len;
       while (len--) {
-        if (in.p == in.end)
-          in.p = in.wrap;
-        out[o++] = *in.p++;
+        lfz_fill(&in, 8); /* cannot fail: len <= left */
+        out[o++] = (uint8_t)in.bits;
+        in.bits = 0;
+        in.nbits = 0;
         if ((o & 3u) == 0 && pump && pump(ctx, out, o))
           return LFZ_E_PUMP;
       }
@@ -341,9 +367,13 @@ static inline int32_t lfz_inflate_pump(struct lfz_work *w, const uint8_t *p, con
         if (r)
           return r;
       }
+      uint32_t pumped = o; /* the pump runs once per 4 output bytes */
       for (;;) {
-        if (pump && pump(ctx, out, o))
-          return LFZ_E_PUMP;
+        if (pump && o - pumped >= 4) {
+          pumped = o;
+          if (pump(ctx, out, o))
+            return LFZ_E_PUMP;
+        }
         int32_t s = lfz_decode(&in, &w->lit);
         if (s < 0)
           return in.left || in.nbits ? LFZ_E_DATA : LFZ_E_INPUT;
@@ -377,8 +407,11 @@ static inline int32_t lfz_inflate_pump(struct lfz_work *w, const uint8_t *p, con
           return LFZ_E_OUTPUT;
         while (len--) { /* the pump every 4 bytes: a long match feeds the flash too */
           out[o] = out[o - dist];
-          if ((++o & 3u) == 0 && pump && pump(ctx, out, o))
-            return LFZ_E_PUMP;
+          if (++o - pumped >= 4 && pump) {
+            pumped = o;
+            if (pump(ctx, out, o))
+              return LFZ_E_PUMP;
+          }
         }
       }
     }
@@ -390,7 +423,7 @@ static inline int32_t lfz_inflate_pump(struct lfz_work *w, const uint8_t *p, con
 static inline int32_t lfz_inflate(struct lfz_work *w, const uint8_t *p, const uint8_t *end,
                                   const uint8_t *wrap, uint32_t n, uint8_t *out, uint32_t cap)
 {
-  return lfz_inflate_pump(w, p, end, wrap, n, out, cap, 0, 0);
+  return lfz_inflate_io(w, p, end, wrap, n, out, cap, 0, 0, n, 0, 0);
 }
 
 #endif
