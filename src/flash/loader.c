@@ -56,12 +56,12 @@ typedef struct pcmd {
 /* The PROGRAM_Z region at the end of the RAM window (lf_loader_abi.h): code,
  * workspace, one chunk's output. */
 #define ZREGION (LF_LDR_Z_OUT + LF_LOADER_ZCHUNK)
-/* Inflate cost on the target, core cycles per output byte: measured on the
- * bench (Unicorn, the stm32f4f7_z routine, test_loader_z prints it) over
- * the realistic images and the pseudo-random one, rounded up [unconf:
- * silicon has flash wait states and bus contention the bench does not
- * charge; the loader runs from SRAM] */
-#define Z_CYC_PER_BYTE 40.0
+/* Inflate cost on the target, core cycles per output byte incl. the word
+ * programming calls: measured on the bench (Unicorn, the stm32f4f7_z
+ * routine at 16 MHz: 65 KB realistic image, 6.9 us/byte = 110 cycles),
+ * rounded up [unconf: silicon has wait states and bus contention the bench
+ * does not charge; the routine runs from SRAM] */
+#define Z_CYC_PER_BYTE 120.0
 
 struct lf_loader {
   lf_cm *cm;
@@ -938,12 +938,14 @@ static int z_prepare(lf_loader *l, pcmd *cmds, size_t n, uint8_t **zbuf)
     st->z_why = "no inflater in this loader";
     return 0;
   }
-  /* worst case per chunk: stored blocks (5 bytes per 64 KiB) + header */
-  size_t cap = (size_t)raw + (raw / LF_LOADER_ZCHUNK + n + 1) * 16;
-  uint8_t *z = malloc(cap), *chunk = malloc(LF_LOADER_ZCHUNK);
-  if (!z || !chunk) {
+  /* worst case per record: stored blocks (5 bytes per 64 KiB) + its header */
+  size_t cap = (size_t)raw + (raw / 1024 + n + 1) * 16; /* records >= 1 KiB but a range's last */
+  enum { ZTMP = LF_LOADER_ZCHUNK + LF_LOADER_ZCHUNK / 8 + 64 }; /* > zlib's deflateBound */
+  uint8_t *z = malloc(cap), *chunk = malloc(LF_LOADER_ZCHUNK), *ztmp = malloc(ZTMP);
+  if (!z || !chunk || !ztmp) {
     free(z);
     free(chunk);
+    free(ztmp);
     return lf_err_set(l->s, LF_ENOMEM, "loader: out of memory");
   }
   size_t zl = 0, first_prog = 0;
@@ -983,8 +985,8 @@ static int z_prepare(lf_loader *l, pcmd *cmds, size_t n, uint8_t **zbuf)
         }
         zs.next_in = chunk;
         zs.avail_in = olen;
-        zs.next_out = z + zl + 8;
-        zs.avail_out = (uInt)(cap - zl - 8);
+        zs.next_out = ztmp;
+        zs.avail_out = ZTMP;
         int zr = deflate(&zs, Z_FINISH);
         uint32_t got = (uint32_t)zs.total_out;
         deflateEnd(&zs);
@@ -992,9 +994,14 @@ static int z_prepare(lf_loader *l, pcmd *cmds, size_t n, uint8_t **zbuf)
           r = lf_err_set(l->s, LF_EIO, "loader: deflate failed (%d)", zr);
           break;
         }
-        if (got < olen || level == 0) {
+        if (got < olen || level == 0) { /* else: stored blocks (level 0) */
+          if (zl + 8 + got > cap) {
+            r = lf_err_set(l->s, LF_EIO, "loader: compressed data larger than its bound");
+            break;
+          }
           put32(z + zl, got);
           put32(z + zl + 4, olen);
+          memcpy(z + zl + 8, ztmp, got);
           zl += 8 + got;
           break;
         }
@@ -1003,6 +1010,7 @@ static int z_prepare(lf_loader *l, pcmd *cmds, size_t n, uint8_t **zbuf)
     k->zlen = (uint32_t)(zl - start);
   }
   free(chunk);
+  free(ztmp);
   if (r) {
     free(z);
     return r;
@@ -1014,7 +1022,8 @@ static int z_prepare(lf_loader *l, pcmd *cmds, size_t n, uint8_t **zbuf)
   bool use = l->cfg.compress == LF_COMPRESS_ON;
   if (!use && bps > 0) {
     double flash = (double)(erase_ns + prog_ns) / 1e9;
-    double inflate = (double)raw * Z_CYC_PER_BYTE / (l->cfg.core_hz > 0 ? l->cfg.core_hz : 1e8);
+    double zhz = l->ad->z_core_hz > 0 ? l->ad->z_core_hz : l->cfg.core_hz > 0 ? l->cfg.core_hz : 16e6;
+    double inflate = (double)raw * Z_CYC_PER_BYTE / zhz;
     double up_raw = (double)raw / bps, up_z = (double)(zl + (l->z_loaded ? 0 : *l->ad->zblob_len)) / bps;
     double off = up_raw > flash ? up_raw : flash;
     /* the routine programs while it inflates: the slower of the two, after

@@ -157,6 +157,7 @@ typedef struct lf_loader_adapter {
    * position independent; NULL: no compressed upload */
   const unsigned char *zblob;
   const unsigned int *zblob_len;
+  double z_core_hz;      /* the core clock while the routine inflates (the model's) */
 } lf_loader_adapter;
 
 typedef enum lf_loader_step_kind {
