@@ -215,6 +215,8 @@ const lf_flash_geometry *lf_loader_geometry(const lf_loader *l) { return &l->g; 
 
 const lf_loader_stats *lf_loader_stats_get(const lf_loader *l) { return &l->stats; }
 
+void lf_loader_set_compress(lf_loader *l, lf_loader_compress c) { l->cfg.compress = c; }
+
 void lf_loader_set_progress(lf_loader *l, lf_loader_progress_fn fn, void *ctx)
 {
   l->cfg.progress = fn;

@@ -244,6 +244,10 @@ int lf_loader_crc32(lf_loader *l, const lf_loader_range *r, size_t n, uint32_t *
 int lf_loader_stop(lf_loader *l);
 
 const lf_loader_stats *lf_loader_stats_get(const lf_loader *l);
+/* Replaces cfg.compress for the next streams. ON or AUTO compress only when
+ * the loader was made with compress not OFF (its RAM has the PROGRAM_Z
+ * region then) and the adapter has the routine. */
+void lf_loader_set_compress(lf_loader *l, lf_loader_compress c);
 /* Replaces cfg.progress / cfg.progress_ctx (fn NULL: none). */
 void lf_loader_set_progress(lf_loader *l, lf_loader_progress_fn fn, void *ctx);
 /* RAM layout chosen (for tests and logs). */

@@ -1317,6 +1317,21 @@ static int l_stats(lua_State *L)
   return 1;
 }
 
+/* ldr:set_compress("auto" | true | false): the next streams' compressed upload (no I/O). */
+static int l_set_compress(lua_State *L)
+{
+  lloader *x = check_loader(L);
+  lf_loader_compress c;
+  if (lua_isboolean(L, 2))
+    c = lua_toboolean(L, 2) ? LF_COMPRESS_ON : LF_COMPRESS_OFF;
+  else if (lua_type(L, 2) == LUA_TSTRING && !strcmp(lua_tostring(L, 2), "auto"))
+    c = LF_COMPRESS_AUTO;
+  else
+    return luaL_error(L, "loader: compress must be \"auto\", true or false");
+  lf_loader_set_compress(x->l, c);
+  return 0;
+}
+
 /* ldr:layout() -> { ctrl=, ring=, ring_size= } (no I/O) */
 static int l_layout(lua_State *L)
 {
@@ -1364,6 +1379,7 @@ void lf_lua_loader_register(lua_State *L)
                                      {"plan_crcs", l_plan_crcs}, {"plan_run", l_plan_run},
                                      {"plan_verify", l_plan_verify}, {"stats", l_stats},
                                      {"layout", l_layout},
+                                     {"set_compress", l_set_compress},
                                      {NULL, NULL}};
   lf_lobj_register(L, MT_LOADER, methods, l_tostring);
   luaL_getmetatable(L, MT_PLAN);
