@@ -191,8 +191,8 @@ int lf_loader_new_with(lf_cm *cm, const lf_flash_geometry *g, const lf_loader_ad
   }
   if (c.compress != LF_COMPRESS_OFF && ad->zblob && !ad->ring_size && *ad->zblob_len <= LF_LDR_Z_WORK &&
       end >= l->ring + 4 * PIECE + ZREGION) {
+    /* the ring keeps this space until a stream compresses (z_prepare) */
     l->z_region = (end - ZREGION) & ~(PIECE - 1);
-    end = l->z_region;
   }
   l->ring_size = ((ad->ring_size ? ad->ring_addr + ad->ring_size : end) - l->ring) & ~(PIECE - 1);
   l->stats.core_hz = c.core_hz;
@@ -1051,6 +1051,20 @@ static int z_prepare(lf_loader *l, pcmd *cmds, size_t n, uint8_t **zbuf)
     return 0;
   }
   if (!l->z_loaded) {
+    /* the ring gives up its end to the PROGRAM_Z region: every earlier byte
+     * was consumed (the loader idles between streams and reads ring_size and
+     * ring_roff at each command), so both sides restart at a common offset */
+    uint32_t nsize = (l->z_region - l->ring) & ~(PIECE - 1);
+    if (nsize < l->ring_size) {
+      l->ring_size = nsize;
+      if (l->woff >= nsize)
+        l->woff = 0;
+      if ((r = lf_adi_write32_posted(l->a, l->ctrl + 0x0Cu, l->ring_size)) ||
+          (r = lf_adi_write32_posted(l->a, l->ctrl + 0x18u, l->woff))) {
+        free(z);
+        return lf_err_wrap(l->s, r, "loader: ring for the inflater");
+      }
+    }
     uint32_t w[2] = {l->z_region, LF_LOADER_ZCHUNK};
     uint8_t b[8];
     put32(b, w[0]);
