@@ -55,7 +55,7 @@ typedef struct pcmd {
 
 /* The PROGRAM_Z region at the end of the RAM window (lf_loader_abi.h): code,
  * workspace, one chunk's output. */
-#define ZREGION (LF_LDR_Z_OUT + LF_LOADER_ZCHUNK)
+#define ZREGION (LF_LDR_Z_OUT + 2 * LF_LOADER_ZCHUNK)
 /* Inflate cost on the target, core cycles per output byte incl. the word
  * programming calls: measured on the bench (Unicorn, the stm32f4f7_z
  * routine at 16 MHz: 65 KB realistic image, 6.9 us/byte = 110 cycles),
@@ -944,10 +944,12 @@ static int z_prepare(lf_loader *l, pcmd *cmds, size_t n, uint8_t **zbuf)
   size_t cap = (size_t)raw + (raw / 1024 + n + 1) * 16; /* records >= 1 KiB but a range's last */
   enum { ZTMP = LF_LOADER_ZCHUNK + LF_LOADER_ZCHUNK / 8 + 64 }; /* > zlib's deflateBound */
   uint8_t *z = malloc(cap), *chunk = malloc(LF_LOADER_ZCHUNK), *ztmp = malloc(ZTMP);
-  if (!z || !chunk || !ztmp) {
+  uint8_t *prev = malloc(LF_LOADER_ZCHUNK); /* the record before: the dictionary */
+  if (!z || !chunk || !ztmp || !prev) {
     free(z);
     free(chunk);
     free(ztmp);
+    free(prev);
     return lf_err_set(l->s, LF_ENOMEM, "loader: out of memory");
   }
   size_t zl = 0, first_prog = 0;
@@ -965,7 +967,7 @@ static int z_prepare(lf_loader *l, pcmd *cmds, size_t n, uint8_t **zbuf)
     /* ... and so are its last ones (at most half of what is left, down to
      * 1 KiB): after the last byte arrives only a short record is left to
      * program */
-    uint32_t step = i == first_prog ? 1024 : LF_LOADER_ZCHUNK;
+    uint32_t step = i == first_prog ? 1024 : LF_LOADER_ZCHUNK, plen = 0;
     for (uint32_t off = 0, olen; off < k->c.len && !r; off += olen, step *= 2, left -= olen) {
       if (step > LF_LOADER_ZCHUNK || step < l->cfg.prog_unit)
         step = LF_LOADER_ZCHUNK;
@@ -981,7 +983,9 @@ static int z_prepare(lf_loader *l, pcmd *cmds, size_t n, uint8_t **zbuf)
       for (int level = 9;; level = 0) {
         z_stream zs;
         memset(&zs, 0, sizeof zs);
-        if (deflateInit2(&zs, level, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY) != Z_OK) {
+        if (deflateInit2(&zs, level, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY) != Z_OK ||
+            (plen && deflateSetDictionary(&zs, prev, plen) != Z_OK)) {
+          deflateEnd(&zs);
           r = lf_err_set(l->s, LF_ENOMEM, "loader: deflate init");
           break;
         }
@@ -1008,11 +1012,14 @@ static int z_prepare(lf_loader *l, pcmd *cmds, size_t n, uint8_t **zbuf)
           break;
         }
       }
+      memcpy(prev, chunk, olen);
+      plen = olen;
     }
     k->zlen = (uint32_t)(zl - start);
   }
   free(chunk);
   free(ztmp);
+  free(prev);
   if (r) {
     free(z);
     return r;

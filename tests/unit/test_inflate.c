@@ -214,6 +214,41 @@ static void test_corrupt(void **state)
   assert_true(errors > 100);
 }
 
+/* a preset dictionary (the loader's history: the previous chunk before the
+ * output) against zlib's deflateSetDictionary; without it such a stream
+ * fails cleanly (a distance too far back) */
+static void test_history(void **state)
+{
+  (void)state;
+  static uint8_t buf[16384], c[12000];
+  for (int kind = 1; kind < 5; kind++) {
+    make(buf, sizeof buf, kind);
+    for (int level = 1; level <= 9; level += 4) {
+      z_stream z;
+      memset(&z, 0, sizeof z);
+      assert_int_equal(deflateInit2(&z, level, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY), Z_OK);
+      assert_int_equal(deflateSetDictionary(&z, buf, 8192), Z_OK);
+      z.next_in = buf + 8192;
+      z.avail_in = 8192;
+      z.next_out = c;
+      z.avail_out = sizeof c;
+      assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+      uint32_t cl = (uint32_t)z.total_out;
+      deflateEnd(&z);
+      static uint8_t out[16384];
+      memcpy(out, buf, 8192); /* the history */
+      memset(out + 8192, 0, 8192);
+      int32_t r = lfz_inflate_io(&work, c, c + cl, c, cl, out + 8192, 8192, 8192, 0, 0, cl, 0, 0);
+      assert_int_equal(r, 8192);
+      assert_memory_equal(out + 8192, buf + 8192, 8192);
+      /* the same stream with too short a history */
+      r = lfz_inflate_io(&work, c, c + cl, c, cl, out + 8192, 8192, 0, 0, 0, cl, 0, 0);
+      if (kind != 4 || level != 1)
+        assert_true(r == LFZ_E_DATA || r == 8192);
+    }
+  }
+}
+
 static void test_hand_made(void **state)
 {
   (void)state;
@@ -240,7 +275,7 @@ int main(void)
       cmocka_unit_test(test_hand_made),     cmocka_unit_test(test_levels_windows),
       cmocka_unit_test(test_strategies),    cmocka_unit_test(test_ring_wrap),
       cmocka_unit_test(test_output_bound),  cmocka_unit_test(test_truncated),
-      cmocka_unit_test(test_corrupt),
+      cmocka_unit_test(test_corrupt),       cmocka_unit_test(test_history),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

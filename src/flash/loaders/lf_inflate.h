@@ -10,8 +10,8 @@
  *
  *     in = [p, end) then [wrap, ...) for a total of n bytes
  *
- * Back-references only reach into this call's output (the host compresses
- * every chunk on its own). Every read is bounded by n, every write by the
+ * Back-references reach into this call's output and, with lfz_inflate_io,
+ * into `hist` bytes before it (the previous chunk: a preset dictionary). Every read is bounded by n, every write by the
  * output's size: a truncated, corrupt or hostile stream ends with a
  * negative LFZ_E* code, never a read or write outside the buffers.
  *
@@ -318,10 +318,13 @@ static inline void lfz_fixed(struct lfz_work *w)
 
 /* Decodes the raw deflate stream in (n bytes: [p, end), then from wrap)
  * into out[0..cap). Returns the bytes written or LFZ_E_*. */
+/* The general form: hist bytes before out are earlier output (a preset
+ * dictionary: back-references may reach them); the input's first `there`
+ * bytes are there, `more` brings the rest (NULL: all n are there). */
 static inline int32_t lfz_inflate_io(struct lfz_work *w, const uint8_t *p, const uint8_t *end,
                                      const uint8_t *wrap, uint32_t n, uint8_t *out, uint32_t cap,
-                                     lfz_pump_fn pump, void *ctx, uint32_t there, lfz_more_fn more,
-                                     void *mctx)
+                                     uint32_t hist, lfz_pump_fn pump, void *ctx, uint32_t there,
+                                     lfz_more_fn more, void *mctx)
 {
   struct lfz_in in = {p, end, wrap, n, 0, 0, 0, there < n ? there : n, more, mctx};
   uint32_t o = 0;
@@ -401,12 +404,12 @@ static inline int32_t lfz_inflate_io(struct lfz_work *w, const uint8_t *p, const
         if ((x = lfz_bits(&in, extra)) < 0)
           return LFZ_E_INPUT;
         dist += (uint32_t)x;
-        if (dist > o)
+        if (dist > o + hist)
           return LFZ_E_DATA;
         if (len > cap - o)
           return LFZ_E_OUTPUT;
         while (len--) { /* the pump every 4 bytes: a long match feeds the flash too */
-          out[o] = out[o - dist];
+          out[o] = out[(int32_t)o - (int32_t)dist]; /* from the history when dist > o */
           if (++o - pumped >= 4 && pump) {
             pumped = o;
             if (pump(ctx, out, o))
@@ -423,7 +426,7 @@ static inline int32_t lfz_inflate_io(struct lfz_work *w, const uint8_t *p, const
 static inline int32_t lfz_inflate(struct lfz_work *w, const uint8_t *p, const uint8_t *end,
                                   const uint8_t *wrap, uint32_t n, uint8_t *out, uint32_t cap)
 {
-  return lfz_inflate_io(w, p, end, wrap, n, out, cap, 0, 0, n, 0, 0);
+  return lfz_inflate_io(w, p, end, wrap, n, out, cap, 0, 0, 0, n, 0, 0);
 }
 
 #endif

@@ -141,7 +141,11 @@ struct lf_ldr_ctrl {
  * routine, a blob of its own (loaders/NAME_z.c, position independent, entry
  * int fn(ctrl, cmd, cmd index) at its start, called by the loader at
  * z_region | 1), then at + LF_LDR_Z_WORK a struct lfz_work (lf_inflate.h),
- * then at + LF_LDR_Z_OUT the output buffer of z_out_size bytes. */
+ * then at + LF_LDR_Z_OUT z_out_size bytes of history and the output buffer
+ * of z_out_size bytes (z_out_size a multiple of 4). Every record of a
+ * PROGRAM_Z but its first is deflated with the previous record's bytes as a
+ * preset dictionary (zlib deflateSetDictionary): back-references may reach
+ * into them. */
 #define LF_LDR_Z_WORK 0x1000u
 #define LF_LDR_Z_OUT 0x2000u
 #define LF_LDR_ZWORK_SIZE (LF_LDR_Z_OUT - LF_LDR_Z_WORK)

@@ -378,7 +378,10 @@ static int z_program(ctl_t *c, cmd_t *k, uint32_t idx)
   if ((dst | left) & (unit - 1))
     return fail(c, LF_LDR_ST_BADCMD, idx, 0);
   struct lfz_work *w = (struct lfz_work *)(c->z_region + LF_LDR_Z_WORK);
-  uint8_t *out = (uint8_t *)(c->z_region + LF_LDR_Z_OUT);
+  /* the output buffer follows z_out_size bytes of history (the previous
+   * record's output: every record but a command's first may refer to it) */
+  uint8_t *out = (uint8_t *)(c->z_region + LF_LDR_Z_OUT + cap);
+  uint32_t hist = 0;
   uint32_t sr = flash_idle(c);
   if (sr & LF_LDR_F47_SR_ERRORS)
     REG(f + F_SR) = sr & LF_LDR_F47_SR_ERRORS;
@@ -414,7 +417,8 @@ static int z_program(ctl_t *c, cmd_t *k, uint32_t idx)
     /* the record's bytes are inflated as they arrive (zmore waits) */
     struct zsrc zs = {c, rd + 8, zlen};
     uint32_t there = avail - 8 < zlen ? avail - 8 : zlen;
-    int32_t got = lfz_inflate_io(w, ring + o, ring + size, ring, zlen, out, olen, pump, &z, there, 0, &zs);
+    int32_t got = lfz_inflate_io(w, ring + o, ring + size, ring, zlen, out, olen, hist, pump, &z, there, 0,
+                                 &zs);
     if (got == (int32_t)olen && !z.bad) /* the rest of the chunk */
       z.bad = prog_run(f, F47(c)->psize, dst + z.done, out + z.done, olen - z.done, &z.at);
     else if (!z.bad) {
@@ -435,6 +439,10 @@ static int z_program(ctl_t *c, cmd_t *k, uint32_t idx)
       roff -= size;
     c->ring_roff = roff;
     *(volatile uint32_t *)&c->data_rd = rd;
+    /* this record's output is the next one's history (right before out) */
+    for (uint32_t i = 0; i < olen; i += 4)
+      *(uint32_t *)(out - olen + i) = *(const uint32_t *)(out + i);
+    hist = olen;
     dst += olen;
     left -= olen;
     kick(c);
