@@ -84,15 +84,9 @@ struct lfz_in {
   void *mctx;
 };
 
-#if defined(__GNUC__)
-#define LFZ_HOT __attribute__((always_inline)) inline
-#else
-#define LFZ_HOT inline
-#endif
-
 /* Refills the bit buffer to at least `need` (<= 25) bits; 0, or -1 at the
  * end of the input. */
-static LFZ_HOT int lfz_fill(struct lfz_in *in, uint32_t need)
+static inline int lfz_fill(struct lfz_in *in, uint32_t need)
 {
   while (in->nbits < need) {
     if (!in->left)
@@ -171,7 +165,7 @@ static inline int lfz_build(struct lfz_code *c, const uint8_t *lens, uint32_t n,
 }
 
 /* Next symbol of code c; -1 (end of input or no such code). */
-static LFZ_HOT int32_t lfz_decode(struct lfz_in *in, const struct lfz_code *c)
+static inline int32_t lfz_decode(struct lfz_in *in, const struct lfz_code *c)
 {
   lfz_fill(in, LFZ_FAST); /* may come short at the very end: checked below */
   uint32_t e = c->fast[in->bits & ((1u << LFZ_FAST) - 1u)];
