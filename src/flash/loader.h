@@ -72,8 +72,9 @@ typedef void (*lf_loader_progress_fn)(void *ctx, uint64_t done, uint64_t total, 
  * model: upload of the raw bytes at the link rate (cfg.link_bps, else the
  * rate of the loader's own upload at start) against erase + program, and
  * with compression the compressed upload against erase + program + the
- * inflate time on the target's core (LF_LOADER_Z_CYC per byte at core_hz)
- * + the routine's upload; compressed when that is lower. */
+ * inflate time on the target's core (loader.c Z_CYC_PER_BYTE at the
+ * adapter's z_core_hz, overlapped with the programming) + the routine's
+ * upload; compressed when that is at least 3 % lower. */
 typedef enum lf_loader_compress {
   LF_COMPRESS_OFF = 0,
   LF_COMPRESS_ON = 1,
