@@ -24,6 +24,7 @@ end
 
 local kinds = {
   bool = "boolean", string = "string", any = "see text", int = "integer", chip = "chip name", table = "table",
+  auto_bool = "`\"auto\"` / `true` / `false`",
   regions = "list of `{addr, len, \"name\"}`", names = "`true` or list of names",
   hz = "frequency: number (Hz) or `\"4MHz\"`, `\"480kHz\"`",
   seconds = "duration: number (s) or `\"50ms\"`, `\"2s\"`, `\"250us\"`",

@@ -200,6 +200,7 @@ Probe.__close = closing.tbc
 function Probe:connect(st)
   local E, p = self.E, self.p
   E.flash_timeout = st.flash_timeout
+  E.compress = st.compress
   local hz, known = p:set_clock(st.clock)
   if known then
     E.log("info", string.format("SWD clock %.3f MHz (asked %.3f MHz)", hz / 1e6, st.clock / 1e6))
@@ -291,12 +292,24 @@ function M.flm_geometry(s, part)
 end
 
 function M.target(E, p, t, g, info)
-  local F = flash.new(t, { geometry = g, loader = { timeout = E.flash_timeout }, clock = E.clock })
-  return setmetatable({ p = p, t = t, geometry = g, info = info, F = F, loader = F.loader }, Target)
+  local F = flash.new(t, { geometry = g, loader = { timeout = E.flash_timeout, compress = E.compress }, clock = E.clock })
+  return setmetatable({ p = p, t = t, geometry = g, info = info, F = F, loader = F.loader, E = E }, Target)
 end
 
 -- erase / program / verify in one stream (flags select parts).
-function Target:flash(plan, what) return self.F:stream(plan, what) end
+-- The stream's compressed-upload decision goes into the run's result
+-- (result.compress: used, why, bytes, compressed, ratio, predictions).
+function Target:flash(plan, what)
+  local r = self.F:stream(plan, what)
+  local st = r.stats or {}
+  if self.E and (st.z_raw or 0) > 0 and what.program then
+    self.E.result_extra.compress = { used = st.compressed == true, why = st.compress_why,
+      bytes = st.z_raw, compressed_bytes = st.z_bytes,
+      ratio = st.z_raw > 0 and st.z_bytes / st.z_raw or nil, link_bps = st.z_link_bps,
+      predicted_plain_s = st.z_pred_off_s, predicted_compressed_s = st.z_pred_on_s }
+  end
+  return r
+end
 function Target:erase(plan) return self:flash(plan, { erase = true, program = false, verify = false }) end
 function Target:program(plan) return self:flash(plan, { erase = false, program = true, verify = false }) end
 function Target:verify(plan, mode) return self.F:verify(plan, mode) end

@@ -58,6 +58,7 @@ local M = {}
 
 local plan_keys = { psize = true, ff_gap = true, timing_max = true, link_bps = true, ring_bytes = true }
 local flash_settings = { erase = true, smart_flash = true, keep_unwritten = true, verify = true, erase_avoid = true,
+  compress = true,
   base = true, protect = true, allow_protected = true, protect_store = true }
 
 -- Options -> normalised settings (defaults filled) + the extra keys.
@@ -192,7 +193,11 @@ end
 function M.stats_delta(ldr, before)
   local a = ldr:stats()
   local d = {}
-  for k, v in pairs(a) do d[k] = v - (before and before[k] or 0) end
+  for k, v in pairs(a) do
+    -- the compressed-upload fields describe the last stream, not counters
+    if type(v) ~= "number" or (k:match("^z_") and not k:match("^z_total")) then d[k] = v
+    else d[k] = v - (before and before[k] or 0) end
+  end
   return d
 end
 
@@ -217,8 +222,15 @@ function M.new(t, opts)
     return t:now_ns() / 1e9
   end
 
+  -- the loader's compress mode: opts.loader.compress, else the setting's
+  -- default ("auto"); a call's `compress` option changes it (F.stream)
   function F.loader()
-    if not ldr then ldr = lf.loader(t, g, opts.loader) end
+    if not ldr then
+      local lo = {}
+      for k, v in pairs(opts.loader or {}) do lo[k] = v end
+      if lo.compress == nil then lo.compress = settings.spec.compress.default end
+      ldr = lf.loader(t, g, lo)
+    end
     return ldr
   end
 
@@ -334,6 +346,7 @@ function M.new(t, opts)
   -- come (no retry, the loader is kept: the caller decides).
   function F.stream(_, plan, what)
     local l = F.loader()
+    if F.compress_opt ~= nil then l:set_compress(F.compress_opt) end
     local before = l:stats()
     local verified = l:plan_run(plan, what)
     local d = M.stats_delta(l, before)
@@ -371,6 +384,7 @@ function M.new(t, opts)
   function F.program(_, image, opts2)
     local s, progress = check_options(opts2, "flash:program")
     local t0 = F.clock()
+    F.compress_opt = s.compress
     F.progress_fn = progress or F.progress
     -- protected regions: checked, CRC'd (a saved copy restored), saved
     -- before the erase and proven after the verify (luaflash.protect)

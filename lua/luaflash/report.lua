@@ -467,6 +467,14 @@ function M:summary(result, eff)
     o:write(string.format("  protected '%s' 0x%08X-0x%08X: %s\n", r.name, r.addr, r.addr + r.len - 1, how))
   end
   if p.auto_note then o:write("  erase = \"auto\": " .. p.auto_note .. "\n") end
+  local z = result.compress
+  if z and z.used then
+    o:write(string.format("  uploaded %.1f KiB compressed (%.0f %% of %.1f KiB; %s)\n", z.compressed_bytes / 1024,
+      100 * (z.ratio or 1), z.bytes / 1024, z.why or "?"))
+  elseif z and z.why and z.why ~= "off" and z.why ~= "no inflater in this loader" then
+    o:write(string.format("  uploaded uncompressed (compress = \"auto\": %s; it would be %.0f %%)\n", z.why,
+      100 * (z.ratio or 1)))
+  end
 end
 
 -- --profile: the phase table (stdout, or stderr with --json).

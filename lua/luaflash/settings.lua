@@ -83,6 +83,11 @@ local spec = {
     doc = "a sector the image touches that reads blank on the target (its CRC32, computed there for smart " ..
       "flash, is an erased sector's) is programmed without erasing it first; the verify catches the rare " ..
       "CRC collision, and the sector is then erased and programmed again. Never on ECC flash (STM32L4, H7)" },
+  compress = { kind = "auto_bool", default = "auto",
+    doc = "compressed upload: the host deflates the program data (zlib, 8 KiB chunks) and the flash " ..
+      "loader inflates it on the target (STM32F2/F4/F7 loader; others always upload plain). \"auto\": " ..
+      "when the model predicts it faster (the link is the bound and the target's inflate keeps up); " ..
+      "true: always where the loader can; false: never" },
   keep_unwritten = { kind = "bool", default = false,
     doc = "bytes of an erased sector not covered by the image are read first and written back (false: they end 0xFF)" },
   verify = { kind = "verify", values = { "crc", "readback" }, default = "crc",
@@ -175,7 +180,7 @@ function M.check(key, v, from_text, ctx)
   local kind = s.kind
   if from_text and type(v) == "string" then
     local l = v:lower()
-    if kind == "bool" or kind == "verify" then
+    if kind == "bool" or kind == "verify" or kind == "auto_bool" then
       if l == "true" or l == "yes" or l == "on" or l == "1" then v = true
       elseif l == "false" or l == "no" or l == "off" or l == "0" then v = false end
     elseif kind == "int" then
@@ -197,6 +202,8 @@ function M.check(key, v, from_text, ctx)
           (hint and (" (did you mean \"" .. hint .. "\"?)") or "")
       end
     end
+  elseif kind == "auto_bool" then
+    if v ~= true and v ~= false and v ~= "auto" then bad = "expected \"auto\", true or false" end
   elseif kind == "verify" then
     if v == true then v = "crc" end
     if v ~= false then

@@ -105,6 +105,10 @@ local function make_images()
   img("pico-65k.bin", "pico", 66560)
   img("pico-1m5.bin", "pico", 1500000)
   img("nrf52840-65k.bin", "nrf52840-dk", 66560) -- nRF52840 (issue 15): demo at 0 + filler
+  -- realistic images (scripts/gen-realistic.sh, committed): newlib/libstdc++ applications
+  for _, n in ipairs({ "small", "medium", "large" }) do
+    images["real-" .. n .. ".bin"] = top .. "/scripts/realistic-fw/" .. n .. ".bin"
+  end
   -- one byte inserted at the start: every following byte moves up by one,
   -- so the content of every sector differs from what the flash holds
   local base = readfile(images["f767-65k.bin"])
@@ -385,6 +389,35 @@ local scenarios = {
   { id = "blank-nrf52", group = "12", kind = "luaflash", project = PROJ .. "default.lua", board = "nrf52840-dk",
     image = "nrf52840-65k.bin", args = { "board=nrf52840_dk" }, cmp = "nrf52", ram = "ram-luaflash-v2",
     label = "luaflash defaults, blank nRF52840 DK (DAPLink v2)", what = "board = nrf52840_dk, 65 KB on a blank flash (no page erased)" },
+  -- compressed upload (issue 17): blank boards, realistic images and the
+  -- pseudo-random one, compress = "auto" (the default) against false; the
+  -- erasing rows give the erase + program floor of the same image
+  { id = "z-small", group = "13", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-f767zi",
+    image = "real-small.bin", cmp = "z-small-off", ram = "ram-luaflash-stlink", erasing = "z-small-erase",
+    label = "realistic 66 KB (newlib C), blank F767", what = "scripts/realistic-fw/small.bin, compress = auto" },
+  { id = "z-small-off", group = "13z", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-f767zi",
+    image = "real-small.bin", args = { "compress=false" }, what = "the same, compress = false" },
+  { id = "z-small-erase", group = "13z", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-f767zi",
+    image = "real-small.bin", args = { "compress=false", "erase_avoid=false" },
+    what = "the same, compress = false, erase_avoid = false (as over other firmware)" },
+  { id = "z-medium", group = "13", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-f767zi",
+    image = "real-medium.bin", cmp = "z-medium-off", ram = "ram-luaflash-stlink",
+    label = "realistic 297 KB (libstdc++ -Os), blank F767", what = "scripts/realistic-fw/medium.bin, compress = auto" },
+  { id = "z-medium-off", group = "13z", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-f767zi",
+    image = "real-medium.bin", args = { "compress=false" }, what = "the same, compress = false" },
+  { id = "z-large", group = "13", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-f767zi",
+    image = "real-large.bin", cmp = "z-large-off", ram = "ram-luaflash-stlink",
+    label = "realistic 683 KB (libstdc++ -O0), blank F767", what = "scripts/realistic-fw/large.bin, compress = auto" },
+  { id = "z-large-off", group = "13z", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-f767zi",
+    image = "real-large.bin", args = { "compress=false" }, what = "the same, compress = false" },
+  { id = "z-small-f429", group = "13", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-f429zi",
+    image = "real-small.bin", args = { "board=nucleo_f429zi" }, cmp = "z-small-f429-off", ram = "ram-luaflash-stlink-f429",
+    label = "realistic 66 KB (newlib C), blank F429", what = "board = nucleo_f429zi, compress = auto" },
+  { id = "z-small-f429-off", group = "13z", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-f429zi",
+    image = "real-small.bin", args = { "board=nucleo_f429zi", "compress=false" }, what = "the same, compress = false" },
+  { id = "z-rand-on", group = "13", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-f767zi",
+    image = "f767-65k.bin", args = { "compress=true" }, cmp = "blank-f767", ram = "ram-luaflash-stlink",
+    label = "pseudo-random 65 KB, blank F767, compress = true", what = "the incompressible image forced compressed (auto: blank-f767)" },
   { id = "ram-luaflash-stlink", group = "ram", kind = "ram", tool = "luaflash", board = "nucleo-f767zi", transport = "any", hz = 4000000 },
   { id = "ram-luaflash-v3", group = "ram", kind = "ram", tool = "luaflash", board = "nucleo-f767zi@v3", transport = "any", hz = 4000000 },
   { id = "ram-luaflash-stlink-f429", group = "ram", kind = "ram", tool = "luaflash", board = "nucleo-f429zi", transport = "any", hz = 4000000 },
@@ -724,6 +757,7 @@ local function main()
       c.smart_crc_s, c.stream_s, c.keep_read_s = r.result.smart_crc_s, r.result.stream_s, r.result.keep_read_s
       c.smart_read_s, c.clock_hz, c.plan = r.result.smart_read_s, r.result.clock_hz, r.result.plan
       c.pyocd = r.result.pyocd
+      c.compress = r.result.compress
       c.bench_timeline = r.result.timeline
     end
     slim.scenarios[i] = c

@@ -30,6 +30,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <zlib.h>
+
 #include "arm/adi.h"
 #include "flash/plan.h"
 
@@ -47,7 +49,19 @@ typedef struct pcmd {
   uint32_t skip;              /* PROGRAM: bytes of the padded range before this piece (a
                                  range split for a pair): byte o is data[o + skip - pad_head] */
   uint8_t pair;               /* 1: first of a PROGRAM_PAIR (streams both), 2: its mate */
+  const uint8_t *z;           /* PROGRAM_Z: its records (into the stream's z buffer) */
+  uint32_t zlen;
 } pcmd;
+
+/* The PROGRAM_Z region at the end of the RAM window (lf_loader_abi.h): code,
+ * workspace, one chunk's output. */
+#define ZREGION (LF_LDR_Z_OUT + 2 * LF_LOADER_ZCHUNK)
+/* Inflate cost on the target, core cycles per output byte incl. the word
+ * programming calls: measured on the bench (Unicorn, the stm32f4f7_z
+ * routine at 16 MHz: 65 KB realistic image, 6.9 us/byte = 110 cycles),
+ * rounded up [unconf: silicon has wait states and bus contention the bench
+ * does not charge; the routine runs from SRAM] */
+#define Z_CYC_PER_BYTE 120.0
 
 struct lf_loader {
   lf_cm *cm;
@@ -74,6 +88,9 @@ struct lf_loader {
   uint32_t crc_res[QUEUE];
   const char *prog_phase;
   lf_loader_stats stats;
+  uint32_t z_region;          /* 0: no compressed upload */
+  bool z_loaded;              /* the routine is in RAM and the control block points to it */
+  double start_bps;           /* upload rate seen at start (blob bytes / time) */
   void *direct;               /* the adapter's own state when it runs operations itself */
 };
 
@@ -172,6 +189,11 @@ int lf_loader_new_with(lf_cm *cm, const lf_flash_geometry *g, const lf_loader_ad
     return lf_err_set(s, LF_EINVAL, "loader: ram_size 0x%x too small: needs at least 0x%x",
                       c.ram_size, need - base);
   }
+  if (c.compress != LF_COMPRESS_OFF && ad->zblob && !ad->ring_size && *ad->zblob_len <= LF_LDR_Z_WORK &&
+      end >= l->ring + 4 * PIECE + ZREGION) {
+    /* the ring keeps this space until a stream compresses (z_prepare) */
+    l->z_region = (end - ZREGION) & ~(PIECE - 1);
+  }
   l->ring_size = ((ad->ring_size ? ad->ring_addr + ad->ring_size : end) - l->ring) & ~(PIECE - 1);
   l->stats.core_hz = c.core_hz;
   *out = l;
@@ -192,6 +214,8 @@ const lf_loader_adapter *lf_loader_adapter_get(const lf_loader *l) { return l->a
 const lf_flash_geometry *lf_loader_geometry(const lf_loader *l) { return &l->g; }
 
 const lf_loader_stats *lf_loader_stats_get(const lf_loader *l) { return &l->stats; }
+
+void lf_loader_set_compress(lf_loader *l, lf_loader_compress c) { l->cfg.compress = c; }
 
 void lf_loader_set_progress(lf_loader *l, lf_loader_progress_fn fn, void *ctx)
 {
@@ -242,11 +266,14 @@ int lf_loader_start(lf_loader *l)
     return r;
   }
   memcpy(img + (l->ctrl - l->ram_base), &c, sizeof c); /* both sides little-endian */
+  uint64_t t_w = now(l);
   r = lf_adi_write_posted(l->a, l->ram_base, img, total);
   free(img);
   if (r)
     return lf_err_wrap(l->s, r, "loader: upload to 0x%08x", l->ram_base);
   uint64_t t_up = now(l);
+  l->start_bps = t_up > t_w && !lf_adi_posts(l->a) ? (double)total * 1e9 / (double)(t_up - t_w) : 0;
+  l->z_loaded = false;
   const uint32_t args[4] = {l->ctrl, 0, 0, 0};
   if ((r = lf_cm_set_return_bkpt(l->cm, l->ram_base + l->ad->exit_off)) ||
       (r = lf_cm_start_function(l->cm, l->ram_base + l->ad->entry_off, args, l->stack_top)))
@@ -267,7 +294,7 @@ int lf_loader_start(lf_loader *l)
 static const char *op_name(uint32_t op)
 {
   static const char *const n[] = {"?", "erase", "bank erase", "program", "crc32", "exit",
-                                  "mass erase", "program", "sync"};
+                                  "mass erase", "program", "sync", "program"};
   return op < sizeof n / sizeof n[0] ? n[op] : "?";
 }
 
@@ -294,6 +321,9 @@ static int target_error(lf_loader *l, const pcmd *cmds, size_t ncmds, uint32_t f
   if (status == LF_LDR_ST_BADCMD)
     return lf_err_set(l->s, LF_EPROTO, "loader: target rejected command %u (%s)", addr,
                       k ? op_name(k->c.op) : "?");
+  if (status == LF_LDR_ST_DATA)
+    return lf_err_set(l->s, LF_EPROTO, "loader: compressed data for 0x%08x did not inflate on the target "
+                      "(code %d)", addr, (int)sr);
   if (status != LF_LDR_ST_FLASH)
     return lf_err_set(l->s, LF_EPROTO, "loader: unknown target status %u", status);
   if (k && is_erase(k->c.op)) {
@@ -434,6 +464,10 @@ static uint8_t range_byte(const lf_loader *l, const pcmd *k, uint64_t o)
 static void fill(const lf_loader *l, const pcmd *k, uint32_t off, uint8_t *dst, uint32_t n)
 {
   uint32_t u = l->cfg.prog_unit;
+  if (k->z) {
+    memcpy(dst, k->z + off, n);
+    return;
+  }
   for (uint32_t i = 0; i < n; i++) {
     uint64_t o = (uint64_t)off + i;
     if (k->pair == 1) {
@@ -447,13 +481,16 @@ static void fill(const lf_loader *l, const pcmd *k, uint32_t off, uint8_t *dst, 
 
 static bool is_program(const pcmd *k)
 {
-  return k->c.op == LF_LDR_OP_PROGRAM || k->c.op == LF_LDR_OP_PROGRAM_PAIR;
+  return k->c.op == LF_LDR_OP_PROGRAM || k->c.op == LF_LDR_OP_PROGRAM_PAIR || k->c.op == LF_LDR_OP_PROGRAM_Z;
 }
 
 /* A command whose data the host streams (a PROGRAM, or the first of a pair
  * for both), and the bytes it streams. */
 static bool streams(const pcmd *k) { return is_program(k) && k->pair != 2; }
-static uint32_t stream_len(const pcmd *k) { return k->pair == 1 ? 2 * k->c.len : k->c.len; }
+static uint32_t stream_len(const pcmd *k)
+{
+  return k->z ? k->zlen : k->pair == 1 ? 2 * k->c.len : k->c.len;
+}
 
 /* Bytes of flash work of one command (progress units). */
 static uint64_t cmd_weight(const lf_loader *l, const pcmd *k)
@@ -491,10 +528,10 @@ static void report(lf_loader *l, const pcmd *cmds, size_t n, uint32_t first, uin
     consumed = up - l->ring_size;
   for (size_t i = 0; i < n; i++) {
     if (is_program(&cmds[i])) {
-      uint64_t w = cmds[i].c.len;
-      uint64_t take = consumed - prog_done < w ? consumed - prog_done : w;
+      uint64_t w = cmds[i].c.len, ws = cmds[i].z ? cmds[i].zlen : w; /* flash bytes, stream bytes */
+      uint64_t take = consumed - prog_done < ws ? consumed - prog_done : ws;
       prog_done += take;
-      done += i < fin ? w : take;
+      done += i < fin ? w : take * w / (ws ? ws : 1);
     } else if (i < fin) {
       done += cmd_weight(l, &cmds[i]);
     }
@@ -551,8 +588,8 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
   uint64_t prog_left = 0; /* program bytes not uploaded yet */
   bool erases = false;
   for (size_t i = 0; i < n; i++) {
-    if (is_program(&cmds[i]))
-      prog_left += cmds[i].c.len;
+    if (streams(&cmds[i]))
+      prog_left += stream_len(&cmds[i]);
     else if (cmds[i].c.op == LF_LDR_OP_ERASE || cmds[i].c.op == LF_LDR_OP_ERASE_BANK ||
              cmds[i].c.op == LF_LDR_OP_ERASE_CHIP)
       erases = true;
@@ -562,6 +599,8 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
    * stream without erases (a blank board: the link is the bound, and the
    * target would wait for a whole last chunk) */
   bool halve = posts || !erases;
+  unsigned zpieces = 0; /* pieces of compressed data sent */
+  uint64_t t_exec = now(l);
   l->prog_done = UINT64_MAX;
   l->prog_phase = NULL;
   uint64_t total = 0;
@@ -602,6 +641,8 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
       uint32_t unit = posts ? TAIL_PIECE : PIECE;
       if (halve && m > prog_left / 2 && prog_left / 2 >= unit)
         m = (uint32_t)(prog_left / 2);
+      if (k->z && zpieces < 4 && m > (PIECE << zpieces)) /* compressed: the first pieces ramp */
+        m = PIECE << zpieces;                              /* up, the target starts sooner */
       if (m > l->ring_size - l->woff)
         m = l->ring_size - l->woff;
       if (m >= unit)
@@ -619,11 +660,15 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
         l->stats.data_bytes += m;
         l->stats.stream_bytes += m;
         l->stats.uploads++;
+        zpieces += k->z != NULL;
         soff += m;
         if (soff == stream_len(k)) {
           soff = 0;
           for (sidx++; sidx < n && !streams(&cmds[sidx]); sidx++)
             ;
+          if (sidx == n)
+            lf_log(l->s, LF_LOG_DEBUG, "loader: stream data sent in %.1f ms (%llu uploads)",
+                   (double)(now(l) - t_exec) / 1e6, (unsigned long long)l->stats.uploads);
         }
         report(l, cmds, n, first, data0, total);
         continue;
@@ -898,6 +943,205 @@ static size_t merge_blocks(const lf_flash_geometry *g, pcmd *cmds, size_t nc)
   return nc;
 }
 
+/* Compressed upload of one stream (loader.h lf_loader_compress): deflates
+ * every PROGRAM command's data into records (lf_ldr_zrec + raw deflate, one
+ * per LF_LOADER_ZCHUNK of flash bytes; a chunk that does not shrink goes as
+ * stored blocks), decides (AUTO: the model), and when compressing makes
+ * them PROGRAM_Z commands, uploading the routine first. *zbuf holds the
+ * records (free() it after the stream). Pairs (independent banks) stay
+ * uncompressed. */
+static int z_prepare(lf_loader *l, pcmd *cmds, size_t n, uint8_t **zbuf)
+{
+  lf_loader_stats *st = &l->stats;
+  *zbuf = NULL;
+  uint64_t raw = 0, erase_ns = 0, prog_ns = 0;
+  uint64_t unit_ns = lf_geometry_prog_ns(&l->g, l->cfg.prog_unit, false);
+  for (size_t i = 0; i < n; i++) {
+    if (cmds[i].c.op == LF_LDR_OP_PROGRAM) {
+      raw += cmds[i].c.len;
+      prog_ns += (uint64_t)(cmds[i].c.len / l->cfg.prog_unit) * unit_ns;
+    } else if (cmds[i].c.op == LF_LDR_OP_PROGRAM_PAIR) {
+      return 0;
+    } else if (cmds[i].c.op == LF_LDR_OP_ERASE) {
+      const lf_flash_sector *sec = lf_geometry_sector_at(&l->g, cmds[i].c.addr);
+      if (sec && !(cmds[i].c.len & LF_LDR_ERASE_STARTED))
+        erase_ns += lf_geometry_erase_ns(&l->g, sec, l->cfg.prog_unit, false);
+    } else if (cmds[i].c.op == LF_LDR_OP_ERASE_CHIP || cmds[i].c.op == LF_LDR_OP_ERASE_BANK) {
+      erase_ns += lf_geometry_mass_ns(&l->g, l->cfg.prog_unit, false);
+    }
+  }
+  if (!raw)
+    return 0;
+  st->z_used = false;
+  st->z_raw = raw;
+  st->z_bytes = 0;
+  st->z_link_bps = 0;
+  st->z_pred_off_ns = st->z_pred_on_ns = 0;
+  if (l->cfg.compress == LF_COMPRESS_OFF) {
+    st->z_why = "off";
+    return 0;
+  }
+  if (!l->z_region) {
+    st->z_why = "no inflater in this loader";
+    return 0;
+  }
+  /* worst case per record: stored blocks (5 bytes per 64 KiB) + its header */
+  size_t cap = (size_t)raw + (raw / 1024 + n + 1) * 16; /* records >= 1 KiB but a range's last */
+  enum { ZTMP = LF_LOADER_ZCHUNK + LF_LOADER_ZCHUNK / 8 + 64 }; /* > zlib's deflateBound */
+  uint8_t *z = malloc(cap), *chunk = malloc(LF_LOADER_ZCHUNK), *ztmp = malloc(ZTMP);
+  uint8_t *prev = malloc(LF_LOADER_ZCHUNK); /* the record before: the dictionary */
+  if (!z || !chunk || !ztmp || !prev) {
+    free(z);
+    free(chunk);
+    free(ztmp);
+    free(prev);
+    return lf_err_set(l->s, LF_ENOMEM, "loader: out of memory");
+  }
+  size_t zl = 0, first_prog = 0;
+  uint64_t left = raw; /* program bytes not in a record yet */
+  while (cmds[first_prog].c.op != LF_LDR_OP_PROGRAM)
+    first_prog++;
+  int r = 0;
+  for (size_t i = 0; i < n && !r; i++) {
+    pcmd *k = &cmds[i];
+    if (k->c.op != LF_LDR_OP_PROGRAM)
+      continue;
+    size_t start = zl;
+    /* the stream's first records are short (1, 2, 4 KiB, then full chunks):
+     * the target starts programming as soon as the first one is in */
+    /* ... and so are its last ones (at most half of what is left, down to
+     * 1 KiB): after the last byte arrives only a short record is left to
+     * program */
+    uint32_t step = i == first_prog ? 1024 : LF_LOADER_ZCHUNK, plen = 0;
+    for (uint32_t off = 0, olen; off < k->c.len && !r; off += olen, step *= 2, left -= olen) {
+      if (step > LF_LOADER_ZCHUNK || step < l->cfg.prog_unit)
+        step = LF_LOADER_ZCHUNK;
+      uint32_t cut = step;
+      if (left / 2 < cut)
+        cut = (uint32_t)(left / 2) & ~1023u;
+      if (cut < 1024)
+        cut = 1024;
+      if (cut < l->cfg.prog_unit)
+        cut = l->cfg.prog_unit;
+      olen = k->c.len - off < cut ? k->c.len - off : cut;
+      fill(l, k, off, chunk, olen);
+      for (int level = 9;; level = 0) {
+        z_stream zs;
+        memset(&zs, 0, sizeof zs);
+        if (deflateInit2(&zs, level, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY) != Z_OK ||
+            (plen && deflateSetDictionary(&zs, prev, plen) != Z_OK)) {
+          deflateEnd(&zs);
+          r = lf_err_set(l->s, LF_ENOMEM, "loader: deflate init");
+          break;
+        }
+        zs.next_in = chunk;
+        zs.avail_in = olen;
+        zs.next_out = ztmp;
+        zs.avail_out = ZTMP;
+        int zr = deflate(&zs, Z_FINISH);
+        uint32_t got = (uint32_t)zs.total_out;
+        deflateEnd(&zs);
+        if (zr != Z_STREAM_END) {
+          r = lf_err_set(l->s, LF_EIO, "loader: deflate failed (%d)", zr);
+          break;
+        }
+        if (got < olen || level == 0) { /* else: stored blocks (level 0) */
+          if (zl + 8 + got > cap) {
+            r = lf_err_set(l->s, LF_EIO, "loader: compressed data larger than its bound");
+            break;
+          }
+          put32(z + zl, got);
+          put32(z + zl + 4, olen);
+          memcpy(z + zl + 8, ztmp, got);
+          zl += 8 + got;
+          break;
+        }
+      }
+      memcpy(prev, chunk, olen);
+      plen = olen;
+    }
+    k->zlen = (uint32_t)(zl - start);
+  }
+  free(chunk);
+  free(ztmp);
+  free(prev);
+  if (r) {
+    free(z);
+    return r;
+  }
+  st->z_bytes = zl;
+  /* the model */
+  double bps = l->cfg.link_bps ? (double)l->cfg.link_bps : l->start_bps;
+  st->z_link_bps = bps;
+  bool use = l->cfg.compress == LF_COMPRESS_ON;
+  if (!use && bps > 0) {
+    double flash = (double)(erase_ns + prog_ns) / 1e9;
+    double zhz = l->ad->z_core_hz > 0 ? l->ad->z_core_hz : l->cfg.core_hz > 0 ? l->cfg.core_hz : 16e6;
+    double inflate = (double)raw * Z_CYC_PER_BYTE / zhz;
+    double up_raw = (double)raw / bps, up_z = (double)(zl + (l->z_loaded ? 0 : *l->ad->zblob_len)) / bps;
+    double off = up_raw > flash ? up_raw : flash;
+    /* the routine programs while it inflates: the slower of the two, after
+     * the routine and the first (1 KiB) record arrived */
+    double work = (double)erase_ns / 1e9 + ((double)prog_ns / 1e9 > inflate ? (double)prog_ns / 1e9 : inflate);
+    double first = (double)(*l->ad->zblob_len + 1024) / bps;
+    double on = up_z > work + first ? up_z : work + first;
+    st->z_pred_off_ns = (uint64_t)(off * 1e9);
+    st->z_pred_on_ns = (uint64_t)(on * 1e9);
+    use = on < 0.97 * off;
+    st->z_why = use ? "link bound" : up_raw <= flash ? "flash bound" : "does not pay";
+  } else {
+    st->z_why = use ? "on" : "link rate unknown";
+  }
+  lf_log(l->s, LF_LOG_DEBUG, "loader: compress %s (%s): %llu bytes -> %llu (%.0f %%), link %.1f KB/s, "
+         "predicted %.1f ms plain, %.1f ms compressed", use ? "on" : "off", st->z_why,
+         (unsigned long long)raw, (unsigned long long)zl, 100.0 * (double)zl / (double)raw, bps / 1e3,
+         (double)st->z_pred_off_ns / 1e6, (double)st->z_pred_on_ns / 1e6);
+  if (!use) {
+    free(z);
+    for (size_t i = 0; i < n; i++)
+      cmds[i].zlen = 0;
+    return 0;
+  }
+  if (!l->z_loaded) {
+    /* the ring gives up its end to the PROGRAM_Z region: every earlier byte
+     * was consumed (the loader idles between streams and reads ring_size and
+     * ring_roff at each command), so both sides restart at a common offset */
+    uint32_t nsize = (l->z_region - l->ring) & ~(PIECE - 1);
+    if (nsize < l->ring_size) {
+      l->ring_size = nsize;
+      if (l->woff >= nsize)
+        l->woff = 0;
+      if ((r = lf_adi_write32_posted(l->a, l->ctrl + 0x0Cu, l->ring_size)) ||
+          (r = lf_adi_write32_posted(l->a, l->ctrl + 0x18u, l->woff))) {
+        free(z);
+        return lf_err_wrap(l->s, r, "loader: ring for the inflater");
+      }
+    }
+    uint32_t w[2] = {l->z_region, LF_LOADER_ZCHUNK};
+    uint8_t b[8];
+    put32(b, w[0]);
+    put32(b + 4, w[1]);
+    if ((r = lf_adi_write_posted(l->a, l->z_region, l->ad->zblob, *l->ad->zblob_len)) ||
+        (r = lf_adi_write_posted(l->a, l->ctrl + 0x78u, b, sizeof b))) {
+      free(z);
+      return lf_err_wrap(l->s, r, "loader: upload of the inflater");
+    }
+    l->z_loaded = true;
+  }
+  size_t at = 0;
+  for (size_t i = 0; i < n; i++)
+    if (cmds[i].c.op == LF_LDR_OP_PROGRAM) {
+      cmds[i].c.op = LF_LDR_OP_PROGRAM_Z;
+      cmds[i].z = z + at;
+      at += cmds[i].zlen;
+    }
+  st->z_used = true;
+  st->z_total_raw += raw;
+  st->z_total_bytes += zl;
+  *zbuf = z;
+  return 0;
+}
+
 int lf_loader_run_crc32(lf_loader *l, const lf_loader_step *steps, size_t n,
                         const lf_loader_range *rg, size_t nr, uint32_t *crcs)
 {
@@ -1011,8 +1255,17 @@ int lf_loader_run_crc32(lf_loader *l, const lf_loader_step *steps, size_t n,
     } else if (!l->running && !l->dead) {
       r = lf_loader_start(l);
     }
+    uint8_t *zbuf = NULL;
+    if (!r)
+      r = z_prepare(l, cmds, nc, &zbuf);
+    uint64_t pc0 = l->stats.prog_cyc, sc0 = l->stats.starve_cyc;
     if (!r)
       r = execute_crcs(l, cmds, nc + nr1, l->cmd_wr + (uint32_t)nc, nr1, crcs);
+    if (!r && zbuf)
+      lf_log(l->s, LF_LOG_DEBUG, "loader: compressed stream: program %.1f ms on the target, of which "
+             "%.1f ms waiting for data", (double)(l->stats.prog_cyc - pc0) / l->stats.core_hz * 1e3,
+             (double)(l->stats.starve_cyc - sc0) / l->stats.core_hz * 1e3);
+    free(zbuf);
     l->stats.run_ns += now(l) - t0;
   }
   free(cmds);

@@ -65,6 +65,23 @@
  * back into the loader. */
 typedef void (*lf_loader_progress_fn)(void *ctx, uint64_t done, uint64_t total, const char *phase);
 
+/* Compressed upload (cfg.compress): the host deflates each program range in
+ * chunks (zlib, raw deflate, one stream per LF_LOADER_ZCHUNK bytes) and the
+ * loader inflates them on the target (PROGRAM_Z, lf_loader_abi.h), when the
+ * adapter has the routine (adapter zblob). AUTO decides per stream from the
+ * model: upload of the raw bytes at the link rate (cfg.link_bps, else the
+ * rate of the loader's own upload at start) against erase + program, and
+ * with compression the compressed upload against erase + program + the
+ * inflate time on the target's core (loader.c Z_CYC_PER_BYTE at the
+ * adapter's z_core_hz, overlapped with the programming) + the routine's
+ * upload; compressed when that is at least 3 % lower. */
+typedef enum lf_loader_compress {
+  LF_COMPRESS_OFF = 0,
+  LF_COMPRESS_ON = 1,
+  LF_COMPRESS_AUTO = 2,
+} lf_loader_compress;
+#define LF_LOADER_ZCHUNK 8192u
+
 typedef struct lf_loader_cfg {
   uint32_t ram_size;      /* bytes usable from the adapter's load address; 0 = its default */
   unsigned prog_unit;     /* bytes per program operation; 0 = the geometry's default */
@@ -73,6 +90,8 @@ typedef struct lf_loader_cfg {
   double core_hz;         /* to convert DWT cycles to time; 0 = the adapter's default */
   lf_loader_progress_fn progress; /* optional (NULL: none) */
   void *progress_ctx;
+  lf_loader_compress compress; /* default OFF (Lua setting compress: "auto") */
+  uint32_t link_bps;      /* host -> target bytes/s for compress AUTO; 0 = measured at start */
 } lf_loader_cfg;
 
 struct lf_loader_adapter;
@@ -146,6 +165,11 @@ typedef struct lf_loader_adapter {
   void (*explain)(lf_session *s, lf_adi *a, const lf_flash_geometry *g, uint32_t ctrl, int rc);
   /* Optional: NULL = the streaming loader (blob ... above). */
   const lf_loader_direct *direct;
+  /* Optional: the PROGRAM_Z routine (lf_loader_abi.h "The PROGRAM_Z region"),
+   * position independent; NULL: no compressed upload */
+  const unsigned char *zblob;
+  const unsigned int *zblob_len;
+  double z_core_hz;      /* the core clock while the routine inflates (the model's) */
 } lf_loader_adapter;
 
 typedef enum lf_loader_step_kind {
@@ -181,6 +205,14 @@ struct lf_loader_stats {
   uint64_t uploads;        /* data write calls */
   uint64_t polls;          /* status block reads */
   uint64_t full_polls;     /* polls made because the ring or the queue was full */
+  /* compressed upload (the last stream with program data) */
+  bool z_used;             /* it was compressed */
+  const char *z_why;       /* why (not): "off", "no inflater", "link bound", "flash bound", ... */
+  uint64_t z_raw;          /* program bytes of that stream */
+  uint64_t z_bytes;        /* their compressed size (records incl. headers), also when not used */
+  double z_link_bps;       /* the link rate the decision used (0: none) */
+  uint64_t z_pred_off_ns, z_pred_on_ns; /* the model's predictions */
+  uint64_t z_total_raw, z_total_bytes;  /* every compressed stream so far */
 };
 
 typedef struct lf_loader lf_loader;
@@ -224,6 +256,10 @@ int lf_loader_crc32(lf_loader *l, const lf_loader_range *r, size_t n, uint32_t *
 int lf_loader_stop(lf_loader *l);
 
 const lf_loader_stats *lf_loader_stats_get(const lf_loader *l);
+/* Replaces cfg.compress for the next streams. ON or AUTO compress only when
+ * the loader was made with compress not OFF (its RAM has the PROGRAM_Z
+ * region then) and the adapter has the routine. */
+void lf_loader_set_compress(lf_loader *l, lf_loader_compress c);
 /* Replaces cfg.progress / cfg.progress_ctx (fn NULL: none). */
 void lf_loader_set_progress(lf_loader *l, lf_loader_progress_fn fn, void *ctx);
 /* RAM layout chosen (for tests and logs). */

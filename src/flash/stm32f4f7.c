@@ -32,6 +32,7 @@
 
 extern const lf_family lf_family_stm32f4f7;
 #include "flash/loaders/stm32f4f7_blob.h"
+#include "flash/loaders/stm32f4f7_z_blob.h"
 
 #define LF_LDR_CONTRACT_ONLY
 #include "flash/loaders/stm32f4f7.c" /* the family words of the control block (struct lf_ldr_f47) */
@@ -503,6 +504,8 @@ static int f47_flash_busy(lf_session *s, lf_memap *m, const lf_flash_geometry *g
     .core_hz = 16e6, /* HSI after reset (F7 9.2): the loader does not touch the clocks */        \
     .status_reg = "FLASH_SR", .configure = f47_configure, .erase_start = f47_erase_start,         \
     .status_names = f47_status_names, .flash_busy = f47_flash_busy,                             \
+    .zblob = lf_blob_stm32f4f7_z, .zblob_len = &lf_blob_stm32f4f7_z_len,                        \
+    .z_core_hz = 96e6, /* the routine runs from the PLL at 96 MHz (loaders/stm32f4f7.c) */      \
   }
 static const lf_loader_adapter f7_adapter = F47_ADAPTER(0x80000u);
 static const lf_loader_adapter f4_adapter = F47_ADAPTER(0x30000u);

@@ -1002,7 +1002,8 @@ static lloader *check_loader(lua_State *L) { return lf_lobj_check(L, 1, MT_LOADE
 /* lf.loader(target, geometry [, {psize=|prog_unit=, chunk=, timeout=, ram_size=}]): no I/O. */
 static int m_loader(lua_State *L)
 {
-  static const char *const keys[] = {"psize", "prog_unit", "chunk", "timeout", "ram_size", NULL};
+  static const char *const keys[] = {"psize", "prog_unit", "chunk", "timeout", "ram_size", "compress",
+                                     "link_bps", NULL};
   lf_cm *cm = lf_lua_target_cm(L, 1);
   const lf_flash_geometry *g = &check_geom(L, 2)->g;
   lf_loader_cfg cfg;
@@ -1016,6 +1017,17 @@ static int m_loader(lua_State *L)
     lua_pop(L, 1);
     if (lua_getfield(L, 3, "ram_size") != LUA_TNIL)
       cfg.ram_size = lf_lua_check_u32(L, -1, "loader: ram_size");
+    lua_pop(L, 1);
+    int ct = lua_getfield(L, 3, "compress");
+    if (ct == LUA_TBOOLEAN)
+      cfg.compress = lua_toboolean(L, -1) ? LF_COMPRESS_ON : LF_COMPRESS_OFF;
+    else if (ct == LUA_TSTRING && !strcmp(lua_tostring(L, -1), "auto"))
+      cfg.compress = LF_COMPRESS_AUTO;
+    else if (ct != LUA_TNIL)
+      return luaL_error(L, "loader: compress must be \"auto\", true or false");
+    lua_pop(L, 1);
+    if (lua_getfield(L, 3, "link_bps") != LUA_TNIL)
+      cfg.link_bps = lf_lua_check_u32(L, -1, "loader: link_bps");
     lua_pop(L, 1);
     if (lua_getfield(L, 3, "timeout") != LUA_TNIL) {
       double t = luaL_checknumber(L, -1);
@@ -1288,7 +1300,36 @@ static int l_stats(lua_State *L)
   set_int(L, "uploads", (lua_Integer)st->uploads);
   set_int(L, "polls", (lua_Integer)st->polls);
   set_int(L, "full_polls", (lua_Integer)st->full_polls);
+  lua_pushboolean(L, st->z_used);
+  lua_setfield(L, -2, "compressed");
+  if (st->z_why) {
+    lua_pushstring(L, st->z_why);
+    lua_setfield(L, -2, "compress_why");
+  }
+  set_int(L, "z_raw", (lua_Integer)st->z_raw);
+  set_int(L, "z_bytes", (lua_Integer)st->z_bytes);
+  set_int(L, "z_total_raw", (lua_Integer)st->z_total_raw);
+  set_int(L, "z_total_bytes", (lua_Integer)st->z_total_bytes);
+  lua_pushnumber(L, st->z_link_bps);
+  lua_setfield(L, -2, "z_link_bps");
+  set_sec(L, "z_pred_off_s", st->z_pred_off_ns);
+  set_sec(L, "z_pred_on_s", st->z_pred_on_ns);
   return 1;
+}
+
+/* ldr:set_compress("auto" | true | false): the next streams' compressed upload (no I/O). */
+static int l_set_compress(lua_State *L)
+{
+  lloader *x = check_loader(L);
+  lf_loader_compress c;
+  if (lua_isboolean(L, 2))
+    c = lua_toboolean(L, 2) ? LF_COMPRESS_ON : LF_COMPRESS_OFF;
+  else if (lua_type(L, 2) == LUA_TSTRING && !strcmp(lua_tostring(L, 2), "auto"))
+    c = LF_COMPRESS_AUTO;
+  else
+    return luaL_error(L, "loader: compress must be \"auto\", true or false");
+  lf_loader_set_compress(x->l, c);
+  return 0;
 }
 
 /* ldr:layout() -> { ctrl=, ring=, ring_size= } (no I/O) */
@@ -1338,6 +1379,7 @@ void lf_lua_loader_register(lua_State *L)
                                      {"plan_crcs", l_plan_crcs}, {"plan_run", l_plan_run},
                                      {"plan_verify", l_plan_verify}, {"stats", l_stats},
                                      {"layout", l_layout},
+                                     {"set_compress", l_set_compress},
                                      {NULL, NULL}};
   lf_lobj_register(L, MT_LOADER, methods, l_tostring);
   luaL_getmetatable(L, MT_PLAN);

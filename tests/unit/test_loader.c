@@ -673,6 +673,45 @@ static void every_psize_programs(void **state)
   }
 }
 
+/* Compressed upload (PROGRAM_Z) at every program unit, through a ring small
+ * enough to wrap records and headers, into erased sectors and an unaligned
+ * range: byte-exact, and the stats say it was compressed. */
+static void compressed_program_every_psize(void **state)
+{
+  (void)state;
+  static const unsigned units[] = {1, 2, 4, 8};
+  for (size_t i = 0; i < 4; i++) {
+    lf_loader_cfg c;
+    lf_loader_cfg_default(&c);
+    c.prog_unit = units[i];
+    c.compress = LF_COMPRESS_ON;
+    c.ram_size = 0x8000; /* ring ~28 KiB, ~12 KiB once the inflater takes its region */
+    fx f;
+    fx_open(&f, "nucleo-f767zi", NULL, &c);
+    /* 40 KiB + 3 bytes: text-like (compresses) with random stretches */
+    size_t len = 0xA003;
+    uint8_t *img = random_bytes(len, 60u + (uint32_t)i);
+    for (size_t k = 0; k < len; k++)
+      if ((k / 700) % 3 != 2)
+        img[k] = (uint8_t)"firmware strings and code "[k % 26];
+    lf_loader_step st[4] = {{LF_LOADER_ERASE, FLASH + 0x8000, NULL, 0},
+                            {LF_LOADER_ERASE, FLASH + 0x10000, NULL, 0},
+                            {LF_LOADER_PROGRAM, FLASH + 0x8001, img, len}};
+    must(&f, lf_loader_run(f.l, st, 3), "run");
+    const lf_loader_stats *ls = lf_loader_stats_get(f.l);
+    assert_true(ls->z_used);
+    assert_true(ls->z_bytes < ls->z_raw);
+    lf_loader_range rg = {FLASH + 0x8001, (uint32_t)len};
+    uint32_t crc;
+    must(&f, lf_loader_crc32(f.l, &rg, 1, &crc), "crc");
+    must(&f, lf_loader_stop(f.l), "stop");
+    assert_int_equal(crc, (uint32_t)crc32(0L, img, (uInt)len));
+    expect_flash(&f, FLASH + 0x8001, img, len);
+    free(img);
+    fx_close(&f);
+  }
+}
+
 /* The F429 (Cortex-M4, fixed CRC unit, 16 KiB sectors, PGSERR naming). */
 static void f429_programs_and_crcs(void **state)
 {
@@ -1315,6 +1354,7 @@ int main(int argc, char **argv)
     cmocka_unit_test(unaligned_program_pads_with_ff),
     cmocka_unit_test(small_ring_wraps),
     cmocka_unit_test(every_psize_programs),
+    cmocka_unit_test(compressed_program_every_psize),
     cmocka_unit_test(f429_programs_and_crcs),
     cmocka_unit_test(h743_65k_image_programs_within_floor),
     cmocka_unit_test(h743_both_banks_at_once),

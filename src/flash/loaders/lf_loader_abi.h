@@ -50,6 +50,19 @@ enum {
                                 unit of this range, one of the next, ...), both finish
                                 together */
   LF_LDR_OP_SYNC = 8,        /* wait until every bank is idle; report a pending erase's error */
+  /* Compressed upload (a loader whose adapter says inflate): */
+  LF_LDR_OP_PROGRAM_Z = 9,   /* addr, len: like PROGRAM, but the ring holds records, one per
+                                chunk of the range in order: struct lf_ldr_zrec, then zlen
+                                bytes of one raw deflate stream (RFC 1951, no state across
+                                records) that inflates to exactly olen bytes (a multiple of
+                                the program unit, at most z_out_size); records follow each
+                                other with no padding (a header may wrap) */
+};
+
+/* The header of one PROGRAM_Z record in the ring. */
+struct lf_ldr_zrec {
+  uint32_t zlen; /* deflate bytes after this header */
+  uint32_t olen; /* bytes they inflate to (programmed at the command's addr + the olen before) */
 };
 
 /* Independent banks: such a loader only STARTS an erase (sector, bank,
@@ -75,6 +88,9 @@ enum {
   LF_LDR_ST_BADCMD = 2,  /* unknown op, misaligned PROGRAM or an address the loader cannot
                             map: err_addr = the command index */
   LF_LDR_ST_LOCKED = 3,  /* the controller stays locked after the key sequence */
+  LF_LDR_ST_DATA = 4,    /* PROGRAM_Z: a record that does not inflate to olen bytes (or a bad
+                            header): err_addr = the flash address of the record, err_sr = the
+                            inflater's code (lf_inflate.h LFZ_E_*, or olen when it is wrong) */
 };
 
 /* Family words in the control block. */
@@ -112,8 +128,31 @@ struct lf_ldr_ctrl {
   uint32_t cyc_crc;      /* ... in CRC commands */
   uint32_t err_cmd;      /* 0, or 1 + the index of the failing command when it is not
                             cmd_rd (a deferred erase) */
-  uint32_t reserved[2];
+  /* 0x78: loader-specific words: the FLM dispatcher's call tracking (flm.c), or the
+   * PROGRAM_Z region (host -> loader; 0 = none: PROGRAM_Z is a bad command), see
+   * below */
+  union {
+    uint32_t reserved[2];
+    struct {
+      uint32_t z_region;
+      uint32_t z_out_size;
+    };
+  };
 };
+
+/* The PROGRAM_Z region (written by the host before its first PROGRAM_Z, so a
+ * stream that does not compress uploads none of it): the inflating program
+ * routine, a blob of its own (loaders/NAME_z.c, position independent, entry
+ * int fn(ctrl, cmd, cmd index) at its start, called by the loader at
+ * z_region | 1), then at + LF_LDR_Z_WORK a struct lfz_work (lf_inflate.h),
+ * then at + LF_LDR_Z_OUT z_out_size bytes of history and the output buffer
+ * of z_out_size bytes (z_out_size a multiple of 4). Every record of a
+ * PROGRAM_Z but its first is deflated with the previous record's bytes as a
+ * preset dictionary (zlib deflateSetDictionary): back-references may reach
+ * into them. */
+#define LF_LDR_Z_WORK 0x1000u
+#define LF_LDR_Z_OUT 0x2000u
+#define LF_LDR_ZWORK_SIZE (LF_LDR_Z_OUT - LF_LDR_Z_WORK)
 
 #define LF_LDR_CTRL_SIZE 0x80u
 #define LF_LDR_OFF_FAM 0x1Cu

@@ -28,6 +28,11 @@
 #include <stdint.h>
 
 #include "lf_loader_abi.h"
+#ifdef LF_LDR_F47_Z
+static uint32_t zmore(void *ctx, uint32_t used);
+#define LFZ_MORE_FN zmore
+#include "lf_inflate.h"
+#endif
 
 /* ---- the contract with the host adapter (stm32f4f7.c includes this part
  * with LF_LDR_CONTRACT_ONLY defined) ---- */
@@ -105,7 +110,11 @@ typedef struct lf_ldr_cmd cmd_t;
 
 #define F47(c) ((const struct lf_ldr_f47 *)(c)->fam)
 
+#ifdef LF_LDR_F47_Z
+int lf_ldr_main(ctl_t *c, cmd_t *k, uint32_t idx) __attribute__((section(".text.entry"), used));
+#else
 int lf_ldr_main(ctl_t *c) __attribute__((section(".text.entry"), used));
+#endif
 
 #include "lf_ldr_armv7m.h"
 
@@ -158,6 +167,7 @@ static void flush_flash_caches(const ctl_t *c)
 }
 
 
+#ifndef LF_LDR_F47_Z
 /* The FLASH_CR erase bits for a command: SER + SNB of the sector holding
  * addr, MER / MER2 of the bank holding it, or both banks. The host checked
  * that addr is in the flash. */
@@ -196,6 +206,8 @@ static int do_erase(ctl_t *c, const cmd_t *k)
     return fail(c, LF_LDR_ST_FLASH, k->addr, sr);
   return 0;
 }
+
+#endif
 
 /* Programs n bytes (multiple of the unit) from s to d; returns 0, or the
  * SR value with *at = the byte offset of the store that saw it. */
@@ -253,6 +265,7 @@ bad:
   return st;
 }
 
+#ifndef LF_LDR_F47_Z
 static int do_program(ctl_t *c, cmd_t *k, uint32_t idx)
 {
   uint32_t f = F47(c)->flash_regs, unit = 1u << F47(c)->psize;
@@ -306,6 +319,219 @@ static int do_program(ctl_t *c, cmd_t *k, uint32_t idx)
     return fail(c, LF_LDR_ST_FLASH, dst - unit, sr);
   return 0;
 }
+
+#endif /* !LF_LDR_F47_Z */
+
+#ifdef LF_LDR_F47_Z
+/* PROGRAM_Z (lf_loader_abi.h): each record is waited for whole, inflated
+ * into the workspace's output buffer (the ring space is released at once,
+ * so the host uploads the next records meanwhile), then programmed. */
+/* The pump's state: dst + done is the next flash word to program. */
+struct zpump {
+  uint32_t dst, done, f, psize, bad, at;
+};
+
+/* Programs one program unit from the inflated output when one is ready
+ * (lfz_pump_fn). A flash error stops the inflate (bad = SR, at = offset). */
+static int pump(void *ctx, const uint8_t *out, uint32_t n)
+{
+  struct zpump *z = ctx;
+  uint32_t unit = 1u << z->psize;
+  if (n - z->done < unit)
+    return 0;
+  uint32_t at = 0, bad = prog_run(z->f, z->psize, z->dst + z->done, out + z->done, unit, &at);
+  if (bad) {
+    z->bad = bad;
+    z->at = z->done + at;
+    return 1;
+  }
+  z->done += unit;
+  return 0;
+}
+
+/* The record's deflate bytes still arriving (lfz_more_fn): from ring
+ * counter `from` on, zlen of them. */
+struct zsrc {
+  ctl_t *c;
+  uint32_t from, zlen;
+};
+
+static uint32_t zmore(void *ctx, uint32_t used)
+{
+  struct zsrc *z = ctx;
+  uint32_t there = *(volatile uint32_t *)&z->c->data_wr - z->from;
+  if (there <= used) {
+    uint32_t t0 = cycles();
+    do {
+      kick(z->c);
+      there = *(volatile uint32_t *)&z->c->data_wr - z->from;
+    } while (there <= used);
+    z->c->cyc_starve += cycles() - t0;
+  }
+  return there < z->zlen ? there : z->zlen;
+}
+
+static int z_program(ctl_t *c, cmd_t *k, uint32_t idx)
+{
+  uint32_t f = F47(c)->flash_regs, unit = 1u << F47(c)->psize;
+  uint32_t dst = k->addr, left = k->len, cap = c->z_out_size;
+  if ((dst | left) & (unit - 1))
+    return fail(c, LF_LDR_ST_BADCMD, idx, 0);
+  struct lfz_work *w = (struct lfz_work *)(c->z_region + LF_LDR_Z_WORK);
+  /* the output buffer follows z_out_size bytes of history (the previous
+   * record's output: every record but a command's first may refer to it) */
+  uint8_t *out = (uint8_t *)(c->z_region + LF_LDR_Z_OUT + cap);
+  uint32_t hist = 0;
+  uint32_t sr = flash_idle(c);
+  if (sr & LF_LDR_F47_SR_ERRORS)
+    REG(f + F_SR) = sr & LF_LDR_F47_SR_ERRORS;
+  REG(f + F_CR) = (F47(c)->psize << 8) | CR_PG;
+  uint32_t rd = c->data_rd, roff = c->ring_roff, size = c->ring_size;
+  const uint8_t *ring = (const uint8_t *)c->ring_base;
+  while (left) {
+    uint32_t avail = *(volatile uint32_t *)&c->data_wr - rd;
+    if (avail < 8) { /* a record header */
+      uint32_t t0 = cycles();
+      do {
+        kick(c);
+        avail = *(volatile uint32_t *)&c->data_wr - rd;
+      } while (avail < 8);
+      c->cyc_starve += cycles() - t0;
+    }
+    uint32_t hw[2], o = roff; /* the header, byte by byte: it may wrap */
+    for (uint32_t i = 0; i < 8; i++) {
+      ((uint8_t *)hw)[i] = ring[o];
+      if (++o == size)
+        o = 0;
+    }
+    uint32_t zlen = hw[0], olen = hw[1];
+    uint32_t rec = 8 + zlen;
+    if (zlen > size - 8 || !olen || olen > left || olen > cap || (olen & (unit - 1))) {
+      flash_idle(c);
+      return fail(c, LF_LDR_ST_DATA, dst, olen);
+    }
+    /* inflate, programming one flash word per decoded symbol (the pump):
+     * the store waits for the previous word, so the inflating runs in
+     * the flash's programming time */
+    struct zpump z = {dst, 0, f, F47(c)->psize, 0, 0};
+    /* the record's bytes are inflated as they arrive (zmore waits) */
+    struct zsrc zs = {c, rd + 8, zlen};
+    uint32_t there = avail - 8 < zlen ? avail - 8 : zlen;
+    int32_t got = lfz_inflate_io(w, ring + o, ring + size, ring, zlen, out, olen, hist, pump, &z, there, 0,
+                                 &zs);
+    if (got == (int32_t)olen && !z.bad) /* the rest of the chunk */
+      z.bad = prog_run(f, F47(c)->psize, dst + z.done, out + z.done, olen - z.done, &z.at);
+    else if (!z.bad) {
+      flash_idle(c);
+      return fail(c, LF_LDR_ST_DATA, dst, got < 0 ? (uint32_t)got : olen);
+    } else
+      z.at -= z.done; /* the pump's `at` is absolute */
+    if (z.bad) {
+      uint32_t a = dst + z.done + z.at;
+      if (a > k->addr)
+        a -= unit;
+      flash_idle(c);
+      return fail(c, LF_LDR_ST_FLASH, a, z.bad);
+    }
+    rd += rec;
+    roff += rec;
+    if (roff >= size)
+      roff -= size;
+    c->ring_roff = roff;
+    *(volatile uint32_t *)&c->data_rd = rd;
+    /* this record's output is the next one's history (right before out) */
+    for (uint32_t i = 0; i < olen; i += 4)
+      *(uint32_t *)(out - olen + i) = *(const uint32_t *)(out + i);
+    hist = olen;
+    dst += olen;
+    left -= olen;
+    kick(c);
+  }
+  sr = flash_idle(c);
+  REG(f + F_CR) = 0;
+  flush_flash_caches(c);
+  if (sr & LF_LDR_F47_SR_ERRORS)
+    return fail(c, LF_LDR_ST_FLASH, dst - unit, sr);
+  return 0;
+}
+
+/* Inflating at the reset clock (HSI, 16 MHz) is slower than the flash
+ * programs, so for the command the core runs from the main PLL at 96 MHz
+ * (RCC_PLLCFGR's reset value: HSI / 16 x 192 / 2, Q / 4; stm32f4-target.md
+ * 9.2, F7 the same register) when the core runs from the HSI with the PLL
+ * off (the state after reset; a firmware's clock setup is left alone):
+ * 3 flash wait states first (both families, 2.7-3.6 V: 90 < 96 <= 120 MHz),
+ * APB1 and APB2 / 2 (F4 APB2 <= 90 MHz, F7 APB1 <= 54 MHz: 48), and every
+ * register restored at the end of the command. */
+#define RCC_CR 0x00u
+#define RCC_PLLCFGR 0x04u
+#define RCC_CFGR 0x08u
+#define RCC_CR_PLLON (1u << 24)
+#define RCC_CR_PLLRDY (1u << 25)
+#define PLL_96MHZ 0x24003010u
+#define CFGR_PPRE_DIV2 0x9000u /* PPRE1 = 100, PPRE2 = 100 */
+#define Z_FAST 6u              /* 96 / 16 MHz */
+
+struct zclk {
+  uint32_t rcc, pllcfgr, cfgr, acr;
+};
+
+static int clock_up(const ctl_t *c, struct zclk *z)
+{
+  uint32_t en = F47(c)->rcc_enr, f = F47(c)->flash_regs;
+  if (!en)
+    return 0;
+  z->rcc = en - 0x30u; /* RCC_AHB1ENR is at 0x30 on the F2/F4/F7 */
+  z->cfgr = REG(z->rcc + RCC_CFGR);
+  if ((z->cfgr & 0xFu) || (REG(z->rcc + RCC_CR) & RCC_CR_PLLON))
+    return 0; /* not on the HSI with the PLL off: leave the clocks alone */
+  z->pllcfgr = REG(z->rcc + RCC_PLLCFGR);
+  z->acr = REG(f + F_ACR);
+  if ((z->acr & 0xFu) < 3u)
+    REG(f + F_ACR) = (z->acr & ~0xFu) | 3u;
+  REG(z->rcc + RCC_PLLCFGR) = PLL_96MHZ;
+  REG(z->rcc + RCC_CFGR) = z->cfgr | CFGR_PPRE_DIV2;
+  REG(z->rcc + RCC_CR) |= RCC_CR_PLLON;
+  while (!(REG(z->rcc + RCC_CR) & RCC_CR_PLLRDY))
+    ;
+  REG(z->rcc + RCC_CFGR) = z->cfgr | CFGR_PPRE_DIV2 | 2u;
+  while ((REG(z->rcc + RCC_CFGR) & 0xCu) != 0x8u)
+    ;
+  return 1;
+}
+
+static void clock_down(const ctl_t *c, const struct zclk *z)
+{
+  REG(z->rcc + RCC_CFGR) = z->cfgr | CFGR_PPRE_DIV2;
+  while (REG(z->rcc + RCC_CFGR) & 0xCu)
+    ;
+  REG(z->rcc + RCC_CR) &= ~RCC_CR_PLLON;
+  REG(z->rcc + RCC_CFGR) = z->cfgr;
+  REG(z->rcc + RCC_PLLCFGR) = z->pllcfgr;
+  REG(F47(c)->flash_regs + F_ACR) = z->acr;
+}
+
+/* The entry: the program command with its cycles counted as the loader
+ * counts a PROGRAM's (in cycles of the loader's clock: those at 96 MHz
+ * divided by Z_FAST, starvation too). */
+int lf_ldr_main(ctl_t *c, cmd_t *k, uint32_t idx)
+{
+  struct zclk z;
+  uint32_t t0 = cycles(), starve0 = c->cyc_starve;
+  int fast = clock_up(c, &z);
+  uint32_t t1 = cycles();
+  int r = z_program(c, k, idx);
+  uint32_t t2 = cycles();
+  if (fast) {
+    clock_down(c, &z);
+    c->cyc_starve = starve0 + (c->cyc_starve - starve0) / Z_FAST;
+  }
+  k->result = (t1 - t0) + (t2 - t1) / (fast ? Z_FAST : 1u) + (cycles() - t2);
+  c->cyc_prog += k->result;
+  return r;
+}
+
+#else /* the loader */
 
 /* zlib crc32 of [a, a+n). */
 static uint32_t do_crc(const ctl_t *c, uint32_t a, uint32_t n)
@@ -397,6 +623,8 @@ int lf_ldr_main(ctl_t *c)
       REG(f + F_CR) = CR_LOCK;
       c->cmd_rd = ++rd;
       return 0;
+    } else if (op == LF_LDR_OP_PROGRAM_Z && c->z_region) { /* the routine the host uploaded */
+      r = ((int (*)(ctl_t *, cmd_t *, uint32_t))(c->z_region | 1u))(c, k, rd); /* counts its cycles */
     } else {
       r = fail(c, LF_LDR_ST_BADCMD, rd, 0);
     }
@@ -407,6 +635,8 @@ int lf_ldr_main(ctl_t *c)
     *(volatile uint32_t *)&c->cmd_rd = ++rd;
   }
 }
+
+#endif /* LF_LDR_F47_Z */
 
 /* The host's return address: lf_ldr_main returns here and the core halts. */
 __attribute__((naked, section(".text.exit"), used)) void lf_ldr_exit(void)

@@ -1,0 +1,28 @@
+# The target-side inflater (src/flash/loaders/lf_inflate.h, header only):
+# fuzz_inflate_replay replays the committed corpus tests/fuzz/corpus/inflate
+# (a ctest, always built); fuzz_inflate is the libFuzzer build, only when
+# the C compiler is clang and accepts -fsanitize=fuzzer. The cmocka test
+# against zlib is tests/unit/test_inflate.c (the generic loop).
+add_executable(fuzz_inflate_replay tests/fuzz/fuzz_inflate.c)
+target_compile_definitions(fuzz_inflate_replay PRIVATE LF_FUZZ_STANDALONE)
+target_include_directories(fuzz_inflate_replay PRIVATE src)
+target_link_libraries(fuzz_inflate_replay PRIVATE PkgConfig::ZLIB)
+file(GLOB LF_FUZZ_INFLATE_INPUTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/inflate/*)
+add_test(NAME fuzz_inflate_replay COMMAND fuzz_inflate_replay ${LF_FUZZ_INFLATE_INPUTS})
+set_tests_properties(fuzz_inflate_replay PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 300)
+
+if(CMAKE_C_COMPILER_ID MATCHES "Clang")
+  include(CheckCSourceCompiles)
+  set(CMAKE_REQUIRED_FLAGS "-fsanitize=fuzzer")
+  check_c_source_compiles("#include <stdint.h>
+#include <stddef.h>
+int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }" LF_HAVE_LIBFUZZER_Z)
+  unset(CMAKE_REQUIRED_FLAGS)
+  if(LF_HAVE_LIBFUZZER_Z)
+    add_executable(fuzz_inflate tests/fuzz/fuzz_inflate.c)
+    target_include_directories(fuzz_inflate PRIVATE src)
+    target_compile_options(fuzz_inflate PRIVATE -fsanitize=fuzzer,address,undefined)
+    target_link_options(fuzz_inflate PRIVATE -fsanitize=fuzzer,address,undefined)
+    target_link_libraries(fuzz_inflate PRIVATE PkgConfig::ZLIB)
+  endif()
+endif()
