@@ -28,7 +28,7 @@
 #include "bench/soc.h"
 #include "bench/vprobe.h"
 #include "script/lf_lua_int.h"
-#include "usb/usb_bench.h"
+#include "bench/usb_bench.h"
 
 #define MAX_BOARDS 64
 

@@ -40,7 +40,7 @@
 #include "probe/probe.h"
 #include "script/lf_lua.h"
 #include "script/lf_lua_int.h"
-#include "usb/usb_bench.h"
+#include "bench/usb_bench.h"
 
 /* ---- durable files ---- */
 

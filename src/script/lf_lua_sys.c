@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "script/lf_lua_int.h"
-#include "usb/usb_bench.h"
+#include "bench/usb_bench.h"
 
 /* lf.isatty(fd) -> boolean (fd 1 = stdout, 2 = stderr) */
 static int m_isatty(lua_State *L)

@@ -2,7 +2,7 @@
  *
  *   - libusb-1.0 (usb_libusb.c): real probes, or the bench through the
  *     libusb stand-in;
- *   - the in-process bench transport (usb_bench.h, a separate library that
+ *   - the in-process bench transport (bench/usb_bench.h, a separate library that
  *     links the bench; the driver library never does): a list of virtual
  *     boards, each one USB device at location "bench:<n>".
  *
@@ -105,7 +105,7 @@ typedef struct lf_usb_stats {
   uint64_t bytes_out, bytes_in;
 } lf_usb_stats;
 
-/* The libusb backend. Other backends (the bench transport, usb_bench.h)
+/* The libusb backend. Other backends (the bench transport, bench/usb_bench.h)
  * live outside the driver library and plug in through lf_usb_backend. */
 int lf_usb_new_libusb(lf_session *s, lf_usb_ctx **out);
 void lf_usb_free(lf_usb_ctx *c);
@@ -189,7 +189,7 @@ void *lf_usb_dev_handle(const lf_usb_dev *d);
  * returns true when `want` equals `serial` or is a prefix of it. */
 bool lf_usb_serial_matches(const char *serial, const char *want);
 
-/* ---- backend interface (usb.c <-> usb_libusb.c / usb_bench.c) ---- */
+/* ---- backend interface (usb.c <-> usb_libusb.c / bench/usb_bench.c) ---- */
 typedef struct lf_usb_backend {
   const char *name;
   /* Candidates without strings (descriptor data only). handles[i] is the

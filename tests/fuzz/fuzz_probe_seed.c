@@ -15,7 +15,7 @@
 #include "bench/bench.h"
 #include "fuzz_probe.h"
 #include "probe/stlink.h"
-#include "usb/usb_bench.h"
+#include "bench/usb_bench.h"
 
 int main(int argc, char **argv)
 {

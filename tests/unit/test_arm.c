@@ -24,7 +24,7 @@
 #include "flash/family.h"
 #include "probe/probe.h"
 #include "probe/stlink.h"
-#include "usb/usb_bench.h"
+#include "bench/usb_bench.h"
 
 #include "rawprobe.h"
 

@@ -21,7 +21,7 @@
 #include "probe/cmsis_dap.h"
 #include "probe/probe.h"
 
-#include "usb/usb_bench.h"
+#include "bench/usb_bench.h"
 #include "fakedap.h"
 
 #define SRAM 0x20020000u

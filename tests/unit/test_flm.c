@@ -27,7 +27,7 @@
 #include "flash/loader.h"
 #include "flash/plan.h"
 #include "probe/probe.h"
-#include "usb/usb_bench.h"
+#include "bench/usb_bench.h"
 
 #define FLASH 0x08000000u
 #define IMAGE_LEN 66560u

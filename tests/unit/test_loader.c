@@ -26,7 +26,7 @@
 #include "flash/plan.h"
 #include "probe/probe.h"
 #include "probe/stlink.h"
-#include "usb/usb_bench.h"
+#include "bench/usb_bench.h"
 
 #define FLASH 0x08000000u
 #define IMAGE_LEN 66560u /* 65 KiB: sectors 0, 1 (32 KiB) and 1 KiB of sector 2 */

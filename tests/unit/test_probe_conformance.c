@@ -29,7 +29,7 @@
 #include "core/session.h"
 #include "probe/cmsis_dap.h"
 #include "probe/probe.h"
-#include "usb/usb_bench.h"
+#include "bench/usb_bench.h"
 
 #include "fakedap.h"
 #include "rawprobe.h"

@@ -27,7 +27,7 @@
 #include "flash/loader.h"
 #include "flash/plan.h"
 #include "probe/probe.h"
-#include "usb/usb_bench.h"
+#include "bench/usb_bench.h"
 
 #define XIP 0x10000000u
 #define CORE0 0x01002927u

@@ -17,7 +17,7 @@
 #include "core/session.h"
 #include "probe/probe.h"
 #include "probe/stlink.h"
-#include "usb/usb_bench.h"
+#include "bench/usb_bench.h"
 
 #define SRAM1 0x20020000u
 #define DBGMCU_IDCODE 0xE0042000u

@@ -25,7 +25,7 @@
 #include "core/session.h"
 #include "probe/probe.h"
 #include "probe/stlink.h"
-#include "usb/usb_bench.h"
+#include "bench/usb_bench.h"
 
 #define SER_A "066DFF575251717867174428"
 #define SER_B "066DFF555654725187102240"

@@ -12,7 +12,7 @@
 #include "bench/bench.h"
 #include "core/session.h"
 #include "probe/stlink.h"
-#include "usb/usb_bench.h"
+#include "bench/usb_bench.h"
 
 typedef struct rig {
   lf_session *s;

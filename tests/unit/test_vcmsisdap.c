@@ -17,7 +17,7 @@
 #include "bench/vcmsisdap.h"
 #include "core/session.h"
 #include "script/lf_lua.h"
-#include "usb/usb_bench.h"
+#include "bench/usb_bench.h"
 
 #define RAM_BASE 0x20000000u
 #define RAM_SIZE 0x4000u

@@ -12,7 +12,7 @@
 
 #include "bench/bench.h"
 #include "bench/vprobe.h"
-#include "usb/usb_bench.h"
+#include "bench/usb_bench.h"
 
 /* The bench answers with its own codes; they are libusb's numbers, as ours. */
 _Static_assert((int)LF_VUSB_OK == (int)LF_USB_OK && (int)LF_VUSB_ERR_IO == (int)LF_USB_ERR_IO &&
