@@ -8,19 +8,8 @@
 # through the bench (an oracle independent of the CRCs), and a power loss
 # mid-program is repaired by the rerun.
 # usage: cli_erase_avoid.sh LUAFLASH
-set -u
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-here=$(cd "$(dirname "$0")" && pwd)
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-pass=0; fail=0
-echo "[==========] flash_cli_erase_avoid"
+. "$(dirname "$0")/cli_bench_lib.sh" flash_cli_erase_avoid "$1"
 
-pattern() { # SEED BYTES FILE
-  lua5.4 -e "local x, t = $1, {}
-for i = 1, $2 do x = (x * 1103515245 + 12345) % 2147483648; t[i] = string.char((x >> 16) & 255) end
-io.write(table.concat(t))" > "$dir/$3"
-}
 pattern 42 71680 app.bin        # F767 sectors 0-2
 pattern 43 71680 other.bin      # other firmware over the same sectors
 pattern 44 4096 small.bin       # F103 pages 0-3, L476 pages 0-1
@@ -30,10 +19,6 @@ lua5.4 "$here/forge.lua" 32768 "$dir/forged.bin"
 head -c 1024 "$dir/k1.bin" > "$dir/k1want.bin"
 lua5.4 -e 'io.write(string.rep("\255", 31744))' >> "$dir/k1want.bin"
 
-proj() { # FILE BOARD IMAGE [LINES...]
-  local f=$1 board=$2 image=$3; shift 3
-  { printf 'board = "%s"\nimage = "%s"\n' "$board" "$image"; printf '%s\n' "$@"; } > "$dir/$f"
-}
 proj f7.lua nucleo_f767zi app.bin
 proj f7off.lua nucleo_f767zi app.bin "erase_avoid = false"
 proj f7other.lua nucleo_f767zi other.bin
@@ -41,47 +26,6 @@ proj forge.lua nucleo_f767zi forged.bin "base = 0x08008000" "smart_flash = false
 proj k1.lua nucleo_f767zi k1.bin "base = 0x08008000"
 proj f1.lua nucleo_f103rb small.bin
 proj l4.lua nucleo_l476rg small.bin
-
-# run NAME STATUS BENCH STATE PROJECT [ARGS...] -- [--out RE | --no-out RE | --err RE]...
-run() {
-  local name=$1 want=$2 bench=$3 state=$4 p=$5; shift 5
-  local args=()
-  while [ $# -gt 0 ] && [ "$1" != "--" ]; do args+=("$1"); shift; done
-  [ $# -gt 0 ] && shift
-  (cd "$dir" && "$bin" --bench "$bench" --bench-state "$dir/$state" "$p" "${args[@]}") >"$dir/out" 2>"$dir/err"
-  local st=$? ok=1 why=""
-  [ "$st" -eq "$want" ] || { ok=0; why="exit $st, want $want"; }
-  while [ $# -gt 0 ]; do
-    case $1 in
-      --out) grep -qE -- "$2" "$dir/out" || { ok=0; why="$why; stdout lacks /$2/"; } ;;
-      --no-out) ! grep -qE -- "$2" "$dir/out" || { ok=0; why="$why; stdout has /$2/"; } ;;
-      --err) grep -qE -- "$2" "$dir/err" || { ok=0; why="$why; stderr lacks /$2/"; } ;;
-    esac
-    shift 2
-  done
-  if [ $ok = 1 ]; then
-    pass=$((pass+1)); echo "[       OK ] $name"
-  else
-    fail=$((fail+1)); echo "[  FAILED  ] $name: $why"; cat "$dir/out" "$dir/err" | sed 's/^/    /' | head -20
-  fi
-}
-
-# same NAME BENCH STATE ADDR FILE: the flash at ADDR holds FILE (read back)
-cat > "$dir/peek.lua" <<'LUA'
-local lf = require("luaflash")
-local b = lf.bench { arg[1], state = arg[2] }
-local f = assert(io.open(arg[4], "rb")); local want = f:read("a"); f:close()
-local got = b:peek(tonumber(arg[3]), #want)
-b:close()
-if got ~= want then error("the flash differs from " .. arg[4], 0) end
-LUA
-same() {
-  if (cd "$dir" && "$bin" peek.lua "$2" "$dir/$3" "$4" "$dir/$5") >"$dir/out" 2>&1; then
-    pass=$((pass+1)); echo "[       OK ] $1"
-  else
-    fail=$((fail+1)); echo "[  FAILED  ] $1"; sed 's/^/    /' "$dir/out" | head -5
-  fi
-}
 
 B=nucleo-f767zi
 run "blank F767: 3 sectors programmed, none erased" 0 $B s1 f7.lua -- \
@@ -119,6 +63,4 @@ run "blank L476 (ECC): every page erased" 0 nucleo-l476rg s7 l4.lua -- \
   --out "4096 bytes: 2 sectors erased, 2 programmed, 0 unchanged; verified" --no-out "read blank"
 same "L476: the flash holds the image" nucleo-l476rg s7 0x08000000 small.bin
 
-echo "[==========] flash_cli_erase_avoid: $((pass+fail)) test(s) run."
-echo "[  PASSED  ] $pass test(s)."
-[ $fail -eq 0 ] || { echo "[  FAILED  ] $fail test(s)."; exit 1; }
+finish
