@@ -109,16 +109,17 @@ function M.write(t, words, opts)
       "in a project's hook stop the flash loader first (ctx.target.F.close())", 0)
   end
   local cur = M.read(t)
-  local need_erase, todo = false, {}
+  -- the words that change (written as they are, unless one of them is not
+  -- erased: then the whole UICR is erased and written back with them)
+  local need_erase, image = false, {}
   for off, v in pairs(want) do
     local c = cur[off] or ERASED
     if c ~= v then
       if c ~= ERASED then need_erase = true end
-      todo[off] = v
+      image[off] = v
     end
   end
-  if next(todo) == nil then return { written = 0, erased = false } end
-  local image = todo
+  if next(image) == nil then return { written = 0, erased = false } end
   if need_erase then
     image = {}
     for off, v in pairs(cur) do image[off] = v end
