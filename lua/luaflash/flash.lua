@@ -58,6 +58,7 @@ local M = {}
 
 local plan_keys = { psize = true, ff_gap = true, timing_max = true, link_bps = true, ring_bytes = true }
 local flash_settings = { erase = true, smart_flash = true, keep_unwritten = true, verify = true, erase_avoid = true,
+  bits_only = true,
   compress = true,
   base = true, protect = true, allow_protected = true, protect_store = true }
 
@@ -185,6 +186,14 @@ function M.complete_plan(plan, t, loader, clock, progress)
     times.smart_crc_s = clock() - t0
   end
   plan:finalize()
+  -- bits-only candidates wait for the link's rate (measured only then: a
+  -- 4 KiB write into the ring of the loader, idle after the CRCs)
+  if plan:summary().bits_want > 0 then
+    local t0 = clock()
+    local bps = M.measure_link(t, loader(), clock)
+    plan:finalize(bps, loader():layout().bits_max)
+    times.link_s = clock() - t0
+  end
   times.reads, times.crcs = #need.reads, #need.crcs
   return times
 end
@@ -320,6 +329,7 @@ function M.new(t, opts)
       F.progress_fn = progress or F.progress
       local img = F:image(image, s.base, s.format)
       local ps = { erase = s.erase, keep_unwritten = s.keep_unwritten, erase_avoid = s.erase_avoid == true,
+        bits_only = s.bits_only ~= false,
         smart_flash = s.smart_flash, verify = s.verify or "none", psize = s.psize, ff_gap = s.ff_gap,
         timing_max = s.timing_max, link_bps = s.link_bps, ring_bytes = s.ring_bytes }
       if active_guard then
@@ -406,7 +416,7 @@ function M.new(t, opts)
     if not okr then
       -- erase avoidance: a verify failure on a sector programmed without its
       -- erase is a CRC32 collision (it only read blank): once more, erasing
-      if sum.blank == 0 or not tostring(r):find("verify") or (opts2 and opts2.erase_avoid == false) then
+      if sum.blank + sum.bits == 0 or not tostring(r):find("verify") or (opts2 and opts2.erase_avoid == false) then
         error(r, 0)
       end
       lf.log("warn", "verify failed on a sector programmed without its erase (a CRC32 collision); erasing " ..
@@ -422,6 +432,10 @@ function M.new(t, opts)
     end
     local protected = guard and guarded(guard.after, guard)
     report("done", 1, 1)
+    -- bits-only sectors: the loader's outcome (an erase it needed counts as erased)
+    sum.bits_kept, sum.bits_erased = r.stats and r.stats.bits_kept or 0, r.stats and r.stats.bits_erased or 0
+    sum.erased = sum.erased + sum.bits_erased
+    sum.without_erase = sum.blank + sum.bits_kept
     local res = { ok = true, verified = r.verified, verified_sectors = r.verified_sectors,
       plan = sum, sectors = plan:sectors(), erase_s = r.erase_s, program_s = r.program_s,
       verify_s = r.verify_s, run_s = r.run_s, smart_crc_s = times.smart_crc_s,

@@ -113,12 +113,14 @@ local program_once
 -- without erasing them; a verify failure in such a run is a CRC32
 -- collision (the sector was not blank after all): the whole program step
 -- runs once more with erase_avoid off, so the board ends right and the run
--- is never reported wrong.
+-- is never reported wrong. The same for a sector sent bits-only (the
+-- loader compared it with the flash itself: a failure there is not
+-- expected, but the retry with erases costs nothing when it never happens).
 function M.program(ctx)
   local ok, err = pcall(program_once, ctx)
   if ok then return end
   local sum = ctx.plan and ctx.plan.summary and ctx.plan:summary()
-  if not (sum and (sum.blank or 0) > 0 and tostring(err):find("verify") and not ctx.erase_avoid_retried) then
+  if not (sum and (sum.blank or 0) + (sum.bits or 0) > 0 and tostring(err):find("verify") and not ctx.erase_avoid_retried) then
     error(err, 0)
   end
   ctx.erase_avoid_retried = true

@@ -192,6 +192,7 @@ int lf_geometry_build(lf_session *s, const lf_geometry_desc *d, lf_flash_geometr
   g->timing = *d->timing;
   g->parallel_banks = d->parallel_banks && g->nbanks > 1;
   g->program_once = d->program_once || (d->family && d->family->program_once);
+  g->bits_only = !g->program_once && d->family && d->family->bits_only;
   return 0;
 }
 

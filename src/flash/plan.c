@@ -486,6 +486,7 @@ int lf_plan_finalize(lf_session *s, lf_plan *p)
      * programming catches the rare CRC collision (steps.lua then erases and
      * programs again) */
     ps->erase_skipped = false;
+    ps->bits = false;
     if (!chip && set->erase_avoid && !g->program_once && ps->nprog && ps->want_crc && ps->have_target_crc &&
         ps->target_crc == crc_of(NULL, sec->size, g->erased)) {
       ps->erase_skipped = true;
@@ -500,6 +501,33 @@ int lf_plan_finalize(lf_session *s, lf_plan *p)
       p->sum.program_bytes += (uint64_t)ps->prog_words * unit;
       p->sum.program_ns += ps->prog_ns;
       continue;
+    }
+    if (!chip && set->erase_avoid && set->bits_only && g->bits_only && ps->nprog && touched &&
+        ps->want_crc && ps->have_target_crc) {
+      uint64_t erase = lf_geometry_erase_ns(g, sec, unit, set->timing_max);
+      if (!set->link_bps || !set->ring_bytes) {
+        p->sum.bits_want++;
+      } else {
+        /* uploaded: the content up to the end of its last program range */
+        uint64_t head = (uint64_t)ps->prog[ps->nprog - 1].addr + ps->prog[ps->nprog - 1].len - sec->addr;
+        uint64_t gap = head - (uint64_t)ps->prog_words * unit;
+        uint64_t up = head * 1000000000ull / set->link_bps;
+        uint64_t extra = gap * 1000000000ull / set->link_bps + (up < ps->prog_ns ? up : ps->prog_ns);
+        if (head <= set->ring_bytes && extra < erase) {
+          ps->bits = true;
+          ps->action = LF_SECTOR_PROGRAM;
+          ps->reason = "image data (bits-only when it only clears bits, else erased by the loader)";
+          p->sum.programmed++;
+          p->sum.bits++;
+          ps->verify = set->verify != LF_VERIFY_NONE;
+          if (ps->verify)
+            p->sum.verify_bytes += sec->size;
+          p->sum.program_words += ps->prog_words;
+          p->sum.program_bytes += (uint64_t)ps->prog_words * unit;
+          p->sum.program_ns += ps->prog_ns;
+          continue;
+        }
+      }
     }
     if (!chip)
       ps->erase_ns = lf_geometry_erase_ns(g, sec, unit, set->timing_max);

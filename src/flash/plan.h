@@ -53,6 +53,23 @@
  *   pages (page_size: a CMSIS-Pack algorithm) gets whole pages instead:
  *   ranges start on a page, cover whole pages, an all-erased page is skipped. A touched sector
  *   whose would-be content is all 0xFF is only erased.
+ * - Bits-only (erase_avoid and bits_only, geometry bits_only, sector
+ *   erase): a touched sector that is neither blank nor unchanged may be
+ *   programmed over its old content when the new content only clears bits
+ *   (new AND old == new). Only the target knows the old bytes, so such a
+ *   sector's content up to the end of its last program range is sent as
+ *   one PROGRAM_BITS (its 0xFF bytes too; the loader checks that the rest
+ *   reads erased) and the loader decides (lf_loader_abi.h): that costs the
+ *   upload of the 0xFF bytes between the program ranges, and the sector's programming no longer
+ *   overlaps its own upload (the loader waits for all of it), and when it
+ *   must erase after all, the erase no longer overlaps the upload either.
+ *   So it is tried only when that head fits the ring (ring_bytes: the
+ *   loader's lf_loader_bits_max) and the sector's erase time exceeds the
+ *   extra upload plus the lost overlap (the smaller of the head's upload
+ *   and its programming) at link_bps; with
+ *   no link rate or ring size the sector is counted in bits_want and
+ *   erased as usual (the caller may measure the link and finalize again).
+ *   Its modeled cost is the programming alone (floor without the erase).
  * - Modeled cost (family table; SWD/USB not included): erase = sum of the
  *   sector erase times of erased sectors, or one mass erase; program = words
  *   (program operations in program ranges) x tPROG. floor = erase + program:
@@ -101,6 +118,8 @@ typedef struct lf_plan_settings {
   bool erase_avoid;      /* default false (Lua setting erase_avoid): a touched sector whose target CRC32 is that of an
                             erased sector is programmed without its erase (needs smart_flash's
                             CRCs; never on program_once geometries) */
+  bool bits_only;        /* default false (Lua setting bits_only, with erase_avoid): see
+                            "Bits-only" above */
   bool smart_flash;      /* default true */
   lf_verify_mode verify; /* default LF_VERIFY_CRC; recorded for the loader, sectors to verify are flagged */
   unsigned prog_unit;    /* bytes per program operation; 0 = the geometry's default */
@@ -132,6 +151,8 @@ typedef struct lf_plan_sector {
   uint32_t image_bytes;          /* bytes of the image in this sector (0 = untouched) */
   bool by_chip_erase;            /* erased by the mass erase */
   bool erase_skipped;            /* PROGRAM without the erase: it read blank (erase avoidance) */
+  bool bits;                     /* PROGRAM sent whole to the loader, which erases it only when
+                                    the new content does not just clear bits of the old */
   bool want_crc;                 /* smart flash: target CRC wanted before finalize */
   bool have_target_crc;
   uint32_t target_crc;
@@ -150,6 +171,10 @@ typedef struct lf_plan_summary {
   lf_erase_mode erase_used;      /* LF_ERASE_SECTOR or LF_ERASE_CHIP */
   unsigned erased, programmed, unchanged, untouched; /* sector counts */
   unsigned blank;                /* of the programmed: without an erase, they read blank */
+  unsigned bits;                 /* of the programmed: bits-only attempts (erased or not: the
+                                    loader's stats tell) */
+  unsigned bits_want;            /* sectors that could be tried bits-only but the model had no
+                                    link rate / ring size (settings link_bps, ring_bytes) */
   uint64_t image_bytes;
   uint64_t program_bytes, program_words; /* words = program operations of prog_unit bytes */
   uint64_t read_bytes;           /* keep_unwritten and protected-region reads */
