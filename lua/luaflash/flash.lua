@@ -187,12 +187,24 @@ function M.complete_plan(plan, t, loader, clock, progress)
   end
   plan:finalize()
   -- bits-only candidates wait for the link's rate (measured only then: a
-  -- 4 KiB write into the ring of the loader, idle after the CRCs)
+  -- 4 KiB write into the ring of the loader, idle after the CRCs) and a
+  -- sample of their old bytes (64 at the first program range: a sector
+  -- over other firmware surely needs its erase and is not tried)
   if plan:summary().bits_want > 0 then
     local t0 = clock()
-    local bps = M.measure_link(t, loader(), clock)
-    plan:finalize(bps, loader():layout().bits_max)
-    times.link_s = clock() - t0
+    for i, sec in ipairs(plan:sectors()) do
+      if sec.bits_want then
+        local a = sec.ranges[1].addr
+        local n = math.min(64, sec.addr + sec.size - a)
+        plan:bits_sample(i - 1, a, t:read(a, n))
+      end
+    end
+    plan:finalize()
+    if plan:summary().bits_want > 0 then
+      local bps = M.measure_link(t, loader(), clock)
+      plan:finalize(bps, loader():layout().bits_max)
+    end
+    times.bits_s = clock() - t0
   end
   times.reads, times.crcs = #need.reads, #need.crcs
   return times

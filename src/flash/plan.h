@@ -67,8 +67,11 @@
  *   loader's lf_loader_bits_max) and the sector's erase time exceeds the
  *   extra upload plus the lost overlap (the smaller of the head's upload
  *   and its programming) at link_bps; with
- *   no link rate or ring size the sector is counted in bits_want and
- *   erased as usual (the caller may measure the link and finalize again).
+ *   no link rate or ring size, or before the caller sampled a few of its
+ *   old bytes (lf_plan_bits_sample: a sector that surely needs its erase,
+ *   as over other firmware, is not tried) the sector is counted in
+ *   bits_want and erased as usual (the caller may measure the link, sample
+ *   and finalize again).
  *   Its modeled cost is the programming alone (floor without the erase).
  * - Modeled cost (family table; SWD/USB not included): erase = sum of the
  *   sector erase times of erased sectors, or one mass erase; program = words
@@ -153,6 +156,9 @@ typedef struct lf_plan_sector {
   bool erase_skipped;            /* PROGRAM without the erase: it read blank (erase avoidance) */
   bool bits;                     /* PROGRAM sent whole to the loader, which erases it only when
                                     the new content does not just clear bits of the old */
+  bool bits_want;                /* a bits-only candidate waiting for the link rate and a sample
+                                    (lf_plan_bits_sample) */
+  bool bits_sampled, bits_veto;  /* sampled; the sample needs a 0 -> 1 bit (no bits-only) */
   bool want_crc;                 /* smart flash: target CRC wanted before finalize */
   bool have_target_crc;
   uint32_t target_crc;
@@ -214,6 +220,10 @@ int lf_plan_build(lf_session *s, const lf_segment *segs, size_t nsegs, const lf_
 int lf_plan_set_old(lf_session *s, lf_plan *p, uint32_t addr, const uint8_t *data, size_t len);
 /* Target CRC32 (zlib) of sector i's current content. */
 int lf_plan_set_target_crc(lf_session *s, lf_plan *p, unsigned i, uint32_t crc);
+/* Bits-only: old flash bytes at addr (inside sector i) sampled by the
+ * caller; a byte the image sets where the flash has a 0 bit vetoes the
+ * sector (it needs its erase: not sent bits-only). */
+int lf_plan_bits_sample(lf_session *s, lf_plan *p, unsigned i, uint32_t addr, const uint8_t *old, size_t len);
 /* Final decisions; LF_EINVAL if a read range was not supplied. */
 int lf_plan_finalize(lf_session *s, lf_plan *p);
 void lf_plan_free(lf_plan *p);

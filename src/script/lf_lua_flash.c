@@ -836,6 +836,18 @@ static int p_set_crc(lua_State *L)
   return 0;
 }
 
+/* p:bits_sample(i, addr, old bytes) (lf_plan_bits_sample; i from 0) */
+static int p_bits_sample(lua_State *L)
+{
+  lf_plan *p = check_plan(L, 1)->p;
+  uint32_t i = lf_lua_check_u32(L, 2, "plan:bits_sample: index");
+  uint32_t addr = lf_lua_check_u32(L, 3, "plan:bits_sample: addr");
+  size_t n;
+  const char *b = luaL_checklstring(L, 4, &n);
+  LF_LUA_TRY(L, lf_plan_bits_sample(lf_lua_session(L), p, i, addr, (const uint8_t *)b, n));
+  return 0;
+}
+
 /* p:finalize([link_bps, ring_bytes]): the rate and ring for the bits-only
  * model when the plan was made without them (summary bits_want) */
 static int p_finalize(lua_State *L)
@@ -925,6 +937,8 @@ static int p_sectors(lua_State *L)
     lua_setfield(L, -2, "erase_skipped");
     lua_pushboolean(L, ps->bits);
     lua_setfield(L, -2, "bits");
+    lua_pushboolean(L, ps->bits_want);
+    lua_setfield(L, -2, "bits_want");
     lua_pushboolean(L, ps->verify);
     lua_setfield(L, -2, "verify");
     if (ps->have_target_crc)
@@ -967,6 +981,7 @@ void lf_lua_flash_register(lua_State *L)
                                    {"source", i_source}, {NULL, NULL}};
   static const luaL_Reg plan[] = {{"needs", p_needs},       {"set_old", p_set_old},
                                   {"set_crc", p_set_crc},   {"finalize", p_finalize},
+                                  {"bits_sample", p_bits_sample},
                                   {"summary", p_summary},   {"sectors", p_sectors},
                                   {NULL, NULL}};
   lf_lobj_register(L, MT_GEOM, geom, g_tostring);
