@@ -188,15 +188,18 @@ function M.complete_plan(plan, t, loader, clock, progress)
   plan:finalize()
   -- bits-only candidates wait for the link's rate (measured only then: a
   -- 4 KiB write into the ring of the loader, idle after the CRCs) and a
-  -- sample of their old bytes (64 at the first program range: a sector
-  -- over other firmware surely needs its erase and is not tried)
+  -- sample of their old bytes (32 at the start, the middle and the end of
+  -- their program ranges: a sector over other firmware surely needs its
+  -- erase and is not tried)
   if plan:summary().bits_want > 0 then
     local t0 = clock()
     for i, sec in ipairs(plan:sectors()) do
       if sec.bits_want then
-        local a = sec.ranges[1].addr
-        local n = math.min(64, sec.addr + sec.size - a)
-        plan:bits_sample(i - 1, a, t:read(a, n))
+        local a, e = sec.ranges[1].addr, sec.ranges[#sec.ranges].addr + sec.ranges[#sec.ranges].len
+        local spots = { a, (a + (e - a) // 2) & ~3, math.max(a, e - 32) }
+        for _, s0 in ipairs(spots) do
+          plan:bits_sample(i - 1, s0, t:read(s0, math.min(32, e - s0)))
+        end
       end
     end
     plan:finalize()

@@ -1025,8 +1025,15 @@ static int z_prepare(lf_loader *l, pcmd *cmds, size_t n, uint8_t **zbuf)
     if (cmds[i].c.op == LF_LDR_OP_PROGRAM) {
       raw += cmds[i].c.len;
       prog_ns += (uint64_t)(cmds[i].c.len / l->cfg.prog_unit) * unit_ns;
-    } else if (cmds[i].c.op == LF_LDR_OP_PROGRAM_PAIR || cmds[i].c.op == LF_LDR_OP_PROGRAM_BITS) {
-      return 0; /* bits-only: the loader compares whole sectors from the ring, never compressed */
+    } else if (cmds[i].c.op == LF_LDR_OP_PROGRAM_PAIR) {
+      return 0;
+    } else if (cmds[i].c.op == LF_LDR_OP_PROGRAM_BITS) {
+      /* the PROGRAM_BITS routine takes the region; it compares the plain
+       * bytes in the ring with the flash */
+      st->z_used = false;
+      st->z_why = "bits-only stream";
+      st->z_raw = st->z_bytes = 0;
+      return 0;
     } else if (cmds[i].c.op == LF_LDR_OP_ERASE) {
       const lf_flash_sector *sec = lf_geometry_sector_at(&l->g, cmds[i].c.addr);
       if (sec && !(cmds[i].c.len & LF_LDR_ERASE_STARTED))
