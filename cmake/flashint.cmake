@@ -24,6 +24,11 @@ if(TARGET luaflash)
            $<TARGET_FILE:luaflash>)
   set_tests_properties(flash_cli_erase_avoid PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 300
                        FAIL_REGULAR_EXPRESSION "\\[  FAILED  \\]")
+  # bits-only programming (issue 17): only clears bits, mixed, loader fallback, ECC, power loss
+  add_test(NAME flash_cli_bits COMMAND bash ${CMAKE_SOURCE_DIR}/tests/flash/cli_bits.sh
+           $<TARGET_FILE:luaflash>)
+  set_tests_properties(flash_cli_bits PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 300
+                       FAIL_REGULAR_EXPRESSION "\\[  FAILED  \\]")
   # compressed upload (issue 17): realistic images, auto/on/off, faults, other families
   add_test(NAME flash_cli_compress COMMAND bash ${CMAKE_SOURCE_DIR}/tests/flash/cli_compress.sh
            $<TARGET_FILE:luaflash>)
