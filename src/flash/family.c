@@ -193,6 +193,7 @@ int lf_geometry_build(lf_session *s, const lf_geometry_desc *d, lf_flash_geometr
   g->parallel_banks = d->parallel_banks && g->nbanks > 1;
   g->program_once = d->program_once || (d->family && d->family->program_once);
   g->bits_only = !g->program_once && d->family && d->family->bits_only;
+  g->bits_blank_only = g->bits_only && d->family->bits_blank_only;
   return 0;
 }
 

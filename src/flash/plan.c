@@ -439,10 +439,21 @@ int lf_plan_bits_sample(lf_session *s, lf_plan *p, unsigned i, uint32_t addr, co
   if (addr < sec->addr || (uint64_t)addr + len > (uint64_t)sec->addr + sec->size)
     return lf_err_set(s, LF_EINVAL, "plan: bits sample 0x%08X + %zu is not inside sector %u", (unsigned)addr, len,
                       sec->index);
+  unsigned unit = p->set.prog_unit;
   for (size_t k = 0; k < len; k++) {
     uint8_t nw = ps->content ? ps->content[addr - sec->addr + k] : p->g->erased;
     if (nw & (uint8_t)~old[k])
       ps->bits_veto = true;
+    /* written over only when the unit reads erased: a byte that changes in
+     * a unit that does not read erased (the sample's whole units) */
+    if (p->g->bits_blank_only && nw != old[k]) {
+      size_t u0 = k - (addr + k - sec->addr) % unit;
+      for (size_t j = u0; j < u0 + unit; j++)
+        if (j >= len || old[j] != p->g->erased) {
+          ps->bits_veto = true;
+          break;
+        }
+    }
   }
   ps->bits_sampled = true;
   return 0;
