@@ -5,6 +5,8 @@
 --   lua5.4 bits.lua hidden OLD OUT OFF       as clear, but byte OFF gets a 0 -> 1 bit (one place
 --                                            the sample does not look: the loader finds it)
 --   lua5.4 bits.lua head OLD OUT N           the first N bytes of clear
+--   lua5.4 bits.lua grow OLD OUT N           OLD and then N more bytes of its start (fills
+--                                            erased words after it)
 local mode, old, out, n = arg[1], arg[2], arg[3], tonumber(arg[4])
 local f = assert(io.open(old, "rb")); local a = f:read("a"); f:close()
 local b = {}
@@ -20,6 +22,10 @@ if mode == "hidden" then
   for bit = 0, 7 do
     if v & (1 << bit) == 0 then b[n + 1] = v | (1 << bit) break end
   end
+end
+if mode == "grow" then
+  f = assert(io.open(out, "wb")); f:write(a .. a:sub(1, n)); f:close()
+  return
 end
 local t = {}
 for i = 1, (mode == "head" and n or #a) do t[i] = string.char(b[i]) end
