@@ -187,20 +187,12 @@ function M.complete_plan(plan, t, loader, clock, progress)
   end
   plan:finalize()
   -- bits-only candidates wait for the link's rate (measured only then: a
-  -- 4 KiB write into the ring of the loader, idle after the CRCs) and a
-  -- sample of their old bytes (32 at the start, the middle and the end of
-  -- their program ranges: a sector over other firmware surely needs its
-  -- erase and is not tried)
+  -- 4 KiB write into the ring of the loader, idle after the CRCs) and for
+  -- a look at their old bytes (M.bits_probe)
   if plan:summary().bits_want > 0 then
     local t0 = clock()
     for i, sec in ipairs(plan:sectors()) do
-      if sec.bits_want then
-        local a, e = sec.ranges[1].addr, sec.ranges[#sec.ranges].addr + sec.ranges[#sec.ranges].len
-        local spots = { a, (a + (e - a) // 2) & ~3, math.max(a, e - 32) }
-        for _, s0 in ipairs(spots) do
-          plan:bits_sample(i - 1, s0, t:read(s0, math.min(32, e - s0)))
-        end
-      end
+      if sec.bits_want then M.bits_probe(plan, i - 1, sec, t, loader()) end
     end
     plan:finalize()
     if plan:summary().bits_want > 0 then
@@ -211,6 +203,43 @@ function M.complete_plan(plan, t, loader, clock, progress)
   end
   times.reads, times.crcs = #need.reads, #need.crcs
   return times
+end
+
+-- Bits-only: whether sector i (plan:sectors() entry sec) can be programmed
+-- over its old content, decided as far as it is cheap to know: 64 old bytes
+-- at its first program range (over other firmware that already shows a 0 ->
+-- 1 bit); then the CRC32 of each KiB of its new content up to the last
+-- program range, and of the rest of the sector, on the target: the rest
+-- must read erased, and of the KiBs that differ the first two are read
+-- and checked (plan:bits_sample applies the family's rule). A sector whose
+-- other changed KiBs need an erase after all is erased by the loader.
+local BITS_CHUNK, BITS_READ = 1024, 2
+function M.bits_probe(plan, i, sec, t, ldr)
+  local a = sec.ranges[1].addr
+  local head = sec.ranges[#sec.ranges].addr + sec.ranges[#sec.ranges].len - sec.addr
+  if not plan:bits_sample(i, a, t:read(a, math.min(64, sec.addr + head - a))) then return end
+  local content = plan:content(i)
+  local chunks = {}
+  for off = 0, head - 1, BITS_CHUNK do
+    chunks[#chunks + 1] = { addr = sec.addr + off, len = math.min(BITS_CHUNK, head - off) }
+  end
+  if head < sec.size then chunks[#chunks + 1] = { addr = sec.addr + head, len = sec.size - head } end
+  local crcs = {}
+  for b = 1, #chunks, 32 do
+    local got = ldr:crc32(table.move(chunks, b, math.min(b + 31, #chunks), 1, {}))
+    for k, c in ipairs(got) do crcs[b + k - 1] = c end
+  end
+  local reads = 0
+  for k, ch in ipairs(chunks) do
+    local off = ch.addr - sec.addr
+    if crcs[k] ~= lf.crc32(content:sub(off + 1, off + ch.len)) then
+      if off >= head then plan:bits_sample(i) return end -- old data after the new content
+      if reads < BITS_READ then
+        reads = reads + 1
+        if not plan:bits_sample(i, ch.addr, t:read(ch.addr, ch.len)) then return end
+      end
+    end
+  end
 end
 
 -- The change of a loader's stats since `before` (a previous ldr:stats()).

@@ -836,16 +836,24 @@ static int p_set_crc(lua_State *L)
   return 0;
 }
 
-/* p:bits_sample(i, addr, old bytes) (lf_plan_bits_sample; i from 0) */
+/* p:bits_sample(i, addr, old bytes) -> still a candidate (lf_plan_bits_sample;
+ * i from 0); p:bits_sample(i) vetoes sector i */
 static int p_bits_sample(lua_State *L)
 {
   lf_plan *p = check_plan(L, 1)->p;
   uint32_t i = lf_lua_check_u32(L, 2, "plan:bits_sample: index");
-  uint32_t addr = lf_lua_check_u32(L, 3, "plan:bits_sample: addr");
-  size_t n;
-  const char *b = luaL_checklstring(L, 4, &n);
-  LF_LUA_TRY(L, lf_plan_bits_sample(lf_lua_session(L), p, i, addr, (const uint8_t *)b, n));
-  return 0;
+  if (i >= p->nsectors)
+    return luaL_error(L, "plan:bits_sample: sector index %d out of range", (int)i);
+  if (lua_isnoneornil(L, 3)) {
+    p->sector[i].bits_veto = p->sector[i].bits_sampled = true;
+  } else {
+    uint32_t addr = lf_lua_check_u32(L, 3, "plan:bits_sample: addr");
+    size_t n;
+    const char *b = luaL_checklstring(L, 4, &n);
+    LF_LUA_TRY(L, lf_plan_bits_sample(lf_lua_session(L), p, i, addr, (const uint8_t *)b, n));
+  }
+  lua_pushboolean(L, !p->sector[i].bits_veto);
+  return 1;
 }
 
 /* p:finalize([link_bps, ring_bytes]): the rate and ring for the bits-only
