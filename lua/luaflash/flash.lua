@@ -460,11 +460,14 @@ function M.new(t, opts)
     if not okr then
       -- erase avoidance: a verify failure on a sector programmed without its
       -- erase is a CRC32 collision (it only read blank): once more, erasing
-      if sum.blank + sum.bits == 0 or not tostring(r):find("verify") or (opts2 and opts2.erase_avoid == false) then
+      local flash_err = sum.bits > 0 and tostring(r):find("flash: program 0x") ~= nil
+      if sum.blank + sum.bits == 0 or not (tostring(r):find("verify") or flash_err) or
+          (opts2 and opts2.erase_avoid == false) then
         error(r, 0)
       end
-      lf.log("warn", "verify failed on a sector programmed without its erase (a CRC32 collision); erasing " ..
-        "and programming again")
+      lf.log("warn", flash_err and "a sector programmed without its erase failed (the part refused a write " ..
+        "over programmed data); erasing and programming again" or "verify failed on a sector programmed " ..
+        "without its erase (a CRC32 collision); erasing and programming again")
       local o = {}
       for k, v in pairs(opts2 or {}) do o[k] = v end
       o.erase_avoid = false

@@ -620,7 +620,7 @@ function M.write(res, params_text, path, svg_dir, svg)
   if #bits > 0 then
     w("### Bits-only updates")
     w("")
-    w("On flash without ECC (STM32F2/F4/F7) a sector whose new content only clears bits of the old")
+    w("On flash without ECC (STM32F2/F4/F7; the F1 and nRF52 by their own rules) a sector whose new content only clears bits of the old")
     w("(new AND old == new) is programmed without its erase (`bits_only`, with `erase_avoid`; default")
     w("on): after a look at the old content (64 bytes, then the CRC32 of each KiB on the target and")
     w("the first two KiBs that differ read) finds no 0 -> 1 bit, the sector's content")

@@ -194,6 +194,7 @@ int lf_geometry_build(lf_session *s, const lf_geometry_desc *d, lf_flash_geometr
   g->program_once = d->program_once || (d->family && d->family->program_once);
   g->bits_only = !g->program_once && d->family && d->family->bits_only;
   g->bits_blank_only = g->bits_only && d->family->bits_blank_only;
+  g->bits_zero_ok = g->bits_blank_only && d->family->bits_zero_ok;
   return 0;
 }
 

@@ -117,6 +117,7 @@ typedef struct lf_flash_geometry {
   /* ... but a program unit is written over only when it reads erased (the
    * nRF52: nWRITE), not whenever new AND old == new */
   bool bits_blank_only;
+  bool bits_zero_ok;              /* ... or when the new unit is all zero (the STM32F1) */
   unsigned nsectors;
   lf_flash_sector *sector;        /* nsectors, ascending addresses (allocated) */
   unsigned nregions;
@@ -254,7 +255,7 @@ struct lf_family {
   bool program_once;
   /* Its loader serves PROGRAM_BITS (lf_flash_geometry.bits_only,
    * bits_blank_only). */
-  bool bits_only, bits_blank_only;
+  bool bits_only, bits_blank_only, bits_zero_ok;
   /* Optional (nRF52): access-port protection seen from a vendor AP, for a
    * chip whose memory AP refuses every transfer. After a failed connect:
    * 1 = a chip of this family, protected (out: what it is and how to

@@ -88,7 +88,9 @@ struct lf_loader {
   uint32_t crc_res[QUEUE];
   const char *prog_phase;
   lf_loader_stats stats;
-  uint32_t z_region;          /* 0: no compressed upload */
+  uint32_t z_region;          /* 0: no compressed upload (nor bits-only) */
+  uint32_t z_size;            /* its bytes: ZREGION for the inflater, LF_LDR_B_REGION when only
+                                 the PROGRAM_BITS routine goes there */
   bool z_loaded;              /* the routine is in RAM and the control block points to it */
   bool b_loaded;              /* ... the PROGRAM_BITS routine instead (they take turns) */
   double start_bps;           /* upload rate seen at start (blob bytes / time) */
@@ -192,10 +194,12 @@ int lf_loader_new_with(lf_cm *cm, const lf_flash_geometry *g, const lf_loader_ad
                       c.ram_size, need - base);
   }
   bool zfits = ad->zblob && c.compress != LF_COMPRESS_OFF && *ad->zblob_len <= LF_LDR_Z_WORK;
-  bool bfits = ad->bblob && *ad->bblob_len <= LF_LDR_Z_WORK;
-  if ((zfits || bfits) && !ad->ring_size && end >= l->ring + 4 * PIECE + ZREGION) {
+  bool bfits = ad->bblob && *ad->bblob_len <= LF_LDR_B_COUNTERS;
+  uint32_t rsize = zfits ? ZREGION : LF_LDR_B_REGION; /* the bits-only routine alone: a small region */
+  if ((zfits || bfits) && !ad->ring_size && end >= l->ring + 4 * PIECE + rsize) {
     /* the ring keeps this space until a stream compresses (z_prepare) */
-    l->z_region = (end - ZREGION) & ~(PIECE - 1);
+    l->z_region = (end - rsize) & ~(PIECE - 1);
+    l->z_size = rsize;
   }
   l->ring_size = ((ad->ring_size ? ad->ring_addr + ad->ring_size : end) - l->ring) & ~(PIECE - 1);
   l->stats.core_hz = c.core_hz;
@@ -1006,7 +1010,7 @@ static int b_prepare(lf_loader *l, const pcmd *cmds, size_t n)
                       l->ad->name);
   static const uint8_t zero[LF_LDR_BITS_SIZE];
   int r = region_load(l, l->ad->bblob, *l->ad->bblob_len, "the bits-only routine");
-  if (!r && (r = lf_adi_write_posted(l->a, l->z_region + LF_LDR_Z_WORK, zero, sizeof zero)))
+  if (!r && (r = lf_adi_write_posted(l->a, l->z_region + LF_LDR_B_COUNTERS, zero, sizeof zero)))
     r = lf_err_wrap(l->s, r, "loader: bits-only counters");
   if (r)
     return r;
@@ -1053,7 +1057,7 @@ static int z_prepare(lf_loader *l, pcmd *cmds, size_t n, uint8_t **zbuf)
     st->z_why = "off";
     return 0;
   }
-  if (!l->z_region) {
+  if (!l->z_region || !l->ad->zblob || l->z_size < ZREGION) {
     st->z_why = "no inflater in this loader";
     return 0;
   }
@@ -1202,7 +1206,7 @@ static int bits_outcome(lf_loader *l, const pcmd *cmds, size_t n)
   if (k == n)
     return 0;
   uint8_t b[LF_LDR_BITS_SIZE];
-  int r = lf_adi_read(l->a, l->z_region + LF_LDR_Z_WORK, b, sizeof b);
+  int r = lf_adi_read(l->a, l->z_region + LF_LDR_B_COUNTERS, b, sizeof b);
   if (r)
     return lf_err_wrap(l->s, r, "loader: bits-only counters");
   for (int j = 0; j < 2; j++) { /* the target counts since its start; the stats since ours */

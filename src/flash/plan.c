@@ -447,12 +447,21 @@ int lf_plan_bits_sample(lf_session *s, lf_plan *p, unsigned i, uint32_t addr, co
     /* written over only when the unit reads erased: a byte that changes in
      * a unit that does not read erased (the sample's whole units) */
     if (p->g->bits_blank_only && nw != old[k]) {
-      size_t u0 = k - (addr + k - sec->addr) % unit;
-      for (size_t j = u0; j < u0 + unit; j++)
-        if (j >= len || old[j] != p->g->erased) {
-          ps->bits_veto = true;
-          break;
-        }
+      size_t in = (addr + k - sec->addr) % unit;
+      if (in > k) { /* the unit starts before the sample */
+        ps->bits_veto = true;
+        continue;
+      }
+      size_t u0 = k - in;
+      bool erased = true, zero = p->g->bits_zero_ok && ps->content;
+      for (size_t j = u0; j < u0 + unit; j++) {
+        if (j >= len || old[j] != p->g->erased)
+          erased = false;
+        if (zero && ps->content[addr - sec->addr + j] != 0)
+          zero = false;
+      }
+      if (!erased && !zero)
+        ps->bits_veto = true;
     }
   }
   ps->bits_sampled = true;

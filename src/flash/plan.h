@@ -224,7 +224,8 @@ int lf_plan_set_target_crc(lf_session *s, lf_plan *p, unsigned i, uint32_t crc);
  * caller; a byte the image sets where the flash has a 0 bit vetoes the
  * sector (it needs its erase: not sent bits-only), on bits_blank_only
  * geometries also a byte that changes in a unit that does not read erased
- * (or is not wholly in the sample). */
+ * (or is not wholly in the sample), unless bits_zero_ok and the new unit is
+ * all zero. */
 int lf_plan_bits_sample(lf_session *s, lf_plan *p, unsigned i, uint32_t addr, const uint8_t *old, size_t len);
 /* Final decisions; LF_EINVAL if a read range was not supplied. */
 int lf_plan_finalize(lf_session *s, lf_plan *p);

@@ -7,6 +7,7 @@
 --   lua5.4 bits.lua head OLD OUT N           the first N bytes of clear
 --   lua5.4 bits.lua grow OLD OUT N           OLD and then N more bytes of its start (fills
 --                                            erased words after it)
+--   lua5.4 bits.lua zero OLD OUT N           OLD with 8 bytes zeroed at N and at N + 2000
 local mode, old, out, n = arg[1], arg[2], arg[3], tonumber(arg[4])
 local f = assert(io.open(old, "rb")); local a = f:read("a"); f:close()
 local b = {}
@@ -22,6 +23,11 @@ if mode == "hidden" then
   for bit = 0, 7 do
     if v & (1 << bit) == 0 then b[n + 1] = v | (1 << bit) break end
   end
+end
+if mode == "zero" then
+  local z = a:sub(1, n) .. string.rep("\0", 8) .. a:sub(n + 9, n + 2000) .. string.rep("\0", 8) .. a:sub(n + 2009)
+  f = assert(io.open(out, "wb")); f:write(z); f:close()
+  return
 end
 if mode == "grow" then
   f = assert(io.open(out, "wb")); f:write(a .. a:sub(1, n)); f:close()

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Bits-only programming (issue 17) on the command line, on the bench: over
+# Bits-only programming (issue 17) on the command line, on the bench (F767,
+# nRF52840, F103RB, L476): over
 # an image, a new one that only clears bits (new AND old == new) is
 # programmed without any erase (F767); a sector that needs a 0 -> 1 bit is
 # erased, found by the host's sample or by the loader's own compare (then
@@ -30,6 +31,14 @@ proj n0.lua nrf52840_dk n0.bin
 proj n1.lua nrf52840_dk n1.bin
 proj n2.lua nrf52840_dk n2.bin
 proj nclear.lua nrf52840_dk nclear.bin
+pattern 47 3584 f0.bin                    # F103RB: pages 0-2 and half of page 3
+bits grow f0.bin f1.bin 256
+bits zero f0.bin fzero.bin 100
+bits clear f0.bin fclear.bin
+proj f0.lua nucleo_f103rb f0.bin
+proj f1.lua nucleo_f103rb f1.bin
+proj fzero.lua nucleo_f103rb fzero.bin
+proj fclear.lua nucleo_f103rb fclear.bin
 proj old.lua nucleo_f767zi old.bin
 proj clear.lua nucleo_f767zi clear.bin
 proj mixed.lua nucleo_f767zi mixed.bin
@@ -89,6 +98,29 @@ same "nRF: the flash holds the grown image (no word written too often)" $N s9 0 
 run "nRF: clearing bits of programmed words: those pages are erased" 0 $N s9 nclear.lua -- \
   --out "5 sectors erased, 5 programmed, 0 unchanged; verified" --no-out "cleared bits"
 same "nRF: the flash holds the cleared image" $N s9 0 nclear.bin
+
+# STM32F103RB (1 KiB pages): a half-word is programmed only over 0xFFFF, or
+# with 0x0000 (PM0075; the bench's f1_zero_overwrite_ok): growing into
+# erased half-words and zeroing programmed ones need no erase, clearing
+# other bits does; a part that refuses the 0x0000 write (PGERR) gets the
+# sector erased and programmed again, and the run ends right
+F=nucleo-f103rb
+run "F103 old image (3.5 pages)" 0 $F s10 f0.lua -- --out "verified"
+run "F103: grows into erased half-words: no erase" 0 $F s10 f1.lua -- \
+  --out "3840 bytes: 0 sectors erased, 1 programmed \(1 only cleared bits: not erased\), 3 unchanged; verified"
+same "F103: the flash holds the grown image" $F s10 0x08000000 f1.bin
+run "F103 old image again" 0 $F s11 f0.lua -- --out "verified"
+run "F103: half-words zeroed in two pages: no erase" 0 $F s11 fzero.lua -- \
+  --out "3584 bytes: 0 sectors erased, 2 programmed \(2 only cleared bits: not erased\), 2 unchanged; verified"
+same "F103: the flash holds the zeroed image" $F s11 0x08000000 fzero.bin
+run "F103: clearing other bits of programmed half-words: erased" 0 $F s11 fclear.lua -- \
+  --out "4 sectors erased, 4 programmed, 0 unchanged; verified" --no-out "cleared bits"
+same "F103: the flash holds the cleared image" $F s11 0x08000000 fclear.bin
+run "F103 old image once more" 0 $F s12 f0.lua -- --out "verified"
+run "F103 refusing 0x0000 over data (PGERR): erased and programmed again" 0 $F s12 fzero.lua \
+  --bench-param f1_zero_overwrite_ok=0 -- \
+  --err "warn: a sector programmed without its erase failed .*PGERR" --out "2 sectors erased, 2 programmed"
+same "F103 refusing 0x0000: the flash holds the zeroed image" $F s12 0x08000000 fzero.bin
 
 # ECC (L476): a double word is programmed once after an erase: never bits-only
 run "L476 old image" 0 nucleo-l476rg s8 l4old.lua -- --out "verified"

@@ -4,7 +4,7 @@
  * lf_ldr_main the bits-only program command (int fn(ctrl, cmd, index)),
  * position independent; the host uploads it into the PROGRAM_Z region only
  * for a stream with such commands (its counters: struct lf_ldr_bits at
- * LF_LDR_Z_WORK). Besides the engine's hooks the family part defines
+ * LF_LDR_B_COUNTERS). Besides the engine's hooks the family part defines
  *
  *   static int fam_bits_ok(const ctl_t *c, uint32_t old, uint32_t nw);
  *     whether a program unit (FAM_UNIT <= 4 bytes, as an integer) holding
@@ -79,7 +79,8 @@ int lf_ldr_main(ctl_t *c, cmd_t *k, uint32_t idx)
   uint32_t t0 = cycles(), ecyc = 0;
   uint32_t dst = k->addr, len = k->len, size = c->ring_size, roff = c->ring_roff, rd = c->data_rd;
   uint32_t end = fam_page_end(c, dst);
-  if (((dst | len | roff) & (FAM_UNIT - 1u)) || !len || len > size || len > end - dst)
+  if (k->op != LF_LDR_OP_PROGRAM_BITS || ((dst | len | roff) & (FAM_UNIT - 1u)) || !len || len > size ||
+      len > end - dst)
     return ldr_fail(c, LF_LDR_ST_BADCMD, idx, 0);
   if (*(volatile uint32_t *)&c->data_wr - rd < len) {
     uint32_t w0 = cycles();
@@ -89,7 +90,7 @@ int lf_ldr_main(ctl_t *c, cmd_t *k, uint32_t idx)
   }
   const uint8_t *ring = (const uint8_t *)c->ring_base;
   uint32_t n1 = size - roff < len ? size - roff : len, n2 = len - n1;
-  struct lf_ldr_bits *out = (struct lf_ldr_bits *)(c->z_region + LF_LDR_Z_WORK);
+  struct lf_ldr_bits *out = (struct lf_ldr_bits *)(c->z_region + LF_LDR_B_COUNTERS);
   if (bits_fit(c, ring + roff, dst, n1) && bits_fit(c, ring, dst + n1, n2) && bits_fit(c, 0, dst + len, end - dst - len)) {
     out->kept++;
   } else {

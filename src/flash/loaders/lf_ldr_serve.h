@@ -157,8 +157,8 @@ int lf_ldr_main(ctl_t *c)
       c->cmd_rd = ++rd;
       return 0;
 #ifdef FAM_BITS
-    } else if (op == LF_LDR_OP_PROGRAM_BITS && c->z_region) { /* the routine the host uploaded
-                                                                (lf_ldr_bits.h); counts its cycles */
+    } else if (c->z_region) { /* PROGRAM_BITS: the routine the host uploaded (lf_ldr_bits.h;
+                                 it counts its cycles and refuses any other command) */
       r = ((int (*)(ctl_t *, cmd_t *, uint32_t))(c->z_region | 1u))(c, k, rd);
 #endif
     } else {

@@ -72,13 +72,17 @@ enum {
 
 /* PROGRAM_BITS is served by a routine the host uploads into the PROGRAM_Z
  * region (below; the loader calls it at z_region | 1 as it calls the
- * inflating one); its outcomes: two words at z_region + LF_LDR_Z_WORK,
- * zeroed by the host with the upload, read by it after such a stream. */
+ * inflating one; the routine is at most LF_LDR_B_COUNTERS bytes); its
+ * outcomes: two words at z_region + LF_LDR_B_COUNTERS, zeroed by the host
+ * with the upload, read by it after such a stream. A loader without the
+ * inflater needs a region of only LF_LDR_B_REGION bytes. */
 struct lf_ldr_bits {
   uint32_t kept;   /* PROGRAM_BITS commands done without an erase */
   uint32_t erased; /* ... that needed the erase */
 };
 #define LF_LDR_BITS_SIZE 8u
+#define LF_LDR_B_COUNTERS 0x800u
+#define LF_LDR_B_REGION 0xC00u
 
 /* The header of one PROGRAM_Z record in the ring. */
 struct lf_ldr_zrec {

@@ -7,7 +7,7 @@
  * entry, r0 = control block) and lf_ldr_exit (the BKPT it returns to). */
 #define LF_BLOB_NRF52_B_LOAD 0x20000000u
 #define LF_BLOB_NRF52_B_ENTRY 0x0u
-#define LF_BLOB_NRF52_B_EXIT 0x1d4u
+#define LF_BLOB_NRF52_B_EXIT 0x1e0u
 
 extern const unsigned char lf_blob_nrf52_b[];
 extern const unsigned int lf_blob_nrf52_b_len;

@@ -403,7 +403,7 @@ static int do_program_bits(ctl_t *c, cmd_t *k, uint32_t idx, uint32_t *ecyc)
   }
   const uint8_t *ring = (const uint8_t *)c->ring_base;
   uint32_t n1 = size - roff < len ? size - roff : len, n2 = len - n1;
-  struct lf_ldr_bits *out = (struct lf_ldr_bits *)(c->z_region + LF_LDR_Z_WORK);
+  struct lf_ldr_bits *out = (struct lf_ldr_bits *)(c->z_region + LF_LDR_B_COUNTERS);
   if (bits_fit(ring + roff, dst, n1) && bits_fit(ring, dst + n1, n2) && bits_fit(0, dst + len, end - dst - len)) {
     out->kept++;
   } else {

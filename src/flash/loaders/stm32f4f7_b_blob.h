@@ -7,7 +7,7 @@
  * entry, r0 = control block) and lf_ldr_exit (the BKPT it returns to). */
 #define LF_BLOB_STM32F4F7_B_LOAD 0x20000000u
 #define LF_BLOB_STM32F4F7_B_ENTRY 0x0u
-#define LF_BLOB_STM32F4F7_B_EXIT 0x2c8u
+#define LF_BLOB_STM32F4F7_B_EXIT 0x2d0u
 
 extern const unsigned char lf_blob_stm32f4f7_b[];
 extern const unsigned int lf_blob_stm32f4f7_b_len;
