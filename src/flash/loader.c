@@ -960,13 +960,6 @@ static size_t merge_blocks(const lf_flash_geometry *g, pcmd *cmds, size_t nc)
   return nc;
 }
 
-/* Compressed upload of one stream (loader.h lf_loader_compress): deflates
- * every PROGRAM command's data into records (lf_ldr_zrec + raw deflate, one
- * per LF_LOADER_ZCHUNK of flash bytes; a chunk that does not shrink goes as
- * stored blocks), decides (AUTO: the model), and when compressing makes
- * them PROGRAM_Z commands, uploading the routine first. *zbuf holds the
- * records (free() it after the stream). Pairs (independent banks) stay
- * uncompressed. */
 /* Uploads a routine into the PROGRAM_Z region (the inflater or the
  * PROGRAM_BITS routine: whichever was there is gone) and points the control
  * block at it. */
@@ -1019,6 +1012,13 @@ static int b_prepare(lf_loader *l, const pcmd *cmds, size_t n)
   return 0;
 }
 
+/* Compressed upload of one stream (loader.h lf_loader_compress): deflates
+ * every PROGRAM command's data into records (lf_ldr_zrec + raw deflate, one
+ * per LF_LOADER_ZCHUNK of flash bytes; a chunk that does not shrink goes as
+ * stored blocks), decides (AUTO: the model), and when compressing makes
+ * them PROGRAM_Z commands, uploading the routine first. *zbuf holds the
+ * records (free() it after the stream). Pairs (independent banks) stay
+ * uncompressed. */
 static int z_prepare(lf_loader *l, pcmd *cmds, size_t n, uint8_t **zbuf)
 {
   lf_loader_stats *st = &l->stats;

@@ -428,6 +428,49 @@ static void test_smart_flash_skips_unchanged_sectors(void **state)
   lf_geometry_free(&g);
 }
 
+/* Bits-only on the STM32F1 (bits_blank_only, bits_zero_ok): the sample
+ * vetoes a half-word that changes unless it reads 0xFFFF or becomes 0x0000;
+ * unchanged bytes never veto. Image bytes are i % 251 (F103 1 KiB pages). */
+static void test_bits_only_f1_rule(void **state)
+{
+  (void)state;
+  lf_flash_geometry g = {0};
+  geometry(0x410, 128, false, &g);
+  assert_true(g.bits_only && g.bits_blank_only && g.bits_zero_ok);
+  img m = {0};
+  img_add(&m, 0x08000000, 1024, -1);
+  uint8_t *z = m.seg[0].data;
+  z[16] = z[17] = 0; /* half-word 8 becomes 0x0000 */
+  lf_plan_settings set;
+  lf_plan_settings_default(&set);
+  set.erase_avoid = set.bits_only = true;
+  lf_plan *p = build(&m, &g, &set);
+  assert_int_equal(lf_plan_set_target_crc(S, p, 0, 0x12345678u), 0);
+  finalize(p);
+  assert_true(p->sector[0].bits_want);
+  uint8_t old[32];
+  for (unsigned i = 0; i < 32; i++)
+    old[i] = (uint8_t)(i % 251);
+  old[16] = 0x12; /* programmed, becomes 0x0000: fine */
+  old[17] = 0x34;
+  assert_int_equal(lf_plan_bits_sample(S, p, 0, 0x08000000, old, sizeof old), 0);
+  assert_false(p->sector[0].bits_veto);
+  old[4] = old[5] = 0xFF; /* erased, gets data: fine */
+  assert_int_equal(lf_plan_bits_sample(S, p, 0, 0x08000000, old, sizeof old), 0);
+  assert_false(p->sector[0].bits_veto);
+  old[6] = 0x07; /* programmed; new (0x06) only clears a bit, but not to 0x0000: PGERR on the F1 */
+  assert_int_equal(lf_plan_bits_sample(S, p, 0, 0x08000000, old, sizeof old), 0);
+  assert_true(p->sector[0].bits_veto);
+  p->set.link_bps = 200000;
+  p->set.ring_bytes = 4096;
+  finalize(p);
+  assert_false(p->sector[0].bits);
+  assert_int_equal(p->sum.bits, 0);
+  lf_plan_free(p);
+  img_free(&m);
+  lf_geometry_free(&g);
+}
+
 /* Bits-only (erase_avoid + bits_only, geometry bits_only): a touched sector
  * neither blank nor unchanged waits for the link rate and a sample of its
  * old bytes (bits_want); a sample that needs a 0 -> 1 bit vetoes it; the
@@ -525,6 +568,7 @@ static void test_bits_only_sectors(void **state)
   assert_int_equal(p->sum.bits, 0);
   lf_plan_free(p);
   img_free(&m);
+  lf_geometry_free(&g);
 }
 
 /* Erase avoidance: a touched sector whose target CRC32 is an erased
@@ -1487,6 +1531,7 @@ int main(void)
     cmocka_unit_test(test_smart_flash_skips_unchanged_sectors),
     cmocka_unit_test(test_erase_avoid_blank_sectors),
     cmocka_unit_test(test_bits_only_sectors),
+    cmocka_unit_test(test_bits_only_f1_rule),
     cmocka_unit_test(test_keep_unwritten_reads_and_writes_back),
     cmocka_unit_test(test_program_ranges_skip_erased_runs),
     cmocka_unit_test(test_dual_bank_and_f4_boundaries),
