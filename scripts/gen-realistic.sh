@@ -8,6 +8,9 @@
 #   medium  C++, -Os: containers, string streams, exceptions         ~300 KB
 #   large   C++, -O0 (a debug build): iostreams, locales, wide       ~680 KB
 #           streams, regex, random, valarray, variant, ...
+#   xl      C++, -O0: large + a report module (locale facets for char and   ~980 KB
+#           wchar_t, every regex syntax, codecvt, chrono, algorithms over
+#           many element types)
 # The images are real Thumb-2 code and constants (what a user flashes),
 # unlike the pseudo-random benchmark image (incompressible: the worst case
 # for compressed upload). Flags are fixed and the build has no timestamps or
@@ -38,4 +41,5 @@ done <<'LIST'
 small cc small.c -Os
 medium cxx medium.cpp -Os
 large cxx large.cpp -O0 -std=gnu++17
+xl cxx xl.cpp -O0 -std=gnu++17
 LIST

@@ -148,7 +148,7 @@ function M.new(opts)
   -- smart flash (computed by the loader on the target), then the decisions.
   function E.plan(images, T, s)
     local set = { erase = s.erase, keep_unwritten = s.keep_unwritten, smart_flash = s.smart_flash,
-      verify = s.verify or "none", erase_avoid = s.erase_avoid == true }
+      verify = s.verify or "none", erase_avoid = s.erase_avoid == true, bits_only = s.bits_only ~= false }
     -- protected regions: the guard's (restores excluded), else the settings'
     if E.guard and E.guard.tracked then
       set.protect = E.guard:plan_regions()
@@ -302,6 +302,13 @@ end
 function Target:flash(plan, what)
   local r = self.F:stream(plan, what)
   local st = r.stats or {}
+  local ps = self.E and self.E.result_extra.plan
+  if ps and what.program then -- bits-only sectors: the loader's outcome
+    ps.bits_kept = (ps.bits_kept or 0) + (st.bits_kept or 0)
+    ps.bits_erased = (ps.bits_erased or 0) + (st.bits_erased or 0)
+    ps.erased = ps.erased + (st.bits_erased or 0) -- an erase the loader needed counts
+    ps.without_erase = (ps.blank or 0) + ps.bits_kept
+  end
   if self.E and (st.z_raw or 0) > 0 and what.program then
     self.E.result_extra.compress = { used = st.compressed == true, why = st.compress_why,
       bytes = st.z_raw, compressed_bytes = st.z_bytes,

@@ -58,6 +58,7 @@ local M = {}
 
 local plan_keys = { psize = true, ff_gap = true, timing_max = true, link_bps = true, ring_bytes = true }
 local flash_settings = { erase = true, smart_flash = true, keep_unwritten = true, verify = true, erase_avoid = true,
+  bits_only = true,
   compress = true,
   base = true, protect = true, allow_protected = true, protect_store = true }
 
@@ -185,8 +186,60 @@ function M.complete_plan(plan, t, loader, clock, progress)
     times.smart_crc_s = clock() - t0
   end
   plan:finalize()
+  -- bits-only candidates wait for the link's rate (measured only then: a
+  -- 4 KiB write into the ring of the loader, idle after the CRCs) and for
+  -- a look at their old bytes (M.bits_probe)
+  if plan:summary().bits_want > 0 then
+    local t0 = clock()
+    for i, sec in ipairs(plan:sectors()) do
+      if sec.bits_want then M.bits_probe(plan, i - 1, sec, t, loader()) end
+    end
+    plan:finalize()
+    if plan:summary().bits_want > 0 then
+      local bps = M.measure_link(t, loader(), clock)
+      plan:finalize(bps, loader():layout().bits_max)
+    end
+    times.bits_s = clock() - t0
+  end
   times.reads, times.crcs = #need.reads, #need.crcs
   return times
+end
+
+-- Bits-only: whether sector i (plan:sectors() entry sec) can be programmed
+-- over its old content, decided as far as it is cheap to know: 64 old bytes
+-- at its first program range (over other firmware that already shows a 0 ->
+-- 1 bit); then the CRC32 of each KiB of its new content up to the last
+-- program range, and of the rest of the sector, on the target: the rest
+-- must read erased, and of the KiBs that differ the first two are read
+-- and checked (plan:bits_sample applies the family's rule). A sector whose
+-- other changed KiBs need an erase after all is erased by the loader.
+local BITS_CHUNK, BITS_READ = 1024, 2
+function M.bits_probe(plan, i, sec, t, ldr)
+  local a = sec.ranges[1].addr
+  local head = sec.ranges[#sec.ranges].addr + sec.ranges[#sec.ranges].len - sec.addr
+  if not plan:bits_sample(i, a, t:read(a, math.min(64, sec.addr + head - a))) then return end
+  local content = plan:content(i)
+  local chunks = {}
+  for off = 0, head - 1, BITS_CHUNK do
+    chunks[#chunks + 1] = { addr = sec.addr + off, len = math.min(BITS_CHUNK, head - off) }
+  end
+  if head < sec.size then chunks[#chunks + 1] = { addr = sec.addr + head, len = sec.size - head } end
+  local crcs = {}
+  for b = 1, #chunks, 32 do
+    local got = ldr:crc32(table.move(chunks, b, math.min(b + 31, #chunks), 1, {}))
+    for k, c in ipairs(got) do crcs[b + k - 1] = c end
+  end
+  local reads = 0
+  for k, ch in ipairs(chunks) do
+    local off = ch.addr - sec.addr
+    if crcs[k] ~= lf.crc32(content:sub(off + 1, off + ch.len)) then
+      if off >= head then plan:bits_sample(i) return end -- old data after the new content
+      if reads < BITS_READ then
+        reads = reads + 1
+        if not plan:bits_sample(i, ch.addr, t:read(ch.addr, ch.len)) then return end
+      end
+    end
+  end
 end
 
 -- The change of a loader's stats since `before` (a previous ldr:stats()).
@@ -320,6 +373,7 @@ function M.new(t, opts)
       F.progress_fn = progress or F.progress
       local img = F:image(image, s.base, s.format)
       local ps = { erase = s.erase, keep_unwritten = s.keep_unwritten, erase_avoid = s.erase_avoid == true,
+        bits_only = s.bits_only ~= false,
         smart_flash = s.smart_flash, verify = s.verify or "none", psize = s.psize, ff_gap = s.ff_gap,
         timing_max = s.timing_max, link_bps = s.link_bps, ring_bytes = s.ring_bytes }
       if active_guard then
@@ -406,11 +460,14 @@ function M.new(t, opts)
     if not okr then
       -- erase avoidance: a verify failure on a sector programmed without its
       -- erase is a CRC32 collision (it only read blank): once more, erasing
-      if sum.blank == 0 or not tostring(r):find("verify") or (opts2 and opts2.erase_avoid == false) then
+      local flash_err = sum.bits > 0 and tostring(r):find("flash: program 0x") ~= nil
+      if sum.blank + sum.bits == 0 or not (tostring(r):find("verify") or flash_err) or
+          (opts2 and opts2.erase_avoid == false) then
         error(r, 0)
       end
-      lf.log("warn", "verify failed on a sector programmed without its erase (a CRC32 collision); erasing " ..
-        "and programming again")
+      lf.log("warn", flash_err and "a sector programmed without its erase failed (the part refused a write " ..
+        "over programmed data); erasing and programming again" or "verify failed on a sector programmed " ..
+        "without its erase (a CRC32 collision); erasing and programming again")
       local o = {}
       for k, v in pairs(opts2 or {}) do o[k] = v end
       o.erase_avoid = false
@@ -422,6 +479,10 @@ function M.new(t, opts)
     end
     local protected = guard and guarded(guard.after, guard)
     report("done", 1, 1)
+    -- bits-only sectors: the loader's outcome (an erase it needed counts as erased)
+    sum.bits_kept, sum.bits_erased = r.stats and r.stats.bits_kept or 0, r.stats and r.stats.bits_erased or 0
+    sum.erased = sum.erased + sum.bits_erased
+    sum.without_erase = sum.blank + sum.bits_kept
     local res = { ok = true, verified = r.verified, verified_sectors = r.verified_sectors,
       plan = sum, sectors = plan:sectors(), erase_s = r.erase_s, program_s = r.program_s,
       verify_s = r.verify_s, run_s = r.run_s, smart_crc_s = times.smart_crc_s,

@@ -207,6 +207,18 @@ function M:_counters()
   return nil
 end
 
+-- sectors programmed without an erase: read blank, or only cleared bits (the loader's count)
+local function without_erase(q)
+  local parts = {}
+  if (q.blank or 0) > 0 then parts[#parts + 1] = string.format("%d read blank", q.blank) end
+  if (q.bits_kept or 0) > 0 then parts[#parts + 1] = string.format("%d only cleared bits", q.bits_kept) end
+  local s = #parts > 0 and " (" .. table.concat(parts, ", ") .. ": not erased)" or ""
+  if (q.bits_erased or 0) > 0 then
+    s = s .. string.format(" (%d of the erased tried bits-only first)", q.bits_erased)
+  end
+  return s
+end
+
 local function usb_delta(a, b)
   if not a or not b then return nil end
   local pa, pb = a.probe, b.probe
@@ -457,7 +469,7 @@ function M:summary(result, eff)
   end
   o:write(string.format("  %d bytes: %d sectors erased, %d programmed%s, %d unchanged; %s; total %s (flash floor %s)\n",
     p.image_bytes or 0, p.erased or 0, p.programmed or 0,
-    (p.blank or 0) > 0 and string.format(" (%d read blank: not erased)", p.blank) or "", p.unchanged or 0, verified,
+    without_erase(p), p.unchanged or 0, verified,
     fmt_s(result.total_s), floor))
   -- protected regions: each one's proof
   for _, r in ipairs(result.protected or {}) do

@@ -83,6 +83,14 @@ local spec = {
     doc = "a sector the image touches that reads blank on the target (its CRC32, computed there for smart " ..
       "flash, is an erased sector's) is programmed without erasing it first; the verify catches the rare " ..
       "CRC collision, and the sector is then erased and programmed again. Never on ECC flash (STM32L4, H7)" },
+  bits_only = { kind = "bool", default = true,
+    doc = "with erase_avoid: a touched sector that is neither blank nor unchanged is sent whole to the flash " ..
+      "loader, which programs it without erasing when the new content only clears bits of the old (new AND " ..
+      "old == new, checked on the target; nRF52: only erased words are written; STM32F1: over 0xFFFF or with " ..
+      "0x0000), else erases it first; only " ..
+      "after a look at the old bytes finds no 0 -> 1 bit and where the model says it pays (the sector fits " ..
+      "the loader's ring and its erase takes longer than the extra upload). STM32F1/F2/F4/F7 and nRF52 " ..
+      "(never on ECC flash)" },
   compress = { kind = "auto_bool", default = "auto",
     doc = "compressed upload: the host deflates the program data (zlib, 8 KiB chunks) and the flash " ..
       "loader inflates it on the target (STM32F2/F4/F7 loader; others always upload plain). \"auto\": " ..

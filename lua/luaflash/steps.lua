@@ -113,18 +113,31 @@ local program_once
 -- without erasing them; a verify failure in such a run is a CRC32
 -- collision (the sector was not blank after all): the whole program step
 -- runs once more with erase_avoid off, so the board ends right and the run
--- is never reported wrong.
+-- is never reported wrong. The same for a sector sent bits-only: a verify
+-- failure there is not expected (the loader compared it with the flash
+-- itself), but a flash error is when the part refuses a write the family's
+-- rule allows (the STM32F1's 0x0000 over a programmed half-word is
+-- [unconf]): erased and programmed again too.
 function M.program(ctx)
   local ok, err = pcall(program_once, ctx)
   if ok then return end
   local sum = ctx.plan and ctx.plan.summary and ctx.plan:summary()
-  if not (sum and (sum.blank or 0) > 0 and tostring(err):find("verify") and not ctx.erase_avoid_retried) then
+  local e = tostring(err)
+  local flash_err = sum and (sum.bits or 0) > 0 and e:find("flash: program 0x") ~= nil
+  if not (sum and (sum.blank or 0) + (sum.bits or 0) > 0 and (e:find("verify") or flash_err) and
+      not ctx.erase_avoid_retried) then
     error(err, 0)
   end
   ctx.erase_avoid_retried = true
-  ctx.engine.log("warn", "verify failed on a sector programmed without its erase (it read blank: a CRC32 " ..
-    "collision); erasing and programming again (" ..
-    tostring(err):match("^[^\n]*"):gsub("^[^\n]-%.lua:%d+: ", "") .. ")")
+  if flash_err then
+    ctx.engine.log("warn", "a sector programmed without its erase failed (the part refused a write over " ..
+      "programmed data); erasing and programming again (" .. e:match("^[^\n]*"):gsub("^[^\n]-%.lua:%d+: ", "") .. ")")
+    pcall(function() ctx.target.F.close() end) -- the loader stopped at the error: start afresh
+  else
+    ctx.engine.log("warn", "verify failed on a sector programmed without its erase (it read blank: a CRC32 " ..
+      "collision); erasing and programming again (" ..
+      e:match("^[^\n]*"):gsub("^[^\n]-%.lua:%d+: ", "") .. ")")
+  end
   local s2 = {}
   for k, v in pairs(ctx.settings) do s2[k] = v end
   s2.erase_avoid = false

@@ -106,7 +106,7 @@ local function make_images()
   img("pico-1m5.bin", "pico", 1500000)
   img("nrf52840-65k.bin", "nrf52840-dk", 66560) -- nRF52840 (issue 15): demo at 0 + filler
   -- realistic images (scripts/gen-realistic.sh, committed): newlib/libstdc++ applications
-  for _, n in ipairs({ "small", "medium", "large" }) do
+  for _, n in ipairs({ "small", "medium", "large", "xl" }) do
     images["real-" .. n .. ".bin"] = top .. "/scripts/realistic-fw/" .. n .. ".bin"
   end
   -- one byte inserted at the start: every following byte moves up by one,
@@ -114,6 +114,20 @@ local function make_images()
   local base = readfile(images["f767-65k.bin"])
   images["f767-65k-shift.bin"] = out .. "/f767-65k-shift.bin"
   writefile(images["f767-65k-shift.bin"], "\x5a" .. base)
+  -- bits-only updates of the 65 KB image (issue 17): every 7th byte ANDed
+  -- with 0xF0 (most words change, only 1 -> 0), and a patch that zeroes 16
+  -- bytes in each of its three sectors (a few words change)
+  local clear, patch = {}, {}
+  for i = 1, #base do
+    local v = base:byte(i)
+    clear[i] = string.char(i % 7 == 0 and v & 0xF0 or v)
+    local o = (i - 1) % 32768
+    patch[i] = string.char(o >= 0x100 and o < 0x110 and 0 or v)
+  end
+  images["f767-65k-clear.bin"] = out .. "/f767-65k-clear.bin"
+  writefile(images["f767-65k-clear.bin"], table.concat(clear))
+  images["f767-65k-patch.bin"] = out .. "/f767-65k-patch.bin"
+  writefile(images["f767-65k-patch.bin"], table.concat(patch))
   -- 256 bytes of calibration data (for 0x08011000: sector 2, the 65 KB image's last)
   local cal = {}
   for i = 1, 256 do cal[i] = string.char((i * 37 + 11) % 256) end
@@ -386,6 +400,22 @@ local scenarios = {
   { id = "blank-pico-1m5", group = "12", kind = "luaflash", project = PROJ .. "pico.lua", board = "pico",
     image = "pico-1m5.bin", args = { "clock=50MHz" }, standin = true, cmp = "pico-1m5", up = "pico-1m5-upload",
     label = "luaflash defaults, blank Pico, 1.5 MB", what = "board = pico, 1.5 MB on a blank flash (no block or sector erased)" },
+  -- bits-only (issue 17): over the 65 KB image, updates that only clear
+  -- bits, with the defaults (bits_only on) against bits_only=false
+  { id = "bits-clear", group = "12b", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-f767zi",
+    image = "f767-65k-clear.bin", prep = { { image = "f767-65k.bin" } }, cmp = "bits-clear-erase",
+    label = "65 KB update that only clears bits (every 7th byte & 0xF0), F767",
+    what = "over the 65 KB image, defaults: no sector erased, the words that differ programmed" },
+  { id = "bits-clear-erase", group = "12bz", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-f767zi",
+    image = "f767-65k-clear.bin", prep = { { image = "f767-65k.bin" } }, args = { "bits_only=false" },
+    label = "the same, bits_only = false", what = "the same, bits_only = false (every sector erased)" },
+  { id = "bits-patch", group = "12b", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-f767zi",
+    image = "f767-65k-patch.bin", prep = { { image = "f767-65k.bin" } }, cmp = "bits-patch-erase",
+    label = "65 KB update zeroing 16 bytes per sector, F767",
+    what = "over the 65 KB image, defaults: no sector erased, 4 words per sector programmed" },
+  { id = "bits-patch-erase", group = "12bz", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-f767zi",
+    image = "f767-65k-patch.bin", prep = { { image = "f767-65k.bin" } }, args = { "bits_only=false" },
+    label = "the same, bits_only = false", what = "the same, bits_only = false (every sector erased)" },
   { id = "blank-nrf52", group = "12", kind = "luaflash", project = PROJ .. "default.lua", board = "nrf52840-dk",
     image = "nrf52840-65k.bin", args = { "board=nrf52840_dk" }, cmp = "nrf52", ram = "ram-luaflash-v2",
     label = "luaflash defaults, blank nRF52840 DK (DAPLink v2)", what = "board = nrf52840_dk, 65 KB on a blank flash (no page erased)" },
@@ -410,6 +440,11 @@ local scenarios = {
     label = "realistic 683 KB (libstdc++ -O0), blank F767", what = "scripts/realistic-fw/large.bin, compress = auto" },
   { id = "z-large-off", group = "13z", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-f767zi",
     image = "real-large.bin", args = { "compress=false" }, what = "the same, compress = false" },
+  { id = "z-xl", group = "13", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-f767zi",
+    image = "real-xl.bin", cmp = "z-xl-off", ram = "ram-luaflash-stlink",
+    label = "realistic 977 KB (libstdc++ -O0), blank F767", what = "scripts/realistic-fw/xl.bin, compress = auto" },
+  { id = "z-xl-off", group = "13z", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-f767zi",
+    image = "real-xl.bin", args = { "compress=false" }, what = "the same, compress = false" },
   { id = "z-small-f429", group = "13", kind = "luaflash", project = PROJ .. "default.lua", board = "nucleo-f429zi",
     image = "real-small.bin", args = { "board=nucleo_f429zi" }, cmp = "z-small-f429-off", ram = "ram-luaflash-stlink-f429",
     label = "realistic 66 KB (newlib C), blank F429", what = "board = nucleo_f429zi, compress = auto" },

@@ -192,6 +192,9 @@ int lf_geometry_build(lf_session *s, const lf_geometry_desc *d, lf_flash_geometr
   g->timing = *d->timing;
   g->parallel_banks = d->parallel_banks && g->nbanks > 1;
   g->program_once = d->program_once || (d->family && d->family->program_once);
+  g->bits_only = !g->program_once && d->family && d->family->bits_only;
+  g->bits_blank_only = g->bits_only && d->family->bits_blank_only;
+  g->bits_zero_ok = g->bits_blank_only && d->family->bits_zero_ok;
   return 0;
 }
 

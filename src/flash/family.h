@@ -110,6 +110,14 @@ typedef struct lf_flash_geometry {
    * not be programmed again, so a sector is never programmed without its
    * erase, however blank it reads (the plan's erase avoidance is off). */
   bool program_once;
+  /* The family's streaming loader serves PROGRAM_BITS (lf_loader_abi.h): a
+   * sector whose new content only clears bits of the old is programmed
+   * without its erase (no ECC; never with program_once). */
+  bool bits_only;
+  /* ... but a program unit is written over only when it reads erased (the
+   * nRF52: nWRITE), not whenever new AND old == new */
+  bool bits_blank_only;
+  bool bits_zero_ok;              /* ... or when the new unit is all zero (the STM32F1) */
   unsigned nsectors;
   lf_flash_sector *sector;        /* nsectors, ascending addresses (allocated) */
   unsigned nregions;
@@ -245,6 +253,9 @@ struct lf_family {
   /* Every geometry of the family is program_once (ECC flash), described
    * ones too. */
   bool program_once;
+  /* Its loader serves PROGRAM_BITS (lf_flash_geometry.bits_only,
+   * bits_blank_only). */
+  bool bits_only, bits_blank_only, bits_zero_ok;
   /* Optional (nRF52): access-port protection seen from a vendor AP, for a
    * chip whose memory AP refuses every transfer. After a failed connect:
    * 1 = a chip of this family, protected (out: what it is and how to

@@ -88,9 +88,13 @@ struct lf_loader {
   uint32_t crc_res[QUEUE];
   const char *prog_phase;
   lf_loader_stats stats;
-  uint32_t z_region;          /* 0: no compressed upload */
+  uint32_t z_region;          /* 0: no compressed upload (nor bits-only) */
+  uint32_t z_size;            /* its bytes: ZREGION for the inflater, LF_LDR_B_REGION when only
+                                 the PROGRAM_BITS routine goes there */
   bool z_loaded;              /* the routine is in RAM and the control block points to it */
+  bool b_loaded;              /* ... the PROGRAM_BITS routine instead (they take turns) */
   double start_bps;           /* upload rate seen at start (blob bytes / time) */
+  uint32_t bits_seen[2];      /* the running loader's PROGRAM_BITS counters at the last read */
   void *direct;               /* the adapter's own state when it runs operations itself */
 };
 
@@ -189,10 +193,13 @@ int lf_loader_new_with(lf_cm *cm, const lf_flash_geometry *g, const lf_loader_ad
     return lf_err_set(s, LF_EINVAL, "loader: ram_size 0x%x too small: needs at least 0x%x",
                       c.ram_size, need - base);
   }
-  if (c.compress != LF_COMPRESS_OFF && ad->zblob && !ad->ring_size && *ad->zblob_len <= LF_LDR_Z_WORK &&
-      end >= l->ring + 4 * PIECE + ZREGION) {
+  bool zfits = ad->zblob && c.compress != LF_COMPRESS_OFF && *ad->zblob_len <= LF_LDR_Z_WORK;
+  bool bfits = ad->bblob && *ad->bblob_len <= LF_LDR_B_COUNTERS;
+  uint32_t rsize = zfits ? ZREGION : LF_LDR_B_REGION; /* the bits-only routine alone: a small region */
+  if ((zfits || bfits) && !ad->ring_size && end >= l->ring + 4 * PIECE + rsize) {
     /* the ring keeps this space until a stream compresses (z_prepare) */
-    l->z_region = (end - ZREGION) & ~(PIECE - 1);
+    l->z_region = (end - rsize) & ~(PIECE - 1);
+    l->z_size = rsize;
   }
   l->ring_size = ((ad->ring_size ? ad->ring_addr + ad->ring_size : end) - l->ring) & ~(PIECE - 1);
   l->stats.core_hz = c.core_hz;
@@ -222,6 +229,15 @@ void lf_loader_set_progress(lf_loader *l, lf_loader_progress_fn fn, void *ctx)
   l->cfg.progress = fn;
   l->cfg.progress_ctx = ctx;
 }
+
+/* The ring while a routine is in the PROGRAM_Z region. */
+static uint32_t ring_with_region(const lf_loader *l)
+{
+  uint32_t n = l->z_region ? (l->z_region - l->ring) & ~(PIECE - 1) : l->ring_size;
+  return n < l->ring_size ? n : l->ring_size;
+}
+
+uint32_t lf_loader_bits_max(const lf_loader *l) { return l->ad->bblob && l->z_region ? ring_with_region(l) : 0; }
 
 void lf_loader_layout(const lf_loader *l, uint32_t *ctrl, uint32_t *ring, uint32_t *ring_size)
 {
@@ -273,7 +289,7 @@ int lf_loader_start(lf_loader *l)
     return lf_err_wrap(l->s, r, "loader: upload to 0x%08x", l->ram_base);
   uint64_t t_up = now(l);
   l->start_bps = t_up > t_w && !lf_adi_posts(l->a) ? (double)total * 1e9 / (double)(t_up - t_w) : 0;
-  l->z_loaded = false;
+  l->z_loaded = l->b_loaded = false;
   const uint32_t args[4] = {l->ctrl, 0, 0, 0};
   if ((r = lf_cm_set_return_bkpt(l->cm, l->ram_base + l->ad->exit_off)) ||
       (r = lf_cm_start_function(l->cm, l->ram_base + l->ad->entry_off, args, l->stack_top)))
@@ -294,7 +310,7 @@ int lf_loader_start(lf_loader *l)
 static const char *op_name(uint32_t op)
 {
   static const char *const n[] = {"?", "erase", "bank erase", "program", "crc32", "exit",
-                                  "mass erase", "program", "sync", "program"};
+                                  "mass erase", "program", "sync", "program", "program"};
   return op < sizeof n / sizeof n[0] ? n[op] : "?";
 }
 
@@ -481,7 +497,8 @@ static void fill(const lf_loader *l, const pcmd *k, uint32_t off, uint8_t *dst, 
 
 static bool is_program(const pcmd *k)
 {
-  return k->c.op == LF_LDR_OP_PROGRAM || k->c.op == LF_LDR_OP_PROGRAM_PAIR || k->c.op == LF_LDR_OP_PROGRAM_Z;
+  return k->c.op == LF_LDR_OP_PROGRAM || k->c.op == LF_LDR_OP_PROGRAM_PAIR || k->c.op == LF_LDR_OP_PROGRAM_Z ||
+         k->c.op == LF_LDR_OP_PROGRAM_BITS;
 }
 
 /* A command whose data the host streams (a PROGRAM, or the first of a pair
@@ -943,6 +960,58 @@ static size_t merge_blocks(const lf_flash_geometry *g, pcmd *cmds, size_t nc)
   return nc;
 }
 
+/* Uploads a routine into the PROGRAM_Z region (the inflater or the
+ * PROGRAM_BITS routine: whichever was there is gone) and points the control
+ * block at it. */
+static int region_load(lf_loader *l, const unsigned char *blob, unsigned len, const char *what)
+{
+  int r;
+  /* the ring gives up its end to the PROGRAM_Z region: every earlier byte
+   * was consumed (the loader idles between streams and reads ring_size and
+   * ring_roff at each command), so both sides restart at a common offset */
+  uint32_t nsize = (l->z_region - l->ring) & ~(PIECE - 1);
+  if (nsize < l->ring_size) {
+    l->ring_size = nsize;
+    if (l->woff >= nsize)
+      l->woff = 0;
+    if ((r = lf_adi_write32_posted(l->a, l->ctrl + 0x0Cu, l->ring_size)) ||
+        (r = lf_adi_write32_posted(l->a, l->ctrl + 0x18u, l->woff)))
+      return lf_err_wrap(l->s, r, "loader: ring for %s", what);
+  }
+  uint32_t w[2] = {l->z_region, LF_LOADER_ZCHUNK};
+  uint8_t b[8];
+  put32(b, w[0]);
+  put32(b + 4, w[1]);
+  l->z_loaded = l->b_loaded = false;
+  if ((r = lf_adi_write_posted(l->a, l->z_region, blob, len)) ||
+      (r = lf_adi_write_posted(l->a, l->ctrl + 0x78u, b, sizeof b)))
+    return lf_err_wrap(l->s, r, "loader: upload of %s", what);
+  return 0;
+}
+
+/* A stream with PROGRAM_BITS commands: the routine in the region, its
+ * counters zeroed (once per upload). */
+static int b_prepare(lf_loader *l, const pcmd *cmds, size_t n)
+{
+  size_t k = 0;
+  while (k < n && cmds[k].c.op != LF_LDR_OP_PROGRAM_BITS)
+    k++;
+  if (k == n || l->b_loaded)
+    return 0;
+  if (!l->z_region)
+    return lf_err_set(l->s, LF_ENOTSUP, "loader: no room for the bits-only routine in the %s loader's RAM",
+                      l->ad->name);
+  static const uint8_t zero[LF_LDR_BITS_SIZE];
+  int r = region_load(l, l->ad->bblob, *l->ad->bblob_len, "the bits-only routine");
+  if (!r && (r = lf_adi_write_posted(l->a, l->z_region + LF_LDR_B_COUNTERS, zero, sizeof zero)))
+    r = lf_err_wrap(l->s, r, "loader: bits-only counters");
+  if (r)
+    return r;
+  l->bits_seen[0] = l->bits_seen[1] = 0;
+  l->b_loaded = true;
+  return 0;
+}
+
 /* Compressed upload of one stream (loader.h lf_loader_compress): deflates
  * every PROGRAM command's data into records (lf_ldr_zrec + raw deflate, one
  * per LF_LOADER_ZCHUNK of flash bytes; a chunk that does not shrink goes as
@@ -961,6 +1030,13 @@ static int z_prepare(lf_loader *l, pcmd *cmds, size_t n, uint8_t **zbuf)
       raw += cmds[i].c.len;
       prog_ns += (uint64_t)(cmds[i].c.len / l->cfg.prog_unit) * unit_ns;
     } else if (cmds[i].c.op == LF_LDR_OP_PROGRAM_PAIR) {
+      return 0;
+    } else if (cmds[i].c.op == LF_LDR_OP_PROGRAM_BITS) {
+      /* the PROGRAM_BITS routine takes the region; it compares the plain
+       * bytes in the ring with the flash */
+      st->z_used = false;
+      st->z_why = "bits-only stream";
+      st->z_raw = st->z_bytes = 0;
       return 0;
     } else if (cmds[i].c.op == LF_LDR_OP_ERASE) {
       const lf_flash_sector *sec = lf_geometry_sector_at(&l->g, cmds[i].c.addr);
@@ -981,7 +1057,7 @@ static int z_prepare(lf_loader *l, pcmd *cmds, size_t n, uint8_t **zbuf)
     st->z_why = "off";
     return 0;
   }
-  if (!l->z_region) {
+  if (!l->z_region || !l->ad->zblob || l->z_size < ZREGION) {
     st->z_why = "no inflater in this loader";
     return 0;
   }
@@ -1102,32 +1178,11 @@ static int z_prepare(lf_loader *l, pcmd *cmds, size_t n, uint8_t **zbuf)
       cmds[i].zlen = 0;
     return 0;
   }
-  if (!l->z_loaded) {
-    /* the ring gives up its end to the PROGRAM_Z region: every earlier byte
-     * was consumed (the loader idles between streams and reads ring_size and
-     * ring_roff at each command), so both sides restart at a common offset */
-    uint32_t nsize = (l->z_region - l->ring) & ~(PIECE - 1);
-    if (nsize < l->ring_size) {
-      l->ring_size = nsize;
-      if (l->woff >= nsize)
-        l->woff = 0;
-      if ((r = lf_adi_write32_posted(l->a, l->ctrl + 0x0Cu, l->ring_size)) ||
-          (r = lf_adi_write32_posted(l->a, l->ctrl + 0x18u, l->woff))) {
-        free(z);
-        return lf_err_wrap(l->s, r, "loader: ring for the inflater");
-      }
-    }
-    uint32_t w[2] = {l->z_region, LF_LOADER_ZCHUNK};
-    uint8_t b[8];
-    put32(b, w[0]);
-    put32(b + 4, w[1]);
-    if ((r = lf_adi_write_posted(l->a, l->z_region, l->ad->zblob, *l->ad->zblob_len)) ||
-        (r = lf_adi_write_posted(l->a, l->ctrl + 0x78u, b, sizeof b))) {
-      free(z);
-      return lf_err_wrap(l->s, r, "loader: upload of the inflater");
-    }
-    l->z_loaded = true;
+  if (!l->z_loaded && (r = region_load(l, l->ad->zblob, *l->ad->zblob_len, "the inflater"))) {
+    free(z);
+    return r;
   }
+  l->z_loaded = true;
   size_t at = 0;
   for (size_t i = 0; i < n; i++)
     if (cmds[i].c.op == LF_LDR_OP_PROGRAM) {
@@ -1139,6 +1194,27 @@ static int z_prepare(lf_loader *l, pcmd *cmds, size_t n, uint8_t **zbuf)
   st->z_total_raw += raw;
   st->z_total_bytes += zl;
   *zbuf = z;
+  return 0;
+}
+
+/* After a stream with PROGRAM_BITS commands: the loader's counters (one read). */
+static int bits_outcome(lf_loader *l, const pcmd *cmds, size_t n)
+{
+  size_t k = 0;
+  while (k < n && cmds[k].c.op != LF_LDR_OP_PROGRAM_BITS)
+    k++;
+  if (k == n)
+    return 0;
+  uint8_t b[LF_LDR_BITS_SIZE];
+  int r = lf_adi_read(l->a, l->z_region + LF_LDR_B_COUNTERS, b, sizeof b);
+  if (r)
+    return lf_err_wrap(l->s, r, "loader: bits-only counters");
+  for (int j = 0; j < 2; j++) { /* the target counts since its start; the stats since ours */
+    uint32_t v = (uint32_t)b[4 * j] | (uint32_t)b[4 * j + 1] << 8 | (uint32_t)b[4 * j + 2] << 16 |
+                 (uint32_t)b[4 * j + 3] << 24;
+    *(j ? &l->stats.bits_erased : &l->stats.bits_kept) += v - l->bits_seen[j];
+    l->bits_seen[j] = v;
+  }
   return 0;
 }
 
@@ -1191,6 +1267,21 @@ int lf_loader_run_crc32(lf_loader *l, const lf_loader_step *steps, size_t n,
       k->c.addr = a0;
       k->c.len = (uint32_t)(e1 - a0);
       k->pad_head = s->addr - a0;
+      nc++;
+    } else if (s->kind == LF_LOADER_PROGRAM_BITS) {
+      const lf_flash_sector *sec = lf_geometry_sector_at(g, s->addr);
+      if (!l->ad->bblob)
+        r = lf_err_set(l->s, LF_ENOTSUP, "loader: step %zu: the %s loader cannot program without erase",
+                       i + 1, l->ad->name);
+      else if (!sec || sec->addr != s->addr || !s->len || s->len > sec->size || (s->len & (unit - 1)) || !s->data)
+        r = lf_err_set(l->s, LF_EINVAL, "loader: step %zu: bits-only 0x%08x + %zu: not the head of a sector in "
+                       "program units", i + 1, s->addr, s->len);
+      else if (s->len > lf_loader_bits_max(l))
+        r = lf_err_set(l->s, LF_EINVAL, "loader: step %zu: bits-only sector 0x%08x (%zu KiB) is larger than "
+                       "the ring (%u KiB)", i + 1, s->addr, s->len / 1024, lf_loader_bits_max(l) / 1024);
+      k->c.op = LF_LDR_OP_PROGRAM_BITS;
+      k->c.addr = s->addr;
+      k->c.len = (uint32_t)s->len;
       nc++;
     } else {
       r = lf_err_set(l->s, LF_EINVAL, "loader: step %zu: unknown kind %d", i + 1, (int)s->kind);
@@ -1258,9 +1349,13 @@ int lf_loader_run_crc32(lf_loader *l, const lf_loader_step *steps, size_t n,
     uint8_t *zbuf = NULL;
     if (!r)
       r = z_prepare(l, cmds, nc, &zbuf);
+    if (!r)
+      r = b_prepare(l, cmds, nc);
     uint64_t pc0 = l->stats.prog_cyc, sc0 = l->stats.starve_cyc;
     if (!r)
       r = execute_crcs(l, cmds, nc + nr1, l->cmd_wr + (uint32_t)nc, nr1, crcs);
+    if (!r)
+      r = bits_outcome(l, cmds, nc);
     if (!r && zbuf)
       lf_log(l->s, LF_LOG_DEBUG, "loader: compressed stream: program %.1f ms on the target, of which "
              "%.1f ms waiting for data", (double)(l->stats.prog_cyc - pc0) / l->stats.core_hz * 1e3,
@@ -1432,6 +1527,13 @@ int lf_loader_plan_steps(lf_session *s, const lf_plan *p, lf_loader_step **out, 
     const lf_plan_sector *ps = &p->sector[i];
     if (ps->action == LF_SECTOR_SKIP)
       continue;
+    if (ps->bits) { /* the loader decides: bits-only, or erase first; the sector's content up
+                       to its last program range (the rest must read erased) */
+      const lf_plan_range *last = &ps->prog[ps->nprog - 1];
+      st[k++] = (lf_loader_step){LF_LOADER_PROGRAM_BITS, ps->sector->addr, ps->content,
+                                 last->addr + last->len - ps->sector->addr};
+      continue;
+    }
     if (!ps->by_chip_erase && !ps->erase_skipped && p->sum.erase_used != LF_ERASE_CHIP)
       st[k++] = (lf_loader_step){LF_LOADER_ERASE, ps->sector->addr, NULL, 0};
     if (ps->action != LF_SECTOR_PROGRAM)

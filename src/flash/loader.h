@@ -170,12 +170,25 @@ typedef struct lf_loader_adapter {
   const unsigned char *zblob;
   const unsigned int *zblob_len;
   double z_core_hz;      /* the core clock while the routine inflates (the model's) */
+  /* Optional: the PROGRAM_BITS routine (LF_LOADER_PROGRAM_BITS steps),
+   * position independent like zblob and uploaded into the same region
+   * (the two take turns there) for a stream that has such steps; its
+   * counters are a struct lf_ldr_bits at the region + LF_LDR_Z_WORK. NULL:
+   * no bits-only programming */
+  const unsigned char *bblob;
+  const unsigned int *bblob_len;
 } lf_loader_adapter;
 
 typedef enum lf_loader_step_kind {
   LF_LOADER_ERASE = 1,    /* addr = any address in the sector */
   LF_LOADER_MASS = 2,     /* addr = bank mask: bit b = bank b; every bank = one chip erase */
   LF_LOADER_PROGRAM = 3,  /* data[0..len) at addr; padded to the program unit with the erased value */
+  LF_LOADER_PROGRAM_BITS = 4, /* addr = a sector's start, data[0..len) its new content from there
+                                 (len in program units, at most lf_loader_bits_max; the rest of
+                                 the sector is to read erased): the loader programs it without
+                                 an erase when the new content only clears bits of the old and
+                                 the rest reads erased, else erases it first (adapter bblob;
+                                 lf_loader_abi.h PROGRAM_BITS) */
 } lf_loader_step_kind;
 
 struct lf_loader_step {
@@ -213,6 +226,8 @@ struct lf_loader_stats {
   double z_link_bps;       /* the link rate the decision used (0: none) */
   uint64_t z_pred_off_ns, z_pred_on_ns; /* the model's predictions */
   uint64_t z_total_raw, z_total_bytes;  /* every compressed stream so far */
+  /* PROGRAM_BITS steps so far: done without an erase / needing it */
+  uint64_t bits_kept, bits_erased;
 };
 
 typedef struct lf_loader lf_loader;
@@ -262,6 +277,9 @@ const lf_loader_stats *lf_loader_stats_get(const lf_loader *l);
 void lf_loader_set_compress(lf_loader *l, lf_loader_compress c);
 /* Replaces cfg.progress / cfg.progress_ctx (fn NULL: none). */
 void lf_loader_set_progress(lf_loader *l, lf_loader_progress_fn fn, void *ctx);
+/* The largest PROGRAM_BITS step (bytes: the ring while the routine is
+ * loaded); 0 = the loader cannot program without erase. */
+uint32_t lf_loader_bits_max(const lf_loader *l);
 /* RAM layout chosen (for tests and logs). */
 void lf_loader_layout(const lf_loader *l, uint32_t *ctrl, uint32_t *ring, uint32_t *ring_size);
 
@@ -278,7 +296,8 @@ int lf_loader_plan_crcs(lf_loader *l, struct lf_plan *p);
 int lf_loader_plan_steps(lf_session *s, const struct lf_plan *p, lf_loader_step **out, size_t *n);
 /* The whole finalized plan in one stream: its steps, then the CRC32 of
  * every sector flagged verify, compared with the would-be CRCs (errors as
- * lf_loader_plan_verify). */
+ * lf_loader_plan_verify). A sector the plan sends bits-only (lf_plan_sector.bits)
+ * is one PROGRAM_BITS step. */
 int lf_loader_plan_program(lf_loader *l, const struct lf_plan *p, unsigned *verified);
 /* Verify: CRC32 on the target of every sector the plan flags, compared with
  * the plan's would-be CRC. A mismatch is LF_EIO naming the sector and both

@@ -29,6 +29,7 @@
 #include "flash/loader.h"
 
 extern const lf_family lf_family_nrf52;
+#include "flash/loaders/nrf52_b_blob.h"
 #include "flash/loaders/nrf52_blob.h"
 
 #define LF_LDR_CONTRACT_ONLY
@@ -225,6 +226,7 @@ static const lf_loader_adapter nrf_adapter = {
   .core_hz = 64e6,       /* N 6: 64 MHz from reset */
   .status_reg = "NVMC READY", .configure = nrf_configure, .erase_start = nrf_erase_start,
   .status_names = nrf_status_names, .flash_busy = nrf_flash_busy,
+  .bblob = lf_blob_nrf52_b, .bblob_len = &lf_blob_nrf52_b_len, /* bits-only: blank words only (nWRITE) */
 };
 
 static const lf_loader_adapter *nrf_loader(const lf_flash_geometry *g)
@@ -380,4 +382,6 @@ const lf_family lf_family_nrf52 = {
   .knows_line = nrf_knows_line,
   .access_check = nrf_access_check,
   .recover = nrf_recover,
+  .bits_only = true, .bits_blank_only = true, /* a word is written over only when it reads erased
+                                                (nWRITE, N 3.1 #6) */
 };

@@ -430,6 +430,44 @@ int lf_plan_set_target_crc(lf_session *s, lf_plan *p, unsigned i, uint32_t crc)
   return 0;
 }
 
+int lf_plan_bits_sample(lf_session *s, lf_plan *p, unsigned i, uint32_t addr, const uint8_t *old, size_t len)
+{
+  if (i >= p->nsectors)
+    return lf_err_set(s, LF_EINVAL, "plan: no sector %u (the plan has %u)", i, p->nsectors);
+  lf_plan_sector *ps = &p->sector[i];
+  const lf_flash_sector *sec = ps->sector;
+  if (addr < sec->addr || (uint64_t)addr + len > (uint64_t)sec->addr + sec->size)
+    return lf_err_set(s, LF_EINVAL, "plan: bits sample 0x%08X + %zu is not inside sector %u", (unsigned)addr, len,
+                      sec->index);
+  unsigned unit = p->set.prog_unit;
+  for (size_t k = 0; k < len; k++) {
+    uint8_t nw = ps->content ? ps->content[addr - sec->addr + k] : p->g->erased;
+    if (nw & (uint8_t)~old[k])
+      ps->bits_veto = true;
+    /* written over only when the unit reads erased: a byte that changes in
+     * a unit that does not read erased (the sample's whole units) */
+    if (p->g->bits_blank_only && nw != old[k]) {
+      size_t in = (addr + k - sec->addr) % unit;
+      if (in > k) { /* the unit starts before the sample */
+        ps->bits_veto = true;
+        continue;
+      }
+      size_t u0 = k - in;
+      bool erased = true, zero = p->g->bits_zero_ok && ps->content;
+      for (size_t j = u0; j < u0 + unit; j++) {
+        if (j >= len || old[j] != p->g->erased)
+          erased = false;
+        if (zero && ps->content[addr - sec->addr + j] != 0)
+          zero = false;
+      }
+      if (!erased && !zero)
+        ps->bits_veto = true;
+    }
+  }
+  ps->bits_sampled = true;
+  return 0;
+}
+
 int lf_plan_finalize(lf_session *s, lf_plan *p)
 {
   const lf_flash_geometry *g = p->g;
@@ -486,6 +524,7 @@ int lf_plan_finalize(lf_session *s, lf_plan *p)
      * programming catches the rare CRC collision (steps.lua then erases and
      * programs again) */
     ps->erase_skipped = false;
+    ps->bits = ps->bits_want = false;
     if (!chip && set->erase_avoid && !g->program_once && ps->nprog && ps->want_crc && ps->have_target_crc &&
         ps->target_crc == crc_of(NULL, sec->size, g->erased)) {
       ps->erase_skipped = true;
@@ -500,6 +539,34 @@ int lf_plan_finalize(lf_session *s, lf_plan *p)
       p->sum.program_bytes += (uint64_t)ps->prog_words * unit;
       p->sum.program_ns += ps->prog_ns;
       continue;
+    }
+    if (!chip && set->erase_avoid && set->bits_only && g->bits_only && ps->nprog && touched &&
+        ps->want_crc && ps->have_target_crc && !ps->bits_veto) {
+      uint64_t erase = lf_geometry_erase_ns(g, sec, unit, set->timing_max);
+      if (!set->link_bps || !set->ring_bytes || !ps->bits_sampled) {
+        p->sum.bits_want++;
+        ps->bits_want = true;
+      } else {
+        /* uploaded: the content up to the end of its last program range */
+        uint64_t head = (uint64_t)ps->prog[ps->nprog - 1].addr + ps->prog[ps->nprog - 1].len - sec->addr;
+        uint64_t gap = head - (uint64_t)ps->prog_words * unit;
+        uint64_t up = head * 1000000000ull / set->link_bps;
+        uint64_t extra = gap * 1000000000ull / set->link_bps + (up < ps->prog_ns ? up : ps->prog_ns);
+        if (head <= set->ring_bytes && extra < erase) {
+          ps->bits = true;
+          ps->action = LF_SECTOR_PROGRAM;
+          ps->reason = "image data (bits-only when it only clears bits, else erased by the loader)";
+          p->sum.programmed++;
+          p->sum.bits++;
+          ps->verify = set->verify != LF_VERIFY_NONE;
+          if (ps->verify)
+            p->sum.verify_bytes += sec->size;
+          p->sum.program_words += ps->prog_words;
+          p->sum.program_bytes += (uint64_t)ps->prog_words * unit;
+          p->sum.program_ns += ps->prog_ns;
+          continue;
+        }
+      }
     }
     if (!chip)
       ps->erase_ns = lf_geometry_erase_ns(g, sec, unit, set->timing_max);

@@ -53,6 +53,26 @@
  *   pages (page_size: a CMSIS-Pack algorithm) gets whole pages instead:
  *   ranges start on a page, cover whole pages, an all-erased page is skipped. A touched sector
  *   whose would-be content is all 0xFF is only erased.
+ * - Bits-only (erase_avoid and bits_only, geometry bits_only, sector
+ *   erase): a touched sector that is neither blank nor unchanged may be
+ *   programmed over its old content when the new content only clears bits
+ *   (new AND old == new). Only the target knows the old bytes, so such a
+ *   sector's content up to the end of its last program range is sent as
+ *   one PROGRAM_BITS (its 0xFF bytes too; the loader checks that the rest
+ *   reads erased) and the loader decides (lf_loader_abi.h): that costs the
+ *   upload of the 0xFF bytes between the program ranges, and the sector's programming no longer
+ *   overlaps its own upload (the loader waits for all of it), and when it
+ *   must erase after all, the erase no longer overlaps the upload either.
+ *   So it is tried only when that head fits the ring (ring_bytes: the
+ *   loader's lf_loader_bits_max) and the sector's erase time exceeds the
+ *   extra upload plus the lost overlap (the smaller of the head's upload
+ *   and its programming) at link_bps; with
+ *   no link rate or ring size, or before the caller sampled a few of its
+ *   old bytes (lf_plan_bits_sample: a sector that surely needs its erase,
+ *   as over other firmware, is not tried) the sector is counted in
+ *   bits_want and erased as usual (the caller may measure the link, sample
+ *   and finalize again).
+ *   Its modeled cost is the programming alone (floor without the erase).
  * - Modeled cost (family table; SWD/USB not included): erase = sum of the
  *   sector erase times of erased sectors, or one mass erase; program = words
  *   (program operations in program ranges) x tPROG. floor = erase + program:
@@ -101,6 +121,8 @@ typedef struct lf_plan_settings {
   bool erase_avoid;      /* default false (Lua setting erase_avoid): a touched sector whose target CRC32 is that of an
                             erased sector is programmed without its erase (needs smart_flash's
                             CRCs; never on program_once geometries) */
+  bool bits_only;        /* default false (Lua setting bits_only, with erase_avoid): see
+                            "Bits-only" above */
   bool smart_flash;      /* default true */
   lf_verify_mode verify; /* default LF_VERIFY_CRC; recorded for the loader, sectors to verify are flagged */
   unsigned prog_unit;    /* bytes per program operation; 0 = the geometry's default */
@@ -132,6 +154,11 @@ typedef struct lf_plan_sector {
   uint32_t image_bytes;          /* bytes of the image in this sector (0 = untouched) */
   bool by_chip_erase;            /* erased by the mass erase */
   bool erase_skipped;            /* PROGRAM without the erase: it read blank (erase avoidance) */
+  bool bits;                     /* PROGRAM sent whole to the loader, which erases it only when
+                                    the new content does not just clear bits of the old */
+  bool bits_want;                /* a bits-only candidate waiting for the link rate and a sample
+                                    (lf_plan_bits_sample) */
+  bool bits_sampled, bits_veto;  /* sampled; the sample needs a 0 -> 1 bit (no bits-only) */
   bool want_crc;                 /* smart flash: target CRC wanted before finalize */
   bool have_target_crc;
   uint32_t target_crc;
@@ -150,6 +177,10 @@ typedef struct lf_plan_summary {
   lf_erase_mode erase_used;      /* LF_ERASE_SECTOR or LF_ERASE_CHIP */
   unsigned erased, programmed, unchanged, untouched; /* sector counts */
   unsigned blank;                /* of the programmed: without an erase, they read blank */
+  unsigned bits;                 /* of the programmed: bits-only attempts (erased or not: the
+                                    loader's stats tell) */
+  unsigned bits_want;            /* sectors that could be tried bits-only but the model had no
+                                    link rate / ring size (settings link_bps, ring_bytes) */
   uint64_t image_bytes;
   uint64_t program_bytes, program_words; /* words = program operations of prog_unit bytes */
   uint64_t read_bytes;           /* keep_unwritten and protected-region reads */
@@ -189,6 +220,13 @@ int lf_plan_build(lf_session *s, const lf_segment *segs, size_t nsegs, const lf_
 int lf_plan_set_old(lf_session *s, lf_plan *p, uint32_t addr, const uint8_t *data, size_t len);
 /* Target CRC32 (zlib) of sector i's current content. */
 int lf_plan_set_target_crc(lf_session *s, lf_plan *p, unsigned i, uint32_t crc);
+/* Bits-only: old flash bytes at addr (inside sector i) sampled by the
+ * caller; a byte the image sets where the flash has a 0 bit vetoes the
+ * sector (it needs its erase: not sent bits-only), on bits_blank_only
+ * geometries also a byte that changes in a unit that does not read erased
+ * (or is not wholly in the sample), unless bits_zero_ok and the new unit is
+ * all zero. */
+int lf_plan_bits_sample(lf_session *s, lf_plan *p, unsigned i, uint32_t addr, const uint8_t *old, size_t len);
 /* Final decisions; LF_EINVAL if a read range was not supplied. */
 int lf_plan_finalize(lf_session *s, lf_plan *p);
 void lf_plan_free(lf_plan *p);

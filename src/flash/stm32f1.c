@@ -20,6 +20,7 @@
 #include "flash/loader.h"
 
 extern const lf_family lf_family_stm32f1;
+#include "flash/loaders/stm32f1_b_blob.h"
 #include "flash/loaders/stm32f1_blob.h"
 
 #define LF_LDR_CONTRACT_ONLY
@@ -197,6 +198,8 @@ static int f1_configure(lf_session *s, const lf_flash_geometry *g, const lf_load
     .rcc_enr = RCC_AHBENR,
     .rcc_bit = RCC_CRCEN,
     .iwdg_regs = IWDG_REGS, /* the loader slows and feeds a running IWDG (hardware watchdog) */
+    .page_size = g->nsectors ? g->sector[0].size : 1024,
+    .zero_ok = 1, /* PM0075: 0x0000 is accepted over a programmed half-word [unconf] (f1 3.3) */
   };
   memcpy(fam, &c, sizeof c);
   return 0;
@@ -238,6 +241,7 @@ static void f1_status_names(const lf_flash_geometry *g, uint32_t sr, char *buf, 
     .core_hz = 8e6, /* HSI after reset (R 8): the loader does not touch the clocks */           \
     .status_reg = "FLASH_SR", .configure = f1_configure, .erase_start = f1_erase_start,         \
     .status_names = f1_status_names,                                                            \
+    .bblob = lf_blob_stm32f1_b, .bblob_len = &lf_blob_stm32f1_b_len,                            \
   }
 static const lf_loader_adapter md_adapter = F1_ADAPTER(10 * KiB);
 static const lf_loader_adapter hd_adapter = F1_ADAPTER(32 * KiB);
@@ -301,4 +305,6 @@ const lf_family lf_family_stm32f1 = {
   .unique_id = f1_unique_id,
   .check_geometry = f1_check_geometry,
   .knows_line = f1_knows_line,
+  .bits_only = true, .bits_blank_only = true, .bits_zero_ok = true, /* a half-word over 0xFFFF, or
+                                                                       0x0000 over anything (f1 3.3) */
 };

@@ -33,6 +33,7 @@
 extern const lf_family lf_family_stm32f4f7;
 #include "flash/loaders/stm32f4f7_blob.h"
 #include "flash/loaders/stm32f4f7_z_blob.h"
+#include "flash/loaders/stm32f4f7_b_blob.h"
 
 #define LF_LDR_CONTRACT_ONLY
 #include "flash/loaders/stm32f4f7.c" /* the family words of the control block (struct lf_ldr_f47) */
@@ -506,6 +507,7 @@ static int f47_flash_busy(lf_session *s, lf_memap *m, const lf_flash_geometry *g
     .status_names = f47_status_names, .flash_busy = f47_flash_busy,                             \
     .zblob = lf_blob_stm32f4f7_z, .zblob_len = &lf_blob_stm32f4f7_z_len,                        \
     .z_core_hz = 96e6, /* the routine runs from the PLL at 96 MHz (loaders/stm32f4f7.c) */      \
+    .bblob = lf_blob_stm32f4f7_b, .bblob_len = &lf_blob_stm32f4f7_b_len,                        \
   }
 static const lf_loader_adapter f7_adapter = F47_ADAPTER(0x80000u);
 static const lf_loader_adapter f4_adapter = F47_ADAPTER(0x30000u);
@@ -571,5 +573,6 @@ const lf_family lf_family_stm32f4f7 = {
   .unique_id = f47_unique_id,
   .check_geometry = f47_check_geometry,
   .uf2_family = f47_uf2_family,
+  .bits_only = true, /* no ECC, a store ANDs into the cell (f4 4, f7 4.2) */
   .knows_line = f47_knows_line,
 };

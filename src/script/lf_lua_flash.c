@@ -732,7 +732,8 @@ static void check_protect(lua_State *L, int t, lf_plan_settings *set)
 /* lf.plan(img, geometry [, settings]) */
 static int m_plan(lua_State *L)
 {
-  static const char *const keys[] = {"erase", "keep_unwritten", "erase_avoid", "smart_flash", "verify", "psize",
+  static const char *const keys[] = {"erase", "keep_unwritten", "erase_avoid", "bits_only", "smart_flash",
+                                     "verify", "psize",
                                      "prog_unit", "timing_max", "ff_gap", "link_bps", "ring_bytes",
                                      "protect", NULL};
   limage *i = check_image(L, 1);
@@ -749,6 +750,7 @@ static int m_plan(lua_State *L)
     lua_pop(L, 1);
     set.keep_unwritten = opt_bool(L, 3, "keep_unwritten", set.keep_unwritten);
     set.erase_avoid = opt_bool(L, 3, "erase_avoid", set.erase_avoid);
+    set.bits_only = opt_bool(L, 3, "bits_only", set.bits_only);
     set.smart_flash = opt_bool(L, 3, "smart_flash", set.smart_flash);
     set.timing_max = opt_bool(L, 3, "timing_max", set.timing_max);
     int ty = lua_getfield(L, 3, "verify");
@@ -834,9 +836,36 @@ static int p_set_crc(lua_State *L)
   return 0;
 }
 
+/* p:bits_sample(i, addr, old bytes) -> still a candidate (lf_plan_bits_sample;
+ * i from 0); p:bits_sample(i) vetoes sector i */
+static int p_bits_sample(lua_State *L)
+{
+  lf_plan *p = check_plan(L, 1)->p;
+  uint32_t i = lf_lua_check_u32(L, 2, "plan:bits_sample: index");
+  if (i >= p->nsectors)
+    return luaL_error(L, "plan:bits_sample: sector index %d out of range", (int)i);
+  if (lua_isnoneornil(L, 3)) {
+    p->sector[i].bits_veto = p->sector[i].bits_sampled = true;
+  } else {
+    uint32_t addr = lf_lua_check_u32(L, 3, "plan:bits_sample: addr");
+    size_t n;
+    const char *b = luaL_checklstring(L, 4, &n);
+    LF_LUA_TRY(L, lf_plan_bits_sample(lf_lua_session(L), p, i, addr, (const uint8_t *)b, n));
+  }
+  lua_pushboolean(L, !p->sector[i].bits_veto);
+  return 1;
+}
+
+/* p:finalize([link_bps, ring_bytes]): the rate and ring for the bits-only
+ * model when the plan was made without them (summary bits_want) */
 static int p_finalize(lua_State *L)
 {
-  LF_LUA_TRY(L, lf_plan_finalize(lf_lua_session(L), check_plan(L, 1)->p));
+  lf_plan *p = check_plan(L, 1)->p;
+  if (!lua_isnoneornil(L, 2)) {
+    p->set.link_bps = lf_lua_check_u32(L, 2, "plan:finalize: link_bps");
+    p->set.ring_bytes = lf_lua_check_u32(L, 3, "plan:finalize: ring_bytes");
+  }
+  LF_LUA_TRY(L, lf_plan_finalize(lf_lua_session(L), p));
   lua_settop(L, 1);
   return 1;
 }
@@ -867,6 +896,8 @@ static int p_summary(lua_State *L)
   set_int(L, "unchanged", u->unchanged);
   set_int(L, "untouched", u->untouched);
   set_int(L, "blank", u->blank);
+  set_int(L, "bits", u->bits);
+  set_int(L, "bits_want", u->bits_want);
   set_int(L, "image_bytes", (lua_Integer)u->image_bytes);
   set_int(L, "program_bytes", (lua_Integer)u->program_bytes);
   set_int(L, "program_words", (lua_Integer)u->program_words);
@@ -912,6 +943,10 @@ static int p_sectors(lua_State *L)
     lua_setfield(L, -2, "by_chip_erase");
     lua_pushboolean(L, ps->erase_skipped);
     lua_setfield(L, -2, "erase_skipped");
+    lua_pushboolean(L, ps->bits);
+    lua_setfield(L, -2, "bits");
+    lua_pushboolean(L, ps->bits_want);
+    lua_setfield(L, -2, "bits_want");
     lua_pushboolean(L, ps->verify);
     lua_setfield(L, -2, "verify");
     if (ps->have_target_crc)
@@ -954,6 +989,7 @@ void lf_lua_flash_register(lua_State *L)
                                    {"source", i_source}, {NULL, NULL}};
   static const luaL_Reg plan[] = {{"needs", p_needs},       {"set_old", p_set_old},
                                   {"set_crc", p_set_crc},   {"finalize", p_finalize},
+                                  {"bits_sample", p_bits_sample},
                                   {"summary", p_summary},   {"sectors", p_sectors},
                                   {NULL, NULL}};
   lf_lobj_register(L, MT_GEOM, geom, g_tostring);
@@ -1246,7 +1282,7 @@ static int l_plan_run(lua_State *L)
     if (rc == 0) {
       size_t k = 0;
       for (size_t i = 0; i < n; i++) {
-        bool is_prog = st[i].kind == LF_LOADER_PROGRAM;
+        bool is_prog = st[i].kind == LF_LOADER_PROGRAM || st[i].kind == LF_LOADER_PROGRAM_BITS;
         if ((is_prog && program) || (!is_prog && erase))
           st[k++] = st[i];
       }
@@ -1314,6 +1350,8 @@ static int l_stats(lua_State *L)
   lua_setfield(L, -2, "z_link_bps");
   set_sec(L, "z_pred_off_s", st->z_pred_off_ns);
   set_sec(L, "z_pred_on_s", st->z_pred_on_ns);
+  set_int(L, "bits_kept", (lua_Integer)st->bits_kept);
+  set_int(L, "bits_erased", (lua_Integer)st->bits_erased);
   return 1;
 }
 
@@ -1341,6 +1379,7 @@ static int l_layout(lua_State *L)
   set_int(L, "ctrl", ctrl);
   set_int(L, "ring", ring);
   set_int(L, "ring_size", size);
+  set_int(L, "bits_max", lf_loader_bits_max(check_loader(L)->l));
   return 1;
 }
 

@@ -428,6 +428,149 @@ static void test_smart_flash_skips_unchanged_sectors(void **state)
   lf_geometry_free(&g);
 }
 
+/* Bits-only on the STM32F1 (bits_blank_only, bits_zero_ok): the sample
+ * vetoes a half-word that changes unless it reads 0xFFFF or becomes 0x0000;
+ * unchanged bytes never veto. Image bytes are i % 251 (F103 1 KiB pages). */
+static void test_bits_only_f1_rule(void **state)
+{
+  (void)state;
+  lf_flash_geometry g = {0};
+  geometry(0x410, 128, false, &g);
+  assert_true(g.bits_only && g.bits_blank_only && g.bits_zero_ok);
+  img m = {0};
+  img_add(&m, 0x08000000, 1024, -1);
+  uint8_t *z = m.seg[0].data;
+  z[16] = z[17] = 0; /* half-word 8 becomes 0x0000 */
+  lf_plan_settings set;
+  lf_plan_settings_default(&set);
+  set.erase_avoid = set.bits_only = true;
+  lf_plan *p = build(&m, &g, &set);
+  assert_int_equal(lf_plan_set_target_crc(S, p, 0, 0x12345678u), 0);
+  finalize(p);
+  assert_true(p->sector[0].bits_want);
+  uint8_t old[32];
+  for (unsigned i = 0; i < 32; i++)
+    old[i] = (uint8_t)(i % 251);
+  old[16] = 0x12; /* programmed, becomes 0x0000: fine */
+  old[17] = 0x34;
+  assert_int_equal(lf_plan_bits_sample(S, p, 0, 0x08000000, old, sizeof old), 0);
+  assert_false(p->sector[0].bits_veto);
+  old[4] = old[5] = 0xFF; /* erased, gets data: fine */
+  assert_int_equal(lf_plan_bits_sample(S, p, 0, 0x08000000, old, sizeof old), 0);
+  assert_false(p->sector[0].bits_veto);
+  old[6] = 0x07; /* programmed; new (0x06) only clears a bit, but not to 0x0000: PGERR on the F1 */
+  assert_int_equal(lf_plan_bits_sample(S, p, 0, 0x08000000, old, sizeof old), 0);
+  assert_true(p->sector[0].bits_veto);
+  p->set.link_bps = 200000;
+  p->set.ring_bytes = 4096;
+  finalize(p);
+  assert_false(p->sector[0].bits);
+  assert_int_equal(p->sum.bits, 0);
+  lf_plan_free(p);
+  img_free(&m);
+  lf_geometry_free(&g);
+}
+
+/* Bits-only (erase_avoid + bits_only, geometry bits_only): a touched sector
+ * neither blank nor unchanged waits for the link rate and a sample of its
+ * old bytes (bits_want); a sample that needs a 0 -> 1 bit vetoes it; the
+ * model takes it when its head fits the ring and its erase outweighs the
+ * extra upload and the lost overlap; never on ECC (program_once). */
+static void test_bits_only_sectors(void **state)
+{
+  (void)state;
+  lf_flash_geometry g = {0};
+  geometry(0x451, 2048, false, &g);
+  assert_true(g.bits_only);
+  img m = {0};
+  img_add(&m, 0x08000000, 66560, -1);
+  lf_plan_settings set;
+  lf_plan_settings_default(&set);
+  assert_false(set.bits_only);
+  set.erase_avoid = set.bits_only = true;
+  lf_plan *p = build(&m, &g, &set);
+  for (unsigned i = 0; i < 3; i++)
+    assert_int_equal(lf_plan_set_target_crc(S, p, i, 0x12345678u), 0); /* neither blank nor the image */
+  finalize(p);
+  assert_int_equal(p->sum.bits_want, 3);
+  assert_int_equal(p->sum.bits, 0);
+  assert_int_equal(p->sum.erased, 3);
+  assert_true(p->sector[0].bits_want);
+  uint8_t ff[32], zero[32];
+  memset(ff, 0xFF, sizeof ff);
+  memset(zero, 0, sizeof zero);
+  assert_int_equal(lf_plan_bits_sample(S, p, 0, 0x08000000, ff, sizeof ff), 0);
+  assert_int_equal(lf_plan_bits_sample(S, p, 1, 0x08008000, zero, sizeof zero), 0); /* needs 0 -> 1 */
+  assert_int_equal(lf_plan_bits_sample(S, p, 2, 0x08010000, ff, sizeof ff), 0);
+  assert_int_equal(lf_plan_bits_sample(S, p, 2, 0x08007FF0, ff, sizeof ff), LF_EINVAL); /* not in sector 2 */
+  p->set.link_bps = 200000;
+  p->set.ring_bytes = 256 * 1024;
+  finalize(p);
+  assert_int_equal(p->sum.bits_want, 0);
+  assert_true(p->sector[0].bits);
+  assert_false(p->sector[1].bits);
+  assert_true(p->sector[2].bits);
+  assert_int_equal(p->sum.bits, 2);
+  assert_int_equal(p->sum.erased, 1);
+  assert_int_equal(p->sum.programmed, 3);
+  assert_int_equal(p->sector[0].erase_ns, 0);
+  assert_true(p->sector[0].verify);
+  /* one erase (sector 1); sectors 0 and 2 as PROGRAM_BITS of their heads */
+  lf_loader_step *st = NULL;
+  size_t n = 0, bits = 0, erases = 0;
+  assert_int_equal(lf_loader_plan_steps(S, p, &st, &n), 0);
+  for (size_t i = 0; i < n; i++) {
+    if (st[i].kind == LF_LOADER_ERASE) {
+      erases++;
+      assert_int_equal(st[i].addr, 0x08008000);
+    } else if (st[i].kind == LF_LOADER_PROGRAM_BITS) {
+      assert_int_equal(st[i].len, bits++ ? 1024 : 32768);
+    }
+  }
+  assert_int_equal(erases, 1);
+  assert_int_equal(bits, 2);
+  free(st);
+  /* a ring smaller than sector 0's head: only sector 2 */
+  p->set.ring_bytes = 16 * 1024;
+  finalize(p);
+  assert_false(p->sector[0].bits);
+  assert_true(p->sector[2].bits);
+  /* a link so fast that the overlap lost costs more than nothing gained:
+   * sector 0's programming (131 ms) overlaps the upload (33 ms at 1 MB/s)
+   * that it would lose, still less than the erase (200 ms): taken */
+  p->set.ring_bytes = 256 * 1024;
+  p->set.link_bps = 1000000;
+  finalize(p);
+  assert_true(p->sector[0].bits);
+  lf_plan_free(p);
+  /* bits_only off: candidates are erased, nothing waits */
+  set.bits_only = false;
+  p = build(&m, &g, &set);
+  for (unsigned i = 0; i < 3; i++)
+    assert_int_equal(lf_plan_set_target_crc(S, p, i, 0x12345678u), 0);
+  finalize(p);
+  assert_int_equal(p->sum.bits_want, 0);
+  assert_int_equal(p->sum.erased, 3);
+  lf_plan_free(p);
+  img_free(&m);
+
+  /* ECC (STM32L4: program_once): never */
+  geometry(0x415, 1024, false, &g);
+  assert_false(g.bits_only);
+  img_add(&m, 0x08000000, 4096, -1);
+  set.bits_only = true;
+  p = build(&m, &g, &set);
+  for (unsigned i = 0; i < p->nsectors; i++)
+    if (p->sector[i].want_crc)
+      assert_int_equal(lf_plan_set_target_crc(S, p, i, 0x12345678u), 0);
+  finalize(p);
+  assert_int_equal(p->sum.bits_want, 0);
+  assert_int_equal(p->sum.bits, 0);
+  lf_plan_free(p);
+  img_free(&m);
+  lf_geometry_free(&g);
+}
+
 /* Erase avoidance: a touched sector whose target CRC32 is an erased
  * sector's is programmed without its erase; never on ECC geometries
  * (program_once), in chip mode, without the target's CRC or when off. */
@@ -1387,6 +1530,8 @@ int main(void)
     cmocka_unit_test(test_auto_picks_chip_only_when_cheaper),
     cmocka_unit_test(test_smart_flash_skips_unchanged_sectors),
     cmocka_unit_test(test_erase_avoid_blank_sectors),
+    cmocka_unit_test(test_bits_only_sectors),
+    cmocka_unit_test(test_bits_only_f1_rule),
     cmocka_unit_test(test_keep_unwritten_reads_and_writes_back),
     cmocka_unit_test(test_program_ranges_skip_erased_runs),
     cmocka_unit_test(test_dual_bank_and_f4_boundaries),

@@ -18,6 +18,8 @@
  *     seen before the store at offset *at (it reports the previous unit)
  *   static uint32_t fam_crc(const ctl_t *c, uint32_t a, uint32_t n);  zlib crc32
  *   static void fam_lock(const ctl_t *c);        CR = LOCK
+ *   FAM_BITS (optional)       PROGRAM_BITS is served by an uploaded routine
+ *                             (lf_ldr_bits.h)
  *
  * and uses ldr_fail from here and crc_soft / crc_prog_range / the barriers
  * from lf_ldr_armv7m.h. Host contract: lf_loader_abi.h. No globals: all
@@ -38,7 +40,9 @@
 typedef struct lf_ldr_ctrl ctl_t;
 typedef struct lf_ldr_cmd cmd_t;
 
+#ifndef LF_LDR_SERVE_BITS /* the PROGRAM_BITS routine has an entry of its own (lf_ldr_bits.h) */
 int lf_ldr_main(ctl_t *c) __attribute__((section(".text.entry"), used));
+#endif
 /* Records a failure in the status block (the engine part defines it). */
 static int ldr_fail(ctl_t *c, uint32_t status, uint32_t addr, uint32_t sr);
 
@@ -152,6 +156,11 @@ int lf_ldr_main(ctl_t *c)
       fam_lock(c);
       c->cmd_rd = ++rd;
       return 0;
+#ifdef FAM_BITS
+    } else if (c->z_region) { /* PROGRAM_BITS: the routine the host uploaded (lf_ldr_bits.h;
+                                 it counts its cycles and refuses any other command) */
+      r = ((int (*)(ctl_t *, cmd_t *, uint32_t))(c->z_region | 1u))(c, k, rd);
+#endif
     } else {
       r = ldr_fail(c, LF_LDR_ST_BADCMD, rd, 0);
     }

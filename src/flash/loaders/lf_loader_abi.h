@@ -57,7 +57,32 @@ enum {
                                 records) that inflates to exactly olen bytes (a multiple of
                                 the program unit, at most z_out_size); records follow each
                                 other with no padding (a header may wrap) */
+  /* Bits-only programming (a loader whose adapter says bits): */
+  LF_LDR_OP_PROGRAM_BITS = 10, /* addr = an erase unit's start, len = bytes of its new
+                                content from there (at most ring_size; the rest of the unit
+                                is to read erased), from the ring. The loader waits until
+                                all len bytes are in the ring, then compares with the
+                                flash: when every program unit can be written over its old
+                                content (the family's rule, e.g. new AND old == new) and the
+                                rest of the unit is erased, it programs the units that
+                                differ and no erase happens; otherwise it erases the unit
+                                first and programs every unit that is not erased. Counted
+                                in the struct lf_ldr_bits after the queue */
 };
+
+/* PROGRAM_BITS is served by a routine the host uploads into the PROGRAM_Z
+ * region (below; the loader calls it at z_region | 1 as it calls the
+ * inflating one; the routine is at most LF_LDR_B_COUNTERS bytes); its
+ * outcomes: two words at z_region + LF_LDR_B_COUNTERS, zeroed by the host
+ * with the upload, read by it after such a stream. A loader without the
+ * inflater needs a region of only LF_LDR_B_REGION bytes. */
+struct lf_ldr_bits {
+  uint32_t kept;   /* PROGRAM_BITS commands done without an erase */
+  uint32_t erased; /* ... that needed the erase */
+};
+#define LF_LDR_BITS_SIZE 8u
+#define LF_LDR_B_COUNTERS 0x800u
+#define LF_LDR_B_REGION 0xC00u
 
 /* The header of one PROGRAM_Z record in the ring. */
 struct lf_ldr_zrec {

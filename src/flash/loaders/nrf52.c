@@ -70,6 +70,7 @@ _Static_assert(sizeof(struct lf_ldr_nrf) == 4 * LF_LDR_FAM_WORDS, "family words"
 #define NRF(c) ((const struct lf_ldr_nrf *)(c)->fam)
 #define FAM_UNIT 4u
 #define FAM_ERRORS 0u /* the NVMC has no error flag */
+#define FAM_BITS 1    /* PROGRAM_BITS: nrf52_b.c */
 
 static void fam_kick(const ctl_t *c)
 {
@@ -195,7 +196,26 @@ static uint32_t fam_crc(const ctl_t *c, uint32_t a, uint32_t n)
   return ~crc;
 }
 
+#ifdef LF_LDR_SERVE_BITS
+/* Bits-only (nrf52_b.c): a word may be written at most nWRITE (2) times
+ * between erases and nothing counts it (3.1 #6-7), so only an erased word
+ * is written over: a programmed word that differs needs the erase. */
+static int fam_bits_ok(const ctl_t *c, uint32_t old, uint32_t nw)
+{
+  (void)c;
+  (void)nw;
+  return old == 0xFFFFFFFFu;
+}
+
+static uint32_t fam_page_end(const ctl_t *c, uint32_t addr)
+{
+  return (addr & ~(NRF(c)->page_size - 1u)) + NRF(c)->page_size;
+}
+
+#include "lf_ldr_bits.h"
+#else
 #define LF_LDR_SERVE_ENGINE
 #include "lf_ldr_serve.h"
+#endif
 
 #endif /* LF_LDR_CONTRACT_ONLY */

@@ -60,7 +60,9 @@ struct lf_ldr_f1 {
   uint32_t rcc_bit;      /* its CRCEN mask */
   uint32_t iwdg_regs;    /* IWDG base (0x40003000): slowed to its longest timeout and
                             reloaded before every command; 0 = left alone */
-  uint32_t reserved[5];
+  uint32_t page_size;    /* bytes per page (PROGRAM_BITS: stm32f1_b.c) */
+  uint32_t zero_ok;      /* 1: 0x0000 may be written over a programmed half-word (PM0075) */
+  uint32_t reserved[3];
 };
 _Static_assert(sizeof(struct lf_ldr_f1) == 4 * LF_LDR_FAM_WORDS, "family words");
 
@@ -89,6 +91,7 @@ _Static_assert(sizeof(struct lf_ldr_f1) == 4 * LF_LDR_FAM_WORDS, "family words")
 #define F1(c) ((const struct lf_ldr_f1 *)(c)->fam)
 #define FAM_UNIT 2u
 #define FAM_ERRORS LF_LDR_F1_SR_ERRORS
+#define FAM_BITS 1 /* PROGRAM_BITS: stm32f1_b.c */
 
 static void fam_kick(const ctl_t *c)
 {
@@ -203,7 +206,23 @@ static uint32_t fam_crc(const ctl_t *c, uint32_t a, uint32_t n)
   return ~crc_soft(crc, (const uint8_t *)p, n & 3u);
 }
 
+#ifdef LF_LDR_SERVE_BITS
+/* Bits-only (stm32f1_b.c): a half-word is programmed only over 0xFFFF, or
+ * with 0x0000 (PGERR otherwise, stm32-f1-l4-h7-targets.md 3.3, PM0075). */
+static int fam_bits_ok(const ctl_t *c, uint32_t old, uint32_t nw)
+{
+  return old == 0xFFFFu || (nw == 0 && F1(c)->zero_ok);
+}
+
+static uint32_t fam_page_end(const ctl_t *c, uint32_t addr)
+{
+  return (addr & ~(F1(c)->page_size - 1u)) + F1(c)->page_size;
+}
+
+#include "lf_ldr_bits.h"
+#else
 #define LF_LDR_SERVE_ENGINE
 #include "lf_ldr_serve.h"
+#endif
 
 #endif /* LF_LDR_CONTRACT_ONLY */

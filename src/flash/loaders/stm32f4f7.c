@@ -110,7 +110,7 @@ typedef struct lf_ldr_cmd cmd_t;
 
 #define F47(c) ((const struct lf_ldr_f47 *)(c)->fam)
 
-#ifdef LF_LDR_F47_Z
+#if defined(LF_LDR_F47_Z) || defined(LF_LDR_F47_B)
 int lf_ldr_main(ctl_t *c, cmd_t *k, uint32_t idx) __attribute__((section(".text.entry"), used));
 #else
 int lf_ldr_main(ctl_t *c) __attribute__((section(".text.entry"), used));
@@ -265,7 +265,7 @@ bad:
   return st;
 }
 
-#ifndef LF_LDR_F47_Z
+#if !defined(LF_LDR_F47_Z) && !defined(LF_LDR_F47_B)
 static int do_program(ctl_t *c, cmd_t *k, uint32_t idx)
 {
   uint32_t f = F47(c)->flash_regs, unit = 1u << F47(c)->psize;
@@ -320,7 +320,141 @@ static int do_program(ctl_t *c, cmd_t *k, uint32_t idx)
   return 0;
 }
 
-#endif /* !LF_LDR_F47_Z */
+#endif
+
+#ifdef LF_LDR_F47_B
+/* ---- PROGRAM_BITS (lf_loader_abi.h): programming without the erase ----
+ * The F2/F4/F7 flash has no ECC and no "not erased" flag: a store over a
+ * programmed word leaves old AND new (stm32f4-target.md 4 "Overwrite a
+ * programmed location", F7 4.2). So a sector whose new content only clears
+ * bits (new AND old == new for every byte) is programmed as it stands:
+ * only the units that differ are written (equal ones cost no tPROG). */
+
+/* Whether [s, s+n) can be written over the flash at d without an erase
+ * (s NULL: whether the flash there is erased). */
+static int bits_fit(const uint8_t *s, uint32_t d, uint32_t n)
+{
+  uint32_t i = 0, bad = 0;
+  for (; i + 4 <= n; i += 4)
+    bad |= (s ? *(const uint32_t *)(s + i) : 0xFFFFFFFFu) & ~REG(d + i);
+  for (; i < n; i++)
+    bad |= (s ? s[i] : 0xFFu) & (uint32_t)~REG8(d + i);
+  return bad == 0;
+}
+
+/* The end of the sector holding addr (the sector shape of erase_bits). */
+static uint32_t sector_end(const ctl_t *c, uint32_t addr)
+{
+  uint32_t b2 = F47(c)->bank2, base = b2 && addr >= b2 ? b2 : LF_LDR_F47_FLASH_BASE;
+  uint32_t sh = F47(c)->unit_shift, u = (addr - base) >> sh;
+  return base + ((u < 4 ? u + 1 : u < 8 ? 8 : (u & ~7u) + 8) << sh);
+}
+
+/* Whether the unit at offset i differs from the flash. */
+static inline int unit_differs(const uint8_t *s, uint32_t d, uint32_t unit)
+{
+  if (unit >= 4) {
+    uint32_t x = *(const uint32_t *)s ^ REG(d);
+    if (unit == 8)
+      x |= *(const uint32_t *)(s + 4) ^ REG(d + 4);
+    return x != 0;
+  }
+  return unit == 2 ? *(const uint16_t *)s != *(volatile uint16_t *)d : *s != REG8(d);
+}
+
+/* Programs the units of [s, s+n) that differ from the flash at d, in runs
+ * of consecutive differing units; 0 or the SR value (*at its offset). */
+static uint32_t bits_program(uint32_t f, uint32_t psize, uint32_t d, const uint8_t *s, uint32_t n,
+                             uint32_t *at)
+{
+  uint32_t unit = 1u << psize, run = 0, len = 0;
+  for (uint32_t i = 0; i <= n; i += unit) {
+    if (i < n && unit_differs(s + i, d + i, unit)) {
+      if (!len)
+        run = i;
+      len += unit;
+      continue;
+    }
+    if (len) {
+      uint32_t bad = prog_run(f, psize, d + run, s + run, len, at);
+      if (bad) {
+        *at += run;
+        return bad;
+      }
+      len = 0;
+    }
+  }
+  return 0;
+}
+
+/* The whole sector's data is in the ring (waited for); it may wrap once. */
+static int do_program_bits(ctl_t *c, cmd_t *k, uint32_t idx, uint32_t *ecyc)
+{
+  uint32_t f = F47(c)->flash_regs, unit = 1u << F47(c)->psize;
+  uint32_t dst = k->addr, len = k->len, size = c->ring_size, roff = c->ring_roff, rd = c->data_rd;
+  uint32_t end = sector_end(c, dst);
+  if (((dst | len | roff) & (unit - 1)) || !len || len > size || len > end - dst)
+    return fail(c, LF_LDR_ST_BADCMD, idx, 0);
+  if (*(volatile uint32_t *)&c->data_wr - rd < len) {
+    uint32_t t0 = cycles();
+    while (*(volatile uint32_t *)&c->data_wr - rd < len)
+      kick(c);
+    c->cyc_starve += cycles() - t0;
+  }
+  const uint8_t *ring = (const uint8_t *)c->ring_base;
+  uint32_t n1 = size - roff < len ? size - roff : len, n2 = len - n1;
+  struct lf_ldr_bits *out = (struct lf_ldr_bits *)(c->z_region + LF_LDR_B_COUNTERS);
+  if (bits_fit(ring + roff, dst, n1) && bits_fit(ring, dst + n1, n2) && bits_fit(0, dst + len, end - dst - len)) {
+    out->kept++;
+  } else {
+    cmd_t e = {LF_LDR_OP_ERASE, dst, 0, 0};
+    uint32_t t0 = cycles();
+    int r = do_erase(c, &e);
+    *ecyc = cycles() - t0;
+    if (r)
+      return r;
+    out->erased++;
+  }
+  uint32_t sr = flash_idle(c);
+  if (sr & LF_LDR_F47_SR_ERRORS)
+    REG(f + F_SR) = sr & LF_LDR_F47_SR_ERRORS;
+  REG(f + F_CR) = (F47(c)->psize << 8) | CR_PG;
+  uint32_t at = 0, bad = bits_program(f, F47(c)->psize, dst, ring + roff, n1, &at);
+  if (!bad && n2 && (bad = bits_program(f, F47(c)->psize, dst + n1, ring, n2, &at)))
+    at += n1;
+  if (bad) {
+    uint32_t a = dst + at;
+    if (a > dst)
+      a -= unit;
+    flash_idle(c);
+    return fail(c, LF_LDR_ST_FLASH, a, bad);
+  }
+  sr = flash_idle(c);
+  REG(f + F_CR) = 0;
+  flush_flash_caches(c);
+  if (sr & LF_LDR_F47_SR_ERRORS)
+    return fail(c, LF_LDR_ST_FLASH, dst + len - unit, sr);
+  roff += len;
+  if (roff >= size)
+    roff -= size;
+  c->ring_roff = roff;
+  *(volatile uint32_t *)&c->data_rd = rd + len;
+  kick(c);
+  return 0;
+}
+
+/* The entry: the command with its cycles counted as the loader counts a
+ * PROGRAM's (an erase it needed as an ERASE's). */
+int lf_ldr_main(ctl_t *c, cmd_t *k, uint32_t idx)
+{
+  uint32_t t0 = cycles(), ecyc = 0;
+  int r = do_program_bits(c, k, idx, &ecyc);
+  k->result = cycles() - t0;
+  c->cyc_erase += ecyc;
+  c->cyc_prog += k->result - ecyc;
+  return r;
+}
+#endif /* LF_LDR_F47_B */
 
 #ifdef LF_LDR_F47_Z
 /* PROGRAM_Z (lf_loader_abi.h): each record is waited for whole, inflated
@@ -531,7 +665,7 @@ int lf_ldr_main(ctl_t *c, cmd_t *k, uint32_t idx)
   return r;
 }
 
-#else /* the loader */
+#elif !defined(LF_LDR_F47_B) /* the loader */
 
 /* zlib crc32 of [a, a+n). */
 static uint32_t do_crc(const ctl_t *c, uint32_t a, uint32_t n)
@@ -623,7 +757,8 @@ int lf_ldr_main(ctl_t *c)
       REG(f + F_CR) = CR_LOCK;
       c->cmd_rd = ++rd;
       return 0;
-    } else if (op == LF_LDR_OP_PROGRAM_Z && c->z_region) { /* the routine the host uploaded */
+    } else if ((op == LF_LDR_OP_PROGRAM_Z || op == LF_LDR_OP_PROGRAM_BITS) && c->z_region) {
+      /* the routine the host uploaded (stm32f4f7_z.c or stm32f4f7_b.c) */
       r = ((int (*)(ctl_t *, cmd_t *, uint32_t))(c->z_region | 1u))(c, k, rd); /* counts its cycles */
     } else {
       r = fail(c, LF_LDR_ST_BADCMD, rd, 0);
