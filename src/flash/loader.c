@@ -54,8 +54,8 @@ typedef struct pcmd {
 } pcmd;
 
 /* The PROGRAM_Z region at the end of the RAM window (lf_loader_abi.h): code,
- * workspace, one chunk's output. */
-#define ZREGION (LF_LDR_Z_OUT + 2 * LF_LOADER_ZCHUNK)
+ * workspace, one chunk's history and one chunk's output. */
+#define ZREGION(chunk) (LF_LDR_Z_OUT + 2 * (chunk))
 /* Inflate cost on the target, core cycles per output byte incl. the word
  * programming calls: measured on the bench (Unicorn, the stm32f4f7_z
  * routine at 16 MHz: 65 KB realistic image, 6.9 us/byte = 110 cycles),
@@ -89,6 +89,7 @@ struct lf_loader {
   const char *prog_phase;
   lf_loader_stats stats;
   uint32_t z_region;          /* 0: no compressed upload */
+  uint32_t zchunk;            /* flash bytes per record at most (the adapter's z_chunk) */
   bool z_loaded;              /* the routine is in RAM and the control block points to it */
   double start_bps;           /* upload rate seen at start (blob bytes / time) */
   void *direct;               /* the adapter's own state when it runs operations itself */
@@ -189,10 +190,13 @@ int lf_loader_new_with(lf_cm *cm, const lf_flash_geometry *g, const lf_loader_ad
     return lf_err_set(s, LF_EINVAL, "loader: ram_size 0x%x too small: needs at least 0x%x",
                       c.ram_size, need - base);
   }
-  if (c.compress != LF_COMPRESS_OFF && ad->zblob && !ad->ring_size && *ad->zblob_len <= LF_LDR_Z_WORK &&
-      end >= l->ring + 4 * PIECE + ZREGION) {
-    /* the ring keeps this space until a stream compresses (z_prepare) */
-    l->z_region = (end - ZREGION) & ~(PIECE - 1);
+  l->zchunk = ad->z_chunk ? ad->z_chunk : LF_LOADER_ZCHUNK;
+  if (c.compress != LF_COMPRESS_OFF && ad->zblob && *ad->zblob_len <= LF_LDR_Z_WORK) {
+    /* the end of the RAM window: the ring (when it is there) keeps this
+     * space until a stream compresses (z_prepare) */
+    uint32_t zr = (end - ZREGION(l->zchunk)) & ~(PIECE - 1);
+    if (end >= ZREGION(l->zchunk) && zr >= (ad->ring_size ? l->stack_top : l->ring + 4 * PIECE))
+      l->z_region = zr;
   }
   l->ring_size = ((ad->ring_size ? ad->ring_addr + ad->ring_size : end) - l->ring) & ~(PIECE - 1);
   l->stats.core_hz = c.core_hz;
@@ -647,7 +651,10 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
         m = l->ring_size - l->woff;
       if (m >= unit)
         m &= ~(unit - 1);
-      if (m >= unit || (m == left && m > 0)) {
+      /* a piece shorter than `unit` only at the range's end or the ring's
+       * (ranges need not be multiples of it: the ring offset may be odd,
+       * and its last bytes before the wrap would never be filled) */
+      if (m >= unit || (m > 0 && (m == left || m == l->ring_size - l->woff))) {
         fill(l, k, soff, buf, m);
         if ((r = lf_adi_write_posted(l->a, l->ring + l->woff, buf, m)) ||
             (r = lf_adi_write32_posted(l->a, l->ctrl + LF_LDR_OFF_DATA_WR, l->data_wr + m))) {
@@ -945,7 +952,7 @@ static size_t merge_blocks(const lf_flash_geometry *g, pcmd *cmds, size_t nc)
 
 /* Compressed upload of one stream (loader.h lf_loader_compress): deflates
  * every PROGRAM command's data into records (lf_ldr_zrec + raw deflate, one
- * per LF_LOADER_ZCHUNK of flash bytes; a chunk that does not shrink goes as
+ * per l->zchunk of flash bytes; a chunk that does not shrink goes as
  * stored blocks), decides (AUTO: the model), and when compressing makes
  * them PROGRAM_Z commands, uploading the routine first. *zbuf holds the
  * records (free() it after the stream). Pairs (independent banks) stay
@@ -982,14 +989,14 @@ static int z_prepare(lf_loader *l, pcmd *cmds, size_t n, uint8_t **zbuf)
     return 0;
   }
   if (!l->z_region) {
-    st->z_why = "no inflater in this loader";
+    st->z_why = !l->ad->zblob ? "no inflater in this loader" : "no room for the inflater in the loader's RAM";
     return 0;
   }
   /* worst case per record: stored blocks (5 bytes per 64 KiB) + its header */
   size_t cap = (size_t)raw + (raw / 1024 + n + 1) * 16; /* records >= 1 KiB but a range's last */
-  enum { ZTMP = LF_LOADER_ZCHUNK + LF_LOADER_ZCHUNK / 8 + 64 }; /* > zlib's deflateBound */
-  uint8_t *z = malloc(cap), *chunk = malloc(LF_LOADER_ZCHUNK), *ztmp = malloc(ZTMP);
-  uint8_t *prev = malloc(LF_LOADER_ZCHUNK); /* the record before: the dictionary */
+  const uint32_t zc = l->zchunk, ZTMP = zc + zc / 8 + 64; /* > zlib's deflateBound */
+  uint8_t *z = malloc(cap), *chunk = malloc(zc), *ztmp = malloc(ZTMP);
+  uint8_t *prev = malloc(zc); /* the record before: the dictionary */
   if (!z || !chunk || !ztmp || !prev) {
     free(z);
     free(chunk);
@@ -1012,10 +1019,10 @@ static int z_prepare(lf_loader *l, pcmd *cmds, size_t n, uint8_t **zbuf)
     /* ... and so are its last ones (at most half of what is left, down to
      * 1 KiB): after the last byte arrives only a short record is left to
      * program */
-    uint32_t step = i == first_prog ? 1024 : LF_LOADER_ZCHUNK, plen = 0;
+    uint32_t step = i == first_prog ? 1024 : zc, plen = 0;
     for (uint32_t off = 0, olen; off < k->c.len && !r; off += olen, step *= 2, left -= olen) {
-      if (step > LF_LOADER_ZCHUNK || step < l->cfg.prog_unit)
-        step = LF_LOADER_ZCHUNK;
+      if (step > zc || step < l->cfg.prog_unit)
+        step = zc;
       uint32_t cut = step;
       if (left / 2 < cut)
         cut = (uint32_t)(left / 2) & ~1023u;
@@ -1107,7 +1114,7 @@ static int z_prepare(lf_loader *l, pcmd *cmds, size_t n, uint8_t **zbuf)
      * was consumed (the loader idles between streams and reads ring_size and
      * ring_roff at each command), so both sides restart at a common offset */
     uint32_t nsize = (l->z_region - l->ring) & ~(PIECE - 1);
-    if (nsize < l->ring_size) {
+    if (!l->ad->ring_size && nsize < l->ring_size) {
       l->ring_size = nsize;
       if (l->woff >= nsize)
         l->woff = 0;
@@ -1117,7 +1124,7 @@ static int z_prepare(lf_loader *l, pcmd *cmds, size_t n, uint8_t **zbuf)
         return lf_err_wrap(l->s, r, "loader: ring for the inflater");
       }
     }
-    uint32_t w[2] = {l->z_region, LF_LOADER_ZCHUNK};
+    uint32_t w[2] = {l->z_region, l->zchunk};
     uint8_t b[8];
     put32(b, w[0]);
     put32(b + 4, w[1]);

@@ -66,7 +66,7 @@
 typedef void (*lf_loader_progress_fn)(void *ctx, uint64_t done, uint64_t total, const char *phase);
 
 /* Compressed upload (cfg.compress): the host deflates each program range in
- * chunks (zlib, raw deflate, one stream per LF_LOADER_ZCHUNK bytes) and the
+ * chunks (zlib, raw deflate, one stream per LF_LOADER_ZCHUNK bytes or the adapter's z_chunk) and the
  * loader inflates them on the target (PROGRAM_Z, lf_loader_abi.h), when the
  * adapter has the routine (adapter zblob). AUTO decides per stream from the
  * model: upload of the raw bytes at the link rate (cfg.link_bps, else the
@@ -170,6 +170,9 @@ typedef struct lf_loader_adapter {
   const unsigned char *zblob;
   const unsigned int *zblob_len;
   double z_core_hz;      /* the core clock while the routine inflates (the model's) */
+  uint32_t z_chunk;      /* flash bytes per record at most (z_out_size; a multiple of 1 KiB and of
+                            the program unit); 0 = LF_LOADER_ZCHUNK. The region takes
+                            LF_LDR_Z_OUT + 2 x z_chunk bytes at the end of the RAM window. */
 } lf_loader_adapter;
 
 typedef enum lf_loader_step_kind {

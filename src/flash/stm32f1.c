@@ -21,6 +21,7 @@
 
 extern const lf_family lf_family_stm32f1;
 #include "flash/loaders/stm32f1_blob.h"
+#include "flash/loaders/stm32f1_z_blob.h"
 
 #define LF_LDR_CONTRACT_ONLY
 #include "flash/loaders/stm32f1.c" /* the family words of the control block (struct lf_ldr_f1) */
@@ -232,6 +233,9 @@ static void f1_status_names(const lf_flash_geometry *g, uint32_t sr, char *buf, 
 /* One adapter per RAM window (the smallest SRAM of the line), same blob. */
 #define F1_ADAPTER(ram)                                                                         \
   {                                                                                             \
+    .zblob = lf_blob_stm32f1_z, .zblob_len = &lf_blob_stm32f1_z_len,                            \
+    .z_core_hz = 8e6, /* the routine runs at the loader's clock (HSI) */                        \
+    .z_chunk = 4096,  /* region 16 KiB: fits the 32 KiB window (not the 10 KiB one) */          \
     .name = "stm32f1", .blob = lf_blob_stm32f1, .blob_len = &lf_blob_stm32f1_len,                 \
     .load_addr = LF_BLOB_STM32F1_LOAD, .entry_off = LF_BLOB_STM32F1_ENTRY,                        \
     .exit_off = LF_BLOB_STM32F1_EXIT, .ram_size = (ram),                                        \

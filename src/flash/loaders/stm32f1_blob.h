@@ -7,7 +7,7 @@
  * entry, r0 = control block) and lf_ldr_exit (the BKPT it returns to). */
 #define LF_BLOB_STM32F1_LOAD 0x20000000u
 #define LF_BLOB_STM32F1_ENTRY 0x0u
-#define LF_BLOB_STM32F1_EXIT 0x3b8u
+#define LF_BLOB_STM32F1_EXIT 0x3d0u
 
 extern const unsigned char lf_blob_stm32f1[];
 extern const unsigned int lf_blob_stm32f1_len;
