@@ -92,6 +92,12 @@ struct lf_loader {
   uint32_t zchunk;            /* flash bytes per record at most (the adapter's z_chunk) */
   bool z_loaded;              /* the routine is in RAM and the control block points to it */
   double start_bps;           /* upload rate seen at start (blob bytes / time) */
+  /* a probe that posts: the start's upload is timed at the first access
+   * that waits for it (a status read, or z_prepare's flush) */
+  bool bps_pending;
+  uint64_t bps_t0, bps_rtt;   /* when the upload was posted; one round trip before it */
+  uint64_t bps_start;         /* time the start sequence (registers, resume) took to post */
+  uint32_t bps_bytes;
   void *direct;               /* the adapter's own state when it runs operations itself */
 };
 
@@ -239,6 +245,23 @@ void lf_loader_layout(const lf_loader *l, uint32_t *ctrl, uint32_t *ring, uint32
 
 static uint64_t now(const lf_loader *l) { return lf_adi_now_ns(l->a); }
 
+/* The start's posted upload is complete (a waiting access returned): its
+ * rate, the link's for compress AUTO. */
+static void bps_measured(lf_loader *l)
+{
+  if (!l->bps_pending)
+    return;
+  l->bps_pending = false;
+  uint64_t t = now(l) - l->bps_t0, other = l->bps_rtt + l->bps_start;
+  if (t > 2 * other)
+    t -= other;
+  if (t > 0)
+    l->start_bps = (double)l->bps_bytes * 1e9 / (double)t;
+  lf_log(l->s, LF_LOG_DEBUG, "loader: link rate %.1f KB/s (the loader's posted upload: %u bytes in %.3f ms; "
+         "round trip %.3f ms and start %.3f ms taken off)", l->start_bps / 1e3, l->bps_bytes, (double)t / 1e6,
+         (double)l->bps_rtt / 1e6, (double)l->bps_start / 1e6);
+}
+
 int lf_loader_start(lf_loader *l)
 {
   if (l->ad->direct)
@@ -277,11 +300,19 @@ int lf_loader_start(lf_loader *l)
     return lf_err_wrap(l->s, r, "loader: upload to 0x%08x", l->ram_base);
   uint64_t t_up = now(l);
   l->start_bps = t_up > t_w && !lf_adi_posts(l->a) ? (double)total * 1e9 / (double)(t_up - t_w) : 0;
+  /* posted (CMSIS-DAP): the upload is done when the next waiting access
+   * returns; that one's round trip is about the one before the upload (the
+   * DHCSR + DEMCR reads) and is taken off */
+  l->bps_pending = lf_adi_posts(l->a) && !l->start_bps;
+  l->bps_t0 = t_w;
+  l->bps_rtt = t_w - t0;
+  l->bps_bytes = total;
   l->z_loaded = false;
   const uint32_t args[4] = {l->ctrl, 0, 0, 0};
   if ((r = lf_cm_set_return_bkpt(l->cm, l->ram_base + l->ad->exit_off)) ||
       (r = lf_cm_start_function(l->cm, l->ram_base + l->ad->entry_off, args, l->stack_top)))
     return lf_err_wrap(l->s, r, "loader: start");
+  l->bps_start = now(l) - t_up;
   l->running = true;
   l->dead = false;
   l->ready = false;
@@ -361,6 +392,7 @@ static int poll(lf_loader *l)
       r = lf_adi_flush(l->a);
     if (r)
       return lf_err_wrap(l->s, r, "loader: status");
+    bps_measured(l);
     l->crc_valid = l->crc_watch && l->st[S_CMD_RD] - l->crc_first >= l->crc_n &&
                    l->st[S_CMD_RD] - l->crc_first <= QUEUE;
   } else {
@@ -400,6 +432,7 @@ static int wait_ready(lf_loader *l)
     int r = lf_adi_read(l->a, l->ctrl, b, sizeof b);
     if (r)
       return lf_err_wrap(l->s, r, "loader: status");
+    bps_measured(l);
     l->stats.polls++;
     uint32_t magic = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
     if (magic == LF_LDR_READY) {
@@ -984,6 +1017,7 @@ static int z_prepare(lf_loader *l, pcmd *cmds, size_t n, uint8_t **zbuf)
   st->z_bytes = 0;
   st->z_link_bps = 0;
   st->z_pred_off_ns = st->z_pred_on_ns = 0;
+  st->z_up_ns = st->z_up_z_ns = st->z_flash_ns = st->z_inflate_ns = 0;
   if (l->cfg.compress == LF_COMPRESS_OFF) {
     st->z_why = "off";
     return 0;
@@ -1078,6 +1112,14 @@ static int z_prepare(lf_loader *l, pcmd *cmds, size_t n, uint8_t **zbuf)
   }
   st->z_bytes = zl;
   /* the model */
+  if (l->bps_pending && !l->cfg.link_bps && l->cfg.compress == LF_COMPRESS_AUTO) {
+    /* the start's upload not timed yet (no status read since): wait for it */
+    if ((r = lf_adi_flush(l->a))) {
+      free(z);
+      return lf_err_wrap(l->s, r, "loader: upload");
+    }
+    bps_measured(l);
+  }
   double bps = l->cfg.link_bps ? (double)l->cfg.link_bps : l->start_bps;
   st->z_link_bps = bps;
   bool use = l->cfg.compress == LF_COMPRESS_ON;
@@ -1094,6 +1136,10 @@ static int z_prepare(lf_loader *l, pcmd *cmds, size_t n, uint8_t **zbuf)
     double on = up_z > work + first ? up_z : work + first;
     st->z_pred_off_ns = (uint64_t)(off * 1e9);
     st->z_pred_on_ns = (uint64_t)(on * 1e9);
+    st->z_up_ns = (uint64_t)(up_raw * 1e9);
+    st->z_up_z_ns = (uint64_t)(up_z * 1e9);
+    st->z_flash_ns = erase_ns + prog_ns;
+    st->z_inflate_ns = (uint64_t)(inflate * 1e9);
     use = on < 0.97 * off;
     st->z_why = use ? "link bound" : up_raw <= flash ? "flash bound" : "does not pay";
   } else {

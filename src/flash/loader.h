@@ -215,6 +215,8 @@ struct lf_loader_stats {
   uint64_t z_bytes;        /* their compressed size (records incl. headers), also when not used */
   double z_link_bps;       /* the link rate the decision used (0: none) */
   uint64_t z_pred_off_ns, z_pred_on_ns; /* the model's predictions */
+  uint64_t z_up_ns, z_up_z_ns;          /* its parts: upload of the plain / compressed bytes, */
+  uint64_t z_flash_ns, z_inflate_ns;    /* erase + program, inflate on the target's core */
   uint64_t z_total_raw, z_total_bytes;  /* every compressed stream so far */
 };
 

@@ -1314,6 +1314,10 @@ static int l_stats(lua_State *L)
   lua_setfield(L, -2, "z_link_bps");
   set_sec(L, "z_pred_off_s", st->z_pred_off_ns);
   set_sec(L, "z_pred_on_s", st->z_pred_on_ns);
+  set_sec(L, "z_upload_s", st->z_up_ns);
+  set_sec(L, "z_upload_compressed_s", st->z_up_z_ns);
+  set_sec(L, "z_flash_s", st->z_flash_ns);
+  set_sec(L, "z_inflate_s", st->z_inflate_ns);
   return 1;
 }
 
