@@ -308,7 +308,7 @@ function M.compress_reason(c)
         s(c.predicted_compressed_s))
     elseif why == "flash bound" then
       detail = string.format("upload %s <= program %s", s(c.upload_s), s(c.flash_s))
-    elseif why == "does not pay" then
+    elseif why == "does not pay" or why == "on" then
       detail = string.format("compressed %s vs plain %s; inflate %s", s(c.predicted_compressed_s),
         s(c.predicted_plain_s), s(c.inflate_s))
     end

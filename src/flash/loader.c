@@ -1123,7 +1123,7 @@ static int z_prepare(lf_loader *l, pcmd *cmds, size_t n, uint8_t **zbuf)
   double bps = l->cfg.link_bps ? (double)l->cfg.link_bps : l->start_bps;
   st->z_link_bps = bps;
   bool use = l->cfg.compress == LF_COMPRESS_ON;
-  if (!use && bps > 0) {
+  if (bps > 0) { /* the model (also when forced on: its figures go into the stats) */
     double flash = (double)(erase_ns + prog_ns) / 1e9;
     double zhz = l->ad->z_core_hz > 0 ? l->ad->z_core_hz : l->cfg.core_hz > 0 ? l->cfg.core_hz : 16e6;
     double inflate = (double)raw * Z_CYC_PER_BYTE / zhz;
@@ -1140,8 +1140,12 @@ static int z_prepare(lf_loader *l, pcmd *cmds, size_t n, uint8_t **zbuf)
     st->z_up_z_ns = (uint64_t)(up_z * 1e9);
     st->z_flash_ns = erase_ns + prog_ns;
     st->z_inflate_ns = (uint64_t)(inflate * 1e9);
-    use = on < 0.97 * off;
-    st->z_why = use ? "link bound" : up_raw <= flash ? "flash bound" : "does not pay";
+    if (l->cfg.compress == LF_COMPRESS_ON) {
+      st->z_why = "on";
+    } else {
+      use = on < 0.97 * off;
+      st->z_why = use ? "link bound" : up_raw <= flash ? "flash bound" : "does not pay";
+    }
   } else {
     st->z_why = use ? "on" : "link rate unknown";
   }
