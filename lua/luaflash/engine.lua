@@ -200,6 +200,7 @@ Probe.__close = closing.tbc
 function Probe:connect(st)
   local E, p = self.E, self.p
   E.flash_timeout = st.flash_timeout
+  E.loader_ram = st.loader_ram
   E.compress = st.compress
   local hz, known = p:set_clock(st.clock)
   if known then
@@ -292,7 +293,7 @@ function M.flm_geometry(s, part)
 end
 
 function M.target(E, p, t, g, info)
-  local F = flash.new(t, { geometry = g, loader = { timeout = E.flash_timeout, compress = E.compress }, clock = E.clock })
+  local F = flash.new(t, { geometry = g, loader = { timeout = E.flash_timeout, compress = E.compress, ram_size = E.loader_ram }, clock = E.clock })
   return setmetatable({ p = p, t = t, geometry = g, info = info, F = F, loader = F.loader, E = E }, Target)
 end
 
