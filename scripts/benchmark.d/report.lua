@@ -625,9 +625,14 @@ function M.write(res, params_text, path, svg_dir, svg)
     w("## 12. Compressed upload")
     w("")
     w("With `compress = \"auto\"` (the default) the host deflates the program data in chunks and the")
-    w("STM32F4/F7 loader inflates it on the target (a routine uploaded only for such a stream; it runs")
-    w("the core from the PLL at 96 MHz and programs a flash word per decoded symbol, so inflating")
-    w("overlaps the programming); the plan's model decides per run. Realistic images are newlib and")
+    w("family's loader inflates it on the target (a routine uploaded only for such a stream, placed at")
+    w("the end of the loader's RAM window; the F4/F7 one runs the core from the PLL at 96 MHz, the L4")
+    w("one the MSI at 48 MHz, the F1 (8 MHz HSI), H7 (64 MHz HSI), nRF52 (64 MHz) and RP2040 (clk_sys)")
+    w("ones at the loader's clock; all but the RP2040's program a flash word per decoded symbol, so")
+    w("inflating overlaps the programming; the RP2040's ROM blocks the core while a page programs).")
+    w("The model decides per run from the link rate measured on the loader's upload (CMSIS-DAP")
+    w("too) and the inflate speed on the target's core. The L476 and H743 erase what they program (ECC),")
+    w("the F103RB runs with `loader_ram=20480` (its 20 KiB SRAM). Realistic images are newlib and")
     w("libstdc++ applications (`scripts/gen-realistic.sh`); the pseudo-random image is incompressible.")
     w("\"plain\" is the same job with `compress=false`; the bound is the larger of the words'")
     w("programming and the upload of the *compressed* bytes at the probe's rate (RAM write, scaled).")
@@ -646,6 +651,13 @@ function M.write(res, params_text, path, svg_dir, svg)
         z.used and string.format("%d (%.0f %%)", zb, 100 * zb / math.max(bytes, 1)) or ("no: " .. tostring(z.why or "?")),
         f3(prog), up and f3(up) or "—", f3(bound), f3(b.virtual_s), ratio(b.virtual_s, bound),
         c and f3(c.virtual_s) or "—", c and string.format("%.2fx", c.virtual_s / b.virtual_s) or "—")
+    end
+    w("")
+    w("The decisions (`result.compress.reason`, also in the run's summary and `--json`):")
+    w("")
+    for _, b in ipairs(zrows) do
+      local z = b.compress or {}
+      w("- %s: compress: %s", b.id, z.reason or (z.used and "on" or "off") .. " (" .. tostring(z.why or "?") .. ")")
     end
     w("")
     local e = BY["z-small-erase"]

@@ -196,7 +196,7 @@ int lf_loader_new_with(lf_cm *cm, const lf_flash_geometry *g, const lf_loader_ad
     return lf_err_set(s, LF_EINVAL, "loader: ram_size 0x%x too small: needs at least 0x%x",
                       c.ram_size, need - base);
   }
-  l->zchunk = ad->z_chunk ? ad->z_chunk : LF_LOADER_ZCHUNK;
+  l->zchunk = ad->z_chunk && !ad->z_in_cmd ? ad->z_chunk : LF_LOADER_ZCHUNK;
   if (c.compress != LF_COMPRESS_OFF && ad->zblob && *ad->zblob_len <= LF_LDR_Z_WORK) {
     /* the end of the RAM window: the ring (when it is there) keeps this
      * space until a stream compresses (z_prepare) */
@@ -473,7 +473,7 @@ static int post(lf_loader *l, const pcmd *cmds, size_t n)
       put32(buf + 16 * i, c->op);
       put32(buf + 16 * i + 4, c->addr);
       put32(buf + 16 * i + 8, c->len);
-      put32(buf + 16 * i + 12, 0);
+      put32(buf + 16 * i + 12, c->op == LF_LDR_OP_PROGRAM_Z && l->ad->z_in_cmd ? l->z_region : 0);
     }
     int r = lf_adi_write_posted(l->a, l->cmds + slot * 16u, buf, 16 * k);
     if (r)
@@ -1179,7 +1179,7 @@ static int z_prepare(lf_loader *l, pcmd *cmds, size_t n, uint8_t **zbuf)
     put32(b, w[0]);
     put32(b + 4, w[1]);
     if ((r = lf_adi_write_posted(l->a, l->z_region, l->ad->zblob, *l->ad->zblob_len)) ||
-        (r = lf_adi_write_posted(l->a, l->ctrl + 0x78u, b, sizeof b))) {
+        (!l->ad->z_in_cmd && (r = lf_adi_write_posted(l->a, l->ctrl + 0x78u, b, sizeof b)))) {
       free(z);
       return lf_err_wrap(l->s, r, "loader: upload of the inflater");
     }

@@ -173,6 +173,11 @@ typedef struct lf_loader_adapter {
   uint32_t z_chunk;      /* flash bytes per record at most (z_out_size; a multiple of 1 KiB and of
                             the program unit); 0 = LF_LOADER_ZCHUNK. The region takes
                             LF_LDR_Z_OUT + 2 x z_chunk bytes at the end of the RAM window. */
+  /* The loader keeps its own words at the control block's 0x78 (the FLM
+   * dispatcher's call tracking): the region's address travels in each
+   * PROGRAM_Z command's result word instead, z_out_size is not written (its
+   * records: at most LF_LOADER_ZCHUNK). */
+  bool z_in_cmd;
 } lf_loader_adapter;
 
 typedef enum lf_loader_step_kind {

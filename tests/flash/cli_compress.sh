@@ -102,4 +102,14 @@ fam nucleo_f103rb nucleo-f103rb 0x08000000 "loader_ram = 20480" "off \(flash bou
 fam nrf52840_dk nrf52840-dk 0x0 "" "off \(flash bound"
 fam pico pico 0x10000000 "" "on \(link bound: upload [0-9.]+ s > program [0-9.]+ s; compressed [0-9.]+ s\)"
 
+# a CMSIS-Pack algorithm (FLM dispatcher): compressed through ProgramPage when
+# forced; auto weighs the inflate at the algorithm's core clock
+flm=$top/tests/data/flm/lf_stm32f76x_2048.FLM
+run "FLM, compress = true: compressed, right" 0 nucleo-f767zi zflm1 real.lua "flm=$flm" compress=true -- \
+  --out "verified" --out "uploaded [0-9.]+ KiB compressed \([0-9]+ % of 6[56].[0-9] KiB; on\)"
+same "FLM, compress = true: the flash holds the image" nucleo-f767zi zflm1 0x08000000 real.bin
+run "FLM, auto: the decision with its figures" 0 nucleo-f767zi zflm2 real.lua "flm=$flm" -- \
+  --out "verified" --out "compress: (on|off) \((link bound|flash bound|does not pay): "
+same "FLM, auto: the flash holds the image" nucleo-f767zi zflm2 0x08000000 real.bin
+
 finish
