@@ -635,7 +635,8 @@ function M.write(res, params_text, path, svg_dir, svg)
     w("the F103RB runs with `loader_ram=20480` (its 20 KiB SRAM). Realistic images are newlib and")
     w("libstdc++ applications (`scripts/gen-realistic.sh`); the pseudo-random image is incompressible.")
     w("\"plain\" is the same job with `compress=false`; the bound is the larger of the words'")
-    w("programming and the upload of the *compressed* bytes at the probe's rate (RAM write, scaled).")
+    w("programming and the upload of the *compressed* bytes at the probe's rate (RAM write, scaled;")
+    w("the Pico's: an upload-only run of the same image, `upload-pico.lua`).")
     w("")
     w("| job | bytes | compressed | programming (s) | upload plain (s) | bound (s) | luaflash (s) | x bound | plain (s) | faster |")
     w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -643,6 +644,7 @@ function M.write(res, params_text, path, svg_dir, svg)
       local p, r, c, z = b.plan or {}, RAM[b.ram or ""], BY[b.cmp or ""], b.compress or {}
       local bytes = p.image_bytes or 0
       local rate = r and r.write_s and r.bytes and r.write_s / r.bytes or nil
+      if b.up and BY[b.up] and bytes > 0 then rate = BY[b.up].virtual_s / bytes end -- an upload-only run
       local up = rate and rate * bytes or nil
       local zb = z.used and z.compressed_bytes or bytes
       local prog = p.program_s or 0

@@ -680,7 +680,7 @@ int lf_flm_part_new(lf_session *s, lf_flm *flm, const lf_flm_part_cfg *cfg, lf_f
                                 .status_names = streamed_status_names, .explain = streamed_explain,
                                 /* compressed upload: ProgramPage per page of each inflated record */
                                 .zblob = lf_blob_flm_z, .zblob_len = &lf_blob_flm_z_len, .z_core_hz = hz,
-                                .z_in_cmd = true};
+                                .z_in_cmd = true, .z_serial = true};
   } else {
     p->ad = (lf_loader_adapter){.name = "flm (classic)", .load_addr = p->buf[0],
                                 .ram_size = p->nbuf * align_up(flm->page_size, 8), .core_hz = hz,

@@ -178,6 +178,9 @@ typedef struct lf_loader_adapter {
    * PROGRAM_Z command's result word instead, z_out_size is not written (its
    * records: at most LF_LOADER_ZCHUNK). */
   bool z_in_cmd;
+  /* The routine cannot program while it inflates (the RP2040's ROM and an
+   * FLM's ProgramPage hold the core): the model adds the two. */
+  bool z_serial;
 } lf_loader_adapter;
 
 typedef enum lf_loader_step_kind {

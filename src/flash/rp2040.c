@@ -156,6 +156,7 @@ static const lf_loader_adapter rp_adapter = {
   .configure = rp_configure, .status_names = rp_status_names,
   .zblob = lf_blob_rp2040_z, .zblob_len = &lf_blob_rp2040_z_len,
   .z_core_hz = 125e6, /* the loader's clock (clk_sys) */
+  .z_serial = true,   /* the ROM's RP holds the core while a page programs */
 };
 
 static const lf_loader_adapter *rp_loader(const lf_flash_geometry *g)
