@@ -234,7 +234,7 @@ static void f1_status_names(const lf_flash_geometry *g, uint32_t sr, char *buf, 
 #define F1_ADAPTER(ram)                                                                         \
   {                                                                                             \
     .zblob = lf_blob_stm32f1_z, .zblob_len = &lf_blob_stm32f1_z_len,                            \
-    .z_core_hz = 8e6, /* the routine runs at the loader's clock (HSI) */                        \
+    .z_core_hz = 64e6, /* the routine runs the PLL at 64 MHz (loaders/stm32f1.c) */            \
     .z_chunk = 2048,  /* region 12 KiB: fits a 20 KiB window (ram_size) and the 32 KiB one */ \
     .name = "stm32f1", .blob = lf_blob_stm32f1, .blob_len = &lf_blob_stm32f1_len,                 \
     .load_addr = LF_BLOB_STM32F1_LOAD, .entry_off = LF_BLOB_STM32F1_ENTRY,                        \

@@ -198,20 +198,23 @@ struct ldr_zpump {
   uint32_t dst, done, bad, at;
 };
 
-/* Programs one unit of the inflated output once it is there (lfz_pump_fn);
- * a flash error stops the inflate (bad = the status, at = its offset). */
+/* Programs the inflated output as it grows (lfz_pump_fn: called every 4
+ * output bytes): a unit once it is there, two of a unit under 4 bytes (the
+ * F1's half-words), so the flash keeps up with the inflater; a flash error
+ * stops the inflate (bad = the status, at = its offset). */
+#define LDR_Z_PER_PUMP (FAM_UNIT < 4u ? 4u / FAM_UNIT : 1u)
 static int ldr_zpump(void *ctx, const uint8_t *out, uint32_t n)
 {
   struct ldr_zpump *z = ctx;
-  if (n - z->done < FAM_UNIT)
-    return 0;
-  uint32_t at = 0, bad = fam_prog_run(z->c, z->dst + z->done, out + z->done, FAM_UNIT, &at);
-  if (bad) {
-    z->bad = bad;
-    z->at = z->done + at;
-    return 1;
+  for (uint32_t k = 0; k < LDR_Z_PER_PUMP && n - z->done >= FAM_UNIT; k++) {
+    uint32_t at = 0, bad = fam_prog_run(z->c, z->dst + z->done, out + z->done, FAM_UNIT, &at);
+    if (bad) {
+      z->bad = bad;
+      z->at = z->done + at;
+      return 1;
+    }
+    z->done += FAM_UNIT;
   }
-  z->done += FAM_UNIT;
   return 0;
 }
 
