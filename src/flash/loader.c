@@ -92,8 +92,8 @@ struct lf_loader {
   uint32_t zchunk;            /* flash bytes per record at most (the adapter's z_chunk) */
   bool z_loaded;              /* the routine is in RAM and the control block points to it */
   double start_bps;           /* upload rate seen at start (blob bytes / time) */
-  /* a probe that posts: the start's upload is timed at the first access
-   * that waits for it (a status read, or z_prepare's flush) */
+  /* a probe that posts: the start's upload is timed at the first status
+   * read after it (bps_measured) */
   bool bps_pending;
   uint64_t bps_t0, bps_rtt;   /* when the upload was posted; one round trip before it */
   uint64_t bps_start;         /* time the start sequence (registers, resume) took to post */
