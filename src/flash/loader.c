@@ -90,6 +90,7 @@ struct lf_loader {
   lf_loader_stats stats;
   uint32_t z_region;          /* 0: no compressed upload */
   uint32_t zchunk;            /* flash bytes per record at most (the adapter's z_chunk) */
+  bool z_made_off;            /* made with compress OFF: no region reserved */
   bool z_loaded;              /* the routine is in RAM and the control block points to it */
   double start_bps;           /* upload rate seen at start (blob bytes / time) */
   /* a probe that posts: the start's upload is timed at the first status
@@ -198,6 +199,7 @@ int lf_loader_new_with(lf_cm *cm, const lf_flash_geometry *g, const lf_loader_ad
                       c.ram_size, need - base);
   }
   l->zchunk = ad->z_chunk && !ad->z_in_cmd ? ad->z_chunk : LF_LOADER_ZCHUNK;
+  l->z_made_off = c.compress == LF_COMPRESS_OFF;
   if (c.compress != LF_COMPRESS_OFF && ad->zblob && *ad->zblob_len <= LF_LDR_Z_WORK) {
     /* the end of the RAM window: the ring (when it is there) keeps this
      * space until a stream compresses (z_prepare) */
@@ -1031,7 +1033,9 @@ static int z_prepare(lf_loader *l, pcmd *cmds, size_t n, uint8_t **zbuf)
     return 0;
   }
   if (!l->z_region) {
-    st->z_why = !l->ad->zblob ? "no inflater in this loader" : "no room for the inflater in the loader's RAM";
+    st->z_why = !l->ad->zblob ? "no inflater in this loader"
+                : l->z_made_off ? "the loader was made with compress off"
+                                : "no room for the inflater in the loader's RAM";
     return 0;
   }
   /* worst case per record: stored blocks (5 bytes per 64 KiB) + its header */
