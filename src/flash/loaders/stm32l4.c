@@ -205,7 +205,10 @@ static uint32_t fam_crc(const ctl_t *c, uint32_t a, uint32_t n)
  * (RCC_CR.MSIRANGE 11 selected by MSIRGSEL; 2 flash wait states first: 48
  * MHz at voltage range 1, the reset range) when the system clock is the MSI
  * at 4 MHz (the state after reset; a firmware's clock setup is left alone);
- * RCC_CR and FLASH_ACR are restored after the command. */
+ * RCC_CR and FLASH_ACR are restored after the command. Voltage range 1
+ * (PWR_CR1.VOS, its reset value) is assumed, not read: a firmware that
+ * selected range 2 (26 MHz at most) and kept the MSI at 4 MHz would run the
+ * command out of spec [unconf: the bench has no PWR block to read]. */
 #define FAM_Z_CLOCK 1
 #define RCC_CR 0x00u
 #define RCC_CFGR 0x08u
