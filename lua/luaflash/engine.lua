@@ -332,6 +332,10 @@ function Target:flash(plan, what)
       flash_s = st.z_flash_s, inflate_s = st.z_inflate_s }
     local c = self.E.result_extra.compress
     c.reason = M.compress_reason(c)
+    -- the plan's summary (result.plan) carries it too: the loader decides
+    -- when the stream starts (the link rate is measured then), after the plan
+    local ps = self.E.result_extra.plan
+    if type(ps) == "table" then ps.compress = c.reason end
   end
   return r
 end
