@@ -200,6 +200,7 @@ Probe.__close = closing.tbc
 function Probe:connect(st)
   local E, p = self.E, self.p
   E.flash_timeout = st.flash_timeout
+  E.loader_ram = st.loader_ram
   E.compress = st.compress
   local hz, known = p:set_clock(st.clock)
   if known then
@@ -292,8 +293,28 @@ function M.flm_geometry(s, part)
 end
 
 function M.target(E, p, t, g, info)
-  local F = flash.new(t, { geometry = g, loader = { timeout = E.flash_timeout, compress = E.compress }, clock = E.clock })
+  local F = flash.new(t, { geometry = g, loader = { timeout = E.flash_timeout, compress = E.compress, ram_size = E.loader_ram }, clock = E.clock })
   return setmetatable({ p = p, t = t, geometry = g, info = info, F = F, loader = F.loader, E = E }, Target)
+end
+
+-- The compressed-upload decision as one line: "on (link bound: upload
+-- 0.41 s > program 0.27 s)" (c: result.compress).
+function M.compress_reason(c)
+  local function s(x) return string.format("%.2f s", x or 0) end
+  local why = c.why or "?"
+  local detail
+  if (c.upload_s or 0) > 0 or (c.flash_s or 0) > 0 then
+    if why == "link bound" then
+      detail = string.format("upload %s > program %s; compressed %s", s(c.upload_s), s(c.flash_s),
+        s(c.predicted_compressed_s))
+    elseif why == "flash bound" then
+      detail = string.format("upload %s <= program %s", s(c.upload_s), s(c.flash_s))
+    elseif why == "does not pay" or why == "on" then
+      detail = string.format("compressed %s vs plain %s; inflate %s", s(c.predicted_compressed_s),
+        s(c.predicted_plain_s), s(c.inflate_s))
+    end
+  end
+  return (c.used and "on" or "off") .. " (" .. why .. (detail and ": " .. detail or "") .. ")"
 end
 
 -- erase / program / verify in one stream (flags select parts).
@@ -313,7 +334,15 @@ function Target:flash(plan, what)
     self.E.result_extra.compress = { used = st.compressed == true, why = st.compress_why,
       bytes = st.z_raw, compressed_bytes = st.z_bytes,
       ratio = st.z_raw > 0 and st.z_bytes / st.z_raw or nil, link_bps = st.z_link_bps,
-      predicted_plain_s = st.z_pred_off_s, predicted_compressed_s = st.z_pred_on_s }
+      predicted_plain_s = st.z_pred_off_s, predicted_compressed_s = st.z_pred_on_s,
+      upload_s = st.z_upload_s, upload_compressed_s = st.z_upload_compressed_s,
+      flash_s = st.z_flash_s, inflate_s = st.z_inflate_s }
+    local c = self.E.result_extra.compress
+    c.reason = M.compress_reason(c)
+    -- the plan's summary (result.plan) carries it too: the loader decides
+    -- when the stream starts (the link rate is measured then), after the plan
+    local ps = self.E.result_extra.plan
+    if type(ps) == "table" then ps.compress = c.reason end
   end
   return r
 end

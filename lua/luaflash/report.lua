@@ -484,8 +484,11 @@ function M:summary(result, eff)
     o:write(string.format("  uploaded %.1f KiB compressed (%.0f %% of %.1f KiB; %s)\n", z.compressed_bytes / 1024,
       100 * (z.ratio or 1), z.bytes / 1024, z.why or "?"))
   elseif z and z.why and z.why ~= "off" and z.why ~= "no inflater in this loader" then
-    o:write(string.format("  uploaded uncompressed (compress = \"auto\": %s; it would be %.0f %%)\n", z.why,
-      100 * (z.ratio or 1)))
+    o:write(string.format("  uploaded uncompressed (compress = \"auto\": %s%s)\n", z.why,
+      (z.compressed_bytes or 0) > 0 and string.format("; it would be %.0f %%", 100 * (z.ratio or 1)) or ""))
+  end
+  if z and z.reason and z.why ~= "off" and z.why ~= "no inflater in this loader" then
+    o:write("  compress: " .. z.reason .. "\n")
   end
 end
 

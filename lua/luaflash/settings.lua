@@ -92,10 +92,15 @@ local spec = {
       "the loader's ring and its erase takes longer than the extra upload). STM32F1/F2/F4/F7 and nRF52 " ..
       "(never on ECC flash)" },
   compress = { kind = "auto_bool", default = "auto",
-    doc = "compressed upload: the host deflates the program data (zlib, 8 KiB chunks) and the flash " ..
-      "loader inflates it on the target (STM32F2/F4/F7 loader; others always upload plain). \"auto\": " ..
-      "when the model predicts it faster (the link is the bound and the target's inflate keeps up); " ..
-      "true: always where the loader can; false: never" },
+    doc = "compressed upload: the host deflates the program data (zlib, 8 KiB chunks; 2 KiB on the " ..
+      "STM32F1) and the flash loader inflates it on the target (the STM32F2/F4/F7, F1, L4, H7, nRF52 and " ..
+      "RP2040 loaders, where the loader's RAM has room; CMSIS-Pack algorithms always upload plain). " ..
+      "\"auto\": when the model predicts it faster (the link is the bound and the target's inflate keeps " ..
+      "up); true: always where the loader can; false: never" },
+  loader_ram = { kind = "int", default = nil, min = 4096, max = 0x1000000,
+    doc = "bytes of target RAM the flash loader may use from its load address (default: the family's " ..
+      "window for the chip's line, e.g. 10 KiB on an STM32F1 medium density, whose smallest part has " ..
+      "10 KiB; an STM32F103RB has 20 KiB, room for the inflater of compressed upload)" },
   keep_unwritten = { kind = "bool", default = false,
     doc = "bytes of an erased sector not covered by the image are read first and written back (false: they end 0xFF)" },
   verify = { kind = "verify", values = { "crc", "readback" }, default = "crc",

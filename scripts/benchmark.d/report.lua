@@ -650,12 +650,20 @@ function M.write(res, params_text, path, svg_dir, svg)
     w("## 12. Compressed upload")
     w("")
     w("With `compress = \"auto\"` (the default) the host deflates the program data in chunks and the")
-    w("STM32F4/F7 loader inflates it on the target (a routine uploaded only for such a stream; it runs")
-    w("the core from the PLL at 96 MHz and programs a flash word per decoded symbol, so inflating")
-    w("overlaps the programming); the plan's model decides per run. Realistic images are newlib and")
+    w("family's loader inflates it on the target (a routine uploaded only for such a stream, placed at")
+    w("the end of the loader's RAM window; the F4/F7 one runs the core from the PLL at 96 MHz, the L4")
+    w("one the MSI at 48 MHz, the F1 (8 MHz HSI), H7 (64 MHz HSI), nRF52 (64 MHz) and RP2040 (clk_sys)")
+    w("ones at the loader's clock; all but the RP2040's program a flash word per decoded symbol, so")
+    w("inflating overlaps the programming; the RP2040's ROM blocks the core while a page programs).")
+    w("The model decides per run from the link rate measured on the loader's upload (CMSIS-DAP")
+    w("too) and the inflate speed on the target's core. The L476 and H743 erase what they program (ECC),")
+    w("the F103RB runs with `loader_ram=20480` (its 20 KiB SRAM). Realistic images are newlib and")
     w("libstdc++ applications (`scripts/gen-realistic.sh`); the pseudo-random image is incompressible.")
     w("\"plain\" is the same job with `compress=false`; the bound is the larger of the words'")
-    w("programming and the upload of the *compressed* bytes at the probe's rate (RAM write, scaled).")
+    w("programming and the upload of the *compressed* bytes at the probe's rate (RAM write, scaled;")
+    w("the Pico's: an upload-only run of the same image, `upload-pico.lua`). The L476 and H743 erase")
+    w("first (ECC flash): their bound leaves the erase out, \"plain\" is their comparison. The")
+    w("`compress = true` rows show what the routine costs where the flash is the bound.")
     w("")
     w("| job | bytes | compressed | programming (s) | upload plain (s) | bound (s) | luaflash (s) | x bound | plain (s) | faster |")
     w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -663,6 +671,7 @@ function M.write(res, params_text, path, svg_dir, svg)
       local p, r, c, z = b.plan or {}, RAM[b.ram or ""], BY[b.cmp or ""], b.compress or {}
       local bytes = p.image_bytes or 0
       local rate = r and r.write_s and r.bytes and r.write_s / r.bytes or nil
+      if b.up and BY[b.up] and bytes > 0 then rate = BY[b.up].virtual_s / bytes end -- an upload-only run
       local up = rate and rate * bytes or nil
       local zb = z.used and z.compressed_bytes or bytes
       local prog = p.program_s or 0
@@ -680,6 +689,13 @@ function M.write(res, params_text, path, svg_dir, svg)
       w("its word programming time (%s s); the issue asks for at most 1.10x.", f3(xl.plan.program_s))
       w("")
     end
+    w("The decisions (`result.compress.reason`, also in the run's summary and `--json`):")
+    w("")
+    for _, b in ipairs(zrows) do
+      local z = b.compress or {}
+      w("- %s: compress: %s", b.id, z.reason or (z.used and "on" or "off") .. " (" .. tostring(z.why or "?") .. ")")
+    end
+    w("")
     local e = BY["z-small-erase"]
     local s1 = BY["z-small"]
     if e and s1 and e.plan then

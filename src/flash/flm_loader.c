@@ -30,10 +30,12 @@
 #include "flash/flm.h"
 #include "flash/loader.h"
 #include "flash/loaders/flm_blob.h"
+#include "flash/loaders/flm_z_blob.h"
 
 #define LF_LDR_CONTRACT_ONLY
 #include "flash/loaders/flm.c" /* struct lf_ldr_flm, function codes, scratch layout */
 #undef LF_LDR_CONTRACT_ONLY
+_Static_assert(LF_LDR_FLM_Z_CHUNK == LF_LOADER_ZCHUNK, "the dispatcher's PROGRAM_Z records are the engine's chunks");
 
 #define ENGINE_FIXED (0x80u + 32u * 16u + 0x400u + 0x400u) /* ctrl, queue, engine stack, alignment */
 #define MIN_RING 4096u
@@ -675,7 +677,10 @@ int lf_flm_part_new(lf_session *s, lf_flm *flm, const lf_flm_part_cfg *cfg, lf_f
                                 .exit_off = p->disp - p->algo_base + LF_BLOB_FLM_EXIT,
                                 .ram_size = p->scratch - p->algo_base, .core_hz = hz,
                                 .status_reg = "result", .configure = streamed_configure,
-                                .status_names = streamed_status_names, .explain = streamed_explain};
+                                .status_names = streamed_status_names, .explain = streamed_explain,
+                                /* compressed upload: ProgramPage per page of each inflated record */
+                                .zblob = lf_blob_flm_z, .zblob_len = &lf_blob_flm_z_len, .z_core_hz = hz,
+                                .z_in_cmd = true, .z_serial = true};
   } else {
     p->ad = (lf_loader_adapter){.name = "flm (classic)", .load_addr = p->buf[0],
                                 .ram_size = p->nbuf * align_up(flm->page_size, 8), .core_hz = hz,

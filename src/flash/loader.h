@@ -66,7 +66,7 @@
 typedef void (*lf_loader_progress_fn)(void *ctx, uint64_t done, uint64_t total, const char *phase);
 
 /* Compressed upload (cfg.compress): the host deflates each program range in
- * chunks (zlib, raw deflate, one stream per LF_LOADER_ZCHUNK bytes) and the
+ * chunks (zlib, raw deflate, one stream per LF_LOADER_ZCHUNK bytes or the adapter's z_chunk) and the
  * loader inflates them on the target (PROGRAM_Z, lf_loader_abi.h), when the
  * adapter has the routine (adapter zblob). AUTO decides per stream from the
  * model: upload of the raw bytes at the link rate (cfg.link_bps, else the
@@ -177,6 +177,17 @@ typedef struct lf_loader_adapter {
    * no bits-only programming */
   const unsigned char *bblob;
   const unsigned int *bblob_len;
+  uint32_t z_chunk;      /* flash bytes per record at most (z_out_size; a multiple of 1 KiB and of
+                            the program unit); 0 = LF_LOADER_ZCHUNK. The region takes
+                            LF_LDR_Z_OUT + 2 x z_chunk bytes at the end of the RAM window. */
+  /* The loader keeps its own words at the control block's 0x78 (the FLM
+   * dispatcher's call tracking): the region's address travels in each
+   * PROGRAM_Z command's result word instead, z_out_size is not written (its
+   * records: at most LF_LOADER_ZCHUNK). */
+  bool z_in_cmd;
+  /* The routine cannot program while it inflates (the RP2040's ROM and an
+   * FLM's ProgramPage hold the core): the model adds the two. */
+  bool z_serial;
 } lf_loader_adapter;
 
 typedef enum lf_loader_step_kind {
@@ -225,6 +236,8 @@ struct lf_loader_stats {
   uint64_t z_bytes;        /* their compressed size (records incl. headers), also when not used */
   double z_link_bps;       /* the link rate the decision used (0: none) */
   uint64_t z_pred_off_ns, z_pred_on_ns; /* the model's predictions */
+  uint64_t z_up_ns, z_up_z_ns;          /* its parts: upload of the plain / compressed bytes, */
+  uint64_t z_flash_ns, z_inflate_ns;    /* erase + program, inflate on the target's core */
   uint64_t z_total_raw, z_total_bytes;  /* every compressed stream so far */
   /* PROGRAM_BITS steps so far: done without an erase / needing it */
   uint64_t bits_kept, bits_erased;

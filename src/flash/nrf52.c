@@ -31,6 +31,7 @@
 extern const lf_family lf_family_nrf52;
 #include "flash/loaders/nrf52_b_blob.h"
 #include "flash/loaders/nrf52_blob.h"
+#include "flash/loaders/nrf52_z_blob.h"
 
 #define LF_LDR_CONTRACT_ONLY
 #include "flash/loaders/nrf52.c" /* the family words of the control block (struct lf_ldr_nrf) */
@@ -227,6 +228,8 @@ static const lf_loader_adapter nrf_adapter = {
   .status_reg = "NVMC READY", .configure = nrf_configure, .erase_start = nrf_erase_start,
   .status_names = nrf_status_names, .flash_busy = nrf_flash_busy,
   .bblob = lf_blob_nrf52_b, .bblob_len = &lf_blob_nrf52_b_len, /* bits-only: blank words only (nWRITE) */
+  .zblob = lf_blob_nrf52_z, .zblob_len = &lf_blob_nrf52_z_len,
+  .z_core_hz = 64e6, /* the loader's clock */
 };
 
 static const lf_loader_adapter *nrf_loader(const lf_flash_geometry *g)

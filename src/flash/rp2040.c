@@ -22,6 +22,7 @@
 
 extern const lf_family lf_family_rp2040;
 #include "flash/loaders/rp2040_blob.h"
+#include "flash/loaders/rp2040_z_blob.h"
 
 #define LF_LDR_CONTRACT_ONLY
 #include "flash/loaders/rp2040.c" /* the family words of the control block (struct lf_ldr_rp) */
@@ -153,6 +154,9 @@ static const lf_loader_adapter rp_adapter = {
   .load_addr = LF_BLOB_RP2040_LOAD, .entry_off = LF_BLOB_RP2040_ENTRY, .exit_off = LF_BLOB_RP2040_EXIT,
   .ram_size = 256 * KiB, .erase_blocks = true, .post_ahead = true, .core_hz = 125e6, .status_reg = "ROM",
   .configure = rp_configure, .status_names = rp_status_names,
+  .zblob = lf_blob_rp2040_z, .zblob_len = &lf_blob_rp2040_z_len,
+  .z_core_hz = 125e6, /* the loader's clock (clk_sys) */
+  .z_serial = true,   /* the ROM's RP holds the core while a page programs */
 };
 
 static const lf_loader_adapter *rp_loader(const lf_flash_geometry *g)

@@ -22,6 +22,7 @@
 extern const lf_family lf_family_stm32f1;
 #include "flash/loaders/stm32f1_b_blob.h"
 #include "flash/loaders/stm32f1_blob.h"
+#include "flash/loaders/stm32f1_z_blob.h"
 
 #define LF_LDR_CONTRACT_ONLY
 #include "flash/loaders/stm32f1.c" /* the family words of the control block (struct lf_ldr_f1) */
@@ -235,6 +236,9 @@ static void f1_status_names(const lf_flash_geometry *g, uint32_t sr, char *buf, 
 /* One adapter per RAM window (the smallest SRAM of the line), same blob. */
 #define F1_ADAPTER(ram)                                                                         \
   {                                                                                             \
+    .zblob = lf_blob_stm32f1_z, .zblob_len = &lf_blob_stm32f1_z_len,                            \
+    .z_core_hz = 64e6, /* the routine runs the PLL at 64 MHz (loaders/stm32f1.c) */            \
+    .z_chunk = 2048,  /* region 12 KiB: fits a 20 KiB window (ram_size) and the 32 KiB one */ \
     .name = "stm32f1", .blob = lf_blob_stm32f1, .blob_len = &lf_blob_stm32f1_len,                 \
     .load_addr = LF_BLOB_STM32F1_LOAD, .entry_off = LF_BLOB_STM32F1_ENTRY,                        \
     .exit_off = LF_BLOB_STM32F1_EXIT, .ram_size = (ram),                                        \

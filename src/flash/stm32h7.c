@@ -22,6 +22,7 @@
 
 extern const lf_family lf_family_stm32h7;
 #include "flash/loaders/stm32h7_blob.h"
+#include "flash/loaders/stm32h7_z_blob.h"
 
 #define LF_LDR_CONTRACT_ONLY
 #include "flash/loaders/stm32h7.c" /* the family words of the control block (struct lf_ldr_h7) */
@@ -268,6 +269,10 @@ static const lf_loader_adapter h7_adapter = {
   .core_hz = 64e6, /* HSI after reset (H7 8): the loader does not touch the clocks */
   .status_reg = "FLASH_SR", .configure = h7_configure, .erase_start = h7_erase_start,
   .status_names = h7_status_names,
+  /* PROGRAM_Z for ranges of one bank (pairs stay plain); the region at the
+   * end of the DTCM window, the ring stays whole in AXI SRAM */
+  .zblob = lf_blob_stm32h7_z, .zblob_len = &lf_blob_stm32h7_z_len,
+  .z_core_hz = 64e6, /* the loader's clock */
 };
 
 static const lf_loader_adapter *h7_loader(const lf_flash_geometry *g)

@@ -21,6 +21,7 @@
 
 extern const lf_family lf_family_stm32l4;
 #include "flash/loaders/stm32l4_blob.h"
+#include "flash/loaders/stm32l4_z_blob.h"
 
 #define LF_LDR_CONTRACT_ONLY
 #include "flash/loaders/stm32l4.c" /* the family words of the control block (struct lf_ldr_l4) */
@@ -246,6 +247,8 @@ static const lf_loader_adapter l4_adapter = {
   .core_hz = 4e6,         /* MSI after reset (R 8): the loader does not touch the clocks */
   .status_reg = "FLASH_SR", .configure = l4_configure, .erase_start = l4_erase_start,
   .status_names = l4_status_names,
+  .zblob = lf_blob_stm32l4_z, .zblob_len = &lf_blob_stm32l4_z_len,
+  .z_core_hz = 48e6, /* the routine runs the MSI at 48 MHz (loaders/stm32l4.c) */
 };
 
 static const lf_loader_adapter *l4_loader(const lf_flash_geometry *g)

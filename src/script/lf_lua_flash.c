@@ -1352,6 +1352,10 @@ static int l_stats(lua_State *L)
   set_sec(L, "z_pred_on_s", st->z_pred_on_ns);
   set_int(L, "bits_kept", (lua_Integer)st->bits_kept);
   set_int(L, "bits_erased", (lua_Integer)st->bits_erased);
+  set_sec(L, "z_upload_s", st->z_up_ns);
+  set_sec(L, "z_upload_compressed_s", st->z_up_z_ns);
+  set_sec(L, "z_flash_s", st->z_flash_ns);
+  set_sec(L, "z_inflate_s", st->z_inflate_ns);
   return 1;
 }
 

@@ -7,7 +7,9 @@
 # auto and is still right with compress = true; a board holding other
 # firmware (sector erases: the flash is the bound) stays plain; a power loss
 # and a USB disconnect mid-stream fail cleanly and the rerun ends right; the
-# H743 (no inflater in its loader) and the F103 are unaffected.
+# F103RB with its line's 10 KiB loader window has no room for the inflater;
+# every other family's loader compresses too (auto, true, false on the
+# realistic image, read back; the incompressible image stays plain).
 # usage: cli_compress.sh LUAFLASH
 . "$(dirname "$0")/cli_bench_lib.sh" flash_cli_compress "$1"
 top=$(cd "$here/../.." && pwd)
@@ -28,7 +30,8 @@ proj f1.lua nucleo_f103rb small.bin
 B=nucleo-f767zi
 run "realistic 66 KB, blank F767: compressed (auto)" 0 $B s1 real.lua -- \
   --out "67492 bytes: 0 sectors erased, 3 programmed \(3 read blank: not erased\), 0 unchanged; verified" \
-  --out "uploaded [0-9.]+ KiB compressed \([0-9]+ % of 65.9 KiB; link bound\)"
+  --out "uploaded [0-9.]+ KiB compressed \([0-9]+ % of 65.9 KiB; link bound\)" \
+  --out "compress: on \(link bound: upload [0-9.]+ s > program [0-9.]+ s; compressed [0-9.]+ s\)"
 same "realistic 66 KB: the flash holds the image" $B s1 0x08000000 real.bin
 run "realistic 297 KB, blank F767: compressed, several sectors" 0 $B s1b real2.lua -- \
   --out "uploaded [0-9.]+ KiB compressed" --out "verified"
@@ -63,8 +66,50 @@ same "USB timeout: the flash holds the image after the rerun" $B s8 0x08000000 r
 run "realistic 66 KB, blank F429: compressed" 0 nucleo-f429zi s9 real429.lua -- \
   --out "uploaded [0-9.]+ KiB compressed" --out "verified"
 same "F429: the flash holds the image" nucleo-f429zi s9 0x08000000 real.bin
-run "H743 (no inflater): plain, right" 0 nucleo-h743zi s10 h7.lua -- --out "verified" --no-out "compressed"
+run "H743 (ECC: its 128 KiB sector erased, flash bound): plain, right" 0 nucleo-h743zi s10 h7.lua -- \
+  --out "verified" --out "uploaded uncompressed \(compress = \"auto\": flash bound"
 same "H743: the flash holds the image" nucleo-h743zi s10 0x08000000 real.bin
-run "F103RB: plain, right" 0 nucleo-f103rb s11 f1.lua -- --out "verified" --no-out "compressed"
+run "F103RB (10 KiB loader window: no room for the inflater): plain, right" 0 nucleo-f103rb s11 f1.lua -- \
+  --out "verified" --out "uploaded uncompressed \(compress = \"auto\": no room for the inflater" --no-out " compressed"
+
+# every other family's loader (lf_ldr_serve.h: F1, L4, nRF52; H7; RP2040):
+# the realistic image with compress = auto, true and false, each checked by
+# reading the flash back through the bench; auto names its reason with the
+# model's figures; the incompressible image stays plain under auto
+fam() { # BOARD BENCH BASE "SETTINGS" AUTO_RE
+  local board=$1 bench=$2 base=$3 extra=$4 auto=$5 i=0
+  proj "z-$board.lua" "$board" real.bin $extra
+  proj "zr-$board.lua" "$board" rand.bin $extra
+  for m in auto true false; do
+    i=$((i+1))
+    case $m in
+      auto) want=(--out "compress: $auto") ;;
+      true) want=(--out "uploaded [0-9.]+ KiB compressed \([0-9]+ % of 6[56].[0-9] KiB; on\)"
+                  --out "compress: on \(on: compressed [0-9.]+ s vs plain [0-9.]+ s") ;;
+      false) want=(--no-out "compress:" --no-out "KiB compressed") ;;
+    esac
+    run "$bench: realistic 66 KB, compress = $m" 0 "$bench" "z$board$i" "z-$board.lua" compress=$m -- \
+      --out "verified" "${want[@]}"
+    same "$bench: compress = $m: the flash holds the image" "$bench" "z$board$i" "$base" real.bin
+  done
+  run "$bench: incompressible, auto: plain" 0 "$bench" "zr$board" "zr-$board.lua" -- \
+    --out "verified" --out "uploaded uncompressed \(compress = \"auto\": (does not pay|flash bound)" --no-out "KiB compressed"
+  same "$bench: incompressible: the flash holds the image" "$bench" "zr$board" "$base" rand.bin
+}
+fam nucleo_l476rg nucleo-l476rg 0x08000000 "" "off \(flash bound: upload [0-9.]+ s <= program [0-9.]+ s\)"
+fam nucleo_h743zi nucleo-h743zi 0x08000000 "" "off \(flash bound: upload [0-9.]+ s <= program [0-9.]+ s\)"
+fam nucleo_f103rb nucleo-f103rb 0x08000000 "loader_ram = 20480" "off \(flash bound"
+fam nrf52840_dk nrf52840-dk 0x0 "" "off \(flash bound"
+fam pico pico 0x10000000 "" "on \(link bound: upload [0-9.]+ s > program [0-9.]+ s; compressed [0-9.]+ s\)"
+
+# a CMSIS-Pack algorithm (FLM dispatcher): compressed through ProgramPage when
+# forced; auto weighs the inflate at the algorithm's core clock
+flm=$top/tests/data/flm/lf_stm32f76x_2048.FLM
+run "FLM, compress = true: compressed, right" 0 nucleo-f767zi zflm1 real.lua "flm=$flm" compress=true -- \
+  --out "verified" --out "uploaded [0-9.]+ KiB compressed \([0-9]+ % of 6[56].[0-9] KiB; on\)"
+same "FLM, compress = true: the flash holds the image" nucleo-f767zi zflm1 0x08000000 real.bin
+run "FLM, auto: the decision with its figures" 0 nucleo-f767zi zflm2 real.lua "flm=$flm" -- \
+  --out "verified" --out "compress: (on|off) \((link bound|flash bound|does not pay): "
+same "FLM, auto: the flash holds the image" nucleo-f767zi zflm2 0x08000000 real.bin
 
 finish

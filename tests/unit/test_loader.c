@@ -99,10 +99,13 @@ static void fx_open(fx *f, const char *board, const char *faults, const lf_loade
     fail_msg("open: %s", lf_err_msg(f->s));
   uint32_t hz;
   assert_int_equal(f->p->ops->set_clock(f->p, getenv("LF_TEST_SWD_HZ") ? (uint32_t)atoi(getenv("LF_TEST_SWD_HZ")) : 4000000u, &hz), 0);
+  bool pico = strcmp(board, "pico") == 0;
+  if (pico) /* the RP2040 over multidrop SWD: core 0's TARGETSEL (test_rp2040.c) */
+    assert_int_equal(f->p->ops->set_targetsel(f->p, 0x01002927u), 0);
   assert_int_equal(lf_adi_new(f->s, f->p, NULL, &f->a), 0);
   assert_int_equal(lf_cm_new(f->a, NULL, &f->cm), 0);
   /* the nRF52840's nRESET pin is a GPIO until UICR.PSELRESET routes it: halt instead */
-  if (lf_cm_connect(f->cm, strncmp(board, "nrf52", 5) == 0 ? LF_CM_ATTACH_HALT : LF_CM_UNDER_RESET))
+  if (lf_cm_connect(f->cm, strncmp(board, "nrf52", 5) == 0 || pico ? LF_CM_ATTACH_HALT : LF_CM_UNDER_RESET))
     fail_msg("connect: %s", lf_err_msg(f->s));
   lf_chip chip;
   if (lf_family_identify(f->s, lf_adi_default_memap(f->a), NULL, &chip) ||
@@ -1333,6 +1336,145 @@ static void nrf52_mass_erase_takes_the_uicr_and_pads_words(void **state)
   fx_close(&f);
 }
 
+/* ---- PROGRAM_Z records the inflater must refuse (every family) ---- */
+
+/* Raw deflate of src into dst (zlib, level 9); returns its length. */
+static size_t deflate_raw(const uint8_t *src, size_t n, uint8_t *dst, size_t cap)
+{
+  z_stream zs;
+  memset(&zs, 0, sizeof zs);
+  assert_int_equal(deflateInit2(&zs, 9, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY), Z_OK);
+  zs.next_in = (uint8_t *)src;
+  zs.avail_in = (uInt)n;
+  zs.next_out = dst;
+  zs.avail_out = (uInt)cap;
+  assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
+  size_t got = zs.total_out;
+  deflateEnd(&zs);
+  return got;
+}
+
+static uint32_t rd32(const uint8_t *b)
+{
+  return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+/* Posts one PROGRAM_Z command of olen bytes at addr with the record rec
+ * (header + deflate bytes) behind the engine's back (the loader idles after
+ * a stream: cmd_wr == cmd_rd, data_wr == data_rd), then polls until the
+ * loader reports; returns its status and err_addr / err_sr. */
+static uint32_t post_raw_z(fx *f, uint32_t addr, uint32_t olen, const uint8_t *rec, uint32_t n,
+                           uint32_t *err_addr, uint32_t *err_sr)
+{
+  uint32_t ctrl, ring, ring_size;
+  lf_loader_layout(f->l, &ctrl, &ring, &ring_size);
+  uint8_t cb[LF_LDR_CTRL_SIZE];
+  must(f, lf_adi_read(f->a, ctrl, cb, sizeof cb), "read ctrl");
+  uint32_t tsize = rd32(cb + 0x0C), cmds = rd32(cb + 0x10), count = rd32(cb + 0x14), roff = rd32(cb + 0x18);
+  uint32_t cmd_wr = rd32(cb + 0x48), data_wr = rd32(cb + 0x4C);
+  assert_int_equal(cmd_wr, rd32(cb + 0x50));
+  assert_int_equal(data_wr, rd32(cb + 0x54));
+  assert_int_equal(tsize, ring_size);
+  uint32_t first = n < tsize - roff ? n : tsize - roff; /* the record may wrap */
+  must(f, lf_adi_write(f->a, ring + roff, rec, first), "ring");
+  if (first < n)
+    must(f, lf_adi_write(f->a, ring, rec + first, n - first), "ring (wrapped)");
+  uint32_t cmd[4] = {LF_LDR_OP_PROGRAM_Z, addr, olen, 0};
+  must(f, lf_adi_write(f->a, cmds + (cmd_wr % count) * 16u, cmd, sizeof cmd), "command");
+  uint32_t v = data_wr + n;
+  must(f, lf_adi_write(f->a, ctrl + 0x4C, &v, 4), "data_wr");
+  v = cmd_wr + 1;
+  must(f, lf_adi_write(f->a, ctrl + 0x48, &v, 4), "cmd_wr");
+  for (int i = 0; i < 20000; i++) {
+    must(f, lf_adi_read(f->a, ctrl, cb, sizeof cb), "status");
+    if (rd32(cb + 0x58) || rd32(cb + 0x50) != cmd_wr)
+      break;
+  }
+  *err_addr = rd32(cb + 0x5C);
+  *err_sr = rd32(cb + 0x60);
+  if (!rd32(cb + 0x58))
+    assert_int_not_equal(rd32(cb + 0x50), cmd_wr); /* finished, not stuck */
+  return rd32(cb + 0x58);
+}
+
+/* Per family: a compressed stream first (the routine goes up), then a
+ * record with an invalid block type (nothing decodes: the flash stays
+ * erased), or one whose deflate bytes are cut short (the inflater runs out
+ * of input): the loader stops with LF_LDR_ST_DATA naming the record's
+ * address and the inflater's code, nothing after the record is programmed,
+ * and stopping the loader fails (it is gone: no success). */
+static void corrupt_compressed_record_is_refused(void **state)
+{
+  (void)state;
+  static const struct {
+    const char *board;
+    uint32_t base, ram;
+  } boards[] = {
+    {"nucleo-f767zi", FLASH, 0},
+    {"nucleo-l476rg", FLASH, 0},
+    {"nucleo-h743zi", FLASH, 0},
+    {"nucleo-f103rb", FLASH, 0x5000}, /* its 20 KiB (the line's window is 10 KiB) */
+    {"nrf52840-dk", 0, 0},
+    {"pico", 0x10000000u, 0},
+  };
+  size_t len = 0x2000;
+  uint8_t *img = random_bytes(len, 77u);
+  for (size_t k = 0; k < len; k++)
+    if ((k / 500) % 4 != 3)
+      img[k] = (uint8_t)"flash loader inflates records "[k % 30];
+  for (size_t b = 0; b < sizeof boards / sizeof boards[0]; b++)
+    for (int kind = 0; kind < 2; kind++) {
+      lf_loader_cfg c;
+      lf_loader_cfg_default(&c);
+      c.compress = LF_COMPRESS_ON;
+      c.ram_size = boards[b].ram;
+      fx f;
+      fx_open(&f, boards[b].board, NULL, &c);
+      uint32_t a = boards[b].base;
+      /* erase what [a, a + 3 x len) touches, program the first len compressed */
+      lf_loader_step st[32];
+      size_t n = 0;
+      for (uint32_t o = 0; o < 3 * len && n < 31;) {
+        const lf_flash_sector *sec = lf_geometry_sector_at(&f.g, a + o);
+        assert_non_null(sec);
+        st[n++] = (lf_loader_step){LF_LOADER_ERASE, sec->addr, NULL, 0};
+        o = sec->addr + sec->size - a;
+      }
+      st[n++] = (lf_loader_step){LF_LOADER_PROGRAM, a, img, len};
+      must(&f, lf_loader_run(f.l, st, n), "run");
+      assert_true(lf_loader_stats_get(f.l)->z_used);
+      expect_flash(&f, a, img, len);
+      /* the bad record for [a + len, a + len + 2 KiB) (2 KiB: every family's record size) */
+      const uint32_t olen = 0x800;
+      uint8_t rec[0x1000];
+      size_t zl = deflate_raw(img, olen, rec + 8, sizeof rec - 8);
+      if (kind == 0)
+        rec[8] |= 0x06; /* BTYPE 11: reserved */
+      else
+        zl /= 2; /* cut short */
+      uint32_t hdr[2] = {(uint32_t)zl, olen};
+      memcpy(rec, hdr, 8);
+      uint32_t ea, es, at = a + (uint32_t)len;
+      uint32_t status = post_raw_z(&f, at, olen, rec, (uint32_t)(8 + zl), &ea, &es);
+      printf("%s, %s: status %u at 0x%08x, code %d\n", boards[b].board, kind ? "cut short" : "bad block type",
+             status, ea, (int)es);
+      assert_int_equal(status, LF_LDR_ST_DATA);
+      assert_int_equal(ea, at);
+      /* LFZ_E_DATA; cut short: LFZ_E_INPUT, or LFZ_E_DATA when a code is cut */
+      assert_true((int32_t)es == -3 || (kind == 1 && (int32_t)es == -1));
+      uint8_t *ff = malloc(2 * len);
+      assert_non_null(ff);
+      memset(ff, 0xFF, 2 * len);
+      if (kind == 0)
+        expect_flash(&f, at, ff, olen); /* nothing decoded, nothing written */
+      expect_flash(&f, at + olen, ff, 2 * len - olen); /* nothing after the record */
+      free(ff);
+      assert_int_not_equal(lf_loader_stop(f.l), 0); /* the loader is gone: no success */
+      fx_close(&f);
+    }
+  free(img);
+}
+
 int main(int argc, char **argv)
 {
   if (argc > 1)
@@ -1355,6 +1497,7 @@ int main(int argc, char **argv)
     cmocka_unit_test(small_ring_wraps),
     cmocka_unit_test(every_psize_programs),
     cmocka_unit_test(compressed_program_every_psize),
+    cmocka_unit_test(corrupt_compressed_record_is_refused),
     cmocka_unit_test(f429_programs_and_crcs),
     cmocka_unit_test(h743_65k_image_programs_within_floor),
     cmocka_unit_test(h743_both_banks_at_once),

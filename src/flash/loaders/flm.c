@@ -32,6 +32,11 @@
 #include <stdint.h>
 
 #include "lf_loader_abi.h"
+#ifdef LF_LDR_FLM_Z
+static uint32_t zmore(void *ctx, uint32_t used);
+#define LFZ_MORE_FN zmore
+#include "lf_inflate.h"
+#endif
 
 /* ---- the contract with the host adapter (flm_loader.c includes this part
  * with LF_LDR_CONTRACT_ONLY defined) ---- */
@@ -49,6 +54,12 @@ enum {
 #define LF_LDR_FLM_IN_CALL 0x80000000u       /* reserved[0] while a function runs */
 #define LF_LDR_FLM_CRC_TABLE 4096u           /* scratch: 4 x 256 words */
 #define LF_LDR_FLM_OFF_CALL 0x78u            /* reserved[0], reserved[1] in the control block */
+/* Compressed upload: the control block's words at 0x78 are the call
+ * tracking above, so the PROGRAM_Z routine's address (the region's start,
+ * lf_loader_abi.h) travels in each PROGRAM_Z command's result word, and its
+ * records inflate to at most LF_LDR_FLM_Z_CHUNK bytes (the region holds the
+ * history and output buffers of that size). */
+#define LF_LDR_FLM_Z_CHUNK 8192u
 
 /* The family words of the control block (lf_ldr_ctrl.fam). Addresses of
  * functions are absolute with the Thumb bit; 0 = absent. */
@@ -227,6 +238,106 @@ static int do_program(ctl_t *c, const cmd_t *k)
   return 0;
 }
 
+#ifdef LF_LDR_FLM_Z
+/* PROGRAM_Z (the dispatcher Init'ed the program functions): each record is
+ * inflated as its bytes arrive into the output buffer (after the previous
+ * record: its history), then programmed page by page with ProgramPage
+ * straight from the buffer; its ring space is released first, so the host
+ * uploads the next records while the algorithm programs. */
+struct zsrc {
+  ctl_t *c;
+  uint32_t from, zlen;
+};
+
+static uint32_t zmore(void *ctx, uint32_t used)
+{
+  struct zsrc *z = ctx;
+  uint32_t there = *(volatile uint32_t *)&z->c->data_wr - z->from;
+  if (there <= used) {
+    uint32_t t0 = cycles();
+    while ((there = *(volatile uint32_t *)&z->c->data_wr - z->from) <= used)
+      ;
+    z->c->cyc_starve += cycles() - t0;
+  }
+  return there < z->zlen ? there : z->zlen;
+}
+
+static int z_program(ctl_t *c, const cmd_t *k, uint32_t region, uint32_t idx)
+{
+  const struct lf_ldr_flm *w = FLM(c);
+  struct lfz_work *wk = (struct lfz_work *)(region + LF_LDR_Z_WORK);
+  uint8_t *out = (uint8_t *)(region + LF_LDR_Z_OUT + LF_LDR_FLM_Z_CHUNK);
+  uint32_t dst = k->addr, left = k->len, hist = 0, rd = c->data_rd, roff = c->ring_roff, size = c->ring_size;
+  const uint8_t *ring = (const uint8_t *)c->ring_base;
+  while (left) {
+    uint32_t avail;
+    if ((avail = *(volatile uint32_t *)&c->data_wr - rd) < 8) { /* a record header */
+      uint32_t t0 = cycles();
+      while ((avail = *(volatile uint32_t *)&c->data_wr - rd) < 8)
+        ;
+      c->cyc_starve += cycles() - t0;
+    }
+    uint32_t hw[2], o = roff; /* byte by byte: it may wrap */
+    for (uint32_t i = 0; i < 8; i++) {
+      ((uint8_t *)hw)[i] = ring[o];
+      if (++o == size)
+        o = 0;
+    }
+    uint32_t zlen = hw[0], olen = hw[1];
+    if (zlen > size - 8 || !olen || olen > left || olen > LF_LDR_FLM_Z_CHUNK) {
+      c->err_addr = dst;
+      c->err_sr = olen;
+      c->status = LF_LDR_ST_DATA;
+      return 1;
+    }
+    struct zsrc zs = {c, rd + 8, zlen};
+    int32_t got = lfz_inflate_io(wk, ring + o, ring + size, ring, zlen, out, olen, hist, 0, 0,
+                                 avail - 8 < zlen ? avail - 8 : zlen, 0, &zs);
+    if (got != (int32_t)olen) {
+      c->err_addr = dst;
+      c->err_sr = got < 0 ? (uint32_t)got : olen;
+      c->status = LF_LDR_ST_DATA;
+      return 1;
+    }
+    rd += 8 + zlen;
+    roff += 8 + zlen;
+    if (roff >= size)
+      roff -= size;
+    c->ring_roff = roff;
+    *(volatile uint32_t *)&c->data_rd = rd;
+    for (uint32_t p = 0; p < olen;) {
+      uint32_t n = w->page_size - (dst + p - w->dev_addr) % w->page_size;
+      if (n > olen - p)
+        n = olen - p;
+      uint32_t r = call(c, w->program_page, LF_LDR_FLM_FN_PROGRAM_PAGE, dst + p, n, (uint32_t)(out + p));
+      if (r)
+        return fail(c, dst + p, (uint32_t)LF_LDR_FLM_FN_PROGRAM_PAGE << 24 | r);
+      p += n;
+    }
+    for (uint32_t i = 0; i < olen; i += 4) /* the next record's history */
+      *(uint32_t *)(out - olen + i) = *(const uint32_t *)(out + i);
+    hist = olen;
+    dst += olen;
+    left -= olen;
+  }
+  (void)idx;
+  return 0;
+}
+
+/* Entry (the region's start, called by the dispatcher with the command's
+ * result word = the region): the command, its cycles counted as a
+ * PROGRAM's. r9 is the algorithm's (-ffixed-r9 here too). */
+__attribute__((section(".text.entry"), used)) int lf_ldr_main(ctl_t *c, cmd_t *k, uint32_t idx)
+{
+  uint32_t t0 = cycles();
+  int r = z_program(c, k, k->result, idx);
+  k->result = cycles() - t0;
+  c->cyc_prog += k->result;
+  return r;
+}
+
+#else /* the dispatcher */
+
 __attribute__((used, noinline)) static int serve(ctl_t *c)
 {
   const struct lf_ldr_flm *w = FLM(c);
@@ -258,6 +369,9 @@ __attribute__((used, noinline)) static int serve(ctl_t *c)
       if (!(r = phase(c, 3)))
         k->result = crc32(table, k->addr, k->len);
       c->cyc_crc += cycles() - t0;
+    } else if (op == LF_LDR_OP_PROGRAM_Z && k->result) { /* result: the routine the host uploaded */
+      if (!(r = phase(c, 2)))
+        r = ((int (*)(ctl_t *, cmd_t *, uint32_t))(k->result | 1u))(c, k, rd); /* counts its cycles */
     } else if (op == LF_LDR_OP_EXIT) {
       r = phase(c, 0);
       if (!r)
@@ -290,6 +404,8 @@ __attribute__((naked, section(".text.entry"), used)) void lf_ldr_main(ctl_t *c)
                  "bl serve\n"
                  "pop {r4, pc}\n");
 }
+
+#endif /* LF_LDR_FLM_Z */
 
 /* The host's return address: lf_ldr_main returns here and the core halts. */
 __attribute__((naked, section(".text.exit"), used)) void lf_ldr_exit(void)

@@ -23,7 +23,18 @@
  *
  * and uses ldr_fail from here and crc_soft / crc_prog_range / the barriers
  * from lf_ldr_armv7m.h. Host contract: lf_loader_abi.h. No globals: all
- * state lives in the control block. */
+ * state lives in the control block.
+ *
+ * Compressed upload (lf_loader_abi.h "The PROGRAM_Z region"): the loader
+ * passes a PROGRAM_Z command to the routine the host uploaded (z_region).
+ * That routine is the same family file built with LF_LDR_SERVE_Z (NAME_z.c,
+ * position independent): its lf_ldr_main is the inflating program command
+ * below, on the family's fam_prog_begin / fam_prog_run / fam_idle. A family
+ * whose core is too slow at its reset clock may define FAM_Z_CLOCK and
+ *   static uint32_t fam_z_clock_up(const ctl_t *c, uint32_t *saved);
+ *     the core's speed-up factor for the command (1: clocks left alone)
+ *   static void fam_z_clock_down(const ctl_t *c, const uint32_t *saved);
+ * (saved: 4 words). */
 #ifndef LF_LDR_SERVE_H
 #define LF_LDR_SERVE_H
 
@@ -40,7 +51,12 @@
 typedef struct lf_ldr_ctrl ctl_t;
 typedef struct lf_ldr_cmd cmd_t;
 
-#ifndef LF_LDR_SERVE_BITS /* the PROGRAM_BITS routine has an entry of its own (lf_ldr_bits.h) */
+#ifdef LF_LDR_SERVE_Z
+int lf_ldr_main(ctl_t *c, cmd_t *k, uint32_t idx) __attribute__((section(".text.entry"), used));
+static uint32_t ldr_zmore(void *ctx, uint32_t used);
+#define LFZ_MORE_FN ldr_zmore
+#include "lf_inflate.h"
+#elif !defined(LF_LDR_SERVE_BITS) /* the PROGRAM_BITS routine has an entry of its own (lf_ldr_bits.h) */
 int lf_ldr_main(ctl_t *c) __attribute__((section(".text.entry"), used));
 #endif
 /* Records a failure in the status block (the engine part defines it). */
@@ -75,6 +91,7 @@ static int ldr_fail(ctl_t *c, uint32_t status, uint32_t addr, uint32_t sr)
   return (int)status;
 }
 
+#ifndef LF_LDR_SERVE_Z
 /* A PROGRAM command: the ring's bytes, as the host publishes them. */
 static int ldr_program(ctl_t *c, cmd_t *k, uint32_t idx)
 {
@@ -125,6 +142,12 @@ static int ldr_program(ctl_t *c, cmd_t *k, uint32_t idx)
   return 0;
 }
 
+/* PROGRAM_Z: the routine the host uploaded (a Thumb call to z_region). */
+static int ldr_call_z(ctl_t *c, cmd_t *k, uint32_t idx)
+{
+  return ((int (*)(ctl_t *, cmd_t *, uint32_t))(c->z_region | 1u))(c, k, idx);
+}
+
 int lf_ldr_main(ctl_t *c)
 {
   REG(DWT_CTRL) |= 1u; /* CYCCNTENA (counts only with DEMCR.TRCENA, set by the host) */
@@ -156,6 +179,8 @@ int lf_ldr_main(ctl_t *c)
       fam_lock(c);
       c->cmd_rd = ++rd;
       return 0;
+    } else if (op == LF_LDR_OP_PROGRAM_Z && c->z_region) {
+      r = ldr_call_z(c, k, rd); /* the routine counts its cycles */
 #ifdef FAM_BITS
     } else if (c->z_region) { /* PROGRAM_BITS: the routine the host uploaded (lf_ldr_bits.h;
                                  it counts its cycles and refuses any other command) */
@@ -171,6 +196,160 @@ int lf_ldr_main(ctl_t *c)
     *(volatile uint32_t *)&c->cmd_rd = ++rd;
   }
 }
+
+#else /* LF_LDR_SERVE_Z: the PROGRAM_Z routine */
+
+/* The pump's state: dst + done is the next program unit to program. */
+struct ldr_zpump {
+  const ctl_t *c;
+  uint32_t dst, done, bad, at;
+};
+
+/* Programs the inflated output as it grows (lfz_pump_fn: called every 4
+ * output bytes): a unit once it is there, two of a unit under 4 bytes (the
+ * F1's half-words), so the flash keeps up with the inflater; a flash error
+ * stops the inflate (bad = the status, at = its offset). */
+#define LDR_Z_PER_PUMP (FAM_UNIT < 4u ? 4u / FAM_UNIT : 1u)
+static int ldr_zpump(void *ctx, const uint8_t *out, uint32_t n)
+{
+  struct ldr_zpump *z = ctx;
+  for (uint32_t k = 0; k < LDR_Z_PER_PUMP && n - z->done >= FAM_UNIT; k++) {
+    uint32_t at = 0, bad = fam_prog_run(z->c, z->dst + z->done, out + z->done, FAM_UNIT, &at);
+    if (bad) {
+      z->bad = bad;
+      z->at = z->done + at;
+      return 1;
+    }
+    z->done += FAM_UNIT;
+  }
+  return 0;
+}
+
+/* The record's deflate bytes still arriving (lfz_more_fn): from ring
+ * counter `from` on, zlen of them. */
+struct ldr_zsrc {
+  ctl_t *c;
+  uint32_t from, zlen;
+};
+
+static uint32_t ldr_zmore(void *ctx, uint32_t used)
+{
+  struct ldr_zsrc *z = ctx;
+  uint32_t there = *(volatile uint32_t *)&z->c->data_wr - z->from;
+  if (there <= used) {
+    uint32_t t0 = cycles();
+    do {
+      fam_kick(z->c);
+      there = *(volatile uint32_t *)&z->c->data_wr - z->from;
+    } while (there <= used);
+    z->c->cyc_starve += cycles() - t0;
+  }
+  return there < z->zlen ? there : z->zlen;
+}
+
+/* PROGRAM_Z (lf_loader_abi.h): each record is inflated as its bytes arrive
+ * into the output buffer (after z_out_size bytes of history: the previous
+ * record), one program unit programmed per decoded symbol (the pump), the
+ * rest after the record; its ring space is released when it is done. A
+ * record that does not inflate to exactly olen bytes stops the command
+ * with LF_LDR_ST_DATA before its remaining bytes are programmed. */
+static int ldr_zprogram(ctl_t *c, cmd_t *k, uint32_t idx)
+{
+  uint32_t dst = k->addr, left = k->len, cap = c->z_out_size;
+  if ((dst | left) & (FAM_UNIT - 1u))
+    return ldr_fail(c, LF_LDR_ST_BADCMD, idx, 0);
+  struct lfz_work *w = (struct lfz_work *)(c->z_region + LF_LDR_Z_WORK);
+  uint8_t *out = (uint8_t *)(c->z_region + LF_LDR_Z_OUT + cap);
+  uint32_t hist = 0;
+  fam_prog_begin(c);
+  uint32_t rd = c->data_rd, roff = c->ring_roff, size = c->ring_size;
+  const uint8_t *ring = (const uint8_t *)c->ring_base;
+  while (left) {
+    uint32_t avail = *(volatile uint32_t *)&c->data_wr - rd;
+    if (avail < 8) { /* a record header */
+      uint32_t t0 = cycles();
+      do {
+        fam_kick(c);
+        avail = *(volatile uint32_t *)&c->data_wr - rd;
+      } while (avail < 8);
+      c->cyc_starve += cycles() - t0;
+    }
+    uint32_t hw[2], o = roff; /* the header, byte by byte: it may wrap */
+    for (uint32_t i = 0; i < 8; i++) {
+      ((uint8_t *)hw)[i] = ring[o];
+      if (++o == size)
+        o = 0;
+    }
+    uint32_t zlen = hw[0], olen = hw[1];
+    if (zlen > size - 8 || !olen || olen > left || olen > cap || (olen & (FAM_UNIT - 1u))) {
+      fam_idle(c);
+      return ldr_fail(c, LF_LDR_ST_DATA, dst, olen);
+    }
+    struct ldr_zpump z = {c, dst, 0, 0, 0};
+    struct ldr_zsrc zs = {c, rd + 8, zlen};
+    uint32_t there = avail - 8 < zlen ? avail - 8 : zlen;
+    int32_t got = lfz_inflate_io(w, ring + o, ring + size, ring, zlen, out, olen, hist, ldr_zpump, &z,
+                                 there, 0, &zs);
+    if (got == (int32_t)olen && !z.bad)
+      z.bad = fam_prog_run(c, dst + z.done, out + z.done, olen - z.done, &z.at);
+    else if (!z.bad) {
+      fam_idle(c);
+      return ldr_fail(c, LF_LDR_ST_DATA, dst, got < 0 ? (uint32_t)got : olen);
+    } else
+      z.at -= z.done; /* the pump's `at` is absolute */
+    if (z.bad) {
+      uint32_t a = dst + z.done + z.at;
+      if (a > k->addr)
+        a -= FAM_UNIT;
+      fam_idle(c);
+      return ldr_fail(c, LF_LDR_ST_FLASH, a, z.bad);
+    }
+    rd += 8 + zlen;
+    roff += 8 + zlen;
+    if (roff >= size)
+      roff -= size;
+    c->ring_roff = roff;
+    *(volatile uint32_t *)&c->data_rd = rd;
+    for (uint32_t i = 0; i < olen; i += 4) /* the next record's history */
+      *(uint32_t *)(out - olen + i) = *(const uint32_t *)(out + i);
+    hist = olen;
+    dst += olen;
+    left -= olen;
+    fam_kick(c);
+  }
+  uint32_t sr = fam_idle(c);
+  fam_clean(c, 0);
+  if (sr & FAM_ERRORS)
+    return ldr_fail(c, LF_LDR_ST_FLASH, dst - FAM_UNIT, sr);
+  return 0;
+}
+
+/* The entry: the command, its cycles counted as the loader counts a
+ * PROGRAM's (in cycles of the loader's clock when the family speeds the
+ * core up for it). */
+int lf_ldr_main(ctl_t *c, cmd_t *k, uint32_t idx)
+{
+  uint32_t t0 = cycles(), starve0 = c->cyc_starve, fast = 1;
+#ifdef FAM_Z_CLOCK
+  uint32_t saved[4];
+  fast = fam_z_clock_up(c, saved);
+#endif
+  uint32_t t1 = cycles();
+  int r = ldr_zprogram(c, k, idx);
+  uint32_t t2 = cycles();
+#ifdef FAM_Z_CLOCK
+  if (fast > 1) {
+    fam_z_clock_down(c, saved);
+    c->cyc_starve = starve0 + (c->cyc_starve - starve0) / fast;
+  }
+#endif
+  (void)starve0;
+  k->result = (t1 - t0) + (t2 - t1) / fast + (cycles() - t2);
+  c->cyc_prog += k->result;
+  return r;
+}
+
+#endif /* LF_LDR_SERVE_Z */
 
 /* The host's return address: lf_ldr_main returns here and the core halts. */
 __attribute__((naked, section(".text.exit"), used)) void lf_ldr_exit(void)

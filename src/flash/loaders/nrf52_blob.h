@@ -7,7 +7,7 @@
  * entry, r0 = control block) and lf_ldr_exit (the BKPT it returns to). */
 #define LF_BLOB_NRF52_LOAD 0x20000000u
 #define LF_BLOB_NRF52_ENTRY 0x0u
-#define LF_BLOB_NRF52_EXIT 0x330u
+#define LF_BLOB_NRF52_EXIT 0x340u
 
 extern const unsigned char lf_blob_nrf52[];
 extern const unsigned int lf_blob_nrf52_len;

@@ -36,10 +36,17 @@
  * (fam.crc_table; no table: bit by bit). fam.dma_ch = 0xFF: no DMA (software
  * for everything). The sniffer and the channel are left disabled.
  *
- * gen-loaders: -mcpu=cortex-m0plus */
+ * gen-loaders: -mcpu=cortex-m0plus
+ * gen-loaders: flags -fno-jump-tables
+ * (no case tables: on ARMv6-M they call libgcc helpers, and no libgcc is linked) */
 #include <stdint.h>
 
 #include "lf_loader_abi.h"
+#ifdef LF_LDR_RP_Z
+static uint32_t zmore(void *ctx, uint32_t used);
+#define LFZ_MORE_FN zmore
+#include "lf_inflate.h"
+#endif
 
 /* ---- the contract with the host adapter (rp2040.c includes this part with
  * LF_LDR_CONTRACT_ONLY defined) ---- */
@@ -96,7 +103,11 @@ enum { F_IF, F_EX, F_RE, F_RP, F_FC, F_CX };
 
 #define RP(c) ((struct lf_ldr_rp *)(c)->fam)
 
+#ifdef LF_LDR_RP_Z
+int lf_ldr_main(ctl_t *c, cmd_t *k, uint32_t idx) __attribute__((section(".text.entry"), used));
+#else
 int lf_ldr_main(ctl_t *c) __attribute__((section(".text.entry"), used));
+#endif
 
 /* A u16 of the ROM at a small constant address (kept opaque to the
  * compiler, which would take it for a null-pointer offset). */
@@ -314,6 +325,100 @@ static uint32_t rp_crc(ctl_t *c, uint32_t a, uint32_t n)
   return ~crc;
 }
 
+#ifdef LF_LDR_RP_Z
+/* PROGRAM_Z (lf_loader_abi.h): each record is inflated as its bytes arrive
+ * into the output buffer, then programmed (the ROM's RP blocks the core
+ * while a page programs, so there is nothing to overlap on the target; the
+ * host uploads the next records meanwhile): whole pages straight from the
+ * buffer, a partial page through a bounce page padded with 0xFF. */
+struct zsrc {
+  ctl_t *c;
+  uint32_t from, zlen;
+};
+
+static uint32_t zmore(void *ctx, uint32_t used)
+{
+  struct zsrc *z = ctx;
+  uint32_t there;
+  while ((there = *(volatile uint32_t *)&z->c->data_wr - z->from) <= used)
+    ;
+  return there < z->zlen ? there : z->zlen;
+}
+
+/* n bytes of s to flash address dst (any alignment). */
+static void z_put(const struct lf_ldr_rp *r, uint32_t dst, const uint8_t *s, uint32_t n)
+{
+  fn_prog prog = (fn_prog)r->fn[F_RP];
+  while (n) {
+    uint32_t in_page = dst & (LF_LDR_RP_PAGE - 1u), m;
+    if (!in_page && n >= LF_LDR_RP_PAGE) {
+      m = n & ~(LF_LDR_RP_PAGE - 1u);
+      prog(dst - r->flash_base, s, m);
+    } else {
+      uint32_t page[LF_LDR_RP_PAGE / 4];
+      uint8_t *b = (uint8_t *)page;
+      m = LF_LDR_RP_PAGE - in_page;
+      if (m > n)
+        m = n;
+      for (uint32_t i = 0; i < LF_LDR_RP_PAGE / 4; i++)
+        page[i] = 0xFFFFFFFFu;
+      for (uint32_t i = 0; i < m; i++)
+        b[in_page + i] = s[i];
+      prog(dst - in_page - r->flash_base, b, LF_LDR_RP_PAGE);
+    }
+    dst += m;
+    s += m;
+    n -= m;
+  }
+}
+
+int lf_ldr_main(ctl_t *c, cmd_t *k, uint32_t idx)
+{
+  uint32_t dst = k->addr, left = k->len, cap = c->z_out_size;
+  k->result = 0;
+  if ((dst | left) & 3u)
+    return fail(c, LF_LDR_ST_BADCMD, idx, 0);
+  cmd_mode(c);
+  struct lfz_work *w = (struct lfz_work *)(c->z_region + LF_LDR_Z_WORK);
+  uint8_t *out = (uint8_t *)(c->z_region + LF_LDR_Z_OUT + cap);
+  uint32_t hist = 0, rd = c->data_rd, roff = c->ring_roff, size = c->ring_size;
+  const uint8_t *ring = (const uint8_t *)c->ring_base;
+  while (left) {
+    uint32_t avail;
+    while ((avail = *(volatile uint32_t *)&c->data_wr - rd) < 8) /* a record header */
+      ;
+    uint32_t hw[2], o = roff; /* byte by byte: it may wrap */
+    for (uint32_t i = 0; i < 8; i++) {
+      ((uint8_t *)hw)[i] = ring[o];
+      if (++o == size)
+        o = 0;
+    }
+    uint32_t zlen = hw[0], olen = hw[1];
+    if (zlen > size - 8 || !olen || olen > left || olen > cap || (olen & 3u))
+      return fail(c, LF_LDR_ST_DATA, dst, olen);
+    struct zsrc zs = {c, rd + 8, zlen};
+    int32_t got = lfz_inflate_io(w, ring + o, ring + size, ring, zlen, out, olen, hist, 0, 0,
+                                 avail - 8 < zlen ? avail - 8 : zlen, 0, &zs);
+    if (got != (int32_t)olen)
+      return fail(c, LF_LDR_ST_DATA, dst, got < 0 ? (uint32_t)got : olen);
+    rd += 8 + zlen;
+    roff += 8 + zlen;
+    if (roff >= size)
+      roff -= size;
+    c->ring_roff = roff;
+    *(volatile uint32_t *)&c->data_rd = rd; /* the host refills while the pages program */
+    z_put(RP(c), dst, out, olen);
+    for (uint32_t i = 0; i < olen; i += 4) /* the next record's history */
+      *(uint32_t *)(out - olen + i) = *(const uint32_t *)(out + i);
+    hist = olen;
+    dst += olen;
+    left -= olen;
+  }
+  return 0;
+}
+
+#else /* the loader */
+
 int lf_ldr_main(ctl_t *c)
 {
   int r = rp_init(c);
@@ -341,6 +446,8 @@ int lf_ldr_main(ctl_t *c)
     } else if (op == LF_LDR_OP_CRC) {
       k->result = rp_crc(c, k->addr, k->len);
       r = 0;
+    } else if (op == LF_LDR_OP_PROGRAM_Z && c->z_region) { /* the routine the host uploaded */
+      r = ((int (*)(ctl_t *, cmd_t *, uint32_t))(c->z_region | 1u))(c, k, rd);
     } else if (op == LF_LDR_OP_EXIT) {
       xip_mode(c);
       c->cmd_rd = ++rd;
@@ -355,6 +462,8 @@ int lf_ldr_main(ctl_t *c)
     *(volatile uint32_t *)&c->cmd_rd = ++rd;
   }
 }
+
+#endif /* LF_LDR_RP_Z */
 
 /* The host's return address: lf_ldr_main returns here and the core halts. */
 __attribute__((naked, section(".text.exit"), used)) void lf_ldr_exit(void)

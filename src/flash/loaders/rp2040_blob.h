@@ -7,7 +7,7 @@
  * entry, r0 = control block) and lf_ldr_exit (the BKPT it returns to). */
 #define LF_BLOB_RP2040_LOAD 0x20000000u
 #define LF_BLOB_RP2040_ENTRY 0x0u
-#define LF_BLOB_RP2040_EXIT 0x3e0u
+#define LF_BLOB_RP2040_EXIT 0x404u
 
 extern const unsigned char lf_blob_rp2040[];
 extern const unsigned int lf_blob_rp2040_len;

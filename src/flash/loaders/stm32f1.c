@@ -221,6 +221,59 @@ static uint32_t fam_page_end(const ctl_t *c, uint32_t addr)
 
 #include "lf_ldr_bits.h"
 #else
+#ifdef LF_LDR_SERVE_Z
+/* Inflating at the reset clock (HSI, 8 MHz) is slower than the FPEC
+ * programs half-words, so for a PROGRAM_Z command the core runs from the
+ * PLL at 64 MHz (HSI / 2 x 16; RM0008: 2 flash wait states above 48 MHz,
+ * APB1 at most 36 MHz: / 2) when it runs from the HSI with the PLL off (the
+ * state after reset; a firmware's clock setup is left alone); RCC_CFGR,
+ * RCC_CR.PLLON and FLASH_ACR are restored after the command. The FPEC
+ * still runs from the HSI, which stays on. */
+#define FAM_Z_CLOCK 1
+#define RCC_CR 0x00u
+#define RCC_CFGR 0x04u
+#define RCC_CR_PLLON (1u << 24)
+#define RCC_CR_PLLRDY (1u << 25)
+#define CFGR_PLL_X16 (14u << 18)  /* PLLMUL x16, PLLSRC HSI / 2 */
+#define CFGR_PPRE1_DIV2 (4u << 8)
+#define Z_FAST 8u                  /* 64 / 8 MHz */
+
+static uint32_t fam_z_clock_up(const ctl_t *c, uint32_t *saved)
+{
+  uint32_t en = F1(c)->rcc_enr, f = F1(c)->flash_regs;
+  if (!en)
+    return 1;
+  uint32_t rcc = en - 0x14u; /* RCC_AHBENR is at 0x14 */
+  uint32_t cfgr = REG(rcc + RCC_CFGR);
+  if ((cfgr & 0xFu) || (REG(rcc + RCC_CR) & RCC_CR_PLLON))
+    return 1; /* not on the HSI with the PLL off */
+  saved[0] = rcc;
+  saved[1] = cfgr;
+  saved[2] = REG(f + 0x00u); /* FLASH_ACR */
+  REG(f + 0x00u) = (saved[2] & ~7u) | 2u;
+  uint32_t fast = (cfgr & ~(0x3Fu << 16) & ~(7u << 8)) | CFGR_PLL_X16 | CFGR_PPRE1_DIV2;
+  REG(rcc + RCC_CFGR) = fast;
+  REG(rcc + RCC_CR) |= RCC_CR_PLLON;
+  while (!(REG(rcc + RCC_CR) & RCC_CR_PLLRDY))
+    ;
+  REG(rcc + RCC_CFGR) = fast | 2u;
+  while ((REG(rcc + RCC_CFGR) & 0xCu) != 0x8u)
+    ;
+  return Z_FAST;
+}
+
+static void fam_z_clock_down(const ctl_t *c, const uint32_t *saved)
+{
+  uint32_t rcc = saved[0];
+  REG(rcc + RCC_CFGR) &= ~3u;
+  while (REG(rcc + RCC_CFGR) & 0xCu)
+    ;
+  REG(rcc + RCC_CR) &= ~RCC_CR_PLLON;
+  REG(rcc + RCC_CFGR) = saved[1];
+  REG(F1(c)->flash_regs + 0x00u) = saved[2];
+}
+#endif
+
 #define LF_LDR_SERVE_ENGINE
 #include "lf_ldr_serve.h"
 #endif

@@ -28,6 +28,11 @@
 #include <stdint.h>
 
 #include "lf_loader_abi.h"
+#ifdef LF_LDR_H7_Z
+static uint32_t zmore(void *ctx, uint32_t used);
+#define LFZ_MORE_FN zmore
+#include "lf_inflate.h"
+#endif
 
 /* ---- the contract with the host adapter (stm32h7.c includes this part
  * with LF_LDR_CONTRACT_ONLY defined) ---- */
@@ -96,7 +101,11 @@ typedef struct bank {
   uint32_t pend_addr;
 } bank;
 
+#ifdef LF_LDR_H7_Z
+int lf_ldr_main(ctl_t *c, cmd_t *k, uint32_t idx) __attribute__((section(".text.entry"), used));
+#else
 int lf_ldr_main(ctl_t *c) __attribute__((section(".text.entry"), used));
+#endif
 
 #include "lf_ldr_armv7m.h"
 
@@ -268,6 +277,120 @@ static int unlock(ctl_t *c, uint32_t regs)
   return 0;
 }
 
+#ifdef LF_LDR_H7_Z
+/* PROGRAM_Z (lf_loader_abi.h; the loader settled the command's bank
+ * first): each record is inflated as its bytes arrive into the output
+ * buffer, one flash word programmed per 32 output bytes (the pump: the
+ * store waits while the bank still programs the previous word, so the
+ * inflating runs in the programming time), the rest after the record. */
+struct zpump {
+  uint32_t regs, dst, done, bad, at;
+};
+
+static int pump(void *ctx, const uint8_t *out, uint32_t n)
+{
+  struct zpump *z = ctx;
+  if (n - z->done < WORD)
+    return 0;
+  uint32_t st = REG(z->regs + F_SR);
+  put_word(z->dst + z->done, (const uint32_t *)(out + z->done));
+  if (st & LF_LDR_H7_SR_ERRORS) {
+    z->bad = st;
+    z->at = z->done;
+    return 1;
+  }
+  z->done += WORD;
+  return 0;
+}
+
+struct zsrc {
+  ctl_t *c;
+  uint32_t from, zlen;
+};
+
+static uint32_t zmore(void *ctx, uint32_t used)
+{
+  struct zsrc *z = ctx;
+  wait_data(z->c, z->from, used + 1);
+  uint32_t there = *(volatile uint32_t *)&z->c->data_wr - z->from;
+  return there < z->zlen ? there : z->zlen;
+}
+
+static int z_program(ctl_t *c, const cmd_t *k, uint32_t idx)
+{
+  uint32_t b2 = H7(c)->bank2, dst = k->addr, left = k->len, cap = c->z_out_size;
+  uint32_t regs = H7(c)->flash_regs + (b2 && dst >= b2 ? H7(c)->bank_regs : 0);
+  if ((dst | left) & (WORD - 1))
+    return fail(c, LF_LDR_ST_BADCMD, idx, 0, 0);
+  struct lfz_work *w = (struct lfz_work *)(c->z_region + LF_LDR_Z_WORK);
+  uint8_t *out = (uint8_t *)(c->z_region + LF_LDR_Z_OUT + cap);
+  uint32_t hist = 0;
+  idle(c, regs);
+  REG(regs + F_CCR) = LF_LDR_H7_SR_CLEAR;
+  REG(regs + F_CR) = (H7(c)->psize << 4) | CR_PG;
+  uint32_t rd = c->data_rd, roff = c->ring_roff, size = c->ring_size;
+  const uint8_t *ring = (const uint8_t *)c->ring_base;
+  while (left) {
+    wait_data(c, rd, 8); /* a record header */
+    uint32_t hw[2], o = roff; /* byte by byte: it may wrap */
+    for (uint32_t i = 0; i < 8; i++) {
+      ((uint8_t *)hw)[i] = ring[o];
+      if (++o == size)
+        o = 0;
+    }
+    uint32_t zlen = hw[0], olen = hw[1];
+    if (zlen > size - 8 || !olen || olen > left || olen > cap || (olen & (WORD - 1))) {
+      idle(c, regs);
+      return fail(c, LF_LDR_ST_DATA, dst, olen, 0);
+    }
+    struct zpump z = {regs, dst, 0, 0, 0};
+    struct zsrc zs = {c, rd + 8, zlen};
+    uint32_t avail = *(volatile uint32_t *)&c->data_wr - rd - 8;
+    int32_t got = lfz_inflate_io(w, ring + o, ring + size, ring, zlen, out, olen, hist, pump, &z,
+                                 avail < zlen ? avail : zlen, 0, &zs);
+    if (got != (int32_t)olen && !z.bad) {
+      idle(c, regs);
+      return fail(c, LF_LDR_ST_DATA, dst, got < 0 ? (uint32_t)got : olen, 0);
+    }
+    while (!z.bad && z.done < olen) /* the rest of the record */
+      pump(&z, out, olen);
+    if (z.bad) {
+      uint32_t a = dst + z.at;
+      idle(c, regs);
+      return fail(c, LF_LDR_ST_FLASH, a > k->addr ? a - WORD : a, z.bad, 0);
+    }
+    rd += 8 + zlen;
+    roff += 8 + zlen;
+    if (roff >= size)
+      roff -= size;
+    c->ring_roff = roff;
+    *(volatile uint32_t *)&c->data_rd = rd;
+    for (uint32_t i = 0; i < olen; i += 4) /* the next record's history */
+      *(uint32_t *)(out - olen + i) = *(const uint32_t *)(out + i);
+    hist = olen;
+    dst += olen;
+    left -= olen;
+    kick(c);
+  }
+  uint32_t sr = idle(c, regs);
+  REG(regs + F_CR) = H7(c)->psize << 4;
+  if (sr & LF_LDR_H7_SR_ERRORS)
+    return fail(c, LF_LDR_ST_FLASH, dst - WORD, sr, 0);
+  return 0;
+}
+
+/* The entry: the command, its cycles counted as a PROGRAM's. */
+int lf_ldr_main(ctl_t *c, cmd_t *k, uint32_t idx)
+{
+  uint32_t t0 = cycles();
+  int r = z_program(c, k, idx);
+  k->result = cycles() - t0;
+  c->cyc_prog += k->result;
+  return r;
+}
+
+#else /* the loader */
+
 int lf_ldr_main(ctl_t *c)
 {
   bank bk[2] = {{H7(c)->flash_regs, 0, 0}, {H7(c)->flash_regs + H7(c)->bank_regs, 0, 0}};
@@ -319,6 +442,12 @@ int lf_ldr_main(ctl_t *c)
       c->cyc_crc += cycles() - t0;
     } else if (op == LF_LDR_OP_SYNC) {
       r = settle_all(c, bk);
+    } else if (op == LF_LDR_OP_PROGRAM_Z && c->z_region) {
+      /* the routine the host uploaded (it counts its cycles), once the
+       * command's bank is idle and its started erase checked */
+      r = settle(c, &bk[H7(c)->bank2 && k->addr >= H7(c)->bank2]);
+      if (!r)
+        r = ((int (*)(ctl_t *, cmd_t *, uint32_t))(c->z_region | 1u))(c, k, rd);
     } else if (op == LF_LDR_OP_EXIT) {
       r = settle_all(c, bk);
       REG(bk[0].regs + F_CR) = CR_LOCK;
@@ -339,6 +468,8 @@ int lf_ldr_main(ctl_t *c)
     *(volatile uint32_t *)&c->cmd_rd = rd += step;
   }
 }
+
+#endif /* LF_LDR_H7_Z */
 
 /* The host's return address: lf_ldr_main returns here and the core halts. */
 __attribute__((naked, section(".text.exit"), used)) void lf_ldr_exit(void)

@@ -7,7 +7,7 @@
  * entry, r0 = control block) and lf_ldr_exit (the BKPT it returns to). */
 #define LF_BLOB_STM32H7_LOAD 0x20000000u
 #define LF_BLOB_STM32H7_ENTRY 0x0u
-#define LF_BLOB_STM32H7_EXIT 0x614u
+#define LF_BLOB_STM32H7_EXIT 0x66cu
 
 extern const unsigned char lf_blob_stm32h7[];
 extern const unsigned int lf_blob_stm32h7_len;

@@ -199,6 +199,58 @@ static uint32_t fam_crc(const ctl_t *c, uint32_t a, uint32_t n)
   return crc_prog_range(L4(c)->crc_regs, a, n);
 }
 
+#ifdef LF_LDR_SERVE_Z
+/* Inflating at the reset clock (MSI 4 MHz) is slower than the flash
+ * programs, so for a PROGRAM_Z command the core runs from the MSI at 48 MHz
+ * (RCC_CR.MSIRANGE 11 selected by MSIRGSEL; 2 flash wait states first: 48
+ * MHz at voltage range 1, the reset range) when the system clock is the MSI
+ * at 4 MHz (the state after reset; a firmware's clock setup is left alone);
+ * RCC_CR and FLASH_ACR are restored after the command. Voltage range 1
+ * (PWR_CR1.VOS, its reset value) is assumed, not read: a firmware that
+ * selected range 2 (26 MHz at most) and kept the MSI at 4 MHz would run the
+ * command out of spec [unconf: the bench has no PWR block to read]. */
+#define FAM_Z_CLOCK 1
+#define RCC_CR 0x00u
+#define RCC_CFGR 0x08u
+#define RCC_CR_MSIRDY 0x2u
+#define RCC_CR_MSI_MASK 0xF8u /* MSIRANGE 7:4, MSIRGSEL 3 */
+#define RCC_CR_MSI_48 0xB8u   /* range 11, MSIRGSEL */
+#define RCC_CR_MSI_4 0x68u    /* range 6 (4 MHz), MSIRGSEL */
+#define Z_FAST 12u            /* 48 / 4 MHz */
+
+static uint32_t fam_z_clock_up(const ctl_t *c, uint32_t *saved)
+{
+  uint32_t en = L4(c)->rcc_enr, f = L4(c)->flash_regs;
+  if (!en)
+    return 1;
+  uint32_t rcc = en - 0x48u; /* RCC_AHB1ENR is at 0x48 */
+  uint32_t cr = REG(rcc + RCC_CR);
+  /* SWS = MSI, running at range 6 (MSIRGSEL: RCC_CR, else RCC_CSR.MSISRANGE) */
+  uint32_t range = (cr & 8u) ? (cr >> 4) & 0xFu : (REG(rcc + 0x94u) >> 8) & 0xFu;
+  if ((REG(rcc + RCC_CFGR) & 0xCu) || range != 6u)
+    return 1;
+  saved[0] = rcc;
+  saved[1] = cr;
+  saved[2] = REG(f + F_ACR);
+  if ((saved[2] & 7u) < 2u)
+    REG(f + F_ACR) = (saved[2] & ~7u) | 2u;
+  REG(rcc + RCC_CR) = (cr & ~RCC_CR_MSI_MASK) | RCC_CR_MSI_48;
+  while (!(REG(rcc + RCC_CR) & RCC_CR_MSIRDY))
+    ;
+  return Z_FAST;
+}
+
+static void fam_z_clock_down(const ctl_t *c, const uint32_t *saved)
+{
+  uint32_t rcc = saved[0];
+  REG(rcc + RCC_CR) = (saved[1] & ~RCC_CR_MSI_MASK) | RCC_CR_MSI_4;
+  while (!(REG(rcc + RCC_CR) & RCC_CR_MSIRDY))
+    ;
+  REG(rcc + RCC_CR) = (REG(rcc + RCC_CR) & ~RCC_CR_MSI_MASK) | (saved[1] & RCC_CR_MSI_MASK);
+  REG(L4(c)->flash_regs + F_ACR) = saved[2];
+}
+#endif
+
 #define LF_LDR_SERVE_ENGINE
 #include "lf_ldr_serve.h"
 

@@ -7,7 +7,7 @@
  * entry, r0 = control block) and lf_ldr_exit (the BKPT it returns to). */
 #define LF_BLOB_STM32L4_LOAD 0x20000000u
 #define LF_BLOB_STM32L4_ENTRY 0x0u
-#define LF_BLOB_STM32L4_EXIT 0x478u
+#define LF_BLOB_STM32L4_EXIT 0x49cu
 
 extern const unsigned char lf_blob_stm32l4[];
 extern const unsigned int lf_blob_stm32l4_len;
