@@ -94,7 +94,8 @@ local spec = {
   compress = { kind = "auto_bool", default = "auto",
     doc = "compressed upload: the host deflates the program data (zlib, 8 KiB chunks; 2 KiB on the " ..
       "STM32F1) and the flash loader inflates it on the target (the STM32F2/F4/F7, F1, L4, H7, nRF52 and " ..
-      "RP2040 loaders, where the loader's RAM has room; CMSIS-Pack algorithms always upload plain). " ..
+      "RP2040 loaders and the streamed FLM dispatcher, where the loader's RAM has room; the classic FLM " ..
+      "mode uploads plain). " ..
       "\"auto\": when the model predicts it faster (the link is the bound and the target's inflate keeps " ..
       "up); true: always where the loader can; false: never" },
   loader_ram = { kind = "int", default = nil, min = 4096, max = 0x1000000,
