@@ -57,8 +57,13 @@ static void params_set_units_and_errors(void **state)
   lf_bench_params p;
   lf_bench_params_default(&p);
   char err[256];
-  assert_int_equal(lf_bench_params_set(&p, "usb_transfer_latency_ns=250us", err, sizeof err), 0);
-  assert_true(p.usb_transfer_latency_ns == 250e3);
+  assert_int_equal(lf_bench_params_set(&p, "usb_fs_transfer_latency_ns=250us", err, sizeof err), 0);
+  assert_true(p.usb_fs_transfer_latency_ns == 250e3);
+  assert_true(p.usb_hs_transfer_latency_ns == 40e3); /* the HS row is its own */
+  /* the old single row is an alias that sets both */
+  assert_int_equal(lf_bench_params_set(&p, "usb_transfer_latency_ns=1ms", err, sizeof err), 0);
+  assert_true(p.usb_fs_transfer_latency_ns == 1e6 && p.usb_hs_transfer_latency_ns == 1e6);
+  assert_int_equal(lf_bench_params_set(&p, "usb_transfer_latency_ns=x", err, sizeof err), -1);
   assert_int_equal(lf_bench_params_set(&p, "core_hsi_hz=8MHz", err, sizeof err), 0);
   assert_true(p.core_hsi_hz == 8e6);
   assert_int_equal(lf_bench_params_set(&p, "nope=1", err, sizeof err), -1);
@@ -78,6 +83,9 @@ static void flash_times_follow_table_9_1(void **state)
   assert_true(lf_param_flash_erase_ns(&p, 128 * 1024, 0) == 1100e6);
   assert_true(lf_param_flash_erase_ns(&p, 256 * 1024, 1) == 1300e6);
   assert_true(lf_param_flash_mass_ns(&p, 2, 2 * 1024 * 1024) == 8e9);
+  /* one bank of two: the full tME too (calibration P13/P11), not half */
+  assert_true(lf_param_flash_mass_ns(&p, 2, 1024 * 1024) == p.flash_mass_ns[2]);
+  assert_true(lf_param_flash_f4_mass_ns(&p, 0, 1024 * 1024) == p.flash_f4_mass_ns[0]);
   assert_true(lf_param_flash_prog_ns(&p) == 16e3);
   p.flash_timing_max = 1;
   assert_true(lf_param_flash_erase_ns(&p, 32 * 1024, 0) == 800e6);
