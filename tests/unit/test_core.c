@@ -347,7 +347,8 @@ static void straight_line(fake *f, uint32_t at, unsigned n)
   free(c);
 }
 
-/* params core_cpi=1 at 16 MHz (F7 9.2 HSI): 100 instructions = 6250 ns. */
+/* 100 data-processing instructions (1 cycle each in the cycle model, or
+ * core_cpi=1 in the flat one) at 16 MHz (F7 9.2 HSI) = 6250 ns. */
 static void instructions_cost_cpi_cycles_at_sysclk(void **state)
 {
   fake *f = *state;
@@ -359,14 +360,57 @@ static void instructions_cost_cpi_cycles_at_sysclk(void **state)
   assert_int_equal(k->instructions, 100);
   assert_int_equal(k->cycles, 100);
   assert_int_equal(k->run_ns, 6250);
-  /* same code at 32 MHz, CPI 2: 100 x 2 / 32 MHz = 6250 ns again, 200 cycles */
+  /* same code at 32 MHz, the flat model (core_cycle_model 0) at CPI 2:
+   * 100 x 2 / 32 MHz = 6250 ns again, 200 cycles */
   f->hz = 32e6;
+  f->p.core_cycle_model = 0;
   f->p.core_cpi = 2;
   start_at(f, CODE);
   run_for(f, 1000000);
   assert_int_equal(k->instructions, 200);
   assert_int_equal(k->cycles, 300);
   assert_int_equal(k->run_ns, 12500);
+}
+
+/* Calibration R7 (issue 18): cycles per instruction class, Cortex-M4 table
+ * (the M7 uses it as an upper bound). From the table in cortexm.c:
+ *   ldr r2,[r1]  2 | ldr r3,[r1]  1 (after a load) | str r2,[r1]  1 (after a
+ *   load) | str r3,[r1]  2 (nothing pipelines after a store) | muls  1 |
+ *   movs  1 | push {r0,r1}  1+2 | pop {r0,r1}  1+2 | subs  1 | bne not
+ *   taken  1 = 16 cycles for 10 instructions (the BKPT does not retire). */
+static void cycles_per_instruction_class_r7(void **state)
+{
+  fake *f = *state;
+  static const uint16_t code[] = {0x680A, 0x680B, 0x600A, 0x600B, 0x4348, 0x2001,
+                                  0xB403, 0xBC03, 0x3801, 0xD1FD, 0xBE00};
+  halt_at_reset(f);
+  load16(f, CODE, code, 11);
+  reg_wr(f, 1, RAM_BASE + 0x800);
+  start_at(f, CODE);
+  run_for(f, 1000000);
+  const lf_core_counters *k = lf_core_counters_get(f->core);
+  assert_true(lf_core_halted(f->core));
+  assert_int_equal(k->instructions, 10);
+  assert_int_equal(k->cycles, 2 + 1 + 1 + 2 + 1 + 1 + 3 + 3 + 1 + 1);
+  assert_int_equal(k->run_ns, 16 * 1000 / 16); /* 16 cycles at 16 MHz */
+}
+
+/* A taken conditional branch costs 1 + P (P = core_branch_refill), charged
+ * when the next block is not the fall-through; not taken 1:
+ *   movs r0,#3 | loop: subs r0,#1 | bne loop  ->  1 + 3 x (1 + 1) + 2 x P. */
+static void taken_branch_costs_refill_r7(void **state)
+{
+  fake *f = *state;
+  static const uint16_t code[] = {0x2003, 0x3801, 0xD1FD, 0xBE00};
+  halt_at_reset(f);
+  load16(f, CODE, code, 4);
+  start_at(f, CODE);
+  run_for(f, 1000000);
+  const lf_core_counters *k = lf_core_counters_get(f->core);
+  assert_int_equal(reg_rd(f, 0), 0);
+  assert_int_equal(k->instructions, 7);
+  double P = f->p.core_branch_refill;
+  assert_int_equal(k->cycles, (uint64_t)(7 + 2 * P));
 }
 
 /* bus.h: a slave's stall moves the core's time. */
@@ -709,6 +753,8 @@ int main(void)
     T(bkpt_halts_with_dfsr_bkpt),
     T(run_function_returns_through_bkpt),
     T(instructions_cost_cpi_cycles_at_sysclk),
+    T(cycles_per_instruction_class_r7),
+    T(taken_branch_costs_refill_r7),
     T(bus_stall_advances_core_time),
     T(systick_countflag_polling_takes_rvr_plus_one_cycles),
     T(flash_store_reads_back_nor_result_immediately),

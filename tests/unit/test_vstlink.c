@@ -640,6 +640,61 @@ static void tar_rewritten_at_1k_boundary_q1(void **state)
   rig_free(r);
 }
 
+/* Calibration R1 (issue 18): ST-Link memory commands in SWD mode do single
+ * accesses. From the parameter rows: a write of n elements is n x
+ * stlink_write_xfers_per_word transactions (TAR + DRW each) plus CSW (not
+ * cached yet) and the final CTRL/STAT read; a read of n elements is n x
+ * stlink_read_xfers_per_word (TAR + DRW + RDBUFF each). 8-bit: per byte.
+ * With 1 per word the old TAR auto-increment stream comes back. The data is
+ * the same whichever way. */
+static void single_access_transactions_per_element_r1(void **state)
+{
+  (void)state;
+  rig *r = rig_new("v2-1", NULL, false);
+  assert_int_equal(enter(r), 0x80);
+  const lf_dap_counters *k = lf_dap_counters_get(r->d);
+  uint8_t w[64], rd[64];
+  for (int i = 0; i < 64; i++)
+    w[i] = (uint8_t)(0xA0 + i);
+  unsigned wx = (unsigned)r->p.stlink_write_xfers_per_word, rx = (unsigned)r->p.stlink_read_xfers_per_word;
+  assert_int_equal(wx, 2);
+  assert_int_equal(rx, 3);
+  /* WRITEMEM_32BIT, 16 words: CSW + 16 x (TAR + DRW) = 33 AP writes, one
+   * CTRL/STAT (DP read); GETLASTRWSTATUS2 makes no SWD traffic */
+  uint64_t apw = k->ap_writes, apr = k->ap_reads, dpr = k->dp_reads, tx = k->transactions;
+  assert_int_equal(mem_write(r, 0x08, RAM_BASE + 0x100, w, 64), 0x80);
+  assert_int_equal(k->ap_writes - apw, 1 + 16 * wx);
+  assert_int_equal(k->dp_reads - dpr, 1);
+  assert_int_equal(k->transactions - tx, 1 + 16 * wx + 1);
+  assert_memory_equal(r->bus.ram + 0x100, w, 64);
+  /* READMEM_32BIT, 16 words: CSW cached, 16 x (TAR + DRW + RDBUFF) */
+  apw = k->ap_writes, apr = k->ap_reads, dpr = k->dp_reads, tx = k->transactions;
+  size_t got;
+  assert_int_equal(mem_read(r, 0x07, RAM_BASE + 0x100, rd, 64, &got), 0x80);
+  assert_int_equal(k->ap_writes - apw, 16);
+  assert_int_equal(k->ap_reads - apr, 16);
+  assert_int_equal(k->dp_reads - dpr, 16);
+  assert_int_equal(k->transactions - tx, 16 * rx);
+  assert_memory_equal(rd, w, 64);
+  /* READMEM_8BIT of 5 bytes: CSW changes (8-bit), then 5 x 3 */
+  tx = k->transactions;
+  assert_int_equal(mem_read(r, 0x0C, RAM_BASE + 0x101, rd, 5, &got), 0x80);
+  assert_int_equal(k->transactions - tx, 1 + 5 * rx);
+  assert_memory_equal(rd, w + 1, 5);
+  /* 1 per word: the stream (TAR once, one DRW per element, RDBUFF at the end) */
+  r->p.stlink_read_xfers_per_word = 1;
+  r->p.stlink_write_xfers_per_word = 1;
+  tx = k->transactions;
+  assert_int_equal(mem_read(r, 0x07, RAM_BASE + 0x100, rd, 64, &got), 0x80);
+  assert_int_equal(k->transactions - tx, 1 /* CSW back to 32-bit */ + 1 + 16 + 1);
+  assert_memory_equal(rd, w, 64);
+  tx = k->transactions;
+  assert_int_equal(mem_write(r, 0x08, RAM_BASE + 0x200, w, 64), 0x80);
+  assert_int_equal(k->transactions - tx, 1 + 16 + 1);
+  assert_memory_equal(r->bus.ram + 0x200, w, 64);
+  rig_free(r);
+}
+
 /* Memory write timing, hand-computed: WRITEMEM_32 of 8 bytes right after
  * ENTER at 1553 kHz: cmd OUT 145667 + 20000; data OUT 125000 + 23 * 8 / 12e6
  * = 140333; SWD: SELECT cached, CSW + TAR + 2 DRW + CTRL/STAT = 5 * (500 +
@@ -877,6 +932,7 @@ int main(void)
     cmocka_unit_test(memory_limits_and_alignment_1_7_q2),
     cmocka_unit_test(fault_address_in_lastrwstatus2_1_11),
     cmocka_unit_test(tar_rewritten_at_1k_boundary_q1),
+    cmocka_unit_test(single_access_transactions_per_element_r1),
     cmocka_unit_test(memory_write_time_hand_computed),
     cmocka_unit_test(wait_retries_then_ap_wait_1_11),
     cmocka_unit_test(core_registers_and_resetsys_11_3_11_6),
