@@ -225,9 +225,13 @@ H.test("erase = auto counts the link: a 2 MiB image at 4 MHz SWD picks sector er
   H.check(math.abs(slow.chip_cost_s - (8 + 1572864 / 164000)) < 1e-6, "chip cost " .. slow.chip_cost_s)
   H.eq(slow.sector_cost_s, flash_only.sector_cost_s, "sector cost (upload overlapped)")
   H.eq(pick { link_bps = 4000000, ring_bytes = 512 * 1024 }.erase, "chip", "fast link")
-  -- measured on the bench by flash:plan (one 4 KiB write)
+  -- measured on the bench by flash:plan (one 4 KiB write): 1024 words x 2
+  -- SWD transactions (single access) x (46 bits / 4 MHz + 150 ns gap) =
+  -- 23.9 ms, + the command, 4096-byte data phase (4096 + 64 x 15 B at 12
+  -- Mbit/s = 3.4 ms) and status with 160 us latency per round trip: ~28.3 ms
+  -- -> ~145 KB/s
   local bps, ring = S.F.link_rate()
-  H.check(bps > 150000 and bps < 180000, "measured link rate " .. bps)
+  H.check(bps > 135000 and bps < 155000, "measured link rate " .. bps)
   H.eq(ring >= 256 * 1024, true, "ring size")
 end))
 
