@@ -522,7 +522,11 @@ static void connect_under_reset_halts_before_first_instruction(void **state)
    * CPUID (the DEMCR restore with it), MVFR0 = 9 */
   uint64_t c0 = rts(&f), t0 = now(&f);
   fx_connect(&f, LF_CM_UNDER_RESET);
-  assert_int_equal(rts(&f) - c0, posts(&f) ? 9 : 15);
+  /* the STLINK-V3's round trips are short (usb_hs_transfer_latency_ns
+   * 40 us): its first DHCSR poll after NRST high comes before the core left
+   * its reset window (core_reset_ns), so it polls once more: 16 */
+  bool v3 = strcmp(probe_of(state), "v3") == 0;
+  assert_int_equal(rts(&f) - c0, posts(&f) ? 9 : v3 ? 16 : 15);
   printf("%s: connect under reset: %u round trips, %.1f us modeled\n", probe_of(state),
          (unsigned)(rts(&f) - c0), (double)(now(&f) - t0) / 1e3);
   lf_core *c = lf_bench_core(f.b);
