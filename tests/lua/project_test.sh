@@ -59,6 +59,12 @@ check example-readout 0 --out "readout: .*d\.bin: 32768 bytes from 0x08000000 \(
 check example-pyocd-default 0 --out "at 1\.80 MHz" --out "compare [0-9.]+ ms, erase 16\.0[0-9]+ s" \
   --out "disconnect 5\.00[0-9] s" --out "12 sectors erased, 1 programmed" --out "verified \(CRC32: 1 written" \
   -- "${B[@]}" "$X/pyocd_default.lua" --profile
+# erase_psize other than the program parallelism: luaflash's own flow refuses
+# it before touching the target; a bad value is a settings error
+check erase-psize-refused 1 --err "setting 'erase_psize' = \"x8\": luaflash's loader erases at the program parallelism \(x32 here\)" \
+  -- "${B[@]}" "$X/minimal.lua" erase_psize=x8
+check erase-psize-same-ok 0 --out "verified" -- "${B[@]}" "$X/minimal.lua" erase_psize=x32
+check erase-psize-bad 2 --err "erase_psize" -- "${B[@]}" "$X/minimal.lua" erase_psize=x7
 # the same image again: every page read back equal, nothing erased or written
 pst=$tmp/pyocd-state.bin
 check example-pyocd-first 0 --out "12 sectors erased" -- "${B[@]}" --bench-state "$pst" "$X/pyocd_default.lua" disconnect_timeout=0
