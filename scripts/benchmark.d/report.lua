@@ -228,13 +228,19 @@ function M.write(res, params_text, path, svg_dir, svg)
       w("Sensitivity to the unconfirmed `usb_fs_transfer_latency_ns` (%.0f us by default):", lat / 1e3)
       w("at 1 ms per round trip scenario 1 takes %s s and scenario 2 %s s, i.e. they",
         f3(c1.virtual_s), f3(c2.virtual_s))
-      w("make about %.0f and %.0f round trips. Closing the whole gap to 25.5 s and 4.9 s",
-        n1, n2)
-      w("with latency alone would need %.0f us and %.0f us per round trip.", need1, need2)
+      w("make about %.0f and %.0f round trips.", n1, n2)
+      local function need(name, v, pub, us)
+        if v >= pub then
+          return string.format("%s is already above its published %.1f s (%s)", name, pub, ratio(v, pub))
+        end
+        return string.format("closing %s's gap to %.1f s with latency alone would need %.0f us per round trip",
+          name, pub, us)
+      end
+      w("%s; %s.", need("scenario 1", p1.virtual_s, 25.5, need1), need("scenario 2", p2.virtual_s, 4.9, need2))
       w("")
       res.calibration = { round_trips_1 = n1, round_trips_2 = n2, latency_us_1 = need1, latency_us_2 = need2 }
     end
-    w("Why the model is faster than the published runs:")
+    w("Why the model differs from the published runs:")
     w("")
     w("- **Host software is not modeled.** pyOCD is Python: start-up, target and")
     w("  probe scanning (the published \"slow probe scan\"), pack/algorithm loading and")
@@ -269,12 +275,11 @@ function M.write(res, params_text, path, svg_dir, svg)
       w("With the datasheet maximum flash times (`flash_timing_max` = 1) instead of the")
       w("typical ones, scenario 1 takes %s s (%s of 25.5 s) and scenario 2 %s s (%s of 4.9 s).",
         f3(m1.virtual_s), ratio(m1.virtual_s, 25.5), f3(m2.virtual_s), ratio(m2.virtual_s, 4.9))
-      w("So the published runs are consistent with slow flash (a part near its maximum")
-      w("erase/program times, e.g. the 2 MiB mass erase taking 16 s instead of 8 s) plus")
-      w("the bench's other parameters, or with typical flash plus a larger per-round-trip")
-      w("host and USB cost; the published figures give only totals, so the bench cannot")
-      w("tell these apart. Host time the bench does not model (Python, probe scan) comes")
-      w("on top in either case.")
+      w("Slow flash does not explain the published runs: a real NUCLEO-F767ZI programmed")
+      w("the 65 KB image in 1.52 s with ST's tool, which bounds erase + programming")
+      w("near the typical times (the maxima alone would take about 3.2 s), and public")
+      w("erase measurements (F407, F439, F746) sit at or below the typical values.")
+      w("Host time the bench does not model (Python, probe scan) is the likely rest.")
       w("")
     end
     w("The USB latency rows (`usb_fs_transfer_latency_ns`, `usb_hs_transfer_latency_ns`) are")
