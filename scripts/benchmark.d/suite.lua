@@ -142,7 +142,7 @@ local scenarios = {
   { id = "pyocd-default", group = "1", kind = "luaflash", project = PYOCD,
     board = "nucleo-f767zi", image = "f767-65k.bin",
     label = "pyOCD defaults (luaflash project)", real = 25.5,
-    what = "chip erase, 1.8 MHz, keep_unwritten, read-back smart flash, 1 KiB page at a time with a halt per page, CRC32 verify of the written sectors, 5 s power-down wait" },
+    what = "chip erase at x8 (pyOCD's F767 algorithm: erase_psize = \"x8\"), 1.8 MHz, keep_unwritten, read-back smart flash, 1 KiB page at a time with a halt per page, CRC32 verify of the written sectors, 5 s power-down wait" },
   -- the published intermediate step (12.5 s): the user script's sector
   -- erase and 4 MHz, the 5 s power-down wait still there (calibration P2)
   { id = "pyocd-sector", group = "1", kind = "luaflash", project = PYOCD,
