@@ -455,10 +455,10 @@ static icost insn_cost(const lf_core *c, uint16_t h, uint16_t h2, bool wide, int
   } else if ((h & 0xFFD0) == 0xFB90) { /* SDIV / UDIV */
     k.cyc = c->p->core_div_cycles;
   } else if ((h & 0xF800) == 0xF000 && (h2 & 0x8000)) { /* branches, misc control */
-    bool j1 = h2 & 0x4000, j2 = h2 & 0x1000;
-    if (j1) /* BL (M0+: 3 = 2 + P) */
+    bool link = h2 & 0x4000, t4 = h2 & 0x1000; /* BL: 11x1; B.W (T4): 10x1; B<c>.W (T3): 10x0 */
+    if (link) /* BL (M0+: 3 = 2 + P) */
       k.cyc = m0 ? 2 + P : 1 + P;
-    else if (j2)
+    else if (t4)
       k.cyc = 1 + P; /* B.W */
     else if (((h >> 6) & 0xE) != 0xE)
       k.cond_br = true; /* B<c>.W */
