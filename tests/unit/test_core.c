@@ -152,6 +152,8 @@ static void run_for(fake *f, uint64_t ns)
   lf_core_catch_up(f->core, f->t);
 }
 
+static uint32_t setup_cpuid = 0x411FC270u; /* Cortex-M7 r1p0 (the F767's) */
+
 static int setup(void **state)
 {
   fake *f = calloc(1, sizeof *f);
@@ -168,7 +170,7 @@ static int setup(void **state)
   f->regions[1] = (lf_soc_region){"flash", FLASH_BASE, MEM_SIZE, f->flash, false, false};
   f->regions[2] = (lf_soc_region){"ram", RAM_BASE, MEM_SIZE, f->ram, true, false};
   lf_core_env env = {
-    .bus = {fake_bus, f}, .regions = f->regions, .nregions = 3, .cpuid = 0x411FC270u,
+    .bus = {fake_bus, f}, .regions = f->regions, .nregions = 3, .cpuid = setup_cpuid,
     .sysclk_hz = fake_hz, .boot_address = fake_boot, .system_reset = fake_sysreset, .ctx = f,
   };
   char err[256];
@@ -398,6 +400,42 @@ static void cycles_per_instruction_class_r7(void **state)
   assert_int_equal(k->instructions, 10);
   assert_int_equal(k->cycles, 2 + 1 + 1 + 2 + 1 + 1 + 3 + 3 + 1 + 1);
   assert_int_equal(k->run_ns, 16 * 1000 / 16); /* 16 cycles at 16 MHz */
+}
+
+/* The same on a Cortex-M0+ (RP2040's, CPUID 0x410CC601; Cortex-M0+ TRM):
+ * loads and stores 2 each (no pipelining), muls 1 (single-cycle
+ * multiplier), movs 1, push/pop {r0,r1} 1+2 each, subs 1, bne not taken 1
+ * = 18 cycles; a loop of 3 with the taken bne at core_m0p_branch_taken. */
+static int setup_m0p(void **state)
+{
+  setup_cpuid = 0x410CC601u;
+  int r = setup(state);
+  setup_cpuid = 0x411FC270u;
+  return r;
+}
+
+static void cycles_per_instruction_class_m0p_r7(void **state)
+{
+  fake *f = *state;
+  static const uint16_t code[] = {0x680A, 0x680B, 0x600A, 0x600B, 0x4348, 0x2001,
+                                  0xB403, 0xBC03, 0x3801, 0xD1FD, 0xBE00};
+  halt_at_reset(f);
+  load16(f, CODE, code, 11);
+  reg_wr(f, 1, RAM_BASE + 0x800);
+  start_at(f, CODE);
+  run_for(f, 1000000);
+  const lf_core_counters *k = lf_core_counters_get(f->core);
+  assert_true(lf_core_halted(f->core));
+  assert_int_equal(k->instructions, 10);
+  assert_int_equal(k->cycles, 2 + 2 + 2 + 2 + 1 + 1 + 3 + 3 + 1 + 1);
+  /* movs r0,#3 | loop: subs r0,#1 | bne loop: 1 + 3 x 2 + 2 x (taken - 1) */
+  static const uint16_t loop[] = {0x2003, 0x3801, 0xD1FD, 0xBE00};
+  load16(f, CODE + 0x40, loop, 4);
+  uint64_t c0 = k->cycles, n0 = k->instructions;
+  start_at(f, CODE + 0x40);
+  run_for(f, 1000000);
+  assert_int_equal(k->instructions - n0, 7);
+  assert_int_equal(k->cycles - c0, (uint64_t)(7 + 2 * (f->p.core_m0p_branch_taken - 1)));
 }
 
 /* A taken conditional branch costs 1 + P (P = core_branch_refill), charged
@@ -768,6 +806,7 @@ int main(void)
     T(instructions_cost_cpi_cycles_at_sysclk),
     T(cycles_per_instruction_class_r7),
     T(taken_branch_costs_refill_r7),
+    cmocka_unit_test_setup_teardown(cycles_per_instruction_class_m0p_r7, setup_m0p, teardown),
     T(bus_stall_advances_core_time),
     T(systick_countflag_polling_takes_rvr_plus_one_cycles),
     T(flash_store_reads_back_nor_result_immediately),
