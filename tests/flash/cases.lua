@@ -257,6 +257,13 @@ H.test("erase_psize: the plan's erase times at that parallelism", with(nil, func
   local ok, err = pcall(lf.plan, img, g, { erase_psize = "x7" })
   H.eq(ok, false, "x7 refused")
   H.check(tostring(err):find("x7"), "error names the value: " .. tostring(err))
+  -- the flash object (its loader erases at x32 on the F767) refuses x8
+  local data = { { data = string.rep("\1", 1024), base = BASE } }
+  ok, err = pcall(S.F.plan, S.F, data, { erase_psize = "x8" })
+  H.eq(ok, false, "flash:plan with erase_psize x8 refused")
+  H.check(tostring(err):find("erase_psize \"x8\""), "error names it: " .. tostring(err))
+  local p = S.F:plan(data, { erase_psize = "x32" })
+  p:close()
 end))
 
 H.run("flash_cases")
