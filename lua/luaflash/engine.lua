@@ -148,7 +148,8 @@ function M.new(opts)
   -- smart flash (computed by the loader on the target), then the decisions.
   function E.plan(images, T, s)
     local set = { erase = s.erase, keep_unwritten = s.keep_unwritten, smart_flash = s.smart_flash,
-      verify = s.verify or "none", erase_avoid = s.erase_avoid == true, bits_only = s.bits_only ~= false }
+      verify = s.verify or "none", erase_avoid = s.erase_avoid == true, bits_only = s.bits_only ~= false,
+      erase_psize = s.erase_psize }
     -- protected regions: the guard's (restores excluded), else the settings'
     if E.guard and E.guard.tracked then
       set.protect = E.guard:plan_regions()

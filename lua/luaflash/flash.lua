@@ -76,6 +76,8 @@ local function check_options(opts, what)
       local nv, err = settings.check(k, v)
       if nv == nil and err then error(what .. ": " .. err, 3) end
       if flash_settings[k] then s[k] = nv end
+      -- the flash object's loader erases at its program parallelism only
+      if k == "erase_psize" and nv ~= nil then s.erase_psize = nv end
     else
       local hint = type(k) == "string" and settings.suggest(k)
       error(string.format("%s: unknown option '%s'%s", what, tostring(k),
@@ -367,8 +369,19 @@ function M.new(t, opts)
   -- plan (an lf plan: :sectors() -> action and reason per sector,
   -- :summary(), :content(i)) and a table of the times those took.
   local active_guard -- F:program's protected-region guard while it plans
+  -- erase_psize (a project setting): this object's loader erases at its
+  -- program parallelism, so only that value is accepted here
+  local function check_erase_psize(s, what)
+    if s.erase_psize and ({ x8 = 1, x16 = 2, x32 = 4, x64 = 8 })[s.erase_psize] ~= g:info().prog_unit then
+      error(string.format("%s: erase_psize \"%s\": the flash loader erases at the program parallelism " ..
+        "(x%d); a different one needs a project hook with its own loader", what, s.erase_psize,
+        8 * g:info().prog_unit), 3)
+    end
+  end
+
   function F.plan(_, image, opts2)
     local s, progress = check_options(opts2, "flash:plan")
+    check_erase_psize(s, "flash:plan")
     return guarded(function()
       F.progress_fn = progress or F.progress
       local img = F:image(image, s.base, s.format)
@@ -437,6 +450,7 @@ function M.new(t, opts)
   -- + verify in one stream. Raises on any failure.
   function F.program(_, image, opts2)
     local s, progress = check_options(opts2, "flash:program")
+    check_erase_psize(s, "flash:program")
     local t0 = F.clock()
     F.compress_opt = s.compress
     F.progress_fn = progress or F.progress

@@ -79,6 +79,11 @@ local spec = {
       "~/.local/state/luaflash/protected" },
   smart_flash = { kind = "bool", default = true,
     doc = "skip sectors whose on-target CRC32 equals the image's" },
+  erase_psize = { kind = "enum", values = { "x8", "x16", "x32", "x64" }, default = nil,
+    doc = "STM32 F2/F4/F7 erase parallelism (FLASH_CR.PSIZE during an erase), for the plan's datasheet erase " ..
+      "times; default: the program parallelism, the only one luaflash's own loader erases at. A different " ..
+      "value is for a project program(ctx) hook that erases with its own loader, e.g. pyOCD's algorithm " ..
+      "erasing at x8 (scripts/examples/pyocd_default.lua); a run without such a hook refuses it" },
   erase_avoid = { kind = "bool", default = true,
     doc = "a sector the image touches that reads blank on the target (its CRC32, computed there for smart " ..
       "flash, is an erased sector's) is programmed without erasing it first; the verify catches the rare " ..

@@ -151,6 +151,18 @@ function program_once(ctx)
   local s = ctx.settings
   local hooks = hooks_of(ctx)
   local T = ctx.target
+  -- erase_psize: the plan's erase times; luaflash's loader erases at its
+  -- program parallelism, so a different one needs a project hook that runs
+  -- its own erases (scripts/examples/pyocd_default.lua)
+  if s.erase_psize and T.geometry then
+    local unit = ({ x8 = 1, x16 = 2, x32 = 4, x64 = 8 })[s.erase_psize]
+    local pu = T.geometry:info().prog_unit
+    if unit ~= pu then
+      error(string.format("setting 'erase_psize' = \"%s\": luaflash's loader erases at the program " ..
+        "parallelism (x%d here); a different erase parallelism needs a project program(ctx) hook that " ..
+        "erases with its own loader (scripts/examples/pyocd_default.lua)", s.erase_psize, 8 * pu), 0)
+    end
+  end
   ctx.engine.phase = "plan"
   the_plan(ctx)
   ctx.engine.phase = "erase"

@@ -10,6 +10,13 @@
 -- pyOCD default                      here
 --   SWD at 1.8 MHz                   clock = "1.8MHz"
 --   chip erase                       erase = "chip": one mass erase
+--   erases at x8                     erase_psize = "x8": pyOCD's built-in
+--                                    STM32F767 algorithm writes CR = SER (or
+--                                    MER) with PSIZE left 0, so every erase
+--                                    runs at x8 (datasheet: twice the x32
+--                                    time); programming stays x32 (its
+--                                    one-word-per-BSY-poll loop: luaflash's
+--                                    loader, which does not poll per word)
 --   keep_unwritten                   keep_unwritten = true: the bytes of every
 --                                    touched sector the image does not cover
 --                                    are read over SWD and written back
@@ -41,6 +48,7 @@ board = "nucleo_f767zi"
 image = "../demo-fw/demo-f767.bin"
 clock = "1.8MHz"
 erase = "chip"
+erase_psize = "x8"
 keep_unwritten = true
 smart_flash = true          -- by read-back compare below, not CRC32
 verify = "crc"
@@ -126,6 +134,11 @@ function program(ctx)
   end
 
   local ldr = T:loader()
+  -- erases at erase_psize: a second loader with that parallelism (each run
+  -- uploads its loader anyway, as pyOCD reloads its algorithm's state)
+  local eldr <close> = s.erase_psize and require("luaflash").loader(T.t, T.geometry, { psize = s.erase_psize })
+    or nil
+  local erase_ldr = eldr or ldr
   local blank = string.rep("\xff", PAGE)
   local written = {}      -- sectors erased here whose pages are programmed
   local function program_pages(st)
@@ -141,8 +154,8 @@ function program(ctx)
   end
   if s.erase == "chip" then
     phase(ctx, "erase", function()
-      ldr:run({ { op = "mass", banks = info.dual_bank and 3 or 1 } })
-      ldr:stop()
+      erase_ldr:run({ { op = "mass", banks = info.dual_bank and 3 or 1 } })
+      erase_ldr:stop()
     end)
     R.sectors_erased = #info.sectors
     for _, st in ipairs(sectors) do written[#written + 1] = st end
@@ -158,8 +171,8 @@ function program(ctx)
     end
     phase(ctx, "erase", function()
       for _, st in ipairs(written) do
-        ldr:run({ { op = "erase", addr = st.sec.addr } })
-        ldr:stop()
+        erase_ldr:run({ { op = "erase", addr = st.sec.addr } })
+        erase_ldr:stop()
       end
     end)
     R.sectors_erased = #written

@@ -8,8 +8,10 @@
  *
  * Time. The core keeps its own time: seg_t0 (ns) + seg_cyc cycles at hz
  * (SYSCLK, sampled at every slice start and after every bus access). A
- * UC_HOOK_BLOCK hook charges a whole translation block (its instructions x
- * core_cpi cycles) when the block starts, and stops the emulation at the
+ * UC_HOOK_BLOCK hook charges a whole translation block (its instructions'
+ * cycles from the per-class table of insn_cost, decoded once per block and
+ * cached until the code changes; core_cycle_model 0: core_cpi each) when
+ * the block starts, and stops the emulation at the
  * first block that starts at or after the target time, so catch_up(t) ends
  * with the core at a time >= t (at most one block late). A block cut short
  * (BKPT, fault) is re-counted up to the PC where it stopped. Bus accesses
@@ -228,7 +230,11 @@ static uint32_t fp_ctrl_ro(const core_profile *pr)
          (pr->fpb_ncode & 0xFu) << 4;
 }
 
-typedef struct bblock { uint32_t addr, size, n; } bblock;
+typedef struct bblock {
+  uint32_t addr, size, n;
+  double cyc;   /* cycles, a final conditional branch as not taken */
+  bool cond_end; /* ends with a conditional branch */
+} bblock;
 #define BCACHE 4096
 
 struct lf_core {
@@ -322,10 +328,9 @@ static void sync_counters(lf_core *c)
   c->cnt.run_ns = c->run_base + (core_now(c) - c->seg_t0);
 }
 
-static void charge(lf_core *c, int64_t n)
+/* n instructions of `cyc` cycles (scan_insns; negative: undo). */
+static void charge(lf_core *c, int64_t n, double cyc)
 {
-  /* a CPI of 0 would stop virtual time while instructions run */
-  double cyc = (double)n * (c->p->core_cpi > 0.01 ? c->p->core_cpi : 0.01);
   c->seg_cyc += cyc;
   c->cnt.instructions += (uint64_t)n;
   c->cnt.cycles = (uint64_t)llround(c->cyc_base + c->seg_cyc);
@@ -364,20 +369,150 @@ static bool read32(lf_core *c, uint32_t addr, uint32_t *v)
  * 32-bit instruction (ARMv7-M A5.1). */
 static bool is32(uint16_t hw) { return (hw >> 11) >= 0x1D; }
 
-static uint32_t count_insns(lf_core *c, uint32_t addr, uint32_t end)
+static uint16_t fetch16(lf_core *c, const lf_soc_region *r, uint32_t addr)
+{
+  uint16_t hw = 0;
+  if (r && addr >= r->base && addr - r->base <= r->size - 2)
+    hw = (uint16_t)(r->mem[addr - r->base] | r->mem[addr - r->base + 1] << 8);
+  else
+    uc_mem_read(c->uc, addr, &hw, 2);
+  return hw;
+}
+
+/* Instruction classes of the cycle model (core_cycle_model = 1). Cycle
+ * numbers: Cortex-M3/M4 instruction timing tables (ARM Cortex-M4 TRM 3.3,
+ * TI SWCU192, M3 TRM table; params.c rows): data processing and MUL 1;
+ * LDR 2, STR 2, and 1 for a single load or store that directly follows a
+ * single load (address/data phases pipeline; nothing pipelines after a
+ * store); LDRD/STRD 3; LDM/STM/PUSH/POP 1+N (+P with PC); B, BL, BX and
+ * writes to PC 1+P; TBB/TBH 2+P; conditional branches and CBZ/CBNZ 1 plus
+ * P when taken (added when the next block does not start at the fall-through
+ * address, see hook_block); SDIV/UDIV core_div_cycles. The Cortex-M7 uses the
+ * M4 numbers as an upper bound [unconf]. Cortex-M0+ (TRM): loads and stores
+ * 2, LDM/STM/PUSH/POP 1+N, taken branch core_m0p_branch_taken (P = that - 1),
+ * BL 3, POP with PC 3+N, MULS 1 (RP2040: single-cycle multiplier), no load
+ * pipelining. IT-skipped instructions count as executed (bench choice). */
+enum { K_OTHER, K_LOAD, K_STORE };
+
+typedef struct icost {
+  double cyc;     /* cycles, a conditional branch counted as not taken */
+  bool cond_br;   /* B<c> / CBZ / CBNZ: + P when taken */
+  int kind;       /* K_LOAD / K_STORE (single), for pipelining */
+} icost;
+
+static icost insn_cost(const lf_core *c, uint16_t h, uint16_t h2, bool wide, int prev)
+{
+  bool m0 = c->prof && c->prof->uc_model == UC_CPU_ARM_CORTEX_M0;
+  double P = m0 ? c->p->core_m0p_branch_taken - 1 : c->p->core_branch_refill;
+  double ldst = m0 ? 2 : (prev == K_LOAD ? 1 : 2);
+  icost k = {1, false, K_OTHER};
+  if (P < 0)
+    P = 0;
+  if (!wide) {
+    if ((h & 0xF000) == 0x5000) { /* register offset: bits 11:9 >= 3 load */
+      k.kind = ((h >> 9) & 7) >= 3 ? K_LOAD : K_STORE;
+      k.cyc = ldst;
+    } else if ((h & 0xE000) == 0x6000 || (h & 0xF000) == 0x8000 || (h & 0xF000) == 0x9000) {
+      k.kind = (h & 0x0800) ? K_LOAD : K_STORE;
+      k.cyc = ldst;
+    } else if ((h & 0xF800) == 0x4800) { /* LDR literal */
+      k.kind = K_LOAD;
+      k.cyc = ldst;
+    } else if ((h & 0xF600) == 0xB400) { /* PUSH / POP */
+      unsigned n = (unsigned)__builtin_popcount(h & 0x1FFu);
+      bool pc = (h & 0x0800) && (h & 0x0100);
+      k.cyc = 1 + n + (pc ? P : 0);
+    } else if ((h & 0xF000) == 0xC000) { /* STM / LDM */
+      k.cyc = 1 + (unsigned)__builtin_popcount(h & 0xFFu);
+    } else if ((h & 0xF000) == 0xD000 && ((h >> 8) & 0xE) != 0xE) { /* B<c> */
+      k.cond_br = true;
+    } else if ((h & 0xF500) == 0xB100) { /* CBZ / CBNZ */
+      k.cond_br = true;
+    } else if ((h & 0xF800) == 0xE000) { /* B */
+      k.cyc = 1 + P;
+    } else if ((h & 0xFF00) == 0x4700) { /* BX / BLX */
+      k.cyc = 1 + P;
+    } else if ((h & 0xFC00) == 0x4400 && ((h >> 8) & 3) != 1 && (h & 0x87) == 0x87) {
+      k.cyc = 1 + P; /* ADD/MOV to PC */
+    }
+    return k;
+  }
+  if ((h & 0xFE00) == 0xF800) { /* single load/store, PLD */
+    bool load = h & 0x0010;
+    if (load && ((h2 >> 12) & 0xF) == 0xF && (h & 0x0060) == 0x0040) {
+      k.cyc = ldst + P; /* LDR to PC */
+    } else {
+      k.kind = load ? K_LOAD : K_STORE;
+      k.cyc = ldst;
+    }
+  } else if ((h & 0xFFF0) == 0xE8D0 && (h2 & 0xFFE0) == 0xF000) {
+    k.cyc = 2 + P; /* TBB / TBH */
+  } else if ((h & 0xFE40) == 0xE840) {
+    k.cyc = (h & 0x0180) ? 3 : 2; /* LDRD/STRD : LDREX/STREX */
+  } else if ((h & 0xFE40) == 0xE800) { /* LDM / STM */
+    unsigned n = (unsigned)__builtin_popcount(h2 & 0xDFFFu);
+    k.cyc = 1 + n + ((h & 0x0010) && (h2 & 0x8000) ? P : 0);
+  } else if ((h & 0xFFD0) == 0xFB90) { /* SDIV / UDIV */
+    k.cyc = c->p->core_div_cycles;
+  } else if ((h & 0xF800) == 0xF000 && (h2 & 0x8000)) { /* branches, misc control */
+    bool link = h2 & 0x4000, t4 = h2 & 0x1000; /* BL: 11x1; B.W (T4): 10x1; B<c>.W (T3): 10x0 */
+    if (link) /* BL (M0+: 3 = 2 + P) */
+      k.cyc = m0 ? 2 + P : 1 + P;
+    else if (t4)
+      k.cyc = 1 + P; /* B.W */
+    else if (((h >> 6) & 0xE) != 0xE)
+      k.cond_br = true; /* B<c>.W */
+  }
+  return k;
+}
+
+/* Instructions in [addr, end) and, in *cyc, their cycles (a conditional
+ * branch as not taken; core_cycle_model 0: core_cpi each). *cond_end: the
+ * last one is a conditional branch. */
+static uint32_t scan_insns(lf_core *c, uint32_t addr, uint32_t end, double *cyc, bool *cond_end)
 {
   const lf_soc_region *r = region_of(c, addr);
+  bool model = c->p->core_cycle_model != 0;
   uint32_t n = 0;
+  double sum = 0;
+  int prev = K_OTHER;
+  bool cond = false;
   while (addr < end) {
-    uint16_t hw = 0;
-    if (r && addr - r->base <= r->size - 2)
-      hw = (uint16_t)(r->mem[addr - r->base] | r->mem[addr - r->base + 1] << 8);
-    else
-      uc_mem_read(c->uc, addr, &hw, 2);
-    addr += is32(hw) ? 4 : 2;
+    uint16_t hw = fetch16(c, r, addr);
+    bool wide = is32(hw);
+    if (model) {
+      icost k = insn_cost(c, hw, wide ? fetch16(c, r, addr + 2) : 0, wide, prev);
+      sum += k.cyc;
+      prev = k.kind;
+      cond = k.cond_br;
+    } else {
+      sum += c->p->core_cpi > 0.01 ? c->p->core_cpi : 0.01;
+    }
+    addr += wide ? 4 : 2;
     n++;
   }
+  if (cyc)
+    *cyc = sum;
+  if (cond_end)
+    *cond_end = cond;
   return n;
+}
+
+static uint32_t count_insns(lf_core *c, uint32_t addr, uint32_t end)
+{
+  return scan_insns(c, addr, end, NULL, NULL);
+}
+
+/* Cycles of the first `count` instructions from addr (straight line). */
+static double cycles_of_n(lf_core *c, uint32_t addr, uint64_t count)
+{
+  const lf_soc_region *r = region_of(c, addr);
+  uint32_t a = addr;
+  for (uint64_t i = 0; i < count; i++)
+    a += is32(fetch16(c, r, a)) ? 4 : 2;
+  double cyc = 0;
+  scan_insns(c, addr, a, &cyc, NULL);
+  return cyc;
 }
 
 static void apply_fixup(lf_core *c)
@@ -934,7 +1069,7 @@ static bblock *block_info(lf_core *c, uint32_t addr, uint32_t size)
   if (b->addr != addr || b->size != size || b->n == 0) {
     b->addr = addr;
     b->size = size;
-    b->n = count_insns(c, addr, addr + size);
+    b->n = scan_insns(c, addr, addr + size, &b->cyc, &b->cond_end);
     xmap_mark(c, addr, size); /* first run of this block since the cache was cleared */
   }
   return b;
@@ -986,20 +1121,29 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *use
     xmap_mark(c, addr, size);
     c->bp_k = count_insns(c, addr, bp);
     c->stop_kind = STOP_FPB;
-    c->cur = (bblock){addr, size, 0};
+    c->cur = (bblock){.addr = addr, .size = size};
     uc_emu_stop(uc);
     return;
   }
   if (core_now(c) >= c->target || c->halted) {
     xmap_mark(c, addr, size);
     c->stop_kind = STOP_BUDGET;
-    c->cur = (bblock){addr, size, 0};
+    c->cur = (bblock){.addr = addr, .size = size};
     uc_emu_stop(uc);
     return;
   }
+  /* The previous block ended with a conditional branch and this block is
+   * not its fall-through: the branch was taken (+P, insn_cost). */
+  if (c->cur.n && c->cur.cond_end && addr != c->cur.addr + c->cur.size &&
+      c->p->core_cycle_model != 0) {
+    bool m0 = c->prof && c->prof->uc_model == UC_CPU_ARM_CORTEX_M0;
+    double P = m0 ? c->p->core_m0p_branch_taken - 1 : c->p->core_branch_refill;
+    if (P > 0)
+      charge(c, 0, P);
+  }
   bblock *b = block_info(c, addr, size);
   c->cur = *b;
-  charge(c, b->n);
+  charge(c, b->n, b->cyc);
 }
 
 static void hook_intr(uc_engine *uc, uint32_t intno, void *user)
@@ -1116,8 +1260,9 @@ static uint32_t get_pc(lf_core *c)
 static void uncharge_rest(lf_core *c, uint32_t pc)
 {
   if (c->cur.n && pc >= c->cur.addr && pc < c->cur.addr + c->cur.size) {
-    uint32_t done = count_insns(c, c->cur.addr, pc);
-    charge(c, (int64_t)done - (int64_t)c->cur.n);
+    double cyc = 0;
+    uint32_t done = scan_insns(c, c->cur.addr, pc, &cyc, NULL);
+    charge(c, (int64_t)done - (int64_t)c->cur.n, cyc - c->cur.cyc);
   }
   c->cur.n = 0;
 }
@@ -1153,7 +1298,7 @@ static uc_err emu(lf_core *c, uint64_t count)
   c->first_block = true;
   c->exact_start = get_pc(c);
   c->stop_kind = STOP_NONE;
-  c->cur = (bblock){0, 0, 0};
+  c->cur = (bblock){.n = 0};
   uc_err e = uc_emu_start(c->uc, get_pc(c) | 1u, 0xFFFFFFFFu, 0, (size_t)count);
   apply_fixup(c);
   return e;
@@ -1168,10 +1313,13 @@ static void after_stop(lf_core *c, uc_err e, bool exact, uint64_t count)
     e = UC_ERR_OK;
   if (exact) {
     /* straight-line within one block: what retired is what lies before pc */
-    if (c->stop_kind == STOP_NONE && e == UC_ERR_OK)
-      charge(c, (int64_t)count);
-    else if (pc >= c->exact_start && pc - c->exact_start < 4 * count)
-      charge(c, count_insns(c, c->exact_start, pc));
+    if (c->stop_kind == STOP_NONE && e == UC_ERR_OK) {
+      charge(c, (int64_t)count, cycles_of_n(c, c->exact_start, count));
+    } else if (pc >= c->exact_start && pc - c->exact_start < 4 * count) {
+      double cyc = 0;
+      uint32_t n = scan_insns(c, c->exact_start, pc, &cyc, NULL);
+      charge(c, n, cyc);
+    }
   } else if ((c->stop_kind != STOP_NONE && c->stop_kind != STOP_BUDGET) || e != UC_ERR_OK) {
     if (c->stop_kind != STOP_RESET)
       uncharge_rest(c, pc);

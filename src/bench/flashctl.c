@@ -14,7 +14,15 @@
  *   behaves the same for OPTLOCK, with its own lock-out.
  * - CR/OPTCR writes while locked are ignored (writing LOCK=1 is always
  *   accepted). Writes to CR/OPTCR or to the array while BSY stall the master
- *   until BSY clears (RM0090 for CR; bench choice for the array), then apply.
+ *   until BSY clears, then apply; the stall moves the master's time (the
+ *   core's virtual time: cortexm.c rebases on it). Sources (calibration
+ *   research, issue 18): RM0090 3.5-3.6 for CR ("stall the AHB until BSY
+ *   clears"); the F1 programming manual "any attempt to read the Flash memory
+ *   will stall the bus" during a write (ST community quote) and the F7
+ *   community text "execution from Flash will stall" for reads of the busy
+ *   bank (lf_flashctl_read_stall); for an array store no ST sentence exists
+ *   [≈]: Black Magic and luaflash's loader stream stores with PG set and
+ *   poll BSY once, which only works if the store is held.
  * - Programming (F7 4.2, 5): checks in this order, first failing one sets
  *   its flag and nothing is written: sequence (LOCK, PG=0, MER also set,
  *   or stale errors with flash_errors_block_ops) -> ERSERR; access size !=

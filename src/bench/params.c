@@ -25,15 +25,18 @@ static const lf_param_desc rows[] = {
   ROW(usb_hs_bit_rate, "bit/s", "USB 2.0 high speed 480 Mbit/s (" PPREF " 4.4)"),
   ROW(usb_fs_packet_overhead, "B", "USB 2.0 table 5-9: 19 x 64 B bulk packets per 1 ms frame -> 79 B on the wire per 64 B"),
   ROW(usb_hs_packet_overhead, "B", "USB 2.0 table 5-10: 13 x 512 B bulk packets per 125 us microframe -> 577 B per 512 B"),
-  ROW(usb_transfer_latency_ns, "ns", "[unconf] no measured ST-Link round trip exists (" PPREF " 5); host/xHCI submit-to-completion turnaround, paid once per round trip (transfers queued back to back share it), calibrate against published totals"),
-  ROW(stlink_cmd_ns, "ns", "[unconf] firmware decode/dispatch per command; no source"),
-  ROW(stlink_swd_gap_ns, "ns", "[unconf] firmware gap between SWD transactions; no source"),
+  ROW(usb_fs_transfer_latency_ns, "ns", "[unconf] full-speed host/xHCI submit-to-completion turnaround, paid once per round trip (transfers queued back to back share it): 160 us fits yapicoprobe #108 (probe-rs benchmark, CMSIS-DAP v2 FS, 0.466 ms per 4-byte read; calibration P7); public range 0.33-0.47 ms per OUT+IN round trip, ~1-2 ms on frame-quantized hosts (PSAS 2012, rusb #21) as the high value; usb_transfer_latency_ns=V sets this and the HS row"),
+  ROW(usb_hs_transfer_latency_ns, "ns", "[unconf] high-speed (STLINK-V3) turnaround per round trip: ~40 us to send a 16-byte command on a STLINK-V3MINIE (ST community 2026, calibration P6)"),
+  ROW(stlink_cmd_ns, "ns", "[unconf] firmware decode/dispatch per command; no source (V3 READMEM fixed cost ~70-100 us incl. USB fits P6)"),
+  ROW(stlink_swd_gap_ns, "ns", "[unconf] firmware gap between SWD transactions: 150 ns fits the STLINK-V3 384 KiB read at 24 MHz with 3 transactions per word (calibration P6); V2 not measured, public fits allow 0-1 us"),
   ROW(stlink_wait_retries, "", "[unconf] firmware-internal WAIT retries before reporting SWD_AP_WAIT 0x10"),
-  ROW(stlink_swclk_measured, "bool", PPREF " 1.10: psdb scope measurements (divisor 0 = 2360 kHz, 1 = 1553 kHz ...); 0 uses nominal"),
+  ROW(stlink_swclk_measured, "bool", "[disagree] 0 = nominal divisor clocks (1.8 MHz, 4 MHz ...): with single access, three public runs fit them within +-9 % (P5 OpenOCD dump_image F411 ST-LINK/V2, P6 V3, P8 OpenOCD F746); 1 = psdb scope measurements (" PPREF " 1.10: divisor 0 = 2360 kHz, 1 = 1553 kHz ...), +21-25 % on P5/P8"),
   ROW(stlink_nrst_pulse_ns, "ns", "[unconf] DRIVE_NRST state 2 pulse length"),
   ROW(stlink_enter_swd_ns, "ns", "[unconf] firmware work on ENTER besides the wire sequences"),
   ROW(stlink_poll_limit, "", "[unconf] ST-Link firmware polls of CTRL/STAT ACKs (ENTER) and DHCSR.S_REGRDY (READREG/WRITEREG) before an error status"),
   ROW(stlink_write32_max, "B", "[disagree] (" PPREF " 1.7, 6.2) OpenOCD/pyOCD send <= 6144, probe-rs up to 65532; st-flash 1.7 loads its F4/F7 flash-loader data with one 32768-byte WRITEMEM_32BIT (bench finding 2)"),
+  ROW(stlink_read_xfers_per_word, "", "ST-Link memory reads in SWD mode do single accesses ('according to ST they do single access in SWD mode', OpenOCD stlink_usb.c comment since 2013): per element TAR write + DRW read + RDBUFF read = 3; fits P5 (V2, 128 KiB dump_image) and P6 (V3, 384 KiB read) within +-9 %; 1 = one DRW read per element with TAR auto-increment [interpretation]"),
+  ROW(stlink_write_xfers_per_word, "", "[unconf] the same statement for writes: TAR write + DRW write = 2 per element; P8 (OpenOCD F746 write_image) only bounds it; 1 = auto-increment"),
   ROW(usb_fs_frame_ns, "ns", "USB 2.0 full-speed frame 1 ms: one interrupt (HID) transaction per endpoint per frame at bInterval 1 (" PPREF " 4.4, " CDREF " 6)"),
   ROW(cmsisdap_cmd_ns, "ns", "[unconf] CMSIS-DAP firmware decode/dispatch per command: no published number (" CDREF " 6, 8 #3); calibrate against the 0.47 ms single-read round trip (yapicoprobe #108)"),
   ROW(cmsisdap_xfer_ns, "ns", "[unconf] CMSIS-DAP firmware loop around each SWD transaction of DAP_Transfer/TransferBlock (each WAIT retry included): no published number (" CDREF " 6)"),
@@ -56,17 +59,22 @@ static const lf_param_desc rows[] = {
   ROW(dp_pwrup_ack_ns, "ns", "[unconf] power-up acknowledge delay"),
   ROW(dp_pwrdown_ack_never_clears, "bool", F7REF " 13 #4: ACKs stay set after the request is cleared (user report; unconfirmed)"),
   ROW(core_hsi_hz, "Hz", F7REF " 9.2: HSI 16 MHz after reset"),
-  ROW(core_cpi, "cycles", "[unconf] average CPI of the emulated core (Unicorn counts instructions)"),
+  ROW(core_cpi, "cycles", "[unconf] flat cycles per instruction, used only with core_cycle_model=0"),
+  ROW(core_cycle_model, "bool", "1 = per-instruction-class cycles: Cortex-M3/M4 instruction timing tables (ARM Cortex-M4 TRM 3.3, TI SWCU192, M3 TRM copy): data processing/MUL 1, LDR 2 (1 after an LDR/STR), STR 2 (1 after an LDR), LDM/STM/PUSH/POP 1+N, taken branch 1+P, not-taken 1, SDIV/UDIV core_div_cycles; Cortex-M7 = M4 as an upper bound [unconf]; Cortex-M0+ TRM: most 1, loads/stores 2, LDM/STM 1+N, taken branch core_m0p_branch_taken, BL 3; 0 = flat core_cpi"),
+  ROW(core_branch_refill, "cycles", "[unconf] P of the M3/M4 tables ('P ranges from 1 to 3', pipeline refill of a taken branch); 2"),
+  ROW(core_div_cycles, "cycles", "[unconf] SDIV/UDIV 2-12 cycles (early termination, M3/M4 tables): a typical 7"),
+  ROW(core_m0p_branch_taken, "cycles", "[unconf] Cortex-M0+ TRM: taken B/B<cond> 2 cycles, not taken 1 (BL 3, BX 2)"),
+  ROW(crc_cycles_per_word, "cycles", "RM0090 4.2 (F4) 'CRC computation done in 4 AHB clock cycles (HCLK)': a DR write while the previous word is computed stalls the master; newer CRC IP (RM0091/RM0351; F7 assumed [unconf]) buffers one write"),
   ROW(core_reset_ns, "ns", "[unconf] reset release to first instruction fetch"),
   ROW(core_systick_ext_div, "", "[unconf] SysTick external reference (CLKSOURCE=0) = HCLK/8 on STM32 (RM0410 not read)"),
   ROW(pll_lock_ns, "ns", "[unconf] PLL lock time; OpenOCD waits 10 ms (" F7REF " 17)"),
   ROW(hse_hz, "Hz", "NUCLEO-F767ZI: 8 MHz MCO from the ST-LINK (UM1974, unconfirmed); 0 = no HSE"),
   ROW(flash_timing_max, "bool", F7REF " 9.1: 0 = typical, 1 = maximum datasheet times"),
-  ROW(flash_prog_ns_typ, "ns", F7REF " 9.1 tPROG typ 16 us (unconfirmed)"),
+  ROW(flash_prog_ns_typ, "ns", F7REF " 9.1 tPROG typ 16 us (unconfirmed; corroborated: P8 OpenOCD 512 KiB write_image on an F746 and the P4 CubeProgrammer F767 65 KB bound put it near typ)"),
   ROW(flash_prog_ns_max, "ns", F7REF " 9.1 tPROG max 100 us (unconfirmed)"),
   ROW4(flash_erase16k_ns, "ns", "[unconf] dual-bank 16 KiB erase: not known; half of 32 KiB"),
   ROW4(flash_erase16k_max_ns, "ns", "[unconf] half of 32 KiB max"),
-  ROW4(flash_erase32k_ns, "ns", F7REF " 9.1 tERASE32KB typ (unconfirmed; x64 = x32)"),
+  ROW4(flash_erase32k_ns, "ns", F7REF " 9.1 tERASE32KB typ (unconfirmed; x64 = x32; P8 F746 x8 erases and P14 CubeProgrammer F746 total are at or below typ)"),
   ROW4(flash_erase32k_max_ns, "ns", F7REF " 9.1 tERASE32KB max (unconfirmed)"),
   ROW4(flash_erase64k_ns, "ns", "[unconf] dual-bank 64 KiB erase: not known; half of 128 KiB"),
   ROW4(flash_erase64k_max_ns, "ns", "[unconf] half of 128 KiB max"),
@@ -74,15 +82,15 @@ static const lf_param_desc rows[] = {
   ROW4(flash_erase128k_max_ns, "ns", F7REF " 9.1 tERASE128KB max (unconfirmed)"),
   ROW4(flash_erase256k_ns, "ns", F7REF " 9.1 tERASE256KB typ (unconfirmed)"),
   ROW4(flash_erase256k_max_ns, "ns", F7REF " 9.1 tERASE256KB max (unconfirmed)"),
-  ROW4(flash_mass_ns, "ns", F7REF " 9.1 tME 2 MiB typ (unconfirmed); one bank: scaled by size"),
+  ROW4(flash_mass_ns, "ns", F7REF " 9.1 tME 2 MiB typ (unconfirmed); a one-bank (dual-bank mode) erase takes the full tME, as the F4 rows (P13: 1 MiB F407 ~8 s at x32 = full tME; P11)"),
   ROW4(flash_mass_max_ns, "ns", F7REF " 9.1 tME max (unconfirmed)"),
   ROW4(flash_f4_erase16k_ns, "ns", F4REF " 9.1 tERASE16KB typ (unconfirmed; x64 = VPP column)"),
   ROW4(flash_f4_erase16k_max_ns, "ns", F4REF " 9.1 tERASE16KB max (unconfirmed; x64 = x32)"),
   ROW4(flash_f4_erase64k_ns, "ns", F4REF " 9.1 tERASE64KB typ (unconfirmed; x64 = VPP column)"),
   ROW4(flash_f4_erase64k_max_ns, "ns", F4REF " 9.1 tERASE64KB max (unconfirmed; x64 = x32)"),
-  ROW4(flash_f4_erase128k_ns, "ns", F4REF " 9.1 tERASE128KB typ (unconfirmed; DS8626 maxima corroborate)"),
+  ROW4(flash_f4_erase128k_ns, "ns", F4REF " 9.1 tERASE128KB typ (DS8626 maxima corroborate; P12: F407 HAL sector erase ~1 s by scope at x32)"),
   ROW4(flash_f4_erase128k_max_ns, "ns", F4REF " 9.1 tERASE128KB max (DS8626 sibling; x64 = x32)"),
-  ROW4(flash_f4_mass_ns, "ns", F4REF " 9.1 tME 2 MiB typ (unconfirmed; 8-32 s corroborated); one bank: scaled by size [unconf]"),
+  ROW4(flash_f4_mass_ns, "ns", F4REF " 9.1 tME typ, one bank or both: full tME for a one-bank erase (P13: Adafruit_DAP #7, 1 MiB single-bank F407 mass erase at x32 ~8 s 'stlink also take the same amount'; P11: pyOCD #421, 2 MiB F439 chip erase at x8 ~15 s = 0.94 x typ)"),
   ROW4(flash_f4_mass_max_ns, "ns", F4REF " 9.1 tME max (unconfirmed; x64 = x32)"),
   ROW(h7_hsi_hz, "Hz", FLHREF " 8: HSI 64 MHz after reset (CMSIS HSI_VALUE)"),
   ROW4(h7_prog_ns, "ns", "[unconf] " FLHREF " 6: flash word (256 bit) program typ x8 290, x16 180, x32 130, x64 100 us (DS12110)"),
@@ -176,15 +184,18 @@ void lf_bench_params_default(lf_bench_params *p)
   p->usb_hs_bit_rate = 480e6;
   p->usb_fs_packet_overhead = 15;
   p->usb_hs_packet_overhead = 65;
-  p->usb_transfer_latency_ns = 125e3;
+  p->usb_fs_transfer_latency_ns = 160e3;
+  p->usb_hs_transfer_latency_ns = 40e3;
   p->stlink_cmd_ns = 20e3;
-  p->stlink_swd_gap_ns = 500;
+  p->stlink_swd_gap_ns = 150;
   p->stlink_wait_retries = 100;
-  p->stlink_swclk_measured = 1;
+  p->stlink_swclk_measured = 0;
   p->stlink_nrst_pulse_ns = 1e6;
   p->stlink_enter_swd_ns = 100e3;
   p->stlink_poll_limit = 100;
   p->stlink_write32_max = 65532;
+  p->stlink_read_xfers_per_word = 3;
+  p->stlink_write_xfers_per_word = 2;
   p->usb_fs_frame_ns = 1e6;
   p->cmsisdap_cmd_ns = 20e3;
   p->cmsisdap_xfer_ns = 2e3;
@@ -208,6 +219,11 @@ void lf_bench_params_default(lf_bench_params *p)
   p->dp_pwrdown_ack_never_clears = 1;
   p->core_hsi_hz = 16e6;
   p->core_cpi = 1.0;
+  p->core_cycle_model = 1;
+  p->core_branch_refill = 2;
+  p->core_div_cycles = 7;
+  p->core_m0p_branch_taken = 2;
+  p->crc_cycles_per_word = 4;
   p->core_reset_ns = 100e3;
   p->core_systick_ext_div = 8;
   p->pll_lock_ns = 100e3;
@@ -335,6 +351,17 @@ int lf_bench_params_set(lf_bench_params *p, const char *a, char *err, size_t err
     return -1;
   }
   size_t nlen = (size_t)(eq - a);
+  /* usb_transfer_latency_ns: the single row before the FS/HS split, kept as
+   * an alias that sets both. */
+  static const char alias[] = "usb_transfer_latency_ns";
+  if (nlen == sizeof alias - 1 && strncmp(a, alias, nlen) == 0) {
+    char buf[128];
+    snprintf(buf, sizeof buf, "usb_fs_transfer_latency_ns%s", eq);
+    if (lf_bench_params_set(p, buf, err, errlen) != 0)
+      return -1;
+    snprintf(buf, sizeof buf, "usb_hs_transfer_latency_ns%s", eq);
+    return lf_bench_params_set(p, buf, err, errlen);
+  }
   for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
     if (strlen(rows[i].name) != nlen || strncmp(rows[i].name, a, nlen) != 0)
       continue;
@@ -392,8 +419,8 @@ double lf_param_flash_erase_ns(const lf_bench_params *p, uint32_t bytes, unsigne
 
 double lf_param_flash_mass_ns(const lf_bench_params *p, unsigned psize, uint32_t bank_bytes)
 {
-  double full = p->flash_timing_max != 0 ? p->flash_mass_max_ns[psize & 3] : p->flash_mass_ns[psize & 3];
-  return full * (double)bank_bytes / (2.0 * 1024 * 1024);
+  (void)bank_bytes; /* one bank or both: the full tME (P13, P11) */
+  return p->flash_timing_max != 0 ? p->flash_mass_max_ns[psize & 3] : p->flash_mass_ns[psize & 3];
 }
 
 double lf_param_flash_f4_erase_ns(const lf_bench_params *p, uint32_t bytes, unsigned psize)
@@ -409,7 +436,6 @@ double lf_param_flash_f4_erase_ns(const lf_bench_params *p, uint32_t bytes, unsi
 
 double lf_param_flash_f4_mass_ns(const lf_bench_params *p, unsigned psize, uint32_t bytes)
 {
-  double full = p->flash_timing_max != 0 ? p->flash_f4_mass_max_ns[psize & 3]
-                                         : p->flash_f4_mass_ns[psize & 3];
-  return full * (double)bytes / (2.0 * 1024 * 1024);
+  (void)bytes; /* one bank or both: the full tME (P13, P11) */
+  return p->flash_timing_max != 0 ? p->flash_f4_mass_max_ns[psize & 3] : p->flash_f4_mass_ns[psize & 3];
 }

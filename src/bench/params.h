@@ -18,7 +18,8 @@ typedef struct lf_bench_params {
   double usb_hs_bit_rate;          /* bit/s */
   double usb_fs_packet_overhead;   /* bytes of protocol overhead per packet */
   double usb_hs_packet_overhead;   /* bytes of protocol overhead per packet */
-  double usb_transfer_latency_ns;  /* host stack + controller turnaround per round trip */
+  double usb_fs_transfer_latency_ns; /* host stack + controller turnaround per round trip, full speed */
+  double usb_hs_transfer_latency_ns; /* the same for a high-speed probe (STLINK-V3) */
   /* --- ST-Link firmware --- */
   double stlink_cmd_ns;            /* decode + dispatch of one 16-byte command */
   double stlink_swd_gap_ns;        /* firmware time between two SWD transactions */
@@ -28,6 +29,8 @@ typedef struct lf_bench_params {
   double stlink_enter_swd_ns;      /* ENTER SWD: line reset + JTAG-to-SWD + DPIDR */
   double stlink_poll_limit;        /* firmware polls (power-up ACK, DHCSR.S_REGRDY) before giving up */
   double stlink_write32_max;       /* longest WRITEMEM_32BIT data phase the firmware accepts (bytes) */
+  double stlink_read_xfers_per_word;  /* SWD transactions per element read by READMEM_* (1 = TAR auto-increment) */
+  double stlink_write_xfers_per_word; /* SWD transactions per element written by WRITEMEM_* */
   /* --- CMSIS-DAP firmware (vcmsisdap.c; cmsis-dap.md) --- */
   double usb_fs_frame_ns;          /* full-speed frame: one interrupt transaction per endpoint */
   double cmsisdap_cmd_ns;          /* decode + dispatch of one command */
@@ -53,7 +56,12 @@ typedef struct lf_bench_params {
   double dp_pwrup_ack_ns;          /* CxxxPWRUPREQ -> ACK delay */
   double dp_pwrdown_ack_never_clears; /* 1: board never drops the ACKs (NUCLEO-F767ZI report) */
   double core_hsi_hz;              /* SYSCLK after reset */
-  double core_cpi;                 /* average cycles per instruction */
+  double core_cpi;                 /* flat cycles per instruction (core_cycle_model 0) */
+  double core_cycle_model;         /* 1: per-instruction-class cycles (cortexm.c), 0: core_cpi */
+  double core_branch_refill;       /* P: pipeline refill cycles of a taken branch (M3/M4/M7) */
+  double core_div_cycles;          /* SDIV/UDIV cycles (M3/M4/M7; early termination 2-12) */
+  double core_m0p_branch_taken;    /* cycles of a taken B/B<cond> on the Cortex-M0+ */
+  double crc_cycles_per_word;      /* HCLK cycles of one 32-bit CRC DR computation */
   double core_reset_ns;            /* NRST release / SYSRESETREQ to first instruction */
   double core_systick_ext_div;     /* SysTick CLKSOURCE=0 reference = SYSCLK / this */
   double pll_lock_ns;

@@ -123,6 +123,7 @@ typedef struct stm32_soc {
   bool debug_seen;            /* debug port used since power-on */
   bool boot_nonflash;         /* the last reset booted from RAM or system memory */
   uint64_t uid_seed;
+  lf_soc_counters *c;
 } stm32_soc;
 
 /* ------------------------------------------------------------------ */
@@ -213,6 +214,8 @@ static void gpio_port_reset(stm32_soc *s, unsigned port)
 /* ------------------------------------------------------------------ */
 /* Register blocks: dispatch with lanes                                */
 
+static double stm32_sysclk_hz(const void *self);
+
 static int periph_access(stm32_soc *s, const bus_ent *e, lf_bus_master m, uint32_t off,
                          unsigned size, bool write, uint32_t *val, uint64_t *t)
 {
@@ -230,8 +233,8 @@ static int periph_access(stm32_soc *s, const bus_ent *e, lf_bus_master m, uint32
   case E_CRC:
     if (!ahb1_clock(s, s->d->crc_clk_bit))
       break;
-    if (write) lf_crc_write(&s->crc, word, wv, lanes, *val, size);
-    else v = lf_crc_read(&s->crc, word);
+    if (write) lf_crc_write(&s->crc, word, wv, lanes, *val, size, stm32_sysclk_hz(s), t, &s->c->stall_ns);
+    else v = lf_crc_read(&s->crc, word, t, &s->c->stall_ns);
     break;
   case E_IWDG:
     if (write) lf_iwdg_write(&s->iwdg, word, wv, lanes, s->p->iwdg_lsi_hz, *t);
@@ -488,6 +491,7 @@ static void *stm32_create(const char *part, const lf_soc_env *env, lf_soc_info *
     goto oom;
   s->d = d;
   s->p = p;
+  s->c = env->c;
   s->gpio_obs = env->gpio;
   s->fc = lf_flashctl_new(d->flash, p, env->faults, env->c);
   s->bufs = calloc(d->nmems, sizeof *s->bufs);
@@ -542,7 +546,7 @@ static void *stm32_create(const char *part, const lf_soc_env *env, lf_soc_info *
   stm32_set_uid(s, d->uid_seed);
 
   lf_regblock_init(&s->rcc, d->rcc_regs);
-  lf_crc_init(&s->crc, d->crc_regs);
+  lf_crc_init(&s->crc, d->crc_regs, p->crc_cycles_per_word);
   lf_iwdg_init(&s->iwdg, d->iwdg_regs);
   lf_regblock_init(&s->dbgmcu, d->dbgmcu_regs);
   for (unsigned g = 0; g < MAXGPIO; g++)

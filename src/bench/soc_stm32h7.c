@@ -233,6 +233,7 @@ typedef struct h7_soc {
   uint64_t pll1_on_at;
   unsigned sws;
   bool debug_seen, boot_nonflash;
+  lf_soc_counters *c;
 } h7_soc;
 
 static const char *const parts[] = {"stm32h743zi", NULL};
@@ -396,8 +397,8 @@ static int periph(h7_soc *s, uint32_t addr, unsigned size, bool write, uint32_t 
     else v = rcc_read(s, off, *t);
   } else if (in(addr, size, CRC_BASE, 0x400)) {
     if (rcc_on(s, RCC_AHB4ENR, AHB4_CRCEN)) {
-      if (write) lf_crc_write(&s->crc, off, wv, lanes, *val, size);
-      else v = lf_crc_read(&s->crc, off);
+      if (write) lf_crc_write(&s->crc, off, wv, lanes, *val, size, h7_sysclk_hz(s), t, &s->c->stall_ns);
+      else v = lf_crc_read(&s->crc, off, t, &s->c->stall_ns);
     }
   } else if (in(addr, size, IWDG_BASE, 0x400)) {
     if (write) lf_iwdg_write(&s->iwdg, off, wv, lanes, s->p->iwdg_lsi_hz, *t);
@@ -597,6 +598,7 @@ static void *h7_create(const char *part, const lf_soc_env *env, lf_soc_info *inf
   if (!s)
     goto oom;
   s->p = env->p;
+  s->c = env->c;
   s->gpio_obs = env->gpio;
   s->fc = lf_fch7_new(env->p, env->faults, env->c);
   s->d2sram = calloc(1, D2SRAM_SIZE);
@@ -617,7 +619,7 @@ static void *h7_create(const char *part, const lf_soc_env *env, lf_soc_info *inf
   lf_regblock_init(&s->swtf, (lf_stm32_reg_table)LF_STM32_REG_TABLE(swtf_regs));
   for (unsigned g = 0; g < NGPIO; g++)
     lf_regblock_init(&s->gpio[g], (lf_stm32_reg_table)LF_STM32_REG_TABLE(gpio_regs));
-  lf_crc_init(&s->crc, (lf_stm32_reg_table)LF_STM32_REG_TABLE(crc_regs));
+  lf_crc_init(&s->crc, (lf_stm32_reg_table)LF_STM32_REG_TABLE(crc_regs), env->p->crc_cycles_per_word);
   lf_iwdg_init(&s->iwdg, (lf_stm32_reg_table)LF_STM32_REG_TABLE(iwdg_regs));
   h7_reset(s, LF_SOC_RESET_POWER, 0);
   *info = (lf_soc_info){

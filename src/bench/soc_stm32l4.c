@@ -731,9 +731,9 @@ static int periph_access(l4_soc *s, lf_bus_master m, uint32_t addr, unsigned siz
   } else if (in(addr, size, CRC_BASE, 0x400)) {
     if (clock_on(s, RCC_AHB1ENR, RCC_AHB1_CRCEN)) {
       if (write)
-        lf_crc_write(&s->crc, word - CRC_BASE, wv, lanes, *val, size);
+        lf_crc_write(&s->crc, word - CRC_BASE, wv, lanes, *val, size, l4_sysclk_hz(s), t, &s->c->stall_ns);
       else
-        v = lf_crc_read(&s->crc, word - CRC_BASE);
+        v = lf_crc_read(&s->crc, word - CRC_BASE, t, &s->c->stall_ns);
     }
   } else if (in(addr, size, IWDG_BASE, 0x400)) {
     if (write)
@@ -986,7 +986,7 @@ static void *l4_create(const char *part, const lf_soc_env *env, lf_soc_info *inf
   lf_regblock_init(&s->dbgmcu, (lf_stm32_reg_table)LF_STM32_REG_TABLE(dbgmcu_regs));
   for (unsigned g = 0; g < NGPIO; g++)
     lf_gpio_init(&s->gpio[g], true);
-  lf_crc_init(&s->crc, (lf_stm32_reg_table)LF_STM32_REG_TABLE(crc_regs));
+  lf_crc_init(&s->crc, (lf_stm32_reg_table)LF_STM32_REG_TABLE(crc_regs), s->p->crc_cycles_per_word);
   lf_iwdg_init(&s->iwdg, (lf_stm32_reg_table)LF_STM32_REG_TABLE(iwdg_regs));
   l4_reset(s, LF_SOC_RESET_POWER, 0);
   *info = (lf_soc_info){

@@ -112,22 +112,35 @@ static void crc_feed(lf_crc_unit *u, uint32_t data, unsigned width)
   u->acc = crc;
 }
 
-void lf_crc_init(lf_crc_unit *u, lf_stm32_reg_table t)
+void lf_crc_init(lf_crc_unit *u, lf_stm32_reg_table t, double cycles_per_word)
 {
   lf_regblock_init(&u->r, t);
   u->acc = 0xFFFFFFFFu;
+  u->cycles_per_word = cycles_per_word;
+  u->done = u->last_start = 0;
 }
 
 void lf_crc_reset(lf_crc_unit *u)
 {
   lf_regblock_reset(&u->r, true);
   u->acc = 0xFFFFFFFFu;
+  u->done = u->last_start = 0;
 }
 
-uint32_t lf_crc_read(const lf_crc_unit *u, uint32_t off)
+static void crc_stall(uint64_t *t, uint64_t until, uint64_t *stall_ns)
+{
+  if (*t < until) {
+    if (stall_ns)
+      *stall_ns += until - *t;
+    *t = until;
+  }
+}
+
+uint32_t lf_crc_read(lf_crc_unit *u, uint32_t off, uint64_t *t, uint64_t *stall_ns)
 {
   if (off != CRC_DR)
     return lf_regblock_get(&u->r, off);
+  crc_stall(t, u->done, stall_ns);
   uint32_t v = u->acc;
   if (lf_regblock_get(&u->r, CRC_CR) & 0x80u)
     v = bitrev(v, crc_polysize(u));
@@ -135,10 +148,17 @@ uint32_t lf_crc_read(const lf_crc_unit *u, uint32_t off)
 }
 
 void lf_crc_write(lf_crc_unit *u, uint32_t off, uint32_t wv, uint32_t lanes, uint32_t raw,
-                  unsigned size)
+                  unsigned size, double hclk_hz, uint64_t *t, uint64_t *stall_ns)
 {
   if (off == CRC_DR) {
-    if (crc_programmable(u))
+    bool prog = crc_programmable(u);
+    double cyc = u->cycles_per_word * (prog ? (double)size / 4.0 : 1.0);
+    uint64_t dur = hclk_hz > 0 && cyc > 0 ? (uint64_t)llround(cyc * 1e9 / hclk_hz) : 0;
+    crc_stall(t, prog ? u->last_start : u->done, stall_ns); /* room for the word */
+    uint64_t start = *t > u->done ? *t : u->done;
+    u->last_start = start;
+    u->done = start + dur;
+    if (prog)
       crc_feed(u, raw, size * 8);
     else
       crc_feed(u, wv, 32);

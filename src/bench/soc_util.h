@@ -57,18 +57,31 @@ static inline uint32_t lf_soc_lanes(uint32_t off, unsigned size)
  * INIT 0x10 and POL 0x14 (CR: POLYSIZE 4:3, REV_IN 6:5, REV_OUT 7). A table
  * without INIT is the fixed unit (F1, F4): polynomial 0x04C11DB7, RESET loads
  * 0xFFFFFFFF, no reversal, and any store to DR feeds the whole 32-bit data
- * word (narrower stores: unconfirmed). CR.RESET loads DR from INIT. */
+ * word (narrower stores: unconfirmed). CR.RESET loads DR from INIT.
+ *
+ * Time (params crc_cycles_per_word, RM0090 4.2 "CRC computation done in 4 AHB
+ * clock cycles"): a 32-bit DR write starts a computation of that many HCLK
+ * cycles (16/8-bit writes on a programmable unit: a half / a quarter). The
+ * fixed unit (F1, F4) has no input buffer: a DR write while a computation
+ * runs stalls the master until it ends. The programmable unit (RM0091/RM0351
+ * "input buffer to avoid bus stall"; the F7's assumed the same) holds one
+ * word: a write stalls only while a computation runs and another word waits.
+ * A DR read waits for the last computation (bench choice). HCLK = SYSCLK
+ * (the AHB prescaler is not modeled); stalls move *t and add to *stall_ns. */
 typedef struct lf_crc_unit {
   lf_regblock r;
   uint32_t acc;
+  double cycles_per_word;
+  uint64_t done;       /* end of the last computation */
+  uint64_t last_start; /* start of the last computation (the buffer frees then) */
 } lf_crc_unit;
 
-void lf_crc_init(lf_crc_unit *u, lf_stm32_reg_table t);
+void lf_crc_init(lf_crc_unit *u, lf_stm32_reg_table t, double cycles_per_word);
 void lf_crc_reset(lf_crc_unit *u);
-uint32_t lf_crc_read(const lf_crc_unit *u, uint32_t off);
+uint32_t lf_crc_read(lf_crc_unit *u, uint32_t off, uint64_t *t, uint64_t *stall_ns);
 /* raw/size: the store as the master made it (a programmable unit feeds that width). */
 void lf_crc_write(lf_crc_unit *u, uint32_t off, uint32_t wv, uint32_t lanes, uint32_t raw,
-                  unsigned size);
+                  unsigned size, double hclk_hz, uint64_t *t, uint64_t *stall_ns);
 
 /* ---- STM32 independent watchdog (KR 0x00, PR 0x04, RLR 0x08, SR 0x0C, WINR 0x10) ----
  * Timeout = 4 * 2^PR * (RLR + 1) / LSI (ST's formula, PR capped at 6). KR:

@@ -40,11 +40,11 @@
  * USBD_HID_REQ_EP_CTRL), SET_IDLE/SET_PROTOCOL accepted.
  *
  * Time (each on the clock's category):
- *  - bulk OUT/IN: usb_transfer_latency_ns once per round trip (batch) +
+ *  - bulk OUT/IN: usb_fs_transfer_latency_ns (full speed) once per round trip (batch) +
  *    wire time of the packets at 12 Mbit/s, as the ST-LINK model [USB];
  *  - HID: one report per endpoint per full-speed frame (usb_fs_frame_ns,
  *    bInterval 1) [1.1, 6]: an OUT goes in the first frame at or after its
- *    submission + usb_transfer_latency_ns (and after the endpoint's previous
+ *    submission + usb_fs_transfer_latency_ns (and after the endpoint's previous
  *    one), a response in the first frame after it is ready (and after the
  *    previous response); the transfer completes with its packet's wire time
  *    [USB]. The host submits its next transfer when its last one completed
@@ -990,7 +990,7 @@ int lf_vcmsisdap_out(lf_vcmsisdap *v, uint8_t ep, const uint8_t *data, size_t le
   if (len && !full && q->seq >= v->cfg.buffers)
     gate = q->done[q->seq % v->cfg.buffers];
   if (q->hid) {
-    uint64_t t = host_submit(v, q) + ns_of(v->p->usb_transfer_latency_ns);
+    uint64_t t = host_submit(v, q) + ns_of(v->p->usb_fs_transfer_latency_ns);
     uint64_t slot = frame_ceil(v, t > gate ? t : gate);
     if (slot < q->out_free_ns)
       slot = q->out_free_ns;
@@ -1067,7 +1067,7 @@ int lf_vcmsisdap_in(lf_vcmsisdap *v, uint8_t ep, uint8_t *buf, size_t len, size_
     if (slot < q->in_free_ns)
       slot = q->in_free_ns;
     if (!detached) { /* this host submits its IN when it can (or with its batch) */
-      uint64_t t = frame_ceil(v, host_submit(v, q) + ns_of(v->p->usb_transfer_latency_ns));
+      uint64_t t = frame_ceil(v, host_submit(v, q) + ns_of(v->p->usb_fs_transfer_latency_ns));
       slot = t > slot ? t : slot;
     }
     q->in_free_ns = slot + frame_ns(v);

@@ -100,7 +100,7 @@ void lf_vcmsisdap_batch_end(lf_vcmsisdap *v);
 void lf_vcmsisdap_batch_submit(lf_vcmsisdap *v, uint64_t t_ns);
 void lf_vcmsisdap_usb_reset(lf_vcmsisdap *v);
 
-/* USB timing: a bulk transfer on its own (usb_transfer_latency_ns + wire),
+/* USB timing: a bulk transfer on its own (usb_fs_transfer_latency_ns + wire),
  * the packets alone (full speed, 64-byte packets). */
 uint64_t lf_vcmsisdap_usb_ns(const lf_vcmsisdap *v, size_t len);
 uint64_t lf_vcmsisdap_usb_wire_ns(const lf_vcmsisdap *v, size_t len);

@@ -327,9 +327,14 @@ uint64_t lf_vusb_wire_ns(const lf_vusb_link *l, size_t len)
   return ns_of(wire);
 }
 
+uint64_t lf_vusb_latency_ns(const lf_vusb_link *l)
+{
+  return ns_of(l->high_speed ? l->p->usb_hs_transfer_latency_ns : l->p->usb_fs_transfer_latency_ns);
+}
+
 uint64_t lf_vusb_ns(const lf_vusb_link *l, size_t len)
 {
-  return ns_of(l->p->usb_transfer_latency_ns) + lf_vusb_wire_ns(l, len);
+  return lf_vusb_latency_ns(l) + lf_vusb_wire_ns(l, len);
 }
 
 void lf_vusb_batch_begin(lf_vusb_link *l)
@@ -351,7 +356,7 @@ void lf_vusb_charge(lf_vusb_link *l, lf_vprobe_counters *c, size_t len)
 {
   uint64_t ns = lf_vusb_wire_ns(l, len);
   if (!l->batch || !l->batch_paid) {
-    ns += ns_of(l->p->usb_transfer_latency_ns);
+    ns += lf_vusb_latency_ns(l);
     c->usb_round_trips++;
     l->batch_paid = l->batch;
   }

@@ -42,7 +42,7 @@ typedef struct lf_vprobe_counters {
   uint64_t usb_out_transfers, usb_in_transfers;
   uint64_t usb_out_bytes, usb_in_bytes;
   uint64_t usb_timeouts, usb_stalls;
-  uint64_t usb_round_trips; /* transfers that paid usb_transfer_latency_ns */
+  uint64_t usb_round_trips; /* transfers that paid usb_{fs,hs}_transfer_latency_ns */
   uint64_t commands;
   uint64_t mem_read_bytes, mem_write_bytes;
   uint64_t status_errors;   /* commands answered with an error status */
@@ -152,7 +152,7 @@ uint64_t lf_vprobe_hostile_count(const lf_vprobe *p);
 
 /* For models: USB bus timing. A link at full speed (12 Mbit/s, 64-byte
  * packets) or high speed (480 Mbit/s, 512) with usb_*_packet_overhead bytes
- * per packet; a transfer costs usb_transfer_latency_ns when it starts a
+ * per packet; a transfer costs usb_{fs,hs}_transfer_latency_ns when it starts a
  * round trip (outside a batch, or the first of one) plus its wire time. */
 typedef struct lf_vusb_link {
   lf_clock *clk;
@@ -164,6 +164,7 @@ typedef struct lf_vusb_link {
 unsigned lf_vusb_max_packet(const lf_vusb_link *l);
 uint64_t lf_vusb_wire_ns(const lf_vusb_link *l, size_t len);
 uint64_t lf_vusb_ns(const lf_vusb_link *l, size_t len); /* latency + wire */
+uint64_t lf_vusb_latency_ns(const lf_vusb_link *l); /* usb_hs_/usb_fs_transfer_latency_ns by the link speed */
 void lf_vusb_batch_begin(lf_vusb_link *l);
 void lf_vusb_batch_end(lf_vusb_link *l);
 /* Inside a batch: later transfers were submitted at t (batch_t0 := t). */

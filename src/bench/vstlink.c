@@ -4,7 +4,7 @@
  * endpoint; commands with a data OUT phase (WRITEMEM_*, RW_MISC_OUT) take the
  * next OUT transfer on the same endpoint as their data; replies wait on EP
  * 0x81 until the host reads them. Every transfer costs its wire time
- * (lf_vstlink_usb_wire_ns) on LF_CLK_USB, plus usb_transfer_latency_ns when it
+ * (lf_vstlink_usb_wire_ns) on LF_CLK_USB, plus usb_{fs,hs}_transfer_latency_ns when it
  * starts a round trip (outside a batch, or first of a batch); every decoded command costs stlink_cmd_ns on LF_CLK_FW; each
  * SWD transaction the firmware makes is preceded by stlink_swd_gap_ns on
  * LF_CLK_FW and costs its own wire time inside lf_dap (LF_CLK_SWD).
@@ -56,6 +56,17 @@
  *    Size | AddrInc single (off for 0x50/0x54), and TAR; TAR is rewritten at
  *    every 1 KiB boundary (the firmware handles rollover, 1.14 Q1). The
  *    firmware caches SELECT and CSW and writes them only when they change.
+ *  - Single access in SWD mode (calibration, issue 18: "according to ST
+ *    they do single access in SWD mode", a statement recorded in OpenOCD's
+ *    ST-Link driver; fits of P5/P6/P8): with stlink_read_xfers_per_word 3
+ *    every read element is TAR write + DRW read + RDBUFF read, with
+ *    stlink_write_xfers_per_word 2 every written element is TAR write + DRW
+ *    write (8/16-bit: per element). 1 restores the auto-increment stream
+ *    (one DRW access per element, TAR at 1 KiB boundaries); a read with 2
+ *    writes TAR per element and takes each result from the next DRW read.
+ *    CSW keeps AddrInc single, so TAR after a command is the last element's
+ *    address + size as on the wire. Element counts 1 are identical in all
+ *    modes (TAR, DRW, then RDBUFF or the CTRL/STAT check).
  *  - READ_DAP_REG/WRITE_DAP_REG (1.8): status 0x80, WAIT 0x10/0x14, FAULT
  *    0x11/0x15, no answer 0x12/0x16 (AP/DP). The firmware does not clear
  *    sticky errors for these (the host does, 1.13b). AP > 8: 0x1D BAD_AP.
@@ -361,9 +372,16 @@ static uint8_t mem_run(lf_vstlink *v, const mem_op *m, uint32_t *fault)
     uint32_t tar = m->addr;
     ack = xfer(v, true, false, AP_TAR, &tar);
   }
+  /* Single access (stlink_*_xfers_per_word >= 2): every element gets its
+   * own TAR write; a read with 3 per word fetches each posted result with
+   * RDBUFF before the next element, so the loop below ends with nothing in
+   * flight. */
+  unsigned per = (unsigned)ns_of(m->write ? v->p->stlink_write_xfers_per_word
+                                          : v->p->stlink_read_xfers_per_word);
+  bool single = per >= 2, rdbuff_each = !m->write && per >= 3;
   for (size_t i = 0; ack == LF_SWD_OK && i < n; i++) {
     attempt = m->incr ? m->addr + (uint32_t)(i * m->size) : m->addr;
-    if (m->incr && i > 0 && (attempt & (TAR_BLOCK - 1)) == 0) {
+    if (i > 0 && (single || (m->incr && (attempt & (TAR_BLOCK - 1)) == 0))) {
       uint32_t tar = attempt;
       if ((ack = xfer(v, true, false, AP_TAR, &tar)) != LF_SWD_OK)
         break;
@@ -375,13 +393,20 @@ static uint8_t mem_run(lf_vstlink *v, const mem_op *m, uint32_t *fault)
       ack = xfer(v, true, false, AP_DRW, &val);
     } else {
       ack = xfer(v, true, true, AP_DRW, &val);
-      if (ack == LF_SWD_OK && i > 0) {
+      if (ack == LF_SWD_OK && i > 0 && !rdbuff_each) {
         uint32_t e = val >> lane_shift(inflight, m->size);
         memcpy(m->buf + stored++ * m->size, &e, m->size);
       }
     }
     if (ack == LF_SWD_OK)
       inflight = attempt;
+    if (ack == LF_SWD_OK && rdbuff_each && i + 1 < n) {
+      ack = xfer(v, false, true, DP_RDBUFF, &val);
+      if (ack == LF_SWD_OK) {
+        uint32_t e = val >> lane_shift(inflight, m->size);
+        memcpy(m->buf + stored++ * m->size, &e, m->size);
+      }
+    }
   }
   if (ack == LF_SWD_OK && n > 0) {
     if (!m->write) {
@@ -895,6 +920,10 @@ static const mem_kind *mem_kind_of(uint8_t sub)
   return NULL;
 }
 
+/* Length limits (probe-protocols.md 1.7): 6144 bytes for 16/32-bit ("the
+ * internal buffer size", read limit "determined by experiment on V2" per
+ * probe-rs); the firmware's answer to a longer command is not documented:
+ * the bench rejects it with 0x08 before any SWD traffic. */
 static uint8_t mem_check(const lf_vstlink *v, const mem_kind *k, uint32_t addr, size_t len)
 {
   size_t max = k->size == 1 ? (is_v3(v) && v->cfg.jtag_ver >= 6 ? 512 : 64) : 6144;

@@ -69,7 +69,7 @@ int lf_vstlink_bulk_in(lf_vstlink *v, uint8_t ep, uint8_t *buf, size_t len, size
                        unsigned timeout_ms);
 
 /* USB time of one transfer of `len` bytes on its own (a round trip):
- * usb_transfer_latency_ns + lf_vstlink_usb_wire_ns(len). */
+ * usb_{fs,hs}_transfer_latency_ns + lf_vstlink_usb_wire_ns(len). */
 uint64_t lf_vstlink_usb_ns(const lf_vstlink *v, size_t len);
 /* Bus time of the packets alone (payload + per-packet overhead at the link rate). */
 uint64_t lf_vstlink_usb_wire_ns(const lf_vstlink *v, size_t len);
@@ -77,7 +77,7 @@ uint64_t lf_vstlink_usb_wire_ns(const lf_vstlink *v, size_t len);
 /* Batches (round trips). A host that submits several transfers back to back
  * (libusb async API: command, data phase and reply queued together) waits for
  * the host-stack/controller turnaround once: between batch_begin and
- * batch_end only the first transfer pays usb_transfer_latency_ns, every other
+ * batch_end only the first transfer pays usb_{fs,hs}_transfer_latency_ns, every other
  * one only its wire time. Outside a batch each transfer is its own round trip.
  * Nesting is not counted: begin inside a batch starts a new round trip. */
 void lf_vstlink_batch_begin(lf_vstlink *v);

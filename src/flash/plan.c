@@ -156,6 +156,12 @@ static int program_ranges(const uint8_t *content, uint32_t addr, uint32_t size, 
 /* The granule of program ranges: the program unit, or a whole page when the
  * geometry has pages (a CMSIS-Pack algorithm programs page by page: ranges
  * start on a page and cover whole pages, a page all erased is skipped). */
+/* The parallelism the erases run at (their datasheet times): erase_unit, else prog_unit. */
+static unsigned erase_unit_of(const lf_plan_settings *set, unsigned unit)
+{
+  return set->erase_unit ? set->erase_unit : unit;
+}
+
 static unsigned span_of(const lf_flash_geometry *g, unsigned unit)
 {
   return g->page_size > unit && g->page_size % unit == 0 ? g->page_size : unit;
@@ -183,6 +189,9 @@ int lf_plan_build(lf_session *s, const lf_segment *segs, size_t nsegs, const lf_
   unsigned unit = set->prog_unit ? set->prog_unit : g->prog_unit;
   if (lf_geometry_unit_log2(g, unit) < 0)
     return lf_err_set(s, LF_EINVAL, "plan: %s cannot program %u-byte units", g->name, unit);
+  if (set->erase_unit && lf_geometry_unit_log2(g, set->erase_unit) < 0)
+    return lf_err_set(s, LF_EINVAL, "plan: %s cannot erase at a %u-byte parallelism", g->name,
+                      set->erase_unit);
   if ((unsigned)set->erase > LF_ERASE_FASTEST)
     return lf_err_set(s, LF_EINVAL, "plan: erase mode %d is not sector, chip, auto or fastest",
                       (int)set->erase);
@@ -270,7 +279,7 @@ int lf_plan_build(lf_session *s, const lf_segment *segs, size_t nsegs, const lf_
         chip_loses_nothing = false;
       continue;
     }
-    erase_touched[b] += lf_geometry_erase_ns(g, ps->sector, unit, set->timing_max);
+    erase_touched[b] += lf_geometry_erase_ns(g, ps->sector, erase_unit_of(set, unit), set->timing_max);
     program_ranges(ps->content, ps->sector->addr, size, span_of(g, unit), g->erased, set->ff_gap, NULL,
                    NULL, &w);
     image_words[b] += (uint64_t)w * (span_of(g, unit) / unit);
@@ -288,13 +297,14 @@ int lf_plan_build(lf_session *s, const lf_segment *segs, size_t nsegs, const lf_
         continue;
       unsigned b = p->sector[i].sector->bank;
       for (k = 0; k < n; k++)
-        erase_touched[b] -= lf_geometry_erase_ns(g, p->sector[i + k].sector, unit, set->timing_max);
+        erase_touched[b] -= lf_geometry_erase_ns(g, p->sector[i + k].sector, erase_unit_of(set, unit),
+                                                 set->timing_max);
       erase_touched[b] += g->timing.block_ns[kind][set->timing_max ? 1 : 0];
       i += n - 1;
       break;
     }
   /* words written back: every kept byte (keep_unwritten), else the protected ones */
-  uint64_t mass = lf_geometry_mass_ns(g, unit, set->timing_max);
+  uint64_t mass = lf_geometry_mass_ns(g, erase_unit_of(set, unit), set->timing_max);
   uint64_t sector_cost = 0, chip_prog = 0, bytes_s = 0, bytes_c = 0;
   for (unsigned b = 0; b < LF_FLASH_MAX_BANKS; b++) {
     kept_all[b] += kept_touched[b];
@@ -569,7 +579,7 @@ int lf_plan_finalize(lf_session *s, lf_plan *p)
       }
     }
     if (!chip)
-      ps->erase_ns = lf_geometry_erase_ns(g, sec, unit, set->timing_max);
+      ps->erase_ns = lf_geometry_erase_ns(g, sec, erase_unit_of(set, unit), set->timing_max);
     if (ps->nprog) {
       ps->action = LF_SECTOR_PROGRAM;
       ps->reason = touched ? (chip ? "image data (chip erase)" : "image data")
@@ -605,7 +615,7 @@ int lf_plan_finalize(lf_session *s, lf_plan *p)
       i += n - 1;
       break;
     }
-  uint64_t mass = chip ? lf_geometry_mass_ns(g, unit, set->timing_max) : 0;
+  uint64_t mass = chip ? lf_geometry_mass_ns(g, erase_unit_of(set, unit), set->timing_max) : 0;
   if (chip)
     p->sum.erase_ns = mass;
   for (unsigned i = 0; i < p->nsectors; i++) {

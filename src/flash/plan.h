@@ -126,6 +126,8 @@ typedef struct lf_plan_settings {
   bool smart_flash;      /* default true */
   lf_verify_mode verify; /* default LF_VERIFY_CRC; recorded for the loader, sectors to verify are flagged */
   unsigned prog_unit;    /* bytes per program operation; 0 = the geometry's default */
+  unsigned erase_unit;   /* parallelism of the erases (STM32 PSIZE as bytes) for their
+                            datasheet times; 0 = prog_unit (Lua plan key erase_psize) */
   bool timing_max;       /* false: typical datasheet times (default), true: maxima */
   uint32_t ff_gap;       /* bytes of 0xFF words that split a program range; default 64 */
   uint32_t link_bps;     /* host -> target upload rate in bytes/s; 0 = unknown (default):

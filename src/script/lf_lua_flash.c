@@ -733,9 +733,8 @@ static void check_protect(lua_State *L, int t, lf_plan_settings *set)
 static int m_plan(lua_State *L)
 {
   static const char *const keys[] = {"erase", "keep_unwritten", "erase_avoid", "bits_only", "smart_flash",
-                                     "verify", "psize",
-                                     "prog_unit", "timing_max", "ff_gap", "link_bps", "ring_bytes",
-                                     "protect", NULL};
+                                     "verify", "psize", "prog_unit", "erase_psize", "timing_max", "ff_gap",
+                                     "link_bps", "ring_bytes", "protect", NULL};
   limage *i = check_image(L, 1);
   check_geom(L, 2);
   lf_plan_settings set;
@@ -762,6 +761,11 @@ static int m_plan(lua_State *L)
     }
     lua_pop(L, 1);
     set.prog_unit = check_unit(L, 3);
+    if (lua_getfield(L, 3, "erase_psize") != LUA_TNIL) {
+      static const char *const ps[] = {"x8", "x16", "x32", "x64", NULL};
+      set.erase_unit = 1u << luaL_checkoption(L, -1, NULL, ps);
+    }
+    lua_pop(L, 1);
     if (lua_getfield(L, 3, "ff_gap") != LUA_TNIL)
       set.ff_gap = lf_lua_check_u32(L, -1, "plan: ff_gap");
     lua_pop(L, 1);

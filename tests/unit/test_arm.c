@@ -522,7 +522,11 @@ static void connect_under_reset_halts_before_first_instruction(void **state)
    * CPUID (the DEMCR restore with it), MVFR0 = 9 */
   uint64_t c0 = rts(&f), t0 = now(&f);
   fx_connect(&f, LF_CM_UNDER_RESET);
-  assert_int_equal(rts(&f) - c0, posts(&f) ? 9 : 15);
+  /* the STLINK-V3's round trips are short (usb_hs_transfer_latency_ns
+   * 40 us): its first DHCSR poll after NRST high comes before the core left
+   * its reset window (core_reset_ns), so it polls once more: 16 */
+  bool v3 = strcmp(probe_of(state), "v3") == 0;
+  assert_int_equal(rts(&f) - c0, posts(&f) ? 9 : v3 ? 16 : 15);
   printf("%s: connect under reset: %u round trips, %.1f us modeled\n", probe_of(state),
          (unsigned)(rts(&f) - c0), (double)(now(&f) - t0) / 1e3);
   lf_core *c = lf_bench_core(f.b);
@@ -644,11 +648,12 @@ static void run_function_timeout_halts_and_names_pc(void **state)
 
 /* One READ_DAP_REG (DP CTRL/STAT) in modeled time, from the parameters
  * (vstlink.c: latency once per round trip, wire bytes + per-packet overhead,
- * firmware command time, SWD gap + one read at the V2-1's measured SWCLK for
- * divisor 0 = 2.36 MHz, probe-protocols.md 1.10). */
+ * firmware command time, SWD gap + one read at the V2-1's SWCLK for divisor
+ * 0: nominal 4 MHz, or psdb's measured 2.36 MHz with stlink_swclk_measured,
+ * probe-protocols.md 1.10). */
 static double dp_read_ns(const lf_bench_params *p, double swclk_hz)
 {
-  double usb = p->usb_transfer_latency_ns + (16 + p->usb_fs_packet_overhead) * 8e9 / p->usb_fs_bit_rate +
+  double usb = p->usb_fs_transfer_latency_ns + (16 + p->usb_fs_packet_overhead) * 8e9 / p->usb_fs_bit_rate +
                (8 + p->usb_fs_packet_overhead) * 8e9 / p->usb_fs_bit_rate;
   return usb + p->stlink_cmd_ns + p->stlink_swd_gap_ns + p->swd_read_cycles * 1e9 / swclk_hz;
 }
@@ -661,7 +666,7 @@ static void disconnect_never_acked_costs_at_most_the_timeout(void **state)
   assert_true(bp->dp_pwrdown_ack_never_clears != 0); /* the NUCLEO-F767ZI report (F7 13 #4) */
   fx_connect(&f, LF_CM_ATTACH);
   /* hand-computed transaction time agrees with the bench */
-  double tx = dp_read_ns(bp, 2360000.0);
+  double tx = dp_read_ns(bp, bp->stlink_swclk_measured != 0 ? 2360000.0 : 4000000.0);
   uint64_t t0 = now(&f);
   uint32_t cs;
   OK(lf_adi_dp_read(f.a, LF_DP_CTRLSTAT, &cs));
@@ -678,7 +683,7 @@ static void disconnect_never_acked_costs_at_most_the_timeout(void **state)
   assert_non_null(strstr(f.log, "not acknowledged within 0.100 s"));
   OK(lf_adi_power_up(f.a));
   /* the whole disconnect: power-down + the probe's DBG_EXIT (one OUT transfer) */
-  double exit_ns = bp->usb_transfer_latency_ns +
+  double exit_ns = bp->usb_fs_transfer_latency_ns +
                    (16 + bp->usb_fs_packet_overhead) * 8e9 / bp->usb_fs_bit_rate + bp->stlink_cmd_ns;
   t0 = now(&f);
   OK(lf_cm_disconnect(f.t, false));

@@ -701,9 +701,13 @@ static void dual_bank_mer2_erases_bank2_only(void **state)
   uint64_t r = t + 2 * MS;
   assert_int_equal(rdm(s, LF_BUS_DEBUG, 0x080FFFFCu, 4, &r), 0);
   assert_int_equal(r, t + 2 * MS);
-  assert_int_equal(rd(s, SR, t + 2 * MS + 4000 * MS - 1), BSY);
-  assert_int_equal(rd(s, SR, t + 2 * MS + 4000 * MS), 0);
-  assert_int_equal(rd(s, 0x08100000u, t + 4002 * MS), 0xFFFFFFFFu);
+  /* one bank of two: the full tME at x32 (flash_mass_ns[x32], 8 s;
+   * calibration R9), not half of it */
+  uint64_t B = (uint64_t)(P.flash_mass_ns[2] / 1e6);
+  assert_int_equal(B, 8000);
+  assert_int_equal(rd(s, SR, t + 2 * MS + B * MS - 1), BSY);
+  assert_int_equal(rd(s, SR, t + 2 * MS + B * MS), 0);
+  assert_int_equal(rd(s, 0x08100000u, t + (B + 2) * MS), 0xFFFFFFFFu);
   lf_soc_free(s);
 }
 

@@ -263,7 +263,7 @@ static void f767_65k_image_programs_within_floor(void **state)
  * the target has only the last small piece to program and the CRC left,
  * and the CRC results come with the status poll that sees them done (no
  * round trip of their own): a CRC by itself costs its target time plus at
- * most three frames of polls. */
+ * most four frames of polls. */
 static void f767_65k_over_daplink_hid_runs_at_the_link_rate(void **state)
 {
   (void)state;
@@ -298,7 +298,10 @@ static void f767_65k_over_daplink_hid_runs_at_the_link_rate(void **state)
    * start's reads, the last piece (256 bytes: 1 ms to program) and the CRC
    * at the end (8 KiB pieces to the end would leave 33 ms here) */
   assert_true(t1 - t0 <= (reports + 12) * frame);
-  assert_true(t2 - t1 <= crc_ns + 3 * frame);
+  /* (three frames while the CRC took ~2 ms; with the CRC unit's 4 HCLK per
+   * word (calibration R6) it takes ~7 ms, spans several polls and can end
+   * just after one: one frame more) */
+  assert_true(t2 - t1 <= crc_ns + 4 * frame);
   must(&f, lf_loader_stop(f.l), "stop");
   free(img);
   fx_close(&f);

@@ -289,11 +289,14 @@ static void f4_7_4_invalid_snb_sets_pgserr_and_erases_nothing(void **state)
 }
 
 /* F4 4 (bank/mass erase), 9.1: MER alone = bank 1, MER1 (bit 15) alone =
- * bank 2, both = the whole array. x32: bank 4 s, both 8 s; pyOCD's
- * EraseChip read-modify-writes at x8: 16 s. */
+ * bank 2, both = the whole array. One bank takes the full tME as both
+ * (calibration R9: P13 F407 1 MiB ~8 s, P11): x32 flash_f4_mass_ns[x32] = 8 s
+ * each; pyOCD's EraseChip read-modify-writes at x8: 16 s. */
 static void f4_4_mass_erase_each_bank_and_both(void **state)
 {
   (void)state;
+  const uint64_t B = (uint64_t)(P.flash_f4_mass_ns[2] / 1e6); /* ms */
+  assert_int_equal(B, 8000);
   lf_soc *s = mk();
   unlock(s, 0);
   program(s, FLASH, 0, 0);
@@ -304,19 +307,19 @@ static void f4_4_mass_erase_each_bank_and_both(void **state)
   uint64_t t = 20 * MS;
   assert_int_equal(rdm(s, LF_BUS_DEBUG, BANK2, 4, &t), 0); /* bank 2 readable meanwhile */
   assert_int_equal(t, 20 * MS);
-  assert_int_equal(rd(s, SR, 4010 * MS - 1), BSY);
-  assert_int_equal(rd(s, SR, 4010 * MS), 0);
-  assert_int_equal(rd(s, FLASH, 4010 * MS), 0xFFFFFFFFu);
+  assert_int_equal(rd(s, SR, (10 + B) * MS - 1), BSY);
+  assert_int_equal(rd(s, SR, (10 + B) * MS), 0);
+  assert_int_equal(rd(s, FLASH, (10 + B) * MS), 0xFFFFFFFFu);
   /* bank 2 */
-  t = 5000 * MS;
+  t = (B + 1000) * MS;
   program(s, FLASH, 0, t);
   wr(s, CR, MER1 | PSIZE(2) | STRT, t + MS);
-  assert_int_equal(rd(s, SR, t + MS + 4000 * MS - 1), BSY);
-  assert_int_equal(rd(s, SR, t + MS + 4000 * MS), 0);
-  assert_int_equal(rd(s, BANK2, t + 4001 * MS), 0xFFFFFFFFu);
-  assert_int_equal(rd(s, FLASH, t + 4001 * MS), 0);
+  assert_int_equal(rd(s, SR, t + MS + B * MS - 1), BSY);
+  assert_int_equal(rd(s, SR, t + MS + B * MS), 0);
+  assert_int_equal(rd(s, BANK2, t + (B + 1) * MS), 0xFFFFFFFFu);
+  assert_int_equal(rd(s, FLASH, t + (B + 1) * MS), 0);
   /* both, pyOCD EraseChip at x8 (CR = 0 after its Init): 16 s */
-  t = 10000 * MS;
+  t = (3 * B) * MS;
   program(s, BANK2 + 0x100u, 0, t);
   wr(s, CR, 0, t + MS);
   wr(s, CR, rd(s, CR, t + MS) | MER, t + MS);

@@ -24,6 +24,7 @@
 #include <libusb.h>
 
 #include "bench/bench.h"
+#include "bench/params.h"
 #include "bench/standin/standin_abi.h"
 
 #define SAME_SIZE(a, b) assert_int_equal(sizeof(struct a), sizeof(b))
@@ -301,19 +302,27 @@ static void error_names(void **state)
 /* Sync transfers: GET_VERSION per board (three identities), and the IN
  * drain the tools do first: nothing pending times out after the requested
  * timeout in virtual time, at once in host time, and returns no data.
- * Times by hand from the params: FS round trip = usb_transfer_latency_ns
- * 125000 + (bytes + 15 per packet) * 8 / 12 Mbit/s; stlink_cmd_ns 20000. */
+ * Times by hand from the params: FS round trip = usb_fs_transfer_latency_ns
+ * L + (bytes + 15 per packet) * 8 / 12 Mbit/s; stlink_cmd_ns 20000. */
+static uint64_t fs_latency(void)
+{
+  lf_bench_params p;
+  lf_bench_params_default(&p);
+  return (uint64_t)p.usb_fs_transfer_latency_ns;
+}
+
 static void sync_version_and_drain_timeout(void **state)
 {
   (void)state;
+  uint64_t L = fs_latency();
   opened o;
   open_all(&o);
   uint8_t r[6];
   uint64_t t0 = now_ns();
   xchg(o.h[0], (const uint8_t[]){0xF1}, 1, NULL, 0, r, 6);
   uint64_t t1 = now_ns();
-  /* OUT 16: 125000 + 20667; command 20000; IN 6: 125000 + 14000 (clock reads are free while time moves) */
-  assert_int_equal(t1 - t0, 125000 + 20667 + 20000 + 125000 + 14000);
+  /* OUT 16: L + 20667; command 20000; IN 6: L + 14000 (clock reads are free while time moves) */
+  assert_int_equal(t1 - t0, L + 20667 + 20000 + L + 14000);
   assert_int_equal(r[0] >> 4, 2); /* V2-1: hardware 2 */
   assert_int_equal(r[4] | r[5] << 8, 0x374B);
   xchg(o.h[1], (const uint8_t[]){0xF1}, 1, NULL, 0, r, 6);
@@ -383,7 +392,7 @@ static void async_batch_one_round_trip(void **state)
   assert_int_equal(a->status, LIBUSB_TRANSFER_COMPLETED);
   assert_int_equal(b->status, LIBUSB_TRANSFER_COMPLETED);
   assert_int_equal(b->actual_length, 6);
-  assert_int_equal(t1 - t0, 125000 + 20667 + 20000 + 14000);
+  assert_int_equal(t1 - t0, fs_latency() + 20667 + 20000 + 14000); /* one latency for the batch */
   /* an async IN with nothing pending completes TIMED_OUT after its timeout */
   rec.n = 0;
   b->timeout = 40;

@@ -448,10 +448,11 @@ static void perf_64k_write_and_read(void **state)
            cw[c] / 1e6, cr[c] / 1e6);
   /* USB time by hand from the params: per 1 KiB command one batch (round
    * trip) of cmd(16) + data(1024) + GETLASTRWSTATUS2(16) + status(12) on
-   * full speed: usb_transfer_latency_ns 125000 once, plus each transfer's
+   * full speed: usb_fs_transfer_latency_ns L once, plus each transfer's
    * wire time (bytes + 15 B per 64-byte packet) * 8 / 12 Mbit/s:
    * 16 B 20667, 1024 B (16 packets) 842667, 12 B 18000. */
-  uint64_t per = 125000 + 20667 + 842667 + 20667 + 18000;
+  uint64_t L = (uint64_t)lf_bench_params_get(f.b)->usb_fs_transfer_latency_ns;
+  uint64_t per = L + 20667 + 842667 + 20667 + 18000;
   assert_int_equal(cw[LF_CLK_USB], 64 * per);
   assert_int_equal(cr[LF_CLK_USB], 64 * per);
   assert_int_equal(cw[LF_CLK_TIMEOUT] + cr[LF_CLK_TIMEOUT], 0);
@@ -467,7 +468,7 @@ static void perf_64k_write_and_read(void **state)
          (unsigned long long)rtp, tp / 1e6);
   assert_int_equal(rtp, 8);
   /* the latency is paid per round trip: 8 instead of 64, the rest is equal */
-  assert_int_equal(tp, tr - (64 - 8) * 125000u);
+  assert_int_equal(tp, tr - (64 - 8) * L);
   printf("64 KiB RAM write: %llu round trips, %.3f ms modeled (%.0f KiB/s)\n",
          (unsigned long long)rtw, tw / 1e6, 64.0 / (tw / 1e9));
   printf("64 KiB RAM read:  %llu round trips, %.3f ms modeled (%.0f KiB/s)\n",

@@ -181,12 +181,13 @@ static void batch_counts_one_round_trip(void **state)
   };
   uint64_t t0 = lf_bench_clock(t.b[0])->now_ns;
   assert_int_equal(lf_usb_batch(d, xs, 4, 100, "version+mode"), 0);
-  /* modeled time by hand from the params: usb_transfer_latency_ns 125000
+  /* modeled time by hand from the params: usb_fs_transfer_latency_ns
    * once for the batch, full-speed wire time (bytes + 15 B per packet) * 8 /
    * 12 Mbit/s of 16 B (20667), 6 B (14000), 16 B, 2 B (11333), and
    * stlink_cmd_ns 20000 per command */
+  uint64_t lat = (uint64_t)lf_bench_params_get(t.b[0])->usb_fs_transfer_latency_ns;
   assert_int_equal(lf_bench_clock(t.b[0])->now_ns - t0,
-                   125000 + 20667 + 20000 + 14000 + 20667 + 20000 + 11333);
+                   lat + 20667 + 20000 + 14000 + 20667 + 20000 + 11333);
   assert_int_equal(xs[1].actual, 6);
   assert_int_equal(rep[4] | rep[5] << 8, 0x374B);
   const lf_usb_stats *st = lf_usb_dev_stats(d);
@@ -235,7 +236,8 @@ static void pipe_pairs_in_order(lf_usb_ctx *c, lf_bench_board *b)
   assert_int_equal(lf_usb_pipe_depth(d), 0);
   if (b) /* the times of batch_counts_one_round_trip: the same transfers, one latency */
     assert_int_equal(lf_bench_clock(b)->now_ns - t0,
-                     125000 + 20667 + 20000 + 14000 + 20667 + 20000 + 11333);
+                     (uint64_t)lf_bench_params_get(b)->usb_fs_transfer_latency_ns + 20667 + 20000 + 14000 +
+                         20667 + 20000 + 11333);
   const lf_usb_stats *st = lf_usb_dev_stats(d);
   assert_int_equal(st->round_trips - rt0, 1);
   /* a request the probe does not answer (DFU_EXIT has no reply phase): the

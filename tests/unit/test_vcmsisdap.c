@@ -673,8 +673,8 @@ static void bulk_round_trip_time_from_the_parameters(void **state)
   uint8_t resp[64];
   const lf_bench_params *p = &r->p;
   /* wire time of one packet: (len + overhead) bytes at 12 Mbit/s */
-  uint64_t out = ns(p->usb_transfer_latency_ns) + ns((2 + p->usb_fs_packet_overhead) * 8e9 / p->usb_fs_bit_rate);
-  uint64_t in = ns(p->usb_transfer_latency_ns) + ns((3 + p->usb_fs_packet_overhead) * 8e9 / p->usb_fs_bit_rate);
+  uint64_t out = ns(p->usb_fs_transfer_latency_ns) + ns((2 + p->usb_fs_packet_overhead) * 8e9 / p->usb_fs_bit_rate);
+  uint64_t in = ns(p->usb_fs_transfer_latency_ns) + ns((3 + p->usb_fs_packet_overhead) * 8e9 / p->usb_fs_bit_rate);
   uint64_t t0 = r->clk.now_ns;
   XFER(r, resp, 0x00, 0xFE);
   assert_int_equal(r->clk.now_ns - t0, out + ns(p->cmsisdap_cmd_ns) + in);
@@ -683,8 +683,8 @@ static void bulk_round_trip_time_from_the_parameters(void **state)
   double hz = lf_dap_swclk(r->d);
   t0 = r->clk.now_ns;
   XFER(r, resp, 0x05, 0x00, 1, 0x02);
-  uint64_t o = ns(p->usb_transfer_latency_ns) + ns((4 + p->usb_fs_packet_overhead) * 8e9 / p->usb_fs_bit_rate);
-  uint64_t i = ns(p->usb_transfer_latency_ns) + ns((7 + p->usb_fs_packet_overhead) * 8e9 / p->usb_fs_bit_rate);
+  uint64_t o = ns(p->usb_fs_transfer_latency_ns) + ns((4 + p->usb_fs_packet_overhead) * 8e9 / p->usb_fs_bit_rate);
+  uint64_t i = ns(p->usb_fs_transfer_latency_ns) + ns((7 + p->usb_fs_packet_overhead) * 8e9 / p->usb_fs_bit_rate);
   assert_int_equal(r->clk.now_ns - t0, o + ns(p->cmsisdap_cmd_ns) + ns(p->cmsisdap_xfer_ns) +
                                            lf_clock_cycles_ns(46, hz) + i);
   rig_free(r);
@@ -703,7 +703,7 @@ static void hid_costs_two_frames_per_command_in_lock_step_1_1(void **state)
     uint64_t t0 = r->clk.now_ns;
     assert_int_equal(lf_vcmsisdap_out(r->v, HID_OUT, req, 64, &got, 1000), LF_VUSB_OK);
     /* the OUT goes in the first frame at or after submission + latency */
-    uint64_t slot = (t0 + ns(p->usb_transfer_latency_ns) + f - 1) / f * f;
+    uint64_t slot = (t0 + ns(p->usb_fs_transfer_latency_ns) + f - 1) / f * f;
     assert_int_equal(r->clk.now_ns, slot + wire + ns(p->cmsisdap_cmd_ns));
     assert_int_equal(lf_vcmsisdap_in(r->v, HID_IN, resp, 64, &got, 1000, 0, &done), LF_VUSB_OK);
     /* the response in the next frame */
@@ -768,7 +768,7 @@ static void hid_pipelined_host_one_frame_per_command_1_1(void **state)
     assert_int_equal(r->clk.now_ns, done[k]);
   }
   lf_vcmsisdap_batch_end(r->v);
-  uint64_t slot0 = (t0 + ns(p->usb_transfer_latency_ns) + f - 1) / f * f;
+  uint64_t slot0 = (t0 + ns(p->usb_fs_transfer_latency_ns) + f - 1) / f * f;
   for (int k = 0; k < N; k++) /* request k in frame k, its reply in frame k + 1 */
     assert_int_equal(done[k], slot0 + (uint64_t)(k + 1) * f + wire);
   rig_free(r);
@@ -783,7 +783,7 @@ static void hid_out_goes_while_the_firmware_executes_1_1(void **state)
   /* DAP_Delay 800 us: shorter than a frame, so one command per frame */
   uint8_t req[64] = {0x09, 0x20, 0x03}; /* 800 = 0x320 */
   size_t got;
-  uint64_t slot0 = (ns(p->usb_transfer_latency_ns) + f - 1) / f * f;
+  uint64_t slot0 = (ns(p->usb_fs_transfer_latency_ns) + f - 1) / f * f;
   for (int k = 0; k < 4; k++)
     assert_int_equal(lf_vcmsisdap_out(r->v, HID_OUT, req, 64, &got, 1000), LF_VUSB_OK);
   assert_int_equal(r->clk.now_ns, slot0 + 3 * f + wire + ns(p->cmsisdap_cmd_ns) + 800000u);

@@ -287,17 +287,20 @@ static void swd_clock_tables_1_10(void **state)
 
 /* ENTER SWD: line reset (64) + JTAG-to-SWD (136) + DPIDR read + ABORT +
  * SELECT + CTRL/STAT power-up + 1 poll, at 1553 kHz, all hand-computed:
- * SWD 41211 + 87572 + 5 * 29620 = 276883 ns; FW 20000 + 100000 + 5 * 500;
- * USB out 16 B: 125000 + (16 + 15) * 8 / 12 MHz = 145667, in 2 B: 136333. */
+ * SWD 41211 + 87572 + 5 * 29620 = 276883 ns; FW 20000 + 100000 + 5 gaps
+ * (stlink_swd_gap_ns G, 150); USB out 16 B: latency L
+ * (usb_fs_transfer_latency_ns, 160000) + (16 + 15) * 8 / 12 MHz = L + 20667,
+ * in 2 B: L + 11333. */
 static void enter_swd_costs_hand_computed_time_1_5_4_2(void **state)
 {
   (void)state;
   rig *r = rig_new("v2-1", NULL, true);
+  uint64_t L = (uint64_t)r->p.usb_fs_transfer_latency_ns, G = (uint64_t)r->p.stlink_swd_gap_ns;
   assert_int_equal(enter(r), 0x80);
   assert_int_equal(r->clk.cat_ns[LF_CLK_SWD], 276883);
-  assert_int_equal(r->clk.cat_ns[LF_CLK_FW], 122500);
-  assert_int_equal(r->clk.cat_ns[LF_CLK_USB], 145667 + 136333);
-  assert_int_equal(r->clk.now_ns, 681383);
+  assert_int_equal(r->clk.cat_ns[LF_CLK_FW], 120000 + 5 * G);
+  assert_int_equal(r->clk.cat_ns[LF_CLK_USB], L + 20667 + L + 11333);
+  assert_int_equal(r->clk.now_ns, 276883 + 120000 + 5 * G + 2 * L + 32000);
   const lf_dap_counters *d = lf_dap_counters_get(r->d);
   assert_int_equal(d->sequences, 2);
   assert_int_equal(d->transactions, 5);
@@ -317,17 +320,21 @@ static void enter_swd_costs_hand_computed_time_1_5_4_2(void **state)
 }
 
 /* USB bus time (probe-protocols.md 4.4 + params): FS GET_VERSION =
- * usb(16) 145667 + cmd 20000 + usb(6) 125000 + 21 * 8 / 12 MHz = 139000;
- * HS: usb(16) = 125000 + 81 * 8 / 480 MHz = 126350; 6144 B FS = 96 packets. */
+ * usb(16) L + 20667 + cmd 20000 + usb(6) L + 21 * 8 / 12 MHz = L + 14000
+ * (L = usb_fs_transfer_latency_ns); HS (STLINK-V3): usb(16) = LH + 81 * 8 /
+ * 480 MHz = LH + 1350 (LH = usb_hs_transfer_latency_ns); 6144 B FS = 96
+ * packets. */
 static void usb_transfer_time_hand_computed_4_4(void **state)
 {
   (void)state;
   rig *r = rig_new("v2-1", NULL, true);
+  uint64_t L = (uint64_t)r->p.usb_fs_transfer_latency_ns, LH = (uint64_t)r->p.usb_hs_transfer_latency_ns;
+  assert_true(LH < L); /* the V3 is high speed: its own latency row */
   uint8_t rep[6];
   assert_int_equal(cmd(r, (const uint8_t[]){0xF1}, 1, NULL, 0, rep, 6, NULL), LF_VUSB_OK);
-  assert_int_equal(r->clk.now_ns, 145667 + 20000 + 139000);
-  assert_int_equal(lf_vstlink_usb_ns(r->v, 6144), 125000 + 5056000); /* (6144 + 96*15) * 8 / 12e6 */
-  assert_int_equal(lf_vstlink_usb_ns(r->v, 0), 125000 + 10000);
+  assert_int_equal(r->clk.now_ns, L + 20667 + 20000 + L + 14000);
+  assert_int_equal(lf_vstlink_usb_ns(r->v, 6144), L + 5056000); /* (6144 + 96*15) * 8 / 12e6 */
+  assert_int_equal(lf_vstlink_usb_ns(r->v, 0), L + 10000);
   const lf_vstlink_counters *c = lf_vstlink_counters_get(r->v);
   assert_int_equal(c->usb_out_transfers, 1);
   assert_int_equal(c->usb_in_transfers, 1);
@@ -336,34 +343,36 @@ static void usb_transfer_time_hand_computed_4_4(void **state)
   assert_int_equal(c->commands, 1);
   rig_free(r);
   r = rig_new("v3", NULL, true);
-  assert_int_equal(lf_vstlink_usb_ns(r->v, 16), 126350);
-  assert_int_equal(lf_vstlink_usb_ns(r->v, 1024), 125000 + 19233); /* (1024 + 2*65) * 8 / 480e6 */
+  assert_int_equal(lf_vstlink_usb_ns(r->v, 16), LH + 1350);
+  assert_int_equal(lf_vstlink_usb_ns(r->v, 1024), LH + 19233); /* (1024 + 2*65) * 8 / 480e6 */
   rig_free(r);
 }
 
 /* Round trips: a host that queues command, data and reply back to back
  * (libusb async; OpenOCD, lf_usb_batch) waits for the turnaround once.
- * FS GET_VERSION in a batch = 125000 latency + wire(16) 20667 + cmd 20000 +
- * wire(6) (6 + 15) * 8 / 12 MHz = 14000; outside a batch each transfer pays
- * the latency again (145667 + 20000 + 139000, as above). */
+ * FS GET_VERSION in a batch = latency L (usb_fs_transfer_latency_ns) +
+ * wire(16) 20667 + cmd 20000 + wire(6) (6 + 15) * 8 / 12 MHz = 14000;
+ * outside a batch each transfer pays the latency again (L + 20667 + 20000 +
+ * L + 14000, as above). */
 static void batch_pays_latency_once(void **state)
 {
   (void)state;
   rig *r = rig_new("v2-1", NULL, true);
+  uint64_t L = (uint64_t)r->p.usb_fs_transfer_latency_ns;
   uint8_t blk[16] = {0xF1}, rep[6];
   size_t n;
   lf_vstlink_batch_begin(r->v);
   assert_int_equal(lf_vstlink_bulk_out(r->v, 0x01, blk, 16, &n, 1000), LF_VUSB_OK);
   assert_int_equal(lf_vstlink_bulk_in(r->v, 0x81, rep, 6, &n, 1000), LF_VUSB_OK);
   lf_vstlink_batch_end(r->v);
-  assert_int_equal(r->clk.now_ns, 125000 + 20667 + 20000 + 14000);
-  assert_int_equal(r->clk.cat_ns[LF_CLK_USB], 125000 + 20667 + 14000);
+  assert_int_equal(r->clk.now_ns, L + 20667 + 20000 + 14000);
+  assert_int_equal(r->clk.cat_ns[LF_CLK_USB], L + 20667 + 14000);
   assert_int_equal(lf_vstlink_usb_wire_ns(r->v, 6), 14000);
   assert_int_equal(lf_vstlink_counters_get(r->v)->usb_round_trips, 1);
   uint64_t t0 = r->clk.now_ns;
   assert_int_equal(lf_vstlink_bulk_out(r->v, 0x01, blk, 16, &n, 1000), LF_VUSB_OK);
   assert_int_equal(lf_vstlink_bulk_in(r->v, 0x81, rep, 6, &n, 1000), LF_VUSB_OK);
-  assert_int_equal(r->clk.now_ns - t0, 145667 + 20000 + 139000);
+  assert_int_equal(r->clk.now_ns - t0, L + 20667 + 20000 + L + 14000);
   assert_int_equal(lf_vstlink_counters_get(r->v)->usb_round_trips, 3);
   /* a new batch pays again; a stall inside a batch pays only wire(0) = 10000 */
   t0 = r->clk.now_ns;
@@ -371,7 +380,7 @@ static void batch_pays_latency_once(void **state)
   assert_int_equal(lf_vstlink_bulk_out(r->v, 0x01, blk, 16, &n, 1000), LF_VUSB_OK);
   assert_int_equal(lf_vstlink_bulk_out(r->v, 0x05, blk, 16, &n, 1000), LF_VUSB_ERR_PIPE);
   lf_vstlink_batch_end(r->v);
-  assert_int_equal(r->clk.now_ns - t0, 125000 + 20667 + 20000 + 10000);
+  assert_int_equal(r->clk.now_ns - t0, L + 20667 + 20000 + 10000);
   rig_free(r);
 }
 
@@ -620,11 +629,14 @@ static void fault_address_in_lastrwstatus2_1_11(void **state)
 }
 
 /* 1.14 Q1: the firmware rewrites TAR at each 1 KiB boundary, so a transfer
- * across it is correct although the AP wraps TAR[9:0]. */
+ * across it is correct although the AP wraps TAR[9:0]. Only in the TAR
+ * auto-increment mode (stlink_*_xfers_per_word 1; single access, the
+ * default, writes TAR for every element anyway). */
 static void tar_rewritten_at_1k_boundary_q1(void **state)
 {
   (void)state;
   rig *r = rig_new("v2-1", NULL, true);
+  r->p.stlink_read_xfers_per_word = r->p.stlink_write_xfers_per_word = 1;
   assert_int_equal(enter(r), 0x80);
   uint8_t w[32], rd[32];
   for (int i = 0; i < 32; i++)
@@ -640,20 +652,79 @@ static void tar_rewritten_at_1k_boundary_q1(void **state)
   rig_free(r);
 }
 
+/* Calibration R1 (issue 18): ST-Link memory commands in SWD mode do single
+ * accesses. From the parameter rows: a write of n elements is n x
+ * stlink_write_xfers_per_word transactions (TAR + DRW each) plus CSW (not
+ * cached yet) and the final CTRL/STAT read; a read of n elements is n x
+ * stlink_read_xfers_per_word (TAR + DRW + RDBUFF each). 8-bit: per byte.
+ * With 1 per word the old TAR auto-increment stream comes back. The data is
+ * the same whichever way. */
+static void single_access_transactions_per_element_r1(void **state)
+{
+  (void)state;
+  rig *r = rig_new("v2-1", NULL, false);
+  assert_int_equal(enter(r), 0x80);
+  const lf_dap_counters *k = lf_dap_counters_get(r->d);
+  uint8_t w[64], rd[64];
+  for (int i = 0; i < 64; i++)
+    w[i] = (uint8_t)(0xA0 + i);
+  unsigned wx = (unsigned)r->p.stlink_write_xfers_per_word, rx = (unsigned)r->p.stlink_read_xfers_per_word;
+  assert_int_equal(wx, 2);
+  assert_int_equal(rx, 3);
+  /* WRITEMEM_32BIT, 16 words: CSW + 16 x (TAR + DRW) = 33 AP writes, one
+   * CTRL/STAT (DP read); GETLASTRWSTATUS2 makes no SWD traffic */
+  uint64_t apw = k->ap_writes, apr = k->ap_reads, dpr = k->dp_reads, tx = k->transactions;
+  assert_int_equal(mem_write(r, 0x08, RAM_BASE + 0x100, w, 64), 0x80);
+  assert_int_equal(k->ap_writes - apw, 1 + 16 * wx);
+  assert_int_equal(k->dp_reads - dpr, 1);
+  assert_int_equal(k->transactions - tx, 1 + 16 * wx + 1);
+  assert_memory_equal(r->bus.ram + 0x100, w, 64);
+  /* READMEM_32BIT, 16 words: CSW cached, 16 x (TAR + DRW + RDBUFF) */
+  apw = k->ap_writes, apr = k->ap_reads, dpr = k->dp_reads, tx = k->transactions;
+  size_t got;
+  assert_int_equal(mem_read(r, 0x07, RAM_BASE + 0x100, rd, 64, &got), 0x80);
+  assert_int_equal(k->ap_writes - apw, 16);
+  assert_int_equal(k->ap_reads - apr, 16);
+  assert_int_equal(k->dp_reads - dpr, 16);
+  assert_int_equal(k->transactions - tx, 16 * rx);
+  assert_memory_equal(rd, w, 64);
+  /* READMEM_8BIT of 5 bytes: CSW changes (8-bit), then 5 x 3 */
+  tx = k->transactions;
+  assert_int_equal(mem_read(r, 0x0C, RAM_BASE + 0x101, rd, 5, &got), 0x80);
+  assert_int_equal(k->transactions - tx, 1 + 5 * rx);
+  assert_memory_equal(rd, w + 1, 5);
+  /* 1 per word: the stream (TAR once, one DRW per element, RDBUFF at the end) */
+  r->p.stlink_read_xfers_per_word = 1;
+  r->p.stlink_write_xfers_per_word = 1;
+  tx = k->transactions;
+  assert_int_equal(mem_read(r, 0x07, RAM_BASE + 0x100, rd, 64, &got), 0x80);
+  assert_int_equal(k->transactions - tx, 1 /* CSW back to 32-bit */ + 1 + 16 + 1);
+  assert_memory_equal(rd, w, 64);
+  tx = k->transactions;
+  assert_int_equal(mem_write(r, 0x08, RAM_BASE + 0x200, w, 64), 0x80);
+  assert_int_equal(k->transactions - tx, 1 + 16 + 1);
+  assert_memory_equal(r->bus.ram + 0x200, w, 64);
+  rig_free(r);
+}
+
 /* Memory write timing, hand-computed: WRITEMEM_32 of 8 bytes right after
- * ENTER at 1553 kHz: cmd OUT 145667 + 20000; data OUT 125000 + 23 * 8 / 12e6
- * = 140333; SWD: SELECT cached, CSW + TAR + 2 DRW + CTRL/STAT = 5 * (500 +
- * 29620) = 150600. */
+ * ENTER at 1553 kHz: cmd OUT L + 20667 + 20000 (L = usb_fs_transfer_latency_ns);
+ * data OUT L + 23 * 8 / 12e6 = L + 15333; SWD: SELECT cached, CSW + 2 words x
+ * stlink_write_xfers_per_word (TAR + DRW: single access) + CTRL/STAT = 6
+ * transactions x (G + 29620) (G = stlink_swd_gap_ns). */
 static void memory_write_time_hand_computed(void **state)
 {
   (void)state;
   rig *r = rig_new("v2-1", NULL, true);
+  uint64_t L = (uint64_t)r->p.usb_fs_transfer_latency_ns, G = (uint64_t)r->p.stlink_swd_gap_ns;
+  uint64_t nx = 1 + 2 * (uint64_t)r->p.stlink_write_xfers_per_word + 1;
+  assert_int_equal(nx, 6);
   assert_int_equal(enter(r), 0x80);
   uint64_t t0 = r->clk.now_ns;
   uint8_t c[16], w[8] = {0};
   mem_cmd_block(c, 0x08, RAM_BASE, 8);
   assert_int_equal(cmd(r, c, 16, w, 8, NULL, 0, NULL), LF_VUSB_OK);
-  assert_int_equal(r->clk.now_ns - t0, 145667 + 20000 + 140333 + 150600);
+  assert_int_equal(r->clk.now_ns - t0, L + 20667 + 20000 + L + 15333 + nx * (G + 29620));
   rig_free(r);
 }
 
@@ -841,17 +912,19 @@ static void reenter_and_feature_thresholds_1_5_1_12(void **state)
 }
 
 /* V3 (1.10, 4.4): power-on SWD 1000 kHz [unconf], high-speed USB. ENTER:
- * SWD 64000 + 136000 + 5 * 46000; FW 122500; USB out 16 B 126350, in 2 B
- * 125000 + 67 * 8 / 480 MHz = 126117. */
+ * SWD 64000 + 136000 + 5 * 46000; FW 120000 + 5 gaps G (stlink_swd_gap_ns);
+ * USB out 16 B LH + 1350, in 2 B LH + 67 * 8 / 480 MHz = LH + 1117 (LH =
+ * usb_hs_transfer_latency_ns: the V3 is high speed). */
 static void v3_enter_time_hand_computed_1_10(void **state)
 {
   (void)state;
   rig *r = rig_new("v3", NULL, true);
+  uint64_t LH = (uint64_t)r->p.usb_hs_transfer_latency_ns, G = (uint64_t)r->p.stlink_swd_gap_ns;
   assert_true(lf_dap_swclk(r->d) == 1e6);
   assert_int_equal(enter(r), 0x80);
   assert_int_equal(r->clk.cat_ns[LF_CLK_SWD], 430000);
-  assert_int_equal(r->clk.cat_ns[LF_CLK_USB], 126350 + 126117);
-  assert_int_equal(r->clk.now_ns, 126350 + 122500 + 430000 + 126117);
+  assert_int_equal(r->clk.cat_ns[LF_CLK_USB], LH + 1350 + LH + 1117);
+  assert_int_equal(r->clk.now_ns, LH + 1350 + 120000 + 5 * G + 430000 + LH + 1117);
   uint8_t w[8] = {1, 2, 3, 4, 5, 6, 7, 8}, rd[8];
   assert_int_equal(mem_write(r, 0x48, RAM_BASE + 6, w, 8), 0x80); /* 16-bit */
   assert_int_equal(mem_read(r, 0x47, RAM_BASE + 6, rd, 8, NULL), 0x80);
@@ -877,6 +950,7 @@ int main(void)
     cmocka_unit_test(memory_limits_and_alignment_1_7_q2),
     cmocka_unit_test(fault_address_in_lastrwstatus2_1_11),
     cmocka_unit_test(tar_rewritten_at_1k_boundary_q1),
+    cmocka_unit_test(single_access_transactions_per_element_r1),
     cmocka_unit_test(memory_write_time_hand_computed),
     cmocka_unit_test(wait_retries_then_ap_wait_1_11),
     cmocka_unit_test(core_registers_and_resetsys_11_3_11_6),
