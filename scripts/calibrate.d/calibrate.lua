@@ -443,6 +443,19 @@ if opts.doc then
   w("The ctest `calibration_points` runs the fast points and fails when fewer than five of them are within")
   w("+-25 % of the published figures.")
   writefile(opts.doc, table.concat(o, "\n") .. "\n")
+  -- the figures alone, for docs/benchmark.md's range table (report.lua)
+  local rows = {}
+  for _, row in ipairs(sens.rows) do
+    for _, rr in ipairs(results.rows) do
+      if rr.id == row.id then
+        local lo, hi = math.huge, -math.huge
+        for _, v in pairs(rr.v) do lo, hi = math.min(lo, v), math.max(hi, v) end
+        rows[#rows + 1] = { id = row.id, title = row.title, base = rr.v.base, fmax = rr.v.fmax, best = rr.v.best,
+          worst = rr.v.worst, lo = lo, hi = hi, failed = rr.failed }
+      end
+    end
+  end
+  writefile((opts.doc:gsub("%.md$", "")) .. ".json", json.encode({ revision = git_rev(), rows = rows, points = results.points }) .. "\n")
   log("wrote %s", opts.doc)
 end
 
