@@ -98,6 +98,31 @@ function M.write(res, params_text, path, svg_dir, svg)
   w("process: the total (mostly the simulated board: Unicorn and src/bench/) and")
   w("luaflash's own share (its code outside src/bench/, Lua, zlib; self cost).")
   w("")
+  -- every headline figure with its range (issue 18): scripts/calibrate runs
+  -- the headline rows under the low/high public values of the unconfirmed
+  -- parameters and writes docs/calibration.json
+  local cal = res.calibration
+  if cal and cal.rows then
+    w("**Uncertainty.** Every figure below is at the bench's modeled parameters: typical")
+    w("datasheet flash times and the USB / probe-firmware values fitted to public measurements")
+    w("([calibration.md](calibration.md): %d of %d public measurements within +-25 %%). The headline", (function()
+      local n, m = 0, 0
+      for _, p in ipairs(cal.points or {}) do if p.counts then m = m + 1; if p.within then n = n + 1 end end end
+      return n end)(), (function()
+      local m = 0
+      for _, p in ipairs(cal.points or {}) do if p.counts then m = m + 1 end end
+      return m end)())
+    w("rows under the low and high public values (`scripts/calibrate`, revision %s):", cal.revision or "?")
+    w("")
+    w("| headline row | modeled (s) | flash at datasheet max (s) | fast link + firmware (s) | everything high (s) | range (s) |")
+    w("|---|---:|---:|---:|---:|---|")
+    for _, r in ipairs(cal.rows) do
+      local function c(v, failed) return v and f3(v) or (failed and "fails" or "—") end
+      w("| %s | %s | %s | %s | %s | %s-%s |", r.title, c(r.base), c(r.fmax, r.failed and r.failed.fmax),
+        c(r.best), c(r.worst, r.failed and r.failed.worst), f3(r.lo), f3(r.hi))
+    end
+    w("")
+  end
   w("![scenarios](benchmark-scenarios.svg)")
   w("")
   w("| # | scenario | time (s) | x floor | published real (s) | host CPU (s) | Ir total (M) | Ir luaflash (M) |")

@@ -758,6 +758,7 @@ local function main()
     -- rewrite the report from the last run's results.json (no scenario runs)
     local res = json.decode(assert(readfile(out .. "/results.json"), "no results.json in " .. out))
     local report = dofile(top .. "/scripts/benchmark.d/report.lua")
+    res.calibration = json.decode(readfile(top .. "/docs/calibration.json") or "null")
     report.write(res, (params_table()), opts.report, opts.svg_dir or out, svg)
     return
   end
@@ -859,7 +860,10 @@ local function main()
   writefile(out .. "/results.json", json.encode(slim) .. "\n")
   if opts.report then
     local report = dofile(top .. "/scripts/benchmark.d/report.lua")
+    -- the headline rows' ranges (scripts/calibrate writes it; not part of results.json)
+    slim.calibration = json.decode(readfile(top .. "/docs/calibration.json") or "null")
     report.write(slim, params_text, opts.report, opts.svg_dir or out, svg)
+    slim.calibration = nil
   end
   log("results in %s/results.json", out)
 end

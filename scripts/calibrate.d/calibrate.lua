@@ -317,8 +317,9 @@ if opts.doc then
     local r = byid[p.id]
     if r then
       if r.counts then counted = counted + 1; if r.within then within = within + 1 end end
-      w(string.format("| %s | %s (%s, %s, %s, %s) | %s | %s | %.2f | %s | %s |", p.id, p.title, p.setup.tool,
-        p.setup.probe, p.setup.clock, p.setup.op, fmt_s(p.published), fmt_s(r.bench_s), r.ratio,
+      local function cell(t) return (t:gsub("|", "\\|")) end
+      w(string.format("| %s | %s (%s, %s, %s, %s) | %s | %s | %.2f | %s | %s |", p.id, cell(p.title), cell(p.setup.tool),
+        cell(p.setup.probe), cell(p.setup.clock), cell(p.setup.op), fmt_s(p.published), fmt_s(r.bench_s), r.ratio,
         r.adj_lo and string.format("%.2f-%.2f", r.adj_lo, r.adj_hi) or "-",
         r.counts and (r.within and "yes" or "**no**") or "bound"))
     end

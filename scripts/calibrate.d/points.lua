@@ -31,7 +31,7 @@ P[#P + 1] = {
   bench = { kind = "luaflash", board = "nucleo-f767zi", project = "scripts/examples/pyocd_default.lua",
     image = "f767-65k.bin", measure = "total" },
   host_s = { 0.5, 1.5, "Python start-up, imports, pyOCD's probe scan and target loading on the user's Mac (the bench's pyOCD 0.13.1 spends 0.27 s of host CPU on a whole F429 run; [guess] for the wall time)" },
-  explain = "pyOCD's F767 algorithm erases at x8 (PSIZE left 0: `CR |= MER`), programs one word per BSY poll; the luaflash project reproduces both (`erase_psize = \"x8\"`). The rest is host software time.",
+  explain = "pyOCD's F767 algorithm erases at x8 (PSIZE left 0: `CR |= MER`), 16 s of mass erase at the typical tME; the luaflash project reproduces it (`erase_psize = \"x8\"`). The bench is above the published figure before any host time: P11 measured a real x8 mass erase (F439) at ~15 s, 1 s under the typical 16 s the bench uses; with that the bench gives ~26.7 s (1.05), plus the host time.",
 }
 P[#P + 1] = {
   id = "P2", title = "pyOCD, sector erase at 4 MHz (disconnect wait kept), 65 KB, NUCLEO-F767ZI",
@@ -157,7 +157,7 @@ P[#P + 1] = {
     clock = "st-flash default", size = "512 KiB", op = "erase + program" },
   published = 16, published_text = "'a 512 KiB write dropped from ~44 s to ~16 s'",
   bench = { kind = "peer", tool = "st-flash", board = "nucleo-f429zi", image = "f429-512k.bin", measure = "report" },
-  explain = "Weak point: st-flash 1.7.0 on the bench vs a 2026 development build, F429 vs F413. st-flash 1.7.0 erases at x8 (8.8 s of the bench's run); if the 2026 build erases at x32 the bench would give about 16 s [guess].",
+  explain = "Weak point, shown but not evidence against the model: st-flash 1.7.0 on the bench vs a 2026 development build, F429 vs F413. On the bench st-flash 1.7.0 keeps the flash busy 10.9 s (8.8 s of it x8 sector erases) and the SWD wire 18.3 s at 1.8 MHz, about 10 s of it its read-back of the 512 KiB through single-access reads. The 2026 build on the F413 does less than that (another erase parallelism, no full read-back, a faster clock: not checked).",
 }
 P[#P + 1] = {
   id = "P11", title = "pyOCD chip erase of an STM32F439",
