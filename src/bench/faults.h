@@ -5,6 +5,8 @@
  *   usb_timeout@N        the Nth USB transfer (1-based, either direction) times out
  *   usb_stall@N          the Nth USB transfer stalls (LIBUSB_ERROR_PIPE)
  *   usb_short@N          the Nth IN transfer returns half of its data
+ *   unplug@N             the probe is gone from the Nth USB transfer on: that
+ *                        one and every later one fail with NO_DEVICE
  *   swd_wait@N[xK]       the Nth SWD transaction and K-1 following answer WAIT
  *   swd_fault@N          the Nth SWD AP transaction answers FAULT and sets STICKYERR
  *   flash_error@N:BITS   the Nth flash operation fails with SR BITS (hex, e.g. 0x10)
@@ -14,6 +16,15 @@
  *                        are corrupted (vprobe.c: random, short, oversized,
  *                        stale and late replies, wrong status bytes, wrong
  *                        sizes, stalls, timeouts, lost commands)
+ *
+ * Instead of an absolute N or T, any item but hostile may be armed relative
+ * to a phase of the host: `usb_timeout@erase+3` is the 3rd USB transfer after
+ * the host entered phase erase, `power_loss@program+2ms` 2 ms after it
+ * entered program, `flash_error@erase+1:0x10` the first flash operation
+ * after it entered erase. The host tells the bench its phases
+ * (lf_faults_phase, through lf_bench_phase); an item fires only after its
+ * phase was entered (the first entry arms it), never if it never is.
+ * Phase names: letters, digits and '_', up to 15 characters.
  *
  * Items are separated by commas. */
 #ifndef LF_BENCH_FAULTS_H
@@ -32,6 +43,7 @@ typedef enum lf_fault_kind {
   LF_FAULT_FLASH_ERROR,
   LF_FAULT_POWER_LOSS,
   LF_FAULT_HOSTILE,
+  LF_FAULT_USB_UNPLUG,
   LF_FAULT_NKINDS
 } lf_fault_kind;
 
@@ -43,12 +55,16 @@ typedef struct lf_fault {
   uint64_t count;   /* how many consecutive events (>= 1) */
   uint32_t arg;     /* flash_error: SR bits; hostile: per mille */
   uint64_t fired;   /* how many times it has fired */
+  uint64_t fired_ns; /* virtual time it first fired (with a clock, see lf_faults) */
+  char phase[16];   /* "": armed from the start; else at is relative to the phase's entry */
+  bool armed;       /* a phase item: its phase was entered and `at` made absolute */
 } lf_fault;
 
 typedef struct lf_faults {
   lf_fault items[LF_FAULTS_MAX];
   size_t n;
   uint64_t events[LF_FAULT_NKINDS]; /* running event counters per kind */
+  const uint64_t *now_ns;           /* the board's virtual time (fired_ns), or NULL; set after parse */
 } lf_faults;
 
 void lf_faults_init(lf_faults *f);
@@ -60,6 +76,13 @@ int lf_faults_parse(lf_faults *f, const char *spec, char *err, size_t errlen);
 lf_fault *lf_faults_event(lf_faults *f, lf_fault_kind kind);
 /* For time-armed faults: the first unfired fault of `kind` with at <= t. */
 lf_fault *lf_faults_due(lf_faults *f, lf_fault_kind kind, uint64_t t);
+/* The host entered phase `name` at virtual time now_ns: arms the unarmed
+ * items of that phase (their `at` becomes absolute). Returns how many. */
+size_t lf_faults_phase(lf_faults *f, const char *name, uint64_t now_ns);
+/* The unplug item once it fired (every later USB transfer: NO_DEVICE). */
+bool lf_faults_unplugged(const lf_faults *f);
+/* The spec name of a kind ("usb_timeout"). */
+const char *lf_fault_kind_name(lf_fault_kind k);
 /* The hostile@ item (at = seed, arg = per mille), or NULL. */
 const lf_fault *lf_faults_hostile(const lf_faults *f);
 

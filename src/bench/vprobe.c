@@ -378,6 +378,9 @@ int lf_vprobe_usb_fault(lf_faults *f, lf_vusb_link *l, lf_vprobe_counters *c, bo
     return LF_VUSB_ERR_TIMEOUT;
   case LF_FAULT_USB_STALL:
     return lf_vprobe_stall(l, c);
+  case LF_FAULT_USB_UNPLUG:
+    /* gone: usbfs fails the submission at once (ENODEV), no bus time */
+    return LF_VUSB_ERR_NO_DEVICE;
   default:
     *short_pkt = in;
     return LF_VUSB_OK;
