@@ -185,7 +185,12 @@ function M:progress(done, total, phase, up)
   if not cur or cur.name ~= phase then
     if cur and not cur.t1 then self:_close_mark(cur, now, done) end
     if phase ~= "done" then s.marks[#s.marks + 1] = { name = phase, t0 = now, done0 = done } end
-    if s.stream then self:enter_phase(stream_phase[phase], true) end
+    -- a stream that verifies: the host is in verify once the target reports
+    -- its CRC32 or, when that was too short to be seen, when it reads the
+    -- results
+    if s.stream then
+      self:enter_phase(stream_phase[phase] or (phase == "done" and s.name:find("verify", 1, true) and "verify"), true)
+    end
   end
   p.done = done
   -- the ETA by the model and by the rate so far, kept for --profile (which

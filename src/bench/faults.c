@@ -195,7 +195,9 @@ bool lf_faults_unplugged(const lf_faults *f)
   return false;
 }
 
-lf_fault *lf_faults_event(lf_faults *f, lf_fault_kind kind)
+lf_fault *lf_faults_event(lf_faults *f, lf_fault_kind kind) { return lf_faults_usb_event(f, kind, true); }
+
+lf_fault *lf_faults_usb_event(lf_faults *f, lf_fault_kind kind, bool in)
 {
   uint64_t n = ++f->events[counter_of(kind)];
   for (size_t i = 0; i < f->n; i++) {
@@ -203,8 +205,14 @@ lf_fault *lf_faults_event(lf_faults *f, lf_fault_kind kind)
     bool match = is_usb(kind) ? is_usb(ft->kind) : ft->kind == kind;
     if (!match || !live(ft))
       continue;
-    /* unplugged: every transfer from the Nth on */
-    if (ft->kind == LF_FAULT_USB_UNPLUG ? n >= ft->at : (n >= ft->at && n < ft->at + ft->count)) {
+    bool due;
+    if (ft->kind == LF_FAULT_USB_UNPLUG)
+      due = n >= ft->at; /* gone: every transfer from the Nth on */
+    else if (ft->kind == LF_FAULT_USB_SHORT)
+      due = in && n >= ft->at && !ft->fired; /* the first IN from the Nth on */
+    else
+      due = n >= ft->at && n < ft->at + ft->count;
+    if (due) {
       fire(f, ft);
       return ft;
     }

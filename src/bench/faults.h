@@ -4,7 +4,8 @@
  *
  *   usb_timeout@N        the Nth USB transfer (1-based, either direction) times out
  *   usb_stall@N          the Nth USB transfer stalls (LIBUSB_ERROR_PIPE)
- *   usb_short@N          the Nth IN transfer returns half of its data
+ *   usb_short@N          the first IN transfer from the Nth transfer on returns
+ *                        half of its data
  *   unplug@N             the probe is gone from the Nth USB transfer on: that
  *                        one and every later one fail with NO_DEVICE
  *   swd_wait@N[xK]       the Nth SWD transaction and K-1 following answer WAIT
@@ -74,6 +75,9 @@ int lf_faults_parse(lf_faults *f, const char *spec, char *err, size_t errlen);
  * counter serves the three USB kinds) and return the fault that fires on it,
  * or NULL. */
 lf_fault *lf_faults_event(lf_faults *f, lf_fault_kind kind);
+/* The same for one USB transfer of direction `in` (usb_short fires on the
+ * first IN transfer from its N on). */
+lf_fault *lf_faults_usb_event(lf_faults *f, lf_fault_kind kind, bool in);
 /* For time-armed faults: the first unfired fault of `kind` with at <= t. */
 lf_fault *lf_faults_due(lf_faults *f, lf_fault_kind kind, uint64_t t);
 /* The host entered phase `name` at virtual time now_ns: arms the unarmed

@@ -1,0 +1,21 @@
+# The fault matrix (issue 19): luaflash under every fault kind x phase x
+# family board, one ctest per probe kind (label faults; ctest -j2 runs them
+# side by side). Each writes its rows of the docs/hardening.md table to
+# faults/PROBE.md in the build; fault_matrix_doc checks the committed table
+# against them (scripts/fault-matrix-doc --write regenerates it).
+add_executable(lf-faultmatrix tests/faults/faultmatrix.c)
+target_link_libraries(lf-faultmatrix PRIVATE lfscript)
+target_compile_definitions(lf-faultmatrix PRIVATE LF_FM_LUA_DIR="${CMAKE_SOURCE_DIR}/lua")
+file(MAKE_DIRECTORY ${CMAKE_BINARY_DIR}/faults)
+set(LF_FM_TESTS "")
+foreach(probe v2-1 v3 daplink-hid daplink)
+  add_test(NAME fault_matrix_${probe}
+           COMMAND lf-faultmatrix --probe ${probe} --out ${CMAKE_BINARY_DIR}/faults/${probe}.md)
+  set_tests_properties(fault_matrix_${probe} PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 900
+                       LABELS faults FIXTURES_SETUP fault_matrix)
+  list(APPEND LF_FM_TESTS fault_matrix_${probe})
+endforeach()
+add_test(NAME fault_matrix_doc
+         COMMAND ${CMAKE_SOURCE_DIR}/scripts/fault-matrix-doc --check ${CMAKE_BINARY_DIR}/faults)
+set_tests_properties(fault_matrix_doc PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" LABELS faults
+                     FIXTURES_REQUIRED fault_matrix)
