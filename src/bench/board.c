@@ -349,8 +349,10 @@ static void check_power(lf_bench_board *b)
     lf_fault *f = lf_faults_due(&b->faults, LF_FAULT_POWER_LOSS, now);
     if (!f)
       return;
-    if (!f->fired)
+    if (!f->fired) {
       f->fired_ns = f->at;
+      memcpy(f->fired_in, b->faults.phase, sizeof f->fired_in);
+    }
     f->fired++;
     sync_target(b, f->at);
     lf_soc_power_loss(b->soc, f->at);
@@ -754,7 +756,8 @@ void lf_bench_report(const lf_bench_board *b, FILE *out)
     fprintf(out, "fault: %s%s%s %s", lf_fault_kind_name(f->kind), f->phase[0] ? "@" : "", f->phase,
             f->phase[0] && !f->armed ? "never armed (phase not entered)" : "armed");
     if (f->fired)
-      fprintf(out, ", fired %llu at %.9f s\n", (unsigned long long)f->fired, (double)f->fired_ns / 1e9);
+      fprintf(out, ", fired %llu at %.9f s in phase %s\n", (unsigned long long)f->fired,
+              (double)f->fired_ns / 1e9, f->fired_in[0] ? f->fired_in : "-");
     else
       fprintf(out, ", not fired\n");
   }

@@ -166,12 +166,16 @@ static void fire(lf_faults *f, lf_fault *ft)
 {
   if (!ft->fired && f->now_ns)
     ft->fired_ns = *f->now_ns;
+  if (!ft->fired)
+    memcpy(ft->fired_in, f->phase, sizeof ft->fired_in);
   ft->fired++;
 }
 
 size_t lf_faults_phase(lf_faults *f, const char *name, uint64_t now_ns)
 {
   size_t n = 0;
+  if (f && name)
+    snprintf(f->phase, sizeof f->phase, "%s", name);
   for (size_t i = 0; f && name && i < f->n; i++) {
     lf_fault *ft = &f->items[i];
     if (!ft->phase[0] || ft->armed || strcmp(ft->phase, name) != 0)

@@ -10,7 +10,9 @@
  *                        one and every later one fail with NO_DEVICE
  *   swd_wait@N[xK]       the Nth SWD transaction and K-1 following answer WAIT
  *   swd_fault@N          the Nth SWD AP transaction answers FAULT and sets STICKYERR
- *   flash_error@N:BITS   the Nth flash operation fails with SR BITS (hex, e.g. 0x10)
+ *   flash_error@N:BITS   the Nth flash operation fails with SR BITS (hex, e.g. 0x10);
+ *                        nRF52 NVMC, RP2040 W25Q: no error flag exists, the
+ *                        operation takes its time and changes nothing
  *   power_loss@T         the target loses power at virtual time T (ns/us/ms/s suffix)
  *   hostile@SEED[:PM]    a hostile probe: PM per mille (default 10) of the USB
  *                        transfers, drawn by a PRNG seeded with SEED (0 allowed),
@@ -59,6 +61,7 @@ typedef struct lf_fault {
   uint64_t fired_ns; /* virtual time it first fired (with a clock, see lf_faults) */
   char phase[16];   /* "": armed from the start; else at is relative to the phase's entry */
   bool armed;       /* a phase item: its phase was entered and `at` made absolute */
+  char fired_in[16]; /* the host's phase when it first fired ("" before any) */
 } lf_fault;
 
 typedef struct lf_faults {
@@ -66,6 +69,7 @@ typedef struct lf_faults {
   size_t n;
   uint64_t events[LF_FAULT_NKINDS]; /* running event counters per kind */
   const uint64_t *now_ns;           /* the board's virtual time (fired_ns), or NULL; set after parse */
+  char phase[16];                   /* the host's phase (the last lf_faults_phase) */
 } lf_faults;
 
 void lf_faults_init(lf_faults *f);
