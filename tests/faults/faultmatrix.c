@@ -26,9 +26,10 @@
  * n/a with their reason.
  *
  *   lf-faultmatrix --probe v2-1|v3|daplink-hid|daplink [--boards B,...]
- *                  [--out FILE.md] [-v]
+ *                  [--phases P,...] [--out FILE.md] [-v]
  *
- * The Markdown rows go to --out (scripts/fault-matrix-doc assembles them);
+ * The Markdown rows go to --out (scripts/fault-matrix-doc assembles them; a
+ * run limited by --phases writes none: its counts are not the table's);
  * exit 0 when every case passed. */
 #include <stdarg.h>
 #include <stdint.h>
@@ -238,19 +239,20 @@ typedef struct fm_tally {
 } fm_tally;
 
 static FILE *out;
+static int no_rows; /* --phases: the counts are not the table's */
 
 static void emit(const char *fmt, ...)
 {
   va_list ap;
   va_start(ap, fmt);
-  if (out)
+  if (out && !no_rows)
     vfprintf(out, fmt, ap);
   va_end(ap);
 }
 
 int main(int argc, char **argv)
 {
-  const char *probe = "v2-1", *only = NULL, *outpath = NULL;
+  const char *probe = "v2-1", *only = NULL, *outpath = NULL, *only_phases = NULL;
   int verbose = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -267,6 +269,8 @@ int main(int argc, char **argv)
       probe = v;
     else if (!strcmp(a, "--boards"))
       only = v;
+    else if (!strcmp(a, "--phases"))
+      only_phases = v, no_rows = 1;
     else if (!strcmp(a, "--out"))
       outpath = v;
     else {
@@ -364,6 +368,8 @@ int main(int argc, char **argv)
         const char *ph = phases[pi];
         if (!(F->phases & (1u << pi)))
           continue; /* not a case: the issue asks flash errors and power loss in erase and program */
+        if (only_phases && !strstr(only_phases, ph))
+          continue;
         t.cases++;
         char fs[96];
         snprintf(fs, sizeof fs, "%s@%s+%s%s", F->kind, ph, F->when,
@@ -433,6 +439,7 @@ int main(int argc, char **argv)
            "run's flash busy time %.3f s); clean run %.3f s, %llu transfers\n",
            spec, t.cases, t.failed_msg, t.absorbed, t.na, t.false_success, t.bad, t.later, t.max_ff, t.max_excess,
            clean.busy, clean.t, clean.xfers);
+    fflush(stdout);
     all.cases += t.cases;
     all.failed_msg += t.failed_msg;
     all.absorbed += t.absorbed;
