@@ -424,7 +424,6 @@ static int wait_ready(lf_loader *l)
   }
 }
 
-/* Posts cmds[from..from+n) (n <= free queue slots). */
 /* The datasheet maximum of one command's flash work (an upper bound: a
  * block erase counted as its sectors, a program as its units one by one). */
 static uint64_t cmd_max_ns(const lf_loader *l, const struct lf_ldr_cmd *c)
@@ -444,6 +443,7 @@ static uint64_t cmd_max_ns(const lf_loader *l, const struct lf_ldr_cmd *c)
   return 0;
 }
 
+/* Posts cmds[from..from+n) (n <= free queue slots). */
 static int post(lf_loader *l, const pcmd *cmds, size_t n)
 {
   for (size_t i = 0; i < n; i++) {
