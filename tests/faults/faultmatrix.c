@@ -209,6 +209,13 @@ static int write_image(const char *path, unsigned size, uint32_t seed)
   return fclose(f);
 }
 
+/* "PHASE: ..." (luaflash names the phase a failure happened in first) */
+static int starts_with_phase(const char *msg, const char *phase)
+{
+  size_t n = strlen(phase);
+  return strncmp(msg, phase, n) == 0 && msg[n] == ':';
+}
+
 /* case-insensitive: does msg hold one of the '|'-separated words? */
 static int names_any(const char *msg, const char *words)
 {
@@ -389,9 +396,10 @@ int main(int argc, char **argv)
           snprintf(why, sizeof why, "FALSE SUCCESS: exit 0, flash does not hold the image");
         } else if (r.st != 0 && !r.msg[0])
           snprintf(why, sizeof why, "failed without a message");
-        else if (r.st != 0 && !strstr(r.msg, r.in) &&
-                 !(!strcmp(F->kind, "flash_error") && !strncmp(r.msg, "verify:", 7)))
-          snprintf(why, sizeof why, "the message does not name the phase %s (the host's when it fired)", r.in);
+        else if (r.st != 0 && !starts_with_phase(r.msg, r.in) &&
+                 !(!strcmp(F->kind, "flash_error") && starts_with_phase(r.msg, "verify")))
+          snprintf(why, sizeof why, "the message does not start with the phase %s (the host's when it fired)",
+                   r.in);
         else if (r.st != 0 && !names_any(r.msg, F->cause))
           snprintf(why, sizeof why, "the message does not name the cause (%s)", F->cause);
         else if (r.st != 0 && ff > bound)
