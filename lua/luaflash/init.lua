@@ -158,7 +158,7 @@ function M.run_project(proj, kv, opts)
       first = first .. string.format(" (the protected bytes at risk were saved first in %s: the next run " ..
         "on this chip with any region protected restores them)", E.guard:path())
     end
-    R:fail(first, E.stage)
+    R:fail(first, E.stage, ph and named_phase[ph] and ph or nil)
     if E.stage == "input" then lf.usage_error(first, 0) end
     if internal then
       error(setmetatable({ exit = 1, message = first }, { __tostring = function(x) return x.message end }), 0)

@@ -281,7 +281,8 @@ function M:span(name, fn, bytes, ...)
   self.eta_next = nil
   self.stream_next = nil
   if s.stream then
-    self:enter_phase(s.first_work or name:match("^%a+"), true)
+    -- its first work; with nothing to erase or program, its verify
+    self:enter_phase(s.first_work or (name:find("verify", 1, true) and "verify") or name:match("^%a+"), true)
   elseif not s.hook then
     self:enter_phase(span_phase[name])
   end
@@ -676,12 +677,14 @@ function M.input_error_json(msg)
 end
 
 -- The run failed: JSON error object with --json, the trace and profile so far.
-function M:fail(first, stage)
+-- phase: the one the run was in when it failed (connect ... disconnect), or nil.
+function M:fail(first, stage, phase)
   if self.restore then self.restore() end
   self:_end_bar()
   self.failed_message = first
   if self.opts.json then
-    io.stdout:write(json.encode { ok = false, error = first, stage = stage, timeline = self:timeline() } .. "\n")
+    io.stdout:write(json.encode { ok = false, error = first, stage = stage, phase = phase, timeline = self:timeline() }
+      .. "\n")
   end
   if self.opts.profile then io.stderr:write(self:profile_text() .. "\n") end
   self:write_trace()
