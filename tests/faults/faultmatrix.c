@@ -26,10 +26,12 @@
  * n/a with their reason.
  *
  *   lf-faultmatrix --probe v2-1|v3|daplink-hid|daplink [--boards B,...]
- *                  [--phases P,...] [--out FILE.md] [-v]
+ *                  [--phases P,...] [--set KEY=VALUE]... [--out FILE.md] [-v]
  *
  * The Markdown rows go to --out (scripts/fault-matrix-doc assembles them; a
- * run limited by --phases writes none: its counts are not the table's);
+ * run limited by --phases or changed by --set writes none: its counts are
+ * not the table's); --set verify=false shows the matrix catching false
+ * successes (an nRF52 flash error is then invisible to luaflash);
  * exit 0 when every case passed. */
 #include <stdarg.h>
 #include <stdint.h>
@@ -51,18 +53,17 @@ typedef struct fm_board {
   const char *file;    /* board file */
   const char *family;  /* for the table */
   uint32_t base;       /* image address: 1 KiB before a sector boundary */
-  const char *err_bits; /* flash_error SR bits (WRPERR) or NULL: n/a */
-  const char *err_na;   /* why flash_error is n/a */
+  const char *err_bits; /* flash_error SR bits (WRPERR; nRF52, RP2040: no flag, ignored) */
 } fm_board;
 
 static const fm_board boards[] = {
-  {"nucleo-f767zi", "nucleo_f767zi", "STM32F7", 0x08007C00u, "0x10", NULL},
-  {"nucleo-f429zi", "nucleo_f429zi", "STM32F4", 0x08003C00u, "0x10", NULL},
-  {"nucleo-h743zi", "nucleo_h743zi", "STM32H7", 0x0801FC00u, "0x20000", NULL},
-  {"nucleo-f103rb", "nucleo_f103rb", "STM32F1", 0x08000400u, "0x10", NULL},
-  {"nucleo-l476rg", "nucleo_l476rg", "STM32L4", 0x08000400u, "0x10", NULL},
-  {"nrf52840-dk", "nrf52840_dk", "nRF52", 0x00000C00u, "0x1", NULL},
-  {"pico", "pico", "RP2040", 0x10000C00u, "0x1", NULL},
+  {"nucleo-f767zi", "nucleo_f767zi", "STM32F7", 0x08007C00u, "0x10"},
+  {"nucleo-f429zi", "nucleo_f429zi", "STM32F4", 0x08003C00u, "0x10"},
+  {"nucleo-h743zi", "nucleo_h743zi", "STM32H7", 0x0801FC00u, "0x20000"},
+  {"nucleo-f103rb", "nucleo_f103rb", "STM32F1", 0x08000400u, "0x10"},
+  {"nucleo-l476rg", "nucleo_l476rg", "STM32L4", 0x08000400u, "0x10"},
+  {"nrf52840-dk", "nrf52840_dk", "nRF52", 0x00000C00u, "0x1"},
+  {"pico", "pico", "RP2040", 0x10000C00u, "0x1"},
 };
 #define NBOARDS (sizeof boards / sizeof boards[0])
 
@@ -127,6 +128,9 @@ typedef struct fm_run {
 } fm_run;
 
 static const char *lua_dir;
+static char *extra[8]; /* --set key=value: more settings for every run (e.g. verify=false: the matrix
+                        * must then find false successes) */
+static int nextra;
 
 static int run_one(const char *board_spec, const char *project, const char *image, uint32_t base,
                    const char *state, const char *spec, fm_run *r)
@@ -153,8 +157,10 @@ static int run_one(const char *board_spec, const char *project, const char *imag
   lf_lua_set_cli(l, "fm_state", state);
   snprintf(imgarg, sizeof imgarg, "image=%s", image);
   snprintf(basearg, sizeof basearg, "base=%s", basestr);
-  char *args[] = {imgarg, basearg, "--quiet"};
-  r->st = lf_lua_run_script(l, project, 3, args);
+  char *args[3 + 8] = {imgarg, basearg, "--quiet"};
+  for (int i = 0; i < nextra; i++)
+    args[3 + i] = extra[i];
+  r->st = lf_lua_run_script(l, project, 3 + nextra, args);
   r->host = host_s() - t0;
   snprintf(r->msg, sizeof r->msg, "%s", r->st ? lf_lua_message(l) : "");
   for (char *p = r->msg; *p; p++)
@@ -276,6 +282,8 @@ int main(int argc, char **argv)
       probe = v;
     else if (!strcmp(a, "--boards"))
       only = v;
+    else if (!strcmp(a, "--set") && nextra < 8)
+      extra[nextra++] = (char *)v, no_rows = 1;
     else if (!strcmp(a, "--phases"))
       only_phases = v, no_rows = 1;
     else if (!strcmp(a, "--out"))
@@ -318,6 +326,19 @@ int main(int argc, char **argv)
     perror("lf-faultmatrix: image");
     return 1;
   }
+  if (only) { /* every name given must be a board */
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", only);
+    for (char *w = strtok(buf, ","); w; w = strtok(NULL, ",")) {
+      size_t k = 0;
+      while (k < NBOARDS && strcmp(boards[k].bench, w) != 0)
+        k++;
+      if (k == NBOARDS) {
+        fprintf(stderr, "lf-faultmatrix: unknown board '%s' in --boards\n", w);
+        return 2;
+      }
+    }
+  }
   fm_tally all = {0};
   double worst_host = 0;
   unsigned long long worst_xfer_ratio_num = 0, worst_xfer_ratio_den = 1;
@@ -345,7 +366,6 @@ int main(int argc, char **argv)
     if (setup.st != 0 && strstr(setup.msg, "multidrop")) {
       /* the probe cannot reach this target at all: every case n/a */
       fm_tally t = {0};
-      t.cases = t.na = 0;
       for (size_t fi = 0; fi < NFAULTS; fi++)
         for (int pi = 0; pi < NPHASES; pi++)
           if (faults[fi].phases & (1u << pi))
