@@ -1,8 +1,7 @@
 # The fault matrix (issue 19): luaflash under every fault kind x phase x
 # family board, one ctest per probe kind and one for the nRF52840 (label
-# faults; ctest -j2 runs them
-# side by side). Each writes its rows of the docs/hardening.md table to
-# faults/PROBE.md in the build; fault_matrix_doc checks the committed table
+# faults; ctest -j2 runs them side by side). Each writes its rows of the
+# docs/hardening.md table to faults/NAME.md in the build; fault_matrix_doc checks the committed table
 # against them (scripts/fault-matrix-doc --write regenerates it).
 add_executable(lf-faultmatrix tests/faults/faultmatrix.c)
 target_link_libraries(lf-faultmatrix PRIVATE lfscript)
