@@ -26,6 +26,11 @@ local report = require("luaflash.report")
 
 local M = {}
 
+-- The phases a failure message names (engine.phase also says "images",
+-- "check": those messages name their file or check themselves).
+local named_phase = { connect = true, plan = true, erase = true, program = true, verify = true, reset = true,
+  disconnect = true }
+
 function M.boards_dirs()
   return boards.dirs((lf.lua_dir or "lua") .. "/../boards")
 end
@@ -145,11 +150,15 @@ function M.run_project(proj, kv, opts)
     local own = first:match("^(.-%.lua):%d+: ")
     local internal = own and lf.lua_dir and own:sub(1, #lf.lua_dir) == lf.lua_dir
     if internal then first = first:gsub("^[^\n]-%.lua:%d+: ", "", 1) end
+    -- a target failure names the phase the run was in unless the message
+    -- starts with it
+    local ph = E.stage ~= "input" and E.fail_phase
+    if ph and named_phase[ph] and first:sub(1, #ph + 1) ~= ph .. ":" then first = ph .. ": " .. first end
     if E.guard and E.guard.wrote and not first:match("protected region") then
       first = first .. string.format(" (the protected bytes at risk were saved first in %s: the next run " ..
         "on this chip with any region protected restores them)", E.guard:path())
     end
-    R:fail(first, E.stage)
+    R:fail(first, E.stage, ph and named_phase[ph] and ph or nil)
     if E.stage == "input" then lf.usage_error(first, 0) end
     if internal then
       error(setmetatable({ exit = 1, message = first }, { __tostring = function(x) return x.message end }), 0)

@@ -144,6 +144,29 @@ local function model_eta(s, now, done, total, phase, up)
   return math.max(flash_left, link_left)
 end
 
+-- ---- the host's phase ----
+
+-- The phase the host is in, as the user knows it: connect, plan, erase,
+-- program, verify, reset, disconnect. It starts with the span of that name
+-- (opening the probe is part of connect) and, inside a flash stream, moves
+-- with the work the target reports (its erases, programming, CRC32). On the
+-- bench the board is told (bench:phase): the faults armed relative to a
+-- phase (`usb_timeout@erase+3`) count from there. Inside a stream the
+-- engine's phase (where a failure happened) follows it too.
+local span_phase = { open = "connect", connect = "connect", plan = "plan", erase = "erase",
+  program = "program", verify = "verify", reset = "reset", disconnect = "disconnect" }
+local stream_phase = { erase = "erase", program = "program", crc32 = "verify", readback = "verify" }
+
+function M:enter_phase(name, in_stream)
+  if not name or name == self.phase then return end
+  self.phase = name
+  local E = self.E
+  if in_stream and E then E.phase = name end
+  local b, n = E and E.bench, E and E.bench_n
+  if not b then b, n = lf.cli and lf.cli.bench, 1 end   -- before the probe is open: board 1
+  if b then pcall(b.phase, b, name, n) end
+end
+
 function M:progress(done, total, phase, up)
   local s = self.open_spans[#self.open_spans]
   if not s then return end
@@ -162,6 +185,12 @@ function M:progress(done, total, phase, up)
   if not cur or cur.name ~= phase then
     if cur and not cur.t1 then self:_close_mark(cur, now, done) end
     if phase ~= "done" then s.marks[#s.marks + 1] = { name = phase, t0 = now, done0 = done } end
+    -- a stream that verifies: the host is in verify once the target reports
+    -- its CRC32 or, when that was too short to be seen, when it reads the
+    -- results
+    if s.stream then
+      self:enter_phase(stream_phase[phase] or (phase == "done" and s.name:find("verify", 1, true) and "verify"), true)
+    end
   end
   p.done = done
   -- the ETA by the model and by the rate so far, kept for --profile (which
@@ -259,8 +288,16 @@ function M:span(name, fn, bytes, ...)
     bytes = nil
     self:_end_bar()   -- the project's own output starts on a clean line
   end
+  s.stream = self.stream_next
   self.first_work = nil
   self.eta_next = nil
+  self.stream_next = nil
+  if s.stream then
+    -- its first work; with nothing to erase or program, its verify
+    self:enter_phase(s.first_work or (name:find("verify", 1, true) and "verify") or name:match("^%a+"), true)
+  elseif not s.hook then
+    self:enter_phase(span_phase[name])
+  end
   self.open_spans[#self.open_spans + 1] = s
   if self.tty and self.show_progress and not s.hook then self:_line(name .. " ...") end
   local guard <close> = setmetatable({}, { __close = function(_, err)
@@ -391,6 +428,7 @@ function M:wrap_target(T)
     R.first_work = (what.erase and (sum0.erased or 0) > 0 and "erase")
       or (what.program and (sum0.programmed or 0) > 0 and "program") or nil
     R.eta_next = M.eta_model(sum0, what)
+    R.stream_next = true
     return R:span(table.concat(parts, "+"), flash, function()
       local sum = plan:summary()
       return (what.program and sum.program_bytes or 0) + (what.verify and sum.verify_bytes or 0)
@@ -654,12 +692,14 @@ function M.input_error_json(msg)
 end
 
 -- The run failed: JSON error object with --json, the trace and profile so far.
-function M:fail(first, stage)
+-- phase: the one the run was in when it failed (connect ... disconnect), or nil.
+function M:fail(first, stage, phase)
   if self.restore then self.restore() end
   self:_end_bar()
   self.failed_message = first
   if self.opts.json then
-    io.stdout:write(json.encode { ok = false, error = first, stage = stage, timeline = self:timeline() } .. "\n")
+    io.stdout:write(json.encode { ok = false, error = first, stage = stage, phase = phase, timeline = self:timeline() }
+      .. "\n")
   end
   if self.opts.profile then io.stderr:write(self:profile_text() .. "\n") end
   self:write_trace()

@@ -147,7 +147,11 @@ function M.run(project, settings, origin, engine)
     if engine.protect_after then engine.protect_after(ctx.target) end
     if ctx.settings.reset ~= "none" then phase(ctx, "reset", function() run.reset(ctx) end) end
     phase(ctx, "disconnect", function() run.disconnect(ctx) end)
-  end, debug.traceback)
+  end, function(e)
+    -- the phase the run was in when it failed (the cleanup below moves on)
+    engine.fail_phase = engine.phase
+    return debug.traceback(e)
+  end)
   unwatch()
   if not ok then
     ctx.error = err

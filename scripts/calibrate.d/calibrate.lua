@@ -27,7 +27,7 @@ do
       opts.only = {}
       for id in val():gmatch("[^,]+") do opts.only[id] = true end
     elseif a == "--no-sensitivity" then opts.sensitivity = false
-    elseif a == "--check" then opts.check = assert(tonumber(val()), "--check needs a number")
+    elseif a == "--check" then opts.check = assert(tonumber((val())), "--check needs a number")
     else error("calibrate: unknown argument " .. a, 0) end
     i = i + 1
   end
@@ -441,7 +441,7 @@ if opts.doc then
   w("    scripts/calibrate                      # every point and the ranges, rewrites docs/calibration.md")
   w("    scripts/calibrate --only P5,P7 --no-doc # some points: build-calibrate/results.json")
   w()
-  w("The ctest `calibration_points` runs the fast points and fails when fewer than five of them are within")
+  w("The ctest `calibration_points` runs the eight fast points and fails when fewer than seven of them are within")
   w("+-25 % of the published figures.")
   writefile(opts.doc, table.concat(o, "\n") .. "\n")
   -- the figures alone, for docs/benchmark.md's range table (report.lua)

@@ -168,6 +168,10 @@ int lf_bench_load_state(lf_bench_board *b, const char *path, char *err, size_t e
 
 /* Counters of every model plus time per category, as text. */
 void lf_bench_report(const lf_bench_board *b, FILE *out);
+/* The host entered phase `name` (connect, plan, erase, program, verify,
+ * reset, ...): arms the fault items relative to it (faults.h PHASE+N).
+ * Returns how many it armed. */
+size_t lf_bench_phase(lf_bench_board *b, const char *name);
 /* The probe's counters (vprobe.h). */
 const struct lf_vprobe_counters *lf_bench_probe_counters(const lf_bench_board *b);
 

@@ -349,6 +349,10 @@ static void check_power(lf_bench_board *b)
     lf_fault *f = lf_faults_due(&b->faults, LF_FAULT_POWER_LOSS, now);
     if (!f)
       return;
+    if (!f->fired) {
+      f->fired_ns = f->at;
+      memcpy(f->fired_in, b->faults.phase, sizeof f->fired_in);
+    }
     f->fired++;
     sync_target(b, f->at);
     lf_soc_power_loss(b->soc, f->at);
@@ -413,6 +417,7 @@ lf_bench_board *lf_bench_board_new(const lf_bench_board_cfg *cfg, char *err, siz
   lf_clock_init(&b->clock);
   if (lf_faults_parse(&b->faults, cfg->faults, err, errlen) != 0)
     goto fail;
+  b->faults.now_ns = &b->clock.now_ns;
   const char *probe = probe_name[0] ? probe_name : cfg->probe ? cfg->probe : d->info.probe;
   if (!lf_vprobe_known(probe)) {
     char known[256];
@@ -744,6 +749,18 @@ void lf_bench_report(const lf_bench_board *b, FILE *out)
           (unsigned long long)s->flash_opt_writes, (unsigned long long)s->flash_errors,
           (double)s->flash_busy_ns / 1e9, (unsigned long long)s->bus_errors,
           (double)s->stall_ns / 1e9);
+  for (size_t i = 0; i < b->faults.n; i++) {
+    const lf_fault *f = &b->faults.items[i];
+    if (f->kind == LF_FAULT_HOSTILE)
+      continue; /* its own line (vprobe) */
+    fprintf(out, "fault: %s%s%s %s", lf_fault_kind_name(f->kind), f->phase[0] ? "@" : "", f->phase,
+            f->phase[0] && !f->armed ? "never armed (phase not entered)" : "armed");
+    if (f->fired)
+      fprintf(out, ", fired %llu at %.9f s in phase %s\n", (unsigned long long)f->fired,
+              (double)f->fired_ns / 1e9, f->fired_in[0] ? f->fired_in : "-");
+    else
+      fprintf(out, ", not fired\n");
+  }
   const lf_core_counters *k = lf_core_counters_get(b->core);
   fprintf(out, "board: %llu watchdog resets, powered %s\n", (unsigned long long)b->watchdog_resets,
           b->powered ? "yes" : "no");
@@ -753,6 +770,11 @@ void lf_bench_report(const lf_bench_board *b, FILE *out)
           (double)k->run_ns / 1e9, (unsigned long long)k->halts, (unsigned long long)k->resets,
           (unsigned long long)k->faults, (unsigned long long)k->steps,
           (unsigned long long)k->code_flushes);
+}
+
+size_t lf_bench_phase(lf_bench_board *b, const char *name)
+{
+  return lf_faults_phase(&b->faults, name, b->clock.now_ns);
 }
 
 struct lf_soc *lf_bench_soc(lf_bench_board *b) { return b->soc; }

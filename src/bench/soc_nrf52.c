@@ -123,6 +123,7 @@
 typedef struct nrf_soc {
   const lf_bench_params *p;
   lf_soc_counters *c;
+  lf_faults *faults;
   const lf_soc_gpio_obs *gpio_obs;
   uint8_t *flash, *ram, *apb;
   uint8_t ficr[4 * KiB], uicr[UICR_SIZE];
@@ -230,6 +231,18 @@ static void erase_range(nrf_soc *s, uint8_t *mem, uint8_t *wc, uint32_t len)
   memset(wc, 0, len / 4);
 }
 
+/* Every NVMC word write and page erase is one LF_FAULT_FLASH_ERROR event.
+ * The NVMC has no error flag (N 3: only READY/READYNEXT), so an injected
+ * flash error is an operation that takes its time and changes nothing: only
+ * a verify can see it. (Its SR bits are ignored.) */
+static bool injected_failure(nrf_soc *s)
+{
+  if (!s->faults || !lf_faults_event(s->faults, LF_FAULT_FLASH_ERROR))
+    return false;
+  s->c->flash_errors++;
+  return true;
+}
+
 static int nvmc_word(nrf_soc *s, uint32_t addr, unsigned size, uint32_t v, uint64_t *t)
 {
   if (size != 4 || (addr & 3u))
@@ -244,6 +257,8 @@ static int nvmc_word(nrf_soc *s, uint32_t addr, unsigned size, uint32_t v, uint6
   uint8_t *cell = (uicr ? s->uicr : s->flash) + off;
   uint8_t *wc = &s->wcount[(uicr ? FLASH_SIZE : 0) / 4 + off / 4];
   uint32_t old = (uint32_t)lf_le_get(cell, 4), nv = old & v; /* N 3.1 #2 */
+  if (injected_failure(s))
+    nv = old;
   if (*wc < 255)
     (*wc)++;
   if (*wc > s->p->nrf_nwrite && s->p->nrf_nwrite_corrupts != 0)
@@ -309,7 +324,8 @@ static void nvmc_erase(nrf_soc *s, uint32_t reg, uint32_t v, uint64_t *t)
     return;
   }
   default: /* ERASEPAGE, ERASEPCR0: the page holding v */
-    erase_page(s, v / PAGE_SIZE);
+    if (!injected_failure(s))
+      erase_page(s, v / PAGE_SIZE);
     nvmc_begin(s, *t, ns_of(p->nrf_erasepage_ns), true);
     s->c->flash_sector_erases++;
     return;
@@ -587,6 +603,7 @@ static void *nrf_create(const char *part, const lf_soc_env *env, lf_soc_info *in
   }
   s->p = env->p;
   s->c = env->c;
+  s->faults = env->faults;
   s->gpio_obs = env->gpio;
   s->flash = malloc(FLASH_SIZE);
   s->ram = calloc(1, RAM_SIZE);

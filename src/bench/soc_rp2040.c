@@ -224,9 +224,23 @@ static void w25_select(rp2040 *s, uint64_t t)
   memset(s->fl.page_used, 0, sizeof s->fl.page_used);
 }
 
+/* Every W25Q page program and erase is one LF_FAULT_FLASH_ERROR event. The
+ * W25Q16JV's status registers have no program/erase fail flag (only BUSY
+ * and WEL; an operation on a protected area is ignored), so an injected
+ * flash error is an operation that takes its time and changes nothing:
+ * only a verify can see it. (Its SR bits are ignored.) */
+static bool injected_failure(rp2040 *s)
+{
+  if (!s->env.faults || !lf_faults_event(s->env.faults, LF_FAULT_FLASH_ERROR))
+    return false;
+  s->env.c->flash_errors++;
+  return true;
+}
+
 static void w25_erase(rp2040 *s, uint32_t addr, uint32_t len, double ns, uint64_t t)
 {
-  memset(s->fl.mem + addr, 0xFF, len);
+  if (!injected_failure(s))
+    memset(s->fl.mem + addr, 0xFF, len);
   s->fl.busy_until = t + (uint64_t)ns;
   s->env.c->flash_busy_ns += (uint64_t)ns;
   if (len == FLASH_SIZE)
@@ -251,7 +265,7 @@ static void w25_deselect(rp2040 *s, uint64_t t)
   case 0x02:
     if (!f->wel || f->n < 5)
       return;
-    for (unsigned i = 0; i < 256; i++)
+    for (unsigned i = 0, dropped = injected_failure(s); i < 256 && !dropped; i++)
       if (f->page_used[i])
         f->mem[(f->addr & ~0xFFu) + i] &= f->page[i];
     f->busy_until = t + (uint64_t)pick(s, p->rp_w25_pp_ns, p->rp_w25_pp_max_ns);

@@ -373,16 +373,21 @@ int lf_vprobe_stall(lf_vusb_link *l, lf_vprobe_counters *c)
 int lf_vprobe_usb_fault(lf_faults *f, lf_vusb_link *l, lf_vprobe_counters *c, bool in,
                         unsigned timeout_ms, bool *short_pkt)
 {
-  lf_fault *ft = f ? lf_faults_event(f, LF_FAULT_USB_TIMEOUT) : NULL;
+  lf_fault *ft = f ? lf_faults_usb_event(f, LF_FAULT_USB_TIMEOUT, in) : NULL;
   if (!ft)
     return LF_VUSB_OK;
   switch (ft->kind) {
   case LF_FAULT_USB_TIMEOUT:
     c->usb_timeouts++;
     lf_clock_advance(l->clk, LF_CLK_TIMEOUT, (uint64_t)timeout_ms * 1000000u);
+    if (ft->fired == 1)
+      ft->fired_ns = l->clk->now_ns; /* the fault is the host's timeout ending */
     return LF_VUSB_ERR_TIMEOUT;
   case LF_FAULT_USB_STALL:
     return lf_vprobe_stall(l, c);
+  case LF_FAULT_USB_UNPLUG:
+    /* gone: usbfs fails the submission at once (ENODEV), no bus time */
+    return LF_VUSB_ERR_NO_DEVICE;
   default:
     *short_pkt = in;
     return LF_VUSB_OK;

@@ -175,7 +175,8 @@ void lf_vusb_charge(lf_vusb_link *l, lf_vprobe_counters *c, size_t len);
 /* For models: the USB fault due on this transfer (faults.h usb_*; one event
  * per transfer, either direction). usb_timeout: counted, the host's timeout
  * charged to LF_CLK_TIMEOUT, returns LF_VUSB_ERR_TIMEOUT; usb_stall: as
- * lf_vprobe_stall; usb_short: *short_pkt set for an IN, returns LF_VUSB_OK. */
+ * lf_vprobe_stall; usb_short: *short_pkt set for an IN, returns LF_VUSB_OK;
+ * unplug: LF_VUSB_ERR_NO_DEVICE at no bus time, this and every later transfer. */
 int lf_vprobe_usb_fault(lf_faults *f, lf_vusb_link *l, lf_vprobe_counters *c, bool in,
                         unsigned timeout_ms, bool *short_pkt);
 /* A stalled transfer: counted, a bus round trip charged, LF_VUSB_ERR_PIPE. */

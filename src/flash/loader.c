@@ -69,6 +69,7 @@ struct lf_loader {
   lf_session *s;
   lf_flash_geometry g;        /* a copy */
   const lf_loader_adapter *ad;
+  uint64_t posted_max_ns;     /* the longest datasheet maximum of a command posted (fail fast) */
   lf_loader_cfg cfg;
   uint32_t ram_base;
   uint32_t ctrl, cmds, ring, ring_size, stack_top;
@@ -489,9 +490,33 @@ static int wait_ready(lf_loader *l)
   }
 }
 
+/* The datasheet maximum of one command's flash work (an upper bound: a
+ * block erase counted as its sectors, a program as its units one by one). */
+static uint64_t cmd_max_ns(const lf_loader *l, const struct lf_ldr_cmd *c)
+{
+  unsigned unit = l->cfg.prog_unit;
+  if (c->op == LF_LDR_OP_ERASE_BANK || c->op == LF_LDR_OP_ERASE_CHIP)
+    return lf_geometry_mass_ns(&l->g, unit, true);
+  if (c->op == LF_LDR_OP_ERASE) {
+    const lf_flash_sector *sec = lf_geometry_sector_at(&l->g, c->addr);
+    if (!sec || !sec->size)
+      return lf_geometry_mass_ns(&l->g, unit, true);
+    uint32_t bytes = (c->len & LF_LDR_ERASE_SIZE_MASK) ? (c->len & LF_LDR_ERASE_SIZE_MASK) : sec->size;
+    return lf_geometry_erase_ns(&l->g, sec, unit, true) * ((bytes + sec->size - 1) / sec->size);
+  }
+  if (c->op == LF_LDR_OP_PROGRAM || c->op == LF_LDR_OP_PROGRAM_PAIR || c->op == LF_LDR_OP_PROGRAM_Z)
+    return lf_geometry_prog_ns(&l->g, unit, true) * (((uint64_t)c->len + unit - 1) / (unit ? unit : 1));
+  return 0;
+}
+
 /* Posts cmds[from..from+n) (n <= free queue slots). */
 static int post(lf_loader *l, const pcmd *cmds, size_t n)
 {
+  for (size_t i = 0; i < n; i++) {
+    uint64_t ns = cmd_max_ns(l, &cmds[i].c);
+    if (ns > l->posted_max_ns)
+      l->posted_max_ns = ns;
+  }
   uint8_t buf[QUEUE * sizeof(struct lf_ldr_cmd)];
   size_t done = 0;
   while (done < n) {
@@ -1479,6 +1504,10 @@ static int abort_after_link_error(lf_loader *l)
   /* the operation the controller runs now completes on its own (a halted
    * core does not stop it): wait for it, or for the slowest one's maximum */
   uint64_t limit = lf_geometry_mass_ns(&l->g, l->cfg.prog_unit, true);
+  /* no more than the longest command posted can be in flight (a stream
+   * that posted no mass erase does not wait a mass erase's maximum) */
+  if (l->posted_max_ns && l->posted_max_ns < limit)
+    limit = l->posted_max_ns;
   if (!l->ad->flash_busy) {
     lf_log(l->s, LF_LOG_INFO, "loader: halted after the link error; no busy flag known: the reset "
            "follows the slowest flash operation's maximum (%.3f s)", (double)limit / 1e9);

@@ -278,9 +278,10 @@ int lf_loader_crc32(lf_loader *l, const lf_loader_range *r, size_t n, uint32_t *
  * loader perhaps waiting for data that never came, an EXIT queued behind it
  * never reached) it fails fast instead: the core is halted at once (no new
  * flash operation starts), the operation in progress is awaited (the
- * adapter's flash_busy, bounded by the slowest operation's datasheet
- * maximum) and the loader is stopped; the flash stays unlocked until the
- * reset that follows. */
+ * adapter's flash_busy; without one, the time itself) for at most the
+ * longest datasheet maximum of the commands this loader posted (a mass
+ * erase's only when one was posted) and the loader is stopped; the flash
+ * stays unlocked until the reset that follows. */
 int lf_loader_stop(lf_loader *l);
 
 const lf_loader_stats *lf_loader_stats_get(const lf_loader *l);

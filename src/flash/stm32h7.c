@@ -40,6 +40,7 @@ extern const lf_family lf_family_stm32h7;
 #define BANK_REGS 0x100u
 #define FLASH_KEYR 0x04u
 #define FLASH_CR 0x0Cu
+#define FLASH_SR 0x10u
 #define FLASH_CCR 0x14u
 #define FLASH_OPTSR_CUR 0x1Cu /* H7 5.4: RDP in bits 15:8 */
 #define FLASH_KEY1 0x45670123u
@@ -257,6 +258,23 @@ static void h7_status_names(const lf_flash_geometry *g, uint32_t sr, char *buf, 
     snprintf(buf, len, "no error flag");
 }
 
+/* FLASH_SR1/SR2 BSY or QW (H7 5.9.5: an operation runs or waits in the
+ * queue) on any bank: after a link error the loader waits for this instead
+ * of the slowest operation's maximum (a bank erase: seconds). */
+static int h7_flash_busy(lf_session *s, lf_memap *m, const lf_flash_geometry *g, bool *busy)
+{
+  *busy = false;
+  for (unsigned b = 0; b < (g->nbanks > 1 ? 2u : 1u); b++) {
+    uint32_t sr;
+    int r = lf_memap_read32(m, FLASH_REGS + b * BANK_REGS + FLASH_SR, &sr);
+    if (r)
+      return lf_err_wrap(s, r, "read FLASH_SR%u", b + 1);
+    if (sr & 0x5u)
+      *busy = true;
+  }
+  return 0;
+}
+
 /* Code, control block, queue and stack in DTCM (128 KiB, never cached,
  * clocked after reset: H7 2.4), the ring in AXI SRAM (512 KiB; the loader
  * cleans and disables the D-cache before the host writes any ring data). */
@@ -268,7 +286,7 @@ static const lf_loader_adapter h7_adapter = {
   .banks = true,
   .core_hz = 64e6, /* HSI after reset (H7 8): the loader does not touch the clocks */
   .status_reg = "FLASH_SR", .configure = h7_configure, .erase_start = h7_erase_start,
-  .status_names = h7_status_names,
+  .status_names = h7_status_names, .flash_busy = h7_flash_busy,
   /* PROGRAM_Z for ranges of one bank (pairs stay plain); the region at the
    * end of the DTCM window, the ring stays whole in AXI SRAM */
   .zblob = lf_blob_stm32h7_z, .zblob_len = &lf_blob_stm32h7_z_len,

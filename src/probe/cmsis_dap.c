@@ -633,8 +633,8 @@ static int parse_info(cmsis_dap *d, dap_pkt *k)
   size_t n = k->rsp[1];
   char what[80];
   if (k->got < 2 + n) {
-    snprintf(what, sizeof what, "DAP_Info 0x%02x: length byte %zu, only %zu bytes follow", k->arg, n,
-             k->got - 2);
+    snprintf(what, sizeof what, "DAP_Info 0x%02x: length byte %zu, only %zu bytes follow (short reply)", k->arg,
+             n, k->got - 2);
     return proto_err(d, LF_EIO, k, what);
   }
   const uint8_t *v = k->rsp + 2;
@@ -756,7 +756,8 @@ static int parse_transfer(cmsis_dap *d, dap_pkt *k)
   if (ack == ACK_OK) {
     size_t need = 3 + 4 * k->nreads;
     if (k->got < need || (!d->in.v1 && k->got != need)) {
-      snprintf(what, sizeof what, "%zu read(s) done, expected a %zu-byte reply", k->nreads, need);
+      snprintf(what, sizeof what, "%zu read(s) done, expected a %zu-byte reply, got %zu (%s reply)", k->nreads,
+               need, k->got, k->got < need ? "short" : "oversized");
       return proto_err(d, LF_EIO, k, what);
     }
     const uint8_t *p = k->rsp + 3;

@@ -338,6 +338,17 @@ static int b_time_ns(lua_State *L)
   return 1;
 }
 
+/* bench:phase(name [, n]): the host entered phase `name` on board n (the
+ * faults relative to that phase are armed); returns how many were armed. */
+static int b_phase(lua_State *L)
+{
+  lf_lbackend *be = check_bench(L);
+  const char *name = luaL_checkstring(L, 2);
+  lf_bench_board *b = board_arg(L, be, 3);
+  lua_pushinteger(L, (lua_Integer)lf_bench_phase(b, name));
+  return 1;
+}
+
 #define PEEK_MAX (64u << 20)
 
 static int b_peek(lua_State *L)
@@ -449,6 +460,7 @@ static const luaL_Reg bench_methods[] = {
   {"report", b_report},
   {"counters", b_counters},
   {"time_ns", b_time_ns},
+  {"phase", b_phase},
   {"peek", b_peek},
   {"run", b_run},
   {"leds", b_leds},

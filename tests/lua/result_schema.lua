@@ -61,6 +61,7 @@ local failure = { type = "object", required = { "ok", "error", "stage", "timelin
     ok = { type = "boolean", const = false },
     error = str,
     stage = { type = "string", enum = { "input", "target" } },
+    phase = { type = "string", enum = { "connect", "plan", "erase", "program", "verify", "reset", "disconnect" } },
     timeline = timeline,
   } }
 

@@ -329,6 +329,34 @@ static void test_elf_errors(void **state)
   free(b);
 }
 
+/* Resource limits (issue 19): an ELF whose PT_LOAD claims 3 GiB of memory
+ * (p_memsz) for 16 bytes of file data costs 16 bytes: only file bytes are
+ * flashed (the rest is .bss-like), so no allocation follows the claim. */
+static void test_elf_sparse_claim_costs_its_file_bytes(void **state)
+{
+  (void)state;
+  uint8_t b[100];
+  memset(b, 0, sizeof b);
+  const uint8_t ident[16] = {0x7f, 'E', 'L', 'F', 1, 1, 1};
+  memcpy(b, ident, 16);
+  const uint16_t eh[] = {2, 40};             /* e_type EXEC, e_machine ARM */
+  memcpy(b + 16, eh, sizeof eh);
+  const uint32_t ver_entry_ph[] = {1, 0x08000001u, 52, 0, 0x05000000u};
+  memcpy(b + 20, ver_entry_ph, sizeof ver_entry_ph);
+  const uint16_t sizes[] = {52, 32, 1, 0, 0, 0}; /* ehsize, phentsize, phnum, sh* */
+  memcpy(b + 40, sizes, sizeof sizes);
+  const uint32_t ph[] = {1, 84, 0x08000000u, 0x08000000u, 16, 0xC0000000u, 5, 4}; /* PT_LOAD */
+  memcpy(b + 52, ph, sizeof ph);
+  for (unsigned i = 0; i < 16; i++)
+    b[84 + i] = (uint8_t)i;
+  lf_image *im = lf_image_new();
+  assert_int_equal(lf_image_add_buffer(S, im, "sparse.elf", b, sizeof b, LF_IMAGE_ELF, LF_IMAGE_NO_BASE), 0);
+  assert_int_equal(lf_image_finish(S, im, &F767, LF_REGION_MAIN), 0);
+  assert_int_equal(lf_image_bytes(im), 16);
+  assert_int_equal(lf_image_segment(im, 0)->addr, 0x08000000u);
+  lf_image_free(im);
+}
+
 /* ---- merging, overlaps, several images ---- */
 
 static void test_merge_adjacent_and_identical_overlap(void **state)
@@ -662,6 +690,7 @@ int main(void)
     cmocka_unit_test(test_ihex_addressing_and_start_records),
     cmocka_unit_test(test_srec_records_and_errors),
     cmocka_unit_test(test_elf_errors),
+    cmocka_unit_test(test_elf_sparse_claim_costs_its_file_bytes),
     cmocka_unit_test(test_merge_adjacent_and_identical_overlap),
     cmocka_unit_test(test_overlap_with_different_data_names_both),
     cmocka_unit_test(test_bootloader_plus_app_combined),
