@@ -337,9 +337,9 @@ int lf_loader_start(lf_loader *l)
   l->bps_bytes = total;
   l->bps_up = t_up - t_w;
   l->z_loaded = l->b_loaded = false;
-  const uint32_t args[4] = {l->ctrl, 0, 0, 0};
+  const uint32_t args[1] = {l->ctrl}; /* lf_ldr_main(ctl): r0 only (lf_loader_abi.h) */
   if ((r = lf_cm_set_return_bkpt(l->cm, l->ram_base + l->ad->exit_off)) ||
-      (r = lf_cm_start_function(l->cm, l->ram_base + l->ad->entry_off, args, l->stack_top)))
+      (r = lf_cm_start_function_n(l->cm, l->ram_base + l->ad->entry_off, args, 1, l->stack_top)))
     return lf_err_wrap(l->s, r, "loader: start");
   l->bps_start = now(l) - t_up;
   l->running = true;
