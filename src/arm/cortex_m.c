@@ -608,11 +608,11 @@ int lf_cm_set_return_bkpt(lf_cm *t, uint32_t addr)
 
 int lf_cm_start_function(lf_cm *t, uint32_t entry, const uint32_t args[4], uint32_t sp)
 {
-  return lf_cm_start_function_n(t, entry, args, 4, sp);
+  return lf_cm_start_function_n(t, entry, args, 4, sp, false);
 }
 
 int lf_cm_start_function_n(lf_cm *t, uint32_t entry, const uint32_t *args, unsigned nargs,
-                           uint32_t sp)
+                           uint32_t sp, bool halted_seen)
 {
   if (nargs > 4)
     return lf_err_set(t->s, LF_EINVAL, "cortex-m: run function 0x%08x: %u arguments (at most 4 in "
@@ -629,7 +629,7 @@ int lf_cm_start_function_n(lf_cm *t, uint32_t entry, const uint32_t *args, unsig
   int r;
   /* a probe that posts checks the halt with the register writes (each one's
    * DHCSR read), in their round trip */
-  if (!lf_adi_posts(t->a)) {
+  if (!lf_adi_posts(t->a) && !halted_seen) {
     if ((r = rd(t, LF_CM_DHCSR, &dhcsr, "run function: read DHCSR")))
       return r;
     if (!(dhcsr & LF_DHCSR_S_HALT))

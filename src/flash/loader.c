@@ -339,7 +339,8 @@ int lf_loader_start(lf_loader *l)
   l->z_loaded = l->b_loaded = false;
   const uint32_t args[1] = {l->ctrl}; /* lf_ldr_main(ctl): r0 only (lf_loader_abi.h) */
   if ((r = lf_cm_set_return_bkpt(l->cm, l->ram_base + l->ad->exit_off)) ||
-      (r = lf_cm_start_function_n(l->cm, l->ram_base + l->ad->entry_off, args, 1, l->stack_top)))
+      (r = lf_cm_start_function_n(l->cm, l->ram_base + l->ad->entry_off, args, 1, l->stack_top,
+                                      true))) /* DHCSR read above */
     return lf_err_wrap(l->s, r, "loader: start");
   l->bps_start = now(l) - t_up;
   l->running = true;
@@ -1523,8 +1524,18 @@ int lf_loader_stop(lf_loader *l)
   k.c.op = LF_LDR_OP_EXIT;
   int r = post(l, &k, 1);
   uint32_t r0 = 0;
+  /* r0 where it comes in the same round trip (a probe that posts); else
+   * cmd_rd, one word, not a register read (three round trips on an
+   * ST-LINK): every loader moves it past EXIT exactly when it returns 0 */
+  bool posts = lf_adi_posts(l->a);
   if (!r)
-    r = lf_cm_wait_function(l->cm, l->cfg.timeout_s, &r0);
+    r = lf_cm_wait_function(l->cm, l->cfg.timeout_s, posts ? &r0 : NULL);
+  uint32_t rd = l->cmd_wr;
+  if (!r && !posts && (r = lf_adi_read32(l->a, l->ctrl + LF_LDR_OFF_STATUS_BLOCK, &rd)))
+    lf_err_wrap(l->s, r, "loader: exit: read cmd_rd");
+  if (!r && rd != l->cmd_wr)
+    r = lf_err_set(l->s, LF_EPROTO, "loader: returned without taking EXIT (command %u of %u)", rd + 1,
+                   l->cmd_wr);
   l->running = false;
   if (!r && r0 != 0)
     r = lf_err_set(l->s, LF_EPROTO, "loader: exit status %u", r0);
