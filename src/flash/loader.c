@@ -1066,58 +1066,10 @@ static int b_prepare(lf_loader *l, const pcmd *cmds, size_t n)
   return 0;
 }
 
-/* Compressed upload of one stream (loader.h lf_loader_compress): deflates
- * every PROGRAM command's data into records (lf_ldr_zrec + raw deflate, one
- * per l->zchunk of flash bytes; a chunk that does not shrink goes as
- * stored blocks), decides (AUTO: the model), and when compressing makes
- * them PROGRAM_Z commands, uploading the routine first. *zbuf holds the
- * records (free() it after the stream). Pairs (independent banks) stay
- * uncompressed. */
-static int z_prepare(lf_loader *l, pcmd *cmds, size_t n, uint8_t **zbuf)
+/* The records of cmds' PROGRAM commands (see z_prepare): *zout (malloc'ed), *zlen
+ * bytes; each command's zlen set. */
+static int z_compress(lf_loader *l, pcmd *cmds, size_t n, uint64_t raw, uint8_t **zout, size_t *zlen)
 {
-  lf_loader_stats *st = &l->stats;
-  *zbuf = NULL;
-  uint64_t raw = 0, erase_ns = 0, prog_ns = 0;
-  uint64_t unit_ns = lf_geometry_prog_ns(&l->g, l->cfg.prog_unit, false);
-  for (size_t i = 0; i < n; i++) {
-    if (cmds[i].c.op == LF_LDR_OP_PROGRAM) {
-      raw += cmds[i].c.len;
-      prog_ns += (uint64_t)(cmds[i].c.len / l->cfg.prog_unit) * unit_ns;
-    } else if (cmds[i].c.op == LF_LDR_OP_PROGRAM_PAIR) {
-      return 0;
-    } else if (cmds[i].c.op == LF_LDR_OP_PROGRAM_BITS) {
-      /* the PROGRAM_BITS routine takes the region; it compares the plain
-       * bytes in the ring with the flash */
-      st->z_used = false;
-      st->z_why = "bits-only stream";
-      st->z_raw = st->z_bytes = 0;
-      return 0;
-    } else if (cmds[i].c.op == LF_LDR_OP_ERASE) {
-      const lf_flash_sector *sec = lf_geometry_sector_at(&l->g, cmds[i].c.addr);
-      if (sec && !(cmds[i].c.len & LF_LDR_ERASE_STARTED))
-        erase_ns += lf_geometry_erase_ns(&l->g, sec, l->cfg.prog_unit, false);
-    } else if (cmds[i].c.op == LF_LDR_OP_ERASE_CHIP || cmds[i].c.op == LF_LDR_OP_ERASE_BANK) {
-      erase_ns += lf_geometry_mass_ns(&l->g, l->cfg.prog_unit, false);
-    }
-  }
-  if (!raw)
-    return 0;
-  st->z_used = false;
-  st->z_raw = raw;
-  st->z_bytes = 0;
-  st->z_link_bps = 0;
-  st->z_pred_off_ns = st->z_pred_on_ns = 0;
-  st->z_up_ns = st->z_up_z_ns = st->z_flash_ns = st->z_inflate_ns = 0;
-  if (l->cfg.compress == LF_COMPRESS_OFF) {
-    st->z_why = "off";
-    return 0;
-  }
-  if (!l->z_region || !l->ad->zblob || l->z_size < ZREGION(l->zchunk)) {
-    st->z_why = !l->ad->zblob ? "no inflater in this loader"
-                : l->z_made_off ? "the loader was made with compress off"
-                                : "no room for the inflater in the loader's RAM";
-    return 0;
-  }
   /* worst case per record: stored blocks (5 bytes per 64 KiB) + its header */
   size_t cap = (size_t)raw + (raw / 1024 + n + 1) * 16; /* records >= 1 KiB but a range's last */
   const uint32_t zc = l->zchunk, ZTMP = zc + zc / 8 + 64; /* > zlib's deflateBound */
@@ -1202,6 +1154,108 @@ static int z_prepare(lf_loader *l, pcmd *cmds, size_t n, uint8_t **zbuf)
     free(z);
     return r;
   }
+  *zout = z;
+  *zlen = zl;
+  return 0;
+}
+
+/* A compressed stream on a blank (or erased-first) flash: the PROGRAM
+ * commands are reordered, most compressible first. The target programs the
+ * raw bytes of a well-compressing command faster than the link brings the
+ * next ones, so with those first its backlog builds while the link is the
+ * bound and is gone when the last (least compressible) bytes arrive: after
+ * them only the last piece is left to program (in address order a
+ * well-compressing end of the image, e.g. initialised data and padding,
+ * would be programmed after the link has finished). Only when every erase
+ * comes before the first program and nothing but SYNC follows the
+ * programs: the flash content is the same in any order. Returns whether
+ * the order changed. */
+static bool z_reorder(pcmd *cmds, size_t n)
+{
+  size_t fp = 0;
+  while (fp < n && (cmds[fp].c.op == LF_LDR_OP_ERASE || cmds[fp].c.op == LF_LDR_OP_ERASE_BANK ||
+                    cmds[fp].c.op == LF_LDR_OP_ERASE_CHIP))
+    fp++;
+  size_t np = 0;
+  while (fp + np < n && cmds[fp + np].c.op == LF_LDR_OP_PROGRAM && cmds[fp + np].c.len)
+    np++;
+  for (size_t i = fp + np; i < n; i++)
+    if (cmds[i].c.op != LF_LDR_OP_SYNC)
+      return false;
+  bool moved = false;
+  for (size_t i = fp + 1; i < fp + np; i++) { /* insertion sort: stable, a few commands */
+    pcmd k = cmds[i];
+    size_t j = i;
+    /* zlen / len < zlen' / len', without division */
+    while (j > fp && (uint64_t)k.zlen * cmds[j - 1].c.len < (uint64_t)cmds[j - 1].zlen * k.c.len) {
+      cmds[j] = cmds[j - 1];
+      j--;
+    }
+    if (j != i) {
+      cmds[j] = k;
+      moved = true;
+    }
+  }
+  return moved;
+}
+
+/* Compressed upload of one stream (loader.h lf_loader_compress): deflates
+ * every PROGRAM command's data into records (lf_ldr_zrec + raw deflate, one
+ * per l->zchunk of flash bytes; a chunk that does not shrink goes as
+ * stored blocks), decides (AUTO: the model), and when compressing makes
+ * them PROGRAM_Z commands, uploading the routine first. *zbuf holds the
+ * records (free() it after the stream). Pairs (independent banks) stay
+ * uncompressed. */
+static int z_prepare(lf_loader *l, pcmd *cmds, size_t n, uint8_t **zbuf)
+{
+  lf_loader_stats *st = &l->stats;
+  *zbuf = NULL;
+  uint64_t raw = 0, erase_ns = 0, prog_ns = 0;
+  uint64_t unit_ns = lf_geometry_prog_ns(&l->g, l->cfg.prog_unit, false);
+  for (size_t i = 0; i < n; i++) {
+    if (cmds[i].c.op == LF_LDR_OP_PROGRAM) {
+      raw += cmds[i].c.len;
+      prog_ns += (uint64_t)(cmds[i].c.len / l->cfg.prog_unit) * unit_ns;
+    } else if (cmds[i].c.op == LF_LDR_OP_PROGRAM_PAIR) {
+      return 0;
+    } else if (cmds[i].c.op == LF_LDR_OP_PROGRAM_BITS) {
+      /* the PROGRAM_BITS routine takes the region; it compares the plain
+       * bytes in the ring with the flash */
+      st->z_used = false;
+      st->z_why = "bits-only stream";
+      st->z_raw = st->z_bytes = 0;
+      return 0;
+    } else if (cmds[i].c.op == LF_LDR_OP_ERASE) {
+      const lf_flash_sector *sec = lf_geometry_sector_at(&l->g, cmds[i].c.addr);
+      if (sec && !(cmds[i].c.len & LF_LDR_ERASE_STARTED))
+        erase_ns += lf_geometry_erase_ns(&l->g, sec, l->cfg.prog_unit, false);
+    } else if (cmds[i].c.op == LF_LDR_OP_ERASE_CHIP || cmds[i].c.op == LF_LDR_OP_ERASE_BANK) {
+      erase_ns += lf_geometry_mass_ns(&l->g, l->cfg.prog_unit, false);
+    }
+  }
+  if (!raw)
+    return 0;
+  st->z_used = false;
+  st->z_raw = raw;
+  st->z_bytes = 0;
+  st->z_link_bps = 0;
+  st->z_pred_off_ns = st->z_pred_on_ns = 0;
+  st->z_up_ns = st->z_up_z_ns = st->z_flash_ns = st->z_inflate_ns = 0;
+  if (l->cfg.compress == LF_COMPRESS_OFF) {
+    st->z_why = "off";
+    return 0;
+  }
+  if (!l->z_region || !l->ad->zblob || l->z_size < ZREGION(l->zchunk)) {
+    st->z_why = !l->ad->zblob ? "no inflater in this loader"
+                : l->z_made_off ? "the loader was made with compress off"
+                                : "no room for the inflater in the loader's RAM";
+    return 0;
+  }
+  uint8_t *z = NULL;
+  size_t zl = 0;
+  int r = z_compress(l, cmds, n, raw, &z, &zl);
+  if (r)
+    return r;
   st->z_bytes = zl;
   /* the model; a posted start not timed yet (no status read since: no
    * wait is added for it) counts the time the host was held posting the
@@ -1248,6 +1302,12 @@ static int z_prepare(lf_loader *l, pcmd *cmds, size_t n, uint8_t **zbuf)
     for (size_t i = 0; i < n; i++)
       cmds[i].zlen = 0;
     return 0;
+  }
+  if (z_reorder(cmds, n)) { /* the records again: the first command's first ones are short */
+    free(z);
+    if ((r = z_compress(l, cmds, n, raw, &z, &zl)))
+      return r;
+    st->z_bytes = zl;
   }
   if (!l->z_loaded && (r = region_load(l, l->ad->zblob, *l->ad->zblob_len, "the inflater"))) {
     free(z);
