@@ -41,6 +41,8 @@
 /* Posting: the smallest piece near the end of the data, a multiple of every
  * family's program unit (32-byte flash words at most). */
 #define TAIL_PIECE 256u
+#define ZTAIL_CHUNKS 3u   /* compressed: the stream's end in small pieces (execute) */
+#define ZTAIL_PIECE 2048u
 
 typedef struct pcmd {
   struct lf_ldr_cmd c;
@@ -711,6 +713,13 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
         m = (uint32_t)(prog_left / 2);
       if (k->z && zpieces < 4 && m > (PIECE << zpieces)) /* compressed: the first pieces ramp */
         m = PIECE << zpieces;                              /* up, the target starts sooner */
+      /* compressed, the last ZTAIL_CHUNKS chunks: pieces of ZTAIL_PIECE. The
+       * target's work per stream byte is about the link's time for it (it
+       * programs 1.5x or more raw bytes), so with whole chunks it is still
+       * programming the last ones long after the link is done; halving does
+       * not help (it works off every piece after the last big one) */
+      if (k->z && prog_left <= (uint64_t)ZTAIL_CHUNKS * l->cfg.chunk && m > ZTAIL_PIECE)
+        m = ZTAIL_PIECE;
       if (m > l->ring_size - l->woff)
         m = l->ring_size - l->woff;
       if (m >= unit)
