@@ -1104,14 +1104,17 @@ static int z_compress(lf_loader *l, pcmd *cmds, size_t n, uint64_t raw, uint8_t 
     /* the stream's first records are short (1, 2, 4 KiB, then full chunks):
      * the target starts programming as soon as the first one is in */
     /* ... and so are its last ones (at most half of what is left, down to
-     * 1 KiB): after the last byte arrives only a short record is left to
-     * program */
+     * 1 KiB) where the routine inflates a record before it programs it
+     * (z_serial): after the last byte arrives only a short record is left
+     * to program. A routine that programs as it inflates needs no short
+     * records at the end (execute's short pieces do that), and each
+     * record costs it a restart */
     uint32_t step = i == first_prog ? 1024 : zc, plen = 0;
     for (uint32_t off = 0, olen; off < k->c.len && !r; off += olen, step *= 2, left -= olen) {
       if (step > zc || step < l->cfg.prog_unit)
         step = zc;
       uint32_t cut = step;
-      if (left / 2 < cut)
+      if (l->ad->z_serial && left / 2 < cut)
         cut = (uint32_t)(left / 2) & ~1023u;
       if (cut < 1024)
         cut = 1024;
