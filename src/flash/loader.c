@@ -722,8 +722,11 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
         m = ZTAIL_PIECE;
       if (m > l->ring_size - l->woff)
         m = l->ring_size - l->woff;
-      if (m >= unit)
-        m &= ~(unit - 1);
+      if (m >= unit) { /* ending on a `unit` boundary of the ring (after an odd range
+                        * end): a 1 KiB probe block each, not two half ones */
+        uint32_t e = (l->woff + m) & ~(unit - 1);
+        m = e - l->woff >= unit ? e - l->woff : m & ~(unit - 1);
+      }
       /* a piece shorter than `unit` only at the range's end or the ring's
        * (ranges need not be multiples of it: the ring offset may be odd,
        * and its last bytes before the wrap would never be filled) */
