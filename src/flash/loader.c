@@ -460,21 +460,19 @@ static int wait_ready(lf_loader *l)
   uint64_t t0 = now(l);
   unsigned polls = 0;
   for (;;) {
-    /* the magic word, and the status word only while it is not there (a
-     * word read is three SWD transactions on an ST-LINK: not the block) */
-    uint32_t magic = 0, status = 0;
-    int r = lf_adi_read32(l->a, l->ctrl, &magic);
-    if (!r && magic != LF_LDR_READY)
-      r = lf_adi_read32(l->a, l->ctrl + LF_LDR_OFF_STATUS_BLOCK + 8, &status);
+    uint8_t b[LF_LDR_CTRL_SIZE];
+    int r = lf_adi_read(l->a, l->ctrl, b, sizeof b);
     if (r)
       return lf_err_wrap(l->s, r, "loader: status");
     bps_measured(l);
     l->stats.polls++;
+    uint32_t magic = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
     if (magic == LF_LDR_READY) {
       l->ready = true;
       return 0;
     }
-    if (status)
+    const uint8_t *st = b + LF_LDR_OFF_STATUS_BLOCK + 8;
+    if (st[0] | st[1] | st[2] | st[3])
       return 1; /* init failed: the caller's next status poll reports it */
     if (++polls % 32 == 0) {
       bool done = false;
