@@ -216,7 +216,12 @@ function Probe:connect(st)
   if st.targetsel and st.targetsel ~= 0 then
     E.log("info", string.format("SWD multidrop: TARGETSEL 0x%08x", st.targetsel))
   end
-  p:connect(st.connect == "under-reset" and "under-reset" or "normal", st.targetsel)
+  -- the target's connect below connects the probe itself (same mode): a
+  -- probe connect first is only needed to select a multidrop DP (an ST-LINK
+  -- would enter SWD twice: five round trips for nothing)
+  if st.targetsel and st.targetsel ~= 0 then
+    p:connect(st.connect == "under-reset" and "under-reset" or "normal", st.targetsel)
+  end
   local part = self.target_info(st)
   -- the part's family identifies the chip first and sets its debug bits at connect
   local t = p:target { disconnect_timeout = st.disconnect_timeout, family = part.family }

@@ -608,6 +608,15 @@ int lf_cm_set_return_bkpt(lf_cm *t, uint32_t addr)
 
 int lf_cm_start_function(lf_cm *t, uint32_t entry, const uint32_t args[4], uint32_t sp)
 {
+  return lf_cm_start_function_n(t, entry, args, 4, sp, false);
+}
+
+int lf_cm_start_function_n(lf_cm *t, uint32_t entry, const uint32_t *args, unsigned nargs,
+                           uint32_t sp, bool halted_seen)
+{
+  if (nargs > 4)
+    return lf_err_set(t->s, LF_EINVAL, "cortex-m: run function 0x%08x: %u arguments (at most 4 in "
+                      "registers)", entry, nargs);
   if (sp & 7u)
     return lf_err_set(t->s, LF_EINVAL,
                       "cortex-m: run function 0x%08x: stack pointer 0x%08x is not 8-byte aligned "
@@ -620,7 +629,7 @@ int lf_cm_start_function(lf_cm *t, uint32_t entry, const uint32_t args[4], uint3
   int r;
   /* a probe that posts checks the halt with the register writes (each one's
    * DHCSR read), in their round trip */
-  if (!lf_adi_posts(t->a)) {
+  if (!lf_adi_posts(t->a) && !halted_seen) {
     if ((r = rd(t, LF_CM_DHCSR, &dhcsr, "run function: read DHCSR")))
       return r;
     if (!(dhcsr & LF_DHCSR_S_HALT))
@@ -636,14 +645,22 @@ int lf_cm_start_function(lf_cm *t, uint32_t entry, const uint32_t args[4], uint3
       return lf_err_wrap(t->s, r, "cortex-m: run function 0x%08x: write the return BKPT at 0x%08x",
                          entry, bkpt);
   }
-  const unsigned regs[8] = {0, 1, 2, 3, LF_CM_SP, LF_CM_LR, LF_CM_PC, LF_CM_XPSR};
-  const uint32_t vals[8] = {args ? args[0] : 0, args ? args[1] : 0, args ? args[2] : 0,
-                            args ? args[3] : 0, stack, bkpt | 1u, entry & ~1u, LF_CM_XPSR_T};
+  /* r0..r(nargs-1), then SP, LR, PC, xPSR */
+  const unsigned all[8] = {0, 1, 2, 3, LF_CM_SP, LF_CM_LR, LF_CM_PC, LF_CM_XPSR};
+  const uint32_t vals[8] = {args ? args[0] : 0, args && nargs > 1 ? args[1] : 0,
+                            args && nargs > 2 ? args[2] : 0, args && nargs > 3 ? args[3] : 0,
+                            stack, bkpt | 1u, entry & ~1u, LF_CM_XPSR_T};
+  unsigned regs[8];
+  uint32_t v[8];
+  size_t n = 0;
+  for (unsigned i = 0; i < 8; i++)
+    if (i >= 4 || i < nargs) {
+      regs[n] = all[i];
+      v[n++] = vals[i];
+    }
   char ctx[40];
   snprintf(ctx, sizeof ctx, "run function 0x%08x: ", entry);
-  uint32_t v[8];
-  memcpy(v, vals, sizeof v);
-  if ((r = regs_xfer(t, true, regs, v, 8, ctx)))
+  if ((r = regs_xfer(t, true, regs, v, n, ctx)))
     return r;
   /* posted: the core runs no later than the next access (the caller's
    * first poll reports a failure) */

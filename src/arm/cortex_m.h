@@ -204,6 +204,13 @@ int lf_cm_run_function(lf_cm *t, uint32_t entry, const uint32_t args[4], uint32_
  * runs no later than the next access (lf_adi_flush to be sure), which also
  * reports a failure of it. */
 int lf_cm_start_function(lf_cm *t, uint32_t entry, const uint32_t args[4], uint32_t sp);
+/* The same for a function of nargs (0..4) arguments: r0..r(nargs-1) are
+ * written, the other argument registers are left as they are (one register
+ * write less each: three round trips on a probe that does not post).
+ * halted_seen: the caller has just read DHCSR.S_HALT set and nothing ran
+ * the core since (the halt check's DHCSR read is left out). */
+int lf_cm_start_function_n(lf_cm *t, uint32_t entry, const uint32_t *args, unsigned nargs,
+                           uint32_t sp, bool halted_seen);
 /* One DHCSR read while running (*done = false). Once halted: DFSR and PC
  * are read; *done = true when the core stopped on the return BKPT (then r0
  * is read; r0 may be NULL). A BKPT elsewhere, a fault or an external halt is

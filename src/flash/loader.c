@@ -41,6 +41,8 @@
 /* Posting: the smallest piece near the end of the data, a multiple of every
  * family's program unit (32-byte flash words at most). */
 #define TAIL_PIECE 256u
+#define ZTAIL_CHUNKS 3u   /* compressed: the stream's end in small pieces (execute) */
+#define ZTAIL_PIECE 2048u
 
 typedef struct pcmd {
   struct lf_ldr_cmd c;
@@ -338,9 +340,10 @@ int lf_loader_start(lf_loader *l)
   l->bps_bytes = total;
   l->bps_up = t_up - t_w;
   l->z_loaded = l->b_loaded = false;
-  const uint32_t args[4] = {l->ctrl, 0, 0, 0};
+  const uint32_t args[1] = {l->ctrl}; /* lf_ldr_main(ctl): r0 only (lf_loader_abi.h) */
   if ((r = lf_cm_set_return_bkpt(l->cm, l->ram_base + l->ad->exit_off)) ||
-      (r = lf_cm_start_function(l->cm, l->ram_base + l->ad->entry_off, args, l->stack_top)))
+      (r = lf_cm_start_function_n(l->cm, l->ram_base + l->ad->entry_off, args, 1, l->stack_top,
+                                      true))) /* DHCSR read above */
     return lf_err_wrap(l->s, r, "loader: start");
   l->bps_start = now(l) - t_up;
   l->running = true;
@@ -735,10 +738,20 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
         m = (uint32_t)(prog_left / 2);
       if (k->z && zpieces < 4 && m > (PIECE << zpieces)) /* compressed: the first pieces ramp */
         m = PIECE << zpieces;                              /* up, the target starts sooner */
+      /* compressed, the last ZTAIL_CHUNKS chunks: pieces of ZTAIL_PIECE. The
+       * target's work per stream byte is about the link's time for it (it
+       * programs 1.5x or more raw bytes), so with whole chunks it is still
+       * programming the last ones long after the link is done; halving does
+       * not help (it works off every piece after the last big one) */
+      if (k->z && prog_left <= (uint64_t)ZTAIL_CHUNKS * l->cfg.chunk && m > ZTAIL_PIECE)
+        m = ZTAIL_PIECE;
       if (m > l->ring_size - l->woff)
         m = l->ring_size - l->woff;
-      if (m >= unit)
-        m &= ~(unit - 1);
+      if (m >= unit) { /* ending on a `unit` boundary of the ring (after an odd range
+                        * end): a 1 KiB probe block each, not two half ones */
+        uint32_t e = (l->woff + m) & ~(unit - 1);
+        m = e - l->woff >= unit ? e - l->woff : m & ~(unit - 1);
+      }
       /* a piece shorter than `unit` only at the range's end or the ring's
        * (ranges need not be multiples of it: the ring offset may be odd,
        * and its last bytes before the wrap would never be filled) */
@@ -1090,6 +1103,142 @@ static int b_prepare(lf_loader *l, const pcmd *cmds, size_t n)
   return 0;
 }
 
+/* The records of cmds' PROGRAM commands (see z_prepare): *zout (malloc'ed), *zlen
+ * bytes; each command's zlen set. */
+static int z_compress(lf_loader *l, pcmd *cmds, size_t n, uint64_t raw, uint8_t **zout, size_t *zlen)
+{
+  /* worst case per record: stored blocks (5 bytes per 64 KiB) + its header */
+  size_t cap = (size_t)raw + (raw / 1024 + n + 1) * 16; /* records >= 1 KiB but a range's last */
+  const uint32_t zc = l->zchunk, ZTMP = zc + zc / 8 + 64; /* > zlib's deflateBound */
+  uint8_t *z = malloc(cap), *chunk = malloc(zc), *ztmp = malloc(ZTMP);
+  uint8_t *prev = malloc(zc); /* the record before: the dictionary */
+  if (!z || !chunk || !ztmp || !prev) {
+    free(z);
+    free(chunk);
+    free(ztmp);
+    free(prev);
+    return lf_err_set(l->s, LF_ENOMEM, "loader: out of memory");
+  }
+  size_t zl = 0, first_prog = 0;
+  uint64_t left = raw; /* program bytes not in a record yet */
+  while (cmds[first_prog].c.op != LF_LDR_OP_PROGRAM)
+    first_prog++;
+  int r = 0;
+  for (size_t i = 0; i < n && !r; i++) {
+    pcmd *k = &cmds[i];
+    if (k->c.op != LF_LDR_OP_PROGRAM)
+      continue;
+    size_t start = zl;
+    /* the stream's first records are short (1, 2, 4 KiB, then full chunks):
+     * the target starts programming as soon as the first one is in */
+    /* ... and so are its last ones (at most half of what is left, down to
+     * 1 KiB) where the routine inflates a record before it programs it
+     * (z_serial): after the last byte arrives only a short record is left
+     * to program. A routine that programs as it inflates needs no short
+     * records at the end (execute's short pieces do that), and each
+     * record costs it a restart */
+    uint32_t step = i == first_prog ? 1024 : zc, plen = 0;
+    for (uint32_t off = 0, olen; off < k->c.len && !r; off += olen, step *= 2, left -= olen) {
+      if (step > zc || step < l->cfg.prog_unit)
+        step = zc;
+      uint32_t cut = step;
+      if (l->ad->z_serial && left / 2 < cut)
+        cut = (uint32_t)(left / 2) & ~1023u;
+      if (cut < 1024)
+        cut = 1024;
+      if (cut < l->cfg.prog_unit)
+        cut = l->cfg.prog_unit;
+      olen = k->c.len - off < cut ? k->c.len - off : cut;
+      fill(l, k, off, chunk, olen);
+      for (int level = 9;; level = 0) {
+        z_stream zs;
+        memset(&zs, 0, sizeof zs);
+        if (deflateInit2(&zs, level, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY) != Z_OK ||
+            (plen && deflateSetDictionary(&zs, prev, plen) != Z_OK)) {
+          deflateEnd(&zs);
+          r = lf_err_set(l->s, LF_ENOMEM, "loader: deflate init");
+          break;
+        }
+        zs.next_in = chunk;
+        zs.avail_in = olen;
+        zs.next_out = ztmp;
+        zs.avail_out = ZTMP;
+        int zr = deflate(&zs, Z_FINISH);
+        uint32_t got = (uint32_t)zs.total_out;
+        deflateEnd(&zs);
+        if (zr != Z_STREAM_END) {
+          r = lf_err_set(l->s, LF_EIO, "loader: deflate failed (%d)", zr);
+          break;
+        }
+        if (got < olen || level == 0) { /* else: stored blocks (level 0) */
+          if (zl + 8 + got > cap) {
+            r = lf_err_set(l->s, LF_EIO, "loader: compressed data larger than its bound");
+            break;
+          }
+          put32(z + zl, got);
+          put32(z + zl + 4, olen);
+          memcpy(z + zl + 8, ztmp, got);
+          zl += 8 + got;
+          break;
+        }
+      }
+      memcpy(prev, chunk, olen);
+      plen = olen;
+    }
+    k->zlen = (uint32_t)(zl - start);
+  }
+  free(chunk);
+  free(ztmp);
+  free(prev);
+  if (r) {
+    free(z);
+    return r;
+  }
+  *zout = z;
+  *zlen = zl;
+  return 0;
+}
+
+/* A compressed stream on a blank (or erased-first) flash: the PROGRAM
+ * commands are reordered, most compressible first. The target programs the
+ * raw bytes of a well-compressing command faster than the link brings the
+ * next ones, so with those first its backlog builds while the link is the
+ * bound and is gone when the last (least compressible) bytes arrive: after
+ * them only the last piece is left to program (in address order a
+ * well-compressing end of the image, e.g. initialised data and padding,
+ * would be programmed after the link has finished). Only when every erase
+ * comes before the first program and nothing but SYNC follows the
+ * programs: the flash content is the same in any order. Returns whether
+ * the order changed. */
+static bool z_reorder(pcmd *cmds, size_t n)
+{
+  size_t fp = 0;
+  while (fp < n && (cmds[fp].c.op == LF_LDR_OP_ERASE || cmds[fp].c.op == LF_LDR_OP_ERASE_BANK ||
+                    cmds[fp].c.op == LF_LDR_OP_ERASE_CHIP))
+    fp++;
+  size_t np = 0;
+  while (fp + np < n && cmds[fp + np].c.op == LF_LDR_OP_PROGRAM && cmds[fp + np].c.len)
+    np++;
+  for (size_t i = fp + np; i < n; i++)
+    if (cmds[i].c.op != LF_LDR_OP_SYNC)
+      return false;
+  bool moved = false;
+  for (size_t i = fp + 1; i < fp + np; i++) { /* insertion sort: stable, a few commands */
+    pcmd k = cmds[i];
+    size_t j = i;
+    /* zlen / len < zlen' / len', without division */
+    while (j > fp && (uint64_t)k.zlen * cmds[j - 1].c.len < (uint64_t)cmds[j - 1].zlen * k.c.len) {
+      cmds[j] = cmds[j - 1];
+      j--;
+    }
+    if (j != i) {
+      cmds[j] = k;
+      moved = true;
+    }
+  }
+  return moved;
+}
+
 /* Compressed upload of one stream (loader.h lf_loader_compress): deflates
  * every PROGRAM command's data into records (lf_ldr_zrec + raw deflate, one
  * per l->zchunk of flash bytes; a chunk that does not shrink goes as
@@ -1142,90 +1291,11 @@ static int z_prepare(lf_loader *l, pcmd *cmds, size_t n, uint8_t **zbuf)
                                 : "no room for the inflater in the loader's RAM";
     return 0;
   }
-  /* worst case per record: stored blocks (5 bytes per 64 KiB) + its header */
-  size_t cap = (size_t)raw + (raw / 1024 + n + 1) * 16; /* records >= 1 KiB but a range's last */
-  const uint32_t zc = l->zchunk, ZTMP = zc + zc / 8 + 64; /* > zlib's deflateBound */
-  uint8_t *z = malloc(cap), *chunk = malloc(zc), *ztmp = malloc(ZTMP);
-  uint8_t *prev = malloc(zc); /* the record before: the dictionary */
-  if (!z || !chunk || !ztmp || !prev) {
-    free(z);
-    free(chunk);
-    free(ztmp);
-    free(prev);
-    return lf_err_set(l->s, LF_ENOMEM, "loader: out of memory");
-  }
-  size_t zl = 0, first_prog = 0;
-  uint64_t left = raw; /* program bytes not in a record yet */
-  while (cmds[first_prog].c.op != LF_LDR_OP_PROGRAM)
-    first_prog++;
-  int r = 0;
-  for (size_t i = 0; i < n && !r; i++) {
-    pcmd *k = &cmds[i];
-    if (k->c.op != LF_LDR_OP_PROGRAM)
-      continue;
-    size_t start = zl;
-    /* the stream's first records are short (1, 2, 4 KiB, then full chunks):
-     * the target starts programming as soon as the first one is in */
-    /* ... and so are its last ones (at most half of what is left, down to
-     * 1 KiB): after the last byte arrives only a short record is left to
-     * program */
-    uint32_t step = i == first_prog ? 1024 : zc, plen = 0;
-    for (uint32_t off = 0, olen; off < k->c.len && !r; off += olen, step *= 2, left -= olen) {
-      if (step > zc || step < l->cfg.prog_unit)
-        step = zc;
-      uint32_t cut = step;
-      if (left / 2 < cut)
-        cut = (uint32_t)(left / 2) & ~1023u;
-      if (cut < 1024)
-        cut = 1024;
-      if (cut < l->cfg.prog_unit)
-        cut = l->cfg.prog_unit;
-      olen = k->c.len - off < cut ? k->c.len - off : cut;
-      fill(l, k, off, chunk, olen);
-      for (int level = 9;; level = 0) {
-        z_stream zs;
-        memset(&zs, 0, sizeof zs);
-        if (deflateInit2(&zs, level, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY) != Z_OK ||
-            (plen && deflateSetDictionary(&zs, prev, plen) != Z_OK)) {
-          deflateEnd(&zs);
-          r = lf_err_set(l->s, LF_ENOMEM, "loader: deflate init");
-          break;
-        }
-        zs.next_in = chunk;
-        zs.avail_in = olen;
-        zs.next_out = ztmp;
-        zs.avail_out = ZTMP;
-        int zr = deflate(&zs, Z_FINISH);
-        uint32_t got = (uint32_t)zs.total_out;
-        deflateEnd(&zs);
-        if (zr != Z_STREAM_END) {
-          r = lf_err_set(l->s, LF_EIO, "loader: deflate failed (%d)", zr);
-          break;
-        }
-        if (got < olen || level == 0) { /* else: stored blocks (level 0) */
-          if (zl + 8 + got > cap) {
-            r = lf_err_set(l->s, LF_EIO, "loader: compressed data larger than its bound");
-            break;
-          }
-          put32(z + zl, got);
-          put32(z + zl + 4, olen);
-          memcpy(z + zl + 8, ztmp, got);
-          zl += 8 + got;
-          break;
-        }
-      }
-      memcpy(prev, chunk, olen);
-      plen = olen;
-    }
-    k->zlen = (uint32_t)(zl - start);
-  }
-  free(chunk);
-  free(ztmp);
-  free(prev);
-  if (r) {
-    free(z);
+  uint8_t *z = NULL;
+  size_t zl = 0;
+  int r = z_compress(l, cmds, n, raw, &z, &zl);
+  if (r)
     return r;
-  }
   st->z_bytes = zl;
   /* the model; a posted start not timed yet (no status read since: no
    * wait is added for it) counts the time the host was held posting the
@@ -1272,6 +1342,12 @@ static int z_prepare(lf_loader *l, pcmd *cmds, size_t n, uint8_t **zbuf)
     for (size_t i = 0; i < n; i++)
       cmds[i].zlen = 0;
     return 0;
+  }
+  if (z_reorder(cmds, n)) { /* the records again: the first command's first ones are short */
+    free(z);
+    if ((r = z_compress(l, cmds, n, raw, &z, &zl)))
+      return r;
+    st->z_bytes = zl;
   }
   if (!l->z_loaded && (r = region_load(l, l->ad->zblob, *l->ad->zblob_len, "the inflater"))) {
     free(z);
@@ -1552,8 +1628,18 @@ int lf_loader_stop(lf_loader *l)
   k.c.op = LF_LDR_OP_EXIT;
   int r = post(l, &k, 1);
   uint32_t r0 = 0;
+  /* r0 where it comes in the same round trip (a probe that posts); else
+   * cmd_rd, one word, not a register read (three round trips on an
+   * ST-LINK): every loader moves it past EXIT exactly when it returns 0 */
+  bool posts = lf_adi_posts(l->a);
   if (!r)
-    r = lf_cm_wait_function(l->cm, l->cfg.timeout_s, &r0);
+    r = lf_cm_wait_function(l->cm, l->cfg.timeout_s, posts ? &r0 : NULL);
+  uint32_t rd = l->cmd_wr;
+  if (!r && !posts && (r = lf_adi_read32(l->a, l->ctrl + LF_LDR_OFF_STATUS_BLOCK, &rd)))
+    lf_err_wrap(l->s, r, "loader: exit: read cmd_rd");
+  if (!r && rd != l->cmd_wr)
+    r = lf_err_set(l->s, LF_EPROTO, "loader: returned without taking EXIT (command %u of %u)", rd + 1,
+                   l->cmd_wr);
   l->running = false;
   if (!r && r0 != 0)
     r = lf_err_set(l->s, LF_EPROTO, "loader: exit status %u", r0);

@@ -50,7 +50,7 @@ same "collision: the sector holds the image and 0xFF after it" $B s4 0x08008000 
 
 # a power loss while programming a blank sector without its erase: the
 # rerun finds it no longer blank, erases it and ends right
-run "power loss mid-program on a blank board: exit 1" 1 $B s5 f7.lua --bench-faults power_loss@300ms -- \
+run "power loss mid-program on a blank board: exit 1" 1 $B s5 f7.lua --bench-faults power_loss@280ms -- \
   --no-out "verified"
 run "the rerun erases what the power loss left" 0 $B s5 f7.lua -- --out "verified" --out "[1-3] sectors erased"
 same "power loss: the flash holds the image after the rerun" $B s5 0x08000000 app.bin

@@ -48,7 +48,7 @@ check example-bootloader-then-app 0 --out "part 1 at 0x08000000: 116 byte\(s\), 
   --out "part 2 at 0x08008000: 116 byte\(s\), 1 sector\(s\) verified" --out "program\(ctx\) [0-9.]+ ms" \
   -- "${B[@]}" "$X/bootloader_app.lua"
 check example-steps-replace-and-call-the-default 0 --out "^steps: watchdogs stop while halted \(DBGMCU_APB1_FZ 0x00001800\)" \
-  --out "^steps: system reset of the STM32F76x/F77x" --out "reset 3\.[0-9] ms" --out "verified" -- "${B[@]}" "$X/steps.lua"
+  --out "^steps: system reset of the STM32F76x/F77x" --out "reset 2\.[0-9] ms" --out "verified" -- "${B[@]}" "$X/steps.lua"
 check example-erase-only 0 --out "erase_only: 1 sector\(s\) erased and blank" -- "${B[@]}" "$X/erase_only.lua"
 check example-readout 0 --out "readout: .*d\.bin: 32768 bytes from 0x08000000 \(STM32F76x/F77x\), CRC32 0x[0-9a-f]{8}" \
   -- "${B[@]}" "$X/readout.lua" "$tmp/d.bin"
@@ -87,8 +87,9 @@ check smart-flash-again-unchanged 0 --out "0 sectors erased, 0 programmed, 1 unc
 check quiet-prints-nothing 0 --no-out . --no-err . -- "${B[@]}" "$X/minimal.lua" --quiet
 # (erase_avoid=false: the lines of an erase; a blank board's sector 0 is not erased)
 # 200 ms x32 sector erase (streamed) + the rest of the 512 B demo + the CRC32 of
-# the 32 KiB sector (8192 words at >= crc_cycles_per_word 4 HCLK, 16 MHz: 2 ms + loop)
-check plain-progress-lines 0 --err "^luaflash: erase\+program\+verify +205\.[0-9] ms +32\.1 KiB" \
+# the 32 KiB sector (8192 words at >= crc_cycles_per_word 4 HCLK; the loader runs
+# it from the PLL at 96 MHz: 0.35 ms + the PLL's start and the loop)
+check plain-progress-lines 0 --err "^luaflash: erase\+program\+verify +203\.[0-9] ms +32\.1 KiB" \
   --err "^luaflash:   target erase +(19|20)[0-9]\.[0-9] ms +32\.0 KiB" --err "^luaflash: disconnect " -- "${B[@]}" "$X/minimal.lua" erase_avoid=false
 check plain-progress-no-carriage-returns 0 --no-err $'\r' -- "${B[@]}" "$X/minimal.lua"
 # on a terminal (a pty from script(1)): the bar with phase, bytes, rate, ETA
@@ -109,7 +110,7 @@ else
   echo "skip $no_tty, skipping TTY checks (progress bar, --quiet on a terminal)"
 fi
 check profile-table 0 --out "^phase +host ms +bench ms +bytes +rate +usb xfer +usb bytes" \
-  --out "^erase\+program\+verify +[0-9.]+ +205\.[0-9]+ +32\.1 KiB" --out "^total +[0-9.]+ +24[0-9]\.[0-9]+ " \
+  --out "^erase\+program\+verify +[0-9.]+ +203\.[0-9]+ +32\.1 KiB" --out "^total +[0-9.]+ +23[0-9]\.[0-9]+ " \
   -- "${B[@]}" "$X/minimal.lua" --profile --quiet erase_avoid=false
 # the ETA from the model (issue 17): within 10 % at 25/50/75 % of a 64 KiB job
 lua5.4 -e 'local x, t = 3, {} for i = 1, 65536 do x = (x * 1103515245 + 12345) % 2147483648; t[i] = string.char((x >> 16) & 255) end io.write(table.concat(t))' > "$tmp/eta.bin"
@@ -155,16 +156,16 @@ json json-schema-protected result "$tmp/flashp.json" success
 
 # ---- a board file with behaviour (tests/lua/boards, found through LUAFLASH_BOARDS) ----
 # the project's did_connect replaces the board's; its reset runs the board's,
-# which runs luaflash's (the reset phase takes its 3.2 ms); the board's
+# which runs luaflash's (the reset phase takes its 2.9 ms); the board's
 # will_connect and disconnect run as the project defines none
-LUAFLASH_BOARDS="$here/boards" check board-behaviour-under-the-project 0 --out "reset 3\.[0-9] ms, disconnect" \
+LUAFLASH_BOARDS="$here/boards" check board-behaviour-under-the-project 0 --out "reset 2\.[0-9] ms, disconnect" \
   --out "verified \(CRC32" --no-out "board: did_connect" -- "${B[@]}" "$P/board_behaviour.lua"
 tr=$(grep -E "^(board|project): " "$out" | tr '\n' '|')
 [ "$tr" = "board: will_connect|project: did_connect (the board's is replaced)|project: reset, then the board's|board: reset, then luaflash's|board: disconnect, then luaflash's|" ] \
   && { pass=$((pass+1)); echo "ok   board and project functions ran in order, the project's first"; } \
   || { fail=$((fail+1)); echo "FAIL board/project function order: $tr"; }
 LUAFLASH_BOARDS="$here/boards" check board-behaviour-without-a-project 0 --out "^board: will_connect" \
-  --out "^board: did_connect" --out "^board: reset, then luaflash's" --out "reset 3\.[0-9] ms" \
+  --out "^board: did_connect" --out "^board: reset, then luaflash's" --out "reset 2\.[0-9] ms" \
   -- "${B[@]}" flash "$P/app.bin" --board behave_f767zi
 
 # ---- the chip of a project: `chip` (its old name `target` still works), --chip ----

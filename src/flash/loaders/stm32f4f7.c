@@ -456,6 +456,70 @@ int lf_ldr_main(ctl_t *c, cmd_t *k, uint32_t idx)
 }
 #endif /* LF_LDR_F47_B */
 
+#if !defined(LF_LDR_F47_B)
+/* Inflating at the reset clock (HSI, 16 MHz) is slower than the flash
+ * programs (and a long CRC is the tail of a blank-board job), so for the
+ * command the core runs from the main PLL at 96 MHz
+ * (RCC_PLLCFGR's reset value: HSI / 16 x 192 / 2, Q / 4; stm32f4-target.md
+ * 9.2, F7 the same register) when the core runs from the HSI with the PLL
+ * off (the state after reset; a firmware's clock setup is left alone):
+ * 3 flash wait states first (both families, 2.7-3.6 V: 90 < 96 <= 120 MHz),
+ * APB1 and APB2 / 2 (F4 APB2 <= 90 MHz, F7 APB1 <= 54 MHz: 48), and every
+ * register restored at the end of the command. */
+#define RCC_CR 0x00u
+#define RCC_PLLCFGR 0x04u
+#define RCC_CFGR 0x08u
+#define RCC_CR_PLLON (1u << 24)
+#define RCC_CR_PLLRDY (1u << 25)
+#define PLL_96MHZ 0x24003010u
+#define CFGR_PPRE_DIV2 0x9000u /* PPRE1 = 100, PPRE2 = 100 */
+#define Z_FAST 6u              /* 96 / 16 MHz */
+
+/* CRC ranges from this length on run at 96 MHz (the PLL's start-up and
+ * stop cost less than the 16 MHz word loop saves) */
+#define CRC_FAST_MIN 4096u
+
+struct zclk {
+  uint32_t rcc, pllcfgr, cfgr, acr;
+};
+
+static int clock_up(const ctl_t *c, struct zclk *z)
+{
+  uint32_t en = F47(c)->rcc_enr, f = F47(c)->flash_regs;
+  if (!en)
+    return 0;
+  z->rcc = en - 0x30u; /* RCC_AHB1ENR is at 0x30 on the F2/F4/F7 */
+  z->cfgr = REG(z->rcc + RCC_CFGR);
+  if ((z->cfgr & 0xFu) || (REG(z->rcc + RCC_CR) & RCC_CR_PLLON))
+    return 0; /* not on the HSI with the PLL off: leave the clocks alone */
+  z->pllcfgr = REG(z->rcc + RCC_PLLCFGR);
+  z->acr = REG(f + F_ACR);
+  if ((z->acr & 0xFu) < 3u)
+    REG(f + F_ACR) = (z->acr & ~0xFu) | 3u;
+  REG(z->rcc + RCC_PLLCFGR) = PLL_96MHZ;
+  REG(z->rcc + RCC_CFGR) = z->cfgr | CFGR_PPRE_DIV2;
+  REG(z->rcc + RCC_CR) |= RCC_CR_PLLON;
+  while (!(REG(z->rcc + RCC_CR) & RCC_CR_PLLRDY))
+    ;
+  REG(z->rcc + RCC_CFGR) = z->cfgr | CFGR_PPRE_DIV2 | 2u;
+  while ((REG(z->rcc + RCC_CFGR) & 0xCu) != 0x8u)
+    ;
+  return 1;
+}
+
+static void clock_down(const ctl_t *c, const struct zclk *z)
+{
+  REG(z->rcc + RCC_CFGR) = z->cfgr | CFGR_PPRE_DIV2;
+  while (REG(z->rcc + RCC_CFGR) & 0xCu)
+    ;
+  REG(z->rcc + RCC_CR) &= ~RCC_CR_PLLON;
+  REG(z->rcc + RCC_CFGR) = z->cfgr;
+  REG(z->rcc + RCC_PLLCFGR) = z->pllcfgr;
+  REG(F47(c)->flash_regs + F_ACR) = z->acr;
+}
+
+#endif
+
 #ifdef LF_LDR_F47_Z
 /* PROGRAM_Z (lf_loader_abi.h): each record is waited for whole, inflated
  * into the workspace's output buffer (the ring space is released at once,
@@ -589,62 +653,6 @@ static int z_program(ctl_t *c, cmd_t *k, uint32_t idx)
   return 0;
 }
 
-/* Inflating at the reset clock (HSI, 16 MHz) is slower than the flash
- * programs, so for the command the core runs from the main PLL at 96 MHz
- * (RCC_PLLCFGR's reset value: HSI / 16 x 192 / 2, Q / 4; stm32f4-target.md
- * 9.2, F7 the same register) when the core runs from the HSI with the PLL
- * off (the state after reset; a firmware's clock setup is left alone):
- * 3 flash wait states first (both families, 2.7-3.6 V: 90 < 96 <= 120 MHz),
- * APB1 and APB2 / 2 (F4 APB2 <= 90 MHz, F7 APB1 <= 54 MHz: 48), and every
- * register restored at the end of the command. */
-#define RCC_CR 0x00u
-#define RCC_PLLCFGR 0x04u
-#define RCC_CFGR 0x08u
-#define RCC_CR_PLLON (1u << 24)
-#define RCC_CR_PLLRDY (1u << 25)
-#define PLL_96MHZ 0x24003010u
-#define CFGR_PPRE_DIV2 0x9000u /* PPRE1 = 100, PPRE2 = 100 */
-#define Z_FAST 6u              /* 96 / 16 MHz */
-
-struct zclk {
-  uint32_t rcc, pllcfgr, cfgr, acr;
-};
-
-static int clock_up(const ctl_t *c, struct zclk *z)
-{
-  uint32_t en = F47(c)->rcc_enr, f = F47(c)->flash_regs;
-  if (!en)
-    return 0;
-  z->rcc = en - 0x30u; /* RCC_AHB1ENR is at 0x30 on the F2/F4/F7 */
-  z->cfgr = REG(z->rcc + RCC_CFGR);
-  if ((z->cfgr & 0xFu) || (REG(z->rcc + RCC_CR) & RCC_CR_PLLON))
-    return 0; /* not on the HSI with the PLL off: leave the clocks alone */
-  z->pllcfgr = REG(z->rcc + RCC_PLLCFGR);
-  z->acr = REG(f + F_ACR);
-  if ((z->acr & 0xFu) < 3u)
-    REG(f + F_ACR) = (z->acr & ~0xFu) | 3u;
-  REG(z->rcc + RCC_PLLCFGR) = PLL_96MHZ;
-  REG(z->rcc + RCC_CFGR) = z->cfgr | CFGR_PPRE_DIV2;
-  REG(z->rcc + RCC_CR) |= RCC_CR_PLLON;
-  while (!(REG(z->rcc + RCC_CR) & RCC_CR_PLLRDY))
-    ;
-  REG(z->rcc + RCC_CFGR) = z->cfgr | CFGR_PPRE_DIV2 | 2u;
-  while ((REG(z->rcc + RCC_CFGR) & 0xCu) != 0x8u)
-    ;
-  return 1;
-}
-
-static void clock_down(const ctl_t *c, const struct zclk *z)
-{
-  REG(z->rcc + RCC_CFGR) = z->cfgr | CFGR_PPRE_DIV2;
-  while (REG(z->rcc + RCC_CFGR) & 0xCu)
-    ;
-  REG(z->rcc + RCC_CR) &= ~RCC_CR_PLLON;
-  REG(z->rcc + RCC_CFGR) = z->cfgr;
-  REG(z->rcc + RCC_PLLCFGR) = z->pllcfgr;
-  REG(F47(c)->flash_regs + F_ACR) = z->acr;
-}
-
 /* The entry: the program command with its cycles counted as the loader
  * counts a PROGRAM's (in cycles of the loader's clock: those at 96 MHz
  * divided by Z_FAST, starvation too). */
@@ -750,8 +758,16 @@ int lf_ldr_main(ctl_t *c)
       k->result = cycles() - t0;
       c->cyc_prog += k->result;
     } else if (op == LF_LDR_OP_CRC) {
+      /* a long range runs from the PLL too (cycles counted at the
+       * loader's clock, as PROGRAM_Z counts them) */
+      struct zclk z;
+      int fast = k->len >= CRC_FAST_MIN && clock_up(c, &z);
+      uint32_t t1 = cycles();
       k->result = do_crc(c, k->addr, k->len);
-      c->cyc_crc += cycles() - t0;
+      uint32_t t2 = cycles();
+      if (fast)
+        clock_down(c, &z);
+      c->cyc_crc += (t1 - t0) + (t2 - t1) / (fast ? Z_FAST : 1u) + (cycles() - t2);
       r = 0;
     } else if (op == LF_LDR_OP_EXIT) {
       REG(f + F_CR) = CR_LOCK;
