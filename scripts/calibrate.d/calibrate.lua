@@ -198,9 +198,11 @@ local function shown(job)
   local parts = {}
   for _, c in ipairs(job.cmd) do
     if c:find("[%s{}$]") then c = "'" .. c .. "'" end
-    parts[#parts + 1] = c:gsub("{WORK}", "/tmp"):gsub("{IMG}", job.image or "")
+    parts[#parts + 1] = c:gsub("{WORK}", "/tmp"):gsub("{IMG}", job.image or ""):gsub("{N}", tostring(job.n or 0))
   end
-  return "LF_BENCH_BOARDS=" .. job.board .. " <stand-in env> " .. table.concat(parts, " ")
+  local how = job.kind == "diff" and string.format(" (virtual time minus the same with N=0, / %d%s)", job.n,
+    job.scale and string.format(", x %g", job.scale) or "") or ""
+  return "LF_BENCH_BOARDS=" .. job.board .. " <stand-in env> " .. table.concat(parts, " ") .. how
 end
 
 -- ---------------------------------------------------------------------------
