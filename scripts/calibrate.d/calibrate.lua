@@ -462,7 +462,13 @@ if opts.doc then
       end
     end
   end
-  writefile((opts.doc:gsub("%.md$", "")) .. ".json", json.encode({ revision = git_rev(), rows = rows, points = results.points }) .. "\n")
+  -- (without the commands: they hold this machine's paths; the page shows them)
+  local pts = {}
+  for i, r in ipairs(results.points) do
+    pts[i] = {}
+    for k, v in pairs(r) do if k ~= "cmd" then pts[i][k] = v end end
+  end
+  writefile((opts.doc:gsub("%.md$", "")) .. ".json", json.encode({ revision = git_rev(), rows = rows, points = pts }) .. "\n")
   log("wrote %s", opts.doc)
 end
 
