@@ -41,26 +41,8 @@ local top, build, out = opts.top, opts.build, opts.out
 local luaflash = build .. "/luaflash"
 local standin = build .. "/standin"
 
-local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
-
-local function readfile(p)
-  local f = io.open(p, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
-local function writefile(p, s)
-  local f = assert(io.open(p, "wb"))
-  f:write(s)
-  f:close()
-end
-
-local function sh(cmd)
-  local ok, how, code = os.execute(cmd)
-  return ok == true, code
-end
+local U = dofile(top .. "/scripts/benchmark.d/util.lua")
+local q, readfile, writefile, sh = U.q, U.readfile, U.writefile, U.sh
 
 local function log(fmt, ...) io.stderr:write(string.format("benchmark: " .. fmt .. "\n", ...)) end
 
@@ -86,7 +68,7 @@ local function make_images()
   local mk = build .. "/lf-bench-image"
   local function img(name, board, size)
     local p = out .. "/" .. name
-    assert(sh(string.format("%s --board %s %d %s", q(mk), board, size, q(p))), "lf-bench-image failed")
+    assert((sh(string.format("%s --board %s %d %s", q(mk), board, size, q(p)))), "lf-bench-image failed")
     images[name] = p
   end
   img("f767-65k.bin", "nucleo-f767zi", 66560)
@@ -95,8 +77,8 @@ local function make_images()
   img("h743-65k.bin", "nucleo-h743zi", 66560)
   img("h743-2m.bin", "nucleo-h743zi", 2 * 1024 * 1024)
   -- pyOCD's built-in F439 algorithm as an FLM, from the installed package
-  assert(sh(string.format("%s STM32F439xx STM32F439xI %s", q(top .. "/scripts/pyocd-flm"),
-    q(out .. "/pyocd-f439.FLM"))), "scripts/pyocd-flm failed (python3-pyocd installed?)")
+  assert((sh(string.format("%s STM32F439xx STM32F439xI %s", q(top .. "/scripts/pyocd-flm"),
+    q(out .. "/pyocd-f439.FLM")))), "scripts/pyocd-flm failed (python3-pyocd installed?)")
   img("f103-65k.bin", "nucleo-f103rb", 66560)
   img("f103rc-65k.bin", "nucleo-f103rc", 66560)
   img("l476-65k.bin", "nucleo-l476rg", 66560)
@@ -734,17 +716,7 @@ end
 
 -- ---------------------------------------------------------------------------
 
-local function git_rev()
-  -- a copy without .git (git archive) names its revision through the environment
-  if os.getenv("LF_BENCH_REVISION") then return os.getenv("LF_BENCH_REVISION") end
-  local p = io.popen("git -C " .. q(top) .. " rev-parse --short=12 HEAD 2>/dev/null")
-  local rev = (p:read("l") or "unknown")
-  p:close()
-  local d = io.popen("git -C " .. q(top) .. " status --porcelain --untracked-files=no 2>/dev/null | head -1")
-  local dirty = d:read("l")
-  d:close()
-  return rev .. (dirty and dirty ~= "" and " (with uncommitted changes)" or "")
-end
+local function git_rev() return U.git_rev(top) end
 
 local function main()
   if opts.only then

@@ -42,27 +42,9 @@ local sens = dofile(opts.top .. "/scripts/calibrate.d/sensitivity.lua")
 local top, build, out = opts.top, opts.build, opts.out
 local TOL = 0.25
 
-local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+local U = dofile(top .. "/scripts/benchmark.d/util.lua")
+local q, readfile, writefile, sh = U.q, U.readfile, U.writefile, U.sh
 local function log(fmt, ...) io.stderr:write(string.format("calibrate: " .. fmt .. "\n", ...)) end
-
-local function readfile(p)
-  local f = io.open(p, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
-local function writefile(p, s)
-  local f = assert(io.open(p, "wb"))
-  f:write(s)
-  f:close()
-end
-
-local function sh(cmd)
-  local ok = os.execute(cmd)
-  return ok == true
-end
 
 -- ---------------------------------------------------------------------------
 -- images and projects
@@ -72,7 +54,7 @@ local function make_images()
   local mk = build .. "/lf-bench-image"
   local function img(name, board, size)
     local p = out .. "/" .. name
-    assert(sh(string.format("%s --board %s %d %s", q(mk), board, size, q(p))), "lf-bench-image failed")
+    assert((sh(string.format("%s --board %s %d %s", q(mk), board, size, q(p)))), "lf-bench-image failed")
     images[name] = p
   end
   img("f767-65k.bin", "nucleo-f767zi", 66560)
@@ -293,12 +275,7 @@ local function fmt_s(v)
   return string.format("%.3f s", v)
 end
 
-local function git_rev()
-  local f = io.popen("git -C " .. q(top) .. " rev-parse --short HEAD 2>/dev/null")
-  local r = f and f:read("l")
-  if f then f:close() end
-  return r or os.getenv("LF_BENCH_REVISION") or "unknown"
-end
+local function git_rev() return U.git_rev(top) end
 
 if opts.doc then
   local byid = {}
