@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bench/bench.h"
 #include "core/session.h"
 #include "script/lf_lua.h"
 #include "script/lf_version.h"
@@ -74,9 +75,7 @@ static const char usage_text[] =
   "                          location (bench:1, usb:1-4.2), index (0, 1, ...),\n"
   "                          or 'bench' (= --bench nucleo-f767zi)\n"
   "  --bench BOARD[,BOARD]   use in-process virtual boards instead of USB\n"
-  "                          (boards: nucleo-f767zi, nucleo-f429zi, nucleo-h743zi,\n"
-  "                          nucleo-f103rb, nucleo-f103rc, nucleo-l476rg,\n"
-  "                          nrf52840-dk;\n"
+  "                          (boards: @BOARDS@;\n"
   "                          BOARD@PROBE wires another probe to it:\n"
   "                          nucleo-f767zi@daplink)\n"
   "  --bench-probe KIND      probe of every virtual board: v2, v2-1, v3 (ST-LINK),\n"
@@ -95,6 +94,31 @@ static const char usage_text[] =
   "Options may also follow a command; after SCRIPT.lua every word that is not\n"
   "one of the options above is passed to the script (arg[1..] and ...).\n"
   "Exit status: 0 success, 1 failure, 2 usage or input error.\n";
+
+/* The usage text with the bench's boards (lf_bench_board_list) in place of
+ * @BOARDS@, wrapped at the option column. */
+static void print_usage(FILE *o)
+{
+  const char *mark = strstr(usage_text, "@BOARDS@");
+  fwrite(usage_text, 1, (size_t)(mark - usage_text), o);
+  char known[512];
+  lf_bench_board_list(known, sizeof known);
+  size_t col = 35; /* "                          (boards: " */
+  for (const char *w = known; *w;) {
+    size_t n = strcspn(w, " ");
+    if (col > 35 && col + 1 + n > 78) {
+      fputs("\n                          ", o);
+      col = 26;
+    } else if (col > 35) {
+      fputc(' ', o);
+      col++;
+    }
+    fwrite(w, 1, n, o);
+    col += n;
+    w += n + strspn(w + n, " ");
+  }
+  fputs(mark + strlen("@BOARDS@"), o);
+}
 
 static const char *const level_names[] = {"error", "warn", "info", "debug", "trace"};
 
@@ -182,7 +206,7 @@ static int take_option(cli *c, int argc, char **argv, int *i)
     if (!strcmp(a, with_value[k]) && !v)
       return usage_error("option %s needs a value", a);
   if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-    fputs(usage_text, stdout);
+    print_usage(stdout);
     return OPT_DONE;
   }
   if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
@@ -214,7 +238,10 @@ static int take_option(cli *c, int argc, char **argv, int *i)
     c->pack = v;
   } else if (!strcmp(a, "--bench")) {
     if (!v[0])
-      return usage_error("--bench needs a board name (known: %s)", "nucleo-f767zi, nucleo-f429zi, nucleo-h743zi");
+    {
+      char known[512];
+      return usage_error("--bench needs a board name (known: %s)", lf_bench_board_list(known, sizeof known));
+    }
     c->bench.boards = v;
     c->want_bench = true;
   } else if (!strcmp(a, "--bench-probe")) {

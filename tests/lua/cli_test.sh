@@ -50,6 +50,22 @@ check bad-fault-spec 2 --err "usb_explode" -- --bench-faults usb_explode@1 probe
 check usb-timeout-fault 1 --err "066DFF575251717867174428.*(time|TIME)" \
   -- "${B[@]}" --bench-faults usb_timeout@20 "$here/identify.lua"
 check help 0 --out "usage: luaflash" --out "Exit status: 0 success, 1 failure, 2 usage" -- --help
+# --help lists every board the bench knows (the list the bench's own error gives)
+known=$("$bin" --bench "" x.lua 2>&1 | sed -n 's/.*(known: \(.*\))$/\1/p')
+help_boards=$("$bin" --help | tr -s ' \n' '  ')
+if [ -z "$known" ]; then
+  echo "FAIL help-lists-bench-boards: no board list in the --bench error"; fail=$((fail + 1))
+else
+  missing=""
+  for b in ${known//,/ }; do
+    case "$help_boards" in *" $b,"* | *" $b;"*) ;; *) missing="$missing $b" ;; esac
+  done
+  if [ -n "$missing" ]; then
+    echo "FAIL help-lists-bench-boards: --help lacks$missing"; fail=$((fail + 1))
+  else
+    echo "ok   help-lists-bench-boards"; pass=$((pass + 1))
+  fi
+fi
 check version 0 --out "^luaflash [0-9]+\.[0-9]+\.[0-9]+ \(Lua 5\.4" -- --version
 check probes-extra-arg 2 --err "probes: unexpected argument 'x'" -- "${B[@]}" probes x
 
