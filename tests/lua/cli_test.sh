@@ -50,8 +50,8 @@ check bad-fault-spec 2 --err "usb_explode" -- --bench-faults usb_explode@1 probe
 check usb-timeout-fault 1 --err "066DFF575251717867174428.*(time|TIME)" \
   -- "${B[@]}" --bench-faults usb_timeout@20 "$here/identify.lua"
 check help 0 --out "usage: luaflash" --out "Exit status: 0 success, 1 failure, 2 usage" -- --help
-# --help lists every board the bench knows (the list the bench's own error gives)
-known=$("$bin" --bench "" x.lua 2>&1 | sed -n 's/.*(known: \(.*\))$/\1/p')
+# --help lists every board the bench knows (the list of its unknown-board error)
+known=$("$bin" --bench nosuch "$here/identify.lua" 2>&1 | sed -n 's/.*(known: \(.*\))$/\1/p')
 help_boards=$("$bin" --help | tr -s ' \n' '  ')
 if [ -z "$known" ]; then
   echo "FAIL help-lists-bench-boards: no board list in the --bench error"; fail=$((fail + 1))
