@@ -460,20 +460,33 @@ static int wait_ready(lf_loader *l)
 {
   uint64_t t0 = now(l);
   unsigned polls = 0;
+  bool posts = lf_adi_posts(l->a);
   for (;;) {
+    /* not posting (a probe that reads word by word pays for every word):
+     * the magic word alone, the status word only while it is not there;
+     * posting, the control block in one transfer (its return times the
+     * posted upload, bps_measured) */
+    uint32_t magic = 0, status = 0;
     uint8_t b[LF_LDR_CTRL_SIZE];
-    int r = lf_adi_read(l->a, l->ctrl, b, sizeof b);
+    int r;
+    if (posts) {
+      if (!(r = lf_adi_read(l->a, l->ctrl, b, sizeof b))) {
+        const uint8_t *st = b + LF_LDR_OFF_STATUS_BLOCK + 4u * S_STATUS;
+        magic = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+        status = (uint32_t)st[0] | (uint32_t)st[1] << 8 | (uint32_t)st[2] << 16 | (uint32_t)st[3] << 24;
+      }
+    } else if (!(r = lf_adi_read32(l->a, l->ctrl, &magic)) && magic != LF_LDR_READY) {
+      r = lf_adi_read32(l->a, l->ctrl + LF_LDR_OFF_STATUS_BLOCK + 4u * S_STATUS, &status);
+    }
     if (r)
       return lf_err_wrap(l->s, r, "loader: status");
     bps_measured(l);
     l->stats.polls++;
-    uint32_t magic = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
     if (magic == LF_LDR_READY) {
       l->ready = true;
       return 0;
     }
-    const uint8_t *st = b + LF_LDR_OFF_STATUS_BLOCK + 8;
-    if (st[0] | st[1] | st[2] | st[3])
+    if (status)
       return 1; /* init failed: the caller's next status poll reports it */
     if (++polls % 32 == 0) {
       bool done = false;
@@ -694,6 +707,14 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
    * stream without erases (a blank board: the link is the bound, and the
    * target would wait for a whole last chunk) */
   bool halve = posts || !erases;
+  /* keep = 1 - r, r = the target's program time per byte over the link's
+   * (measured at the loader's upload), within [1/2, 3/4]; 1/2: halving */
+  double keep = 0.5;
+  if (!posts && l->start_bps > 0 && l->cfg.prog_unit) {
+    double r = (double)lf_geometry_prog_ns(&l->g, l->cfg.prog_unit, false) / l->cfg.prog_unit *
+               l->start_bps / 1e9;
+    keep = 1.0 - (r < 0.5 ? 0.5 : r > 0.75 ? 0.75 : r);
+  }
   unsigned zpieces = 0; /* pieces of compressed data sent */
   uint64_t t_exec = now(l);
   l->prog_done = UINT64_MAX;
@@ -733,9 +754,21 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
       uint32_t m = left < free_b ? left : free_b;
       if (m > l->cfg.chunk)
         m = l->cfg.chunk;
-      uint32_t unit = posts ? TAIL_PIECE : PIECE;
+      /* not posting: the last KiB of a shrinking stream in pieces down to
+       * TAIL_PIECE too (nothing follows them, so a piece off the 1 KiB grid
+       * splits no later probe block) */
+      bool fine = !posts && halve && !k->z && prog_left <= PIECE;
+      uint32_t unit = posts || fine ? TAIL_PIECE : PIECE;
       if (halve && m > prog_left / 2 && prog_left / 2 >= unit)
         m = (uint32_t)(prog_left / 2);
+      if (halve && !posts && !k->z && keep < 0.5) {
+        /* the target programs a piece in r x its upload time (keep = 1 - r):
+         * with r above 1/2 halving leaves it behind at the end, so each piece
+         * is at most keep x what is left (the next one still covers it) */
+        uint64_t x = (uint64_t)((double)prog_left * keep);
+        if (m > x)
+          m = x >= unit ? (uint32_t)x : m < unit ? m : unit;
+      }
       if (k->z && zpieces < 4 && m > (PIECE << zpieces)) /* compressed: the first pieces ramp */
         m = PIECE << zpieces;                              /* up, the target starts sooner */
       /* compressed, the last ZTAIL_CHUNKS chunks: pieces of ZTAIL_PIECE. The
