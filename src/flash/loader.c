@@ -454,18 +454,19 @@ static void put32(uint8_t *p, uint32_t v)
 
 /* Before the first ring write after a start: the loader has finished its
  * init (D-cache cleaned and off on an M7 whose firmware had enabled it, so
- * no dirty line can later overwrite ring data in SRAM1). One read of the
- * control block; usually the first one already shows LF_LDR_READY. */
-static int wait_ready(lf_loader *l)
+ * no dirty line can later overwrite ring data in SRAM1). Usually the first
+ * read already shows LF_LDR_READY. */
+static int wait_ready(lf_loader *l, bool short_read)
 {
   uint64_t t0 = now(l);
   unsigned polls = 0;
-  bool posts = lf_adi_posts(l->a);
+  bool posts = lf_adi_posts(l->a) || !short_read;
   for (;;) {
-    /* not posting (a probe that reads word by word pays for every word):
-     * the magic word alone, the status word only while it is not there;
-     * posting, the control block in one transfer (its return times the
-     * posted upload, bps_measured) */
+    /* short_read (not posting, a stream without erases: the link is the
+     * bound, and a probe that reads word by word pays for every word): the
+     * magic word alone, and every 8th time the status word too (an init
+     * failure is seen a few polls later); else the control block in one
+     * transfer (posting, its return times the posted upload: bps_measured) */
     uint32_t magic = 0, status = 0;
     uint8_t b[LF_LDR_CTRL_SIZE];
     int r;
@@ -475,7 +476,7 @@ static int wait_ready(lf_loader *l)
         magic = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
         status = (uint32_t)st[0] | (uint32_t)st[1] << 8 | (uint32_t)st[2] << 16 | (uint32_t)st[3] << 24;
       }
-    } else if (!(r = lf_adi_read32(l->a, l->ctrl, &magic)) && magic != LF_LDR_READY) {
+    } else if (!(r = lf_adi_read32(l->a, l->ctrl, &magic)) && magic != LF_LDR_READY && polls % 8 == 7) {
       r = lf_adi_read32(l->a, l->ctrl + LF_LDR_OFF_STATUS_BLOCK + 4u * S_STATUS, &status);
     }
     if (r)
@@ -710,10 +711,16 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
   /* keep = 1 - r, r = the target's program time per byte over the link's
    * (measured at the loader's upload), within [1/2, 3/4]; 1/2: halving */
   double keep = 0.5;
+  /* not posting: the last KiB's smallest piece, one whose programming
+   * takes at least what one more piece costs on the link (its write and
+   * its data_wr: about the start's two round trips, bps_rtt) */
+  uint32_t tail_unit = PIECE;
   if (!posts && l->start_bps > 0 && l->cfg.prog_unit) {
-    double r = (double)lf_geometry_prog_ns(&l->g, l->cfg.prog_unit, false) / l->cfg.prog_unit *
-               l->start_bps / 1e9;
+    double ns_b = (double)lf_geometry_prog_ns(&l->g, l->cfg.prog_unit, false) / l->cfg.prog_unit;
+    double r = ns_b * l->start_bps / 1e9;
     keep = 1.0 - (r < 0.5 ? 0.5 : r > 0.75 ? 0.75 : r);
+    for (tail_unit = TAIL_PIECE; tail_unit < PIECE && ns_b * tail_unit < (double)l->bps_rtt;)
+      tail_unit *= 2;
   }
   unsigned zpieces = 0; /* pieces of compressed data sent */
   uint64_t t_exec = now(l);
@@ -736,7 +743,7 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
       continue;
     }
     if (sidx < n && !l->ready) {
-      int w = wait_ready(l);
+      int w = wait_ready(l, !erases);
       if (w < 0) {
         r = w;
         break;
@@ -758,7 +765,7 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
        * TAIL_PIECE too (nothing follows them, so a piece off the 1 KiB grid
        * splits no later probe block) */
       bool fine = !posts && halve && !k->z && prog_left <= PIECE;
-      uint32_t unit = posts || fine ? TAIL_PIECE : PIECE;
+      uint32_t unit = posts ? TAIL_PIECE : fine ? tail_unit : PIECE;
       if (halve && m > prog_left / 2 && prog_left / 2 >= unit)
         m = (uint32_t)(prog_left / 2);
       if (halve && !posts && !k->z && keep < 0.5) {
@@ -1790,8 +1797,10 @@ static int compare_verify(lf_loader *l, const lf_plan *p, const unsigned *idx, c
 
 /* The verify ranges of adjacent sectors as one range each (the CRC32 of a
  * concatenation is crc32_combine of its parts): fewer commands to post and
- * results to read, the same bytes checked. A direct adapter (FLM) keeps one
- * range per sector. */
+ * results to read, the same bytes checked; that matters on a probe that
+ * reads and writes word by word (not posting: ST-LINK). A posting probe
+ * (its CRC results come with the polls) and a direct adapter (FLM) keep
+ * one range per sector. */
 typedef struct vgroup {
   lf_loader_range rg;
   uint32_t want;       /* the plan's would-be CRC32 of the range */
@@ -1805,7 +1814,7 @@ static size_t verify_groups(const lf_loader *l, const lf_plan *p, const lf_loade
   for (size_t j = 0; j < nr; j++) {
     uint32_t want = p->sector[idx[j]].crc;
     vgroup *g = ng ? &gr[ng - 1] : NULL;
-    if (g && !l->ad->direct && g->rg.addr + g->rg.len == rg[j].addr && rg[j].len &&
+    if (g && !l->ad->direct && !lf_adi_posts(l->a) && g->rg.addr + g->rg.len == rg[j].addr && rg[j].len &&
         (uint64_t)g->rg.len + rg[j].len <= UINT32_MAX) {
       g->want = (uint32_t)crc32_combine(g->want, want, (z_off_t)rg[j].len);
       g->rg.len += rg[j].len;
