@@ -786,6 +786,38 @@ function M.write(res, params_text, path, svg_dir, svg)
           x and string.format("%.3f", x) or "—", t[6], x and (x <= t[6] and "yes" or "no") or "—")
       end
       w("")
+      -- the Pico's bound: what the run cannot go below, from its own figures
+      local function fixed_s(b) -- the run outside the stream: connect, plan (loader, CRCs), reset, disconnect
+        local f = 0
+        for _, e in ipairs(b.bench_timeline or {}) do
+          if e.name == "connect" or e.name == "plan" or e.name == "reset" or e.name == "disconnect" then
+            f = f + (e.bench_s or 0)
+          end
+        end
+        return f
+      end
+      local ps, pe, px = BY["z-small-pico"], BY["z-small-pico-erase"], BY["z-xl-pico"]
+      local zs, zx = ps and ps.compress or {}, px and px.compress or {}
+      if ps and pe and pe.plan and zs.flash_s and zs.upload_compressed_s and px and zx.flash_s then
+        local fs, fx = fixed_s(ps), fixed_s(px)
+        w("The Pico's (a) asks for %s s (0.40 x %s s). Its page programs alone take %s s and the run outside",
+          f3(0.40 * pe.plan.floor_s), f3(pe.plan.floor_s), f3(zs.flash_s))
+        w("the stream (connect, the loader's upload and CRC pass, reset, disconnect) %s s; the image compresses", f3(fs))
+        w("to %.0f %%, %s s on the link at 50 MHz. The RP2040's boot ROM blocks the core while a page programs,",
+          100 * (zs.ratio or 0), f3(zs.upload_compressed_s))
+        w("so inflating (%s s on the core) adds to the programming instead of overlapping it. Even with", f3(zs.inflate_s))
+        w("inflating hidden (core 1, or a page loop of the loader's own that inflates while the flash is busy)")
+        w("the job cannot go below %s s + max(%s, %s) s = %s s: (a) is not reachable at this compression", f3(fs),
+          f3(zs.flash_s), f3(zs.upload_compressed_s), f3(fs + math.max(zs.flash_s, zs.upload_compressed_s)))
+        w("ratio, and at about 65 % or better only with that overlap and nothing else left. (c): programming")
+        w("%s s, compressed upload %s s, inflating %s s: with the overlap about %s s (%.2fx), without it the",
+          f3(zx.flash_s), f3(zx.upload_compressed_s), f3(zx.inflate_s),
+          f3(fx + math.max(zx.flash_s, zx.upload_compressed_s)),
+          (fx + math.max(zx.flash_s, zx.upload_compressed_s)) / zx.flash_s)
+        w("programming and the inflating add up (today's %s s), and the plain upload alone takes %s s.", f3(px.virtual_s),
+          BY["z-xl-pico-upload"] and f3(BY["z-xl-pico-upload"].virtual_s) or "—")
+        w("")
+      end
     end
   end
 
