@@ -454,26 +454,40 @@ static void put32(uint8_t *p, uint32_t v)
 
 /* Before the first ring write after a start: the loader has finished its
  * init (D-cache cleaned and off on an M7 whose firmware had enabled it, so
- * no dirty line can later overwrite ring data in SRAM1). One read of the
- * control block; usually the first one already shows LF_LDR_READY. */
-static int wait_ready(lf_loader *l)
+ * no dirty line can later overwrite ring data in SRAM1). Usually the first
+ * read already shows LF_LDR_READY. */
+static int wait_ready(lf_loader *l, bool short_read)
 {
   uint64_t t0 = now(l);
   unsigned polls = 0;
+  bool posts = lf_adi_posts(l->a) || !short_read;
   for (;;) {
+    /* short_read (not posting, a stream without erases: the link is the
+     * bound, and a probe that reads word by word pays for every word): the
+     * magic word alone, and every 8th time the status word too (an init
+     * failure is seen a few polls later); else the control block in one
+     * transfer (posting, its return times the posted upload: bps_measured) */
+    uint32_t magic = 0, status = 0;
     uint8_t b[LF_LDR_CTRL_SIZE];
-    int r = lf_adi_read(l->a, l->ctrl, b, sizeof b);
+    int r;
+    if (posts) {
+      if (!(r = lf_adi_read(l->a, l->ctrl, b, sizeof b))) {
+        const uint8_t *st = b + LF_LDR_OFF_STATUS_BLOCK + 4u * S_STATUS;
+        magic = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+        status = (uint32_t)st[0] | (uint32_t)st[1] << 8 | (uint32_t)st[2] << 16 | (uint32_t)st[3] << 24;
+      }
+    } else if (!(r = lf_adi_read32(l->a, l->ctrl, &magic)) && magic != LF_LDR_READY && polls % 8 == 7) {
+      r = lf_adi_read32(l->a, l->ctrl + LF_LDR_OFF_STATUS_BLOCK + 4u * S_STATUS, &status);
+    }
     if (r)
       return lf_err_wrap(l->s, r, "loader: status");
     bps_measured(l);
     l->stats.polls++;
-    uint32_t magic = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
     if (magic == LF_LDR_READY) {
       l->ready = true;
       return 0;
     }
-    const uint8_t *st = b + LF_LDR_OFF_STATUS_BLOCK + 8;
-    if (st[0] | st[1] | st[2] | st[3])
+    if (status)
       return 1; /* init failed: the caller's next status poll reports it */
     if (++polls % 32 == 0) {
       bool done = false;
@@ -694,6 +708,20 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
    * stream without erases (a blank board: the link is the bound, and the
    * target would wait for a whole last chunk) */
   bool halve = posts || !erases;
+  /* keep = 1 - r, r = the target's program time per byte over the link's
+   * (measured at the loader's upload), within [1/2, 3/4]; 1/2: halving */
+  double keep = 0.5;
+  /* not posting: the last KiB's smallest piece, one whose programming
+   * takes at least what one more piece costs on the link (its write and
+   * its data_wr: about the start's two round trips, bps_rtt) */
+  uint32_t tail_unit = PIECE;
+  if (!posts && l->start_bps > 0 && l->cfg.prog_unit) {
+    double ns_b = (double)lf_geometry_prog_ns(&l->g, l->cfg.prog_unit, false) / l->cfg.prog_unit;
+    double r = ns_b * l->start_bps / 1e9;
+    keep = 1.0 - (r < 0.5 ? 0.5 : r > 0.75 ? 0.75 : r);
+    for (tail_unit = TAIL_PIECE; tail_unit < PIECE && ns_b * tail_unit < (double)l->bps_rtt;)
+      tail_unit *= 2;
+  }
   unsigned zpieces = 0; /* pieces of compressed data sent */
   uint64_t t_exec = now(l);
   l->prog_done = UINT64_MAX;
@@ -715,7 +743,7 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
       continue;
     }
     if (sidx < n && !l->ready) {
-      int w = wait_ready(l);
+      int w = wait_ready(l, !erases);
       if (w < 0) {
         r = w;
         break;
@@ -733,9 +761,21 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
       uint32_t m = left < free_b ? left : free_b;
       if (m > l->cfg.chunk)
         m = l->cfg.chunk;
-      uint32_t unit = posts ? TAIL_PIECE : PIECE;
+      /* not posting: the last KiB of a shrinking stream in pieces down to
+       * TAIL_PIECE too (nothing follows them, so a piece off the 1 KiB grid
+       * splits no later probe block) */
+      bool fine = !posts && halve && !k->z && prog_left <= PIECE;
+      uint32_t unit = posts ? TAIL_PIECE : fine ? tail_unit : PIECE;
       if (halve && m > prog_left / 2 && prog_left / 2 >= unit)
         m = (uint32_t)(prog_left / 2);
+      if (halve && !posts && !k->z && keep < 0.5) {
+        /* the target programs a piece in r x its upload time (keep = 1 - r):
+         * with r above 1/2 halving leaves it behind at the end, so each piece
+         * is at most keep x what is left (the next one still covers it) */
+        uint64_t x = (uint64_t)((double)prog_left * keep);
+        if (m > x)
+          m = x >= unit ? (uint32_t)x : m < unit ? m : unit;
+      }
       if (k->z && zpieces < 4 && m > (PIECE << zpieces)) /* compressed: the first pieces ramp */
         m = PIECE << zpieces;                              /* up, the target starts sooner */
       /* compressed, the last ZTAIL_CHUNKS chunks: pieces of ZTAIL_PIECE. The
@@ -1755,6 +1795,56 @@ static int compare_verify(lf_loader *l, const lf_plan *p, const unsigned *idx, c
   return 0;
 }
 
+/* The verify ranges of adjacent sectors as one range each (the CRC32 of a
+ * concatenation is crc32_combine of its parts): fewer commands to post and
+ * results to read, the same bytes checked; that matters on a probe that
+ * reads and writes word by word (not posting: ST-LINK). A posting probe
+ * (its CRC results come with the polls) and a direct adapter (FLM) keep
+ * one range per sector. */
+typedef struct vgroup {
+  lf_loader_range rg;
+  uint32_t want;       /* the plan's would-be CRC32 of the range */
+  size_t first, n;     /* its sectors: idx[first .. first + n) */
+} vgroup;
+
+static size_t verify_groups(const lf_loader *l, const lf_plan *p, const lf_loader_range *rg,
+                            const unsigned *idx, size_t nr, vgroup *gr)
+{
+  size_t ng = 0;
+  for (size_t j = 0; j < nr; j++) {
+    uint32_t want = p->sector[idx[j]].crc;
+    vgroup *g = ng ? &gr[ng - 1] : NULL;
+    if (g && !l->ad->direct && !lf_adi_posts(l->a) && g->rg.addr + g->rg.len == rg[j].addr && rg[j].len &&
+        (uint64_t)g->rg.len + rg[j].len <= UINT32_MAX) {
+      g->want = (uint32_t)crc32_combine(g->want, want, (z_off_t)rg[j].len);
+      g->rg.len += rg[j].len;
+      g->n++;
+    } else {
+      gr[ng++] = (vgroup){rg[j], want, j, 1};
+    }
+  }
+  return ng;
+}
+
+/* The groups' CRCs against the plan; a group that differs is checked
+ * sector by sector, so the error names the sector (as compare_verify). */
+static int compare_groups(lf_loader *l, const lf_plan *p, const lf_loader_range *rg, const unsigned *idx,
+                          const vgroup *gr, size_t ng, const uint32_t *gcrc, uint32_t *crcs)
+{
+  for (size_t j = 0; j < ng; j++) {
+    if (gcrc[j] == gr[j].want)
+      continue;
+    if (gr[j].n == 1)
+      return compare_verify(l, p, idx + gr[j].first, gcrc + j, 1);
+    int r = lf_loader_crc32(l, rg + gr[j].first, gr[j].n, crcs + gr[j].first);
+    if (!r)
+      r = compare_verify(l, p, idx + gr[j].first, crcs + gr[j].first, gr[j].n);
+    if (r)
+      return r;
+  }
+  return 0;
+}
+
 int lf_loader_plan_program(lf_loader *l, const lf_plan *p, unsigned *verified)
 {
   if (verified)
@@ -1762,16 +1852,34 @@ int lf_loader_plan_program(lf_loader *l, const lf_plan *p, unsigned *verified)
   lf_loader_range *rg;
   unsigned *idx;
   uint32_t *crcs;
-  size_t nr, n = 0;
+  size_t nr, n = 0, ng = 0;
   lf_loader_step *st = NULL;
+  vgroup *gr = NULL;
+  lf_loader_range *grg = NULL;
+  uint32_t *gcrc = NULL;
   int r = sector_ranges(l, p, true, &rg, &idx, &crcs, &nr);
+  if (!r && nr) {
+    gr = malloc(nr * sizeof *gr);
+    grg = malloc(nr * sizeof *grg);
+    gcrc = malloc(nr * sizeof *gcrc);
+    if (!gr || !grg || !gcrc)
+      r = lf_err_set(l->s, LF_ENOMEM, "loader: out of memory");
+  }
+  if (!r && nr) {
+    ng = verify_groups(l, p, rg, idx, nr, gr);
+    for (size_t j = 0; j < ng; j++)
+      grg[j] = gr[j].rg;
+  }
   if (!r)
     r = lf_loader_plan_steps(l->s, p, &st, &n);
-  if (!r && (n || nr))
-    r = lf_loader_run_crc32(l, st, n, rg, nr, crcs);
+  if (!r && (n || ng))
+    r = lf_loader_run_crc32(l, st, n, grg, ng, gcrc);
   free(st);
-  if (!r && (r = compare_verify(l, p, idx, crcs, nr)) == 0 && verified)
+  if (!r && (r = compare_groups(l, p, rg, idx, gr, ng, gcrc, crcs)) == 0 && verified)
     *verified = (unsigned)nr;
+  free(gr);
+  free(grg);
+  free(gcrc);
   free_ranges(rg, idx, crcs);
   return r;
 }
@@ -1783,12 +1891,30 @@ int lf_loader_plan_verify(lf_loader *l, const lf_plan *p, unsigned *verified)
   lf_loader_range *rg;
   unsigned *idx;
   uint32_t *crcs;
-  size_t n;
+  size_t n, ng = 0;
+  vgroup *gr = NULL;
+  lf_loader_range *grg = NULL;
+  uint32_t *gcrc = NULL;
   int r = sector_ranges(l, p, true, &rg, &idx, &crcs, &n);
-  if (!r && n && (r = lf_loader_crc32(l, rg, n, crcs)))
-    r = lf_err_wrap(l->s, r, "verify");
-  if (!r && n && (r = compare_verify(l, p, idx, crcs, n)) == 0 && verified)
+  if (!r && n) {
+    gr = malloc(n * sizeof *gr);
+    grg = malloc(n * sizeof *grg);
+    gcrc = malloc(n * sizeof *gcrc);
+    if (!gr || !grg || !gcrc)
+      r = lf_err_set(l->s, LF_ENOMEM, "loader: out of memory");
+  }
+  if (!r && n) {
+    ng = verify_groups(l, p, rg, idx, n, gr);
+    for (size_t j = 0; j < ng; j++)
+      grg[j] = gr[j].rg;
+    if ((r = lf_loader_crc32(l, grg, ng, gcrc)))
+      r = lf_err_wrap(l->s, r, "verify");
+  }
+  if (!r && n && (r = compare_groups(l, p, rg, idx, gr, ng, gcrc, crcs)) == 0 && verified)
     *verified = (unsigned)n;
+  free(gr);
+  free(grg);
+  free(gcrc);
   free_ranges(rg, idx, crcs);
   return r;
 }

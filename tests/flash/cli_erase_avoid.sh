@@ -47,6 +47,13 @@ run "collision: verify fails, the sector is erased and programmed again" 0 $B s4
   --err "warn: verify failed on a sector programmed without its erase .*CRC32 collision.*erasing and programming again" \
   --out "1024 bytes: 1 sectors erased, 1 programmed, 0 unchanged; verified"
 same "collision: the sector holds the image and 0xFF after it" $B s4 0x08008000 k1want.bin
+# the same collision inside a 3-sector job: the verify CRCs adjacent sectors
+# as one range, so the mismatch is looked up sector by sector and named
+run "forge sector 1 again (the collision)" 0 $B s4b forge.lua -- --out "verified"
+run "collision in one verify range: sector 1 named, erased and programmed again" 0 $B s4b f7.lua -- \
+  --err "warn: verify failed on a sector programmed without its erase .*verify: sector 1 \(0x08008000" \
+  --out "71680 bytes: 1 sectors erased, 1 programmed, 2 unchanged; verified"
+same "collision in one verify range: the flash holds the image" $B s4b 0x08000000 app.bin
 
 # a power loss while programming a blank sector without its erase: the
 # rerun finds it no longer blank, erases it and ends right
