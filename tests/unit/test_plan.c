@@ -801,6 +801,142 @@ static void test_program_ranges_skip_erased_runs(void **state)
   lf_geometry_free(&g);
 }
 
+/* The unit-by-unit scan that program ranges were computed with before the
+ * eight-bytes-at-a-time skip of erased bytes (plan.c next_written): the same
+ * ranges are expected. */
+static size_t ref_ranges(const uint8_t *c, uint32_t addr, uint32_t size, unsigned unit, uint32_t gap,
+                         lf_plan_range *out)
+{
+  if (gap < unit)
+    gap = unit;
+  size_t n = 0;
+  bool open = false;
+  uint32_t start = 0, end = 0;
+  for (uint32_t off = 0; off < size; off += unit) {
+    bool blank = true;
+    for (unsigned i = 0; i < unit; i++)
+      blank = blank && c[off + i] == 0xFF;
+    if (blank)
+      continue;
+    if (open && off - end >= gap) {
+      out[n++] = (lf_plan_range){addr + start, end - start, false};
+      open = false;
+    }
+    if (!open) {
+      start = off;
+      open = true;
+    }
+    end = off + unit;
+  }
+  if (open)
+    out[n++] = (lf_plan_range){addr + start, end - start, false};
+  return n;
+}
+
+static void test_program_ranges_match_unit_scan(void **state)
+{
+  (void)state;
+  lf_flash_geometry g = {0};
+  geometry(0x451, 2048, false, &g);
+  static lf_plan_range want[32768];
+  uint32_t seed = 12345;
+  static const uint32_t gaps[] = {1, 8, 64, 200};
+  for (int trial = 0; trial < 48; trial++) {
+    /* even trials: an erased sector with a few written bytes and short runs
+     * anywhere (none at all in trial 0); odd ones: a written sector with
+     * erased bytes and runs of up to 80 bytes (none in trial 1); the
+     * sector's first and last bytes changed in some */
+    bool written = trial % 2;
+    img m = {0};
+    img_add(&m, 0x08000000, 32768, written ? 0x00 : 0xFF);
+    uint8_t *c = m.seg[0].data;
+    int nw = trial / 2 * 7;
+    for (int k = 0; k < nw; k++) {
+      seed = seed * 1103515245u + 12345u;
+      uint32_t at = (seed >> 8) % 32768, len = 1 + (seed >> 26) % (written ? 80 : 11);
+      for (uint32_t j = at; j < at + len && j < 32768; j++)
+        c[j] = written ? 0xFF : (uint8_t)((seed >> (j % 24)) % 255); /* never 0xFF */
+    }
+    if (trial % 3 == 1)
+      c[0] = written ? 0xFF : 0x7E;
+    if (trial % 4 == 2 || trial % 4 == 3)
+      c[32767] = written ? 0xFF : 0x00;
+    for (unsigned unit = 4; unit <= 8; unit += 4)
+      for (size_t gi = 0; gi < sizeof gaps / sizeof gaps[0]; gi++) {
+        lf_plan_settings set;
+        lf_plan_settings_default(&set);
+        set.erase = LF_ERASE_SECTOR;
+        set.prog_unit = unit;
+        set.ff_gap = gaps[gi];
+        lf_plan *p = build(&m, &g, &set);
+        finalize(p);
+        size_t n = ref_ranges(c, 0x08000000, 32768, unit, gaps[gi], want);
+        uint32_t words = 0;
+        assert_int_equal(p->sector[0].nprog, n);
+        for (size_t r = 0; r < n; r++) {
+          range_is(&p->sector[0].prog[r], want[r].addr, want[r].len);
+          words += want[r].len / unit;
+        }
+        assert_int_equal(p->sector[0].prog_words, words);
+        assert_int_equal(p->sector[0].action, n ? LF_SECTOR_PROGRAM : LF_SECTOR_ERASE);
+        if (trial == 0)
+          assert_int_equal(n, 0);
+        if (written)
+          assert_true(n >= 1);
+        lf_plan_free(p);
+      }
+    img_free(&m);
+  }
+  lf_geometry_free(&g);
+}
+
+/* Every sector gets its CRC32; an untouched one the CRC of its erased bytes,
+ * combined from one 1 KiB block's (plan.c crc_of): against zlib over the
+ * bytes, for sectors of 256 B to 256 KiB and both erased values. */
+static void test_erased_sector_crcs(void **state)
+{
+  (void)state;
+  static const lf_geometry_region rg[] = {
+    {0x08000000u, 4, 256, 0, 0},     {0x08000400u, 2, 512, 0, 4},     {0x08000800u, 2, 1024, 0, 6},
+    {0x08001000u, 1, 4096, 0, 8},    {0x08002000u, 1, 8192, 0, 9},    {0x08004000u, 1, 16384, 0, 10},
+    {0x08008000u, 1, 32768, 0, 11},  {0x08010000u, 1, 65536, 0, 12},  {0x08020000u, 1, 131072, 0, 13},
+    {0x08040000u, 1, 262144, 0, 14},
+  };
+  lf_flash_timing tm = {0};
+  for (int k = 0; k < LF_FLASH_UNITS; k++) {
+    tm.prog_ns[0][k] = tm.prog_ns[1][k] = 80 * US;
+    tm.mass_ns[0][k] = tm.mass_ns[1][k] = 22 * MS;
+  }
+  tm.erase[0].size = 256;
+  for (int k = 0; k < LF_FLASH_UNITS; k++)
+    tm.erase[0].ns[0][k] = tm.erase[0].ns[1][k] = 21 * MS;
+  static uint8_t bytes[262144];
+  for (int erased = 0; erased < 2; erased++) {
+    lf_geometry_desc d = {.name = "made-up sizes", .regions = rg, .nregions = sizeof rg / sizeof rg[0],
+                          .erased = erased ? 0xFF : 0x00, .prog_units = 4, .prog_unit = 4, .timing = &tm};
+    lf_flash_geometry g = {0};
+    assert_int_equal(lf_geometry_build(S, &d, &g), 0);
+    assert_int_equal(g.nsectors, 15);
+    img m = {0};
+    img_add(&m, 0x08000100, 16, 0x5A); /* sector 1 only */
+    lf_plan_settings set;
+    lf_plan_settings_default(&set);
+    set.erase = LF_ERASE_SECTOR;
+    lf_plan *p = build(&m, &g, &set);
+    finalize(p);
+    for (unsigned i = 0; i < g.nsectors; i++) {
+      uint32_t size = g.sector[i].size;
+      memset(bytes, d.erased, size);
+      if (i == 1)
+        memset(bytes, 0x5A, 16);
+      assert_int_equal(p->sector[i].crc, (uint32_t)crc32(0, bytes, size));
+    }
+    lf_plan_free(p);
+    img_free(&m);
+    lf_geometry_free(&g);
+  }
+}
+
 static void test_dual_bank_and_f4_boundaries(void **state)
 {
   lf_flash_geometry g = {0};
@@ -1534,6 +1670,8 @@ int main(void)
     cmocka_unit_test(test_bits_only_f1_rule),
     cmocka_unit_test(test_keep_unwritten_reads_and_writes_back),
     cmocka_unit_test(test_program_ranges_skip_erased_runs),
+    cmocka_unit_test(test_program_ranges_match_unit_scan),
+    cmocka_unit_test(test_erased_sector_crcs),
     cmocka_unit_test(test_dual_bank_and_f4_boundaries),
     cmocka_unit_test(test_plan_input_errors_and_verify_off),
     cmocka_unit_test(test_protect_region_in_touched_sector),
