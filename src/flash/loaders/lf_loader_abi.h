@@ -87,8 +87,21 @@ struct lf_ldr_bits {
 /* The header of one PROGRAM_Z record in the ring. */
 struct lf_ldr_zrec {
   uint32_t zlen; /* deflate bytes after this header */
-  uint32_t olen; /* bytes they inflate to (programmed at the command's addr + the olen before) */
+  uint32_t olen; /* bytes they inflate to (programmed at the command's addr + the olen before),
+                    | LF_LDR_ZREC_* flags (only for a routine whose adapter says so: any
+                    other reads them as a wrong olen and stops with LF_LDR_ST_DATA) */
 };
+/* Record flags (in olen's top bits):
+ * - BCJ: the inflated bytes are Thumb-branch filtered (lf_bcj.h): every BL
+ *   pair found scanning the record from its start holds its target as an
+ *   absolute address (halfwords); the routine undoes that before it programs.
+ * - CONT: the record's dictionary is the stream's inflated output before it
+ *   (from this command and the ones before, the last z_out_size bytes of
+ *   it) instead of only the previous record of this command; a record
+ *   without it starts a new history. */
+#define LF_LDR_ZREC_BCJ 0x80000000u
+#define LF_LDR_ZREC_CONT 0x40000000u
+#define LF_LDR_ZREC_LEN 0x00FFFFFFu
 
 /* Independent banks: such a loader only STARTS an erase (sector, bank,
  * chip) and moves on; the erase is waited for by the next command that
