@@ -708,6 +708,16 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
    * is published (ns, the model's rates) */
   double zfree = 0, link_bns = l->stats.z_link_bps > 0 ? 1e9 / l->stats.z_link_bps : 0;
   double flash_bns = (double)lf_geometry_prog_ns(&l->g, l->cfg.prog_unit, false) / l->cfg.prog_unit;
+  /* ... sized by it where the link and the flash take about as long (a
+   * stream whose upload takes clearly longer keeps the target waiting
+   * for every piece anyway: fewer, larger pieces) */
+  double zraw = 0, zup = 0;
+  for (size_t i = 0; i < n; i++)
+    if (cmds[i].z) {
+      zraw += cmds[i].c.len;
+      zup += cmds[i].zlen;
+    }
+  bool zfine = l->ad->z_cont && zup * link_bns <= 1.25 * zraw * flash_bns;
   uint64_t t_exec = now(l);
   l->prog_done = UINT64_MAX;
   l->prog_phase = NULL;
@@ -751,7 +761,7 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
       uint32_t unit = posts ? TAIL_PIECE : PIECE;
       if (halve && m > prog_left / 2 && prog_left / 2 >= unit)
         m = (uint32_t)(prog_left / 2);
-      if (k->z && l->ad->z_cont) {
+      if (k->z && zfine) {
         /* the routine inflates as the bytes come: a piece whose upload
          * takes at most half the target's (estimated) backlog, so it stays
          * busy while the piece travels, at least 1 KiB (each piece costs a
@@ -771,7 +781,7 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
        * programs 1.5x or more raw bytes), so with whole chunks it is still
        * programming the last ones long after the link is done; halving does
        * not help (it works off every piece after the last big one) */
-      if (k->z && !l->ad->z_cont && prog_left <= (uint64_t)ZTAIL_CHUNKS * l->cfg.chunk && m > ZTAIL_PIECE)
+      if (k->z && !zfine && prog_left <= (uint64_t)ZTAIL_CHUNKS * l->cfg.chunk && m > ZTAIL_PIECE)
         m = ZTAIL_PIECE;
       if (m > l->ring_size - l->woff)
         m = l->ring_size - l->woff;
@@ -1321,7 +1331,8 @@ static bool z_reorder(pcmd *cmds, size_t n, double link_ns, double flash_ns)
 /* The PROGRAM commands of a movable stream (z_movable) in pieces of at most
  * ZSPLIT bytes (*cmds reallocated; the ntail commands after the n move
  * along), so the order can follow the data's compressibility more finely
- * than by sectors. */
+ * than by sectors; as many commands as the queue holds at most (the host
+ * posts more only when it polls, and it does not while the ring has room). */
 #define ZSPLIT 8192u
 static int z_split(lf_loader *l, pcmd **cmds, size_t *n, size_t ntail)
 {
@@ -1330,7 +1341,7 @@ static int z_split(lf_loader *l, pcmd **cmds, size_t *n, size_t ntail)
     return 0;
   for (size_t i = fp; i < fp + np; i++)
     m += ((*cmds)[i].c.len - 1) / ZSPLIT;
-  if (m == *n)
+  if (m == *n || m + ntail > QUEUE)
     return 0;
   pcmd *nw = calloc(m + ntail + 1, sizeof *nw);
   if (!nw)

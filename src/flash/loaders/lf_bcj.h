@@ -53,17 +53,27 @@ static inline void lfb_filter(uint8_t *b, uint32_t n, uint32_t a, int enc)
 
 /* Undoing the filter unit by unit while a record is still being inflated
  * (the filtered bytes stay in the output buffer: they are the next
- * records' history). Zeroed per record. */
+ * records' history). Starts as LFB_START per record. */
 struct lfb_state {
   uint32_t scan; /* next record offset to look at */
-  uint32_t at;   /* record offset of c[0] */
-  uint32_t has;  /* c holds a converted pair */
-  uint8_t c[4];
+  uint32_t at;   /* record offset of c[0] (LFB_NONE: no pair yet) */
+  uint8_t c[4];  /* the last pair, converted */
 };
+#define LFB_NONE 0x80000000u
+#define LFB_START {0, LFB_NONE, {0}}
 
 /* The bytes needed past a unit before it can be undone (a pair starting in
  * it may end up to 3 bytes after it). */
 #define LFB_LAG 3u
+
+/* c's bytes that fall into the unit w of u bytes, c[0] at unit offset rel
+ * (modulo 2^32: a pair that began before the unit has rel = -1 .. -3). */
+static inline void lfb_put(uint8_t *w, uint32_t rel, uint32_t u, const uint8_t *c)
+{
+  for (uint32_t i = 0; i < 4; i++)
+    if (rel + i < u)
+      w[rel + i] = c[i];
+}
 
 /* The unit [d, d + u) (u <= 8) of a record of olen bytes at flash address a
  * into w, unfiltered; out holds the record's filtered bytes at least up to
@@ -71,25 +81,17 @@ struct lfb_state {
 static inline void lfb_unit(struct lfb_state *s, const uint8_t *out, uint32_t d, uint32_t u, uint32_t olen,
                             uint32_t a, uint8_t *w)
 {
-  uint32_t e = d + u;
   for (uint32_t i = 0; i < u; i++)
     w[i] = out[d + i];
-  if (s->has)
-    for (uint32_t i = 0; i < 4; i++)
-      if (s->at + i >= d && s->at + i < e)
-        w[s->at + i - d] = s->c[i];
-  while (s->scan < e) {
+  lfb_put(w, s->at - d, u, s->c);
+  while (s->scan < d + u) {
     uint32_t p = s->scan;
+    s->scan = p + 2;
     if (p + 4 <= olen && lfb_is_pair(out + p)) {
       lfb_pair(out + p, a + p, 0, s->c);
       s->at = p;
-      s->has = 1;
-      for (uint32_t i = 0; i < 4; i++)
-        if (p + i >= d && p + i < e)
-          w[p + i - d] = s->c[i];
+      lfb_put(w, p - d, u, s->c);
       s->scan = p + 4;
-    } else {
-      s->scan = p + 2;
     }
   }
 }

@@ -629,7 +629,7 @@ static int z_program(ctl_t *c, cmd_t *k, uint32_t idx)
       return fail(c, LF_LDR_ST_DATA, dst, hw[1]);
     }
     uint32_t hist = flags & LF_LDR_ZREC_CONT ? *histp : 0;
-    struct zpump z = {dst, 0, f, F47(c)->psize, 0, 0, olen, flags & LF_LDR_ZREC_BCJ, {0, 0, 0, {0}}};
+    struct zpump z = {dst, 0, f, F47(c)->psize, 0, 0, olen, flags & LF_LDR_ZREC_BCJ, LFB_START};
     /* the record's bytes are inflated as they arrive (zmore waits) */
     struct zsrc zs = {c, rd + 8, zlen};
     uint32_t there = avail - 8 < zlen ? avail - 8 : zlen;
