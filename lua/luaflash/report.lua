@@ -517,16 +517,15 @@ function M:summary(result, eff)
     o:write(string.format("  protected '%s' 0x%08X-0x%08X: %s\n", r.name, r.addr, r.addr + r.len - 1, how))
   end
   if p.auto_note then o:write("  erase = \"auto\": " .. p.auto_note .. "\n") end
+  -- the compressed-upload decision and what it did, one line
   local z = result.compress
+  local why = z and (z.why or "?") .. (z.detail and ": " .. z.detail or "")
   if z and z.used then
-    o:write(string.format("  uploaded %.1f KiB compressed (%.0f %% of %.1f KiB; %s)\n", z.compressed_bytes / 1024,
-      100 * (z.ratio or 1), z.bytes / 1024, z.why or "?"))
+    o:write(string.format("  compress: on, uploaded %.1f KiB compressed (%.0f %% of %.1f KiB; %s)\n",
+      z.compressed_bytes / 1024, 100 * (z.ratio or 1), z.bytes / 1024, why))
   elseif z and z.why and z.why ~= "off" and z.why ~= "no inflater in this loader" then
-    o:write(string.format("  uploaded uncompressed (compress = \"auto\": %s%s)\n", z.why,
+    o:write(string.format("  compress: off, uploaded uncompressed (compress = \"auto\": %s%s)\n", why,
       (z.compressed_bytes or 0) > 0 and string.format("; it would be %.0f %%", 100 * (z.ratio or 1)) or ""))
-  end
-  if z and z.reason and z.why ~= "off" and z.why ~= "no inflater in this loader" then
-    o:write("  compress: " .. z.reason .. "\n")
   end
 end
 
