@@ -702,6 +702,7 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
    * starts on the last bytes sooner: always when posting; otherwise in a
    * stream without erases (a blank board: the link is the bound, and the
    * target would wait for a whole last chunk) */
+  l->stats.stream_total = prog_left;
   bool halve = posts || !erases;
   unsigned zpieces = 0; /* pieces of compressed data sent */
   /* compressed (adapter z_cont): when the target will have programmed what

@@ -234,6 +234,7 @@ struct lf_loader_stats {
   uint64_t commands;       /* commands posted */
   uint64_t data_bytes;     /* bytes streamed through the ring (incl. padding) */
   uint64_t stream_bytes;   /* of those, the current (or last) stream's */
+  uint64_t stream_total;   /* the bytes that stream uploads in all (compressed when it is) */
   uint64_t uploads;        /* data write calls */
   uint64_t polls;          /* status block reads */
   uint64_t full_polls;     /* polls made because the ring or the queue was full */
