@@ -1606,11 +1606,12 @@ int lf_loader_run_crc32(lf_loader *l, const lf_loader_step *steps, size_t n,
       return lf_err_set(l->s, LF_ENOMEM, "loader: out of memory");
     }
     free(cmds);
-    cmds = realloc(sched, (m + nr1 + 1) * sizeof *sched);
-    if (!cmds) {
+    pcmd *grown = realloc(sched, (m + nr1 + 1) * sizeof *sched);
+    if (!grown) {
       free(sched);
       return lf_err_set(l->s, LF_ENOMEM, "loader: out of memory");
     }
+    cmds = grown;
     memset(cmds + m, 0, (nr1 + 1) * sizeof *cmds);
     nc = m;
     cap = m + nr1;
