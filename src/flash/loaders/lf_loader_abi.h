@@ -187,7 +187,9 @@ struct lf_ldr_ctrl {
  * of z_out_size bytes (z_out_size a multiple of 4). Every record of a
  * PROGRAM_Z but its first is deflated with the previous record's bytes as a
  * preset dictionary (zlib deflateSetDictionary): back-references may reach
- * into them. */
+ * into them. A routine that knows the record flags (LF_LDR_ZREC_CONT)
+ * takes the dictionary from the flag instead: a record without it has
+ * none. */
 #define LF_LDR_Z_WORK 0x1000u
 #define LF_LDR_Z_OUT 0x2000u
 #define LF_LDR_ZWORK_SIZE (LF_LDR_Z_OUT - LF_LDR_Z_WORK)
