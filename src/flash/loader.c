@@ -753,8 +753,9 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
     if (sidx < n && !(l->ad->post_ahead && sidx >= posted && posted < n)) {
       const pcmd *k = &cmds[sidx];
       /* a compressed stream is one run of bytes (every streaming command's
-       * records, back to back): pieces run on across commands */
-      uint32_t left = k->z ? (uint32_t)prog_left : stream_len(k) - soff;
+       * records, back to back): for a routine that inflates as they come
+       * (z_cont), pieces run on across commands */
+      uint32_t left = k->z && l->ad->z_cont ? (uint32_t)prog_left : stream_len(k) - soff;
       uint32_t free_b = l->ring_size - (l->data_wr - l->st[S_DATA_RD]);
       uint32_t m = left < free_b ? left : free_b;
       if (m > l->cfg.chunk)
@@ -1273,10 +1274,14 @@ static int z_compress(lf_loader *l, pcmd *cmds, size_t n, uint64_t raw, uint8_t 
  * comes before the first program and nothing but SYNC follows the
  * programs: the flash content is the same in any order. Returns whether
  * the order changed. */
-/* Johnson's rule for two machines in a row (the link, then the flash): a
- * before b when the pair's makespan is shorter that way. */
+/* Whether a goes before b: a routine that inflates as the bytes come
+ * (z_cont, link_ns > 0): Johnson's rule for two machines in a row (the
+ * link, then the flash): when the pair's makespan is shorter that way;
+ * else the more compressible first. */
 static bool z_before(const pcmd *a, const pcmd *b, double link_ns, double flash_ns)
 {
+  if (link_ns <= 0) /* zlen / len < zlen' / len', without division */
+    return (uint64_t)a->zlen * b->c.len < (uint64_t)b->zlen * a->c.len;
   double a1 = a->zlen * link_ns, a2 = a->c.len * flash_ns, b1 = b->zlen * link_ns, b2 = b->c.len * flash_ns;
   double x = a1 < b2 ? a1 : b2, y = b1 < a2 ? b1 : a2; /* min(a1, b2) < min(b1, a2) */
   if (x != y)
@@ -1481,7 +1486,7 @@ static int z_prepare(lf_loader *l, pcmd **pcmds, size_t *pn, size_t ntail, uint8
         return r;
     }
   }
-  if (z_reorder(cmds, n, bps > 0 ? 1e9 / bps : 0, (double)unit_ns / l->cfg.prog_unit)) { /* the records again: the first command's first ones are short */
+  if (z_reorder(cmds, n, l->ad->z_cont && bps > 0 ? 1e9 / bps : 0, (double)unit_ns / l->cfg.prog_unit)) { /* the records again: the first command's first ones are short */
     free(z);
     if ((r = z_compress(l, cmds, n, raw, &z, &zl)))
       return r;
