@@ -665,7 +665,13 @@ static int z_program(ctl_t *c, cmd_t *k, uint32_t idx)
     uint32_t nh = hist + olen < cap ? hist + olen : cap;
     uint8_t *hd = out - nh;
     const uint8_t *hs = out + olen - nh;
-    if (!((nh | olen) & 3u))
+    if (!((nh | olen) & 31u)) { /* 8-word bursts (LDM/STM): the flash waits while this runs */
+      typedef struct {
+        uint32_t w[8];
+      } blk32;
+      for (uint32_t i = 0; i < nh; i += 32)
+        *(blk32 *)(hd + i) = *(const blk32 *)(hs + i);
+    } else if (!((nh | olen) & 3u))
       for (uint32_t i = 0; i < nh; i += 4)
         *(uint32_t *)(hd + i) = *(const uint32_t *)(hs + i);
     else
