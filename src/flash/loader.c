@@ -1286,7 +1286,7 @@ static bool z_before(const pcmd *a, const pcmd *b, double link_ns, double flash_
   double x = a1 < b2 ? a1 : b2, y = b1 < a2 ? b1 : a2; /* min(a1, b2) < min(b1, a2) */
   if (x != y)
     return x < y;
-  return false;
+  return a1 < b1; /* a tie: the upload-heavier one later (less left to program after it) */
 }
 
 /* Whether cmds are erases, then programs, then SYNCs only (the programs
