@@ -452,6 +452,11 @@ static void register_round_trip_all(void **state)
   r0 = rts(&f);
   OK(lf_cm_write_regs(f.t, regs, vals, 16));
   assert_int_equal(rts(&f) - r0, posts(&f) ? 1 : writereg(&f) ? 16 : 16 * 3);
+  lf_cm_set_probe_regs(f.t, false); /* as another tool does: DCRDR/DCRSR */
+  r0 = rts(&f);
+  OK(lf_cm_write_regs(f.t, regs, vals, 16));
+  assert_int_equal(rts(&f) - r0, posts(&f) ? 1 : 16 * 3);
+  lf_cm_set_probe_regs(f.t, true);
   r0 = rts(&f);
   OK(lf_cm_read_regs(f.t, regs, back, 16));
   assert_int_equal(rts(&f) - r0, posts(&f) ? 1 : 16 * 3);
