@@ -830,6 +830,7 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
       l->stats.full_polls++;
     }
     if (l->st[S_CMD_RD] == target && posted == n && sidx == n) {
+      l->ready = n > 0 || l->ready; /* it served commands: its init is done (no wait_ready later) */
       report(l, cmds, n, first, data0, total);
       break;
     }
