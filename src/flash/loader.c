@@ -830,7 +830,9 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
       l->stats.full_polls++;
     }
     if (l->st[S_CMD_RD] == target && posted == n && sidx == n) {
-      l->ready = n > 0 || l->ready; /* it served commands: its init is done (no wait_ready later) */
+      /* it served commands: its init is done (no wait_ready later; a probe
+       * that posts keeps that read: it times the posted upload) */
+      l->ready = l->ready || (n > 0 && !posts);
       report(l, cmds, n, first, data0, total);
       break;
     }
