@@ -62,6 +62,16 @@ static uint32_t zmore(void *ctx, uint32_t used);
 /* status LF_LDR_ST_FLASH with err_sr = this: a ROM function is missing
  * (err_addr = its two-letter code) */
 #define LF_LDR_RP_NO_ROM_FUNC 0x524F4D00u
+/* ... the PROGRAM_Z routine's own page programs (err_addr = the page's
+ * address), err_sr = one of these | the flash's status register 1 (bits
+ * 7:0): the flash did not set WEL for the program ("WEL"), or stayed busy
+ * longer than LF_LDR_RP_BUSY_US ("BSY") */
+#define LF_LDR_RP_NO_WEL 0x57454C00u
+#define LF_LDR_RP_BUSY 0x42535900u
+#define LF_LDR_RP_SR_FLAG_MASK 0xFFFFFF00u
+/* 10 x the W25Q16JV's tPP max (3 ms, RP 12): the routine waits this long
+ * for a page program to end (measured from when it starts waiting) */
+#define LF_LDR_RP_BUSY_US 30000u
 
 /* The family words of the control block (lf_ldr_ctrl.fam). */
 struct lf_ldr_rp {
@@ -327,10 +337,39 @@ static uint32_t rp_crc(ctl_t *c, uint32_t a, uint32_t n)
 
 #ifdef LF_LDR_RP_Z
 /* PROGRAM_Z (lf_loader_abi.h): each record is inflated as its bytes arrive
- * into the output buffer, then programmed (the ROM's RP blocks the core
- * while a page programs, so there is nothing to overlap on the target; the
- * host uploads the next records meanwhile): whole pages straight from the
- * buffer, a partial page through a bounce page padded with 0xFF. */
+ * into the output buffer, and the routine programs the flash itself through
+ * the SSI (left in standard SPI mode, 8-bit frames, by the ROM's EX in
+ * cmd_mode) instead of the ROM's RP, which holds the core for the whole
+ * page program: as soon as the output holds the next page (or the piece up
+ * to the next page boundary), it waits for the previous page program to end
+ * (status 0x05, BUSY), sends write enable (0x06), checks WEL, and sends
+ * page program (0x02, 24-bit offset, the bytes); then it inflates on while
+ * the flash programs. NOR programming leaves the bytes a page program does
+ * not send unchanged, so a piece needs no 0xFF padding. Chip select is
+ * forced through IO_QSPI SS_CTRL.OUTOVER (low for a command, high after
+ * it, back to the SSI's own at the end), as the ROM's functions do; the RX
+ * FIFO (16 entries) is drained as bytes go out, at most 14 in flight.
+ *
+ * The last page program of a command is waited for only when the next
+ * queued command is not another PROGRAM_Z (whose first page waits for it
+ * anyway): the loader's erase, CRC and EXIT go through the ROM, which
+ * expects an idle flash. Errors: a page program the flash refused (WEL
+ * still clear after 0x06) or a flash still busy LF_LDR_RP_BUSY_US after
+ * the routine started waiting: LF_LDR_ST_FLASH, err_addr = the piece's
+ * flash address, err_sr = LF_LDR_RP_NO_WEL or LF_LDR_RP_BUSY | status
+ * register 1. */
+#define SSI_RXFLR 0x18000024u
+#define SSI_DR0 0x18000060u
+#define IO_QSPI_SS_CTRL 0x4001800Cu
+#define SS_OUTOVER(v) ((v) << 8)
+#define SS_OUTOVER_MASK 0x300u
+#define TIMER_RAWL 0x40054028u
+#define W25_WREN 0x06u
+#define W25_RDSR 0x05u
+#define W25_PP 0x02u
+#define W25_BUSY 0x01u
+#define W25_WEL 0x02u
+
 struct zsrc {
   ctl_t *c;
   uint32_t from, zlen;
@@ -345,31 +384,119 @@ static uint32_t zmore(void *ctx, uint32_t used)
   return there < z->zlen ? there : z->zlen;
 }
 
-/* n bytes of s to flash address dst (any alignment). */
-static void z_put(const struct lf_ldr_rp *r, uint32_t dst, const uint8_t *s, uint32_t n)
+/* Chip select: OUTOVER 2 = low, 3 = high, 0 = the SSI drives it. */
+static void cs_force(uint32_t over)
 {
-  fn_prog prog = (fn_prog)r->fn[F_RP];
-  while (n) {
-    uint32_t in_page = dst & (LF_LDR_RP_PAGE - 1u), m;
-    if (!in_page && n >= LF_LDR_RP_PAGE) {
-      m = n & ~(LF_LDR_RP_PAGE - 1u);
-      prog(dst - r->flash_base, s, m);
-    } else {
-      uint32_t page[LF_LDR_RP_PAGE / 4];
-      uint8_t *b = (uint8_t *)page;
-      m = LF_LDR_RP_PAGE - in_page;
-      if (m > n)
-        m = n;
-      for (uint32_t i = 0; i < LF_LDR_RP_PAGE / 4; i++)
-        page[i] = 0xFFFFFFFFu;
-      for (uint32_t i = 0; i < m; i++)
-        b[in_page + i] = s[i];
-      prog(dst - in_page - r->flash_base, b, LF_LDR_RP_PAGE);
+  REG(IO_QSPI_SS_CTRL) = (REG(IO_QSPI_SS_CTRL) & ~SS_OUTOVER_MASK) | SS_OUTOVER(over);
+}
+
+/* n bytes out (CS already low); returns the last byte the flash drove. */
+static uint32_t spi_bytes(const uint8_t *p, uint32_t n)
+{
+  const uint8_t *end = p + n;
+  uint32_t inflight = 0, v = 0;
+  while (p != end || inflight) {
+    if (p != end && inflight < 14) {
+      REG(SSI_DR0) = *p++;
+      inflight++;
     }
-    dst += m;
-    s += m;
-    n -= m;
+    if (REG(SSI_RXFLR)) {
+      v = REG(SSI_DR0);
+      inflight--;
+    }
   }
+  return v;
+}
+
+/* One command of n bytes (CS low, the bytes, CS high). */
+static uint32_t spi_cmd(const uint8_t *p, uint32_t n)
+{
+  cs_force(2);
+  uint32_t v = spi_bytes(p, n);
+  cs_force(3);
+  return v;
+}
+
+static uint32_t rdsr(void)
+{
+  uint8_t b[2] = {W25_RDSR, 0};
+  return spi_cmd(b, 2) & 0xFFu;
+}
+
+/* Waits until BUSY clears: 0, or -1 (*sr: the last status) after
+ * LF_LDR_RP_BUSY_US microseconds of the RP2040's 1 MHz timer. */
+static int wait_ready(uint32_t *sr)
+{
+  uint32_t t0 = REG(TIMER_RAWL);
+  for (;;) {
+    uint32_t s = rdsr();
+    *sr = s;
+    if (!(s & W25_BUSY))
+      return 0;
+    if (REG(TIMER_RAWL) - t0 > LF_LDR_RP_BUSY_US)
+      return -1;
+  }
+}
+
+/* Starts the program of n bytes (one page at most, not crossing its end)
+ * of s at flash address a; 0 or the status of fail(). */
+static int z_prog(ctl_t *c, uint32_t a, const uint8_t *s, uint32_t n)
+{
+  uint32_t sr;
+  if (wait_ready(&sr))
+    return fail(c, LF_LDR_ST_FLASH, a, LF_LDR_RP_BUSY | sr);
+  uint8_t h[4] = {W25_WREN, 0, 0, 0};
+  spi_cmd(h, 1);
+  if (!((sr = rdsr()) & W25_WEL))
+    return fail(c, LF_LDR_ST_FLASH, a, LF_LDR_RP_NO_WEL | sr);
+  uint32_t off = a - RP(c)->flash_base;
+  h[0] = W25_PP;
+  h[1] = (uint8_t)(off >> 16);
+  h[2] = (uint8_t)(off >> 8);
+  h[3] = (uint8_t)off;
+  cs_force(2);
+  spi_bytes(h, 4);
+  spi_bytes(s, n);
+  cs_force(3); /* the program starts */
+  return 0;
+}
+
+/* The pump (lfz_pump_fn): programs every whole piece (up to the next page
+ * boundary) of the output so far; dst + done is the next byte to program. */
+struct zpump {
+  ctl_t *c;
+  uint32_t dst, done;
+};
+
+static int zpump(void *ctx, const uint8_t *out, uint32_t n)
+{
+  struct zpump *z = ctx;
+  for (;;) {
+    uint32_t a = z->dst + z->done;
+    uint32_t m = LF_LDR_RP_PAGE - (a & (LF_LDR_RP_PAGE - 1u));
+    if (n - z->done < m)
+      return 0;
+    if (z_prog(z->c, a, out + z->done, m))
+      return 1;
+    z->done += m;
+  }
+}
+
+/* The routine's end: the flash idle unless the next command is another
+ * PROGRAM_Z, CS back to the SSI. r = the result so far. */
+static int z_end(ctl_t *c, cmd_t *k, uint32_t idx, int r)
+{
+  cmd_t *next = k + 1;
+  if (next == (cmd_t *)c->cmd_base + c->cmd_count)
+    next = (cmd_t *)c->cmd_base;
+  uint32_t sr;
+  if (r || *(volatile uint32_t *)&c->cmd_wr == idx + 1u ||
+      *(volatile uint32_t *)&next->op != LF_LDR_OP_PROGRAM_Z) {
+    if (wait_ready(&sr) && !r)
+      r = fail(c, LF_LDR_ST_FLASH, k->addr + k->len, LF_LDR_RP_BUSY | sr);
+  }
+  cs_force(0);
+  return r;
 }
 
 int lf_ldr_main(ctl_t *c, cmd_t *k, uint32_t idx)
@@ -395,26 +522,32 @@ int lf_ldr_main(ctl_t *c, cmd_t *k, uint32_t idx)
     }
     uint32_t zlen = hw[0], olen = hw[1];
     if (zlen > size - 8 || !olen || olen > left || olen > cap || (olen & 3u))
-      return fail(c, LF_LDR_ST_DATA, dst, olen);
+      return z_end(c, k, idx, fail(c, LF_LDR_ST_DATA, dst, olen));
     struct zsrc zs = {c, rd + 8, zlen};
-    int32_t got = lfz_inflate_io(w, ring + o, ring + size, ring, zlen, out, olen, hist, 0, 0,
+    struct zpump zp = {c, dst, 0};
+    int32_t got = lfz_inflate_io(w, ring + o, ring + size, ring, zlen, out, olen, hist, zpump, &zp,
                                  avail - 8 < zlen ? avail - 8 : zlen, 0, &zs);
+    if (got == LFZ_E_PUMP)
+      return z_end(c, k, idx, (int)c->status);
     if (got != (int32_t)olen)
-      return fail(c, LF_LDR_ST_DATA, dst, got < 0 ? (uint32_t)got : olen);
+      return z_end(c, k, idx, fail(c, LF_LDR_ST_DATA, dst, got < 0 ? (uint32_t)got : olen));
     rd += 8 + zlen;
     roff += 8 + zlen;
     if (roff >= size)
       roff -= size;
     c->ring_roff = roff;
-    *(volatile uint32_t *)&c->data_rd = rd; /* the host refills while the pages program */
-    z_put(RP(c), dst, out, olen);
+    *(volatile uint32_t *)&c->data_rd = rd; /* the host refills while the last pages program */
+    if (zpump(&zp, out, olen))
+      return z_end(c, k, idx, (int)c->status);
+    if (zp.done < olen && z_prog(c, dst + zp.done, out + zp.done, olen - zp.done))
+      return z_end(c, k, idx, (int)c->status);
     for (uint32_t i = 0; i < olen; i += 4) /* the next record's history */
       *(uint32_t *)(out - olen + i) = *(const uint32_t *)(out + i);
     hist = olen;
     dst += olen;
     left -= olen;
   }
-  return 0;
+  return z_end(c, k, idx, 0);
 }
 
 #else /* the loader */
