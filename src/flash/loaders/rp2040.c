@@ -72,6 +72,8 @@ static uint32_t zmore(void *ctx, uint32_t used);
 /* 10 x the W25Q16JV's tPP max (3 ms, RP 12): the routine waits this long
  * for a page program to end (measured from when it starts waiting) */
 #define LF_LDR_RP_BUSY_US 30000u
+/* PROGRAM_Z: status polls this often (microseconds) once pp_us passed */
+#define LF_LDR_RP_POLL_US 8u
 
 /* The family words of the control block (lf_ldr_ctrl.fam). */
 struct lf_ldr_rp {
@@ -82,7 +84,8 @@ struct lf_ldr_rp {
   uint8_t dma_ch;        /* DMA channel for the sniffer's CRC, 0xFF = none */
   uint16_t state;        /* loader private: bit 0 command mode; 15:8 the ROM's BAUDR */
   uint32_t fn[6];        /* loader private: IF EX RE RP FC CX (Thumb addresses) */
-  uint32_t reserved;
+  uint32_t pp_us;        /* PROGRAM_Z: microseconds from a page program's start to its first
+                            status poll (a little under the flash's typical tPP; 0 = at once) */
 };
 _Static_assert(sizeof(struct lf_ldr_rp) == 4 * LF_LDR_FAM_WORDS, "family words");
 
@@ -390,11 +393,31 @@ static void cs_force(uint32_t over)
   REG(IO_QSPI_SS_CTRL) = (REG(IO_QSPI_SS_CTRL) & ~SS_OUTOVER_MASK) | SS_OUTOVER(over);
 }
 
-/* n bytes out (CS already low); returns the last byte the flash drove. */
+/* n bytes out (CS already low); returns the last byte the flash drove.
+ * Every byte written yields one RX entry (TX+RX mode): at most 14 in
+ * flight (the RX FIFO holds 16), 8 at a time from whole words where it
+ * can. */
 static uint32_t spi_bytes(const uint8_t *p, uint32_t n)
 {
+  uint32_t v = 0;
+  if (!((uint32_t)p & 3u))
+    for (; n >= 8; n -= 8, p += 8) {
+      uint32_t a = ((const uint32_t *)p)[0], b = ((const uint32_t *)p)[1];
+      REG(SSI_DR0) = a;
+      REG(SSI_DR0) = a >> 8;
+      REG(SSI_DR0) = a >> 16;
+      REG(SSI_DR0) = a >> 24;
+      REG(SSI_DR0) = b;
+      REG(SSI_DR0) = b >> 8;
+      REG(SSI_DR0) = b >> 16;
+      REG(SSI_DR0) = b >> 24;
+      while (REG(SSI_RXFLR) < 8)
+        ;
+      for (int i = 0; i < 8; i++)
+        v = REG(SSI_DR0);
+    }
   const uint8_t *end = p + n;
-  uint32_t inflight = 0, v = 0;
+  uint32_t inflight = 0;
   while (p != end || inflight) {
     if (p != end && inflight < 14) {
       REG(SSI_DR0) = *p++;
@@ -439,12 +462,10 @@ static int wait_ready(uint32_t *sr)
 }
 
 /* Starts the program of n bytes (one page at most, not crossing its end)
- * of s at flash address a; 0 or the status of fail(). */
+ * of s at flash address a, the flash idle; 0 or the status of fail(). */
 static int z_prog(ctl_t *c, uint32_t a, const uint8_t *s, uint32_t n)
 {
   uint32_t sr;
-  if (wait_ready(&sr))
-    return fail(c, LF_LDR_ST_FLASH, a, LF_LDR_RP_BUSY | sr);
   uint8_t h[4] = {W25_WREN, 0, 0, 0};
   spi_cmd(h, 1);
   if (!((sr = rdsr()) & W25_WEL))
@@ -461,40 +482,122 @@ static int z_prog(ctl_t *c, uint32_t a, const uint8_t *s, uint32_t n)
   return 0;
 }
 
-/* The pump (lfz_pump_fn): programs every whole piece (up to the next page
- * boundary) of the output so far; dst + done is the next byte to program. */
+/* The pump (lfz_pump_fn) and what is left to program. The output [done,
+ * next) of the record being inflated is its next piece (up to a page
+ * boundary: dst + next); before it, the carry: the part of an earlier
+ * record not programmed yet (in the history area, where the record was
+ * copied). Once a piece is there, the flash is asked whether it is still
+ * busy no sooner than poll_at (the 1 MHz timer: pp_us after the last
+ * program started, then every LF_LDR_RP_POLL_US); meanwhile the inflate
+ * goes on, so the core inflates ahead while the flash programs, and when
+ * the flash is idle one piece is programmed (then it is busy again).
+ *
+ * The carry outlives the routine only when the next queued command is
+ * another PROGRAM_Z (state bit 1; that call programs it first, before any
+ * of its own output, and before its first record's history copy
+ * overwrites it): any other command, and every error, finds it programmed
+ * and the flash idle. It lives after the inflater's workspace. */
+struct zcarry {
+  const uint8_t *src;
+  uint32_t addr, len;
+};
+#define ZCARRY_OFF (LF_LDR_Z_WORK + ((sizeof(struct lfz_work) + 3u) & ~3u))
+_Static_assert(ZCARRY_OFF + sizeof(struct zcarry) <= LF_LDR_Z_OUT, "PROGRAM_Z carry");
+#define RP_CARRY 2u /* lf_ldr_rp.state: a carry is pending */
+
 struct zpump {
   ctl_t *c;
-  uint32_t dst, done;
+  struct zcarry *k;
+  uint32_t dst, done, next;
+  uint32_t poll_at, since; /* timer: next poll; start of the program in progress */
 };
 
+static uint32_t piece_end(uint32_t dst, uint32_t done)
+{
+  return done + LF_LDR_RP_PAGE - ((dst + done) & (LF_LDR_RP_PAGE - 1u));
+}
+
+/* Programs the next piece (the carry's first, else the output's [done,
+ * min(next, n))) if the flash is idle: 1 = programmed, 0 = still busy or
+ * nothing to program, -1 = an error (fail() done). */
+static int z_try(struct zpump *z, const uint8_t *out, uint32_t n)
+{
+  struct zcarry *k = z->k;
+  if (!k->len && n <= z->done)
+    return 0;
+  uint32_t now = REG(TIMER_RAWL), sr = rdsr();
+  if (sr & W25_BUSY) {
+    if (now - z->since > LF_LDR_RP_BUSY_US) {
+      fail(z->c, LF_LDR_ST_FLASH, k->len ? k->addr : z->dst + z->done, LF_LDR_RP_BUSY | sr);
+      return -1;
+    }
+    z->poll_at = now + LF_LDR_RP_POLL_US;
+    return 0;
+  }
+  if (k->len) {
+    uint32_t m = piece_end(k->addr, 0);
+    if (m > k->len)
+      m = k->len;
+    if (z_prog(z->c, k->addr, k->src, m))
+      return -1;
+    k->src += m;
+    k->addr += m;
+    k->len -= m;
+    if (!k->len)
+      z->next = piece_end(z->dst, z->done);
+  } else {
+    uint32_t end = z->next < n ? z->next : n;
+    if (z_prog(z->c, z->dst + z->done, out + z->done, end - z->done))
+      return -1;
+    z->done = end;
+    z->next = piece_end(z->dst, end);
+  }
+  z->since = REG(TIMER_RAWL);
+  z->poll_at = z->since + RP(z->c)->pp_us;
+  return 1;
+}
+
+/* (with a carry pending, next is 0: every call may program) */
 static int zpump(void *ctx, const uint8_t *out, uint32_t n)
 {
   struct zpump *z = ctx;
-  for (;;) {
-    uint32_t a = z->dst + z->done;
-    uint32_t m = LF_LDR_RP_PAGE - (a & (LF_LDR_RP_PAGE - 1u));
-    if (n - z->done < m)
-      return 0;
-    if (z_prog(z->c, a, out + z->done, m))
-      return 1;
-    z->done += m;
-  }
+  if (n < z->next || (int32_t)(REG(TIMER_RAWL) - z->poll_at) < 0)
+    return 0;
+  return z_try(z, out, n) < 0;
 }
 
-/* The routine's end: the flash idle unless the next command is another
- * PROGRAM_Z, CS back to the SSI. r = the result so far. */
-static int z_end(ctl_t *c, cmd_t *k, uint32_t idx, int r)
+/* The carry programmed (waiting for the flash between pieces); 0 or the
+ * status. */
+static int z_flush_carry(struct zpump *z, const uint8_t *out)
 {
+  while (z->k->len)
+    if (z_try(z, out, 0) < 0)
+      return (int)z->c->status;
+  return 0;
+}
+
+/* The routine's end: the carry programmed and the flash idle unless the
+ * next command is another PROGRAM_Z, CS back to the SSI. r = the result
+ * so far. */
+static int z_end(struct zpump *z, cmd_t *k, uint32_t idx, int r)
+{
+  ctl_t *c = z->c;
   cmd_t *next = k + 1;
   if (next == (cmd_t *)c->cmd_base + c->cmd_count)
     next = (cmd_t *)c->cmd_base;
   uint32_t sr;
   if (r || *(volatile uint32_t *)&c->cmd_wr == idx + 1u ||
       *(volatile uint32_t *)&next->op != LF_LDR_OP_PROGRAM_Z) {
+    int f = z_flush_carry(z, 0);
+    if (!r)
+      r = f;
     if (wait_ready(&sr) && !r)
       r = fail(c, LF_LDR_ST_FLASH, k->addr + k->len, LF_LDR_RP_BUSY | sr);
   }
+  if (z->k->len)
+    RP(c)->state |= RP_CARRY;
+  else
+    RP(c)->state &= (uint16_t)~RP_CARRY;
   cs_force(0);
   return r;
 }
@@ -503,8 +606,13 @@ int lf_ldr_main(ctl_t *c, cmd_t *k, uint32_t idx)
 {
   uint32_t dst = k->addr, left = k->len, cap = c->z_out_size;
   k->result = 0;
+  uint32_t t = REG(TIMER_RAWL);
+  /* a program may still run (the previous PROGRAM_Z's last): poll at once */
+  struct zpump zp = {c, (struct zcarry *)(c->z_region + ZCARRY_OFF), dst, 0, 0, t, t};
+  if (!(RP(c)->state & RP_CARRY))
+    zp.k->len = 0;
   if ((dst | left) & 3u)
-    return fail(c, LF_LDR_ST_BADCMD, idx, 0);
+    return z_end(&zp, k, idx, fail(c, LF_LDR_ST_BADCMD, idx, 0));
   cmd_mode(c);
   struct lfz_work *w = (struct lfz_work *)(c->z_region + LF_LDR_Z_WORK);
   uint8_t *out = (uint8_t *)(c->z_region + LF_LDR_Z_OUT + cap);
@@ -522,32 +630,35 @@ int lf_ldr_main(ctl_t *c, cmd_t *k, uint32_t idx)
     }
     uint32_t zlen = hw[0], olen = hw[1];
     if (zlen > size - 8 || !olen || olen > left || olen > cap || (olen & 3u))
-      return z_end(c, k, idx, fail(c, LF_LDR_ST_DATA, dst, olen));
+      return z_end(&zp, k, idx, fail(c, LF_LDR_ST_DATA, dst, olen));
     struct zsrc zs = {c, rd + 8, zlen};
-    struct zpump zp = {c, dst, 0};
+    zp.dst = dst;
+    zp.done = 0;
+    zp.next = zp.k->len ? 0 : piece_end(dst, 0);
     int32_t got = lfz_inflate_io(w, ring + o, ring + size, ring, zlen, out, olen, hist, zpump, &zp,
                                  avail - 8 < zlen ? avail - 8 : zlen, 0, &zs);
     if (got == LFZ_E_PUMP)
-      return z_end(c, k, idx, (int)c->status);
+      return z_end(&zp, k, idx, (int)c->status);
     if (got != (int32_t)olen)
-      return z_end(c, k, idx, fail(c, LF_LDR_ST_DATA, dst, got < 0 ? (uint32_t)got : olen));
+      return z_end(&zp, k, idx, fail(c, LF_LDR_ST_DATA, dst, got < 0 ? (uint32_t)got : olen));
     rd += 8 + zlen;
     roff += 8 + zlen;
     if (roff >= size)
       roff -= size;
     c->ring_roff = roff;
     *(volatile uint32_t *)&c->data_rd = rd; /* the host refills while the last pages program */
-    if (zpump(&zp, out, olen))
-      return z_end(c, k, idx, (int)c->status);
-    if (zp.done < olen && z_prog(c, dst + zp.done, out + zp.done, olen - zp.done))
-      return z_end(c, k, idx, (int)c->status);
+    if (z_flush_carry(&zp, out)) /* it lives where the history goes */
+      return z_end(&zp, k, idx, (int)c->status);
     for (uint32_t i = 0; i < olen; i += 4) /* the next record's history */
       *(uint32_t *)(out - olen + i) = *(const uint32_t *)(out + i);
+    zp.k->src = out - olen + zp.done; /* what is left of this record: the new carry */
+    zp.k->addr = dst + zp.done;
+    zp.k->len = olen - zp.done;
     hist = olen;
     dst += olen;
     left -= olen;
   }
-  return z_end(c, k, idx, 0);
+  return z_end(&zp, k, idx, 0);
 }
 
 #else /* the loader */
