@@ -132,8 +132,8 @@ static int rp_configure(lf_session *s, const lf_flash_geometry *g, const lf_load
     .crc_table = CRC_TABLE,
     .ssi_baudr = SSI_BAUDR_FAST,
     .dma_ch = 0, /* the sniffer's CRC on channel 0 (the halted firmware's use of it is lost) */
-    /* PROGRAM_Z's first status poll after a page program: 90 % of tPP typ */
-    .pp_us = (uint32_t)(w25q16jv_timing.prog_ns[0][2] * 64u * 9u / 10u / US),
+    /* PROGRAM_Z's first status poll after a page program: 95 % of tPP typ */
+    .pp_us = (uint32_t)(w25q16jv_timing.prog_ns[0][2] * 64u * 19u / 20u / US),
   };
   memcpy(fam, &c, sizeof c);
   return 0;

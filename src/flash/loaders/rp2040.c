@@ -73,7 +73,7 @@ static uint32_t zmore(void *ctx, uint32_t used);
  * for a page program to end (measured from when it starts waiting) */
 #define LF_LDR_RP_BUSY_US 30000u
 /* PROGRAM_Z: status polls this often (microseconds) once pp_us passed */
-#define LF_LDR_RP_POLL_US 8u
+#define LF_LDR_RP_POLL_US 4u
 
 /* The family words of the control block (lf_ldr_ctrl.fam). */
 struct lf_ldr_rp {
