@@ -373,20 +373,6 @@ static uint32_t rp_crc(ctl_t *c, uint32_t a, uint32_t n)
 #define W25_BUSY 0x01u
 #define W25_WEL 0x02u
 
-struct zsrc {
-  ctl_t *c;
-  uint32_t from, zlen;
-};
-
-static uint32_t zmore(void *ctx, uint32_t used)
-{
-  struct zsrc *z = ctx;
-  uint32_t there;
-  while ((there = *(volatile uint32_t *)&z->c->data_wr - z->from) <= used)
-    ;
-  return there < z->zlen ? there : z->zlen;
-}
-
 /* Chip select: OUTOVER 2 = low, 3 = high, 0 = the SSI drives it. */
 static void cs_force(uint32_t over)
 {
@@ -510,6 +496,9 @@ struct zpump {
   struct zcarry *k;
   uint32_t dst, done, next;
   uint32_t poll_at, since; /* timer: next poll; start of the program in progress */
+  const uint8_t *out;      /* the output and its length at the last pump call */
+  uint32_t n;
+  int err;                 /* a program failed while waiting for input (fail() done) */
 };
 
 static uint32_t piece_end(uint32_t dst, uint32_t done)
@@ -534,24 +523,30 @@ static int z_try(struct zpump *z, const uint8_t *out, uint32_t n)
     z->poll_at = now + LF_LDR_RP_POLL_US;
     return 0;
   }
+  const uint8_t *src;
+  uint32_t a, m;
   if (k->len) {
-    uint32_t m = piece_end(k->addr, 0);
+    a = k->addr;
+    src = k->src;
+    m = piece_end(a, 0);
     if (m > k->len)
       m = k->len;
-    if (z_prog(z->c, k->addr, k->src, m))
-      return -1;
+  } else {
+    a = z->dst + z->done;
+    src = out + z->done;
+    m = (z->next < n ? z->next : n) - z->done;
+  }
+  if (z_prog(z->c, a, src, m))
+    return -1;
+  if (k->len) {
     k->src += m;
     k->addr += m;
     k->len -= m;
-    if (!k->len)
-      z->next = piece_end(z->dst, z->done);
   } else {
-    uint32_t end = z->next < n ? z->next : n;
-    if (z_prog(z->c, z->dst + z->done, out + z->done, end - z->done))
-      return -1;
-    z->done = end;
-    z->next = piece_end(z->dst, end);
+    z->done += m;
   }
+  if (!k->len)
+    z->next = piece_end(z->dst, z->done);
   z->since = REG(TIMER_RAWL);
   z->poll_at = z->since + RP(z->c)->pp_us;
   return 1;
@@ -561,9 +556,33 @@ static int z_try(struct zpump *z, const uint8_t *out, uint32_t n)
 static int zpump(void *ctx, const uint8_t *out, uint32_t n)
 {
   struct zpump *z = ctx;
+  z->n = n;
+  if (z->err)
+    return 1;
   if (n < z->next || (int32_t)(REG(TIMER_RAWL) - z->poll_at) < 0)
     return 0;
   return z_try(z, out, n) < 0;
+}
+
+/* The inflater's input source (LFZ_MORE_FN): waits for the host's next
+ * bytes, programming the ready pieces meanwhile (the flash keeps busy
+ * while the link is the bound). */
+struct zsrc {
+  ctl_t *c;
+  uint32_t from, zlen;
+  struct zpump *p;
+};
+
+__attribute__((noinline)) static uint32_t zmore(void *ctx, uint32_t used)
+{
+  struct zsrc *z = ctx;
+  struct zpump *p = z->p;
+  uint32_t there;
+  while ((there = *(volatile uint32_t *)&z->c->data_wr - z->from) <= used)
+    if (!p->err && (p->n >= p->next || p->k->len) &&
+        (int32_t)(REG(TIMER_RAWL) - p->poll_at) >= 0 && z_try(p, p->out, p->n) < 0)
+      p->err = 1;
+  return there < z->zlen ? there : z->zlen;
 }
 
 /* The carry programmed (waiting for the flash between pieces); 0 or the
@@ -608,7 +627,7 @@ int lf_ldr_main(ctl_t *c, cmd_t *k, uint32_t idx)
   k->result = 0;
   uint32_t t = REG(TIMER_RAWL);
   /* a program may still run (the previous PROGRAM_Z's last): poll at once */
-  struct zpump zp = {c, (struct zcarry *)(c->z_region + ZCARRY_OFF), dst, 0, 0, t, t};
+  struct zpump zp = {c, (struct zcarry *)(c->z_region + ZCARRY_OFF), dst, 0, 0, t, t, 0, 0, 0};
   if (!(RP(c)->state & RP_CARRY))
     zp.k->len = 0;
   if ((dst | left) & 3u)
@@ -631,9 +650,11 @@ int lf_ldr_main(ctl_t *c, cmd_t *k, uint32_t idx)
     uint32_t zlen = hw[0], olen = hw[1];
     if (zlen > size - 8 || !olen || olen > left || olen > cap || (olen & 3u))
       return z_end(&zp, k, idx, fail(c, LF_LDR_ST_DATA, dst, olen));
-    struct zsrc zs = {c, rd + 8, zlen};
+    struct zsrc zs = {c, rd + 8, zlen, &zp};
     zp.dst = dst;
     zp.done = 0;
+    zp.out = out;
+    zp.n = 0;
     zp.next = zp.k->len ? 0 : piece_end(dst, 0);
     int32_t got = lfz_inflate_io(w, ring + o, ring + size, ring, zlen, out, olen, hist, zpump, &zp,
                                  avail - 8 < zlen ? avail - 8 : zlen, 0, &zs);
