@@ -1,6 +1,8 @@
 /* Family unit: Raspberry Pi RP2040 with its external QSPI NOR flash behind
  * the XIP window (the Pico's W25Q16JV, 2 MiB), programmed through the boot
- * ROM's flash functions (target side: loaders/rp2040.c). Everything luaflash
+ * ROM's flash functions (target side: loaders/rp2040.c; a compressed
+ * stream's pages go through the SSI from the loader itself, so it inflates
+ * while the flash programs: loaders/rp2040_z.c). Everything luaflash
  * knows about the chip is here: identification (SYSINFO CHIP_ID), the
  * geometry (4 KiB sectors, 256-byte pages, 64 KiB block erases, erased
  * 0xFF, the W25Q16JV's datasheet times), the loader adapter, the UF2 family.

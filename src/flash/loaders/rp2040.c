@@ -24,7 +24,8 @@
  * so data_rd advances while the host streams), a partial or ring-straddling
  * page through a 256-byte bounce buffer padded with 0xFF (NOR programming
  * leaves 0xFF bytes unchanged). The ROM reports no errors: the host's
- * verify (CRC) is the check.
+ * verify (CRC) is the check. Compressed programs (PROGRAM_Z, the routine
+ * the host uploads: rp2040_z.c) go through the SSI instead (below).
  *
  * CRC32 (zlib) through the DMA sniffer (RP 13): channel fam.dma_ch copies
  * the range word by word to a scratch word (no write increment), the
