@@ -553,13 +553,13 @@ static int z_try(struct zpump *z, const uint8_t *out, uint32_t n)
   return 1;
 }
 
-/* (with a carry pending, next is 0: every call may program) */
 static int zpump(void *ctx, const uint8_t *out, uint32_t n)
 {
   struct zpump *z = ctx;
   z->n = n;
   if (z->err)
     return 1;
+  /* (with a carry pending, next is 0) */
   if (n < z->next || (int32_t)(REG(TIMER_RAWL) - z->poll_at) < 0)
     return 0;
   return z_try(z, out, n) < 0;
@@ -580,8 +580,7 @@ __attribute__((noinline)) static uint32_t zmore(void *ctx, uint32_t used)
   struct zpump *p = z->p;
   uint32_t there;
   while ((there = *(volatile uint32_t *)&z->c->data_wr - z->from) <= used)
-    if (!p->err && (p->n >= p->next || p->k->len) &&
-        (int32_t)(REG(TIMER_RAWL) - p->poll_at) >= 0 && z_try(p, p->out, p->n) < 0)
+    if (zpump(p, p->out, p->n))
       p->err = 1;
   return there < z->zlen ? there : z->zlen;
 }
@@ -597,22 +596,25 @@ static int z_flush_carry(struct zpump *z, const uint8_t *out)
 }
 
 /* The routine's end: the carry programmed and the flash idle unless the
- * next command is another PROGRAM_Z, CS back to the SSI. r = the result
- * so far. */
-static int z_end(struct zpump *z, cmd_t *k, uint32_t idx, int r)
+ * next command is another PROGRAM_Z, CS back to the SSI. st (0 = none),
+ * ea, es: an error to report, only after that (the host stops the loader
+ * once it sees it); a program failure is already reported (status). */
+static int z_end(struct zpump *z, cmd_t *k, uint32_t idx, uint32_t st, uint32_t ea, uint32_t es)
 {
   ctl_t *c = z->c;
+  int r = (int)c->status;
   cmd_t *next = k + 1;
   if (next == (cmd_t *)c->cmd_base + c->cmd_count)
     next = (cmd_t *)c->cmd_base;
   uint32_t sr;
-  if (r || *(volatile uint32_t *)&c->cmd_wr == idx + 1u ||
+  if (r || st || *(volatile uint32_t *)&c->cmd_wr == idx + 1u ||
       *(volatile uint32_t *)&next->op != LF_LDR_OP_PROGRAM_Z) {
-    int f = z_flush_carry(z, 0);
     if (!r)
-      r = f;
+      r = z_flush_carry(z, 0);
     if (wait_ready(&sr) && !r)
       r = fail(c, LF_LDR_ST_FLASH, k->addr + k->len, LF_LDR_RP_BUSY | sr);
+    if (!r && st)
+      r = fail(c, st, ea, es);
   }
   if (z->k->len)
     RP(c)->state |= RP_CARRY;
@@ -631,9 +633,9 @@ int lf_ldr_main(ctl_t *c, cmd_t *k, uint32_t idx)
   struct zpump zp = {c, (struct zcarry *)(c->z_region + ZCARRY_OFF), dst, 0, 0, t, t, 0, 0, 0};
   if (!(RP(c)->state & RP_CARRY))
     zp.k->len = 0;
-  if ((dst | left) & 3u)
-    return z_end(&zp, k, idx, fail(c, LF_LDR_ST_BADCMD, idx, 0));
   cmd_mode(c);
+  if ((dst | left) & 3u)
+    return z_end(&zp, k, idx, LF_LDR_ST_BADCMD, idx, 0);
   struct lfz_work *w = (struct lfz_work *)(c->z_region + LF_LDR_Z_WORK);
   uint8_t *out = (uint8_t *)(c->z_region + LF_LDR_Z_OUT + cap);
   uint32_t hist = 0, rd = c->data_rd, roff = c->ring_roff, size = c->ring_size;
@@ -650,7 +652,7 @@ int lf_ldr_main(ctl_t *c, cmd_t *k, uint32_t idx)
     }
     uint32_t zlen = hw[0], olen = hw[1];
     if (zlen > size - 8 || !olen || olen > left || olen > cap || (olen & 3u))
-      return z_end(&zp, k, idx, fail(c, LF_LDR_ST_DATA, dst, olen));
+      return z_end(&zp, k, idx, LF_LDR_ST_DATA, dst, olen);
     struct zsrc zs = {c, rd + 8, zlen, &zp};
     zp.dst = dst;
     zp.done = 0;
@@ -660,9 +662,9 @@ int lf_ldr_main(ctl_t *c, cmd_t *k, uint32_t idx)
     int32_t got = lfz_inflate_io(w, ring + o, ring + size, ring, zlen, out, olen, hist, zpump, &zp,
                                  avail - 8 < zlen ? avail - 8 : zlen, 0, &zs);
     if (got == LFZ_E_PUMP)
-      return z_end(&zp, k, idx, (int)c->status);
+      return z_end(&zp, k, idx, 0, 0, 0);
     if (got != (int32_t)olen)
-      return z_end(&zp, k, idx, fail(c, LF_LDR_ST_DATA, dst, got < 0 ? (uint32_t)got : olen));
+      return z_end(&zp, k, idx, LF_LDR_ST_DATA, dst, got < 0 ? (uint32_t)got : olen);
     rd += 8 + zlen;
     roff += 8 + zlen;
     if (roff >= size)
@@ -670,7 +672,7 @@ int lf_ldr_main(ctl_t *c, cmd_t *k, uint32_t idx)
     c->ring_roff = roff;
     *(volatile uint32_t *)&c->data_rd = rd; /* the host refills while the last pages program */
     if (z_flush_carry(&zp, out)) /* it lives where the history goes */
-      return z_end(&zp, k, idx, (int)c->status);
+      return z_end(&zp, k, idx, 0, 0, 0);
     for (uint32_t i = 0; i < olen; i += 4) /* the next record's history */
       *(uint32_t *)(out - olen + i) = *(const uint32_t *)(out + i);
     zp.k->src = out - olen + zp.done; /* what is left of this record: the new carry */
@@ -680,7 +682,7 @@ int lf_ldr_main(ctl_t *c, cmd_t *k, uint32_t idx)
     dst += olen;
     left -= olen;
   }
-  return z_end(&zp, k, idx, 0);
+  return z_end(&zp, k, idx, 0, 0, 0);
 }
 
 #else /* the loader */
