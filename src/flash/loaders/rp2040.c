@@ -344,24 +344,25 @@ static uint32_t rp_crc(ctl_t *c, uint32_t a, uint32_t n)
  * into the output buffer, and the routine programs the flash itself through
  * the SSI (left in standard SPI mode, 8-bit frames, by the ROM's EX in
  * cmd_mode) instead of the ROM's RP, which holds the core for the whole
- * page program: as soon as the output holds the next page (or the piece up
- * to the next page boundary), it waits for the previous page program to end
- * (status 0x05, BUSY), sends write enable (0x06), checks WEL, and sends
- * page program (0x02, 24-bit offset, the bytes); then it inflates on while
- * the flash programs. NOR programming leaves the bytes a page program does
- * not send unchanged, so a piece needs no 0xFF padding. Chip select is
- * forced through IO_QSPI SS_CTRL.OUTOVER (low for a command, high after
- * it, back to the SSI's own at the end), as the ROM's functions do; the RX
- * FIFO (16 entries) is drained as bytes go out, at most 14 in flight.
+ * page program: once the output holds the next piece (up to a page
+ * boundary) and the flash reads idle (status 0x05, BUSY clear; polled from
+ * the 1 MHz timer, see the pump below), it sends write enable (0x06),
+ * checks WEL, and sends page program (0x02, 24-bit offset, the bytes); the
+ * inflate goes on while the flash programs, and while it waits for the
+ * host's bytes. NOR programming leaves the bytes a page program does not
+ * send unchanged, so a piece needs no 0xFF padding. Chip select is forced
+ * through IO_QSPI SS_CTRL.OUTOVER (low for a command, high after it, back
+ * to the SSI's own at the end), as the ROM's functions do; the RX FIFO (16
+ * entries) is drained as bytes go out, at most 14 in flight.
  *
- * The last page program of a command is waited for only when the next
- * queued command is not another PROGRAM_Z (whose first page waits for it
- * anyway): the loader's erase, CRC and EXIT go through the ROM, which
- * expects an idle flash. Errors: a page program the flash refused (WEL
- * still clear after 0x06) or a flash still busy LF_LDR_RP_BUSY_US after
- * the routine started waiting: LF_LDR_ST_FLASH, err_addr = the piece's
- * flash address, err_sr = LF_LDR_RP_NO_WEL or LF_LDR_RP_BUSY | status
- * register 1. */
+ * Before any command other than another queued PROGRAM_Z, and before an
+ * error is reported, everything inflated is programmed and the flash is
+ * idle (the loader's erase, CRC and EXIT go through the ROM, which expects
+ * an idle flash). Errors: a page program the flash refused (WEL still
+ * clear after 0x06) or a flash still busy LF_LDR_RP_BUSY_US after the
+ * program started (or the routine started waiting): LF_LDR_ST_FLASH,
+ * err_addr = the piece's flash address, err_sr = LF_LDR_RP_NO_WEL or
+ * LF_LDR_RP_BUSY | status register 1. */
 #define SSI_RXFLR 0x18000024u
 #define SSI_DR0 0x18000060u
 #define IO_QSPI_SS_CTRL 0x4001800Cu
