@@ -1,6 +1,8 @@
 /* Family unit: Raspberry Pi RP2040 with its external QSPI NOR flash behind
  * the XIP window (the Pico's W25Q16JV, 2 MiB), programmed through the boot
- * ROM's flash functions (target side: loaders/rp2040.c). Everything luaflash
+ * ROM's flash functions (target side: loaders/rp2040.c; a compressed
+ * stream's pages go through the SSI from the loader itself, so it inflates
+ * while the flash programs: loaders/rp2040_z.c). Everything luaflash
  * knows about the chip is here: identification (SYSINFO CHIP_ID), the
  * geometry (4 KiB sectors, 256-byte pages, 64 KiB block erases, erased
  * 0xFF, the W25Q16JV's datasheet times), the loader adapter, the UF2 family.
@@ -132,6 +134,8 @@ static int rp_configure(lf_session *s, const lf_flash_geometry *g, const lf_load
     .crc_table = CRC_TABLE,
     .ssi_baudr = SSI_BAUDR_FAST,
     .dma_ch = 0, /* the sniffer's CRC on channel 0 (the halted firmware's use of it is lost) */
+    /* PROGRAM_Z's first status poll after a page program: 95 % of tPP typ */
+    .pp_us = (uint32_t)(w25q16jv_timing.prog_ns[0][2] * 64u * 19u / 20u / US),
   };
   memcpy(fam, &c, sizeof c);
   return 0;
@@ -140,8 +144,15 @@ static int rp_configure(lf_session *s, const lf_flash_geometry *g, const lf_load
 static void rp_status_names(const lf_flash_geometry *g, uint32_t sr, char *buf, size_t len)
 {
   (void)g;
+  uint32_t flag = sr & LF_LDR_RP_SR_FLAG_MASK;
   if (sr == LF_LDR_RP_NO_ROM_FUNC)
     snprintf(buf, len, "a boot ROM flash function is missing from its table");
+  else if (flag == LF_LDR_RP_NO_WEL)
+    snprintf(buf, len, "the flash refused the page program (WEL not set; status 0x%02x)",
+             (unsigned)(sr & 0xFFu));
+  else if (flag == LF_LDR_RP_BUSY)
+    snprintf(buf, len, "the flash stayed busy over %u ms (status 0x%02x)",
+             (unsigned)(LF_LDR_RP_BUSY_US / 1000u), (unsigned)(sr & 0xFFu));
   else
     snprintf(buf, len, "no error flag");
 }
@@ -156,7 +167,8 @@ static const lf_loader_adapter rp_adapter = {
   .configure = rp_configure, .status_names = rp_status_names,
   .zblob = lf_blob_rp2040_z, .zblob_len = &lf_blob_rp2040_z_len,
   .z_core_hz = 125e6, /* the loader's clock (clk_sys) */
-  .z_serial = true,   /* the ROM's RP holds the core while a page programs */
+  /* the routine programs pages through the SSI itself and inflates the next
+   * page while the flash programs one (loaders/rp2040.c PROGRAM_Z): not z_serial */
 };
 
 static const lf_loader_adapter *rp_loader(const lf_flash_geometry *g)

@@ -24,7 +24,8 @@
  * so data_rd advances while the host streams), a partial or ring-straddling
  * page through a 256-byte bounce buffer padded with 0xFF (NOR programming
  * leaves 0xFF bytes unchanged). The ROM reports no errors: the host's
- * verify (CRC) is the check.
+ * verify (CRC) is the check. Compressed programs (PROGRAM_Z, the routine
+ * the host uploads: rp2040_z.c) go through the SSI instead (below).
  *
  * CRC32 (zlib) through the DMA sniffer (RP 13): channel fam.dma_ch copies
  * the range word by word to a scratch word (no write increment), the
@@ -62,6 +63,18 @@ static uint32_t zmore(void *ctx, uint32_t used);
 /* status LF_LDR_ST_FLASH with err_sr = this: a ROM function is missing
  * (err_addr = its two-letter code) */
 #define LF_LDR_RP_NO_ROM_FUNC 0x524F4D00u
+/* ... the PROGRAM_Z routine's own page programs (err_addr = the page's
+ * address), err_sr = one of these | the flash's status register 1 (bits
+ * 7:0): the flash did not set WEL for the program ("WEL"), or stayed busy
+ * longer than LF_LDR_RP_BUSY_US ("BSY") */
+#define LF_LDR_RP_NO_WEL 0x57454C00u
+#define LF_LDR_RP_BUSY 0x42535900u
+#define LF_LDR_RP_SR_FLAG_MASK 0xFFFFFF00u
+/* 10 x the W25Q16JV's tPP max (3 ms, RP 12): the routine waits this long
+ * for a page program to end (measured from when it starts waiting) */
+#define LF_LDR_RP_BUSY_US 30000u
+/* PROGRAM_Z: status polls this often (microseconds) once pp_us passed */
+#define LF_LDR_RP_POLL_US 4u
 
 /* The family words of the control block (lf_ldr_ctrl.fam). */
 struct lf_ldr_rp {
@@ -72,7 +85,8 @@ struct lf_ldr_rp {
   uint8_t dma_ch;        /* DMA channel for the sniffer's CRC, 0xFF = none */
   uint16_t state;        /* loader private: bit 0 command mode; 15:8 the ROM's BAUDR */
   uint32_t fn[6];        /* loader private: IF EX RE RP FC CX (Thumb addresses) */
-  uint32_t reserved;
+  uint32_t pp_us;        /* PROGRAM_Z: microseconds from a page program's start to its first
+                            status poll (a little under the flash's typical tPP; 0 = at once) */
 };
 _Static_assert(sizeof(struct lf_ldr_rp) == 4 * LF_LDR_FAM_WORDS, "family words");
 
@@ -327,58 +341,302 @@ static uint32_t rp_crc(ctl_t *c, uint32_t a, uint32_t n)
 
 #ifdef LF_LDR_RP_Z
 /* PROGRAM_Z (lf_loader_abi.h): each record is inflated as its bytes arrive
- * into the output buffer, then programmed (the ROM's RP blocks the core
- * while a page programs, so there is nothing to overlap on the target; the
- * host uploads the next records meanwhile): whole pages straight from the
- * buffer, a partial page through a bounce page padded with 0xFF. */
+ * into the output buffer, and the routine programs the flash itself through
+ * the SSI (left in standard SPI mode, 8-bit frames, by the ROM's EX in
+ * cmd_mode) instead of the ROM's RP, which holds the core for the whole
+ * page program: once the output holds the next piece (up to a page
+ * boundary) and the flash reads idle (status 0x05, BUSY clear; polled from
+ * the 1 MHz timer, see the pump below), it sends write enable (0x06),
+ * checks WEL, and sends page program (0x02, 24-bit offset, the bytes); the
+ * inflate goes on while the flash programs, and while it waits for the
+ * host's bytes. NOR programming leaves the bytes a page program does not
+ * send unchanged, so a piece needs no 0xFF padding. Chip select is forced
+ * through IO_QSPI SS_CTRL.OUTOVER (low for a command, high after it, back
+ * to the SSI's own at the end), as the ROM's functions do; the RX FIFO (16
+ * entries) is drained as bytes go out, at most 14 in flight.
+ *
+ * Before any command other than another queued PROGRAM_Z, and before an
+ * error is reported, everything inflated is programmed and the flash is
+ * idle (the loader's erase, CRC and EXIT go through the ROM, which expects
+ * an idle flash). Errors: a page program the flash refused (WEL still
+ * clear after 0x06) or a flash still busy LF_LDR_RP_BUSY_US after the
+ * program started (or the routine started waiting): LF_LDR_ST_FLASH,
+ * err_addr = the piece's flash address, err_sr = LF_LDR_RP_NO_WEL or
+ * LF_LDR_RP_BUSY | status register 1. */
+#define SSI_RXFLR 0x18000024u
+#define SSI_DR0 0x18000060u
+#define IO_QSPI_SS_CTRL 0x4001800Cu
+#define SS_OUTOVER(v) ((v) << 8)
+#define SS_OUTOVER_MASK 0x300u
+#define TIMER_RAWL 0x40054028u
+#define W25_WREN 0x06u
+#define W25_RDSR 0x05u
+#define W25_PP 0x02u
+#define W25_BUSY 0x01u
+#define W25_WEL 0x02u
+
+/* Chip select: OUTOVER 2 = low, 3 = high, 0 = the SSI drives it. */
+static void cs_force(uint32_t over)
+{
+  REG(IO_QSPI_SS_CTRL) = (REG(IO_QSPI_SS_CTRL) & ~SS_OUTOVER_MASK) | SS_OUTOVER(over);
+}
+
+/* n bytes out (CS already low); returns the last byte the flash drove.
+ * Every byte written yields one RX entry (TX+RX mode): at most 14 in
+ * flight (the RX FIFO holds 16), 8 at a time from whole words where it
+ * can. */
+static uint32_t spi_bytes(const uint8_t *p, uint32_t n)
+{
+  uint32_t v = 0;
+  if (!((uint32_t)p & 3u))
+    for (; n >= 8; n -= 8, p += 8) {
+      uint32_t a = ((const uint32_t *)p)[0], b = ((const uint32_t *)p)[1];
+      REG(SSI_DR0) = a;
+      REG(SSI_DR0) = a >> 8;
+      REG(SSI_DR0) = a >> 16;
+      REG(SSI_DR0) = a >> 24;
+      REG(SSI_DR0) = b;
+      REG(SSI_DR0) = b >> 8;
+      REG(SSI_DR0) = b >> 16;
+      REG(SSI_DR0) = b >> 24;
+      while (REG(SSI_RXFLR) < 8)
+        ;
+      for (int i = 0; i < 8; i++)
+        v = REG(SSI_DR0);
+    }
+  const uint8_t *end = p + n;
+  uint32_t inflight = 0;
+  while (p != end || inflight) {
+    if (p != end && inflight < 14) {
+      REG(SSI_DR0) = *p++;
+      inflight++;
+    }
+    if (REG(SSI_RXFLR)) {
+      v = REG(SSI_DR0);
+      inflight--;
+    }
+  }
+  return v;
+}
+
+/* One command of n bytes (CS low, the bytes, CS high). */
+static uint32_t spi_cmd(const uint8_t *p, uint32_t n)
+{
+  cs_force(2);
+  uint32_t v = spi_bytes(p, n);
+  cs_force(3);
+  return v;
+}
+
+static uint32_t rdsr(void)
+{
+  uint8_t b[2] = {W25_RDSR, 0};
+  return spi_cmd(b, 2) & 0xFFu;
+}
+
+/* Waits until BUSY clears: 0, or -1 (*sr: the last status) after
+ * LF_LDR_RP_BUSY_US microseconds of the RP2040's 1 MHz timer. */
+static int wait_ready(uint32_t *sr)
+{
+  uint32_t t0 = REG(TIMER_RAWL);
+  for (;;) {
+    uint32_t s = rdsr();
+    *sr = s;
+    if (!(s & W25_BUSY))
+      return 0;
+    if (REG(TIMER_RAWL) - t0 > LF_LDR_RP_BUSY_US)
+      return -1;
+  }
+}
+
+/* Starts the program of n bytes (one page at most, not crossing its end)
+ * of s at flash address a, the flash idle; 0 or the status of fail(). */
+static int z_prog(ctl_t *c, uint32_t a, const uint8_t *s, uint32_t n)
+{
+  uint32_t sr;
+  uint8_t h[4] = {W25_WREN, 0, 0, 0};
+  spi_cmd(h, 1);
+  if (!((sr = rdsr()) & W25_WEL))
+    return fail(c, LF_LDR_ST_FLASH, a, LF_LDR_RP_NO_WEL | sr);
+  uint32_t off = a - RP(c)->flash_base;
+  h[0] = W25_PP;
+  h[1] = (uint8_t)(off >> 16);
+  h[2] = (uint8_t)(off >> 8);
+  h[3] = (uint8_t)off;
+  cs_force(2);
+  spi_bytes(h, 4);
+  spi_bytes(s, n);
+  cs_force(3); /* the program starts */
+  return 0;
+}
+
+/* The pump (lfz_pump_fn) and what is left to program. The output [done,
+ * next) of the record being inflated is its next piece (up to a page
+ * boundary: dst + next); before it, the carry: the part of an earlier
+ * record not programmed yet (in the history area, where the record was
+ * copied). Once a piece is there, the flash is asked whether it is still
+ * busy no sooner than poll_at (the 1 MHz timer: pp_us after the last
+ * program started, then every LF_LDR_RP_POLL_US); meanwhile the inflate
+ * goes on, so the core inflates ahead while the flash programs, and when
+ * the flash is idle one piece is programmed (then it is busy again).
+ *
+ * The carry outlives the routine only when the next queued command is
+ * another PROGRAM_Z (state bit 1; that call programs it first, before any
+ * of its own output, and before its first record's history copy
+ * overwrites it): any other command, and every error, finds it programmed
+ * and the flash idle. It lives after the inflater's workspace. */
+struct zcarry {
+  const uint8_t *src;
+  uint32_t addr, len;
+};
+#define ZCARRY_OFF (LF_LDR_Z_WORK + ((sizeof(struct lfz_work) + 3u) & ~3u))
+_Static_assert(ZCARRY_OFF + sizeof(struct zcarry) <= LF_LDR_Z_OUT, "PROGRAM_Z carry");
+#define RP_CARRY 2u /* lf_ldr_rp.state: a carry is pending */
+
+struct zpump {
+  ctl_t *c;
+  struct zcarry *k;
+  uint32_t dst, done, next;
+  uint32_t poll_at, since; /* timer: next poll; start of the program in progress */
+  const uint8_t *out;      /* the output and its length at the last pump call */
+  uint32_t n;
+  int err;                 /* a program failed while waiting for input (fail() done) */
+};
+
+static uint32_t piece_end(uint32_t dst, uint32_t done)
+{
+  return done + LF_LDR_RP_PAGE - ((dst + done) & (LF_LDR_RP_PAGE - 1u));
+}
+
+/* Programs the next piece (the carry's first, else the output's [done,
+ * min(next, n))) if the flash is idle: 1 = programmed, 0 = still busy or
+ * nothing to program, -1 = an error (fail() done). */
+static int z_try(struct zpump *z, const uint8_t *out, uint32_t n)
+{
+  struct zcarry *k = z->k;
+  if (!k->len && n <= z->done)
+    return 0;
+  uint32_t now = REG(TIMER_RAWL), sr = rdsr();
+  if (sr & W25_BUSY) {
+    if (now - z->since > LF_LDR_RP_BUSY_US) {
+      fail(z->c, LF_LDR_ST_FLASH, k->len ? k->addr : z->dst + z->done, LF_LDR_RP_BUSY | sr);
+      return -1;
+    }
+    z->poll_at = now + LF_LDR_RP_POLL_US;
+    return 0;
+  }
+  const uint8_t *src;
+  uint32_t a, m;
+  if (k->len) {
+    a = k->addr;
+    src = k->src;
+    m = piece_end(a, 0);
+    if (m > k->len)
+      m = k->len;
+  } else {
+    a = z->dst + z->done;
+    src = out + z->done;
+    m = (z->next < n ? z->next : n) - z->done;
+  }
+  if (z_prog(z->c, a, src, m))
+    return -1;
+  if (k->len) {
+    k->src += m;
+    k->addr += m;
+    k->len -= m;
+  } else {
+    z->done += m;
+  }
+  if (!k->len)
+    z->next = piece_end(z->dst, z->done);
+  z->since = REG(TIMER_RAWL);
+  z->poll_at = z->since + RP(z->c)->pp_us;
+  return 1;
+}
+
+static int zpump(void *ctx, const uint8_t *out, uint32_t n)
+{
+  struct zpump *z = ctx;
+  z->n = n;
+  if (z->err)
+    return 1;
+  /* (with a carry pending, next is 0) */
+  if (n < z->next || (int32_t)(REG(TIMER_RAWL) - z->poll_at) < 0)
+    return 0;
+  return z_try(z, out, n) < 0;
+}
+
+/* The inflater's input source (LFZ_MORE_FN): waits for the host's next
+ * bytes, programming the ready pieces meanwhile (the flash keeps busy
+ * while the link is the bound). */
 struct zsrc {
   ctl_t *c;
   uint32_t from, zlen;
+  struct zpump *p;
 };
 
-static uint32_t zmore(void *ctx, uint32_t used)
+__attribute__((noinline)) static uint32_t zmore(void *ctx, uint32_t used)
 {
   struct zsrc *z = ctx;
+  struct zpump *p = z->p;
   uint32_t there;
   while ((there = *(volatile uint32_t *)&z->c->data_wr - z->from) <= used)
-    ;
+    if (zpump(p, p->out, p->n))
+      p->err = 1;
   return there < z->zlen ? there : z->zlen;
 }
 
-/* n bytes of s to flash address dst (any alignment). */
-static void z_put(const struct lf_ldr_rp *r, uint32_t dst, const uint8_t *s, uint32_t n)
+/* The carry programmed (waiting for the flash between pieces); 0 or the
+ * status. */
+static int z_flush_carry(struct zpump *z, const uint8_t *out)
 {
-  fn_prog prog = (fn_prog)r->fn[F_RP];
-  while (n) {
-    uint32_t in_page = dst & (LF_LDR_RP_PAGE - 1u), m;
-    if (!in_page && n >= LF_LDR_RP_PAGE) {
-      m = n & ~(LF_LDR_RP_PAGE - 1u);
-      prog(dst - r->flash_base, s, m);
-    } else {
-      uint32_t page[LF_LDR_RP_PAGE / 4];
-      uint8_t *b = (uint8_t *)page;
-      m = LF_LDR_RP_PAGE - in_page;
-      if (m > n)
-        m = n;
-      for (uint32_t i = 0; i < LF_LDR_RP_PAGE / 4; i++)
-        page[i] = 0xFFFFFFFFu;
-      for (uint32_t i = 0; i < m; i++)
-        b[in_page + i] = s[i];
-      prog(dst - in_page - r->flash_base, b, LF_LDR_RP_PAGE);
-    }
-    dst += m;
-    s += m;
-    n -= m;
+  while (z->k->len)
+    if (z_try(z, out, 0) < 0)
+      return (int)z->c->status;
+  return 0;
+}
+
+/* The routine's end: the carry programmed and the flash idle unless the
+ * next command is another PROGRAM_Z, CS back to the SSI. st (0 = none),
+ * ea, es: an error to report, only after that (the host stops the loader
+ * once it sees it); a program failure is already reported (status). */
+static int z_end(struct zpump *z, cmd_t *k, uint32_t idx, uint32_t st, uint32_t ea, uint32_t es)
+{
+  ctl_t *c = z->c;
+  int r = (int)c->status;
+  cmd_t *next = k + 1;
+  if (next == (cmd_t *)c->cmd_base + c->cmd_count)
+    next = (cmd_t *)c->cmd_base;
+  uint32_t sr;
+  if (r || st || *(volatile uint32_t *)&c->cmd_wr == idx + 1u ||
+      *(volatile uint32_t *)&next->op != LF_LDR_OP_PROGRAM_Z) {
+    if (!r)
+      r = z_flush_carry(z, 0);
+    if (wait_ready(&sr) && !r)
+      r = fail(c, LF_LDR_ST_FLASH, k->addr + k->len, LF_LDR_RP_BUSY | sr);
+    if (!r && st)
+      r = fail(c, st, ea, es);
   }
+  if (z->k->len)
+    RP(c)->state |= RP_CARRY;
+  else
+    RP(c)->state &= (uint16_t)~RP_CARRY;
+  cs_force(0);
+  return r;
 }
 
 int lf_ldr_main(ctl_t *c, cmd_t *k, uint32_t idx)
 {
   uint32_t dst = k->addr, left = k->len, cap = c->z_out_size;
   k->result = 0;
-  if ((dst | left) & 3u)
-    return fail(c, LF_LDR_ST_BADCMD, idx, 0);
+  uint32_t t = REG(TIMER_RAWL);
+  /* a program may still run (the previous PROGRAM_Z's last): poll at once */
+  struct zpump zp = {c, (struct zcarry *)(c->z_region + ZCARRY_OFF), dst, 0, 0, t, t, 0, 0, 0};
+  if (!(RP(c)->state & RP_CARRY))
+    zp.k->len = 0;
   cmd_mode(c);
+  if ((dst | left) & 3u)
+    return z_end(&zp, k, idx, LF_LDR_ST_BADCMD, idx, 0);
   struct lfz_work *w = (struct lfz_work *)(c->z_region + LF_LDR_Z_WORK);
   uint8_t *out = (uint8_t *)(c->z_region + LF_LDR_Z_OUT + cap);
   uint32_t hist = 0, rd = c->data_rd, roff = c->ring_roff, size = c->ring_size;
@@ -395,26 +653,37 @@ int lf_ldr_main(ctl_t *c, cmd_t *k, uint32_t idx)
     }
     uint32_t zlen = hw[0], olen = hw[1];
     if (zlen > size - 8 || !olen || olen > left || olen > cap || (olen & 3u))
-      return fail(c, LF_LDR_ST_DATA, dst, olen);
-    struct zsrc zs = {c, rd + 8, zlen};
-    int32_t got = lfz_inflate_io(w, ring + o, ring + size, ring, zlen, out, olen, hist, 0, 0,
+      return z_end(&zp, k, idx, LF_LDR_ST_DATA, dst, olen);
+    struct zsrc zs = {c, rd + 8, zlen, &zp};
+    zp.dst = dst;
+    zp.done = 0;
+    zp.out = out;
+    zp.n = 0;
+    zp.next = zp.k->len ? 0 : piece_end(dst, 0);
+    int32_t got = lfz_inflate_io(w, ring + o, ring + size, ring, zlen, out, olen, hist, zpump, &zp,
                                  avail - 8 < zlen ? avail - 8 : zlen, 0, &zs);
+    if (got == LFZ_E_PUMP)
+      return z_end(&zp, k, idx, 0, 0, 0);
     if (got != (int32_t)olen)
-      return fail(c, LF_LDR_ST_DATA, dst, got < 0 ? (uint32_t)got : olen);
+      return z_end(&zp, k, idx, LF_LDR_ST_DATA, dst, got < 0 ? (uint32_t)got : olen);
     rd += 8 + zlen;
     roff += 8 + zlen;
     if (roff >= size)
       roff -= size;
     c->ring_roff = roff;
-    *(volatile uint32_t *)&c->data_rd = rd; /* the host refills while the pages program */
-    z_put(RP(c), dst, out, olen);
+    *(volatile uint32_t *)&c->data_rd = rd; /* the host refills while the last pages program */
+    if (z_flush_carry(&zp, out)) /* it lives where the history goes */
+      return z_end(&zp, k, idx, 0, 0, 0);
     for (uint32_t i = 0; i < olen; i += 4) /* the next record's history */
       *(uint32_t *)(out - olen + i) = *(const uint32_t *)(out + i);
+    zp.k->src = out - olen + zp.done; /* what is left of this record: the new carry */
+    zp.k->addr = dst + zp.done;
+    zp.k->len = olen - zp.done;
     hist = olen;
     dst += olen;
     left -= olen;
   }
-  return 0;
+  return z_end(&zp, k, idx, 0, 0, 0);
 }
 
 #else /* the loader */

@@ -1,9 +1,10 @@
 /* The PROGRAM_Z routine of the RP2040 loader (lf_loader_abi.h "The
  * PROGRAM_Z region"): rp2040.c built with LF_LDR_RP_Z, which makes its
- * lf_ldr_main the inflating program command (int fn(ctrl, cmd, index)) on
- * the ROM functions the loader looked up (control block). The host uploads
- * it only for a compressed stream. The loader's other functions are not
- * used here.
+ * lf_ldr_main the inflating program command (int fn(ctrl, cmd, index)):
+ * it enters command mode through the ROM functions the loader looked up
+ * (control block), then programs the pages itself through the SSI while it
+ * inflates (rp2040.c "PROGRAM_Z"). The host uploads it only for a
+ * compressed stream. The loader's other functions are not used here.
  *
  * gen-loaders: -mcpu=cortex-m0plus
  * gen-loaders: position-independent
