@@ -687,7 +687,8 @@ function M.write(res, params_text, path, svg_dir, svg)
     w("the end of the loader's RAM window; the F4/F7 one runs the core from the PLL at 96 MHz, the L4")
     w("one the MSI at 48 MHz, the F1 (8 MHz HSI), H7 (64 MHz HSI), nRF52 (64 MHz) and RP2040 (clk_sys)")
     w("ones at the loader's clock; all but the RP2040's program a flash word per decoded symbol, so")
-    w("inflating overlaps the programming; the RP2040's ROM blocks the core while a page programs).")
+    w("inflating overlaps the programming; the RP2040's sends each inflated page to the flash through")
+    w("the SSI itself and inflates the next one while the flash programs it).")
     w("The model decides per run from the link rate measured on the loader's upload (CMSIS-DAP")
     w("too) and the inflate speed on the target's core. The L476 and H743 erase what they program (ECC),")
     w("the F103RB runs with `loader_ram=20480` (its 20 KiB SRAM). Realistic images are newlib and")
@@ -803,18 +804,17 @@ function M.write(res, params_text, path, svg_dir, svg)
         w("The Pico's (a) asks for %s s (0.40 x %s s). Its page programs alone take %s s and the run outside",
           f3(0.40 * pe.plan.floor_s), f3(pe.plan.floor_s), f3(zs.flash_s))
         w("the stream (connect, the loader's upload and CRC pass, reset, disconnect) %s s; the image compresses", f3(fs))
-        w("to %.0f %%, %s s on the link at 50 MHz. The RP2040's boot ROM blocks the core while a page programs,",
-          100 * (zs.ratio or 0), f3(zs.upload_compressed_s))
-        w("so inflating (%s s on the core) adds to the programming instead of overlapping it. Even with", f3(zs.inflate_s))
-        w("inflating hidden (core 1, or a page loop of the loader's own that inflates while the flash is busy)")
-        w("the job cannot go below %s s + max(%s, %s) s = %s s: (a) is not reachable at this compression", f3(fs),
-          f3(zs.flash_s), f3(zs.upload_compressed_s), f3(fs + math.max(zs.flash_s, zs.upload_compressed_s)))
-        w("ratio, and at about 65 % or better only with that overlap and nothing else left. (c): programming")
-        w("%s s, compressed upload %s s, inflating %s s: with the overlap about %s s (%.2fx), without it the",
-          f3(zx.flash_s), f3(zx.upload_compressed_s), f3(zx.inflate_s),
-          f3(fx + math.max(zx.flash_s, zx.upload_compressed_s)),
+        w("to %.0f %%, %s s on the link at 50 MHz. So the job cannot go below %s s + max(%s, %s) s = %s s even",
+          100 * (zs.ratio or 0), f3(zs.upload_compressed_s), f3(fs), f3(zs.flash_s), f3(zs.upload_compressed_s),
+          f3(fs + math.max(zs.flash_s, zs.upload_compressed_s)))
+        w("with inflating wholly hidden: (a) is not reachable at this compression ratio (today %s s).", f3(ps.virtual_s))
+        w("(c): programming %s s, compressed upload %s s: about %s s (%.2fx) if the target kept up. The",
+          f3(zx.flash_s), f3(zx.upload_compressed_s), f3(fx + math.max(zx.flash_s, zx.upload_compressed_s)),
           (fx + math.max(zx.flash_s, zx.upload_compressed_s)) / zx.flash_s)
-        w("programming and the inflating add up (today's %s s), and the plain upload alone takes %s s.", f3(px.virtual_s),
+        w("routine inflates while a page programs, but the Cortex-M0+ inflates more slowly than the")
+        w("plan's model assumes (-Os code in the PROGRAM_Z region's 4 KiB), each page's 260 SPI bytes go out")
+        w("only after the previous page has programmed, and only about one record is inflated ahead: today")
+        w("%s s; the plain upload alone takes %s s.", f3(px.virtual_s),
           BY["z-xl-pico-upload"] and f3(BY["z-xl-pico-upload"].virtual_s) or "—")
         w("")
       end
