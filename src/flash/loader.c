@@ -757,9 +757,25 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
   uint32_t last_rd = l->st[S_CMD_RD], last_drd = l->st[S_DATA_RD];
   unsigned idle = 0;
   int r = 0;
+  /* not posting: a piece's data_wr goes with the next piece's write (the
+   * word first, in the same submission: lf_adi_write32_then), so a piece
+   * costs one round trip, and the count is written only after the write
+   * of its bytes was seen to succeed. Written alone before anything else
+   * (commands, status reads, the end). */
+  bool pend = false;
+  uint32_t pend_wr = 0;
+#define FLUSH_PEND()                                                                              \
+  if (pend) {                                                                                     \
+    pend = false;                                                                                 \
+    if ((r = lf_adi_write32_posted(l->a, l->ctrl + LF_LDR_OFF_DATA_WR, pend_wr))) {               \
+      lf_err_wrap(l->s, r, "loader: data count 0x%08x", pend_wr);                                 \
+      break;                                                                                      \
+    }                                                                                             \
+  }
   for (;;) {
     uint32_t queued = l->cmd_wr - l->st[S_CMD_RD];
     if (posted < n && queued < QUEUE) {
+      FLUSH_PEND();
       size_t k = n - posted < QUEUE - queued ? n - posted : QUEUE - queued;
       if ((r = post(l, cmds + posted, k)))
         break;
@@ -767,6 +783,7 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
       continue;
     }
     if (sidx < n && !l->ready) {
+      FLUSH_PEND();
       int w = wait_ready(l, !erases);
       if (w < 0) {
         r = w;
@@ -837,8 +854,16 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
        * and its last bytes before the wrap would never be filled) */
       if (m >= unit || (m > 0 && (m == left || m == l->ring_size - l->woff))) {
         fill(l, k, soff, buf, m);
-        if ((r = lf_adi_write_posted(l->a, l->ring + l->woff, buf, m)) ||
-            (r = lf_adi_write32_posted(l->a, l->ctrl + LF_LDR_OFF_DATA_WR, l->data_wr + m))) {
+        if (posts)
+          r = lf_adi_write_posted(l->a, l->ring + l->woff, buf, m);
+        else if (pend)
+          r = lf_adi_write32_then(l->a, l->ctrl + LF_LDR_OFF_DATA_WR, pend_wr, l->ring + l->woff, buf, m);
+        else
+          r = lf_adi_write(l->a, l->ring + l->woff, buf, m);
+        pend = !posts;
+        pend_wr = l->data_wr + m;
+        if (r || (posts && (r = lf_adi_write32_posted(l->a, l->ctrl + LF_LDR_OFF_DATA_WR, pend_wr)))) {
+          pend = false;
           lf_err_wrap(l->s, r, "loader: data for 0x%08x", k->c.addr + soff);
           break;
         }
@@ -869,6 +894,7 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
     } else if (posted < n) {
       l->stats.full_polls++;
     }
+    FLUSH_PEND();
     if (l->st[S_CMD_RD] == target && posted == n && sidx == n) {
       /* it served commands: its init is done (no wait_ready later; a probe
        * that posts keeps that read: it times the posted upload) */
@@ -919,6 +945,7 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
       break;
     }
   }
+#undef FLUSH_PEND
   free(buf);
   if (!r && (r = lf_adi_flush(l->a)))
     lf_err_wrap(l->s, r, "loader");
