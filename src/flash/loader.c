@@ -759,12 +759,17 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
   uint32_t last_rd = l->st[S_CMD_RD], last_drd = l->st[S_DATA_RD];
   unsigned idle = 0;
   int r = 0;
-  /* not posting: a piece's data_wr (or the cmd_wr of commands just
-   * posted) goes with the next piece's write (the word first, in the same
-   * submission: lf_adi_write32_then), so a piece costs one round trip, and
-   * a count is written only after the write of what it publishes was seen
-   * to succeed. Written alone before anything else (more commands, status
-   * reads, the end). */
+  /* a compressed stream to a routine that inflates as the bytes come
+   * (z_cont), not posting: a piece's data_wr (or the cmd_wr of commands
+   * just posted) goes with the next piece's write (the word first, in the
+   * same submission: lf_adi_write32_then), so a piece costs one round
+   * trip, and a count is written only after the write of what it publishes
+   * was seen to succeed. Written alone before anything else (more
+   * commands, status reads, the end). Such a stream keeps the target
+   * waiting for the link; elsewhere (the flash the bound) the counts go
+   * alone as before: a saved round trip there only moves the status polls'
+   * phase against the flash's end. */
+  bool ride = !posts && l->ad->z_cont && zup > 0;
   bool pend = false;
   uint32_t pend_off = 0, pend_wr = 0;
 #define FLUSH_PEND()                                                                              \
@@ -781,9 +786,9 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
     if (posted < n && queued < QUEUE) {
       FLUSH_PEND();
       size_t k = n - posted < QUEUE - queued ? n - posted : QUEUE - queued;
-      if ((r = post(l, cmds + posted, k, posts)))
+      if ((r = post(l, cmds + posted, k, !ride)))
         break;
-      pend = !posts;
+      pend = ride;
       pend_off = LF_LDR_OFF_CMD_WR;
       pend_wr = l->cmd_wr;
       posted += k;
@@ -861,16 +866,16 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
        * and its last bytes before the wrap would never be filled) */
       if (m >= unit || (m > 0 && (m == left || m == l->ring_size - l->woff))) {
         fill(l, k, soff, buf, m);
-        if (posts)
+        if (!ride)
           r = lf_adi_write_posted(l->a, l->ring + l->woff, buf, m);
         else if (pend)
           r = lf_adi_write32_then(l->a, l->ctrl + pend_off, pend_wr, l->ring + l->woff, buf, m);
         else
           r = lf_adi_write(l->a, l->ring + l->woff, buf, m);
-        pend = !posts;
+        pend = ride;
         pend_off = LF_LDR_OFF_DATA_WR;
         pend_wr = l->data_wr + m;
-        if (r || (posts && (r = lf_adi_write32_posted(l->a, l->ctrl + LF_LDR_OFF_DATA_WR, pend_wr)))) {
+        if (r || (!ride && (r = lf_adi_write32_posted(l->a, l->ctrl + LF_LDR_OFF_DATA_WR, pend_wr)))) {
           pend = false;
           lf_err_wrap(l->s, r, "loader: data for 0x%08x", k->c.addr + soff);
           break;
