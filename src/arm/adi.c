@@ -891,6 +891,25 @@ int lf_adi_write32_posted(lf_adi *a, uint32_t addr, uint32_t val)
   return lf_memap_write_posted(a->mem, addr, b, 4);
 }
 
+int lf_adi_write32_then(lf_adi *a, uint32_t waddr, uint32_t wval, uint32_t addr, const void *buf,
+                        size_t len)
+{
+  lf_memap *m = a->mem;
+  if (a->raw || !a->p->ops->write32_mem || !len) {
+    int r = lf_adi_write32_posted(a, waddr, wval);
+    return r ? r : lf_adi_write_posted(a, addr, buf, len);
+  }
+  int r = need_connected(a, "write", waddr);
+  if (!r && (waddr & 3u))
+    r = lf_err_set(a->s, LF_EINVAL, "adi: write word at 0x%08x: not 4-byte aligned", waddr);
+  if (!r)
+    r = check_access(a, "write", addr, len, 0, false);
+  if (r)
+    return r;
+  r = a->p->ops->write32_mem(a->p, m->ap, waddr, wval, addr, buf, len, 0);
+  return r ? after_fault(a, r) : 0;
+}
+
 int lf_adi_read32_posted(lf_adi *a, uint32_t addr, uint32_t *val)
 {
   return lf_memap_read32_posted(a->mem, addr, val);

@@ -198,6 +198,12 @@ int lf_memap_write_posted(lf_memap *m, uint32_t addr, const void *buf, size_t le
 int lf_memap_read32_posted(lf_memap *m, uint32_t addr, uint32_t *val);
 int lf_adi_write_posted(lf_adi *a, uint32_t addr, const void *buf, size_t len);
 int lf_adi_write32_posted(lf_adi *a, uint32_t addr, uint32_t val);
+/* The word wval at waddr, then len bytes at addr (the default MEM-AP), in
+ * one submission when the probe queues them (lf_probe_ops.write32_mem); the
+ * word is written first whatever the bytes' write does. Elsewhere the two
+ * writes (posted where the probe posts). */
+int lf_adi_write32_then(lf_adi *a, uint32_t waddr, uint32_t wval, uint32_t addr, const void *buf,
+                        size_t len);
 int lf_adi_read32_posted(lf_adi *a, uint32_t addr, uint32_t *val);
 /* n aligned 32-bit words into dst[0..n) (posted as lf_adi_read32_posted). */
 int lf_memap_read_words_posted(lf_memap *m, uint32_t addr, uint32_t *dst, size_t n);

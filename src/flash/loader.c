@@ -536,7 +536,9 @@ static uint64_t cmd_max_ns(const lf_loader *l, const struct lf_ldr_cmd *c)
 }
 
 /* Posts cmds[from..from+n) (n <= free queue slots). */
-static int post(lf_loader *l, const pcmd *cmds, size_t n)
+/* count: cmd_wr written after them; else the caller writes it (execute:
+ * with the next piece's write). */
+static int post(lf_loader *l, const pcmd *cmds, size_t n, bool count)
 {
   for (size_t i = 0; i < n; i++) {
     uint64_t ns = cmd_max_ns(l, &cmds[i].c);
@@ -560,7 +562,7 @@ static int post(lf_loader *l, const pcmd *cmds, size_t n)
       return lf_err_wrap(l->s, r, "loader: post commands");
     done += k;
   }
-  int r = lf_adi_write32_posted(l->a, l->ctrl + LF_LDR_OFF_CMD_WR, l->cmd_wr + (uint32_t)n);
+  int r = count ? lf_adi_write32_posted(l->a, l->ctrl + LF_LDR_OFF_CMD_WR, l->cmd_wr + (uint32_t)n) : 0;
   if (r)
     return lf_err_wrap(l->s, r, "loader: post commands");
   l->cmd_wr += (uint32_t)n;
@@ -757,16 +759,43 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
   uint32_t last_rd = l->st[S_CMD_RD], last_drd = l->st[S_DATA_RD];
   unsigned idle = 0;
   int r = 0;
+  /* a compressed stream to a routine that inflates as the bytes come
+   * (z_cont), not posting: a piece's data_wr (or the cmd_wr of commands
+   * just posted) goes with the next piece's write (the word first, in the
+   * same submission: lf_adi_write32_then), so a piece costs one round
+   * trip, and a count is written only after the write of what it publishes
+   * was seen to succeed. Written alone before anything else (more
+   * commands, status reads, the end). Such a stream keeps the target
+   * waiting for the link; elsewhere (the flash the bound) the counts go
+   * alone as before: a saved round trip there only moves the status polls'
+   * phase against the flash's end. */
+  bool ride = !posts && l->ad->z_cont && zup > 0;
+  bool pend = false;
+  uint32_t pend_off = 0, pend_wr = 0;
+#define FLUSH_PEND()                                                                              \
+  if (pend) {                                                                                     \
+    pend = false;                                                                                 \
+    if ((r = lf_adi_write32_posted(l->a, l->ctrl + pend_off, pend_wr))) {                         \
+      lf_err_wrap(l->s, r, "loader: %s 0x%08x", pend_off == LF_LDR_OFF_CMD_WR ? "post commands"   \
+                                                                             : "data count", pend_wr); \
+      break;                                                                                      \
+    }                                                                                             \
+  }
   for (;;) {
     uint32_t queued = l->cmd_wr - l->st[S_CMD_RD];
     if (posted < n && queued < QUEUE) {
+      FLUSH_PEND();
       size_t k = n - posted < QUEUE - queued ? n - posted : QUEUE - queued;
-      if ((r = post(l, cmds + posted, k)))
+      if ((r = post(l, cmds + posted, k, !ride)))
         break;
+      pend = ride;
+      pend_off = LF_LDR_OFF_CMD_WR;
+      pend_wr = l->cmd_wr;
       posted += k;
       continue;
     }
     if (sidx < n && !l->ready) {
+      FLUSH_PEND();
       int w = wait_ready(l, !erases);
       if (w < 0) {
         r = w;
@@ -837,8 +866,17 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
        * and its last bytes before the wrap would never be filled) */
       if (m >= unit || (m > 0 && (m == left || m == l->ring_size - l->woff))) {
         fill(l, k, soff, buf, m);
-        if ((r = lf_adi_write_posted(l->a, l->ring + l->woff, buf, m)) ||
-            (r = lf_adi_write32_posted(l->a, l->ctrl + LF_LDR_OFF_DATA_WR, l->data_wr + m))) {
+        if (!ride)
+          r = lf_adi_write_posted(l->a, l->ring + l->woff, buf, m);
+        else if (pend)
+          r = lf_adi_write32_then(l->a, l->ctrl + pend_off, pend_wr, l->ring + l->woff, buf, m);
+        else
+          r = lf_adi_write(l->a, l->ring + l->woff, buf, m);
+        pend = ride;
+        pend_off = LF_LDR_OFF_DATA_WR;
+        pend_wr = l->data_wr + m;
+        if (r || (!ride && (r = lf_adi_write32_posted(l->a, l->ctrl + LF_LDR_OFF_DATA_WR, pend_wr)))) {
+          pend = false;
           lf_err_wrap(l->s, r, "loader: data for 0x%08x", k->c.addr + soff);
           break;
         }
@@ -869,6 +907,7 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
     } else if (posted < n) {
       l->stats.full_polls++;
     }
+    FLUSH_PEND();
     if (l->st[S_CMD_RD] == target && posted == n && sidx == n) {
       /* it served commands: its init is done (no wait_ready later; a probe
        * that posts keeps that read: it times the posted upload) */
@@ -919,6 +958,7 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
       break;
     }
   }
+#undef FLUSH_PEND
   free(buf);
   if (!r && (r = lf_adi_flush(l->a)))
     lf_err_wrap(l->s, r, "loader");
@@ -1813,7 +1853,7 @@ int lf_loader_stop(lf_loader *l)
   pcmd k;
   memset(&k, 0, sizeof k);
   k.c.op = LF_LDR_OP_EXIT;
-  int r = post(l, &k, 1);
+  int r = post(l, &k, 1, true);
   uint32_t r0 = 0;
   /* r0 where it comes in the same round trip (a probe that posts); else
    * cmd_rd, one word, not a register read (three round trips on an

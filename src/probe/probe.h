@@ -119,6 +119,12 @@ typedef struct lf_probe_ops {
    * round trip). NULL: mem_read/mem_write with width 4. */
   int (*read32)(lf_probe *p, uint8_t ap, uint32_t addr, uint32_t *val);
   int (*write32)(lf_probe *p, uint8_t ap, uint32_t addr, uint32_t val);
+  /* Optional: write32 of wval at waddr, then mem_write of buf, queued in
+   * one submission (ST-Link: one round trip instead of two). The word is
+   * written first, whatever the memory write does after it; an error names
+   * the first that failed. NULL: the two calls. */
+  int (*write32_mem)(lf_probe *p, uint8_t ap, uint32_t waddr, uint32_t wval, uint32_t addr,
+                     const void *buf, size_t len, unsigned width);
   int (*set_nrst)(lf_probe *p, bool asserted);
   /* Optional: a core register (DCRSR REGSEL) of the core behind AP 0 written
    * the probe's way, in one round trip (ST-Link WRITEREG: the firmware

@@ -361,12 +361,23 @@ static int need(stlink *st, lf_stlink_feature f, const char *op)
 }
 
 /* One round trip: cmd [+ data out] [+ reply in of inlen] [+ rw status]. */
-static int exchange(stlink *st, const uint8_t cmd[16], const void *out, size_t outlen, void *in,
-                    size_t inlen, uint8_t *rwst, size_t rwlen, const char *op)
+/* pre (optional): a command with a 2-byte reply (WRITEDEBUGREG) queued
+ * before cmd in the same submission; its reply lands in pre_rep. */
+static int exchange_pre(stlink *st, const uint8_t *pre, uint8_t *pre_rep, const uint8_t cmd[16],
+                        const void *out, size_t outlen, void *in, size_t inlen, uint8_t *rwst,
+                        size_t rwlen, const char *op)
 {
-  lf_usb_xfer xs[5];
+  lf_usb_xfer xs[7];
   size_t n = 0;
   uint8_t stcmd[16] = {0};
+  if (pre) {
+    xs[n++] = (lf_usb_xfer){.ep = st->ep_out, .buf = (void *)pre, .len = 16};
+    xs[n++] = (lf_usb_xfer){.ep = st->ep_in, .buf = pre_rep, .len = 2};
+    st->base.st.commands++;
+    if (lf_log_enabled(st->base.s, LF_LOG_TRACE))
+      lf_log(st->base.s, LF_LOG_TRACE, "stlink > %02x %02x %02x%02x%02x%02x %02x%02x (write word, queued)",
+             pre[0], pre[1], pre[5], pre[4], pre[3], pre[2], pre[7], pre[6]);
+  }
   xs[n++] = (lf_usb_xfer){.ep = st->ep_out, .buf = (void *)cmd, .len = 16};
   if (outlen)
     xs[n++] = (lf_usb_xfer){.ep = st->ep_out, .buf = (void *)out, .len = outlen};
@@ -394,6 +405,12 @@ static int exchange(stlink *st, const uint8_t cmd[16], const void *out, size_t o
       return lf_err_set(st->base.s, LF_EIO, "stlink %s: %s: short reply (%zu of %zu bytes)",
                         sname(st), op, xs[i].actual, xs[i].len);
   return 0;
+}
+
+static int exchange(stlink *st, const uint8_t cmd[16], const void *out, size_t outlen, void *in,
+                    size_t inlen, uint8_t *rwst, size_t rwlen, const char *op)
+{
+  return exchange_pre(st, NULL, NULL, cmd, out, outlen, in, inlen, rwst, rwlen, op);
 }
 
 static int simple(stlink *st, uint8_t c0, uint8_t c1, void *reply, size_t rlen, const char *op)
@@ -756,10 +773,13 @@ static void st_set_read_depth(lf_probe *p, unsigned depth)
   st->read_depth = depth < 1 ? 1 : depth > LF_STLINK_MAX_DEPTH ? LF_STLINK_MAX_DEPTH : depth;
 }
 
-static int st_mem_write(lf_probe *p, uint8_t ap, uint32_t addr, const void *buf, size_t len,
-                        unsigned width)
+static int word_fail(stlink *st, uint8_t status, uint32_t addr, bool write);
+
+/* pre (optional): a WRITEDEBUGREG queued before the first memory command
+ * (st_write32_mem); its status is checked first. */
+static int mem_write_pre(stlink *st, uint8_t ap, const uint8_t *pre, uint32_t addr, const void *buf,
+                         size_t len, unsigned width)
 {
-  stlink *st = ST(p);
   lf_stlink_chunk *cs;
   long n;
   int r = mem_common(st, ap, addr, len, width, true, &cs, &n);
@@ -767,10 +787,16 @@ static int st_mem_write(lf_probe *p, uint8_t ap, uint32_t addr, const void *buf,
   size_t rwlen = lf_stlink_has(&st->ver, LF_STF_RWSTATUS2) ? 12 : 2;
   for (long i = 0; !r && i < n; i++) {
     const lf_stlink_chunk *c = &cs[i];
-    uint8_t cmd[16], rw[12];
+    uint8_t cmd[16], rw[12], pre_rep[2];
     lf_stlink_cmd_mem(cmd, write_sub[c->width], c->addr, (uint16_t)c->len, ap, 0);
     st->base.st.mem_commands++;
-    r = exchange(st, cmd, src, c->len, NULL, 0, rw, rwlen, "memory write");
+    r = exchange_pre(st, i == 0 ? pre : NULL, pre_rep, cmd, src, c->len, NULL, 0, rw, rwlen,
+                     "memory write");
+    if (!r && i == 0 && pre) {
+      if ((r = word_fail(st, pre_rep[0], get32(pre + 2), true)))
+        break;
+      st->base.st.bytes_written += 4;
+    }
     if (!r)
       r = mem_status(st, rw, rwlen, c, true);
     if (!r) {
@@ -780,6 +806,12 @@ static int st_mem_write(lf_probe *p, uint8_t ap, uint32_t addr, const void *buf,
   }
   free(cs);
   return r;
+}
+
+static int st_mem_write(lf_probe *p, uint8_t ap, uint32_t addr, const void *buf, size_t len,
+                        unsigned width)
+{
+  return mem_write_pre(ST(p), ap, NULL, addr, buf, len, width);
 }
 
 static int word_fail(stlink *st, uint8_t status, uint32_t addr, bool write)
@@ -850,6 +882,32 @@ static int st_write32(lf_probe *p, uint8_t ap, uint32_t addr, uint32_t val)
   return 0;
 }
 
+/* WRITEDEBUGREG of the word, then the memory write, in one submission
+ * (the firmware runs them in order: the word is written first whatever the
+ * memory write does). AP 0 only: another AP's word goes through its own
+ * memory command (st_write32), two submissions. */
+static int st_write32_mem(lf_probe *p, uint8_t ap, uint32_t waddr, uint32_t wval, uint32_t addr,
+                          const void *buf, size_t len, unsigned width)
+{
+  stlink *st = ST(p);
+  if (ap != 0 || !len) {
+    int r = st_write32(p, ap, waddr, wval);
+    return r ? r : st_mem_write(p, ap, addr, buf, len, width);
+  }
+  int r = check_debug(st, "write word");
+  if (r)
+    return r;
+  if (waddr & 3)
+    return lf_err_set(p->s, LF_EINVAL, "stlink %s: write word at 0x%08x: not 4-byte aligned",
+                      sname(st), waddr);
+  if ((r = ensure_ap(st, 0, "write word")))
+    return r;
+  uint8_t pre[16] = {CMD_DEBUG, DBG_WRITEDEBUGREG};
+  put32(pre + 2, waddr);
+  put32(pre + 6, wval);
+  return mem_write_pre(st, ap, pre, addr, buf, len, width);
+}
+
 /* APIV2_WRITEREG (probe-protocols.md): regsel, value; 2-byte status. */
 static int st_write_core_reg(lf_probe *p, unsigned regsel, uint32_t val)
 {
@@ -910,6 +968,7 @@ static const lf_probe_ops stlink_ops = {
   .mem_write = st_mem_write,
   .read32 = st_read32,
   .write32 = st_write32,
+  .write32_mem = st_write32_mem,
   .set_nrst = st_set_nrst,
   .write_core_reg = st_write_core_reg,
   .target_voltage = st_target_voltage,

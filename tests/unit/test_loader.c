@@ -718,6 +718,42 @@ static void compressed_program_every_psize(void **state)
   }
 }
 
+/* A compressed stream into blank flash through the ST-LINK (the link the
+ * bound): each piece's count rides with the next piece's memory command,
+ * so the round trips that are no memory command (the region's words, a
+ * count written alone before a status read) are far fewer than the
+ * pieces; the flash still equals the image. */
+static void compressed_counts_ride_with_the_data(void **state)
+{
+  (void)state;
+  lf_loader_cfg c;
+  lf_loader_cfg_default(&c);
+  c.compress = LF_COMPRESS_ON;
+  fx f;
+  fx_open(&f, "nucleo-f767zi", NULL, &c);
+  size_t len = 0xC000;
+  uint8_t *img = random_bytes(len, 77u); /* about half random: the link stays the bound */
+  for (size_t k = 0; k < len; k++)
+    if ((k / 500) % 2)
+      img[k] = (uint8_t)"firmware strings and code "[k % 26];
+  lf_loader_step st[1] = {{LF_LOADER_PROGRAM, FLASH, img, len}};
+  must(&f, lf_loader_start(f.l), "start");
+  const lf_probe_stats *ps = &f.p->st;
+  uint64_t rt0 = ps->round_trips, mc0 = ps->mem_commands;
+  must(&f, lf_loader_run(f.l, st, 1), "run");
+  const lf_loader_stats *ls = lf_loader_stats_get(f.l);
+  uint64_t other = (ps->round_trips - rt0) - (ps->mem_commands - mc0);
+  printf("%llu uploads, %llu polls, %llu round trips without a memory command\n",
+         (unsigned long long)ls->uploads, (unsigned long long)ls->polls, (unsigned long long)other);
+  assert_true(ls->z_used);
+  assert_true(ls->uploads >= 16);
+  assert_true(2 * other < ls->uploads); /* a count alone for each piece: more than uploads */
+  must(&f, lf_loader_stop(f.l), "stop");
+  expect_flash(&f, FLASH, img, len);
+  free(img);
+  fx_close(&f);
+}
+
 /* The F429 (Cortex-M4, fixed CRC unit, 16 KiB sectors, PGSERR naming). */
 static void f429_programs_and_crcs(void **state)
 {
@@ -1598,6 +1634,7 @@ int main(int argc, char **argv)
     cmocka_unit_test(small_ring_wraps),
     cmocka_unit_test(every_psize_programs),
     cmocka_unit_test(compressed_program_every_psize),
+    cmocka_unit_test(compressed_counts_ride_with_the_data),
     cmocka_unit_test(corrupt_compressed_record_is_refused),
     cmocka_unit_test(rp2040_carry_is_programmed_before_an_error),
     cmocka_unit_test(f429_programs_and_crcs),

@@ -481,6 +481,45 @@ static void perf_64k_write_and_read(void **state)
   fx_close(&f);
 }
 
+/* write32_mem: the word, then the bytes, in one round trip; the word is
+ * written even when the bytes' write faults, and each failure names its
+ * own address. */
+static void word_then_memory_in_one_round_trip(void **state)
+{
+  (void)state;
+  fx f;
+  fx_open(&f, NULL, NULL);
+  fx_connect(&f);
+  assert_non_null(f.p->ops->write32_mem);
+  const lf_probe_stats *st = &f.p->st;
+  uint8_t out[1024], peek[1024];
+  for (size_t i = 0; i < sizeof out; i++)
+    out[i] = (uint8_t)(i * 13 + 5);
+  uint64_t rt0 = st->round_trips;
+  assert_int_equal(f.p->ops->write32_mem(f.p, 0, SRAM1 + 0x10, 0xA5A5F00Du, SRAM1 + 0x400, out, sizeof out, 0), 0);
+  assert_int_equal(st->round_trips - rt0, 1);
+  uint32_t w = 0;
+  assert_int_equal(f.p->ops->read32(f.p, 0, SRAM1 + 0x10, &w), 0);
+  assert_int_equal(w, 0xA5A5F00Du);
+  assert_int_equal(lf_bench_peek(f.b, SRAM1 + 0x400, peek, sizeof out), 0);
+  assert_memory_equal(peek, out, sizeof out);
+  /* the bytes fault: the word is there, the error names the bytes' address */
+  int r = f.p->ops->write32_mem(f.p, 0, SRAM1 + 0x14, 0x01020304u, UNMAPPED, out, 16, 0);
+  assert_int_equal(r, LF_EFAULT);
+  assert_non_null(strstr(lf_err_msg(f.s), "0x30000000"));
+  assert_int_equal(f.p->ops->read32(f.p, 0, SRAM1 + 0x14, &w), 0);
+  assert_int_equal(w, 0x01020304u);
+  /* the word faults: its address is named */
+  r = f.p->ops->write32_mem(f.p, 0, UNMAPPED, 1, SRAM1 + 0x400, out, 16, 0);
+  assert_int_equal(r, LF_EFAULT);
+  assert_non_null(strstr(lf_err_msg(f.s), "0x30000000"));
+  /* misaligned word: refused before anything is sent */
+  rt0 = st->round_trips;
+  assert_int_equal(f.p->ops->write32_mem(f.p, 0, SRAM1 + 2, 1, SRAM1 + 0x400, out, 16, 0), LF_EINVAL);
+  assert_int_equal(st->round_trips - rt0, 0);
+  fx_close(&f);
+}
+
 static void memory_fault_names_address(void **state)
 {
   fx f;
@@ -738,6 +777,7 @@ int main(void)
     cmocka_unit_test(connect_reads_dpidr_and_dbgmcu),
     cmocka_unit_test(ram_round_trips_all_alignments),
     cmocka_unit_test(perf_64k_write_and_read),
+    cmocka_unit_test(word_then_memory_in_one_round_trip),
     cmocka_unit_test(memory_fault_names_address),
     cmocka_unit_test(fault_injection_gives_clear_errors),
     cmocka_unit_test(swd_wait_becomes_timeout_error),

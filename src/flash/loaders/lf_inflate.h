@@ -74,6 +74,12 @@ typedef uint32_t (*lfz_more_fn)(void *ctx, uint32_t used);
 #define LFZ_CALL_MORE(in) (in)->more((in)->mctx, (in)->used)
 #endif
 
+/* Output bytes between pump calls in the symbol loop (a loader that
+ * paces the flash by time calls it more often). */
+#ifndef LFZ_PUMP_LIT
+#define LFZ_PUMP_LIT 4u
+#endif
+
 struct lfz_in {
   const uint8_t *p, *end, *wrap;
   uint32_t left;  /* input bytes not yet taken */
@@ -366,7 +372,7 @@ static inline int32_t lfz_inflate_io(struct lfz_work *w, const uint8_t *p, const
       }
       uint32_t pumped = o; /* the pump runs once per 4 output bytes */
       for (;;) {
-        if (pump && o - pumped >= 4) {
+        if (pump && o - pumped >= LFZ_PUMP_LIT) {
           pumped = o;
           if (pump(ctx, out, o))
             return LFZ_E_PUMP;
