@@ -303,9 +303,9 @@ function M.target(E, p, t, g, info)
   return setmetatable({ p = p, t = t, geometry = g, info = info, F = F, loader = F.loader, E = E }, Target)
 end
 
--- The compressed-upload decision as one line: "on (link bound: upload
--- 0.41 s > program 0.27 s)" (c: result.compress).
-function M.compress_reason(c)
+-- The model's figures behind a compressed-upload decision: "upload 0.41 s
+-- > program 0.27 s; compressed 0.29 s", or nil (c: result.compress).
+function M.compress_detail(c)
   local function s(x) return string.format("%.2f s", x or 0) end
   local why = c.why or "?"
   local detail
@@ -320,7 +320,14 @@ function M.compress_reason(c)
         s(c.predicted_plain_s), s(c.inflate_s))
     end
   end
-  return (c.used and "on" or "off") .. " (" .. why .. (detail and ": " .. detail or "") .. ")"
+  return detail
+end
+
+-- The decision as one line: "on (link bound: upload 0.41 s > program
+-- 0.27 s; compressed 0.29 s)".
+function M.compress_reason(c)
+  local detail = M.compress_detail(c)
+  return (c.used and "on" or "off") .. " (" .. (c.why or "?") .. (detail and ": " .. detail or "") .. ")"
 end
 
 -- erase / program / verify in one stream (flags select parts).
@@ -345,6 +352,7 @@ function Target:flash(plan, what)
       flash_s = st.z_flash_s, inflate_s = st.z_inflate_s }
     local c = self.E.result_extra.compress
     c.reason = M.compress_reason(c)
+    c.detail = M.compress_detail(c)
     -- the plan's summary (result.plan) carries it too: the loader decides
     -- when the stream starts (the link rate is measured then), after the plan
     local ps = self.E.result_extra.plan

@@ -107,17 +107,19 @@ function M.eta_model(sum, what)
 end
 
 -- Seconds left by the model (nil: no model), at `done` of total work,
--- `up` bytes uploaded by the stream (the loader's count). The flash works
+-- `up` bytes uploaded by the stream of `up_total` (the loader's counts: a
+-- compressed stream's are its compressed bytes; 0: the plan's program
+-- bytes). The flash works
 -- without a pause from the stream's start unless the link starves it, so
 -- its share left is the floor less the time gone; the link's is the bytes
 -- left at the rate of the 4 KiB upload windows that did not stall (uploads
 -- wait while the ring is full during erases), plus the programming of the
 -- last KiB after the upload ends.
-local function model_eta(s, now, done, total, phase, up)
+local function model_eta(s, now, done, total, phase, up, up_total)
   local m = s.eta_model
   if not m or not up then return nil end
   local p = s.prog
-  local pb = m.program_bytes
+  local pb = (up_total or 0) > 0 and up_total or m.program_bytes
   if phase == "crc32" or phase == "done" or done >= total - m.verify_bytes then
     if not p.ver_t0 then p.ver_t0, p.ver_d0 = now, done end
     local d, t = done - p.ver_d0, now - p.ver_t0
@@ -167,7 +169,7 @@ function M:enter_phase(name, in_stream)
   if b then pcall(b.phase, b, name, n) end
 end
 
-function M:progress(done, total, phase, up)
+function M:progress(done, total, phase, up, up_total)
   local s = self.open_spans[#self.open_spans]
   if not s then return end
   local now = self.clock()
@@ -197,7 +199,7 @@ function M:progress(done, total, phase, up)
   -- compares them with the real end at 25, 50 and 75 % of the stream's time)
   local el = now - p.start
   local lin = done > 0 and el > 0 and (total - done) * el / done or nil
-  local mod = model_eta(s, now, done, total, phase, up)
+  local mod = model_eta(s, now, done, total, phase, up, up_total)
   p.eta = mod or lin
   p.samples = p.samples or {}
   p.samples[#p.samples + 1] = { t = now, model = mod, linear = lin }
@@ -420,7 +422,7 @@ function M:wrap_target(T)
     local w = {}
     for k, v in pairs(what) do w[k] = v end
     if R.loader_progress and w.progress == nil then
-      w.progress = function(done, total, phase, up) R:progress(done, total, phase, up) end
+      w.progress = function(done, total, phase, up, up_total) R:progress(done, total, phase, up, up_total) end
     end
     -- the stream's first work: its erases (queued first), else its programs
     -- (erase avoidance: a blank board's stream erases nothing)
@@ -517,16 +519,15 @@ function M:summary(result, eff)
     o:write(string.format("  protected '%s' 0x%08X-0x%08X: %s\n", r.name, r.addr, r.addr + r.len - 1, how))
   end
   if p.auto_note then o:write("  erase = \"auto\": " .. p.auto_note .. "\n") end
+  -- the compressed-upload decision and what it did, one line
   local z = result.compress
+  local why = z and (z.why or "?") .. (z.detail and ": " .. z.detail or "")
   if z and z.used then
-    o:write(string.format("  uploaded %.1f KiB compressed (%.0f %% of %.1f KiB; %s)\n", z.compressed_bytes / 1024,
-      100 * (z.ratio or 1), z.bytes / 1024, z.why or "?"))
+    o:write(string.format("  compress: on, uploaded %.1f KiB compressed (%.0f %% of %.1f KiB; %s)\n",
+      z.compressed_bytes / 1024, 100 * (z.ratio or 1), z.bytes / 1024, why))
   elseif z and z.why and z.why ~= "off" and z.why ~= "no inflater in this loader" then
-    o:write(string.format("  uploaded uncompressed (compress = \"auto\": %s%s)\n", z.why,
+    o:write(string.format("  compress: off, uploaded uncompressed (compress = \"auto\": %s%s)\n", why,
       (z.compressed_bytes or 0) > 0 and string.format("; it would be %.0f %%", 100 * (z.ratio or 1)) or ""))
-  end
-  if z and z.reason and z.why ~= "off" and z.why ~= "no inflater in this loader" then
-    o:write("  compress: " .. z.reason .. "\n")
   end
 end
 

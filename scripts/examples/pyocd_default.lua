@@ -70,6 +70,9 @@ end
 
 function program(ctx)
   local s, T = ctx.settings, ctx.target
+  -- pyOCD writes core registers through DCRDR/DCRSR and polls DHCSR
+  -- (coresight/cortex_m.py), not with the ST-LINK's WRITEREG
+  T.t:probe_regs(false)
   local phase = require("luaflash.sequence").phase
   local info = T.geometry:info()
 

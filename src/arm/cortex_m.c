@@ -36,6 +36,8 @@ struct lf_cm {
   lf_cm_stats st;
   bool identified;
   uint32_t return_bkpt; /* 0 = written below sp by each start */
+  bool dap_regs;        /* core registers through DCRDR/DCRSR even where the probe has its own
+                           command (lf_cm_set_probe_regs(t, false)) */
   struct {
     bool active;
     uint32_t entry;
@@ -404,6 +406,25 @@ static int regs_xfer(lf_cm *t, bool write, const unsigned *regs, uint32_t *vals,
   uint32_t dh[16];
   int r = 0;
   char o[128] = "";
+  /* a probe that writes a register in one round trip (and does not post:
+   * posting costs one round trip for all); a failure is explained by DHCSR */
+  lf_probe *p = lf_adi_probe(t->a);
+  if (write && p->ops->write_core_reg && !t->dap_regs && !lf_adi_posts(t->a) &&
+      lf_memap_ap(lf_adi_default_memap(t->a)) == 0) {
+    for (size_t i = 0; i < n; i++) {
+      if ((r = check_reg(t, regs[i], dir)))
+        return r;
+      t->st.regrdy_polls++;
+      if ((r = p->ops->write_core_reg(p, regs[i], vals[i]))) {
+        uint32_t dhcsr = 0;
+        if (lf_adi_read32(t->a, LF_CM_DHCSR, &dhcsr) == 0 && !(dhcsr & LF_DHCSR_S_HALT))
+          return lf_err_set(t->s, LF_ETARGET, "cortex-m: %swrite register %s: the core is running, not "
+                            "halted (halt it first; DHCSR 0x%08x)", ctx, lf_cm_reg_name(regs[i]), dhcsr);
+        return lf_err_wrap(t->s, r, "cortex-m: %swrite register %s", ctx, lf_cm_reg_name(regs[i]));
+      }
+    }
+    return 0;
+  }
   for (size_t i0 = 0; i0 < n; i0 += 16) {
     size_t m = n - i0 < 16 ? n - i0 : 16;
     for (size_t i = 0; i < m; i++)
@@ -605,6 +626,8 @@ int lf_cm_set_return_bkpt(lf_cm *t, uint32_t addr)
   t->return_bkpt = addr;
   return 0;
 }
+
+void lf_cm_set_probe_regs(lf_cm *t, bool on) { t->dap_regs = !on; }
 
 int lf_cm_start_function(lf_cm *t, uint32_t entry, const uint32_t args[4], uint32_t sp)
 {

@@ -193,6 +193,13 @@ int lf_cm_reset(lf_cm *t, lf_cm_reset_kind kind, bool halt);
  * written and SP = sp. addr 0 restores the default. */
 int lf_cm_set_return_bkpt(lf_cm *t, uint32_t addr);
 
+/* Core registers written back to back (lf_cm_write_regs, the starts above)
+ * go through the probe's own command where it has one (probe.h
+ * write_core_reg: one round trip each instead of three); on = false always
+ * writes DCRDR/DCRSR and reads DHCSR (what another tool does, for a
+ * faithful model of it). Default on. */
+void lf_cm_set_probe_regs(lf_cm *t, bool on);
+
 /* Blocking: start, then poll until the BKPT halt or timeout. Timeout: the
  * core is halted and LF_ETIMEDOUT names the entry and the PC where it was.
  * A halt for another reason (fault vector catch, lockup, external halt) is

@@ -34,6 +34,7 @@
 
 #include "arm/adi.h"
 #include "flash/plan.h"
+#include "flash/loaders/lf_bcj.h"
 
 #define QUEUE 32u
 #define STACK_BYTES 0x400u
@@ -42,6 +43,9 @@
  * family's program unit (32-byte flash words at most). */
 #define TAIL_PIECE 256u
 #define ZTAIL_CHUNKS 3u   /* compressed: the stream's end in small pieces (execute) */
+
+
+
 #define ZTAIL_PIECE 2048u
 
 typedef struct pcmd {
@@ -213,11 +217,16 @@ int lf_loader_new_with(lf_cm *cm, const lf_flash_geometry *g, const lf_loader_ad
    * until a stream compresses or programs bits-only (region_load); the
    * inflater's region when it fits, else the bits-only routine's (small) */
   uint32_t lowest = ad->ring_size ? l->stack_top : l->ring + 4 * PIECE;
-  const uint32_t sizes[2] = {zfits ? ZREGION(l->zchunk) : 0, bfits ? LF_LDR_B_REGION : 0};
-  for (int i = 0; i < 2 && !l->z_region; i++) {
+  /* an adapter's large records fall back to the default's in a small window */
+  uint32_t zsmall = l->zchunk > LF_LOADER_ZCHUNK ? LF_LOADER_ZCHUNK : 0;
+  const uint32_t sizes[3] = {zfits ? ZREGION(l->zchunk) : 0, zfits && zsmall ? ZREGION(zsmall) : 0,
+                             bfits ? LF_LDR_B_REGION : 0};
+  for (int i = 0; i < 3 && !l->z_region; i++) {
     if (sizes[i] && end >= sizes[i] && ((end - sizes[i]) & ~(PIECE - 1)) >= lowest) {
       l->z_region = (end - sizes[i]) & ~(PIECE - 1);
       l->z_size = sizes[i];
+      if (i == 1)
+        l->zchunk = zsmall;
     }
   }
   l->ring_size = ((ad->ring_size ? ad->ring_addr + ad->ring_size : end) - l->ring) & ~(PIECE - 1);
@@ -707,6 +716,7 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
    * starts on the last bytes sooner: always when posting; otherwise in a
    * stream without erases (a blank board: the link is the bound, and the
    * target would wait for a whole last chunk) */
+  l->stats.stream_total = prog_left;
   bool halve = posts || !erases;
   /* keep = 1 - r, r = the target's program time per byte over the link's
    * (measured at the loader's upload), within [1/2, 3/4]; 1/2: halving */
@@ -723,6 +733,20 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
       tail_unit *= 2;
   }
   unsigned zpieces = 0; /* pieces of compressed data sent */
+  /* compressed (adapter z_cont): when the target will have programmed what
+   * is published (ns, the model's rates) */
+  double zfree = 0, link_bns = l->stats.z_link_bps > 0 ? 1e9 / l->stats.z_link_bps : 0;
+  double flash_bns = (double)lf_geometry_prog_ns(&l->g, l->cfg.prog_unit, false) / l->cfg.prog_unit;
+  /* ... sized by it where the link and the flash take about as long (a
+   * stream whose upload takes clearly longer keeps the target waiting
+   * for every piece anyway: fewer, larger pieces) */
+  double zraw = 0, zup = 0;
+  for (size_t i = 0; i < n; i++)
+    if (cmds[i].z) {
+      zraw += cmds[i].c.len;
+      zup += cmds[i].zlen;
+    }
+  bool zfine = l->ad->z_cont && zup * link_bns <= 1.25 * zraw * flash_bns;
   uint64_t t_exec = now(l);
   l->prog_done = UINT64_MAX;
   l->prog_phase = NULL;
@@ -756,7 +780,10 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
     }
     if (sidx < n && !(l->ad->post_ahead && sidx >= posted && posted < n)) {
       const pcmd *k = &cmds[sidx];
-      uint32_t left = stream_len(k) - soff;
+      /* a compressed stream is one run of bytes (every streaming command's
+       * records, back to back): for a routine that inflates as they come
+       * (z_cont), pieces run on across commands */
+      uint32_t left = k->z && l->ad->z_cont ? (uint32_t)prog_left : stream_len(k) - soff;
       uint32_t free_b = l->ring_size - (l->data_wr - l->st[S_DATA_RD]);
       uint32_t m = left < free_b ? left : free_b;
       if (m > l->cfg.chunk)
@@ -776,14 +803,27 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
         if (m > x)
           m = x >= unit ? (uint32_t)x : m < unit ? m : unit;
       }
-      if (k->z && zpieces < 4 && m > (PIECE << zpieces)) /* compressed: the first pieces ramp */
-        m = PIECE << zpieces;                              /* up, the target starts sooner */
+      if (k->z && zfine) {
+        /* the routine inflates as the bytes come: a piece whose upload
+         * takes at most half the target's (estimated) backlog, so it stays
+         * busy while the piece travels, at least 1 KiB (each piece costs a
+         * publish; measured on z-small: 1 KiB pieces throughout are as
+         * good, 2 KiB ones 1 ms slower, 4 KiB ones 12 ms) */
+        double backlog = zfree - (double)now(l);
+        uint32_t cap = PIECE;
+        while (2 * cap <= l->cfg.chunk && 4.0 * cap * link_bns <= backlog)
+          cap *= 2;
+        if (m > cap)
+          m = cap;
+      } else if (k->z && zpieces < 4 && m > (PIECE << zpieces)) { /* compressed: the first pieces */
+        m = PIECE << zpieces;                                     /* ramp up, the target starts sooner */
+      }
       /* compressed, the last ZTAIL_CHUNKS chunks: pieces of ZTAIL_PIECE. The
        * target's work per stream byte is about the link's time for it (it
        * programs 1.5x or more raw bytes), so with whole chunks it is still
        * programming the last ones long after the link is done; halving does
        * not help (it works off every piece after the last big one) */
-      if (k->z && prog_left <= (uint64_t)ZTAIL_CHUNKS * l->cfg.chunk && m > ZTAIL_PIECE)
+      if (k->z && !zfine && prog_left <= (uint64_t)ZTAIL_CHUNKS * l->cfg.chunk && m > ZTAIL_PIECE)
         m = ZTAIL_PIECE;
       if (m > l->ring_size - l->woff)
         m = l->ring_size - l->woff;
@@ -802,6 +842,10 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
           lf_err_wrap(l->s, r, "loader: data for 0x%08x", k->c.addr + soff);
           break;
         }
+        if (k->z && k->zlen) { /* the target's work for it (the piece's first command's ratio) */
+          double t = (double)now(l);
+          zfree = (zfree > t ? zfree : t) + (double)m * k->c.len / k->zlen * flash_bns;
+        }
         prog_left -= m;
         l->data_wr += m;
         l->woff = (l->woff + m) % l->ring_size;
@@ -810,8 +854,8 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
         l->stats.uploads++;
         zpieces += k->z != NULL;
         soff += m;
-        if (soff == stream_len(k)) {
-          soff = 0;
+        while (sidx < n && soff >= stream_len(&cmds[sidx])) {
+          soff -= stream_len(&cmds[sidx]);
           for (sidx++; sidx < n && !streams(&cmds[sidx]); sidx++)
             ;
           if (sidx == n)
@@ -826,6 +870,9 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
       l->stats.full_polls++;
     }
     if (l->st[S_CMD_RD] == target && posted == n && sidx == n) {
+      /* it served commands: its init is done (no wait_ready later; a probe
+       * that posts keeps that read: it times the posted upload) */
+      l->ready = l->ready || (n > 0 && !posts);
       report(l, cmds, n, first, data0, total);
       break;
     }
@@ -1144,14 +1191,18 @@ static int b_prepare(lf_loader *l, const pcmd *cmds, size_t n)
 }
 
 /* The records of cmds' PROGRAM commands (see z_prepare): *zout (malloc'ed), *zlen
- * bytes; each command's zlen set. */
+ * bytes; each command's zlen set. An adapter with z_cont: every record but
+ * the stream's first has the stream's last zchunk bytes before it as its
+ * dictionary (flag CONT); else the previous record of its command. With
+ * z_bcj every record is Thumb-branch filtered first (flag BCJ). */
 static int z_compress(lf_loader *l, pcmd *cmds, size_t n, uint64_t raw, uint8_t **zout, size_t *zlen)
 {
   /* worst case per record: stored blocks (5 bytes per 64 KiB) + its header */
   size_t cap = (size_t)raw + (raw / 1024 + n + 1) * 16; /* records >= 1 KiB but a range's last */
   const uint32_t zc = l->zchunk, ZTMP = zc + zc / 8 + 64; /* > zlib's deflateBound */
+  const bool cont = l->ad->z_cont, bcj = l->ad->z_bcj;
   uint8_t *z = malloc(cap), *chunk = malloc(zc), *ztmp = malloc(ZTMP);
-  uint8_t *prev = malloc(zc); /* the record before: the dictionary */
+  uint8_t *prev = malloc(2 * (size_t)zc); /* the dictionary: the stream's last bytes */
   if (!z || !chunk || !ztmp || !prev) {
     free(z);
     free(chunk);
@@ -1164,6 +1215,7 @@ static int z_compress(lf_loader *l, pcmd *cmds, size_t n, uint64_t raw, uint8_t 
   while (cmds[first_prog].c.op != LF_LDR_OP_PROGRAM)
     first_prog++;
   int r = 0;
+  uint32_t plen = 0; /* dictionary bytes in prev */
   for (size_t i = 0; i < n && !r; i++) {
     pcmd *k = &cmds[i];
     if (k->c.op != LF_LDR_OP_PROGRAM)
@@ -1177,7 +1229,9 @@ static int z_compress(lf_loader *l, pcmd *cmds, size_t n, uint64_t raw, uint8_t 
      * to program. A routine that programs as it inflates needs no short
      * records at the end (execute's short pieces do that), and each
      * record costs it a restart */
-    uint32_t step = i == first_prog ? 1024 : zc, plen = 0;
+    uint32_t step = i == first_prog && !cont ? 1024 : zc;
+    if (!cont)
+      plen = 0;
     for (uint32_t off = 0, olen; off < k->c.len && !r; off += olen, step *= 2, left -= olen) {
       if (step > zc || step < l->cfg.prog_unit)
         step = zc;
@@ -1190,6 +1244,9 @@ static int z_compress(lf_loader *l, pcmd *cmds, size_t n, uint64_t raw, uint8_t 
         cut = l->cfg.prog_unit;
       olen = k->c.len - off < cut ? k->c.len - off : cut;
       fill(l, k, off, chunk, olen);
+      if (bcj)
+        lfb_filter(chunk, olen, k->c.addr + off, 1);
+      uint32_t flags = (bcj ? LF_LDR_ZREC_BCJ : 0) | (cont && plen ? LF_LDR_ZREC_CONT : 0);
       for (int level = 9;; level = 0) {
         z_stream zs;
         memset(&zs, 0, sizeof zs);
@@ -1216,14 +1273,24 @@ static int z_compress(lf_loader *l, pcmd *cmds, size_t n, uint64_t raw, uint8_t 
             break;
           }
           put32(z + zl, got);
-          put32(z + zl + 4, olen);
+          put32(z + zl + 4, olen | flags);
           memcpy(z + zl + 8, ztmp, got);
           zl += 8 + got;
           break;
         }
       }
-      memcpy(prev, chunk, olen);
-      plen = olen;
+      if (cont) { /* the last zc bytes of the stream so far */
+        if (plen + olen > zc) {
+          uint32_t keep = olen >= zc ? 0 : zc - olen;
+          memmove(prev, prev + plen - keep, keep);
+          plen = keep;
+        }
+        memcpy(prev + plen, olen > zc ? chunk + olen - zc : chunk, olen > zc ? zc : olen);
+        plen += olen > zc ? zc : olen;
+      } else {
+        memcpy(prev, chunk, olen);
+        plen = olen;
+      }
     }
     k->zlen = (uint32_t)(zl - start);
   }
@@ -1250,24 +1317,48 @@ static int z_compress(lf_loader *l, pcmd *cmds, size_t n, uint64_t raw, uint8_t 
  * comes before the first program and nothing but SYNC follows the
  * programs: the flash content is the same in any order. Returns whether
  * the order changed. */
-static bool z_reorder(pcmd *cmds, size_t n)
+/* Whether a goes before b: a routine that inflates as the bytes come
+ * (z_cont, link_ns > 0): Johnson's rule for two machines in a row (the
+ * link, then the flash): when the pair's makespan is shorter that way;
+ * else the more compressible first. */
+static bool z_before(const pcmd *a, const pcmd *b, double link_ns, double flash_ns)
 {
-  size_t fp = 0;
-  while (fp < n && (cmds[fp].c.op == LF_LDR_OP_ERASE || cmds[fp].c.op == LF_LDR_OP_ERASE_BANK ||
-                    cmds[fp].c.op == LF_LDR_OP_ERASE_CHIP))
-    fp++;
-  size_t np = 0;
-  while (fp + np < n && cmds[fp + np].c.op == LF_LDR_OP_PROGRAM && cmds[fp + np].c.len)
-    np++;
-  for (size_t i = fp + np; i < n; i++)
+  if (link_ns <= 0) /* zlen / len < zlen' / len', without division */
+    return (uint64_t)a->zlen * b->c.len < (uint64_t)b->zlen * a->c.len;
+  double a1 = a->zlen * link_ns, a2 = a->c.len * flash_ns, b1 = b->zlen * link_ns, b2 = b->c.len * flash_ns;
+  double x = a1 < b2 ? a1 : b2, y = b1 < a2 ? b1 : a2; /* min(a1, b2) < min(b1, a2) */
+  if (x != y)
+    return x < y;
+  return a1 < b1; /* a tie: the upload-heavier one later (less left to program after it) */
+}
+
+/* Whether cmds are erases, then programs, then SYNCs only (the programs
+ * may go in any order): the first program's index in *fp, their count in *np. */
+static bool z_movable(const pcmd *cmds, size_t n, size_t *fp, size_t *np)
+{
+  *fp = 0;
+  while (*fp < n && (cmds[*fp].c.op == LF_LDR_OP_ERASE || cmds[*fp].c.op == LF_LDR_OP_ERASE_BANK ||
+                     cmds[*fp].c.op == LF_LDR_OP_ERASE_CHIP))
+    (*fp)++;
+  *np = 0;
+  while (*fp + *np < n && cmds[*fp + *np].c.op == LF_LDR_OP_PROGRAM && cmds[*fp + *np].c.len)
+    (*np)++;
+  for (size_t i = *fp + *np; i < n; i++)
     if (cmds[i].c.op != LF_LDR_OP_SYNC)
       return false;
+  return true;
+}
+
+static bool z_reorder(pcmd *cmds, size_t n, double link_ns, double flash_ns)
+{
+  size_t fp, np;
+  if (!z_movable(cmds, n, &fp, &np))
+    return false;
   bool moved = false;
   for (size_t i = fp + 1; i < fp + np; i++) { /* insertion sort: stable, a few commands */
     pcmd k = cmds[i];
     size_t j = i;
-    /* zlen / len < zlen' / len', without division */
-    while (j > fp && (uint64_t)k.zlen * cmds[j - 1].c.len < (uint64_t)cmds[j - 1].zlen * k.c.len) {
+    while (j > fp && z_before(&k, &cmds[j - 1], link_ns, flash_ns)) {
       cmds[j] = cmds[j - 1];
       j--;
     }
@@ -1286,8 +1377,49 @@ static bool z_reorder(pcmd *cmds, size_t n)
  * them PROGRAM_Z commands, uploading the routine first. *zbuf holds the
  * records (free() it after the stream). Pairs (independent banks) stay
  * uncompressed. */
-static int z_prepare(lf_loader *l, pcmd *cmds, size_t n, uint8_t **zbuf)
+/* The PROGRAM commands of a movable stream (z_movable) in pieces of at most
+ * ZSPLIT bytes (*cmds reallocated; the ntail commands after the n move
+ * along), so the order can follow the data's compressibility more finely
+ * than by sectors; as many commands as the queue holds at most (the host
+ * posts more only when it polls, and it does not while the ring has room). */
+#define ZSPLIT 8192u
+static int z_split(lf_loader *l, pcmd **cmds, size_t *n, size_t ntail)
 {
+  size_t fp, np, m = *n;
+  if (!z_movable(*cmds, *n, &fp, &np))
+    return 0;
+  for (size_t i = fp; i < fp + np; i++)
+    m += ((*cmds)[i].c.len - 1) / ZSPLIT;
+  if (m == *n || m + ntail > QUEUE)
+    return 0;
+  pcmd *nw = calloc(m + ntail + 1, sizeof *nw);
+  if (!nw)
+    return lf_err_set(l->s, LF_ENOMEM, "loader: out of memory");
+  size_t j = 0;
+  for (size_t i = 0; i < *n + ntail; i++) {
+    const pcmd *k = &(*cmds)[i];
+    if (i < fp || i >= fp + np) {
+      nw[j++] = *k;
+      continue;
+    }
+    for (uint32_t q = 0; q < k->c.len; q += ZSPLIT) {
+      nw[j] = *k;
+      nw[j].c.addr += q;
+      nw[j].c.len = k->c.len - q < ZSPLIT ? k->c.len - q : ZSPLIT;
+      nw[j].skip += q;
+      j++;
+    }
+  }
+  free(*cmds);
+  *cmds = nw;
+  *n = m;
+  return 0;
+}
+
+static int z_prepare(lf_loader *l, pcmd **pcmds, size_t *pn, size_t ntail, uint8_t **zbuf)
+{
+  pcmd *cmds = *pcmds;
+  size_t n = *pn;
   lf_loader_stats *st = &l->stats;
   *zbuf = NULL;
   uint64_t raw = 0, erase_ns = 0, prog_ns = 0;
@@ -1383,7 +1515,21 @@ static int z_prepare(lf_loader *l, pcmd *cmds, size_t n, uint8_t **zbuf)
       cmds[i].zlen = 0;
     return 0;
   }
-  if (z_reorder(cmds, n)) { /* the records again: the first command's first ones are short */
+  if (l->ad->z_cont) { /* finer pieces to order (their records: one history, no restart cost) */
+    size_t n0 = n;
+    if ((r = z_split(l, pcmds, pn, ntail))) {
+      free(z);
+      return r;
+    }
+    cmds = *pcmds;
+    n = *pn;
+    if (n != n0) {
+      free(z);
+      if ((r = z_compress(l, cmds, n, raw, &z, &zl)))
+        return r;
+    }
+  }
+  if (z_reorder(cmds, n, l->ad->z_cont && bps > 0 ? 1e9 / bps : 0, (double)unit_ns / l->cfg.prog_unit)) { /* the records again: the first command's first ones are short */
     free(z);
     if ((r = z_compress(l, cmds, n, raw, &z, &zl)))
       return r;
@@ -1508,11 +1654,12 @@ int lf_loader_run_crc32(lf_loader *l, const lf_loader_step *steps, size_t n,
       return lf_err_set(l->s, LF_ENOMEM, "loader: out of memory");
     }
     free(cmds);
-    cmds = realloc(sched, (m + nr1 + 1) * sizeof *sched);
-    if (!cmds) {
+    pcmd *grown = realloc(sched, (m + nr1 + 1) * sizeof *sched);
+    if (!grown) {
       free(sched);
       return lf_err_set(l->s, LF_ENOMEM, "loader: out of memory");
     }
+    cmds = grown;
     memset(cmds + m, 0, (nr1 + 1) * sizeof *cmds);
     nc = m;
     cap = m + nr1;
@@ -1559,7 +1706,7 @@ int lf_loader_run_crc32(lf_loader *l, const lf_loader_step *steps, size_t n,
     }
     uint8_t *zbuf = NULL;
     if (!r)
-      r = z_prepare(l, cmds, nc, &zbuf);
+      r = z_prepare(l, &cmds, &nc, nr1, &zbuf);
     if (!r)
       r = b_prepare(l, cmds, nc);
     uint64_t pc0 = l->stats.prog_cyc, sc0 = l->stats.starve_cyc;

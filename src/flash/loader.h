@@ -188,6 +188,14 @@ typedef struct lf_loader_adapter {
   /* The routine cannot program while it inflates (the RP2040's ROM and an
    * FLM's ProgramPage hold the core): the model adds the two. */
   bool z_serial;
+  /* The routine knows the record flags (lf_loader_abi.h LF_LDR_ZREC_*):
+   * z_cont, the history across records and commands (the host then sends
+   * records of z_chunk bytes from the stream's start: the routine inflates
+   * as the bytes arrive, so a short first record gains nothing); z_bcj,
+   * the Thumb branch filter (lf_bcj.h), which the host applies to every
+   * record. */
+  bool z_cont;
+  bool z_bcj;
 } lf_loader_adapter;
 
 typedef enum lf_loader_step_kind {
@@ -226,6 +234,7 @@ struct lf_loader_stats {
   uint64_t commands;       /* commands posted */
   uint64_t data_bytes;     /* bytes streamed through the ring (incl. padding) */
   uint64_t stream_bytes;   /* of those, the current (or last) stream's */
+  uint64_t stream_total;   /* the bytes that stream uploads in all (compressed when it is) */
   uint64_t uploads;        /* data write calls */
   uint64_t polls;          /* status block reads */
   uint64_t full_polls;     /* polls made because the ring or the queue was full */

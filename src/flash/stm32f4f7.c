@@ -507,6 +507,8 @@ static int f47_flash_busy(lf_session *s, lf_memap *m, const lf_flash_geometry *g
     .status_names = f47_status_names, .flash_busy = f47_flash_busy,                             \
     .zblob = lf_blob_stm32f4f7_z, .zblob_len = &lf_blob_stm32f4f7_z_len,                        \
     .z_core_hz = 96e6, /* the routine runs from the PLL at 96 MHz (loaders/stm32f4f7.c) */      \
+    .z_chunk = 32768, /* records of 32 KiB, a history of 32 KiB (deflate's window) */           \
+    .z_cont = true, .z_bcj = true,                                                              \
     .bblob = lf_blob_stm32f4f7_b, .bblob_len = &lf_blob_stm32f4f7_b_len,                        \
   }
 static const lf_loader_adapter f7_adapter = F47_ADAPTER(0x80000u);

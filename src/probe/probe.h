@@ -120,6 +120,11 @@ typedef struct lf_probe_ops {
   int (*read32)(lf_probe *p, uint8_t ap, uint32_t addr, uint32_t *val);
   int (*write32)(lf_probe *p, uint8_t ap, uint32_t addr, uint32_t val);
   int (*set_nrst)(lf_probe *p, bool asserted);
+  /* Optional: a core register (DCRSR REGSEL) of the core behind AP 0 written
+   * the probe's way, in one round trip (ST-Link WRITEREG: the firmware
+   * writes DCRDR and DCRSR and polls DHCSR.S_REGRDY); the core must be
+   * halted. NULL: src/arm writes DCRDR and DCRSR and reads DHCSR itself. */
+  int (*write_core_reg)(lf_probe *p, unsigned regsel, uint32_t val);
   /* Volts, or LF_ENOTSUP. */
   int (*target_voltage)(lf_probe *p, double *volts);
   void (*close)(lf_probe *p);

@@ -58,6 +58,7 @@
 #define DBG_EXIT 0x21
 #define DBG_ENTER 0x30
 #define DBG_READ_IDCODES 0x31
+#define DBG_WRITEREG 0x34
 #define DBG_WRITEDEBUGREG 0x35
 #define DBG_READDEBUGREG 0x36
 #define DBG_GETLASTRWSTATUS 0x3B
@@ -849,6 +850,18 @@ static int st_write32(lf_probe *p, uint8_t ap, uint32_t addr, uint32_t val)
   return 0;
 }
 
+/* APIV2_WRITEREG (probe-protocols.md): regsel, value; 2-byte status. */
+static int st_write_core_reg(lf_probe *p, unsigned regsel, uint32_t val)
+{
+  stlink *st = ST(p);
+  int r = check_debug(st, "write core register");
+  if (r)
+    return r;
+  uint8_t cmd[16] = {CMD_DEBUG, DBG_WRITEREG, (uint8_t)regsel}, rep[2];
+  put32(cmd + 3, val);
+  return dbg_status(st, cmd, rep, sizeof rep, "write core register");
+}
+
 static int st_set_nrst(lf_probe *p, bool asserted)
 {
   stlink *st = ST(p);
@@ -898,6 +911,7 @@ static const lf_probe_ops stlink_ops = {
   .read32 = st_read32,
   .write32 = st_write32,
   .set_nrst = st_set_nrst,
+  .write_core_reg = st_write_core_reg,
   .target_voltage = st_target_voltage,
   .close = st_close,
   .set_read_depth = st_set_read_depth,

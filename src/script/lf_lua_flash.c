@@ -1092,7 +1092,7 @@ typedef struct lprogress {
   lua_State *L;
   int idx;
   bool failed;
-  const lf_loader *l;   /* its upload count is the 4th argument */
+  const lf_loader *l;   /* its upload count is the 4th argument, the stream's upload total the 5th */
 } lprogress;
 
 static void lua_progress(void *ctx, uint64_t done, uint64_t total, const char *phase)
@@ -1106,7 +1106,8 @@ static void lua_progress(void *ctx, uint64_t done, uint64_t total, const char *p
   lua_pushinteger(L, (lua_Integer)total);
   lua_pushstring(L, phase);
   lua_pushinteger(L, p->l ? (lua_Integer)lf_loader_stats_get(p->l)->stream_bytes : 0);
-  if (lua_pcall(L, 4, 0, 0) != LUA_OK) {
+  lua_pushinteger(L, p->l ? (lua_Integer)lf_loader_stats_get(p->l)->stream_total : 0);
+  if (lua_pcall(L, 5, 0, 0) != LUA_OK) {
     p->failed = true;
     lf_log(lf_lua_session(L), LF_LOG_WARN, "progress callback failed (no longer called): %s",
            lua_tostring(L, -1));

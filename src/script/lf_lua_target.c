@@ -475,6 +475,16 @@ static int t_set_return_bkpt(lua_State *L)
   return 0;
 }
 
+/* t:probe_regs(on): core registers through the probe's own command (default
+ * true; false: DCRDR/DCRSR, as another tool does: cortex_m.h) */
+static int t_probe_regs(lua_State *L)
+{
+  lf_ltarget *t = check_target(L);
+  luaL_checktype(L, 2, LUA_TBOOLEAN);
+  lf_cm_set_probe_regs(t->cm, lua_toboolean(L, 2));
+  return 0;
+}
+
 /* ---- memory and DAP through the ADI layer ---- */
 
 static int t_read_dp(lua_State *L)
@@ -664,6 +674,7 @@ static const luaL_Reg target_methods[] = {
   {"start_function", t_start_function},
   {"wait_function", t_wait_function},
   {"set_return_bkpt", t_set_return_bkpt},
+  {"probe_regs", t_probe_regs},
   {"read_dp", t_read_dp},
   {"write_dp", t_write_dp},
   {"read_ap", t_read_ap},

@@ -30,23 +30,24 @@ proj f1.lua nucleo_f103rb small.bin
 B=nucleo-f767zi
 run "realistic 66 KB, blank F767: compressed (auto)" 0 $B s1 real.lua -- \
   --out "67492 bytes: 0 sectors erased, 3 programmed \(3 read blank: not erased\), 0 unchanged; verified" \
-  --out "uploaded [0-9.]+ KiB compressed \([0-9]+ % of 65.9 KiB; link bound\)" \
-  --out "compress: on \(link bound: upload [0-9.]+ s > program [0-9.]+ s; compressed [0-9.]+ s\)"
+  --out "^  compress: on, uploaded [0-9.]+ KiB compressed \([0-9]+ % of 65.9 KiB; link bound: upload [0-9.]+ s > program [0-9.]+ s; compressed [0-9.]+ s\)$" \
+  --no-out "^  uploaded" --no-out "compress: on \("
 same "realistic 66 KB: the flash holds the image" $B s1 0x08000000 real.bin
 run "realistic 297 KB, blank F767: compressed, several sectors" 0 $B s1b real2.lua -- \
   --out "uploaded [0-9.]+ KiB compressed" --out "verified"
 same "realistic 297 KB: the flash holds the image" $B s1b 0x08000000 real2.bin
-run "compress = false: uploaded plain" 0 $B s2 realoff.lua -- --out "verified" --no-out "uploaded"
+run "compress = false: uploaded plain" 0 $B s2 realoff.lua -- --out "verified" --no-out "uploaded" --no-out "compress:"
 same "compress = false: the flash holds the image" $B s2 0x08000000 real.bin
 run "compress=true on the command line" 0 $B s3 real.lua compress=true -- \
-  --out "uploaded [0-9.]+ KiB compressed \([0-9]+ % of 65.9 KiB; on\)" --out "verified"
+  --out "compress: on, uploaded [0-9.]+ KiB compressed \([0-9]+ % of 65.9 KiB; on: compressed [0-9.]+ s vs plain" --out "verified"
 run "bad compress value: clear error, nothing written" 2 $B s3x real.lua compress=maybe -- \
   --err "compress.*expected \"auto\", true or false"
 run "incompressible, auto: plain" 0 $B s4 rand.lua -- \
-  --out "uploaded uncompressed \(compress = \"auto\": does not pay" --out "verified"
+  --out "^  compress: off, uploaded uncompressed \(compress = \"auto\": does not pay: compressed [0-9.]+ s vs plain [0-9.]+ s; inflate [0-9.]+ s; it would be [0-9]+ %\)$" \
+  --no-out "^  uploaded" --out "verified"
 same "incompressible, auto: the flash holds the image" $B s4 0x08000000 rand.bin
 run "incompressible, compress = true: stored records, still right" 0 $B s5 rand.lua compress=true -- \
-  --out "uploaded [0-9.]+ KiB compressed \(10[0-9] % of 65.0 KiB" --out "verified"
+  --out "compress: on, uploaded [0-9.]+ KiB compressed \(10[0-9] % of 65.0 KiB" --out "verified"
 same "incompressible, compress = true: the flash holds the image" $B s5 0x08000000 rand.bin
 # over other firmware the sector erases bound the job: plain
 run "other firmware first" 0 $B s6 rand.lua -- --out "verified"
@@ -84,8 +85,7 @@ fam() { # BOARD BENCH BASE "SETTINGS" AUTO_RE
     i=$((i+1))
     case $m in
       auto) want=(--out "compress: $auto") ;;
-      true) want=(--out "uploaded [0-9.]+ KiB compressed \([0-9]+ % of 6[56].[0-9] KiB; on\)"
-                  --out "compress: on \(on: compressed [0-9.]+ s vs plain [0-9.]+ s") ;;
+      true) want=(--out "compress: on, uploaded [0-9.]+ KiB compressed \([0-9]+ % of 6[56].[0-9] KiB; on: compressed [0-9.]+ s vs plain [0-9.]+ s") ;;
       false) want=(--no-out "compress:" --no-out "KiB compressed") ;;
     esac
     run "$bench: realistic 66 KB, compress = $m" 0 "$bench" "z$board$i" "z-$board.lua" compress=$m -- \
@@ -96,20 +96,20 @@ fam() { # BOARD BENCH BASE "SETTINGS" AUTO_RE
     --out "verified" --out "uploaded uncompressed \(compress = \"auto\": (does not pay|flash bound)" --no-out "KiB compressed"
   same "$bench: incompressible: the flash holds the image" "$bench" "zr$board" "$base" rand.bin
 }
-fam nucleo_l476rg nucleo-l476rg 0x08000000 "" "off \(flash bound: upload [0-9.]+ s <= program [0-9.]+ s\)"
-fam nucleo_h743zi nucleo-h743zi 0x08000000 "" "off \(flash bound: upload [0-9.]+ s <= program [0-9.]+ s\)"
-fam nucleo_f103rb nucleo-f103rb 0x08000000 "loader_ram = 20480" "off \(flash bound"
-fam nrf52840_dk nrf52840-dk 0x0 "" "off \(flash bound"
-fam pico pico 0x10000000 "" "on \(link bound: upload [0-9.]+ s > program [0-9.]+ s; compressed [0-9.]+ s\)"
+fam nucleo_l476rg nucleo-l476rg 0x08000000 "" "off, uploaded uncompressed \(compress = \"auto\": flash bound: upload [0-9.]+ s <= program [0-9.]+ s; it would be"
+fam nucleo_h743zi nucleo-h743zi 0x08000000 "" "off, uploaded uncompressed \(compress = \"auto\": flash bound: upload [0-9.]+ s <= program [0-9.]+ s; it would be"
+fam nucleo_f103rb nucleo-f103rb 0x08000000 "loader_ram = 20480" "off, uploaded uncompressed \(compress = \"auto\": flash bound"
+fam nrf52840_dk nrf52840-dk 0x0 "" "off, uploaded uncompressed \(compress = \"auto\": flash bound"
+fam pico pico 0x10000000 "" "on, uploaded [0-9.]+ KiB compressed \([0-9]+ % of 6[56].[0-9] KiB; link bound: upload [0-9.]+ s > program [0-9.]+ s; compressed [0-9.]+ s\)"
 
 # a CMSIS-Pack algorithm (FLM dispatcher): compressed through ProgramPage when
 # forced; auto weighs the inflate at the algorithm's core clock
 flm=$top/tests/data/flm/lf_stm32f76x_2048.FLM
 run "FLM, compress = true: compressed, right" 0 nucleo-f767zi zflm1 real.lua "flm=$flm" compress=true -- \
-  --out "verified" --out "uploaded [0-9.]+ KiB compressed \([0-9]+ % of 6[56].[0-9] KiB; on\)"
+  --out "verified" --out "compress: on, uploaded [0-9.]+ KiB compressed \([0-9]+ % of 6[56].[0-9] KiB; on: "
 same "FLM, compress = true: the flash holds the image" nucleo-f767zi zflm1 0x08000000 real.bin
 run "FLM, auto: the decision with its figures" 0 nucleo-f767zi zflm2 real.lua "flm=$flm" -- \
-  --out "verified" --out "compress: (on|off) \((link bound|flash bound|does not pay): "
+  --out "verified" --out "compress: (on, uploaded [0-9.]+ KiB compressed|off, uploaded uncompressed) \([^)]*(link bound|flash bound|does not pay): "
 same "FLM, auto: the flash holds the image" nucleo-f767zi zflm2 0x08000000 real.bin
 
 finish

@@ -87,8 +87,21 @@ struct lf_ldr_bits {
 /* The header of one PROGRAM_Z record in the ring. */
 struct lf_ldr_zrec {
   uint32_t zlen; /* deflate bytes after this header */
-  uint32_t olen; /* bytes they inflate to (programmed at the command's addr + the olen before) */
+  uint32_t olen; /* bytes they inflate to (programmed at the command's addr + the olen before),
+                    | LF_LDR_ZREC_* flags (only for a routine whose adapter says so: any
+                    other reads them as a wrong olen and stops with LF_LDR_ST_DATA) */
 };
+/* Record flags (in olen's top bits):
+ * - BCJ: the inflated bytes are Thumb-branch filtered (lf_bcj.h): every BL
+ *   pair found scanning the record from its start holds its target as an
+ *   absolute address (halfwords); the routine undoes that before it programs.
+ * - CONT: the record's dictionary is the stream's inflated output before it
+ *   (from this command and the ones before, the last z_out_size bytes of
+ *   it) instead of only the previous record of this command; a record
+ *   without it starts a new history. */
+#define LF_LDR_ZREC_BCJ 0x80000000u
+#define LF_LDR_ZREC_CONT 0x40000000u
+#define LF_LDR_ZREC_LEN 0x00FFFFFFu
 
 /* Independent banks: such a loader only STARTS an erase (sector, bank,
  * chip) and moves on; the erase is waited for by the next command that
@@ -174,7 +187,9 @@ struct lf_ldr_ctrl {
  * of z_out_size bytes (z_out_size a multiple of 4). Every record of a
  * PROGRAM_Z but its first is deflated with the previous record's bytes as a
  * preset dictionary (zlib deflateSetDictionary): back-references may reach
- * into them. */
+ * into them. A routine that knows the record flags (LF_LDR_ZREC_CONT)
+ * takes the dictionary from the flag instead: a record without it has
+ * none. */
 #define LF_LDR_Z_WORK 0x1000u
 #define LF_LDR_Z_OUT 0x2000u
 #define LF_LDR_ZWORK_SIZE (LF_LDR_Z_OUT - LF_LDR_Z_WORK)

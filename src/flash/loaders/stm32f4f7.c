@@ -32,6 +32,7 @@
 static uint32_t zmore(void *ctx, uint32_t used);
 #define LFZ_MORE_FN zmore
 #include "lf_inflate.h"
+#include "lf_bcj.h"
 #endif
 
 /* ---- the contract with the host adapter (stm32f4f7.c includes this part
@@ -521,23 +522,30 @@ static void clock_down(const ctl_t *c, const struct zclk *z)
 #endif
 
 #ifdef LF_LDR_F47_Z
-/* PROGRAM_Z (lf_loader_abi.h): each record is waited for whole, inflated
- * into the workspace's output buffer (the ring space is released at once,
- * so the host uploads the next records meanwhile), then programmed. */
+/* PROGRAM_Z (lf_loader_abi.h): each record is inflated as its bytes arrive
+ * into the output buffer, a flash word programmed per decoded symbol (the
+ * store waits for the previous word, so the inflating runs in the flash's
+ * programming time). The routine knows the record flags: BCJ (lf_bcj.h,
+ * undone per word on its way to the flash) and CONT (the history is the
+ * stream's output before the record, up to z_out_size bytes: kept right
+ * before the output buffer, its length in the word after the workspace). */
 /* The pump's state: dst + done is the next flash word to program. */
 struct zpump {
-  uint32_t dst, done, f, psize, bad, at;
+  uint32_t dst, done, f, psize, bad, at, olen, bcj;
+  struct lfb_state b;
 };
 
-/* Programs one program unit from the inflated output when one is ready
- * (lfz_pump_fn). A flash error stops the inflate (bad = SR, at = offset). */
-static int pump(void *ctx, const uint8_t *out, uint32_t n)
+/* Programs the unit at done (unfiltered first for a BCJ record); a flash
+ * error stops (bad = SR, at = its record offset). */
+static int pump_unit(struct zpump *z, const uint8_t *out)
 {
-  struct zpump *z = ctx;
-  uint32_t unit = 1u << z->psize;
-  if (n - z->done < unit)
-    return 0;
-  uint32_t at = 0, bad = prog_run(z->f, z->psize, z->dst + z->done, out + z->done, unit, &at);
+  uint32_t unit = 1u << z->psize, w[2], at = 0;
+  const uint8_t *s = out + z->done;
+  if (z->bcj) {
+    lfb_unit(&z->b, out, z->done, unit, z->olen, z->dst, (uint8_t *)w);
+    s = (const uint8_t *)w;
+  }
+  uint32_t bad = prog_run(z->f, z->psize, z->dst + z->done, s, unit, &at);
   if (bad) {
     z->bad = bad;
     z->at = z->done + at;
@@ -545,6 +553,16 @@ static int pump(void *ctx, const uint8_t *out, uint32_t n)
   }
   z->done += unit;
   return 0;
+}
+
+/* Programs one program unit from the inflated output when one is ready
+ * (lfz_pump_fn; a BCJ record needs LFB_LAG bytes more). */
+static int pump(void *ctx, const uint8_t *out, uint32_t n)
+{
+  struct zpump *z = ctx;
+  if (n - z->done < (1u << z->psize) + (z->bcj ? LFB_LAG : 0u))
+    return 0;
+  return pump_unit(z, out);
 }
 
 /* The record's deflate bytes still arriving (lfz_more_fn): from ring
@@ -569,6 +587,8 @@ static uint32_t zmore(void *ctx, uint32_t used)
   return there < z->zlen ? there : z->zlen;
 }
 
+_Static_assert(sizeof(struct lfz_work) + 4 <= LF_LDR_ZWORK_SIZE, "history length word");
+
 static int z_program(ctl_t *c, cmd_t *k, uint32_t idx)
 {
   uint32_t f = F47(c)->flash_regs, unit = 1u << F47(c)->psize;
@@ -576,10 +596,9 @@ static int z_program(ctl_t *c, cmd_t *k, uint32_t idx)
   if ((dst | left) & (unit - 1))
     return fail(c, LF_LDR_ST_BADCMD, idx, 0);
   struct lfz_work *w = (struct lfz_work *)(c->z_region + LF_LDR_Z_WORK);
-  /* the output buffer follows z_out_size bytes of history (the previous
-   * record's output: every record but a command's first may refer to it) */
+  uint32_t *histp = (uint32_t *)(w + 1);
+  /* the output buffer follows z_out_size bytes of history */
   uint8_t *out = (uint8_t *)(c->z_region + LF_LDR_Z_OUT + cap);
-  uint32_t hist = 0;
   uint32_t sr = flash_idle(c);
   if (sr & LF_LDR_F47_SR_ERRORS)
     REG(f + F_SR) = sr & LF_LDR_F47_SR_ERRORS;
@@ -602,30 +621,34 @@ static int z_program(ctl_t *c, cmd_t *k, uint32_t idx)
       if (++o == size)
         o = 0;
     }
-    uint32_t zlen = hw[0], olen = hw[1];
+    uint32_t zlen = hw[0], olen = hw[1] & LF_LDR_ZREC_LEN, flags = hw[1] & ~LF_LDR_ZREC_LEN;
     uint32_t rec = 8 + zlen;
-    if (zlen > size - 8 || !olen || olen > left || olen > cap || (olen & (unit - 1))) {
+    if (zlen > size - 8 || !olen || olen > left || olen > cap || (olen & (unit - 1)) ||
+        (flags & ~(LF_LDR_ZREC_BCJ | LF_LDR_ZREC_CONT))) {
       flash_idle(c);
-      return fail(c, LF_LDR_ST_DATA, dst, olen);
+      return fail(c, LF_LDR_ST_DATA, dst, hw[1]);
     }
-    /* inflate, programming one flash word per decoded symbol (the pump):
-     * the store waits for the previous word, so the inflating runs in
-     * the flash's programming time */
-    struct zpump z = {dst, 0, f, F47(c)->psize, 0, 0};
+    uint32_t hist = flags & LF_LDR_ZREC_CONT ? *histp : 0;
+    struct zpump z = {dst, 0, f, F47(c)->psize, 0, 0, olen, flags & LF_LDR_ZREC_BCJ, LFB_START};
     /* the record's bytes are inflated as they arrive (zmore waits) */
     struct zsrc zs = {c, rd + 8, zlen};
     uint32_t there = avail - 8 < zlen ? avail - 8 : zlen;
     int32_t got = lfz_inflate_io(w, ring + o, ring + size, ring, zlen, out, olen, hist, pump, &z, there, 0,
                                  &zs);
-    if (got == (int32_t)olen && !z.bad) /* the rest of the chunk */
-      z.bad = prog_run(f, F47(c)->psize, dst + z.done, out + z.done, olen - z.done, &z.at);
-    else if (!z.bad) {
+    if (got == (int32_t)olen && !z.bad) { /* the rest of the record */
+      if (z.bcj) {
+        while (z.done < olen && !pump_unit(&z, out))
+          ;
+      } else if ((z.bad = prog_run(f, F47(c)->psize, dst + z.done, out + z.done, olen - z.done, &z.at))) {
+        z.at += z.done;
+      }
+    } else if (!z.bad) {
       flash_idle(c);
+      *histp = 0;
       return fail(c, LF_LDR_ST_DATA, dst, got < 0 ? (uint32_t)got : olen);
-    } else
-      z.at -= z.done; /* the pump's `at` is absolute */
+    }
     if (z.bad) {
-      uint32_t a = dst + z.done + z.at;
+      uint32_t a = dst + z.at;
       if (a > k->addr)
         a -= unit;
       flash_idle(c);
@@ -637,10 +660,24 @@ static int z_program(ctl_t *c, cmd_t *k, uint32_t idx)
       roff -= size;
     c->ring_roff = roff;
     *(volatile uint32_t *)&c->data_rd = rd;
-    /* this record's output is the next one's history (right before out) */
-    for (uint32_t i = 0; i < olen; i += 4)
-      *(uint32_t *)(out - olen + i) = *(const uint32_t *)(out + i);
-    hist = olen;
+    /* the history for the next record: the last cap bytes of it and this
+     * record's output, moved down to end right before out */
+    uint32_t nh = hist + olen < cap ? hist + olen : cap;
+    uint8_t *hd = out - nh;
+    const uint8_t *hs = out + olen - nh;
+    if (!((nh | olen) & 31u)) { /* 8-word bursts (LDM/STM): the flash waits while this runs */
+      typedef struct {
+        uint32_t w[8];
+      } blk32;
+      for (uint32_t i = 0; i < nh; i += 32)
+        *(blk32 *)(hd + i) = *(const blk32 *)(hs + i);
+    } else if (!((nh | olen) & 3u))
+      for (uint32_t i = 0; i < nh; i += 4)
+        *(uint32_t *)(hd + i) = *(const uint32_t *)(hs + i);
+    else
+      for (uint32_t i = 0; i < nh; i++)
+        hd[i] = hs[i];
+    *histp = nh;
     dst += olen;
     left -= olen;
     kick(c);
