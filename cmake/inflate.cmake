@@ -24,5 +24,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; retur
     target_compile_options(fuzz_inflate PRIVATE -fsanitize=fuzzer,address,undefined)
     target_link_options(fuzz_inflate PRIVATE -fsanitize=fuzzer,address,undefined)
     target_link_libraries(fuzz_inflate PRIVATE PkgConfig::ZLIB)
+    # the short run of every fuzz target (fuzz.cmake's fuzz_NAME_run)
+    set(new ${CMAKE_BINARY_DIR}/fuzz-new/inflate)
+    set(corpus ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/inflate)
+    add_test(NAME fuzz_inflate_run
+             COMMAND sh -c "mkdir -p '${new}' && exec \"$0\" -max_total_time=${LF_FUZZ_SECONDS} -max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 '${new}' '${corpus}'"
+                     $<TARGET_FILE:fuzz_inflate>)
+    set_tests_properties(fuzz_inflate_run PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 600 LABELS fuzz)
   endif()
 endif()
