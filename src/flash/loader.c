@@ -2032,42 +2032,59 @@ static int compare_groups(lf_loader *l, const lf_plan *p, const lf_loader_range 
   return 0;
 }
 
+/* The verify of a plan: the written sectors' ranges, their groups of
+ * adjacent sectors (one CRC each) and room for the groups' CRCs. */
+typedef struct vset {
+  lf_loader_range *rg;
+  unsigned *idx;
+  uint32_t *crcs;
+  size_t n, ng;
+  vgroup *gr;
+  lf_loader_range *grg;
+  uint32_t *gcrc;
+} vset;
+
+static void vset_free(vset *v)
+{
+  free(v->gr);
+  free(v->grg);
+  free(v->gcrc);
+  free_ranges(v->rg, v->idx, v->crcs);
+}
+
+static int vset_make(lf_loader *l, const lf_plan *p, vset *v)
+{
+  memset(v, 0, sizeof *v);
+  int r = sector_ranges(l, p, true, &v->rg, &v->idx, &v->crcs, &v->n);
+  if (r || !v->n)
+    return r;
+  v->gr = malloc(v->n * sizeof *v->gr);
+  v->grg = malloc(v->n * sizeof *v->grg);
+  v->gcrc = malloc(v->n * sizeof *v->gcrc);
+  if (!v->gr || !v->grg || !v->gcrc)
+    return lf_err_set(l->s, LF_ENOMEM, "loader: out of memory");
+  v->ng = verify_groups(l, p, v->rg, v->idx, v->n, v->gr);
+  for (size_t j = 0; j < v->ng; j++)
+    v->grg[j] = v->gr[j].rg;
+  return 0;
+}
+
 int lf_loader_plan_program(lf_loader *l, const lf_plan *p, unsigned *verified)
 {
   if (verified)
     *verified = 0;
-  lf_loader_range *rg;
-  unsigned *idx;
-  uint32_t *crcs;
-  size_t nr, n = 0, ng = 0;
+  vset v;
   lf_loader_step *st = NULL;
-  vgroup *gr = NULL;
-  lf_loader_range *grg = NULL;
-  uint32_t *gcrc = NULL;
-  int r = sector_ranges(l, p, true, &rg, &idx, &crcs, &nr);
-  if (!r && nr) {
-    gr = malloc(nr * sizeof *gr);
-    grg = malloc(nr * sizeof *grg);
-    gcrc = malloc(nr * sizeof *gcrc);
-    if (!gr || !grg || !gcrc)
-      r = lf_err_set(l->s, LF_ENOMEM, "loader: out of memory");
-  }
-  if (!r && nr) {
-    ng = verify_groups(l, p, rg, idx, nr, gr);
-    for (size_t j = 0; j < ng; j++)
-      grg[j] = gr[j].rg;
-  }
+  size_t n = 0;
+  int r = vset_make(l, p, &v);
   if (!r)
     r = lf_loader_plan_steps(l->s, p, &st, &n);
-  if (!r && (n || ng))
-    r = lf_loader_run_crc32(l, st, n, grg, ng, gcrc);
+  if (!r && (n || v.ng))
+    r = lf_loader_run_crc32(l, st, n, v.grg, v.ng, v.gcrc);
   free(st);
-  if (!r && (r = compare_groups(l, p, rg, idx, gr, ng, gcrc, crcs)) == 0 && verified)
-    *verified = (unsigned)nr;
-  free(gr);
-  free(grg);
-  free(gcrc);
-  free_ranges(rg, idx, crcs);
+  if (!r && (r = compare_groups(l, p, v.rg, v.idx, v.gr, v.ng, v.gcrc, v.crcs)) == 0 && verified)
+    *verified = (unsigned)v.n;
+  vset_free(&v);
   return r;
 }
 
@@ -2075,33 +2092,12 @@ int lf_loader_plan_verify(lf_loader *l, const lf_plan *p, unsigned *verified)
 {
   if (verified)
     *verified = 0;
-  lf_loader_range *rg;
-  unsigned *idx;
-  uint32_t *crcs;
-  size_t n, ng = 0;
-  vgroup *gr = NULL;
-  lf_loader_range *grg = NULL;
-  uint32_t *gcrc = NULL;
-  int r = sector_ranges(l, p, true, &rg, &idx, &crcs, &n);
-  if (!r && n) {
-    gr = malloc(n * sizeof *gr);
-    grg = malloc(n * sizeof *grg);
-    gcrc = malloc(n * sizeof *gcrc);
-    if (!gr || !grg || !gcrc)
-      r = lf_err_set(l->s, LF_ENOMEM, "loader: out of memory");
-  }
-  if (!r && n) {
-    ng = verify_groups(l, p, rg, idx, n, gr);
-    for (size_t j = 0; j < ng; j++)
-      grg[j] = gr[j].rg;
-    if ((r = lf_loader_crc32(l, grg, ng, gcrc)))
-      r = lf_err_wrap(l->s, r, "verify");
-  }
-  if (!r && n && (r = compare_groups(l, p, rg, idx, gr, ng, gcrc, crcs)) == 0 && verified)
-    *verified = (unsigned)n;
-  free(gr);
-  free(grg);
-  free(gcrc);
-  free_ranges(rg, idx, crcs);
+  vset v;
+  int r = vset_make(l, p, &v);
+  if (!r && v.n && (r = lf_loader_crc32(l, v.grg, v.ng, v.gcrc)))
+    r = lf_err_wrap(l->s, r, "verify");
+  if (!r && v.n && (r = compare_groups(l, p, v.rg, v.idx, v.gr, v.ng, v.gcrc, v.crcs)) == 0 && verified)
+    *verified = (unsigned)v.n;
+  vset_free(&v);
   return r;
 }
