@@ -638,9 +638,9 @@ static void costs_initial(costs *c, const uint8_t *in, size_t n)
     c->dsym[i] = 5.0f + (float)dist_ebits(i);
 }
 
-/* The cheapest path over the segment under c: its symbols in e->path,
- * their count returned. */
-static size_t parse(enc *e, const uint8_t *in, size_t n, const costs *c)
+/* The cheapest path over in[0..n) (segment positions o..o+n) under c:
+ * its symbols in e->path, their count returned. */
+static size_t parse_at(enc *e, size_t o, const uint8_t *in, size_t n, const costs *c)
 {
   float *cost = e->cost;
   cost[0] = 0;
@@ -654,8 +654,10 @@ static size_t parse(enc *e, const uint8_t *in, size_t n, const costs *c)
       e->plen[i + 1] = 0;
     }
     uint32_t lo = MINM;
-    for (uint32_t k = e->mstart[i]; k < e->mstart[i + 1]; k++) {
+    for (uint32_t k = e->mstart[o + i]; k < e->mstart[o + i + 1] && lo <= n - i; k++) {
       uint32_t ml = e->pool[k].len, d = e->pool[k].dist;
+      if (ml > n - i)
+        ml = (uint32_t)(n - i);
       float bd = base + c->dsym[dist_sym(d)];
       for (uint32_t l = lo; l <= ml; l++) {
         float x = bd + c->len[l];
@@ -690,6 +692,11 @@ static size_t parse(enc *e, const uint8_t *in, size_t n, const costs *c)
   return ns;
 }
 
+static size_t parse(enc *e, const uint8_t *in, size_t n, const costs *c)
+{
+  return parse_at(e, 0, in, n, c);
+}
+
 static const struct {
   uint16_t chain, nice, passes;
 } EFFORT[LF_ZENC_EFFORT_MAX + 1] = {
@@ -722,6 +729,8 @@ long lf_zenc(const uint8_t *hist, size_t hlen, const uint8_t *in, size_t n, uint
   e.path = malloc(sizeof(zsym) * (seg + 1));
   e.best = malloc(sizeof(zsym) * (seg + 1));
   long r = -1;
+  zsym *blk = NULL; /* a block's own parse */
+  size_t capblk = 0;
   if (!buf || !e.head || !e.prev || !e.mstart || !e.cost || !e.plen || !e.pdist || !e.path || !e.best)
     goto out;
   if (hlen)
@@ -766,12 +775,38 @@ long lf_zenc(const uint8_t *hist, size_t hlen, const uint8_t *in, size_t n, uint
     cuts[ncut++] = 0;
     split(e.best, 0, nbest, bestbits, cuts, &ncut);
     cuts[ncut] = nbest;
+    /* each block parsed again with its own statistics */
     size_t rawpos = 0;
     for (uint32_t k = 0; k < ncut; k++) {
-      size_t nraw = 0;
-      for (size_t i = cuts[k]; i < cuts[k + 1]; i++)
-        nraw += e.best[i].len ? e.best[i].len : 1;
-      put_block(&b, e.best + cuts[k], cuts[k + 1] - cuts[k], sin + rawpos, nraw, last && k + 1 == ncut);
+      const zsym *bs = e.best + cuts[k];
+      size_t nb = cuts[k + 1] - cuts[k], nraw = 0;
+      for (size_t i = 0; i < nb; i++)
+        nraw += bs[i].len ? bs[i].len : 1;
+      if (ncut > 1) {
+        uint64_t bb = block_cost(bs, nb);
+        uint32_t lf[NLIT + 2], df[NDIST + 2];
+        count_syms(bs, nb, lf, df);
+        for (uint32_t pass = 0; pass < e.passes; pass++) {
+          costs_from(&c, lf, df);
+          size_t ns = parse_at(&e, rawpos, sin + rawpos, nraw, &c);
+          uint64_t bits = block_cost(e.path, ns);
+          if (bits >= bb)
+            break;
+          bb = bits;
+          if (!blk || ns > capblk) {
+            zsym *t = realloc(blk, sizeof(zsym) * (ns + 1));
+            if (!t)
+              goto out;
+            blk = t;
+            capblk = ns;
+          }
+          memcpy(blk, e.path, sizeof(zsym) * ns);
+          nb = ns;
+          bs = blk;
+          count_syms(bs, nb, lf, df);
+        }
+      }
+      put_block(&b, bs, nb, sin + rawpos, nraw, last && k + 1 == ncut);
       rawpos += nraw;
     }
     done += m;
@@ -789,5 +824,6 @@ out:
   free(e.pdist);
   free(e.path);
   free(e.best);
+  free(blk);
   return r;
 }
