@@ -608,16 +608,20 @@ static void costs_from(costs *c, const uint32_t *lf, const uint32_t *df)
     td += df[i];
   float ll = lg2((float)(tl ? tl : 1)), ld = lg2((float)(td ? td : 1));
   float symc[NLIT];
-  for (uint32_t i = 0; i < NLIT; i++)
+  for (uint32_t i = 0; i < NLIT; i++) /* a code is at least one bit */
     symc[i] = lf[i] ? ll - lg2((float)lf[i]) : ll + 2.0f;
+  for (uint32_t i = 0; i < NLIT; i++)
+    symc[i] = symc[i] < 1.0f ? 1.0f : symc[i];
   for (uint32_t i = 0; i < 256; i++)
     c->lit[i] = symc[i];
   for (uint32_t l = MINM; l <= MAXM; l++) {
     uint32_t s = len_sym(l);
     c->len[l] = symc[s] + (float)len_ebits(s);
   }
-  for (uint32_t i = 0; i < NDIST; i++)
-    c->dsym[i] = (df[i] ? ld - lg2((float)df[i]) : ld + 2.0f) + (float)dist_ebits(i);
+  for (uint32_t i = 0; i < NDIST; i++) {
+    float x = df[i] ? ld - lg2((float)df[i]) : ld + 2.0f;
+    c->dsym[i] = (x < 1.0f ? 1.0f : x) + (float)dist_ebits(i);
+  }
 }
 
 /* The first pass's costs: byte entropy for literals, the fixed code for
@@ -628,8 +632,10 @@ static void costs_initial(costs *c, const uint8_t *in, size_t n)
   for (size_t i = 0; i < n; i++)
     f[in[i]]++;
   float ln = lg2((float)(n ? n : 1));
-  for (uint32_t i = 0; i < 256; i++)
-    c->lit[i] = f[i] ? ln - lg2((float)f[i]) : ln + 2.0f;
+  for (uint32_t i = 0; i < 256; i++) {
+    float x = f[i] ? ln - lg2((float)f[i]) : ln + 2.0f;
+    c->lit[i] = x < 1.0f ? 1.0f : x;
+  }
   for (uint32_t l = MINM; l <= MAXM; l++) {
     uint32_t s = len_sym(l);
     c->len[l] = (float)(s < 280 ? 7 : 8) + (float)len_ebits(s);
