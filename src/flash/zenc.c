@@ -474,15 +474,15 @@ static uint64_t block_cost(const zsym *s, size_t ns)
 /* Block starts (symbol indices) for s[a..b): recursive splitting at
  * evenly spaced points while a split saves more than `gain` bits. */
 #define MAXBLK 64u
-#define SPLIT_MIN 512u
+#define SPLIT_MIN 256u
 static void split(const zsym *s, size_t a, size_t b, uint64_t whole, size_t *cuts, uint32_t *ncut)
 {
   if (b - a < 2 * SPLIT_MIN || *ncut >= MAXBLK)
     return;
   size_t best = 0;
   uint64_t bl = 0, br = 0, bestc = whole;
-  for (uint32_t k = 1; k < 8; k++) {
-    size_t m = a + (b - a) * k / 8;
+  for (uint32_t k = 1; k < 16; k++) {
+    size_t m = a + (b - a) * k / 16;
     uint64_t l = block_cost(s + a, m - a), r = block_cost(s + m, b - m);
     if (l + r < bestc) {
       bestc = l + r;
@@ -491,7 +491,7 @@ static void split(const zsym *s, size_t a, size_t b, uint64_t whole, size_t *cut
       br = r;
     }
   }
-  if (!best || whole - bestc < 64)
+  if (!best || whole - bestc < 16)
     return;
   split(s, a, best, bl, cuts, ncut);
   if (*ncut >= MAXBLK)
