@@ -35,6 +35,7 @@
 #include "arm/adi.h"
 #include "flash/plan.h"
 #include "flash/zenc.h"
+#include "flash/loaders/lf_inflate.h"
 #include "flash/loaders/lf_bcj.h"
 
 #define QUEUE 32u
@@ -1255,14 +1256,14 @@ static bool z_inflates_to(const uint8_t *dict, uint32_t dn, const uint8_t *z, ui
 }
 
 /* One record's raw deflate of raw[0..n) after the dictionary dict[0..dn)
- * into out[0..cap) (cap >= lf_zenc_bound(n)), *got bytes: our encoder
- * (zenc.h: smaller than zlib -9 by 1-2.5 % on firmware), its stream checked
- * by zlib's inflate (cheap next to the encode); zlib -9 (or stored blocks
- * when that does not shrink) when ours fails or does not check out. */
-static int z_record(lf_loader *l, const uint8_t *dict, uint32_t dn, const uint8_t *raw, uint32_t n, uint8_t *out,
-                    uint32_t cap, uint8_t *back, uint32_t *got)
+ * into out[0..cap) (cap >= lf_zenc_bound(n)), *got bytes: with settings zo
+ * our encoder (zenc.h), its stream checked by zlib's inflate (cheap next
+ * to the encode); zlib -9 (or stored blocks when that does not shrink)
+ * without zo, or when ours fails or does not check out. */
+static int z_record(lf_loader *l, const lf_zenc_opt *zo, const uint8_t *dict, uint32_t dn, const uint8_t *raw,
+                    uint32_t n, uint8_t *out, uint32_t cap, uint8_t *back, uint32_t *got)
 {
-  long zn = lf_zenc(dict, dn, raw, n, out, cap, LF_ZENC_EFFORT_DEFAULT);
+  long zn = zo ? lf_zenc(dict, dn, raw, n, out, cap, zo) : -3;
   if (zn >= 0 && z_inflates_to(dict, dn, out, (uint32_t)zn, raw, n, back)) {
     *got = (uint32_t)zn;
     return 0;
@@ -1291,6 +1292,28 @@ static int z_record(lf_loader *l, const uint8_t *dict, uint32_t dn, const uint8_
   }
 }
 
+/* Which encoder makes this adapter's records (measured on the benchmark's
+ * z rows against zlib -9; scripts/benchmark, the report's section 13):
+ *  - a routine that inflates as the bytes arrive while the flash programs
+ *    behind it (z_cont: F4/F7) is bound by its core's decoding where the
+ *    link is not: ours, one block per record (each block costs the routine
+ *    its code tables with the flash idle; zlib makes one per record too)
+ *    and codes that fit the inflater's first table lookup (LFZ_FAST bits:
+ *    no bit-by-bit decoding) for ~0.7 % more bytes than ours unlimited,
+ *    still ~1 % fewer than zlib's: z-small/medium/large/xl and the F429
+ *    rows 0.3-0.6 % faster;
+ *  - the other routines (F1, L4, H7, nRF52, RP2040, FLM): zlib -9. Ours
+ *    (smaller by 1-2.5 %) moved their rows by -0.4 to +0.1 % in every
+ *    setting tried (code limits 9-15, a cost per match, splits): their
+ *    time follows the target's decoding more than the bytes, and
+ *    z-xl-pico and z-small-h743-on got slower in each.
+ * NULL: zlib. */
+static const lf_zenc_opt *z_options(const lf_loader *l)
+{
+  static const lf_zenc_opt cont = {LF_ZENC_EFFORT_DEFAULT, LFZ_FAST, 0, false};
+  return l->ad->z_cont ? &cont : NULL;
+}
+
 /* The records of cmds' PROGRAM commands (see z_prepare): *zout (malloc'ed), *zlen
  * bytes; each command's zlen set. An adapter with z_cont: every record but
  * the stream's first has the stream's last zchunk bytes before it as its
@@ -1302,6 +1325,7 @@ static int z_compress(lf_loader *l, pcmd *cmds, size_t n, uint64_t raw, uint8_t 
   size_t cap = (size_t)raw + (raw / 1024 + n + 1) * 16; /* records >= 1 KiB but a range's last */
   const uint32_t zc = l->zchunk, ZTMP = zc + zc / 8 + 64; /* > lf_zenc_bound, zlib's deflateBound */
   const bool cont = l->ad->z_cont, bcj = l->ad->z_bcj;
+  const lf_zenc_opt *zo = z_options(l);
   uint8_t *z = malloc(cap), *chunk = malloc(zc), *ztmp = malloc(ZTMP);
   uint8_t *prev = malloc(2 * (size_t)zc); /* the dictionary: the stream's last bytes */
   uint8_t *zback = malloc(zc);             /* the check's inflated record */
@@ -1351,7 +1375,7 @@ static int z_compress(lf_loader *l, pcmd *cmds, size_t n, uint64_t raw, uint8_t 
         lfb_filter(chunk, olen, k->c.addr + off, 1);
       uint32_t flags = (bcj ? LF_LDR_ZREC_BCJ : 0) | (cont && plen ? LF_LDR_ZREC_CONT : 0);
       uint32_t got = 0;
-      if ((r = z_record(l, plen ? prev : NULL, plen, chunk, olen, ztmp, ZTMP, zback, &got)))
+      if ((r = z_record(l, zo, plen ? prev : NULL, plen, chunk, olen, ztmp, ZTMP, zback, &got)))
         break;
       if (zl + 8 + got > cap) {
         r = lf_err_set(l->s, LF_EIO, "loader: compressed data larger than its bound");

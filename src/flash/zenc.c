@@ -277,7 +277,7 @@ static uint64_t data_bits(const uint32_t *lf, const uint32_t *df, const uint8_t 
 }
 
 /* Code lengths and header of a dynamic block from the counts in d->lf/df. */
-static void dyn_build(dyn *d)
+static void dyn_build(dyn *d, uint32_t maxbits)
 {
   uint32_t lf[NLIT + 2], df[NDIST + 2];
   memcpy(lf, d->lf, sizeof lf);
@@ -298,8 +298,8 @@ static void dyn_build(dyn *d)
     }
   memset(d->ll, 0, sizeof d->ll);
   memset(d->dl, 0, sizeof d->dl);
-  huff_lengths(lf, NLIT, 15, d->ll);
-  huff_lengths(df, NDIST, 15, d->dl);
+  huff_lengths(lf, NLIT, maxbits, d->ll);
+  huff_lengths(df, NDIST, maxbits, d->dl);
   d->hlit = NLIT;
   while (d->hlit > 257 && !d->ll[d->hlit - 1])
     d->hlit--;
@@ -416,11 +416,12 @@ static void put_syms(bw *b, const zsym *s, size_t ns, const uint8_t *ll, const u
 }
 
 /* One block: the symbols s[0..ns) standing for raw[0..nraw). */
-static void put_block(bw *b, const zsym *s, size_t ns, const uint8_t *raw, size_t nraw, bool last)
+static void put_block(bw *b, const zsym *s, size_t ns, const uint8_t *raw, size_t nraw, bool last,
+                      uint32_t maxbits)
 {
   dyn d;
   count_syms(s, ns, d.lf, d.df);
-  dyn_build(&d);
+  dyn_build(&d, maxbits);
   uint64_t fixed = 3 + data_bits(d.lf, d.df, FIXED_LL, FIXED_DL);
   uint64_t stored = stored_bits(nraw, b->nb);
   if (stored < d.bits && stored < fixed) {
@@ -462,11 +463,11 @@ static void put_block(bw *b, const zsym *s, size_t ns, const uint8_t *raw, size_
 }
 
 /* Smallest of dynamic and fixed for a run of symbols, in bits. */
-static uint64_t block_cost(const zsym *s, size_t ns)
+static uint64_t block_cost(const zsym *s, size_t ns, uint32_t maxbits)
 {
   dyn d;
   count_syms(s, ns, d.lf, d.df);
-  dyn_build(&d);
+  dyn_build(&d, maxbits);
   uint64_t fixed = 3 + data_bits(d.lf, d.df, FIXED_LL, FIXED_DL);
   return fixed < d.bits ? fixed : d.bits;
 }
@@ -475,7 +476,7 @@ static uint64_t block_cost(const zsym *s, size_t ns)
  * evenly spaced points while a split saves more than `gain` bits. */
 #define MAXBLK 64u
 #define SPLIT_MIN 256u
-static void split(const zsym *s, size_t a, size_t b, uint64_t whole, size_t *cuts, uint32_t *ncut)
+static void split(const zsym *s, size_t a, size_t b, uint64_t whole, size_t *cuts, uint32_t *ncut, uint32_t maxbits)
 {
   if (b - a < 2 * SPLIT_MIN || *ncut >= MAXBLK)
     return;
@@ -483,7 +484,7 @@ static void split(const zsym *s, size_t a, size_t b, uint64_t whole, size_t *cut
   uint64_t bl = 0, br = 0, bestc = whole;
   for (uint32_t k = 1; k < 16; k++) {
     size_t m = a + (b - a) * k / 16;
-    uint64_t l = block_cost(s + a, m - a), r = block_cost(s + m, b - m);
+    uint64_t l = block_cost(s + a, m - a, maxbits), r = block_cost(s + m, b - m, maxbits);
     if (l + r < bestc) {
       bestc = l + r;
       best = m;
@@ -493,11 +494,11 @@ static void split(const zsym *s, size_t a, size_t b, uint64_t whole, size_t *cut
   }
   if (!best || whole - bestc < 16)
     return;
-  split(s, a, best, bl, cuts, ncut);
+  split(s, a, best, bl, cuts, ncut, maxbits);
   if (*ncut >= MAXBLK)
     return;
   cuts[(*ncut)++] = best;
-  split(s, best, b, br, cuts, ncut);
+  split(s, best, b, br, cuts, ncut, maxbits);
 }
 
 /* ---- the encoder ---- */
@@ -599,7 +600,7 @@ typedef struct costs {
 
 /* Costs from statistics: -log2 of each symbol's share (unused: a bit more
  * than the rarest could cost). */
-static void costs_from(costs *c, const uint32_t *lf, const uint32_t *df)
+static void costs_from(costs *c, const uint32_t *lf, const uint32_t *df, uint32_t maxbits, float mcost)
 {
   uint64_t tl = 0, td = 0;
   for (uint32_t i = 0; i < NLIT; i++)
@@ -610,17 +611,19 @@ static void costs_from(costs *c, const uint32_t *lf, const uint32_t *df)
   float symc[NLIT];
   for (uint32_t i = 0; i < NLIT; i++) /* a code is at least one bit */
     symc[i] = lf[i] ? ll - lg2((float)lf[i]) : ll + 2.0f;
+  const float top = (float)maxbits; /* no code is longer */
   for (uint32_t i = 0; i < NLIT; i++)
-    symc[i] = symc[i] < 1.0f ? 1.0f : symc[i];
+    symc[i] = symc[i] < 1.0f ? 1.0f : symc[i] > top ? top : symc[i];
   for (uint32_t i = 0; i < 256; i++)
     c->lit[i] = symc[i];
   for (uint32_t l = MINM; l <= MAXM; l++) {
     uint32_t s = len_sym(l);
-    c->len[l] = symc[s] + (float)len_ebits(s);
+    c->len[l] = symc[s] + (float)len_ebits(s) + mcost;
   }
   for (uint32_t i = 0; i < NDIST; i++) {
     float x = df[i] ? ld - lg2((float)df[i]) : ld + 2.0f;
-    c->dsym[i] = (x < 1.0f ? 1.0f : x) + (float)dist_ebits(i);
+    x = x < 1.0f ? 1.0f : x > top ? top : x;
+    c->dsym[i] = x + (float)dist_ebits(i);
   }
 }
 
@@ -710,10 +713,13 @@ static const struct {
 };
 
 long lf_zenc(const uint8_t *hist, size_t hlen, const uint8_t *in, size_t n, uint8_t *out, size_t cap,
-             int effort)
+             const lf_zenc_opt *opt)
 {
-  if (effort <= 0 || effort > LF_ZENC_EFFORT_MAX)
-    effort = LF_ZENC_EFFORT_DEFAULT;
+  lf_zenc_opt o = {0, 0, 0, false};
+  if (opt)
+    o = *opt;
+  int effort = o.effort <= 0 || o.effort > LF_ZENC_EFFORT_MAX ? LF_ZENC_EFFORT_DEFAULT : o.effort;
+  const uint32_t mb = o.max_bits < 9 || o.max_bits > 15 ? 15u : o.max_bits;
   fixed_init();
   if (hlen > WIN) {
     hist += hlen - WIN;
@@ -762,7 +768,7 @@ long lf_zenc(const uint8_t *hist, size_t hlen, const uint8_t *in, size_t n, uint
     uint64_t bestbits = UINT64_MAX;
     for (uint32_t pass = 0; pass < e.passes; pass++) {
       size_t ns = parse(&e, sin, m, &c);
-      uint64_t bits = block_cost(e.path, ns);
+      uint64_t bits = block_cost(e.path, ns, mb);
       uint32_t lf[NLIT + 2], df[NDIST + 2];
       count_syms(e.path, ns, lf, df);
       if (bits < bestbits) {
@@ -774,12 +780,13 @@ long lf_zenc(const uint8_t *hist, size_t hlen, const uint8_t *in, size_t n, uint
       } else if (pass > 1) {
         break; /* no better than the best: converged */
       }
-      costs_from(&c, lf, df);
+      costs_from(&c, lf, df, mb, (float)o.match_cost / 100.0f);
     }
     size_t cuts[MAXBLK + 2];
     uint32_t ncut = 0;
     cuts[ncut++] = 0;
-    split(e.best, 0, nbest, bestbits, cuts, &ncut);
+    if (o.split)
+      split(e.best, 0, nbest, bestbits, cuts, &ncut, mb);
     cuts[ncut] = nbest;
     /* each block parsed again with its own statistics */
     size_t rawpos = 0;
@@ -789,13 +796,13 @@ long lf_zenc(const uint8_t *hist, size_t hlen, const uint8_t *in, size_t n, uint
       for (size_t i = 0; i < nb; i++)
         nraw += bs[i].len ? bs[i].len : 1;
       if (ncut > 1) {
-        uint64_t bb = block_cost(bs, nb);
+        uint64_t bb = block_cost(bs, nb, mb);
         uint32_t lf[NLIT + 2], df[NDIST + 2];
         count_syms(bs, nb, lf, df);
         for (uint32_t pass = 0; pass < e.passes; pass++) {
-          costs_from(&c, lf, df);
+          costs_from(&c, lf, df, mb, (float)o.match_cost / 100.0f);
           size_t ns = parse_at(&e, rawpos, sin + rawpos, nraw, &c);
-          uint64_t bits = block_cost(e.path, ns);
+          uint64_t bits = block_cost(e.path, ns, mb);
           if (bits >= bb)
             break;
           bb = bits;
@@ -812,7 +819,7 @@ long lf_zenc(const uint8_t *hist, size_t hlen, const uint8_t *in, size_t n, uint
           count_syms(bs, nb, lf, df);
         }
       }
-      put_block(&b, bs, nb, sin + rawpos, nraw, last && k + 1 == ncut);
+      put_block(&b, bs, nb, sin + rawpos, nraw, last && k + 1 == ncut, mb);
       rawpos += nraw;
     }
     done += m;

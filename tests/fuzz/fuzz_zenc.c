@@ -1,5 +1,6 @@
 /* Fuzz driver of our deflate encoder (src/flash/zenc.c): a round trip.
- * Byte 0 picks the effort and whether the output buffer is cut short,
+ * Byte 0 picks the settings (effort, code length limit, split) and
+ * whether the output buffer is cut short,
  * bytes 1-2 how many of the rest are the history (the preset dictionary);
  * the others are the input. Checks: no access outside the buffers (ASan);
  * the stream decodes to the input through zlib's inflate (with the
@@ -36,7 +37,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   uint8_t *z = malloc(cap ? cap : 1); /* exact size: ASan sees any write past it */
   if (!z)
     return 0;
-  long zn = lf_zenc(hn ? hist : NULL, hn, in, n, z, cap, 1 + (int)(sel % LF_ZENC_EFFORT_MAX));
+  lf_zenc_opt o = {1 + (int)(sel % LF_ZENC_EFFORT_MAX), (uint8_t)(9 + (sel >> 3) % 7), (uint16_t)((sel >> 2) * 20u),
+                   (sel & 0x40u) != 0};
+  long zn = lf_zenc(hn ? hist : NULL, hn, in, n, z, cap, &o);
   if (zn == -2 && cap < bound) { /* too small: refused (what fit is not a stream) */
     free(z);
     return 0;

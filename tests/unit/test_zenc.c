@@ -74,7 +74,10 @@ static size_t enc_check(const uint8_t *dict, size_t dn, const uint8_t *in, size_
   size_t cap = lf_zenc_bound(n);
   uint8_t *z = malloc(cap);
   assert_non_null(z);
-  long zn = lf_zenc(dict, dn, in, n, z, cap, effort);
+  /* every setting: efforts, code length limits (9..15), split or not */
+  lf_zenc_opt o = {effort, (uint8_t)(effort ? 9 + (rnd() % 7) : 0), (uint16_t)(effort ? rnd() % 400 : 0),
+                   effort ? (rnd() & 1) != 0 : false};
+  long zn = lf_zenc(dict, dn, in, n, z, cap, &o);
   assert_true(zn > 0);
   assert_true((size_t)zn <= cap);
   size_t h = dn > 32768 ? 32768 : dn;
@@ -185,7 +188,7 @@ static void test_small_cap(void **state)
   static uint8_t in[4096], z[4096 + 64];
   fill_kind(in, sizeof in, 0);
   memset(z, 0xA5, sizeof z);
-  assert_int_equal(lf_zenc(NULL, 0, in, sizeof in, z, 1000, 0), -2);
+  assert_int_equal(lf_zenc(NULL, 0, in, sizeof in, z, 1000, NULL), -2);
   for (size_t i = 1000; i < sizeof z; i++)
     assert_int_equal(z[i], 0xA5);
 }
