@@ -11,8 +11,9 @@
  *     costs in bits from the previous pass's symbol statistics (the first
  *     pass: byte entropy and the fixed code's lengths). Each pass's path is
  *     sized as real blocks; the smallest is kept.
- *  3. blocks: the path is split where two dynamic blocks are smaller than
- *     one (recursive, at evenly spaced symbols); each block goes as the
+ *  3. blocks: with opt split, the path is split where two dynamic blocks
+ *     are smaller than one (recursive, at evenly spaced symbols) and each
+ *     block parsed again under its own statistics; each block goes as the
  *     smallest of dynamic, fixed and stored.
  *
  * Invariants the inflaters rely on: every code written is complete (at

@@ -12,8 +12,8 @@
  * matches (the nearest distance of every longer length); a shortest path
  * over the positions with symbol costs from the previous pass's statistics
  * chooses literals and matches (a few passes, the smallest result kept);
- * the symbols go in dynamic-Huffman blocks (split where that pays), fixed
- * or stored blocks where those are smaller. The input is taken in segments
+ * the symbols go in a dynamic-Huffman block (several where that is smaller,
+ * with opt split), a fixed or stored one where that is smaller. The input is taken in segments
  * of LF_ZENC_SEG bytes (each a parse of its own; the window spans them). */
 #ifndef LF_ZENC_H
 #define LF_ZENC_H
