@@ -97,8 +97,9 @@ local spec = {
       "the loader's ring and its erase takes longer than the extra upload). STM32F1/F2/F4/F7 and nRF52 " ..
       "(never on ECC flash)" },
   compress = { kind = "auto_bool", default = "auto",
-    doc = "compressed upload: the host deflates the program data (zlib, 8 KiB chunks; 2 KiB on the " ..
-      "STM32F1) and the flash loader inflates it on the target (the STM32F2/F4/F7, F1, L4, H7, nRF52 and " ..
+    doc = "compressed upload: the host deflates the program data (8 KiB chunks, 32 KiB with a 32 KiB " ..
+      "history on the STM32F2/F4/F7; 2 KiB on the STM32F1; luaflash's own encoder on the F2/F4/F7, zlib -9 " ..
+      "elsewhere) and the flash loader inflates it on the target (the STM32F2/F4/F7, F1, L4, H7, nRF52 and " ..
       "RP2040 loaders and the streamed FLM dispatcher, where the loader's RAM has room; the classic FLM " ..
       "mode uploads plain). " ..
       "\"auto\": when the model predicts it faster (the link is the bound and the target's inflate keeps " ..

@@ -34,6 +34,8 @@
 
 #include "arm/adi.h"
 #include "flash/plan.h"
+#include "flash/zenc.h"
+#include "flash/loaders/lf_inflate.h"
 #include "flash/loaders/lf_bcj.h"
 
 #define QUEUE 32u
@@ -1230,6 +1232,88 @@ static int b_prepare(lf_loader *l, const pcmd *cmds, size_t n)
   return 0;
 }
 
+/* zlib's inflate of the record z[0..zn) after the dictionary dict[0..dn):
+ * whether it gives back raw[0..n) exactly (back: n bytes of scratch). */
+static bool z_inflates_to(const uint8_t *dict, uint32_t dn, const uint8_t *z, uint32_t zn, const uint8_t *raw,
+                          uint32_t n, uint8_t *back)
+{
+  z_stream zs;
+  memset(&zs, 0, sizeof zs);
+  if (inflateInit2(&zs, -15) != Z_OK)
+    return false;
+  bool ok = !dn || inflateSetDictionary(&zs, dict, dn) == Z_OK;
+  if (ok) {
+    uint8_t spare;
+    zs.next_in = (Bytef *)z;
+    zs.avail_in = zn;
+    zs.next_out = n ? back : &spare;
+    zs.avail_out = n ? n : 1;
+    ok = inflate(&zs, Z_FINISH) == Z_STREAM_END && zs.total_out == n && zs.avail_in == 0 &&
+         !memcmp(back, raw, n);
+  }
+  inflateEnd(&zs);
+  return ok;
+}
+
+/* One record's raw deflate of raw[0..n) after the dictionary dict[0..dn)
+ * into out[0..cap) (cap >= lf_zenc_bound(n)), *got bytes: with settings zo
+ * our encoder (zenc.h), its stream checked by zlib's inflate (cheap next
+ * to the encode); zlib -9 (or stored blocks when that does not shrink)
+ * without zo, or when ours fails or does not check out. */
+static int z_record(lf_loader *l, const lf_zenc_opt *zo, const uint8_t *dict, uint32_t dn, const uint8_t *raw,
+                    uint32_t n, uint8_t *out, uint32_t cap, uint8_t *back, uint32_t *got)
+{
+  long zn = zo ? lf_zenc(dict, dn, raw, n, out, cap, zo) : -3;
+  if (zn >= 0 && z_inflates_to(dict, dn, out, (uint32_t)zn, raw, n, back)) {
+    *got = (uint32_t)zn;
+    return 0;
+  }
+  if (zn >= 0 || zn == -2)
+    lf_log(l->s, LF_LOG_WARN, "loader: our deflate encoder failed on a %u-byte record; zlib's instead", n);
+  for (int level = 9;; level = 0) {
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    if (deflateInit2(&zs, level, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY) != Z_OK ||
+        (dn && deflateSetDictionary(&zs, dict, dn) != Z_OK)) {
+      deflateEnd(&zs);
+      return lf_err_set(l->s, LF_ENOMEM, "loader: deflate init");
+    }
+    zs.next_in = (Bytef *)raw;
+    zs.avail_in = n;
+    zs.next_out = out;
+    zs.avail_out = cap;
+    int zr = deflate(&zs, Z_FINISH);
+    *got = (uint32_t)zs.total_out;
+    deflateEnd(&zs);
+    if (zr != Z_STREAM_END)
+      return lf_err_set(l->s, LF_EIO, "loader: deflate failed (%d)", zr);
+    if (*got < n || level == 0) /* else: stored blocks (level 0) */
+      return 0;
+  }
+}
+
+/* Which encoder makes this adapter's records (measured on the benchmark's
+ * z rows against zlib -9; scripts/benchmark, the report's section 13):
+ *  - a routine that inflates as the bytes arrive while the flash programs
+ *    behind it (z_cont: F4/F7) is bound by its core's decoding where the
+ *    link is not: ours, one block per record (each block costs the routine
+ *    its code tables with the flash idle; zlib makes one per record too)
+ *    and codes that fit the inflater's first table lookup (LFZ_FAST bits:
+ *    no bit-by-bit decoding) for ~0.7 % more bytes than ours unlimited,
+ *    still ~1 % fewer than zlib's: z-small/medium/large/xl and the F429
+ *    rows 0.3-0.6 % faster;
+ *  - the other routines (F1, L4, H7, nRF52, RP2040, FLM): zlib -9. Ours
+ *    (smaller by 1-2.5 %) moved their rows by -0.4 to +0.1 % in every
+ *    setting tried (code limits 9-15, a cost per match, splits): their
+ *    time follows the target's decoding more than the bytes, and
+ *    z-xl-pico and z-small-h743-on got slower in each.
+ * NULL: zlib. */
+static const lf_zenc_opt *z_options(const lf_loader *l)
+{
+  static const lf_zenc_opt cont = {LF_ZENC_EFFORT_DEFAULT, LFZ_FAST, 0, false};
+  return l->ad->z_cont ? &cont : NULL;
+}
+
 /* The records of cmds' PROGRAM commands (see z_prepare): *zout (malloc'ed), *zlen
  * bytes; each command's zlen set. An adapter with z_cont: every record but
  * the stream's first has the stream's last zchunk bytes before it as its
@@ -1239,15 +1323,18 @@ static int z_compress(lf_loader *l, pcmd *cmds, size_t n, uint64_t raw, uint8_t 
 {
   /* worst case per record: stored blocks (5 bytes per 64 KiB) + its header */
   size_t cap = (size_t)raw + (raw / 1024 + n + 1) * 16; /* records >= 1 KiB but a range's last */
-  const uint32_t zc = l->zchunk, ZTMP = zc + zc / 8 + 64; /* > zlib's deflateBound */
+  const uint32_t zc = l->zchunk, ZTMP = zc + zc / 8 + 64; /* > lf_zenc_bound, zlib's deflateBound */
   const bool cont = l->ad->z_cont, bcj = l->ad->z_bcj;
+  const lf_zenc_opt *zo = z_options(l);
   uint8_t *z = malloc(cap), *chunk = malloc(zc), *ztmp = malloc(ZTMP);
   uint8_t *prev = malloc(2 * (size_t)zc); /* the dictionary: the stream's last bytes */
-  if (!z || !chunk || !ztmp || !prev) {
+  uint8_t *zback = malloc(zc);             /* the check's inflated record */
+  if (!z || !chunk || !ztmp || !prev || !zback) {
     free(z);
     free(chunk);
     free(ztmp);
     free(prev);
+    free(zback);
     return lf_err_set(l->s, LF_ENOMEM, "loader: out of memory");
   }
   size_t zl = 0, first_prog = 0;
@@ -1287,38 +1374,17 @@ static int z_compress(lf_loader *l, pcmd *cmds, size_t n, uint64_t raw, uint8_t 
       if (bcj)
         lfb_filter(chunk, olen, k->c.addr + off, 1);
       uint32_t flags = (bcj ? LF_LDR_ZREC_BCJ : 0) | (cont && plen ? LF_LDR_ZREC_CONT : 0);
-      for (int level = 9;; level = 0) {
-        z_stream zs;
-        memset(&zs, 0, sizeof zs);
-        if (deflateInit2(&zs, level, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY) != Z_OK ||
-            (plen && deflateSetDictionary(&zs, prev, plen) != Z_OK)) {
-          deflateEnd(&zs);
-          r = lf_err_set(l->s, LF_ENOMEM, "loader: deflate init");
-          break;
-        }
-        zs.next_in = chunk;
-        zs.avail_in = olen;
-        zs.next_out = ztmp;
-        zs.avail_out = ZTMP;
-        int zr = deflate(&zs, Z_FINISH);
-        uint32_t got = (uint32_t)zs.total_out;
-        deflateEnd(&zs);
-        if (zr != Z_STREAM_END) {
-          r = lf_err_set(l->s, LF_EIO, "loader: deflate failed (%d)", zr);
-          break;
-        }
-        if (got < olen || level == 0) { /* else: stored blocks (level 0) */
-          if (zl + 8 + got > cap) {
-            r = lf_err_set(l->s, LF_EIO, "loader: compressed data larger than its bound");
-            break;
-          }
-          put32(z + zl, got);
-          put32(z + zl + 4, olen | flags);
-          memcpy(z + zl + 8, ztmp, got);
-          zl += 8 + got;
-          break;
-        }
+      uint32_t got = 0;
+      if ((r = z_record(l, zo, plen ? prev : NULL, plen, chunk, olen, ztmp, ZTMP, zback, &got)))
+        break;
+      if (zl + 8 + got > cap) {
+        r = lf_err_set(l->s, LF_EIO, "loader: compressed data larger than its bound");
+        break;
       }
+      put32(z + zl, got);
+      put32(z + zl + 4, olen | flags);
+      memcpy(z + zl + 8, ztmp, got);
+      zl += 8 + got;
       if (cont) { /* the last zc bytes of the stream so far */
         if (plen + olen > zc) {
           uint32_t keep = olen >= zc ? 0 : zc - olen;
@@ -1337,6 +1403,7 @@ static int z_compress(lf_loader *l, pcmd *cmds, size_t n, uint64_t raw, uint8_t 
   free(chunk);
   free(ztmp);
   free(prev);
+  free(zback);
   if (r) {
     free(z);
     return r;

@@ -66,7 +66,8 @@
 typedef void (*lf_loader_progress_fn)(void *ctx, uint64_t done, uint64_t total, const char *phase);
 
 /* Compressed upload (cfg.compress): the host deflates each program range in
- * chunks (zlib, raw deflate, one stream per LF_LOADER_ZCHUNK bytes or the adapter's z_chunk) and the
+ * chunks (raw deflate, one stream per LF_LOADER_ZCHUNK bytes or the adapter's z_chunk: our
+ * encoder zenc.h for the z_cont routine, zlib -9 for the others; loader.c z_options) and the
  * loader inflates them on the target (PROGRAM_Z, lf_loader_abi.h), when the
  * adapter has the routine (adapter zblob). AUTO decides per stream from the
  * model: upload of the raw bytes at the link rate (cfg.link_bps, else the
