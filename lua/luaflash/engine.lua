@@ -203,6 +203,7 @@ function Probe:connect(st)
   E.flash_timeout = st.flash_timeout
   E.loader_ram = st.loader_ram
   E.compress = st.compress
+  E.compress_effort = st.compress_effort
   local hz, known = p:set_clock(st.clock)
   if known then
     E.log("info", string.format("SWD clock %.3f MHz (asked %.3f MHz)", hz / 1e6, st.clock / 1e6))
@@ -299,7 +300,8 @@ function M.flm_geometry(s, part)
 end
 
 function M.target(E, p, t, g, info)
-  local F = flash.new(t, { geometry = g, loader = { timeout = E.flash_timeout, compress = E.compress, ram_size = E.loader_ram }, clock = E.clock })
+  local F = flash.new(t, { geometry = g, clock = E.clock,
+    loader = { timeout = E.flash_timeout, compress = E.compress, z_effort = E.compress_effort, ram_size = E.loader_ram } })
   return setmetatable({ p = p, t = t, geometry = g, info = info, F = F, loader = F.loader, E = E }, Target)
 end
 

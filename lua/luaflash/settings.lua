@@ -98,12 +98,17 @@ local spec = {
       "(never on ECC flash)" },
   compress = { kind = "auto_bool", default = "auto",
     doc = "compressed upload: the host deflates the program data (8 KiB chunks, 32 KiB with a 32 KiB " ..
-      "history on the STM32F2/F4/F7; 2 KiB on the STM32F1; luaflash's own encoder on the F2/F4/F7, zlib -9 " ..
-      "elsewhere) and the flash loader inflates it on the target (the STM32F2/F4/F7, F1, L4, H7, nRF52 and " ..
+      "history on the STM32F2/F4/F7; 2 KiB on the STM32F1; zlib -9, or luaflash's own encoder: " ..
+      "compress_effort) and the flash loader inflates it on the target (the STM32F2/F4/F7, F1, L4, H7, nRF52 and " ..
       "RP2040 loaders and the streamed FLM dispatcher, where the loader's RAM has room; the classic FLM " ..
       "mode uploads plain). " ..
       "\"auto\": when the model predicts it faster (the link is the bound and the target's inflate keeps " ..
       "up); true: always where the loader can; false: never" },
+  compress_effort = { kind = "int", default = 0, min = 0, max = 5,
+    doc = "encoder of the compressed upload: 0 zlib -9; 1..5 luaflash's own near-optimal deflate at that " ..
+      "effort (0.3-1 % fewer bytes than zlib -9, codes of at most 9 bits for the F2/F4/F7 routine's " ..
+      "fast decoding; costs the host 3-7x zlib's time: ~10 ms per 66 KB and ~0.3 s per MB at 3, up to " ..
+      "three passes a stream), which pays only where the link is slow next to the host" },
   loader_ram = { kind = "int", default = nil, min = 4096, max = 0x1000000,
     doc = "bytes of target RAM the flash loader may use from its load address (default: the family's " ..
       "window for the chip's line, e.g. 10 KiB on an STM32F1 medium density, whose smallest part has " ..

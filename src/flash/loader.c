@@ -1292,26 +1292,33 @@ static int z_record(lf_loader *l, const lf_zenc_opt *zo, const uint8_t *dict, ui
   }
 }
 
-/* Which encoder makes this adapter's records (measured on the benchmark's
- * z rows against zlib -9; scripts/benchmark, the report's section 13):
+/* Which encoder makes the records: zlib -9 unless the compress_effort
+ * setting (cfg.z_effort) asks for ours. Ours costs the host 3-7x zlib's
+ * time (effort 3: ~10 ms per 66 KiB pass, ~0.3 s per MB; the stream is
+ * encoded up to three times: the decision, the split, the final order) for
+ * 0.3-1 % fewer bytes: on the bench's z rows 0.3-0.6 % of modeled time on
+ * the F2/F4/F7, less than the host time it adds on a real probe, so it is
+ * not the default (README "compress_effort"). With it:
  *  - a routine that inflates as the bytes arrive while the flash programs
  *    behind it (z_cont: F4/F7) is bound by its core's decoding where the
- *    link is not: ours, one block per record (each block costs the routine
- *    its code tables with the flash idle; zlib makes one per record too)
- *    and codes that fit the inflater's first table lookup (LFZ_FAST bits:
- *    no bit-by-bit decoding) for ~0.7 % more bytes than ours unlimited,
- *    still ~1 % fewer than zlib's: z-small/medium/large/xl and the F429
- *    rows 0.3-0.6 % faster;
- *  - the other routines (F1, L4, H7, nRF52, RP2040, FLM): zlib -9. Ours
- *    (smaller by 1-2.5 %) moved their rows by -0.4 to +0.1 % in every
- *    setting tried (code limits 9-15, a cost per match, splits): their
- *    time follows the target's decoding more than the bytes, and
- *    z-xl-pico and z-small-h743-on got slower in each.
+ *    link is not: one block per record (each block costs the routine its
+ *    code tables with the flash idle; zlib makes one per record too) and
+ *    codes that fit the inflater's first table lookup (LFZ_FAST bits: no
+ *    bit-by-bit decoding), ~0.7 % more bytes than ours unlimited, still
+ *    ~1 % fewer than zlib's;
+ *  - the other routines (F1, L4, H7, nRF52, RP2040, FLM): codes of up to
+ *    15 bits. Measured: their rows moved by -0.4 to +0.1 % (their time
+ *    follows the target's decoding more than the bytes; z-xl-pico and
+ *    z-small-h743-on got slower in every setting tried).
  * NULL: zlib. */
-static const lf_zenc_opt *z_options(const lf_loader *l)
+static const lf_zenc_opt *z_options(const lf_loader *l, lf_zenc_opt *o)
 {
-  static const lf_zenc_opt cont = {LF_ZENC_EFFORT_DEFAULT, LFZ_FAST, 0, false};
-  return l->ad->z_cont ? &cont : NULL;
+  if (l->cfg.z_effort <= 0)
+    return NULL;
+  memset(o, 0, sizeof *o);
+  o->effort = l->cfg.z_effort > LF_ZENC_EFFORT_MAX ? LF_ZENC_EFFORT_MAX : l->cfg.z_effort;
+  o->max_bits = l->ad->z_cont ? LFZ_FAST : 15;
+  return o;
 }
 
 /* The records of cmds' PROGRAM commands (see z_prepare): *zout (malloc'ed), *zlen
@@ -1325,7 +1332,8 @@ static int z_compress(lf_loader *l, pcmd *cmds, size_t n, uint64_t raw, uint8_t 
   size_t cap = (size_t)raw + (raw / 1024 + n + 1) * 16; /* records >= 1 KiB but a range's last */
   const uint32_t zc = l->zchunk, ZTMP = zc + zc / 8 + 64; /* > lf_zenc_bound, zlib's deflateBound */
   const bool cont = l->ad->z_cont, bcj = l->ad->z_bcj;
-  const lf_zenc_opt *zo = z_options(l);
+  lf_zenc_opt zopt;
+  const lf_zenc_opt *zo = z_options(l, &zopt);
   uint8_t *z = malloc(cap), *chunk = malloc(zc), *ztmp = malloc(ZTMP);
   uint8_t *prev = malloc(2 * (size_t)zc); /* the dictionary: the stream's last bytes */
   uint8_t *zback = malloc(zc);             /* the check's inflated record */

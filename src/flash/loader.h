@@ -93,6 +93,8 @@ typedef struct lf_loader_cfg {
   void *progress_ctx;
   lf_loader_compress compress; /* default OFF (Lua setting compress: "auto") */
   uint32_t link_bps;      /* host -> target bytes/s for compress AUTO; 0 = measured at start */
+  int z_effort;           /* compressed records' encoder: 0 = zlib -9 (default), 1..5 = ours
+                             (zenc.h) at that effort (Lua setting compress_effort) */
 } lf_loader_cfg;
 
 struct lf_loader_adapter;

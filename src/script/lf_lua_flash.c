@@ -25,6 +25,7 @@
 #include "flash/image.h"
 #include "flash/loader.h"
 #include "flash/plan.h"
+#include "flash/zenc.h"
 #include "script/lf_lua_int.h"
 
 void lf_lua_flm_funcs(lua_State *L);                /* lf_lua_flm.c */
@@ -1039,11 +1040,12 @@ static int loader_release(lf_lobj *o)
 
 static lloader *check_loader(lua_State *L) { return lf_lobj_check(L, 1, MT_LOADER); }
 
-/* lf.loader(target, geometry [, {psize=|prog_unit=, chunk=, timeout=, ram_size=}]): no I/O. */
+/* lf.loader(target, geometry [, {psize=|prog_unit=, chunk=, timeout=, ram_size=, compress=, link_bps=,
+ * z_effort=}]): no I/O. */
 static int m_loader(lua_State *L)
 {
   static const char *const keys[] = {"psize", "prog_unit", "chunk", "timeout", "ram_size", "compress",
-                                     "link_bps", NULL};
+                                     "link_bps", "z_effort", NULL};
   lf_cm *cm = lf_lua_target_cm(L, 1);
   const lf_flash_geometry *g = &check_geom(L, 2)->g;
   lf_loader_cfg cfg;
@@ -1068,6 +1070,13 @@ static int m_loader(lua_State *L)
     lua_pop(L, 1);
     if (lua_getfield(L, 3, "link_bps") != LUA_TNIL)
       cfg.link_bps = lf_lua_check_u32(L, -1, "loader: link_bps");
+    lua_pop(L, 1);
+    if (lua_getfield(L, 3, "z_effort") != LUA_TNIL) {
+      lua_Integer e = luaL_checkinteger(L, -1);
+      if (e < 0 || e > LF_ZENC_EFFORT_MAX)
+        return luaL_error(L, "loader: z_effort %d out of range 0..%d", (int)e, LF_ZENC_EFFORT_MAX);
+      cfg.z_effort = (int)e;
+    }
     lua_pop(L, 1);
     if (lua_getfield(L, 3, "timeout") != LUA_TNIL) {
       double t = luaL_checknumber(L, -1);
