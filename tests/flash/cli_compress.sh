@@ -9,7 +9,8 @@
 # and a USB disconnect mid-stream fail cleanly and the rerun ends right; the
 # F103RB with its line's 10 KiB loader window has no room for the inflater;
 # every other family's loader compresses too (auto, true, false on the
-# realistic image, read back; the incompressible image stays plain).
+# realistic image, read back; the incompressible image stays plain);
+# compress_effort = 3 (our encoder) uploads fewer bytes, the flash right.
 # usage: cli_compress.sh LUAFLASH
 . "$(dirname "$0")/cli_bench_lib.sh" flash_cli_compress "$1"
 top=$(cd "$here/../.." && pwd)
@@ -32,7 +33,21 @@ run "realistic 66 KB, blank F767: compressed (auto)" 0 $B s1 real.lua -- \
   --out "67492 bytes: 0 sectors erased, 3 programmed \(3 read blank: not erased\), 0 unchanged; verified" \
   --out "^  compress: on, uploaded [0-9.]+ KiB compressed \([0-9]+ % of 65.9 KiB; link bound: upload [0-9.]+ s > program [0-9.]+ s; compressed [0-9.]+ s\)$" \
   --no-out "^  uploaded" --no-out "compress: on \("
+cp "$dir/out" "$dir/s1.out"
 same "realistic 66 KB: the flash holds the image" $B s1 0x08000000 real.bin
+# compress_effort: our encoder instead of zlib -9: fewer bytes, same flash
+run "compress_effort = 3: our encoder, right" 0 $B s1e real.lua compress_effort=3 -- \
+  --out "67492 bytes: .*verified" --out "^  compress: on, uploaded [0-9.]+ KiB compressed"
+cp "$dir/out" "$dir/s1e.out"
+same "compress_effort = 3: the flash holds the image" $B s1e 0x08000000 real.bin
+kib() { sed -nE 's/^  compress: on, uploaded ([0-9.]+) KiB compressed.*/\1/p' "$1"; }
+if awk -v a="$(kib "$dir/s1e.out")" -v b="$(kib "$dir/s1.out")" 'BEGIN { exit !(a > 0 && b > 0 && a < b) }'; then
+  pass=$((pass+1)); echo "[       OK ] compress_effort = 3 uploads fewer bytes than zlib -9 ($(kib "$dir/s1e.out") < $(kib "$dir/s1.out") KiB)"
+else
+  fail=$((fail+1)); echo "[  FAILED  ] compress_effort = 3 uploads fewer bytes: '$(kib "$dir/s1e.out")' vs zlib's '$(kib "$dir/s1.out")' KiB"
+fi
+run "bad compress_effort: clear error, nothing written" 2 $B s1x real.lua compress_effort=9 -- \
+  --err "compress_effort"
 run "realistic 297 KB, blank F767: compressed, several sectors" 0 $B s1b real2.lua -- \
   --out "uploaded [0-9.]+ KiB compressed" --out "verified"
 same "realistic 297 KB: the flash holds the image" $B s1b 0x08000000 real2.bin
