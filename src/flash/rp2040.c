@@ -169,6 +169,8 @@ static const lf_loader_adapter rp_adapter = {
   .z_core_hz = 125e6, /* the loader's clock (clk_sys) */
   /* the routine programs pages through the SSI itself and inflates the next
    * page while the flash programs one (loaders/rp2040.c PROGRAM_Z): not z_serial */
+  .z_chunk = 32768, /* records of 32 KiB, a history of 32 KiB (deflate's window) */
+  .z_cont = true, .z_bcj = true,
 };
 
 static const lf_loader_adapter *rp_loader(const lf_flash_geometry *g)
