@@ -167,10 +167,21 @@ static const lf_loader_adapter rp_adapter = {
   .configure = rp_configure, .status_names = rp_status_names,
   .zblob = lf_blob_rp2040_z, .zblob_len = &lf_blob_rp2040_z_len,
   .z_core_hz = 125e6, /* the loader's clock (clk_sys) */
+  /* measured on the bench: z-xl-pico (977 KB realistic image, CPU bound)
+   * streams at 1.93 us per output byte = 242 cycles at 125 MHz (the M0+'s
+   * inflate at -Os, and pushing each page's 260 bytes through the SSI
+   * after the previous page's program); Z_CYC_PER_BYTE (120) is the F4/F7's */
+  .z_cyc_per_byte = 240,
   /* the routine programs pages through the SSI itself and inflates the next
    * page while the flash programs one (loaders/rp2040.c PROGRAM_Z): not z_serial */
   .z_chunk = 32768, /* records of 32 KiB, a history of 32 KiB (deflate's window) */
-  .z_cont = true, .z_bcj = true,
+  .z_cont = true,
+  /* the routine undoes the Thumb branch filter (flag BCJ: 44 -> 42 KB for
+   * the realistic 66 KB image) but its M0+ is the bound at 50 MHz SWCLK:
+   * measured on the bench, z-small-pico 0.154 s without, 0.164 s with
+   * (z-xl-pico 1.925 / 2.070 s); only the 4 MHz row (link bound) gains
+   * (0.294 -> 0.283 s). Off: the host does not filter for the Pico */
+  .z_bcj = false,
 };
 
 static const lf_loader_adapter *rp_loader(const lf_flash_geometry *g)

@@ -376,10 +376,22 @@ static uint32_t rp_crc(ctl_t *c, uint32_t a, uint32_t n)
 #define W25_BUSY 0x01u
 #define W25_WEL 0x02u
 
-/* Chip select: OUTOVER 2 = low, 3 = high, 0 = the SSI drives it. */
+/* Chip select: OUTOVER 2 = low, 3 = high, 0 = the SSI drives it; set
+ * through the register's atomic SET / CLR aliases (+0x2000 / +0x3000,
+ * nrf52-rp2040-targets.md: addressmap.h REG_ALIAS_*): stores only, no
+ * read-modify-write. Low: bit 9 set, then bit 8 clear (from 0 or 3). */
+#define SS_SET (IO_QSPI_SS_CTRL + 0x2000u)
+#define SS_CLR (IO_QSPI_SS_CTRL + 0x3000u)
 static void cs_force(uint32_t over)
 {
-  REG(IO_QSPI_SS_CTRL) = (REG(IO_QSPI_SS_CTRL) & ~SS_OUTOVER_MASK) | SS_OUTOVER(over);
+  if (over == 2) {
+    REG(SS_SET) = SS_OUTOVER(2u);
+    REG(SS_CLR) = SS_OUTOVER(1u);
+  } else if (over == 3) {
+    REG(SS_SET) = SS_OUTOVER_MASK;
+  } else {
+    REG(SS_CLR) = SS_OUTOVER_MASK;
+  }
 }
 
 /* n bytes out (CS already low); returns the last byte the flash drove.
