@@ -463,9 +463,47 @@ static int wait_ready(uint32_t *sr)
   }
 }
 
+/* Quad input page program (0x32: the instruction and the 24-bit address on
+ * IO0, the data on IO0-3, two clocks a byte instead of eight; the flash
+ * needs QE, status register 2 bit 1, which a Pico's boot2 sets) [unconf:
+ * the Winbond W25Q family datasheets' "Quad Input Page Program (32h)"]:
+ * the SSI in the quad frame format, transmit only, for the command (RP 11
+ * CTRLR0 SPI_FRF 2, TMOD 1, DFS_32 31: 32-bit data frames, MSB first, so
+ * each word goes byte-swapped; SPI_CTRLR0 INST_L 2 (8 bits), ADDR_L 6 (24
+ * bits), TRANS_TYPE 0 (both on one line): the instruction and the address
+ * are the first two frames), its registers back after it. The transmit
+ * FIFO is fed while it has room (SR.TFNF) and drained (SR.TFE, not BUSY)
+ * before CS rises. */
+#define SSI_CTRLR0 0x18000000u
+#define SSI_SR 0x18000028u
+#define SSI_SPI_CTRLR0 0x180000F4u
+#define SR_BUSY 0x1u
+#define SR_TFNF 0x2u
+#define SR_TFE 0x4u
+#define CTRLR0_QUAD_TX (2u << 21 | 31u << 16 | 1u << 8)
+#define SPI_CTRLR0_QPP (2u << 8 | 6u << 2)
+#define W25_QPP 0x32u
+#define W25_RDSR2 0x35u
+#define W25_QE 0x02u
+
+/* Quad programming (on: QE is set) and the SSI's registers to put back
+ * after a quad command. */
+struct zssi {
+  uint32_t on, c0, sc0;
+};
+
+static void ssi_regs(uint32_t c0, uint32_t sc0)
+{
+  REG(SSI_SSIENR) = 0;
+  REG(SSI_CTRLR0) = c0;
+  REG(SSI_SPI_CTRLR0) = sc0;
+  REG(SSI_SSIENR) = 1;
+}
+
 /* Starts the program of n bytes (one page at most, not crossing its end)
- * of s at flash address a, the flash idle; 0 or the status of fail(). */
-static int z_prog(ctl_t *c, uint32_t a, const uint8_t *s, uint32_t n)
+ * of s at flash address a, the flash idle (quad: n a multiple of 4, s
+ * word aligned); 0 or the status of fail(). */
+static int z_prog(ctl_t *c, const struct zssi *q, uint32_t a, const uint8_t *s, uint32_t n)
 {
   uint32_t sr;
   uint8_t h[4] = {W25_WREN, 0, 0, 0};
@@ -473,6 +511,23 @@ static int z_prog(ctl_t *c, uint32_t a, const uint8_t *s, uint32_t n)
   if (!((sr = rdsr()) & W25_WEL))
     return fail(c, LF_LDR_ST_FLASH, a, LF_LDR_RP_NO_WEL | sr);
   uint32_t off = a - RP(c)->flash_base;
+  if (q->on) {
+    cs_force(2);
+    ssi_regs(CTRLR0_QUAD_TX, SPI_CTRLR0_QPP);
+    REG(SSI_DR0) = W25_QPP;
+    REG(SSI_DR0) = off;
+    const uint32_t *w = (const uint32_t *)s;
+    for (uint32_t i = 0; i < n / 4; i++) {
+      while (!(REG(SSI_SR) & SR_TFNF))
+        ;
+      REG(SSI_DR0) = __builtin_bswap32(w[i]);
+    }
+    while ((REG(SSI_SR) & (SR_TFE | SR_BUSY)) != SR_TFE)
+      ;
+    cs_force(3); /* the program starts */
+    ssi_regs(q->c0, q->sc0);
+    return 0;
+  }
   h[0] = W25_PP;
   h[1] = (uint8_t)(off >> 16);
   h[2] = (uint8_t)(off >> 8);
@@ -524,6 +579,7 @@ _Static_assert(ZCARRY_OFF + sizeof(struct zcarry) <= LF_LDR_Z_OUT, "PROGRAM_Z ca
 
 struct zpump {
   ctl_t *c;
+  struct zssi q;           /* quad programming */
   struct zcarry *k;        /* the carry (k->k.done < k->k.olen: pending) */
   struct zcur cur;         /* the record being inflated */
   uint32_t next;           /* cur: the output needed before its next piece (0: a carry is pending) */
@@ -603,7 +659,7 @@ static int z_try(struct zpump *z, uint32_t n)
     z_unbcj(&r->b, r->base, r->done, m, r->olen, r->addr, page);
     src = (const uint8_t *)page;
   }
-  if (z_prog(z->c, r->addr + r->done, src, m))
+  if (z_prog(z->c, &z->q, r->addr + r->done, src, m))
     return -1;
   r->done += m;
   if (!carry || r->done == r->olen)
@@ -728,6 +784,14 @@ int lf_ldr_main(ctl_t *c, cmd_t *k, uint32_t idx)
   if (!(RP(c)->state & RP_CARRY))
     zp.k->k.done = zp.k->k.olen = 0;
   cmd_mode(c);
+  {
+    uint8_t b[2] = {W25_RDSR2, 0};
+    zp.q.on = spi_cmd(b, 2) & W25_QE;
+    if (zp.q.on) {
+      zp.q.c0 = REG(SSI_CTRLR0);
+      zp.q.sc0 = REG(SSI_SPI_CTRLR0);
+    }
+  }
   if ((dst | left) & 3u)
     return z_end(&zp, k, idx, LF_LDR_ST_BADCMD, idx, 0);
   struct lfm_work *w = (struct lfm_work *)(c->z_region + LF_LDR_Z_WORK);
