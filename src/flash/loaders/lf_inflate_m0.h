@@ -230,7 +230,18 @@ static inline uint32_t lfm_dist_base(uint32_t i, uint32_t *extra)
   return 1 + ((2u + (i & 1u)) << e);
 }
 
-static inline int lfm_dynamic(struct lfm_in *in, struct lfm_work *w)
+/* The pump also runs while a dynamic block's header is decoded (every 32
+ * code lengths and after each code is built: o bytes, unchanged): a
+ * consumer with earlier output still to take (the RP2040 routine's carry)
+ * keeps the flash busy meanwhile. */
+#define LFM_PUMP_HDR()                                                                            \
+  do {                                                                                             \
+    if (pump && pump(ctx, out, o))                                                                 \
+      return LFZ_E_PUMP;                                                                           \
+  } while (0)
+
+static inline int lfm_dynamic(struct lfm_in *in, struct lfm_work *w, lfm_pump_fn pump, void *ctx,
+                              const uint8_t *out, uint32_t o)
 {
   int32_t hlit = lfm_bits(in, 5), hdist = lfm_bits(in, 5), hclen = lfm_bits(in, 4);
   if (hclen < 0)
@@ -257,8 +268,11 @@ static inline int lfm_dynamic(struct lfm_in *in, struct lfm_work *w)
   int r = lfm_build(&w->lit, cl, 19, 0);
   if (r)
     return r;
-  uint32_t n = 0, total = (uint32_t)(hlit + hdist);
+  LFM_PUMP_HDR();
+  uint32_t n = 0, total = (uint32_t)(hlit + hdist), syms = 0;
   while (n < total) {
+    if (!(++syms & 31u))
+      LFM_PUMP_HDR();
     int32_t s = lfm_decode(in, &w->lit);
     if (s < 0)
       return in->used < in->n || in->nbits ? LFZ_E_DATA : LFZ_E_INPUT;
@@ -295,6 +309,7 @@ static inline int lfm_dynamic(struct lfm_in *in, struct lfm_work *w)
     return LFZ_E_DATA;
   if ((r = lfm_build(&w->dist, w->lens + hlit, (uint32_t)hdist, 1)))
     return r;
+  LFM_PUMP_HDR();
   return lfm_build(&w->lit, w->lens, (uint32_t)hlit, 1);
 }
 
@@ -362,7 +377,7 @@ static inline int32_t lfm_inflate_io(struct lfm_work *w, const uint8_t *p, const
       if (type == 1)
         lfm_fixed(w);
       else {
-        int r = lfm_dynamic(&in, w);
+        int r = lfm_dynamic(&in, w, pump, ctx, out, o);
         if (r)
           return r;
       }
