@@ -807,15 +807,19 @@ function M.write(res, params_text, path, svg_dir, svg)
         w("to %.0f %%, %s s on the link at 50 MHz. So the job cannot go below %s s + max(%s, %s) s = %s s even",
           100 * (zs.ratio or 0), f3(zs.upload_compressed_s), f3(fs), f3(zs.flash_s), f3(zs.upload_compressed_s),
           f3(fs + math.max(zs.flash_s, zs.upload_compressed_s)))
-        w("with inflating wholly hidden: (a) is not reachable at this compression ratio (today %s s).", f3(ps.virtual_s))
+        w("with inflating wholly hidden, and every page adds what goes out to the flash after the previous")
+        w("one programmed (write enable, its check, the quad page program's 544 SCK, the status polls: about")
+        w("22 us a page on the bench): (a) is not reachable at this compression ratio (today %s s; the", f3(ps.virtual_s))
+        w("routine knows the Thumb branch filter, 4 % fewer bytes, but undoing it costs the M0+ where the")
+        w("flash waits: the host does not filter for the Pico).")
         w("(c): programming %s s, compressed upload %s s: about %s s (%.2fx) if the target kept up. The",
           f3(zx.flash_s), f3(zx.upload_compressed_s), f3(fx + math.max(zx.flash_s, zx.upload_compressed_s)),
           (fx + math.max(zx.flash_s, zx.upload_compressed_s)) / zx.flash_s)
-        w("routine inflates while a page programs, but the Cortex-M0+ inflates more slowly than the")
-        w("plan's model assumes (-Os code in the PROGRAM_Z region's 4 KiB), each page's 260 SPI bytes go out")
-        w("only after the previous page has programmed, and only about one record is inflated ahead: today")
-        w("%s s; the plain upload alone takes %s s.", f3(px.virtual_s),
-          BY["z-xl-pico-upload"] and f3(BY["z-xl-pico-upload"].virtual_s) or "—")
+        w("routine inflates (an M0+-tuned decoder, ~100 cycles a byte) while a page programs and sends the")
+        w("next with a quad input page program; the rest is the per-page gap above (~0.08 s over 3818")
+        w("pages), the routine's upload before the first page, and the pages the inflate had not finished")
+        w("when the flash was done (literal-heavy ones): today %s s; the plain upload alone takes %s s.",
+          f3(px.virtual_s), BY["z-xl-pico-upload"] and f3(BY["z-xl-pico-upload"].virtual_s) or "—")
         w("")
       end
     end
