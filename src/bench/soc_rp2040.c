@@ -20,7 +20,7 @@
  *    programming with the page wrap, commands other than 05/35 ignored while
  *    busy; 32 (quad input page program: instruction and 24-bit address on
  *    IO0, the data on IO0-3, two clocks a byte; needs QE, status register 2
- *    bit 1, which reads set) [unconf: the Winbond W25Q family datasheets'
+ *    bit 1: params rp_w25_qe, set) [unconf: the Winbond W25Q family datasheets'
  *    "Quad Input Page Program (32h)" and the W25Q16JV's quad pins (QE=1:
  *    /WP and /HOLD become IO2, IO3); the W25Q16JV's own page of it not
  *    read]: a PP whose data came on the wrong number of lines programs
@@ -227,8 +227,8 @@ static double pick(const rp2040 *s, double typ, double max)
 
 static bool w25_busy(const rp2040 *s, uint64_t t) { return t < s->fl.busy_until; }
 
-/* Status register 2: QE (bit 1) set, as boot2 leaves it on a Pico [unconf] */
-#define W25_SR2 0x02u
+/* Status register 2: QE (bit 1) as params rp_w25_qe says (set on a Pico) */
+#define W25_SR2 (s->p->rp_w25_qe != 0 ? 0x02u : 0x00u)
 
 static void w25_select(rp2040 *s, uint64_t t)
 {
@@ -330,7 +330,7 @@ static uint8_t w25_xfer(rp2040 *s, uint8_t out, uint64_t t)
   bool busy = w25_busy(s, t);
   switch (f->cmd) {
   case 0x05: return (uint8_t)((busy ? 1u : 0u) | (f->wel ? 2u : 0u));
-  case 0x35: return W25_SR2; /* SR2: QE set, as on a Pico [unconf] */
+  case 0x35: return W25_SR2; /* SR2: QE (params rp_w25_qe) */
   case 0x9F: {
     static const uint8_t id[3] = {0xEF, 0x40, 0x15};
     return busy ? 0xFF : id[(i - 1) % 3];

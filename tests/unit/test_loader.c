@@ -78,6 +78,7 @@ static void override_words(int crc_mode, bool no_iwdg)
 }
 
 static const char *transport; /* the probe selector's (NULL: the driver's first row) */
+static double rp_qe = 1; /* the next fx_open's bench parameter rp_w25_qe (then back to 1) */
 
 static void fx_open(fx *f, const char *board, const char *faults, const lf_loader_cfg *lcfg)
 {
@@ -88,6 +89,8 @@ static void fx_open(fx *f, const char *board, const char *faults, const lf_loade
   lf_bench_board_cfg_default(&cfg);
   cfg.board = board;
   cfg.faults = faults;
+  cfg.params.rp_w25_qe = rp_qe;
+  rp_qe = 1;
   char err[256];
   f->b = lf_bench_board_new(&cfg, err, sizeof err);
   if (!f->b)
@@ -1583,6 +1586,38 @@ static void rp2040_history_and_branches_across_commands(void **state)
   free(img);
 }
 
+/* The Pico's routine programs with the quad input page program (0x32)
+ * only when the flash's QE bit reads set (the bench's 0x32 programs
+ * nothing without it): a compressed stream over the same flash with QE
+ * clear (0x02, one line) and set lands whole either way. */
+static void rp2040_quad_program_only_with_qe(void **state)
+{
+  (void)state;
+  size_t len = 0x3000;
+  uint8_t *img = random_bytes(len, 95u);
+  for (size_t k = 0; k < len; k++)
+    if ((k / 700) % 3 != 2)
+      img[k] = (uint8_t)"quad or single line, the same "[k % 30];
+  for (int qe = 0; qe < 2; qe++) {
+    lf_loader_cfg c;
+    lf_loader_cfg_default(&c);
+    c.compress = LF_COMPRESS_ON;
+    fx f;
+    rp_qe = qe;
+    fx_open(&f, "pico", NULL, &c);
+    const uint32_t a = 0x10000000u;
+    lf_loader_step st[4] = {
+      {LF_LOADER_ERASE, a, NULL, 0}, {LF_LOADER_ERASE, a + 0x1000, NULL, 0},
+      {LF_LOADER_ERASE, a + 0x2000, NULL, 0}, {LF_LOADER_PROGRAM, a, img, (uint32_t)len}};
+    must(&f, lf_loader_run(f.l, st, 4), "run");
+    assert_true(lf_loader_stats_get(f.l)->z_used);
+    must(&f, lf_loader_stop(f.l), "stop");
+    expect_flash(&f, a, img, len);
+    fx_close(&f);
+  }
+  free(img);
+}
+
 /* Per family: a compressed stream first (the routine goes up), then a
  * record with an invalid block type (nothing decodes: the flash stays
  * erased), or one whose deflate bytes are cut short (the inflater runs out
@@ -1724,6 +1759,7 @@ int main(int argc, char **argv)
     cmocka_unit_test(corrupt_compressed_record_is_refused),
     cmocka_unit_test(rp2040_carry_is_programmed_before_an_error),
     cmocka_unit_test(rp2040_history_and_branches_across_commands),
+    cmocka_unit_test(rp2040_quad_program_only_with_qe),
     cmocka_unit_test(f429_programs_and_crcs),
     cmocka_unit_test(h743_65k_image_programs_within_floor),
     cmocka_unit_test(h743_both_banks_at_once),
