@@ -178,10 +178,13 @@ static const lf_loader_adapter rp_adapter = {
   .z_chunk = 32768, /* records of 32 KiB, a history of 32 KiB (deflate's window) */
   .z_cont = true,
   /* the routine undoes the Thumb branch filter (flag BCJ: 44 -> 42 KB for
-   * the realistic 66 KB image) but its M0+ is the bound at 50 MHz SWCLK:
-   * measured on the bench, z-small-pico 0.154 s without, 0.164 s with
-   * (z-xl-pico 1.925 / 2.070 s); only the 4 MHz row (link bound) gains
-   * (0.294 -> 0.283 s). Off: the host does not filter for the Pico */
+   * the realistic 66 KB image), but undoing a page costs the M0+ ~4000
+   * cycles and its inflate is not a page ahead of the flash on ~40 % of
+   * the pages: measured on the bench (the routine with the quad program),
+   * z-small-pico 0.149 s with, 0.139 s without, z-xl-pico 1.844 / 1.697 s
+   * (undone ahead while the flash is busy: still 1.768 s); only the 4 MHz
+   * row, link bound, gains (0.285 / 0.296 s). Off: the host does not
+   * filter for the Pico */
   .z_bcj = false,
 };
 
