@@ -807,15 +807,22 @@ function M.write(res, params_text, path, svg_dir, svg)
         w("to %.0f %%, %s s on the link at 50 MHz. So the job cannot go below %s s + max(%s, %s) s = %s s even",
           100 * (zs.ratio or 0), f3(zs.upload_compressed_s), f3(fs), f3(zs.flash_s), f3(zs.upload_compressed_s),
           f3(fs + math.max(zs.flash_s, zs.upload_compressed_s)))
-        w("with inflating wholly hidden: (a) is not reachable at this compression ratio (today %s s).", f3(ps.virtual_s))
+        -- what each page adds beyond its program, from the 977 KB run: (run - outside - programming) / pages
+        local pages = (zx.bytes or 0) / 256
+        local gap_us = pages > 0 and (px.virtual_s - fx - zx.flash_s) / pages * 1e6 or 0
+        w("with inflating wholly hidden, and every page adds what goes out to the flash after the previous one")
+        w("programmed (write enable, its check, the quad page program's 544 SCK, the status polls: %.0f us a", gap_us)
+        w("page on average in the 977 KB run, the routine's upload and the first page included): (a) is not")
+        w("reachable at this compression ratio (today %s s; the routine knows the Thumb branch filter, 4 %%",
+          f3(ps.virtual_s))
+        w("fewer bytes, but undoing it costs the M0+ where the flash waits: the host does not filter for the Pico).")
         w("(c): programming %s s, compressed upload %s s: about %s s (%.2fx) if the target kept up. The",
           f3(zx.flash_s), f3(zx.upload_compressed_s), f3(fx + math.max(zx.flash_s, zx.upload_compressed_s)),
           (fx + math.max(zx.flash_s, zx.upload_compressed_s)) / zx.flash_s)
-        w("routine inflates while a page programs, but the Cortex-M0+ inflates more slowly than the")
-        w("plan's model assumes (-Os code in the PROGRAM_Z region's 4 KiB), each page's 260 SPI bytes go out")
-        w("only after the previous page has programmed, and only about one record is inflated ahead: today")
-        w("%s s; the plain upload alone takes %s s.", f3(px.virtual_s),
-          BY["z-xl-pico-upload"] and f3(BY["z-xl-pico-upload"].virtual_s) or "—")
+        w("routine inflates (an M0+-tuned decoder) while a page programs and sends the next with a quad input")
+        w("page program; the %.0f us a page above over %d pages make today's %s s (%.3fx); the plain upload",
+          gap_us, math.floor(pages + 0.5), f3(px.virtual_s), px.virtual_s / zx.flash_s)
+        w("alone takes %s s.", BY["z-xl-pico-upload"] and f3(BY["z-xl-pico-upload"].virtual_s) or "—")
         w("")
       end
     end

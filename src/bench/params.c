@@ -151,6 +151,7 @@ static const lf_param_desc rows[] = {
   ROW(rp_w25_ce_ns, "ns", RPREF " 12: tCE typ 5 s"),
   ROW(rp_w25_ce_max_ns, "ns", RPREF " 12: tCE max 25 s"),
   ROW(rp_w25_timing_max, "bool", RPREF " 12: 0 = typical, 1 = maximum W25Q16JV times"),
+  ROW(rp_w25_qe, "bool", "[unconf] W25Q16JV status register 2 QE (bit 1), as read by 0x35: set on a Pico (boot2 needs it for its quad reads; the IQ ordering codes ship with it set, as recalled); 0 = clear (0x32 then programs nothing)"),
   ROW(rp_rom_call_ns, "ns", "[unconf] boot-ROM function bookkeeping besides its SPI bytes and flash busy time (register set-up, CS toggles); no measurement"),
   ROW(rp_ssi_baudr_reset, "", RPREF " 10.1: flash_exit_xip sets SSI BAUDR = 6 (SCK = clk_sys / 6)"),
   ROW(rp_xip_read_ns, "ns", "[unconf] one uncached XIP read in serial 0x03 mode: 8 + 24 + 32 SCK at clk_sys / BAUDR; the bench charges this fixed cost per debug read (no cache model)"),
@@ -311,6 +312,7 @@ void lf_bench_params_default(lf_bench_params *p)
   p->rp_w25_ce_ns = 5e9;
   p->rp_w25_ce_max_ns = 25e9;
   p->rp_w25_timing_max = 0;
+  p->rp_w25_qe = 1;
   p->rp_rom_call_ns = 2000;
   p->rp_ssi_baudr_reset = 6;
   p->rp_xip_read_ns = 3100;

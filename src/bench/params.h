@@ -128,6 +128,7 @@ typedef struct lf_bench_params {
   double rp_w25_be64_ns, rp_w25_be64_max_ns;   /* tBE2 64 KiB block */
   double rp_w25_ce_ns, rp_w25_ce_max_ns;       /* tCE chip erase */
   double rp_w25_timing_max;        /* 1: maximum datasheet times */
+  double rp_w25_qe;                /* status register 2's QE bit (1: quad I/O commands work) */
   double rp_rom_call_ns;           /* fixed cost of one boot-ROM flash function besides SPI */
   double rp_ssi_baudr_reset;       /* SSI BAUDR the ROM's flash_exit_xip sets (clk_sys / BAUDR) */
   double rp_xip_read_ns;           /* one XIP read by a bus master (cache miss, serial 0x03) */

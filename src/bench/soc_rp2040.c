@@ -18,9 +18,18 @@
  *    4B, WEL (set by 06, cleared at the end of PP/erase, a PP/erase without
  *    it is ignored), BUSY for the datasheet time (params rp_w25_*), NOR AND
  *    programming with the page wrap, commands other than 05/35 ignored while
- *    busy. The SSI (0x18000000) and IO_QSPI SS_CTRL.OUTOVER let a debugger
- *    talk to it with CS forced low (OpenOCD's JEDEC ID read, RP 11); each
- *    byte costs 8 x BAUDR clk_sys cycles.
+ *    busy; 32 (quad input page program: instruction and 24-bit address on
+ *    IO0, the data on IO0-3, two clocks a byte; needs QE, status register 2
+ *    bit 1: params rp_w25_qe, set) [unconf: the Winbond W25Q family datasheets'
+ *    "Quad Input Page Program (32h)" and the W25Q16JV's quad pins (QE=1:
+ *    /WP and /HOLD become IO2, IO3); the W25Q16JV's own page of it not
+ *    read]: a PP whose data came on the wrong number of lines programs
+ *    nothing. The SSI (0x18000000) and IO_QSPI SS_CTRL.OUTOVER let a
+ *    debugger talk to it with CS forced low (OpenOCD's JEDEC ID read, RP
+ *    11); each byte costs 8 x BAUDR clk_sys cycles; in the quad frame
+ *    format, transmit only (CTRLR0 SPI_FRF 2, TMOD 1), a frame costs its
+ *    bits / lines x BAUDR (instruction, address, data frames as SPI_CTRLR0
+ *    says; see ssi_access).
  *  - the boot ROM (RP 10): the magic 'M','u',1,3 (B2) at 0x10, the u16
  *    function and data table pointers and rom_table_lookup at 0x14/0x16/0x18,
  *    the function table {code, address | 1} with IF EX RE RP FC CX DT DE.
@@ -166,6 +175,8 @@ typedef struct w25 {
   uint8_t page[256];
   bool page_used[256];
   uint8_t uid[8];
+  bool quad;          /* the byte being exchanged is on four lines (the SSI's quad frames) */
+  bool wrong_lines;   /* a PP's data on 4 lines, or a quad PP's on 1 (or QE clear): not programmed */
 } w25;
 
 typedef struct dma_ch {
@@ -183,6 +194,7 @@ typedef struct rp2040 {
   uint32_t ssi[SSI_REGS / 4];
   uint8_t rx[16];
   unsigned rx_n;
+  unsigned qframe;    /* quad TX mode: frames written since the SSI was enabled */
   bool ssi_xip;       /* SSI in XIP mode (after boot or CX, until EX) */
   uint32_t xip_ctrl;
   uint32_t sio_out, sio_oe;
@@ -215,12 +227,16 @@ static double pick(const rp2040 *s, double typ, double max)
 
 static bool w25_busy(const rp2040 *s, uint64_t t) { return t < s->fl.busy_until; }
 
+/* Status register 2: QE (bit 1) as params rp_w25_qe says (set on a Pico) */
+#define W25_SR2 (s->p->rp_w25_qe != 0 ? 0x02u : 0x00u)
+
 static void w25_select(rp2040 *s, uint64_t t)
 {
   (void)t;
   s->fl.cs = true;
   s->fl.n = 0;
   s->fl.addr = 0;
+  s->fl.wrong_lines = false;
   memset(s->fl.page_used, 0, sizeof s->fl.page_used);
 }
 
@@ -263,7 +279,8 @@ static void w25_deselect(rp2040 *s, uint64_t t)
   case 0x06: f->wel = true; return;
   case 0x04: f->wel = false; return;
   case 0x02:
-    if (!f->wel || f->n < 5)
+  case 0x32:
+    if (!f->wel || f->n < 5 || f->wrong_lines)
       return;
     for (unsigned i = 0, dropped = injected_failure(s); i < 256 && !dropped; i++)
       if (f->page_used[i])
@@ -313,7 +330,7 @@ static uint8_t w25_xfer(rp2040 *s, uint8_t out, uint64_t t)
   bool busy = w25_busy(s, t);
   switch (f->cmd) {
   case 0x05: return (uint8_t)((busy ? 1u : 0u) | (f->wel ? 2u : 0u));
-  case 0x35: return 0x02; /* SR2: QE set, as on a Pico [unconf] */
+  case 0x35: return W25_SR2; /* SR2: QE (params rp_w25_qe) */
   case 0x9F: {
     static const uint8_t id[3] = {0xEF, 0x40, 0x15};
     return busy ? 0xFF : id[(i - 1) % 3];
@@ -328,10 +345,13 @@ static uint8_t w25_xfer(rp2040 *s, uint8_t out, uint64_t t)
     }
     return f->mem[(f->addr + (i - 4)) % FLASH_SIZE];
   case 0x02:
+  case 0x32: /* quad input page program: the data on IO0-3 (QE set) [unconf], see the header */
     if (i <= 3) {
       f->addr = (f->addr << 8 | out) & (FLASH_SIZE - 1);
       return 0xFF;
     }
+    if (f->quad != (f->cmd == 0x32) || (f->cmd == 0x32 && !(W25_SR2 & 0x02u)))
+      f->wrong_lines = true;
     { /* bytes past the page end wrap to its start (RP 12) */
       unsigned k = ((f->addr & 0xFFu) + (i - 4)) & 0xFFu;
       f->page[k] = f->page_used[k] ? (uint8_t)(f->page[k] & out) : out;
@@ -664,6 +684,37 @@ static int ssi_access(rp2040 *s, uint32_t off, bool write, uint32_t *val, uint64
     default: *val = s->ssi[off / 4]; return LF_BUS_OK;
     }
   }
+  uint32_t c0 = s->ssi[SSI_CTRLR0 / 4];
+  if (off == SSI_DR0 && (c0 >> 21 & 3u) == 2 && (c0 >> 8 & 3u) == 1) {
+    /* quad frame format, transmit only (RP 11 CTRLR0 SPI_FRF 2, TMOD 1;
+     * SPI_CTRLR0 INST_L, ADDR_L, TRANS_TYPE): the first frame after the
+     * SSI is enabled is the instruction (INST_L 2: 8 bits), the next the
+     * address (ADDR_L x 4 bits), on one line (TRANS_TYPE 0) or four (1:
+     * the address, 2: both), then data frames of DFS_32 + 1 bits on four
+     * lines, each MSB first; no receive entries. The core is held for the
+     * frame's SCK cycles, as for a standard byte [unconf: the SSI's
+     * transmit FIFO is not modeled] */
+    uint32_t sc = s->ssi[SSI_SPI_CTRLR0 / 4], inst_l = sc >> 8 & 3u, addr_l = sc >> 2 & 0xFu, tt = sc & 3u;
+    unsigned f = s->qframe++, bits, lines;
+    if (inst_l && f == 0) {
+      bits = inst_l == 1 ? 4 : inst_l == 2 ? 8 : 16;
+      lines = tt == 2 ? 4 : 1;
+    } else if (addr_l && f == (inst_l ? 1u : 0u)) {
+      bits = 4 * addr_l;
+      lines = tt ? 4 : 1;
+    } else {
+      bits = (c0 >> 16 & 31u) + 1;
+      lines = 4;
+    }
+    s->fl.quad = lines == 4;
+    for (unsigned k = bits / 8; k--;)
+      w25_xfer(s, (uint8_t)(*val >> 8 * k), *t);
+    s->fl.quad = false;
+    *t += (uint64_t)(spi_byte_ns(s) * bits / (8.0 * lines) + 0.5);
+    return LF_BUS_OK;
+  }
+  if (off == SSI_SSIENR)
+    s->qframe = 0;
   if (off == SSI_DR0) {
     uint8_t in = w25_xfer(s, (uint8_t)*val, *t);
     if (s->rx_n < sizeof s->rx)

@@ -1595,7 +1595,8 @@ static int z_prepare(lf_loader *l, pcmd **pcmds, size_t *pn, size_t ntail, uint8
   if (bps > 0) { /* the model (also when forced on: its figures go into the stats) */
     double flash = (double)(erase_ns + prog_ns) / 1e9;
     double zhz = l->ad->z_core_hz > 0 ? l->ad->z_core_hz : l->cfg.core_hz > 0 ? l->cfg.core_hz : 16e6;
-    double inflate = (double)raw * Z_CYC_PER_BYTE / zhz;
+    double cpb = l->ad->z_cyc_per_byte > 0 ? l->ad->z_cyc_per_byte : Z_CYC_PER_BYTE;
+    double inflate = (double)raw * cpb / zhz;
     double up_raw = (double)raw / bps, up_z = (double)(zl + (l->z_loaded ? 0 : *l->ad->zblob_len)) / bps;
     double off = up_raw > flash ? up_raw : flash;
     /* the routine programs while it inflates: the slower of the two (one

@@ -173,6 +173,9 @@ typedef struct lf_loader_adapter {
   const unsigned char *zblob;
   const unsigned int *zblob_len;
   double z_core_hz;      /* the core clock while the routine inflates (the model's) */
+  double z_cyc_per_byte; /* the routine's core cycles per output byte (inflate and whatever else
+                            its core does per byte, measured on the bench); 0 = loader.c's
+                            Z_CYC_PER_BYTE */
   /* Optional: the PROGRAM_BITS routine (LF_LOADER_PROGRAM_BITS steps),
    * position independent like zblob and uploaded into the same region
    * (the two take turns there) for a stream that has such steps; its

@@ -167,8 +167,25 @@ static const lf_loader_adapter rp_adapter = {
   .configure = rp_configure, .status_names = rp_status_names,
   .zblob = lf_blob_rp2040_z, .zblob_len = &lf_blob_rp2040_z_len,
   .z_core_hz = 125e6, /* the loader's clock (clk_sys) */
+  /* measured on the bench: z-xl-pico (977 KB realistic image) streams
+   * 977,408 bytes in 1.644 s, 210 cycles a byte at 125 MHz: the page
+   * programs and, per page, what the routine does between them (write
+   * enable, the quad page program, the pages its inflate, ~100 cycles a
+   * byte, had not finished); Z_CYC_PER_BYTE (120) is the F4/F7's */
+  .z_cyc_per_byte = 210,
   /* the routine programs pages through the SSI itself and inflates the next
    * page while the flash programs one (loaders/rp2040.c PROGRAM_Z): not z_serial */
+  .z_chunk = 32768, /* records of 32 KiB, a history of 32 KiB (deflate's window) */
+  .z_cont = true,
+  /* the routine undoes the Thumb branch filter (flag BCJ: 44 -> 42 KB for
+   * the realistic 66 KB image), but undoing a page costs the M0+ ~4000
+   * cycles and its inflate is not a page ahead of the flash on ~40 % of
+   * the pages: measured on the bench (the routine with the quad program),
+   * z-small-pico 0.149 s with, 0.139 s without, z-xl-pico 1.844 / 1.697 s
+   * (undone ahead while the flash is busy: still 1.768 s); only the 4 MHz
+   * row, link bound, gains (0.285 / 0.296 s). Off: the host does not
+   * filter for the Pico */
+  .z_bcj = false,
 };
 
 static const lf_loader_adapter *rp_loader(const lf_flash_geometry *g)

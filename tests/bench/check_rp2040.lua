@@ -83,6 +83,28 @@ if bl then
     bl.process_virtual_s, prog, up.virtual_s, bl.process_virtual_s / bb, m.process_virtual_s)
 end
 
+-- issue 17 (b): the pseudo-random 65 KB on the blank flash within 1.10 x
+-- the larger of its page programming and its upload at the probe's rate;
+-- (c): the realistic 977 KB image (scripts/realistic-fw/xl.bin, compressed
+-- upload) within 1.10 x its page programming
+local b65, up65, zx = A["blank-pico-65k"], A["pico-65k-upload"], A["z-xl-pico"]
+check(b65 and up65 and zx, "blank-pico-65k, pico-65k-upload and z-xl-pico ran")
+if b65 and up65 then
+  local bb = math.max(260 * pp, up65.virtual_s)
+  check(b65.plan.erased == 0 and b65.virtual_s <= 1.10 * bb,
+    "(b) blank 65 KB: %.6f s within 1.10 x max(page programming %.6f, upload %.6f) (%.4f x)", b65.virtual_s,
+    260 * pp, up65.virtual_s, b65.virtual_s / bb)
+end
+if zx then
+  local f = assert(io.open(top .. "/scripts/realistic-fw/xl.bin", "rb"))
+  local pages = math.ceil(f:seek("end") / 256)
+  f:close()
+  local prog = pages * pp
+  check(zx.compress and zx.compress.used and zx.plan.erased == 0 and zx.virtual_s <= 1.10 * prog,
+    "(c) realistic 977 KB blank, compressed: %.6f s within 1.10 x its page programming %.6f s (%d pages; %.4f x)",
+    zx.virtual_s, prog, pages, zx.virtual_s / prog)
+end
+
 for id, s in pairs(A) do
   local t = B[id]
   check(t ~= nil and s.virtual_s == t.virtual_s and s.process_virtual_s == t.process_virtual_s,

@@ -120,9 +120,11 @@ check profile-eta-error 0 \
   -- "${B[@]}" "$tmp/eta.lua" --profile --quiet
 # ... and for a compressed upload (the model counts the compressed bytes the
 # link carries, not the plan's): within 15 % for the realistic images on a
-# blank F767 (66 KB: link bound; 977 KB: flash bound) and F429
+# blank F767 (66 KB: link bound; 977 KB: flash bound), F429 and Pico (66 KB;
+# its routine's own cost per byte, adapter z_cyc_per_byte)
 eta15="^   ETA error at 25/50/75 % of the time: model [-+]([0-9]|1[0-4])\.[0-9] % / [-+]([0-9]|1[0-4])\.[0-9] % / [-+]([0-9]|1[0-4])\.[0-9] %; rate so far"
-for z in "small nucleo_f767zi nucleo-f767zi" "xl nucleo_f767zi nucleo-f767zi" "small nucleo_f429zi nucleo-f429zi"; do
+for z in "small nucleo_f767zi nucleo-f767zi" "xl nucleo_f767zi nucleo-f767zi" "small nucleo_f429zi nucleo-f429zi" \
+  "small pico pico"; do
   set -- $z
   printf 'board = "%s"\nimage = "%s"\n' "$2" "$top/scripts/realistic-fw/$1.bin" > "$tmp/eta-$1-$2.lua"
   check "profile-eta-error-compressed-$1-$2" 0 --out "compress: on, uploaded" --out "$eta15" \

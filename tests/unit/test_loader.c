@@ -78,6 +78,7 @@ static void override_words(int crc_mode, bool no_iwdg)
 }
 
 static const char *transport; /* the probe selector's (NULL: the driver's first row) */
+static double rp_qe = 1; /* the next fx_open's bench parameter rp_w25_qe (then back to 1) */
 
 static void fx_open(fx *f, const char *board, const char *faults, const lf_loader_cfg *lcfg)
 {
@@ -88,6 +89,8 @@ static void fx_open(fx *f, const char *board, const char *faults, const lf_loade
   lf_bench_board_cfg_default(&cfg);
   cfg.board = board;
   cfg.faults = faults;
+  cfg.params.rp_w25_qe = rp_qe;
+  rp_qe = 1;
   char err[256];
   f->b = lf_bench_board_new(&cfg, err, sizeof err);
   if (!f->b)
@@ -1499,6 +1502,122 @@ static void rp2040_carry_is_programmed_before_an_error(void **state)
   free(img);
 }
 
+/* The Pico's routine knows the record flags: two PROGRAM_Z commands posted
+ * at once, each one Thumb-branch filtered record over BL pairs (BCJ), the
+ * second deflated with the first's filtered bytes as its dictionary
+ * (CONT): both land in the flash with their branches as they were (the
+ * history carried across the commands). The same second record without
+ * CONT (no history) refers back to nothing: the loader stops at it. */
+static void rp2040_history_and_branches_across_commands(void **state)
+{
+  (void)state;
+  size_t len = 0x1000;
+  uint8_t *img = random_bytes(len, 93u);
+  for (size_t k = 0; k < len; k++)
+    if ((k / 300) % 3 != 2)
+      img[k] = (uint8_t)"history across the commands "[k % 28];
+  const uint32_t a = 0x10000000u, olen = 0x800;
+  uint8_t src[0x1000];
+  memcpy(src, img, olen);
+  for (uint32_t o = 6; o + 4 <= olen; o += 2 * (1 + (o * 2654435761u >> 27) % 9)) {
+    uint32_t off = (o * 40503u) & 0x3FFFFFu;
+    src[o] = (uint8_t)(off >> 11);
+    src[o + 1] = (uint8_t)(0xF0u | ((off >> 19) & 7u));
+    src[o + 2] = (uint8_t)off;
+    src[o + 3] = (uint8_t)(0xF8u | ((off >> 8) & 7u));
+  }
+  memcpy(src + olen, src, olen); /* the second: the first again, a few bytes changed */
+  for (uint32_t o = olen + 100; o < 2 * olen; o += 397)
+    src[o] ^= 0x5A;
+  for (int with_cont = 1; with_cont >= 0; with_cont--) {
+    lf_loader_cfg c;
+    lf_loader_cfg_default(&c);
+    c.compress = LF_COMPRESS_ON;
+    fx f;
+    fx_open(&f, "pico", NULL, &c);
+    lf_loader_step st[4] = {
+      {LF_LOADER_ERASE, a, NULL, 0}, {LF_LOADER_ERASE, a + 0x1000, NULL, 0},
+      {LF_LOADER_ERASE, a + 0x2000, NULL, 0}, {LF_LOADER_PROGRAM, a, img, 0x1000}};
+    must(&f, lf_loader_run(f.l, st, 4), "run");
+    assert_true(lf_loader_stats_get(f.l)->z_used);
+    uint32_t addr[2] = {a + 0x1000, a + 0x1000 + olen}, ol[2] = {olen, olen};
+    uint8_t filt[0x1000];
+    memcpy(filt, src, 2 * olen);
+    lfb_filter(filt, olen, addr[0], 1);
+    lfb_filter(filt + olen, olen, addr[1], 1);
+    static uint8_t r1[0x1000], r2[0x1000];
+    size_t z1 = deflate_raw(filt, olen, r1 + 8, sizeof r1 - 8);
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    assert_int_equal(deflateInit2(&zs, 9, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY), Z_OK);
+    assert_int_equal(deflateSetDictionary(&zs, filt, olen), Z_OK);
+    zs.next_in = filt + olen;
+    zs.avail_in = olen;
+    zs.next_out = r2 + 8;
+    zs.avail_out = sizeof r2 - 8;
+    assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
+    size_t z2 = zs.total_out;
+    deflateEnd(&zs);
+    printf("records: %zu and %zu deflate bytes\n", z1, z2);
+    assert_true(z2 < z1 * 3 / 4); /* the second refers back into the first */
+    uint32_t h1[2] = {(uint32_t)z1, olen | LF_LDR_ZREC_BCJ},
+             h2[2] = {(uint32_t)z2, olen | LF_LDR_ZREC_BCJ | (with_cont ? LF_LDR_ZREC_CONT : 0)};
+    memcpy(r1, h1, 8);
+    memcpy(r2, h2, 8);
+    uint32_t n[2] = {(uint32_t)(8 + z1), (uint32_t)(8 + z2)};
+    const uint8_t *rec[2] = {r1, r2};
+    uint32_t ea, es;
+    uint32_t status = post_raw_zn(&f, 2, addr, ol, rec, n, &ea, &es);
+    printf("pico, two filtered records, %s: status %u at 0x%08x, code %d\n",
+           with_cont ? "the second with the first as history" : "the second without history", status, ea,
+           (int)es);
+    expect_flash(&f, addr[0], src, olen); /* the first: branches restored */
+    if (with_cont) {
+      assert_int_equal(status, LF_LDR_ST_OK);
+      expect_flash(&f, addr[1], src + olen, olen);
+    } else {
+      assert_int_equal(status, LF_LDR_ST_DATA);
+      assert_int_equal(ea, addr[1]);
+      assert_int_equal((int32_t)es, -3); /* a distance beyond the output: LFZ_E_DATA */
+      assert_int_not_equal(lf_loader_stop(f.l), 0);
+    }
+    fx_close(&f);
+  }
+  free(img);
+}
+
+/* The Pico's routine programs with the quad input page program (0x32)
+ * only when the flash's QE bit reads set (the bench's 0x32 programs
+ * nothing without it): a compressed stream over the same flash with QE
+ * clear (0x02, one line) and set lands whole either way. */
+static void rp2040_quad_program_only_with_qe(void **state)
+{
+  (void)state;
+  size_t len = 0x3000;
+  uint8_t *img = random_bytes(len, 95u);
+  for (size_t k = 0; k < len; k++)
+    if ((k / 700) % 3 != 2)
+      img[k] = (uint8_t)"quad or single line, the same "[k % 30];
+  for (int qe = 0; qe < 2; qe++) {
+    lf_loader_cfg c;
+    lf_loader_cfg_default(&c);
+    c.compress = LF_COMPRESS_ON;
+    fx f;
+    rp_qe = qe;
+    fx_open(&f, "pico", NULL, &c);
+    const uint32_t a = 0x10000000u;
+    lf_loader_step st[4] = {
+      {LF_LOADER_ERASE, a, NULL, 0}, {LF_LOADER_ERASE, a + 0x1000, NULL, 0},
+      {LF_LOADER_ERASE, a + 0x2000, NULL, 0}, {LF_LOADER_PROGRAM, a, img, (uint32_t)len}};
+    must(&f, lf_loader_run(f.l, st, 4), "run");
+    assert_true(lf_loader_stats_get(f.l)->z_used);
+    must(&f, lf_loader_stop(f.l), "stop");
+    expect_flash(&f, a, img, len);
+    fx_close(&f);
+  }
+  free(img);
+}
+
 /* Per family: a compressed stream first (the routine goes up), then a
  * record with an invalid block type (nothing decodes: the flash stays
  * erased), or one whose deflate bytes are cut short (the inflater runs out
@@ -1506,9 +1625,9 @@ static void rp2040_carry_is_programmed_before_an_error(void **state)
  * address and the inflater's code, nothing after the record is programmed,
  * and stopping the loader fails (it is gone: no success). The same with a
  * Thumb-branch filtered record (flags BCJ | CONT) over BL pairs: corrupt, it
- * stops the same way; whole, the F2/F4/F7 routine programs the branches
- * back as they were, and every other family's routine (which does not know
- * the flags) stops at it as at a wrong length. */
+ * stops the same way; whole, the F2/F4/F7 and RP2040 routines program the
+ * branches back as they were, and every other family's routine (which does
+ * not know the flags) stops at it as at a wrong length. */
 static void corrupt_compressed_record_is_refused(void **state)
 {
   (void)state;
@@ -1584,9 +1703,9 @@ static void corrupt_compressed_record_is_refused(void **state)
       uint32_t status = post_raw_z(&f, at, olen, rec, (uint32_t)(8 + zl), &ea, &es);
       static const char *const kinds[] = {"bad block type", "cut short", "filtered, bad block type", "filtered"};
       printf("%s, %s: status %u at 0x%08x, code %d\n", boards[b].board, kinds[kind], status, ea, (int)es);
-      /* only the F2/F4/F7 routine knows the record flags: the others stop
-       * at a flagged record as at a wrong length */
-      bool flags_known = b == 0;
+      /* only the F2/F4/F7 and RP2040 routines know the record flags: the
+       * others stop at a flagged record as at a wrong length */
+      bool flags_known = b == 0 || b == 5;
       uint8_t *ff = malloc(2 * len);
       assert_non_null(ff);
       memset(ff, 0xFF, 2 * len);
@@ -1639,6 +1758,8 @@ int main(int argc, char **argv)
     cmocka_unit_test(compressed_counts_ride_with_the_data),
     cmocka_unit_test(corrupt_compressed_record_is_refused),
     cmocka_unit_test(rp2040_carry_is_programmed_before_an_error),
+    cmocka_unit_test(rp2040_history_and_branches_across_commands),
+    cmocka_unit_test(rp2040_quad_program_only_with_qe),
     cmocka_unit_test(f429_programs_and_crcs),
     cmocka_unit_test(h743_65k_image_programs_within_floor),
     cmocka_unit_test(h743_both_banks_at_once),

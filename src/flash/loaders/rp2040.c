@@ -46,7 +46,9 @@
 #ifdef LF_LDR_RP_Z
 static uint32_t zmore(void *ctx, uint32_t used);
 #define LFZ_MORE_FN zmore
-#include "lf_inflate.h"
+#define LFM_WORK_SIZE LF_LDR_ZWORK_SIZE
+#include "lf_inflate_m0.h" /* lf_inflate.h's decoder tuned for the M0+ */
+#include "lf_bcj.h"
 #endif
 
 /* ---- the contract with the host adapter (rp2040.c includes this part with
@@ -375,10 +377,22 @@ static uint32_t rp_crc(ctl_t *c, uint32_t a, uint32_t n)
 #define W25_BUSY 0x01u
 #define W25_WEL 0x02u
 
-/* Chip select: OUTOVER 2 = low, 3 = high, 0 = the SSI drives it. */
+/* Chip select: OUTOVER 2 = low, 3 = high, 0 = the SSI drives it; set
+ * through the register's atomic SET / CLR aliases (+0x2000 / +0x3000,
+ * nrf52-rp2040-targets.md: addressmap.h REG_ALIAS_*): stores only, no
+ * read-modify-write. Low: bit 9 set, then bit 8 clear (from 0 or 3). */
+#define SS_SET (IO_QSPI_SS_CTRL + 0x2000u)
+#define SS_CLR (IO_QSPI_SS_CTRL + 0x3000u)
 static void cs_force(uint32_t over)
 {
-  REG(IO_QSPI_SS_CTRL) = (REG(IO_QSPI_SS_CTRL) & ~SS_OUTOVER_MASK) | SS_OUTOVER(over);
+  if (over == 2) {
+    REG(SS_SET) = SS_OUTOVER(2u);
+    REG(SS_CLR) = SS_OUTOVER(1u);
+  } else if (over == 3) {
+    REG(SS_SET) = SS_OUTOVER_MASK;
+  } else {
+    REG(SS_CLR) = SS_OUTOVER_MASK;
+  }
 }
 
 /* n bytes out (CS already low); returns the last byte the flash drove.
@@ -449,9 +463,50 @@ static int wait_ready(uint32_t *sr)
   }
 }
 
+/* Quad input page program (0x32: the instruction and the 24-bit address on
+ * IO0, the data on IO0-3, two clocks a byte instead of eight; the flash
+ * needs QE, status register 2 bit 1, which a Pico's boot2 sets) [unconf:
+ * the Winbond W25Q family datasheets' "Quad Input Page Program (32h)"]:
+ * the SSI in the quad frame format, transmit only, for the command (RP 11
+ * CTRLR0 SPI_FRF 2, TMOD 1, DFS_32 31: 32-bit data frames, MSB first, so
+ * each word goes byte-swapped; SPI_CTRLR0 INST_L 2 (8 bits), ADDR_L 6 (24
+ * bits), TRANS_TYPE 0 (both on one line): the instruction and the address
+ * are the first two frames), its registers back after it. The transmit
+ * FIFO (16 entries) is fed four words whenever it has room for them
+ * (TXFLR <= 12; the wire takes a word in 16 clk_sys cycles, the core less:
+ * measured on the bench, 4 words per check take z-xl-pico 1.697 -> 1.676
+ * s against a check per word) and drained (SR.TFE, not BUSY) before CS
+ * rises. */
+#define SSI_CTRLR0 0x18000000u
+#define SSI_SR 0x18000028u
+#define SSI_SPI_CTRLR0 0x180000F4u
+#define SSI_TXFLR 0x18000020u
+#define SR_BUSY 0x1u
+#define SR_TFE 0x4u
+#define CTRLR0_QUAD_TX (2u << 21 | 31u << 16 | 1u << 8)
+#define SPI_CTRLR0_QPP (2u << 8 | 6u << 2)
+#define W25_QPP 0x32u
+#define W25_RDSR2 0x35u
+#define W25_QE 0x02u
+
+/* Quad programming (on: QE is set) and the SSI's registers to put back
+ * after a quad command. */
+struct zssi {
+  uint32_t on, c0, sc0;
+};
+
+static void ssi_regs(uint32_t c0, uint32_t sc0)
+{
+  REG(SSI_SSIENR) = 0;
+  REG(SSI_CTRLR0) = c0;
+  REG(SSI_SPI_CTRLR0) = sc0;
+  REG(SSI_SSIENR) = 1;
+}
+
 /* Starts the program of n bytes (one page at most, not crossing its end)
- * of s at flash address a, the flash idle; 0 or the status of fail(). */
-static int z_prog(ctl_t *c, uint32_t a, const uint8_t *s, uint32_t n)
+ * of s at flash address a, the flash idle (quad: n a multiple of 4, s
+ * word aligned); 0 or the status of fail(). */
+static int z_prog(ctl_t *c, const struct zssi *q, uint32_t a, const uint8_t *s, uint32_t n)
 {
   uint32_t sr;
   uint8_t h[4] = {W25_WREN, 0, 0, 0};
@@ -459,6 +514,32 @@ static int z_prog(ctl_t *c, uint32_t a, const uint8_t *s, uint32_t n)
   if (!((sr = rdsr()) & W25_WEL))
     return fail(c, LF_LDR_ST_FLASH, a, LF_LDR_RP_NO_WEL | sr);
   uint32_t off = a - RP(c)->flash_base;
+  if (q->on) {
+    cs_force(2);
+    ssi_regs(CTRLR0_QUAD_TX, SPI_CTRLR0_QPP);
+    REG(SSI_DR0) = W25_QPP;
+    REG(SSI_DR0) = off;
+    const uint32_t *w = (const uint32_t *)s;
+    uint32_t nw = n / 4, i = 0;
+    for (; i + 3 < nw; i += 4) { /* four words whenever the FIFO (16 entries) has room for them */
+      while (REG(SSI_TXFLR) > 12u)
+        ;
+      REG(SSI_DR0) = __builtin_bswap32(w[i]);
+      REG(SSI_DR0) = __builtin_bswap32(w[i + 1]);
+      REG(SSI_DR0) = __builtin_bswap32(w[i + 2]);
+      REG(SSI_DR0) = __builtin_bswap32(w[i + 3]);
+    }
+    for (; i < nw; i++) {
+      while (REG(SSI_TXFLR) > 15u)
+        ;
+      REG(SSI_DR0) = __builtin_bswap32(w[i]);
+    }
+    while ((REG(SSI_SR) & (SR_TFE | SR_BUSY)) != SR_TFE)
+      ;
+    cs_force(3); /* the program starts */
+    ssi_regs(q->c0, q->sc0);
+    return 0;
+  }
   h[0] = W25_PP;
   h[1] = (uint8_t)(off >> 16);
   h[2] = (uint8_t)(off >> 8);
@@ -470,85 +551,131 @@ static int z_prog(ctl_t *c, uint32_t a, const uint8_t *s, uint32_t n)
   return 0;
 }
 
-/* The pump (lfz_pump_fn) and what is left to program. The output [done,
- * next) of the record being inflated is its next piece (up to a page
- * boundary: dst + next); before it, the carry: the part of an earlier
- * record not programmed yet (in the history area, where the record was
- * copied). Once a piece is there, the flash is asked whether it is still
- * busy no sooner than poll_at (the 1 MHz timer: pp_us after the last
- * program started, then every LF_LDR_RP_POLL_US); meanwhile the inflate
- * goes on, so the core inflates ahead while the flash programs, and when
- * the flash is idle one piece is programmed (then it is busy again).
+/* The pump (lfm_pump_fn) and what is left to program. A record's output
+ * is programmed piece by piece (up to a page boundary) through a cursor:
+ * the record's bytes (base: offset 0), its flash address, its length,
+ * the bytes programmed (done), and for a Thumb-branch filtered record
+ * (LF_LDR_ZREC_BCJ) the filter's state (lf_bcj.h: each piece is undone
+ * into a page buffer on its way to the flash; the output keeps the
+ * filtered bytes, the next records' history). The record being inflated
+ * (cur, in the output buffer) has its next piece ready once the output
+ * holds it (and LFB_LAG bytes more when filtered: a pair may cross the
+ * piece's end); before it, the carry: the part of an earlier record not
+ * programmed yet (in the history area, where the record was moved). Once
+ * a piece is there, the flash is asked whether it is still busy no sooner
+ * than poll_at (the 1 MHz timer: pp_us after the last program started,
+ * then every LF_LDR_RP_POLL_US); meanwhile the inflate goes on, so the
+ * core inflates ahead while the flash programs, and when the flash is
+ * idle one piece is programmed (then it is busy again).
  *
  * The carry outlives the routine only when the next queued command is
  * another PROGRAM_Z (state bit 1; that call programs it first, before any
- * of its own output, and before its first record's history copy
+ * of its own output, and before its first record's history move
  * overwrites it): any other command, and every error, finds it programmed
- * and the flash idle. It lives after the inflater's workspace. */
-struct zcarry {
-  const uint8_t *src;
-  uint32_t addr, len;
+ * and the flash idle. It lives after the inflater's workspace, with the
+ * history's length (the stream's last output bytes, up to z_out_size,
+ * right before the output buffer: a record with LF_LDR_ZREC_CONT takes
+ * them as its dictionary, one without has none). */
+struct zcur {
+  const uint8_t *base;
+  uint32_t addr, olen, done, bcj;
+  struct lfb_state b;
 };
-#define ZCARRY_OFF (LF_LDR_Z_WORK + ((sizeof(struct lfz_work) + 3u) & ~3u))
+struct zcarry {
+  struct zcur k;
+  uint32_t hist, pos; /* the history's length; where the next record's output goes */
+};
+#define ZCARRY_OFF (LF_LDR_Z_WORK + ((sizeof(struct lfm_work) + 3u) & ~3u))
 _Static_assert(ZCARRY_OFF + sizeof(struct zcarry) <= LF_LDR_Z_OUT, "PROGRAM_Z carry");
 #define RP_CARRY 2u /* lf_ldr_rp.state: a carry is pending */
 
 struct zpump {
   ctl_t *c;
-  struct zcarry *k;
-  uint32_t dst, done, next;
+  struct zssi q;           /* quad programming */
+  struct zcarry *k;        /* the carry (k->k.done < k->k.olen: pending) */
+  struct zcur cur;         /* the record being inflated */
+  uint32_t next;           /* cur: the output needed before its next piece (0: a carry is pending) */
   uint32_t poll_at, since; /* timer: next poll; start of the program in progress */
-  const uint8_t *out;      /* the output and its length at the last pump call */
-  uint32_t n;
+  uint32_t n;              /* the output's length at the last pump call */
   int err;                 /* a program failed while waiting for input (fail() done) */
 };
 
-static uint32_t piece_end(uint32_t dst, uint32_t done)
+static uint32_t piece_end(const struct zcur *r)
 {
-  return done + LF_LDR_RP_PAGE - ((dst + done) & (LF_LDR_RP_PAGE - 1u));
+  return r->done + LF_LDR_RP_PAGE - ((r->addr + r->done) & (LF_LDR_RP_PAGE - 1u));
 }
 
-/* Programs the next piece (the carry's first, else the output's [done,
- * min(next, n))) if the flash is idle: 1 = programmed, 0 = still busy or
- * nothing to program, -1 = an error (fail() done). */
-static int z_try(struct zpump *z, const uint8_t *out, uint32_t n)
+/* cur's next readiness mark: its next piece's end (+ LFB_LAG when filtered). */
+static void cur_next(struct zpump *z)
 {
-  struct zcarry *k = z->k;
-  if (!k->len && n <= z->done)
+  z->next = piece_end(&z->cur) + (z->cur.bcj ? LFB_LAG : 0u);
+}
+
+/* lfb_unit (lf_bcj.h) for a whole piece: [d, d + u) of a record of olen
+ * bytes at flash address a (d, u multiples of 4) into w, unfiltered; the
+ * pairs found by half-words (a pair's first half-word rejects most). */
+static void z_unbcj(struct lfb_state *s, const uint8_t *out, uint32_t d, uint32_t u, uint32_t olen,
+                    uint32_t a, uint32_t *w)
+{
+  const uint32_t *src = (const uint32_t *)(out + d);
+  for (uint32_t i = 0; i < u / 4; i++)
+    w[i] = src[i];
+  uint8_t *wb = (uint8_t *)w;
+  lfb_put(wb, s->at - d, u, s->c);
+  uint32_t p = s->scan, e = d + u;
+  while (p < e) {
+    if ((*(const uint16_t *)(out + p) & 0xF800u) == 0xF000u && p + 4 <= olen &&
+        (out[p + 3] & 0xF8u) == 0xF8u) {
+      lfb_pair(out + p, a + p, 0, s->c);
+      s->at = p;
+      lfb_put(wb, p - d, u, s->c);
+      p += 4;
+    } else {
+      p += 2;
+    }
+  }
+  s->scan = p;
+}
+
+/* Programs the next piece (the carry's first, else cur's up to its page
+ * boundary, within n bytes of output) if the flash is idle: 1 =
+ * programmed, 0 = still busy or nothing to program, -1 = an error (fail()
+ * done). */
+static int z_try(struct zpump *z, uint32_t n)
+{
+  struct zcur *r = &z->k->k;
+  int carry = r->done < r->olen;
+  if (!carry && n < z->next)
     return 0;
   uint32_t now = REG(TIMER_RAWL), sr = rdsr();
+  if (!carry) {
+    r = &z->cur;
+    if (r->done >= r->olen)
+      return 0;
+  }
   if (sr & W25_BUSY) {
     if (now - z->since > LF_LDR_RP_BUSY_US) {
-      fail(z->c, LF_LDR_ST_FLASH, k->len ? k->addr : z->dst + z->done, LF_LDR_RP_BUSY | sr);
+      fail(z->c, LF_LDR_ST_FLASH, r->addr + r->done, LF_LDR_RP_BUSY | sr);
       return -1;
     }
     z->poll_at = now + LF_LDR_RP_POLL_US;
     return 0;
   }
-  const uint8_t *src;
-  uint32_t a, m;
-  if (k->len) {
-    a = k->addr;
-    src = k->src;
-    m = piece_end(a, 0);
-    if (m > k->len)
-      m = k->len;
-  } else {
-    a = z->dst + z->done;
-    src = out + z->done;
-    m = (z->next < n ? z->next : n) - z->done;
+  uint32_t m = piece_end(r);
+  if (m > r->olen)
+    m = r->olen;
+  m -= r->done;
+  const uint8_t *src = r->base + r->done;
+  uint32_t page[LF_LDR_RP_PAGE / 4];
+  if (r->bcj) {
+    z_unbcj(&r->b, r->base, r->done, m, r->olen, r->addr, page);
+    src = (const uint8_t *)page;
   }
-  if (z_prog(z->c, a, src, m))
+  if (z_prog(z->c, &z->q, r->addr + r->done, src, m))
     return -1;
-  if (k->len) {
-    k->src += m;
-    k->addr += m;
-    k->len -= m;
-  } else {
-    z->done += m;
-  }
-  if (!k->len)
-    z->next = piece_end(z->dst, z->done);
+  r->done += m;
+  if (!carry || r->done == r->olen)
+    cur_next(z);
   z->since = REG(TIMER_RAWL);
   z->poll_at = z->since + RP(z->c)->pp_us;
   return 1;
@@ -557,13 +684,14 @@ static int z_try(struct zpump *z, const uint8_t *out, uint32_t n)
 static int zpump(void *ctx, const uint8_t *out, uint32_t n)
 {
   struct zpump *z = ctx;
+  (void)out;
   z->n = n;
   if (z->err)
     return 1;
   /* (with a carry pending, next is 0) */
   if (n < z->next || (int32_t)(REG(TIMER_RAWL) - z->poll_at) < 0)
     return 0;
-  return z_try(z, out, n) < 0;
+  return z_try(z, n) < 0;
 }
 
 /* The inflater's input source (LFZ_MORE_FN): waits for the host's next
@@ -581,17 +709,17 @@ __attribute__((noinline)) static uint32_t zmore(void *ctx, uint32_t used)
   struct zpump *p = z->p;
   uint32_t there;
   while ((there = *(volatile uint32_t *)&z->c->data_wr - z->from) <= used)
-    if (zpump(p, p->out, p->n))
+    if (zpump(p, 0, p->n))
       p->err = 1;
   return there < z->zlen ? there : z->zlen;
 }
 
 /* The carry programmed (waiting for the flash between pieces); 0 or the
  * status. */
-static int z_flush_carry(struct zpump *z, const uint8_t *out)
+static int z_flush_carry(struct zpump *z)
 {
-  while (z->k->len)
-    if (z_try(z, out, 0) < 0)
+  while (z->k->k.done < z->k->k.olen)
+    if (z_try(z, 0) < 0)
       return (int)z->c->status;
   return 0;
 }
@@ -611,18 +739,45 @@ static int z_end(struct zpump *z, cmd_t *k, uint32_t idx, uint32_t st, uint32_t 
   if (r || st || *(volatile uint32_t *)&c->cmd_wr == idx + 1u ||
       *(volatile uint32_t *)&next->op != LF_LDR_OP_PROGRAM_Z) {
     if (!r)
-      r = z_flush_carry(z, 0);
+      r = z_flush_carry(z);
     if (wait_ready(&sr) && !r)
       r = fail(c, LF_LDR_ST_FLASH, k->addr + k->len, LF_LDR_RP_BUSY | sr);
     if (!r && st)
       r = fail(c, st, ea, es);
   }
-  if (z->k->len)
+  if (r || st)
+    z->k->hist = 0;
+  if (z->k->k.done < z->k->k.olen)
     RP(c)->state |= RP_CARRY;
   else
     RP(c)->state &= (uint16_t)~RP_CARRY;
   cs_force(0);
   return r;
+}
+
+/* The history moved down: the nh bytes before to end at `to` (the
+ * output buffer's start), in 1 KiB steps with the pump between them (the
+ * move writes below the output buffer only, and the carry is there: it
+ * goes on programming from where it is, and is then moved along). */
+typedef struct {
+  uint32_t w[4];
+} blk16;
+static void z_move_hist(struct zpump *z, uint8_t *to, const uint8_t *from, uint32_t nh)
+{
+  uint32_t *dw = (uint32_t *)(to - nh);
+  const uint32_t *sw = (const uint32_t *)(from - nh);
+  uint32_t head = (nh & 15u) / 4; /* words first, then 16-byte blocks (forward: to < from) */
+  for (uint32_t i = 0; i < head; i++)
+    dw[i] = sw[i];
+  blk16 *d = (blk16 *)(dw + head);
+  const blk16 *s = (const blk16 *)(sw + head);
+  for (uint32_t i = 0; i < nh / 16;) {
+    uint32_t e = i + 64u < nh / 16 ? i + 64u : nh / 16;
+    for (; i < e; i++)
+      d[i] = s[i];
+    zpump(z, 0, 0);
+  }
+  z->k->k.base -= from - to;
 }
 
 int lf_ldr_main(ctl_t *c, cmd_t *k, uint32_t idx)
@@ -631,15 +786,29 @@ int lf_ldr_main(ctl_t *c, cmd_t *k, uint32_t idx)
   k->result = 0;
   uint32_t t = REG(TIMER_RAWL);
   /* a program may still run (the previous PROGRAM_Z's last): poll at once */
-  struct zpump zp = {c, (struct zcarry *)(c->z_region + ZCARRY_OFF), dst, 0, 0, t, t, 0, 0, 0};
+  struct zpump zp;
+  zp.c = c;
+  zp.k = (struct zcarry *)(c->z_region + ZCARRY_OFF);
+  zp.next = zp.n = 0;
+  zp.cur.done = zp.cur.olen = 0;
+  zp.poll_at = zp.since = t;
+  zp.err = 0;
   if (!(RP(c)->state & RP_CARRY))
-    zp.k->len = 0;
+    zp.k->k.done = zp.k->k.olen = 0;
   cmd_mode(c);
+  {
+    uint8_t b[2] = {W25_RDSR2, 0};
+    zp.q.on = spi_cmd(b, 2) & W25_QE;
+    if (zp.q.on) {
+      zp.q.c0 = REG(SSI_CTRLR0);
+      zp.q.sc0 = REG(SSI_SPI_CTRLR0);
+    }
+  }
   if ((dst | left) & 3u)
     return z_end(&zp, k, idx, LF_LDR_ST_BADCMD, idx, 0);
-  struct lfz_work *w = (struct lfz_work *)(c->z_region + LF_LDR_Z_WORK);
-  uint8_t *out = (uint8_t *)(c->z_region + LF_LDR_Z_OUT + cap);
-  uint32_t hist = 0, rd = c->data_rd, roff = c->ring_roff, size = c->ring_size;
+  struct lfm_work *w = (struct lfm_work *)(c->z_region + LF_LDR_Z_WORK);
+  uint8_t *out0 = (uint8_t *)(c->z_region + LF_LDR_Z_OUT + cap);
+  uint32_t rd = c->data_rd, roff = c->ring_roff, size = c->ring_size;
   const uint8_t *ring = (const uint8_t *)c->ring_base;
   while (left) {
     uint32_t avail;
@@ -651,16 +820,39 @@ int lf_ldr_main(ctl_t *c, cmd_t *k, uint32_t idx)
       if (++o == size)
         o = 0;
     }
-    uint32_t zlen = hw[0], olen = hw[1];
-    if (zlen > size - 8 || !olen || olen > left || olen > cap || (olen & 3u))
-      return z_end(&zp, k, idx, LF_LDR_ST_DATA, dst, olen);
+    uint32_t zlen = hw[0], olen = hw[1] & LF_LDR_ZREC_LEN, flags = hw[1] & ~LF_LDR_ZREC_LEN;
+    if (zlen > size - 8 || !olen || olen > left || olen > cap || (olen & 3u) ||
+        (flags & ~(LF_LDR_ZREC_BCJ | LF_LDR_ZREC_CONT)))
+      return z_end(&zp, k, idx, LF_LDR_ST_DATA, dst, hw[1]);
+    /* the output goes after the last record's (so the history is already
+     * before it) while it fits; else the history moves down first. A
+     * record without history starts at the buffer's start (the carry
+     * programmed first: it may be there) */
+    uint32_t hist = zp.k->hist, pos = zp.k->pos;
+    if (!(flags & LF_LDR_ZREC_CONT)) {
+      if (z_flush_carry(&zp))
+        return z_end(&zp, k, idx, 0, 0, 0);
+      hist = pos = 0;
+    } else if (pos + olen > cap) {
+      z_move_hist(&zp, out0, out0 + pos, hist);
+      if (zp.err)
+        return z_end(&zp, k, idx, 0, 0, 0);
+      pos = 0;
+    }
+    uint8_t *out = out0 + pos;
     struct zsrc zs = {c, rd + 8, zlen, &zp};
-    zp.dst = dst;
-    zp.done = 0;
-    zp.out = out;
+    zp.cur.base = out;
+    zp.cur.addr = dst;
+    zp.cur.olen = olen;
+    zp.cur.done = 0;
+    zp.cur.bcj = flags & LF_LDR_ZREC_BCJ;
+    zp.cur.b.scan = 0;
+    zp.cur.b.at = LFB_NONE;
     zp.n = 0;
-    zp.next = zp.k->len ? 0 : piece_end(dst, 0);
-    int32_t got = lfz_inflate_io(w, ring + o, ring + size, ring, zlen, out, olen, hist, zpump, &zp,
+    cur_next(&zp);
+    if (zp.k->k.done < zp.k->k.olen)
+      zp.next = 0;
+    int32_t got = lfm_inflate_io(w, ring + o, ring + size, ring, zlen, out, olen, hist, zpump, &zp,
                                  avail - 8 < zlen ? avail - 8 : zlen, 0, &zs);
     if (got == LFZ_E_PUMP)
       return z_end(&zp, k, idx, 0, 0, 0);
@@ -672,19 +864,19 @@ int lf_ldr_main(ctl_t *c, cmd_t *k, uint32_t idx)
       roff -= size;
     c->ring_roff = roff;
     *(volatile uint32_t *)&c->data_rd = rd; /* the host refills while the last pages program */
-    if (z_flush_carry(&zp, out)) /* it lives where the history goes */
+    if (z_flush_carry(&zp)) /* (the earlier record's, if any: one carry) */
       return z_end(&zp, k, idx, 0, 0, 0);
-    for (uint32_t i = 0; i < olen; i += 4) /* the next record's history */
-      *(uint32_t *)(out - olen + i) = *(const uint32_t *)(out + i);
-    zp.k->src = out - olen + zp.done; /* what is left of this record: the new carry */
-    zp.k->addr = dst + zp.done;
-    zp.k->len = olen - zp.done;
-    hist = olen;
+    zp.k->k = zp.cur; /* what is left of this record: the new carry */
+    zp.cur.olen = 0;
+    zp.next = 0;
+    zp.k->hist = hist + olen < cap ? hist + olen : cap;
+    zp.k->pos = pos + olen;
     dst += olen;
     left -= olen;
   }
   return z_end(&zp, k, idx, 0, 0, 0);
 }
+
 
 #else /* the loader */
 

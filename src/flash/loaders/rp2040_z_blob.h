@@ -7,7 +7,7 @@
  * entry, r0 = control block) and lf_ldr_exit (the BKPT it returns to). */
 #define LF_BLOB_RP2040_Z_LOAD 0x20000000u
 #define LF_BLOB_RP2040_Z_ENTRY 0x0u
-#define LF_BLOB_RP2040_Z_EXIT 0x6a8u
+#define LF_BLOB_RP2040_Z_EXIT 0x81cu
 
 extern const unsigned char lf_blob_rp2040_z[];
 extern const unsigned int lf_blob_rp2040_z_len;
