@@ -152,16 +152,27 @@ static inline int lfz_build(struct lfz_code *c, const uint8_t *lens, uint32_t n,
   for (i = 0; i < n; i++)
     if (lens[i])
       c->sym[first[lens[i]]++] = (uint16_t)i;
+#ifdef LFZ_RBIT
+  for (i = 0; i < (1u << LFZ_FAST); i += 2) { /* two entries per store */
+    typedef uint32_t __attribute__((may_alias)) u32a;
+    *(u32a *)(void *)&c->fast[i] = 0;
+  }
+#else
   for (i = 0; i < (1u << LFZ_FAST); i++)
     c->fast[i] = 0;
+#endif
   /* canonical codes of length <= LFZ_FAST, bit-reversed into the table
    * with every completion of the remaining bits */
   uint32_t code = 0, k = 0;
   for (uint32_t len = 1; len <= LFZ_FAST; len++) {
     for (uint32_t j = 0; j < c->count[len]; j++, k++, code++) {
+#ifdef LFZ_RBIT
+      uint32_t rev = LFZ_RBIT(code) >> (32u - len);
+#else
       uint32_t rev = 0;
       for (uint32_t b = 0; b < len; b++)
         rev |= ((code >> b) & 1u) << (len - 1 - b);
+#endif
       for (uint32_t x = rev; x < (1u << LFZ_FAST); x += 1u << len)
         c->fast[x] = (uint16_t)((len << 9) | c->sym[k]);
     }
