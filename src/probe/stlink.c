@@ -777,6 +777,55 @@ static int word_fail(stlink *st, uint8_t status, uint32_t addr, bool write);
 
 /* pre (optional): a WRITEDEBUGREG queued before the first memory command
  * (st_write32_mem); its status is checked first. */
+/* A word written first (WRITEDEBUGREG `pre`), then up to
+ * LF_STLINK_MAX_DEPTH write commands, each with its GETLASTRWSTATUS[2], in
+ * one batch (the firmware sees the same commands in the same order; the host
+ * only does not stop between them). Statuses are checked in order: the word's
+ * first, then the first failing command is the error. */
+static int write_group(stlink *st, uint8_t ap, const uint8_t *pre, const lf_stlink_chunk *cs,
+                       size_t k, const uint8_t *src, size_t rwlen)
+{
+  uint8_t cmd[LF_STLINK_MAX_DEPTH][16], stc[16] = {CMD_DEBUG, 0}, rw[LF_STLINK_MAX_DEPTH][12];
+  uint8_t pre_rep[2];
+  lf_usb_xfer xs[2 + 4 * LF_STLINK_MAX_DEPTH];
+  size_t n = 0, off = 0;
+  stc[1] = rwlen == 12 ? DBG_GETLASTRWSTATUS2 : DBG_GETLASTRWSTATUS;
+  xs[n++] = (lf_usb_xfer){.ep = st->ep_out, .buf = (void *)pre, .len = 16};
+  xs[n++] = (lf_usb_xfer){.ep = st->ep_in, .buf = pre_rep, .len = 2};
+  for (size_t i = 0; i < k; i++) {
+    const lf_stlink_chunk *c = &cs[i];
+    lf_stlink_cmd_mem(cmd[i], write_sub[c->width], c->addr, (uint16_t)c->len, ap, 0);
+    xs[n++] = (lf_usb_xfer){.ep = st->ep_out, .buf = cmd[i], .len = 16};
+    xs[n++] = (lf_usb_xfer){.ep = st->ep_out, .buf = (void *)(src + off), .len = c->len};
+    xs[n++] = (lf_usb_xfer){.ep = st->ep_out, .buf = stc, .len = 16};
+    xs[n++] = (lf_usb_xfer){.ep = st->ep_in, .buf = rw[i], .len = rwlen};
+    off += c->len;
+  }
+  st->base.st.commands += 1 + 2 * k;
+  st->base.st.mem_commands += k;
+  st->base.st.round_trips++;
+  if (lf_log_enabled(st->base.s, LF_LOG_TRACE))
+    lf_log(st->base.s, LF_LOG_TRACE,
+           "stlink > write word 0x%08x = 0x%08x, then %zu memory write(s) to 0x%08x, %zu bytes (+rw status)",
+           get32(pre + 2), get32(pre + 6), k, cs[0].addr, off);
+  int r = lf_usb_batch(st->usb, xs, n, STLINK_TIMEOUT_MS, "memory write");
+  if (r)
+    return r;
+  for (size_t j = 0; j < n; j++)
+    if ((xs[j].ep & 0x80) && xs[j].actual != xs[j].len)
+      return lf_err_set(st->base.s, LF_EIO, "stlink %s: memory write: short reply (%zu of %zu bytes)",
+                        sname(st), xs[j].actual, xs[j].len);
+  if ((r = word_fail(st, pre_rep[0], get32(pre + 2), true)))
+    return r;
+  st->base.st.bytes_written += 4;
+  for (size_t i = 0; i < k; i++) {
+    if ((r = mem_status(st, rw[i], rwlen, &cs[i], true)))
+      return r;
+    st->base.st.bytes_written += cs[i].len;
+  }
+  return 0;
+}
+
 static int mem_write_pre(stlink *st, uint8_t ap, const uint8_t *pre, uint32_t addr, const void *buf,
                          size_t len, unsigned width)
 {
@@ -785,6 +834,12 @@ static int mem_write_pre(stlink *st, uint8_t ap, const uint8_t *pre, uint32_t ad
   int r = mem_common(st, ap, addr, len, width, true, &cs, &n);
   const uint8_t *src = buf;
   size_t rwlen = lf_stlink_has(&st->ver, LF_STF_RWSTATUS2) ? 12 : 2;
+  if (!r && pre && n > 0 && n <= LF_STLINK_MAX_DEPTH) {
+    /* the word, then every command in one round trip */
+    r = write_group(st, ap, pre, cs, (size_t)n, src, rwlen);
+    free(cs);
+    return r;
+  }
   for (long i = 0; !r && i < n; i++) {
     const lf_stlink_chunk *c = &cs[i];
     uint8_t cmd[16], rw[12], pre_rep[2];
