@@ -1184,23 +1184,29 @@ static size_t merge_blocks(const lf_flash_geometry *g, pcmd *cmds, size_t nc)
 static int region_load(lf_loader *l, const unsigned char *blob, unsigned len, const char *what)
 {
   int r;
-  /* the ring gives up its end to the PROGRAM_Z region: every earlier byte
-   * was consumed (the loader idles between streams and reads ring_size and
-   * ring_roff at each command), so both sides restart at a common offset */
-  uint32_t nsize = (l->z_region - l->ring) & ~(PIECE - 1);
-  if (!l->ad->ring_size && nsize < l->ring_size) {
-    l->ring_size = nsize;
-    if (l->woff >= nsize)
-      l->woff = 0;
-    if ((r = lf_adi_write32_posted(l->a, l->ctrl + 0x0Cu, l->ring_size)) ||
-        (r = lf_adi_write32_posted(l->a, l->ctrl + 0x18u, l->woff)))
-      return lf_err_wrap(l->s, r, "loader: ring for %s", what);
-  }
   uint32_t w[2] = {l->z_region, l->zchunk};
   uint8_t b[8];
   put32(b, w[0]);
   put32(b + 4, w[1]);
   l->z_loaded = l->b_loaded = false;
+  /* the ring gives up its end to the PROGRAM_Z region: every earlier byte
+   * was consumed (the loader idles between streams and reads ring_size and
+   * ring_roff at each command), so both sides restart at a common offset.
+   * The loader looks at none of these words before the next command is
+   * posted: each word goes first in the submission of a write
+   * (lf_adi_write32_then: on the ST-LINK two round trips in all) */
+  uint32_t nsize = (l->z_region - l->ring) & ~(PIECE - 1);
+  if (!l->ad->ring_size && nsize < l->ring_size) {
+    l->ring_size = nsize;
+    if (l->woff >= nsize)
+      l->woff = 0;
+    if ((r = lf_adi_write32_then(l->a, l->ctrl + 0x0Cu, l->ring_size, l->z_region, blob, len)) ||
+        (l->ad->z_in_cmd ? (r = lf_adi_write32_posted(l->a, l->ctrl + 0x18u, l->woff))
+                         : (r = lf_adi_write32_then(l->a, l->ctrl + 0x18u, l->woff, l->ctrl + 0x78u, b,
+                                                    sizeof b))))
+      return lf_err_wrap(l->s, r, "loader: upload of %s", what);
+    return 0;
+  }
   if ((r = lf_adi_write_posted(l->a, l->z_region, blob, len)) ||
       (!l->ad->z_in_cmd && (r = lf_adi_write_posted(l->a, l->ctrl + 0x78u, b, sizeof b))))
     return lf_err_wrap(l->s, r, "loader: upload of %s", what);
