@@ -47,6 +47,13 @@
 
 
 #define ZTAIL_PIECE 2048u
+/* compressed, the routine inflating as the bytes come (zfine below): the
+ * last ZFINE_TAIL bytes of the stream in halving pieces down to
+ * ZFINE_MIN, so the target starts on the last bytes sooner (measured on
+ * z-small: 350.7 -> 349.1 ms; from 4 KiB on, the first halves are 2 KiB
+ * pieces, which keep the target waiting longer: 352.9 ms) */
+#define ZFINE_TAIL 2048u
+#define ZFINE_MIN 64u
 
 typedef struct pcmd {
   struct lf_ldr_cmd c;
@@ -842,6 +849,8 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
         uint32_t cap = PIECE;
         while (2 * cap <= l->cfg.chunk && 4.0 * cap * link_bns <= backlog)
           cap *= 2;
+        if (prog_left <= ZFINE_TAIL)
+          cap = prog_left / 2 >= ZFINE_MIN ? (uint32_t)(prog_left / 2) : (uint32_t)prog_left;
         if (m > cap)
           m = cap;
       } else if (k->z && zpieces < 4 && m > (PIECE << zpieces)) { /* compressed: the first pieces */
@@ -856,7 +865,10 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
         m = ZTAIL_PIECE;
       if (m > l->ring_size - l->woff)
         m = l->ring_size - l->woff;
-      if (m >= unit) { /* ending on a `unit` boundary of the ring (after an odd range
+      /* (the halving tail of a compressed stream: records, no probe block to
+       * keep whole) */
+      bool ztail = k->z && zfine && prog_left <= ZFINE_TAIL;
+      if (m >= unit && !ztail) { /* ending on a `unit` boundary of the ring (after an odd range
                         * end): a 1 KiB probe block each, not two half ones */
         uint32_t e = (l->woff + m) & ~(unit - 1);
         m = e - l->woff >= unit ? e - l->woff : m & ~(unit - 1);
@@ -864,7 +876,7 @@ static int execute(lf_loader *l, const pcmd *cmds, size_t n)
       /* a piece shorter than `unit` only at the range's end or the ring's
        * (ranges need not be multiples of it: the ring offset may be odd,
        * and its last bytes before the wrap would never be filled) */
-      if (m >= unit || (m > 0 && (m == left || m == l->ring_size - l->woff))) {
+      if (m >= unit || (m > 0 && (ztail || m == left || m == l->ring_size - l->woff))) {
         fill(l, k, soff, buf, m);
         if (!ride)
           r = lf_adi_write_posted(l->a, l->ring + l->woff, buf, m);

@@ -53,6 +53,7 @@ typedef struct lf_probe_stats {
   uint64_t commands;      /* wire commands sent */
   uint64_t round_trips;   /* USB batches */
   uint64_t mem_commands;  /* native memory commands (0 on raw-DAP probes) */
+  uint64_t mem_round_trips; /* round trips carrying one or more of them */
   uint64_t bytes_read, bytes_written; /* target memory bytes moved natively */
 } lf_probe_stats;
 

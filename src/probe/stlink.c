@@ -724,6 +724,7 @@ static int read_group(stlink *st, uint8_t ap, const lf_stlink_chunk *cs, size_t 
   }
   st->base.st.commands += 2 * k;
   st->base.st.mem_commands += k;
+  st->base.st.mem_round_trips++;
   st->base.st.round_trips++;
   if (lf_log_enabled(st->base.s, LF_LOG_TRACE))
     lf_log(st->base.s, LF_LOG_TRACE, "stlink > %zu memory read(s) from 0x%08x, %zu bytes (+rw status)",
@@ -803,6 +804,7 @@ static int write_group(stlink *st, uint8_t ap, const uint8_t *pre, const lf_stli
   }
   st->base.st.commands += 1 + 2 * k;
   st->base.st.mem_commands += k;
+  st->base.st.mem_round_trips++;
   st->base.st.round_trips++;
   if (lf_log_enabled(st->base.s, LF_LOG_TRACE))
     lf_log(st->base.s, LF_LOG_TRACE,
@@ -845,6 +847,7 @@ static int mem_write_pre(stlink *st, uint8_t ap, const uint8_t *pre, uint32_t ad
     uint8_t cmd[16], rw[12], pre_rep[2];
     lf_stlink_cmd_mem(cmd, write_sub[c->width], c->addr, (uint16_t)c->len, ap, 0);
     st->base.st.mem_commands++;
+    st->base.st.mem_round_trips++;
     r = exchange_pre(st, i == 0 ? pre : NULL, pre_rep, cmd, src, c->len, NULL, 0, rw, rwlen,
                      "memory write");
     if (!r && i == 0 && pre) {

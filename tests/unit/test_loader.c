@@ -739,10 +739,10 @@ static void compressed_counts_ride_with_the_data(void **state)
   lf_loader_step st[1] = {{LF_LOADER_PROGRAM, FLASH, img, len}};
   must(&f, lf_loader_start(f.l), "start");
   const lf_probe_stats *ps = &f.p->st;
-  uint64_t rt0 = ps->round_trips, mc0 = ps->mem_commands;
+  uint64_t rt0 = ps->round_trips, mc0 = ps->mem_round_trips;
   must(&f, lf_loader_run(f.l, st, 1), "run");
   const lf_loader_stats *ls = lf_loader_stats_get(f.l);
-  uint64_t other = (ps->round_trips - rt0) - (ps->mem_commands - mc0);
+  uint64_t other = (ps->round_trips - rt0) - (ps->mem_round_trips - mc0);
   printf("%llu uploads, %llu polls, %llu round trips without a memory command\n",
          (unsigned long long)ls->uploads, (unsigned long long)ls->polls, (unsigned long long)other);
   assert_true(ls->z_used);
