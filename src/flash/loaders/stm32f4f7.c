@@ -40,6 +40,7 @@ static inline uint32_t z_rbit(uint32_t v)
   return r;
 }
 #define LFZ_RBIT z_rbit
+#define LFZ_COMPACT 1 /* every byte of the routine is uploaded before the stream */
 #include "lf_inflate.h"
 #include "lf_bcj.h"
 #endif
@@ -726,13 +727,9 @@ static int z_program(ctl_t *c, cmd_t *k, uint32_t idx, const struct f47_lib *L)
     uint32_t there = avail - 8 < zlen ? avail - 8 : zlen;
     int32_t got = lfz_inflate_io(w, ring + o, ring + size, ring, zlen, out, olen, hist, pump, &z, there, 0,
                                  &zs);
-    if (got == (int32_t)olen && !z.bad) { /* the rest of the record */
-      if (z.bcj) {
-        while (z.done < olen && !pump_unit(&z, out))
-          ;
-      } else if ((z.bad = L->prog_run(f, F47(c)->psize, dst + z.done, out + z.done, olen - z.done, &z.at))) {
-        z.at += z.done;
-      }
+    if (got == (int32_t)olen && !z.bad) { /* the rest of the record, unit by unit (the flash the bound) */
+      while (z.done < olen && !pump_unit(&z, out))
+        ;
     } else if (!z.bad) {
       flash_idle(c);
       kp->hist = 0;
