@@ -978,6 +978,68 @@ static int st_write_core_reg(lf_probe *p, unsigned regsel, uint32_t val)
   return dbg_status(st, cmd, rep, sizeof rep, "write core register");
 }
 
+/* WRITEREG x nregs, then WRITEDEBUGREG x nwords (AP 0), one submission;
+ * the statuses checked in order. */
+#define ST_REGS_MAX 12u
+static int st_write_core_regs_then(lf_probe *p, const unsigned *regsel, const uint32_t *vals,
+                                   size_t nregs, const uint32_t *waddr, const uint32_t *wvals,
+                                   size_t nwords, size_t *failed)
+{
+  stlink *st = ST(p);
+  size_t n = nregs + nwords;
+  *failed = 0;
+  if (n > ST_REGS_MAX)
+    return lf_err_set(p->s, LF_EINVAL, "stlink %s: %zu register and word writes in one round trip (at most %u)",
+                      sname(st), n, ST_REGS_MAX);
+  int r = check_debug(st, "write core registers");
+  if (r)
+    return r;
+  for (size_t i = 0; i < nwords; i++)
+    if (waddr[i] & 3)
+      return lf_err_set(p->s, LF_EINVAL, "stlink %s: write word at 0x%08x: not 4-byte aligned",
+                        sname(st), waddr[i]);
+  if (nwords && (r = ensure_ap(st, 0, "write word")))
+    return r;
+  uint8_t cmd[ST_REGS_MAX][16], rep[ST_REGS_MAX][2];
+  lf_usb_xfer xs[2 * ST_REGS_MAX];
+  for (size_t i = 0; i < n; i++) {
+    memset(cmd[i], 0, 16);
+    cmd[i][0] = CMD_DEBUG;
+    if (i < nregs) {
+      cmd[i][1] = DBG_WRITEREG;
+      cmd[i][2] = (uint8_t)regsel[i];
+      put32(cmd[i] + 3, vals[i]);
+    } else {
+      cmd[i][1] = DBG_WRITEDEBUGREG;
+      put32(cmd[i] + 2, waddr[i - nregs]);
+      put32(cmd[i] + 6, wvals[i - nregs]);
+    }
+    xs[2 * i] = (lf_usb_xfer){.ep = st->ep_out, .buf = cmd[i], .len = 16};
+    xs[2 * i + 1] = (lf_usb_xfer){.ep = st->ep_in, .buf = rep[i], .len = 2};
+  }
+  st->base.st.commands += n;
+  st->base.st.round_trips++;
+  if (lf_log_enabled(st->base.s, LF_LOG_TRACE))
+    lf_log(st->base.s, LF_LOG_TRACE, "stlink > %zu core register(s), then %zu word(s), one submission",
+           nregs, nwords);
+  if ((r = lf_usb_batch(st->usb, xs, 2 * n, STLINK_TIMEOUT_MS, "write core registers")))
+    return r;
+  for (size_t i = 0; i < n; i++) {
+    *failed = i;
+    if (xs[2 * i + 1].actual != 2)
+      return lf_err_set(p->s, LF_EIO, "stlink %s: write core registers: short reply (%zu of 2 bytes)",
+                        sname(st), xs[2 * i + 1].actual);
+    if (i < nregs && (r = st_fail(st, rep[i][0], "write core register")))
+      return r;
+    if (i >= nregs) {
+      if ((r = word_fail(st, rep[i][0], waddr[i - nregs], true)))
+        return r;
+      st->base.st.bytes_written += 4;
+    }
+  }
+  return 0;
+}
+
 static int st_set_nrst(lf_probe *p, bool asserted)
 {
   stlink *st = ST(p);
@@ -1029,6 +1091,7 @@ static const lf_probe_ops stlink_ops = {
   .write32_mem = st_write32_mem,
   .set_nrst = st_set_nrst,
   .write_core_reg = st_write_core_reg,
+  .write_core_regs_then = st_write_core_regs_then,
   .target_voltage = st_target_voltage,
   .close = st_close,
   .set_read_depth = st_set_read_depth,
