@@ -559,8 +559,13 @@ struct f47_lib {
  * for it (paced by the cycle counter, pump below; the store waits for the
  * previous word, so the inflating runs in the flash's programming time). The routine knows the record flags: BCJ (lf_bcj.h,
  * undone per word on its way to the flash) and CONT (the history is the
- * stream's output before the record, up to z_out_size bytes: kept right
- * before the output buffer, its length in the word after the workspace). */
+ * stream's output before the record, up to z_out_size bytes: a record's
+ * output follows the earlier ones' in the 2 x z_out_size output area,
+ * moved down only when the next would not fit; its length and end in the
+ * words after the workspace, struct zkeep). The helpers the loader has too
+ * (prog_run, flash_idle, fail, the cache flush, the clock) are the
+ * loader's, through its 4th argument (struct f47_lib): the upload carries
+ * no second copy. */
 /* The pump's state: dst + done is the next flash word to program. */
 #define flash_idle(c) L->flash_idle(c)
 #define fail(...) L->fail(__VA_ARGS__)
