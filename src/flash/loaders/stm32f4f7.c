@@ -657,6 +657,8 @@ static uint32_t zmore(void *ctx, uint32_t used)
 struct zkeep {
   uint32_t hist, end;
   const cmd_t *clk_for; /* the queue entry the raised clock was left for, 0: none */
+  uint32_t clk_stamp;   /* ... taken only while cyc_prog is still this (the same job,
+                           nothing in between: the region's RAM is not cleared) */
   struct zclk clk;      /* the registers to restore */
 };
 _Static_assert(sizeof(struct lfz_work) + sizeof(struct zkeep) <= LF_LDR_ZWORK_SIZE, "kept words");
@@ -706,7 +708,7 @@ static int z_program(ctl_t *c, cmd_t *k, uint32_t idx, const struct f47_lib *L)
     if (flags & LF_LDR_ZREC_CONT) {
       hist = kp->hist;
       e = kp->end;
-      if (e < hist || e > 2 * cap) /* not left by a record of this routine */
+      if (hist > cap || e < hist || e > 2 * cap) /* not left by a record of this routine */
         hist = 0, e = cap;
     }
     if (e + olen > 2 * cap) {
@@ -780,7 +782,7 @@ int lf_ldr_main(ctl_t *c, cmd_t *k, uint32_t idx, const struct f47_lib *L)
 {
   struct zkeep *kp = (struct zkeep *)(c->z_region + LF_LDR_Z_WORK + sizeof(struct lfz_work));
   uint32_t t0 = cycles(), starve0 = c->cyc_starve;
-  int fast = kp->clk_for == k && (REG(kp->clk.rcc + RCC_CFGR) & 0xCu) == 0x8u;
+  int fast = kp->clk_for == k && kp->clk_stamp == c->cyc_prog && (REG(kp->clk.rcc + RCC_CFGR) & 0xCu) == 0x8u;
   kp->clk_for = 0;
   if (!fast)
     fast = clock_up(c, &kp->clk);
@@ -797,6 +799,7 @@ int lf_ldr_main(ctl_t *c, cmd_t *k, uint32_t idx, const struct f47_lib *L)
   }
   k->result = (t1 - t0) + (t2 - t1) / (fast ? Z_FAST : 1u) + (cycles() - t2);
   c->cyc_prog += k->result;
+  kp->clk_stamp = c->cyc_prog;
   return r;
 }
 
