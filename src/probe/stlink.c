@@ -34,6 +34,16 @@
  *    commands with their statuses in one batch. Default 1 (what OpenOCD,
  *    pyOCD and stlink-org do): whether real firmware accepts the next
  *    command while the previous reply is still queued is unconfirmed.
+ *  - Writes the caller orders go in one submission: write32_mem (a word,
+ *    then every 1 KiB command of the bytes, each with its status) and
+ *    write_core_regs_then (WRITEREG x n, then WRITEDEBUGREG x m: the
+ *    function start's registers, DFSR and the run). The firmware sees the
+ *    same commands in the same order; the host only does not stop between
+ *    them, so every one is sent and the statuses are checked afterwards in
+ *    order (the first failure is the error). Whether firmware takes a
+ *    command while a reply is still queued is the unconfirmed point of
+ *    pipelined reads too; for these writes it is taken as it was for the
+ *    word before a memory write.
  *  - USB timeout per batch: STLINK_TIMEOUT_MS (pyOCD's 1000 ms, 1.2). */
 #include "probe/stlink.h"
 
