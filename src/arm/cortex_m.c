@@ -683,6 +683,43 @@ int lf_cm_start_function_n(lf_cm *t, uint32_t entry, const uint32_t *args, unsig
     }
   char ctx[40];
   snprintf(ctx, sizeof ctx, "run function 0x%08x: ", entry);
+  /* a probe that writes registers and words in one round trip: the
+   * registers, DFSR cleared and DHCSR (run) in that order, in one */
+  lf_probe *p = lf_adi_probe(t->a);
+  if (p->ops->write_core_regs_then && p->ops->write_core_reg && !t->dap_regs && !lf_adi_posts(t->a) &&
+      lf_memap_ap(lf_adi_default_memap(t->a)) == 0) {
+    for (size_t i = 0; i < n; i++)
+      if ((r = check_reg(t, regs[i], "write")))
+        return r;
+    const uint32_t wa[2] = {LF_CM_DFSR, LF_CM_DHCSR};
+    const uint32_t wv[2] = {LF_DFSR_ALL, LF_DHCSR_DBGKEY | LF_DHCSR_C_DEBUGEN};
+    size_t failed = 0;
+    t->st.regrdy_polls += n;
+    if ((r = p->ops->write_core_regs_then(p, regs, v, n, wa, wv, 2, &failed))) {
+      /* every write was sent, the run too: the core is halted again at
+       * once (best effort, after DHCSR explains a register's failure), so
+       * it runs no function with a register missing */
+      char msg[256];
+      uint32_t dh = 0;
+      bool running = failed < n && lf_adi_read32(t->a, LF_CM_DHCSR, &dh) == 0 && !(dh & LF_DHCSR_S_HALT);
+      if (failed >= n)
+        snprintf(msg, sizeof msg, "cortex-m: run function 0x%08x: %s: %s", entry,
+                 failed == n ? "clear DFSR" : "write DHCSR (run)", lf_err_msg(t->s));
+      else if (running)
+        snprintf(msg, sizeof msg, "cortex-m: %swrite register %s: the core is running, not halted (halt it "
+                 "first; DHCSR 0x%08x)", ctx, lf_cm_reg_name(regs[failed]), dh);
+      else
+        snprintf(msg, sizeof msg, "cortex-m: %swrite register %s: %s", ctx, lf_cm_reg_name(regs[failed]),
+                 lf_err_msg(t->s));
+      if (!running)
+        (void)lf_adi_write32(t->a, LF_CM_DHCSR, LF_DHCSR_DBGKEY | LF_DHCSR_C_DEBUGEN | LF_DHCSR_C_HALT);
+      return lf_err_set(t->s, running ? LF_ETARGET : r, "%s", msg);
+    }
+    t->fn.active = true;
+    t->fn.entry = entry;
+    t->fn.bkpt = bkpt;
+    return 0;
+  }
   if ((r = regs_xfer(t, true, regs, v, n, ctx)))
     return r;
   /* posted: the core runs no later than the next access (the caller's

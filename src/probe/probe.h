@@ -53,6 +53,7 @@ typedef struct lf_probe_stats {
   uint64_t commands;      /* wire commands sent */
   uint64_t round_trips;   /* USB batches */
   uint64_t mem_commands;  /* native memory commands (0 on raw-DAP probes) */
+  uint64_t mem_round_trips; /* round trips carrying one or more of them */
   uint64_t bytes_read, bytes_written; /* target memory bytes moved natively */
 } lf_probe_stats;
 
@@ -131,6 +132,14 @@ typedef struct lf_probe_ops {
    * writes DCRDR and DCRSR and polls DHCSR.S_REGRDY); the core must be
    * halted. NULL: src/arm writes DCRDR and DCRSR and reads DHCSR itself. */
   int (*write_core_reg)(lf_probe *p, unsigned regsel, uint32_t val);
+  /* Optional: core registers (as write_core_reg), then words on AP 0, in
+   * this order and in one round trip (ST-Link: WRITEREG x nregs, then
+   * WRITEDEBUGREG x nwords, one submission; every one is sent, the first
+   * failing one is the error: *failed = its index, registers first).
+   * NULL: write_core_reg per register and the words one by one. */
+  int (*write_core_regs_then)(lf_probe *p, const unsigned *regsel, const uint32_t *vals, size_t nregs,
+                              const uint32_t *waddr, const uint32_t *wvals, size_t nwords,
+                              size_t *failed);
   /* Volts, or LF_ENOTSUP. */
   int (*target_voltage)(lf_probe *p, double *volts);
   void (*close)(lf_probe *p);

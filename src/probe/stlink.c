@@ -34,6 +34,16 @@
  *    commands with their statuses in one batch. Default 1 (what OpenOCD,
  *    pyOCD and stlink-org do): whether real firmware accepts the next
  *    command while the previous reply is still queued is unconfirmed.
+ *  - Writes the caller orders go in one submission: write32_mem (a word,
+ *    then every 1 KiB command of the bytes, each with its status) and
+ *    write_core_regs_then (WRITEREG x n, then WRITEDEBUGREG x m: the
+ *    function start's registers, DFSR and the run). The firmware sees the
+ *    same commands in the same order; the host only does not stop between
+ *    them, so every one is sent and the statuses are checked afterwards in
+ *    order (the first failure is the error). Whether firmware takes a
+ *    command while a reply is still queued is the unconfirmed point of
+ *    pipelined reads too; for these writes it is taken as it was for the
+ *    word before a memory write.
  *  - USB timeout per batch: STLINK_TIMEOUT_MS (pyOCD's 1000 ms, 1.2). */
 #include "probe/stlink.h"
 
@@ -724,6 +734,7 @@ static int read_group(stlink *st, uint8_t ap, const lf_stlink_chunk *cs, size_t 
   }
   st->base.st.commands += 2 * k;
   st->base.st.mem_commands += k;
+  st->base.st.mem_round_trips++;
   st->base.st.round_trips++;
   if (lf_log_enabled(st->base.s, LF_LOG_TRACE))
     lf_log(st->base.s, LF_LOG_TRACE, "stlink > %zu memory read(s) from 0x%08x, %zu bytes (+rw status)",
@@ -777,6 +788,56 @@ static int word_fail(stlink *st, uint8_t status, uint32_t addr, bool write);
 
 /* pre (optional): a WRITEDEBUGREG queued before the first memory command
  * (st_write32_mem); its status is checked first. */
+/* A word written first (WRITEDEBUGREG `pre`), then up to
+ * LF_STLINK_MAX_DEPTH write commands, each with its GETLASTRWSTATUS[2], in
+ * one batch (the firmware sees the same commands in the same order; the host
+ * only does not stop between them). Statuses are checked in order: the word's
+ * first, then the first failing command is the error. */
+static int write_group(stlink *st, uint8_t ap, const uint8_t *pre, const lf_stlink_chunk *cs,
+                       size_t k, const uint8_t *src, size_t rwlen)
+{
+  uint8_t cmd[LF_STLINK_MAX_DEPTH][16], stc[16] = {CMD_DEBUG, 0}, rw[LF_STLINK_MAX_DEPTH][12];
+  uint8_t pre_rep[2];
+  lf_usb_xfer xs[2 + 4 * LF_STLINK_MAX_DEPTH];
+  size_t n = 0, off = 0;
+  stc[1] = rwlen == 12 ? DBG_GETLASTRWSTATUS2 : DBG_GETLASTRWSTATUS;
+  xs[n++] = (lf_usb_xfer){.ep = st->ep_out, .buf = (void *)pre, .len = 16};
+  xs[n++] = (lf_usb_xfer){.ep = st->ep_in, .buf = pre_rep, .len = 2};
+  for (size_t i = 0; i < k; i++) {
+    const lf_stlink_chunk *c = &cs[i];
+    lf_stlink_cmd_mem(cmd[i], write_sub[c->width], c->addr, (uint16_t)c->len, ap, 0);
+    xs[n++] = (lf_usb_xfer){.ep = st->ep_out, .buf = cmd[i], .len = 16};
+    xs[n++] = (lf_usb_xfer){.ep = st->ep_out, .buf = (void *)(src + off), .len = c->len};
+    xs[n++] = (lf_usb_xfer){.ep = st->ep_out, .buf = stc, .len = 16};
+    xs[n++] = (lf_usb_xfer){.ep = st->ep_in, .buf = rw[i], .len = rwlen};
+    off += c->len;
+  }
+  st->base.st.commands += 1 + 2 * k;
+  st->base.st.mem_commands += k;
+  st->base.st.mem_round_trips++;
+  st->base.st.round_trips++;
+  if (lf_log_enabled(st->base.s, LF_LOG_TRACE))
+    lf_log(st->base.s, LF_LOG_TRACE,
+           "stlink > write word 0x%08x = 0x%08x, then %zu memory write(s) to 0x%08x, %zu bytes (+rw status)",
+           get32(pre + 2), get32(pre + 6), k, cs[0].addr, off);
+  int r = lf_usb_batch(st->usb, xs, n, STLINK_TIMEOUT_MS, "memory write");
+  if (r)
+    return r;
+  for (size_t j = 0; j < n; j++)
+    if ((xs[j].ep & 0x80) && xs[j].actual != xs[j].len)
+      return lf_err_set(st->base.s, LF_EIO, "stlink %s: memory write: short reply (%zu of %zu bytes)",
+                        sname(st), xs[j].actual, xs[j].len);
+  if ((r = word_fail(st, pre_rep[0], get32(pre + 2), true)))
+    return r;
+  st->base.st.bytes_written += 4;
+  for (size_t i = 0; i < k; i++) {
+    if ((r = mem_status(st, rw[i], rwlen, &cs[i], true)))
+      return r;
+    st->base.st.bytes_written += cs[i].len;
+  }
+  return 0;
+}
+
 static int mem_write_pre(stlink *st, uint8_t ap, const uint8_t *pre, uint32_t addr, const void *buf,
                          size_t len, unsigned width)
 {
@@ -785,11 +846,18 @@ static int mem_write_pre(stlink *st, uint8_t ap, const uint8_t *pre, uint32_t ad
   int r = mem_common(st, ap, addr, len, width, true, &cs, &n);
   const uint8_t *src = buf;
   size_t rwlen = lf_stlink_has(&st->ver, LF_STF_RWSTATUS2) ? 12 : 2;
+  if (!r && pre && n > 0 && n <= LF_STLINK_MAX_DEPTH) {
+    /* the word, then every command in one round trip */
+    r = write_group(st, ap, pre, cs, (size_t)n, src, rwlen);
+    free(cs);
+    return r;
+  }
   for (long i = 0; !r && i < n; i++) {
     const lf_stlink_chunk *c = &cs[i];
     uint8_t cmd[16], rw[12], pre_rep[2];
     lf_stlink_cmd_mem(cmd, write_sub[c->width], c->addr, (uint16_t)c->len, ap, 0);
     st->base.st.mem_commands++;
+    st->base.st.mem_round_trips++;
     r = exchange_pre(st, i == 0 ? pre : NULL, pre_rep, cmd, src, c->len, NULL, 0, rw, rwlen,
                      "memory write");
     if (!r && i == 0 && pre) {
@@ -920,6 +988,68 @@ static int st_write_core_reg(lf_probe *p, unsigned regsel, uint32_t val)
   return dbg_status(st, cmd, rep, sizeof rep, "write core register");
 }
 
+/* WRITEREG x nregs, then WRITEDEBUGREG x nwords (AP 0), one submission;
+ * the statuses checked in order. */
+#define ST_REGS_MAX 12u
+static int st_write_core_regs_then(lf_probe *p, const unsigned *regsel, const uint32_t *vals,
+                                   size_t nregs, const uint32_t *waddr, const uint32_t *wvals,
+                                   size_t nwords, size_t *failed)
+{
+  stlink *st = ST(p);
+  size_t n = nregs + nwords;
+  *failed = 0;
+  if (n > ST_REGS_MAX)
+    return lf_err_set(p->s, LF_EINVAL, "stlink %s: %zu register and word writes in one round trip (at most %u)",
+                      sname(st), n, ST_REGS_MAX);
+  int r = check_debug(st, "write core registers");
+  if (r)
+    return r;
+  for (size_t i = 0; i < nwords; i++)
+    if (waddr[i] & 3)
+      return lf_err_set(p->s, LF_EINVAL, "stlink %s: write word at 0x%08x: not 4-byte aligned",
+                        sname(st), waddr[i]);
+  if (nwords && (r = ensure_ap(st, 0, "write word")))
+    return r;
+  uint8_t cmd[ST_REGS_MAX][16], rep[ST_REGS_MAX][2];
+  lf_usb_xfer xs[2 * ST_REGS_MAX];
+  for (size_t i = 0; i < n; i++) {
+    memset(cmd[i], 0, 16);
+    cmd[i][0] = CMD_DEBUG;
+    if (i < nregs) {
+      cmd[i][1] = DBG_WRITEREG;
+      cmd[i][2] = (uint8_t)regsel[i];
+      put32(cmd[i] + 3, vals[i]);
+    } else {
+      cmd[i][1] = DBG_WRITEDEBUGREG;
+      put32(cmd[i] + 2, waddr[i - nregs]);
+      put32(cmd[i] + 6, wvals[i - nregs]);
+    }
+    xs[2 * i] = (lf_usb_xfer){.ep = st->ep_out, .buf = cmd[i], .len = 16};
+    xs[2 * i + 1] = (lf_usb_xfer){.ep = st->ep_in, .buf = rep[i], .len = 2};
+  }
+  st->base.st.commands += n;
+  st->base.st.round_trips++;
+  if (lf_log_enabled(st->base.s, LF_LOG_TRACE))
+    lf_log(st->base.s, LF_LOG_TRACE, "stlink > %zu core register(s), then %zu word(s), one submission",
+           nregs, nwords);
+  if ((r = lf_usb_batch(st->usb, xs, 2 * n, STLINK_TIMEOUT_MS, "write core registers")))
+    return r;
+  for (size_t i = 0; i < n; i++) {
+    *failed = i;
+    if (xs[2 * i + 1].actual != 2)
+      return lf_err_set(p->s, LF_EIO, "stlink %s: write core registers: short reply (%zu of 2 bytes)",
+                        sname(st), xs[2 * i + 1].actual);
+    if (i < nregs && (r = st_fail(st, rep[i][0], "write core register")))
+      return r;
+    if (i >= nregs) {
+      if ((r = word_fail(st, rep[i][0], waddr[i - nregs], true)))
+        return r;
+      st->base.st.bytes_written += 4;
+    }
+  }
+  return 0;
+}
+
 static int st_set_nrst(lf_probe *p, bool asserted)
 {
   stlink *st = ST(p);
@@ -971,6 +1101,7 @@ static const lf_probe_ops stlink_ops = {
   .write32_mem = st_write32_mem,
   .set_nrst = st_set_nrst,
   .write_core_reg = st_write_core_reg,
+  .write_core_regs_then = st_write_core_regs_then,
   .target_voltage = st_target_voltage,
   .close = st_close,
   .set_read_depth = st_set_read_depth,

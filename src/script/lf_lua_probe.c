@@ -292,6 +292,7 @@ static int p_stats(lua_State *L)
   set_int(L, "commands", (lua_Integer)st->commands);
   set_int(L, "round_trips", (lua_Integer)st->round_trips);
   set_int(L, "mem_commands", (lua_Integer)st->mem_commands);
+  set_int(L, "mem_round_trips", (lua_Integer)st->mem_round_trips);
   set_int(L, "bytes_read", (lua_Integer)st->bytes_read);
   set_int(L, "bytes_written", (lua_Integer)st->bytes_written);
   if (lp->p->usb) {

@@ -13,7 +13,7 @@ build=$(cd "${1:?usage: bench_test.sh BUILD_DIR}" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 ids=full,blank-f767,ram-luaflash-stlink,unchanged,openocd,st-flash,f103,f103-unchanged,openocd-f103,l476,l476-unchanged,openocd-l476
-ids=$ids,blank-f429,ram-luaflash-stlink-f429,z-small-f429,z-small-f429-erase,z-xl-f429
+ids=$ids,blank-f429,ram-luaflash-stlink-f429,z-small-f429,z-small-f429-erase,z-xl-f429,z-small,z-small-erase
 for run in 1 2; do
   LF_BUILD_DIR=$build "$top/scripts/benchmark" --out "$work/run$run" --report "$work/run$run/report.md" \
     --only "$ids" --no-callgrind

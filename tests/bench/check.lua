@@ -113,6 +113,21 @@ do
       xprog, zx.virtual_s / xprog)
   end
 end
+-- issue 17 (a) on the NUCLEO-F767ZI: the realistic 66 KB on a blank board
+-- at most 0.40 x the erase + program floor of the same job erasing (three
+-- 32 KiB sectors, F7 x32 times from the table)
+do
+  local zs, ze = A["z-small"], A["z-small-erase"]
+  check(zs and ze, "z-small and z-small-erase ran")
+  if zs and ze then
+    local words = (zs.plan.image_bytes + 3) // 4
+    local floor7 = (3 * P["flash_erase32k_ns[x32]"] + words * P.flash_prog_ns_typ) / 1e9
+    check(math.abs(ze.plan.floor_s - floor7) < 1e-9, "F767 (a): erasing job's floor %.6f s = by hand %.6f s",
+      ze.plan.floor_s, floor7)
+    check(zs.plan.erased == 0 and zs.virtual_s <= 0.40 * floor7,
+      "F767 (a): realistic 66 KB blank %.6f s at most 0.40 x the floor (%.4f x)", zs.virtual_s, zs.virtual_s / floor7)
+  end
+end
 check(unch.plan.unchanged == 3 and unch.plan.erased == 0, "unchanged re-flash: 3 sectors unchanged, none erased")
 check(unch.virtual_s < 0.10 * full.virtual_s, "unchanged re-flash %.6f s under 10%% of the full program %.6f s (%.2f%%)",
   unch.virtual_s, full.virtual_s, 100 * unch.virtual_s / full.virtual_s)

@@ -481,6 +481,14 @@ static void register_round_trip_all(void **state)
   /* ... written back to back too (WRITEREG: the probe's failure explained) */
   assert_int_equal(lf_cm_write_regs(f.t, regs, vals, 2), LF_ETARGET);
   assert_non_null(strstr(lf_err_msg(f.s), "not halted"));
+  /* ... and a function started on it with the halt taken as seen (ST-Link:
+   * registers, DFSR and the run in one submission; the first register
+   * named) */
+  const uint32_t a1[1] = {1};
+  assert_int_equal(lf_cm_start_function_n(f.t, CODE, a1, 1, STACK_TOP, true), LF_ETARGET);
+  assert_non_null(strstr(lf_err_msg(f.s), "not halted"));
+  if (writereg(&f))
+    assert_non_null(strstr(lf_err_msg(f.s), "write register r0"));
   fx_close(&f);
 }
 
@@ -575,13 +583,14 @@ static void run_function_adds_and_returns_via_bkpt(void **state)
   uint32_t bk;
   assert_int_equal(lf_bench_peek(f.b, STACK_TOP - 8, &bk, 4), 0);
   assert_int_equal(bk, 0xBE00BE00u);
-  /* start cost: DHCSR check, BKPT write, 8 registers x 3 (x 1 with
-   * WRITEREG), DFSR clear, DHCSR run; posting: the BKPT write and the
+  /* start cost: DHCSR check, BKPT write, 8 registers x 3, DFSR clear,
+   * DHCSR run; with WRITEREG (ST-Link) the registers, the DFSR clear and
+   * the DHCSR run in one submission; posting: the BKPT write and the
    * registers in one round trip (each register's DHCSR read checks the
    * halt), DFSR and DHCSR posted */
   uint64_t r1 = rts(&f);
   OK(lf_cm_start_function(f.t, CODE, args, STACK_TOP));
-  assert_int_equal(rts(&f) - r1, posts(&f) ? 1 : 1 + 1 + 8 * (writereg(&f) ? 1 : 3) + 2);
+  assert_int_equal(rts(&f) - r1, posts(&f) ? 1 : 1 + 1 + (writereg(&f) ? 1 : 8 * 3 + 2));
   printf("%s: start_function: %u round trips\n", probe_of(state), (unsigned)(rts(&f) - r1));
   /* non-blocking: poll until done */
   bool done = false;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "bench/bench.h"
+#include "bench/cortexm.h"
 #include "bench/dap.h"
 #include "bench/vstlink.h"
 #include "core/session.h"
@@ -517,6 +518,66 @@ static void word_then_memory_in_one_round_trip(void **state)
   rt0 = st->round_trips;
   assert_int_equal(f.p->ops->write32_mem(f.p, 0, SRAM1 + 2, 1, SRAM1 + 0x400, out, 16, 0), LF_EINVAL);
   assert_int_equal(st->round_trips - rt0, 0);
+  /* three 1 KiB commands after the word: one round trip too, every byte there */
+  static uint8_t big[3072], back[3072];
+  for (size_t i = 0; i < sizeof big; i++)
+    big[i] = (uint8_t)(i * 7 + 1);
+  rt0 = st->round_trips;
+  uint64_t m0 = st->mem_commands, mr0 = st->mem_round_trips;
+  assert_int_equal(f.p->ops->write32_mem(f.p, 0, SRAM1 + 0x18, 0x11223344u, SRAM1 + 0x800, big, sizeof big, 0), 0);
+  assert_int_equal(st->round_trips - rt0, 1);
+  assert_int_equal(st->mem_commands - m0, 3);
+  assert_int_equal(st->mem_round_trips - mr0, 1);
+  assert_int_equal(lf_bench_peek(f.b, SRAM1 + 0x800, back, sizeof back), 0);
+  assert_memory_equal(back, big, sizeof big);
+  assert_int_equal(f.p->ops->read32(f.p, 0, SRAM1 + 0x18, &w), 0);
+  assert_int_equal(w, 0x11223344u);
+  /* ... the second of them faults (past the end of the RAM): it is named,
+   * the first one's bytes are there */
+  uint32_t end = 0x20080000u; /* F767: SRAM2 ends at 0x2007FFFF */
+  memset(big, 0x5A, sizeof big);
+  r = f.p->ops->write32_mem(f.p, 0, SRAM1 + 0x1C, 2, end - 1024, big, 2048, 0);
+  assert_int_equal(r, LF_EFAULT);
+  assert_non_null(strstr(lf_err_msg(f.s), "at 0x20080000"));
+  assert_int_equal(lf_bench_peek(f.b, end - 1024, back, 1024), 0);
+  assert_memory_equal(back, big, 1024);
+  fx_close(&f);
+}
+
+/* write_core_regs_then: core registers, then words, in one round trip; a
+ * register that fails is named by its index (the core running). */
+static void registers_then_words_in_one_round_trip(void **state)
+{
+  (void)state;
+  fx f;
+  fx_open(&f, NULL, NULL);
+  fx_connect(&f);
+  assert_non_null(f.p->ops->write_core_regs_then);
+  const lf_probe_stats *st = &f.p->st;
+  assert_int_equal(f.p->ops->write32(f.p, 0, 0xE000EDF0u, 0xA05F0003u), 0); /* halt */
+  const unsigned regs[3] = {0, 1, 15};
+  const uint32_t vals[3] = {0x12345678u, 0x9ABCDEF0u, 0x20000100u};
+  const uint32_t wa[2] = {SRAM1 + 0x20, SRAM1 + 0x24}, wv[2] = {0xCAFEF00Du, 0x0BADBEEFu};
+  size_t failed = 99;
+  uint64_t rt0 = st->round_trips;
+  assert_int_equal(f.p->ops->write_core_regs_then(f.p, regs, vals, 3, wa, wv, 2, &failed), 0);
+  assert_int_equal(st->round_trips - rt0, 1);
+  for (int i = 0; i < 3; i++)
+    assert_int_equal(lf_core_reg(lf_bench_core(f.b), regs[i]), vals[i]);
+  uint32_t w = 0;
+  assert_int_equal(f.p->ops->read32(f.p, 0, wa[1], &w), 0);
+  assert_int_equal(w, wv[1]);
+  /* a word that faults: its index (after the registers) and address */
+  const uint32_t bad[1] = {0x30000000u};
+  assert_int_equal(f.p->ops->write_core_regs_then(f.p, regs, vals, 1, bad, wv, 1, &failed), LF_EFAULT);
+  assert_int_equal(failed, 1);
+  assert_non_null(strstr(lf_err_msg(f.s), "0x30000000"));
+  /* too many for one submission: refused before anything is sent */
+  unsigned many[13] = {0};
+  uint32_t mv[13] = {0};
+  rt0 = st->round_trips;
+  assert_int_equal(f.p->ops->write_core_regs_then(f.p, many, mv, 13, NULL, NULL, 0, &failed), LF_EINVAL);
+  assert_int_equal(st->round_trips - rt0, 0);
   fx_close(&f);
 }
 
@@ -778,6 +839,7 @@ int main(void)
     cmocka_unit_test(ram_round_trips_all_alignments),
     cmocka_unit_test(perf_64k_write_and_read),
     cmocka_unit_test(word_then_memory_in_one_round_trip),
+    cmocka_unit_test(registers_then_words_in_one_round_trip),
     cmocka_unit_test(memory_fault_names_address),
     cmocka_unit_test(fault_injection_gives_clear_errors),
     cmocka_unit_test(swd_wait_becomes_timeout_error),

@@ -26,6 +26,16 @@
 
 #include <stdint.h>
 
+#ifdef LF_INFLATE_HOST_RBIT /* the host tests' stand-in for RBIT (LFZ_RBIT below) */
+static inline uint32_t lfz_host_rbit(uint32_t v)
+{
+  uint32_t r = 0;
+  for (int b = 0; b < 32; b++)
+    r |= ((v >> b) & 1u) << (31 - b);
+  return r;
+}
+#endif
+
 /* results (>= 0: bytes written) */
 #define LFZ_E_INPUT (-1)  /* ran out of input before the final block ended */
 #define LFZ_E_OUTPUT (-2) /* the output would exceed its buffer */
@@ -73,6 +83,13 @@ typedef uint32_t (*lfz_more_fn)(void *ctx, uint32_t used);
 #else
 #define LFZ_CALL_MORE(in) (in)->more((in)->mctx, (in)->used)
 #endif
+
+/* Optional, for a routine whose every byte is uploaded before its stream
+ * (the F2/F4/F7 one): LFZ_RBIT(x), a 32-bit bit reversal (ARMv7-M RBIT)
+ * for the fast tables' codes; LFZ_COMPACT, smaller forms of the fixed
+ * code's lengths and of the fast table's clear (the same results:
+ * test_inflate_compact and fuzz_inflate_replay_compact build the host tests
+ * with both). */
 
 /* Output bytes between pump calls in the symbol loop (a loader that
  * paces the flash by time calls it more often). */
@@ -152,16 +169,27 @@ static inline int lfz_build(struct lfz_code *c, const uint8_t *lens, uint32_t n,
   for (i = 0; i < n; i++)
     if (lens[i])
       c->sym[first[lens[i]]++] = (uint16_t)i;
+#ifdef LFZ_COMPACT
+  for (i = 0; i < (1u << LFZ_FAST); i += 2) { /* two entries per store */
+    typedef uint32_t __attribute__((may_alias)) u32a;
+    *(u32a *)(void *)&c->fast[i] = 0;
+  }
+#else
   for (i = 0; i < (1u << LFZ_FAST); i++)
     c->fast[i] = 0;
+#endif
   /* canonical codes of length <= LFZ_FAST, bit-reversed into the table
    * with every completion of the remaining bits */
   uint32_t code = 0, k = 0;
   for (uint32_t len = 1; len <= LFZ_FAST; len++) {
     for (uint32_t j = 0; j < c->count[len]; j++, k++, code++) {
+#ifdef LFZ_RBIT
+      uint32_t rev = LFZ_RBIT(code) >> (32u - len);
+#else
       uint32_t rev = 0;
       for (uint32_t b = 0; b < len; b++)
         rev |= ((code >> b) & 1u) << (len - 1 - b);
+#endif
       for (uint32_t x = rev; x < (1u << LFZ_FAST); x += 1u << len)
         c->fast[x] = (uint16_t)((len << 9) | c->sym[k]);
     }
@@ -301,6 +329,11 @@ static inline int lfz_dynamic(struct lfz_in *in, struct lfz_work *w)
 
 static inline void lfz_fixed(struct lfz_work *w)
 {
+#ifdef LFZ_COMPACT
+  /* one loop (a smaller routine; the same lengths) */
+  for (uint32_t i = 0; i < LFZ_NLIT + LFZ_NDIST; i++)
+    w->lens[i] = (uint8_t)(i < 144 ? 8 : i < 256 ? 9 : i < 280 ? 7 : i < 288 ? 8 : 5);
+#else
   uint32_t i = 0;
   for (; i < 144; i++)
     w->lens[i] = 8;
@@ -312,6 +345,7 @@ static inline void lfz_fixed(struct lfz_work *w)
     w->lens[i] = 8;
   for (i = 0; i < 32; i++) /* 30 and 31 take part in the code, never valid */
     w->lens[288 + i] = 5;
+#endif
   lfz_build(&w->lit, w->lens, 288, 0);
   lfz_build(&w->dist, w->lens + 288, 32, 0);
 }

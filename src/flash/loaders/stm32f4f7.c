@@ -32,6 +32,15 @@
 static uint32_t zmore(void *ctx, uint32_t used);
 #define LFZ_MORE_FN zmore
 #define LFZ_PUMP_LIT 1u /* the pump paces by time (pump below) */
+/* the fast tables' bit reversal in one instruction (ARMv7-M RBIT) */
+static inline uint32_t z_rbit(uint32_t v)
+{
+  uint32_t r;
+  __asm("rbit %0, %1" : "=r"(r) : "r"(v));
+  return r;
+}
+#define LFZ_RBIT z_rbit
+#define LFZ_COMPACT 1 /* every byte of the routine is uploaded before the stream */
 #include "lf_inflate.h"
 #include "lf_bcj.h"
 #endif
@@ -112,7 +121,11 @@ typedef struct lf_ldr_cmd cmd_t;
 
 #define F47(c) ((const struct lf_ldr_f47 *)(c)->fam)
 
-#if defined(LF_LDR_F47_Z) || defined(LF_LDR_F47_B)
+#if defined(LF_LDR_F47_Z)
+struct f47_lib;
+int lf_ldr_main(ctl_t *c, cmd_t *k, uint32_t idx, const struct f47_lib *L)
+    __attribute__((section(".text.entry"), used));
+#elif defined(LF_LDR_F47_B)
 int lf_ldr_main(ctl_t *c, cmd_t *k, uint32_t idx) __attribute__((section(".text.entry"), used));
 #else
 int lf_ldr_main(ctl_t *c) __attribute__((section(".text.entry"), used));
@@ -130,6 +143,7 @@ static inline void kick(const ctl_t *c)
     REG(F47(c)->iwdg_regs + IWDG_KR) = 0xAAAAu;
 }
 
+#ifndef LF_LDR_F47_Z /* the routine borrows these from the loader (struct f47_lib) */
 /* Waits for BSY = 0 and returns SR. On silicon SR reads return at once
  * and the loop keeps the watchdog fed through a long (mass) erase; on the
  * bench the first read already stalls until the end. */
@@ -167,6 +181,7 @@ static void flush_flash_caches(const ctl_t *c)
   REG(a) = off;
   REG(a) = acr;
 }
+#endif
 
 
 #ifndef LF_LDR_F47_Z
@@ -211,6 +226,7 @@ static int do_erase(ctl_t *c, const cmd_t *k)
 
 #endif
 
+#ifndef LF_LDR_F47_Z
 /* Programs n bytes (multiple of the unit) from s to d; returns 0, or the
  * SR value with *at = the byte offset of the store that saw it. */
 static uint32_t prog_run(uint32_t f, uint32_t psize, uint32_t d, const uint8_t *s, uint32_t n,
@@ -266,6 +282,7 @@ bad:
   *at = i;
   return st;
 }
+#endif
 
 #if !defined(LF_LDR_F47_Z) && !defined(LF_LDR_F47_B)
 static int do_program(ctl_t *c, cmd_t *k, uint32_t idx)
@@ -485,6 +502,7 @@ struct zclk {
   uint32_t rcc, pllcfgr, cfgr, acr;
 };
 
+#ifndef LF_LDR_F47_Z
 static int clock_up(const ctl_t *c, struct zclk *z)
 {
   uint32_t en = F47(c)->rcc_enr, f = F47(c)->flash_regs;
@@ -519,6 +537,19 @@ static void clock_down(const ctl_t *c, const struct zclk *z)
   REG(z->rcc + RCC_PLLCFGR) = z->pllcfgr;
   REG(F47(c)->flash_regs + F_ACR) = z->acr;
 }
+#endif
+
+/* What the loader lends the PROGRAM_Z routine (its 4th argument), so the
+ * upload carries no second copy of them: the routine calls them here. */
+struct f47_lib {
+  uint32_t (*prog_run)(uint32_t f, uint32_t psize, uint32_t d, const uint8_t *s, uint32_t n,
+                       uint32_t *at);
+  uint32_t (*flash_idle)(const ctl_t *c);
+  int (*fail)(ctl_t *c, uint32_t status, uint32_t addr, uint32_t sr);
+  void (*flush_flash_caches)(const ctl_t *c);
+  int (*clock_up)(const ctl_t *c, struct zclk *z);
+  void (*clock_down)(const ctl_t *c, const struct zclk *z);
+};
 
 #endif
 
@@ -528,10 +559,22 @@ static void clock_down(const ctl_t *c, const struct zclk *z)
  * for it (paced by the cycle counter, pump below; the store waits for the
  * previous word, so the inflating runs in the flash's programming time). The routine knows the record flags: BCJ (lf_bcj.h,
  * undone per word on its way to the flash) and CONT (the history is the
- * stream's output before the record, up to z_out_size bytes: kept right
- * before the output buffer, its length in the word after the workspace). */
+ * stream's output before the record, up to z_out_size bytes: a record's
+ * output follows the earlier ones' in the 2 x z_out_size output area,
+ * moved down only when the next would not fit; its length and end in the
+ * words after the workspace, struct zkeep). The helpers the loader has too
+ * (prog_run, flash_idle, fail, the cache flush, the clock) are the
+ * loader's, through its 4th argument (struct f47_lib): the upload carries
+ * no second copy. */
 /* The pump's state: dst + done is the next flash word to program. */
+#define flash_idle(c) L->flash_idle(c)
+#define fail(...) L->fail(__VA_ARGS__)
+#define flush_flash_caches(c) L->flush_flash_caches(c)
+#define clock_up(c, z) L->clock_up(c, z)
+#define clock_down(c, z) L->clock_down(c, z)
+
 struct zpump {
+  const struct f47_lib *L;
   uint32_t dst, done, f, psize, bad, at, olen, bcj;
   struct lfb_state b;
   uint32_t t_store;  /* DWT cycles at the last unit's store */
@@ -560,7 +603,7 @@ static int pump_unit(struct zpump *z, const uint8_t *out)
     lfb_unit(&z->b, out, z->done, unit, z->olen, z->dst, (uint8_t *)w);
     s = (const uint8_t *)w;
   }
-  uint32_t bad = prog_run(z->f, z->psize, z->dst + z->done, s, unit, &at);
+  uint32_t bad = z->L->prog_run(z->f, z->psize, z->dst + z->done, s, unit, &at);
   if (bad) {
     z->bad = bad;
     z->at = z->done + at;
@@ -607,18 +650,31 @@ static uint32_t zmore(void *ctx, uint32_t used)
   return there < z->zlen ? there : z->zlen;
 }
 
-_Static_assert(sizeof(struct lfz_work) + 4 <= LF_LDR_ZWORK_SIZE, "history length word");
+/* What the routine keeps across commands, after the workspace: the
+ * history's length and where it ends in the output area (the next record's
+ * output follows it there), and the clock a command left raised for the
+ * next one (lf_ldr_main). */
+struct zkeep {
+  uint32_t hist, end;
+  const cmd_t *clk_for; /* the queue entry the raised clock was left for, 0: none */
+  uint32_t clk_stamp;   /* ... taken only while cyc_prog is still this (the same job,
+                           nothing in between: the region's RAM is not cleared) */
+  struct zclk clk;      /* the registers to restore */
+};
+_Static_assert(sizeof(struct lfz_work) + sizeof(struct zkeep) <= LF_LDR_ZWORK_SIZE, "kept words");
 
-static int z_program(ctl_t *c, cmd_t *k, uint32_t idx)
+static int z_program(ctl_t *c, cmd_t *k, uint32_t idx, const struct f47_lib *L)
 {
   uint32_t f = F47(c)->flash_regs, unit = 1u << F47(c)->psize;
   uint32_t dst = k->addr, left = k->len, cap = c->z_out_size;
   if ((dst | left) & (unit - 1))
     return fail(c, LF_LDR_ST_BADCMD, idx, 0);
   struct lfz_work *w = (struct lfz_work *)(c->z_region + LF_LDR_Z_WORK);
-  uint32_t *histp = (uint32_t *)(w + 1);
-  /* the output buffer follows z_out_size bytes of history */
-  uint8_t *out = (uint8_t *)(c->z_region + LF_LDR_Z_OUT + cap);
+  struct zkeep *kp = (struct zkeep *)(w + 1);
+  /* the output area: 2 x z_out_size bytes; a record's output follows its
+   * history there (the earlier records' output), moved down only when the
+   * record would not fit */
+  uint8_t *area = (uint8_t *)(c->z_region + LF_LDR_Z_OUT);
   uint32_t sr = flash_idle(c);
   if (sr & LF_LDR_F47_SR_ERRORS)
     REG(f + F_SR) = sr & LF_LDR_F47_SR_ERRORS;
@@ -648,23 +704,42 @@ static int z_program(ctl_t *c, cmd_t *k, uint32_t idx)
       flash_idle(c);
       return fail(c, LF_LDR_ST_DATA, dst, hw[1]);
     }
-    uint32_t hist = flags & LF_LDR_ZREC_CONT ? *histp : 0;
-    struct zpump z = {dst, 0, f, F47(c)->psize, 0, 0, olen, flags & LF_LDR_ZREC_BCJ, LFB_START, cycles()};
+    uint32_t hist = 0, e = cap;
+    if (flags & LF_LDR_ZREC_CONT) {
+      hist = kp->hist;
+      e = kp->end;
+      if (hist > cap || e < hist || e > 2 * cap) /* not left by a record of this routine */
+        hist = 0, e = cap;
+    }
+    if (e + olen > 2 * cap) {
+      /* the history moved down to end at cap (olen <= cap fits after it) */
+      uint8_t *hd = area + cap - hist;
+      const uint8_t *hs = area + e - hist;
+      if (!((hist | e) & 31u)) { /* 8-word bursts (LDM/STM) */
+        typedef struct {
+          uint32_t w[8];
+        } blk32;
+        for (uint32_t i = 0; i < hist; i += 32)
+          *(blk32 *)(hd + i) = *(const blk32 *)(hs + i);
+      } else {
+        for (uint32_t i = 0; i < hist; i++)
+          hd[i] = hs[i];
+      }
+      e = cap;
+    }
+    uint8_t *out = area + e;
+    struct zpump z = {L, dst, 0, f, F47(c)->psize, 0, 0, olen, flags & LF_LDR_ZREC_BCJ, LFB_START, cycles()};
     /* the record's bytes are inflated as they arrive (zmore waits) */
     struct zsrc zs = {c, rd + 8, zlen};
     uint32_t there = avail - 8 < zlen ? avail - 8 : zlen;
     int32_t got = lfz_inflate_io(w, ring + o, ring + size, ring, zlen, out, olen, hist, pump, &z, there, 0,
                                  &zs);
-    if (got == (int32_t)olen && !z.bad) { /* the rest of the record */
-      if (z.bcj) {
-        while (z.done < olen && !pump_unit(&z, out))
-          ;
-      } else if ((z.bad = prog_run(f, F47(c)->psize, dst + z.done, out + z.done, olen - z.done, &z.at))) {
-        z.at += z.done;
-      }
+    if (got == (int32_t)olen && !z.bad) { /* the rest of the record, unit by unit (the flash the bound) */
+      while (z.done < olen && !pump_unit(&z, out))
+        ;
     } else if (!z.bad) {
       flash_idle(c);
-      *histp = 0;
+      kp->hist = 0;
       return fail(c, LF_LDR_ST_DATA, dst, got < 0 ? (uint32_t)got : olen);
     }
     if (z.bad) {
@@ -680,24 +755,10 @@ static int z_program(ctl_t *c, cmd_t *k, uint32_t idx)
       roff -= size;
     c->ring_roff = roff;
     *(volatile uint32_t *)&c->data_rd = rd;
-    /* the history for the next record: the last cap bytes of it and this
-     * record's output, moved down to end right before out */
-    uint32_t nh = hist + olen < cap ? hist + olen : cap;
-    uint8_t *hd = out - nh;
-    const uint8_t *hs = out + olen - nh;
-    if (!((nh | olen) & 31u)) { /* 8-word bursts (LDM/STM): the flash waits while this runs */
-      typedef struct {
-        uint32_t w[8];
-      } blk32;
-      for (uint32_t i = 0; i < nh; i += 32)
-        *(blk32 *)(hd + i) = *(const blk32 *)(hs + i);
-    } else if (!((nh | olen) & 3u))
-      for (uint32_t i = 0; i < nh; i += 4)
-        *(uint32_t *)(hd + i) = *(const uint32_t *)(hs + i);
-    else
-      for (uint32_t i = 0; i < nh; i++)
-        hd[i] = hs[i];
-    *histp = nh;
+    /* the history for the next record: the last cap bytes before its
+     * output (no copy: the next record's output follows this one's) */
+    kp->hist = hist + olen < cap ? hist + olen : cap;
+    kp->end = e + olen;
     dst += olen;
     left -= olen;
     kick(c);
@@ -713,20 +774,32 @@ static int z_program(ctl_t *c, cmd_t *k, uint32_t idx)
 /* The entry: the program command with its cycles counted as the loader
  * counts a PROGRAM's (in cycles of the loader's clock: those at 96 MHz
  * divided by Z_FAST, starvation too). */
-int lf_ldr_main(ctl_t *c, cmd_t *k, uint32_t idx)
+/* The clock stays raised from one command to the next PROGRAM_Z when that
+ * one is queued already (its PLL lock and the switches saved): the entry it
+ * was left for is kept with the registers, and taken only with the core
+ * still on the PLL; any other command, an error or the end restores them. */
+int lf_ldr_main(ctl_t *c, cmd_t *k, uint32_t idx, const struct f47_lib *L)
 {
-  struct zclk z;
+  struct zkeep *kp = (struct zkeep *)(c->z_region + LF_LDR_Z_WORK + sizeof(struct lfz_work));
   uint32_t t0 = cycles(), starve0 = c->cyc_starve;
-  int fast = clock_up(c, &z);
+  int fast = kp->clk_for == k && kp->clk_stamp == c->cyc_prog && (REG(kp->clk.rcc + RCC_CFGR) & 0xCu) == 0x8u;
+  kp->clk_for = 0;
+  if (!fast)
+    fast = clock_up(c, &kp->clk);
   uint32_t t1 = cycles();
-  int r = z_program(c, k, idx);
+  int r = z_program(c, k, idx, L);
   uint32_t t2 = cycles();
   if (fast) {
-    clock_down(c, &z);
+    const cmd_t *next = (const cmd_t *)c->cmd_base + (idx + 1) % c->cmd_count;
+    if (!r && *(volatile uint32_t *)&c->cmd_wr != idx + 1 && next->op == LF_LDR_OP_PROGRAM_Z)
+      kp->clk_for = next;
+    else
+      clock_down(c, &kp->clk);
     c->cyc_starve = starve0 + (c->cyc_starve - starve0) / Z_FAST;
   }
   k->result = (t1 - t0) + (t2 - t1) / (fast ? Z_FAST : 1u) + (cycles() - t2);
   c->cyc_prog += k->result;
+  kp->clk_stamp = c->cyc_prog;
   return r;
 }
 
@@ -832,7 +905,10 @@ int lf_ldr_main(ctl_t *c)
       return 0;
     } else if ((op == LF_LDR_OP_PROGRAM_Z || op == LF_LDR_OP_PROGRAM_BITS) && c->z_region) {
       /* the routine the host uploaded (stm32f4f7_z.c or stm32f4f7_b.c) */
-      r = ((int (*)(ctl_t *, cmd_t *, uint32_t))(c->z_region | 1u))(c, k, rd); /* counts its cycles */
+      static const struct f47_lib lib = {prog_run, flash_idle, fail, flush_flash_caches, clock_up,
+                                         clock_down};
+      r = ((int (*)(ctl_t *, cmd_t *, uint32_t, const struct f47_lib *))(c->z_region | 1u))(
+          c, k, rd, &lib); /* counts its cycles (the bits-only routine takes no lib) */
     } else {
       r = fail(c, LF_LDR_ST_BADCMD, rd, 0);
     }

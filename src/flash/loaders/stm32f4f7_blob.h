@@ -7,7 +7,7 @@
  * entry, r0 = control block) and lf_ldr_exit (the BKPT it returns to). */
 #define LF_BLOB_STM32F4F7_LOAD 0x20000000u
 #define LF_BLOB_STM32F4F7_ENTRY 0x0u
-#define LF_BLOB_STM32F4F7_EXIT 0x710u
+#define LF_BLOB_STM32F4F7_EXIT 0x578u
 
 extern const unsigned char lf_blob_stm32f4f7[];
 extern const unsigned int lf_blob_stm32f4f7_len;

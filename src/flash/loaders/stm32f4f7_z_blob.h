@@ -7,7 +7,7 @@
  * entry, r0 = control block) and lf_ldr_exit (the BKPT it returns to). */
 #define LF_BLOB_STM32F4F7_Z_LOAD 0x20000000u
 #define LF_BLOB_STM32F4F7_Z_ENTRY 0x0u
-#define LF_BLOB_STM32F4F7_Z_EXIT 0x89cu
+#define LF_BLOB_STM32F4F7_Z_EXIT 0x83cu
 
 extern const unsigned char lf_blob_stm32f4f7_z[];
 extern const unsigned int lf_blob_stm32f4f7_z_len;
