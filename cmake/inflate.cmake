@@ -2,7 +2,9 @@
 # fuzz_inflate_replay replays the committed corpus tests/fuzz/corpus/inflate
 # (a ctest, always built); fuzz_inflate is the libFuzzer build, only when
 # the C compiler is clang and accepts -fsanitize=fuzzer. The cmocka test
-# against zlib is tests/unit/test_inflate.c (the generic loop).
+# against zlib is tests/unit/test_inflate.c (the generic loop). Both are
+# built again with each routine's options of lf_inflate.h (_compact: the
+# F2/F4/F7 routine's; _m0: the RP2040 routine's).
 add_executable(fuzz_inflate_replay tests/fuzz/fuzz_inflate.c)
 target_compile_definitions(fuzz_inflate_replay PRIVATE LF_FUZZ_STANDALONE)
 target_include_directories(fuzz_inflate_replay PRIVATE src)
