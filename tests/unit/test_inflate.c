@@ -220,6 +220,25 @@ static void test_corrupt(void **state)
   assert_true(errors > 100);
 }
 
+/* d[hist..hist+n) compressed (raw, window 32 KiB) with d[0..hist) as
+ * zlib's preset dictionary: the compressed length */
+static uint32_t deflate_dict(const uint8_t *d, uint32_t hist, uint32_t n, uint8_t *c, uint32_t cap,
+                             int level)
+{
+  z_stream z;
+  memset(&z, 0, sizeof z);
+  assert_int_equal(deflateInit2(&z, level, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY), Z_OK);
+  assert_int_equal(deflateSetDictionary(&z, d, hist), Z_OK);
+  z.next_in = (Bytef *)(d + hist);
+  z.avail_in = n;
+  z.next_out = c;
+  z.avail_out = cap;
+  assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+  uint32_t len = (uint32_t)z.total_out;
+  deflateEnd(&z);
+  return len;
+}
+
 /* a preset dictionary (the loader's history: the previous chunk before the
  * output) against zlib's deflateSetDictionary; without it such a stream
  * fails cleanly (a distance too far back) */
@@ -230,17 +249,7 @@ static void test_history(void **state)
   for (int kind = 1; kind < 5; kind++) {
     make(buf, sizeof buf, kind);
     for (int level = 1; level <= 9; level += 4) {
-      z_stream z;
-      memset(&z, 0, sizeof z);
-      assert_int_equal(deflateInit2(&z, level, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY), Z_OK);
-      assert_int_equal(deflateSetDictionary(&z, buf, 8192), Z_OK);
-      z.next_in = buf + 8192;
-      z.avail_in = 8192;
-      z.next_out = c;
-      z.avail_out = sizeof c;
-      assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
-      uint32_t cl = (uint32_t)z.total_out;
-      deflateEnd(&z);
+      uint32_t cl = deflate_dict(buf, 8192, 8192, c, sizeof c, level);
       static uint8_t out[16384];
       memcpy(out, buf, 8192); /* the history */
       memset(out + 8192, 0, 8192);
@@ -298,17 +307,7 @@ static void test_pieces_pump_history(void **state)
   for (int kind = 1; kind < 5; kind++) {
     make(d, sizeof d, kind);
     for (int level = 1; level <= 9; level += 4) {
-      z_stream z;
-      memset(&z, 0, sizeof z);
-      assert_int_equal(deflateInit2(&z, level, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY), Z_OK);
-      assert_int_equal(deflateSetDictionary(&z, d, 8192), Z_OK);
-      z.next_in = d + 8192;
-      z.avail_in = sizeof d - 8192;
-      z.next_out = c;
-      z.avail_out = sizeof c;
-      assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
-      uint32_t cl = (uint32_t)z.total_out;
-      deflateEnd(&z);
+      uint32_t cl = deflate_dict(d, 8192, sizeof d - 8192, c, sizeof c, level);
       if (cl > sizeof ring)
         continue;
       static const uint32_t steps[] = {1, 2, 3, 7, 64, 1000};
