@@ -111,14 +111,17 @@ typedef uint32_t (*lfz_more_fn)(void *ctx, uint32_t used);
  * for the fast tables' codes; LFZ_COMPACT, smaller forms of the fixed
  * code's lengths and of the fast table's clear (the same results:
  * test_inflate_compact and fuzz_inflate_replay_compact build the host tests
- * with both). */
+ * with both). LFZ_M0, for the RP2040 routine (the head comment; with
+ * LFZ_RBIT it is LFZ_M0's reversed increment that fills the tables):
+ * test_inflate_m0 and fuzz_inflate_m0_replay. */
 
 /* Output bytes between pump calls in the symbol loop (a loader that
  * paces the flash by time calls it more often). */
 #ifndef LFZ_PUMP_LIT
 #define LFZ_PUMP_LIT 4u
 #endif
-/* LFZ_M0: match bytes between pump calls (a match is copied in runs). */
+/* Match bytes between pump calls, a match then copied in runs (LFZ_M0's
+ * default; without it the pump runs every 4 bytes of a match). */
 #if defined LFZ_M0 && !defined LFZ_PUMP_MATCH
 #define LFZ_PUMP_MATCH 16u
 #endif
