@@ -2,7 +2,9 @@
 # fuzz_inflate_replay replays the committed corpus tests/fuzz/corpus/inflate
 # (a ctest, always built); fuzz_inflate is the libFuzzer build, only when
 # the C compiler is clang and accepts -fsanitize=fuzzer. The cmocka test
-# against zlib is tests/unit/test_inflate.c (the generic loop).
+# against zlib is tests/unit/test_inflate.c (the generic loop). Both are
+# built again with each routine's options of lf_inflate.h (_compact: the
+# F2/F4/F7 routine's; _m0: the RP2040 routine's).
 add_executable(fuzz_inflate_replay tests/fuzz/fuzz_inflate.c)
 target_compile_definitions(fuzz_inflate_replay PRIVATE LF_FUZZ_STANDALONE)
 target_include_directories(fuzz_inflate_replay PRIVATE src)
@@ -10,13 +12,6 @@ target_link_libraries(fuzz_inflate_replay PRIVATE PkgConfig::ZLIB)
 file(GLOB LF_FUZZ_INFLATE_INPUTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/inflate/*)
 add_test(NAME fuzz_inflate_replay COMMAND fuzz_inflate_replay ${LF_FUZZ_INFLATE_INPUTS})
 set_tests_properties(fuzz_inflate_replay PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 300)
-# the same corpus through the RP2040 routine's decoder (lf_inflate_m0.h)
-add_executable(fuzz_inflate_m0_replay tests/fuzz/fuzz_inflate_m0.c)
-target_compile_definitions(fuzz_inflate_m0_replay PRIVATE LF_FUZZ_STANDALONE)
-target_include_directories(fuzz_inflate_m0_replay PRIVATE src tests/fuzz)
-target_link_libraries(fuzz_inflate_m0_replay PRIVATE PkgConfig::ZLIB)
-add_test(NAME fuzz_inflate_m0_replay COMMAND fuzz_inflate_m0_replay ${LF_FUZZ_INFLATE_INPUTS})
-set_tests_properties(fuzz_inflate_m0_replay PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 300 LABELS fuzz-replay)
 # the same with the F2/F4/F7 routine's options (LFZ_COMPACT, LFZ_RBIT: a
 # portable bit reversal stands in for the instruction)
 set(LF_INFLATE_COMPACT LFZ_COMPACT=1 LFZ_RBIT=lfz_host_rbit LF_INFLATE_HOST_RBIT=1)
@@ -32,6 +27,20 @@ target_include_directories(test_inflate_compact PRIVATE src)
 target_link_libraries(test_inflate_compact PRIVATE PkgConfig::ZLIB PkgConfig::CMOCKA)
 add_test(NAME test_inflate_compact COMMAND test_inflate_compact)
 set_tests_properties(test_inflate_compact PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 300)
+# the same with the RP2040 routine's (LFZ_M0: the Cortex-M0+ variations,
+# lf_inflate.h's head comment)
+add_executable(fuzz_inflate_m0_replay tests/fuzz/fuzz_inflate.c)
+target_compile_definitions(fuzz_inflate_m0_replay PRIVATE LF_FUZZ_STANDALONE LFZ_M0=1)
+target_include_directories(fuzz_inflate_m0_replay PRIVATE src)
+target_link_libraries(fuzz_inflate_m0_replay PRIVATE PkgConfig::ZLIB)
+add_test(NAME fuzz_inflate_m0_replay COMMAND fuzz_inflate_m0_replay ${LF_FUZZ_INFLATE_INPUTS})
+set_tests_properties(fuzz_inflate_m0_replay PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 300 LABELS fuzz-replay)
+add_executable(test_inflate_m0 tests/unit/test_inflate.c)
+target_compile_definitions(test_inflate_m0 PRIVATE LFZ_M0=1)
+target_include_directories(test_inflate_m0 PRIVATE src)
+target_link_libraries(test_inflate_m0 PRIVATE PkgConfig::ZLIB PkgConfig::CMOCKA)
+add_test(NAME test_inflate_m0 COMMAND test_inflate_m0)
+set_tests_properties(test_inflate_m0 PROPERTIES ENVIRONMENT "${LF_TEST_ENV}" TIMEOUT 300)
 
 if(CMAKE_C_COMPILER_ID MATCHES "Clang")
   include(CheckCSourceCompiles)

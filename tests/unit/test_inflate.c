@@ -3,7 +3,13 @@
  * Huffman only, RLE), random, repetitive and mixed data, empty input; the
  * input wrapping around a ring at every kind of offset; truncated and
  * corrupted streams end in a clean error and never write past the output
- * buffer (guard bytes around it). */
+ * buffer (guard bytes around it); a preset history; the input arriving in
+ * pieces (the `more` source, down to one byte at a time, the stream
+ * wrapping around a ring) with a history, and the pump: called with a
+ * growing count of bytes that are all final, the last call at most
+ * LFZ_PUMP_MATCH (LFZ_M0) or 4 bytes short of the end; a failing pump stops
+ * with LFZ_E_PUMP. cmake/inflate.cmake builds it with each routine's
+ * options too (test_inflate_compact, test_inflate_m0). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -214,6 +220,25 @@ static void test_corrupt(void **state)
   assert_true(errors > 100);
 }
 
+/* d[hist..hist+n) compressed (raw, window 32 KiB) with d[0..hist) as
+ * zlib's preset dictionary: the compressed length */
+static uint32_t deflate_dict(const uint8_t *d, uint32_t hist, uint32_t n, uint8_t *c, uint32_t cap,
+                             int level)
+{
+  z_stream z;
+  memset(&z, 0, sizeof z);
+  assert_int_equal(deflateInit2(&z, level, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY), Z_OK);
+  assert_int_equal(deflateSetDictionary(&z, d, hist), Z_OK);
+  z.next_in = (Bytef *)(d + hist);
+  z.avail_in = n;
+  z.next_out = c;
+  z.avail_out = cap;
+  assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+  uint32_t len = (uint32_t)z.total_out;
+  deflateEnd(&z);
+  return len;
+}
+
 /* a preset dictionary (the loader's history: the previous chunk before the
  * output) against zlib's deflateSetDictionary; without it such a stream
  * fails cleanly (a distance too far back) */
@@ -224,17 +249,7 @@ static void test_history(void **state)
   for (int kind = 1; kind < 5; kind++) {
     make(buf, sizeof buf, kind);
     for (int level = 1; level <= 9; level += 4) {
-      z_stream z;
-      memset(&z, 0, sizeof z);
-      assert_int_equal(deflateInit2(&z, level, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY), Z_OK);
-      assert_int_equal(deflateSetDictionary(&z, buf, 8192), Z_OK);
-      z.next_in = buf + 8192;
-      z.avail_in = 8192;
-      z.next_out = c;
-      z.avail_out = sizeof c;
-      assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
-      uint32_t cl = (uint32_t)z.total_out;
-      deflateEnd(&z);
+      uint32_t cl = deflate_dict(buf, 8192, 8192, c, sizeof c, level);
       static uint8_t out[16384];
       memcpy(out, buf, 8192); /* the history */
       memset(out + 8192, 0, 8192);
@@ -245,6 +260,80 @@ static void test_history(void **state)
       r = lfz_inflate_io(&work, c, c + cl, c, cl, out + 8192, 8192, 0, 0, 0, cl, 0, 0);
       if (kind != 4 || level != 1)
         assert_true(r == LFZ_E_DATA || r == 8192);
+    }
+  }
+}
+
+/* the `more` source: reveals `step` bytes more at each call */
+struct piecewise {
+  uint32_t there, n, step, calls;
+};
+
+static uint32_t more_bytes(void *ctx, uint32_t used)
+{
+  struct piecewise *p = ctx;
+  assert_true(used == p->there); /* asked only when everything there is used */
+  p->calls++;
+  p->there = p->there + p->step < p->n ? p->there + p->step : p->n;
+  return p->there;
+}
+
+struct pumpcheck {
+  const uint8_t *want;
+  uint32_t last, calls, fail_at;
+};
+
+static int pump_check(void *ctx, const uint8_t *out, uint32_t done)
+{
+  struct pumpcheck *p = ctx;
+  assert_true(done >= p->last);
+  assert_memory_equal(out, p->want, done); /* every byte reported is final */
+  p->last = done;
+  p->calls++;
+  return p->fail_at && p->calls == p->fail_at;
+}
+
+/* at most this many output bytes after the pump's last call */
+#ifdef LFZ_PUMP_MATCH
+#define PUMP_SHORT (LFZ_PUMP_MATCH > LFZ_PUMP_LIT ? LFZ_PUMP_MATCH : LFZ_PUMP_LIT)
+#else
+#define PUMP_SHORT (4u > LFZ_PUMP_LIT ? 4u : LFZ_PUMP_LIT)
+#endif
+
+static void test_pieces_pump_history(void **state)
+{
+  (void)state;
+  static uint8_t d[24576], c[30000], ring[8192], out[24576];
+  for (int kind = 1; kind < 5; kind++) {
+    make(d, sizeof d, kind);
+    for (int level = 1; level <= 9; level += 4) {
+      uint32_t cl = deflate_dict(d, 8192, sizeof d - 8192, c, sizeof c, level);
+      if (cl > sizeof ring)
+        continue;
+      static const uint32_t steps[] = {1, 2, 3, 7, 64, 1000};
+      for (size_t si = 0; si < sizeof steps / sizeof steps[0]; si++) {
+        uint32_t start = (uint32_t)(sizeof ring - 5 - si * 300) % sizeof ring;
+        for (uint32_t i = 0; i < cl; i++)
+          ring[(start + i) % sizeof ring] = c[i];
+        memcpy(out, d, 8192); /* the history */
+        memset(out + 8192, 0, sizeof out - 8192);
+        struct piecewise pw = {steps[si] < cl ? steps[si] : cl, cl, steps[si], 0};
+        struct pumpcheck pc = {d + 8192, 0, 0, 0};
+        int32_t r = lfz_inflate_io(&work, ring + start, ring + sizeof ring, ring, cl, out + 8192,
+                                   sizeof out - 8192, 8192, pump_check, &pc, pw.there, more_bytes, &pw);
+        assert_int_equal(r, (int32_t)(sizeof d - 8192));
+        assert_memory_equal(out + 8192, d + 8192, sizeof d - 8192);
+        assert_true(pc.calls > 0);
+        assert_true((uint32_t)r - pc.last <= PUMP_SHORT);
+        assert_true(steps[si] >= cl || pw.calls > 0);
+        /* a pump that fails half-way stops the inflate */
+        struct piecewise pw2 = {cl, cl, 1, 0};
+        struct pumpcheck pf = {d + 8192, 0, 0, pc.calls / 2 + 1};
+        r = lfz_inflate_io(&work, ring + start, ring + sizeof ring, ring, cl, out + 8192, sizeof out - 8192,
+                           8192, pump_check, &pf, cl, more_bytes, &pw2);
+        assert_int_equal(r, LFZ_E_PUMP);
+        assert_int_equal(pw2.calls, 0);
+      }
     }
   }
 }
@@ -276,6 +365,7 @@ int main(void)
       cmocka_unit_test(test_strategies),    cmocka_unit_test(test_ring_wrap),
       cmocka_unit_test(test_output_bound),  cmocka_unit_test(test_truncated),
       cmocka_unit_test(test_corrupt),       cmocka_unit_test(test_history),
+      cmocka_unit_test(test_pieces_pump_history),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,7 +20,22 @@
  * through the canonical code's per-length counts.
  *
  * Plain C99, fixed-width types, no library calls: static inline functions
- * only, so each includer gets its own copy (the loaders are single files). */
+ * only, so each includer gets its own copy (the loaders are single files).
+ *
+ * Per-routine options (the same results with each: the host tests and fuzz
+ * replays are built with them too, cmake/inflate.cmake): LFZ_RBIT and
+ * LFZ_COMPACT (below, the F2/F4/F7 routine), LFZ_M0 (the RP2040 routine,
+ * where the Cortex-M0+'s inflate is the bound):
+ *  - the bit reader keeps no separate count of input left (used == n is
+ *    the end) and takes two bytes at a time where they are known to be
+ *    there before the ring's end (one set of checks per two bytes);
+ *  - a match is copied in runs between pump calls (one call per
+ *    LFZ_PUMP_MATCH bytes, not per 4: the call costs as much as the copy
+ *    of a few bytes on the M0+);
+ *  - the fast tables are cleared a word at a time, and the canonical
+ *    codes' bit-reversed forms are counted up (reversed increment) instead
+ *    of reversed bit by bit per symbol;
+ *  - the pump also runs while a dynamic block's header is decoded. */
 #ifndef LF_INFLATE_H
 #define LF_INFLATE_H
 
@@ -59,7 +74,14 @@ typedef int (*lfz_pump_fn)(void *ctx, const uint8_t *out, uint32_t done);
 struct lfz_code {
   uint16_t count[16];
   uint16_t sym[LFZ_NLIT];
+#ifdef LFZ_M0
+  union {
+    uint16_t fast[1u << LFZ_FAST];
+    uint32_t fast2[1u << (LFZ_FAST - 1)]; /* cleared a word at a time */
+  };
+#else
   uint16_t fast[1u << LFZ_FAST];
+#endif
 };
 
 struct lfz_work {
@@ -89,14 +111,65 @@ typedef uint32_t (*lfz_more_fn)(void *ctx, uint32_t used);
  * for the fast tables' codes; LFZ_COMPACT, smaller forms of the fixed
  * code's lengths and of the fast table's clear (the same results:
  * test_inflate_compact and fuzz_inflate_replay_compact build the host tests
- * with both). */
+ * with both). LFZ_M0, for the RP2040 routine (the head comment; with
+ * LFZ_RBIT it is LFZ_M0's reversed increment that fills the tables):
+ * test_inflate_m0 and fuzz_inflate_m0_replay. */
 
 /* Output bytes between pump calls in the symbol loop (a loader that
  * paces the flash by time calls it more often). */
 #ifndef LFZ_PUMP_LIT
 #define LFZ_PUMP_LIT 4u
 #endif
+/* Match bytes between pump calls, a match then copied in runs (LFZ_M0's
+ * default; without it the pump runs every 4 bytes of a match). */
+#if defined LFZ_M0 && !defined LFZ_PUMP_MATCH
+#define LFZ_PUMP_MATCH 16u
+#endif
 
+#ifdef LFZ_M0
+struct lfz_in {
+  const uint8_t *p, *end, *wrap;
+  uint32_t bits, nbits; /* bit buffer, first bit lowest */
+  uint32_t used, lim, n; /* bytes taken; bytes there (lim <= n); the input's length */
+  lfz_more_fn more;
+  void *mctx;
+};
+#define LFZ_LEFT(in) ((in)->n - (in)->used) /* input bytes not yet taken */
+#define LFZ_ANY_LEFT(in) ((in)->used < (in)->n)
+
+/* One more byte into the bit buffer: 0, or -1 at the end of the input. */
+static inline int lfz_byte(struct lfz_in *in)
+{
+  if (in->used == in->lim) {
+    if (in->lim == in->n)
+      return -1;
+    in->lim = LFZ_CALL_MORE(in); /* lim < n only with a `more` */
+  }
+  in->used++;
+  if (in->p == in->end)
+    in->p = in->wrap;
+  in->bits |= (uint32_t)*in->p++ << in->nbits;
+  in->nbits += 8;
+  return 0;
+}
+
+/* At least `need` (<= 25) bits; 0, or -1 at the end of the input. */
+static inline int lfz_fill(struct lfz_in *in, uint32_t need)
+{
+  while (in->nbits < need) {
+    const uint8_t *p = in->p;
+    if (in->nbits <= 16 && in->lim - in->used >= 2 && in->end - p >= 2) {
+      in->bits |= ((uint32_t)p[0] | (uint32_t)p[1] << 8) << in->nbits;
+      in->p = p + 2;
+      in->used += 2;
+      in->nbits += 16;
+    } else if (lfz_byte(in)) {
+      return -1;
+    }
+  }
+  return 0;
+}
+#else
 struct lfz_in {
   const uint8_t *p, *end, *wrap;
   uint32_t left;  /* input bytes not yet taken */
@@ -106,6 +179,8 @@ struct lfz_in {
   lfz_more_fn more;
   void *mctx;
 };
+#define LFZ_LEFT(in) ((in)->left)
+#define LFZ_ANY_LEFT(in) ((in)->left)
 
 /* Refills the bit buffer to at least `need` (<= 25) bits; 0, or -1 at the
  * end of the input. */
@@ -125,6 +200,7 @@ static inline int lfz_fill(struct lfz_in *in, uint32_t need)
   }
   return 0;
 }
+#endif
 
 /* n (<= 25) bits as a number, first bit lowest; -1 at the end of input. */
 static inline int32_t lfz_bits(struct lfz_in *in, uint32_t n)
@@ -169,7 +245,10 @@ static inline int lfz_build(struct lfz_code *c, const uint8_t *lens, uint32_t n,
   for (i = 0; i < n; i++)
     if (lens[i])
       c->sym[first[lens[i]]++] = (uint16_t)i;
-#ifdef LFZ_COMPACT
+#if defined LFZ_M0
+  for (i = 0; i < (1u << (LFZ_FAST - 1)); i++)
+    c->fast2[i] = 0;
+#elif defined LFZ_COMPACT
   for (i = 0; i < (1u << LFZ_FAST); i += 2) { /* two entries per store */
     typedef uint32_t __attribute__((may_alias)) u32a;
     *(u32a *)(void *)&c->fast[i] = 0;
@@ -178,6 +257,26 @@ static inline int lfz_build(struct lfz_code *c, const uint8_t *lens, uint32_t n,
   for (i = 0; i < (1u << LFZ_FAST); i++)
     c->fast[i] = 0;
 #endif
+#ifdef LFZ_M0
+  /* the canonical codes of length <= LFZ_FAST in order, their bit-reversed
+   * form counted up: a code one longer keeps it (the new last bit is a 0
+   * at the reversed form's top) */
+  uint32_t rev = 0, k = 0;
+  for (uint32_t len = 1; len <= LFZ_FAST; len++) {
+    uint32_t step = 1u << len;
+    for (uint32_t j = 0; j < c->count[len]; j++, k++) {
+      uint16_t e = (uint16_t)((len << 9) | c->sym[k]);
+      for (uint32_t x = rev; x < (1u << LFZ_FAST); x += step)
+        c->fast[x] = e;
+      uint32_t bit = 1u << (len - 1); /* the reversed increment */
+      while (rev & bit) {
+        rev ^= bit;
+        bit >>= 1;
+      }
+      rev |= bit;
+    }
+  }
+#else
   /* canonical codes of length <= LFZ_FAST, bit-reversed into the table
    * with every completion of the remaining bits */
   uint32_t code = 0, k = 0;
@@ -195,13 +294,17 @@ static inline int lfz_build(struct lfz_code *c, const uint8_t *lens, uint32_t n,
     }
     code <<= 1;
   }
+#endif
   return 0;
 }
 
 /* Next symbol of code c; -1 (end of input or no such code). */
 static inline int32_t lfz_decode(struct lfz_in *in, const struct lfz_code *c)
 {
-  lfz_fill(in, LFZ_FAST); /* may come short at the very end: checked below */
+#ifdef LFZ_M0
+  if (in->nbits < LFZ_FAST)
+#endif
+    lfz_fill(in, LFZ_FAST); /* may come short at the very end: checked below */
   uint32_t e = c->fast[in->bits & ((1u << LFZ_FAST) - 1u)];
   if (e) {
     uint32_t len = e >> 9;
@@ -257,7 +360,22 @@ static inline uint32_t lfz_dist_base(uint32_t i, uint32_t *extra)
 }
 
 /* Dynamic block header: the two codes into w->lit / w->dist. */
+#ifdef LFZ_M0
+/* The pump also runs while the header is decoded (every 32 code lengths
+ * and after each code is built: o bytes, unchanged): a consumer with
+ * earlier output still to take (the RP2040 routine's carry) keeps the
+ * flash busy meanwhile. */
+#define LFZ_PUMP_HDR()                                                                            \
+  do {                                                                                             \
+    if (pump && pump(ctx, out, o))                                                                 \
+      return LFZ_E_PUMP;                                                                           \
+  } while (0)
+static inline int lfz_dynamic(struct lfz_in *in, struct lfz_work *w, lfz_pump_fn pump, void *ctx,
+                              const uint8_t *out, uint32_t o)
+#else
+#define LFZ_PUMP_HDR() ((void)0)
 static inline int lfz_dynamic(struct lfz_in *in, struct lfz_work *w)
+#endif
 {
   int32_t hlit = lfz_bits(in, 5), hdist = lfz_bits(in, 5), hclen = lfz_bits(in, 4);
   if (hclen < 0)
@@ -286,11 +404,19 @@ static inline int lfz_dynamic(struct lfz_in *in, struct lfz_work *w)
   int r = lfz_build(&w->lit, cl, 19, 0);
   if (r)
     return r;
+  LFZ_PUMP_HDR();
   uint32_t n = 0, total = (uint32_t)(hlit + hdist);
+#ifdef LFZ_M0
+  uint32_t syms = 0;
+#endif
   while (n < total) {
+#ifdef LFZ_M0
+    if (!(++syms & 31u))
+      LFZ_PUMP_HDR();
+#endif
     int32_t s = lfz_decode(in, &w->lit);
     if (s < 0)
-      return in->left || in->nbits ? LFZ_E_DATA : LFZ_E_INPUT;
+      return LFZ_ANY_LEFT(in) || in->nbits ? LFZ_E_DATA : LFZ_E_INPUT;
     if (s < 16) {
       w->lens[n++] = (uint8_t)s;
       continue;
@@ -324,6 +450,7 @@ static inline int lfz_dynamic(struct lfz_in *in, struct lfz_work *w)
     return LFZ_E_DATA;
   if ((r = lfz_build(&w->dist, w->lens + hlit, (uint32_t)hdist, 1)))
     return r;
+  LFZ_PUMP_HDR();
   return lfz_build(&w->lit, w->lens, (uint32_t)hlit, 1);
 }
 
@@ -360,7 +487,11 @@ static inline int32_t lfz_inflate_io(struct lfz_work *w, const uint8_t *p, const
                                      uint32_t hist, lfz_pump_fn pump, void *ctx, uint32_t there,
                                      lfz_more_fn more, void *mctx)
 {
+#ifdef LFZ_M0
+  struct lfz_in in = {p, end, wrap, 0, 0, 0, there < n ? there : n, n, more, mctx};
+#else
   struct lfz_in in = {p, end, wrap, n, 0, 0, 0, there < n ? there : n, more, mctx};
+#endif
   uint32_t o = 0;
   for (;;) {
     int32_t hdr = lfz_bits(&in, 3);
@@ -384,10 +515,14 @@ static inline int32_t lfz_inflate_io(struct lfz_work *w, const uint8_t *p, const
         in.nbits -= 8;
         len--;
       }
-      if ((uint32_t)len > in.left)
+      if ((uint32_t)len > LFZ_LEFT(&in))
         return LFZ_E_INPUT;
       while (len--) {
+#ifdef LFZ_M0
+        lfz_byte(&in); /* cannot fail: len <= what is left */
+#else
         lfz_fill(&in, 8); /* cannot fail: len <= left */
+#endif
         out[o++] = (uint8_t)in.bits;
         in.bits = 0;
         in.nbits = 0;
@@ -400,7 +535,11 @@ static inline int32_t lfz_inflate_io(struct lfz_work *w, const uint8_t *p, const
       if (type == 1)
         lfz_fixed(w);
       else {
+#ifdef LFZ_M0
+        int r = lfz_dynamic(&in, w, pump, ctx, out, o);
+#else
         int r = lfz_dynamic(&in, w);
+#endif
         if (r)
           return r;
       }
@@ -413,7 +552,7 @@ static inline int32_t lfz_inflate_io(struct lfz_work *w, const uint8_t *p, const
         }
         int32_t s = lfz_decode(&in, &w->lit);
         if (s < 0)
-          return in.left || in.nbits ? LFZ_E_DATA : LFZ_E_INPUT;
+          return LFZ_ANY_LEFT(&in) || in.nbits ? LFZ_E_DATA : LFZ_E_INPUT;
         if (s < 256) {
           if (o >= cap)
             return LFZ_E_OUTPUT;
@@ -431,7 +570,7 @@ static inline int32_t lfz_inflate_io(struct lfz_work *w, const uint8_t *p, const
         len += (uint32_t)x;
         int32_t ds = lfz_decode(&in, &w->dist);
         if (ds < 0)
-          return in.left || in.nbits ? LFZ_E_DATA : LFZ_E_INPUT;
+          return LFZ_ANY_LEFT(&in) || in.nbits ? LFZ_E_DATA : LFZ_E_INPUT;
         if (ds > 29)
           return LFZ_E_DATA;
         uint32_t dist = lfz_dist_base((uint32_t)ds, &extra);
@@ -442,6 +581,22 @@ static inline int32_t lfz_inflate_io(struct lfz_work *w, const uint8_t *p, const
           return LFZ_E_DATA;
         if (len > cap - o)
           return LFZ_E_OUTPUT;
+#ifdef LFZ_PUMP_MATCH
+        /* in runs up to the next pump call (from the history when dist > o) */
+        uint8_t *d = out + o;
+        const uint8_t *s2 = d - dist;
+        o += len;
+        while (len) {
+          uint32_t run = len < LFZ_PUMP_MATCH ? len : LFZ_PUMP_MATCH;
+          len -= run;
+          while (run--)
+            *d++ = *s2++;
+          if (pump && len) {
+            if (pump(ctx, out, o - len))
+              return LFZ_E_PUMP;
+          }
+        }
+#else
         while (len--) { /* the pump every 4 bytes: a long match feeds the flash too */
           out[o] = out[(int32_t)o - (int32_t)dist]; /* from the history when dist > o */
           if (++o - pumped >= 4 && pump) {
@@ -450,6 +605,7 @@ static inline int32_t lfz_inflate_io(struct lfz_work *w, const uint8_t *p, const
               return LFZ_E_PUMP;
           }
         }
+#endif
       }
     }
     if (hdr & 1)

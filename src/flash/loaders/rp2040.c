@@ -46,8 +46,8 @@
 #ifdef LF_LDR_RP_Z
 static uint32_t zmore(void *ctx, uint32_t used);
 #define LFZ_MORE_FN zmore
-#define LFM_WORK_SIZE LF_LDR_ZWORK_SIZE
-#include "lf_inflate_m0.h" /* lf_inflate.h's decoder tuned for the M0+ */
+#define LFZ_M0 1 /* lf_inflate.h's options for the M0+ (its head comment) */
+#include "lf_inflate.h"
 #include "lf_bcj.h"
 #endif
 
@@ -551,7 +551,7 @@ static int z_prog(ctl_t *c, const struct zssi *q, uint32_t a, const uint8_t *s, 
   return 0;
 }
 
-/* The pump (lfm_pump_fn) and what is left to program. A record's output
+/* The pump (lfz_pump_fn) and what is left to program. A record's output
  * is programmed piece by piece (up to a page boundary) through a cursor:
  * the record's bytes (base: offset 0), its flash address, its length,
  * the bytes programmed (done), and for a Thumb-branch filtered record
@@ -585,7 +585,7 @@ struct zcarry {
   struct zcur k;
   uint32_t hist, pos; /* the history's length; where the next record's output goes */
 };
-#define ZCARRY_OFF (LF_LDR_Z_WORK + ((sizeof(struct lfm_work) + 3u) & ~3u))
+#define ZCARRY_OFF (LF_LDR_Z_WORK + ((sizeof(struct lfz_work) + 3u) & ~3u))
 _Static_assert(ZCARRY_OFF + sizeof(struct zcarry) <= LF_LDR_Z_OUT, "PROGRAM_Z carry");
 #define RP_CARRY 2u /* lf_ldr_rp.state: a carry is pending */
 
@@ -806,7 +806,7 @@ int lf_ldr_main(ctl_t *c, cmd_t *k, uint32_t idx)
   }
   if ((dst | left) & 3u)
     return z_end(&zp, k, idx, LF_LDR_ST_BADCMD, idx, 0);
-  struct lfm_work *w = (struct lfm_work *)(c->z_region + LF_LDR_Z_WORK);
+  struct lfz_work *w = (struct lfz_work *)(c->z_region + LF_LDR_Z_WORK);
   uint8_t *out0 = (uint8_t *)(c->z_region + LF_LDR_Z_OUT + cap);
   uint32_t rd = c->data_rd, roff = c->ring_roff, size = c->ring_size;
   const uint8_t *ring = (const uint8_t *)c->ring_base;
@@ -852,7 +852,7 @@ int lf_ldr_main(ctl_t *c, cmd_t *k, uint32_t idx)
     cur_next(&zp);
     if (zp.k->k.done < zp.k->k.olen)
       zp.next = 0;
-    int32_t got = lfm_inflate_io(w, ring + o, ring + size, ring, zlen, out, olen, hist, zpump, &zp,
+    int32_t got = lfz_inflate_io(w, ring + o, ring + size, ring, zlen, out, olen, hist, zpump, &zp,
                                  avail - 8 < zlen ? avail - 8 : zlen, 0, &zs);
     if (got == LFZ_E_PUMP)
       return z_end(&zp, k, idx, 0, 0, 0);
