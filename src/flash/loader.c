@@ -1198,10 +1198,9 @@ static size_t merge_blocks(const lf_flash_geometry *g, pcmd *cmds, size_t nc)
 static int region_load(lf_loader *l, const unsigned char *blob, unsigned len, const char *what)
 {
   int r;
-  uint32_t w[2] = {l->z_region, l->zchunk};
-  uint8_t b[8];
-  put32(b, w[0]);
-  put32(b + 4, w[1]);
+  uint8_t b[8]; /* the control block's z_region and z_out_size words */
+  put32(b, l->z_region);
+  put32(b + 4, l->zchunk);
   l->z_loaded = l->b_loaded = false;
   /* the ring gives up its end to the PROGRAM_Z region: every earlier byte
    * was consumed (the loader idles between streams and reads ring_size and
@@ -1354,8 +1353,8 @@ static int z_compress(lf_loader *l, pcmd *cmds, size_t n, uint64_t raw, uint8_t 
   const lf_zenc_opt *zo = z_options(l, &zopt);
   uint8_t *z = malloc(cap), *chunk = malloc(zc), *ztmp = malloc(ZTMP);
   uint8_t *prev = malloc(2 * (size_t)zc); /* the dictionary: the stream's last bytes */
-  uint8_t *zback = malloc(zc);             /* the check's inflated record */
-  if (!z || !chunk || !ztmp || !prev || !zback) {
+  uint8_t *zback = zo ? malloc(zc) : NULL; /* the check of our encoder's record */
+  if (!z || !chunk || !ztmp || !prev || (zo && !zback)) {
     free(z);
     free(chunk);
     free(ztmp);

@@ -786,8 +786,6 @@ static void st_set_read_depth(lf_probe *p, unsigned depth)
 
 static int word_fail(stlink *st, uint8_t status, uint32_t addr, bool write);
 
-/* pre (optional): a WRITEDEBUGREG queued before the first memory command
- * (st_write32_mem); its status is checked first. */
 /* A word written first (WRITEDEBUGREG `pre`), then up to
  * LF_STLINK_MAX_DEPTH write commands, each with its GETLASTRWSTATUS[2], in
  * one batch (the firmware sees the same commands in the same order; the host
@@ -838,6 +836,8 @@ static int write_group(stlink *st, uint8_t ap, const uint8_t *pre, const lf_stli
   return 0;
 }
 
+/* pre (optional): a WRITEDEBUGREG queued before the first memory command
+ * (st_write32_mem); its status is checked first. */
 static int mem_write_pre(stlink *st, uint8_t ap, const uint8_t *pre, uint32_t addr, const void *buf,
                          size_t len, unsigned width)
 {
@@ -923,6 +923,38 @@ static int st_read32(lf_probe *p, uint8_t ap, uint32_t addr, uint32_t *val)
   return 0;
 }
 
+/* WRITEDEBUGREG (a word on AP 0) and APIV2_WRITEREG (a core register):
+ * the 16-byte commands; 2-byte status replies. */
+static void cmd_write_word(uint8_t cmd[16], uint32_t addr, uint32_t val)
+{
+  memset(cmd, 0, 16);
+  cmd[0] = CMD_DEBUG;
+  cmd[1] = DBG_WRITEDEBUGREG;
+  put32(cmd + 2, addr);
+  put32(cmd + 6, val);
+}
+
+static void cmd_write_reg(uint8_t cmd[16], unsigned regsel, uint32_t val)
+{
+  memset(cmd, 0, 16);
+  cmd[0] = CMD_DEBUG;
+  cmd[1] = DBG_WRITEREG;
+  cmd[2] = (uint8_t)regsel;
+  put32(cmd + 3, val);
+}
+
+/* Before a word written on AP 0: the debug mode, the alignment, AP 0. */
+static int word_ready(stlink *st, uint32_t addr)
+{
+  int r = check_debug(st, "write word");
+  if (r)
+    return r;
+  if (addr & 3)
+    return lf_err_set(st->base.s, LF_EINVAL, "stlink %s: write word at 0x%08x: not 4-byte aligned",
+                      sname(st), addr);
+  return ensure_ap(st, 0, "write word");
+}
+
 static int st_write32(lf_probe *p, uint8_t ap, uint32_t addr, uint32_t val)
 {
   stlink *st = ST(p);
@@ -931,17 +963,11 @@ static int st_write32(lf_probe *p, uint8_t ap, uint32_t addr, uint32_t val)
     put32(b, val);
     return st_mem_write(p, ap, addr, b, 4, 4);
   }
-  int r = check_debug(st, "write word");
+  int r = word_ready(st, addr);
   if (r)
     return r;
-  if (addr & 3)
-    return lf_err_set(p->s, LF_EINVAL, "stlink %s: write word at 0x%08x: not 4-byte aligned",
-                      sname(st), addr);
-  if ((r = ensure_ap(st, 0, "write word")))
-    return r;
-  uint8_t cmd[16] = {CMD_DEBUG, DBG_WRITEDEBUGREG}, rep[2];
-  put32(cmd + 2, addr);
-  put32(cmd + 6, val);
+  uint8_t cmd[16], rep[2];
+  cmd_write_word(cmd, addr, val);
   if ((r = exchange(st, cmd, NULL, 0, rep, sizeof rep, NULL, 0, "write word")))
     return r;
   if ((r = word_fail(st, rep[0], addr, true)))
@@ -962,17 +988,11 @@ static int st_write32_mem(lf_probe *p, uint8_t ap, uint32_t waddr, uint32_t wval
     int r = st_write32(p, ap, waddr, wval);
     return r ? r : st_mem_write(p, ap, addr, buf, len, width);
   }
-  int r = check_debug(st, "write word");
+  int r = word_ready(st, waddr);
   if (r)
     return r;
-  if (waddr & 3)
-    return lf_err_set(p->s, LF_EINVAL, "stlink %s: write word at 0x%08x: not 4-byte aligned",
-                      sname(st), waddr);
-  if ((r = ensure_ap(st, 0, "write word")))
-    return r;
-  uint8_t pre[16] = {CMD_DEBUG, DBG_WRITEDEBUGREG};
-  put32(pre + 2, waddr);
-  put32(pre + 6, wval);
+  uint8_t pre[16];
+  cmd_write_word(pre, waddr, wval);
   return mem_write_pre(st, ap, pre, addr, buf, len, width);
 }
 
@@ -983,8 +1003,8 @@ static int st_write_core_reg(lf_probe *p, unsigned regsel, uint32_t val)
   int r = check_debug(st, "write core register");
   if (r)
     return r;
-  uint8_t cmd[16] = {CMD_DEBUG, DBG_WRITEREG, (uint8_t)regsel}, rep[2];
-  put32(cmd + 3, val);
+  uint8_t cmd[16], rep[2];
+  cmd_write_reg(cmd, regsel, val);
   return dbg_status(st, cmd, rep, sizeof rep, "write core register");
 }
 
@@ -1013,17 +1033,10 @@ static int st_write_core_regs_then(lf_probe *p, const unsigned *regsel, const ui
   uint8_t cmd[ST_REGS_MAX][16], rep[ST_REGS_MAX][2];
   lf_usb_xfer xs[2 * ST_REGS_MAX];
   for (size_t i = 0; i < n; i++) {
-    memset(cmd[i], 0, 16);
-    cmd[i][0] = CMD_DEBUG;
-    if (i < nregs) {
-      cmd[i][1] = DBG_WRITEREG;
-      cmd[i][2] = (uint8_t)regsel[i];
-      put32(cmd[i] + 3, vals[i]);
-    } else {
-      cmd[i][1] = DBG_WRITEDEBUGREG;
-      put32(cmd[i] + 2, waddr[i - nregs]);
-      put32(cmd[i] + 6, wvals[i - nregs]);
-    }
+    if (i < nregs)
+      cmd_write_reg(cmd[i], regsel[i], vals[i]);
+    else
+      cmd_write_word(cmd[i], waddr[i - nregs], wvals[i - nregs]);
     xs[2 * i] = (lf_usb_xfer){.ep = st->ep_out, .buf = cmd[i], .len = 16};
     xs[2 * i + 1] = (lf_usb_xfer){.ep = st->ep_in, .buf = rep[i], .len = 2};
   }

@@ -6,12 +6,11 @@
  * the stream decodes to the input through zlib's inflate (with the
  * history as its dictionary) and through the target inflater's host build
  * (lf_inflate.h, the history before its output); a short buffer gives -2
- * and nothing written past it. Built with -DLF_FUZZ_STANDALONE it runs
- * each file named on the command line (ctest fuzz_zenc_replay replays
- * tests/fuzz/corpus/zenc). Run the fuzzer:
+ * and nothing written past it. The replay build (fuzz.cmake's lf_fuzz,
+ * replay_main.c: ctest fuzz_zenc_replay) replays tests/fuzz/corpus/zenc.
+ * Run the fuzzer:
  *   mkdir -p /tmp/new && build-x/fuzz_zenc /tmp/new tests/fuzz/corpus/zenc */
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -75,29 +74,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   free(z);
   return 0;
 }
-
-#ifdef LF_FUZZ_STANDALONE
-/* Each file as-is, and behind a spread of selector bytes. */
-int main(int argc, char **argv)
-{
-  static uint8_t buf[1 << 18];
-  unsigned files = 0;
-  for (int i = 1; i < argc; i++) {
-    FILE *f = fopen(argv[i], "rb");
-    if (!f) {
-      fprintf(stderr, "%s: cannot open\n", argv[i]);
-      return 1;
-    }
-    size_t n = fread(buf + 1, 1, sizeof buf - 1, f);
-    fclose(f);
-    LLVMFuzzerTestOneInput(buf + 1, n);
-    for (unsigned sel = 0; sel < 256; sel += 37) {
-      buf[0] = (uint8_t)sel;
-      LLVMFuzzerTestOneInput(buf, n + 1);
-    }
-    files++;
-  }
-  printf("fuzz_zenc_replay: %u files, no finding\n", files);
-  return files ? 0 : 1;
-}
-#endif

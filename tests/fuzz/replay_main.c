@@ -1,7 +1,9 @@
 /* main() of the replay build of a fuzz target (fuzz_<name>_replay): runs
  * LLVMFuzzerTestOneInput once over every file named, and over every file
  * of every folder named (the committed corpus), so the targets keep
- * building and working without clang and old findings stay fixed. */
+ * building and working without clang and old findings stay fixed. Built
+ * with LF_FUZZ_REPLAY_SPREAD, each file also runs behind a spread of
+ * selector bytes (drivers whose byte 0 picks their settings). */
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -46,6 +48,22 @@ static int run_file(const char *path, unsigned *n)
   memcpy(exact, buf, len);
   free(buf);
   LLVMFuzzerTestOneInput(exact, len);
+#ifdef LF_FUZZ_REPLAY_SPREAD
+  /* a driver whose byte 0 selects its settings: the file also behind a
+   * spread of selector bytes */
+  uint8_t *sel = malloc(len + 1);
+  if (!sel) {
+    free(exact);
+    fprintf(stderr, "%s: out of memory\n", path);
+    return 1;
+  }
+  memcpy(sel + 1, exact, len);
+  for (unsigned b = 0; b < 256; b += 37) {
+    sel[0] = (uint8_t)b;
+    LLVMFuzzerTestOneInput(sel, len + 1);
+  }
+  free(sel);
+#endif
   free(exact);
   (*n)++;
   return 0;
